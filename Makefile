@@ -1,0 +1,43 @@
+# bucketaudit — developer tasks. `make test` is what CI runs (.ci/run).
+GO      ?= go
+BIN     := bin/bucketaudit
+PKGS    := ./...
+FUZZTIME ?= 5s
+
+.PHONY: all build test unit fuzz bench bench-scan demo lint generate clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/bucketaudit
+
+## test: vet, unit + end-to-end tests (incl. differential and AWS CLI tests when their tools exist), short fuzzing
+test: build
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 15m $(PKGS)
+	$(MAKE) fuzz
+
+## fuzz: run every fuzz target briefly (FUZZTIME each)
+fuzz:
+	@set -e; for spec in $$($(GO) run ./internal/tools/fuzztargets); do \
+		pkg=$${spec%%:*}; fn=$${spec##*:}; \
+		echo "fuzz $$pkg $$fn"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+## bench: every Go benchmark
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+demo: build
+	./$(BIN) demo
+
+lint: build
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+generate:
+	$(GO) generate $(PKGS)
+
+clean:
+	rm -rf bin bucketaudit-demo

@@ -1,0 +1,205 @@
+// Package access is the S3 access model: it combines every collected layer
+// (SCP, RCP, BPA, bucket policy, ACL, KMS, identity, VPC endpoint) of an
+// inventory snapshot into a per-bucket access matrix and findings.
+package access
+
+// NOTE(skeleton): these types are report.json's shape, the contract between
+// access (which fills them) and report (which writes them, and reads them
+// back for diff). Adding fields is fine; renaming or removing is a schema
+// change (bump SchemaVersion, update schema/report.schema.json).
+
+import (
+	"time"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
+)
+
+// SchemaVersion is the version of report.json.
+const SchemaVersion = 1
+
+// Verdict is the value of one matrix cell.
+type Verdict string
+
+// Verdicts.
+const (
+	VerdictAllow       Verdict = "allow"
+	VerdictDeny        Verdict = "deny"
+	VerdictConditional Verdict = "conditional"
+	VerdictUnknown     Verdict = "unknown"
+)
+
+// Layer names used in Cell.DecidedBy.
+const (
+	LayerSCP          = "scp"
+	LayerRCP          = "rcp"
+	LayerBPA          = "bpa"
+	LayerBucketPolicy = "bucket_policy"
+	LayerACL          = "acl"
+	LayerKMS          = "kms"
+	LayerIdentity     = "identity"
+	LayerVPCE         = "vpce"
+)
+
+// Severities, most severe first.
+const (
+	SeverityCritical = "critical"
+	SeverityHigh     = "high"
+	SeverityMedium   = "medium"
+	SeverityLow      = "low"
+	SeverityInfo     = "info"
+)
+
+// Report is the whole analysis: what report.json holds.
+type Report struct {
+	SchemaVersion int       `json:"schema_version"`
+	GeneratedAt   time.Time `json:"generated_at"`
+	ToolVersion   string    `json:"tool_version"`
+	// Assumptions are the stated assumptions every verdict rests on.
+	Assumptions  []string      `json:"assumptions"`
+	Scan         *ScanInfo     `json:"scan,omitempty"`
+	Organization *Organization `json:"organization,omitempty"`
+	Accounts     []Account     `json:"accounts"`
+	Buckets      []Bucket      `json:"buckets"`
+	Summary      Summary       `json:"summary"`
+}
+
+// ScanInfo says where the analysed data came from.
+type ScanInfo struct {
+	Sources      []string  `json:"sources,omitempty"` // snapshot file names, or "scan"
+	StartedAt    time.Time `json:"started_at,omitempty"`
+	FinishedAt   time.Time `json:"finished_at,omitempty"`
+	Complete     bool      `json:"complete"`
+	ConfigDigest string    `json:"config_digest,omitempty"`
+	Regions      []string  `json:"regions,omitempty"`
+}
+
+// Organization identifies the organisation.
+type Organization struct {
+	ID                  string `json:"id"`
+	ManagementAccountID string `json:"management_account_id"`
+}
+
+// Account scan statuses.
+const (
+	StatusComplete = "complete" // everything read
+	StatusPartial  = "partial"  // some fields could not be read
+	StatusFailed   = "failed"   // the account could not be scanned (e.g. role not assumable)
+)
+
+// Account is one account's line in the report.
+type Account struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	OUPath     string `json:"ou_path"`
+	Status     string `json:"status"`
+	Management bool   `json:"management,omitempty"`
+	// PublicAccessBlock is the account-level BPA; nil when not configured or
+	// not read (then Errors says so).
+	PublicAccessBlock *inventory.PublicAccessBlock `json:"public_access_block"`
+	BucketCount       int                          `json:"bucket_count"`
+	Errors            []Error                      `json:"errors,omitempty"`
+	Findings          []Finding                    `json:"findings,omitempty"`
+}
+
+// Bucket is one bucket's line in the report: its deciding configuration,
+// its access matrix and its findings.
+type Bucket struct {
+	AccountID   string `json:"account_id"`
+	AccountName string `json:"account_name"`
+	OUPath      string `json:"ou_path"`
+	Name        string `json:"name"`
+	Region      string `json:"region"`
+	// Exposure is the bucket's verdict class for summaries: "public",
+	// "external", "org", "private" or "unknown".
+	Exposure string       `json:"exposure"`
+	Config   BucketConfig `json:"config"`
+	Access   Access       `json:"access"`
+	Findings []Finding    `json:"findings,omitempty"`
+	Errors   []Error      `json:"errors,omitempty"`
+}
+
+// BucketConfig is the configuration that decided the bucket's access.
+// Tri-state strings use "unknown" when the setting could not be read.
+type BucketConfig struct {
+	// EffectiveBPA is account OR bucket BPA, per flag: "true", "false" or "unknown".
+	EffectiveBPA   map[string]string `json:"effective_bpa"`
+	Ownership      string            `json:"ownership"`
+	Encryption     string            `json:"encryption"`
+	KMSKeyARN      string            `json:"kms_key_arn,omitempty"`
+	KMSKeyManager  string            `json:"kms_key_manager,omitempty"`
+	HasPolicy      string            `json:"has_policy"`                 // "true", "false", "unknown"
+	PolicyIsPublic *bool             `json:"policy_is_public,omitempty"` // our verdict
+	AWSIsPublic    *bool             `json:"aws_is_public,omitempty"`    // GetBucketPolicyStatus
+	Versioning     string            `json:"versioning,omitempty"`
+}
+
+// Access is the matrix: principal classes × actions.
+type Access struct {
+	Public      Actions                    `json:"public"`
+	AnyAWS      Actions                    `json:"any_aws"`
+	Org         Actions                    `json:"org"`
+	External    map[string]ExternalActions `json:"external"`
+	SameAccount Actions                    `json:"same_account"`
+}
+
+// Actions holds one cell per action.
+type Actions struct {
+	Read   Cell `json:"read"`   // s3:GetObject
+	List   Cell `json:"list"`   // s3:ListBucket
+	Write  Cell `json:"write"`  // s3:PutObject
+	Delete Cell `json:"delete"` // s3:DeleteObject
+	Manage Cell `json:"manage"` // s3:PutBucketPolicy
+}
+
+// ExternalActions is the row of one account outside the organisation.
+type ExternalActions struct {
+	// Label is the trusted_accounts label, if any.
+	Label   string `json:"label,omitempty"`
+	Trusted bool   `json:"trusted"`
+	Actions
+}
+
+// Cell is one verdict of the matrix.
+type Cell struct {
+	Verdict    Verdict  `json:"verdict"`
+	DecidedBy  []string `json:"decided_by"`
+	Conditions []string `json:"conditions,omitempty"`
+	// Reason is one human sentence naming the statement or setting that decided.
+	Reason string `json:"reason"`
+	// AllowedAccounts (org class) is how many other member accounts are allowed.
+	AllowedAccounts *int `json:"allowed_accounts,omitempty"`
+	// Principals (same_account with IAM collected) are those that actually can.
+	Principals []string `json:"principals,omitempty"`
+}
+
+// Finding is one problem found, with how to fix it.
+type Finding struct {
+	ID          string `json:"id"`
+	Severity    string `json:"severity"`
+	Title       string `json:"title"`
+	Detail      string `json:"detail"`
+	Remediation string `json:"remediation"`
+	CIS         string `json:"cis,omitempty"`
+	AccountID   string `json:"account_id"`
+	Bucket      string `json:"bucket,omitempty"`
+}
+
+// Error is one read that failed.
+type Error struct {
+	AccountID string `json:"account_id"`
+	Bucket    string `json:"bucket,omitempty"`
+	Field     string `json:"field"`     // inventory field name, e.g. "policy"
+	Operation string `json:"operation"` // e.g. "s3:GetBucketPolicy"
+	Code      string `json:"code"`
+	Message   string `json:"message,omitempty"`
+}
+
+// Summary holds the report's counts.
+type Summary struct {
+	Accounts           int                       `json:"accounts"`
+	Buckets            int                       `json:"buckets"`
+	BucketsByExposure  map[string]int            `json:"buckets_by_exposure"`
+	FindingsBySeverity map[string]int            `json:"findings_by_severity"`
+	FindingsByAccount  map[string]map[string]int `json:"findings_by_account"` // account → severity → count
+	Incomplete         int                       `json:"incomplete"`          // buckets or accounts not fully assessed
+}
