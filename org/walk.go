@@ -1,0 +1,382 @@
+// Package org reads an AWS Organization (the OU tree with each account's OU
+// path, SCP and RCP attachments and documents) and assumes the audit role in
+// its accounts with cached, self-renewing credentials. It also classifies
+// AWS errors (ErrorCode) for every collector.
+package org
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
+)
+
+// OrganizationsAPI is the part of the Organizations client the walk uses.
+type OrganizationsAPI interface {
+	DescribeOrganization(ctx context.Context, in *organizations.DescribeOrganizationInput, optFns ...func(*organizations.Options)) (*organizations.DescribeOrganizationOutput, error)
+	ListRoots(ctx context.Context, in *organizations.ListRootsInput, optFns ...func(*organizations.Options)) (*organizations.ListRootsOutput, error)
+	ListOrganizationalUnitsForParent(ctx context.Context, in *organizations.ListOrganizationalUnitsForParentInput, optFns ...func(*organizations.Options)) (*organizations.ListOrganizationalUnitsForParentOutput, error)
+	ListAccountsForParent(ctx context.Context, in *organizations.ListAccountsForParentInput, optFns ...func(*organizations.Options)) (*organizations.ListAccountsForParentOutput, error)
+	ListPoliciesForTarget(ctx context.Context, in *organizations.ListPoliciesForTargetInput, optFns ...func(*organizations.Options)) (*organizations.ListPoliciesForTargetOutput, error)
+	DescribePolicy(ctx context.Context, in *organizations.DescribePolicyInput, optFns ...func(*organizations.Options)) (*organizations.DescribePolicyOutput, error)
+	ListTagsForResource(ctx context.Context, in *organizations.ListTagsForResourceInput, optFns ...func(*organizations.Options)) (*organizations.ListTagsForResourceOutput, error)
+}
+
+// Member is an ACTIVE account of the organisation.
+type Member struct {
+	ID     string
+	Name   string
+	Email  string
+	ARN    string
+	Status string
+	// OUPath is the path of names from the root to the account's parent
+	// ("Root/Workloads/Prod").
+	OUPath string
+	// Ancestors are the IDs from the root to the account's parent.
+	Ancestors []string
+	// Policies are the SCP and RCP IDs attached directly to the account;
+	// Tags its tags. Errors keys: "policies", "tags".
+	Policies []string
+	Tags     map[string]string
+	Errors   map[string]string
+}
+
+// Partition returns the partition of the account's ARN ("aws" by default).
+func (m Member) Partition() string { return PartitionOf(m.ARN) }
+
+// Walked is the result of a walk.
+type Walked struct {
+	Organization *inventory.Organization
+	// Members are the ACTIVE accounts, sorted by ID.
+	Members []Member
+}
+
+// WalkOptions tune a walk.
+type WalkOptions struct {
+	// Concurrency bounds the calls issued at once at each level (default 8).
+	Concurrency int
+	Log         zerolog.Logger
+}
+
+// policyTypes are the policy types that govern S3 access.
+var policyTypes = [...]types.PolicyType{types.PolicyTypeServiceControlPolicy, types.PolicyTypeResourceControlPolicy}
+
+// Walk reads the organisation: DescribeOrganization, the OU tree level by
+// level (concurrently within a level), ACTIVE accounts with their OU path,
+// SCP and RCP attachments of every target and, once per policy ID, the
+// policy document. What cannot be read is recorded in the Errors map of
+// the OU, account or policy concerned and the walk goes on; only a failure
+// to describe the organisation or list its root is returned as an error.
+func Walk(ctx context.Context, api OrganizationsAPI, opts WalkOptions) (*Walked, error) {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	w := &walker{api: api, opts: opts, policies: map[string]*inventory.OrgPolicy{}}
+	d, err := api.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	if err != nil {
+		return nil, fmt.Errorf("describe organization: %w", err)
+	}
+	o := &inventory.Organization{
+		ID:                  aws.ToString(d.Organization.Id),
+		ManagementAccountID: aws.ToString(d.Organization.MasterAccountId),
+	}
+	roots, err := api.ListRoots(ctx, &organizations.ListRootsInput{})
+	if err != nil {
+		return nil, fmt.Errorf("list roots: %w", err)
+	}
+	if len(roots.Roots) == 0 {
+		return nil, fmt.Errorf("list roots: the organization has no root")
+	}
+	root := roots.Roots[0]
+	w.types = enabledTypes(root.PolicyTypes)
+	o.Root = inventory.OU{ID: aws.ToString(root.Id), Name: aws.ToString(root.Name)}
+	if o.Root.Name == "" {
+		o.Root.Name = "Root"
+	}
+
+	// The OU tree, one level at a time.
+	level := []*node{{ou: &o.Root, path: o.Root.Name, ancestors: []string{o.Root.ID}}}
+	for len(level) > 0 && ctx.Err() == nil {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(opts.Concurrency)
+		for _, n := range level {
+			g.Go(func() error { w.visit(gctx, n); return nil })
+		}
+		_ = g.Wait()
+		var next []*node
+		for _, n := range level {
+			next = append(next, n.children...)
+		}
+		level = next
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("walk organization: %w", err)
+	}
+
+	// Per account: its own attachments and tags.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Concurrency)
+	for i := range w.members {
+		m := &w.members[i]
+		g.Go(func() error {
+			ids, err := w.attached(gctx, m.ID)
+			if err != nil {
+				setErr(&m.Errors, "policies", err)
+			}
+			m.Policies = ids
+			tags, err := w.tags(gctx, m.ID)
+			if err != nil {
+				setErr(&m.Errors, "tags", err)
+			}
+			m.Tags = tags
+			return nil
+		})
+	}
+	_ = g.Wait()
+
+	// Each policy once.
+	ids := make([]string, 0, len(w.policies))
+	for id := range w.policies {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(opts.Concurrency)
+	for _, id := range ids {
+		p := w.policies[id]
+		g.Go(func() error { w.describe(gctx, p); return nil })
+	}
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("walk organization: %w", err)
+	}
+	for _, id := range ids {
+		o.Policies = append(o.Policies, *w.policies[id])
+	}
+	sort.Slice(w.members, func(i, j int) bool { return w.members[i].ID < w.members[j].ID })
+	return &Walked{Organization: o, Members: w.members}, nil
+}
+
+type node struct {
+	ou        *inventory.OU
+	path      string
+	ancestors []string
+	children  []*node
+}
+
+type walker struct {
+	api   OrganizationsAPI
+	opts  WalkOptions
+	types []types.PolicyType
+
+	mu       sync.Mutex
+	members  []Member
+	policies map[string]*inventory.OrgPolicy
+}
+
+// enabledTypes returns the S3-relevant policy types the root lists as
+// enabled. A root that lists no types at all (some emulators) gets both
+// asked; PolicyTypeNotEnabledException then reads as "none attached".
+func enabledTypes(summaries []types.PolicyTypeSummary) []types.PolicyType {
+	if len(summaries) == 0 {
+		return policyTypes[:]
+	}
+	var out []types.PolicyType
+	for _, want := range policyTypes {
+		for _, s := range summaries {
+			if s.Type == want && s.Status == types.PolicyTypeStatusEnabled {
+				out = append(out, want)
+			}
+		}
+	}
+	return out
+}
+
+// visit reads one OU (or the root): its child OUs, its accounts and its
+// attached policies. The child OUs are visited at the next level.
+func (w *walker) visit(ctx context.Context, n *node) {
+	log := w.opts.Log.With().Str("ou", n.ou.ID).Logger()
+	var ous []types.OrganizationalUnit
+	p := organizations.NewListOrganizationalUnitsForParentPaginator(w.api, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(n.ou.ID)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			log.Warn().Err(err).Msg("cannot list child OUs")
+			setErr(&n.ou.Errors, "ous", err)
+			ous = nil
+			break
+		}
+		ous = append(ous, page.OrganizationalUnits...)
+	}
+	sort.Slice(ous, func(i, j int) bool { return aws.ToString(ous[i].Id) < aws.ToString(ous[j].Id) })
+	for _, c := range ous {
+		n.ou.OUs = append(n.ou.OUs, inventory.OU{ID: aws.ToString(c.Id), Name: aws.ToString(c.Name)})
+	}
+	for i := range n.ou.OUs {
+		c := &n.ou.OUs[i]
+		n.children = append(n.children, &node{ou: c, path: n.path + "/" + c.Name, ancestors: append(append([]string(nil), n.ancestors...), c.ID)})
+	}
+
+	var accounts []types.Account
+	ap := organizations.NewListAccountsForParentPaginator(w.api, &organizations.ListAccountsForParentInput{ParentId: aws.String(n.ou.ID)})
+	for ap.HasMorePages() {
+		page, err := ap.NextPage(ctx)
+		if err != nil {
+			log.Warn().Err(err).Msg("cannot list accounts")
+			setErr(&n.ou.Errors, "accounts", err)
+			accounts = nil
+			break
+		}
+		accounts = append(accounts, page.Accounts...)
+	}
+	var members []Member
+	for _, a := range accounts {
+		if a.State != types.AccountStateActive {
+			log.Debug().Str("account_id", aws.ToString(a.Id)).Str("state", string(a.State)).Msg("skipping account that is not ACTIVE")
+			continue
+		}
+		n.ou.Accounts = append(n.ou.Accounts, aws.ToString(a.Id))
+		members = append(members, Member{
+			ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email), ARN: aws.ToString(a.Arn),
+			Status: inventory.AccountActive, OUPath: n.path, Ancestors: n.ancestors,
+		})
+	}
+	sort.Strings(n.ou.Accounts)
+
+	ids, err := w.attached(ctx, n.ou.ID)
+	if err != nil {
+		log.Warn().Err(err).Msg("cannot list attached policies")
+		setErr(&n.ou.Errors, "policies", err)
+	}
+	n.ou.Policies = ids
+
+	w.mu.Lock()
+	w.members = append(w.members, members...)
+	w.mu.Unlock()
+}
+
+// attached lists the SCP and RCP IDs attached to target and registers the
+// policies for DescribePolicy.
+func (w *walker) attached(ctx context.Context, target string) ([]string, error) {
+	var ids []string
+	for _, t := range w.types {
+		p := organizations.NewListPoliciesForTargetPaginator(w.api, &organizations.ListPoliciesForTargetInput{TargetId: aws.String(target), Filter: t})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if HasCode(err, CodePolicyTypeNotEnabled) {
+				break // the type is off: nothing of it applies
+			}
+			if err != nil {
+				return nil, fmt.Errorf("list %s policies for target %q: %w", t, target, err)
+			}
+			for _, s := range page.Policies {
+				id := aws.ToString(s.Id)
+				ids = append(ids, id)
+				w.register(s)
+			}
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+func (w *walker) register(s types.PolicySummary) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	id := aws.ToString(s.Id)
+	if _, ok := w.policies[id]; ok {
+		return
+	}
+	w.policies[id] = &inventory.OrgPolicy{
+		ID: id, Name: aws.ToString(s.Name), Type: string(s.Type),
+		Description: aws.ToString(s.Description), AWSManaged: s.AwsManaged,
+	}
+}
+
+// describe reads one policy's document.
+func (w *walker) describe(ctx context.Context, p *inventory.OrgPolicy) {
+	out, err := w.api.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: aws.String(p.ID)})
+	if err != nil {
+		w.opts.Log.Warn().Err(err).Str("policy_id", p.ID).Msg("cannot describe policy")
+		setErr(&p.Errors, "document", err)
+		return
+	}
+	if out.Policy == nil || out.Policy.Content == nil {
+		p.Errors = map[string]string{"document": "EmptyResponse: DescribePolicy returned no content"}
+		return
+	}
+	p.Document = inventory.NewPolicyDocument([]byte(aws.ToString(out.Policy.Content)))
+}
+
+// tags reads an account's tags.
+func (w *walker) tags(ctx context.Context, accountID string) (map[string]string, error) {
+	var tags map[string]string
+	p := organizations.NewListTagsForResourcePaginator(w.api, &organizations.ListTagsForResourceInput{ResourceId: aws.String(accountID)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list tags of account %q: %w", accountID, err)
+		}
+		for _, t := range page.Tags {
+			if tags == nil {
+				tags = map[string]string{}
+			}
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return tags, nil
+}
+
+// setErr records err under key in *m ("Code: message").
+func setErr(m *map[string]string, key string, err error) {
+	if *m == nil {
+		*m = map[string]string{}
+	}
+	(*m)[key] = ErrorText(err)
+}
+
+// InScope reports whether a member is selected by the scope. OUs are IDs
+// or name paths from the root; an OU selects its descendants. Excludes win;
+// with no include at all every account is included.
+func InScope(m Member, includeOUs, excludeOUs, includeAccounts, excludeAccounts []string) bool {
+	under := func(ous []string) bool {
+		for _, ou := range ous {
+			if strings.HasPrefix(ou, "ou-") || strings.HasPrefix(ou, "r-") {
+				for _, a := range m.Ancestors {
+					if a == ou {
+						return true
+					}
+				}
+				continue
+			}
+			if m.OUPath == ou || strings.HasPrefix(m.OUPath, ou+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	has := func(ids []string) bool {
+		for _, id := range ids {
+			if id == m.ID {
+				return true
+			}
+		}
+		return false
+	}
+	if has(excludeAccounts) || under(excludeOUs) {
+		return false
+	}
+	if len(includeOUs) == 0 && len(includeAccounts) == 0 {
+		return true
+	}
+	return has(includeAccounts) || under(includeOUs)
+}
