@@ -121,7 +121,12 @@ type Account struct {
 	// derived from the OU tree.
 	OUPath string `json:"ou_path,omitempty"`
 	// CanonicalID is the account's S3 canonical user ID (ListBuckets Owner.ID).
-	CanonicalID       string             `json:"canonical_id,omitempty"`
+	CanonicalID string `json:"canonical_id,omitempty"`
+	// Policies lists the IDs of the SCPs and RCPs attached directly to the
+	// account (the last level of the OU path).
+	Policies []string `json:"policies,omitempty"`
+	// Tags are the account's tags in Organizations (ListTagsForResource).
+	Tags              map[string]string  `json:"tags,omitempty"`
 	PublicAccessBlock *PublicAccessBlock `json:"public_access_block,omitempty"`
 	Buckets           []Bucket           `json:"buckets,omitempty"`
 	KMSKeys           []KMSKey           `json:"kms_keys,omitempty"`
@@ -368,6 +373,9 @@ type FaultError struct {
 	Bucket    string `json:"bucket,omitempty"`
 	Code      string `json:"code"`
 	Message   string `json:"message,omitempty"`
+	// Status is the HTTP status of the answer; 0 means the status AWS
+	// uses for Code (400 when the code is not one fakeaws knows).
+	Status int `json:"status,omitempty"`
 	// Times limits how often the error is returned before the call
 	// succeeds (0 = always), to model transient failures.
 	Times int `json:"times,omitempty"`

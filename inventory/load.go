@@ -1,34 +1,159 @@
 package inventory
 
-// NOTE(skeleton): signatures are the contract; the inventory issue
-// implements the bodies (strict YAML/JSON decoding, path-naming validation,
-// fixture defaults and normalisation).
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
-import "errors"
+	yamlv2 "go.yaml.in/yaml/v2"
+	"sigs.k8s.io/yaml"
 
-var errNotImplemented = errors.New("inventory: not implemented yet")
+	"github.com/bucketaudit/bucketaudit/internal/fileutil"
+)
 
 // Load reads an inventory document (YAML or JSON) from path and validates it.
-func Load(path string) (*Document, error) { return nil, errNotImplemented }
+func Load(path string) (*Document, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read inventory: %w", err)
+	}
+	return Parse(data, path)
+}
 
 // Parse decodes an inventory document (YAML or JSON); name is used in
 // error messages. Unknown keys are errors. The result is validated.
-func Parse(data []byte, name string) (*Document, error) { return nil, errNotImplemented }
+func Parse(data []byte, name string) (*Document, error) {
+	jsonData, err := toJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(jsonData))
+	dec.UseNumber()
+	var generic any
+	if err := dec.Decode(&generic); err != nil {
+		return nil, fmt.Errorf("%s: invalid JSON: %w", name, describeJSONError(jsonData, err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%s: invalid JSON: unexpected data after the document", name)
+	}
+	if generic == nil {
+		return nil, fmt.Errorf("%s: the document is empty", name)
+	}
+	sc := newShapeChecker()
+	sc.check(documentType, generic, "")
+	if len(sc.problems) > 0 {
+		return nil, &ValidationError{Name: name, Problems: sc.problems}
+	}
+	var doc Document
+	if err := json.Unmarshal(jsonData, &doc); err != nil {
+		// The shape check accepts only what decodes; this is a safety net.
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := doc.Validate(); err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			ve.Name = name
+			return nil, ve
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &doc, nil
+}
 
-// Validate reports every problem of the document at once, each naming its
-// path (accounts[2].buckets[0].policy: ...).
-func (d *Document) Validate() error { return errNotImplemented }
+// toJSON returns data as JSON: JSON input is returned as is, YAML is
+// converted (duplicate keys are errors).
+func toJSON(data []byte) ([]byte, error) {
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		if json.Valid(trimmed) {
+			return trimmed, nil
+		}
+		// Not valid JSON: it may still be YAML flow style; let the YAML
+		// parser decide and report.
+	}
+	if len(bytes.TrimSpace(trimmed)) == 0 {
+		return nil, errors.New("the document is empty")
+	}
+	out, err := yaml.YAMLToJSONStrict(data)
+	if err != nil {
+		return nil, fmt.Errorf("invalid YAML: %w", err)
+	}
+	return out, nil
+}
+
+// describeJSONError adds the line and column to a JSON syntax error.
+func describeJSONError(data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := lineCol(data, se.Offset)
+		return fmt.Errorf("line %d, column %d: %w", line, col, err)
+	}
+	return err
+}
+
+// lineCol converts a byte offset into a 1-based line and column.
+func lineCol(data []byte, offset int64) (line, col int) {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	before := data[:offset]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(offset) - (bytes.LastIndexByte(before, '\n') + 1)
+	if col < 1 {
+		col = 1
+	}
+	return line, col
+}
 
 // Marshal encodes the document as JSON (sorted, deterministic) or, when
-// yaml is true, YAML.
-func Marshal(d *Document, yaml bool) ([]byte, error) { return nil, errNotImplemented }
+// yaml is true, YAML. Map keys are sorted; lists keep their order (Normalize
+// sorts them).
+func Marshal(d *Document, yaml bool) ([]byte, error) {
+	if d == nil {
+		return nil, errors.New("marshal inventory: nil document")
+	}
+	data, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("marshal inventory: %w", err)
+	}
+	if !yaml {
+		return append(data, '\n'), nil
+	}
+	// Decoding JSON (a subset of YAML) into a MapSlice keeps the key order
+	// of the struct fields, so the YAML reads like the JSON.
+	var ordered yamlv2.MapSlice
+	if err := yamlv2.Unmarshal(data, &ordered); err != nil {
+		return nil, fmt.Errorf("marshal inventory as YAML: %w", err)
+	}
+	out, err := yamlv2.Marshal(ordered)
+	if err != nil {
+		return nil, fmt.Errorf("marshal inventory as YAML: %w", err)
+	}
+	return out, nil
+}
 
 // Save writes the document atomically with mode 0600; the extension of path
 // (.json, .yaml, .yml) chooses the encoding.
-func Save(path string, d *Document) error { return errNotImplemented }
-
-// Normalize returns a copy of d with the fixture defaults filled in, the
-// fixture-only fields (faults, audit_role, management_credentials) and the
-// scan metadata removed and every list sorted, so that a fixture and the
-// snapshot of a scan of it compare equal.
-func Normalize(d *Document) *Document { return d }
+func Save(path string, d *Document) error {
+	var asYAML bool
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+	case ".yaml", ".yml":
+		asYAML = true
+	default:
+		return fmt.Errorf("save inventory %s: unknown extension (want .json, .yaml or .yml)", path)
+	}
+	data, err := Marshal(d, asYAML)
+	if err != nil {
+		return err
+	}
+	if err := fileutil.WriteFileAtomic(path, data); err != nil {
+		return fmt.Errorf("save inventory: %w", err)
+	}
+	return nil
+}

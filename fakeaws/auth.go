@@ -1,0 +1,368 @@
+package fakeaws
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// sigv4 is a parsed AWS Signature Version 4 Authorization header.
+type sigv4 struct {
+	accessKey     string
+	date          string // yyyymmdd
+	region        string
+	service       string
+	signedHeaders []string
+	signature     string
+}
+
+const sigv4Algorithm = "AWS4-HMAC-SHA256"
+
+// parseAuth parses the Authorization header; (nil, nil) means unsigned.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
+func parseAuth(r *http.Request) (*sigv4, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, nil
+	}
+	rest, ok := strings.CutPrefix(h, sigv4Algorithm+" ")
+	if !ok {
+		return nil, errors.New("unsupported authorization type (only AWS4-HMAC-SHA256 is accepted)")
+	}
+	a := &sigv4{}
+	for _, part := range strings.Split(rest, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return nil, fmt.Errorf("malformed authorization component %q", part)
+		}
+		switch k {
+		case "Credential":
+			f := strings.Split(v, "/")
+			if len(f) != 5 || f[4] != "aws4_request" {
+				return nil, fmt.Errorf("malformed credential %q", v)
+			}
+			a.accessKey, a.date, a.region, a.service = f[0], f[1], f[2], f[3]
+		case "SignedHeaders":
+			a.signedHeaders = strings.Split(v, ";")
+		case "Signature":
+			a.signature = v
+		}
+	}
+	if a.accessKey == "" || a.signature == "" || len(a.signedHeaders) == 0 {
+		return nil, errors.New("authorization header lacks Credential, SignedHeaders or Signature")
+	}
+	return a, nil
+}
+
+// verify checks the request's signature with secret.
+func (a *sigv4) verify(q *request, secret string) bool {
+	r := q.r
+	amzDate := r.Header.Get("X-Amz-Date")
+	if amzDate == "" {
+		amzDate = r.Header.Get("Date")
+	}
+	if !strings.HasPrefix(amzDate, a.date) {
+		return false
+	}
+	var cr strings.Builder
+	cr.WriteString(r.Method)
+	cr.WriteByte('\n')
+	path := r.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	if q.svc != svcS3 && q.svc != svcS3Control {
+		// Every service but S3 signs the URI-encoded path once more.
+		path = awsEscape(path, false)
+	}
+	cr.WriteString(path)
+	cr.WriteByte('\n')
+	cr.WriteString(canonicalQuery(r.URL.RawQuery))
+	cr.WriteByte('\n')
+	for _, h := range a.signedHeaders {
+		cr.WriteString(h)
+		cr.WriteByte(':')
+		cr.WriteString(canonicalHeaderValue(r, h))
+		cr.WriteByte('\n')
+	}
+	cr.WriteByte('\n')
+	cr.WriteString(strings.Join(a.signedHeaders, ";"))
+	cr.WriteByte('\n')
+	payload := r.Header.Get("X-Amz-Content-Sha256")
+	if payload == "" {
+		sum := sha256.Sum256(q.body)
+		payload = hex.EncodeToString(sum[:])
+	}
+	cr.WriteString(payload)
+
+	crHash := sha256.Sum256([]byte(cr.String()))
+	scope := a.date + "/" + a.region + "/" + a.service + "/aws4_request"
+	toSign := sigv4Algorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crHash[:])
+	key := hmacSHA256([]byte("AWS4"+secret), a.date)
+	key = hmacSHA256(key, a.region)
+	key = hmacSHA256(key, a.service)
+	key = hmacSHA256(key, "aws4_request")
+	want := hex.EncodeToString(hmacSHA256(key, toSign))
+	return hmac.Equal([]byte(want), []byte(a.signature))
+}
+
+func hmacSHA256(key []byte, data string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(data))
+	return m.Sum(nil)
+}
+
+func canonicalHeaderValue(r *http.Request, name string) string {
+	switch name {
+	case "host":
+		return r.Host
+	case "content-length":
+		if v := r.Header.Get("Content-Length"); v != "" {
+			return v
+		}
+		return strconv.FormatInt(r.ContentLength, 10)
+	}
+	vals := r.Header.Values(name)
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = strings.Join(strings.Fields(v), " ")
+	}
+	return strings.Join(out, ",")
+}
+
+// canonicalQuery sorts and re-encodes a raw query string as SigV4 wants it.
+func canonicalQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	type kv struct{ k, v string }
+	var pairs []kv
+	for _, part := range strings.Split(raw, "&") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		if uv, err := url.QueryUnescape(v); err == nil {
+			v = uv
+		}
+		pairs = append(pairs, kv{awsEscape(k, true), awsEscape(v, true)})
+	}
+	sort.SliceStable(pairs, func(i, j int) bool {
+		if pairs[i].k != pairs[j].k {
+			return pairs[i].k < pairs[j].k
+		}
+		return pairs[i].v < pairs[j].v
+	})
+	var b strings.Builder
+	for i, p := range pairs {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.k)
+		b.WriteByte('=')
+		b.WriteString(p.v)
+	}
+	return b.String()
+}
+
+// awsEscape percent-encodes every byte but the unreserved characters
+// (A-Z a-z 0-9 - _ . ~) and, unless encodeSlash, '/'.
+func awsEscape(s string, encodeSlash bool) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encodeSlash) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
+}
+
+// caller is the authenticated identity of a request.
+type caller struct {
+	account   string
+	arn       string
+	userID    string
+	anonymous bool
+	session   *session // nil for the management credentials
+}
+
+// session is a set of temporary credentials minted by AssumeRole.
+type session struct {
+	accessKey, secret, token string
+	account                  string
+	roleName, rolePath       string
+	roleID                   string
+	sessionName              string
+	expires                  time.Time
+}
+
+func (s *session) arn() string {
+	return "arn:aws:sts::" + s.account + ":assumed-role/" + s.roleName + "/" + s.sessionName
+}
+
+// sessionStore holds minted sessions. Keys and secrets are derived from
+// the fixture's seed and a counter, so a run is reproducible.
+type sessionStore struct {
+	seed int64
+	mu   sync.Mutex
+	seq  uint64
+	byAK map[string]*session
+}
+
+func newSessionStore(seed int64) *sessionStore {
+	return &sessionStore{seed: seed, byAK: map[string]*session{}}
+}
+
+func (st *sessionStore) mint(account, roleName, rolePath, sessionName string, expires time.Time) *session {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.seq++
+	material := sha256.Sum256(fmt.Appendf(nil, "fakeaws-session/%d/%d", st.seed, st.seq))
+	h := strings.ToUpper(hex.EncodeToString(material[:]))
+	s := &session{
+		accessKey:   "ASIA" + h[:16],
+		secret:      hex.EncodeToString(material[8:28]),
+		token:       "FakeSessionToken/" + hex.EncodeToString(material[:]),
+		account:     account,
+		roleName:    roleName,
+		rolePath:    rolePath,
+		roleID:      roleID(account, rolePath, roleName),
+		sessionName: sessionName,
+		expires:     expires,
+	}
+	st.byAK[s.accessKey] = s
+	return s
+}
+
+func (st *sessionStore) get(accessKey string) *session {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.byAK[accessKey]
+}
+
+// roleID returns a stable unique ID (AROA…) for a role.
+func roleID(account, path, name string) string {
+	sum := sha256.Sum256([]byte("role/" + account + path + name))
+	return "AROA" + strings.ToUpper(hex.EncodeToString(sum[:]))[:17]
+}
+
+// authenticate identifies the caller of a request.
+func (s *Server) authenticate(q *request) (*caller, *apiError) {
+	if q.authErr != nil {
+		return nil, authError(q.svc, authMalformed, q.authErr.Error())
+	}
+	if q.auth == nil {
+		if q.svc == svcS3 {
+			return &caller{anonymous: true, arn: "anonymous"}, nil
+		}
+		return nil, authError(q.svc, authMissing, "")
+	}
+	a := q.auth
+	if strings.HasPrefix(a.accessKey, "ASIA") {
+		sess := s.sessions.get(a.accessKey)
+		if sess == nil {
+			return nil, authError(q.svc, authUnknownKey, "")
+		}
+		if !a.verify(q, sess.secret) {
+			return nil, authError(q.svc, authBadSignature, "")
+		}
+		if q.r.Header.Get("X-Amz-Security-Token") != sess.token {
+			return nil, authError(q.svc, authBadToken, "")
+		}
+		if !s.now().Before(sess.expires) {
+			return nil, authError(q.svc, authExpired, "")
+		}
+		return &caller{account: sess.account, arn: sess.arn(), userID: sess.roleID + ":" + sess.sessionName, session: sess}, nil
+	}
+	mgmt := s.idx.managementAccount
+	if mc := s.idx.managementCredentials; mc != nil {
+		if a.accessKey != mc.AccessKeyID {
+			return nil, authError(q.svc, authUnknownKey, "")
+		}
+		if !a.verify(q, mc.SecretAccessKey) {
+			return nil, authError(q.svc, authBadSignature, "")
+		}
+	} else if a.accessKey == DefaultAccessKeyID && !a.verify(q, DefaultSecretAccessKey) {
+		return nil, authError(q.svc, authBadSignature, "")
+	}
+	return &caller{account: mgmt, arn: "arn:aws:iam::" + mgmt + ":root", userID: mgmt}, nil
+}
+
+// authProblem is a kind of authentication failure.
+type authProblem uint8
+
+const (
+	authMissing authProblem = iota
+	authMalformed
+	authUnknownKey
+	authBadSignature
+	authBadToken
+	authExpired
+)
+
+// authError renders an authentication failure with the code each
+// protocol uses for it.
+func authError(svc service, p authProblem, detail string) *apiError {
+	type answer struct {
+		code, msg string
+		status    int
+	}
+	var a answer
+	switch svc {
+	case svcS3, svcS3Control:
+		a = map[authProblem]answer{
+			authMissing:      {"AccessDenied", "Access Denied", 403},
+			authMalformed:    {"AuthorizationHeaderMalformed", "The authorization header is malformed; " + detail, 400},
+			authUnknownKey:   {"InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403},
+			authBadSignature: {"SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.", 403},
+			authBadToken:     {"InvalidToken", "The provided token is malformed or otherwise invalid.", 400},
+			authExpired:      {"ExpiredToken", "The provided token has expired.", 400},
+		}[p]
+	case svcOrganizations, svcKMS:
+		a = map[authProblem]answer{
+			authMissing:      {"MissingAuthenticationTokenException", "Missing Authentication Token", 400},
+			authMalformed:    {"IncompleteSignatureException", "Authorization header is malformed: " + detail, 400},
+			authUnknownKey:   {"UnrecognizedClientException", "The security token included in the request is invalid.", 400},
+			authBadSignature: {"InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", 400},
+			authBadToken:     {"UnrecognizedClientException", "The security token included in the request is invalid.", 400},
+			authExpired:      {"ExpiredTokenException", "The security token included in the request is expired", 400},
+		}[p]
+	case svcEC2:
+		a = map[authProblem]answer{
+			authMissing:      {"MissingAuthenticationToken", "Request is missing Authentication Token", 401},
+			authMalformed:    {"IncompleteSignature", "Authorization header is malformed: " + detail, 400},
+			authUnknownKey:   {"AuthFailure", "AWS was not able to validate the provided access credentials", 401},
+			authBadSignature: {"SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", 403},
+			authBadToken:     {"AuthFailure", "AWS was not able to validate the provided access credentials", 401},
+			authExpired:      {"RequestExpired", "Request has expired.", 400},
+		}[p]
+	default: // Query: STS, IAM
+		a = map[authProblem]answer{
+			authMissing:      {"MissingAuthenticationToken", "Request is missing Authentication Token", 403},
+			authMalformed:    {"IncompleteSignature", "Authorization header is malformed: " + detail, 400},
+			authUnknownKey:   {"InvalidClientTokenId", "The security token included in the request is invalid.", 403},
+			authBadSignature: {"SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", 403},
+			authBadToken:     {"InvalidClientTokenId", "The security token included in the request is invalid.", 403},
+			authExpired:      {"ExpiredToken", "The security token included in the request is expired", 403},
+		}[p]
+	}
+	return &apiError{code: a.code, message: a.msg, status: a.status}
+}

@@ -1,0 +1,344 @@
+package fakeaws
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
+)
+
+const s3NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+// s3BucketOps maps the emulated bucket GETs to their handler and the
+// inventory field whose fixture error they answer with.
+func (s *Server) s3Handler(op string) handlerFunc {
+	switch op {
+	case "ListBuckets":
+		return s.s3ListBuckets
+	case "HeadBucket":
+		return s.bucketOp(inventory.FieldRegion, true, s.s3HeadBucket)
+	case "GetBucketLocation":
+		return s.bucketOp(inventory.FieldRegion, false, s.s3GetBucketLocation)
+	case "GetBucketPolicy":
+		return s.bucketOp(inventory.FieldPolicy, true, s.s3GetBucketPolicy)
+	case "GetBucketPolicyStatus":
+		return s.bucketOp(inventory.FieldPolicyStatus, true, s.s3GetBucketPolicyStatus)
+	case "GetPublicAccessBlock":
+		return s.bucketOp(inventory.FieldPublicAccessBlock, true, s.s3GetPublicAccessBlock)
+	case "GetBucketOwnershipControls":
+		return s.bucketOp(inventory.FieldOwnership, true, s.s3GetBucketOwnershipControls)
+	case "GetBucketAcl":
+		return s.bucketOp(inventory.FieldACL, true, s.s3GetBucketACL)
+	case "GetBucketEncryption":
+		return s.bucketOp(inventory.FieldEncryption, true, s.s3GetBucketEncryption)
+	case "GetBucketVersioning":
+		return s.bucketOp(inventory.FieldVersioning, true, s.s3GetBucketVersioning)
+	case "GetBucketTagging":
+		return s.bucketOp(inventory.FieldTags, true, s.s3GetBucketTagging)
+	}
+	return nil
+}
+
+// bucketOp wraps a per-bucket handler with S3's checks, in S3's order:
+// the bucket exists (NoSuchBucket), the request went to the bucket's
+// region (301 PermanentRedirect with x-amz-bucket-region; skipped for
+// GetBucketLocation), the caller's account owns it (AccessDenied), then
+// chosen faults and the fixture's recorded error for field.
+func (s *Server) bucketOp(field string, regional bool, h func(w http.ResponseWriter, q *request, b *bucketState) *apiError) handlerFunc {
+	return func(w http.ResponseWriter, q *request) *apiError {
+		b := s.idx.buckets[q.bucket]
+		if b == nil {
+			return &apiError{code: "NoSuchBucket", bucket: q.bucket}
+		}
+		if regional && b.region != q.region {
+			return &apiError{
+				code:         "PermanentRedirect",
+				message:      "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.",
+				status:       http.StatusMovedPermanently,
+				bucket:       q.bucket,
+				bucketRegion: b.region,
+			}
+		}
+		if q.caller.anonymous || q.caller.account != b.owner.acct.ID {
+			return accessDenied(q, "s3:"+q.op, "arn:aws:s3:::"+q.bucket)
+		}
+		if aerr := s.faults.chosen(q, b.owner.acct.ID, q.bucket); aerr != nil {
+			return aerr
+		}
+		if e := b.b.Errors[field]; e != "" {
+			aerr := parseFixtureError(e)
+			aerr.bucket = q.bucket
+			return aerr
+		}
+		return h(w, q, b)
+	}
+}
+
+// s3Write sends an S3 XML answer with S3's request ID headers.
+func s3Write(w http.ResponseWriter, q *request, x *xmlOut) *apiError {
+	w.Header().Set("x-amz-request-id", q.reqID)
+	w.Header().Set("x-amz-id-2", hostID(q.reqID))
+	x.write(w, http.StatusOK, "application/xml")
+	return nil
+}
+
+func (s *Server) s3ListBuckets(w http.ResponseWriter, q *request) *apiError {
+	if q.caller.anonymous {
+		return accessDenied(q, "s3:ListAllMyBuckets", "*")
+	}
+	acct := s.idx.accounts[q.caller.account]
+	if aerr := s.faults.chosen(q, acct.acct.ID, ""); aerr != nil {
+		return aerr
+	}
+	if e := acct.acct.Errors["buckets"]; e != "" {
+		return parseFixtureError(e)
+	}
+	prefix := q.query.Get("prefix")
+	regionFilter := q.query.Get("bucket-region")
+	var list []*bucketState
+	for _, b := range acct.buckets {
+		if strings.HasPrefix(b.b.Name, prefix) && (regionFilter == "" || b.region == regionFilter) {
+			list = append(list, b)
+		}
+	}
+	// Without max-buckets S3 lists every bucket at once; with it, pages
+	// of that size chained by continuation tokens.
+	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
+	start, end, next := 0, len(list), ""
+	if v := q.query.Get("max-buckets"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return &apiError{code: "InvalidArgument", message: "Argument max-buckets must be an integer between 1 and 10000."}
+		}
+		if tok := q.query.Get("continuation-token"); tok != "" {
+			off, ok := decodeToken(tok, "ListBuckets/"+prefix+"/"+regionFilter)
+			if !ok || off > len(list) {
+				return &apiError{code: "InvalidArgument", message: "The continuation token provided is incorrect"}
+			}
+			start = off
+		}
+		end = min(start+n, len(list))
+		if end < len(list) {
+			next = encodeToken("ListBuckets/"+prefix+"/"+regionFilter, end)
+		}
+	}
+	x := newXML()
+	x.openNS("ListAllMyBucketsResult", s3NS)
+	x.open("Owner")
+	x.elem("ID", acct.acct.CanonicalID)
+	x.close("Owner")
+	x.open("Buckets")
+	for _, b := range list[start:end] {
+		x.open("Bucket")
+		x.elem("Name", b.b.Name)
+		created := b.b.Created
+		if created.IsZero() {
+			created = inventory.DefaultBucketCreated()
+		}
+		x.time("CreationDate", created)
+		x.elemIf("BucketRegion", b.b.Region)
+		x.close("Bucket")
+	}
+	x.close("Buckets")
+	x.elemIf("ContinuationToken", next)
+	x.elemIf("Prefix", prefix)
+	x.close("ListAllMyBucketsResult")
+	return s3Write(w, q, x)
+}
+
+func (s *Server) s3HeadBucket(w http.ResponseWriter, q *request, b *bucketState) *apiError {
+	h := w.Header()
+	h.Set("x-amz-request-id", q.reqID)
+	h.Set("x-amz-id-2", hostID(q.reqID))
+	h.Set("x-amz-bucket-region", b.region)
+	h.Set("x-amz-access-point-alias", "false")
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Server) s3GetBucketLocation(w http.ResponseWriter, q *request, b *bucketState) *apiError {
+	// us-east-1 buckets have an empty location constraint.
+	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html
+	loc := b.b.Region
+	if loc == defaultRegion {
+		loc = ""
+	}
+	x := newXML()
+	x.b.WriteString(`<LocationConstraint xmlns="` + s3NS + `">`)
+	x.b.WriteString(xmlEscape(loc))
+	x.close("LocationConstraint")
+	return s3Write(w, q, x)
+}
+
+func (s *Server) s3GetBucketPolicy(w http.ResponseWriter, q *request, b *bucketState) *apiError {
+	if b.b.Policy == nil {
+		return &apiError{code: "NoSuchBucketPolicy", bucket: q.bucket}
+	}
+	body := b.b.Policy.Raw()
+	h := w.Header()
+	h.Set("x-amz-request-id", q.reqID)
+	h.Set("x-amz-id-2", hostID(q.reqID))
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+	return nil
+}
+
+func (s *Server) s3GetBucketPolicyStatus(w http.ResponseWriter, q *request, b *bucketState) *apiError {
+	if b.b.Policy == nil {
+		return &apiError{code: "NoSuchBucketPolicy", bucket: q.bucket}
+	}
+	public, err := policyIsPublic(b.b)
+	if err != nil {
+		return &apiError{code: "InternalError", message: "fakeaws cannot evaluate the bucket policy: " + err.Error(), bucket: q.bucket}
+	}
+	x := newXML()
+	x.openNS("PolicyStatus", s3NS)
+	x.bool("IsPublic", public)
+	x.close("PolicyStatus")
+	return s3Write(w, q, x)
+}
+
+func writePublicAccessBlock(x *xmlOut, p *inventory.PublicAccessBlock) {
+	x.openNS("PublicAccessBlockConfiguration", s3NS)
+	x.bool("BlockPublicAcls", p.BlockPublicACLs)
+	x.bool("IgnorePublicAcls", p.IgnorePublicACLs)
+	x.bool("BlockPublicPolicy", p.BlockPublicPolicy)
+	x.bool("RestrictPublicBuckets", p.RestrictPublicBuckets)
+	x.close("PublicAccessBlockConfiguration")
+}
+
+func (s *Server) s3GetPublicAccessBlock(w http.ResponseWriter, q *request, b *bucketState) *apiError {
+	if b.b.PublicAccessBlock == nil {
+		return &apiError{code: "NoSuchPublicAccessBlockConfiguration", bucket: q.bucket}
+	}
+	x := newXML()
+	writePublicAccessBlock(x, b.b.PublicAccessBlock)
+	return s3Write(w, q, x)
+}
+
+func (s *Server) s3GetBucketOwnershipControls(w http.ResponseWriter, q *request, b *bucketState) *apiError {
+	own := b.effective().Ownership
+	if own == inventory.OwnershipNone {
+		return &apiError{code: "OwnershipControlsNotFoundError", bucket: q.bucket}
+	}
+	x := newXML()
+	x.openNS("OwnershipControls", s3NS)
+	x.open("Rule")
+	x.elem("ObjectOwnership", own)
+	x.close("Rule")
+	x.close("OwnershipControls")
+	return s3Write(w, q, x)
+}
+
+func (s *Server) s3GetBucketACL(w http.ResponseWriter, q *request, b *bucketState) *apiError {
+	acl := b.effective().ACL
+	x := newXML()
+	x.openNS("AccessControlPolicy", s3NS)
+	x.open("Owner")
+	x.elem("ID", acl.OwnerID)
+	x.close("Owner")
+	x.open("AccessControlList")
+	for _, g := range acl.Grants {
+		x.open("Grant")
+		x.b.WriteString(`<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="` + xmlEscape(g.Grantee.Type) + `">`)
+		x.elemIf("ID", g.Grantee.ID)
+		x.elemIf("DisplayName", g.Grantee.DisplayName)
+		x.elemIf("URI", g.Grantee.URI)
+		x.elemIf("EmailAddress", g.Grantee.Email)
+		x.close("Grantee")
+		x.elem("Permission", g.Permission)
+		x.close("Grant")
+	}
+	x.close("AccessControlList")
+	x.close("AccessControlPolicy")
+	return s3Write(w, q, x)
+}
+
+func (s *Server) s3GetBucketEncryption(w http.ResponseWriter, q *request, b *bucketState) *apiError {
+	enc := b.effective().Encryption
+	if enc.Algorithm == inventory.AlgorithmNone {
+		return &apiError{code: "ServerSideEncryptionConfigurationNotFoundError", bucket: q.bucket}
+	}
+	x := newXML()
+	x.openNS("ServerSideEncryptionConfiguration", s3NS)
+	x.open("Rule")
+	x.open("ApplyServerSideEncryptionByDefault")
+	x.elem("SSEAlgorithm", enc.Algorithm)
+	x.elemIf("KMSMasterKeyID", enc.KMSKeyID)
+	x.close("ApplyServerSideEncryptionByDefault")
+	x.bool("BucketKeyEnabled", enc.BucketKey)
+	x.close("Rule")
+	x.close("ServerSideEncryptionConfiguration")
+	return s3Write(w, q, x)
+}
+
+func (s *Server) s3GetBucketVersioning(w http.ResponseWriter, q *request, b *bucketState) *apiError {
+	x := newXML()
+	x.openNS("VersioningConfiguration", s3NS)
+	x.elemIf("Status", b.b.Versioning)
+	x.close("VersioningConfiguration")
+	return s3Write(w, q, x)
+}
+
+func (s *Server) s3GetBucketTagging(w http.ResponseWriter, q *request, b *bucketState) *apiError {
+	tags := b.b.Tags
+	if len(tags) == 0 {
+		return &apiError{code: "NoSuchTagSet", bucket: q.bucket}
+	}
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	x := newXML()
+	x.openNS("Tagging", s3NS)
+	x.open("TagSet")
+	for _, k := range keys {
+		x.open("Tag")
+		x.elem("Key", k)
+		x.elem("Value", tags[k])
+		x.close("Tag")
+	}
+	x.close("TagSet")
+	x.close("Tagging")
+	return s3Write(w, q, x)
+}
+
+// s3ControlGetPublicAccessBlock answers the account-level Block Public
+// Access configuration of the account named by x-amz-account-id.
+func (s *Server) s3ControlGetPublicAccessBlock(w http.ResponseWriter, q *request) *apiError {
+	account := q.r.Header.Get("X-Amz-Account-Id")
+	if account == "" {
+		return errf("InvalidRequest", "Missing required header for this request: x-amz-account-id")
+	}
+	acct := s.idx.accounts[account]
+	if acct == nil || q.caller.account != account {
+		return accessDenied(q, "s3:GetAccountPublicAccessBlock", "arn:aws:s3:::")
+	}
+	if aerr := s.faults.chosen(q, account, ""); aerr != nil {
+		return aerr
+	}
+	if e := acct.acct.Errors["public_access_block"]; e != "" {
+		return parseFixtureError(e)
+	}
+	if acct.acct.PublicAccessBlock == nil {
+		return errf("NoSuchPublicAccessBlockConfiguration", "")
+	}
+	x := newXML()
+	writePublicAccessBlock(x, acct.acct.PublicAccessBlock)
+	w.Header().Set("x-amz-request-id", q.reqID)
+	w.Header().Set("x-amz-id-2", hostID(q.reqID))
+	x.write(w, http.StatusOK, "application/xml")
+	return nil
+}
+
+func xmlEscape(s string) string {
+	var x xmlOut
+	x.elem("a", s)
+	out := x.b.String()
+	return out[3 : len(out)-4]
+}

@@ -1,0 +1,86 @@
+package fakeaws
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// xmlOut builds an XML response body.
+type xmlOut struct{ b bytes.Buffer }
+
+func newXML() *xmlOut {
+	x := &xmlOut{}
+	x.b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	return x
+}
+
+func (x *xmlOut) open(tag string) {
+	x.b.WriteByte('<')
+	x.b.WriteString(tag)
+	x.b.WriteByte('>')
+}
+
+func (x *xmlOut) openNS(tag, ns string) {
+	x.b.WriteByte('<')
+	x.b.WriteString(tag)
+	x.b.WriteString(` xmlns="`)
+	x.b.WriteString(ns)
+	x.b.WriteString(`">`)
+}
+
+func (x *xmlOut) close(tag string) {
+	x.b.WriteString("</")
+	x.b.WriteString(tag)
+	x.b.WriteByte('>')
+}
+
+// elem writes <tag>text</tag> with text escaped.
+func (x *xmlOut) elem(tag, text string) {
+	x.open(tag)
+	xml.EscapeText(&x.b, []byte(text))
+	x.close(tag)
+}
+
+// elemIf writes the element only when text is not empty.
+func (x *xmlOut) elemIf(tag, text string) {
+	if text != "" {
+		x.elem(tag, text)
+	}
+}
+
+func (x *xmlOut) bool(tag string, v bool) { x.elem(tag, strconv.FormatBool(v)) }
+
+func (x *xmlOut) time(tag string, t time.Time) {
+	x.elem(tag, t.UTC().Format("2006-01-02T15:04:05.000Z"))
+}
+
+func (x *xmlOut) write(w http.ResponseWriter, status int, contentType string) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(x.b.Len()))
+	w.WriteHeader(status)
+	w.Write(x.b.Bytes())
+}
+
+// writeJSON writes a JSON 1.1 success answer.
+func writeJSON(w http.ResponseWriter, q *request, v any) *apiError {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return &apiError{code: "InternalFailure", message: "encode answer: " + err.Error(), status: 500}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("x-amzn-RequestId", q.reqID)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+	return nil
+}
+
+// epoch renders a time as JSON 1.1 does: seconds since the epoch.
+func epoch(t time.Time) float64 {
+	return float64(t.UnixMilli()) / 1000
+}

@@ -1,0 +1,288 @@
+package inventory
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// This file holds the fixture defaults: what a field a fixture leaves out
+// means. fakeaws serves these values and Normalize fills them in, so both
+// always agree.
+
+// DefaultRootName is the name AWS gives an organisation's root.
+const DefaultRootName = "Root"
+
+// DefaultBucketCreated returns the creation date of a fixture bucket that
+// states none.
+func DefaultBucketCreated() time.Time {
+	return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// DefaultAccountName returns the name of an account that states none.
+func DefaultAccountName(accountID string) string { return "account-" + accountID }
+
+// DefaultAccountEmail returns the e-mail of an account that states none.
+func DefaultAccountEmail(accountID string) string { return "aws+" + accountID + "@example.com" }
+
+// DefaultCanonicalID returns the S3 canonical user ID of an account that
+// states none: 64 hexadecimal digits derived from the account ID.
+func DefaultCanonicalID(accountID string) string {
+	return derivedHex("canonical-user", accountID, 64)
+}
+
+// DefaultVPCID returns the VPC of an endpoint that states none.
+func DefaultVPCID(endpointID string) string {
+	return "vpc-" + derivedHex("vpc", endpointID, 17)
+}
+
+// DefaultGrantID returns the ID of the i-th grant of a KMS key that states none.
+func DefaultGrantID(keyARN string, i int) string {
+	return derivedHex("kms-grant", fmt.Sprintf("%s#%d", keyARN, i), 64)
+}
+
+// AWSManagedS3KeyARN returns the ARN of the AWS managed key aws/s3 of an
+// account in a region, when the fixture does not define one.
+func AWSManagedS3KeyARN(accountID, region string) string {
+	h := derivedHex("aws-s3-key", accountID+"/"+region, 32)
+	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%s-%s-%s-%s-%s", region, accountID, h[0:8], h[8:12], h[12:16], h[16:20], h[20:32])
+}
+
+// AWSManagedS3Alias is the alias of the AWS managed key S3 uses for SSE-KMS
+// when a bucket names no key.
+const AWSManagedS3Alias = "alias/aws/s3"
+
+func derivedHex(kind, value string, n int) string {
+	sum := sha256.Sum256([]byte("bucketaudit/" + kind + "/" + value))
+	h := hex.EncodeToString(sum[:])
+	return h[:n]
+}
+
+// DefaultKeyPolicy returns the key policy AWS gives a customer managed key
+// created without one: the account root may do everything, which delegates
+// access to IAM.
+// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+func DefaultKeyPolicy(accountID string) *PolicyDocument {
+	return NewPolicyDocument(fmt.Appendf(nil,
+		`{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"kms:*","Resource":"*"}]}`,
+		accountID))
+}
+
+// AWSManagedS3KeyPolicy returns the key policy of the AWS managed aws/s3 key:
+// usable through S3 by the account's principals only.
+func AWSManagedS3KeyPolicy(accountID, region string) *PolicyDocument {
+	return NewPolicyDocument(fmt.Appendf(nil,
+		`{"Version":"2012-10-17","Id":"auto-s3-2","Statement":[{"Sid":"Allow access through S3 for all principals in the account that are authorized to use S3","Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"%s","kms:ViaService":"s3.%s.amazonaws.com"}}},{"Sid":"Allow direct access to key metadata to the account","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":["kms:Describe*","kms:Get*","kms:List*"],"Resource":"*"}]}`,
+		accountID, region, accountID))
+}
+
+// DefaultVPCEndpointPolicy returns the policy of a VPC endpoint created
+// without one: full access.
+func DefaultVPCEndpointPolicy() *PolicyDocument {
+	return NewPolicyDocument([]byte(`{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`))
+}
+
+// KeyRegion returns the region of a KMS key ARN ("" when it is not one).
+func KeyRegion(arn string) string {
+	if m := kmsKeyARNRe.FindStringSubmatch(arn); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// UsesAWSManagedS3Key reports whether an encryption configuration uses the
+// AWS managed aws/s3 key (aws:kms with no key, or the aws/s3 alias).
+func (e *Encryption) UsesAWSManagedS3Key() bool {
+	if e == nil || (e.Algorithm != AlgorithmKMS && e.Algorithm != AlgorithmKMSDSSE) {
+		return false
+	}
+	return e.KMSKeyID == "" || e.KMSKeyID == AWSManagedS3Alias || strings.HasSuffix(e.KMSKeyID, ":"+AWSManagedS3Alias)
+}
+
+// ApplyDefaults fills in, in place, every field a fixture may leave out
+// with what fakeaws serves for it (see the package documentation and
+// DESIGN.md): account name, e-mail, status and canonical ID; the root's
+// name; bucket creation date, ownership, ACL and encryption (unless their
+// fetch failed, see Errors); KMS key manager, state, policy, grant IDs and
+// the implicit AWS managed aws/s3 keys; VPC endpoint type, VPC and policy;
+// accounts' OU paths. It does not touch fixture-only fields.
+func ApplyDefaults(d *Document) {
+	if d.Organization != nil && d.Organization.Root.Name == "" {
+		d.Organization.Root.Name = DefaultRootName
+	}
+	paths := OUPaths(d.Organization)
+	for i := range d.Accounts {
+		a := &d.Accounts[i]
+		*a = a.WithDefaults()
+		if p, ok := paths[a.ID]; ok && a.OUPath == "" {
+			a.OUPath = p
+		}
+		for j := range a.Buckets {
+			a.Buckets[j] = a.Buckets[j].WithDefaults(a.CanonicalID)
+		}
+		a.KMSKeys = append(a.KMSKeys, ImplicitKMSKeys(a)...)
+		for j := range a.KMSKeys {
+			a.KMSKeys[j] = a.KMSKeys[j].WithDefaults(a.ID)
+		}
+		for j := range a.VPCEndpoints {
+			a.VPCEndpoints[j] = a.VPCEndpoints[j].WithDefaults()
+		}
+	}
+}
+
+// WithDefaults returns a copy of a with its own fixture defaults filled in
+// (name, e-mail, status, canonical ID); its buckets, keys and endpoints are
+// shared with a, not defaulted.
+func (a Account) WithDefaults() Account {
+	if a.Name == "" {
+		a.Name = DefaultAccountName(a.ID)
+	}
+	if a.Email == "" {
+		a.Email = DefaultAccountEmail(a.ID)
+	}
+	if a.Status == "" {
+		a.Status = AccountActive
+	}
+	if a.CanonicalID == "" {
+		a.CanonicalID = DefaultCanonicalID(a.ID)
+	}
+	return a
+}
+
+// WithDefaults returns a copy of b with the fixture defaults filled in
+// (creation date, ownership, ACL, encryption) for an owner with the given
+// canonical ID. Fields whose fetch failed (see Errors) stay absent.
+func (b Bucket) WithDefaults(canonicalID string) Bucket {
+	if b.Created.IsZero() {
+		b.Created = DefaultBucketCreated()
+	}
+	if b.Ownership == "" && b.Errors[FieldOwnership] == "" {
+		b.Ownership = OwnershipBucketOwnerEnforced
+	}
+	if b.ACL == nil && b.Errors[FieldACL] == "" {
+		b.ACL = &ACL{OwnerID: canonicalID, Grants: []Grant{{Grantee: Grantee{Type: GranteeCanonicalUser, ID: canonicalID}, Permission: PermFullControl}}}
+	} else if b.ACL != nil && b.ACL.OwnerID == "" {
+		acl := *b.ACL
+		acl.OwnerID = canonicalID
+		b.ACL = &acl
+	}
+	if b.Encryption == nil && b.Errors[FieldEncryption] == "" {
+		b.Encryption = &Encryption{Algorithm: AlgorithmAES256}
+	}
+	return b
+}
+
+// WithDefaults returns a copy of k with the fixture defaults filled in
+// (manager, state, key policy, grant IDs) for a key of accountID.
+func (k KMSKey) WithDefaults(accountID string) KMSKey {
+	if k.Manager == "" {
+		k.Manager = KeyManagerCustomer
+	}
+	if k.State == "" {
+		k.State = "Enabled"
+	}
+	if k.Policy == nil && k.Errors["policy"] == "" {
+		if k.Manager == KeyManagerAWS && hasAlias(&k, AWSManagedS3Alias) {
+			k.Policy = AWSManagedS3KeyPolicy(accountID, KeyRegion(k.ARN))
+		} else {
+			k.Policy = DefaultKeyPolicy(accountID)
+		}
+	}
+	var grants []KMSGrant
+	for i, g := range k.Grants {
+		if g.GrantID == "" {
+			if grants == nil {
+				grants = append([]KMSGrant(nil), k.Grants...)
+			}
+			grants[i].GrantID = DefaultGrantID(k.ARN, i)
+		}
+	}
+	if grants != nil {
+		k.Grants = grants
+	}
+	return k
+}
+
+// WithDefaults returns a copy of e with the fixture defaults filled in
+// (type Gateway, a VPC ID, the full-access endpoint policy).
+func (e VPCEndpoint) WithDefaults() VPCEndpoint {
+	if e.Type == "" {
+		e.Type = "Gateway"
+	}
+	if e.VPCID == "" {
+		e.VPCID = DefaultVPCID(e.ID)
+	}
+	if e.Policy == nil {
+		e.Policy = DefaultVPCEndpointPolicy()
+	}
+	return e
+}
+
+func hasAlias(k *KMSKey, alias string) bool {
+	for _, a := range k.Aliases {
+		if a == alias {
+			return true
+		}
+	}
+	return false
+}
+
+// ImplicitKMSKeys returns the AWS managed aws/s3 keys that AWS would have
+// created for the account's buckets (SSE-KMS without a named key) in
+// regions where the fixture defines no key aliased aws/s3.
+func ImplicitKMSKeys(a *Account) []KMSKey {
+	defined := map[string]bool{}
+	for i := range a.KMSKeys {
+		if hasAlias(&a.KMSKeys[i], AWSManagedS3Alias) {
+			defined[KeyRegion(a.KMSKeys[i].ARN)] = true
+		}
+	}
+	var out []KMSKey
+	for i := range a.Buckets {
+		b := &a.Buckets[i]
+		if !b.Encryption.UsesAWSManagedS3Key() || b.Region == "" || defined[b.Region] {
+			continue
+		}
+		defined[b.Region] = true
+		out = append(out, KMSKey{
+			ARN:     AWSManagedS3KeyARN(a.ID, b.Region),
+			Manager: KeyManagerAWS,
+			Aliases: []string{AWSManagedS3Alias},
+		})
+	}
+	return out
+}
+
+// OUPaths maps each account placed in the organisation's OU tree to its OU
+// path ("Root/Workloads/Prod": the names from the root to its parent).
+func OUPaths(o *Organization) map[string]string {
+	out := map[string]string{}
+	if o == nil {
+		return out
+	}
+	var walk func(ou *OU, prefix string)
+	walk = func(ou *OU, prefix string) {
+		name := ou.Name
+		if name == "" {
+			name = ou.ID
+		}
+		p := name
+		if prefix != "" {
+			p = prefix + "/" + name
+		}
+		for _, id := range ou.Accounts {
+			out[id] = p
+		}
+		for i := range ou.OUs {
+			walk(&ou.OUs[i], p)
+		}
+	}
+	root := o.Root
+	if root.Name == "" {
+		root.Name = DefaultRootName
+	}
+	walk(&root, "")
+	return out
+}

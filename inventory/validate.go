@@ -1,0 +1,607 @@
+package inventory
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Identifier formats, from the AWS API references (Organizations, IAM, S3,
+// KMS, EC2). Policy IDs are accepted a little more loosely than AWS
+// (p-[0-9a-zA-Z_]{8,128}) so fixtures can use readable IDs.
+var (
+	accountIDRe   = regexp.MustCompile(`^\d{12}$`)
+	orgIDRe       = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	rootIDRe      = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
+	ouIDRe        = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	policyIDRe    = regexp.MustCompile(`^p-[0-9a-zA-Z_-]{1,128}$`)
+	regionRe      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+	bucketNameRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	kmsKeyARNRe   = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key/([A-Za-z0-9-]+)$`)
+	kmsAliasRe    = regexp.MustCompile(`^alias/[a-zA-Z0-9/_-]{1,250}$`)
+	kmsKeyRefRe   = regexp.MustCompile(`^([A-Za-z0-9-]+|alias/[a-zA-Z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[A-Za-z0-9-]+|alias/[a-zA-Z0-9/_-]+))$`)
+	iamARNRe      = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}|aws):(role|user|group|policy)(/[\x21-\x7e]*)?/([\w+=,.@-]+)$`)
+	roleNameRe    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	iamPathRe     = regexp.MustCompile(`^/([\x21-\x7e]*/)?$`)
+	vpceIDRe      = regexp.MustCompile(`^vpce-[0-9a-zA-Z]{1,32}$`)
+	vpcIDRe       = regexp.MustCompile(`^vpc-[0-9a-zA-Z]{1,32}$`)
+	canonicalIDRe = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// Fault services: the services fakeaws emulates.
+var faultServices = []string{"ec2", "iam", "kms", "organizations", "s3", "s3control", "sts"}
+
+// Known enumerations.
+var (
+	ownerships    = []string{OwnershipBucketOwnerEnforced, OwnershipBucketOwnerPreferred, OwnershipObjectWriter, OwnershipNone}
+	algorithms    = []string{AlgorithmAES256, AlgorithmKMS, AlgorithmKMSDSSE, AlgorithmNone}
+	versionings   = []string{"Enabled", "Suspended"}
+	accountStates = []string{AccountActive, AccountSuspended, "PENDING_CLOSURE"}
+	keyManagers   = []string{KeyManagerCustomer, KeyManagerAWS}
+	keyStates     = []string{"Creating", "Enabled", "Disabled", "PendingDeletion", "PendingImport", "PendingReplicaDeletion", "Unavailable", "Updating"}
+	granteeTypes  = []string{GranteeCanonicalUser, GranteeGroup, GranteeEmail}
+	permissions   = []string{PermRead, PermWrite, PermReadACP, PermWriteACP, PermFullControl}
+	endpointTypes = []string{"Gateway", "Interface", "GatewayLoadBalancer"}
+	policyTypes   = []string{ServiceControlPolicy, ResourceControlPolicy}
+)
+
+func oneOf(v string, allowed []string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
+
+// validator collects problems.
+type validator struct {
+	problems []Problem
+}
+
+func (v *validator) addf(path, format string, a ...any) {
+	v.problems = append(v.problems, Problem{Path: path, Message: fmt.Sprintf(format, a...)})
+}
+
+func (v *validator) enum(path, value string, allowed []string) {
+	if !oneOf(value, allowed) {
+		v.addf(path, "%q is not one of %s", value, strings.Join(allowed, ", "))
+	}
+}
+
+func (v *validator) match(path, value string, re *regexp.Regexp, what string) bool {
+	if value == "" {
+		v.addf(path, "required (%s)", what)
+		return false
+	}
+	if !re.MatchString(value) {
+		v.addf(path, "%q is not a valid %s", value, what)
+		return false
+	}
+	return true
+}
+
+func (v *validator) region(path, value string) {
+	v.match(path, value, regionRe, "AWS region (e.g. eu-west-1)")
+}
+
+// policy checks that a policy document is a JSON object.
+func (v *validator) policy(path string, d *PolicyDocument) {
+	if d == nil {
+		return
+	}
+	if err := checkPolicyJSON(d.Raw()); err != nil {
+		v.addf(path, "%v", err)
+	}
+}
+
+// checkPolicyJSON reports whether text is one JSON object, naming the line
+// and column of a syntax error.
+func checkPolicyJSON(text []byte) error {
+	trimmed := bytes.TrimSpace(text)
+	if len(trimmed) == 0 {
+		return errors.New("empty policy document")
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(text))
+	if err := dec.Decode(&v); err != nil {
+		return fmt.Errorf("malformed policy JSON: %w", describeJSONError(text, err))
+	}
+	if dec.More() {
+		off := dec.InputOffset()
+		line, col := lineCol(text, off)
+		return fmt.Errorf("malformed policy JSON: line %d, column %d: unexpected data after the policy", line, col)
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return fmt.Errorf("policy document must be a JSON object, got %s", describe(v))
+	}
+	return nil
+}
+
+func (v *validator) errorsMap(path string, m map[string]string) {
+	keys := sortedKeys(m)
+	for _, k := range keys {
+		if k == "" {
+			v.addf(path, "empty key")
+		}
+		if strings.TrimSpace(m[k]) == "" {
+			v.addf(joinKey(path, k), "empty error text (want \"Code: message\")")
+		}
+	}
+}
+
+func (v *validator) tags(path string, m map[string]string) {
+	for _, k := range sortedKeys(m) {
+		if k == "" || len(k) > 128 {
+			v.addf(joinKey(path, k), "a tag key must have 1 to 128 characters")
+		}
+		if len(m[k]) > 256 {
+			v.addf(joinKey(path, k), "a tag value must have at most 256 characters")
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Validate reports every problem of the document at once, each naming its
+// path (accounts[2].buckets[0].policy: ...).
+func (d *Document) Validate() error {
+	if d == nil {
+		return errors.New("nil document")
+	}
+	v := &validator{}
+	if d.SchemaVersion != SchemaVersion {
+		v.addf("schema_version", "must be %d, got %d", SchemaVersion, d.SchemaVersion)
+	}
+	if d.Scan != nil {
+		v.errorsMap("scan.errors", d.Scan.Errors)
+		for id := range d.Scan.TrustedAccounts {
+			if !accountIDRe.MatchString(id) {
+				v.addf(joinKey("scan.trusted_accounts", id), "not a 12-digit account ID")
+			}
+		}
+		for i, r := range d.Scan.Regions {
+			v.region(fmt.Sprintf("scan.regions[%d]", i), r)
+		}
+	}
+	accountIdx := map[string]int{}
+	for i, a := range d.Accounts {
+		path := fmt.Sprintf("accounts[%d].id", i)
+		if !v.match(path, a.ID, accountIDRe, "12-digit account ID") {
+			continue
+		}
+		if j, dup := accountIdx[a.ID]; dup {
+			v.addf(path, "duplicate account ID %s (also accounts[%d])", a.ID, j)
+			continue
+		}
+		accountIdx[a.ID] = i
+	}
+	policyIDs := map[string]bool{}
+	if d.Organization != nil {
+		policyIDs = v.organization(d.Organization, accountIdx, d.Accounts)
+	}
+	buckets := map[string]string{}
+	for i := range d.Accounts {
+		v.account(fmt.Sprintf("accounts[%d]", i), &d.Accounts[i], buckets, policyIDs, d.Organization != nil)
+	}
+	if d.Faults != nil {
+		v.faults(d.Faults)
+	}
+	if len(v.problems) > 0 {
+		return &ValidationError{Problems: v.problems}
+	}
+	return nil
+}
+
+// organization validates the organisation and returns the set of policy IDs.
+func (v *validator) organization(o *Organization, accountIdx map[string]int, accounts []Account) map[string]bool {
+	v.match("organization.id", o.ID, orgIDRe, "organization ID (o-…)")
+	if v.match("organization.management_account_id", o.ManagementAccountID, accountIDRe, "12-digit account ID") {
+		if _, ok := accountIdx[o.ManagementAccountID]; !ok {
+			v.addf("organization.management_account_id", "account %s is not listed in accounts", o.ManagementAccountID)
+		}
+	}
+	if c := o.ManagementCredentials; c != nil {
+		if c.AccessKeyID == "" {
+			v.addf("organization.management_credentials.access_key_id", "required")
+		} else if len(c.AccessKeyID) < 16 || strings.HasPrefix(c.AccessKeyID, "ASIA") {
+			v.addf("organization.management_credentials.access_key_id", "must be a long-term key ID (16+ characters, not ASIA…)")
+		}
+		if c.SecretAccessKey == "" {
+			v.addf("organization.management_credentials.secret_access_key", "required")
+		}
+	}
+	v.errorsMap("organization.errors", o.Errors)
+	policyIDs := map[string]bool{}
+	for i, p := range o.Policies {
+		path := fmt.Sprintf("organization.policies[%d]", i)
+		if v.match(path+".id", p.ID, policyIDRe, "policy ID (p-…)") {
+			if policyIDs[p.ID] {
+				v.addf(path+".id", "duplicate policy ID %s", p.ID)
+			}
+			policyIDs[p.ID] = true
+		}
+		if p.Name == "" {
+			v.addf(path+".name", "required")
+		}
+		v.enum(path+".type", p.Type, policyTypes)
+		if p.Document == nil && p.Errors["document"] == "" {
+			v.addf(path+".document", "required (or errors.document when it could not be read)")
+		}
+		v.policy(path+".document", p.Document)
+		v.errorsMap(path+".errors", p.Errors)
+	}
+	placed := map[string]string{}
+	ouIDs := map[string]bool{}
+	treeComplete := true
+	var walk func(path string, ou *OU, root bool)
+	walk = func(path string, ou *OU, root bool) {
+		if root {
+			v.match(path+".id", ou.ID, rootIDRe, "root ID (r-…)")
+		} else {
+			if v.match(path+".id", ou.ID, ouIDRe, "OU ID (ou-…-…)") {
+				if ouIDs[ou.ID] {
+					v.addf(path+".id", "duplicate OU ID %s", ou.ID)
+				}
+				ouIDs[ou.ID] = true
+			}
+			if ou.Name == "" {
+				v.addf(path+".name", "required")
+			}
+		}
+		if len(ou.Errors) > 0 {
+			treeComplete = false
+		}
+		v.errorsMap(path+".errors", ou.Errors)
+		v.policyRefs(path+".policies", ou.Policies, policyIDs)
+		for i, id := range ou.Accounts {
+			p := fmt.Sprintf("%s.accounts[%d]", path, i)
+			if !accountIDRe.MatchString(id) {
+				v.addf(p, "%q is not a 12-digit account ID", id)
+				continue
+			}
+			if _, ok := accountIdx[id]; !ok {
+				v.addf(p, "account %s is not listed in accounts", id)
+			}
+			if prev, dup := placed[id]; dup {
+				v.addf(p, "account %s is already placed at %s", id, prev)
+				continue
+			}
+			placed[id] = p
+		}
+		for i := range ou.OUs {
+			walk(fmt.Sprintf("%s.ous[%d]", path, i), &ou.OUs[i], false)
+		}
+	}
+	walk("organization.root", &o.Root, true)
+	if treeComplete && len(o.Errors) == 0 {
+		for i, a := range accounts {
+			if _, ok := placed[a.ID]; !ok && accountIDRe.MatchString(a.ID) {
+				v.addf(fmt.Sprintf("accounts[%d]", i), "account %s is not placed in the organization's OU tree", a.ID)
+			}
+		}
+	}
+	return policyIDs
+}
+
+func (v *validator) policyRefs(path string, refs []string, known map[string]bool) {
+	seen := map[string]bool{}
+	for i, id := range refs {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if !known[id] {
+			v.addf(p, "policy %q is not defined in organization.policies", id)
+		}
+		if seen[id] {
+			v.addf(p, "policy %q is attached twice", id)
+		}
+		seen[id] = true
+	}
+}
+
+func (v *validator) account(path string, a *Account, buckets map[string]string, policyIDs map[string]bool, inOrg bool) {
+	if a.Status != "" {
+		v.enum(path+".status", a.Status, accountStates)
+	}
+	if a.CanonicalID != "" && !canonicalIDRe.MatchString(a.CanonicalID) {
+		v.addf(path+".canonical_id", "%q is not a canonical user ID (64 hexadecimal digits)", a.CanonicalID)
+	}
+	if len(a.Policies) > 0 && !inOrg {
+		v.addf(path+".policies", "policies need an organization")
+	}
+	v.policyRefs(path+".policies", a.Policies, policyIDs)
+	v.tags(path+".tags", a.Tags)
+	v.errorsMap(path+".errors", a.Errors)
+	if r := a.AuditRole; r != nil {
+		v.match(path+".audit_role.name", r.Name, roleNameRe, "IAM role name")
+		if r.Path != "" && !iamPathRe.MatchString(r.Path) {
+			v.addf(path+".audit_role.path", "%q is not an IAM path (it starts and ends with /)", r.Path)
+		}
+		if r.ExternalID != "" && (len(r.ExternalID) < 2 || len(r.ExternalID) > 1224) {
+			v.addf(path+".audit_role.external_id", "must have 2 to 1224 characters")
+		}
+	}
+	for i := range a.Buckets {
+		v.bucket(fmt.Sprintf("%s.buckets[%d]", path, i), &a.Buckets[i], buckets)
+	}
+	keys := map[string]int{}
+	aliases := map[string]string{}
+	for i := range a.KMSKeys {
+		v.kmsKey(fmt.Sprintf("%s.kms_keys[%d]", path, i), &a.KMSKeys[i], a.ID, keys, aliases)
+	}
+	if a.IAM != nil {
+		v.iam(path+".iam", a.IAM, a.ID)
+	}
+	endpoints := map[string]bool{}
+	for i, e := range a.VPCEndpoints {
+		p := fmt.Sprintf("%s.vpc_endpoints[%d]", path, i)
+		if v.match(p+".id", e.ID, vpceIDRe, "VPC endpoint ID (vpce-…)") {
+			if endpoints[e.ID] {
+				v.addf(p+".id", "duplicate VPC endpoint %s", e.ID)
+			}
+			endpoints[e.ID] = true
+		}
+		if e.VPCID != "" && !vpcIDRe.MatchString(e.VPCID) {
+			v.addf(p+".vpc_id", "%q is not a VPC ID (vpc-…)", e.VPCID)
+		}
+		v.region(p+".region", e.Region)
+		if e.Service == "" {
+			v.addf(p+".service", "required (e.g. com.amazonaws.%s.s3)", e.Region)
+		}
+		if e.Type != "" {
+			v.enum(p+".type", e.Type, endpointTypes)
+		}
+		v.policy(p+".policy", e.Policy)
+	}
+}
+
+func (v *validator) bucket(path string, b *Bucket, seen map[string]string) {
+	if v.match(path+".name", b.Name, bucketNameRe, "S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)") {
+		switch {
+		case strings.Contains(b.Name, ".."):
+			v.addf(path+".name", "%q has two adjacent dots", b.Name)
+		case net.ParseIP(b.Name) != nil:
+			v.addf(path+".name", "%q is formatted as an IP address", b.Name)
+		}
+		if prev, dup := seen[b.Name]; dup {
+			v.addf(path+".name", "duplicate bucket name %s (also %s); bucket names are global", b.Name, prev)
+		} else {
+			seen[b.Name] = path
+		}
+	}
+	if b.Region != "" || b.Errors[FieldRegion] == "" {
+		v.region(path+".region", b.Region)
+	}
+	v.policy(path+".policy", b.Policy)
+	if b.Ownership != "" {
+		v.enum(path+".ownership", b.Ownership, ownerships)
+	}
+	if acl := b.ACL; acl != nil {
+		if acl.OwnerID != "" && !canonicalIDRe.MatchString(acl.OwnerID) {
+			v.addf(path+".acl.owner_id", "%q is not a canonical user ID (64 hexadecimal digits)", acl.OwnerID)
+		}
+		for i, g := range acl.Grants {
+			v.grant(fmt.Sprintf("%s.acl.grants[%d]", path, i), g)
+		}
+	}
+	if e := b.Encryption; e != nil {
+		p := path + ".encryption"
+		v.enum(p+".algorithm", e.Algorithm, algorithms)
+		isKMS := e.Algorithm == AlgorithmKMS || e.Algorithm == AlgorithmKMSDSSE
+		if e.KMSKeyID != "" {
+			if !isKMS {
+				v.addf(p+".kms_key_id", "only allowed with algorithm aws:kms or aws:kms:dsse")
+			} else if !kmsKeyRefRe.MatchString(e.KMSKeyID) {
+				v.addf(p+".kms_key_id", "%q is not a KMS key ID, key ARN, alias name or alias ARN", e.KMSKeyID)
+			}
+		}
+		if e.BucketKey && !isKMS {
+			v.addf(p+".bucket_key", "only allowed with algorithm aws:kms or aws:kms:dsse")
+		}
+	}
+	if b.Versioning != "" {
+		v.enum(path+".versioning", b.Versioning, versionings)
+	}
+	v.tags(path+".tags", b.Tags)
+	v.errorsMap(path+".errors", b.Errors)
+}
+
+func (v *validator) grant(path string, g Grant) {
+	v.enum(path+".permission", g.Permission, permissions)
+	switch g.Grantee.Type {
+	case GranteeCanonicalUser:
+		if !canonicalIDRe.MatchString(g.Grantee.ID) {
+			v.addf(path+".grantee.id", "%q is not a canonical user ID (64 hexadecimal digits)", g.Grantee.ID)
+		}
+	case GranteeGroup:
+		if !strings.HasPrefix(g.Grantee.URI, "http://acs.amazonaws.com/groups/") {
+			v.addf(path+".grantee.uri", "%q is not an S3 group URI (http://acs.amazonaws.com/groups/…)", g.Grantee.URI)
+		}
+	case GranteeEmail:
+		if !strings.Contains(g.Grantee.Email, "@") {
+			v.addf(path+".grantee.email", "%q is not an email address", g.Grantee.Email)
+		}
+	default:
+		v.enum(path+".grantee.type", g.Grantee.Type, granteeTypes)
+	}
+}
+
+func (v *validator) kmsKey(path string, k *KMSKey, accountID string, seen map[string]int, aliases map[string]string) {
+	m := kmsKeyARNRe.FindStringSubmatch(k.ARN)
+	if m == nil {
+		v.addf(path+".arn", "%q is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)", k.ARN)
+	} else {
+		if !regionRe.MatchString(m[1]) {
+			v.addf(path+".arn", "%q names an invalid region", k.ARN)
+		}
+		if m[2] != accountID {
+			v.addf(path+".arn", "key belongs to account %s, not to %s that holds it", m[2], accountID)
+		}
+		if _, dup := seen[k.ARN]; dup {
+			v.addf(path+".arn", "duplicate KMS key %s", k.ARN)
+		}
+		seen[k.ARN] = 0
+	}
+	if k.Manager != "" {
+		v.enum(path+".manager", k.Manager, keyManagers)
+	}
+	if k.State != "" {
+		v.enum(path+".state", k.State, keyStates)
+	}
+	region := ""
+	if m != nil {
+		region = m[1]
+	}
+	for i, a := range k.Aliases {
+		p := fmt.Sprintf("%s.aliases[%d]", path, i)
+		if !kmsAliasRe.MatchString(a) {
+			v.addf(p, "%q is not a KMS alias name (alias/…)", a)
+			continue
+		}
+		if strings.HasPrefix(a, "alias/aws/") && k.Manager != KeyManagerAWS {
+			v.addf(p, "alias/aws/ names are reserved for AWS managed keys (set manager: AWS)")
+		}
+		if prev, dup := aliases[region+" "+a]; dup {
+			v.addf(p, "alias %s is already used by %s in %s", a, prev, region)
+		}
+		aliases[region+" "+a] = path
+	}
+	v.policy(path+".policy", k.Policy)
+	for i, g := range k.Grants {
+		p := fmt.Sprintf("%s.grants[%d]", path, i)
+		if g.GranteePrincipal == "" {
+			v.addf(p+".grantee_principal", "required")
+		}
+		if len(g.Operations) == 0 {
+			v.addf(p+".operations", "required (e.g. [Decrypt])")
+		}
+	}
+	v.errorsMap(path+".errors", k.Errors)
+}
+
+func (v *validator) iamARN(path, arn, kind, accountID string, allowAWS bool) {
+	m := iamARNRe.FindStringSubmatch(arn)
+	switch {
+	case m == nil:
+		v.addf(path, "%q is not an IAM %s ARN (arn:aws:iam::ACCOUNT:%s/NAME)", arn, kind, kind)
+	case m[2] != kind:
+		v.addf(path, "%q is not an IAM %s ARN", arn, kind)
+	case m[1] == "aws" && !allowAWS, m[1] != "aws" && m[1] != accountID:
+		v.addf(path, "%q does not belong to account %s", arn, accountID)
+	}
+}
+
+func (v *validator) inline(path string, m map[string]*PolicyDocument) {
+	for _, name := range sortedKeys(m) {
+		p := joinKey(path, name)
+		if m[name] == nil {
+			v.addf(p, "missing policy document")
+			continue
+		}
+		v.policy(p, m[name])
+	}
+}
+
+func (v *validator) managedRefs(path string, arns []string, accountID string) {
+	for i, a := range arns {
+		v.iamARN(fmt.Sprintf("%s[%d]", path, i), a, "policy", accountID, true)
+	}
+}
+
+func (v *validator) iam(path string, m *IAM, accountID string) {
+	seen := map[string]bool{}
+	dup := func(p, arn string) {
+		if seen[arn] {
+			v.addf(p, "duplicate ARN %s", arn)
+		}
+		seen[arn] = true
+	}
+	for i, r := range m.Roles {
+		p := fmt.Sprintf("%s.roles[%d]", path, i)
+		v.iamARN(p+".arn", r.ARN, "role", accountID, false)
+		dup(p+".arn", r.ARN)
+		v.policy(p+".trust_policy", r.TrustPolicy)
+		v.inline(p+".inline_policies", r.InlinePolicies)
+		v.managedRefs(p+".attached_policies", r.AttachedPolicies, accountID)
+		if r.PermissionsBoundary != "" {
+			v.iamARN(p+".permissions_boundary", r.PermissionsBoundary, "policy", accountID, true)
+		}
+		v.tags(p+".tags", r.Tags)
+	}
+	for i, u := range m.Users {
+		p := fmt.Sprintf("%s.users[%d]", path, i)
+		v.iamARN(p+".arn", u.ARN, "user", accountID, false)
+		dup(p+".arn", u.ARN)
+		v.inline(p+".inline_policies", u.InlinePolicies)
+		v.managedRefs(p+".attached_policies", u.AttachedPolicies, accountID)
+		if u.PermissionsBoundary != "" {
+			v.iamARN(p+".permissions_boundary", u.PermissionsBoundary, "policy", accountID, true)
+		}
+		for j, g := range u.Groups {
+			if !roleNameRe.MatchString(g) {
+				v.addf(fmt.Sprintf("%s.groups[%d]", p, j), "%q is not an IAM group name", g)
+			}
+		}
+		v.tags(p+".tags", u.Tags)
+	}
+	for i, g := range m.Groups {
+		p := fmt.Sprintf("%s.groups[%d]", path, i)
+		v.iamARN(p+".arn", g.ARN, "group", accountID, false)
+		dup(p+".arn", g.ARN)
+		v.inline(p+".inline_policies", g.InlinePolicies)
+		v.managedRefs(p+".attached_policies", g.AttachedPolicies, accountID)
+	}
+	for i, pol := range m.Policies {
+		p := fmt.Sprintf("%s.policies[%d]", path, i)
+		v.iamARN(p+".arn", pol.ARN, "policy", accountID, true)
+		dup(p+".arn", pol.ARN)
+		if pol.Document == nil {
+			v.addf(p+".document", "required")
+		}
+		v.policy(p+".document", pol.Document)
+	}
+}
+
+func (v *validator) faults(f *Faults) {
+	if t := f.Throttle; t != nil {
+		if t.RequestsPerSecond <= 0 {
+			v.addf("faults.throttle.requests_per_second", "must be positive")
+		}
+		if t.Burst < 0 {
+			v.addf("faults.throttle.burst", "must not be negative")
+		}
+		if t.Per != "" {
+			v.enum("faults.throttle.per", t.Per, []string{"account", "global"})
+		}
+	}
+	for i, e := range f.Errors {
+		p := fmt.Sprintf("faults.errors[%d]", i)
+		v.enum(p+".service", e.Service, faultServices)
+		if e.Code == "" {
+			v.addf(p+".code", "required (e.g. AccessDenied)")
+		}
+		if e.Account != "" && !accountIDRe.MatchString(e.Account) {
+			v.addf(p+".account", "%q is not a 12-digit account ID", e.Account)
+		}
+		if e.Bucket != "" && e.Service != "s3" {
+			v.addf(p+".bucket", "only allowed with service s3")
+		}
+		if e.Times < 0 {
+			v.addf(p+".times", "must not be negative")
+		}
+		if e.Status != 0 && (e.Status < 300 || e.Status > 599) {
+			v.addf(p+".status", "must be an HTTP status from 300 to 599")
+		}
+	}
+}
