@@ -1,8 +1,6 @@
 package policy
 
-// NOTE(skeleton): the declarations below are the contract; their bodies are
-// placeholders that the policy engine issue replaces (and then deletes this
-// file's placeholders).
+import "fmt"
 
 // Policy is a parsed policy document. Name is a label the caller sets (e.g.
 // "bucket policy", "SCP p-abc (DenyS3Delete)") to name it in explanations.
@@ -15,6 +13,8 @@ type Policy struct {
 	Warnings []Warning
 	// unreadable is set by Unreadable.
 	unreadable bool
+	// prog is the compiled form that Evaluate runs, built by Parse.
+	prog *program
 }
 
 // Statement is one statement of a policy.
@@ -26,10 +26,19 @@ type Statement struct {
 	NotPrincipal *Principals
 	Action       []string
 	NotAction    []string
-	Resource     []string
+	Resource     []string // nil when the statement has neither Resource nor NotResource
 	NotResource  []string
 	Conditions   []Condition
 	Line, Column int // where the statement starts in the source
+	// Elements holds where each element of the statement ("Action",
+	// "Resource", "Principal", "Condition", ...) starts in the source.
+	Elements map[string]Pos
+}
+
+// Pos is a 1-based line and column in a policy's source.
+type Pos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
 }
 
 // Principals is the value of a Principal or NotPrincipal element.
@@ -45,7 +54,7 @@ type Principals struct {
 type Condition struct {
 	Operator string // as written, e.g. "ForAnyValue:StringLikeIfExists"
 	Key      string
-	Values   []string
+	Values   []string // JSON numbers and booleans as their text
 }
 
 // Warning is a non-fatal problem in a policy, with its position.
@@ -53,6 +62,13 @@ type Warning struct {
 	Line, Column int
 	Code         string // stable identifier, e.g. "duplicate-key", "object-action-on-bucket-arn"
 	Message      string
+	// Statement names the statement concerned (its Sid, or "#index"), if any.
+	Statement string `json:",omitempty"`
+}
+
+// String returns "line L, column C: message".
+func (w Warning) String() string {
+	return fmt.Sprintf("line %d, column %d: %s (%s)", w.Line, w.Column, w.Message, w.Code)
 }
 
 // ParseError is a policy that could not be parsed, with the position of the problem.
@@ -62,25 +78,23 @@ type ParseError struct {
 }
 
 // Error returns "line L, column C: msg".
-func (e *ParseError) Error() string { return "policy: not implemented" }
-
-// Parse parses a policy document. Errors are *ParseError.
-func Parse(data []byte) (*Policy, error) { panic("policy.Parse: not implemented") }
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
+}
 
 // Unreadable returns a placeholder for a policy that exists (or may exist)
 // but could not be read: it may allow or deny anything, so decisions that
 // depend on it are Unknown.
 func Unreadable(name string) *Policy { return &Policy{Name: name, unreadable: true} }
 
-// Context is the request context: each key is present with values, absent,
-// or unknown. Keys are case-insensitive.
-type Context struct{}
+// IsUnreadable reports whether p is a placeholder made by Unreadable.
+func (p *Policy) IsUnreadable() bool { return p != nil && p.unreadable }
 
-// NewContext returns an empty, closed-world context: keys not set are absent.
-func NewContext() *Context { return &Context{} }
-
-// Evaluate decides the request in with AWS's policy evaluation logic.
-func Evaluate(in *Input) Result { panic("policy.Evaluate: not implemented") }
-
-// IsPublic reports whether a bucket (resource) policy is public by S3's definition.
-func IsPublic(p *Policy) bool { panic("policy.IsPublic: not implemented") }
+// label names a statement for explanations and warnings: its Sid, or
+// "#index" when it has none.
+func (s *Statement) label() string {
+	if s.Sid != "" {
+		return s.Sid
+	}
+	return fmt.Sprintf("#%d", s.Index)
+}

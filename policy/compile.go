@@ -1,0 +1,323 @@
+package policy
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// program is a policy compiled for evaluation.
+type program struct {
+	stmts  []cstmt
+	public bool // IsPublic, computed once
+}
+
+type resKind uint8
+
+const (
+	resNone resKind = iota // neither Resource nor NotResource: the resource the policy is attached to
+	resList
+	resNot
+)
+
+// cstmt is a compiled statement.
+type cstmt struct {
+	src       *Statement
+	deny      bool
+	notAction bool
+	actions   []actionPat
+	res       resKind
+	resources []arnPat
+	prin      *cprin // nil when the statement has neither Principal nor NotPrincipal
+	notPrin   bool
+	conds     []ccond
+}
+
+// ccond is a compiled condition.
+type ccond struct {
+	src  *Condition
+	key  string // lower case
+	op   opInfo
+	vals []cval
+}
+
+// cval is one compiled condition value; which fields are used depends on
+// the operator.
+type cval struct {
+	raw    string
+	t      tmpl      // string and Bool operators
+	arn    arnPat    // ARN operators
+	num    float64   // numeric operators
+	date   time.Time // date operators
+	prefix netip.Prefix
+	null   bool // Null: true means "the key is absent"
+	ok     bool // the value parses for its operator
+}
+
+// principal kinds of an AWS principal value.
+type prinKind uint8
+
+const (
+	pkWildcard prinKind = iota
+	pkAccount
+	pkRole
+	pkUser
+	pkSession
+	pkFederatedUser
+	pkOther
+)
+
+type awsPrin struct {
+	raw     string
+	kind    prinKind
+	account string
+	name    string // role name (without path) for pkRole and pkSession
+	// byKey is the synthesized condition used when the caller is known only
+	// through aws:PrincipalAccount / aws:PrincipalArn.
+	byKey ccond
+}
+
+// cprin is a compiled Principal or NotPrincipal element.
+type cprin struct {
+	src       *Principals
+	wildcard  bool
+	aws       []awsPrin
+	service   []string
+	federated []string
+	canonical []string
+}
+
+// compile builds the evaluation program of p.
+func compile(p *Policy) (*program, error) {
+	vars := p.Version == Version2012
+	prog := &program{stmts: make([]cstmt, len(p.Statements))}
+	for i := range p.Statements {
+		s := &p.Statements[i]
+		c := cstmt{src: s, deny: s.Effect == "Deny"}
+		acts := s.Action
+		if s.NotAction != nil {
+			c.notAction, acts = true, s.NotAction
+		}
+		c.actions = make([]actionPat, len(acts))
+		for j, a := range acts {
+			if a != "*" && !strings.Contains(a, ":") {
+				// Unreachable through Parse; a hand-built statement.
+				c.actions[j] = actionPat{full: compileTmpl(a, true, false).toks}
+				continue
+			}
+			c.actions[j] = compileAction(a)
+		}
+		res := s.Resource
+		switch {
+		case s.NotResource != nil:
+			c.res, res = resNot, s.NotResource
+		case s.Resource != nil:
+			c.res = resList
+		}
+		for _, r := range res {
+			c.resources = append(c.resources, compileARN(r, vars))
+		}
+		switch {
+		case s.Principal != nil:
+			c.prin = compilePrincipals(s.Principal)
+		case s.NotPrincipal != nil:
+			c.prin, c.notPrin = compilePrincipals(s.NotPrincipal), true
+		}
+		for j := range s.Conditions {
+			cc, ok := compileCondition(&s.Conditions[j], vars)
+			if !ok {
+				return nil, &ParseError{Line: s.Line, Column: s.Column, Msg: "unknown condition operator " + strconv.Quote(s.Conditions[j].Operator)}
+			}
+			c.conds = append(c.conds, cc)
+		}
+		prog.stmts[i] = c
+	}
+	prog.public = isPublic(p, prog)
+	return prog, nil
+}
+
+func compileCondition(c *Condition, vars bool) (ccond, bool) {
+	info, ok := parseOperator(c.Operator)
+	if !ok {
+		return ccond{}, false
+	}
+	cc := ccond{src: c, key: strings.ToLower(c.Key), op: info, vals: make([]cval, len(c.Values))}
+	vars = vars && info.base.takesVariables()
+	for i, v := range c.Values {
+		cc.vals[i] = compileValue(info.base.positive(), v, vars)
+	}
+	return cc, true
+}
+
+func compileValue(op baseOp, v string, vars bool) cval {
+	cv := cval{raw: v, ok: true}
+	switch op {
+	case opStringEquals, opStringEqualsIgnoreCase, opBool, opBinaryEquals:
+		cv.t = compileTmpl(v, false, vars)
+	case opStringLike:
+		cv.t = compileTmpl(v, true, vars)
+	case opArnEquals, opArnLike:
+		cv.arn = compileARN(v, vars)
+	case opNumericEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		cv.num, cv.ok = f, err == nil
+	case opDateEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
+		cv.date, cv.ok = parseDate(v)
+	case opIPAddress:
+		cv.prefix, cv.ok = parseCIDR(v)
+	case opNull:
+		switch strings.ToLower(v) {
+		case "true":
+			cv.null = true
+		case "false":
+		default:
+			cv.ok = false
+		}
+	}
+	return cv
+}
+
+// parseDate parses the W3C profile of ISO 8601 that IAM accepts, or epoch
+// seconds.
+func parseDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && len(s) > 4 {
+		return time.Unix(n, 0).UTC(), true
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && strings.Contains(s, ".") && !strings.Contains(s, "-") {
+		sec := int64(f)
+		return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC(), true
+	}
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+var dateLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05Z0700",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04:05",
+	"2006-01-02T15:04",
+	"2006-01-02",
+	"2006-01",
+	"2006",
+}
+
+// parseCIDR parses "a.b.c.d/n", "a:b::/n" or a bare address (a /32 or /128).
+func parseCIDR(s string) (netip.Prefix, bool) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, false
+		}
+		return p.Masked(), true
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, false
+	}
+	return netip.PrefixFrom(a, a.BitLen()), true
+}
+
+func compilePrincipals(p *Principals) *cprin {
+	c := &cprin{src: p, wildcard: p.Wildcard}
+	for _, v := range p.AWS {
+		ap := classifyPrincipal(v)
+		if ap.kind == pkWildcard {
+			c.wildcard = true
+			continue
+		}
+		c.aws = append(c.aws, ap)
+	}
+	for _, v := range p.Service {
+		if v == "*" {
+			c.wildcard = true
+		}
+		c.service = append(c.service, strings.ToLower(v))
+	}
+	c.federated = p.Federated
+	c.canonical = p.CanonicalUser
+	for _, v := range p.CanonicalUser {
+		if v == "*" {
+			c.wildcard = true
+		}
+	}
+	return c
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < 12; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// classifyPrincipal parses an AWS principal value.
+func classifyPrincipal(v string) awsPrin {
+	ap := awsPrin{raw: v, kind: pkOther}
+	switch {
+	case v == "*":
+		ap.kind = pkWildcard
+		return ap
+	case isAccountID(v):
+		ap.kind, ap.account = pkAccount, v
+	default:
+		a := splitARN(v)
+		if !a.ok {
+			break
+		}
+		ap.account = a.seg[4]
+		res := a.seg[5]
+		switch {
+		case a.seg[2] == "iam" && res == "root":
+			ap.kind = pkAccount
+		case a.seg[2] == "iam" && strings.HasPrefix(res, "role/"):
+			ap.kind = pkRole
+			ap.name = res[strings.LastIndexByte(res, '/')+1:]
+		case a.seg[2] == "iam" && strings.HasPrefix(res, "user/"):
+			ap.kind = pkUser
+		case a.seg[2] == "sts" && strings.HasPrefix(res, "assumed-role/"):
+			rest := res[len("assumed-role/"):]
+			if i := strings.IndexByte(rest, '/'); i > 0 {
+				ap.kind = pkSession
+				ap.name = rest[:i]
+			}
+		case a.seg[2] == "sts" && strings.HasPrefix(res, "federated-user/"):
+			ap.kind = pkFederatedUser
+		}
+	}
+	switch ap.kind {
+	case pkAccount:
+		ap.byKey = synthCond("aws:PrincipalAccount", ap.account)
+	case pkRole, pkUser, pkFederatedUser, pkOther:
+		ap.byKey = synthCond("aws:PrincipalArn", v)
+	}
+	return ap
+}
+
+// synthCond builds a condition that stands for a Principal value when the
+// caller is known only through context keys.
+func synthCond(key, value string) ccond {
+	cc, _ := compileCondition(&Condition{Operator: "StringEquals", Key: key, Values: []string{value}}, false)
+	return cc
+}
+
+// Context keys derived from the principal.
+const (
+	keyPrincipalArn     = "aws:principalarn"
+	keyPrincipalAccount = "aws:principalaccount"
+)

@@ -1,0 +1,136 @@
+package policy
+
+import (
+	"sort"
+	"strings"
+)
+
+// keyState is what is known of a context key.
+type keyState uint8
+
+const (
+	keyAbsent        keyState = iota // not in the request
+	keyPresent                       // present with values
+	keyUnknown                       // present with any value, or absent
+	keyUnknownExcept                 // unknown, but no value equals one of values (which may be absent)
+)
+
+type ctxEntry struct {
+	name   string // as the caller wrote it, for explanations
+	state  keyState
+	values []string
+}
+
+// Context is the request context: each key is present with values, absent,
+// or unknown. Keys are case-insensitive.
+//
+// A closed-world context (NewContext) treats keys that were not set as
+// absent; an open-world context (NewOpenContext) treats them as unknown.
+// Either way, key prefixes declared with SetUnknownPrefix are unknown unless
+// a key under them was set. A Context is not safe for concurrent
+// modification; once filled it can be shared by concurrent evaluations.
+type Context struct {
+	open     bool
+	keys     map[string]*ctxEntry
+	prefixes []string // lower-case unknown prefixes
+}
+
+// NewContext returns an empty, closed-world context: keys not set are absent.
+func NewContext() *Context { return &Context{keys: map[string]*ctxEntry{}} }
+
+// NewOpenContext returns an empty, open-world context: keys not set are
+// unknown (aws:PrincipalArn and aws:PrincipalAccount are still derived from
+// Input.Principal when it is set).
+func NewOpenContext() *Context { return &Context{open: true, keys: map[string]*ctxEntry{}} }
+
+func (c *Context) put(key string, e *ctxEntry) *Context {
+	if c.keys == nil {
+		c.keys = map[string]*ctxEntry{}
+	}
+	e.name = key
+	c.keys[strings.ToLower(key)] = e
+	return c
+}
+
+// Set makes key present with values. Set with no values makes it absent
+// (a key in the request context always has at least one value).
+func (c *Context) Set(key string, values ...string) *Context {
+	if len(values) == 0 {
+		return c.SetAbsent(key)
+	}
+	return c.put(key, &ctxEntry{state: keyPresent, values: append([]string(nil), values...)})
+}
+
+// SetAbsent makes key absent from the request.
+func (c *Context) SetAbsent(key string) *Context {
+	return c.put(key, &ctxEntry{state: keyAbsent})
+}
+
+// SetUnknown makes key unknown: present with any value, or absent.
+func (c *Context) SetUnknown(key string) *Context {
+	return c.put(key, &ctxEntry{state: keyUnknown})
+}
+
+// SetUnknownExcept makes key unknown but known not to equal (exactly, case
+// included) any of values: e.g. aws:PrincipalOrgID for a principal of an
+// account outside the organization, or aws:PrincipalAccount for "any
+// account but these". The key may also be absent.
+func (c *Context) SetUnknownExcept(key string, values ...string) *Context {
+	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: append([]string(nil), values...)})
+}
+
+// SetUnknownPrefix makes every key that starts with prefix (e.g.
+// "aws:PrincipalTag/", "aws:ResourceTag/") unknown unless set explicitly.
+func (c *Context) SetUnknownPrefix(prefix string) *Context {
+	c.prefixes = append(c.prefixes, strings.ToLower(prefix))
+	return c
+}
+
+// Open reports whether keys that were not set are unknown.
+func (c *Context) Open() bool { return c != nil && c.open }
+
+// Keys returns the keys set explicitly, sorted, as written.
+func (c *Context) Keys() []string {
+	if c == nil {
+		return nil
+	}
+	out := make([]string, 0, len(c.keys))
+	for _, e := range c.keys {
+		out = append(out, e.name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Clone returns an independent copy of c.
+func (c *Context) Clone() *Context {
+	if c == nil {
+		return NewContext()
+	}
+	n := &Context{open: c.open, keys: make(map[string]*ctxEntry, len(c.keys)), prefixes: append([]string(nil), c.prefixes...)}
+	for k, e := range c.keys {
+		cp := *e
+		n.keys[k] = &cp
+	}
+	return n
+}
+
+// lookup returns what is known of a lower-case key (without the keys
+// derived from the principal; see evaluator.key).
+func (c *Context) lookup(lower string) (keyState, []string, bool) {
+	if c == nil {
+		return keyAbsent, nil, false
+	}
+	if e, ok := c.keys[lower]; ok {
+		return e.state, e.values, true
+	}
+	for _, p := range c.prefixes {
+		if strings.HasPrefix(lower, p) {
+			return keyUnknown, nil, true
+		}
+	}
+	if c.open {
+		return keyUnknown, nil, false
+	}
+	return keyAbsent, nil, false
+}

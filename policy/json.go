@@ -1,0 +1,429 @@
+package policy
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// jkind is the type of a JSON value.
+type jkind uint8
+
+const (
+	jObject jkind = iota
+	jArray
+	jString
+	jNumber
+	jBool
+	jNull
+)
+
+func (k jkind) String() string {
+	switch k {
+	case jObject:
+		return "an object"
+	case jArray:
+		return "a list"
+	case jString:
+		return "a string"
+	case jNumber:
+		return "a number"
+	case jBool:
+		return "a boolean"
+	}
+	return "null"
+}
+
+// jnode is a JSON value with its byte offset in the source, so that every
+// error and warning can name a line and a column.
+type jnode struct {
+	kind    jkind
+	off     int
+	str     string    // string value, number text or "true"/"false"
+	members []jmember // object members in source order, duplicates included
+	elems   []*jnode  // array elements
+}
+
+// jmember is one "key": value pair of an object.
+type jmember struct {
+	key    string
+	keyOff int
+	val    *jnode
+}
+
+// maxDepth bounds nesting; no valid policy comes close.
+const maxDepth = 64
+
+// jparser is a strict JSON (RFC 8259) reader that keeps positions.
+type jparser struct {
+	src   []byte
+	pos   int
+	depth int
+	lines []int // byte offsets where lines start, built on demand
+}
+
+// syntaxError is a JSON syntax problem at a byte offset.
+type syntaxError struct {
+	off int
+	msg string
+}
+
+func (e *syntaxError) Error() string { return e.msg }
+
+func (p *jparser) fail(off int, format string, a ...any) *syntaxError {
+	return &syntaxError{off: off, msg: fmt.Sprintf(format, a...)}
+}
+
+// parseDocument reads exactly one JSON value surrounded by whitespace.
+func (p *jparser) parseDocument() (*jnode, error) {
+	// A UTF-8 byte order mark is tolerated, as editors add it.
+	if len(p.src) >= 3 && p.src[0] == 0xEF && p.src[1] == 0xBB && p.src[2] == 0xBF {
+		p.pos = 3
+	}
+	p.skipSpace()
+	if p.pos >= len(p.src) {
+		return nil, p.fail(p.pos, "empty document: expected a JSON object")
+	}
+	n, err := p.value()
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	if p.pos < len(p.src) {
+		return nil, p.fail(p.pos, "unexpected %s after the end of the policy document", p.describe())
+	}
+	return n, nil
+}
+
+func (p *jparser) skipSpace() {
+	for p.pos < len(p.src) {
+		switch p.src[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+// describe names the token at the current position for error messages.
+func (p *jparser) describe() string {
+	if p.pos >= len(p.src) {
+		return "end of input"
+	}
+	c := p.src[p.pos]
+	switch {
+	case c == '/' && p.pos+1 < len(p.src) && (p.src[p.pos+1] == '/' || p.src[p.pos+1] == '*'):
+		return "comment (JSON has no comments)"
+	case c >= 0x20 && c < 0x7f:
+		return strconv.Quote(string(c))
+	}
+	r, _ := utf8.DecodeRune(p.src[p.pos:])
+	return fmt.Sprintf("character %U", r)
+}
+
+func (p *jparser) value() (*jnode, error) {
+	if p.pos >= len(p.src) {
+		return nil, p.fail(p.pos, "unexpected end of input: expected a value")
+	}
+	switch c := p.src[p.pos]; {
+	case c == '{':
+		return p.object()
+	case c == '[':
+		return p.array()
+	case c == '"':
+		off := p.pos
+		s, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		return &jnode{kind: jString, off: off, str: s}, nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	case c == 't':
+		return p.literal("true", jBool)
+	case c == 'f':
+		return p.literal("false", jBool)
+	case c == 'n':
+		return p.literal("null", jNull)
+	}
+	return nil, p.fail(p.pos, "unexpected %s: expected a value", p.describe())
+}
+
+func (p *jparser) literal(word string, k jkind) (*jnode, error) {
+	off := p.pos
+	if !strings.HasPrefix(string(p.src[p.pos:min(len(p.src), p.pos+len(word))]), word) {
+		return nil, p.fail(p.pos, "unexpected %s: expected a value", p.describe())
+	}
+	p.pos += len(word)
+	return &jnode{kind: k, off: off, str: word}, nil
+}
+
+func (p *jparser) enter() error {
+	p.depth++
+	if p.depth > maxDepth {
+		return p.fail(p.pos, "nesting deeper than %d levels", maxDepth)
+	}
+	return nil
+}
+
+func (p *jparser) object() (*jnode, error) {
+	n := &jnode{kind: jObject, off: p.pos}
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	p.pos++ // {
+	p.skipSpace()
+	if p.pos < len(p.src) && p.src[p.pos] == '}' {
+		p.pos++
+		p.depth--
+		return n, nil
+	}
+	for {
+		p.skipSpace()
+		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
+			if p.pos < len(p.src) && p.src[p.pos] == '}' {
+				return nil, p.fail(p.pos, "trailing comma before \"}\"")
+			}
+			return nil, p.fail(p.pos, "unexpected %s: expected a quoted key", p.describe())
+		}
+		keyOff := p.pos
+		key, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.skipSpace()
+		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+			return nil, p.fail(p.pos, "unexpected %s after key %q: expected \":\"", p.describe(), key)
+		}
+		p.pos++
+		p.skipSpace()
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		n.members = append(n.members, jmember{key: key, keyOff: keyOff, val: v})
+		p.skipSpace()
+		if p.pos >= len(p.src) {
+			return nil, p.fail(p.pos, "unexpected end of input: expected \",\" or \"}\"")
+		}
+		switch p.src[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			p.depth--
+			return n, nil
+		default:
+			return nil, p.fail(p.pos, "unexpected %s: expected \",\" or \"}\"", p.describe())
+		}
+	}
+}
+
+func (p *jparser) array() (*jnode, error) {
+	n := &jnode{kind: jArray, off: p.pos}
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	p.pos++ // [
+	p.skipSpace()
+	if p.pos < len(p.src) && p.src[p.pos] == ']' {
+		p.pos++
+		p.depth--
+		return n, nil
+	}
+	for {
+		p.skipSpace()
+		if p.pos < len(p.src) && p.src[p.pos] == ']' {
+			return nil, p.fail(p.pos, "trailing comma before \"]\"")
+		}
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		n.elems = append(n.elems, v)
+		p.skipSpace()
+		if p.pos >= len(p.src) {
+			return nil, p.fail(p.pos, "unexpected end of input: expected \",\" or \"]\"")
+		}
+		switch p.src[p.pos] {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			p.depth--
+			return n, nil
+		default:
+			return nil, p.fail(p.pos, "unexpected %s: expected \",\" or \"]\"", p.describe())
+		}
+	}
+}
+
+func (p *jparser) number() (*jnode, error) {
+	off := p.pos
+	i := p.pos
+	if i < len(p.src) && p.src[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		s := i
+		for i < len(p.src) && p.src[i] >= '0' && p.src[i] <= '9' {
+			i++
+		}
+		return i - s
+	}
+	start := i
+	if digits() == 0 {
+		return nil, p.fail(i, "invalid number: expected a digit")
+	}
+	if p.src[start] == '0' && i-start > 1 {
+		return nil, p.fail(start, "invalid number: leading zero")
+	}
+	if i < len(p.src) && p.src[i] == '.' {
+		i++
+		if digits() == 0 {
+			return nil, p.fail(i, "invalid number: expected a digit after \".\"")
+		}
+	}
+	if i < len(p.src) && (p.src[i] == 'e' || p.src[i] == 'E') {
+		i++
+		if i < len(p.src) && (p.src[i] == '+' || p.src[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return nil, p.fail(i, "invalid number: expected a digit in the exponent")
+		}
+	}
+	p.pos = i
+	return &jnode{kind: jNumber, off: off, str: string(p.src[off:i])}, nil
+}
+
+// str reads a quoted string at p.pos and returns its decoded value.
+func (p *jparser) str() (string, error) {
+	start := p.pos
+	p.pos++ // opening quote
+	// Fast path: no escapes.
+	i := p.pos
+	for i < len(p.src) {
+		c := p.src[i]
+		if c == '"' {
+			s := p.src[p.pos:i]
+			if !utf8.Valid(s) {
+				return "", p.fail(p.pos, "string is not valid UTF-8")
+			}
+			p.pos = i + 1
+			return string(s), nil
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		i++
+	}
+	var b strings.Builder
+	b.Write(p.src[p.pos:i])
+	p.pos = i
+	for {
+		if p.pos >= len(p.src) {
+			return "", p.fail(start, "unterminated string")
+		}
+		c := p.src[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			s := b.String()
+			if !utf8.ValidString(s) {
+				return "", p.fail(start, "string is not valid UTF-8")
+			}
+			return s, nil
+		case c < 0x20:
+			if c == '\n' {
+				return "", p.fail(p.pos, "unterminated string (line break inside a string)")
+			}
+			return "", p.fail(p.pos, "control character %U inside a string", rune(c))
+		case c == '\\':
+			if p.pos+1 >= len(p.src) {
+				return "", p.fail(start, "unterminated string")
+			}
+			e := p.src[p.pos+1]
+			switch e {
+			case '"', '\\', '/':
+				b.WriteByte(e)
+				p.pos += 2
+			case 'b':
+				b.WriteByte('\b')
+				p.pos += 2
+			case 'f':
+				b.WriteByte('\f')
+				p.pos += 2
+			case 'n':
+				b.WriteByte('\n')
+				p.pos += 2
+			case 'r':
+				b.WriteByte('\r')
+				p.pos += 2
+			case 't':
+				b.WriteByte('\t')
+				p.pos += 2
+			case 'u':
+				r, ok := p.hex4(p.pos + 2)
+				if !ok {
+					return "", p.fail(p.pos, "invalid \\u escape")
+				}
+				p.pos += 6
+				if utf16.IsSurrogate(r) {
+					if r2, ok2 := p.lowSurrogate(); ok2 {
+						r = utf16.DecodeRune(r, r2)
+					} else {
+						r = utf8.RuneError
+					}
+				}
+				b.WriteRune(r)
+			default:
+				return "", p.fail(p.pos, "invalid escape \"\\%c\" in a string", e)
+			}
+		default:
+			b.WriteByte(c)
+			p.pos++
+		}
+	}
+}
+
+func (p *jparser) lowSurrogate() (rune, bool) {
+	if p.pos+1 < len(p.src) && p.src[p.pos] == '\\' && p.src[p.pos+1] == 'u' {
+		if r, ok := p.hex4(p.pos + 2); ok && r >= 0xDC00 && r <= 0xDFFF {
+			p.pos += 6
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+func (p *jparser) hex4(at int) (rune, bool) {
+	if at+4 > len(p.src) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(p.src[at:at+4]), 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	return rune(v), true
+}
+
+// position converts a byte offset to a 1-based line and column (in
+// characters, a tab counting as one).
+func (p *jparser) position(off int) (line, col int) {
+	if p.lines == nil {
+		p.lines = append(p.lines, 0)
+		for i, c := range p.src {
+			if c == '\n' {
+				p.lines = append(p.lines, i+1)
+			}
+		}
+	}
+	off = max(0, min(off, len(p.src)))
+	l := sort.Search(len(p.lines), func(i int) bool { return p.lines[i] > off }) - 1
+	return l + 1, utf8.RuneCount(p.src[p.lines[l]:off]) + 1
+}

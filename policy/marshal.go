@@ -1,0 +1,176 @@
+package policy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// MarshalJSON writes the policy in a canonical form: Version, Id, then
+// Statement as a list; every element that holds a string-or-list as a
+// list; condition values as strings. Parse(MarshalJSON(p)) is equivalent to
+// p and marshals to the same bytes. An Unreadable placeholder cannot be
+// marshalled.
+func (p *Policy) MarshalJSON() ([]byte, error) {
+	if p.unreadable {
+		return nil, fmt.Errorf("policy %q could not be read: nothing to marshal", p.Name)
+	}
+	w := &jwriter{}
+	w.b.WriteByte('{')
+	first := true
+	field := func(k string) {
+		if !first {
+			w.b.WriteByte(',')
+		}
+		first = false
+		w.str(k)
+		w.b.WriteByte(':')
+	}
+	if p.Version != "" {
+		field("Version")
+		w.str(p.Version)
+	}
+	if p.ID != "" {
+		field("Id")
+		w.str(p.ID)
+	}
+	field("Statement")
+	w.b.WriteByte('[')
+	for i := range p.Statements {
+		if i > 0 {
+			w.b.WriteByte(',')
+		}
+		w.statement(&p.Statements[i])
+	}
+	w.b.WriteString("]}")
+	return w.b.Bytes(), w.err
+}
+
+type jwriter struct {
+	b   bytes.Buffer
+	err error
+}
+
+func (w *jwriter) str(s string) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil && w.err == nil {
+		w.err = err
+	}
+	w.b.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+func (w *jwriter) list(l []string) {
+	w.b.WriteByte('[')
+	for i, s := range l {
+		if i > 0 {
+			w.b.WriteByte(',')
+		}
+		w.str(s)
+	}
+	w.b.WriteByte(']')
+}
+
+func (w *jwriter) statement(s *Statement) {
+	w.b.WriteByte('{')
+	first := true
+	field := func(k string) {
+		if !first {
+			w.b.WriteByte(',')
+		}
+		first = false
+		w.str(k)
+		w.b.WriteByte(':')
+	}
+	if s.Sid != "" {
+		field("Sid")
+		w.str(s.Sid)
+	}
+	field("Effect")
+	w.str(s.Effect)
+	if s.Principal != nil {
+		field("Principal")
+		w.principals(s.Principal)
+	}
+	if s.NotPrincipal != nil {
+		field("NotPrincipal")
+		w.principals(s.NotPrincipal)
+	}
+	if s.Action != nil {
+		field("Action")
+		w.list(s.Action)
+	}
+	if s.NotAction != nil {
+		field("NotAction")
+		w.list(s.NotAction)
+	}
+	if s.Resource != nil {
+		field("Resource")
+		w.list(s.Resource)
+	}
+	if s.NotResource != nil {
+		field("NotResource")
+		w.list(s.NotResource)
+	}
+	if len(s.Conditions) > 0 {
+		field("Condition")
+		w.conditions(s.Conditions)
+	}
+	w.b.WriteByte('}')
+}
+
+func (w *jwriter) principals(p *Principals) {
+	if p.Wildcard {
+		w.str("*")
+		return
+	}
+	w.b.WriteByte('{')
+	first := true
+	for _, kv := range []struct {
+		k string
+		v []string
+	}{{"AWS", p.AWS}, {"Service", p.Service}, {"Federated", p.Federated}, {"CanonicalUser", p.CanonicalUser}} {
+		if kv.v == nil {
+			continue
+		}
+		if !first {
+			w.b.WriteByte(',')
+		}
+		first = false
+		w.str(kv.k)
+		w.b.WriteByte(':')
+		w.list(kv.v)
+	}
+	w.b.WriteByte('}')
+}
+
+// conditions groups the conditions by operator, in order of first appearance.
+func (w *jwriter) conditions(conds []Condition) {
+	var ops []string
+	byOp := map[string][]Condition{}
+	for _, c := range conds {
+		if _, ok := byOp[c.Operator]; !ok {
+			ops = append(ops, c.Operator)
+		}
+		byOp[c.Operator] = append(byOp[c.Operator], c)
+	}
+	w.b.WriteByte('{')
+	for i, op := range ops {
+		if i > 0 {
+			w.b.WriteByte(',')
+		}
+		w.str(op)
+		w.b.WriteString(":{")
+		for j, c := range byOp[op] {
+			if j > 0 {
+				w.b.WriteByte(',')
+			}
+			w.str(c.Key)
+			w.b.WriteByte(':')
+			w.list(c.Values)
+		}
+		w.b.WriteByte('}')
+	}
+	w.b.WriteByte('}')
+}

@@ -1,0 +1,316 @@
+package policy
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// gkind is the kind of a glob token.
+type gkind uint8
+
+const (
+	gLit  gkind = iota // literal text
+	gStar              // '*': any run of characters, including none
+	gOne               // '?': exactly one character
+	gVar               // a policy variable, resolved at evaluation time
+)
+
+// gtok is one token of a compiled pattern. For gVar, s is the lower-case
+// context key and def the default value (hasDef).
+type gtok struct {
+	kind   gkind
+	s      string
+	def    string
+	hasDef bool
+}
+
+// tmpl is a policy string compiled for matching: wildcards ('*', '?', when
+// active), literal text and policy variables (when the policy's version
+// supports them). raw is the text as written.
+type tmpl struct {
+	raw    string
+	toks   []gtok
+	hasVar bool
+	wild   bool // has an active wildcard
+}
+
+// compileTmpl compiles s. With wild, '*' and '?' are wildcards; with vars,
+// "${key}", "${key, 'default'}" and the escapes "${*}", "${?}", "${$}" are
+// recognised (policy language 2012-10-17); otherwise they are literal text.
+func compileTmpl(s string, wild, vars bool) tmpl {
+	t := tmpl{raw: s}
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			t.toks = append(t.toks, gtok{kind: gLit, s: lit.String()})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if vars && c == '$' && i+1 < len(s) && s[i+1] == '{' {
+			if end := strings.IndexByte(s[i+2:], '}'); end >= 0 {
+				body := s[i+2 : i+2+end]
+				switch body {
+				case "*", "?", "$":
+					lit.WriteString(body)
+					i += end + 3
+					continue
+				}
+				if key, def, hasDef, ok := parseVariable(body); ok {
+					flush()
+					t.toks = append(t.toks, gtok{kind: gVar, s: strings.ToLower(key), def: def, hasDef: hasDef})
+					t.hasVar = true
+					i += end + 3
+					continue
+				}
+			}
+		}
+		if wild && (c == '*' || c == '?') {
+			flush()
+			if c == '*' {
+				// Collapse runs of '*'.
+				if n := len(t.toks); n == 0 || t.toks[n-1].kind != gStar {
+					t.toks = append(t.toks, gtok{kind: gStar})
+				}
+			} else {
+				t.toks = append(t.toks, gtok{kind: gOne})
+			}
+			t.wild = true
+			i++
+			continue
+		}
+		lit.WriteByte(c)
+		i++
+	}
+	flush()
+	return t
+}
+
+// parseVariable parses the inside of "${...}": a key, optionally followed
+// by ", 'default'".
+func parseVariable(body string) (key, def string, hasDef, ok bool) {
+	key = body
+	if i := strings.IndexByte(body, ','); i >= 0 {
+		key = body[:i]
+		rest := strings.TrimSpace(body[i+1:])
+		if len(rest) < 2 || rest[0] != '\'' || rest[len(rest)-1] != '\'' {
+			return "", "", false, false
+		}
+		def, hasDef = rest[1:len(rest)-1], true
+	}
+	key = strings.TrimSpace(key)
+	if key == "" || strings.ContainsAny(key, " '${}") {
+		return "", "", false, false
+	}
+	return key, def, hasDef, true
+}
+
+// literal reports whether t matches exactly one string (no wildcard, no
+// variable), and returns it.
+func (t *tmpl) literal() (string, bool) {
+	if t.wild || t.hasVar {
+		return "", false
+	}
+	if len(t.toks) == 0 {
+		return "", true
+	}
+	if len(t.toks) == 1 {
+		return t.toks[0].s, true
+	}
+	var b strings.Builder
+	for _, k := range t.toks {
+		b.WriteString(k.s)
+	}
+	return b.String(), true
+}
+
+// globMatch matches s against toks (no gVar tokens). fold compares ASCII
+// letters case-insensitively.
+func globMatch(toks []gtok, s string, fold bool) bool {
+	ti, si := 0, 0
+	starTi, starSi := -1, 0
+	for {
+		if ti < len(toks) {
+			switch t := &toks[ti]; t.kind {
+			case gStar:
+				starTi, starSi = ti, si
+				ti++
+				continue
+			case gOne:
+				if si < len(s) {
+					si += runeLen(s, si)
+					ti++
+					continue
+				}
+			case gLit:
+				if hasPrefixFold(s[si:], t.s, fold) {
+					si += len(t.s)
+					ti++
+					continue
+				}
+			}
+		} else if si == len(s) {
+			return true
+		}
+		if starTi < 0 || starSi >= len(s) {
+			return false
+		}
+		starSi += runeLen(s, starSi)
+		si = starSi
+		ti = starTi + 1
+	}
+}
+
+func runeLen(s string, i int) int {
+	if s[i] < utf8.RuneSelf {
+		return 1
+	}
+	_, n := utf8.DecodeRuneInString(s[i:])
+	return n
+}
+
+func hasPrefixFold(s, prefix string, fold bool) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	if !fold {
+		return s[:len(prefix)] == prefix
+	}
+	for i := 0; i < len(prefix); i++ {
+		a, b := s[i], prefix[i]
+		if a == b {
+			continue
+		}
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// arnPat is a Resource/NotResource value or an ARN condition value: either
+// "*", a six-segment ARN pattern matched segment by segment (wildcards in
+// the first five segments stay inside their segment; in the resource
+// segment they cross '/' and ':'), or, for a value that is not an ARN, a
+// pattern over the whole string.
+type arnPat struct {
+	any  bool
+	arn  bool
+	segs [6]tmpl
+	full tmpl // when !arn
+}
+
+func compileARN(s string, vars bool) arnPat {
+	if s == "*" {
+		return arnPat{any: true, full: compileTmpl(s, true, false)}
+	}
+	segs, ok := splitARNPattern(s)
+	if !ok {
+		return arnPat{full: compileTmpl(s, true, vars)}
+	}
+	p := arnPat{arn: true, full: compileTmpl(s, true, vars)}
+	for i, seg := range segs {
+		p.segs[i] = compileTmpl(seg, true, vars)
+	}
+	return p
+}
+
+// splitARNPattern splits an ARN pattern at its first five colons, ignoring
+// colons inside "${...}".
+func splitARNPattern(s string) ([6]string, bool) {
+	var out [6]string
+	if !strings.HasPrefix(s, "arn:") {
+		return out, false
+	}
+	n, start, depth := 0, 0, 0
+	for i := 0; i < len(s) && n < 5; i++ {
+		switch s[i] {
+		case '$':
+			if i+1 < len(s) && s[i+1] == '{' {
+				depth++
+			}
+		case '}':
+			if depth > 0 {
+				depth--
+			}
+		case ':':
+			if depth == 0 {
+				out[n] = s[start:i]
+				n++
+				start = i + 1
+			}
+		}
+	}
+	if n < 5 {
+		return out, false
+	}
+	out[5] = s[start:]
+	return out, true
+}
+
+// arnSegs is a request ARN split at its first five colons (no allocation).
+type arnSegs struct {
+	s   string
+	ok  bool
+	seg [6]string
+}
+
+func splitARN(s string) arnSegs {
+	a := arnSegs{s: s}
+	if !strings.HasPrefix(s, "arn:") {
+		return a
+	}
+	n, start := 0, 0
+	for i := 0; i < len(s) && n < 5; i++ {
+		if s[i] == ':' {
+			a.seg[n] = s[start:i]
+			n++
+			start = i + 1
+		}
+	}
+	if n < 5 {
+		return a
+	}
+	a.seg[5] = s[start:]
+	a.ok = true
+	return a
+}
+
+// actionPat is a compiled Action/NotAction value.
+type actionPat struct {
+	any     bool   // "*"
+	service string // lower-case service prefix when it has no wildcard
+	name    []gtok // pattern for the part after the colon (case-insensitive)
+	full    []gtok // pattern for the whole action when the prefix has wildcards
+}
+
+func compileAction(a string) actionPat {
+	if a == "*" {
+		return actionPat{any: true}
+	}
+	i := strings.IndexByte(a, ':')
+	svc := a[:i]
+	if !strings.ContainsAny(svc, "*?") {
+		return actionPat{service: strings.ToLower(svc), name: compileTmpl(a[i+1:], true, false).toks}
+	}
+	return actionPat{full: compileTmpl(a, true, false).toks}
+}
+
+// match reports whether the request action (service, name split at the
+// colon) matches.
+func (p *actionPat) match(action, service, name string) bool {
+	switch {
+	case p.any:
+		return true
+	case p.full != nil:
+		return globMatch(p.full, action, true)
+	}
+	return len(service) == len(p.service) && hasPrefixFold(service, p.service, true) && globMatch(p.name, name, true)
+}

@@ -1,0 +1,393 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Versions of the policy language.
+const (
+	Version2012 = "2012-10-17"
+	Version2008 = "2008-10-17"
+)
+
+// Parse parses a policy document. Errors are *ParseError. The result carries
+// non-fatal findings in Warnings (duplicate keys: the last one wins, as in AWS).
+func Parse(data []byte) (*Policy, error) {
+	jp := &jparser{src: data}
+	root, err := jp.parseDocument()
+	if err != nil {
+		var se *syntaxError
+		if errors.As(err, &se) {
+			l, c := jp.position(se.off)
+			return nil, &ParseError{Line: l, Column: c, Msg: "invalid JSON: " + se.msg}
+		}
+		return nil, err
+	}
+	b := &builder{jp: jp}
+	p, err := b.policy(root)
+	if err != nil {
+		return nil, err
+	}
+	p.Warnings = b.warnings
+	prog, err := compile(p)
+	if err != nil {
+		return nil, err
+	}
+	p.prog = prog
+	return p, nil
+}
+
+// builder turns the JSON tree into a Policy, checking the grammar.
+type builder struct {
+	jp       *jparser
+	warnings []Warning
+	stmt     string // label of the statement being built, for warnings
+}
+
+func (b *builder) errAt(off int, format string, a ...any) error {
+	l, c := b.jp.position(off)
+	return &ParseError{Line: l, Column: c, Msg: fmt.Sprintf(format, a...)}
+}
+
+func (b *builder) warn(off int, code, format string, a ...any) {
+	l, c := b.jp.position(off)
+	b.warnings = append(b.warnings, Warning{Line: l, Column: c, Code: code, Message: fmt.Sprintf(format, a...), Statement: b.stmt})
+}
+
+func (b *builder) pos(off int) Pos {
+	l, c := b.jp.position(off)
+	return Pos{Line: l, Column: c}
+}
+
+// fields returns an object's members with duplicates resolved as AWS does
+// (the last one wins, with a warning), checking each key against allowed.
+// allowed == nil accepts any key.
+func (b *builder) fields(n *jnode, what string, allowed []string) ([]jmember, error) {
+	seen := make(map[string]int, len(n.members))
+	var out []jmember
+	for _, m := range n.members {
+		if allowed != nil && !contains(allowed, m.key) {
+			hint := ""
+			for _, a := range allowed {
+				if strings.EqualFold(a, m.key) {
+					hint = fmt.Sprintf(" (element names are case-sensitive: %q)", a)
+				}
+			}
+			return nil, b.errAt(m.keyOff, "unknown element %q in %s%s", m.key, what, hint)
+		}
+		if i, dup := seen[m.key]; dup {
+			b.warn(m.keyOff, "duplicate-key", "duplicate key %q in %s: the last one wins, as in AWS", m.key, what)
+			out[i] = m
+			continue
+		}
+		seen[m.key] = len(out)
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builder) policy(root *jnode) (*Policy, error) {
+	if root.kind != jObject {
+		return nil, b.errAt(root.off, "a policy must be a JSON object, not %s", root.kind)
+	}
+	members, err := b.fields(root, "the policy", []string{"Version", "Id", "Statement"})
+	if err != nil {
+		return nil, err
+	}
+	p := &Policy{}
+	var stmt *jnode
+	for _, m := range members {
+		switch m.key {
+		case "Version":
+			if m.val.kind != jString {
+				return nil, b.errAt(m.val.off, "Version must be a string, not %s", m.val.kind)
+			}
+			if m.val.str != Version2012 && m.val.str != Version2008 {
+				return nil, b.errAt(m.val.off, "unsupported Version %q: expected %q or %q", m.val.str, Version2012, Version2008)
+			}
+			p.Version = m.val.str
+		case "Id":
+			if m.val.kind != jString {
+				return nil, b.errAt(m.val.off, "Id must be a string, not %s", m.val.kind)
+			}
+			p.ID = m.val.str
+		case "Statement":
+			stmt = m.val
+		}
+	}
+	if stmt == nil {
+		return nil, b.errAt(root.off, "the policy has no Statement element")
+	}
+	switch stmt.kind {
+	case jObject:
+		s, err := b.statement(stmt, 0)
+		if err != nil {
+			return nil, err
+		}
+		p.Statements = []Statement{s}
+	case jArray:
+		if len(stmt.elems) == 0 {
+			return nil, b.errAt(stmt.off, "the Statement list is empty")
+		}
+		p.Statements = make([]Statement, 0, len(stmt.elems))
+		for i, e := range stmt.elems {
+			if e.kind != jObject {
+				return nil, b.errAt(e.off, "statement %d must be an object, not %s", i, e.kind)
+			}
+			s, err := b.statement(e, i)
+			if err != nil {
+				return nil, err
+			}
+			p.Statements = append(p.Statements, s)
+		}
+	default:
+		return nil, b.errAt(stmt.off, "Statement must be an object or a list of objects, not %s", stmt.kind)
+	}
+	return p, nil
+}
+
+var statementElements = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+
+func (b *builder) statement(n *jnode, index int) (Statement, error) {
+	s := Statement{Index: index, Elements: map[string]Pos{}}
+	s.Line, s.Column = b.jp.position(n.off)
+	b.stmt = fmt.Sprintf("#%d", index)
+	// The Sid first, so that warnings name the statement.
+	for _, m := range n.members {
+		if m.key == "Sid" && m.val.kind == jString && m.val.str != "" {
+			b.stmt = m.val.str
+		}
+	}
+	members, err := b.fields(n, fmt.Sprintf("statement %d", index), statementElements)
+	if err != nil {
+		return s, err
+	}
+	if len(members) == 0 {
+		return s, b.errAt(n.off, "statement %d is empty", index)
+	}
+	for _, m := range members {
+		s.Elements[m.key] = b.pos(m.keyOff)
+		switch m.key {
+		case "Sid":
+			if m.val.kind != jString {
+				return s, b.errAt(m.val.off, "Sid must be a string, not %s", m.val.kind)
+			}
+			s.Sid = m.val.str
+		case "Effect":
+			if m.val.kind != jString {
+				return s, b.errAt(m.val.off, "Effect must be a string, not %s", m.val.kind)
+			}
+			if m.val.str != "Allow" && m.val.str != "Deny" {
+				return s, b.errAt(m.val.off, "Effect must be \"Allow\" or \"Deny\", not %q", m.val.str)
+			}
+			s.Effect = m.val.str
+		case "Action", "NotAction":
+			list, err := b.stringList(m.val, m.key)
+			if err != nil {
+				return s, err
+			}
+			for i, a := range list {
+				if a == "" {
+					off := m.val.off
+					if m.val.kind == jArray {
+						off = m.val.elems[i].off
+					}
+					return s, b.errAt(off, "%s has an empty value", m.key)
+				}
+			}
+			if m.key == "Action" {
+				s.Action = list
+			} else {
+				s.NotAction = list
+			}
+		case "Resource", "NotResource":
+			list, err := b.stringList(m.val, m.key)
+			if err != nil {
+				return s, err
+			}
+			if m.key == "Resource" {
+				s.Resource = list
+			} else {
+				s.NotResource = list
+			}
+		case "Principal", "NotPrincipal":
+			pr, err := b.principals(m.val, m.key)
+			if err != nil {
+				return s, err
+			}
+			if m.key == "Principal" {
+				s.Principal = pr
+			} else {
+				s.NotPrincipal = pr
+			}
+		case "Condition":
+			conds, err := b.conditions(m.val)
+			if err != nil {
+				return s, err
+			}
+			s.Conditions = conds
+		}
+	}
+	switch {
+	case s.Effect == "":
+		return s, b.errAt(n.off, "statement %d has no Effect", index)
+	case s.Action == nil && s.NotAction == nil:
+		return s, b.errAt(n.off, "statement %d has neither Action nor NotAction", index)
+	case s.Action != nil && s.NotAction != nil:
+		return s, b.errAt(n.off, "statement %d has both Action and NotAction", index)
+	case s.Resource != nil && s.NotResource != nil:
+		return s, b.errAt(n.off, "statement %d has both Resource and NotResource", index)
+	case s.Principal != nil && s.NotPrincipal != nil:
+		return s, b.errAt(n.off, "statement %d has both Principal and NotPrincipal", index)
+	}
+	b.stmt = ""
+	return s, nil
+}
+
+// stringList reads a string or a non-empty list of strings.
+func (b *builder) stringList(n *jnode, what string) ([]string, error) {
+	switch n.kind {
+	case jString:
+		return []string{n.str}, nil
+	case jArray:
+		if len(n.elems) == 0 {
+			return nil, b.errAt(n.off, "%s is an empty list", what)
+		}
+		out := make([]string, len(n.elems))
+		for i, e := range n.elems {
+			if e.kind != jString {
+				return nil, b.errAt(e.off, "%s entries must be strings, not %s", what, e.kind)
+			}
+			out[i] = e.str
+		}
+		return out, nil
+	}
+	return nil, b.errAt(n.off, "%s must be a string or a list of strings, not %s", what, n.kind)
+}
+
+func (b *builder) principals(n *jnode, what string) (*Principals, error) {
+	if n.kind == jString {
+		if n.str != "*" {
+			return nil, b.errAt(n.off, "%s must be \"*\" or an object such as {\"AWS\": ...}, not the string %q", what, n.str)
+		}
+		return &Principals{Wildcard: true}, nil
+	}
+	if n.kind != jObject {
+		return nil, b.errAt(n.off, "%s must be \"*\" or an object, not %s", what, n.kind)
+	}
+	members, err := b.fields(n, what, []string{"AWS", "Service", "Federated", "CanonicalUser"})
+	if err != nil {
+		return nil, err
+	}
+	if len(members) == 0 {
+		return nil, b.errAt(n.off, "%s is an empty object", what)
+	}
+	pr := &Principals{}
+	for _, m := range members {
+		list, err := b.stringList(m.val, what+"."+m.key)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range list {
+			if v == "" {
+				off := m.val.off
+				if m.val.kind == jArray {
+					off = m.val.elems[i].off
+				}
+				return nil, b.errAt(off, "%s.%s has an empty value", what, m.key)
+			}
+		}
+		switch m.key {
+		case "AWS":
+			pr.AWS = list
+		case "Service":
+			pr.Service = list
+		case "Federated":
+			pr.Federated = list
+		case "CanonicalUser":
+			pr.CanonicalUser = list
+		}
+	}
+	return pr, nil
+}
+
+func (b *builder) conditions(n *jnode) ([]Condition, error) {
+	if n.kind != jObject {
+		return nil, b.errAt(n.off, "Condition must be an object, not %s", n.kind)
+	}
+	ops, err := b.fields(n, "Condition", nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []Condition
+	for _, op := range ops {
+		info, ok := parseOperator(op.key)
+		if !ok {
+			return nil, b.errAt(op.keyOff, "unknown condition operator %q", op.key)
+		}
+		if info.name != op.key {
+			b.warn(op.keyOff, "operator-case", "condition operator %q is written %q by AWS", op.key, info.name)
+		}
+		if op.val.kind != jObject {
+			return nil, b.errAt(op.val.off, "condition operator %q must map to an object of condition keys, not %s", op.key, op.val.kind)
+		}
+		keys, err := b.fields(op.val, "condition operator "+op.key, nil)
+		if err != nil {
+			return nil, err
+		}
+		if len(keys) == 0 {
+			return nil, b.errAt(op.val.off, "condition operator %q has no condition keys", op.key)
+		}
+		for _, k := range keys {
+			if k.key == "" {
+				return nil, b.errAt(k.keyOff, "empty condition key")
+			}
+			vals, err := b.conditionValues(k.val, k.key)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Condition{Operator: op.key, Key: k.key, Values: vals})
+		}
+	}
+	return out, nil
+}
+
+func (b *builder) conditionValues(n *jnode, key string) ([]string, error) {
+	scalar := func(e *jnode) (string, error) {
+		switch e.kind {
+		case jString, jNumber, jBool:
+			return e.str, nil
+		}
+		return "", b.errAt(e.off, "condition value for %q must be a string, number or boolean, not %s", key, e.kind)
+	}
+	if n.kind != jArray {
+		v, err := scalar(n)
+		if err != nil {
+			return nil, err
+		}
+		return []string{v}, nil
+	}
+	if len(n.elems) == 0 {
+		return nil, b.errAt(n.off, "condition key %q has an empty list of values", key)
+	}
+	out := make([]string, len(n.elems))
+	for i, e := range n.elems {
+		v, err := scalar(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
