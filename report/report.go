@@ -3,14 +3,16 @@
 // reports (diff).
 package report
 
-// NOTE(skeleton): signatures are the contract for cli; the reports issue
-// implements them.
-
 import (
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/internal/fileutil"
 )
 
 // Writer writes a report in one format.
@@ -19,12 +21,74 @@ type Writer interface {
 	Write(w io.Writer, r *access.Report) error
 }
 
-// Formats are the format names --format accepts, with their file names.
-var formatFiles = map[string]string{"xlsx": "report.xlsx", "json": "report.json", "csv": "report.csv"}
+// Format names accepted by --format.
+const (
+	FormatXLSX = "xlsx"
+	FormatJSON = "json"
+	FormatCSV  = "csv"
+)
+
+// ErrUnknownFormat is returned (wrapped) for a format name that is not one
+// of Formats.
+var ErrUnknownFormat = errors.New("unknown report format")
+
+// Formats returns the format names --format accepts, in the order reports
+// are written.
+func Formats() []string { return []string{FormatXLSX, FormatJSON, FormatCSV} }
+
+// FileName returns the file a format is written to ("report.xlsx").
+func FileName(format string) string { return "report." + format }
+
+// WriterFor returns the writer of a format.
+func WriterFor(format string) (Writer, error) {
+	switch format {
+	case FormatXLSX:
+		return XLSX{}, nil
+	case FormatJSON:
+		return JSON{}, nil
+	case FormatCSV:
+		return CSV{}, nil
+	}
+	return nil, fmt.Errorf("%w %q (want %s)", ErrUnknownFormat, format, strings.Join(Formats(), ", "))
+}
+
+// CheckFormats reports the first format name that no writer handles, so
+// that a command can reject a bad --format before it scans anything.
+func CheckFormats(formats []string) error {
+	if len(formats) == 0 {
+		return fmt.Errorf("%w: no format given (want %s)", ErrUnknownFormat, strings.Join(Formats(), ", "))
+	}
+	for _, f := range formats {
+		if _, err := WriterFor(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // WriteAll writes r into dir as report.<format> for each format, atomically
-// with mode 0600, and returns the paths written.
+// with mode 0600, and returns the paths written. A format named twice is
+// written once.
 func WriteAll(dir string, formats []string, r *access.Report) ([]string, error) {
-	_ = formatFiles
-	return nil, errors.New("report: not implemented yet")
+	if r == nil {
+		return nil, errors.New("write reports: no report")
+	}
+	if err := CheckFormats(formats); err != nil {
+		return nil, err
+	}
+	var paths []string
+	seen := make(map[string]bool, len(formats))
+	for _, format := range formats {
+		if seen[format] {
+			continue
+		}
+		seen[format] = true
+		wr, _ := WriterFor(format) // checked above
+		path := filepath.Join(dir, FileName(format))
+		if err := fileutil.WriteAtomic(path, func(f *os.File) error { return wr.Write(f, r) }); err != nil {
+			return paths, fmt.Errorf("write %s report: %w", format, err)
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
 }

@@ -1,0 +1,65 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// procStatusKB reads a field of /proc/self/status ("VmHWM", "VmRSS") in kB;
+// 0 where /proc is not available.
+func procStatusKB(field string) int {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return n
+		}
+	}
+	return 0
+}
+
+// resetPeakRSS resets the process's VmHWM to its current RSS (Linux).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// BenchmarkWriteAll writes report.xlsx, report.json and report.csv of a
+// synthetic report. Metrics: peak-RSS-MB is the process's peak resident
+// memory while writing (the report itself included, VmHWM reset before
+// the first write); report-RSS-MB is the resident memory with the report
+// built, before writing. Run the 100,000-bucket case alone:
+//
+//	go test -run '^$' -bench 'WriteAll/buckets=100000' -benchtime 1x ./report/
+func BenchmarkWriteAll(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprintf("buckets=%d", n), func(b *testing.B) {
+			r := syntheticReport(n)
+			dir := b.TempDir()
+			runtime.GC()
+			base := procStatusKB("VmRSS")
+			resetPeakRSS()
+			for b.Loop() {
+				if _, err := WriteAll(dir, Formats(), r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(procStatusKB("VmHWM"))/1024, "peak-RSS-MB")
+			b.ReportMetric(float64(base)/1024, "report-RSS-MB")
+			for _, name := range []string{"report.xlsx", "report.json", "report.csv"} {
+				if fi, err := os.Stat(dir + "/" + name); err == nil {
+					b.ReportMetric(float64(fi.Size())/(1<<20), strings.TrimPrefix(name, "report.")+"-MB")
+				}
+			}
+			runtime.KeepAlive(r)
+		})
+	}
+}

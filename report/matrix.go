@@ -1,0 +1,295 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/access"
+)
+
+// The matrix layout shared by the Matrix sheet and report.csv: identifying
+// columns, then for every principal class × action a verdict column and a
+// "why" column (deciding layers, reason, conditions).
+
+// Principal classes, in column order (keys of access.Access in report.json).
+const (
+	classPublic      = "public"
+	classAnyAWS      = "any_aws"
+	classOrg         = "org"
+	classExternal    = "external"
+	classSameAccount = "same_account"
+)
+
+// matrixClasses returns the principal classes in column order.
+func matrixClasses() [5]string {
+	return [5]string{classPublic, classAnyAWS, classOrg, classExternal, classSameAccount}
+}
+
+// matrixActions returns the actions in column order (keys of access.Actions).
+func matrixActions() [5]string {
+	return [5]string{"read", "list", "write", "delete", "manage"}
+}
+
+// actionAPI names the S3 operation each action stands for.
+func actionAPI(action string) string {
+	switch action {
+	case "read":
+		return "s3:GetObject"
+	case "list":
+		return "s3:ListBucket"
+	case "write":
+		return "s3:PutObject"
+	case "delete":
+		return "s3:DeleteObject"
+	case "manage":
+		return "s3:PutBucketPolicy"
+	}
+	return ""
+}
+
+// cellOf returns one action's cell.
+func cellOf(a *access.Actions, action string) access.Cell {
+	switch action {
+	case "read":
+		return a.Read
+	case "list":
+		return a.List
+	case "write":
+		return a.Write
+	case "delete":
+		return a.Delete
+	case "manage":
+		return a.Manage
+	}
+	return access.Cell{}
+}
+
+// classActions returns the row of a fixed class (all but external).
+func classActions(acc *access.Access, class string) *access.Actions {
+	switch class {
+	case classPublic:
+		return &acc.Public
+	case classAnyAWS:
+		return &acc.AnyAWS
+	case classOrg:
+		return &acc.Org
+	case classSameAccount:
+		return &acc.SameAccount
+	}
+	return nil
+}
+
+// identColumns is the number of identifying columns of a matrix row; the
+// first frozenColumns of them stay visible when scrolling right.
+const (
+	identColumns  = 9
+	frozenColumns = 3
+)
+
+// matrixHeader returns the matrix's column titles.
+func matrixHeader() []string {
+	h := []string{"Account ID", "Account", "Bucket", "OU path", "Region", "Exposure", "Encryption", "Ownership", "Effective BPA"}
+	for _, class := range matrixClasses() {
+		for _, action := range matrixActions() {
+			h = append(h, class+" "+action, class+" "+action+" why")
+		}
+	}
+	return h
+}
+
+// matrixValue is one cell of a matrix row; verdict is set on verdict
+// columns (empty when the class has no cell, e.g. no external account).
+type matrixValue struct {
+	text    string
+	verdict access.Verdict
+	isCell  bool
+}
+
+// matrixRow returns the matrix row of a bucket, in matrixHeader's order.
+func matrixRow(b *access.Bucket) []matrixValue {
+	row := make([]matrixValue, 0, identColumns+50)
+	for _, s := range []string{b.AccountID, b.AccountName, b.Name, b.OUPath, b.Region, b.Exposure,
+		encryptionText(&b.Config), b.Config.Ownership, bpaText(b.Config.EffectiveBPA)} {
+		row = append(row, matrixValue{text: s})
+	}
+	for _, class := range matrixClasses() {
+		for _, action := range matrixActions() {
+			var verdict access.Verdict
+			var why string
+			if class == classExternal {
+				verdict, why = externalSummary(b.Access.External, action)
+			} else {
+				c := cellOf(classActions(&b.Access, class), action)
+				verdict, why = c.Verdict, whyText(c)
+			}
+			row = append(row, matrixValue{text: string(verdict), verdict: verdict, isCell: true}, matrixValue{text: why})
+		}
+	}
+	return row
+}
+
+// whyText is a cell's explanation: deciding layers, reason, conditions.
+func whyText(c access.Cell) string {
+	var sb strings.Builder
+	if len(c.DecidedBy) > 0 {
+		sb.WriteString("[")
+		sb.WriteString(strings.Join(c.DecidedBy, ", "))
+		sb.WriteString("] ")
+	}
+	sb.WriteString(c.Reason)
+	if len(c.Conditions) > 0 {
+		sb.WriteString(" | conditions: ")
+		sb.WriteString(strings.Join(c.Conditions, "; "))
+	}
+	if c.AllowedAccounts != nil {
+		fmt.Fprintf(&sb, " | member accounts allowed: %d", *c.AllowedAccounts)
+	}
+	if len(c.Principals) > 0 {
+		sb.WriteString(" | principals: ")
+		sb.WriteString(strings.Join(c.Principals, ", "))
+	}
+	return strings.TrimSpace(sb.String())
+}
+
+// verdictRank orders verdicts by how much access they may give: the
+// external column of the matrix shows the widest one.
+func verdictRank(v access.Verdict) int {
+	switch v {
+	case access.VerdictAllow:
+		return 4
+	case access.VerdictConditional:
+		return 3
+	case access.VerdictUnknown:
+		return 2
+	case access.VerdictDeny:
+		return 1
+	}
+	return 0
+}
+
+// externalSummary folds the external accounts' cells of one action into
+// the matrix's single external column: the widest verdict, and which
+// accounts have it (the External access sheet has one row per account).
+func externalSummary(ext map[string]access.ExternalActions, action string) (access.Verdict, string) {
+	if len(ext) == 0 {
+		return "", "no account outside the organisation is named by a bucket policy, ACL grant or KMS key policy"
+	}
+	ids := sortedKeys(ext)
+	var top access.Verdict
+	for _, id := range ids {
+		ea := ext[id]
+		if v := cellOf(&ea.Actions, action).Verdict; verdictRank(v) > verdictRank(top) {
+			top = v
+		}
+	}
+	var parts []string
+	const maxListed = 5
+	n := 0
+	for _, id := range ids {
+		ea := ext[id]
+		c := cellOf(&ea.Actions, action)
+		if c.Verdict != top {
+			continue
+		}
+		n++
+		if n > maxListed {
+			continue
+		}
+		parts = append(parts, externalLabel(id, ea)+": "+whyText(c))
+	}
+	text := fmt.Sprintf("%d of %d external accounts %s", n, len(ext), top)
+	if top == "" {
+		text = fmt.Sprintf("%d external accounts without a verdict", n)
+	}
+	text += " — " + strings.Join(parts, " || ")
+	if n > maxListed {
+		text += fmt.Sprintf(" || … %d more (see External access)", n-maxListed)
+	}
+	return top, text
+}
+
+// externalLabel names an external account with its trusted_accounts label.
+func externalLabel(id string, ea access.ExternalActions) string {
+	switch {
+	case ea.Label != "" && ea.Trusted:
+		return id + " (" + ea.Label + ", trusted)"
+	case ea.Label != "":
+		return id + " (" + ea.Label + ")"
+	case ea.Trusted:
+		return id + " (trusted)"
+	}
+	return id
+}
+
+// encryptionText is the bucket's default encryption, with its KMS key.
+func encryptionText(c *access.BucketConfig) string {
+	s := c.Encryption
+	if c.KMSKeyARN != "" {
+		s += " " + c.KMSKeyARN
+		if c.KMSKeyManager != "" {
+			s += " (" + strings.ToLower(c.KMSKeyManager) + "-managed)"
+		}
+	}
+	return strings.TrimSpace(s)
+}
+
+// bpaFlags returns the Block Public Access flags in S3's order.
+func bpaFlags() [4]string {
+	return [4]string{"block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"}
+}
+
+// bpaText summarises effective BPA flags ("true"/"false"/"unknown"): "all
+// on", "all off", or each flag that is not on. An empty map is left empty:
+// nothing was said about it.
+func bpaText(flags map[string]string) string {
+	if len(flags) == 0 {
+		return ""
+	}
+	var rest []string
+	on, off := 0, 0
+	for _, k := range bpaFlags() {
+		switch v := flags[k]; v {
+		case "true":
+			on++
+		case "false":
+			off++
+			rest = append(rest, k+"=false")
+		default:
+			if v == "" {
+				v = "unknown"
+			}
+			rest = append(rest, k+"="+v)
+		}
+	}
+	for _, k := range sortedKeys(flags) {
+		if !isBPAFlag(k) {
+			rest = append(rest, k+"="+flags[k])
+		}
+	}
+	switch {
+	case on == 4 && len(rest) == 0:
+		return "all on"
+	case off == 4 && len(rest) == 4:
+		return "all off"
+	}
+	return strings.Join(rest, ", ")
+}
+
+func isBPAFlag(k string) bool {
+	for _, f := range bpaFlags() {
+		if f == k {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

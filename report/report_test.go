@@ -1,0 +1,158 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bucketaudit/bucketaudit/access"
+)
+
+func TestJSONEqualsMarshalIndent(t *testing.T) {
+	empty := &access.Report{SchemaVersion: 1}
+	emptyLists := &access.Report{SchemaVersion: 1, Accounts: []access.Account{}, Buckets: []access.Bucket{}, Assumptions: []string{}}
+	tests := map[string]*access.Report{
+		"sample":      sampleReport(),
+		"nil lists":   empty,
+		"empty lists": emptyLists,
+		"synthetic":   syntheticReport(30),
+	}
+	for name, r := range tests {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := (JSON{}).Write(&buf, r); err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.MarshalIndent(r, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, '\n')
+			if diff := cmp.Diff(string(want), buf.String()); diff != "" {
+				t.Errorf("streamed JSON differs from json.MarshalIndent (-want +got):\n%s", diff)
+			}
+			var back access.Report
+			if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+				t.Fatalf("report.json does not decode: %v", err)
+			}
+		})
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	r := sampleReport()
+	var buf bytes.Buffer
+	if err := (JSON{}).Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadReport(bytes.NewReader(buf.Bytes()), "report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r, back); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+func TestCSVMatrix(t *testing.T) {
+	r := sampleReport()
+	// OU and account names are chosen by whoever runs the organisation.
+	r.Buckets[0].OUPath = "=HYPERLINK(\"http://evil\")"
+	r.Buckets[0].AccountName = "@SUM(1+1)"
+	var buf bytes.Buffer
+	if err := (CSV{}).Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatalf("report.csv does not parse: %v", err)
+	}
+	if diff := cmp.Diff(matrixHeader(), recs[0]); diff != "" {
+		t.Errorf("header (-want +got):\n%s", diff)
+	}
+	if len(recs)-1 != len(r.Buckets) {
+		t.Fatalf("%d rows, want one per bucket (%d)", len(recs)-1, len(r.Buckets))
+	}
+	for i, b := range r.Buckets {
+		if recs[i+1][2] != b.Name {
+			t.Errorf("row %d bucket = %q, want %q", i+1, recs[i+1][2], b.Name)
+		}
+		if len(recs[i+1]) != len(recs[0]) {
+			t.Errorf("row %d has %d fields, header %d", i+1, len(recs[i+1]), len(recs[0]))
+		}
+	}
+	if got := recs[1][3]; got != "'=HYPERLINK(\"http://evil\")" {
+		t.Errorf("formula-like OU path written as %q", got)
+	}
+	if got := recs[1][1]; got != "'@SUM(1+1)" {
+		t.Errorf("formula-like account name written as %q", got)
+	}
+	if got := recs[2][identColumns]; got != "allow" {
+		t.Errorf("public-site public read = %q, want allow", got)
+	}
+}
+
+func TestWriteAll(t *testing.T) {
+	dir := t.TempDir()
+	r := sampleReport()
+	paths, err := WriteAll(dir, []string{"xlsx", "json", "csv", "json"}, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "report.xlsx"), filepath.Join(dir, "report.json"), filepath.Join(dir, "report.csv")}
+	if diff := cmp.Diff(want, paths); diff != "" {
+		t.Errorf("paths (-want +got):\n%s", diff)
+	}
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", p, fi.Mode().Perm())
+		}
+		if fi.Size() == 0 {
+			t.Errorf("%s is empty", p)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 3 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("directory holds %v, want only the three reports (no temporary files)", names)
+	}
+}
+
+func TestWriteAllBadFormat(t *testing.T) {
+	dir := t.TempDir()
+	_, err := WriteAll(dir, []string{"json", "pdf"}, sampleReport())
+	if !errors.Is(err, ErrUnknownFormat) || !strings.Contains(err.Error(), `"pdf"`) {
+		t.Fatalf("err = %v, want unknown format naming pdf", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a report was written before the bad format was rejected")
+	}
+	if err := CheckFormats(nil); !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("CheckFormats(nil) = %v", err)
+	}
+	if err := CheckFormats(Formats()); err != nil {
+		t.Errorf("CheckFormats(Formats()) = %v", err)
+	}
+}
+
+// A write that fails leaves no partial report behind.
+func TestWriteAllMissingDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "missing")
+	if _, err := WriteAll(dir, []string{"json"}, sampleReport()); err == nil {
+		t.Fatal("writing into a missing directory succeeded")
+	}
+}

@@ -1,0 +1,846 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/bucketaudit/bucketaudit/access"
+)
+
+// Sheet names of report.xlsx, in workbook order.
+const (
+	SheetSummary  = "Summary"
+	SheetMatrix   = "Matrix"
+	SheetFindings = "Findings"
+	SheetAccounts = "Accounts"
+	SheetExternal = "External access"
+	SheetErrors   = "Errors"
+	SheetMethod   = "Method"
+)
+
+// Sheets returns report.xlsx's sheet names in workbook order.
+func Sheets() []string {
+	return []string{SheetSummary, SheetMatrix, SheetFindings, SheetAccounts, SheetExternal, SheetErrors, SheetMethod}
+}
+
+// maxChartAccounts caps the accounts drawn in the Summary chart (the table
+// beside it lists them all).
+const maxChartAccounts = 20
+
+// XLSX writes report.xlsx for auditors. The large sheets (Matrix, Findings,
+// Accounts, External access, Errors) are written with excelize's
+// StreamWriter, so memory stays flat however many buckets the report has.
+type XLSX struct{}
+
+// Write writes r to w.
+func (XLSX) Write(w io.Writer, r *access.Report) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	b := &workbook{f: f, r: r}
+	if err := b.build(); err != nil {
+		return err
+	}
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("write workbook: %w", err)
+	}
+	return nil
+}
+
+// workbook is one report.xlsx being built.
+type workbook struct {
+	f  *excelize.File
+	r  *access.Report
+	st styles
+	// accountNames maps account ID → name, for sheets that list IDs.
+	accountNames map[string]string
+}
+
+func (b *workbook) build() error {
+	sheets := Sheets()
+	if err := b.f.SetSheetName("Sheet1", sheets[0]); err != nil {
+		return err
+	}
+	for _, s := range sheets[1:] {
+		if _, err := b.f.NewSheet(s); err != nil {
+			return fmt.Errorf("create sheet %q: %w", s, err)
+		}
+	}
+	var err error
+	if b.st, err = newStyles(b.f); err != nil {
+		return fmt.Errorf("create styles: %w", err)
+	}
+	b.accountNames = make(map[string]string, len(b.r.Accounts))
+	for _, a := range b.r.Accounts {
+		b.accountNames[a.ID] = a.Name
+	}
+	steps := []struct {
+		sheet string
+		write func() error
+	}{
+		{SheetSummary, b.writeSummary},
+		{SheetMatrix, b.writeMatrix},
+		{SheetFindings, b.writeFindings},
+		{SheetAccounts, b.writeAccounts},
+		{SheetExternal, b.writeExternal},
+		{SheetErrors, b.writeErrors},
+		{SheetMethod, b.writeMethod},
+	}
+	for _, s := range steps {
+		if err := s.write(); err != nil {
+			return fmt.Errorf("sheet %q: %w", s.sheet, err)
+		}
+	}
+	// Summary, the first sheet, is the active one already. (SetActiveSheet
+	// would parse every streamed sheet back into memory.)
+	return nil
+}
+
+// styles are the workbook's cell style IDs.
+type styles struct {
+	title, header, label, bold int
+	verdict                    map[access.Verdict]int
+	severity                   map[string]int
+	exposure                   map[string]int
+}
+
+// Fill colours. Each verdict, severity and exposure class has its own.
+func verdictColor(v access.Verdict) string {
+	switch v {
+	case access.VerdictAllow:
+		return "F8CBAD" // salmon: access granted
+	case access.VerdictDeny:
+		return "C6EFCE" // green: no access
+	case access.VerdictConditional:
+		return "FFEB9C" // amber: depends on the request context
+	case access.VerdictUnknown:
+		return "BFBFBF" // grey: a deciding layer was not readable
+	}
+	return ""
+}
+
+func severityColor(s string) (fill, font string) {
+	switch s {
+	case access.SeverityCritical:
+		return "C00000", "FFFFFF"
+	case access.SeverityHigh:
+		return "F4B084", "000000"
+	case access.SeverityMedium:
+		return "FFD966", "000000"
+	case access.SeverityLow:
+		return "DDEBF7", "000000"
+	case access.SeverityInfo:
+		return "EDEDED", "000000"
+	}
+	return "", ""
+}
+
+func exposureColor(e string) (fill, font string) {
+	switch e {
+	case "public":
+		return "C00000", "FFFFFF"
+	case "external":
+		return "F4B084", "000000"
+	case "org":
+		return "FFEB9C", "000000"
+	case "private":
+		return "C6EFCE", "000000"
+	case "unknown":
+		return "BFBFBF", "000000"
+	}
+	return "", ""
+}
+
+// severities returns the severities, most severe first.
+func severities() []string {
+	return []string{access.SeverityCritical, access.SeverityHigh, access.SeverityMedium, access.SeverityLow, access.SeverityInfo}
+}
+
+// exposures returns the bucket verdict classes of the summary.
+func exposures() []string { return []string{"public", "external", "org", "private", "unknown"} }
+
+// verdicts returns the four verdicts.
+func verdicts() []access.Verdict {
+	return []access.Verdict{access.VerdictAllow, access.VerdictDeny, access.VerdictConditional, access.VerdictUnknown}
+}
+
+// severityRank orders severities, most severe first; an unknown severity
+// sorts last.
+func severityRank(s string) int {
+	for i, v := range severities() {
+		if v == s {
+			return i
+		}
+	}
+	return len(severities())
+}
+
+func newStyles(f *excelize.File) (styles, error) {
+	st := styles{verdict: map[access.Verdict]int{}, severity: map[string]int{}, exposure: map[string]int{}}
+	filled := func(fill, font string, bold bool) (int, error) {
+		return f.NewStyle(&excelize.Style{
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill}},
+			Font: &excelize.Font{Color: font, Bold: bold},
+		})
+	}
+	var err error
+	if st.title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}}); err != nil {
+		return st, err
+	}
+	if st.header, err = f.NewStyle(&excelize.Style{
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"1F4E78"}},
+		Font:      &excelize.Font{Bold: true, Color: "FFFFFF"},
+		Alignment: &excelize.Alignment{Vertical: "center"},
+	}); err != nil {
+		return st, err
+	}
+	if st.label, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "1F4E78"}}); err != nil {
+		return st, err
+	}
+	if st.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return st, err
+	}
+	for _, v := range verdicts() {
+		if st.verdict[v], err = filled(verdictColor(v), "000000", false); err != nil {
+			return st, err
+		}
+	}
+	for _, s := range severities() {
+		fill, font := severityColor(s)
+		if st.severity[s], err = filled(fill, font, true); err != nil {
+			return st, err
+		}
+	}
+	for _, e := range exposures() {
+		fill, font := exposureColor(e)
+		if st.exposure[e], err = filled(fill, font, true); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// styled returns a value with a style (0 = default).
+func styled(v any, style int) excelize.Cell { return excelize.Cell{Value: v, StyleID: style} }
+
+// table describes a streamed sheet: a header row, column widths, and how
+// many leading columns stay frozen with the header.
+type table struct {
+	sheet      string
+	header     []string
+	widths     []float64
+	freezeCols int
+	// outline lists columns (1-based) grouped one outline level down, so
+	// that an auditor can fold them away.
+	outline []int
+}
+
+// stream writes a table: header, the rows emit receives, frozen panes and
+// an autofilter over the whole range.
+func (b *workbook) stream(t table, rows func(emit func(values []any) error) error) error {
+	sw, err := b.f.NewStreamWriter(t.sheet)
+	if err != nil {
+		return err
+	}
+	for i, w := range t.widths {
+		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+			return err
+		}
+	}
+	for _, col := range t.outline {
+		if err := sw.SetColOutlineLevel(col, 1); err != nil {
+			return err
+		}
+	}
+	topLeft, _ := excelize.CoordinatesToCellName(t.freezeCols+1, 2)
+	pane := "bottomLeft"
+	if t.freezeCols > 0 {
+		pane = "bottomRight"
+	}
+	if err := sw.SetPanes(&excelize.Panes{
+		Freeze: true, XSplit: t.freezeCols, YSplit: 1, TopLeftCell: topLeft, ActivePane: pane,
+		Selection: []excelize.Selection{{SQRef: topLeft, ActiveCell: topLeft, Pane: pane}},
+	}); err != nil {
+		return err
+	}
+	head := make([]any, len(t.header))
+	for i, h := range t.header {
+		head[i] = styled(h, b.st.header)
+	}
+	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: 20}); err != nil {
+		return err
+	}
+	row := 1
+	emit := func(values []any) error {
+		row++
+		cell, err := excelize.CoordinatesToCellName(1, row)
+		if err != nil {
+			return err
+		}
+		return sw.SetRow(cell, values)
+	}
+	if err := rows(emit); err != nil {
+		return err
+	}
+	// The stream writer emits the worksheet's autoFilter element when it
+	// flushes; AutoFilter also records the _FilterDatabase defined name
+	// Excel expects.
+	last, _ := excelize.CoordinatesToCellName(len(t.header), row)
+	if err := b.f.AutoFilter(t.sheet, "A1:"+last, nil); err != nil {
+		return err
+	}
+	return sw.Flush()
+}
+
+func (b *workbook) writeMatrix() error {
+	header := matrixHeader()
+	t := table{sheet: SheetMatrix, header: header, freezeCols: frozenColumns,
+		widths: []float64{14, 18, 30, 24, 12, 10, 22, 22, 22}}
+	for col := identColumns + 1; col <= len(header); col += 2 {
+		t.widths = append(t.widths, 11, 40)
+		t.outline = append(t.outline, col+1)
+	}
+	return b.stream(t, func(emit func([]any) error) error {
+		// One row's cells, reused: SetRow takes *Cell without copying it
+		// into an interface per cell.
+		cells := make([]excelize.Cell, len(header))
+		values := make([]any, len(header))
+		for j := range cells {
+			values[j] = &cells[j]
+		}
+		for i := range b.r.Buckets {
+			bk := &b.r.Buckets[i]
+			for j, v := range matrixRow(bk) {
+				style := 0
+				switch {
+				case v.isCell:
+					style = b.st.verdict[v.verdict]
+				case j == 5: // Exposure
+					style = b.st.exposure[v.text]
+				}
+				cells[j] = styled(v.text, style)
+			}
+			if err := emit(values); err != nil {
+				return fmt.Errorf("bucket %q: %w", bk.Name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// findingRef is one finding, for sorting without copying.
+type findingRef struct {
+	f   *access.Finding
+	pos int
+}
+
+// allFindings returns every finding of the report (account findings, then
+// bucket findings, in report order).
+func allFindings(r *access.Report) []findingRef {
+	var out []findingRef
+	for i := range r.Accounts {
+		for j := range r.Accounts[i].Findings {
+			out = append(out, findingRef{f: &r.Accounts[i].Findings[j], pos: len(out)})
+		}
+	}
+	for i := range r.Buckets {
+		for j := range r.Buckets[i].Findings {
+			out = append(out, findingRef{f: &r.Buckets[i].Findings[j], pos: len(out)})
+		}
+	}
+	return out
+}
+
+func (b *workbook) writeFindings() error {
+	refs := allFindings(b.r)
+	sort.SliceStable(refs, func(i, j int) bool {
+		return severityRank(refs[i].f.Severity) < severityRank(refs[j].f.Severity)
+	})
+	t := table{sheet: SheetFindings, freezeCols: 2,
+		header: []string{"Severity", "ID", "Account ID", "Account", "Bucket", "Title", "Detail", "Remediation", "CIS"},
+		widths: []float64{10, 34, 14, 18, 30, 50, 70, 70, 10}}
+	return b.stream(t, func(emit func([]any) error) error {
+		for _, ref := range refs {
+			f := ref.f
+			if err := emit([]any{
+				styled(f.Severity, b.st.severity[f.Severity]), f.ID, f.AccountID, b.accountNames[f.AccountID],
+				f.Bucket, f.Title, f.Detail, f.Remediation, f.CIS,
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (b *workbook) writeAccounts() error {
+	t := table{sheet: SheetAccounts, freezeCols: 2,
+		header: []string{"Account ID", "Account", "OU path", "Management", "Scan status", "Buckets",
+			"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets",
+			"Findings", "Errors", "Error detail"},
+		widths: []float64{14, 20, 30, 12, 12, 9, 16, 16, 18, 20, 9, 8, 70}}
+	return b.stream(t, func(emit func([]any) error) error {
+		for i := range b.r.Accounts {
+			a := &b.r.Accounts[i]
+			flags := accountBPA(a)
+			var detail []string
+			for _, e := range a.Errors {
+				detail = append(detail, errorText(e))
+			}
+			mgmt := ""
+			if a.Management {
+				mgmt = "yes"
+			}
+			if err := emit([]any{a.ID, a.Name, a.OUPath, mgmt, a.Status, a.BucketCount,
+				flags[0], flags[1], flags[2], flags[3], len(a.Findings), len(a.Errors), strings.Join(detail, "; ")}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// accountBPA returns an account's four BPA flags as "true"/"false", "not
+// configured" when the account has none, or "unknown" when it could not be
+// read.
+func accountBPA(a *access.Account) [4]string {
+	if p := a.PublicAccessBlock; p != nil {
+		return [4]string{fmt.Sprint(p.BlockPublicACLs), fmt.Sprint(p.IgnorePublicACLs), fmt.Sprint(p.BlockPublicPolicy), fmt.Sprint(p.RestrictPublicBuckets)}
+	}
+	unread := a.Status == access.StatusFailed
+	for _, e := range a.Errors {
+		if e.Bucket == "" && (e.Field == "public_access_block" || strings.Contains(e.Operation, "PublicAccessBlock")) {
+			unread = true
+		}
+	}
+	v := "not configured"
+	if unread {
+		v = "unknown"
+	}
+	return [4]string{v, v, v, v}
+}
+
+// errorText is one failed read in a sentence fragment.
+func errorText(e access.Error) string {
+	s := e.Operation
+	if e.Field != "" {
+		s += " (" + e.Field + ")"
+	}
+	s += ": " + e.Code
+	if e.Message != "" {
+		s += " " + e.Message
+	}
+	return s
+}
+
+func (b *workbook) writeExternal() error {
+	t := table{sheet: SheetExternal, freezeCols: 1,
+		header: []string{"External account", "Label", "Trusted", "Bucket account ID", "Bucket account", "Bucket",
+			"Action", "Verdict", "Decided by", "Conditions", "Reason"},
+		widths: []float64{16, 18, 9, 16, 18, 30, 10, 12, 22, 40, 70}}
+	return b.stream(t, func(emit func([]any) error) error {
+		for i := range b.r.Buckets {
+			bk := &b.r.Buckets[i]
+			for _, id := range sortedKeys(bk.Access.External) {
+				ea := bk.Access.External[id]
+				trusted := "no"
+				if ea.Trusted {
+					trusted = "yes"
+				}
+				for _, action := range matrixActions() {
+					c := cellOf(&ea.Actions, action)
+					if c.Verdict != access.VerdictAllow && c.Verdict != access.VerdictConditional {
+						continue
+					}
+					if err := emit([]any{id, ea.Label, trusted, bk.AccountID, bk.AccountName, bk.Name, action,
+						styled(string(c.Verdict), b.st.verdict[c.Verdict]), strings.Join(c.DecidedBy, ", "),
+						strings.Join(c.Conditions, "; "), c.Reason}); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func (b *workbook) writeErrors() error {
+	t := table{sheet: SheetErrors, freezeCols: 0,
+		header: []string{"Account ID", "Account", "Bucket", "Field", "Operation", "Code", "Message"},
+		widths: []float64{14, 18, 30, 20, 32, 24, 80}}
+	return b.stream(t, func(emit func([]any) error) error {
+		row := func(e access.Error) error {
+			return emit([]any{e.AccountID, b.accountNames[e.AccountID], e.Bucket, e.Field, e.Operation, e.Code, e.Message})
+		}
+		for i := range b.r.Accounts {
+			for _, e := range b.r.Accounts[i].Errors {
+				if err := row(e); err != nil {
+					return err
+				}
+			}
+		}
+		for i := range b.r.Buckets {
+			for _, e := range b.r.Buckets[i].Errors {
+				if err := row(e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// counts are the Summary sheet's figures, computed from the report's
+// buckets and accounts so that they agree with the other sheets.
+type counts struct {
+	byExposure map[string]int
+	bySeverity map[string]int
+	// byAccount: account ID → severity → count.
+	byAccount map[string]map[string]int
+	findings  int
+	errors    int
+}
+
+func countReport(r *access.Report) counts {
+	c := counts{byExposure: map[string]int{}, bySeverity: map[string]int{}, byAccount: map[string]map[string]int{}}
+	for _, ref := range allFindings(r) {
+		f := ref.f
+		c.findings++
+		c.bySeverity[f.Severity]++
+		if c.byAccount[f.AccountID] == nil {
+			c.byAccount[f.AccountID] = map[string]int{}
+		}
+		c.byAccount[f.AccountID][f.Severity]++
+	}
+	for i := range r.Buckets {
+		c.byExposure[r.Buckets[i].Exposure]++
+		c.errors += len(r.Buckets[i].Errors)
+	}
+	for i := range r.Accounts {
+		c.errors += len(r.Accounts[i].Errors)
+	}
+	return c
+}
+
+// sheetWriter writes a small sheet cell by cell (not streamed), row by row.
+type sheetWriter struct {
+	f     *excelize.File
+	sheet string
+	row   int
+	err   error
+}
+
+// line writes values from column A on the next row; a value of type
+// excelize.Cell carries its style.
+func (s *sheetWriter) line(values ...any) {
+	s.row++
+	if s.err != nil {
+		return
+	}
+	for i, v := range values {
+		cell, _ := excelize.CoordinatesToCellName(i+1, s.row)
+		style := 0
+		if c, ok := v.(excelize.Cell); ok {
+			v, style = c.Value, c.StyleID
+		}
+		if s.err = s.f.SetCellValue(s.sheet, cell, v); s.err != nil {
+			return
+		}
+		if style != 0 {
+			if s.err = s.f.SetCellStyle(s.sheet, cell, cell, style); s.err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (s *sheetWriter) blank() { s.row++ }
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func (b *workbook) writeSummary() error {
+	r := b.r
+	c := countReport(r)
+	s := &sheetWriter{f: b.f, sheet: SheetSummary}
+	lbl := func(t string) excelize.Cell { return styled(t, b.st.label) }
+	s.line(styled("bucketaudit — S3 access report", b.st.title))
+	s.blank()
+	s.line(lbl("Generated at"), timeText(r.GeneratedAt))
+	s.line(lbl("Tool version"), r.ToolVersion)
+	if o := r.Organization; o != nil {
+		s.line(lbl("Organisation"), o.ID, "management account "+o.ManagementAccountID)
+	} else {
+		s.line(lbl("Organisation"), "not read")
+	}
+	if sc := r.Scan; sc != nil {
+		regions := "all regions"
+		if len(sc.Regions) > 0 {
+			regions = strings.Join(sc.Regions, ", ")
+		}
+		s.line(lbl("Scope"), fmt.Sprintf("%d accounts, %s", len(r.Accounts), regions))
+		s.line(lbl("Source"), strings.Join(sc.Sources, ", "))
+		s.line(lbl("Scan time"), timeText(sc.StartedAt), timeText(sc.FinishedAt))
+		complete := "yes"
+		if !sc.Complete {
+			complete = "no — see the Errors sheet and the unknown cells"
+		}
+		s.line(lbl("Scan complete"), complete)
+		s.line(lbl("Config digest"), sc.ConfigDigest)
+	} else {
+		s.line(lbl("Scope"), fmt.Sprintf("%d accounts", len(r.Accounts)))
+	}
+	s.line(lbl("Accounts"), len(r.Accounts))
+	s.line(lbl("Buckets"), len(r.Buckets))
+	s.line(lbl("Findings"), c.findings)
+	s.line(lbl("Failed reads"), c.errors)
+	s.blank()
+
+	s.line(styled("Buckets by verdict class", b.st.header), styled("Buckets", b.st.header), styled("Meaning", b.st.header))
+	for _, e := range exposures() {
+		s.line(styled(e, b.st.exposure[e]), c.byExposure[e], exposureMeaning(e))
+	}
+	for _, e := range sortedKeys(c.byExposure) {
+		if _, known := b.st.exposure[e]; !known {
+			s.line(e, c.byExposure[e], "")
+		}
+	}
+	s.blank()
+
+	s.line(styled("Findings by severity", b.st.header), styled("Findings", b.st.header))
+	for _, sev := range severities() {
+		s.line(styled(sev, b.st.severity[sev]), c.bySeverity[sev])
+	}
+	for _, sev := range sortedKeys(c.bySeverity) {
+		if severityRank(sev) == len(severities()) {
+			s.line(sev, c.bySeverity[sev])
+		}
+	}
+	s.blank()
+
+	// Findings by account, most severe first; the chart draws the first rows.
+	head := []any{styled("Findings by account", b.st.header), styled("Account", b.st.header)}
+	for _, sev := range severities() {
+		head = append(head, styled(sev, b.st.severity[sev]))
+	}
+	head = append(head, styled("total", b.st.header))
+	s.line(head...)
+	tableRow := s.row
+	ids := sortedKeys(c.byAccount)
+	sort.SliceStable(ids, func(i, j int) bool { return accountOrder(c.byAccount[ids[i]], c.byAccount[ids[j]]) })
+	for _, id := range ids {
+		vals := []any{id, b.accountNames[id]}
+		total := 0
+		for _, sev := range severities() {
+			vals = append(vals, c.byAccount[id][sev])
+		}
+		for _, n := range c.byAccount[id] {
+			total += n
+		}
+		s.line(append(vals, total)...)
+	}
+	if len(ids) == 0 {
+		s.line("No findings.")
+	}
+	if s.err != nil {
+		return s.err
+	}
+	for col, w := range []float64{26, 28, 12, 12, 12, 12, 12, 10} {
+		name, _ := excelize.ColumnNumberToName(col + 1)
+		if err := b.f.SetColWidth(SheetSummary, name, name, w); err != nil {
+			return err
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return b.addFindingsChart(tableRow, min(len(ids), maxChartAccounts), s.row+2)
+}
+
+// accountOrder sorts accounts by their findings, most severe first.
+func accountOrder(a, b map[string]int) bool {
+	for _, sev := range severities() {
+		if a[sev] != b[sev] {
+			return a[sev] > b[sev]
+		}
+	}
+	return false
+}
+
+// addFindingsChart draws findings by severity per account: a stacked bar
+// per account (the n rows under headerRow), one colour per severity.
+func (b *workbook) addFindingsChart(headerRow, n, atRow int) error {
+	ref := func(col, from, to int) string {
+		name, _ := excelize.ColumnNumberToName(col)
+		if from == to {
+			return fmt.Sprintf("'%s'!$%s$%d", SheetSummary, name, from)
+		}
+		return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", SheetSummary, name, from, name, to)
+	}
+	var series []excelize.ChartSeries
+	for i, sev := range severities() {
+		col := 3 + i
+		fill, _ := severityColor(sev)
+		series = append(series, excelize.ChartSeries{
+			Name:       ref(col, headerRow, headerRow),
+			Categories: ref(1, headerRow+1, headerRow+n),
+			Values:     ref(col, headerRow+1, headerRow+n),
+			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill}},
+		})
+	}
+	title := "Findings by severity per account"
+	if n == maxChartAccounts {
+		title += fmt.Sprintf(" (the %d accounts with the most severe findings)", n)
+	}
+	cell, _ := excelize.CoordinatesToCellName(1, atRow)
+	return b.f.AddChart(SheetSummary, cell, &excelize.Chart{
+		Type:       excelize.BarStacked,
+		Series:     series,
+		VaryColors: new(false),
+		Title:      excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: title}}},
+		Legend:     excelize.ChartLegend{Position: "bottom"},
+		Dimension:  excelize.ChartDimension{Width: 720, Height: uint(180 + 24*n)},
+		XAxis:      excelize.ChartAxis{ReverseOrder: true},
+	})
+}
+
+// exposureMeaning explains a bucket verdict class.
+func exposureMeaning(e string) string {
+	switch e {
+	case "public":
+		return "an anonymous caller can read, list, write, delete or manage it (allow or conditional)"
+	case "external":
+		return "a principal outside the organisation can (any AWS account, or a named external account)"
+	case "org":
+		return "principals of other member accounts can, nobody outside the organisation"
+	case "private":
+		return "only principals of the owning account can"
+	case "unknown":
+		return "a layer that could decide was not readable: not assessed"
+	}
+	return ""
+}
+
+func verdictMeaning(v access.Verdict) string {
+	switch v {
+	case access.VerdictAllow:
+		return "The request is allowed, decided with the data collected."
+	case access.VerdictDeny:
+		return "The request is denied (explicitly or implicitly), decided with the data collected."
+	case access.VerdictConditional:
+		return "Allowed only when request-context conditions hold that a scanner cannot know (source IP, VPC endpoint, MFA, tags …); the why column lists them."
+	case access.VerdictUnknown:
+		return "A layer that could decide was not readable (e.g. AccessDenied on GetBucketPolicy). bucketaudit never reports allow or deny from data it did not read."
+	}
+	return ""
+}
+
+func classMeaning(class string) string {
+	switch class {
+	case classPublic:
+		return "anonymous, unsigned requests"
+	case classAnyAWS:
+		return "any authenticated principal of any AWS account outside the organisation"
+	case classOrg:
+		return "a principal of another member account whose own identity policy grants the action; the why column says how many member accounts' SCPs permit it"
+	case classExternal:
+		return "each specific account outside the organisation named by a bucket policy, ACL grant or KMS key policy; the Matrix shows the widest verdict among them, the External access sheet one row per account"
+	case classSameAccount:
+		return "a principal of the owning account whose identity policy grants the action"
+	}
+	return ""
+}
+
+func layerMeaning(layer string) string {
+	switch layer {
+	case access.LayerSCP:
+		return "service control policies of the caller's account (every OU level from the root)"
+	case access.LayerRCP:
+		return "resource control policies of the bucket's account"
+	case access.LayerBPA:
+		return "S3 Block Public Access, account OR bucket setting"
+	case access.LayerBucketPolicy:
+		return "the bucket policy"
+	case access.LayerACL:
+		return "the bucket ACL (only when Object Ownership is not BucketOwnerEnforced)"
+	case access.LayerKMS:
+		return "the SSE-KMS key policy and grants of the bucket's default key"
+	case access.LayerIdentity:
+		return "the caller's identity (IAM) policies"
+	case access.LayerVPCE:
+		return "the VPC endpoint policy"
+	}
+	return ""
+}
+
+func (b *workbook) writeMethod() error {
+	r := b.r
+	s := &sheetWriter{f: b.f, sheet: SheetMethod}
+	hdr := func(t ...string) {
+		vals := make([]any, len(t))
+		for i, v := range t {
+			vals[i] = styled(v, b.st.header)
+		}
+		s.line(vals...)
+	}
+	s.line(styled("How to read this workbook", b.st.title))
+	s.line("For every bucket, the Matrix sheet says whether each class of caller can perform each action, and which layer decides.")
+	s.line("Each verdict column is followed by a 'why' column (grouped: fold them with the outline buttons): [deciding layers] reason | conditions.")
+	s.blank()
+	hdr("Verdict", "Meaning")
+	for _, v := range verdicts() {
+		s.line(styled(string(v), b.st.verdict[v]), verdictMeaning(v))
+	}
+	s.blank()
+	hdr("Principal class", "Who")
+	for _, c := range matrixClasses() {
+		s.line(styled(c, b.st.bold), classMeaning(c))
+	}
+	s.blank()
+	hdr("Action", "S3 operation")
+	for _, a := range matrixActions() {
+		s.line(styled(a, b.st.bold), actionAPI(a))
+	}
+	s.blank()
+	hdr("Layer (decided by)", "What it is")
+	for _, l := range []string{access.LayerSCP, access.LayerRCP, access.LayerBPA, access.LayerBucketPolicy,
+		access.LayerACL, access.LayerKMS, access.LayerIdentity, access.LayerVPCE} {
+		s.line(styled(l, b.st.bold), layerMeaning(l))
+	}
+	s.blank()
+	hdr("Assumptions", "")
+	for _, a := range r.Assumptions {
+		s.line("•", a)
+	}
+	if len(r.Assumptions) == 0 {
+		s.line("•", "none stated in this report")
+	}
+	s.blank()
+	hdr("Provenance", "")
+	s.line(styled("Tool version", b.st.bold), r.ToolVersion)
+	s.line(styled("Report schema", b.st.bold), fmt.Sprintf("report.json schema_version %d", r.SchemaVersion))
+	s.line(styled("Generated at", b.st.bold), timeText(r.GeneratedAt))
+	digest := ""
+	if r.Scan != nil {
+		digest = r.Scan.ConfigDigest
+	}
+	if digest == "" {
+		digest = "none (no configuration file was used)"
+	}
+	s.line(styled("Config digest", b.st.bold), digest)
+	if s.err != nil {
+		return s.err
+	}
+	if err := b.f.SetColWidth(SheetMethod, "A", "A", 22); err != nil {
+		return err
+	}
+	return b.f.SetColWidth(SheetMethod, "B", "B", 120)
+}
