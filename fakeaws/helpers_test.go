@@ -62,6 +62,15 @@ func roleARN(account string) string {
 // audit role in account, in region.
 func (e *env) assumed(t testing.TB, account, region string) aws.Config {
 	t.Helper()
+	cfg, err := e.tryAssume(context.Background(), account, region)
+	if err != nil {
+		t.Fatalf("assume role in %s: %v", account, err)
+	}
+	return cfg
+}
+
+// tryAssume is assumed that returns the AssumeRole error.
+func (e *env) tryAssume(ctx context.Context, account, region string) (aws.Config, error) {
 	stsClient := sts.NewFromConfig(e.cfg)
 	prov := stscreds.NewAssumeRoleProvider(stsClient, roleARN(account), func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = "bucketaudit"
@@ -72,10 +81,8 @@ func (e *env) assumed(t testing.TB, account, region string) aws.Config {
 	cfg := e.cfg.Copy()
 	cfg.Region = region
 	cfg.Credentials = aws.NewCredentialsCache(prov)
-	if _, err := cfg.Credentials.Retrieve(context.Background()); err != nil {
-		t.Fatalf("assume role in %s: %v", account, err)
-	}
-	return cfg
+	_, err := cfg.Credentials.Retrieve(ctx)
+	return cfg, err
 }
 
 // wantCode asserts that err is an AWS API error with code.

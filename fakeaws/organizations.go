@@ -49,7 +49,7 @@ type orgTag struct {
 }
 
 // joinedAt is when every emulated account joined the organisation.
-var joinedAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+func joinedAt() time.Time { return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 func (s *Server) organizationsHandler(op string) handlerFunc {
 	h := map[string]func(q *request, in *orgInput) (any, *apiError){
@@ -128,7 +128,7 @@ func (s *Server) orgAccountJSON(a *accountState) orgAccount {
 		Status:          a.acct.Status,
 		State:           a.acct.Status,
 		JoinedMethod:    "CREATED",
-		JoinedTimestamp: epoch(joinedAt),
+		JoinedTimestamp: epoch(joinedAt()),
 	}
 }
 

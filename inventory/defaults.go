@@ -129,6 +129,14 @@ func ApplyDefaults(d *Document) {
 		for j := range a.VPCEndpoints {
 			a.VPCEndpoints[j] = a.VPCEndpoints[j].WithDefaults()
 		}
+		if a.IAM != nil {
+			for j := range a.IAM.Policies {
+				p := &a.IAM.Policies[j]
+				if p.Name == "" {
+					p.Name = p.ARN[strings.LastIndex(p.ARN, "/")+1:]
+				}
+			}
+		}
 	}
 }
 
