@@ -156,3 +156,14 @@ func TestWriteAllMissingDir(t *testing.T) {
 		t.Fatal("writing into a missing directory succeeded")
 	}
 }
+
+func TestWriteSummary(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, sampleReport(), 3); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "summary.txt", buf.Bytes())
+	if strings.Contains(buf.String(), " \n") {
+		t.Error("trailing spaces")
+	}
+}
