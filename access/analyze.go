@@ -1,12 +1,17 @@
 package access
 
-// NOTE(skeleton): signature is the contract for cli (scan, analyze, demo);
-// the access matrix issue implements it.
-
 import (
 	"context"
+	_ "embed"
 	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
@@ -21,9 +26,378 @@ type Options struct {
 	// TrustedAccounts labels known partner accounts (ID → label), merged
 	// with those recorded in the snapshot.
 	TrustedAccounts map[string]string
+	// Workers bounds the buckets analysed at once; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Exposure classes of a bucket, for summaries.
+const (
+	ExposurePublic   = "public"   // anonymous or any AWS account can (conditionally) reach it
+	ExposureExternal = "external" // a specific account outside the organisation can
+	ExposureOrg      = "org"      // other member accounts can
+	ExposurePrivate  = "private"  // only the owning account
+	ExposureUnknown  = "unknown"  // nothing exposes it for certain, but some cell is unknown
+)
+
+// Exposures lists the exposure classes, most exposed first.
+func Exposures() []string {
+	return []string{ExposurePublic, ExposureExternal, ExposureOrg, ExposurePrivate, ExposureUnknown}
+}
+
+//go:embed report.schema.json
+var schema []byte
+
+// Schema returns the JSON Schema of report.json.
+func Schema() []byte { return append([]byte(nil), schema...) }
+
+// Assumptions are the stated assumptions every verdict rests on; every
+// report prints them.
+func Assumptions() []string {
+	return []string{
+		"Requests use TLS (aws:SecureTransport is true).",
+		"Requests of every class except public are signed with SigV4; public requests are anonymous (unsigned).",
+		"Each class's caller has an identity policy that grants the action and the KMS action it needs (kms:Decrypt to read, kms:GenerateDataKey to write an SSE-KMS bucket), with no permission boundary or session policy restricting it; cross-account access also needs that identity policy in the caller's account.",
+		"What the scanner cannot know (source IP, VPC endpoint, MFA, tags, request headers, a principal's exact ARN within its class) is unknown to the policy engine: cells that depend on it are conditional and list the conditions.",
+		"What it knows per class is filled in: the organisation ID, the caller's account and (for member accounts) its OU path; the resource account and organisation of the bucket.",
+		"read is s3:GetObject on any object key, list s3:ListBucket, write s3:PutObject, delete s3:DeleteObject, manage s3:PutBucketPolicy.",
+		"Objects are encrypted with the bucket's default encryption; object ACLs, access points, Multi-Region Access Points and S3 Access Grants are not assessed.",
+		"org is a principal of another member account; member accounts are grouped by the SCPs that govern them and the cell counts the accounts allowed. The management account is not governed by SCPs, and its resources not by RCPs; AWS managed KMS keys are not governed by RCPs.",
+		"A layer that could not be read makes a cell unknown unless another layer decides it for certain.",
+	}
 }
 
 // Analyze computes the access matrix and findings of every bucket in doc.
+// It fills in the fixture defaults in doc (inventory.ApplyDefaults; a no-op
+// on a scan's snapshot).
 func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*Report, error) {
-	return nil, errors.New("access: not implemented yet")
+	if doc == nil {
+		return nil, errors.New("analyze: no inventory document")
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	ix := NewIndex(doc)
+	trusted := map[string]string{}
+	if doc.Scan != nil {
+		for id, l := range doc.Scan.TrustedAccounts {
+			trusted[id] = l
+		}
+	}
+	for id, l := range opts.TrustedAccounts {
+		trusted[id] = l
+	}
+	m := newMatrixer(ix, trusted)
+
+	type job struct{ a, b int }
+	var jobs []job
+	for ai := range doc.Accounts {
+		for bi := range doc.Accounts[ai].Buckets {
+			jobs = append(jobs, job{ai, bi})
+		}
+	}
+	sort.Slice(jobs, func(i, j int) bool {
+		ai, aj := &doc.Accounts[jobs[i].a], &doc.Accounts[jobs[j].a]
+		if ai.ID != aj.ID {
+			return ai.ID < aj.ID
+		}
+		return ai.Buckets[jobs[i].b].Name < aj.Buckets[jobs[j].b].Name
+	})
+	buckets := make([]Bucket, len(jobs))
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var next atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for w := 0; w < workers; w++ {
+		g.Go(func() error {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return nil
+				}
+				if i%256 == 0 {
+					if err := gctx.Err(); err != nil {
+						return err
+					}
+				}
+				a := &doc.Accounts[jobs[i].a]
+				buckets[i] = m.bucketReport(a, &a.Buckets[jobs[i].b])
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("analyze: %w", err)
+	}
+
+	rep := &Report{
+		SchemaVersion: SchemaVersion,
+		GeneratedAt:   now().UTC(),
+		ToolVersion:   opts.ToolVersion,
+		Assumptions:   Assumptions(),
+		Scan:          scanInfo(doc, opts.Sources, trusted),
+		Organization:  organization(ix),
+		Buckets:       buckets,
+	}
+	if rep.ToolVersion == "" {
+		rep.ToolVersion = "dev"
+	}
+	rep.Accounts = accounts(ix, buckets)
+	rep.Summary = summarize(rep)
+	return rep, nil
+}
+
+func scanInfo(doc *inventory.Document, sources []string, trusted map[string]string) *ScanInfo {
+	si := &ScanInfo{Sources: sources, Complete: true}
+	if s := doc.Scan; s != nil {
+		si.StartedAt, si.FinishedAt = s.StartedAt, s.FinishedAt
+		si.Complete = s.Complete
+		si.ConfigDigest = s.ConfigDigest
+		si.Regions = s.Regions
+		si.Interrupted = s.Interrupted
+		for _, k := range sortedKeys(s.Errors) {
+			si.Errors = append(si.Errors, newError("", "", k, "scan", s.Errors[k]))
+		}
+	}
+	if len(trusted) > 0 {
+		si.TrustedAccounts = trusted
+	}
+	if len(si.Sources) == 0 && doc.Scan == nil {
+		return nil
+	}
+	return si
+}
+
+func organization(ix *Index) *Organization {
+	org := ix.Doc.Organization
+	if org == nil {
+		return nil
+	}
+	o := &Organization{ID: org.ID, ManagementAccountID: org.ManagementAccountID}
+	for _, p := range org.Policies {
+		op := OrgPolicy{ID: p.ID, Name: p.Name, Readable: !ix.orgPolicies[p.ID].parsed.IsUnreadable()}
+		if p.Type == inventory.ResourceControlPolicy {
+			o.RCPs = append(o.RCPs, op)
+		} else {
+			o.SCPs = append(o.SCPs, op)
+		}
+	}
+	for _, k := range sortedKeys(org.Errors) {
+		o.Errors = append(o.Errors, newError("", "", "organization."+k, "organizations", org.Errors[k]))
+	}
+	for _, p := range org.Policies {
+		for _, k := range sortedKeys(p.Errors) {
+			o.Errors = append(o.Errors, newError("", "", "organization.policies."+p.ID+"."+k, "organizations:DescribePolicy", p.Errors[k]))
+		}
+	}
+	for _, pr := range ix.Problems {
+		if pr.AccountID == "" {
+			o.Errors = append(o.Errors, pr)
+		}
+	}
+	return o
+}
+
+// accountFieldOps names the API call behind each account error key.
+func accountOperation(field string) string {
+	switch {
+	case field == "assume_role":
+		return "sts:AssumeRole"
+	case field == "public_access_block":
+		return "s3:GetAccountPublicAccessBlock"
+	case field == "buckets":
+		return "s3:ListBuckets"
+	case field == "iam":
+		return "iam:GetAccountAuthorizationDetails"
+	case field == "policies":
+		return "organizations:ListPoliciesForTarget"
+	case field == "kms_keys" || strings.HasPrefix(field, "kms_keys:"):
+		return "kms:ListAliases"
+	case strings.HasPrefix(field, "vpc_endpoints"):
+		return "ec2:DescribeVpcEndpoints"
+	}
+	return field
+}
+
+// bucketOperation names the API call behind each bucket error key.
+func bucketOperation(field string) string {
+	switch field {
+	case inventory.FieldRegion:
+		return "s3:GetBucketLocation"
+	case inventory.FieldPolicy:
+		return "s3:GetBucketPolicy"
+	case inventory.FieldPolicyStatus:
+		return "s3:GetBucketPolicyStatus"
+	case inventory.FieldPublicAccessBlock:
+		return "s3:GetBucketPublicAccessBlock"
+	case inventory.FieldOwnership:
+		return "s3:GetBucketOwnershipControls"
+	case inventory.FieldACL:
+		return "s3:GetBucketAcl"
+	case inventory.FieldEncryption:
+		return "s3:GetEncryptionConfiguration"
+	case inventory.FieldVersioning:
+		return "s3:GetBucketVersioning"
+	case inventory.FieldTags:
+		return "s3:GetBucketTagging"
+	}
+	return field
+}
+
+func keyOperation(field string) string {
+	switch field {
+	case "describe_key":
+		return "kms:DescribeKey"
+	case "policy":
+		return "kms:GetKeyPolicy"
+	case "grants":
+		return "kms:ListGrants"
+	case "aliases":
+		return "kms:ListAliases"
+	}
+	return field
+}
+
+// newError splits an inventory error text ("Code: message").
+func newError(account, bucket, field, operation, text string) Error {
+	code, msg := text, ""
+	if i := strings.Index(text, ":"); i > 0 && !strings.Contains(text[:i], " ") {
+		code, msg = text[:i], strings.TrimSpace(text[i+1:])
+	}
+	return Error{AccountID: account, Bucket: bucket, Field: field, Operation: operation, Code: code, Message: msg}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// accounts builds the accounts section with the account-level findings.
+func accounts(ix *Index, buckets []Bucket) []Account {
+	cat := catalogIndex()
+	counts := map[string]int{}
+	partialBuckets := map[string]bool{}
+	for i := range buckets {
+		counts[buckets[i].AccountID]++
+		if len(buckets[i].Errors) > 0 {
+			partialBuckets[buckets[i].AccountID] = true
+		}
+	}
+	out := make([]Account, 0, len(ix.accountIDs))
+	for _, id := range ix.accountIDs {
+		a := ix.Account(id)
+		acc := Account{ID: id, Name: a.Name, OUPath: ix.OUPath(id), Management: ix.IsManagement(id),
+			PublicAccessBlock: a.PublicAccessBlock, BucketCount: counts[id]}
+		for _, k := range sortedKeys(a.Errors) {
+			acc.Errors = append(acc.Errors, newError(id, "", k, accountOperation(k), a.Errors[k]))
+		}
+		for _, k := range a.KMSKeys {
+			for _, f := range sortedKeys(k.Errors) {
+				acc.Errors = append(acc.Errors, newError(id, "", "kms_keys."+k.ARN+"."+f, keyOperation(f), k.Errors[f]))
+			}
+		}
+		for _, pr := range ix.Problems {
+			if pr.AccountID == id {
+				acc.Errors = append(acc.Errors, pr)
+			}
+		}
+		switch {
+		case a.Errors["assume_role"] != "" || a.Errors["buckets"] != "":
+			acc.Status = StatusFailed
+		case len(acc.Errors) > 0 || partialBuckets[id]:
+			acc.Status = StatusPartial
+		default:
+			acc.Status = StatusComplete
+		}
+		fs := &findingSet{cat: cat, account: id}
+		accountFindings(fs, a, &acc)
+		acc.Findings = fs.sorted()
+		out = append(out, acc)
+	}
+	return out
+}
+
+// accountFindings raises account-bpa-off and assessment-incomplete.
+func accountFindings(fs *findingSet, a *inventory.Account, acc *Account) {
+	bpa := AccountBPA(a)
+	if bpa.SomeOff() {
+		detail := "account-level Block Public Access is not configured"
+		if a.PublicAccessBlock != nil {
+			detail = "account-level Block Public Access has " + strings.Join(bpa.offFlags(), ", ") + " off"
+		}
+		fs.add(FindingAccountBPAOff, "", detail+"; every bucket relies on its own settings", cmdAccountBPA(a.ID))
+	}
+	if len(acc.Errors) > 0 {
+		var what []string
+		for _, e := range acc.Errors {
+			what = append(what, e.Operation+" ("+e.Code+")")
+		}
+		sev := ""
+		if acc.Status == StatusFailed {
+			sev = SeverityHigh
+		}
+		fs.add(FindingAssessmentIncomplete, sev,
+			fmt.Sprintf("account %s could not be fully read: %s", a.ID, joinLimited(what, 5)),
+			fmt.Sprintf("Allow the audit role in account %s to call %s (check the role's policy, SCPs and key policies for denies), then run bucketaudit scan again", a.ID, joinLimited(uniqueOps(acc.Errors), 5)))
+	}
+}
+
+func uniqueOps(errs []Error) []string {
+	var ops []string
+	for _, e := range errs {
+		ops = addConds(ops, e.Operation)
+	}
+	return ops
+}
+
+// summarize counts the report.
+func summarize(r *Report) Summary {
+	s := Summary{
+		Accounts:           len(r.Accounts),
+		Buckets:            len(r.Buckets),
+		BucketsByExposure:  map[string]int{},
+		FindingsBySeverity: map[string]int{},
+		FindingsByAccount:  map[string]map[string]int{},
+	}
+	for _, e := range Exposures() {
+		s.BucketsByExposure[e] = 0
+	}
+	for _, sev := range Severities() {
+		s.FindingsBySeverity[sev] = 0
+	}
+	count := func(f Finding) {
+		s.FindingsBySeverity[f.Severity]++
+		m := s.FindingsByAccount[f.AccountID]
+		if m == nil {
+			m = map[string]int{}
+			for _, sev := range Severities() {
+				m[sev] = 0
+			}
+			s.FindingsByAccount[f.AccountID] = m
+		}
+		m[f.Severity]++
+	}
+	for _, a := range r.Accounts {
+		for _, f := range a.Findings {
+			count(f)
+		}
+		if a.Status == StatusFailed {
+			s.Incomplete++
+		}
+	}
+	for _, b := range r.Buckets {
+		s.BucketsByExposure[b.Exposure]++
+		for _, f := range b.Findings {
+			count(f)
+			if f.ID == FindingAssessmentIncomplete {
+				s.Incomplete++
+			}
+		}
+	}
+	return s
 }

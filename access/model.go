@@ -66,17 +66,37 @@ type Report struct {
 // ScanInfo says where the analysed data came from.
 type ScanInfo struct {
 	Sources      []string  `json:"sources,omitempty"` // snapshot file names, or "scan"
-	StartedAt    time.Time `json:"started_at,omitempty"`
-	FinishedAt   time.Time `json:"finished_at,omitempty"`
+	StartedAt    time.Time `json:"started_at,omitzero"`
+	FinishedAt   time.Time `json:"finished_at,omitzero"`
 	Complete     bool      `json:"complete"`
 	ConfigDigest string    `json:"config_digest,omitempty"`
 	Regions      []string  `json:"regions,omitempty"`
+	// Interrupted is true when the scan stopped before visiting everything.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// TrustedAccounts are the accounts outside the organisation labelled as
+	// known partners (ID → label).
+	TrustedAccounts map[string]string `json:"trusted_accounts,omitempty"`
+	// Errors are scan-wide problems (e.g. Organizations could not be read).
+	Errors []Error `json:"errors,omitempty"`
 }
 
 // Organization identifies the organisation.
 type Organization struct {
 	ID                  string `json:"id"`
 	ManagementAccountID string `json:"management_account_id"`
+	// SCPs and RCPs list the organisation's policies of each type (ID and name).
+	SCPs []OrgPolicy `json:"scps,omitempty"`
+	RCPs []OrgPolicy `json:"rcps,omitempty"`
+	// Errors are what could not be read or parsed of the organisation.
+	Errors []Error `json:"errors,omitempty"`
+}
+
+// OrgPolicy names one SCP or RCP.
+type OrgPolicy struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	// Readable is false when its document could not be read or parsed.
+	Readable bool `json:"readable"`
 }
 
 // Account scan statuses.
@@ -122,15 +142,20 @@ type Bucket struct {
 // Tri-state strings use "unknown" when the setting could not be read.
 type BucketConfig struct {
 	// EffectiveBPA is account OR bucket BPA, per flag: "true", "false" or "unknown".
-	EffectiveBPA   map[string]string `json:"effective_bpa"`
-	Ownership      string            `json:"ownership"`
-	Encryption     string            `json:"encryption"`
-	KMSKeyARN      string            `json:"kms_key_arn,omitempty"`
-	KMSKeyManager  string            `json:"kms_key_manager,omitempty"`
-	HasPolicy      string            `json:"has_policy"`                 // "true", "false", "unknown"
-	PolicyIsPublic *bool             `json:"policy_is_public,omitempty"` // our verdict
-	AWSIsPublic    *bool             `json:"aws_is_public,omitempty"`    // GetBucketPolicyStatus
-	Versioning     string            `json:"versioning,omitempty"`
+	EffectiveBPA  map[string]string `json:"effective_bpa"`
+	Ownership     string            `json:"ownership"`
+	Encryption    string            `json:"encryption"`
+	KMSKeyARN     string            `json:"kms_key_arn,omitempty"`
+	KMSKeyManager string            `json:"kms_key_manager,omitempty"`
+	HasPolicy     string            `json:"has_policy"` // "true", "false", "unknown"
+	// ACLsEnabled is "true" unless Object Ownership is BucketOwnerEnforced.
+	ACLsEnabled string `json:"acls_enabled"`
+	// ACLGrants lists the bucket-ACL grants other than the owner's own
+	// ("AllUsers READ", "account 222222222222 WRITE", "canonical:79a5… READ").
+	ACLGrants      []string `json:"acl_grants,omitempty"`
+	PolicyIsPublic *bool    `json:"policy_is_public,omitempty"` // our verdict
+	AWSIsPublic    *bool    `json:"aws_is_public,omitempty"`    // GetBucketPolicyStatus
+	Versioning     string   `json:"versioning,omitempty"`
 }
 
 // Access is the matrix: principal classes × actions.
@@ -164,10 +189,17 @@ type Cell struct {
 	Verdict    Verdict  `json:"verdict"`
 	DecidedBy  []string `json:"decided_by"`
 	Conditions []string `json:"conditions,omitempty"`
+	// AnyOf says the conditions are alternatives (any one suffices; each is
+	// "a and b"); otherwise all of them must hold.
+	AnyOf bool `json:"any_of,omitempty"`
 	// Reason is one human sentence naming the statement or setting that decided.
 	Reason string `json:"reason"`
-	// AllowedAccounts (org class) is how many other member accounts are allowed.
+	// AllowedAccounts (org class) is how many other member accounts are
+	// allowed (conditional cells: allowed when the conditions hold).
 	AllowedAccounts *int `json:"allowed_accounts,omitempty"`
+	// Accounts (org class) lists the allowed member accounts when they are
+	// fewer than all the other members.
+	Accounts []string `json:"accounts,omitempty"`
 	// Principals (same_account with IAM collected) are those that actually can.
 	Principals []string `json:"principals,omitempty"`
 }

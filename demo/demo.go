@@ -14,3 +14,10 @@ var fixture []byte
 
 // Fixture returns the demo organisation as inventory YAML.
 func Fixture() []byte { return bytes.Clone(fixture) }
+
+// TrustedAccounts returns the demo organisation's known partners (account
+// ID → label): what a configuration's trusted_accounts would say. Pass it
+// as access.Options.TrustedAccounts when analysing the demo.
+func TrustedAccounts() map[string]string {
+	return map[string]string{"888877776666": "Northwind Analytics (data partner)"}
+}

@@ -1,0 +1,116 @@
+package access
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// BucketLayers is one bucket's every access layer, read from the snapshot
+// once and shared by all the requests decided on it (the matrix's cells,
+// or explain's one request).
+type BucketLayers struct {
+	ix      *Index
+	Account *inventory.Account
+	Bucket  *inventory.Bucket
+	ARN     string
+
+	// Policy is the bucket policy: nil when the bucket has none, Unreadable
+	// when it could not be read or parsed.
+	Policy       *policy.Policy
+	HasPolicy    Tri
+	PolicyPublic Tri
+	PolicyErr    string // why the policy is unreadable
+	BPA          BPA
+	ACLs         Tri // ACLs in effect (ownership not BucketOwnerEnforced)
+	ACLRead      bool
+	Grants       []ResolvedGrant
+	Ownership    string
+	EncRead      bool
+	Encryption   inventory.Encryption
+	Key          KeyRef
+	KeyPolicy    *policy.Policy // parsed key policy when SSE-KMS with a collected key
+	RCPs         Chain
+	// Problems are parse errors of the bucket's documents, reported as errors.
+	Problems []Error
+}
+
+// NewBucketLayers reads bucket b of account a from the index.
+func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *BucketLayers {
+	bl := &BucketLayers{ix: ix, Account: a, Bucket: b, ARN: "arn:aws:s3:::" + b.Name}
+	name := fmt.Sprintf("bucket policy of %s", b.Name)
+	switch {
+	case b.Errors[inventory.FieldPolicy] != "":
+		bl.PolicyErr = b.Errors[inventory.FieldPolicy]
+		bl.Policy = policy.Unreadable(name + " (not read: " + firstWord(bl.PolicyErr) + ")")
+	case b.Policy == nil:
+		bl.HasPolicy, bl.PolicyPublic = TriFalse, TriFalse
+	default:
+		bl.HasPolicy = TriTrue
+		p, err := policy.Parse(b.Policy.Raw())
+		if err != nil {
+			bl.PolicyErr = "InvalidPolicy: " + err.Error()
+			bl.Policy = policy.Unreadable(name + " (does not parse)")
+			bl.Problems = append(bl.Problems, Error{AccountID: a.ID, Bucket: b.Name, Field: inventory.FieldPolicy, Operation: "s3:GetBucketPolicy", Code: "InvalidPolicy", Message: err.Error()})
+		} else {
+			p.Name = name
+			bl.Policy = p
+			bl.PolicyPublic = triOf(policy.IsPublic(p))
+		}
+	}
+	bl.BPA = EffectiveBPA(a, b)
+	bl.ACLs = ACLsInEffect(b)
+	bl.Ownership, _ = Ownership(b)
+	if acl, ok := ACLOf(b); ok {
+		bl.ACLRead = true
+		bl.Grants = ResolveGrants(acl, ix.AccountByCanonicalID)
+	}
+	bl.Encryption, bl.EncRead = EncryptionOf(b)
+	if bl.EncRead && UsesKMS(bl.Encryption.Algorithm) {
+		bl.Key = ix.ResolveKey(a.ID, b.Region, bl.Encryption.KMSKeyID)
+		bl.KeyPolicy = ix.keyPolicy(bl.Key)
+	}
+	bl.RCPs = ix.RCPs(a.ID)
+	return bl
+}
+
+// keyPolicy returns the parsed policy of a resolved key: Unreadable when
+// the key or its policy was not collected.
+func (ix *Index) keyPolicy(k KeyRef) *policy.Policy {
+	if p := ix.keyParsed[k.ARN]; p != nil {
+		return p
+	}
+	name := "key policy of " + k.ARN
+	if k.ARN == "" {
+		name = "key policy of " + k.Configured
+	}
+	return policy.Unreadable(name + " (key not collected)")
+}
+
+func firstWord(s string) string {
+	if i := strings.IndexAny(s, ": "); i > 0 {
+		return s[:i]
+	}
+	if s == "" {
+		return "unknown error"
+	}
+	return s
+}
+
+// ResourceARN is the ARN an action acts on: the bucket, or (object
+// actions) an object. key "" stands for any object key.
+func (bl *BucketLayers) ResourceARN(action, key string) string {
+	if !objectAction(action) {
+		return bl.ARN
+	}
+	if key == "" {
+		key = anyKey
+	}
+	return bl.ARN + "/" + key
+}
+
+// anyKey stands for an object key the scanner does not know: it matches
+// "bucket/*" but no narrower prefix.
+const anyKey = "*"

@@ -1,0 +1,493 @@
+package access
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// bucketReport analyses one bucket: its configuration, matrix, findings
+// and errors.
+func (m *matrixer) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket {
+	bl := m.ix.NewBucketLayers(a, b)
+	bm := m.compute(bl)
+	out := Bucket{
+		AccountID:   a.ID,
+		AccountName: a.Name,
+		OUPath:      m.ix.OUPath(a.ID),
+		Name:        b.Name,
+		Region:      b.Region,
+		Config:      bucketConfig(bl),
+		Access:      bm.access(m.trusted),
+	}
+	for _, k := range sortedKeys(b.Errors) {
+		out.Errors = append(out.Errors, newError(a.ID, b.Name, k, bucketOperation(k), b.Errors[k]))
+	}
+	out.Errors = append(out.Errors, bl.Problems...)
+	fs := &findingSet{cat: catalogIndex(), account: a.ID, bucket: b.Name}
+	m.bucketFindings(fs, bm, &out)
+	out.Findings = fs.sorted()
+	out.Exposure = exposure(&out.Access)
+	return out
+}
+
+func bucketConfig(bl *BucketLayers) BucketConfig {
+	c := BucketConfig{
+		EffectiveBPA: bl.BPA.Map(),
+		Ownership:    bl.Ownership,
+		Encryption:   bl.Encryption.Algorithm,
+		HasPolicy:    bl.HasPolicy.String(),
+		ACLsEnabled:  bl.ACLs.String(),
+		AWSIsPublic:  bl.Bucket.PolicyIsPublic,
+		Versioning:   bl.Bucket.Versioning,
+	}
+	if c.Ownership == "" {
+		c.Ownership = "unknown"
+	}
+	if !bl.EncRead {
+		c.Encryption = "unknown"
+	}
+	if bl.EncRead && UsesKMS(bl.Encryption.Algorithm) {
+		c.KMSKeyARN = bl.Key.ARN
+		if c.KMSKeyARN == "" {
+			c.KMSKeyARN = bl.Key.Configured
+		}
+		switch {
+		case bl.Key.Key != nil:
+			c.KMSKeyManager = bl.Key.Key.Manager
+		case bl.Key.AWSManaged:
+			c.KMSKeyManager = inventory.KeyManagerAWS
+		default:
+			c.KMSKeyManager = "unknown"
+		}
+	}
+	if bl.PolicyPublic != TriUnknown {
+		v := bl.PolicyPublic == TriTrue
+		c.PolicyIsPublic = &v
+	}
+	for _, g := range bl.Grants {
+		if g.Kind == GranteeAccount && g.Account == bl.Account.ID {
+			continue
+		}
+		switch g.Kind {
+		case GranteeAccount, GranteeCanonical:
+			c.ACLGrants = append(c.ACLGrants, g.Account+" "+g.Permission)
+		default:
+			c.ACLGrants = append(c.ACLGrants, g.Kind+" "+g.Permission)
+		}
+	}
+	return c
+}
+
+// access converts the computed rows into the report's matrix.
+func (bm *bucketMatrix) access(trusted map[string]string) Access {
+	acc := Access{
+		Public:      bm.public.actions(),
+		AnyAWS:      bm.anyAWS.actions(),
+		SameAccount: bm.same.actions(),
+		External:    make(map[string]ExternalActions, len(bm.external)),
+	}
+	acc.Org = Actions{Read: bm.org[0].cell(), List: bm.org[1].cell(), Write: bm.org[2].cell(), Delete: bm.org[3].cell(), Manage: bm.org[4].cell()}
+	for id, r := range bm.external {
+		label, ok := trusted[id]
+		acc.External[id] = ExternalActions{Label: label, Trusted: ok, Actions: r.actions()}
+	}
+	return acc
+}
+
+// exposure classifies a bucket by the most exposed class that is allowed
+// (or conditionally allowed) some action.
+func exposure(a *Access) string {
+	open := func(x Actions) bool {
+		for _, c := range []Cell{x.Read, x.List, x.Write, x.Delete, x.Manage} {
+			if c.Verdict == VerdictAllow || c.Verdict == VerdictConditional {
+				return true
+			}
+		}
+		return false
+	}
+	unknown := func(x Actions) bool {
+		for _, c := range []Cell{x.Read, x.List, x.Write, x.Delete, x.Manage} {
+			if c.Verdict == VerdictUnknown {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case open(a.Public) || open(a.AnyAWS):
+		return ExposurePublic
+	}
+	for _, e := range a.External {
+		if open(e.Actions) {
+			return ExposureExternal
+		}
+	}
+	if open(a.Org) {
+		return ExposureOrg
+	}
+	anyUnknown := unknown(a.Public) || unknown(a.AnyAWS) || unknown(a.Org) || unknown(a.SameAccount)
+	for _, e := range a.External {
+		anyUnknown = anyUnknown || unknown(e.Actions)
+	}
+	if anyUnknown {
+		return ExposureUnknown
+	}
+	return ExposurePrivate
+}
+
+func isOpen(o outcome) bool { return o.verdict == VerdictAllow || o.verdict == VerdictConditional }
+
+// exposureSeverity lowers a severity one step for conditional access.
+func exposureSeverity(base string, o outcome) string {
+	if o.verdict == VerdictConditional {
+		return lowerSeverity(base)
+	}
+	return base
+}
+
+func condSuffix(o outcome) string {
+	if o.verdict == VerdictConditional {
+		return " (only if " + o.alts.String() + ")"
+	}
+	return ""
+}
+
+// publicRemediation is the fix for public access decided by a policy or an ACL.
+func publicRemediation(bl *BucketLayers, o outcome) string {
+	var steps []string
+	for _, l := range o.layers {
+		switch l {
+		case LayerACL:
+			steps = append(steps, cmdPrivateACL(bl.Bucket.Name))
+		case LayerBucketPolicy:
+			steps = append(steps, "remove the public grant from the bucket policy ("+cmdPutPolicy(bl.Bucket.Name)+")")
+		}
+	}
+	steps = append(steps, cmdBucketBPA(bl.Bucket.Name))
+	return "If the access is not intended: " + strings.Join(steps, "; then ")
+}
+
+// bucketFindings raises the bucket's findings from its matrix and layers.
+func (m *matrixer) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
+	bl := bm.bl
+	name := bl.Bucket.Name
+	names := ActionNames()
+
+	// Public exposure.
+	if o := bm.public[0]; isOpen(o) {
+		fs.add(FindingPublicRead, exposureSeverity(SeverityCritical, o), "anonymous callers can read objects"+condSuffix(o)+": "+o.reason, publicRemediation(bl, o))
+	}
+	if o := bm.public[1]; isOpen(o) {
+		fs.add(FindingPublicList, exposureSeverity(SeverityHigh, o), "anonymous callers can list the bucket"+condSuffix(o)+": "+o.reason, publicRemediation(bl, o))
+	}
+	for _, i := range []int{2, 3} {
+		if o := bm.public[i]; isOpen(o) {
+			fs.add(FindingPublicWrite, exposureSeverity(SeverityCritical, o), "anonymous callers can "+names[i]+" objects"+condSuffix(o)+": "+o.reason, publicRemediation(bl, o))
+			break
+		}
+	}
+	// Any authenticated AWS principal, where the public class cannot.
+	var anyActs []string
+	var anyOut outcome
+	for i := range bm.anyAWS {
+		if isOpen(bm.anyAWS[i]) && !isOpen(bm.public[i]) {
+			anyActs = append(anyActs, names[i])
+			if anyOut.reason == "" {
+				anyOut = bm.anyAWS[i]
+			}
+		}
+	}
+	if len(anyActs) > 0 {
+		fs.add(FindingAnyAuthenticatedAccess, exposureSeverity(SeverityHigh, anyOut),
+			fmt.Sprintf("any authenticated principal of any AWS account can %s%s: %s", strings.Join(anyActs, ", "), condSuffix(anyOut), anyOut.reason),
+			publicRemediation(bl, anyOut))
+	}
+	// External accounts that are not trusted.
+	for _, id := range bm.extOrder {
+		if _, ok := m.trusted[id]; ok {
+			continue
+		}
+		r := bm.external[id]
+		var acts []string
+		var first outcome
+		sev := SeverityMedium
+		for i := range r {
+			if isOpen(r[i]) {
+				acts = append(acts, names[i])
+				if first.reason == "" {
+					first = r[i]
+				}
+				if i >= 2 {
+					sev = SeverityHigh
+				}
+			}
+		}
+		if len(acts) == 0 {
+			continue
+		}
+		fs.add(FindingExternalAccountAccess, exposureSeverity(sev, first),
+			fmt.Sprintf("account %s, outside the organisation and not a trusted account, can %s%s: %s", id, strings.Join(acts, ", "), condSuffix(first), first.reason),
+			fmt.Sprintf("Remove %s from the bucket policy or ACL (%s), or, if it is a known partner, add it to trusted_accounts in the configuration", id, cmdPutPolicy(name)))
+	}
+
+	// Cells voided by BPA, KMS or SCP/RCP.
+	type hit = cellHit
+	var bpaHits, awsKeyHits, keyPolicyHits, orgHits []hit
+	visit := func(class string, r *row, c *Caller) {
+		acct := ""
+		if c != nil {
+			acct = c.Account
+		}
+		for i := range r {
+			o := r[i]
+			if o.bpaBlocked {
+				bpaHits = append(bpaHits, hit{class, names[i], o.reason, ""})
+			}
+			switch o.kmsBlocked {
+			case "aws-managed":
+				awsKeyHits = append(awsKeyHits, hit{class, names[i], o.reason, ""})
+			case "key-policy":
+				keyPolicyHits = append(keyPolicyHits, hit{class, names[i], o.reason, acct})
+			}
+			if o.orgBlocked != "" && c != nil && bl.policyGrants(c, MatrixActions()[i]) {
+				orgHits = append(orgHits, hit{class, names[i], o.orgBlockedBy, o.orgBlocked})
+			}
+		}
+	}
+	visit("public", &bm.public, &Caller{Principal: "anonymous"})
+	visit("any_aws", &bm.anyAWS, nil)
+	for _, id := range bm.extOrder {
+		r := bm.external[id]
+		visit("external "+id, &r, bm.callers[id])
+	}
+	visit("same_account", &bm.same, bm.sameC)
+	for i := range bm.org {
+		for _, p := range bm.org[i].blocked {
+			if bl.policyGrants(p.caller, MatrixActions()[i]) {
+				orgHits = append(orgHits, hit{fmt.Sprintf("org (%d accounts)", len(p.accounts)), names[i], p.out.orgBlockedBy, p.out.orgBlocked})
+			}
+		}
+		if bm.org[i].out.bpaBlocked {
+			bpaHits = append(bpaHits, hit{"org", names[i], bm.org[i].out.reason, ""})
+		}
+	}
+	if len(bpaHits) > 0 {
+		fs.add(FindingBPABlocksGrantedAccess, "",
+			"Block Public Access blocks what the bucket grants to "+describeHits(bpaHits)+": "+bpaHits[0].reason,
+			fmt.Sprintf("If the access is intended, grant it without a public statement (name the principals or fix aws:PrincipalOrgID/aws:SourceVpce conditions) and %s; otherwise remove the statement (%s)", "keep Block Public Access on", cmdPutPolicy(name)))
+	}
+	if len(awsKeyHits) > 0 {
+		fs.add(FindingAWSManagedKeyCrossAcct, "",
+			"the bucket is encrypted with the AWS managed key aws/s3, which other accounts cannot use, so these grants fail: "+describeHits(awsKeyHits),
+			fmt.Sprintf(`Create a customer managed key whose policy allows the grantees, then: aws s3api put-bucket-encryption --bucket %s --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"<customer managed key ARN>"},"BucketKeyEnabled":true}]}' (existing objects keep aws/s3 until copied)`, name))
+	}
+	if len(keyPolicyHits) > 0 {
+		var stmts []string
+		for _, h := range keyPolicyHits {
+			if h.by != "" {
+				stmts = addConds(stmts, kmsGrantStatement(h.by, bl.Bucket.Region))
+			}
+		}
+		rem := fmt.Sprintf("Add to the policy of %s: %s; aws kms put-key-policy --key-id %s --policy-name default --policy file://key-policy.json", bl.Key.ARN, strings.Join(stmts, ", "), bl.Key.ARN)
+		if len(stmts) == 0 {
+			rem = fmt.Sprintf("Allow the grantees kms:Decrypt and kms:GenerateDataKey in the policy of %s: aws kms put-key-policy --key-id %s --policy-name default --policy file://key-policy.json", bl.Key.ARN, bl.Key.ARN)
+		}
+		fs.add(FindingKMSKeyPolicyMissingGrant, "",
+			"the bucket grants access that its KMS key's policy does not: "+describeHits(keyPolicyHits)+": "+keyPolicyHits[0].reason, rem)
+	}
+	if len(orgHits) > 0 {
+		fs.add(FindingOrgPolicyDeniesGranted, "",
+			fmt.Sprintf("the bucket policy grants %s, but %s denies it (%s)", describeHits(orgHits), strings.ToUpper(orgHits[0].by), orgHits[0].reason),
+			fmt.Sprintf("Remove the dead grant from the bucket policy (%s), or, if the access is intended, add an exception to the %s (aws organizations update-policy --policy-id <id> --content file://policy.json)", cmdPutPolicy(name), strings.ToUpper(orgHits[0].by)))
+	}
+
+	// Settings.
+	if own := AccountBPA(bl.Account); own.SomeOff() || !own.AllOn() {
+		if bkt := BucketBPA(bl.Bucket); bkt.SomeOff() && bl.BPA.SomeOff() {
+			fs.add(FindingBucketBPAOff, "",
+				"Block Public Access has "+strings.Join(bl.BPA.offFlags(), ", ")+" off for this bucket (account and bucket level)",
+				cmdBucketBPA(name))
+		}
+	}
+	if bl.ACLs == TriTrue {
+		sev := ""
+		detail := "Object Ownership is " + bl.Ownership + ": ACLs take part in access decisions"
+		if bl.Ownership == inventory.OwnershipObjectWriter || bl.Ownership == inventory.OwnershipNone {
+			sev = SeverityMedium
+			detail += ", and objects uploaded by other accounts belong to them (the bucket owner gets 403 on them)"
+		}
+		fs.add(FindingACLsEnabled, sev, detail, cmdOwnershipEnforced(name))
+	}
+	if bl.ACLs != TriFalse {
+		var pub []string
+		for _, g := range bl.Grants {
+			if g.Public() {
+				pub = append(pub, g.Kind+" "+g.Permission)
+			}
+		}
+		if len(pub) > 0 {
+			sev, detail := "", "the bucket ACL grants "+strings.Join(pub, ", ")
+			if bl.BPA.IgnorePublicACLs == TriTrue {
+				sev, detail = SeverityLow, detail+" (ignored while Block Public Access IgnorePublicAcls is on)"
+			}
+			fs.add(FindingPublicACLGrant, sev, detail, cmdPrivateACL(name))
+		}
+	}
+	if bl.Policy != nil && !bl.Policy.IsUnreadable() {
+		for i := range bl.Policy.Statements {
+			s := &bl.Policy.Statements[i]
+			if strings.EqualFold(s.Effect, "Allow") && s.NotPrincipal != nil {
+				fs.add(FindingAllowWithNotPrincipal, "",
+					fmt.Sprintf("bucket policy statement %s allows everyone except the principals it lists (NotPrincipal)", stmtLabel(s)),
+					fmt.Sprintf("Replace NotPrincipal with Principal naming who may access (or Principal \"*\" with a condition such as aws:PrincipalOrgID), then %s", cmdPutPolicy(name)))
+			}
+		}
+		m.lintFindings(fs, bl)
+	}
+	if t := bl.tlsEnforced(bm.sameC); t == TriFalse {
+		fs.add(FindingNoTLSEnforcement, "",
+			"neither the bucket policy nor an applicable RCP denies requests with aws:SecureTransport false",
+			fmt.Sprintf("Add to the bucket policy %s, then %s", tlsDenyStatement(name), cmdPutPolicy(name)))
+	}
+	if bl.Bucket.PolicyIsPublic != nil && bl.PolicyPublic != TriUnknown && *bl.Bucket.PolicyIsPublic != (bl.PolicyPublic == TriTrue) {
+		fs.add(FindingPolicyStatusDisagreement, "",
+			fmt.Sprintf("GetBucketPolicyStatus says IsPublic=%t, bucketaudit's reading of the bucket policy says public=%t", *bl.Bucket.PolicyIsPublic, bl.PolicyPublic == TriTrue),
+			fmt.Sprintf("Compare aws s3api get-bucket-policy-status --bucket %s with bucketaudit explain for the bucket's statements, and report the mismatch to the bucketaudit maintainers", name))
+	}
+
+	// Assessment completeness.
+	var unknownCells []string
+	for _, cl := range []struct {
+		name string
+		a    Actions
+	}{{"public", out.Access.Public}, {"any_aws", out.Access.AnyAWS}, {"org", out.Access.Org}, {"same_account", out.Access.SameAccount}} {
+		for i, c := range []Cell{cl.a.Read, cl.a.List, cl.a.Write, cl.a.Delete, cl.a.Manage} {
+			if c.Verdict == VerdictUnknown {
+				unknownCells = append(unknownCells, cl.name+"."+names[i])
+			}
+		}
+	}
+	for _, id := range sortedKeys(out.Access.External) {
+		e := out.Access.External[id]
+		for i, c := range []Cell{e.Read, e.List, e.Write, e.Delete, e.Manage} {
+			if c.Verdict == VerdictUnknown {
+				unknownCells = append(unknownCells, "external "+id+"."+names[i])
+			}
+		}
+	}
+	if len(out.Errors) > 0 || len(unknownCells) > 0 {
+		var what []string
+		for _, e := range out.Errors {
+			what = append(what, e.Operation+" ("+e.Code+")")
+		}
+		detail := "could not be fully assessed"
+		if len(what) > 0 {
+			detail += ": " + joinLimited(what, 4) + " failed"
+		}
+		if len(unknownCells) > 0 {
+			detail += fmt.Sprintf("; %d cells are unknown (%s)", len(unknownCells), joinLimited(unknownCells, 4))
+		}
+		fs.add(FindingAssessmentIncomplete, "", detail,
+			fmt.Sprintf("Allow the audit role to read what failed (%s; check the bucket policy, SCPs and key policies for denies of the audit role), then run bucketaudit scan again", joinLimited(append(uniqueOps(out.Errors), "kms:GetKeyPolicy for the bucket's key where it is unknown"), 4)))
+	}
+}
+
+// cellHit is one matrix cell that a finding is about.
+type cellHit struct{ class, action, reason, by string }
+
+// describeHits lists the cells of a finding, grouped by class.
+func describeHits(hs []cellHit) string {
+	by := map[string][]string{}
+	var order []string
+	for _, x := range hs {
+		if _, ok := by[x.class]; !ok {
+			order = append(order, x.class)
+		}
+		by[x.class] = addConds(by[x.class], x.action)
+	}
+	sort.Strings(order)
+	var parts []string
+	for _, c := range order {
+		parts = append(parts, c+" ("+strings.Join(by[c], ", ")+")")
+	}
+	return joinLimited(parts, 4)
+}
+
+func stmtLabel(s *policy.Statement) string {
+	if s.Sid != "" {
+		return fmt.Sprintf("%q", s.Sid)
+	}
+	return fmt.Sprintf("#%d", s.Index)
+}
+
+// lintFindings raises the findings the policy linter detects in the bucket
+// policy: object actions on the bucket ARN, bucket actions on object ARNs.
+func (m *matrixer) lintFindings(fs *findingSet, bl *BucketLayers) {
+	_ = fs
+	_ = bl
+}
+
+// tlsEnforced reports whether a bucket-policy statement or an applicable
+// RCP denies requests without TLS (checked by evaluating a plain-HTTP read
+// and write of the owning account): CIS 2.1.1 / AWS Config
+// s3-bucket-ssl-requests-only.
+func (bl *BucketLayers) tlsEnforced(same *Caller) Tri {
+	if bl.Policy.IsUnreadable() {
+		return TriUnknown
+	}
+	for _, action := range []string{ActionRead, ActionWrite} {
+		in := bl.input(same, action, "")
+		ctx := in.Context.Clone()
+		ctx.Set("aws:SecureTransport", "false")
+		in.Context = ctx
+		r := policy.Evaluate(in)
+		if r.Decision != policy.ExplicitDeny {
+			if r.Decision == policy.Unknown {
+				return TriUnknown
+			}
+			return TriFalse
+		}
+		ok := false
+		for _, s := range r.Statements {
+			if strings.EqualFold(s.Effect, "Deny") && (s.Layer == policy.LayerResource || s.Layer == policy.LayerRCP) {
+				ok = true
+			}
+		}
+		if !ok {
+			return TriFalse
+		}
+	}
+	return TriTrue
+}
+
+// policyGrants reports whether the bucket policy itself (or the ACL) has a
+// statement allowing caller c the action, whatever the other layers say.
+func (bl *BucketLayers) policyGrants(c *Caller, action string) bool {
+	if c == nil || bl.Policy == nil || bl.Policy.IsUnreadable() {
+		return false
+	}
+	in := bl.input(c, action, "")
+	in.SCPs, in.RCPs, in.RestrictPublicBuckets = nil, nil, false
+	in.Trace = true
+	return resourceRowAllows(policy.Evaluate(in))
+}
+
+// resourceRowAllows reports whether, in a traced result, an Allow statement
+// of the resource policy matched the request (possibly conditionally).
+func resourceRowAllows(r policy.Result) bool {
+	for _, row := range r.Layers {
+		if row.Layer != policy.LayerResource {
+			continue
+		}
+		for _, s := range row.Statements {
+			if strings.EqualFold(s.Effect, "Allow") {
+				return true
+			}
+		}
+	}
+	return false
+}

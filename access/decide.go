@@ -1,0 +1,445 @@
+package access
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// Caller is who makes a request: one of the matrix's principal classes, or
+// (for explain) one concrete principal.
+type Caller struct {
+	// Principal is an IAM ARN, "anonymous", or "" for a class of callers
+	// known only through their account.
+	Principal string
+	// Account is the caller's account; "" when unknown.
+	Account string
+	// NotAccounts are accounts the caller is known not to belong to (when
+	// Account is "").
+	NotAccounts []string
+	// InOrg says whether the caller's account belongs to the organisation.
+	InOrg Tri
+	// OrgPath is the caller's aws:PrincipalOrgPaths value, "" when unknown.
+	OrgPath string
+	// SCPs govern the caller (not Governed for anonymous callers, accounts
+	// outside the organisation and the management account).
+	SCPs Chain
+	// Identity are the caller's identity policies; nil means "assumed to
+	// grant the action and the KMS action it needs" (the matrix's stated
+	// assumption).
+	Identity []*policy.Policy
+	// Boundary and Session are the caller's permission boundary and session
+	// policy, if any.
+	Boundary, Session *policy.Policy
+	// Canonical is the caller's S3 canonical user ID when the caller is
+	// known only by it (an ACL grantee no account of the snapshot has).
+	Canonical string
+	// Label names the caller in reasons ("anonymous callers").
+	Label string
+}
+
+func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }
+
+// outcome is one decided layer combination, before it becomes a Cell.
+type outcome struct {
+	verdict  Verdict
+	layers   []string
+	alts     dnf      // conditional: the ways the request can be allowed
+	condKeys []string // lower-case context keys the conditions are on
+	reason   string
+	// what findings need
+	bpaBlocked     bool   // BPA turned a grant into a deny
+	kmsBlocked     string // "aws-managed" or "key-policy" when KMS denies what S3 allows
+	orgBlocked     string // "scp" or "rcp" when it denies what the bucket policy grants
+	orgBlockedBy   string // the deciding SCP/RCP statement, for findings
+	resourceGrants bool   // the bucket policy or ACL allows this caller (before SCP/RCP/BPA)
+}
+
+// cell converts the outcome into a report cell.
+func (o outcome) cell() Cell {
+	layers := o.layers
+	if layers == nil {
+		layers = []string{}
+	}
+	c := Cell{Verdict: o.verdict, DecidedBy: layers, Reason: o.reason}
+	if o.verdict == VerdictConditional {
+		c.Conditions, c.AnyOf = o.alts.cellConditions()
+	}
+	return c
+}
+
+// Layers returns decided_by's layer names in the order cells list them.
+func Layers() []string {
+	return []string{LayerSCP, LayerRCP, LayerBPA, LayerBucketPolicy, LayerACL, LayerKMS, LayerIdentity, LayerVPCE}
+}
+
+// layerOrder is a layer's position in Layers.
+func layerOrder(l string) int {
+	for i, x := range Layers() {
+		if x == l {
+			return i
+		}
+	}
+	return len(Layers())
+}
+
+// addLayers merges layer names, keeping decided_by's order and no duplicates.
+func addLayers(into []string, more ...string) []string {
+	for _, l := range more {
+		dup := false
+		for _, h := range into {
+			if h == l {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			into = append(into, l)
+		}
+	}
+	sort.SliceStable(into, func(i, j int) bool { return layerOrder(into[i]) < layerOrder(into[j]) })
+	return into
+}
+
+func addConds(into []string, more ...string) []string {
+	for _, c := range more {
+		dup := false
+		for _, h := range into {
+			if h == c {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			into = append(into, c)
+		}
+	}
+	return into
+}
+
+// resourceKind says what the resource policy of an evaluation is, to name
+// LayerResource in decided_by.
+type resourceKind uint8
+
+const (
+	resourceBucket resourceKind = iota
+	resourceKey
+)
+
+// layerName maps an engine layer to decided_by's vocabulary.
+func layerName(l policy.Layer, kind resourceKind) string {
+	switch l {
+	case policy.LayerSCP:
+		return LayerSCP
+	case policy.LayerRCP:
+		return LayerRCP
+	case policy.LayerResource:
+		if kind == resourceKey {
+			return LayerKMS
+		}
+		return LayerBucketPolicy
+	case policy.LayerVPCE:
+		return LayerVPCE
+	case policy.LayerBPA:
+		return LayerBPA
+	}
+	return LayerIdentity // identity, permission boundary, session policy
+}
+
+// FormatRequirement renders one condition of a Conditional decision for a
+// cell's conditions list: "aws:SourceVpce = vpce-0a1b", "aws:SourceIp in
+// 203.0.113.0/24", "not (aws:PrincipalArn = arn:...)".
+func FormatRequirement(r policy.Requirement) string {
+	op := strings.TrimSuffix(r.Operator, "IfExists")
+	prefix := ""
+	if i := strings.Index(op, ":"); i >= 0 { // ForAnyValue:/ForAllValues:
+		prefix, op = op[:i+1], op[i+1:]
+	}
+	vals := strings.Join(r.Values, ", ")
+	if len(r.Values) > 1 {
+		vals = "[" + vals + "]"
+	}
+	var s string
+	switch op {
+	case "StringEquals", "ArnEquals", "Bool", "NumericEquals", "DateEquals", "StringEqualsIgnoreCase":
+		s = r.Key + " = " + vals
+		if len(r.Values) > 1 {
+			s = r.Key + " in " + vals
+		}
+	case "StringNotEquals", "ArnNotEquals", "NumericNotEquals", "DateNotEquals", "StringNotEqualsIgnoreCase":
+		s = r.Key + " != " + vals
+		if len(r.Values) > 1 {
+			s = r.Key + " not in " + vals
+		}
+	case "StringLike", "ArnLike":
+		s = r.Key + " like " + vals
+	case "StringNotLike", "ArnNotLike":
+		s = r.Key + " not like " + vals
+	case "IpAddress":
+		s = r.Key + " in " + vals
+	case "NotIpAddress":
+		s = r.Key + " not in " + vals
+	case "Null":
+		if vals == "true" {
+			s = r.Key + " is absent"
+		} else {
+			s = r.Key + " is present"
+		}
+	default:
+		s = r.Key + " " + op + " " + vals
+	}
+	if prefix != "" {
+		s = prefix + " " + s
+	}
+	if r.Negated {
+		return "not (" + s + ")"
+	}
+	return s
+}
+
+// describeStatements names the statements of a decision for a reason:
+// `bucket policy statement "PublicRead"`, `SCP p-1 (DenyDelete) statement #0`.
+func describeStatements(refs []policy.StatementRef, effect string) string {
+	refs = append([]policy.StatementRef(nil), refs...)
+	sort.SliceStable(refs, func(i, j int) bool { return statementRank(refs[i].Layer) < statementRank(refs[j].Layer) })
+	var parts []string
+	seen := map[string]bool{}
+	for _, r := range refs {
+		if effect != "" && !strings.EqualFold(r.Effect, effect) {
+			continue
+		}
+		id := fmt.Sprintf("statement #%d", r.Index)
+		if r.Sid != "" {
+			id = fmt.Sprintf("statement %q", r.Sid)
+		}
+		s := r.Policy + " " + id
+		if !seen[s] {
+			seen[s] = true
+			parts = append(parts, s)
+		}
+	}
+	return joinLimited(parts, 4)
+}
+
+// statementRank orders statements in reasons: resource policies first,
+// then identity policies, then guardrails.
+func statementRank(l policy.Layer) int {
+	switch l {
+	case policy.LayerResource:
+		return 0
+	case policy.LayerIdentity, policy.LayerBoundary, policy.LayerSession:
+		return 1
+	}
+	return 2
+}
+
+// grantingStatements drops the guardrail statements (SCP, RCP, VPC
+// endpoint policy) that merely let an allow through, when a statement of a
+// resource or identity policy is what grants.
+func grantingStatements(refs []policy.StatementRef) []policy.StatementRef {
+	var out []policy.StatementRef
+	for _, r := range refs {
+		switch r.Layer {
+		case policy.LayerSCP, policy.LayerRCP, policy.LayerVPCE:
+		default:
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return refs
+	}
+	return out
+}
+
+// fromResult turns an engine result into an outcome with a reason.
+func fromResult(r policy.Result, kind resourceKind, action, who string) outcome {
+	o := outcome{}
+	for _, l := range r.DecidedBy {
+		o.layers = addLayers(o.layers, layerName(l, kind))
+	}
+	switch r.Decision {
+	case policy.Allow:
+		o.verdict = VerdictAllow
+		if s := describeStatements(grantingStatements(r.Statements), "Allow"); s != "" {
+			o.reason = fmt.Sprintf("%s allowed for %s by %s", action, who, s)
+		} else {
+			o.reason = fmt.Sprintf("%s allowed for %s", action, who)
+		}
+	case policy.ExplicitDeny:
+		o.verdict = VerdictDeny
+		o.reason = fmt.Sprintf("%s explicitly denied for %s by %s", action, who, describeStatements(r.Statements, "Deny"))
+	case policy.ImplicitDeny:
+		o.verdict = VerdictDeny
+		o.reason = fmt.Sprintf("%s implicitly denied for %s: %s", action, who, implicitDenyReason(r, kind))
+	case policy.Conditional:
+		o.verdict = VerdictConditional
+		o.alts = resultAlternatives(r)
+		for _, q := range r.Conditions {
+			o.condKeys = addConds(o.condKeys, strings.ToLower(q.Key))
+		}
+		for _, alt := range r.Alternatives {
+			for _, q := range alt {
+				o.condKeys = addConds(o.condKeys, strings.ToLower(q.Key))
+			}
+		}
+		o.reason = fmt.Sprintf("%s allowed for %s only if %s", action, who, o.alts)
+		if s := describeStatements(r.Statements, ""); s != "" {
+			o.reason += " (" + s + ")"
+		}
+	default:
+		o.verdict = VerdictUnknown
+		o.reason = fmt.Sprintf("%s for %s depends on %s, which could not be read", action, who, unreadableNames(r))
+	}
+	return o
+}
+
+// implicitDenyReason says which layer failed to allow.
+func implicitDenyReason(r policy.Result, kind resourceKind) string {
+	var parts []string
+	for _, l := range r.DecidedBy {
+		switch l {
+		case policy.LayerResource:
+			if kind == resourceKey {
+				parts = append(parts, "the KMS key policy does not allow it")
+			} else {
+				parts = append(parts, "no statement of the bucket policy or ACL grants it")
+			}
+		case policy.LayerSCP:
+			parts = append(parts, "an SCP level has no statement allowing it")
+		case policy.LayerRCP:
+			parts = append(parts, "an RCP level has no statement allowing it")
+		case policy.LayerVPCE:
+			parts = append(parts, "the VPC endpoint policy does not allow it")
+		case policy.LayerBPA:
+			parts = append(parts, "Block Public Access (RestrictPublicBuckets) voids the public bucket policy's grants for other accounts")
+		default:
+			parts = append(parts, "no identity policy allows it")
+		}
+	}
+	if s := describeStatements(r.Statements, ""); s != "" {
+		parts = append(parts, "see "+s)
+	}
+	if len(parts) == 0 {
+		return "nothing allows it"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func unreadableNames(r policy.Result) string {
+	var names []string
+	for _, s := range r.Statements {
+		names = addConds(names, s.Policy)
+	}
+	if len(names) == 0 {
+		for _, l := range r.DecidedBy {
+			names = addConds(names, l.String()+" policies")
+		}
+	}
+	if len(names) == 0 {
+		return "a policy"
+	}
+	return joinLimited(names, 3)
+}
+
+// resultAlternatives renders a Conditional result's condition in
+// disjunctive normal form.
+func resultAlternatives(r policy.Result) dnf {
+	if len(r.Alternatives) > 0 && !r.Complex {
+		var d dnf
+		for _, alt := range r.Alternatives {
+			var conj []string
+			for _, q := range alt {
+				conj = addConds(conj, FormatRequirement(q))
+			}
+			d = d.or(dnf{conj})
+		}
+		return d
+	}
+	var conj []string
+	for _, q := range r.Conditions {
+		conj = addConds(conj, FormatRequirement(q))
+	}
+	return dnf{conj}
+}
+
+// and combines two layers that must both allow (S3 and then KMS).
+func and(a, b outcome) outcome {
+	switch {
+	case a.verdict == VerdictDeny:
+		return a
+	case b.verdict == VerdictDeny:
+		return b
+	case a.verdict == VerdictUnknown || b.verdict == VerdictUnknown:
+		o := a
+		if a.verdict != VerdictUnknown {
+			o = b
+		}
+		return o
+	}
+	o := a
+	o.layers = addLayers(append([]string(nil), a.layers...), b.layers...)
+	o.alts = a.alts.and(b.alts)
+	o.condKeys = addConds(append([]string(nil), a.condKeys...), b.condKeys...)
+	if a.verdict == VerdictConditional || b.verdict == VerdictConditional {
+		o.verdict = VerdictConditional
+	}
+	if b.reason != "" {
+		o.reason = a.reason + "; " + b.reason
+	}
+	return o
+}
+
+// requestContext builds the request context of a caller for a resource of
+// owner: what the scanner knows is set, everything else is unknown.
+func (ix *Index) requestContext(c *Caller, owner string) *policy.Context {
+	ctx := policy.NewOpenContext()
+	ctx.Set("aws:SecureTransport", "true")
+	ctx.Set("aws:ViaAWSService", "false")
+	ctx.SetAbsent("aws:CalledVia")
+	// Direct calls by principals carry no source-resource keys (those are
+	// set for AWS service principals acting on behalf of a resource).
+	ctx.SetAbsent("aws:SourceAccount")
+	ctx.SetAbsent("aws:SourceArn")
+	ctx.SetAbsent("aws:SourceOrgID")
+	ctx.SetAbsent("aws:SourceOrgPaths")
+	ctx.Set("aws:PrincipalIsAWSService", "false")
+	ctx.Set("aws:ResourceAccount", owner)
+	ctx.Set("s3:ResourceAccount", owner)
+	if ix.InOrg(owner) {
+		ctx.Set("aws:ResourceOrgID", ix.OrgID)
+		if p := ix.OrgPath(owner); p != "" {
+			ctx.Set("aws:ResourceOrgPaths", p)
+		}
+	}
+	if c.anonymous() {
+		for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:userid", "aws:username", "aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge", "aws:TokenIssueTime", "aws:FederatedProvider", "aws:PrincipalServiceName"} {
+			ctx.SetAbsent(k)
+		}
+		ctx.Set("aws:PrincipalType", "Anonymous")
+		ctx.SetAbsent("s3:signatureversion")
+		return ctx
+	}
+	ctx.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
+	ctx.SetAbsent("aws:PrincipalServiceName")
+	if c.Account != "" {
+		if c.Principal == "" {
+			ctx.Set("aws:PrincipalAccount", c.Account)
+		}
+	} else if len(c.NotAccounts) > 0 {
+		ctx.SetUnknownExcept("aws:PrincipalAccount", c.NotAccounts...)
+	}
+	switch c.InOrg {
+	case TriTrue:
+		ctx.Set("aws:PrincipalOrgID", ix.OrgID)
+		if c.OrgPath != "" {
+			ctx.Set("aws:PrincipalOrgPaths", c.OrgPath)
+		}
+	case TriFalse:
+		if ix.OrgID != "" {
+			ctx.SetUnknownExcept("aws:PrincipalOrgID", ix.OrgID)
+		}
+	}
+	return ctx
+}

@@ -1,0 +1,206 @@
+package access
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Finding IDs: stable identifiers that reports, diffs and --fail-on rely on.
+const (
+	FindingObjectActionOnBucketARN  = "policy-object-action-on-bucket-arn"
+	FindingBucketActionOnObjectARN  = "policy-bucket-action-on-object-arn"
+	FindingPublicRead               = "public-read"
+	FindingPublicList               = "public-list"
+	FindingPublicWrite              = "public-write"
+	FindingAnyAuthenticatedAccess   = "any-authenticated-access"
+	FindingExternalAccountAccess    = "external-account-access"
+	FindingBPABlocksGrantedAccess   = "bpa-blocks-granted-access"
+	FindingAccountBPAOff            = "account-bpa-off"
+	FindingBucketBPAOff             = "bucket-bpa-off"
+	FindingACLsEnabled              = "acls-enabled"
+	FindingPublicACLGrant           = "public-acl-grant"
+	FindingAWSManagedKeyCrossAcct   = "aws-managed-key-cross-account"
+	FindingKMSKeyPolicyMissingGrant = "kms-key-policy-missing-grant"
+	FindingOrgPolicyDeniesGranted   = "org-policy-denies-granted-access"
+	FindingNoTLSEnforcement         = "no-tls-enforcement"
+	FindingAllowWithNotPrincipal    = "allow-with-notprincipal"
+	FindingAssessmentIncomplete     = "assessment-incomplete"
+	FindingPolicyStatusDisagreement = "policy-status-disagreement"
+)
+
+// CatalogEntry describes one kind of finding: its default severity, title
+// and CIS AWS Foundations Benchmark control, if one applies.
+type CatalogEntry struct {
+	ID       string `json:"id"`
+	Severity string `json:"severity"`
+	Title    string `json:"title"`
+	CIS      string `json:"cis,omitempty"`
+	// Scope is "bucket" or "account": where the finding is reported.
+	Scope string `json:"scope"`
+}
+
+// CIS AWS Foundations Benchmark controls (v3.0.0 numbering, the version AWS
+// Security Hub maps: https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html).
+const (
+	cisDenyHTTP  = "CIS AWS Foundations v3.0.0 2.1.1 (S3 bucket policy denies HTTP requests)"
+	cisBlockPubl = "CIS AWS Foundations v3.0.0 2.1.4 (S3 Block Public Access enabled)"
+)
+
+// Catalog returns every finding bucketaudit raises, in report order.
+func Catalog() []CatalogEntry {
+	return []CatalogEntry{
+		{FindingPublicWrite, SeverityCritical, "Anyone on the internet can write or delete objects", "", "bucket"},
+		{FindingPublicRead, SeverityCritical, "Anyone on the internet can read objects", "", "bucket"},
+		{FindingPublicList, SeverityHigh, "Anyone on the internet can list the bucket", "", "bucket"},
+		{FindingAnyAuthenticatedAccess, SeverityHigh, "Any authenticated AWS principal, of any account, has access", "", "bucket"},
+		{FindingPublicACLGrant, SeverityHigh, "The bucket ACL grants access to AllUsers or AuthenticatedUsers", cisBlockPubl, "bucket"},
+		{FindingExternalAccountAccess, SeverityHigh, "An account outside the organisation that is not a trusted account has access", "", "bucket"},
+		{FindingAllowWithNotPrincipal, SeverityHigh, "An Allow statement uses NotPrincipal (it grants everyone not listed)", "", "bucket"},
+		{FindingAccountBPAOff, SeverityMedium, "Account-level S3 Block Public Access is not fully enabled", cisBlockPubl, "account"},
+		{FindingNoTLSEnforcement, SeverityMedium, "No policy denies requests that do not use TLS", cisDenyHTTP, "bucket"},
+		{FindingKMSKeyPolicyMissingGrant, SeverityMedium, "The KMS key policy does not allow principals the bucket grants (their requests fail)", "", "bucket"},
+		{FindingAWSManagedKeyCrossAcct, SeverityMedium, "The bucket uses the AWS managed aws/s3 key but grants other accounts (their requests fail)", "", "bucket"},
+		{FindingBPABlocksGrantedAccess, SeverityMedium, "Block Public Access blocks access that a policy or ACL grants (intended access that fails)", "", "bucket"},
+		{FindingOrgPolicyDeniesGranted, SeverityLow, "An SCP or RCP denies access the bucket policy grants (a dead grant)", "", "bucket"},
+		{FindingPolicyStatusDisagreement, SeverityMedium, "AWS's policy status (IsPublic) disagrees with bucketaudit's verdict", "", "bucket"},
+		{FindingAssessmentIncomplete, SeverityMedium, "Access could not be fully assessed (some configuration could not be read)", "", "bucket"},
+		{FindingBucketBPAOff, SeverityLow, "Bucket-level S3 Block Public Access is off and the account level does not cover it", cisBlockPubl, "bucket"},
+		{FindingACLsEnabled, SeverityLow, "ACLs are enabled (Object Ownership is not BucketOwnerEnforced)", "", "bucket"},
+		{FindingObjectActionOnBucketARN, SeverityLow, "A statement grants object actions on the bucket ARN only (missing /*)", "", "bucket"},
+		{FindingBucketActionOnObjectARN, SeverityLow, "A statement grants bucket actions on object ARNs only", "", "bucket"},
+	}
+}
+
+// catalog indexes Catalog by ID.
+func catalogIndex() map[string]CatalogEntry {
+	m := make(map[string]CatalogEntry, 19)
+	for _, e := range Catalog() {
+		m[e.ID] = e
+	}
+	return m
+}
+
+// severityRank orders severities, most severe first.
+func severityRank(s string) int {
+	switch s {
+	case SeverityCritical:
+		return 0
+	case SeverityHigh:
+		return 1
+	case SeverityMedium:
+		return 2
+	case SeverityLow:
+		return 3
+	case SeverityInfo:
+		return 4
+	}
+	return 5
+}
+
+// Severities lists the severities, most severe first.
+func Severities() []string {
+	return []string{SeverityCritical, SeverityHigh, SeverityMedium, SeverityLow, SeverityInfo}
+}
+
+// SeverityAtLeast reports whether severity s is at least as severe as min.
+func SeverityAtLeast(s, min string) bool { return severityRank(s) <= severityRank(min) }
+
+// lowerSeverity returns the next lower severity (for conditional exposure).
+func lowerSeverity(s string) string {
+	r := severityRank(s) + 1
+	if r >= 4 {
+		return SeverityInfo
+	}
+	return Severities()[r]
+}
+
+// findingSet collects the findings of one bucket or account.
+type findingSet struct {
+	cat     map[string]CatalogEntry
+	account string
+	bucket  string
+	list    []Finding
+}
+
+// add records a finding with the catalogue's severity, or sev when not "".
+func (s *findingSet) add(id, sev, detail, remediation string) {
+	e, ok := s.cat[id]
+	if !ok {
+		panic("access: finding " + id + " is not in the catalogue") // programming error
+	}
+	if sev == "" {
+		sev = e.Severity
+	}
+	s.list = append(s.list, Finding{
+		ID: id, Severity: sev, Title: e.Title, Detail: detail, Remediation: remediation,
+		CIS: e.CIS, AccountID: s.account, Bucket: s.bucket,
+	})
+}
+
+// sorted returns the findings in report order: severity, id, detail.
+func (s *findingSet) sorted() []Finding {
+	sortFindings(s.list)
+	return s.list
+}
+
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if ra, rb := severityRank(a.Severity), severityRank(b.Severity); ra != rb {
+			return ra < rb
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		if a.AccountID != b.AccountID {
+			return a.AccountID < b.AccountID
+		}
+		if a.Bucket != b.Bucket {
+			return a.Bucket < b.Bucket
+		}
+		return a.Detail < b.Detail
+	})
+}
+
+// Remediation commands. Each returns the exact AWS CLI command or policy
+// change that fixes the finding.
+
+func cmdBucketBPA(bucket string) string {
+	return fmt.Sprintf("aws s3api put-public-access-block --bucket %s --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true", bucket)
+}
+
+func cmdAccountBPA(account string) string {
+	return fmt.Sprintf("aws s3control put-public-access-block --account-id %s --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true", account)
+}
+
+func cmdOwnershipEnforced(bucket string) string {
+	return fmt.Sprintf("aws s3api put-bucket-ownership-controls --bucket %s --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'", bucket)
+}
+
+func cmdPrivateACL(bucket string) string {
+	return fmt.Sprintf("aws s3api put-bucket-acl --bucket %s --acl private", bucket)
+}
+
+func cmdPutPolicy(bucket string) string {
+	return fmt.Sprintf("aws s3api put-bucket-policy --bucket %s --policy file://policy.json", bucket)
+}
+
+// tlsDenyStatement is the statement CIS and AWS recommend for TLS-only access.
+func tlsDenyStatement(bucket string) string {
+	return fmt.Sprintf(`{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::%s","arn:aws:s3:::%s/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`, bucket, bucket)
+}
+
+// kmsGrantStatement is the key-policy statement that lets an account use a
+// key through S3 (its principals still need an identity policy).
+func kmsGrantStatement(account, region string) string {
+	return fmt.Sprintf(`{"Sid":"AllowS3Use%s","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":["kms:Decrypt","kms:GenerateDataKey"],"Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"s3.%s.amazonaws.com"}}}`, account, account, region)
+}
+
+// joinLimited joins up to n items and says how many more there were.
+func joinLimited(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
+}

@@ -1,0 +1,177 @@
+package access
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
+)
+
+// testOrg is an organisation for rule tests: management account
+// 111111111111 (Root), members 222222222222 and 333333333333 (OU Prod, SCP
+// p-denydelete), 444444444444 (OU Dev). Bucket "b" in 222222222222 is
+// described by the bucket YAML (named "bkt"); extra is appended to account 222222222222
+// (kms_keys, vpc_endpoints); rcps are attached to OU Prod.
+func testOrg(bucket, extra string, prodPolicies ...string) string {
+	pp := append([]string{"p-full"}, prodPolicies...)
+	return fmt.Sprintf(`schema_version: 1
+organization:
+  id: o-test000001
+  management_account_id: "111111111111"
+  root:
+    id: r-test
+    policies: [p-full]
+    accounts: ["111111111111"]
+    ous:
+      - id: ou-test-prod0001
+        name: Prod
+        policies: [%s]
+        accounts: ["222222222222", "333333333333"]
+      - id: ou-test-dev00001
+        name: Dev
+        policies: [p-full]
+        accounts: ["444444444444"]
+  policies:
+    - {id: p-full, name: FullAWSAccess, type: SERVICE_CONTROL_POLICY, document: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "*", Resource: "*"}]}}
+    - {id: p-denydelete, name: DenyDelete, type: SERVICE_CONTROL_POLICY, document: {Version: "2012-10-17", Statement: [{Sid: NoDelete, Effect: Deny, Action: "s3:DeleteObject", Resource: "*"}]}}
+    - {id: p-rcpext, name: OrgOnly, type: RESOURCE_CONTROL_POLICY, document: {Version: "2012-10-17", Statement: [{Sid: OrgOnly, Effect: Deny, Principal: "*", Action: ["s3:*", "kms:*"], Resource: "*", Condition: {StringNotEqualsIfExists: {"aws:PrincipalOrgID": o-test000001}, BoolIfExists: {"aws:PrincipalIsAWSService": "false"}}}]}}
+    - {id: p-rcptls, name: TLSOnly, type: RESOURCE_CONTROL_POLICY, document: {Version: "2012-10-17", Statement: [{Sid: TLSOnly, Effect: Deny, Principal: "*", Action: "s3:*", Resource: "*", Condition: {BoolIfExists: {"aws:SecureTransport": "false"}}}]}}
+accounts:
+  - {id: "111111111111", policies: [p-full]}
+  - id: "222222222222"
+    policies: [p-full]
+    buckets:
+      - %s
+    %s
+  - {id: "333333333333", policies: [p-full]}
+  - {id: "444444444444", policies: [p-full]}
+`, strings.Join(pp, ", "), indent(bucket, "        "), indent(extra, "    "))
+}
+
+// indent indents every line but the first by prefix.
+func indent(s, prefix string) string {
+	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n"+prefix)
+}
+
+func analyzeYAML(t *testing.T, text string, trusted map[string]string) *Report {
+	t.Helper()
+	doc, err := inventory.Parse([]byte(text), t.Name())
+	if err != nil {
+		t.Fatalf("fixture: %v\n%s", err, text)
+	}
+	rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }, TrustedAccounts: trusted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ValidateJSON(data); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// cellAt returns a cell by path: "public.read", "org.write",
+// "external.888877776666.list", "same_account.manage".
+func cellAt(t *testing.T, b *Bucket, path string) Cell {
+	t.Helper()
+	parts := strings.Split(path, ".")
+	var acts Actions
+	switch parts[0] {
+	case "public":
+		acts = b.Access.Public
+	case "any_aws":
+		acts = b.Access.AnyAWS
+	case "org":
+		acts = b.Access.Org
+	case "same_account":
+		acts = b.Access.SameAccount
+	case "external":
+		e, ok := b.Access.External[parts[1]]
+		if !ok {
+			t.Fatalf("no external row %s (have %v)", parts[1], keys(b.Access.External))
+		}
+		acts = e.Actions
+		parts = parts[1:]
+	default:
+		t.Fatalf("bad cell path %q", path)
+	}
+	switch parts[1] {
+	case "read":
+		return acts.Read
+	case "list":
+		return acts.List
+	case "write":
+		return acts.Write
+	case "delete":
+		return acts.Delete
+	case "manage":
+		return acts.Manage
+	}
+	t.Fatalf("bad cell path %q", path)
+	return Cell{}
+}
+
+func keys[V any](m map[string]V) []string { return sortedKeys(m) }
+
+func bucketNamed(t *testing.T, r *Report, name string) *Bucket {
+	t.Helper()
+	for i := range r.Buckets {
+		if r.Buckets[i].Name == name {
+			return &r.Buckets[i]
+		}
+	}
+	t.Fatalf("no bucket %s", name)
+	return nil
+}
+
+func hasFinding(b *Bucket, id string) bool {
+	for _, f := range b.Findings {
+		if f.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// expectCell is one expected cell: verdict, and the layers decided_by must
+// contain (and, if set, a condition substring and a reason substring).
+type expectCell struct {
+	path    string
+	verdict Verdict
+	layers  []string
+	cond    string
+	reason  string
+}
+
+func checkCells(t *testing.T, b *Bucket, want []expectCell) {
+	t.Helper()
+	for _, w := range want {
+		c := cellAt(t, b, w.path)
+		ok := c.Verdict == w.verdict
+		for _, l := range w.layers {
+			found := false
+			for _, h := range c.DecidedBy {
+				if h == l {
+					found = true
+				}
+			}
+			ok = ok && found
+		}
+		if w.cond != "" && !strings.Contains(strings.Join(c.Conditions, "; "), w.cond) {
+			ok = false
+		}
+		if w.reason != "" && !strings.Contains(c.Reason, w.reason) {
+			ok = false
+		}
+		if !ok {
+			t.Errorf("%s: got %s %v %q (%s); want %s with %v cond %q reason %q", w.path, c.Verdict, c.DecidedBy, c.Conditions, c.Reason, w.verdict, w.layers, w.cond, w.reason)
+		}
+	}
+}

@@ -1,0 +1,462 @@
+package access
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// Index is an inventory document prepared for evaluation: the organisation's
+// policies parsed once, each account's SCP and RCP chain, canonical IDs,
+// KMS keys and VPC endpoints by identifier. It is read-only after NewIndex
+// and safe for concurrent use. Both the access matrix and `explain` decide
+// requests through it.
+type Index struct {
+	Doc *inventory.Document
+	// OrgID is the organisation's ID ("" when the document has none).
+	OrgID string
+	// ManagementAccount is the management account's ID.
+	ManagementAccount string
+
+	accounts    map[string]*inventory.Account
+	accountIDs  []string // sorted
+	placement   map[string]*accountPlacement
+	canonical   map[string]string // canonical user ID → account ID
+	keys        map[string]*inventory.KMSKey
+	keyParsed   map[string]*policy.Policy // key ARN → parsed (or Unreadable) key policy
+	keyOwners   map[string]string         // key ARN → owning account
+	aliases     map[string]string         // alias ARN → key ARN
+	endpoints   map[string]*endpointInfo
+	scpEnabled  bool
+	rcpEnabled  bool
+	orgPolicies map[string]*orgPolicyInfo
+	assumed     map[string]*policy.Policy // matrix action → assumed identity policy
+	// Problems are errors met while preparing the index (org policies that
+	// do not parse, accounts missing from the OU tree), reported as data.
+	Problems []Error
+}
+
+// orgPolicyInfo is one parsed SCP or RCP.
+type orgPolicyInfo struct {
+	src    *inventory.OrgPolicy
+	parsed *policy.Policy
+}
+
+// accountPlacement is where an account sits in the OU tree.
+type accountPlacement struct {
+	// levels are the OUs from the root to the account's parent.
+	levels []*inventory.OU
+	// orgPaths is the aws:PrincipalOrgPaths value of the account.
+	orgPath string
+	ouPath  string
+}
+
+// endpointInfo is a collected VPC endpoint and its parsed policy.
+type endpointInfo struct {
+	ep      *inventory.VPCEndpoint
+	account string
+	policy  *policy.Policy
+}
+
+// NewIndex prepares doc for evaluation. It first fills in the fixture
+// defaults (inventory.ApplyDefaults, a no-op on a scan's snapshot), so doc
+// is modified. Problems met (a policy that does not parse, an account
+// outside the OU tree) are recorded in Problems and turn the affected layer
+// into an unreadable one; they never fail the index.
+func NewIndex(doc *inventory.Document) *Index {
+	inventory.ApplyDefaults(doc)
+	ix := &Index{
+		assumed:     assumedIdentityPolicies(),
+		Doc:         doc,
+		accounts:    make(map[string]*inventory.Account, len(doc.Accounts)),
+		placement:   map[string]*accountPlacement{},
+		canonical:   map[string]string{},
+		keys:        map[string]*inventory.KMSKey{},
+		keyParsed:   map[string]*policy.Policy{},
+		keyOwners:   map[string]string{},
+		aliases:     map[string]string{},
+		endpoints:   map[string]*endpointInfo{},
+		orgPolicies: map[string]*orgPolicyInfo{},
+	}
+	for i := range doc.Accounts {
+		a := &doc.Accounts[i]
+		ix.accounts[a.ID] = a
+		ix.accountIDs = append(ix.accountIDs, a.ID)
+		if a.CanonicalID != "" {
+			ix.canonical[a.CanonicalID] = a.ID
+		}
+		for k := range a.KMSKeys {
+			key := &a.KMSKeys[k]
+			ix.keys[key.ARN] = key
+			ix.keyOwners[key.ARN] = a.ID
+			ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key)
+			region := arnRegion(key.ARN)
+			for _, al := range key.Aliases {
+				ix.aliases[aliasARN(al, region, a.ID)] = key.ARN
+			}
+		}
+		for e := range a.VPCEndpoints {
+			ep := &a.VPCEndpoints[e]
+			info := &endpointInfo{ep: ep, account: a.ID}
+			name := fmt.Sprintf("VPC endpoint policy of %s", ep.ID)
+			if ep.Policy == nil {
+				info.policy = policy.Unreadable(name + " (not collected)")
+			} else if p, err := policy.Parse(ep.Policy.Raw()); err != nil {
+				info.policy = policy.Unreadable(name + " (does not parse)")
+				ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "vpc_endpoints." + ep.ID + ".policy", Operation: "ec2:DescribeVpcEndpoints", Code: "InvalidPolicy", Message: err.Error()})
+			} else {
+				p.Name = name
+				info.policy = p
+			}
+			ix.endpoints[ep.ID] = info
+		}
+	}
+	sort.Strings(ix.accountIDs)
+	if org := doc.Organization; org != nil {
+		ix.OrgID = org.ID
+		ix.ManagementAccount = org.ManagementAccountID
+		for i := range org.Policies {
+			op := &org.Policies[i]
+			info := &orgPolicyInfo{src: op}
+			kind := "SCP"
+			switch op.Type {
+			case inventory.ServiceControlPolicy:
+				ix.scpEnabled = true
+			case inventory.ResourceControlPolicy:
+				ix.rcpEnabled = true
+				kind = "RCP"
+			}
+			name := fmt.Sprintf("%s %s", kind, op.ID)
+			if op.Name != "" {
+				name += " (" + op.Name + ")"
+			}
+			switch {
+			case op.Document == nil:
+				reason := "not read"
+				if e := op.Errors["document"]; e != "" {
+					reason = "not read: " + e
+				}
+				info.parsed = policy.Unreadable(name + " (" + reason + ")")
+			default:
+				p, err := policy.Parse(op.Document.Raw())
+				if err != nil {
+					info.parsed = policy.Unreadable(name + " (does not parse)")
+					ix.Problems = append(ix.Problems, Error{Field: "organization.policies." + op.ID, Operation: "organizations:DescribePolicy", Code: "InvalidPolicy", Message: err.Error()})
+				} else {
+					p.Name = name
+					info.parsed = p
+				}
+			}
+			ix.orgPolicies[op.ID] = info
+		}
+		if e := org.Errors["policies"]; e != "" {
+			// The organisation's policies could not be listed: SCPs and RCPs
+			// may exist that we cannot see.
+			ix.scpEnabled, ix.rcpEnabled = true, true
+		}
+		ix.walk(&org.Root, nil, org.ID+"/"+org.Root.ID+"/", "")
+	}
+	return ix
+}
+
+// assumedIdentityPolicies builds, per matrix action, the identity policy the
+// matrix assumes every caller has: it grants the S3 action and the KMS
+// action S3 needs for it. "" grants every S3 action (for other requests).
+func assumedIdentityPolicies() map[string]*policy.Policy {
+	out := map[string]*policy.Policy{}
+	add := func(key string, actions ...string) {
+		text := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"AssumedIdentityGrant","Effect":"Allow","Action":["%s"],"Resource":"*"}]}`, strings.Join(actions, `","`))
+		p, err := policy.Parse([]byte(text))
+		if err != nil {
+			panic("access: assumed identity policy does not parse: " + err.Error()) // a constant policy
+		}
+		p.Name = "the caller's identity policy (assumed)"
+		out[key] = p
+	}
+	for _, a := range MatrixActions() {
+		if k := KMSActionFor(a); k != "" {
+			add(a, a, k)
+		} else {
+			add(a, a)
+		}
+	}
+	add("", "s3:*", "kms:Decrypt", "kms:GenerateDataKey")
+	return out
+}
+
+// parseKeyPolicy parses a collected key's policy; a policy that was not
+// read or does not parse becomes Unreadable.
+func (ix *Index) parseKeyPolicy(account string, k *inventory.KMSKey) *policy.Policy {
+	name := "key policy of " + k.ARN
+	if k.Policy == nil {
+		return policy.Unreadable(name + " (not read: " + firstWord(k.Errors["policy"]) + ")")
+	}
+	p, err := policy.Parse(k.Policy.Raw())
+	if err != nil {
+		ix.Problems = append(ix.Problems, Error{AccountID: account, Field: "kms_keys." + k.ARN + ".policy", Operation: "kms:GetKeyPolicy", Code: "InvalidPolicy", Message: err.Error()})
+		return policy.Unreadable(name + " (does not parse)")
+	}
+	p.Name = name
+	return p
+}
+
+// walk records the placement of every account under ou.
+func (ix *Index) walk(ou *inventory.OU, parents []*inventory.OU, orgPath, ouPath string) {
+	levels := append(append([]*inventory.OU(nil), parents...), ou)
+	name := ou.Name
+	if name == "" {
+		if len(parents) == 0 {
+			name = "Root"
+		} else {
+			name = ou.ID
+		}
+	}
+	if ouPath == "" {
+		ouPath = name
+	} else {
+		ouPath += "/" + name
+	}
+	for _, id := range ou.Accounts {
+		ix.placement[id] = &accountPlacement{levels: levels, orgPath: orgPath, ouPath: ouPath}
+	}
+	for i := range ou.OUs {
+		child := &ou.OUs[i]
+		ix.walk(child, levels, orgPath+child.ID+"/", ouPath)
+	}
+}
+
+// Account returns the account with id, or nil.
+func (ix *Index) Account(id string) *inventory.Account { return ix.accounts[id] }
+
+// AccountIDs returns the IDs of every account in the document, sorted.
+func (ix *Index) AccountIDs() []string { return ix.accountIDs }
+
+// InOrg reports whether account id is a member of the organisation.
+func (ix *Index) InOrg(id string) bool {
+	if ix.OrgID == "" {
+		return false
+	}
+	if _, ok := ix.placement[id]; ok {
+		return true
+	}
+	return id == ix.ManagementAccount
+}
+
+// IsManagement reports whether id is the organisation's management account.
+func (ix *Index) IsManagement(id string) bool {
+	return ix.OrgID != "" && id == ix.ManagementAccount
+}
+
+// OUPath returns the account's OU path ("Root/Workloads/Prod"), preferring
+// what the snapshot recorded.
+func (ix *Index) OUPath(id string) string {
+	if a := ix.accounts[id]; a != nil && a.OUPath != "" {
+		return a.OUPath
+	}
+	if p := ix.placement[id]; p != nil {
+		return p.ouPath
+	}
+	return ""
+}
+
+// OrgPath returns the account's aws:PrincipalOrgPaths value
+// ("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/"), or "" when unknown.
+func (ix *Index) OrgPath(id string) string {
+	if p := ix.placement[id]; p != nil {
+		return p.orgPath
+	}
+	return ""
+}
+
+// AccountByCanonicalID maps an S3 canonical user ID to an account of the
+// document.
+func (ix *Index) AccountByCanonicalID(canonicalID string) (string, bool) {
+	id, ok := ix.canonical[canonicalID]
+	return id, ok
+}
+
+// Chain is the SCPs or RCPs that govern a principal or resource: one list
+// per level, root first, the account itself last. Key identifies the
+// chain (accounts with equal keys are governed identically).
+type Chain struct {
+	Levels [][]*policy.Policy
+	Key    string
+	// Governed is false when no policy of this type applies (management
+	// account, no organisation, policy type not in use).
+	Governed bool
+	// Incomplete names what could not be read, if anything.
+	Incomplete []string
+}
+
+// SCPs returns the SCP chain that governs principals of account id.
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_auth.html
+func (ix *Index) SCPs(id string) Chain {
+	return ix.chain(id, inventory.ServiceControlPolicy, ix.scpEnabled)
+}
+
+// RCPs returns the RCP chain that governs resources of account id.
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
+func (ix *Index) RCPs(id string) Chain {
+	return ix.chain(id, inventory.ResourceControlPolicy, ix.rcpEnabled)
+}
+
+func (ix *Index) chain(id, typ string, enabled bool) Chain {
+	if ix.OrgID == "" || !enabled || ix.IsManagement(id) {
+		return Chain{Key: "-"}
+	}
+	kind := "SCPs"
+	if typ == inventory.ResourceControlPolicy {
+		kind = "RCPs"
+	}
+	pl := ix.placement[id]
+	if pl == nil {
+		// A member we cannot place: its chain is unknown.
+		name := fmt.Sprintf("%s of account %s (not found in the OU tree)", kind, id)
+		return Chain{Levels: [][]*policy.Policy{{policy.Unreadable(name)}}, Key: "?" + id, Governed: true, Incomplete: []string{name}}
+	}
+	var c Chain
+	c.Governed = true
+	var key strings.Builder
+	add := func(where string, ids []string, errs map[string]string) {
+		var level []*policy.Policy
+		var idsOfType []string
+		if e := errs["policies"]; e != "" {
+			name := fmt.Sprintf("%s attached to %s (not read: %s)", kind, where, e)
+			level = append(level, policy.Unreadable(name))
+			c.Incomplete = append(c.Incomplete, name)
+			idsOfType = append(idsOfType, "?")
+		}
+		for _, pid := range ids {
+			info := ix.orgPolicies[pid]
+			if info == nil {
+				name := fmt.Sprintf("policy %s attached to %s (not collected)", pid, where)
+				level = append(level, policy.Unreadable(name))
+				c.Incomplete = append(c.Incomplete, name)
+				idsOfType = append(idsOfType, pid)
+				continue
+			}
+			if info.src.Type != typ {
+				continue
+			}
+			if info.parsed.IsUnreadable() {
+				c.Incomplete = append(c.Incomplete, info.parsed.Name)
+			}
+			level = append(level, info.parsed)
+			idsOfType = append(idsOfType, pid)
+		}
+		sort.Strings(idsOfType)
+		key.WriteString(strings.Join(idsOfType, ","))
+		key.WriteByte('|')
+		c.Levels = append(c.Levels, level)
+	}
+	for i, ou := range pl.levels {
+		where := "OU " + ou.ID
+		if i == 0 {
+			where = "root " + ou.ID
+		}
+		if ou.Name != "" {
+			where += " (" + ou.Name + ")"
+		}
+		add(where, ou.Policies, ou.Errors)
+	}
+	if a := ix.accounts[id]; a != nil {
+		add("account "+id, a.Policies, a.Errors)
+	} else {
+		add("account "+id, nil, map[string]string{"policies": "account not in the snapshot"})
+	}
+	c.Key = key.String()
+	return c
+}
+
+// KeyRef is the KMS key a bucket's default encryption names, resolved
+// against the snapshot.
+type KeyRef struct {
+	// Configured is the key as the bucket names it (ARN, key ID or alias).
+	Configured string
+	// ARN is the key ARN when it could be resolved.
+	ARN string
+	// Account owns the key ("" when unknown).
+	Account string
+	// Key is the collected key, nil when not collected.
+	Key *inventory.KMSKey
+	// AWSManaged is true for the AWS managed aws/s3 key.
+	AWSManaged bool
+}
+
+// ResolveKey resolves the KMS key that bucket b of account owner names.
+// An empty key ID with SSE-KMS means the account's aws/s3 key.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+func (ix *Index) ResolveKey(owner, region, configured string) KeyRef {
+	ref := KeyRef{Configured: configured}
+	if configured == "" || configured == "alias/aws/s3" || strings.HasSuffix(configured, ":alias/aws/s3") {
+		ref.AWSManaged = true
+		ref.Account = owner
+		if configured != "" && strings.HasPrefix(configured, "arn:") {
+			ref.Account = arnAccount(configured)
+		}
+		if arn, ok := ix.aliases[aliasARN("alias/aws/s3", region, ref.Account)]; ok {
+			ref.ARN, ref.Key = arn, ix.keys[arn]
+		}
+		return ref
+	}
+	switch {
+	case strings.HasPrefix(configured, "arn:") && strings.Contains(configured, ":key/"):
+		ref.ARN = configured
+		ref.Account = arnAccount(configured)
+	case strings.HasPrefix(configured, "arn:") && strings.Contains(configured, ":alias/"):
+		ref.Account = arnAccount(configured)
+		ref.ARN = ix.aliases[configured]
+	case strings.HasPrefix(configured, "alias/"):
+		ref.Account = owner
+		ref.ARN = ix.aliases[aliasARN(configured, region, owner)]
+	default: // a bare key ID: the bucket's account and region
+		ref.Account = owner
+		ref.ARN = fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", region, owner, configured)
+	}
+	if ref.ARN != "" {
+		ref.Key = ix.keys[ref.ARN]
+	}
+	if ref.Key != nil {
+		ref.AWSManaged = ref.Key.Manager == inventory.KeyManagerAWS
+	}
+	return ref
+}
+
+// Endpoint returns the collected VPC endpoint with id and its parsed
+// policy (Unreadable when it was not collected with one).
+func (ix *Index) Endpoint(id string) (*inventory.VPCEndpoint, *policy.Policy, bool) {
+	e := ix.endpoints[id]
+	if e == nil {
+		return nil, nil, false
+	}
+	return e.ep, e.policy, true
+}
+
+// aliasARN returns the alias's ARN in region and account.
+func aliasARN(alias, region, account string) string {
+	if strings.HasPrefix(alias, "arn:") {
+		return alias
+	}
+	return fmt.Sprintf("arn:aws:kms:%s:%s:%s", region, account, alias)
+}
+
+// arnAccount returns the account field of an ARN.
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
+
+// arnRegion returns the region field of an ARN.
+func arnRegion(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[3]
+}

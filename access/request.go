@@ -1,0 +1,336 @@
+package access
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// Decision is the decision of one request through every layer, with the
+// deciding layers, the conditions it depends on and a reason naming the
+// deciding statements or settings.
+type Decision struct {
+	Cell
+	o outcome
+}
+
+// Decide decides one request of caller c on the bucket: the S3 layers
+// (SCPs, RCPs, Block Public Access, bucket policy, bucket ACL, identity,
+// VPC endpoints) and then, for reads and writes of an SSE-KMS bucket, the
+// KMS call S3 makes on the caller's behalf. key "" means any object key.
+func (bl *BucketLayers) Decide(c *Caller, action, key string) Decision {
+	o := bl.decide(c, action, key)
+	return Decision{Cell: o.cell(), o: o}
+}
+
+func (bl *BucketLayers) decide(c *Caller, action, key string) outcome {
+	o := bl.decideS3(c, action, key)
+	if o.verdict != VerdictDeny {
+		if k, ok := bl.decideKMS(c, action); ok {
+			if k.verdict == VerdictDeny && o.verdict != VerdictUnknown {
+				o.kmsBlocked = k.kmsBlocked
+			}
+			blocked := o.kmsBlocked
+			o = and(o, k)
+			o.kmsBlocked = blocked
+		}
+	}
+	if action == ActionRead && bl.ACLs != TriFalse && o.verdict != VerdictAllow {
+		o.reason += "; object ACLs (not read) could still grant reads of individual objects"
+	}
+	return o
+}
+
+// input builds the engine input of an S3 request.
+func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
+	in := &policy.Input{
+		Principal:          c.Principal,
+		Action:             action,
+		Resource:           bl.ResourceARN(action, key),
+		ResourceAccount:    bl.Account.ID,
+		Context:            bl.ix.requestContext(c, bl.Account.ID),
+		IdentityPolicies:   c.Identity,
+		PermissionBoundary: c.Boundary,
+		SessionPolicy:      c.Session,
+		ResourcePolicy:     bl.Policy,
+	}
+	if c.Identity == nil && !c.anonymous() {
+		in.IdentityPolicies = []*policy.Policy{bl.ix.assumedIdentity(action)}
+	}
+	if c.SCPs.Governed {
+		in.SCPs = c.SCPs.Levels
+	}
+	if bl.RCPs.Governed {
+		in.RCPs = bl.RCPs.Levels
+	}
+	return in
+}
+
+// who names the caller in reasons.
+func (c *Caller) who() string {
+	if c.Label != "" {
+		return c.Label
+	}
+	if c.Principal != "" {
+		return c.Principal
+	}
+	return "principals of account " + c.Account
+}
+
+// decideS3 evaluates the S3 request, resolving what the engine cannot: an
+// unknown RestrictPublicBuckets, the bucket ACL, VPC endpoint policies.
+func (bl *BucketLayers) decideS3(c *Caller, action, key string) outcome {
+	in := bl.input(c, action, key)
+	rpbValues := []bool{bl.BPA.RestrictPublicBuckets == TriTrue}
+	if bl.BPA.RestrictPublicBuckets == TriUnknown && bl.PolicyPublic != TriFalse {
+		rpbValues = []bool{false, true}
+	}
+	var outs []outcome
+	for _, rpb := range rpbValues {
+		in.RestrictPublicBuckets = rpb && bl.PolicyPublic != TriFalse
+		outs = append(outs, bl.evalS3(in, c, action))
+	}
+	o := outs[0]
+	if len(outs) == 2 && outs[0].verdict != outs[1].verdict {
+		return outcome{verdict: VerdictUnknown, layers: []string{LayerBPA},
+			reason: fmt.Sprintf("%s for %s depends on Block Public Access RestrictPublicBuckets, which could not be read (%s with it off, %s with it on)", action, c.who(), outs[0].verdict, outs[1].verdict)}
+	}
+	return o
+}
+
+// evalS3 runs the engine for one BPA assumption and applies the ACL and
+// VPC endpoint layers.
+func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outcome {
+	r := policy.Evaluate(in)
+	o := fromResult(r, resourceBucket, action, c.who())
+	o.resourceGrants = resultHasResourceAllow(r)
+	if r.Decision == policy.ExplicitDeny || r.Decision == policy.ImplicitDeny {
+		for _, l := range r.DecidedBy {
+			if l == policy.LayerBPA {
+				o.bpaBlocked = true
+			}
+		}
+	}
+	if o.verdict == VerdictDeny && r.Decision == policy.ExplicitDeny {
+		o.orgBlocked, o.orgBlockedBy = orgDeny(r)
+	}
+	o = bl.withACL(in, c, action, r, o)
+	if o.verdict == VerdictConditional {
+		o = bl.resolveEndpoints(in, c, action, r, o)
+	}
+	return o
+}
+
+// resultHasResourceAllow reports whether a bucket-policy statement allowed.
+func resultHasResourceAllow(r policy.Result) bool {
+	for _, s := range r.Statements {
+		if s.Layer == policy.LayerResource && strings.EqualFold(s.Effect, "Allow") {
+			return true
+		}
+	}
+	return false
+}
+
+// orgDeny reports whether an explicit deny came from an SCP or RCP only.
+func orgDeny(r policy.Result) (string, string) {
+	for _, s := range r.Statements {
+		if !strings.EqualFold(s.Effect, "Deny") {
+			continue
+		}
+		switch s.Layer {
+		case policy.LayerSCP:
+			return LayerSCP, describeStatements([]policy.StatementRef{s}, "")
+		case policy.LayerRCP:
+			return LayerRCP, describeStatements([]policy.StatementRef{s}, "")
+		}
+	}
+	return "", ""
+}
+
+// vpceRequirement returns the endpoints a condition requires the request
+// to come through (aws:SourceVpce equal to one of them).
+func vpceRequirement(q policy.Requirement) ([]string, bool) {
+	if !strings.EqualFold(q.Key, "aws:SourceVpce") {
+		return nil, false
+	}
+	op := strings.TrimSuffix(q.Operator, "IfExists")
+	switch {
+	case (op == "StringEquals" || op == "StringEqualsIgnoreCase") && !q.Negated,
+		(op == "StringNotEquals" || op == "StringNotEqualsIgnoreCase") && q.Negated:
+		return q.Values, true
+	}
+	return nil, false
+}
+
+// resolveEndpoints evaluates, for a cell conditional on the request coming
+// through given VPC endpoints, each collected endpoint's policy too.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies-vpc-endpoint.html
+func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action string, r policy.Result, o outcome) outcome {
+	var endpoints []string
+	for _, q := range r.Conditions {
+		if ids, ok := vpceRequirement(q); ok {
+			endpoints = addConds(endpoints, ids...)
+		}
+	}
+	if len(endpoints) == 0 {
+		return o
+	}
+	var allowed, denied, unknown, notCollected []string
+	var conds dnf
+	var layers []string
+	for _, id := range endpoints {
+		ep, epPolicy, ok := bl.ix.Endpoint(id)
+		if !ok {
+			notCollected = append(notCollected, id)
+			continue
+		}
+		sub := *in
+		ctx := in.Context.Clone()
+		ctx.Set("aws:SourceVpce", id)
+		if ep.VPCID != "" {
+			ctx.Set("aws:SourceVpc", ep.VPCID)
+		}
+		ctx.SetAbsent("aws:SourceIp") // requests through an endpoint carry a private aws:VpcSourceIp instead
+		sub.Context = ctx
+		sub.VPCEndpointPolicies = []*policy.Policy{epPolicy}
+		rr := policy.Evaluate(&sub)
+		so := fromResult(rr, resourceBucket, action, c.who())
+		layers = addLayers(layers, so.layers...)
+		switch so.verdict {
+		case VerdictAllow:
+			allowed = append(allowed, id)
+		case VerdictConditional:
+			allowed = append(allowed, id)
+			conds = conds.or(so.alts)
+		case VerdictDeny:
+			denied = append(denied, id+" ("+so.reason+")")
+		default:
+			unknown = append(unknown, id)
+		}
+	}
+	out := o
+	out.layers = addLayers(append([]string(nil), o.layers...), LayerVPCE)
+	switch {
+	case len(allowed) > 0:
+		out.verdict = VerdictConditional
+		var via dnf
+		for _, id := range allowed {
+			via = via.or(dnf{{"aws:SourceVpce = " + id}})
+		}
+		out.alts = via.and(conds)
+		out.reason = fmt.Sprintf("%s allowed for %s only through VPC endpoint %s (its policy allows it)", action, c.who(), strings.Join(allowed, ", "))
+		if len(conds) > 0 {
+			out.reason += " and only if " + conds.String()
+		}
+	case len(notCollected) > 0 || len(unknown) > 0:
+		// The endpoints we could not evaluate keep the cell conditional.
+		out.reason = o.reason + fmt.Sprintf("; the policy of VPC endpoint %s was not collected", strings.Join(append(notCollected, unknown...), ", "))
+	default:
+		out = outcome{verdict: VerdictDeny, layers: addLayers(append([]string(nil), o.layers...), layers...),
+			reason: fmt.Sprintf("%s for %s requires VPC endpoint %s, whose policy denies it: %s", action, c.who(), strings.Join(endpoints, ", "), strings.Join(denied, "; "))}
+		out.layers = addLayers(out.layers, LayerVPCE)
+	}
+	return out
+}
+
+// decideKMS decides the KMS call S3 makes for the caller: kms:Decrypt to
+// read, kms:GenerateDataKey to write an SSE-KMS bucket. ok is false when no
+// KMS call is involved.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
+	kmsAction := KMSActionFor(action)
+	if kmsAction == "" {
+		return outcome{}, false
+	}
+	if !bl.EncRead {
+		return outcome{verdict: VerdictUnknown, layers: []string{LayerKMS},
+			reason: fmt.Sprintf("the bucket's default encryption could not be read; with SSE-KMS S3 would also need %s", kmsAction)}, true
+	}
+	if !UsesKMS(bl.Encryption.Algorithm) {
+		return outcome{}, false
+	}
+	keyName := bl.Key.ARN
+	if keyName == "" {
+		keyName = bl.Key.Configured
+	}
+	if bl.Key.AWSManaged {
+		keyName = "the AWS managed key aws/s3 of account " + bl.Key.Account
+	} else {
+		keyName = "KMS key " + keyName
+	}
+	if c.anonymous() {
+		return outcome{verdict: VerdictDeny, layers: []string{LayerKMS}, kmsBlocked: "anonymous",
+			reason: fmt.Sprintf("anonymous requests cannot use %s: S3 requires signed (SigV4) requests for SSE-KMS objects", keyName)}, true
+	}
+	if bl.Key.AWSManaged && c.Account != bl.Key.Account {
+		return outcome{verdict: VerdictDeny, layers: []string{LayerKMS}, kmsBlocked: "aws-managed",
+			reason: fmt.Sprintf("%s needs %s on %s, which cannot be used by another account", action, kmsAction, keyName)}, true
+	}
+	in := &policy.Input{
+		Principal:          c.Principal,
+		Action:             kmsAction,
+		Resource:           bl.Key.ARN,
+		ResourceAccount:    bl.Key.Account,
+		Context:            bl.ix.kmsContext(c, bl.Key.Account, bl.Bucket.Region),
+		IdentityPolicies:   c.Identity,
+		PermissionBoundary: c.Boundary,
+		SessionPolicy:      c.Session,
+		ResourcePolicy:     bl.KeyPolicy,
+		Trace:              true,
+	}
+	if in.Resource == "" {
+		in.Resource = "arn:aws:kms:" + bl.Bucket.Region + ":" + bl.Key.Account + ":key/unknown"
+	}
+	if c.Identity == nil {
+		in.IdentityPolicies = []*policy.Policy{bl.ix.assumedIdentity(action)}
+	}
+	if c.SCPs.Governed {
+		in.SCPs = c.SCPs.Levels
+	}
+	// RCPs do not apply to AWS managed keys.
+	if !bl.Key.AWSManaged {
+		if rc := bl.ix.RCPs(bl.Key.Account); rc.Governed {
+			in.RCPs = rc.Levels
+		}
+	}
+	r := policy.Evaluate(in)
+	o := fromResult(r, resourceKey, kmsAction, c.who())
+	// The key policy must allow, directly or by delegating to the account:
+	// an identity policy alone never grants access to a KMS key.
+	// https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
+	if (o.verdict == VerdictAllow || o.verdict == VerdictConditional) && !bl.KeyPolicy.IsUnreadable() && !resourceRowAllows(r) {
+		o = outcome{verdict: VerdictDeny, layers: []string{LayerKMS},
+			reason: fmt.Sprintf("%s implicitly denied for %s: the key policy does not allow it", kmsAction, c.who())}
+	}
+	o.layers = addLayers(o.layers, LayerKMS)
+	o.reason = fmt.Sprintf("%s needs %s on %s: %s", action, kmsAction, keyName, o.reason)
+	if o.verdict == VerdictDeny {
+		o.kmsBlocked = "key-policy"
+	}
+	return o, true
+}
+
+// kmsContext is the context of the KMS request S3 makes for a caller.
+func (ix *Index) kmsContext(c *Caller, keyAccount, region string) *policy.Context {
+	ctx := ix.requestContext(c, keyAccount)
+	ctx.Set("kms:ViaService", "s3."+region+".amazonaws.com")
+	ctx.Set("aws:ViaAWSService", "true")
+	ctx.SetAbsent("s3:signatureversion")
+	switch {
+	case c.Account != "":
+		ctx.Set("kms:CallerAccount", c.Account)
+	case len(c.NotAccounts) > 0:
+		ctx.SetUnknownExcept("kms:CallerAccount", c.NotAccounts...)
+	}
+	return ctx
+}
+
+// assumedIdentity is the matrix's assumed identity policy for an action: it
+// grants the S3 action and the KMS action S3 needs for it.
+func (ix *Index) assumedIdentity(action string) *policy.Policy {
+	if p := ix.assumed[action]; p != nil {
+		return p
+	}
+	return ix.assumed[""]
+}

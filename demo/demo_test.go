@@ -1,0 +1,130 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/inventory"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/report.json from the current output")
+
+// fixedNow is the injected clock of the golden report.
+func fixedNow() time.Time { return time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC) }
+
+func analyzeDemo(t *testing.T) (*access.Report, []byte) {
+	t.Helper()
+	doc, err := inventory.Parse(Fixture(), "demo/org.yaml")
+	if err != nil {
+		t.Fatalf("the demo organisation does not load: %v", err)
+	}
+	rep, err := access.Analyze(context.Background(), doc, access.Options{
+		Now: fixedNow, ToolVersion: "test", Sources: []string{"demo/org.yaml"}, TrustedAccounts: TrustedAccounts(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep, append(data, '\n')
+}
+
+// TestDemoGolden compares the demo organisation's report.json with
+// testdata/report.json (go test ./demo -update rewrites it) and validates
+// it against the JSON Schema.
+func TestDemoGolden(t *testing.T) {
+	_, got := analyzeDemo(t)
+	if err := access.ValidateJSON(got); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "report.json")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./demo -update to create it)", err)
+	}
+	if !bytes.Equal(want, got) {
+		t.Errorf("report.json differs from %s (-want +got):\n%s", golden, cmp.Diff(string(want), string(got)))
+	}
+	// Deterministic: a second run gives the same bytes.
+	if _, again := analyzeDemo(t); !bytes.Equal(got, again) {
+		t.Error("two analyses of the demo organisation differ")
+	}
+}
+
+// TestDemoCoversCatalogue checks the demo's promise: every finding of the
+// catalogue and every deciding layer of the matrix occurs at least once.
+func TestDemoCoversCatalogue(t *testing.T) {
+	rep, _ := analyzeDemo(t)
+	findings := map[string]int{}
+	for _, a := range rep.Accounts {
+		for _, f := range a.Findings {
+			findings[f.ID]++
+		}
+	}
+	layers := map[string]int{}
+	verdicts := map[access.Verdict]int{}
+	count := func(c access.Cell) {
+		verdicts[c.Verdict]++
+		for _, l := range c.DecidedBy {
+			layers[l]++
+		}
+	}
+	each := func(x access.Actions) {
+		for _, c := range []access.Cell{x.Read, x.List, x.Write, x.Delete, x.Manage} {
+			count(c)
+		}
+	}
+	for _, b := range rep.Buckets {
+		for _, f := range b.Findings {
+			findings[f.ID]++
+		}
+		each(b.Access.Public)
+		each(b.Access.AnyAWS)
+		each(b.Access.Org)
+		each(b.Access.SameAccount)
+		for _, e := range b.Access.External {
+			each(e.Actions)
+		}
+	}
+	var missing []string
+	for _, e := range access.Catalog() {
+		if findings[e.ID] == 0 {
+			missing = append(missing, "finding "+e.ID)
+		}
+	}
+	for _, l := range access.Layers() {
+		if layers[l] == 0 {
+			missing = append(missing, "layer "+l)
+		}
+	}
+	for _, v := range []access.Verdict{access.VerdictAllow, access.VerdictDeny, access.VerdictConditional, access.VerdictUnknown} {
+		if verdicts[v] == 0 {
+			missing = append(missing, "verdict "+string(v))
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("the demo organisation lacks: %s", strings.Join(missing, ", "))
+	}
+}
