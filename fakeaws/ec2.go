@@ -81,6 +81,7 @@ func (s *Server) ec2DescribeVpcEndpoints(w http.ResponseWriter, q *request) *api
 	if !ok {
 		return errf("InvalidPaginationToken", "Invalid pagination token")
 	}
+	w.Header().Set("x-amzn-RequestId", q.reqID)
 	x := newXML()
 	x.openNS("DescribeVpcEndpointsResponse", ec2NS)
 	x.elem("requestId", q.reqID)

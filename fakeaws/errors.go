@@ -165,6 +165,7 @@ func (s *Server) writeError(w http.ResponseWriter, q *request, e *apiError) {
 		x.close("ErrorResponse")
 		x.write(w, status, "application/xml")
 	case svcEC2:
+		h.Set("x-amzn-RequestId", q.reqID)
 		x := newXML()
 		x.open("Response")
 		x.open("Errors")
@@ -190,6 +191,7 @@ func (s *Server) writeError(w http.ResponseWriter, q *request, e *apiError) {
 		if q.svc == svcIAM {
 			ns = "https://iam.amazonaws.com/doc/" + iamVersion + "/"
 		}
+		h.Set("x-amzn-RequestId", q.reqID)
 		x := newXML()
 		x.openNS("ErrorResponse", ns)
 		x.open("Error")

@@ -91,7 +91,8 @@ func (q *request) classify() {
 	r := q.r
 	q.query = r.URL.Query()
 	q.auth, q.authErr = parseAuth(r)
-	q.region = defaultRegion
+	// Unsigned requests carry no region (the emulator has one endpoint for all).
+	q.region = ""
 	scopeService := ""
 	if q.auth != nil {
 		q.region = q.auth.region

@@ -52,7 +52,7 @@ func (s *Server) bucketOp(field string, regional bool, h func(w http.ResponseWri
 		if b == nil {
 			return &apiError{code: "NoSuchBucket", bucket: q.bucket}
 		}
-		if regional && b.region != q.region {
+		if regional && q.region != "" && b.region != q.region {
 			return &apiError{
 				code:         "PermanentRedirect",
 				message:      "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.",

@@ -27,6 +27,7 @@ const (
 // queryResponse writes a Query protocol success answer: the result element
 // filled by body, then the request ID.
 func queryResponse(w http.ResponseWriter, q *request, ns string, body func(x *xmlOut)) *apiError {
+	w.Header().Set("x-amzn-RequestId", q.reqID)
 	x := newXML()
 	x.openNS(q.op+"Response", ns)
 	x.open(q.op + "Result")
@@ -66,6 +67,8 @@ func (s *Server) stsAssumeRole(w http.ResponseWriter, q *request) *apiError {
 		return validationError("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
 	case sessionName == "":
 		return validationError("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
+	case len(sessionName) < 2 || len(sessionName) > 64:
+		return validationError("1 validation error detected: Value '" + sessionName + "' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2 and less than or equal to 64")
 	case !sessionNameRe.MatchString(sessionName):
 		return validationError("1 validation error detected: Value '" + sessionName + "' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*")
 	}

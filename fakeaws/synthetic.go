@@ -202,7 +202,7 @@ func syntheticAccount(rng *rand.Rand, i int, id string, accounts, buckets int) i
 			{ARN: "arn:aws:iam::" + id + ":role/data-pipeline",
 				TrustPolicy:      policyText(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"glue.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
 				AttachedPolicies: []string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"},
-				InlinePolicies: map[string]*inventory.PolicyDocument{"write-curated": policyText(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::syn-` + id + `-*/*"}]}`)}},
+				InlinePolicies:   map[string]*inventory.PolicyDocument{"write-curated": policyText(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::syn-` + id + `-*/*"}]}`)}},
 			{ARN: "arn:aws:iam::" + id + ":role/" + SyntheticAuditRole,
 				TrustPolicy:      policyText(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + SyntheticAccountID(0) + `:root"},"Action":"sts:AssumeRole"}]}`),
 				AttachedPolicies: []string{"arn:aws:iam::aws:policy/SecurityAudit"}},
@@ -235,7 +235,7 @@ func endpointFor(eps map[string]string, account, region string) string {
 	if e, ok := eps[region]; ok {
 		return e
 	}
-	e := "vpce-" + syntheticHex("vpce"+account+region)[:17]
+	e := "vpce-" + syntheticHex("vpce" + account + region)[:17]
 	eps[region] = e
 	return e
 }

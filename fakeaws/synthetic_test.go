@@ -2,6 +2,7 @@ package fakeaws_test
 
 import (
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -31,13 +32,13 @@ func TestSyntheticValidAndDeterministic(t *testing.T) {
 		for _, b := range a.Buckets {
 			p := b.Policy.String()
 			switch {
-			case contains(p, `"PublicRead"`):
+			case strings.Contains(p, `"PublicRead"`):
 				public++
-			case contains(p, "aws:PrincipalOrgID"):
+			case strings.Contains(p, "aws:PrincipalOrgID"):
 				org++
-			case contains(p, fakeaws.SyntheticPartnerAccount):
+			case strings.Contains(p, fakeaws.SyntheticPartnerAccount):
 				cross++
-			case contains(p, "aws:SourceVpce"):
+			case strings.Contains(p, "aws:SourceVpce"):
 				vpce++
 			}
 			if b.Ownership == inventory.OwnershipObjectWriter || b.Ownership == inventory.OwnershipBucketOwnerPreferred {
@@ -69,17 +70,6 @@ func TestSyntheticValidAndDeterministic(t *testing.T) {
 	if _, err := fakeaws.New(doc, fakeaws.Options{}); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func contains(s, sub string) bool { return len(sub) > 0 && len(s) >= len(sub) && indexOf(s, sub) >= 0 }
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 // BenchmarkSynthetic50k measures generating and indexing a 50,000-bucket
