@@ -243,24 +243,18 @@ func noAccess(v access.Verdict) bool { return v == "" || v == access.VerdictDeny
 
 // CheckSeverity reports whether s is a severity name.
 func CheckSeverity(s string) error {
-	if severityRank(s) < len(severities()) {
+	if severityRank(s) < len(access.Severities()) {
 		return nil
 	}
-	return fmt.Errorf("unknown severity %q (want %s)", s, strings.Join(severities(), ", "))
+	return fmt.Errorf("unknown severity %q (want %s)", s, strings.Join(access.Severities(), ", "))
 }
 
-// AtOrAbove reports whether severity is at least as severe as threshold
-// (both severity names; an unknown severity is below every threshold).
-func AtOrAbove(severity, threshold string) bool {
-	r := severityRank(severity)
-	return r < len(severities()) && r <= severityRank(threshold)
-}
-
-// NewAtOrAbove counts the new findings at or above a severity.
+// NewAtOrAbove counts the new findings at or above a severity (checked
+// with CheckSeverity).
 func (d *Diff) NewAtOrAbove(threshold string) int {
 	n := 0
 	for _, f := range d.NewFindings {
-		if AtOrAbove(f.Severity, threshold) {
+		if access.SeverityAtLeast(f.Severity, threshold) {
 			n++
 		}
 	}

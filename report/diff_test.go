@@ -167,8 +167,9 @@ func TestCheckSeverity(t *testing.T) {
 			t.Errorf("CheckSeverity(%q) accepted", s)
 		}
 	}
-	if AtOrAbove("weird", "info") {
-		t.Error("an unknown severity counted at or above info")
+	d := &Diff{NewFindings: []access.Finding{{Severity: "weird"}, {Severity: access.SeverityLow}}}
+	if got := d.NewAtOrAbove("info"); got != 1 {
+		t.Errorf("NewAtOrAbove(info) = %d, want 1 (an unknown severity is below every threshold)", got)
 	}
 }
 

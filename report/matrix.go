@@ -110,7 +110,7 @@ type matrixValue struct {
 func matrixRow(b *access.Bucket) []matrixValue {
 	row := make([]matrixValue, 0, identColumns+50)
 	for _, s := range []string{b.AccountID, b.AccountName, b.Name, b.OUPath, b.Region, b.Exposure,
-		encryptionText(&b.Config), b.Config.Ownership, bpaText(b.Config.EffectiveBPA)} {
+		encryptionText(&b.Config), ownershipText(&b.Config), bpaText(b.Config.EffectiveBPA)} {
 		row = append(row, matrixValue{text: s})
 	}
 	for _, class := range matrixClasses() {
@@ -139,17 +139,37 @@ func whyText(c access.Cell) string {
 	}
 	sb.WriteString(c.Reason)
 	if len(c.Conditions) > 0 {
-		sb.WriteString(" | conditions: ")
-		sb.WriteString(strings.Join(c.Conditions, "; "))
+		sb.WriteString(conditionsText(c))
 	}
 	if c.AllowedAccounts != nil {
 		fmt.Fprintf(&sb, " | member accounts allowed: %d", *c.AllowedAccounts)
 	}
+	if len(c.Accounts) > 0 {
+		sb.WriteString(" (")
+		sb.WriteString(listText(c.Accounts, 10))
+		sb.WriteString(")")
+	}
 	if len(c.Principals) > 0 {
 		sb.WriteString(" | principals: ")
-		sb.WriteString(strings.Join(c.Principals, ", "))
+		sb.WriteString(listText(c.Principals, 10))
 	}
 	return strings.TrimSpace(sb.String())
+}
+
+// conditionsText says which request conditions a cell depends on.
+func conditionsText(c access.Cell) string {
+	if c.AnyOf && len(c.Conditions) > 1 {
+		return " | conditions (any one of): " + strings.Join(c.Conditions, " OR ")
+	}
+	return " | conditions: " + strings.Join(c.Conditions, "; ")
+}
+
+// listText joins at most n items, saying how many were left out.
+func listText(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
 }
 
 // verdictRank orders verdicts by how much access they may give: the
@@ -232,6 +252,14 @@ func encryptionText(c *access.BucketConfig) string {
 		}
 	}
 	return strings.TrimSpace(s)
+}
+
+// ownershipText is Object Ownership with the ACL grants that count.
+func ownershipText(c *access.BucketConfig) string {
+	if len(c.ACLGrants) == 0 {
+		return c.Ownership
+	}
+	return c.Ownership + "; ACL: " + strings.Join(c.ACLGrants, ", ")
 }
 
 // bpaFlags returns the Block Public Access flags in S3's order.

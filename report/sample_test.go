@@ -42,12 +42,14 @@ func sampleReport() *access.Report {
 	publicSite := access.Bucket{
 		AccountID: "222222222222", AccountName: "prod-data", OUPath: "Root/Workloads/Prod",
 		Name: "public-site", Region: "eu-west-1", Exposure: "public",
-		Config: access.BucketConfig{EffectiveBPA: allBPA("false"), Ownership: "ObjectWriter", Encryption: "AES256", HasPolicy: "true"},
+		Config: access.BucketConfig{EffectiveBPA: allBPA("false"), Ownership: "ObjectWriter", Encryption: "AES256", HasPolicy: "true",
+			ACLsEnabled: "true", ACLGrants: []string{"AllUsers READ"}},
 		Access: access.Access{
 			Public: access.Actions{
-				Read:   cell(access.VerdictAllow, `bucket policy statement "PublicRead" (index 0) allows s3:GetObject to "*"`, access.LayerBucketPolicy),
-				List:   deny,
-				Write:  access.Cell{Verdict: access.VerdictConditional, DecidedBy: []string{access.LayerBucketPolicy}, Conditions: []string{"aws:SourceIp = 203.0.113.0/24"}, Reason: `statement "UploadFromOffice" allows s3:PutObject from an IP range`},
+				Read: cell(access.VerdictAllow, `bucket policy statement "PublicRead" (index 0) allows s3:GetObject to "*"`, access.LayerBucketPolicy),
+				List: deny,
+				Write: access.Cell{Verdict: access.VerdictConditional, DecidedBy: []string{access.LayerBucketPolicy}, AnyOf: true,
+					Conditions: []string{"aws:SourceIp = 203.0.113.0/24", "aws:SourceVpce = vpce-0abc"}, Reason: `statement "UploadFromOffice" allows s3:PutObject from the office or the VPC`},
 				Delete: deny,
 				Manage: deny,
 			},
@@ -70,7 +72,11 @@ func sampleReport() *access.Report {
 		Access: access.Access{
 			Public: uniform(cell(access.VerdictDeny, "anonymous callers can never use KMS", access.LayerKMS)),
 			AnyAWS: uniform(deny),
-			Org:    uniform(orgDeny),
+			Org: access.Actions{
+				Read: access.Cell{Verdict: access.VerdictAllow, DecidedBy: []string{access.LayerBucketPolicy, access.LayerSCP}, Reason: `statement "OrgRead" allows s3:GetObject to the organisation`,
+					AllowedAccounts: intp(2), Accounts: []string{"111111111111", "333333333333"}},
+				List: orgDeny, Write: orgDeny, Delete: orgDeny, Manage: orgDeny,
+			},
 			External: map[string]access.ExternalActions{
 				"999999999999": {Label: "auditor-co", Trusted: true, Actions: access.Actions{
 					Read:  cell(access.VerdictAllow, `statement "Auditor" allows s3:GetObject; key policy allows kms:Decrypt`, access.LayerBucketPolicy, access.LayerKMS),
@@ -120,8 +126,11 @@ func sampleReport() *access.Report {
 		ToolVersion:   "test",
 		Assumptions:   []string{"requests use TLS", "each class's caller has an identity policy that grants the action"},
 		Scan: &access.ScanInfo{Sources: []string{"scan"}, StartedAt: time.Date(2026, 3, 1, 9, 58, 0, 0, time.UTC),
-			FinishedAt: time.Date(2026, 3, 1, 9, 59, 30, 0, time.UTC), Complete: false, ConfigDigest: "sha256:abc123", Regions: []string{"eu-west-1", "us-east-1"}},
-		Organization: &access.Organization{ID: "o-a1b2c3d4e5", ManagementAccountID: "111111111111"},
+			FinishedAt: time.Date(2026, 3, 1, 9, 59, 30, 0, time.UTC), Complete: false, ConfigDigest: "sha256:abc123", Regions: []string{"eu-west-1", "us-east-1"},
+			Errors: []access.Error{{AccountID: "111111111111", Field: "organization.policies", Operation: "organizations:DescribePolicy", Code: "AccessDeniedException"}}},
+		Organization: &access.Organization{ID: "o-a1b2c3d4e5", ManagementAccountID: "111111111111",
+			SCPs: []access.OrgPolicy{{ID: "p-FullAWSAccess", Name: "FullAWSAccess", Readable: true}, {ID: "p-deny-s3", Name: "DenyS3Outside", Readable: true}},
+			RCPs: []access.OrgPolicy{{ID: "p-rcp1", Readable: false}}},
 		Accounts: []access.Account{
 			{ID: "111111111111", Name: "management", OUPath: "Root", Status: access.StatusComplete, Management: true, BucketCount: 1, Findings: []access.Finding{mgmtFinding}},
 			{ID: "222222222222", Name: "prod-data", OUPath: "Root/Workloads/Prod", Status: access.StatusPartial, BucketCount: 3,

@@ -44,7 +44,7 @@ func WriteSummary(w io.Writer, r *access.Report, maxRows int) error {
 	buf.WriteString("\n\n")
 
 	fmt.Fprintf(&buf, "  %-22s  %s\n", "buckets by verdict class", "findings by severity")
-	exp, sev := exposures(), severities()
+	exp, sev := access.Exposures(), access.Severities()
 	for i := range max(len(exp), len(sev)) {
 		left, right := "", ""
 		if i < len(exp) {

@@ -141,27 +141,19 @@ func severityColor(s string) (fill, font string) {
 
 func exposureColor(e string) (fill, font string) {
 	switch e {
-	case "public":
+	case access.ExposurePublic:
 		return "C00000", "FFFFFF"
-	case "external":
+	case access.ExposureExternal:
 		return "F4B084", "000000"
-	case "org":
+	case access.ExposureOrg:
 		return "FFEB9C", "000000"
-	case "private":
+	case access.ExposurePrivate:
 		return "C6EFCE", "000000"
-	case "unknown":
+	case access.ExposureUnknown:
 		return "BFBFBF", "000000"
 	}
 	return "", ""
 }
-
-// severities returns the severities, most severe first.
-func severities() []string {
-	return []string{access.SeverityCritical, access.SeverityHigh, access.SeverityMedium, access.SeverityLow, access.SeverityInfo}
-}
-
-// exposures returns the bucket verdict classes of the summary.
-func exposures() []string { return []string{"public", "external", "org", "private", "unknown"} }
 
 // verdicts returns the four verdicts.
 func verdicts() []access.Verdict {
@@ -171,12 +163,13 @@ func verdicts() []access.Verdict {
 // severityRank orders severities, most severe first; an unknown severity
 // sorts last.
 func severityRank(s string) int {
-	for i, v := range severities() {
+	sevs := access.Severities()
+	for i, v := range sevs {
 		if v == s {
 			return i
 		}
 	}
-	return len(severities())
+	return len(sevs)
 }
 
 func newStyles(f *excelize.File) (styles, error) {
@@ -209,13 +202,13 @@ func newStyles(f *excelize.File) (styles, error) {
 			return st, err
 		}
 	}
-	for _, s := range severities() {
+	for _, s := range access.Severities() {
 		fill, font := severityColor(s)
 		if st.severity[s], err = filled(fill, font, true); err != nil {
 			return st, err
 		}
 	}
-	for _, e := range exposures() {
+	for _, e := range access.Exposures() {
 		fill, font := exposureColor(e)
 		if st.exposure[e], err = filled(fill, font, true); err != nil {
 			return st, err
@@ -476,22 +469,34 @@ func (b *workbook) writeErrors() error {
 		row := func(e access.Error) error {
 			return emit([]any{e.AccountID, b.accountNames[e.AccountID], e.Bucket, e.Field, e.Operation, e.Code, e.Message})
 		}
-		for i := range b.r.Accounts {
-			for _, e := range b.r.Accounts[i].Errors {
-				if err := row(e); err != nil {
-					return err
-				}
-			}
-		}
-		for i := range b.r.Buckets {
-			for _, e := range b.r.Buckets[i].Errors {
-				if err := row(e); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return forEachError(b.r, row)
 	})
+}
+
+// forEachError calls fn with every failed read of the report: scan-wide,
+// organisation, account and bucket errors, in that order.
+func forEachError(r *access.Report, fn func(access.Error) error) error {
+	var lists [][]access.Error
+	if r.Scan != nil {
+		lists = append(lists, r.Scan.Errors)
+	}
+	if r.Organization != nil {
+		lists = append(lists, r.Organization.Errors)
+	}
+	for i := range r.Accounts {
+		lists = append(lists, r.Accounts[i].Errors)
+	}
+	for i := range r.Buckets {
+		lists = append(lists, r.Buckets[i].Errors)
+	}
+	for _, l := range lists {
+		for _, e := range l {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // counts are the Summary sheet's figures, computed from the report's
@@ -518,11 +523,8 @@ func countReport(r *access.Report) counts {
 	}
 	for i := range r.Buckets {
 		c.byExposure[r.Buckets[i].Exposure]++
-		c.errors += len(r.Buckets[i].Errors)
 	}
-	for i := range r.Accounts {
-		c.errors += len(r.Accounts[i].Errors)
-	}
+	_ = forEachError(r, func(access.Error) error { c.errors++; return nil })
 	return c
 }
 
@@ -578,6 +580,7 @@ func (b *workbook) writeSummary() error {
 	s.line(lbl("Tool version"), r.ToolVersion)
 	if o := r.Organization; o != nil {
 		s.line(lbl("Organisation"), o.ID, "management account "+o.ManagementAccountID)
+		s.line(lbl("SCPs / RCPs"), fmt.Sprintf("%d / %d", len(o.SCPs), len(o.RCPs)), policyNames(o))
 	} else {
 		s.line(lbl("Organisation"), "not read")
 	}
@@ -588,9 +591,14 @@ func (b *workbook) writeSummary() error {
 		}
 		s.line(lbl("Scope"), fmt.Sprintf("%d accounts, %s", len(r.Accounts), regions))
 		s.line(lbl("Source"), strings.Join(sc.Sources, ", "))
-		s.line(lbl("Scan time"), timeText(sc.StartedAt), timeText(sc.FinishedAt))
+		if !sc.StartedAt.IsZero() {
+			s.line(lbl("Scan time"), timeText(sc.StartedAt), timeText(sc.FinishedAt))
+		}
 		complete := "yes"
-		if !sc.Complete {
+		switch {
+		case sc.Interrupted:
+			complete = "no — the scan was interrupted before it visited everything in scope"
+		case !sc.Complete:
 			complete = "no — see the Errors sheet and the unknown cells"
 		}
 		s.line(lbl("Scan complete"), complete)
@@ -605,7 +613,7 @@ func (b *workbook) writeSummary() error {
 	s.blank()
 
 	s.line(styled("Buckets by verdict class", b.st.header), styled("Buckets", b.st.header), styled("Meaning", b.st.header))
-	for _, e := range exposures() {
+	for _, e := range access.Exposures() {
 		s.line(styled(e, b.st.exposure[e]), c.byExposure[e], exposureMeaning(e))
 	}
 	for _, e := range sortedKeys(c.byExposure) {
@@ -616,11 +624,11 @@ func (b *workbook) writeSummary() error {
 	s.blank()
 
 	s.line(styled("Findings by severity", b.st.header), styled("Findings", b.st.header))
-	for _, sev := range severities() {
+	for _, sev := range access.Severities() {
 		s.line(styled(sev, b.st.severity[sev]), c.bySeverity[sev])
 	}
 	for _, sev := range sortedKeys(c.bySeverity) {
-		if severityRank(sev) == len(severities()) {
+		if severityRank(sev) == len(access.Severities()) {
 			s.line(sev, c.bySeverity[sev])
 		}
 	}
@@ -628,7 +636,7 @@ func (b *workbook) writeSummary() error {
 
 	// Findings by account, most severe first; the chart draws the first rows.
 	head := []any{styled("Findings by account", b.st.header), styled("Account", b.st.header)}
-	for _, sev := range severities() {
+	for _, sev := range access.Severities() {
 		head = append(head, styled(sev, b.st.severity[sev]))
 	}
 	head = append(head, styled("total", b.st.header))
@@ -639,7 +647,7 @@ func (b *workbook) writeSummary() error {
 	for _, id := range ids {
 		vals := []any{id, b.accountNames[id]}
 		total := 0
-		for _, sev := range severities() {
+		for _, sev := range access.Severities() {
 			vals = append(vals, c.byAccount[id][sev])
 		}
 		for _, n := range c.byAccount[id] {
@@ -665,9 +673,31 @@ func (b *workbook) writeSummary() error {
 	return b.addFindingsChart(tableRow, min(len(ids), maxChartAccounts), s.row+2)
 }
 
+// policyNames lists the organisation's SCPs and RCPs by name, marking
+// those whose document could not be read.
+func policyNames(o *access.Organization) string {
+	var names []string
+	for _, group := range []struct {
+		kind string
+		ps   []access.OrgPolicy
+	}{{"SCP", o.SCPs}, {"RCP", o.RCPs}} {
+		for _, p := range group.ps {
+			n := p.Name
+			if n == "" {
+				n = p.ID
+			}
+			if !p.Readable {
+				n += " (unreadable)"
+			}
+			names = append(names, group.kind+" "+n)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
 // accountOrder sorts accounts by their findings, most severe first.
 func accountOrder(a, b map[string]int) bool {
-	for _, sev := range severities() {
+	for _, sev := range access.Severities() {
 		if a[sev] != b[sev] {
 			return a[sev] > b[sev]
 		}
@@ -686,7 +716,7 @@ func (b *workbook) addFindingsChart(headerRow, n, atRow int) error {
 		return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", SheetSummary, name, from, name, to)
 	}
 	var series []excelize.ChartSeries
-	for i, sev := range severities() {
+	for i, sev := range access.Severities() {
 		col := 3 + i
 		fill, _ := severityColor(sev)
 		series = append(series, excelize.ChartSeries{
@@ -715,16 +745,16 @@ func (b *workbook) addFindingsChart(headerRow, n, atRow int) error {
 // exposureMeaning explains a bucket verdict class.
 func exposureMeaning(e string) string {
 	switch e {
-	case "public":
-		return "an anonymous caller can read, list, write, delete or manage it (allow or conditional)"
-	case "external":
-		return "a principal outside the organisation can (any AWS account, or a named external account)"
-	case "org":
-		return "principals of other member accounts can, nobody outside the organisation"
-	case "private":
-		return "only principals of the owning account can"
-	case "unknown":
-		return "a layer that could decide was not readable: not assessed"
+	case access.ExposurePublic:
+		return "anonymous callers or any AWS account can reach it (allow or conditional)"
+	case access.ExposureExternal:
+		return "a specific account outside the organisation can reach it"
+	case access.ExposureOrg:
+		return "principals of other member accounts can reach it, nobody outside the organisation"
+	case access.ExposurePrivate:
+		return "only principals of the owning account can reach it"
+	case access.ExposureUnknown:
+		return "nothing exposes it for certain, but a layer that could decide was not readable"
 	}
 	return ""
 }

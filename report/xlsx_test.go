@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"regexp"
@@ -157,11 +158,17 @@ func TestXLSXMatrixOneRowPerBucket(t *testing.T) {
 			t.Errorf("public-site %q = %q, want %q", c, got, want)
 		}
 	}
-	if why := site[col("public write why")]; !strings.Contains(why, "[bucket_policy]") || !strings.Contains(why, "aws:SourceIp = 203.0.113.0/24") || !strings.Contains(why, "UploadFromOffice") {
-		t.Errorf("public write why = %q, want deciding layer, reason and condition", why)
+	if why, want := site[col("public write why")], `[bucket_policy] statement "UploadFromOffice" allows s3:PutObject from the office or the VPC | conditions (any one of): aws:SourceIp = 203.0.113.0/24 OR aws:SourceVpce = vpce-0abc`; why != want {
+		t.Errorf("public write why = %q, want %q", why, want)
+	}
+	if got := site[col("Ownership")]; got != "ObjectWriter; ACL: AllUsers READ" {
+		t.Errorf("Ownership = %q, want the ACL grants that count", got)
 	}
 	// partner-share: the widest external verdict, naming the account.
 	partner := rs[3]
+	if why, want := partner[col("org read why")], `[bucket_policy, scp] statement "OrgRead" allows s3:GetObject to the organisation | member accounts allowed: 2 (111111111111, 333333333333)`; why != want {
+		t.Errorf("org read why = %q, want %q", why, want)
+	}
 	if got := partner[col("external read")]; got != "allow" {
 		t.Errorf("partner-share external read = %q, want allow (999999999999 is allowed)", got)
 	}
@@ -257,7 +264,7 @@ func TestXLSXPanesAutofilterWidths(t *testing.T) {
 		"Findings":        "A1:I7",
 		"Accounts":        "A1:M3",
 		"External access": "A1:K4",
-		"Errors":          "A1:G3",
+		"Errors":          "A1:G4",
 	}
 	names := map[string]bool{}
 	for _, dn := range f.GetDefinedName() {
@@ -371,6 +378,7 @@ func TestXLSXAccountsExternalErrors(t *testing.T) {
 	}
 	errs := rows(t, f, "Errors")
 	wantErr := [][]string{
+		{"111111111111", "management", "", "organization.policies", "organizations:DescribePolicy", "AccessDeniedException"},
 		{"222222222222", "prod-data", "", "iam", "iam:GetAccountAuthorizationDetails", "AccessDenied"},
 		{"222222222222", "prod-data", "locked", "policy", "s3:GetBucketPolicy", "AccessDenied", "Access Denied"},
 	}
@@ -405,13 +413,16 @@ func TestXLSXSummaryAndChart(t *testing.T) {
 	for label, want := range map[string]string{
 		"Organisation": "o-a1b2c3d4e5", "Buckets": "4", "Findings": "6", "public": "1", "external": "1",
 		"org": "0", "private": "1", "unknown": "1", "critical": "1", "high": "2", "Config digest": "sha256:abc123",
-		"Scan time": "2026-03-01T09:58:00Z",
+		"Scan time": "2026-03-01T09:58:00Z", "SCPs / RCPs": "2 / 1", "Failed reads": "3",
 	} {
 		if got := find(label); got[1] != want {
 			t.Errorf("Summary %q = %q, want %q", label, got[1], want)
 		}
 	}
 	// Findings by account: most severe account first.
+	if got := find("SCPs / RCPs"); got[2] != "SCP FullAWSAccess, SCP DenyS3Outside, RCP p-rcp1 (unreadable)" {
+		t.Errorf("policies = %q", got[2])
+	}
 	if got := find("222222222222"); strings.Join(got, ",") != "222222222222,prod-data,1,1,1,1,1,5" {
 		t.Errorf("findings of 222222222222 = %q", got)
 	}
@@ -423,17 +434,24 @@ func TestXLSXSummaryAndChart(t *testing.T) {
 		t.Fatal("no chart in the workbook")
 	}
 	chart = html.UnescapeString(chart)
-	// One stacked series per severity over the two accounts of the table
-	// (rows 31 and 32, under its header on row 30), in severity colours.
+	// One stacked series per severity over the two accounts of the
+	// findings-by-account table, in severity colours.
+	head := 0
+	for i, row := range rs {
+		if len(row) > 2 && row[0] == "Findings by account" && row[2] == "critical" {
+			head = i + 1
+		}
+	}
+	if head == 0 {
+		t.Fatal("no findings-by-account table")
+	}
 	for _, want := range []string{"Findings by severity per account", `<grouping val="stacked">`, `<barDir val="bar">`,
-		"<f>'Summary'!$C$30</f>", "<f>'Summary'!$A$31:$A$32</f>", "<f>'Summary'!$C$31:$C$32</f>", "<f>'Summary'!$G$31:$G$32</f>",
+		fmt.Sprintf("<f>'Summary'!$C$%d</f>", head), fmt.Sprintf("<f>'Summary'!$A$%d:$A$%d</f>", head+1, head+2),
+		fmt.Sprintf("<f>'Summary'!$C$%d:$C$%d</f>", head+1, head+2), fmt.Sprintf("<f>'Summary'!$G$%d:$G$%d</f>", head+1, head+2),
 		`<a:srgbClr val="C00000">`} {
 		if !strings.Contains(chart, want) {
 			t.Errorf("chart lacks %q", want)
 		}
-	}
-	if got := rows(t, f, "Summary")[29]; len(got) < 3 || got[0] != "Findings by account" || got[2] != "critical" {
-		t.Errorf("row 30 = %q, want the header of the findings-by-account table", got)
 	}
 	if !strings.Contains(zipEntry(t, data, "xl/worksheets/_rels/sheet1.xml.rels"), "drawing") {
 		t.Error("the chart is not on the Summary sheet")
