@@ -148,7 +148,7 @@ func Default() *Config {
 			RefreshBeforeExpiry: 5 * time.Minute,
 		},
 		Concurrency: Concurrency{Accounts: 16, Buckets: 16, Requests: 64},
-		RateLimit:   RateLimit{RequestsPerSecond: 100, Burst: 50},
+		RateLimit:   RateLimit{RequestsPerSecond: 200, Burst: 100},
 		Retry:       Retry{MaxAttempts: 10, MaxBackoff: 20 * time.Second},
 		Timeouts:    Timeouts{Call: 30 * time.Second},
 		Collect:     Collect{IAM: true, VPCEndpoints: true, KMS: true},

@@ -1,0 +1,339 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/rs/zerolog"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/org"
+)
+
+// S3API is the part of the S3 client the bucket collector uses.
+type S3API interface {
+	HeadBucket(ctx context.Context, in *s3.HeadBucketInput, optFns ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	GetBucketLocation(ctx context.Context, in *s3.GetBucketLocationInput, optFns ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
+	GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, optFns ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+	GetBucketPolicyStatus(ctx context.Context, in *s3.GetBucketPolicyStatusInput, optFns ...func(*s3.Options)) (*s3.GetBucketPolicyStatusOutput, error)
+	GetPublicAccessBlock(ctx context.Context, in *s3.GetPublicAccessBlockInput, optFns ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error)
+	GetBucketOwnershipControls(ctx context.Context, in *s3.GetBucketOwnershipControlsInput, optFns ...func(*s3.Options)) (*s3.GetBucketOwnershipControlsOutput, error)
+	GetBucketAcl(ctx context.Context, in *s3.GetBucketAclInput, optFns ...func(*s3.Options)) (*s3.GetBucketAclOutput, error)
+	GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, optFns ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
+	GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, optFns ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
+	GetBucketTagging(ctx context.Context, in *s3.GetBucketTaggingInput, optFns ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error)
+}
+
+// RegionalS3 returns the S3 client that signs for region.
+type RegionalS3 func(region string) S3API
+
+// bucketField reads one field of a bucket into b; it returns the error of
+// the read, nil on a value or on the field's specific not-found code.
+type bucketField struct {
+	name string
+	read func(ctx context.Context, api S3API, b *inventory.Bucket) error
+}
+
+var bucketFields = [...]bucketField{
+	{inventory.FieldPolicy, readPolicy},
+	{inventory.FieldPublicAccessBlock, readBucketPAB},
+	{inventory.FieldOwnership, readOwnership},
+	{inventory.FieldACL, readACL},
+	{inventory.FieldEncryption, readEncryption},
+	{inventory.FieldVersioning, readVersioning},
+	{inventory.FieldTags, readTags},
+}
+
+// CollectBucket reads every access layer of bucket b (Name set; Region set
+// when ListBuckets gave it) in the bucket's own region, concurrently. Every
+// field ends as a value, as "not configured" (only on that field's
+// not-found code), or as an error recorded in b.Errors with its code. A
+// field answered with PermanentRedirect is asked again, once, in the region
+// S3 names for the bucket; homeRegion is where a bucket of unknown region
+// is located.
+func CollectBucket(ctx context.Context, clients RegionalS3, homeRegion string, b *inventory.Bucket, log zerolog.Logger) {
+	log = log.With().Str("bucket", b.Name).Logger()
+	if b.Region == "" {
+		region, err := locate(ctx, clients(homeRegion), b.Name)
+		if err != nil {
+			log.Warn().Err(err).Msg("cannot find the bucket's region")
+			setErr(&b.Errors, inventory.FieldRegion, err)
+			for _, f := range bucketFields {
+				b.Errors[f.name] = "RegionUnknown: " + b.Errors[inventory.FieldRegion]
+			}
+			return
+		}
+		b.Region = region
+	}
+	failed := collectFields(ctx, clients(b.Region), b, bucketFields[:], log)
+	var redirected []bucketField
+	for _, f := range bucketFields {
+		if org.HasCode(failed[f.name], org.CodePermanentRedirect, "MovedPermanently", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException") {
+			redirected = append(redirected, f)
+		}
+	}
+	if len(redirected) > 0 {
+		region := regionHint(failed[redirected[0].name])
+		if region == "" {
+			var err error
+			region, err = locate(ctx, clients(homeRegion), b.Name)
+			if err != nil {
+				log.Warn().Err(err).Msg("cannot find the bucket's region after a redirect")
+			}
+		}
+		if region != "" && region != b.Region {
+			log.Info().Str("listed_region", b.Region).Str("region", region).Msg("bucket answered from another region; reading it there")
+			b.Region = region
+			for _, f := range redirected {
+				delete(failed, f.name)
+			}
+			for k, v := range collectFields(ctx, clients(region), b, redirected, log) {
+				failed[k] = v
+			}
+		}
+	}
+	for name, err := range failed {
+		setErr(&b.Errors, name, err)
+		if name == inventory.FieldPolicy {
+			// Whatever GetBucketPolicyStatus said is kept; the policy itself is unknown.
+			b.Policy = nil
+		}
+	}
+	if len(failed) > 0 {
+		names := make([]string, 0, len(failed))
+		for n := range failed {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		log.Warn().Strs("fields", names).Str("region", b.Region).Msg("some bucket settings could not be read")
+	}
+}
+
+// collectFields reads fields concurrently and returns the errors by field.
+func collectFields(ctx context.Context, api S3API, b *inventory.Bucket, fields []bucketField, log zerolog.Logger) map[string]error {
+	var (
+		mu     sync.Mutex
+		wg     sync.WaitGroup
+		failed = map[string]error{}
+	)
+	// Each field writes its own part of b: no two fields share a member.
+	for _, f := range fields {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f.read(ctx, api, b); err != nil {
+				log.Debug().Err(err).Str("field", f.name).Msg("read failed")
+				mu.Lock()
+				failed[f.name] = err
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	// GetBucketPolicyStatus failures are recorded by readPolicy itself.
+	if err, ok := failed[inventory.FieldPolicy]; ok {
+		var ps *policyStatusError
+		if errors.As(err, &ps) {
+			delete(failed, inventory.FieldPolicy)
+			failed[inventory.FieldPolicyStatus] = ps.err
+		}
+	}
+	return failed
+}
+
+// policyStatusError carries a GetBucketPolicyStatus failure after the policy
+// itself was read.
+type policyStatusError struct{ err error }
+
+func (e *policyStatusError) Error() string { return e.err.Error() }
+
+// readPolicy reads the bucket policy and, unless there is none, what AWS
+// says about its publicness. With no policy, GetBucketPolicyStatus would only
+// repeat NoSuchBucketPolicy, so it is not called.
+func readPolicy(ctx context.Context, api S3API, b *inventory.Bucket) error {
+	out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(b.Name)})
+	switch {
+	case org.HasCode(err, org.CodeNoSuchBucketPolicy):
+		b.Policy, b.PolicyIsPublic = nil, nil
+		return nil
+	case err != nil:
+		// The policy is unreadable; AWS's own verdict may still be.
+		if st, serr := api.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: aws.String(b.Name)}); serr == nil && st.PolicyStatus != nil {
+			b.PolicyIsPublic = aws.Bool(aws.ToBool(st.PolicyStatus.IsPublic))
+		}
+		return fmt.Errorf("get policy of bucket %q: %w", b.Name, err)
+	}
+	b.Policy = inventory.NewPolicyDocument([]byte(aws.ToString(out.Policy)))
+	st, err := api.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: aws.String(b.Name)})
+	if err != nil {
+		return &policyStatusError{fmt.Errorf("get policy status of bucket %q: %w", b.Name, err)}
+	}
+	if st.PolicyStatus == nil {
+		return &policyStatusError{fmt.Errorf("get policy status of bucket %q: empty answer", b.Name)}
+	}
+	b.PolicyIsPublic = aws.Bool(aws.ToBool(st.PolicyStatus.IsPublic))
+	return nil
+}
+
+func readBucketPAB(ctx context.Context, api S3API, b *inventory.Bucket) error {
+	out, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(b.Name)})
+	switch {
+	case org.HasCode(err, org.CodeNoSuchPublicAccessBlockConfiguration):
+		b.PublicAccessBlock = nil
+		return nil
+	case err != nil:
+		return fmt.Errorf("get public access block of bucket %q: %w", b.Name, err)
+	}
+	c := out.PublicAccessBlockConfiguration
+	if c == nil {
+		return fmt.Errorf("get public access block of bucket %q: empty answer", b.Name)
+	}
+	b.PublicAccessBlock = &inventory.PublicAccessBlock{
+		BlockPublicACLs: aws.ToBool(c.BlockPublicAcls), IgnorePublicACLs: aws.ToBool(c.IgnorePublicAcls),
+		BlockPublicPolicy: aws.ToBool(c.BlockPublicPolicy), RestrictPublicBuckets: aws.ToBool(c.RestrictPublicBuckets),
+	}
+	return nil
+}
+
+func readOwnership(ctx context.Context, api S3API, b *inventory.Bucket) error {
+	out, err := api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(b.Name)})
+	switch {
+	case org.HasCode(err, org.CodeOwnershipControlsNotFound):
+		b.Ownership = inventory.OwnershipNone
+		return nil
+	case err != nil:
+		return fmt.Errorf("get ownership controls of bucket %q: %w", b.Name, err)
+	}
+	if out.OwnershipControls == nil || len(out.OwnershipControls.Rules) == 0 {
+		return fmt.Errorf("get ownership controls of bucket %q: answer without a rule", b.Name)
+	}
+	b.Ownership = string(out.OwnershipControls.Rules[0].ObjectOwnership)
+	return nil
+}
+
+func readACL(ctx context.Context, api S3API, b *inventory.Bucket) error {
+	out, err := api.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String(b.Name)})
+	if err != nil {
+		return fmt.Errorf("get ACL of bucket %q: %w", b.Name, err)
+	}
+	acl := &inventory.ACL{}
+	if out.Owner != nil {
+		acl.OwnerID = aws.ToString(out.Owner.ID)
+	}
+	for _, g := range out.Grants {
+		grant := inventory.Grant{Permission: string(g.Permission)}
+		if g.Grantee != nil {
+			grant.Grantee = inventory.Grantee{
+				Type: string(g.Grantee.Type), ID: aws.ToString(g.Grantee.ID), URI: aws.ToString(g.Grantee.URI),
+				Email: aws.ToString(g.Grantee.EmailAddress), DisplayName: aws.ToString(g.Grantee.DisplayName),
+			}
+		}
+		acl.Grants = append(acl.Grants, grant)
+	}
+	b.ACL = acl
+	return nil
+}
+
+func readEncryption(ctx context.Context, api S3API, b *inventory.Bucket) error {
+	out, err := api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(b.Name)})
+	switch {
+	case org.HasCode(err, org.CodeServerSideEncryptionConfigurationAbsent):
+		b.Encryption = &inventory.Encryption{Algorithm: inventory.AlgorithmNone}
+		return nil
+	case err != nil:
+		return fmt.Errorf("get encryption of bucket %q: %w", b.Name, err)
+	}
+	if out.ServerSideEncryptionConfiguration == nil {
+		return fmt.Errorf("get encryption of bucket %q: empty answer", b.Name)
+	}
+	for _, r := range out.ServerSideEncryptionConfiguration.Rules {
+		if d := r.ApplyServerSideEncryptionByDefault; d != nil {
+			b.Encryption = &inventory.Encryption{
+				Algorithm: string(d.SSEAlgorithm), KMSKeyID: aws.ToString(d.KMSMasterKeyID), BucketKey: aws.ToBool(r.BucketKeyEnabled),
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("get encryption of bucket %q: no default encryption rule in the answer", b.Name)
+}
+
+func readVersioning(ctx context.Context, api S3API, b *inventory.Bucket) error {
+	out, err := api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b.Name)})
+	if err != nil {
+		return fmt.Errorf("get versioning of bucket %q: %w", b.Name, err)
+	}
+	b.Versioning = string(out.Status)
+	return nil
+}
+
+func readTags(ctx context.Context, api S3API, b *inventory.Bucket) error {
+	out, err := api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(b.Name)})
+	switch {
+	case org.HasCode(err, org.CodeNoSuchTagSet):
+		b.Tags = nil
+		return nil
+	case err != nil:
+		return fmt.Errorf("get tags of bucket %q: %w", b.Name, err)
+	}
+	b.Tags = tagMap(out.TagSet)
+	return nil
+}
+
+func tagMap(tags []types.Tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m
+}
+
+// locate finds a bucket's region: HeadBucket's x-amz-bucket-region (also
+// present on a redirect), then GetBucketLocation.
+func locate(ctx context.Context, api S3API, bucket string) (string, error) {
+	out, err := api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+	if err == nil && aws.ToString(out.BucketRegion) != "" {
+		return aws.ToString(out.BucketRegion), nil
+	}
+	if r := regionHint(err); r != "" {
+		return r, nil
+	}
+	loc, lerr := api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
+	if lerr != nil {
+		return "", fmt.Errorf("locate bucket %q: %w", bucket, lerr)
+	}
+	switch r := string(loc.LocationConstraint); r {
+	case "":
+		return "us-east-1", nil // S3 names us-east-1 with an empty constraint
+	case "EU":
+		return "eu-west-1", nil // the legacy name of eu-west-1
+	default:
+		return r, nil
+	}
+}
+
+// regionHint returns the x-amz-bucket-region header of an S3 error answer.
+func regionHint(err error) string {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil {
+		return re.Response.Header.Get("X-Amz-Bucket-Region")
+	}
+	return ""
+}
+
+// setErr records err under key in *m ("Code: message").
+func setErr(m *map[string]string, key string, err error) {
+	if *m == nil {
+		*m = map[string]string{}
+	}
+	(*m)[key] = org.ErrorText(err)
+}

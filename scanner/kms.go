@@ -1,0 +1,163 @@
+package scanner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
+)
+
+// KMSAPI is the part of the KMS client the key collector uses.
+type KMSAPI interface {
+	DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
+	GetKeyPolicy(ctx context.Context, in *kms.GetKeyPolicyInput, optFns ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
+	ListAliases(ctx context.Context, in *kms.ListAliasesInput, optFns ...func(*kms.Options)) (*kms.ListAliasesOutput, error)
+	ListGrants(ctx context.Context, in *kms.ListGrantsInput, optFns ...func(*kms.Options)) (*kms.ListGrantsOutput, error)
+}
+
+// KeyRef is a KMS key as a bucket's default encryption names it, placed in
+// its owner account and region.
+type KeyRef struct {
+	Account string
+	Region  string
+	// ID is the key as configured: key ARN, key ID, alias ARN or alias name.
+	ID string
+}
+
+// ResolveKeyRef places the key that bucket encryption enc uses. A bare key
+// ID or alias name lives in the bucket's account and region; an ARN says
+// where it lives. SSE-KMS without a key ID uses the AWS managed aws/s3 key.
+// ok is false when the bucket does not use KMS.
+func ResolveKeyRef(enc *inventory.Encryption, bucketAccount, bucketRegion string) (ref KeyRef, ok bool) {
+	if enc == nil || (enc.Algorithm != inventory.AlgorithmKMS && enc.Algorithm != inventory.AlgorithmKMSDSSE) {
+		return KeyRef{}, false
+	}
+	id := enc.KMSKeyID
+	if id == "" {
+		id = "alias/aws/s3"
+	}
+	ref = KeyRef{Account: bucketAccount, Region: bucketRegion, ID: id}
+	if parts := strings.SplitN(id, ":", 6); len(parts) == 6 && parts[0] == "arn" {
+		ref.Region, ref.Account = parts[3], parts[4]
+	}
+	return ref, true
+}
+
+// CollectKey reads one key: DescribeKey (which resolves an alias to its
+// key), its key policy and its grants. aliases maps key IDs to their alias
+// names (see ListAliasNames); aliasErr, when not nil, is recorded instead.
+// A key that cannot be described keeps the reference as its ARN and says
+// why in Errors["describe_key"]. Nothing is guessed.
+func CollectKey(ctx context.Context, api KMSAPI, ref KeyRef, aliases map[string][]string, aliasErr error) inventory.KMSKey {
+	d, err := api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(ref.ID)})
+	if err != nil || d.KeyMetadata == nil {
+		k := inventory.KMSKey{ARN: qualify(ref)}
+		if err == nil {
+			err = fmt.Errorf("describe key %q: empty answer", ref.ID)
+		}
+		setErr(&k.Errors, "describe_key", fmt.Errorf("describe key %q: %w", ref.ID, err))
+		return k
+	}
+	md := d.KeyMetadata
+	k := inventory.KMSKey{ARN: aws.ToString(md.Arn), Manager: string(md.KeyManager), State: string(md.KeyState)}
+	if aliasErr != nil {
+		setErr(&k.Errors, "aliases", aliasErr)
+	} else {
+		k.Aliases = aliases[aws.ToString(md.KeyId)]
+	}
+	pol, err := api.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: md.Arn, PolicyName: aws.String("default")})
+	if err != nil {
+		setErr(&k.Errors, "policy", fmt.Errorf("get policy of key %q: %w", k.ARN, err))
+	} else {
+		k.Policy = inventory.NewPolicyDocument([]byte(aws.ToString(pol.Policy)))
+	}
+	grants, err := listGrants(ctx, api, k.ARN)
+	if err != nil {
+		setErr(&k.Errors, "grants", err)
+	} else {
+		k.Grants = grants
+	}
+	return k
+}
+
+func listGrants(ctx context.Context, api KMSAPI, arn string) ([]inventory.KMSGrant, error) {
+	var out []inventory.KMSGrant
+	p := kms.NewListGrantsPaginator(api, &kms.ListGrantsInput{KeyId: aws.String(arn)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list grants of key %q: %w", arn, err)
+		}
+		for _, g := range page.Grants {
+			grantee := aws.ToString(g.GranteePrincipal)
+			if grantee == "" {
+				grantee = aws.ToString(g.GranteeServicePrincipal)
+			}
+			ops := make([]string, len(g.Operations))
+			for i, o := range g.Operations {
+				ops[i] = string(o)
+			}
+			out = append(out, inventory.KMSGrant{
+				GrantID: aws.ToString(g.GrantId), GranteePrincipal: grantee,
+				RetiringPrincipal: aws.ToString(g.RetiringPrincipal), Operations: ops,
+			})
+		}
+	}
+	return out, nil
+}
+
+// ListAliasNames lists the aliases of a region, keyed by the ID of the key
+// each one targets (names sorted).
+func ListAliasNames(ctx context.Context, api KMSAPI) (map[string][]string, error) {
+	out := map[string][]string{}
+	p := kms.NewListAliasesPaginator(api, &kms.ListAliasesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list aliases: %w", err)
+		}
+		for _, a := range page.Aliases {
+			if t := aws.ToString(a.TargetKeyId); t != "" {
+				out[t] = append(out[t], aws.ToString(a.AliasName))
+			}
+		}
+	}
+	for _, names := range out {
+		sort.Strings(names)
+	}
+	return out, nil
+}
+
+// qualify turns a key reference into an ARN when it is not one already.
+func qualify(ref KeyRef) string {
+	if strings.HasPrefix(ref.ID, "arn:") {
+		return ref.ID
+	}
+	partition := partitionOfRegion(ref.Region)
+	if strings.HasPrefix(ref.ID, "alias/") {
+		return fmt.Sprintf("arn:%s:kms:%s:%s:%s", partition, ref.Region, ref.Account, ref.ID)
+	}
+	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", partition, ref.Region, ref.Account, ref.ID)
+}
+
+// partitionOfRegion returns the partition a region belongs to.
+func partitionOfRegion(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "eusc-"):
+		return "aws-eusc"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	}
+	return "aws"
+}

@@ -1,0 +1,557 @@
+// Package scanner collects, for every account of an organisation, every
+// layer that can allow or deny access to its S3 buckets into an inventory
+// snapshot: account and bucket Block Public Access, bucket policies and
+// AWS's policy status, Object Ownership, ACLs, default encryption and the
+// KMS keys it uses, versioning, tags, and optionally IAM and VPC endpoints.
+//
+// Every client it makes is read-only (Allowlist, enforced by a middleware
+// before anything is sent), retried, rate-limited per account and service,
+// and bounded by a global cap of calls in flight (Session). Every field is
+// a value, "not configured" (only on its specific not-found code) or an
+// error recorded with its code: a read that failed is never turned into a
+// value.
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bucketaudit/bucketaudit/config"
+	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/org"
+)
+
+// Account error keys beyond the bucket fields.
+const (
+	KeyAssumeRole         = "assume_role"
+	KeyPublicAccessBlock  = "public_access_block"
+	KeyBuckets            = "buckets"
+	KeyIAM                = "iam"
+	KeyScan               = "scan"
+	KeyVPCEndpointsPrefix = "vpc_endpoints:"
+	// ScanErrorOrganization is the ScanInfo.Errors key of an organisation
+	// that could not be read.
+	ScanErrorOrganization = "organization"
+)
+
+// Progress receives a scan's progress. Implementations must be safe for
+// concurrent use.
+type Progress interface {
+	// AccountsFound adds n accounts to the total.
+	AccountsFound(n int)
+	AccountDone()
+	// BucketsFound adds n buckets to the total.
+	BucketsFound(n int)
+	BucketDone()
+}
+
+// Options configure a scan.
+type Options struct {
+	Session     *Session
+	Config      *config.Config
+	ToolVersion string
+	// Progress may be nil.
+	Progress Progress
+	Log      zerolog.Logger
+	// Now is the clock of ScanInfo; nil means time.Now.
+	Now func() time.Time
+}
+
+// Scan walks the organisation (or the configured account list) and scans
+// every account in scope. It always returns a document: what could not be
+// read is recorded where it belongs, and ScanInfo.Complete says whether
+// anything is missing. When ctx ends (Ctrl-C), the scan stops starting new
+// work, lets the calls in flight fail, and returns what it collected with
+// ScanInfo.Interrupted set.
+func Scan(ctx context.Context, opts Options) *inventory.Document {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Progress == nil {
+		opts.Progress = nopProgress{}
+	}
+	cfg := opts.Config
+	s := &scan{opts: opts, cfg: cfg, sess: opts.Session, log: opts.Log, keys: map[string][]KeyRef{}}
+	doc := &inventory.Document{
+		SchemaVersion: inventory.SchemaVersion,
+		Scan: &inventory.ScanInfo{
+			StartedAt: opts.Now().UTC(), ToolVersion: opts.ToolVersion, ConfigDigest: cfg.Digest(),
+			Regions: append([]string(nil), cfg.Scope.Regions...), TrustedAccounts: cfg.TrustedAccountMap(),
+		},
+		Accounts: []inventory.Account{},
+	}
+
+	members := s.members(ctx, doc)
+	opts.Progress.AccountsFound(len(members))
+	s.inScope = map[string]bool{}
+	for _, m := range members {
+		s.inScope[m.ID] = true
+	}
+
+	accounts := make([]inventory.Account, len(members))
+	g := new(errgroup.Group)
+	g.SetLimit(cfg.Concurrency.Accounts)
+	for i, m := range members {
+		g.Go(func() error {
+			accounts[i] = s.account(ctx, m)
+			opts.Progress.AccountDone()
+			return nil
+		})
+	}
+	_ = g.Wait()
+	s.crossAccountKeys(ctx, accounts, members)
+
+	sort.Slice(accounts, func(i, j int) bool { return accounts[i].ID < accounts[j].ID })
+	doc.Accounts = accounts
+	doc.Scan.Interrupted = ctx.Err() != nil
+	doc.Scan.FinishedAt = opts.Now().UTC()
+	doc.Scan.Complete = !doc.Scan.Interrupted && !HasErrors(doc)
+	return doc
+}
+
+type scan struct {
+	opts    Options
+	cfg     *config.Config
+	sess    *Session
+	log     zerolog.Logger
+	inScope map[string]bool
+
+	mu sync.Mutex
+	// keys are KMS keys used by buckets of another account, by owner account.
+	keys map[string][]KeyRef
+}
+
+type nopProgress struct{}
+
+func (nopProgress) AccountsFound(int) {}
+func (nopProgress) AccountDone()      {}
+func (nopProgress) BucketsFound(int)  {}
+func (nopProgress) BucketDone()       {}
+
+// members returns the accounts to scan: the configured list, or the
+// organisation's ACTIVE accounts in scope.
+func (s *scan) members(ctx context.Context, doc *inventory.Document) []org.Member {
+	sc := s.cfg.Scope
+	if len(s.cfg.Accounts) > 0 {
+		var out []org.Member
+		partition := partitionOfRegion(s.cfg.Region)
+		for _, a := range s.cfg.Accounts {
+			m := org.Member{ID: a.ID, Name: a.Name, Status: inventory.AccountActive, ARN: "arn:" + partition + ":organizations:::account/" + a.ID}
+			if org.InScope(m, nil, nil, sc.IncludeAccounts, sc.ExcludeAccounts) {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	mgmt := s.sess.Management()
+	w, err := org.Walk(ctx, s.sess.Organizations(mgmt), org.WalkOptions{Concurrency: s.cfg.Concurrency.Accounts, Log: s.log})
+	if err != nil {
+		s.log.Error().Err(err).Msg("cannot read the organization; set accounts: in the configuration to scan a list of accounts instead")
+		doc.Scan.Errors = map[string]string{ScanErrorOrganization: org.ErrorText(err)}
+		return nil
+	}
+	doc.Organization = w.Organization
+	var out []org.Member
+	for _, m := range w.Members {
+		if org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) {
+			out = append(out, m)
+		}
+	}
+	s.log.Info().Int("accounts", len(w.Members)).Int("in_scope", len(out)).Str("organization", w.Organization.ID).Msg("organization read")
+	return out
+}
+
+// regionInScope reports whether a bucket region is scanned.
+func (s *scan) regionInScope(region string) bool {
+	if len(s.cfg.Scope.Regions) == 0 || region == "" {
+		return true
+	}
+	for _, r := range s.cfg.Scope.Regions {
+		if r == region {
+			return true
+		}
+	}
+	return false
+}
+
+// account scans one account.
+func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
+	a := inventory.Account{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, OUPath: m.OUPath, Policies: m.Policies, Tags: m.Tags}
+	for k, v := range m.Errors {
+		if a.Errors == nil {
+			a.Errors = map[string]string{}
+		}
+		a.Errors[k] = v
+	}
+	log := s.log.With().Str("account_id", m.ID).Logger()
+	if ctx.Err() != nil {
+		setErr(&a.Errors, KeyScan, fmt.Errorf("scan stopped before this account was visited: %w", ctx.Err()))
+		return a
+	}
+	cfg := s.sess.Account(m.Partition(), m.ID)
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		log.Warn().Err(err).Str("role_arn", s.sess.Assumer().Role().ARN(m.Partition(), m.ID)).Msg("cannot assume the audit role; account skipped")
+		setErr(&a.Errors, KeyAssumeRole, err)
+		return a
+	}
+	home := s.cfg.Region
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex // guards a.Errors below
+		fail = func(key string, err error) {
+			mu.Lock()
+			setErr(&a.Errors, key, err)
+			mu.Unlock()
+		}
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		out, err := s.sess.S3Control(cfg).GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: aws.String(m.ID)})
+		switch {
+		case org.HasCode(err, org.CodeNoSuchPublicAccessBlockConfiguration):
+		case err != nil:
+			log.Warn().Err(err).Msg("cannot read the account's Block Public Access")
+			fail(KeyPublicAccessBlock, err)
+		case out.PublicAccessBlockConfiguration != nil:
+			c := out.PublicAccessBlockConfiguration
+			a.PublicAccessBlock = &inventory.PublicAccessBlock{
+				BlockPublicACLs: aws.ToBool(c.BlockPublicAcls), IgnorePublicACLs: aws.ToBool(c.IgnorePublicAcls),
+				BlockPublicPolicy: aws.ToBool(c.BlockPublicPolicy), RestrictPublicBuckets: aws.ToBool(c.RestrictPublicBuckets),
+			}
+		}
+	}()
+	if s.cfg.Collect.IAM {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			details, err := CollectIAM(ctx, s.sess.IAM(cfg))
+			if err != nil {
+				log.Warn().Err(err).Msg("cannot read IAM")
+				fail(KeyIAM, err)
+				return
+			}
+			a.IAM = details
+		}()
+	}
+
+	buckets, canonical, err := listBuckets(ctx, s.sess.S3(cfg, home))
+	if err != nil {
+		log.Warn().Err(err).Msg("cannot list buckets")
+		fail(KeyBuckets, err)
+	}
+	a.CanonicalID = canonical
+	kept := buckets[:0]
+	for _, b := range buckets {
+		if s.regionInScope(b.Region) {
+			kept = append(kept, b)
+		}
+	}
+	buckets = kept
+	s.opts.Progress.BucketsFound(len(buckets))
+
+	clients := newRegionalClients(s.sess, cfg)
+	g := new(errgroup.Group)
+	g.SetLimit(s.cfg.Concurrency.Buckets)
+	for i := range buckets {
+		g.Go(func() error {
+			CollectBucket(ctx, clients.s3, home, &buckets[i], log)
+			s.opts.Progress.BucketDone()
+			return nil
+		})
+	}
+	_ = g.Wait()
+	a.Buckets = buckets
+
+	if s.cfg.Collect.KMS {
+		a.KMSKeys = s.ownKeys(ctx, m.ID, buckets, clients, log)
+	}
+	if s.cfg.Collect.VPCEndpoints {
+		for _, region := range bucketRegions(buckets) {
+			eps, err := CollectVPCEndpoints(ctx, clients.ec2(region), region)
+			if err != nil {
+				log.Warn().Err(err).Str("region", region).Msg("cannot read VPC endpoints")
+				fail(KeyVPCEndpointsPrefix+region, err)
+				continue
+			}
+			a.VPCEndpoints = append(a.VPCEndpoints, eps...)
+		}
+		sort.Slice(a.VPCEndpoints, func(i, j int) bool { return a.VPCEndpoints[i].ID < a.VPCEndpoints[j].ID })
+	}
+	wg.Wait()
+	sort.Slice(a.Buckets, func(i, j int) bool { return a.Buckets[i].Name < a.Buckets[j].Name })
+	if ctx.Err() != nil {
+		setErr(&a.Errors, KeyScan, fmt.Errorf("scan stopped while this account was being read: %w", ctx.Err()))
+	}
+	return a
+}
+
+// listBuckets lists an account's buckets (every page) with their regions,
+// and returns the account's canonical user ID.
+func listBuckets(ctx context.Context, api s3.ListBucketsAPIClient) ([]inventory.Bucket, string, error) {
+	var (
+		out       []inventory.Bucket
+		canonical string
+	)
+	p := s3.NewListBucketsPaginator(api, &s3.ListBucketsInput{MaxBuckets: aws.Int32(1000)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, canonical, fmt.Errorf("list buckets: %w", err)
+		}
+		if page.Owner != nil && canonical == "" {
+			canonical = aws.ToString(page.Owner.ID)
+		}
+		for _, b := range page.Buckets {
+			out = append(out, inventory.Bucket{Name: aws.ToString(b.Name), Region: aws.ToString(b.BucketRegion), Created: aws.ToTime(b.CreationDate).UTC()})
+		}
+	}
+	return out, canonical, nil
+}
+
+// regionalClients caches one account's clients per region.
+type regionalClients struct {
+	sess *Session
+	cfg  aws.Config
+
+	mu   sync.Mutex
+	s3s  map[string]S3API
+	kmss map[string]KMSAPI
+}
+
+func newRegionalClients(sess *Session, cfg aws.Config) *regionalClients {
+	return &regionalClients{sess: sess, cfg: cfg, s3s: map[string]S3API{}, kmss: map[string]KMSAPI{}}
+}
+
+func (r *regionalClients) s3(region string) S3API {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.s3s[region]
+	if !ok {
+		c = r.sess.S3(r.cfg, region)
+		r.s3s[region] = c
+	}
+	return c
+}
+
+func (r *regionalClients) kms(region string) KMSAPI {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.kmss[region]
+	if !ok {
+		c = r.sess.KMS(r.cfg, region)
+		r.kmss[region] = c
+	}
+	return c
+}
+
+func (r *regionalClients) ec2(region string) EC2API { return r.sess.EC2(r.cfg, region) }
+
+func bucketRegions(buckets []inventory.Bucket) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, b := range buckets {
+		if b.Region != "" && !seen[b.Region] {
+			seen[b.Region] = true
+			out = append(out, b.Region)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ownKeys collects the keys that buckets of account use and that live in
+// it; keys of other scanned accounts are queued for crossAccountKeys.
+func (s *scan) ownKeys(ctx context.Context, account string, buckets []inventory.Bucket, clients *regionalClients, log zerolog.Logger) []inventory.KMSKey {
+	var own []KeyRef
+	seen := map[KeyRef]bool{}
+	for _, b := range buckets {
+		ref, ok := ResolveKeyRef(b.Encryption, account, b.Region)
+		if !ok || seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		if ref.Account == account {
+			own = append(own, ref)
+			continue
+		}
+		if s.inScope[ref.Account] {
+			s.mu.Lock()
+			s.keys[ref.Account] = append(s.keys[ref.Account], ref)
+			s.mu.Unlock()
+		} else {
+			log.Info().Str("key", ref.ID).Msg("bucket key belongs to an account outside the scan; its policy is unknown")
+		}
+	}
+	return collectKeys(ctx, own, nil, clients, log)
+}
+
+// collectKeys reads refs (all in one account), skipping those that have
+// keys already, and returns the new keys followed by have, sorted by ARN.
+func collectKeys(ctx context.Context, refs []KeyRef, have []inventory.KMSKey, clients *regionalClients, log zerolog.Logger) []inventory.KMSKey {
+	byRegion := map[string][]KeyRef{}
+	for _, r := range refs {
+		byRegion[r.Region] = append(byRegion[r.Region], r)
+	}
+	keys := have
+	for _, region := range sortedKeys(byRegion) {
+		api := clients.kms(region)
+		aliases, aliasErr := ListAliasNames(ctx, api)
+		for _, ref := range byRegion[region] {
+			if keyIndex(keys, ref, aliases) >= 0 {
+				continue
+			}
+			k := CollectKey(ctx, api, ref, aliases, aliasErr)
+			if len(k.Errors) > 0 {
+				log.Warn().Str("key", k.ARN).Interface("errors", k.Errors).Msg("KMS key not fully read")
+			}
+			if keyIndex(keys, KeyRef{Account: ref.Account, Region: ref.Region, ID: k.ARN}, nil) >= 0 {
+				continue // another reference to the same key
+			}
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].ARN < keys[j].ARN })
+	return keys
+}
+
+// keyIndex finds the key that ref names among keys: by ARN, by key ID, or
+// by alias (aliases maps key IDs to alias names of the region).
+func keyIndex(keys []inventory.KMSKey, ref KeyRef, aliases map[string][]string) int {
+	arn := qualify(ref)
+	for i, k := range keys {
+		if k.ARN == ref.ID || k.ARN == arn {
+			return i
+		}
+		for _, al := range k.Aliases {
+			if ref.ID == al || arn == aliasARN(k.ARN, al) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// aliasARN returns the ARN of alias name in the account and region of keyARN.
+func aliasARN(keyARN, alias string) string {
+	if i := lastIndex(keyARN, ':'); i >= 0 {
+		return keyARN[:i+1] + alias
+	}
+	return alias
+}
+
+func lastIndex(s string, c byte) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// crossAccountKeys reads, in their owner accounts, the keys that buckets of
+// other scanned accounts use.
+func (s *scan) crossAccountKeys(ctx context.Context, accounts []inventory.Account, members []org.Member) {
+	if len(s.keys) == 0 {
+		return
+	}
+	idx := map[string]int{}
+	for i, a := range accounts {
+		idx[a.ID] = i
+	}
+	g := new(errgroup.Group)
+	g.SetLimit(s.cfg.Concurrency.Accounts)
+	for _, owner := range sortedKeys(s.keys) {
+		i, ok := idx[owner]
+		if !ok {
+			continue
+		}
+		a := &accounts[i]
+		if a.Errors[KeyAssumeRole] != "" {
+			continue // the owner's role cannot be assumed: the keys stay unknown
+		}
+		g.Go(func() error {
+			log := s.log.With().Str("account_id", owner).Logger()
+			cfg := s.sess.Account(members[memberIndex(members, owner)].Partition(), owner)
+			a.KMSKeys = collectKeys(ctx, s.keys[owner], a.KMSKeys, newRegionalClients(s.sess, cfg), log)
+			return nil
+		})
+	}
+	_ = g.Wait()
+}
+
+func memberIndex(members []org.Member, id string) int {
+	for i, m := range members {
+		if m.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// HasErrors reports whether anything in doc could not be read.
+func HasErrors(doc *inventory.Document) bool {
+	if doc.Scan != nil && len(doc.Scan.Errors) > 0 {
+		return true
+	}
+	if o := doc.Organization; o != nil {
+		if len(o.Errors) > 0 || ouHasErrors(o.Root) {
+			return true
+		}
+		for _, p := range o.Policies {
+			if len(p.Errors) > 0 {
+				return true
+			}
+		}
+	}
+	for _, a := range doc.Accounts {
+		if len(a.Errors) > 0 {
+			return true
+		}
+		for _, b := range a.Buckets {
+			if len(b.Errors) > 0 {
+				return true
+			}
+		}
+		for _, k := range a.KMSKeys {
+			if len(k.Errors) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func ouHasErrors(ou inventory.OU) bool {
+	if len(ou.Errors) > 0 {
+		return true
+	}
+	for _, c := range ou.OUs {
+		if ouHasErrors(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrInterrupted is wrapped by callers that report an interrupted scan.
+var ErrInterrupted = errors.New("scan interrupted")

@@ -1,0 +1,363 @@
+package scanner
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithyendpoints "github.com/aws/smithy-go/endpoints"
+	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+
+	"github.com/bucketaudit/bucketaudit/config"
+	"github.com/bucketaudit/bucketaudit/org"
+)
+
+// SessionOptions configure the AWS clients of a scan.
+type SessionOptions struct {
+	// Region is the home region (global services, ListBuckets).
+	Region  string
+	Profile string
+	// EndpointURL sends every call, S3 Control included, to one URL.
+	EndpointURL string
+	// Credentials replace the SDK's default chain when set (tests, demo).
+	Credentials aws.CredentialsProvider
+	// HTTPClient replaces the default HTTP client when set.
+	HTTPClient aws.HTTPClient
+
+	MaxAttempts int
+	MaxBackoff  time.Duration
+	// CallTimeout bounds one HTTP attempt.
+	CallTimeout time.Duration
+	// Requests caps the calls in flight across the session (0: no cap).
+	Requests int
+	// RatePerSecond and Burst form a token bucket per account and service
+	// (RatePerSecond 0: none).
+	RatePerSecond float64
+	Burst         int
+
+	Role              org.RoleSpec
+	ManagementRoleARN string
+
+	Log zerolog.Logger
+	// Now is the clock of credential renewal; nil means time.Now.
+	Now func() time.Time
+}
+
+// SessionOptionsFrom maps a validated configuration to session options.
+func SessionOptionsFrom(c *config.Config, log zerolog.Logger) SessionOptions {
+	return SessionOptions{
+		Region: c.Region, Profile: c.Profile, EndpointURL: c.EndpointURL,
+		MaxAttempts: c.Retry.MaxAttempts, MaxBackoff: c.Retry.MaxBackoff, CallTimeout: c.Timeouts.Call,
+		Requests: c.Concurrency.Requests, RatePerSecond: c.RateLimit.RequestsPerSecond, Burst: c.RateLimit.Burst,
+		Role: org.RoleSpec{
+			Name: c.AuditRole.Name, Path: c.AuditRole.Path, ExternalID: c.AuditRole.ExternalID,
+			SessionName: c.AuditRole.SessionName, Duration: c.AuditRole.Duration,
+			RefreshBeforeExpiry: c.AuditRole.RefreshBeforeExpiry,
+		},
+		ManagementRoleARN: c.Organization.ManagementRoleARN,
+		Log:               log,
+	}
+}
+
+// Session builds the read-only AWS clients of a scan. Every client it makes
+// carries the read-only guard (operations off the allowlist are refused
+// before anything is sent), the retryer (throttling codes honoured, bounded
+// attempts), the per-attempt timeout, the global in-flight cap and the
+// per-account, per-service rate limit, and resolves every service — S3
+// Control included — to EndpointURL when it is set. It is safe for
+// concurrent use.
+type Session struct {
+	opts     SessionOptions
+	base     aws.Config
+	mgmt     aws.Config
+	endpoint *url.URL
+	assumer  *org.Assumer
+	slots    chan struct{}
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+	calls    sync.Map // "Service.Operation" -> *atomic.Int64
+}
+
+// NewSession loads the scanning credentials (the SDK's default chain, a
+// profile, or opts.Credentials) and prepares the clients' configuration.
+func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Session{opts: opts, limiters: map[string]*rate.Limiter{}}
+	if opts.Requests > 0 {
+		s.slots = make(chan struct{}, opts.Requests)
+	}
+	if opts.EndpointURL != "" {
+		u, err := url.Parse(opts.EndpointURL)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("endpoint URL %q: not a URL with a host", opts.EndpointURL)
+		}
+		s.endpoint = u
+	}
+	loadOpts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(opts.Region)}
+	if opts.Profile != "" {
+		loadOpts = append(loadOpts, awsconfig.WithSharedConfigProfile(opts.Profile))
+	}
+	if opts.Credentials != nil {
+		loadOpts = append(loadOpts, awsconfig.WithCredentialsProvider(opts.Credentials))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, loadOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	// Everything below applies to the clients bucketaudit makes, not to the
+	// credential providers of the default chain (SSO and the like).
+	if opts.HTTPClient != nil {
+		cfg.HTTPClient = opts.HTTPClient
+	} else {
+		cfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(opts.CallTimeout).WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConnsPerHost = max(opts.Requests, 16) + 16
+		})
+	}
+	if s.endpoint != nil {
+		cfg.BaseEndpoint = aws.String(opts.EndpointURL)
+	}
+	cfg.Retryer = s.newRetryer
+	cfg.Logger = logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+		opts.Log.Debug().Str("sdk", string(c)).Msgf(format, v...)
+	})
+	if opts.Log.GetLevel() <= zerolog.DebugLevel {
+		cfg.ClientLogMode = aws.LogRetries
+	}
+	guard := newReadOnlyGuard()
+	cfg.APIOptions = append(cfg.APIOptions, addReadOnlyGuard(guard), s.addCounterAndSlots)
+	if opts.RatePerSecond > 0 {
+		cfg.APIOptions = append(cfg.APIOptions, s.addRateLimit(limiterScanner))
+	}
+	s.base = cfg
+	s.mgmt = cfg.Copy()
+	if opts.ManagementRoleARN != "" {
+		s.mgmt.Credentials = org.AssumeRoleCredentials(sts.NewFromConfig(cfg), opts.ManagementRoleARN, opts.Role, opts.Now)
+	}
+	s.assumer = org.NewAssumer(sts.NewFromConfig(cfg), opts.Role, opts.Now)
+	return s, nil
+}
+
+func (s *Session) newRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = s.opts.MaxAttempts
+		if s.opts.MaxBackoff > 0 {
+			o.MaxBackoff = s.opts.MaxBackoff
+		}
+		// The client-side retry quota would fail a throttled scan's calls
+		// outright; the per-account rate limit and backoff pace it instead.
+		o.RateLimiter = ratelimit.None
+	})
+}
+
+// Base returns the configuration of the scanning credentials themselves.
+func (s *Session) Base() aws.Config { return s.base.Copy() }
+
+// Management returns the configuration for Organizations calls: the
+// scanning credentials, or organization.management_role_arn assumed.
+func (s *Session) Management() aws.Config { return s.mgmt.Copy() }
+
+// Assumer returns the audit-role assumer.
+func (s *Session) Assumer() *org.Assumer { return s.assumer }
+
+// Account returns the configuration of the audit role in accountID: cached
+// credentials renewed before they expire (and at once, with a retry, when
+// AWS answers ExpiredToken), rate-limited per service for this account.
+func (s *Session) Account(partition, accountID string) aws.Config {
+	cfg := s.base.Copy()
+	creds := s.assumer.Credentials(partition, accountID)
+	cfg.Credentials = creds
+	cfg.Retryer = func() aws.Retryer {
+		return &refreshingRetryer{RetryerV2: s.newRetryer().(aws.RetryerV2), creds: creds}
+	}
+	if s.opts.RatePerSecond > 0 {
+		// Replace the scanning principal's limiter with the account's.
+		cfg.APIOptions = append(cfg.APIOptions, func(st *middleware.Stack) error {
+			_, err := st.Finalize.Remove(rateLimitID)
+			return err
+		}, s.addRateLimit(accountID))
+	}
+	return cfg
+}
+
+// refreshingRetryer retries an ExpiredToken answer after dropping the
+// cached session, so the next attempt signs with fresh credentials.
+type refreshingRetryer struct {
+	aws.RetryerV2
+	creds *aws.CredentialsCache
+}
+
+func (r *refreshingRetryer) IsErrorRetryable(err error) bool {
+	if org.HasCode(err, org.ExpiredTokenCodes()...) {
+		r.creds.Invalidate()
+		return true
+	}
+	return r.RetryerV2.IsErrorRetryable(err)
+}
+
+// Calls returns the number of HTTP attempts sent so far, keyed by
+// "Service.Operation".
+func (s *Session) Calls() map[string]int64 {
+	out := map[string]int64{}
+	s.calls.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return out
+}
+
+// TotalCalls returns the number of HTTP attempts sent so far.
+func (s *Session) TotalCalls() int64 {
+	var n int64
+	for _, v := range s.Calls() {
+		n += v
+	}
+	return n
+}
+
+// CallNames returns the operations called so far, sorted.
+func (s *Session) CallNames() []string {
+	var names []string
+	for k := range s.Calls() {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// addCounterAndSlots appends, at the very end of the Finalize step (after
+// the retry loop has started the attempt and after signing, so that waiting
+// for credentials never holds a slot), the in-flight cap and the counter.
+func (s *Session) addCounterAndSlots(st *middleware.Stack) error {
+	return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("BucketauditInFlight", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		if s.slots != nil {
+			select {
+			case s.slots <- struct{}{}:
+			case <-ctx.Done():
+				return middleware.FinalizeOutput{}, middleware.Metadata{}, ctx.Err()
+			}
+			defer func() { <-s.slots }()
+		}
+		key := awsmiddleware.GetServiceID(ctx) + "." + awsmiddleware.GetOperationName(ctx)
+		c, ok := s.calls.Load(key)
+		if !ok {
+			c, _ = s.calls.LoadOrStore(key, new(atomic.Int64))
+		}
+		c.(*atomic.Int64).Add(1)
+		return next.HandleFinalize(ctx, in)
+	}), middleware.After)
+}
+
+// limiterScanner keys the token buckets of the scanning principal's own
+// calls (Organizations, AssumeRole).
+const (
+	limiterScanner = "scanner"
+	rateLimitID    = "BucketauditRateLimit"
+)
+
+// addRateLimit waits for the token bucket of the call's service and key
+// (an account ID, or limiterScanner) before each attempt, before taking an
+// in-flight slot.
+func (s *Session) addRateLimit(key string) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		return st.Finalize.Insert(middleware.FinalizeMiddlewareFunc(rateLimitID, func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			if err := s.limiter(key, awsmiddleware.GetServiceID(ctx)).Wait(ctx); err != nil {
+				return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("rate limit: %w", err)
+			}
+			return next.HandleFinalize(ctx, in)
+		}), "BucketauditInFlight", middleware.Before)
+	}
+}
+
+func (s *Session) limiter(accountID, service string) *rate.Limiter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := accountID + "/" + service
+	l, ok := s.limiters[key]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(s.opts.RatePerSecond), max(s.opts.Burst, 1))
+		s.limiters[key] = l
+	}
+	return l
+}
+
+// Organizations returns an Organizations client for cfg (see Management).
+func (s *Session) Organizations(cfg aws.Config) *organizations.Client {
+	return organizations.NewFromConfig(cfg)
+}
+
+// STS returns an STS client for cfg.
+func (s *Session) STS(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) }
+
+// S3 returns an S3 client for cfg in region (path-style with an endpoint URL).
+func (s *Session) S3(cfg aws.Config, region string) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.Region = region
+		o.UsePathStyle = s.endpoint != nil
+	})
+}
+
+// S3Control returns an S3 Control client for cfg. With an endpoint URL, the
+// account-ID host prefix that S3 Control puts before the endpoint's host is
+// dropped (the account travels in the x-amz-account-id header), so the
+// calls reach the URL itself.
+func (s *Session) S3Control(cfg aws.Config) *s3control.Client {
+	return s3control.NewFromConfig(cfg, func(o *s3control.Options) {
+		if s.endpoint != nil {
+			o.EndpointResolverV2 = &fixedHostResolver{next: s3control.NewDefaultEndpointResolverV2(), endpoint: s.endpoint}
+		}
+	})
+}
+
+// KMS returns a KMS client for cfg in region.
+func (s *Session) KMS(cfg aws.Config, region string) *kms.Client {
+	return kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = region })
+}
+
+// IAM returns an IAM client for cfg.
+func (s *Session) IAM(cfg aws.Config) *iam.Client { return iam.NewFromConfig(cfg) }
+
+// EC2 returns an EC2 client for cfg in region.
+func (s *Session) EC2(cfg aws.Config, region string) *ec2.Client {
+	return ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region })
+}
+
+// fixedHostResolver resolves S3 Control endpoints with the SDK's rules
+// (signing properties included) and then puts back the configured host.
+type fixedHostResolver struct {
+	next     s3control.EndpointResolverV2
+	endpoint *url.URL
+}
+
+func (r *fixedHostResolver) ResolveEndpoint(ctx context.Context, p s3control.EndpointParameters) (smithyendpoints.Endpoint, error) {
+	ep, err := r.next.ResolveEndpoint(ctx, p)
+	if err != nil {
+		return ep, err
+	}
+	ep.URI.Scheme = r.endpoint.Scheme
+	ep.URI.Host = r.endpoint.Host
+	return ep, nil
+}
