@@ -1,18 +1,30 @@
 package cli
 
 import (
-	"errors"
-
 	"github.com/spf13/cobra"
+
+	"github.com/bucketaudit/bucketaudit/policy"
 )
 
-// NOTE(skeleton): placeholder until the issue that owns `simulate` implements it.
+// newSimulateCmd is `bucketaudit simulate`: JSON-lines requests on stdin,
+// one decision line per request on stdout (the request shape of
+// ../shared/oracle/README.md).
 func newSimulateCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "simulate",
-		Short: "not implemented yet",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("simulate: not implemented yet")
+		Short: "Evaluate policy requests read as JSON lines on stdin",
+		Long: `simulate reads one request per line on stdin:
+  {"id": ..., "principal": ARN|"anonymous", "action": "s3:GetObject", "resource": ARN,
+   "resource_account": "111111111111", "context": {...}, "identity_policies": [...],
+   "permission_boundary": {...}, "session_policy": {...}, "resource_policy": {...},
+   "scps": [[...], ...], "rcps": [[...], ...], "vpc_endpoint_policies": [...],
+   "restrict_public_buckets": false}
+and writes one line per request:
+  {"id": ..., "decision": "allow|explicit_deny|implicit_deny", "decided_by": [...], "statements": [...]}
+A malformed line gets {"id": ..., "decision": "error", "error": "..."} and the run goes on.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return policy.NewSimulator().Run(e.stdin, e.stdout)
 		},
 	}
 }

@@ -11,9 +11,7 @@
 // The package imports no AWS SDK and nothing else of ours.
 package policy
 
-// NOTE(skeleton): this file fixes the API that other packages (access,
-// fakeaws, cli) are written against. The policy engine issue implements it
-// and may extend it; it must not break it without updating the callers.
+import "strings"
 
 // Decision is the outcome of an evaluation.
 type Decision uint8
@@ -140,13 +138,28 @@ type StatementRef struct {
 }
 
 // Requirement is one condition on an unknown context key that a
-// Conditional decision depends on. Negated means the request must not
-// satisfy it (it comes from a Deny statement).
+// Conditional decision depends on: a policy condition (Key, Operator in its
+// canonical spelling, Values with the known policy variables substituted),
+// evaluated exactly as AWS evaluates that condition on the real request.
+// Negated means the request must not satisfy it (it comes from a Deny
+// statement). Two pseudo keys describe other undecided facts: "Resource"
+// (ArnLike/ArnNotLike: a Resource pattern whose policy variable is unknown)
+// and "Principal" (AWS: the caller is that role session).
 type Requirement struct {
 	Key      string   `json:"key"`
 	Operator string   `json:"operator"`
 	Values   []string `json:"values"`
 	Negated  bool     `json:"negated,omitempty"`
+}
+
+// String returns e.g. "aws:SourceVpce StringEquals vpce-1" or
+// "not (aws:SecureTransport Bool false)"; several values are joined by ", ".
+func (q Requirement) String() string {
+	s := q.Key + " " + q.Operator + " " + strings.Join(q.Values, ", ")
+	if q.Negated {
+		return "not (" + s + ")"
+	}
+	return s
 }
 
 // LayerResult is one row of the evaluation checklist (Input.Trace).
@@ -173,8 +186,47 @@ type Result struct {
 	DecidedBy []Layer
 	// Statements are the deciding statements.
 	Statements []StatementRef
-	// Conditions are, for Conditional, what must hold for the request to be allowed.
+	// Conditions are, for Conditional, what must hold for the request to be
+	// allowed: all of them. When the decision has several alternatives
+	// (e.g. two Allow statements with different conditions), Conditions
+	// holds only what every alternative requires and Alternatives says the
+	// rest.
 	Conditions []Requirement
+	// Alternatives is, for Conditional, the full condition in disjunctive
+	// normal form: the request is allowed iff every requirement of at least
+	// one alternative holds. Empty when Complex.
+	Alternatives [][]Requirement
+	// Complex is set when the alternatives were too many to list;
+	// Conditions then names every condition involved.
+	Complex bool
 	// Layers is the per-layer checklist, in evaluation order (Input.Trace only).
 	Layers []LayerResult
 }
+
+// ConditionStrings renders a Conditional result's condition, one string per
+// alternative: "a and b" (or "a" alone) for each way the request can be
+// allowed.
+func (r *Result) ConditionStrings() []string {
+	if r.Complex || len(r.Alternatives) == 0 {
+		out := make([]string, len(r.Conditions))
+		for i, q := range r.Conditions {
+			out[i] = q.String()
+		}
+		return out
+	}
+	out := make([]string, len(r.Alternatives))
+	for i, alt := range r.Alternatives {
+		parts := make([]string, len(alt))
+		for j, q := range alt {
+			parts[j] = q.String()
+		}
+		out[i] = strings.Join(parts, " and ")
+	}
+	return out
+}
+
+// MarshalText makes a Decision a JSON string ("allow", ...).
+func (d Decision) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// MarshalText makes a Layer a JSON string ("scp", ...).
+func (l Layer) MarshalText() ([]byte, error) { return []byte(l.String()), nil }

@@ -73,6 +73,7 @@ type awsPrin struct {
 	kind    prinKind
 	account string
 	name    string // role name (without path) for pkRole and pkSession
+	roleArn string // pkSession: the role's ARN (aws:PrincipalArn of the session)
 	// byKey is the synthesized condition used when the caller is known only
 	// through aws:PrincipalAccount / aws:PrincipalArn.
 	byKey ccond
@@ -295,6 +296,7 @@ func classifyPrincipal(v string) awsPrin {
 			if i := strings.IndexByte(rest, '/'); i > 0 {
 				ap.kind = pkSession
 				ap.name = rest[:i]
+				ap.roleArn = "arn:" + a.seg[1] + ":iam::" + ap.account + ":role/" + ap.name
 			}
 		case a.seg[2] == "sts" && strings.HasPrefix(res, "federated-user/"):
 			ap.kind = pkFederatedUser

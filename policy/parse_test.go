@@ -62,8 +62,8 @@ func TestParseGrammarForms(t *testing.T) {
 	}
 
 	for _, src := range []string{
-		`{"Statement":[{"Effect":"Deny","NotAction":["s3:*"],"Resource":"*"}]}`,                    // no Version
-		`{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*"}]}`,   // no Resource (trust-policy style)
+		`{"Statement":[{"Effect":"Deny","NotAction":["s3:*"],"Resource":"*"}]}`,                  // no Version
+		`{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*"}]}`, // no Resource (trust-policy style)
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:Get*","Resource":["arn:aws:s3:::b/*"]}]}`,
 		"\ufeff" + `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`, // byte order mark
 	} {

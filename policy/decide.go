@@ -1,0 +1,410 @@
+package policy
+
+import (
+	"slices"
+	"strings"
+)
+
+// decide combines the layers with AWS's evaluation logic:
+//
+//   - an explicit Deny in any applicable policy wins;
+//   - SCPs: every level from the root to the account must allow (principals
+//     of governed accounts only); RCPs: RCPFullAWSAccess is implicit, so
+//     only their denies count;
+//   - VPC endpoint policies must each allow;
+//   - same account: identity allow (within the boundary and session policy)
+//     OR resource-based allow, where a grant to the role ARN is still
+//     limited by the boundary and the session policy and a grant to the
+//     account delegates to IAM;
+//   - cross account: identity side AND resource-based policy;
+//   - RestrictPublicBuckets with a public resource policy: that policy grants
+//     nothing outside the resource account (AWS service principals excepted).
+func (e *Evaluator) decide(r *Result) {
+	in := e.in
+	c := &e.c
+	iam := c.iam()
+
+	// Layers, in AWS's order.
+	var scps []*layerEval
+	governedSCP := in.SCPs != nil && iam
+	if governedSCP {
+		for i, lvl := range in.SCPs {
+			scps = append(scps, e.evalLayer(LayerSCP, i, lvl, false))
+			scps[len(scps)-1].applies = true // an empty level allows nothing
+		}
+	}
+	// RCPs apply to the resources of governed accounts, for the services
+	// that support them.
+	if in.RCPs != nil && rcpApplies(e.actSvc) {
+		for i, lvl := range in.RCPs {
+			e.evalLayer(LayerRCP, i, lvl, true)
+		}
+	}
+	res := e.evalLayer(LayerResource, 0, e.one(in.ResourcePolicy), true)
+	var id, pb, sp *layerEval
+	if iam {
+		id = e.evalLayer(LayerIdentity, 0, in.IdentityPolicies, false)
+		pb = e.evalLayer(LayerBoundary, 0, e.one(in.PermissionBoundary), false)
+		sp = e.evalLayer(LayerSession, 0, e.one(in.SessionPolicy), false)
+	}
+	var vpces []*layerEval
+	for i, p := range in.VPCEndpointPolicies {
+		if p != nil {
+			vpces = append(vpces, e.evalLayer(LayerVPCE, i, e.one(p), true))
+		}
+	}
+
+	// Explicit deny.
+	ed := fvFalse
+	for i := range e.layers {
+		ed = fvOr(ed, e.layers[i].deny)
+	}
+
+	// Organizations and network layers that must allow.
+	must := fvTrue
+	for _, l := range scps {
+		must = fvAnd(must, l.anyAllow())
+	}
+	for _, l := range vpces {
+		must = fvAnd(must, l.anyAllow()) // each endpoint policy must allow
+	}
+
+	// Identity side: identity ∧ boundary ∧ session.
+	var idAllow, bAllow, sAllow fv
+	if iam {
+		idAllow = id.anyAllow()
+		if c.kind == cRoot {
+			idAllow = fvTrue // the root user has full access in its account
+		}
+		bAllow = fvTrue
+		if pb.applies && c.kind != cRoot {
+			bAllow = pb.anyAllow()
+		}
+		sAllow = fvTrue
+		switch {
+		case c.kind == cFederatedUser && !sp.applies:
+			// A federated user session without a session policy has no permissions.
+			sAllow = fvFalse
+		case sp.applies && (c.kind == cSession || c.kind == cFederatedUser || c.kind == cUnknown):
+			sAllow = sp.anyAllow()
+		}
+	}
+	ida := fvAnd(idAllow, bAllow, sAllow)
+
+	// Resource side.
+	restricted := in.RestrictPublicBuckets && in.ResourcePolicy != nil && IsPublic(in.ResourcePolicy)
+	rpSame := fvOr(res.allow[clsDirect], fvAnd(res.allow[clsRole], bAllow, sAllow))
+	rpCross := res.anyAllow()
+	if restricted {
+		rpCross = fvFalse
+	}
+
+	var core, same fv
+	switch {
+	case c.kind == cAnonymous:
+		core = rpCross
+	case c.kind == cService:
+		core = res.allow[clsDirect]
+	case e.resourcePolicyRequired():
+		// KMS key policies and role trust policies must allow: within the
+		// account, a grant to the account delegates to IAM policies.
+		same = e.sameAccount()
+		core = fvOr(fvAnd(same, fvOr(rpSame, fvAnd(res.allow[clsAccount], ida))), fvAnd(fvNot(same), ida, rpCross))
+	default:
+		same = e.sameAccount()
+		core = fvOr(fvAnd(same, fvOr(ida, rpSame)), fvAnd(fvNot(same), ida, rpCross))
+	}
+	final := fvAnd(must, core, fvNot(ed))
+
+	switch final.t {
+	case tTrue:
+		r.Decision = Allow
+		e.explainAllow(r, scps, vpces, id, pb, sp, res, ida, same)
+	case tFalse:
+		if ed.t == tTrue {
+			r.Decision = ExplicitDeny
+			for _, h := range e.hits {
+				if h.deny && h.t == tTrue {
+					r.DecidedBy = addLayer(r.DecidedBy, h.ref.Layer)
+					r.Statements = append(r.Statements, h.ref)
+				}
+			}
+		} else {
+			r.Decision = ImplicitDeny
+			e.explainImplicit(r, scps, vpces, res, idAllow, bAllow, sAllow, ida, rpSame, rpCross, same, restricted)
+		}
+	default:
+		e.explainUncertain(r, final)
+	}
+	if in.Trace {
+		e.trace(r, restricted)
+	}
+}
+
+func (e *Evaluator) one(p *Policy) []*Policy {
+	if p == nil {
+		return nil
+	}
+	e.scratchPolicy[0] = p
+	return e.scratchPolicy[:]
+}
+
+// resourcePolicyRequired reports whether the resource's own policy must
+// allow even within its account: "IAM role trust policies and KMS key
+// policies are exceptions to this logic, because they must explicitly allow
+// access for principals"
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
+func (e *Evaluator) resourcePolicyRequired() bool {
+	if !e.res.ok {
+		return false
+	}
+	switch e.res.seg[2] {
+	case "kms":
+		return true
+	case "iam":
+		return strings.HasPrefix(e.res.seg[5], "role/") && len(e.actSvc) == 3 && strings.EqualFold(e.actSvc, "sts") &&
+			hasPrefixFold(e.actName, "AssumeRole", true)
+	}
+	return false
+}
+
+// sameAccount decides whether the caller belongs to the resource's account.
+func (e *Evaluator) sameAccount() fv {
+	c := &e.c
+	if c.kind == cUnknown {
+		if e.resAcct == "" {
+			return fvAtom(&atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{"aws:PrincipalAccount"}}})
+		}
+		if e.sameAcctFor != e.resAcct || e.sameAcctCond.src == nil {
+			e.sameAcctCond = synthCond("aws:PrincipalAccount", e.resAcct)
+			e.sameAcctFor = e.resAcct
+		}
+		return e.cond(&e.sameAcctCond, LayerResource, 0)
+	}
+	if e.resAcct == "" {
+		return fvAtom(&atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{c.account}}})
+	}
+	return fv{t: triOf(c.account == e.resAcct)}
+}
+
+func addLayer(list []Layer, l Layer) []Layer {
+	if slices.Contains(list, l) {
+		return list
+	}
+	return append(list, l)
+}
+
+// addHits appends the statements of layer l whose match is t and whose effect is allow.
+func (e *Evaluator) addHits(r *Result, l *layerEval, t tri) {
+	for _, h := range e.hits[l.hits : l.hits+l.nhits] {
+		if !h.deny && h.t == t {
+			r.Statements = append(r.Statements, h.ref)
+		}
+	}
+}
+
+func (e *Evaluator) explainAllow(r *Result, scps, vpces []*layerEval, id, pb, sp, res *layerEval, ida, same fv) {
+	need := func(l *layerEval) {
+		if l == nil || !l.applies {
+			return
+		}
+		r.DecidedBy = addLayer(r.DecidedBy, l.layer)
+		e.addHits(r, l, tTrue)
+	}
+	for _, l := range scps {
+		need(l)
+	}
+	switch {
+	case e.c.kind == cAnonymous || e.c.kind == cService:
+		need(res)
+	case same.t == tTrue && ida.t == tTrue:
+		need(id)
+		need(pb)
+		need(sp)
+	case same.t == tTrue:
+		need(res)
+		if res.allow[clsDirect].t != tTrue {
+			need(pb)
+			need(sp)
+		}
+	default:
+		need(id)
+		need(pb)
+		need(sp)
+		need(res)
+	}
+	for _, l := range vpces {
+		need(l)
+	}
+}
+
+func (e *Evaluator) explainImplicit(r *Result, scps, vpces []*layerEval, res *layerEval,
+	idAllow, bAllow, sAllow, ida, rpSame, rpCross, same fv, restricted bool) {
+	for _, l := range scps {
+		if l.anyAllow().t == tFalse {
+			r.DecidedBy = addLayer(r.DecidedBy, LayerSCP)
+		}
+	}
+	for _, l := range vpces {
+		if l.anyAllow().t == tFalse {
+			r.DecidedBy = addLayer(r.DecidedBy, LayerVPCE)
+		}
+	}
+	if len(r.DecidedBy) > 0 {
+		return
+	}
+	identity := func() {
+		if idAllow.t == tFalse {
+			r.DecidedBy = addLayer(r.DecidedBy, LayerIdentity)
+		}
+		if bAllow.t == tFalse {
+			r.DecidedBy = addLayer(r.DecidedBy, LayerBoundary)
+		}
+		if sAllow.t == tFalse {
+			r.DecidedBy = addLayer(r.DecidedBy, LayerSession)
+		}
+	}
+	resource := func(rp fv) {
+		if rp.t == tFalse {
+			if restricted && res.anyAllow().t != tFalse && same.t != tTrue {
+				r.DecidedBy = addLayer(r.DecidedBy, LayerBPA)
+			} else {
+				r.DecidedBy = addLayer(r.DecidedBy, LayerResource)
+			}
+		}
+	}
+	switch {
+	case e.c.kind == cAnonymous || e.c.kind == cService:
+		resource(rpCross)
+	case same.t == tTrue:
+		identity()
+		if res.applies {
+			resource(rpSame)
+		}
+	case same.t == tFalse:
+		if ida.t == tFalse {
+			identity()
+		}
+		resource(rpCross)
+	default:
+		identity()
+		resource(fvFalse)
+	}
+}
+
+// explainUncertain fills a Conditional or Unknown result from the formula
+// that decides it.
+func (e *Evaluator) explainUncertain(r *Result, final fv) {
+	var atoms []*atom
+	atoms = final.f.atoms(atoms)
+	unreadable := final.f.hasUnreadable()
+	for _, a := range atoms {
+		if unreadable && a.unreadable == "" {
+			continue
+		}
+		r.DecidedBy = addLayer(r.DecidedBy, a.layer)
+	}
+	for _, h := range e.hits {
+		if h.t == tUnknown {
+			r.Statements = append(r.Statements, h.ref)
+		}
+	}
+	if unreadable {
+		r.Decision = Unknown
+		return
+	}
+	r.Decision = Conditional
+	clauses, ok := final.f.dnf(false)
+	if !ok {
+		// Too many alternatives to list: name every condition involved.
+		seen := map[string]bool{}
+		for _, a := range atoms {
+			if id := a.id(); !seen[id] {
+				seen[id] = true
+				r.Conditions = append(r.Conditions, a.req)
+			}
+		}
+		r.Alternatives = nil
+		r.Complex = true
+		return
+	}
+	for _, cl := range clauses {
+		alt := make([]Requirement, len(cl))
+		for i, l := range cl {
+			alt[i] = l.a.req
+			alt[i].Negated = l.neg
+		}
+		r.Alternatives = append(r.Alternatives, alt)
+	}
+	// Conditions: what every alternative requires.
+	if len(r.Alternatives) == 1 {
+		r.Conditions = append(r.Conditions, r.Alternatives[0]...)
+		return
+	}
+	for _, q := range r.Alternatives[0] {
+		common := true
+		for _, alt := range r.Alternatives[1:] {
+			if !slices.ContainsFunc(alt, func(x Requirement) bool { return x.equal(q) }) {
+				common = false
+				break
+			}
+		}
+		if common {
+			r.Conditions = append(r.Conditions, q)
+		}
+	}
+}
+
+func (q Requirement) equal(o Requirement) bool {
+	return strings.EqualFold(q.Key, o.Key) && q.Operator == o.Operator && q.Negated == o.Negated && slices.Equal(q.Values, o.Values)
+}
+
+// trace fills r.Layers, the per-layer checklist.
+func (e *Evaluator) trace(r *Result, restricted bool) {
+	for i := range e.layers {
+		l := &e.layers[i]
+		lr := LayerResult{Layer: l.layer, Level: l.level, Applies: l.applies}
+		allow := l.anyAllow()
+		switch {
+		case !l.applies:
+			lr.Outcome = ImplicitDeny
+		case l.deny.t == tTrue:
+			lr.Outcome = ExplicitDeny
+		case l.deny.t == tUnknown || allow.t == tUnknown:
+			lr.Outcome = Conditional
+			for _, f := range []fv{l.deny, allow} {
+				if f.t == tUnknown && f.f.hasUnreadable() {
+					lr.Outcome = Unknown
+				}
+			}
+		case allow.t == tTrue:
+			lr.Outcome = Allow
+		default:
+			lr.Outcome = ImplicitDeny
+		}
+		if l.layer == LayerRCP && lr.Outcome == ImplicitDeny && l.applies {
+			lr.Outcome = Allow // RCPFullAWSAccess
+		}
+		for _, h := range e.hits[l.hits : l.hits+l.nhits] {
+			lr.Statements = append(lr.Statements, h.ref)
+		}
+		for _, f := range []fv{l.deny, allow} {
+			if f.t != tUnknown {
+				continue
+			}
+			for _, a := range f.f.atoms(nil) {
+				if a.unreadable == "" {
+					lr.Conditions = append(lr.Conditions, a.req)
+				}
+			}
+		}
+		r.Layers = append(r.Layers, lr)
+	}
+	if e.in.ResourcePolicy != nil {
+		lr := LayerResult{Layer: LayerBPA, Applies: restricted, Outcome: Allow}
+		if restricted {
+			lr.Outcome = ImplicitDeny
+		}
+		r.Layers = append(r.Layers, lr)
+	}
+}

@@ -1,0 +1,737 @@
+package policy
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Grant classes of a resource-based policy statement: how its Principal
+// names the caller decides which implicit denies limit it within an account
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
+const (
+	clsAccount = iota // the account: delegates to the account's IAM policies
+	clsRole           // a role ARN: limited by the role's boundary and session policy
+	clsDirect         // "*", a user, a role session, a federated user: granted directly
+	nClasses
+)
+
+// hit is a statement that matched (or may match) during an evaluation.
+type hit struct {
+	ref  StatementRef
+	t    tri
+	deny bool
+}
+
+// layerEval is the outcome of one layer (one level for SCPs and RCPs).
+type layerEval struct {
+	layer   Layer
+	level   int
+	applies bool
+	allow   [nClasses]fv
+	deny    fv
+	hits    int // first index in Evaluator.hits
+	nhits   int
+}
+
+func (l *layerEval) anyAllow() fv { return fvOr(l.allow[0], l.allow[1], l.allow[2]) }
+
+// Evaluator evaluates requests, reusing its memory between calls: with
+// pre-parsed policies and a fully known context, Evaluate does not
+// allocate. An Evaluator is not safe for concurrent use; use one per
+// goroutine (the zero value is ready).
+type Evaluator struct {
+	in            *Input
+	c             caller
+	lastP         string
+	lastC         caller
+	haveC         bool
+	action        string
+	actSvc        string
+	actName       string
+	res           arnSegs
+	resAcct       string
+	arnBuf        [1]string
+	acctBuf       [1]string
+	toks          []gtok
+	hits          []hit
+	layers        []layerEval
+	scratchPolicy [1]*Policy
+	// unresolved is set when a policy variable could not be resolved.
+	unresolved bool
+	// sameAcctCond caches the aws:PrincipalAccount condition used when the
+	// caller is known only through context keys.
+	sameAcctFor  string
+	sameAcctCond ccond
+}
+
+// NewEvaluator returns an Evaluator.
+func NewEvaluator() *Evaluator { return &Evaluator{} }
+
+// Evaluate decides the request in with AWS's policy evaluation logic
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+// It allocates; use an Evaluator to evaluate many requests.
+func Evaluate(in *Input) Result {
+	var e Evaluator
+	var r Result
+	e.Evaluate(in, &r)
+	return r
+}
+
+// Evaluate decides in into r, reusing r's slices.
+func (e *Evaluator) Evaluate(in *Input, r *Result) {
+	e.reset(in)
+	r.Decision = ImplicitDeny
+	r.DecidedBy = r.DecidedBy[:0]
+	r.Statements = r.Statements[:0]
+	r.Conditions = r.Conditions[:0]
+	r.Alternatives = r.Alternatives[:0]
+	r.Layers = r.Layers[:0]
+	e.decide(r)
+}
+
+func (e *Evaluator) reset(in *Input) {
+	e.in = in
+	if !e.haveC || e.lastP != in.Principal {
+		e.lastC = parseCaller(in.Principal)
+		e.lastP, e.haveC = in.Principal, true
+	}
+	e.c = e.lastC
+	e.action = in.Action
+	if i := strings.IndexByte(in.Action, ':'); i >= 0 {
+		e.actSvc, e.actName = in.Action[:i], in.Action[i+1:]
+	} else {
+		e.actSvc, e.actName = "", in.Action
+	}
+	e.res = splitARN(in.Resource)
+	e.resAcct = in.ResourceAccount
+	if e.resAcct == "" && e.res.ok {
+		e.resAcct = e.res.seg[4]
+	}
+	e.hits = e.hits[:0]
+	// Layers are referred to by pointer during an evaluation: reserve room
+	// for all of them so that the slice never moves.
+	if need := len(in.SCPs) + len(in.RCPs) + len(in.VPCEndpointPolicies) + 4; cap(e.layers) < need {
+		e.layers = make([]layerEval, 0, need+4)
+	}
+	e.layers = e.layers[:0]
+}
+
+// key returns what is known of a lower-case context key, deriving
+// aws:PrincipalArn and aws:PrincipalAccount from the principal when the
+// context does not set them.
+func (e *Evaluator) key(lower string) (keyState, []string) {
+	st, vals, explicit := e.in.Context.lookup(lower)
+	if explicit {
+		return st, vals
+	}
+	switch lower {
+	case keyPrincipalArn:
+		if e.c.principalArn != "" {
+			e.arnBuf[0] = e.c.principalArn
+			return keyPresent, e.arnBuf[:]
+		}
+		if e.c.kind == cAnonymous || e.c.kind == cService {
+			return keyAbsent, nil
+		}
+	case keyPrincipalAccount:
+		if e.c.account != "" {
+			e.acctBuf[0] = e.c.account
+			return keyPresent, e.acctBuf[:]
+		}
+		if e.c.kind == cAnonymous || e.c.kind == cService {
+			return keyAbsent, nil
+		}
+	}
+	return st, vals
+}
+
+// ---- matching ----
+
+// tmplMatch matches s against a compiled value, resolving its policy
+// variables: false when a variable cannot be resolved (AWS: the statement
+// does not apply), unknown when it depends on an unknown key.
+func (e *Evaluator) tmplMatch(t *tmpl, s string, fold bool) tri {
+	if !t.hasVar {
+		return triOf(globMatch(t.toks, s, fold))
+	}
+	toks, r := e.resolve(t)
+	if r != tTrue {
+		return r
+	}
+	return triOf(globMatch(toks, s, fold))
+}
+
+// resolve substitutes the variables of t into e.toks.
+func (e *Evaluator) resolve(t *tmpl) ([]gtok, tri) {
+	toks := e.toks[:0]
+	for _, k := range t.toks {
+		if k.kind != gVar {
+			toks = append(toks, k)
+			continue
+		}
+		st, vals := e.key(k.s)
+		switch {
+		case st == keyPresent && len(vals) == 1:
+			toks = append(toks, gtok{kind: gLit, s: vals[0]})
+		case st == keyPresent:
+			e.unresolved = true
+			return nil, tFalse // a multi-valued key cannot be a variable
+		case st == keyAbsent && k.hasDef:
+			toks = append(toks, gtok{kind: gLit, s: k.def})
+		case st == keyAbsent:
+			e.unresolved = true
+			return nil, tFalse
+		default:
+			return nil, tUnknown
+		}
+	}
+	e.toks = toks
+	return toks, tTrue
+}
+
+// matchARN matches a request ARN (or any string) against an ARN pattern.
+func (e *Evaluator) matchARN(p *arnPat, s arnSegs) tri {
+	switch {
+	case p.any:
+		return tTrue
+	case !p.arn:
+		return e.tmplMatch(&p.full, s.s, false)
+	case !s.ok:
+		return tFalse
+	}
+	r := tTrue
+	for i := 0; i < 6; i++ {
+		r = and3(r, e.tmplMatch(&p.segs[i], s.seg[i], false))
+		if r == tFalse {
+			return r
+		}
+	}
+	return r
+}
+
+func (e *Evaluator) resourceMatch(s *cstmt) fv {
+	if s.res == resNone {
+		return fvTrue
+	}
+	r := tFalse
+	e.unresolved = false
+	for i := range s.resources {
+		if r = or3(r, e.matchARN(&s.resources[i], e.res)); r == tTrue {
+			break
+		}
+	}
+	if s.res == resNot {
+		if e.unresolved {
+			// A NotResource pattern whose variable cannot be resolved makes
+			// the statement invalid: "If AWS cannot resolve a variable, this
+			// might cause the entire statement to be invalid"
+			// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+			return fvFalse
+		}
+		r = r.not()
+	}
+	if r != tUnknown {
+		return fv{t: r}
+	}
+	op := "ArnLike"
+	if s.res == resNot {
+		op = "ArnNotLike"
+	}
+	vals := make([]string, len(s.resources))
+	for i := range s.resources {
+		vals[i] = s.resources[i].full.raw
+	}
+	return fvAtom(&atom{req: Requirement{Key: "Resource", Operator: op, Values: vals}})
+}
+
+// ---- conditions ----
+
+func (e *Evaluator) cond(c *ccond, layer Layer, level int) fv {
+	st, vals := e.key(c.key)
+	var t tri
+	switch st {
+	case keyPresent:
+		e.unresolved = false
+		t = e.condKnown(c, vals)
+		if e.unresolved {
+			// "any attempt to match it fails and causes the statement to be
+			// invalid" (a variable whose key is not present,
+			// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+			return fvFalse
+		}
+	case keyAbsent:
+		t = condAbsent(c)
+	case keyUnknownExcept:
+		t = e.condExcept(c, vals)
+	default:
+		t = tUnknown
+	}
+	if t != tUnknown {
+		return fv{t: t}
+	}
+	return fvAtom(&atom{req: e.requirement(c), layer: layer, level: level})
+}
+
+// requirement describes an undecided condition, with its policy variables
+// substituted where they are known.
+func (e *Evaluator) requirement(c *ccond) Requirement {
+	vals := make([]string, len(c.vals))
+	for i := range c.vals {
+		vals[i] = c.vals[i].raw
+		t := &c.vals[i].t
+		if c.op.base.positive() == opArnEquals || c.op.base.positive() == opArnLike {
+			t = &c.vals[i].arn.full
+		}
+		if t.hasVar {
+			if toks, r := e.resolve(t); r == tTrue {
+				var b strings.Builder
+				for _, k := range toks {
+					switch k.kind {
+					case gLit:
+						b.WriteString(k.s)
+					case gStar:
+						b.WriteByte('*')
+					case gOne:
+						b.WriteByte('?')
+					}
+				}
+				vals[i] = b.String()
+			}
+		}
+	}
+	return Requirement{Key: c.src.Key, Operator: c.op.name, Values: vals}
+}
+
+// condAbsent evaluates a condition whose key is not in the request
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html:
+// false, except true for negated operators, ...IfExists, Null "true" and
+// ForAllValues).
+func condAbsent(c *ccond) tri {
+	if c.op.base == opNull {
+		for i := range c.vals {
+			if c.vals[i].ok && c.vals[i].null {
+				return tTrue
+			}
+		}
+		return tFalse
+	}
+	switch {
+	case c.op.ifExists:
+		return tTrue
+	case c.op.set == setForAll:
+		return tTrue
+	case c.op.set == setForAny:
+		return tFalse
+	}
+	return triOf(c.op.base.negated())
+}
+
+func (e *Evaluator) condKnown(c *ccond, vals []string) tri {
+	if c.op.base == opNull {
+		for i := range c.vals {
+			if c.vals[i].ok && !c.vals[i].null {
+				return tTrue
+			}
+		}
+		return tFalse
+	}
+	neg := c.op.base.negated()
+	pos := c.op.base.positive()
+	switch c.op.set {
+	case setForAll:
+		r := tTrue
+		for _, v := range vals {
+			m := e.matchAny(c, pos, v)
+			if neg {
+				m = m.not()
+			}
+			if r = and3(r, m); r == tFalse {
+				return r
+			}
+		}
+		return r
+	case setForAny:
+		r := tFalse
+		for _, v := range vals {
+			m := e.matchAny(c, pos, v)
+			if neg {
+				m = m.not()
+			}
+			if r = or3(r, m); r == tTrue {
+				return r
+			}
+		}
+		return r
+	}
+	r := tFalse
+	for _, v := range vals {
+		if r = or3(r, e.matchAny(c, pos, v)); r == tTrue {
+			break
+		}
+	}
+	if neg {
+		return r.not()
+	}
+	return r
+}
+
+// matchAny reports whether request value v matches any of the condition's
+// values under the positive operator pos.
+func (e *Evaluator) matchAny(c *ccond, pos baseOp, v string) tri {
+	r := tFalse
+	for i := range c.vals {
+		if r = or3(r, e.matchOne(pos, v, &c.vals[i])); r == tTrue {
+			return r
+		}
+	}
+	return r
+}
+
+func (e *Evaluator) matchOne(op baseOp, v string, cv *cval) tri {
+	if !cv.ok {
+		return tFalse
+	}
+	switch op {
+	case opStringEquals:
+		return e.tmplMatch(&cv.t, v, false)
+	case opStringEqualsIgnoreCase, opBool:
+		if lit, ok := cv.t.literal(); ok {
+			return triOf(strings.EqualFold(v, lit))
+		}
+		return e.tmplMatch(&cv.t, v, true)
+	case opStringLike:
+		return e.tmplMatch(&cv.t, v, false)
+	case opBinaryEquals:
+		return triOf(v == cv.raw)
+	case opArnEquals, opArnLike:
+		return e.matchARN(&cv.arn, splitARN(v))
+	case opIPAddress:
+		a, err := netip.ParseAddr(strings.TrimSpace(v))
+		if err != nil {
+			if p, ok := parseCIDR(v); ok {
+				a = p.Addr()
+			} else {
+				return tFalse
+			}
+		}
+		return triOf(cv.prefix.Contains(a.Unmap()) || cv.prefix.Contains(a))
+	case opNumericEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return tFalse
+		}
+		switch op {
+		case opNumericEquals:
+			return triOf(f == cv.num)
+		case opNumericLessThan:
+			return triOf(f < cv.num)
+		case opNumericLessThanEquals:
+			return triOf(f <= cv.num)
+		case opNumericGreaterThan:
+			return triOf(f > cv.num)
+		}
+		return triOf(f >= cv.num)
+	case opDateEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
+		d, ok := parseDate(v)
+		if !ok {
+			return tFalse
+		}
+		cmp := d.Compare(cv.date)
+		switch op {
+		case opDateEquals:
+			return triOf(cmp == 0)
+		case opDateLessThan:
+			return triOf(cmp < 0)
+		case opDateLessThanEquals:
+			return triOf(cmp <= 0)
+		case opDateGreaterThan:
+			return triOf(cmp > 0)
+		}
+		return triOf(cmp >= 0)
+	}
+	return tFalse
+}
+
+// condExcept evaluates a condition on a key known not to take any of
+// excluded (it may also be absent). It is decided only when every policy
+// value is a fixed string among excluded, for an exact-match operator.
+func (e *Evaluator) condExcept(c *ccond, excluded []string) tri {
+	switch c.op.base.positive() {
+	case opStringEquals, opStringLike, opArnEquals, opArnLike:
+	default:
+		return tUnknown
+	}
+	for i := range c.vals {
+		cv := &c.vals[i]
+		t := &cv.t
+		if p := c.op.base.positive(); p == opArnEquals || p == opArnLike {
+			t = &cv.arn.full
+		}
+		lit, ok := t.literal()
+		if !ok || !contains(excluded, lit) {
+			return tUnknown
+		}
+	}
+	// Every present value fails the positive match.
+	neg := c.op.base.negated()
+	switch c.op.set {
+	case setNone:
+		if neg {
+			return tTrue
+		}
+		if c.op.ifExists {
+			return tUnknown
+		}
+		return tFalse
+	case setForAny:
+		if !neg && !c.op.ifExists {
+			return tFalse
+		}
+		if neg && c.op.ifExists {
+			return tTrue
+		}
+		return tUnknown
+	}
+	if neg {
+		return tTrue // ForAllValues: every value fails, vacuously true when empty
+	}
+	return tUnknown
+}
+
+// ---- principals ----
+
+// principalMatch returns, per grant class, whether a resource-based
+// statement's Principal or NotPrincipal applies to the caller.
+func (e *Evaluator) principalMatch(s *cstmt, layer Layer, level int) [nClasses]fv {
+	var out [nClasses]fv
+	if s.prin == nil {
+		out[clsDirect] = fvTrue // no Principal element: applies to every caller
+		return out
+	}
+	if s.notPrin {
+		// "NotPrincipal with Deny will always deny any IAM principal that has a
+		// permissions boundary policy attached"
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
+		if s.deny && e.in.PermissionBoundary != nil && e.c.iam() {
+			out[clsDirect] = fvTrue
+			return out
+		}
+		out[clsDirect] = fvNot(e.listed(s.prin, layer, level))
+		return out
+	}
+	p := s.prin
+	if p.wildcard {
+		out[clsDirect] = fvTrue
+		return out
+	}
+	if e.c.kind == cUnknown {
+		return e.principalByKeys(p, layer, level)
+	}
+	c := &e.c
+	for i := range p.aws {
+		ap := &p.aws[i]
+		switch ap.kind {
+		case pkAccount:
+			if c.iam() && c.account == ap.account {
+				out[clsAccount] = fvTrue
+			}
+		case pkRole:
+			if (c.kind == cRole || c.kind == cSession) && c.account == ap.account && c.roleName == ap.name {
+				out[clsRole] = fvTrue
+			}
+		default:
+			if c.arn == ap.raw {
+				out[clsDirect] = fvTrue
+			}
+		}
+	}
+	if c.kind == cService {
+		for _, s := range p.service {
+			if strings.EqualFold(s, c.arn) {
+				out[clsDirect] = fvTrue
+			}
+		}
+	}
+	if contains(p.federated, c.arn) || contains(p.canonical, c.arn) {
+		out[clsDirect] = fvTrue
+	}
+	return out
+}
+
+// principalByKeys matches a Principal element against a caller known only
+// through aws:PrincipalAccount and aws:PrincipalArn.
+func (e *Evaluator) principalByKeys(p *cprin, layer Layer, level int) [nClasses]fv {
+	var out [nClasses]fv
+	var acct, role, direct []fv
+	for i := range p.aws {
+		ap := &p.aws[i]
+		switch ap.kind {
+		case pkAccount:
+			acct = append(acct, e.cond(&ap.byKey, layer, level))
+		case pkRole:
+			role = append(role, e.cond(&ap.byKey, layer, level))
+		case pkSession:
+			direct = append(direct, e.sessionByKeys(ap, layer, level))
+		default:
+			direct = append(direct, e.cond(&ap.byKey, layer, level))
+		}
+	}
+	out[clsAccount], out[clsRole], out[clsDirect] = fvOr(acct...), fvOr(role...), fvOr(direct...)
+	return out
+}
+
+// sessionByKeys: a role-session principal matches only that session; with
+// the caller known through aws:PrincipalArn (the role's ARN for a session)
+// it is decided only when that ARN is another role's or absent.
+func (e *Evaluator) sessionByKeys(ap *awsPrin, layer Layer, level int) fv {
+	st, vals := e.key(keyPrincipalArn)
+	switch st {
+	case keyAbsent:
+		return fvFalse
+	case keyPresent:
+		if !contains(vals, ap.roleArn) {
+			return fvFalse
+		}
+	}
+	return fvAtom(&atom{req: Requirement{Key: "Principal", Operator: "AWS", Values: []string{ap.raw}}, layer: layer, level: level})
+}
+
+// listed reports whether a NotPrincipal element names the caller. The
+// caller is listed when its own principal ARN is: the session ARN for a
+// role session (naming only the role does not exempt its sessions), the
+// user ARN for a user, the account for the root user
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html).
+func (e *Evaluator) listed(p *cprin, layer Layer, level int) fv {
+	if p.wildcard {
+		return fvTrue
+	}
+	c := &e.c
+	switch c.kind {
+	case cAnonymous:
+		return fvFalse
+	case cService:
+		for _, s := range p.service {
+			if strings.EqualFold(s, c.arn) {
+				return fvTrue
+			}
+		}
+		return fvFalse
+	case cUnknown:
+		var alts []fv
+		for i := range p.aws {
+			ap := &p.aws[i]
+			switch ap.kind {
+			case pkUser, pkFederatedUser, pkOther:
+				alts = append(alts, e.cond(&ap.byKey, layer, level))
+			case pkSession:
+				alts = append(alts, e.sessionByKeys(ap, layer, level))
+			}
+		}
+		return fvOr(alts...)
+	}
+	for i := range p.aws {
+		ap := &p.aws[i]
+		switch {
+		case ap.kind == pkAccount:
+			if c.kind == cRoot && c.account == ap.account {
+				return fvTrue
+			}
+		case ap.kind == pkRole:
+			if c.kind == cRole && c.account == ap.account && c.roleName == ap.name {
+				return fvTrue
+			}
+		case c.arn == ap.raw:
+			return fvTrue
+		}
+	}
+	return fvFalse
+}
+
+// ---- statements and layers ----
+
+// stmtBase evaluates a statement's action, resource and conditions.
+func (e *Evaluator) stmtBase(s *cstmt, layer Layer, level int) fv {
+	m := false
+	for i := range s.actions {
+		if s.actions[i].match(e.action, e.actSvc, e.actName) {
+			m = true
+			break
+		}
+	}
+	if m == s.notAction {
+		return fvFalse
+	}
+	r := e.resourceMatch(s)
+	if r.t == tFalse {
+		return r
+	}
+	for i := range s.conds {
+		x := e.cond(&s.conds[i], layer, level)
+		if x.t == tFalse {
+			return x
+		}
+		r = fvAnd(r, x)
+	}
+	return r
+}
+
+// evalLayer evaluates the policies of one layer (one level of SCPs or
+// RCPs). With resourceType, Principal elements apply.
+func (e *Evaluator) evalLayer(layer Layer, level int, pols []*Policy, resourceType bool) *layerEval {
+	if len(e.layers) == cap(e.layers) {
+		panic("policy: layer capacity exceeded") // reset reserves room for every layer
+	}
+	e.layers = append(e.layers, layerEval{layer: layer, level: level, hits: len(e.hits)})
+	l := &e.layers[len(e.layers)-1]
+	for _, p := range pols {
+		if p == nil {
+			continue
+		}
+		l.applies = true
+		prog := p.prog
+		if prog == nil && !p.unreadable {
+			var err error
+			if prog, err = compile(p); err != nil {
+				prog = nil
+			}
+		}
+		if prog == nil {
+			// Unreadable (or uncompilable): it may allow or deny anything.
+			l.allow[clsDirect] = fvOr(l.allow[clsDirect], fvAtom(&atom{unreadable: p.Name, req: Requirement{Operator: "allow"}, layer: layer, level: level}))
+			l.deny = fvOr(l.deny, fvAtom(&atom{unreadable: p.Name, req: Requirement{Operator: "deny"}, layer: layer, level: level}))
+			continue
+		}
+		for i := range prog.stmts {
+			s := &prog.stmts[i]
+			base := e.stmtBase(s, layer, level)
+			if base.t == tFalse {
+				continue
+			}
+			var m [nClasses]fv
+			if resourceType {
+				pm := e.principalMatch(s, layer, level)
+				for k := range m {
+					m[k] = fvAnd(base, pm[k])
+				}
+			} else {
+				m[clsDirect] = base
+			}
+			any := fvOr(m[0], m[1], m[2])
+			if any.t == tFalse {
+				continue
+			}
+			if s.deny {
+				l.deny = fvOr(l.deny, any)
+			} else {
+				for k := range m {
+					l.allow[k] = fvOr(l.allow[k], m[k])
+				}
+			}
+			e.hits = append(e.hits, hit{ref: StatementRef{Layer: layer, Level: level, Policy: p.Name, Sid: s.src.Sid, Index: s.src.Index, Effect: s.src.Effect}, t: any.t, deny: s.deny})
+			l.nhits++
+		}
+	}
+	return l
+}
