@@ -1,18 +1,128 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/bucketaudit/bucketaudit/policy"
 )
 
-// NOTE(skeleton): placeholder until the issue that owns `lint` implements it.
+// lintError is a problem that keeps a file from parsing.
+type lintError struct {
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
+}
+
+// lintWarning is a policy.Warning in the lint output.
+type lintWarning struct {
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Statement string `json:"statement,omitempty"`
+}
+
+// lintResult is one file's result (one JSON line with --format json).
+type lintResult struct {
+	File     string        `json:"file"`
+	Parsed   bool          `json:"parsed"`
+	Errors   []lintError   `json:"errors"`
+	Warnings []lintWarning `json:"warnings"`
+}
+
+// newLintCmd is `bucketaudit lint [--format text|json] FILE...`.
 func newLintCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:   "lint",
-		Short: "not implemented yet",
+	var format string
+	cmd := &cobra.Command{
+		Use:   "lint [--format text|json] FILE...",
+		Short: "Check IAM policy files: syntax errors with positions, likely mistakes as warnings",
+		Long: `lint parses each policy file and reports errors (with line and column) and warnings:
+object actions granted only on a bucket ARN (the missing "/*"), bucket actions only on object ARNs,
+Allow with NotPrincipal, Principal "*" without a condition, actions that match nothing, duplicate keys.
+It exits with status 1 when a file does not parse.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("lint: not implemented yet")
+			if format != "text" && format != "json" {
+				return usageErr("--format must be text or json, not %q", format)
+			}
+			failed := 0
+			for _, file := range args {
+				res := lintFile(file)
+				if !res.Parsed {
+					failed++
+				}
+				if err := writeLint(e.stdout, format, res); err != nil {
+					return fmt.Errorf("write lint result: %w", err)
+				}
+			}
+			if failed > 0 {
+				return fmt.Errorf("%w: %d of %d files do not parse", ErrFindings, failed, len(args))
+			}
+			return nil
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json (one line per file)")
+	return cmd
+}
+
+func lintFile(file string) lintResult {
+	res := lintResult{File: file, Errors: []lintError{}, Warnings: []lintWarning{}}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		res.Errors = append(res.Errors, lintError{Message: fmt.Sprintf("read %s: %v", file, err)})
+		return res
+	}
+	p, err := policy.Parse(data)
+	if err != nil {
+		le := lintError{Message: err.Error()}
+		var pe *policy.ParseError
+		if errors.As(err, &pe) {
+			le = lintError{Line: pe.Line, Column: pe.Column, Message: pe.Msg}
+		}
+		res.Errors = append(res.Errors, le)
+		return res
+	}
+	res.Parsed = true
+	for _, w := range policy.Lint(p) {
+		res.Warnings = append(res.Warnings, lintWarning{Line: w.Line, Column: w.Column, Code: w.Code, Message: w.Message, Statement: w.Statement})
+	}
+	return res
+}
+
+func writeLint(w io.Writer, format string, res lintResult) error {
+	if format == "json" {
+		b, err := json.Marshal(res)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	for _, e := range res.Errors {
+		if e.Line > 0 {
+			if _, err := fmt.Fprintf(w, "%s:%d:%d: error: %s\n", res.File, e.Line, e.Column, e.Message); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "%s: error: %s\n", res.File, e.Message); err != nil {
+			return err
+		}
+	}
+	for _, x := range res.Warnings {
+		if _, err := fmt.Fprintf(w, "%s:%d:%d: warning [%s]: %s\n", res.File, x.Line, x.Column, x.Code, x.Message); err != nil {
+			return err
+		}
+	}
+	if res.Parsed && len(res.Warnings) == 0 {
+		_, err := fmt.Fprintf(w, "%s: ok\n", res.File)
+		return err
+	}
+	return nil
 }

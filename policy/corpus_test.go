@@ -52,6 +52,7 @@ func TestCorpus(t *testing.T) {
 	if len(valid) < 2000 || len(invalid) < 9 {
 		t.Fatalf("corpus looks incomplete: %d valid, %d invalid files", len(valid), len(invalid))
 	}
+	lintCodes := map[string]int{}
 	for _, path := range valid {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -75,7 +76,14 @@ func TestCorpus(t *testing.T) {
 		if out2, _ := p2.MarshalJSON(); string(out2) != string(out) {
 			t.Errorf("%s: marshal not stable", path)
 		}
+		for _, w := range Lint(p) {
+			if w.Line < 1 || w.Column < 1 || w.Code == "" {
+				t.Errorf("%s: warning without position or code: %+v", path, w)
+			}
+			lintCodes[w.Code]++
+		}
 	}
+	t.Logf("lint warnings over the corpus: %v", lintCodes)
 	for _, path := range invalid {
 		data, err := os.ReadFile(path)
 		if err != nil {
