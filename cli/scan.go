@@ -1,18 +1,206 @@
 package cli
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/config"
+	"github.com/bucketaudit/bucketaudit/internal/logging"
+	"github.com/bucketaudit/bucketaudit/internal/version"
+	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/scanner"
 )
 
-// NOTE(skeleton): placeholder until the issue that owns `scan` implements it.
+// scanOptions tune runScan beyond the configuration.
+type scanOptions struct {
+	// Credentials replace the SDK's default chain (demo: the emulator's
+	// management credentials). nil: default chain / cfg.Profile.
+	Credentials aws.CredentialsProvider
+	// HTTPClient replaces the SDK's HTTP client when set.
+	HTTPClient aws.HTTPClient
+	// SaveSnapshot, when set, is where the snapshot is written (atomically,
+	// 0600; .json, .yaml or .yml), before any analysis.
+	SaveSnapshot string
+	// NoProgress turns the progress bar off even on a terminal.
+	NoProgress bool
+}
+
+// runScan is the whole collection path of `scan`, shared with `demo`: it
+// builds the read-only session, walks the organisation, scans every account
+// in scope (with a progress bar when stderr is a terminal) and saves the
+// snapshot when asked. It returns the snapshot even when the scan was
+// interrupted (ScanInfo.Interrupted) or incomplete; an error means nothing
+// usable was collected or the snapshot could not be saved.
+func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions) (*inventory.Document, *scanner.Session, error) {
+	log := e.log
+	var bars *scanProgress
+	if !opts.NoProgress && logging.IsTerminal(e.stderr) {
+		bars = newScanProgress(ctx, e.stderr)
+		// Logs go through the progress container so they print above the bars.
+		format := e.logFormat
+		if format == "auto" {
+			format = "console"
+		}
+		if l, err := logging.New(bars.p, format, e.logLevel); err == nil {
+			log = l
+		}
+	}
+	sessOpts := scanner.SessionOptionsFrom(cfg, log)
+	sessOpts.Credentials = opts.Credentials
+	sessOpts.HTTPClient = opts.HTTPClient
+	sess, err := scanner.NewSession(ctx, sessOpts)
+	if err != nil {
+		bars.stop()
+		return nil, nil, err
+	}
+	sopts := scanner.Options{Session: sess, Config: cfg, ToolVersion: version.String(), Log: log}
+	if bars != nil {
+		sopts.Progress = bars
+	}
+	log.Info().Str("config", cfg.File()).Str("endpoint_url", cfg.EndpointURL).Int("requests_in_flight", cfg.Concurrency.Requests).Msg("scan started")
+	doc := scanner.Scan(ctx, sopts)
+	sess.Close()
+	bars.stop()
+	logScanEnd(e.log, doc, sess)
+	if opts.SaveSnapshot != "" {
+		if err := inventory.Save(opts.SaveSnapshot, doc); err != nil {
+			return doc, sess, fmt.Errorf("save snapshot: %w", err)
+		}
+		e.log.Info().Str("path", opts.SaveSnapshot).Msg("snapshot saved")
+	}
+	return doc, sess, nil
+}
+
+func logScanEnd(log zerolog.Logger, doc *inventory.Document, sess *scanner.Session) {
+	buckets := 0
+	for _, a := range doc.Accounts {
+		buckets += len(a.Buckets)
+	}
+	ev := log.Info()
+	if !doc.Scan.Complete {
+		ev = log.Warn()
+	}
+	msg := "scan finished"
+	if doc.Scan.Interrupted {
+		msg = "scan interrupted: keeping what was collected, marked incomplete"
+	}
+	ev.Int("accounts", len(doc.Accounts)).Int("buckets", buckets).Int64("api_calls", sess.TotalCalls()).
+		Bool("complete", doc.Scan.Complete).Dur("took", doc.Scan.FinishedAt.Sub(doc.Scan.StartedAt)).Msg(msg)
+}
+
+// newScanCmd is `bucketaudit scan --config FILE [--endpoint-url URL]
+// [--output-dir DIR] [--format ...] [--save-snapshot FILE] [--fail-on SEVERITY]`.
 func newScanCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:   "scan",
-		Short: "not implemented yet",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("scan: not implemented yet")
+	var (
+		cfgPath  string
+		ov       config.Overrides
+		snapshot string
+		failOn   string
+		noProg   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "scan --config FILE",
+		Short: "Scan the organisation's S3 access and write the reports",
+		Long: `scan reads AWS Organizations with the scanning credentials (the SDK's
+default chain, or --profile), assumes the read-only audit role in every
+account in scope, collects every layer that can allow or deny S3 access and
+writes the reports (and, with --save-snapshot, the raw snapshot).
+
+Exit codes: 0 done; 1 findings at or above --fail-on; 2 usage or
+configuration error; 3 finished (or interrupted with Ctrl-C) but some
+account or bucket could not be fully assessed. Findings at or above
+--fail-on take precedence over incompleteness.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if failOn != "" && !validSeverity(failOn) {
+				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, strings.Join(access.Severities(), ", "))
+			}
+			if cfgPath == "" {
+				return usageErr("--config is required (see config.example.yaml)")
+			}
+			cfg, err := config.Load(cfgPath, ov, os.LookupEnv)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrUsage, err)
+			}
+			ctx := cmd.Context()
+			doc, _, err := e.runScan(ctx, cfg, scanOptions{SaveSnapshot: snapshot, NoProgress: noProg})
+			if err != nil {
+				return err
+			}
+			// Ctrl-C ends the scan, not the writing of what it collected.
+			rep, paths, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats)
+			if err != nil {
+				return err
+			}
+			printAnalysis(cmd.OutOrStdout(), rep, paths)
+			if err := analysisStatus(rep, failOn); err != nil {
+				return err
+			}
+			if !doc.Scan.Complete {
+				return fmt.Errorf("%w: the scan was interrupted or could not read everything", ErrIncomplete)
+			}
+			return nil
 		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&cfgPath, "config", "", "scan configuration (YAML; see config.example.yaml)")
+	f.StringVar(&ov.EndpointURL, "endpoint-url", "", "send every AWS call to this URL (e.g. fakeaws); overrides endpoint_url")
+	f.StringVar(&ov.OutputDir, "output-dir", "", "directory of the reports; overrides outputs.dir")
+	f.StringSliceVar(&ov.Formats, "format", nil, "report formats: xlsx, json, csv (comma-separated); overrides outputs.formats")
+	f.StringVar(&ov.Profile, "profile", "", "shared-config profile of the scanning credentials; overrides profile")
+	f.StringVar(&ov.Region, "region", "", "home region of the global services; overrides region")
+	f.StringVar(&snapshot, "save-snapshot", "", "also write the collected inventory to FILE (.json, .yaml or .yml)")
+	f.StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
+	f.BoolVar(&noProg, "no-progress", false, "no progress bar, even on a terminal")
+	return cmd
 }
+
+// scanProgress shows accounts and buckets with rate and ETA (mpb).
+type scanProgress struct {
+	p                           *mpb.Progress
+	accounts, buckets           *mpb.Bar
+	accountsTotal, bucketsTotal atomic.Int64
+}
+
+func newScanProgress(ctx context.Context, w io.Writer) *scanProgress {
+	p := mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(40))
+	bar := func(name string) *mpb.Bar {
+		return p.AddBar(0,
+			mpb.PrependDecorators(decor.Name(name, decor.WC{W: 9, C: decor.DindentRight}), decor.CountersNoUnit("%d / %d", decor.WCSyncWidth)),
+			mpb.AppendDecorators(decor.AverageSpeed(0, "%.1f/s", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)),
+		)
+	}
+	return &scanProgress{p: p, accounts: bar("accounts"), buckets: bar("buckets")}
+}
+
+// stop completes the bars and waits for the last render; nil-safe.
+func (s *scanProgress) stop() {
+	if s == nil {
+		return
+	}
+	s.accounts.SetTotal(-1, true)
+	s.buckets.SetTotal(-1, true)
+	s.p.Wait()
+}
+
+func (s *scanProgress) AccountsFound(n int) {
+	s.accounts.SetTotal(s.accountsTotal.Add(int64(n)), false)
+}
+func (s *scanProgress) AccountDone() { s.accounts.Increment() }
+
+// BucketsFound grows the total as each account's buckets are listed.
+func (s *scanProgress) BucketsFound(n int) {
+	s.buckets.SetTotal(s.bucketsTotal.Add(int64(n)), false)
+}
+func (s *scanProgress) BucketDone() { s.buckets.Increment() }

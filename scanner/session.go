@@ -133,9 +133,13 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 	if opts.HTTPClient != nil {
 		cfg.HTTPClient = opts.HTTPClient
 	} else {
-		cfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(opts.CallTimeout).WithTransportOptions(func(t *http.Transport) {
-			t.MaxIdleConnsPerHost = max(opts.Requests, 16) + 16
-		})
+		// The SDK's default transport, with a pool as wide as the calls in
+		// flight; redirects are answers (S3's 301 names the bucket's region).
+		tr := awshttp.NewBuildableClient().GetTransport()
+		tr.MaxIdleConnsPerHost = max(opts.Requests, 16) + 16
+		cfg.HTTPClient = &http.Client{Timeout: opts.CallTimeout, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
 	}
 	if s.endpoint != nil {
 		cfg.BaseEndpoint = aws.String(opts.EndpointURL)
@@ -171,6 +175,14 @@ func (s *Session) newRetryer() aws.Retryer {
 		// outright; the per-account rate limit and backoff pace it instead.
 		o.RateLimiter = ratelimit.None
 	})
+}
+
+// Close releases the session's idle connections. Clients made from it
+// still work afterwards (they open new connections).
+func (s *Session) Close() {
+	if c, ok := s.base.HTTPClient.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // Base returns the configuration of the scanning credentials themselves.

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
+	"github.com/bucketaudit/bucketaudit/inventory"
+)
+
+// scanEnv points the SDK's default credential chain at the emulator's
+// management credentials and away from any real profile.
+func scanEnv(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("AWS_ACCESS_KEY_ID", fakeaws.DefaultAccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", fakeaws.DefaultSecretAccessKey)
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestScanCommand(t *testing.T) {
+	scanEnv(t)
+	t.Setenv("RT_EXTERNAL_ID", "rt-external-id")
+	fixture, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, url := fakeawstest.Start(t, fixture)
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "scan.yaml", "audit_role:\n  external_id: ${RT_EXTERNAL_ID}\noutputs:\n  formats: [json]\n")
+	snap := filepath.Join(dir, "snapshot.json")
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), []string{"scan", "--config", cfg, "--endpoint-url", url, "--output-dir", out, "--save-snapshot", snap, "--log-format", "json"}, nil, &stdout, &stderr)
+	// The fixture records unreadable fields, so the scan is incomplete: 3.
+	if code != ExitIncomplete {
+		t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, ExitIncomplete, stdout.String(), stderr.String())
+	}
+	st, err := os.Stat(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("snapshot mode %v, want 0600", st.Mode().Perm())
+	}
+	got, err := inventory.Load(snap)
+	if err != nil {
+		t.Fatalf("saved snapshot does not load: %v", err)
+	}
+	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Normalize(got)); diff != "" {
+		t.Errorf("saved snapshot differs from the fixture:\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(out, "report.json")); err != nil {
+		t.Errorf("report not written: %v\nstdout: %s", err, stdout.String())
+	}
+	if strings.Contains(stderr.String(), "rt-external-id") {
+		t.Error("the external ID was logged")
+	}
+}
+
+func TestScanCommandUsageErrors(t *testing.T) {
+	scanEnv(t)
+	dir := t.TempDir()
+	bad := writeFile(t, dir, "bad.yaml", "region: eu-west-1\naudit_role:\n  nam: x\nconcurrency: {requests: 0}\n")
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"config problems, all with lines", []string{"scan", "--config", bad}, []string{"bad.yaml:3: audit_role.nam: unknown key", "bad.yaml:4: concurrency.requests"}},
+		{"no config", []string{"scan"}, []string{"--config is required"}},
+		{"bad severity", []string{"scan", "--config", bad, "--fail-on", "severe"}, []string{"--fail-on"}},
+		{"bad format flag", []string{"scan", "--config", writeFile(t, dir, "ok.yaml", ""), "--format", "pdf"}, []string{"flag --format: outputs.formats[0]"}},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		code := Run(context.Background(), tt.args, nil, &stdout, &stderr)
+		if code != ExitUsage {
+			t.Errorf("%s: exit %d, want %d (stderr %s)", tt.name, code, ExitUsage, stderr.String())
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(stderr.String(), w) {
+				t.Errorf("%s: stderr lacks %q:\n%s", tt.name, w, stderr.String())
+			}
+		}
+	}
+}
