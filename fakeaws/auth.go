@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -63,8 +64,39 @@ func parseAuth(r *http.Request) (*sigv4, error) {
 	return a, nil
 }
 
+// signingKeys caches SigV4 signing keys, which depend only on the secret,
+// the date, the region and the service.
+type signingKeys struct {
+	mu   sync.RWMutex
+	keys map[string][]byte
+}
+
+// maxSigningKeys bounds the cache (sessions × regions × services × days).
+const maxSigningKeys = 4096
+
+func (c *signingKeys) get(secret, date, region, service string) []byte {
+	id := secret + "\x00" + date + "\x00" + region + "\x00" + service
+	c.mu.RLock()
+	k, ok := c.keys[id]
+	c.mu.RUnlock()
+	if ok {
+		return k
+	}
+	k = hmacSHA256([]byte("AWS4"+secret), date)
+	k = hmacSHA256(k, region)
+	k = hmacSHA256(k, service)
+	k = hmacSHA256(k, "aws4_request")
+	c.mu.Lock()
+	if c.keys == nil || len(c.keys) >= maxSigningKeys {
+		c.keys = map[string][]byte{}
+	}
+	c.keys[id] = k
+	c.mu.Unlock()
+	return k
+}
+
 // verify checks the request's signature with secret.
-func (a *sigv4) verify(q *request, secret string) bool {
+func (a *sigv4) verify(q *request, secret string, keys *signingKeys) bool {
 	r := q.r
 	amzDate := r.Header.Get("X-Amz-Date")
 	if amzDate == "" {
@@ -74,6 +106,7 @@ func (a *sigv4) verify(q *request, secret string) bool {
 		return false
 	}
 	var cr strings.Builder
+	cr.Grow(512)
 	cr.WriteString(r.Method)
 	cr.WriteByte('\n')
 	path := r.URL.EscapedPath()
@@ -104,15 +137,18 @@ func (a *sigv4) verify(q *request, secret string) bool {
 	}
 	cr.WriteString(payload)
 
-	crHash := sha256.Sum256([]byte(cr.String()))
-	scope := a.date + "/" + a.region + "/" + a.service + "/aws4_request"
-	toSign := sigv4Algorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crHash[:])
-	key := hmacSHA256([]byte("AWS4"+secret), a.date)
-	key = hmacSHA256(key, a.region)
-	key = hmacSHA256(key, a.service)
-	key = hmacSHA256(key, "aws4_request")
-	want := hex.EncodeToString(hmacSHA256(key, toSign))
-	return hmac.Equal([]byte(want), []byte(a.signature))
+	h := sha256.New()
+	io.WriteString(h, cr.String())
+	var crHash [sha256.Size]byte
+	h.Sum(crHash[:0])
+	var hexHash [2 * sha256.Size]byte
+	hex.Encode(hexHash[:], crHash[:])
+	m := hmac.New(sha256.New, keys.get(secret, a.date, a.region, a.service))
+	io.WriteString(m, sigv4Algorithm+"\n"+amzDate+"\n"+a.date+"/"+a.region+"/"+a.service+"/aws4_request\n")
+	m.Write(hexHash[:])
+	var sig [sha256.Size]byte
+	got, err := hex.DecodeString(a.signature)
+	return err == nil && hmac.Equal(m.Sum(sig[:0]), got)
 }
 
 func hmacSHA256(key []byte, data string) []byte {
@@ -281,7 +317,7 @@ func (s *Server) authenticate(q *request) (*caller, *apiError) {
 		if sess == nil {
 			return nil, authError(q.svc, authUnknownKey, "")
 		}
-		if !a.verify(q, sess.secret) {
+		if !a.verify(q, sess.secret, &s.sigKeys) {
 			return nil, authError(q.svc, authBadSignature, "")
 		}
 		if q.r.Header.Get("X-Amz-Security-Token") != sess.token {
@@ -297,10 +333,10 @@ func (s *Server) authenticate(q *request) (*caller, *apiError) {
 		if a.accessKey != mc.AccessKeyID {
 			return nil, authError(q.svc, authUnknownKey, "")
 		}
-		if !a.verify(q, mc.SecretAccessKey) {
+		if !a.verify(q, mc.SecretAccessKey, &s.sigKeys) {
 			return nil, authError(q.svc, authBadSignature, "")
 		}
-	} else if a.accessKey == DefaultAccessKeyID && !a.verify(q, DefaultSecretAccessKey) {
+	} else if a.accessKey == DefaultAccessKeyID && !a.verify(q, DefaultSecretAccessKey, &s.sigKeys) {
 		return nil, authError(q.svc, authBadSignature, "")
 	}
 	return &caller{account: mgmt, arn: "arn:aws:iam::" + mgmt + ":root", userID: mgmt}, nil

@@ -76,6 +76,7 @@ type Server struct {
 	sessionTTL time.Duration
 	idx        *index
 	sessions   *sessionStore
+	sigKeys    signingKeys
 	faults     *faultState
 	stats      *statsCounter
 	reqSeq     atomic.Uint64
@@ -134,10 +135,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "fakeaws answers plain-HTTP proxy requests only (use an http:// endpoint)", http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-	if err != nil {
-		http.Error(w, "read request body: "+err.Error(), http.StatusBadRequest)
-		return
+	var body []byte
+	if r.ContentLength != 0 {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+		if err != nil {
+			http.Error(w, "read request body: "+err.Error(), http.StatusBadRequest)
+			return
+		}
 	}
 	req := &request{
 		r:     r,
@@ -191,7 +196,14 @@ func (s *Server) serve(w http.ResponseWriter, req *request) *apiError {
 
 func (s *Server) requestID() string {
 	n := s.reqSeq.Add(1)
-	return fmt.Sprintf("FAKE%012X%016X", n>>32, n)
+	const digits = "0123456789ABCDEF"
+	var b [20]byte
+	copy(b[:], "FAKE")
+	for i := 19; i >= 4; i-- {
+		b[i] = digits[n&15]
+		n >>= 4
+	}
+	return string(b[:])
 }
 
 // Listen starts serving on addr (e.g. "127.0.0.1:0") in the background and
@@ -223,8 +235,10 @@ func (s *Server) Listen(addr string) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// Close stops the server: it stops accepting connections and waits up to
-// five seconds for requests in flight.
+// Close stops the server: it stops accepting connections, waits up to two
+// seconds for requests in flight, then closes what is left (clients often
+// keep connections they dialled but never used, which would otherwise
+// hold Shutdown for five seconds).
 func (s *Server) Close() error {
 	s.mu.Lock()
 	srv, served := s.httpSrv, s.served
@@ -233,11 +247,11 @@ func (s *Server) Close() error {
 	if srv == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	err := srv.Shutdown(ctx)
-	if err != nil {
-		err = errors.Join(err, srv.Close())
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
 	}
 	<-served
 	return err
