@@ -104,7 +104,8 @@ func compile(p *Policy) (*program, error) {
 		for j, a := range acts {
 			if a != "*" && !strings.Contains(a, ":") {
 				// Unreachable through Parse; a hand-built statement.
-				c.actions[j] = actionPat{full: compileTmpl(a, true, false).toks}
+				full := compileTmpl(a, true, false)
+				c.actions[j] = actionPat{full: &full}
 				continue
 			}
 			c.actions[j] = compileAction(a)

@@ -29,8 +29,12 @@ func (e *Evaluator) decide(r *Result) {
 	governedSCP := in.SCPs != nil && iam
 	if governedSCP {
 		for i, lvl := range in.SCPs {
-			scps = append(scps, e.evalLayer(LayerSCP, i, lvl, false))
-			scps[len(scps)-1].applies = true // an empty level allows nothing
+			l := e.evalLayer(LayerSCP, i, lvl, false)
+			if !l.applies {
+				l = e.newLayer(LayerSCP, i)
+				l.applies = true // a level without policies allows nothing
+			}
+			scps = append(scps, l)
 		}
 	}
 	// RCPs apply to the resources of governed accounts, for the services
@@ -123,10 +127,10 @@ func (e *Evaluator) decide(r *Result) {
 	case tFalse:
 		if ed.t == tTrue {
 			r.Decision = ExplicitDeny
-			for _, h := range e.hits {
-				if h.deny && h.t == tTrue {
-					r.DecidedBy = addLayer(r.DecidedBy, h.ref.Layer)
-					r.Statements = append(r.Statements, h.ref)
+			for i := range e.hits {
+				if h := &e.hits[i]; h.deny && h.t == tTrue {
+					r.DecidedBy = addLayer(r.DecidedBy, h.layer)
+					r.Statements = append(r.Statements, h.ref())
 				}
 			}
 		} else {
@@ -196,9 +200,9 @@ func addLayer(list []Layer, l Layer) []Layer {
 
 // addHits appends the statements of layer l whose match is t and whose effect is allow.
 func (e *Evaluator) addHits(r *Result, l *layerEval, t tri) {
-	for _, h := range e.hits[l.hits : l.hits+l.nhits] {
-		if !h.deny && h.t == t {
-			r.Statements = append(r.Statements, h.ref)
+	for i := l.hits; i < l.hits+l.nhits; i++ {
+		if h := &e.hits[i]; !h.deny && h.t == t {
+			r.Statements = append(r.Statements, h.ref())
 		}
 	}
 }
@@ -304,9 +308,9 @@ func (e *Evaluator) explainUncertain(r *Result, final fv) {
 		}
 		r.DecidedBy = addLayer(r.DecidedBy, a.layer)
 	}
-	for _, h := range e.hits {
-		if h.t == tUnknown {
-			r.Statements = append(r.Statements, h.ref)
+	for i := range e.hits {
+		if h := &e.hits[i]; h.t == tUnknown {
+			r.Statements = append(r.Statements, h.ref())
 		}
 	}
 	if unreadable {
@@ -385,8 +389,8 @@ func (e *Evaluator) trace(r *Result, restricted bool) {
 		if l.layer == LayerRCP && lr.Outcome == ImplicitDeny && l.applies {
 			lr.Outcome = Allow // RCPFullAWSAccess
 		}
-		for _, h := range e.hits[l.hits : l.hits+l.nhits] {
-			lr.Statements = append(lr.Statements, h.ref)
+		for i := l.hits; i < l.hits+l.nhits; i++ {
+			lr.Statements = append(lr.Statements, e.hits[i].ref())
 		}
 		for _, f := range []fv{l.deny, allow} {
 			if f.t != tUnknown {

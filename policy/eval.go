@@ -19,9 +19,16 @@ const (
 
 // hit is a statement that matched (or may match) during an evaluation.
 type hit struct {
-	ref  StatementRef
-	t    tri
-	deny bool
+	p     *Policy
+	s     *Statement
+	layer Layer
+	level int
+	t     tri
+	deny  bool
+}
+
+func (h *hit) ref() StatementRef {
+	return StatementRef{Layer: h.layer, Level: h.level, Policy: h.p.Name, Sid: h.s.Sid, Index: h.s.Index, Effect: h.s.Effect}
 }
 
 // layerEval is the outcome of one layer (one level for SCPs and RCPs).
@@ -58,6 +65,7 @@ type Evaluator struct {
 	hits          []hit
 	layers        []layerEval
 	scratchPolicy [1]*Policy
+	empty         layerEval
 	// unresolved is set when a policy variable could not be resolved.
 	unresolved bool
 	// sameAcctCond caches the aws:PrincipalAccount condition used when the
@@ -154,7 +162,7 @@ func (e *Evaluator) key(lower string) (keyState, []string) {
 // does not apply), unknown when it depends on an unknown key.
 func (e *Evaluator) tmplMatch(t *tmpl, s string, fold bool) tri {
 	if !t.hasVar {
-		return triOf(globMatch(t.toks, s, fold))
+		return triOf(t.match(s, fold))
 	}
 	toks, r := e.resolve(t)
 	if r != tTrue {
@@ -200,6 +208,11 @@ func (e *Evaluator) matchARN(p *arnPat, s arnSegs) tri {
 		return e.tmplMatch(&p.full, s.s, false)
 	case !s.ok:
 		return tFalse
+	case p.head != "":
+		if s.headLen != len(p.head) || s.s[:s.headLen] != p.head {
+			return tFalse
+		}
+		return e.tmplMatch(&p.segs[5], s.seg[5], false)
 	}
 	r := tTrue
 	for i := 0; i < 6; i++ {
@@ -672,19 +685,28 @@ func (e *Evaluator) stmtBase(s *cstmt, layer Layer, level int) fv {
 		if x.t == tFalse {
 			return x
 		}
-		r = fvAnd(r, x)
+		r = and2(r, x)
 	}
 	return r
+}
+
+// newLayer appends a layer to the evaluation.
+func (e *Evaluator) newLayer(layer Layer, level int) *layerEval {
+	if len(e.layers) == cap(e.layers) {
+		panic("policy: layer capacity exceeded") // reset reserves room for every layer
+	}
+	e.layers = append(e.layers, layerEval{layer: layer, level: level, hits: len(e.hits)})
+	return &e.layers[len(e.layers)-1]
 }
 
 // evalLayer evaluates the policies of one layer (one level of SCPs or
 // RCPs). With resourceType, Principal elements apply.
 func (e *Evaluator) evalLayer(layer Layer, level int, pols []*Policy, resourceType bool) *layerEval {
-	if len(e.layers) == cap(e.layers) {
-		panic("policy: layer capacity exceeded") // reset reserves room for every layer
+	if len(pols) == 0 && !e.in.Trace {
+		e.empty = layerEval{}
+		return &e.empty // read-only: a layer without policies
 	}
-	e.layers = append(e.layers, layerEval{layer: layer, level: level, hits: len(e.hits)})
-	l := &e.layers[len(e.layers)-1]
+	l := e.newLayer(layer, level)
 	for _, p := range pols {
 		if p == nil {
 			continue
@@ -709,27 +731,33 @@ func (e *Evaluator) evalLayer(layer Layer, level int, pols []*Policy, resourceTy
 			if base.t == tFalse {
 				continue
 			}
-			var m [nClasses]fv
+			var any fv
 			if resourceType {
 				pm := e.principalMatch(s, layer, level)
+				var m [nClasses]fv
 				for k := range m {
-					m[k] = fvAnd(base, pm[k])
+					m[k] = and2(base, pm[k])
+				}
+				any = or2(or2(m[0], m[1]), m[2])
+				if any.t == tFalse {
+					continue
+				}
+				if s.deny {
+					l.deny = or2(l.deny, any)
+				} else {
+					for k := range m {
+						l.allow[k] = or2(l.allow[k], m[k])
+					}
 				}
 			} else {
-				m[clsDirect] = base
-			}
-			any := fvOr(m[0], m[1], m[2])
-			if any.t == tFalse {
-				continue
-			}
-			if s.deny {
-				l.deny = fvOr(l.deny, any)
-			} else {
-				for k := range m {
-					l.allow[k] = fvOr(l.allow[k], m[k])
+				any = base
+				if s.deny {
+					l.deny = or2(l.deny, any)
+				} else {
+					l.allow[clsDirect] = or2(l.allow[clsDirect], any)
 				}
 			}
-			e.hits = append(e.hits, hit{ref: StatementRef{Layer: layer, Level: level, Policy: p.Name, Sid: s.src.Sid, Index: s.src.Index, Effect: s.src.Effect}, t: any.t, deny: s.deny})
+			e.hits = append(e.hits, hit{p: p, s: s.src, layer: layer, level: level, t: any.t, deny: s.deny})
 			l.nhits++
 		}
 	}

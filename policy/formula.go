@@ -98,6 +98,28 @@ var (
 
 func fvAtom(a *atom) fv { return fv{t: tUnknown, f: &fnode{op: fAtom, atom: a}} }
 
+// and2 and or2 are fvAnd and fvOr of two values, with a fast path for
+// known values.
+func and2(a, b fv) fv {
+	switch {
+	case a.t == tFalse || b.t == tTrue:
+		return a
+	case b.t == tFalse || a.t == tTrue:
+		return b
+	}
+	return fvAnd(a, b)
+}
+
+func or2(a, b fv) fv {
+	switch {
+	case a.t == tTrue || b.t == tFalse:
+		return a
+	case b.t == tTrue || a.t == tFalse:
+		return b
+	}
+	return fvOr(a, b)
+}
+
 func fvAnd(xs ...fv) fv {
 	var kids []*fnode
 	for _, x := range xs {

@@ -32,6 +32,54 @@ type tmpl struct {
 	toks   []gtok
 	hasVar bool
 	wild   bool // has an active wildcard
+	mode   gmode
+	lit    string // the literal for mLiteral, mPrefix and mSuffix
+}
+
+// gmode is a fast path for the common shapes of patterns.
+type gmode uint8
+
+const (
+	mGeneral gmode = iota
+	mLiteral       // no wildcard: equality
+	mAny           // "*"
+	mPrefix        // "lit*"
+	mSuffix        // "*lit"
+)
+
+// setMode picks the fast path of a compiled pattern without variables.
+func (t *tmpl) setMode() {
+	t.mode = mGeneral
+	if t.hasVar {
+		return
+	}
+	switch k := t.toks; {
+	case len(k) == 0:
+		t.mode, t.lit = mLiteral, ""
+	case len(k) == 1 && k[0].kind == gLit:
+		t.mode, t.lit = mLiteral, k[0].s
+	case len(k) == 1 && k[0].kind == gStar:
+		t.mode = mAny
+	case len(k) == 2 && k[0].kind == gLit && k[1].kind == gStar:
+		t.mode, t.lit = mPrefix, k[0].s
+	case len(k) == 2 && k[0].kind == gStar && k[1].kind == gLit:
+		t.mode, t.lit = mSuffix, k[1].s
+	}
+}
+
+// match matches s against a pattern without variables.
+func (t *tmpl) match(s string, fold bool) bool {
+	switch t.mode {
+	case mLiteral:
+		return len(s) == len(t.lit) && hasPrefixFold(s, t.lit, fold)
+	case mAny:
+		return true
+	case mPrefix:
+		return hasPrefixFold(s, t.lit, fold)
+	case mSuffix:
+		return len(s) >= len(t.lit) && hasPrefixFold(s[len(s)-len(t.lit):], t.lit, fold)
+	}
+	return globMatch(t.toks, s, fold)
 }
 
 // compileTmpl compiles s. With wild, '*' and '?' are wildcards; with vars,
@@ -84,6 +132,7 @@ func compileTmpl(s string, wild, vars bool) tmpl {
 		i++
 	}
 	flush()
+	t.setMode()
 	return t
 }
 
@@ -156,7 +205,11 @@ func globMatch(toks []gtok, s string, fold bool) bool {
 		if starTi < 0 || starSi >= len(s) {
 			return false
 		}
-		starSi += runeLen(s, starSi)
+		if s[starSi] < utf8.RuneSelf {
+			starSi++
+		} else {
+			starSi += runeLen(s, starSi)
+		}
 		si = starSi
 		ti = starTi + 1
 	}
@@ -205,6 +258,9 @@ type arnPat struct {
 	arn  bool
 	segs [6]tmpl
 	full tmpl // when !arn
+	// head is "arn:partition:service:region:account:" when those five
+	// segments are literal (the common case): one comparison instead of five.
+	head string
 }
 
 func compileARN(s string, vars bool) arnPat {
@@ -216,8 +272,15 @@ func compileARN(s string, vars bool) arnPat {
 		return arnPat{full: compileTmpl(s, true, vars)}
 	}
 	p := arnPat{arn: true, full: compileTmpl(s, true, vars)}
+	literalHead := true
 	for i, seg := range segs {
 		p.segs[i] = compileTmpl(seg, true, vars)
+		if i < 5 && p.segs[i].mode != mLiteral {
+			literalHead = false
+		}
+	}
+	if literalHead {
+		p.head = strings.Join(segs[:5], ":") + ":"
 	}
 	return p
 }
@@ -260,6 +323,8 @@ type arnSegs struct {
 	s   string
 	ok  bool
 	seg [6]string
+	// headLen is the length of the first five segments and their colons.
+	headLen int
 }
 
 func splitARN(s string) arnSegs {
@@ -279,6 +344,7 @@ func splitARN(s string) arnSegs {
 		return a
 	}
 	a.seg[5] = s[start:]
+	a.headLen = start
 	a.ok = true
 	return a
 }
@@ -287,8 +353,8 @@ func splitARN(s string) arnSegs {
 type actionPat struct {
 	any     bool   // "*"
 	service string // lower-case service prefix when it has no wildcard
-	name    []gtok // pattern for the part after the colon (case-insensitive)
-	full    []gtok // pattern for the whole action when the prefix has wildcards
+	name    tmpl   // pattern for the part after the colon (case-insensitive)
+	full    *tmpl  // pattern for the whole action when the prefix has wildcards
 }
 
 func compileAction(a string) actionPat {
@@ -298,9 +364,10 @@ func compileAction(a string) actionPat {
 	i := strings.IndexByte(a, ':')
 	svc := a[:i]
 	if !strings.ContainsAny(svc, "*?") {
-		return actionPat{service: strings.ToLower(svc), name: compileTmpl(a[i+1:], true, false).toks}
+		return actionPat{service: strings.ToLower(svc), name: compileTmpl(a[i+1:], true, false)}
 	}
-	return actionPat{full: compileTmpl(a, true, false).toks}
+	full := compileTmpl(a, true, false)
+	return actionPat{full: &full}
 }
 
 // match reports whether the request action (service, name split at the
@@ -310,7 +377,7 @@ func (p *actionPat) match(action, service, name string) bool {
 	case p.any:
 		return true
 	case p.full != nil:
-		return globMatch(p.full, action, true)
+		return p.full.match(action, true)
 	}
-	return len(service) == len(p.service) && hasPrefixFold(service, p.service, true) && globMatch(p.name, name, true)
+	return len(service) == len(p.service) && hasPrefixFold(service, p.service, true) && p.name.match(name, true)
 }
