@@ -178,29 +178,29 @@ type LayerResult struct {
 
 // Result is the outcome of Evaluate.
 type Result struct {
-	Decision Decision
+	Decision Decision `json:"decision"`
 	// DecidedBy lists the deciding layers: for ExplicitDeny the layers with a
 	// matching Deny; for ImplicitDeny the layers that failed to allow; for
 	// Allow the layers whose Allow was needed; for Conditional and Unknown the
 	// layers whose uncertainty decides.
-	DecidedBy []Layer
+	DecidedBy []Layer `json:"decided_by,omitempty"`
 	// Statements are the deciding statements.
-	Statements []StatementRef
+	Statements []StatementRef `json:"statements,omitempty"`
 	// Conditions are, for Conditional, what must hold for the request to be
 	// allowed: all of them. When the decision has several alternatives
 	// (e.g. two Allow statements with different conditions), Conditions
 	// holds only what every alternative requires and Alternatives says the
 	// rest.
-	Conditions []Requirement
+	Conditions []Requirement `json:"conditions,omitempty"`
 	// Alternatives is, for Conditional, the full condition in disjunctive
 	// normal form: the request is allowed iff every requirement of at least
 	// one alternative holds. Empty when Complex.
-	Alternatives [][]Requirement
+	Alternatives [][]Requirement `json:"alternatives,omitempty"`
 	// Complex is set when the alternatives were too many to list;
 	// Conditions then names every condition involved.
-	Complex bool
+	Complex bool `json:"complex,omitempty"`
 	// Layers is the per-layer checklist, in evaluation order (Input.Trace only).
-	Layers []LayerResult
+	Layers []LayerResult `json:"layers,omitempty"`
 }
 
 // ConditionStrings renders a Conditional result's condition, one string per

@@ -1,0 +1,154 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+)
+
+// Three-valued evaluation: keys may be unknown, or unknown except for some
+// values; nothing is guessed.
+func TestUnknownExcept(t *testing.T) {
+	org := "o-a1b2c3d4e5"
+	for _, tc := range []struct {
+		cond string
+		want Decision
+	}{
+		{`{"StringEquals":{"aws:PrincipalOrgID":"` + org + `"}}`, ImplicitDeny},
+		{`{"StringEqualsIfExists":{"aws:PrincipalOrgID":"` + org + `"}}`, Conditional},
+		{`{"StringNotEquals":{"aws:PrincipalOrgID":"` + org + `"}}`, Allow},
+		{`{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"` + org + `"}}`, Allow},
+		{`{"StringEquals":{"aws:PrincipalOrgID":"o-other"}}`, Conditional},
+		{`{"StringLike":{"aws:PrincipalOrgID":"o-*"}}`, Conditional},
+		{`{"ForAnyValue:StringEquals":{"aws:PrincipalOrgID":"` + org + `"}}`, ImplicitDeny},
+		{`{"ForAllValues:StringEquals":{"aws:PrincipalOrgID":"` + org + `"}}`, Conditional},
+		{`{"ForAllValues:StringNotEquals":{"aws:PrincipalOrgID":"` + org + `"}}`, Allow},
+		{`{"ForAnyValue:StringNotEquals":{"aws:PrincipalOrgID":"` + org + `"}}`, Conditional},
+		{`{"Null":{"aws:PrincipalOrgID":"true"}}`, Conditional},
+		{`{"StringEqualsIgnoreCase":{"aws:PrincipalOrgID":"` + org + `"}}`, Conditional},
+	} {
+		p := pol(t, "identity", stmts(`{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":`+tc.cond+`}`))
+		in := getObj("arn:aws:iam::"+acct1+":user/a", acct1)
+		in.Context = NewContext().SetUnknownExcept("aws:PrincipalOrgID", org)
+		in.IdentityPolicies = []*Policy{p}
+		if r := Evaluate(in); r.Decision != tc.want {
+			t.Errorf("%s: %v %v, want %v", tc.cond, r.Decision, r.ConditionStrings(), tc.want)
+		}
+	}
+}
+
+func TestOpenWorldAndPrefixes(t *testing.T) {
+	p := pol(t, "bucket policy", stmts(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"red"},"Bool":{"aws:SecureTransport":"true"}}}`))
+	in := getObj("anonymous", acct1)
+	in.ResourcePolicy = p
+	in.Context = NewContext().Set("aws:SecureTransport", "true").SetUnknownPrefix("aws:PrincipalTag/")
+	r := Evaluate(in)
+	if r.Decision != Conditional || strings.Join(r.ConditionStrings(), ";") != "aws:PrincipalTag/team StringEquals red" {
+		t.Errorf("prefix: %v %v", r.Decision, r.ConditionStrings())
+	}
+	in.Context = NewContext().Set("aws:SecureTransport", "true")
+	if r := Evaluate(in); r.Decision != ImplicitDeny {
+		t.Errorf("closed world: %v", r.Decision)
+	}
+	in.Context = NewOpenContext().Set("aws:SecureTransport", "false")
+	if r := Evaluate(in); r.Decision != ImplicitDeny {
+		t.Errorf("open world with a known false key: %v", r.Decision)
+	}
+	// Derived keys win over the open world when the principal is known.
+	in = getObj("arn:aws:iam::"+acct1+":user/a", acct1)
+	in.Context = NewOpenContext()
+	in.ResourcePolicy = pol(t, "bucket policy", stmts(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"`+acct1+`"}}}`))
+	if r := Evaluate(in); r.Decision != Allow {
+		t.Errorf("derived aws:PrincipalAccount: %v %v", r.Decision, r.ConditionStrings())
+	}
+}
+
+func TestPrincipalByContextKeys(t *testing.T) {
+	role := "arn:aws:iam::" + acct2 + ":role/ingest"
+	bp := pol(t, "bucket policy", stmts(`{"Sid":"Role","Effect":"Allow","Principal":{"AWS":"`+role+`"},"Action":"s3:PutObject","Resource":"*"}`))
+	put := func(ctx *Context) Result {
+		in := &Input{Action: "s3:PutObject", Resource: "arn:aws:s3:::b/k", ResourceAccount: acct1, Context: ctx, ResourcePolicy: bp,
+			IdentityPolicies: []*Policy{allowAll(t, "their policy")}}
+		return Evaluate(in)
+	}
+	if r := put(NewContext().Set("aws:PrincipalAccount", acct2).Set("aws:PrincipalArn", role)); r.Decision != Allow {
+		t.Errorf("known role: %v", r.Decision)
+	}
+	if r := put(NewContext().Set("aws:PrincipalAccount", acct2).Set("aws:PrincipalArn", "arn:aws:iam::"+acct2+":role/other")); r.Decision != ImplicitDeny {
+		t.Errorf("other role: %v", r.Decision)
+	}
+	r := put(NewOpenContext().Set("aws:PrincipalAccount", acct2))
+	if r.Decision != Conditional || r.ConditionStrings()[0] != "aws:PrincipalArn StringEquals "+role {
+		t.Errorf("unknown role: %v %v", r.Decision, r.ConditionStrings())
+	}
+	// Same-account decided from the known account; unknown-except excludes the owner.
+	r = put(NewOpenContext().SetUnknownExcept("aws:PrincipalAccount", acct1))
+	if r.Decision != Conditional {
+		t.Errorf("account unknown except owner: %v", r.Decision)
+	}
+	for _, q := range r.Conditions {
+		if q.Key == "aws:PrincipalAccount" && q.Values[0] == acct1 {
+			t.Errorf("condition on the owner account although excluded: %v", r.ConditionStrings())
+		}
+	}
+}
+
+func TestUnreadableLayers(t *testing.T) {
+	in := getObj("arn:aws:iam::"+acct2+":user/u", acct1)
+	in.IdentityPolicies = []*Policy{Unreadable("identity policy")}
+	in.ResourcePolicy = pol(t, "bucket policy", stmts(`{"Effect":"Allow","Principal":{"AWS":"`+acct2+`"},"Action":"s3:GetObject","Resource":"*"}`))
+	r := Evaluate(in)
+	if r.Decision != Unknown || len(r.DecidedBy) != 1 || r.DecidedBy[0] != LayerIdentity {
+		t.Errorf("unreadable identity: %v %v", r.Decision, r.DecidedBy)
+	}
+	// Cross-account without any grant: denied whatever the unreadable policy says.
+	in.ResourcePolicy = nil
+	if r := Evaluate(in); r.Decision != ImplicitDeny {
+		t.Errorf("no resource grant: %v", r.Decision)
+	}
+}
+
+func TestRequirementString(t *testing.T) {
+	q := Requirement{Key: "aws:SecureTransport", Operator: "Bool", Values: []string{"false"}, Negated: true}
+	if q.String() != "not (aws:SecureTransport Bool false)" {
+		t.Error(q.String())
+	}
+	q = Requirement{Key: "aws:SourceVpce", Operator: "StringEquals", Values: []string{"vpce-1", "vpce-2"}}
+	if q.String() != "aws:SourceVpce StringEquals vpce-1, vpce-2" {
+		t.Error(q.String())
+	}
+}
+
+func FuzzEvaluate(f *testing.F) {
+	f.Add(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:Get*","Resource":"arn:aws:s3:::b/${aws:username}/*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`,
+		"arn:aws:sts::111122223333:assumed-role/r/s", "s3:GetObject", "arn:aws:s3:::b/alice/k", "aws:username", "alice", true)
+	f.Add(`{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"111122223333"},"NotAction":"*","NotResource":"*","Condition":{"ForAllValues:DateLessThanIfExists":{"aws:CurrentTime":"2020"}}}}`,
+		"", "kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/k", "aws:CurrentTime", "1700000000", false)
+	f.Fuzz(func(t *testing.T, policy, principal, action, resource, key, value string, open bool) {
+		p, err := Parse([]byte(policy))
+		if err != nil {
+			return
+		}
+		ctx := NewContext()
+		if open {
+			ctx = NewOpenContext().SetUnknownExcept("aws:PrincipalOrgID", value)
+		}
+		if key != "" {
+			ctx.Set(key, value)
+		}
+		in := &Input{Principal: principal, Action: action, Resource: resource, Context: ctx, Trace: true,
+			IdentityPolicies: []*Policy{p}, ResourcePolicy: p, SCPs: [][]*Policy{{p}}, RCPs: [][]*Policy{{p}}, VPCEndpointPolicies: []*Policy{p}}
+		r := Evaluate(in)
+		if r.Decision > Unknown {
+			t.Fatalf("invalid decision %d", r.Decision)
+		}
+		if r.Decision == Conditional && len(r.Alternatives) == 0 && len(r.Conditions) == 0 {
+			t.Fatalf("conditional without conditions")
+		}
+		var ev Evaluator
+		var r2 Result
+		ev.Evaluate(in, &r2)
+		if r2.Decision != r.Decision {
+			t.Fatalf("reused evaluator disagrees: %v vs %v", r2.Decision, r.Decision)
+		}
+	})
+}
