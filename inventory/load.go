@@ -8,10 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"time"
 
 	yamlv2 "go.yaml.in/yaml/v2"
-	"sigs.k8s.io/yaml"
 
 	"github.com/bucketaudit/bucketaudit/internal/fileutil"
 )
@@ -79,11 +80,101 @@ func toJSON(data []byte) ([]byte, error) {
 	if len(bytes.TrimSpace(trimmed)) == 0 {
 		return nil, errors.New("the document is empty")
 	}
-	out, err := yaml.YAMLToJSONStrict(data)
-	if err != nil {
+	return yamlToJSON(data)
+}
+
+// yamlToJSON converts a YAML document (a mapping) to JSON, keeping the key
+// order of every mapping, so that a policy embedded as a YAML mapping
+// keeps its statement and key order. Duplicate keys are errors.
+func yamlToJSON(data []byte) ([]byte, error) {
+	var root yamlv2.MapSlice
+	if err := yamlv2.Unmarshal(data, &root); err != nil {
+		if strings.Contains(err.Error(), "cannot unmarshal") {
+			return nil, errors.New("invalid YAML: the document must be a mapping (schema_version: 1, accounts: ...)")
+		}
 		return nil, fmt.Errorf("invalid YAML: %w", err)
 	}
-	return out, nil
+	var buf bytes.Buffer
+	if err := writeYAMLValue(&buf, root, ""); err != nil {
+		return nil, fmt.Errorf("invalid YAML: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// writeYAMLValue writes a decoded YAML value as JSON; path names it in errors.
+func writeYAMLValue(buf *bytes.Buffer, v any, path string) error {
+	switch x := v.(type) {
+	case yamlv2.MapSlice:
+		buf.WriteByte('{')
+		seen := make(map[string]bool, len(x))
+		for i, item := range x {
+			key, err := yamlKey(item.Key, path)
+			if err != nil {
+				return err
+			}
+			if seen[key] {
+				return fmt.Errorf("%s: duplicate key", joinKey(path, key))
+			}
+			seen[key] = true
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			kb, _ := json.Marshal(key)
+			buf.Write(kb)
+			buf.WriteByte(':')
+			if err := writeYAMLValue(buf, item.Value, joinKey(path, key)); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	case []any:
+		buf.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := writeYAMLValue(buf, e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	case map[any]any:
+		// Not produced when decoding into a MapSlice; handled for safety, sorted.
+		ms := make(yamlv2.MapSlice, 0, len(x))
+		for k, val := range x {
+			ms = append(ms, yamlv2.MapItem{Key: k, Value: val})
+		}
+		sort.Slice(ms, func(i, j int) bool { return fmt.Sprint(ms[i].Key) < fmt.Sprint(ms[j].Key) })
+		return writeYAMLValue(buf, ms, path)
+	case nil:
+		buf.WriteString("null")
+	case string, bool, int, int64, uint, uint64:
+		b, _ := json.Marshal(x)
+		buf.Write(b)
+	case float64:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Errorf("%s: %v is not a JSON number", path, x)
+		}
+		buf.Write(b)
+	case time.Time:
+		b, _ := json.Marshal(x.Format(time.RFC3339Nano))
+		buf.Write(b)
+	default:
+		return fmt.Errorf("%s: unsupported YAML value of type %T", path, v)
+	}
+	return nil
+}
+
+// yamlKey turns a mapping key into a JSON object key.
+func yamlKey(k any, path string) (string, error) {
+	switch x := k.(type) {
+	case string:
+		return x, nil
+	case int, int64, uint, uint64, float64, bool:
+		return fmt.Sprint(x), nil
+	}
+	return "", fmt.Errorf("%s: unsupported mapping key %v", path, k)
 }
 
 // describeJSONError adds the line and column to a JSON syntax error.
@@ -92,6 +183,10 @@ func describeJSONError(data []byte, err error) error {
 	if errors.As(err, &se) {
 		line, col := lineCol(data, se.Offset)
 		return fmt.Errorf("line %d, column %d: %w", line, col, err)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		line, col := lineCol(data, int64(len(data)))
+		return fmt.Errorf("line %d, column %d: unexpected end of JSON", line, col)
 	}
 	return err
 }
