@@ -53,6 +53,25 @@ func grantApplies(g ResolvedGrant, c *Caller) bool {
 // Evaluated without RestrictPublicBuckets (which voids only the grants of
 // a public policy), it says what the ACL grants.
 func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*policy.Policy, error) {
+	key := action
+	for _, g := range grants {
+		key += "|" + g.Label
+	}
+	if p := bl.aclPolicies[key]; p != nil {
+		return p, nil
+	}
+	p, err := bl.buildACLPolicy(grants, action)
+	if err != nil {
+		return nil, err
+	}
+	if bl.aclPolicies == nil {
+		bl.aclPolicies = map[string]*policy.Policy{}
+	}
+	bl.aclPolicies[key] = p
+	return p, nil
+}
+
+func (bl *BucketLayers) buildACLPolicy(grants []ResolvedGrant, action string) (*policy.Policy, error) {
 	p := &policy.Policy{Version: "2012-10-17"}
 	if bl.Policy != nil {
 		if bl.Policy.IsUnreadable() {
@@ -89,13 +108,13 @@ func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*polic
 	if err != nil {
 		return nil, err
 	}
-	parsed.Name = fmt.Sprintf("bucket ACL of %s", bl.Bucket.Name)
+	parsed.Name = "the bucket ACL"
 	return parsed, nil
 }
 
 // aclDecides reports whether the allowing statements of a result are ACL
 // grants.
-func aclDecides(r policy.Result) bool {
+func aclDecides(r *policy.Result) bool {
 	for _, s := range r.Statements {
 		if s.Layer == policy.LayerResource && strings.HasPrefix(s.Sid, aclSidPrefix) {
 			return true
@@ -119,13 +138,13 @@ func verdictRank(v Verdict) int {
 
 // withACL ORs the ACL path into an S3 outcome: an ACL grant allows what the
 // bucket policy does not, but never overrides an explicit deny.
-func (bl *BucketLayers) withACL(in *policy.Input, c *Caller, action string, r policy.Result, o outcome) outcome {
+func (bl *BucketLayers) withACL(in *policy.Input, c *Caller, action string, r *policy.Result, o outcome) outcome {
 	if bl.ACLs == TriFalse || r.Decision == policy.ExplicitDeny {
 		return o
 	}
 	if !bl.ACLRead {
 		if bl.ACLs == TriTrue && o.verdict != VerdictAllow {
-			return outcome{verdict: VerdictUnknown, layers: []string{LayerACL},
+			return outcome{verdict: VerdictUnknown, layers: layersOf(LayerACL),
 				reason: fmt.Sprintf("%s for %s depends on the bucket ACL, which could not be read", action, c.who())}
 		}
 		return o
@@ -140,11 +159,11 @@ func (bl *BucketLayers) withACL(in *policy.Input, c *Caller, action string, r po
 	}
 	res := outs[0]
 	if len(outs) == 2 && outs[0].verdict != outs[1].verdict {
-		return outcome{verdict: VerdictUnknown, layers: []string{LayerBPA, LayerACL},
+		return outcome{verdict: VerdictUnknown, layers: layersOf(LayerBPA, LayerACL),
 			reason: fmt.Sprintf("%s for %s depends on Block Public Access IgnorePublicAcls, which could not be read (%s with it off, %s with it on)", action, c.who(), outs[0].verdict, outs[1].verdict)}
 	}
 	if bl.ACLs == TriUnknown && res.verdict != o.verdict {
-		return outcome{verdict: VerdictUnknown, layers: []string{LayerACL},
+		return outcome{verdict: VerdictUnknown, layers: layersOf(LayerACL),
 			reason: fmt.Sprintf("%s for %s depends on whether ACLs are enabled (Object Ownership could not be read)", action, c.who())}
 	}
 	return res
@@ -152,38 +171,33 @@ func (bl *BucketLayers) withACL(in *policy.Input, c *Caller, action string, r po
 
 // aclPath evaluates the ACL grants that apply to c (public ones unless
 // ignorePublic) and ORs them with the policy path's outcome o.
-func (bl *BucketLayers) aclPath(in *policy.Input, c *Caller, action string, r policy.Result, o outcome, ignorePublic bool) outcome {
+func (bl *BucketLayers) aclPath(in *policy.Input, c *Caller, action string, r *policy.Result, o outcome, ignorePublic bool) outcome {
 	grants := bl.grantsFor(c, action, ignorePublic)
 	if len(grants) == 0 {
 		if ignorePublic && len(bl.grantsFor(c, action, false)) > 0 && o.verdict == VerdictDeny {
 			// A public ACL grant that IgnorePublicAcls voids.
-			o.layers = addLayers(o.layers, LayerBPA, LayerACL)
+			o.layers = o.layers.with(LayerBPA, LayerACL)
 			o.bpaBlocked = true
 			o.reason += "; the bucket ACL's public grant is ignored (Block Public Access IgnorePublicAcls)"
 			return o
 		}
 		if r.Decision == policy.ImplicitDeny && bl.ACLs == TriTrue && hasLayer(r, policy.LayerResource) {
-			o.layers = addLayers(o.layers, LayerACL)
+			o.layers = o.layers.with(LayerACL)
 		}
 		return o
 	}
 	ap, err := bl.aclPolicy(grants, action)
 	if err != nil {
-		return outcome{verdict: VerdictUnknown, layers: []string{LayerACL},
+		return outcome{verdict: VerdictUnknown, layers: layersOf(LayerACL),
 			reason: fmt.Sprintf("%s for %s: the bucket ACL could not be evaluated: %v", action, c.who(), err)}
 	}
 	sub := *in
 	sub.ResourcePolicy = ap
 	sub.RestrictPublicBuckets = false
-	rr := policy.Evaluate(&sub)
+	rr := bl.evaluateSub(&sub)
 	ao := fromResult(rr, resourceBucket, action, c.who())
 	if aclDecides(rr) {
-		for i, l := range ao.layers {
-			if l == LayerBucketPolicy {
-				ao.layers[i] = LayerACL
-			}
-		}
-		ao.layers = addLayers(ao.layers, LayerACL)
+		ao.layers = ao.layers.without(LayerBucketPolicy).with(LayerACL)
 		ao.resourceGrants = true
 	}
 	if verdictRank(ao.verdict) > verdictRank(o.verdict) {
@@ -192,7 +206,7 @@ func (bl *BucketLayers) aclPath(in *policy.Input, c *Caller, action string, r po
 	return o
 }
 
-func hasLayer(r policy.Result, l policy.Layer) bool {
+func hasLayer(r *policy.Result, l policy.Layer) bool {
 	for _, x := range r.DecidedBy {
 		if x == l {
 			return true

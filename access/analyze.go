@@ -112,6 +112,7 @@ func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*Repor
 	g, gctx := errgroup.WithContext(ctx)
 	for w := 0; w < workers; w++ {
 		g.Go(func() error {
+			w := m.newWorker()
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(jobs) {
@@ -123,7 +124,7 @@ func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*Repor
 					}
 				}
 				a := &doc.Accounts[jobs[i].a]
-				buckets[i] = m.bucketReport(a, &a.Buckets[jobs[i].b])
+				buckets[i] = w.bucketReport(a, &a.Buckets[jobs[i].b])
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package access
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -13,9 +12,14 @@ import (
 // or explain's one request).
 type BucketLayers struct {
 	ix      *Index
-	Account *inventory.Account
-	Bucket  *inventory.Bucket
-	ARN     string
+	ev      *policy.Evaluator // nil: policy.Evaluate
+	scratch *[2]policy.Result // the worker's result buffers (with ev)
+	in      policy.Input      // the input being built
+	// aclPolicies caches the ACL path's policies by action and grants.
+	aclPolicies map[string]*policy.Policy
+	Account     *inventory.Account
+	Bucket      *inventory.Bucket
+	ARN         string
 
 	// Policy is the bucket policy: nil when the bucket has none, Unreadable
 	// when it could not be read or parsed.
@@ -40,7 +44,7 @@ type BucketLayers struct {
 // NewBucketLayers reads bucket b of account a from the index.
 func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *BucketLayers {
 	bl := &BucketLayers{ix: ix, Account: a, Bucket: b, ARN: "arn:aws:s3:::" + b.Name}
-	name := fmt.Sprintf("bucket policy of %s", b.Name)
+	name := "the bucket policy" // the bucket is the report rows
 	switch {
 	case b.Errors[inventory.FieldPolicy] != "":
 		bl.PolicyErr = b.Errors[inventory.FieldPolicy]

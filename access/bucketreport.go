@@ -11,9 +11,11 @@ import (
 
 // bucketReport analyses one bucket: its configuration, matrix, findings
 // and errors.
-func (m *matrixer) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket {
+func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket {
+	m := w.matrixer
 	bl := m.ix.NewBucketLayers(a, b)
-	bm := m.compute(bl)
+	bl.ev, bl.scratch = w.ev, &w.scratch
+	bm := w.compute(bl)
 	out := Bucket{
 		AccountID:   a.ID,
 		AccountName: a.Name,
@@ -23,11 +25,19 @@ func (m *matrixer) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucke
 		Config:      bucketConfig(bl),
 		Access:      bm.access(m.trusted),
 	}
+	w.internActions(&out.Access.Public)
+	w.internActions(&out.Access.AnyAWS)
+	w.internActions(&out.Access.Org)
+	w.internActions(&out.Access.SameAccount)
+	for id, e := range out.Access.External {
+		w.internActions(&e.Actions)
+		out.Access.External[id] = e
+	}
 	for _, k := range sortedKeys(b.Errors) {
 		out.Errors = append(out.Errors, newError(a.ID, b.Name, k, bucketOperation(k), b.Errors[k]))
 	}
 	out.Errors = append(out.Errors, bl.Problems...)
-	fs := &findingSet{cat: catalogIndex(), account: a.ID, bucket: b.Name}
+	fs := &findingSet{cat: m.catalog, account: a.ID, bucket: b.Name}
 	m.bucketFindings(fs, bm, &out)
 	out.Findings = fs.sorted()
 	out.Exposure = exposure(&out.Access)
@@ -159,7 +169,7 @@ func condSuffix(o outcome) string {
 // publicRemediation is the fix for public access decided by a policy or an ACL.
 func publicRemediation(bl *BucketLayers, o outcome) string {
 	var steps []string
-	for _, l := range o.layers {
+	for _, l := range o.layers.names() {
 		switch l {
 		case LayerACL:
 			steps = append(steps, cmdPrivateACL(bl.Bucket.Name))
@@ -338,14 +348,6 @@ func (m *matrixer) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket)
 		}
 	}
 	if bl.Policy != nil && !bl.Policy.IsUnreadable() {
-		for i := range bl.Policy.Statements {
-			s := &bl.Policy.Statements[i]
-			if strings.EqualFold(s.Effect, "Allow") && s.NotPrincipal != nil {
-				fs.add(FindingAllowWithNotPrincipal, "",
-					fmt.Sprintf("bucket policy statement %s allows everyone except the principals it lists (NotPrincipal)", stmtLabel(s)),
-					fmt.Sprintf("Replace NotPrincipal with Principal naming who may access (or Principal \"*\" with a condition such as aws:PrincipalOrgID), then %s", cmdPutPolicy(name)))
-			}
-		}
 		m.lintFindings(fs, bl)
 	}
 	if t := bl.tlsEnforced(bm.sameC); t == TriFalse {
@@ -417,18 +419,25 @@ func describeHits(hs []cellHit) string {
 	return joinLimited(parts, 4)
 }
 
-func stmtLabel(s *policy.Statement) string {
-	if s.Sid != "" {
-		return fmt.Sprintf("%q", s.Sid)
-	}
-	return fmt.Sprintf("#%d", s.Index)
-}
-
 // lintFindings raises the findings the policy linter detects in the bucket
-// policy: object actions on the bucket ARN, bucket actions on object ARNs.
+// policy: object actions granted on the bucket ARN only (the missing /*),
+// bucket actions granted on object ARNs only, Allow with NotPrincipal.
 func (m *matrixer) lintFindings(fs *findingSet, bl *BucketLayers) {
-	_ = fs
-	_ = bl
+	name := bl.Bucket.Name
+	for _, w := range policy.Lint(bl.Policy) {
+		where := fmt.Sprintf("bucket policy statement %s (line %d, column %d)", w.Statement, w.Line, w.Column)
+		switch w.Code {
+		case policy.LintObjectActionOnBucketARN:
+			fs.add(FindingObjectActionOnBucketARN, "", where+": "+w.Message,
+				fmt.Sprintf(`Grant object actions on the objects: change the statement's Resource to "arn:aws:s3:::%s/*" (add it next to "arn:aws:s3:::%s" if the statement also has bucket actions), then %s`, name, name, cmdPutPolicy(name)))
+		case policy.LintBucketActionOnObjectARN:
+			fs.add(FindingBucketActionOnObjectARN, "", where+": "+w.Message,
+				fmt.Sprintf(`Grant bucket actions on the bucket: add "arn:aws:s3:::%s" to the statement's Resource, then %s`, name, cmdPutPolicy(name)))
+		case policy.LintAllowWithNotPrincipal:
+			fs.add(FindingAllowWithNotPrincipal, "", where+": "+w.Message+" (it allows everyone except the principals it lists)",
+				fmt.Sprintf(`Replace NotPrincipal with Principal naming who may access (or Principal "*" with a condition such as aws:PrincipalOrgID), then %s`, cmdPutPolicy(name)))
+		}
+	}
 }
 
 // tlsEnforced reports whether a bucket-policy statement or an applicable
@@ -441,10 +450,8 @@ func (bl *BucketLayers) tlsEnforced(same *Caller) Tri {
 	}
 	for _, action := range []string{ActionRead, ActionWrite} {
 		in := bl.input(same, action, "")
-		ctx := in.Context.Clone()
-		ctx.Set("aws:SecureTransport", "false")
-		in.Context = ctx
-		r := policy.Evaluate(in)
+		in.Context = same.context(bl.ix, "s3-plain-http", bl.Account.ID, bl.Bucket.Region)
+		r := bl.evaluate(in)
 		if r.Decision != policy.ExplicitDeny {
 			if r.Decision == policy.Unknown {
 				return TriUnknown
@@ -473,12 +480,12 @@ func (bl *BucketLayers) policyGrants(c *Caller, action string) bool {
 	in := bl.input(c, action, "")
 	in.SCPs, in.RCPs, in.RestrictPublicBuckets = nil, nil, false
 	in.Trace = true
-	return resourceRowAllows(policy.Evaluate(in))
+	return resourceRowAllows(bl.evaluate(in))
 }
 
 // resourceRowAllows reports whether, in a traced result, an Allow statement
 // of the resource policy matched the request (possibly conditionally).
-func resourceRowAllows(r policy.Result) bool {
+func resourceRowAllows(r *policy.Result) bool {
 	for _, row := range r.Layers {
 		if row.Layer != policy.LayerResource {
 			continue

@@ -2,7 +2,7 @@ package access
 
 import (
 	"fmt"
-	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/policy"
@@ -38,17 +38,22 @@ type Caller struct {
 	Canonical string
 	// Label names the caller in reasons ("anonymous callers").
 	Label string
+
+	ctxs map[string]*policy.Context // request contexts built for this caller
 }
 
 func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }
 
 // outcome is one decided layer combination, before it becomes a Cell.
 type outcome struct {
-	verdict  Verdict
-	layers   []string
-	alts     dnf      // conditional: the ways the request can be allowed
-	condKeys []string // lower-case context keys the conditions are on
-	reason   string
+	verdict Verdict
+	layers  layerSet
+	alts    dnf // conditional: the ways the request can be allowed
+	// acctSpecific: the conditions depend on which account calls (its ID,
+	// OU path, or a principal ARN naming an account), so a group of member
+	// accounts must be evaluated account by account.
+	acctSpecific bool
+	reason       string
 	// what findings need
 	bpaBlocked     bool   // BPA turned a grant into a deny
 	kmsBlocked     string // "aws-managed" or "key-policy" when KMS denies what S3 allows
@@ -59,11 +64,7 @@ type outcome struct {
 
 // cell converts the outcome into a report cell.
 func (o outcome) cell() Cell {
-	layers := o.layers
-	if layers == nil {
-		layers = []string{}
-	}
-	c := Cell{Verdict: o.verdict, DecidedBy: layers, Reason: o.reason}
+	c := Cell{Verdict: o.verdict, DecidedBy: o.layers.names(), Reason: o.reason}
 	if o.verdict == VerdictConditional {
 		c.Conditions, c.AnyOf = o.alts.cellConditions()
 	}
@@ -85,22 +86,35 @@ func layerOrder(l string) int {
 	return len(Layers())
 }
 
-// addLayers merges layer names, keeping decided_by's order and no duplicates.
-func addLayers(into []string, more ...string) []string {
-	for _, l := range more {
-		dup := false
-		for _, h := range into {
-			if h == l {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			into = append(into, l)
+// layerSet is a set of decided_by layers.
+type layerSet uint16
+
+// layerBit returns the bit of a layer name (its position in Layers).
+func layerBit(l string) layerSet { return 1 << layerOrder(l) }
+
+func layersOf(names ...string) layerSet {
+	var s layerSet
+	for _, n := range names {
+		s |= layerBit(n)
+	}
+	return s
+}
+
+func (s layerSet) with(names ...string) layerSet { return s | layersOf(names...) }
+
+func (s layerSet) without(name string) layerSet { return s &^ layerBit(name) }
+
+func (s layerSet) has(name string) bool { return s&layerBit(name) != 0 }
+
+// names lists the layers in Layers order (never nil).
+func (s layerSet) names() []string {
+	out := make([]string, 0, 3)
+	for i, l := range Layers() {
+		if s&(1<<i) != 0 {
+			out = append(out, l)
 		}
 	}
-	sort.SliceStable(into, func(i, j int) bool { return layerOrder(into[i]) < layerOrder(into[j]) })
-	return into
+	return out
 }
 
 func addConds(into []string, more ...string) []string {
@@ -152,7 +166,18 @@ func layerName(l policy.Layer, kind resourceKind) string {
 // cell's conditions list: "aws:SourceVpce = vpce-0a1b", "aws:SourceIp in
 // 203.0.113.0/24", "not (aws:PrincipalArn = arn:...)".
 func FormatRequirement(r policy.Requirement) string {
-	op := strings.TrimSuffix(r.Operator, "IfExists")
+	op := r.Operator
+	negated := r.Negated
+	// A negated plain operator is its opposite: AWS evaluates StringEquals
+	// on an absent key as false and StringNotEquals as true, so
+	// not(StringNotEquals) is StringEquals exactly. IfExists and set
+	// operators have no exact opposite and keep the "not (...)".
+	if negated && !strings.HasSuffix(op, "IfExists") && !strings.Contains(op, ":") {
+		if inv, ok := oppositeOperator(op); ok {
+			op, negated = inv, false
+		}
+	}
+	op = strings.TrimSuffix(op, "IfExists")
 	prefix := ""
 	if i := strings.Index(op, ":"); i >= 0 { // ForAnyValue:/ForAllValues:
 		prefix, op = op[:i+1], op[i+1:]
@@ -193,34 +218,76 @@ func FormatRequirement(r policy.Requirement) string {
 	if prefix != "" {
 		s = prefix + " " + s
 	}
-	if r.Negated {
+	if negated {
 		return "not (" + s + ")"
 	}
 	return s
 }
 
+// oppositeOperator returns the operator that is true exactly when op is
+// false (for operators without IfExists or a set prefix).
+func oppositeOperator(op string) (string, bool) {
+	pairs := [][2]string{
+		{"StringEquals", "StringNotEquals"}, {"StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"},
+		{"StringLike", "StringNotLike"}, {"ArnEquals", "ArnNotEquals"}, {"ArnLike", "ArnNotLike"},
+		{"IpAddress", "NotIpAddress"},
+	}
+	for _, p := range pairs {
+		switch op {
+		case p[0]:
+			return p[1], true
+		case p[1]:
+			return p[0], true
+		}
+	}
+	return "", false
+}
+
 // describeStatements names the statements of a decision for a reason:
 // `bucket policy statement "PublicRead"`, `SCP p-1 (DenyDelete) statement #0`.
 func describeStatements(refs []policy.StatementRef, effect string) string {
-	refs = append([]policy.StatementRef(nil), refs...)
-	sort.SliceStable(refs, func(i, j int) bool { return statementRank(refs[i].Layer) < statementRank(refs[j].Layer) })
-	var parts []string
-	seen := map[string]bool{}
-	for _, r := range refs {
-		if effect != "" && !strings.EqualFold(r.Effect, effect) {
-			continue
-		}
-		id := fmt.Sprintf("statement #%d", r.Index)
-		if r.Sid != "" {
-			id = fmt.Sprintf("statement %q", r.Sid)
-		}
-		s := r.Policy + " " + id
-		if !seen[s] {
-			seen[s] = true
-			parts = append(parts, s)
+	var b strings.Builder
+	n, more := 0, 0
+	// Resource policies first, then identity policies, then guardrails.
+	for rank := 0; rank < 3; rank++ {
+		for i, r := range refs {
+			if statementRank(r.Layer) != rank || (effect != "" && !strings.EqualFold(r.Effect, effect)) || seenBefore(refs[:i], r, effect) {
+				continue
+			}
+			if n == 4 {
+				more++
+				continue
+			}
+			if n > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(r.Policy)
+			b.WriteString(" statement ")
+			if r.Sid != "" {
+				b.WriteString(strconv.Quote(r.Sid))
+			} else {
+				b.WriteByte('#')
+				b.WriteString(strconv.Itoa(r.Index))
+			}
+			n++
 		}
 	}
-	return joinLimited(parts, 4)
+	if more > 0 {
+		b.WriteString(" and ")
+		b.WriteString(strconv.Itoa(more))
+		b.WriteString(" more")
+	}
+	return b.String()
+}
+
+// seenBefore reports whether refs already name the statement r.
+func seenBefore(refs []policy.StatementRef, r policy.StatementRef, effect string) bool {
+	for _, x := range refs {
+		if x.Policy == r.Policy && x.Index == r.Index && (effect == "" || strings.EqualFold(x.Effect, effect)) {
+			return true
+		}
+	}
+	return false
 }
 
 // statementRank orders statements in reasons: resource policies first,
@@ -239,52 +306,58 @@ func statementRank(l policy.Layer) int {
 // endpoint policy) that merely let an allow through, when a statement of a
 // resource or identity policy is what grants.
 func grantingStatements(refs []policy.StatementRef) []policy.StatementRef {
-	var out []policy.StatementRef
+	guard := 0
 	for _, r := range refs {
-		switch r.Layer {
-		case policy.LayerSCP, policy.LayerRCP, policy.LayerVPCE:
-		default:
-			out = append(out, r)
+		if statementRank(r.Layer) == 2 {
+			guard++
 		}
 	}
-	if len(out) == 0 {
+	if guard == 0 || guard == len(refs) {
 		return refs
+	}
+	out := make([]policy.StatementRef, 0, len(refs)-guard)
+	for _, r := range refs {
+		if statementRank(r.Layer) != 2 {
+			out = append(out, r)
+		}
 	}
 	return out
 }
 
 // fromResult turns an engine result into an outcome with a reason.
-func fromResult(r policy.Result, kind resourceKind, action, who string) outcome {
+func fromResult(r *policy.Result, kind resourceKind, action, who string) outcome {
 	o := outcome{}
 	for _, l := range r.DecidedBy {
-		o.layers = addLayers(o.layers, layerName(l, kind))
+		o.layers = o.layers.with(layerName(l, kind))
 	}
 	switch r.Decision {
 	case policy.Allow:
 		o.verdict = VerdictAllow
+		o.reason = action + " allowed for " + who
 		if s := describeStatements(grantingStatements(r.Statements), "Allow"); s != "" {
-			o.reason = fmt.Sprintf("%s allowed for %s by %s", action, who, s)
-		} else {
-			o.reason = fmt.Sprintf("%s allowed for %s", action, who)
+			o.reason += " by " + s
 		}
 	case policy.ExplicitDeny:
 		o.verdict = VerdictDeny
-		o.reason = fmt.Sprintf("%s explicitly denied for %s by %s", action, who, describeStatements(r.Statements, "Deny"))
+		o.reason = action + " explicitly denied for " + who + " by " + describeStatements(r.Statements, "Deny")
 	case policy.ImplicitDeny:
 		o.verdict = VerdictDeny
-		o.reason = fmt.Sprintf("%s implicitly denied for %s: %s", action, who, implicitDenyReason(r, kind))
+		o.reason = action + " implicitly denied for " + who + ": " + implicitDenyReason(r, kind)
 	case policy.Conditional:
 		o.verdict = VerdictConditional
 		o.alts = resultAlternatives(r)
+		note := func(q policy.Requirement) {
+			o.acctSpecific = o.acctSpecific || accountSpecific(q)
+		}
 		for _, q := range r.Conditions {
-			o.condKeys = addConds(o.condKeys, strings.ToLower(q.Key))
+			note(q)
 		}
 		for _, alt := range r.Alternatives {
 			for _, q := range alt {
-				o.condKeys = addConds(o.condKeys, strings.ToLower(q.Key))
+				note(q)
 			}
 		}
-		o.reason = fmt.Sprintf("%s allowed for %s only if %s", action, who, o.alts)
+		o.reason = action + " allowed for " + who + " only if " + o.alts.String()
 		if s := describeStatements(r.Statements, ""); s != "" {
 			o.reason += " (" + s + ")"
 		}
@@ -296,7 +369,7 @@ func fromResult(r policy.Result, kind resourceKind, action, who string) outcome 
 }
 
 // implicitDenyReason says which layer failed to allow.
-func implicitDenyReason(r policy.Result, kind resourceKind) string {
+func implicitDenyReason(r *policy.Result, kind resourceKind) string {
 	var parts []string
 	for _, l := range r.DecidedBy {
 		switch l {
@@ -327,7 +400,7 @@ func implicitDenyReason(r policy.Result, kind resourceKind) string {
 	return strings.Join(parts, "; ")
 }
 
-func unreadableNames(r policy.Result) string {
+func unreadableNames(r *policy.Result) string {
 	var names []string
 	for _, s := range r.Statements {
 		names = addConds(names, s.Policy)
@@ -343,9 +416,26 @@ func unreadableNames(r policy.Result) string {
 	return joinLimited(names, 3)
 }
 
+// accountSpecific reports whether a requirement depends on which member
+// account calls: its ID, its OU path, or a principal ARN whose account field
+// is a literal account.
+func accountSpecific(q policy.Requirement) bool {
+	switch strings.ToLower(q.Key) {
+	case "aws:principalaccount", "aws:principalorgpaths", "kms:calleraccount":
+		return true
+	case "aws:principalarn", "principal":
+		for _, v := range q.Values {
+			if isAccountID(arnAccount(v)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // resultAlternatives renders a Conditional result's condition in
 // disjunctive normal form.
-func resultAlternatives(r policy.Result) dnf {
+func resultAlternatives(r *policy.Result) dnf {
 	if len(r.Alternatives) > 0 && !r.Complex {
 		var d dnf
 		for _, alt := range r.Alternatives {
@@ -379,9 +469,9 @@ func and(a, b outcome) outcome {
 		return o
 	}
 	o := a
-	o.layers = addLayers(append([]string(nil), a.layers...), b.layers...)
+	o.layers = a.layers | b.layers
 	o.alts = a.alts.and(b.alts)
-	o.condKeys = addConds(append([]string(nil), a.condKeys...), b.condKeys...)
+	o.acctSpecific = a.acctSpecific || b.acctSpecific
 	if a.verdict == VerdictConditional || b.verdict == VerdictConditional {
 		o.verdict = VerdictConditional
 	}

@@ -33,7 +33,7 @@ type Index struct {
 	scpEnabled  bool
 	rcpEnabled  bool
 	orgPolicies map[string]*orgPolicyInfo
-	assumed     map[string]*policy.Policy // matrix action → assumed identity policy
+	assumed     map[string][]*policy.Policy // matrix action → assumed identity policies
 	// Problems are errors met while preparing the index (org policies that
 	// do not parse, accounts missing from the OU tree), reported as data.
 	Problems []Error
@@ -165,8 +165,8 @@ func NewIndex(doc *inventory.Document) *Index {
 // assumedIdentityPolicies builds, per matrix action, the identity policy the
 // matrix assumes every caller has: it grants the S3 action and the KMS
 // action S3 needs for it. "" grants every S3 action (for other requests).
-func assumedIdentityPolicies() map[string]*policy.Policy {
-	out := map[string]*policy.Policy{}
+func assumedIdentityPolicies() map[string][]*policy.Policy {
+	out := map[string][]*policy.Policy{}
 	add := func(key string, actions ...string) {
 		text := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"AssumedIdentityGrant","Effect":"Allow","Action":["%s"],"Resource":"*"}]}`, strings.Join(actions, `","`))
 		p, err := policy.Parse([]byte(text))
@@ -174,7 +174,7 @@ func assumedIdentityPolicies() map[string]*policy.Policy {
 			panic("access: assumed identity policy does not parse: " + err.Error()) // a constant policy
 		}
 		p.Name = "the caller's identity policy (assumed)"
-		out[key] = p
+		out[key] = []*policy.Policy{p}
 	}
 	for _, a := range MatrixActions() {
 		if k := KMSActionFor(a); k != "" {

@@ -2,9 +2,9 @@ package access
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/policy"
 )
 
 // Tri is a three-valued setting: true, false, or unknown (not read).
@@ -298,11 +298,14 @@ const (
 	ActionManage = "s3:PutBucketPolicy"
 )
 
-// objectAction reports whether an action acts on objects (bucket/key ARN).
+// objectAction reports whether an S3 action acts on objects (bucket/key
+// ARN) rather than on the bucket, by the service authorization reference.
 func objectAction(action string) bool {
 	switch action {
 	case ActionRead, ActionWrite, ActionDelete:
 		return true
+	case ActionList, ActionManage:
+		return false
 	}
-	return strings.Contains(action, "Object")
+	return policy.S3ActionScope(action) == policy.ScopeObject
 }

@@ -3,6 +3,7 @@ package access
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -35,13 +36,14 @@ type orgGroup struct {
 // matrixer computes bucket matrices; it holds what every bucket shares.
 type matrixer struct {
 	ix      *Index
+	catalog map[string]CatalogEntry
 	trusted map[string]string
 	members []string // active member accounts, sorted
 	groups  []orgGroup
 }
 
 func newMatrixer(ix *Index, trusted map[string]string) *matrixer {
-	m := &matrixer{ix: ix, trusted: trusted}
+	m := &matrixer{ix: ix, trusted: trusted, catalog: catalogIndex()}
 	if ix.OrgID == "" {
 		return m
 	}
@@ -82,6 +84,79 @@ func newMatrixer(ix *Index, trusted map[string]string) *matrixer {
 	return m
 }
 
+// worker analyses buckets on one goroutine: its own evaluator, and callers
+// (with their request contexts) reused across buckets.
+type worker struct {
+	*matrixer
+	ev      *policy.Evaluator
+	scratch [2]policy.Result
+	callers map[string]*Caller
+	// strings and lists shared by the cells this worker produced: reasons
+	// repeat across buckets with the same policies, so a report of many
+	// buckets holds each once.
+	strs   map[string]string
+	lists  map[string][]string
+	layers map[layerSet][]string
+}
+
+func (m *matrixer) newWorker() *worker {
+	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{},
+		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}}
+}
+
+// intern returns the worker's copy of s.
+func (w *worker) intern(s string) string {
+	if v, ok := w.strs[s]; ok {
+		return v
+	}
+	w.strs[s] = s
+	return s
+}
+
+// internCell makes a cell share its strings and lists with equal ones.
+func (w *worker) internCell(c *Cell) {
+	c.Reason = w.intern(c.Reason)
+	set := layersOf(c.DecidedBy...)
+	if l, ok := w.layers[set]; ok {
+		c.DecidedBy = l
+	} else {
+		w.layers[set] = c.DecidedBy
+	}
+	if len(c.Conditions) > 0 {
+		key := strings.Join(c.Conditions, "\x00")
+		if l, ok := w.lists[key]; ok {
+			c.Conditions = l
+		} else {
+			w.lists[key] = c.Conditions
+		}
+	}
+	if len(c.Accounts) > 0 {
+		key := strings.Join(c.Accounts, ",")
+		if l, ok := w.lists[key]; ok {
+			c.Accounts = l
+		} else {
+			w.lists[key] = c.Accounts
+		}
+	}
+}
+
+// internActions interns the five cells of a row.
+func (w *worker) internActions(a *Actions) {
+	for _, c := range []*Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage} {
+		w.internCell(c)
+	}
+}
+
+// caller returns the cached caller for key, building it with mk.
+func (w *worker) caller(key string, mk func() *Caller) *Caller {
+	if c := w.callers[key]; c != nil {
+		return c
+	}
+	c := mk()
+	w.callers[key] = c
+	return c
+}
+
 // bucketMatrix is one bucket's computed rows.
 type bucketMatrix struct {
 	bl       *BucketLayers
@@ -112,7 +187,8 @@ type orgPart struct {
 }
 
 // compute fills every row of the bucket's matrix.
-func (m *matrixer) compute(bl *BucketLayers) *bucketMatrix {
+func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
+	m := w.matrixer
 	bm := &bucketMatrix{bl: bl, external: map[string]row{}, callers: map[string]*Caller{}}
 	owner := bl.Account.ID
 	names := m.namedAccounts(bl)
@@ -136,27 +212,39 @@ func (m *matrixer) compute(bl *BucketLayers) *bucketMatrix {
 		}
 	}
 
-	public := &Caller{Principal: "anonymous", InOrg: TriFalse, Label: "anonymous callers"}
+	extKey := owner + "|" + strings.Join(externals, ",")
+	public := w.caller("public", func() *Caller {
+		return &Caller{Principal: "anonymous", InOrg: TriFalse, Label: "anonymous callers"}
+	})
 	bm.public = m.row(bl, public)
-	anyAWS := &Caller{NotAccounts: notKnown, InOrg: TriFalse, Label: "principals of any other AWS account"}
+	anyAWS := w.caller("any|"+extKey, func() *Caller {
+		return &Caller{NotAccounts: notKnown, InOrg: TriFalse, Label: "principals of any other AWS account"}
+	})
 	bm.anyAWS = m.row(bl, anyAWS)
 
 	for _, id := range externals {
-		c := &Caller{Account: id, InOrg: TriFalse, Label: "principals of account " + id}
+		var c *Caller
 		if strings.HasPrefix(id, "canonical:") {
-			c = &Caller{Canonical: strings.TrimPrefix(id, "canonical:"), NotAccounts: notKnown, InOrg: TriFalse,
-				Label: "the account of canonical user " + shortID(strings.TrimPrefix(id, "canonical:"))}
+			c = w.caller("canon|"+id+"|"+extKey, func() *Caller {
+				return &Caller{Canonical: strings.TrimPrefix(id, "canonical:"), NotAccounts: notKnown, InOrg: TriFalse,
+					Label: "the account of canonical user " + shortID(strings.TrimPrefix(id, "canonical:"))}
+			})
+		} else {
+			c = w.caller("ext|"+id, func() *Caller {
+				return &Caller{Account: id, InOrg: TriFalse, Label: "principals of account " + id}
+			})
 		}
 		bm.external[id] = m.row(bl, c)
 		bm.callers[id] = c
 		bm.extOrder = append(bm.extOrder, id)
 	}
 
-	inOrg := triOf(m.ix.InOrg(owner))
-	bm.sameC = &Caller{Account: owner, InOrg: inOrg, OrgPath: m.ix.OrgPath(owner), SCPs: m.ix.SCPs(owner), Label: "principals of the owning account"}
+	bm.sameC = w.caller("same|"+owner, func() *Caller {
+		return &Caller{Account: owner, InOrg: triOf(m.ix.InOrg(owner)), OrgPath: m.ix.OrgPath(owner), SCPs: m.ix.SCPs(owner), Label: "principals of the owning account"}
+	})
 	bm.same = m.row(bl, bm.sameC)
 
-	bm.org = m.orgRow(bl, owner, externals, namedMembers)
+	bm.org = w.orgRow(bl, owner, externals, namedMembers)
 	return bm
 }
 
@@ -169,72 +257,62 @@ func (m *matrixer) row(bl *BucketLayers, c *Caller) row {
 	return r
 }
 
-// accountKeys are the context keys whose value differs between member
-// accounts: a group conditional on them is evaluated account by account.
-func accountSpecific(o outcome) bool {
-	for _, k := range o.condKeys {
-		switch k {
-		case "aws:principalaccount", "aws:principalorgpaths", "kms:calleraccount", "aws:principalarn":
-			return true
-		}
-	}
-	return false
-}
-
 // orgRow evaluates the org class: each group of member accounts sharing an
 // SCP chain, account by account where the bucket names the accounts or a
 // decision depends on which account calls.
-func (m *matrixer) orgRow(bl *BucketLayers, owner string, externals, namedMembers []string) [5]orgCell {
+func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers []string) [5]orgCell {
+	m := w.matrixer
 	named := map[string]bool{}
 	for _, id := range namedMembers {
 		named[id] = true
 	}
 	var parts [5][]orgPart
+	for i := range parts {
+		parts[i] = make([]orgPart, 0, len(m.groups)+len(namedMembers))
+	}
+	add := func(accts []string, c *Caller, r *row) {
+		for i := range r {
+			parts[i] = append(parts[i], orgPart{accounts: accts, out: r[i], caller: c})
+		}
+	}
 	total := 0
 	for gi := range m.groups {
 		g := &m.groups[gi]
-		var accts []string
-		perAccount := false
+		// The accounts the bucket names are evaluated one by one; the rest
+		// of the group together, unless a decision turns out to depend on
+		// which of them calls.
+		var rest, single []string
 		for _, id := range g.accounts {
-			if id == owner {
-				continue
-			}
-			accts = append(accts, id)
-			if named[id] {
-				perAccount = true
-			}
-		}
-		if len(accts) == 0 {
-			continue
-		}
-		total += len(accts)
-		var groupRow row
-		if !perAccount {
-			not := append(append([]string{owner}, externals...), m.outside(accts)...)
-			c := &Caller{NotAccounts: not, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
-				Label: fmt.Sprintf("principals of the %d other member accounts under %s", len(accts), m.chainLabel(g, accts))}
-			if len(accts) == 1 {
-				c = m.memberCaller(g, accts[0])
-			}
-			groupRow = m.row(bl, c)
-			for i := range groupRow {
-				if len(accts) > 1 && groupRow[i].verdict == VerdictConditional && accountSpecific(groupRow[i]) {
-					perAccount = true
-				}
-			}
-			if !perAccount {
-				for i := range groupRow {
-					parts[i] = append(parts[i], orgPart{accounts: accts, out: groupRow[i], caller: c})
-				}
-				continue
+			switch {
+			case id == owner:
+			case named[id]:
+				single = append(single, id)
+			default:
+				rest = append(rest, id)
 			}
 		}
-		for _, id := range accts {
-			c := m.memberCaller(g, id)
+		total += len(rest) + len(single)
+		if len(rest) > 1 {
+			exclude := append(append([]string(nil), single...), externals...)
+			c := w.caller("grp|"+g.key+"|"+owner+"|"+strings.Join(exclude, ","), func() *Caller {
+				not := append(append([]string{owner}, exclude...), m.outside(g.accounts)...)
+				return &Caller{NotAccounts: not, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
+					Label: fmt.Sprintf("principals of the %d other member accounts under %s", len(rest), m.chainLabel(g, rest))}
+			})
 			r := m.row(bl, c)
+			split := false
 			for i := range r {
-				parts[i] = append(parts[i], orgPart{accounts: []string{id}, out: r[i], caller: c})
+				split = split || (r[i].verdict == VerdictConditional && r[i].acctSpecific)
 			}
+			if !split {
+				add(rest, c, &r)
+				rest = nil
+			}
+		}
+		for _, id := range append(single, rest...) {
+			c := w.memberCaller(g, id)
+			r := m.row(bl, c)
+			add([]string{id}, c, &r)
 		}
 	}
 	var cells [5]orgCell
@@ -244,9 +322,11 @@ func (m *matrixer) orgRow(bl *BucketLayers, owner string, externals, namedMember
 	return cells
 }
 
-func (m *matrixer) memberCaller(g *orgGroup, id string) *Caller {
-	return &Caller{Account: id, InOrg: TriTrue, OrgPath: m.ix.OrgPath(id), SCPs: g.chain,
-		Label: "principals of member account " + id}
+func (w *worker) memberCaller(g *orgGroup, id string) *Caller {
+	return w.caller("mem|"+id, func() *Caller {
+		return &Caller{Account: id, InOrg: TriTrue, OrgPath: w.ix.OrgPath(id), SCPs: g.chain,
+			Label: "principals of member account " + id}
+	})
 }
 
 // outside returns the members not in accts.
@@ -282,54 +362,73 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 		oc.out = outcome{verdict: VerdictDeny, reason: "the organisation has no other active member account"}
 		return oc
 	}
-	by := map[Verdict][]orgPart{}
-	count := map[Verdict]int{}
-	for _, p := range parts {
-		by[p.out.verdict] = append(by[p.out.verdict], p)
-		count[p.out.verdict] += len(p.accounts)
+	// Counts and first part per verdict, indexed by verdictRank (deny 0,
+	// unknown 1, conditional 2, allow 3).
+	var count [4]int
+	first := [4]int{-1, -1, -1, -1}
+	for i := range parts {
+		p := &parts[i]
+		r := verdictRank(p.out.verdict)
+		count[r] += len(p.accounts)
+		if first[r] < 0 {
+			first[r] = i
+		}
 		if p.out.orgBlocked != "" {
-			oc.blocked = append(oc.blocked, p)
+			oc.blocked = append(oc.blocked, *p)
 		}
 	}
-	var v Verdict
-	switch {
-	case count[VerdictAllow] > 0:
-		v = VerdictAllow
-	case count[VerdictConditional] > 0:
-		v = VerdictConditional
-	case count[VerdictUnknown] > 0:
-		v = VerdictUnknown
-	default:
-		v = VerdictDeny
+	best := 0
+	for r := 3; r >= 0; r-- {
+		if count[r] > 0 {
+			best = r
+			break
+		}
 	}
+	v := parts[first[best]].out.verdict
 	o := outcome{verdict: v}
-	for _, p := range by[v] {
-		o.layers = addLayers(o.layers, p.out.layers...)
-		o.alts = o.alts.or(p.out.alts)
+	for i := range parts {
+		p := &parts[i]
+		if p.out.verdict != v {
+			continue
+		}
+		o.layers |= p.out.layers
+		if len(p.out.alts) > 0 {
+			o.alts = o.alts.or(p.out.alts)
+		}
 		oc.allowed = append(oc.allowed, p.accounts...)
 	}
 	sort.Strings(oc.allowed)
-	first := by[v][0].out.reason
+	f := &parts[first[best]]
+	example := f.out.reason
+	if len(parts) > 1 && len(f.accounts) == 1 {
+		example = "for example " + example
+	}
+	n, all := strconv.Itoa(len(oc.allowed)), strconv.Itoa(total)
 	switch v {
-	case VerdictAllow, VerdictConditional:
-		o.reason = fmt.Sprintf("%s for %d of %d other member accounts: %s", map[Verdict]string{VerdictAllow: "allowed", VerdictConditional: "conditionally allowed"}[v], len(oc.allowed), total, first)
-		if len(oc.allowed) < total {
-			oc.accounts = oc.allowed
-		}
+	case VerdictAllow:
+		o.reason = "allowed for " + n + " of " + all + " other member accounts: " + example
+	case VerdictConditional:
+		o.reason = "conditionally allowed for " + n + " of " + all + " other member accounts: " + example
 	case VerdictUnknown:
-		o.reason = fmt.Sprintf("unknown for %d of %d other member accounts: %s", len(oc.allowed), total, first)
+		o.reason = "unknown for " + n + " of " + all + " other member accounts: " + example
 	default:
-		o.reason = first
-		if len(by[VerdictDeny]) > 1 {
-			o.reason = fmt.Sprintf("denied for all %d other member accounts: %s", total, first)
+		o.reason = example
+		if len(parts) > 1 {
+			o.reason = "denied for all " + all + " other member accounts: " + example
 		}
 	}
+	if (v == VerdictAllow || v == VerdictConditional) && len(oc.allowed) < total {
+		oc.accounts = oc.allowed
+	}
 	// Say what happens to the others.
-	for _, other := range []Verdict{VerdictConditional, VerdictUnknown, VerdictDeny} {
-		if other == v || count[other] == 0 || v == VerdictDeny {
-			continue
+	if v != VerdictDeny {
+		for r := best - 1; r >= 0; r-- {
+			if count[r] == 0 {
+				continue
+			}
+			other := &parts[first[r]]
+			o.reason += "; " + string(other.out.verdict) + " for " + strconv.Itoa(count[r]) + " (" + other.out.reason + ")"
 		}
-		o.reason += fmt.Sprintf("; %s for %d (%s)", other, count[other], by[other][0].out.reason)
 	}
 	oc.out = o
 	return oc

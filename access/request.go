@@ -25,7 +25,12 @@ func (bl *BucketLayers) Decide(c *Caller, action, key string) Decision {
 }
 
 func (bl *BucketLayers) decide(c *Caller, action, key string) outcome {
-	o := bl.decideS3(c, action, key)
+	var o outcome
+	if key == "" {
+		o = bl.decideKeys(c, action)
+	} else {
+		o = bl.decideS3(c, action, key)
+	}
 	if o.verdict != VerdictDeny {
 		if k, ok := bl.decideKMS(c, action); ok {
 			if k.verdict == VerdictDeny && o.verdict != VerdictUnknown {
@@ -44,19 +49,20 @@ func (bl *BucketLayers) decide(c *Caller, action, key string) outcome {
 
 // input builds the engine input of an S3 request.
 func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
-	in := &policy.Input{
+	in := &bl.in
+	*in = policy.Input{
 		Principal:          c.Principal,
 		Action:             action,
 		Resource:           bl.ResourceARN(action, key),
 		ResourceAccount:    bl.Account.ID,
-		Context:            bl.ix.requestContext(c, bl.Account.ID),
+		Context:            c.context(bl.ix, "s3", bl.Account.ID, bl.Bucket.Region),
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
 		ResourcePolicy:     bl.Policy,
 	}
 	if c.Identity == nil && !c.anonymous() {
-		in.IdentityPolicies = []*policy.Policy{bl.ix.assumedIdentity(action)}
+		in.IdentityPolicies = bl.ix.assumedIdentity(action)
 	}
 	if c.SCPs.Governed {
 		in.SCPs = c.SCPs.Levels
@@ -82,18 +88,16 @@ func (c *Caller) who() string {
 // unknown RestrictPublicBuckets, the bucket ACL, VPC endpoint policies.
 func (bl *BucketLayers) decideS3(c *Caller, action, key string) outcome {
 	in := bl.input(c, action, key)
-	rpbValues := []bool{bl.BPA.RestrictPublicBuckets == TriTrue}
-	if bl.BPA.RestrictPublicBuckets == TriUnknown && bl.PolicyPublic != TriFalse {
-		rpbValues = []bool{false, true}
+	in.RestrictPublicBuckets = bl.BPA.RestrictPublicBuckets == TriTrue && bl.PolicyPublic != TriFalse
+	o := bl.evalS3(in, c, action)
+	if bl.BPA.RestrictPublicBuckets != TriUnknown || bl.PolicyPublic == TriFalse {
+		return o
 	}
-	var outs []outcome
-	for _, rpb := range rpbValues {
-		in.RestrictPublicBuckets = rpb && bl.PolicyPublic != TriFalse
-		outs = append(outs, bl.evalS3(in, c, action))
-	}
-	o := outs[0]
-	if len(outs) == 2 && outs[0].verdict != outs[1].verdict {
-		return outcome{verdict: VerdictUnknown, layers: []string{LayerBPA},
+	// RestrictPublicBuckets could not be read: decide with it on too.
+	in.RestrictPublicBuckets = true
+	outs := [2]outcome{o, bl.evalS3(in, c, action)}
+	if outs[0].verdict != outs[1].verdict {
+		return outcome{verdict: VerdictUnknown, layers: layersOf(LayerBPA),
 			reason: fmt.Sprintf("%s for %s depends on Block Public Access RestrictPublicBuckets, which could not be read (%s with it off, %s with it on)", action, c.who(), outs[0].verdict, outs[1].verdict)}
 	}
 	return o
@@ -102,7 +106,7 @@ func (bl *BucketLayers) decideS3(c *Caller, action, key string) outcome {
 // evalS3 runs the engine for one BPA assumption and applies the ACL and
 // VPC endpoint layers.
 func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outcome {
-	r := policy.Evaluate(in)
+	r := bl.evaluate(in)
 	o := fromResult(r, resourceBucket, action, c.who())
 	o.resourceGrants = resultHasResourceAllow(r)
 	if r.Decision == policy.ExplicitDeny || r.Decision == policy.ImplicitDeny {
@@ -123,7 +127,7 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 }
 
 // resultHasResourceAllow reports whether a bucket-policy statement allowed.
-func resultHasResourceAllow(r policy.Result) bool {
+func resultHasResourceAllow(r *policy.Result) bool {
 	for _, s := range r.Statements {
 		if s.Layer == policy.LayerResource && strings.EqualFold(s.Effect, "Allow") {
 			return true
@@ -133,7 +137,7 @@ func resultHasResourceAllow(r policy.Result) bool {
 }
 
 // orgDeny reports whether an explicit deny came from an SCP or RCP only.
-func orgDeny(r policy.Result) (string, string) {
+func orgDeny(r *policy.Result) (string, string) {
 	for _, s := range r.Statements {
 		if !strings.EqualFold(s.Effect, "Deny") {
 			continue
@@ -166,7 +170,7 @@ func vpceRequirement(q policy.Requirement) ([]string, bool) {
 // resolveEndpoints evaluates, for a cell conditional on the request coming
 // through given VPC endpoints, each collected endpoint's policy too.
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies-vpc-endpoint.html
-func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action string, r policy.Result, o outcome) outcome {
+func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action string, r *policy.Result, o outcome) outcome {
 	var endpoints []string
 	for _, q := range r.Conditions {
 		if ids, ok := vpceRequirement(q); ok {
@@ -178,7 +182,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 	}
 	var allowed, denied, unknown, notCollected []string
 	var conds dnf
-	var layers []string
+	var layers layerSet
 	for _, id := range endpoints {
 		ep, epPolicy, ok := bl.ix.Endpoint(id)
 		if !ok {
@@ -194,9 +198,9 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		ctx.SetAbsent("aws:SourceIp") // requests through an endpoint carry a private aws:VpcSourceIp instead
 		sub.Context = ctx
 		sub.VPCEndpointPolicies = []*policy.Policy{epPolicy}
-		rr := policy.Evaluate(&sub)
+		rr := bl.evaluateSub(&sub)
 		so := fromResult(rr, resourceBucket, action, c.who())
-		layers = addLayers(layers, so.layers...)
+		layers |= so.layers
 		switch so.verdict {
 		case VerdictAllow:
 			allowed = append(allowed, id)
@@ -210,7 +214,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		}
 	}
 	out := o
-	out.layers = addLayers(append([]string(nil), o.layers...), LayerVPCE)
+	out.layers = o.layers.with(LayerVPCE)
 	switch {
 	case len(allowed) > 0:
 		out.verdict = VerdictConditional
@@ -227,9 +231,8 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		// The endpoints we could not evaluate keep the cell conditional.
 		out.reason = o.reason + fmt.Sprintf("; the policy of VPC endpoint %s was not collected", strings.Join(append(notCollected, unknown...), ", "))
 	default:
-		out = outcome{verdict: VerdictDeny, layers: addLayers(append([]string(nil), o.layers...), layers...),
+		out = outcome{verdict: VerdictDeny, layers: (o.layers | layers).with(LayerVPCE),
 			reason: fmt.Sprintf("%s for %s requires VPC endpoint %s, whose policy denies it: %s", action, c.who(), strings.Join(endpoints, ", "), strings.Join(denied, "; "))}
-		out.layers = addLayers(out.layers, LayerVPCE)
 	}
 	return out
 }
@@ -244,7 +247,7 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 		return outcome{}, false
 	}
 	if !bl.EncRead {
-		return outcome{verdict: VerdictUnknown, layers: []string{LayerKMS},
+		return outcome{verdict: VerdictUnknown, layers: layersOf(LayerKMS),
 			reason: fmt.Sprintf("the bucket's default encryption could not be read; with SSE-KMS S3 would also need %s", kmsAction)}, true
 	}
 	if !UsesKMS(bl.Encryption.Algorithm) {
@@ -260,11 +263,11 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 		keyName = "KMS key " + keyName
 	}
 	if c.anonymous() {
-		return outcome{verdict: VerdictDeny, layers: []string{LayerKMS}, kmsBlocked: "anonymous",
+		return outcome{verdict: VerdictDeny, layers: layersOf(LayerKMS), kmsBlocked: "anonymous",
 			reason: fmt.Sprintf("anonymous requests cannot use %s: S3 requires signed (SigV4) requests for SSE-KMS objects", keyName)}, true
 	}
 	if bl.Key.AWSManaged && c.Account != bl.Key.Account {
-		return outcome{verdict: VerdictDeny, layers: []string{LayerKMS}, kmsBlocked: "aws-managed",
+		return outcome{verdict: VerdictDeny, layers: layersOf(LayerKMS), kmsBlocked: "aws-managed",
 			reason: fmt.Sprintf("%s needs %s on %s, which cannot be used by another account", action, kmsAction, keyName)}, true
 	}
 	in := &policy.Input{
@@ -272,18 +275,17 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 		Action:             kmsAction,
 		Resource:           bl.Key.ARN,
 		ResourceAccount:    bl.Key.Account,
-		Context:            bl.ix.kmsContext(c, bl.Key.Account, bl.Bucket.Region),
+		Context:            c.context(bl.ix, "kms", bl.Key.Account, bl.Bucket.Region),
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
 		ResourcePolicy:     bl.KeyPolicy,
-		Trace:              true,
 	}
 	if in.Resource == "" {
 		in.Resource = "arn:aws:kms:" + bl.Bucket.Region + ":" + bl.Key.Account + ":key/unknown"
 	}
 	if c.Identity == nil {
-		in.IdentityPolicies = []*policy.Policy{bl.ix.assumedIdentity(action)}
+		in.IdentityPolicies = bl.ix.assumedIdentity(action)
 	}
 	if c.SCPs.Governed {
 		in.SCPs = c.SCPs.Levels
@@ -294,16 +296,13 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 			in.RCPs = rc.Levels
 		}
 	}
-	r := policy.Evaluate(in)
+	r := bl.evaluate(in)
 	o := fromResult(r, resourceKey, kmsAction, c.who())
 	// The key policy must allow, directly or by delegating to the account:
-	// an identity policy alone never grants access to a KMS key.
+	// an identity policy alone never grants access to a KMS key (the engine
+	// applies this to kms: actions).
 	// https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
-	if (o.verdict == VerdictAllow || o.verdict == VerdictConditional) && !bl.KeyPolicy.IsUnreadable() && !resourceRowAllows(r) {
-		o = outcome{verdict: VerdictDeny, layers: []string{LayerKMS},
-			reason: fmt.Sprintf("%s implicitly denied for %s: the key policy does not allow it", kmsAction, c.who())}
-	}
-	o.layers = addLayers(o.layers, LayerKMS)
+	o.layers = o.layers.with(LayerKMS)
 	o.reason = fmt.Sprintf("%s needs %s on %s: %s", action, kmsAction, keyName, o.reason)
 	if o.verdict == VerdictDeny {
 		o.kmsBlocked = "key-policy"
@@ -311,24 +310,65 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	return o, true
 }
 
-// kmsContext is the context of the KMS request S3 makes for a caller.
-func (ix *Index) kmsContext(c *Caller, keyAccount, region string) *policy.Context {
-	ctx := ix.requestContext(c, keyAccount)
-	ctx.Set("kms:ViaService", "s3."+region+".amazonaws.com")
-	ctx.Set("aws:ViaAWSService", "true")
-	ctx.SetAbsent("s3:signatureversion")
-	switch {
-	case c.Account != "":
-		ctx.Set("kms:CallerAccount", c.Account)
-	case len(c.NotAccounts) > 0:
-		ctx.SetUnknownExcept("kms:CallerAccount", c.NotAccounts...)
+// context returns the caller's request context for a request to service
+// ("s3"; "s3-plain-http", the same without TLS; or "kms" for the call S3
+// makes on the caller's behalf) on a
+// resource of owner in region, built once per caller.
+func (c *Caller) context(ix *Index, service, owner, region string) *policy.Context {
+	key := service + "|" + owner + "|" + region
+	if ctx := c.ctxs[key]; ctx != nil {
+		return ctx
 	}
+	ctx := ix.requestContext(c, owner)
+	ctx.Set("aws:RequestedRegion", region)
+	if service == "s3-plain-http" { // the TLS check: a request without TLS
+		ctx.Set("aws:SecureTransport", "false")
+	}
+	if service == "kms" {
+		ctx.Set("kms:ViaService", "s3."+region+".amazonaws.com")
+		ctx.Set("aws:ViaAWSService", "true")
+		ctx.SetAbsent("s3:signatureversion")
+		switch {
+		case c.Account != "":
+			ctx.Set("kms:CallerAccount", c.Account)
+		case len(c.NotAccounts) > 0:
+			ctx.SetUnknownExcept("kms:CallerAccount", c.NotAccounts...)
+		}
+	}
+	if c.ctxs == nil {
+		c.ctxs = map[string]*policy.Context{}
+	}
+	c.ctxs[key] = ctx
 	return ctx
+}
+
+// evaluate runs the policy engine, with the bucket's evaluator when it has
+// one (the matrix gives each worker its own).
+// evaluate runs the policy engine. With the worker's evaluator the result's
+// slices live in a scratch buffer that the next evaluate call overwrites:
+// consume the result first, and use evaluateSub for an evaluation nested
+// in the use of another result.
+func (bl *BucketLayers) evaluate(in *policy.Input) *policy.Result {
+	return bl.run(in, 0)
+}
+
+// evaluateSub is evaluate with a second scratch buffer.
+func (bl *BucketLayers) evaluateSub(in *policy.Input) *policy.Result {
+	return bl.run(in, 1)
+}
+
+func (bl *BucketLayers) run(in *policy.Input, slot int) *policy.Result {
+	if bl.ev == nil || bl.scratch == nil {
+		r := policy.Evaluate(in)
+		return &r
+	}
+	bl.ev.Evaluate(in, &bl.scratch[slot])
+	return &bl.scratch[slot]
 }
 
 // assumedIdentity is the matrix's assumed identity policy for an action: it
 // grants the S3 action and the KMS action S3 needs for it.
-func (ix *Index) assumedIdentity(action string) *policy.Policy {
+func (ix *Index) assumedIdentity(action string) []*policy.Policy {
 	if p := ix.assumed[action]; p != nil {
 		return p
 	}

@@ -456,3 +456,50 @@ func TestRuleUnreadable(t *testing.T) {
 		},
 	}})
 }
+
+func TestRuleObjectKeys(t *testing.T) {
+	runRules(t, []ruleCase{{
+		name: "a grant on a key prefix makes the cell conditional on the object key",
+		doc:  "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html",
+		bucket: `name: bkt
+region: eu-west-1
+policy: {Version: "2012-10-17", Statement: [{Sid: PublicAssets, Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/public/*"}]}`,
+		cells: []expectCell{
+			{path: "public.read", verdict: VerdictConditional, cond: `object key like "public/*"`, reason: `"PublicAssets"`},
+			{path: "public.write", verdict: VerdictDeny},
+		},
+		findings: []string{FindingPublicRead},
+	}, {
+		name: "a deny on a key prefix leaves the other keys allowed",
+		doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
+		bucket: `name: bkt
+region: eu-west-1
+policy: {Version: "2012-10-17", Statement: [
+  {Sid: OrgRead, Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*", Condition: {StringEquals: {"aws:PrincipalOrgID": o-test000001}}},
+  {Sid: NoSecrets, Effect: Deny, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/secret/*"}]}`,
+		cells: []expectCell{
+			{path: "org.read", verdict: VerdictConditional, cond: `object key not like "secret/*"`},
+			{path: "public.read", verdict: VerdictDeny},
+		},
+	}, {
+		name: "RestrictPublicBuckets voids a grant on a key prefix too",
+		doc:  "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-options",
+		bucket: `name: bkt
+region: eu-west-1
+public_access_block: {block_public_acls: true, ignore_public_acls: true, block_public_policy: true, restrict_public_buckets: true}
+policy: {Version: "2012-10-17", Statement: [
+  {Sid: PublicRead, Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*"},
+  {Sid: PartnerUpload, Effect: Allow, Principal: {AWS: "888877776666"}, Action: s3:PutObject, Resource: "arn:aws:s3:::bkt/incoming/*"}]}`,
+		cells: []expectCell{
+			{path: "external.888877776666.write", verdict: VerdictDeny, layers: []string{LayerBPA}},
+		},
+		findings: []string{FindingBPABlocksGrantedAccess},
+		check: func(t *testing.T, b *Bucket) {
+			for _, f := range b.Findings {
+				if f.ID == FindingBPABlocksGrantedAccess && !strings.Contains(f.Detail, "external 888877776666 (read, write)") {
+					t.Errorf("bpa-blocks-granted-access does not name the partner's write: %s", f.Detail)
+				}
+			}
+		},
+	}})
+}
