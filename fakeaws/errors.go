@@ -33,7 +33,7 @@ func parseFixtureError(text string) *apiError {
 
 // statusFor returns the HTTP status AWS answers code with, per service.
 func statusFor(svc service, code string) int {
-	if st, ok := commonStatus[code]; ok {
+	if st, ok := commonStatus(code); ok {
 		if svc == svcOrganizations || svc == svcKMS {
 			// JSON 1.1 services answer client errors with 400.
 			if st < 500 {
@@ -61,61 +61,74 @@ func statusFor(svc service, code string) int {
 	return 400
 }
 
-// commonStatus lists the codes whose status is not 400.
-var commonStatus = map[string]int{
-	"AccessDenied":                403,
-	"AllAccessDisabled":           403,
-	"InvalidAccessKeyId":          403,
-	"SignatureDoesNotMatch":       403,
-	"InvalidClientTokenId":        403,
-	"MissingAuthenticationToken":  403,
-	"UnauthorizedOperation":       403,
-	"AuthFailure":                 401,
-	"NoSuchEntity":                404,
-	"NoSuchBucket":                404,
-	"NotFound":                    404,
-	"PermanentRedirect":           301,
-	"TemporaryRedirect":           307,
-	"MethodNotAllowed":            405,
-	"NotImplemented":              501,
-	"InternalError":               500,
-	"InternalFailure":             500,
-	"ServiceFailure":              500,
-	"ServiceUnavailable":          503,
-	"SlowDown":                    503,
-	"RequestLimitExceeded":        503,
-	"Unavailable":                 503,
-	"ServiceUnavailableException": 503,
+// commonStatus returns the status of the codes that do not answer 400.
+func commonStatus(code string) (int, bool) {
+	switch code {
+	case "AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+		"InvalidClientTokenId", "MissingAuthenticationToken", "UnauthorizedOperation":
+		return 403, true
+	case "AuthFailure":
+		return 401, true
+	case "NoSuchEntity", "NoSuchBucket", "NotFound":
+		return 404, true
+	case "PermanentRedirect":
+		return 301, true
+	case "TemporaryRedirect":
+		return 307, true
+	case "MethodNotAllowed":
+		return 405, true
+	case "NotImplemented":
+		return 501, true
+	case "InternalError", "InternalFailure", "ServiceFailure":
+		return 500, true
+	case "ServiceUnavailable", "SlowDown", "RequestLimitExceeded", "Unavailable", "ServiceUnavailableException":
+		return 503, true
+	}
+	return 0, false
 }
 
-// defaultMessages are AWS's messages for codes a fixture names without one.
-var defaultMessages = map[string]string{
-	"AccessDenied":                                   "Access Denied",
-	"AccessDeniedException":                          "You don't have permissions to access this resource.",
-	"NoSuchBucket":                                   "The specified bucket does not exist",
-	"NoSuchBucketPolicy":                             "The bucket policy does not exist",
-	"NoSuchPublicAccessBlockConfiguration":           "The public access block configuration was not found",
-	"OwnershipControlsNotFoundError":                 "The bucket ownership controls were not found",
-	"ServerSideEncryptionConfigurationNotFoundError": "The server side encryption configuration was not found",
-	"NoSuchTagSet":                                   "The TagSet does not exist",
-	"InternalError":                                  "We encountered an internal error. Please try again.",
-	"SlowDown":                                       "Please reduce your request rate.",
-	"ServiceUnavailable":                             "Service is unable to handle request.",
-	"Throttling":                                     "Rate exceeded",
-	"ThrottlingException":                            "Rate exceeded",
-	"RequestLimitExceeded":                           "Request limit exceeded.",
-	"TooManyRequestsException":                       "AWS Organizations can't complete your request because another request is already in progress. Try again later.",
-	"UnauthorizedOperation":                          "You are not authorized to perform this operation.",
+// defaultMessage is AWS's message for a code a fixture names without one.
+func defaultMessage(code string) string {
+	switch code {
+	case "AccessDenied":
+		return "Access Denied"
+	case "AccessDeniedException":
+		return "You don't have permissions to access this resource."
+	case "NoSuchBucket":
+		return "The specified bucket does not exist"
+	case "NoSuchBucketPolicy":
+		return "The bucket policy does not exist"
+	case "NoSuchPublicAccessBlockConfiguration":
+		return "The public access block configuration was not found"
+	case "OwnershipControlsNotFoundError":
+		return "The bucket ownership controls were not found"
+	case "ServerSideEncryptionConfigurationNotFoundError":
+		return "The server side encryption configuration was not found"
+	case "NoSuchTagSet":
+		return "The TagSet does not exist"
+	case "InternalError":
+		return "We encountered an internal error. Please try again."
+	case "SlowDown":
+		return "Please reduce your request rate."
+	case "ServiceUnavailable":
+		return "Service is unable to handle request."
+	case "Throttling", "ThrottlingException":
+		return "Rate exceeded"
+	case "RequestLimitExceeded":
+		return "Request limit exceeded."
+	case "TooManyRequestsException":
+		return "AWS Organizations can't complete your request because another request is already in progress. Try again later."
+	case "UnauthorizedOperation":
+		return "You are not authorized to perform this operation."
+	}
+	return code
 }
 
 func (e *apiError) msg() string {
 	if e.message != "" {
 		return e.message
 	}
-	if m, ok := defaultMessages[e.code]; ok {
-		return m
-	}
-	return e.code
+	return defaultMessage(e.code)
 }
 
 // writeError renders e in the request's protocol.

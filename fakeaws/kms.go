@@ -196,15 +196,17 @@ func (s *Server) kmsListGrants(q *request, in *kmsInput) (any, *apiError) {
 		}
 		out = append(out, m)
 	}
-	return map[string]any{"Grants": out, "Truncated": p.next != "", "NextMarker": nilIfEmpty(p.next)}, nil
+	return withMarker(map[string]any{"Grants": out}, p.next), nil
 }
 
-// nilIfEmpty returns nil for "" so that JSON leaves the member null.
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
+// withMarker adds KMS's pagination members: Truncated, and NextMarker
+// when there is a next page.
+func withMarker(m map[string]any, next string) map[string]any {
+	m["Truncated"] = next != ""
+	if next != "" {
+		m["NextMarker"] = next
 	}
-	return s
+	return m
 }
 
 func (s *Server) kmsListAliases(q *request, in *kmsInput) (any, *apiError) {
@@ -250,5 +252,5 @@ func (s *Server) kmsListAliases(q *request, in *kmsInput) (any, *apiError) {
 			"LastUpdatedDate": keyCreated(),
 		})
 	}
-	return map[string]any{"Aliases": out, "Truncated": p.next != "", "NextMarker": nilIfEmpty(p.next)}, nil
+	return withMarker(map[string]any{"Aliases": out}, p.next), nil
 }

@@ -52,19 +52,29 @@ type orgTag struct {
 func joinedAt() time.Time { return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 func (s *Server) organizationsHandler(op string) handlerFunc {
-	h := map[string]func(q *request, in *orgInput) (any, *apiError){
-		"DescribeOrganization":             s.orgDescribeOrganization,
-		"ListRoots":                        s.orgListRoots,
-		"ListOrganizationalUnitsForParent": s.orgListOUsForParent,
-		"ListAccounts":                     s.orgListAccounts,
-		"ListAccountsForParent":            s.orgListAccountsForParent,
-		"ListPoliciesForTarget":            s.orgListPoliciesForTarget,
-		"DescribePolicy":                   s.orgDescribePolicy,
-		"ListParents":                      s.orgListParents,
-		"ListTagsForResource":              s.orgListTagsForResource,
-		"DescribeAccount":                  s.orgDescribeAccount,
-	}[op]
-	if h == nil {
+	var h func(q *request, in *orgInput) (any, *apiError)
+	switch op {
+	case "DescribeOrganization":
+		h = s.orgDescribeOrganization
+	case "ListRoots":
+		h = s.orgListRoots
+	case "ListOrganizationalUnitsForParent":
+		h = s.orgListOUsForParent
+	case "ListAccounts":
+		h = s.orgListAccounts
+	case "ListAccountsForParent":
+		h = s.orgListAccountsForParent
+	case "ListPoliciesForTarget":
+		h = s.orgListPoliciesForTarget
+	case "DescribePolicy":
+		h = s.orgDescribePolicy
+	case "ListParents":
+		h = s.orgListParents
+	case "ListTagsForResource":
+		h = s.orgListTagsForResource
+	case "DescribeAccount":
+		h = s.orgDescribeAccount
+	default:
 		return nil
 	}
 	return func(w http.ResponseWriter, q *request) *apiError {

@@ -176,27 +176,32 @@ func s3Target(r *http.Request) (bucket, key string) {
 	return bucket, key
 }
 
-// s3Subresources maps the bucket subresources the emulator knows to the
-// operation name suffix.
-var s3Subresources = []struct{ query, name string }{
-	{"location", "BucketLocation"},
-	{"policyStatus", "BucketPolicyStatus"},
-	{"policy", "BucketPolicy"},
-	{"publicAccessBlock", "PublicAccessBlock"},
-	{"ownershipControls", "BucketOwnershipControls"},
-	{"acl", "BucketAcl"},
-	{"encryption", "BucketEncryption"},
-	{"versioning", "BucketVersioning"},
-	{"tagging", "BucketTagging"},
-	{"cors", "BucketCors"},
-	{"lifecycle", "BucketLifecycleConfiguration"},
-	{"logging", "BucketLogging"},
-	{"notification", "BucketNotificationConfiguration"},
-	{"replication", "BucketReplication"},
-	{"website", "BucketWebsite"},
-	{"object-lock", "ObjectLockConfiguration"},
-	{"uploads", "MultipartUploads"},
-	{"versions", "ObjectVersions"},
+// s3Subresource is a bucket subresource and its operation name suffix.
+type s3Subresource struct{ query, name string }
+
+// s3Subresources lists the bucket subresources the emulator recognises
+// (to name operations, emulated or not), policyStatus before policy.
+func s3Subresources() [18]s3Subresource {
+	return [...]s3Subresource{
+		{"location", "BucketLocation"},
+		{"policyStatus", "BucketPolicyStatus"},
+		{"policy", "BucketPolicy"},
+		{"publicAccessBlock", "PublicAccessBlock"},
+		{"ownershipControls", "BucketOwnershipControls"},
+		{"acl", "BucketAcl"},
+		{"encryption", "BucketEncryption"},
+		{"versioning", "BucketVersioning"},
+		{"tagging", "BucketTagging"},
+		{"cors", "BucketCors"},
+		{"lifecycle", "BucketLifecycleConfiguration"},
+		{"logging", "BucketLogging"},
+		{"notification", "BucketNotificationConfiguration"},
+		{"replication", "BucketReplication"},
+		{"website", "BucketWebsite"},
+		{"object-lock", "ObjectLockConfiguration"},
+		{"uploads", "MultipartUploads"},
+		{"versions", "ObjectVersions"},
+	}
 }
 
 // s3Operation names an S3 request's operation.
@@ -221,7 +226,7 @@ func s3Operation(method, bucket, key string, q url.Values) string {
 		}
 		return "Unknown"
 	}
-	for _, sr := range s3Subresources {
+	for _, sr := range s3Subresources() {
 		if !q.Has(sr.query) {
 			continue
 		}

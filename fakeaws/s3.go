@@ -1,6 +1,7 @@
 package fakeaws
 
 import (
+	"encoding/xml"
 	"net/http"
 	"sort"
 	"strconv"
@@ -337,8 +338,7 @@ func (s *Server) s3ControlGetPublicAccessBlock(w http.ResponseWriter, q *request
 }
 
 func xmlEscape(s string) string {
-	var x xmlOut
-	x.elem("a", s)
-	out := x.b.String()
-	return out[3 : len(out)-4]
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
 }

@@ -67,7 +67,6 @@ type Stats struct {
 
 // Server is the emulator. It is an http.Handler.
 type Server struct {
-	doc      *inventory.Document
 	log      zerolog.Logger
 	now      func() time.Time
 	latency  time.Duration
@@ -102,7 +101,6 @@ func New(doc *inventory.Document, opts Options) (*Server, error) {
 		now = time.Now
 	}
 	s := &Server{
-		doc:      doc,
 		log:      opts.Log,
 		now:      now,
 		pageSize: opts.PageSize,
@@ -305,3 +303,14 @@ func (c *statsCounter) snapshot() Stats {
 
 // itoa is strconv.Itoa, short.
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// ManagementKeys returns the static credentials the emulator accepts for
+// doc's management account: the fixture's management_credentials, or the
+// default pair.
+func ManagementKeys(doc *inventory.Document) (accessKeyID, secretAccessKey string) {
+	if doc != nil && doc.Organization != nil && doc.Organization.ManagementCredentials != nil {
+		c := doc.Organization.ManagementCredentials
+		return c.AccessKeyID, c.SecretAccessKey
+	}
+	return DefaultAccessKeyID, DefaultSecretAccessKey
+}

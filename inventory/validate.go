@@ -33,22 +33,40 @@ var (
 	canonicalIDRe = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
-// Fault services: the services fakeaws emulates.
-var faultServices = []string{"ec2", "iam", "kms", "organizations", "s3", "s3control", "sts"}
+// faultServices() are the services fakeaws emulates.
+func faultServices() []string {
+	return []string{"ec2", "iam", "kms", "organizations", "s3", "s3control", "sts"}
+}
 
 // Known enumerations.
-var (
-	ownerships    = []string{OwnershipBucketOwnerEnforced, OwnershipBucketOwnerPreferred, OwnershipObjectWriter, OwnershipNone}
-	algorithms    = []string{AlgorithmAES256, AlgorithmKMS, AlgorithmKMSDSSE, AlgorithmNone}
-	versionings   = []string{"Enabled", "Suspended"}
-	accountStates = []string{AccountActive, AccountSuspended, "PENDING_CLOSURE"}
-	keyManagers   = []string{KeyManagerCustomer, KeyManagerAWS}
-	keyStates     = []string{"Creating", "Enabled", "Disabled", "PendingDeletion", "PendingImport", "PendingReplicaDeletion", "Unavailable", "Updating"}
-	granteeTypes  = []string{GranteeCanonicalUser, GranteeGroup, GranteeEmail}
-	permissions   = []string{PermRead, PermWrite, PermReadACP, PermWriteACP, PermFullControl}
-	endpointTypes = []string{"Gateway", "Interface", "GatewayLoadBalancer"}
-	policyTypes   = []string{ServiceControlPolicy, ResourceControlPolicy}
-)
+
+func ownerships() []string {
+	return []string{OwnershipBucketOwnerEnforced, OwnershipBucketOwnerPreferred, OwnershipObjectWriter, OwnershipNone}
+}
+
+func algorithms() []string {
+	return []string{AlgorithmAES256, AlgorithmKMS, AlgorithmKMSDSSE, AlgorithmNone}
+}
+
+func versionings() []string { return []string{"Enabled", "Suspended"} }
+
+func accountStates() []string { return []string{AccountActive, AccountSuspended, "PENDING_CLOSURE"} }
+
+func keyManagers() []string { return []string{KeyManagerCustomer, KeyManagerAWS} }
+
+func keyStates() []string {
+	return []string{"Creating", "Enabled", "Disabled", "PendingDeletion", "PendingImport", "PendingReplicaDeletion", "Unavailable", "Updating"}
+}
+
+func granteeTypes() []string { return []string{GranteeCanonicalUser, GranteeGroup, GranteeEmail} }
+
+func permissions() []string {
+	return []string{PermRead, PermWrite, PermReadACP, PermWriteACP, PermFullControl}
+}
+
+func endpointTypes() []string { return []string{"Gateway", "Interface", "GatewayLoadBalancer"} }
+
+func policyTypes() []string { return []string{ServiceControlPolicy, ResourceControlPolicy} }
 
 func oneOf(v string, allowed []string) bool {
 	for _, a := range allowed {
@@ -236,7 +254,7 @@ func (v *validator) organization(o *Organization, accountIdx map[string]int, acc
 		if p.Name == "" {
 			v.addf(path+".name", "required")
 		}
-		v.enum(path+".type", p.Type, policyTypes)
+		v.enum(path+".type", p.Type, policyTypes())
 		if p.Document == nil && p.Errors["document"] == "" {
 			v.addf(path+".document", "required (or errors.document when it could not be read)")
 		}
@@ -312,7 +330,7 @@ func (v *validator) policyRefs(path string, refs []string, known map[string]bool
 
 func (v *validator) account(path string, a *Account, buckets map[string]string, policyIDs map[string]bool, inOrg bool) {
 	if a.Status != "" {
-		v.enum(path+".status", a.Status, accountStates)
+		v.enum(path+".status", a.Status, accountStates())
 	}
 	if a.CanonicalID != "" && !canonicalIDRe.MatchString(a.CanonicalID) {
 		v.addf(path+".canonical_id", "%q is not a canonical user ID (64 hexadecimal digits)", a.CanonicalID)
@@ -360,7 +378,7 @@ func (v *validator) account(path string, a *Account, buckets map[string]string, 
 			v.addf(p+".service", "required (e.g. com.amazonaws.%s.s3)", e.Region)
 		}
 		if e.Type != "" {
-			v.enum(p+".type", e.Type, endpointTypes)
+			v.enum(p+".type", e.Type, endpointTypes())
 		}
 		v.policy(p+".policy", e.Policy)
 	}
@@ -385,7 +403,7 @@ func (v *validator) bucket(path string, b *Bucket, seen map[string]string) {
 	}
 	v.policy(path+".policy", b.Policy)
 	if b.Ownership != "" {
-		v.enum(path+".ownership", b.Ownership, ownerships)
+		v.enum(path+".ownership", b.Ownership, ownerships())
 	}
 	if acl := b.ACL; acl != nil {
 		if acl.OwnerID != "" && !canonicalIDRe.MatchString(acl.OwnerID) {
@@ -397,7 +415,7 @@ func (v *validator) bucket(path string, b *Bucket, seen map[string]string) {
 	}
 	if e := b.Encryption; e != nil {
 		p := path + ".encryption"
-		v.enum(p+".algorithm", e.Algorithm, algorithms)
+		v.enum(p+".algorithm", e.Algorithm, algorithms())
 		isKMS := e.Algorithm == AlgorithmKMS || e.Algorithm == AlgorithmKMSDSSE
 		if e.KMSKeyID != "" {
 			if !isKMS {
@@ -411,14 +429,14 @@ func (v *validator) bucket(path string, b *Bucket, seen map[string]string) {
 		}
 	}
 	if b.Versioning != "" {
-		v.enum(path+".versioning", b.Versioning, versionings)
+		v.enum(path+".versioning", b.Versioning, versionings())
 	}
 	v.tags(path+".tags", b.Tags)
 	v.errorsMap(path+".errors", b.Errors)
 }
 
 func (v *validator) grant(path string, g Grant) {
-	v.enum(path+".permission", g.Permission, permissions)
+	v.enum(path+".permission", g.Permission, permissions())
 	switch g.Grantee.Type {
 	case GranteeCanonicalUser:
 		if !canonicalIDRe.MatchString(g.Grantee.ID) {
@@ -433,7 +451,7 @@ func (v *validator) grant(path string, g Grant) {
 			v.addf(path+".grantee.email", "%q is not an email address", g.Grantee.Email)
 		}
 	default:
-		v.enum(path+".grantee.type", g.Grantee.Type, granteeTypes)
+		v.enum(path+".grantee.type", g.Grantee.Type, granteeTypes())
 	}
 }
 
@@ -454,10 +472,10 @@ func (v *validator) kmsKey(path string, k *KMSKey, accountID string, seen map[st
 		seen[k.ARN] = 0
 	}
 	if k.Manager != "" {
-		v.enum(path+".manager", k.Manager, keyManagers)
+		v.enum(path+".manager", k.Manager, keyManagers())
 	}
 	if k.State != "" {
-		v.enum(path+".state", k.State, keyStates)
+		v.enum(path+".state", k.State, keyStates())
 	}
 	region := ""
 	if m != nil {
@@ -587,7 +605,7 @@ func (v *validator) faults(f *Faults) {
 	}
 	for i, e := range f.Errors {
 		p := fmt.Sprintf("faults.errors[%d]", i)
-		v.enum(p+".service", e.Service, faultServices)
+		v.enum(p+".service", e.Service, faultServices())
 		if e.Code == "" {
 			v.addf(p+".code", "required (e.g. AccessDenied)")
 		}

@@ -48,11 +48,7 @@ func Start(t testing.TB, doc *inventory.Document, opts ...fakeaws.Options) (*fak
 // ManagementCredentials returns the static credentials the emulator
 // accepts for doc's management account.
 func ManagementCredentials(doc *inventory.Document) aws.CredentialsProvider {
-	id, secret := fakeaws.DefaultAccessKeyID, fakeaws.DefaultSecretAccessKey
-	if doc.Organization != nil && doc.Organization.ManagementCredentials != nil {
-		id = doc.Organization.ManagementCredentials.AccessKeyID
-		secret = doc.Organization.ManagementCredentials.SecretAccessKey
-	}
+	id, secret := fakeaws.ManagementKeys(doc)
 	return credentials.NewStaticCredentialsProvider(id, secret, "")
 }
 
