@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/bucketaudit/bucketaudit/access"
@@ -26,4 +27,25 @@ func analyzeAndWrite(ctx context.Context, doc *inventory.Document, sources []str
 		return nil, nil, fmt.Errorf("write reports: %w", err)
 	}
 	return rep, paths, nil
+}
+
+// summaryRows is how many buckets of the matrix a run prints on the
+// terminal; report.xlsx has them all.
+const summaryRows = 25
+
+// printRunSummary prints what a run found (counts and an excerpt of the
+// matrix) and the paths of the reports written.
+func printRunSummary(w io.Writer, rep *access.Report, paths []string) error {
+	if err := report.WriteSummary(w, rep, summaryRows); err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(w, "\nReports:"); err != nil {
+		return err
+	}
+	for _, p := range paths {
+		if _, err := fmt.Fprintln(w, "  "+p); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/demo"
+	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/internal/version"
+	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/report"
+)
+
+// isolateAWS puts credentials in the environment that fakeaws rejects (a
+// session it never minted) and a region the demo organisation does not
+// use: the demo must use the emulator's credentials, never the user's.
+func isolateAWS(t *testing.T) {
+	t.Helper()
+	t.Setenv("AWS_ACCESS_KEY_ID", "ASIAUSERSREALKEYNOTFORDEMO")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-for-the-demo")
+	t.Setenv("AWS_SESSION_TOKEN", "not-for-the-demo")
+	t.Setenv("AWS_REGION", "ap-south-1")
+}
+
+// runDemoCLI runs `bucketaudit demo` into a fresh directory.
+func runDemoCLI(t *testing.T) (dir, stdout string) {
+	t.Helper()
+	isolateAWS(t)
+	dir = filepath.Join(t.TempDir(), "demo-out")
+	code, stdout, stderr := runCLI(t, "demo", "--output-dir", dir, "--log-format", "json")
+	if code != ExitOK {
+		t.Fatalf("demo exit %d, want 0; stderr:\n%s", code, stderr)
+	}
+	return dir, stdout
+}
+
+// TestDemoEndToEnd runs the demo through the real SDK against the embedded
+// emulator and checks every output against the others: report.json against
+// its schema and against the analysis of the fixture itself, report.xlsx
+// against report.json, the printed summary against both.
+func TestDemoEndToEnd(t *testing.T) {
+	dir, stdout := runDemoCLI(t)
+	jsonPath, xlsxPath := filepath.Join(dir, "report.json"), filepath.Join(dir, "report.xlsx")
+	for _, p := range []string{jsonPath, xlsxPath} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600", p, fi.Mode().Perm())
+		}
+		if !strings.Contains(stdout, p) {
+			t.Errorf("stdout does not name %s", p)
+		}
+	}
+	if m := regexp.MustCompile(`against fakeaws \((http://[^,]+), (\d+) API calls\)`).FindStringSubmatch(stdout); m == nil ||
+		!strings.HasPrefix(m[1], "http://127.0.0.1:") || m[2] == "0" {
+		t.Errorf("stdout does not say the emulator on 127.0.0.1 answered API calls:\n%s", stdout)
+	}
+
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := access.ValidateJSON(data); err != nil {
+		t.Fatalf("report.json does not match its schema: %v", err)
+	}
+	rep, err := report.LoadReport(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Scan == nil || len(rep.Scan.Sources) != 1 || rep.Scan.Sources[0] != demoSource || rep.Scan.StartedAt.IsZero() {
+		t.Errorf("scan info %+v, want the demo source and the scan times", rep.Scan)
+	}
+	if rep.Scan.TrustedAccounts == nil || len(rep.Scan.TrustedAccounts) != len(demo.TrustedAccounts()) {
+		t.Errorf("trusted accounts %v, want the demo's %v", rep.Scan.TrustedAccounts, demo.TrustedAccounts())
+	}
+
+	// Scanning the emulator through the SDK finds what analysing the
+	// fixture directly finds: the scan path loses and invents nothing.
+	fixture, err := inventory.Parse(demo.Fixture(), "demo/org.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// fakeaws.Expected adds what the emulator computes (AWS's IsPublic).
+	direct, err := access.Analyze(context.Background(), fakeaws.Expected(fixture), access.Options{ToolVersion: version.String(), TrustedAccounts: demo.TrustedAccounts()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Verdicts, deciding layers, exposures and findings must be equal; the
+	// wording of details may follow the order in which AWS lists ACL grants.
+	if diff := cmp.Diff(verdictsOf(direct), verdictsOf(rep)); diff != "" {
+		t.Errorf("matrix scanned through fakeaws differs from the fixture's analysis (-fixture +demo):\n%s", diff)
+	}
+	if diff := cmp.Diff(direct.Summary, rep.Summary); diff != "" {
+		t.Errorf("summary differs (-fixture +demo):\n%s", diff)
+	}
+
+	checkWorkbookAgainstJSON(t, xlsxPath, rep)
+
+	// The printed matrix has one line per bucket.
+	for _, b := range rep.Buckets {
+		if !regexp.MustCompile(`(?m)^  \S+\s+` + regexp.QuoteMeta(b.Name) + `\s+[AC?.-]{5}`).MatchString(stdout) {
+			t.Errorf("stdout lacks the matrix line of %s", b.Name)
+		}
+	}
+}
+
+// verdictsOf flattens a report into comparable lines: every cell's verdict
+// and deciding layers, every bucket's exposure and findings (id, severity).
+func verdictsOf(r *access.Report) []string {
+	var out []string
+	cell := func(b, who string, a access.Actions) {
+		for _, c := range []struct {
+			action string
+			cell   access.Cell
+		}{{"read", a.Read}, {"list", a.List}, {"write", a.Write}, {"delete", a.Delete}, {"manage", a.Manage}} {
+			out = append(out, fmt.Sprintf("%s %s %s: %s %v", b, who, c.action, c.cell.Verdict, c.cell.DecidedBy))
+		}
+	}
+	for _, b := range r.Buckets {
+		out = append(out, b.Name+" exposure "+b.Exposure)
+		cell(b.Name, "public", b.Access.Public)
+		cell(b.Name, "any_aws", b.Access.AnyAWS)
+		cell(b.Name, "org", b.Access.Org)
+		cell(b.Name, "same_account", b.Access.SameAccount)
+		for id, ea := range b.Access.External {
+			cell(b.Name, "external "+id, ea.Actions)
+		}
+		for _, f := range b.Findings {
+			out = append(out, b.Name+" finding "+f.Severity+" "+f.ID)
+		}
+	}
+	for _, a := range r.Accounts {
+		for _, f := range a.Findings {
+			out = append(out, a.ID+" finding "+f.Severity+" "+f.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkWorkbookAgainstJSON reads report.xlsx back and compares it with
+// report.json.
+func checkWorkbookAgainstJSON(t *testing.T, path string, rep *access.Report) {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if diff := cmp.Diff(report.Sheets(), f.GetSheetList()); diff != "" {
+		t.Errorf("sheets (-want +got):\n%s", diff)
+	}
+	rows := func(sheet string) [][]string {
+		rs, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	matrix := rows(report.SheetMatrix)
+	if len(matrix)-1 != len(rep.Buckets) {
+		t.Errorf("Matrix has %d rows, report.json %d buckets", len(matrix)-1, len(rep.Buckets))
+	}
+	for i, b := range rep.Buckets {
+		if i+1 < len(matrix) && (matrix[i+1][0] != b.AccountID || matrix[i+1][2] != b.Name) {
+			t.Errorf("Matrix row %d = %s/%s, want %s/%s", i+2, matrix[i+1][0], matrix[i+1][2], b.AccountID, b.Name)
+		}
+	}
+	findings := 0
+	for _, a := range rep.Accounts {
+		findings += len(a.Findings)
+	}
+	for _, b := range rep.Buckets {
+		findings += len(b.Findings)
+	}
+	if got := len(rows(report.SheetFindings)) - 1; got != findings || findings == 0 {
+		t.Errorf("Findings sheet has %d rows, report.json %d findings", got, findings)
+	}
+	// The Summary sheet's counts (computed from the rows) equal access's.
+	summary := map[string]string{}
+	for _, r := range rows(report.SheetSummary) {
+		if len(r) > 1 {
+			if _, seen := summary[r[0]]; !seen {
+				summary[r[0]] = r[1]
+			}
+		}
+	}
+	for _, e := range access.Exposures() {
+		if want := strconv.Itoa(rep.Summary.BucketsByExposure[e]); summary[e] != want {
+			t.Errorf("Summary: %d %s buckets in the sheet (%q), %s in report.json", len(summary[e]), e, summary[e], want)
+		}
+	}
+	for _, s := range access.Severities() {
+		if want := strconv.Itoa(rep.Summary.FindingsBySeverity[s]); summary[s] != want {
+			t.Errorf("Summary: %s findings %q in the sheet, %s in report.json", s, summary[s], want)
+		}
+	}
+	// Every verdict the demo produces has its own fill.
+	fills := map[string]string{}
+	for r, row := range matrix[1:] {
+		for c := 9; c < len(row); c += 2 {
+			if row[c] == "" {
+				continue
+			}
+			ref, _ := excelize.CoordinatesToCellName(c+1, r+2)
+			id, err := f.GetCellStyle(report.SheetMatrix, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := f.GetStyle(id)
+			if err != nil || len(st.Fill.Color) == 0 {
+				t.Fatalf("%s (%s) has no fill", ref, row[c])
+			}
+			fills[row[c]] = st.Fill.Color[0]
+		}
+	}
+	if len(fills) != 4 {
+		t.Errorf("verdicts in the demo Matrix: %v, want allow, deny, conditional and unknown", fills)
+	}
+}
+
+func TestDemoUsage(t *testing.T) {
+	code, _, stderr := runCLI(t, "demo", "extra")
+	if code != ExitUsage || !strings.Contains(stderr, "demo takes no arguments") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
