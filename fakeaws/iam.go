@@ -184,13 +184,8 @@ func countAttachments(m *inventory.IAM, n map[string]int) {
 }
 
 func writeInline(x *xmlOut, tag string, m map[string]*inventory.PolicyDocument) {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	x.open(tag)
-	for _, name := range names {
+	for _, name := range sortedKeys(m) {
 		x.open("member")
 		x.elem("PolicyName", name)
 		x.elem("PolicyDocument", urlEncodeDocument(m[name]))
@@ -222,22 +217,9 @@ func writeBoundary(x *xmlOut, arn string) {
 }
 
 func writeTags(x *xmlOut, tags map[string]string) {
-	if len(tags) == 0 {
-		return
+	if len(tags) > 0 {
+		writeTagSet(x, "Tags", "member", tags)
 	}
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	x.open("Tags")
-	for _, k := range keys {
-		x.open("member")
-		x.elem("Key", k)
-		x.elem("Value", tags[k])
-		x.close("member")
-	}
-	x.close("Tags")
 }
 
 func writeIAMUser(x *xmlOut, u *inventory.IAMUser) {

@@ -1,8 +1,6 @@
 package fakeaws
 
 import (
-	"encoding/json"
-	"net/http"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -34,22 +32,12 @@ func (s *Server) kmsHandler(op string) handlerFunc {
 	default:
 		return nil
 	}
-	return func(w http.ResponseWriter, q *request) *apiError {
-		var in kmsInput
-		if len(q.body) > 0 {
-			if err := json.Unmarshal(q.body, &in); err != nil {
-				return errf("SerializationException", "cannot parse the request body: "+err.Error())
-			}
-		}
+	return jsonHandler(func(_ *request, in *kmsInput) *apiError {
 		if in.Limit != nil && (*in.Limit < 1 || *in.Limit > 1000) {
 			return errf("ValidationException", "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000 and greater than or equal to 1")
 		}
-		out, aerr := h(q, &in)
-		if aerr != nil {
-			return aerr
-		}
-		return writeJSON(w, q, out)
-	}
+		return nil
+	}, h)
 }
 
 // findKey resolves a key ID, key ARN, alias name or alias ARN in the

@@ -1,9 +1,6 @@
 package fakeaws
 
 import (
-	"encoding/json"
-	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -77,25 +74,15 @@ func (s *Server) organizationsHandler(op string) handlerFunc {
 	default:
 		return nil
 	}
-	return func(w http.ResponseWriter, q *request) *apiError {
-		var in orgInput
-		if len(q.body) > 0 {
-			if err := json.Unmarshal(q.body, &in); err != nil {
-				return errf("SerializationException", "cannot parse the request body: "+err.Error())
-			}
-		}
+	return jsonHandler(func(q *request, in *orgInput) *apiError {
 		if aerr := s.orgGate(q); aerr != nil {
 			return aerr
 		}
 		if in.MaxResults != nil && (*in.MaxResults < 1 || *in.MaxResults > 20) {
 			return errf("InvalidInputException", "You provided a value that does not match the required pattern: MaxResults must be between 1 and 20.")
 		}
-		out, aerr := h(q, &in)
-		if aerr != nil {
-			return aerr
-		}
-		return writeJSON(w, q, out)
-	}
+		return nil
+	}, h)
 }
 
 // orgGate checks that the organisation exists and the caller may read it:
@@ -424,11 +411,7 @@ func (s *Server) orgListTagsForResource(q *request, in *orgInput) (any, *apiErro
 		}
 		tags = a.acct.Tags
 	}
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := sortedKeys(tags)
 	p, ok := s.paginate(len(keys), "ListTagsForResource/"+id, in.NextToken, intOr(in.MaxResults))
 	if !ok {
 		return nil, invalidOrgToken()

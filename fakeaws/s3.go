@@ -3,7 +3,6 @@ package fakeaws
 import (
 	"encoding/xml"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -290,21 +289,9 @@ func (s *Server) s3GetBucketTagging(w http.ResponseWriter, q *request, b *bucket
 	if len(tags) == 0 {
 		return &apiError{code: "NoSuchTagSet", bucket: q.bucket}
 	}
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	x := newXML()
 	x.openNS("Tagging", s3NS)
-	x.open("TagSet")
-	for _, k := range keys {
-		x.open("Tag")
-		x.elem("Key", k)
-		x.elem("Value", tags[k])
-		x.close("Tag")
-	}
-	x.close("TagSet")
+	writeTagSet(x, "TagSet", "Tag", tags)
 	x.close("Tagging")
 	return s3Write(w, q, x)
 }

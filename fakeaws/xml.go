@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -83,4 +84,47 @@ func writeJSON(w http.ResponseWriter, q *request, v any) *apiError {
 // epoch renders a time as JSON 1.1 does: seconds since the epoch.
 func epoch(t time.Time) float64 {
 	return float64(t.UnixMilli()) / 1000
+}
+
+// jsonHandler makes a JSON 1.1 handler: it decodes the input, runs check
+// (the service's gate and parameter limits), then h, and writes h's answer.
+func jsonHandler[T any](check func(q *request, in *T) *apiError, h func(q *request, in *T) (any, *apiError)) handlerFunc {
+	return func(w http.ResponseWriter, q *request) *apiError {
+		var in T
+		if len(q.body) > 0 {
+			if err := json.Unmarshal(q.body, &in); err != nil {
+				return errf("SerializationException", "cannot parse the request body: "+err.Error())
+			}
+		}
+		if aerr := check(q, &in); aerr != nil {
+			return aerr
+		}
+		out, aerr := h(q, &in)
+		if aerr != nil {
+			return aerr
+		}
+		return writeJSON(w, q, out)
+	}
+}
+
+// writeTagSet writes tags sorted by key as <listTag><itemTag><Key/><Value/></itemTag>…</listTag>.
+func writeTagSet(x *xmlOut, listTag, itemTag string, tags map[string]string) {
+	x.open(listTag)
+	for _, k := range sortedKeys(tags) {
+		x.open(itemTag)
+		x.elem("Key", k)
+		x.elem("Value", tags[k])
+		x.close(itemTag)
+	}
+	x.close(listTag)
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
