@@ -47,12 +47,14 @@ type ccond struct {
 type cval struct {
 	raw    string
 	t      tmpl      // string and Bool operators
-	arn    arnPat    // ARN operators
+	arn    *arnPat   // ARN operators
 	num    float64   // numeric operators
 	date   time.Time // date operators
 	prefix netip.Prefix
 	null   bool // Null: true means "the key is absent"
-	ok     bool // the value parses for its operator
+	// arnVars: policy variables are active in an ARN operator's value.
+	arnVars bool
+	ok      bool // the value parses for its operator
 }
 
 // principal kinds of an AWS principal value.
@@ -160,7 +162,9 @@ func compileValue(op baseOp, v string, vars bool) cval {
 	case opStringLike:
 		cv.t = compileTmpl(v, true, vars)
 	case opArnEquals, opArnLike:
-		cv.arn = compileARN(v, vars)
+		a := compileARN(v, vars)
+		cv.arn = &a
+		cv.arnVars = vars
 	case opNumericEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		cv.num, cv.ok = f, err == nil

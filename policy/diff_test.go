@@ -131,6 +131,11 @@ func TestDifferentialExplore(t *testing.T) {
 	}
 	seed, _ := strconv.ParseUint(os.Getenv("DIFF_SEED"), 10, 64)
 	lines := genRequests(seed, n)
+	if path := os.Getenv("DIFF_DUMP"); path != "" {
+		if err := os.WriteFile(path, append(bytes.Join(lines, []byte("\n")), '\n'), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	t0 := time.Now()
 	or := runOracle(t, lines)
 	t.Logf("oracle: %v", time.Since(t0))

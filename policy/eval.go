@@ -205,23 +205,23 @@ func (e *Evaluator) matchARN(p *arnPat, s arnSegs) tri {
 	case p.any:
 		return tTrue
 	case !p.arn:
-		return e.tmplMatch(&p.full, s.s, false)
+		return e.tmplMatch(p.full, s.s, false)
 	case !s.ok:
 		return tFalse
 	case p.head != "":
 		if s.headLen != len(p.head) || s.s[:s.headLen] != p.head {
 			return tFalse
 		}
-		return e.tmplMatch(&p.segs[5], s.seg[5], false)
+		return e.tmplMatch(&p.res, s.seg[5], false)
 	}
 	r := tTrue
-	for i := 0; i < 6; i++ {
-		r = and3(r, e.tmplMatch(&p.segs[i], s.seg[i], false))
+	for i := range p.heads {
+		r = and3(r, e.tmplMatch(&p.heads[i], s.seg[i], false))
 		if r == tFalse {
 			return r
 		}
 	}
-	return r
+	return and3(r, e.tmplMatch(&p.res, s.seg[5], false))
 }
 
 func (e *Evaluator) resourceMatch(s *cstmt) fv {
@@ -254,7 +254,7 @@ func (e *Evaluator) resourceMatch(s *cstmt) fv {
 	}
 	vals := make([]string, len(s.resources))
 	for i := range s.resources {
-		vals[i] = s.resources[i].full.raw
+		vals[i] = s.resources[i].raw
 	}
 	return fvAtom(&atom{req: Requirement{Key: "Resource", Operator: op, Values: vals}})
 }
@@ -295,7 +295,8 @@ func (e *Evaluator) requirement(c *ccond) Requirement {
 		vals[i] = c.vals[i].raw
 		t := &c.vals[i].t
 		if c.op.base.positive() == opArnEquals || c.op.base.positive() == opArnLike {
-			t = &c.vals[i].arn.full
+			full := compileTmpl(c.vals[i].raw, true, strings.Contains(c.vals[i].raw, "${") && c.vals[i].arnVars)
+			t = &full
 		}
 		if t.hasVar {
 			if toks, r := e.resolve(t); r == tTrue {
@@ -419,7 +420,7 @@ func (e *Evaluator) matchOne(op baseOp, v string, cv *cval) tri {
 	case opBinaryEquals:
 		return triOf(v == cv.raw)
 	case opArnEquals, opArnLike:
-		return e.matchARN(&cv.arn, splitARN(v))
+		return e.matchARN(cv.arn, splitARN(v))
 	case opIPAddress:
 		a, err := netip.ParseAddr(strings.TrimSpace(v))
 		if err != nil {
@@ -478,11 +479,10 @@ func (e *Evaluator) condExcept(c *ccond, excluded []string) tri {
 	}
 	for i := range c.vals {
 		cv := &c.vals[i]
-		t := &cv.t
+		lit, ok := cv.t.literal()
 		if p := c.op.base.positive(); p == opArnEquals || p == opArnLike {
-			t = &cv.arn.full
+			lit, ok = cv.arn.literal()
 		}
-		lit, ok := t.literal()
 		if !ok || !contains(excluded, lit) {
 			return tUnknown
 		}

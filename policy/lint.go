@@ -175,17 +175,21 @@ func resourceReach(resources []string) (object, bucket bool) {
 			object, bucket = true, true // not an ARN: cannot tell
 			continue
 		}
-		if svc := p.segs[2].raw; svc != "s3" && !strings.ContainsAny(svc, "*?") {
+		segs, _ := splitARNPattern(r)
+		if svc := segs[2]; svc != "s3" && !strings.ContainsAny(svc, "*?") {
 			continue
 		}
-		if p.segs[3].raw != "" || p.segs[4].raw != "" {
+		if segs[3] != "" || segs[4] != "" {
 			// Access points, jobs, Multi-Region Access Points...: not a
 			// bucket or object ARN, cannot tell.
 			object, bucket = true, true
 			continue
 		}
-		res := &p.segs[5]
+		res := &p.res
 		slash, wild := false, false
+		if res.mode == mLiteral {
+			slash = strings.Contains(res.lit, "/")
+		}
 		for _, t := range res.toks {
 			switch t.kind {
 			case gLit:

@@ -16,6 +16,7 @@ func TestLint(t *testing.T) {
 		{"missing slash star", wrap(`{"Sid":"Read","Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["s3:GetObject","s3:ListBucket"],"Resource":"arn:aws:s3:::b"}`),
 			[]string{LintObjectActionOnBucketARN}},
 		{"bucket action on objects", wrap(`{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b/*"}`), []string{LintBucketActionOnObjectARN}},
+		{"bucket action on literal object", wrap(`{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b/key"}`), []string{LintBucketActionOnObjectARN}},
 		{"both ARNs fine", wrap(`{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}`), nil},
 		{"wildcard resource fine", wrap(`{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b*"}`), nil},
 		{"access point fine", wrap(`{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:us-west-2:123456789012:accesspoint/ap"}`), nil},

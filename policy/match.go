@@ -87,6 +87,11 @@ func (t *tmpl) match(s string, fold bool) bool {
 // recognised (policy language 2012-10-17); otherwise they are literal text.
 func compileTmpl(s string, wild, vars bool) tmpl {
 	t := tmpl{raw: s}
+	if !strings.ContainsAny(s, "*?$") {
+		// Plain text (the common case): no tokens needed.
+		t.mode, t.lit = mLiteral, s
+		return t
+	}
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
@@ -160,6 +165,9 @@ func parseVariable(body string) (key, def string, hasDef, ok bool) {
 func (t *tmpl) literal() (string, bool) {
 	if t.wild || t.hasVar {
 		return "", false
+	}
+	if t.mode == mLiteral {
+		return t.lit, true
 	}
 	if len(t.toks) == 0 {
 		return "", true
@@ -254,33 +262,40 @@ func hasPrefixFold(s, prefix string, fold bool) bool {
 // segment they cross '/' and ':'), or, for a value that is not an ARN, a
 // pattern over the whole string.
 type arnPat struct {
-	any  bool
-	arn  bool
-	segs [6]tmpl
-	full tmpl // when !arn
+	raw string
+	any bool
+	arn bool
 	// head is "arn:partition:service:region:account:" when those five
-	// segments are literal (the common case): one comparison instead of five.
-	head string
+	// segments are literal (the common case): one comparison instead of
+	// five; heads holds them otherwise.
+	head  string
+	heads *[5]tmpl
+	res   tmpl  // the resource segment
+	full  *tmpl // when !arn
 }
 
 func compileARN(s string, vars bool) arnPat {
 	if s == "*" {
-		return arnPat{any: true, full: compileTmpl(s, true, false)}
+		return arnPat{raw: s, any: true}
 	}
 	segs, ok := splitARNPattern(s)
 	if !ok {
-		return arnPat{full: compileTmpl(s, true, vars)}
+		full := compileTmpl(s, true, vars)
+		return arnPat{raw: s, full: &full}
 	}
-	p := arnPat{arn: true, full: compileTmpl(s, true, vars)}
+	p := arnPat{raw: s, arn: true, res: compileTmpl(segs[5], true, vars)}
+	var heads [5]tmpl
 	literalHead := true
-	for i, seg := range segs {
-		p.segs[i] = compileTmpl(seg, true, vars)
-		if i < 5 && p.segs[i].mode != mLiteral {
+	for i := range heads {
+		heads[i] = compileTmpl(segs[i], true, vars)
+		if heads[i].mode != mLiteral {
 			literalHead = false
 		}
 	}
 	if literalHead {
-		p.head = strings.Join(segs[:5], ":") + ":"
+		p.head = s[:len(s)-len(segs[5])]
+	} else {
+		p.heads = &heads
 	}
 	return p
 }
@@ -347,6 +362,20 @@ func splitARN(s string) arnSegs {
 	a.headLen = start
 	a.ok = true
 	return a
+}
+
+// literal reports whether the pattern matches exactly one ARN, and returns it.
+func (p *arnPat) literal() (string, bool) {
+	if p.any {
+		return "", false
+	}
+	if !p.arn {
+		return p.full.literal()
+	}
+	if _, ok := p.res.literal(); !ok || p.head == "" {
+		return "", false
+	}
+	return p.raw, true
 }
 
 // actionPat is a compiled Action/NotAction value.

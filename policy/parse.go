@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -25,7 +26,7 @@ func Parse(data []byte) (*Policy, error) {
 		}
 		return nil, err
 	}
-	b := &builder{jp: jp}
+	b := &builder{jp: jp, stmtIndex: -1}
 	p, err := b.policy(root)
 	if err != nil {
 		return nil, err
@@ -43,7 +44,9 @@ func Parse(data []byte) (*Policy, error) {
 type builder struct {
 	jp       *jparser
 	warnings []Warning
-	stmt     string // label of the statement being built, for warnings
+	stmt     string // Sid of the statement being built, for warnings
+	// stmtIndex is the index of the statement being built (-1 outside).
+	stmtIndex int
 }
 
 func (b *builder) errAt(off int, format string, a ...any) error {
@@ -53,7 +56,11 @@ func (b *builder) errAt(off int, format string, a ...any) error {
 
 func (b *builder) warn(off int, code, format string, a ...any) {
 	l, c := b.jp.position(off)
-	b.warnings = append(b.warnings, Warning{Line: l, Column: c, Code: code, Message: fmt.Sprintf(format, a...), Statement: b.stmt})
+	stmt := b.stmt
+	if stmt == "" && b.stmtIndex >= 0 {
+		stmt = "#" + strconv.Itoa(b.stmtIndex)
+	}
+	b.warnings = append(b.warnings, Warning{Line: l, Column: c, Code: code, Message: fmt.Sprintf(format, a...), Statement: stmt})
 }
 
 func (b *builder) pos(off int) Pos {
@@ -65,8 +72,14 @@ func (b *builder) pos(off int) Pos {
 // (the last one wins, with a warning), checking each key against allowed.
 // allowed == nil accepts any key.
 func (b *builder) fields(n *jnode, what string, allowed []string) ([]jmember, error) {
-	seen := make(map[string]int, len(n.members))
-	var out []jmember
+	if what == "statement" {
+		what = "statement " + strconv.Itoa(b.stmtIndex)
+	}
+	out := make([]jmember, 0, len(n.members))
+	var seen map[string]int // only for large objects; small ones are scanned
+	if len(n.members) > 16 {
+		seen = make(map[string]int, len(n.members))
+	}
 	for _, m := range n.members {
 		if allowed != nil && !contains(allowed, m.key) {
 			hint := ""
@@ -77,15 +90,32 @@ func (b *builder) fields(n *jnode, what string, allowed []string) ([]jmember, er
 			}
 			return nil, b.errAt(m.keyOff, "unknown element %q in %s%s", m.key, what, hint)
 		}
-		if i, dup := seen[m.key]; dup {
+		i, dup := -1, false
+		if seen != nil {
+			i, dup = seen[m.key]
+		} else if i = memberIndex(out, m.key); i >= 0 {
+			dup = true
+		}
+		if dup {
 			b.warn(m.keyOff, "duplicate-key", "duplicate key %q in %s: the last one wins, as in AWS", m.key, what)
 			out[i] = m
 			continue
 		}
-		seen[m.key] = len(out)
+		if seen != nil {
+			seen[m.key] = len(out)
+		}
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+func memberIndex(members []jmember, key string) int {
+	for i := range members {
+		if members[i].key == key {
+			return i
+		}
+	}
+	return -1
 }
 
 func contains(list []string, s string) bool {
@@ -162,14 +192,14 @@ var statementElements = []string{"Sid", "Effect", "Principal", "NotPrincipal", "
 func (b *builder) statement(n *jnode, index int) (Statement, error) {
 	s := Statement{Index: index, Elements: map[string]Pos{}}
 	s.Line, s.Column = b.jp.position(n.off)
-	b.stmt = fmt.Sprintf("#%d", index)
+	b.stmt, b.stmtIndex = "", index
 	// The Sid first, so that warnings name the statement.
 	for _, m := range n.members {
 		if m.key == "Sid" && m.val.kind == jString && m.val.str != "" {
 			b.stmt = m.val.str
 		}
 	}
-	members, err := b.fields(n, fmt.Sprintf("statement %d", index), statementElements)
+	members, err := b.fields(n, "statement", statementElements)
 	if err != nil {
 		return s, err
 	}
@@ -251,7 +281,7 @@ func (b *builder) statement(n *jnode, index int) (Statement, error) {
 	case s.Principal != nil && s.NotPrincipal != nil:
 		return s, b.errAt(n.off, "statement %d has both Principal and NotPrincipal", index)
 	}
-	b.stmt = ""
+	b.stmt, b.stmtIndex = "", -1
 	return s, nil
 }
 

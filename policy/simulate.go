@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // SimRequest is one request of `bucketaudit simulate`, in the JSON-lines
@@ -43,43 +45,120 @@ type SimResponse struct {
 // JSON text, so that requests sharing policies parse them once. Not safe
 // for concurrent use.
 type Simulator struct {
-	cache map[string]*Policy
-	ev    Evaluator
-	res   Result
+	// cache maps a policy's JSON text, then the name it is given in the
+	// request, to the parsed policy (the same document under two names
+	// shares its parse).
+	cache  map[string]map[string]*Policy
+	cached int
+	ev     Evaluator
+	res    Result
 }
 
 // NewSimulator returns a Simulator.
-func NewSimulator() *Simulator { return &Simulator{cache: map[string]*Policy{}} }
+func NewSimulator() *Simulator { return &Simulator{cache: map[string]map[string]*Policy{}} }
 
 // maxCache bounds the policy cache.
 const maxCache = 100000
 
 // Run reads requests as JSON lines from r and writes one response line per
 // request to w, in order. A malformed line gets a response with decision
-// "error" and the run goes on; Run fails only on I/O errors.
+// "error" and the run goes on; Run fails only on I/O errors. Lines are
+// evaluated in parallel (one worker per CPU, each with its own cache).
 func (s *Simulator) Run(r io.Reader, w io.Writer) error {
-	br := bufio.NewReaderSize(r, 1<<20)
-	bw := bufio.NewWriterSize(w, 1<<16)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	for lineNo := 1; ; lineNo++ {
-		line, err := br.ReadBytes('\n')
-		if len(bytes.TrimSpace(line)) > 0 {
-			if e := enc.Encode(s.Line(line, lineNo)); e != nil {
-				return fmt.Errorf("write response: %w", e)
+	type batch struct {
+		seq   int
+		first int // line number of lines[0]
+		lines [][]byte
+		out   []byte
+	}
+	const batchSize = 64
+	workers := max(1, runtime.GOMAXPROCS(0))
+	jobs := make(chan *batch, workers)
+	done := make(chan *batch, workers)
+	var readErr error
+	go func() {
+		defer close(jobs)
+		br := bufio.NewReaderSize(r, 1<<20)
+		b := &batch{first: 1}
+		lineNo := 0
+		for {
+			line, err := br.ReadBytes('\n')
+			lineNo++
+			if len(line) > 0 {
+				b.lines = append(b.lines, line)
+			}
+			if len(b.lines) == batchSize || (err != nil && len(b.lines) > 0) {
+				jobs <- b
+				b = &batch{seq: b.seq + 1, first: lineNo + 1}
+			}
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr = fmt.Errorf("read requests: %w", err)
+				}
+				return
+			}
+			if len(b.lines) == 0 {
+				b.first = lineNo + 1
 			}
 		}
-		if errors.Is(err, io.EOF) {
-			break
+	}()
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		sim := s
+		if i > 0 {
+			sim = NewSimulator()
 		}
-		if err != nil {
-			return fmt.Errorf("read requests: %w", err)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			for b := range jobs {
+				buf.Reset()
+				for j, line := range b.lines {
+					if len(bytes.TrimSpace(line)) == 0 {
+						continue
+					}
+					_ = enc.Encode(sim.Line(line, b.first+j)) // a SimResponse always encodes
+				}
+				b.out = append([]byte(nil), buf.Bytes()...)
+				b.lines = nil
+				done <- b
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	bw := bufio.NewWriterSize(w, 1<<16)
+	pending := map[int]*batch{}
+	next := 0
+	var writeErr error
+	for b := range done {
+		pending[b.seq] = b
+		for {
+			nb, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if writeErr == nil {
+				if _, err := bw.Write(nb.out); err != nil {
+					writeErr = fmt.Errorf("write response: %w", err)
+				}
+			}
 		}
+	}
+	if writeErr != nil {
+		return writeErr
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write response: %w", err)
 	}
-	return nil
+	return readErr
 }
 
 // Line evaluates one request line.
@@ -206,9 +285,17 @@ func (s *Simulator) policy(raw json.RawMessage, name string) (*Policy, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
-	key := name + "\x00" + string(raw)
-	if p, ok := s.cache[key]; ok {
+	byName := s.cache[string(raw)]
+	if p, ok := byName[name]; ok {
 		return p, nil
+	}
+	if byName != nil {
+		for _, p := range byName {
+			named := *p // same document, another name: share the parse
+			named.Name = name
+			byName[name] = &named
+			return &named, nil
+		}
 	}
 	doc := []byte(raw)
 	if raw[0] == '"' {
@@ -223,10 +310,12 @@ func (s *Simulator) policy(raw json.RawMessage, name string) (*Policy, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	p.Name = name
-	if len(s.cache) >= maxCache {
+	if s.cached >= maxCache {
 		clear(s.cache)
+		s.cached = 0
 	}
-	s.cache[key] = p
+	s.cache[string(raw)] = map[string]*Policy{name: p}
+	s.cached++
 	return p, nil
 }
 
