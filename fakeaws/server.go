@@ -80,10 +80,9 @@ type Server struct {
 	stats      *statsCounter
 	reqSeq     atomic.Uint64
 
-	mu       sync.Mutex
-	httpSrv  *http.Server
-	listener net.Listener
-	served   chan struct{}
+	mu      sync.Mutex
+	httpSrv *http.Server
+	served  chan struct{}
 }
 
 // New returns an emulator serving doc (validated by the caller). The
@@ -216,17 +215,16 @@ func (s *Server) Listen(addr string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("fakeaws: listen on %s: %w", addr, err)
 	}
-	s.listener = ln
-	s.httpSrv = &http.Server{
+	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
 	}
-	s.served = make(chan struct{})
+	served := make(chan struct{})
+	s.httpSrv, s.served = srv, served
 	go func() {
-		defer close(s.served)
-		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		defer close(served)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error().Err(err).Msg("fakeaws: serve")
 		}
 	}()
