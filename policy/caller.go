@@ -50,25 +50,52 @@ func parseCaller(p string) caller {
 		}
 		return caller{kind: cOther, arn: p, principalArn: p}
 	}
-	c := caller{kind: cOther, arn: p, account: a.seg[4], principalArn: p}
-	res := a.seg[5]
-	switch {
-	case a.seg[2] == "iam" && res == "root":
+	pa := parsePrincipalARN(a)
+	c := caller{kind: cOther, arn: p, account: pa.account, principalArn: p, roleName: pa.roleName}
+	switch pa.kind {
+	case pkAccount:
 		c.kind = cRoot
-	case a.seg[2] == "iam" && strings.HasPrefix(res, "user/"):
+	case pkUser:
 		c.kind = cUser
-	case a.seg[2] == "iam" && strings.HasPrefix(res, "role/"):
+	case pkRole:
 		c.kind = cRole
-		c.roleName = res[strings.LastIndexByte(res, '/')+1:]
-	case a.seg[2] == "sts" && strings.HasPrefix(res, "assumed-role/"):
-		rest := res[len("assumed-role/"):]
-		if i := strings.IndexByte(rest, '/'); i > 0 {
-			c.kind = cSession
-			c.roleName = rest[:i]
-			c.principalArn = "arn:" + a.seg[1] + ":iam::" + c.account + ":role/" + c.roleName
-		}
-	case a.seg[2] == "sts" && strings.HasPrefix(res, "federated-user/"):
+	case pkSession:
+		c.kind = cSession
+		c.principalArn = pa.roleArn
+	case pkFederatedUser:
 		c.kind = cFederatedUser
 	}
 	return c
+}
+
+// principalARN is an IAM or STS principal ARN parsed.
+type principalARN struct {
+	kind     prinKind // pkAccount (root), pkUser, pkRole, pkSession, pkFederatedUser or pkOther
+	account  string
+	roleName string // pkRole and pkSession (without path)
+	roleArn  string // pkSession: the role's ARN, its aws:PrincipalArn
+}
+
+func parsePrincipalARN(a arnSegs) principalARN {
+	pa := principalARN{kind: pkOther, account: a.seg[4]}
+	svc, res := a.seg[2], a.seg[5]
+	switch {
+	case svc == "iam" && res == "root":
+		pa.kind = pkAccount
+	case svc == "iam" && strings.HasPrefix(res, "user/"):
+		pa.kind = pkUser
+	case svc == "iam" && strings.HasPrefix(res, "role/"):
+		pa.kind = pkRole
+		pa.roleName = res[strings.LastIndexByte(res, '/')+1:]
+	case svc == "sts" && strings.HasPrefix(res, "assumed-role/"):
+		rest := res[len("assumed-role/"):]
+		if i := strings.IndexByte(rest, '/'); i > 0 {
+			pa.kind = pkSession
+			pa.roleName = rest[:i]
+			pa.roleArn = "arn:" + a.seg[1] + ":iam::" + pa.account + ":role/" + pa.roleName
+		}
+	case svc == "sts" && strings.HasPrefix(res, "federated-user/"):
+		pa.kind = pkFederatedUser
+	}
+	return pa
 }

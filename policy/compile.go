@@ -286,26 +286,8 @@ func classifyPrincipal(v string) awsPrin {
 		if !a.ok {
 			break
 		}
-		ap.account = a.seg[4]
-		res := a.seg[5]
-		switch {
-		case a.seg[2] == "iam" && res == "root":
-			ap.kind = pkAccount
-		case a.seg[2] == "iam" && strings.HasPrefix(res, "role/"):
-			ap.kind = pkRole
-			ap.name = res[strings.LastIndexByte(res, '/')+1:]
-		case a.seg[2] == "iam" && strings.HasPrefix(res, "user/"):
-			ap.kind = pkUser
-		case a.seg[2] == "sts" && strings.HasPrefix(res, "assumed-role/"):
-			rest := res[len("assumed-role/"):]
-			if i := strings.IndexByte(rest, '/'); i > 0 {
-				ap.kind = pkSession
-				ap.name = rest[:i]
-				ap.roleArn = "arn:" + a.seg[1] + ":iam::" + ap.account + ":role/" + ap.name
-			}
-		case a.seg[2] == "sts" && strings.HasPrefix(res, "federated-user/"):
-			ap.kind = pkFederatedUser
-		}
+		pa := parsePrincipalARN(a)
+		ap.kind, ap.account, ap.name, ap.roleArn = pa.kind, pa.account, pa.roleName, pa.roleArn
 	}
 	switch ap.kind {
 	case pkAccount:

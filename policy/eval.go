@@ -353,27 +353,23 @@ func (e *Evaluator) condKnown(c *ccond, vals []string) tri {
 	}
 	neg := c.op.base.negated()
 	pos := c.op.base.positive()
-	switch c.op.set {
-	case setForAll:
-		r := tTrue
+	if c.op.set != setNone {
+		// ForAllValues: every request value; ForAnyValue: at least one. A
+		// negated operator applies per request value (a logical NOR over
+		// the policy values).
+		all := c.op.set == setForAll
+		r := triOf(all)
 		for _, v := range vals {
 			m := e.matchAny(c, pos, v)
 			if neg {
 				m = m.not()
 			}
-			if r = and3(r, m); r == tFalse {
-				return r
+			if all {
+				r = and3(r, m)
+			} else {
+				r = or3(r, m)
 			}
-		}
-		return r
-	case setForAny:
-		r := tFalse
-		for _, v := range vals {
-			m := e.matchAny(c, pos, v)
-			if neg {
-				m = m.not()
-			}
-			if r = or3(r, m); r == tTrue {
+			if r != tUnknown && r != triOf(all) {
 				return r
 			}
 		}
@@ -712,12 +708,9 @@ func (e *Evaluator) evalLayer(layer Layer, level int, pols []*Policy, resourceTy
 			continue
 		}
 		l.applies = true
-		prog := p.prog
-		if prog == nil && !p.unreadable {
-			var err error
-			if prog, err = compile(p); err != nil {
-				prog = nil
-			}
+		var prog *program
+		if !p.unreadable {
+			prog, _ = p.program() // nil when a hand-built policy does not compile
 		}
 		if prog == nil {
 			// Unreadable (or uncompilable): it may allow or deny anything.

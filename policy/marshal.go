@@ -17,15 +17,7 @@ func (p *Policy) MarshalJSON() ([]byte, error) {
 	}
 	w := &jwriter{}
 	w.b.WriteByte('{')
-	first := true
-	field := func(k string) {
-		if !first {
-			w.b.WriteByte(',')
-		}
-		first = false
-		w.str(k)
-		w.b.WriteByte(':')
-	}
+	field := w.fields()
 	if p.Version != "" {
 		field("Version")
 		w.str(p.Version)
@@ -61,6 +53,20 @@ func (w *jwriter) str(s string) {
 	w.b.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
+// fields returns a function that writes an object member's key, with the
+// comma before every member but the first.
+func (w *jwriter) fields() func(k string) {
+	first := true
+	return func(k string) {
+		if !first {
+			w.b.WriteByte(',')
+		}
+		first = false
+		w.str(k)
+		w.b.WriteByte(':')
+	}
+}
+
 func (w *jwriter) list(l []string) {
 	w.b.WriteByte('[')
 	for i, s := range l {
@@ -74,44 +80,30 @@ func (w *jwriter) list(l []string) {
 
 func (w *jwriter) statement(s *Statement) {
 	w.b.WriteByte('{')
-	first := true
-	field := func(k string) {
-		if !first {
-			w.b.WriteByte(',')
-		}
-		first = false
-		w.str(k)
-		w.b.WriteByte(':')
-	}
+	field := w.fields()
 	if s.Sid != "" {
 		field("Sid")
 		w.str(s.Sid)
 	}
 	field("Effect")
 	w.str(s.Effect)
-	if s.Principal != nil {
-		field("Principal")
-		w.principals(s.Principal)
+	for _, pr := range []struct {
+		k string
+		v *Principals
+	}{{"Principal", s.Principal}, {"NotPrincipal", s.NotPrincipal}} {
+		if pr.v != nil {
+			field(pr.k)
+			w.principals(pr.v)
+		}
 	}
-	if s.NotPrincipal != nil {
-		field("NotPrincipal")
-		w.principals(s.NotPrincipal)
-	}
-	if s.Action != nil {
-		field("Action")
-		w.list(s.Action)
-	}
-	if s.NotAction != nil {
-		field("NotAction")
-		w.list(s.NotAction)
-	}
-	if s.Resource != nil {
-		field("Resource")
-		w.list(s.Resource)
-	}
-	if s.NotResource != nil {
-		field("NotResource")
-		w.list(s.NotResource)
+	for _, l := range []struct {
+		k string
+		v []string
+	}{{"Action", s.Action}, {"NotAction", s.NotAction}, {"Resource", s.Resource}, {"NotResource", s.NotResource}} {
+		if l.v != nil {
+			field(l.k)
+			w.list(l.v)
+		}
 	}
 	if len(s.Conditions) > 0 {
 		field("Condition")
@@ -126,21 +118,15 @@ func (w *jwriter) principals(p *Principals) {
 		return
 	}
 	w.b.WriteByte('{')
-	first := true
+	field := w.fields()
 	for _, kv := range []struct {
 		k string
 		v []string
 	}{{"AWS", p.AWS}, {"Service", p.Service}, {"Federated", p.Federated}, {"CanonicalUser", p.CanonicalUser}} {
-		if kv.v == nil {
-			continue
+		if kv.v != nil {
+			field(kv.k)
+			w.list(kv.v)
 		}
-		if !first {
-			w.b.WriteByte(',')
-		}
-		first = false
-		w.str(kv.k)
-		w.b.WriteByte(':')
-		w.list(kv.v)
 	}
 	w.b.WriteByte('}')
 }

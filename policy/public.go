@@ -21,15 +21,20 @@ func IsPublic(p *Policy) bool {
 	if p == nil || p.unreadable {
 		return false
 	}
-	prog := p.prog
-	if prog == nil {
-		var err error
-		if prog, err = compile(p); err != nil {
-			return true // an uncompilable policy cannot be shown non-public
-		}
-		return prog.public
+	prog, err := p.program()
+	if err != nil {
+		return true // an uncompilable policy cannot be shown non-public
 	}
 	return prog.public
+}
+
+// program returns the compiled form of p, compiling a hand-built policy on
+// the fly (without storing it: policies are shared between goroutines).
+func (p *Policy) program() (*program, error) {
+	if p.prog != nil {
+		return p.prog, nil
+	}
+	return compile(p)
 }
 
 func isPublic(p *Policy, prog *program) bool {
@@ -52,12 +57,9 @@ func PublicStatements(p *Policy) []int {
 	if p == nil || p.unreadable {
 		return nil
 	}
-	prog := p.prog
-	if prog == nil {
-		var err error
-		if prog, err = compile(p); err != nil {
-			return nil
-		}
+	prog, err := p.program()
+	if err != nil {
+		return nil
 	}
 	vars := p.Version == Version2012
 	var out []int
