@@ -1,0 +1,521 @@
+package explain
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// ErrBucketNotFound marks a bucket that the document does not hold.
+var ErrBucketNotFound = errors.New("bucket not found")
+
+// Verdict is what one layer says of the request, on its own.
+type Verdict string
+
+// Verdicts of a checklist row.
+const (
+	VerdictAllows      Verdict = "allows"
+	VerdictDenies      Verdict = "denies"
+	VerdictNotInvolved Verdict = "not_involved"
+	VerdictCouldNot    Verdict = "could_not_read"
+	// VerdictConditional: the layer allows only if conditions on request
+	// keys that were not stated hold (Evidence says which).
+	VerdictConditional Verdict = "conditional"
+)
+
+// Text returns the verdict as people read it.
+func (v Verdict) Text() string {
+	switch v {
+	case VerdictDenies:
+		return "DENIES"
+	case VerdictNotInvolved:
+		return "not involved"
+	case VerdictCouldNot:
+		return "could not read"
+	}
+	return string(v)
+}
+
+// Decision is the final decision of a request.
+type Decision string
+
+// Decisions (the JSON contract of `explain --format json`).
+const (
+	DecisionAllow        Decision = "allow"
+	DecisionExplicitDeny Decision = "explicit_deny"
+	DecisionImplicitDeny Decision = "implicit_deny"
+	DecisionUnknown      Decision = "unknown"
+)
+
+// Checklist layers beyond the access matrix's decided_by names.
+const (
+	// LayerCaller is the caller's credentials and identity (who asks).
+	LayerCaller = "caller"
+)
+
+// checklist is the order of the rows: the hand-walked S3 403 checklist.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html
+func checklist() []string {
+	return []string{LayerCaller, access.LayerBucketPolicy, access.LayerIdentity, access.LayerBPA, access.LayerACL,
+		access.LayerKMS, access.LayerVPCE, access.LayerSCP, access.LayerRCP}
+}
+
+func checklistRank(layer string) int {
+	for i, l := range checklist() {
+		if l == layer {
+			return i
+		}
+	}
+	return len(checklist())
+}
+
+// Row is one checklist row.
+type Row struct {
+	Layer   string  `json:"layer"`
+	Title   string  `json:"title"`
+	Verdict Verdict `json:"verdict"`
+	// Blocks is set on the layers that decide a denial (or the uncertainty
+	// of an unknown decision).
+	Blocks   bool     `json:"blocks"`
+	Evidence []string `json:"evidence"`
+	// Fix is the AWS CLI command or policy change that lets the request
+	// through this layer ("" when nothing is to fix here).
+	Fix string `json:"fix,omitempty"`
+}
+
+// RequestSummary is the request as explained, resolved against the document.
+type RequestSummary struct {
+	Principal     string              `json:"principal"`
+	PrincipalKind PrincipalKind       `json:"principal_kind"`
+	Account       string              `json:"principal_account,omitempty"`
+	Action        string              `json:"action"`
+	Resource      string              `json:"resource"`
+	Bucket        string              `json:"bucket"`
+	BucketAccount string              `json:"bucket_account"`
+	Region        string              `json:"region"`
+	Key           string              `json:"key,omitempty"`
+	Context       map[string][]string `json:"context,omitempty"`
+	ObjectOwner   string              `json:"object_owner,omitempty"`
+	ErrorCode     string              `json:"error_code,omitempty"`
+	Source        string              `json:"source"`
+}
+
+// NoSuchKey says how S3 answers a request for a key that does not exist:
+// 404 NoSuchKey with s3:ListBucket on the bucket, 403 AccessDenied without.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax
+type NoSuchKey struct {
+	Status     int      `json:"status"`
+	ListBucket Decision `json:"list_bucket"`
+	BlockedBy  *string  `json:"blocked_by"`
+	Detail     string   `json:"detail"`
+	Fix        string   `json:"fix,omitempty"`
+}
+
+// Credentials flags problems of the caller's credentials themselves.
+type Credentials struct {
+	// Problem: "expired", "invalid", "principal_not_found",
+	// "account_not_in_snapshot" or "outside_organization".
+	Problem string `json:"problem"`
+	Detail  string `json:"detail"`
+	Fix     string `json:"fix"`
+}
+
+// Explanation is the answer: the checklist and the decision.
+type Explanation struct {
+	Request  RequestSummary `json:"request"`
+	Decision Decision       `json:"decision"`
+	// BlockedBy is the first blocking layer in checklist order, named as
+	// the access matrix's decided_by; nil when allowed.
+	BlockedBy *string `json:"blocked_by"`
+	// DecidedBy are every deciding layer (the access model's decided_by).
+	DecidedBy []string `json:"decided_by"`
+	Reason    string   `json:"reason"`
+	// Conditions: for an unknown decision that hinges on request keys not
+	// stated, what must hold for the request to be allowed.
+	Conditions  []string     `json:"conditions,omitempty"`
+	Layers      []Row        `json:"layers"`
+	NoSuchKey   *NoSuchKey   `json:"no_such_key,omitempty"`
+	Credentials *Credentials `json:"credentials,omitempty"`
+	Notes       []string     `json:"notes,omitempty"`
+}
+
+// Options tune Explain.
+type Options struct {
+	// Source names where the document came from ("snapshot FILE", "live").
+	Source string
+}
+
+// Explain explains req against an inventory document (a snapshot, a
+// fixture, or what Collect gathered). doc is modified: the access model
+// fills in the fixture defaults.
+func Explain(doc *inventory.Document, req Request, opts Options) (*Explanation, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	ix := access.NewIndex(doc)
+	acct, bkt := findBucket(ix, req.Bucket)
+	if bkt == nil {
+		return nil, fmt.Errorf("%w: %q is not in %s (%d accounts)", ErrBucketNotFound, req.Bucket, sourceName(opts.Source), len(doc.Accounts))
+	}
+	p := Principal{Kind: KindAccount, Account: req.Account}
+	if req.Principal != "" {
+		p, _ = ParsePrincipal(req.Principal) // Validate parsed it already
+	}
+	e := &explainer{ix: ix, req: &req, p: p, bl: ix.NewBucketLayers(acct, bkt)}
+	e.id = resolveIdentity(ix, p)
+	e.caller = e.newCaller()
+	e.run()
+	out := e.out
+	out.Request = RequestSummary{
+		Principal: p.ARN, PrincipalKind: p.Kind, Account: p.Account, Action: req.Action,
+		Resource: e.bl.ResourceARN(req.Action, req.Key), Bucket: bkt.Name, BucketAccount: acct.ID, Region: bkt.Region,
+		Key: req.Key, Context: req.Context, ObjectOwner: req.ObjectOwner, ErrorCode: req.ErrorCode, Source: opts.Source,
+	}
+	if p.Kind == KindAccount {
+		out.Request.Principal = "a principal of account " + p.Account
+	}
+	return &out, nil
+}
+
+func sourceName(s string) string {
+	if s == "" {
+		return "the document"
+	}
+	return s
+}
+
+// findBucket finds a bucket by name.
+func findBucket(ix *access.Index, name string) (*inventory.Account, *inventory.Bucket) {
+	for _, id := range ix.AccountIDs() {
+		a := ix.Account(id)
+		for i := range a.Buckets {
+			if a.Buckets[i].Name == name {
+				return a, &a.Buckets[i]
+			}
+		}
+	}
+	return nil, nil
+}
+
+// explainer holds one explanation in the making.
+type explainer struct {
+	ix     *access.Index
+	req    *Request
+	p      Principal
+	id     identity
+	bl     *access.BucketLayers
+	caller *access.Caller
+
+	dec       access.Decision
+	s3        policy.Result
+	kms       *policy.Result
+	kmsAction string
+	vpce      string // the endpoint the request states it went through
+	out       Explanation
+}
+
+// orgKnown reports whether the document holds the organisation (its OU
+// tree and policies were read).
+func (e *explainer) orgKnown() bool {
+	o := e.ix.Doc.Organization
+	return o != nil && o.Errors["organization"] == ""
+}
+
+// newCaller builds the access model's caller for the principal.
+func (e *explainer) newCaller() *access.Caller {
+	p := e.p
+	c := &access.Caller{Principal: p.ARN, Account: p.Account, Identity: e.id.policies, Boundary: e.id.boundary}
+	switch p.Kind {
+	case KindAnonymous:
+		c.Account, c.Identity, c.InOrg = "", nil, access.TriFalse
+		return c
+	case KindAccount:
+		c.Principal = ""
+	}
+	switch {
+	case !e.orgKnown():
+		c.InOrg = access.TriUnknown
+	case e.ix.InOrg(p.Account):
+		c.InOrg = access.TriTrue
+		c.OrgPath = e.ix.OrgPath(p.Account)
+		c.SCPs = e.ix.SCPs(p.Account)
+	default:
+		// SCPs of another organisation, if any, are not visible.
+		c.InOrg = access.TriFalse
+	}
+	return c
+}
+
+// run decides, traces and builds the rows.
+func (e *explainer) run() {
+	req := e.req
+	e.dec = e.bl.Decide(e.caller, req.Action, req.Key)
+	var vpcePolicy *policy.Policy
+	if v, ok := req.contextValue("aws:SourceVpce"); ok && len(v) > 0 {
+		e.vpce = v[0]
+		if _, pol, found := e.ix.Endpoint(e.vpce); found {
+			vpcePolicy = pol
+		} else {
+			vpcePolicy = policy.Unreadable("VPC endpoint policy of " + e.vpce + " (the endpoint is not in the snapshot)")
+		}
+	}
+	e.s3 = policy.Evaluate(s3Input(e.ix, e.bl, e.caller, req, vpcePolicy))
+	if k := access.KMSActionFor(req.Action); k != "" && e.bl.EncRead && access.UsesKMS(e.bl.Encryption.Algorithm) {
+		e.kmsAction = k
+		if e.p.Kind != KindAnonymous && !(e.bl.Key.AWSManaged && e.p.Account != e.bl.Key.Account) {
+			r := policy.Evaluate(kmsInput(e.ix, e.bl, e.caller, req, k))
+			e.kms = &r
+		}
+	}
+	e.decide()
+	e.out.Layers = []Row{
+		e.callerRow(), e.bucketPolicyRow(), e.identityRow(), e.bpaRow(), e.aclRow(),
+		e.kmsRow(), e.vpceRow(), e.orgRow(access.LayerSCP), e.orgRow(access.LayerRCP),
+	}
+	e.markBlocking()
+	e.noSuchKey()
+	e.notes()
+}
+
+// decide maps the access model's decision to explain's.
+func (e *explainer) decide() {
+	cell := e.sharpen()
+	o := &e.out
+	o.Reason = cell.Reason
+	o.DecidedBy = append([]string{}, cell.DecidedBy...)
+	e.dec.Cell = cell
+	switch cell.Verdict {
+	case access.VerdictAllow:
+		o.Decision = DecisionAllow
+	case access.VerdictDeny:
+		o.Decision = DecisionImplicitDeny
+		if e.s3.Decision == policy.ExplicitDeny || (e.kms != nil && e.kms.Decision == policy.ExplicitDeny) {
+			o.Decision = DecisionExplicitDeny
+		}
+	case access.VerdictConditional:
+		o.Decision = DecisionUnknown
+		o.Conditions = append(o.Conditions, cell.Conditions...)
+		if cell.AnyOf {
+			o.Reason += " (any one of the conditions suffices)"
+		}
+	default:
+		o.Decision = DecisionUnknown
+	}
+	if o.Decision == DecisionAllow && e.ix.Doc.Organization != nil && !e.orgKnown() {
+		// The organisation could not be read: an SCP or RCP may deny.
+		o.Decision = DecisionUnknown
+		o.DecidedBy = []string{access.LayerSCP, access.LayerRCP}
+		o.Reason = "every other layer allows it, but the organization's SCPs and RCPs could not be read: " + e.ix.Doc.Organization.Errors["organization"]
+	}
+	if e.objectOwnedElsewhere() && o.Decision == DecisionAllow {
+		o.Decision = DecisionUnknown
+		o.DecidedBy = []string{access.LayerACL}
+		o.Reason = fmt.Sprintf("the object belongs to account %s, which uploaded it (Object Ownership %s): only its object ACL, which is not collected, can grant %s to %s; the bucket policy and the bucket owner's grants do not apply to it",
+			e.req.ObjectOwner, e.bl.Ownership, e.req.Action, e.p.Describe())
+	}
+}
+
+// sharpen refines the access model's decision with the request-context
+// keys the request states, which Decide cannot take yet
+// (/work/coord/requests/access.md, "From explain (issue 8), 2"). The
+// traced evaluations see those keys; they can only make an open decision
+// definite, or name the explicit deny, never reverse a definite one:
+//   - an explicit deny in the trace is final (an explicit deny anywhere wins);
+//   - a conditional decision whose traced S3 evaluation is an implicit
+//     deny is denied, unless bucket-ACL grants could still allow it;
+//   - a conditional decision whose traced S3 evaluation and KMS call both
+//     allow is allowed.
+//
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html
+func (e *explainer) sharpen() access.Cell {
+	cell := e.dec.Cell
+	if len(e.req.Context) == 0 || cell.Verdict == access.VerdictAllow {
+		return cell
+	}
+	kmsAllows := e.kms == nil || e.kms.Decision == policy.Allow
+	switch {
+	case e.s3.Decision == policy.ExplicitDeny || (e.kms != nil && e.kms.Decision == policy.ExplicitDeny):
+		r, onKey := e.s3, false
+		if r.Decision != policy.ExplicitDeny {
+			r, onKey = *e.kms, true
+		}
+		return access.Cell{Verdict: access.VerdictDeny, DecidedBy: engineLayers(r, onKey),
+			Reason: fmt.Sprintf("%s explicitly denied for %s with the stated request context, by %s", e.req.Action, e.p.Describe(), refsText(r.Statements, "Deny"))}
+	case cell.Verdict == access.VerdictDeny:
+		return cell
+	case e.s3.Decision == policy.ImplicitDeny && e.bl.ACLs == access.TriFalse:
+		return access.Cell{Verdict: access.VerdictDeny, DecidedBy: engineLayers(e.s3, false),
+			Reason: fmt.Sprintf("%s implicitly denied for %s with the stated request context: no policy of a required layer allows it", e.req.Action, e.p.Describe())}
+	case e.s3.Decision == policy.Allow && kmsAllows:
+		return access.Cell{Verdict: access.VerdictAllow, DecidedBy: engineLayers(e.s3, false),
+			Reason: fmt.Sprintf("%s allowed for %s with the stated request context", e.req.Action, e.p.Describe())}
+	}
+	return cell
+}
+
+// engineLayers names an engine result's deciding layers as the access
+// matrix's decided_by does.
+func engineLayers(r policy.Result, kms bool) []string {
+	var out []string
+	for _, l := range r.DecidedBy {
+		name := access.LayerIdentity
+		switch l {
+		case policy.LayerSCP:
+			name = access.LayerSCP
+		case policy.LayerRCP:
+			name = access.LayerRCP
+		case policy.LayerResource:
+			name = access.LayerBucketPolicy
+			if kms {
+				name = access.LayerKMS
+			}
+		case policy.LayerVPCE:
+			name = access.LayerVPCE
+		case policy.LayerBPA:
+			name = access.LayerBPA
+		}
+		if !containsLayer(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// refsText names statements of an effect ("" = any) for a reason.
+func refsText(refs []policy.StatementRef, effect string) string {
+	var parts []string
+	for _, r := range refs {
+		if effect == "" || r.Effect == effect {
+			parts = append(parts, stmt(r))
+		}
+	}
+	if len(parts) == 0 {
+		return "a policy"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// objectOwnedElsewhere reports whether the request is for an object that
+// another account than the bucket owner (and than the caller's) owns, on
+// a bucket whose ACLs are in effect: then only the object's ACL grants.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+func (e *explainer) objectOwnedElsewhere() bool {
+	r := e.req
+	return r.ObjectOwner != "" && r.ObjectOwner != e.bl.Account.ID && r.ObjectOwner != e.p.Account &&
+		policy.S3ActionScope(r.Action) == policy.ScopeObject && e.bl.ACLs != access.TriFalse
+}
+
+func firstInChecklist(layers []string) string {
+	best := ""
+	for _, l := range layers {
+		if best == "" || checklistRank(l) < checklistRank(best) {
+			best = l
+		}
+	}
+	return best
+}
+
+// markBlocking flags the rows of the deciding layers and names the first
+// of them in checklist order. A deciding layer whose own row allows (a
+// bucket policy that allows through the endpoint whose policy then denies)
+// is not flagged, unless no deciding row says otherwise.
+func (e *explainer) markBlocking() {
+	o := &e.out
+	if o.Decision == DecisionAllow {
+		return
+	}
+	var blocking []string
+	for _, r := range o.Layers {
+		if containsLayer(o.DecidedBy, r.Layer) && r.Verdict != VerdictAllows && r.Verdict != VerdictNotInvolved {
+			blocking = append(blocking, r.Layer)
+		}
+	}
+	if len(blocking) == 0 {
+		blocking = o.DecidedBy
+	}
+	for i := range o.Layers {
+		if containsLayer(blocking, o.Layers[i].Layer) {
+			o.Layers[i].Blocks = true
+		}
+	}
+	if first := firstInChecklist(blocking); first != "" {
+		o.BlockedBy = &first
+	}
+}
+
+// blocks reports whether layer is among the deciding layers of a denial.
+func (e *explainer) blocks(layer string) bool {
+	if e.dec.Verdict == access.VerdictAllow {
+		return false
+	}
+	for _, l := range e.dec.DecidedBy {
+		if l == layer {
+			return true
+		}
+	}
+	return false
+}
+
+// noSuchKey says how S3 answers when the key does not exist.
+func (e *explainer) noSuchKey() {
+	if e.req.Action != "s3:GetObject" {
+		return
+	}
+	ld := e.bl.Decide(e.caller, access.ActionList, "")
+	n := &NoSuchKey{ListBucket: DecisionUnknown}
+	switch ld.Verdict {
+	case access.VerdictAllow:
+		n.Status, n.ListBucket = 404, DecisionAllow
+		n.Detail = "s3:ListBucket is allowed: for a key that does not exist S3 answers 404 NoSuchKey, so a 403 is a real denial"
+	case access.VerdictDeny:
+		n.Status, n.ListBucket = 403, DecisionImplicitDeny
+		first := firstInChecklist(ld.DecidedBy)
+		if first != "" {
+			n.BlockedBy = &first
+		}
+		if e.out.Decision == DecisionAllow {
+			n.Detail = fmt.Sprintf("s3:GetObject is allowed but s3:ListBucket is not (%s): if the key does not exist, S3 answers 403 AccessDenied instead of 404 NoSuchKey — a 403 for this key means NO SUCH KEY. Check the key name (case, prefix, URL encoding)", ld.Reason)
+		} else {
+			n.Detail = fmt.Sprintf("s3:ListBucket is denied too (%s): S3 answers 403 whether or not the key exists", ld.Reason)
+		}
+		if e.out.Decision == DecisionAllow {
+			n.Fix = e.grantFix(access.ActionList, first)
+		}
+	default:
+		n.Detail = "whether s3:ListBucket is allowed is not known (" + ld.Reason + "): a missing key answers 404 NoSuchKey with it, 403 AccessDenied without"
+	}
+	e.out.NoSuchKey = n
+}
+
+// notes adds what the decision assumes.
+func (e *explainer) notes() {
+	o := &e.out
+	if policy.S3ActionScope(e.req.Action) == policy.ScopeObject {
+		if e.req.Key == "" {
+			o.Notes = append(o.Notes, "no --key given: decided for any object key; statements on narrower prefixes may differ")
+		}
+		if e.req.ObjectOwner == "" && e.bl.ACLs != access.TriFalse {
+			o.Notes = append(o.Notes, fmt.Sprintf("Object Ownership is %s: an object uploaded by another account belongs to that account and only its object ACL can grant access; this assumes the object belongs to the bucket owner (give --object-owner ACCOUNT otherwise)", e.bl.Ownership))
+		}
+		if e.kmsAction == "kms:Decrypt" {
+			o.Notes = append(o.Notes, "reads are checked against the bucket's default encryption key; an object written with another key needs kms:Decrypt on that key")
+		}
+	}
+	if !e.orgKnown() {
+		if e.ix.Doc.Organization == nil {
+			o.Notes = append(o.Notes, "the document has no organization data: SCPs and RCPs, if any, are not taken into account")
+		} else {
+			o.Notes = append(o.Notes, "the organization could not be read: SCPs and RCPs are unknown")
+		}
+	}
+	if e.p.Kind == KindSession {
+		o.Notes = append(o.Notes, "a session policy passed to AssumeRole, if any, is not visible and could narrow the session's permissions")
+	}
+	if len(e.req.Context) == 0 {
+		o.Notes = append(o.Notes, "no request context given: conditions on keys such as aws:SourceIp or aws:SourceVpce stay open (use --context KEY=VALUE)")
+	}
+}

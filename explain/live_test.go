@@ -1,0 +1,141 @@
+package explain
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rs/zerolog"
+
+	"github.com/bucketaudit/bucketaudit/config"
+	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
+	"github.com/bucketaudit/bucketaudit/scanner"
+)
+
+// liveRig is fakeaws serving the fixture and a read-only session on it.
+type liveRig struct {
+	srv  *fakeaws.Server
+	cfg  *config.Config
+	sess *scanner.Session
+}
+
+func newLiveRig(t *testing.T) *liveRig {
+	t.Helper()
+	doc := loadFixture(t)
+	srv, url := fakeawstest.Start(t, doc)
+	cfg := config.Default()
+	cfg.EndpointURL = url
+	cfg.AuditRole.ExternalID = "explain-test"
+	cfg.Retry.MaxBackoff = 100 * time.Millisecond
+	cfg.Timeouts.Call = 10 * time.Second
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(transport.CloseIdleConnections)
+	opts := scanner.SessionOptionsFrom(cfg, zerolog.Nop())
+	opts.Credentials = fakeawstest.ManagementCredentials(doc)
+	opts.HTTPClient = &http.Client{Transport: transport}
+	sess, err := scanner.NewSession(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &liveRig{srv: srv, cfg: cfg, sess: sess}
+}
+
+func (r *liveRig) explain(t *testing.T, req Request) *Explanation {
+	t.Helper()
+	doc, err := Collect(context.Background(), req, LiveOptions{Session: r.sess, Config: r.cfg, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := Explain(doc, req, Options{Source: "live"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// TestLiveClassicCauses: each classic cause, collected live from fakeaws
+// through the real SDK and the scanner's read-only clients, gets the same
+// checklist as the same fixture read as a snapshot.
+func TestLiveClassicCauses(t *testing.T) {
+	rig := newLiveRig(t)
+	for _, tc := range classicCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			live := rig.explain(t, tc.req)
+			checkCase(t, tc, live)
+			snap, err := Explain(loadFixture(t), tc.req, Options{Source: "live"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(snap, live); diff != "" {
+				t.Errorf("live and snapshot explanations differ (-snapshot +live):\n%s", diff)
+			}
+		})
+	}
+	// Only read operations of the allowlist were called.
+	allowed := map[string]bool{}
+	for _, op := range scanner.Allowlist() {
+		allowed[op.Service+"."+op.Name] = true
+	}
+	names := rig.sess.CallNames()
+	sort.Strings(names)
+	for _, n := range names {
+		if !allowed[n] {
+			t.Errorf("live explain called %s, which is not on the read-only allowlist", n)
+		}
+	}
+}
+
+// TestLiveUnreadable: what the audit role cannot read becomes "could not
+// read", never a guess.
+func TestLiveUnreadable(t *testing.T) {
+	doc := loadFixture(t)
+	for i := range doc.Accounts {
+		for j := range doc.Accounts[i].Buckets {
+			if b := &doc.Accounts[i].Buckets[j]; b.Name == "missing-slash" {
+				b.Errors = map[string]string{"policy": "AccessDenied: Access Denied"}
+			}
+		}
+	}
+	srv, url := fakeawstest.Start(t, doc)
+	_ = srv
+	cfg := config.Default()
+	cfg.EndpointURL = url
+	cfg.AuditRole.ExternalID = "explain-test"
+	opts := scanner.SessionOptionsFrom(cfg, zerolog.Nop())
+	opts.Credentials = fakeawstest.ManagementCredentials(doc)
+	sess, err := scanner.NewSession(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := Request{Principal: reader, Action: "s3:GetObject", Bucket: "missing-slash", Key: "k"}
+	got, err := Collect(context.Background(), req, LiveOptions{Session: sess, Config: cfg, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := Explain(got, req, Options{Source: "live"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Decision != DecisionUnknown || x.BlockedBy == nil || *x.BlockedBy != "bucket_policy" {
+		t.Fatalf("decision %s blocked_by %v, want unknown / bucket_policy (%s)", x.Decision, x.BlockedBy, x.Reason)
+	}
+	for _, r := range x.Layers {
+		if r.Layer == "bucket_policy" && r.Verdict != VerdictCouldNot {
+			t.Errorf("bucket_policy row: %s, want could_not_read", r.Verdict)
+		}
+	}
+
+	// A bucket no account owns.
+	_, err = Collect(context.Background(), Request{Principal: reader, Action: "s3:GetObject", Bucket: "no-such-bucket"}, LiveOptions{Session: sess, Config: cfg, Log: zerolog.Nop()})
+	if !errors.Is(err, ErrBucketNotFound) {
+		t.Fatalf("error %v, want ErrBucketNotFound", err)
+	}
+}

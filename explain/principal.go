@@ -1,0 +1,307 @@
+package explain
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// PrincipalKind says what kind of caller a principal is.
+type PrincipalKind string
+
+// Principal kinds.
+const (
+	KindUser      PrincipalKind = "iam_user"
+	KindRole      PrincipalKind = "iam_role"
+	KindSession   PrincipalKind = "assumed_role_session"
+	KindFederated PrincipalKind = "federated_user"
+	KindRoot      PrincipalKind = "root"
+	KindAnonymous PrincipalKind = "anonymous"
+	// KindAccount is a principal known only by its account.
+	KindAccount PrincipalKind = "account"
+)
+
+// Principal is a parsed caller.
+type Principal struct {
+	Kind PrincipalKind
+	// ARN is the caller as the policy engine sees it ("" for KindAccount).
+	ARN       string
+	Partition string
+	Account   string
+	// Name is the user, role or federated user name; Path its IAM path.
+	Name string
+	Path string
+	// Session is the role session name (KindSession).
+	Session string
+}
+
+// ParsePrincipal parses an IAM user, role, assumed-role session,
+// federated-user or root ARN, a bare account ID (its root user), or
+// "anonymous".
+func ParsePrincipal(s string) (Principal, error) {
+	if s == Anonymous || s == "*" {
+		return Principal{Kind: KindAnonymous, ARN: Anonymous}, nil
+	}
+	if isAccountID(s) {
+		return Principal{Kind: KindRoot, ARN: "arn:aws:iam::" + s + ":root", Partition: "aws", Account: s}, nil
+	}
+	bad := func(why string) (Principal, error) {
+		return Principal{}, fmt.Errorf("principal %q: %s (want arn:aws:iam::ACCOUNT:role/NAME, arn:aws:iam::ACCOUNT:user/NAME, arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, arn:aws:iam::ACCOUNT:root, an account ID or \"anonymous\")", s, why)
+	}
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" {
+		return bad("not an ARN")
+	}
+	p := Principal{ARN: s, Partition: parts[1], Account: parts[4]}
+	if !isAccountID(p.Account) {
+		return bad("the account field is not a 12-digit account ID")
+	}
+	res := parts[5]
+	switch parts[2] {
+	case "iam":
+		switch {
+		case res == "root":
+			p.Kind = KindRoot
+		case strings.HasPrefix(res, "user/"):
+			p.Kind = KindUser
+			p.Path, p.Name = splitPath(strings.TrimPrefix(res, "user/"))
+		case strings.HasPrefix(res, "role/"):
+			p.Kind = KindRole
+			p.Path, p.Name = splitPath(strings.TrimPrefix(res, "role/"))
+		default:
+			return bad("an IAM ARN of a user, a role or root is expected")
+		}
+	case "sts":
+		switch {
+		case strings.HasPrefix(res, "assumed-role/"):
+			rest := strings.TrimPrefix(res, "assumed-role/")
+			role, session, ok := strings.Cut(rest, "/")
+			if !ok || role == "" || session == "" || strings.Contains(session, "/") {
+				return bad("an assumed-role ARN is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION")
+			}
+			p.Kind, p.Name, p.Session = KindSession, role, session
+		case strings.HasPrefix(res, "federated-user/"):
+			p.Kind, p.Name = KindFederated, strings.TrimPrefix(res, "federated-user/")
+		default:
+			return bad("an STS ARN of an assumed-role session or a federated user is expected")
+		}
+	default:
+		return bad("the service field must be iam or sts")
+	}
+	if p.Kind != KindRoot && p.Name == "" {
+		return bad("the name is empty")
+	}
+	return p, nil
+}
+
+// splitPath splits "path/to/name" into "/path/to/" and "name".
+func splitPath(s string) (string, string) {
+	i := strings.LastIndex(s, "/")
+	if i < 0 {
+		return "/", s
+	}
+	return "/" + s[:i+1], s[i+1:]
+}
+
+// Describe names the principal for people.
+func (p Principal) Describe() string {
+	switch p.Kind {
+	case KindUser:
+		return fmt.Sprintf("IAM user %s of account %s", p.Name, p.Account)
+	case KindRole:
+		return fmt.Sprintf("IAM role %s of account %s", p.Name, p.Account)
+	case KindSession:
+		return fmt.Sprintf("session %q of IAM role %s of account %s", p.Session, p.Name, p.Account)
+	case KindFederated:
+		return fmt.Sprintf("federated user %s of account %s", p.Name, p.Account)
+	case KindRoot:
+		return fmt.Sprintf("the root user of account %s", p.Account)
+	case KindAnonymous:
+		return "an anonymous (unsigned) caller"
+	}
+	return fmt.Sprintf("a principal of account %s (its ARN is not known)", p.Account)
+}
+
+// identity is what the inventory says of the caller's own policies.
+type identity struct {
+	// policies are the identity policies (nil for anonymous and root).
+	policies []*policy.Policy
+	boundary *policy.Policy
+	// source says where they come from, for the identity row.
+	source []string
+	// read is false when the identity policies could not be read (IAM not
+	// collected, account not in the document, principal unknown).
+	read bool
+	// why says why they could not be read.
+	why string
+	// missing is set when IAM was read and the principal is not in it
+	// (wrong-account credentials, or a deleted user or role).
+	missing bool
+	// roleARN is the role of a session.
+	roleARN string
+}
+
+// resolveIdentity finds the caller's identity policies, permission boundary
+// and (for a session) role in the document's IAM data. What cannot be read
+// becomes an Unreadable policy, so that the engine answers "unknown"
+// rather than guessing.
+func resolveIdentity(ix *access.Index, p Principal) identity {
+	switch p.Kind {
+	case KindAnonymous:
+		return identity{read: true}
+	case KindRoot:
+		// The root user's permissions are not defined by policies.
+		return identity{read: true, policies: []*policy.Policy{}, source: []string{"the root user has every permission in its own account (no identity policy applies)"}}
+	}
+	unreadable := func(why string) identity {
+		name := "identity policies of " + p.Describe() + " (" + why + ")"
+		return identity{policies: []*policy.Policy{policy.Unreadable(name)}, why: why}
+	}
+	if p.Kind == KindAccount {
+		return unreadable("the request names only the account, not the principal")
+	}
+	if p.Kind == KindFederated {
+		return unreadable("federated users get their permissions from the session policy of GetFederationToken, which no snapshot holds")
+	}
+	a := ix.Account(p.Account)
+	switch {
+	case a == nil:
+		return unreadable("account " + p.Account + " is not in the snapshot")
+	case a.Errors["iam"] != "":
+		return unreadable("IAM of account " + p.Account + " could not be read: " + a.Errors["iam"])
+	case a.IAM == nil:
+		return unreadable("IAM of account " + p.Account + " was not collected (scan with collect.iam: true)")
+	}
+	managed := map[string]*inventory.IAMManagedPolicy{}
+	for i := range a.IAM.Policies {
+		managed[a.IAM.Policies[i].ARN] = &a.IAM.Policies[i]
+	}
+	id := identity{read: true, policies: []*policy.Policy{}}
+	addDoc := func(name string, doc *inventory.PolicyDocument) {
+		if doc == nil {
+			id.policies = append(id.policies, policy.Unreadable(name+" (no document)"))
+			id.read = false
+			return
+		}
+		pol, err := policy.Parse(doc.Raw())
+		if err != nil {
+			id.policies = append(id.policies, policy.Unreadable(name+" (does not parse: "+err.Error()+")"))
+			id.read = false
+			return
+		}
+		pol.Name = name
+		id.policies = append(id.policies, pol)
+		id.source = append(id.source, name)
+	}
+	addInline := func(owner string, m map[string]*inventory.PolicyDocument) {
+		for _, n := range sortedKeys(m) {
+			addDoc(fmt.Sprintf("inline policy %s of %s", n, owner), m[n])
+		}
+	}
+	addManaged := func(owner string, arns []string) {
+		for _, arn := range arns {
+			mp := managed[arn]
+			if mp == nil {
+				id.policies = append(id.policies, policy.Unreadable("managed policy "+arn+" attached to "+owner+" (not in the snapshot)"))
+				id.read = false
+				continue
+			}
+			addDoc("managed policy "+arn, mp.Document)
+		}
+	}
+	setBoundary := func(arn string) {
+		if arn == "" {
+			return
+		}
+		mp := managed[arn]
+		name := "permissions boundary " + arn
+		switch {
+		case mp == nil:
+			id.boundary = policy.Unreadable(name + " (not in the snapshot)")
+			id.read = false
+		case mp.Document == nil:
+			id.boundary = policy.Unreadable(name + " (no document)")
+			id.read = false
+		default:
+			pol, err := policy.Parse(mp.Document.Raw())
+			if err != nil {
+				id.boundary = policy.Unreadable(name + " (does not parse)")
+				id.read = false
+				return
+			}
+			pol.Name = name
+			id.boundary = pol
+		}
+	}
+	switch p.Kind {
+	case KindUser:
+		u := findUser(a.IAM, p)
+		if u == nil {
+			return identity{missing: true, read: true, policies: []*policy.Policy{}, why: fmt.Sprintf("account %s's IAM data has no user %s", p.Account, p.Name)}
+		}
+		owner := "user " + p.Name
+		addInline(owner, u.InlinePolicies)
+		addManaged(owner, u.AttachedPolicies)
+		for _, g := range u.Groups {
+			grp := findGroup(a.IAM, g)
+			if grp == nil {
+				id.policies = append(id.policies, policy.Unreadable("policies of group "+g+" (not in the snapshot)"))
+				id.read = false
+				continue
+			}
+			addInline("group "+g, grp.InlinePolicies)
+			addManaged("group "+g, grp.AttachedPolicies)
+		}
+		setBoundary(u.PermissionsBoundary)
+	case KindRole, KindSession:
+		r := findRole(a.IAM, p)
+		if r == nil {
+			return identity{missing: true, read: true, policies: []*policy.Policy{}, why: fmt.Sprintf("account %s's IAM data has no role %s", p.Account, p.Name)}
+		}
+		id.roleARN = r.ARN
+		owner := "role " + p.Name
+		addInline(owner, r.InlinePolicies)
+		addManaged(owner, r.AttachedPolicies)
+		setBoundary(r.PermissionsBoundary)
+	}
+	if !id.read {
+		id.why = "some of its policies are not in the snapshot"
+	}
+	return id
+}
+
+// findRole finds a role by its ARN or, for a session (whose ARN carries no
+// path), by its name.
+func findRole(m *inventory.IAM, p Principal) *inventory.IAMRole {
+	for i := range m.Roles {
+		r := &m.Roles[i]
+		if p.Kind == KindRole && r.ARN == p.ARN {
+			return r
+		}
+		if p.Kind == KindSession && strings.HasSuffix(r.ARN, "/"+p.Name) && strings.Contains(r.ARN, ":role/") {
+			return r
+		}
+	}
+	return nil
+}
+
+func findUser(m *inventory.IAM, p Principal) *inventory.IAMUser {
+	for i := range m.Users {
+		if m.Users[i].ARN == p.ARN {
+			return &m.Users[i]
+		}
+	}
+	return nil
+}
+
+func findGroup(m *inventory.IAM, name string) *inventory.IAMGroup {
+	for i := range m.Groups {
+		if strings.HasSuffix(m.Groups[i].ARN, "/"+name) && strings.Contains(m.Groups[i].ARN, ":group/") {
+			return &m.Groups[i]
+		}
+	}
+	return nil
+}
