@@ -200,7 +200,7 @@ func (e *Evaluator) resolve(t *tmpl) ([]gtok, tri) {
 }
 
 // matchARN matches a request ARN (or any string) against an ARN pattern.
-func (e *Evaluator) matchARN(p *arnPat, s arnSegs) tri {
+func (e *Evaluator) matchARN(p *arnPat, s *arnSegs) tri {
 	switch {
 	case p.any:
 		return tTrue
@@ -231,7 +231,7 @@ func (e *Evaluator) resourceMatch(s *cstmt) fv {
 	r := tFalse
 	e.unresolved = false
 	for i := range s.resources {
-		if r = or3(r, e.matchARN(&s.resources[i], e.res)); r == tTrue {
+		if r = or3(r, e.matchARN(&s.resources[i], &e.res)); r == tTrue {
 			break
 		}
 	}
@@ -416,7 +416,8 @@ func (e *Evaluator) matchOne(op baseOp, v string, cv *cval) tri {
 	case opBinaryEquals:
 		return triOf(v == cv.raw)
 	case opArnEquals, opArnLike:
-		return e.matchARN(cv.arn, splitARN(v))
+		a := splitARN(v)
+		return e.matchARN(cv.arn, &a)
 	case opIPAddress:
 		a, err := netip.ParseAddr(strings.TrimSpace(v))
 		if err != nil {
