@@ -1,6 +1,7 @@
 package fakeaws_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -163,5 +164,53 @@ func TestDeterministicSessions(t *testing.T) {
 	}
 	if a, b := key(7), key(8); a == b {
 		t.Errorf("different seeds, same credentials: %s", a)
+	}
+}
+
+// TestConcurrentCallers has many callers assume roles and read buckets at
+// once, with a chosen transient error, so that `go test -race` checks the
+// shared state (sessions, faults, stats).
+func TestConcurrentCallers(t *testing.T) {
+	doc := fakeaws.Synthetic(4, 6)
+	doc.Faults = &inventory.Faults{Errors: []inventory.FaultError{{Service: "s3", Operation: "GetBucketAcl", Code: "InternalError", Times: 5}}}
+	e := start(t, doc)
+	e.cfg.RetryMaxAttempts = 10 // InternalError is retryable: every call must end well
+	c := ctx(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acct := fakeaws.SyntheticAccountID(1 + i%4)
+			cfg, err := e.tryAssumeRole(c, "arn:aws:iam::"+acct+":role/"+fakeaws.SyntheticAuditRole, "us-east-1")
+			if err != nil {
+				errs <- err
+				return
+			}
+			var a inventory.Account
+			for _, x := range doc.Accounts {
+				if x.ID == acct {
+					a = x
+				}
+			}
+			for _, b := range a.Buckets {
+				rc := cfg.Copy()
+				rc.Region = b.Region
+				if _, err := s3.NewFromConfig(rc, fakeawstest.S3Options).GetBucketAcl(c, &s3.GetBucketAclInput{Bucket: aws.String(b.Name)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	st := e.srv.Stats()
+	if st.ByOperation["sts:AssumeRole"] != 16 || st.ByOperation["s3:GetBucketAcl"] != 16*6+5 {
+		t.Errorf("stats = %+v, want 16 AssumeRole and %d GetBucketAcl", st.ByOperation, 16*6+5)
 	}
 }

@@ -71,10 +71,16 @@ func (e *env) assumed(t testing.TB, account, region string) aws.Config {
 
 // tryAssume is assumed that returns the AssumeRole error.
 func (e *env) tryAssume(ctx context.Context, account, region string) (aws.Config, error) {
+	return e.tryAssumeRole(ctx, roleARN(account), region)
+}
+
+// tryAssumeRole assumes arn (with the test organisation's ExternalId for
+// the prod account) with the management credentials.
+func (e *env) tryAssumeRole(ctx context.Context, arn, region string) (aws.Config, error) {
 	stsClient := sts.NewFromConfig(e.cfg)
-	prov := stscreds.NewAssumeRoleProvider(stsClient, roleARN(account), func(o *stscreds.AssumeRoleOptions) {
+	prov := stscreds.NewAssumeRoleProvider(stsClient, arn, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = "bucketaudit"
-		if account == prodAccount {
+		if arn == roleARN(prodAccount) {
 			o.ExternalID = aws.String(prodExternalID)
 		}
 	})
