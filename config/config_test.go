@@ -94,6 +94,7 @@ collect:
   iam: "yes"
 outputs:
   formats: [xlsx, pdf]
+region: us-east-1
 `
 	_, err := Parse([]byte(file), "c.yaml", Overrides{}, env(nil))
 	var ce *Error
@@ -113,6 +114,7 @@ outputs:
 		"c.yaml:16: scope.include_ous[0]: \"ou-abc\" is not an OU or root ID",
 		"c.yaml:9: concurrency.requests: 0 must be between 1 and 4096",
 		"c.yaml:20: outputs.formats[1]: \"pdf\" is not a format",
+		"c.yaml:21: region: duplicate key (first at line 1)",
 	}
 	var got []string
 	for _, p := range ce.Problems {

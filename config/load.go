@@ -243,12 +243,18 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) {
 		names = append(names, tag)
 	}
 	sort.Strings(names)
+	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
 		sub := key.Value
 		if path != "" {
 			sub = path + "." + key.Value
 		}
+		if line, dup := seen[key.Value]; dup {
+			d.add(key, sub, "duplicate key (first at line %d)", line)
+			continue
+		}
+		seen[key.Value] = key.Line
 		idx, ok := fields[key.Value]
 		if !ok {
 			d.add(key, sub, "unknown key %q (known keys here: %s)", key.Value, strings.Join(names, ", "))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -54,6 +55,16 @@ func ResolveKeyRef(enc *inventory.Encryption, bucketAccount, bucketRegion string
 // A key that cannot be described keeps the reference as its ARN and says
 // why in Errors["describe_key"]. Nothing is guessed.
 func CollectKey(ctx context.Context, api KMSAPI, ref KeyRef, aliases map[string][]string, aliasErr error) inventory.KMSKey {
+	k := describeKey(ctx, api, ref, aliases, aliasErr)
+	if k.Errors["describe_key"] == "" {
+		keyDetails(ctx, api, &k)
+	}
+	return k
+}
+
+// describeKey is CollectKey's first step: the key's ARN, manager, state
+// and aliases.
+func describeKey(ctx context.Context, api KMSAPI, ref KeyRef, aliases map[string][]string, aliasErr error) inventory.KMSKey {
 	d, err := api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(ref.ID)})
 	if err != nil || d.KeyMetadata == nil {
 		k := inventory.KMSKey{ARN: qualify(ref)}
@@ -70,19 +81,41 @@ func CollectKey(ctx context.Context, api KMSAPI, ref KeyRef, aliases map[string]
 	} else {
 		k.Aliases = aliases[aws.ToString(md.KeyId)]
 	}
-	pol, err := api.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: md.Arn, PolicyName: aws.String("default")})
-	if err != nil {
-		setErr(&k.Errors, "policy", fmt.Errorf("get policy of key %q: %w", k.ARN, err))
+	return k
+}
+
+// keyDetails is CollectKey's second step: the key policy and the grants,
+// read concurrently.
+func keyDetails(ctx context.Context, api KMSAPI, k *inventory.KMSKey) {
+	var (
+		wg        sync.WaitGroup
+		polErr    error
+		grantsErr error
+		policy    *inventory.PolicyDocument
+		grants    []inventory.KMSGrant
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		out, err := api.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(k.ARN), PolicyName: aws.String("default")})
+		if err != nil {
+			polErr = fmt.Errorf("get policy of key %q: %w", k.ARN, err)
+			return
+		}
+		policy = inventory.NewPolicyDocument([]byte(aws.ToString(out.Policy)))
+	}()
+	grants, grantsErr = listGrants(ctx, api, k.ARN)
+	wg.Wait()
+	if polErr != nil {
+		setErr(&k.Errors, "policy", polErr)
 	} else {
-		k.Policy = inventory.NewPolicyDocument([]byte(aws.ToString(pol.Policy)))
+		k.Policy = policy
 	}
-	grants, err := listGrants(ctx, api, k.ARN)
-	if err != nil {
-		setErr(&k.Errors, "grants", err)
+	if grantsErr != nil {
+		setErr(&k.Errors, "grants", grantsErr)
 	} else {
 		k.Grants = grants
 	}
-	return k
 }
 
 func listGrants(ctx context.Context, api KMSAPI, arn string) ([]inventory.KMSGrant, error) {

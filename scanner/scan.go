@@ -261,6 +261,35 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 	s.opts.Progress.BucketsFound(len(buckets))
 
 	clients := newRegionalClients(s.sess, cfg)
+	// The regions are known from the listing: read the VPC endpoints while
+	// the buckets are being read.
+	var (
+		endpoints    = map[string][]inventory.VPCEndpoint{}
+		endpointsFor = func(regions []string) {
+			for _, region := range regions {
+				if _, done := endpoints[region]; done {
+					continue
+				}
+				endpoints[region] = nil
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					list, err := CollectVPCEndpoints(ctx, clients.ec2(region), region)
+					mu.Lock()
+					defer mu.Unlock()
+					if err != nil {
+						log.Warn().Err(err).Str("region", region).Msg("cannot read VPC endpoints")
+						setErr(&a.Errors, KeyVPCEndpointsPrefix+region, err)
+						return
+					}
+					a.VPCEndpoints = append(a.VPCEndpoints, list...)
+				}()
+			}
+		}
+	)
+	if s.cfg.Collect.VPCEndpoints {
+		endpointsFor(bucketRegions(buckets))
+	}
 	g := new(errgroup.Group)
 	g.SetLimit(s.cfg.Concurrency.Buckets)
 	for i := range buckets {
@@ -272,23 +301,16 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 	}
 	_ = g.Wait()
 	a.Buckets = buckets
+	if s.cfg.Collect.VPCEndpoints {
+		// Regions found only by locating buckets (absent or wrong in the listing).
+		endpointsFor(bucketRegions(buckets))
+	}
 
 	if s.cfg.Collect.KMS {
 		a.KMSKeys = s.ownKeys(ctx, m.ID, buckets, clients, log)
 	}
-	if s.cfg.Collect.VPCEndpoints {
-		for _, region := range bucketRegions(buckets) {
-			eps, err := CollectVPCEndpoints(ctx, clients.ec2(region), region)
-			if err != nil {
-				log.Warn().Err(err).Str("region", region).Msg("cannot read VPC endpoints")
-				fail(KeyVPCEndpointsPrefix+region, err)
-				continue
-			}
-			a.VPCEndpoints = append(a.VPCEndpoints, eps...)
-		}
-		sort.Slice(a.VPCEndpoints, func(i, j int) bool { return a.VPCEndpoints[i].ID < a.VPCEndpoints[j].ID })
-	}
 	wg.Wait()
+	sort.Slice(a.VPCEndpoints, func(i, j int) bool { return a.VPCEndpoints[i].ID < a.VPCEndpoints[j].ID })
 	sort.Slice(a.Buckets, func(i, j int) bool { return a.Buckets[i].Name < a.Buckets[j].Name })
 	if ctx.Err() != nil {
 		setErr(&a.Errors, KeyScan, fmt.Errorf("scan stopped while this account was being read: %w", ctx.Err()))
@@ -323,36 +345,28 @@ func listBuckets(ctx context.Context, api s3.ListBucketsAPIClient) ([]inventory.
 type regionalClients struct {
 	sess *Session
 	cfg  aws.Config
-
-	mu   sync.Mutex
-	s3s  map[string]S3API
-	kmss map[string]KMSAPI
+	s3s  sync.Map // region -> S3API
+	kmss sync.Map // region -> KMSAPI
 }
 
 func newRegionalClients(sess *Session, cfg aws.Config) *regionalClients {
-	return &regionalClients{sess: sess, cfg: cfg, s3s: map[string]S3API{}, kmss: map[string]KMSAPI{}}
+	return &regionalClients{sess: sess, cfg: cfg}
 }
 
 func (r *regionalClients) s3(region string) S3API {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, ok := r.s3s[region]
-	if !ok {
-		c = r.sess.S3(r.cfg, region)
-		r.s3s[region] = c
+	if c, ok := r.s3s.Load(region); ok {
+		return c.(S3API)
 	}
-	return c
+	c, _ := r.s3s.LoadOrStore(region, r.sess.S3(r.cfg, region))
+	return c.(S3API)
 }
 
 func (r *regionalClients) kms(region string) KMSAPI {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, ok := r.kmss[region]
-	if !ok {
-		c = r.sess.KMS(r.cfg, region)
-		r.kmss[region] = c
+	if c, ok := r.kmss.Load(region); ok {
+		return c.(KMSAPI)
 	}
-	return c
+	c, _ := r.kmss.LoadOrStore(region, r.sess.KMS(r.cfg, region))
+	return c.(KMSAPI)
 }
 
 func (r *regionalClients) ec2(region string) EC2API { return r.sess.EC2(r.cfg, region) }
@@ -398,43 +412,84 @@ func (s *scan) ownKeys(ctx context.Context, account string, buckets []inventory.
 
 // collectKeys reads refs (all in one account), skipping those that have
 // keys already, and returns the new keys followed by have, sorted by ARN.
+// Regions are read concurrently; within a region the references are
+// described concurrently, then each distinct key's policy and grants.
 func collectKeys(ctx context.Context, refs []KeyRef, have []inventory.KMSKey, clients *regionalClients, log zerolog.Logger) []inventory.KMSKey {
 	byRegion := map[string][]KeyRef{}
 	for _, r := range refs {
 		byRegion[r.Region] = append(byRegion[r.Region], r)
 	}
-	keys := have
-	for _, region := range sortedKeys(byRegion) {
-		api := clients.kms(region)
-		aliases, aliasErr := ListAliasNames(ctx, api)
-		for _, ref := range byRegion[region] {
-			if keyIndex(keys, ref, aliases) >= 0 {
-				continue
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		keys = have
+	)
+	for region, refs := range byRegion {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			api := clients.kms(region)
+			aliases, aliasErr := ListAliasNames(ctx, api)
+			var todo []KeyRef
+			mu.Lock()
+			for _, ref := range refs {
+				if keyIndex(keys, ref) < 0 {
+					todo = append(todo, ref)
+				}
 			}
-			k := CollectKey(ctx, api, ref, aliases, aliasErr)
-			if len(k.Errors) > 0 {
-				log.Warn().Str("key", k.ARN).Interface("errors", k.Errors).Msg("KMS key not fully read")
+			mu.Unlock()
+			described := make([]inventory.KMSKey, len(todo))
+			parallel(len(todo), func(i int) { described[i] = describeKey(ctx, api, todo[i], aliases, aliasErr) })
+			var found []inventory.KMSKey
+			for _, k := range described {
+				if keyIndex(found, KeyRef{ID: k.ARN}) < 0 {
+					found = append(found, k) // two references to one key read it once
+				}
 			}
-			if keyIndex(keys, KeyRef{Account: ref.Account, Region: ref.Region, ID: k.ARN}, nil) >= 0 {
-				continue // another reference to the same key
-			}
-			keys = append(keys, k)
-		}
+			parallel(len(found), func(i int) {
+				if found[i].Errors["describe_key"] == "" {
+					keyDetails(ctx, api, &found[i])
+				}
+				if len(found[i].Errors) > 0 {
+					log.Warn().Str("key", found[i].ARN).Interface("errors", found[i].Errors).Msg("KMS key not fully read")
+				}
+			})
+			mu.Lock()
+			keys = append(keys, found...)
+			mu.Unlock()
+		}()
 	}
+	wg.Wait()
 	sort.Slice(keys, func(i, j int) bool { return keys[i].ARN < keys[j].ARN })
 	return keys
 }
 
+// parallel runs f(0..n-1) concurrently and waits. The calls are bounded by
+// the session's in-flight cap.
+func parallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
 // keyIndex finds the key that ref names among keys: by ARN, by key ID, or
-// by alias (aliases maps key IDs to alias names of the region).
-func keyIndex(keys []inventory.KMSKey, ref KeyRef, aliases map[string][]string) int {
+// by alias. Alias names are per account and region ("alias/aws/s3" names a
+// different key in every region), so an alias matches only a key of
+// ref's region.
+func keyIndex(keys []inventory.KMSKey, ref KeyRef) int {
 	arn := qualify(ref)
 	for i, k := range keys {
 		if k.ARN == ref.ID || k.ARN == arn {
 			return i
 		}
 		for _, al := range k.Aliases {
-			if ref.ID == al || arn == aliasARN(k.ARN, al) {
+			if arn == aliasARN(k.ARN, al) {
 				return i
 			}
 		}

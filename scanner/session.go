@@ -98,6 +98,7 @@ type Session struct {
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 	calls    sync.Map // "Service.Operation" -> *atomic.Int64
+	inFlight atomic.Int64
 }
 
 // NewSession loads the scanning credentials (the SDK's default chain, a
@@ -241,6 +242,9 @@ func (s *Session) Calls() map[string]int64 {
 	return out
 }
 
+// InFlight returns the number of calls being sent or awaited right now.
+func (s *Session) InFlight() int64 { return s.inFlight.Load() }
+
 // TotalCalls returns the number of HTTP attempts sent so far.
 func (s *Session) TotalCalls() int64 {
 	var n int64
@@ -279,6 +283,8 @@ func (s *Session) addCounterAndSlots(st *middleware.Stack) error {
 			c, _ = s.calls.LoadOrStore(key, new(atomic.Int64))
 		}
 		c.(*atomic.Int64).Add(1)
+		s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
 		return next.HandleFinalize(ctx, in)
 	}), middleware.After)
 }
