@@ -29,6 +29,13 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+## bench-scan: whole scan against fakeaws: synthetic:accounts=60,buckets=25 --latency 25ms with
+## concurrency.requests 64 (wall time, API calls, calls per bucket, lower bound, ratio), then the
+## peak RSS of a 5,000-bucket scan (200 accounts x 25 buckets, 2ms latency)
+bench-scan: build
+	$(GO) run ./scanner/internal/benchscan -bin $(BIN)
+	$(GO) run ./scanner/internal/benchscan -bin $(BIN) -accounts 199 -buckets 25 -latency 2ms
+
 demo: build
 	./$(BIN) demo
 
