@@ -23,6 +23,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
+	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
 // BenchmarkServer measures the emulator's throughput on loopback with no
@@ -149,4 +150,23 @@ func BenchmarkServerSDK(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 	b.ReportMetric(float64((processCPU()-cpuBefore).Microseconds())/float64(b.N), "cpu-µs/req")
+}
+
+// BenchmarkParseSnapshot measures loading a 10,000-bucket snapshot
+// (inventory.Parse of the normalised Synthetic(20, 500) as JSON: strict
+// shape check, decode and validation).
+//
+//	go test -run '^$' -bench BenchmarkParseSnapshot -benchmem ./fakeaws/
+func BenchmarkParseSnapshot(b *testing.B) {
+	data, err := inventory.Marshal(inventory.Normalize(fakeaws.Synthetic(20, 500)), false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := inventory.Parse(data, "snapshot.json"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/10000, "µs/bucket")
 }

@@ -23,7 +23,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -298,9 +297,6 @@ func (c *statsCounter) snapshot() Stats {
 	c.mu.Unlock()
 	return st
 }
-
-// itoa is strconv.Itoa, short.
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // ManagementKeys returns the static credentials the emulator accepts for
 // doc's management account: the fixture's management_credentials, or the

@@ -64,6 +64,18 @@ func TestPolicyForms(t *testing.T) {
 	}
 }
 
+// TestYAMLFlowStyle checks that a YAML document in flow style, which starts
+// like JSON, still loads.
+func TestYAMLFlowStyle(t *testing.T) {
+	d, err := Parse([]byte(`{schema_version: 1, accounts: [{id: "123456789012"}]}`), "flow.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Accounts) != 1 || d.Accounts[0].ID != "123456789012" {
+		t.Errorf("accounts = %+v", d.Accounts)
+	}
+}
+
 // TestParseErrors checks that problems name their path.
 func TestParseErrors(t *testing.T) {
 	cases := []struct {
@@ -72,7 +84,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty", "", []string{"the document is empty"}},
 		{"yaml syntax", "schema_version: 1\naccounts: [\n", []string{"invalid YAML", "line"}},
-		{"json syntax", `{"schema_version": 1, "accounts": [}`, []string{"invalid"}},
+		{"json syntax", `{"schema_version": 1, "accounts": [}`, []string{"invalid JSON: line 1, column 36"}},
 		{"duplicate yaml key", "schema_version: 1\nschema_version: 1\naccounts: []\n", []string{"invalid YAML"}},
 		{"unknown key with suggestion", "schema_version: 1\naccounts:\n  - id: \"123456789012\"\n    bucket: []\n", []string{`accounts[0].bucket: unknown key (did you mean "buckets"?)`}},
 		{"unquoted account id", "schema_version: 1\naccounts:\n  - id: 123456789012\n", []string{"accounts[0].id: expected a string, got number 123456789012 (quote numbers that are IDs"}},

@@ -29,18 +29,9 @@ func Load(path string) (*Document, error) {
 // Parse decodes an inventory document (YAML or JSON); name is used in
 // error messages. Unknown keys are errors. The result is validated.
 func Parse(data []byte, name string) (*Document, error) {
-	jsonData, err := toJSON(data)
+	generic, jsonData, err := decodeDocument(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(jsonData))
-	dec.UseNumber()
-	var generic any
-	if err := dec.Decode(&generic); err != nil {
-		return nil, fmt.Errorf("%s: invalid JSON: %w", name, describeJSONError(jsonData, err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%s: invalid JSON: unexpected data after the document", name)
 	}
 	if generic == nil {
 		return nil, fmt.Errorf("%s: the document is empty", name)
@@ -66,21 +57,49 @@ func Parse(data []byte, name string) (*Document, error) {
 	return &doc, nil
 }
 
-// toJSON returns data as JSON: JSON input is returned as is, YAML is
-// converted (duplicate keys are errors).
-func toJSON(data []byte) ([]byte, error) {
+// decodeGeneric decodes one JSON value, numbers kept as json.Number.
+func decodeGeneric(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, describeJSONError(data, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("unexpected data after the document")
+	}
+	return v, nil
+}
+
+// decodeDocument decodes data generically and returns it as JSON too: a
+// document starting with '{' is JSON (or YAML in flow style), anything
+// else YAML (converted; duplicate keys are errors).
+func decodeDocument(data []byte) (generic any, jsonData []byte, err error) {
 	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) > 0 && trimmed[0] == '{' {
-		if json.Valid(trimmed) {
-			return trimmed, nil
-		}
-		// Not valid JSON: it may still be YAML flow style; let the YAML
-		// parser decide and report.
-	}
 	if len(bytes.TrimSpace(trimmed)) == 0 {
-		return nil, errors.New("the document is empty")
+		return nil, nil, errors.New("the document is empty")
 	}
-	return yamlToJSON(data)
+	if trimmed[0] == '{' {
+		g, jerr := decodeGeneric(trimmed)
+		if jerr == nil {
+			return g, trimmed, nil
+		}
+		if yj, yerr := yamlToJSON(data); yerr == nil {
+			if g, err := decodeGeneric(yj); err == nil {
+				return g, yj, nil
+			}
+		}
+		return nil, nil, fmt.Errorf("invalid JSON: %w", jerr)
+	}
+	yj, err := yamlToJSON(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := decodeGeneric(yj)
+	if err != nil {
+		return nil, nil, fmt.Errorf("invalid YAML: %w", err)
+	}
+	return g, yj, nil
 }
 
 // yamlToJSON converts a YAML document (a mapping) to JSON, keeping the key
