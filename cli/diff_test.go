@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/internal/golden"
 )
 
 // The inputs are the report package's: two report.json files that differ
@@ -50,7 +52,7 @@ func TestDiffCommandGolden(t *testing.T) {
 			if code == ExitFindings && !strings.Contains(stderr, "new findings at or above") {
 				t.Errorf("stderr = %q, want the reason of exit 1", stderr)
 			}
-			golden(t, tt.golden, []byte(stdout))
+			golden.Check(t, tt.golden, []byte(stdout))
 		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/demo"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/internal/golden"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/report"
 )
@@ -38,7 +39,7 @@ func readmeBlock(t *testing.T, name, generated string) {
 		t.Fatalf("README has no block %q", name)
 	}
 	current := string(data[m[4]:m[5]])
-	if *update {
+	if golden.Updating() {
 		out := append(append(append([]byte{}, data[:m[4]]...), generated...), data[m[5]:]...)
 		if err := os.WriteFile(readmePath, out, 0o644); err != nil {
 			t.Fatal(err)

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -221,7 +223,7 @@ func compareCells(ob, nb *access.Bucket) []CellChange {
 			for id := range nb.Access.External {
 				ids[id] = true
 			}
-			for _, id := range sortedKeys(ids) {
+			for _, id := range slices.Sorted(maps.Keys(ids)) {
 				oa, na := ob.Access.External[id], nb.Access.External[id]
 				for _, action := range matrixActions() {
 					add(class, id, action, cellOf(&oa.Actions, action), cellOf(&na.Actions, action))

@@ -3,8 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,27 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
-}
 
 func loadDiffInputs(t *testing.T) (*access.Report, *access.Report) {
 	t.Helper()
@@ -123,8 +102,8 @@ func TestDiffGolden(t *testing.T) {
 	if err := d.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "diff/diff.txt", text.Bytes())
-	golden(t, "diff/diff.json", js.Bytes())
+	golden.Check(t, "diff/diff.txt", text.Bytes())
+	golden.Check(t, "diff/diff.json", js.Bytes())
 }
 
 func TestDiffIdentical(t *testing.T) {

@@ -2,7 +2,8 @@ package report
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/access"
@@ -195,7 +196,7 @@ func externalSummary(ext map[string]access.ExternalActions, action string) (acce
 	if len(ext) == 0 {
 		return "", "no account outside the organisation is named by a bucket policy, ACL grant or KMS key policy"
 	}
-	ids := sortedKeys(ext)
+	ids := slices.Sorted(maps.Keys(ext))
 	var top access.Verdict
 	for _, id := range ids {
 		ea := ext[id]
@@ -290,7 +291,7 @@ func bpaText(flags map[string]string) string {
 			rest = append(rest, k+"="+v)
 		}
 	}
-	for _, k := range sortedKeys(flags) {
+	for _, k := range slices.Sorted(maps.Keys(flags)) {
 		if !isBPAFlag(k) {
 			rest = append(rest, k+"="+flags[k])
 		}
@@ -311,13 +312,4 @@ func isBPAFlag(k string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

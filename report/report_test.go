@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/internal/golden"
 )
 
 func TestJSONEqualsMarshalIndent(t *testing.T) {
@@ -162,7 +163,7 @@ func TestWriteSummary(t *testing.T) {
 	if err := WriteSummary(&buf, sampleReport(), 3); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "summary.txt", buf.Bytes())
+	golden.Check(t, "summary.txt", buf.Bytes())
 	if strings.Contains(buf.String(), " \n") {
 		t.Error("trailing spaces")
 	}

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -438,7 +440,7 @@ func (b *workbook) writeExternal() error {
 	return b.stream(t, func(emit func([]any) error) error {
 		for i := range b.r.Buckets {
 			bk := &b.r.Buckets[i]
-			for _, id := range sortedKeys(bk.Access.External) {
+			for _, id := range slices.Sorted(maps.Keys(bk.Access.External)) {
 				ea := bk.Access.External[id]
 				trusted := "no"
 				if ea.Trusted {
@@ -616,7 +618,7 @@ func (b *workbook) writeSummary() error {
 	for _, e := range access.Exposures() {
 		s.line(styled(e, b.st.exposure[e]), c.byExposure[e], exposureMeaning(e))
 	}
-	for _, e := range sortedKeys(c.byExposure) {
+	for _, e := range slices.Sorted(maps.Keys(c.byExposure)) {
 		if _, known := b.st.exposure[e]; !known {
 			s.line(e, c.byExposure[e], "")
 		}
@@ -627,7 +629,7 @@ func (b *workbook) writeSummary() error {
 	for _, sev := range access.Severities() {
 		s.line(styled(sev, b.st.severity[sev]), c.bySeverity[sev])
 	}
-	for _, sev := range sortedKeys(c.bySeverity) {
+	for _, sev := range slices.Sorted(maps.Keys(c.bySeverity)) {
 		if severityRank(sev) == len(access.Severities()) {
 			s.line(sev, c.bySeverity[sev])
 		}
@@ -642,7 +644,7 @@ func (b *workbook) writeSummary() error {
 	head = append(head, styled("total", b.st.header))
 	s.line(head...)
 	tableRow := s.row
-	ids := sortedKeys(c.byAccount)
+	ids := slices.Sorted(maps.Keys(c.byAccount))
 	sort.SliceStable(ids, func(i, j int) bool { return accountOrder(c.byAccount[ids[i]], c.byAccount[ids[j]]) })
 	for _, id := range ids {
 		vals := []any{id, b.accountNames[id]}

@@ -1,4 +1,9 @@
-package cli
+// Package golden compares test output with golden files under testdata/,
+// and rewrites them when the test binary runs with -update.
+//
+// A test binary that imports it has the -update flag; its own tests must
+// not define another.
+package golden
 
 import (
 	"flag"
@@ -9,12 +14,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// update is the -update flag of package cli's golden tests (one flag for
-// the whole package: define no other).
+// update is the -update flag (flags are the one package-level state a test
+// helper needs: the testing package parses them).
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// Updating reports whether the run rewrites golden files (-update).
+func Updating() bool { return *update }
+
+// Check compares got with testdata/name, or writes it there with -update.
+func Check(t testing.TB, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
