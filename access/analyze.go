@@ -28,6 +28,10 @@ type Options struct {
 	TrustedAccounts map[string]string
 	// Workers bounds the buckets analysed at once; 0 means GOMAXPROCS.
 	Workers int
+
+	// noShapes turns off the reuse of matrices between buckets of the same
+	// shape (tests compare both ways).
+	noShapes bool
 }
 
 // Exposure classes of a bucket, for summaries.
@@ -88,6 +92,7 @@ func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*Repor
 		trusted[id] = l
 	}
 	m := newMatrixer(ix, trusted)
+	m.nameMatters = m.nameMatters || opts.noShapes
 
 	type job struct{ a, b int }
 	var jobs []job

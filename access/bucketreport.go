@@ -15,7 +15,7 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket 
 	m := w.matrixer
 	bl := m.ix.NewBucketLayers(a, b)
 	bl.ev, bl.scratch = w.ev, &w.scratch
-	bm := w.compute(bl)
+	bm := w.matrix(bl)
 	out := Bucket{
 		AccountID:   a.ID,
 		AccountName: a.Name,
@@ -38,7 +38,7 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket 
 	}
 	out.Errors = append(out.Errors, bl.Problems...)
 	fs := &findingSet{cat: m.catalog, account: a.ID, bucket: b.Name}
-	m.bucketFindings(fs, bm, &out)
+	w.bucketFindings(fs, bm, &out)
 	out.Findings = fs.sorted()
 	out.Exposure = exposure(&out.Access)
 	return out
@@ -182,7 +182,8 @@ func publicRemediation(bl *BucketLayers, o outcome) string {
 }
 
 // bucketFindings raises the bucket's findings from its matrix and layers.
-func (m *matrixer) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
+func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
+	m := w.matrixer
 	bl := bm.bl
 	name := bl.Bucket.Name
 	names := ActionNames()
@@ -348,9 +349,9 @@ func (m *matrixer) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket)
 		}
 	}
 	if bl.Policy != nil && !bl.Policy.IsUnreadable() {
-		m.lintFindings(fs, bl)
+		w.lintFindings(fs, bl)
 	}
-	if t := bl.tlsEnforced(bm.sameC); t == TriFalse {
+	if bm.tls == TriFalse {
 		fs.add(FindingNoTLSEnforcement, "",
 			"neither the bucket policy nor an applicable RCP denies requests with aws:SecureTransport false",
 			fmt.Sprintf("Add to the bucket policy %s, then %s", tlsDenyStatement(name), cmdPutPolicy(name)))
@@ -422,9 +423,9 @@ func describeHits(hs []cellHit) string {
 // lintFindings raises the findings the policy linter detects in the bucket
 // policy: object actions granted on the bucket ARN only (the missing /*),
 // bucket actions granted on object ARNs only, Allow with NotPrincipal.
-func (m *matrixer) lintFindings(fs *findingSet, bl *BucketLayers) {
+func (w *worker) lintFindings(fs *findingSet, bl *BucketLayers) {
 	name := bl.Bucket.Name
-	for _, w := range policy.Lint(bl.Policy) {
+	for _, w := range w.lint(bl) {
 		where := fmt.Sprintf("bucket policy statement %s (line %d, column %d)", w.Statement, w.Line, w.Column)
 		switch w.Code {
 		case policy.LintObjectActionOnBucketARN:

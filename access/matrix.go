@@ -37,13 +37,16 @@ type orgGroup struct {
 type matrixer struct {
 	ix      *Index
 	catalog map[string]CatalogEntry
-	trusted map[string]string
-	members []string // active member accounts, sorted
-	groups  []orgGroup
+	// nameMatters: some SCP, RCP, key or endpoint policy names specific
+	// buckets, so buckets alike in every other way may still differ.
+	nameMatters bool
+	trusted     map[string]string
+	members     []string // active member accounts, sorted
+	groups      []orgGroup
 }
 
 func newMatrixer(ix *Index, trusted map[string]string) *matrixer {
-	m := &matrixer{ix: ix, trusted: trusted, catalog: catalogIndex()}
+	m := &matrixer{ix: ix, trusted: trusted, catalog: catalogIndex(), nameMatters: policiesNameBucket(ix)}
 	if ix.OrgID == "" {
 		return m
 	}
@@ -97,11 +100,17 @@ type worker struct {
 	strs   map[string]string
 	lists  map[string][]string
 	layers map[layerSet][]string
+	// shapes are matrices computed already, by shape key, with the
+	// bucket's ARN replaced by bucketToken.
+	shapes map[string]*bucketMatrix
+	// lints are policy.Lint's warnings by normalised policy text.
+	lints map[string][]policy.Warning
 }
 
 func (m *matrixer) newWorker() *worker {
 	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{},
-		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}}
+		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{},
+		shapes: map[string]*bucketMatrix{}, lints: map[string][]policy.Warning{}}
 }
 
 // intern returns the worker's copy of s.
@@ -168,6 +177,27 @@ type bucketMatrix struct {
 	same     row
 	callers  map[string]*Caller // external rows' callers, for findings
 	sameC    *Caller
+	tls      Tri // a bucket statement or an RCP denies requests without TLS
+}
+
+// matrix returns the bucket's matrix, reusing the matrix of a bucket of
+// the same shape when there is one.
+func (w *worker) matrix(bl *BucketLayers) *bucketMatrix {
+	key := w.shapeKey(bl)
+	if key != "" {
+		if shape := w.shapes[key]; shape != nil {
+			bm := shape.rename(bucketToken, bl.ARN)
+			bm.bl = bl
+			return bm
+		}
+	}
+	bm := w.compute(bl)
+	if key != "" && len(w.shapes) < maxShapes {
+		shape := bm.rename(bl.ARN, bucketToken)
+		shape.bl = nil // keep no bucket's parsed policies alive
+		w.shapes[key] = shape
+	}
+	return bm
 }
 
 // orgCell aggregates the org class over the member accounts.
@@ -245,6 +275,7 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 	bm.same = m.row(bl, bm.sameC)
 
 	bm.org = w.orgRow(bl, owner, externals, namedMembers)
+	bm.tls = bl.tlsEnforced(bm.sameC)
 	return bm
 }
 

@@ -1,0 +1,203 @@
+package access
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// Buckets of one account that are configured alike — the same bucket
+// policy up to the bucket's own name, the same Block Public Access, ACL,
+// encryption and region — have the same access matrix: evaluation is
+// invariant under renaming the bucket consistently in its policy and in the
+// request. The matrix of such a "shape" is computed once and reused, with
+// the bucket's ARN in reasons and conditions replaced.
+
+// maxShapes bounds each worker's cache of computed shapes.
+const maxShapes = 2048
+
+// arnPrefix starts every S3 ARN; bucketToken stands for the bucket's own
+// name in a normalised policy or reason.
+const (
+	arnPrefix   = "arn:aws:s3:::"
+	bucketToken = "arn:aws:s3:::\x00"
+)
+
+// nameIndependent reports whether every S3 ARN in text is the bucket's own
+// (already replaced by bucketToken) or matches every bucket alike ("*",
+// "*/*"): then evaluating text does not depend on the bucket's name.
+func nameIndependent(text string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], arnPrefix)
+		if j < 0 {
+			return true
+		}
+		rest := text[i+j+len(arnPrefix):]
+		end := strings.IndexAny(rest, "\"\\")
+		if end < 0 {
+			end = len(rest)
+		}
+		switch seg := rest[:end]; {
+		case strings.HasPrefix(seg, "\x00"), seg == "*", seg == "*/*":
+		default:
+			return false
+		}
+		i += j + len(arnPrefix)
+	}
+}
+
+// shapeKey returns the key of the bucket's shape, or "" when its matrix
+// must be computed on its own.
+func (m *matrixer) shapeKey(bl *BucketLayers) string {
+	if m.nameMatters {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(bl.Account.ID)
+	b.WriteByte('|')
+	b.WriteString(bl.Bucket.Region)
+	b.WriteByte('|')
+	switch {
+	case bl.HasPolicy == TriFalse:
+		b.WriteString("-")
+	case bl.Policy.IsUnreadable():
+		b.WriteString("?")
+		b.WriteString(bl.Policy.Name)
+	default:
+		norm := strings.ReplaceAll(string(bl.Bucket.Policy.Raw()), bl.ARN, bucketToken)
+		if !nameIndependent(norm) {
+			return ""
+		}
+		b.WriteString(norm)
+	}
+	for _, t := range []Tri{bl.BPA.BlockPublicACLs, bl.BPA.IgnorePublicACLs, bl.BPA.BlockPublicPolicy, bl.BPA.RestrictPublicBuckets, bl.ACLs} {
+		b.WriteByte('|')
+		b.WriteString(t.String())
+	}
+	b.WriteByte('|')
+	b.WriteString(strconv.FormatBool(bl.ACLRead))
+	for _, g := range bl.Grants {
+		b.WriteByte('|')
+		b.WriteString(g.Label)
+	}
+	b.WriteByte('|')
+	if bl.EncRead {
+		b.WriteString(bl.Encryption.Algorithm)
+		b.WriteByte('|')
+		b.WriteString(bl.Key.ARN)
+		b.WriteByte('|')
+		b.WriteString(bl.Key.Configured)
+	} else {
+		b.WriteString("?")
+	}
+	return b.String()
+}
+
+// policiesNameBucket reports whether any policy besides bucket policies
+// (SCPs, RCPs, key policies, VPC endpoint policies) names specific S3
+// buckets: then every bucket is analysed on its own.
+func policiesNameBucket(ix *Index) bool {
+	check := func(raw []byte) bool { return !nameIndependent(string(raw)) }
+	if org := ix.Doc.Organization; org != nil {
+		for _, p := range org.Policies {
+			if p.Document != nil && check(p.Document.Raw()) {
+				return true
+			}
+		}
+	}
+	for _, a := range ix.Doc.Accounts {
+		for _, k := range a.KMSKeys {
+			if k.Policy != nil && check(k.Policy.Raw()) {
+				return true
+			}
+		}
+		for _, e := range a.VPCEndpoints {
+			if e.Policy != nil && check(e.Policy.Raw()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rename returns a copy of the matrix with from replaced by to in every
+// reason and condition.
+func (bm *bucketMatrix) rename(from, to string) *bucketMatrix {
+	r := renamer{from, to}
+	out := *bm
+	renameRow := func(row *[5]outcome) {
+		for i := range row {
+			row[i] = row[i].rename(r)
+		}
+	}
+	renameRow((*[5]outcome)(&out.public))
+	renameRow((*[5]outcome)(&out.anyAWS))
+	renameRow((*[5]outcome)(&out.same))
+	out.external = make(map[string]row, len(bm.external))
+	for id, rw := range bm.external {
+		renameRow((*[5]outcome)(&rw))
+		out.external[id] = rw
+	}
+	for i := range out.org {
+		oc := out.org[i]
+		oc.out = oc.out.rename(r)
+		oc.blocked = append([]orgPart(nil), oc.blocked...)
+		for j := range oc.blocked {
+			oc.blocked[j].out = oc.blocked[j].out.rename(r)
+		}
+		out.org[i] = oc
+	}
+	return &out
+}
+
+// renamer replaces one string by another (allocating only on a match).
+type renamer struct{ from, to string }
+
+// Replace returns s with every from replaced by to.
+func (r renamer) Replace(s string) string { return strings.ReplaceAll(s, r.from, r.to) }
+
+func (o outcome) rename(r renamer) outcome {
+	o.reason = r.Replace(o.reason)
+	o.orgBlockedBy = r.Replace(o.orgBlockedBy)
+	if len(o.alts) > 0 {
+		alts := make(dnf, len(o.alts))
+		for i, conj := range o.alts {
+			alts[i] = make([]string, len(conj))
+			for j, c := range conj {
+				alts[i][j] = r.Replace(c)
+			}
+		}
+		o.alts = alts
+	}
+	return o
+}
+
+// lint returns policy.Lint's warnings on the bucket policy, reusing those of
+// a policy that differs only by the bucket's name (of the same length, so
+// that positions agree).
+func (w *worker) lint(bl *BucketLayers) []policy.Warning {
+	norm := strings.ReplaceAll(string(bl.Bucket.Policy.Raw()), bl.ARN, bucketToken)
+	key := strconv.Itoa(len(bl.Bucket.Name)) + "|" + norm
+	ws, ok := w.lints[key]
+	if !ok {
+		ws = policy.Lint(bl.Policy)
+		if len(w.lints) < maxShapes {
+			stored := make([]policy.Warning, len(ws))
+			for i, x := range ws {
+				x.Message = strings.ReplaceAll(x.Message, bl.ARN, bucketToken)
+				x.Statement = strings.ReplaceAll(x.Statement, bl.ARN, bucketToken)
+				stored[i] = x
+			}
+			w.lints[key] = stored
+		}
+		return ws
+	}
+	out := make([]policy.Warning, len(ws))
+	for i, x := range ws {
+		x.Message = strings.ReplaceAll(x.Message, bucketToken, bl.ARN)
+		x.Statement = strings.ReplaceAll(x.Statement, bucketToken, bl.ARN)
+		out[i] = x
+	}
+	return out
+}
