@@ -4,21 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/internal/golden"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/report.json from the current output")
 
 // fixedNow is the injected clock of the golden report.
 func fixedNow() time.Time { return time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC) }
@@ -50,22 +44,7 @@ func TestDemoGolden(t *testing.T) {
 	if err := access.ValidateJSON(got); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "report.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./demo -update to create it)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("report.json differs from %s (-want +got):\n%s", golden, cmp.Diff(string(want), string(got)))
-	}
+	golden.Check(t, "report.json", got)
 	// Deterministic: a second run gives the same bytes.
 	if _, again := analyzeDemo(t); !bytes.Equal(got, again) {
 		t.Error("two analyses of the demo organisation differ")
