@@ -39,12 +39,92 @@ func (a ActionInfo) ReadOnly() bool { return a.AccessLevel == "Read" || a.Access
 // LookupAction returns what is known of an action of the s3, kms,
 // organizations, sts, iam or ec2 prefixes (case-insensitive).
 func LookupAction(name string) (ActionInfo, bool) {
-	i := sort.Search(len(actionTable), func(i int) bool { return strings.ToLower(actionTable[i].name) >= strings.ToLower(name) })
-	if i == len(actionTable) || !strings.EqualFold(actionTable[i].name, name) {
+	r := lookupRow(name)
+	if r == nil {
 		return ActionInfo{}, false
 	}
-	r := &actionTable[i]
 	return ActionInfo{Name: r.name, AccessLevel: r.accessLevel, ResourceTypes: slices.Clone(r.resourceTypes), ConditionKeys: slices.Clone(r.conditionKeys)}, true
+}
+
+// lookupRow finds an action's row (case-insensitive, no allocation).
+func lookupRow(name string) *actionRow {
+	i := sort.Search(len(actionTable), func(i int) bool { return compareFold(actionTable[i].name, name) >= 0 })
+	if i == len(actionTable) || compareFold(actionTable[i].name, name) != 0 {
+		return nil
+	}
+	return &actionTable[i]
+}
+
+// compareFold compares two ASCII strings as if lower-cased (the table's order).
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := lowerASCII(a[i]), lowerASCII(b[i])
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// serviceRange returns the table rows of a service prefix.
+func serviceRange(svc string) []actionRow {
+	first, past := svc+":", svc+";" // ';' follows ':': past is beyond the service's names
+	lo := sort.Search(len(actionTable), func(i int) bool { return compareFold(actionTable[i].name, first) >= 0 })
+	hi := lo + sort.Search(len(actionTable)-lo, func(i int) bool { return compareFold(actionTable[lo+i].name, past) >= 0 })
+	return actionTable[lo:hi]
+}
+
+// matchingRows calls visit for the table rows an Action pattern matches,
+// until visit returns false.
+func matchingRows(pattern string, visit func(r *actionRow) bool) {
+	if !strings.ContainsAny(pattern, "*?") {
+		if r := lookupRow(pattern); r != nil {
+			visit(r)
+		}
+		return
+	}
+	p := compileAction(pattern)
+	if i := strings.IndexByte(pattern, ':'); i > 0 && !strings.ContainsAny(pattern[:i], "*?") {
+		// One service: its rows, the action name after "svc:".
+		rows := serviceRange(pattern[:i])
+		for j := range rows {
+			if (p.name.mode == mAny || p.name.match(rows[j].name[i+1:], true)) && !visit(&rows[j]) {
+				return
+			}
+		}
+		return
+	}
+	for j := range actionTable {
+		name := actionTable[j].name
+		k := strings.IndexByte(name, ':')
+		if p.match(name, name[:k], name[k+1:]) && !visit(&actionTable[j]) {
+			return
+		}
+	}
+}
+
+// rowScope is S3ActionScope for a table row.
+func rowScope(r *actionRow) Scope {
+	if !strings.HasPrefix(r.name, "s3:") {
+		return ScopeNone
+	}
+	switch {
+	case slices.Contains(r.resourceTypes, "object"):
+		return ScopeObject
+	case slices.Contains(r.resourceTypes, "bucket"):
+		return ScopeBucket
+	}
+	return ScopeNone
 }
 
 // KnownService reports whether LookupAction covers the service prefix.
@@ -69,20 +149,11 @@ func MatchingActions(pattern string) []string {
 			return nil
 		}
 	}
-	var p actionPat
-	if pattern == "*" || strings.Contains(pattern, ":") {
-		p = compileAction(pattern)
-	} else {
+	if pattern != "*" && !strings.Contains(pattern, ":") {
 		return nil
 	}
 	var out []string
-	for i := range actionTable {
-		name := actionTable[i].name
-		j := strings.IndexByte(name, ':')
-		if p.match(name, name[:j], name[j+1:]) {
-			out = append(out, name)
-		}
-	}
+	matchingRows(pattern, func(r *actionRow) bool { out = append(out, r.name); return true })
 	return out
 }
 
@@ -111,17 +182,11 @@ func (s Scope) String() string {
 // to object ARNs (ScopeNone for other actions: access points, jobs,
 // account-level actions such as s3:ListAllMyBuckets, or unknown ones).
 func S3ActionScope(action string) Scope {
-	a, ok := LookupAction(action)
-	if !ok || !strings.HasPrefix(strings.ToLower(a.Name), "s3:") {
+	r := lookupRow(action)
+	if r == nil {
 		return ScopeNone
 	}
-	switch {
-	case slices.Contains(a.ResourceTypes, "object"):
-		return ScopeObject
-	case slices.Contains(a.ResourceTypes, "bucket"):
-		return ScopeBucket
-	}
-	return ScopeNone
+	return rowScope(r)
 }
 
 // ConditionKeyApplies reports whether a condition key can be present in

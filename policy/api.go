@@ -58,11 +58,12 @@ const (
 	LayerBoundary
 	LayerSession
 	LayerVPCE
-	LayerBPA // the effect of S3 Block Public Access RestrictPublicBuckets
+	LayerBPA   // the effect of S3 Block Public Access RestrictPublicBuckets
+	LayerGrant // resource-side grants that are not a policy: S3 ACL grants, KMS grants (Input.Grants)
 )
 
 // String returns "scp", "rcp", "resource", "identity", "permission_boundary",
-// "session", "vpce" or "bpa".
+// "session", "vpce", "bpa" or "grant".
 func (l Layer) String() string {
 	switch l {
 	case LayerSCP:
@@ -81,6 +82,8 @@ func (l Layer) String() string {
 		return "vpce"
 	case LayerBPA:
 		return "bpa"
+	case LayerGrant:
+		return "grant"
 	}
 	return "invalid"
 }
@@ -119,6 +122,18 @@ type Input struct {
 	// VPCEndpointPolicies apply when the request travels through VPC
 	// endpoints (each must allow).
 	VPCEndpointPolicies []*Policy
+	// Grants are resource-side grants that are not a resource policy, as
+	// Allow statements with a Principal (S3 bucket/object ACL grants, KMS
+	// grants): they count like ResourcePolicy allows (same account: identity
+	// OR resource OR grants; cross account: identity AND (resource OR
+	// grants); they satisfy RequireResourcePolicy), but RestrictPublicBuckets
+	// and the public test do not concern them. Reported as LayerGrant.
+	Grants *Policy
+	// RequireResourcePolicy: the resource side must allow even within the
+	// resource's account (KMS key policies, role trust policies); a grant to
+	// the account root then delegates to IAM policies. Set automatically for
+	// KMS key ARNs and sts:AssumeRole* on role ARNs.
+	RequireResourcePolicy bool
 	// RestrictPublicBuckets is the effective S3 Block Public Access flag:
 	// a public resource policy then grants nothing to principals outside the
 	// resource account (AWS service principals excepted).

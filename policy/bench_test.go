@@ -93,3 +93,12 @@ func BenchmarkSimulate(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(lines))*float64(b.N)/b.Elapsed().Seconds(), "requests/s")
 }
+
+// BenchmarkLint: a typical bucket policy (access lints every bucket policy).
+func BenchmarkLint(b *testing.B) {
+	p := typicalInput(b).ResourcePolicy
+	b.ReportAllocs()
+	for b.Loop() {
+		Lint(p)
+	}
+}

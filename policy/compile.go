@@ -54,6 +54,9 @@ type cval struct {
 	null   bool // Null: true means "the key is absent"
 	// arnVars: policy variables are active in an ARN operator's value.
 	arnVars bool
+	// account is the literal account field of an ARN value ("" when the
+	// value is not an ARN or its account field has a wildcard or variable).
+	account string
 	ok      bool // the value parses for its operator
 }
 
@@ -77,8 +80,10 @@ type awsPrin struct {
 	name    string // role name (without path) for pkRole and pkSession
 	roleArn string // pkSession: the role's ARN (aws:PrincipalArn of the session)
 	// byKey is the synthesized condition used when the caller is known only
-	// through aws:PrincipalAccount / aws:PrincipalArn.
-	byKey ccond
+	// through aws:PrincipalAccount / aws:PrincipalArn; byAccount tests the
+	// account field of an ARN value.
+	byKey     ccond
+	byAccount ccond
 }
 
 // cprin is a compiled Principal or NotPrincipal element.
@@ -156,6 +161,9 @@ func compileCondition(c *Condition, vars bool) (ccond, bool) {
 
 func compileValue(op baseOp, v string, vars bool) cval {
 	cv := cval{raw: v, ok: true}
+	if segs, ok := splitARNPattern(v); ok && segs[4] != "" && !strings.ContainsAny(segs[4], "*?$") {
+		cv.account = segs[4]
+	}
 	switch op {
 	case opStringEquals, opStringEqualsIgnoreCase, opBool, opBinaryEquals:
 		cv.t = compileTmpl(v, false, vars)
@@ -294,6 +302,9 @@ func classifyPrincipal(v string) awsPrin {
 		ap.byKey = synthCond("aws:PrincipalAccount", ap.account)
 	case pkRole, pkUser, pkFederatedUser, pkOther:
 		ap.byKey = synthCond("aws:PrincipalArn", v)
+	}
+	if ap.kind != pkAccount && ap.account != "" && !strings.ContainsAny(ap.account, "*?") {
+		ap.byAccount = synthCond("aws:PrincipalAccount", ap.account)
 	}
 	return ap
 }

@@ -45,6 +45,10 @@ func (e *Evaluator) decide(r *Result) {
 		}
 	}
 	res := e.evalLayer(LayerResource, 0, e.one(in.ResourcePolicy), true)
+	gr := &e.noGrants // not a layer of its own in the trace unless there are grants
+	if in.Grants != nil {
+		gr = e.evalLayer(LayerGrant, 0, e.one(in.Grants), true)
+	}
 	var id, pb, sp *layerEval
 	if iam {
 		id = e.evalLayer(LayerIdentity, 0, in.IdentityPolicies, false)
@@ -95,25 +99,30 @@ func (e *Evaluator) decide(r *Result) {
 	}
 	ida := fvAnd(idAllow, bAllow, sAllow)
 
-	// Resource side.
+	// Resource side: the resource policy and the grants.
 	restricted := in.RestrictPublicBuckets && in.ResourcePolicy != nil && IsPublic(in.ResourcePolicy)
-	rpSame := fvOr(res.allow[clsDirect], fvAnd(res.allow[clsRole], bAllow, sAllow))
+	var rs [nClasses]fv
+	for k := range rs {
+		rs[k] = or2(res.allow[k], gr.allow[k])
+	}
+	rpSame := fvOr(rs[clsDirect], fvAnd(rs[clsRole], bAllow, sAllow))
 	rpCross := res.anyAllow()
 	if restricted {
 		rpCross = fvFalse
 	}
+	rpCross = or2(rpCross, gr.anyAllow())
 
 	var core, same fv
 	switch {
 	case c.kind == cAnonymous:
 		core = rpCross
 	case c.kind == cService:
-		core = res.allow[clsDirect]
-	case e.resourcePolicyRequired():
+		core = rs[clsDirect]
+	case in.RequireResourcePolicy || e.resourcePolicyRequired():
 		// KMS key policies and role trust policies must allow: within the
 		// account, a grant to the account delegates to IAM policies.
 		same = e.sameAccount()
-		core = fvOr(fvAnd(same, fvOr(rpSame, fvAnd(res.allow[clsAccount], ida))), fvAnd(fvNot(same), ida, rpCross))
+		core = fvOr(fvAnd(same, fvOr(rpSame, fvAnd(rs[clsAccount], ida))), fvAnd(fvNot(same), ida, rpCross))
 	default:
 		same = e.sameAccount()
 		core = fvOr(fvAnd(same, fvOr(ida, rpSame)), fvAnd(fvNot(same), ida, rpCross))
@@ -123,7 +132,7 @@ func (e *Evaluator) decide(r *Result) {
 	switch final.t {
 	case tTrue:
 		r.Decision = Allow
-		e.explainAllow(r, scps, vpces, id, pb, sp, res, ida, same)
+		e.explainAllow(r, scps, vpces, id, pb, sp, res, gr, ida, same)
 	case tFalse:
 		if ed.t == tTrue {
 			r.Decision = ExplicitDeny
@@ -207,9 +216,19 @@ func (e *Evaluator) addHits(r *Result, l *layerEval, t tri) {
 	}
 }
 
-func (e *Evaluator) explainAllow(r *Result, scps, vpces []*layerEval, id, pb, sp, res *layerEval, ida, same fv) {
+func (e *Evaluator) explainAllow(r *Result, scps, vpces []*layerEval, id, pb, sp, res, gr *layerEval, ida, same fv) {
 	need := func(l *layerEval) {
 		if l == nil || !l.applies {
+			return
+		}
+		if l == res || l == gr {
+			// The resource side: the policy and the grants that allow.
+			for _, x := range []*layerEval{res, gr} {
+				if x.applies && x.anyAllow().t == tTrue {
+					r.DecidedBy = addLayer(r.DecidedBy, x.layer)
+					e.addHits(r, x, tTrue)
+				}
+			}
 			return
 		}
 		r.DecidedBy = addLayer(r.DecidedBy, l.layer)
@@ -227,7 +246,7 @@ func (e *Evaluator) explainAllow(r *Result, scps, vpces []*layerEval, id, pb, sp
 		need(sp)
 	case same.t == tTrue:
 		need(res)
-		if res.allow[clsDirect].t != tTrue {
+		if res.allow[clsDirect].t != tTrue && gr.allow[clsDirect].t != tTrue {
 			need(pb)
 			need(sp)
 		}
@@ -270,7 +289,7 @@ func (e *Evaluator) explainImplicit(r *Result, scps, vpces []*layerEval, res *la
 	}
 	resource := func(rp fv) {
 		if rp.t == tFalse {
-			if restricted && res.anyAllow().t != tFalse && same.t != tTrue {
+			if restricted && res.anyAllow().t != tFalse && same.t != tTrue && e.c.kind != cService {
 				r.DecidedBy = addLayer(r.DecidedBy, LayerBPA)
 			} else {
 				r.DecidedBy = addLayer(r.DecidedBy, LayerResource)

@@ -66,6 +66,7 @@ type Evaluator struct {
 	layers        []layerEval
 	scratchPolicy [1]*Policy
 	empty         layerEval
+	noGrants      layerEval
 	// unresolved is set when a policy variable could not be resolved.
 	unresolved bool
 	// sameAcctCond caches the aws:PrincipalAccount condition used when the
@@ -120,7 +121,7 @@ func (e *Evaluator) reset(in *Input) {
 	e.hits = e.hits[:0]
 	// Layers are referred to by pointer during an evaluation: reserve room
 	// for all of them so that the slice never moves.
-	if need := len(in.SCPs) + len(in.RCPs) + len(in.VPCEndpointPolicies) + 4; cap(e.layers) < need {
+	if need := len(in.SCPs) + len(in.RCPs) + len(in.VPCEndpointPolicies) + 5; cap(e.layers) < need {
 		e.layers = make([]layerEval, 0, need+4)
 	}
 	e.layers = e.layers[:0]
@@ -281,10 +282,45 @@ func (e *Evaluator) cond(c *ccond, layer Layer, level int) fv {
 	default:
 		t = tUnknown
 	}
+	if t == tUnknown && c.key == keyPrincipalArn && e.c.kind == cUnknown && e.arnAccountsExcluded(c) {
+		// The caller's ARN carries its account: when every value names an
+		// account the caller is known not to belong to, no value can match
+		// (aws:PrincipalArn is always present for an IAM principal).
+		t = triOf(c.op.base.negated())
+	}
 	if t != tUnknown {
 		return fv{t: t}
 	}
 	return fvAtom(&atom{req: e.requirement(c), layer: layer, level: level})
+}
+
+// arnAccountsExcluded reports whether every value of a condition is an ARN
+// whose literal account field the caller is known not to have (from
+// aws:PrincipalAccount, present or unknown-except).
+func (e *Evaluator) arnAccountsExcluded(c *ccond) bool {
+	switch c.op.base.positive() {
+	case opStringEquals, opStringLike, opArnEquals, opArnLike:
+	default:
+		return false
+	}
+	for i := range c.vals {
+		if c.vals[i].account == "" || !e.accountExcluded(c.vals[i].account) {
+			return false
+		}
+	}
+	return len(c.vals) > 0
+}
+
+// accountExcluded reports whether the caller is known not to belong to acct.
+func (e *Evaluator) accountExcluded(acct string) bool {
+	st, vals := e.key(keyPrincipalAccount)
+	switch st {
+	case keyPresent:
+		return !contains(vals, acct)
+	case keyUnknownExcept:
+		return contains(vals, acct)
+	}
+	return false
 }
 
 // requirement describes an undecided condition, with its policy variables
@@ -581,15 +617,27 @@ func (e *Evaluator) principalByKeys(p *cprin, layer Layer, level int) [nClasses]
 		case pkAccount:
 			acct = append(acct, e.cond(&ap.byKey, layer, level))
 		case pkRole:
-			role = append(role, e.cond(&ap.byKey, layer, level))
+			role = append(role, e.byAccount(ap, e.cond(&ap.byKey, layer, level), layer, level))
 		case pkSession:
-			direct = append(direct, e.sessionByKeys(ap, layer, level))
+			direct = append(direct, e.byAccount(ap, e.sessionByKeys(ap, layer, level), layer, level))
 		default:
-			direct = append(direct, e.cond(&ap.byKey, layer, level))
+			direct = append(direct, e.byAccount(ap, e.cond(&ap.byKey, layer, level), layer, level))
 		}
 	}
 	out[clsAccount], out[clsRole], out[clsDirect] = fvOr(acct...), fvOr(role...), fvOr(direct...)
 	return out
+}
+
+// byAccount refines an undecided ARN principal match with the caller's
+// account: an ARN of another account cannot name the caller.
+func (e *Evaluator) byAccount(ap *awsPrin, x fv, layer Layer, level int) fv {
+	if x.t != tUnknown || ap.byAccount.src == nil {
+		return x
+	}
+	if a := e.cond(&ap.byAccount, layer, level); a.t == tFalse {
+		return fvFalse
+	}
+	return x // the ARN requirement implies the account
 }
 
 // sessionByKeys: a role-session principal matches only that session; with
@@ -634,9 +682,9 @@ func (e *Evaluator) listed(p *cprin, layer Layer, level int) fv {
 			ap := &p.aws[i]
 			switch ap.kind {
 			case pkUser, pkFederatedUser, pkOther:
-				alts = append(alts, e.cond(&ap.byKey, layer, level))
+				alts = append(alts, e.byAccount(ap, e.cond(&ap.byKey, layer, level), layer, level))
 			case pkSession:
-				alts = append(alts, e.sessionByKeys(ap, layer, level))
+				alts = append(alts, e.byAccount(ap, e.sessionByKeys(ap, layer, level), layer, level))
 			}
 		}
 		return fvOr(alts...)

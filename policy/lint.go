@@ -42,8 +42,13 @@ func Lint(p *Policy) []Warning {
 		return nil
 	}
 	out := append([]Warning(nil), p.Warnings...)
+	prog, _ := p.program()
 	for i := range p.Statements {
-		out = append(out, lintStatement(p, &p.Statements[i])...)
+		var cs *cstmt
+		if prog != nil && i < len(prog.stmts) {
+			cs = &prog.stmts[i]
+		}
+		out = append(out, lintStatement(p, &p.Statements[i], cs)...)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Line != out[j].Line {
@@ -54,7 +59,7 @@ func Lint(p *Policy) []Warning {
 	return out
 }
 
-func lintStatement(p *Policy, s *Statement) []Warning {
+func lintStatement(p *Policy, s *Statement, cs *cstmt) []Warning {
 	var out []Warning
 	warn := func(element, code, format string, a ...any) {
 		pos, ok := s.Elements[element]
@@ -95,13 +100,21 @@ func lintStatement(p *Policy, s *Statement) []Warning {
 			warn(element, LintActionMatchesNothing, "%s %q is not \"service:action\": it matches nothing", element, a)
 			continue
 		}
-		if svc := a[:i]; !strings.ContainsAny(svc, "*?") && KnownService(svc) && len(MatchingActions(a)) == 0 {
+		if svc := a[:i]; !strings.ContainsAny(svc, "*?") && KnownService(svc) && !matchesAny(a) {
 			warn(element, LintActionMatchesNothing, "%s %q matches no %s action", element, a, strings.ToLower(svc))
 		}
 	}
 	if s.Action != nil && s.Resource != nil {
 		objOnly, bucketOnly := scopeOnly(s.Action)
-		resObj, resBucket := resourceReach(s.Resource)
+		var pats []arnPat
+		if cs != nil && cs.res == resList {
+			pats = cs.resources
+		} else {
+			for _, r := range s.Resource {
+				pats = append(pats, compileARN(r, false))
+			}
+		}
+		resObj, resBucket := resourceReach(pats)
 		switch {
 		case len(objOnly) > 0 && !resObj:
 			warn("Resource", LintObjectActionOnBucketARN, "statement %s: object actions %s apply to object ARNs (arn:aws:s3:::bucket/*) but the Resource names only buckets: they match nothing (missing \"/*\"?)", s.label(), strings.Join(objOnly, ", "))
@@ -110,6 +123,13 @@ func lintStatement(p *Policy, s *Statement) []Warning {
 		}
 	}
 	return out
+}
+
+// matchesAny reports whether an action pattern matches a known action.
+func matchesAny(pattern string) bool {
+	found := false
+	matchingRows(pattern, func(*actionRow) bool { found = true; return false })
+	return found
 }
 
 func hasVariable(list []string) bool {
@@ -138,13 +158,10 @@ func scopeOnly(actions []string) (objOnly, bucketOnly []string) {
 		if i <= 0 || !strings.EqualFold(a[:i], "s3") {
 			continue
 		}
-		matched := MatchingActions(a)
-		if len(matched) == 0 {
-			continue
-		}
-		obj, bucket := true, true
-		for _, m := range matched {
-			switch S3ActionScope(m) {
+		n, obj, bucket := 0, true, true
+		matchingRows(a, func(r *actionRow) bool {
+			n++
+			switch rowScope(r) {
 			case ScopeObject:
 				bucket = false
 			case ScopeBucket:
@@ -152,6 +169,10 @@ func scopeOnly(actions []string) (objOnly, bucketOnly []string) {
 			default:
 				obj, bucket = false, false
 			}
+			return obj || bucket // stop once neither can hold
+		})
+		if n == 0 {
+			continue
 		}
 		if obj {
 			objOnly = append(objOnly, a)
@@ -165,9 +186,10 @@ func scopeOnly(actions []string) (objOnly, bucketOnly []string) {
 
 // resourceReach reports whether some Resource pattern can match an S3
 // object ARN, and whether one can match a bucket ARN.
-func resourceReach(resources []string) (object, bucket bool) {
-	for _, r := range resources {
-		p := compileARN(r, false)
+func resourceReach(resources []arnPat) (object, bucket bool) {
+	for i := range resources {
+		p := &resources[i]
+		r := p.raw
 		switch {
 		case p.any:
 			return true, true

@@ -152,3 +152,71 @@ func FuzzEvaluate(f *testing.F) {
 		}
 	})
 }
+
+// A caller known by its account cannot be named by an ARN of another
+// account (an ARN's account field is the principal's account).
+func TestARNAccountField(t *testing.T) {
+	other := "536472961304"
+	bp := pol(t, "bucket policy", stmts(`{"Sid":"Role","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+other+`:role/x"},"Action":"s3:GetObject","Resource":"*"},
+		{"Sid":"Cond","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::`+other+`:role/*"}}}`))
+	get := func(ctx *Context) Result {
+		in := getObj("", acct1)
+		in.Context = ctx
+		in.ResourcePolicy = bp
+		in.IdentityPolicies = []*Policy{allowAll(t, "their policy")}
+		return Evaluate(in)
+	}
+	if r := get(NewOpenContext().Set("aws:PrincipalAccount", "888877776666")); r.Decision != ImplicitDeny {
+		t.Errorf("known other account: %v %v", r.Decision, r.ConditionStrings())
+	}
+	if r := get(NewOpenContext().SetUnknownExcept("aws:PrincipalAccount", other, acct1)); r.Decision != ImplicitDeny {
+		t.Errorf("account excluded: %v %v", r.Decision, r.ConditionStrings())
+	}
+	r := get(NewOpenContext().Set("aws:PrincipalAccount", other))
+	if r.Decision != Conditional || len(r.Alternatives) != 2 {
+		t.Errorf("same account as the ARN: %v %v", r.Decision, r.ConditionStrings())
+	}
+	// Negated: an ArnNotLike on another account's ARNs holds.
+	deny := pol(t, "bucket policy", stmts(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"},
+		{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::`+other+`:role/*"}}}`))
+	in := getObj("", acct1)
+	in.Context = NewOpenContext().Set("aws:PrincipalAccount", acct1)
+	in.ResourcePolicy = deny
+	if r := Evaluate(in); r.Decision != ExplicitDeny {
+		t.Errorf("ArnNotLike another account: %v %v", r.Decision, r.ConditionStrings())
+	}
+}
+
+func TestGrants(t *testing.T) {
+	// An ACL grant to another account: a resource-side allow not cut by
+	// RestrictPublicBuckets; the public bucket policy's grant is.
+	acl := pol(t, "bucket ACL", stmts(`{"Sid":"READ","Effect":"Allow","Principal":{"AWS":"`+acct2+`"},"Action":"s3:ListBucket","Resource":"*"}`))
+	in := &Input{Principal: "arn:aws:iam::" + acct2 + ":user/u", Action: "s3:ListBucket", Resource: "arn:aws:s3:::b", ResourceAccount: acct1,
+		Context: NewContext(), IdentityPolicies: []*Policy{allowAll(t, "admin")}, Grants: acl, RestrictPublicBuckets: true,
+		ResourcePolicy: pol(t, "bucket policy", stmts(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}`))}
+	r := Evaluate(in)
+	if r.Decision != Allow || len(r.DecidedBy) != 2 || r.DecidedBy[1] != LayerGrant || r.Statements[1].Sid != "READ" {
+		t.Errorf("ACL grant: %v %v %v", r.Decision, r.DecidedBy, r.Statements)
+	}
+	in.Grants = nil
+	if r := Evaluate(in); r.Decision != ImplicitDeny {
+		t.Errorf("without the grant: %v", r.Decision)
+	}
+	// A KMS grant satisfies the key-policy requirement.
+	kin := &Input{Principal: "arn:aws:iam::" + acct1 + ":role/app", Action: "kms:Decrypt", Resource: "arn:aws:kms:us-east-1:" + acct1 + ":key/k", Context: NewContext(),
+		IdentityPolicies: []*Policy{allowAll(t, "admin")}, ResourcePolicy: pol(t, "key policy", stmts(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acct1+`:role/admin"},"Action":"kms:*","Resource":"*"}`))}
+	if r := Evaluate(kin); r.Decision != ImplicitDeny {
+		t.Errorf("no key policy grant: %v", r.Decision)
+	}
+	kin.Grants = pol(t, "KMS grant", stmts(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acct1+`:role/app"},"Action":"kms:Decrypt","Resource":"*"}`))
+	if r := Evaluate(kin); r.Decision != Allow {
+		t.Errorf("KMS grant: %v %v", r.Decision, r.DecidedBy)
+	}
+	// RequireResourcePolicy on another resource type.
+	sin := getObj("arn:aws:iam::"+acct1+":user/u", acct1)
+	sin.IdentityPolicies = []*Policy{allowAll(t, "admin")}
+	sin.RequireResourcePolicy = true
+	if r := Evaluate(sin); r.Decision != ImplicitDeny {
+		t.Errorf("RequireResourcePolicy: %v", r.Decision)
+	}
+}
