@@ -135,6 +135,9 @@ func (e *Evaluator) key(lower string) (keyState, []string) {
 	if explicit {
 		return st, vals
 	}
+	if e.c.kind == cAnonymous && anonymousAbsent(lower) {
+		return keyAbsent, nil
+	}
 	switch lower {
 	case keyPrincipalArn:
 		if e.c.principalArn != "" {
@@ -154,6 +157,18 @@ func (e *Evaluator) key(lower string) (keyState, []string) {
 		}
 	}
 	return st, vals
+}
+
+// anonymousAbsent reports whether a key describes the principal's identity
+// or organization, which an unsigned request does not have: aws:PrincipalArn,
+// aws:PrincipalAccount, aws:PrincipalOrgID, aws:PrincipalOrgPaths,
+// aws:PrincipalTag/* (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+func anonymousAbsent(lower string) bool {
+	switch lower {
+	case keyPrincipalArn, keyPrincipalAccount, "aws:principalorgid", "aws:principalorgpaths":
+		return true
+	}
+	return strings.HasPrefix(lower, "aws:principaltag/")
 }
 
 // ---- matching ----
