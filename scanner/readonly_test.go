@@ -1,0 +1,61 @@
+package scanner
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// TestAllowlistNamesRealOperations: every allowlist entry names an SDK
+// service ID and an operation its client has, so the guard's keys match
+// what the SDK registers; every entry is a read (Get, List, Describe, Head)
+// except AssumeRole; the IAM action's service matches the client's.
+func TestAllowlistNamesRealOperations(t *testing.T) {
+	clients := map[string]any{
+		s3.ServiceID: &s3.Client{}, s3control.ServiceID: &s3control.Client{}, kms.ServiceID: &kms.Client{},
+		iam.ServiceID: &iam.Client{}, ec2.ServiceID: &ec2.Client{}, organizations.ServiceID: &organizations.Client{},
+		sts.ServiceID: &sts.Client{},
+	}
+	prefix := map[string]string{
+		s3.ServiceID: "s3:", s3control.ServiceID: "s3:", kms.ServiceID: "kms:", iam.ServiceID: "iam:",
+		ec2.ServiceID: "ec2:", organizations.ServiceID: "organizations:", sts.ServiceID: "sts:",
+	}
+	seen := map[string]bool{}
+	for _, op := range Allowlist() {
+		c, ok := clients[op.Service]
+		if !ok {
+			t.Errorf("%+v: unknown service ID", op)
+			continue
+		}
+		if _, ok := reflect.TypeOf(c).MethodByName(op.Name); !ok {
+			t.Errorf("%+v: the %s client has no such operation", op, op.Service)
+		}
+		if !strings.HasPrefix(op.Action, prefix[op.Service]) {
+			t.Errorf("%+v: action of another service", op)
+		}
+		read := false
+		for _, verb := range []string{"Get", "List", "Describe", "Head"} {
+			read = read || strings.HasPrefix(op.Name, verb)
+		}
+		if !read && op.Name != "AssumeRole" {
+			t.Errorf("%+v: not a read operation", op)
+		}
+		if seen[op.Service+"/"+op.Name] {
+			t.Errorf("%+v: listed twice", op)
+		}
+		seen[op.Service+"/"+op.Name] = true
+		switch op.Caller {
+		case CallerAuditRole, CallerScanner, CallerManagement:
+		default:
+			t.Errorf("%+v: unknown caller", op)
+		}
+	}
+}
