@@ -25,6 +25,7 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket 
 		Config:      bucketConfig(bl),
 		Access:      bm.access(m.trusted),
 	}
+	w.principalsWho(bl, bm.sameC, &out.Access.SameAccount)
 	w.internActions(&out.Access.Public)
 	w.internActions(&out.Access.AnyAWS)
 	w.internActions(&out.Access.Org)

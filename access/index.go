@@ -34,6 +34,7 @@ type Index struct {
 	rcpEnabled  bool
 	orgPolicies map[string]*orgPolicyInfo
 	assumed     map[string][]*policy.Policy // matrix action → assumed identity policies
+	iam         iamCache
 	// Problems are errors met while preparing the index (org policies that
 	// do not parse, accounts missing from the OU tree), reported as data.
 	Problems []Error

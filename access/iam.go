@@ -1,0 +1,188 @@
+package access
+
+import (
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// IAMPrincipal is an IAM role or user of an account with its parsed
+// identity policies (inline, attached, and its groups'), for deciding its
+// requests. Policies that were not collected are Unreadable.
+type IAMPrincipal struct {
+	ARN      string
+	Identity []*policy.Policy
+	Boundary *policy.Policy
+	// s3 is false when no identity policy mentions an s3 action: the
+	// principal cannot reach any bucket through its own account.
+	s3 bool
+}
+
+// iamCache holds the parsed IAM principals of each account.
+type iamCache struct {
+	mu   sync.Mutex
+	byID map[string][]IAMPrincipal
+}
+
+// Principals returns the IAM roles and users of account id with their
+// parsed policies, sorted by ARN; nil when IAM was not collected.
+func (ix *Index) Principals(id string) []IAMPrincipal {
+	a := ix.accounts[id]
+	if a == nil || a.IAM == nil {
+		return nil
+	}
+	ix.iam.mu.Lock()
+	defer ix.iam.mu.Unlock()
+	if ps, ok := ix.iam.byID[id]; ok {
+		return ps
+	}
+	if ix.iam.byID == nil {
+		ix.iam.byID = map[string][]IAMPrincipal{}
+	}
+	ps := parsePrincipals(a.IAM)
+	ix.iam.byID[id] = ps
+	return ps
+}
+
+func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
+	managed := map[string]*policy.Policy{}
+	managedPolicy := func(arn string) *policy.Policy {
+		if p, ok := managed[arn]; ok {
+			return p
+		}
+		var p *policy.Policy
+		for _, mp := range iam.Policies {
+			if mp.ARN != arn || mp.Document == nil {
+				continue
+			}
+			if parsed, err := policy.Parse(mp.Document.Raw()); err == nil {
+				parsed.Name = "managed policy " + arn
+				p = parsed
+			}
+		}
+		if p == nil {
+			p = policy.Unreadable("managed policy " + arn + " (not collected)")
+		}
+		managed[arn] = p
+		return p
+	}
+	inline := func(owner string, docs map[string]*inventory.PolicyDocument) []*policy.Policy {
+		var out []*policy.Policy
+		for _, name := range sortedKeys(docs) {
+			label := "inline policy " + name + " of " + owner
+			if docs[name] == nil {
+				out = append(out, policy.Unreadable(label))
+				continue
+			}
+			p, err := policy.Parse(docs[name].Raw())
+			if err != nil {
+				out = append(out, policy.Unreadable(label+" (does not parse)"))
+				continue
+			}
+			p.Name = label
+			out = append(out, p)
+		}
+		return out
+	}
+	groups := map[string]*inventory.IAMGroup{}
+	for i := range iam.Groups {
+		g := &iam.Groups[i]
+		groups[g.ARN[strings.LastIndexByte(g.ARN, '/')+1:]] = g
+	}
+	var out []IAMPrincipal
+	add := func(arn string, pols []*policy.Policy, attached []string, boundary string) {
+		for _, a := range attached {
+			pols = append(pols, managedPolicy(a))
+		}
+		p := IAMPrincipal{ARN: arn, Identity: pols}
+		if boundary != "" {
+			p.Boundary = managedPolicy(boundary)
+		}
+		for _, ip := range pols {
+			p.s3 = p.s3 || mentionsS3(ip)
+		}
+		out = append(out, p)
+	}
+	for _, r := range iam.Roles {
+		add(r.ARN, inline(r.ARN, r.InlinePolicies), r.AttachedPolicies, r.PermissionsBoundary)
+	}
+	for _, u := range iam.Users {
+		pols := inline(u.ARN, u.InlinePolicies)
+		var attached []string
+		attached = append(attached, u.AttachedPolicies...)
+		for _, gn := range u.Groups {
+			g := groups[gn]
+			if g == nil {
+				pols = append(pols, policy.Unreadable("policies of group "+gn+" (not collected)"))
+				continue
+			}
+			pols = append(pols, inline(g.ARN, g.InlinePolicies)...)
+			attached = append(attached, g.AttachedPolicies...)
+		}
+		add(u.ARN, pols, attached, u.PermissionsBoundary)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ARN < out[j].ARN })
+	return out
+}
+
+// mentionsS3 reports whether a policy could allow an s3 action (an
+// unreadable one could).
+func mentionsS3(p *policy.Policy) bool {
+	if p.IsUnreadable() {
+		return true
+	}
+	for _, s := range p.Statements {
+		if !strings.EqualFold(s.Effect, "Allow") {
+			continue
+		}
+		if len(s.NotAction) > 0 {
+			return true
+		}
+		for _, a := range s.Action {
+			l := strings.ToLower(a)
+			if l == "*" || strings.HasPrefix(l, "s3:") || strings.HasPrefix(l, "s3*") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// principalsWho lists, for the owning account's cells that are not denied,
+// the IAM principals (with IAM collected) that can actually make the
+// request: their own identity policies, boundary and SCPs, with the bucket's
+// every layer. Conditionally allowed ones are marked "(conditional)".
+func (w *worker) principalsWho(bl *BucketLayers, same *Caller, row *Actions) {
+	ps := w.ix.Principals(bl.Account.ID)
+	if ps == nil {
+		return
+	}
+	cells := []*Cell{&row.Read, &row.List, &row.Write, &row.Delete, &row.Manage}
+	for i, action := range MatrixActions() {
+		c := cells[i]
+		if c.Verdict == VerdictDeny {
+			continue
+		}
+		list := []string{}
+		for _, p := range ps {
+			if !p.s3 {
+				continue
+			}
+			caller := w.caller("iam|"+p.ARN, func() *Caller {
+				// A non-nil Identity: its own policies, not the assumed one.
+				return &Caller{Principal: p.ARN, Account: same.Account, InOrg: same.InOrg, OrgPath: same.OrgPath,
+					SCPs: same.SCPs, Identity: append([]*policy.Policy{}, p.Identity...), Boundary: p.Boundary, Label: p.ARN}
+			})
+			switch o := bl.decide(caller, action, ""); o.verdict {
+			case VerdictAllow:
+				list = append(list, p.ARN)
+			case VerdictConditional:
+				list = append(list, p.ARN+" (conditional)")
+			}
+		}
+		c.Principals = list
+	}
+}
