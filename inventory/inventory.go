@@ -15,7 +15,8 @@
 //     owner's Errors map, holding "Code: message" as AWS returned it.
 //
 // Consumers must check Errors before reading an absent field as "not
-// configured". The package imports no AWS SDK and nothing else of ours.
+// configured". The package imports no AWS SDK and no other stage (only
+// internal/fileutil, for Save's atomic 0600 writes).
 package inventory
 
 import "time"
