@@ -194,7 +194,7 @@ func (bl *BucketLayers) aclPath(in *policy.Input, c *Caller, action string, r *p
 	sub := *in
 	sub.ResourcePolicy = ap
 	sub.RestrictPublicBuckets = false
-	rr := bl.evaluateSub(&sub)
+	rr := bl.evaluateSub(&sub, "acl")
 	ao := fromResult(rr, resourceBucket, action, c.who())
 	if aclDecides(rr) {
 		ao.layers = ao.layers.without(LayerBucketPolicy).with(LayerACL)

@@ -15,6 +15,8 @@ type BucketLayers struct {
 	ev      *policy.Evaluator // nil: policy.Evaluate
 	scratch *[2]policy.Result // the worker's result buffers (with ev)
 	in      policy.Input      // the input being built
+	tracing bool              // Decide records Steps
+	steps   []Step            // the evaluations recorded
 	// aclPolicies caches the ACL path's policies by action and grants.
 	aclPolicies map[string]*policy.Policy
 	Account     *inventory.Account

@@ -453,7 +453,7 @@ func (bl *BucketLayers) tlsEnforced(same *Caller) Tri {
 	for _, action := range []string{ActionRead, ActionWrite} {
 		in := bl.input(same, action, "")
 		in.Context = same.context(bl.ix, "s3-plain-http", bl.Account.ID, bl.Bucket.Region)
-		r := bl.evaluate(in)
+		r := bl.evaluate(in, "s3 without TLS")
 		if r.Decision != policy.ExplicitDeny {
 			if r.Decision == policy.Unknown {
 				return TriUnknown
@@ -482,7 +482,7 @@ func (bl *BucketLayers) policyGrants(c *Caller, action string) bool {
 	in := bl.input(c, action, "")
 	in.SCPs, in.RCPs, in.RestrictPublicBuckets = nil, nil, false
 	in.Trace = true
-	return resourceRowAllows(bl.evaluate(in))
+	return resourceRowAllows(bl.evaluate(in, "bucket policy alone"))
 }
 
 // resourceRowAllows reports whether, in a traced result, an Allow statement

@@ -38,6 +38,13 @@ type Caller struct {
 	Canonical string
 	// Label names the caller in reasons ("anonymous callers").
 	Label string
+	// Context holds request-context keys known for one concrete request
+	// (explain's --context, a CloudTrail record), set over the defaults in
+	// both the S3 and the KMS request; an empty list means known absent. With
+	// aws:SourceVpce the endpoint's policy applies to the S3 request.
+	Context map[string][]string
+	// Trace asks Decide for the evaluations behind its decision (Steps).
+	Trace bool
 
 	ctxs map[string]*policy.Context // request contexts built for this caller
 }
@@ -47,6 +54,7 @@ func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }
 // outcome is one decided layer combination, before it becomes a Cell.
 type outcome struct {
 	verdict Verdict
+	engine  policy.Decision // the deciding evaluation's decision
 	layers  layerSet
 	alts    dnf // conditional: the ways the request can be allowed
 	// acctSpecific: the conditions depend on which account calls (its ID,
@@ -326,7 +334,7 @@ func grantingStatements(refs []policy.StatementRef) []policy.StatementRef {
 
 // fromResult turns an engine result into an outcome with a reason.
 func fromResult(r *policy.Result, kind resourceKind, action, who string) outcome {
-	o := outcome{}
+	o := outcome{engine: r.Decision}
 	for _, l := range r.DecidedBy {
 		o.layers = o.layers.with(layerName(l, kind))
 	}

@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
@@ -184,8 +185,10 @@ func (g ResolvedGrant) Public() bool {
 	return g.Kind == GranteeAllUsers || g.Kind == GranteeAuthenticated
 }
 
-// ResolveGrants resolves a bucket ACL's grants. Canonical IDs are mapped to
-// accounts through lookup; unmapped ones become "canonical:<id>".
+// ResolveGrants resolves a bucket ACL's grants, sorted by their label (so
+// that reports do not depend on the order AWS lists them). Canonical IDs
+// are mapped to accounts through lookup; unmapped ones become
+// "canonical:<id>".
 func ResolveGrants(acl *inventory.ACL, lookup func(canonicalID string) (string, bool)) []ResolvedGrant {
 	if acl == nil {
 		return nil
@@ -220,6 +223,7 @@ func ResolveGrants(acl *inventory.ACL, lookup func(canonicalID string) (string, 
 		}
 		out = append(out, r)
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Label < out[j].Label })
 	return out
 }
 

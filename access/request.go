@@ -12,7 +12,29 @@ import (
 // deciding statements or settings.
 type Decision struct {
 	Cell
-	o outcome
+	// Engine is the policy engine's decision of the evaluation that decided
+	// (ImplicitDeny for the settings that deny without a statement: the
+	// AWS managed key across accounts, anonymous SSE-KMS requests).
+	Engine policy.Decision
+	// BPABlocked: Block Public Access turned a grant into a deny.
+	BPABlocked bool
+	// KMSBlocked says why KMS denied what S3 allowed: "aws-managed",
+	// "key-policy" or "anonymous"; "" otherwise.
+	KMSBlocked string
+	// OrgBlocked is "scp" or "rcp" when an SCP or RCP explicitly denied.
+	OrgBlocked string
+	// Steps are the evaluations behind the decision, in order, when the
+	// caller asked for them (Caller.Trace).
+	Steps []Step
+}
+
+// Step is one evaluation behind a Decision: its name ("s3", "s3 key
+// public/x", "acl", "vpce vpce-0abc", "kms"), the engine input and the
+// result with its per-layer checklist.
+type Step struct {
+	Name   string
+	Input  policy.Input
+	Result policy.Result
 }
 
 // Decide decides one request of caller c on the bucket: the S3 layers
@@ -20,8 +42,23 @@ type Decision struct {
 // VPC endpoints) and then, for reads and writes of an SSE-KMS bucket, the
 // KMS call S3 makes on the caller's behalf. key "" means any object key.
 func (bl *BucketLayers) Decide(c *Caller, action, key string) Decision {
+	bl.steps, bl.tracing = nil, c.Trace
 	o := bl.decide(c, action, key)
-	return Decision{Cell: o.cell(), o: o}
+	switch o.verdict { // the engine decision agrees with the verdict
+	case VerdictAllow:
+		o.engine = policy.Allow
+	case VerdictConditional:
+		o.engine = policy.Conditional
+	case VerdictUnknown:
+		o.engine = policy.Unknown
+	default:
+		if o.engine != policy.ExplicitDeny {
+			o.engine = policy.ImplicitDeny
+		}
+	}
+	d := Decision{Cell: o.cell(), Engine: o.engine, BPABlocked: o.bpaBlocked, KMSBlocked: o.kmsBlocked, OrgBlocked: o.orgBlocked, Steps: bl.steps}
+	bl.steps, bl.tracing = nil, false
+	return d
 }
 
 func (bl *BucketLayers) decide(c *Caller, action, key string) outcome {
@@ -47,6 +84,24 @@ func (bl *BucketLayers) decide(c *Caller, action, key string) outcome {
 	return o
 }
 
+// S3Input returns a copy of the engine input Decide evaluates for the S3
+// request (context included; RestrictPublicBuckets from the effective BPA,
+// off when unknown: Decide then evaluates it both ways).
+func (bl *BucketLayers) S3Input(c *Caller, action, key string) *policy.Input {
+	in := *bl.input(c, action, key)
+	in.RestrictPublicBuckets = bl.BPA.RestrictPublicBuckets == TriTrue && bl.PolicyPublic != TriFalse
+	return &in
+}
+
+// KMSInput returns the engine input of the KMS call S3 makes on the
+// caller's behalf for action; false when the action or the bucket's
+// encryption involves none, or the key cannot be evaluated (unread
+// encryption, anonymous caller, AWS managed key across accounts: Decide
+// decides those without the engine).
+func (bl *BucketLayers) KMSInput(c *Caller, action string) (*policy.Input, bool) {
+	return bl.kmsInput(c, action)
+}
+
 // input builds the engine input of an S3 request.
 func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 	in := &bl.in
@@ -70,7 +125,28 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 	if bl.RCPs.Governed {
 		in.RCPs = bl.RCPs.Levels
 	}
+	if ids := c.sourceVpce(); len(ids) > 0 {
+		// The request went through this endpoint: its policy applies.
+		for _, id := range ids {
+			if _, p, ok := bl.ix.Endpoint(id); ok {
+				in.VPCEndpointPolicies = append(in.VPCEndpointPolicies, p)
+			} else {
+				in.VPCEndpointPolicies = append(in.VPCEndpointPolicies, policy.Unreadable("VPC endpoint policy of "+id+" (not collected)"))
+			}
+		}
+	}
 	return in
+}
+
+// sourceVpce returns the VPC endpoint a concrete request is known to come
+// through (Caller.Context's aws:SourceVpce).
+func (c *Caller) sourceVpce() []string {
+	for k, v := range c.Context {
+		if strings.EqualFold(k, "aws:SourceVpce") {
+			return v
+		}
+	}
+	return nil
 }
 
 // who names the caller in reasons.
@@ -106,7 +182,14 @@ func (bl *BucketLayers) decideS3(c *Caller, action, key string) outcome {
 // evalS3 runs the engine for one BPA assumption and applies the ACL and
 // VPC endpoint layers.
 func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outcome {
-	r := bl.evaluate(in)
+	step := "s3"
+	if k := in.Resource; strings.HasPrefix(k, bl.ARN+"/") && k != bl.ARN+"/"+anyKey {
+		step = "s3 key " + k[len(bl.ARN)+1:]
+	}
+	if in.RestrictPublicBuckets && bl.BPA.RestrictPublicBuckets == TriUnknown {
+		step += " (RestrictPublicBuckets assumed on)"
+	}
+	r := bl.evaluate(in, step)
 	o := fromResult(r, resourceBucket, action, c.who())
 	o.resourceGrants = resultHasResourceAllow(r)
 	if r.Decision == policy.ExplicitDeny || r.Decision == policy.ImplicitDeny {
@@ -198,7 +281,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		ctx.SetAbsent("aws:SourceIp") // requests through an endpoint carry a private aws:VpcSourceIp instead
 		sub.Context = ctx
 		sub.VPCEndpointPolicies = []*policy.Policy{epPolicy}
-		rr := bl.evaluateSub(&sub)
+		rr := bl.evaluateSub(&sub, "vpce "+id)
 		so := fromResult(rr, resourceBucket, action, c.who())
 		layers |= so.layers
 		switch so.verdict {
@@ -263,12 +346,33 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 		keyName = "KMS key " + keyName
 	}
 	if c.anonymous() {
-		return outcome{verdict: VerdictDeny, layers: layersOf(LayerKMS), kmsBlocked: "anonymous",
+		return outcome{verdict: VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(LayerKMS), kmsBlocked: "anonymous",
 			reason: fmt.Sprintf("anonymous requests cannot use %s: S3 requires signed (SigV4) requests for SSE-KMS objects", keyName)}, true
 	}
 	if bl.Key.AWSManaged && c.Account != bl.Key.Account {
-		return outcome{verdict: VerdictDeny, layers: layersOf(LayerKMS), kmsBlocked: "aws-managed",
+		return outcome{verdict: VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(LayerKMS), kmsBlocked: "aws-managed",
 			reason: fmt.Sprintf("%s needs %s on %s, which cannot be used by another account", action, kmsAction, keyName)}, true
+	}
+	in, _ := bl.kmsInput(c, action)
+	r := bl.evaluate(in, "kms")
+	o := fromResult(r, resourceKey, kmsAction, c.who())
+	// The key policy must allow, directly or by delegating to the account:
+	// an identity policy alone never grants access to a KMS key (the engine
+	// applies this to kms: actions).
+	// https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
+	o.layers = o.layers.with(LayerKMS)
+	o.reason = fmt.Sprintf("%s needs %s on %s: %s", action, kmsAction, keyName, o.reason)
+	if o.verdict == VerdictDeny {
+		o.kmsBlocked = "key-policy"
+	}
+	return o, true
+}
+
+// kmsInput builds the engine input of the KMS call S3 makes for the caller.
+func (bl *BucketLayers) kmsInput(c *Caller, action string) (*policy.Input, bool) {
+	kmsAction := KMSActionFor(action)
+	if kmsAction == "" || !bl.EncRead || !UsesKMS(bl.Encryption.Algorithm) || c.anonymous() || (bl.Key.AWSManaged && c.Account != bl.Key.Account) {
+		return nil, false
 	}
 	in := &policy.Input{
 		Principal:          c.Principal,
@@ -291,23 +395,13 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 		in.SCPs = c.SCPs.Levels
 	}
 	// RCPs do not apply to AWS managed keys.
+	// https://docs.aws.amazon.com/kms/latest/developerguide/resource-control-policies.html
 	if !bl.Key.AWSManaged {
 		if rc := bl.ix.RCPs(bl.Key.Account); rc.Governed {
 			in.RCPs = rc.Levels
 		}
 	}
-	r := bl.evaluate(in)
-	o := fromResult(r, resourceKey, kmsAction, c.who())
-	// The key policy must allow, directly or by delegating to the account:
-	// an identity policy alone never grants access to a KMS key (the engine
-	// applies this to kms: actions).
-	// https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
-	o.layers = o.layers.with(LayerKMS)
-	o.reason = fmt.Sprintf("%s needs %s on %s: %s", action, kmsAction, keyName, o.reason)
-	if o.verdict == VerdictDeny {
-		o.kmsBlocked = "key-policy"
-	}
-	return o, true
+	return in, true
 }
 
 // context returns the caller's request context for a request to service
@@ -335,6 +429,16 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 			ctx.SetUnknownExcept("kms:CallerAccount", c.NotAccounts...)
 		}
 	}
+	for _, k := range sortedKeys(c.Context) {
+		if service == "kms" && strings.EqualFold(k, "aws:SourceVpce") {
+			continue // S3's call to KMS does not come through the endpoint
+		}
+		if v := c.Context[k]; len(v) == 0 {
+			ctx.SetAbsent(k)
+		} else {
+			ctx.Set(k, v...)
+		}
+	}
 	if c.ctxs == nil {
 		c.ctxs = map[string]*policy.Context{}
 	}
@@ -348,16 +452,23 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 // slices live in a scratch buffer that the next evaluate call overwrites:
 // consume the result first, and use evaluateSub for an evaluation nested
 // in the use of another result.
-func (bl *BucketLayers) evaluate(in *policy.Input) *policy.Result {
-	return bl.run(in, 0)
+func (bl *BucketLayers) evaluate(in *policy.Input, step string) *policy.Result {
+	return bl.run(in, 0, step)
 }
 
 // evaluateSub is evaluate with a second scratch buffer.
-func (bl *BucketLayers) evaluateSub(in *policy.Input) *policy.Result {
-	return bl.run(in, 1)
+func (bl *BucketLayers) evaluateSub(in *policy.Input, step string) *policy.Result {
+	return bl.run(in, 1, step)
 }
 
-func (bl *BucketLayers) run(in *policy.Input, slot int) *policy.Result {
+func (bl *BucketLayers) run(in *policy.Input, slot int, step string) *policy.Result {
+	if bl.tracing {
+		traced := *in
+		traced.Trace = true
+		r := policy.Evaluate(&traced)
+		bl.steps = append(bl.steps, Step{Name: step, Input: traced, Result: r})
+		return &r
+	}
 	if bl.ev == nil || bl.scratch == nil {
 		r := policy.Evaluate(in)
 		return &r
