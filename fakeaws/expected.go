@@ -5,19 +5,35 @@ import (
 )
 
 // Expected returns the normalised snapshot that a complete scan of doc
-// through the emulator must produce: inventory.Normalize(doc) with, for
-// every bucket that has a policy, the GetBucketPolicyStatus.IsPublic the
-// emulator serves (policy_is_public), which a fixture usually leaves for
-// the emulator to compute. Compare it with inventory.Normalize(snapshot).
+// through the emulator must produce. Compare it with
+// inventory.Canonical(snapshot) (strict: a field the scan did not record
+// shows up) or inventory.Normalize(snapshot).
 //
-// It assumes the scan reads everything the fixture holds; fixture errors
-// maps are served as errors and so come back unchanged, but faults
-// (chosen errors, throttling) are not modelled here.
+// It is inventory.Normalize(doc) (the fixture defaults filled in, as the
+// emulator serves them) with what the emulator adds or cannot serve:
+//   - policy_is_public: for every bucket with a policy, the
+//     GetBucketPolicyStatus.IsPublic the emulator computes, unless the
+//     fixture sets it;
+//   - an account whose audit role cannot be assumed (errors.assume_role)
+//     keeps only what Organizations says about it; one whose buckets
+//     cannot be listed (errors.buckets) has no buckets and no canonical ID
+//     (S3 gives it with ListBuckets).
+//
+// Fixture errors maps are served as errors and so come back unchanged;
+// faults (chosen errors, throttling) are not modelled here.
 func Expected(doc *inventory.Document) *inventory.Document {
 	n := inventory.Normalize(doc)
 	for i := range n.Accounts {
-		for j := range n.Accounts[i].Buckets {
-			b := &n.Accounts[i].Buckets[j]
+		a := &n.Accounts[i]
+		if a.Errors["assume_role"] != "" {
+			a.CanonicalID, a.PublicAccessBlock, a.Buckets, a.KMSKeys, a.IAM, a.VPCEndpoints = "", nil, nil, nil, nil, nil
+			continue
+		}
+		if a.Errors["buckets"] != "" {
+			a.CanonicalID, a.Buckets = "", nil
+		}
+		for j := range a.Buckets {
+			b := &a.Buckets[j]
 			if b.Policy == nil || b.PolicyIsPublic != nil || b.Errors[inventory.FieldPolicyStatus] != "" {
 				continue
 			}

@@ -149,6 +149,7 @@ func (c *collector) collect(ctx context.Context) *inventory.Document {
 					acct.Tags[*tag.Key] = *tag.Value
 				}
 			}
+			acct.OUPath = inventory.OUPaths(o)[acct.ID]
 			c.account(ctx, &acct)
 			doc.Accounts = append(doc.Accounts, acct)
 		}
@@ -497,7 +498,7 @@ func roundTrip(t *testing.T, fixture *inventory.Document, checkAllOps bool) {
 		t.Fatalf("collected snapshot does not validate: %v", err)
 	}
 	want := fakeaws.Expected(fixture)
-	got := inventory.Normalize(snapshot)
+	got := inventory.Canonical(snapshot)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("fixture → emulator → SDK → snapshot differs (-fixture +snapshot):\n%s", diff)
 	}
