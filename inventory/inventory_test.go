@@ -240,6 +240,23 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// TestCanonical checks that Canonical strips and sorts like Normalize but
+// fills in no default, so that a field a scan did not record stays absent.
+func TestCanonical(t *testing.T) {
+	fixture := mustLoad(t, "testdata/fixture.yaml")
+	c := Canonical(fixture)
+	if c.Faults != nil || c.Organization.ManagementCredentials != nil || c.Accounts[1].AuditRole != nil {
+		t.Error("fixture-only fields kept")
+	}
+	logs := c.Accounts[1].Buckets[0]
+	if logs.Name != "prod-logs" || logs.Ownership != "" || logs.ACL != nil || c.Accounts[1].CanonicalID != "" || len(c.Accounts[1].KMSKeys) != 1 {
+		t.Errorf("Canonical filled in defaults: %+v", c.Accounts[1])
+	}
+	if diff := cmp.Diff(Normalize(c), Normalize(fixture)); diff != "" {
+		t.Errorf("Normalize(Canonical(d)) != Normalize(d):\n%s", diff)
+	}
+}
+
 // TestValidateRules checks individual rules on small documents.
 func TestValidateRules(t *testing.T) {
 	org := func(tree string) string {
