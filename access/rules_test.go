@@ -323,6 +323,24 @@ func TestRuleKMS(t *testing.T) {
 			}
 		},
 	}, {
+		name:   "a KMS grant lets its grantee use the key although the key policy does not name it",
+		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/grants.html",
+		bucket: "name: bkt\nregion: eu-west-1\n" + cmk + partnerRead,
+		extra:  key(rootOnly + "\n    grants: [{grantee_principal: \"arn:aws:iam::888877776666:role/reader\", operations: [Decrypt]}]"),
+		cells: []expectCell{
+			{path: "external.888877776666.read", verdict: VerdictConditional, layers: []string{LayerKMS}, cond: "aws:PrincipalArn = arn:aws:iam::888877776666:role/reader"},
+			{path: "external.888877776666.write", verdict: VerdictDeny, layers: []string{LayerKMS}},
+		},
+	}, {
+		name:   "KMS grants that could not be listed make the key's decisions unknown",
+		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/grants.html",
+		bucket: "name: bkt\nregion: eu-west-1\n" + cmk + partnerRead,
+		extra:  key(rootOnly + "\n    errors: {grants: \"AccessDeniedException: no\"}"),
+		cells: []expectCell{
+			{path: "external.888877776666.read", verdict: VerdictUnknown, layers: []string{LayerKMS}},
+			{path: "public.read", verdict: VerdictDeny, layers: []string{LayerKMS}},
+		},
+	}, {
 		name:   "a key policy that could not be read makes reads and writes unknown",
 		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html",
 		bucket: "name: bkt\nregion: eu-west-1\n" + cmk,
