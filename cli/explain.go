@@ -2,17 +2,186 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/bucketaudit/bucketaudit/config"
+	"github.com/bucketaudit/bucketaudit/explain"
+	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/scanner"
 )
 
-// NOTE(skeleton): placeholder until the issue that owns `explain` implements it.
+// explainFlags are the flags of `explain`.
+type explainFlags struct {
+	principal, action, bucket, key string
+	contextPairs                   []string
+	objectOwner                    string
+	cloudTrail                     string
+	cfgPath, snapshot              string
+	format                         string
+	ov                             config.Overrides
+}
+
+// newExplainCmd is `bucketaudit explain --principal ARN --action ACTION
+// --bucket NAME [--key KEY] [--context KEY=VALUE ...] (--config FILE |
+// --snapshot FILE) [--format text|json]`: the S3 403 checklist for one
+// request.
 func newExplainCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:   "explain",
-		Short: "not implemented yet",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("explain: not implemented yet")
+	var f explainFlags
+	cmd := &cobra.Command{
+		Use:   "explain --principal ARN --action ACTION --bucket NAME [--key KEY] (--config FILE | --snapshot FILE)",
+		Short: "Why is this request denied? The S3 403 checklist, layer by layer, for one request",
+		Long: `explain walks the checklist engineers walk by hand when S3 answers 403, for
+one request: the caller and its credentials, the bucket policy, the caller's
+identity policies (and permission boundary), Block Public Access, Object
+Ownership and ACLs, the SSE-KMS key policy, the VPC endpoint policy, the
+SCPs of the caller's account and the RCPs of the bucket's. Each row says
+whether the layer allows, denies, is not involved or could not be read, with
+the evidence (policy and Sid, setting and value) and the fix (AWS CLI command
+or policy change); then the decision and the first layer that blocks. It
+says when a 403 really means "no such key" (no s3:ListBucket).
+
+--snapshot reads any inventory document (a saved snapshot or a fixture).
+--config collects only what this request needs, live, through the same
+read-only clients as scan. --cloudtrail-event FILE takes the request (caller,
+action, bucket, key, source IP, VPC endpoint, error code) from a CloudTrail
+record; flags given as well override it.
+
+--context KEY=VALUE states a request-context key (repeatable; KEY= says the
+key is absent, e.g. aws:SourceVpce= for a request not through an endpoint).
+
+Exit codes: 0 explained (whatever the decision); 2 usage error, unreadable
+snapshot or configuration, or a bucket that cannot be found.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			req, err := f.request(cmd)
+			if err != nil {
+				return err
+			}
+			if f.format != "text" && f.format != "json" {
+				return usageErr("--format: %q is not text or json", f.format)
+			}
+			var doc *inventory.Document
+			source := ""
+			switch {
+			case f.cfgPath != "" && f.snapshot != "":
+				return usageErr("give --config (live) or --snapshot (offline), not both")
+			case f.snapshot != "":
+				if doc, err = inventory.Load(f.snapshot); err != nil {
+					return fmt.Errorf("%w: %v", ErrUsage, err)
+				}
+				source = "snapshot " + f.snapshot
+			case f.cfgPath != "":
+				if doc, err = e.collectForExplain(cmd, f, req); err != nil {
+					return err
+				}
+				source = "live (" + f.cfgPath + ")"
+			default:
+				return usageErr("--config FILE (live) or --snapshot FILE (offline) is required")
+			}
+			x, err := explain.Explain(doc, req, explain.Options{Source: source})
+			if err != nil {
+				return explainErr(err)
+			}
+			if f.format == "json" {
+				return x.WriteJSON(cmd.OutOrStdout())
+			}
+			return x.WriteText(cmd.OutOrStdout())
 		},
 	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.principal, "principal", "", "the caller: IAM user/role/assumed-role session ARN, root ARN, account ID, or \"anonymous\"")
+	fl.StringVar(&f.action, "action", "", "the IAM action, e.g. s3:GetObject, s3:ListBucket, s3:PutObject")
+	fl.StringVar(&f.bucket, "bucket", "", "the bucket name")
+	fl.StringVar(&f.key, "key", "", "the object key (object actions)")
+	fl.StringArrayVar(&f.contextPairs, "context", nil, "request-context key KEY=VALUE (repeatable; KEY= for a key absent from the request)")
+	fl.StringVar(&f.objectOwner, "object-owner", "", "the account that owns (uploaded) the object, when Object Ownership lets uploaders own objects")
+	fl.StringVar(&f.cloudTrail, "cloudtrail-event", "", "read the request from this CloudTrail record (JSON)")
+	fl.StringVar(&f.cfgPath, "config", "", "live mode: scan configuration (YAML; see config.example.yaml)")
+	fl.StringVar(&f.snapshot, "snapshot", "", "offline mode: an inventory document (snapshot or fixture)")
+	fl.StringVar(&f.format, "format", "text", "output format: text or json")
+	fl.StringVar(&f.ov.EndpointURL, "endpoint-url", "", "live mode: send every AWS call to this URL (e.g. fakeaws); overrides endpoint_url")
+	fl.StringVar(&f.ov.Profile, "profile", "", "live mode: shared-config profile of the scanning credentials; overrides profile")
+	fl.StringVar(&f.ov.Region, "region", "", "live mode: home region of the global services; overrides region")
+	return cmd
+}
+
+// request builds the request from the CloudTrail record and the flags
+// (flags win).
+func (f *explainFlags) request(cmd *cobra.Command) (explain.Request, error) {
+	var req explain.Request
+	if f.cloudTrail != "" {
+		data, err := os.ReadFile(f.cloudTrail)
+		if err != nil {
+			return req, usageErr("--cloudtrail-event: %v", err)
+		}
+		if req, err = explain.ParseCloudTrail(data); err != nil {
+			return req, usageErr("--cloudtrail-event %s: %s", f.cloudTrail, explainDetail(err))
+		}
+	}
+	set := func(name string, dst *string, v string) {
+		if cmd.Flags().Changed(name) {
+			*dst = v
+		}
+	}
+	if cmd.Flags().Changed("principal") {
+		req.Principal, req.Account = f.principal, ""
+	}
+	set("action", &req.Action, f.action)
+	set("bucket", &req.Bucket, f.bucket)
+	set("key", &req.Key, f.key)
+	set("object-owner", &req.ObjectOwner, f.objectOwner)
+	ctx, err := explain.ParseContext(f.contextPairs)
+	if err != nil {
+		return req, usageErr("%s", explainDetail(err))
+	}
+	for k, v := range ctx {
+		if req.Context == nil {
+			req.Context = map[string][]string{}
+		}
+		req.Context[k] = v
+	}
+	if err := req.Validate(); err != nil {
+		return req, explainErr(err)
+	}
+	return req, nil
+}
+
+// explainErr maps explain's errors to the CLI's sentinels.
+func explainErr(err error) error {
+	switch {
+	case errors.Is(err, explain.ErrInvalidRequest):
+		return usageErr("%s", explainDetail(err))
+	case errors.Is(err, explain.ErrBucketNotFound):
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	return err
+}
+
+// explainDetail is an invalid-request error's message without the sentinel.
+func explainDetail(err error) string {
+	return strings.TrimPrefix(err.Error(), explain.ErrInvalidRequest.Error()+": ")
+}
+
+// collectForExplain runs the live collection of one request.
+func (e *env) collectForExplain(cmd *cobra.Command, f explainFlags, req explain.Request) (*inventory.Document, error) {
+	cfg, err := config.Load(f.cfgPath, f.ov, os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	ctx := cmd.Context()
+	sess, err := scanner.NewSession(ctx, scanner.SessionOptionsFrom(cfg, e.log))
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	doc, err := explain.Collect(ctx, req, explain.LiveOptions{Session: sess, Config: cfg, Log: e.log})
+	if err != nil {
+		return nil, explainErr(err)
+	}
+	e.log.Info().Int64("api_calls", sess.TotalCalls()).Msg("collected what the request needs")
+	return doc, nil
 }

@@ -68,6 +68,7 @@ var s3EventActions = map[string]string{
 	"CompleteMultipartUpload": "s3:PutObject",
 	"DeleteObjects":           "s3:DeleteObject",
 	"HeadBucket":              "s3:ListBucket",
+	"ListBuckets":             "s3:ListAllMyBuckets",
 	"ListObjects":             "s3:ListBucket",
 	"ListObjectsV2":           "s3:ListBucket",
 	"ListObjectVersions":      "s3:ListBucketVersions",
@@ -235,7 +236,7 @@ func identityFromRecord(id *ctIdentity, req *Request) error {
 // contextFromRecord fills the request-context keys the record tells.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
 func contextFromRecord(rec *ctRecord, acl, sse, sseKey string, req *Request) {
-	set := func(k string, v ...string) { req.Context[k] = v }
+	set := func(k string, v ...string) { req.Context[k] = append([]string{}, v...) }
 	ip, ipErr := netip.ParseAddr(rec.SourceIPAddress)
 	switch {
 	case rec.VPCEndpointID != "":
@@ -256,9 +257,6 @@ func contextFromRecord(rec *ctRecord, acl, sse, sseKey string, req *Request) {
 	}
 	if rec.AWSRegion != "" {
 		set("aws:RequestedRegion", rec.AWSRegion)
-	}
-	if rec.UserAgent != "" {
-		set("aws:UserAgent", rec.UserAgent)
 	}
 	if len(rec.TLSDetails) > 0 && string(rec.TLSDetails) != "null" {
 		set("aws:SecureTransport", "true")

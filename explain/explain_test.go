@@ -3,18 +3,14 @@ package explain
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/bucketaudit/bucketaudit/internal/golden"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden/")
 
 const fixture = "testdata/org.yaml"
 
@@ -25,27 +21,6 @@ func loadFixture(t testing.TB) *inventory.Document {
 		t.Fatal(err)
 	}
 	return doc
-}
-
-// golden compares got with testdata/golden/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./explain -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
 }
 
 const (
@@ -222,7 +197,7 @@ func TestClassicCauses(t *testing.T) {
 			if err := x.WriteText(&text); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.name+".txt", text.Bytes())
+			golden.Check(t, "golden/"+tc.name+".txt", text.Bytes())
 		})
 	}
 }
