@@ -482,7 +482,7 @@ func TestRoundTripThroughSDK(t *testing.T) {
 	for name, fixture := range map[string]*inventory.Document{
 		"testdata/org.yaml": loadOrg(t),
 		"demo/org.yaml":     demo,
-		"synthetic":         fakeaws.Synthetic(4, 25),
+		"synthetic":         fakeaws.Synthetic(12, 4), // ≥ 4 accounts under one OU: ListAccountsForParent pages
 	} {
 		t.Run(name, func(t *testing.T) {
 			roundTrip(t, fixture, name == "testdata/org.yaml")
@@ -501,6 +501,21 @@ func roundTrip(t *testing.T, fixture *inventory.Document, checkAllOps bool) {
 	got := inventory.Canonical(snapshot)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("fixture → emulator → SDK → snapshot differs (-fixture +snapshot):\n%s", diff)
+	}
+	// Every parent's accounts were read in pages of at most 3.
+	pages := 0
+	var count func(ou *inventory.OU)
+	count = func(ou *inventory.OU) {
+		if ou.Errors["accounts"] == "" {
+			pages += max(1, (len(ou.Accounts)+fakeaws.DefaultPageSize-1)/fakeaws.DefaultPageSize)
+		}
+		for i := range ou.OUs {
+			count(&ou.OUs[i])
+		}
+	}
+	count(&fixture.Organization.Root)
+	if got := e.srv.Stats().ByOperation["organizations:ListAccountsForParent"]; got < int64(pages) {
+		t.Errorf("ListAccountsForParent calls = %d, want at least %d pages", got, pages)
 	}
 	if !checkAllOps {
 		return
