@@ -363,6 +363,32 @@ func checkExplainExcerpt(t *testing.T, repo, out string) {
 	}
 }
 
+// TestReadmeDiffExcerpt: the README's diff excerpt is made of lines of the
+// golden output of diff.
+func TestReadmeDiffExcerpt(t *testing.T) {
+	data, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)<!-- BEGIN diff-excerpt [^>]*-->\n```text\n(.*?)```").FindSubmatch(data)
+	if m == nil {
+		t.Fatal("README has no diff excerpt")
+	}
+	out, err := os.ReadFile("testdata/diff/diff.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]bool{}
+	for _, l := range strings.Split(string(out), "\n") {
+		lines[l] = true
+	}
+	for _, l := range strings.Split(strings.TrimRight(string(m[1]), "\n"), "\n") {
+		if !lines[l] {
+			t.Errorf("README diff excerpt line is not a line of diff's golden output:\n%s", l)
+		}
+	}
+}
+
 // TestReadmeQuickStart: the Quick start is exactly two commands.
 func TestReadmeQuickStart(t *testing.T) {
 	data, err := os.ReadFile(readmePath)
