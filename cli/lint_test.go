@@ -84,7 +84,7 @@ func TestSimulateCommand(t *testing.T) {
 		`{"id":1,"decision":"allow","decided_by":["identity"],"statements":["identity policy 0#0"]}`,
 		`{"id":"x","decision":"explicit_deny","decided_by":["resource"],"statements":["resource policy#TLS"]}`,
 		`{"id":3,"decision":"error","error":"line 3: identity policy 0: line 1, column 15: invalid JSON: unexpected \"}\": expected a value"}`,
-		`{"id":null,"decision":"error","error":"line 4: invalid request: invalid character 'o' in literal null (expecting 'u')"}`,
+		`{"id":null,"decision":"error","error":"line 4: invalid request: column 1: unexpected \"n\": expected a value"}`,
 		`{"id":5,"decision":"implicit_deny","decided_by":["identity","resource"]}`,
 	}
 	got := strings.Split(strings.TrimSpace(out.String()), "\n")

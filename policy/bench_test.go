@@ -102,3 +102,18 @@ func BenchmarkLint(b *testing.B) {
 		Lint(p)
 	}
 }
+
+// BenchmarkParse: parse and compile a typical bucket policy.
+func BenchmarkParse(b *testing.B) {
+	src := []byte(`{"Version":"2012-10-17","Statement":[
+	  {"Sid":"TLSOnly","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::prod-reports","arn:aws:s3:::prod-reports/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}},
+	  {"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/ingest"},"Action":["s3:PutObject","s3:PutObjectAcl"],"Resource":"arn:aws:s3:::prod-reports/incoming/*"},
+	  {"Sid":"OrgRead","Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::prod-reports","arn:aws:s3:::prod-reports/*"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}]}`)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := Parse(src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -100,6 +100,15 @@ type cprin struct {
 func compile(p *Policy) (*program, error) {
 	vars := p.Version == Version2012
 	prog := &program{stmts: make([]cstmt, len(p.Statements))}
+	// One backing array per kind for the whole policy.
+	var nAct, nRes, nCond int
+	for i := range p.Statements {
+		s := &p.Statements[i]
+		nAct += len(s.Action) + len(s.NotAction)
+		nRes += len(s.Resource) + len(s.NotResource)
+		nCond += len(s.Conditions)
+	}
+	allActs, allRes, allConds := make([]actionPat, nAct), make([]arnPat, nRes), make([]ccond, 0, nCond)
 	for i := range p.Statements {
 		s := &p.Statements[i]
 		c := cstmt{src: s, deny: s.Effect == "Deny"}
@@ -107,7 +116,7 @@ func compile(p *Policy) (*program, error) {
 		if s.NotAction != nil {
 			c.notAction, acts = true, s.NotAction
 		}
-		c.actions = make([]actionPat, len(acts))
+		c.actions, allActs = allActs[:len(acts):len(acts)], allActs[len(acts):]
 		for j, a := range acts {
 			if a != "*" && !strings.Contains(a, ":") {
 				// Unreachable through Parse; a hand-built statement.
@@ -124,8 +133,9 @@ func compile(p *Policy) (*program, error) {
 		case s.Resource != nil:
 			c.res = resList
 		}
-		for _, r := range res {
-			c.resources = append(c.resources, compileARN(r, vars))
+		c.resources, allRes = allRes[:len(res):len(res)], allRes[len(res):]
+		for j, r := range res {
+			c.resources[j] = compileARN(r, vars)
 		}
 		switch {
 		case s.Principal != nil:
@@ -133,12 +143,16 @@ func compile(p *Policy) (*program, error) {
 		case s.NotPrincipal != nil:
 			c.prin, c.notPrin = compilePrincipals(s.NotPrincipal), true
 		}
+		start := len(allConds) // allConds never grows past nCond: earlier sub-slices stay valid
 		for j := range s.Conditions {
 			cc, ok := compileCondition(&s.Conditions[j], vars)
 			if !ok {
 				return nil, &ParseError{Line: s.Line, Column: s.Column, Msg: "unknown condition operator " + strconv.Quote(s.Conditions[j].Operator)}
 			}
-			c.conds = append(c.conds, cc)
+			allConds = append(allConds, cc)
+		}
+		if len(allConds) > start {
+			c.conds = allConds[start:len(allConds):len(allConds)]
 		}
 		prog.stmts[i] = c
 	}
@@ -244,6 +258,12 @@ func parseCIDR(s string) (netip.Prefix, bool) {
 
 func compilePrincipals(p *Principals) *cprin {
 	c := &cprin{src: p, wildcard: p.Wildcard}
+	if len(p.AWS) > 0 {
+		c.aws = make([]awsPrin, 0, len(p.AWS))
+	}
+	if len(p.Service) > 0 {
+		c.service = make([]string, 0, len(p.Service))
+	}
 	for _, v := range p.AWS {
 		ap := classifyPrincipal(v)
 		if ap.kind == pkWildcard {
@@ -312,8 +332,16 @@ func classifyPrincipal(v string) awsPrin {
 // synthCond builds a condition that stands for a Principal value when the
 // caller is known only through context keys.
 func synthCond(key, value string) ccond {
-	cc, _ := compileCondition(&Condition{Operator: "StringEquals", Key: key, Values: []string{value}}, false)
-	return cc
+	// One allocation for the condition, its value and its compiled value.
+	x := &struct {
+		c   Condition
+		val [1]string
+		cv  [1]cval
+	}{}
+	x.val[0] = value
+	x.c = Condition{Operator: "StringEquals", Key: key, Values: x.val[:]}
+	x.cv[0] = compileValue(opStringEquals, value, false)
+	return ccond{src: &x.c, key: strings.ToLower(key), op: opInfo{base: opStringEquals, name: "StringEquals"}, vals: x.cv[:]}
 }
 
 // Context keys derived from the principal.

@@ -42,6 +42,7 @@ func (k jkind) String() string {
 type jnode struct {
 	kind    jkind
 	off     int
+	end     int       // offset just past the value
 	str     string    // string value, number text or "true"/"false"
 	members []jmember // object members in source order, duplicates included
 	elems   []*jnode  // array elements
@@ -59,10 +60,31 @@ const maxDepth = 64
 
 // jparser is a strict JSON (RFC 8259) reader that keeps positions.
 type jparser struct {
-	src   []byte
+	src   string // the document; decoded strings without escapes share its memory
 	pos   int
 	depth int
 	lines []int // byte offsets where lines start, built on demand
+	// lastOff and lastCol are the previous position asked (see position).
+	lastOff, lastCol int
+	slab             []jnode // nodes are allocated in chunks
+	// members and elems are stacks shared by nested objects and arrays, so
+	// that each gets one exact-size slice.
+	members []jmember
+	elems   []*jnode
+}
+
+// node allocates a node from the slab.
+func (p *jparser) node(k jkind, off int) *jnode {
+	if len(p.slab) == cap(p.slab) {
+		// The first chunk is sized from the document (about one node per 24 bytes).
+		n := 64
+		if p.slab == nil {
+			n = min(256, len(p.src)/24+8)
+		}
+		p.slab = make([]jnode, 0, n)
+	}
+	p.slab = append(p.slab, jnode{kind: k, off: off})
+	return &p.slab[len(p.slab)-1]
 }
 
 // syntaxError is a JSON syntax problem at a byte offset.
@@ -121,7 +143,7 @@ func (p *jparser) describe() string {
 	case c >= 0x20 && c < 0x7f:
 		return strconv.Quote(string(c))
 	}
-	r, _ := utf8.DecodeRune(p.src[p.pos:])
+	r, _ := utf8.DecodeRuneInString(p.src[p.pos:])
 	return fmt.Sprintf("character %U", r)
 }
 
@@ -140,7 +162,9 @@ func (p *jparser) value() (*jnode, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &jnode{kind: jString, off: off, str: s}, nil
+		n := p.node(jString, off)
+		n.str, n.end = s, p.pos
+		return n, nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	case c == 't':
@@ -155,11 +179,13 @@ func (p *jparser) value() (*jnode, error) {
 
 func (p *jparser) literal(word string, k jkind) (*jnode, error) {
 	off := p.pos
-	if !strings.HasPrefix(string(p.src[p.pos:min(len(p.src), p.pos+len(word))]), word) {
+	if !strings.HasPrefix(p.src[p.pos:], word) {
 		return nil, p.fail(p.pos, "unexpected %s: expected a value", p.describe())
 	}
 	p.pos += len(word)
-	return &jnode{kind: k, off: off, str: word}, nil
+	n := p.node(k, off)
+	n.str, n.end = word, p.pos
+	return n, nil
 }
 
 func (p *jparser) enter() error {
@@ -171,15 +197,18 @@ func (p *jparser) enter() error {
 }
 
 func (p *jparser) object() (*jnode, error) {
-	n := &jnode{kind: jObject, off: p.pos}
+	n := p.node(jObject, p.pos)
 	if err := p.enter(); err != nil {
 		return nil, err
 	}
+	base := len(p.members)
+	defer func() { p.members = p.members[:base] }()
 	p.pos++ // {
 	p.skipSpace()
 	if p.pos < len(p.src) && p.src[p.pos] == '}' {
 		p.pos++
 		p.depth--
+		n.end = p.pos
 		return n, nil
 	}
 	for {
@@ -205,7 +234,7 @@ func (p *jparser) object() (*jnode, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.members = append(n.members, jmember{key: key, keyOff: keyOff, val: v})
+		p.members = append(p.members, jmember{key: key, keyOff: keyOff, val: v})
 		p.skipSpace()
 		if p.pos >= len(p.src) {
 			return nil, p.fail(p.pos, "unexpected end of input: expected \",\" or \"}\"")
@@ -216,6 +245,8 @@ func (p *jparser) object() (*jnode, error) {
 		case '}':
 			p.pos++
 			p.depth--
+			n.members = append([]jmember(nil), p.members[base:]...)
+			n.end = p.pos
 			return n, nil
 		default:
 			return nil, p.fail(p.pos, "unexpected %s: expected \",\" or \"}\"", p.describe())
@@ -224,15 +255,18 @@ func (p *jparser) object() (*jnode, error) {
 }
 
 func (p *jparser) array() (*jnode, error) {
-	n := &jnode{kind: jArray, off: p.pos}
+	n := p.node(jArray, p.pos)
 	if err := p.enter(); err != nil {
 		return nil, err
 	}
+	base := len(p.elems)
+	defer func() { p.elems = p.elems[:base] }()
 	p.pos++ // [
 	p.skipSpace()
 	if p.pos < len(p.src) && p.src[p.pos] == ']' {
 		p.pos++
 		p.depth--
+		n.end = p.pos
 		return n, nil
 	}
 	for {
@@ -244,7 +278,7 @@ func (p *jparser) array() (*jnode, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.elems = append(n.elems, v)
+		p.elems = append(p.elems, v)
 		p.skipSpace()
 		if p.pos >= len(p.src) {
 			return nil, p.fail(p.pos, "unexpected end of input: expected \",\" or \"]\"")
@@ -255,6 +289,8 @@ func (p *jparser) array() (*jnode, error) {
 		case ']':
 			p.pos++
 			p.depth--
+			n.elems = append([]*jnode(nil), p.elems[base:]...)
+			n.end = p.pos
 			return n, nil
 		default:
 			return nil, p.fail(p.pos, "unexpected %s: expected \",\" or \"]\"", p.describe())
@@ -298,7 +334,9 @@ func (p *jparser) number() (*jnode, error) {
 		}
 	}
 	p.pos = i
-	return &jnode{kind: jNumber, off: off, str: string(p.src[off:i])}, nil
+	n := p.node(jNumber, off)
+	n.str, n.end = p.src[off:i], i
+	return n, nil
 }
 
 // str reads a quoted string at p.pos and returns its decoded value.
@@ -311,11 +349,11 @@ func (p *jparser) str() (string, error) {
 		c := p.src[i]
 		if c == '"' {
 			s := p.src[p.pos:i]
-			if !utf8.Valid(s) {
+			if !utf8.ValidString(s) {
 				return "", p.fail(p.pos, "string is not valid UTF-8")
 			}
 			p.pos = i + 1
-			return string(s), nil
+			return s, nil
 		}
 		if c == '\\' || c < 0x20 {
 			break
@@ -323,7 +361,7 @@ func (p *jparser) str() (string, error) {
 		i++
 	}
 	var b strings.Builder
-	b.Write(p.src[p.pos:i])
+	b.WriteString(p.src[p.pos:i])
 	p.pos = i
 	for {
 		if p.pos >= len(p.src) {
@@ -405,7 +443,7 @@ func (p *jparser) hex4(at int) (rune, bool) {
 	if at+4 > len(p.src) {
 		return 0, false
 	}
-	v, err := strconv.ParseUint(string(p.src[at:at+4]), 16, 32)
+	v, err := strconv.ParseUint(p.src[at:at+4], 16, 32)
 	if err != nil {
 		return 0, false
 	}
@@ -417,13 +455,21 @@ func (p *jparser) hex4(at int) (rune, bool) {
 func (p *jparser) position(off int) (line, col int) {
 	if p.lines == nil {
 		p.lines = append(p.lines, 0)
-		for i, c := range p.src {
-			if c == '\n' {
+		for i := 0; i < len(p.src); i++ {
+			if p.src[i] == '\n' {
 				p.lines = append(p.lines, i+1)
 			}
 		}
 	}
 	off = max(0, min(off, len(p.src)))
 	l := sort.Search(len(p.lines), func(i int) bool { return p.lines[i] > off }) - 1
-	return l + 1, utf8.RuneCount(p.src[p.lines[l]:off]) + 1
+	// Positions are mostly asked in increasing order: count on from the
+	// previous one on the same line rather than from the line's start.
+	start, col := p.lines[l], 1
+	if p.lastOff >= start && p.lastOff <= off && p.lastCol > 0 {
+		start, col = p.lastOff, p.lastCol
+	}
+	col += utf8.RuneCountInString(p.src[start:off])
+	p.lastOff, p.lastCol = off, col
+	return l + 1, col
 }

@@ -16,7 +16,7 @@ const (
 // Parse parses a policy document. Errors are *ParseError. The result carries
 // non-fatal findings in Warnings (duplicate keys: the last one wins, as in AWS).
 func Parse(data []byte) (*Policy, error) {
-	jp := &jparser{src: data}
+	jp := &jparser{src: string(data)}
 	root, err := jp.parseDocument()
 	if err != nil {
 		var se *syntaxError
@@ -26,6 +26,12 @@ func Parse(data []byte) (*Policy, error) {
 		}
 		return nil, err
 	}
+	return parseNode(jp, root)
+}
+
+// parseNode builds and compiles the policy of a parsed JSON value (positions
+// are those of jp's document).
+func parseNode(jp *jparser, root *jnode) (*Policy, error) {
 	b := &builder{jp: jp, stmtIndex: -1}
 	p, err := b.policy(root)
 	if err != nil {
@@ -75,6 +81,9 @@ func (b *builder) fields(n *jnode, what string, allowed []string) ([]jmember, er
 	if what == "statement" {
 		what = "statement " + strconv.Itoa(b.stmtIndex)
 	}
+	if len(n.members) <= 16 && allowedNoDup(n.members, allowed) {
+		return n.members, nil // the common case: nothing to resolve or report
+	}
 	out := make([]jmember, 0, len(n.members))
 	var seen map[string]int // only for large objects; small ones are scanned
 	if len(n.members) > 16 {
@@ -107,6 +116,17 @@ func (b *builder) fields(n *jnode, what string, allowed []string) ([]jmember, er
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// allowedNoDup reports whether every key is allowed (nil allows all) and
+// appears once.
+func allowedNoDup(members []jmember, allowed []string) bool {
+	for i, m := range members {
+		if allowed != nil && !contains(allowed, m.key) || memberIndex(members[:i], m.key) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func memberIndex(members []jmember, key string) int {

@@ -13,25 +13,6 @@ import (
 	"sync"
 )
 
-// SimRequest is one request of `bucketaudit simulate`, in the JSON-lines
-// shape of the policy oracle (../shared/oracle/README.md).
-type SimRequest struct {
-	ID                    json.RawMessage            `json:"id"`
-	Principal             string                     `json:"principal"`
-	Action                string                     `json:"action"`
-	Resource              string                     `json:"resource"`
-	ResourceAccount       string                     `json:"resource_account"`
-	Context               map[string]json.RawMessage `json:"context"`
-	IdentityPolicies      []json.RawMessage          `json:"identity_policies"`
-	PermissionBoundary    json.RawMessage            `json:"permission_boundary"`
-	SessionPolicy         json.RawMessage            `json:"session_policy"`
-	ResourcePolicy        json.RawMessage            `json:"resource_policy"`
-	SCPs                  [][]json.RawMessage        `json:"scps"`
-	RCPs                  [][]json.RawMessage        `json:"rcps"`
-	VPCEndpointPolicies   []json.RawMessage          `json:"vpc_endpoint_policies"`
-	RestrictPublicBuckets bool                       `json:"restrict_public_buckets"`
-}
-
 // SimResponse is one line of `bucketaudit simulate` output.
 type SimResponse struct {
 	ID         json.RawMessage `json:"id"`
@@ -161,20 +142,33 @@ func (s *Simulator) Run(r io.Reader, w io.Writer) error {
 	return readErr
 }
 
-// Line evaluates one request line.
+// Line evaluates one request line (the request shape of the policy oracle,
+// ../shared/oracle/README.md): id, principal, action, resource,
+// resource_account, context, identity_policies, permission_boundary,
+// session_policy, resource_policy, scps, rcps, vpc_endpoint_policies,
+// restrict_public_buckets. Policies are JSON objects or JSON strings
+// holding the document.
 func (s *Simulator) Line(line []byte, lineNo int) SimResponse {
-	var req SimRequest
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var id struct {
-			ID json.RawMessage `json:"id"`
+	jp := &jparser{src: string(line)}
+	root, err := jp.parseDocument()
+	if err != nil {
+		var se *syntaxError
+		msg := err.Error()
+		if errors.As(err, &se) {
+			_, col := jp.position(se.off)
+			msg = fmt.Sprintf("column %d: %s", col, se.msg)
 		}
-		_ = json.Unmarshal(line, &id)
-		return SimResponse{ID: nullID(id.ID), Decision: "error", Error: fmt.Sprintf("line %d: invalid request: %v", lineNo, err)}
+		return SimResponse{ID: json.RawMessage("null"), Decision: "error", Error: fmt.Sprintf("line %d: invalid request: %s", lineNo, msg)}
 	}
-	resp := SimResponse{ID: nullID(req.ID)}
-	in, err := s.input(&req)
+	resp := SimResponse{ID: json.RawMessage("null")}
+	if root.kind == jObject {
+		for _, m := range root.members {
+			if m.key == "id" {
+				resp.ID = json.RawMessage(jp.src[m.val.off:m.val.end])
+			}
+		}
+	}
+	in, err := s.input(jp, root)
 	if err != nil {
 		resp.Decision, resp.Error = "error", fmt.Sprintf("line %d: %v", lineNo, err)
 		return resp
@@ -190,69 +184,107 @@ func (s *Simulator) Line(line []byte, lineNo int) SimResponse {
 	return resp
 }
 
-func nullID(id json.RawMessage) json.RawMessage {
-	if len(id) == 0 {
-		return json.RawMessage("null")
+// input builds the Input of a request object.
+func (s *Simulator) input(jp *jparser, root *jnode) (*Input, error) {
+	if root.kind != jObject {
+		return nil, fmt.Errorf("a request must be a JSON object, not %s", root.kind)
 	}
-	return id
-}
-
-func (s *Simulator) input(req *SimRequest) (*Input, error) {
-	switch {
-	case req.Principal == "":
-		return nil, errors.New(`"principal" is required (an ARN or "anonymous")`)
-	case req.Action == "":
-		return nil, errors.New(`"action" is required`)
-	case req.Resource == "":
-		return nil, errors.New(`"resource" is required`)
-	}
-	in := &Input{
-		Principal:             req.Principal,
-		Action:                req.Action,
-		Resource:              req.Resource,
-		ResourceAccount:       req.ResourceAccount,
-		Context:               NewContext(),
-		RestrictPublicBuckets: req.RestrictPublicBuckets,
-	}
-	for k, raw := range req.Context {
-		vals, err := contextValues(raw)
-		if err != nil {
-			return nil, fmt.Errorf("context key %q: %w", k, err)
+	in := &Input{Context: NewContext()}
+	str := func(m jmember) (string, error) {
+		if m.val.kind != jString {
+			return "", fmt.Errorf("%q must be a string, not %s", m.key, m.val.kind)
 		}
-		in.Context.Set(k, vals...)
+		return m.val.str, nil
 	}
 	var err error
-	if in.IdentityPolicies, err = s.policies(req.IdentityPolicies, "identity policy %d"); err != nil {
-		return nil, err
+	for _, m := range root.members {
+		switch m.key {
+		case "id":
+		case "principal":
+			in.Principal, err = str(m)
+		case "action":
+			in.Action, err = str(m)
+		case "resource":
+			in.Resource, err = str(m)
+		case "resource_account":
+			in.ResourceAccount, err = str(m)
+		case "context":
+			err = s.context(in.Context, m.val)
+		case "identity_policies":
+			in.IdentityPolicies, err = s.policyList(jp, m.val, "identity policy %d")
+		case "permission_boundary":
+			in.PermissionBoundary, err = s.policy(jp, m.val, "permission boundary")
+		case "session_policy":
+			in.SessionPolicy, err = s.policy(jp, m.val, "session policy")
+		case "resource_policy":
+			in.ResourcePolicy, err = s.policy(jp, m.val, "resource policy")
+		case "scps":
+			in.SCPs, err = s.levels(jp, m.val, "scp")
+		case "rcps":
+			in.RCPs, err = s.levels(jp, m.val, "rcp")
+		case "vpc_endpoint_policies":
+			in.VPCEndpointPolicies, err = s.policyList(jp, m.val, "VPC endpoint policy %d")
+		case "restrict_public_buckets":
+			if m.val.kind != jBool && m.val.kind != jNull {
+				err = fmt.Errorf("%q must be a boolean, not %s", m.key, m.val.kind)
+			}
+			in.RestrictPublicBuckets = m.val.str == "true"
+		default:
+			err = fmt.Errorf("unknown field %q", m.key)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if in.PermissionBoundary, err = s.policy(req.PermissionBoundary, "permission boundary"); err != nil {
-		return nil, err
-	}
-	if in.SessionPolicy, err = s.policy(req.SessionPolicy, "session policy"); err != nil {
-		return nil, err
-	}
-	if in.ResourcePolicy, err = s.policy(req.ResourcePolicy, "resource policy"); err != nil {
-		return nil, err
-	}
-	if in.SCPs, err = s.levels(req.SCPs, "scp"); err != nil {
-		return nil, err
-	}
-	if in.RCPs, err = s.levels(req.RCPs, "rcp"); err != nil {
-		return nil, err
-	}
-	if in.VPCEndpointPolicies, err = s.policies(req.VPCEndpointPolicies, "VPC endpoint policy %d"); err != nil {
-		return nil, err
+	switch {
+	case in.Principal == "":
+		return nil, errors.New(`"principal" is required (an ARN or "anonymous")`)
+	case in.Action == "":
+		return nil, errors.New(`"action" is required`)
+	case in.Resource == "":
+		return nil, errors.New(`"resource" is required`)
 	}
 	return in, nil
 }
 
-func (s *Simulator) levels(raw [][]json.RawMessage, what string) ([][]*Policy, error) {
-	if raw == nil {
+// context fills ctx from a context object: each value a string, number or
+// boolean, or a list of them.
+func (s *Simulator) context(ctx *Context, n *jnode) error {
+	if n.kind == jNull {
+		return nil
+	}
+	if n.kind != jObject {
+		return fmt.Errorf(`"context" must be an object, not %s`, n.kind)
+	}
+	for _, m := range n.members {
+		vals := []*jnode{m.val}
+		if m.val.kind == jArray {
+			vals = m.val.elems
+		}
+		out := make([]string, 0, len(vals))
+		for _, v := range vals {
+			switch v.kind {
+			case jString, jNumber, jBool:
+				out = append(out, v.str)
+			default:
+				return fmt.Errorf("context key %q: value must be a string, number or boolean, not %s", m.key, v.kind)
+			}
+		}
+		ctx.Set(m.key, out...)
+	}
+	return nil
+}
+
+func (s *Simulator) levels(jp *jparser, n *jnode, what string) ([][]*Policy, error) {
+	if n.kind == jNull {
 		return nil, nil
 	}
-	out := make([][]*Policy, len(raw))
-	for i, lvl := range raw {
-		ps, err := s.policies(lvl, what+" level "+strconv.Itoa(i)+" policy %d")
+	if n.kind != jArray {
+		return nil, fmt.Errorf("%ss must be a list of levels, not %s", what, n.kind)
+	}
+	out := make([][]*Policy, len(n.elems))
+	for i, lvl := range n.elems {
+		ps, err := s.policyList(jp, lvl, what+" level "+strconv.Itoa(i)+" policy %d")
 		if err != nil {
 			return nil, err
 		}
@@ -264,10 +296,16 @@ func (s *Simulator) levels(raw [][]json.RawMessage, what string) ([][]*Policy, e
 	return out, nil
 }
 
-func (s *Simulator) policies(raw []json.RawMessage, what string) ([]*Policy, error) {
+func (s *Simulator) policyList(jp *jparser, n *jnode, what string) ([]*Policy, error) {
+	if n.kind == jNull {
+		return nil, nil
+	}
+	if n.kind != jArray {
+		return nil, fmt.Errorf("%s: expected a list of policies, not %s", strings.TrimSuffix(what, " %d"), n.kind)
+	}
 	var out []*Policy
-	for i, r := range raw {
-		p, err := s.policy(r, fmt.Sprintf(what, i))
+	for i, e := range n.elems {
+		p, err := s.policy(jp, e, fmt.Sprintf(what, i))
 		if err != nil {
 			return nil, err
 		}
@@ -278,34 +316,34 @@ func (s *Simulator) policies(raw []json.RawMessage, what string) ([]*Policy, err
 	return out, nil
 }
 
-// policy parses a policy given as a JSON object or as a JSON string holding
-// the document (as AWS APIs return it).
-func (s *Simulator) policy(raw json.RawMessage, name string) (*Policy, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+// policy builds a policy given as a JSON object (parsed with the request)
+// or as a JSON string holding the document (as AWS APIs return it).
+func (s *Simulator) policy(jp *jparser, n *jnode, name string) (*Policy, error) {
+	raw := jp.src[n.off:n.end]
+	switch n.kind {
+	case jNull:
 		return nil, nil
+	case jObject, jString:
+	default:
+		return nil, fmt.Errorf("%s: a policy must be an object or a string, not %s", name, n.kind)
 	}
-	byName := s.cache[string(raw)]
+	byName := s.cache[raw]
 	if p, ok := byName[name]; ok {
 		return p, nil
 	}
-	if byName != nil {
-		for _, p := range byName {
-			named := *p // same document, another name: share the parse
-			named.Name = name
-			byName[name] = &named
-			return &named, nil
-		}
+	for _, p := range byName {
+		named := *p // same document, another name: share the parse
+		named.Name = name
+		byName[name] = &named
+		return &named, nil
 	}
-	doc := []byte(raw)
-	if raw[0] == '"' {
-		var text string
-		if err := json.Unmarshal(raw, &text); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		doc = []byte(text)
+	var p *Policy
+	var err error
+	if n.kind == jString {
+		p, err = Parse([]byte(n.str))
+	} else {
+		p, err = parseNode(jp, n)
 	}
-	p, err := Parse(doc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -314,51 +352,9 @@ func (s *Simulator) policy(raw json.RawMessage, name string) (*Policy, error) {
 		clear(s.cache)
 		s.cached = 0
 	}
-	s.cache[string(raw)] = map[string]*Policy{name: p}
+	s.cache[raw] = map[string]*Policy{name: p}
 	s.cached++
 	return p, nil
-}
-
-// contextValues reads a context value: a string, number or boolean, or a
-// list of them.
-func contextValues(raw json.RawMessage) ([]string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '[' {
-		var list []json.RawMessage
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, err
-		}
-		out := make([]string, 0, len(list))
-		for _, r := range list {
-			v, err := scalarValue(r)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-		}
-		return out, nil
-	}
-	v, err := scalarValue(raw)
-	if err != nil {
-		return nil, err
-	}
-	return []string{v}, nil
-}
-
-func scalarValue(raw json.RawMessage) (string, error) {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", err
-	}
-	switch x := v.(type) {
-	case string:
-		return x, nil
-	case bool:
-		return strconv.FormatBool(x), nil
-	case float64:
-		return strings.TrimSpace(string(raw)), nil
-	}
-	return "", fmt.Errorf("value must be a string, number or boolean, not %s", strings.TrimSpace(string(raw)))
 }
 
 // String returns "policy name#Sid" or "policy name#index", with the level
