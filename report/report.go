@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/internal/fileutil"
@@ -67,8 +69,10 @@ func CheckFormats(formats []string) error {
 }
 
 // WriteAll writes r into dir as report.<format> for each format, atomically
-// with mode 0600, and returns the paths written. A format named twice is
-// written once.
+// with mode 0600, and returns the paths written, in the order of formats.
+// A format named twice is written once. The formats are written
+// concurrently (the writers only read r); on error, no partial file is
+// left behind and the error names the first format that failed.
 func WriteAll(dir string, formats []string, r *access.Report) ([]string, error) {
 	if r == nil {
 		return nil, errors.New("write reports: no report")
@@ -76,19 +80,31 @@ func WriteAll(dir string, formats []string, r *access.Report) ([]string, error) 
 	if err := CheckFormats(formats); err != nil {
 		return nil, err
 	}
-	var paths []string
-	seen := make(map[string]bool, len(formats))
-	for _, format := range formats {
-		if seen[format] {
-			continue
+	var todo []string
+	for _, f := range formats {
+		if !slices.Contains(todo, f) {
+			todo = append(todo, f)
 		}
-		seen[format] = true
-		wr, _ := WriterFor(format) // checked above
-		path := filepath.Join(dir, FileName(format))
-		if err := fileutil.WriteAtomic(path, func(f *os.File) error { return wr.Write(f, r) }); err != nil {
-			return paths, fmt.Errorf("write %s report: %w", format, err)
-		}
-		paths = append(paths, path)
 	}
-	return paths, nil
+	paths := make([]string, len(todo))
+	errs := make([]error, len(todo))
+	var wg sync.WaitGroup
+	for i, format := range todo {
+		wr, _ := WriterFor(format) // checked above
+		paths[i] = filepath.Join(dir, FileName(format))
+		wg.Go(func() {
+			if err := fileutil.WriteAtomic(paths[i], func(f *os.File) error { return wr.Write(f, r) }); err != nil {
+				errs[i] = fmt.Errorf("write %s report: %w", format, err)
+			}
+		})
+	}
+	wg.Wait()
+	var written []string
+	for i := range todo {
+		if errs[i] != nil {
+			return written, errs[i]
+		}
+		written = append(written, paths[i])
+	}
+	return written, nil
 }

@@ -168,3 +168,27 @@ func TestWriteSummary(t *testing.T) {
 		t.Error("trailing spaces")
 	}
 }
+
+// When one format cannot be written the error names it, the others are
+// still written whole, and no temporary file is left behind.
+func TestWriteAllOneFormatFails(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "report.json"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	paths, err := WriteAll(dir, []string{"xlsx", "json", "csv"}, sampleReport())
+	if err == nil || !strings.Contains(err.Error(), "write json report") {
+		t.Fatalf("err = %v, want the json report's failure", err)
+	}
+	if diff := cmp.Diff([]string{filepath.Join(dir, "report.xlsx")}, paths); diff != "" {
+		t.Errorf("paths before the failure (-want +got):\n%s", diff)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if diff := cmp.Diff([]string{"report.csv", "report.json", "report.xlsx"}, names); diff != "" {
+		t.Errorf("directory (-want +got):\n%s", diff)
+	}
+}
