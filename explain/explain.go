@@ -3,7 +3,6 @@ package explain
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -228,7 +227,8 @@ func (e *explainer) orgKnown() bool {
 // newCaller builds the access model's caller for the principal.
 func (e *explainer) newCaller() *access.Caller {
 	p := e.p
-	c := &access.Caller{Principal: p.ARN, Account: p.Account, Identity: e.id.policies, Boundary: e.id.boundary}
+	c := &access.Caller{Principal: p.ARN, Account: p.Account, Identity: e.id.policies, Boundary: e.id.boundary,
+		Context: e.req.Context, Trace: true}
 	switch p.Kind {
 	case KindAnonymous:
 		c.Account, c.Identity, c.InOrg = "", nil, access.TriFalse
@@ -254,22 +254,21 @@ func (e *explainer) newCaller() *access.Caller {
 func (e *explainer) run() {
 	req := e.req
 	e.dec = e.bl.Decide(e.caller, req.Action, req.Key)
-	var vpcePolicy *policy.Policy
 	if v, ok := req.contextValue("aws:SourceVpce"); ok && len(v) > 0 {
 		e.vpce = v[0]
-		if _, pol, found := e.ix.Endpoint(e.vpce); found {
-			vpcePolicy = pol
-		} else {
-			vpcePolicy = policy.Unreadable("VPC endpoint policy of " + e.vpce + " (the endpoint is not in the snapshot)")
-		}
 	}
-	e.s3 = policy.Evaluate(s3Input(e.ix, e.bl, e.caller, req, vpcePolicy))
-	if k := access.KMSActionFor(req.Action); k != "" && e.bl.EncRead && access.UsesKMS(e.bl.Encryption.Algorithm) {
-		e.kmsAction = k
-		if e.p.Kind != KindAnonymous && !(e.bl.Key.AWSManaged && e.p.Account != e.bl.Key.Account) {
-			r := policy.Evaluate(kmsInput(e.ix, e.bl, e.caller, req, k))
-			e.kms = &r
-		}
+	// The per-layer rows: the engine's trace of the very inputs Decide
+	// evaluates.
+	in := e.bl.S3Input(e.caller, req.Action, req.Key)
+	in.Trace = true
+	e.s3 = policy.Evaluate(in)
+	if kin, ok := e.bl.KMSInput(e.caller, req.Action); ok {
+		kin.Trace = true
+		r := policy.Evaluate(kin)
+		e.kms = &r
+	}
+	if e.bl.EncRead && access.UsesKMS(e.bl.Encryption.Algorithm) {
+		e.kmsAction = access.KMSActionFor(req.Action)
 	}
 	e.decide()
 	e.out.Layers = []Row{
@@ -283,17 +282,16 @@ func (e *explainer) run() {
 
 // decide maps the access model's decision to explain's.
 func (e *explainer) decide() {
-	cell := e.sharpen()
+	cell := e.dec.Cell
 	o := &e.out
 	o.Reason = cell.Reason
 	o.DecidedBy = append([]string{}, cell.DecidedBy...)
-	e.dec.Cell = cell
 	switch cell.Verdict {
 	case access.VerdictAllow:
 		o.Decision = DecisionAllow
 	case access.VerdictDeny:
 		o.Decision = DecisionImplicitDeny
-		if e.s3.Decision == policy.ExplicitDeny || (e.kms != nil && e.kms.Decision == policy.ExplicitDeny) {
+		if e.dec.Engine == policy.ExplicitDeny {
 			o.Decision = DecisionExplicitDeny
 		}
 	case access.VerdictConditional:
@@ -317,86 +315,6 @@ func (e *explainer) decide() {
 		o.Reason = fmt.Sprintf("the object belongs to account %s, which uploaded it (Object Ownership %s): only its object ACL, which is not collected, can grant %s to %s; the bucket policy and the bucket owner's grants do not apply to it",
 			e.req.ObjectOwner, e.bl.Ownership, e.req.Action, e.p.Describe())
 	}
-}
-
-// sharpen refines the access model's decision with the request-context
-// keys the request states, which Decide cannot take yet
-// (/work/coord/requests/access.md, "From explain (issue 8), 2"). The
-// traced evaluations see those keys; they can only make an open decision
-// definite, or name the explicit deny, never reverse a definite one:
-//   - an explicit deny in the trace is final (an explicit deny anywhere wins);
-//   - a conditional decision whose traced S3 evaluation is an implicit
-//     deny is denied, unless bucket-ACL grants could still allow it;
-//   - a conditional decision whose traced S3 evaluation and KMS call both
-//     allow is allowed.
-//
-// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html
-func (e *explainer) sharpen() access.Cell {
-	cell := e.dec.Cell
-	if len(e.req.Context) == 0 || cell.Verdict == access.VerdictAllow {
-		return cell
-	}
-	kmsAllows := e.kms == nil || e.kms.Decision == policy.Allow
-	switch {
-	case e.s3.Decision == policy.ExplicitDeny || (e.kms != nil && e.kms.Decision == policy.ExplicitDeny):
-		r, onKey := e.s3, false
-		if r.Decision != policy.ExplicitDeny {
-			r, onKey = *e.kms, true
-		}
-		return access.Cell{Verdict: access.VerdictDeny, DecidedBy: engineLayers(r, onKey),
-			Reason: fmt.Sprintf("%s explicitly denied for %s with the stated request context, by %s", e.req.Action, e.p.Describe(), refsText(r.Statements, "Deny"))}
-	case cell.Verdict == access.VerdictDeny:
-		return cell
-	case e.s3.Decision == policy.ImplicitDeny && e.bl.ACLs == access.TriFalse:
-		return access.Cell{Verdict: access.VerdictDeny, DecidedBy: engineLayers(e.s3, false),
-			Reason: fmt.Sprintf("%s implicitly denied for %s with the stated request context: no policy of a required layer allows it", e.req.Action, e.p.Describe())}
-	case e.s3.Decision == policy.Allow && kmsAllows:
-		return access.Cell{Verdict: access.VerdictAllow, DecidedBy: engineLayers(e.s3, false),
-			Reason: fmt.Sprintf("%s allowed for %s with the stated request context", e.req.Action, e.p.Describe())}
-	}
-	return cell
-}
-
-// engineLayers names an engine result's deciding layers as the access
-// matrix's decided_by does.
-func engineLayers(r policy.Result, kms bool) []string {
-	var out []string
-	for _, l := range r.DecidedBy {
-		name := access.LayerIdentity
-		switch l {
-		case policy.LayerSCP:
-			name = access.LayerSCP
-		case policy.LayerRCP:
-			name = access.LayerRCP
-		case policy.LayerResource:
-			name = access.LayerBucketPolicy
-			if kms {
-				name = access.LayerKMS
-			}
-		case policy.LayerVPCE:
-			name = access.LayerVPCE
-		case policy.LayerBPA:
-			name = access.LayerBPA
-		}
-		if !containsLayer(out, name) {
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
-// refsText names statements of an effect ("" = any) for a reason.
-func refsText(refs []policy.StatementRef, effect string) string {
-	var parts []string
-	for _, r := range refs {
-		if effect == "" || r.Effect == effect {
-			parts = append(parts, stmt(r))
-		}
-	}
-	if len(parts) == 0 {
-		return "a policy"
-	}
-	return strings.Join(parts, ", ")
 }
 
 // objectOwnedElsewhere reports whether the request is for an object that

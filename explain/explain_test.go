@@ -169,6 +169,14 @@ func classicCases() []classicCase {
 			},
 		},
 		{
+			name:        "acl-grant-allows-cross-account-write",
+			doc:         "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions",
+			req:         Request{Principal: writer, Action: "s3:PutObject", Bucket: "partner-uploads", Key: "incoming/data.csv"},
+			decision:    DecisionAllow,
+			rowVerdicts: map[string]Verdict{"acl": VerdictAllows, "bucket_policy": VerdictNotInvolved, "identity": VerdictAllows},
+			evidence:    []string{"ACL grant to account 333333333333 WRITE grants s3:PutObject"},
+		},
+		{
 			name:     "permissions-boundary",
 			doc:      "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html",
 			req:      Request{Principal: bob, Action: "s3:GetObject", Bucket: "shared-data", Key: "x.json"},

@@ -284,7 +284,8 @@ func (e *explainer) bucketPolicyRow() Row {
 // same request on the other resource form.
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
 func (e *explainer) resourceShapeHint() (string, string) {
-	in := s3Input(e.ix, e.bl, e.caller, e.req, nil)
+	in := e.bl.S3Input(e.caller, e.req.Action, e.req.Key)
+	in.Trace = true
 	var other string
 	switch policy.S3ActionScope(e.req.Action) {
 	case policy.ScopeObject:
@@ -473,18 +474,27 @@ func bpaText(p *inventory.PublicAccessBlock, readErr string) string {
 		flag("BlockPublicPolicy", p.BlockPublicPolicy), flag("RestrictPublicBuckets", p.RestrictPublicBuckets)}, " ")
 }
 
-// grantApplies reports whether an ACL grant names the caller. Pending
-// an exported access helper (requests/access.md, explain 3).
-func (e *explainer) grantApplies(g access.ResolvedGrant) bool {
-	switch g.Kind {
-	case access.GranteeAllUsers:
-		return true
-	case access.GranteeAuthenticated:
-		return e.p.Kind != KindAnonymous
-	case access.GranteeAccount:
-		return e.p.Account != "" && e.p.Account == g.Account
+// aclGrants returns the bucket-ACL grants that took part in the decision:
+// the statements of the access model's ACL evaluation (Decide's "acl"
+// step) that stand for ACL grants.
+func (e *explainer) aclGrants() []string {
+	var out []string
+	for _, st := range e.dec.Steps {
+		if st.Name != "acl" {
+			continue
+		}
+		for _, lr := range st.Result.Layers {
+			if lr.Layer != policy.LayerResource {
+				continue
+			}
+			for _, ref := range lr.Statements {
+				if strings.HasPrefix(ref.Sid, "ACL grant") && strings.EqualFold(ref.Effect, "Allow") && !containsLayer(out, ref.Sid) {
+					out = append(out, ref.Sid)
+				}
+			}
+		}
 	}
-	return false
+	return out
 }
 
 // aclRow: Object Ownership and the bucket ACL.
@@ -515,15 +525,7 @@ func (e *explainer) aclRow() Row {
 		row.Fix = "read it: aws s3api get-bucket-acl --bucket " + b.Name
 		return row
 	}
-	var applies []string
-	for _, g := range e.bl.Grants {
-		if access.ACLAllows(g.Permission, e.req.Action) && e.grantApplies(g) {
-			if g.Public() && e.bl.BPA.IgnorePublicACLs == access.TriTrue {
-				continue // the BPA row says it is ignored
-			}
-			applies = append(applies, g.Label)
-		}
-	}
+	applies := e.aclGrants()
 	switch {
 	case len(applies) > 0:
 		row.Verdict = VerdictAllows
@@ -536,7 +538,7 @@ func (e *explainer) aclRow() Row {
 	default:
 		row.Evidence = append(row.Evidence, fmt.Sprintf("no grant of the bucket ACL applies to %s for %s", e.p.Describe(), e.req.Action))
 	}
-	if policy.S3ActionScope(e.req.Action) == policy.ScopeObject {
+	if e.req.Action == access.ActionRead {
 		row.Evidence = append(row.Evidence, "bucket-ACL permissions never grant object reads; object ACLs (not collected) can")
 	}
 	return row
