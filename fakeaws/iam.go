@@ -3,8 +3,10 @@ package fakeaws
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,7 +187,7 @@ func countAttachments(m *inventory.IAM, n map[string]int) {
 
 func writeInline(x *xmlOut, tag string, m map[string]*inventory.PolicyDocument) {
 	x.open(tag)
-	for _, name := range sortedKeys(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		x.open("member")
 		x.elem("PolicyName", name)
 		x.elem("PolicyDocument", urlEncodeDocument(m[name]))

@@ -1,6 +1,8 @@
 package fakeaws
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -411,7 +413,7 @@ func (s *Server) orgListTagsForResource(q *request, in *orgInput) (any, *apiErro
 		}
 		tags = a.acct.Tags
 	}
-	keys := sortedKeys(tags)
+	keys := slices.Sorted(maps.Keys(tags))
 	p, ok := s.paginate(len(keys), "ListTagsForResource/"+id, in.NextToken, intOr(in.MaxResults))
 	if !ok {
 		return nil, invalidOrgToken()

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -110,21 +111,11 @@ func jsonHandler[T any](check func(q *request, in *T) *apiError, h func(q *reque
 // writeTagSet writes tags sorted by key as <listTag><itemTag><Key/><Value/></itemTag>…</listTag>.
 func writeTagSet(x *xmlOut, listTag, itemTag string, tags map[string]string) {
 	x.open(listTag)
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		x.open(itemTag)
 		x.elem("Key", k)
 		x.elem("Value", tags[k])
 		x.close(itemTag)
 	}
 	x.close(listTag)
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -145,7 +146,7 @@ func checkPolicyJSON(text []byte) error {
 }
 
 func (v *validator) errorsMap(path string, m map[string]string) {
-	keys := sortedKeys(m)
+	keys := slices.Sorted(maps.Keys(m))
 	for _, k := range keys {
 		if k == "" {
 			v.addf(path, "empty key")
@@ -157,7 +158,7 @@ func (v *validator) errorsMap(path string, m map[string]string) {
 }
 
 func (v *validator) tags(path string, m map[string]string) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if k == "" || len(k) > 128 {
 			v.addf(joinKey(path, k), "a tag key must have 1 to 128 characters")
 		}
@@ -165,15 +166,6 @@ func (v *validator) tags(path string, m map[string]string) {
 			v.addf(joinKey(path, k), "a tag value must have at most 256 characters")
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Validate reports every problem of the document at once, each naming its
@@ -524,7 +516,7 @@ func (v *validator) iamARN(path, arn, kind, accountID string, allowAWS bool) {
 }
 
 func (v *validator) inline(path string, m map[string]*PolicyDocument) {
-	for _, name := range sortedKeys(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		p := joinKey(path, name)
 		if m[name] == nil {
 			v.addf(p, "missing policy document")
