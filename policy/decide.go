@@ -30,10 +30,10 @@ func (e *Evaluator) decide(r *Result) {
 	if governedSCP {
 		for i, lvl := range in.SCPs {
 			l := e.evalLayer(LayerSCP, i, lvl, false)
-			if !l.applies {
+			if l == &e.empty {
 				l = e.newLayer(LayerSCP, i)
-				l.applies = true // a level without policies allows nothing
 			}
+			l.applies = true // a level without policies allows nothing
 			scps = append(scps, l)
 		}
 	}

@@ -136,7 +136,7 @@ func FuzzEvaluate(f *testing.F) {
 			ctx.Set(key, value)
 		}
 		in := &Input{Principal: principal, Action: action, Resource: resource, Context: ctx, Trace: true,
-			IdentityPolicies: []*Policy{p}, ResourcePolicy: p, SCPs: [][]*Policy{{p}}, RCPs: [][]*Policy{{p}}, VPCEndpointPolicies: []*Policy{p}}
+			IdentityPolicies: []*Policy{p, nil}, ResourcePolicy: p, SCPs: [][]*Policy{{p}, {}}, RCPs: [][]*Policy{{}, {p}}, VPCEndpointPolicies: []*Policy{p, nil}, Grants: p}
 		r := Evaluate(in)
 		if r.Decision > Unknown {
 			t.Fatalf("invalid decision %d", r.Decision)
@@ -218,5 +218,27 @@ func TestGrants(t *testing.T) {
 	sin.RequireResourcePolicy = true
 	if r := Evaluate(sin); r.Decision != ImplicitDeny {
 		t.Errorf("RequireResourcePolicy: %v", r.Decision)
+	}
+}
+
+func TestTraceEmptyLevels(t *testing.T) {
+	in := getObj("arn:aws:iam::"+acct1+":user/u", acct1)
+	in.IdentityPolicies = []*Policy{allowAll(t, "admin")}
+	in.SCPs = [][]*Policy{{}, {}, {allowAll(t, "FullAWSAccess")}}
+	in.RCPs = [][]*Policy{{}, {}}
+	in.VPCEndpointPolicies = []*Policy{nil, allowAll(t, "endpoint")}
+	in.Trace = true
+	r := Evaluate(in)
+	if r.Decision != ImplicitDeny || r.DecidedBy[0] != LayerSCP {
+		t.Errorf("%v %v", r.Decision, r.DecidedBy)
+	}
+	scpRows := 0
+	for _, l := range r.Layers {
+		if l.Layer == LayerSCP {
+			scpRows++
+		}
+	}
+	if scpRows != 3 {
+		t.Errorf("%d SCP rows in the trace, want 3: %+v", scpRows, r.Layers)
 	}
 }
