@@ -338,6 +338,20 @@ func TestReadmeCommands(t *testing.T) {
 			t.Errorf("README's commands lack make %s", target)
 		}
 	}
+	// make targets named in the prose exist too.
+	data, err := os.ReadFile(filepath.Join(repo, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile("`make ([a-z][a-z-]*)`").FindAllStringSubmatch(string(data), -1) {
+		if seenMake[m[1]] {
+			continue
+		}
+		seenMake[m[1]] = true
+		if out, err := exec.Command("make", "-n", "-C", repo, m[1]).CombinedOutput(); err != nil {
+			t.Errorf("README names make %s, which the Makefile lacks: %v\n%s", m[1], err, out)
+		}
+	}
 }
 
 // checkExplainExcerpt checks that every line of the README's explain
