@@ -131,22 +131,22 @@ func (w *worker) internCell(c *Cell) {
 	} else {
 		w.layers[set] = c.DecidedBy
 	}
-	if len(c.Conditions) > 0 {
-		key := strings.Join(c.Conditions, "\x00")
-		if l, ok := w.lists[key]; ok {
-			c.Conditions = l
-		} else {
-			w.lists[key] = c.Conditions
-		}
+	c.Conditions = w.internList("c", c.Conditions)
+	c.Accounts = w.internList("a", c.Accounts)
+}
+
+// internList returns the worker's copy of a list of strings (kind keeps
+// lists of different meanings apart).
+func (w *worker) internList(kind string, l []string) []string {
+	if len(l) == 0 {
+		return l
 	}
-	if len(c.Accounts) > 0 {
-		key := strings.Join(c.Accounts, ",")
-		if l, ok := w.lists[key]; ok {
-			c.Accounts = l
-		} else {
-			w.lists[key] = c.Accounts
-		}
+	key := kind + "\x00" + strings.Join(l, "\x00")
+	if have, ok := w.lists[key]; ok {
+		return have
 	}
+	w.lists[key] = l
+	return l
 }
 
 // internActions interns the five cells of a row.
