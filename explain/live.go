@@ -3,6 +3,8 @@ package explain
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -50,7 +52,7 @@ func Collect(ctx context.Context, req Request, opts LiveOptions) (*inventory.Doc
 	c.key(ctx, owner, bucket)
 	c.principalAccount(ctx)
 	c.endpoint(ctx, owner, bucket.Region)
-	for _, id := range sortedKeys(c.accounts) {
+	for _, id := range slices.Sorted(maps.Keys(c.accounts)) {
 		doc.Accounts = append(doc.Accounts, *c.accounts[id])
 	}
 	return doc, nil
@@ -128,7 +130,7 @@ func (c *collector) findBucket(ctx context.Context) (string, inventory.Bucket, e
 		}
 	}
 	var rest []string
-	for _, id := range sortedKeys(c.members) {
+	for _, id := range slices.Sorted(maps.Keys(c.members)) {
 		if id != c.req.BucketAccount && id != c.principalAccountID() {
 			rest = append(rest, id)
 		}

@@ -12,22 +12,26 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/bucketaudit/bucketaudit/config"
-	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
+	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/scanner"
 )
 
 // liveRig is fakeaws serving the fixture and a read-only session on it.
 type liveRig struct {
-	srv  *fakeaws.Server
 	cfg  *config.Config
 	sess *scanner.Session
 }
 
 func newLiveRig(t *testing.T) *liveRig {
 	t.Helper()
-	doc := loadFixture(t)
-	srv, url := fakeawstest.Start(t, doc)
+	return newLiveRigFor(t, loadFixture(t))
+}
+
+// newLiveRigFor serves doc.
+func newLiveRigFor(t *testing.T, doc *inventory.Document) *liveRig {
+	t.Helper()
+	_, url := fakeawstest.Start(t, doc)
 	cfg := config.Default()
 	cfg.EndpointURL = url
 	cfg.AuditRole.ExternalID = "explain-test"
@@ -45,7 +49,7 @@ func newLiveRig(t *testing.T) *liveRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &liveRig{srv: srv, cfg: cfg, sess: sess}
+	return &liveRig{cfg: cfg, sess: sess}
 }
 
 func (r *liveRig) explain(t *testing.T, req Request) *Explanation {
@@ -104,26 +108,9 @@ func TestLiveUnreadable(t *testing.T) {
 			}
 		}
 	}
-	srv, url := fakeawstest.Start(t, doc)
-	_ = srv
-	cfg := config.Default()
-	cfg.EndpointURL = url
-	cfg.AuditRole.ExternalID = "explain-test"
-	opts := scanner.SessionOptionsFrom(cfg, zerolog.Nop())
-	opts.Credentials = fakeawstest.ManagementCredentials(doc)
-	sess, err := scanner.NewSession(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rig := newLiveRigFor(t, doc)
 	req := Request{Principal: reader, Action: "s3:GetObject", Bucket: "missing-slash", Key: "k"}
-	got, err := Collect(context.Background(), req, LiveOptions{Session: sess, Config: cfg, Log: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := Explain(got, req, Options{Source: "live"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := rig.explain(t, req)
 	if x.Decision != DecisionUnknown || x.BlockedBy == nil || *x.BlockedBy != "bucket_policy" {
 		t.Fatalf("decision %s blocked_by %v, want unknown / bucket_policy (%s)", x.Decision, x.BlockedBy, x.Reason)
 	}
@@ -134,8 +121,29 @@ func TestLiveUnreadable(t *testing.T) {
 	}
 
 	// A bucket no account owns.
-	_, err = Collect(context.Background(), Request{Principal: reader, Action: "s3:GetObject", Bucket: "no-such-bucket"}, LiveOptions{Session: sess, Config: cfg, Log: zerolog.Nop()})
+	_, err := Collect(context.Background(), Request{Principal: reader, Action: "s3:GetObject", Bucket: "no-such-bucket"}, LiveOptions{Session: rig.sess, Config: rig.cfg, Log: zerolog.Nop()})
 	if !errors.Is(err, ErrBucketNotFound) {
 		t.Fatalf("error %v, want ErrBucketNotFound", err)
+	}
+}
+
+// TestLiveCollectsOnlyWhatTheRequestNeeds: one bucket's layers, one key,
+// one account's IAM, no endpoint when none is named.
+func TestLiveCollectsOnlyWhatTheRequestNeeds(t *testing.T) {
+	rig := newLiveRig(t)
+	rig.explain(t, Request{Principal: reader, Action: "s3:GetObject", Bucket: "customer-exports", Key: "k"})
+	calls := rig.sess.Calls()
+	for op, want := range map[string]int64{
+		"S3.GetBucketPolicy": 1, "S3.GetBucketAcl": 1, "S3.GetBucketEncryption": 1, "S3 Control.GetPublicAccessBlock": 1,
+		"KMS.GetKeyPolicy": 1, "KMS.DescribeKey": 1, "EC2.DescribeVpcEndpoints": 0,
+	} {
+		if calls[op] != want {
+			t.Errorf("%s called %d times, want %d (calls: %v)", op, calls[op], want, calls)
+		}
+	}
+	// IAM of the principal's account only: fakeaws pages at 3 items, and
+	// account 333333333333 has 2 roles, 1 user and 2 policies.
+	if n := calls["IAM.GetAccountAuthorizationDetails"]; n < 1 || n > 2 {
+		t.Errorf("GetAccountAuthorizationDetails called %d times, want the pages of one account", n)
 	}
 }

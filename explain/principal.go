@@ -2,6 +2,8 @@ package explain
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/access"
@@ -197,7 +199,7 @@ func resolveIdentity(ix *access.Index, p Principal) identity {
 		id.source = append(id.source, name)
 	}
 	addInline := func(owner string, m map[string]*inventory.PolicyDocument) {
-		for _, n := range sortedKeys(m) {
+		for _, n := range slices.Sorted(maps.Keys(m)) {
 			addDoc(fmt.Sprintf("inline policy %s of %s", n, owner), m[n])
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -39,7 +41,7 @@ func (x *Explanation) WriteText(w io.Writer) error {
 	fmt.Fprintf(b, "  bucket:  %s (account %s, %s)\n", r.Bucket, r.BucketAccount, r.Region)
 	if len(r.Context) > 0 {
 		var parts []string
-		for _, k := range sortedKeys(r.Context) {
+		for _, k := range slices.Sorted(maps.Keys(r.Context)) {
 			v := r.Context[k]
 			if len(v) == 0 {
 				parts = append(parts, k+" absent")

@@ -16,7 +16,8 @@ package explain
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/policy"
@@ -100,7 +101,7 @@ func (r *Request) Validate() error {
 	if r.BucketAccount != "" && !isAccountID(r.BucketAccount) {
 		problems = append(problems, fmt.Sprintf("bucket account %q is not a 12-digit AWS account ID", r.BucketAccount))
 	}
-	for _, k := range sortedKeys(r.Context) {
+	for _, k := range slices.Sorted(maps.Keys(r.Context)) {
 		if !strings.Contains(k, ":") {
 			problems = append(problems, fmt.Sprintf("context key %q is not a condition key (service:Name, e.g. aws:SourceIp)", k))
 		}
@@ -149,15 +150,6 @@ func (r *Request) contextValue(key string) ([]string, bool) {
 		}
 	}
 	return nil, false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func isAccountID(s string) bool {

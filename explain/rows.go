@@ -379,16 +379,12 @@ func (e *explainer) identityRow() Row {
 	if e.kms != nil {
 		kid := one(e.kms, policy.LayerIdentity)
 		kwhat := fmt.Sprintf("%s on %s (S3 calls KMS for the caller)", e.kmsAction, e.bl.Key.ARN)
+		var sub Row
+		outcomeRow(&sub, kid, kwhat)
+		row.Evidence = append(row.Evidence, sub.Evidence...)
 		switch kid.Outcome {
-		case policy.Allow:
-			for _, s := range statements(kid, "Allow") {
-				row.Evidence = append(row.Evidence, s+" allows "+kwhat)
-			}
 		case policy.ExplicitDeny:
 			row.Verdict = VerdictDenies
-			for _, s := range statements(kid, "Deny") {
-				row.Evidence = append(row.Evidence, s+" explicitly denies "+kwhat)
-			}
 		case policy.ImplicitDeny:
 			if e.p.Account != e.bl.Key.Account {
 				row.Evidence = append(row.Evidence, "no identity policy allows "+kwhat+": a key of another account needs the caller's own grant too")
