@@ -763,8 +763,7 @@ func (e *Evaluator) newLayer(layer Layer, level int) *layerEval {
 // RCPs). With resourceType, Principal elements apply.
 func (e *Evaluator) evalLayer(layer Layer, level int, pols []*Policy, resourceType bool) *layerEval {
 	if len(pols) == 0 && !e.in.Trace {
-		e.empty = layerEval{}
-		return &e.empty // read-only: a layer without policies
+		return &e.empty // never written: a layer without policies
 	}
 	l := e.newLayer(layer, level)
 	for _, p := range pols {

@@ -109,21 +109,24 @@ func fixedValue(v string, vars bool) bool {
 	return !vars || !strings.Contains(v, "${")
 }
 
-// nonPublicKeys are the condition keys whose fixed values make a grant
-// non-public (lower case).
-var nonPublicKeys = map[string]bool{
-	"aws:sourcearn": true, "aws:sourcevpc": true, "aws:sourcevpce": true, "aws:sourceowner": true,
-	"aws:sourceaccount": true, "s3:x-amz-server-side-encryption-aws-kms-key-id": true,
-	"aws:userid": true, "s3:dataaccesspointarn": true, "s3:dataaccesspointaccount": true,
-	"aws:principalorgid": true, "aws:principalaccount": true, "aws:principalarn": true,
-	"aws:principalorgpaths": true, "aws:principalservicename": true, "aws:sourceip": true,
+// nonPublicKey reports whether fixed values of a (lower-case) condition key
+// make a grant non-public.
+func nonPublicKey(key string) bool {
+	switch key {
+	case "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner", "aws:sourceaccount",
+		"s3:x-amz-server-side-encryption-aws-kms-key-id", "aws:userid", "s3:dataaccesspointarn",
+		"s3:dataaccesspointaccount", "aws:principalorgid", "aws:principalaccount", "aws:principalarn",
+		"aws:principalorgpaths", "aws:principalservicename", "aws:sourceip":
+		return true
+	}
+	return false
 }
 
 // restrictsToFixed reports whether a condition limits the grant to fixed
 // values of one of the nonPublicKeys: a positive operator (no IfExists, so
 // that an absent key does not pass) whose values are all fixed.
 func restrictsToFixed(c *ccond, vars bool) bool {
-	if !nonPublicKeys[c.key] || c.op.ifExists || c.op.set == setForAll || c.op.base.negated() {
+	if !nonPublicKey(c.key) || c.op.ifExists || c.op.set == setForAll || c.op.base.negated() {
 		return false
 	}
 	if c.key == "aws:sourceip" {
