@@ -81,7 +81,11 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 		opts.Progress = nopProgress{}
 	}
 	cfg := opts.Config
-	s := &scan{opts: opts, cfg: cfg, sess: opts.Session, log: opts.Log, keys: map[string][]KeyRef{}}
+	s := &scan{opts: opts, cfg: cfg, sess: opts.Session, log: opts.Log, keys: map[string][]KeyRef{},
+		// Enough buckets in progress to keep twice the in-flight cap busy;
+		// more would only park goroutines deep in the SDK's middleware,
+		// whose stacks every garbage collection scans.
+		bucketsInProgress: make(chan struct{}, max(2, 2*cfg.Concurrency.Requests/len(bucketFields)+1))}
 	doc := &inventory.Document{
 		SchemaVersion: inventory.SchemaVersion,
 		Scan: &inventory.ScanInfo{
@@ -129,6 +133,8 @@ type scan struct {
 	mu sync.Mutex
 	// keys are KMS keys used by buckets of another account, by owner account.
 	keys map[string][]KeyRef
+	// bucketsInProgress bounds the buckets being read across the scan.
+	bucketsInProgress chan struct{}
 }
 
 type nopProgress struct{}
@@ -294,6 +300,12 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 	g.SetLimit(s.cfg.Concurrency.Buckets)
 	for i := range buckets {
 		g.Go(func() error {
+			select {
+			case s.bucketsInProgress <- struct{}{}:
+				defer func() { <-s.bucketsInProgress }()
+			case <-ctx.Done():
+				// Still "read" it: every field then records the interruption.
+			}
 			CollectBucket(ctx, clients.s3, home, &buckets[i], log)
 			s.opts.Progress.BucketDone()
 			return nil
