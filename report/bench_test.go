@@ -63,3 +63,21 @@ func BenchmarkWriteAll(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCompare diffs two synthetic reports of 10,000 buckets that
+// differ in one bucket in ten (a verdict and a finding each).
+func BenchmarkCompare(b *testing.B) {
+	old := syntheticReport(10000)
+	nw := syntheticReport(10000)
+	for i := 0; i < len(nw.Buckets); i += 10 {
+		nw.Buckets[i].Access.Public.Read.Verdict = "allow"
+		nw.Buckets[i].Findings[0].Detail += " (changed)"
+	}
+	var d *Diff
+	for b.Loop() {
+		d = Compare(old, nw)
+	}
+	if len(d.ChangedCells) != 1000 || len(d.NewFindings) != 1000 || len(d.ResolvedFindings) != 1000 {
+		b.Fatalf("changed %d, new %d, resolved %d; want 1000 each", len(d.ChangedCells), len(d.NewFindings), len(d.ResolvedFindings))
+	}
+}
