@@ -58,6 +58,7 @@ type Evaluator struct {
 	actSvc        string
 	actName       string
 	res           arnSegs
+	haveRes       bool
 	resAcct       string
 	arnBuf        [1]string
 	acctBuf       [1]string
@@ -113,7 +114,9 @@ func (e *Evaluator) reset(in *Input) {
 	} else {
 		e.actSvc, e.actName = "", in.Action
 	}
-	e.res = splitARN(in.Resource)
+	if !e.haveRes || e.res.s != in.Resource {
+		e.res, e.haveRes = splitARN(in.Resource), true
+	}
 	e.resAcct = in.ResourceAccount
 	if e.resAcct == "" && e.res.ok {
 		e.resAcct = e.res.seg[4]

@@ -347,16 +347,14 @@ func splitARN(s string) arnSegs {
 	if !strings.HasPrefix(s, "arn:") {
 		return a
 	}
-	n, start := 0, 0
-	for i := 0; i < len(s) && n < 5; i++ {
-		if s[i] == ':' {
-			a.seg[n] = s[start:i]
-			n++
-			start = i + 1
+	start := 0
+	for n := 0; n < 5; n++ {
+		i := strings.IndexByte(s[start:], ':')
+		if i < 0 {
+			return a
 		}
-	}
-	if n < 5 {
-		return a
+		a.seg[n] = s[start : start+i]
+		start += i + 1
 	}
 	a.seg[5] = s[start:]
 	a.headLen = start
