@@ -604,7 +604,7 @@ func (b *workbook) writeSummary() error {
 			complete = "no — see the Errors sheet and the unknown cells"
 		}
 		s.line(lbl("Scan complete"), complete)
-		s.line(lbl("Config digest"), sc.ConfigDigest)
+		s.line(lbl("Config digest"), configDigestText(r))
 	} else {
 		s.line(lbl("Scope"), fmt.Sprintf("%d accounts", len(r.Accounts)))
 	}
@@ -695,6 +695,14 @@ func policyNames(o *access.Organization) string {
 		}
 	}
 	return strings.Join(names, ", ")
+}
+
+// configDigestText is the SHA-256 of the scan's configuration file.
+func configDigestText(r *access.Report) string {
+	if r.Scan == nil || r.Scan.ConfigDigest == "" {
+		return "none (no configuration file was used)"
+	}
+	return r.Scan.ConfigDigest
 }
 
 // accountOrder sorts accounts by their findings, most severe first.
@@ -860,14 +868,7 @@ func (b *workbook) writeMethod() error {
 	s.line(styled("Tool version", b.st.bold), r.ToolVersion)
 	s.line(styled("Report schema", b.st.bold), fmt.Sprintf("report.json schema_version %d", r.SchemaVersion))
 	s.line(styled("Generated at", b.st.bold), timeText(r.GeneratedAt))
-	digest := ""
-	if r.Scan != nil {
-		digest = r.Scan.ConfigDigest
-	}
-	if digest == "" {
-		digest = "none (no configuration file was used)"
-	}
-	s.line(styled("Config digest", b.st.bold), digest)
+	s.line(styled("Config digest", b.st.bold), configDigestText(r))
 	if s.err != nil {
 		return s.err
 	}
