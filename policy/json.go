@@ -386,25 +386,12 @@ func (p *jparser) str() (string, error) {
 				return "", p.fail(start, "unterminated string")
 			}
 			e := p.src[p.pos+1]
+			if c, ok := simpleEscape(e); ok {
+				b.WriteByte(c)
+				p.pos += 2
+				continue
+			}
 			switch e {
-			case '"', '\\', '/':
-				b.WriteByte(e)
-				p.pos += 2
-			case 'b':
-				b.WriteByte('\b')
-				p.pos += 2
-			case 'f':
-				b.WriteByte('\f')
-				p.pos += 2
-			case 'n':
-				b.WriteByte('\n')
-				p.pos += 2
-			case 'r':
-				b.WriteByte('\r')
-				p.pos += 2
-			case 't':
-				b.WriteByte('\t')
-				p.pos += 2
 			case 'u':
 				r, ok := p.hex4(p.pos + 2)
 				if !ok {
@@ -427,6 +414,25 @@ func (p *jparser) str() (string, error) {
 			p.pos++
 		}
 	}
+}
+
+// simpleEscape returns the character of a one-letter escape ("\n" ...).
+func simpleEscape(e byte) (byte, bool) {
+	switch e {
+	case '"', '\\', '/':
+		return e, true
+	case 'b':
+		return '\b', true
+	case 'f':
+		return '\f', true
+	case 'n':
+		return '\n', true
+	case 'r':
+		return '\r', true
+	case 't':
+		return '\t', true
+	}
+	return 0, false
 }
 
 func (p *jparser) lowSurrogate() (rune, bool) {

@@ -207,3 +207,13 @@ func FuzzParse(f *testing.F) {
 		IsPublic(p)
 	})
 }
+
+func TestParseStringEscapes(t *testing.T) {
+	p := mustParse(t, `{"Statement":{"Sid":"a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00","Effect":"Allow","Action":"*"}}`)
+	if want := "a\"\\/\b\f\n\r\té😀"; p.Statements[0].Sid != want {
+		t.Errorf("Sid %q, want %q", p.Statements[0].Sid, want)
+	}
+	if _, err := Parse([]byte(`{"Statement":{"Sid":"\x","Effect":"Allow","Action":"*"}}`)); err == nil || !strings.Contains(err.Error(), `invalid escape`) {
+		t.Errorf("bad escape: %v", err)
+	}
+}
