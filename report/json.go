@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,24 +21,51 @@ type JSON struct{}
 
 // Write writes r to w.
 func (JSON) Write(w io.Writer, r *access.Report) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
+	jw := &jsonWriter{w: bufio.NewWriterSize(w, 64<<10), enc: map[string]*json.Encoder{}}
 	v := reflect.ValueOf(r).Elem()
 	if streamable(v.Type()) {
-		if err := writeJSONObject(bw, v); err != nil {
+		if err := jw.object(v); err != nil {
 			return err
 		}
-	} else if err := writeJSONValue(bw, r, ""); err != nil {
+	} else if err := jw.value(r, ""); err != nil {
 		return err
 	}
-	if err := bw.WriteByte('\n'); err != nil {
+	if err := jw.w.WriteByte('\n'); err != nil {
 		return err
 	}
-	return bw.Flush()
+	return jw.w.Flush()
 }
 
-// writeJSONObject writes the struct v field by field, as encoding/json
-// would with the indentation JSON.Write uses, streaming its slice fields.
-func writeJSONObject(w *bufio.Writer, v reflect.Value) error {
+// jsonWriter encodes values into w, reusing one buffer and one encoder per
+// indentation prefix (json.MarshalIndent would allocate two copies of
+// every bucket's text).
+type jsonWriter struct {
+	w   *bufio.Writer
+	buf bytes.Buffer
+	enc map[string]*json.Encoder
+}
+
+// value writes v as json.MarshalIndent(v, prefix, "  ") would.
+func (j *jsonWriter) value(v any, prefix string) error {
+	enc := j.enc[prefix]
+	if enc == nil {
+		enc = json.NewEncoder(&j.buf)
+		enc.SetIndent(prefix, "  ")
+		j.enc[prefix] = enc
+	}
+	j.buf.Reset()
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b := j.buf.Bytes()
+	_, err := j.w.Write(b[:len(b)-1]) // Encode ends the value with a newline
+	return err
+}
+
+// object writes the struct v field by field, as encoding/json would with
+// the indentation JSON.Write uses, streaming its slice fields.
+func (j *jsonWriter) object(v reflect.Value) error {
+	w := j.w
 	t := v.Type()
 	w.WriteString("{")
 	first := true
@@ -61,9 +89,9 @@ func writeJSONObject(w *bufio.Writer, v reflect.Value) error {
 		w.WriteString(": ")
 		var err error
 		if fv.Kind() == reflect.Slice && !fv.IsNil() && fv.Len() > 0 {
-			err = writeJSONList(w, fv)
+			err = j.list(fv)
 		} else {
-			err = writeJSONValue(w, fv.Interface(), "  ")
+			err = j.value(fv.Interface(), "  ")
 		}
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", name, err)
@@ -76,28 +104,20 @@ func writeJSONObject(w *bufio.Writer, v reflect.Value) error {
 	return err
 }
 
-// writeJSONList writes a non-empty slice one element at a time.
-func writeJSONList(w *bufio.Writer, v reflect.Value) error {
+// list writes a non-empty slice one element at a time.
+func (j *jsonWriter) list(v reflect.Value) error {
+	w := j.w
 	w.WriteString("[")
 	for i := range v.Len() {
 		if i > 0 {
 			w.WriteString(",")
 		}
 		w.WriteString("\n    ")
-		if err := writeJSONValue(w, v.Index(i).Interface(), "    "); err != nil {
+		if err := j.value(v.Index(i).Interface(), "    "); err != nil {
 			return fmt.Errorf("element %d: %w", i, err)
 		}
 	}
 	_, err := w.WriteString("\n  ]")
-	return err
-}
-
-func writeJSONValue(w *bufio.Writer, v any, prefix string) error {
-	b, err := json.MarshalIndent(v, prefix, "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(b)
 	return err
 }
 
