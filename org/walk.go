@@ -103,6 +103,23 @@ func Walk(ctx context.Context, api OrganizationsAPI, opts WalkOptions) (*Walked,
 		o.Root.Name = "Root"
 	}
 
+	// Each account's own attachments and tags are read as soon as the
+	// account is found, while the tree walk goes on.
+	accounts := new(errgroup.Group)
+	slots := make(chan struct{}, opts.Concurrency)
+	w.found = func(m *Member) {
+		accounts.Go(func() error {
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+			case <-ctx.Done():
+				return nil
+			}
+			w.readMember(ctx, m)
+			return nil
+		})
+	}
+
 	// The OU tree, one level at a time.
 	level := []*node{{ou: &o.Root, path: o.Root.Name, ancestors: []string{o.Root.ID}}}
 	for len(level) > 0 && ctx.Err() == nil {
@@ -118,30 +135,10 @@ func Walk(ctx context.Context, api OrganizationsAPI, opts WalkOptions) (*Walked,
 		}
 		level = next
 	}
+	_ = accounts.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("walk organization: %w", err)
 	}
-
-	// Per account: its own attachments and tags.
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opts.Concurrency)
-	for i := range w.members {
-		m := &w.members[i]
-		g.Go(func() error {
-			ids, err := w.attached(gctx, m.ID)
-			if err != nil {
-				setErr(&m.Errors, "policies", err)
-			}
-			m.Policies = ids
-			tags, err := w.tags(gctx, m.ID)
-			if err != nil {
-				setErr(&m.Errors, "tags", err)
-			}
-			m.Tags = tags
-			return nil
-		})
-	}
-	_ = g.Wait()
 
 	// Each policy once.
 	ids := make([]string, 0, len(w.policies))
@@ -149,7 +146,7 @@ func Walk(ctx context.Context, api OrganizationsAPI, opts WalkOptions) (*Walked,
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	g, gctx = errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opts.Concurrency)
 	for _, id := range ids {
 		p := w.policies[id]
@@ -162,8 +159,12 @@ func Walk(ctx context.Context, api OrganizationsAPI, opts WalkOptions) (*Walked,
 	for _, id := range ids {
 		o.Policies = append(o.Policies, *w.policies[id])
 	}
-	sort.Slice(w.members, func(i, j int) bool { return w.members[i].ID < w.members[j].ID })
-	return &Walked{Organization: o, Members: w.members}, nil
+	members := make([]Member, len(w.members))
+	for i, m := range w.members {
+		members[i] = *m
+	}
+	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
+	return &Walked{Organization: o, Members: members}, nil
 }
 
 type node struct {
@@ -178,9 +179,36 @@ type walker struct {
 	opts  WalkOptions
 	types []types.PolicyType
 
+	// found is called for each ACTIVE account as soon as it is listed.
+	found func(*Member)
+
 	mu       sync.Mutex
-	members  []Member
+	members  []*Member
 	policies map[string]*inventory.OrgPolicy
+}
+
+// readMember reads an account's own attachments and tags, concurrently.
+func (w *walker) readMember(ctx context.Context, m *Member) {
+	var (
+		wg              sync.WaitGroup
+		ids             []string
+		tags            map[string]string
+		idsErr, tagsErr error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tags, tagsErr = w.tags(ctx, m.ID)
+	}()
+	ids, idsErr = w.attached(ctx, m.ID)
+	wg.Wait()
+	m.Policies, m.Tags = ids, tags
+	if idsErr != nil {
+		setErr(&m.Errors, "policies", idsErr)
+	}
+	if tagsErr != nil {
+		setErr(&m.Errors, "tags", tagsErr)
+	}
 }
 
 // enabledTypes returns the S3-relevant policy types the root lists as
@@ -202,20 +230,50 @@ func enabledTypes(summaries []types.PolicyTypeSummary) []types.PolicyType {
 }
 
 // visit reads one OU (or the root): its child OUs, its accounts and its
-// attached policies. The child OUs are visited at the next level.
+// attached policies, concurrently. The child OUs are visited at the next
+// level; each account found is handed to w.found.
 func (w *walker) visit(ctx context.Context, n *node) {
 	log := w.opts.Log.With().Str("ou", n.ou.ID).Logger()
-	var ous []types.OrganizationalUnit
-	p := organizations.NewListOrganizationalUnitsForParentPaginator(w.api, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(n.ou.ID)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	var (
+		wg                   sync.WaitGroup
+		ous                  []types.OrganizationalUnit
+		accounts             []types.Account
+		ids                  []string
+		ousErr, accErr, pErr error
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		p := organizations.NewListOrganizationalUnitsForParentPaginator(w.api, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(n.ou.ID)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				ous, ousErr = nil, err
+				return
+			}
+			ous = append(ous, page.OrganizationalUnits...)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		ids, pErr = w.attached(ctx, n.ou.ID)
+	}()
+	ap := organizations.NewListAccountsForParentPaginator(w.api, &organizations.ListAccountsForParentInput{ParentId: aws.String(n.ou.ID)})
+	for ap.HasMorePages() {
+		page, err := ap.NextPage(ctx)
 		if err != nil {
-			log.Warn().Err(err).Msg("cannot list child OUs")
-			setErr(&n.ou.Errors, "ous", err)
-			ous = nil
+			accErr = err // the accounts of the pages read are kept
 			break
 		}
-		ous = append(ous, page.OrganizationalUnits...)
+		// Hand each page's accounts over at once.
+		w.addMembers(n, page.Accounts, log)
+		accounts = append(accounts, page.Accounts...)
+	}
+	wg.Wait()
+
+	if ousErr != nil {
+		log.Warn().Err(ousErr).Msg("cannot list child OUs")
+		setErr(&n.ou.Errors, "ous", ousErr)
 	}
 	sort.Slice(ous, func(i, j int) bool { return aws.ToString(ous[i].Id) < aws.ToString(ous[j].Id) })
 	for _, c := range ous {
@@ -226,64 +284,76 @@ func (w *walker) visit(ctx context.Context, n *node) {
 		n.children = append(n.children, &node{ou: c, path: n.path + "/" + c.Name, ancestors: append(append([]string(nil), n.ancestors...), c.ID)})
 	}
 
-	var accounts []types.Account
-	ap := organizations.NewListAccountsForParentPaginator(w.api, &organizations.ListAccountsForParentInput{ParentId: aws.String(n.ou.ID)})
-	for ap.HasMorePages() {
-		page, err := ap.NextPage(ctx)
-		if err != nil {
-			log.Warn().Err(err).Msg("cannot list accounts")
-			setErr(&n.ou.Errors, "accounts", err)
-			accounts = nil
-			break
-		}
-		accounts = append(accounts, page.Accounts...)
+	if accErr != nil {
+		log.Warn().Err(accErr).Msg("cannot list accounts")
+		setErr(&n.ou.Errors, "accounts", accErr)
 	}
-	var members []Member
+	for _, a := range accounts {
+		if a.State == types.AccountStateActive {
+			n.ou.Accounts = append(n.ou.Accounts, aws.ToString(a.Id))
+		}
+	}
+	sort.Strings(n.ou.Accounts)
+
+	if pErr != nil {
+		log.Warn().Err(pErr).Msg("cannot list attached policies")
+		setErr(&n.ou.Errors, "policies", pErr)
+	}
+	n.ou.Policies = ids
+}
+
+// addMembers registers the ACTIVE accounts of a page of n's accounts.
+func (w *walker) addMembers(n *node, accounts []types.Account, log zerolog.Logger) {
 	for _, a := range accounts {
 		if a.State != types.AccountStateActive {
 			log.Debug().Str("account_id", aws.ToString(a.Id)).Str("state", string(a.State)).Msg("skipping account that is not ACTIVE")
 			continue
 		}
-		n.ou.Accounts = append(n.ou.Accounts, aws.ToString(a.Id))
-		members = append(members, Member{
+		m := &Member{
 			ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email), ARN: aws.ToString(a.Arn),
 			Status: inventory.AccountActive, OUPath: n.path, Ancestors: n.ancestors,
-		})
+		}
+		w.mu.Lock()
+		w.members = append(w.members, m)
+		w.mu.Unlock()
+		w.found(m)
 	}
-	sort.Strings(n.ou.Accounts)
-
-	ids, err := w.attached(ctx, n.ou.ID)
-	if err != nil {
-		log.Warn().Err(err).Msg("cannot list attached policies")
-		setErr(&n.ou.Errors, "policies", err)
-	}
-	n.ou.Policies = ids
-
-	w.mu.Lock()
-	w.members = append(w.members, members...)
-	w.mu.Unlock()
 }
 
-// attached lists the SCP and RCP IDs attached to target and registers the
-// policies for DescribePolicy.
+// attached lists the SCP and RCP IDs attached to target (each type
+// concurrently) and registers the policies for DescribePolicy.
 func (w *walker) attached(ctx context.Context, target string) ([]string, error) {
+	lists := make([][]string, len(w.types))
+	errs := make([]error, len(w.types))
+	var wg sync.WaitGroup
+	for i, t := range w.types {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := organizations.NewListPoliciesForTargetPaginator(w.api, &organizations.ListPoliciesForTargetInput{TargetId: aws.String(target), Filter: t})
+			for p.HasMorePages() {
+				page, err := p.NextPage(ctx)
+				if HasCode(err, CodePolicyTypeNotEnabled) {
+					return // the type is off: nothing of it applies
+				}
+				if err != nil {
+					errs[i] = fmt.Errorf("list %s policies for target %q: %w", t, target, err)
+					return
+				}
+				for _, s := range page.Policies {
+					lists[i] = append(lists[i], aws.ToString(s.Id))
+					w.register(s)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	var ids []string
-	for _, t := range w.types {
-		p := organizations.NewListPoliciesForTargetPaginator(w.api, &organizations.ListPoliciesForTargetInput{TargetId: aws.String(target), Filter: t})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if HasCode(err, CodePolicyTypeNotEnabled) {
-				break // the type is off: nothing of it applies
-			}
-			if err != nil {
-				return nil, fmt.Errorf("list %s policies for target %q: %w", t, target, err)
-			}
-			for _, s := range page.Policies {
-				id := aws.ToString(s.Id)
-				ids = append(ids, id)
-				w.register(s)
-			}
+	for i := range lists {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
+		ids = append(ids, lists[i]...)
 	}
 	sort.Strings(ids)
 	return ids, nil

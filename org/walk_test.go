@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -72,6 +73,9 @@ func (f *fakeOrg) ListAccountsForParent(_ context.Context, in *organizations.Lis
 	i := 0
 	if in.NextToken != nil {
 		json.Unmarshal([]byte(*in.NextToken), &i)
+	}
+	if err := f.errs[fmt.Sprintf("ListAccountsForParent:%s@%d", *in.ParentId, i)]; err != nil {
+		return nil, err
 	}
 	out := &organizations.ListAccountsForParentOutput{}
 	if i < len(all) {
@@ -186,6 +190,23 @@ func TestWalk(t *testing.T) {
 	}
 	if f.calls["ListPoliciesForTarget:RESOURCE_CONTROL_POLICY"] != 0 {
 		t.Errorf("RCPs are not enabled on the root, yet listed %d times", f.calls["ListPoliciesForTarget:RESOURCE_CONTROL_POLICY"])
+	}
+}
+
+// TestWalkKeepsPartialAccountList: a listing that fails on its second page
+// keeps the accounts of the first, and says the list is incomplete.
+func TestWalkKeepsPartialAccountList(t *testing.T) {
+	f := &fakeOrg{
+		accounts: map[string][]types.Account{"r-ab12": {acct("111111111111", types.AccountStateActive), acct("222222222222", types.AccountStateActive)}},
+		errs:     map[string]error{"ListAccountsForParent:r-ab12@1": &smithy.GenericAPIError{Code: "TooManyRequestsException", Message: "slow down"}},
+	}
+	got, err := Walk(context.Background(), f, WalkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := got.Organization.Root
+	if !cmp.Equal(root.Accounts, []string{"111111111111"}) || root.Errors["accounts"] != "TooManyRequestsException: slow down" || len(got.Members) != 1 {
+		t.Errorf("root %+v, members %+v", root, got.Members)
 	}
 }
 

@@ -160,7 +160,7 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document) []org.Membe
 		return out
 	}
 	mgmt := s.sess.Management()
-	w, err := org.Walk(ctx, s.sess.Organizations(mgmt), org.WalkOptions{Concurrency: s.cfg.Concurrency.Accounts, Log: s.log})
+	w, err := org.Walk(ctx, s.sess.Organizations(mgmt), org.WalkOptions{Concurrency: s.cfg.Concurrency.Requests, Log: s.log})
 	if err != nil {
 		s.log.Error().Err(err).Msg("cannot read the organization; set accounts: in the configuration to scan a list of accounts instead")
 		doc.Scan.Errors = map[string]string{ScanErrorOrganization: org.ErrorText(err)}
