@@ -1,9 +1,6 @@
 package policy
 
-import (
-	"sort"
-	"strings"
-)
+import "strings"
 
 // keyState is what is known of a context key.
 type keyState uint8
@@ -84,22 +81,6 @@ func (c *Context) SetUnknownExcept(key string, values ...string) *Context {
 func (c *Context) SetUnknownPrefix(prefix string) *Context {
 	c.prefixes = append(c.prefixes, strings.ToLower(prefix))
 	return c
-}
-
-// Open reports whether keys that were not set are unknown.
-func (c *Context) Open() bool { return c != nil && c.open }
-
-// Keys returns the keys set explicitly, sorted, as written.
-func (c *Context) Keys() []string {
-	if c == nil {
-		return nil
-	}
-	out := make([]string, 0, len(c.keys))
-	for _, e := range c.keys {
-		out = append(out, e.name)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Clone returns an independent copy of c.

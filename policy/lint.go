@@ -14,7 +14,8 @@ const (
 	LintWildcardPrincipalNoCond   = "wildcard-principal-without-condition"
 	LintActionMatchesNothing      = "action-matches-nothing"
 	LintVariablesWithoutVersion   = "variables-without-version"
-	LintUnknownConditionOperator  = "operator-case"
+	LintOperatorCase              = "operator-case" // parser: an operator not spelled as AWS does
+	LintDuplicateKey              = "duplicate-key" // parser: a duplicate JSON key (the last one wins)
 	LintPrincipalWildcardFragment = "principal-partial-wildcard"
 )
 

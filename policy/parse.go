@@ -106,7 +106,7 @@ func (b *builder) fields(n *jnode, what string, allowed []string) ([]jmember, er
 			dup = true
 		}
 		if dup {
-			b.warn(m.keyOff, "duplicate-key", "duplicate key %q in %s: the last one wins, as in AWS", m.key, what)
+			b.warn(m.keyOff, LintDuplicateKey, "duplicate key %q in %s: the last one wins, as in AWS", m.key, what)
 			out[i] = m
 			continue
 		}
@@ -387,7 +387,7 @@ func (b *builder) conditions(n *jnode) ([]Condition, error) {
 			return nil, b.errAt(op.keyOff, "unknown condition operator %q", op.key)
 		}
 		if info.name != op.key {
-			b.warn(op.keyOff, "operator-case", "condition operator %q is written %q by AWS", op.key, info.name)
+			b.warn(op.keyOff, LintOperatorCase, "condition operator %q is written %q by AWS", op.key, info.name)
 		}
 		if op.val.kind != jObject {
 			return nil, b.errAt(op.val.off, "condition operator %q must map to an object of condition keys, not %s", op.key, op.val.kind)
