@@ -23,13 +23,13 @@ type liveRig struct {
 	sess *scanner.Session
 }
 
-func newLiveRig(t *testing.T) *liveRig {
+func newLiveRig(t testing.TB) *liveRig {
 	t.Helper()
 	return newLiveRigFor(t, loadFixture(t))
 }
 
 // newLiveRigFor serves doc.
-func newLiveRigFor(t *testing.T, doc *inventory.Document) *liveRig {
+func newLiveRigFor(t testing.TB, doc *inventory.Document) *liveRig {
 	t.Helper()
 	_, url := fakeawstest.Start(t, doc)
 	cfg := config.Default()
@@ -52,7 +52,7 @@ func newLiveRigFor(t *testing.T, doc *inventory.Document) *liveRig {
 	return &liveRig{cfg: cfg, sess: sess}
 }
 
-func (r *liveRig) explain(t *testing.T, req Request) *Explanation {
+func (r *liveRig) explain(t testing.TB, req Request) *Explanation {
 	t.Helper()
 	doc, err := Collect(context.Background(), req, LiveOptions{Session: r.sess, Config: r.cfg, Log: zerolog.Nop()})
 	if err != nil {
