@@ -3,6 +3,7 @@ package explain
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -324,7 +325,16 @@ func (e *explainer) decide() {
 func (e *explainer) objectOwnedElsewhere() bool {
 	r := e.req
 	return r.ObjectOwner != "" && r.ObjectOwner != e.bl.Account.ID && r.ObjectOwner != e.p.Account &&
-		policy.S3ActionScope(r.Action) == policy.ScopeObject && e.bl.ACLs != access.TriFalse
+		ownerGoverned(r.Action) && e.bl.ACLs != access.TriFalse
+}
+
+// ownerGoverned reports whether the object's owner decides an object
+// action: reading the object (or its ACL, tags, attributes) and changing its
+// ACL. Writing a new object and deleting one are the bucket's matter (the
+// bucket owner can delete any object, whoever owns it).
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+func ownerGoverned(action string) bool {
+	return strings.HasPrefix(action, "s3:GetObject") || action == "s3:PutObjectAcl" || action == "s3:PutObjectVersionAcl"
 }
 
 func firstInChecklist(layers []string) string {
@@ -416,7 +426,7 @@ func (e *explainer) notes() {
 		if e.req.Key == "" {
 			o.Notes = append(o.Notes, "no --key given: decided for any object key; statements on narrower prefixes may differ")
 		}
-		if e.req.ObjectOwner == "" && e.bl.ACLs != access.TriFalse {
+		if e.req.ObjectOwner == "" && e.bl.ACLs != access.TriFalse && ownerGoverned(e.req.Action) {
 			o.Notes = append(o.Notes, fmt.Sprintf("Object Ownership is %s: an object uploaded by another account belongs to that account and only its object ACL can grant access; this assumes the object belongs to the bucket owner (give --object-owner ACCOUNT otherwise)", e.bl.Ownership))
 		}
 		if e.kmsAction == "kms:Decrypt" {

@@ -254,7 +254,7 @@ func (e *explainer) bucketPolicyRow() Row {
 	}
 	outcomeRow(&row, lr, what)
 	if lr.Outcome == policy.ImplicitDeny {
-		if e.blocks(access.LayerBucketPolicy) || (!e.sameAccount() && e.p.Kind != KindRoot) {
+		if e.blocks(access.LayerBucketPolicy) {
 			row.Verdict = VerdictDenies
 			row.Evidence = append(row.Evidence, fmt.Sprintf("no statement allows %s for %s (implicit deny)", what, e.p.Describe()))
 			if !e.sameAccount() {
@@ -263,7 +263,10 @@ func (e *explainer) bucketPolicyRow() Row {
 			row.Fix = e.grantFix(e.req.Action, access.LayerBucketPolicy)
 		} else {
 			row.Verdict = VerdictNotInvolved
-			row.Evidence = append(row.Evidence, fmt.Sprintf("no statement matches %s; within account %s the identity policy can grant it alone", what, e.bl.Account.ID))
+			row.Evidence = append(row.Evidence, fmt.Sprintf("no statement matches %s", what))
+			if e.sameAccount() {
+				row.Evidence = append(row.Evidence, fmt.Sprintf("within account %s the identity policy can grant it alone", e.bl.Account.ID))
+			}
 		}
 	}
 	if lr.Outcome == policy.ExplicitDeny {
@@ -340,7 +343,7 @@ func (e *explainer) identityRow() Row {
 	id := one(&e.s3, policy.LayerIdentity)
 	outcomeRow(&row, id, what)
 	if id.Outcome == policy.ImplicitDeny {
-		if e.blocks(access.LayerIdentity) || !e.sameAccount() {
+		if e.blocks(access.LayerIdentity) {
 			row.Verdict = VerdictDenies
 			row.Evidence = append(row.Evidence, fmt.Sprintf("no identity policy of %s allows %s (implicit deny)", e.p.Describe(), what))
 			row.Fix = e.grantFix(e.req.Action, access.LayerIdentity)
