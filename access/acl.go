@@ -195,7 +195,7 @@ func (bl *BucketLayers) aclPath(in *policy.Input, c *Caller, action string, r *p
 	sub.ResourcePolicy = ap
 	sub.RestrictPublicBuckets = false
 	rr := bl.evaluateSub(&sub, "acl")
-	ao := fromResult(rr, resourceBucket, action, c.who())
+	ao := fromResult(rr, resourceBucket, action, c.who(), bl.quiet)
 	if aclDecides(rr) {
 		ao.layers = ao.layers.without(LayerBucketPolicy).with(LayerACL)
 		ao.resourceGrants = true

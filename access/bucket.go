@@ -16,6 +16,7 @@ type BucketLayers struct {
 	scratch *[2]policy.Result // the worker's result buffers (with ev)
 	in      policy.Input      // the input being built
 	tracing bool              // Decide records Steps
+	quiet   bool              // verdicts only: no reasons (IAM principal listing)
 	steps   []Step            // the evaluations recorded
 	// aclPolicies caches the ACL path's policies by action and grants.
 	aclPolicies map[string]*policy.Policy

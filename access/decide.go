@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/bucketaudit/bucketaudit/policy"
 )
@@ -46,6 +47,7 @@ type Caller struct {
 	// Trace asks Decide for the evaluations behind its decision (Steps).
 	Trace bool
 
+	mu   sync.Mutex                 // guards ctxs (callers of computed shapes are shared)
 	ctxs map[string]*policy.Context // request contexts built for this caller
 }
 
@@ -333,10 +335,18 @@ func grantingStatements(refs []policy.StatementRef) []policy.StatementRef {
 }
 
 // fromResult turns an engine result into an outcome with a reason.
-func fromResult(r *policy.Result, kind resourceKind, action, who string) outcome {
+// quiet skips the reason (a caller that needs only the verdict).
+func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet bool) outcome {
 	o := outcome{engine: r.Decision}
 	for _, l := range r.DecidedBy {
 		o.layers = o.layers.with(layerName(l, kind))
+	}
+	if quiet {
+		o.verdict = verdictOf(r.Decision)
+		if o.verdict == VerdictConditional {
+			o.alts = resultAlternatives(r)
+		}
+		return o
 	}
 	switch r.Decision {
 	case policy.Allow:
@@ -374,6 +384,19 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string) outcome
 		o.reason = fmt.Sprintf("%s for %s depends on %s, which could not be read", action, who, unreadableNames(r))
 	}
 	return o
+}
+
+// verdictOf maps an engine decision to a cell verdict.
+func verdictOf(d policy.Decision) Verdict {
+	switch d {
+	case policy.Allow:
+		return VerdictAllow
+	case policy.Conditional:
+		return VerdictConditional
+	case policy.Unknown:
+		return VerdictUnknown
+	}
+	return VerdictDeny
 }
 
 // implicitDenyReason says which layer failed to allow.

@@ -160,17 +160,23 @@ func (w *worker) principalsWho(bl *BucketLayers, same *Caller, row *Actions) {
 	if ps == nil {
 		return
 	}
+	// Only the principals whose identity policies could reach this bucket.
+	var relevant []IAMPrincipal
+	for _, p := range ps {
+		if p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name) {
+			relevant = append(relevant, p)
+		}
+	}
+	bl.quiet = true
+	defer func() { bl.quiet = false }()
 	cells := []*Cell{&row.Read, &row.List, &row.Write, &row.Delete, &row.Manage}
 	for i, action := range MatrixActions() {
 		c := cells[i]
 		if c.Verdict == VerdictDeny {
 			continue
 		}
-		list := []string{}
-		for _, p := range ps {
-			if !p.s3 {
-				continue
-			}
+		var list []string
+		for _, p := range relevant {
 			caller := w.caller("iam|"+p.ARN, func() *Caller {
 				// A non-nil Identity: its own policies, not the assumed one.
 				return &Caller{Principal: p.ARN, Account: same.Account, InOrg: same.InOrg, OrgPath: same.OrgPath,
@@ -185,4 +191,70 @@ func (w *worker) principalsWho(bl *BucketLayers, same *Caller, row *Actions) {
 		}
 		c.Principals = list
 	}
+}
+
+// mayReachBucket reports whether some identity policy could allow an
+// action on the bucket: a conservative pre-filter (an unreadable policy, a
+// NotResource, a variable or a pattern whose bucket part matches count as
+// "could"); the engine then decides.
+func mayReachBucket(pols []*policy.Policy, bucket string) bool {
+	for _, p := range pols {
+		if p.IsUnreadable() {
+			return true
+		}
+		for _, s := range p.Statements {
+			if !strings.EqualFold(s.Effect, "Allow") {
+				continue
+			}
+			if len(s.NotResource) > 0 {
+				return true
+			}
+			for _, r := range s.Resource {
+				if resourceMayNameBucket(r, bucket) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// resourceMayNameBucket reports whether a Resource pattern could match the
+// bucket or one of its objects (conservatively).
+func resourceMayNameBucket(pattern, bucket string) bool {
+	if pattern == "*" || strings.Contains(pattern, "${") {
+		return true
+	}
+	parts := strings.SplitN(pattern, ":", 6)
+	if len(parts) < 6 {
+		return true // not an ARN we can read: could match
+	}
+	if svc := parts[2]; svc != "s3" && !strings.ContainsAny(svc, "*?") {
+		return false // another service's resource
+	}
+	rest := parts[5]
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[:i]
+	}
+	return globMatch(rest, bucket)
+}
+
+// globMatch matches s against a pattern where * is any run of characters
+// and ? any one character.
+func globMatch(pattern, s string) bool {
+	if pattern == "" {
+		return s == ""
+	}
+	switch pattern[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if globMatch(pattern[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return s != "" && globMatch(pattern[1:], s[1:])
+	}
+	return s != "" && s[0] == pattern[0] && globMatch(pattern[1:], s[1:])
 }

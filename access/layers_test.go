@@ -270,3 +270,24 @@ func TestChains(t *testing.T) {
 		t.Errorf("OUPath = %q", ix.OUPath("222222222222"))
 	}
 }
+
+// The IAM pre-filter is conservative: it never drops a principal whose
+// policies could name the bucket.
+func TestResourceMayNameBucket(t *testing.T) {
+	for pattern, want := range map[string]bool{
+		"*":                              true,
+		"arn:aws:s3:::acme-prod-*":       true,
+		"arn:aws:s3:::acme-prod-*/*":     true,
+		"arn:aws:s3:::acme-prod-data":    true,
+		"arn:aws:s3:::acme-dev-*/*":      false,
+		"arn:aws:s3:::other/*":           false,
+		"arn:aws:s3:::*/reports/*":       true,
+		"arn:aws:s3:::${aws:username}/*": true,
+		"arn:aws-cn:s3:::acme-prod-data": true,
+		"arn:aws:kms:*:*:key/*":          false,
+	} {
+		if got := resourceMayNameBucket(pattern, "acme-prod-data"); got != want {
+			t.Errorf("resourceMayNameBucket(%q) = %t, want %t", pattern, got, want)
+		}
+	}
+}

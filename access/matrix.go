@@ -35,7 +35,10 @@ type orgGroup struct {
 
 // matrixer computes bucket matrices; it holds what every bucket shares.
 type matrixer struct {
-	ix      *Index
+	ix *Index
+	// shared holds what workers compute once for all: matrices of bucket
+	// shapes and lint warnings.
+	shared  sharedCache
 	catalog map[string]CatalogEntry
 	// nameMatters: some SCP, RCP, key or endpoint policy names specific
 	// buckets, so buckets alike in every other way may still differ.
@@ -100,17 +103,12 @@ type worker struct {
 	strs   map[string]string
 	lists  map[string][]string
 	layers map[layerSet][]string
-	// shapes are matrices computed already, by shape key, with the
-	// bucket's ARN replaced by bucketToken.
-	shapes map[string]*bucketMatrix
-	// lints are policy.Lint's warnings by normalised policy text.
-	lints map[string][]policy.Warning
 }
 
 func (m *matrixer) newWorker() *worker {
 	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{},
 		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{},
-		shapes: map[string]*bucketMatrix{}, lints: map[string][]policy.Warning{}}
+	}
 }
 
 // intern returns the worker's copy of s.
@@ -185,17 +183,17 @@ type bucketMatrix struct {
 func (w *worker) matrix(bl *BucketLayers) *bucketMatrix {
 	key := w.shapeKey(bl)
 	if key != "" {
-		if shape := w.shapes[key]; shape != nil {
+		if shape := w.shared.shape(key); shape != nil {
 			bm := shape.rename(bucketToken, bl.ARN)
 			bm.bl = bl
 			return bm
 		}
 	}
 	bm := w.compute(bl)
-	if key != "" && len(w.shapes) < maxShapes {
+	if key != "" {
 		shape := bm.rename(bl.ARN, bucketToken)
 		shape.bl = nil // keep no bucket's parsed policies alive
-		w.shapes[key] = shape
+		w.shared.storeShape(key, shape)
 	}
 	return bm
 }

@@ -190,7 +190,7 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 		step += " (RestrictPublicBuckets assumed on)"
 	}
 	r := bl.evaluate(in, step)
-	o := fromResult(r, resourceBucket, action, c.who())
+	o := fromResult(r, resourceBucket, action, c.who(), bl.quiet)
 	o.resourceGrants = resultHasResourceAllow(r)
 	if r.Decision == policy.ExplicitDeny || r.Decision == policy.ImplicitDeny {
 		for _, l := range r.DecidedBy {
@@ -282,7 +282,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		sub.Context = ctx
 		sub.VPCEndpointPolicies = []*policy.Policy{epPolicy}
 		rr := bl.evaluateSub(&sub, "vpce "+id)
-		so := fromResult(rr, resourceBucket, action, c.who())
+		so := fromResult(rr, resourceBucket, action, c.who(), bl.quiet)
 		layers |= so.layers
 		switch so.verdict {
 		case VerdictAllow:
@@ -355,7 +355,7 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	}
 	in, _ := bl.kmsInput(c, action)
 	r := bl.evaluate(in, "kms")
-	o := fromResult(r, resourceKey, kmsAction, c.who())
+	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.quiet)
 	// The key policy must allow, directly or by delegating to the account:
 	// an identity policy alone never grants access to a KMS key (the engine
 	// applies this to kms: actions).
@@ -410,6 +410,8 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string) (*policy.Input, bool)
 // resource of owner in region, built once per caller.
 func (c *Caller) context(ix *Index, service, owner, region string) *policy.Context {
 	key := service + "|" + owner + "|" + region
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if ctx := c.ctxs[key]; ctx != nil {
 		return ctx
 	}

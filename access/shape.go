@@ -3,6 +3,7 @@ package access
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/bucketaudit/bucketaudit/policy"
 )
@@ -14,8 +15,50 @@ import (
 // request. The matrix of such a "shape" is computed once and reused, with
 // the bucket's ARN in reasons and conditions replaced.
 
-// maxShapes bounds each worker's cache of computed shapes.
-const maxShapes = 2048
+// maxShapes bounds the cache of computed shapes (and of lint results).
+const maxShapes = 4096
+
+// sharedCache is what the workers of one analysis compute once for all.
+type sharedCache struct {
+	mu     sync.RWMutex
+	shapes map[string]*bucketMatrix    // by shape key, ARN replaced by bucketToken
+	lints  map[string][]policy.Warning // by name length and normalised policy
+}
+
+func (c *sharedCache) shape(key string) *bucketMatrix {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.shapes[key]
+}
+
+func (c *sharedCache) storeShape(key string, bm *bucketMatrix) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.shapes == nil {
+		c.shapes = map[string]*bucketMatrix{}
+	}
+	if len(c.shapes) < maxShapes {
+		c.shapes[key] = bm
+	}
+}
+
+func (c *sharedCache) lint(key string) ([]policy.Warning, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	ws, ok := c.lints[key]
+	return ws, ok
+}
+
+func (c *sharedCache) storeLint(key string, ws []policy.Warning) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lints == nil {
+		c.lints = map[string][]policy.Warning{}
+	}
+	if len(c.lints) < maxShapes {
+		c.lints[key] = ws
+	}
+}
 
 // arnPrefix starts every S3 ARN; bucketToken stands for the bucket's own
 // name in a normalised policy or reason.
@@ -179,18 +222,16 @@ func (o outcome) rename(r renamer) outcome {
 func (w *worker) lint(bl *BucketLayers) []policy.Warning {
 	norm := strings.ReplaceAll(string(bl.Bucket.Policy.Raw()), bl.ARN, bucketToken)
 	key := strconv.Itoa(len(bl.Bucket.Name)) + "|" + norm
-	ws, ok := w.lints[key]
+	ws, ok := w.shared.lint(key)
 	if !ok {
 		ws = policy.Lint(bl.Policy)
-		if len(w.lints) < maxShapes {
-			stored := make([]policy.Warning, len(ws))
-			for i, x := range ws {
-				x.Message = strings.ReplaceAll(x.Message, bl.ARN, bucketToken)
-				x.Statement = strings.ReplaceAll(x.Statement, bl.ARN, bucketToken)
-				stored[i] = x
-			}
-			w.lints[key] = stored
+		stored := make([]policy.Warning, len(ws))
+		for i, x := range ws {
+			x.Message = strings.ReplaceAll(x.Message, bl.ARN, bucketToken)
+			x.Statement = strings.ReplaceAll(x.Statement, bl.ARN, bucketToken)
+			stored[i] = x
 		}
+		w.shared.storeLint(key, stored)
 		return ws
 	}
 	out := make([]policy.Warning, len(ws))
