@@ -416,7 +416,9 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		return ctx
 	}
 	ctx := ix.requestContext(c, owner)
-	ctx.Set("aws:RequestedRegion", region)
+	if region != "" {
+		ctx.Set("aws:RequestedRegion", region)
+	}
 	if service == "s3-plain-http" { // the TLS check: a request without TLS
 		ctx.Set("aws:SecureTransport", "false")
 	}

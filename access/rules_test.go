@@ -521,3 +521,45 @@ policy: {Version: "2012-10-17", Statement: [
 		},
 	}})
 }
+
+func TestRuleNoOrganization(t *testing.T) {
+	// A snapshot of standalone accounts: no SCPs or RCPs govern anything,
+	// and the org class has no caller.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+	text := `schema_version: 1
+accounts:
+  - id: "222222222222"
+    buckets:
+      - name: standalone-site
+        region: us-east-1
+        policy: {Version: "2012-10-17", Statement: [{Sid: Public, Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::standalone-site/*"}]}
+  - id: "333333333333"
+`
+	rep := analyzeYAML(t, text, nil)
+	b := bucketNamed(t, rep, "standalone-site")
+	checkCells(t, b, []expectCell{
+		{path: "public.read", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}},
+		{path: "org.read", verdict: VerdictDeny, reason: "no other active member account"},
+		{path: "same_account.delete", verdict: VerdictAllow, layers: []string{LayerIdentity}},
+	})
+	if rep.Organization != nil {
+		t.Errorf("organization = %+v, want none", rep.Organization)
+	}
+	if !hasFinding(b, FindingPublicRead) || !hasAccountFinding(rep, "222222222222", FindingAccountBPAOff) {
+		t.Errorf("findings: %v", findingIDs(b))
+	}
+}
+
+func hasAccountFinding(r *Report, account, id string) bool {
+	for _, a := range r.Accounts {
+		if a.ID != account {
+			continue
+		}
+		for _, f := range a.Findings {
+			if f.ID == id {
+				return true
+			}
+		}
+	}
+	return false
+}
