@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/internal/golden"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
@@ -105,5 +108,40 @@ func TestDemoCoversCatalogue(t *testing.T) {
 	sort.Strings(missing)
 	if len(missing) > 0 {
 		t.Errorf("the demo organisation lacks: %s", strings.Join(missing, ", "))
+	}
+}
+
+// TestDemoScanAgrees analyses the snapshot a complete scan of the demo
+// organisation through fakeaws must produce (fakeaws.Expected) and checks
+// it gives the fixture's matrix and findings: the fixture is the snapshot.
+func TestDemoScanAgrees(t *testing.T) {
+	fixture, err := inventory.Parse(Fixture(), "demo/org.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := access.Options{Now: fixedNow, ToolVersion: "test", TrustedAccounts: TrustedAccounts()}
+	snapshot := fakeaws.Expected(fixture)
+	want, err := access.Analyze(context.Background(), fixture, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := access.Analyze(context.Background(), snapshot, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Buckets) != len(want.Buckets) {
+		t.Fatalf("%d buckets from the snapshot, %d from the fixture", len(got.Buckets), len(want.Buckets))
+	}
+	for i := range want.Buckets {
+		w, g := want.Buckets[i], got.Buckets[i]
+		if d := cmp.Diff(w.Access, g.Access); d != "" {
+			t.Errorf("%s: access differs (-fixture +snapshot):\n%s", w.Name, d)
+		}
+		if d := cmp.Diff(w.Findings, g.Findings); d != "" {
+			t.Errorf("%s: findings differ (-fixture +snapshot):\n%s", w.Name, d)
+		}
+	}
+	if d := cmp.Diff(want.Summary, got.Summary); d != "" {
+		t.Errorf("summary differs (-fixture +snapshot):\n%s", d)
 	}
 }
