@@ -132,6 +132,8 @@ type identity struct {
 	// policies are the identity policies (nil for anonymous and root).
 	policies []*policy.Policy
 	boundary *policy.Policy
+	// boundaryARN is the permissions boundary's managed policy ARN.
+	boundaryARN string
 	// source says where they come from, for the identity row.
 	source []string
 	// read is false when the identity policies could not be read (IAM not
@@ -218,6 +220,7 @@ func resolveIdentity(ix *access.Index, p Principal) identity {
 		if arn == "" {
 			return
 		}
+		id.boundaryARN = arn
 		mp := managed[arn]
 		name := "permissions boundary " + arn
 		switch {

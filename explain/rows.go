@@ -359,7 +359,7 @@ func (e *explainer) identityRow() Row {
 		row.Evidence = append(row.Evidence, "identity policies not read: "+e.id.why)
 		if row.Verdict != VerdictDenies {
 			row.Verdict = VerdictCouldNot
-			row.Fix = "collect the caller's IAM data (scan with collect.iam: true and --save-snapshot, or explain with --config)"
+			row.Fix = e.readIdentityFix()
 		}
 	}
 	if b := one(&e.s3, policy.LayerBoundary); b.Applies {
@@ -368,7 +368,8 @@ func (e *explainer) identityRow() Row {
 			row.Evidence = append(row.Evidence, fmt.Sprintf("the permissions boundary %s does not allow %s: a boundary caps what the identity policies grant", e.id.boundary.Name, what))
 			if e.blocks(access.LayerIdentity) {
 				row.Verdict = VerdictDenies
-				row.Fix = "add " + e.req.Action + " to the permissions boundary policy (aws iam create-policy-version --policy-arn BOUNDARY --set-as-default --policy-document file://boundary.json)"
+				row.Fix = fmt.Sprintf("add %s to the permissions boundary: aws iam get-policy-version --policy-arn %s --version-id $(aws iam get-policy --policy-arn %s --query Policy.DefaultVersionId --output text), add the statement %s, then aws iam create-policy-version --policy-arn %s --set-as-default --policy-document file://boundary.json",
+					e.req.Action, e.id.boundaryARN, e.id.boundaryARN, statementJSON("BucketauditExplainGrant", "", e.req.Action, e.bl.ResourceARN(e.req.Action, "*")), e.id.boundaryARN)
 			}
 		case policy.ExplicitDeny:
 			row.Verdict = VerdictDenies
@@ -399,6 +400,20 @@ func (e *explainer) identityRow() Row {
 		}
 	}
 	return row
+}
+
+// readIdentityFix says how to read the identity policies that were not read.
+func (e *explainer) readIdentityFix() string {
+	if e.ix.Account(e.p.Account) != nil {
+		return "collect the caller's IAM data (scan with collect.iam: true and --save-snapshot, or explain with --config)"
+	}
+	switch e.p.Kind {
+	case KindRole, KindSession:
+		return fmt.Sprintf("account %s is outside the scan: read the role's policies there (aws iam list-role-policies --role-name %s; aws iam list-attached-role-policies --role-name %s)", e.p.Account, e.p.Name, e.p.Name)
+	case KindUser:
+		return fmt.Sprintf("account %s is outside the scan: read the user's policies there (aws iam list-user-policies --user-name %s; aws iam list-attached-user-policies --user-name %s; aws iam list-groups-for-user --user-name %s)", e.p.Account, e.p.Name, e.p.Name, e.p.Name)
+	}
+	return fmt.Sprintf("account %s is outside the scan: its principals' policies can only be read there", e.p.Account)
 }
 
 // bpaRow: Block Public Access, account and bucket level.
@@ -721,10 +736,15 @@ func (e *explainer) orgRow(layer string) Row {
 		switch l.lr.Outcome {
 		case policy.ExplicitDeny:
 			worse(VerdictDenies)
-			for _, s := range statements(l.lr, "Deny") {
-				row.Evidence = append(row.Evidence, fmt.Sprintf("%s: %s explicitly denies %s", where, s, l.action))
+			for _, ref := range l.lr.Statements {
+				if !strings.EqualFold(ref.Effect, "Deny") {
+					continue
+				}
+				row.Evidence = append(row.Evidence, fmt.Sprintf("%s: %s explicitly denies %s", where, stmt(ref), l.action))
+				id := e.orgPolicyID(ref.Policy, kind)
+				row.Fix = fmt.Sprintf("with the management account, exempt %s in that statement (e.g. add the condition \"ArnNotLike\": {\"aws:PrincipalArn\": %q}): aws organizations describe-policy --policy-id %s, then aws organizations update-policy --policy-id %s --content file://%s.json",
+					e.grantee(), e.grantee(), id, id, strings.ToLower(kind))
 			}
-			row.Fix = fmt.Sprintf("exempt %s in that statement (e.g. a condition \"ArnNotLike\": {\"aws:PrincipalArn\": %q}) and update it with the management account: aws organizations update-policy --policy-id POLICY_ID --content file://%s.json", e.grantee(), e.grantee(), strings.ToLower(kind))
 		case policy.ImplicitDeny:
 			if layer == access.LayerRCP {
 				continue // RCPFullAWSAccess is implicit at every level
@@ -732,7 +752,7 @@ func (e *explainer) orgRow(layer string) Row {
 			worse(VerdictDenies)
 			row.Evidence = append(row.Evidence, fmt.Sprintf("%s: no SCP attached there allows %s (every level from the root to the account must allow)", where, l.action))
 			if row.Fix == "" {
-				row.Fix = fmt.Sprintf("attach an SCP that allows %s at that level (e.g. aws organizations attach-policy --policy-id p-FullAWSAccess --target-id TARGET_ID)", l.action)
+				row.Fix = fmt.Sprintf("with the management account, attach an SCP that allows %s at that level, e.g. aws organizations attach-policy --policy-id p-FullAWSAccess --target-id %s", l.action, levelTarget(levels, l.lr.Level, acct))
 			}
 		case policy.Unknown:
 			worse(VerdictCouldNot)
@@ -777,6 +797,31 @@ func (e *explainer) levelNames(acct string) []string {
 		out = append(out, n)
 	}
 	return append(out, "account "+acct)
+}
+
+// levelTarget is the ID of level i's root, OU or account.
+func levelTarget(names []string, i int, acct string) string {
+	if i >= len(names)-1 {
+		return acct
+	}
+	f := strings.Fields(levelName(names, i))
+	if len(f) < 2 {
+		return acct
+	}
+	return f[1]
+}
+
+// orgPolicyID finds the ID of the SCP or RCP the access model names
+// ("SCP p-abc (Name)").
+func (e *explainer) orgPolicyID(name, kind string) string {
+	if o := e.ix.Doc.Organization; o != nil {
+		for _, p := range o.Policies {
+			if strings.HasPrefix(name, kind+" "+p.ID) {
+				return p.ID
+			}
+		}
+	}
+	return "POLICY_ID"
 }
 
 func levelName(names []string, i int) string {
