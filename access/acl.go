@@ -198,7 +198,6 @@ func (bl *BucketLayers) aclPath(in *policy.Input, c *Caller, action string, r *p
 	ao := fromResult(rr, resourceBucket, action, c.who(), bl.quiet)
 	if aclDecides(rr) {
 		ao.layers = ao.layers.without(LayerBucketPolicy).with(LayerACL)
-		ao.resourceGrants = true
 	}
 	if verdictRank(ao.verdict) > verdictRank(o.verdict) {
 		return ao

@@ -65,11 +65,10 @@ type outcome struct {
 	acctSpecific bool
 	reason       string
 	// what findings need
-	bpaBlocked     bool   // BPA turned a grant into a deny
-	kmsBlocked     string // "aws-managed" or "key-policy" when KMS denies what S3 allows
-	orgBlocked     string // "scp" or "rcp" when it denies what the bucket policy grants
-	orgBlockedBy   string // the deciding SCP/RCP statement, for findings
-	resourceGrants bool   // the bucket policy or ACL allows this caller (before SCP/RCP/BPA)
+	bpaBlocked   bool   // BPA turned a grant into a deny
+	kmsBlocked   string // "aws-managed" or "key-policy" when KMS denies what S3 allows
+	orgBlocked   string // "scp" or "rcp" when it denies what the bucket policy grants
+	orgBlockedBy string // the deciding SCP/RCP statement, for findings
 }
 
 // cell converts the outcome into a report cell.

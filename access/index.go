@@ -27,7 +27,6 @@ type Index struct {
 	canonical   map[string]string // canonical user ID → account ID
 	keys        map[string]*inventory.KMSKey
 	keyParsed   map[string]*policy.Policy // key ARN → parsed (or Unreadable) key policy
-	keyOwners   map[string]string         // key ARN → owning account
 	aliases     map[string]string         // alias ARN → key ARN
 	endpoints   map[string]*endpointInfo
 	scpEnabled  bool
@@ -77,7 +76,6 @@ func NewIndex(doc *inventory.Document) *Index {
 		canonical:   map[string]string{},
 		keys:        map[string]*inventory.KMSKey{},
 		keyParsed:   map[string]*policy.Policy{},
-		keyOwners:   map[string]string{},
 		aliases:     map[string]string{},
 		endpoints:   map[string]*endpointInfo{},
 		orgPolicies: map[string]*orgPolicyInfo{},
@@ -92,7 +90,6 @@ func NewIndex(doc *inventory.Document) *Index {
 		for k := range a.KMSKeys {
 			key := &a.KMSKeys[k]
 			ix.keys[key.ARN] = key
-			ix.keyOwners[key.ARN] = a.ID
 			ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key)
 			region := arnRegion(key.ARN)
 			for _, al := range key.Aliases {

@@ -81,7 +81,7 @@ func (bl *BucketLayers) decideKeys(c *Caller, action string) outcome {
 		return g
 	}
 	out := outcome{layers: g.layers, acctSpecific: g.acctSpecific,
-		bpaBlocked: g.bpaBlocked, orgBlocked: g.orgBlocked, orgBlockedBy: g.orgBlockedBy, resourceGrants: g.resourceGrants}
+		bpaBlocked: g.bpaBlocked, orgBlocked: g.orgBlocked, orgBlockedBy: g.orgBlockedBy}
 	var reasons []string
 	if isOpen(g) {
 		generic := g.alts
@@ -99,7 +99,6 @@ func (bl *BucketLayers) decideKeys(c *Caller, action string) outcome {
 		out.layers |= d.o.layers
 		out.acctSpecific = out.acctSpecific || d.o.acctSpecific
 		out.bpaBlocked = out.bpaBlocked || d.o.bpaBlocked
-		out.resourceGrants = out.resourceGrants || d.o.resourceGrants
 		if out.orgBlocked == "" {
 			out.orgBlocked, out.orgBlockedBy = d.o.orgBlocked, d.o.orgBlockedBy
 		}

@@ -3,10 +3,11 @@
 // inventory snapshot into a per-bucket access matrix and findings.
 package access
 
-// NOTE(skeleton): these types are report.json's shape, the contract between
-// access (which fills them) and report (which writes them, and reads them
-// back for diff). Adding fields is fine; renaming or removing is a schema
-// change (bump SchemaVersion, update schema/report.schema.json).
+// These types are report.json's shape, the contract between access (which
+// fills them) and report (which writes them, and reads them back for diff).
+// Adding fields is fine; renaming or removing is a schema change (bump
+// SchemaVersion, update access/report.schema.json, which TestDemoGolden and
+// TestSchemaRejects validate against).
 
 import (
 	"time"
@@ -129,8 +130,10 @@ type Bucket struct {
 	OUPath      string `json:"ou_path"`
 	Name        string `json:"name"`
 	Region      string `json:"region"`
-	// Exposure is the bucket's verdict class for summaries: "public",
-	// "external", "org", "private" or "unknown".
+	// Exposure is the bucket's verdict class for summaries (Exposure*):
+	// "public" (anonymous or any AWS account), "external" (a named account
+	// outside the organisation), "org" (other member accounts), "private",
+	// or "unknown" (nothing exposes it for certain but a cell is unknown).
 	Exposure string       `json:"exposure"`
 	Config   BucketConfig `json:"config"`
 	Access   Access       `json:"access"`

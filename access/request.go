@@ -191,7 +191,6 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 	}
 	r := bl.evaluate(in, step)
 	o := fromResult(r, resourceBucket, action, c.who(), bl.quiet)
-	o.resourceGrants = resultHasResourceAllow(r)
 	if r.Decision == policy.ExplicitDeny || r.Decision == policy.ImplicitDeny {
 		for _, l := range r.DecidedBy {
 			if l == policy.LayerBPA {
@@ -207,16 +206,6 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 		o = bl.resolveEndpoints(in, c, action, r, o)
 	}
 	return o
-}
-
-// resultHasResourceAllow reports whether a bucket-policy statement allowed.
-func resultHasResourceAllow(r *policy.Result) bool {
-	for _, s := range r.Statements {
-		if s.Layer == policy.LayerResource && strings.EqualFold(s.Effect, "Allow") {
-			return true
-		}
-	}
-	return false
 }
 
 // orgDeny reports whether an explicit deny came from an SCP or RCP only.
