@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -93,6 +94,9 @@ func CollectBucket(ctx context.Context, clients RegionalS3, homeRegion string, b
 			b.Region = region
 			for _, f := range redirected {
 				delete(failed, f.name)
+				if f.name == inventory.FieldPolicy {
+					delete(failed, inventory.FieldPolicyStatus) // read again with the policy
+				}
 			}
 			for k, v := range collectFields(ctx, clients(region), b, redirected, log) {
 				failed[k] = v
@@ -128,58 +132,70 @@ func collectFields(ctx context.Context, api S3API, b *inventory.Bucket, fields [
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := f.read(ctx, api, b); err != nil {
-				log.Debug().Err(err).Str("field", f.name).Msg("read failed")
-				mu.Lock()
-				failed[f.name] = err
-				mu.Unlock()
+			err := f.read(ctx, api, b)
+			if err == nil {
+				return
 			}
+			log.Debug().Err(err).Str("field", f.name).Msg("read failed")
+			mu.Lock()
+			defer mu.Unlock()
+			var fe fieldErrors
+			if errors.As(err, &fe) {
+				for name, e := range fe {
+					failed[name] = e
+				}
+				return
+			}
+			failed[f.name] = err
 		}()
 	}
 	wg.Wait()
-	// GetBucketPolicyStatus failures are recorded by readPolicy itself.
-	if err, ok := failed[inventory.FieldPolicy]; ok {
-		var ps *policyStatusError
-		if errors.As(err, &ps) {
-			delete(failed, inventory.FieldPolicy)
-			failed[inventory.FieldPolicyStatus] = ps.err
-		}
-	}
 	return failed
 }
 
-// policyStatusError carries a GetBucketPolicyStatus failure after the policy
-// itself was read.
-type policyStatusError struct{ err error }
+// fieldErrors carries the errors of a read that covers several fields
+// (the policy and its status), keyed by field.
+type fieldErrors map[string]error
 
-func (e *policyStatusError) Error() string { return e.err.Error() }
+func (e fieldErrors) Error() string {
+	var parts []string
+	for _, name := range sortedKeys(e) {
+		parts = append(parts, name+": "+e[name].Error())
+	}
+	return strings.Join(parts, "; ")
+}
 
-// readPolicy reads the bucket policy and, unless there is none, what AWS
-// says about its publicness. With no policy, GetBucketPolicyStatus would only
-// repeat NoSuchBucketPolicy, so it is not called.
+// readPolicy reads the bucket policy and AWS's verdict on its publicness
+// (GetBucketPolicyStatus, a permission of its own: it may answer when the
+// policy itself is denied). With no policy, the status would only repeat
+// NoSuchBucketPolicy, so it is not asked.
 func readPolicy(ctx context.Context, api S3API, b *inventory.Bucket) error {
+	errs := fieldErrors{}
 	out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(b.Name)})
 	switch {
 	case org.HasCode(err, org.CodeNoSuchBucketPolicy):
 		b.Policy, b.PolicyIsPublic = nil, nil
 		return nil
 	case err != nil:
-		// The policy is unreadable; AWS's own verdict may still be.
-		if st, serr := api.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: aws.String(b.Name)}); serr == nil && st.PolicyStatus != nil {
-			b.PolicyIsPublic = aws.Bool(aws.ToBool(st.PolicyStatus.IsPublic))
-		}
-		return fmt.Errorf("get policy of bucket %q: %w", b.Name, err)
+		errs[inventory.FieldPolicy] = fmt.Errorf("get policy of bucket %q: %w", b.Name, err)
+	default:
+		b.Policy = inventory.NewPolicyDocument([]byte(aws.ToString(out.Policy)))
 	}
-	b.Policy = inventory.NewPolicyDocument([]byte(aws.ToString(out.Policy)))
 	st, err := api.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: aws.String(b.Name)})
-	if err != nil {
-		return &policyStatusError{fmt.Errorf("get policy status of bucket %q: %w", b.Name, err)}
+	switch {
+	case err != nil && !(b.Policy == nil && org.HasCode(err, org.CodeNoSuchBucketPolicy)):
+		errs[inventory.FieldPolicyStatus] = fmt.Errorf("get policy status of bucket %q: %w", b.Name, err)
+	case err != nil:
+		// The unreadable policy turns out not to exist; the policy error stays.
+	case st.PolicyStatus == nil:
+		errs[inventory.FieldPolicyStatus] = fmt.Errorf("get policy status of bucket %q: empty answer", b.Name)
+	default:
+		b.PolicyIsPublic = aws.Bool(aws.ToBool(st.PolicyStatus.IsPublic))
 	}
-	if st.PolicyStatus == nil {
-		return &policyStatusError{fmt.Errorf("get policy status of bucket %q: empty answer", b.Name)}
+	if len(errs) == 0 {
+		return nil
 	}
-	b.PolicyIsPublic = aws.Bool(aws.ToBool(st.PolicyStatus.IsPublic))
-	return nil
+	return errs
 }
 
 func readBucketPAB(ctx context.Context, api S3API, b *inventory.Bucket) error {

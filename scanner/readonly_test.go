@@ -1,10 +1,12 @@
 package scanner
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/rs/zerolog"
 )
 
 // TestAllowlistNamesRealOperations: every allowlist entry names an SDK
@@ -57,5 +60,21 @@ func TestAllowlistNamesRealOperations(t *testing.T) {
 		default:
 			t.Errorf("%+v: unknown caller", op)
 		}
+	}
+}
+
+// TestGivenCredentialsIgnoreEnvironment: with credentials given (demo), a
+// broken AWS environment (a profile that does not exist, an unreadable
+// config file) is not read.
+func TestGivenCredentialsIgnoreEnvironment(t *testing.T) {
+	t.Setenv("AWS_PROFILE", "does-not-exist")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+	opts := SessionOptions{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, Log: zerolog.Nop()}
+	if _, err := NewSession(context.Background(), opts); err != nil {
+		t.Fatalf("NewSession with given credentials read the environment: %v", err)
+	}
+	opts.Credentials = nil
+	if _, err := NewSession(context.Background(), opts); err == nil {
+		t.Fatal("without given credentials, a missing AWS_PROFILE should be an error (else this test proves nothing)")
 	}
 }

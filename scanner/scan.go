@@ -223,19 +223,13 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		out, err := s.sess.S3Control(cfg).GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: aws.String(m.ID)})
-		switch {
-		case org.HasCode(err, org.CodeNoSuchPublicAccessBlockConfiguration):
-		case err != nil:
+		pab, err := CollectAccountBPA(ctx, s.sess.S3Control(cfg), m.ID)
+		if err != nil {
 			log.Warn().Err(err).Msg("cannot read the account's Block Public Access")
 			fail(KeyPublicAccessBlock, err)
-		case out.PublicAccessBlockConfiguration != nil:
-			c := out.PublicAccessBlockConfiguration
-			a.PublicAccessBlock = &inventory.PublicAccessBlock{
-				BlockPublicACLs: aws.ToBool(c.BlockPublicAcls), IgnorePublicACLs: aws.ToBool(c.IgnorePublicAcls),
-				BlockPublicPolicy: aws.ToBool(c.BlockPublicPolicy), RestrictPublicBuckets: aws.ToBool(c.RestrictPublicBuckets),
-			}
+			return
 		}
+		a.PublicAccessBlock = pab
 	}()
 	if s.cfg.Collect.IAM {
 		wg.Add(1)
@@ -328,6 +322,31 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 		setErr(&a.Errors, KeyScan, fmt.Errorf("scan stopped while this account was being read: %w", ctx.Err()))
 	}
 	return a
+}
+
+// S3ControlAPI is the part of the S3 Control client the account collector uses.
+type S3ControlAPI interface {
+	GetPublicAccessBlock(ctx context.Context, in *s3control.GetPublicAccessBlockInput, optFns ...func(*s3control.Options)) (*s3control.GetPublicAccessBlockOutput, error)
+}
+
+// CollectAccountBPA reads an account's Block Public Access. It returns nil
+// and no error when none is configured (NoSuchPublicAccessBlockConfiguration
+// only); any other failure is an error, never "off".
+func CollectAccountBPA(ctx context.Context, api S3ControlAPI, accountID string) (*inventory.PublicAccessBlock, error) {
+	out, err := api.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: aws.String(accountID)})
+	switch {
+	case org.HasCode(err, org.CodeNoSuchPublicAccessBlockConfiguration):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("get public access block of account %s: %w", accountID, err)
+	case out.PublicAccessBlockConfiguration == nil:
+		return nil, fmt.Errorf("get public access block of account %s: empty answer", accountID)
+	}
+	c := out.PublicAccessBlockConfiguration
+	return &inventory.PublicAccessBlock{
+		BlockPublicACLs: aws.ToBool(c.BlockPublicAcls), IgnorePublicACLs: aws.ToBool(c.IgnorePublicAcls),
+		BlockPublicPolicy: aws.ToBool(c.BlockPublicPolicy), RestrictPublicBuckets: aws.ToBool(c.RestrictPublicBuckets),
+	}, nil
 }
 
 // listBuckets lists an account's buckets (every page) with their regions,

@@ -40,7 +40,9 @@ type SessionOptions struct {
 	Profile string
 	// EndpointURL sends every call, S3 Control included, to one URL.
 	EndpointURL string
-	// Credentials replace the SDK's default chain when set (tests, demo).
+	// Credentials replace the SDK's default chain when set (tests, demo);
+	// the environment, AWS_PROFILE and the shared config files are then
+	// not read at all.
 	Credentials aws.CredentialsProvider
 	// HTTPClient replaces the default HTTP client when set.
 	HTTPClient aws.HTTPClient
@@ -118,16 +120,20 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 		}
 		s.endpoint = u
 	}
-	loadOpts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(opts.Region)}
-	if opts.Profile != "" {
-		loadOpts = append(loadOpts, awsconfig.WithSharedConfigProfile(opts.Profile))
-	}
+	var cfg aws.Config
 	if opts.Credentials != nil {
-		loadOpts = append(loadOpts, awsconfig.WithCredentialsProvider(opts.Credentials))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, loadOpts...)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		// Given credentials (demo, tests): nothing of the environment, the
+		// shared config files or AWS_PROFILE is read.
+		cfg = aws.Config{Region: opts.Region, Credentials: aws.NewCredentialsCache(opts.Credentials)}
+	} else {
+		loadOpts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(opts.Region)}
+		if opts.Profile != "" {
+			loadOpts = append(loadOpts, awsconfig.WithSharedConfigProfile(opts.Profile))
+		}
+		var err error
+		if cfg, err = awsconfig.LoadDefaultConfig(ctx, loadOpts...); err != nil {
+			return nil, fmt.Errorf("load AWS configuration: %w", err)
+		}
 	}
 	// Everything below applies to the clients bucketaudit makes, not to the
 	// credential providers of the default chain (SSO and the like).
