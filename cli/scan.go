@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rs/zerolog"
@@ -96,7 +97,7 @@ func logScanEnd(log zerolog.Logger, doc *inventory.Document, sess *scanner.Sessi
 		msg = "scan interrupted: keeping what was collected, marked incomplete"
 	}
 	ev.Int("accounts", len(doc.Accounts)).Int("buckets", buckets).Int64("api_calls", sess.TotalCalls()).
-		Bool("complete", doc.Scan.Complete).Dur("took", doc.Scan.FinishedAt.Sub(doc.Scan.StartedAt)).Msg(msg)
+		Bool("complete", doc.Scan.Complete).Str("took", doc.Scan.FinishedAt.Sub(doc.Scan.StartedAt).Round(time.Millisecond).String()).Msg(msg)
 }
 
 // newScanCmd is `bucketaudit scan --config FILE [--endpoint-url URL]

@@ -298,17 +298,19 @@ func readTags(ctx context.Context, api S3API, b *inventory.Bucket) error {
 	case err != nil:
 		return fmt.Errorf("get tags of bucket %q: %w", b.Name, err)
 	}
-	b.Tags = tagMap(out.TagSet)
+	b.Tags = tagMap(out.TagSet, func(t types.Tag) (*string, *string) { return t.Key, t.Value })
 	return nil
 }
 
-func tagMap(tags []types.Tag) map[string]string {
+// tagMap turns a list of AWS tags into a map (nil when empty).
+func tagMap[T any](tags []T, kv func(T) (key, value *string)) map[string]string {
 	if len(tags) == 0 {
 		return nil
 	}
 	m := make(map[string]string, len(tags))
 	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		k, v := kv(t)
+		m[aws.ToString(k)] = aws.ToString(v)
 	}
 	return m
 }

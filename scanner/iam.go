@@ -118,14 +118,7 @@ func attachedARNs(list []iamtypes.AttachedPolicy) []string {
 }
 
 func iamTags(tags []iamtypes.Tag) map[string]string {
-	if len(tags) == 0 {
-		return nil
-	}
-	m := make(map[string]string, len(tags))
-	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m
+	return tagMap(tags, func(t iamtypes.Tag) (*string, *string) { return t.Key, t.Value })
 }
 
 // EC2API is the part of the EC2 client the VPC endpoint collector uses.

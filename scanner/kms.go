@@ -171,15 +171,16 @@ func qualify(ref KeyRef) string {
 	if strings.HasPrefix(ref.ID, "arn:") {
 		return ref.ID
 	}
-	partition := partitionOfRegion(ref.Region)
+	partition := PartitionOfRegion(ref.Region)
 	if strings.HasPrefix(ref.ID, "alias/") {
 		return fmt.Sprintf("arn:%s:kms:%s:%s:%s", partition, ref.Region, ref.Account, ref.ID)
 	}
 	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", partition, ref.Region, ref.Account, ref.ID)
 }
 
-// partitionOfRegion returns the partition a region belongs to.
-func partitionOfRegion(region string) string {
+// PartitionOfRegion returns the partition a region belongs to ("aws",
+// "aws-cn", "aws-us-gov", ...).
+func PartitionOfRegion(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"

@@ -150,7 +150,7 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document) []org.Membe
 	sc := s.cfg.Scope
 	if len(s.cfg.Accounts) > 0 {
 		var out []org.Member
-		partition := partitionOfRegion(s.cfg.Region)
+		partition := PartitionOfRegion(s.cfg.Region)
 		for _, a := range s.cfg.Accounts {
 			m := org.Member{ID: a.ID, Name: a.Name, Status: inventory.AccountActive, ARN: "arn:" + partition + ":organizations:::account/" + a.ID}
 			if org.InScope(m, nil, nil, sc.IncludeAccounts, sc.ExcludeAccounts) {
