@@ -4,16 +4,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
-// aclSidPrefix marks the statements that stand for bucket-ACL grants.
-const aclSidPrefix = "ACL grant"
-
 // grantsFor returns the bucket-ACL grants that apply to caller c for an
-// action, and whether some of them depend on an unknown IgnorePublicAcls.
-// ignorePublic says whether public grants (AllUsers, AuthenticatedUsers)
-// are ignored.
+// action. ignorePublic drops the public grants (AllUsers,
+// AuthenticatedUsers), as Block Public Access IgnorePublicAcls does.
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#specifying-grantee
 func (bl *BucketLayers) grantsFor(c *Caller, action string, ignorePublic bool) []ResolvedGrant {
 	var out []ResolvedGrant
@@ -46,13 +43,13 @@ func grantApplies(g ResolvedGrant, c *Caller) bool {
 	return false
 }
 
-// aclPolicy builds the resource policy of the "ACL path": the bucket
-// policy's Deny statements (which bind ACL-granted access too), its Allow
-// statements replaced by inert ones (so statement indexes stay those of
-// the bucket policy), and one Allow statement per applicable ACL grant.
-// Evaluated without RestrictPublicBuckets (which voids only the grants of
-// a public policy), it says what the ACL grants.
+// aclPolicy returns the ACL grants that apply to a caller as the engine's
+// Input.Grants: one Allow statement per grant, for the caller (Principal
+// "*": grantsFor already chose the grants that name it). nil when none.
 func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*policy.Policy, error) {
+	if len(grants) == 0 {
+		return nil, nil
+	}
 	key := action
 	for _, g := range grants {
 		key += "|" + g.Label
@@ -60,37 +57,7 @@ func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*polic
 	if p := bl.aclPolicies[key]; p != nil {
 		return p, nil
 	}
-	p, err := bl.buildACLPolicy(grants, action)
-	if err != nil {
-		return nil, err
-	}
-	if bl.aclPolicies == nil {
-		bl.aclPolicies = map[string]*policy.Policy{}
-	}
-	bl.aclPolicies[key] = p
-	return p, nil
-}
-
-func (bl *BucketLayers) buildACLPolicy(grants []ResolvedGrant, action string) (*policy.Policy, error) {
 	p := &policy.Policy{Version: "2012-10-17"}
-	if bl.Policy != nil {
-		if bl.Policy.IsUnreadable() {
-			return bl.Policy, nil
-		}
-		p.Version, p.ID = bl.Policy.Version, bl.Policy.ID
-		for _, s := range bl.Policy.Statements {
-			if strings.EqualFold(s.Effect, "Deny") {
-				p.Statements = append(p.Statements, s)
-				continue
-			}
-			p.Statements = append(p.Statements, policy.Statement{
-				Effect:    "Allow",
-				Principal: &policy.Principals{AWS: []string{"arn:aws:iam::000000000000:root"}},
-				Action:    []string{"s3:GetObject"},
-				Resource:  []string{"arn:aws:s3:::bucketaudit-inert-statement/*"},
-			})
-		}
-	}
 	for _, g := range grants {
 		p.Statements = append(p.Statements, policy.Statement{
 			Sid:       g.Label,
@@ -109,21 +76,144 @@ func (bl *BucketLayers) buildACLPolicy(grants []ResolvedGrant, action string) (*
 		return nil, err
 	}
 	parsed.Name = "the bucket ACL"
+	if bl.aclPolicies == nil {
+		bl.aclPolicies = map[string]*policy.Policy{}
+	}
+	bl.aclPolicies[key] = parsed
 	return parsed, nil
 }
 
-// aclDecides reports whether the allowing statements of a result are ACL
-// grants.
-func aclDecides(r *policy.Result) bool {
-	for _, s := range r.Statements {
-		if s.Layer == policy.LayerResource && strings.HasPrefix(s.Sid, aclSidPrefix) {
+// evalWithACL evaluates the S3 request with the bucket ACL's grants as the
+// engine's resource-side grants, resolving what the snapshot leaves open:
+// whether ACLs are in effect (Object Ownership unread), the ACL itself
+// (unread), and IgnorePublicAcls (unread). It also notes when
+// IgnorePublicAcls voids a public grant that would have allowed.
+func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step string) (outcome, *policy.Result) {
+	if bl.ACLs == TriFalse || !bl.ACLRead {
+		r := bl.evaluate(in, step)
+		o := fromResult(r, resourceBucket, action, c.who(), bl.quiet)
+		if bl.ACLs != TriFalse && !bl.ACLRead && o.verdict != VerdictAllow && r.Decision != policy.ExplicitDeny {
+			// ACLs are (or may be) in effect but the ACL was not read.
+			return outcome{verdict: VerdictUnknown, engine: policy.Unknown, layers: layersOf(LayerACL),
+				reason: fmt.Sprintf("%s for %s depends on the bucket ACL, which could not be read", action, c.who())}, r
+		}
+		return o, r
+	}
+	type variant struct {
+		acl, ignore bool
+	}
+	variants := []variant{{bl.ACLs == TriTrue, bl.BPA.IgnorePublicACLs == TriTrue}}
+	if bl.ACLs == TriUnknown {
+		variants = append(variants, variant{false, variants[0].ignore})
+		variants[0].acl = true
+	}
+	if bl.BPA.IgnorePublicACLs == TriUnknown && len(bl.grantsFor(c, action, false)) != len(bl.grantsFor(c, action, true)) {
+		variants = append(variants, variant{variants[0].acl, true})
+	}
+	var first outcome
+	var firstR *policy.Result
+	for i, v := range variants {
+		in.Grants = nil
+		if v.acl {
+			gp, err := bl.aclPolicy(bl.grantsFor(c, action, v.ignore), action)
+			if err != nil {
+				return outcome{verdict: VerdictUnknown, engine: policy.Unknown, layers: layersOf(LayerACL),
+					reason: fmt.Sprintf("%s for %s: the bucket ACL could not be evaluated: %v", action, c.who(), err)}, nil
+			}
+			in.Grants = gp
+		}
+		r := bl.evaluate(in, step)
+		o := fromResult(r, resourceBucket, action, c.who(), bl.quiet)
+		// Within the owning account an identity allow suffices: a grant is
+		// not what decides there.
+		if in.Grants != nil && isOpen(o) && !hasLayer(r, policy.LayerGrant) && c.Account != bl.Account.ID {
+			o = bl.grantDecided(in, o, action, c.who())
+		}
+		if i == 0 {
+			first, firstR = o, r
+			continue
+		}
+		if o.verdict != first.verdict {
+			in.Grants = nil
+			why := "whether ACLs are enabled (Object Ownership could not be read)"
+			layers := layersOf(LayerACL)
+			if v.acl == variants[0].acl {
+				why, layers = "Block Public Access IgnorePublicAcls, which could not be read", layersOf(LayerBPA, LayerACL)
+			}
+			return outcome{verdict: VerdictUnknown, engine: policy.Unknown, layers: layers,
+				reason: fmt.Sprintf("%s for %s depends on %s (%s one way, %s the other)", action, c.who(), why, first.verdict, o.verdict)}, firstR
+		}
+	}
+	in.Grants = nil
+	if variants[0].acl && first.verdict == VerdictDeny && firstR.Decision == policy.ImplicitDeny {
+		for _, l := range firstR.DecidedBy {
+			if l == policy.LayerResource {
+				first.layers = first.layers.with(LayerACL) // neither the policy nor the ACL grants it
+			}
+		}
+		if variants[0].ignore && len(bl.grantsFor(c, action, false)) > 0 {
+			// Would a public grant that IgnorePublicAcls voids have allowed?
+			if gp, err := bl.aclPolicy(bl.grantsFor(c, action, false), action); err == nil {
+				sub := *in
+				sub.Grants = gp
+				if o := fromResult(bl.evaluateSub(&sub, step+" (public ACL grants not ignored)"), resourceBucket, action, c.who(), true); isOpen(o) {
+					first.layers = first.layers.with(LayerBPA, LayerACL)
+					first.bpaBlocked = true
+					first.reason += "; the bucket ACL's public grant is ignored (Block Public Access IgnorePublicAcls)"
+				}
+			}
+		}
+	}
+	return first, firstR
+}
+
+// grantDecided adds the ACL to an allow the engine reported without it: a
+// traced evaluation says whether a grant allowed while the bucket policy
+// did not. (A workaround until the engine reports LayerGrant when the
+// bucket has no policy: requests/policy.md.)
+func (bl *BucketLayers) grantDecided(in *policy.Input, o outcome, action, who string) outcome {
+	traced := *in
+	traced.Trace = true
+	r := policy.Evaluate(&traced)
+	var grants []policy.StatementRef
+	policyAllows := false
+	for _, row := range r.Layers {
+		for _, s := range row.Statements {
+			if !strings.EqualFold(s.Effect, "Allow") {
+				continue
+			}
+			switch row.Layer {
+			case policy.LayerGrant:
+				grants = append(grants, s)
+			case policy.LayerResource:
+				policyAllows = true
+			}
+		}
+	}
+	if len(grants) == 0 || policyAllows {
+		return o
+	}
+	o.layers = o.layers.with(LayerACL)
+	if !bl.quiet {
+		o.reason = action + " allowed for " + who + " by " + describeStatements(append(grants, grantingStatements(r.Statements)...), "Allow")
+		if o.verdict == VerdictConditional {
+			o.reason = action + " allowed for " + who + " by " + describeStatements(grants, "Allow") + " only if " + o.alts.String()
+		}
+	}
+	return o
+}
+
+func hasLayer(r *policy.Result, l policy.Layer) bool {
+	for _, x := range r.DecidedBy {
+		if x == l {
 			return true
 		}
 	}
 	return false
 }
 
-// verdictRank orders verdicts for an OR of two allow paths.
+// verdictRank orders verdicts from the most open: allow, conditional,
+// unknown, deny.
 func verdictRank(v Verdict) int {
 	switch v {
 	case VerdictAllow:
@@ -136,80 +226,43 @@ func verdictRank(v Verdict) int {
 	return 0
 }
 
-// withACL ORs the ACL path into an S3 outcome: an ACL grant allows what the
-// bucket policy does not, but never overrides an explicit deny.
-func (bl *BucketLayers) withACL(in *policy.Input, c *Caller, action string, r *policy.Result, o outcome) outcome {
-	if bl.ACLs == TriFalse || r.Decision == policy.ExplicitDeny {
-		return o
+// keyGrantsPolicy returns a KMS key's grants as the engine's Input.Grants:
+// each grant lets its grantee call the listed operations on the key
+// (constraints on the encryption context are not collected, so a grant
+// counts as unconstrained). Unreadable when the grants could not be listed;
+// nil when there are none.
+// https://docs.aws.amazon.com/kms/latest/developerguide/grants.html
+func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr string) (*policy.Policy, error) {
+	name := "grants of KMS key " + arn
+	if readErr != "" {
+		return policy.Unreadable(name + " (not read: " + firstWord(readErr) + ")"), nil
 	}
-	if !bl.ACLRead {
-		if bl.ACLs == TriTrue && o.verdict != VerdictAllow {
-			return outcome{verdict: VerdictUnknown, layers: layersOf(LayerACL),
-				reason: fmt.Sprintf("%s for %s depends on the bucket ACL, which could not be read", action, c.who())}
+	p := &policy.Policy{Version: "2012-10-17"}
+	for _, g := range grants {
+		var actions []string
+		for _, op := range g.Operations {
+			actions = append(actions, "kms:"+op)
 		}
-		return o
-	}
-	ipaValues := []bool{bl.BPA.IgnorePublicACLs == TriTrue}
-	if bl.BPA.IgnorePublicACLs == TriUnknown {
-		ipaValues = []bool{false, true}
-	}
-	var outs []outcome
-	for _, ipa := range ipaValues {
-		outs = append(outs, bl.aclPath(in, c, action, r, o, ipa))
-	}
-	res := outs[0]
-	if len(outs) == 2 && outs[0].verdict != outs[1].verdict {
-		return outcome{verdict: VerdictUnknown, layers: layersOf(LayerBPA, LayerACL),
-			reason: fmt.Sprintf("%s for %s depends on Block Public Access IgnorePublicAcls, which could not be read (%s with it off, %s with it on)", action, c.who(), outs[0].verdict, outs[1].verdict)}
-	}
-	if bl.ACLs == TriUnknown && res.verdict != o.verdict {
-		return outcome{verdict: VerdictUnknown, layers: layersOf(LayerACL),
-			reason: fmt.Sprintf("%s for %s depends on whether ACLs are enabled (Object Ownership could not be read)", action, c.who())}
-	}
-	return res
-}
-
-// aclPath evaluates the ACL grants that apply to c (public ones unless
-// ignorePublic) and ORs them with the policy path's outcome o.
-func (bl *BucketLayers) aclPath(in *policy.Input, c *Caller, action string, r *policy.Result, o outcome, ignorePublic bool) outcome {
-	grants := bl.grantsFor(c, action, ignorePublic)
-	if len(grants) == 0 {
-		if ignorePublic && len(bl.grantsFor(c, action, false)) > 0 && o.verdict == VerdictDeny {
-			// A public ACL grant that IgnorePublicAcls voids.
-			o.layers = o.layers.with(LayerBPA, LayerACL)
-			o.bpaBlocked = true
-			o.reason += "; the bucket ACL's public grant is ignored (Block Public Access IgnorePublicAcls)"
-			return o
+		if len(actions) == 0 || g.GranteePrincipal == "" {
+			continue
 		}
-		if r.Decision == policy.ImplicitDeny && bl.ACLs == TriTrue && hasLayer(r, policy.LayerResource) {
-			o.layers = o.layers.with(LayerACL)
+		pr := &policy.Principals{AWS: []string{g.GranteePrincipal}}
+		if strings.HasSuffix(g.GranteePrincipal, ".amazonaws.com") {
+			pr = &policy.Principals{Service: []string{g.GranteePrincipal}}
 		}
-		return o
+		p.Statements = append(p.Statements, policy.Statement{Sid: "Grant" + g.GrantID, Effect: "Allow", Principal: pr, Action: actions, Resource: []string{"*"}})
 	}
-	ap, err := bl.aclPolicy(grants, action)
+	if len(p.Statements) == 0 {
+		return nil, nil
+	}
+	text, err := p.MarshalJSON()
 	if err != nil {
-		return outcome{verdict: VerdictUnknown, layers: layersOf(LayerACL),
-			reason: fmt.Sprintf("%s for %s: the bucket ACL could not be evaluated: %v", action, c.who(), err)}
+		return nil, err
 	}
-	sub := *in
-	sub.ResourcePolicy = ap
-	sub.RestrictPublicBuckets = false
-	rr := bl.evaluateSub(&sub, "acl")
-	ao := fromResult(rr, resourceBucket, action, c.who(), bl.quiet)
-	if aclDecides(rr) {
-		ao.layers = ao.layers.without(LayerBucketPolicy).with(LayerACL)
+	parsed, err := policy.Parse(text)
+	if err != nil {
+		return nil, err
 	}
-	if verdictRank(ao.verdict) > verdictRank(o.verdict) {
-		return ao
-	}
-	return o
-}
-
-func hasLayer(r *policy.Result, l policy.Layer) bool {
-	for _, x := range r.DecidedBy {
-		if x == l {
-			return true
-		}
-	}
-	return false
+	parsed.Name = name
+	return parsed, nil
 }

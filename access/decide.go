@@ -163,6 +163,11 @@ func layerName(l policy.Layer, kind resourceKind) string {
 			return LayerKMS
 		}
 		return LayerBucketPolicy
+	case policy.LayerGrant:
+		if kind == resourceKey {
+			return LayerKMS
+		}
+		return LayerACL
 	case policy.LayerVPCE:
 		return LayerVPCE
 	case policy.LayerBPA:
@@ -303,7 +308,7 @@ func seenBefore(refs []policy.StatementRef, r policy.StatementRef, effect string
 // then identity policies, then guardrails.
 func statementRank(l policy.Layer) int {
 	switch l {
-	case policy.LayerResource:
+	case policy.LayerResource, policy.LayerGrant:
 		return 0
 	case policy.LayerIdentity, policy.LayerBoundary, policy.LayerSession:
 		return 1
@@ -405,9 +410,15 @@ func implicitDenyReason(r *policy.Result, kind resourceKind) string {
 		switch l {
 		case policy.LayerResource:
 			if kind == resourceKey {
-				parts = append(parts, "the KMS key policy does not allow it")
+				parts = addConds(parts, "the KMS key policy does not allow it")
 			} else {
-				parts = append(parts, "no statement of the bucket policy or ACL grants it")
+				parts = addConds(parts, "no statement of the bucket policy or ACL grants it")
+			}
+		case policy.LayerGrant:
+			if kind == resourceKey {
+				parts = addConds(parts, "no KMS grant allows it")
+			} else {
+				parts = addConds(parts, "no statement of the bucket policy or ACL grants it")
 			}
 		case policy.LayerSCP:
 			parts = append(parts, "an SCP level has no statement allowing it")

@@ -27,6 +27,7 @@ type Index struct {
 	canonical   map[string]string // canonical user ID → account ID
 	keys        map[string]*inventory.KMSKey
 	keyParsed   map[string]*policy.Policy // key ARN → parsed (or Unreadable) key policy
+	keyGrants   map[string]*policy.Policy // key ARN → its grants as Input.Grants
 	aliases     map[string]string         // alias ARN → key ARN
 	endpoints   map[string]*endpointInfo
 	scpEnabled  bool
@@ -76,6 +77,7 @@ func NewIndex(doc *inventory.Document) *Index {
 		canonical:   map[string]string{},
 		keys:        map[string]*inventory.KMSKey{},
 		keyParsed:   map[string]*policy.Policy{},
+		keyGrants:   map[string]*policy.Policy{},
 		aliases:     map[string]string{},
 		endpoints:   map[string]*endpointInfo{},
 		orgPolicies: map[string]*orgPolicyInfo{},
@@ -91,6 +93,12 @@ func NewIndex(doc *inventory.Document) *Index {
 			key := &a.KMSKeys[k]
 			ix.keys[key.ARN] = key
 			ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key)
+			if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors["grants"]); err != nil {
+				ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "kms_keys." + key.ARN + ".grants", Operation: "kms:ListGrants", Code: "InvalidGrant", Message: err.Error()})
+				ix.keyGrants[key.ARN] = policy.Unreadable("grants of KMS key " + key.ARN + " (could not be evaluated)")
+			} else if g != nil {
+				ix.keyGrants[key.ARN] = g
+			}
 			region := arnRegion(key.ARN)
 			for _, al := range key.Aliases {
 				ix.aliases[aliasARN(al, region, a.ID)] = key.ARN
@@ -197,54 +205,8 @@ func (ix *Index) parseKeyPolicy(account string, k *inventory.KMSKey) *policy.Pol
 		ix.Problems = append(ix.Problems, Error{AccountID: account, Field: "kms_keys." + k.ARN + ".policy", Operation: "kms:GetKeyPolicy", Code: "InvalidPolicy", Message: err.Error()})
 		return policy.Unreadable(name + " (does not parse)")
 	}
-	if e := k.Errors["grants"]; e != "" {
-		// Grants could allow what the key policy does not.
-		return policy.Unreadable(name + " (its grants were not read: " + firstWord(e) + ")")
-	}
-	if len(k.Grants) > 0 {
-		withGrants, err := keyPolicyWithGrants(p, k.Grants)
-		if err != nil {
-			ix.Problems = append(ix.Problems, Error{AccountID: account, Field: "kms_keys." + k.ARN + ".grants", Operation: "kms:ListGrants", Code: "InvalidGrant", Message: err.Error()})
-			return policy.Unreadable(name + " (its grants could not be evaluated)")
-		}
-		p = withGrants
-		name += " and its grants"
-	}
 	p.Name = name
 	return p
-}
-
-// keyPolicyWithGrants returns the key policy with one Allow statement per
-// grant: a grant lets its grantee principal call the listed operations on
-// the key, like a key-policy statement naming it (grant constraints on the
-// encryption context are not collected, so a grant counts as unconstrained).
-// https://docs.aws.amazon.com/kms/latest/developerguide/grants.html
-func keyPolicyWithGrants(p *policy.Policy, grants []inventory.KMSGrant) (*policy.Policy, error) {
-	merged := &policy.Policy{Version: p.Version, ID: p.ID, Statements: append([]policy.Statement(nil), p.Statements...)}
-	if merged.Version == "" {
-		merged.Version = "2012-10-17"
-	}
-	for _, g := range grants {
-		var actions []string
-		for _, op := range g.Operations {
-			actions = append(actions, "kms:"+op)
-		}
-		if len(actions) == 0 || g.GranteePrincipal == "" {
-			continue
-		}
-		pr := &policy.Principals{AWS: []string{g.GranteePrincipal}}
-		if strings.HasSuffix(g.GranteePrincipal, ".amazonaws.com") {
-			pr = &policy.Principals{Service: []string{g.GranteePrincipal}}
-		}
-		merged.Statements = append(merged.Statements, policy.Statement{
-			Sid: "KMSGrant" + g.GrantID, Effect: "Allow", Principal: pr, Action: actions, Resource: []string{"*"},
-		})
-	}
-	text, err := merged.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	return policy.Parse(text)
 }
 
 // walk records the placement of every account under ou.

@@ -189,8 +189,10 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 	if in.RestrictPublicBuckets && bl.BPA.RestrictPublicBuckets == TriUnknown {
 		step += " (RestrictPublicBuckets assumed on)"
 	}
-	r := bl.evaluate(in, step)
-	o := fromResult(r, resourceBucket, action, c.who(), bl.quiet)
+	o, r := bl.evalWithACL(in, c, action, step)
+	if r == nil {
+		return o
+	}
 	if r.Decision == policy.ExplicitDeny || r.Decision == policy.ImplicitDeny {
 		for _, l := range r.DecidedBy {
 			if l == policy.LayerBPA {
@@ -201,7 +203,6 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 	if o.verdict == VerdictDeny && r.Decision == policy.ExplicitDeny {
 		o.orgBlocked, o.orgBlockedBy = orgDeny(r)
 	}
-	o = bl.withACL(in, c, action, r, o)
 	if o.verdict == VerdictConditional {
 		o = bl.resolveEndpoints(in, c, action, r, o)
 	}
@@ -373,6 +374,7 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string) (*policy.Input, bool)
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
 		ResourcePolicy:     bl.KeyPolicy,
+		Grants:             bl.ix.keyGrants[bl.Key.ARN],
 	}
 	if in.Resource == "" {
 		in.Resource = "arn:aws:kms:" + bl.Bucket.Region + ":" + bl.Key.Account + ":key/unknown"
