@@ -258,14 +258,11 @@ func (e *explainer) run() {
 	if v, ok := req.contextValue("aws:SourceVpce"); ok && len(v) > 0 {
 		e.vpce = v[0]
 	}
-	// The per-layer rows: the engine's trace of the very inputs Decide
-	// evaluates.
-	in := e.bl.S3Input(e.caller, req.Action, req.Key)
-	in.Trace = true
-	e.s3 = policy.Evaluate(in)
+	// The per-layer rows: the engine's traces of the evaluations Decide ran
+	// (the S3 request with its ACL grants, the KMS call).
+	e.s3 = e.step("s3", func() *policy.Input { return e.bl.S3Input(e.caller, req.Action, req.Key) })
 	if kin, ok := e.bl.KMSInput(e.caller, req.Action); ok {
-		kin.Trace = true
-		r := policy.Evaluate(kin)
+		r := e.step("kms", func() *policy.Input { return kin })
 		e.kms = &r
 	}
 	if e.bl.EncRead && access.UsesKMS(e.bl.Encryption.Algorithm) {
@@ -279,6 +276,21 @@ func (e *explainer) run() {
 	e.markBlocking()
 	e.noSuchKey()
 	e.notes()
+}
+
+// step returns the traced result of Decide's first evaluation whose name
+// starts with prefix ("s3", "kms"), or, when Decide did not need one (it
+// decided before reaching it), the traced evaluation of the input input
+// gives.
+func (e *explainer) step(prefix string, input func() *policy.Input) policy.Result {
+	for _, st := range e.dec.Steps {
+		if strings.HasPrefix(st.Name, prefix) {
+			return st.Result
+		}
+	}
+	in := input()
+	in.Trace = true
+	return policy.Evaluate(in)
 }
 
 // decide maps the access model's decision to explain's.
@@ -348,18 +360,25 @@ func firstInChecklist(layers []string) string {
 }
 
 // markBlocking flags the rows of the deciding layers and names the first
-// of them in checklist order. A deciding layer whose own row allows (a
-// bucket policy that allows through the endpoint whose policy then denies)
-// is not flagged, unless no deciding row says otherwise.
+// of them in checklist order. Of the deciding layers, those whose own row
+// denies are flagged (a bucket policy that allows only through an endpoint
+// whose policy then denies is not), unless no deciding row denies.
 func (e *explainer) markBlocking() {
 	o := &e.out
 	if o.Decision == DecisionAllow {
 		return
 	}
+	// The deciding rows that deny come first, then those that could not be
+	// read, then the conditional ones.
 	var blocking []string
-	for _, r := range o.Layers {
-		if containsLayer(o.DecidedBy, r.Layer) && r.Verdict != VerdictAllows && r.Verdict != VerdictNotInvolved {
-			blocking = append(blocking, r.Layer)
+	for _, v := range []Verdict{VerdictDenies, VerdictCouldNot, VerdictConditional} {
+		for _, r := range o.Layers {
+			if containsLayer(o.DecidedBy, r.Layer) && r.Verdict == v {
+				blocking = append(blocking, r.Layer)
+			}
+		}
+		if len(blocking) > 0 {
+			break
 		}
 	}
 	if len(blocking) == 0 {

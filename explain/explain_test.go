@@ -137,6 +137,15 @@ func classicCases() []classicCase {
 			evidence:    []string{"aws ec2 modify-vpc-endpoint --vpc-endpoint-id " + endpoint},
 		},
 		{
+			name:        "endpoint-only-bucket-path-unstated",
+			doc:         "https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies-vpc-endpoint.html",
+			req:         Request{Principal: reader, Action: "s3:GetObject", Bucket: "vpc-only", Key: "a.txt"},
+			decision:    DecisionImplicitDeny,
+			blockedBy:   "vpce",
+			rowVerdicts: map[string]Verdict{"vpce": VerdictDenies, "bucket_policy": VerdictConditional},
+			evidence:    []string{"the bucket policy requires a VPC endpoint"},
+		},
+		{
 			name:     "scp-deny",
 			doc:      "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html",
 			req:      Request{Principal: reader, Action: "s3:DeleteObject", Bucket: "shared-data", Key: "old/run-1.json"},

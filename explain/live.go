@@ -51,7 +51,7 @@ func Collect(ctx context.Context, req Request, opts LiveOptions) (*inventory.Doc
 	bucket = c.bucketAccount(ctx, owner, bucket)
 	c.key(ctx, owner, bucket)
 	c.principalAccount(ctx)
-	c.endpoint(ctx, owner, bucket.Region)
+	c.endpoint(ctx, owner, bucket)
 	for _, id := range slices.Sorted(maps.Keys(c.accounts)) {
 		doc.Accounts = append(doc.Accounts, *c.accounts[id])
 	}
@@ -305,11 +305,21 @@ func (c *collector) principalAccount(ctx context.Context) {
 	c.accounts[p.Account].IAM = details
 }
 
-// endpoint reads the VPC endpoint the request names (aws:SourceVpce),
-// looking in the principal's account and then in the bucket's.
-func (c *collector) endpoint(ctx context.Context, owner, region string) {
-	v, ok := c.req.contextValue("aws:SourceVpce")
-	if !ok || len(v) == 0 {
+// endpoint reads the VPC endpoints the request may go through: the one it
+// names (aws:SourceVpce), or, when it does not say, those the bucket policy
+// names; in the principal's account and then in the bucket's.
+func (c *collector) endpoint(ctx context.Context, owner string, b inventory.Bucket) {
+	region := b.Region
+	var wanted []string
+	switch v, ok := c.req.contextValue("aws:SourceVpce"); {
+	case ok && len(v) > 0:
+		wanted = []string{v[0]}
+	case ok:
+		return // the request does not go through an endpoint
+	case b.Policy != nil:
+		wanted = endpointIDs(string(b.Policy.Raw()))
+	}
+	if len(wanted) == 0 {
 		return
 	}
 	for _, id := range []string{c.principalAccountID(), owner} {
@@ -324,11 +334,35 @@ func (c *collector) endpoint(ctx context.Context, owner, region string) {
 			continue
 		}
 		for _, ep := range eps {
-			if ep.ID == v[0] {
+			if slices.Contains(wanted, ep.ID) && !slices.ContainsFunc(c.accounts[id].VPCEndpoints, func(x inventory.VPCEndpoint) bool { return x.ID == ep.ID }) {
 				c.accounts[id].VPCEndpoints = append(c.accounts[id].VPCEndpoints, ep)
-				return
+				wanted = slices.DeleteFunc(wanted, func(w string) bool { return w == ep.ID })
 			}
 		}
+		if len(wanted) == 0 {
+			return
+		}
+	}
+}
+
+// endpointIDs finds the VPC endpoint IDs ("vpce-" and 8 to 17 hex digits)
+// in a policy's text.
+func endpointIDs(text string) []string {
+	var out []string
+	for {
+		i := strings.Index(text, "vpce-")
+		if i < 0 {
+			return out
+		}
+		text = text[i+len("vpce-"):]
+		n := 0
+		for n < len(text) && strings.IndexByte("0123456789abcdef", text[n]) >= 0 {
+			n++
+		}
+		if n >= 8 && n <= 17 && !slices.Contains(out, "vpce-"+text[:n]) {
+			out = append(out, "vpce-"+text[:n])
+		}
+		text = text[n:]
 	}
 }
 

@@ -488,23 +488,15 @@ func bpaText(p *inventory.PublicAccessBlock, readErr string) string {
 		flag("BlockPublicPolicy", p.BlockPublicPolicy), flag("RestrictPublicBuckets", p.RestrictPublicBuckets)}, " ")
 }
 
-// aclGrants returns the bucket-ACL grants that took part in the decision:
-// the statements of the access model's ACL evaluation (Decide's "acl"
-// step) that stand for ACL grants.
+// aclGrants returns the bucket-ACL grants that allow the request: the
+// allowing statements of the engine's grant layer, one per ACL grant the
+// access model passed in (named by the grant's label).
 func (e *explainer) aclGrants() []string {
 	var out []string
-	for _, st := range e.dec.Steps {
-		if st.Name != "acl" {
-			continue
-		}
-		for _, lr := range st.Result.Layers {
-			if lr.Layer != policy.LayerResource {
-				continue
-			}
-			for _, ref := range lr.Statements {
-				if strings.HasPrefix(ref.Sid, "ACL grant") && strings.EqualFold(ref.Effect, "Allow") && !containsLayer(out, ref.Sid) {
-					out = append(out, ref.Sid)
-				}
+	for _, lr := range traced(&e.s3, policy.LayerGrant) {
+		for _, ref := range lr.Statements {
+			if strings.EqualFold(ref.Effect, "Allow") && !containsLayer(out, ref.Sid) {
+				out = append(out, ref.Sid)
 			}
 		}
 	}
@@ -653,13 +645,17 @@ func (e *explainer) vpceRow() Row {
 		}
 		return row
 	}
-	if e.blocks(access.LayerVPCE) || containsLayer(e.dec.DecidedBy, access.LayerVPCE) {
+	if containsLayer(e.dec.DecidedBy, access.LayerVPCE) {
 		// The access model weighed the endpoints the bucket policy requires.
-		row.Verdict = VerdictDenies
-		if e.dec.Verdict != access.VerdictDeny {
+		switch e.dec.Verdict {
+		case access.VerdictDeny:
+			row.Verdict = VerdictDenies
+		case access.VerdictAllow:
+			row.Verdict = VerdictAllows
+		default:
 			row.Verdict = VerdictConditional
 		}
-		row.Evidence = append(row.Evidence, e.dec.Reason)
+		row.Evidence = append(row.Evidence, "the bucket policy requires a VPC endpoint: "+e.dec.Reason)
 		return row
 	}
 	row.Evidence = append(row.Evidence, "the request's network path was not stated (give --context aws:SourceVpce=vpce-… or aws:SourceVpce= for none); no endpoint policy is evaluated")
