@@ -111,6 +111,14 @@ func classicCases() []classicCase {
 			evidence:    []string{"the key policy does not allow kms:Decrypt", "aws kms put-key-policy"},
 		},
 		{
+			name:        "kms-grant-instead-of-key-policy",
+			doc:         "https://docs.aws.amazon.com/kms/latest/developerguide/grants.html",
+			req:         Request{Principal: reader, Action: "s3:GetObject", Bucket: "granted-exports", Key: "2024/export.json"},
+			decision:    DecisionAllow,
+			rowVerdicts: map[string]Verdict{"kms": VerdictAllows},
+			evidence:    []string{"but a KMS grant does"},
+		},
+		{
 			name:     "cross-account-one-side",
 			doc:      "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html",
 			req:      Request{Principal: writer, Action: "s3:GetObject", Bucket: "one-side", Key: "drop/file.bin"},

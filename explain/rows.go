@@ -611,16 +611,16 @@ func (e *explainer) kmsRow() Row {
 	res := one(e.kms, policy.LayerResource)
 	kwhat := fmt.Sprintf("%s on %s for %s", k, keyName, e.p.Describe())
 	outcomeRow(&row, res, kwhat)
-	switch res.Outcome {
-	case policy.ImplicitDeny:
+	grants := statements(one(e.kms, policy.LayerGrant), "Allow")
+	switch {
+	case res.Outcome == policy.ImplicitDeny && len(grants) > 0:
+		row.Verdict = VerdictAllows
+		row.Evidence = append(row.Evidence, "the key policy does not allow "+kwhat+", but a KMS grant does: "+strings.Join(grants, ", "))
+	case res.Outcome == policy.ImplicitDeny:
 		row.Verdict = VerdictDenies
 		row.Evidence = append(row.Evidence, fmt.Sprintf("the key policy does not allow %s: a KMS key policy must allow the caller (directly, or by delegating to its account's IAM policies), even in the key's own account", kwhat))
 		row.Fix = fmt.Sprintf(`add to the key policy (aws kms get-key-policy --key-id %s --policy-name default, then aws kms put-key-policy --key-id %s --policy-name default --policy file://key-policy.json) the statement {"Sid": "BucketauditExplainS3Use", "Effect": "Allow", "Principal": {"AWS": %q}, "Action": %q, "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": "s3.%s.amazonaws.com"}}}`,
 			keyOr(key.ARN), keyOr(key.ARN), e.grantee(), k, b.Region)
-	}
-	if !e.blocks(access.LayerKMS) && row.Verdict == VerdictDenies && e.dec.Verdict == access.VerdictAllow {
-		// The access model found another path (e.g. a grant); keep the evidence.
-		row.Verdict = VerdictNotInvolved
 	}
 	return row
 }
