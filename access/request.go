@@ -29,8 +29,9 @@ type Decision struct {
 }
 
 // Step is one evaluation behind a Decision: its name ("s3", "s3 key
-// public/x", "acl", "vpce vpce-0abc", "kms"), the engine input and the
-// result with its per-layer checklist.
+// public/x", "vpce vpce-0abc", "kms"; S3 steps carry the bucket ACL's
+// grants as Input.Grants), the engine input and the result with its
+// per-layer checklist.
 type Step struct {
 	Name   string
 	Input  policy.Input
@@ -85,11 +86,18 @@ func (bl *BucketLayers) decide(c *Caller, action, key string) outcome {
 }
 
 // S3Input returns a copy of the engine input Decide evaluates for the S3
-// request (context included; RestrictPublicBuckets from the effective BPA,
-// off when unknown: Decide then evaluates it both ways).
+// request: context included, RestrictPublicBuckets from the effective BPA
+// and the bucket ACL's grants that apply to the caller (when ACLs are in
+// effect; public ones dropped under IgnorePublicAcls). Where a setting is
+// unknown Decide evaluates both ways; this input takes it as off.
 func (bl *BucketLayers) S3Input(c *Caller, action, key string) *policy.Input {
 	in := *bl.input(c, action, key)
 	in.RestrictPublicBuckets = bl.BPA.RestrictPublicBuckets == TriTrue && bl.PolicyPublic != TriFalse
+	if bl.ACLs == TriTrue && bl.ACLRead {
+		if gp, err := bl.aclPolicy(bl.grantsFor(c, action, bl.BPA.IgnorePublicACLs == TriTrue), action); err == nil {
+			in.Grants = gp
+		}
+	}
 	return &in
 }
 
