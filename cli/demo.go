@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -112,12 +113,7 @@ func demoConfig(doc *inventory.Document, url, outDir string) (*config.Config, aw
 		}
 	}
 	trusted := demo.TrustedAccounts()
-	ids := make([]string, 0, len(trusted))
-	for id := range trusted {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(trusted)) {
 		cfg.TrustedAccounts = append(cfg.TrustedAccounts, config.TrustedAccount{ID: id, Name: trusted[id]})
 	}
 	if err := cfg.Validate(); err != nil {
