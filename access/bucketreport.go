@@ -247,8 +247,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	}
 
 	// Cells voided by BPA, KMS or SCP/RCP.
-	type hit = cellHit
-	var bpaHits, awsKeyHits, keyPolicyHits, orgHits []hit
+	var bpaHits, awsKeyHits, keyPolicyHits, orgHits []cellHit
 	visit := func(class string, r *row, c *Caller) {
 		acct := ""
 		if c != nil {
@@ -257,16 +256,16 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		for i := range r {
 			o := r[i]
 			if o.bpaBlocked {
-				bpaHits = append(bpaHits, hit{class, names[i], o.reason, ""})
+				bpaHits = append(bpaHits, cellHit{class, names[i], o.reason, ""})
 			}
 			switch o.kmsBlocked {
 			case "aws-managed":
-				awsKeyHits = append(awsKeyHits, hit{class, names[i], o.reason, ""})
+				awsKeyHits = append(awsKeyHits, cellHit{class, names[i], o.reason, ""})
 			case "key-policy":
-				keyPolicyHits = append(keyPolicyHits, hit{class, names[i], o.reason, acct})
+				keyPolicyHits = append(keyPolicyHits, cellHit{class, names[i], o.reason, acct})
 			}
 			if o.orgBlocked != "" && c != nil && bl.policyGrants(c, MatrixActions()[i]) {
-				orgHits = append(orgHits, hit{class, names[i], o.orgBlockedBy, o.orgBlocked})
+				orgHits = append(orgHits, cellHit{class, names[i], o.orgBlockedBy, o.orgBlocked})
 			}
 		}
 	}
@@ -280,17 +279,17 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	for i := range bm.org {
 		for _, p := range bm.org[i].blocked {
 			if bl.policyGrants(p.caller, MatrixActions()[i]) {
-				orgHits = append(orgHits, hit{fmt.Sprintf("org (%d accounts)", len(p.accounts)), names[i], p.out.orgBlockedBy, p.out.orgBlocked})
+				orgHits = append(orgHits, cellHit{fmt.Sprintf("org (%d accounts)", len(p.accounts)), names[i], p.out.orgBlockedBy, p.out.orgBlocked})
 			}
 		}
 		if bm.org[i].out.bpaBlocked {
-			bpaHits = append(bpaHits, hit{"org", names[i], bm.org[i].out.reason, ""})
+			bpaHits = append(bpaHits, cellHit{"org", names[i], bm.org[i].out.reason, ""})
 		}
 	}
 	if len(bpaHits) > 0 {
 		fs.add(FindingBPABlocksGrantedAccess, "",
 			"Block Public Access blocks what the bucket grants to "+describeHits(bpaHits)+": "+bpaHits[0].reason,
-			fmt.Sprintf("If the access is intended, grant it without a public statement (name the principals or fix aws:PrincipalOrgID/aws:SourceVpce conditions) and %s; otherwise remove the statement (%s)", "keep Block Public Access on", cmdPutPolicy(name)))
+			fmt.Sprintf("If the access is intended, keep Block Public Access on and grant it without a public statement (name the principals, or restrict it with aws:PrincipalOrgID or aws:SourceVpce), then %s; otherwise remove the statement the same way", cmdPutPolicy(name)))
 	}
 	if len(awsKeyHits) > 0 {
 		fs.add(FindingAWSManagedKeyCrossAcct, "",
@@ -314,7 +313,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	if len(orgHits) > 0 {
 		fs.add(FindingOrgPolicyDeniesGranted, "",
 			fmt.Sprintf("the bucket policy grants %s, but %s denies it (%s)", describeHits(orgHits), strings.ToUpper(orgHits[0].by), orgHits[0].reason),
-			fmt.Sprintf("Remove the dead grant from the bucket policy (%s), or, if the access is intended, add an exception to the %s (aws organizations update-policy --policy-id <id> --content file://policy.json)", cmdPutPolicy(name), strings.ToUpper(orgHits[0].by)))
+			fmt.Sprintf("Remove the dead grant from the bucket policy (%s), or, if the access is intended, add an exception to %s: aws organizations update-policy --policy-id %s --content file://policy.json", cmdPutPolicy(name), orgPolicyName(orgHits[0].reason), orgPolicyID(orgHits[0].reason)))
 	}
 
 	// Settings.
@@ -398,6 +397,25 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		fs.add(FindingAssessmentIncomplete, "", detail,
 			fmt.Sprintf("Allow the audit role to read what failed (%s; check the bucket policy, SCPs and key policies for denies of the audit role), then run bucketaudit scan again", joinLimited(append(uniqueOps(out.Errors), "kms:GetKeyPolicy for the bucket's key where it is unknown"), 4)))
 	}
+}
+
+// orgPolicyID returns the policy ID in a statement description
+// ("SCP p-abc (Name) statement ..."), or "<policy id>".
+func orgPolicyID(desc string) string {
+	for _, f := range strings.Fields(desc) {
+		if strings.HasPrefix(f, "p-") {
+			return strings.TrimRight(f, ",")
+		}
+	}
+	return "<policy id>"
+}
+
+// orgPolicyName returns "SCP p-abc (Name)" from a statement description.
+func orgPolicyName(desc string) string {
+	if i := strings.Index(desc, " statement "); i > 0 {
+		return desc[:i]
+	}
+	return "the SCP or RCP"
 }
 
 // cellHit is one matrix cell that a finding is about.
