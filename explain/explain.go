@@ -118,7 +118,7 @@ type NoSuchKey struct {
 // Credentials flags problems of the caller's credentials themselves.
 type Credentials struct {
 	// Problem: "expired", "invalid", "principal_not_found",
-	// "account_not_in_snapshot" or "outside_organization".
+	// or "outside_organization".
 	Problem string `json:"problem"`
 	Detail  string `json:"detail"`
 	Fix     string `json:"fix"`

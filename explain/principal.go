@@ -168,12 +168,12 @@ func resolveIdentity(ix *access.Index, p Principal) identity {
 		return unreadable("the request names only the account, not the principal")
 	}
 	if p.Kind == KindFederated {
-		return unreadable("federated users get their permissions from the session policy of GetFederationToken, which no snapshot holds")
+		return unreadable("federated users get their permissions from the session policy of GetFederationToken, which is not collected")
 	}
 	a := ix.Account(p.Account)
 	switch {
 	case a == nil:
-		return unreadable("account " + p.Account + " is not in the snapshot")
+		return unreadable("account " + p.Account + " is not among the collected accounts")
 	case a.Errors["iam"] != "":
 		return unreadable("IAM of account " + p.Account + " could not be read: " + a.Errors["iam"])
 	case a.IAM == nil:
@@ -209,7 +209,7 @@ func resolveIdentity(ix *access.Index, p Principal) identity {
 		for _, arn := range arns {
 			mp := managed[arn]
 			if mp == nil {
-				id.policies = append(id.policies, policy.Unreadable("managed policy "+arn+" attached to "+owner+" (not in the snapshot)"))
+				id.policies = append(id.policies, policy.Unreadable("managed policy "+arn+" attached to "+owner+" (not collected)"))
 				id.read = false
 				continue
 			}
@@ -225,7 +225,7 @@ func resolveIdentity(ix *access.Index, p Principal) identity {
 		name := "permissions boundary " + arn
 		switch {
 		case mp == nil:
-			id.boundary = policy.Unreadable(name + " (not in the snapshot)")
+			id.boundary = policy.Unreadable(name + " (not collected)")
 			id.read = false
 		case mp.Document == nil:
 			id.boundary = policy.Unreadable(name + " (no document)")
@@ -253,7 +253,7 @@ func resolveIdentity(ix *access.Index, p Principal) identity {
 		for _, g := range u.Groups {
 			grp := findGroup(a.IAM, g)
 			if grp == nil {
-				id.policies = append(id.policies, policy.Unreadable("policies of group "+g+" (not in the snapshot)"))
+				id.policies = append(id.policies, policy.Unreadable("policies of group "+g+" (not collected)"))
 				id.read = false
 				continue
 			}
@@ -273,7 +273,7 @@ func resolveIdentity(ix *access.Index, p Principal) identity {
 		setBoundary(r.PermissionsBoundary)
 	}
 	if !id.read {
-		id.why = "some of its policies are not in the snapshot"
+		id.why = "some of its policies were not collected"
 	}
 	return id
 }
