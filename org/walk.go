@@ -65,6 +65,12 @@ type WalkOptions struct {
 	// Concurrency bounds the calls issued at once at each level (default 8).
 	Concurrency int
 	Log         zerolog.Logger
+	// Found, when set, is called (from the walk's goroutines, so it must be
+	// safe for concurrent use) with each ACTIVE account as soon as it is
+	// listed — before its own policies and tags are read, which the
+	// Walked result holds — so that work on accounts can start while the
+	// walk goes on.
+	Found func(Member)
 }
 
 // policyTypes are the policy types that govern S3 access.
@@ -316,6 +322,9 @@ func (w *walker) addMembers(n *node, accounts []types.Account, log zerolog.Logge
 		w.mu.Lock()
 		w.members = append(w.members, m)
 		w.mu.Unlock()
+		if w.opts.Found != nil {
+			w.opts.Found(*m)
+		}
 		w.found(m)
 	}
 }

@@ -82,10 +82,11 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 	}
 	cfg := opts.Config
 	s := &scan{opts: opts, cfg: cfg, sess: opts.Session, log: opts.Log, keys: map[string][]KeyRef{},
-		// Enough buckets in progress to keep twice the in-flight cap busy;
+		// Enough buckets in progress to keep the in-flight cap busy (a bucket
+		// has fewer calls pending as its reads complete);
 		// more would only park goroutines deep in the SDK's middleware,
 		// whose stacks every garbage collection scans.
-		bucketsInProgress: make(chan struct{}, max(2, 2*cfg.Concurrency.Requests/len(bucketFields)+1))}
+		bucketsInProgress: make(chan struct{}, max(2, 4*cfg.Concurrency.Requests/len(bucketFields)+1))}
 	doc := &inventory.Document{
 		SchemaVersion: inventory.SchemaVersion,
 		Scan: &inventory.ScanInfo{
@@ -95,24 +96,36 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 		Accounts: []inventory.Account{},
 	}
 
-	members := s.members(ctx, doc)
-	opts.Progress.AccountsFound(len(members))
-	s.inScope = map[string]bool{}
-	for _, m := range members {
-		s.inScope[m.ID] = true
-	}
-
-	accounts := make([]inventory.Account, len(members))
+	// Accounts are scanned as soon as the walk finds them.
+	queue := make(chan org.Member, 4096)
+	var walked *org.Walked
+	go func() {
+		defer close(queue)
+		walked = s.members(ctx, doc, func(m org.Member) { queue <- m })
+	}()
+	var (
+		mu       sync.Mutex
+		accounts []inventory.Account
+		members  []org.Member
+	)
 	g := new(errgroup.Group)
 	g.SetLimit(cfg.Concurrency.Accounts)
-	for i, m := range members {
+	for m := range queue {
+		members = append(members, m)
+		opts.Progress.AccountsFound(1)
 		g.Go(func() error {
-			accounts[i] = s.account(ctx, m)
+			a := s.account(ctx, m)
+			mu.Lock()
+			accounts = append(accounts, a)
+			mu.Unlock()
 			opts.Progress.AccountDone()
 			return nil
 		})
 	}
 	_ = g.Wait()
+	if walked != nil {
+		mergeWalk(accounts, walked.Members)
+	}
 	s.crossAccountKeys(ctx, accounts, members)
 
 	sort.Slice(accounts, func(i, j int) bool { return accounts[i].ID < accounts[j].ID })
@@ -124,11 +137,10 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 }
 
 type scan struct {
-	opts    Options
-	cfg     *config.Config
-	sess    *Session
-	log     zerolog.Logger
-	inScope map[string]bool
+	opts Options
+	cfg  *config.Config
+	sess *Session
+	log  zerolog.Logger
 
 	mu sync.Mutex
 	// keys are KMS keys used by buckets of another account, by owner account.
@@ -144,37 +156,59 @@ func (nopProgress) AccountDone()      {}
 func (nopProgress) BucketsFound(int)  {}
 func (nopProgress) BucketDone()       {}
 
-// members returns the accounts to scan: the configured list, or the
-// organisation's ACTIVE accounts in scope.
-func (s *scan) members(ctx context.Context, doc *inventory.Document) []org.Member {
+// members finds the accounts to scan — the configured list, or the
+// organisation's ACTIVE accounts in scope — and hands each to emit as soon
+// as it is known. It returns the walk (nil without one).
+func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(org.Member)) *org.Walked {
 	sc := s.cfg.Scope
 	if len(s.cfg.Accounts) > 0 {
-		var out []org.Member
 		partition := PartitionOfRegion(s.cfg.Region)
 		for _, a := range s.cfg.Accounts {
 			m := org.Member{ID: a.ID, Name: a.Name, Status: inventory.AccountActive, ARN: "arn:" + partition + ":organizations:::account/" + a.ID}
 			if org.InScope(m, nil, nil, sc.IncludeAccounts, sc.ExcludeAccounts) {
-				out = append(out, m)
+				emit(m)
 			}
 		}
-		return out
+		return nil
 	}
-	mgmt := s.sess.Management()
-	w, err := org.Walk(ctx, s.sess.Organizations(mgmt), org.WalkOptions{Concurrency: s.cfg.Concurrency.Requests, Log: s.log})
+	found := func(m org.Member) {
+		if org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) {
+			emit(m)
+		}
+	}
+	w, err := org.Walk(ctx, s.sess.Organizations(s.sess.Management()), org.WalkOptions{Concurrency: s.cfg.Concurrency.Requests, Log: s.log, Found: found})
 	if err != nil {
 		s.log.Error().Err(err).Msg("cannot read the organization; set accounts: in the configuration to scan a list of accounts instead")
 		doc.Scan.Errors = map[string]string{ScanErrorOrganization: org.ErrorText(err)}
 		return nil
 	}
 	doc.Organization = w.Organization
-	var out []org.Member
-	for _, m := range w.Members {
-		if org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) {
-			out = append(out, m)
+	s.log.Info().Int("accounts", len(w.Members)).Str("organization", w.Organization.ID).Msg("organization read")
+	return w
+}
+
+// mergeWalk copies into the scanned accounts what the walk read about each
+// one after it was listed: its own SCP/RCP attachments and tags (with
+// their errors).
+func mergeWalk(accounts []inventory.Account, members []org.Member) {
+	byID := make(map[string]*org.Member, len(members))
+	for i := range members {
+		byID[members[i].ID] = &members[i]
+	}
+	for i := range accounts {
+		a := &accounts[i]
+		m, ok := byID[a.ID]
+		if !ok {
+			continue
+		}
+		a.Policies, a.Tags = m.Policies, m.Tags
+		for k, v := range m.Errors {
+			if a.Errors == nil {
+				a.Errors = map[string]string{}
+			}
+			a.Errors[k] = v
 		}
 	}
-	s.log.Info().Int("accounts", len(w.Members)).Int("in_scope", len(out)).Str("organization", w.Organization.ID).Msg("organization read")
-	return out
 }
 
 // regionInScope reports whether a bucket region is scanned.
@@ -192,13 +226,7 @@ func (s *scan) regionInScope(region string) bool {
 
 // account scans one account.
 func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
-	a := inventory.Account{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, OUPath: m.OUPath, Policies: m.Policies, Tags: m.Tags}
-	for k, v := range m.Errors {
-		if a.Errors == nil {
-			a.Errors = map[string]string{}
-		}
-		a.Errors[k] = v
-	}
+	a := inventory.Account{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, OUPath: m.OUPath}
 	log := s.log.With().Str("account_id", m.ID).Logger()
 	if ctx.Err() != nil {
 		setErr(&a.Errors, KeyScan, fmt.Errorf("scan stopped before this account was visited: %w", ctx.Err()))
@@ -430,13 +458,9 @@ func (s *scan) ownKeys(ctx context.Context, account string, buckets []inventory.
 			own = append(own, ref)
 			continue
 		}
-		if s.inScope[ref.Account] {
-			s.mu.Lock()
-			s.keys[ref.Account] = append(s.keys[ref.Account], ref)
-			s.mu.Unlock()
-		} else {
-			log.Info().Str("key", ref.ID).Msg("bucket key belongs to an account outside the scan; its policy is unknown")
-		}
+		s.mu.Lock()
+		s.keys[ref.Account] = append(s.keys[ref.Account], ref)
+		s.mu.Unlock()
 	}
 	return collectKeys(ctx, own, nil, clients, log)
 }
@@ -569,6 +593,7 @@ func (s *scan) crossAccountKeys(ctx context.Context, accounts []inventory.Accoun
 	for _, owner := range sortedKeys(s.keys) {
 		i, ok := idx[owner]
 		if !ok {
+			s.log.Info().Str("account_id", owner).Int("keys", len(s.keys[owner])).Msg("KMS keys of an account outside the scan: their policies are unknown")
 			continue
 		}
 		a := &accounts[i]

@@ -101,6 +101,8 @@ type Session struct {
 	limiters map[string]*rate.Limiter
 	calls    sync.Map // "Service.Operation" -> *atomic.Int64
 	inFlight atomic.Int64
+	// transport is the HTTP client under the in-flight cap.
+	transport aws.HTTPClient
 }
 
 // NewSession loads the scanning credentials (the SDK's default chain, a
@@ -159,7 +161,9 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 		cfg.ClientLogMode = aws.LogRetries
 	}
 	guard := newReadOnlyGuard()
-	cfg.APIOptions = append(cfg.APIOptions, addReadOnlyGuard(guard), s.addCounterAndSlots)
+	cfg.APIOptions = append(cfg.APIOptions, addReadOnlyGuard(guard))
+	s.transport = cfg.HTTPClient
+	cfg.HTTPClient = &cappedClient{next: cfg.HTTPClient, s: s}
 	if opts.RatePerSecond > 0 {
 		cfg.APIOptions = append(cfg.APIOptions, s.addRateLimit(limiterScanner))
 	}
@@ -187,7 +191,7 @@ func (s *Session) newRetryer() aws.Retryer {
 // Close releases the session's idle connections. Clients made from it
 // still work afterwards (they open new connections).
 func (s *Session) Close() {
-	if c, ok := s.base.HTTPClient.(interface{ CloseIdleConnections() }); ok {
+	if c, ok := s.transport.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
 }
@@ -270,29 +274,37 @@ func (s *Session) CallNames() []string {
 	return names
 }
 
-// addCounterAndSlots appends, at the very end of the Finalize step (after
-// the retry loop has started the attempt and after signing, so that waiting
-// for credentials never holds a slot), the in-flight cap and the counter.
-func (s *Session) addCounterAndSlots(st *middleware.Stack) error {
-	return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("BucketauditInFlight", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-		if s.slots != nil {
-			select {
-			case s.slots <- struct{}{}:
-			case <-ctx.Done():
-				return middleware.FinalizeOutput{}, middleware.Metadata{}, ctx.Err()
-			}
-			defer func() { <-s.slots }()
+// cappedClient is the HTTP client of every client the session makes: it
+// holds one of the session's in-flight slots while a request is being
+// sent and answered, and counts it. It sits below the retry loop and the
+// signing (waiting for credentials or a backoff never holds a slot), and
+// the slot is released once the answer's headers are in (the small body
+// is then read from the socket's buffer).
+type cappedClient struct {
+	next aws.HTTPClient
+	s    *Session
+}
+
+func (c *cappedClient) Do(r *http.Request) (*http.Response, error) {
+	s := c.s
+	if s.slots != nil {
+		select {
+		case s.slots <- struct{}{}:
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
 		}
-		key := awsmiddleware.GetServiceID(ctx) + "." + awsmiddleware.GetOperationName(ctx)
-		c, ok := s.calls.Load(key)
-		if !ok {
-			c, _ = s.calls.LoadOrStore(key, new(atomic.Int64))
-		}
-		c.(*atomic.Int64).Add(1)
-		s.inFlight.Add(1)
-		defer s.inFlight.Add(-1)
-		return next.HandleFinalize(ctx, in)
-	}), middleware.After)
+		defer func() { <-s.slots }()
+	}
+	ctx := r.Context()
+	key := awsmiddleware.GetServiceID(ctx) + "." + awsmiddleware.GetOperationName(ctx)
+	n, ok := s.calls.Load(key)
+	if !ok {
+		n, _ = s.calls.LoadOrStore(key, new(atomic.Int64))
+	}
+	n.(*atomic.Int64).Add(1)
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	return c.next.Do(r)
 }
 
 // limiterScanner keys the token buckets of the scanning principal's own
@@ -303,16 +315,16 @@ const (
 )
 
 // addRateLimit waits for the token bucket of the call's service and key
-// (an account ID, or limiterScanner) before each attempt, before taking an
-// in-flight slot.
+// (an account ID, or limiterScanner) before each attempt (at the end of the
+// Finalize step, after signing; before taking an in-flight slot).
 func (s *Session) addRateLimit(key string) func(*middleware.Stack) error {
 	return func(st *middleware.Stack) error {
-		return st.Finalize.Insert(middleware.FinalizeMiddlewareFunc(rateLimitID, func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc(rateLimitID, func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 			if err := s.limiter(key, awsmiddleware.GetServiceID(ctx)).Wait(ctx); err != nil {
 				return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("rate limit: %w", err)
 			}
 			return next.HandleFinalize(ctx, in)
-		}), "BucketauditInFlight", middleware.Before)
+		}), middleware.After)
 	}
 }
 
