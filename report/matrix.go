@@ -223,11 +223,33 @@ func externalSummary(ext map[string]access.ExternalActions, action string) (acce
 	if top == "" {
 		text = fmt.Sprintf("%d external accounts without a verdict", n)
 	}
+	if others := otherVerdicts(ext, action, top); others != "" {
+		text += " (others: " + others + ")"
+	}
 	text += " — " + strings.Join(parts, " || ")
 	if n > maxListed {
 		text += fmt.Sprintf(" || … %d more (see External access)", n-maxListed)
 	}
 	return top, text
+}
+
+// otherVerdicts counts the external accounts' verdicts of one action other
+// than top ("1 unknown, 2 deny"), so that an unknown cell is never hidden by
+// a wider verdict of another account.
+func otherVerdicts(ext map[string]access.ExternalActions, action string, top access.Verdict) string {
+	count := map[access.Verdict]int{}
+	for _, ea := range ext {
+		if v := cellOf(&ea.Actions, action).Verdict; v != top {
+			count[v]++
+		}
+	}
+	var parts []string
+	for _, v := range []access.Verdict{access.VerdictAllow, access.VerdictConditional, access.VerdictUnknown, access.VerdictDeny} {
+		if count[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", count[v], v))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // externalLabel names an external account with its trusted_accounts label.

@@ -175,8 +175,8 @@ func TestXLSXMatrixOneRowPerBucket(t *testing.T) {
 	if got := partner[col("external list")]; got != "allow" {
 		t.Errorf("partner-share external list = %q, want allow", got)
 	}
-	if why := partner[col("external read why")]; !strings.Contains(why, "999999999999 (auditor-co, trusted)") || strings.Contains(why, "444455556666") {
-		t.Errorf("external read why = %q, want only the allowed account, labelled", why)
+	if why := partner[col("external read why")]; !strings.HasPrefix(why, "1 of 2 external accounts allow (others: 1 unknown) — 999999999999 (auditor-co, trusted): ") || strings.Contains(why, "444455556666") {
+		t.Errorf("external read why = %q, want the allowed account labelled, and the unknown one counted", why)
 	}
 	if got := partner[col("Encryption")]; !strings.Contains(got, "aws:kms arn:aws:kms:eu-west-1:222222222222:key/") {
 		t.Errorf("Encryption = %q, want the KMS key", got)
