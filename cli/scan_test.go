@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -102,5 +103,38 @@ func TestScanCommandUsageErrors(t *testing.T) {
 				t.Errorf("%s: stderr lacks %q:\n%s", tt.name, w, stderr.String())
 			}
 		}
+	}
+}
+
+// TestScanCommandInterrupted: Ctrl-C (the context ends) mid-scan still
+// writes the snapshot and the reports of what was collected, marked
+// interrupted, and exits 3.
+func TestScanCommandInterrupted(t *testing.T) {
+	scanEnv(t)
+	fixture, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixture.Faults = &inventory.Faults{Latency: inventory.Duration(40 * time.Millisecond)}
+	_, url := fakeawstest.Start(t, fixture)
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "scan.yaml", "audit_role:\n  external_id: rt-external-id\nconcurrency: {accounts: 1, buckets: 1, requests: 2}\noutputs:\n  formats: [json]\n")
+	snap := filepath.Join(dir, "snapshot.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code := Run(ctx, []string{"scan", "--config", cfg, "--endpoint-url", url, "--output-dir", filepath.Join(dir, "out"), "--save-snapshot", snap, "--log-format", "json"}, nil, &stdout, &stderr)
+	if code != ExitIncomplete {
+		t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitIncomplete, stderr.String())
+	}
+	got, err := inventory.Load(snap)
+	if err != nil {
+		t.Fatalf("snapshot of the interrupted scan: %v", err)
+	}
+	if got.Scan == nil || !got.Scan.Interrupted || got.Scan.Complete {
+		t.Errorf("scan info %+v: want interrupted, incomplete", got.Scan)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "report.json")); err != nil {
+		t.Errorf("no report after the interruption: %v", err)
 	}
 }
