@@ -74,7 +74,7 @@ type collector struct {
 // list) and records every member account with its SCP/RCP attachments.
 func (c *collector) organization(ctx context.Context, doc *inventory.Document) {
 	if len(c.cfg.Accounts) > 0 {
-		partition := partitionOfRegion(c.cfg.Region)
+		partition := scanner.PartitionOfRegion(c.cfg.Region)
 		for _, a := range c.cfg.Accounts {
 			c.addMember(org.Member{ID: a.ID, Name: a.Name, Status: inventory.AccountActive, ARN: "arn:" + partition + ":organizations:::account/" + a.ID})
 		}
@@ -364,15 +364,4 @@ func endpointIDs(text string) []string {
 		}
 		text = text[n:]
 	}
-}
-
-// partitionOfRegion returns the partition of a region.
-func partitionOfRegion(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
 }
