@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 
@@ -234,19 +233,12 @@ func (c *collector) bucketAccount(ctx context.Context, owner string, b inventory
 	cfg, _ := c.account(owner)
 	a := c.accounts[owner]
 	log := c.log.With().Str("account_id", owner).Str("bucket", b.Name).Logger()
-	out, err := c.sess.S3Control(cfg).GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: aws.String(owner)})
-	switch {
-	case org.HasCode(err, org.CodeNoSuchPublicAccessBlockConfiguration):
-	case err != nil:
+	bpa, err := scanner.CollectAccountBPA(ctx, c.sess.S3Control(cfg), owner)
+	if err != nil {
 		log.Warn().Err(err).Msg("cannot read the account's Block Public Access")
 		setError(a, scanner.KeyPublicAccessBlock, org.ErrorText(err))
-	case out.PublicAccessBlockConfiguration != nil:
-		p := out.PublicAccessBlockConfiguration
-		a.PublicAccessBlock = &inventory.PublicAccessBlock{
-			BlockPublicACLs: aws.ToBool(p.BlockPublicAcls), IgnorePublicACLs: aws.ToBool(p.IgnorePublicAcls),
-			BlockPublicPolicy: aws.ToBool(p.BlockPublicPolicy), RestrictPublicBuckets: aws.ToBool(p.RestrictPublicBuckets),
-		}
 	}
+	a.PublicAccessBlock = bpa
 	clients := map[string]scanner.S3API{}
 	var mu sync.Mutex
 	regional := func(region string) scanner.S3API {
