@@ -14,7 +14,6 @@ package scanner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -129,7 +128,9 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 	s.crossAccountKeys(ctx, accounts, members)
 
 	sort.Slice(accounts, func(i, j int) bool { return accounts[i].ID < accounts[j].ID })
-	doc.Accounts = accounts
+	if accounts != nil {
+		doc.Accounts = accounts
+	}
 	doc.Scan.Interrupted = ctx.Err() != nil
 	doc.Scan.FinishedAt = opts.Now().UTC()
 	doc.Scan.Complete = !doc.Scan.Interrupted && !HasErrors(doc)
@@ -292,13 +293,13 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 	// The regions are known from the listing: read the VPC endpoints while
 	// the buckets are being read.
 	var (
-		endpoints    = map[string][]inventory.VPCEndpoint{}
-		endpointsFor = func(regions []string) {
+		endpointsRead = map[string]bool{}
+		endpointsFor  = func(regions []string) {
 			for _, region := range regions {
-				if _, done := endpoints[region]; done {
+				if endpointsRead[region] {
 					continue
 				}
-				endpoints[region] = nil
+				endpointsRead[region] = true
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
@@ -334,14 +335,21 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 		})
 	}
 	_ = g.Wait()
-	a.Buckets = buckets
+	// A bucket listed without its region was located only now.
+	kept = buckets[:0]
+	for _, b := range buckets {
+		if s.regionInScope(b.Region) {
+			kept = append(kept, b)
+		}
+	}
+	a.Buckets = kept
 	if s.cfg.Collect.VPCEndpoints {
 		// Regions found only by locating buckets (absent or wrong in the listing).
-		endpointsFor(bucketRegions(buckets))
+		endpointsFor(bucketRegions(a.Buckets))
 	}
 
 	if s.cfg.Collect.KMS {
-		a.KMSKeys = s.ownKeys(ctx, m.ID, buckets, clients, log)
+		a.KMSKeys = s.ownKeys(ctx, m.ID, a.Buckets, clients, log)
 	}
 	wg.Wait()
 	sort.Slice(a.VPCEndpoints, func(i, j int) bool { return a.VPCEndpoints[i].ID < a.VPCEndpoints[j].ID })
@@ -663,6 +671,3 @@ func ouHasErrors(ou inventory.OU) bool {
 	}
 	return false
 }
-
-// ErrInterrupted is wrapped by callers that report an interrupted scan.
-var ErrInterrupted = errors.New("scan interrupted")
