@@ -34,8 +34,10 @@ type LiveOptions struct {
 // with its account's Block Public Access, the bucket's KMS key, the IAM data
 // of the principal's account, and the VPC endpoint the request names. What
 // cannot be read is recorded as an error where it belongs, as scan does;
-// Explain then says "could not read" for it. An error is returned only when
-// the bucket cannot be found.
+// Explain then says "could not read" for it (when the organisation itself
+// cannot be read, the accounts the request names are still searched, and
+// SCPs and RCPs stay unknown). An error is returned only when the bucket
+// cannot be found.
 func Collect(ctx context.Context, req Request, opts LiveOptions) (*inventory.Document, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
@@ -84,6 +86,13 @@ func (c *collector) organization(ctx context.Context, doc *inventory.Document) {
 		c.log.Warn().Err(err).Msg("cannot read the organization: SCPs and RCPs stay unknown")
 		text := org.ErrorText(err)
 		doc.Organization = &inventory.Organization{Errors: map[string]string{"organization": text, "policies": text}}
+		// Still look in the accounts the request names.
+		partition := scanner.PartitionOfRegion(c.cfg.Region)
+		for _, id := range []string{c.principalAccountID(), c.req.BucketAccount} {
+			if _, seen := c.members[id]; isAccountID(id) && !seen {
+				c.addMember(org.Member{ID: id, Status: inventory.AccountActive, ARN: "arn:" + partition + ":organizations:::account/" + id})
+			}
+		}
 		return
 	}
 	doc.Organization = w.Organization

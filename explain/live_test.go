@@ -147,3 +147,21 @@ func TestLiveCollectsOnlyWhatTheRequestNeeds(t *testing.T) {
 		t.Errorf("GetAccountAuthorizationDetails called %d times, want the pages of one account", n)
 	}
 }
+
+// TestLiveOrganizationUnreadable: when the organisation cannot be read,
+// SCPs and RCPs are unknown, so a request every other layer allows is
+// "unknown", not "allow".
+func TestLiveOrganizationUnreadable(t *testing.T) {
+	doc := loadFixture(t)
+	doc.Organization.Errors = map[string]string{"organization": "AccessDeniedException: not a management account"}
+	rig := newLiveRigFor(t, doc)
+	x := rig.explain(t, Request{Principal: app, Action: "s3:GetObject", Bucket: "missing-key", Key: "k"})
+	if x.Decision != DecisionUnknown || x.BlockedBy == nil || *x.BlockedBy != "scp" {
+		t.Fatalf("decision %s blocked_by %v, want unknown / scp (%s)", x.Decision, x.BlockedBy, x.Reason)
+	}
+	for _, r := range x.Layers {
+		if (r.Layer == "scp" || r.Layer == "rcp") && r.Verdict != VerdictCouldNot {
+			t.Errorf("%s row: %s, want could_not_read", r.Layer, r.Verdict)
+		}
+	}
+}
