@@ -435,3 +435,33 @@ func TestInterruptedScan(t *testing.T) {
 		t.Errorf("account %s not visited but without a scan error: %+v", last.ID, last.Errors)
 	}
 }
+
+// TestScope: only accounts and regions in scope are scanned; the
+// organisation (OU tree, policies) is still read whole.
+func TestScope(t *testing.T) {
+	fixture := loadFixture(t, "testdata/roundtrip.yaml")
+	rig := newRig(t, fixture)
+	rig.cfg.Scope = config.Scope{IncludeOUs: []string{"Root/Workloads"}, ExcludeAccounts: []string{"333333333333"}, Regions: []string{"eu-west-1"}}
+	// A bucket whose region the listing hides is located, then dropped.
+	rig.http.Transport = &rewriteListBuckets{next: rig.http.Transport, edits: map[*regexp.Regexp]string{
+		regexp.MustCompile(`(<Name>prod-plain</Name>(?:<[^B][^>]*>[^<]*</[^>]*>)*)<BucketRegion>us-west-2</BucketRegion>`): "${1}",
+	}}
+	got, sess := rig.scan(t, context.Background())
+	if len(got.Accounts) != 1 || got.Accounts[0].ID != "222222222222" {
+		t.Fatalf("accounts %v: want only 222222222222", got.Accounts)
+	}
+	for _, b := range got.Accounts[0].Buckets {
+		if b.Region != "eu-west-1" {
+			t.Errorf("bucket %s in %s is out of scope", b.Name, b.Region)
+		}
+	}
+	if n := len(got.Accounts[0].Buckets); n != 4 {
+		t.Errorf("%d buckets in eu-west-1, want 4", n)
+	}
+	if got.Organization == nil || len(got.Organization.Policies) != 4 || len(got.Organization.Root.OUs) != 1 {
+		t.Errorf("organisation not read whole: %+v", got.Organization)
+	}
+	if sess.Calls()["STS.AssumeRole"] != 1 {
+		t.Errorf("AssumeRole called %d times, want once (one account in scope)", sess.Calls()["STS.AssumeRole"])
+	}
+}
