@@ -117,7 +117,8 @@ func (e *explainer) grantee() string {
 	return e.p.ARN
 }
 
-// policyJSON renders a one-statement policy change.
+// statementJSON renders one Allow statement (no Principal when principal
+// is "": an identity-policy statement).
 func statementJSON(sid, principal, action, resource string) string {
 	p := fmt.Sprintf(`{"AWS": %q}`, principal)
 	if principal == "*" {
