@@ -468,6 +468,9 @@ func (bl *BucketLayers) tlsEnforced(same *Caller) Tri {
 	if bl.Policy.IsUnreadable() {
 		return TriUnknown
 	}
+	if !hasDeny(bl.Policy) && !chainHasDeny(bl.RCPs) {
+		return TriFalse // no statement could deny anything
+	}
 	for _, action := range []string{ActionRead, ActionWrite} {
 		in := bl.input(same, action, "")
 		in.Context = same.context(bl.ix, "s3-plain-http", bl.Account.ID, bl.Bucket.Region)
@@ -489,6 +492,38 @@ func (bl *BucketLayers) tlsEnforced(same *Caller) Tri {
 		}
 	}
 	return TriTrue
+}
+
+// hasDeny reports whether a policy has a Deny statement (an unreadable one
+// may have).
+func hasDeny(p *policy.Policy) bool {
+	if p == nil {
+		return false
+	}
+	if p.IsUnreadable() {
+		return true
+	}
+	for i := range p.Statements {
+		if strings.EqualFold(p.Statements[i].Effect, "Deny") {
+			return true
+		}
+	}
+	return false
+}
+
+// chainHasDeny reports whether a governing chain holds a Deny statement.
+func chainHasDeny(c Chain) bool {
+	if !c.Governed {
+		return false
+	}
+	for _, lvl := range c.Levels {
+		for _, p := range lvl {
+			if hasDeny(p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // policyGrants reports whether the bucket policy itself (or the ACL) has a

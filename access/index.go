@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -353,10 +354,13 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 			level = append(level, info.parsed)
 			idsOfType = append(idsOfType, pid)
 		}
+		c.Levels = append(c.Levels, level)
+		if levelAllowsEverything(level) {
+			return // a level that allows everything decides nothing: not part of the key
+		}
 		sort.Strings(idsOfType)
 		key.WriteString(strings.Join(idsOfType, ","))
 		key.WriteByte('|')
-		c.Levels = append(c.Levels, level)
 	}
 	for i, ou := range pl.levels {
 		where := "OU " + ou.ID
@@ -375,6 +379,34 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 	}
 	c.Key = key.String()
 	return c
+}
+
+// levelAllowsEverything reports whether an SCP or RCP level allows every
+// request: no Deny statement in any of its policies, and one unconditional
+// Allow of every action on every resource (FullAWSAccess). Such a level
+// never changes a decision, so chains that differ only by such levels
+// govern alike (the key that groups member accounts leaves them out).
+func levelAllowsEverything(level []*policy.Policy) bool {
+	all := false
+	for _, p := range level {
+		if p.IsUnreadable() || hasDeny(p) {
+			return false
+		}
+		for i := range p.Statements {
+			st := &p.Statements[i]
+			if strings.EqualFold(st.Effect, "Allow") && len(st.Conditions) == 0 && len(st.NotAction) == 0 && len(st.NotResource) == 0 &&
+				slices.Contains(st.Action, "*") && (st.Resource == nil || slices.Contains(st.Resource, "*")) && principalAll(st) {
+				all = true
+			}
+		}
+	}
+	return all
+}
+
+// principalAll reports whether a statement applies to every principal (an
+// SCP has no Principal; an RCP's is "*").
+func principalAll(st *policy.Statement) bool {
+	return st.NotPrincipal == nil && (st.Principal == nil || st.Principal.Wildcard)
 }
 
 // KeyRef is the KMS key a bucket's default encryption names, resolved

@@ -291,3 +291,40 @@ func TestResourceMayNameBucket(t *testing.T) {
 		}
 	}
 }
+
+// A level holding only FullAWSAccess decides nothing, so accounts whose
+// chains differ only by such levels are grouped together; a level with a
+// deny keeps them apart.
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_auth.html
+func TestChainKeysIgnoreAllowAllLevels(t *testing.T) {
+	full := inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
+	deny := inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`))
+	doc := &inventory.Document{SchemaVersion: 1,
+		Organization: &inventory.Organization{ID: "o-aaaaaaaaaa", ManagementAccountID: "111111111111",
+			Root: inventory.OU{ID: "r-aaaa", Policies: []string{"p-full"}, Accounts: []string{"111111111111"}, OUs: []inventory.OU{
+				{ID: "ou-aaaa-11111111", Name: "A", Policies: []string{"p-full"}, Accounts: []string{"222222222222"}},
+				{ID: "ou-aaaa-22222222", Name: "B", Policies: []string{"p-full"}, OUs: []inventory.OU{
+					{ID: "ou-aaaa-33333333", Name: "C", Policies: []string{"p-full"}, Accounts: []string{"333333333333"}}}},
+				{ID: "ou-aaaa-44444444", Name: "D", Policies: []string{"p-full", "p-deny"}, Accounts: []string{"444444444444"}},
+			}},
+			Policies: []inventory.OrgPolicy{
+				{ID: "p-full", Name: "FullAWSAccess", Type: inventory.ServiceControlPolicy, Document: full},
+				{ID: "p-deny", Name: "DenyDelete", Type: inventory.ServiceControlPolicy, Document: deny},
+			}},
+		Accounts: []inventory.Account{{ID: "111111111111"}, {ID: "222222222222", Policies: []string{"p-full"}},
+			{ID: "333333333333", Policies: []string{"p-full"}}, {ID: "444444444444", Policies: []string{"p-full"}}},
+	}
+	ix := NewIndex(doc)
+	if a, b := ix.SCPs("222222222222"), ix.SCPs("333333333333"); a.Key != b.Key || len(a.Levels) == len(b.Levels) {
+		t.Errorf("keys %q and %q (levels %d, %d): want equal keys for chains of allow-all levels", a.Key, b.Key, len(a.Levels), len(b.Levels))
+	}
+	if a, d := ix.SCPs("222222222222"), ix.SCPs("444444444444"); a.Key == d.Key {
+		t.Errorf("a level with a deny shares key %q", a.Key)
+	}
+	// An account whose level allows nothing is not grouped with the others.
+	doc.Accounts[1].Policies = nil
+	ix = NewIndex(doc)
+	if a, b := ix.SCPs("222222222222"), ix.SCPs("333333333333"); a.Key == b.Key {
+		t.Errorf("a level with no policy (denies everything) shares key %q", a.Key)
+	}
+}
