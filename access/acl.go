@@ -67,15 +67,10 @@ func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*polic
 			Resource:  []string{bl.ARN, bl.ARN + "/*"},
 		})
 	}
-	text, err := p.MarshalJSON()
+	parsed, err := compileBuilt(p, "the bucket ACL")
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := policy.Parse(text)
-	if err != nil {
-		return nil, err
-	}
-	parsed.Name = "the bucket ACL"
 	if bl.aclPolicies == nil {
 		bl.aclPolicies = map[string]*policy.Policy{}
 	}
@@ -255,6 +250,12 @@ func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr string) (*
 	if len(p.Statements) == 0 {
 		return nil, nil
 	}
+	return compileBuilt(p, name)
+}
+
+// compileBuilt turns a policy built in code into one the engine evaluates
+// (marshalled and parsed, as a document from AWS would be), named name.
+func compileBuilt(p *policy.Policy, name string) (*policy.Policy, error) {
 	text, err := p.MarshalJSON()
 	if err != nil {
 		return nil, err
