@@ -29,7 +29,7 @@ func newDemoCmd(e *env) *cobra.Command {
 		Use:   "demo [--output-dir DIR]",
 		Short: "Scan a built-in demo organisation (in-process AWS emulator) and write its reports",
 		Long: `demo starts the fakeaws emulator in this process on 127.0.0.1 with a built-in
-organisation (six accounts, the classic causes of S3 403s and exposures),
+organisation built around the classic causes of S3 403s and exposures,
 scans it through the real AWS SDK exactly as 'scan' does, and writes
 report.xlsx and report.json into --output-dir. It needs no AWS account, no
 network and no configuration, and never reads your AWS credentials.
