@@ -53,6 +53,9 @@ type Organization struct {
 	// ManagementRoleARN, when set, is assumed before any Organizations call
 	// (scanning from a delegated or security account).
 	ManagementRoleARN string `yaml:"management_role_arn"`
+	// ExternalID is sent when assuming ManagementRoleARN, if set; it may be
+	// "${ENV_VAR}" like audit_role.external_id.
+	ExternalID string `yaml:"external_id"`
 }
 
 // Account is an account to scan when Organizations cannot be read.

@@ -145,20 +145,24 @@ func (c *Config) apply(ov Overrides) {
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// expandEnv replaces ${VAR} in audit_role.external_id.
+// expandEnv replaces ${VAR} in the external IDs.
 func (c *Config) expandEnv(lookup LookupEnv) []Problem {
 	var problems []Problem
-	c.AuditRole.ExternalID = envRef.ReplaceAllStringFunc(c.AuditRole.ExternalID, func(ref string) string {
-		name := envRef.FindStringSubmatch(ref)[1]
-		v, ok := lookup(name)
-		if !ok || v == "" {
-			problems = append(problems, Problem{
-				Path: "audit_role.external_id", Source: c.source("audit_role.external_id"),
-				Msg: fmt.Sprintf("environment variable %s is not set (referenced as %s)", name, ref),
-			})
-		}
-		return v
-	})
+	expand := func(path string, value *string) {
+		*value = envRef.ReplaceAllStringFunc(*value, func(ref string) string {
+			name := envRef.FindStringSubmatch(ref)[1]
+			v, ok := lookup(name)
+			if !ok || v == "" {
+				problems = append(problems, Problem{
+					Path: path, Source: c.source(path),
+					Msg: fmt.Sprintf("environment variable %s is not set (referenced as %s)", name, ref),
+				})
+			}
+			return v
+		})
+	}
+	expand("audit_role.external_id", &c.AuditRole.ExternalID)
+	expand("organization.external_id", &c.Organization.ExternalID)
 	return problems
 }
 

@@ -47,10 +47,8 @@ func (c *Config) Validate() error {
 	v.check("audit_role.name", roleNamePattern.MatchString(r.Name), "%q is not a valid role name (1-64 of letters, digits and +=,.@_-)", r.Name)
 	v.check("audit_role.path", rolePathPattern.MatchString(r.Path) && len(r.Path) <= 512, "%q is not a valid role path (starts and ends with /)", r.Path)
 	v.check("audit_role.session_name", sessionNamePattern.MatchString(r.SessionName), "%q is not a valid session name (2-64 of letters, digits and +=,.@_-)", r.SessionName)
-	if r.ExternalID != "" {
-		// Never echo the external ID: it is a shared secret.
-		v.check("audit_role.external_id", externalIDPattern.MatchString(r.ExternalID) && len(r.ExternalID) >= 2 && len(r.ExternalID) <= 1224, "must be 2-1224 of letters, digits and +=,.@:/_- (value not shown)")
-	}
+	v.externalID("audit_role.external_id", r.ExternalID)
+	v.externalID("organization.external_id", c.Organization.ExternalID)
 	v.check("audit_role.duration", r.Duration >= 15*time.Minute && r.Duration <= 12*time.Hour, "%s is outside what AssumeRole accepts (15m to 12h)", r.Duration)
 	v.check("audit_role.refresh_before_expiry", r.RefreshBeforeExpiry >= 0 && r.RefreshBeforeExpiry < r.Duration,
 		"%s must be at least 0 and shorter than audit_role.duration", r.RefreshBeforeExpiry)
@@ -119,6 +117,14 @@ func (v *validator) fail(path, format string, a ...any) {
 func (v *validator) check(path string, ok bool, format string, a ...any) {
 	if !ok {
 		v.fail(path, format, a...)
+	}
+}
+
+// externalID checks an external ID, if set, without ever echoing it: it is
+// a shared secret.
+func (v *validator) externalID(path, id string) {
+	if id != "" {
+		v.check(path, externalIDPattern.MatchString(id) && len(id) >= 2 && len(id) <= 1224, "must be 2-1224 of letters, digits and +=,.@:/_- (value not shown)")
 	}
 }
 

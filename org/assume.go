@@ -92,14 +92,18 @@ func (a *Assumer) Credentials(partition, accountID string) *aws.CredentialsCache
 }
 
 // AssumeRoleCredentials returns cached credentials of roleARN (used for
-// organization.management_role_arn), with the same refresh rule.
-func AssumeRoleCredentials(client stscreds.AssumeRoleAPIClient, roleARN string, role RoleSpec, now func() time.Time) *aws.CredentialsCache {
+// organization.management_role_arn), with the session name, duration and
+// refresh rule of role and the given external ID (none when empty).
+func AssumeRoleCredentials(client stscreds.AssumeRoleAPIClient, roleARN, externalID string, role RoleSpec, now func() time.Time) *aws.CredentialsCache {
 	if now == nil {
 		now = time.Now
 	}
 	p := stscreds.NewAssumeRoleProvider(client, roleARN, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = role.SessionName
 		o.Duration = role.Duration
+		if externalID != "" {
+			o.ExternalID = aws.String(externalID)
+		}
 	})
 	return aws.NewCredentialsCache(EarlyExpiry(p, role.RefreshBeforeExpiry, now))
 }

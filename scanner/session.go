@@ -60,6 +60,8 @@ type SessionOptions struct {
 
 	Role              org.RoleSpec
 	ManagementRoleARN string
+	// ManagementExternalID is sent when assuming ManagementRoleARN.
+	ManagementExternalID string
 
 	Log zerolog.Logger
 	// Now is the clock of credential renewal; nil means time.Now.
@@ -77,8 +79,9 @@ func SessionOptionsFrom(c *config.Config, log zerolog.Logger) SessionOptions {
 			SessionName: c.AuditRole.SessionName, Duration: c.AuditRole.Duration,
 			RefreshBeforeExpiry: c.AuditRole.RefreshBeforeExpiry,
 		},
-		ManagementRoleARN: c.Organization.ManagementRoleARN,
-		Log:               log,
+		ManagementRoleARN:    c.Organization.ManagementRoleARN,
+		ManagementExternalID: c.Organization.ExternalID,
+		Log:                  log,
 	}
 }
 
@@ -170,7 +173,7 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 	s.base = cfg
 	s.mgmt = cfg.Copy()
 	if opts.ManagementRoleARN != "" {
-		s.mgmt.Credentials = org.AssumeRoleCredentials(sts.NewFromConfig(cfg), opts.ManagementRoleARN, opts.Role, opts.Now)
+		s.mgmt.Credentials = org.AssumeRoleCredentials(sts.NewFromConfig(cfg), opts.ManagementRoleARN, opts.ManagementExternalID, opts.Role, opts.Now)
 	}
 	s.assumer = org.NewAssumer(sts.NewFromConfig(cfg), opts.Role, opts.Now)
 	return s, nil
