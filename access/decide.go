@@ -349,6 +349,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 		o.verdict = verdictOf(r.Decision)
 		if o.verdict == VerdictConditional {
 			o.alts = resultAlternatives(r)
+			o.acctSpecific = requirementsAccountSpecific(r)
 		}
 		return o
 	}
@@ -368,17 +369,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 	case policy.Conditional:
 		o.verdict = VerdictConditional
 		o.alts = resultAlternatives(r)
-		note := func(q policy.Requirement) {
-			o.acctSpecific = o.acctSpecific || accountSpecific(q)
-		}
-		for _, q := range r.Conditions {
-			note(q)
-		}
-		for _, alt := range r.Alternatives {
-			for _, q := range alt {
-				note(q)
-			}
-		}
+		o.acctSpecific = requirementsAccountSpecific(r)
 		o.reason = action + " allowed for " + who + " only if " + o.alts.String()
 		if s := describeStatements(r.Statements, ""); s != "" {
 			o.reason += " (" + s + ")"
@@ -455,6 +446,24 @@ func unreadableNames(r *policy.Result) string {
 		return "a policy"
 	}
 	return joinLimited(names, 3)
+}
+
+// requirementsAccountSpecific reports whether a Conditional result depends
+// on which account calls.
+func requirementsAccountSpecific(r *policy.Result) bool {
+	for _, q := range r.Conditions {
+		if accountSpecific(q) {
+			return true
+		}
+	}
+	for _, alt := range r.Alternatives {
+		for _, q := range alt {
+			if accountSpecific(q) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // accountSpecific reports whether a requirement depends on which member

@@ -299,6 +299,8 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 	for i := range parts {
 		parts[i] = make([]orgPart, 0, len(m.groups)+len(namedMembers))
 	}
+	bl.quiet = true
+	defer func() { bl.quiet = false }()
 	add := func(accts []string, c *Caller, r *row) {
 		for i := range r {
 			parts[i] = append(parts[i], orgPart{accounts: accts, out: r[i], caller: c})
@@ -342,6 +344,19 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 			c := w.memberCaller(g, id)
 			r := m.row(bl, c)
 			add([]string{id}, c, &r)
+		}
+	}
+	// The parts were decided without reasons; decide again, with its
+	// reason, the first part of each verdict (the one a cell's reason cites).
+	bl.quiet = false
+	for i, action := range MatrixActions() {
+		var seen [4]bool
+		for j := range parts[i] {
+			p := &parts[i][j]
+			if r := verdictRank(p.out.verdict); !seen[r] {
+				seen[r] = true
+				p.out = bl.decide(p.caller, action, "")
+			}
 		}
 	}
 	var cells [5]orgCell

@@ -203,7 +203,7 @@ func (r renamer) Replace(s string) string { return strings.ReplaceAll(s, r.from,
 func (o outcome) rename(r renamer) outcome {
 	o.reason = r.Replace(o.reason)
 	o.orgBlockedBy = r.Replace(o.orgBlockedBy)
-	if len(o.alts) > 0 {
+	if len(o.alts) > 0 && strings.Contains(o.alts.String(), r.from) {
 		alts := make(dnf, len(o.alts))
 		for i, conj := range o.alts {
 			alts[i] = make([]string, len(conj))
