@@ -26,8 +26,9 @@ func main() {
 	latency := flag.Duration("latency", 25*time.Millisecond, "latency the emulator adds to every request")
 	requests := flag.Int("requests", 64, "concurrency.requests of the scan")
 	extra := flag.String("config", "", "extra YAML appended to the scan configuration (top-level keys other than concurrency and outputs)")
+	scanEnv := flag.String("scan-env", "", "extra environment of the scan process only, KEY=VALUE[,KEY=VALUE...] (e.g. GOGC=400)")
 	flag.Parse()
-	if err := run(*bin, *accounts, *buckets, *latency, *requests, *extra); err != nil {
+	if err := run(*bin, *accounts, *buckets, *latency, *requests, *extra, *scanEnv); err != nil {
 		fmt.Fprintln(os.Stderr, "benchscan:", err)
 		os.Exit(1)
 	}
@@ -38,7 +39,7 @@ type stats struct {
 	ByOperation map[string]int64 `json:"by_operation"`
 }
 
-func run(bin string, accounts, buckets int, latency time.Duration, requests int, extra string) error {
+func run(bin string, accounts, buckets int, latency time.Duration, requests int, extra, scanEnv string) error {
 	dir, err := os.MkdirTemp("", "bench-scan-")
 	if err != nil {
 		return err
@@ -75,6 +76,9 @@ func run(bin string, accounts, buckets int, latency time.Duration, requests int,
 		"AWS_ACCESS_KEY_ID=AKIAFAKEAWSMANAGEMENT", "AWS_SECRET_ACCESS_KEY=fakeaws-management-secret",
 		"AWS_CONFIG_FILE="+filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"),
 		"AWS_PROFILE=", "AWS_SESSION_TOKEN=", "AWS_EC2_METADATA_DISABLED=true")
+	if scanEnv != "" {
+		scan.Env = append(scan.Env, strings.Split(scanEnv, ",")...)
+	}
 	scan.Stdout = os.Stdout
 	scan.Stderr = os.Stderr
 	start := time.Now()
