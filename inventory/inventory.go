@@ -51,6 +51,10 @@ type ScanInfo struct {
 	// TrustedAccounts are accounts outside the organisation that the
 	// configuration names as known partners, keyed by account ID with a label.
 	TrustedAccounts map[string]string `json:"trusted_accounts,omitempty"`
+	// ExcludedAccounts are the ACTIVE accounts of the organisation that the
+	// configured scope left out: the OU tree names them, Accounts does not
+	// hold them, and they were not assessed by choice (not a failure).
+	ExcludedAccounts []string `json:"excluded_accounts,omitempty"`
 	// Errors are scan-wide problems (e.g. Organizations could not be read).
 	Errors map[string]string `json:"errors,omitempty"`
 }

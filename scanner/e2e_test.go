@@ -469,6 +469,9 @@ func TestScope(t *testing.T) {
 	if sess.Calls()["STS.AssumeRole"] != 1 {
 		t.Errorf("AssumeRole called %d times, want once (one account in scope)", sess.Calls()["STS.AssumeRole"])
 	}
+	if diff := cmp.Diff([]string{"111111111111", "333333333333"}, got.Scan.ExcludedAccounts); diff != "" {
+		t.Errorf("excluded accounts: %s", diff)
+	}
 }
 
 // TestManagementRoleARN: with organization.management_role_arn, the

@@ -184,7 +184,12 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(o
 		return nil
 	}
 	doc.Organization = w.Organization
-	s.log.Info().Int("accounts", len(w.Members)).Str("organization", w.Organization.ID).Msg("organization read")
+	for _, m := range w.Members {
+		if !org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) {
+			doc.Scan.ExcludedAccounts = append(doc.Scan.ExcludedAccounts, m.ID)
+		}
+	}
+	s.log.Info().Int("accounts", len(w.Members)).Int("excluded_by_scope", len(doc.Scan.ExcludedAccounts)).Str("organization", w.Organization.ID).Msg("organization read")
 	return w
 }
 
