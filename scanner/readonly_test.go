@@ -2,11 +2,15 @@ package scanner
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -15,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/rs/zerolog"
+
+	"github.com/bucketaudit/bucketaudit/org"
 )
 
 // TestAllowlistNamesRealOperations: every allowlist entry names an SDK
@@ -76,5 +82,32 @@ func TestGivenCredentialsIgnoreEnvironment(t *testing.T) {
 	opts.Credentials = nil
 	if _, err := NewSession(context.Background(), opts); err == nil {
 		t.Fatal("without given credentials, a missing AWS_PROFILE should be an error (else this test proves nothing)")
+	}
+}
+
+// TestCallTimeout: an attempt that takes longer than timeouts.call ends as
+// a Timeout error (recorded, never a value).
+func TestCallTimeout(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	defer slow.Close()
+	opts := SessionOptions{Region: "us-east-1", EndpointURL: slow.URL, Credentials: credentials.NewStaticCredentialsProvider("AKIA", "s", ""),
+		MaxAttempts: 2, MaxBackoff: 10 * time.Millisecond, CallTimeout: time.Second, Requests: 4, Log: zerolog.Nop()}
+	sess, err := NewSession(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	start := time.Now()
+	_, err = sess.S3(sess.Base(), "us-east-1").GetBucketVersioning(context.Background(), &s3.GetBucketVersioningInput{Bucket: aws.String("b")})
+	if took := time.Since(start); err == nil || org.ErrorCode(err) != org.CodeTimeout || took > 4*time.Second {
+		t.Fatalf("got %v (code %q) after %v; want a Timeout after two 1 s attempts", err, org.ErrorCode(err), took)
+	}
+	if n := sess.Calls()["S3.GetBucketVersioning"]; n != 2 {
+		t.Errorf("%d attempts, want 2 (a timed-out attempt is retried)", n)
 	}
 }
