@@ -119,11 +119,6 @@ func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step st
 		}
 		r := bl.evaluate(in, step)
 		o := fromResult(r, resourceBucket, action, c.who(), bl.quiet)
-		// Within the owning account an identity allow suffices: a grant is
-		// not what decides there.
-		if in.Grants != nil && isOpen(o) && !hasLayer(r, policy.LayerGrant) && c.Account != bl.Account.ID {
-			o = bl.grantDecided(in, o, action, c.who())
-		}
 		if i == 0 {
 			first, firstR = o, r
 			continue
@@ -160,51 +155,6 @@ func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step st
 		}
 	}
 	return first, firstR
-}
-
-// grantDecided adds the ACL to an allow the engine reported without it: a
-// traced evaluation says whether a grant allowed while the bucket policy
-// did not. (A workaround until the engine reports LayerGrant when the
-// bucket has no policy: requests/policy.md.)
-func (bl *BucketLayers) grantDecided(in *policy.Input, o outcome, action, who string) outcome {
-	traced := *in
-	traced.Trace = true
-	r := policy.Evaluate(&traced)
-	var grants []policy.StatementRef
-	policyAllows := false
-	for _, row := range r.Layers {
-		for _, s := range row.Statements {
-			if !strings.EqualFold(s.Effect, "Allow") {
-				continue
-			}
-			switch row.Layer {
-			case policy.LayerGrant:
-				grants = append(grants, s)
-			case policy.LayerResource:
-				policyAllows = true
-			}
-		}
-	}
-	if len(grants) == 0 || policyAllows {
-		return o
-	}
-	o.layers = o.layers.with(LayerACL)
-	if !bl.quiet {
-		o.reason = action + " allowed for " + who + " by " + describeStatements(append(grants, grantingStatements(r.Statements)...), "Allow")
-		if o.verdict == VerdictConditional {
-			o.reason = action + " allowed for " + who + " by " + describeStatements(grants, "Allow") + " only if " + o.alts.String()
-		}
-	}
-	return o
-}
-
-func hasLayer(r *policy.Result, l policy.Layer) bool {
-	for _, x := range r.DecidedBy {
-		if x == l {
-			return true
-		}
-	}
-	return false
 }
 
 // verdictRank orders verdicts from the most open: allow, conditional,

@@ -221,31 +221,34 @@ func (e *Evaluator) explainAllow(r *Result, scps, vpces []*layerEval, id, pb, sp
 		if l == nil || !l.applies {
 			return
 		}
-		if l == res || l == gr {
-			// The resource side: the policy and the grants that allow.
-			for _, x := range []*layerEval{res, gr} {
-				if x.applies && x.anyAllow().t == tTrue {
-					r.DecidedBy = addLayer(r.DecidedBy, x.layer)
-					e.addHits(r, x, tTrue)
-				}
-			}
-			return
-		}
 		r.DecidedBy = addLayer(r.DecidedBy, l.layer)
 		e.addHits(r, l, tTrue)
+	}
+	// The resource side: the policy and the grants that allow. The grants
+	// count even when there is no resource policy (an S3 bucket without a
+	// policy whose ACL grants the request). (Layers without policies share
+	// one empty layerEval, so the resource side is not told apart by
+	// identity.)
+	needResource := func() {
+		for _, x := range []*layerEval{res, gr} {
+			if x.applies && x.anyAllow().t == tTrue {
+				r.DecidedBy = addLayer(r.DecidedBy, x.layer)
+				e.addHits(r, x, tTrue)
+			}
+		}
 	}
 	for _, l := range scps {
 		need(l)
 	}
 	switch {
 	case e.c.kind == cAnonymous || e.c.kind == cService:
-		need(res)
+		needResource()
 	case same.t == tTrue && ida.t == tTrue:
 		need(id)
 		need(pb)
 		need(sp)
 	case same.t == tTrue:
-		need(res)
+		needResource()
 		if res.allow[clsDirect].t != tTrue && gr.allow[clsDirect].t != tTrue {
 			need(pb)
 			need(sp)
@@ -254,7 +257,7 @@ func (e *Evaluator) explainAllow(r *Result, scps, vpces []*layerEval, id, pb, sp
 		need(id)
 		need(pb)
 		need(sp)
-		need(res)
+		needResource()
 	}
 	for _, l := range vpces {
 		need(l)

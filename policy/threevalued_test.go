@@ -221,6 +221,71 @@ func TestGrants(t *testing.T) {
 	}
 }
 
+// TestGrantsWithoutResourcePolicy: an S3 bucket without a bucket policy is
+// reached through its ACL alone; the allow must name the grant that decided
+// it (requests/policy.md, "Input.Grants not reported when there is no
+// resource policy"). Bucket ACL grants are a resource-based permission of
+// their own: https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html
+// and S3 authorizes a request when the bucket policy or the ACL allows it
+// (with the identity side across accounts):
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-s3-evaluates-access-control.html
+func TestGrantsWithoutResourcePolicy(t *testing.T) {
+	grant := func(principal string) *Policy {
+		return pol(t, "bucket ACL", stmts(`{"Sid":"ACL grant READ","Effect":"Allow","Principal":`+principal+`,"Action":"s3:ListBucket","Resource":"*"}`))
+	}
+	list := func(principal string) *Input {
+		return &Input{Principal: principal, Action: "s3:ListBucket", Resource: "arn:aws:s3:::amzn-s3-demo-bucket", ResourceAccount: acct1, Context: NewContext()}
+	}
+	for _, tc := range []struct {
+		name string
+		in   *Input
+		want []Layer
+	}{
+		{"anonymous", func() *Input { in := list("anonymous"); in.Grants = grant(`"*"`); return in }(), []Layer{LayerGrant}},
+		{"cross account", func() *Input {
+			in := list("arn:aws:iam::" + acct2 + ":user/u")
+			in.IdentityPolicies = []*Policy{allowAll(t, "admin")}
+			in.Grants = grant(`{"AWS":"` + acct2 + `"}`)
+			return in
+		}(), []Layer{LayerIdentity, LayerGrant}},
+		{"same account, a grant to everyone (AuthenticatedUsers)", func() *Input {
+			in := list("arn:aws:iam::" + acct1 + ":user/u")
+			in.Grants = grant(`"*"`)
+			return in
+		}(), []Layer{LayerGrant}},
+	} {
+		for _, trace := range []bool{false, true} {
+			tc.in.Trace = trace
+			r := Evaluate(tc.in)
+			if r.Decision != Allow || !slicesEqual(r.DecidedBy, tc.want) {
+				t.Errorf("%s (trace %v): %v decided by %v, want allow by %v", tc.name, trace, r.Decision, r.DecidedBy, tc.want)
+				continue
+			}
+			found := 0
+			for _, s := range r.Statements {
+				if s.Layer == LayerGrant && s.Sid == "ACL grant READ" {
+					found++
+				}
+			}
+			if found != 1 {
+				t.Errorf("%s (trace %v): statements %v name the grant %d times, want once", tc.name, trace, r.Statements, found)
+			}
+		}
+	}
+}
+
+func slicesEqual[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
 func TestTraceEmptyLevels(t *testing.T) {
 	in := getObj("arn:aws:iam::"+acct1+":user/u", acct1)
 	in.IdentityPolicies = []*Policy{allowAll(t, "admin")}
