@@ -1,7 +1,9 @@
 package access
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -182,6 +184,12 @@ func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr string) (*
 	if readErr != "" {
 		return policy.Unreadable(name + " (not read: " + firstWord(readErr) + ")"), nil
 	}
+	// Sorted, so that reasons do not depend on the order ListGrants used.
+	grants = slices.Clone(grants)
+	slices.SortStableFunc(grants, func(a, b inventory.KMSGrant) int {
+		return cmp.Or(strings.Compare(a.GranteePrincipal, b.GranteePrincipal), strings.Compare(a.GrantID, b.GrantID),
+			slices.Compare(a.Operations, b.Operations), strings.Compare(a.RetiringPrincipal, b.RetiringPrincipal))
+	})
 	p := &policy.Policy{Version: "2012-10-17"}
 	for _, g := range grants {
 		var actions []string

@@ -185,8 +185,8 @@ func (g ResolvedGrant) Public() bool {
 	return g.Kind == GranteeAllUsers || g.Kind == GranteeAuthenticated
 }
 
-// ResolveGrants resolves a bucket ACL's grants, sorted by their label (so
-// that reports do not depend on the order AWS lists them). Canonical IDs
+// ResolveGrants resolves a bucket ACL's grants, sorted by their label and
+// grantee (so that reports do not depend on the order AWS lists them). Canonical IDs
 // are mapped to accounts through lookup; unmapped ones become
 // "canonical:<id>".
 func ResolveGrants(acl *inventory.ACL, lookup func(canonicalID string) (string, bool)) []ResolvedGrant {
@@ -223,7 +223,13 @@ func ResolveGrants(acl *inventory.ACL, lookup func(canonicalID string) (string, 
 		}
 		out = append(out, r)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Label < out[j].Label })
+	// Labels shorten canonical IDs: ties are broken by the full grantee.
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Label != out[j].Label {
+			return out[i].Label < out[j].Label
+		}
+		return out[i].Account < out[j].Account
+	})
 	return out
 }
 

@@ -123,6 +123,8 @@ func (m *matrixer) shapeKey(bl *BucketLayers) string {
 	for _, g := range bl.Grants {
 		b.WriteByte('|')
 		b.WriteString(g.Label)
+		b.WriteByte(' ')
+		b.WriteString(g.Account) // labels shorten canonical IDs
 	}
 	b.WriteByte('|')
 	if bl.EncRead {
