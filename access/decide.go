@@ -376,7 +376,11 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 		}
 	default:
 		o.verdict = VerdictUnknown
-		o.reason = fmt.Sprintf("%s for %s depends on %s, which could not be read", action, who, unreadableNames(r))
+		if len(r.Unreadable) > 0 { // their names say why ("(not read: AccessDenied)")
+			o.reason = fmt.Sprintf("%s for %s depends on %s", action, who, unreadableNames(r))
+		} else {
+			o.reason = fmt.Sprintf("%s for %s depends on %s, which could not be read", action, who, unreadableNames(r))
+		}
 	}
 	return o
 }
@@ -433,7 +437,7 @@ func implicitDenyReason(r *policy.Result, kind resourceKind) string {
 }
 
 func unreadableNames(r *policy.Result) string {
-	var names []string
+	names := append([]string(nil), r.Unreadable...)
 	for _, s := range r.Statements {
 		names = addConds(names, s.Policy)
 	}

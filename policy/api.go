@@ -214,6 +214,9 @@ type Result struct {
 	// Complex is set when the alternatives were too many to list;
 	// Conditions then names every condition involved.
 	Complex bool `json:"complex,omitempty"`
+	// Unreadable names, for Unknown, the unreadable policies (Policy.Name)
+	// the decision depends on.
+	Unreadable []string `json:"unreadable,omitempty"`
 	// Layers is the per-layer checklist, in evaluation order (Input.Trace only).
 	Layers []LayerResult `json:"layers,omitempty"`
 }

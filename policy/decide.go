@@ -329,6 +329,9 @@ func (e *Evaluator) explainUncertain(r *Result, final fv) {
 			continue
 		}
 		r.DecidedBy = addLayer(r.DecidedBy, a.layer)
+		if a.unreadable != "" && !slices.Contains(r.Unreadable, a.unreadable) {
+			r.Unreadable = append(r.Unreadable, a.unreadable)
+		}
 	}
 	for i := range e.hits {
 		if h := &e.hits[i]; h.t == tUnknown {

@@ -97,6 +97,8 @@ func (e *Evaluator) Evaluate(in *Input, r *Result) {
 	r.Statements = r.Statements[:0]
 	r.Conditions = r.Conditions[:0]
 	r.Alternatives = r.Alternatives[:0]
+	r.Complex = false
+	r.Unreadable = r.Unreadable[:0]
 	r.Layers = r.Layers[:0]
 	e.decide(r)
 }

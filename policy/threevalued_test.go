@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -305,5 +306,43 @@ func TestTraceEmptyLevels(t *testing.T) {
 	}
 	if scpRows != 3 {
 		t.Errorf("%d SCP rows in the trace, want 3: %+v", scpRows, r.Layers)
+	}
+}
+
+// TestEvaluatorResetsResult: a Result reused across evaluations (the
+// zero-allocation API) carries nothing over from the previous decision, so
+// a decision never depends on what was evaluated before it.
+func TestEvaluatorResetsResult(t *testing.T) {
+	// Cross account, both sides conditional on one of 17 keys each: 289
+	// alternatives, more than the engine lists (Complex).
+	var id, res []string
+	for i := 0; i < 17; i++ {
+		id = append(id, fmt.Sprintf(`{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/k%d":"v"}}}`, i))
+		res = append(res, fmt.Sprintf(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/k%d":"v"}}}`, i))
+	}
+	complexIn := getObj("arn:aws:iam::"+acct2+":user/u", acct1)
+	complexIn.Context = NewOpenContext()
+	complexIn.IdentityPolicies = []*Policy{pol(t, "identity", stmts(strings.Join(id, ",")))}
+	complexIn.ResourcePolicy = pol(t, "bucket policy", stmts(strings.Join(res, ",")))
+	simpleIn := getObj("anonymous", acct1)
+	simpleIn.Context = NewOpenContext()
+	simpleIn.ResourcePolicy = pol(t, "bucket policy", stmts(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}`))
+	unreadableIn := getObj("anonymous", acct1)
+	unreadableIn.ResourcePolicy = Unreadable("the bucket policy (not read)")
+
+	ev := NewEvaluator()
+	var r Result
+	ev.Evaluate(complexIn, &r)
+	if r.Decision != Conditional || !r.Complex {
+		t.Fatalf("setup: %v complex=%v, want a Complex conditional", r.Decision, r.Complex)
+	}
+	ev.Evaluate(unreadableIn, &r)
+	if r.Decision != Unknown || len(r.Unreadable) != 1 || r.Unreadable[0] != "the bucket policy (not read)" {
+		t.Errorf("unreadable: %v unreadable %q, want unknown naming the bucket policy", r.Decision, r.Unreadable)
+	}
+	ev.Evaluate(simpleIn, &r)
+	want := Evaluate(simpleIn)
+	if r.Complex || len(r.Unreadable) != 0 || len(r.Alternatives) != 1 || strings.Join(r.ConditionStrings(), ";") != strings.Join(want.ConditionStrings(), ";") {
+		t.Errorf("after other decisions: complex=%v unreadable=%q %q, want %q", r.Complex, r.Unreadable, r.ConditionStrings(), want.ConditionStrings())
 	}
 }
