@@ -141,7 +141,7 @@ func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*Repor
 		SchemaVersion: SchemaVersion,
 		GeneratedAt:   now().UTC(),
 		ToolVersion:   opts.ToolVersion,
-		Assumptions:   Assumptions(),
+		Assumptions:   append(Assumptions(), scopeAssumptions(doc)...),
 		Scan:          scanInfo(doc, opts.Sources, trusted),
 		Organization:  organization(ix),
 		Buckets:       buckets,
@@ -154,6 +154,15 @@ func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*Repor
 	return rep, nil
 }
 
+// scopeAssumptions states what a scan limited by its scope left out.
+func scopeAssumptions(doc *inventory.Document) []string {
+	if doc.Scan == nil || len(doc.Scan.ExcludedAccounts) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("The scan's scope left out %d member accounts (scan.excluded_accounts: %s): their buckets are not assessed; they still count as members of the organisation (the org class), governed by the SCPs of their place in the OU tree.",
+		len(doc.Scan.ExcludedAccounts), joinLimited(doc.Scan.ExcludedAccounts, 5))}
+}
+
 func scanInfo(doc *inventory.Document, sources []string, trusted map[string]string) *ScanInfo {
 	si := &ScanInfo{Sources: sources, Complete: true}
 	if s := doc.Scan; s != nil {
@@ -162,6 +171,7 @@ func scanInfo(doc *inventory.Document, sources []string, trusted map[string]stri
 		si.ConfigDigest = s.ConfigDigest
 		si.Regions = s.Regions
 		si.Interrupted = s.Interrupted
+		si.ExcludedAccounts = s.ExcludedAccounts
 		for _, k := range sortedKeys(s.Errors) {
 			si.Errors = append(si.Errors, newError("", "", k, "scan", s.Errors[k]))
 		}

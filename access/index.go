@@ -372,8 +372,13 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 		}
 		add(where, ou.Policies, ou.Errors)
 	}
+	org := ix.Doc.Organization
 	if a := ix.accounts[id]; a != nil {
 		add("account "+id, a.Policies, a.Errors)
+	} else if pols, ok := org.AccountPolicies[id]; ok {
+		add("account "+id, pols, nil) // a member the scan's scope left out
+	} else if e := org.Errors[inventory.AccountPoliciesErrorKey(id)]; e != "" {
+		add("account "+id, nil, map[string]string{"policies": e})
 	} else {
 		add("account "+id, nil, map[string]string{"policies": "account not in the snapshot"})
 	}

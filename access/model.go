@@ -77,6 +77,11 @@ type ScanInfo struct {
 	// TrustedAccounts are the accounts outside the organisation labelled as
 	// known partners (ID → label).
 	TrustedAccounts map[string]string `json:"trusted_accounts,omitempty"`
+	// ExcludedAccounts are the member accounts the scan's scope left out:
+	// their buckets are not in the report (not a failure); they still count
+	// as members of the organisation, governed by the SCPs the OU tree gives
+	// them.
+	ExcludedAccounts []string `json:"excluded_accounts,omitempty"`
 	// Errors are scan-wide problems (e.g. Organizations could not be read).
 	Errors []Error `json:"errors,omitempty"`
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -132,6 +133,8 @@ func mergeDocuments(docs []*inventory.Document, names []string) (*inventory.Docu
 				org := *d.Organization
 				org.ManagementCredentials = nil
 				org.Policies = append([]inventory.OrgPolicy(nil), d.Organization.Policies...)
+				org.AccountPolicies = maps.Clone(d.Organization.AccountPolicies)
+				org.Errors = maps.Clone(d.Organization.Errors)
 				out.Organization, orgFrom = &org, name
 			} else if err := mergeOrganization(out.Organization, d.Organization, orgFrom, name); err != nil {
 				return nil, err
@@ -155,10 +158,41 @@ func mergeDocuments(docs []*inventory.Document, names []string) (*inventory.Docu
 		}
 	}
 	sort.Slice(out.Accounts, func(i, j int) bool { return out.Accounts[i].ID < out.Accounts[j].ID })
+	dropScanned(out, accountIdx)
 	if err := out.Validate(); err != nil {
 		return nil, fmt.Errorf("merged snapshots: %w", err)
 	}
 	return out, nil
+}
+
+// dropScanned keeps as excluded by a scope only the accounts that no
+// merged snapshot scanned (snapshots of two scopes, e.g. two OUs, complete
+// each other), with the policies recorded for them.
+func dropScanned(out *inventory.Document, scanned map[string]int) {
+	if out.Scan != nil {
+		var excluded []string
+		for _, id := range out.Scan.ExcludedAccounts {
+			if _, ok := scanned[id]; !ok {
+				excluded = append(excluded, id)
+			}
+		}
+		out.Scan.ExcludedAccounts = excluded
+	}
+	if o := out.Organization; o != nil {
+		for id := range scanned {
+			delete(o.AccountPolicies, id)
+			delete(o.Errors, inventory.AccountPoliciesErrorKey(id))
+		}
+		for id := range o.AccountPolicies {
+			delete(o.Errors, inventory.AccountPoliciesErrorKey(id)) // read by another snapshot
+		}
+		if len(o.AccountPolicies) == 0 {
+			o.AccountPolicies = nil
+		}
+		if len(o.Errors) == 0 {
+			o.Errors = nil
+		}
+	}
 }
 
 func mergeOrganization(into, from *inventory.Organization, intoName, fromName string) error {
@@ -183,6 +217,19 @@ func mergeOrganization(into, from *inventory.Organization, intoName, fromName st
 			return fmt.Errorf("policy %s differs between %s and %s", p.ID, intoName, fromName)
 		}
 	}
+	for id, ps := range from.AccountPolicies {
+		have, ok := into.AccountPolicies[id]
+		if !ok {
+			if into.AccountPolicies == nil {
+				into.AccountPolicies = map[string][]string{}
+			}
+			into.AccountPolicies[id] = ps
+			continue
+		}
+		if !sameJSON(have, ps) {
+			return fmt.Errorf("the policies attached to account %s differ between %s and %s", id, intoName, fromName)
+		}
+	}
 	into.Errors = mergeErrors(into.Errors, from.Errors)
 	return nil
 }
@@ -193,8 +240,10 @@ func mergeScan(into, from *inventory.ScanInfo) *inventory.ScanInfo {
 		c.TrustedAccounts = mergeErrors(nil, from.TrustedAccounts)
 		c.Errors = mergeErrors(nil, from.Errors)
 		c.Regions = append([]string(nil), from.Regions...)
+		c.ExcludedAccounts = append([]string(nil), from.ExcludedAccounts...)
 		return &c
 	}
+	into.ExcludedAccounts = unionStrings(into.ExcludedAccounts, from.ExcludedAccounts) // less the scanned ones: dropScanned
 	if from.StartedAt.Before(into.StartedAt) {
 		into.StartedAt = from.StartedAt
 	}

@@ -68,9 +68,21 @@ type Organization struct {
 	ManagementCredentials *Credentials `json:"management_credentials,omitempty"`
 	Root                  OU           `json:"root"`
 	Policies              []OrgPolicy  `json:"policies,omitempty"`
+	// AccountPolicies lists, for member accounts that Accounts does not
+	// hold (the accounts a scan's scope left out, ScanInfo.ExcludedAccounts),
+	// the IDs of the SCPs and RCPs attached directly to them (an empty list:
+	// none); the accounts of Accounts keep theirs in Account.Policies. An
+	// excluded account missing here has an unknown account level (see
+	// Errors["account_policies:ID"] for why it could not be read).
+	AccountPolicies map[string][]string `json:"account_policies,omitempty"`
 	// Errors records what could not be read, keyed by field.
 	Errors map[string]string `json:"errors,omitempty"`
 }
+
+// AccountPoliciesErrorKey is the Organization.Errors key recording why the
+// SCPs and RCPs attached to an account that Accounts does not hold could not
+// be listed.
+func AccountPoliciesErrorKey(accountID string) string { return "account_policies:" + accountID }
 
 // Credentials are static AWS credentials (fixture only).
 type Credentials struct {

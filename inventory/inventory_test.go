@@ -264,6 +264,15 @@ func TestValidateRules(t *testing.T) {
 			`,"policies":[{"id":"p-1","name":"P","type":"SERVICE_CONTROL_POLICY","document":{"Version":"2012-10-17","Statement":[]}}]},` +
 			`"accounts":[{"id":"111111111111"},{"id":"222222222222"}]}`
 	}
+	// scoped is a snapshot of organisation o-a1b2c3d4e5 (management account
+	// 111111111111, members 222222222222 and 333333333333) that scanned
+	// 222222222222 only.
+	scoped := func(scan, orgExtra string) string {
+		return `{"schema_version":1,"scan":{"started_at":"2024-01-01T00:00:00Z","finished_at":"2024-01-01T00:00:00Z","complete":true,` + scan + `},` +
+			`"organization":{"id":"o-a1b2c3d4e5","management_account_id":"111111111111","root":{"id":"r-a1b2","accounts":["111111111111","222222222222","333333333333"]},` + orgExtra +
+			`"policies":[{"id":"p-1","name":"P","type":"SERVICE_CONTROL_POLICY","document":{"Version":"2012-10-17","Statement":[]}}]},` +
+			`"accounts":[{"id":"222222222222"}]}`
+	}
 	cases := []struct {
 		name, doc, want string
 	}{
@@ -281,6 +290,17 @@ func TestValidateRules(t *testing.T) {
 		{"customer key with an AWS alias", `{"schema_version":1,"accounts":[{"id":"111111111111","kms_keys":[{"arn":"arn:aws:kms:us-east-1:111111111111:key/k","aliases":["alias/aws/s3"]}]}]}`, "reserved for AWS managed keys"},
 		{"IAM role of another account", `{"schema_version":1,"accounts":[{"id":"111111111111","iam":{"roles":[{"arn":"arn:aws:iam::222222222222:role/x"}]}}]}`, "does not belong to account 111111111111"},
 		{"fault bucket on another service", `{"schema_version":1,"accounts":[{"id":"111111111111"}],"faults":{"errors":[{"service":"kms","bucket":"b","code":"X"}]}}`, "faults.errors[0].bucket: only allowed with service s3"},
+		// A scan limited by its scope reads the whole OU tree but lists only
+		// the accounts in scope; the others are in scan.excluded_accounts.
+		{"scoped snapshot", scoped(`"excluded_accounts":["111111111111","333333333333"]`, `"account_policies":{"333333333333":["p-1"],"111111111111":[]},`), ""},
+		{"tree names an account neither scanned nor excluded", scoped(`"excluded_accounts":["111111111111"]`, ""), "organization.root.accounts[2]: account 333333333333 is not listed in accounts (nor in scan.excluded_accounts)"},
+		{"management account neither scanned nor excluded", scoped(`"excluded_accounts":["333333333333"]`, ""), "organization.management_account_id: account 111111111111 is not listed in accounts (nor in scan.excluded_accounts)"},
+		{"excluded and scanned", scoped(`"excluded_accounts":["111111111111","222222222222","333333333333"]`, ""), "scan.excluded_accounts[1]: account 222222222222 is listed in accounts too"},
+		{"excluded twice", scoped(`"excluded_accounts":["111111111111","333333333333","333333333333"]`, ""), "scan.excluded_accounts[2]: account 333333333333 is listed twice"},
+		{"excluded outside the tree", scoped(`"excluded_accounts":["111111111111","333333333333","444444444444"]`, ""), "scan.excluded_accounts: account 444444444444 is not placed in the organization's OU tree"},
+		{"excluded without an organization", `{"schema_version":1,"scan":{"started_at":"2024-01-01T00:00:00Z","finished_at":"2024-01-01T00:00:00Z","complete":true,"excluded_accounts":["333333333333"]},"accounts":[{"id":"222222222222"}]}`, "scan.excluded_accounts[0]: accounts excluded by the scope need the organization"},
+		{"account policies of a scanned account", scoped(`"excluded_accounts":["111111111111","333333333333"]`, `"account_policies":{"222222222222":["p-1"]},`), "organization.account_policies.222222222222: account 222222222222 is listed in accounts"},
+		{"account policies of an undefined policy", scoped(`"excluded_accounts":["111111111111","333333333333"]`, `"account_policies":{"333333333333":["p-9"]},`), `organization.account_policies.333333333333[0]: policy "p-9" is not defined`},
 		{"management credentials incomplete", `{"schema_version":1,"organization":{"id":"o-a1b2c3d4e5","management_account_id":"111111111111","management_credentials":{"access_key_id":"AKIAEXAMPLEMGMT00001"},"root":{"id":"r-a1b2","accounts":["111111111111"]}},"accounts":[{"id":"111111111111"}]}`, "organization.management_credentials.secret_access_key: required"},
 	}
 	for _, tc := range cases {

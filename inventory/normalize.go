@@ -95,6 +95,12 @@ func canonicalize(n *Document) {
 		if len(o.Policies) == 0 {
 			o.Policies = nil
 		}
+		for id, ps := range o.AccountPolicies {
+			ps = append([]string{}, ps...) // an empty list is data: nothing attached
+			sort.Strings(ps)
+			o.AccountPolicies[id] = ps
+		}
+		o.AccountPolicies = nilIfEmpty(o.AccountPolicies)
 	}
 	sort.Slice(n.Accounts, func(i, j int) bool { return n.Accounts[i].ID < n.Accounts[j].ID })
 	for i := range n.Accounts {

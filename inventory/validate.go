@@ -81,6 +81,9 @@ func oneOf(v string, allowed []string) bool {
 // validator collects problems.
 type validator struct {
 	problems []Problem
+	// notListed completes "account X is not listed in accounts" (snapshots
+	// may list it in scan.excluded_accounts instead).
+	notListed string
 }
 
 func (v *validator) addf(path, format string, a ...any) {
@@ -175,6 +178,9 @@ func (d *Document) Validate() error {
 		return errors.New("nil document")
 	}
 	v := &validator{}
+	if d.Scan != nil {
+		v.notListed = " (nor in scan.excluded_accounts)"
+	}
 	if d.SchemaVersion != SchemaVersion {
 		v.addf("schema_version", "must be %d, got %d", SchemaVersion, d.SchemaVersion)
 	}
@@ -201,9 +207,10 @@ func (d *Document) Validate() error {
 		}
 		accountIdx[a.ID] = i
 	}
+	excluded := v.excludedAccounts(d, accountIdx)
 	policyIDs := map[string]bool{}
 	if d.Organization != nil {
-		policyIDs = v.organization(d.Organization, accountIdx, d.Accounts)
+		policyIDs = v.organization(d.Organization, accountIdx, excluded, d.Accounts)
 	}
 	buckets := map[string]string{}
 	for i := range d.Accounts {
@@ -218,12 +225,39 @@ func (d *Document) Validate() error {
 	return nil
 }
 
-// organization validates the organisation and returns the set of policy IDs.
-func (v *validator) organization(o *Organization, accountIdx map[string]int, accounts []Account) map[string]bool {
+// excludedAccounts checks scan.excluded_accounts (the accounts a scan's
+// scope left out) and returns them as a set: member accounts of the
+// organisation, not in accounts.
+func (v *validator) excludedAccounts(d *Document, accountIdx map[string]int) map[string]bool {
+	set := map[string]bool{}
+	if d.Scan == nil {
+		return set
+	}
+	for i, id := range d.Scan.ExcludedAccounts {
+		p := fmt.Sprintf("scan.excluded_accounts[%d]", i)
+		switch _, scanned := accountIdx[id]; {
+		case !accountIDRe.MatchString(id):
+			v.addf(p, "%q is not a 12-digit account ID", id)
+		case set[id]:
+			v.addf(p, "account %s is listed twice", id)
+		case scanned:
+			v.addf(p, "account %s is listed in accounts too: an account is either scanned or excluded", id)
+		case d.Organization == nil:
+			v.addf(p, "accounts excluded by the scope need the organization they belong to")
+		}
+		set[id] = true
+	}
+	return set
+}
+
+// organization validates the organisation and returns the set of policy
+// IDs. An account the tree names (or the management account) must be
+// listed in accounts, unless the scan's scope excluded it.
+func (v *validator) organization(o *Organization, accountIdx map[string]int, excluded map[string]bool, accounts []Account) map[string]bool {
 	v.match("organization.id", o.ID, orgIDRe, "organization ID (o-…)")
 	if v.match("organization.management_account_id", o.ManagementAccountID, accountIDRe, "12-digit account ID") {
-		if _, ok := accountIdx[o.ManagementAccountID]; !ok {
-			v.addf("organization.management_account_id", "account %s is not listed in accounts", o.ManagementAccountID)
+		if _, ok := accountIdx[o.ManagementAccountID]; !ok && !excluded[o.ManagementAccountID] {
+			v.addf("organization.management_account_id", "account %s is not listed in accounts%s", o.ManagementAccountID, v.notListed)
 		}
 	}
 	if c := o.ManagementCredentials; c != nil {
@@ -285,8 +319,8 @@ func (v *validator) organization(o *Organization, accountIdx map[string]int, acc
 				v.addf(p, "%q is not a 12-digit account ID", id)
 				continue
 			}
-			if _, ok := accountIdx[id]; !ok {
-				v.addf(p, "account %s is not listed in accounts", id)
+			if _, ok := accountIdx[id]; !ok && !excluded[id] {
+				v.addf(p, "account %s is not listed in accounts%s", id, v.notListed)
 			}
 			if prev, dup := placed[id]; dup {
 				v.addf(p, "account %s is already placed at %s", id, prev)
@@ -305,6 +339,22 @@ func (v *validator) organization(o *Organization, accountIdx map[string]int, acc
 				v.addf(fmt.Sprintf("accounts[%d]", i), "account %s is not placed in the organization's OU tree", a.ID)
 			}
 		}
+		for _, id := range slices.Sorted(maps.Keys(excluded)) {
+			if _, ok := placed[id]; !ok && id != o.ManagementAccountID && accountIDRe.MatchString(id) {
+				v.addf("scan.excluded_accounts", "account %s is not placed in the organization's OU tree", id)
+			}
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(o.AccountPolicies)) {
+		p := joinKey("organization.account_policies", id)
+		if !excluded[id] {
+			if _, listed := accountIdx[id]; listed {
+				v.addf(p, "account %s is listed in accounts: its policies belong in accounts[%d].policies", id, accountIdx[id])
+			} else {
+				v.addf(p, "account %s is not in scan.excluded_accounts (only excluded accounts are recorded here)", id)
+			}
+		}
+		v.policyRefs(p, o.AccountPolicies[id], policyIDs)
 	}
 	return policyIDs
 }

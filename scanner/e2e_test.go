@@ -445,6 +445,11 @@ func TestInterruptedScan(t *testing.T) {
 // organisation (OU tree, policies) is still read whole.
 func TestScope(t *testing.T) {
 	fixture := loadFixture(t, "testdata/roundtrip.yaml")
+	for i := range fixture.Accounts {
+		if fixture.Accounts[i].ID == "333333333333" {
+			fixture.Accounts[i].Policies = []string{"p-FullAWSAccess"}
+		}
+	}
 	rig := newRig(t, fixture)
 	rig.cfg.Scope = config.Scope{IncludeOUs: []string{"Root/Workloads"}, ExcludeAccounts: []string{"333333333333"}, Regions: []string{"eu-west-1"}}
 	// A bucket whose region the listing hides is located, then dropped.
@@ -471,6 +476,23 @@ func TestScope(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"111111111111", "333333333333"}, got.Scan.ExcludedAccounts); diff != "" {
 		t.Errorf("excluded accounts: %s", diff)
+	}
+	// The excluded members' own SCP/RCP attachments complete their chains
+	// (an empty list: nothing attached).
+	if diff := cmp.Diff(map[string][]string{"111111111111": {}, "333333333333": {"p-FullAWSAccess"}}, got.Organization.AccountPolicies); diff != "" {
+		t.Errorf("account policies of the excluded accounts: %s", diff)
+	}
+	// The snapshot loads back (analyze reads it so).
+	data, err := inventory.Marshal(got, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := inventory.Parse(data, "scoped.json")
+	if err != nil {
+		t.Fatalf("the scoped snapshot does not load: %v", err)
+	}
+	if diff := cmp.Diff(got.Organization.AccountPolicies, back.Organization.AccountPolicies); diff != "" {
+		t.Errorf("account policies after a save and load: %s", diff)
 	}
 }
 

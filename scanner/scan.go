@@ -185,10 +185,26 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(o
 	}
 	doc.Organization = w.Organization
 	for _, m := range w.Members {
-		if !org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) {
-			doc.Scan.ExcludedAccounts = append(doc.Scan.ExcludedAccounts, m.ID)
+		if org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) {
+			continue
 		}
+		// An excluded account is still a member: the SCPs and RCPs attached
+		// to it complete its chain (its principals may call the buckets in
+		// scope; the access model needs every level).
+		doc.Scan.ExcludedAccounts = append(doc.Scan.ExcludedAccounts, m.ID)
+		if e := m.Errors["policies"]; e != "" {
+			if doc.Organization.Errors == nil {
+				doc.Organization.Errors = map[string]string{}
+			}
+			doc.Organization.Errors[inventory.AccountPoliciesErrorKey(m.ID)] = e
+			continue
+		}
+		if doc.Organization.AccountPolicies == nil {
+			doc.Organization.AccountPolicies = map[string][]string{}
+		}
+		doc.Organization.AccountPolicies[m.ID] = append([]string{}, m.Policies...) // empty: none attached
 	}
+	sort.Strings(doc.Scan.ExcludedAccounts)
 	s.log.Info().Int("accounts", len(w.Members)).Int("excluded_by_scope", len(doc.Scan.ExcludedAccounts)).Str("organization", w.Organization.ID).Msg("organization read")
 	return w
 }
