@@ -228,6 +228,8 @@ func accountOperation(field string) string {
 		return "iam:GetAccountAuthorizationDetails"
 	case field == "policies":
 		return "organizations:ListPoliciesForTarget"
+	case field == inventory.FieldOrganization:
+		return "organizations:DescribeOrganization"
 	case field == "kms_keys" || strings.HasPrefix(field, "kms_keys:"):
 		return "kms:ListAliases"
 	case strings.HasPrefix(field, "vpc_endpoints"):
@@ -357,9 +359,11 @@ func accountFindings(fs *findingSet, a *inventory.Account, acc *Account) {
 		if acc.Status == StatusFailed {
 			sev = SeverityHigh
 		}
-		fs.add(FindingAssessmentIncomplete, sev,
-			fmt.Sprintf("account %s could not be fully read: %s", a.ID, joinLimited(what, 5)),
-			fmt.Sprintf("Allow the audit role in account %s to call %s (check the role's policy, SCPs and key policies for denies), then run bucketaudit scan again", a.ID, joinLimited(uniqueOps(acc.Errors), 5)))
+		fix := fmt.Sprintf("Allow the audit role in account %s to call %s (check the role's policy, SCPs and key policies for denies), then run bucketaudit scan again", a.ID, joinLimited(uniqueOps(acc.Errors), 5))
+		if a.Errors[inventory.FieldOrganization] != "" {
+			fix += fmt.Sprintf("; for the SCPs and RCPs that govern account %s, scan its organisation (leave accounts: out of the configuration, with credentials of the management account or organization.management_role_arn)", a.ID)
+		}
+		fs.add(FindingAssessmentIncomplete, sev, fmt.Sprintf("account %s could not be fully read: %s", a.ID, joinLimited(what, 5)), fix)
 	}
 }
 

@@ -22,6 +22,10 @@ type Caller struct {
 	NotAccounts []string
 	// InOrg says whether the caller's account belongs to the organisation.
 	InOrg Tri
+	// OrgID is the caller's organisation when InOrg is TriTrue and the
+	// document has no organization section (an account of an accounts: scan
+	// that said which one it belongs to); "" means the document's.
+	OrgID string
 	// OrgPath is the caller's aws:PrincipalOrgPaths value, "" when unknown.
 	OrgPath string
 	// SCPs govern the caller (not Governed for anonymous callers, accounts
@@ -576,7 +580,13 @@ func (ix *Index) requestContext(c *Caller, owner string) *policy.Context {
 	}
 	switch c.InOrg {
 	case TriTrue:
-		ctx.Set("aws:PrincipalOrgID", ix.OrgID)
+		orgID := ix.OrgID
+		if c.OrgID != "" {
+			orgID = c.OrgID
+		}
+		if orgID != "" {
+			ctx.Set("aws:PrincipalOrgID", orgID)
+		}
 		if c.OrgPath != "" {
 			ctx.Set("aws:PrincipalOrgPaths", c.OrgPath)
 		}

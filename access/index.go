@@ -34,8 +34,11 @@ type Index struct {
 	scpEnabled  bool
 	rcpEnabled  bool
 	orgPolicies map[string]*orgPolicyInfo
-	assumed     map[string][]*policy.Policy // matrix action → assumed identity policies
-	iam         iamCache
+	// orgUnread is why the organisation could not be read (scan error), when
+	// the document has none: then no account's SCPs and RCPs are known.
+	orgUnread string
+	assumed   map[string][]*policy.Policy // matrix action → assumed identity policies
+	iam       iamCache
 	// Problems are errors met while preparing the index (org policies that
 	// do not parse, accounts missing from the OU tree), reported as data.
 	Problems []Error
@@ -122,6 +125,9 @@ func NewIndex(doc *inventory.Document) *Index {
 		}
 	}
 	sort.Strings(ix.accountIDs)
+	if doc.Organization == nil && doc.Scan != nil {
+		ix.orgUnread = doc.Scan.Errors[inventory.FieldOrganization]
+	}
 	if org := doc.Organization; org != nil {
 		ix.OrgID = org.ID
 		ix.ManagementAccount = org.ManagementAccountID
@@ -285,6 +291,81 @@ func (ix *Index) AccountByCanonicalID(canonicalID string) (string, bool) {
 	return id, ok
 }
 
+// MemberOf says which organisation account id belongs to: the document's
+// (TriTrue when id is one of its accounts), or, in a document without an
+// organization section, what the account itself said (Account.Membership;
+// TriUnknown when that could not be read).
+func (ix *Index) MemberOf(id string) (orgID string, member Tri) {
+	if ix.OrgID != "" {
+		return ix.OrgID, triOf(ix.InOrg(id))
+	}
+	a := ix.accounts[id]
+	switch {
+	case a == nil:
+		return "", TriFalse
+	case a.Membership != nil && a.Membership.Standalone:
+		return "", TriFalse
+	case a.Membership != nil:
+		return a.Membership.OrganizationID, TriTrue
+	case a.Errors[inventory.FieldOrganization] != "" || ix.orgUnread != "":
+		return "", TriUnknown
+	}
+	return "", TriFalse // a document that says nothing of organisations: standalone accounts
+}
+
+// ChainUnknown says why the SCPs and RCPs that govern account id are
+// unknown in a document without an organization section: the organisation
+// could not be read, or the account belongs to one that was not read (a
+// scan of an accounts: list). "" when they are known: from the document's
+// organisation, or because none applies (a standalone account, the
+// management account, a document that says nothing of organisations).
+func (ix *Index) ChainUnknown(id string) string {
+	if ix.OrgID != "" {
+		return ""
+	}
+	a := ix.accounts[id]
+	switch {
+	case a == nil:
+		return "" // an account outside the document: outside any organisation we know of
+	case a.Membership != nil && (a.Membership.Standalone || a.Membership.ManagementAccountID == id):
+		return "" // standalone, or the management account: SCPs and RCPs do not apply
+	case a.Errors[inventory.FieldOrganization] != "":
+		return "not read: " + firstWord(a.Errors[inventory.FieldOrganization])
+	case a.Membership != nil:
+		return "organization " + a.Membership.OrganizationID + " was not read"
+	case ix.orgUnread != "":
+		return "not read: the organization could not be read: " + firstWord(ix.orgUnread)
+	}
+	return ""
+}
+
+// othersUnknown says why the other member accounts of owner's organisation
+// (the org class) are unknown in a document without an organization
+// section; "" when the account belongs to no organisation as far as the
+// document says.
+func (ix *Index) othersUnknown(owner string) string {
+	if ix.OrgID != "" {
+		return ""
+	}
+	a := ix.accounts[owner]
+	switch {
+	case a == nil, a.Membership != nil && a.Membership.Standalone:
+		return ""
+	case a.Membership != nil:
+		return "organization " + a.Membership.OrganizationID + " was not read"
+	case a.Errors[inventory.FieldOrganization] != "":
+		return "the account's organization could not be read: " + firstWord(a.Errors[inventory.FieldOrganization])
+	case ix.orgUnread != "":
+		return "the organization could not be read: " + firstWord(ix.orgUnread)
+	}
+	return ""
+}
+
+// unknownChain is a chain that could not be read, named name.
+func unknownChain(name string) Chain {
+	return Chain{Levels: [][]*policy.Policy{{policy.Unreadable(name)}}, Key: "?" + name, Governed: true, Incomplete: []string{name}}
+}
+
 // Chain is the SCPs or RCPs that govern a principal or resource: one list
 // per level, root first, the account itself last. Key identifies the
 // chain (accounts with equal keys are governed identically).
@@ -311,18 +392,25 @@ func (ix *Index) RCPs(id string) Chain {
 }
 
 func (ix *Index) chain(id, typ string, enabled bool) Chain {
-	if ix.OrgID == "" || !enabled || ix.IsManagement(id) {
-		return Chain{Key: "-"}
-	}
 	kind := "SCPs"
 	if typ == inventory.ResourceControlPolicy {
 		kind = "RCPs"
 	}
+	if ix.OrgID == "" {
+		// No organisation in the document: none applies, unless the account
+		// belongs to one that was not read.
+		if why := ix.ChainUnknown(id); why != "" {
+			return unknownChain(fmt.Sprintf("%s of account %s (%s)", kind, id, why))
+		}
+		return Chain{Key: "-"}
+	}
+	if !enabled || ix.IsManagement(id) {
+		return Chain{Key: "-"}
+	}
 	pl := ix.placement[id]
 	if pl == nil {
 		// A member we cannot place: its chain is unknown.
-		name := fmt.Sprintf("%s of account %s (not found in the OU tree)", kind, id)
-		return Chain{Levels: [][]*policy.Policy{{policy.Unreadable(name)}}, Key: "?" + id, Governed: true, Incomplete: []string{name}}
+		return unknownChain(fmt.Sprintf("%s of account %s (not found in the OU tree)", kind, id))
 	}
 	var c Chain
 	c.Governed = true

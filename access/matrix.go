@@ -259,7 +259,15 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 			})
 		} else {
 			c = w.caller("ext|"+id, func() *Caller {
-				return &Caller{Account: id, InOrg: TriFalse, Label: "principals of account " + id}
+				c := &Caller{Account: id, InOrg: TriFalse, Label: "principals of account " + id}
+				if m.ix.OrgID == "" {
+					// Without an organisation in the document, an account of it
+					// may still have said which one it belongs to, and the SCPs
+					// that govern it are then unknown.
+					c.OrgID, c.InOrg = m.ix.MemberOf(id)
+					c.SCPs = m.ix.SCPs(id)
+				}
+				return c
 			})
 		}
 		bm.external[id] = m.row(bl, c)
@@ -268,7 +276,11 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 	}
 
 	bm.sameC = w.caller("same|"+owner, func() *Caller {
-		return &Caller{Account: owner, InOrg: triOf(m.ix.InOrg(owner)), OrgPath: m.ix.OrgPath(owner), SCPs: m.ix.SCPs(owner), Label: "principals of the owning account"}
+		orgID, in := m.ix.MemberOf(owner)
+		if orgID == m.ix.OrgID {
+			orgID = ""
+		}
+		return &Caller{Account: owner, InOrg: in, OrgID: orgID, OrgPath: m.ix.OrgPath(owner), SCPs: m.ix.SCPs(owner), Label: "principals of the owning account"}
 	})
 	bm.same = m.row(bl, bm.sameC)
 
@@ -291,6 +303,9 @@ func (m *matrixer) row(bl *BucketLayers, c *Caller) row {
 // decision depends on which account calls.
 func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers []string) [5]orgCell {
 	m := w.matrixer
+	if why := m.ix.othersUnknown(owner); why != "" {
+		return w.unreadOrgRow(bl, owner, externals, why)
+	}
 	named := map[string]bool{}
 	for _, id := range namedMembers {
 		named[id] = true
@@ -362,6 +377,30 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 	var cells [5]orgCell
 	for i := range cells {
 		cells[i] = aggregateOrg(parts[i], total)
+	}
+	return cells
+}
+
+// unreadOrgRow evaluates the org class when the owner's organisation was
+// not read: its other member accounts, and the SCPs that govern them, are
+// unknown. A cell is decided only where the other layers decide for certain
+// (nothing in the bucket's policies lets another account in); otherwise it
+// is unknown. How many accounts it concerns is unknown too.
+func (w *worker) unreadOrgRow(bl *BucketLayers, owner string, externals []string, why string) [5]orgCell {
+	orgID, _ := w.ix.MemberOf(owner)
+	c := w.caller("orgunread|"+owner+"|"+strings.Join(externals, ","), func() *Caller {
+		c := &Caller{NotAccounts: append([]string{owner}, externals...), InOrg: TriUnknown,
+			SCPs:  unknownChain("SCPs of the organization's other member accounts (" + why + ")"),
+			Label: "principals of the organization's other member accounts"}
+		if orgID != "" {
+			c.InOrg, c.OrgID = TriTrue, orgID
+		}
+		return c
+	})
+	r := w.row(bl, c)
+	var cells [5]orgCell
+	for i := range cells {
+		cells[i] = orgCell{out: r[i]}
 	}
 	return cells
 }

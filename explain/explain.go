@@ -220,10 +220,7 @@ type explainer struct {
 
 // orgKnown reports whether the document holds the organisation (its OU
 // tree and policies were read).
-func (e *explainer) orgKnown() bool {
-	o := e.ix.Doc.Organization
-	return o != nil && o.Errors["organization"] == ""
-}
+func (e *explainer) orgKnown() bool { return e.ix.OrgID != "" }
 
 // newCaller builds the access model's caller for the principal.
 func (e *explainer) newCaller() *access.Caller {
@@ -239,7 +236,10 @@ func (e *explainer) newCaller() *access.Caller {
 	}
 	switch {
 	case !e.orgKnown():
-		c.InOrg = access.TriUnknown
+		// What the account said of its organisation, if anything: SCPs
+		// that were not read are unknown, as in the access matrix.
+		c.OrgID, c.InOrg = e.ix.MemberOf(p.Account)
+		c.SCPs = e.ix.SCPs(p.Account)
 	case e.ix.InOrg(p.Account):
 		c.InOrg = access.TriTrue
 		c.OrgPath = e.ix.OrgPath(p.Account)
@@ -315,12 +315,6 @@ func (e *explainer) decide() {
 		}
 	default:
 		o.Decision = DecisionUnknown
-	}
-	if o.Decision == DecisionAllow && e.ix.Doc.Organization != nil && !e.orgKnown() {
-		// The organisation could not be read: an SCP or RCP may deny.
-		o.Decision = DecisionUnknown
-		o.DecidedBy = []string{access.LayerSCP, access.LayerRCP}
-		o.Reason = "every other layer allows it, but the organization's SCPs and RCPs could not be read: " + e.ix.Doc.Organization.Errors["organization"]
 	}
 	if e.objectOwnedElsewhere() && o.Decision == DecisionAllow {
 		o.Decision = DecisionUnknown
@@ -453,10 +447,14 @@ func (e *explainer) notes() {
 		}
 	}
 	if !e.orgKnown() {
-		if e.ix.Doc.Organization == nil {
-			o.Notes = append(o.Notes, "the document has no organization data: SCPs and RCPs, if any, are not taken into account")
+		unknown := false
+		for _, id := range []string{e.p.Account, e.bl.Account.ID} {
+			unknown = unknown || (id != "" && e.ix.ChainUnknown(id) != "")
+		}
+		if unknown {
+			o.Notes = append(o.Notes, "the organization was not read: the SCPs and RCPs that may govern this request are unknown")
 		} else {
-			o.Notes = append(o.Notes, "the organization could not be read: SCPs and RCPs are unknown")
+			o.Notes = append(o.Notes, "the document has no organization: the accounts are taken as outside any organization (no SCP or RCP applies)")
 		}
 	}
 	if e.p.Kind == KindSession {

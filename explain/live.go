@@ -53,6 +53,9 @@ func Collect(ctx context.Context, req Request, opts LiveOptions) (*inventory.Doc
 	c.key(ctx, owner, bucket)
 	c.principalAccount(ctx)
 	c.endpoint(ctx, owner, bucket)
+	if doc.Organization == nil {
+		c.memberships(ctx, owner)
+	}
 	for _, id := range slices.Sorted(maps.Keys(c.accounts)) {
 		doc.Accounts = append(doc.Accounts, *c.accounts[id])
 	}
@@ -84,8 +87,8 @@ func (c *collector) organization(ctx context.Context, doc *inventory.Document) {
 	w, err := org.Walk(ctx, c.sess.Organizations(c.sess.Management()), org.WalkOptions{Concurrency: c.cfg.Concurrency.Accounts, Log: c.log})
 	if err != nil {
 		c.log.Warn().Err(err).Msg("cannot read the organization: SCPs and RCPs stay unknown")
-		text := org.ErrorText(err)
-		doc.Organization = &inventory.Organization{Errors: map[string]string{"organization": text, "policies": text}}
+		// As scan records it: no organization section, and why.
+		doc.Scan = &inventory.ScanInfo{Errors: map[string]string{inventory.FieldOrganization: org.ErrorText(err)}}
 		// Still look in the accounts the request names.
 		partition := scanner.PartitionOfRegion(c.cfg.Region)
 		for _, id := range []string{c.principalAccountID(), c.req.BucketAccount} {
@@ -98,6 +101,25 @@ func (c *collector) organization(ctx context.Context, doc *inventory.Document) {
 	doc.Organization = w.Organization
 	for _, m := range w.Members {
 		c.addMember(m)
+	}
+}
+
+// memberships asks the accounts the request involves (the bucket's and the
+// principal's) which organisation they belong to, when the organisation
+// was not walked (an accounts: list, or a walk that failed): SCPs and RCPs
+// are then known not to apply (standalone, management account) or unknown.
+func (c *collector) memberships(ctx context.Context, owner string) {
+	for _, id := range []string{owner, c.principalAccountID()} {
+		a := c.accounts[id]
+		cfg, ok := c.account(id)
+		if a == nil || !ok || a.Membership != nil || a.Errors[inventory.FieldOrganization] != "" {
+			continue
+		}
+		m, err := scanner.CollectMembership(ctx, c.sess.Organizations(cfg), id)
+		if err != nil {
+			c.log.Warn().Err(err).Str("account_id", id).Msg("cannot read the account's organization: its SCPs and RCPs stay unknown")
+		}
+		scanner.RecordMembership(a, m, err)
 	}
 }
 

@@ -165,3 +165,20 @@ func TestLiveOrganizationUnreadable(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveAccountsList: with an accounts: list the organisation is not
+// walked; the accounts the request involves say which organisation they
+// belong to (DescribeOrganization, callable by member accounts:
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeOrganization.html),
+// so the SCPs and RCPs of this member are unknown, never "none".
+func TestLiveAccountsList(t *testing.T) {
+	rig := newLiveRig(t)
+	rig.cfg.Accounts = []config.Account{{ID: "222222222222"}, {ID: "333333333333"}}
+	x := rig.explain(t, Request{Principal: app, Action: "s3:GetObject", Bucket: "missing-key", Key: "k"})
+	if x.Decision != DecisionUnknown || x.BlockedBy == nil || *x.BlockedBy != "scp" {
+		t.Fatalf("decision %s blocked_by %v, want unknown / scp (%s)", x.Decision, x.BlockedBy, x.Reason)
+	}
+	if n := rig.sess.Calls()["Organizations.DescribeOrganization"]; n != 1 {
+		t.Errorf("DescribeOrganization called %d times, want once (the bucket's account is the principal's)", n)
+	}
+}

@@ -216,7 +216,15 @@ func (e *explainer) accountEvidence(id string) string {
 	}
 	switch {
 	case !e.orgKnown():
-		return fmt.Sprintf("account %s%s; organization membership unknown", id, name)
+		switch orgID, in := e.ix.MemberOf(id); {
+		case in == access.TriTrue:
+			return fmt.Sprintf("account %s%s is a member of organization %s, which was not read", id, name, orgID)
+		case in == access.TriUnknown:
+			return fmt.Sprintf("account %s%s; organization membership unknown", id, name)
+		case e.ix.Account(id) != nil && e.ix.Account(id).Membership != nil:
+			return fmt.Sprintf("account %s%s belongs to no organization", id, name)
+		}
+		return fmt.Sprintf("account %s%s; the document has no organization", id, name)
 	case e.ix.IsManagement(id):
 		return fmt.Sprintf("account %s%s is the management account of organization %s", id, name, e.ix.OrgID)
 	case e.ix.InOrg(id):
@@ -686,10 +694,11 @@ func (e *explainer) orgRow(layer string) Row {
 	case layer == access.LayerSCP && e.p.Kind == KindAnonymous:
 		row.Evidence = append(row.Evidence, "SCPs govern principals of member accounts; an anonymous caller has none")
 		return row
-	case !e.orgKnown():
-		row.Verdict = VerdictCouldNot
-		row.Evidence = append(row.Evidence, "the organization is not in the document: "+kind+"s, if any, are unknown")
+	case !e.orgKnown() && e.ix.ChainUnknown(acct) == "":
+		row.Evidence = append(row.Evidence, e.noChainEvidence(acct, kind))
 		return row
+	case !e.orgKnown():
+		// Unknown: the trace below says so, level by level.
 	case e.ix.IsManagement(acct):
 		row.Evidence = append(row.Evidence, fmt.Sprintf("account %s is the management account: %ss do not apply to it", acct, kind))
 		return row
@@ -768,6 +777,18 @@ func (e *explainer) orgRow(layer string) Row {
 		}
 	}
 	return row
+}
+
+// noChainEvidence says why no SCP or RCP applies to account acct in a
+// document without an organization section.
+func (e *explainer) noChainEvidence(acct, kind string) string {
+	if a := e.ix.Account(acct); a != nil && a.Membership != nil {
+		if a.Membership.Standalone {
+			return fmt.Sprintf("account %s belongs to no organization (DescribeOrganization: AWSOrganizationsNotInUseException): no %s applies", acct, kind)
+		}
+		return fmt.Sprintf("account %s is the management account of organization %s: %ss do not apply to it", acct, a.Membership.OrganizationID, kind)
+	}
+	return fmt.Sprintf("the document has no organization and nothing says account %s belongs to one: no %s applies", acct, kind)
 }
 
 // levelNames names the levels of an account's SCP/RCP chain: the root,

@@ -149,11 +149,40 @@ type Account struct {
 	KMSKeys           []KMSKey           `json:"kms_keys,omitempty"`
 	IAM               *IAM               `json:"iam,omitempty"`
 	VPCEndpoints      []VPCEndpoint      `json:"vpc_endpoints,omitempty"`
+	// Membership is what the account said of its organisation itself, when
+	// the document has no organization section (a scan of an accounts:
+	// list); nil when it was not asked.
+	Membership *Membership `json:"membership,omitempty"`
 	// AuditRole is fixture only: the role fakeaws lets AssumeRole into.
 	AuditRole *AuditRole `json:"audit_role,omitempty"`
 	// Errors records what could not be read, keyed by field:
-	// "assume_role", "public_access_block", "buckets", "iam", "vpc_endpoints:REGION", ...
+	// "assume_role", "public_access_block", "buckets", "iam", "vpc_endpoints:REGION",
+	// FieldOrganization, ...
 	Errors map[string]string `json:"errors,omitempty"`
+}
+
+// FieldOrganization is the Account.Errors key recording that the SCPs and
+// RCPs governing the account are unknown: its organisation membership could
+// not be read, or it belongs to an organisation whose policies were not read.
+// As a ScanInfo.Errors key it records that the organisation could not be
+// read at all (the document then has no organization section, and the SCPs
+// and RCPs of every account are unknown).
+const FieldOrganization = "organization"
+
+// Membership is an account's answer to organizations:DescribeOrganization
+// (made with its audit role). In a document without an organization
+// section it says whether SCPs and RCPs can apply to the account:
+//   - Standalone: the account belongs to no organisation
+//     (AWSOrganizationsNotInUseException): no SCP or RCP applies to it;
+//   - OrganizationID: the account belongs to that organisation, whose SCPs
+//     and RCPs were not read (unknown), unless it is its management account
+//     (ManagementAccountID), which SCPs and RCPs do not govern.
+//
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeOrganization.html
+type Membership struct {
+	Standalone          bool   `json:"standalone,omitempty"`
+	OrganizationID      string `json:"organization_id,omitempty"`
+	ManagementAccountID string `json:"management_account_id,omitempty"`
 }
 
 // AuditRole is the role fakeaws accepts AssumeRole calls for (fixture only).

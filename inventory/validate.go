@@ -383,6 +383,18 @@ func (v *validator) account(path string, a *Account, buckets map[string]string, 
 	if len(a.Policies) > 0 && !inOrg {
 		v.addf(path+".policies", "policies need an organization")
 	}
+	if m := a.Membership; m != nil {
+		p := path + ".membership"
+		switch {
+		case inOrg:
+			v.addf(p, "only in a document without an organization section (the organization says it)")
+		case m.Standalone && (m.OrganizationID != "" || m.ManagementAccountID != ""):
+			v.addf(p, "a standalone account has no organization_id or management_account_id")
+		case !m.Standalone:
+			v.match(p+".organization_id", m.OrganizationID, orgIDRe, "organization ID (o-…), or standalone: true")
+			v.match(p+".management_account_id", m.ManagementAccountID, accountIDRe, "12-digit account ID")
+		}
+	}
 	v.policyRefs(path+".policies", a.Policies, policyIDs)
 	v.tags(path+".tags", a.Tags)
 	v.errorsMap(path+".errors", a.Errors)

@@ -20,6 +20,9 @@ const (
 	CodeServerSideEncryptionConfigurationAbsent = "ServerSideEncryptionConfigurationNotFoundError"
 	CodeNoSuchTagSet                            = "NoSuchTagSet"
 	CodePolicyTypeNotEnabled                    = "PolicyTypeNotEnabledException"
+	// CodeOrganizationsNotInUse: the calling account belongs to no
+	// organisation (DescribeOrganization), so no SCP or RCP applies to it.
+	CodeOrganizationsNotInUse = "AWSOrganizationsNotInUseException"
 
 	// Codes that change what the scanner does next.
 	CodeAccessDenied      = "AccessDenied"

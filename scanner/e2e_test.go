@@ -523,3 +523,65 @@ func TestManagementRoleARN(t *testing.T) {
 		t.Errorf("AssumeRole called %d times, want 4 (management role + 3 audit roles)", n)
 	}
 }
+
+// TestAccountsListMembership: a scan of an accounts: list does not walk
+// the organisation, so each account says whether SCPs and RCPs can govern
+// it (organizations:DescribeOrganization with its audit role, which member
+// accounts may call:
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeOrganization.html).
+// A member's SCP/RCP chain is then unknown (an error on the account); an
+// account in no organisation is standalone; a failed question is an error,
+// never "standalone".
+func TestAccountsListMembership(t *testing.T) {
+	t.Run("members of an organisation, and a question that fails", func(t *testing.T) {
+		fixture := loadFixture(t, "testdata/roundtrip.yaml")
+		fixture.Faults = &inventory.Faults{Errors: []inventory.FaultError{{Service: "organizations", Operation: "DescribeOrganization", Account: "333333333333", Code: "AccessDeniedException"}}}
+		rig := newRig(t, fixture)
+		rig.cfg.Accounts = []config.Account{{ID: "111111111111"}, {ID: "222222222222"}, {ID: "333333333333"}}
+		got, sess := rig.scan(t, context.Background())
+		if got.Organization != nil || got.Scan.Complete {
+			t.Errorf("organization %+v, complete %v: want no organization section and an incomplete scan", got.Organization, got.Scan.Complete)
+		}
+		member := &inventory.Membership{OrganizationID: "o-r0undtr1p0", ManagementAccountID: "111111111111"}
+		for _, a := range got.Accounts {
+			e := a.Errors[inventory.FieldOrganization]
+			switch a.ID {
+			case "111111111111": // the management account: SCPs and RCPs do not govern it
+				if diff := cmp.Diff(member, a.Membership); diff != "" || e != "" {
+					t.Errorf("management account: membership %s, error %q: want no error", diff, e)
+				}
+			case "222222222222":
+				if diff := cmp.Diff(member, a.Membership); diff != "" || !strings.HasPrefix(e, CodeOrganizationNotRead+":") {
+					t.Errorf("member: membership %s, error %q: want %s", diff, e, CodeOrganizationNotRead)
+				}
+			case "333333333333":
+				if a.Membership != nil || !strings.HasPrefix(e, "AccessDeniedException") {
+					t.Errorf("333333333333: membership %+v, error %q: want the AccessDeniedException recorded", a.Membership, e)
+				}
+			}
+		}
+		if n := sess.Calls()["Organizations.DescribeOrganization"]; n < 3 {
+			t.Errorf("DescribeOrganization called %d times, want once per account at least", n)
+		}
+		if _, err := inventory.Parse(mustMarshal(t, got), "snapshot.json"); err != nil {
+			t.Errorf("snapshot does not load back: %v", err)
+		}
+	})
+	t.Run("standalone", func(t *testing.T) {
+		fixture := loadFixture(t, "testdata/roundtrip.yaml")
+		fixture.Organization = nil
+		for i := range fixture.Accounts {
+			fixture.Accounts[i].Policies = nil
+		}
+		rig := newRig(t, fixture)
+		rig.cfg.Accounts = []config.Account{{ID: "222222222222"}}
+		got, _ := rig.scan(t, context.Background())
+		if len(got.Accounts) != 1 {
+			t.Fatalf("%d accounts scanned, want 1", len(got.Accounts))
+		}
+		a := got.Accounts[0]
+		if a.Membership == nil || !a.Membership.Standalone || a.Errors[inventory.FieldOrganization] != "" {
+			t.Errorf("membership %+v, error %q: want standalone", a.Membership, a.Errors[inventory.FieldOrganization])
+		}
+	})
+}

@@ -55,6 +55,9 @@ func Allowlist() []Operation {
 		{"KMS", "ListGrants", "kms:ListGrants", CallerAuditRole},
 		{"IAM", "GetAccountAuthorizationDetails", "iam:GetAccountAuthorizationDetails", CallerAuditRole},
 		{"EC2", "DescribeVpcEndpoints", "ec2:DescribeVpcEndpoints", CallerAuditRole},
+		// A scan of an accounts: list asks each account for its organisation
+		// (member accounts may call it).
+		{"Organizations", "DescribeOrganization", "organizations:DescribeOrganization", CallerAuditRole},
 
 		{"STS", "AssumeRole", "sts:AssumeRole", CallerScanner},
 		{"STS", "GetCallerIdentity", "sts:GetCallerIdentity", CallerScanner},

@@ -57,10 +57,10 @@ func TestAllowlistNamesRealOperations(t *testing.T) {
 		if !read && op.Name != "AssumeRole" {
 			t.Errorf("%+v: not a read operation", op)
 		}
-		if seen[op.Service+"/"+op.Name] {
+		if seen[op.Service+"/"+op.Name+"/"+op.Caller] {
 			t.Errorf("%+v: listed twice", op)
 		}
-		seen[op.Service+"/"+op.Name] = true
+		seen[op.Service+"/"+op.Name+"/"+op.Caller] = true
 		switch op.Caller {
 		case CallerAuditRole, CallerScanner, CallerManagement:
 		default:

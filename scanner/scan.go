@@ -40,7 +40,7 @@ const (
 	KeyVPCEndpointsPrefix = "vpc_endpoints:"
 	// ScanErrorOrganization is the ScanInfo.Errors key of an organisation
 	// that could not be read.
-	ScanErrorOrganization = "organization"
+	ScanErrorOrganization = inventory.FieldOrganization
 )
 
 // Progress receives a scan's progress. Implementations must be safe for
@@ -261,6 +261,15 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 		return a
 	}
 	home := s.cfg.Region
+	if len(s.cfg.Accounts) > 0 {
+		// The organisation is not walked: the account says whether SCPs and
+		// RCPs can govern it.
+		m, err := CollectMembership(ctx, s.sess.Organizations(cfg), a.ID)
+		if err != nil {
+			log.Warn().Err(err).Msg("cannot read the account's organization: its SCPs and RCPs stay unknown")
+		}
+		RecordMembership(&a, m, err)
+	}
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex // guards a.Errors below

@@ -53,6 +53,7 @@ resource "aws_iam_role_policy" "read_only" {
             "kms:GetKeyPolicy",
             "kms:ListAliases",
             "kms:ListGrants",
+            "organizations:DescribeOrganization",
             "s3:GetAccountPublicAccessBlock",
             "s3:GetBucketAcl",
             "s3:GetBucketLocation",

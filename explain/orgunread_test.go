@@ -1,0 +1,85 @@
+package explain
+
+import (
+	"testing"
+
+	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/inventory"
+)
+
+// TestSnapshotWithoutOrganization: explain and the access matrix give one
+// meaning to a snapshot without an organization section. When nothing says
+// the accounts belong to one, no SCP or RCP applies (not involved). When
+// the organisation could not be read (scan.errors.organization), or the
+// account belongs to one whose policies were not read (a scan of an
+// accounts: list), SCPs and RCPs are unknown: a request every other layer
+// allows is unknown, exactly as the matrix's cell.
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_auth.html
+func TestSnapshotWithoutOrganization(t *testing.T) {
+	withoutOrg := func(edit func(d *inventory.Document)) *inventory.Document {
+		d := loadFixture(t)
+		d.Organization = nil
+		for i := range d.Accounts {
+			d.Accounts[i].Policies = nil
+		}
+		edit(d)
+		return d
+	}
+	member := func(d *inventory.Document) {
+		for i := range d.Accounts {
+			a := &d.Accounts[i]
+			a.Membership = &inventory.Membership{OrganizationID: "o-expl41n0rg", ManagementAccountID: "111111111111"}
+			if a.ID != "111111111111" {
+				a.Errors = map[string]string{inventory.FieldOrganization: "OrganizationNotRead: not walked"}
+			}
+		}
+	}
+	req := Request{Principal: app, Action: "s3:GetObject", Bucket: "missing-key", Key: "k"}
+	for _, tc := range []struct {
+		name     string
+		doc      *inventory.Document
+		decision Decision
+		rows     Verdict
+		cell     access.Verdict
+	}{
+		{"nothing says the accounts belong to an organisation", withoutOrg(func(*inventory.Document) {}), DecisionAllow, VerdictNotInvolved, access.VerdictAllow},
+		{"the accounts said they belong to none", withoutOrg(func(d *inventory.Document) {
+			for i := range d.Accounts {
+				d.Accounts[i].Membership = &inventory.Membership{Standalone: true}
+			}
+		}), DecisionAllow, VerdictNotInvolved, access.VerdictAllow},
+		{"the organisation could not be read", withoutOrg(func(d *inventory.Document) {
+			d.Scan = &inventory.ScanInfo{Errors: map[string]string{inventory.FieldOrganization: "AccessDeniedException: not the management account"}}
+		}), DecisionUnknown, VerdictCouldNot, access.VerdictUnknown},
+		{"members of an organisation whose policies were not read", withoutOrg(member), DecisionUnknown, VerdictCouldNot, access.VerdictUnknown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x, err := Explain(inventory.Clone(tc.doc), req, Options{Source: "snapshot"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if x.Decision != tc.decision {
+				t.Errorf("decision %s (%s), want %s", x.Decision, x.Reason, tc.decision)
+			}
+			for _, r := range x.Layers {
+				if (r.Layer == access.LayerSCP || r.Layer == access.LayerRCP) && r.Verdict != tc.rows {
+					t.Errorf("%s row: %s %q, want %s", r.Layer, r.Verdict, r.Evidence, tc.rows)
+				}
+			}
+			if tc.decision == DecisionUnknown && (x.BlockedBy == nil || *x.BlockedBy != access.LayerSCP) {
+				t.Errorf("blocked_by %v, want scp", x.BlockedBy)
+			}
+			// The matrix's same_account read cell is the class of this
+			// request (a principal of the bucket's account).
+			rep, err := access.Analyze(t.Context(), inventory.Clone(tc.doc), access.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range rep.Buckets {
+				if b.Name == "missing-key" && b.Access.SameAccount.Read.Verdict != tc.cell {
+					t.Errorf("matrix same_account.read %s (%s), want %s", b.Access.SameAccount.Read.Verdict, b.Access.SameAccount.Read.Reason, tc.cell)
+				}
+			}
+		})
+	}
+}
