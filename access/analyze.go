@@ -113,6 +113,14 @@ func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*Repor
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// The buckets are taken account after account; what is kept for an
+	// account's buckets (shapes, callers and their request contexts) is
+	// dropped when they are done, so the working set is that of the few
+	// accounts in progress.
+	remaining := make([]atomic.Int32, len(doc.Accounts))
+	for _, j := range jobs {
+		remaining[j.a].Add(1)
+	}
 	var next atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	for w := 0; w < workers; w++ {
@@ -129,7 +137,11 @@ func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*Repor
 					}
 				}
 				a := &doc.Accounts[jobs[i].a]
+				w.startAccount(a.ID)
 				buckets[i] = w.bucketReport(a, &a.Buckets[jobs[i].b])
+				if remaining[jobs[i].a].Add(-1) == 0 {
+					m.shared.dropAccount(a.ID)
+				}
 			}
 		})
 	}

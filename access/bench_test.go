@@ -2,6 +2,8 @@ package access
 
 import (
 	"context"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,18 +25,49 @@ func BenchmarkAnalyzeSynthetic2k(b *testing.B) {
 	benchmarkSynthetic(b, 20, 100)
 }
 
+// BenchmarkAnalyzeSynthetic5kAccounts is the organisation of the scan
+// benchmark (make bench-scan): 200 accounts of 25 buckets. Many accounts
+// with few buckets each is where what is kept per account weighs most;
+// peak-heap-MB must stay well inside the scan command's 300 MB.
+func BenchmarkAnalyzeSynthetic5kAccounts(b *testing.B) {
+	benchmarkSynthetic(b, 199, 25)
+}
+
 func benchmarkSynthetic(b *testing.B, accounts, buckets int) {
+	var peak atomic.Uint64
 	for b.Loop() {
 		b.StopTimer()
 		doc := fakeaws.Synthetic(accounts, buckets)
+		runtime.GC()
+		done := make(chan struct{})
+		go samplePeakHeap(&peak, done)
 		b.StartTimer()
 		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }})
 		if err != nil {
 			b.Fatal(err)
 		}
+		close(done)
 		if len(rep.Buckets) < accounts*buckets {
 			b.Fatalf("%d buckets analysed, want %d", len(rep.Buckets), accounts*buckets)
 		}
 	}
 	b.ReportMetric(float64(accounts*buckets), "buckets/op")
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+}
+
+// samplePeakHeap records the largest heap in use (sampled every 20 ms, the
+// document and the report included) until done is closed.
+func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
+	var m runtime.MemStats
+	for {
+		runtime.ReadMemStats(&m)
+		if m.HeapInuse > peak.Load() {
+			peak.Store(m.HeapInuse)
+		}
+		select {
+		case <-done:
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

@@ -15,17 +15,18 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket 
 	m := w.matrixer
 	bl := m.ix.NewBucketLayers(a, b)
 	bl.ev, bl.scratch = w.ev, &w.scratch
-	bm := w.matrix(bl)
+	shape := w.shapeKey(bl)
+	bm := w.matrix(bl, shape)
 	out := Bucket{
 		AccountID:   a.ID,
 		AccountName: a.Name,
 		OUPath:      m.ix.OUPath(a.ID),
 		Name:        b.Name,
 		Region:      b.Region,
-		Config:      bucketConfig(bl),
+		Config:      bucketConfig(bl, w.bpaMap(bl.BPA)),
 		Access:      bm.access(m.trusted),
 	}
-	w.principalsWho(bl, bm.sameC, &out.Access.SameAccount)
+	w.principalsWho(bl, shape, bm.sameC, &out.Access.SameAccount)
 	w.internActions(&out.Access.Public)
 	w.internActions(&out.Access.AnyAWS)
 	w.internActions(&out.Access.Org)
@@ -45,9 +46,11 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket 
 	return out
 }
 
-func bucketConfig(bl *BucketLayers) BucketConfig {
+// bucketConfig is the bucket's configuration section; bpa is its effective
+// BPA as a map (bl.BPA.Map(), shared between buckets alike).
+func bucketConfig(bl *BucketLayers, bpa map[string]string) BucketConfig {
 	c := BucketConfig{
-		EffectiveBPA: bl.BPA.Map(),
+		EffectiveBPA: bpa,
 		Ownership:    bl.Ownership,
 		Encryption:   bl.Encryption.Algorithm,
 		HasPolicy:    bl.HasPolicy.String(),

@@ -52,10 +52,13 @@ type Caller struct {
 	Trace bool
 
 	mu   sync.Mutex                 // guards ctxs (callers of computed shapes are shared)
-	ctxs map[string]*policy.Context // request contexts built for this caller
+	ctxs map[ctxKey]*policy.Context // request contexts built for this caller
 }
 
 func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }
+
+// ctxKey identifies one of a caller's request contexts.
+type ctxKey struct{ service, owner, region string }
 
 // outcome is one decided layer combination, before it becomes a Cell.
 type outcome struct {

@@ -19,6 +19,13 @@ type IAMPrincipal struct {
 	// s3 is false when no identity policy mentions an s3 action: the
 	// principal cannot reach any bucket through its own account.
 	s3 bool
+	// named are the Resource and NotResource values of its policies whose
+	// match depends on a bucket's name: its decisions on buckets of one
+	// shape differ only where these match differently (principalsWho).
+	// byName: a value holds a policy variable, so its decisions are made
+	// bucket by bucket.
+	named  []*policy.ResourcePattern
+	byName bool
 }
 
 // iamCache holds the parsed IAM principals of each account.
@@ -104,6 +111,7 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 		for _, ip := range pols {
 			p.s3 = p.s3 || mentionsS3(ip)
 		}
+		p.named, p.byName = namedResources(append(append([]*policy.Policy(nil), pols...), p.Boundary))
 		out = append(out, p)
 	}
 	for _, r := range iam.Roles {
@@ -126,6 +134,36 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ARN < out[j].ARN })
 	return out
+}
+
+// namedResources compiles the Resource and NotResource values of policies
+// whose match depends on which bucket is asked: all but "*" and the S3
+// patterns of every bucket alike ("arn:aws:s3:::*", "arn:aws:s3:::*/*").
+// byName is true when a value holds a policy variable.
+func namedResources(pols []*policy.Policy) (named []*policy.ResourcePattern, byName bool) {
+	seen := map[string]bool{}
+	for _, p := range pols {
+		if p == nil || p.IsUnreadable() {
+			continue
+		}
+		for i := range p.Statements {
+			s := &p.Statements[i]
+			for _, list := range [][]string{s.Resource, s.NotResource} {
+				for _, r := range list {
+					if seen[r] || r == "*" || r == arnPrefix+"*" || r == arnPrefix+"*/*" {
+						continue
+					}
+					seen[r] = true
+					rp, ok := policy.CompileResourcePattern(r)
+					if !ok {
+						return nil, true
+					}
+					named = append(named, rp)
+				}
+			}
+		}
+	}
+	return named, false
 }
 
 // mentionsS3 reports whether a policy could allow an s3 action (an
@@ -155,7 +193,11 @@ func mentionsS3(p *policy.Policy) bool {
 // the IAM principals (with IAM collected) that can actually make the
 // request: their own identity policies, boundary and SCPs, with the bucket's
 // every layer. Conditionally allowed ones are marked "(conditional)".
-func (w *worker) principalsWho(bl *BucketLayers, same *Caller, row *Actions) {
+//
+// Buckets of one shape (shapeKey) whose names every principal's Resource
+// values match alike get the same lists: they are computed once per shape
+// and such a signature.
+func (w *worker) principalsWho(bl *BucketLayers, shape string, same *Caller, row *Actions) {
 	ps := w.ix.Principals(bl.Account.ID)
 	if ps == nil {
 		return
@@ -167,9 +209,71 @@ func (w *worker) principalsWho(bl *BucketLayers, same *Caller, row *Actions) {
 			relevant = append(relevant, p)
 		}
 	}
+	cells := []*Cell{&row.Read, &row.List, &row.Write, &row.Delete, &row.Manage}
+	key := ""
+	if shape != "" {
+		key = principalsKey(bl, shape, ps, relevant)
+	}
+	if key != "" {
+		if lists, ok := w.shared.principals(bl.Account.ID, key); ok {
+			for i, c := range cells {
+				c.Principals = lists[i]
+			}
+			return
+		}
+	}
+	w.decidePrincipals(bl, same, relevant, cells)
+	if key != "" {
+		var lists [5][]string
+		for i, c := range cells {
+			lists[i] = c.Principals
+		}
+		w.shared.storePrincipals(bl.Account.ID, key, lists)
+	}
+}
+
+// principalsKey is the key of a bucket's principal lists: its shape, and
+// which of the principals' name-dependent Resource values match each
+// resource the matrix asks about (the bucket, any object, the example keys
+// of the bucket policy's key patterns). "" when a value holds a variable.
+func principalsKey(bl *BucketLayers, shape string, ps, relevant []IAMPrincipal) string {
+	resources := []string{bl.ARN, bl.ARN + "/" + anyKey}
+	for _, k := range bl.keyPatterns() {
+		resources = append(resources, bl.ARN+"/"+exampleKey(k))
+	}
+	var b strings.Builder
+	b.WriteString(shape)
+	b.WriteByte(0)
+	r := 0
+	for _, p := range ps {
+		if r < len(relevant) && relevant[r].ARN == p.ARN {
+			r++
+			b.WriteByte('1')
+		} else {
+			b.WriteByte('0')
+			continue
+		}
+		if p.byName {
+			return ""
+		}
+		for _, q := range p.named {
+			for _, res := range resources {
+				if q.Matches(res) {
+					b.WriteByte('+')
+				} else {
+					b.WriteByte('-')
+				}
+			}
+		}
+		b.WriteByte('|')
+	}
+	return b.String()
+}
+
+// decidePrincipals fills the cells' principal lists.
+func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAMPrincipal, cells []*Cell) {
 	bl.quiet = true
 	defer func() { bl.quiet = false }()
-	cells := []*Cell{&row.Read, &row.List, &row.Write, &row.Delete, &row.Manage}
 	for i, action := range MatrixActions() {
 		c := cells[i]
 		if c.Verdict == VerdictDeny {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
@@ -38,6 +39,7 @@ type Index struct {
 	// the document has none: then no account's SCPs and RCPs are known.
 	orgUnread string
 	assumed   map[string][]*policy.Policy // matrix action → assumed identity policies
+	chains    chainCache
 	iam       iamCache
 	// Problems are errors met while preparing the index (org policies that
 	// do not parse, accounts missing from the OU tree), reported as data.
@@ -382,13 +384,43 @@ type Chain struct {
 // SCPs returns the SCP chain that governs principals of account id.
 // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_auth.html
 func (ix *Index) SCPs(id string) Chain {
-	return ix.chain(id, inventory.ServiceControlPolicy, ix.scpEnabled)
+	return ix.chains.get(id, false, func() Chain { return ix.chain(id, inventory.ServiceControlPolicy, ix.scpEnabled) })
 }
 
 // RCPs returns the RCP chain that governs resources of account id.
 // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
 func (ix *Index) RCPs(id string) Chain {
-	return ix.chain(id, inventory.ResourceControlPolicy, ix.rcpEnabled)
+	return ix.chains.get(id, true, func() Chain { return ix.chain(id, inventory.ResourceControlPolicy, ix.rcpEnabled) })
+}
+
+// chainCache holds the chains computed, by account and type: every bucket
+// of an account, and every KMS call on its keys, needs the same ones.
+type chainCache struct {
+	mu sync.RWMutex
+	m  map[chainKey]Chain
+}
+
+type chainKey struct {
+	account string
+	rcp     bool
+}
+
+func (c *chainCache) get(account string, rcp bool, compute func() Chain) Chain {
+	k := chainKey{account, rcp}
+	c.mu.RLock()
+	ch, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return ch
+	}
+	ch = compute()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[chainKey]Chain{}
+	}
+	c.m[k] = ch
+	return ch
 }
 
 func (ix *Index) chain(id, typ string, enabled bool) Chain {

@@ -96,18 +96,43 @@ type worker struct {
 	*matrixer
 	ev      *policy.Evaluator
 	scratch [2]policy.Result
+	// callers are the callers built for the account in progress (account);
+	// their request contexts are per resource account.
+	account string
 	callers map[string]*Caller
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
 	// buckets holds each once.
-	strs   map[string]string
-	lists  map[string][]string
-	layers map[layerSet][]string
+	strs    map[string]string
+	lists   map[string][]string
+	layers  map[layerSet][]string
+	bpaMaps map[BPA]map[string]string
 }
 
 func (m *matrixer) newWorker() *worker {
 	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{},
-		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{},
+		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}, bpaMaps: map[BPA]map[string]string{},
+	}
+}
+
+// bpaMap returns the report's map of an effective BPA, one per distinct
+// configuration (at most 81): buckets alike share it.
+func (w *worker) bpaMap(b BPA) map[string]string {
+	if m, ok := w.bpaMaps[b]; ok {
+		return m
+	}
+	m := b.Map()
+	w.bpaMaps[b] = m
+	return m
+}
+
+// startAccount prepares the worker for a bucket of account: callers built
+// for another account's buckets are dropped (their request contexts name
+// that account as the resource's).
+func (w *worker) startAccount(account string) {
+	if account != w.account {
+		w.account = account
+		clear(w.callers)
 	}
 }
 
@@ -179,11 +204,11 @@ type bucketMatrix struct {
 }
 
 // matrix returns the bucket's matrix, reusing the matrix of a bucket of
-// the same shape when there is one.
-func (w *worker) matrix(bl *BucketLayers) *bucketMatrix {
-	key := w.shapeKey(bl)
+// the same shape (key, from shapeKey; "" computes it on its own) when there
+// is one.
+func (w *worker) matrix(bl *BucketLayers, key string) *bucketMatrix {
 	if key != "" {
-		if shape := w.shared.shape(key); shape != nil {
+		if shape := w.shared.shape(bl.Account.ID, key); shape != nil {
 			bm := shape.rename(bucketToken, bl.ARN)
 			bm.bl = bl
 			return bm
@@ -193,7 +218,7 @@ func (w *worker) matrix(bl *BucketLayers) *bucketMatrix {
 	if key != "" {
 		shape := bm.rename(bl.ARN, bucketToken)
 		shape.bl = nil // keep no bucket's parsed policies alive
-		w.shared.storeShape(key, shape)
+		w.shared.storeShape(bl.Account.ID, key, shape)
 	}
 	return bm
 }
@@ -201,7 +226,7 @@ func (w *worker) matrix(bl *BucketLayers) *bucketMatrix {
 // orgCell aggregates the org class over the member accounts.
 type orgCell struct {
 	out      outcome
-	allowed  []string // accounts allowed (or conditionally allowed, for a conditional cell)
+	nallowed int // accounts allowed (or conditionally allowed, for a conditional cell)
 	total    int
 	blocked  []orgPart // parts denied by an SCP or RCP that the bucket policy grants
 	accounts []string  // set when fewer than all are allowed
@@ -469,6 +494,8 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 	}
 	v := parts[first[best]].out.verdict
 	o := outcome{verdict: v}
+	// The allowed accounts are listed only when fewer than all are allowed.
+	list := (v == VerdictAllow || v == VerdictConditional) && count[best] < total
 	for i := range parts {
 		p := &parts[i]
 		if p.out.verdict != v {
@@ -478,15 +505,18 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 		if len(p.out.alts) > 0 {
 			o.alts = o.alts.or(p.out.alts)
 		}
-		oc.allowed = append(oc.allowed, p.accounts...)
+		if list {
+			oc.accounts = append(oc.accounts, p.accounts...)
+		}
 	}
-	sort.Strings(oc.allowed)
+	sort.Strings(oc.accounts)
+	oc.nallowed = count[best]
 	f := &parts[first[best]]
 	example := f.out.reason
 	if len(parts) > 1 && len(f.accounts) == 1 {
 		example = "for example " + example
 	}
-	n, all := strconv.Itoa(len(oc.allowed)), strconv.Itoa(total)
+	n, all := strconv.Itoa(oc.nallowed), strconv.Itoa(total)
 	switch v {
 	case VerdictAllow:
 		o.reason = "allowed for " + n + " of " + all + " other member accounts: " + example
@@ -499,9 +529,6 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 		if len(parts) > 1 {
 			o.reason = "denied for all " + all + " other member accounts: " + example
 		}
-	}
-	if (v == VerdictAllow || v == VerdictConditional) && len(oc.allowed) < total {
-		oc.accounts = oc.allowed
 	}
 	// Say what happens to the others.
 	if v != VerdictDeny {
@@ -520,7 +547,7 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 func (oc *orgCell) cell() Cell {
 	c := oc.out.cell()
 	if oc.total > 0 && (oc.out.verdict == VerdictAllow || oc.out.verdict == VerdictConditional) {
-		n := len(oc.allowed)
+		n := oc.nallowed
 		c.AllowedAccounts = &n
 		c.Accounts = oc.accounts
 	} else if oc.total > 0 {

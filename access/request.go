@@ -408,7 +408,7 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string) (*policy.Input, bool)
 // makes on the caller's behalf) on a
 // resource of owner in region, built once per caller.
 func (c *Caller) context(ix *Index, service, owner, region string) *policy.Context {
-	key := service + "|" + owner + "|" + region
+	key := ctxKey{service, owner, region}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ctx := c.ctxs[key]; ctx != nil {
@@ -443,7 +443,7 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		}
 	}
 	if c.ctxs == nil {
-		c.ctxs = map[string]*policy.Context{}
+		c.ctxs = map[ctxKey]*policy.Context{}
 	}
 	c.ctxs[key] = ctx
 	return ctx

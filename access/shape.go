@@ -19,26 +19,85 @@ import (
 const maxShapes = 4096
 
 // sharedCache is what the workers of one analysis compute once for all.
+// Shapes are per account (a shape key starts with the account), and an
+// account's are dropped when its last bucket is done (dropAccount): the
+// buckets are analysed account after account, so the cache holds the
+// shapes of the few accounts in progress, not of every bucket analysed.
 type sharedCache struct {
-	mu     sync.RWMutex
-	shapes map[string]*bucketMatrix    // by shape key, ARN replaced by bucketToken
-	lints  map[string][]policy.Warning // by name length and normalised policy
+	mu       sync.RWMutex
+	accounts map[string]*accountShapes
+	nshapes  int
+	lints    map[string][]policy.Warning // by name length and normalised policy
 }
 
-func (c *sharedCache) shape(key string) *bucketMatrix {
+// accountShapes is what the buckets of one account share.
+type accountShapes struct {
+	shapes     map[string]*bucketMatrix // by shape key (ARN replaced by bucketToken)
+	principals map[string][5][]string   // by principalsKey: the same_account cells' principal lists
+}
+
+func (c *sharedCache) shape(account, key string) *bucketMatrix {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.shapes[key]
+	if a := c.accounts[account]; a != nil {
+		return a.shapes[key]
+	}
+	return nil
 }
 
-func (c *sharedCache) storeShape(key string, bm *bucketMatrix) {
+func (c *sharedCache) principals(account, key string) ([5][]string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if a := c.accounts[account]; a != nil {
+		l, ok := a.principals[key]
+		return l, ok
+	}
+	return [5][]string{}, false
+}
+
+// of returns account's entry (c.mu held for writing).
+func (c *sharedCache) of(account string) *accountShapes {
+	if c.accounts == nil {
+		c.accounts = map[string]*accountShapes{}
+	}
+	a := c.accounts[account]
+	if a == nil {
+		a = &accountShapes{shapes: map[string]*bucketMatrix{}, principals: map[string][5][]string{}}
+		c.accounts[account] = a
+	}
+	return a
+}
+
+func (c *sharedCache) storeShape(account, key string, bm *bucketMatrix) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.shapes == nil {
-		c.shapes = map[string]*bucketMatrix{}
+	if c.nshapes >= maxShapes {
+		return
 	}
-	if len(c.shapes) < maxShapes {
-		c.shapes[key] = bm
+	if a := c.of(account); a.shapes[key] == nil {
+		a.shapes[key] = bm
+		c.nshapes++
+	}
+}
+
+func (c *sharedCache) storePrincipals(account, key string, lists [5][]string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.nshapes >= maxShapes {
+		return
+	}
+	if a := c.of(account); len(a.principals) < maxShapes {
+		a.principals[key] = lists
+	}
+}
+
+// dropAccount forgets the shapes of an account whose buckets are all done.
+func (c *sharedCache) dropAccount(account string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a := c.accounts[account]; a != nil {
+		c.nshapes -= len(a.shapes)
+		delete(c.accounts, account)
 	}
 }
 
@@ -96,9 +155,7 @@ func (m *matrixer) shapeKey(bl *BucketLayers) string {
 	if m.nameMatters {
 		return ""
 	}
-	var b strings.Builder
-	b.WriteString(bl.Account.ID)
-	b.WriteByte('|')
+	var b strings.Builder // per account (sharedCache)
 	b.WriteString(bl.Bucket.Region)
 	b.WriteByte('|')
 	switch {

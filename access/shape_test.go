@@ -27,7 +27,41 @@ accounts:
       ` + grantTo("bkt1", "aaaaaaaaaaaa1111111111111111111111111111111111111111111111111111") + `
       ` + grantTo("bkt2", "aaaaaaaaaaaa2222222222222222222222222222222222222222222222222222") + `
 `
+	// Buckets alike whose names IAM principals' policies match differently.
+	iam := `schema_version: 1
+accounts:
+  - id: "222222222222"
+    buckets:
+      - {name: logs-a, region: eu-west-1}
+      - {name: logs-b, region: eu-west-1}
+      - {name: data-a, region: eu-west-1}
+      - {name: data-b, region: eu-west-1, policy: {Version: "2012-10-17", Statement: [{Effect: Deny, Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::data-b/secret/*"}]}}
+      - {name: data-c, region: eu-west-1, policy: {Version: "2012-10-17", Statement: [{Effect: Deny, Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::data-c/secret/*"}]}}
+    iam:
+      roles:
+        - arn: arn:aws:iam::222222222222:role/one-bucket
+          inline_policies: {p: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "s3:*", Resource: ["arn:aws:s3:::logs-a", "arn:aws:s3:::logs-a/*"]}]}}
+        - arn: arn:aws:iam::222222222222:role/prefix
+          inline_policies: {p: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-*/*"}, {Effect: Deny, Action: "s3:GetObject", NotResource: "arn:aws:s3:::data-c/*"}]}}
+        - arn: arn:aws:iam::222222222222:role/keys
+          inline_policies: {p: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "s3:GetObject", Resource: "arn:aws:s3:::*/secret/*"}]}}
+  - id: "333333333333"
+    buckets:
+      - {name: 333333333333-home, region: eu-west-1}
+      - {name: home-b, region: eu-west-1}
+    iam:
+      users:
+        - arn: arn:aws:iam::333333333333:user/home
+          inline_policies: {p: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "s3:*", Resource: "arn:aws:s3:::${aws:PrincipalAccount}-*"}]}}
+`
 	for name, load := range map[string]func() *inventory.Document{
+		"IAM principals naming buckets": func() *inventory.Document {
+			doc, err := inventory.Parse([]byte(iam), "iam.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return doc
+		},
 		"synthetic": func() *inventory.Document { return fakeaws.Synthetic(6, 40) },
 		"canonical grantees": func() *inventory.Document {
 			doc, err := inventory.Parse([]byte(canonical), "canonical.yaml")
@@ -38,7 +72,9 @@ accounts:
 		},
 	} {
 		run := func(noShapes bool) []byte {
-			rep, err := Analyze(context.Background(), load(), Options{Now: func() time.Time { return time.Unix(0, 0) }, noShapes: noShapes})
+			// One worker: reuse then happens in a fixed order (with more, a
+			// bucket may be computed while its twin is, and reuse nothing).
+			rep, err := Analyze(context.Background(), load(), Options{Now: func() time.Time { return time.Unix(0, 0) }, noShapes: noShapes, Workers: 1})
 			if err != nil {
 				t.Fatal(err)
 			}

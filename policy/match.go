@@ -408,3 +408,32 @@ func (p *actionPat) match(action, service, name string) bool {
 	}
 	return len(service) == len(p.service) && hasPrefixFold(service, p.service, true) && p.name.match(name, true)
 }
+
+// ResourcePattern is a Resource or NotResource value compiled for matching
+// resource ARNs outside an evaluation, exactly as the engine matches it.
+type ResourcePattern struct{ p arnPat }
+
+// CompileResourcePattern compiles a Resource or NotResource value. It
+// returns false when the value holds a policy variable, whose value only a
+// request gives.
+func CompileResourcePattern(s string) (*ResourcePattern, bool) {
+	p := compileARN(s, true)
+	if p.res.hasVar || (p.full != nil && p.full.hasVar) {
+		return nil, false
+	}
+	if p.heads != nil {
+		for i := range p.heads {
+			if p.heads[i].hasVar {
+				return nil, false
+			}
+		}
+	}
+	return &ResourcePattern{p: p}, true
+}
+
+// Matches reports whether the pattern matches the resource ARN.
+func (rp *ResourcePattern) Matches(resource string) bool {
+	var e Evaluator // no variable to resolve: the evaluator's state is not used
+	s := splitARN(resource)
+	return e.matchARN(&rp.p, &s) == tTrue
+}

@@ -346,3 +346,40 @@ func TestEvaluatorResetsResult(t *testing.T) {
 		t.Errorf("after other decisions: complex=%v unreadable=%q %q, want %q", r.Complex, r.Unreadable, r.ConditionStrings(), want.ConditionStrings())
 	}
 }
+
+// TestResourcePattern: Resource values match resource ARNs as in an
+// evaluation (wildcards stay inside their ARN segment, except in the
+// resource segment): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+func TestResourcePattern(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, resource string
+		want              bool
+	}{
+		{"*", "arn:aws:s3:::b", true},
+		{"arn:aws:s3:::syn-1-*/*", "arn:aws:s3:::syn-1-00001/k/x", true},
+		{"arn:aws:s3:::syn-1-*/*", "arn:aws:s3:::syn-1-00001", false},
+		{"arn:aws:s3:::syn-1-*", "arn:aws:s3:::syn-1-00001/k", true}, // the resource segment's * crosses '/'
+		{"arn:aws:s3:*:*:b", "arn:aws:s3:::b", true},
+		{"arn:aws:s*:::b", "arn:aws:sqs:::b", true},
+		{"arn:aws:s3:::B", "arn:aws:s3:::b", false}, // case-sensitive
+		{"arn:aws:kms:*:*:key/*", "arn:aws:s3:::b", false},
+	} {
+		p, ok := CompileResourcePattern(tc.pattern)
+		if !ok {
+			t.Errorf("%s: not compiled", tc.pattern)
+			continue
+		}
+		if got := p.Matches(tc.resource); got != tc.want {
+			t.Errorf("%s matches %s = %v, want %v", tc.pattern, tc.resource, got, tc.want)
+		}
+		// The same as the engine's decision on a statement with that Resource.
+		in := &Input{Principal: "arn:aws:iam::" + acct1 + ":user/u", Action: "s3:GetObject", Resource: tc.resource, ResourceAccount: acct1, Context: NewContext(),
+			IdentityPolicies: []*Policy{pol(t, "identity", stmts(`{"Effect":"Allow","Action":"*","Resource":"`+tc.pattern+`"}`))}}
+		if got := Evaluate(in).Decision == Allow; got != tc.want {
+			t.Errorf("%s on %s: the engine says %v, Matches %v", tc.pattern, tc.resource, got, tc.want)
+		}
+	}
+	if _, ok := CompileResourcePattern("arn:aws:s3:::home/${aws:username}/*"); ok {
+		t.Error("a pattern with a policy variable compiled")
+	}
+}
