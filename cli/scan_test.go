@@ -230,3 +230,46 @@ func TestScopedScanThenAnalyze(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountsListScanIsHonestAboutSCPs: a scan of an accounts: list does
+// not read the organisation; a member account's SCPs and RCPs are then
+// unknown, so the report does not allow what an SCP may deny, and the run is
+// incomplete (exit 3).
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+func TestAccountsListScanIsHonestAboutSCPs(t *testing.T) {
+	scanEnv(t)
+	fixture, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, url := fakeawstest.Start(t, fixture)
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "scan.yaml", "audit_role:\n  external_id: rt-external-id\noutputs:\n  formats: [json]\naccounts:\n  - {id: \"222222222222\"}\n")
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), []string{"scan", "--config", cfg, "--endpoint-url", url, "--output-dir", out, "--save-snapshot", filepath.Join(dir, "snap.json"), "--log-format", "json"}, nil, &stdout, &stderr)
+	if code != ExitIncomplete {
+		t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitIncomplete, stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep access.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, b := range rep.Buckets {
+		if b.Name != "prod-public" {
+			continue
+		}
+		found = true
+		if c := b.Access.SameAccount.List; c.Verdict != access.VerdictUnknown || !strings.Contains(c.Reason, "SCPs of account 222222222222") {
+			t.Errorf("prod-public same_account.list: %s (%s), want unknown: the account's SCPs were not read", c.Verdict, c.Reason)
+		}
+	}
+	if !found {
+		t.Fatal("bucket prod-public not in the report")
+	}
+}
