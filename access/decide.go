@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -377,6 +378,11 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 		o.verdict = VerdictConditional
 		o.alts = resultAlternatives(r)
 		o.acctSpecific = requirementsAccountSpecific(r)
+		if grants := grantStatements(r); len(grants) > 0 {
+			// Grants (the bucket ACL, KMS grants) are what allows.
+			o.reason = action + " allowed for " + who + " by " + describeStatements(grants, "Allow") + " only if " + o.alts.String()
+			break
+		}
 		o.reason = action + " allowed for " + who + " only if " + o.alts.String()
 		if s := describeStatements(r.Statements, ""); s != "" {
 			o.reason += " (" + s + ")"
@@ -390,6 +396,21 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 		}
 	}
 	return o
+}
+
+// grantStatements returns the grant statements (Input.Grants) that a
+// result names as deciding.
+func grantStatements(r *policy.Result) []policy.StatementRef {
+	if !slices.Contains(r.DecidedBy, policy.LayerGrant) {
+		return nil
+	}
+	var out []policy.StatementRef
+	for _, s := range r.Statements {
+		if s.Layer == policy.LayerGrant {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // verdictOf maps an engine decision to a cell verdict.

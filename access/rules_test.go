@@ -228,6 +228,13 @@ func TestRuleACLs(t *testing.T) {
 			}
 		},
 	}, {
+		name:   "an ACL grant allowed only under a bucket-policy condition names the grant",
+		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions",
+		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\n" + acl + "\npolicy: {Version: \"2012-10-17\", Statement: [{Sid: OnlyOffice, Effect: Deny, Principal: \"*\", Action: s3:ListBucket, Resource: \"arn:aws:s3:::bkt\", Condition: {NotIpAddress: {\"aws:SourceIp\": 192.0.2.0/24}}}]}",
+		cells: []expectCell{
+			{path: "public.list", verdict: VerdictConditional, layers: []string{LayerACL, LayerBucketPolicy}, cond: "aws:SourceIp in 192.0.2.0/24", reason: `by the bucket ACL statement "ACL grant AllUsers READ" only if`},
+		},
+	}, {
 		name:   "IgnorePublicAcls ignores AllUsers and AuthenticatedUsers grants",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-options",
 		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\npublic_access_block: {block_public_acls: false, ignore_public_acls: true, block_public_policy: false, restrict_public_buckets: false}\n" + acl,

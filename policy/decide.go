@@ -148,10 +148,28 @@ func (e *Evaluator) decide(r *Result) {
 		}
 	default:
 		e.explainUncertain(r, final)
+		if r.Decision == Conditional {
+			e.explainConditionalGrants(r, res, gr, same)
+		}
 	}
 	if in.Trace {
 		e.trace(r, restricted)
 	}
+}
+
+// explainConditionalGrants names the grants (Input.Grants) of a
+// conditional allow whose resource side only grants allow: they are what
+// allows, the conditions what is uncertain. Within the caller's own
+// account an identity allow suffices, so grants are not named there.
+func (e *Evaluator) explainConditionalGrants(r *Result, res, gr *layerEval, same fv) {
+	if !gr.applies || gr.anyAllow().t == tFalse || (res.applies && res.anyAllow().t != tFalse) {
+		return
+	}
+	if e.c.kind != cAnonymous && e.c.kind != cService && same.t == tTrue {
+		return
+	}
+	r.DecidedBy = addLayer(r.DecidedBy, LayerGrant)
+	e.addHits(r, gr, tTrue) // the uncertain ones are listed already
 }
 
 func (e *Evaluator) one(p *Policy) []*Policy {

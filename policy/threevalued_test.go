@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -272,6 +273,36 @@ func TestGrantsWithoutResourcePolicy(t *testing.T) {
 				t.Errorf("%s (trace %v): statements %v name the grant %d times, want once", tc.name, trace, r.Statements, found)
 			}
 		}
+	}
+}
+
+// TestGrantsOfConditionalAllow: when grants alone allow and a condition
+// elsewhere is uncertain, the Conditional result names the grants too (they
+// are what allows), not only the uncertain layer.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html
+func TestGrantsOfConditionalAllow(t *testing.T) {
+	in := &Input{Principal: "anonymous", Action: "s3:ListBucket", Resource: "arn:aws:s3:::amzn-s3-demo-bucket", ResourceAccount: acct1,
+		Context:        NewOpenContext(),
+		Grants:         pol(t, "bucket ACL", stmts(`{"Sid":"ACL grant AllUsers READ","Effect":"Allow","Principal":"*","Action":"s3:ListBucket","Resource":"*"}`)),
+		ResourcePolicy: pol(t, "bucket policy", stmts(`{"Sid":"OnlyOffice","Effect":"Deny","Principal":"*","Action":"s3:ListBucket","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}`))}
+	r := Evaluate(in)
+	if r.Decision != Conditional || !slicesEqual(r.DecidedBy, []Layer{LayerResource, LayerGrant}) {
+		t.Fatalf("%v decided by %v, want conditional by [resource grant]", r.Decision, r.DecidedBy)
+	}
+	n := 0
+	for _, s := range r.Statements {
+		if s.Layer == LayerGrant && s.Sid == "ACL grant AllUsers READ" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("statements %v name the grant %d times, want once", r.Statements, n)
+	}
+	// A resource policy that allows too: the grant is not what decides.
+	in.ResourcePolicy = pol(t, "bucket policy", stmts(`{"Effect":"Allow","Principal":"*","Action":"s3:ListBucket","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}`))
+	in.Grants = pol(t, "bucket ACL", stmts(`{"Effect":"Allow","Principal":"*","Action":"s3:ListBucket","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}`))
+	if r := Evaluate(in); r.Decision != Conditional || slices.Contains(r.DecidedBy, LayerGrant) && !slices.Contains(r.DecidedBy, LayerResource) {
+		t.Errorf("%v decided by %v", r.Decision, r.DecidedBy)
 	}
 }
 
