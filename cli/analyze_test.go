@@ -3,13 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/demo"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
@@ -114,17 +112,7 @@ func TestAnalyzeCommand(t *testing.T) {
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("report.json mode %v, want 0600", info.Mode().Perm())
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := access.ValidateJSON(data); err != nil {
-		t.Fatal(err)
-	}
-	var rep access.Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := readReportJSON(t, out)
 	if rep.Summary.Buckets == 0 || rep.Scan == nil || len(rep.Scan.Sources) != 1 {
 		t.Errorf("report summary %+v, scan %+v", rep.Summary, rep.Scan)
 	}

@@ -141,18 +141,43 @@ func TestScanCommandInterrupted(t *testing.T) {
 	}
 }
 
-// TestScopedScanThenAnalyze: a scan limited by its scope saves a snapshot
-// that `analyze` loads back (the OU tree names accounts the scope left
-// out); those accounts stay members of the organisation, never external
-// accounts. Snapshots of complementary scopes, analysed together, give the
-// report of the whole organisation.
-func TestScopedScanThenAnalyze(t *testing.T) {
+// roundTripEmulator serves the scanner's round-trip fixture (with the
+// emulator's credentials in the environment) and returns its URL.
+func roundTripEmulator(t *testing.T) string {
+	t.Helper()
 	scanEnv(t)
 	fixture, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, url := fakeawstest.Start(t, fixture)
+	return url
+}
+
+// readReportJSON reads and validates dir/report.json.
+func readReportJSON(t *testing.T, dir string) *access.Report {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := access.ValidateJSON(data); err != nil {
+		t.Fatal(err)
+	}
+	var rep access.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return &rep
+}
+
+// TestScopedScanThenAnalyze: a scan limited by its scope saves a snapshot
+// that `analyze` loads back (the OU tree names accounts the scope left
+// out); those accounts stay members of the organisation, never external
+// accounts. Snapshots of complementary scopes, analysed together, give the
+// report of the whole organisation.
+func TestScopedScanThenAnalyze(t *testing.T) {
+	url := roundTripEmulator(t)
 	dir := t.TempDir()
 	scan := func(name, scope string) string {
 		t.Helper()
@@ -173,18 +198,7 @@ func TestScopedScanThenAnalyze(t *testing.T) {
 		if code != ExitIncomplete && code != ExitOK {
 			t.Fatalf("analyze %s: exit %d\nstderr: %s", name, code, stderr.String())
 		}
-		data, err := os.ReadFile(filepath.Join(out, "report.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := access.ValidateJSON(data); err != nil {
-			t.Fatal(err)
-		}
-		var rep access.Report
-		if err := json.Unmarshal(data, &rep); err != nil {
-			t.Fatal(err)
-		}
-		return &rep
+		return readReportJSON(t, out)
 	}
 
 	withoutDev := scan("without-dev", "scope:\n  exclude_accounts: [\"333333333333\"]\n")
@@ -237,12 +251,7 @@ func TestScopedScanThenAnalyze(t *testing.T) {
 // incomplete (exit 3).
 // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
 func TestAccountsListScanIsHonestAboutSCPs(t *testing.T) {
-	scanEnv(t)
-	fixture, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, url := fakeawstest.Start(t, fixture)
+	url := roundTripEmulator(t)
 	dir := t.TempDir()
 	cfg := writeFile(t, dir, "scan.yaml", "audit_role:\n  external_id: rt-external-id\noutputs:\n  formats: [json]\naccounts:\n  - {id: \"222222222222\"}\n")
 	out := filepath.Join(dir, "out")
@@ -251,14 +260,7 @@ func TestAccountsListScanIsHonestAboutSCPs(t *testing.T) {
 	if code != ExitIncomplete {
 		t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitIncomplete, stderr.String())
 	}
-	data, err := os.ReadFile(filepath.Join(out, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep access.Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := readReportJSON(t, out)
 	found := false
 	for _, b := range rep.Buckets {
 		if b.Name != "prod-public" {
