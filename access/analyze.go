@@ -3,20 +3,15 @@ package access
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
-// Options tune Analyze.
+// Options tune Analyze and Stream.
 type Options struct {
 	// Now is the clock for GeneratedAt; nil means time.Now.
 	Now         func() time.Time
@@ -70,99 +65,26 @@ func Assumptions() []string {
 	}
 }
 
-// Analyze computes the access matrix and findings of every bucket in doc.
-// It fills in the fixture defaults in doc (inventory.ApplyDefaults; a no-op
-// on a scan's snapshot).
+// Analyze computes the access matrix and findings of every bucket in doc:
+// Stream, with the buckets collected into the report. It fills in the
+// fixture defaults in doc (inventory.ApplyDefaults; a no-op on a scan's
+// snapshot).
 func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*Report, error) {
-	if doc == nil {
-		return nil, errors.New("analyze: no inventory document")
-	}
-	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
-	}
-	ix := NewIndex(doc)
-	trusted := map[string]string{}
-	if doc.Scan != nil {
-		for id, l := range doc.Scan.TrustedAccounts {
-			trusted[id] = l
+	n := 0
+	if doc != nil {
+		for i := range doc.Accounts {
+			n += len(doc.Accounts[i].Buckets)
 		}
 	}
-	for id, l := range opts.TrustedAccounts {
-		trusted[id] = l
-	}
-	m := newMatrixer(ix, trusted)
-	m.nameMatters = m.nameMatters || opts.noShapes
-
-	type job struct{ a, b int }
-	var jobs []job
-	for ai := range doc.Accounts {
-		for bi := range doc.Accounts[ai].Buckets {
-			jobs = append(jobs, job{ai, bi})
-		}
-	}
-	sort.Slice(jobs, func(i, j int) bool {
-		ai, aj := &doc.Accounts[jobs[i].a], &doc.Accounts[jobs[j].a]
-		if ai.ID != aj.ID {
-			return ai.ID < aj.ID
-		}
-		return ai.Buckets[jobs[i].b].Name < aj.Buckets[jobs[j].b].Name
+	buckets := make([]Bucket, 0, n)
+	rep, err := Stream(ctx, doc, opts, func(b *Bucket) error {
+		buckets = append(buckets, *b)
+		return nil
 	})
-	buckets := make([]Bucket, len(jobs))
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	if err != nil {
+		return nil, err
 	}
-	// The buckets are taken account after account; what is kept for an
-	// account's buckets (shapes, callers and their request contexts) is
-	// dropped when they are done, so the working set is that of the few
-	// accounts in progress.
-	remaining := make([]atomic.Int32, len(doc.Accounts))
-	for _, j := range jobs {
-		remaining[j.a].Add(1)
-	}
-	var next atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
-	for w := 0; w < workers; w++ {
-		g.Go(func() error {
-			w := m.newWorker()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(jobs) {
-					return nil
-				}
-				if i%256 == 0 {
-					if err := gctx.Err(); err != nil {
-						return err
-					}
-				}
-				a := &doc.Accounts[jobs[i].a]
-				w.startAccount(a.ID)
-				buckets[i] = w.bucketReport(a, &a.Buckets[jobs[i].b])
-				if remaining[jobs[i].a].Add(-1) == 0 {
-					m.shared.dropAccount(a.ID)
-				}
-			}
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, fmt.Errorf("analyze: %w", err)
-	}
-
-	rep := &Report{
-		SchemaVersion: SchemaVersion,
-		GeneratedAt:   now().UTC(),
-		ToolVersion:   opts.ToolVersion,
-		Assumptions:   append(Assumptions(), scopeAssumptions(doc)...),
-		Scan:          scanInfo(doc, opts.Sources, trusted),
-		Organization:  organization(ix),
-		Buckets:       buckets,
-	}
-	if rep.ToolVersion == "" {
-		rep.ToolVersion = "dev"
-	}
-	rep.Accounts = accounts(ix, buckets)
-	rep.Summary = summarize(rep)
+	rep.Buckets = buckets
 	return rep, nil
 }
 
@@ -307,22 +229,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// accounts builds the accounts section with the account-level findings.
-func accounts(ix *Index, buckets []Bucket) []Account {
+// accounts builds the accounts section with the account-level findings,
+// from the tally of the buckets analysed.
+func accounts(ix *Index, t *tally) []Account {
 	cat := catalogIndex()
-	counts := map[string]int{}
-	partialBuckets := map[string]bool{}
-	for i := range buckets {
-		counts[buckets[i].AccountID]++
-		if len(buckets[i].Errors) > 0 {
-			partialBuckets[buckets[i].AccountID] = true
-		}
-	}
 	out := make([]Account, 0, len(ix.accountIDs))
 	for _, id := range ix.accountIDs {
 		a := ix.Account(id)
 		acc := Account{ID: id, Name: a.Name, OUPath: ix.OUPath(id), Management: ix.IsManagement(id),
-			PublicAccessBlock: a.PublicAccessBlock, BucketCount: counts[id]}
+			PublicAccessBlock: a.PublicAccessBlock, BucketCount: t.perAccount[id]}
 		for _, k := range sortedKeys(a.Errors) {
 			acc.Errors = append(acc.Errors, newError(id, "", k, accountOperation(k), a.Errors[k]))
 		}
@@ -339,7 +254,7 @@ func accounts(ix *Index, buckets []Bucket) []Account {
 		switch {
 		case a.Errors["assume_role"] != "" || a.Errors["buckets"] != "":
 			acc.Status = StatusFailed
-		case len(acc.Errors) > 0 || partialBuckets[id]:
+		case len(acc.Errors) > 0 || t.partial[id]:
 			acc.Status = StatusPartial
 		default:
 			acc.Status = StatusComplete
@@ -385,51 +300,4 @@ func uniqueOps(errs []Error) []string {
 		ops = addConds(ops, e.Operation)
 	}
 	return ops
-}
-
-// summarize counts the report.
-func summarize(r *Report) Summary {
-	s := Summary{
-		Accounts:           len(r.Accounts),
-		Buckets:            len(r.Buckets),
-		BucketsByExposure:  map[string]int{},
-		FindingsBySeverity: map[string]int{},
-		FindingsByAccount:  map[string]map[string]int{},
-	}
-	for _, e := range Exposures() {
-		s.BucketsByExposure[e] = 0
-	}
-	for _, sev := range Severities() {
-		s.FindingsBySeverity[sev] = 0
-	}
-	count := func(f Finding) {
-		s.FindingsBySeverity[f.Severity]++
-		m := s.FindingsByAccount[f.AccountID]
-		if m == nil {
-			m = map[string]int{}
-			for _, sev := range Severities() {
-				m[sev] = 0
-			}
-			s.FindingsByAccount[f.AccountID] = m
-		}
-		m[f.Severity]++
-	}
-	for _, a := range r.Accounts {
-		for _, f := range a.Findings {
-			count(f)
-		}
-		if a.Status == StatusFailed {
-			s.Incomplete++
-		}
-	}
-	for _, b := range r.Buckets {
-		s.BucketsByExposure[b.Exposure]++
-		for _, f := range b.Findings {
-			count(f)
-			if f.ID == FindingAssessmentIncomplete {
-				s.Incomplete++
-			}
-		}
-	}
-	return s
 }

@@ -102,7 +102,8 @@ type worker struct {
 	callers map[string]*Caller
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
-	// buckets holds each once.
+	// buckets holds each once. At most maxInterned of each are kept (a
+	// streamed report holds none of its buckets).
 	strs    map[string]string
 	lists   map[string][]string
 	layers  map[layerSet][]string
@@ -136,10 +137,17 @@ func (w *worker) startAccount(account string) {
 	}
 }
 
+// maxInterned bounds the strings (and the lists) a worker interns; when
+// full, it starts afresh.
+const maxInterned = 1 << 14
+
 // intern returns the worker's copy of s.
 func (w *worker) intern(s string) string {
 	if v, ok := w.strs[s]; ok {
 		return v
+	}
+	if len(w.strs) >= maxInterned {
+		clear(w.strs)
 	}
 	w.strs[s] = s
 	return s
@@ -167,6 +175,9 @@ func (w *worker) internList(kind string, l []string) []string {
 	key := kind + "\x00" + strings.Join(l, "\x00")
 	if have, ok := w.lists[key]; ok {
 		return have
+	}
+	if len(w.lists) >= maxInterned {
+		clear(w.lists)
 	}
 	w.lists[key] = l
 	return l

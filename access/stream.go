@@ -1,0 +1,247 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
+)
+
+// Stream analyses every bucket of doc, as Analyze does, and hands each
+// bucket's report to sink as soon as it and the buckets before it are done:
+// one at a time, from the calling goroutine, in the report's order (by
+// account ID, then bucket name). Nothing of a bucket is kept once sink has
+// returned, so the memory Stream needs does not grow with the number of
+// buckets (the document itself aside); sink may keep b.
+//
+// It returns the report without its buckets (Buckets is empty, not nil):
+// the accounts and the summary count the buckets streamed. An error of
+// sink stops the analysis and is returned as it is. Stream fills in the
+// fixture defaults in doc (inventory.ApplyDefaults; a no-op on a scan's
+// snapshot).
+func Stream(ctx context.Context, doc *inventory.Document, opts Options, sink func(b *Bucket) error) (*Report, error) {
+	if doc == nil {
+		return nil, errors.New("analyze: no inventory document")
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	ix := NewIndex(doc)
+	trusted := map[string]string{}
+	if doc.Scan != nil {
+		for id, l := range doc.Scan.TrustedAccounts {
+			trusted[id] = l
+		}
+	}
+	for id, l := range opts.TrustedAccounts {
+		trusted[id] = l
+	}
+	m := newMatrixer(ix, trusted)
+	m.nameMatters = m.nameMatters || opts.noShapes
+
+	type job struct{ a, b int }
+	var jobs []job
+	for ai := range doc.Accounts {
+		for bi := range doc.Accounts[ai].Buckets {
+			jobs = append(jobs, job{ai, bi})
+		}
+	}
+	sort.Slice(jobs, func(i, j int) bool {
+		ai, aj := &doc.Accounts[jobs[i].a], &doc.Accounts[jobs[j].a]
+		if ai.ID != aj.ID {
+			return ai.ID < aj.ID
+		}
+		return ai.Buckets[jobs[i].b].Name < aj.Buckets[jobs[j].b].Name
+	})
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// The buckets are taken account after account; what is kept for an
+	// account's buckets (shapes, callers and their request contexts) is
+	// dropped when they are done, so the working set is that of the few
+	// accounts in progress.
+	remaining := make([]atomic.Int32, len(doc.Accounts))
+	for _, j := range jobs {
+		remaining[j.a].Add(1)
+	}
+	analyse := func() func(i int) Bucket {
+		w := m.newWorker()
+		return func(i int) Bucket {
+			a := &doc.Accounts[jobs[i].a]
+			w.startAccount(a.ID)
+			b := w.bucketReport(a, &a.Buckets[jobs[i].b])
+			if remaining[jobs[i].a].Add(-1) == 0 {
+				m.shared.dropAccount(a.ID)
+			}
+			return b
+		}
+	}
+	t := newTally()
+	var sinkErr error
+	emit := func(b *Bucket) error {
+		t.bucket(b)
+		sinkErr = sink(b)
+		return sinkErr
+	}
+	if err := inOrder(ctx, len(jobs), workers, reorderWindow*workers, analyse, emit); err != nil {
+		if sinkErr != nil {
+			return nil, sinkErr
+		}
+		return nil, fmt.Errorf("analyze: %w", err)
+	}
+
+	rep := &Report{
+		SchemaVersion: SchemaVersion,
+		GeneratedAt:   now().UTC(),
+		ToolVersion:   opts.ToolVersion,
+		Assumptions:   append(Assumptions(), scopeAssumptions(doc)...),
+		Scan:          scanInfo(doc, opts.Sources, trusted),
+		Organization:  organization(ix),
+		Buckets:       []Bucket{},
+	}
+	if rep.ToolVersion == "" {
+		rep.ToolVersion = "dev"
+	}
+	rep.Accounts = accounts(ix, t)
+	rep.Summary = t.summary(rep.Accounts)
+	return rep, nil
+}
+
+// reorderWindow is how many buckets per worker may be analysed ahead of
+// the one sink waits for (a few KB each).
+const reorderWindow = 32
+
+// inOrder runs jobs 0..n-1 on workers goroutines (newWorker gives each its
+// own function) and calls emit with the results in job order, from the
+// calling goroutine. At most window jobs are in progress or waiting for
+// emit: a worker takes the next job only when it is less than window ahead
+// of the next result to emit. An error of emit stops the workers and is
+// returned; so does ctx, or a worker's error.
+func inOrder[T any](ctx context.Context, n, workers, window int, newWorker func() func(i int) T, emit func(*T) error) error {
+	window = max(window, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	// slots[i%window] carries job i's result; tokens holds one entry per
+	// job taken and not yet emitted, so the jobs in flight are a run of
+	// fewer than window indexes and their slots are free.
+	slots := make([]chan T, window)
+	for i := range slots {
+		slots[i] = make(chan T, 1)
+	}
+	tokens := make(chan struct{}, window)
+	var next atomic.Int64
+	for range workers {
+		g.Go(func() error {
+			do := newWorker()
+			for {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				select {
+				case tokens <- struct{}{}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					<-tokens
+					return nil
+				}
+				slots[i%window] <- do(i)
+			}
+		})
+	}
+	var emitErr error
+	for i := 0; i < n && emitErr == nil; i++ {
+		select {
+		case v := <-slots[i%window]:
+			if emitErr = emit(&v); emitErr != nil {
+				cancel()
+			}
+			<-tokens
+		case <-gctx.Done():
+			i = n // a worker's error (or ctx's) is what g.Wait returns
+		}
+	}
+	werr := g.Wait()
+	if emitErr != nil {
+		return emitErr
+	}
+	return werr
+}
+
+// tally counts the buckets as they are streamed: the buckets of each
+// account, whether some of them could not be fully read, and the summary.
+type tally struct {
+	perAccount map[string]int
+	partial    map[string]bool
+	s          Summary
+}
+
+func newTally() *tally {
+	s := Summary{
+		BucketsByExposure:  map[string]int{},
+		FindingsBySeverity: map[string]int{},
+		FindingsByAccount:  map[string]map[string]int{},
+	}
+	for _, e := range Exposures() {
+		s.BucketsByExposure[e] = 0
+	}
+	for _, sev := range Severities() {
+		s.FindingsBySeverity[sev] = 0
+	}
+	return &tally{perAccount: map[string]int{}, partial: map[string]bool{}, s: s}
+}
+
+func (t *tally) finding(f *Finding) {
+	t.s.FindingsBySeverity[f.Severity]++
+	m := t.s.FindingsByAccount[f.AccountID]
+	if m == nil {
+		m = map[string]int{}
+		for _, sev := range Severities() {
+			m[sev] = 0
+		}
+		t.s.FindingsByAccount[f.AccountID] = m
+	}
+	m[f.Severity]++
+}
+
+// bucket counts one bucket.
+func (t *tally) bucket(b *Bucket) {
+	t.perAccount[b.AccountID]++
+	if len(b.Errors) > 0 {
+		t.partial[b.AccountID] = true
+	}
+	t.s.Buckets++
+	t.s.BucketsByExposure[b.Exposure]++
+	for i := range b.Findings {
+		t.finding(&b.Findings[i])
+		if b.Findings[i].ID == FindingAssessmentIncomplete {
+			t.s.Incomplete++
+		}
+	}
+}
+
+// summary adds the accounts to the buckets counted and returns the summary.
+func (t *tally) summary(accounts []Account) Summary {
+	t.s.Accounts = len(accounts)
+	for i := range accounts {
+		for j := range accounts[i].Findings {
+			t.finding(&accounts[i].Findings[j])
+		}
+		if accounts[i].Status == StatusFailed {
+			t.s.Incomplete++
+		}
+	}
+	return t.s
+}
