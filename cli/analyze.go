@@ -60,12 +60,12 @@ could not be fully assessed.`,
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
 			e.log.Info().Int("snapshots", len(args)).Int("accounts", len(doc.Accounts)).Msg("analysing")
-			rep, paths, err := analyzeAndWrite(cmd.Context(), doc, args, outDir, formats)
+			out, err := analyzeAndWrite(cmd.Context(), doc, args, outDir, formats)
 			if err != nil {
 				return err
 			}
-			printAnalysis(cmd.OutOrStdout(), rep, paths)
-			return analysisStatus(rep, failOn)
+			printAnalysis(cmd.OutOrStdout(), out.report, out.paths)
+			return analysisStatus(out.report, failOn)
 		},
 	}
 	cmd.Flags().StringVar(&outDir, "output-dir", ".", "directory the reports are written to")

@@ -78,13 +78,13 @@ func (e *env) runDemo(ctx context.Context, w io.Writer, outDir string) error {
 		return fmt.Errorf("scan the demo organisation: %w", err)
 	}
 	// Ctrl-C ends the scan, not the writing of what it collected.
-	rep, paths, err := analyzeAndWrite(context.WithoutCancel(ctx), snap, []string{demoSource}, cfg.Outputs.Dir, cfg.Outputs.Formats)
+	out, err := analyzeAndWrite(context.WithoutCancel(ctx), snap, []string{demoSource}, cfg.Outputs.Dir, cfg.Outputs.Formats)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "bucketaudit demo: scanned the built-in organisation through the AWS SDK against fakeaws (%s, %d API calls)\n\n",
 		url, srv.Stats().Requests)
-	if err := printRunSummary(w, rep, paths); err != nil {
+	if err := printRunSummary(w, out); err != nil {
 		return fmt.Errorf("print summary: %w", err)
 	}
 	if snap.Scan != nil && snap.Scan.Interrupted {

@@ -2,12 +2,9 @@ package cli
 
 import (
 	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -213,37 +210,4 @@ func TestDemoUsage(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(stderr, "demo takes no arguments") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
-}
-
-func TestBoundHeapWhileWriting(t *testing.T) {
-	prev := debug.SetMemoryLimit(-1)
-	defer debug.SetMemoryLimit(prev)
-
-	debug.SetMemoryLimit(math.MaxInt64)
-	restore := boundHeapWhileWriting(largeReport-1, 1<<20)
-	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
-		t.Errorf("small report: limit %d, want none", got)
-	}
-	restore()
-
-	restore = boundHeapWhileWriting(largeReport, 256<<20)
-	got := debug.SetMemoryLimit(-1)
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	// live heap + 256 MiB: above the headroom, below headroom + everything the runtime holds.
-	if got <= 256<<20 || got > 256<<20+int64(ms.Sys) {
-		t.Errorf("large report: limit %d, want live heap + 256 MiB (runtime holds %d)", got, ms.Sys)
-	}
-	restore()
-	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
-		t.Errorf("limit after restore %d, want the previous one", got)
-	}
-
-	// A lower limit already in force (GOMEMLIMIT) is kept.
-	debug.SetMemoryLimit(1 << 20)
-	restore = boundHeapWhileWriting(largeReport, 256<<20)
-	if got := debug.SetMemoryLimit(-1); got != 1<<20 {
-		t.Errorf("with a lower GOMEMLIMIT: limit %d, want it kept", got)
-	}
-	restore()
 }

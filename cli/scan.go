@@ -152,12 +152,12 @@ account or bucket could not be fully assessed. Findings at or above
 				return err
 			}
 			// Ctrl-C ends the scan, not the writing of what it collected.
-			rep, paths, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats)
+			out, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats)
 			if err != nil {
 				return err
 			}
-			printAnalysis(cmd.OutOrStdout(), rep, paths)
-			if err := analysisStatus(rep, failOn); err != nil {
+			printAnalysis(cmd.OutOrStdout(), out.report, out.paths)
+			if err := analysisStatus(out.report, failOn); err != nil {
 				return err
 			}
 			if !doc.Scan.Complete {

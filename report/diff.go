@@ -143,6 +143,23 @@ func side(r *access.Report) Side {
 	return Side{GeneratedAt: r.GeneratedAt, ToolVersion: r.ToolVersion, Buckets: len(r.Buckets), Findings: len(allFindings(r))}
 }
 
+// allFindings returns every finding of the report (account findings, then
+// bucket findings, in report order).
+func allFindings(r *access.Report) []*access.Finding {
+	var out []*access.Finding
+	for i := range r.Accounts {
+		for j := range r.Accounts[i].Findings {
+			out = append(out, &r.Accounts[i].Findings[j])
+		}
+	}
+	for i := range r.Buckets {
+		for j := range r.Buckets[i].Findings {
+			out = append(out, &r.Buckets[i].Findings[j])
+		}
+	}
+	return out
+}
+
 func bucketKey(b *access.Bucket) string { return b.AccountID + "/" + b.Name }
 
 func bucketRef(b *access.Bucket) BucketRef {
@@ -165,23 +182,23 @@ func findingKey(f *access.Finding) string {
 // old that new lacks, counting duplicates, most severe first.
 func compareFindings(old, new *access.Report) (added, resolved []access.Finding) {
 	count := map[string]int{}
-	for _, ref := range allFindings(old) {
-		count[findingKey(ref.f)]++
+	for _, f := range allFindings(old) {
+		count[findingKey(f)]++
 	}
 	added, resolved = []access.Finding{}, []access.Finding{}
-	for _, ref := range allFindings(new) {
-		k := findingKey(ref.f)
+	for _, f := range allFindings(new) {
+		k := findingKey(f)
 		if count[k] > 0 {
 			count[k]--
 			continue
 		}
-		added = append(added, *ref.f)
+		added = append(added, *f)
 	}
-	for _, ref := range allFindings(old) {
-		k := findingKey(ref.f)
+	for _, f := range allFindings(old) {
+		k := findingKey(f)
 		if count[k] > 0 {
 			count[k]--
-			resolved = append(resolved, *ref.f)
+			resolved = append(resolved, *f)
 		}
 	}
 	sortFindings(added)

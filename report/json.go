@@ -12,60 +12,103 @@ import (
 	"github.com/bucketaudit/bucketaudit/access"
 )
 
-// JSON writes report.json: the JSON encoding of access.Report, indented by
-// two spaces. The output is byte for byte what json.MarshalIndent(r, "",
-// "  ") gives (plus a final newline), but the top-level lists (buckets,
-// accounts) are encoded one element at a time, so a report of 100,000
-// buckets is never held in memory as one JSON text.
-type JSON struct{}
-
-// Write writes r to w.
-func (JSON) Write(w io.Writer, r *access.Report) error {
-	jw := &jsonWriter{w: bufio.NewWriterSize(w, 64<<10), enc: map[string]*json.Encoder{}}
-	v := reflect.ValueOf(r).Elem()
-	if streamable(v.Type()) {
-		if err := jw.object(v); err != nil {
-			return err
-		}
-	} else if err := jw.value(r, ""); err != nil {
-		return err
-	}
-	if err := jw.w.WriteByte('\n'); err != nil {
-		return err
-	}
-	return jw.w.Flush()
+// jsonWriter writes report.json: the JSON encoding of access.Report,
+// indented by two spaces. The output is byte for byte what
+// json.MarshalIndent(r, "", "  ") gives (plus a final newline), but it is
+// encoded one element at a time: the buckets as they come, into a spool
+// (they follow the accounts, which are final only at the end), then the
+// report's fields in order with the spooled buckets copied in place. A
+// report of 100,000 buckets is never held in memory as one JSON text.
+type jsonWriter struct {
+	out     *bufio.Writer
+	enc     jsonEncoder
+	buckets *spool
+	n       int // buckets spooled
 }
 
-// jsonWriter encodes values into w, reusing one buffer and one encoder per
+func newJSONWriter(w io.Writer, spoolDir string) *jsonWriter {
+	return &jsonWriter{out: bufio.NewWriterSize(w, 64<<10), buckets: newSpool(spoolDir, "report.json buckets")}
+}
+
+// Bucket spools one element of the buckets list.
+func (j *jsonWriter) Bucket(b *access.Bucket) error {
+	data, err := j.enc.encode(b, "    ")
+	if err != nil {
+		return fmt.Errorf("encode bucket %q: %w", b.Name, err)
+	}
+	sep := ",\n    "
+	if j.n == 0 {
+		sep = sep[1:]
+	}
+	j.n++
+	if _, err := io.WriteString(j.buckets, sep); err != nil {
+		return err
+	}
+	_, err = j.buckets.Write(data)
+	return err
+}
+
+// End writes the report, the spooled buckets in place of r.Buckets.
+func (j *jsonWriter) End(r *access.Report) error {
+	v := reflect.ValueOf(r).Elem()
+	if !streamable(v.Type()) {
+		return fmt.Errorf("report.json: %s is not encoded field by field", v.Type())
+	}
+	if err := j.object(v); err != nil {
+		return err
+	}
+	if err := j.out.WriteByte('\n'); err != nil {
+		return err
+	}
+	return j.out.Flush()
+}
+
+// Close removes the spool.
+func (j *jsonWriter) Close() error { return j.buckets.remove() }
+
+// jsonEncoder encodes values, reusing one buffer and one encoder per
 // indentation prefix (json.MarshalIndent would allocate two copies of
 // every bucket's text).
-type jsonWriter struct {
-	w   *bufio.Writer
+type jsonEncoder struct {
 	buf bytes.Buffer
 	enc map[string]*json.Encoder
 }
 
+// encode returns v as json.MarshalIndent(v, prefix, "  ") would, in a
+// buffer valid until the next call.
+func (e *jsonEncoder) encode(v any, prefix string) ([]byte, error) {
+	enc := e.enc[prefix]
+	if enc == nil {
+		if e.enc == nil {
+			e.enc = map[string]*json.Encoder{}
+		}
+		enc = json.NewEncoder(&e.buf)
+		enc.SetIndent(prefix, "  ")
+		e.enc[prefix] = enc
+	}
+	e.buf.Reset()
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	b := e.buf.Bytes()
+	return b[:len(b)-1], nil // Encode ends the value with a newline
+}
+
 // value writes v as json.MarshalIndent(v, prefix, "  ") would.
 func (j *jsonWriter) value(v any, prefix string) error {
-	enc := j.enc[prefix]
-	if enc == nil {
-		enc = json.NewEncoder(&j.buf)
-		enc.SetIndent(prefix, "  ")
-		j.enc[prefix] = enc
-	}
-	j.buf.Reset()
-	if err := enc.Encode(v); err != nil {
+	data, err := j.enc.encode(v, prefix)
+	if err != nil {
 		return err
 	}
-	b := j.buf.Bytes()
-	_, err := j.w.Write(b[:len(b)-1]) // Encode ends the value with a newline
+	_, err = j.out.Write(data)
 	return err
 }
 
 // object writes the struct v field by field, as encoding/json would with
-// the indentation JSON.Write uses, streaming its slice fields.
+// the indentation End uses, streaming its slice fields, and the buckets
+// from the spool.
 func (j *jsonWriter) object(v reflect.Value) error {
-	w := j.w
+	w := j.out
 	t := v.Type()
 	w.WriteString("{")
 	first := true
@@ -76,7 +119,8 @@ func (j *jsonWriter) object(v reflect.Value) error {
 			continue
 		}
 		fv := v.Field(i)
-		if omitEmpty && isEmptyJSONValue(fv) || omitZero && isZeroJSONValue(fv) {
+		spooled := f.Type == reflect.TypeFor[[]access.Bucket]() && j.n > 0
+		if !spooled && (omitEmpty && isEmptyJSONValue(fv) || omitZero && isZeroJSONValue(fv)) {
 			continue
 		}
 		if !first {
@@ -88,9 +132,12 @@ func (j *jsonWriter) object(v reflect.Value) error {
 		w.Write(key)
 		w.WriteString(": ")
 		var err error
-		if fv.Kind() == reflect.Slice && !fv.IsNil() && fv.Len() > 0 {
+		switch {
+		case spooled:
+			err = j.spooledList()
+		case fv.Kind() == reflect.Slice && !fv.IsNil() && fv.Len() > 0:
 			err = j.list(fv)
-		} else {
+		default:
 			err = j.value(fv.Interface(), "  ")
 		}
 		if err != nil {
@@ -106,7 +153,7 @@ func (j *jsonWriter) object(v reflect.Value) error {
 
 // list writes a non-empty slice one element at a time.
 func (j *jsonWriter) list(v reflect.Value) error {
-	w := j.w
+	w := j.out
 	w.WriteString("[")
 	for i := range v.Len() {
 		if i > 0 {
@@ -121,10 +168,25 @@ func (j *jsonWriter) list(v reflect.Value) error {
 	return err
 }
 
-// streamable reports whether writeJSONObject encodes t exactly as
+// spooledList writes the buckets list from the spool (list's layout).
+func (j *jsonWriter) spooledList() error {
+	j.out.WriteString("[")
+	// Flushed, the buffer is empty and io.Copy hands the copy to the
+	// output file (copy_file_range on Linux).
+	if err := j.out.Flush(); err != nil {
+		return err
+	}
+	if err := j.buckets.copyTo(j.out); err != nil {
+		return err
+	}
+	_, err := j.out.WriteString("\n  ]")
+	return err
+}
+
+// streamable reports whether jsonWriter.object encodes t exactly as
 // encoding/json does: a struct without embedded fields, ",string" options
-// or custom marshalling of its own. Otherwise JSON.Write falls back to
-// json.MarshalIndent of the whole report.
+// or custom marshalling of its own. (TestJSONEqualsMarshalIndent proves it
+// of access.Report.)
 func streamable(t reflect.Type) bool {
 	if t.Kind() != reflect.Struct || t.Implements(reflect.TypeFor[json.Marshaler]()) ||
 		reflect.PointerTo(t).Implements(reflect.TypeFor[json.Marshaler]()) {

@@ -16,6 +16,27 @@ import (
 	"github.com/bucketaudit/bucketaudit/internal/golden"
 )
 
+// writeFormat writes r in one format through its streaming writer, one
+// bucket after the other, with its spools in a temporary directory.
+func writeFormat(t testing.TB, format string, r *access.Report) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewWriter(format, &buf, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for i := range r.Buckets {
+		if err := w.Bucket(&r.Buckets[i]); err != nil {
+			t.Fatalf("write %s: %v", format, err)
+		}
+	}
+	if err := w.End(r); err != nil {
+		t.Fatalf("write %s: %v", format, err)
+	}
+	return buf.Bytes()
+}
+
 func TestJSONEqualsMarshalIndent(t *testing.T) {
 	empty := &access.Report{SchemaVersion: 1}
 	emptyLists := &access.Report{SchemaVersion: 1, Accounts: []access.Account{}, Buckets: []access.Bucket{}, Assumptions: []string{}}
@@ -27,10 +48,7 @@ func TestJSONEqualsMarshalIndent(t *testing.T) {
 	}
 	for name, r := range tests {
 		t.Run(name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := (JSON{}).Write(&buf, r); err != nil {
-				t.Fatal(err)
-			}
+			buf := bytes.NewBuffer(writeFormat(t, FormatJSON, r))
 			want, err := json.MarshalIndent(r, "", "  ")
 			if err != nil {
 				t.Fatal(err)
@@ -49,11 +67,7 @@ func TestJSONEqualsMarshalIndent(t *testing.T) {
 
 func TestJSONRoundTrip(t *testing.T) {
 	r := sampleReport()
-	var buf bytes.Buffer
-	if err := (JSON{}).Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	back, err := ReadReport(bytes.NewReader(buf.Bytes()), "report.json")
+	back, err := ReadReport(bytes.NewReader(writeFormat(t, FormatJSON, r)), "report.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +81,7 @@ func TestCSVMatrix(t *testing.T) {
 	// OU and account names are chosen by whoever runs the organisation.
 	r.Buckets[0].OUPath = "=HYPERLINK(\"http://evil\")"
 	r.Buckets[0].AccountName = "@SUM(1+1)"
-	var buf bytes.Buffer
-	if err := (CSV{}).Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	recs, err := csv.NewReader(&buf).ReadAll()
+	recs, err := csv.NewReader(bytes.NewReader(writeFormat(t, FormatCSV, r))).ReadAll()
 	if err != nil {
 		t.Fatalf("report.csv does not parse: %v", err)
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -25,19 +26,70 @@ func verdictLetter(v access.Verdict) string {
 	return "-"
 }
 
-// WriteSummary writes the short summary a run prints on the terminal: the
-// counts of buckets by verdict class and of findings by severity, then an
-// excerpt of the access matrix (at most maxRows buckets, one letter per
-// action). The counts are computed from the buckets and findings, as the
-// Summary sheet's are.
-func WriteSummary(w io.Writer, r *access.Report, maxRows int) error {
+// Excerpt gathers, from a stream of buckets, the short summary a run
+// prints on the terminal: the counts of buckets by verdict class and of
+// findings by severity, then an excerpt of the access matrix (the first
+// rows, one letter per action). The counts are computed from the buckets
+// and findings, as the Summary sheet's are. Use it as a sink beside Files:
+// Bucket for every bucket, End with the report, then Write.
+type Excerpt struct {
+	maxRows int
+	rows    []string // tab-separated lines of the matrix excerpt
+	counts  counts
+	r       *access.Report
+}
+
+// NewExcerpt returns an excerpt that keeps at most maxRows buckets' rows
+// (all of them when maxRows is negative).
+func NewExcerpt(maxRows int) *Excerpt {
+	return &Excerpt{maxRows: maxRows, counts: newCounts()}
+}
+
+// Bucket counts a bucket, and keeps its row while there is room.
+func (e *Excerpt) Bucket(b *access.Bucket) {
+	e.counts.bucket(b)
+	if e.maxRows >= 0 && len(e.rows) >= e.maxRows {
+		return
+	}
+	account := b.AccountName
+	if account == "" {
+		account = b.AccountID
+	}
+	line := "  " + account + "\t" + b.Name
+	for _, class := range matrixClasses() {
+		line += "\t"
+		for _, action := range matrixActions() {
+			var v access.Verdict
+			if class == classExternal {
+				v, _ = externalSummary(b.Access.External, action)
+			} else {
+				v = cellOf(classActions(&b.Access, class), action).Verdict
+			}
+			line += verdictLetter(v)
+		}
+	}
+	e.rows = append(e.rows, line+"\t")
+}
+
+// End adds the report's own parts (organisation, accounts and their
+// findings, failed reads) once the buckets are counted.
+func (e *Excerpt) End(r *access.Report) {
+	e.r = r
+	e.counts.report(r)
+}
+
+// Write writes the summary (after End).
+func (e *Excerpt) Write(w io.Writer) error {
+	r, c := e.r, e.counts
+	if r == nil {
+		return errors.New("summary: the report is not complete")
+	}
 	var buf bytes.Buffer
-	c := countReport(r)
 	org := "Organisation"
 	if r.Organization != nil && r.Organization.ID != "" {
 		org += " " + r.Organization.ID
 	}
-	fmt.Fprintf(&buf, "%s: %d accounts, %d buckets, %d findings", org, len(r.Accounts), len(r.Buckets), c.findings)
+	fmt.Fprintf(&buf, "%s: %d accounts, %d buckets, %d findings", org, len(r.Accounts), c.buckets, c.findings)
 	if r.Summary.Incomplete > 0 {
 		fmt.Fprintf(&buf, "; %d accounts or buckets not fully assessed", r.Summary.Incomplete)
 	}
@@ -65,34 +117,13 @@ func WriteSummary(w io.Writer, r *access.Report, maxRows int) error {
 		head += "\t" + class
 	}
 	fmt.Fprintln(tw, head+"\t")
-	for i := range r.Buckets {
-		if i == maxRows {
-			break
-		}
-		b := &r.Buckets[i]
-		account := b.AccountName
-		if account == "" {
-			account = b.AccountID
-		}
-		line := "  " + account + "\t" + b.Name
-		for _, class := range matrixClasses() {
-			line += "\t"
-			for _, action := range matrixActions() {
-				var v access.Verdict
-				if class == classExternal {
-					v, _ = externalSummary(b.Access.External, action)
-				} else {
-					v = cellOf(classActions(&b.Access, class), action).Verdict
-				}
-				line += verdictLetter(v)
-			}
-		}
-		fmt.Fprintln(tw, line+"\t")
+	for _, line := range e.rows {
+		fmt.Fprintln(tw, line)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if n := len(r.Buckets) - maxRows; n > 0 && maxRows >= 0 {
+	if n := c.buckets - len(e.rows); n > 0 && e.maxRows >= 0 {
 		fmt.Fprintf(&buf, "  … and %d more in report.xlsx (Matrix sheet)\n", n)
 	}
 	lines := strings.Split(buf.String(), "\n")
@@ -101,4 +132,15 @@ func WriteSummary(w io.Writer, r *access.Report, maxRows int) error {
 	}
 	_, err := io.WriteString(w, strings.Join(lines, "\n"))
 	return err
+}
+
+// WriteSummary writes the terminal summary (see Excerpt) of a report held
+// in memory, with at most maxRows buckets of the matrix.
+func WriteSummary(w io.Writer, r *access.Report, maxRows int) error {
+	e := NewExcerpt(maxRows)
+	for i := range r.Buckets {
+		e.Bucket(&r.Buckets[i])
+	}
+	e.End(r)
+	return e.Write(w)
 }

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"archive/zip"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -34,35 +36,48 @@ func Sheets() []string {
 // beside it lists them all).
 const maxChartAccounts = 20
 
-// XLSX writes report.xlsx for auditors. The large sheets (Matrix, Findings,
-// Accounts, External access, Errors) are written with excelize's
+// workbook writes report.xlsx for auditors, every sheet with excelize's
 // StreamWriter, so memory stays flat however many buckets the report has.
-type XLSX struct{}
-
-// Write writes r to w.
-func (XLSX) Write(w io.Writer, r *access.Report) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	b := &workbook{f: f, r: r}
-	if err := b.build(); err != nil {
-		return err
-	}
-	if err := f.Write(w); err != nil {
-		return fmt.Errorf("write workbook: %w", err)
-	}
-	return nil
-}
-
-// workbook is one report.xlsx being built.
+// Matrix and External access are written as the buckets come: several
+// stream writers may be open at once (each keeps its own worksheet and
+// buffer, which excelize moves to a temporary file beyond 16 MB). Findings,
+// sorted by severity, and the bucket rows of Errors, which follow the
+// account rows, are spooled and streamed into their sheets at the end.
 type workbook struct {
-	f  *excelize.File
-	r  *access.Report
-	st styles
-	// accountNames maps account ID → name, for sheets that list IDs.
+	out io.Writer
+	f   *excelize.File
+	st  styles
+	// r is the report, from End on.
+	r *access.Report
+	// accountNames maps account ID → name, for sheets that list IDs (End).
 	accountNames map[string]string
+
+	matrix, external *tableStream
+	matrixCells      []excelize.Cell // one row's cells, reused
+	matrixValues     []any           // pointers to matrixCells
+	// findings spools the bucket findings by severityRank; errors the
+	// buckets' failed reads.
+	findings []*spool
+	errors   *spool
+	counts   counts
 }
 
-func (b *workbook) build() error {
+func newXLSXWriter(w io.Writer, spoolDir string) (*workbook, error) {
+	b := &workbook{out: w, f: excelize.NewFile(excelize.Options{TmpDir: spoolDir}), counts: newCounts(),
+		errors: newSpool(spoolDir, "report.xlsx errors")}
+	for _, sev := range append(access.Severities(), "other") {
+		b.findings = append(b.findings, newSpool(spoolDir, "report.xlsx findings "+sev))
+	}
+	if err := b.begin(); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// begin creates the sheets and styles and opens the Matrix and External
+// access sheets.
+func (b *workbook) begin() error {
 	sheets := Sheets()
 	if err := b.f.SetSheetName("Sheet1", sheets[0]); err != nil {
 		return err
@@ -76,8 +91,50 @@ func (b *workbook) build() error {
 	if b.st, err = newStyles(b.f); err != nil {
 		return fmt.Errorf("create styles: %w", err)
 	}
-	b.accountNames = make(map[string]string, len(b.r.Accounts))
-	for _, a := range b.r.Accounts {
+	if b.matrix, err = b.openTable(matrixTable()); err != nil {
+		return fmt.Errorf("sheet %q: %w", SheetMatrix, err)
+	}
+	if b.external, err = b.openTable(externalTable()); err != nil {
+		return fmt.Errorf("sheet %q: %w", SheetExternal, err)
+	}
+	n := len(matrixHeader())
+	b.matrixCells, b.matrixValues = make([]excelize.Cell, n), make([]any, n)
+	for j := range b.matrixCells {
+		b.matrixValues[j] = &b.matrixCells[j]
+	}
+	return nil
+}
+
+// Bucket writes the bucket's Matrix and External access rows and spools
+// its findings and errors.
+func (b *workbook) Bucket(bk *access.Bucket) error {
+	b.counts.bucket(bk)
+	if err := b.matrixRow(bk); err != nil {
+		return fmt.Errorf("sheet %q: %w", SheetMatrix, err)
+	}
+	if err := b.externalRows(bk); err != nil {
+		return fmt.Errorf("sheet %q: %w", SheetExternal, err)
+	}
+	for i := range bk.Findings {
+		f := &bk.Findings[i]
+		if err := b.findings[severityRank(f.Severity)].record(f.Severity, f.ID, f.AccountID, f.Bucket, f.Title, f.Detail, f.Remediation, f.CIS); err != nil {
+			return err
+		}
+	}
+	for _, e := range bk.Errors {
+		if err := b.errors.record(e.AccountID, e.Bucket, e.Field, e.Operation, e.Code, e.Message); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// End writes the other sheets and the workbook.
+func (b *workbook) End(r *access.Report) error {
+	b.r = r
+	b.counts.report(r)
+	b.accountNames = make(map[string]string, len(r.Accounts))
+	for _, a := range r.Accounts {
 		b.accountNames[a.ID] = a.Name
 	}
 	steps := []struct {
@@ -85,10 +142,10 @@ func (b *workbook) build() error {
 		write func() error
 	}{
 		{SheetSummary, b.writeSummary},
-		{SheetMatrix, b.writeMatrix},
+		{SheetMatrix, b.matrix.close},
 		{SheetFindings, b.writeFindings},
 		{SheetAccounts, b.writeAccounts},
-		{SheetExternal, b.writeExternal},
+		{SheetExternal, b.external.close},
 		{SheetErrors, b.writeErrors},
 		{SheetMethod, b.writeMethod},
 	}
@@ -99,7 +156,27 @@ func (b *workbook) build() error {
 	}
 	// Summary, the first sheet, is the active one already. (SetActiveSheet
 	// would parse every streamed sheet back into memory.)
+	//
+	// The package goes straight to b.out: excelize's Write would build the
+	// whole zip in a memory buffer first (WriteToBuffer), which then stays
+	// empty. (That buffer is also where excelize marks a part over 4 GB as
+	// zip64 in its local header: a sheet that large, over a million
+	// buckets, is beyond Excel's 1,048,576 rows anyway.)
+	zw := zip.NewWriter(b.out)
+	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
+	if _, err := b.f.WriteToBuffer(); err != nil {
+		return fmt.Errorf("write workbook: %w", err)
+	}
 	return nil
+}
+
+// Close removes the spools and excelize's temporary files.
+func (b *workbook) Close() error {
+	errs := []error{b.f.Close(), b.errors.remove()}
+	for _, s := range b.findings {
+		errs = append(errs, s.remove())
+	}
+	return errors.Join(errs...)
 }
 
 // styles are the workbook's cell style IDs.
@@ -234,21 +311,28 @@ type table struct {
 	outline []int
 }
 
-// stream writes a table: header, the rows emit receives, frozen panes and
-// an autofilter over the whole range.
-func (b *workbook) stream(t table, rows func(emit func(values []any) error) error) error {
+// tableStream is a table being streamed into its sheet.
+type tableStream struct {
+	f    *excelize.File
+	t    table
+	sw   *excelize.StreamWriter
+	rows int // written, header included
+}
+
+// openTable begins a table: widths, outline, frozen panes and the header.
+func (b *workbook) openTable(t table) (*tableStream, error) {
 	sw, err := b.f.NewStreamWriter(t.sheet)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, w := range t.widths {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, col := range t.outline {
 		if err := sw.SetColOutlineLevel(col, 1); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	topLeft, _ := excelize.CoordinatesToCellName(t.freezeCols+1, 2)
@@ -260,38 +344,53 @@ func (b *workbook) stream(t table, rows func(emit func(values []any) error) erro
 		Freeze: true, XSplit: t.freezeCols, YSplit: 1, TopLeftCell: topLeft, ActivePane: pane,
 		Selection: []excelize.Selection{{SQRef: topLeft, ActiveCell: topLeft, Pane: pane}},
 	}); err != nil {
-		return err
+		return nil, err
 	}
 	head := make([]any, len(t.header))
 	for i, h := range t.header {
 		head[i] = styled(h, b.st.header)
 	}
 	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: 20}); err != nil {
+		return nil, err
+	}
+	return &tableStream{f: b.f, t: t, sw: sw, rows: 1}, nil
+}
+
+// row writes the next row.
+func (ts *tableStream) row(values []any) error {
+	ts.rows++
+	cell, err := excelize.CoordinatesToCellName(1, ts.rows)
+	if err != nil {
 		return err
 	}
-	row := 1
-	emit := func(values []any) error {
-		row++
-		cell, err := excelize.CoordinatesToCellName(1, row)
-		if err != nil {
-			return err
-		}
-		return sw.SetRow(cell, values)
-	}
-	if err := rows(emit); err != nil {
-		return err
-	}
+	return ts.sw.SetRow(cell, values)
+}
+
+// close sets the autofilter over the whole table and ends the sheet.
+func (ts *tableStream) close() error {
 	// The stream writer emits the worksheet's autoFilter element when it
 	// flushes; AutoFilter also records the _FilterDatabase defined name
 	// Excel expects.
-	last, _ := excelize.CoordinatesToCellName(len(t.header), row)
-	if err := b.f.AutoFilter(t.sheet, "A1:"+last, nil); err != nil {
+	last, _ := excelize.CoordinatesToCellName(len(ts.t.header), ts.rows)
+	if err := ts.f.AutoFilter(ts.t.sheet, "A1:"+last, nil); err != nil {
 		return err
 	}
-	return sw.Flush()
+	return ts.sw.Flush()
 }
 
-func (b *workbook) writeMatrix() error {
+// stream writes a whole table: the rows emit receives.
+func (b *workbook) stream(t table, rows func(emit func(values []any) error) error) error {
+	ts, err := b.openTable(t)
+	if err != nil {
+		return err
+	}
+	if err := rows(ts.row); err != nil {
+		return err
+	}
+	return ts.close()
+}
+
+func matrixTable() table {
 	header := matrixHeader()
 	t := table{sheet: SheetMatrix, header: header, freezeCols: frozenColumns,
 		widths: []float64{14, 18, 30, 24, 12, 10, 22, 22, 22}}
@@ -299,72 +398,52 @@ func (b *workbook) writeMatrix() error {
 		t.widths = append(t.widths, 11, 40)
 		t.outline = append(t.outline, col+1)
 	}
-	return b.stream(t, func(emit func([]any) error) error {
-		// One row's cells, reused: SetRow takes *Cell without copying it
-		// into an interface per cell.
-		cells := make([]excelize.Cell, len(header))
-		values := make([]any, len(header))
-		for j := range cells {
-			values[j] = &cells[j]
-		}
-		for i := range b.r.Buckets {
-			bk := &b.r.Buckets[i]
-			for j, v := range matrixRow(bk) {
-				style := 0
-				switch {
-				case v.isCell:
-					style = b.st.verdict[v.verdict]
-				case j == 5: // Exposure
-					style = b.st.exposure[v.text]
-				}
-				cells[j] = styled(v.text, style)
-			}
-			if err := emit(values); err != nil {
-				return fmt.Errorf("bucket %q: %w", bk.Name, err)
-			}
-		}
-		return nil
-	})
+	return t
 }
 
-// findingRef is one finding, for sorting without copying.
-type findingRef struct {
-	f   *access.Finding
-	pos int
-}
-
-// allFindings returns every finding of the report (account findings, then
-// bucket findings, in report order).
-func allFindings(r *access.Report) []findingRef {
-	var out []findingRef
-	for i := range r.Accounts {
-		for j := range r.Accounts[i].Findings {
-			out = append(out, findingRef{f: &r.Accounts[i].Findings[j], pos: len(out)})
+// matrixRow writes the bucket's Matrix row.
+func (b *workbook) matrixRow(bk *access.Bucket) error {
+	for j, v := range matrixRow(bk) {
+		style := 0
+		switch {
+		case v.isCell:
+			style = b.st.verdict[v.verdict]
+		case j == 5: // Exposure
+			style = b.st.exposure[v.text]
 		}
+		b.matrixCells[j] = styled(v.text, style)
 	}
-	for i := range r.Buckets {
-		for j := range r.Buckets[i].Findings {
-			out = append(out, findingRef{f: &r.Buckets[i].Findings[j], pos: len(out)})
-		}
-	}
-	return out
+	// SetRow takes *Cell without copying each cell into an interface.
+	return b.matrix.row(b.matrixValues)
 }
 
 func (b *workbook) writeFindings() error {
-	refs := allFindings(b.r)
-	sort.SliceStable(refs, func(i, j int) bool {
-		return severityRank(refs[i].f.Severity) < severityRank(refs[j].f.Severity)
-	})
 	t := table{sheet: SheetFindings, freezeCols: 2,
 		header: []string{"Severity", "ID", "Account ID", "Account", "Bucket", "Title", "Detail", "Remediation", "CIS"},
 		widths: []float64{10, 34, 14, 18, 30, 50, 70, 70, 10}}
+	row := func(emit func([]any) error, f *access.Finding) error {
+		return emit([]any{
+			styled(f.Severity, b.st.severity[f.Severity]), f.ID, f.AccountID, b.accountNames[f.AccountID],
+			f.Bucket, f.Title, f.Detail, f.Remediation, f.CIS,
+		})
+	}
+	// Most severe first; within a severity, the account findings, then the
+	// buckets' in report order.
 	return b.stream(t, func(emit func([]any) error) error {
-		for _, ref := range refs {
-			f := ref.f
-			if err := emit([]any{
-				styled(f.Severity, b.st.severity[f.Severity]), f.ID, f.AccountID, b.accountNames[f.AccountID],
-				f.Bucket, f.Title, f.Detail, f.Remediation, f.CIS,
-			}); err != nil {
+		for rank, sp := range b.findings {
+			for i := range b.r.Accounts {
+				for j := range b.r.Accounts[i].Findings {
+					if f := &b.r.Accounts[i].Findings[j]; severityRank(f.Severity) == rank {
+						if err := row(emit, f); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			err := sp.records(8, func(v []string) error {
+				return row(emit, &access.Finding{Severity: v[0], ID: v[1], AccountID: v[2], Bucket: v[3], Title: v[4], Detail: v[5], Remediation: v[6], CIS: v[7]})
+			})
+			if err != nil {
 				return err
 			}
 		}
@@ -432,37 +511,39 @@ func errorText(e access.Error) string {
 	return s
 }
 
-func (b *workbook) writeExternal() error {
-	t := table{sheet: SheetExternal, freezeCols: 1,
+func externalTable() table {
+	return table{sheet: SheetExternal, freezeCols: 1,
 		header: []string{"External account", "Label", "Trusted", "Bucket account ID", "Bucket account", "Bucket",
 			"Action", "Verdict", "Decided by", "Conditions", "Reason"},
 		widths: []float64{16, 18, 9, 16, 18, 30, 10, 12, 22, 40, 70}}
-	return b.stream(t, func(emit func([]any) error) error {
-		for i := range b.r.Buckets {
-			bk := &b.r.Buckets[i]
-			for _, id := range slices.Sorted(maps.Keys(bk.Access.External)) {
-				ea := bk.Access.External[id]
-				trusted := "no"
-				if ea.Trusted {
-					trusted = "yes"
-				}
-				for _, action := range matrixActions() {
-					c := cellOf(&ea.Actions, action)
-					if c.Verdict != access.VerdictAllow && c.Verdict != access.VerdictConditional {
-						continue
-					}
-					if err := emit([]any{id, ea.Label, trusted, bk.AccountID, bk.AccountName, bk.Name, action,
-						styled(string(c.Verdict), b.st.verdict[c.Verdict]), strings.Join(c.DecidedBy, ", "),
-						strings.Join(c.Conditions, "; "), c.Reason}); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		return nil
-	})
 }
 
+// externalRows writes the bucket's External access rows: one per external
+// account and action allowed or conditional.
+func (b *workbook) externalRows(bk *access.Bucket) error {
+	for _, id := range slices.Sorted(maps.Keys(bk.Access.External)) {
+		ea := bk.Access.External[id]
+		trusted := "no"
+		if ea.Trusted {
+			trusted = "yes"
+		}
+		for _, action := range matrixActions() {
+			c := cellOf(&ea.Actions, action)
+			if c.Verdict != access.VerdictAllow && c.Verdict != access.VerdictConditional {
+				continue
+			}
+			if err := b.external.row([]any{id, ea.Label, trusted, bk.AccountID, bk.AccountName, bk.Name, action,
+				styled(string(c.Verdict), b.st.verdict[c.Verdict]), strings.Join(c.DecidedBy, ", "),
+				strings.Join(c.Conditions, "; "), c.Reason}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeErrors lists the report's failed reads: scan-wide, organisation and
+// account ones, then the buckets' (spooled).
 func (b *workbook) writeErrors() error {
 	t := table{sheet: SheetErrors, freezeCols: 0,
 		header: []string{"Account ID", "Account", "Bucket", "Field", "Operation", "Code", "Message"},
@@ -471,13 +552,18 @@ func (b *workbook) writeErrors() error {
 		row := func(e access.Error) error {
 			return emit([]any{e.AccountID, b.accountNames[e.AccountID], e.Bucket, e.Field, e.Operation, e.Code, e.Message})
 		}
-		return forEachError(b.r, row)
+		if err := forEachReportError(b.r, row); err != nil {
+			return err
+		}
+		return b.errors.records(6, func(v []string) error {
+			return row(access.Error{AccountID: v[0], Bucket: v[1], Field: v[2], Operation: v[3], Code: v[4], Message: v[5]})
+		})
 	})
 }
 
-// forEachError calls fn with every failed read of the report: scan-wide,
-// organisation, account and bucket errors, in that order.
-func forEachError(r *access.Report, fn func(access.Error) error) error {
+// forEachReportError calls fn with every failed read of the report but the
+// buckets': scan-wide, organisation and account errors, in that order.
+func forEachReportError(r *access.Report, fn func(access.Error) error) error {
 	var lists [][]access.Error
 	if r.Scan != nil {
 		lists = append(lists, r.Scan.Errors)
@@ -487,9 +573,6 @@ func forEachError(r *access.Report, fn func(access.Error) error) error {
 	}
 	for i := range r.Accounts {
 		lists = append(lists, r.Accounts[i].Errors)
-	}
-	for i := range r.Buckets {
-		lists = append(lists, r.Buckets[i].Errors)
 	}
 	for _, l := range lists {
 		for _, e := range l {
@@ -501,9 +584,11 @@ func forEachError(r *access.Report, fn func(access.Error) error) error {
 	return nil
 }
 
-// counts are the Summary sheet's figures, computed from the report's
-// buckets and accounts so that they agree with the other sheets.
+// counts are the Summary sheet's figures (and the terminal summary's),
+// counted from the buckets and accounts written, so that they agree with
+// the other sheets.
 type counts struct {
+	buckets    int
 	byExposure map[string]int
 	bySeverity map[string]int
 	// byAccount: account ID → severity → count.
@@ -512,22 +597,37 @@ type counts struct {
 	errors    int
 }
 
-func countReport(r *access.Report) counts {
-	c := counts{byExposure: map[string]int{}, bySeverity: map[string]int{}, byAccount: map[string]map[string]int{}}
-	for _, ref := range allFindings(r) {
-		f := ref.f
-		c.findings++
-		c.bySeverity[f.Severity]++
-		if c.byAccount[f.AccountID] == nil {
-			c.byAccount[f.AccountID] = map[string]int{}
+func newCounts() counts {
+	return counts{byExposure: map[string]int{}, bySeverity: map[string]int{}, byAccount: map[string]map[string]int{}}
+}
+
+func (c *counts) finding(f *access.Finding) {
+	c.findings++
+	c.bySeverity[f.Severity]++
+	if c.byAccount[f.AccountID] == nil {
+		c.byAccount[f.AccountID] = map[string]int{}
+	}
+	c.byAccount[f.AccountID][f.Severity]++
+}
+
+// bucket counts one bucket, its findings and failed reads.
+func (c *counts) bucket(b *access.Bucket) {
+	c.buckets++
+	c.byExposure[b.Exposure]++
+	for i := range b.Findings {
+		c.finding(&b.Findings[i])
+	}
+	c.errors += len(b.Errors)
+}
+
+// report counts the account findings and the failed reads outside buckets.
+func (c *counts) report(r *access.Report) {
+	for i := range r.Accounts {
+		for j := range r.Accounts[i].Findings {
+			c.finding(&r.Accounts[i].Findings[j])
 		}
-		c.byAccount[f.AccountID][f.Severity]++
 	}
-	for i := range r.Buckets {
-		c.byExposure[r.Buckets[i].Exposure]++
-	}
-	_ = forEachError(r, func(access.Error) error { c.errors++; return nil })
-	return c
+	_ = forEachReportError(r, func(access.Error) error { c.errors++; return nil })
 }
 
 // sheetWriter writes a small sheet cell by cell (not streamed), row by row.
@@ -573,7 +673,7 @@ func timeText(t time.Time) string {
 
 func (b *workbook) writeSummary() error {
 	r := b.r
-	c := countReport(r)
+	c := b.counts
 	s := &sheetWriter{f: b.f, sheet: SheetSummary}
 	lbl := func(t string) excelize.Cell { return styled(t, b.st.label) }
 	s.line(styled("bucketaudit — S3 access report", b.st.title))
@@ -609,7 +709,7 @@ func (b *workbook) writeSummary() error {
 		s.line(lbl("Scope"), fmt.Sprintf("%d accounts", len(r.Accounts)))
 	}
 	s.line(lbl("Accounts"), len(r.Accounts))
-	s.line(lbl("Buckets"), len(r.Buckets))
+	s.line(lbl("Buckets"), c.buckets)
 	s.line(lbl("Findings"), c.findings)
 	s.line(lbl("Failed reads"), c.errors)
 	s.blank()

@@ -20,16 +20,13 @@ import (
 // writeXLSX writes r and opens the result with excelize.
 func writeXLSX(t *testing.T, r *access.Report) (*excelize.File, []byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := (XLSX{}).Write(&buf, r); err != nil {
-		t.Fatalf("write xlsx: %v", err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+	data := writeFormat(t, FormatXLSX, r)
+	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("open written workbook: %v", err)
 	}
 	t.Cleanup(func() { f.Close() })
-	return f, buf.Bytes()
+	return f, data
 }
 
 func rows(t *testing.T, f *excelize.File, sheet string) [][]string {
@@ -306,10 +303,7 @@ func absRef(ref string) string {
 func TestXLSXFindingsMatchJSON(t *testing.T) {
 	r := sampleReport()
 	f, _ := writeXLSX(t, r)
-	var buf bytes.Buffer
-	if err := (JSON{}).Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewBuffer(writeFormat(t, FormatJSON, r))
 	var doc struct {
 		Accounts []struct {
 			Findings []json.RawMessage `json:"findings"`

@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/report"
+)
+
+// analyzeAndWrite streams the analysis into the reports: the files hold
+// every bucket, the returned report (without buckets) counts them, and the
+// terminal summary shows the first rows. An interrupted analysis (Ctrl-C
+// in analyze cancels the context) writes nothing and leaves no temporary
+// file or spool behind.
+func TestAnalyzeAndWrite(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	doc := fakeaws.Synthetic(3, 20)
+	out, err := analyzeAndWrite(context.Background(), doc, []string{"synthetic"}, dir, report.Formats())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.report.Buckets) != 0 || out.report.Summary.Buckets != 4*20 {
+		t.Errorf("report holds %d buckets and counts %d, want none held and %d counted", len(out.report.Buckets), out.report.Summary.Buckets, 4*20)
+	}
+	if len(out.paths) != 3 {
+		t.Errorf("paths %v, want the three reports", out.paths)
+	}
+	rep := readReportJSON(t, dir)
+	if len(rep.Buckets) != 4*20 || rep.Summary.Buckets != len(rep.Buckets) {
+		t.Errorf("report.json holds %d buckets, its summary %d", len(rep.Buckets), rep.Summary.Buckets)
+	}
+	var buf bytes.Buffer
+	if err := printRunSummary(&buf, out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), rep.Buckets[0].Name) || !strings.Contains(buf.String(), "… and 55 more") {
+		t.Errorf("summary lacks the first bucket or the count of the others:\n%s", buf.String())
+	}
+
+	interrupted := filepath.Join(t.TempDir(), "interrupted")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := analyzeAndWrite(ctx, doc, nil, interrupted, report.Formats()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	entries, err := os.ReadDir(interrupted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("an interrupted analysis left %d files (first %s)", len(entries), entries[0].Name())
+	}
+}
