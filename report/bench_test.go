@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,20 +84,7 @@ func BenchmarkStreamSynthetic100k(b *testing.B) {
 	resetPeakRSS()
 	var rep *access.Report
 	for b.Loop() {
-		files, err := Create(dir, Formats())
-		if err != nil {
-			b.Fatal(err)
-		}
-		rep, err = access.Stream(context.Background(), doc, access.Options{}, files.Bucket)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := files.End(rep); err != nil {
-			b.Fatal(err)
-		}
-		if err := files.Close(); err != nil {
-			b.Fatal(err)
-		}
+		rep = streamReports(b, dir, doc, access.Options{})
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(procStatusKB("VmHWM"))/1024, "peak-RSS-MB")

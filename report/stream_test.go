@@ -68,6 +68,28 @@ func zipParts(t *testing.T, path string) map[string]string {
 	return parts
 }
 
+// streamReports analyses doc with access.Stream into Files (the pipeline
+// of cli's analyzeAndWrite) and returns the report without its buckets.
+func streamReports(tb testing.TB, dir string, doc *inventory.Document, opts access.Options) *access.Report {
+	tb.Helper()
+	files, err := Create(dir, Formats())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer files.Close()
+	rep, err := access.Stream(context.Background(), doc, opts, files.Bucket)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := files.End(rep); err != nil {
+		tb.Fatal(err)
+	}
+	if err := files.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return rep
+}
+
 // Streaming the analysis into the writers (access.Stream → Files) gives
 // the files that writing the analysis held in memory gives (access.Analyze
 // → WriteAll): report.json and report.csv byte for byte, report.json equal
@@ -97,21 +119,7 @@ func TestStreamingEqualsInMemory(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			files, err := Create(streamDir, Formats())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer files.Close()
-			streamed, err := access.Stream(context.Background(), doc(), opts, files.Bucket)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := files.End(streamed); err != nil {
-				t.Fatal(err)
-			}
-			if err := files.Close(); err != nil {
-				t.Fatal(err)
-			}
+			streamReports(t, streamDir, doc(), opts)
 			if diff := cmp.Diff([]string{"report.csv", "report.json", "report.xlsx"}, dirNames(t, streamDir)); diff != "" {
 				t.Errorf("output directory (-want +got):\n%s", diff)
 			}
