@@ -108,7 +108,8 @@ func decodeDocument(data []byte) (generic any, jsonData []byte, err error) {
 func yamlToJSON(data []byte) ([]byte, error) {
 	var root yamlv2.MapSlice
 	if err := yamlv2.Unmarshal(data, &root); err != nil {
-		if strings.Contains(err.Error(), "cannot unmarshal") {
+		var typeErr *yamlv2.TypeError
+		if errors.As(err, &typeErr) {
 			return nil, errors.New("invalid YAML: the document must be a mapping (schema_version: 1, accounts: ...)")
 		}
 		return nil, fmt.Errorf("invalid YAML: %w", err)
