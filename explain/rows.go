@@ -661,6 +661,9 @@ func (e *explainer) vpceRow() Row {
 			row.Verdict = VerdictDenies
 		case access.VerdictAllow:
 			row.Verdict = VerdictAllows
+		case access.VerdictUnknown:
+			// Something the decision depends on was not read: never "conditional".
+			row.Verdict = VerdictCouldNot
 		default:
 			row.Verdict = VerdictConditional
 		}
