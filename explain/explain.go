@@ -3,6 +3,7 @@ package explain
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/access"
@@ -367,7 +368,7 @@ func (e *explainer) markBlocking() {
 	var blocking []string
 	for _, v := range []Verdict{VerdictDenies, VerdictCouldNot, VerdictConditional} {
 		for _, r := range o.Layers {
-			if containsLayer(o.DecidedBy, r.Layer) && r.Verdict == v {
+			if slices.Contains(o.DecidedBy, r.Layer) && r.Verdict == v {
 				blocking = append(blocking, r.Layer)
 			}
 		}
@@ -379,7 +380,7 @@ func (e *explainer) markBlocking() {
 		blocking = o.DecidedBy
 	}
 	for i := range o.Layers {
-		if containsLayer(blocking, o.Layers[i].Layer) {
+		if slices.Contains(blocking, o.Layers[i].Layer) {
 			o.Layers[i].Blocks = true
 		}
 	}

@@ -2,6 +2,7 @@ package explain
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -504,7 +505,7 @@ func (e *explainer) aclGrants() []string {
 	var out []string
 	for _, lr := range traced(&e.s3, policy.LayerGrant) {
 		for _, ref := range lr.Statements {
-			if strings.EqualFold(ref.Effect, "Allow") && !containsLayer(out, ref.Sid) {
+			if strings.EqualFold(ref.Effect, "Allow") && !slices.Contains(out, ref.Sid) {
 				out = append(out, ref.Sid)
 			}
 		}
@@ -654,7 +655,7 @@ func (e *explainer) vpceRow() Row {
 		}
 		return row
 	}
-	if containsLayer(e.dec.DecidedBy, access.LayerVPCE) {
+	if slices.Contains(e.dec.DecidedBy, access.LayerVPCE) {
 		// The access model weighed the endpoints the bucket policy requires.
 		switch e.dec.Verdict {
 		case access.VerdictDeny:
@@ -672,15 +673,6 @@ func (e *explainer) vpceRow() Row {
 	}
 	row.Evidence = append(row.Evidence, "the request's network path was not stated (give --context aws:SourceVpce=vpce-… or aws:SourceVpce= for none); no endpoint policy is evaluated")
 	return row
-}
-
-func containsLayer(list []string, l string) bool {
-	for _, x := range list {
-		if x == l {
-			return true
-		}
-	}
-	return false
 }
 
 // orgRow: the SCPs of the caller's account or the RCPs of the bucket's.

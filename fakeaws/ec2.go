@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -55,7 +56,7 @@ func (s *Server) ec2DescribeVpcEndpoints(w http.ResponseWriter, q *request) *api
 		if e.Region != q.region {
 			continue
 		}
-		if len(ids) > 0 && !contains(ids, e.ID) {
+		if len(ids) > 0 && !slices.Contains(ids, e.ID) {
 			continue
 		}
 		found[e.ID] = true
@@ -119,5 +120,5 @@ func (s *Server) ec2DescribeVpcEndpoints(w http.ResponseWriter, q *request) *api
 
 func matchFilter(filters map[string][]string, name, value string) bool {
 	vals, ok := filters[name]
-	return !ok || contains(vals, value)
+	return !ok || slices.Contains(vals, value)
 }

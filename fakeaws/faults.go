@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -52,21 +53,12 @@ func newFaultState(f *inventory.Faults, now func() time.Time) (*faultState, erro
 		if !ok {
 			return nil, fmt.Errorf("faults.errors[%d].service: unknown service %q", i, e.Service)
 		}
-		if e.Operation != "" && !contains(known, e.Operation) {
+		if e.Operation != "" && !slices.Contains(known, e.Operation) {
 			return nil, fmt.Errorf("faults.errors[%d].operation: %s does not emulate %q (it emulates %s)", i, e.Service, e.Operation, strings.Join(known, ", "))
 		}
 		fs.rules = append(fs.rules, faultRule{FaultError: e})
 	}
 	return fs, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // throttleCode is the code each protocol throttles with.

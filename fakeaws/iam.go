@@ -90,7 +90,7 @@ func (s *Server) iamGetAccountAuthorizationDetails(w http.ResponseWriter, q *req
 			return validationError("1 validation error detected: Value '[" + f + "]' at 'filter' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]]")
 		}
 	}
-	want := func(kind string) bool { return len(filters) == 0 || contains(filters, kind) }
+	want := func(kind string) bool { return len(filters) == 0 || slices.Contains(filters, kind) }
 	limit := 0
 	if v := q.form.Get("MaxItems"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -257,7 +258,7 @@ func syntheticHex(s string) string {
 func sortedRegions(m map[string]string) []string {
 	var out []string
 	for _, r := range syntheticRegions() {
-		if _, ok := m[r]; ok && !contains(out, r) {
+		if _, ok := m[r]; ok && !slices.Contains(out, r) {
 			out = append(out, r)
 		}
 	}

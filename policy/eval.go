@@ -2,6 +2,7 @@ package policy
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -336,9 +337,9 @@ func (e *Evaluator) accountExcluded(acct string) bool {
 	st, vals := e.key(keyPrincipalAccount)
 	switch st {
 	case keyPresent:
-		return !contains(vals, acct)
+		return !slices.Contains(vals, acct)
 	case keyUnknownExcept:
-		return contains(vals, acct)
+		return slices.Contains(vals, acct)
 	}
 	return false
 }
@@ -536,7 +537,7 @@ func (e *Evaluator) condExcept(c *ccond, excluded []string) tri {
 		if p := c.op.base.positive(); p == opArnEquals || p == opArnLike {
 			lit, ok = cv.arn.literal()
 		}
-		if !ok || !contains(excluded, lit) {
+		if !ok || !slices.Contains(excluded, lit) {
 			return tUnknown
 		}
 	}
@@ -620,7 +621,7 @@ func (e *Evaluator) principalMatch(s *cstmt, layer Layer, level int) [nClasses]f
 			}
 		}
 	}
-	if contains(p.federated, c.arn) || contains(p.canonical, c.arn) {
+	if slices.Contains(p.federated, c.arn) || slices.Contains(p.canonical, c.arn) {
 		out[clsDirect] = fvTrue
 	}
 	return out
@@ -669,7 +670,7 @@ func (e *Evaluator) sessionByKeys(ap *awsPrin, layer Layer, level int) fv {
 	case keyAbsent:
 		return fvFalse
 	case keyPresent:
-		if !contains(vals, ap.roleArn) {
+		if !slices.Contains(vals, ap.roleArn) {
 			return fvFalse
 		}
 	}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -72,7 +73,7 @@ func lintStatement(p *Policy, s *Statement, cs *cstmt) []Warning {
 	if s.Effect == "Allow" && s.NotPrincipal != nil {
 		warn("NotPrincipal", LintAllowWithNotPrincipal, "statement %s allows every principal except those in NotPrincipal, anonymous users included", s.label())
 	}
-	if s.Effect == "Allow" && s.Principal != nil && (s.Principal.Wildcard || contains(s.Principal.AWS, "*")) && len(s.Conditions) == 0 {
+	if s.Effect == "Allow" && s.Principal != nil && (s.Principal.Wildcard || slices.Contains(s.Principal.AWS, "*")) && len(s.Conditions) == 0 {
 		warn("Principal", LintWildcardPrincipalNoCond, "statement %s allows Principal \"*\" (everyone, anonymous users included) with no Condition", s.label())
 	}
 	for _, pr := range []*Principals{s.Principal, s.NotPrincipal} {

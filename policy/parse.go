@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -90,7 +91,7 @@ func (b *builder) fields(n *jnode, what string, allowed []string) ([]jmember, er
 		seen = make(map[string]int, len(n.members))
 	}
 	for _, m := range n.members {
-		if allowed != nil && !contains(allowed, m.key) {
+		if allowed != nil && !slices.Contains(allowed, m.key) {
 			hint := ""
 			for _, a := range allowed {
 				if strings.EqualFold(a, m.key) {
@@ -122,7 +123,7 @@ func (b *builder) fields(n *jnode, what string, allowed []string) ([]jmember, er
 // appears once.
 func allowedNoDup(members []jmember, allowed []string) bool {
 	for i, m := range members {
-		if allowed != nil && !contains(allowed, m.key) || memberIndex(members[:i], m.key) >= 0 {
+		if allowed != nil && !slices.Contains(allowed, m.key) || memberIndex(members[:i], m.key) >= 0 {
 			return false
 		}
 	}
@@ -136,15 +137,6 @@ func memberIndex(members []jmember, key string) int {
 		}
 	}
 	return -1
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (b *builder) policy(root *jnode) (*Policy, error) {
