@@ -22,6 +22,9 @@ type index struct {
 	ous          map[string]*ouState // the root and every OU, by ID
 	parentOf     map[string]*ouState // account or OU ID → its parent
 	policies     map[string]*inventory.OrgPolicy
+	// fullAWSAccess is true when a root, OU or account that lists no
+	// policies has FullAWSAccess attached (inventory.DefaultsFullAWSAccess).
+	fullAWSAccess bool
 	keys         map[string]*keyState // by ARN
 }
 
@@ -108,6 +111,10 @@ func buildIndex(doc *inventory.Document) (*index, error) {
 		x.managementCredentials = o.ManagementCredentials
 		for i := range o.Policies {
 			x.policies[o.Policies[i].ID] = &o.Policies[i]
+		}
+		if x.fullAWSAccess = inventory.DefaultsFullAWSAccess(doc); x.fullAWSAccess && x.policies[inventory.FullAWSAccessID] == nil {
+			p := inventory.FullAWSAccessPolicy()
+			x.policies[p.ID] = &p
 		}
 		var walk func(ou *inventory.OU, root bool)
 		walk = func(ou *inventory.OU, root bool) {

@@ -297,15 +297,18 @@ func (s *Server) orgListAccountsForParent(q *request, in *orgInput) (any, *apiEr
 	return withToken(map[string]any{"Accounts": accts}, p.next), nil
 }
 
-// policyTargets resolves a root, OU or account ID to its attached policy
-// IDs and errors map.
+// policyTarget resolves a root, OU or account ID to its attached policy
+// IDs and errors map. A target that lists no policies has FullAWSAccess
+// attached when the organisation uses SCPs, as AWS attaches it to every
+// new root, OU and account (inventory.TargetPolicies).
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
 func (s *Server) policyTarget(id string) ([]string, map[string]string, bool) {
 	if ou, ok := s.idx.ous[id]; ok {
-		return ou.ou.Policies, ou.ou.Errors, true
+		return inventory.TargetPolicies(ou.ou.Policies, ou.ou.Errors, s.idx.fullAWSAccess), ou.ou.Errors, true
 	}
 	if a, ok := s.idx.accounts[id]; ok {
 		if _, placed := s.idx.parentOf[id]; placed {
-			return a.acct.Policies, a.acct.Errors, true
+			return inventory.TargetPolicies(a.acct.Policies, a.acct.Errors, s.idx.fullAWSAccess), a.acct.Errors, true
 		}
 	}
 	return nil, nil, false

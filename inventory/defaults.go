@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -101,17 +102,117 @@ func (e *Encryption) UsesAWSManagedS3Key() bool {
 	return e.KMSKeyID == "" || e.KMSKeyID == AWSManagedS3Alias || strings.HasSuffix(e.KMSKeyID, ":"+AWSManagedS3Alias)
 }
 
+// FullAWSAccessID is the ID of the AWS managed SCP FullAWSAccess, which
+// AWS Organizations attaches to the root, every OU and every account when
+// service control policies are enabled.
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
+const FullAWSAccessID = "p-FullAWSAccess"
+
+// FullAWSAccessPolicy returns the AWS managed SCP FullAWSAccess, with its
+// document as AWS publishes it.
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
+func FullAWSAccessPolicy() OrgPolicy {
+	return OrgPolicy{
+		ID:          FullAWSAccessID,
+		Name:        "FullAWSAccess",
+		Type:        ServiceControlPolicy,
+		Description: "Allows access to every operation",
+		AWSManaged:  true,
+		Document:    NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)),
+	}
+}
+
+// SCPsInUse reports whether the organisation uses service control
+// policies: it has a policy of type SERVICE_CONTROL_POLICY (the emulator
+// reports the type enabled exactly then).
+func (o *Organization) SCPsInUse() bool {
+	if o == nil {
+		return false
+	}
+	for i := range o.Policies {
+		if o.Policies[i].Type == ServiceControlPolicy {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultsFullAWSAccess reports whether, in d, a root, OU or account of
+// the OU tree that leaves policies out has FullAWSAccess attached: d is a
+// fixture (it has no scan section) of an organisation that uses SCPs.
+// Organizations attaches FullAWSAccess to every new root, OU and account
+// and refuses to detach the last SCP of a target
+// (ConstraintViolationException MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED),
+// so a target without any SCP does not exist. A scan's snapshot keeps what
+// was read: the scanner records every attachment it listed, and there an
+// absent list means none was listed.
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_DetachPolicy.html
+func DefaultsFullAWSAccess(d *Document) bool {
+	return d != nil && d.Scan == nil && d.Organization.SCPsInUse()
+}
+
+// TargetPolicies returns the policies attached to a root, OU or account
+// that lists ids and records errs: ids, or FullAWSAccess when the list is
+// absent (nil), its fetch did not fail and fullAWSAccess (see
+// DefaultsFullAWSAccess) is true.
+func TargetPolicies(ids []string, errs map[string]string, fullAWSAccess bool) []string {
+	if ids == nil && fullAWSAccess && errs["policies"] == "" {
+		return []string{FullAWSAccessID}
+	}
+	return ids
+}
+
+// applyPolicyDefaults attaches FullAWSAccess to the root, OUs and accounts
+// of the OU tree that leave policies out (see DefaultsFullAWSAccess), and
+// adds the policy itself when the document does not define it.
+func applyPolicyDefaults(d *Document) {
+	if !DefaultsFullAWSAccess(d) {
+		return
+	}
+	o := d.Organization
+	placed := map[string]bool{}
+	used := false
+	var walk func(ou *OU)
+	walk = func(ou *OU) {
+		if ou.Policies == nil {
+			ou.Policies = TargetPolicies(nil, ou.Errors, true)
+			used = used || ou.Policies != nil
+		}
+		for _, id := range ou.Accounts {
+			placed[id] = true
+		}
+		for i := range ou.OUs {
+			walk(&ou.OUs[i])
+		}
+	}
+	walk(&o.Root)
+	for i := range d.Accounts {
+		a := &d.Accounts[i]
+		if placed[a.ID] && a.Policies == nil {
+			a.Policies = TargetPolicies(nil, a.Errors, true)
+			used = used || a.Policies != nil
+		}
+	}
+	if used && !slices.ContainsFunc(o.Policies, func(p OrgPolicy) bool { return p.ID == FullAWSAccessID }) {
+		o.Policies = append(o.Policies, FullAWSAccessPolicy())
+	}
+}
+
 // ApplyDefaults fills in, in place, every field a fixture may leave out
 // with what fakeaws serves for it (see the package documentation and
 // DESIGN.md): account name, e-mail, status and canonical ID; the root's
-// name; bucket creation date, ownership, ACL and encryption (unless their
-// fetch failed, see Errors); KMS key manager, state, policy, grant IDs and
-// the implicit AWS managed aws/s3 keys; VPC endpoint type, VPC and policy;
-// accounts' OU paths. It does not touch fixture-only fields.
+// name; FullAWSAccess on the root, OUs and accounts that list no policies
+// when the organisation uses SCPs (fixtures only, see
+// DefaultsFullAWSAccess); bucket creation date, ownership, ACL and
+// encryption (unless their fetch failed, see Errors); KMS key manager,
+// state, policy, grant IDs and the implicit AWS managed aws/s3 keys; VPC
+// endpoint type, VPC and policy; accounts' OU paths. It does not touch
+// fixture-only fields.
 func ApplyDefaults(d *Document) {
 	if d.Organization != nil && d.Organization.Root.Name == "" {
 		d.Organization.Root.Name = DefaultRootName
 	}
+	applyPolicyDefaults(d)
 	paths := OUPaths(d.Organization)
 	for i := range d.Accounts {
 		a := &d.Accounts[i]

@@ -6,6 +6,8 @@
 // The same document is a snapshot (what a scan collected) and a fixture
 // (what the fakeaws emulator serves): a fixture loaded into the emulator and
 // scanned back through the real SDK must come back as the same snapshot.
+// A document with a scan section is a snapshot; without one, a fixture,
+// whose absent fields take the defaults of ApplyDefaults (defaults.go).
 //
 // Every collected field is tri-state:
 //   - a value;
@@ -93,6 +95,14 @@ type Credentials struct {
 // OU is an organisational unit, or the root. Policies lists the IDs of the
 // SCPs and RCPs attached directly to it; Accounts lists the IDs of the
 // accounts directly under it.
+//
+// In a fixture of an organisation that uses SCPs, a root, OU or account
+// that leaves policies out has FullAWSAccess (p-FullAWSAccess) attached,
+// as Organizations attaches it to every new target and never detaches the
+// last SCP; an explicit empty list, or one without any SCP, is a
+// validation error. RCPFullAWSAccess is implicit at every level and never
+// listed. A scan's snapshot (a document with a scan section) records what
+// was listed: there an absent list means none (see DefaultsFullAWSAccess).
 type OU struct {
 	ID       string   `json:"id"`
 	Name     string   `json:"name,omitempty"`
@@ -140,7 +150,8 @@ type Account struct {
 	// CanonicalID is the account's S3 canonical user ID (ListBuckets Owner.ID).
 	CanonicalID string `json:"canonical_id,omitempty"`
 	// Policies lists the IDs of the SCPs and RCPs attached directly to the
-	// account (the last level of the OU path).
+	// account (the last level of the OU path). A fixture that leaves it
+	// out attaches FullAWSAccess when the organisation uses SCPs (see OU).
 	Policies []string `json:"policies,omitempty"`
 	// Tags are the account's tags in Organizations (ListTagsForResource).
 	Tags              map[string]string  `json:"tags,omitempty"`

@@ -84,6 +84,10 @@ type validator struct {
 	// notListed completes "account X is not listed in accounts" (snapshots
 	// may list it in scan.excluded_accounts instead).
 	notListed string
+	// fixture is true for a document without a scan section.
+	fixture bool
+	// scps are the IDs of the organisation's service control policies.
+	scps map[string]bool
 }
 
 func (v *validator) addf(path, format string, a ...any) {
@@ -177,7 +181,7 @@ func (d *Document) Validate() error {
 	if d == nil {
 		return errors.New("nil document")
 	}
-	v := &validator{}
+	v := &validator{fixture: d.Scan == nil}
 	if d.Scan != nil {
 		v.notListed = " (nor in scan.excluded_accounts)"
 	}
@@ -284,6 +288,12 @@ func (v *validator) organization(o *Organization, accountIdx map[string]int, exc
 			v.addf(path+".name", "required")
 		}
 		v.enum(path+".type", p.Type, policyTypes())
+		if p.Type == ServiceControlPolicy {
+			if v.scps == nil {
+				v.scps = map[string]bool{}
+			}
+			v.scps[p.ID] = true
+		}
 		if p.Document == nil && p.Errors["document"] == "" {
 			v.addf(path+".document", "required (or errors.document when it could not be read)")
 		}
@@ -312,6 +322,7 @@ func (v *validator) organization(o *Organization, accountIdx map[string]int, exc
 			treeComplete = false
 		}
 		v.errorsMap(path+".errors", ou.Errors)
+		v.attachments(path+".policies", ou.Policies)
 		v.policyRefs(path+".policies", ou.Policies, policyIDs)
 		for i, id := range ou.Accounts {
 			p := fmt.Sprintf("%s.accounts[%d]", path, i)
@@ -359,6 +370,24 @@ func (v *validator) organization(o *Organization, accountIdx map[string]int, exc
 	return policyIDs
 }
 
+// attachments rejects, in a fixture, an explicitly empty policies list of
+// a root, OU or account, and one without any SCP when the organisation
+// uses SCPs: Organizations keeps at least one SCP attached to
+// every target (it attaches FullAWSAccess to new ones and refuses to detach
+// the last, ConstraintViolationException
+// MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED), and RCPFullAWSAccess cannot
+// be detached. A scan's snapshot records what was listed and may hold one.
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_DetachPolicy.html
+func (v *validator) attachments(path string, ids []string) {
+	switch {
+	case !v.fixture || ids == nil:
+	case len(ids) == 0:
+		v.addf(path, "an empty list attaches nothing, which AWS Organizations does not allow (every root, OU and account keeps at least one SCP); leave policies out for FullAWSAccess (when the organization uses SCPs), or list the attached policies")
+	case len(v.scps) > 0 && !slices.ContainsFunc(ids, func(id string) bool { return v.scps[id] }):
+		v.addf(path, "lists no SCP, which AWS Organizations does not allow in an organization that uses SCPs (every root, OU and account keeps at least one); add %s or the SCPs attached", FullAWSAccessID)
+	}
+}
+
 func (v *validator) policyRefs(path string, refs []string, known map[string]bool) {
 	seen := map[string]bool{}
 	for i, id := range refs {
@@ -395,6 +424,7 @@ func (v *validator) account(path string, a *Account, buckets map[string]string, 
 			v.match(p+".management_account_id", m.ManagementAccountID, accountIDRe, "12-digit account ID")
 		}
 	}
+	v.attachments(path+".policies", a.Policies)
 	v.policyRefs(path+".policies", a.Policies, policyIDs)
 	v.tags(path+".tags", a.Tags)
 	v.errorsMap(path+".errors", a.Errors)

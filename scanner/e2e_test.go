@@ -478,8 +478,9 @@ func TestScope(t *testing.T) {
 		t.Errorf("excluded accounts: %s", diff)
 	}
 	// The excluded members' own SCP/RCP attachments complete their chains
-	// (an empty list: nothing attached).
-	if diff := cmp.Diff(map[string][]string{"111111111111": {}, "333333333333": {"p-FullAWSAccess"}}, got.Organization.AccountPolicies); diff != "" {
+	// (the management account lists none in the fixture: FullAWSAccess, as
+	// Organizations attaches it to every account).
+	if diff := cmp.Diff(map[string][]string{"111111111111": {"p-FullAWSAccess"}, "333333333333": {"p-FullAWSAccess"}}, got.Organization.AccountPolicies); diff != "" {
 		t.Errorf("account policies of the excluded accounts: %s", diff)
 	}
 	// The snapshot loads back (analyze reads it so).
