@@ -25,7 +25,7 @@ type index struct {
 	// fullAWSAccess is true when a root, OU or account that lists no
 	// policies has FullAWSAccess attached (inventory.DefaultsFullAWSAccess).
 	fullAWSAccess bool
-	keys         map[string]*keyState // by ARN
+	keys          map[string]*keyState // by ARN
 }
 
 type accountState struct {
