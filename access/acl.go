@@ -45,6 +45,21 @@ func grantApplies(g ResolvedGrant, c *Caller) bool {
 	return false
 }
 
+// aclOwnerLookup returns the canonical-ID lookup for the grants of a
+// bucket ACL owned by account owner: the ACL's own Owner ID is the bucket
+// owner (GetBucketAcl's Owner is the bucket owner), so a grant to it is a
+// grant to the owner account even when ListBuckets reported another
+// canonical ID for the account; other IDs go through lookup.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAcl.html
+func aclOwnerLookup(acl *inventory.ACL, owner string, lookup func(canonicalID string) (string, bool)) func(string) (string, bool) {
+	return func(id string) (string, bool) {
+		if acl != nil && acl.OwnerID != "" && id == acl.OwnerID && owner != "" {
+			return owner, true
+		}
+		return lookup(id)
+	}
+}
+
 // aclPolicy returns the ACL grants that apply to a caller as the engine's
 // Input.Grants: one Allow statement per grant, for the caller (Principal
 // "*": grantsFor already chose the grants that name it). nil when none.

@@ -72,7 +72,7 @@ func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *Buc
 	bl.Ownership, _ = Ownership(b)
 	if acl, ok := ACLOf(b); ok {
 		bl.ACLRead = true
-		bl.Grants = ResolveGrants(acl, ix.AccountByCanonicalID)
+		bl.Grants = ResolveGrants(acl, aclOwnerLookup(acl, a.ID, ix.AccountByCanonicalID))
 	}
 	bl.Encryption, bl.EncRead = EncryptionOf(b)
 	if bl.EncRead && UsesKMS(bl.Encryption.Algorithm) {

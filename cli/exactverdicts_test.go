@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bucketaudit/bucketaudit/access"
@@ -90,6 +91,93 @@ func TestScanAbsentSCPAttachmentsE2E(t *testing.T) {
 	for i := range again.Buckets {
 		if a := &again.Buckets[i]; a.Name == b.Name && a.Access.SameAccount.List.Verdict != b.Access.SameAccount.List.Verdict {
 			t.Errorf("the snapshot analysed again: same_account.list %s, the scan's report %s", a.Access.SameAccount.List.Verdict, b.Access.SameAccount.List.Verdict)
+		}
+	}
+}
+
+// missingAnswersFixture: bucket exv-public has a public policy whose
+// GetBucketPolicyStatus answer leaves IsPublic out (faults.omit); bucket
+// exv-acl has ACLs enabled and an ACL whose Owner ID is not the canonical
+// ID ListBuckets reports for the account, with the owner's FULL_CONTROL
+// grant to that Owner ID.
+const missingAnswersFixture = `schema_version: 1
+organization:
+  id: o-exactv0001
+  management_account_id: "111111111111"
+  root: {id: r-exv1, accounts: ["111111111111", "222222222222"]}
+accounts:
+  - id: "111111111111"
+    audit_role: {name: BucketAuditRole, external_id: rt-external-id}
+  - id: "222222222222"
+    audit_role: {name: BucketAuditRole, external_id: rt-external-id}
+    buckets:
+      - name: exv-public
+        region: eu-west-1
+        policy: {Version: "2012-10-17", Statement: [{Sid: Public, Effect: Allow, Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::exv-public/*"}]}
+      - name: exv-acl
+        region: eu-west-1
+        ownership: BucketOwnerPreferred
+        acl: {owner_id: "` + exvACLOwner + `", grants: [{grantee: {type: CanonicalUser, id: "` + exvACLOwner + `"}, permission: FULL_CONTROL}]}
+faults:
+  omit: [{service: s3, operation: GetBucketPolicyStatus, bucket: exv-public, element: IsPublic}]
+`
+
+const exvACLOwner = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+// TestScanMissingAnswersE2E: scanned through the emulator with the real
+// SDK, a GetBucketPolicyStatus answer without IsPublic (optional in S3's
+// API) is recorded as not read — never IsPublic=false — so the report has
+// no AWS verdict to compare and raises no disagreement; and a grant to the
+// bucket ACL's own Owner ID is the bucket owner's (GetBucketAcl's Owner is
+// the bucket owner), not an external canonical user, even though
+// ListBuckets reported another canonical ID for the account.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_PolicyStatus.html
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAcl.html
+func TestScanMissingAnswersE2E(t *testing.T) {
+	fixture, err := inventory.Parse([]byte(missingAnswersFixture), "missing-answers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, snap := scanFixture(t, fixture)
+	buckets := map[string]*inventory.Bucket{}
+	for i := range snap.Accounts {
+		for j := range snap.Accounts[i].Buckets {
+			b := &snap.Accounts[i].Buckets[j]
+			buckets[b.Name] = b
+		}
+	}
+	pub := buckets["exv-public"]
+	if pub == nil || pub.Policy == nil {
+		t.Fatalf("snapshot: exv-public or its policy missing: %+v", pub)
+	}
+	if pub.PolicyIsPublic != nil {
+		t.Errorf("snapshot: policy_is_public = %t from an answer without IsPublic", *pub.PolicyIsPublic)
+	}
+	if !strings.Contains(pub.Errors[inventory.FieldPolicyStatus], "no IsPublic") {
+		t.Errorf("snapshot: errors.policy_status = %q, want the missing IsPublic recorded", pub.Errors[inventory.FieldPolicyStatus])
+	}
+	if a := buckets["exv-acl"]; a == nil || a.ACL == nil || a.ACL.OwnerID != exvACLOwner || snap.Accounts[1].CanonicalID == exvACLOwner {
+		t.Fatalf("snapshot: the ACL owner and the account's canonical ID should differ: %+v, %s", a, snap.Accounts[1].CanonicalID)
+	}
+	for i := range rep.Buckets {
+		b := &rep.Buckets[i]
+		switch b.Name {
+		case "exv-public":
+			if b.Config.AWSIsPublic != nil {
+				t.Errorf("report: aws_is_public = %t, want absent (not read)", *b.Config.AWSIsPublic)
+			}
+			for _, f := range b.Findings {
+				if f.ID == access.FindingPolicyStatusDisagreement {
+					t.Errorf("report: %s raised against an IsPublic that was not read: %s", f.ID, f.Detail)
+				}
+			}
+		case "exv-acl":
+			if _, ok := b.Access.External["canonical:"+exvACLOwner]; ok {
+				t.Error("report: the ACL owner's own grant is an external canonical user")
+			}
+			if c := b.Access.SameAccount.List; c.Verdict != access.VerdictAllow {
+				t.Errorf("report: same_account.list %s (%s), want allow", c.Verdict, c.Reason)
+			}
 		}
 	}
 }

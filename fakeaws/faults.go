@@ -23,6 +23,7 @@ type faultState struct {
 	mu      sync.Mutex
 	buckets map[string]*tokenBucket
 	rules   []faultRule
+	omit    []inventory.FaultOmission // read only
 }
 
 type faultRule struct {
@@ -58,7 +59,26 @@ func newFaultState(f *inventory.Faults, now func() time.Time) (*faultState, erro
 		}
 		fs.rules = append(fs.rules, faultRule{FaultError: e})
 	}
+	for i, o := range f.Omit {
+		if what := o.Service + " " + o.Operation + " " + o.Element; !slices.Contains(inventory.OmittableElements(), what) {
+			return nil, fmt.Errorf("faults.omit[%d]: %q cannot be omitted (supported: %s)", i, what, strings.Join(inventory.OmittableElements(), ", "))
+		}
+	}
+	fs.omit = f.Omit
 	return fs, nil
+}
+
+// omitted reports whether the answer to q, on account's resources (and
+// bucket, for S3), leaves element out (faults.omit).
+func (f *faultState) omitted(q *request, account, bucket, element string) bool {
+	svc := q.svc.String()
+	for _, o := range f.omit {
+		if o.Service == svc && o.Operation == q.op && o.Element == element &&
+			(o.Account == "" || o.Account == account) && (o.Bucket == "" || o.Bucket == bucket) {
+			return true
+		}
+	}
+	return false
 }
 
 // throttleCode is the code each protocol throttles with.

@@ -197,7 +197,9 @@ func (s *Server) s3GetBucketPolicyStatus(w http.ResponseWriter, q *request, b *b
 	}
 	x := newXML()
 	x.openNS("PolicyStatus", s3NS)
-	x.bool("IsPublic", public)
+	if !s.faults.omitted(q, b.owner.acct.ID, b.b.Name, "IsPublic") { // IsPublic is optional (faults.omit)
+		x.bool("IsPublic", public)
+	}
 	x.close("PolicyStatus")
 	return s3Write(w, q, x)
 }

@@ -410,6 +410,9 @@ type Faults struct {
 	// SessionTTL overrides how long AssumeRole sessions live (default 1h).
 	SessionTTL Duration     `json:"session_ttl,omitempty"`
 	Errors     []FaultError `json:"errors,omitempty"`
+	// Omit lists answer elements fakeaws leaves out, to model an answer
+	// AWS may give without an optional element.
+	Omit []FaultOmission `json:"omit,omitempty"`
 	// Seed makes probabilistic faults deterministic.
 	Seed int64 `json:"seed,omitempty"`
 }
@@ -420,6 +423,26 @@ type Throttle struct {
 	Burst             int     `json:"burst,omitempty"`
 	// Per is "account" (default) or "global".
 	Per string `json:"per,omitempty"`
+}
+
+// FaultOmission is an element fakeaws leaves out of the answers to the
+// matching requests (fixture only). Account and Bucket, when set, narrow
+// the match. Supported: OmittableElements.
+type FaultOmission struct {
+	Service   string `json:"service"`
+	Operation string `json:"operation"`
+	Account   string `json:"account,omitempty"`
+	Bucket    string `json:"bucket,omitempty"`
+	Element   string `json:"element"`
+}
+
+// OmittableElements lists, as "service Operation Element", the answer
+// elements a FaultOmission may leave out: those that AWS documents as
+// optional and whose absence the scanner must record as not read
+// (PolicyStatus.IsPublic is "Required: No",
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_PolicyStatus.html).
+func OmittableElements() []string {
+	return []string{"s3 GetBucketPolicyStatus IsPublic"}
 }
 
 // FaultError is a chosen error answer. Empty match fields match anything.

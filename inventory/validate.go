@@ -709,4 +709,13 @@ func (v *validator) faults(f *Faults) {
 			v.addf(p+".status", "must be an HTTP status from 300 to 599")
 		}
 	}
+	for i, o := range f.Omit {
+		p := fmt.Sprintf("faults.omit[%d]", i)
+		if what := o.Service + " " + o.Operation + " " + o.Element; !slices.Contains(OmittableElements(), what) {
+			v.addf(p, "%q cannot be omitted (supported: %s)", strings.TrimSpace(what), strings.Join(OmittableElements(), ", "))
+		}
+		if o.Account != "" && !accountIDRe.MatchString(o.Account) {
+			v.addf(p+".account", "%q is not a 12-digit account ID", o.Account)
+		}
+	}
 }

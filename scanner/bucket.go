@@ -189,8 +189,11 @@ func readPolicy(ctx context.Context, api S3API, b *inventory.Bucket) error {
 		// The unreadable policy turns out not to exist; the policy error stays.
 	case st.PolicyStatus == nil:
 		errs[inventory.FieldPolicyStatus] = fmt.Errorf("get policy status of bucket %q: empty answer", b.Name)
+	case st.PolicyStatus.IsPublic == nil:
+		// An answer without IsPublic says nothing: not read, never "not public".
+		errs[inventory.FieldPolicyStatus] = fmt.Errorf("get policy status of bucket %q: the answer has no IsPublic", b.Name)
 	default:
-		b.PolicyIsPublic = aws.Bool(aws.ToBool(st.PolicyStatus.IsPublic))
+		b.PolicyIsPublic = aws.Bool(*st.PolicyStatus.IsPublic)
 	}
 	if len(errs) == 0 {
 		return nil
