@@ -13,19 +13,25 @@ import (
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
+// runScan runs `scan` with the configuration cfgText against the emulator
+// at url, the JSON report going to out and the snapshot saved to snap.
+func runScan(t *testing.T, url, cfgText string) (code int, out, snap string, stdout, stderr *bytes.Buffer) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "scan.yaml", cfgText)
+	snap, out = filepath.Join(dir, "snapshot.json"), filepath.Join(dir, "out")
+	stdout, stderr = new(bytes.Buffer), new(bytes.Buffer)
+	code = Run(context.Background(), []string{"scan", "--config", cfg, "--endpoint-url", url, "--output-dir", out, "--save-snapshot", snap, "--log-format", "json"}, nil, stdout, stderr)
+	return code, out, snap, stdout, stderr
+}
+
 // scanFixture serves fixture through the emulator, runs `scan` on it with
-// the real SDK (JSON report, saved snapshot) and returns the report and
-// the snapshot loaded back.
+// the real SDK and returns the report and the snapshot loaded back.
 func scanFixture(t *testing.T, fixture *inventory.Document) (*access.Report, *inventory.Document) {
 	t.Helper()
 	scanEnv(t)
 	_, url := fakeawstest.Start(t, fixture)
-	dir := t.TempDir()
-	cfg := writeFile(t, dir, "scan.yaml", "audit_role:\n  external_id: rt-external-id\noutputs:\n  formats: [json]\n")
-	snap := filepath.Join(dir, "snapshot.json")
-	out := filepath.Join(dir, "out")
-	var stdout, stderr bytes.Buffer
-	code := Run(context.Background(), []string{"scan", "--config", cfg, "--endpoint-url", url, "--output-dir", out, "--save-snapshot", snap, "--log-format", "json"}, nil, &stdout, &stderr)
+	code, out, snap, _, stderr := runScan(t, url, "audit_role:\n  external_id: rt-external-id\noutputs:\n  formats: [json]\n")
 	if code != ExitIncomplete && code != ExitOK {
 		t.Fatalf("scan: exit %d\nstderr: %s", code, stderr.String())
 	}

@@ -48,12 +48,7 @@ func TestScanCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, url := fakeawstest.Start(t, fixture)
-	dir := t.TempDir()
-	cfg := writeFile(t, dir, "scan.yaml", "audit_role:\n  external_id: ${RT_EXTERNAL_ID}\noutputs:\n  formats: [json]\n")
-	snap := filepath.Join(dir, "snapshot.json")
-	out := filepath.Join(dir, "out")
-	var stdout, stderr bytes.Buffer
-	code := Run(context.Background(), []string{"scan", "--config", cfg, "--endpoint-url", url, "--output-dir", out, "--save-snapshot", snap, "--log-format", "json"}, nil, &stdout, &stderr)
+	code, out, snap, stdout, stderr := runScan(t, url, "audit_role:\n  external_id: ${RT_EXTERNAL_ID}\noutputs:\n  formats: [json]\n")
 	// The fixture records unreadable fields, so the scan is incomplete: 3.
 	if code != ExitIncomplete {
 		t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, ExitIncomplete, stdout.String(), stderr.String())
