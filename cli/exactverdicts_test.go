@@ -3,10 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
@@ -184,6 +186,36 @@ func TestScanMissingAnswersE2E(t *testing.T) {
 			if c := b.Access.SameAccount.List; c.Verdict != access.VerdictAllow {
 				t.Errorf("report: same_account.list %s (%s), want allow", c.Verdict, c.Reason)
 			}
+		}
+	}
+}
+
+// TestFixtureEmptyPoliciesIsUsageError: a fixture that writes policies: []
+// on an OU (a target without any SCP, which Organizations never allows) is
+// refused by the emulator and by analyze, naming the field's path.
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_DetachPolicy.html
+func TestFixtureEmptyPoliciesIsUsageError(t *testing.T) {
+	data, err := os.ReadFile("../scanner/testdata/roundtrip.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "            name: Empty\n", "            name: Empty\n            policies: []\n", 1)
+	if text == string(data) {
+		t.Fatal("the round-trip fixture has no Empty OU to edit")
+	}
+	dir := t.TempDir()
+	fixture := writeFile(t, dir, "empty-policies.yaml", text)
+	const want = "organization.root.ous[0].ous[2].policies: an empty list attaches nothing"
+	for _, args := range [][]string{
+		{"analyze", fixture, "--output-dir", filepath.Join(dir, "out")},
+		{"fakeaws", "--fixture", fixture},
+	} {
+		var stdout, stderr bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // fakeaws would serve until then
+		code := Run(ctx, args, nil, &stdout, &stderr)
+		cancel()
+		if code != ExitUsage || !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d naming %q", args[0], code, stderr.String(), ExitUsage, want)
 		}
 	}
 }
