@@ -43,7 +43,9 @@ func Collect(ctx context.Context, req Request, opts LiveOptions) (*inventory.Doc
 		return nil, err
 	}
 	c := &collector{sess: opts.Session, cfg: opts.Config, log: opts.Log, req: &req, accounts: map[string]*inventory.Account{}, members: map[string]org.Member{}}
-	doc := &inventory.Document{SchemaVersion: inventory.SchemaVersion}
+	// A scan section marks the document as collected: what was read is
+	// kept, never filled in with fixture defaults (inventory.ApplyDefaults).
+	doc := &inventory.Document{SchemaVersion: inventory.SchemaVersion, Scan: &inventory.ScanInfo{}}
 	c.organization(ctx, doc)
 	owner, bucket, err := c.findBucket(ctx)
 	if err != nil {
