@@ -20,7 +20,7 @@ import (
 //     (S3 gives it with ListBuckets).
 //
 // Fixture errors maps are served as errors and so come back unchanged;
-// faults (chosen errors, throttling) are not modelled here.
+// faults (chosen errors, throttling, omitted elements) are not modelled here.
 func Expected(doc *inventory.Document) *inventory.Document {
 	n := inventory.Normalize(doc)
 	for i := range n.Accounts {
