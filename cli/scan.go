@@ -67,7 +67,7 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 		if format == "auto" {
 			format = "console"
 		}
-		if l, err := logging.New(bars.p, format, e.logLevel); err == nil {
+		if l, err := logging.New(bars.logs, format, e.logLevel); err == nil {
 			log = l
 		}
 	}
@@ -217,7 +217,11 @@ incompleteness.`,
 
 // scanProgress shows accounts and buckets with rate and ETA (mpb).
 type scanProgress struct {
-	p                           *mpb.Progress
+	p *mpb.Progress
+	// logs is where the scan logs while the bars show: above them, then
+	// (once stop is called or Ctrl-C closed the container) straight to
+	// the terminal.
+	logs                        *logging.SwitchWriter
 	accounts, buckets           *mpb.Bar
 	accountsTotal, bucketsTotal atomic.Int64
 }
@@ -230,7 +234,7 @@ func newScanProgress(ctx context.Context, w io.Writer) *scanProgress {
 			mpb.AppendDecorators(decor.AverageSpeed(0, "%.1f/s", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)),
 		)
 	}
-	return &scanProgress{p: p, accounts: bar("accounts"), buckets: bar("buckets")}
+	return &scanProgress{p: p, logs: logging.NewSwitchWriter(p, w), accounts: bar("accounts"), buckets: bar("buckets")}
 }
 
 // stop completes the bars and waits for the last render; nil-safe.
@@ -238,6 +242,7 @@ func (s *scanProgress) stop() {
 	if s == nil {
 		return
 	}
+	s.logs.Switch() // no log line may reach the container once it is closed
 	s.accounts.SetTotal(-1, true)
 	s.buckets.SetTotal(-1, true)
 	s.p.Wait()
