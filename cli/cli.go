@@ -92,7 +92,7 @@ func newRootCmd(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "bucketaudit",
 		Short:         "Audit S3 access across an AWS Organization",
-		Long:          "bucketaudit walks every account of an AWS Organization, collects every layer that can allow or deny S3 access, evaluates them the way AWS does and writes a per-bucket access matrix with findings.",
+		Long:          "bucketaudit walks every account of an AWS Organization, collects every layer that can allow or deny S3 access, evaluates them the way AWS does and writes a per-bucket access matrix with findings.\n\nExit codes, the same for every command: 0 done; 1 findings at or above --fail-on; 2 usage or configuration error; 3 incomplete (some account or bucket could not be fully assessed); 4 failed (nothing could be assessed, or an output could not be written).",
 		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
