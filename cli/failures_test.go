@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -44,18 +43,6 @@ func goodScan(t *testing.T, url, cfg, out string) []byte {
 	return data
 }
 
-// closedPort returns a loopback URL on which nothing listens.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + l.Addr().String()
-	l.Close()
-	return url
-}
-
 // TestScanFailureKeepsPreviousReports: the weekly job of the issue. A run
 // that cannot assess anything — a dead endpoint, a TLS error, no
 // credentials, an organisation it cannot read, an audit role it can
@@ -88,7 +75,7 @@ func TestScanFailureKeepsPreviousReports(t *testing.T) {
 		cause    []string
 		fix      string
 	}{
-		{name: "dead endpoint", endpoint: closedPort(t), cause: []string{"scan failed", "sts:GetCallerIdentity", "does not answer", "connection refused"}, fix: "check --endpoint-url"},
+		{name: "dead endpoint", endpoint: fakeawstest.DeadEndpoint(t), cause: []string{"scan failed", "sts:GetCallerIdentity", "does not answer", "connection refused"}, fix: "check --endpoint-url"},
 		{name: "self-signed certificate", endpoint: tlsSrv.URL, cause: []string{"scan failed", "TLS certificate of " + tlsSrv.URL + " is not trusted", "x509"}, fix: "AWS_CA_BUNDLE"},
 		{name: "no credentials", endpoint: url, env: func(t *testing.T) {
 			t.Setenv("AWS_ACCESS_KEY_ID", "")
@@ -238,7 +225,9 @@ func (failingWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
 // failures are 4 (not 2), argument problems 2, lint's unreadable file 2
 // and its unparsable file 1.
 func TestExitCodesAcrossCommands(t *testing.T) {
+	scanEnv(t)
 	dir := t.TempDir()
+	cfg := writeFile(t, dir, "scan.yaml", failureScanConfig)
 	bad := writeFile(t, dir, "bad.json", `{"Statement": [}`)
 	good := writeFile(t, dir, "good.json", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}`)
 	fixture := "../scanner/testdata/roundtrip.yaml"
@@ -261,6 +250,8 @@ func TestExitCodesAcrossCommands(t *testing.T) {
 		{"lint unparsable", []string{"lint", bad, good}, nil, ExitFindings, ""},
 		{"diff to a full disk", []string{"diff", diffOld, diffNew}, failingWriter{}, ExitFailed, "no space left on device"},
 		{"lint to a full disk", []string{"lint", good}, failingWriter{}, ExitFailed, "no space left on device"},
+		{"explain live, dead endpoint", []string{"explain", "--config", cfg, "--endpoint-url", fakeawstest.DeadEndpoint(t), "--principal", "arn:aws:iam::222222222222:role/analyst",
+			"--action", "s3:GetObject", "--bucket", "prod-public", "--key", "k"}, nil, ExitFailed, "fix: check --endpoint-url"},
 		{"analyze, reports cannot be written", []string{"analyze", fixture, "--output-dir", out, "--format", "json"}, nil, ExitFailed, "write reports"},
 	}
 	for _, tt := range tests {

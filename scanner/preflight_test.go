@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/bucketaudit/bucketaudit/config"
+	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
@@ -55,18 +55,6 @@ func preflightSession(t *testing.T, endpoint string, edit func(*SessionOptions))
 	}
 	t.Cleanup(sess.Close)
 	return sess
-}
-
-// deadEndpoint returns a loopback URL on which nothing listens.
-func deadEndpoint(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + l.Addr().String()
-	l.Close()
-	return url
 }
 
 func preflightFailure(t *testing.T, sess *Session) *Failure {
@@ -114,7 +102,7 @@ func TestPreflightPasses(t *testing.T) {
 // nothing is sent.
 func TestPreflightNoCredentials(t *testing.T) {
 	isolatedAWSEnv(t)
-	f := preflightFailure(t, preflightSession(t, deadEndpoint(t), nil))
+	f := preflightFailure(t, preflightSession(t, fakeawstest.DeadEndpoint(t), nil))
 	checkFailure(t, f, FailNoCredentials, []string{"no AWS credentials found"}, []string{"--profile", "AWS_ACCESS_KEY_ID"})
 }
 
@@ -134,7 +122,7 @@ func TestPreflightSSONotLoggedIn(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Setenv("AWS_PROFILE", "audit")
-			f := preflightFailure(t, preflightSession(t, deadEndpoint(t), nil))
+			f := preflightFailure(t, preflightSession(t, fakeawstest.DeadEndpoint(t), nil))
 			checkFailure(t, f, FailSSOSession, []string{"SSO session of profile audit"}, []string{"aws sso login --profile audit"})
 		})
 	}
@@ -143,7 +131,7 @@ func TestPreflightSSONotLoggedIn(t *testing.T) {
 // TestPreflightDeadEndpoint: nothing listens at --endpoint-url: the cause
 // names the endpoint and the fix --endpoint-url.
 func TestPreflightDeadEndpoint(t *testing.T) {
-	url := deadEndpoint(t)
+	url := fakeawstest.DeadEndpoint(t)
 	f := preflightFailure(t, preflightSession(t, url, func(o *SessionOptions) {
 		o.Credentials = credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")
 	}))
