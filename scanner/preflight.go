@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"slices"
 
@@ -111,10 +112,15 @@ func (s *Session) credentialsFailure(err error) *Failure {
 		return f
 	}
 	var invalidToken *ssocreds.InvalidTokenError
+	sso := errors.As(err, &invalidToken) || hasSource(sources, ssoSources()...)
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return &Failure{Kind: FailInterrupted, Cause: "interrupted while resolving the scanning credentials", Err: err}
-	case errors.As(err, &invalidToken) || hasSource(sources, aws.CredentialSourceSSO, aws.CredentialSourceSSOLegacy, aws.CredentialSourceProfileSSO, aws.CredentialSourceProfileSSOLegacy):
+	case sso && org.ErrorCode(err) == "ForbiddenException":
+		// sso:GetRoleCredentials: logged in, but not assigned that role.
+		return &Failure{Kind: FailCredentials, Cause: fmt.Sprintf("IAM Identity Center does not give you the role of profile %s", profile),
+			Fix: "check that your user is assigned the profile's sso_role_name in its sso_account_id (aws sso list-account-roles), or use another profile", Err: err}
+	case sso:
 		return &Failure{Kind: FailSSOSession, Cause: fmt.Sprintf("the SSO session of profile %s has expired or is not logged in", profile),
 			Fix: "run aws sso login --profile " + profile + ", then scan again", Err: err}
 	case hasSource(sources, aws.CredentialSourceLogin, aws.CredentialSourceProfileLogin):
@@ -147,14 +153,14 @@ func (s *Session) callFailure(what string, err error) *Failure {
 		return &Failure{Kind: FailInterrupted, Cause: "interrupted before any account was assessed (" + what + ")", Err: err}
 	case slices.Contains(org.ExpiredTokenCodes(), code):
 		fix := "get new temporary credentials (AWS_SESSION_TOKEN and its keys), then scan again"
-		if hasSource(credentialSources(s.base.Credentials), aws.CredentialSourceSSO, aws.CredentialSourceSSOLegacy, aws.CredentialSourceProfileSSO, aws.CredentialSourceProfileSSOLegacy) {
+		if hasSource(credentialSources(s.base.Credentials), ssoSources()...) {
 			fix = "run aws sso login --profile " + profile + ", then scan again"
 		}
 		return &Failure{Kind: FailExpiredCredentials, Cause: what + ": the scanning credentials have expired", Fix: fix, Err: err}
-	case slices.Contains(invalidCredentialCodes, code):
+	case slices.Contains(invalidCredentialCodes(), code):
 		return &Failure{Kind: FailInvalidCredentials, Cause: what + ": AWS does not accept the scanning credentials (" + code + ")",
 			Fix: "check the access key and secret (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or profile " + profile + "): the key may be deleted, deactivated or mistyped, or belong to another partition than region " + s.opts.Region, Err: err}
-	case slices.Contains(accessDeniedCodes, code):
+	case slices.Contains(accessDeniedCodes(), code):
 		return &Failure{Kind: FailAccessDenied, Cause: what + ": access denied", Fix: "allow it to the scanning credentials (see bucketaudit role-policy --policy scanner)", Err: err}
 	case errors.As(err, &ae):
 		return &Failure{Kind: FailOther, Cause: what + ": AWS answered " + code, Err: err}
@@ -162,11 +168,19 @@ func (s *Session) callFailure(what string, err error) *Failure {
 	return &Failure{Kind: FailOther, Cause: what + " failed", Err: err}
 }
 
-// Codes of AWS answers that refuse the credentials themselves.
-var (
-	invalidCredentialCodes = []string{"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "IncompleteSignature", "AuthFailure", "InvalidAccessKeyId", "InvalidToken", "MissingAuthenticationToken"}
-	accessDeniedCodes      = []string{org.CodeAccessDenied, "AccessDeniedException"}
-)
+// ssoSources are the credential sources of IAM Identity Center profiles.
+func ssoSources() []aws.CredentialSource {
+	return []aws.CredentialSource{aws.CredentialSourceSSO, aws.CredentialSourceSSOLegacy, aws.CredentialSourceProfileSSO, aws.CredentialSourceProfileSSOLegacy}
+}
+
+// invalidCredentialCodes are the codes of AWS answers that refuse the
+// credentials themselves (unknown, mistyped or deactivated keys).
+func invalidCredentialCodes() []string {
+	return []string{"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "IncompleteSignature", "AuthFailure", "InvalidAccessKeyId", "InvalidToken", "MissingAuthenticationToken"}
+}
+
+// accessDeniedCodes are the codes of a refused operation.
+func accessDeniedCodes() []string { return []string{org.CodeAccessDenied, "AccessDeniedException"} }
 
 // transportFailure classifies an error of the connection (TLS, refused,
 // DNS, timeout), or returns nil when err is not one.
@@ -194,6 +208,8 @@ func transportFailure(what string, err error) *Failure {
 	switch {
 	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
 		return &Failure{Kind: FailTLS, Cause: what + ": the TLS certificate of " + target + " is not trusted", Fix: tlsFix, Err: err}
+	case errors.Is(err, http.ErrSchemeMismatch):
+		return &Failure{Kind: FailTLS, Cause: what + ": " + target + " answered in plain HTTP, not TLS", Fix: "use http:// in --endpoint-url (endpoint_url), or point it at the endpoint's HTTPS port", Err: err}
 	case errors.As(err, &record), errors.As(err, &alert):
 		return &Failure{Kind: FailTLS, Cause: what + ": the TLS handshake with " + target + " failed", Fix: tlsFix, Err: err}
 	case errors.As(err, &dnsErr):

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/rs/zerolog"
 
 	"github.com/bucketaudit/bucketaudit/config"
@@ -111,15 +112,40 @@ func TestPreflightNoCredentials(t *testing.T) {
 // is "aws sso login --profile NAME".
 // https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sso.html
 func TestPreflightSSONotLoggedIn(t *testing.T) {
-	for name, profile := range map[string]string{
-		"sso-session": "[profile audit]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Audit\nregion = us-east-1\n\n" +
-			"[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n",
-		"legacy": "[profile audit]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 111111111111\nsso_role_name = Audit\n",
+	const (
+		session = "[profile audit]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Audit\nregion = us-east-1\n\n" +
+			"[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n"
+		legacy = "[profile audit]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 111111111111\nsso_role_name = Audit\n"
+		// An access token that expired (no refresh token: it cannot be renewed).
+		expired = `{"accessToken": "expired-token", "expiresAt": "2020-01-01T00:00:00Z", "region": "us-east-1", "startUrl": "https://corp.awsapps.com/start"}`
+	)
+	for _, tt := range []struct {
+		name, profile string
+		// tokenKey names the cached token (the session name, or the
+		// legacy start URL); "" writes none (never logged in).
+		tokenKey string
+	}{
+		{"sso-session, never logged in", session, ""},
+		{"sso-session, token expired", session, "corp"},
+		{"legacy, never logged in", legacy, ""},
+		{"legacy, token expired", legacy, "https://corp.awsapps.com/start"},
 	} {
-		t.Run(name, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			home := isolatedAWSEnv(t)
-			if err := os.WriteFile(filepath.Join(home, "config"), []byte(profile), 0o600); err != nil {
+			if err := os.WriteFile(filepath.Join(home, "config"), []byte(tt.profile), 0o600); err != nil {
 				t.Fatal(err)
+			}
+			if tt.tokenKey != "" {
+				path, err := ssocreds.StandardCachedTokenFilepath(tt.tokenKey)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(expired), 0o600); err != nil {
+					t.Fatal(err)
+				}
 			}
 			t.Setenv("AWS_PROFILE", "audit")
 			f := preflightFailure(t, preflightSession(t, fakeawstest.DeadEndpoint(t), nil))
@@ -150,6 +176,14 @@ func TestPreflightUntrustedCertificate(t *testing.T) {
 		o.Credentials = credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")
 	}))
 	checkFailure(t, f, FailTLS, []string{"certificate of " + srv.URL + " is not trusted"}, []string{"AWS_CA_BUNDLE"})
+
+	// HTTPS to an endpoint that speaks plain HTTP.
+	rig := newRig(t, loadFixture(t, "testdata/roundtrip.yaml"))
+	https := strings.Replace(rig.url, "http://", "https://", 1)
+	f = preflightFailure(t, preflightSession(t, https, func(o *SessionOptions) {
+		o.Credentials = credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")
+	}))
+	checkFailure(t, f, FailTLS, []string{https + " answered in plain HTTP"}, []string{"use http:// in --endpoint-url"})
 }
 
 // TestPreflightAWSAnswers: STS answers, but refuses the credentials or says
@@ -175,4 +209,39 @@ func TestPreflightAWSAnswers(t *testing.T) {
 		f := preflightFailure(t, rig.session(t))
 		checkFailure(t, f, FailAccessDenied, []string{"management_role_arn", "NoSuchRole"}, []string{"trust policy"})
 	})
+}
+
+// TestAssessmentFailure: a scan fails when it assessed no account (role
+// assumed and buckets listed in none); the cause follows from where.
+func TestAssessmentFailure(t *testing.T) {
+	rig := newRig(t, loadFixture(t, "testdata/roundtrip.yaml"))
+	sess := rig.session(t)
+	notVisited := inventory.Account{ID: "222222222222", Errors: map[string]string{KeyScan: "Canceled: scan stopped before this account was visited"}}
+	assessed := inventory.Account{ID: "333333333333", CanonicalID: "c0ffee", Errors: map[string]string{"public_access_block": "AccessDenied: no"}}
+	tests := []struct {
+		name  string
+		doc   inventory.Document
+		kind  string
+		cause string
+	}{
+		{"one account assessed", inventory.Document{Scan: &inventory.ScanInfo{}, Accounts: []inventory.Account{notVisited, assessed}}, "", ""},
+		{"interrupted before any account", inventory.Document{Scan: &inventory.ScanInfo{Interrupted: true}, Accounts: []inventory.Account{notVisited}}, FailInterrupted, "interrupted before any account"},
+		{"no account in scope", inventory.Document{Scan: &inventory.ScanInfo{}}, FailOther, "no account is in the scan's scope"},
+		{"buckets listed nowhere", inventory.Document{Scan: &inventory.ScanInfo{}, Accounts: []inventory.Account{{ID: "222222222222", Errors: map[string]string{KeyBuckets: "AccessDenied: no"}}}},
+			FailAccessDenied, "the buckets could not be listed in any of the 1 accounts (account 222222222222: AccessDenied: no)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := sess.AssessmentFailure(&tt.doc)
+			if tt.kind == "" {
+				if f != nil {
+					t.Errorf("failure %v, want none", f)
+				}
+				return
+			}
+			if f == nil || f.Kind != tt.kind || !strings.Contains(f.Cause, tt.cause) {
+				t.Errorf("failure %+v, want %s with %q", f, tt.kind, tt.cause)
+			}
+		})
+	}
 }
