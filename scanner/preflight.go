@@ -96,15 +96,14 @@ func (s *Session) Preflight(ctx context.Context) (Identity, error) {
 	return id, nil
 }
 
-// Diagnose classifies an error of a scan that assessed nothing (the
-// Organizations walk, an audit-role assumption) into a Failure.
-func (s *Session) Diagnose(what string, err error) *Failure { return s.callFailure(what, err) }
-
 // credentialsFailure classifies an error of the credential provider itself
 // (before anything was sent to the endpoint).
 func (s *Session) credentialsFailure(err error) *Failure {
 	sources := credentialSources(s.base.Credentials)
 	profile := s.profileName()
+	if interrupted(err) {
+		return &Failure{Kind: FailInterrupted, Cause: "interrupted while resolving the scanning credentials", Err: err}
+	}
 	if f := transportFailure("the credential provider could not be reached", err); f != nil {
 		if f.Kind == FailEndpoint && s.opts.EndpointURL == "" {
 			f.Fix = "check the network (and HTTPS_PROXY) to the credential provider of profile " + profile
@@ -114,8 +113,6 @@ func (s *Session) credentialsFailure(err error) *Failure {
 	var invalidToken *ssocreds.InvalidTokenError
 	sso := errors.As(err, &invalidToken) || hasSource(sources, ssoSources()...)
 	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return &Failure{Kind: FailInterrupted, Cause: "interrupted while resolving the scanning credentials", Err: err}
 	case sso && org.ErrorCode(err) == "ForbiddenException":
 		// sso:GetRoleCredentials: logged in, but not assigned that role.
 		return &Failure{Kind: FailCredentials, Cause: fmt.Sprintf("IAM Identity Center does not give you the role of profile %s", profile),
@@ -140,6 +137,9 @@ func (s *Session) credentialsFailure(err error) *Failure {
 // callFailure classifies the error of a call the scan needs first.
 func (s *Session) callFailure(what string, err error) *Failure {
 	profile := s.profileName()
+	if interrupted(err) {
+		return &Failure{Kind: FailInterrupted, Cause: "interrupted before any account was assessed (" + what + ")", Err: err}
+	}
 	if f := transportFailure(what+" failed", err); f != nil {
 		if f.Kind == FailEndpoint && s.opts.EndpointURL == "" {
 			f.Fix = "check the network and proxy (HTTPS_PROXY) to AWS in region " + s.opts.Region + ", and --region"
@@ -149,8 +149,6 @@ func (s *Session) callFailure(what string, err error) *Failure {
 	var ae smithy.APIError
 	code := org.ErrorCode(err)
 	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return &Failure{Kind: FailInterrupted, Cause: "interrupted before any account was assessed (" + what + ")", Err: err}
 	case slices.Contains(org.ExpiredTokenCodes(), code):
 		fix := "get new temporary credentials (AWS_SESSION_TOKEN and its keys), then scan again"
 		if hasSource(credentialSources(s.base.Credentials), ssoSources()...) {
@@ -216,10 +214,16 @@ func transportFailure(what string, err error) *Failure {
 		return &Failure{Kind: FailEndpoint, Cause: what + ": the host of " + target + " does not resolve", Fix: endpointFix, Err: err}
 	case errors.As(err, &opErr):
 		return &Failure{Kind: FailEndpoint, Cause: what + ": " + target + " does not answer", Fix: endpointFix, Err: err}
-	case errors.As(err, &netErr) && netErr.Timeout() && !errors.Is(err, context.DeadlineExceeded):
+	case errors.As(err, &netErr) && netErr.Timeout():
 		return &Failure{Kind: FailEndpoint, Cause: what + ": " + target + " did not answer in time", Fix: endpointFix + "; timeouts.call bounds one attempt", Err: err}
 	}
 	return nil
+}
+
+// interrupted reports whether err comes from the scan's context ending
+// (Ctrl-C, a deadline), also inside a dial or a TLS handshake.
+func interrupted(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 func credentialSources(p aws.CredentialsProvider) []aws.CredentialSource {

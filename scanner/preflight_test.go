@@ -245,3 +245,18 @@ func TestAssessmentFailure(t *testing.T) {
 		})
 	}
 }
+
+// TestPreflightInterrupted: Ctrl-C during the preflight is an
+// interruption, not a dead endpoint.
+func TestPreflightInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sess := preflightSession(t, fakeawstest.DeadEndpoint(t), func(o *SessionOptions) {
+		o.Credentials = credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")
+	})
+	_, err := sess.Preflight(ctx)
+	var f *Failure
+	if !errors.As(err, &f) || f.Kind != FailInterrupted {
+		t.Errorf("Preflight error %v, want an interruption", err)
+	}
+}
