@@ -72,6 +72,9 @@ const preflightMaxAttempts = 3
 // (sts:GetCallerIdentity, which needs no permission), and that
 // organization.management_role_arn, when set, can be assumed. A problem is
 // a *Failure with its fix.
+//
+// GetCallerIdentity needs no permission, and an explicit deny does not
+// apply to it: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
 func (s *Session) Preflight(ctx context.Context) (Identity, error) {
 	if _, err := s.base.Credentials.Retrieve(ctx); err != nil {
 		return Identity{}, s.credentialsFailure(err)

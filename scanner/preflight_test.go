@@ -86,6 +86,9 @@ func checkFailure(t *testing.T, f *Failure, kind string, cause, fix []string) {
 	}
 }
 
+// TestPreflightPasses: sts:GetCallerIdentity answers who the scanning
+// credentials are (it needs no permission:
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
 func TestPreflightPasses(t *testing.T) {
 	rig := newRig(t, loadFixture(t, "testdata/roundtrip.yaml"))
 	sess := rig.session(t)
@@ -187,7 +190,10 @@ func TestPreflightUntrustedCertificate(t *testing.T) {
 }
 
 // TestPreflightAWSAnswers: STS answers, but refuses the credentials or says
-// they expired; a management role that cannot be assumed.
+// they expired (the common error codes InvalidClientTokenId and
+// ExpiredToken: https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html);
+// a management role that cannot be assumed (AccessDenied:
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
 func TestPreflightAWSAnswers(t *testing.T) {
 	t.Run("unknown access key", func(t *testing.T) {
 		rig := newRig(t, loadFixture(t, "testdata/roundtrip.yaml"))
