@@ -3,6 +3,8 @@ GO      ?= go
 BIN     := bin/bucketaudit
 PKGS    := ./...
 FUZZTIME ?= 5s
+# Tests never ask an EC2 instance-metadata endpoint for credentials.
+export AWS_EC2_METADATA_DISABLED := true
 
 .PHONY: all build test unit fuzz bench bench-scan demo lint generate clean
 

@@ -33,7 +33,7 @@ writes the reports (report.xlsx, report.json, ...) into --output-dir.
 
 Exit codes: 0 done; 1 findings at or above --fail-on; 2 usage error or an
 unreadable snapshot; 3 the reports were written but some account or bucket
-could not be fully assessed.`,
+could not be fully assessed; 4 the reports could not be written (a full disk).`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErr("analyze needs at least one snapshot file")

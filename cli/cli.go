@@ -21,6 +21,7 @@ const (
 	ExitFindings   = 1 // findings at or above --fail-on (diff: new ones); lint: a file does not parse
 	ExitUsage      = 2 // usage or configuration error
 	ExitIncomplete = 3 // scan finished but some account or bucket could not be assessed
+	ExitFailed     = 4 // the run failed: the scan assessed no account, or an output could not be written
 )
 
 // Sentinel errors that commands return (wrapped) to choose the exit code.
@@ -31,6 +32,11 @@ var (
 	ErrFindings = errors.New("findings at or above the failure threshold")
 	// ErrIncomplete marks a scan that finished without assessing everything.
 	ErrIncomplete = errors.New("assessment incomplete")
+	// ErrFailed marks a run that failed: a scan that assessed no account
+	// (no credentials, an expired SSO session, a TLS error, a dead
+	// endpoint …) or an output that could not be written. Any error
+	// without a sentinel is a failure too.
+	ErrFailed = errors.New("failed")
 )
 
 // env is what every command gets from Run: the streams and the logger.
@@ -51,12 +57,20 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && cmd == root && !errors.Is(err, ErrUsage) {
+		// The root runs nothing: an error it returns is cobra's own, an
+		// unknown command or its arguments.
+		err = fmt.Errorf("%w: %v", ErrUsage, err)
+	}
 	return exitCode(err, stderr)
 }
 
 // exitCode maps an error to the exit code, printing it unless it is only a
-// status (findings, incomplete) that the command already reported.
+// status (findings, incomplete) that the command already reported. It is
+// the one place where errors become exit codes, for every command: an
+// error without a sentinel is a runtime failure (a disk full, a write that
+// failed), never a usage error.
 func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil:
@@ -69,8 +83,8 @@ func exitCode(err error, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "error: %v\n", err)
 		return ExitUsage
 	default:
-		fmt.Fprintf(stderr, "error: %v\n", err)
-		return ExitUsage
+		writeFailure(stderr, err)
+		return ExitFailed
 	}
 }
 
@@ -78,7 +92,7 @@ func newRootCmd(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "bucketaudit",
 		Short:         "Audit S3 access across an AWS Organization",
-		Long:          "bucketaudit walks every account of an AWS Organization, collects every layer that can allow or deny S3 access, evaluates them the way AWS does and writes a per-bucket access matrix with findings.",
+		Long:          "bucketaudit walks every account of an AWS Organization, collects every layer that can allow or deny S3 access, evaluates them the way AWS does and writes a per-bucket access matrix with findings.\n\nExit codes, the same for every command: 0 done; 1 findings at or above --fail-on; 2 usage or configuration error; 3 incomplete (some account or bucket could not be fully assessed); 4 failed (nothing could be assessed, or an output could not be written).",
 		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -107,7 +121,26 @@ func newRootCmd(e *env) *cobra.Command {
 		newDiffCmd(e),
 		newRolePolicyCmd(e),
 	)
+	for _, c := range root.Commands() {
+		usageArgs(c)
+	}
 	return root
+}
+
+// usageArgs makes the argument checks of c (cobra.NoArgs and the like)
+// usage errors.
+func usageArgs(c *cobra.Command) {
+	check := c.Args
+	if check == nil {
+		return
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		err := check(cmd, args)
+		if err != nil && !errors.Is(err, ErrUsage) {
+			return fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		return err
+	}
 }
 
 // usageErr wraps an argument problem as a usage error.

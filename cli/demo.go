@@ -37,7 +37,8 @@ network and no configuration, and never reads your AWS credentials.
 The demo organisation contains unreadable layers on purpose (an AccessDenied
 bucket policy, a KMS key policy the audit role cannot read), so some cells
 are 'unknown': that is the expected result, and demo exits 0. It exits 3
-only when interrupted before the scan finished.`,
+only when interrupted before the scan finished, and 4 when it failed (the
+reports could not be written).`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usageErr("demo takes no arguments (got %q)", args)

@@ -11,7 +11,10 @@ import (
 // newDiffCmd is `bucketaudit diff OLD.json NEW.json [--fail-on SEVERITY]
 // [--format text|json]`: what changed between two runs.
 func newDiffCmd(e *env) *cobra.Command {
-	var failOn, format string
+	var (
+		failOn, format  string
+		allowIncomplete bool
+	)
 	cmd := &cobra.Command{
 		Use:   "diff OLD.json NEW.json",
 		Short: "Compare two report.json files: new and resolved findings, changed verdicts, buckets and accounts added or removed",
@@ -22,8 +25,15 @@ cells whose verdict changed, and the buckets and accounts added or removed.
 A finding is the same in both runs when its account, bucket, id, severity and
 detail are equal.
 
+When either report is incomplete (its scan was interrupted or could not read
+everything: scan.complete false in report.json), diff says so on stderr and at
+the top of its output: a finding that looks resolved may only be unreadable.
+With --fail-on it then exits 3, unless --allow-incomplete.
+
 Exit codes: 0 done; 1 a new finding is at or above --fail-on; 2 usage error or
-a file that is not a readable report.json.`,
+a file that is not a readable report.json; 3 with --fail-on, either report is
+incomplete (and no new finding is at or above it); 4 the output could not be
+written.`,
 		Example: `  bucketaudit diff last-week/report.json report.json --fail-on high
   bucketaudit diff old.json new.json --format json > changes.json`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -58,6 +68,9 @@ a file that is not a readable report.json.`,
 			if err := write(cmd.OutOrStdout()); err != nil {
 				return fmt.Errorf("write diff: %w", err)
 			}
+			for _, w := range d.Warnings() {
+				fmt.Fprintln(e.stderr, "diff: "+w)
+			}
 			if failOn == "" {
 				return nil
 			}
@@ -65,10 +78,15 @@ a file that is not a readable report.json.`,
 				fmt.Fprintf(e.stderr, "diff: %d new findings at or above %s\n", n, failOn)
 				return fmt.Errorf("%w: %d new at or above %s", ErrFindings, n, failOn)
 			}
+			if d.Incomplete() && !allowIncomplete {
+				fmt.Fprintln(e.stderr, "diff: an incomplete report cannot show that nothing got worse: exit 3 (--allow-incomplete to accept it)")
+				return fmt.Errorf("%w: a compared report is incomplete", ErrIncomplete)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a new finding is at or above this severity (critical, high, medium, low, info)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&allowIncomplete, "allow-incomplete", false, "with --fail-on, exit 0 (not 3) when a report is incomplete and no new finding is at or above the threshold")
 	return cmd
 }

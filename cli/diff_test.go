@@ -38,10 +38,14 @@ func TestDiffCommandGolden(t *testing.T) {
 		{"json", []string{"diff", diffOld, diffNew, "--format", "json"}, ExitOK, "diff/diff.json"},
 		{"fail-on critical", []string{"diff", diffOld, diffNew, "--fail-on", "critical"}, ExitFindings, "diff/diff.txt"},
 		{"fail-on high", []string{"diff", diffOld, diffNew, "--fail-on", "high"}, ExitFindings, "diff/diff.txt"},
-		// The reverse direction has four new findings, none critical.
-		{"reverse fail-on critical", []string{"diff", diffNew, diffOld, "--fail-on", "critical"}, ExitOK, "diff/reverse.txt"},
+		// The reverse direction has four new findings, none critical; its
+		// new side (old.json) is incomplete: exit 3 unless allowed.
+		{"reverse fail-on critical", []string{"diff", diffNew, diffOld, "--fail-on", "critical"}, ExitIncomplete, "diff/reverse.txt"},
+		{"reverse fail-on critical, allow incomplete", []string{"diff", diffNew, diffOld, "--fail-on", "critical", "--allow-incomplete"}, ExitOK, "diff/reverse.txt"},
 		{"reverse fail-on high", []string{"diff", diffNew, diffOld, "--fail-on", "high"}, ExitFindings, "diff/reverse.txt"},
-		{"unchanged", []string{"diff", diffOld, diffOld, "--fail-on", "info"}, ExitOK, "diff/unchanged.txt"},
+		{"unchanged", []string{"diff", diffOld, diffOld, "--fail-on", "info", "--allow-incomplete"}, ExitOK, "diff/unchanged.txt"},
+		{"unchanged, incomplete", []string{"diff", diffOld, diffOld, "--fail-on", "info"}, ExitIncomplete, "diff/unchanged.txt"},
+		{"unchanged, complete", []string{"diff", diffNew, diffNew, "--fail-on", "info"}, ExitOK, "diff/unchanged-complete.txt"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,6 +55,9 @@ func TestDiffCommandGolden(t *testing.T) {
 			}
 			if code == ExitFindings && !strings.Contains(stderr, "new findings at or above") {
 				t.Errorf("stderr = %q, want the reason of exit 1", stderr)
+			}
+			if code == ExitIncomplete && !strings.Contains(stderr, "--allow-incomplete") {
+				t.Errorf("stderr = %q, want the reason of exit 3", stderr)
 			}
 			golden.Check(t, tt.golden, []byte(stdout))
 		})
@@ -117,6 +124,77 @@ func TestDiffCommandUsageErrors(t *testing.T) {
 			}
 			if stdout != "" {
 				t.Errorf("stdout not empty on a usage error: %q", stdout)
+			}
+		})
+	}
+}
+
+// TestDiffIncompleteReport: the weekly job of the issue — last week's good
+// report against the report of a run that read nothing (scan.complete
+// false, no buckets) or was interrupted. diff --fail-on high must not go
+// green on it: it warns on stderr and in its output and exits 3, and
+// --allow-incomplete accepts it.
+func TestDiffIncompleteReport(t *testing.T) {
+	data, err := os.ReadFile(diffNew)
+	if err != nil {
+		t.Fatal(err)
+	}
+	variant := func(name string, edit func(r map[string]any)) string {
+		var r map[string]any
+		if err := json.Unmarshal(data, &r); err != nil {
+			t.Fatal(err)
+		}
+		edit(r)
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return writeFile(t, t.TempDir(), name, string(b))
+	}
+	broken := variant("broken.json", func(r map[string]any) {
+		r["scan"].(map[string]any)["complete"] = false
+		r["buckets"] = []any{}
+		r["accounts"] = []any{}
+	})
+	interrupted := variant("interrupted.json", func(r map[string]any) {
+		r["scan"].(map[string]any)["complete"] = false
+		r["scan"].(map[string]any)["interrupted"] = true
+	})
+	for _, tt := range []struct {
+		name, report, want string
+	}{
+		{"read nothing", broken, "could not read everything"},
+		{"interrupted", interrupted, "was interrupted"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, "diff", diffNew, tt.report, "--fail-on", "high")
+			if code != ExitIncomplete {
+				t.Errorf("exit %d, want %d\nstderr: %s", code, ExitIncomplete, stderr)
+			}
+			for name, out := range map[string]string{"stdout": stdout, "stderr": stderr} {
+				if !strings.Contains(out, "WARNING: the new report "+tt.report+" is INCOMPLETE") || !strings.Contains(out, tt.want) {
+					t.Errorf("%s does not say loudly that the new report is incomplete (%s):\n%s", name, tt.want, out)
+				}
+			}
+			if code, _, stderr := runCLI(t, "diff", diffNew, tt.report, "--fail-on", "high", "--allow-incomplete"); code != ExitOK {
+				t.Errorf("--allow-incomplete: exit %d, want 0\nstderr: %s", code, stderr)
+			}
+			// Without --fail-on, the diff is only shown (with the warning).
+			if code, _, _ := runCLI(t, "diff", diffNew, tt.report); code != ExitOK {
+				t.Errorf("without --fail-on: exit %d, want 0", code)
+			}
+			_, js, _ := runCLI(t, "diff", diffNew, tt.report, "--format", "json", "--allow-incomplete")
+			var d struct {
+				Old, New struct {
+					Complete    bool `json:"complete"`
+					Interrupted bool `json:"interrupted"`
+				}
+			}
+			if err := json.Unmarshal([]byte(js), &d); err != nil {
+				t.Fatal(err)
+			}
+			if !d.Old.Complete || d.New.Complete || d.New.Interrupted != (tt.report == interrupted) {
+				t.Errorf("json sides %+v: want old complete, new incomplete (interrupted: %v)", d, tt.report == interrupted)
 			}
 		})
 	}

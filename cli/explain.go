@@ -54,7 +54,9 @@ record; flags given as well override it.
 key is absent, e.g. aws:SourceVpce= for a request not through an endpoint).
 
 Exit codes: 0 explained (whatever the decision); 2 usage error, unreadable
-snapshot or configuration, or a bucket that cannot be found.`,
+snapshot or configuration, or a bucket that cannot be found; 4 failed (live
+mode: no credentials, an expired SSO session, a TLS error or a dead
+endpoint; the error says what to do).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			req, err := f.request(cmd)
@@ -175,9 +177,12 @@ func (e *env) collectForExplain(cmd *cobra.Command, f explainFlags, req explain.
 	ctx := cmd.Context()
 	sess, err := scanner.NewSession(ctx, scanner.SessionOptionsFrom(cfg, e.log))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	defer sess.Close()
+	if _, err := sess.Preflight(ctx); err != nil {
+		return nil, fmt.Errorf("explain %w: %w", ErrFailed, err)
+	}
 	doc, err := explain.Collect(ctx, req, explain.LiveOptions{Session: sess, Config: cfg, Log: e.log})
 	if err != nil {
 		return nil, explainErr(err)

@@ -34,6 +34,8 @@ type lintResult struct {
 	Parsed   bool          `json:"parsed"`
 	Errors   []lintError   `json:"errors"`
 	Warnings []lintWarning `json:"warnings"`
+	// unreadable: the file could not be read (a usage error, not a finding).
+	unreadable bool
 }
 
 // newLintCmd is `bucketaudit lint [--format text|json] FILE...`.
@@ -45,21 +47,29 @@ func newLintCmd(e *env) *cobra.Command {
 		Long: `lint parses each policy file and reports errors (with line and column) and warnings:
 object actions granted only on a bucket ARN (the missing "/*"), bucket actions only on object ARNs,
 Allow with NotPrincipal, Principal "*" without a condition, actions that match nothing, duplicate keys.
-It exits with status 1 when a file does not parse.`,
+Exit codes: 0 every file parses (warnings or not); 1 a file does not parse;
+2 usage error or a file that cannot be read (missing, a directory); 4 the
+results could not be written.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return usageErr("--format must be text or json, not %q", format)
 			}
-			failed := 0
+			failed, unreadable := 0, 0
 			for _, file := range args {
 				res := lintFile(file)
-				if !res.Parsed {
+				switch {
+				case res.unreadable:
+					unreadable++
+				case !res.Parsed:
 					failed++
 				}
 				if err := writeLint(e.stdout, format, res); err != nil {
 					return fmt.Errorf("write lint result: %w", err)
 				}
+			}
+			if unreadable > 0 {
+				return usageErr("%d of %d files cannot be read", unreadable, len(args))
 			}
 			if failed > 0 {
 				return fmt.Errorf("%w: %d of %d files do not parse", ErrFindings, failed, len(args))
@@ -76,6 +86,7 @@ func lintFile(file string) lintResult {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		res.Errors = append(res.Errors, lintError{Message: fmt.Sprintf("read %s: %v", file, err)})
+		res.unreadable = true
 		return res
 	}
 	p, err := policy.Parse(data)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -44,12 +45,19 @@ type scanOptions struct {
 }
 
 // runScan is the whole collection path of `scan`, shared with `demo`: it
-// builds the read-only session, walks the organisation, scans every account
-// in scope (with a progress bar when stderr is a terminal) and saves the
-// snapshot when asked. It returns the snapshot even when the scan was
-// interrupted (ScanInfo.Interrupted) or incomplete; an error means nothing
-// usable was collected or the snapshot could not be saved.
+// checks the outputs and the credentials and endpoint first (preflight),
+// builds the read-only session, walks the organisation, scans every
+// account in scope (with a progress bar when stderr is a terminal) and
+// saves the snapshot when asked. It returns the snapshot even when the
+// scan was interrupted (ScanInfo.Interrupted) or incomplete. A nil
+// document and an error: nothing to report (the preflight failed, or no
+// account was assessed: ErrFailed, with a *scanner.Failure that says why).
+// A document and an error: the snapshot could not be saved at its path
+// (see saveSnapshot); the reports can still be written.
 func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions) (*inventory.Document, *scanner.Session, error) {
+	if err := checkOutputs(cfg.Outputs.Dir, opts.SaveSnapshot); err != nil {
+		return nil, nil, err
+	}
 	log := e.log
 	var bars *scanProgress
 	if !opts.NoProgress && logging.IsTerminal(e.stderr) {
@@ -59,7 +67,7 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 		if format == "auto" {
 			format = "console"
 		}
-		if l, err := logging.New(bars.p, format, e.logLevel); err == nil {
+		if l, err := logging.New(bars.logs, format, e.logLevel); err == nil {
 			log = l
 		}
 	}
@@ -69,13 +77,19 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 	sess, err := scanner.NewSession(ctx, sessOpts)
 	if err != nil {
 		bars.stop()
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	id, err := sess.Preflight(ctx)
+	if err != nil {
+		sess.Close()
+		bars.stop()
+		return nil, sess, fmt.Errorf("scan %w: %w", ErrFailed, err)
 	}
 	sopts := scanner.Options{Session: sess, Config: cfg, ToolVersion: version.String(), Log: log}
 	if bars != nil {
 		sopts.Progress = bars
 	}
-	log.Info().Str("config", cfg.File()).Str("endpoint_url", cfg.EndpointURL).Int("requests_in_flight", cfg.Concurrency.Requests).Msg("scan started")
+	log.Info().Str("config", cfg.File()).Str("endpoint_url", cfg.EndpointURL).Str("caller", id.ARN).Int("requests_in_flight", cfg.Concurrency.Requests).Msg("scan started")
 	if os.Getenv("GOGC") == "" {
 		// Collection makes much short-lived garbage per API call over a
 		// small live heap (the snapshot): a higher GC target spends less CPU
@@ -86,11 +100,15 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 	sess.Close()
 	bars.stop()
 	logScanEnd(e.log, doc, sess)
+	if f := sess.AssessmentFailure(doc); f != nil {
+		// Nothing was assessed: no reports and no snapshot, so those of
+		// the previous run stay in place.
+		return nil, sess, fmt.Errorf("scan %w: %w", ErrFailed, f)
+	}
 	if opts.SaveSnapshot != "" {
-		if err := inventory.Save(opts.SaveSnapshot, doc); err != nil {
-			return doc, sess, fmt.Errorf("save snapshot: %w", err)
+		if _, err := saveSnapshot(e.log, doc, opts.SaveSnapshot, cfg.Outputs.Dir); err != nil {
+			return doc, sess, err
 		}
-		e.log.Info().Str("path", opts.SaveSnapshot).Msg("snapshot saved")
 	}
 	return doc, sess, nil
 }
@@ -130,10 +148,21 @@ default chain, or --profile), assumes the read-only audit role in every
 account in scope, collects every layer that can allow or deny S3 access and
 writes the reports (and, with --save-snapshot, the raw snapshot).
 
+Before collecting anything, scan checks that the output directory and the
+--save-snapshot path are writable, that the scanning credentials resolve
+and that the endpoint answers (sts:GetCallerIdentity).
+
 Exit codes: 0 done; 1 findings at or above --fail-on; 2 usage or
-configuration error; 3 finished (or interrupted with Ctrl-C) but some
-account or bucket could not be fully assessed. Findings at or above
---fail-on take precedence over incompleteness.`,
+configuration error (a bad flag or key, an output path that cannot be
+written); 3 finished (or interrupted with Ctrl-C) but some account or
+bucket could not be fully assessed; 4 failed: no account could be assessed
+(no credentials, an expired SSO session, a TLS error, a dead endpoint, the
+audit role nowhere assumable: the error says why and what to do), in which
+case no report is written and those of an earlier run stay as they were,
+or an output could not be written (if the --save-snapshot path fails, the
+snapshot goes into the output directory instead). Failures take precedence
+over findings at or above --fail-on, which take precedence over
+incompleteness.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if failOn != "" && !validSeverity(failOn) {
@@ -148,15 +177,22 @@ account or bucket could not be fully assessed. Findings at or above
 			}
 			ctx := cmd.Context()
 			doc, _, err := e.runScan(ctx, cfg, scanOptions{SaveSnapshot: snapshot, NoProgress: noProg})
-			if err != nil {
+			if doc == nil {
 				return err
 			}
+			snapErr := err
 			// Ctrl-C ends the scan, not the writing of what it collected.
 			out, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats)
 			if err != nil {
-				return err
+				if snapshot != "" && snapErr == nil {
+					return fmt.Errorf("%w (the snapshot was saved: bucketaudit analyze %s --output-dir DIR writes them from it)", err, snapshot)
+				}
+				return errors.Join(err, snapErr)
 			}
 			printAnalysis(cmd.OutOrStdout(), out.report, out.paths)
+			if snapErr != nil {
+				return snapErr
+			}
 			if err := analysisStatus(out.report, failOn); err != nil {
 				return err
 			}
@@ -181,7 +217,11 @@ account or bucket could not be fully assessed. Findings at or above
 
 // scanProgress shows accounts and buckets with rate and ETA (mpb).
 type scanProgress struct {
-	p                           *mpb.Progress
+	p *mpb.Progress
+	// logs is where the scan logs while the bars show: above them, then
+	// (once stop is called or Ctrl-C closed the container) straight to
+	// the terminal.
+	logs                        *logging.SwitchWriter
 	accounts, buckets           *mpb.Bar
 	accountsTotal, bucketsTotal atomic.Int64
 }
@@ -194,7 +234,7 @@ func newScanProgress(ctx context.Context, w io.Writer) *scanProgress {
 			mpb.AppendDecorators(decor.AverageSpeed(0, "%.1f/s", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)),
 		)
 	}
-	return &scanProgress{p: p, accounts: bar("accounts"), buckets: bar("buckets")}
+	return &scanProgress{p: p, logs: logging.NewSwitchWriter(p, w), accounts: bar("accounts"), buckets: bar("buckets")}
 }
 
 // stop completes the bars and waits for the last render; nil-safe.
@@ -202,6 +242,7 @@ func (s *scanProgress) stop() {
 	if s == nil {
 		return
 	}
+	s.logs.Switch() // no log line may reach the container once it is closed
 	s.accounts.SetTotal(-1, true)
 	s.buckets.SetTotal(-1, true)
 	s.p.Wait()

@@ -117,7 +117,9 @@ func TestScanCommandInterrupted(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeFile(t, dir, "scan.yaml", "audit_role:\n  external_id: rt-external-id\nconcurrency: {accounts: 1, buckets: 1, requests: 2}\noutputs:\n  formats: [json]\n")
 	snap := filepath.Join(dir, "snapshot.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+	// Long enough for the preflight and a first account (a scan that
+	// assessed no account fails: exit 4), well short of the whole scan (~3.4 s).
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	code := Run(ctx, []string{"scan", "--config", cfg, "--endpoint-url", url, "--output-dir", filepath.Join(dir, "out"), "--save-snapshot", snap, "--log-format", "json"}, nil, &stdout, &stderr)
@@ -132,7 +134,10 @@ func TestScanCommandInterrupted(t *testing.T) {
 		t.Errorf("scan info %+v: want interrupted, incomplete", got.Scan)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "out", "report.json")); err != nil {
-		t.Errorf("no report after the interruption: %v", err)
+		t.Fatalf("no report after the interruption: %v", err)
+	}
+	if rep := readReportJSON(t, filepath.Join(dir, "out")); rep.Scan == nil || !rep.Scan.Interrupted || rep.Scan.Complete {
+		t.Errorf("report.json scan %+v: want it marked interrupted and incomplete", rep.Scan)
 	}
 }
 

@@ -46,6 +46,14 @@ type Side struct {
 	ToolVersion string    `json:"tool_version"`
 	Buckets     int       `json:"buckets"`
 	Findings    int       `json:"findings"`
+	// Complete is false when the report's scan was interrupted or could not
+	// read everything (scan.complete, scan.interrupted,
+	// summary.incomplete): what it lacks may only have been unreadable.
+	Complete    bool `json:"complete"`
+	Interrupted bool `json:"interrupted,omitempty"`
+	// NotFullyAssessed counts the accounts and buckets the report could
+	// not fully assess (summary.incomplete).
+	NotFullyAssessed int `json:"not_fully_assessed"`
 }
 
 // CellChange is one matrix cell whose verdict changed. Old or New is empty
@@ -140,7 +148,37 @@ func Compare(old, new *access.Report) *Diff {
 }
 
 func side(r *access.Report) Side {
-	return Side{GeneratedAt: r.GeneratedAt, ToolVersion: r.ToolVersion, Buckets: len(r.Buckets), Findings: len(allFindings(r))}
+	s := Side{GeneratedAt: r.GeneratedAt, ToolVersion: r.ToolVersion, Buckets: len(r.Buckets), Findings: len(allFindings(r)),
+		Complete: r.Summary.Incomplete == 0, NotFullyAssessed: r.Summary.Incomplete}
+	if r.Scan != nil {
+		s.Interrupted = r.Scan.Interrupted
+		s.Complete = s.Complete && r.Scan.Complete && !r.Scan.Interrupted
+	}
+	return s
+}
+
+// Incomplete reports whether either report is incomplete (Side.Complete):
+// then a finding that looks resolved, or a bucket that looks removed, may
+// only be unreadable, and one that looks new may only have been.
+func (d *Diff) Incomplete() bool { return !d.Old.Complete || !d.New.Complete }
+
+// Warnings says, for each incomplete report, what the diff cannot tell.
+func (d *Diff) Warnings() []string {
+	var out []string
+	what := func(s Side) string {
+		why := "its scan could not read everything"
+		if s.Interrupted {
+			why = "its scan was interrupted"
+		}
+		return fmt.Sprintf("%s is INCOMPLETE (%s; %d accounts or buckets not fully assessed)", s.Name, why, s.NotFullyAssessed)
+	}
+	if !d.Old.Complete {
+		out = append(out, "WARNING: the old report "+what(d.Old)+": a finding that looks new may only have been unreadable in it.")
+	}
+	if !d.New.Complete {
+		out = append(out, "WARNING: the new report "+what(d.New)+": a finding that looks resolved, or a bucket or account that looks removed, may only be unreadable in it, not fixed.")
+	}
+	return out
 }
 
 // allFindings returns every finding of the report (account findings, then
@@ -300,6 +338,9 @@ func (d *Diff) WriteJSON(w io.Writer) error {
 func (d *Diff) WriteText(w io.Writer) error {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "old: %s\nnew: %s\n", sideText(d.Old), sideText(d.New))
+	if ws := d.Warnings(); len(ws) > 0 {
+		buf.WriteString("\n" + strings.Join(ws, "\n") + "\n")
+	}
 	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	section := func(title string, n int) {
 		fmt.Fprintf(tw, "\n%s: %d\n", title, n)
@@ -345,7 +386,11 @@ func (d *Diff) WriteText(w io.Writer) error {
 }
 
 func sideText(s Side) string {
-	return fmt.Sprintf("%s (generated %s by %s, %d buckets, %d findings)", s.Name, timeText(s.GeneratedAt), s.ToolVersion, s.Buckets, s.Findings)
+	incomplete := ""
+	if !s.Complete {
+		incomplete = ", INCOMPLETE"
+	}
+	return fmt.Sprintf("%s (generated %s by %s, %d buckets, %d findings%s)", s.Name, timeText(s.GeneratedAt), s.ToolVersion, s.Buckets, s.Findings, incomplete)
 }
 
 func location(account, bucket string) string {

@@ -213,3 +213,38 @@ func FuzzReadReport(f *testing.F) {
 		}
 	})
 }
+
+// TestDiffSideCompleteness: a side is complete only when its scan says so,
+// was not interrupted, and every account and bucket was fully assessed; a
+// report without a scan section (analysed fixture) counts its summary.
+func TestDiffSideCompleteness(t *testing.T) {
+	_, nw := loadDiffInputs(t)
+	tests := []struct {
+		name        string
+		edit        func(r *access.Report)
+		complete    bool
+		interrupted bool
+	}{
+		{"complete", func(*access.Report) {}, true, false},
+		{"scan incomplete", func(r *access.Report) { r.Scan.Complete = false }, false, false},
+		{"interrupted", func(r *access.Report) { r.Scan.Interrupted = true }, false, true},
+		{"unassessed bucket", func(r *access.Report) { r.Summary.Incomplete = 2 }, false, false},
+		{"no scan section", func(r *access.Report) { r.Scan = nil }, true, false},
+		{"no scan section, unassessed account", func(r *access.Report) { r.Scan, r.Summary.Incomplete = nil, 1 }, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := *nw
+			scan := *nw.Scan
+			r.Scan = &scan
+			tt.edit(&r)
+			d := Compare(nw, &r)
+			if d.New.Complete != tt.complete || d.New.Interrupted != tt.interrupted || d.Incomplete() == tt.complete {
+				t.Errorf("new side %+v (diff incomplete: %v), want complete %v, interrupted %v", d.New, d.Incomplete(), tt.complete, tt.interrupted)
+			}
+			if got := len(d.Warnings()); got != map[bool]int{true: 0, false: 1}[tt.complete] {
+				t.Errorf("%d warnings: %q", got, d.Warnings())
+			}
+		})
+	}
+}

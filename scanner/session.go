@@ -106,6 +106,8 @@ type Session struct {
 	inFlight atomic.Int64
 	// transport is the HTTP client under the in-flight cap.
 	transport aws.HTTPClient
+	// profile is the shared-config profile the SDK loaded (Preflight's hints).
+	profile string
 }
 
 // NewSession loads the scanning credentials (the SDK's default chain, a
@@ -138,6 +140,11 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 		var err error
 		if cfg, err = awsconfig.LoadDefaultConfig(ctx, loadOpts...); err != nil {
 			return nil, fmt.Errorf("load AWS configuration: %w", err)
+		}
+		for _, src := range cfg.ConfigSources {
+			if sc, ok := src.(awsconfig.SharedConfig); ok && sc.Profile != "" {
+				s.profile = sc.Profile
+			}
 		}
 	}
 	// Everything below applies to the clients bucketaudit makes, not to the

@@ -4,6 +4,7 @@ package fakeawstest
 
 import (
 	"context"
+	"net"
 	"net/url"
 	"testing"
 
@@ -86,4 +87,19 @@ func (e FixedEndpoint) ResolveEndpoint(_ context.Context, _ s3control.EndpointPa
 		return smithyendpoints.Endpoint{}, err
 	}
 	return smithyendpoints.Endpoint{URI: *u}, nil
+}
+
+// DeadEndpoint returns a loopback URL ("http://127.0.0.1:PORT") on which
+// nothing listens: a call to it is refused, as by an endpoint that is down.
+func DeadEndpoint(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return url
 }

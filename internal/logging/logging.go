@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -38,4 +39,49 @@ func New(w io.Writer, format, level string) (zerolog.Logger, error) {
 func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// SwitchWriter writes log lines to a primary writer — a progress bar's
+// container, which prints them above the bars — until Switch is called
+// or the primary fails (a container closed by Ctrl-C refuses writes), and
+// to the fallback writer (stderr) from then on. A log event is so never
+// lost, and zerolog never reports "could not write event". It is safe for
+// concurrent use.
+type SwitchWriter struct {
+	mu       sync.Mutex
+	primary  io.Writer
+	fallback io.Writer
+	switched bool
+}
+
+// NewSwitchWriter returns a SwitchWriter writing to primary first.
+func NewSwitchWriter(primary, fallback io.Writer) *SwitchWriter {
+	return &SwitchWriter{primary: primary, fallback: fallback}
+}
+
+// Write writes p to the primary writer, or to the fallback once the
+// primary has failed or Switch was called. A line the primary refused is
+// written to the fallback.
+func (w *SwitchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	done := 0
+	if !w.switched {
+		n, err := w.primary.Write(p)
+		if err == nil {
+			return n, nil
+		}
+		w.switched = true
+		done = max(0, min(n, len(p)))
+	}
+	n, err := w.fallback.Write(p[done:])
+	return done + n, err
+}
+
+// Switch sends every later write to the fallback writer: call it before
+// the primary is closed.
+func (w *SwitchWriter) Switch() {
+	w.mu.Lock()
+	w.switched = true
+	w.mu.Unlock()
 }

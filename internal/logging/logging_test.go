@@ -1,0 +1,62 @@
+package logging
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// refusing fails every write after the first ok ones, as a closed
+// progress container does.
+type refusing struct {
+	ok  int
+	buf bytes.Buffer
+}
+
+func (r *refusing) Write(p []byte) (int, error) {
+	if r.ok == 0 {
+		return 0, errors.New("closed")
+	}
+	r.ok--
+	return r.buf.Write(p)
+}
+
+func TestSwitchWriter(t *testing.T) {
+	primary := &refusing{ok: 1}
+	var fallback bytes.Buffer
+	w := NewSwitchWriter(primary, &fallback)
+	for _, line := range []string{"one\n", "two\n", "three\n"} {
+		if n, err := w.Write([]byte(line)); err != nil || n != len(line) {
+			t.Fatalf("Write(%q) = %d, %v", line, n, err)
+		}
+	}
+	if primary.buf.String() != "one\n" || fallback.String() != "two\nthree\n" {
+		t.Errorf("primary %q, fallback %q: want the refused lines on the fallback", primary.buf.String(), fallback.String())
+	}
+
+	primary, fallback = &refusing{ok: 10}, bytes.Buffer{}
+	w = NewSwitchWriter(primary, &fallback)
+	w.Write([]byte("before\n"))
+	w.Switch()
+	w.Write([]byte("after\n"))
+	if primary.buf.String() != "before\n" || fallback.String() != "after\n" {
+		t.Errorf("primary %q, fallback %q: Switch must send later lines to the fallback", primary.buf.String(), fallback.String())
+	}
+}
+
+// TestLoggerOverClosedPrimary: a zerolog logger over a SwitchWriter whose
+// primary refuses every line writes every event to the fallback.
+func TestLoggerOverClosedPrimary(t *testing.T) {
+	var fallback bytes.Buffer
+	log, err := New(NewSwitchWriter(&refusing{}, &fallback), "console", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		log.Warn().Int("i", i).Msg("scan stopped")
+	}
+	if n := strings.Count(fallback.String(), "scan stopped"); n != 20 {
+		t.Errorf("%d of 20 events reached the fallback:\n%s", n, fallback.String())
+	}
+}
