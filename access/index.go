@@ -206,6 +206,9 @@ func assumedIdentityPolicies() map[string][]*policy.Policy {
 // read or does not parse becomes Unreadable.
 func (ix *Index) parseKeyPolicy(account string, k *inventory.KMSKey) *policy.Policy {
 	name := "key policy of " + k.ARN
+	if e := k.Errors["describe_key"]; k.Policy == nil && e != "" && k.Errors["policy"] == "" {
+		return policy.Unreadable(name + " (not read: kms:DescribeKey failed: " + firstWord(e) + ")")
+	}
 	if k.Policy == nil {
 		return policy.Unreadable(name + " (not read: " + firstWord(k.Errors["policy"]) + ")")
 	}

@@ -19,7 +19,8 @@ type Decision struct {
 	// BPABlocked: Block Public Access turned a grant into a deny.
 	BPABlocked bool
 	// KMSBlocked says why KMS denied what S3 allowed: "aws-managed",
-	// "key-policy" or "anonymous"; "" otherwise.
+	// "key-policy", "key-state" (the key is disabled, pending deletion …)
+	// or "anonymous"; "" otherwise.
 	KMSBlocked string
 	// OrgBlocked is "scp" or "rcp" when an SCP or RCP explicitly denied.
 	OrgBlocked string
@@ -351,9 +352,17 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 		return outcome{verdict: VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(LayerKMS), kmsBlocked: "aws-managed",
 			reason: fmt.Sprintf("%s needs %s on %s, which cannot be used by another account", action, kmsAction, keyName)}, true
 	}
+	// A key KMS cannot use denies every caller, whatever its policy says.
+	state, usable, decided := bl.keyStateOutcome(action, kmsAction, keyName)
+	if decided {
+		return state, true
+	}
 	in, _ := bl.kmsInput(c, action)
 	r := bl.evaluate(in, "kms")
 	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.quiet)
+	if usable == TriUnknown && bl.Key.Key != nil && o.verdict != VerdictDeny {
+		return state, true // the key's state could not be read: only a deny decides
+	}
 	// The key policy must allow, directly or by delegating to the account:
 	// an identity policy alone never grants access to a KMS key (the engine
 	// applies this to kms: actions).

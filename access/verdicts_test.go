@@ -71,3 +71,136 @@ policy: {Version: "2012-10-17", Statement: [{Sid: Everyone, Effect: Allow, Princ
 		},
 	}})
 }
+
+// TestRuleKMSKeyState: a key that is Disabled, PendingDeletion,
+// PendingImport, Unavailable or PendingReplicaDeletion cannot be used in
+// cryptographic operations, so reads (kms:Decrypt) and writes
+// (kms:GenerateDataKey) of an SSE-KMS bucket using it are denied for every
+// caller, decided by kms, with a finding; a key whose state could not be
+// read is unknown, never allow.
+// https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+func TestRuleKMSKeyState(t *testing.T) {
+	const arn = "arn:aws:kms:eu-west-1:222222222222:key/1111aaaa-0000-0000-0000-000000000000"
+	bucket := "name: bkt\nregion: eu-west-1\nencryption: {algorithm: \"aws:kms\", kms_key_id: \"" + arn + "\"}\n" +
+		`policy: {Version: "2012-10-17", Statement: [{Sid: Partner, Effect: Allow, Principal: {AWS: "888877776666"}, Action: [s3:GetObject, s3:PutObject], Resource: "arn:aws:s3:::bkt/*"}]}`
+	key := func(fields string) string {
+		return "kms_keys:\n  - arn: " + arn + "\n    " + fields + `
+    policy: {Version: "2012-10-17", Statement: [{Sid: Root, Effect: Allow, Principal: {AWS: "arn:aws:iam::222222222222:root"}, Action: "kms:*", Resource: "*"}, {Sid: Partner, Effect: Allow, Principal: {AWS: "arn:aws:iam::888877776666:root"}, Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*"}]}`
+	}
+	var cases []ruleCase
+	for state, remediation := range map[string]string{
+		"Disabled":               "aws kms enable-key --key-id " + arn,
+		"PendingDeletion":        "aws kms cancel-key-deletion --key-id " + arn,
+		"PendingReplicaDeletion": "aws kms cancel-key-deletion --key-id " + arn,
+		"PendingImport":          "aws kms import-key-material --key-id " + arn,
+		"Unavailable":            "aws kms connect-custom-key-store",
+	} {
+		cases = append(cases, ruleCase{
+			name:   "a " + state + " key denies reads and writes",
+			doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
+			bucket: bucket,
+			extra:  key("state: " + state),
+			cells: []expectCell{
+				{path: "same_account.read", verdict: VerdictDeny, layers: []string{LayerKMS}, reason: state},
+				{path: "same_account.write", verdict: VerdictDeny, layers: []string{LayerKMS}, reason: "kms:GenerateDataKey"},
+				{path: "external.888877776666.read", verdict: VerdictDeny, layers: []string{LayerKMS}, reason: state},
+				{path: "same_account.list", verdict: VerdictAllow},
+				{path: "same_account.delete", verdict: VerdictAllow},
+			},
+			findings: []string{FindingKMSKeyUnusable},
+			absent:   []string{FindingKMSKeyPolicyMissingGrant},
+			check: func(t *testing.T, b *Bucket) {
+				for _, f := range b.Findings {
+					if f.ID == FindingKMSKeyUnusable && (f.Severity != SeverityHigh || !strings.Contains(f.Remediation, remediation) || !strings.Contains(f.Detail, state)) {
+						t.Errorf("kms-key-unusable = %+v, want severity high, remediation with %q", f, remediation)
+					}
+				}
+			},
+		})
+	}
+	cases = append(cases, ruleCase{
+		name:   "an Enabled key is decided by its policy, without the finding",
+		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
+		bucket: bucket,
+		extra:  key("state: Enabled"),
+		cells: []expectCell{
+			{path: "same_account.read", verdict: VerdictAllow, layers: []string{LayerKMS}},
+			{path: "external.888877776666.write", verdict: VerdictAllow, layers: []string{LayerKMS}},
+		},
+		absent: []string{FindingKMSKeyUnusable},
+	}, ruleCase{
+		name:   "a key whose state could not be read is unknown, never allow",
+		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
+		bucket: bucket,
+		extra:  "kms_keys:\n  - arn: " + arn + "\n    errors: {describe_key: \"AccessDeniedException: not authorized\"}",
+		cells: []expectCell{
+			{path: "same_account.read", verdict: VerdictUnknown, layers: []string{LayerKMS}, reason: "AccessDeniedException"},
+			{path: "external.888877776666.write", verdict: VerdictUnknown, layers: []string{LayerKMS}},
+			{path: "public.read", verdict: VerdictDeny},
+			{path: "same_account.list", verdict: VerdictAllow},
+		},
+		findings: []string{FindingAssessmentIncomplete},
+		absent:   []string{FindingKMSKeyUnusable},
+	}, ruleCase{
+		name:   "a key in a transient multi-Region state is not decided",
+		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
+		bucket: bucket,
+		extra:  key("state: Updating"),
+		cells: []expectCell{
+			{path: "same_account.read", verdict: VerdictUnknown, layers: []string{LayerKMS}, reason: "Updating"},
+		},
+	})
+	runRules(t, cases)
+}
+
+// TestRuleKeyNotRead: a key that was not read is never made up. In a scan's
+// snapshot (collect.kms: false, or a key the scan did not return), the
+// reads and writes that need the key are unknown, saying it was not
+// collected; the AWS managed aws/s3 key is not synthesised either. Its
+// cross-account denial needs no key: AWS managed key policies allow only
+// their own account.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+// https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key
+func TestRuleKeyNotRead(t *testing.T) {
+	partner := `policy: {Version: "2012-10-17", Statement: [{Sid: Partner, Effect: Allow, Principal: {AWS: "888877776666"}, Action: [s3:GetObject, s3:PutObject], Resource: "arn:aws:s3:::bkt/*"}]}`
+	snapshot := func(s string) string {
+		return strings.Replace(s, "schema_version: 1\n", "schema_version: 1\nscan: {started_at: 2026-01-01T00:00:00Z, finished_at: 2026-01-01T00:01:00Z, complete: true}\n", 1)
+	}
+	notSynthesised := func(t *testing.T, b *Bucket) {
+		if strings.Contains(b.Config.KMSKeyARN, ":key/") {
+			t.Errorf("kms_key_arn = %q: a key that was not read has no ARN", b.Config.KMSKeyARN)
+		}
+	}
+	runRules(t, []ruleCase{{
+		name:   "a snapshot without the aws/s3 key: same-account reads and writes are unknown",
+		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
+		bucket: "name: bkt\nregion: eu-west-1\nencryption: {algorithm: \"aws:kms\"}\n" + partner,
+		edit:   snapshot,
+		cells: []expectCell{
+			{path: "same_account.read", verdict: VerdictUnknown, layers: []string{LayerKMS}, reason: "collect.kms: false"},
+			{path: "same_account.write", verdict: VerdictUnknown, layers: []string{LayerKMS}, reason: "aws/s3"},
+			{path: "external.888877776666.read", verdict: VerdictDeny, layers: []string{LayerKMS}, reason: "aws/s3"},
+			{path: "same_account.list", verdict: VerdictAllow},
+		},
+		findings: []string{FindingAssessmentIncomplete, FindingAWSManagedKeyCrossAcct},
+		check:    notSynthesised,
+	}, {
+		name:   "a snapshot without the customer managed key: reads and writes are unknown",
+		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html",
+		bucket: "name: bkt\nregion: eu-west-1\nencryption: {algorithm: \"aws:kms\", kms_key_id: \"alias/data\"}\n" + partner,
+		edit:   snapshot,
+		cells: []expectCell{
+			{path: "same_account.read", verdict: VerdictUnknown, layers: []string{LayerKMS}, reason: "not collected"},
+			{path: "external.888877776666.write", verdict: VerdictUnknown, layers: []string{LayerKMS}},
+		},
+		findings: []string{FindingAssessmentIncomplete},
+		check:    notSynthesised,
+	}, {
+		name:   "a fixture's aws/s3 key is the one the emulator serves (AWS creates it on first use)",
+		doc:    "https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html",
+		bucket: "name: bkt\nregion: eu-west-1\nencryption: {algorithm: \"aws:kms\"}\n" + partner,
+		cells: []expectCell{
+			{path: "same_account.read", verdict: VerdictAllow, layers: []string{LayerKMS}},
+		},
+	}})
+}
