@@ -198,6 +198,7 @@ func assumedIdentityPolicies() map[string][]*policy.Policy {
 			add(a, a)
 		}
 	}
+	add(ActionPutBucketACL, ActionPutBucketACL) // the manage column's second action
 	add("", "s3:*", "kms:Decrypt", "kms:GenerateDataKey")
 	return out
 }

@@ -204,3 +204,73 @@ func TestRuleKeyNotRead(t *testing.T) {
 		},
 	}})
 }
+
+// TestRuleManageIsAccessControl: the manage column is "can change the
+// bucket's access control": s3:PutBucketPolicy, or s3:PutBucketAcl where
+// ACLs are in force. A bucket-ACL WRITE_ACP (or FULL_CONTROL) grant allows
+// s3:PutBucketAcl, never s3:PutBucketPolicy; under BucketOwnerEnforced
+// PutBucketAcl accepts only the bucket-owner-full-control ACL, so it
+// changes nothing. The reason names the action that allows.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+func TestRuleManageIsAccessControl(t *testing.T) {
+	const canon = "9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0"
+	writeACP := "acl:\n  grants:\n    - {grantee: {type: CanonicalUser, id: " + canon + "}, permission: WRITE_ACP}\n" +
+		"    - {grantee: {type: Group, uri: \"http://acs.amazonaws.com/groups/global/AuthenticatedUsers\"}, permission: READ_ACP}"
+	grant := func(action string) string {
+		return `policy: {Version: "2012-10-17", Statement: [{Sid: PartnerACP, Effect: Allow, Principal: {AWS: "888877776666"}, Action: ` + action + `, Resource: "arn:aws:s3:::bkt"}]}`
+	}
+	runRules(t, []ruleCase{{
+		name:   "an ACL WRITE_ACP grant lets its grantee change the ACL where ACLs are in force",
+		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions",
+		bucket: "name: bkt\nregion: eu-west-1\nownership: BucketOwnerPreferred\n" + writeACP,
+		cells: []expectCell{
+			{path: "external.canonical:" + canon + ".manage", verdict: VerdictAllow, layers: []string{LayerACL}, reason: `s3:PutBucketAcl allowed for the account of canonical user 9f8e7d6c5b4a… by the bucket ACL statement "ACL grant to canonical user 9f8e7d6c5b4a… WRITE_ACP"`},
+			{path: "external.canonical:" + canon + ".list", verdict: VerdictDeny},
+			// READ_ACP reads the ACL: it changes nothing.
+			{path: "any_aws.manage", verdict: VerdictDeny, reason: "s3:PutBucketAcl implicitly denied"},
+		},
+		check: func(t *testing.T, b *Bucket) {
+			if r := cellAt(t, b, "any_aws.manage").Reason; !strings.Contains(r, "s3:PutBucketPolicy implicitly denied") {
+				t.Errorf("any_aws.manage reason %q: a deny names both actions", r)
+			}
+		},
+	}, {
+		name:   "under BucketOwnerEnforced the same grant changes nothing",
+		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html",
+		bucket: "name: bkt\nregion: eu-west-1\nownership: BucketOwnerEnforced\n" + writeACP + "\n" + grant("s3:PutBucketAcl"),
+		cells: []expectCell{
+			{path: "external.888877776666.manage", verdict: VerdictDeny, reason: "s3:PutBucketPolicy implicitly denied"},
+		},
+		check: func(t *testing.T, b *Bucket) {
+			if _, ok := b.Access.External["canonical:"+canon]; ok {
+				t.Errorf("a grant of a disabled ACL names an external account")
+			}
+			if r := cellAt(t, b, "external.888877776666.manage").Reason; strings.Contains(r, "PutBucketAcl") {
+				t.Errorf("reason %q: PutBucketAcl does not count under BucketOwnerEnforced", r)
+			}
+		},
+	}, {
+		name:   "a bucket policy granting s3:PutBucketAcl allows manage where ACLs are in force, and says so",
+		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions",
+		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\n" + grant("s3:PutBucketAcl"),
+		cells: []expectCell{
+			{path: "external.888877776666.manage", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}, reason: `s3:PutBucketAcl allowed for principals of account 888877776666 by the bucket policy statement "PartnerACP"`},
+		},
+		findings: []string{FindingExternalAccountAccess},
+	}, {
+		name:   "s3:PutBucketPolicy granted by the bucket policy is named",
+		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html",
+		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\n" + writeACP + "\n" + grant("s3:PutBucketPolicy"),
+		cells: []expectCell{
+			{path: "external.888877776666.manage", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}, reason: `s3:PutBucketPolicy allowed for principals of account 888877776666 by the bucket policy statement "PartnerACP"`},
+		},
+	}, {
+		name:   "with Object Ownership unread, a PutBucketAcl grant leaves manage unknown",
+		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html",
+		bucket: "name: bkt\nregion: eu-west-1\nerrors: {ownership: \"AccessDenied: denied\"}\n" + grant("s3:PutBucketAcl"),
+		cells: []expectCell{
+			{path: "external.888877776666.manage", verdict: VerdictUnknown, layers: []string{LayerACL}, reason: "Object Ownership could not be read"},
+		},
+	}})
+}
