@@ -303,7 +303,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		if usable, why := KeyUsable(k); usable == TriFalse {
 			fs.add(FindingKMSKeyUnusable, "",
 				fmt.Sprintf("the bucket's default encryption uses KMS key %s, but %s: reads (kms:Decrypt) and writes (kms:GenerateDataKey) of its SSE-KMS objects fail for every caller", k.ARN, why),
-				keyStateRemediation(k.ARN, k.State))
+				KeyStateRemediation(k.ARN, k.State))
 		}
 	}
 	if len(keyPolicyHits) > 0 {

@@ -67,8 +67,8 @@ func (bl *BucketLayers) keyStateOutcome(action, kmsAction, keyName string) (outc
 		reason: fmt.Sprintf("%s needs %s on %s, and %s", action, kmsAction, keyName, why)}, usable, false
 }
 
-// keyStateRemediation is the command that makes a key in state usable again.
-func keyStateRemediation(arn, state string) string {
+// KeyStateRemediation is the command that makes a key in state usable again.
+func KeyStateRemediation(arn, state string) string {
 	switch state {
 	case KeyStateDisabled:
 		return fmt.Sprintf("If the key is still meant to protect the bucket: aws kms enable-key --key-id %s", arn)

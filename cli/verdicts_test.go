@@ -62,6 +62,8 @@ accounts:
       users:
         - arn: arn:aws:iam::222222222222:user/bounded
           permissions_boundary: arn:aws:iam::222222222222:policy/only-put
+        - arn: arn:aws:iam::222222222222:user/reader
+          inline_policies: {read: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: ["s3:GetObject", "kms:Decrypt"], Resource: ["arn:aws:s3:::disabled-key/*", "arn:aws:kms:eu-west-1:222222222222:key/*"]}]}}
       roles:
         - arn: arn:aws:iam::222222222222:role/bounded-role
           permissions_boundary: arn:aws:iam::222222222222:policy/only-put
@@ -184,4 +186,28 @@ func TestScanKMSNotCollected(t *testing.T) {
 	}
 	on := reportBucket(t, scanVerdicts(t, ""), "managed-key")
 	wantCell(t, on.Name, "same_account read (collect.kms on)", on.Access.SameAccount.Read, access.VerdictAllow, access.LayerKMS, "aws/s3")
+}
+
+// TestExplainUnusableKMSKey: explain agrees with the matrix on a key that
+// is Disabled: the kms layer denies, with the command that enables it.
+// https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+func TestExplainUnusableKMSKey(t *testing.T) {
+	snap := writeFile(t, t.TempDir(), "verdicts.yaml", verdictsFixture)
+	code, out, errOut := runExplain(t, "--snapshot", snap, "--principal", "arn:aws:iam::222222222222:user/reader",
+		"--action", "s3:GetObject", "--bucket", "disabled-key", "--key", "k", "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	x := decodeExplain(t, out)
+	if x.BlockedBy == nil || *x.BlockedBy != access.LayerKMS {
+		t.Fatalf("decision %s blocked_by %v, want kms:\n%s", x.Decision, x.BlockedBy, out)
+	}
+	for _, l := range x.Layers {
+		if l.Layer == access.LayerKMS && (l.Verdict != "denies" || !strings.Contains(l.Fix, "aws kms enable-key --key-id arn:aws:kms:eu-west-1:222222222222:key/1111aaaa-0000-0000-0000-000000000001")) {
+			t.Errorf("kms row %+v: want denies, with aws kms enable-key", l)
+		}
+		if l.Layer == "identity" && l.Verdict != "allows" {
+			t.Errorf("identity row %+v: the reader's policy allows the read", l)
+		}
+	}
 }
