@@ -305,7 +305,7 @@ func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAM
 // where its identity policies do not (a role stays limited by its
 // boundary), and Principal "*" (or NotPrincipal) names everyone. A
 // conservative pre-filter: all is true when every principal could be
-// granted (a wildcard, an unreadable policy, an ACL grant that could apply);
+// granted (a wildcard, an unreadable policy or ACL, a public ACL grant);
 // named holds the ARNs the policy's Allow statements name. Grants to the
 // account itself delegate to IAM and add nobody.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html
@@ -315,7 +315,7 @@ func (bl *BucketLayers) directGrantees() (all bool, named map[string]bool) {
 			return true, nil
 		}
 		for _, g := range bl.Grants {
-			if g.Public() || g.Account == bl.Account.ID {
+			if g.Public() { // a grant to an account delegates to its IAM policies
 				return true, nil
 			}
 		}
