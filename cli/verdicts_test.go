@@ -95,13 +95,11 @@ func scanVerdicts(t *testing.T, extraConfig string) *access.Report {
 
 func reportBucket(t *testing.T, rep *access.Report, name string) *access.Bucket {
 	t.Helper()
-	for i := range rep.Buckets {
-		if rep.Buckets[i].Name == name {
-			return &rep.Buckets[i]
-		}
+	i := slices.IndexFunc(rep.Buckets, func(b access.Bucket) bool { return b.Name == name })
+	if i < 0 {
+		t.Fatalf("bucket %s not in the report", name)
 	}
-	t.Fatalf("bucket %s not in the report", name)
-	return nil
+	return &rep.Buckets[i]
 }
 
 func wantCell(t *testing.T, bucket, path string, c access.Cell, verdict access.Verdict, layer, reason string) {
