@@ -404,8 +404,12 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		if len(unknownCells) > 0 {
 			detail += fmt.Sprintf("; %d cells are unknown (%s)", len(unknownCells), joinLimited(unknownCells, 4))
 		}
-		fs.add(FindingAssessmentIncomplete, "", detail,
-			fmt.Sprintf("Allow the audit role to read what failed (%s; check the bucket policy, SCPs and key policies for denies of the audit role), then run bucketaudit scan again", joinLimited(append(uniqueOps(out.Errors), "kms:GetKeyPolicy for the bucket's key where it is unknown"), 4)))
+		rem := fmt.Sprintf("Allow the audit role to read what failed (%s; check the bucket policy, SCPs and key policies for denies of the audit role), then run bucketaudit scan again", joinLimited(append(uniqueOps(out.Errors), "kms:GetKeyPolicy for the bucket's key where it is unknown"), 4))
+		if bl.EncRead && UsesKMS(bl.Encryption.Algorithm) && bl.Key.Key == nil {
+			detail += "; the bucket's KMS key was not collected"
+			rem = "Collect the bucket's KMS key (collect.kms: true in the configuration, and the key's account in the scan's scope), then run bucketaudit scan again. " + rem
+		}
+		fs.add(FindingAssessmentIncomplete, "", detail, rem)
 	}
 }
 

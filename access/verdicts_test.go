@@ -183,7 +183,14 @@ func TestRuleKeyNotRead(t *testing.T) {
 			{path: "same_account.list", verdict: VerdictAllow},
 		},
 		findings: []string{FindingAssessmentIncomplete, FindingAWSManagedKeyCrossAcct},
-		check:    notSynthesised,
+		check: func(t *testing.T, b *Bucket) {
+			notSynthesised(t, b)
+			for _, f := range b.Findings {
+				if f.ID == FindingAssessmentIncomplete && !strings.Contains(f.Remediation, "collect.kms: true") {
+					t.Errorf("assessment-incomplete remediation %q does not say to collect the key", f.Remediation)
+				}
+			}
+		},
 	}, {
 		name:   "a snapshot without the customer managed key: reads and writes are unknown",
 		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html",
