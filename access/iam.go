@@ -305,15 +305,14 @@ func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAM
 // where its identity policies do not (a role stays limited by its
 // boundary), and Principal "*" (or NotPrincipal) names everyone. A
 // conservative pre-filter: all is true when every principal could be
-// granted (a wildcard, an unreadable policy or ACL, a public ACL grant);
+// granted (a wildcard or NotPrincipal statement, a public ACL grant);
 // named holds the ARNs the policy's Allow statements name. Grants to the
 // account itself delegate to IAM and add nobody.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html
 func (bl *BucketLayers) directGrantees() (all bool, named map[string]bool) {
+	// What was not read (the policy, the ACL) can make a principal's cells
+	// unknown, never allowed: the lists name only allowed principals.
 	if bl.ACLs != TriFalse {
-		if !bl.ACLRead {
-			return true, nil
-		}
 		for _, g := range bl.Grants {
 			if g.Public() { // a grant to an account delegates to its IAM policies
 				return true, nil
@@ -321,11 +320,8 @@ func (bl *BucketLayers) directGrantees() (all bool, named map[string]bool) {
 		}
 	}
 	p := bl.Policy
-	if p == nil {
+	if p == nil || p.IsUnreadable() {
 		return false, nil
-	}
-	if p.IsUnreadable() {
-		return true, nil
 	}
 	for i := range p.Statements {
 		s := &p.Statements[i]

@@ -106,16 +106,16 @@ func orOutcome(a, b outcome) outcome {
 	case b.verdict == VerdictAllow:
 		return b
 	case a.verdict == VerdictUnknown:
-		a.reason += "; " + b.reason
+		a.reason = joinReasons(a.reason, b.reason)
 		return a
 	case b.verdict == VerdictUnknown:
-		b.reason = a.reason + "; " + b.reason
+		b.reason = joinReasons(a.reason, b.reason)
 		return b
 	case a.verdict == VerdictConditional && b.verdict == VerdictConditional:
 		a.alts = a.alts.or(b.alts)
 		a.layers |= b.layers
 		a.acctSpecific = a.acctSpecific || b.acctSpecific
-		a.reason += "; or " + b.reason
+		a.reason = joinReasons(a.reason, b.reason)
 		return a
 	case a.verdict == VerdictConditional:
 		return a
@@ -131,10 +131,17 @@ func orOutcome(a, b outcome) outcome {
 	if a.engine != policy.ExplicitDeny || b.engine != policy.ExplicitDeny {
 		o.engine = policy.ImplicitDeny
 	}
-	if b.reason != "" {
-		o.reason = a.reason + "; " + b.reason
-	}
+	o.reason = joinReasons(a.reason, b.reason)
 	return o
+}
+
+// joinReasons joins the reasons of the manage column's two requests (none
+// when quiet).
+func joinReasons(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "; " + b
 }
 
 // decideRequest decides one request of caller c: the S3 layers and, for

@@ -273,6 +273,24 @@ func TestRuleManageIsAccessControl(t *testing.T) {
 			{path: "external.888877776666.manage", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}, reason: `s3:PutBucketPolicy allowed for principals of account 888877776666 by the bucket policy statement "PartnerACP"`},
 		},
 	}, {
+		name: "two conditional grants: manage is allowed when either's conditions hold",
+		doc:  "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions",
+		bucket: `name: bkt
+region: eu-west-1
+ownership: ObjectWriter
+policy: {Version: "2012-10-17", Statement: [
+  {Sid: PolicyFromA, Effect: Allow, Principal: {AWS: "888877776666"}, Action: s3:PutBucketPolicy, Resource: "arn:aws:s3:::bkt", Condition: {IpAddress: {"aws:SourceIp": 192.0.2.0/24}}},
+  {Sid: ACLFromB, Effect: Allow, Principal: {AWS: "888877776666"}, Action: s3:PutBucketAcl, Resource: "arn:aws:s3:::bkt", Condition: {IpAddress: {"aws:SourceIp": 198.51.100.0/24}}}]}`,
+		cells: []expectCell{
+			{path: "external.888877776666.manage", verdict: VerdictConditional, layers: []string{LayerBucketPolicy}, cond: "198.51.100.0/24", reason: "s3:PutBucketAcl allowed for principals of account 888877776666 only if aws:SourceIp in 198.51.100.0/24"},
+		},
+		check: func(t *testing.T, b *Bucket) {
+			c := cellAt(t, b, "external.888877776666.manage")
+			if !c.AnyOf || len(c.Conditions) != 2 || !strings.Contains(c.Reason, "s3:PutBucketPolicy allowed for principals of account 888877776666 only if aws:SourceIp in 192.0.2.0/24") {
+				t.Errorf("manage = %+v: want either request's conditions, both named", c)
+			}
+		},
+	}, {
 		name:   "with Object Ownership unread, a PutBucketAcl grant leaves manage unknown",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html",
 		bucket: "name: bkt\nregion: eu-west-1\nerrors: {ownership: \"AccessDenied: denied\"}\n" + grant("s3:PutBucketAcl"),
