@@ -299,3 +299,25 @@ policy: {Version: "2012-10-17", Statement: [
 		},
 	}})
 }
+
+// TestDecideManageActionsApart: Decide (explain's request) decides exactly
+// the action asked; the matrix's manage cell is the OR of s3:PutBucketPolicy
+// and s3:PutBucketAcl. The demo's legacy buckets are ObjectWriter, and the
+// SCP ProtectBucketPolicies lets only platform-admin change bucket policies:
+// their ACLs can still be changed.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions
+func TestDecideManageActionsApart(t *testing.T) {
+	ix, bl := demoLayers(t, "acme-legacy-website")
+	same := func() *Caller {
+		return &Caller{Account: bl.Account.ID, InOrg: TriTrue, OrgPath: ix.OrgPath(bl.Account.ID), SCPs: ix.SCPs(bl.Account.ID)}
+	}
+	if d := bl.Decide(same(), ActionManage, ""); d.Verdict != VerdictConditional || !strings.Contains(d.Reason, "s3:PutBucketPolicy") {
+		t.Errorf("Decide(s3:PutBucketPolicy) = %s %q, want conditional on the SCP's platform-admin exception", d.Verdict, d.Reason)
+	}
+	if d := bl.Decide(same(), ActionPutBucketACL, ""); d.Verdict != VerdictAllow {
+		t.Errorf("Decide(s3:PutBucketAcl) = %s %q, want allow", d.Verdict, d.Reason)
+	}
+	if o := bl.decide(same(), ActionManage, ""); o.verdict != VerdictAllow || !strings.HasPrefix(o.reason, "s3:PutBucketAcl allowed") {
+		t.Errorf("manage cell = %s %q, want allow by s3:PutBucketAcl", o.verdict, o.reason)
+	}
+}
