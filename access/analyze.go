@@ -62,7 +62,7 @@ func Assumptions() []string {
 		"Objects are encrypted with the bucket's default encryption; object ACLs, access points, Multi-Region Access Points and S3 Access Grants are not assessed.",
 		"org is a principal of another member account; member accounts are grouped by the SCPs that govern them and the cell counts the accounts allowed. The management account is not governed by SCPs, and its resources not by RCPs; AWS managed KMS keys are not governed by RCPs.",
 		"A layer that could not be read makes a cell unknown unless another layer decides it for certain.",
-		"A KMS key that was not read is never made up: with collect.kms: false, for a key of an account that was not scanned, or for an aws/s3 key the scan did not return, the reads and writes that need it are unknown (only the AWS managed key's fixed rule decides without it: it never works for another account). A key that is not Enabled cannot be used: Disabled, PendingDeletion, PendingImport, Unavailable and PendingReplicaDeletion keys deny every read and write; a state that was not read, or a transient one, leaves them unknown.",
+		"A KMS key that was not read is never made up: with collect.kms: false, for a key of an account that was not scanned, or for an aws/s3 key the scan did not return, the reads and writes that need it are unknown (only the AWS managed key's fixed rule decides without it: it never works for another account). A key KMS cannot use denies every read and write: Disabled, PendingDeletion, PendingImport, Unavailable and PendingReplicaDeletion keys (Enabled and Updating ones can be used); a state that was not read, or a replica key still Creating, leaves them unknown.",
 	}
 }
 

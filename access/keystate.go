@@ -16,17 +16,22 @@ const (
 	KeyStatePendingImport          = "PendingImport"
 	KeyStatePendingReplicaDeletion = "PendingReplicaDeletion"
 	KeyStateUnavailable            = "Unavailable"
+	KeyStateUpdating               = "Updating"
 )
 
 // KeyUsable says whether KMS accepts the cryptographic operations S3 calls
 // (kms:Decrypt, kms:GenerateDataKey) on a collected key, by its state:
-// TriTrue when it is Enabled; TriFalse in the states the key-state table
-// lists them as failing (Disabled, PendingDeletion, PendingImport,
-// Unavailable, PendingReplicaDeletion); TriUnknown when the state could
-// not be read (DescribeKey failed) and for the transient multi-Region
-// states (Creating, Updating) and any other, which are not decided. The
-// reason names the state.
+// TriTrue when it is Enabled, or Updating (a multi-Region key whose primary
+// Region is changing: "you can use the keys in cryptographic operations");
+// TriFalse in the states in which KMS rejects them (Disabled,
+// PendingDeletion, PendingImport, Unavailable, and PendingReplicaDeletion:
+// a primary key scheduled for deletion "cannot be replicated or used in
+// cryptographic operations"); TriUnknown when the state could not be read
+// (DescribeKey failed) and for any other state (the transient Creating of
+// a replica), which is not decided. The reason names the state.
 // https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+// https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-update.html
+// https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html
 func KeyUsable(k *inventory.KMSKey) (Tri, string) {
 	if e := k.Errors["describe_key"]; e != "" || k.State == "" {
 		return TriUnknown, "its state could not be read (kms:DescribeKey: " + firstWord(e) + ")"
@@ -34,6 +39,8 @@ func KeyUsable(k *inventory.KMSKey) (Tri, string) {
 	switch k.State {
 	case KeyStateEnabled:
 		return TriTrue, "it is Enabled"
+	case KeyStateUpdating:
+		return TriTrue, "it is Updating (its multi-Region primary Region is changing), in which it can be used"
 	case KeyStateDisabled:
 		return TriFalse, "it is Disabled: KMS rejects cryptographic operations on a disabled key"
 	case KeyStatePendingDeletion, KeyStatePendingReplicaDeletion:

@@ -77,8 +77,10 @@ policy: {Version: "2012-10-17", Statement: [{Sid: Everyone, Effect: Allow, Princ
 // cryptographic operations, so reads (kms:Decrypt) and writes
 // (kms:GenerateDataKey) of an SSE-KMS bucket using it are denied for every
 // caller, decided by kms, with a finding; a key whose state could not be
-// read is unknown, never allow.
+// read is unknown, never allow. An Updating key can be used.
 // https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+// https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html (PendingReplicaDeletion)
+// https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-update.html (Updating)
 func TestRuleKMSKeyState(t *testing.T) {
 	const arn = "arn:aws:kms:eu-west-1:222222222222:key/1111aaaa-0000-0000-0000-000000000000"
 	bucket := "name: bkt\nregion: eu-west-1\nencryption: {algorithm: \"aws:kms\", kms_key_id: \"" + arn + "\"}\n" +
@@ -142,13 +144,23 @@ func TestRuleKMSKeyState(t *testing.T) {
 		findings: []string{FindingAssessmentIncomplete},
 		absent:   []string{FindingKMSKeyUnusable},
 	}, ruleCase{
-		name:   "a key in a transient multi-Region state is not decided",
-		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
+		name:   "an Updating multi-Region key can be used",
+		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-update.html",
 		bucket: bucket,
 		extra:  key("state: Updating"),
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictUnknown, layers: []string{LayerKMS}, reason: "Updating"},
+			{path: "same_account.read", verdict: VerdictAllow, layers: []string{LayerKMS}},
 		},
+		absent: []string{FindingKMSKeyUnusable},
+	}, ruleCase{
+		name:   "a replica key still Creating is not decided",
+		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
+		bucket: bucket,
+		extra:  key("state: Creating"),
+		cells: []expectCell{
+			{path: "same_account.read", verdict: VerdictUnknown, layers: []string{LayerKMS}, reason: "Creating"},
+		},
+		absent: []string{FindingKMSKeyUnusable},
 	})
 	runRules(t, cases)
 }
