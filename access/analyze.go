@@ -58,10 +58,11 @@ func Assumptions() []string {
 		"Each class's caller has an identity policy that grants the action and the KMS action it needs (kms:Decrypt to read, kms:GenerateDataKey to write an SSE-KMS bucket), with no permission boundary or session policy restricting it; cross-account access also needs that identity policy in the caller's account.",
 		"What the scanner cannot know (source IP, VPC endpoint, MFA, tags, request headers, a principal's exact ARN within its class) is unknown to the policy engine: cells that depend on it are conditional and list the conditions.",
 		"What it knows per class is filled in: the organisation ID, the caller's account and (for member accounts) its OU path; the resource account and organisation of the bucket.",
-		"read is s3:GetObject on any object key, list s3:ListBucket, write s3:PutObject, delete s3:DeleteObject, manage s3:PutBucketPolicy.",
+		"read is s3:GetObject on any object key, list s3:ListBucket, write s3:PutObject, delete s3:DeleteObject; manage is \"can change the bucket's access control\": s3:PutBucketPolicy, or s3:PutBucketAcl where ACLs are in force (Object Ownership is not BucketOwnerEnforced), and its reason names the action that allows it. A bucket-ACL WRITE_ACP or FULL_CONTROL grant allows s3:PutBucketAcl, never s3:PutBucketPolicy.",
 		"Objects are encrypted with the bucket's default encryption; object ACLs, access points, Multi-Region Access Points and S3 Access Grants are not assessed.",
 		"org is a principal of another member account; member accounts are grouped by the SCPs that govern them and the cell counts the accounts allowed. The management account is not governed by SCPs, and its resources not by RCPs; AWS managed KMS keys are not governed by RCPs.",
 		"A layer that could not be read makes a cell unknown unless another layer decides it for certain.",
+		"A KMS key that was not read is never made up: with collect.kms: false, for a key of an account that was not scanned, or for an aws/s3 key the scan did not return, the reads and writes that need it are unknown (only the AWS managed key's fixed rule decides without it: it never works for another account). A key KMS cannot use denies every read and write: Disabled, PendingDeletion, PendingImport, Unavailable and PendingReplicaDeletion keys (Enabled and Updating ones can be used); a state that was not read, or a replica key still Creating, leaves them unknown.",
 	}
 }
 

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -77,23 +78,33 @@ func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *Buc
 	bl.Encryption, bl.EncRead = EncryptionOf(b)
 	if bl.EncRead && UsesKMS(bl.Encryption.Algorithm) {
 		bl.Key = ix.ResolveKey(a.ID, b.Region, bl.Encryption.KMSKeyID)
-		bl.KeyPolicy = ix.keyPolicy(bl.Key)
+		bl.KeyPolicy = ix.keyPolicy(bl.Key, a.ID, b.Region)
 	}
 	bl.RCPs = ix.RCPs(a.ID)
 	return bl
 }
 
-// keyPolicy returns the parsed policy of a resolved key: Unreadable when
-// the key or its policy was not collected.
-func (ix *Index) keyPolicy(k KeyRef) *policy.Policy {
+// keyPolicy returns the parsed policy of a resolved key that a bucket of
+// account owner in region uses: Unreadable when the key or its policy was
+// not collected. A key that was not collected is never synthesised, not
+// even the AWS managed aws/s3 key (whose policy AWS fixes): what needs it
+// is unknown.
+func (ix *Index) keyPolicy(k KeyRef, owner, region string) *policy.Policy {
 	if p := ix.keyParsed[k.ARN]; p != nil {
 		return p
 	}
 	name := "key policy of " + k.ARN
-	if k.ARN == "" {
+	switch {
+	case k.ARN == "" && k.AWSManaged:
+		name = fmt.Sprintf("key policy of the AWS managed key aws/s3 of account %s in %s", k.Account, region)
+	case k.ARN == "":
 		name = "key policy of " + k.Configured
 	}
-	return policy.Unreadable(name + " (key not collected)")
+	why := "the scan ran with collect.kms: false, or did not read it"
+	if k.Account != "" && k.Account != owner {
+		why = fmt.Sprintf("collect.kms: false, or account %s was not scanned", k.Account)
+	}
+	return policy.Unreadable(name + " (key not collected: " + why + ")")
 }
 
 func firstWord(s string) string {

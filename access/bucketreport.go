@@ -299,6 +299,13 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 			"the bucket is encrypted with the AWS managed key aws/s3, which other accounts cannot use, so these grants fail: "+describeHits(awsKeyHits),
 			fmt.Sprintf(`Create a customer managed key whose policy allows the grantees, then: aws s3api put-bucket-encryption --bucket %s --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"<customer managed key ARN>"},"BucketKeyEnabled":true}]}' (existing objects keep aws/s3 until copied)`, name))
 	}
+	if k := bl.Key.Key; bl.EncRead && UsesKMS(bl.Encryption.Algorithm) && k != nil {
+		if usable, why := KeyUsable(k); usable == TriFalse {
+			fs.add(FindingKMSKeyUnusable, "",
+				fmt.Sprintf("the bucket's default encryption uses KMS key %s, but %s: reads (kms:Decrypt) and writes (kms:GenerateDataKey) of its SSE-KMS objects fail for every caller", k.ARN, why),
+				KeyStateRemediation(k.ARN, k.State))
+		}
+	}
 	if len(keyPolicyHits) > 0 {
 		var stmts []string
 		for _, h := range keyPolicyHits {
@@ -397,8 +404,12 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		if len(unknownCells) > 0 {
 			detail += fmt.Sprintf("; %d cells are unknown (%s)", len(unknownCells), joinLimited(unknownCells, 4))
 		}
-		fs.add(FindingAssessmentIncomplete, "", detail,
-			fmt.Sprintf("Allow the audit role to read what failed (%s; check the bucket policy, SCPs and key policies for denies of the audit role), then run bucketaudit scan again", joinLimited(append(uniqueOps(out.Errors), "kms:GetKeyPolicy for the bucket's key where it is unknown"), 4)))
+		rem := fmt.Sprintf("Allow the audit role to read what failed (%s; check the bucket policy, SCPs and key policies for denies of the audit role), then run bucketaudit scan again", joinLimited(append(uniqueOps(out.Errors), "kms:GetKeyPolicy for the bucket's key where it is unknown"), 4))
+		if bl.EncRead && UsesKMS(bl.Encryption.Algorithm) && bl.Key.Key == nil {
+			detail += "; the bucket's KMS key was not collected"
+			rem = "Collect the bucket's KMS key (collect.kms: true in the configuration, and the key's account in the scan's scope), then run bucketaudit scan again. " + rem
+		}
+		fs.add(FindingAssessmentIncomplete, "", detail, rem)
 	}
 }
 

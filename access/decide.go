@@ -74,7 +74,7 @@ type outcome struct {
 	reason       string
 	// what findings need
 	bpaBlocked   bool   // BPA turned a grant into a deny
-	kmsBlocked   string // "aws-managed" or "key-policy" when KMS denies what S3 allows
+	kmsBlocked   string // "aws-managed", "key-policy", "key-state" or "anonymous" when KMS denies what S3 allows
 	orgBlocked   string // "scp" or "rcp" when it denies what the bucket policy grants
 	orgBlockedBy string // the deciding SCP/RCP statement, for findings
 }

@@ -27,6 +27,7 @@ const (
 	FindingAllowWithNotPrincipal    = "allow-with-notprincipal"
 	FindingAssessmentIncomplete     = "assessment-incomplete"
 	FindingPolicyStatusDisagreement = "policy-status-disagreement"
+	FindingKMSKeyUnusable           = "kms-key-unusable"
 )
 
 // CatalogEntry describes one kind of finding: its default severity, title
@@ -57,6 +58,7 @@ func Catalog() []CatalogEntry {
 		{FindingPublicACLGrant, SeverityHigh, "The bucket ACL grants access to AllUsers or AuthenticatedUsers", cisBlockPubl, "bucket"},
 		{FindingExternalAccountAccess, SeverityHigh, "An account outside the organisation that is not a trusted account has access", "", "bucket"},
 		{FindingAllowWithNotPrincipal, SeverityHigh, "An Allow statement uses NotPrincipal (it grants everyone not listed)", "", "bucket"},
+		{FindingKMSKeyUnusable, SeverityHigh, "The bucket's default KMS key is disabled, pending deletion or otherwise unusable (reads and writes of SSE-KMS objects fail)", "", "bucket"},
 		{FindingAccountBPAOff, SeverityMedium, "Account-level S3 Block Public Access is not fully enabled", cisBlockPubl, "account"},
 		{FindingNoTLSEnforcement, SeverityMedium, "No policy denies requests that do not use TLS", cisDenyHTTP, "bucket"},
 		{FindingKMSKeyPolicyMissingGrant, SeverityMedium, "The KMS key policy does not allow principals the bucket grants (their requests fail)", "", "bucket"},
@@ -74,7 +76,7 @@ func Catalog() []CatalogEntry {
 
 // catalog indexes Catalog by ID.
 func catalogIndex() map[string]CatalogEntry {
-	m := make(map[string]CatalogEntry, 19)
+	m := make(map[string]CatalogEntry, 20)
 	for _, e := range Catalog() {
 		m[e.ID] = e
 	}

@@ -202,10 +202,12 @@ func (w *worker) principalsWho(bl *BucketLayers, shape string, same *Caller, row
 	if ps == nil {
 		return
 	}
-	// Only the principals whose identity policies could reach this bucket.
+	// Only the principals whose identity policies could reach this bucket,
+	// or whom the bucket's own policy or ACL could grant directly.
+	all, named := bl.directGrantees()
 	var relevant []IAMPrincipal
 	for _, p := range ps {
-		if p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name) {
+		if all || named[granteeKey(p.ARN)] || (p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name)) {
 			relevant = append(relevant, p)
 		}
 	}
@@ -295,6 +297,63 @@ func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAM
 		}
 		c.Principals = list
 	}
+}
+
+// directGrantees returns whom the bucket's own policy or ACL could grant
+// an action within its account without their identity policies: a
+// resource-based policy that names an IAM user or role ARN grants it even
+// where its identity policies do not (a role stays limited by its
+// boundary), and Principal "*" (or NotPrincipal) names everyone. A
+// conservative pre-filter: all is true when every principal could be
+// granted (a wildcard or NotPrincipal statement, a public ACL grant);
+// named holds the ARNs the policy's Allow statements name. Grants to the
+// account itself delegate to IAM and add nobody.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html
+func (bl *BucketLayers) directGrantees() (all bool, named map[string]bool) {
+	// What was not read (the policy, the ACL) can make a principal's cells
+	// unknown, never allowed: the lists name only allowed principals.
+	if bl.ACLs != TriFalse {
+		for _, g := range bl.Grants {
+			if g.Public() { // a grant to an account delegates to its IAM policies
+				return true, nil
+			}
+		}
+	}
+	p := bl.Policy
+	if p == nil || p.IsUnreadable() {
+		return false, nil
+	}
+	for i := range p.Statements {
+		s := &p.Statements[i]
+		if !strings.EqualFold(s.Effect, "Allow") {
+			continue
+		}
+		if s.NotPrincipal != nil || s.Principal == nil || s.Principal.Wildcard {
+			return true, nil
+		}
+		for _, a := range s.Principal.AWS {
+			if a == "*" {
+				return true, nil
+			}
+			if strings.HasPrefix(a, "arn:") && arnAccount(a) == bl.Account.ID {
+				if named == nil {
+					named = map[string]bool{}
+				}
+				named[granteeKey(a)] = true
+			}
+		}
+	}
+	return false, named
+}
+
+// granteeKey is the key of a principal ARN in directGrantees' set: the ARN,
+// or for a role its account and name (AWS matches a role by name, a path
+// written or not).
+func granteeKey(arn string) string {
+	if i := strings.Index(arn, ":role/"); i > 0 {
+		return arn[:i] + ":role/" + arn[strings.LastIndexByte(arn, '/')+1:]
+	}
+	return arn
 }
 
 // mayReachBucket reports whether some identity policy could allow an

@@ -198,6 +198,7 @@ func assumedIdentityPolicies() map[string][]*policy.Policy {
 			add(a, a)
 		}
 	}
+	add(ActionPutBucketACL, ActionPutBucketACL) // the manage column's second action
 	add("", "s3:*", "kms:Decrypt", "kms:GenerateDataKey")
 	return out
 }
@@ -206,6 +207,9 @@ func assumedIdentityPolicies() map[string][]*policy.Policy {
 // read or does not parse becomes Unreadable.
 func (ix *Index) parseKeyPolicy(account string, k *inventory.KMSKey) *policy.Policy {
 	name := "key policy of " + k.ARN
+	if e := k.Errors["describe_key"]; k.Policy == nil && e != "" && k.Errors["policy"] == "" {
+		return policy.Unreadable(name + " (not read: kms:DescribeKey failed: " + firstWord(e) + ")")
+	}
 	if k.Policy == nil {
 		return policy.Unreadable(name + " (not read: " + firstWord(k.Errors["policy"]) + ")")
 	}

@@ -234,8 +234,10 @@ func ResolveGrants(acl *inventory.ACL, lookup func(canonicalID string) (string, 
 }
 
 // ACLAllows reports whether a bucket-ACL permission grants an S3 action:
-// READ lists, WRITE writes and deletes, WRITE_ACP manages, FULL_CONTROL all
-// of them. No bucket-ACL permission reads objects (object ACLs do).
+// READ lists, WRITE writes and deletes, READ_ACP reads the ACL (s3:GetBucketAcl),
+// WRITE_ACP changes it (s3:PutBucketAcl), FULL_CONTROL all of them. No
+// bucket-ACL permission reads objects (object ACLs do) or changes the bucket
+// policy (s3:PutBucketPolicy).
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions
 func ACLAllows(permission, action string) bool {
 	switch action {
@@ -243,7 +245,9 @@ func ACLAllows(permission, action string) bool {
 		return permission == inventory.PermRead || permission == inventory.PermFullControl
 	case ActionWrite, ActionDelete:
 		return permission == inventory.PermWrite || permission == inventory.PermFullControl
-	case ActionManage:
+	case ActionGetBucketACL:
+		return permission == inventory.PermReadACP || permission == inventory.PermFullControl
+	case ActionPutBucketACL:
 		return permission == inventory.PermWriteACP || permission == inventory.PermFullControl
 	}
 	return false
@@ -305,7 +309,15 @@ const (
 	ActionList   = "s3:ListBucket"
 	ActionWrite  = "s3:PutObject"
 	ActionDelete = "s3:DeleteObject"
+	// ActionManage is the manage column's first action. The column means
+	// "can change the bucket's access control": s3:PutBucketPolicy, or
+	// s3:PutBucketAcl where ACLs are in force (decideManage).
 	ActionManage = "s3:PutBucketPolicy"
+	// ActionPutBucketACL changes the bucket ACL: the manage column's second
+	// action, which counts only where ACLs are in force.
+	ActionPutBucketACL = "s3:PutBucketAcl"
+	// ActionGetBucketACL reads the bucket ACL.
+	ActionGetBucketACL = "s3:GetBucketAcl"
 )
 
 // objectAction reports whether an S3 action acts on objects (bucket/key
@@ -314,7 +326,7 @@ func objectAction(action string) bool {
 	switch action {
 	case ActionRead, ActionWrite, ActionDelete:
 		return true
-	case ActionList, ActionManage:
+	case ActionList, ActionManage, ActionPutBucketACL, ActionGetBucketACL:
 		return false
 	}
 	return policy.S3ActionScope(action) == policy.ScopeObject

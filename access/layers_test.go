@@ -81,20 +81,23 @@ func TestACLsInEffect(t *testing.T) {
 }
 
 // Bucket ACL permissions: READ lists the objects, WRITE creates and deletes
-// them, WRITE_ACP rewrites the ACL (the matrix's "manage"), FULL_CONTROL is
-// all of these; no bucket-ACL permission reads an object (object ACLs do).
+// them, READ_ACP reads the ACL, WRITE_ACP rewrites it (s3:PutBucketAcl,
+// never s3:PutBucketPolicy: the manage column counts it where ACLs are in
+// force), FULL_CONTROL is all of these; no bucket-ACL permission reads an
+// object (object ACLs do).
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions
 func TestACLAllows(t *testing.T) {
 	want := map[string][]string{ // permission → actions it grants
 		inventory.PermRead:        {ActionList},
 		inventory.PermWrite:       {ActionWrite, ActionDelete},
-		inventory.PermReadACP:     nil,
-		inventory.PermWriteACP:    {ActionManage},
-		inventory.PermFullControl: {ActionList, ActionWrite, ActionDelete, ActionManage},
+		inventory.PermReadACP:     {ActionGetBucketACL},
+		inventory.PermWriteACP:    {ActionPutBucketACL}, // not s3:PutBucketPolicy
+		inventory.PermFullControl: {ActionList, ActionWrite, ActionDelete, ActionGetBucketACL, ActionPutBucketACL},
 	}
 	for perm, acts := range want {
 		var got []string
-		for _, a := range MatrixActions() {
+		cols := MatrixActions()
+		for _, a := range append(cols[:], ActionGetBucketACL, ActionPutBucketACL) {
 			if ACLAllows(perm, a) {
 				got = append(got, a)
 			}

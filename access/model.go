@@ -181,7 +181,7 @@ type Actions struct {
 	List   Cell `json:"list"`   // s3:ListBucket
 	Write  Cell `json:"write"`  // s3:PutObject
 	Delete Cell `json:"delete"` // s3:DeleteObject
-	Manage Cell `json:"manage"` // s3:PutBucketPolicy
+	Manage Cell `json:"manage"` // s3:PutBucketPolicy, or s3:PutBucketAcl where ACLs are in force
 }
 
 // ExternalActions is the row of one account outside the organisation.

@@ -19,7 +19,8 @@ type Decision struct {
 	// BPABlocked: Block Public Access turned a grant into a deny.
 	BPABlocked bool
 	// KMSBlocked says why KMS denied what S3 allowed: "aws-managed",
-	// "key-policy" or "anonymous"; "" otherwise.
+	// "key-policy", "key-state" (the key is disabled, pending deletion …)
+	// or "anonymous"; "" otherwise.
 	KMSBlocked string
 	// OrgBlocked is "scp" or "rcp" when an SCP or RCP explicitly denied.
 	OrgBlocked string
@@ -44,7 +45,7 @@ type Step struct {
 // KMS call S3 makes on the caller's behalf. key "" means any object key.
 func (bl *BucketLayers) Decide(c *Caller, action, key string) Decision {
 	bl.steps, bl.tracing = nil, c.Trace
-	o := bl.decide(c, action, key)
+	o := bl.decideRequest(c, action, key)
 	switch o.verdict { // the engine decision agrees with the verdict
 	case VerdictAllow:
 		o.engine = policy.Allow
@@ -62,7 +63,90 @@ func (bl *BucketLayers) Decide(c *Caller, action, key string) Decision {
 	return d
 }
 
+// decide decides one cell of the matrix: the request of caller c for a
+// matrix action; the manage column is decideManage.
 func (bl *BucketLayers) decide(c *Caller, action, key string) outcome {
+	if action == ActionManage {
+		return bl.decideManage(c)
+	}
+	return bl.decideRequest(c, action, key)
+}
+
+// decideManage decides the manage column: whether the caller can change
+// the bucket's access control. That is s3:PutBucketPolicy, or, where ACLs
+// are in force (Object Ownership is not BucketOwnerEnforced),
+// s3:PutBucketAcl: the bucket ACL's WRITE_ACP and FULL_CONTROL grants allow
+// it, as policies may. Under BucketOwnerEnforced PutBucketAcl accepts only
+// the bucket-owner-full-control ACL, which changes nobody's access, so it
+// does not count. The cell is the OR of the two requests, and its reason
+// names the action that allows.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+func (bl *BucketLayers) decideManage(c *Caller) outcome {
+	p := bl.decideRequest(c, ActionManage, "")
+	if bl.ACLs == TriFalse || p.verdict == VerdictAllow {
+		return p
+	}
+	a := bl.decideRequest(c, ActionPutBucketACL, "")
+	if bl.ACLs == TriUnknown && isOpen(a) {
+		a = outcome{verdict: VerdictUnknown, engine: policy.Unknown, layers: a.layers.with(LayerACL),
+			reason: fmt.Sprintf("%s counts only where ACLs are enabled, and Object Ownership could not be read: %s", ActionPutBucketACL, a.reason)}
+	}
+	return orOutcome(p, a)
+}
+
+// orOutcome combines two requests either of which suffices (the manage
+// column's): an allow decides; two conditional ones are allowed when
+// either's conditions hold; an unknown one leaves the other's conditional
+// or deny unproven (unknown); two denies deny, naming both.
+func orOutcome(a, b outcome) outcome {
+	switch {
+	case a.verdict == VerdictAllow:
+		return a
+	case b.verdict == VerdictAllow:
+		return b
+	case a.verdict == VerdictUnknown:
+		a.reason = joinReasons(a.reason, b.reason)
+		return a
+	case b.verdict == VerdictUnknown:
+		b.reason = joinReasons(a.reason, b.reason)
+		return b
+	case a.verdict == VerdictConditional && b.verdict == VerdictConditional:
+		a.alts = a.alts.or(b.alts)
+		a.layers |= b.layers
+		a.acctSpecific = a.acctSpecific || b.acctSpecific
+		a.reason = joinReasons(a.reason, b.reason)
+		return a
+	case a.verdict == VerdictConditional:
+		return a
+	case b.verdict == VerdictConditional:
+		return b
+	}
+	o := a // both deny
+	o.layers |= b.layers
+	o.bpaBlocked = a.bpaBlocked || b.bpaBlocked
+	if o.orgBlocked == "" {
+		o.orgBlocked, o.orgBlockedBy = b.orgBlocked, b.orgBlockedBy
+	}
+	if a.engine != policy.ExplicitDeny || b.engine != policy.ExplicitDeny {
+		o.engine = policy.ImplicitDeny
+	}
+	o.reason = joinReasons(a.reason, b.reason)
+	return o
+}
+
+// joinReasons joins the reasons of the manage column's two requests (none
+// when quiet).
+func joinReasons(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "; " + b
+}
+
+// decideRequest decides one request of caller c: the S3 layers and, for
+// reads and writes of an SSE-KMS bucket, the KMS call.
+func (bl *BucketLayers) decideRequest(c *Caller, action, key string) outcome {
 	var o outcome
 	if key == "" {
 		o = bl.decideKeys(c, action)
@@ -351,9 +435,17 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 		return outcome{verdict: VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(LayerKMS), kmsBlocked: "aws-managed",
 			reason: fmt.Sprintf("%s needs %s on %s, which cannot be used by another account", action, kmsAction, keyName)}, true
 	}
+	// A key KMS cannot use denies every caller, whatever its policy says.
+	state, usable, decided := bl.keyStateOutcome(action, kmsAction, keyName)
+	if decided {
+		return state, true
+	}
 	in, _ := bl.kmsInput(c, action)
 	r := bl.evaluate(in, "kms")
 	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.quiet)
+	if usable == TriUnknown && bl.Key.Key != nil && o.verdict != VerdictDeny {
+		return state, true // the key's state could not be read: only a deny decides
+	}
 	// The key policy must allow, directly or by delegating to the account:
 	// an identity policy alone never grants access to a KMS key (the engine
 	// applies this to kms: actions).

@@ -61,6 +61,11 @@ func Collect(ctx context.Context, req Request, opts LiveOptions) (*inventory.Doc
 	for _, id := range slices.Sorted(maps.Keys(c.accounts)) {
 		doc.Accounts = append(doc.Accounts, *c.accounts[id])
 	}
+	if doc.Scan == nil {
+		// Collected data, not a fixture: no fixture default (an implicit
+		// aws/s3 key) may fill in what was not read.
+		doc.Scan = &inventory.ScanInfo{}
+	}
 	return doc, nil
 }
 

@@ -609,6 +609,15 @@ func (e *explainer) kmsRow() Row {
 		row.Fix = fmt.Sprintf("use a customer managed key whose key policy allows %s: aws s3api put-bucket-encryption --bucket %s --server-side-encryption-configuration '{\"Rules\": [{\"ApplyServerSideEncryptionByDefault\": {\"SSEAlgorithm\": \"aws:kms\", \"KMSMasterKeyID\": \"CUSTOMER_KEY_ARN\"}, \"BucketKeyEnabled\": true}]}', then re-encrypt the existing objects with it (aws s3 cp s3://%s/ s3://%s/ --recursive --sse aws:kms --sse-kms-key-id CUSTOMER_KEY_ARN)",
 			e.grantee(), b.Name, b.Name, b.Name)
 		return row
+	case key.Key != nil && keyState(key.Key) != access.TriTrue:
+		// https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+		usable, why := access.KeyUsable(key.Key)
+		row.Evidence = append(row.Evidence, keyName+": "+why)
+		row.Verdict, row.Fix = VerdictCouldNot, "read its state: aws kms describe-key --key-id "+key.ARN
+		if usable == access.TriFalse {
+			row.Verdict, row.Fix = VerdictDenies, access.KeyStateRemediation(key.ARN, key.Key.State)
+		}
+		return row
 	case e.bl.KeyPolicy.IsUnreadable():
 		row.Verdict = VerdictCouldNot
 		row.Evidence = append(row.Evidence, e.bl.KeyPolicy.Name)
@@ -633,6 +642,12 @@ func (e *explainer) kmsRow() Row {
 			keyOr(key.ARN), keyOr(key.ARN), e.grantee(), k, b.Region)
 	}
 	return row
+}
+
+// keyState says whether KMS can use a collected key (access.KeyUsable).
+func keyState(k *inventory.KMSKey) access.Tri {
+	t, _ := access.KeyUsable(k)
+	return t
 }
 
 // vpceRow: the VPC endpoint policy, when the request goes through one.

@@ -205,9 +205,10 @@ func applyPolicyDefaults(d *Document) {
 // when the organisation uses SCPs (fixtures only, see
 // DefaultsFullAWSAccess); bucket creation date, ownership, ACL and
 // encryption (unless their fetch failed, see Errors); KMS key manager,
-// state, policy, grant IDs and the implicit AWS managed aws/s3 keys; VPC
-// endpoint type, VPC and policy; accounts' OU paths. It does not touch
-// fixture-only fields.
+// state, policy, grant IDs and the implicit AWS managed aws/s3 keys (of a
+// fixture only: a document with scan info is a snapshot, whose keys are
+// what the scan read); VPC endpoint type, VPC and policy; accounts' OU
+// paths. It does not touch fixture-only fields.
 func ApplyDefaults(d *Document) {
 	if d.Organization != nil && d.Organization.Root.Name == "" {
 		d.Organization.Root.Name = DefaultRootName
@@ -223,7 +224,12 @@ func ApplyDefaults(d *Document) {
 		for j := range a.Buckets {
 			a.Buckets[j] = a.Buckets[j].WithDefaults(a.CanonicalID)
 		}
-		a.KMSKeys = append(a.KMSKeys, ImplicitKMSKeys(a)...)
+		if d.Scan == nil {
+			// A fixture's implicit aws/s3 keys, as fakeaws serves them. A
+			// scan's snapshot holds the keys it read and no others: one it
+			// did not read (collect.kms: false) is never made up.
+			a.KMSKeys = append(a.KMSKeys, ImplicitKMSKeys(a)...)
+		}
 		for j := range a.KMSKeys {
 			a.KMSKeys[j] = a.KMSKeys[j].WithDefaults(a.ID)
 		}
@@ -284,8 +290,13 @@ func (b Bucket) WithDefaults(canonicalID string) Bucket {
 }
 
 // WithDefaults returns a copy of k with the fixture defaults filled in
-// (manager, state, key policy, grant IDs) for a key of accountID.
+// (manager, state, key policy, grant IDs) for a key of accountID. A key
+// whose description could not be read (Errors["describe_key"]) keeps its
+// manager, state and policy unknown.
 func (k KMSKey) WithDefaults(accountID string) KMSKey {
+	if k.Errors["describe_key"] != "" {
+		return k
+	}
 	if k.Manager == "" {
 		k.Manager = KeyManagerCustomer
 	}

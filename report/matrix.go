@@ -44,7 +44,7 @@ func actionAPI(action string) string {
 	case "delete":
 		return "s3:DeleteObject"
 	case "manage":
-		return "s3:PutBucketPolicy"
+		return "can change the bucket's access control: s3:PutBucketPolicy, or s3:PutBucketAcl where ACLs are in force (Object Ownership not BucketOwnerEnforced)"
 	}
 	return ""
 }
