@@ -3,6 +3,7 @@ package access
 import (
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
@@ -46,7 +47,7 @@ type BucketLayers struct {
 
 // NewBucketLayers reads bucket b of account a from the index.
 func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *BucketLayers {
-	bl := &BucketLayers{ix: ix, Account: a, Bucket: b, ARN: "arn:aws:s3:::" + b.Name}
+	bl := &BucketLayers{ix: ix, Account: a, Bucket: b, ARN: awsid.S3Bucket(awsid.PartitionOf(b.Region), b.Name)}
 	name := "the bucket policy" // the bucket is the report rows
 	switch {
 	case b.Errors[inventory.FieldPolicy] != "":

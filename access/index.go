@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
@@ -577,7 +578,7 @@ func (ix *Index) ResolveKey(owner, region, configured string) KeyRef {
 		ref.ARN = ix.aliases[aliasARN(configured, region, owner)]
 	default: // a bare key ID: the bucket's account and region
 		ref.Account = owner
-		ref.ARN = fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", region, owner, configured)
+		ref.ARN = awsid.KMSKey(region, owner, configured)
 	}
 	if ref.ARN != "" {
 		ref.Key = ix.keys[ref.ARN]
@@ -603,7 +604,7 @@ func aliasARN(alias, region, account string) string {
 	if strings.HasPrefix(alias, "arn:") {
 		return alias
 	}
-	return fmt.Sprintf("arn:aws:kms:%s:%s:%s", region, account, alias)
+	return awsid.KMSAlias(region, account, alias)
 }
 
 // arnAccount returns the account field of an ARN.
