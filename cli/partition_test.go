@@ -56,12 +56,12 @@ func inPartition(t *testing.T, partition string, regions map[string]string) *inv
 // scanFixture scans a fixture served by fakeaws with the scan command from
 // home region, and returns the saved snapshot, the report and the raw
 // report.json.
-func scanFixture(t *testing.T, fixture *inventory.Document, home string) (*inventory.Document, *access.Report, string) {
+func scanFixture(t *testing.T, fixture *inventory.Document, home, extra string) (*inventory.Document, *access.Report, string) {
 	t.Helper()
 	scanEnv(t)
 	_, url := fakeawstest.Start(t, fixture)
 	dir := t.TempDir()
-	cfg := writeFile(t, dir, "scan.yaml", "region: "+home+"\naudit_role:\n  external_id: rt-external-id\noutputs:\n  formats: [json]\n")
+	cfg := writeFile(t, dir, "scan.yaml", "region: "+home+"\naudit_role:\n  external_id: rt-external-id\noutputs:\n  formats: [json]\n"+extra)
 	snap, out := filepath.Join(dir, "snapshot.json"), filepath.Join(dir, "out")
 	var stdout, stderr bytes.Buffer
 	code := Run(context.Background(), []string{"scan", "--config", cfg, "--endpoint-url", url, "--output-dir", out, "--save-snapshot", snap, "--log-format", "json"}, nil, &stdout, &stderr)
@@ -119,7 +119,7 @@ func verdicts(r *access.Report) map[string][]string {
 // https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/using-govcloud-arns.html
 // https://docs.amazonaws.cn/en_us/aws/latest/userguide/ARNs.html
 func TestScanPartitions(t *testing.T) {
-	_, base, _ := scanFixture(t, inPartition(t, "aws", nil), "us-east-1")
+	_, base, _ := scanFixture(t, inPartition(t, "aws", nil), "us-east-1", "")
 	want := verdicts(base)
 	if got := cellVerdict(t, base, "prod-open"); got != access.VerdictAllow {
 		t.Fatalf("commercial prod-open public.read = %s, want allow", got)
@@ -133,7 +133,7 @@ func TestScanPartitions(t *testing.T) {
 	} {
 		t.Run(tc.partition, func(t *testing.T) {
 			fixture := inPartition(t, tc.partition, tc.regions)
-			snap, rep, raw := scanFixture(t, fixture, tc.home)
+			snap, rep, raw := scanFixture(t, fixture, tc.home, "")
 			if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(snap)); diff != "" {
 				t.Errorf("snapshot differs from the fixture (-fixture +snapshot):\n%s", diff)
 			}
@@ -154,6 +154,12 @@ func TestScanPartitions(t *testing.T) {
 			}
 			if got := cellVerdict(t, rep, "prod-open"); got != access.VerdictAllow {
 				t.Errorf("prod-open public.read = %s, want allow", got)
+			}
+			// A scan of an accounts: list (no Organizations walk) assumes the
+			// audit role in the home region's partition.
+			listed, _, _ := scanFixture(t, fixture, tc.home, "accounts:\n  - {id: \"222222222222\"}\n")
+			if len(listed.Accounts) != 1 || len(listed.Accounts[0].Buckets) == 0 || listed.Accounts[0].Errors["assume_role"] != "" {
+				t.Errorf("accounts-list scan: %+v", listed.Accounts)
 			}
 		})
 	}
