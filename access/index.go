@@ -23,6 +23,9 @@ type Index struct {
 	OrgID string
 	// ManagementAccount is the management account's ID.
 	ManagementAccount string
+	// partition is the document's partition (of its first bucket region or
+	// KMS key ARN; "aws" without either): an organisation lives in one.
+	partition string
 
 	accounts    map[string]*inventory.Account
 	accountIDs  []string // sorted
@@ -96,8 +99,16 @@ func NewIndex(doc *inventory.Document) *Index {
 		if a.CanonicalID != "" {
 			ix.canonical[a.CanonicalID] = a.ID
 		}
+		for b := range a.Buckets {
+			if ix.partition == "" && a.Buckets[b].Region != "" {
+				ix.partition = awsid.PartitionOf(a.Buckets[b].Region)
+			}
+		}
 		for k := range a.KMSKeys {
 			key := &a.KMSKeys[k]
+			if ix.partition == "" {
+				ix.partition = awsid.PartitionOfARN(key.ARN)
+			}
 			ix.keys[key.ARN] = key
 			ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key)
 			if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors["grants"]); err != nil {
@@ -128,6 +139,9 @@ func NewIndex(doc *inventory.Document) *Index {
 		}
 	}
 	sort.Strings(ix.accountIDs)
+	if ix.partition == "" {
+		ix.partition = awsid.AWS
+	}
 	if doc.Organization == nil && doc.Scan != nil {
 		ix.orgUnread = doc.Scan.Errors[inventory.FieldOrganization]
 	}

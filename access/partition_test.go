@@ -110,3 +110,32 @@ func TestPartitionRemediation(t *testing.T) {
 		t.Errorf("no %s finding", FindingNoTLSEnforcement)
 	}
 }
+
+// A bucket whose region could not be read is in the partition of the
+// organisation's other resources (an organisation lives in one
+// partition), so a GovCloud bucket policy still names it: its verdicts are
+// the ones the same organisation gets in the commercial partition.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+func TestPartitionOfBucketWithoutRegion(t *testing.T) {
+	doc := func(partition, region string) string {
+		return `schema_version: 1
+accounts:
+  - id: "222222222222"
+    buckets:
+      - {name: known, region: ` + region + `}
+      - name: unlocated
+        errors: {region: "AccessDenied: Access Denied"}
+        policy: {Version: "2012-10-17", Statement: [{Sid: PublicRead, Effect: Allow, Principal: "*", Action: "s3:GetObject", Resource: "arn:` + partition + `:s3:::unlocated/*"}]}
+`
+	}
+	want := cellAt(t, bucketNamed(t, analyzeYAML(t, doc("aws", "eu-west-1"), nil), "unlocated"), "public.read")
+	for _, c := range [][2]string{{"aws-us-gov", "us-gov-west-1"}, {"aws-cn", "cn-north-1"}} {
+		got := cellAt(t, bucketNamed(t, analyzeYAML(t, doc(c[0], c[1]), nil), "unlocated"), "public.read")
+		if got.Verdict != want.Verdict {
+			t.Errorf("%s: public.read = %s (%s), want %s (%s) as in the aws partition", c[0], got.Verdict, got.Reason, want.Verdict, want.Reason)
+		}
+	}
+	if want.Verdict == VerdictDeny {
+		t.Errorf("aws: public.read = deny (%s): the policy grants it", want.Reason)
+	}
+}
