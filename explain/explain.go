@@ -168,7 +168,7 @@ func Explain(doc *inventory.Document, req Request, opts Options) (*Explanation, 
 		p, _ = ParsePrincipal(req.Principal) // Validate parsed it already
 		if awsid.IsAccountID(req.Principal) {
 			// The account's root, in the bucket's partition.
-			p.Partition = awsid.PartitionOf(bkt.Region)
+			p.Partition = ix.PartitionOf(bkt)
 			p.ARN = awsid.Root(p.Partition, p.Account)
 		}
 	}

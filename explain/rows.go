@@ -114,7 +114,7 @@ func (e *explainer) grantee() string {
 	case KindAnonymous:
 		return "*"
 	case KindAccount, KindRoot:
-		return awsid.Root(awsid.PartitionOf(e.bl.Bucket.Region), e.p.Account)
+		return awsid.Root(e.ix.PartitionOf(e.bl.Bucket), e.p.Account)
 	}
 	return e.p.ARN
 }
