@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
@@ -47,7 +48,7 @@ type BucketLayers struct {
 
 // NewBucketLayers reads bucket b of account a from the index.
 func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *BucketLayers {
-	bl := &BucketLayers{ix: ix, Account: a, Bucket: b, ARN: "arn:aws:s3:::" + b.Name}
+	bl := &BucketLayers{ix: ix, Account: a, Bucket: b, ARN: awsid.S3Bucket(ix.PartitionOf(b), b.Name)}
 	name := "the bucket policy" // the bucket is the report rows
 	switch {
 	case b.Errors[inventory.FieldPolicy] != "":
@@ -82,6 +83,15 @@ func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *Buc
 	}
 	bl.RCPs = ix.RCPs(a.ID)
 	return bl
+}
+
+// PartitionOf returns the partition of a bucket: its region's, or, when
+// its region could not be read, the document's.
+func (ix *Index) PartitionOf(b *inventory.Bucket) string {
+	if b.Region == "" {
+		return ix.partition
+	}
+	return awsid.PartitionOf(b.Region)
 }
 
 // keyPolicy returns the parsed policy of a resolved key that a bucket of

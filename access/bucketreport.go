@@ -364,7 +364,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	if bm.tls == TriFalse {
 		fs.add(FindingNoTLSEnforcement, "",
 			"neither the bucket policy nor an applicable RCP denies requests with aws:SecureTransport false",
-			fmt.Sprintf("Add to the bucket policy %s, then %s", tlsDenyStatement(name), cmdPutPolicy(name)))
+			fmt.Sprintf("Add to the bucket policy %s, then %s", tlsDenyStatement(bl.ARN), cmdPutPolicy(name)))
 	}
 	if bl.Bucket.PolicyIsPublic != nil && bl.PolicyPublic != TriUnknown && *bl.Bucket.PolicyIsPublic != (bl.PolicyPublic == TriTrue) {
 		fs.add(FindingPolicyStatusDisagreement, "",
@@ -463,10 +463,10 @@ func (w *worker) lintFindings(fs *findingSet, bl *BucketLayers) {
 		switch w.Code {
 		case policy.LintObjectActionOnBucketARN:
 			fs.add(FindingObjectActionOnBucketARN, "", where+": "+w.Message,
-				fmt.Sprintf(`Grant object actions on the objects: change the statement's Resource to "arn:aws:s3:::%s/*" (add it next to "arn:aws:s3:::%s" if the statement also has bucket actions), then %s`, name, name, cmdPutPolicy(name)))
+				fmt.Sprintf(`Grant object actions on the objects: change the statement's Resource to "%s/*" (add it next to "%s" if the statement also has bucket actions), then %s`, bl.ARN, bl.ARN, cmdPutPolicy(name)))
 		case policy.LintBucketActionOnObjectARN:
 			fs.add(FindingBucketActionOnObjectARN, "", where+": "+w.Message,
-				fmt.Sprintf(`Grant bucket actions on the bucket: add "arn:aws:s3:::%s" to the statement's Resource, then %s`, name, cmdPutPolicy(name)))
+				fmt.Sprintf(`Grant bucket actions on the bucket: add "%s" to the statement's Resource, then %s`, bl.ARN, cmdPutPolicy(name)))
 		case policy.LintAllowWithNotPrincipal:
 			fs.add(FindingAllowWithNotPrincipal, "", where+": "+w.Message+" (it allows everyone except the principals it lists)",
 				fmt.Sprintf(`Replace NotPrincipal with Principal naming who may access (or Principal "*" with a condition such as aws:PrincipalOrgID), then %s`, cmdPutPolicy(name)))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -507,7 +508,7 @@ func accountSpecific(q policy.Requirement) bool {
 		return true
 	case "aws:principalarn", "principal":
 		for _, v := range q.Values {
-			if isAccountID(arnAccount(v)) {
+			if awsid.IsAccountID(arnAccount(v)) {
 				return true
 			}
 		}

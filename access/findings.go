@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 )
 
 // Finding IDs: stable identifiers that reports, diffs and --fail-on rely on.
@@ -189,14 +191,14 @@ func cmdPutPolicy(bucket string) string {
 }
 
 // tlsDenyStatement is the statement CIS and AWS recommend for TLS-only access.
-func tlsDenyStatement(bucket string) string {
-	return fmt.Sprintf(`{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::%s","arn:aws:s3:::%s/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`, bucket, bucket)
+func tlsDenyStatement(bucketARN string) string {
+	return fmt.Sprintf(`{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["%s","%s/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`, bucketARN, bucketARN)
 }
 
 // kmsGrantStatement is the key-policy statement that lets an account use a
 // key through S3 (its principals still need an identity policy).
 func kmsGrantStatement(account, region string) string {
-	return fmt.Sprintf(`{"Sid":"AllowS3Use%s","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":["kms:Decrypt","kms:GenerateDataKey"],"Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"s3.%s.amazonaws.com"}}}`, account, account, region)
+	return fmt.Sprintf(`{"Sid":"AllowS3Use%s","Effect":"Allow","Principal":{"AWS":"%s"},"Action":["kms:Decrypt","kms:GenerateDataKey"],"Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"%s"}}}`, account, awsid.Root(awsid.PartitionOf(region), account), awsid.ServiceEndpoint("s3", region))
 }
 
 // joinLimited joins up to n items and says how many more there were.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
@@ -138,7 +139,7 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 
 // namedResources compiles the Resource and NotResource values of policies
 // whose match depends on which bucket is asked: all but "*" and the S3
-// patterns of every bucket alike ("arn:aws:s3:::*", "arn:aws:s3:::*/*").
+// patterns of every bucket alike ("arn:aws:s3:::*", "arn:aws-cn:s3:::*/*").
 // byName is true when a value holds a policy variable.
 func namedResources(pols []*policy.Policy) (named []*policy.ResourcePattern, byName bool) {
 	seen := map[string]bool{}
@@ -150,7 +151,7 @@ func namedResources(pols []*policy.Policy) (named []*policy.ResourcePattern, byN
 			s := &p.Statements[i]
 			for _, list := range [][]string{s.Resource, s.NotResource} {
 				for _, r := range list {
-					if seen[r] || r == "*" || r == arnPrefix+"*" || r == arnPrefix+"*/*" {
+					if seen[r] || r == "*" || everyBucket(r) {
 						continue
 					}
 					seen[r] = true
@@ -164,6 +165,15 @@ func namedResources(pols []*policy.Policy) (named []*policy.ResourcePattern, byN
 		}
 	}
 	return named, false
+}
+
+// everyBucket reports whether a Resource value is an S3 pattern of every
+// bucket, or every object, of a partition: "arn:PARTITION:s3:::*" or
+// "arn:PARTITION:s3:::*/*". (Buckets of one region are of one partition, and
+// the shape key holds the region.)
+func everyBucket(r string) bool {
+	a, err := awsid.Parse(r)
+	return err == nil && a.Service == "s3" && a.Region == "" && a.Account == "" && (a.Resource == "*" || a.Resource == "*/*")
 }
 
 // mentionsS3 reports whether a policy could allow an s3 action (an

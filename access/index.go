@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
@@ -22,6 +23,9 @@ type Index struct {
 	OrgID string
 	// ManagementAccount is the management account's ID.
 	ManagementAccount string
+	// partition is the document's partition (of its first bucket region or
+	// KMS key ARN; "aws" without either): an organisation lives in one.
+	partition string
 
 	accounts    map[string]*inventory.Account
 	accountIDs  []string // sorted
@@ -95,8 +99,16 @@ func NewIndex(doc *inventory.Document) *Index {
 		if a.CanonicalID != "" {
 			ix.canonical[a.CanonicalID] = a.ID
 		}
+		for b := range a.Buckets {
+			if ix.partition == "" && a.Buckets[b].Region != "" {
+				ix.partition = awsid.PartitionOf(a.Buckets[b].Region)
+			}
+		}
 		for k := range a.KMSKeys {
 			key := &a.KMSKeys[k]
+			if ix.partition == "" {
+				ix.partition = awsid.PartitionOfARN(key.ARN)
+			}
 			ix.keys[key.ARN] = key
 			ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key)
 			if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors["grants"]); err != nil {
@@ -127,6 +139,9 @@ func NewIndex(doc *inventory.Document) *Index {
 		}
 	}
 	sort.Strings(ix.accountIDs)
+	if ix.partition == "" {
+		ix.partition = awsid.AWS
+	}
 	if doc.Organization == nil && doc.Scan != nil {
 		ix.orgUnread = doc.Scan.Errors[inventory.FieldOrganization]
 	}
@@ -581,7 +596,7 @@ func (ix *Index) ResolveKey(owner, region, configured string) KeyRef {
 		ref.ARN = ix.aliases[aliasARN(configured, region, owner)]
 	default: // a bare key ID: the bucket's account and region
 		ref.Account = owner
-		ref.ARN = fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", region, owner, configured)
+		ref.ARN = awsid.KMSKey(region, owner, configured)
 	}
 	if ref.ARN != "" {
 		ref.Key = ix.keys[ref.ARN]
@@ -607,7 +622,7 @@ func aliasARN(alias, region, account string) string {
 	if strings.HasPrefix(alias, "arn:") {
 		return alias
 	}
-	return fmt.Sprintf("arn:aws:kms:%s:%s:%s", region, account, alias)
+	return awsid.KMSAlias(region, account, alias)
 }
 
 // arnAccount returns the account field of an ARN.

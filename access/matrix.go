@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
@@ -613,7 +614,7 @@ func collectPolicyAccounts(p *policy.Policy, set map[string]bool) {
 			switch strings.ToLower(c.Key) {
 			case "aws:principalaccount", "kms:calleraccount":
 				for _, v := range c.Values {
-					if isAccountID(v) {
+					if awsid.IsAccountID(v) {
 						set[v] = true
 					}
 				}
@@ -631,25 +632,13 @@ func collectPolicyAccounts(p *policy.Policy, set map[string]bool) {
 // accountOf returns the account of a principal value: a 12-digit ID or an
 // ARN with a literal account field.
 func accountOf(v string) string {
-	if isAccountID(v) {
+	if awsid.IsAccountID(v) {
 		return v
 	}
 	if strings.HasPrefix(v, "arn:") {
-		if id := arnAccount(v); isAccountID(id) {
+		if id := arnAccount(v); awsid.IsAccountID(id) {
 			return id
 		}
 	}
 	return ""
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }

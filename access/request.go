@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -477,7 +478,7 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string) (*policy.Input, bool)
 		Grants:             bl.ix.keyGrants[bl.Key.ARN],
 	}
 	if in.Resource == "" {
-		in.Resource = "arn:aws:kms:" + bl.Bucket.Region + ":" + bl.Key.Account + ":key/unknown"
+		in.Resource = awsid.KMSKey(bl.Bucket.Region, bl.Key.Account, "unknown")
 	}
 	if c.Identity == nil {
 		in.IdentityPolicies = bl.ix.assumedIdentity(action)
@@ -514,7 +515,7 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		ctx.Set("aws:SecureTransport", "false")
 	}
 	if service == "kms" {
-		ctx.Set("kms:ViaService", "s3."+region+".amazonaws.com")
+		ctx.Set("kms:ViaService", awsid.ServiceEndpoint("s3", region))
 		ctx.Set("aws:ViaAWSService", "true")
 		ctx.SetAbsent("s3:signatureversion")
 		switch {

@@ -119,10 +119,11 @@ func (c *sharedCache) storeLint(key string, ws []policy.Warning) {
 	}
 }
 
-// arnPrefix starts every S3 ARN; bucketToken stands for the bucket's own
-// name in a normalised policy or reason.
+// s3ARNMark follows the partition in every S3 bucket and object ARN
+// (arn:PARTITION:s3:::NAME); bucketToken stands for the bucket's own ARN
+// in a normalised policy or reason.
 const (
-	arnPrefix   = "arn:aws:s3:::"
+	s3ARNMark   = ":s3:::"
 	bucketToken = "arn:aws:s3:::\x00"
 )
 
@@ -131,11 +132,11 @@ const (
 // "*/*"): then evaluating text does not depend on the bucket's name.
 func nameIndependent(text string) bool {
 	for i := 0; ; {
-		j := strings.Index(text[i:], arnPrefix)
+		j := strings.Index(text[i:], s3ARNMark)
 		if j < 0 {
 			return true
 		}
-		rest := text[i+j+len(arnPrefix):]
+		rest := text[i+j+len(s3ARNMark):]
 		end := strings.IndexAny(rest, "\"\\")
 		if end < 0 {
 			end = len(rest)
@@ -145,7 +146,7 @@ func nameIndependent(text string) bool {
 		default:
 			return false
 		}
-		i += j + len(arnPrefix)
+		i += j + len(s3ARNMark)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/config"
 	"github.com/bucketaudit/bucketaudit/deploy"
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/org"
 )
 
@@ -64,7 +65,10 @@ The role name, path and external ID come from --config (audit_role) when given.`
 				extID = cfg.AuditRole.ExternalID
 			}
 			role := org.RoleSpec{Name: cfg.AuditRole.Name, Path: cfg.AuditRole.Path}
-			partition := org.PartitionOf(principal)
+			partition := awsid.PartitionOfARN(principal)
+			if partition == "" { // an account ID (or none): the home region's partition
+				partition = awsid.PartitionOf(cfg.Region)
+			}
 			docs := map[string]deploy.Document{
 				"permissions": deploy.PermissionsPolicy(),
 				"scanner":     deploy.ScannerPolicy(partition, role.Path, role.Name, orgID),

@@ -6,10 +6,11 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 )
 
 var (
-	accountIDPattern   = regexp.MustCompile(`^\d{12}$`)
 	roleNamePattern    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	rolePathPattern    = regexp.MustCompile(`^/([\x21-\x7E]*/)?$`)
 	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
@@ -32,6 +33,7 @@ func (c *Config) Validate() error {
 	}
 	if arn := c.Organization.ManagementRoleARN; arn != "" {
 		v.check("organization.management_role_arn", roleARNPattern.MatchString(arn), "%q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", arn)
+		v.samePartition("organization.management_role_arn", arn, awsid.PartitionOfARN(arn), c.Region)
 	}
 	seen := map[string]int{}
 	for i, a := range c.Accounts {
@@ -69,6 +71,7 @@ func (c *Config) Validate() error {
 	for i, reg := range s.Regions {
 		p := fmt.Sprintf("scope.regions[%d]", i)
 		v.check(p, regionPattern.MatchString(reg), "%q is not a region name (e.g. eu-west-1)", reg)
+		v.samePartition(p, reg, awsid.PartitionOf(reg), c.Region)
 	}
 
 	cc := c.Concurrency
@@ -129,7 +132,16 @@ func (v *validator) externalID(path, id string) {
 }
 
 func (v *validator) accountID(path, id string) {
-	v.check(path, accountIDPattern.MatchString(id), "%q is not an account ID (12 digits; quote it in YAML)", id)
+	v.check(path, awsid.IsAccountID(id), "%q is not an account ID (12 digits; quote it in YAML)", id)
+}
+
+// samePartition checks that value, of partition, is in the partition of
+// the home region: the scan's credentials reach one partition only.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+func (v *validator) samePartition(path, value, partition, home string) {
+	if want := awsid.PartitionOf(home); partition != "" && regionPattern.MatchString(home) {
+		v.check(path, partition == want, "%q is in partition %s, but region %s is in %s (a scan reaches one partition)", value, partition, home, want)
+	}
 }
 
 func (v *validator) ou(path, ou string) {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -174,14 +175,14 @@ func ParseCloudTrail(data []byte) (Request, error) {
 		switch r.Type {
 		case "AWS::S3::Bucket":
 			if req.Bucket == "" {
-				req.Bucket = strings.TrimPrefix(r.ARN, "arn:aws:s3:::")
+				req.Bucket = s3Resource(r.ARN)
 			}
-			if isAccountID(r.AccountID) {
+			if awsid.IsAccountID(r.AccountID) {
 				req.BucketAccount = r.AccountID
 			}
 		case "AWS::S3::Object":
 			if req.Key == "" && req.Bucket != "" {
-				req.Key = strings.TrimPrefix(r.ARN, "arn:aws:s3:::"+req.Bucket+"/")
+				req.Key = strings.TrimPrefix(s3Resource(r.ARN), req.Bucket+"/")
 			}
 		}
 	}
@@ -199,6 +200,16 @@ func ParseCloudTrail(data []byte) (Request, error) {
 }
 
 // identityFromRecord sets the request's principal from userIdentity.
+// s3Resource returns the resource of an S3 ARN of any partition
+// ("arn:aws-us-gov:s3:::bkt/key" → "bkt/key"), or s unchanged when it is
+// not one.
+func s3Resource(s string) string {
+	if a, err := awsid.Parse(s); err == nil && a.Service == "s3" && a.Region == "" && a.Account == "" {
+		return a.Resource
+	}
+	return s
+}
+
 func identityFromRecord(id *ctIdentity, req *Request) error {
 	if id == nil {
 		return errors.New("userIdentity is missing")
@@ -220,7 +231,7 @@ func identityFromRecord(id *ctIdentity, req *Request) error {
 		switch {
 		case id.AccountID == "" || strings.EqualFold(id.AccountID, "anonymous") || strings.EqualFold(id.AccountID, "ANONYMOUS_PRINCIPAL"):
 			req.Principal = Anonymous
-		case isAccountID(id.AccountID):
+		case awsid.IsAccountID(id.AccountID):
 			req.Account = id.AccountID
 		default:
 			return fmt.Errorf("userIdentity accountId %q is not an account ID", id.AccountID)

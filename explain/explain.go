@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
@@ -165,6 +166,11 @@ func Explain(doc *inventory.Document, req Request, opts Options) (*Explanation, 
 	p := Principal{Kind: KindAccount, Account: req.Account}
 	if req.Principal != "" {
 		p, _ = ParsePrincipal(req.Principal) // Validate parsed it already
+		if awsid.IsAccountID(req.Principal) {
+			// The account's root, in the bucket's partition.
+			p.Partition = ix.PartitionOf(bkt)
+			p.ARN = awsid.Root(p.Partition, p.Account)
+		}
 	}
 	e := &explainer{ix: ix, req: &req, p: p, bl: ix.NewBucketLayers(acct, bkt)}
 	e.id = resolveIdentity(ix, p)

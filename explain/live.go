@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bucketaudit/bucketaudit/config"
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/org"
 	"github.com/bucketaudit/bucketaudit/scanner"
@@ -85,7 +86,7 @@ type collector struct {
 // list) and records every member account with its SCP/RCP attachments.
 func (c *collector) organization(ctx context.Context, doc *inventory.Document) {
 	if len(c.cfg.Accounts) > 0 {
-		partition := scanner.PartitionOfRegion(c.cfg.Region)
+		partition := awsid.PartitionOf(c.cfg.Region)
 		for _, a := range c.cfg.Accounts {
 			c.addMember(org.Member{ID: a.ID, Name: a.Name, Status: inventory.AccountActive, ARN: "arn:" + partition + ":organizations:::account/" + a.ID})
 		}
@@ -97,9 +98,9 @@ func (c *collector) organization(ctx context.Context, doc *inventory.Document) {
 		// As scan records it: no organization section, and why.
 		doc.Scan = &inventory.ScanInfo{Errors: map[string]string{inventory.FieldOrganization: org.ErrorText(err)}}
 		// Still look in the accounts the request names.
-		partition := scanner.PartitionOfRegion(c.cfg.Region)
+		partition := awsid.PartitionOf(c.cfg.Region)
 		for _, id := range []string{c.principalAccountID(), c.req.BucketAccount} {
-			if _, seen := c.members[id]; isAccountID(id) && !seen {
+			if _, seen := c.members[id]; awsid.IsAccountID(id) && !seen {
 				c.addMember(org.Member{ID: id, Status: inventory.AccountActive, ARN: "arn:" + partition + ":organizations:::account/" + id})
 			}
 		}

@@ -28,11 +28,14 @@ func newLiveRig(t testing.TB) *liveRig {
 	return newLiveRigFor(t, loadFixture(t))
 }
 
-// newLiveRigFor serves doc.
-func newLiveRigFor(t testing.TB, doc *inventory.Document) *liveRig {
+// newLiveRigFor serves doc; edit, if any, changes the configuration.
+func newLiveRigFor(t testing.TB, doc *inventory.Document, edit ...func(*config.Config)) *liveRig {
 	t.Helper()
 	_, url := fakeawstest.Start(t, doc)
 	cfg := config.Default()
+	for _, f := range edit {
+		f(cfg)
+	}
 	cfg.EndpointURL = url
 	cfg.AuditRole.ExternalID = "explain-test"
 	cfg.Retry.MaxBackoff = 100 * time.Millisecond

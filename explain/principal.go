@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
@@ -47,22 +48,22 @@ func ParsePrincipal(s string) (Principal, error) {
 	if s == Anonymous || s == "*" {
 		return Principal{Kind: KindAnonymous, ARN: Anonymous}, nil
 	}
-	if isAccountID(s) {
-		return Principal{Kind: KindRoot, ARN: "arn:aws:iam::" + s + ":root", Partition: "aws", Account: s}, nil
+	if awsid.IsAccountID(s) {
+		return Principal{Kind: KindRoot, ARN: awsid.Root(awsid.AWS, s), Partition: awsid.AWS, Account: s}, nil
 	}
 	bad := func(why string) (Principal, error) {
 		return Principal{}, fmt.Errorf("principal %q: %s (want arn:aws:iam::ACCOUNT:role/NAME, arn:aws:iam::ACCOUNT:user/NAME, arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, arn:aws:iam::ACCOUNT:root, an account ID or \"anonymous\")", s, why)
 	}
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
+	a, err := awsid.Parse(s)
+	if err != nil {
 		return bad("not an ARN")
 	}
-	p := Principal{ARN: s, Partition: parts[1], Account: parts[4]}
-	if !isAccountID(p.Account) {
+	p := Principal{ARN: s, Partition: a.Partition, Account: a.Account}
+	if !awsid.IsAccountID(p.Account) {
 		return bad("the account field is not a 12-digit account ID")
 	}
-	res := parts[5]
-	switch parts[2] {
+	res := a.Resource
+	switch a.Service {
 	case "iam":
 		switch {
 		case res == "root":

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -76,7 +77,7 @@ func (r *Request) Validate() error {
 			problems = append(problems, fmt.Sprintf("the principal %s belongs to account %s, not %s", r.Principal, p.Account, r.Account))
 		}
 	default:
-		if !isAccountID(r.Account) {
+		if !awsid.IsAccountID(r.Account) {
 			problems = append(problems, fmt.Sprintf("account %q is not a 12-digit AWS account ID", r.Account))
 		}
 	}
@@ -95,10 +96,10 @@ func (r *Request) Validate() error {
 	if r.Key != "" && policy.S3ActionScope(r.Action) == policy.ScopeBucket {
 		problems = append(problems, fmt.Sprintf("%s acts on the bucket, not on an object: drop the key %q", r.Action, r.Key))
 	}
-	if r.ObjectOwner != "" && !isAccountID(r.ObjectOwner) {
+	if r.ObjectOwner != "" && !awsid.IsAccountID(r.ObjectOwner) {
 		problems = append(problems, fmt.Sprintf("object owner %q is not a 12-digit AWS account ID", r.ObjectOwner))
 	}
-	if r.BucketAccount != "" && !isAccountID(r.BucketAccount) {
+	if r.BucketAccount != "" && !awsid.IsAccountID(r.BucketAccount) {
 		problems = append(problems, fmt.Sprintf("bucket account %q is not a 12-digit AWS account ID", r.BucketAccount))
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Context)) {
@@ -150,16 +151,4 @@ func (r *Request) contextValue(key string) ([]string, bool) {
 		}
 	}
 	return nil, false
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
@@ -113,7 +114,7 @@ func (e *explainer) grantee() string {
 	case KindAnonymous:
 		return "*"
 	case KindAccount, KindRoot:
-		return "arn:aws:iam::" + e.p.Account + ":root"
+		return awsid.Root(e.ix.PartitionOf(e.bl.Bucket), e.p.Account)
 	}
 	return e.p.ARN
 }
@@ -638,8 +639,8 @@ func (e *explainer) kmsRow() Row {
 	case res.Outcome == policy.ImplicitDeny:
 		row.Verdict = VerdictDenies
 		row.Evidence = append(row.Evidence, fmt.Sprintf("the key policy does not allow %s: a KMS key policy must allow the caller (directly, or by delegating to its account's IAM policies), even in the key's own account", kwhat))
-		row.Fix = fmt.Sprintf(`add to the key policy (aws kms get-key-policy --key-id %s --policy-name default, then aws kms put-key-policy --key-id %s --policy-name default --policy file://key-policy.json) the statement {"Sid": "BucketauditExplainS3Use", "Effect": "Allow", "Principal": {"AWS": %q}, "Action": %q, "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": "s3.%s.amazonaws.com"}}}`,
-			keyOr(key.ARN), keyOr(key.ARN), e.grantee(), k, b.Region)
+		row.Fix = fmt.Sprintf(`add to the key policy (aws kms get-key-policy --key-id %s --policy-name default, then aws kms put-key-policy --key-id %s --policy-name default --policy file://key-policy.json) the statement {"Sid": "BucketauditExplainS3Use", "Effect": "Allow", "Principal": {"AWS": %q}, "Action": %q, "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": %q}}}`,
+			keyOr(key.ARN), keyOr(key.ARN), e.grantee(), k, awsid.ServiceEndpoint("s3", b.Region))
 	}
 	return row
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 )
 
 // sigv4 is a parsed AWS Signature Version 4 Authorization header.
@@ -250,8 +252,9 @@ type session struct {
 	expires                  time.Time
 }
 
-func (s *session) arn() string {
-	return "arn:aws:sts::" + s.account + ":assumed-role/" + s.roleName + "/" + s.sessionName
+// arn returns the session's ARN in partition.
+func (s *session) arn(partition string) string {
+	return awsid.AssumedRole(partition, s.account, s.roleName, s.sessionName)
 }
 
 // sessionStore holds minted sessions. Keys and secrets are derived from
@@ -326,7 +329,7 @@ func (s *Server) authenticate(q *request) (*caller, *apiError) {
 		if !s.now().Before(sess.expires) {
 			return nil, authError(q.svc, authExpired, "")
 		}
-		return &caller{account: sess.account, arn: sess.arn(), userID: sess.roleID + ":" + sess.sessionName, session: sess}, nil
+		return &caller{account: sess.account, arn: sess.arn(s.idx.partition), userID: sess.roleID + ":" + sess.sessionName, session: sess}, nil
 	}
 	mgmt := s.idx.managementAccount
 	if mc := s.idx.managementCredentials; mc != nil {
@@ -339,7 +342,7 @@ func (s *Server) authenticate(q *request) (*caller, *apiError) {
 	} else if a.accessKey == DefaultAccessKeyID && !a.verify(q, DefaultSecretAccessKey, &s.sigKeys) {
 		return nil, authError(q.svc, authBadSignature, "")
 	}
-	return &caller{account: mgmt, arn: "arn:aws:iam::" + mgmt + ":root", userID: mgmt}, nil
+	return &caller{account: mgmt, arn: awsid.Root(s.idx.partition, mgmt), userID: mgmt}, nil
 }
 
 // authProblem is a kind of authentication failure.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 )
 
 // apiError is an error answer. status 0 means the status AWS uses for the
@@ -155,7 +157,7 @@ func (s *Server) writeError(w http.ResponseWriter, q *request, e *apiError) {
 		x.elem("Code", e.code)
 		x.elem("Message", e.msg())
 		if e.code == "PermanentRedirect" && e.bucket != "" {
-			x.elem("Endpoint", e.bucket+".s3."+e.bucketRegion+".amazonaws.com")
+			x.elem("Endpoint", e.bucket+"."+awsid.ServiceEndpoint("s3", e.bucketRegion))
 		}
 		if e.bucket != "" {
 			x.elem("BucketName", e.bucket)

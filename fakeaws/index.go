@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
@@ -26,6 +27,9 @@ type index struct {
 	// policies has FullAWSAccess attached (inventory.DefaultsFullAWSAccess).
 	fullAWSAccess bool
 	keys          map[string]*keyState // by ARN
+	// partition is the partition of the document's regions ("aws",
+	// "aws-us-gov", "aws-cn"): an organisation lives in one.
+	partition string
 }
 
 type accountState struct {
@@ -106,6 +110,11 @@ func buildIndex(doc *inventory.Document) (*index, error) {
 			st.endpoint = append(st.endpoint, e.WithDefaults())
 		}
 	}
+	part, err := docPartition(x)
+	if err != nil {
+		return nil, err
+	}
+	x.partition = part
 	if o := doc.Organization; o != nil {
 		x.managementAccount = o.ManagementAccountID
 		x.managementCredentials = o.ManagementCredentials
@@ -137,6 +146,44 @@ func buildIndex(doc *inventory.Document) (*index, error) {
 		return nil, fmt.Errorf("management account %s is not in the document", x.managementAccount)
 	}
 	return x, nil
+}
+
+// docPartition returns the partition of the regions of the index's
+// buckets, KMS keys and VPC endpoints ("aws" when it has none), or an error
+// when they span partitions: an account, and an organisation, is scoped to
+// one partition (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
+func docPartition(x *index) (string, error) {
+	part, from := "", ""
+	see := func(p, what string) error {
+		switch {
+		case part == "":
+			part, from = p, what
+		case p != part:
+			return fmt.Errorf("%s is in partition %s but %s is in %s: an organisation lives in one partition", what, p, from, part)
+		}
+		return nil
+	}
+	for _, a := range x.accountOrder {
+		for _, b := range a.buckets {
+			if err := see(awsid.PartitionOf(b.region), "bucket "+b.b.Name+" (region "+b.region+")"); err != nil {
+				return "", err
+			}
+		}
+		for _, k := range a.keys {
+			if err := see(awsid.PartitionOfARN(k.key.ARN), "KMS key "+k.key.ARN); err != nil {
+				return "", err
+			}
+		}
+		for _, e := range a.endpoint {
+			if err := see(awsid.PartitionOf(e.Region), "VPC endpoint "+e.ID+" (region "+e.Region+")"); err != nil {
+				return "", err
+			}
+		}
+	}
+	if part == "" {
+		part = awsid.AWS
+	}
+	return part, nil
 }
 
 // orgAccounts lists the accounts that belong to the organisation, in

@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
@@ -52,18 +53,18 @@ func (s *Server) findKey(q *request, ref, action string, allowAlias bool) (*keyS
 	var ks *keyState
 	switch {
 	case strings.HasPrefix(ref, "arn:"):
-		parts := strings.SplitN(ref, ":", 6)
-		if len(parts) != 6 || parts[2] != "kms" {
+		a, err := awsid.Parse(ref)
+		if err != nil || a.Service != "kms" || a.Partition != s.idx.partition {
 			return nil, errf("InvalidArnException", "Invalid arn "+ref)
 		}
-		region, account = parts[3], parts[4]
+		region, account = a.Region, a.Account
 		if account != caller.acct.ID {
 			return nil, accessDenied(q, action, ref)
 		}
 		if region != q.region {
 			return nil, errf("NotFoundException", "Invalid arn "+ref+": the key's region is not "+q.region)
 		}
-		res := parts[5]
+		res := a.Resource
 		switch {
 		case strings.HasPrefix(res, "key/"):
 			ks = s.idx.keys[ref]
@@ -81,13 +82,13 @@ func (s *Server) findKey(q *request, ref, action string, allowAlias bool) (*keyS
 		}
 		ks = caller.aliases[region+" "+ref]
 		if ks == nil {
-			return nil, errf("NotFoundException", "Alias arn:aws:kms:"+region+":"+account+":"+ref+" is not found.")
+			return nil, errf("NotFoundException", "Alias "+awsid.KMSAlias(region, account, ref)+" is not found.")
 		}
 	default:
-		ks = s.idx.keys["arn:aws:kms:"+region+":"+account+":key/"+ref]
+		ks = s.idx.keys[awsid.KMSKey(region, account, ref)]
 	}
 	if ks == nil {
-		return nil, errf("NotFoundException", "Key 'arn:aws:kms:"+region+":"+account+":key/"+strings.TrimPrefix(ref[strings.LastIndex(ref, ":")+1:], "key/")+"' does not exist")
+		return nil, errf("NotFoundException", "Key '"+awsid.KMSKey(region, account, strings.TrimPrefix(ref[strings.LastIndex(ref, ":")+1:], "key/"))+"' does not exist")
 	}
 	if aerr := s.faults.chosen(q, ks.owner.acct.ID, ""); aerr != nil {
 		return nil, aerr
@@ -175,7 +176,7 @@ func (s *Server) kmsListGrants(q *request, in *kmsInput) (any, *apiError) {
 			"KeyId":            ks.key.ARN,
 			"GrantId":          g.GrantID,
 			"GranteePrincipal": g.GranteePrincipal,
-			"IssuingAccount":   "arn:aws:iam::" + ks.owner.acct.ID + ":root",
+			"IssuingAccount":   awsid.Root(s.idx.partition, ks.owner.acct.ID),
 			"Operations":       g.Operations,
 			"CreationDate":     keyCreated(),
 		}
@@ -234,7 +235,7 @@ func (s *Server) kmsListAliases(q *request, in *kmsInput) (any, *apiError) {
 	for _, a := range aliases[p.start:p.end] {
 		out = append(out, map[string]any{
 			"AliasName":       a.name,
-			"AliasArn":        "arn:aws:kms:" + q.region + ":" + caller.acct.ID + ":" + a.name,
+			"AliasArn":        awsid.KMSAlias(q.region, caller.acct.ID, a.name),
 			"TargetKeyId":     a.key.id,
 			"CreationDate":    keyCreated(),
 			"LastUpdatedDate": keyCreated(),

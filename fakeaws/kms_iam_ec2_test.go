@@ -47,7 +47,7 @@ func TestKMS(t *testing.T) {
 	}
 	// A key with no policy in the fixture has AWS's default key policy.
 	dflt, err := k.GetKeyPolicy(c, &kms.GetKeyPolicyInput{KeyId: aws.String(prodKey), PolicyName: aws.String("default")})
-	if err != nil || *dflt.Policy != inventory.DefaultKeyPolicy(prodAccount).String() {
+	if err != nil || *dflt.Policy != inventory.DefaultKeyPolicy("aws", prodAccount).String() {
 		t.Errorf("default key policy = %v, %v", dflt, err)
 	}
 	// ListGrants pages: 4 grants, pages of at most 3.

@@ -115,7 +115,7 @@ func orgErr(m map[string]string, key string) *apiError {
 
 func (s *Server) orgARN(kind, id string) string {
 	o := s.idx.org
-	return "arn:aws:organizations::" + o.ManagementAccountID + ":" + kind + "/" + o.ID + "/" + id
+	return "arn:" + s.idx.partition + ":organizations::" + o.ManagementAccountID + ":" + kind + "/" + o.ID + "/" + id
 }
 
 func (s *Server) orgAccountJSON(a *accountState) orgAccount {
@@ -161,7 +161,7 @@ func (s *Server) orgDescribeOrganization(q *request, _ *orgInput) (any, *apiErro
 	}
 	return map[string]any{"Organization": map[string]any{
 		"Id":                   o.ID,
-		"Arn":                  "arn:aws:organizations::" + o.ManagementAccountID + ":organization/" + o.ID,
+		"Arn":                  "arn:" + s.idx.partition + ":organizations::" + o.ManagementAccountID + ":organization/" + o.ID,
 		"FeatureSet":           "ALL",
 		"MasterAccountArn":     s.orgARN("account", o.ManagementAccountID),
 		"MasterAccountEmail":   mgmt.acct.Email,
@@ -318,7 +318,7 @@ func (s *Server) policySummary(p *inventory.OrgPolicy) orgPolicySummary {
 	kind := strings.ToLower(p.Type)
 	arn := s.orgARN("policy", kind+"/"+p.ID)
 	if p.AWSManaged {
-		arn = "arn:aws:organizations::aws:policy/" + kind + "/" + p.ID
+		arn = "arn:" + s.idx.partition + ":organizations::aws:policy/" + kind + "/" + p.ID
 	}
 	return orgPolicySummary{ID: p.ID, Arn: arn, Name: p.Name, Description: p.Description, Type: p.Type, AwsManaged: p.AWSManaged}
 }

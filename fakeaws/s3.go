@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
@@ -62,7 +63,7 @@ func (s *Server) bucketOp(field string, regional bool, h func(w http.ResponseWri
 			}
 		}
 		if q.caller.anonymous || q.caller.account != b.owner.acct.ID {
-			return accessDenied(q, "s3:"+q.op, "arn:aws:s3:::"+q.bucket)
+			return accessDenied(q, "s3:"+q.op, awsid.S3Bucket(s.idx.partition, q.bucket))
 		}
 		if aerr := s.faults.chosen(q, b.owner.acct.ID, q.bucket); aerr != nil {
 			return aerr
@@ -307,7 +308,7 @@ func (s *Server) s3ControlGetPublicAccessBlock(w http.ResponseWriter, q *request
 	}
 	acct := s.idx.accounts[account]
 	if acct == nil || q.caller.account != account {
-		return accessDenied(q, "s3:GetAccountPublicAccessBlock", "arn:aws:s3:::")
+		return accessDenied(q, "s3:GetAccountPublicAccessBlock", awsid.S3Prefix(s.idx.partition))
 	}
 	if aerr := s.faults.chosen(q, account, ""); aerr != nil {
 		return aerr

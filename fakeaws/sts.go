@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
@@ -96,8 +97,8 @@ func (s *Server) stsAssumeRole(w http.ResponseWriter, q *request) *apiError {
 		return denied()
 	}
 	target, ok := s.idx.accounts[account]
-	if !ok {
-		return denied()
+	if !ok || awsid.PartitionOfARN(roleARN) != s.idx.partition {
+		return denied() // no such account in this partition
 	}
 	if aerr := s.faults.chosen(q, account, ""); aerr != nil {
 		return aerr
@@ -128,7 +129,7 @@ func (s *Server) stsAssumeRole(w http.ResponseWriter, q *request) *apiError {
 		x.close("Credentials")
 		x.open("AssumedRoleUser")
 		x.elem("AssumedRoleId", sess.roleID+":"+sessionName)
-		x.elem("Arn", sess.arn())
+		x.elem("Arn", sess.arn(s.idx.partition))
 		x.close("AssumedRoleUser")
 	})
 }

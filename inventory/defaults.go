@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 )
 
 // This file holds the fixture defaults: what a field a fixture leaves out
@@ -45,10 +47,11 @@ func DefaultGrantID(keyARN string, i int) string {
 }
 
 // AWSManagedS3KeyARN returns the ARN of the AWS managed key aws/s3 of an
-// account in a region, when the fixture does not define one.
+// account in a region (in the region's partition), when the fixture does
+// not define one.
 func AWSManagedS3KeyARN(accountID, region string) string {
 	h := derivedHex("aws-s3-key", accountID+"/"+region, 32)
-	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%s-%s-%s-%s-%s", region, accountID, h[0:8], h[8:12], h[12:16], h[16:20], h[20:32])
+	return awsid.KMSKey(region, accountID, fmt.Sprintf("%s-%s-%s-%s-%s", h[0:8], h[8:12], h[12:16], h[16:20], h[20:32]))
 }
 
 // AWSManagedS3Alias is the alias of the AWS managed key S3 uses for SSE-KMS
@@ -63,20 +66,22 @@ func derivedHex(kind, value string, n int) string {
 
 // DefaultKeyPolicy returns the key policy AWS gives a customer managed key
 // created without one: the account root may do everything, which delegates
-// access to IAM.
+// access to IAM. The root's ARN is in the key's partition ("aws",
+// "aws-us-gov", "aws-cn").
 // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
-func DefaultKeyPolicy(accountID string) *PolicyDocument {
+func DefaultKeyPolicy(partition, accountID string) *PolicyDocument {
 	return NewPolicyDocument(fmt.Appendf(nil,
-		`{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"kms:*","Resource":"*"}]}`,
-		accountID))
+		`{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"%s"},"Action":"kms:*","Resource":"*"}]}`,
+		awsid.Root(partition, accountID)))
 }
 
 // AWSManagedS3KeyPolicy returns the key policy of the AWS managed aws/s3 key:
-// usable through S3 by the account's principals only.
+// usable through S3 by the account's principals only (the root's ARN and
+// S3's endpoint in the region's partition).
 func AWSManagedS3KeyPolicy(accountID, region string) *PolicyDocument {
 	return NewPolicyDocument(fmt.Appendf(nil,
-		`{"Version":"2012-10-17","Id":"auto-s3-2","Statement":[{"Sid":"Allow access through S3 for all principals in the account that are authorized to use S3","Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"%s","kms:ViaService":"s3.%s.amazonaws.com"}}},{"Sid":"Allow direct access to key metadata to the account","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":["kms:Describe*","kms:Get*","kms:List*"],"Resource":"*"}]}`,
-		accountID, region, accountID))
+		`{"Version":"2012-10-17","Id":"auto-s3-2","Statement":[{"Sid":"Allow access through S3 for all principals in the account that are authorized to use S3","Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"%s","kms:ViaService":"%s"}}},{"Sid":"Allow direct access to key metadata to the account","Effect":"Allow","Principal":{"AWS":"%s"},"Action":["kms:Describe*","kms:Get*","kms:List*"],"Resource":"*"}]}`,
+		accountID, awsid.ServiceEndpoint("s3", region), awsid.Root(awsid.PartitionOf(region), accountID)))
 }
 
 // DefaultVPCEndpointPolicy returns the policy of a VPC endpoint created
@@ -307,7 +312,7 @@ func (k KMSKey) WithDefaults(accountID string) KMSKey {
 		if k.Manager == KeyManagerAWS && hasAlias(&k, AWSManagedS3Alias) {
 			k.Policy = AWSManagedS3KeyPolicy(accountID, KeyRegion(k.ARN))
 		} else {
-			k.Policy = DefaultKeyPolicy(accountID)
+			k.Policy = DefaultKeyPolicy(awsid.PartitionOf(KeyRegion(k.ARN)), accountID)
 		}
 	}
 	var grants []KMSGrant

@@ -10,13 +10,14 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 )
 
 // Identifier formats, from the AWS API references (Organizations, IAM, S3,
 // KMS, EC2). Policy IDs are accepted a little more loosely than AWS
 // (p-[0-9a-zA-Z_]{8,128}) so fixtures can use readable IDs.
 var (
-	accountIDRe   = regexp.MustCompile(`^\d{12}$`)
 	orgIDRe       = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 	rootIDRe      = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
 	ouIDRe        = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
@@ -101,11 +102,16 @@ func (v *validator) enum(path, value string, allowed []string) {
 }
 
 func (v *validator) match(path, value string, re *regexp.Regexp, what string) bool {
+	return v.matchFunc(path, value, re.MatchString, what)
+}
+
+// matchFunc is match with a check function instead of a pattern.
+func (v *validator) matchFunc(path, value string, valid func(string) bool, what string) bool {
 	if value == "" {
 		v.addf(path, "required (%s)", what)
 		return false
 	}
-	if !re.MatchString(value) {
+	if !valid(value) {
 		v.addf(path, "%q is not a valid %s", value, what)
 		return false
 	}
@@ -191,7 +197,7 @@ func (d *Document) Validate() error {
 	if d.Scan != nil {
 		v.errorsMap("scan.errors", d.Scan.Errors)
 		for id := range d.Scan.TrustedAccounts {
-			if !accountIDRe.MatchString(id) {
+			if !awsid.IsAccountID(id) {
 				v.addf(joinKey("scan.trusted_accounts", id), "not a 12-digit account ID")
 			}
 		}
@@ -202,7 +208,7 @@ func (d *Document) Validate() error {
 	accountIdx := map[string]int{}
 	for i, a := range d.Accounts {
 		path := fmt.Sprintf("accounts[%d].id", i)
-		if !v.match(path, a.ID, accountIDRe, "12-digit account ID") {
+		if !v.matchFunc(path, a.ID, awsid.IsAccountID, "12-digit account ID") {
 			continue
 		}
 		if j, dup := accountIdx[a.ID]; dup {
@@ -240,7 +246,7 @@ func (v *validator) excludedAccounts(d *Document, accountIdx map[string]int) map
 	for i, id := range d.Scan.ExcludedAccounts {
 		p := fmt.Sprintf("scan.excluded_accounts[%d]", i)
 		switch _, scanned := accountIdx[id]; {
-		case !accountIDRe.MatchString(id):
+		case !awsid.IsAccountID(id):
 			v.addf(p, "%q is not a 12-digit account ID", id)
 		case set[id]:
 			v.addf(p, "account %s is listed twice", id)
@@ -259,7 +265,7 @@ func (v *validator) excludedAccounts(d *Document, accountIdx map[string]int) map
 // listed in accounts, unless the scan's scope excluded it.
 func (v *validator) organization(o *Organization, accountIdx map[string]int, excluded map[string]bool, accounts []Account) map[string]bool {
 	v.match("organization.id", o.ID, orgIDRe, "organization ID (o-…)")
-	if v.match("organization.management_account_id", o.ManagementAccountID, accountIDRe, "12-digit account ID") {
+	if v.matchFunc("organization.management_account_id", o.ManagementAccountID, awsid.IsAccountID, "12-digit account ID") {
 		if _, ok := accountIdx[o.ManagementAccountID]; !ok && !excluded[o.ManagementAccountID] {
 			v.addf("organization.management_account_id", "account %s is not listed in accounts%s", o.ManagementAccountID, v.notListed)
 		}
@@ -326,7 +332,7 @@ func (v *validator) organization(o *Organization, accountIdx map[string]int, exc
 		v.policyRefs(path+".policies", ou.Policies, policyIDs)
 		for i, id := range ou.Accounts {
 			p := fmt.Sprintf("%s.accounts[%d]", path, i)
-			if !accountIDRe.MatchString(id) {
+			if !awsid.IsAccountID(id) {
 				v.addf(p, "%q is not a 12-digit account ID", id)
 				continue
 			}
@@ -346,12 +352,12 @@ func (v *validator) organization(o *Organization, accountIdx map[string]int, exc
 	walk("organization.root", &o.Root, true)
 	if treeComplete && len(o.Errors) == 0 {
 		for i, a := range accounts {
-			if _, ok := placed[a.ID]; !ok && accountIDRe.MatchString(a.ID) {
+			if _, ok := placed[a.ID]; !ok && awsid.IsAccountID(a.ID) {
 				v.addf(fmt.Sprintf("accounts[%d]", i), "account %s is not placed in the organization's OU tree", a.ID)
 			}
 		}
 		for _, id := range slices.Sorted(maps.Keys(excluded)) {
-			if _, ok := placed[id]; !ok && id != o.ManagementAccountID && accountIDRe.MatchString(id) {
+			if _, ok := placed[id]; !ok && id != o.ManagementAccountID && awsid.IsAccountID(id) {
 				v.addf("scan.excluded_accounts", "account %s is not placed in the organization's OU tree", id)
 			}
 		}
@@ -421,7 +427,7 @@ func (v *validator) account(path string, a *Account, buckets map[string]string, 
 			v.addf(p, "a standalone account has no organization_id or management_account_id")
 		case !m.Standalone:
 			v.match(p+".organization_id", m.OrganizationID, orgIDRe, "organization ID (o-…), or standalone: true")
-			v.match(p+".management_account_id", m.ManagementAccountID, accountIDRe, "12-digit account ID")
+			v.matchFunc(p+".management_account_id", m.ManagementAccountID, awsid.IsAccountID, "12-digit account ID")
 		}
 	}
 	v.attachments(path+".policies", a.Policies)
@@ -549,6 +555,8 @@ func (v *validator) kmsKey(path string, k *KMSKey, accountID string, seen map[st
 	} else {
 		if !regionRe.MatchString(m[1]) {
 			v.addf(path+".arn", "%q names an invalid region", k.ARN)
+		} else if p, want := awsid.PartitionOfARN(k.ARN), awsid.PartitionOf(m[1]); p != want {
+			v.addf(path+".arn", "%q is in partition %s, but region %s is in %s", k.ARN, p, m[1], want)
 		}
 		if m[2] != accountID {
 			v.addf(path+".arn", "key belongs to account %s, not to %s that holds it", m[2], accountID)
@@ -696,7 +704,7 @@ func (v *validator) faults(f *Faults) {
 		if e.Code == "" {
 			v.addf(p+".code", "required (e.g. AccessDenied)")
 		}
-		if e.Account != "" && !accountIDRe.MatchString(e.Account) {
+		if e.Account != "" && !awsid.IsAccountID(e.Account) {
 			v.addf(p+".account", "%q is not a 12-digit account ID", e.Account)
 		}
 		if e.Bucket != "" && e.Service != "s3" {
@@ -714,7 +722,7 @@ func (v *validator) faults(f *Faults) {
 		if what := o.Service + " " + o.Operation + " " + o.Element; !slices.Contains(OmittableElements(), what) {
 			v.addf(p, "%q cannot be omitted (supported: %s)", strings.TrimSpace(what), strings.Join(OmittableElements(), ", "))
 		}
-		if o.Account != "" && !accountIDRe.MatchString(o.Account) {
+		if o.Account != "" && !awsid.IsAccountID(o.Account) {
 			v.addf(p+".account", "%q is not a 12-digit account ID", o.Account)
 		}
 	}

@@ -2,12 +2,13 @@ package org
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 )
 
 // RoleSpec describes the audit role assumed in every account.
@@ -27,21 +28,16 @@ type RoleSpec struct {
 
 // ARN returns the role's ARN in accountID of partition ("aws", "aws-cn", ...).
 func (r RoleSpec) ARN(partition, accountID string) string {
-	path := r.Path
-	if path == "" {
-		path = "/"
-	}
-	return "arn:" + partition + ":iam::" + accountID + ":role" + path + r.Name
+	return awsid.Role(partition, accountID, r.Path, r.Name)
 }
 
 // PartitionOf returns the partition of an ARN ("arn:aws-cn:..." → "aws-cn"),
 // or "aws" when arn is not an ARN.
 func PartitionOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 3)
-	if len(parts) == 3 && parts[0] == "arn" && parts[1] != "" {
-		return parts[1]
+	if p := awsid.PartitionOfARN(arn); p != "" {
+		return p
 	}
-	return "aws"
+	return awsid.AWS
 }
 
 // Assumer assumes the audit role in accounts and caches each account's

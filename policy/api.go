@@ -8,7 +8,8 @@
 // Conditional, carrying the conditions it depends on; with a policy that
 // could not be read (Unreadable) it can be Unknown. Nothing is guessed.
 //
-// The package imports no AWS SDK and nothing else of ours.
+// The package imports no AWS SDK and nothing else of ours but
+// internal/awsid (partitions, ARNs and account IDs).
 package policy
 
 import "strings"

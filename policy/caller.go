@@ -1,6 +1,10 @@
 package policy
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
+)
 
 // callerKind is the kind of principal making a request.
 type callerKind uint8
@@ -40,8 +44,9 @@ func parseCaller(p string) caller {
 		return caller{kind: cUnknown}
 	case p == "anonymous" || p == "*":
 		return caller{kind: cAnonymous, arn: p}
-	case isAccountID(p):
-		return caller{kind: cRoot, arn: "arn:aws:iam::" + p + ":root", account: p, principalArn: "arn:aws:iam::" + p + ":root"}
+	case awsid.IsAccountID(p):
+		root := awsid.Root(awsid.AWS, p) // Evaluator.reset puts it in the resource's partition
+		return caller{kind: cRoot, arn: root, account: p, principalArn: root}
 	}
 	a := splitARN(p)
 	if !a.ok {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 )
 
 // program is a policy compiled for evaluation.
@@ -288,18 +290,6 @@ func compilePrincipals(p *Principals) *cprin {
 	return c
 }
 
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < 12; i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // classifyPrincipal parses an AWS principal value.
 func classifyPrincipal(v string) awsPrin {
 	ap := awsPrin{raw: v, kind: pkOther}
@@ -307,7 +297,7 @@ func classifyPrincipal(v string) awsPrin {
 	case v == "*":
 		ap.kind = pkWildcard
 		return ap
-	case isAccountID(v):
+	case awsid.IsAccountID(v):
 		ap.kind, ap.account = pkAccount, v
 	default:
 		a := splitARN(v)

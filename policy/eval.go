@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 )
 
 // Grant classes of a resource-based policy statement: how its Principal
@@ -111,6 +113,14 @@ func (e *Evaluator) reset(in *Input) {
 		e.lastP, e.haveC = in.Principal, true
 	}
 	e.c = e.lastC
+	if e.c.kind == cRoot && awsid.IsAccountID(in.Principal) {
+		// A bare account ID is the account's root, in the partition of the
+		// resource (an account lives in one partition).
+		if p := awsid.PartitionOfARN(in.Resource); p != "" && p != awsid.AWS {
+			e.c.arn = awsid.Root(p, e.c.account)
+			e.c.principalArn = e.c.arn
+		}
+	}
 	e.action = in.Action
 	if i := strings.IndexByte(in.Action, ':'); i >= 0 {
 		e.actSvc, e.actName = in.Action[:i], in.Action[i+1:]

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
@@ -171,27 +172,8 @@ func qualify(ref KeyRef) string {
 	if strings.HasPrefix(ref.ID, "arn:") {
 		return ref.ID
 	}
-	partition := PartitionOfRegion(ref.Region)
 	if strings.HasPrefix(ref.ID, "alias/") {
-		return fmt.Sprintf("arn:%s:kms:%s:%s:%s", partition, ref.Region, ref.Account, ref.ID)
+		return awsid.KMSAlias(ref.Region, ref.Account, ref.ID)
 	}
-	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", partition, ref.Region, ref.Account, ref.ID)
-}
-
-// PartitionOfRegion returns the partition a region belongs to ("aws",
-// "aws-cn", "aws-us-gov", ...).
-func PartitionOfRegion(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "eusc-"):
-		return "aws-eusc"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	}
-	return "aws"
+	return awsid.KMSKey(ref.Region, ref.Account, ref.ID)
 }

@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bucketaudit/bucketaudit/config"
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/org"
 )
@@ -163,7 +164,7 @@ func (nopProgress) BucketDone()       {}
 func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(org.Member)) *org.Walked {
 	sc := s.cfg.Scope
 	if len(s.cfg.Accounts) > 0 {
-		partition := PartitionOfRegion(s.cfg.Region)
+		partition := awsid.PartitionOf(s.cfg.Region)
 		for _, a := range s.cfg.Accounts {
 			m := org.Member{ID: a.ID, Name: a.Name, Status: inventory.AccountActive, ARN: "arn:" + partition + ":organizations:::account/" + a.ID}
 			if org.InScope(m, nil, nil, sc.IncludeAccounts, sc.ExcludeAccounts) {
