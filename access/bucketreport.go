@@ -164,10 +164,14 @@ func exposureSeverity(base string, o outcome) string {
 }
 
 func condSuffix(o outcome) string {
-	if o.verdict == VerdictConditional {
-		return " (only if " + o.alts.String() + ")"
+	s := ""
+	if len(o.narrow) > 0 {
+		s = " (only the principals with " + o.narrow.String() + ")"
 	}
-	return ""
+	if o.verdict == VerdictConditional {
+		s += " (only if " + o.alts.String() + ")"
+	}
+	return s
 }
 
 // publicRemediation is the fix for public access decided by a policy or an ACL.

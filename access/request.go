@@ -79,7 +79,8 @@ func (bl *BucketLayers) decide(c *Caller, action, key string) outcome {
 			o.kmsBlocked = blocked
 		}
 	}
-	if action == ActionRead && bl.ACLs != TriFalse && o.verdict != VerdictAllow {
+	o = o.settle(c)
+	if action == ActionRead && bl.ACLs != TriFalse && (o.verdict != VerdictAllow || len(o.narrow) > 0) {
 		o.reason += "; object ACLs (not read) could still grant reads of individual objects"
 	}
 	return o
