@@ -27,6 +27,7 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket 
 		Access:      bm.access(m.trusted),
 	}
 	w.principalsWho(bl, shape, bm.sameC, &out.Access.SameAccount)
+	w.orgPrincipalsWho(bl, &out.Access.Org)
 	w.internActions(&out.Access.Public)
 	w.internActions(&out.Access.AnyAWS)
 	w.internActions(&out.Access.Org)

@@ -175,6 +175,32 @@ policy: {Version: "2012-10-17", Statement: [{Sid: ETL, Effect: Allow, Principal:
 			}
 		},
 	}, {
+		name: "with the member account's IAM collected, the narrowed org cell lists its roles that actually can",
+		doc:  docEvaluation,
+		bucket: `name: bkt
+region: eu-west-1
+policy: {Version: "2012-10-17", Statement: [{Sid: ETL, Effect: Allow, Principal: {AWS: "arn:aws:iam::444444444444:role/etl"}, Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*"}]}`,
+		edit: func(s string) string {
+			return strings.Replace(s, `  - {id: "444444444444", policies: [p-full]}`, `  - id: "444444444444"
+    policies: [p-full]
+    iam:
+      roles:
+        - arn: arn:aws:iam::444444444444:role/etl
+          inline_policies: {read: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "s3:GetObject", Resource: "*"}]}}
+        - arn: arn:aws:iam::444444444444:role/other
+          inline_policies: {read: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "s3:GetObject", Resource: "*"}]}}
+        - arn: arn:aws:iam::444444444444:role/etl2
+          inline_policies: {none: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "ec2:*", Resource: "*"}]}}`, 1)
+		},
+		cells: []expectCell{
+			{path: "org.read", verdict: VerdictAllow, narrowed: "aws:PrincipalArn = arn:aws:iam::444444444444:role/etl"},
+		},
+		check: func(t *testing.T, b *Bucket) {
+			if got := b.Access.Org.Read.Principals; !slices.Equal(got, []string{"arn:aws:iam::444444444444:role/etl"}) {
+				t.Errorf("org.read principals = %v, want only role/etl", got)
+			}
+		},
+	}, {
 		name: "a named role, or the whole account from one network: allow, narrowed to the role",
 		doc:  docEvaluation,
 		bucket: `name: bkt

@@ -73,6 +73,7 @@ func TestNarrowedEndToEnd(t *testing.T) {
 		{"nr-partner", "same_account.write", access.VerdictAllow, nil, nil, []string{"arn:aws:iam::222222222222:role/app", "arn:aws:iam::222222222222:role/platform-admin"}},
 		{"nr-partner-org", "any_aws.read", access.VerdictAllow, nil, []string{"aws:PrincipalOrgID = o-partner0001"}, nil},
 		{"nr-partner-org", "public.read", access.VerdictDeny, nil, nil, nil},
+		{"nr-member", "org.read", access.VerdictAllow, nil, []string{"aws:PrincipalArn = arn:aws:iam::333333333333:role/etl"}, nil},
 		{"nr-tagged", "same_account.read", access.VerdictAllow, nil, []string{"aws:PrincipalTag/team = data"}, []string{"arn:aws:iam::222222222222:role/app"}},
 		{"nr-untagged", "same_account.read", access.VerdictConditional, []string{"aws:PrincipalTag/team = data"}, nil, nil},
 		{"nr-untagged", "same_account.manage", access.VerdictAllow, nil, []string{platform}, nil},
