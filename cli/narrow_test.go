@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -172,29 +173,24 @@ func TestNarrowedEndToEnd(t *testing.T) {
 	}
 }
 
-// cellPath returns a cell by path: "public.read", "same_account.manage",
-// "external.999988887777.write".
+// cellPath returns a cell by its path in report.json's access section:
+// "public.read", "same_account.manage", "external.999988887777.write".
 func cellPath(t *testing.T, b *access.Bucket, path string) access.Cell {
 	t.Helper()
-	parts := strings.Split(path, ".")
-	var acts access.Actions
-	switch parts[0] {
-	case "public":
-		acts = b.Access.Public
-	case "any_aws":
-		acts = b.Access.AnyAWS
-	case "org":
-		acts = b.Access.Org
-	case "same_account":
-		acts = b.Access.SameAccount
-	case "external":
-		acts = b.Access.External[parts[1]].Actions
-		parts = parts[1:]
+	data, err := json.Marshal(b.Access)
+	if err != nil {
+		t.Fatal(err)
 	}
-	names := access.ActionNames()
-	i := slices.Index(names[:], parts[1])
-	if i < 0 {
-		t.Fatalf("bad cell path %q", path)
+	for _, k := range strings.Split(path, ".") {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(data, &m); err != nil || m[k] == nil {
+			t.Fatalf("no cell %s in %s", path, b.Name)
+		}
+		data = m[k]
 	}
-	return []access.Cell{acts.Read, acts.List, acts.Write, acts.Delete, acts.Manage}[i]
+	var c access.Cell
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
