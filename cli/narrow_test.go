@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -91,6 +92,20 @@ func TestNarrowedEndToEnd(t *testing.T) {
 		}
 		if len(tc.narrowed) > 0 && !strings.Contains(c.Reason, tc.narrowed[0]) {
 			t.Errorf("%s %s: the reason does not name the principals: %s", tc.bucket, tc.cell, c.Reason)
+		}
+	}
+
+	// Wherever IAM was collected, the principals listed as able agree with
+	// the narrowing: each matches an aws:PrincipalArn pattern it names.
+	for _, b := range rep.Buckets {
+		for _, row := range []access.Actions{b.Access.SameAccount, b.Access.Org} {
+			for _, c := range []access.Cell{row.Read, row.List, row.Write, row.Delete, row.Manage} {
+				for _, p := range c.Principals {
+					if !matchesNarrowing(strings.TrimSuffix(p, " (conditional)"), c.NarrowedTo) {
+						t.Errorf("%s: principal %s is outside the narrowing %q", b.Name, p, c.NarrowedTo)
+					}
+				}
+			}
 		}
 	}
 
@@ -193,4 +208,28 @@ func cellPath(t *testing.T, b *access.Bucket, path string) access.Cell {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// matchesNarrowing reports whether an ARN matches every aws:PrincipalArn
+// condition of some alternative of narrowed ("like" with * and ?, or "="),
+// or narrowed names no ARN condition (nothing to disagree with).
+func matchesNarrowing(arn string, narrowed []string) bool {
+	if len(narrowed) == 0 {
+		return true
+	}
+	for _, alt := range narrowed {
+		ok := true
+		for _, cond := range strings.Split(alt, " and ") {
+			if pat, found := strings.CutPrefix(cond, "aws:PrincipalArn like "); found {
+				re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pat)) + "$"
+				ok = ok && regexp.MustCompile(re).MatchString(arn)
+			} else if v, found := strings.CutPrefix(cond, "aws:PrincipalArn = "); found {
+				ok = ok && v == arn
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
