@@ -27,6 +27,7 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket 
 		Access:      bm.access(m.trusted),
 	}
 	w.principalsWho(bl, shape, bm.sameC, &out.Access.SameAccount)
+	w.orgPrincipalsWho(bl, &out.Access.Org)
 	w.internActions(&out.Access.Public)
 	w.internActions(&out.Access.AnyAWS)
 	w.internActions(&out.Access.Org)
@@ -164,10 +165,14 @@ func exposureSeverity(base string, o outcome) string {
 }
 
 func condSuffix(o outcome) string {
-	if o.verdict == VerdictConditional {
-		return " (only if " + o.alts.String() + ")"
+	s := ""
+	if len(o.narrow) > 0 {
+		s = " (only the principals with " + o.narrow.String() + ")"
 	}
-	return ""
+	if o.verdict == VerdictConditional {
+		s += " (only if " + o.alts.String() + ")"
+	}
+	return s
 }
 
 // publicRemediation is the fix for public access decided by a policy or an ACL.

@@ -50,6 +50,13 @@ type Caller struct {
 	// both the S3 and the KMS request; an empty list means known absent. With
 	// aws:SourceVpce the endpoint's policy applies to the S3 request.
 	Context map[string][]string
+	// TagsKnown says the IAM tags of the caller's principals were collected:
+	// for a concrete principal, PrincipalTags are all its tags (its other
+	// aws:PrincipalTag/* keys are absent); for a class of callers,
+	// conditions on aws:PrincipalTag/* narrow the class to the principals
+	// with those tags instead of being unknown.
+	TagsKnown     bool
+	PrincipalTags map[string]string
 	// Trace asks Decide for the evaluations behind its decision (Steps).
 	Trace bool
 
@@ -68,6 +75,10 @@ type outcome struct {
 	engine  policy.Decision // the deciding evaluation's decision
 	layers  layerSet
 	alts    dnf // conditional: the ways the request can be allowed
+	// narrow (allow or conditional, for a class of callers): the principals
+	// of the class it is limited to, one conjunction of conditions on the
+	// principal per alternative (settle); nil when not narrowed.
+	narrow dnf
 	// acctSpecific: the conditions depend on which account calls (its ID,
 	// OU path, or a principal ARN naming an account), so a group of member
 	// accounts must be evaluated account by account.
@@ -85,6 +96,9 @@ func (o outcome) cell() Cell {
 	c := Cell{Verdict: o.verdict, DecidedBy: o.layers.names(), Reason: o.reason}
 	if o.verdict == VerdictConditional {
 		c.Conditions, c.AnyOf = o.alts.cellConditions()
+	}
+	if o.verdict == VerdictAllow || o.verdict == VerdictConditional {
+		c.NarrowedTo, _ = o.narrow.cellConditions()
 	}
 	return c
 }
@@ -596,6 +610,14 @@ func (ix *Index) requestContext(c *Caller, owner string) *policy.Context {
 	}
 	ctx.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
 	ctx.SetAbsent("aws:PrincipalServiceName")
+	if c.TagsKnown && c.Principal != "" {
+		// A collected IAM role or user: its tags are all known.
+		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag
+		for _, k := range sortedKeys(c.PrincipalTags) {
+			ctx.Set("aws:PrincipalTag/"+k, c.PrincipalTags[k])
+		}
+		ctx.SetAbsentPrefix("aws:PrincipalTag/")
+	}
 	if c.Account != "" {
 		if c.Principal == "" {
 			ctx.Set("aws:PrincipalAccount", c.Account)

@@ -148,6 +148,8 @@ type expectCell struct {
 	layers  []string
 	cond    string
 	reason  string
+	// narrowed must be in the cell's narrowed_to ("-": narrowed_to is empty).
+	narrowed string
 }
 
 func checkCells(t *testing.T, b *Bucket, want []expectCell) {
@@ -170,8 +172,12 @@ func checkCells(t *testing.T, b *Bucket, want []expectCell) {
 		if w.reason != "" && !strings.Contains(c.Reason, w.reason) {
 			ok = false
 		}
+		switch narrowed := strings.Join(c.NarrowedTo, "; "); {
+		case w.narrowed == "-" && narrowed != "", w.narrowed != "-" && !strings.Contains(narrowed, w.narrowed):
+			ok = false
+		}
 		if !ok {
-			t.Errorf("%s: got %s %v %q (%s); want %s with %v cond %q reason %q", w.path, c.Verdict, c.DecidedBy, c.Conditions, c.Reason, w.verdict, w.layers, w.cond, w.reason)
+			t.Errorf("%s: got %s %v %q narrowed to %q (%s); want %s with %v cond %q narrowed %q reason %q", w.path, c.Verdict, c.DecidedBy, c.Conditions, c.NarrowedTo, c.Reason, w.verdict, w.layers, w.cond, w.narrowed, w.reason)
 		}
 	}
 }

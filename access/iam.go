@@ -17,6 +17,8 @@ type IAMPrincipal struct {
 	ARN      string
 	Identity []*policy.Policy
 	Boundary *policy.Policy
+	// Tags are its IAM tags (its aws:PrincipalTag/* keys).
+	Tags map[string]string
 	// s3 is false when no identity policy mentions an s3 action: the
 	// principal cannot reach any bucket through its own account.
 	s3 bool
@@ -101,11 +103,11 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 		groups[g.ARN[strings.LastIndexByte(g.ARN, '/')+1:]] = g
 	}
 	var out []IAMPrincipal
-	add := func(arn string, pols []*policy.Policy, attached []string, boundary string) {
+	add := func(arn string, pols []*policy.Policy, attached []string, boundary string, tags map[string]string) {
 		for _, a := range attached {
 			pols = append(pols, managedPolicy(a))
 		}
-		p := IAMPrincipal{ARN: arn, Identity: pols}
+		p := IAMPrincipal{ARN: arn, Identity: pols, Tags: tags}
 		if boundary != "" {
 			p.Boundary = managedPolicy(boundary)
 		}
@@ -116,7 +118,7 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 		out = append(out, p)
 	}
 	for _, r := range iam.Roles {
-		add(r.ARN, inline(r.ARN, r.InlinePolicies), r.AttachedPolicies, r.PermissionsBoundary)
+		add(r.ARN, inline(r.ARN, r.InlinePolicies), r.AttachedPolicies, r.PermissionsBoundary, r.Tags)
 	}
 	for _, u := range iam.Users {
 		pols := inline(u.ARN, u.InlinePolicies)
@@ -131,7 +133,7 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 			pols = append(pols, inline(g.ARN, g.InlinePolicies)...)
 			attached = append(attached, g.AttachedPolicies...)
 		}
-		add(u.ARN, pols, attached, u.PermissionsBoundary)
+		add(u.ARN, pols, attached, u.PermissionsBoundary, u.Tags)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ARN < out[j].ARN })
 	return out
@@ -296,7 +298,8 @@ func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAM
 			caller := w.caller("iam|"+p.ARN, func() *Caller {
 				// A non-nil Identity: its own policies, not the assumed one.
 				return &Caller{Principal: p.ARN, Account: same.Account, InOrg: same.InOrg, OrgPath: same.OrgPath,
-					SCPs: same.SCPs, Identity: append([]*policy.Policy{}, p.Identity...), Boundary: p.Boundary, Label: p.ARN}
+					SCPs: same.SCPs, Identity: append([]*policy.Policy{}, p.Identity...), Boundary: p.Boundary, Label: p.ARN,
+					TagsKnown: true, PrincipalTags: p.Tags}
 			})
 			switch o := bl.decide(caller, action, ""); o.verdict {
 			case VerdictAllow:

@@ -165,6 +165,7 @@ func (w *worker) internCell(c *Cell) {
 	}
 	c.Conditions = w.internList("c", c.Conditions)
 	c.Accounts = w.internList("a", c.Accounts)
+	c.NarrowedTo = w.internList("n", c.NarrowedTo)
 }
 
 // internList returns the worker's copy of a list of strings (kind keeps
@@ -296,7 +297,7 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 			})
 		} else {
 			c = w.caller("ext|"+id, func() *Caller {
-				c := &Caller{Account: id, InOrg: TriFalse, Label: "principals of account " + id}
+				c := &Caller{Account: id, InOrg: TriFalse, Label: "principals of account " + id, TagsKnown: m.ix.iamCollected(id)}
 				if m.ix.OrgID == "" {
 					// Without an organisation in the document, an account of it
 					// may still have said which one it belongs to, and the SCPs
@@ -317,7 +318,8 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 		if orgID == m.ix.OrgID {
 			orgID = ""
 		}
-		return &Caller{Account: owner, InOrg: in, OrgID: orgID, OrgPath: m.ix.OrgPath(owner), SCPs: m.ix.SCPs(owner), Label: "principals of the owning account"}
+		return &Caller{Account: owner, InOrg: in, OrgID: orgID, OrgPath: m.ix.OrgPath(owner), SCPs: m.ix.SCPs(owner), Label: "principals of the owning account",
+			TagsKnown: m.ix.iamCollected(owner)}
 	})
 	bm.same = m.row(bl, bm.sameC)
 
@@ -379,13 +381,13 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 			exclude := append(append([]string(nil), single...), externals...)
 			c := w.caller("grp|"+g.key+"|"+owner+"|"+strings.Join(exclude, ","), func() *Caller {
 				not := append(append([]string{owner}, exclude...), m.outside(g.accounts)...)
-				return &Caller{NotAccounts: not, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
+				return &Caller{NotAccounts: not, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain, TagsKnown: m.ix.iamCollected(rest...),
 					Label: fmt.Sprintf("principals of the %d other member accounts under %s", len(rest), m.chainLabel(g, rest))}
 			})
 			r := m.row(bl, c)
 			split := false
 			for i := range r {
-				split = split || (r[i].verdict == VerdictConditional && r[i].acctSpecific)
+				split = split || ((r[i].verdict == VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
 			}
 			if !split {
 				add(rest, c, &r)
@@ -444,7 +446,7 @@ func (w *worker) unreadOrgRow(bl *BucketLayers, owner string, externals []string
 
 func (w *worker) memberCaller(g *orgGroup, id string) *Caller {
 	return w.caller("mem|"+id, func() *Caller {
-		return &Caller{Account: id, InOrg: TriTrue, OrgPath: w.ix.OrgPath(id), SCPs: g.chain,
+		return &Caller{Account: id, InOrg: TriTrue, OrgPath: w.ix.OrgPath(id), SCPs: g.chain, TagsKnown: w.ix.iamCollected(id),
 			Label: "principals of member account " + id}
 	})
 }
@@ -508,6 +510,7 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 	o := outcome{verdict: v}
 	// The allowed accounts are listed only when fewer than all are allowed.
 	list := (v == VerdictAllow || v == VerdictConditional) && count[best] < total
+	narrowed := true // every part of the verdict is narrowed to named principals
 	for i := range parts {
 		p := &parts[i]
 		if p.out.verdict != v {
@@ -517,9 +520,14 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 		if len(p.out.alts) > 0 {
 			o.alts = o.alts.or(p.out.alts)
 		}
+		narrowed = narrowed && len(p.out.narrow) > 0
+		o.narrow = o.narrow.or(p.out.narrow)
 		if list {
 			oc.accounts = append(oc.accounts, p.accounts...)
 		}
+	}
+	if !narrowed {
+		o.narrow = nil // some accounts' principals are allowed whoever they are
 	}
 	sort.Strings(oc.accounts)
 	oc.nallowed = count[best]

@@ -208,8 +208,18 @@ type Cell struct {
 	// Accounts (org class) lists the allowed member accounts when they are
 	// fewer than all the other members.
 	Accounts []string `json:"accounts,omitempty"`
-	// Principals (same_account with IAM collected) are those that actually can.
+	// Principals (same_account with IAM collected; org cells narrowed to
+	// named principals, of the allowed member accounts whose IAM was
+	// collected) are those that actually can.
 	Principals []string `json:"principals,omitempty"`
+	// NarrowedTo (allow and conditional cells) says the class is allowed
+	// only for the principals matching one of these: each "a and b" of
+	// conditions on keys about the principal (aws:PrincipalArn patterns,
+	// aws:PrincipalAccount, aws:PrincipalOrgID, principal tags where IAM
+	// was collected…), from the Principal elements and conditions of the
+	// deciding policies. Who the caller is is not a request condition: an
+	// allow narrowed to named principals is "allow".
+	NarrowedTo []string `json:"narrowed_to,omitempty"`
 }
 
 // Finding is one problem found, with how to fix it.

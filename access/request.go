@@ -85,7 +85,7 @@ func (bl *BucketLayers) decide(c *Caller, action, key string) outcome {
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
 func (bl *BucketLayers) decideManage(c *Caller) outcome {
 	p := bl.decideRequest(c, ActionManage, "")
-	if bl.ACLs == TriFalse || p.verdict == VerdictAllow {
+	if bl.ACLs == TriFalse || (p.verdict == VerdictAllow && len(p.narrow) == 0) {
 		return p
 	}
 	a := bl.decideRequest(c, ActionPutBucketACL, "")
@@ -97,11 +97,21 @@ func (bl *BucketLayers) decideManage(c *Caller) outcome {
 }
 
 // orOutcome combines two requests either of which suffices (the manage
-// column's): an allow decides; two conditional ones are allowed when
-// either's conditions hold; an unknown one leaves the other's conditional
-// or deny unproven (unknown); two denies deny, naming both.
+// column's): an allow for everyone decides; two allows narrowed to
+// principals allow the principals of either; two conditional ones are
+// allowed when either's conditions hold; an unknown one leaves the other's
+// conditional or deny unproven (unknown); two denies deny, naming both.
 func orOutcome(a, b outcome) outcome {
 	switch {
+	case a.verdict == VerdictAllow && len(a.narrow) == 0:
+		return a
+	case b.verdict == VerdictAllow && len(b.narrow) == 0:
+		return b
+	case a.verdict == VerdictAllow && b.verdict == VerdictAllow:
+		a.narrow = a.narrow.or(b.narrow)
+		a.layers |= b.layers
+		a.reason = joinReasons(a.reason, b.reason)
+		return a
 	case a.verdict == VerdictAllow:
 		return a
 	case b.verdict == VerdictAllow:
@@ -164,7 +174,8 @@ func (bl *BucketLayers) decideRequest(c *Caller, action, key string) outcome {
 			o.kmsBlocked = blocked
 		}
 	}
-	if action == ActionRead && bl.ACLs != TriFalse && o.verdict != VerdictAllow {
+	o = o.settle(c)
+	if action == ActionRead && bl.ACLs != TriFalse && (o.verdict != VerdictAllow || len(o.narrow) > 0) {
 		o.reason += "; object ACLs (not read) could still grant reads of individual objects"
 	}
 	return o

@@ -125,7 +125,8 @@ policy: {Version: "2012-10-17", Statement: [
 		cells: []expectCell{
 			{path: "external.888877776666.read", verdict: VerdictAllow, layers: []string{LayerBucketPolicy, LayerIdentity}},
 			{path: "external.888877776666.write", verdict: VerdictDeny},
-			{path: "external.999988887777.write", verdict: VerdictConditional, cond: "aws:PrincipalArn"},
+			// A grant to a named role is no request condition: allow, narrowed to it.
+			{path: "external.999988887777.write", verdict: VerdictAllow, narrowed: "aws:PrincipalArn = arn:aws:iam::999988887777:role/sync"},
 			{path: "any_aws.read", verdict: VerdictDeny},
 		},
 		findings: []string{FindingExternalAccountAccess},
@@ -335,7 +336,7 @@ func TestRuleKMS(t *testing.T) {
 		bucket: "name: bkt\nregion: eu-west-1\n" + cmk + partnerRead,
 		extra:  key(rootOnly + "\n    grants: [{grantee_principal: \"arn:aws:iam::888877776666:role/reader\", operations: [Decrypt]}]"),
 		cells: []expectCell{
-			{path: "external.888877776666.read", verdict: VerdictConditional, layers: []string{LayerKMS}, cond: "aws:PrincipalArn = arn:aws:iam::888877776666:role/reader"},
+			{path: "external.888877776666.read", verdict: VerdictAllow, layers: []string{LayerKMS}, narrowed: "aws:PrincipalArn = arn:aws:iam::888877776666:role/reader"},
 			{path: "external.888877776666.write", verdict: VerdictDeny, layers: []string{LayerKMS}},
 		},
 	}, {

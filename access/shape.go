@@ -263,17 +263,25 @@ func (r renamer) Replace(s string) string { return strings.ReplaceAll(s, r.from,
 func (o outcome) rename(r renamer) outcome {
 	o.reason = r.Replace(o.reason)
 	o.orgBlockedBy = r.Replace(o.orgBlockedBy)
-	if len(o.alts) > 0 && strings.Contains(o.alts.String(), r.from) {
-		alts := make(dnf, len(o.alts))
-		for i, conj := range o.alts {
-			alts[i] = make([]string, len(conj))
-			for j, c := range conj {
-				alts[i][j] = r.Replace(c)
-			}
-		}
-		o.alts = alts
-	}
+	o.alts = o.alts.rename(r)
+	o.narrow = o.narrow.rename(r)
 	return o
+}
+
+// rename returns d with r applied to its conditions (d itself when none
+// holds r.from).
+func (d dnf) rename(r renamer) dnf {
+	if len(d) == 0 || !strings.Contains(d.String(), r.from) {
+		return d
+	}
+	out := make(dnf, len(d))
+	for i, conj := range d {
+		out[i] = make([]string, len(conj))
+		for j, c := range conj {
+			out[i][j] = r.Replace(c)
+		}
+	}
+	return out
 }
 
 // lint returns policy.Lint's warnings on the bucket policy, reusing those of

@@ -285,6 +285,26 @@ func TestRuleManageIsAccessControl(t *testing.T) {
 			{path: "external.888877776666.manage", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}, reason: `s3:PutBucketPolicy allowed for principals of account 888877776666 by the bucket policy statement "PartnerACP"`},
 		},
 	}, {
+		// An allow narrowed to named principals must not hide the other
+		// action's allow for every principal of the class.
+		name: "s3:PutBucketPolicy narrowed to a role, s3:PutBucketAcl for the whole account: manage is allowed, not narrowed",
+		doc:  "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions",
+		bucket: `name: bkt
+region: eu-west-1
+ownership: ObjectWriter
+policy: {Version: "2012-10-17", Statement: [
+  {Sid: PolicyForAdmin, Effect: Allow, Principal: {AWS: "arn:aws:iam::888877776666:role/Admin"}, Action: s3:PutBucketPolicy, Resource: "arn:aws:s3:::bkt"},
+  {Sid: ACLForAccount, Effect: Allow, Principal: {AWS: "888877776666"}, Action: s3:PutBucketAcl, Resource: "arn:aws:s3:::bkt"}]}`,
+		cells: []expectCell{
+			{path: "external.888877776666.manage", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}, reason: `s3:PutBucketAcl allowed for principals of account 888877776666 by the bucket policy statement "ACLForAccount"`},
+		},
+		findings: []string{FindingExternalAccountAccess},
+		check: func(t *testing.T, b *Bucket) {
+			if n := cellAt(t, b, "external.888877776666.manage").NarrowedTo; len(n) != 0 {
+				t.Errorf("manage narrowed to %v: s3:PutBucketAcl is allowed for every principal of the account", n)
+			}
+		},
+	}, {
 		name: "two conditional grants: manage is allowed when either's conditions hold",
 		doc:  "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions",
 		bucket: `name: bkt
@@ -323,13 +343,13 @@ func TestDecideManageActionsApart(t *testing.T) {
 	same := func() *Caller {
 		return &Caller{Account: bl.Account.ID, InOrg: TriTrue, OrgPath: ix.OrgPath(bl.Account.ID), SCPs: ix.SCPs(bl.Account.ID)}
 	}
-	if d := bl.Decide(same(), ActionManage, ""); d.Verdict != VerdictConditional || !strings.Contains(d.Reason, "s3:PutBucketPolicy") {
-		t.Errorf("Decide(s3:PutBucketPolicy) = %s %q, want conditional on the SCP's platform-admin exception", d.Verdict, d.Reason)
+	if d := bl.Decide(same(), ActionManage, ""); d.Verdict != VerdictAllow || len(d.NarrowedTo) == 0 || !strings.Contains(d.Reason, "s3:PutBucketPolicy") {
+		t.Errorf("Decide(s3:PutBucketPolicy) = %s %q narrowed to %v, want allow narrowed to the SCP's platform-admin exception", d.Verdict, d.Reason, d.NarrowedTo)
 	}
 	if d := bl.Decide(same(), ActionPutBucketACL, ""); d.Verdict != VerdictAllow {
 		t.Errorf("Decide(s3:PutBucketAcl) = %s %q, want allow", d.Verdict, d.Reason)
 	}
-	if o := bl.decide(same(), ActionManage, ""); o.verdict != VerdictAllow || !strings.HasPrefix(o.reason, "s3:PutBucketAcl allowed") {
-		t.Errorf("manage cell = %s %q, want allow by s3:PutBucketAcl", o.verdict, o.reason)
+	if o := bl.decide(same(), ActionManage, ""); o.verdict != VerdictAllow || len(o.narrow) > 0 || !strings.HasPrefix(o.reason, "s3:PutBucketAcl allowed") {
+		t.Errorf("manage cell = %s %q narrowed to %v, want allow for everyone by s3:PutBucketAcl", o.verdict, o.reason, o.narrow)
 	}
 }

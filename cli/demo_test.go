@@ -118,7 +118,7 @@ func TestDemoEndToEnd(t *testing.T) {
 
 	// The printed matrix has one line per bucket.
 	for _, b := range rep.Buckets {
-		if !regexp.MustCompile(`(?m)^  \S+\s+` + regexp.QuoteMeta(b.Name) + `\s+[AC?.-]{5}`).MatchString(stdout) {
+		if !regexp.MustCompile(`(?m)^  \S+\s+` + regexp.QuoteMeta(b.Name) + `\s+[AaC?.-]{5}`).MatchString(stdout) {
 			t.Errorf("stdout lacks the matrix line of %s", b.Name)
 		}
 	}

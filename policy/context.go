@@ -30,6 +30,7 @@ type Context struct {
 	open     bool
 	keys     map[string]*ctxEntry
 	prefixes []string // lower-case unknown prefixes
+	absent   []string // lower-case absent prefixes
 }
 
 // NewContext returns an empty, closed-world context: keys not set are absent.
@@ -83,12 +84,21 @@ func (c *Context) SetUnknownPrefix(prefix string) *Context {
 	return c
 }
 
+// SetAbsentPrefix makes every key that starts with prefix absent unless set
+// explicitly: e.g. "aws:PrincipalTag/" for a principal whose tags are all
+// known (the keys of its tags set, every other tag key absent). It takes
+// precedence over SetUnknownPrefix.
+func (c *Context) SetAbsentPrefix(prefix string) *Context {
+	c.absent = append(c.absent, strings.ToLower(prefix))
+	return c
+}
+
 // Clone returns an independent copy of c.
 func (c *Context) Clone() *Context {
 	if c == nil {
 		return NewContext()
 	}
-	n := &Context{open: c.open, keys: make(map[string]*ctxEntry, len(c.keys)), prefixes: append([]string(nil), c.prefixes...)}
+	n := &Context{open: c.open, keys: make(map[string]*ctxEntry, len(c.keys)), prefixes: append([]string(nil), c.prefixes...), absent: append([]string(nil), c.absent...)}
 	for k, e := range c.keys {
 		cp := *e
 		n.keys[k] = &cp
@@ -104,6 +114,11 @@ func (c *Context) lookup(lower string) (keyState, []string, bool) {
 	}
 	if e, ok := c.keys[lower]; ok {
 		return e.state, e.values, true
+	}
+	for _, p := range c.absent {
+		if strings.HasPrefix(lower, p) {
+			return keyAbsent, nil, true
+		}
 	}
 	for _, p := range c.prefixes {
 		if strings.HasPrefix(lower, p) {

@@ -142,6 +142,9 @@ func whyText(c access.Cell) string {
 	if len(c.Conditions) > 0 {
 		sb.WriteString(conditionsText(c))
 	}
+	if len(c.NarrowedTo) > 0 {
+		sb.WriteString(narrowedText(c))
+	}
 	if c.AllowedAccounts != nil {
 		fmt.Fprintf(&sb, " | member accounts allowed: %d", *c.AllowedAccounts)
 	}
@@ -163,6 +166,14 @@ func conditionsText(c access.Cell) string {
 		return " | conditions (any one of): " + strings.Join(c.Conditions, " OR ")
 	}
 	return " | conditions: " + strings.Join(c.Conditions, "; ")
+}
+
+// narrowedText names the principals a cell is narrowed to.
+func narrowedText(c access.Cell) string {
+	if len(c.NarrowedTo) > 1 {
+		return " | only for principals with (any one of): " + strings.Join(c.NarrowedTo, " OR ")
+	}
+	return " | only for principals with: " + c.NarrowedTo[0]
 }
 
 // listText joins at most n items, saying how many were left out.
@@ -231,6 +242,23 @@ func externalSummary(ext map[string]access.ExternalActions, action string) (acce
 		text += fmt.Sprintf(" || … %d more (see External access)", n-maxListed)
 	}
 	return top, text
+}
+
+// externalNarrowed reports whether every external account's cell of the
+// action with verdict top is narrowed to named principals.
+func externalNarrowed(ext map[string]access.ExternalActions, action string, top access.Verdict) bool {
+	n := 0
+	for _, ea := range ext {
+		c := cellOf(&ea.Actions, action)
+		if c.Verdict != top {
+			continue
+		}
+		if len(c.NarrowedTo) == 0 {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // otherVerdicts counts the external accounts' verdicts of one action other

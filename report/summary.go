@@ -26,6 +26,15 @@ func verdictLetter(v access.Verdict) string {
 	return "-"
 }
 
+// cellLetter is a cell in the terminal excerpt: its verdict's letter, "a"
+// for an allow narrowed to named principals.
+func cellLetter(v access.Verdict, narrowed bool) string {
+	if v == access.VerdictAllow && narrowed {
+		return "a"
+	}
+	return verdictLetter(v)
+}
+
 // Excerpt gathers, from a stream of buckets, the short summary a run
 // prints on the terminal: the counts of buckets by verdict class and of
 // findings by severity, then an excerpt of the access matrix (the first
@@ -60,12 +69,15 @@ func (e *Excerpt) Bucket(b *access.Bucket) {
 		line += "\t"
 		for _, action := range matrixActions() {
 			var v access.Verdict
+			var narrowed bool
 			if class == classExternal {
 				v, _ = externalSummary(b.Access.External, action)
+				narrowed = externalNarrowed(b.Access.External, action, v)
 			} else {
-				v = cellOf(classActions(&b.Access, class), action).Verdict
+				c := cellOf(classActions(&b.Access, class), action)
+				v, narrowed = c.Verdict, len(c.NarrowedTo) > 0
 			}
-			line += verdictLetter(v)
+			line += cellLetter(v, narrowed)
 		}
 	}
 	e.rows = append(e.rows, line+"\t")
@@ -109,7 +121,7 @@ func (e *Excerpt) Write(w io.Writer) error {
 	}
 
 	actions := matrixActions()
-	fmt.Fprintf(&buf, "\nAccess matrix (actions %s; A allow, C conditional, ? unknown, . deny, - no external account named)\n",
+	fmt.Fprintf(&buf, "\nAccess matrix (actions %s; A allow, a allow only for named principals, C conditional, ? unknown, . deny, - no external account named)\n",
 		strings.Join(actions[:], " "))
 	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	head := "  account\tbucket"

@@ -514,8 +514,8 @@ func errorText(e access.Error) string {
 func externalTable() table {
 	return table{sheet: SheetExternal, freezeCols: 1,
 		header: []string{"External account", "Label", "Trusted", "Bucket account ID", "Bucket account", "Bucket",
-			"Action", "Verdict", "Decided by", "Conditions", "Reason"},
-		widths: []float64{16, 18, 9, 16, 18, 30, 10, 12, 22, 40, 70}}
+			"Action", "Verdict", "Decided by", "Conditions", "Narrowed to", "Reason"},
+		widths: []float64{16, 18, 9, 16, 18, 30, 10, 12, 22, 40, 40, 70}}
 }
 
 // externalRows writes the bucket's External access rows: one per external
@@ -534,7 +534,7 @@ func (b *workbook) externalRows(bk *access.Bucket) error {
 			}
 			if err := b.external.row([]any{id, ea.Label, trusted, bk.AccountID, bk.AccountName, bk.Name, action,
 				styled(string(c.Verdict), b.st.verdict[c.Verdict]), strings.Join(c.DecidedBy, ", "),
-				strings.Join(c.Conditions, "; "), c.Reason}); err != nil {
+				strings.Join(c.Conditions, "; "), strings.Join(c.NarrowedTo, " OR "), c.Reason}); err != nil {
 				return err
 			}
 		}
@@ -872,11 +872,11 @@ func exposureMeaning(e string) string {
 func verdictMeaning(v access.Verdict) string {
 	switch v {
 	case access.VerdictAllow:
-		return "The request is allowed, decided with the data collected."
+		return "The request is allowed, decided with the data collected; where the why column says 'only for principals with', only for the principals named (an ARN pattern, account, organisation or principal tag: who the caller is, not a request condition)."
 	case access.VerdictDeny:
 		return "The request is denied (explicitly or implicitly), decided with the data collected."
 	case access.VerdictConditional:
-		return "Allowed only when request-context conditions hold that a scanner cannot know (source IP, VPC endpoint, MFA, tags …); the why column lists them."
+		return "Allowed only when request-context conditions hold that a scanner cannot know (source IP, VPC endpoint, MFA, time, request tags, encryption headers …); the why column lists them."
 	case access.VerdictUnknown:
 		return "A layer that could decide was not readable (e.g. AccessDenied on GetBucketPolicy). bucketaudit never reports allow or deny from data it did not read."
 	}

@@ -88,7 +88,7 @@ func TestXLSXSheetsAndHeaders(t *testing.T) {
 		{"Matrix", matrixHead},
 		{"Findings", []string{"Severity", "ID", "Account ID", "Account", "Bucket", "Title", "Detail", "Remediation", "CIS"}},
 		{"Accounts", []string{"Account ID", "Account", "OU path", "Management", "Scan status", "Buckets", "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets", "Findings", "Errors", "Error detail"}},
-		{"External access", []string{"External account", "Label", "Trusted", "Bucket account ID", "Bucket account", "Bucket", "Action", "Verdict", "Decided by", "Conditions", "Reason"}},
+		{"External access", []string{"External account", "Label", "Trusted", "Bucket account ID", "Bucket account", "Bucket", "Action", "Verdict", "Decided by", "Conditions", "Narrowed to", "Reason"}},
 		{"Errors", []string{"Account ID", "Account", "Bucket", "Field", "Operation", "Code", "Message"}},
 	}
 	for _, tt := range tests {
@@ -260,7 +260,7 @@ func TestXLSXPanesAutofilterWidths(t *testing.T) {
 		"Matrix":          "A1:BG5",
 		"Findings":        "A1:I7",
 		"Accounts":        "A1:M3",
-		"External access": "A1:K4",
+		"External access": "A1:L4",
 		"Errors":          "A1:G4",
 	}
 	names := map[string]bool{}

@@ -1,0 +1,199 @@
+package access
+
+import (
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// Narrowing to named principals.
+//
+// A class of callers (a matrix row) is known only through its account: who
+// the caller is within it (its ARN, its organisation, its tags) is left
+// unknown, and the engine's decision is then conditional on keys about the
+// principal. Those are not conditions of the request a scan cannot know:
+// they name which principals of the class the policies let in. settle
+// turns them into the cell's narrowing (Cell.NarrowedTo): a cell allowed
+// for the principals it names is "allow", narrowed to them; it stays
+// "conditional" only on the request's keys (network, MFA, time, request
+// tags, encryption headers…).
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principal-properties
+
+// condKey returns the condition key of one formatted condition (see
+// FormatRequirement: "key op values", "ForAnyValue: key …", "not (…)");
+// "object key like …" (decideKeys) gives "object".
+func condKey(s string) string {
+	s = strings.TrimPrefix(s, "not (")
+	if strings.HasPrefix(s, "For") {
+		if i := strings.Index(s, ": "); i >= 0 {
+			s = s[i+2:]
+		}
+	}
+	if i := strings.IndexByte(s, ' '); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// aboutPrincipal reports whether a formatted condition is on a key about
+// the principal; tags count only when the principals' tags are known.
+func aboutPrincipal(cond string, tagsKnown bool) bool {
+	p, tag := policy.PrincipalKey(condKey(cond))
+	return p && (!tag || tagsKnown)
+}
+
+// splitConj splits a conjunction into its conditions on the principal and
+// those on the request.
+func splitConj(conj []string, tagsKnown bool) (prin, req []string) {
+	for _, s := range conj {
+		if aboutPrincipal(s, tagsKnown) {
+			prin = append(prin, s)
+		} else {
+			req = append(req, s)
+		}
+	}
+	return prin, req
+}
+
+// narrows reports whether c is a class of callers (known only through its
+// account), for which conditions on the principal narrow rather than
+// condition: a concrete principal's own properties are what they are,
+// known or not.
+func (c *Caller) narrows() bool { return c.Principal == "" }
+
+// settle resolves a class caller's conditional outcome into what it means
+// for the class: allowed for the principals some alternative names
+// without a request condition (allow, narrowed to them); otherwise
+// conditional on the request, narrowed to the principals every
+// alternative names.
+func (o outcome) settle(c *Caller) outcome {
+	if o.verdict != VerdictConditional || len(o.alts) == 0 || !c.narrows() {
+		return o
+	}
+	var free dnf // the principal parts of the alternatives without request conditions
+	var reqs dnf
+	anyFree, always := false, false
+	common, same, allNamed := []string(nil), true, true
+	for i, alt := range o.alts {
+		prin, req := splitConj(alt, c.TagsKnown)
+		if len(req) == 0 {
+			anyFree = true
+			if len(prin) == 0 {
+				always = true
+			}
+			free = free.or(dnf{prin})
+		}
+		reqs = reqs.or(dnf{req})
+		allNamed = allNamed && len(prin) > 0
+		p := normConj(prin)
+		if i == 0 {
+			common = p
+		} else if strings.Join(p, "\x00") != strings.Join(common, "\x00") {
+			same = false
+		}
+	}
+	full := o.alts.String()
+	switch {
+	case anyFree:
+		o.verdict, o.alts = VerdictAllow, nil
+		if !always {
+			o.narrow = free
+			o.reason = narrowedReason(o.reason, full, free)
+		}
+	case same && len(common) > 0:
+		// Every alternative names the same principals: the request
+		// conditions are the rest.
+		o.narrow, o.alts = dnf{common}, reqs
+	case allNamed:
+		// Different principals under different request conditions: the
+		// conditions keep the pairing, the narrowing lists them all.
+		for _, alt := range o.alts {
+			prin, _ := splitConj(alt, c.TagsKnown)
+			o.narrow = o.narrow.or(dnf{prin})
+		}
+	}
+	return o
+}
+
+// narrowedReason rewrites a conditional reason ("… only if <cond> …") for
+// an allow narrowed to principals: "… only for the principals with
+// <narrowing> …"; where the condition is not quoted as such (reasons of
+// several layers), the narrowing is appended.
+func narrowedReason(reason, cond string, narrow dnf) string {
+	if old := "only if " + cond; strings.Contains(reason, old) {
+		return strings.Replace(reason, old, "only for the principals with "+narrow.String(), 1)
+	}
+	return reason + "; allowed only for the principals with " + narrow.String()
+}
+
+// iamCollected reports whether the IAM principals (with their tags) of
+// every account of ids were collected.
+func (ix *Index) iamCollected(ids ...string) bool {
+	for _, id := range ids {
+		if a := ix.accounts[id]; a == nil || a.IAM == nil {
+			return false
+		}
+	}
+	return len(ids) > 0
+}
+
+// maxOrgPrincipalChecks bounds the IAM principals of other member accounts
+// evaluated for one narrowed org cell; beyond it the cell lists none (its
+// narrowed_to still names the principals by pattern).
+const maxOrgPrincipalChecks = 256
+
+// orgPrincipalsWho lists, for the org cells narrowed to named principals,
+// the IAM roles and users of the allowed member accounts whose IAM was
+// collected that actually can (with their own identity policies, boundary,
+// tags and SCPs); conditionally allowed ones are marked "(conditional)",
+// as same_account's are.
+func (w *worker) orgPrincipalsWho(bl *BucketLayers, row *Actions) {
+	cells := []*Cell{&row.Read, &row.List, &row.Write, &row.Delete, &row.Manage}
+	var todo []int
+	for i, c := range cells {
+		if len(c.NarrowedTo) > 0 && (c.Verdict == VerdictAllow || c.Verdict == VerdictConditional) {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	bl.quiet = true
+	defer func() { bl.quiet = false }()
+	for _, i := range todo {
+		accts := cells[i].Accounts
+		if len(accts) == 0 { // all the other members are allowed
+			accts = w.members
+		}
+		var callers []*Caller
+		for _, id := range accts {
+			if id == bl.Account.ID {
+				continue
+			}
+			for _, p := range w.ix.Principals(id) {
+				if !p.s3 || !mayReachBucket(p.Identity, bl.Bucket.Name) {
+					continue
+				}
+				callers = append(callers, w.caller("iam|"+p.ARN, func() *Caller {
+					return &Caller{Principal: p.ARN, Account: id, InOrg: TriTrue, OrgPath: w.ix.OrgPath(id), SCPs: w.ix.SCPs(id),
+						Identity: append([]*policy.Policy{}, p.Identity...), Boundary: p.Boundary, Label: p.ARN,
+						TagsKnown: true, PrincipalTags: p.Tags}
+				}))
+			}
+		}
+		if len(callers) == 0 || len(callers) > maxOrgPrincipalChecks {
+			continue
+		}
+		var list []string
+		for _, c := range callers {
+			switch o := bl.decide(c, MatrixActions()[i], ""); o.verdict {
+			case VerdictAllow:
+				list = append(list, c.Principal)
+			case VerdictConditional:
+				list = append(list, c.Principal+" (conditional)")
+			}
+		}
+		cells[i].Principals = list
+	}
+}
