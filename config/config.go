@@ -160,6 +160,19 @@ func Default() *Config {
 	}
 }
 
+// RegionSet reports whether the home region was given by the file or a
+// flag; otherwise the AWS environment chooses it (SetHomeRegion).
+func (c *Config) RegionSet() bool { return c.source("region") != "" }
+
+// SetHomeRegion sets the home region that the AWS environment resolved
+// (AWS_REGION, AWS_DEFAULT_REGION, the profile's region), unless the file or
+// a flag set one.
+func (c *Config) SetHomeRegion(region string) {
+	if !c.RegionSet() && region != "" {
+		c.Region = region
+	}
+}
+
 // File returns the path the configuration was read from ("" when none).
 func (c *Config) File() string { return c.file }
 

@@ -19,6 +19,10 @@ var (
 	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
 )
 
+// ValidRegion reports whether region is shaped like an AWS region name
+// (us-east-1, us-gov-west-1, cn-north-1).
+func ValidRegion(region string) bool { return regionPattern.MatchString(region) }
+
 // Validate checks every value and reports every problem at once in an
 // *Error, each naming the key path and where the value came from (file and
 // line, or flag). It returns nil when the configuration is usable.
