@@ -11,7 +11,6 @@ import (
 	"github.com/bucketaudit/bucketaudit/config"
 	"github.com/bucketaudit/bucketaudit/explain"
 	"github.com/bucketaudit/bucketaudit/inventory"
-	"github.com/bucketaudit/bucketaudit/scanner"
 )
 
 // explainFlags are the flags of `explain`.
@@ -173,7 +172,7 @@ func (e *env) collectForExplain(cmd *cobra.Command, f explainFlags, req explain.
 		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	ctx := cmd.Context()
-	sess, err := scanner.NewSession(ctx, scanner.SessionOptionsFrom(cfg, e.log))
+	sess, err := e.newSession(ctx, cfg, scanOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -41,6 +43,42 @@ type scanOptions struct {
 	SaveSnapshot string
 	// NoProgress turns the progress bar off even on a terminal.
 	NoProgress bool
+	// MFATokenCode answers the MFA prompt of a role profile.
+	MFATokenCode string
+}
+
+// newSession makes the read-only session of cfg (with the MFA code of
+// --mfa-token-code, or asked for on a terminal) and records the home region
+// it resolved in cfg when neither the file nor a flag set one.
+func (e *env) newSession(ctx context.Context, cfg *config.Config, opts scanOptions) (*scanner.Session, error) {
+	sessOpts := scanner.SessionOptionsFrom(cfg, e.log)
+	sessOpts.Credentials = opts.Credentials
+	sessOpts.HTTPClient = opts.HTTPClient
+	sessOpts.MFATokenCode = opts.MFATokenCode
+	if f, ok := e.stdin.(*os.File); ok && logging.IsTerminal(f) {
+		sessOpts.MFAPrompt = mfaPrompt(f, e.stderr)
+	}
+	sess, err := scanner.NewSession(ctx, sessOpts)
+	if err != nil {
+		return nil, err
+	}
+	cfg.SetHomeRegion(sess.Region())
+	return sess, nil
+}
+
+// mfaPrompt asks for an MFA code on out and reads it from in.
+func mfaPrompt(in io.Reader, out io.Writer) func() (string, error) {
+	return func() (string, error) {
+		fmt.Fprint(out, "MFA code: ")
+		line, err := bufio.NewReader(in).ReadString('\n')
+		if code := strings.TrimSpace(line); code != "" {
+			return code, nil
+		}
+		if err == nil {
+			err = errors.New("no code given")
+		}
+		return "", fmt.Errorf("read the MFA code: %w", err)
+	}
 }
 
 // runScan is the whole collection path of `scan`, shared with `demo`: it
@@ -50,32 +88,30 @@ type scanOptions struct {
 // interrupted (ScanInfo.Interrupted) or incomplete; an error means nothing
 // usable was collected or the snapshot could not be saved.
 func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions) (*inventory.Document, *scanner.Session, error) {
+	// The session first: a role profile's MFA prompt needs the terminal
+	// before the progress bar takes it.
+	sess, err := e.newSession(ctx, cfg, opts)
+	if err != nil {
+		return nil, nil, err
+	}
 	log := e.log
 	var bars *scanProgress
-	if !opts.NoProgress && logging.IsTerminal(e.stderr) {
+	if !opts.NoProgress && !e.quiet && logging.IsTerminal(e.stderr) && os.Getenv("TERM") != "dumb" {
 		bars = newScanProgress(ctx, e.stderr)
 		// Logs go through the progress container so they print above the bars.
 		format := e.logFormat
 		if format == "auto" {
 			format = "console"
 		}
-		if l, err := logging.New(bars.p, format, e.logLevel); err == nil {
+		if l, err := logging.New(bars.p, format, e.logLevel, e.logOptions()...); err == nil {
 			log = l
 		}
-	}
-	sessOpts := scanner.SessionOptionsFrom(cfg, log)
-	sessOpts.Credentials = opts.Credentials
-	sessOpts.HTTPClient = opts.HTTPClient
-	sess, err := scanner.NewSession(ctx, sessOpts)
-	if err != nil {
-		bars.stop()
-		return nil, nil, err
 	}
 	sopts := scanner.Options{Session: sess, Config: cfg, ToolVersion: version.String(), Log: log}
 	if bars != nil {
 		sopts.Progress = bars
 	}
-	log.Info().Str("config", cfg.File()).Str("endpoint_url", cfg.EndpointURL).Int("requests_in_flight", cfg.Concurrency.Requests).Msg("scan started")
+	log.Info().Str("config", cfg.File()).Str("region", cfg.Region).Str("endpoint_url", cfg.EndpointURL).Int("requests_in_flight", cfg.Concurrency.Requests).Msg("scan started")
 	if os.Getenv("GOGC") == "" {
 		// Collection makes much short-lived garbage per API call over a
 		// small live heap (the snapshot): a higher GC target spends less CPU
@@ -121,6 +157,7 @@ func newScanCmd(e *env) *cobra.Command {
 		snapshot string
 		failOn   string
 		noProg   bool
+		mfaCode  string
 	)
 	cmd := &cobra.Command{
 		Use:   "scan --config FILE",
@@ -147,7 +184,7 @@ account or bucket could not be fully assessed. Findings at or above
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
 			ctx := cmd.Context()
-			doc, _, err := e.runScan(ctx, cfg, scanOptions{SaveSnapshot: snapshot, NoProgress: noProg})
+			doc, _, err := e.runScan(ctx, cfg, scanOptions{SaveSnapshot: snapshot, NoProgress: noProg, MFATokenCode: mfaCode})
 			if err != nil {
 				return err
 			}
@@ -156,7 +193,9 @@ account or bucket could not be fully assessed. Findings at or above
 			if err != nil {
 				return err
 			}
-			printAnalysis(cmd.OutOrStdout(), out.report, out.paths)
+			if !e.quiet {
+				printAnalysis(cmd.OutOrStdout(), out.report, out.paths)
+			}
 			if err := analysisStatus(out.report, failOn); err != nil {
 				return err
 			}
@@ -176,6 +215,10 @@ account or bucket could not be fully assessed. Findings at or above
 	f.StringVar(&snapshot, "save-snapshot", "", "also write the collected inventory to FILE (.json, .yaml or .yml)")
 	f.StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	f.BoolVar(&noProg, "no-progress", false, "no progress bar, even on a terminal")
+	f.StringVar(&mfaCode, "mfa-token-code", "", "MFA code for a profile whose role has an mfa_serial (asked for on a terminal otherwise)")
+	f.StringSliceVar(&ov.Accounts, "accounts", nil, "scan only these account IDs (comma-separated); replaces scope.include_accounts")
+	f.StringSliceVar(&ov.ExcludeAccounts, "exclude-accounts", nil, "also leave out these account IDs (comma-separated); added to scope.exclude_accounts")
+	f.StringSliceVar(&ov.Regions, "regions", nil, "scan only buckets in these regions (comma-separated); replaces scope.regions")
 	return cmd
 }
 
