@@ -23,6 +23,7 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 		outDir  string
 		formats []string
 		failOn  string
+		mutes   string
 	)
 	cmd := &cobra.Command{
 		Use:   "analyze SNAPSHOT...",
@@ -59,8 +60,12 @@ could not be fully assessed.`,
 			if err != nil {
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
+			muter, err := e.loadMutelist(mutes)
+			if err != nil {
+				return err
+			}
 			e.log.Info().Int("snapshots", len(args)).Int("accounts", len(doc.Accounts)).Msg("analysing")
-			out, err := analyzeAndWrite(cmd.Context(), doc, args, outDir, formats)
+			out, err := analyzeAndWrite(cmd.Context(), doc, args, outDir, formats, muter)
 			if err != nil {
 				return err
 			}
@@ -71,6 +76,7 @@ could not be fully assessed.`,
 	cmd.Flags().StringVar(&outDir, "output-dir", ".", "directory the reports are written to")
 	cmd.Flags().StringSliceVar(&formats, "format", []string{report.FormatXLSX, report.FormatJSON}, "report formats: xlsx, json, csv (comma-separated)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
+	cmd.Flags().StringVar(&mutes, "mutelist", "", "file of accepted findings: marked muted in the reports, not counted for --fail-on")
 	return cmd
 }
 
@@ -102,7 +108,8 @@ func printAnalysis(w interface{ Write([]byte) (int, error) }, rep *access.Report
 func analysisStatus(rep *access.Report, failOn string) error {
 	if failOn != "" {
 		for sev, n := range rep.Summary.FindingsBySeverity {
-			if n > 0 && access.SeverityAtLeast(sev, failOn) {
+			// Muted findings are accepted: they do not fail the run.
+			if n-rep.Summary.MutedBySeverity[sev] > 0 && access.SeverityAtLeast(sev, failOn) {
 				return fmt.Errorf("%w (%s)", ErrFindings, failOn)
 			}
 		}

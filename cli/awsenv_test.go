@@ -8,9 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/report"
 )
 
 // scanArgs is `scan` of cfgText (written to dir) against url, JSON report
@@ -206,5 +209,79 @@ func TestQuiet(t *testing.T) {
 		if l != "" && !strings.Contains(l, `"level":"error"`) {
 			t.Errorf("logged %s, want only errors", l)
 		}
+	}
+}
+
+// TestMutelist: findings accepted by a mutelist (config key mutelist, or
+// analyze --mutelist) stay in report.json and the workbook, marked with
+// their reason, and do not count for --fail-on; an expired entry counts
+// again, with a warning; a bad entry is a usage error with its line.
+func TestMutelist(t *testing.T) {
+	url := roundTripEmulator(t)
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snap.json")
+	code, _, stderr := runScanCLI(t, scanArgs(t, dir, url, "", "--save-snapshot", snap, "--fail-on", "high"))
+	if code != ExitFindings {
+		t.Fatalf("scan without a mutelist: exit %d, want %d\nstderr: %s", code, ExitFindings, stderr)
+	}
+	muteAll := writeFile(t, dir, "all.yaml", "mutes:\n  - account: \"*\"\n    finding: \"*\"\n    reason: accepted for the test\n    expires: 2999-12-31\n")
+
+	scanDir := t.TempDir()
+	code, _, stderr = runScanCLI(t, scanArgs(t, scanDir, url, "mutelist: "+muteAll+"\n", "--format", "json,xlsx", "--fail-on", "high"))
+	// Everything but assessment-incomplete is muted: the run is only
+	// incomplete.
+	if code != ExitIncomplete {
+		t.Fatalf("scan with mutelist: exit %d, want %d\nstderr: %s", code, ExitIncomplete, stderr)
+	}
+	rep := readReportJSON(t, filepath.Join(scanDir, "out"))
+	muted, total := 0, 0
+	for _, b := range rep.Buckets {
+		for _, f := range b.Findings {
+			total++
+			if f.Muted && f.MuteReason == "accepted for the test" {
+				muted++
+			}
+		}
+	}
+	if muted == 0 || muted == total {
+		t.Errorf("%d of %d bucket findings muted: want all but assessment-incomplete", muted, total)
+	}
+	f, err := excelize.OpenFile(filepath.Join(scanDir, "out", "report.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(report.SheetFindings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked := 0
+	for _, r := range rows[1:] {
+		if len(r) == len(rows[0]) && r[len(r)-1] == "muted: accepted for the test" {
+			marked++
+		}
+	}
+	if rows[0][len(rows[0])-1] != "Muted" || marked == 0 {
+		t.Errorf("Findings sheet: header %v, %d rows marked muted", rows[0], marked)
+	}
+
+	// analyze --mutelist: an expired entry counts again.
+	expired := writeFile(t, dir, "expired.yaml", "mutes:\n  - account: \"*\"\n    finding: \"*\"\n    reason: old\n    expires: 2020-01-31\n")
+	var stdout, stderrBuf bytes.Buffer
+	code = Run(context.Background(), []string{"analyze", snap, "--output-dir", t.TempDir(), "--format", "json", "--fail-on", "high", "--mutelist", expired, "--log-format", "json"}, nil, &stdout, &stderrBuf)
+	if code != ExitFindings || !strings.Contains(stderrBuf.String(), "expired.yaml:5: mutes[0]: expired on 2020-01-31") {
+		t.Errorf("analyze with an expired entry: exit %d, want %d with a warning\nstderr: %s", code, ExitFindings, stderrBuf.String())
+	}
+	stdout.Reset()
+	stderrBuf.Reset()
+	code = Run(context.Background(), []string{"analyze", snap, "--output-dir", t.TempDir(), "--format", "json", "--fail-on", "high", "--mutelist", muteAll, "--log-format", "json"}, nil, &stdout, &stderrBuf)
+	if code != ExitIncomplete {
+		t.Errorf("analyze --mutelist: exit %d, want %d\nstderr: %s", code, ExitIncomplete, stderrBuf.String())
+	}
+
+	bad := writeFile(t, dir, "bad.yaml", "mutes:\n  - account: \"*\"\n    finding: assessment-incomplete\n    reason: hide it\n")
+	code, _, stderr = runScanCLI(t, scanArgs(t, t.TempDir(), url, "", "--mutelist", bad))
+	if code != ExitUsage || !strings.Contains(stderr, `bad.yaml:3: mutes[0].finding: "assessment-incomplete" is not a finding ID that can be muted`) {
+		t.Errorf("bad mutelist: exit %d, stderr %s", code, stderr)
 	}
 }

@@ -183,13 +183,17 @@ account or bucket could not be fully assessed. Findings at or above
 			if err != nil {
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
+			muter, err := e.loadMutelist(cfg.Mutelist)
+			if err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			doc, _, err := e.runScan(ctx, cfg, scanOptions{SaveSnapshot: snapshot, NoProgress: noProg, MFATokenCode: mfaCode})
 			if err != nil {
 				return err
 			}
 			// Ctrl-C ends the scan, not the writing of what it collected.
-			out, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats)
+			out, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, muter)
 			if err != nil {
 				return err
 			}
@@ -216,6 +220,7 @@ account or bucket could not be fully assessed. Findings at or above
 	f.StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	f.BoolVar(&noProg, "no-progress", false, "no progress bar, even on a terminal")
 	f.StringVar(&mfaCode, "mfa-token-code", "", "MFA code for a profile whose role has an mfa_serial (asked for on a terminal otherwise)")
+	f.StringVar(&ov.Mutelist, "mutelist", "", "file of accepted findings: marked muted in the reports, not counted for --fail-on; overrides mutelist")
 	f.StringSliceVar(&ov.Accounts, "accounts", nil, "scan only these account IDs (comma-separated); replaces scope.include_accounts")
 	f.StringSliceVar(&ov.ExcludeAccounts, "exclude-accounts", nil, "also leave out these account IDs (comma-separated); added to scope.exclude_accounts")
 	f.StringSliceVar(&ov.Regions, "regions", nil, "scan only buckets in these regions (comma-separated); replaces scope.regions")

@@ -38,6 +38,9 @@ type Config struct {
 	TrustedAccounts []TrustedAccount `yaml:"trusted_accounts"`
 	Collect         Collect          `yaml:"collect"`
 	Outputs         Outputs          `yaml:"outputs"`
+	// Mutelist is the path of a file of accepted findings (LoadMutelist);
+	// empty means none.
+	Mutelist string `yaml:"mutelist"`
 
 	// file is the path the configuration was read from ("" for defaults).
 	file string

@@ -73,6 +73,8 @@ type Overrides struct {
 	Accounts        []string
 	ExcludeAccounts []string
 	Regions         []string
+	// Mutelist replaces mutelist (--mutelist).
+	Mutelist string
 }
 
 // LookupEnv resolves ${ENV_VAR} references; os.LookupEnv fits.
@@ -146,6 +148,10 @@ func (c *Config) apply(ov Overrides) {
 	if ov.Region != "" {
 		c.Region = ov.Region
 		c.setSource("region", "flag --region")
+	}
+	if ov.Mutelist != "" {
+		c.Mutelist = ov.Mutelist
+		c.setSource("mutelist", "flag --mutelist")
 	}
 	if len(ov.Accounts) > 0 {
 		c.Scope.IncludeAccounts = append([]string(nil), ov.Accounts...)
@@ -310,7 +316,7 @@ func (d *decoder) scalar(n *yaml.Node, v reflect.Value, path string) {
 	case v.Type() == durationType:
 		ok = n.Tag == "!!str"
 	case v.Kind() == reflect.String:
-		ok = n.Tag == "!!str" || n.Tag == "!!int" || n.Tag == "!!float" || n.Tag == "!!bool"
+		ok = n.Tag == "!!str" || n.Tag == "!!int" || n.Tag == "!!float" || n.Tag == "!!bool" || n.Tag == "!!timestamp"
 	case v.Kind() == reflect.Bool:
 		ok = n.Tag == "!!bool"
 	case v.Kind() >= reflect.Int && v.Kind() <= reflect.Int64:
