@@ -3,6 +3,8 @@ GO      ?= go
 BIN     := bin/bucketaudit
 PKGS    := ./...
 FUZZTIME ?= 5s
+# No test's credential chain may reach the instance metadata address.
+export AWS_EC2_METADATA_DISABLED := true
 
 .PHONY: all build test unit fuzz bench bench-scan demo lint generate clean
 

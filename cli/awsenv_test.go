@@ -285,3 +285,18 @@ func TestMutelist(t *testing.T) {
 		t.Errorf("bad mutelist: exit %d, stderr %s", code, stderr)
 	}
 }
+
+// TestMFAPrompt: the prompt goes to stderr and the code is the line typed.
+func TestMFAPrompt(t *testing.T) {
+	var out bytes.Buffer
+	code, err := mfaPrompt(strings.NewReader(" 123456 \nrest\n"), &out)()
+	if err != nil || code != "123456" {
+		t.Errorf("code %q, err %v; want 123456", code, err)
+	}
+	if out.String() != "MFA code: " {
+		t.Errorf("prompt %q", out.String())
+	}
+	if _, err := mfaPrompt(strings.NewReader(""), &out)(); err == nil {
+		t.Error("no error for no input")
+	}
+}

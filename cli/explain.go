@@ -22,6 +22,7 @@ type explainFlags struct {
 	cfgPath, snapshot              string
 	format                         string
 	ov                             config.Overrides
+	mfaCode                        string
 }
 
 // newExplainCmd is `bucketaudit explain --principal ARN --action ACTION
@@ -105,6 +106,7 @@ snapshot or configuration, or a bucket that cannot be found.`,
 	fl.StringVar(&f.ov.EndpointURL, "endpoint-url", "", "live mode: send every AWS call to this URL (e.g. fakeaws); overrides endpoint_url")
 	fl.StringVar(&f.ov.Profile, "profile", "", "live mode: shared-config profile of the scanning credentials; overrides profile")
 	fl.StringVar(&f.ov.Region, "region", "", "live mode: home region of the global services; overrides region")
+	fl.StringVar(&f.mfaCode, "mfa-token-code", "", "live mode: MFA code for a profile whose role has an mfa_serial")
 	return cmd
 }
 
@@ -172,7 +174,7 @@ func (e *env) collectForExplain(cmd *cobra.Command, f explainFlags, req explain.
 		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	ctx := cmd.Context()
-	sess, err := e.newSession(ctx, cfg, scanOptions{})
+	sess, err := e.newSession(ctx, cfg, scanOptions{MFATokenCode: f.mfaCode})
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,10 @@ const (
 // Default or Load.
 type Config struct {
 	// Region is the home region: where the global services (Organizations,
-	// STS, IAM, S3 Control, ListBuckets) are called.
+	// STS, IAM, S3 Control, ListBuckets) are called. Unless the file or a
+	// flag sets it, the AWS environment chooses it (AWS_REGION,
+	// AWS_DEFAULT_REGION, the profile's region; SetHomeRegion), else
+	// us-east-1.
 	Region string `yaml:"region"`
 	// Profile is the shared-config profile of the scanning credentials;
 	// empty means the SDK's default chain.
@@ -164,8 +167,9 @@ func Default() *Config {
 }
 
 // RegionSet reports whether the home region was given by the file or a
-// flag; otherwise the AWS environment chooses it (SetHomeRegion).
-func (c *Config) RegionSet() bool { return c.source("region") != "" }
+// flag (region: "" gives none); otherwise the AWS environment chooses it
+// (SetHomeRegion).
+func (c *Config) RegionSet() bool { return c.Region != "" && c.source("region") != "" }
 
 // SetHomeRegion sets the home region that the AWS environment resolved
 // (AWS_REGION, AWS_DEFAULT_REGION, the profile's region), unless the file or

@@ -28,7 +28,8 @@ func ValidRegion(region string) bool { return regionPattern.MatchString(region) 
 // line, or flag). It returns nil when the configuration is usable.
 func (c *Config) Validate() error {
 	v := &validator{c: c}
-	v.check("region", regionPattern.MatchString(c.Region), "%q is not a region name (e.g. us-east-1)", c.Region)
+	// An empty region lets the AWS environment choose (SetHomeRegion).
+	v.check("region", c.Region == "" || regionPattern.MatchString(c.Region), "%q is not a region name (e.g. us-east-1)", c.Region)
 	if c.EndpointURL != "" {
 		u, err := url.Parse(c.EndpointURL)
 		v.check("endpoint_url", err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "",
