@@ -20,24 +20,6 @@ import (
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
-// chainEnv points the SDK's default chain at doc's management keys and away
-// from any real profile or the instance metadata service.
-func chainEnv(t *testing.T, doc *inventory.Document) {
-	t.Helper()
-	id, secret := fakeaws.ManagementKeys(doc)
-	dir := t.TempDir()
-	t.Setenv("AWS_ACCESS_KEY_ID", id)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_REGION", "")
-	t.Setenv("AWS_DEFAULT_REGION", "")
-	t.Setenv("AWS_CA_BUNDLE", "")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-}
-
 // chainSession is a session of cfg through the SDK's default chain (no
 // given credentials or HTTP client).
 func chainSession(t *testing.T, cfg *config.Config) (*Session, error) {
@@ -59,7 +41,7 @@ func chainSession(t *testing.T, cfg *config.Config) (*Session, error) {
 // does not verify is not retried.
 func TestCABundle(t *testing.T) {
 	fixture := loadFixture(t, "testdata/roundtrip.yaml")
-	chainEnv(t, fixture)
+	fakeawstest.ChainEnv(t, fixture)
 	srv := fakeawstest.StartTLS(t, fixture)
 	cfg := config.Default()
 	cfg.EndpointURL = srv.URL
@@ -118,7 +100,7 @@ func TestHomeRegionFromEnvironment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			chainEnv(t, fixture)
+			fakeawstest.ChainEnv(t, fixture)
 			t.Setenv("AWS_CONFIG_FILE", profileFile)
 			t.Setenv("AWS_REGION", tt.awsRegion)
 			t.Setenv("AWS_DEFAULT_REGION", tt.defaultRegion)
@@ -150,7 +132,7 @@ func TestHomeRegionFromEnvironment(t *testing.T) {
 		})
 	}
 	t.Run("none anywhere", func(t *testing.T) {
-		chainEnv(t, fixture)
+		fakeawstest.ChainEnv(t, fixture)
 		sess, err := chainSession(t, config.Default())
 		if err != nil {
 			t.Fatal(err)
@@ -160,7 +142,7 @@ func TestHomeRegionFromEnvironment(t *testing.T) {
 		}
 	})
 	t.Run("not a region", func(t *testing.T) {
-		chainEnv(t, fixture)
+		fakeawstest.ChainEnv(t, fixture)
 		t.Setenv("AWS_REGION", "Frankfurt")
 		_, err := chainSession(t, config.Default())
 		if err == nil || !strings.Contains(err.Error(), `"Frankfurt"`) {
@@ -174,7 +156,7 @@ func TestHomeRegionFromEnvironment(t *testing.T) {
 // and points the SDK at it.
 func mfaProfiles(t *testing.T, doc *inventory.Document) {
 	t.Helper()
-	chainEnv(t, doc)
+	fakeawstest.ChainEnv(t, doc)
 	id, secret := fakeaws.ManagementKeys(doc)
 	dir := t.TempDir()
 	writeTestFile(t, filepath.Join(dir, "config"), `[profile audit]

@@ -197,3 +197,20 @@ func testCertificates(t testing.TB) ([]byte, tls.Certificate) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
 		tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
+
+// ChainEnv points the SDK's default credential chain at doc's management
+// keys (nil doc: the emulator's default keys) and away from any real
+// profile, region, CA bundle or the instance metadata service, for the
+// duration of the test.
+func ChainEnv(t testing.TB, doc *inventory.Document) {
+	t.Helper()
+	id, secret := fakeaws.ManagementKeys(doc)
+	none := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": id, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_CA_BUNDLE": "",
+		"AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none, "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
+}
