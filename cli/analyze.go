@@ -69,7 +69,9 @@ could not be fully assessed.`,
 			if err != nil {
 				return err
 			}
-			printAnalysis(cmd.OutOrStdout(), out.report, out.paths)
+			if !e.quiet {
+				printAnalysis(cmd.OutOrStdout(), out.report, out.paths)
+			}
 			return analysisStatus(out.report, failOn)
 		},
 	}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -252,5 +255,54 @@ func writeTestFile(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHomeRegionSignsGlobalCalls: the home region from the profile is the
+// one the global services' calls are signed for (the credential scope of
+// Signature Version 4,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html).
+func TestHomeRegionSignsGlobalCalls(t *testing.T) {
+	fixture := loadFixture(t, "testdata/roundtrip.yaml")
+	srv, err := fakeaws.New(fixture, fakeaws.Options{Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var scopes []string
+	rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		scopes = append(scopes, r.Header.Get("Authorization"))
+		mu.Unlock()
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(rec.Close)
+	fakeawstest.ChainEnv(t, fixture)
+	id, secret := fakeaws.ManagementKeys(fixture)
+	profileFile := filepath.Join(t.TempDir(), "config")
+	writeTestFile(t, profileFile, "[profile gov]\nregion = us-gov-west-1\naws_access_key_id = "+id+"\naws_secret_access_key = "+secret+"\n")
+	t.Setenv("AWS_CONFIG_FILE", profileFile)
+	cfg, err := config.Parse([]byte("profile: gov\nendpoint_url: "+rec.URL+"\n"), "scan.yaml", config.Overrides{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := chainSession(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := sess.STS(sess.Base()).GetCallerIdentity(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.Organizations(sess.Management()).DescribeOrganization(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(scopes) != 2 {
+		t.Fatalf("%d requests, want 2", len(scopes))
+	}
+	for _, s := range scopes {
+		if !strings.Contains(s, "/us-gov-west-1/sts/") && !strings.Contains(s, "/us-gov-west-1/organizations/") {
+			t.Errorf("signed %q, want the credential scope of us-gov-west-1", s)
+		}
 	}
 }
