@@ -174,7 +174,7 @@ func (e *env) collectForExplain(cmd *cobra.Command, f explainFlags, req explain.
 		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	ctx := cmd.Context()
-	sess, err := e.newSession(ctx, cfg, scanOptions{MFATokenCode: f.mfaCode})
+	sess, err := e.newSession(ctx, cfg, scanOptions{MFATokenCode: f.mfaCode}, e.log)
 	if err != nil {
 		return nil, err
 	}

@@ -50,8 +50,8 @@ type scanOptions struct {
 // newSession makes the read-only session of cfg (with the MFA code of
 // --mfa-token-code, or asked for on a terminal) and records the home region
 // it resolved in cfg when neither the file nor a flag set one.
-func (e *env) newSession(ctx context.Context, cfg *config.Config, opts scanOptions) (*scanner.Session, error) {
-	sessOpts := scanner.SessionOptionsFrom(cfg, e.log)
+func (e *env) newSession(ctx context.Context, cfg *config.Config, opts scanOptions, log zerolog.Logger) (*scanner.Session, error) {
+	sessOpts := scanner.SessionOptionsFrom(cfg, log)
 	sessOpts.Credentials = opts.Credentials
 	sessOpts.HTTPClient = opts.HTTPClient
 	sessOpts.MFATokenCode = opts.MFATokenCode
@@ -88,16 +88,13 @@ func mfaPrompt(in io.Reader, out io.Writer) func() (string, error) {
 // interrupted (ScanInfo.Interrupted) or incomplete; an error means nothing
 // usable was collected or the snapshot could not be saved.
 func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions) (*inventory.Document, *scanner.Session, error) {
-	// The session first: a role profile's MFA prompt needs the terminal
-	// before the progress bar takes it.
-	sess, err := e.newSession(ctx, cfg, opts)
-	if err != nil {
-		return nil, nil, err
-	}
 	log := e.log
 	var bars *scanProgress
+	// The bars render once the session is made: a role profile's MFA
+	// prompt needs the terminal first.
+	start := make(chan any)
 	if !opts.NoProgress && !e.quiet && logging.IsTerminal(e.stderr) && os.Getenv("TERM") != "dumb" {
-		bars = newScanProgress(ctx, e.stderr)
+		bars = newScanProgress(ctx, e.stderr, start)
 		// Logs go through the progress container so they print above the bars.
 		format := e.logFormat
 		if format == "auto" {
@@ -106,6 +103,12 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 		if l, err := logging.New(bars.p, format, e.logLevel, e.logOptions()...); err == nil {
 			log = l
 		}
+	}
+	sess, err := e.newSession(ctx, cfg, opts, log)
+	close(start)
+	if err != nil {
+		bars.stop()
+		return nil, nil, err
 	}
 	sopts := scanner.Options{Session: sess, Config: cfg, ToolVersion: version.String(), Log: log}
 	if bars != nil {
@@ -234,8 +237,9 @@ type scanProgress struct {
 	accountsTotal, bucketsTotal atomic.Int64
 }
 
-func newScanProgress(ctx context.Context, w io.Writer) *scanProgress {
-	p := mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(40))
+// newScanProgress starts rendering when start is closed.
+func newScanProgress(ctx context.Context, w io.Writer, start <-chan any) *scanProgress {
+	p := mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRenderDelay(start))
 	bar := func(name string) *mpb.Bar {
 		return p.AddBar(0,
 			mpb.PrependDecorators(decor.Name(name, decor.WC{W: 9, C: decor.DindentRight}), decor.CountersNoUnit("%d / %d", decor.WCSyncWidth)),
