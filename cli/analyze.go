@@ -103,6 +103,13 @@ func printAnalysis(w interface{ Write([]byte) (int, error) }, rep *access.Report
 		s.BucketsByExposure[access.ExposurePrivate], s.BucketsByExposure[access.ExposureUnknown],
 		s.FindingsBySeverity[access.SeverityCritical], s.FindingsBySeverity[access.SeverityHigh], s.FindingsBySeverity[access.SeverityMedium],
 		s.FindingsBySeverity[access.SeverityLow], s.FindingsBySeverity[access.SeverityInfo], s.Incomplete)
+	muted := 0
+	for _, n := range s.MutedBySeverity {
+		muted += n
+	}
+	if muted > 0 {
+		fmt.Fprintf(w, "%d of these findings are muted by the mutelist (accepted; they do not count for --fail-on)\n", muted)
+	}
 }
 
 // analysisStatus turns the report into the command's exit status: findings

@@ -278,6 +278,9 @@ func TestMutelist(t *testing.T) {
 	if code != ExitIncomplete {
 		t.Errorf("analyze --mutelist: exit %d, want %d\nstderr: %s", code, ExitIncomplete, stderrBuf.String())
 	}
+	if !strings.Contains(stdout.String(), " of these findings are muted by the mutelist") {
+		t.Errorf("analyze --mutelist does not say how many findings are muted:\n%s", stdout.String())
+	}
 
 	bad := writeFile(t, dir, "bad.yaml", "mutes:\n  - account: \"*\"\n    finding: assessment-incomplete\n    reason: hide it\n")
 	code, _, stderr = runScanCLI(t, scanArgs(t, t.TempDir(), url, "", "--mutelist", bad))
