@@ -152,6 +152,10 @@ func TestScanMFAProfile(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(stderr, "--mfa-token-code") || strings.Contains(stderr, "scan started") {
 		t.Errorf("without a code: exit %d, stderr %s; want %d before the scan, naming --mfa-token-code", code, stderr, ExitUsage)
 	}
+	code, _, stderr = runScanCLI(t, scanArgs(t, t.TempDir(), url, "", "--profile", "audit", "--mfa-token-code", "12345"))
+	if code != ExitUsage || !strings.Contains(stderr, "--mfa-token-code: want the six digits") {
+		t.Errorf("a 5-digit code: exit %d, stderr %s", code, stderr)
+	}
 	before := srv.Stats().Requests
 	code, _, stderr = runScanCLI(t, scanArgs(t, t.TempDir(), url, "", "--profile", "audit", "--mfa-token-code", "123456"))
 	if !strings.Contains(stderr, "scan started") {

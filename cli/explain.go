@@ -173,6 +173,9 @@ func (e *env) collectForExplain(cmd *cobra.Command, f explainFlags, req explain.
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
+	if err := checkMFACode(f.mfaCode); err != nil {
+		return nil, err
+	}
 	ctx := cmd.Context()
 	sess, err := e.newSession(ctx, cfg, scanOptions{MFATokenCode: f.mfaCode}, e.log)
 	if err != nil {

@@ -66,6 +66,18 @@ func (e *env) newSession(ctx context.Context, cfg *config.Config, opts scanOptio
 	return sess, nil
 }
 
+// checkMFACode checks --mfa-token-code: six digits, as AssumeRole's
+// TokenCode (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
+func checkMFACode(code string) error {
+	if code == "" {
+		return nil
+	}
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		return usageErr("--mfa-token-code: want the six digits the MFA device shows")
+	}
+	return nil
+}
+
 // mfaPrompt asks for an MFA code on out and reads it from in.
 func mfaPrompt(in io.Reader, out io.Writer) func() (string, error) {
 	return func() (string, error) {
@@ -181,6 +193,9 @@ account or bucket could not be fully assessed. Findings at or above
 			}
 			if cfgPath == "" {
 				return usageErr("--config is required (see config.example.yaml)")
+			}
+			if err := checkMFACode(mfaCode); err != nil {
+				return err
 			}
 			cfg, err := config.Load(cfgPath, ov, os.LookupEnv)
 			if err != nil {
