@@ -109,3 +109,24 @@ func TestMutelistErrors(t *testing.T) {
 		t.Errorf("a list at the top: %v", err)
 	}
 }
+
+func FuzzParseMutelist(f *testing.F) {
+	f.Add([]byte("mutes:\n  - {account: \"*\", finding: \"*\", reason: r, expires: 2026-01-01}\n"))
+	f.Add([]byte("mutes:\n  - account: 1\n    bucket: \"[\"\n"))
+	f.Add([]byte("- a\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, _, err := ParseMutelist(data, "m.yaml", testFindingIDs, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		for _, e := range m.active {
+			if e.Reason == "" || (e.Account != "*" && len(e.Account) != 12) {
+				t.Fatalf("accepted %+v", e)
+			}
+		}
+		m.Mute("222222222222", "b", "public-read")
+	})
+}
