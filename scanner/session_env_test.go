@@ -40,6 +40,8 @@ func chainSession(t *testing.T, cfg *config.Config) (*Session, error) {
 // TestCABundle: the emulator behind a certificate of a private CA is
 // scanned when AWS_CA_BUNDLE names the CA
 // (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-envvars.html#envvars-list-AWS_CA_BUNDLE),
+// or the profile's ca_bundle
+// (https://docs.aws.amazon.com/sdkref/latest/guide/feature-gen-config.html),
 // and without it a call fails on the first attempt: a certificate that
 // does not verify is not retried.
 func TestCABundle(t *testing.T) {
@@ -78,6 +80,18 @@ func TestCABundle(t *testing.T) {
 		got := Scan(context.Background(), Options{Session: sess, Config: cfg, ToolVersion: "test", Log: zerolog.Nop()})
 		if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
 			t.Errorf("snapshot over TLS differs from the fixture (-fixture +snapshot):\n%s", diff)
+		}
+	})
+	t.Run("the profile's ca_bundle", func(t *testing.T) {
+		profileFile := filepath.Join(t.TempDir(), "config")
+		writeTestFile(t, profileFile, "[default]\nca_bundle = "+srv.CABundle+"\n")
+		t.Setenv("AWS_CONFIG_FILE", profileFile)
+		sess, err := chainSession(t, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sess.STS(sess.Base()).GetCallerIdentity(context.Background(), nil); err != nil {
+			t.Errorf("GetCallerIdentity with the profile's ca_bundle: %v", err)
 		}
 	})
 }
