@@ -23,6 +23,8 @@ type Options struct {
 	TrustedAccounts map[string]string
 	// Workers bounds the buckets analysed at once; 0 means GOMAXPROCS.
 	Workers int
+	// Mutes, when set, marks the findings a mutelist accepts (Finding.Muted).
+	Mutes Muter
 
 	// noShapes turns off the reuse of matrices between buckets of the same
 	// shape (tests compare both ways).

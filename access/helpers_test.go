@@ -63,7 +63,14 @@ func analyzeYAML(t *testing.T, text string, trusted map[string]string) *Report {
 	if err != nil {
 		t.Fatalf("fixture: %v\n%s", err, text)
 	}
-	rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }, TrustedAccounts: trusted})
+	return analyzeValid(t, doc, Options{Now: func() time.Time { return time.Unix(0, 0) }, TrustedAccounts: trusted})
+}
+
+// analyzeValid analyses doc and checks that its report.json matches the
+// schema.
+func analyzeValid(t *testing.T, doc *inventory.Document, opts Options) *Report {
+	t.Helper()
+	rep, err := Analyze(context.Background(), doc, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -232,6 +232,11 @@ type Finding struct {
 	CIS         string `json:"cis,omitempty"`
 	AccountID   string `json:"account_id"`
 	Bucket      string `json:"bucket,omitempty"`
+	// Muted is true when a mutelist entry accepts the finding: it stays in
+	// the reports but does not count for --fail-on. MuteReason is the
+	// entry's reason.
+	Muted      bool   `json:"muted,omitempty"`
+	MuteReason string `json:"mute_reason,omitempty"`
 }
 
 // Error is one read that failed.
@@ -252,4 +257,7 @@ type Summary struct {
 	FindingsBySeverity map[string]int            `json:"findings_by_severity"`
 	FindingsByAccount  map[string]map[string]int `json:"findings_by_account"` // account → severity → count
 	Incomplete         int                       `json:"incomplete"`          // buckets or accounts not fully assessed
+	// MutedBySeverity counts the findings of FindingsBySeverity that a
+	// mutelist accepted; nil when none.
+	MutedBySeverity map[string]int `json:"muted_by_severity,omitempty"`
 }

@@ -88,6 +88,7 @@ func Stream(ctx context.Context, doc *inventory.Document, opts Options, sink fun
 	t := newTally()
 	var sinkErr error
 	emit := func(b *Bucket) error {
+		muteFindings(opts.Mutes, b.Findings)
 		t.bucket(b)
 		sinkErr = sink(b)
 		return sinkErr
@@ -112,6 +113,9 @@ func Stream(ctx context.Context, doc *inventory.Document, opts Options, sink fun
 		rep.ToolVersion = "dev"
 	}
 	rep.Accounts = accounts(ix, t)
+	for i := range rep.Accounts {
+		muteFindings(opts.Mutes, rep.Accounts[i].Findings)
+	}
 	rep.Summary = t.summary(rep.Accounts)
 	return rep, nil
 }
@@ -214,6 +218,15 @@ func (t *tally) finding(f *Finding) {
 		t.s.FindingsByAccount[f.AccountID] = m
 	}
 	m[f.Severity]++
+	if f.Muted {
+		if t.s.MutedBySeverity == nil {
+			t.s.MutedBySeverity = map[string]int{}
+			for _, sev := range Severities() {
+				t.s.MutedBySeverity[sev] = 0
+			}
+		}
+		t.s.MutedBySeverity[f.Severity]++
+	}
 }
 
 // bucket counts one bucket.

@@ -23,6 +23,7 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 		outDir  string
 		formats []string
 		failOn  string
+		mutes   string
 	)
 	cmd := &cobra.Command{
 		Use:   "analyze SNAPSHOT...",
@@ -59,18 +60,25 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 			if err != nil {
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
-			e.log.Info().Int("snapshots", len(args)).Int("accounts", len(doc.Accounts)).Msg("analysing")
-			out, err := analyzeAndWrite(cmd.Context(), doc, args, outDir, formats)
+			muter, err := e.loadMutelist(mutes)
 			if err != nil {
 				return err
 			}
-			printAnalysis(cmd.OutOrStdout(), out.report, out.paths)
+			e.log.Info().Int("snapshots", len(args)).Int("accounts", len(doc.Accounts)).Msg("analysing")
+			out, err := analyzeAndWrite(cmd.Context(), doc, args, outDir, formats, muter)
+			if err != nil {
+				return err
+			}
+			if !e.quiet {
+				printAnalysis(cmd.OutOrStdout(), out.report, out.paths)
+			}
 			return analysisStatus(out.report, failOn)
 		},
 	}
 	cmd.Flags().StringVar(&outDir, "output-dir", ".", "directory the reports are written to")
 	cmd.Flags().StringSliceVar(&formats, "format", []string{report.FormatXLSX, report.FormatJSON}, "report formats: xlsx, json, csv (comma-separated)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
+	cmd.Flags().StringVar(&mutes, "mutelist", "", "file of accepted findings: marked muted in the reports, not counted for --fail-on")
 	return cmd
 }
 
@@ -95,6 +103,13 @@ func printAnalysis(w interface{ Write([]byte) (int, error) }, rep *access.Report
 		s.BucketsByExposure[access.ExposurePrivate], s.BucketsByExposure[access.ExposureUnknown],
 		s.FindingsBySeverity[access.SeverityCritical], s.FindingsBySeverity[access.SeverityHigh], s.FindingsBySeverity[access.SeverityMedium],
 		s.FindingsBySeverity[access.SeverityLow], s.FindingsBySeverity[access.SeverityInfo], s.Incomplete)
+	muted := 0
+	for _, n := range s.MutedBySeverity {
+		muted += n
+	}
+	if muted > 0 {
+		fmt.Fprintf(w, "%d of these findings are muted by the mutelist (accepted; they do not count for --fail-on)\n", muted)
+	}
 }
 
 // analysisStatus turns the report into the command's exit status: findings
@@ -102,7 +117,8 @@ func printAnalysis(w interface{ Write([]byte) (int, error) }, rep *access.Report
 func analysisStatus(rep *access.Report, failOn string) error {
 	if failOn != "" {
 		for sev, n := range rep.Summary.FindingsBySeverity {
-			if n > 0 && access.SeverityAtLeast(sev, failOn) {
+			// Muted findings are accepted: they do not fail the run.
+			if n-rep.Summary.MutedBySeverity[sev] > 0 && access.SeverityAtLeast(sev, failOn) {
 				return fmt.Errorf("%w (%s)", ErrFindings, failOn)
 			}
 		}

@@ -45,7 +45,11 @@ type env struct {
 	stdout, stderr io.Writer
 	logFormat      string
 	logLevel       string
-	log            zerolog.Logger
+	// quiet (--quiet): no progress bar, no summary, only errors logged.
+	quiet bool
+	// noColor (--no-color): no ANSI colours in the console log.
+	noColor bool
+	log     zerolog.Logger
 }
 
 // Run executes bucketaudit with args (without the program name) and returns
@@ -97,7 +101,10 @@ func newRootCmd(e *env) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := logging.New(e.stderr, e.logFormat, e.logLevel)
+			if e.quiet {
+				e.logLevel = "error"
+			}
+			log, err := logging.New(e.stderr, e.logFormat, e.logLevel, e.logOptions()...)
 			if err != nil {
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
@@ -107,6 +114,8 @@ func newRootCmd(e *env) *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&e.logFormat, "log-format", "auto", "log format on stderr: auto (console on a TTY, JSON otherwise), console or json")
 	root.PersistentFlags().StringVar(&e.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.PersistentFlags().BoolVarP(&e.quiet, "quiet", "q", false, "no progress bar and no summary; log only errors")
+	root.PersistentFlags().BoolVar(&e.noColor, "no-color", false, "no colours in the console log (also with NO_COLOR set or TERM=dumb)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	})
@@ -141,6 +150,14 @@ func usageArgs(c *cobra.Command) {
 		}
 		return err
 	}
+}
+
+// logOptions are the logger options of the global flags.
+func (e *env) logOptions() []logging.Option {
+	if e.noColor {
+		return []logging.Option{logging.WithoutColor()}
+	}
+	return nil
 }
 
 // usageErr wraps an argument problem as a usage error.

@@ -11,7 +11,6 @@ import (
 	"github.com/bucketaudit/bucketaudit/config"
 	"github.com/bucketaudit/bucketaudit/explain"
 	"github.com/bucketaudit/bucketaudit/inventory"
-	"github.com/bucketaudit/bucketaudit/scanner"
 )
 
 // explainFlags are the flags of `explain`.
@@ -23,6 +22,7 @@ type explainFlags struct {
 	cfgPath, snapshot              string
 	format                         string
 	ov                             config.Overrides
+	mfaCode                        string
 }
 
 // newExplainCmd is `bucketaudit explain --principal ARN --action ACTION
@@ -108,6 +108,7 @@ endpoint; the error says what to do).`,
 	fl.StringVar(&f.ov.EndpointURL, "endpoint-url", "", "live mode: send every AWS call to this URL (e.g. fakeaws); overrides endpoint_url")
 	fl.StringVar(&f.ov.Profile, "profile", "", "live mode: shared-config profile of the scanning credentials; overrides profile")
 	fl.StringVar(&f.ov.Region, "region", "", "live mode: home region of the global services; overrides region")
+	fl.StringVar(&f.mfaCode, "mfa-token-code", "", "live mode: MFA code for a profile whose role has an mfa_serial")
 	return cmd
 }
 
@@ -174,8 +175,11 @@ func (e *env) collectForExplain(cmd *cobra.Command, f explainFlags, req explain.
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
+	if err := checkMFACode(f.mfaCode); err != nil {
+		return nil, err
+	}
 	ctx := cmd.Context()
-	sess, err := scanner.NewSession(ctx, scanner.SessionOptionsFrom(cfg, e.log))
+	sess, err := e.newSession(ctx, cfg, scanOptions{MFATokenCode: f.mfaCode}, e.log)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 	}

@@ -282,7 +282,9 @@ func TestScanProgressCtrlC(t *testing.T) {
 
 	var term syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
-	bars := newScanProgress(ctx, &term)
+	start := make(chan any)
+	close(start)
+	bars := newScanProgress(ctx, &term, start)
 	log, err := logging.New(bars.logs, "console", "info")
 	if err != nil {
 		t.Fatal(err)

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/config"
 	"github.com/bucketaudit/bucketaudit/internal/version"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/report"
@@ -28,7 +30,8 @@ type written struct {
 // memory does not grow with the number of buckets (the snapshot aside);
 // what a format can only write at the end is spooled to temporary files in
 // outDir, removed on every path (errors and a cancelled ctx included).
-func analyzeAndWrite(ctx context.Context, doc *inventory.Document, sources []string, outDir string, formats []string) (*written, error) {
+// mutes, when not nil, marks the findings a mutelist accepts.
+func analyzeAndWrite(ctx context.Context, doc *inventory.Document, sources []string, outDir string, formats []string, mutes access.Muter) (*written, error) {
 	if err := os.MkdirAll(outDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
@@ -38,7 +41,7 @@ func analyzeAndWrite(ctx context.Context, doc *inventory.Document, sources []str
 	}
 	defer files.Close()
 	excerpt := report.NewExcerpt(summaryRows)
-	rep, err := access.Stream(ctx, doc, access.Options{ToolVersion: version.String(), Sources: sources}, func(b *access.Bucket) error {
+	rep, err := access.Stream(ctx, doc, access.Options{ToolVersion: version.String(), Sources: sources, Mutes: mutes}, func(b *access.Bucket) error {
 		excerpt.Bucket(b)
 		return files.Bucket(b)
 	})
@@ -54,6 +57,22 @@ func analyzeAndWrite(ctx context.Context, doc *inventory.Document, sources []str
 		return nil, fmt.Errorf("write reports: %w", err)
 	}
 	return &written{report: rep, excerpt: excerpt, paths: paths}, nil
+}
+
+// loadMutelist reads the mutelist at path ("" : none), logging the entries
+// that expired; a problem with it is a usage error.
+func (e *env) loadMutelist(path string) (access.Muter, error) {
+	if path == "" {
+		return nil, nil
+	}
+	m, warnings, err := config.LoadMutelist(path, access.MutableFindingIDs(), time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	for _, w := range warnings {
+		e.log.Warn().Str("mutelist", path).Msg(w)
+	}
+	return m, nil
 }
 
 // summaryRows is how many buckets of the matrix a run prints on the

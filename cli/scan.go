@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,54 @@ type scanOptions struct {
 	SaveSnapshot string
 	// NoProgress turns the progress bar off even on a terminal.
 	NoProgress bool
+	// MFATokenCode answers the MFA prompt of a role profile.
+	MFATokenCode string
+}
+
+// newSession makes the read-only session of cfg (with the MFA code of
+// --mfa-token-code, or asked for on a terminal) and records the home region
+// it resolved in cfg when neither the file nor a flag set one.
+func (e *env) newSession(ctx context.Context, cfg *config.Config, opts scanOptions, log zerolog.Logger) (*scanner.Session, error) {
+	sessOpts := scanner.SessionOptionsFrom(cfg, log)
+	sessOpts.Credentials = opts.Credentials
+	sessOpts.HTTPClient = opts.HTTPClient
+	sessOpts.MFATokenCode = opts.MFATokenCode
+	if f, ok := e.stdin.(*os.File); ok && logging.IsTerminal(f) {
+		sessOpts.MFAPrompt = mfaPrompt(f, e.stderr)
+	}
+	sess, err := scanner.NewSession(ctx, sessOpts)
+	if err != nil {
+		return nil, err
+	}
+	cfg.SetHomeRegion(sess.Region())
+	return sess, nil
+}
+
+// checkMFACode checks --mfa-token-code: six digits, as AssumeRole's
+// TokenCode (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
+func checkMFACode(code string) error {
+	if code == "" {
+		return nil
+	}
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		return usageErr("--mfa-token-code: want the six digits the MFA device shows")
+	}
+	return nil
+}
+
+// mfaPrompt asks for an MFA code on out and reads it from in.
+func mfaPrompt(in io.Reader, out io.Writer) func() (string, error) {
+	return func() (string, error) {
+		fmt.Fprint(out, "MFA code: ")
+		line, err := bufio.NewReader(in).ReadString('\n')
+		if code := strings.TrimSpace(line); code != "" {
+			return code, nil
+		}
+		if err == nil {
+			err = errors.New("no code given")
+		}
+		return "", fmt.Errorf("read the MFA code: %w", err)
+	}
 }
 
 // runScan is the whole collection path of `scan`, shared with `demo`: it
@@ -60,21 +109,22 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 	}
 	log := e.log
 	var bars *scanProgress
-	if !opts.NoProgress && logging.IsTerminal(e.stderr) {
-		bars = newScanProgress(ctx, e.stderr)
+	// The bars render once the session is made: a role profile's MFA
+	// prompt needs the terminal first.
+	start := make(chan any)
+	if !opts.NoProgress && !e.quiet && logging.IsTerminal(e.stderr) && os.Getenv("TERM") != "dumb" {
+		bars = newScanProgress(ctx, e.stderr, start)
 		// Logs go through the progress container so they print above the bars.
 		format := e.logFormat
 		if format == "auto" {
 			format = "console"
 		}
-		if l, err := logging.New(bars.logs, format, e.logLevel); err == nil {
+		if l, err := logging.New(bars.logs, format, e.logLevel, e.logOptions()...); err == nil {
 			log = l
 		}
 	}
-	sessOpts := scanner.SessionOptionsFrom(cfg, log)
-	sessOpts.Credentials = opts.Credentials
-	sessOpts.HTTPClient = opts.HTTPClient
-	sess, err := scanner.NewSession(ctx, sessOpts)
+	sess, err := e.newSession(ctx, cfg, opts, log)
+	close(start)
 	if err != nil {
 		bars.stop()
 		return nil, nil, fmt.Errorf("%w: %v", ErrUsage, err)
@@ -89,7 +139,7 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 	if bars != nil {
 		sopts.Progress = bars
 	}
-	log.Info().Str("config", cfg.File()).Str("endpoint_url", cfg.EndpointURL).Str("caller", id.ARN).Int("requests_in_flight", cfg.Concurrency.Requests).Msg("scan started")
+	log.Info().Str("config", cfg.File()).Str("region", cfg.Region).Str("endpoint_url", cfg.EndpointURL).Str("caller", id.ARN).Int("requests_in_flight", cfg.Concurrency.Requests).Msg("scan started")
 	if os.Getenv("GOGC") == "" {
 		// Collection makes much short-lived garbage per API call over a
 		// small live heap (the snapshot): a higher GC target spends less CPU
@@ -139,6 +189,7 @@ func newScanCmd(e *env) *cobra.Command {
 		snapshot string
 		failOn   string
 		noProg   bool
+		mfaCode  string
 	)
 	cmd := &cobra.Command{
 		Use:   "scan --config FILE",
@@ -171,25 +222,34 @@ incompleteness.`,
 			if cfgPath == "" {
 				return usageErr("--config is required (see config.example.yaml)")
 			}
+			if err := checkMFACode(mfaCode); err != nil {
+				return err
+			}
 			cfg, err := config.Load(cfgPath, ov, os.LookupEnv)
 			if err != nil {
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
+			muter, err := e.loadMutelist(cfg.Mutelist)
+			if err != nil {
+				return err
+			}
 			ctx := cmd.Context()
-			doc, _, err := e.runScan(ctx, cfg, scanOptions{SaveSnapshot: snapshot, NoProgress: noProg})
+			doc, _, err := e.runScan(ctx, cfg, scanOptions{SaveSnapshot: snapshot, NoProgress: noProg, MFATokenCode: mfaCode})
 			if doc == nil {
 				return err
 			}
 			snapErr := err
 			// Ctrl-C ends the scan, not the writing of what it collected.
-			out, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats)
+			out, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, muter)
 			if err != nil {
 				if snapshot != "" && snapErr == nil {
 					return fmt.Errorf("%w (the snapshot was saved: bucketaudit analyze %s --output-dir DIR writes them from it)", err, snapshot)
 				}
 				return errors.Join(err, snapErr)
 			}
-			printAnalysis(cmd.OutOrStdout(), out.report, out.paths)
+			if !e.quiet {
+				printAnalysis(cmd.OutOrStdout(), out.report, out.paths)
+			}
 			if snapErr != nil {
 				return snapErr
 			}
@@ -212,6 +272,11 @@ incompleteness.`,
 	f.StringVar(&snapshot, "save-snapshot", "", "also write the collected inventory to FILE (.json, .yaml or .yml)")
 	f.StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	f.BoolVar(&noProg, "no-progress", false, "no progress bar, even on a terminal")
+	f.StringVar(&mfaCode, "mfa-token-code", "", "MFA code for a profile whose role has an mfa_serial (asked for on a terminal otherwise)")
+	f.StringVar(&ov.Mutelist, "mutelist", "", "file of accepted findings: marked muted in the reports, not counted for --fail-on; overrides mutelist")
+	f.StringSliceVar(&ov.Accounts, "accounts", nil, "scan only these account IDs (comma-separated); replaces scope.include_accounts")
+	f.StringSliceVar(&ov.ExcludeAccounts, "exclude-accounts", nil, "also leave out these account IDs (comma-separated); added to scope.exclude_accounts")
+	f.StringSliceVar(&ov.Regions, "regions", nil, "scan only buckets in these regions (comma-separated); replaces scope.regions")
 	return cmd
 }
 
@@ -226,8 +291,9 @@ type scanProgress struct {
 	accountsTotal, bucketsTotal atomic.Int64
 }
 
-func newScanProgress(ctx context.Context, w io.Writer) *scanProgress {
-	p := mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(40))
+// newScanProgress starts rendering when start is closed.
+func newScanProgress(ctx context.Context, w io.Writer, start <-chan any) *scanProgress {
+	p := mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRenderDelay(start))
 	bar := func(name string) *mpb.Bar {
 		return p.AddBar(0,
 			mpb.PrependDecorators(decor.Name(name, decor.WC{W: 9, C: decor.DindentRight}), decor.CountersNoUnit("%d / %d", decor.WCSyncWidth)),

@@ -21,14 +21,7 @@ import (
 // scanEnv points the SDK's default credential chain at the emulator's
 // management credentials and away from any real profile.
 func scanEnv(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("AWS_ACCESS_KEY_ID", fakeaws.DefaultAccessKeyID)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", fakeaws.DefaultSecretAccessKey)
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	fakeawstest.ChainEnv(t, nil)
 }
 
 func writeFile(t *testing.T, dir, name, text string) string {

@@ -19,7 +19,10 @@ const (
 // Default or Load.
 type Config struct {
 	// Region is the home region: where the global services (Organizations,
-	// STS, IAM, S3 Control, ListBuckets) are called.
+	// STS, IAM, S3 Control, ListBuckets) are called. Unless the file or a
+	// flag sets it, the AWS environment chooses it (AWS_REGION,
+	// AWS_DEFAULT_REGION, the profile's region; SetHomeRegion), else
+	// us-east-1.
 	Region string `yaml:"region"`
 	// Profile is the shared-config profile of the scanning credentials;
 	// empty means the SDK's default chain.
@@ -38,6 +41,9 @@ type Config struct {
 	TrustedAccounts []TrustedAccount `yaml:"trusted_accounts"`
 	Collect         Collect          `yaml:"collect"`
 	Outputs         Outputs          `yaml:"outputs"`
+	// Mutelist is the path of a file of accepted findings (LoadMutelist);
+	// empty means none.
+	Mutelist string `yaml:"mutelist"`
 
 	// file is the path the configuration was read from ("" for defaults).
 	file string
@@ -157,6 +163,20 @@ func Default() *Config {
 		Collect:     Collect{IAM: true, VPCEndpoints: true, KMS: true},
 		Outputs:     Outputs{Dir: "bucketaudit-report", Formats: []string{FormatXLSX, FormatJSON, FormatCSV}},
 		sources:     map[string]string{},
+	}
+}
+
+// RegionSet reports whether the home region was given by the file or a
+// flag (region: "" gives none); otherwise the AWS environment chooses it
+// (SetHomeRegion).
+func (c *Config) RegionSet() bool { return c.Region != "" && c.source("region") != "" }
+
+// SetHomeRegion sets the home region that the AWS environment resolved
+// (AWS_REGION, AWS_DEFAULT_REGION, the profile's region), unless the file or
+// a flag set one.
+func (c *Config) SetHomeRegion(region string) {
+	if !c.RegionSet() && region != "" {
+		c.Region = region
 	}
 }
 

@@ -67,6 +67,14 @@ type Overrides struct {
 	Formats     []string
 	Profile     string
 	Region      string
+	// Accounts replaces scope.include_accounts (--accounts), Regions
+	// scope.regions (--regions); ExcludeAccounts is added to
+	// scope.exclude_accounts (--exclude-accounts).
+	Accounts        []string
+	ExcludeAccounts []string
+	Regions         []string
+	// Mutelist replaces mutelist (--mutelist).
+	Mutelist string
 }
 
 // LookupEnv resolves ${ENV_VAR} references; os.LookupEnv fits.
@@ -140,6 +148,33 @@ func (c *Config) apply(ov Overrides) {
 	if ov.Region != "" {
 		c.Region = ov.Region
 		c.setSource("region", "flag --region")
+	}
+	if ov.Mutelist != "" {
+		c.Mutelist = ov.Mutelist
+		c.setSource("mutelist", "flag --mutelist")
+	}
+	if len(ov.Accounts) > 0 {
+		c.Scope.IncludeAccounts = append([]string(nil), ov.Accounts...)
+		c.setListSource("scope.include_accounts", 0, len(ov.Accounts), "flag --accounts")
+	}
+	if len(ov.ExcludeAccounts) > 0 {
+		n := len(c.Scope.ExcludeAccounts)
+		c.Scope.ExcludeAccounts = append(c.Scope.ExcludeAccounts, ov.ExcludeAccounts...)
+		c.setListSource("scope.exclude_accounts", n, len(c.Scope.ExcludeAccounts), "flag --exclude-accounts")
+	}
+	if len(ov.Regions) > 0 {
+		c.Scope.Regions = append([]string(nil), ov.Regions...)
+		c.setListSource("scope.regions", 0, len(ov.Regions), "flag --regions")
+	}
+}
+
+// setListSource records src as the source of path[from..to).
+func (c *Config) setListSource(path string, from, to int, src string) {
+	if from == 0 {
+		c.setSource(path, src)
+	}
+	for i := from; i < to; i++ {
+		c.setSource(fmt.Sprintf("%s[%d]", path, i), src)
 	}
 }
 
@@ -281,7 +316,7 @@ func (d *decoder) scalar(n *yaml.Node, v reflect.Value, path string) {
 	case v.Type() == durationType:
 		ok = n.Tag == "!!str"
 	case v.Kind() == reflect.String:
-		ok = n.Tag == "!!str" || n.Tag == "!!int" || n.Tag == "!!float" || n.Tag == "!!bool"
+		ok = n.Tag == "!!str" || n.Tag == "!!int" || n.Tag == "!!float" || n.Tag == "!!bool" || n.Tag == "!!timestamp"
 	case v.Kind() == reflect.Bool:
 		ok = n.Tag == "!!bool"
 	case v.Kind() >= reflect.Int && v.Kind() <= reflect.Int64:

@@ -20,12 +20,17 @@ var (
 	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
 )
 
+// ValidRegion reports whether region is shaped like an AWS region name
+// (us-east-1, us-gov-west-1, cn-north-1).
+func ValidRegion(region string) bool { return regionPattern.MatchString(region) }
+
 // Validate checks every value and reports every problem at once in an
 // *Error, each naming the key path and where the value came from (file and
 // line, or flag). It returns nil when the configuration is usable.
 func (c *Config) Validate() error {
 	v := &validator{c: c}
-	v.check("region", regionPattern.MatchString(c.Region), "%q is not a region name (e.g. us-east-1)", c.Region)
+	// An empty region lets the AWS environment choose (SetHomeRegion).
+	v.check("region", c.Region == "" || regionPattern.MatchString(c.Region), "%q is not a region name (e.g. us-east-1)", c.Region)
 	if c.EndpointURL != "" {
 		u, err := url.Parse(c.EndpointURL)
 		v.check("endpoint_url", err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "",

@@ -14,6 +14,8 @@ import (
 var (
 	roleARNRe     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):role(/.*)?/([\w+=,.@-]{1,64})$`)
 	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	mfaSerialRe   = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`)
+	tokenCodeRe   = regexp.MustCompile(`^\d{6}$`)
 )
 
 // Role session durations (AssumeRole's DurationSeconds) and the default
@@ -77,6 +79,9 @@ func (s *Server) stsAssumeRole(w http.ResponseWriter, q *request) *apiError {
 	if m == nil {
 		return validationError(roleARN + " is invalid")
 	}
+	if aerr := checkMFA(q); aerr != nil {
+		return aerr
+	}
 	account, path, name := m[1], m[2]+"/", m[3]
 	duration := defaultSessionSeconds
 	if v := q.form.Get("DurationSeconds"); v != "" {
@@ -132,6 +137,24 @@ func (s *Server) stsAssumeRole(w http.ResponseWriter, q *request) *apiError {
 		x.elem("Arn", sess.arn(s.idx.partition))
 		x.close("AssumedRoleUser")
 	})
+}
+
+// checkMFA checks AssumeRole's SerialNumber and TokenCode: the serial is
+// 9-256 of letters, digits and =,.@:/_- and the code six digits; a serial
+// without a code is denied. The emulator knows no device secrets, so any
+// well-formed code passes.
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+func checkMFA(q *request) *apiError {
+	serial, code := q.form.Get("SerialNumber"), q.form.Get("TokenCode")
+	switch {
+	case serial != "" && !mfaSerialRe.MatchString(serial):
+		return validationError("1 validation error detected: Value '" + serial + "' at 'serialNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=/:,.@-]*")
+	case code != "" && !tokenCodeRe.MatchString(code):
+		return validationError("1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: Member must have length 6 and satisfy regular expression pattern: [\\d]*")
+	case serial != "" && code == "", code != "" && serial == "":
+		return errf("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.")
+	}
+	return nil
 }
 
 // rolePath returns a role's IAM path, "/" by default.

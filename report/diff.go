@@ -307,11 +307,11 @@ func CheckSeverity(s string) error {
 }
 
 // NewAtOrAbove counts the new findings at or above a severity (checked
-// with CheckSeverity).
+// with CheckSeverity); muted ones (accepted by a mutelist) do not count.
 func (d *Diff) NewAtOrAbove(threshold string) int {
 	n := 0
 	for _, f := range d.NewFindings {
-		if access.SeverityAtLeast(f.Severity, threshold) {
+		if !f.Muted && access.SeverityAtLeast(f.Severity, threshold) {
 			n++
 		}
 	}

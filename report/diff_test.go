@@ -150,6 +150,10 @@ func TestCheckSeverity(t *testing.T) {
 	if got := d.NewAtOrAbove("info"); got != 1 {
 		t.Errorf("NewAtOrAbove(info) = %d, want 1 (an unknown severity is below every threshold)", got)
 	}
+	d.NewFindings = append(d.NewFindings, access.Finding{Severity: access.SeverityCritical, Muted: true, MuteReason: "accepted"})
+	if got := d.NewAtOrAbove("info"); got != 1 {
+		t.Errorf("NewAtOrAbove(info) = %d, want 1 (a muted finding does not count)", got)
+	}
 }
 
 func TestReadReportErrors(t *testing.T) {

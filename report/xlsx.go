@@ -117,7 +117,7 @@ func (b *workbook) Bucket(bk *access.Bucket) error {
 	}
 	for i := range bk.Findings {
 		f := &bk.Findings[i]
-		if err := b.findings[severityRank(f.Severity)].record(f.Severity, f.ID, f.AccountID, f.Bucket, f.Title, f.Detail, f.Remediation, f.CIS); err != nil {
+		if err := b.findings[severityRank(f.Severity)].record(f.Severity, f.ID, f.AccountID, f.Bucket, f.Title, f.Detail, f.Remediation, f.CIS, mutedCell(f)); err != nil {
 			return err
 		}
 	}
@@ -417,14 +417,25 @@ func (b *workbook) matrixRow(bk *access.Bucket) error {
 	return b.matrix.row(b.matrixValues)
 }
 
+// mutedCell is the Findings sheet's Muted column: "muted: REASON" for a
+// finding a mutelist accepts, empty otherwise.
+func mutedCell(f *access.Finding) string {
+	if !f.Muted {
+		return ""
+	}
+	return mutedPrefix + f.MuteReason
+}
+
+const mutedPrefix = "muted: "
+
 func (b *workbook) writeFindings() error {
 	t := table{sheet: SheetFindings, freezeCols: 2,
-		header: []string{"Severity", "ID", "Account ID", "Account", "Bucket", "Title", "Detail", "Remediation", "CIS"},
-		widths: []float64{10, 34, 14, 18, 30, 50, 70, 70, 10}}
+		header: []string{"Severity", "ID", "Account ID", "Account", "Bucket", "Title", "Detail", "Remediation", "CIS", "Muted"},
+		widths: []float64{10, 34, 14, 18, 30, 50, 70, 70, 10, 40}}
 	row := func(emit func([]any) error, f *access.Finding) error {
 		return emit([]any{
 			styled(f.Severity, b.st.severity[f.Severity]), f.ID, f.AccountID, b.accountNames[f.AccountID],
-			f.Bucket, f.Title, f.Detail, f.Remediation, f.CIS,
+			f.Bucket, f.Title, f.Detail, f.Remediation, f.CIS, mutedCell(f),
 		})
 	}
 	// Most severe first; within a severity, the account findings, then the
@@ -440,8 +451,8 @@ func (b *workbook) writeFindings() error {
 					}
 				}
 			}
-			err := sp.records(8, func(v []string) error {
-				return row(emit, &access.Finding{Severity: v[0], ID: v[1], AccountID: v[2], Bucket: v[3], Title: v[4], Detail: v[5], Remediation: v[6], CIS: v[7]})
+			err := sp.records(9, func(v []string) error {
+				return row(emit, &access.Finding{Severity: v[0], ID: v[1], AccountID: v[2], Bucket: v[3], Title: v[4], Detail: v[5], Remediation: v[6], CIS: v[7], Muted: v[8] != "", MuteReason: strings.TrimPrefix(v[8], mutedPrefix)})
 			})
 			if err != nil {
 				return err

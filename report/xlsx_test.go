@@ -258,7 +258,7 @@ func TestXLSXPanesAutofilterWidths(t *testing.T) {
 	// autoFilter over the whole table, and the defined name Excel uses.
 	wantRefs := map[string]string{
 		"Matrix":          "A1:BG5",
-		"Findings":        "A1:I7",
+		"Findings":        "A1:J7",
 		"Accounts":        "A1:M3",
 		"External access": "A1:L4",
 		"Errors":          "A1:G4",

@@ -1,10 +1,15 @@
 package scanner
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -16,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -35,7 +41,9 @@ import (
 
 // SessionOptions configure the AWS clients of a scan.
 type SessionOptions struct {
-	// Region is the home region (global services, ListBuckets).
+	// Region is the home region (global services, ListBuckets). Empty
+	// means the one the AWS CLI would use: AWS_REGION, AWS_DEFAULT_REGION
+	// or the profile's region, else DefaultHomeRegion.
 	Region  string
 	Profile string
 	// EndpointURL sends every call, S3 Control included, to one URL.
@@ -46,6 +54,11 @@ type SessionOptions struct {
 	Credentials aws.CredentialsProvider
 	// HTTPClient replaces the default HTTP client when set.
 	HTTPClient aws.HTTPClient
+	// MFATokenCode answers the MFA prompt of a profile whose role has an
+	// mfa_serial (--mfa-token-code); MFAPrompt, when set, asks for it
+	// instead (a terminal). Without either, such a profile is an error.
+	MFATokenCode string
+	MFAPrompt    func() (string, error)
 
 	MaxAttempts int
 	MaxBackoff  time.Duration
@@ -70,8 +83,12 @@ type SessionOptions struct {
 
 // SessionOptionsFrom maps a validated configuration to session options.
 func SessionOptionsFrom(c *config.Config, log zerolog.Logger) SessionOptions {
+	region := c.Region
+	if !c.RegionSet() {
+		region = ""
+	}
 	return SessionOptions{
-		Region: c.Region, Profile: c.Profile, EndpointURL: c.EndpointURL,
+		Region: region, Profile: c.Profile, EndpointURL: c.EndpointURL,
 		MaxAttempts: c.Retry.MaxAttempts, MaxBackoff: c.Retry.MaxBackoff, CallTimeout: c.Timeouts.Call,
 		Requests: c.Concurrency.Requests, RatePerSecond: c.RateLimit.RequestsPerSecond, Burst: c.RateLimit.Burst,
 		Role: org.RoleSpec{
@@ -94,6 +111,7 @@ func SessionOptionsFrom(c *config.Config, log zerolog.Logger) SessionOptions {
 // concurrent use.
 type Session struct {
 	opts     SessionOptions
+	region   string
 	base     aws.Config
 	mgmt     aws.Config
 	endpoint *url.URL
@@ -127,34 +145,24 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 		}
 		s.endpoint = u
 	}
-	var cfg aws.Config
-	if opts.Credentials != nil {
-		// Given credentials (demo, tests): nothing of the environment, the
-		// shared config files or AWS_PROFILE is read.
-		cfg = aws.Config{Region: opts.Region, Credentials: aws.NewCredentialsCache(opts.Credentials)}
-	} else {
-		loadOpts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(opts.Region)}
-		if opts.Profile != "" {
-			loadOpts = append(loadOpts, awsconfig.WithSharedConfigProfile(opts.Profile))
-		}
-		var err error
-		if cfg, err = awsconfig.LoadDefaultConfig(ctx, loadOpts...); err != nil {
-			return nil, fmt.Errorf("load AWS configuration: %w", err)
-		}
-		for _, src := range cfg.ConfigSources {
-			if sc, ok := src.(awsconfig.SharedConfig); ok && sc.Profile != "" {
-				s.profile = sc.Profile
-			}
-		}
+	cfg, err := s.loadConfig(ctx)
+	if err != nil {
+		return nil, err
 	}
+	s.region = cfg.Region
 	// Everything below applies to the clients bucketaudit makes, not to the
 	// credential providers of the default chain (SSO and the like).
 	if opts.HTTPClient != nil {
 		cfg.HTTPClient = opts.HTTPClient
 	} else {
-		// The SDK's default transport, with a pool as wide as the calls in
+		// The SDK's transport — with its TLS settings, AWS_CA_BUNDLE or the
+		// profile's ca_bundle included — and a pool as wide as the calls in
 		// flight; redirects are answers (S3's 301 names the bucket's region).
-		tr := awshttp.NewBuildableClient().GetTransport()
+		bc, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
+		if !ok {
+			bc = awshttp.NewBuildableClient()
+		}
+		tr := bc.GetTransport()
 		tr.MaxIdleConnsPerHost = max(opts.Requests, 16) + 16
 		cfg.HTTPClient = &http.Client{Timeout: opts.CallTimeout, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
@@ -186,8 +194,86 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 	return s, nil
 }
 
+// DefaultHomeRegion is the home region when neither the configuration, a
+// flag, the environment nor the profile names one.
+const DefaultHomeRegion = "us-east-1"
+
+// loadConfig loads the SDK configuration: the given credentials, or the
+// SDK's default chain (environment, shared files, profile) with its region,
+// TLS settings and role profiles — whose STS calls go to EndpointURL too,
+// and whose MFA code comes from MFATokenCode or MFAPrompt.
+func (s *Session) loadConfig(ctx context.Context) (aws.Config, error) {
+	opts := s.opts
+	if opts.Credentials != nil {
+		// Given credentials (demo, tests): nothing of the environment, the
+		// shared config files or AWS_PROFILE is read.
+		return aws.Config{Region: cmp.Or(opts.Region, DefaultHomeRegion), Credentials: aws.NewCredentialsCache(opts.Credentials)}, nil
+	}
+	var mfa bool
+	loadOpts := []func(*awsconfig.LoadOptions) error{
+		// The credential chain's own calls (a role profile's AssumeRole)
+		// fail at once on a certificate error too.
+		awsconfig.WithRetryer(s.newRetryer),
+		awsconfig.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
+			if c, ok := o.Client.(*sts.Client); ok && s.endpoint != nil {
+				o.Client = sts.New(c.Options(), func(so *sts.Options) { so.BaseEndpoint = aws.String(opts.EndpointURL) })
+			}
+			if o.SerialNumber != nil {
+				mfa = true
+				o.TokenProvider = s.mfaToken
+			}
+		}),
+	}
+	if opts.Region != "" {
+		loadOpts = append(loadOpts, awsconfig.WithRegion(opts.Region))
+	}
+	if opts.Profile != "" {
+		loadOpts = append(loadOpts, awsconfig.WithSharedConfigProfile(opts.Profile))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, loadOpts...)
+	if err != nil {
+		return cfg, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	for _, src := range cfg.ConfigSources {
+		if sc, ok := src.(awsconfig.SharedConfig); ok && sc.Profile != "" {
+			s.profile = sc.Profile
+		}
+	}
+	if cfg.Region == "" {
+		cfg.Region = DefaultHomeRegion
+	} else if !config.ValidRegion(cfg.Region) {
+		return cfg, fmt.Errorf("home region %q (from AWS_REGION, AWS_DEFAULT_REGION or the profile) is not a region name (e.g. us-east-1)", cfg.Region)
+	}
+	if mfa {
+		// Ask for the code now, before a progress bar holds the terminal,
+		// and fail before any scan when it is refused.
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			return cfg, fmt.Errorf("assume the role of profile %q with MFA: %w", cmp.Or(opts.Profile, os.Getenv("AWS_PROFILE"), "default"), err)
+		}
+	}
+	return cfg, nil
+}
+
+// mfaToken returns the MFA code of a role profile.
+func (s *Session) mfaToken() (string, error) {
+	switch {
+	case s.opts.MFATokenCode != "":
+		return s.opts.MFATokenCode, nil
+	case s.opts.MFAPrompt != nil:
+		return s.opts.MFAPrompt()
+	}
+	return "", errors.New("the profile's role needs an MFA code (mfa_serial): pass --mfa-token-code, or run on a terminal to be asked for it")
+}
+
+// Region returns the home region the session resolved: SessionOptions'
+// Region, else the environment's or the profile's, else DefaultHomeRegion.
+func (s *Session) Region() string { return s.region }
+
 func (s *Session) newRetryer() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
+		// A certificate that does not verify will not verify on the next
+		// attempt either: fail at once, whatever else would retry it.
+		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(noRetryTLS)}, o.Retryables...)
 		o.MaxAttempts = s.opts.MaxAttempts
 		if s.opts.MaxBackoff > 0 {
 			o.MaxBackoff = s.opts.MaxBackoff
@@ -196,6 +282,24 @@ func (s *Session) newRetryer() aws.Retryer {
 		// outright; the per-account rate limit and backoff pace it instead.
 		o.RateLimiter = ratelimit.None
 	})
+}
+
+// noRetryTLS marks certificate and TLS handshake failures as not
+// retryable, by their error types.
+func noRetryTLS(err error) aws.Ternary {
+	var (
+		verify    *tls.CertificateVerificationError
+		authority x509.UnknownAuthorityError
+		invalid   x509.CertificateInvalidError
+		host      x509.HostnameError
+		record    tls.RecordHeaderError
+		alert     tls.AlertError
+	)
+	if errors.As(err, &verify) || errors.As(err, &authority) || errors.As(err, &invalid) ||
+		errors.As(err, &host) || errors.As(err, &record) || errors.As(err, &alert) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
 }
 
 // Close releases the session's idle connections. Clients made from it
