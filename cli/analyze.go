@@ -60,7 +60,7 @@ could not be fully assessed.`,
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
 			e.log.Info().Int("snapshots", len(args)).Int("accounts", len(doc.Accounts)).Msg("analysing")
-			out, err := analyzeAndWrite(cmd.Context(), doc, args, outDir, formats)
+			out, err := analyzeAndWrite(cmd.Context(), doc, args, outDir, formats, e.layout())
 			if err != nil {
 				return err
 			}

@@ -78,7 +78,7 @@ func (e *env) runDemo(ctx context.Context, w io.Writer, outDir string) error {
 		return fmt.Errorf("scan the demo organisation: %w", err)
 	}
 	// Ctrl-C ends the scan, not the writing of what it collected.
-	out, err := analyzeAndWrite(context.WithoutCancel(ctx), snap, []string{demoSource}, cfg.Outputs.Dir, cfg.Outputs.Formats)
+	out, err := analyzeAndWrite(context.WithoutCancel(ctx), snap, []string{demoSource}, cfg.Outputs.Dir, cfg.Outputs.Formats, e.layout())
 	if err != nil {
 		return err
 	}

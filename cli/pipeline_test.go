@@ -21,7 +21,7 @@ import (
 func TestAnalyzeAndWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	doc := fakeaws.Synthetic(3, 20)
-	out, err := analyzeAndWrite(context.Background(), doc, []string{"synthetic"}, dir, report.Formats())
+	out, err := analyzeAndWrite(context.Background(), doc, []string{"synthetic"}, dir, report.Formats(), report.Layout{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestAnalyzeAndWrite(t *testing.T) {
 	interrupted := filepath.Join(t.TempDir(), "interrupted")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := analyzeAndWrite(ctx, doc, nil, interrupted, report.Formats()); !errors.Is(err, context.Canceled) {
+	if _, err := analyzeAndWrite(ctx, doc, nil, interrupted, report.Formats(), report.Layout{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	entries, err := os.ReadDir(interrupted)

@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bucketaudit/bucketaudit/report"
+)
+
+// printTool returns the path of a program the print test runs. In CI
+// (CI set) a missing tool fails the test: .ci/run installs it.
+func printTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is required in CI to render report.xlsx (.ci/run installs %s): %v", name, pkg, err)
+		}
+		t.Skipf("skipping: %s is not installed (apt-get install %s): %v", name, pkg, err)
+	}
+	return p
+}
+
+// printedPage is one page of a PDF: its text and its size in points.
+type printedPage struct {
+	text          string
+	width, height float64
+	sheet         string // from the page header ("bucketaudit: Matrix")
+}
+
+// renderPDF prints a workbook to PDF with LibreOffice (every sheet with its
+// own page setup, as File › Print does) and returns its pages.
+func renderPDF(t *testing.T, xlsx string) []printedPage {
+	t.Helper()
+	soffice := printTool(t, "soffice", "libreoffice-calc-nogui")
+	pdftotext := printTool(t, "pdftotext", "poppler-utils")
+	pdfinfo := printTool(t, "pdfinfo", "poppler-utils")
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	// A profile of its own: no clash with a LibreOffice the user runs.
+	profile := "file://" + filepath.Join(out, "profile")
+	cmd := exec.CommandContext(ctx, soffice, "-env:UserInstallation="+profile, "--headless", "--norestore",
+		"--convert-to", "pdf", "--outdir", out, xlsx)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice --convert-to pdf: %v\n%s", err, b)
+	}
+	pdf := filepath.Join(out, strings.TrimSuffix(filepath.Base(xlsx), ".xlsx")+".pdf")
+	text, err := exec.CommandContext(ctx, pdftotext, "-layout", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	// pdftotext ends every page with a form feed.
+	texts := strings.Split(strings.TrimSuffix(string(text), "\f"), "\f")
+	info, err := exec.CommandContext(ctx, pdfinfo, "-f", "1", "-l", strconv.Itoa(len(texts)), pdf).Output()
+	if err != nil {
+		t.Fatalf("pdfinfo: %v", err)
+	}
+	sizes := regexp.MustCompile(`(?m)^Page\s+(\d+) size:\s+([\d.]+) x ([\d.]+) pts`).FindAllStringSubmatch(string(info), -1)
+	if len(sizes) != len(texts) {
+		t.Fatalf("pdfinfo gives %d page sizes for %d pages:\n%s", len(sizes), len(texts), info)
+	}
+	header := regexp.MustCompile(`bucketaudit: ([A-Za-z ]+?)\s{2,}`)
+	pages := make([]printedPage, len(texts))
+	for i, tx := range texts {
+		w, _ := strconv.ParseFloat(sizes[i][2], 64)
+		h, _ := strconv.ParseFloat(sizes[i][3], 64)
+		pages[i] = printedPage{text: tx, width: w, height: h}
+		if m := header.FindStringSubmatch(tx); m != nil {
+			pages[i].sheet = m[1]
+		}
+	}
+	return pages
+}
+
+// TestDemoWorkbookPrints renders the demo's report.xlsx with LibreOffice
+// and checks how it prints: every sheet landscape on the locale's paper,
+// with the sheet, the report's date and the page number in its header and
+// footer, in the workbook's order; the Matrix at most 4 pages wide (one
+// page down: every page repeats the bucket column and shows every bucket),
+// every other table one page wide (every page shows the header row whole).
+// Before the page setup it printed 72 portrait pages, the Matrix 31 wide.
+func TestDemoWorkbookPrints(t *testing.T) {
+	t.Setenv("LC_ALL", "")
+	t.Setenv("LC_PAPER", "de_DE.UTF-8") // A4
+	dir, _ := runDemoCLI(t)
+	rep, err := report.LoadReport(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := renderPDF(t, filepath.Join(dir, "report.xlsx"))
+
+	date := "report of " + rep.GeneratedAt.UTC().Format("2006-01-02 15:04 UTC")
+	bySheet := map[string][]printedPage{}
+	var order []string
+	for i, p := range pages {
+		// A4 landscape: 842 × 595 points.
+		if p.width < 841 || p.width > 843 || p.height < 594 || p.height > 596 {
+			t.Errorf("page %d is %.0f × %.0f pt, want A4 landscape (842 × 595)", i+1, p.width, p.height)
+		}
+		if p.sheet == "" {
+			t.Errorf("page %d has no header naming its sheet:\n%s", i+1, p.text)
+			continue
+		}
+		if !strings.Contains(p.text, date) {
+			t.Errorf("page %d (%s) does not show %q", i+1, p.sheet, date)
+		}
+		if want := fmt.Sprintf("Page %d of %d", i+1, len(pages)); !strings.Contains(p.text, want) {
+			t.Errorf("page %d (%s) lacks the footer %q", i+1, p.sheet, want)
+		}
+		if len(order) == 0 || order[len(order)-1] != p.sheet {
+			order = append(order, p.sheet)
+		}
+		bySheet[p.sheet] = append(bySheet[p.sheet], p)
+	}
+	if got, want := strings.Join(order, ", "), strings.Join(report.Sheets(), ", "); got != want {
+		t.Errorf("sheets print in the order %s, want %s", got, want)
+	}
+	if n := len(bySheet[report.SheetHeatmap]); n != 1 {
+		t.Errorf("Heatmap prints on %d pages, want 1", n)
+	}
+
+	matrix := bySheet[report.SheetMatrix]
+	for i, p := range matrix {
+		for _, b := range rep.Buckets {
+			if !strings.Contains(p.text, b.Name) {
+				t.Errorf("Matrix page %d lacks bucket %s: the bucket column is not repeated, or the rows run onto a second page down", i+1, b.Name)
+			}
+		}
+		if !strings.Contains(p.text, "Bucket") {
+			t.Errorf("Matrix page %d lacks the header row", i+1)
+		}
+	}
+	if len(matrix) == 0 || len(matrix) > 4 {
+		t.Errorf("Matrix prints %d pages wide, want 1 to 4", len(matrix))
+	}
+	t.Logf("%d pages: %d of them the Matrix", len(pages), len(matrix))
+
+	// One page wide: the header's first and last titles on every page.
+	for sheet, titles := range map[string][2]string{
+		report.SheetFindings: {"Severity", "CIS"},
+		report.SheetAccounts: {"Account ID", "Error detail"},
+		report.SheetExternal: {"External account", "Reason"},
+		report.SheetErrors:   {"Account ID", "Message"},
+	} {
+		if len(bySheet[sheet]) == 0 {
+			t.Errorf("%s prints no page", sheet)
+		}
+		for i, p := range bySheet[sheet] {
+			for _, title := range titles {
+				if !strings.Contains(p.text, title) {
+					t.Errorf("%s page %d lacks the header %q: not one page wide, or the header row is not repeated", sheet, i+1, title)
+				}
+			}
+		}
+	}
+}
