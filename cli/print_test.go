@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/bucketaudit/bucketaudit/report"
 )
 
@@ -159,6 +161,58 @@ func TestDemoWorkbookPrints(t *testing.T) {
 				if !strings.Contains(p.text, title) {
 					t.Errorf("%s page %d lacks the header %q: not one page wide, or the header row is not repeated", sheet, i+1, title)
 				}
+			}
+		}
+	}
+}
+
+// TestDemoCSVImports opens the demo's report.csv in LibreOffice Calc (as
+// UTF-8, the encoding its byte order mark names) and reads the cells: the
+// account IDs (one of them with a leading zero) stay text, digits intact,
+// and no cell is a formula.
+func TestDemoCSVImports(t *testing.T) {
+	soffice := printTool(t, "soffice", "libreoffice-calc-nogui")
+	dir, _ := runDemoCLI(t)
+	rep, err := report.LoadReport(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.Buckets[0].AccountID = "012345678901"
+	rep.Buckets[1].AccountName = "=1+1"
+	out := t.TempDir()
+	if _, err := report.WriteAll(out, []string{report.FormatCSV}, rep); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	// Filter options: comma, double quote, UTF-8 (76), from line 1.
+	cmd := exec.CommandContext(ctx, soffice, "-env:UserInstallation=file://"+filepath.Join(out, "profile"), "--headless", "--norestore",
+		"--infilter=Text - txt - csv (StarCalc):44,34,76,1", "--convert-to", "xlsx", "--outdir", filepath.Join(out, "xlsx"), filepath.Join(out, "report.csv"))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice --convert-to xlsx: %v\n%s", err, b)
+	}
+	f, err := excelize.OpenFile(filepath.Join(out, "xlsx", "report.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheet := f.GetSheetList()[0]
+	if head, _ := f.GetCellValue(sheet, "A1"); head != "Account ID" {
+		t.Errorf("A1 = %q, want Account ID (the byte order mark read as UTF-8)", head)
+	}
+	for i, b := range rep.Buckets {
+		for col, want := range map[string]string{"A": b.AccountID, "B": b.AccountName} {
+			ref := fmt.Sprintf("%s%d", col, i+2)
+			typ, err := f.GetCellType(sheet, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, _ := f.GetCellValue(sheet, ref)
+			if formula, _ := f.GetCellFormula(sheet, ref); formula != "" {
+				t.Errorf("%s is a formula %q", ref, formula)
+			}
+			if typ == excelize.CellTypeNumber || strings.TrimPrefix(v, "'") != want {
+				t.Errorf("%s = %q (type %v), want the text %q", ref, v, typ, want)
 			}
 		}
 	}
