@@ -83,13 +83,14 @@ func validSeverity(s string) bool {
 	return false
 }
 
-// printAnalysis prints the paths written and a one-line summary.
+// printAnalysis prints the paths written and a two-line summary.
 func printAnalysis(w interface{ Write([]byte) (int, error) }, rep *access.Report, paths []string) {
 	for _, p := range paths {
 		fmt.Fprintln(w, p)
 	}
 	s := rep.Summary
-	fmt.Fprintf(w, "%d accounts, %d buckets: %d public, %d external, %d org, %d private, %d unknown; findings: %d critical, %d high, %d medium, %d low, %d info; %d not fully assessed\n",
+	// Two lines, within 80 columns.
+	fmt.Fprintf(w, "%d accounts, %d buckets: %d public, %d external, %d org, %d private, %d unknown\nfindings: %d critical, %d high, %d medium, %d low, %d info; %d not fully assessed\n",
 		s.Accounts, s.Buckets,
 		s.BucketsByExposure[access.ExposurePublic], s.BucketsByExposure[access.ExposureExternal], s.BucketsByExposure[access.ExposureOrg],
 		s.BucketsByExposure[access.ExposurePrivate], s.BucketsByExposure[access.ExposureUnknown],
