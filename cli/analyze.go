@@ -49,9 +49,9 @@ could not be fully assessed.`,
 			}
 			docs := make([]*inventory.Document, 0, len(args))
 			for _, path := range args {
-				doc, err := inventory.Load(path)
+				doc, err := loadSnapshot(path)
 				if err != nil {
-					return fmt.Errorf("%w: %v", ErrUsage, err)
+					return err
 				}
 				docs = append(docs, doc)
 			}
