@@ -201,10 +201,12 @@ type styles struct {
 	// the table (and widen the printed page).
 	wrap int
 	// top aligns the other cells of a row with wrapped text at the top.
-	top      int
-	verdict  map[access.Verdict]int
-	severity map[string]int
-	exposure map[string]int
+	top int
+	// headerWrap is header on two lines.
+	headerWrap int
+	verdict    map[access.Verdict]int
+	severity   map[string]int
+	exposure   map[string]int
 }
 
 // Fill colours. Each verdict, severity and exposure class has its own.
@@ -290,6 +292,13 @@ func newStyles(f *excelize.File) (styles, error) {
 	}); err != nil {
 		return st, err
 	}
+	if st.headerWrap, err = f.NewStyle(&excelize.Style{
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"1F4E78"}},
+		Font:      &excelize.Font{Bold: true, Color: "FFFFFF"},
+		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
+	}); err != nil {
+		return st, err
+	}
 	if st.label, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "1F4E78"}}); err != nil {
 		return st, err
 	}
@@ -339,6 +348,8 @@ type table struct {
 	folded  bool
 	// wrap lists columns (1-based) of long text, wrapped in their width.
 	wrap []int
+	// wrapHeader wraps the titles on two lines (narrow columns).
+	wrapHeader bool
 }
 
 // tableStream is a table being streamed into its sheet.
@@ -389,10 +400,14 @@ func (b *workbook) openTable(t table) (*tableStream, error) {
 		return nil, err
 	}
 	head := make([]any, len(t.header))
-	for i, h := range t.header {
-		head[i] = styled(h, b.st.header)
+	headStyle, height := b.st.header, 20.0
+	if t.wrapHeader {
+		headStyle, height = b.st.headerWrap, 2*lineHeight
 	}
-	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: 20}); err != nil {
+	for i, h := range t.header {
+		head[i] = styled(h, headStyle)
+	}
+	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: height}); err != nil {
 		return nil, err
 	}
 	return &tableStream{f: b.f, t: t, sw: sw, rows: 1}, nil
@@ -439,7 +454,7 @@ func matrixTable() table {
 	header := matrixHeader()
 	// The why columns start folded, so that the verdicts print on
 	// matrixPagesWide pages across at a readable size (xlsx_print.go).
-	t := table{sheet: SheetMatrix, header: header, freezeCols: frozenColumns, folded: true,
+	t := table{sheet: SheetMatrix, header: header, freezeCols: frozenColumns, folded: true, wrapHeader: true,
 		widths: []float64{14, 18, 30, 24, 12, 10, 22, 22, 22}}
 	for col := identColumns + 1; col <= len(header); col += 2 {
 		t.widths = append(t.widths, 11, 40)
