@@ -126,3 +126,41 @@ func TestLintSize(t *testing.T) {
 		t.Error("an unknown kind is accepted")
 	}
 }
+
+// FuzzParseAll: ParseAll never panics; it accepts what Parse accepts, and
+// for a document Parse rejects it reports errors with positions, Parse's
+// among them.
+func FuzzParseAll(f *testing.F) {
+	for _, s := range []string{
+		`{"Version":"2012-10-17","Bogus":1,"Statement":[{"Effect":"Permit","Action":[],"Resource":7},"x",{"Effect":"Allow","Action":"s3:*","NotAction":"s3:Get*"}]}`,
+		`{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Condition":{"StringEqulas":{"k":"v"}},"Principal":{"AWS":[]}}}`,
+		`{"Version":7,"Id":[],"Statement":[]}`,
+		`{"Statement":{}}`,
+		`[`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, perr := Parse(data)
+		all, errs := ParseAll(data)
+		if perr == nil {
+			if all == nil || len(errs) != 0 {
+				t.Fatalf("Parse accepts, ParseAll says %v", errs)
+			}
+			return
+		}
+		if all != nil || len(errs) == 0 {
+			t.Fatalf("Parse: %v; ParseAll: %v, %v", perr, all, errs)
+		}
+		found := false
+		for _, e := range errs {
+			if e.Line < 1 || e.Column < 1 || e.Msg == "" {
+				t.Fatalf("error without position: %+v", e)
+			}
+			found = found || e.Error() == perr.Error()
+		}
+		if !found {
+			t.Fatalf("Parse's error %v not among ParseAll's %v", perr, errs)
+		}
+	})
+}
