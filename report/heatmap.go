@@ -128,8 +128,7 @@ func (b *workbook) openHeatmap() (*heatmap, error) {
 // organisation that something names (as in the Matrix), "" when none is.
 func heatmapVerdict(bk *access.Bucket, class, action string) access.Verdict {
 	if class == classExternal {
-		v, _ := externalSummary(bk.Access.External, action)
-		return v
+		return externalTop(bk.Access.External, action)
 	}
 	return cellOf(classActions(&bk.Access, class), action).Verdict
 }
@@ -186,4 +185,16 @@ func (h *heatmap) close() error {
 		}
 	}
 	return h.sw.Flush()
+}
+
+// externalTop is the widest verdict of one action among the external
+// accounts (externalSummary's, without its text); "" when none is named.
+func externalTop(ext map[string]access.ExternalActions, action string) access.Verdict {
+	var top access.Verdict
+	for _, ea := range ext {
+		if v := cellOf(&ea.Actions, action).Verdict; verdictRank(v) > verdictRank(top) {
+			top = v
+		}
+	}
+	return top
 }
