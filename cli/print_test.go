@@ -217,3 +217,35 @@ func TestDemoCSVImports(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoPaperFollowsLocale: the demo's report.xlsx prints on Letter
+// when the locale's paper is a Letter country's (LC_PAPER=en_US), on A4
+// for another (LANG=en_GB), every sheet alike.
+func TestDemoPaperFollowsLocale(t *testing.T) {
+	for _, tt := range []struct {
+		env   map[string]string
+		paper report.Paper
+	}{
+		{map[string]string{"LC_ALL": "", "LC_PAPER": "en_US.UTF-8", "LANG": "en_GB.UTF-8"}, report.PaperLetter},
+		{map[string]string{"LC_ALL": "", "LC_PAPER": "", "LANG": "en_GB.UTF-8"}, report.PaperA4},
+	} {
+		for k, v := range tt.env {
+			t.Setenv(k, v)
+		}
+		dir, _ := runDemoCLI(t)
+		f, err := excelize.OpenFile(filepath.Join(dir, "report.xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sheet := range report.Sheets() {
+			pl, err := f.GetPageLayout(sheet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *pl.Size != int(tt.paper) {
+				t.Errorf("%v: %s prints on paper size %d, want %d (%v)", tt.env, sheet, *pl.Size, int(tt.paper), tt.paper)
+			}
+		}
+		f.Close()
+	}
+}
