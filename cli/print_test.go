@@ -91,6 +91,7 @@ func renderPDF(t *testing.T, xlsx string) []printedPage {
 // every other table one page wide (every page shows the header row whole).
 // Before the page setup it printed 72 portrait pages, the Matrix 31 wide.
 func TestDemoWorkbookPrints(t *testing.T) {
+	printTool(t, "soffice", "libreoffice-calc-nogui")
 	t.Setenv("LC_ALL", "")
 	t.Setenv("LC_PAPER", "de_DE.UTF-8") // A4
 	dir, _ := runDemoCLI(t)
