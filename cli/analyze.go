@@ -50,9 +50,9 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 			}
 			docs := make([]*inventory.Document, 0, len(args))
 			for _, path := range args {
-				doc, err := inventory.Load(path)
+				doc, err := loadSnapshot(path)
 				if err != nil {
-					return fmt.Errorf("%w: %v", ErrUsage, err)
+					return err
 				}
 				docs = append(docs, doc)
 			}
@@ -65,7 +65,7 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 				return err
 			}
 			e.log.Info().Int("snapshots", len(args)).Int("accounts", len(doc.Accounts)).Msg("analysing")
-			out, err := analyzeAndWrite(cmd.Context(), doc, args, outDir, formats, muter)
+			out, err := analyzeAndWrite(cmd.Context(), doc, args, outDir, formats, muter, e.layout())
 			if err != nil {
 				return err
 			}
@@ -91,13 +91,14 @@ func validSeverity(s string) bool {
 	return false
 }
 
-// printAnalysis prints the paths written and a one-line summary.
+// printAnalysis prints the paths written and a two-line summary.
 func printAnalysis(w interface{ Write([]byte) (int, error) }, rep *access.Report, paths []string) {
 	for _, p := range paths {
 		fmt.Fprintln(w, p)
 	}
 	s := rep.Summary
-	fmt.Fprintf(w, "%d accounts, %d buckets: %d public, %d external, %d org, %d private, %d unknown; findings: %d critical, %d high, %d medium, %d low, %d info; %d not fully assessed\n",
+	// Two lines, within 80 columns.
+	fmt.Fprintf(w, "%d accounts, %d buckets: %d public, %d external, %d org, %d private, %d unknown\nfindings: %d critical, %d high, %d medium, %d low, %d info; %d not fully assessed\n",
 		s.Accounts, s.Buckets,
 		s.BucketsByExposure[access.ExposurePublic], s.BucketsByExposure[access.ExposureExternal], s.BucketsByExposure[access.ExposureOrg],
 		s.BucketsByExposure[access.ExposurePrivate], s.BucketsByExposure[access.ExposureUnknown],

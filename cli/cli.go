@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
@@ -50,12 +51,15 @@ type env struct {
 	// noColor (--no-color): no ANSI colours in the console log.
 	noColor bool
 	log     zerolog.Logger
+	// getenv reads the environment (os.Getenv; tests give their own): the
+	// locale report.xlsx's paper size follows.
+	getenv func(string) string
 }
 
 // Run executes bucketaudit with args (without the program name) and returns
 // the process exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)

@@ -79,11 +79,11 @@ func (e *env) runDemo(ctx context.Context, w io.Writer, outDir string) error {
 		return fmt.Errorf("scan the demo organisation: %w", err)
 	}
 	// Ctrl-C ends the scan, not the writing of what it collected.
-	out, err := analyzeAndWrite(context.WithoutCancel(ctx), snap, []string{demoSource}, cfg.Outputs.Dir, cfg.Outputs.Formats, nil)
+	out, err := analyzeAndWrite(context.WithoutCancel(ctx), snap, []string{demoSource}, cfg.Outputs.Dir, cfg.Outputs.Formats, nil, e.layout())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "bucketaudit demo: scanned the built-in organisation through the AWS SDK against fakeaws (%s, %d API calls)\n\n",
+	fmt.Fprintf(w, "bucketaudit demo: scanned the built-in organisation through the AWS SDK\nagainst fakeaws (%s, %d API calls)\n\n",
 		url, srv.Stats().Requests)
 	if err := printRunSummary(w, out); err != nil {
 		return fmt.Errorf("print summary: %w", err)
@@ -91,8 +91,10 @@ func (e *env) runDemo(ctx context.Context, w io.Writer, outDir string) error {
 	if snap.Scan != nil && snap.Scan.Interrupted {
 		return fmt.Errorf("%w: the demo scan was interrupted", ErrIncomplete)
 	}
-	fmt.Fprintln(w, "\nUnknown cells and the Errors sheet are expected: the demo organisation denies the audit role some reads on purpose.")
-	fmt.Fprintln(w, "Open report.xlsx (Summary, Matrix, Findings), or compare two runs with: bucketaudit diff OLD.json NEW.json")
+	fmt.Fprintln(w, "\nUnknown cells and the Errors sheet are expected: the demo organisation denies")
+	fmt.Fprintln(w, "the audit role some reads on purpose.")
+	fmt.Fprintln(w, "Open report.xlsx (Summary, Heatmap, Matrix, Findings), or compare two runs with:")
+	fmt.Fprintln(w, "  bucketaudit diff OLD.json NEW.json")
 	return nil
 }
 

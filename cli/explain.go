@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -72,8 +73,8 @@ endpoint; the error says what to do).`,
 			case f.cfgPath != "" && f.snapshot != "":
 				return usageErr("give --config (live) or --snapshot (offline), not both")
 			case f.snapshot != "":
-				if doc, err = inventory.Load(f.snapshot); err != nil {
-					return fmt.Errorf("%w: %v", ErrUsage, err)
+				if doc, err = loadSnapshot(f.snapshot); err != nil {
+					return err
 				}
 				source = "snapshot " + f.snapshot
 			case f.cfgPath != "":
@@ -193,4 +194,45 @@ func (e *env) collectForExplain(cmd *cobra.Command, f explainFlags, req explain.
 	}
 	e.log.Info().Int64("api_calls", sess.TotalCalls()).Msg("collected what the request needs")
 	return doc, nil
+}
+
+// loadSnapshot reads an inventory document (snapshot or fixture) for
+// explain and analyze. A report.json given instead is named as such, not
+// listed as a snapshot's unknown keys.
+func loadSnapshot(path string) (*inventory.Document, error) {
+	doc, err := inventory.Load(path)
+	if err == nil {
+		return doc, nil
+	}
+	if isReport(path) {
+		return nil, usageErr("%s is a report (report.json), not a snapshot: this command reads the inventory that scan collects; save it with scan --save-snapshot FILE", path)
+	}
+	return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+}
+
+// isReport says whether the file at path is a bucketaudit report.json: a
+// JSON object with a schema_version and buckets that carry an access
+// matrix (a snapshot's buckets have none).
+func isReport(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var r struct {
+		SchemaVersion *int `json:"schema_version"`
+		Buckets       []struct {
+			Access json.RawMessage `json:"access"`
+		} `json:"buckets"`
+		Summary json.RawMessage `json:"summary"`
+	}
+	if json.Unmarshal(data, &r) != nil || r.SchemaVersion == nil {
+		return false
+	}
+	for _, b := range r.Buckets {
+		if len(b.Access) > 0 {
+			return true
+		}
+	}
+	// A report of no bucket still has its summary.
+	return len(r.Buckets) == 0 && len(r.Summary) > 0
 }

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/internal/golden"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/report"
 )
 
 const (
@@ -189,5 +193,41 @@ func TestExplainUsageErrors(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errOut, ExitUsage, tc.want)
 			}
 		})
+	}
+}
+
+// A report.json given where a snapshot is expected (explain --snapshot,
+// analyze) is named as a report, with the way to get a snapshot, instead
+// of a list of a snapshot's unknown keys; a broken snapshot still gets
+// its problems.
+func TestSnapshotIsAReport(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := analyzeAndWrite(context.Background(), fakeaws.Synthetic(1, 2), []string{"synthetic"}, dir, []string{report.FormatJSON}, nil, report.Layout{}); err != nil {
+		t.Fatal(err)
+	}
+	reportJSON := filepath.Join(dir, "report.json")
+	empty := filepath.Join(dir, "empty-report.json")
+	if err := os.WriteFile(empty, []byte(`{"schema_version": 1, "buckets": [], "summary": {"accounts": 0}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(dir, "broken.json")
+	if err := os.WriteFile(broken, []byte(`{"schema_version": 1, "accounts": [{"id": "111111111111", "bucket_count": 1}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const want = "is a report (report.json), not a snapshot"
+	for _, path := range []string{reportJSON, empty} {
+		for _, args := range [][]string{
+			{"explain", "--snapshot", path, "--principal", explainReader, "--action", "s3:GetObject", "--bucket", "b"},
+			{"analyze", path, "--output-dir", t.TempDir()},
+		} {
+			code, _, stderr := runCLI(t, args...)
+			if code != ExitUsage || !strings.Contains(stderr, want) || !strings.Contains(stderr, "scan --save-snapshot") || strings.Contains(stderr, "unknown key") {
+				t.Errorf("%v: exit %d, stderr %q; want %d and %q", args[:2], code, stderr, ExitUsage, want)
+			}
+		}
+	}
+	code, _, stderr := runCLI(t, "explain", "--snapshot", broken, "--principal", explainReader, "--action", "s3:GetObject", "--bucket", "b")
+	if code != ExitUsage || strings.Contains(stderr, want) || !strings.Contains(stderr, "bucket_count: unknown key") {
+		t.Errorf("broken snapshot: exit %d, stderr %q; want its problems", code, stderr)
 	}
 }

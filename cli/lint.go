@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,29 +39,39 @@ type lintResult struct {
 
 // newLintCmd is `bucketaudit lint [--format text|json] FILE...`.
 func newLintCmd(e *env) *cobra.Command {
-	var format string
+	var format, kind string
+	var failOnWarning bool
 	cmd := &cobra.Command{
 		Use:   "lint [--format text|json] FILE...",
 		Short: "Check IAM policy files: syntax errors with positions, likely mistakes as warnings",
 		Long: `lint parses each policy file and reports errors (with line and column) and warnings:
 object actions granted only on a bucket ARN (the missing "/*"), bucket actions only on object ARNs,
-Allow with NotPrincipal, Principal "*" without a condition, actions that match nothing, duplicate keys.
-Exit codes: 0 every file parses (warnings or not); 1 a file does not parse;
-2 usage error or a file that cannot be read (missing, a directory); 4 the
-results could not be written.`,
+Allow with NotPrincipal, Principal "*" without a condition, actions that match nothing, duplicate keys,
+and documents larger than AWS accepts (--kind names the kind of policy: bucket, identity, scp, rcp,
+kms, vpce; without it, every limit the document exceeds). Every error of a file is reported, not
+only the first.
+Exit codes: 0 every file parses (warnings or not, unless --fail-on-warning); 1 a file does not
+parse, or with --fail-on-warning has a warning; 2 usage error or a file that cannot be read
+(missing, a directory); 4 the results could not be written.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return usageErr("--format must be text or json, not %q", format)
 			}
-			failed, unreadable := 0, 0
+			if _, err := policy.LintSize(nil, kind); err != nil {
+				return usageErr("--kind: %v", err)
+			}
+			failed, warned, unreadable := 0, 0, 0
 			for _, file := range args {
-				res := lintFile(file)
+				res := lintFile(file, kind)
 				switch {
 				case res.unreadable:
 					unreadable++
 				case !res.Parsed:
 					failed++
+				}
+				if len(res.Warnings) > 0 {
+					warned++
 				}
 				if err := writeLint(e.stdout, format, res); err != nil {
 					return fmt.Errorf("write lint result: %w", err)
@@ -74,14 +83,20 @@ results could not be written.`,
 			if failed > 0 {
 				return fmt.Errorf("%w: %d of %d files do not parse", ErrFindings, failed, len(args))
 			}
+			if failOnWarning && warned > 0 {
+				return fmt.Errorf("%w: %d of %d files have warnings (--fail-on-warning)", ErrFindings, warned, len(args))
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json (one line per file)")
+	cmd.Flags().StringVar(&kind, "kind", "", "the kind of policy, for its size limit: bucket, identity, scp, rcp, kms or vpce (default: every limit)")
+	cmd.Flags().BoolVar(&failOnWarning, "fail-on-warning", false, "exit 1 when a file has a warning")
 	return cmd
 }
 
-func lintFile(file string) lintResult {
+// lintFile lints one file; kind chooses the size limit (policy.LintSize).
+func lintFile(file, kind string) lintResult {
 	res := lintResult{File: file, Errors: []lintError{}, Warnings: []lintWarning{}}
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -89,18 +104,16 @@ func lintFile(file string) lintResult {
 		res.unreadable = true
 		return res
 	}
-	p, err := policy.Parse(data)
-	if err != nil {
-		le := lintError{Message: err.Error()}
-		var pe *policy.ParseError
-		if errors.As(err, &pe) {
-			le = lintError{Line: pe.Line, Column: pe.Column, Message: pe.Msg}
+	p, errs := policy.ParseAll(data)
+	if len(errs) > 0 {
+		for _, pe := range errs {
+			res.Errors = append(res.Errors, lintError{Line: pe.Line, Column: pe.Column, Message: pe.Msg})
 		}
-		res.Errors = append(res.Errors, le)
 		return res
 	}
 	res.Parsed = true
-	for _, w := range policy.Lint(p) {
+	size, _ := policy.LintSize(data, kind) // kind is checked before
+	for _, w := range append(size, policy.Lint(p)...) {
 		res.Warnings = append(res.Warnings, lintWarning{Line: w.Line, Column: w.Column, Code: w.Code, Message: w.Message, Statement: w.Statement})
 	}
 	return res

@@ -97,3 +97,51 @@ func TestSimulateCommand(t *testing.T) {
 		}
 	}
 }
+
+// lint reports every error of a file, warns on a document over AWS's size
+// limit for its kind (--kind; SCPs: 5,120 characters,
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html),
+// and with --fail-on-warning exits 1 on a warning.
+func TestLintAllErrorsSizeAndFailOnWarning(t *testing.T) {
+	dir := t.TempDir()
+	twoErrors := filepath.Join(dir, "two.json")
+	big := filepath.Join(dir, "big.json")
+	good := filepath.Join(dir, "good.json")
+	bigDoc := `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::` + strings.Repeat("x", 6000) + `"}}`
+	for path, body := range map[string]string{
+		twoErrors: "{\"Statement\": [\n  {\"Effect\": \"Permit\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"},\n  {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resourc\": \"*\"}\n]}",
+		big:       bigDoc,
+		good:      `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}`,
+	} {
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := Run(context.Background(), append([]string{"lint"}, args...), strings.NewReader(""), &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	code, out, _ := run(twoErrors)
+	if code != ExitFindings || !strings.Contains(out, "two.json:2:14: error: Effect must be") ||
+		!strings.Contains(out, `two.json:3:49: error: unknown element "Resourc" in statement 1`) {
+		t.Errorf("two errors: exit %d, output:\n%s", code, out)
+	}
+
+	code, out, _ = run("--kind", "scp", big, good)
+	if code != ExitOK || !strings.Contains(out, "big.json:1:1: warning [policy-too-large]") || !strings.Contains(out, "a service control policy (5120 characters") {
+		t.Errorf("--kind scp: exit %d, output:\n%s", code, out)
+	}
+	if code, out, _ = run("--kind", "bucket", big); code != ExitOK || strings.Contains(out, "policy-too-large") {
+		t.Errorf("--kind bucket: exit %d, output:\n%s (6 KB is within 20 KB)", code, out)
+	}
+	if code, out, _ = run("--fail-on-warning", "--kind", "scp", big, good); code != ExitFindings {
+		t.Errorf("--fail-on-warning with a warning: exit %d, want %d:\n%s", code, ExitFindings, out)
+	}
+	if code, out, _ = run("--fail-on-warning", good); code != ExitOK {
+		t.Errorf("--fail-on-warning without a warning: exit %d:\n%s", code, out)
+	}
+	if code, _, stderr := run("--kind", "sqs", good); code != ExitUsage || !strings.Contains(stderr, "--kind") {
+		t.Errorf("--kind sqs: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -30,12 +30,13 @@ type written struct {
 // memory does not grow with the number of buckets (the snapshot aside);
 // what a format can only write at the end is spooled to temporary files in
 // outDir, removed on every path (errors and a cancelled ctx included).
-// mutes, when not nil, marks the findings a mutelist accepts.
-func analyzeAndWrite(ctx context.Context, doc *inventory.Document, sources []string, outDir string, formats []string, mutes access.Muter) (*written, error) {
+// mutes, when not nil, marks the findings a mutelist accepts; layout is
+// how report.xlsx prints (its paper: see (*env).layout).
+func analyzeAndWrite(ctx context.Context, doc *inventory.Document, sources []string, outDir string, formats []string, mutes access.Muter, layout report.Layout) (*written, error) {
 	if err := os.MkdirAll(outDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
-	files, err := report.Create(outDir, formats)
+	files, err := report.CreateLayout(outDir, formats, layout)
 	if err != nil {
 		return nil, fmt.Errorf("write reports: %w", err)
 	}
@@ -73,6 +74,16 @@ func (e *env) loadMutelist(path string) (access.Muter, error) {
 		e.log.Warn().Str("mutelist", path).Msg(w)
 	}
 	return m, nil
+}
+
+// layout is how report.xlsx prints: on the paper of the user's locale
+// (LC_ALL, LC_PAPER, LANG), A4 unless it is a Letter country's.
+func (e *env) layout() report.Layout {
+	getenv := e.getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	return report.Layout{Paper: report.PaperForLocale(getenv)}
 }
 
 // summaryRows is how many buckets of the matrix a run prints on the

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/report"
 )
@@ -21,7 +23,7 @@ import (
 func TestAnalyzeAndWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	doc := fakeaws.Synthetic(3, 20)
-	out, err := analyzeAndWrite(context.Background(), doc, []string{"synthetic"}, dir, report.Formats(), nil)
+	out, err := analyzeAndWrite(context.Background(), doc, []string{"synthetic"}, dir, report.Formats(), nil, report.Layout{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,14 +41,24 @@ func TestAnalyzeAndWrite(t *testing.T) {
 	if err := printRunSummary(&buf, out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), rep.Buckets[0].Name) || !strings.Contains(buf.String(), "… and 55 more") {
-		t.Errorf("summary lacks the first bucket or the count of the others:\n%s", buf.String())
+	// The summary's first row is the first of the most exposed buckets.
+	var first string
+	for _, e := range []string{access.ExposurePublic, access.ExposureExternal, access.ExposureOrg, access.ExposureUnknown, access.ExposurePrivate} {
+		for _, b := range rep.Buckets {
+			if first == "" && b.Exposure == e {
+				first = b.Name
+			}
+		}
+	}
+	if m := regexp.MustCompile(`(?m)^  \S+\s+(\S+)\s+[AC?.-]{5} `).FindStringSubmatch(buf.String()); m == nil || m[1] != first ||
+		!strings.Contains(buf.String(), "… and 55 less exposed") {
+		t.Errorf("summary does not begin with the most exposed bucket %s, or lacks the count of the others:\n%s", first, buf.String())
 	}
 
 	interrupted := filepath.Join(t.TempDir(), "interrupted")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := analyzeAndWrite(ctx, doc, nil, interrupted, report.Formats(), nil); !errors.Is(err, context.Canceled) {
+	if _, err := analyzeAndWrite(ctx, doc, nil, interrupted, report.Formats(), nil, report.Layout{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	entries, err := os.ReadDir(interrupted)

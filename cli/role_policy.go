@@ -2,9 +2,11 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -61,8 +63,16 @@ The role name, path and external ID come from --config (audit_role) when given.`
 					return fmt.Errorf("%w: %v", ErrUsage, err)
 				}
 			}
+			// Every missing or malformed flag at once.
+			var problems []string
 			if extID == "" {
 				extID = cfg.AuditRole.ExternalID
+			} else {
+				msgs, err := externalIDProblems(cfg, extID)
+				if err != nil {
+					return err
+				}
+				problems = append(problems, msgs...)
 			}
 			role := org.RoleSpec{Name: cfg.AuditRole.Name, Path: cfg.AuditRole.Path}
 			partition := awsid.PartitionOfARN(principal)
@@ -75,17 +85,28 @@ The role name, path and external ID come from --config (audit_role) when given.`
 			}
 			needTrust := only == "" || only == "trust"
 			if needTrust || only == "scanner" {
-				if !orgIDPattern.MatchString(orgID) {
-					return usageErr("--organization-id: %q is not an organization ID (o-…)", orgID)
+				switch {
+				case orgID == "":
+					problems = append(problems, "--organization-id is missing (the organization ID, o-…)")
+				case !orgIDPattern.MatchString(orgID):
+					problems = append(problems, fmt.Sprintf("--organization-id: %q is not an organization ID (o-…)", orgID))
 				}
 			}
 			if needTrust {
-				if !principalARNPattern.MatchString(principal) {
-					return usageErr("--trusted-principal: %q is not the ARN of a role or user (the principal that runs scan)", principal)
+				switch {
+				case principal == "":
+					problems = append(problems, "--trusted-principal is missing (the ARN of the role or user that runs scan)")
+				case !principalARNPattern.MatchString(principal):
+					problems = append(problems, fmt.Sprintf("--trusted-principal: %q is not the ARN of a role or user (the principal that runs scan)", principal))
 				}
 				if extID == "" {
-					return usageErr("an external ID is needed for the trust policy: --external-id, or audit_role.external_id with --config")
+					problems = append(problems, "an external ID is needed for the trust policy: --external-id, or audit_role.external_id with --config")
 				}
+			}
+			if len(problems) > 0 {
+				return usageErr("role-policy needs:\n  %s", strings.Join(problems, "\n  "))
+			}
+			if needTrust {
 				docs["trust"] = deploy.TrustPolicy(principal, extID, orgID)
 			}
 			if only != "" {
@@ -118,4 +139,25 @@ The role name, path and external ID come from --config (audit_role) when given.`
 	f.StringVar(&orgID, "organization-id", "", "organization ID (o-…) for aws:PrincipalOrgID and aws:ResourceOrgID")
 	f.StringVar(&extID, "external-id", "", "external ID for the trust policy (default: audit_role.external_id of --config)")
 	return cmd
+}
+
+// externalIDProblems checks --external-id with the validator scan applies
+// to audit_role.external_id (config.Config.Validate), which never echoes
+// the value (it is a shared secret), and returns what is wrong with it.
+func externalIDProblems(cfg *config.Config, extID string) ([]string, error) {
+	c := *cfg
+	c.AuditRole.ExternalID = extID
+	err := c.Validate()
+	var ce *config.Error
+	if err == nil || !errors.As(err, &ce) {
+		return nil, err
+	}
+	var msgs []string
+	for _, p := range ce.Problems {
+		if p.Path != "audit_role.external_id" {
+			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		msgs = append(msgs, "--external-id: "+p.Msg)
+	}
+	return msgs, nil
 }

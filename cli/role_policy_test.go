@@ -105,3 +105,47 @@ func TestRolePolicyUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// role-policy names every missing or malformed flag in one error, and
+// checks --external-id as scan checks audit_role.external_id (2-1224 of
+// letters, digits and +=,.@:/_-; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html),
+// never echoing it.
+func TestRolePolicyAllProblemsAtOnce(t *testing.T) {
+	tests := []struct {
+		args      []string
+		want      []string
+		wantNoID  bool
+		wantLines int
+	}{
+		{[]string{"role-policy"}, []string{"--organization-id is missing", "--trusted-principal is missing", "an external ID is needed"}, false, 3},
+		{[]string{"role-policy", "--external-id", "secret value!", "--trusted-principal", "bob"},
+			[]string{"--external-id: must be 2-1224", "--organization-id is missing", `--trusted-principal: "bob" is not the ARN`}, true, 3},
+		{[]string{"role-policy", "--external-id", "x", "--organization-id", "o-a1b2c3d4e5", "--trusted-principal", "arn:aws:iam::111111111111:role/x"},
+			[]string{"--external-id: must be 2-1224"}, false, 1},
+		{[]string{"role-policy", "--policy", "scanner"}, []string{"--organization-id is missing"}, false, 1},
+	}
+	for _, tt := range tests {
+		var o, e bytes.Buffer
+		code := Run(context.Background(), tt.args, nil, &o, &e)
+		if code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d", tt.args, code, ExitUsage)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(e.String(), w) {
+				t.Errorf("%v: stderr %q lacks %q", tt.args, e.String(), w)
+			}
+		}
+		if n := strings.Count(e.String(), "\n  "); tt.wantLines > 1 && n != tt.wantLines {
+			t.Errorf("%v: %d problems listed, want %d:\n%s", tt.args, n, tt.wantLines, e.String())
+		}
+		if tt.wantNoID && strings.Contains(e.String(), "secret value") {
+			t.Errorf("%v: the external ID is echoed: %s", tt.args, e.String())
+		}
+	}
+	// A valid external ID passes.
+	var o, e bytes.Buffer
+	if code := Run(context.Background(), []string{"role-policy", "--external-id", "ab", "--organization-id", "o-a1b2c3d4e5",
+		"--trusted-principal", "arn:aws:iam::111111111111:role/x", "--policy", "trust"}, nil, &o, &e); code != ExitOK {
+		t.Errorf("valid flags: exit %d: %s", code, e.String())
+	}
+}

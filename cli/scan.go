@@ -240,7 +240,7 @@ incompleteness.`,
 			}
 			snapErr := err
 			// Ctrl-C ends the scan, not the writing of what it collected.
-			out, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, muter)
+			out, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, muter, e.layout())
 			if err != nil {
 				if snapshot != "" && snapErr == nil {
 					return fmt.Errorf("%w (the snapshot was saved: bucketaudit analyze %s --output-dir DIR writes them from it)", err, snapshot)

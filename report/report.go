@@ -56,9 +56,14 @@ func FileName(format string) string { return "report." + format }
 // NewWriter begins writing a report of format to w, with its temporary
 // files (spools) in spoolDir.
 func NewWriter(format string, w io.Writer, spoolDir string) (Writer, error) {
+	return NewLayoutWriter(format, w, spoolDir, Layout{})
+}
+
+// NewLayoutWriter is NewWriter with the layout report.xlsx prints with.
+func NewLayoutWriter(format string, w io.Writer, spoolDir string, layout Layout) (Writer, error) {
 	switch format {
 	case FormatXLSX:
-		return newXLSXWriter(w, spoolDir)
+		return newXLSXWriter(w, spoolDir, layout)
 	case FormatJSON:
 		return newJSONWriter(w, spoolDir), nil
 	case FormatCSV:
@@ -117,6 +122,11 @@ const queuedBuckets = 64
 // Create begins report.<format> in dir for each format (a format named
 // twice is written once). dir must exist.
 func Create(dir string, formats []string) (*Files, error) {
+	return CreateLayout(dir, formats, Layout{})
+}
+
+// CreateLayout is Create with the layout report.xlsx prints with.
+func CreateLayout(dir string, formats []string, layout Layout) (*Files, error) {
 	if err := CheckFormats(formats); err != nil {
 		return nil, err
 	}
@@ -130,7 +140,7 @@ func Create(dir string, formats []string) (*Files, error) {
 			fs.Close()
 			return nil, fmt.Errorf("write %s report: %w", format, err)
 		}
-		w, err := NewWriter(format, file.File, dir)
+		w, err := NewLayoutWriter(format, file.File, dir, layout)
 		if err != nil {
 			file.Abort()
 			fs.Close()

@@ -81,7 +81,11 @@ func TestCSVMatrix(t *testing.T) {
 	// OU and account names are chosen by whoever runs the organisation.
 	r.Buckets[0].OUPath = "=HYPERLINK(\"http://evil\")"
 	r.Buckets[0].AccountName = "@SUM(1+1)"
-	recs, err := csv.NewReader(bytes.NewReader(writeFormat(t, FormatCSV, r))).ReadAll()
+	data := writeFormat(t, FormatCSV, r)
+	if !bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) {
+		t.Errorf("report.csv does not begin with the UTF-8 byte order mark: %q", data[:min(len(data), 8)])
+	}
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte(utf8BOM)))).ReadAll()
 	if err != nil {
 		t.Fatalf("report.csv does not parse: %v", err)
 	}
@@ -200,5 +204,52 @@ func TestWriteAllOneFormatFails(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"report.json", "report.xlsx"}, names); diff != "" {
 		t.Errorf("directory (-want +got):\n%s", diff)
+	}
+}
+
+// TestCSVSpreadsheetSafe writes values a spreadsheet would change or run
+// (leading zeros, long digit strings, numbers and dates, formulas, a
+// leading quote) and reads report.csv back: every such field starts with
+// a single quote, and dropping one leading quote gives every value back.
+func TestCSVSpreadsheetSafe(t *testing.T) {
+	r := sampleReport()
+	tricky := []struct{ account, name, bucket, ou string }{
+		{"012345678901", "0042", "0123", "Root/1.50"},
+		{"123456789012", "1e5", "3-12", "12:30"},
+		{"000000000001", "'quoted", "1.50", "-Root"},
+		{"999999999999", "+cmd|' /C calc'!A0", "2024-logs", "=1+1"},
+	}
+	for i, tr := range tricky {
+		b := &r.Buckets[i]
+		b.AccountID, b.AccountName, b.Name, b.OUPath = tr.account, tr.name, tr.bucket, tr.ou
+	}
+	data := writeFormat(t, FormatCSV, r)
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte(utf8BOM)))).ReadAll()
+	if err != nil {
+		t.Fatalf("report.csv does not parse: %v", err)
+	}
+	quoted := map[string]bool{
+		"012345678901": true, "0042": true, "0123": true, "Root/1.50": false,
+		"123456789012": true, "1e5": true, "3-12": true, "12:30": true,
+		"000000000001": true, "'quoted": true, "1.50": true, "-Root": true,
+		"999999999999": true, "+cmd|' /C calc'!A0": true, "2024-logs": false, "=1+1": true,
+	}
+	for i, tr := range tricky {
+		row := recs[i+1]
+		for j, want := range []string{tr.account, tr.name, tr.bucket, tr.ou} {
+			field := row[[]int{0, 1, 2, 3}[j]]
+			if got := csvValue(field); got != want {
+				t.Errorf("row %d column %d reads back as %q, want %q (field %q)", i+1, j+1, got, want, field)
+			}
+			if q := strings.HasPrefix(field, "'"); q != quoted[want] {
+				t.Errorf("%q written as %q: quoted %v, want %v", want, field, q, quoted[want])
+			}
+		}
+		// Every other field reads back as the Matrix has it.
+		for k, v := range matrixRow(&r.Buckets[i]) {
+			if got := csvValue(row[k]); got != v.text {
+				t.Errorf("row %d field %d = %q, want %q", i+1, k+1, got, v.text)
+			}
+		}
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/bucketaudit/bucketaudit/access"
 )
@@ -35,52 +37,108 @@ func cellLetter(v access.Verdict, narrowed bool) string {
 	return verdictLetter(v)
 }
 
+// narrowedCell says the cell of class and action whose verdict is v (the
+// widest of the external accounts for the external class) is narrowed to
+// named principals.
+func narrowedCell(b *access.Bucket, class, action string, v access.Verdict) bool {
+	if class == classExternal {
+		return externalNarrowed(b.Access.External, action, v)
+	}
+	return len(cellOf(classActions(&b.Access, class), action).NarrowedTo) > 0
+}
+
 // Excerpt gathers, from a stream of buckets, the short summary a run
-// prints on the terminal: the counts of buckets by verdict class and of
-// findings by severity, then an excerpt of the access matrix (the first
-// rows, one letter per action). The counts are computed from the buckets
-// and findings, as the Summary sheet's are. Use it as a sink beside Files:
-// Bucket for every bucket, End with the report, then Write.
+// prints on the terminal, within summaryWidth columns: the counts of
+// buckets by verdict class and of findings by severity, then an excerpt of
+// the access matrix, one letter per action, the most exposed buckets first
+// (public, external, org, unknown, private; in report order within a
+// class). The counts are computed from the buckets and findings, as the
+// Summary sheet's are. Use it as a sink beside Files: Bucket for every
+// bucket, End with the report, then Write.
 type Excerpt struct {
 	maxRows int
-	rows    []string // tab-separated lines of the matrix excerpt
+	rows    []excerptRow // the most exposed buckets, in the order printed
+	seen    int          // buckets given to Bucket
 	counts  counts
 	r       *access.Report
 }
 
-// NewExcerpt returns an excerpt that keeps at most maxRows buckets' rows
-// (all of them when maxRows is negative).
+// excerptRow is one bucket's line of the matrix excerpt.
+type excerptRow struct {
+	rank            int // exposureRank
+	seq             int // arrival, for report order within a class
+	exposure        string
+	account, bucket string
+	letters         string // the classes' letters, space-separated
+}
+
+// summaryWidth is the width of the terminal summary.
+const summaryWidth = 80
+
+// exposureRank orders the verdict classes of buckets, most exposed first:
+// public, external, org, unknown, private, then any other.
+func exposureRank(e string) int {
+	for i, v := range []string{access.ExposurePublic, access.ExposureExternal, access.ExposureOrg, access.ExposureUnknown, access.ExposurePrivate} {
+		if v == e {
+			return i
+		}
+	}
+	return 5
+}
+
+// classAbbrev is a principal class in the excerpt's five-letter columns.
+func classAbbrev(class string) string {
+	switch class {
+	case classPublic:
+		return "pub"
+	case classAnyAWS:
+		return "aws"
+	case classOrg:
+		return "org"
+	case classExternal:
+		return "ext"
+	case classSameAccount:
+		return "same"
+	}
+	return class
+}
+
+// NewExcerpt returns an excerpt that keeps the rows of the maxRows most
+// exposed buckets (all of them when maxRows is negative).
 func NewExcerpt(maxRows int) *Excerpt {
 	return &Excerpt{maxRows: maxRows, counts: newCounts()}
 }
 
-// Bucket counts a bucket, and keeps its row while there is room.
+// Bucket counts a bucket, and keeps its row if it is among the maxRows
+// most exposed so far.
 func (e *Excerpt) Bucket(b *access.Bucket) {
 	e.counts.bucket(b)
+	e.seen++
+	row := excerptRow{rank: exposureRank(b.Exposure), seq: e.seen, exposure: b.Exposure}
 	if e.maxRows >= 0 && len(e.rows) >= e.maxRows {
-		return
-	}
-	account := b.AccountName
-	if account == "" {
-		account = b.AccountID
-	}
-	line := "  " + account + "\t" + b.Name
-	for _, class := range matrixClasses() {
-		line += "\t"
-		for _, action := range matrixActions() {
-			var v access.Verdict
-			var narrowed bool
-			if class == classExternal {
-				v, _ = externalSummary(b.Access.External, action)
-				narrowed = externalNarrowed(b.Access.External, action, v)
-			} else {
-				c := cellOf(classActions(&b.Access, class), action)
-				v, narrowed = c.Verdict, len(c.NarrowedTo) > 0
-			}
-			line += cellLetter(v, narrowed)
+		if e.maxRows == 0 || e.rows[len(e.rows)-1].rank <= row.rank {
+			return // no more exposed than any kept row
 		}
+		e.rows = e.rows[:len(e.rows)-1]
 	}
-	e.rows = append(e.rows, line+"\t")
+	row.account = b.AccountName
+	if row.account == "" {
+		row.account = b.AccountID
+	}
+	row.bucket = b.Name
+	var groups []string
+	for _, class := range matrixClasses() {
+		letters := ""
+		for _, action := range matrixActions() {
+			v := heatmapVerdict(b, class, action)
+			letters += cellLetter(v, narrowedCell(b, class, action, v))
+		}
+		groups = append(groups, letters)
+	}
+	row.letters = strings.Join(groups, " ")
+	// After the kept rows of the same or a more exposed class.
+	i := sort.Search(len(e.rows), func(i int) bool { return e.rows[i].rank > row.rank })
+	e.rows = slices.Insert(e.rows, i, row)
 }
 
 // End adds the report's own parts (organisation, accounts and their
@@ -101,11 +159,11 @@ func (e *Excerpt) Write(w io.Writer) error {
 	if r.Organization != nil && r.Organization.ID != "" {
 		org += " " + r.Organization.ID
 	}
-	fmt.Fprintf(&buf, "%s: %d accounts, %d buckets, %d findings", org, len(r.Accounts), c.buckets, c.findings)
+	fmt.Fprintf(&buf, "%s: %d accounts, %d buckets, %d findings\n", org, len(r.Accounts), c.buckets, c.findings)
 	if r.Summary.Incomplete > 0 {
-		fmt.Fprintf(&buf, "; %d accounts or buckets not fully assessed", r.Summary.Incomplete)
+		fmt.Fprintf(&buf, "%d accounts or buckets not fully assessed (unknown cells; see the Errors sheet)\n", r.Summary.Incomplete)
 	}
-	buf.WriteString("\n\n")
+	buf.WriteString("\n")
 
 	fmt.Fprintf(&buf, "  %-22s  %s\n", "buckets by verdict class", "findings by severity")
 	exp, sev := access.Exposures(), access.Severities()
@@ -120,30 +178,97 @@ func (e *Excerpt) Write(w io.Writer) error {
 		fmt.Fprintf(&buf, "    %-20s    %s\n", left, right)
 	}
 
-	actions := matrixActions()
-	fmt.Fprintf(&buf, "\nAccess matrix (actions %s; A allow, a allow only for named principals, C conditional, ? unknown, . deny, - no external account named)\n",
-		strings.Join(actions[:], " "))
-	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
-	head := "  account\tbucket"
-	for _, class := range matrixClasses() {
-		head += "\t" + class
-	}
-	fmt.Fprintln(tw, head+"\t")
-	for _, line := range e.rows {
-		fmt.Fprintln(tw, line)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if n := c.buckets - len(e.rows); n > 0 && e.maxRows >= 0 {
-		fmt.Fprintf(&buf, "  … and %d more in report.xlsx (Matrix sheet)\n", n)
-	}
+	e.writeMatrix(&buf)
 	lines := strings.Split(buf.String(), "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " ")
 	}
 	_, err := io.WriteString(w, strings.Join(lines, "\n"))
 	return err
+}
+
+// writeMatrix writes the matrix excerpt: a legend, then a heading per
+// verdict class and its buckets' lines (account, bucket, five letters per
+// class), names cut to fit summaryWidth.
+func (e *Excerpt) writeMatrix(buf *bytes.Buffer) {
+	actions := matrixActions()
+	var classes []string
+	for _, class := range matrixClasses() {
+		if a := classAbbrev(class); a != class {
+			class = a + " " + class
+		}
+		classes = append(classes, class)
+	}
+	buf.WriteString("\n")
+	buf.WriteString(wrapText(fmt.Sprintf("Access matrix, most exposed buckets first: for each class of caller (%s) "+
+		"a letter per action (%s): A allow, a allow only for named principals, C conditional, ? unknown, . deny, - no external account named.",
+		strings.Join(classes, ", "), strings.Join(actions[:], " ")), summaryWidth))
+
+	// "  account  bucket  ppppp aaaaa ooooo eeeee sssss"
+	const indent, gap = 2, 2
+	grid := len(matrixClasses())*(len(actions)+1) - 1
+	wa, wb := len("account"), len("bucket")
+	for _, row := range e.rows {
+		wa, wb = max(wa, runeLen(row.account)), max(wb, runeLen(row.bucket))
+	}
+	// Too wide: cut the account names first (to 12), then the buckets'.
+	if room := summaryWidth - indent - 2*gap - grid; wa+wb > room {
+		wa = min(wa, max(12, room-wb))
+		wb = room - wa
+	}
+	var head []string
+	for _, class := range matrixClasses() {
+		head = append(head, fmt.Sprintf("%-5s", classAbbrev(class)))
+	}
+	line := func(account, bucket, letters string) {
+		fmt.Fprintf(buf, "%*s%s%*s%s%*s%s\n", indent, "", padCut(account, wa), gap, "", padCut(bucket, wb), gap, "", letters)
+	}
+	line("account", "bucket", strings.Join(head, " "))
+	for i, row := range e.rows {
+		if i == 0 || row.exposure != e.rows[i-1].exposure {
+			fmt.Fprintf(buf, "%s (%d)\n", row.exposure, e.counts.byExposure[row.exposure])
+		}
+		line(row.account, row.bucket, row.letters)
+	}
+	if n := e.counts.buckets - len(e.rows); n > 0 && e.maxRows >= 0 {
+		fmt.Fprintf(buf, "  … and %d less exposed in report.xlsx (%s and %s sheets)\n", n, SheetHeatmap, SheetMatrix)
+	}
+}
+
+// wrapText breaks text into lines of at most width characters, at spaces.
+func wrapText(text string, width int) string {
+	var sb strings.Builder
+	n := 0
+	for _, word := range strings.Fields(text) {
+		l := runeLen(word)
+		switch {
+		case n == 0:
+		case n+1+l <= width:
+			sb.WriteByte(' ')
+			n++
+		default:
+			sb.WriteByte('\n')
+			n = 0
+		}
+		sb.WriteString(word)
+		n += l
+	}
+	sb.WriteByte('\n')
+	return sb.String()
+}
+
+// runeLen is the number of characters of s.
+func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// padCut pads s with spaces to width characters, or cuts it to width
+// with "…" as its last character.
+func padCut(s string, width int) string {
+	n := runeLen(s)
+	if n <= width {
+		return s + strings.Repeat(" ", width-n)
+	}
+	r := []rune(s)
+	return string(r[:max(width-1, 0)]) + "…"
 }
 
 // WriteSummary writes the terminal summary (see Excerpt) of a report held

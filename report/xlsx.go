@@ -29,7 +29,7 @@ const (
 
 // Sheets returns report.xlsx's sheet names in workbook order.
 func Sheets() []string {
-	return []string{SheetSummary, SheetMatrix, SheetFindings, SheetAccounts, SheetExternal, SheetErrors, SheetMethod}
+	return []string{SheetSummary, SheetHeatmap, SheetMatrix, SheetFindings, SheetAccounts, SheetExternal, SheetErrors, SheetMethod}
 }
 
 // maxChartAccounts caps the accounts drawn in the Summary chart (the table
@@ -44,15 +44,17 @@ const maxChartAccounts = 20
 // sorted by severity, and the bucket rows of Errors, which follow the
 // account rows, are spooled and streamed into their sheets at the end.
 type workbook struct {
-	out io.Writer
-	f   *excelize.File
-	st  styles
+	out    io.Writer
+	f      *excelize.File
+	st     styles
+	layout Layout
 	// r is the report, from End on.
 	r *access.Report
 	// accountNames maps account ID → name, for sheets that list IDs (End).
 	accountNames map[string]string
 
 	matrix, external *tableStream
+	heatmap          *heatmap
 	matrixCells      []excelize.Cell // one row's cells, reused
 	matrixValues     []any           // pointers to matrixCells
 	// findings spools the bucket findings by severityRank; errors the
@@ -62,8 +64,8 @@ type workbook struct {
 	counts   counts
 }
 
-func newXLSXWriter(w io.Writer, spoolDir string) (*workbook, error) {
-	b := &workbook{out: w, f: excelize.NewFile(excelize.Options{TmpDir: spoolDir}), counts: newCounts(),
+func newXLSXWriter(w io.Writer, spoolDir string, layout Layout) (*workbook, error) {
+	b := &workbook{out: w, f: excelize.NewFile(excelize.Options{TmpDir: spoolDir}), counts: newCounts(), layout: layout,
 		errors: newSpool(spoolDir, "report.xlsx errors")}
 	for _, sev := range append(access.Severities(), "other") {
 		b.findings = append(b.findings, newSpool(spoolDir, "report.xlsx findings "+sev))
@@ -91,6 +93,12 @@ func (b *workbook) begin() error {
 	if b.st, err = newStyles(b.f); err != nil {
 		return fmt.Errorf("create styles: %w", err)
 	}
+	if err := b.fitToPage(); err != nil {
+		return err
+	}
+	if b.heatmap, err = b.openHeatmap(); err != nil {
+		return fmt.Errorf("sheet %q: %w", SheetHeatmap, err)
+	}
 	if b.matrix, err = b.openTable(matrixTable()); err != nil {
 		return fmt.Errorf("sheet %q: %w", SheetMatrix, err)
 	}
@@ -109,6 +117,9 @@ func (b *workbook) begin() error {
 // its findings and errors.
 func (b *workbook) Bucket(bk *access.Bucket) error {
 	b.counts.bucket(bk)
+	if err := b.heatmap.row(bk); err != nil {
+		return fmt.Errorf("sheet %q: %w", SheetHeatmap, err)
+	}
 	if err := b.matrixRow(bk); err != nil {
 		return fmt.Errorf("sheet %q: %w", SheetMatrix, err)
 	}
@@ -137,11 +148,15 @@ func (b *workbook) End(r *access.Report) error {
 	for _, a := range r.Accounts {
 		b.accountNames[a.ID] = a.Name
 	}
+	if err := b.pageSetup(r); err != nil {
+		return err
+	}
 	steps := []struct {
 		sheet string
 		write func() error
 	}{
 		{SheetSummary, b.writeSummary},
+		{SheetHeatmap, b.heatmap.close},
 		{SheetMatrix, b.matrix.close},
 		{SheetFindings, b.writeFindings},
 		{SheetAccounts, b.writeAccounts},
@@ -182,9 +197,16 @@ func (b *workbook) Close() error {
 // styles are the workbook's cell style IDs.
 type styles struct {
 	title, header, label, bold int
-	verdict                    map[access.Verdict]int
-	severity                   map[string]int
-	exposure                   map[string]int
+	// wrap wraps long text in its column, so that it does not run past
+	// the table (and widen the printed page).
+	wrap int
+	// top aligns the other cells of a row with wrapped text at the top.
+	top int
+	// headerWrap is header on two lines.
+	headerWrap int
+	verdict    map[access.Verdict]int
+	severity   map[string]int
+	exposure   map[string]int
 }
 
 // Fill colours. Each verdict, severity and exposure class has its own.
@@ -270,10 +292,23 @@ func newStyles(f *excelize.File) (styles, error) {
 	}); err != nil {
 		return st, err
 	}
+	if st.headerWrap, err = f.NewStyle(&excelize.Style{
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"1F4E78"}},
+		Font:      &excelize.Font{Bold: true, Color: "FFFFFF"},
+		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
+	}); err != nil {
+		return st, err
+	}
 	if st.label, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "1F4E78"}}); err != nil {
 		return st, err
 	}
 	if st.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return st, err
+	}
+	if st.wrap, err = f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}); err != nil {
+		return st, err
+	}
+	if st.top, err = f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}}); err != nil {
 		return st, err
 	}
 	for _, v := range verdicts() {
@@ -307,8 +342,14 @@ type table struct {
 	widths     []float64
 	freezeCols int
 	// outline lists columns (1-based) grouped one outline level down, so
-	// that an auditor can fold them away.
+	// that an auditor can fold them away; folded says they start folded
+	// (hidden until unfolded).
 	outline []int
+	folded  bool
+	// wrap lists columns (1-based) of long text, wrapped in their width.
+	wrap []int
+	// wrapHeader wraps the titles on two lines (narrow columns).
+	wrapHeader bool
 }
 
 // tableStream is a table being streamed into its sheet.
@@ -325,8 +366,12 @@ func (b *workbook) openTable(t table) (*tableStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, w := range t.widths {
-		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+	for col := 1; col <= len(t.header) && len(t.wrap) > 0; col++ {
+		style := b.st.top
+		if slices.Contains(t.wrap, col) {
+			style = b.st.wrap
+		}
+		if err := sw.SetColStyle(col, col, style); err != nil {
 			return nil, err
 		}
 	}
@@ -334,6 +379,14 @@ func (b *workbook) openTable(t table) (*tableStream, error) {
 		if err := sw.SetColOutlineLevel(col, 1); err != nil {
 			return nil, err
 		}
+		if t.folded {
+			if err := sw.SetColVisible(col, col, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := setColWidths(sw, t.widths); err != nil {
+		return nil, err
 	}
 	topLeft, _ := excelize.CoordinatesToCellName(t.freezeCols+1, 2)
 	pane := "bottomLeft"
@@ -347,10 +400,14 @@ func (b *workbook) openTable(t table) (*tableStream, error) {
 		return nil, err
 	}
 	head := make([]any, len(t.header))
-	for i, h := range t.header {
-		head[i] = styled(h, b.st.header)
+	headStyle, height := b.st.header, 20.0
+	if t.wrapHeader {
+		headStyle, height = b.st.headerWrap, 2*lineHeight
 	}
-	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: 20}); err != nil {
+	for i, h := range t.header {
+		head[i] = styled(h, headStyle)
+	}
+	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: height}); err != nil {
 		return nil, err
 	}
 	return &tableStream{f: b.f, t: t, sw: sw, rows: 1}, nil
@@ -362,6 +419,9 @@ func (ts *tableStream) row(values []any) error {
 	cell, err := excelize.CoordinatesToCellName(1, ts.rows)
 	if err != nil {
 		return err
+	}
+	if len(ts.t.wrap) > 0 {
+		return ts.sw.SetRow(cell, values, excelize.RowOpts{Height: wrappedHeight(ts.t, values)})
 	}
 	return ts.sw.SetRow(cell, values)
 }
@@ -392,7 +452,9 @@ func (b *workbook) stream(t table, rows func(emit func(values []any) error) erro
 
 func matrixTable() table {
 	header := matrixHeader()
-	t := table{sheet: SheetMatrix, header: header, freezeCols: frozenColumns,
+	// The why columns start folded, so that the verdicts print on
+	// matrixPagesWide pages across at a readable size (xlsx_print.go).
+	t := table{sheet: SheetMatrix, header: header, freezeCols: frozenColumns, folded: true, wrapHeader: true,
 		widths: []float64{14, 18, 30, 24, 12, 10, 22, 22, 22}}
 	for col := identColumns + 1; col <= len(header); col += 2 {
 		t.widths = append(t.widths, 11, 40)
@@ -431,7 +493,7 @@ const mutedPrefix = "muted: "
 func (b *workbook) writeFindings() error {
 	t := table{sheet: SheetFindings, freezeCols: 2,
 		header: []string{"Severity", "ID", "Account ID", "Account", "Bucket", "Title", "Detail", "Remediation", "CIS", "Muted"},
-		widths: []float64{10, 34, 14, 18, 30, 50, 70, 70, 10, 40}}
+		widths: []float64{10, 28, 14, 18, 30, 36, 56, 56, 18, 30}, wrap: []int{6, 7, 8, 9, 10}}
 	row := func(emit func([]any) error, f *access.Finding) error {
 		return emit([]any{
 			styled(f.Severity, b.st.severity[f.Severity]), f.ID, f.AccountID, b.accountNames[f.AccountID],
@@ -467,7 +529,7 @@ func (b *workbook) writeAccounts() error {
 		header: []string{"Account ID", "Account", "OU path", "Management", "Scan status", "Buckets",
 			"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets",
 			"Findings", "Errors", "Error detail"},
-		widths: []float64{14, 20, 30, 12, 12, 9, 16, 16, 18, 20, 9, 8, 70}}
+		widths: []float64{14, 20, 30, 12, 12, 9, 16, 16, 18, 20, 9, 8, 70}, wrap: []int{13}}
 	return b.stream(t, func(emit func([]any) error) error {
 		for i := range b.r.Accounts {
 			a := &b.r.Accounts[i]
@@ -526,7 +588,7 @@ func externalTable() table {
 	return table{sheet: SheetExternal, freezeCols: 1,
 		header: []string{"External account", "Label", "Trusted", "Bucket account ID", "Bucket account", "Bucket",
 			"Action", "Verdict", "Decided by", "Conditions", "Narrowed to", "Reason"},
-		widths: []float64{16, 18, 9, 16, 18, 30, 10, 12, 22, 40, 40, 70}}
+		widths: []float64{16, 18, 9, 16, 18, 30, 10, 12, 22, 40, 40, 70}, wrap: []int{10, 11, 12}}
 }
 
 // externalRows writes the bucket's External access rows: one per external
@@ -558,7 +620,7 @@ func (b *workbook) externalRows(bk *access.Bucket) error {
 func (b *workbook) writeErrors() error {
 	t := table{sheet: SheetErrors, freezeCols: 0,
 		header: []string{"Account ID", "Account", "Bucket", "Field", "Operation", "Code", "Message"},
-		widths: []float64{14, 18, 30, 20, 32, 24, 80}}
+		widths: []float64{14, 18, 30, 20, 32, 24, 80}, wrap: []int{7}}
 	return b.stream(t, func(emit func([]any) error) error {
 		row := func(e access.Error) error {
 			return emit([]any{e.AccountID, b.accountNames[e.AccountID], e.Bucket, e.Field, e.Operation, e.Code, e.Message})
@@ -944,7 +1006,8 @@ func (b *workbook) writeMethod() error {
 	}
 	s.line(styled("How to read this workbook", b.st.title))
 	s.line("For every bucket, the Matrix sheet says whether each class of caller can perform each action, and which layer decides.")
-	s.line("Each verdict column is followed by a 'why' column (grouped: fold them with the outline buttons): [deciding layers] reason | conditions.")
+	s.line("Each verdict column is followed by a 'why' column, folded so that the verdicts print on few pages: unfold them with the + outline buttons above the verdict columns (or the 2 button at the top left): [deciding layers] reason | conditions.")
+	s.line("The " + SheetHeatmap + " sheet shows the same verdicts compactly, one letter and colour per class and action.")
 	s.blank()
 	hdr("Verdict", "Meaning")
 	for _, v := range verdicts() {
@@ -986,5 +1049,8 @@ func (b *workbook) writeMethod() error {
 	if err := b.f.SetColWidth(SheetMethod, "A", "A", 22); err != nil {
 		return err
 	}
-	return b.f.SetColWidth(SheetMethod, "B", "B", 120)
+	if err := b.f.SetColWidth(SheetMethod, "B", "B", 120); err != nil {
+		return err
+	}
+	return b.f.SetColStyle(SheetMethod, "B", b.st.wrap)
 }

@@ -76,7 +76,7 @@ func sheetPart(t *testing.T, f *excelize.File, sheet string) string {
 
 func TestXLSXSheetsAndHeaders(t *testing.T) {
 	f, _ := writeXLSX(t, sampleReport())
-	if diff := cmp.Diff([]string{"Summary", "Matrix", "Findings", "Accounts", "External access", "Errors", "Method"}, f.GetSheetList()); diff != "" {
+	if diff := cmp.Diff([]string{"Summary", "Heatmap", "Matrix", "Findings", "Accounts", "External access", "Errors", "Method"}, f.GetSheetList()); diff != "" {
 		t.Errorf("sheet names (-want +got):\n%s", diff)
 	}
 	matrixHead := []string{"Account ID", "Account", "Bucket", "OU path", "Region", "Exposure", "Encryption", "Ownership", "Effective BPA",
