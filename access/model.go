@@ -163,8 +163,14 @@ type BucketConfig struct {
 	ACLGrants      []string `json:"acl_grants,omitempty"`
 	PolicyIsPublic *bool    `json:"policy_is_public,omitempty"` // our verdict
 	AWSIsPublic    *bool    `json:"aws_is_public,omitempty"`    // GetBucketPolicyStatus
-	Versioning     string   `json:"versioning,omitempty"`
+	// Versioning is "Enabled", "Suspended", VersioningNotCollected, or
+	// absent (never enabled, or not readable: see the errors).
+	Versioning string `json:"versioning,omitempty"`
 }
+
+// VersioningNotCollected is BucketConfig.Versioning when the scan did not
+// read it (collect.versioning off).
+const VersioningNotCollected = "not collected"
 
 // Access is the matrix: principal classes × actions.
 type Access struct {

@@ -99,8 +99,10 @@ func TestDemoEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// fakeaws.Expected adds what the emulator computes (AWS's IsPublic).
-	direct, err := access.Analyze(context.Background(), fakeaws.Expected(fixture), access.Options{ToolVersion: version.String(), TrustedAccounts: demo.TrustedAccounts()})
+	// fakeaws.ExpectedScan adds what the emulator computes (AWS's IsPublic)
+	// and leaves out what the default scan does not collect (the ACL of a
+	// bucket with ACLs disabled, versioning, tags).
+	direct, err := access.Analyze(context.Background(), fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), access.Options{ToolVersion: version.String(), TrustedAccounts: demo.TrustedAccounts()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,5 +211,60 @@ func TestDemoUsage(t *testing.T) {
 	code, _, stderr := runCLI(t, "demo", "extra")
 	if code != ExitUsage || !strings.Contains(stderr, "demo takes no arguments") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestUncollectedFieldsChangeNoVerdict: on the demo organisation, leaving
+// out what the default scan does not read (the ACL of every bucket with
+// ACLs disabled, versioning, tags) changes no cell, finding or error of
+// the analysis: with Object Ownership BucketOwnerEnforced, "ACLs no longer
+// affect permissions".
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+func TestUncollectedFieldsChangeNoVerdict(t *testing.T) {
+	fixture, err := inventory.Parse(demo.Fixture(), "demo/org.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := access.Options{ToolVersion: version.String(), TrustedAccounts: demo.TrustedAccounts()}
+	full, err := access.Analyze(context.Background(), fakeaws.Expected(fixture), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean := fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{})
+	skipped := 0
+	for _, a := range lean.Accounts {
+		for _, b := range a.Buckets {
+			if !b.Collected(inventory.FieldACL) {
+				skipped++
+			}
+		}
+	}
+	if skipped == 0 {
+		t.Fatal("no bucket of the demo has ACLs disabled: the test proves nothing")
+	}
+	got, err := access.Analyze(context.Background(), lean, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Buckets) != len(full.Buckets) {
+		t.Fatalf("%d buckets, want %d", len(got.Buckets), len(full.Buckets))
+	}
+	for i := range full.Buckets {
+		w, g := full.Buckets[i], got.Buckets[i]
+		if diff := cmp.Diff(w.Access, g.Access); diff != "" {
+			t.Errorf("bucket %s: cells differ without the uncollected fields (-all read +default scan):\n%s", w.Name, diff)
+		}
+		if diff := cmp.Diff(w.Findings, g.Findings); diff != "" {
+			t.Errorf("bucket %s: findings differ (-all read +default scan):\n%s", w.Name, diff)
+		}
+		if diff := cmp.Diff(w.Errors, g.Errors); diff != "" {
+			t.Errorf("bucket %s: errors differ (-all read +default scan):\n%s", w.Name, diff)
+		}
+		if !cmp.Equal(w.Config.ACLGrants, g.Config.ACLGrants) || w.Config.ACLsEnabled != g.Config.ACLsEnabled {
+			t.Errorf("bucket %s: ACL columns %v/%s, want %v/%s", w.Name, g.Config.ACLGrants, g.Config.ACLsEnabled, w.Config.ACLGrants, w.Config.ACLsEnabled)
+		}
+	}
+	if diff := cmp.Diff(full.Summary, got.Summary); diff != "" {
+		t.Errorf("summary differs:\n%s", diff)
 	}
 }

@@ -69,7 +69,7 @@ func TestScanCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("saved snapshot does not load: %v", err)
 	}
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("saved snapshot differs from the fixture:\n%s", diff)
 	}
 	if _, err := os.Stat(filepath.Join(out, "report.json")); err != nil {

@@ -237,7 +237,8 @@ const (
 // Fixture defaults for absent fields: no bucket policy, no BPA, ownership
 // BucketOwnerEnforced, an ACL granting the owner FULL_CONTROL only, SSE-S3
 // encryption, versioning off, no tags. A snapshot written by a scan always
-// states ownership, ACL and encryption explicitly.
+// states ownership, ACL and encryption explicitly, except an ACL it did not
+// read because ACLs are disabled (NotCollected).
 type Bucket struct {
 	Name    string    `json:"name"`
 	Region  string    `json:"region"`
@@ -256,6 +257,26 @@ type Bucket struct {
 	Tags       map[string]string `json:"tags,omitempty"`
 	// Errors records the fields that could not be read (Field* keys).
 	Errors map[string]string `json:"errors,omitempty"`
+	// NotCollected lists the fields the scan deliberately did not read
+	// (sorted): FieldACL when Object Ownership is BucketOwnerEnforced (ACLs
+	// are disabled and take no part in access), FieldVersioning and
+	// FieldTags when their collection is switched off. Such a field is
+	// neither a value nor an error, and no default fills it in.
+	NotCollected []string `json:"not_collected,omitempty"`
+}
+
+// NotCollectable returns the fields that Bucket.NotCollected may name.
+func NotCollectable() []string { return []string{FieldACL, FieldTags, FieldVersioning} }
+
+// Collected reports whether field was read (or at least attempted): false
+// only when it is listed in NotCollected.
+func (b *Bucket) Collected(field string) bool {
+	for _, f := range b.NotCollected {
+		if f == field {
+			return false
+		}
+	}
+	return true
 }
 
 // ACL is a bucket access control list.

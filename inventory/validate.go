@@ -490,6 +490,39 @@ func (v *validator) bucket(path string, b *Bucket, seen map[string]string) {
 	}
 	v.tags(path+".tags", b.Tags)
 	v.errorsMap(path+".errors", b.Errors)
+	v.notCollected(path, b)
+}
+
+// notCollected checks Bucket.NotCollected: known fields, each without a
+// value or an error, and the ACL only when ACLs are disabled.
+func (v *validator) notCollected(path string, b *Bucket) {
+	for i, f := range b.NotCollected {
+		p := fmt.Sprintf("%s.not_collected[%d]", path, i)
+		if !slices.Contains(NotCollectable(), f) {
+			v.addf(p, "%q is not a field that may be left uncollected (want one of %s)", f, strings.Join(NotCollectable(), ", "))
+			continue
+		}
+		if b.Errors[f] != "" {
+			v.addf(p, "%s is both not collected and an error (errors.%s)", f, f)
+		}
+		switch f {
+		case FieldACL:
+			if b.ACL != nil {
+				v.addf(p, "acl is not collected but the bucket states one")
+			}
+			if b.Ownership != "" && b.Ownership != OwnershipBucketOwnerEnforced {
+				v.addf(p, "the ACL may be left uncollected only when ownership is %s (ACLs disabled), not %s", OwnershipBucketOwnerEnforced, b.Ownership)
+			}
+		case FieldVersioning:
+			if b.Versioning != "" {
+				v.addf(p, "versioning is not collected but the bucket states %q", b.Versioning)
+			}
+		case FieldTags:
+			if len(b.Tags) > 0 {
+				v.addf(p, "tags are not collected but the bucket states some")
+			}
+		}
+	}
 }
 
 func (v *validator) grant(path string, g Grant) {

@@ -83,8 +83,9 @@ func (r *scanRig) scan(t *testing.T, ctx context.Context) (*inventory.Document, 
 func TestRoundTrip(t *testing.T) {
 	fixture := loadFixture(t, "testdata/roundtrip.yaml")
 	rig := newRig(t, fixture)
+	rig.cfg.Collect.Versioning, rig.cfg.Collect.Tags = true, true
 	got, sess := rig.scan(t, context.Background())
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{Versioning: true, Tags: true}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("snapshot differs from fixture (-fixture +snapshot):\n%s", diff)
 	}
 	if got.Scan == nil || got.Scan.Complete || got.Scan.Interrupted {
@@ -103,6 +104,58 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRoundTripDefaultCollection: with the default collection, the ACL of
+// a bucket with ACLs disabled (BucketOwnerEnforced), versioning and tags
+// are not read, and the snapshot says so (not_collected) instead of
+// holding a default; every other field is as the fixture says. ACLs take
+// no part in access when ownership is BucketOwnerEnforced:
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+func TestRoundTripDefaultCollection(t *testing.T) {
+	fixture := loadFixture(t, "testdata/roundtrip.yaml")
+	rig := newRig(t, fixture)
+	got, sess := rig.scan(t, context.Background())
+	want := fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{})
+	if diff := cmp.Diff(want, inventory.Canonical(got)); diff != "" {
+		t.Errorf("snapshot differs (-want +got):\n%s", diff)
+	}
+	aclRead, enforced := 0, 0
+	for _, a := range want.Accounts {
+		for _, b := range a.Buckets {
+			if b.Ownership == inventory.OwnershipBucketOwnerEnforced {
+				enforced++
+				if b.Collected(inventory.FieldACL) || b.ACL != nil {
+					t.Errorf("bucket %s: ACLs disabled, yet the ACL is expected as read (%v)", b.Name, b.ACL)
+				}
+			} else {
+				aclRead++
+			}
+		}
+	}
+	calls := sess.Calls()
+	if enforced == 0 || calls["S3.GetBucketAcl"] != int64(aclRead) {
+		t.Errorf("GetBucketAcl called %d times, want %d (the buckets whose ACLs are enabled or whose ownership is unreadable; %d with ACLs disabled)", calls["S3.GetBucketAcl"], aclRead, enforced)
+	}
+	for _, op := range []string{"S3.GetBucketVersioning", "S3.GetBucketTagging", "S3.HeadBucket"} {
+		if calls[op] != 0 {
+			t.Errorf("%s called %d times by the default collection, want 0", op, calls[op])
+		}
+	}
+	// Loaded back and analysed, a not-collected ACL stays absent: no
+	// default owner-full-control ACL is filled in.
+	back, err := inventory.Parse(mustMarshal(t, got), "snapshot.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inventory.ApplyDefaults(back)
+	for _, a := range back.Accounts {
+		for _, b := range a.Buckets {
+			if !b.Collected(inventory.FieldACL) && b.ACL != nil {
+				t.Errorf("bucket %s: the ACL was not collected, yet loading filled in %v", b.Name, b.ACL)
+			}
+		}
+	}
+}
+
 func mustMarshal(t *testing.T, d *inventory.Document) []byte {
 	t.Helper()
 	b, err := inventory.Marshal(d, false)
@@ -118,7 +171,7 @@ func mustMarshal(t *testing.T, d *inventory.Document) []byte {
 func assertNoWrongValue(t *testing.T, fixture, got *inventory.Document) (unread int) {
 	t.Helper()
 	want := map[string]inventory.Bucket{}
-	for _, a := range fakeaws.Expected(fixture).Accounts {
+	for _, a := range fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}).Accounts {
 		for _, b := range a.Buckets {
 			want[b.Name] = b
 		}
@@ -233,7 +286,7 @@ func TestThrottlingIsRetried(t *testing.T) {
 	rig.cfg.Retry.MaxAttempts = 50
 	rig.cfg.Retry.MaxBackoff = 300 * time.Millisecond
 	got, sess := rig.scan(t, context.Background())
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("throttled scan differs from fixture:\n%s", diff)
 	}
 	clean := newRig(t, loadFixture(t, "testdata/roundtrip.yaml"))
@@ -277,7 +330,7 @@ func TestRateLimitAvoidsThrottling(t *testing.T) {
 	rig.cfg.RateLimit = config.RateLimit{RequestsPerSecond: 25, Burst: 2}
 	rig.cfg.Retry.MaxAttempts = 1
 	got, _ := rig.scan(t, context.Background())
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("rate-limited scan was throttled:\n%s", diff)
 	}
 }
@@ -302,7 +355,7 @@ func TestExpiredSessions(t *testing.T) {
 	if took := time.Since(start); took < 3*ttl {
 		t.Fatalf("scan took %v, not several sessions long: the test proves nothing", took)
 	}
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("scan across expiring sessions differs:\n%s", diff)
 	}
 	if n := sess.Calls()["STS.AssumeRole"]; n <= 4 {
@@ -337,7 +390,7 @@ func (r *rewriteListBuckets) RoundTrip(req *http.Request) (*http.Response, error
 }
 
 // TestWrongRegionBuckets: a bucket listed without its region is located
-// (HeadBucket); a bucket listed in the wrong region answers
+// (GetBucketLocation: HeadBucket would need s3:ListBucket); a bucket listed in the wrong region answers
 // PermanentRedirect and is read again where S3 says it is.
 func TestWrongRegionBuckets(t *testing.T) {
 	fixture := loadFixture(t, "testdata/roundtrip.yaml")
@@ -347,11 +400,11 @@ func TestWrongRegionBuckets(t *testing.T) {
 		regexp.MustCompile(`(<Name>prod-public</Name>(?:<[^B][^>]*>[^<]*</[^>]*>)*)<BucketRegion>eu-west-1</BucketRegion>`): "${1}<BucketRegion>ap-south-1</BucketRegion>",
 	}}
 	got, sess := rig.scan(t, context.Background())
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("snapshot with wrong-region listings differs:\n%s", diff)
 	}
-	if sess.Calls()["S3.HeadBucket"] == 0 {
-		t.Error("no HeadBucket: the rewrite did not hide a region, the test proves nothing")
+	if sess.Calls()["S3.GetBucketLocation"] == 0 {
+		t.Error("no GetBucketLocation: the rewrite did not hide a region, the test proves nothing")
 	}
 }
 
@@ -418,7 +471,7 @@ func TestInterruptedScan(t *testing.T) {
 	rig := newRig(t, fixture)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rig.http.Transport = &cancelAfter{next: rig.http.Transport, after: 90, cancel: cancel}
+	rig.http.Transport = &cancelAfter{next: rig.http.Transport, after: 60, cancel: cancel}
 	rig.cfg.Concurrency = config.Concurrency{Accounts: 1, Buckets: 2, Requests: 4}
 	got, _ := rig.scan(t, ctx)
 	if !got.Scan.Interrupted || got.Scan.Complete {
@@ -428,7 +481,7 @@ func TestInterruptedScan(t *testing.T) {
 		t.Fatal("nothing kept of what was collected")
 	}
 	if assertNoWrongValue(t, fixture, got) == 0 {
-		t.Error("no field recorded as unread after an interruption at request 90: the test proves nothing")
+		t.Error("no field recorded as unread after an interruption at request 60: the test proves nothing")
 	}
 	stopped := 0
 	for _, a := range got.Accounts {
@@ -516,7 +569,7 @@ func TestManagementRoleARN(t *testing.T) {
 	rig.cfg.Organization.ManagementRoleARN = "arn:aws:iam::111111111111:role/BucketAuditRole"
 	rig.cfg.Organization.ExternalID = "rt-external-id"
 	got, sess := rig.scan(t, context.Background())
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("scan through a management role differs:\n%s", diff)
 	}
 	if n := sess.Calls()["STS.AssumeRole"]; n != 4 {

@@ -85,7 +85,7 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 		// has fewer calls pending as its reads complete);
 		// more would only park goroutines deep in the SDK's middleware,
 		// whose stacks every garbage collection scans.
-		bucketsInProgress: make(chan struct{}, max(2, 4*cfg.Concurrency.Requests/len(bucketFields)+1))}
+		bucketsInProgress: make(chan struct{}, max(2, 4*cfg.Concurrency.Requests/len(fieldsFor(bucketOptions(cfg)))+1))}
 	doc := &inventory.Document{
 		SchemaVersion: inventory.SchemaVersion,
 		Scan: &inventory.ScanInfo{
@@ -148,6 +148,11 @@ type scan struct {
 	keys map[string][]KeyRef
 	// bucketsInProgress bounds the buckets being read across the scan.
 	bucketsInProgress chan struct{}
+}
+
+// bucketOptions are the optional bucket fields cfg collects.
+func bucketOptions(cfg *config.Config) BucketOptions {
+	return BucketOptions{Versioning: cfg.Collect.Versioning, Tags: cfg.Collect.Tags}
 }
 
 type nopProgress struct{}
@@ -359,7 +364,7 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 			case <-ctx.Done():
 				// Still "read" it: every field then records the interruption.
 			}
-			CollectBucket(ctx, clients.s3, home, &buckets[i], log)
+			CollectBucketWith(ctx, clients.s3, home, &buckets[i], bucketOptions(s.cfg), log)
 			s.opts.Progress.BucketDone()
 			return nil
 		})
