@@ -638,3 +638,25 @@ func TestAccountsListMembership(t *testing.T) {
 		}
 	})
 }
+
+// TestCallsPerBucketSynthetic: the default scan of the synthetic
+// organisation makes at most 6 API calls per bucket (every call counted:
+// Organizations, STS, S3, KMS, IAM, EC2).
+func TestCallsPerBucketSynthetic(t *testing.T) {
+	doc := fakeaws.Synthetic(19, 25)
+	rig := newRig(t, doc)
+	rig.cfg.AuditRole.ExternalID = ""
+	got, sess := rig.scan(t, context.Background())
+	buckets := 0
+	for _, a := range got.Accounts {
+		buckets += len(a.Buckets)
+	}
+	if buckets != 500 || !got.Scan.Complete {
+		t.Fatalf("scanned %d buckets, complete %v; want 500, complete", buckets, got.Scan.Complete)
+	}
+	perBucket := float64(sess.TotalCalls()) / float64(buckets)
+	if perBucket > 6 {
+		t.Errorf("%.2f calls per bucket, want at most 6: %v", perBucket, sess.Calls())
+	}
+	t.Logf("%.2f calls per bucket", perBucket)
+}
