@@ -119,7 +119,11 @@ func analysisStatus(rep *access.Report, failOn string) error {
 // by identity; the same item twice must be identical. Documents of
 // different organisations, or whose OU trees differ, are refused.
 func mergeDocuments(docs []*inventory.Document, names []string) (*inventory.Document, error) {
-	if len(docs) == 1 {
+	shards, err := checkShards(docs, names)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) == 1 && !shards {
 		return docs[0], nil
 	}
 	out := &inventory.Document{SchemaVersion: inventory.SchemaVersion}
@@ -159,6 +163,11 @@ func mergeDocuments(docs []*inventory.Document, names []string) (*inventory.Docu
 	}
 	sort.Slice(out.Accounts, func(i, j int) bool { return out.Accounts[i].ID < out.Accounts[j].ID })
 	dropScanned(out, accountIdx)
+	if shards {
+		if err := mergeShardKeys(out, docs, names); err != nil {
+			return nil, err
+		}
+	}
 	if err := out.Validate(); err != nil {
 		return nil, fmt.Errorf("merged snapshots: %w", err)
 	}

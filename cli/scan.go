@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,11 @@ type scanOptions struct {
 	SaveSnapshot string
 	// NoProgress turns the progress bar off even on a terminal.
 	NoProgress bool
+	// Shard, OrgSnapshot and OrgOnly are scanner.Options' (scan --shard,
+	// --org-snapshot, --org-only).
+	Shard       *inventory.Shard
+	OrgSnapshot *inventory.Document
+	OrgOnly     bool
 }
 
 // runScan is the whole collection path of `scan`, shared with `demo`: it
@@ -71,7 +77,8 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 		bars.stop()
 		return nil, nil, err
 	}
-	sopts := scanner.Options{Session: sess, Config: cfg, ToolVersion: version.String(), Log: log}
+	sopts := scanner.Options{Session: sess, Config: cfg, ToolVersion: version.String(), Log: log,
+		Shard: opts.Shard, OrgSnapshot: opts.OrgSnapshot, OrgOnly: opts.OrgOnly}
 	if bars != nil {
 		sopts.Progress = bars
 	}
@@ -122,6 +129,7 @@ func newScanCmd(e *env) *cobra.Command {
 		failOn   string
 		noProg   bool
 	)
+	var shards shardFlags
 	cmd := &cobra.Command{
 		Use:   "scan --config FILE",
 		Short: "Scan the organisation's S3 access and write the reports",
@@ -133,7 +141,14 @@ writes the reports (and, with --save-snapshot, the raw snapshot).
 Exit codes: 0 done; 1 findings at or above --fail-on; 2 usage or
 configuration error; 3 finished (or interrupted with Ctrl-C) but some
 account or bucket could not be fully assessed. Findings at or above
---fail-on take precedence over incompleteness.`,
+--fail-on take precedence over incompleteness.
+
+A sharded scan splits the member accounts over N processes: scan
+--org-only --save-snapshot org.json walks the organisation once; each of
+scan --shard K/N --org-snapshot org.json --save-snapshot shard-K.json
+scans the accounts of shard K (auto/N takes K from JOB_COMPLETION_INDEX
+or AWS_BATCH_JOB_ARRAY_INDEX); analyze shard-*.json merges them into the
+report of one scan.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if failOn != "" && !validSeverity(failOn) {
@@ -147,9 +162,25 @@ account or bucket could not be fully assessed. Findings at or above
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
 			ctx := cmd.Context()
-			doc, _, err := e.runScan(ctx, cfg, scanOptions{SaveSnapshot: snapshot, NoProgress: noProg})
+			sopts, err := shardScanOptions(cfg, shards, os.LookupEnv)
 			if err != nil {
 				return err
+			}
+			if (sopts.Shard != nil || sopts.OrgOnly) && snapshot == "" {
+				return usageErr("--shard and --org-only write a snapshot, not reports: give --save-snapshot FILE")
+			}
+			sopts.SaveSnapshot, sopts.NoProgress = snapshot, noProg
+			if sopts.Shard != nil {
+				sopts.SaveSnapshot = strings.ReplaceAll(snapshot, shardPlaceholder, strconv.Itoa(sopts.Shard.Index))
+			}
+			doc, _, err := e.runScan(ctx, cfg, sopts)
+			if err != nil {
+				return err
+			}
+			if sopts.Shard != nil || sopts.OrgOnly {
+				// A shard's reports would be partial, a walk has none: the
+				// snapshot is the output (analyze merges the shards).
+				return shardScanStatus(cmd.OutOrStdout(), doc, sopts)
 			}
 			// Ctrl-C ends the scan, not the writing of what it collected.
 			out, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats)
@@ -176,6 +207,7 @@ account or bucket could not be fully assessed. Findings at or above
 	f.StringVar(&snapshot, "save-snapshot", "", "also write the collected inventory to FILE (.json, .yaml or .yml)")
 	f.StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	f.BoolVar(&noProg, "no-progress", false, "no progress bar, even on a terminal")
+	shards.register(f)
 	return cmd
 }
 

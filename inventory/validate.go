@@ -208,6 +208,7 @@ func (d *Document) Validate() error {
 		accountIdx[a.ID] = i
 	}
 	excluded := v.excludedAccounts(d, accountIdx)
+	v.shard(d, accountIdx)
 	policyIDs := map[string]bool{}
 	if d.Organization != nil {
 		policyIDs = v.organization(d.Organization, accountIdx, excluded, d.Accounts)
@@ -223,6 +224,54 @@ func (d *Document) Validate() error {
 		return &ValidationError{Problems: v.problems}
 	}
 	return nil
+}
+
+// shard checks scan.shard and scan.org_only: a shard's accounts belong to
+// it (ShardOf), its foreign keys to accounts of other shards.
+func (v *validator) shard(d *Document, accountIdx map[string]int) {
+	if d.Scan == nil {
+		return
+	}
+	if d.Scan.OrgOnly {
+		if d.Organization == nil {
+			v.addf("scan.org_only", "an organisation walk needs the organization section")
+		}
+		if d.Scan.Shard != nil {
+			v.addf("scan.org_only", "an organisation walk is not a shard")
+		}
+		for i, a := range d.Accounts {
+			if len(a.Buckets) > 0 || len(a.KMSKeys) > 0 || a.IAM != nil || len(a.VPCEndpoints) > 0 || a.PublicAccessBlock != nil {
+				v.addf(fmt.Sprintf("accounts[%d]", i), "an organisation walk holds no collected data (buckets, keys, IAM, endpoints, Block Public Access)")
+			}
+		}
+	}
+	sh := d.Scan.Shard
+	if sh == nil {
+		return
+	}
+	if sh.Count < 1 || sh.Index < 1 || sh.Index > sh.Count {
+		v.addf("scan.shard", "shard %d/%d: want 1 <= index <= count", sh.Index, sh.Count)
+		return
+	}
+	for i, a := range d.Accounts {
+		if got := ShardOf(a.ID, sh.Count); accountIDRe.MatchString(a.ID) && got != sh.Index {
+			v.addf(fmt.Sprintf("accounts[%d].id", i), "account %s belongs to shard %d/%d, not to this shard %d/%d", a.ID, got, sh.Count, sh.Index, sh.Count)
+		}
+	}
+	for _, owner := range slices.Sorted(maps.Keys(sh.KMSKeys)) {
+		p := joinKey("scan.shard.kms_keys", owner)
+		if !accountIDRe.MatchString(owner) {
+			v.addf(p, "not a 12-digit account ID")
+			continue
+		}
+		if _, ok := accountIdx[owner]; ok {
+			v.addf(p, "account %s is in this shard: its keys belong in its kms_keys", owner)
+		}
+		seen, aliases := map[string]int{}, map[string]string{}
+		for i := range sh.KMSKeys[owner] {
+			v.kmsKey(fmt.Sprintf("%s[%d]", p, i), &sh.KMSKeys[owner][i], owner, seen, aliases)
+		}
+	}
 }
 
 // excludedAccounts checks scan.excluded_accounts (the accounts a scan's

@@ -64,6 +64,16 @@ type Options struct {
 	Log      zerolog.Logger
 	// Now is the clock of ScanInfo; nil means time.Now.
 	Now func() time.Time
+	// Shard, when set (Index 1 to Count), limits the scan to the accounts
+	// of that shard (inventory.ShardOf); the others in scope are recorded
+	// as excluded, with their SCP/RCP attachments, like the scope's.
+	Shard *inventory.Shard
+	// OrgSnapshot, when set, is an organisation walk saved by an OrgOnly
+	// scan: it replaces the walk (Organizations is not called).
+	OrgSnapshot *inventory.Document
+	// OrgOnly walks the organisation and returns the walk (ScanInfo.OrgOnly),
+	// scanning no account.
+	OrgOnly bool
 }
 
 // Scan walks the organisation (or the configured account list) and scans
@@ -93,6 +103,14 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 			Regions: append([]string(nil), cfg.Scope.Regions...), TrustedAccounts: cfg.TrustedAccountMap(),
 		},
 		Accounts: []inventory.Account{},
+	}
+
+	if opts.Shard != nil {
+		doc.Scan.Shard = &inventory.Shard{Index: opts.Shard.Index, Count: opts.Shard.Count}
+	}
+	if opts.OrgOnly {
+		s.orgOnly(ctx, doc)
+		return doc
 	}
 
 	// Accounts are scanned as soon as the walk finds them.
@@ -125,7 +143,7 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 	if walked != nil {
 		mergeWalk(accounts, walked.Members)
 	}
-	s.crossAccountKeys(ctx, accounts, members)
+	s.crossAccountKeys(ctx, doc, accounts, members)
 
 	sort.Slice(accounts, func(i, j int) bool { return accounts[i].ID < accounts[j].ID })
 	if accounts != nil {
@@ -148,6 +166,14 @@ type scan struct {
 	keys map[string][]KeyRef
 	// bucketsInProgress bounds the buckets being read across the scan.
 	bucketsInProgress chan struct{}
+	// otherShards are the accounts in scope that belong to other shards.
+	otherShards map[string]org.Member
+}
+
+// inShard reports whether the scan's shard (if any) holds account id.
+func (s *scan) inShard(id string) bool {
+	sh := s.opts.Shard
+	return sh == nil || inventory.ShardOf(id, sh.Count) == sh.Index
 }
 
 // bucketOptions are the optional bucket fields cfg collects.
@@ -171,18 +197,40 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(o
 		partition := PartitionOfRegion(s.cfg.Region)
 		for _, a := range s.cfg.Accounts {
 			m := org.Member{ID: a.ID, Name: a.Name, Status: inventory.AccountActive, ARN: "arn:" + partition + ":organizations:::account/" + a.ID}
-			if org.InScope(m, nil, nil, sc.IncludeAccounts, sc.ExcludeAccounts) {
+			if org.InScope(m, nil, nil, sc.IncludeAccounts, sc.ExcludeAccounts) && s.inShard(m.ID) {
 				emit(m)
 			}
 		}
 		return nil
 	}
+	var mu sync.Mutex
+	s.otherShards = map[string]org.Member{}
 	found := func(m org.Member) {
-		if org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) {
-			emit(m)
+		if !org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) {
+			return
 		}
+		if s.inShard(m.ID) {
+			emit(m)
+			return
+		}
+		mu.Lock()
+		s.otherShards[m.ID] = m
+		mu.Unlock()
 	}
-	w, err := org.Walk(ctx, s.sess.Organizations(s.sess.Management()), org.WalkOptions{Concurrency: s.cfg.Concurrency.Requests, Log: s.log, Found: found})
+	var (
+		w   *org.Walked
+		err error
+	)
+	if s.opts.OrgSnapshot != nil {
+		w, err = WalkFromSnapshot(s.opts.OrgSnapshot, PartitionOfRegion(s.cfg.Region))
+		if err == nil {
+			for _, m := range w.Members {
+				found(m)
+			}
+		}
+	} else {
+		w, err = org.Walk(ctx, s.sess.Organizations(s.sess.Management()), org.WalkOptions{Concurrency: s.cfg.Concurrency.Requests, Log: s.log, Found: found})
+	}
 	if err != nil {
 		s.log.Error().Err(err).Msg("cannot read the organization; set accounts: in the configuration to scan a list of accounts instead")
 		doc.Scan.Errors = map[string]string{ScanErrorOrganization: org.ErrorText(err)}
@@ -190,12 +238,13 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(o
 	}
 	doc.Organization = w.Organization
 	for _, m := range w.Members {
-		if org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) {
+		if org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) && s.inShard(m.ID) {
 			continue
 		}
-		// An excluded account is still a member: the SCPs and RCPs attached
-		// to it complete its chain (its principals may call the buckets in
-		// scope; the access model needs every level).
+		// An excluded account (by the scope, or of another shard) is still
+		// a member: the SCPs and RCPs attached to it complete its chain (its
+		// principals may call the buckets in scope; the access model needs
+		// every level).
 		doc.Scan.ExcludedAccounts = append(doc.Scan.ExcludedAccounts, m.ID)
 		if e := m.Errors["policies"]; e != "" {
 			if doc.Organization.Errors == nil {
@@ -622,8 +671,10 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // crossAccountKeys reads, in their owner accounts, the keys that buckets of
-// other scanned accounts use.
-func (s *scan) crossAccountKeys(ctx context.Context, accounts []inventory.Account, members []org.Member) {
+// other scanned accounts use. The keys of an account in scope but of
+// another shard are read in it too, into doc.Scan.Shard.KMSKeys: merged,
+// the shards then hold what one scan would.
+func (s *scan) crossAccountKeys(ctx context.Context, doc *inventory.Document, accounts []inventory.Account, members []org.Member) {
 	if len(s.keys) == 0 {
 		return
 	}
@@ -633,8 +684,29 @@ func (s *scan) crossAccountKeys(ctx context.Context, accounts []inventory.Accoun
 	}
 	g := new(errgroup.Group)
 	g.SetLimit(s.cfg.Concurrency.Accounts)
+	var mu sync.Mutex
 	for _, owner := range sortedKeys(s.keys) {
 		i, ok := idx[owner]
+		if m, other := s.otherShards[owner]; !ok && other {
+			g.Go(func() error {
+				log := s.log.With().Str("account_id", owner).Logger()
+				cfg := s.sess.Account(m.Partition(), owner)
+				if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+					// As in one scan: the owner's role cannot be assumed, the keys stay unknown.
+					log.Warn().Err(err).Msg("cannot assume the audit role of the account of another shard that owns KMS keys buckets use; the keys stay unknown")
+					return nil
+				}
+				keys := collectKeys(ctx, s.keys[owner], nil, newRegionalClients(s.sess, cfg), log)
+				mu.Lock()
+				defer mu.Unlock()
+				if doc.Scan.Shard.KMSKeys == nil {
+					doc.Scan.Shard.KMSKeys = map[string][]inventory.KMSKey{}
+				}
+				doc.Scan.Shard.KMSKeys[owner] = keys
+				return nil
+			})
+			continue
+		}
 		if !ok {
 			s.log.Info().Str("account_id", owner).Int("keys", len(s.keys[owner])).Msg("KMS keys of an account outside the scan: their policies are unknown")
 			continue
@@ -674,6 +746,15 @@ func HasErrors(doc *inventory.Document) bool {
 		for _, p := range o.Policies {
 			if len(p.Errors) > 0 {
 				return true
+			}
+		}
+	}
+	if doc.Scan != nil && doc.Scan.Shard != nil {
+		for _, keys := range doc.Scan.Shard.KMSKeys {
+			for _, k := range keys {
+				if len(k.Errors) > 0 {
+					return true
+				}
 			}
 		}
 	}
