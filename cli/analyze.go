@@ -30,6 +30,9 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 		Long: `analyze reads one or more inventory documents (snapshots saved by
 'scan --save-snapshot', or fixtures), merges them into one organisation and
 writes the reports (report.xlsx, report.json, ...) into --output-dir.
+The shards of a sharded scan (scan --shard K/N) merge into the report of
+one scan. A pattern (shard-*.json) that names no file is expanded here, for
+the engines that run analyze without a shell.
 
 Exit codes: 0 done; 1 findings at or above --fail-on; 2 usage error or an
 unreadable snapshot; 3 the reports were written but some account or bucket
@@ -46,6 +49,10 @@ could not be fully assessed.`,
 			}
 			if failOn != "" && !validSeverity(failOn) {
 				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, strings.Join(access.Severities(), ", "))
+			}
+			args, err := expandPatterns(args)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
 			docs := make([]*inventory.Document, 0, len(args))
 			for _, path := range args {

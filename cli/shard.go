@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -235,4 +237,26 @@ func shardScanStatus(w io.Writer, doc *inventory.Document, opts scanOptions) err
 		return fmt.Errorf("%w: %s interrupted or could not read everything", ErrIncomplete, what)
 	}
 	return nil
+}
+
+// expandPatterns expands each argument that names no file but is a glob
+// pattern (shard-*.json) into the files it matches, sorted; a pattern
+// that matches nothing is an error.
+func expandPatterns(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if _, err := os.Stat(a); err == nil || !strings.ContainsAny(a, "*?[") {
+			out = append(out, a)
+			continue
+		}
+		matches, err := filepath.Glob(a)
+		if err != nil {
+			return nil, fmt.Errorf("pattern %q: %v", a, err)
+		}
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("pattern %q matches no file", a)
+		}
+		out = append(out, matches...) // sorted by filepath.Glob
+	}
+	return out, nil
 }
