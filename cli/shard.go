@@ -24,7 +24,7 @@ const (
 	// https://kubernetes.io/docs/concepts/workloads/controllers/job/#completion-mode
 	EnvJobCompletionIndex = "JOB_COMPLETION_INDEX"
 	// EnvBatchArrayIndex is set in every child job of an AWS Batch array job.
-	// https://docs.aws.amazon.com/batch/latest/userguide/array_jobs.html
+	// https://docs.aws.amazon.com/batch/latest/userguide/job_env_vars.html
 	EnvBatchArrayIndex = "AWS_BATCH_JOB_ARRAY_INDEX"
 )
 
