@@ -24,6 +24,7 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 		formats []string
 		failOn  string
 	)
+	var endpointURL, region string
 	cmd := &cobra.Command{
 		Use:   "analyze SNAPSHOT...",
 		Short: "Compute the access matrix and findings of saved snapshots (offline)",
@@ -31,7 +32,8 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 'scan --save-snapshot', or fixtures), merges them into one organisation and
 writes the reports (report.xlsx, report.json, ...) into --output-dir.
 The shards of a sharded scan (scan --shard K/N) merge into the report of
-one scan. A pattern (shard-*.json) that names no file is expanded here, for
+one scan. Snapshots and reports may be s3://bucket/key locations, read and
+written with the process's own AWS credentials. A pattern (shard-*.json) that names no file is expanded here, for
 the engines that run analyze without a shell.
 
 Exit codes: 0 done; 1 findings at or above --fail-on; 2 usage error or an
@@ -50,13 +52,14 @@ could not be fully assessed.`,
 			if failOn != "" && !validSeverity(failOn) {
 				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, strings.Join(access.Severities(), ", "))
 			}
-			args, err := expandPatterns(args)
+			store := newOutputStore(endpointURL, region)
+			args, err := store.expand(cmd.Context(), args)
 			if err != nil {
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
 			docs := make([]*inventory.Document, 0, len(args))
 			for _, path := range args {
-				doc, err := inventory.Load(path)
+				doc, err := store.loadSnapshot(cmd.Context(), path)
 				if err != nil {
 					return fmt.Errorf("%w: %v", ErrUsage, err)
 				}
@@ -67,7 +70,7 @@ could not be fully assessed.`,
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
 			e.log.Info().Int("snapshots", len(args)).Int("accounts", len(doc.Accounts)).Msg("analysing")
-			out, err := analyzeAndWrite(cmd.Context(), doc, args, outDir, formats)
+			out, err := store.writeReports(cmd.Context(), doc, args, outDir, formats)
 			if err != nil {
 				return err
 			}
@@ -75,7 +78,9 @@ could not be fully assessed.`,
 			return analysisStatus(out.report, failOn)
 		},
 	}
-	cmd.Flags().StringVar(&outDir, "output-dir", ".", "directory the reports are written to")
+	cmd.Flags().StringVar(&outDir, "output-dir", ".", "directory the reports are written to, or s3://bucket/prefix")
+	cmd.Flags().StringVar(&endpointURL, "endpoint-url", "", "send the s3:// reads and writes to this URL (e.g. fakeaws)")
+	cmd.Flags().StringVar(&region, "region", "", "region of the s3:// snapshots and reports (default: the SDK's, else us-east-1)")
 	cmd.Flags().StringSliceVar(&formats, "format", []string{report.FormatXLSX, report.FormatJSON}, "report formats: xlsx, json, csv (comma-separated)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	return cmd

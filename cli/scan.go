@@ -47,6 +47,8 @@ type scanOptions struct {
 	Shard       *inventory.Shard
 	OrgSnapshot *inventory.Document
 	OrgOnly     bool
+	// Store saves the snapshot (s3:// too); nil: a local file only.
+	Store *outputStore
 }
 
 // runScan is the whole collection path of `scan`, shared with `demo`: it
@@ -94,7 +96,12 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 	bars.stop()
 	logScanEnd(e.log, doc, sess)
 	if opts.SaveSnapshot != "" {
-		if err := inventory.Save(opts.SaveSnapshot, doc); err != nil {
+		save := func() error { return inventory.Save(opts.SaveSnapshot, doc) }
+		if opts.Store != nil {
+			// Ctrl-C ends the scan, not the saving of what it collected.
+			save = func() error { return opts.Store.saveSnapshot(context.WithoutCancel(ctx), opts.SaveSnapshot, doc) }
+		}
+		if err := save(); err != nil {
 			return doc, sess, fmt.Errorf("save snapshot: %w", err)
 		}
 		e.log.Info().Str("path", opts.SaveSnapshot).Msg("snapshot saved")
@@ -162,10 +169,12 @@ report of one scan.`,
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
 			ctx := cmd.Context()
-			sopts, err := shardScanOptions(cfg, shards, os.LookupEnv)
+			store := newOutputStore(cfg.EndpointURL, cfg.Region)
+			sopts, err := shardScanOptions(ctx, store, cfg, shards, os.LookupEnv)
 			if err != nil {
 				return err
 			}
+			sopts.Store = store
 			if (sopts.Shard != nil || sopts.OrgOnly) && snapshot == "" {
 				return usageErr("--shard and --org-only write a snapshot, not reports: give --save-snapshot FILE")
 			}
@@ -183,7 +192,7 @@ report of one scan.`,
 				return shardScanStatus(cmd.OutOrStdout(), doc, sopts)
 			}
 			// Ctrl-C ends the scan, not the writing of what it collected.
-			out, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats)
+			out, err := store.writeReports(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats)
 			if err != nil {
 				return err
 			}
@@ -200,11 +209,11 @@ report of one scan.`,
 	f := cmd.Flags()
 	f.StringVar(&cfgPath, "config", "", "scan configuration (YAML; see config.example.yaml)")
 	f.StringVar(&ov.EndpointURL, "endpoint-url", "", "send every AWS call to this URL (e.g. fakeaws); overrides endpoint_url")
-	f.StringVar(&ov.OutputDir, "output-dir", "", "directory of the reports; overrides outputs.dir")
+	f.StringVar(&ov.OutputDir, "output-dir", "", "directory of the reports, or s3://bucket/prefix; overrides outputs.dir")
 	f.StringSliceVar(&ov.Formats, "format", nil, "report formats: xlsx, json, csv (comma-separated); overrides outputs.formats")
 	f.StringVar(&ov.Profile, "profile", "", "shared-config profile of the scanning credentials; overrides profile")
 	f.StringVar(&ov.Region, "region", "", "home region of the global services; overrides region")
-	f.StringVar(&snapshot, "save-snapshot", "", "also write the collected inventory to FILE (.json, .yaml or .yml)")
+	f.StringVar(&snapshot, "save-snapshot", "", "also write the collected inventory to FILE (.json, .yaml or .yml; or s3://bucket/key.json)")
 	f.StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	f.BoolVar(&noProg, "no-progress", false, "no progress bar, even on a terminal")
 	shards.register(f)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -190,7 +191,7 @@ func (s *shardFlags) register(f *pflag.FlagSet) {
 
 // shardScanOptions checks the sharding flags against each other and the
 // configuration and turns them into scan options.
-func shardScanOptions(cfg *config.Config, f shardFlags, lookupEnv func(string) (string, bool)) (scanOptions, error) {
+func shardScanOptions(ctx context.Context, store *outputStore, cfg *config.Config, f shardFlags, lookupEnv func(string) (string, bool)) (scanOptions, error) {
 	var opts scanOptions
 	if f.shard != "" {
 		sh, err := parseShard(f.shard, lookupEnv)
@@ -209,7 +210,7 @@ func shardScanOptions(cfg *config.Config, f shardFlags, lookupEnv func(string) (
 	}
 	opts.OrgOnly = f.orgOnly
 	if f.orgSnapshot != "" {
-		doc, err := inventory.Load(f.orgSnapshot)
+		doc, err := store.loadSnapshot(ctx, f.orgSnapshot)
 		if err != nil {
 			return opts, fmt.Errorf("%w: --org-snapshot: %v", ErrUsage, err)
 		}
