@@ -9,19 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
-	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
-	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
 // TestOutputWriterGuard: the output writer's client refuses, before
 // sending, any S3 operation but PutObject, GetObject and ListObjectsV2.
 func TestOutputWriterGuard(t *testing.T) {
-	scanEnv(t)
-	fixture, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, url := fakeawstest.Start(t, fixture, fakeaws.Options{OutputBucket: "out"})
+	srv, url := roundTripServer(t, fakeaws.Options{OutputBucket: "out"})
 	store := newOutputStore(url, "us-east-1")
 	c, err := store.s3(context.Background())
 	if err != nil {

@@ -152,13 +152,19 @@ func TestScanCommandInterrupted(t *testing.T) {
 // emulator's credentials in the environment) and returns its URL.
 func roundTripEmulator(t *testing.T) string {
 	t.Helper()
+	_, url := roundTripServer(t)
+	return url
+}
+
+// roundTripServer is roundTripEmulator with the server and its options.
+func roundTripServer(t *testing.T, opts ...fakeaws.Options) (*fakeaws.Server, string) {
+	t.Helper()
 	scanEnv(t)
 	fixture, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, url := fakeawstest.Start(t, fixture)
-	return url
+	return fakeawstest.Start(t, fixture, opts...)
 }
 
 // readReportJSON reads and validates dir/report.json.

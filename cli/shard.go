@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -147,12 +147,7 @@ func mergeShardKeys(out *inventory.Document, docs []*inventory.Document, names [
 	touched := map[string]bool{}
 	for i, d := range docs {
 		keys := d.Scan.Shard.KMSKeys
-		owners := make([]string, 0, len(keys))
-		for owner := range keys {
-			owners = append(owners, owner)
-		}
-		sort.Strings(owners)
-		for _, owner := range owners {
+		for _, owner := range slices.Sorted(maps.Keys(keys)) {
 			j, ok := idx[owner]
 			if !ok {
 				return fmt.Errorf("%s holds KMS keys of account %s, which no shard scanned: the shards do not describe one scan", names[i], owner)

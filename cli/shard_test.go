@@ -16,7 +16,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
-	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
@@ -292,12 +291,7 @@ func TestShardMergeErrors(t *testing.T) {
 // analyze reads the shards back by pattern and writes the merged reports
 // there too, equal to the one scan's.
 func TestShardsAndReportsOnS3(t *testing.T) {
-	scanEnv(t)
-	fixture, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, url := fakeawstest.Start(t, fixture, fakeaws.Options{OutputBucket: "bucketaudit-out"})
+	srv, url := roundTripServer(t, fakeaws.Options{OutputBucket: "bucketaudit-out"})
 	dir := t.TempDir()
 	cfg := writeFile(t, dir, "scan.yaml", "audit_role:\n  external_id: rt-external-id\noutputs:\n  formats: [json]\n")
 	run := func(want int, args ...string) {
