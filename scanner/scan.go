@@ -2,7 +2,11 @@
 // layer that can allow or deny access to its S3 buckets into an inventory
 // snapshot: account and bucket Block Public Access, bucket policies and
 // AWS's policy status, Object Ownership, ACLs, default encryption and the
-// KMS keys it uses, versioning, tags, and optionally IAM and VPC endpoints.
+// KMS keys it uses, optionally versioning, tags, IAM and VPC endpoints. A
+// field that cannot change a verdict is not read but listed in the
+// bucket's NotCollected (the ACL when ACLs are disabled). A scan may be one
+// shard of a sharded scan (Options.Shard), read the organisation from a
+// saved walk (Options.OrgSnapshot), or only walk it (Options.OrgOnly).
 //
 // Every client it makes is read-only (Allowlist, enforced by a middleware
 // before anything is sent), retried, rate-limited per account and service,
