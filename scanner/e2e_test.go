@@ -102,6 +102,16 @@ func TestRoundTrip(t *testing.T) {
 	if n := sess.Calls()["S3.GetBucketPolicyStatus"]; n != 4 {
 		t.Errorf("GetBucketPolicyStatus called %d times, want 4 (3 buckets with a policy + 1 unreadable)", n)
 	}
+	// Each key is described and its policy read once, however many buckets
+	// name it and how (prod-data names alias/prod-data, prod-managed-key
+	// the ARN of the same key).
+	keys := 0
+	for _, a := range got.Accounts {
+		keys += len(a.KMSKeys)
+	}
+	if c := sess.Calls(); c["KMS.DescribeKey"] != int64(keys) || c["KMS.GetKeyPolicy"] != int64(keys) {
+		t.Errorf("DescribeKey %d, GetKeyPolicy %d calls for %d keys: want one each per key", c["KMS.DescribeKey"], c["KMS.GetKeyPolicy"], keys)
+	}
 }
 
 // TestRoundTripDefaultCollection: with the default collection, the ACL of
@@ -469,10 +479,13 @@ func (c *cancelAfter) RoundTrip(req *http.Request) (*http.Response, error) {
 func TestInterruptedScan(t *testing.T) {
 	fixture := loadFixture(t, "testdata/roundtrip.yaml")
 	rig := newRig(t, fixture)
+	rig.cfg.Concurrency = config.Concurrency{Accounts: 1, Buckets: 2, Requests: 4}
+	// Interrupt halfway through the calls of the whole scan.
+	_, whole := rig.scan(t, context.Background())
+	after := whole.TotalCalls() / 2
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rig.http.Transport = &cancelAfter{next: rig.http.Transport, after: 60, cancel: cancel}
-	rig.cfg.Concurrency = config.Concurrency{Accounts: 1, Buckets: 2, Requests: 4}
+	rig.http.Transport = &cancelAfter{next: rig.http.Transport, after: after, cancel: cancel}
 	got, _ := rig.scan(t, ctx)
 	if !got.Scan.Interrupted || got.Scan.Complete {
 		t.Fatalf("scan info %+v: want interrupted and incomplete", got.Scan)
@@ -481,7 +494,7 @@ func TestInterruptedScan(t *testing.T) {
 		t.Fatal("nothing kept of what was collected")
 	}
 	if assertNoWrongValue(t, fixture, got) == 0 {
-		t.Error("no field recorded as unread after an interruption at request 60: the test proves nothing")
+		t.Errorf("no field recorded as unread after an interruption at request %d of %d: the test proves nothing", after, whole.TotalCalls())
 	}
 	stopped := 0
 	for _, a := range got.Accounts {

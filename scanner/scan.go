@@ -19,7 +19,9 @@ package scanner
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -584,8 +586,11 @@ func collectKeys(ctx context.Context, refs []KeyRef, have []inventory.KMSKey, cl
 			var todo []KeyRef
 			mu.Lock()
 			for _, ref := range refs {
-				if keyIndex(keys, ref) < 0 {
-					todo = append(todo, ref)
+				if aliasErr == nil {
+					ref = resolveAlias(ref, aliases)
+				}
+				if keyIndex(keys, ref) < 0 && !slices.Contains(todo, ref) {
+					todo = append(todo, ref) // each key described once, however buckets name it
 				}
 			}
 			mu.Unlock()
@@ -613,6 +618,26 @@ func collectKeys(ctx context.Context, refs []KeyRef, have []inventory.KMSKey, cl
 	wg.Wait()
 	sort.Slice(keys, func(i, j int) bool { return keys[i].ARN < keys[j].ARN })
 	return keys
+}
+
+// resolveAlias names the key an alias reference (alias name or alias ARN)
+// targets by its key ARN, from the region's aliases (key ID → names, see
+// ListAliasNames); a bare key ID becomes its ARN too. Any other reference,
+// or an alias the listing lacks, is returned as it is.
+func resolveAlias(ref KeyRef, aliases map[string][]string) KeyRef {
+	arn := qualify(ref)
+	name, isAlias := strings.CutPrefix(arn[lastIndex(arn, ':')+1:], "alias/")
+	if !isAlias {
+		ref.ID = arn
+		return ref
+	}
+	for id, names := range aliases {
+		if slices.Contains(names, "alias/"+name) {
+			ref.ID = strings.TrimSuffix(arn, "alias/"+name) + "key/" + id
+			return ref
+		}
+	}
+	return ref
 }
 
 // parallel runs f(0..n-1) concurrently and waits. The calls are bounded by
