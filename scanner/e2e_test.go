@@ -673,3 +673,51 @@ func TestCallsPerBucketSynthetic(t *testing.T) {
 	}
 	t.Logf("%.2f calls per bucket", perBucket)
 }
+
+// TestShardScan: a shard scans only the accounts that hash to it; the
+// others in scope are recorded as excluded, with their own SCP/RCP
+// attachments, so that the shard's snapshot is valid on its own; a
+// bucket's key in an account of another shard is read into the shard.
+func TestShardScan(t *testing.T) {
+	fixture := loadFixture(t, "testdata/roundtrip.yaml")
+	want := fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{})
+	const n = 2
+	for k := 1; k <= n; k++ {
+		rig := newRig(t, fixture)
+		sess := rig.session(t)
+		got := Scan(context.Background(), Options{Session: sess, Config: rig.cfg, ToolVersion: "test", Log: zerolog.Nop(), Shard: &inventory.Shard{Index: k, Count: n}})
+		sess.Close()
+		if got.Scan.Shard == nil || got.Scan.Shard.Index != k || got.Scan.Shard.Count != n {
+			t.Fatalf("shard %d/%d: scan.shard %+v", k, n, got.Scan.Shard)
+		}
+		var scanned, excluded []string
+		for _, a := range want.Accounts {
+			if inventory.ShardOf(a.ID, n) == k {
+				scanned = append(scanned, a.ID)
+			} else {
+				excluded = append(excluded, a.ID)
+			}
+		}
+		var ids []string
+		for _, a := range got.Accounts {
+			ids = append(ids, a.ID)
+		}
+		if !cmp.Equal(ids, scanned) || !cmp.Equal(got.Scan.ExcludedAccounts, excluded) {
+			t.Errorf("shard %d/%d: scanned %v, excluded %v; want %v, %v", k, n, ids, got.Scan.ExcludedAccounts, scanned, excluded)
+		}
+		for _, id := range excluded {
+			if _, ok := got.Organization.AccountPolicies[id]; !ok {
+				t.Errorf("shard %d/%d: the attachments of %s (another shard) are not recorded", k, n, id)
+			}
+		}
+		if _, err := inventory.Parse(mustMarshal(t, got), "shard.json"); err != nil {
+			t.Errorf("shard %d/%d: the snapshot does not load: %v", k, n, err)
+		}
+		// 333333333333's bucket dev-other-key uses a key of 222222222222.
+		if inventory.ShardOf("333333333333", n) == k && inventory.ShardOf("222222222222", n) != k {
+			if len(got.Scan.Shard.KMSKeys["222222222222"]) == 0 {
+				t.Errorf("shard %d/%d: the key of 222222222222 that dev-other-key uses was not read", k, n)
+			}
+		}
+	}
+}
