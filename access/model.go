@@ -163,13 +163,12 @@ type BucketConfig struct {
 	ACLGrants      []string `json:"acl_grants,omitempty"`
 	PolicyIsPublic *bool    `json:"policy_is_public,omitempty"` // our verdict
 	AWSIsPublic    *bool    `json:"aws_is_public,omitempty"`    // GetBucketPolicyStatus
-	// Versioning is "Enabled", "Suspended", VersioningNotCollected, or
-	// absent (never enabled, or not readable: see the errors).
-	Versioning string `json:"versioning,omitempty"`
+	Versioning     string   `json:"versioning,omitempty"`
 }
 
 // VersioningNotCollected is BucketConfig.Versioning when the scan did not
-// read it (collect.versioning off).
+// read it (collect.versioning off); otherwise it is "Enabled", "Suspended"
+// or absent (never enabled, or not readable: see the errors).
 const VersioningNotCollected = "not collected"
 
 // Access is the matrix: principal classes × actions.

@@ -16,12 +16,12 @@ import (
 
 // fakeAWSFlags are the flags of `bucketaudit fakeaws`.
 type fakeAWSFlags struct {
-	fixture      string
-	listen       string
-	latency      time.Duration
-	statsFile    string
-	pageSize     int
-	outputBucket string
+	fixture   string
+	listen    string
+	latency   time.Duration
+	statsFile string
+	pageSize  int
+	outBucket string
 }
 
 func newFakeAWSCmd(e *env) *cobra.Command {
@@ -48,7 +48,7 @@ access key (e.g. ` + fakeaws.DefaultAccessKeyID + ` / ` + fakeaws.DefaultSecretA
 	fl.DurationVar(&f.latency, "latency", 0, "latency added to every request (overrides the fixture's faults.latency)")
 	fl.StringVar(&f.statsFile, "stats-file", "", "write request counts as JSON to this file on exit")
 	fl.IntVar(&f.pageSize, "page-size", fakeaws.DefaultPageSize, "largest page of every list operation (S3 ListBuckets honours max-buckets)")
-	fl.StringVar(&f.outputBucket, "output-bucket", "", "a bucket outside the fixture that accepts PutObject, GetObject and ListObjectsV2 (not from the audit role): where s3:// snapshots and reports go")
+	fl.StringVar(&f.outBucket, "output-bucket", "", "a bucket outside the fixture that accepts PutObject, GetObject and ListObjectsV2 (not from the audit role): where s3:// snapshots and reports go")
 	return cmd
 }
 
@@ -66,7 +66,7 @@ func runFakeAWS(cmd *cobra.Command, e *env, f *fakeAWSFlags) error {
 	if err != nil {
 		return err
 	}
-	srv, err := fakeaws.New(doc, fakeaws.Options{Latency: f.latency, Log: e.log, PageSize: f.pageSize, OutputBucket: f.outputBucket})
+	srv, err := fakeaws.New(doc, fakeaws.Options{Latency: f.latency, Log: e.log, PageSize: f.pageSize, OutputBucket: f.outBucket})
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
