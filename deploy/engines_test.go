@@ -214,9 +214,14 @@ func TestKubernetesManifests(t *testing.T) {
 				mounts["config"] = m.MountPath
 			case v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == pvc.Name:
 				mounts["snapshots"] = m.MountPath
+			case v.EmptyDir != nil && m.MountPath == "/tmp":
+				mounts["tmp"] = m.MountPath
 			default:
-				t.Errorf("Job %s: volume %q is neither ConfigMap %s nor PVC %s", j.Name, v.Name, cm.Name, pvc.Name)
+				t.Errorf("Job %s: volume %q is neither ConfigMap %s, PVC %s nor an emptyDir at /tmp", j.Name, v.Name, cm.Name, pvc.Name)
 			}
+		}
+		if c.SecurityContext != nil && c.SecurityContext.ReadOnlyRootFilesystem != nil && *c.SecurityContext.ReadOnlyRootFilesystem && mounts["tmp"] == "" {
+			t.Errorf("Job %s: a read-only root filesystem without a writable /tmp (s3:// outputs are staged there)", j.Name)
 		}
 		if c.Image != walk.Spec.Template.Spec.Containers[0].Image {
 			t.Errorf("Job %s: image %q, want the same image in every Job", j.Name, c.Image)
