@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
@@ -49,7 +53,9 @@ func outputOperations() []string { return []string{"PutObject", "GetObject", "Li
 // read-only guard is not weakened by it.
 type outputStore struct {
 	endpointURL, region string
-	client              *s3.Client // made on first use
+	base                *aws.Config           // loaded on first use
+	clients             map[string]*s3.Client // by region
+	bucketRegion        map[string]string     // learnt from redirects
 }
 
 func newOutputStore(endpointURL, region string) *outputStore {
@@ -72,22 +78,32 @@ func (writerGuard) HandleInitialize(ctx context.Context, in middleware.Initializ
 	return middleware.InitializeOutput{}, middleware.Metadata{}, fmt.Errorf("output writer: S3 %s is not one of %s; refused before sending", op, strings.Join(outputOperations(), ", "))
 }
 
-func (o *outputStore) s3(ctx context.Context) (*s3.Client, error) {
-	if o.client != nil {
-		return o.client, nil
+// s3 returns the writer's client for bucket: in the store's region, or
+// in the bucket's own once a redirect has named it.
+func (o *outputStore) s3(ctx context.Context, bucket string) (*s3.Client, error) {
+	if o.base == nil {
+		var opts []func(*awsconfig.LoadOptions) error
+		if o.region != "" {
+			opts = append(opts, awsconfig.WithRegion(o.region))
+		}
+		cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("output writer: %w", err)
+		}
+		if cfg.Region == "" {
+			cfg.Region = "us-east-1"
+		}
+		o.base, o.clients, o.bucketRegion = &cfg, map[string]*s3.Client{}, map[string]string{}
 	}
-	var opts []func(*awsconfig.LoadOptions) error
-	if o.region != "" {
-		opts = append(opts, awsconfig.WithRegion(o.region))
+	region := o.base.Region
+	if r := o.bucketRegion[bucket]; r != "" {
+		region = r
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("output writer: %w", err)
+	if c := o.clients[region]; c != nil {
+		return c, nil
 	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	o.client = s3.NewFromConfig(cfg, func(so *s3.Options) {
+	c := s3.NewFromConfig(*o.base, func(so *s3.Options) {
+		so.Region = region
 		if o.endpointURL != "" {
 			so.BaseEndpoint = aws.String(o.endpointURL)
 			so.UsePathStyle = true
@@ -96,15 +112,43 @@ func (o *outputStore) s3(ctx context.Context) (*s3.Client, error) {
 			return s.Initialize.Add(writerGuard{}, middleware.Before)
 		})
 	})
-	return o.client, nil
+	o.clients[region] = c
+	return c, nil
 }
 
-func (o *outputStore) put(ctx context.Context, loc s3Location, body io.ReadSeeker) error {
-	c, err := o.s3(ctx)
+// call runs f with the client for bucket; when S3 answers that the bucket
+// lives in another region (a 301 with x-amz-bucket-region), once more
+// there.
+func (o *outputStore) call(ctx context.Context, bucket string, f func(*s3.Client) error) error {
+	c, err := o.s3(ctx, bucket)
 	if err != nil {
 		return err
 	}
-	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(loc.bucket), Key: aws.String(loc.key), Body: body}); err != nil {
+	err = f(c)
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.Response == nil || re.Response.StatusCode != http.StatusMovedPermanently {
+		return err
+	}
+	region := re.Response.Header.Get("X-Amz-Bucket-Region")
+	if region == "" || region == c.Options().Region {
+		return err
+	}
+	o.bucketRegion[bucket] = region
+	if c, err = o.s3(ctx, bucket); err != nil {
+		return err
+	}
+	return f(c)
+}
+
+func (o *outputStore) put(ctx context.Context, loc s3Location, body io.ReadSeeker) error {
+	err := o.call(ctx, loc.bucket, func(c *s3.Client) error {
+		if _, err := body.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(loc.bucket), Key: aws.String(loc.key), Body: body})
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("put %s: %w", loc, err)
 	}
 	return nil
@@ -127,7 +171,7 @@ func (o *outputStore) saveSnapshot(ctx context.Context, p string, doc *inventory
 	if err != nil {
 		return err
 	}
-	return o.put(ctx, loc, strings.NewReader(string(data)))
+	return o.put(ctx, loc, bytes.NewReader(data))
 }
 
 // loadSnapshot loads the inventory document at p (a file or s3://).
@@ -139,16 +183,16 @@ func (o *outputStore) loadSnapshot(ctx context.Context, p string) (*inventory.Do
 	case !isS3:
 		return inventory.Load(p)
 	}
-	c, err := o.s3(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(loc.bucket), Key: aws.String(loc.key)})
-	if err != nil {
-		return nil, fmt.Errorf("read inventory %s: %w", p, err)
-	}
-	defer out.Body.Close()
-	data, err := io.ReadAll(out.Body)
+	var data []byte
+	err = o.call(ctx, loc.bucket, func(c *s3.Client) error {
+		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(loc.bucket), Key: aws.String(loc.key)})
+		if err != nil {
+			return err
+		}
+		defer out.Body.Close()
+		data, err = io.ReadAll(out.Body)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read inventory %s: %w", p, err)
 	}
@@ -187,22 +231,25 @@ func (o *outputStore) expand(ctx context.Context, args []string) ([]string, erro
 		if _, err := path.Match(loc.key, ""); err != nil {
 			return nil, fmt.Errorf("pattern %q: %v", a, err)
 		}
-		c, err := o.s3(ctx)
-		if err != nil {
-			return nil, err
-		}
 		var matched []string
-		p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(loc.bucket), Prefix: aws.String(loc.key[:i])})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("list %s: %w", a, err)
-			}
-			for _, obj := range page.Contents {
-				if ok, _ := path.Match(loc.key, aws.ToString(obj.Key)); ok {
-					matched = append(matched, s3Location{loc.bucket, aws.ToString(obj.Key)}.String())
+		err = o.call(ctx, loc.bucket, func(c *s3.Client) error {
+			matched = nil
+			p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(loc.bucket), Prefix: aws.String(loc.key[:i])})
+			for p.HasMorePages() {
+				page, err := p.NextPage(ctx)
+				if err != nil {
+					return err
+				}
+				for _, obj := range page.Contents {
+					if ok, _ := path.Match(loc.key, aws.ToString(obj.Key)); ok {
+						matched = append(matched, s3Location{loc.bucket, aws.ToString(obj.Key)}.String())
+					}
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", a, err)
 		}
 		if len(matched) == 0 {
 			return nil, fmt.Errorf("pattern %q matches no object", a)

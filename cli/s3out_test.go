@@ -16,7 +16,7 @@ import (
 func TestOutputWriterGuard(t *testing.T) {
 	srv, url := roundTripServer(t, fakeaws.Options{OutputBucket: "out"})
 	store := newOutputStore(url, "us-east-1")
-	c, err := store.s3(context.Background())
+	c, err := store.s3(context.Background(), "out")
 	if err != nil {
 		t.Fatal(err)
 	}

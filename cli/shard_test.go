@@ -288,8 +288,9 @@ func TestShardMergeErrors(t *testing.T) {
 // TestShardsAndReportsOnS3: the walk, the shards, the snapshot and the
 // reports of a scan go to s3:// locations (the emulator's output bucket,
 // written with the process's own credentials, never the audit role's);
-// analyze reads the shards back by pattern and writes the merged reports
-// there too, equal to the one scan's.
+// analyze reads the shards back by pattern (following S3's redirect to the
+// bucket's region) and writes the merged reports there too, equal to the
+// one scan's.
 func TestShardsAndReportsOnS3(t *testing.T) {
 	srv, url := roundTripServer(t, fakeaws.Options{OutputBucket: "bucketaudit-out"})
 	dir := t.TempDir()
@@ -313,7 +314,8 @@ func TestShardsAndReportsOnS3(t *testing.T) {
 		}
 		run(code, append(scan, "--shard", fmt.Sprintf("%d/2", k), "--org-snapshot", "s3://bucketaudit-out/org.json", "--save-snapshot", "s3://bucketaudit-out/shards/shard-{shard}.json")...)
 	}
-	run(ExitIncomplete, "analyze", "s3://bucketaudit-out/shards/shard-*.json", "--endpoint-url", url, "--output-dir", "s3://bucketaudit-out/merged", "--format", "json")
+	// The output bucket is in us-east-1: analyze, told eu-west-1, follows S3's redirect.
+	run(ExitIncomplete, "analyze", "s3://bucketaudit-out/shards/shard-*.json", "--endpoint-url", url, "--region", "eu-west-1", "--output-dir", "s3://bucketaudit-out/merged", "--format", "json")
 
 	local := func(key string) string {
 		t.Helper()

@@ -19,7 +19,9 @@ import (
 // session; no fixture bucket takes an object operation.
 func TestOutputBucket(t *testing.T) {
 	e := start(t, loadOrg(t), fakeaws.Options{OutputBucket: "audit-outputs"})
-	c := s3.NewFromConfig(e.cfg, fakeawstest.S3Options)
+	home := e.cfg.Copy()
+	home.Region = "us-east-1" // the output bucket's
+	c := s3.NewFromConfig(home, fakeawstest.S3Options)
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<17) // 2 MiB: more than an API request may carry
 	for _, key := range []string{"snaps/shard-2.json", "snaps/shard-1.json", "reports/report.json"} {
 		if _, err := c.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("audit-outputs"), Key: aws.String(key), Body: bytes.NewReader(big)}); err != nil {
@@ -54,9 +56,12 @@ func TestOutputBucket(t *testing.T) {
 	}
 	_, err = c.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("audit-outputs"), Key: aws.String("none")})
 	wantCode(t, err, "NoSuchKey")
+	// The bucket is in us-east-1: a request signed for another region is redirected.
+	_, err = s3.NewFromConfig(e.cfg, fakeawstest.S3Options).GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("audit-outputs"), Key: aws.String("snaps/shard-1.json")})
+	wantCode(t, err, "PermanentRedirect")
 
 	// The audit role writes nothing and reads no object, not even here.
-	audit := s3.NewFromConfig(e.assumed(t, prodAccount, "eu-west-1"), fakeawstest.S3Options)
+	audit := s3.NewFromConfig(e.assumed(t, prodAccount, "us-east-1"), fakeawstest.S3Options)
 	_, err = audit.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("audit-outputs"), Key: aws.String("x"), Body: strings.NewReader("x")})
 	wantCode(t, err, "AccessDenied")
 	_, err = audit.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("audit-outputs"), Key: aws.String("snaps/shard-1.json")})

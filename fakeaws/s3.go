@@ -356,16 +356,29 @@ func (o *outputBucket) holds(q *request) bool {
 }
 
 func (o *outputBucket) handler(op string) handlerFunc {
+	var h handlerFunc
 	switch op {
 	case "PutObject":
-		return o.put
+		h = o.put
 	case "GetObject":
-		return o.get
+		h = o.get
 	case "ListObjectsV2":
-		return o.list
+		h = o.list
+	default:
+		return nil
 	}
-	return nil
+	return func(w http.ResponseWriter, q *request) *apiError {
+		if q.region != "" && q.region != outputBucketRegion {
+			// As S3 answers a request signed for another region.
+			return &apiError{code: "PermanentRedirect", status: http.StatusMovedPermanently, bucket: o.name, bucketRegion: outputBucketRegion,
+				message: "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint."}
+		}
+		return h(w, q)
+	}
 }
+
+// outputBucketRegion is the region of the output bucket.
+const outputBucketRegion = "us-east-1"
 
 // allowed refuses anonymous callers and the audit role's sessions: the
 // audit role never writes, nor reads objects.

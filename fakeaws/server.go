@@ -56,10 +56,10 @@ type Options struct {
 	Now func() time.Time
 	// PageSize caps list pages; 0 means DefaultPageSize.
 	PageSize int
-	// OutputBucket, when set, is a bucket of no account of the fixture
-	// that accepts PutObject, GetObject and ListObjectsV2 from any caller
-	// but the audit role's sessions: where snapshots and reports go. No
-	// other bucket accepts an object operation.
+	// OutputBucket, when set, is a bucket of no account of the fixture, in
+	// us-east-1, that accepts PutObject, GetObject and ListObjectsV2 from
+	// any caller but the audit role's sessions: where snapshots and
+	// reports go. No other bucket accepts an object operation.
 	OutputBucket string
 }
 
