@@ -62,6 +62,9 @@ func bucketConfig(bl *BucketLayers, bpa map[string]string) BucketConfig {
 	if c.Ownership == "" {
 		c.Ownership = "unknown"
 	}
+	if !bl.Bucket.Collected(inventory.FieldVersioning) {
+		c.Versioning = VersioningNotCollected
+	}
 	if !bl.EncRead {
 		c.Encryption = "unknown"
 	}

@@ -254,9 +254,10 @@ func ACLAllows(permission, action string) bool {
 }
 
 // ACLOf returns the bucket's ACL and whether it was read. A fixture that
-// leaves it out means the owner's FULL_CONTROL only (no other grant).
+// leaves it out means the owner's FULL_CONTROL only (no other grant); a
+// scan that did not collect it (ACLs disabled) has none to give.
 func ACLOf(b *inventory.Bucket) (*inventory.ACL, bool) {
-	if b.Errors[inventory.FieldACL] != "" {
+	if b.Errors[inventory.FieldACL] != "" || !b.Collected(inventory.FieldACL) {
 		return nil, false
 	}
 	if b.ACL == nil {

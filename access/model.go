@@ -166,6 +166,11 @@ type BucketConfig struct {
 	Versioning     string   `json:"versioning,omitempty"`
 }
 
+// VersioningNotCollected is BucketConfig.Versioning when the scan did not
+// read it (collect.versioning off); otherwise it is "Enabled", "Suspended"
+// or absent (never enabled, or not readable: see the errors).
+const VersioningNotCollected = "not collected"
+
 // Access is the matrix: principal classes × actions.
 type Access struct {
 	Public      Actions                    `json:"public"`

@@ -25,12 +25,17 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 		failOn  string
 		mutes   string
 	)
+	var endpointURL, region string
 	cmd := &cobra.Command{
 		Use:   "analyze SNAPSHOT...",
 		Short: "Compute the access matrix and findings of saved snapshots (offline)",
 		Long: `analyze reads one or more inventory documents (snapshots saved by
 'scan --save-snapshot', or fixtures), merges them into one organisation and
 writes the reports (report.xlsx, report.json, ...) into --output-dir.
+The shards of a sharded scan (scan --shard K/N) merge into the report of
+one scan. Snapshots and reports may be s3://bucket/key locations, read and
+written with the process's own AWS credentials. A pattern (shard-*.json) that names no file is expanded here, for
+the engines that run analyze without a shell.
 
 Exit codes: 0 done; 1 findings at or above --fail-on; 2 usage error or an
 unreadable snapshot; 3 the reports were written but some account or bucket
@@ -48,9 +53,14 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 			if failOn != "" && !validSeverity(failOn) {
 				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, strings.Join(access.Severities(), ", "))
 			}
+			store := newOutputStore(endpointURL, region)
+			args, err := store.expand(cmd.Context(), args)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrUsage, err)
+			}
 			docs := make([]*inventory.Document, 0, len(args))
 			for _, path := range args {
-				doc, err := loadSnapshot(path)
+				doc, err := store.loadSnapshot(cmd.Context(), path)
 				if err != nil {
 					return err
 				}
@@ -65,7 +75,7 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 				return err
 			}
 			e.log.Info().Int("snapshots", len(args)).Int("accounts", len(doc.Accounts)).Msg("analysing")
-			out, err := analyzeAndWrite(cmd.Context(), doc, args, outDir, formats, muter, e.layout())
+			out, err := store.writeReports(cmd.Context(), doc, args, outDir, formats, muter, e.layout())
 			if err != nil {
 				return err
 			}
@@ -75,7 +85,9 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 			return analysisStatus(out.report, failOn)
 		},
 	}
-	cmd.Flags().StringVar(&outDir, "output-dir", ".", "directory the reports are written to")
+	cmd.Flags().StringVar(&outDir, "output-dir", ".", "directory the reports are written to, or s3://bucket/prefix")
+	cmd.Flags().StringVar(&endpointURL, "endpoint-url", "", "send the s3:// reads and writes to this URL (e.g. fakeaws)")
+	cmd.Flags().StringVar(&region, "region", "", "region of the s3:// snapshots and reports (default: the SDK's, else us-east-1)")
 	cmd.Flags().StringSliceVar(&formats, "format", []string{report.FormatXLSX, report.FormatJSON}, "report formats: xlsx, json, csv (comma-separated)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	cmd.Flags().StringVar(&mutes, "mutelist", "", "file of accepted findings: marked muted in the reports, not counted for --fail-on")
@@ -136,7 +148,11 @@ func analysisStatus(rep *access.Report, failOn string) error {
 // by identity; the same item twice must be identical. Documents of
 // different organisations, or whose OU trees differ, are refused.
 func mergeDocuments(docs []*inventory.Document, names []string) (*inventory.Document, error) {
-	if len(docs) == 1 {
+	shards, err := checkShards(docs, names)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) == 1 && !shards {
 		return docs[0], nil
 	}
 	out := &inventory.Document{SchemaVersion: inventory.SchemaVersion}
@@ -176,6 +192,11 @@ func mergeDocuments(docs []*inventory.Document, names []string) (*inventory.Docu
 	}
 	sort.Slice(out.Accounts, func(i, j int) bool { return out.Accounts[i].ID < out.Accounts[j].ID })
 	dropScanned(out, accountIdx)
+	if shards {
+		if err := mergeShardKeys(out, docs, names); err != nil {
+			return nil, err
+		}
+	}
 	if err := out.Validate(); err != nil {
 		return nil, fmt.Errorf("merged snapshots: %w", err)
 	}

@@ -99,8 +99,10 @@ func TestDemoEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// fakeaws.Expected adds what the emulator computes (AWS's IsPublic).
-	direct, err := access.Analyze(context.Background(), fakeaws.Expected(fixture), access.Options{ToolVersion: version.String(), TrustedAccounts: demo.TrustedAccounts()})
+	// fakeaws.ExpectedScan adds what the emulator computes (AWS's IsPublic)
+	// and leaves out what the default scan does not collect (the ACL of a
+	// bucket with ACLs disabled, versioning, tags).
+	direct, err := access.Analyze(context.Background(), fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), access.Options{ToolVersion: version.String(), TrustedAccounts: demo.TrustedAccounts()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,5 +211,55 @@ func TestDemoUsage(t *testing.T) {
 	code, _, stderr := runCLI(t, "demo", "extra")
 	if code != ExitUsage || !strings.Contains(stderr, "demo takes no arguments") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestUncollectedFieldsChangeNoVerdict: on the demo organisation, leaving
+// out what the default scan does not read (the ACL of every bucket with
+// ACLs disabled, versioning, tags) changes no cell, finding or error of
+// the analysis: with Object Ownership BucketOwnerEnforced, "ACLs no longer
+// affect permissions".
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+func TestUncollectedFieldsChangeNoVerdict(t *testing.T) {
+	fixture, err := inventory.Parse(demo.Fixture(), "demo/org.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := access.Options{ToolVersion: version.String(), TrustedAccounts: demo.TrustedAccounts()}
+	full, err := access.Analyze(context.Background(), fakeaws.Expected(fixture), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean := fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{})
+	skipped := 0
+	for _, a := range lean.Accounts {
+		for _, b := range a.Buckets {
+			if !b.Collected(inventory.FieldACL) {
+				skipped++
+			}
+		}
+	}
+	if skipped == 0 {
+		t.Fatal("no bucket of the demo has ACLs disabled: the test proves nothing")
+	}
+	got, err := access.Analyze(context.Background(), lean, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Everything but the versioning column (not collected by default) is the same.
+	for i := range got.Buckets {
+		if got.Buckets[i].Config.Versioning != access.VersioningNotCollected {
+			t.Errorf("bucket %s: versioning %q, want %q", got.Buckets[i].Name, got.Buckets[i].Config.Versioning, access.VersioningNotCollected)
+		}
+		got.Buckets[i].Config.Versioning = ""
+	}
+	for i := range full.Buckets {
+		full.Buckets[i].Config.Versioning = ""
+	}
+	if diff := cmp.Diff(full.Buckets, got.Buckets); diff != "" {
+		t.Errorf("buckets differ without the uncollected fields (-all read +default scan):\n%s", diff)
+	}
+	if diff := cmp.Diff(full.Summary, got.Summary); diff != "" {
+		t.Errorf("summary differs:\n%s", diff)
 	}
 }

@@ -21,6 +21,7 @@ type fakeAWSFlags struct {
 	latency   time.Duration
 	statsFile string
 	pageSize  int
+	outBucket string
 }
 
 func newFakeAWSCmd(e *env) *cobra.Command {
@@ -47,6 +48,7 @@ access key (e.g. ` + fakeaws.DefaultAccessKeyID + ` / ` + fakeaws.DefaultSecretA
 	fl.DurationVar(&f.latency, "latency", 0, "latency added to every request (overrides the fixture's faults.latency)")
 	fl.StringVar(&f.statsFile, "stats-file", "", "write request counts as JSON to this file on exit")
 	fl.IntVar(&f.pageSize, "page-size", fakeaws.DefaultPageSize, "largest page of every list operation (S3 ListBuckets honours max-buckets)")
+	fl.StringVar(&f.outBucket, "output-bucket", "", "a bucket outside the fixture that accepts PutObject, GetObject and ListObjectsV2 (not from the audit role): where s3:// snapshots and reports go")
 	return cmd
 }
 
@@ -64,7 +66,7 @@ func runFakeAWS(cmd *cobra.Command, e *env, f *fakeAWSFlags) error {
 	if err != nil {
 		return err
 	}
-	srv, err := fakeaws.New(doc, fakeaws.Options{Latency: f.latency, Log: e.log, PageSize: f.pageSize})
+	srv, err := fakeaws.New(doc, fakeaws.Options{Latency: f.latency, Log: e.log, PageSize: f.pageSize, OutputBucket: f.outBucket})
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}

@@ -50,7 +50,7 @@ func TestNarrowedEndToEnd(t *testing.T) {
 	rep := readReportJSON(t, out)
 
 	// The scan path loses and invents nothing: the fixture's own analysis.
-	direct, err := access.Analyze(context.Background(), fakeaws.Expected(fixture), access.Options{})
+	direct, err := access.Analyze(context.Background(), fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), access.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -134,7 +134,7 @@ func TestScanPartitions(t *testing.T) {
 		t.Run(tc.partition, func(t *testing.T) {
 			fixture := inPartition(t, tc.partition, tc.regions)
 			snap, rep, raw := scanFixtureFrom(t, fixture, tc.home, "")
-			if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(snap)); diff != "" {
+			if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(snap)); diff != "" {
 				t.Errorf("snapshot differs from the fixture (-fixture +snapshot):\n%s", diff)
 			}
 			data, err := inventory.Marshal(snap, false)

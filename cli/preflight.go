@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,14 @@ import (
 // --save-snapshot path has a snapshot extension and a writable directory.
 // A problem is a usage error naming the flag.
 func checkOutputs(outDir, snapshot string) error {
+	// s3:// locations are checked when written (the writer client's
+	// credentials are not the scan's).
+	if strings.HasPrefix(outDir, s3Scheme) {
+		outDir = ""
+	}
+	if strings.HasPrefix(snapshot, s3Scheme) {
+		snapshot = ""
+	}
 	if outDir != "" {
 		if err := os.MkdirAll(outDir, 0o700); err != nil {
 			return usageErr("--output-dir %s: cannot create it: %v", outDir, unwrapPath(err))
@@ -86,6 +95,9 @@ func saveSnapshot(log zerolog.Logger, doc *inventory.Document, path, outDir stri
 		log.Info().Str("path", path).Msg("snapshot saved")
 		return path, nil
 	}
+	if strings.HasPrefix(outDir, s3Scheme) {
+		return "", fmt.Errorf("%w: save snapshot: %w", ErrFailed, err)
+	}
 	fallback := filepath.Join(outDir, filepath.Base(path))
 	if abs, aerr := filepath.Abs(fallback); aerr == nil {
 		if p, perr := filepath.Abs(path); perr == nil && p == abs {
@@ -98,6 +110,22 @@ func saveSnapshot(log zerolog.Logger, doc *inventory.Document, path, outDir stri
 	}
 	log.Warn().Err(err).Str("path", path).Str("saved_to", fallback).Msg("the snapshot could not be saved at --save-snapshot: saved it in the output directory instead")
 	return fallback, fmt.Errorf("%w: save snapshot: %w; it was saved to %s instead", ErrFailed, err, fallback)
+}
+
+// saveScanSnapshot saves the snapshot of a scan at opts.SaveSnapshot: an
+// s3:// location through opts.Store, a file with saveSnapshot's fallback
+// to the output directory. Ctrl-C ends the scan, not the saving of what it
+// collected.
+func (e *env) saveScanSnapshot(ctx context.Context, doc *inventory.Document, opts scanOptions, outDir string) error {
+	if opts.Store != nil && strings.HasPrefix(opts.SaveSnapshot, s3Scheme) {
+		if err := opts.Store.saveSnapshot(context.WithoutCancel(ctx), opts.SaveSnapshot, doc); err != nil {
+			return fmt.Errorf("%w: save snapshot: %w", ErrFailed, err)
+		}
+		e.log.Info().Str("path", opts.SaveSnapshot).Msg("snapshot saved")
+		return nil
+	}
+	_, err := saveSnapshot(e.log, doc, opts.SaveSnapshot, outDir)
+	return err
 }
 
 // writeFailure prints a failure and, for a scan that could not start or

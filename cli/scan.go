@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,13 @@ type scanOptions struct {
 	NoProgress bool
 	// MFATokenCode answers the MFA prompt of a role profile.
 	MFATokenCode string
+	// Shard, OrgSnapshot and OrgOnly are scanner.Options' (scan --shard,
+	// --org-snapshot, --org-only).
+	Shard       *inventory.Shard
+	OrgSnapshot *inventory.Document
+	OrgOnly     bool
+	// Store saves the snapshot (s3:// too); nil: a local file only.
+	Store *outputStore
 }
 
 // newSession makes the read-only session of cfg (with the MFA code of
@@ -135,7 +143,8 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 		bars.stop()
 		return nil, sess, fmt.Errorf("scan %w: %w", ErrFailed, err)
 	}
-	sopts := scanner.Options{Session: sess, Config: cfg, ToolVersion: version.String(), Log: log}
+	sopts := scanner.Options{Session: sess, Config: cfg, ToolVersion: version.String(), Log: log,
+		Shard: opts.Shard, OrgSnapshot: opts.OrgSnapshot, OrgOnly: opts.OrgOnly}
 	if bars != nil {
 		sopts.Progress = bars
 	}
@@ -156,7 +165,7 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 		return nil, sess, fmt.Errorf("scan %w: %w", ErrFailed, f)
 	}
 	if opts.SaveSnapshot != "" {
-		if _, err := saveSnapshot(e.log, doc, opts.SaveSnapshot, cfg.Outputs.Dir); err != nil {
+		if err := e.saveScanSnapshot(ctx, doc, opts, cfg.Outputs.Dir); err != nil {
 			return doc, sess, err
 		}
 	}
@@ -191,6 +200,7 @@ func newScanCmd(e *env) *cobra.Command {
 		noProg   bool
 		mfaCode  string
 	)
+	var shards shardFlags
 	cmd := &cobra.Command{
 		Use:   "scan --config FILE",
 		Short: "Scan the organisation's S3 access and write the reports",
@@ -213,7 +223,14 @@ case no report is written and those of an earlier run stay as they were,
 or an output could not be written (if the --save-snapshot path fails, the
 snapshot goes into the output directory instead). Failures take precedence
 over findings at or above --fail-on, which take precedence over
-incompleteness.`,
+incompleteness.
+
+A sharded scan splits the member accounts over N processes: scan
+--org-only --save-snapshot org.json walks the organisation once; each of
+scan --shard K/N --org-snapshot org.json --save-snapshot shard-K.json
+scans the accounts of shard K (auto/N takes K from JOB_COMPLETION_INDEX
+or AWS_BATCH_JOB_ARRAY_INDEX); analyze shard-*.json merges them into the
+report of one scan.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if failOn != "" && !validSeverity(failOn) {
@@ -234,13 +251,34 @@ incompleteness.`,
 				return err
 			}
 			ctx := cmd.Context()
-			doc, _, err := e.runScan(ctx, cfg, scanOptions{SaveSnapshot: snapshot, NoProgress: noProg, MFATokenCode: mfaCode})
+			store := newOutputStore(cfg.EndpointURL, cfg.Region)
+			sopts, err := shardScanOptions(ctx, store, cfg, shards, os.LookupEnv)
+			if err != nil {
+				return err
+			}
+			sopts.Store = store
+			if (sopts.Shard != nil || sopts.OrgOnly) && snapshot == "" {
+				return usageErr("--shard and --org-only write a snapshot, not reports: give --save-snapshot FILE")
+			}
+			sopts.SaveSnapshot, sopts.NoProgress, sopts.MFATokenCode = snapshot, noProg, mfaCode
+			if sopts.Shard != nil {
+				sopts.SaveSnapshot = strings.ReplaceAll(snapshot, shardPlaceholder, strconv.Itoa(sopts.Shard.Index))
+			}
+			doc, _, err := e.runScan(ctx, cfg, sopts)
 			if doc == nil {
 				return err
 			}
 			snapErr := err
+			if sopts.Shard != nil || sopts.OrgOnly {
+				// A shard's reports would be partial, a walk has none: the
+				// snapshot is the output (analyze merges the shards).
+				if snapErr != nil {
+					return snapErr
+				}
+				return shardScanStatus(cmd.OutOrStdout(), doc, sopts)
+			}
 			// Ctrl-C ends the scan, not the writing of what it collected.
-			out, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, muter, e.layout())
+			out, err := store.writeReports(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, muter, e.layout())
 			if err != nil {
 				if snapshot != "" && snapErr == nil {
 					return fmt.Errorf("%w (the snapshot was saved: bucketaudit analyze %s --output-dir DIR writes them from it)", err, snapshot)
@@ -265,11 +303,11 @@ incompleteness.`,
 	f := cmd.Flags()
 	f.StringVar(&cfgPath, "config", "", "scan configuration (YAML; see config.example.yaml)")
 	f.StringVar(&ov.EndpointURL, "endpoint-url", "", "send every AWS call to this URL (e.g. fakeaws); overrides endpoint_url")
-	f.StringVar(&ov.OutputDir, "output-dir", "", "directory of the reports; overrides outputs.dir")
+	f.StringVar(&ov.OutputDir, "output-dir", "", "directory of the reports, or s3://bucket/prefix; overrides outputs.dir")
 	f.StringSliceVar(&ov.Formats, "format", nil, "report formats: xlsx, json, csv (comma-separated); overrides outputs.formats")
 	f.StringVar(&ov.Profile, "profile", "", "shared-config profile of the scanning credentials; overrides profile")
 	f.StringVar(&ov.Region, "region", "", "home region of the global services; overrides region")
-	f.StringVar(&snapshot, "save-snapshot", "", "also write the collected inventory to FILE (.json, .yaml or .yml)")
+	f.StringVar(&snapshot, "save-snapshot", "", "also write the collected inventory to FILE (.json, .yaml or .yml; or s3://bucket/key.json)")
 	f.StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	f.BoolVar(&noProg, "no-progress", false, "no progress bar, even on a terminal")
 	f.StringVar(&mfaCode, "mfa-token-code", "", "MFA code for a profile whose role has an mfa_serial (asked for on a terminal otherwise)")
@@ -277,6 +315,7 @@ incompleteness.`,
 	f.StringSliceVar(&ov.Accounts, "accounts", nil, "scan only these account IDs (comma-separated); replaces scope.include_accounts")
 	f.StringSliceVar(&ov.ExcludeAccounts, "exclude-accounts", nil, "also leave out these account IDs (comma-separated); added to scope.exclude_accounts")
 	f.StringSliceVar(&ov.Regions, "regions", nil, "scan only buckets in these regions (comma-separated); replaces scope.regions")
+	shards.register(f)
 	return cmd
 }
 

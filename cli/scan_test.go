@@ -57,7 +57,7 @@ func TestScanCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("saved snapshot does not load: %v", err)
 	}
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("saved snapshot differs from the fixture:\n%s", diff)
 	}
 	if _, err := os.Stat(filepath.Join(out, "report.json")); err != nil {
@@ -70,6 +70,8 @@ func TestScanCommand(t *testing.T) {
 
 func TestScanCommandUsageErrors(t *testing.T) {
 	scanEnv(t)
+	t.Setenv(EnvJobCompletionIndex, "")
+	t.Setenv(EnvBatchArrayIndex, "")
 	dir := t.TempDir()
 	bad := writeFile(t, dir, "bad.yaml", "region: eu-west-1\naudit_role:\n  nam: x\nconcurrency: {requests: 0}\n")
 	tests := []struct {
@@ -81,6 +83,11 @@ func TestScanCommandUsageErrors(t *testing.T) {
 		{"no config", []string{"scan"}, []string{"--config is required"}},
 		{"bad severity", []string{"scan", "--config", bad, "--fail-on", "severe"}, []string{"--fail-on"}},
 		{"bad format flag", []string{"scan", "--config", writeFile(t, dir, "ok.yaml", ""), "--format", "pdf"}, []string{"flag --format: outputs.formats[0]"}},
+		{"shard without a snapshot", []string{"scan", "--config", filepath.Join(dir, "ok.yaml"), "--shard", "1/2"}, []string{"give --save-snapshot FILE"}},
+		{"shard out of range", []string{"scan", "--config", filepath.Join(dir, "ok.yaml"), "--shard", "3/2", "--save-snapshot", "s.json"}, []string{`--shard "3/2": the shard "3" is not an integer from 1 to 2`}},
+		{"auto shard without an index", []string{"scan", "--config", filepath.Join(dir, "ok.yaml"), "--shard", "auto/2", "--save-snapshot", "s.json"}, []string{"neither JOB_COMPLETION_INDEX"}},
+		{"org-only with a shard", []string{"scan", "--config", filepath.Join(dir, "ok.yaml"), "--org-only", "--shard", "1/2", "--save-snapshot", "s.json"}, []string{"--org-only walks the organisation for the shards"}},
+		{"org snapshot that is not a walk", []string{"scan", "--config", filepath.Join(dir, "ok.yaml"), "--org-snapshot", writeFile(t, dir, "plain.json", `{"schema_version":1,"accounts":[]}`)}, []string{"not an organisation walk (save one with scan --org-only"}},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
@@ -138,13 +145,19 @@ func TestScanCommandInterrupted(t *testing.T) {
 // emulator's credentials in the environment) and returns its URL.
 func roundTripEmulator(t *testing.T) string {
 	t.Helper()
+	_, url := roundTripServer(t)
+	return url
+}
+
+// roundTripServer is roundTripEmulator with the server and its options.
+func roundTripServer(t *testing.T, opts ...fakeaws.Options) (*fakeaws.Server, string) {
+	t.Helper()
 	scanEnv(t)
 	fixture, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, url := fakeawstest.Start(t, fixture)
-	return url
+	return fakeawstest.Start(t, fixture, opts...)
 }
 
 // readReportJSON reads and validates dir/report.json.

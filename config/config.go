@@ -136,6 +136,11 @@ type Collect struct {
 	IAM          bool `yaml:"iam"`
 	VPCEndpoints bool `yaml:"vpc_endpoints"`
 	KMS          bool `yaml:"kms"`
+	// Versioning and Tags read GetBucketVersioning and GetBucketTagging
+	// for every bucket: no verdict or finding depends on them, so they are
+	// off unless asked for (a bucket then lists them as not collected).
+	Versioning bool `yaml:"versioning"`
+	Tags       bool `yaml:"tags"`
 }
 
 // Outputs says where reports go.

@@ -137,8 +137,10 @@ func TestLiveCollectsOnlyWhatTheRequestNeeds(t *testing.T) {
 	rig.explain(t, Request{Principal: reader, Action: "s3:GetObject", Bucket: "customer-exports", Key: "k"})
 	calls := rig.sess.Calls()
 	for op, want := range map[string]int64{
-		"S3.GetBucketPolicy": 1, "S3.GetBucketAcl": 1, "S3.GetBucketEncryption": 1, "S3 Control.GetPublicAccessBlock": 1,
+		"S3.GetBucketPolicy": 1, "S3.GetBucketEncryption": 1, "S3 Control.GetPublicAccessBlock": 1,
 		"KMS.GetKeyPolicy": 1, "KMS.DescribeKey": 1, "EC2.DescribeVpcEndpoints": 0,
+		// customer-exports is BucketOwnerEnforced: ACLs are disabled, the ACL is not read.
+		"S3.GetBucketOwnershipControls": 1, "S3.GetBucketAcl": 0, "S3.GetBucketVersioning": 0, "S3.GetBucketTagging": 0,
 	} {
 		if calls[op] != want {
 			t.Errorf("%s called %d times, want %d (calls: %v)", op, calls[op], want, calls)

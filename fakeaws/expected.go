@@ -44,3 +44,45 @@ func Expected(doc *inventory.Document) *inventory.Document {
 	}
 	return n
 }
+
+// ScanOptions are the optional bucket fields a scan collects (the
+// configuration's collect.versioning and collect.tags).
+type ScanOptions struct {
+	Versioning bool
+	Tags       bool
+}
+
+// ExpectedScan returns the normalised snapshot that a complete scan of doc
+// with opts must produce: Expected(doc) less what the scanner leaves out on
+// purpose, each listed in the bucket's not_collected — the ACL of a bucket
+// whose Object Ownership is BucketOwnerEnforced (ACLs disabled), and
+// versioning and tags unless opts asks for them.
+func ExpectedScan(doc *inventory.Document, opts ScanOptions) *inventory.Document {
+	n := Expected(doc)
+	for i := range n.Accounts {
+		for j := range n.Accounts[i].Buckets {
+			b := &n.Accounts[i].Buckets[j]
+			var skip []string
+			if b.Ownership == inventory.OwnershipBucketOwnerEnforced {
+				b.ACL = nil
+				skip = append(skip, inventory.FieldACL)
+			}
+			if !opts.Tags {
+				b.Tags = nil
+				skip = append(skip, inventory.FieldTags)
+			}
+			if !opts.Versioning {
+				b.Versioning = ""
+				skip = append(skip, inventory.FieldVersioning)
+			}
+			for _, f := range skip {
+				delete(b.Errors, f)
+			}
+			if len(b.Errors) == 0 {
+				b.Errors = nil
+			}
+			b.NotCollected = skip
+		}
+	}
+	return n
+}

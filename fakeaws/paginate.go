@@ -67,7 +67,7 @@ type handlerFunc func(w http.ResponseWriter, q *request) *apiError
 func (s *Server) handlerFor(q *request) handlerFunc {
 	switch q.svc {
 	case svcS3:
-		return s.s3Handler(q.op)
+		return s.s3Handler(q)
 	case svcS3Control:
 		if q.op == "GetPublicAccessBlock" {
 			return s.s3ControlGetPublicAccessBlock

@@ -1,10 +1,16 @@
 package fakeaws
 
 import (
+	"bytes"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/xml"
+	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -14,8 +20,11 @@ const s3NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 // s3BucketOps maps the emulated bucket GETs to their handler and the
 // inventory field whose fixture error they answer with.
-func (s *Server) s3Handler(op string) handlerFunc {
-	switch op {
+func (s *Server) s3Handler(q *request) handlerFunc {
+	if s.outputs.holds(q) {
+		return s.outputs.handler(q.op)
+	}
+	switch q.op {
 	case "ListBuckets":
 		return s.s3ListBuckets
 	case "HeadBucket":
@@ -331,4 +340,188 @@ func xmlEscape(s string) string {
 	var b strings.Builder
 	xml.EscapeText(&b, []byte(s))
 	return b.String()
+}
+
+// maxOutputObjectBytes bounds an object written to the output bucket.
+const maxOutputObjectBytes = 256 << 20
+
+// outputBucket is the emulator's one writable bucket (Options.OutputBucket),
+// in memory.
+type outputBucket struct {
+	name    string
+	mu      sync.Mutex
+	objects map[string][]byte
+}
+
+// holds reports whether q addresses the output bucket (nil-safe).
+func (o *outputBucket) holds(q *request) bool {
+	return o != nil && q.svc == svcS3 && q.bucket == o.name
+}
+
+func (o *outputBucket) handler(op string) handlerFunc {
+	var h handlerFunc
+	switch op {
+	case "PutObject":
+		h = o.put
+	case "GetObject":
+		h = o.get
+	case "ListObjectsV2":
+		h = o.list
+	default:
+		return nil
+	}
+	return func(w http.ResponseWriter, q *request) *apiError {
+		if q.region != "" && q.region != outputBucketRegion {
+			// As S3 answers a request signed for another region.
+			return &apiError{code: "PermanentRedirect", status: http.StatusMovedPermanently, bucket: o.name, bucketRegion: outputBucketRegion,
+				message: "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint."}
+		}
+		return h(w, q)
+	}
+}
+
+// outputBucketRegion is the region of the output bucket.
+const outputBucketRegion = "us-east-1"
+
+// allowed refuses anonymous callers and the audit role's sessions: the
+// audit role never writes, nor reads objects.
+func (o *outputBucket) allowed(q *request, action string) *apiError {
+	if q.caller.anonymous || q.caller.session != nil {
+		return accessDenied(q, action, "arn:aws:s3:::"+o.name)
+	}
+	return nil
+}
+
+func (o *outputBucket) put(w http.ResponseWriter, q *request) *apiError {
+	if aerr := o.allowed(q, "s3:PutObject"); aerr != nil {
+		return aerr
+	}
+	body, err := decodeAWSChunked(q)
+	if err != nil {
+		return &apiError{code: "InvalidRequest", message: err.Error(), bucket: o.name}
+	}
+	o.mu.Lock()
+	o.objects[q.objectKey] = body
+	o.mu.Unlock()
+	sum := md5.Sum(body)
+	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
+	w.Header().Set("x-amz-request-id", q.reqID)
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (o *outputBucket) get(w http.ResponseWriter, q *request) *apiError {
+	if aerr := o.allowed(q, "s3:GetObject"); aerr != nil {
+		return aerr
+	}
+	o.mu.Lock()
+	body, ok := o.objects[q.objectKey]
+	o.mu.Unlock()
+	if !ok {
+		return &apiError{code: "NoSuchKey", message: "The specified key does not exist.", status: http.StatusNotFound, bucket: o.name}
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Header().Set("x-amz-request-id", q.reqID)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+	return nil
+}
+
+// list answers ListObjectsV2 with prefix and continuation tokens (no
+// delimiter), in key order.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+func (o *outputBucket) list(w http.ResponseWriter, q *request) *apiError {
+	if aerr := o.allowed(q, "s3:ListBucket"); aerr != nil {
+		return aerr
+	}
+	if q.query.Get("delimiter") != "" {
+		return &apiError{code: "NotImplemented", message: "fakeaws: ListObjectsV2 with a delimiter is not emulated", status: http.StatusNotImplemented, bucket: o.name}
+	}
+	prefix := q.query.Get("prefix")
+	o.mu.Lock()
+	var keys []string
+	sizes := map[string]int{}
+	for k, v := range o.objects {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+			sizes[k] = len(v)
+		}
+	}
+	o.mu.Unlock()
+	sort.Strings(keys)
+	maxKeys := 1000
+	if v := q.query.Get("max-keys"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return &apiError{code: "InvalidArgument", message: "Provided max-keys not an integer or within integer range", bucket: o.name}
+		}
+		maxKeys = min(n, 1000)
+	}
+	start := 0
+	if tok := q.query.Get("continuation-token"); tok != "" {
+		off, ok := decodeToken(tok, "ListObjectsV2/"+prefix)
+		if !ok || off > len(keys) {
+			return &apiError{code: "InvalidArgument", message: "The continuation token provided is incorrect", bucket: o.name}
+		}
+		start = off
+	}
+	end := min(start+maxKeys, len(keys))
+	x := newXML()
+	x.openNS("ListBucketResult", s3NS)
+	x.elem("Name", o.name)
+	x.elem("Prefix", prefix)
+	x.elem("KeyCount", strconv.Itoa(end-start))
+	x.elem("MaxKeys", strconv.Itoa(maxKeys))
+	x.elem("IsTruncated", strconv.FormatBool(end < len(keys)))
+	if end < len(keys) {
+		x.elem("NextContinuationToken", encodeToken("ListObjectsV2/"+prefix, end))
+	}
+	for _, k := range keys[start:end] {
+		x.open("Contents")
+		x.elem("Key", k)
+		x.elem("Size", strconv.Itoa(sizes[k]))
+		x.close("Contents")
+	}
+	x.close("ListBucketResult")
+	return s3Write(w, q, x)
+}
+
+// decodeAWSChunked returns an upload's payload: the body itself, or,
+// with Content-Encoding aws-chunked (the SDK's streaming checksums), the
+// data of its chunks.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
+func decodeAWSChunked(q *request) ([]byte, error) {
+	if !strings.Contains(q.r.Header.Get("Content-Encoding"), "aws-chunked") && !strings.HasPrefix(q.r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
+		return q.body, nil
+	}
+	var out []byte
+	rest := q.body
+	for {
+		line, after, ok := bytes.Cut(rest, []byte("\r\n"))
+		if !ok {
+			return nil, fmt.Errorf("aws-chunked body: a chunk header without CRLF")
+		}
+		size, _, _ := strings.Cut(string(line), ";")
+		n, err := strconv.ParseInt(size, 16, 64)
+		if err != nil || n < 0 || n > int64(len(after)) {
+			return nil, fmt.Errorf("aws-chunked body: bad chunk size %q", size)
+		}
+		if n == 0 {
+			return out, nil // trailers (checksums) follow
+		}
+		out = append(out, after[:n]...)
+		rest = bytes.TrimPrefix(after[n:], []byte("\r\n"))
+	}
+}
+
+// OutputObject returns an object of the output bucket (tests).
+func (s *Server) OutputObject(key string) ([]byte, bool) {
+	if s.outputs == nil {
+		return nil, false
+	}
+	s.outputs.mu.Lock()
+	defer s.outputs.mu.Unlock()
+	b, ok := s.outputs.objects[key]
+	return b, ok
 }

@@ -56,6 +56,11 @@ type Options struct {
 	Now func() time.Time
 	// PageSize caps list pages; 0 means DefaultPageSize.
 	PageSize int
+	// OutputBucket, when set, is a bucket of no account of the fixture, in
+	// us-east-1, that accepts PutObject, GetObject and ListObjectsV2 from
+	// any caller but the audit role's sessions: where snapshots and
+	// reports go. No other bucket accepts an object operation.
+	OutputBucket string
 }
 
 // Stats counts the requests served.
@@ -74,6 +79,7 @@ type Server struct {
 	sessionTTL time.Duration
 	idx        *index
 	sessions   *sessionStore
+	outputs    *outputBucket
 	sigKeys    signingKeys
 	faults     *faultState
 	stats      *statsCounter
@@ -118,6 +124,12 @@ func New(doc *inventory.Document, opts Options) (*Server, error) {
 		s.latency = opts.Latency
 	}
 	s.sessions = newSessionStore(seed)
+	if opts.OutputBucket != "" {
+		if idx.buckets[opts.OutputBucket] != nil {
+			return nil, fmt.Errorf("fakeaws: output bucket %s is a bucket of the fixture: the audited buckets accept no write", opts.OutputBucket)
+		}
+		s.outputs = &outputBucket{name: opts.OutputBucket, objects: map[string][]byte{}}
+	}
 	s.faults, err = newFaultState(doc.Faults, now)
 	if err != nil {
 		return nil, fmt.Errorf("fakeaws: %w", err)
@@ -134,7 +146,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	if r.ContentLength != 0 {
 		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+		limit := int64(maxBodyBytes)
+		if s.outputs != nil && r.Method == http.MethodPut {
+			limit = maxOutputObjectBytes // an object for the output bucket, checked below
+		}
+		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil {
 			http.Error(w, "read request body: "+err.Error(), http.StatusBadRequest)
 			return
@@ -147,7 +163,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req.classify()
 	s.stats.count(req.svc.String() + ":" + req.op)
-	if len(body) > maxBodyBytes {
+	if len(body) > maxBodyBytes && !(s.outputs.holds(req) && len(body) <= maxOutputObjectBytes) {
 		s.writeError(w, req, errf(codeForTooLarge(req.svc), "request body too large"))
 		return
 	}

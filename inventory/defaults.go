@@ -273,7 +273,8 @@ func (a Account) WithDefaults() Account {
 
 // WithDefaults returns a copy of b with the fixture defaults filled in
 // (creation date, ownership, ACL, encryption) for an owner with the given
-// canonical ID. Fields whose fetch failed (see Errors) stay absent.
+// canonical ID. Fields whose fetch failed (see Errors) or that were not
+// collected (NotCollected) stay absent.
 func (b Bucket) WithDefaults(canonicalID string) Bucket {
 	if b.Created.IsZero() {
 		b.Created = DefaultBucketCreated()
@@ -281,7 +282,7 @@ func (b Bucket) WithDefaults(canonicalID string) Bucket {
 	if b.Ownership == "" && b.Errors[FieldOwnership] == "" {
 		b.Ownership = OwnershipBucketOwnerEnforced
 	}
-	if b.ACL == nil && b.Errors[FieldACL] == "" {
+	if b.ACL == nil && b.Errors[FieldACL] == "" && b.Collected(FieldACL) {
 		b.ACL = &ACL{OwnerID: canonicalID, Grants: []Grant{{Grantee: Grantee{Type: GranteeCanonicalUser, ID: canonicalID}, Permission: PermFullControl}}}
 	} else if b.ACL != nil && b.ACL.OwnerID == "" {
 		acl := *b.ACL

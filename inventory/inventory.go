@@ -21,7 +21,11 @@
 // internal/fileutil, for Save's atomic 0600 writes).
 package inventory
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"time"
+)
 
 // SchemaVersion is the version of the document this package reads and writes.
 const SchemaVersion = 1
@@ -59,6 +63,35 @@ type ScanInfo struct {
 	ExcludedAccounts []string `json:"excluded_accounts,omitempty"`
 	// Errors are scan-wide problems (e.g. Organizations could not be read).
 	Errors map[string]string `json:"errors,omitempty"`
+	// Shard is set on the snapshot of one shard of a sharded scan (scan
+	// --shard K/N): Accounts holds only the accounts of the shard, and
+	// ExcludedAccounts also the accounts of the other shards.
+	Shard *Shard `json:"shard,omitempty"`
+	// OrgOnly marks the walk of the organisation alone (scan --org-only):
+	// its accounts hold what Organizations says about them, nothing was
+	// collected inside them. It feeds scan --org-snapshot; it is not a scan.
+	OrgOnly bool `json:"org_only,omitempty"`
+}
+
+// Shard says which part of a sharded scan a snapshot holds.
+type Shard struct {
+	// Index is the shard, 1 to Count.
+	Index int `json:"index"`
+	Count int `json:"count"`
+	// KMSKeys are keys of accounts of other shards that buckets of this
+	// shard use, read in their owner account and keyed by its ID; merging
+	// the shards gives them to their owner.
+	KMSKeys map[string][]KMSKey `json:"kms_keys,omitempty"`
+}
+
+// ShardOf returns the shard (1 to count) of an account: a hash of its ID,
+// so an account stays in its shard whatever other accounts come and go.
+func ShardOf(accountID string, count int) int {
+	if count <= 1 {
+		return 1
+	}
+	sum := sha256.Sum256([]byte(accountID))
+	return int(binary.BigEndian.Uint64(sum[:8])%uint64(count)) + 1
 }
 
 // Organization is an AWS Organization: its OU tree and its policies.
@@ -248,7 +281,8 @@ const (
 // Fixture defaults for absent fields: no bucket policy, no BPA, ownership
 // BucketOwnerEnforced, an ACL granting the owner FULL_CONTROL only, SSE-S3
 // encryption, versioning off, no tags. A snapshot written by a scan always
-// states ownership, ACL and encryption explicitly.
+// states ownership, ACL and encryption explicitly, except an ACL it did not
+// read because ACLs are disabled (NotCollected).
 type Bucket struct {
 	Name    string    `json:"name"`
 	Region  string    `json:"region"`
@@ -267,6 +301,26 @@ type Bucket struct {
 	Tags       map[string]string `json:"tags,omitempty"`
 	// Errors records the fields that could not be read (Field* keys).
 	Errors map[string]string `json:"errors,omitempty"`
+	// NotCollected lists the fields the scan deliberately did not read
+	// (sorted): FieldACL when Object Ownership is BucketOwnerEnforced (ACLs
+	// are disabled and take no part in access), FieldVersioning and
+	// FieldTags when their collection is switched off. Such a field is
+	// neither a value nor an error, and no default fills it in.
+	NotCollected []string `json:"not_collected,omitempty"`
+}
+
+// NotCollectable returns the fields that Bucket.NotCollected may name.
+func NotCollectable() []string { return []string{FieldACL, FieldTags, FieldVersioning} }
+
+// Collected reports whether field was read (or at least attempted): false
+// only when it is listed in NotCollected.
+func (b *Bucket) Collected(field string) bool {
+	for _, f := range b.NotCollected {
+		if f == field {
+			return false
+		}
+	}
+	return true
 }
 
 // ACL is a bucket access control list.

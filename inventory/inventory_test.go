@@ -3,6 +3,7 @@ package inventory
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -306,6 +307,17 @@ func TestValidateRules(t *testing.T) {
 		{"membership without an organisation ID", `{"schema_version":1,"accounts":[{"id":"111111111111","membership":{"management_account_id":"999999999999"}}]}`, "accounts[0].membership.organization_id: required"},
 		{"standalone with an organisation", `{"schema_version":1,"accounts":[{"id":"111111111111","membership":{"standalone":true,"organization_id":"o-a1b2c3d4e5"}}]}`, "accounts[0].membership: a standalone account has no organization_id"},
 		{"membership next to the organization section", `{"schema_version":1,"organization":{"id":"o-a1b2c3d4e5","management_account_id":"111111111111","root":{"id":"r-a1b2","accounts":["111111111111"]}},"accounts":[{"id":"111111111111","membership":{"standalone":true}}]}`, "accounts[0].membership: only in a document without an organization section"},
+		{"ACL not collected with ACLs disabled", `{"schema_version":1,"accounts":[{"id":"111111111111","buckets":[{"name":"b-1","region":"us-east-1","ownership":"BucketOwnerEnforced","not_collected":["acl","tags","versioning"]}]}]}`, ""},
+		{"ACL not collected with ACLs enabled", `{"schema_version":1,"accounts":[{"id":"111111111111","buckets":[{"name":"b-1","region":"us-east-1","ownership":"ObjectWriter","not_collected":["acl"]}]}]}`, "accounts[0].buckets[0].not_collected[0]: the ACL may be left uncollected only when ownership is BucketOwnerEnforced (ACLs disabled), not ObjectWriter"},
+		{"ACL not collected and stated", `{"schema_version":1,"accounts":[{"id":"111111111111","buckets":[{"name":"b-1","region":"us-east-1","acl":{"owner_id":""},"not_collected":["acl"]}]}]}`, "acl is not collected but the bucket states one"},
+		{"versioning not collected and stated", `{"schema_version":1,"accounts":[{"id":"111111111111","buckets":[{"name":"b-1","region":"us-east-1","versioning":"Enabled","not_collected":["versioning"]}]}]}`, `versioning is not collected but the bucket states "Enabled"`},
+		{"policy cannot be left uncollected", `{"schema_version":1,"accounts":[{"id":"111111111111","buckets":[{"name":"b-1","region":"us-east-1","not_collected":["policy"]}]}]}`, `accounts[0].buckets[0].not_collected[0]: "policy" is not a field that may be left uncollected`},
+		{"not collected and an error", `{"schema_version":1,"accounts":[{"id":"111111111111","buckets":[{"name":"b-1","region":"us-east-1","not_collected":["tags"],"errors":{"tags":"AccessDenied: x"}}]}]}`, "tags is both not collected and an error"},
+		{"account of another shard", `{"schema_version":1,"scan":{"started_at":"2024-01-01T00:00:00Z","finished_at":"2024-01-01T00:00:00Z","complete":true,"shard":{"index":1,"count":4}},"accounts":[{"id":"111111111111"}]}`, "accounts[0].id: account 111111111111 belongs to shard 3/4, not to this shard 1/4"},
+		{"shard out of range", `{"schema_version":1,"scan":{"started_at":"2024-01-01T00:00:00Z","finished_at":"2024-01-01T00:00:00Z","complete":true,"shard":{"index":5,"count":4}},"accounts":[]}`, "scan.shard: shard 5/4: want 1 <= index <= count"},
+		{"foreign key of an account of the shard", `{"schema_version":1,"scan":{"started_at":"2024-01-01T00:00:00Z","finished_at":"2024-01-01T00:00:00Z","complete":true,"shard":{"index":3,"count":4,"kms_keys":{"111111111111":[{"arn":"arn:aws:kms:us-east-1:111111111111:key/k"}]}}},"accounts":[{"id":"111111111111"}]}`, "scan.shard.kms_keys.111111111111: account 111111111111 is in this shard"},
+		{"foreign key of another account", `{"schema_version":1,"scan":{"started_at":"2024-01-01T00:00:00Z","finished_at":"2024-01-01T00:00:00Z","complete":true,"shard":{"index":3,"count":4,"kms_keys":{"222222222222":[{"arn":"arn:aws:kms:us-east-1:333333333333:key/k"}]}}},"accounts":[]}`, "key belongs to account 333333333333, not to 222222222222"},
+		{"organisation walk with buckets", `{"schema_version":1,"scan":{"started_at":"2024-01-01T00:00:00Z","finished_at":"2024-01-01T00:00:00Z","complete":true,"org_only":true},"organization":{"id":"o-a1b2c3d4e5","management_account_id":"111111111111","root":{"id":"r-a1b2","accounts":["111111111111"]}},"accounts":[{"id":"111111111111","buckets":[{"name":"b-1","region":"us-east-1"}]}]}`, "accounts[0]: an organisation walk holds no collected data"},
 		{"management credentials incomplete", `{"schema_version":1,"organization":{"id":"o-a1b2c3d4e5","management_account_id":"111111111111","management_credentials":{"access_key_id":"AKIAEXAMPLEMGMT00001"},"root":{"id":"r-a1b2","accounts":["111111111111"]}},"accounts":[{"id":"111111111111"}]}`, "organization.management_credentials.secret_access_key: required"},
 	}
 	for _, tc := range cases {
@@ -353,4 +365,32 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = Normalize(d)
 	})
+}
+
+// TestShardOf: an account's shard depends on its ID alone (pinned: a new
+// hash would move accounts between shards of one scan run by two
+// versions), is within 1..N, and spreads accounts evenly.
+func TestShardOf(t *testing.T) {
+	for _, tt := range []struct {
+		id       string
+		n, shard int
+	}{{"111111111111", 4, 3}, {"222222222222", 4, 4}, {"333333333333", 4, 1}, {"333333333333", 1, 1}} {
+		if got := ShardOf(tt.id, tt.n); got != tt.shard {
+			t.Errorf("ShardOf(%s, %d) = %d, want %d", tt.id, tt.n, got, tt.shard)
+		}
+	}
+	const n, accounts = 8, 8000
+	counts := make([]int, n+1)
+	for i := range accounts {
+		k := ShardOf(fmt.Sprintf("%012d", 100000000000+i), n)
+		if k < 1 || k > n {
+			t.Fatalf("shard %d outside 1..%d", k, n)
+		}
+		counts[k]++
+	}
+	for k := 1; k <= n; k++ {
+		if c := counts[k]; c < accounts/n*8/10 || c > accounts/n*12/10 {
+			t.Errorf("shard %d/%d holds %d of %d sequential account IDs, want within 20%% of %d", k, n, c, accounts, accounts/n)
+		}
+	}
 }

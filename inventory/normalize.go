@@ -167,6 +167,7 @@ func normalizeAccount(a *Account) {
 		b.Policy = compactDoc(b.Policy)
 		b.Tags = nilIfEmpty(b.Tags)
 		b.Errors = nilIfEmpty(b.Errors)
+		b.NotCollected = sortedStrings(b.NotCollected)
 		if b.ACL != nil {
 			sort.Slice(b.ACL.Grants, func(i, j int) bool { return grantKey(b.ACL.Grants[i]) < grantKey(b.ACL.Grants[j]) })
 			if len(b.ACL.Grants) == 0 {

@@ -218,6 +218,7 @@ func (d *Document) Validate() error {
 		accountIdx[a.ID] = i
 	}
 	excluded := v.excludedAccounts(d, accountIdx)
+	v.shard(d, accountIdx)
 	policyIDs := map[string]bool{}
 	if d.Organization != nil {
 		policyIDs = v.organization(d.Organization, accountIdx, excluded, d.Accounts)
@@ -233,6 +234,54 @@ func (d *Document) Validate() error {
 		return &ValidationError{Problems: v.problems}
 	}
 	return nil
+}
+
+// shard checks scan.shard and scan.org_only: a shard's accounts belong to
+// it (ShardOf), its foreign keys to accounts of other shards.
+func (v *validator) shard(d *Document, accountIdx map[string]int) {
+	if d.Scan == nil {
+		return
+	}
+	if d.Scan.OrgOnly {
+		if d.Organization == nil {
+			v.addf("scan.org_only", "an organisation walk needs the organization section")
+		}
+		if d.Scan.Shard != nil {
+			v.addf("scan.org_only", "an organisation walk is not a shard")
+		}
+		for i, a := range d.Accounts {
+			if len(a.Buckets) > 0 || len(a.KMSKeys) > 0 || a.IAM != nil || len(a.VPCEndpoints) > 0 || a.PublicAccessBlock != nil {
+				v.addf(fmt.Sprintf("accounts[%d]", i), "an organisation walk holds no collected data (buckets, keys, IAM, endpoints, Block Public Access)")
+			}
+		}
+	}
+	sh := d.Scan.Shard
+	if sh == nil {
+		return
+	}
+	if sh.Count < 1 || sh.Index < 1 || sh.Index > sh.Count {
+		v.addf("scan.shard", "shard %d/%d: want 1 <= index <= count", sh.Index, sh.Count)
+		return
+	}
+	for i, a := range d.Accounts {
+		if got := ShardOf(a.ID, sh.Count); awsid.IsAccountID(a.ID) && got != sh.Index {
+			v.addf(fmt.Sprintf("accounts[%d].id", i), "account %s belongs to shard %d/%d, not to this shard %d/%d", a.ID, got, sh.Count, sh.Index, sh.Count)
+		}
+	}
+	for _, owner := range slices.Sorted(maps.Keys(sh.KMSKeys)) {
+		p := joinKey("scan.shard.kms_keys", owner)
+		if !awsid.IsAccountID(owner) {
+			v.addf(p, "not a 12-digit account ID")
+			continue
+		}
+		if _, ok := accountIdx[owner]; ok {
+			v.addf(p, "account %s is in this shard: its keys belong in its kms_keys", owner)
+		}
+		seen, aliases := map[string]int{}, map[string]string{}
+		for i := range sh.KMSKeys[owner] {
+			v.kmsKey(fmt.Sprintf("%s[%d]", p, i), &sh.KMSKeys[owner][i], owner, seen, aliases)
+		}
+	}
 }
 
 // excludedAccounts checks scan.excluded_accounts (the accounts a scan's
@@ -526,6 +575,39 @@ func (v *validator) bucket(path string, b *Bucket, seen map[string]string) {
 	}
 	v.tags(path+".tags", b.Tags)
 	v.errorsMap(path+".errors", b.Errors)
+	v.notCollected(path, b)
+}
+
+// notCollected checks Bucket.NotCollected: known fields, each without a
+// value or an error, and the ACL only when ACLs are disabled.
+func (v *validator) notCollected(path string, b *Bucket) {
+	for i, f := range b.NotCollected {
+		p := fmt.Sprintf("%s.not_collected[%d]", path, i)
+		if !slices.Contains(NotCollectable(), f) {
+			v.addf(p, "%q is not a field that may be left uncollected (want one of %s)", f, strings.Join(NotCollectable(), ", "))
+			continue
+		}
+		if b.Errors[f] != "" {
+			v.addf(p, "%s is both not collected and an error (errors.%s)", f, f)
+		}
+		switch f {
+		case FieldACL:
+			if b.ACL != nil {
+				v.addf(p, "acl is not collected but the bucket states one")
+			}
+			if b.Ownership != "" && b.Ownership != OwnershipBucketOwnerEnforced {
+				v.addf(p, "the ACL may be left uncollected only when ownership is %s (ACLs disabled), not %s", OwnershipBucketOwnerEnforced, b.Ownership)
+			}
+		case FieldVersioning:
+			if b.Versioning != "" {
+				v.addf(p, "versioning is not collected but the bucket states %q", b.Versioning)
+			}
+		case FieldTags:
+			if len(b.Tags) > 0 {
+				v.addf(p, "tags are not collected but the bucket states some")
+			}
+		}
+	}
 }
 
 func (v *validator) grant(path string, g Grant) {

@@ -20,7 +20,6 @@ import (
 
 // S3API is the part of the S3 client the bucket collector uses.
 type S3API interface {
-	HeadBucket(ctx context.Context, in *s3.HeadBucketInput, optFns ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
 	GetBucketLocation(ctx context.Context, in *s3.GetBucketLocationInput, optFns ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
 	GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, optFns ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
 	GetBucketPolicyStatus(ctx context.Context, in *s3.GetBucketPolicyStatusInput, optFns ...func(*s3.Options)) (*s3.GetBucketPolicyStatusOutput, error)
@@ -35,53 +34,92 @@ type S3API interface {
 // RegionalS3 returns the S3 client that signs for region.
 type RegionalS3 func(region string) S3API
 
-// bucketField reads one field of a bucket into b; it returns the error of
-// the read, nil on a value or on the field's specific not-found code.
+// bucketField reads one field of a bucket into b (fields lists what it
+// writes: a read may cover several); it returns the error of the read, nil
+// on a value or on the field's specific not-found code.
 type bucketField struct {
-	name string
-	read func(ctx context.Context, api S3API, b *inventory.Bucket) error
+	fields []string
+	read   func(ctx context.Context, api S3API, b *inventory.Bucket) error
 }
 
-var bucketFields = [...]bucketField{
-	{inventory.FieldPolicy, readPolicy},
-	{inventory.FieldPublicAccessBlock, readBucketPAB},
-	{inventory.FieldOwnership, readOwnership},
-	{inventory.FieldACL, readACL},
-	{inventory.FieldEncryption, readEncryption},
-	{inventory.FieldVersioning, readVersioning},
-	{inventory.FieldTags, readTags},
+// BucketOptions choose the optional fields of a bucket. Versioning and
+// tags decide no verdict: without them the bucket lists them in
+// NotCollected.
+type BucketOptions struct {
+	Versioning bool
+	Tags       bool
 }
 
-// CollectBucket reads every access layer of bucket b (Name set; Region set
-// when ListBuckets gave it) in the bucket's own region, concurrently. Every
-// field ends as a value, as "not configured" (only on that field's
-// not-found code), or as an error recorded in b.Errors with its code. A
-// field answered with PermanentRedirect is asked again, once, in the region
-// S3 names for the bucket; homeRegion is where a bucket of unknown region
-// is located.
+// fieldsFor returns the reads of a bucket for opts.
+func fieldsFor(opts BucketOptions) []bucketField {
+	fields := []bucketField{
+		{[]string{inventory.FieldPolicy, inventory.FieldPolicyStatus}, readPolicy},
+		{[]string{inventory.FieldPublicAccessBlock}, readBucketPAB},
+		{[]string{inventory.FieldOwnership, inventory.FieldACL}, readOwnershipAndACL},
+		{[]string{inventory.FieldEncryption}, readEncryption},
+	}
+	if opts.Versioning {
+		fields = append(fields, bucketField{[]string{inventory.FieldVersioning}, readVersioning})
+	}
+	if opts.Tags {
+		fields = append(fields, bucketField{[]string{inventory.FieldTags}, readTags})
+	}
+	return fields
+}
+
+// CollectBucket is CollectBucketWith without the optional fields.
 func CollectBucket(ctx context.Context, clients RegionalS3, homeRegion string, b *inventory.Bucket, log zerolog.Logger) {
+	CollectBucketWith(ctx, clients, homeRegion, b, BucketOptions{}, log)
+}
+
+// CollectBucketWith reads every access layer of bucket b (Name set; Region
+// set when ListBuckets gave it) in the bucket's own region, concurrently,
+// and the optional fields opts asks for. Every field ends as a value, as
+// "not configured" (only on that field's not-found code), as an error
+// recorded in b.Errors with its code, or, for a field that cannot matter,
+// in b.NotCollected: the ACL when Object Ownership is BucketOwnerEnforced
+// (ACLs are disabled, access ignores them), versioning and tags unless
+// asked for. A field answered with PermanentRedirect is asked again, once,
+// in the region S3 names for the bucket; homeRegion is where a bucket of
+// unknown region is located.
+func CollectBucketWith(ctx context.Context, clients RegionalS3, homeRegion string, b *inventory.Bucket, opts BucketOptions, log zerolog.Logger) {
 	log = log.With().Str("bucket", b.Name).Logger()
+	fields := fieldsFor(opts)
+	defer func() { b.NotCollected = notCollected(b, opts) }()
 	if b.Region == "" {
 		region, err := locate(ctx, clients(homeRegion), b.Name)
 		if err != nil {
 			log.Warn().Err(err).Msg("cannot find the bucket's region")
 			setErr(&b.Errors, inventory.FieldRegion, err)
-			for _, f := range bucketFields {
-				b.Errors[f.name] = "RegionUnknown: " + b.Errors[inventory.FieldRegion]
+			for _, f := range fields {
+				for _, name := range f.fields {
+					if name != inventory.FieldPolicyStatus {
+						b.Errors[name] = "RegionUnknown: " + b.Errors[inventory.FieldRegion]
+					}
+				}
 			}
 			return
 		}
 		b.Region = region
 	}
-	failed := collectFields(ctx, clients(b.Region), b, bucketFields[:], log)
-	var redirected []bucketField
-	for _, f := range bucketFields {
-		if org.HasCode(failed[f.name], org.CodePermanentRedirect, "MovedPermanently", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException") {
-			redirected = append(redirected, f)
+	failed := collectFields(ctx, clients(b.Region), b, fields, log)
+	var (
+		redirected []bucketField
+		hint       string
+	)
+	for _, f := range fields {
+		for _, name := range f.fields {
+			if org.HasCode(failed[name], org.CodePermanentRedirect, "MovedPermanently", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException") {
+				redirected = append(redirected, f)
+				if hint == "" {
+					hint = regionHint(failed[name])
+				}
+				break
+			}
 		}
 	}
 	if len(redirected) > 0 {
-		region := regionHint(failed[redirected[0].name])
+		region := hint
 		if region == "" {
 			var err error
 			region, err = locate(ctx, clients(homeRegion), b.Name)
@@ -93,9 +131,8 @@ func CollectBucket(ctx context.Context, clients RegionalS3, homeRegion string, b
 			log.Info().Str("listed_region", b.Region).Str("region", region).Msg("bucket answered from another region; reading it there")
 			b.Region = region
 			for _, f := range redirected {
-				delete(failed, f.name)
-				if f.name == inventory.FieldPolicy {
-					delete(failed, inventory.FieldPolicyStatus) // read again with the policy
+				for _, name := range f.fields {
+					delete(failed, name) // read again
 				}
 			}
 			for k, v := range collectFields(ctx, clients(region), b, redirected, log) {
@@ -120,6 +157,22 @@ func CollectBucket(ctx context.Context, clients RegionalS3, homeRegion string, b
 	}
 }
 
+// notCollected returns the fields of b the scan did not read on purpose
+// (sorted, nil when none).
+func notCollected(b *inventory.Bucket, opts BucketOptions) []string {
+	var out []string
+	if b.Ownership == inventory.OwnershipBucketOwnerEnforced && b.ACL == nil && b.Errors[inventory.FieldACL] == "" {
+		out = append(out, inventory.FieldACL)
+	}
+	if !opts.Tags {
+		out = append(out, inventory.FieldTags)
+	}
+	if !opts.Versioning {
+		out = append(out, inventory.FieldVersioning)
+	}
+	return out
+}
+
 // collectFields reads fields concurrently and returns the errors by field.
 func collectFields(ctx context.Context, api S3API, b *inventory.Bucket, fields []bucketField, log zerolog.Logger) map[string]error {
 	var (
@@ -136,7 +189,7 @@ func collectFields(ctx context.Context, api S3API, b *inventory.Bucket, fields [
 			if err == nil {
 				return
 			}
-			log.Debug().Err(err).Str("field", f.name).Msg("read failed")
+			log.Debug().Err(err).Str("field", f.fields[0]).Msg("read failed")
 			mu.Lock()
 			defer mu.Unlock()
 			var fe fieldErrors
@@ -146,7 +199,7 @@ func collectFields(ctx context.Context, api S3API, b *inventory.Bucket, fields [
 				}
 				return
 			}
-			failed[f.name] = err
+			failed[f.fields[0]] = err
 		}()
 	}
 	wg.Wait()
@@ -219,6 +272,29 @@ func readBucketPAB(ctx context.Context, api S3API, b *inventory.Bucket) error {
 		BlockPublicPolicy: aws.ToBool(c.BlockPublicPolicy), RestrictPublicBuckets: aws.ToBool(c.RestrictPublicBuckets),
 	}
 	return nil
+}
+
+// readOwnershipAndACL reads Object Ownership, then the bucket ACL unless
+// ownership is BucketOwnerEnforced: ACLs are then disabled and "no longer
+// affect permissions" (and S3 answers GetBucketAcl with the owner's full
+// control only), so the ACL is left uncollected rather than read.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+// An ownership that could not be read keeps the ACL read: ACLs may be in
+// effect.
+func readOwnershipAndACL(ctx context.Context, api S3API, b *inventory.Bucket) error {
+	errs := fieldErrors{}
+	if err := readOwnership(ctx, api, b); err != nil {
+		errs[inventory.FieldOwnership] = err
+	}
+	if b.Ownership != inventory.OwnershipBucketOwnerEnforced {
+		if err := readACL(ctx, api, b); err != nil {
+			errs[inventory.FieldACL] = err
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
 }
 
 func readOwnership(ctx context.Context, api S3API, b *inventory.Bucket) error {
@@ -318,19 +394,18 @@ func tagMap[T any](tags []T, kv func(T) (key, value *string)) map[string]string 
 	return m
 }
 
-// locate finds a bucket's region: HeadBucket's x-amz-bucket-region (also
-// present on a redirect), then GetBucketLocation.
+// locate finds a bucket's region with GetBucketLocation (the
+// x-amz-bucket-region header of a redirect answers too). It is the fallback
+// for a bucket ListBuckets gave without BucketRegion; HeadBucket would need
+// s3:ListBucket, which the audit role does not hold (it could list object
+// keys).
 func locate(ctx context.Context, api S3API, bucket string) (string, error) {
-	out, err := api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
-	if err == nil && aws.ToString(out.BucketRegion) != "" {
-		return aws.ToString(out.BucketRegion), nil
-	}
-	if r := regionHint(err); r != "" {
-		return r, nil
-	}
-	loc, lerr := api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
-	if lerr != nil {
-		return "", fmt.Errorf("locate bucket %q: %w", bucket, lerr)
+	loc, err := api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		if r := regionHint(err); r != "" {
+			return r, nil
+		}
+		return "", fmt.Errorf("locate bucket %q: %w", bucket, err)
 	}
 	switch r := string(loc.LocationConstraint); r {
 	case "":

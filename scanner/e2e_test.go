@@ -83,8 +83,9 @@ func (r *scanRig) scan(t *testing.T, ctx context.Context) (*inventory.Document, 
 func TestRoundTrip(t *testing.T) {
 	fixture := loadFixture(t, "testdata/roundtrip.yaml")
 	rig := newRig(t, fixture)
+	rig.cfg.Collect.Versioning, rig.cfg.Collect.Tags = true, true
 	got, sess := rig.scan(t, context.Background())
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{Versioning: true, Tags: true}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("snapshot differs from fixture (-fixture +snapshot):\n%s", diff)
 	}
 	if got.Scan == nil || got.Scan.Complete || got.Scan.Interrupted {
@@ -100,6 +101,68 @@ func TestRoundTrip(t *testing.T) {
 	// Policy status is only asked for buckets that have a policy.
 	if n := sess.Calls()["S3.GetBucketPolicyStatus"]; n != 4 {
 		t.Errorf("GetBucketPolicyStatus called %d times, want 4 (3 buckets with a policy + 1 unreadable)", n)
+	}
+	// Each key is described and its policy read once, however many buckets
+	// name it and how (prod-data names alias/prod-data, prod-managed-key
+	// the ARN of the same key).
+	keys := 0
+	for _, a := range got.Accounts {
+		keys += len(a.KMSKeys)
+	}
+	if c := sess.Calls(); c["KMS.DescribeKey"] != int64(keys) || c["KMS.GetKeyPolicy"] != int64(keys) {
+		t.Errorf("DescribeKey %d, GetKeyPolicy %d calls for %d keys: want one each per key", c["KMS.DescribeKey"], c["KMS.GetKeyPolicy"], keys)
+	}
+}
+
+// TestRoundTripDefaultCollection: with the default collection, the ACL of
+// a bucket with ACLs disabled (BucketOwnerEnforced), versioning and tags
+// are not read, and the snapshot says so (not_collected) instead of
+// holding a default; every other field is as the fixture says. ACLs take
+// no part in access when ownership is BucketOwnerEnforced:
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+func TestRoundTripDefaultCollection(t *testing.T) {
+	fixture := loadFixture(t, "testdata/roundtrip.yaml")
+	rig := newRig(t, fixture)
+	got, sess := rig.scan(t, context.Background())
+	want := fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{})
+	if diff := cmp.Diff(want, inventory.Canonical(got)); diff != "" {
+		t.Errorf("snapshot differs (-want +got):\n%s", diff)
+	}
+	aclRead, enforced := 0, 0
+	for _, a := range want.Accounts {
+		for _, b := range a.Buckets {
+			if b.Ownership == inventory.OwnershipBucketOwnerEnforced {
+				enforced++
+				if b.Collected(inventory.FieldACL) || b.ACL != nil {
+					t.Errorf("bucket %s: ACLs disabled, yet the ACL is expected as read (%v)", b.Name, b.ACL)
+				}
+			} else {
+				aclRead++
+			}
+		}
+	}
+	calls := sess.Calls()
+	if enforced == 0 || calls["S3.GetBucketAcl"] != int64(aclRead) {
+		t.Errorf("GetBucketAcl called %d times, want %d (the buckets whose ACLs are enabled or whose ownership is unreadable; %d with ACLs disabled)", calls["S3.GetBucketAcl"], aclRead, enforced)
+	}
+	for _, op := range []string{"S3.GetBucketVersioning", "S3.GetBucketTagging", "S3.HeadBucket"} {
+		if calls[op] != 0 {
+			t.Errorf("%s called %d times by the default collection, want 0", op, calls[op])
+		}
+	}
+	// Loaded back and analysed, a not-collected ACL stays absent: no
+	// default owner-full-control ACL is filled in.
+	back, err := inventory.Parse(mustMarshal(t, got), "snapshot.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inventory.ApplyDefaults(back)
+	for _, a := range back.Accounts {
+		for _, b := range a.Buckets {
+			if !b.Collected(inventory.FieldACL) && b.ACL != nil {
+				t.Errorf("bucket %s: the ACL was not collected, yet loading filled in %v", b.Name, b.ACL)
+			}
+		}
 	}
 }
 
@@ -118,7 +181,7 @@ func mustMarshal(t *testing.T, d *inventory.Document) []byte {
 func assertNoWrongValue(t *testing.T, fixture, got *inventory.Document) (unread int) {
 	t.Helper()
 	want := map[string]inventory.Bucket{}
-	for _, a := range fakeaws.Expected(fixture).Accounts {
+	for _, a := range fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}).Accounts {
 		for _, b := range a.Buckets {
 			want[b.Name] = b
 		}
@@ -233,7 +296,7 @@ func TestThrottlingIsRetried(t *testing.T) {
 	rig.cfg.Retry.MaxAttempts = 50
 	rig.cfg.Retry.MaxBackoff = 300 * time.Millisecond
 	got, sess := rig.scan(t, context.Background())
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("throttled scan differs from fixture:\n%s", diff)
 	}
 	clean := newRig(t, loadFixture(t, "testdata/roundtrip.yaml"))
@@ -277,7 +340,7 @@ func TestRateLimitAvoidsThrottling(t *testing.T) {
 	rig.cfg.RateLimit = config.RateLimit{RequestsPerSecond: 25, Burst: 2}
 	rig.cfg.Retry.MaxAttempts = 1
 	got, _ := rig.scan(t, context.Background())
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("rate-limited scan was throttled:\n%s", diff)
 	}
 }
@@ -302,7 +365,7 @@ func TestExpiredSessions(t *testing.T) {
 	if took := time.Since(start); took < 3*ttl {
 		t.Fatalf("scan took %v, not several sessions long: the test proves nothing", took)
 	}
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("scan across expiring sessions differs:\n%s", diff)
 	}
 	if n := sess.Calls()["STS.AssumeRole"]; n <= 4 {
@@ -337,7 +400,7 @@ func (r *rewriteListBuckets) RoundTrip(req *http.Request) (*http.Response, error
 }
 
 // TestWrongRegionBuckets: a bucket listed without its region is located
-// (HeadBucket); a bucket listed in the wrong region answers
+// (GetBucketLocation: HeadBucket would need s3:ListBucket); a bucket listed in the wrong region answers
 // PermanentRedirect and is read again where S3 says it is.
 func TestWrongRegionBuckets(t *testing.T) {
 	fixture := loadFixture(t, "testdata/roundtrip.yaml")
@@ -347,11 +410,11 @@ func TestWrongRegionBuckets(t *testing.T) {
 		regexp.MustCompile(`(<Name>prod-public</Name>(?:<[^B][^>]*>[^<]*</[^>]*>)*)<BucketRegion>eu-west-1</BucketRegion>`): "${1}<BucketRegion>ap-south-1</BucketRegion>",
 	}}
 	got, sess := rig.scan(t, context.Background())
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("snapshot with wrong-region listings differs:\n%s", diff)
 	}
-	if sess.Calls()["S3.HeadBucket"] == 0 {
-		t.Error("no HeadBucket: the rewrite did not hide a region, the test proves nothing")
+	if sess.Calls()["S3.GetBucketLocation"] == 0 {
+		t.Error("no GetBucketLocation: the rewrite did not hide a region, the test proves nothing")
 	}
 }
 
@@ -416,10 +479,13 @@ func (c *cancelAfter) RoundTrip(req *http.Request) (*http.Response, error) {
 func TestInterruptedScan(t *testing.T) {
 	fixture := loadFixture(t, "testdata/roundtrip.yaml")
 	rig := newRig(t, fixture)
+	rig.cfg.Concurrency = config.Concurrency{Accounts: 1, Buckets: 2, Requests: 4}
+	// Interrupt halfway through the calls of the whole scan.
+	_, whole := rig.scan(t, context.Background())
+	after := whole.TotalCalls() / 2
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rig.http.Transport = &cancelAfter{next: rig.http.Transport, after: 90, cancel: cancel}
-	rig.cfg.Concurrency = config.Concurrency{Accounts: 1, Buckets: 2, Requests: 4}
+	rig.http.Transport = &cancelAfter{next: rig.http.Transport, after: after, cancel: cancel}
 	got, _ := rig.scan(t, ctx)
 	if !got.Scan.Interrupted || got.Scan.Complete {
 		t.Fatalf("scan info %+v: want interrupted and incomplete", got.Scan)
@@ -428,7 +494,7 @@ func TestInterruptedScan(t *testing.T) {
 		t.Fatal("nothing kept of what was collected")
 	}
 	if assertNoWrongValue(t, fixture, got) == 0 {
-		t.Error("no field recorded as unread after an interruption at request 90: the test proves nothing")
+		t.Errorf("no field recorded as unread after an interruption at request %d of %d: the test proves nothing", after, whole.TotalCalls())
 	}
 	stopped := 0
 	for _, a := range got.Accounts {
@@ -517,7 +583,7 @@ func TestManagementRoleARN(t *testing.T) {
 	rig.cfg.Organization.ManagementRoleARN = "arn:aws:iam::111111111111:role/BucketAuditRole"
 	rig.cfg.Organization.ExternalID = "rt-external-id"
 	got, sess := rig.scan(t, context.Background())
-	if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+	if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 		t.Errorf("scan through a management role differs:\n%s", diff)
 	}
 	if n := sess.Calls()["STS.AssumeRole"]; n != 4 {
@@ -585,4 +651,74 @@ func TestAccountsListMembership(t *testing.T) {
 			t.Errorf("membership %+v, error %q: want standalone", a.Membership, a.Errors[inventory.FieldOrganization])
 		}
 	})
+}
+
+// TestCallsPerBucketSynthetic: the default scan of the synthetic
+// organisation makes at most 6 API calls per bucket (every call counted:
+// Organizations, STS, S3, KMS, IAM, EC2).
+func TestCallsPerBucketSynthetic(t *testing.T) {
+	doc := fakeaws.Synthetic(19, 25)
+	rig := newRig(t, doc)
+	rig.cfg.AuditRole.ExternalID = ""
+	got, sess := rig.scan(t, context.Background())
+	buckets := 0
+	for _, a := range got.Accounts {
+		buckets += len(a.Buckets)
+	}
+	if buckets != 500 || !got.Scan.Complete {
+		t.Fatalf("scanned %d buckets, complete %v; want 500, complete", buckets, got.Scan.Complete)
+	}
+	perBucket := float64(sess.TotalCalls()) / float64(buckets)
+	if perBucket > 6 {
+		t.Errorf("%.2f calls per bucket, want at most 6: %v", perBucket, sess.Calls())
+	}
+	t.Logf("%.2f calls per bucket", perBucket)
+}
+
+// TestShardScan: a shard scans only the accounts that hash to it; the
+// others in scope are recorded as excluded, with their own SCP/RCP
+// attachments, so that the shard's snapshot is valid on its own; a
+// bucket's key in an account of another shard is read into the shard.
+func TestShardScan(t *testing.T) {
+	fixture := loadFixture(t, "testdata/roundtrip.yaml")
+	want := fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{})
+	const n = 2
+	for k := 1; k <= n; k++ {
+		rig := newRig(t, fixture)
+		sess := rig.session(t)
+		got := Scan(context.Background(), Options{Session: sess, Config: rig.cfg, ToolVersion: "test", Log: zerolog.Nop(), Shard: &inventory.Shard{Index: k, Count: n}})
+		sess.Close()
+		if got.Scan.Shard == nil || got.Scan.Shard.Index != k || got.Scan.Shard.Count != n {
+			t.Fatalf("shard %d/%d: scan.shard %+v", k, n, got.Scan.Shard)
+		}
+		var scanned, excluded []string
+		for _, a := range want.Accounts {
+			if inventory.ShardOf(a.ID, n) == k {
+				scanned = append(scanned, a.ID)
+			} else {
+				excluded = append(excluded, a.ID)
+			}
+		}
+		var ids []string
+		for _, a := range got.Accounts {
+			ids = append(ids, a.ID)
+		}
+		if !cmp.Equal(ids, scanned) || !cmp.Equal(got.Scan.ExcludedAccounts, excluded) {
+			t.Errorf("shard %d/%d: scanned %v, excluded %v; want %v, %v", k, n, ids, got.Scan.ExcludedAccounts, scanned, excluded)
+		}
+		for _, id := range excluded {
+			if _, ok := got.Organization.AccountPolicies[id]; !ok {
+				t.Errorf("shard %d/%d: the attachments of %s (another shard) are not recorded", k, n, id)
+			}
+		}
+		if _, err := inventory.Parse(mustMarshal(t, got), "shard.json"); err != nil {
+			t.Errorf("shard %d/%d: the snapshot does not load: %v", k, n, err)
+		}
+		// 333333333333's bucket dev-other-key uses a key of 222222222222.
+		if inventory.ShardOf("333333333333", n) == k && inventory.ShardOf("222222222222", n) != k {
+			if len(got.Scan.Shard.KMSKeys["222222222222"]) == 0 {
+				t.Errorf("shard %d/%d: the key of 222222222222 that dev-other-key uses was not read", k, n)
+			}
+		}
+	}
 }

@@ -288,6 +288,10 @@ func (s *Session) AssessmentFailure(doc *inventory.Document) *Failure {
 		return &Failure{Kind: FailAccessDenied, Cause: "the organization could not be read: " + doc.Scan.Errors[ScanErrorOrganization],
 			Fix: "scan with credentials of the management account (or of the delegated administrator), or set organization.management_role_arn to a role there that may read AWS Organizations (bucketaudit role-policy --policy scanner); " +
 				"without the organisation, list the accounts to scan under accounts: in the configuration"}
+	case len(failed) == 0 && doc.Scan != nil && (doc.Scan.Shard != nil || doc.Scan.OrgOnly):
+		// A shard may hold no account (its share of a small organisation),
+		// and the walk of --org-only collects none: both are complete.
+		return nil
 	case len(failed) == 0:
 		return &Failure{Kind: FailOther, Cause: "no account is in the scan's scope", Fix: "check scope (include_ous, exclude_ous, include_accounts, exclude_accounts) and accounts: in the configuration"}
 	}

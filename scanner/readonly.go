@@ -39,7 +39,6 @@ func Allowlist() []Operation {
 	return []Operation{
 		{"S3 Control", "GetPublicAccessBlock", "s3:GetAccountPublicAccessBlock", CallerAuditRole},
 		{"S3", "ListBuckets", "s3:ListAllMyBuckets", CallerAuditRole},
-		{"S3", "HeadBucket", "s3:ListBucket", CallerAuditRole},
 		{"S3", "GetBucketLocation", "s3:GetBucketLocation", CallerAuditRole},
 		{"S3", "GetBucketPolicy", "s3:GetBucketPolicy", CallerAuditRole},
 		{"S3", "GetBucketPolicyStatus", "s3:GetBucketPolicyStatus", CallerAuditRole},

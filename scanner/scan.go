@@ -2,7 +2,11 @@
 // layer that can allow or deny access to its S3 buckets into an inventory
 // snapshot: account and bucket Block Public Access, bucket policies and
 // AWS's policy status, Object Ownership, ACLs, default encryption and the
-// KMS keys it uses, versioning, tags, and optionally IAM and VPC endpoints.
+// KMS keys it uses, optionally versioning, tags, IAM and VPC endpoints. A
+// field that cannot change a verdict is not read but listed in the
+// bucket's NotCollected (the ACL when ACLs are disabled). A scan may be one
+// shard of a sharded scan (Options.Shard), read the organisation from a
+// saved walk (Options.OrgSnapshot), or only walk it (Options.OrgOnly).
 //
 // Every client it makes is read-only (Allowlist, enforced by a middleware
 // before anything is sent), retried, rate-limited per account and service,
@@ -15,7 +19,9 @@ package scanner
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,6 +71,16 @@ type Options struct {
 	Log      zerolog.Logger
 	// Now is the clock of ScanInfo; nil means time.Now.
 	Now func() time.Time
+	// Shard, when set (Index 1 to Count), limits the scan to the accounts
+	// of that shard (inventory.ShardOf); the others in scope are recorded
+	// as excluded, with their SCP/RCP attachments, like the scope's.
+	Shard *inventory.Shard
+	// OrgSnapshot, when set, is an organisation walk saved by an OrgOnly
+	// scan: it replaces the walk (Organizations is not called).
+	OrgSnapshot *inventory.Document
+	// OrgOnly walks the organisation and returns the walk (ScanInfo.OrgOnly),
+	// scanning no account.
+	OrgOnly bool
 }
 
 // Scan walks the organisation (or the configured account list) and scans
@@ -86,7 +102,7 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 		// has fewer calls pending as its reads complete);
 		// more would only park goroutines deep in the SDK's middleware,
 		// whose stacks every garbage collection scans.
-		bucketsInProgress: make(chan struct{}, max(2, 4*cfg.Concurrency.Requests/len(bucketFields)+1))}
+		bucketsInProgress: make(chan struct{}, max(2, 4*cfg.Concurrency.Requests/len(fieldsFor(bucketOptions(cfg)))+1))}
 	doc := &inventory.Document{
 		SchemaVersion: inventory.SchemaVersion,
 		Scan: &inventory.ScanInfo{
@@ -94,6 +110,14 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 			Regions: append([]string(nil), cfg.Scope.Regions...), TrustedAccounts: cfg.TrustedAccountMap(),
 		},
 		Accounts: []inventory.Account{},
+	}
+
+	if opts.Shard != nil {
+		doc.Scan.Shard = &inventory.Shard{Index: opts.Shard.Index, Count: opts.Shard.Count}
+	}
+	if opts.OrgOnly {
+		s.orgOnly(ctx, doc)
+		return doc
 	}
 
 	// Accounts are scanned as soon as the walk finds them.
@@ -126,7 +150,7 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 	if walked != nil {
 		mergeWalk(accounts, walked.Members)
 	}
-	s.crossAccountKeys(ctx, accounts, members)
+	s.crossAccountKeys(ctx, doc, accounts, members)
 
 	sort.Slice(accounts, func(i, j int) bool { return accounts[i].ID < accounts[j].ID })
 	if accounts != nil {
@@ -149,6 +173,19 @@ type scan struct {
 	keys map[string][]KeyRef
 	// bucketsInProgress bounds the buckets being read across the scan.
 	bucketsInProgress chan struct{}
+	// otherShards are the accounts in scope that belong to other shards.
+	otherShards map[string]org.Member
+}
+
+// inShard reports whether the scan's shard (if any) holds account id.
+func (s *scan) inShard(id string) bool {
+	sh := s.opts.Shard
+	return sh == nil || inventory.ShardOf(id, sh.Count) == sh.Index
+}
+
+// bucketOptions are the optional bucket fields cfg collects.
+func bucketOptions(cfg *config.Config) BucketOptions {
+	return BucketOptions{Versioning: cfg.Collect.Versioning, Tags: cfg.Collect.Tags}
 }
 
 type nopProgress struct{}
@@ -167,18 +204,40 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(o
 		partition := awsid.PartitionOf(s.cfg.Region)
 		for _, a := range s.cfg.Accounts {
 			m := org.Member{ID: a.ID, Name: a.Name, Status: inventory.AccountActive, ARN: "arn:" + partition + ":organizations:::account/" + a.ID}
-			if org.InScope(m, nil, nil, sc.IncludeAccounts, sc.ExcludeAccounts) {
+			if org.InScope(m, nil, nil, sc.IncludeAccounts, sc.ExcludeAccounts) && s.inShard(m.ID) {
 				emit(m)
 			}
 		}
 		return nil
 	}
+	var mu sync.Mutex
+	s.otherShards = map[string]org.Member{}
 	found := func(m org.Member) {
-		if org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) {
-			emit(m)
+		if !org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) {
+			return
 		}
+		if s.inShard(m.ID) {
+			emit(m)
+			return
+		}
+		mu.Lock()
+		s.otherShards[m.ID] = m
+		mu.Unlock()
 	}
-	w, err := org.Walk(ctx, s.sess.Organizations(s.sess.Management()), org.WalkOptions{Concurrency: s.cfg.Concurrency.Requests, Log: s.log, Found: found})
+	var (
+		w   *org.Walked
+		err error
+	)
+	if s.opts.OrgSnapshot != nil {
+		w, err = WalkFromSnapshot(s.opts.OrgSnapshot, awsid.PartitionOf(s.cfg.Region))
+		if err == nil {
+			for _, m := range w.Members {
+				found(m)
+			}
+		}
+	} else {
+		w, err = org.Walk(ctx, s.sess.Organizations(s.sess.Management()), org.WalkOptions{Concurrency: s.cfg.Concurrency.Requests, Log: s.log, Found: found})
+	}
 	if err != nil {
 		s.log.Error().Err(err).Msg("cannot read the organization; set accounts: in the configuration to scan a list of accounts instead")
 		doc.Scan.Errors = map[string]string{ScanErrorOrganization: org.ErrorText(err)}
@@ -186,12 +245,13 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(o
 	}
 	doc.Organization = w.Organization
 	for _, m := range w.Members {
-		if org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) {
+		if org.InScope(m, sc.IncludeOUs, sc.ExcludeOUs, sc.IncludeAccounts, sc.ExcludeAccounts) && s.inShard(m.ID) {
 			continue
 		}
-		// An excluded account is still a member: the SCPs and RCPs attached
-		// to it complete its chain (its principals may call the buckets in
-		// scope; the access model needs every level).
+		// An excluded account (by the scope, or of another shard) is still
+		// a member: the SCPs and RCPs attached to it complete its chain (its
+		// principals may call the buckets in scope; the access model needs
+		// every level).
 		doc.Scan.ExcludedAccounts = append(doc.Scan.ExcludedAccounts, m.ID)
 		if e := m.Errors["policies"]; e != "" {
 			if doc.Organization.Errors == nil {
@@ -360,7 +420,7 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 			case <-ctx.Done():
 				// Still "read" it: every field then records the interruption.
 			}
-			CollectBucket(ctx, clients.s3, home, &buckets[i], log)
+			CollectBucketWith(ctx, clients.s3, home, &buckets[i], bucketOptions(s.cfg), log)
 			s.opts.Progress.BucketDone()
 			return nil
 		})
@@ -527,8 +587,11 @@ func collectKeys(ctx context.Context, refs []KeyRef, have []inventory.KMSKey, cl
 			var todo []KeyRef
 			mu.Lock()
 			for _, ref := range refs {
-				if keyIndex(keys, ref) < 0 {
-					todo = append(todo, ref)
+				if aliasErr == nil {
+					ref = resolveAlias(ref, aliases)
+				}
+				if keyIndex(keys, ref) < 0 && !slices.Contains(todo, ref) {
+					todo = append(todo, ref) // each key described once, however buckets name it
 				}
 			}
 			mu.Unlock()
@@ -556,6 +619,26 @@ func collectKeys(ctx context.Context, refs []KeyRef, have []inventory.KMSKey, cl
 	wg.Wait()
 	sort.Slice(keys, func(i, j int) bool { return keys[i].ARN < keys[j].ARN })
 	return keys
+}
+
+// resolveAlias names the key an alias reference (alias name or alias ARN)
+// targets by its key ARN, from the region's aliases (key ID → names, see
+// ListAliasNames); a bare key ID becomes its ARN too. Any other reference,
+// or an alias the listing lacks, is returned as it is.
+func resolveAlias(ref KeyRef, aliases map[string][]string) KeyRef {
+	arn := qualify(ref)
+	name, isAlias := strings.CutPrefix(arn[lastIndex(arn, ':')+1:], "alias/")
+	if !isAlias {
+		ref.ID = arn
+		return ref
+	}
+	for id, names := range aliases {
+		if slices.Contains(names, "alias/"+name) {
+			ref.ID = strings.TrimSuffix(arn, "alias/"+name) + "key/" + id
+			return ref
+		}
+	}
+	return ref
 }
 
 // parallel runs f(0..n-1) concurrently and waits. The calls are bounded by
@@ -618,8 +701,10 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // crossAccountKeys reads, in their owner accounts, the keys that buckets of
-// other scanned accounts use.
-func (s *scan) crossAccountKeys(ctx context.Context, accounts []inventory.Account, members []org.Member) {
+// other scanned accounts use. The keys of an account in scope but of
+// another shard are read in it too, into doc.Scan.Shard.KMSKeys: merged,
+// the shards then hold what one scan would.
+func (s *scan) crossAccountKeys(ctx context.Context, doc *inventory.Document, accounts []inventory.Account, members []org.Member) {
 	if len(s.keys) == 0 {
 		return
 	}
@@ -629,8 +714,29 @@ func (s *scan) crossAccountKeys(ctx context.Context, accounts []inventory.Accoun
 	}
 	g := new(errgroup.Group)
 	g.SetLimit(s.cfg.Concurrency.Accounts)
+	var mu sync.Mutex
 	for _, owner := range sortedKeys(s.keys) {
 		i, ok := idx[owner]
+		if m, other := s.otherShards[owner]; !ok && other {
+			g.Go(func() error {
+				log := s.log.With().Str("account_id", owner).Logger()
+				cfg := s.sess.Account(m.Partition(), owner)
+				if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+					// As in one scan: the owner's role cannot be assumed, the keys stay unknown.
+					log.Warn().Err(err).Msg("cannot assume the audit role of the account of another shard that owns KMS keys buckets use; the keys stay unknown")
+					return nil
+				}
+				keys := collectKeys(ctx, s.keys[owner], nil, newRegionalClients(s.sess, cfg), log)
+				mu.Lock()
+				defer mu.Unlock()
+				if doc.Scan.Shard.KMSKeys == nil {
+					doc.Scan.Shard.KMSKeys = map[string][]inventory.KMSKey{}
+				}
+				doc.Scan.Shard.KMSKeys[owner] = keys
+				return nil
+			})
+			continue
+		}
 		if !ok {
 			s.log.Info().Str("account_id", owner).Int("keys", len(s.keys[owner])).Msg("KMS keys of an account outside the scan: their policies are unknown")
 			continue
@@ -670,6 +776,15 @@ func HasErrors(doc *inventory.Document) bool {
 		for _, p := range o.Policies {
 			if len(p.Errors) > 0 {
 				return true
+			}
+		}
+	}
+	if doc.Scan != nil && doc.Scan.Shard != nil {
+		for _, keys := range doc.Scan.Shard.KMSKeys {
+			for _, k := range keys {
+				if len(k.Errors) > 0 {
+					return true
+				}
 			}
 		}
 	}

@@ -78,7 +78,7 @@ func TestCABundle(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := Scan(context.Background(), Options{Session: sess, Config: cfg, ToolVersion: "test", Log: zerolog.Nop()})
-		if diff := cmp.Diff(fakeaws.Expected(fixture), inventory.Canonical(got)); diff != "" {
+		if diff := cmp.Diff(fakeaws.ExpectedScan(fixture, fakeaws.ScanOptions{}), inventory.Canonical(got)); diff != "" {
 			t.Errorf("snapshot over TLS differs from the fixture (-fixture +snapshot):\n%s", diff)
 		}
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -58,42 +57,42 @@ func TestKeyIndexAliasesPerRegion(t *testing.T) {
 	}
 }
 
-// locator answers HeadBucket and GetBucketLocation only.
+// locator answers GetBucketLocation only.
 type locator struct {
 	S3API
-	headErr    error
-	headRegion string
+	err        error
 	constraint types.BucketLocationConstraint
 }
 
-func (l locator) HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error) {
-	if l.headErr != nil {
-		return nil, l.headErr
-	}
-	return &s3.HeadBucketOutput{BucketRegion: aws.String(l.headRegion)}, nil
-}
-
 func (l locator) GetBucketLocation(context.Context, *s3.GetBucketLocationInput, ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error) {
+	if l.err != nil {
+		return nil, l.err
+	}
 	return &s3.GetBucketLocationOutput{LocationConstraint: l.constraint}, nil
 }
 
+// TestLocate: GetBucketLocation's constraint, with its two legacy spellings
+// (empty for us-east-1, EU for eu-west-1).
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html
 func TestLocate(t *testing.T) {
-	denied := &smithy.GenericAPIError{Code: "Forbidden"}
 	tests := []struct {
 		name string
 		api  locator
 		want string
 	}{
-		{"HeadBucket names it", locator{headRegion: "ap-south-1"}, "ap-south-1"},
-		{"empty constraint is us-east-1", locator{headErr: denied}, "us-east-1"},
-		{"EU is eu-west-1", locator{headErr: denied, constraint: "EU"}, "eu-west-1"},
-		{"constraint as is", locator{headErr: denied, constraint: "sa-east-1"}, "sa-east-1"},
+		{"empty constraint is us-east-1", locator{}, "us-east-1"},
+		{"EU is eu-west-1", locator{constraint: "EU"}, "eu-west-1"},
+		{"constraint as is", locator{constraint: "sa-east-1"}, "sa-east-1"},
 	}
 	for _, tt := range tests {
 		got, err := locate(context.Background(), tt.api, "b")
 		if err != nil || got != tt.want {
 			t.Errorf("%s: got %q, %v; want %q", tt.name, got, err, tt.want)
 		}
+	}
+	denied := &smithy.GenericAPIError{Code: "AccessDenied"}
+	if got, err := locate(context.Background(), locator{err: denied}, "b"); err == nil || got != "" {
+		t.Errorf("a denied GetBucketLocation: got %q, %v; want an error and no region", got, err)
 	}
 }
 

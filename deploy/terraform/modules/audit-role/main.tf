@@ -64,8 +64,7 @@ resource "aws_iam_role_policy" "read_only" {
             "s3:GetBucketTagging",
             "s3:GetBucketVersioning",
             "s3:GetEncryptionConfiguration",
-            "s3:ListAllMyBuckets",
-            "s3:ListBucket"
+            "s3:ListAllMyBuckets"
           ],
           "Resource": "*"
         }
