@@ -29,17 +29,15 @@ type Simulator struct {
 	// cache maps a policy's JSON text, then the name it is given in the
 	// request, to the parsed policy (the same document under two names
 	// shares its parse).
-	cache  map[string]map[string]*Policy
-	cached int
-	ev     Evaluator
-	res    Result
+	cache policyCache
+	// jp parses request lines, reusing its memory from line to line.
+	jp  jparser
+	ev  Evaluator
+	res Result
 }
 
 // NewSimulator returns a Simulator.
-func NewSimulator() *Simulator { return &Simulator{cache: map[string]map[string]*Policy{}} }
-
-// maxCache bounds the policy cache.
-const maxCache = 100000
+func NewSimulator() *Simulator { return &Simulator{cache: newPolicyCache()} }
 
 // Run reads requests as JSON lines from r and writes one response line per
 // request to w, in order. A malformed line gets a response with decision
@@ -93,15 +91,14 @@ func (s *Simulator) Run(r io.Reader, w io.Writer) error {
 		go func() {
 			defer wg.Done()
 			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
 			for b := range jobs {
 				buf.Reset()
 				for j, line := range b.lines {
 					if len(bytes.TrimSpace(line)) == 0 {
 						continue
 					}
-					_ = enc.Encode(sim.Line(line, b.first+j)) // a SimResponse always encodes
+					resp := sim.Line(line, b.first+j)
+					appendResponse(&buf, &resp)
 				}
 				b.out = append([]byte(nil), buf.Bytes()...)
 				b.lines = nil
@@ -149,7 +146,8 @@ func (s *Simulator) Run(r io.Reader, w io.Writer) error {
 // restrict_public_buckets. Policies are JSON objects or JSON strings
 // holding the document.
 func (s *Simulator) Line(line []byte, lineNo int) SimResponse {
-	jp := &jparser{src: string(line)}
+	jp := &s.jp
+	jp.reset(string(line))
 	root, err := jp.parseDocument()
 	if err != nil {
 		var se *syntaxError
@@ -327,7 +325,7 @@ func (s *Simulator) policy(jp *jparser, n *jnode, name string) (*Policy, error) 
 	default:
 		return nil, fmt.Errorf("%s: a policy must be an object or a string, not %s", name, n.kind)
 	}
-	byName := s.cache[raw]
+	byName := s.cache.get(raw)
 	if p, ok := byName[name]; ok {
 		return p, nil
 	}
@@ -348,12 +346,7 @@ func (s *Simulator) policy(jp *jparser, n *jnode, name string) (*Policy, error) 
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	p.Name = name
-	if s.cached >= maxCache {
-		clear(s.cache)
-		s.cached = 0
-	}
-	s.cache[raw] = map[string]*Policy{name: p}
-	s.cached++
+	s.cache.put(raw, map[string]*Policy{name: p})
 	return p, nil
 }
 
