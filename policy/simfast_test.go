@@ -9,8 +9,8 @@ import (
 )
 
 // slowSimulate is the reference path of Simulator.Run: every line on a
-// fresh Simulator (no policy cache, no parser reuse, no lazy compilation
-// carried over) and its response written by encoding/json.
+// fresh Simulator (no policy cache, no parser reuse) compiling policies
+// whole and its response written by encoding/json.
 func slowSimulate(t *testing.T, lines [][]byte) []byte {
 	t.Helper()
 	var out bytes.Buffer
@@ -21,7 +21,9 @@ func slowSimulate(t *testing.T, lines [][]byte) []byte {
 			continue
 		}
 		// Run hands Line each line with its newline.
-		if err := enc.Encode(NewSimulator().Line(append(l[:len(l):len(l)], '\n'), i+1)); err != nil {
+		sim := NewSimulator()
+		sim.eager = true
+		if err := enc.Encode(sim.Line(append(l[:len(l):len(l)], '\n'), i+1)); err != nil {
 			t.Fatal(err)
 		}
 	}

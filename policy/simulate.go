@@ -23,17 +23,21 @@ type SimResponse struct {
 }
 
 // Simulator runs simulate requests. It caches parsed policies by their
-// JSON text, so that requests sharing policies parse them once. Not safe
-// for concurrent use.
+// JSON text, so that requests sharing policies parse them once, and
+// compiles each statement when an evaluation first needs it. Not safe for
+// concurrent use, nor are the policies it parses.
 type Simulator struct {
 	// cache maps a policy's JSON text, then the name it is given in the
 	// request, to the parsed policy (the same document under two names
 	// shares its parse).
 	cache policyCache
 	// jp parses request lines, reusing its memory from line to line.
-	jp  jparser
-	ev  Evaluator
-	res Result
+	jp jparser
+	// eager compiles policies whole when parsed rather than lazily (the
+	// reference path of the tests).
+	eager bool
+	ev    Evaluator
+	res   Result
 }
 
 // NewSimulator returns a Simulator.
@@ -337,10 +341,14 @@ func (s *Simulator) policy(jp *jparser, n *jnode, name string) (*Policy, error) 
 	}
 	var p *Policy
 	var err error
+	build := parseNodeLazy
+	if s.eager {
+		build = parseNode
+	}
 	if n.kind == jString {
-		p, err = Parse([]byte(n.str))
+		p, err = parseWith([]byte(n.str), build)
 	} else {
-		p, err = parseNode(jp, n)
+		p, err = build(jp, n)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
