@@ -307,7 +307,7 @@ func (s *Simulator) policyList(jp *jparser, n *jnode, what string) ([]*Policy, e
 	}
 	var out []*Policy
 	for i, e := range n.elems {
-		p, err := s.policy(jp, e, fmt.Sprintf(what, i))
+		p, err := s.policy(jp, e, strings.Replace(what, "%d", strconv.Itoa(i), 1))
 		if err != nil {
 			return nil, err
 		}
@@ -329,15 +329,17 @@ func (s *Simulator) policy(jp *jparser, n *jnode, name string) (*Policy, error) 
 	default:
 		return nil, fmt.Errorf("%s: a policy must be an object or a string, not %s", name, n.kind)
 	}
-	byName := s.cache.get(raw)
-	if p, ok := byName[name]; ok {
-		return p, nil
+	named := s.cache.get(raw)
+	for _, p := range named {
+		if p.Name == name {
+			return p, nil
+		}
 	}
-	for _, p := range byName {
-		named := *p // same document, another name: share the parse
-		named.Name = name
-		byName[name] = &named
-		return &named, nil
+	if len(named) > 0 {
+		p := *named[0] // same document, another name: share the parse
+		p.Name = name
+		s.cache.set(raw, append(named, &p))
+		return &p, nil
 	}
 	var p *Policy
 	var err error
@@ -354,7 +356,7 @@ func (s *Simulator) policy(jp *jparser, n *jnode, name string) (*Policy, error) 
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	p.Name = name
-	s.cache.put(raw, map[string]*Policy{name: p})
+	s.cache.set(raw, []*Policy{p})
 	return p, nil
 }
 
