@@ -27,9 +27,9 @@ type SimResponse struct {
 // compiles each statement when an evaluation first needs it. Not safe for
 // concurrent use, nor are the policies it parses.
 type Simulator struct {
-	// cache maps a policy's JSON text, then the name it is given in the
-	// request, to the parsed policy (the same document under two names
-	// shares its parse).
+	// cache maps a policy's JSON text to the policies parsed from it, one
+	// per name requests give it (the same document under two names shares
+	// its parse).
 	cache policyCache
 	// jp parses request lines, reusing its memory from line to line.
 	jp jparser
