@@ -28,7 +28,7 @@ A malformed line gets {"id": ..., "decision": "error", "error": "..."} and the r
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// simulate allocates many short-lived parse trees: trade memory
 			// for less garbage collection while it runs.
-			defer debug.SetGCPercent(debug.SetGCPercent(400))
+			defer debug.SetGCPercent(debug.SetGCPercent(policy.SimulateGCPercent))
 			return policy.NewSimulator().Run(e.stdin, e.stdout)
 		},
 	}

@@ -13,6 +13,9 @@ import (
 type program struct {
 	stmts  []cstmt
 	public bool // IsPublic, computed once
+	// lazy: statements are compiled on first use (see compileLazy), and
+	// public is not computed yet.
+	lazy bool
 }
 
 type resKind uint8
@@ -34,6 +37,9 @@ type cstmt struct {
 	prin      *cprin // nil when the statement has neither Principal nor NotPrincipal
 	notPrin   bool
 	conds     []ccond
+	// pending: only the actions are compiled yet (see compileLazy); vars
+	// says whether policy variables apply, for the rest.
+	pending, vars bool
 }
 
 // ccond is a compiled condition.
@@ -114,52 +120,79 @@ func compile(p *Policy) (*program, error) {
 	for i := range p.Statements {
 		s := &p.Statements[i]
 		c := cstmt{src: s, deny: s.Effect == "Deny"}
-		acts := s.Action
-		if s.NotAction != nil {
-			c.notAction, acts = true, s.NotAction
-		}
-		c.actions, allActs = allActs[:len(acts):len(acts)], allActs[len(acts):]
-		for j, a := range acts {
-			if a != "*" && !strings.Contains(a, ":") {
-				// Unreachable through Parse; a hand-built statement.
-				full := compileTmpl(a, true, false)
-				c.actions[j] = actionPat{full: &full}
-				continue
-			}
-			c.actions[j] = compileAction(a)
-		}
-		res := s.Resource
-		switch {
-		case s.NotResource != nil:
-			c.res, res = resNot, s.NotResource
-		case s.Resource != nil:
-			c.res = resList
-		}
-		c.resources, allRes = allRes[:len(res):len(res)], allRes[len(res):]
-		for j, r := range res {
-			c.resources[j] = compileARN(r, vars)
-		}
-		switch {
-		case s.Principal != nil:
-			c.prin = compilePrincipals(s.Principal)
-		case s.NotPrincipal != nil:
-			c.prin, c.notPrin = compilePrincipals(s.NotPrincipal), true
-		}
-		start := len(allConds) // allConds never grows past nCond: earlier sub-slices stay valid
-		for j := range s.Conditions {
-			cc, ok := compileCondition(&s.Conditions[j], vars)
-			if !ok {
-				return nil, &ParseError{Line: s.Line, Column: s.Column, Msg: "unknown condition operator " + strconv.Quote(s.Conditions[j].Operator)}
-			}
-			allConds = append(allConds, cc)
-		}
-		if len(allConds) > start {
-			c.conds = allConds[start:len(allConds):len(allConds)]
+		allActs = compileActions(&c, allActs)
+		var err error
+		if allRes, allConds, err = compileRest(&c, vars, allRes, allConds); err != nil {
+			return nil, err
 		}
 		prog.stmts[i] = c
 	}
 	prog.public = isPublic(p, prog)
 	return prog, nil
+}
+
+// compileActions compiles the Action or NotAction of c.src into the head
+// of buf and returns the rest of buf.
+func compileActions(c *cstmt, buf []actionPat) []actionPat {
+	s := c.src
+	acts := s.Action
+	if s.NotAction != nil {
+		c.notAction, acts = true, s.NotAction
+	}
+	c.actions, buf = buf[:len(acts):len(acts)], buf[len(acts):]
+	for j, a := range acts {
+		if a != "*" && !strings.Contains(a, ":") {
+			// Unreachable through Parse; a hand-built statement.
+			full := compileTmpl(a, true, false)
+			c.actions[j] = actionPat{full: &full}
+			continue
+		}
+		c.actions[j] = compileAction(a)
+	}
+	return buf
+}
+
+// compileRest compiles the resources, principal and conditions of c.src:
+// resources into the head of resBuf, conditions appended to conds (which
+// must have room for them, so that earlier sub-slices stay valid). It
+// returns the rest of resBuf and conds.
+func compileRest(c *cstmt, vars bool, resBuf []arnPat, conds []ccond) ([]arnPat, []ccond, error) {
+	s := c.src
+	res := s.Resource
+	switch {
+	case s.NotResource != nil:
+		c.res, res = resNot, s.NotResource
+	case s.Resource != nil:
+		c.res = resList
+	}
+	c.resources, resBuf = resBuf[:len(res):len(res)], resBuf[len(res):]
+	for j, r := range res {
+		c.resources[j] = compileARN(r, vars)
+	}
+	switch {
+	case s.Principal != nil:
+		c.prin = compilePrincipals(s.Principal)
+	case s.NotPrincipal != nil:
+		c.prin, c.notPrin = compilePrincipals(s.NotPrincipal), true
+	}
+	start := len(conds)
+	for j := range s.Conditions {
+		cc, ok := compileCondition(&s.Conditions[j], vars)
+		if !ok {
+			return nil, nil, unknownOperator(s, j)
+		}
+		conds = append(conds, cc)
+	}
+	if len(conds) > start {
+		c.conds = conds[start:len(conds):len(conds)]
+	}
+	return resBuf, conds, nil
+}
+
+// unknownOperator is the error of condition j of s, whose operator is not
+// known.
+func unknownOperator(s *Statement, j int) error {
+	return &ParseError{Line: s.Line, Column: s.Column, Msg: "unknown condition operator " + strconv.Quote(s.Conditions[j].Operator)}
 }
 
 func compileCondition(c *Condition, vars bool) (ccond, bool) {

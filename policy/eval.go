@@ -583,6 +583,7 @@ func (e *Evaluator) condExcept(c *ccond, excluded []string) tri {
 // statement's Principal or NotPrincipal applies to the caller.
 func (e *Evaluator) principalMatch(s *cstmt, layer Layer, level int) [nClasses]fv {
 	var out [nClasses]fv
+	s.finish() // a lazily compiled statement (compileLazy)
 	if s.prin == nil {
 		out[clsDirect] = fvTrue // no Principal element: applies to every caller
 		return out
@@ -752,6 +753,7 @@ func (e *Evaluator) stmtBase(s *cstmt, layer Layer, level int) fv {
 	if m == s.notAction {
 		return fvFalse
 	}
+	s.finish() // a lazily compiled statement (compileLazy)
 	r := e.resourceMatch(s)
 	if r.t == tFalse {
 		return r

@@ -71,10 +71,39 @@ type jparser struct {
 	// that each gets one exact-size slice.
 	members []jmember
 	elems   []*jnode
+	// reuse, set by a parser that reads document after document (see
+	// reset), allocates nodes and the members and elements of objects and
+	// arrays from arenas kept across documents.
+	reuse *jarenas
+}
+
+// jarenas are the arenas of a reused parser.
+type jarenas struct {
+	nodes   arena[jnode]
+	members arena[jmember]
+	elems   arena[*jnode]
+}
+
+// reset prepares p to parse src, reusing the memory of the previous
+// document: nodes of the previous document must no longer be used.
+func (p *jparser) reset(src string) {
+	r := p.reuse
+	if r == nil {
+		r = &jarenas{}
+	}
+	r.nodes.reset()
+	r.members.reset()
+	r.elems.reset()
+	*p = jparser{src: src, reuse: r, members: p.members[:0], elems: p.elems[:0]}
 }
 
 // node allocates a node from the slab.
 func (p *jparser) node(k jkind, off int) *jnode {
+	if p.reuse != nil {
+		n := &p.reuse.nodes.alloc(1)[0]
+		*n = jnode{kind: k, off: off}
+		return n
+	}
 	if len(p.slab) == cap(p.slab) {
 		// The first chunk is sized from the document (about one node per 24 bytes).
 		n := 64
@@ -245,7 +274,12 @@ func (p *jparser) object() (*jnode, error) {
 		case '}':
 			p.pos++
 			p.depth--
-			n.members = append([]jmember(nil), p.members[base:]...)
+			if p.reuse != nil {
+				n.members = p.reuse.members.alloc(len(p.members) - base)
+				copy(n.members, p.members[base:])
+			} else {
+				n.members = append([]jmember(nil), p.members[base:]...)
+			}
 			n.end = p.pos
 			return n, nil
 		default:
@@ -289,7 +323,12 @@ func (p *jparser) array() (*jnode, error) {
 		case ']':
 			p.pos++
 			p.depth--
-			n.elems = append([]*jnode(nil), p.elems[base:]...)
+			if p.reuse != nil {
+				n.elems = p.reuse.elems.alloc(len(p.elems) - base)
+				copy(n.elems, p.elems[base:])
+			} else {
+				n.elems = append([]*jnode(nil), p.elems[base:]...)
+			}
 			n.end = p.pos
 			return n, nil
 		default:

@@ -46,7 +46,7 @@ func Lint(p *Policy) []Warning {
 		return nil
 	}
 	out := append([]Warning(nil), p.Warnings...)
-	prog, _ := p.program()
+	prog, _ := p.compiled()
 	for i := range p.Statements {
 		var cs *cstmt
 		if prog != nil && i < len(prog.stmts) {

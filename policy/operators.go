@@ -109,17 +109,28 @@ func parseOperator(s string) (opInfo, bool) {
 		info.ifExists, suffix = true, "IfExists"
 		rest = rest[:len(rest)-len("IfExists")]
 	}
-	for _, b := range baseOps {
-		if strings.EqualFold(b.name, rest) {
-			if b.op == opNull && (info.ifExists || info.set != setNone) {
-				return info, false
-			}
-			info.base = b.op
-			info.name = prefix + b.name + suffix
-			return info, true
+	k := -1
+	for i := range baseOps {
+		if baseOps[i].name == rest { // the usual spelling: no case folding
+			k = i
+			break
 		}
 	}
-	return info, false
+	for i := 0; k < 0 && i < len(baseOps); i++ {
+		if strings.EqualFold(baseOps[i].name, rest) {
+			k = i
+		}
+	}
+	if k < 0 {
+		return info, false
+	}
+	b := baseOps[k]
+	if b.op == opNull && (info.ifExists || info.set != setNone) {
+		return info, false
+	}
+	info.base = b.op
+	info.name = prefix + b.name + suffix
+	return info, true
 }
 
 // negated reports whether the operator is a "Not" operator: true when the

@@ -16,7 +16,10 @@ const (
 
 // Parse parses a policy document. Errors are *ParseError. The result carries
 // non-fatal findings in Warnings (duplicate keys: the last one wins, as in AWS).
-func Parse(data []byte) (*Policy, error) {
+func Parse(data []byte) (*Policy, error) { return parseWith(data, parseNode) }
+
+// parseWith parses a policy document, building it with node.
+func parseWith(data []byte, node func(*jparser, *jnode) (*Policy, error)) (*Policy, error) {
 	jp := &jparser{src: string(data)}
 	root, err := jp.parseDocument()
 	if err != nil {
@@ -27,23 +30,32 @@ func Parse(data []byte) (*Policy, error) {
 		}
 		return nil, err
 	}
-	return parseNode(jp, root)
+	return node(jp, root)
 }
 
 // parseNode builds and compiles the policy of a parsed JSON value (positions
 // are those of jp's document).
 func parseNode(jp *jparser, root *jnode) (*Policy, error) {
+	p, err := buildNode(jp, root)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := compile(p)
+	if err != nil {
+		return nil, err
+	}
+	p.prog = prog
+	return p, nil
+}
+
+// buildNode builds the policy of a parsed JSON value, uncompiled.
+func buildNode(jp *jparser, root *jnode) (*Policy, error) {
 	b := &builder{jp: jp, stmtIndex: -1}
 	p, err := b.policy(root)
 	if err != nil {
 		return nil, err
 	}
 	p.Warnings = b.warnings
-	prog, err := compile(p)
-	if err != nil {
-		return nil, err
-	}
-	p.prog = prog
 	return p, nil
 }
 

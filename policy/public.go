@@ -21,7 +21,7 @@ func IsPublic(p *Policy) bool {
 	if p == nil || p.unreadable {
 		return false
 	}
-	prog, err := p.program()
+	prog, err := p.compiled()
 	if err != nil {
 		return true // an uncompilable policy cannot be shown non-public
 	}
@@ -57,7 +57,7 @@ func PublicStatements(p *Policy) []int {
 	if p == nil || p.unreadable {
 		return nil
 	}
-	prog, err := p.program()
+	prog, err := p.compiled()
 	if err != nil {
 		return nil
 	}

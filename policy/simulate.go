@@ -23,23 +23,25 @@ type SimResponse struct {
 }
 
 // Simulator runs simulate requests. It caches parsed policies by their
-// JSON text, so that requests sharing policies parse them once. Not safe
-// for concurrent use.
+// JSON text, so that requests sharing policies parse them once, and
+// compiles each statement when an evaluation first needs it. Not safe for
+// concurrent use, nor are the policies it parses.
 type Simulator struct {
-	// cache maps a policy's JSON text, then the name it is given in the
-	// request, to the parsed policy (the same document under two names
-	// shares its parse).
-	cache  map[string]map[string]*Policy
-	cached int
-	ev     Evaluator
-	res    Result
+	// cache maps a policy's JSON text to the policies parsed from it, one
+	// per name requests give it (the same document under two names shares
+	// its parse).
+	cache policyCache
+	// jp parses request lines, reusing its memory from line to line.
+	jp jparser
+	// eager compiles policies whole when parsed rather than lazily (the
+	// reference path of the tests).
+	eager bool
+	ev    Evaluator
+	res   Result
 }
 
 // NewSimulator returns a Simulator.
-func NewSimulator() *Simulator { return &Simulator{cache: map[string]map[string]*Policy{}} }
-
-// maxCache bounds the policy cache.
-const maxCache = 100000
+func NewSimulator() *Simulator { return &Simulator{cache: newPolicyCache()} }
 
 // Run reads requests as JSON lines from r and writes one response line per
 // request to w, in order. A malformed line gets a response with decision
@@ -93,15 +95,14 @@ func (s *Simulator) Run(r io.Reader, w io.Writer) error {
 		go func() {
 			defer wg.Done()
 			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
 			for b := range jobs {
 				buf.Reset()
 				for j, line := range b.lines {
 					if len(bytes.TrimSpace(line)) == 0 {
 						continue
 					}
-					_ = enc.Encode(sim.Line(line, b.first+j)) // a SimResponse always encodes
+					resp := sim.Line(line, b.first+j)
+					appendResponse(&buf, &resp)
 				}
 				b.out = append([]byte(nil), buf.Bytes()...)
 				b.lines = nil
@@ -149,7 +150,8 @@ func (s *Simulator) Run(r io.Reader, w io.Writer) error {
 // restrict_public_buckets. Policies are JSON objects or JSON strings
 // holding the document.
 func (s *Simulator) Line(line []byte, lineNo int) SimResponse {
-	jp := &jparser{src: string(line)}
+	jp := &s.jp
+	jp.reset(string(line))
 	root, err := jp.parseDocument()
 	if err != nil {
 		var se *syntaxError
@@ -305,7 +307,7 @@ func (s *Simulator) policyList(jp *jparser, n *jnode, what string) ([]*Policy, e
 	}
 	var out []*Policy
 	for i, e := range n.elems {
-		p, err := s.policy(jp, e, fmt.Sprintf(what, i))
+		p, err := s.policy(jp, e, strings.Replace(what, "%d", strconv.Itoa(i), 1))
 		if err != nil {
 			return nil, err
 		}
@@ -327,33 +329,34 @@ func (s *Simulator) policy(jp *jparser, n *jnode, name string) (*Policy, error) 
 	default:
 		return nil, fmt.Errorf("%s: a policy must be an object or a string, not %s", name, n.kind)
 	}
-	byName := s.cache[raw]
-	if p, ok := byName[name]; ok {
-		return p, nil
+	named := s.cache.get(raw)
+	for _, p := range named {
+		if p.Name == name {
+			return p, nil
+		}
 	}
-	for _, p := range byName {
-		named := *p // same document, another name: share the parse
-		named.Name = name
-		byName[name] = &named
-		return &named, nil
+	if len(named) > 0 {
+		p := *named[0] // same document, another name: share the parse
+		p.Name = name
+		s.cache.set(raw, append(named, &p))
+		return &p, nil
 	}
 	var p *Policy
 	var err error
+	build := parseNodeLazy
+	if s.eager {
+		build = parseNode
+	}
 	if n.kind == jString {
-		p, err = Parse([]byte(n.str))
+		p, err = parseWith([]byte(n.str), build)
 	} else {
-		p, err = parseNode(jp, n)
+		p, err = build(jp, n)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	p.Name = name
-	if s.cached >= maxCache {
-		clear(s.cache)
-		s.cached = 0
-	}
-	s.cache[raw] = map[string]*Policy{name: p}
-	s.cached++
+	s.cache.set(raw, []*Policy{p})
 	return p, nil
 }
 

@@ -66,32 +66,28 @@ func (j *jsonWriter) End(r *access.Report) error {
 // Close removes the spool.
 func (j *jsonWriter) Close() error { return j.buckets.remove() }
 
-// jsonEncoder encodes values, reusing one buffer and one encoder per
-// indentation prefix (json.MarshalIndent would allocate two copies of
-// every bucket's text).
+// jsonEncoder encodes values, reusing its buffers and one compact encoder
+// (json.MarshalIndent would allocate two copies of every bucket's text and
+// indent it with encoding/json's scanner; appendIndented is one plain pass).
 type jsonEncoder struct {
-	buf bytes.Buffer
-	enc map[string]*json.Encoder
+	compact bytes.Buffer
+	enc     *json.Encoder
+	out     []byte
 }
 
 // encode returns v as json.MarshalIndent(v, prefix, "  ") would, in a
 // buffer valid until the next call.
 func (e *jsonEncoder) encode(v any, prefix string) ([]byte, error) {
-	enc := e.enc[prefix]
-	if enc == nil {
-		if e.enc == nil {
-			e.enc = map[string]*json.Encoder{}
-		}
-		enc = json.NewEncoder(&e.buf)
-		enc.SetIndent(prefix, "  ")
-		e.enc[prefix] = enc
+	if e.enc == nil {
+		e.enc = json.NewEncoder(&e.compact) // escapes HTML, as MarshalIndent does
 	}
-	e.buf.Reset()
-	if err := enc.Encode(v); err != nil {
+	e.compact.Reset()
+	if err := e.enc.Encode(v); err != nil {
 		return nil, err
 	}
-	b := e.buf.Bytes()
-	return b[:len(b)-1], nil // Encode ends the value with a newline
+	b := e.compact.Bytes()
+	e.out = appendIndented(e.out[:0], b[:len(b)-1], prefix, "  ") // Encode ends the value with a newline
+	return e.out, nil
 }
 
 // value writes v as json.MarshalIndent(v, prefix, "  ") would.

@@ -178,6 +178,7 @@ func (b *workbook) End(r *access.Report) error {
 	// zip64 in its local header: a sheet that large, over a million
 	// buckets, is beyond Excel's 1,048,576 rows anyway.)
 	zw := zip.NewWriter(b.out)
+	registerFastDeflate(zw)
 	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
 	if _, err := b.f.WriteToBuffer(); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
