@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,9 +9,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/bucketaudit/bucketaudit/internal/golden"
+)
 
 func mustLoad(t *testing.T, path string) *Document {
 	t.Helper()
@@ -121,20 +120,7 @@ func TestValidateGolden(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Fatalf("want a *ValidationError, got %v", err)
 	}
-	got := err.Error() + "\n"
-	golden := filepath.Join("testdata", "invalid.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("problems differ from %s (-want +got):\n%s", golden, diff)
-	}
+	golden.Check(t, "invalid.golden", []byte(err.Error()+"\n"))
 }
 
 func TestMarshalRoundTrip(t *testing.T) {
