@@ -352,7 +352,7 @@ func TestScanMotoOrganization(t *testing.T) {
 	}
 	wantAccounts := map[string]acct{
 		motoManagement: {"master", "Root", access.StatusComplete, true, 0},
-		o.data: {"data", "Root/Workloads", access.StatusPartial, false, 4}, // partial: policy status
+		o.data:         {"data", "Root/Workloads", access.StatusPartial, false, 4}, // partial: policy status
 		o.dev:          {"dev", "Root", access.StatusPartial, false, 2},
 	}
 	if len(rep.Accounts) != len(wantAccounts) {
