@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/bucketaudit/bucketaudit/policy"
 	"github.com/bucketaudit/bucketaudit/scanner"

@@ -87,7 +87,11 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate yaml key", "schema_version: 1\nschema_version: 1\naccounts: []\n", []string{"invalid YAML"}},
 		{"unknown key with suggestion", "schema_version: 1\naccounts:\n  - id: \"123456789012\"\n    bucket: []\n", []string{`accounts[0].bucket: unknown key (did you mean "buckets"?)`}},
 		{"unquoted account id", "schema_version: 1\naccounts:\n  - id: 123456789012\n", []string{"accounts[0].id: expected a string, got number 123456789012 (quote numbers that are IDs"}},
-		{"yaml boolean", "schema_version: 1\naccounts:\n  - id: \"123456789012\"\n    buckets: [{name: b-1, region: eu-west-1, versioning: on}]\n", []string{"accounts[0].buckets[0].versioning: expected a string, got boolean true"}},
+		{"yaml boolean", "schema_version: 1\naccounts:\n  - id: \"123456789012\"\n    buckets: [{name: b-1, region: eu-west-1, versioning: true}]\n", []string{"accounts[0].buckets[0].versioning: expected a string, got boolean true"}},
+		// YAML 1.2 (go.yaml.in/yaml/v3): on is a string, not YAML 1.1's boolean.
+		{"yaml 1.2 on", "schema_version: 1\naccounts:\n  - id: \"123456789012\"\n    buckets: [{name: b-1, region: eu-west-1, versioning: on}]\n", []string{`accounts[0].buckets[0].versioning: "on" is not one of Enabled, Suspended`}},
+		{"yaml duplicate key line", "schema_version: 1\naccounts: []\nschema_version: 1\n", []string{"invalid YAML: line 3: schema_version: duplicate key"}},
+		{"yaml not a mapping", "- a\n- b\n", []string{"the document must be a mapping"}},
 		{"bad duration", "schema_version: 1\naccounts: [{id: \"123456789012\"}]\nfaults: {latency: fast}\n", []string{`faults.latency: invalid duration "fast"`}},
 		{"bad timestamp", "schema_version: 1\naccounts: [{id: \"123456789012\", buckets: [{name: b-1, region: eu-west-1, created: yesterday}]}]\n", []string{"accounts[0].buckets[0].created: invalid timestamp"}},
 		{"policy not object", `{"schema_version":1,"accounts":[{"id":"123456789012","buckets":[{"name":"b-1","region":"eu-west-1","policy":[1]}]}]}`, []string{"accounts[0].buckets[0].policy: expected a policy document"}},
