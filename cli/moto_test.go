@@ -172,9 +172,8 @@ func buildMotoOrg(t *testing.T, ctx context.Context, url string) motoOrg {
 	o.orgID = *org.Organization.Id
 	roots := must[*organizations.ListRootsOutput](t, "ListRoots")(orgs.ListRoots(ctx, &organizations.ListRootsInput{}))
 	rootID := *roots.Roots[0].Id
-	if _, err := orgs.EnablePolicyType(ctx, &organizations.EnablePolicyTypeInput{RootId: &rootID, PolicyType: orgtypes.PolicyTypeServiceControlPolicy}); err != nil {
-		t.Logf("EnablePolicyType: %v (moto enables SCPs already)", err)
-	}
+	// As on AWS, a new organisation has no policy type enabled.
+	must[*organizations.EnablePolicyTypeOutput](t, "EnablePolicyType SCP")(orgs.EnablePolicyType(ctx, &organizations.EnablePolicyTypeInput{RootId: &rootID, PolicyType: orgtypes.PolicyTypeServiceControlPolicy}))
 	ou := must[*organizations.CreateOrganizationalUnitOutput](t, "CreateOrganizationalUnit")(orgs.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: &rootID, Name: aws.String("Workloads")}))
 	o.ouID = *ou.OrganizationalUnit.Id
 	account := func(name string) string {

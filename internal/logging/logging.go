@@ -13,7 +13,7 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// New returns a logger writing to w. format is "auto" (console on a
+// New returns a logger writing to w, one event at a time. format is "auto" (console on a
 // terminal, JSON otherwise), "console" or "json"; level is a zerolog level
 // name ("debug", "info", "warn", "error").
 func New(w io.Writer, format, level string) (zerolog.Logger, error) {
@@ -32,7 +32,9 @@ func New(w io.Writer, format, level string) (zerolog.Logger, error) {
 	default:
 		return zerolog.Nop(), fmt.Errorf("invalid --log-format %q (want auto, console or json)", format)
 	}
-	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+	// The scan logs from many goroutines; w need not be safe for
+	// concurrent writes (cli.Run takes any io.Writer, tests a bytes.Buffer).
+	return zerolog.New(zerolog.SyncWriter(w)).Level(lvl).With().Timestamp().Logger(), nil
 }
 
 // IsTerminal reports whether w is a terminal.
