@@ -92,6 +92,8 @@ func TestParseErrors(t *testing.T) {
 		{"yaml 1.2 on", "schema_version: 1\naccounts:\n  - id: \"123456789012\"\n    buckets: [{name: b-1, region: eu-west-1, versioning: on}]\n", []string{`accounts[0].buckets[0].versioning: "on" is not one of Enabled, Suspended`}},
 		{"yaml duplicate key line", "schema_version: 1\naccounts: []\nschema_version: 1\n", []string{"invalid YAML: line 3: schema_version: duplicate key"}},
 		{"yaml not a mapping", "- a\n- b\n", []string{"the document must be a mapping"}},
+		{"yaml merge then override", "schema_version: 1\nx: &b {schema_version: 1}\ny:\n  <<: *b\n  schema_version: 2\naccounts: []\n", []string{"line 5: y.schema_version: duplicate key"}},
+		{"yaml merge of a scalar", "schema_version: 1\ny:\n  <<: 3\naccounts: []\n", []string{"line 3: y.<<: a merge key (<<) must name a mapping"}},
 		{"bad duration", "schema_version: 1\naccounts: [{id: \"123456789012\"}]\nfaults: {latency: fast}\n", []string{`faults.latency: invalid duration "fast"`}},
 		{"bad timestamp", "schema_version: 1\naccounts: [{id: \"123456789012\", buckets: [{name: b-1, region: eu-west-1, created: yesterday}]}]\n", []string{"accounts[0].buckets[0].created: invalid timestamp"}},
 		{"policy not object", `{"schema_version":1,"accounts":[{"id":"123456789012","buckets":[{"name":"b-1","region":"eu-west-1","policy":[1]}]}]}`, []string{"accounts[0].buckets[0].policy: expected a policy document"}},
@@ -343,4 +345,21 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = Normalize(d)
 	})
+}
+
+// TestYAMLToJSONOrderAliasesMerges: the YAML → JSON conversion keeps every
+// mapping's key order (an embedded policy's statements and keys read as
+// written), expands aliases and merge keys in place, and keeps timestamps
+// as the strings they were written as.
+func TestYAMLToJSONOrderAliasesMerges(t *testing.T) {
+	src := "z: 1\na: &p {Version: \"2012-10-17\", Statement: [{Sid: B, Effect: Deny}, {Sid: A, Effect: Allow}]}\nm:\n  <<: *p\n  Id: x\nc: *p\nd: 2024-01-02\nn: ~\n"
+	got, err := yamlToJSON([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := `{"Version":"2012-10-17","Statement":[{"Sid":"B","Effect":"Deny"},{"Sid":"A","Effect":"Allow"}]}`
+	want := `{"z":1,"a":` + p + `,"m":{"Version":"2012-10-17","Statement":[{"Sid":"B","Effect":"Deny"},{"Sid":"A","Effect":"Allow"}],"Id":"x"},"c":` + p + `,"d":"2024-01-02","n":null}`
+	if string(got) != want {
+		t.Errorf("yamlToJSON =\n%s\nwant\n%s", got, want)
+	}
 }

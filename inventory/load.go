@@ -131,16 +131,17 @@ func writeYAMLNode(buf *bytes.Buffer, n *yaml.Node, path string, depth int) erro
 		}
 		return writeYAMLNode(buf, n.Alias, path, depth+1)
 	case yaml.MappingNode:
+		pairs, err := mappingPairs(n, path, depth)
+		if err != nil {
+			return err
+		}
 		buf.WriteByte('{')
-		seen := make(map[string]bool, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			kn, vn := n.Content[i], n.Content[i+1]
+		seen := make(map[string]bool, len(pairs)/2)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			kn, vn := pairs[i], pairs[i+1]
 			key, err := yamlKey(kn, path)
 			if err != nil {
 				return err
-			}
-			if key == "<<" && kn.Tag == "!!merge" {
-				return fmt.Errorf("line %d: %s: merge keys (<<) are not supported", kn.Line, joinKey(path, key))
 			}
 			if seen[key] {
 				return fmt.Errorf("line %d: %s: duplicate key", kn.Line, joinKey(path, key))
@@ -174,6 +175,46 @@ func writeYAMLNode(buf *bytes.Buffer, n *yaml.Node, path string, depth int) erro
 		return fmt.Errorf("line %d: %s: unsupported YAML node", n.Line, path)
 	}
 	return nil
+}
+
+// mappingPairs returns a mapping's keys and values in order, a merge key
+// (<<: *base) replaced by the pairs of the mapping(s) it names, in place
+// (a key both merged and written is a duplicate, as before).
+func mappingPairs(n *yaml.Node, path string, depth int) ([]*yaml.Node, error) {
+	var out []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, vn := n.Content[i], n.Content[i+1]
+		if kn.Kind != yaml.ScalarNode || kn.Tag != "!!merge" {
+			out = append(out, kn, vn)
+			continue
+		}
+		merged := []*yaml.Node{vn}
+		if deref(vn).Kind == yaml.SequenceNode {
+			merged = deref(vn).Content
+		}
+		for _, m := range merged {
+			if depth >= maxAliasDepth {
+				return nil, fmt.Errorf("line %d: %s: merges nested too deeply", kn.Line, path)
+			}
+			if deref(m).Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("line %d: %s: a merge key (<<) must name a mapping", kn.Line, joinKey(path, "<<"))
+			}
+			pairs, err := mappingPairs(deref(m), path, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, pairs...)
+		}
+	}
+	return out, nil
+}
+
+// deref follows an alias to the node it names.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && i < maxAliasDepth; i++ {
+		n = n.Alias
+	}
+	return n
 }
 
 // writeYAMLScalar writes a scalar as JSON by its resolved tag: timestamps
