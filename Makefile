@@ -13,10 +13,11 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/bucketaudit
 
-## test: vet, unit + end-to-end tests (incl. differential and AWS CLI tests when their tools exist), short fuzzing
+## test: vet, unit + end-to-end tests under the race detector (incl. differential, AWS CLI and
+## moto tests when their tools exist; with CI=true they must exist), short fuzzing
 test: build
 	$(GO) vet $(PKGS)
-	$(GO) test -count=1 -timeout 15m $(PKGS)
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 	$(MAKE) fuzz
 
 ## fuzz: run every fuzz target briefly (FUZZTIME each)

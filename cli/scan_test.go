@@ -113,14 +113,26 @@ func TestScanCommandInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	fixture.Faults = &inventory.Faults{Latency: inventory.Duration(40 * time.Millisecond)}
-	_, url := fakeawstest.Start(t, fixture)
+	srv, url := fakeawstest.Start(t, fixture)
 	dir := t.TempDir()
 	cfg := writeFile(t, dir, "scan.yaml", "audit_role:\n  external_id: rt-external-id\nconcurrency: {accounts: 1, buckets: 1, requests: 2}\noutputs:\n  formats: [json]\n")
 	snap := filepath.Join(dir, "snapshot.json")
-	// Long enough for the preflight and a first account (a scan that
-	// assessed no account fails: exit 4), well short of the whole scan (~3.4 s).
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	// Interrupted once the first bucket call is served: after the preflight
+	// and a first account's role and bucket list (a scan that assessed no
+	// account fails: exit 4), well before the whole scan (~3.4 s). Decided
+	// on what the emulator served, not on a clock, so a slow machine
+	// (-race, CI) interrupts at the same point.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			if srv.Stats().ByOperation["s3:GetBucketPolicy"] > 0 {
+				cancel()
+				return
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
 	var stdout, stderr bytes.Buffer
 	code := Run(ctx, []string{"scan", "--config", cfg, "--endpoint-url", url, "--output-dir", filepath.Join(dir, "out"), "--save-snapshot", snap, "--log-format", "json"}, nil, &stdout, &stderr)
 	if code != ExitIncomplete {

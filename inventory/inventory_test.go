@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,9 +10,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/bucketaudit/bucketaudit/internal/golden"
+)
 
 func mustLoad(t *testing.T, path string) *Document {
 	t.Helper()
@@ -89,7 +88,13 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate yaml key", "schema_version: 1\nschema_version: 1\naccounts: []\n", []string{"invalid YAML"}},
 		{"unknown key with suggestion", "schema_version: 1\naccounts:\n  - id: \"123456789012\"\n    bucket: []\n", []string{`accounts[0].bucket: unknown key (did you mean "buckets"?)`}},
 		{"unquoted account id", "schema_version: 1\naccounts:\n  - id: 123456789012\n", []string{"accounts[0].id: expected a string, got number 123456789012 (quote numbers that are IDs"}},
-		{"yaml boolean", "schema_version: 1\naccounts:\n  - id: \"123456789012\"\n    buckets: [{name: b-1, region: eu-west-1, versioning: on}]\n", []string{"accounts[0].buckets[0].versioning: expected a string, got boolean true"}},
+		{"yaml boolean", "schema_version: 1\naccounts:\n  - id: \"123456789012\"\n    buckets: [{name: b-1, region: eu-west-1, versioning: true}]\n", []string{"accounts[0].buckets[0].versioning: expected a string, got boolean true"}},
+		// YAML 1.2 (go.yaml.in/yaml/v3): on is a string, not YAML 1.1's boolean.
+		{"yaml 1.2 on", "schema_version: 1\naccounts:\n  - id: \"123456789012\"\n    buckets: [{name: b-1, region: eu-west-1, versioning: on}]\n", []string{`accounts[0].buckets[0].versioning: "on" is not one of Enabled, Suspended`}},
+		{"yaml duplicate key line", "schema_version: 1\naccounts: []\nschema_version: 1\n", []string{"invalid YAML: line 3: schema_version: duplicate key"}},
+		{"yaml not a mapping", "- a\n- b\n", []string{"the document must be a mapping"}},
+		{"yaml merge then override", "schema_version: 1\nx: &b {schema_version: 1}\ny:\n  <<: *b\n  schema_version: 2\naccounts: []\n", []string{"line 5: y.schema_version: duplicate key"}},
+		{"yaml merge of a scalar", "schema_version: 1\ny:\n  <<: 3\naccounts: []\n", []string{"line 3: y.<<: a merge key (<<) must name a mapping"}},
 		{"bad duration", "schema_version: 1\naccounts: [{id: \"123456789012\"}]\nfaults: {latency: fast}\n", []string{`faults.latency: invalid duration "fast"`}},
 		{"bad timestamp", "schema_version: 1\naccounts: [{id: \"123456789012\", buckets: [{name: b-1, region: eu-west-1, created: yesterday}]}]\n", []string{"accounts[0].buckets[0].created: invalid timestamp"}},
 		{"policy not object", `{"schema_version":1,"accounts":[{"id":"123456789012","buckets":[{"name":"b-1","region":"eu-west-1","policy":[1]}]}]}`, []string{"accounts[0].buckets[0].policy: expected a policy document"}},
@@ -122,20 +127,7 @@ func TestValidateGolden(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Fatalf("want a *ValidationError, got %v", err)
 	}
-	got := err.Error() + "\n"
-	golden := filepath.Join("testdata", "invalid.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("problems differ from %s (-want +got):\n%s", golden, diff)
-	}
+	golden.Check(t, "invalid.golden", []byte(err.Error()+"\n"))
 }
 
 func TestMarshalRoundTrip(t *testing.T) {
@@ -392,5 +384,22 @@ func TestShardOf(t *testing.T) {
 		if c := counts[k]; c < accounts/n*8/10 || c > accounts/n*12/10 {
 			t.Errorf("shard %d/%d holds %d of %d sequential account IDs, want within 20%% of %d", k, n, c, accounts, accounts/n)
 		}
+}
+}
+
+// TestYAMLToJSONOrderAliasesMerges: the YAML → JSON conversion keeps every
+// mapping's key order (an embedded policy's statements and keys read as
+// written), expands aliases and merge keys in place, and keeps timestamps
+// as the strings they were written as.
+func TestYAMLToJSONOrderAliasesMerges(t *testing.T) {
+	src := "z: 1\na: &p {Version: \"2012-10-17\", Statement: [{Sid: B, Effect: Deny}, {Sid: A, Effect: Allow}]}\nm:\n  <<: *p\n  Id: x\nc: *p\nd: 2024-01-02\nn: ~\n"
+	got, err := yamlToJSON([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := `{"Version":"2012-10-17","Statement":[{"Sid":"B","Effect":"Deny"},{"Sid":"A","Effect":"Allow"}]}`
+	want := `{"z":1,"a":` + p + `,"m":{"Version":"2012-10-17","Statement":[{"Sid":"B","Effect":"Deny"},{"Sid":"A","Effect":"Allow"}],"Id":"x"},"c":` + p + `,"d":"2024-01-02","n":null}`
+	if string(got) != want {
+		t.Errorf("yamlToJSON =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -8,11 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"time"
 
-	yamlv2 "go.yaml.in/yaml/v2"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/bucketaudit/bucketaudit/internal/fileutil"
 )
@@ -106,34 +104,47 @@ func decodeDocument(data []byte) (generic any, jsonData []byte, err error) {
 // order of every mapping, so that a policy embedded as a YAML mapping
 // keeps its statement and key order. Duplicate keys are errors.
 func yamlToJSON(data []byte) ([]byte, error) {
-	var root yamlv2.MapSlice
-	if err := yamlv2.Unmarshal(data, &root); err != nil {
-		var typeErr *yamlv2.TypeError
-		if errors.As(err, &typeErr) {
-			return nil, errors.New("invalid YAML: the document must be a mapping (schema_version: 1, accounts: ...)")
-		}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("invalid YAML: %w", err)
 	}
+	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("invalid YAML: the document must be a mapping (schema_version: 1, accounts: ...)")
+	}
 	var buf bytes.Buffer
-	if err := writeYAMLValue(&buf, root, ""); err != nil {
+	if err := writeYAMLNode(&buf, root.Content[0], "", 0); err != nil {
 		return nil, fmt.Errorf("invalid YAML: %w", err)
 	}
 	return buf.Bytes(), nil
 }
 
-// writeYAMLValue writes a decoded YAML value as JSON; path names it in errors.
-func writeYAMLValue(buf *bytes.Buffer, v any, path string) error {
-	switch x := v.(type) {
-	case yamlv2.MapSlice:
+// maxAliasDepth bounds alias expansion (a "billion laughs" document).
+const maxAliasDepth = 32
+
+// writeYAMLNode writes a YAML node as JSON; path names it in errors, with
+// the node's line.
+func writeYAMLNode(buf *bytes.Buffer, n *yaml.Node, path string, depth int) error {
+	switch n.Kind {
+	case yaml.AliasNode:
+		if depth >= maxAliasDepth {
+			return fmt.Errorf("line %d: %s: aliases nested too deeply", n.Line, path)
+		}
+		return writeYAMLNode(buf, n.Alias, path, depth+1)
+	case yaml.MappingNode:
+		pairs, err := mappingPairs(n, path, depth)
+		if err != nil {
+			return err
+		}
 		buf.WriteByte('{')
-		seen := make(map[string]bool, len(x))
-		for i, item := range x {
-			key, err := yamlKey(item.Key, path)
+		seen := make(map[string]bool, len(pairs)/2)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			kn, vn := pairs[i], pairs[i+1]
+			key, err := yamlKey(kn, path)
 			if err != nil {
 				return err
 			}
 			if seen[key] {
-				return fmt.Errorf("%s: duplicate key", joinKey(path, key))
+				return fmt.Errorf("line %d: %s: duplicate key", kn.Line, joinKey(path, key))
 			}
 			seen[key] = true
 			if i > 0 {
@@ -142,30 +153,85 @@ func writeYAMLValue(buf *bytes.Buffer, v any, path string) error {
 			kb, _ := json.Marshal(key)
 			buf.Write(kb)
 			buf.WriteByte(':')
-			if err := writeYAMLValue(buf, item.Value, joinKey(path, key)); err != nil {
+			if err := writeYAMLNode(buf, vn, joinKey(path, key), depth); err != nil {
 				return err
 			}
 		}
 		buf.WriteByte('}')
-	case []any:
+	case yaml.SequenceNode:
 		buf.WriteByte('[')
-		for i, e := range x {
+		for i, e := range n.Content {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := writeYAMLValue(buf, e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := writeYAMLNode(buf, e, fmt.Sprintf("%s[%d]", path, i), depth); err != nil {
 				return err
 			}
 		}
 		buf.WriteByte(']')
-	case map[any]any:
-		// Not produced when decoding into a MapSlice; handled for safety, sorted.
-		ms := make(yamlv2.MapSlice, 0, len(x))
-		for k, val := range x {
-			ms = append(ms, yamlv2.MapItem{Key: k, Value: val})
+	case yaml.ScalarNode:
+		return writeYAMLScalar(buf, n, path)
+	default:
+		return fmt.Errorf("line %d: %s: unsupported YAML node", n.Line, path)
+	}
+	return nil
+}
+
+// mappingPairs returns a mapping's keys and values in order, a merge key
+// (<<: *base) replaced by the pairs of the mapping(s) it names, in place
+// (a key both merged and written is a duplicate, as before).
+func mappingPairs(n *yaml.Node, path string, depth int) ([]*yaml.Node, error) {
+	var out []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, vn := n.Content[i], n.Content[i+1]
+		if kn.Kind != yaml.ScalarNode || kn.Tag != "!!merge" {
+			out = append(out, kn, vn)
+			continue
 		}
-		sort.Slice(ms, func(i, j int) bool { return fmt.Sprint(ms[i].Key) < fmt.Sprint(ms[j].Key) })
-		return writeYAMLValue(buf, ms, path)
+		merged := []*yaml.Node{vn}
+		if deref(vn).Kind == yaml.SequenceNode {
+			merged = deref(vn).Content
+		}
+		for _, m := range merged {
+			if depth >= maxAliasDepth {
+				return nil, fmt.Errorf("line %d: %s: merges nested too deeply", kn.Line, path)
+			}
+			if deref(m).Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("line %d: %s: a merge key (<<) must name a mapping", kn.Line, joinKey(path, "<<"))
+			}
+			pairs, err := mappingPairs(deref(m), path, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, pairs...)
+		}
+	}
+	return out, nil
+}
+
+// deref follows an alias to the node it names.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && i < maxAliasDepth; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// writeYAMLScalar writes a scalar as JSON by its resolved tag: timestamps
+// as the strings they were written as, the rest as JSON values.
+func writeYAMLScalar(buf *bytes.Buffer, n *yaml.Node, path string) error {
+	if n.Tag == "!!timestamp" {
+		// A timestamp stays the string it was written as (as before: no
+		// reformatting of a date into a date-time).
+		b, _ := json.Marshal(n.Value)
+		buf.Write(b)
+		return nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return fmt.Errorf("line %d: %s: %w", n.Line, path, err)
+	}
+	switch x := v.(type) {
 	case nil:
 		buf.WriteString("null")
 	case string, bool, int, int64, uint, uint64:
@@ -174,27 +240,31 @@ func writeYAMLValue(buf *bytes.Buffer, v any, path string) error {
 	case float64:
 		b, err := json.Marshal(x)
 		if err != nil {
-			return fmt.Errorf("%s: %v is not a JSON number", path, x)
+			return fmt.Errorf("line %d: %s: %v is not a JSON number", n.Line, path, x)
 		}
 		buf.Write(b)
-	case time.Time:
-		b, _ := json.Marshal(x.Format(time.RFC3339Nano))
-		buf.Write(b)
 	default:
-		return fmt.Errorf("%s: unsupported YAML value of type %T", path, v)
+		return fmt.Errorf("line %d: %s: unsupported YAML value of type %T", n.Line, path, v)
 	}
 	return nil
 }
 
-// yamlKey turns a mapping key into a JSON object key.
-func yamlKey(k any, path string) (string, error) {
-	switch x := k.(type) {
+// yamlKey turns a mapping key (a scalar) into a JSON object key.
+func yamlKey(k *yaml.Node, path string) (string, error) {
+	if k.Kind != yaml.ScalarNode {
+		return "", fmt.Errorf("line %d: %s: unsupported mapping key (not a scalar)", k.Line, path)
+	}
+	var v any
+	if err := k.Decode(&v); err != nil {
+		return "", fmt.Errorf("line %d: %s: %w", k.Line, path, err)
+	}
+	switch x := v.(type) {
 	case string:
 		return x, nil
 	case int, int64, uint, uint64, float64, bool:
 		return fmt.Sprint(x), nil
 	}
-	return "", fmt.Errorf("%s: unsupported mapping key %v", path, k)
+	return "", fmt.Errorf("line %d: %s: unsupported mapping key %v", k.Line, path, k.Value)
 }
 
 // describeJSONError adds the line and column to a JSON syntax error.
@@ -226,9 +296,9 @@ func lineCol(data []byte, offset int64) (line, col int) {
 }
 
 // Marshal encodes the document as JSON (sorted, deterministic) or, when
-// yaml is true, YAML. Map keys are sorted; lists keep their order (Normalize
+// asYAML is true, YAML. Map keys are sorted; lists keep their order (Normalize
 // sorts them).
-func Marshal(d *Document, yaml bool) ([]byte, error) {
+func Marshal(d *Document, asYAML bool) ([]byte, error) {
 	if d == nil {
 		return nil, errors.New("marshal inventory: nil document")
 	}
@@ -236,20 +306,36 @@ func Marshal(d *Document, yaml bool) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marshal inventory: %w", err)
 	}
-	if !yaml {
+	if !asYAML {
 		return append(data, '\n'), nil
 	}
-	// Decoding JSON (a subset of YAML) into a MapSlice keeps the key order
-	// of the struct fields, so the YAML reads like the JSON.
-	var ordered yamlv2.MapSlice
-	if err := yamlv2.Unmarshal(data, &ordered); err != nil {
+	// Decoding JSON (a subset of YAML) into a Node keeps the key order of
+	// the struct fields, so the YAML reads like the JSON.
+	var ordered yaml.Node
+	if err := yaml.Unmarshal(data, &ordered); err != nil {
 		return nil, fmt.Errorf("marshal inventory as YAML: %w", err)
 	}
-	out, err := yamlv2.Marshal(ordered)
-	if err != nil {
+	clearStyle(&ordered)
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	if err := enc.Encode(&ordered); err != nil {
 		return nil, fmt.Errorf("marshal inventory as YAML: %w", err)
 	}
-	return out, nil
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("marshal inventory as YAML: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// clearStyle drops the flow and quoting styles a node took from its JSON
+// source, so that it is written in block style, quoted only where needed.
+func clearStyle(n *yaml.Node) {
+	n.Style = 0
+	for _, c := range n.Content {
+		clearStyle(c)
+	}
 }
 
 // Save writes the document atomically with mode 0600; the extension of path

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/internal/testenv"
 )
 
 // corpusDir is the shared corpus of real-world policies (../shared/corpus
@@ -16,7 +18,7 @@ const corpusDir = "../../shared/corpus"
 func corpusFiles(t *testing.T) (valid, invalid []string) {
 	t.Helper()
 	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skipf("skipping: the shared corpus is absent (%s): %v", corpusDir, err)
+		testenv.Missing(t, "the shared corpus is absent (%s): %v", corpusDir, err)
 	}
 	err := filepath.WalkDir(corpusDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -2,14 +2,11 @@ package policy
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+	"github.com/bucketaudit/bucketaudit/internal/golden"
+)
 
 // AWS documentation pages the golden cases encode.
 const (
@@ -398,35 +395,20 @@ func TestGoldenEvaluation(t *testing.T) {
 				t.Fatalf("%s: decision %v (decided by %v, statements %v, conditions %v), want %v", tc.doc, r.Decision, r.DecidedBy, r.Statements, r.ConditionStrings(), tc.want)
 			}
 			if tc.golden {
-				checkGolden(t, filepath.Join("testdata", "golden", tc.name+".json"), r)
+				checkGolden(t, "golden/"+tc.name+".json", r)
 			}
 		})
 	}
 }
 
-func checkGolden(t *testing.T, path string, v any) {
+// checkGolden compares v, as indented JSON, with testdata/name (-update rewrites it).
+func checkGolden(t *testing.T, name string, v any) {
 	t.Helper()
 	got, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, '\n')
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the result (run go test -update after checking):\n%s", path, got)
-	}
+	golden.Check(t, name, append(got, '\n'))
 }
 
 func TestGoldenDocsCited(t *testing.T) {

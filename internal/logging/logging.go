@@ -23,7 +23,7 @@ type settings struct {
 // WithoutColor turns the console format's colours off (--no-color).
 func WithoutColor() Option { return func(s *settings) { s.noColor = true } }
 
-// New returns a logger writing to w. format is "auto" (console on a
+// New returns a logger writing to w, one event at a time. format is "auto" (console on a
 // terminal, JSON otherwise), "console" or "json"; level is a zerolog level
 // name ("debug", "info", "warn", "error"). The console format is coloured
 // only on a terminal, and never with WithoutColor, NO_COLOR set or
@@ -54,7 +54,9 @@ func newLogger(w io.Writer, tty bool, getenv func(string) string, format, level 
 	default:
 		return zerolog.Nop(), fmt.Errorf("invalid --log-format %q (want auto, console or json)", format)
 	}
-	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+	// The scan logs from many goroutines; w need not be safe for
+	// concurrent writes (cli.Run takes any io.Writer, tests a bytes.Buffer).
+	return zerolog.New(zerolog.SyncWriter(w)).Level(lvl).With().Timestamp().Logger(), nil
 }
 
 // ColorAllowed reports whether the environment lets a terminal show ANSI

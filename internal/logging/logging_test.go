@@ -2,8 +2,10 @@ package logging
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -88,6 +90,44 @@ func TestColor(t *testing.T) {
 			log.Warn().Str("k", "v").Msg("hello")
 			if got := strings.Contains(buf.String(), "\x1b["); got != tt.want {
 				t.Errorf("%s, %s: ANSI escapes %v, want %v: %q", tt.name, format, got, tt.want, buf.String())
+			}
+		}
+	}
+}
+
+// TestLoggerConcurrentWrites: events logged from many goroutines into a
+// writer that is not safe for concurrent use (a bytes.Buffer, as the
+// tests give cli.Run) arrive whole, one per line (go test -race catches
+// the unsynchronised version).
+func TestLoggerConcurrentWrites(t *testing.T) {
+	for _, format := range []string{"json", "console"} {
+		var buf bytes.Buffer
+		log, err := New(&buf, format, "info")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const goroutines, events = 8, 50
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range events {
+					log.Info().Int("g", g).Int("i", i).Msg("event")
+				}
+			}()
+		}
+		wg.Wait()
+		lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+		if len(lines) != goroutines*events {
+			t.Fatalf("%s: %d lines, want %d", format, len(lines), goroutines*events)
+		}
+		for _, l := range lines {
+			if format == "json" && !json.Valid([]byte(l)) {
+				t.Fatalf("json: a line is not one event: %q", l)
+			}
+			if !strings.Contains(l, "event") {
+				t.Fatalf("%s: a line is not one event: %q", format, l)
 			}
 		}
 	}
