@@ -1,0 +1,187 @@
+package access
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
+)
+
+// assumeDoc is an organisation with a web of trust policies:
+// management 111111111111; 222222222222 and 333333333333 in OU Prod;
+// 444444444444 in OU Dev, whose SCP denies sts:AssumeRole. 999988887777
+// is outside the organisation.
+func assumeDoc(t *testing.T) *inventory.Document {
+	t.Helper()
+	trust := func(principal string, cond string) *inventory.PolicyDocument {
+		c := ""
+		if cond != "" {
+			c = `,"Condition":` + cond
+		}
+		return inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":` + principal + `,"Action":"sts:AssumeRole"` + c + `}]}`))
+	}
+	allowAssume := map[string]*inventory.PolicyDocument{"assume": inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`))}
+	role := func(acct, name, principal, cond string, inline map[string]*inventory.PolicyDocument) inventory.IAMRole {
+		return inventory.IAMRole{ARN: "arn:aws:iam::" + acct + ":role/" + name, TrustPolicy: trust(principal, cond), InlinePolicies: inline}
+	}
+	aws := func(arn string) string { return `{"AWS":"` + arn + `"}` }
+	full := inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
+	noAssume := inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"*"}]}`))
+	doc := &inventory.Document{
+		SchemaVersion: inventory.SchemaVersion,
+		Organization: &inventory.Organization{
+			ID: "o-test000001", ManagementAccountID: "111111111111",
+			Policies: []inventory.OrgPolicy{
+				{ID: "p-full", Name: "FullAWSAccess", Type: inventory.ServiceControlPolicy, Document: full},
+				{ID: "p-noassume", Name: "NoAssume", Type: inventory.ServiceControlPolicy, Document: noAssume},
+			},
+			Root: inventory.OU{ID: "r-test", Policies: []string{"p-full"}, Accounts: []string{"111111111111"}, OUs: []inventory.OU{
+				{ID: "ou-test-prod0001", Name: "Prod", Policies: []string{"p-full"}, Accounts: []string{"222222222222", "333333333333"}},
+				{ID: "ou-test-dev00001", Name: "Dev", Policies: []string{"p-full", "p-noassume"}, Accounts: []string{"444444444444"}},
+			}},
+		},
+		Accounts: []inventory.Account{
+			{ID: "111111111111", Policies: []string{"p-full"}},
+			{ID: "222222222222", Policies: []string{"p-full"}, IAM: &inventory.IAM{
+				Users: []inventory.IAMUser{
+					{ARN: "arn:aws:iam::222222222222:user/alice"},
+					{ARN: "arn:aws:iam::222222222222:user/bob", InlinePolicies: allowAssume},
+				},
+				Roles: []inventory.IAMRole{
+					role("222222222222", "named", aws("arn:aws:iam::222222222222:user/alice"), "", nil),
+					role("222222222222", "byroot", aws("arn:aws:iam::222222222222:root"), "", nil),
+					role("222222222222", "vendor", aws("arn:aws:iam::999988887777:root"), `{"StringEquals":{"sts:ExternalId":"x-123"}}`, nil),
+					role("222222222222", "lambda", `{"Service":"lambda.amazonaws.com"}`, "", nil),
+					role("222222222222", "hop1", aws("999988887777"), "", nil),
+					role("222222222222", "hop2", aws("arn:aws:iam::222222222222:role/hop1"), "", nil),
+					role("222222222222", "hop3", aws("arn:aws:iam::222222222222:role/hop2"), "", nil),
+					role("222222222222", "c1", aws("arn:aws:iam::222222222222:role/c2"), "", nil),
+					role("222222222222", "c2", aws("arn:aws:iam::222222222222:role/c1"), "", nil),
+					role("222222222222", "xacct", `{"AWS":["arn:aws:iam::333333333333:root","arn:aws:iam::444444444444:root"]}`, "", nil),
+					role("222222222222", "xnamed", aws("arn:aws:iam::333333333333:user/erin"), "", nil),
+					role("222222222222", "mfa", aws("arn:aws:iam::222222222222:root"), `{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`, nil),
+				},
+			}},
+			{ID: "333333333333", Policies: []string{"p-full"}, IAM: &inventory.IAM{Users: []inventory.IAMUser{
+				{ARN: "arn:aws:iam::333333333333:user/dave", InlinePolicies: allowAssume},
+				{ARN: "arn:aws:iam::333333333333:user/erin"},
+			}}},
+			{ID: "444444444444", Policies: []string{"p-full"}, IAM: &inventory.IAM{Users: []inventory.IAMUser{
+				{ARN: "arn:aws:iam::444444444444:user/carol", InlinePolicies: allowAssume},
+			}}},
+		},
+	}
+	if err := doc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// TestAssumeGraphEdges checks the edges of the assume-role graph.
+// Same account, a trust policy naming the principal's ARN suffices; one
+// naming the account delegates to the principal's identity policy
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html:
+// "Role trust policies and KMS key policies are exceptions"); across
+// accounts both the trust policy and the caller's identity policy must
+// allow
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html),
+// and the caller's SCPs too
+// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html).
+// sts:ExternalId conditions make the edge conditional
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html).
+func TestAssumeGraphEdges(t *testing.T) {
+	g := NewIndex(assumeDoc(t)).AssumeGraph()
+	const p = "arn:aws:iam::222222222222:"
+	cases := []struct {
+		name, from, to string
+		want           Verdict // "" = no edge
+		cond           string  // a condition the edge lists
+	}{
+		{"trust names the user ARN (no identity policy needed)", p + "user/alice", p + "role/named", VerdictAllow, ""},
+		{"trust names the account, identity does not allow", p + "user/alice", p + "role/byroot", "", ""},
+		{"trust names the account, identity allows", p + "user/bob", p + "role/byroot", VerdictAllow, ""},
+		{"external account with ExternalId", "arn:aws:iam::999988887777:root", p + "role/vendor", VerdictConditional, "sts:ExternalId StringEquals x-123"},
+		{"external account by ID, no condition", "arn:aws:iam::999988887777:root", p + "role/hop1", VerdictAllow, ""},
+		{"service principal", "lambda.amazonaws.com", p + "role/lambda", VerdictAllow, ""},
+		{"role to role, same account", p + "role/hop1", p + "role/hop2", VerdictAllow, ""},
+		{"cross account, identity allows", "arn:aws:iam::333333333333:user/dave", p + "role/xacct", VerdictAllow, ""},
+		{"cross account, SCP denies sts:AssumeRole", "arn:aws:iam::444444444444:user/carol", p + "role/xacct", "", ""},
+		{"cross account, trust names the user, identity does not allow", "arn:aws:iam::333333333333:user/erin", p + "role/xnamed", "", ""},
+		{"MFA condition", p + "user/bob", p + "role/mfa", VerdictConditional, "aws:MultiFactorAuthPresent Bool true"},
+		{"a user not trusted", p + "user/bob", p + "role/named", "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got *AssumeEdge
+			for _, e := range g.EdgesTo(tc.to) {
+				if e.From == tc.from {
+					got = &e
+				}
+			}
+			if tc.want == "" {
+				if got != nil {
+					t.Fatalf("edge %s → %s = %+v, want none", tc.from, tc.to, *got)
+				}
+				return
+			}
+			if got == nil {
+				t.Fatalf("no edge %s → %s; edges into it: %+v", tc.from, tc.to, g.EdgesTo(tc.to))
+			}
+			if got.Verdict != tc.want {
+				t.Errorf("verdict = %s, want %s (%+v)", got.Verdict, tc.want, *got)
+			}
+			if tc.cond != "" && !strings.Contains(strings.Join(got.Conditions, "; "), tc.cond) {
+				t.Errorf("conditions = %q, want one with %q", got.Conditions, tc.cond)
+			}
+		})
+	}
+	if n := g.Node("arn:aws:iam::999988887777:root"); n == nil || n.Kind != NodeAccount || !n.Outside {
+		t.Errorf("external account node = %+v", n)
+	}
+	if n := g.Node("lambda.amazonaws.com"); n == nil || n.Kind != NodeService {
+		t.Errorf("service node = %+v", n)
+	}
+}
+
+// TestAssumeGraphPaths checks multi-hop paths, the length bound, cycles
+// and the order.
+func TestAssumeGraphPaths(t *testing.T) {
+	g := NewIndex(assumeDoc(t)).AssumeGraph()
+	const p = "arn:aws:iam::222222222222:role/"
+	render := func(ps []AssumePath) []string {
+		var out []string
+		for _, x := range ps {
+			out = append(out, x.String(g)+" ["+string(x.Verdict)+"]")
+		}
+		return out
+	}
+	cases := []struct {
+		name, to string
+		maxLen   int
+		want     []string
+	}{
+		{"two hops", p + "hop2", 3, []string{
+			p + "hop1 → " + p + "hop2 [allow]",
+			"account 999988887777 → " + p + "hop1 → " + p + "hop2 [allow]",
+		}},
+		{"length bound", p + "hop3", 2, []string{
+			p + "hop2 → " + p + "hop3 [allow]",
+			p + "hop1 → " + p + "hop2 → " + p + "hop3 [allow]",
+		}},
+		{"three hops", p + "hop3", 3, []string{
+			p + "hop2 → " + p + "hop3 [allow]",
+			p + "hop1 → " + p + "hop2 → " + p + "hop3 [allow]",
+			"account 999988887777 → " + p + "hop1 → " + p + "hop2 → " + p + "hop3 [allow]",
+		}},
+		{"cycle", p + "c1", 5, []string{p + "c2 → " + p + "c1 [allow]"}},
+		{"conditional", p + "vendor", 3, []string{"account 999988887777 → " + p + "vendor [conditional]"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := render(g.Paths(tc.to, tc.maxLen))
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("paths:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
