@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -107,6 +108,9 @@ func (p AssumePath) Conditions() []string {
 type AssumeGraph struct {
 	nodes map[string]*AssumeNode
 	in    map[string][]AssumeEdge // role ID → edges into it, sorted by From
+
+	mu      sync.Mutex
+	outside map[string][]AssumePath // reachFrom's results, by role
 }
 
 // Node returns a node by ID (nil when unknown).
@@ -293,7 +297,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			case policy.Allow:
 				e.Verdict = VerdictAllow
 			case policy.Conditional:
-				e.Verdict, e.Conditions = VerdictConditional, res.ConditionStrings()
+				e.Verdict, e.Conditions = VerdictConditional, []string{resultAlternatives(&res).String()}
 			case policy.Unknown:
 				e.Verdict = VerdictUnknown
 				e.Conditions = res.Unreadable
@@ -441,4 +445,117 @@ func describeAssumePath(g *AssumeGraph, p AssumePath) string {
 		s += " (unknown: a policy could not be read)"
 	}
 	return s
+}
+
+// MaxAssumeHops is the longest chain of role assumptions the findings and
+// explain follow.
+const MaxAssumeHops = 3
+
+// reachFrom is how an outside principal reaches a role: the paths of at
+// most MaxAssumeHops hops from outside the organisation (accounts and
+// principals outside it, anyone) or from an AWS service, in Paths' order.
+func (g *AssumeGraph) reachFrom(role string) []AssumePath {
+	key := granteeKey(role)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if ps, ok := g.outside[key]; ok {
+		return ps
+	}
+	var out []AssumePath
+	for _, p := range g.Paths(key, MaxAssumeHops) {
+		if n := g.nodes[p.Start()]; n.Outside || n.Kind == NodeService {
+			out = append(out, p)
+		}
+	}
+	if g.outside == nil {
+		g.outside = map[string][]AssumePath{}
+	}
+	g.outside[key] = out
+	return out
+}
+
+// assumeReach is one outside principal's reach into a bucket through roles.
+type assumeReach struct {
+	start   *AssumeNode
+	actions []string   // matrix action names, in matrix order
+	first   AssumePath // the first path found (of the first action's first role)
+	verdict Verdict    // allow when some action is reached for certain
+	roles   []string
+}
+
+// assumeFindings adds external-via-role: an account outside the
+// organisation (not a trusted account), anyone, or an AWS service can
+// assume, directly or through a chain of roles, a role that can act on the
+// bucket (its same_account or org cells' principals).
+func (w *worker) assumeFindings(fs *findingSet, out *Bucket) {
+	g := w.ix.AssumeGraph()
+	if len(g.in) == 0 {
+		return
+	}
+	names := ActionNames()
+	byStart := map[string]*assumeReach{}
+	var order []string
+	for i, pair := range [5][2]*Cell{
+		{&out.Access.SameAccount.Read, &out.Access.Org.Read}, {&out.Access.SameAccount.List, &out.Access.Org.List},
+		{&out.Access.SameAccount.Write, &out.Access.Org.Write}, {&out.Access.SameAccount.Delete, &out.Access.Org.Delete},
+		{&out.Access.SameAccount.Manage, &out.Access.Org.Manage},
+	} {
+		for _, c := range pair {
+			for _, pr := range c.Principals {
+				arn, cond := strings.CutSuffix(pr, " (conditional)")
+				if !strings.Contains(arn, ":role/") {
+					continue
+				}
+				for _, p := range g.reachFrom(arn) {
+					n := g.nodes[p.Start()]
+					if n.Account != "" {
+						if _, ok := w.matrixer.trusted[n.Account]; ok {
+							continue
+						}
+					}
+					r := byStart[n.ID]
+					if r == nil {
+						r = &assumeReach{start: n, first: p, verdict: VerdictConditional}
+						byStart[n.ID] = r
+						order = append(order, n.ID)
+					}
+					if len(r.actions) == 0 || r.actions[len(r.actions)-1] != names[i] {
+						r.actions = append(r.actions, names[i])
+					}
+					if !slices.Contains(r.roles, arn) {
+						r.roles = append(r.roles, arn)
+					}
+					if !cond && p.Verdict == VerdictAllow {
+						r.verdict = VerdictAllow
+					}
+				}
+			}
+		}
+	}
+	for _, id := range order {
+		r := byStart[id]
+		sev := SeverityHigh
+		for _, a := range r.actions {
+			if a == "write" || a == "delete" || a == "manage" {
+				sev = SeverityCritical
+			}
+		}
+		if r.start.Kind == NodeService {
+			sev = SeverityInfo // a service acts for resources of the role's account
+		} else if r.verdict != VerdictAllow {
+			sev = lowerSeverity(sev)
+		}
+		last := r.first.Hops[len(r.first.Hops)-1].To
+		detail := fmt.Sprintf("%s can %s through role %s: %s", r.start, strings.Join(r.actions, ", "), last, describeAssumePath(g, r.first))
+		if len(r.roles) > 1 {
+			detail += fmt.Sprintf(" (roles that reach the bucket this way: %s)", joinLimited(r.roles, 5))
+		}
+		role := r.first.Hops[0].To // the role that trusts the outside principal
+		roleName := role[strings.LastIndexByte(role, '/')+1:]
+		rem := fmt.Sprintf("Restrict the trust policy of %s: name only the principals that need it, require sts:ExternalId for a third party, or add a condition on aws:PrincipalOrgID (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json); or remove the role's access to the bucket", role, roleName)
+		if r.start.Kind == NodeService {
+			rem = fmt.Sprintf("If the service should act only for your resources, add aws:SourceAccount or aws:SourceArn conditions to the trust policy of %s (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json)", role, roleName)
+		}
+		fs.add(FindingExternalViaRole, sev, detail, rem)
+	}
 }

@@ -100,14 +100,14 @@ func TestAssumeGraphEdges(t *testing.T) {
 		{"trust names the user ARN (no identity policy needed)", p + "user/alice", p + "role/named", VerdictAllow, ""},
 		{"trust names the account, identity does not allow", p + "user/alice", p + "role/byroot", "", ""},
 		{"trust names the account, identity allows", p + "user/bob", p + "role/byroot", VerdictAllow, ""},
-		{"external account with ExternalId", "arn:aws:iam::999988887777:root", p + "role/vendor", VerdictConditional, "sts:ExternalId StringEquals x-123"},
+		{"external account with ExternalId", "arn:aws:iam::999988887777:root", p + "role/vendor", VerdictConditional, "sts:ExternalId = x-123"},
 		{"external account by ID, no condition", "arn:aws:iam::999988887777:root", p + "role/hop1", VerdictAllow, ""},
 		{"service principal", "lambda.amazonaws.com", p + "role/lambda", VerdictAllow, ""},
 		{"role to role, same account", p + "role/hop1", p + "role/hop2", VerdictAllow, ""},
 		{"cross account, identity allows", "arn:aws:iam::333333333333:user/dave", p + "role/xacct", VerdictAllow, ""},
 		{"cross account, SCP denies sts:AssumeRole", "arn:aws:iam::444444444444:user/carol", p + "role/xacct", "", ""},
 		{"cross account, trust names the user, identity does not allow", "arn:aws:iam::333333333333:user/erin", p + "role/xnamed", "", ""},
-		{"MFA condition", p + "user/bob", p + "role/mfa", VerdictConditional, "aws:MultiFactorAuthPresent Bool true"},
+		{"MFA condition", p + "user/bob", p + "role/mfa", VerdictConditional, "aws:MultiFactorAuthPresent = true"},
 		{"a user not trusted", p + "user/bob", p + "role/named", "", ""},
 	}
 	for _, tc := range cases {
@@ -183,5 +183,76 @@ func TestAssumeGraphPaths(t *testing.T) {
 				t.Errorf("paths:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
 		})
+	}
+}
+
+// TestExternalViaRoleFindings: an account outside the organisation that
+// can assume (directly or through a chain) a role that can act on a bucket
+// reaches the bucket; write makes it critical, an sts:ExternalId
+// condition lowers it, a trusted account is not reported, an AWS service
+// is info.
+func TestExternalViaRoleFindings(t *testing.T) {
+	doc := assumeDoc(t)
+	a := &doc.Accounts[1]
+	a.Buckets = []inventory.Bucket{{Name: "data", Region: "us-east-1"}}
+	pol := func(actions string) map[string]*inventory.PolicyDocument {
+		return map[string]*inventory.PolicyDocument{"s3": inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":` + actions + `,"Resource":["arn:aws:s3:::data","arn:aws:s3:::data/*"]}]}`))}
+	}
+	for i := range a.IAM.Roles {
+		switch r := &a.IAM.Roles[i]; r.ARN[strings.LastIndexByte(r.ARN, '/')+1:] {
+		case "hop2":
+			r.InlinePolicies = pol(`["s3:GetObject","s3:PutObject"]`)
+		case "vendor", "lambda":
+			r.InlinePolicies = pol(`"s3:GetObject"`)
+		}
+	}
+	find := func(rep *Report) map[string]Finding {
+		out := map[string]Finding{}
+		for _, f := range rep.Buckets[0].Findings {
+			if f.ID == FindingExternalViaRole {
+				out[f.Detail[:strings.Index(f.Detail, " can ")]] = f
+			}
+		}
+		return out
+	}
+	got := find(analyzeValid(t, doc, Options{}))
+	const p = "arn:aws:iam::222222222222:role/"
+	want := map[string]struct{ sev, detail string }{
+		"account 999988887777": {SeverityCritical, "account 999988887777 can read, write through role " + p + "hop2: account 999988887777 → " + p + "hop1 → " + p + "hop2"},
+		"service lambda.amazonaws.com": {SeverityInfo, "service lambda.amazonaws.com can read through role " + p + "lambda: service lambda.amazonaws.com → " + p + "lambda"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("external-via-role findings = %+v, want %d", got, len(want))
+	}
+	for k, w := range want {
+		f, ok := got[k]
+		if !ok {
+			t.Errorf("no finding for %s in %+v", k, got)
+			continue
+		}
+		if f.Severity != w.sev || !strings.HasPrefix(f.Detail, w.detail) {
+			t.Errorf("%s: %s %q, want %s %q", k, f.Severity, f.Detail, w.sev, w.detail)
+		}
+	}
+	// The vendor role (conditional on sts:ExternalId) shows in the roles of
+	// the account's finding.
+	if d := got["account 999988887777"].Detail; !strings.Contains(d, p+"vendor") {
+		t.Errorf("detail %q does not list the vendor role", d)
+	}
+	// Only through the vendor role: conditional on sts:ExternalId, one
+	// severity lower.
+	for i := range a.IAM.Roles {
+		if strings.HasSuffix(a.IAM.Roles[i].ARN, "/hop2") {
+			a.IAM.Roles[i].InlinePolicies = nil
+		}
+	}
+	f := find(analyzeValid(t, doc, Options{}))["account 999988887777"]
+	if f.Severity != SeverityMedium || !strings.Contains(f.Detail, "through role "+p+"vendor") || !strings.Contains(f.Detail, "(conditional: sts:ExternalId = x-123)") {
+		t.Errorf("vendor only: %s %q, want medium, conditional on sts:ExternalId", f.Severity, f.Detail)
+	}
+	// A trusted account is not reported.
+	got = find(analyzeValid(t, doc, Options{TrustedAccounts: map[string]string{"999988887777": "partner"}}))
+	if _, ok := got["account 999988887777"]; ok || len(got) != 1 {
+		t.Errorf("with 999988887777 trusted: %+v", got)
 	}
 }
