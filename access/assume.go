@@ -478,7 +478,7 @@ func (g *AssumeGraph) reachFrom(role string) []AssumePath {
 type assumeReach struct {
 	start   *AssumeNode
 	actions []string   // matrix action names, in matrix order
-	first   AssumePath // the first path found (of the first action's first role)
+	first   AssumePath // the first path found, or the first certain one
 	verdict Verdict    // allow when some action is reached for certain
 	roles   []string
 }
@@ -525,8 +525,8 @@ func (w *worker) assumeFindings(fs *findingSet, out *Bucket) {
 					if !slices.Contains(r.roles, arn) {
 						r.roles = append(r.roles, arn)
 					}
-					if !cond && p.Verdict == VerdictAllow {
-						r.verdict = VerdictAllow
+					if !cond && p.Verdict == VerdictAllow && r.verdict != VerdictAllow {
+						r.verdict, r.first = VerdictAllow, p // show a path that is certain
 					}
 				}
 			}
