@@ -231,10 +231,10 @@ func baseEvent(f access.Finding, region string, resource OCSFResource, aa OCSFAc
 		Message: f.Detail,
 		Metadata: OCSFMetadata{Version: ocsfVersion, Profiles: []string{"cloud"},
 			Product: OCSFProduct{Name: "bucketaudit", VendorName: "bucketaudit"}},
-		FindingInfo: OCSFFindingInfo{UID: "bucketaudit/" + f.ID + "/" + hex.EncodeToString(sum[:12]), Title: f.Title, Desc: f.Detail, Types: []string{f.ID}},
-		Cloud:       OCSFCloud{Provider: "AWS", Region: region, Account: &OCSFAccount{UID: f.AccountID, Type: "AWS Account"}},
-		Resources:   []OCSFResource{resource},
-		Unmapped:    unmapped,
+		FindingInfo:          OCSFFindingInfo{UID: "bucketaudit/" + f.ID + "/" + hex.EncodeToString(sum[:12]), Title: f.Title, Desc: f.Detail, Types: []string{f.ID}},
+		Cloud:                OCSFCloud{Provider: "AWS", Region: region, Account: &OCSFAccount{UID: f.AccountID, Type: "AWS Account"}},
+		Resources:            []OCSFResource{resource},
+		Unmapped:             unmapped,
 		AccessAnalysisResult: aa,
 	}
 	if f.Remediation != "" {
