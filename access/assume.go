@@ -73,6 +73,8 @@ type AssumeEdge struct {
 	// aws:MultiFactorAuthPresent…) or unknown (a policy could not be read).
 	Verdict    Verdict
 	Conditions []string
+	// Unreadable names, for unknown, the policies that could not be read.
+	Unreadable []string
 }
 
 // AssumePath is a chain of role assumptions ending at a role: Hops[0].From
@@ -104,10 +106,20 @@ func (p AssumePath) Conditions() []string {
 	return out
 }
 
+// Unreadable lists what could not be read of the path's unknown hops.
+func (p AssumePath) Unreadable() []string {
+	var out []string
+	for _, h := range p.Hops {
+		out = append(out, h.Unreadable...)
+	}
+	return out
+}
+
 // AssumeGraph is the assume-role graph of an Index's scanned accounts.
 type AssumeGraph struct {
 	nodes map[string]*AssumeNode
 	in    map[string][]AssumeEdge // role ID → edges into it, sorted by From
+	out   map[string][]AssumeEdge // principal ID → edges from it, sorted by To
 
 	mu      sync.Mutex
 	outside map[string][]AssumePath // reachFrom's results, by role
@@ -214,7 +226,7 @@ type trustedRole struct {
 }
 
 func (ix *Index) buildAssumeGraph() *AssumeGraph {
-	g := &AssumeGraph{nodes: map[string]*AssumeNode{}, in: map[string][]AssumeEdge{}}
+	g := &AssumeGraph{nodes: map[string]*AssumeNode{}, in: map[string][]AssumeEdge{}, out: map[string][]AssumeEdge{}}
 	// The IAM principals of the scanned accounts, by account and by key.
 	byAccount := map[string][]IAMPrincipal{}
 	byKey := map[string]*IAMPrincipal{}
@@ -299,18 +311,102 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			case policy.Conditional:
 				e.Verdict, e.Conditions = VerdictConditional, []string{resultAlternatives(&res).String()}
 			case policy.Unknown:
-				e.Verdict = VerdictUnknown
-				e.Conditions = res.Unreadable
+				e.Verdict, e.Unreadable = VerdictUnknown, res.Unreadable
 			default:
 				continue
 			}
 			g.in[to] = append(g.in[to], e)
+			g.out[cand] = append(g.out[cand], e)
 		}
 	}
 	for k := range g.in {
 		sort.Slice(g.in[k], func(i, j int) bool { return g.in[k][i].From < g.in[k][j].From })
 	}
+	for k := range g.out {
+		sort.Slice(g.out[k], func(i, j int) bool { return g.out[k][i].To < g.out[k][j].To })
+	}
 	return g
+}
+
+// PathsFrom returns the simple paths of at most maxLen hops that start at
+// principal from (a node ID: an IAM ARN, an account root ARN, a service),
+// shortest first, then by the roles along them (at most maxAssumePaths).
+func (g *AssumeGraph) PathsFrom(from string, maxLen int) []AssumePath {
+	start := from
+	if g.nodes[start] == nil {
+		start = granteeKey(from)
+	}
+	var out []AssumePath
+	frontier := [][]AssumeEdge{nil}
+	for n := 1; n <= maxLen && len(frontier) > 0 && len(out) < maxAssumePaths; n++ {
+		var next [][]AssumeEdge
+		for _, prefix := range frontier {
+			tail := start
+			if len(prefix) > 0 {
+				tail = prefix[len(prefix)-1].To
+			}
+			for _, e := range g.out[tail] {
+				if e.To == start || onPath(prefix, e.To) || len(out) == maxAssumePaths {
+					continue
+				}
+				p := append(append([]AssumeEdge(nil), prefix...), e)
+				out = append(out, AssumePath{Hops: p, Verdict: weakest(p)})
+				next = append(next, p)
+			}
+		}
+		frontier = next
+	}
+	return out // breadth first: by length, then by To along the way
+}
+
+// AssumeRoute is a way a caller reaches a bucket action by assuming roles.
+type AssumeRoute struct {
+	// Path is "caller → role → role".
+	Path string `json:"path"`
+	// Role is the role that makes the request.
+	Role string `json:"role"`
+	// Verdict is the weakest of the path's and the role's request's.
+	Verdict    Verdict  `json:"verdict"`
+	Conditions []string `json:"conditions,omitempty"`
+	// Unreadable names, for unknown, what could not be read.
+	Unreadable []string `json:"unreadable,omitempty"`
+}
+
+// AssumeRoutes lists how the principal from (an IAM ARN or an account
+// root ARN) reaches action on the bucket through at most MaxAssumeHops
+// role assumptions: each role reachable, whose own request (its identity
+// policies, boundary and SCPs, with the bucket's every layer and the
+// request context ctx) is allowed or conditional.
+func (ix *Index) AssumeRoutes(bl *BucketLayers, from, action, key string, ctx map[string][]string) []AssumeRoute {
+	g := ix.AssumeGraph()
+	var out []AssumeRoute
+	for _, p := range g.PathsFrom(from, MaxAssumeHops) {
+		role := p.Hops[len(p.Hops)-1].To
+		acct := arnAccount(role)
+		var ip *IAMPrincipal
+		for i, q := range ix.Principals(acct) {
+			if granteeKey(q.ARN) == role {
+				ip = &ix.Principals(acct)[i]
+			}
+		}
+		if ip == nil {
+			continue
+		}
+		c := &Caller{Principal: ip.ARN, Account: acct, InOrg: triOf(ix.InOrg(acct)), OrgPath: ix.OrgPath(acct),
+			Identity: append([]*policy.Policy{}, ip.Identity...), Boundary: ip.Boundary, Label: ip.ARN,
+			TagsKnown: true, PrincipalTags: ip.Tags, Context: ctx}
+		if ix.InOrg(acct) {
+			c.SCPs = ix.SCPs(acct)
+		}
+		d := bl.Decide(c, action, key)
+		if d.Verdict != VerdictAllow && d.Verdict != VerdictConditional {
+			continue
+		}
+		r := AssumeRoute{Path: p.String(g), Role: ip.ARN, Verdict: weakest(append(append([]AssumeEdge(nil), p.Hops...), AssumeEdge{Verdict: d.Verdict})),
+			Conditions: append(p.Conditions(), d.Conditions...), Unreadable: p.Unreadable()}
+		out = append(out, r)
+	}
+	return out
 }
 
 // assumeContext is the request context of an AssumeRole call: the
@@ -442,7 +538,7 @@ func describeAssumePath(g *AssumeGraph, p AssumePath) string {
 	case VerdictConditional:
 		s += fmt.Sprintf(" (conditional: %s)", strings.Join(p.Conditions(), "; "))
 	case VerdictUnknown:
-		s += " (unknown: a policy could not be read)"
+		s += fmt.Sprintf(" (unknown: %s could not be read)", strings.Join(p.Unreadable(), "; "))
 	}
 	return s
 }
@@ -507,6 +603,9 @@ func (w *worker) assumeFindings(fs *findingSet, out *Bucket) {
 					continue
 				}
 				for _, p := range g.reachFrom(arn) {
+					if p.Verdict == VerdictUnknown {
+						continue // what could not be read is reported as such (explain lists these paths)
+					}
 					n := g.nodes[p.Start()]
 					if n.Account != "" {
 						if _, ok := w.matrixer.trusted[n.Account]; ok {
