@@ -256,3 +256,21 @@ func TestExternalViaRoleFindings(t *testing.T) {
 		t.Errorf("with 999988887777 trusted: %+v", got)
 	}
 }
+
+// TestAssumeGraphPathsFrom checks the forward paths from a principal.
+func TestAssumeGraphPathsFrom(t *testing.T) {
+	g := NewIndex(assumeDoc(t)).AssumeGraph()
+	const p = "arn:aws:iam::222222222222:role/"
+	var got []string
+	for _, x := range g.PathsFrom("arn:aws:iam::999988887777:root", 2) {
+		got = append(got, x.String(g)+" ["+string(x.Verdict)+"]")
+	}
+	want := []string{
+		"account 999988887777 → " + p + "hop1 [allow]",
+		"account 999988887777 → " + p + "vendor [conditional]",
+		"account 999988887777 → " + p + "hop1 → " + p + "hop2 [allow]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("paths from the external account:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
