@@ -7,7 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/access"
@@ -304,7 +305,7 @@ func bucketAccess(b *access.Bucket, f access.Finding) OCSFAccessAnalysis {
 		add(anyAWS, openActions(&b.Access.AnyAWS))
 	case access.FindingExternalAccountAccess:
 		aa.AccessType = "Cross-Account"
-		for _, id := range sortedIDs(b.Access.External) {
+		for _, id := range slices.Sorted(maps.Keys(b.Access.External)) {
 			if e := b.Access.External[id]; !e.Trusted && len(openActions(&e.Actions)) > 0 {
 				add(accountUser(id), openActions(&e.Actions))
 			}
@@ -332,7 +333,7 @@ func bucketAccess(b *access.Bucket, f access.Finding) OCSFAccessAnalysis {
 		if acts := openActions(&b.Access.AnyAWS); len(acts) > 0 {
 			add(anyAWS, acts)
 		}
-		for _, id := range sortedIDs(b.Access.External) {
+		for _, id := range slices.Sorted(maps.Keys(b.Access.External)) {
 			e := b.Access.External[id]
 			if acts := openActions(&e.Actions); len(acts) > 0 {
 				add(accountUser(id), acts)
@@ -351,13 +352,4 @@ func bucketAccess(b *access.Bucket, f access.Finding) OCSFAccessAnalysis {
 		}
 	}
 	return aa
-}
-
-func sortedIDs(m map[string]access.ExternalActions) []string {
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
 }

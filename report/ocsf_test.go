@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,7 +106,7 @@ func TestOCSFEvents(t *testing.T) {
 		}
 		switch id {
 		case access.FindingPublicRead:
-			if ev.AccessAnalysisResult.Accessors[0].UID != "anonymous" || !contains(ev.AccessAnalysisResult.GrantedPrivileges, "s3:GetObject") {
+			if ev.AccessAnalysisResult.Accessors[0].UID != "anonymous" || !slices.Contains(ev.AccessAnalysisResult.GrantedPrivileges, "s3:GetObject") {
 				t.Errorf("public-read accessors %+v", ev.AccessAnalysisResult)
 			}
 		case access.FindingExternalViaRole:
@@ -156,13 +157,4 @@ func checkRequired(t *testing.T, line int, path string, obj map[string]any) {
 			}
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
