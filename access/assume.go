@@ -38,7 +38,7 @@ const (
 	NodeAccount  NodeKind = "account"  // an account not scanned, as a whole (its root ARN)
 	NodeExternal NodeKind = "external" // a named principal of an account not scanned
 	NodeService  NodeKind = "service"  // an AWS service principal
-	NodeAnyone   NodeKind = "anyone"   // any AWS principal (a trust policy's "*")
+	NodeAnyone   NodeKind = "anyone"   // any AWS principal outside the organisation (a trust policy's "*")
 )
 
 // AssumeNode is one principal of the assume-role graph.
@@ -61,7 +61,7 @@ func (n *AssumeNode) String() string {
 	case NodeService:
 		return "service " + n.ID
 	case NodeAnyone:
-		return "any AWS principal"
+		return "any AWS principal outside the organisation"
 	}
 	return n.ID
 }
@@ -287,7 +287,10 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			case NodeService:
 				caller.Account = ""
 			case NodeAnyone:
+				// Principals outside the organisation (those inside are
+				// nodes of their own, or members not scanned).
 				caller.Principal, caller.Account = "", ""
+				caller.InOrg, caller.NotAccounts = TriFalse, ix.accountIDs
 				in.IdentityPolicies = anyIdentity
 			default: // an account not scanned: its administrators may allow it
 				in.IdentityPolicies = anyIdentity

@@ -60,6 +60,8 @@ func assumeDoc(t *testing.T) *inventory.Document {
 					role("222222222222", "xacct", `{"AWS":["arn:aws:iam::333333333333:root","arn:aws:iam::444444444444:root"]}`, "", nil),
 					role("222222222222", "xnamed", aws("arn:aws:iam::333333333333:user/erin"), "", nil),
 					role("222222222222", "mfa", aws("arn:aws:iam::222222222222:root"), `{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`, nil),
+					role("222222222222", "anyone", `"*"`, "", nil),
+					role("222222222222", "orgonly", `{"AWS":"*"}`, `{"StringEquals":{"aws:PrincipalOrgID":"o-test000001"}}`, nil),
 				},
 			}},
 			{ID: "333333333333", Policies: []string{"p-full"}, IAM: &inventory.IAM{Users: []inventory.IAMUser{
@@ -109,6 +111,12 @@ func TestAssumeGraphEdges(t *testing.T) {
 		{"cross account, trust names the user, identity does not allow", "arn:aws:iam::333333333333:user/erin", p + "role/xnamed", "", ""},
 		{"MFA condition", p + "user/bob", p + "role/mfa", VerdictConditional, "aws:MultiFactorAuthPresent = true"},
 		{"a user not trusted", p + "user/bob", p + "role/named", "", ""},
+		{"trust policy names everyone", "*", p + "role/anyone", VerdictAllow, ""},
+		// aws:PrincipalOrgID in a trust policy keeps principals outside the
+		// organisation out and lets members in.
+		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+		{"aws:PrincipalOrgID: outside principals", "*", p + "role/orgonly", "", ""},
+		{"aws:PrincipalOrgID: a member", "arn:aws:iam::333333333333:user/dave", p + "role/orgonly", VerdictAllow, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -265,10 +273,16 @@ func TestAssumeGraphPathsFrom(t *testing.T) {
 	for _, x := range g.PathsFrom("arn:aws:iam::999988887777:root", 2) {
 		got = append(got, x.String(g)+" ["+string(x.Verdict)+"]")
 	}
+	// hop1 and vendor are roles of the organisation: the trust policies of
+	// anyone ("*") and orgonly (aws:PrincipalOrgID) let their sessions in.
 	want := []string{
 		"account 999988887777 → " + p + "hop1 [allow]",
 		"account 999988887777 → " + p + "vendor [conditional]",
+		"account 999988887777 → " + p + "hop1 → " + p + "anyone [allow]",
 		"account 999988887777 → " + p + "hop1 → " + p + "hop2 [allow]",
+		"account 999988887777 → " + p + "hop1 → " + p + "orgonly [allow]",
+		"account 999988887777 → " + p + "vendor → " + p + "anyone [conditional]",
+		"account 999988887777 → " + p + "vendor → " + p + "orgonly [conditional]",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("paths from the external account:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
