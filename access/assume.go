@@ -297,13 +297,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			}
 			in.Principal = caller.Principal
 			if n.Account != "" {
-				caller.InOrg = triOf(ix.InOrg(n.Account))
-				caller.OrgPath = ix.OrgPath(n.Account)
-				if n.Kind != NodeService && ix.InOrg(n.Account) {
-					if scp := ix.SCPs(n.Account); scp.Governed {
-						in.SCPs = scp.Levels
-					}
-				}
+				in.SCPs = ix.assumeOrg(caller, n.Account, n.Kind == NodeRole || n.Kind == NodeUser)
 			}
 			in.Context = ix.assumeContext(caller, n, r.account)
 			res := policy.Evaluate(in)
@@ -395,12 +389,11 @@ func (ix *Index) AssumeRoutes(bl *BucketLayers, from, action, key string, ctx ma
 		if ip == nil {
 			continue
 		}
-		c := &Caller{Principal: ip.ARN, Account: acct, InOrg: triOf(ix.InOrg(acct)), OrgPath: ix.OrgPath(acct),
+		c := &Caller{Principal: ip.ARN, Account: acct,
 			Identity: append([]*policy.Policy{}, ip.Identity...), Boundary: ip.Boundary, Label: ip.ARN,
 			TagsKnown: true, PrincipalTags: ip.Tags, Context: ctx}
-		if ix.InOrg(acct) {
-			c.SCPs = ix.SCPs(acct)
-		}
+		ix.assumeOrg(c, acct, true)
+		c.SCPs = ix.SCPs(acct)
 		d := bl.Decide(c, action, key)
 		if d.Verdict != VerdictAllow && d.Verdict != VerdictConditional {
 			continue
@@ -410,6 +403,26 @@ func (ix *Index) AssumeRoutes(bl *BucketLayers, from, action, key string, ctx ma
 		out = append(out, r)
 	}
 	return out
+}
+
+// assumeOrg sets the caller's organisation (as the access matrix and
+// explain do: the document's, or what a scanned account said of its own)
+// and returns the SCP levels that govern it: those of a scanned account,
+// or of a member account the scan left out; nil when none applies (an
+// account outside the organisation, whose SCPs are not visible).
+func (ix *Index) assumeOrg(c *Caller, acct string, scanned bool) [][]*policy.Policy {
+	if ix.OrgID == "" {
+		c.OrgID, c.InOrg = ix.MemberOf(acct)
+	} else {
+		c.InOrg, c.OrgPath = triOf(ix.InOrg(acct)), ix.OrgPath(acct)
+	}
+	if !scanned && !ix.InOrg(acct) {
+		return nil
+	}
+	if scp := ix.SCPs(acct); scp.Governed {
+		return scp.Levels
+	}
+	return nil
 }
 
 // assumeContext is the request context of an AssumeRole call: the
