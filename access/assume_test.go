@@ -288,3 +288,32 @@ func TestAssumeGraphPathsFrom(t *testing.T) {
 		t.Errorf("paths from the external account:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestAssumeGraphOrganizationNotRead: without the organisation, a member
+// account's SCPs are unknown, so its principals' AssumeRole edges are
+// unknown rather than allowed; a standalone account's are decided.
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
+func TestAssumeGraphOrganizationNotRead(t *testing.T) {
+	doc := assumeDoc(t)
+	doc.Organization = nil
+	for i := range doc.Accounts {
+		doc.Accounts[i].Policies = nil
+	}
+	doc.Accounts[2].Membership = &inventory.Membership{OrganizationID: "o-test000001", ManagementAccountID: "111111111111"}
+	doc.Accounts[3].Membership = &inventory.Membership{Standalone: true}
+	g := NewIndex(doc).AssumeGraph()
+	verdict := func(from string) Verdict {
+		for _, e := range g.EdgesTo("arn:aws:iam::222222222222:role/xacct") {
+			if e.From == from {
+				return e.Verdict
+			}
+		}
+		return ""
+	}
+	if v := verdict("arn:aws:iam::333333333333:user/dave"); v != VerdictUnknown {
+		t.Errorf("member of an organisation not read: %q, want unknown", v)
+	}
+	if v := verdict("arn:aws:iam::444444444444:user/carol"); v != VerdictAllow {
+		t.Errorf("standalone account (no SCP): %q, want allow", v)
+	}
+}
