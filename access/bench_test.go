@@ -33,11 +33,23 @@ func BenchmarkAnalyzeSynthetic5kAccounts(b *testing.B) {
 	benchmarkSynthetic(b, 199, 25)
 }
 
+// BenchmarkAnalyzeSyntheticRoles is the 2,000-bucket mix with 30 extra
+// IAM roles per account (trust chains, external and service trust,
+// boundaries): the assume-role graph and the external-via-role findings.
+func BenchmarkAnalyzeSyntheticRoles(b *testing.B) {
+	benchmarkSyntheticWith(b, fakeaws.SyntheticOptions{Accounts: 20, Buckets: 100, Roles: 30})
+}
+
 func benchmarkSynthetic(b *testing.B, accounts, buckets int) {
+	benchmarkSyntheticWith(b, fakeaws.SyntheticOptions{Accounts: accounts, Buckets: buckets})
+}
+
+func benchmarkSyntheticWith(b *testing.B, o fakeaws.SyntheticOptions) {
+	accounts, buckets := o.Accounts, o.Buckets
 	var peak atomic.Uint64
 	for b.Loop() {
 		b.StopTimer()
-		doc := fakeaws.Synthetic(accounts, buckets)
+		doc := fakeaws.SyntheticWith(o)
 		runtime.GC()
 		done := make(chan struct{})
 		go samplePeakHeap(&peak, done)

@@ -42,6 +42,7 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket 
 	out.Errors = append(out.Errors, bl.Problems...)
 	fs := &findingSet{cat: m.catalog, account: a.ID, bucket: b.Name}
 	w.bucketFindings(fs, bm, &out)
+	w.assumeFindings(fs, &out)
 	out.Findings = fs.sorted()
 	out.Exposure = exposure(&out.Access)
 	return out

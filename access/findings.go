@@ -30,6 +30,7 @@ const (
 	FindingAssessmentIncomplete     = "assessment-incomplete"
 	FindingPolicyStatusDisagreement = "policy-status-disagreement"
 	FindingKMSKeyUnusable           = "kms-key-unusable"
+	FindingExternalViaRole          = "external-via-role"
 )
 
 // CatalogEntry describes one kind of finding: its default severity, title
@@ -59,6 +60,7 @@ func Catalog() []CatalogEntry {
 		{FindingAnyAuthenticatedAccess, SeverityHigh, "Any authenticated AWS principal, of any account, has access", "", "bucket"},
 		{FindingPublicACLGrant, SeverityHigh, "The bucket ACL grants access to AllUsers or AuthenticatedUsers", cisBlockPubl, "bucket"},
 		{FindingExternalAccountAccess, SeverityHigh, "An account outside the organisation that is not a trusted account has access", "", "bucket"},
+		{FindingExternalViaRole, SeverityHigh, "An account outside the organisation (or an AWS service) can reach the bucket by assuming a role", "", "bucket"},
 		{FindingAllowWithNotPrincipal, SeverityHigh, "An Allow statement uses NotPrincipal (it grants everyone not listed)", "", "bucket"},
 		{FindingKMSKeyUnusable, SeverityHigh, "The bucket's default KMS key is disabled, pending deletion or otherwise unusable (reads and writes of SSE-KMS objects fail)", "", "bucket"},
 		{FindingAccountBPAOff, SeverityMedium, "Account-level S3 Block Public Access is not fully enabled", cisBlockPubl, "account"},

@@ -18,7 +18,7 @@ func TestCatalogIDs(t *testing.T) {
 		"bpa-blocks-granted-access", "account-bpa-off", "bucket-bpa-off", "acls-enabled",
 		"public-acl-grant", "aws-managed-key-cross-account", "kms-key-policy-missing-grant",
 		"org-policy-denies-granted-access", "no-tls-enforcement", "allow-with-notprincipal",
-		"assessment-incomplete", "policy-status-disagreement", "kms-key-unusable",
+		"assessment-incomplete", "policy-status-disagreement", "kms-key-unusable", "external-via-role",
 	}
 	var got []string
 	for _, e := range Catalog() {

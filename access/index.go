@@ -45,6 +45,7 @@ type Index struct {
 	assumed   map[string][]*policy.Policy // matrix action → assumed identity policies
 	chains    chainCache
 	iam       iamCache
+	assume    assumeCache // the assume-role graph (AssumeGraph)
 	// Problems are errors met while preparing the index (org policies that
 	// do not parse, accounts missing from the OU tree), reported as data.
 	Problems []Error

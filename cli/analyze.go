@@ -88,7 +88,7 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 	cmd.Flags().StringVar(&outDir, "output-dir", ".", "directory the reports are written to, or s3://bucket/prefix")
 	cmd.Flags().StringVar(&endpointURL, "endpoint-url", "", "send the s3:// reads and writes to this URL (e.g. fakeaws)")
 	cmd.Flags().StringVar(&region, "region", "", "region of the s3:// snapshots and reports (default: the SDK's, else us-east-1)")
-	cmd.Flags().StringSliceVar(&formats, "format", []string{report.FormatXLSX, report.FormatJSON}, "report formats: xlsx, json, csv (comma-separated)")
+	cmd.Flags().StringSliceVar(&formats, "format", []string{report.FormatXLSX, report.FormatJSON}, "report formats: xlsx, json, csv, ocsf (comma-separated; ocsf writes report.ocsf.jsonl)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	cmd.Flags().StringVar(&mutes, "mutelist", "", "file of accepted findings: marked muted in the reports, not counted for --fail-on")
 	return cmd

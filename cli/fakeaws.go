@@ -43,7 +43,7 @@ access key (e.g. ` + fakeaws.DefaultAccessKeyID + ` / ` + fakeaws.DefaultSecretA
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.fixture, "fixture", "", "inventory document to serve (YAML or JSON), or synthetic:accounts=N,buckets=M")
+	fl.StringVar(&f.fixture, "fixture", "", "inventory document to serve (YAML or JSON), or synthetic:accounts=N,buckets=M[,roles=R]")
 	fl.StringVar(&f.listen, "listen", "127.0.0.1:0", "address to listen on")
 	fl.DurationVar(&f.latency, "latency", 0, "latency added to every request (overrides the fixture's faults.latency)")
 	fl.StringVar(&f.statsFile, "stats-file", "", "write request counts as JSON to this file on exit")
@@ -108,27 +108,31 @@ func loadFixture(spec string) (*inventory.Document, error) {
 		}
 		return doc, nil
 	}
-	accounts, buckets, err := parseSynthetic(rest)
+	o, err := parseSynthetic(rest)
 	if err != nil {
-		return nil, usageErr("--fixture %s: %v (want synthetic:accounts=N,buckets=M)", spec, err)
+		return nil, usageErr("--fixture %s: %v (want synthetic:accounts=N,buckets=M[,roles=R])", spec, err)
 	}
-	return fakeaws.Synthetic(accounts, buckets), nil
+	return fakeaws.SyntheticWith(o), nil
 }
 
-// parseSynthetic parses "accounts=N,buckets=M".
-func parseSynthetic(s string) (accounts, buckets int, err error) {
+// parseSynthetic parses "accounts=N,buckets=M[,roles=R]".
+func parseSynthetic(s string) (fakeaws.SyntheticOptions, error) {
+	accounts, buckets, roles := 0, 0, 0
+	fail := func(format string, args ...any) (fakeaws.SyntheticOptions, error) {
+		return fakeaws.SyntheticOptions{}, fmt.Errorf(format, args...)
+	}
 	seen := map[string]bool{}
 	for _, part := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return 0, 0, fmt.Errorf("%q is not key=value", part)
+			return fail("%q is not key=value", part)
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 1_000_000 {
-			return 0, 0, fmt.Errorf("%s=%q is not a count from 0 to 1000000", k, v)
+			return fail("%s=%q is not a count from 0 to 1000000", k, v)
 		}
 		if seen[k] {
-			return 0, 0, fmt.Errorf("%s given twice", k)
+			return fail("%s given twice", k)
 		}
 		seen[k] = true
 		switch k {
@@ -136,15 +140,20 @@ func parseSynthetic(s string) (accounts, buckets int, err error) {
 			accounts = n
 		case "buckets":
 			buckets = n
+		case "roles":
+			if n > 1000 {
+				return fail("roles=%d must not exceed 1000", n)
+			}
+			roles = n
 		default:
-			return 0, 0, fmt.Errorf("unknown parameter %q", k)
+			return fail("unknown parameter %q", k)
 		}
 	}
 	if !seen["accounts"] || !seen["buckets"] {
-		return 0, 0, fmt.Errorf("both accounts and buckets are required")
+		return fail("both accounts and buckets are required")
 	}
 	if accounts*max(buckets, 1) > 5_000_000 {
-		return 0, 0, fmt.Errorf("accounts × buckets must not exceed 5000000")
+		return fail("accounts × buckets must not exceed 5000000")
 	}
-	return accounts, buckets, nil
+	return fakeaws.SyntheticOptions{Accounts: accounts, Buckets: buckets, Roles: roles}, nil
 }

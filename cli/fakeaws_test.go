@@ -90,6 +90,7 @@ func TestFakeAWSCommandUsage(t *testing.T) {
 		"no fixture":         {[]string{"fakeaws"}, "--fixture is required"},
 		"bad synthetic":      {[]string{"fakeaws", "--fixture", "synthetic:accounts=2"}, "both accounts and buckets are required"},
 		"synthetic typo":     {[]string{"fakeaws", "--fixture", "synthetic:acounts=2,buckets=1"}, `unknown parameter "acounts"`},
+		"too many roles":     {[]string{"fakeaws", "--fixture", "synthetic:accounts=1,buckets=1,roles=1001"}, "roles=1001 must not exceed 1000"},
 		"missing file":       {[]string{"fakeaws", "--fixture", "/nonexistent/org.yaml"}, "no such file"},
 		"invalid fixture":    {[]string{"fakeaws", "--fixture", bad}, "accounts[0].id: expected a string"},
 		"negative latency":   {[]string{"fakeaws", "--fixture", "synthetic:accounts=1,buckets=1", "--latency", "-1s"}, "--latency must not be negative"},

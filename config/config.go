@@ -13,6 +13,7 @@ const (
 	FormatXLSX = "xlsx"
 	FormatJSON = "json"
 	FormatCSV  = "csv"
+	FormatOCSF = "ocsf" // OCSF 1.6.0 IAM Analysis Finding events, report.ocsf.jsonl
 )
 
 // Config is a scan configuration. The zero value is not useful: start from

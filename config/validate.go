@@ -102,10 +102,10 @@ func (c *Config) Validate() error {
 	}
 
 	v.check("outputs.dir", strings.TrimSpace(c.Outputs.Dir) != "", "must not be empty")
-	v.check("outputs.formats", len(c.Outputs.Formats) > 0, "must name at least one of xlsx, json, csv")
+	v.check("outputs.formats", len(c.Outputs.Formats) > 0, "must name at least one of xlsx, json, csv, ocsf")
 	for i, f := range c.Outputs.Formats {
 		p := fmt.Sprintf("outputs.formats[%d]", i)
-		v.check(p, f == FormatXLSX || f == FormatJSON || f == FormatCSV, "%q is not a format (want xlsx, json or csv)", f)
+		v.check(p, f == FormatXLSX || f == FormatJSON || f == FormatCSV || f == FormatOCSF, "%q is not a format (want xlsx, json, csv or ocsf)", f)
 	}
 	if len(v.problems) == 0 {
 		return nil

@@ -142,7 +142,11 @@ type Explanation struct {
 	Layers      []Row        `json:"layers"`
 	NoSuchKey   *NoSuchKey   `json:"no_such_key,omitempty"`
 	Credentials *Credentials `json:"credentials,omitempty"`
-	Notes       []string     `json:"notes,omitempty"`
+	// ViaRoles, when the caller is not allowed directly, are the roles it
+	// can assume (in at most access.MaxAssumeHops steps) that can make the
+	// request, with the path.
+	ViaRoles []access.AssumeRoute `json:"via_roles,omitempty"`
+	Notes    []string             `json:"notes,omitempty"`
 }
 
 // Options tune Explain.
@@ -185,7 +189,31 @@ func Explain(doc *inventory.Document, req Request, opts Options) (*Explanation, 
 	if p.Kind == KindAccount {
 		out.Request.Principal = "a principal of account " + p.Account
 	}
+	if out.Decision != DecisionAllow {
+		if from := assumeStart(ix, p); from != "" {
+			out.ViaRoles = ix.AssumeRoutes(ix.NewBucketLayers(acct, bkt), from, req.Action, req.Key, req.Context)
+		}
+	}
 	return &out, nil
+}
+
+// assumeStart is the caller's node in the assume-role graph: its IAM ARN
+// (a session's role), or an account's root ARN for a caller known by its
+// account; "" for anonymous and federated callers.
+func assumeStart(ix *access.Index, p Principal) string {
+	switch p.Kind {
+	case KindUser, KindRole:
+		return p.ARN
+	case KindSession:
+		return awsid.Role(p.Partition, p.Account, "/", p.Name)
+	case KindRoot, KindAccount:
+		part := p.Partition
+		if part == "" {
+			part = awsid.AWS
+		}
+		return awsid.Root(part, p.Account)
+	}
+	return ""
 }
 
 func sourceName(s string) string {

@@ -91,6 +91,18 @@ func (x *Explanation) WriteText(w io.Writer) error {
 	for _, c := range x.Conditions {
 		fmt.Fprintf(b, "  allowed only if: %s\n", c)
 	}
+	if len(x.ViaRoles) > 0 {
+		fmt.Fprintln(b, "Through role assumption (sts:AssumeRole):")
+		for _, r := range x.ViaRoles {
+			fmt.Fprintf(b, "  - %s: %s, then the request as %s\n", r.Verdict, r.Path, r.Role)
+			for _, c := range r.Conditions {
+				fmt.Fprintf(b, "      only if: %s\n", c)
+			}
+			for _, u := range r.Unreadable {
+				fmt.Fprintf(b, "      not read: %s\n", u)
+			}
+		}
+	}
 	if c := x.Credentials; c != nil {
 		fmt.Fprintf(b, "Credentials (%s): %s\n  fix: %s\n", strings.ReplaceAll(c.Problem, "_", " "), c.Detail, c.Fix)
 	}

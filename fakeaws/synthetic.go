@@ -44,6 +44,26 @@ func SyntheticAccountID(i int) string { return strconv.Itoa(syntheticMgmt + i) }
 // It is built for large benchmarks: about 0.6 KB per bucket, and the same
 // arguments always give the same document.
 func Synthetic(accounts, buckets int) *inventory.Document {
+	return SyntheticWith(SyntheticOptions{Accounts: accounts, Buckets: buckets})
+}
+
+// SyntheticOptions sizes a synthetic organisation.
+type SyntheticOptions struct {
+	// Accounts is the number of member accounts (besides the management one).
+	Accounts int
+	// Buckets is the number of buckets of every account.
+	Buckets int
+	// Roles is the number of extra IAM roles of every account (with users
+	// and a group that may assume them; see syntheticRoles). 0 gives the
+	// document Synthetic(Accounts, Buckets) always gave.
+	Roles int
+}
+
+// SyntheticWith generates the organisation Synthetic does, with o.Roles
+// extra IAM roles per account drawn from a random stream of their own (so
+// the rest of the document is the same for every o.Roles).
+func SyntheticWith(o SyntheticOptions) *inventory.Document {
+	accounts, buckets := o.Accounts, o.Buckets
 	accounts = max(accounts, 0)
 	buckets = max(buckets, 0)
 	rng := rand.New(rand.NewPCG(0x62756361, uint64(accounts)<<32|uint64(buckets)))
@@ -85,6 +105,10 @@ func Synthetic(accounts, buckets int) *inventory.Document {
 			default:
 				root.OUs[2].Accounts = append(root.OUs[2].Accounts, id)
 			}
+		}
+		if o.Roles > 0 {
+			roleRNG := rand.New(rand.NewPCG(0x726f6c65, uint64(accounts)<<40|uint64(buckets)<<20|uint64(o.Roles)<<8|uint64(i&0xff)))
+			syntheticRoles(roleRNG, i, &a, accounts, o.Roles)
 		}
 		doc.Accounts = append(doc.Accounts, a)
 	}
@@ -263,4 +287,76 @@ func sortedRegions(m map[string]string) []string {
 		}
 	}
 	return out
+}
+
+// syntheticRoles adds n IAM roles to account a (the i-th), with a mix of
+// identity policies (S3 read-only, read-write on some of its buckets,
+// administrator, no S3 access), permissions boundaries on some, and trust
+// policies that trust the account itself, a role of another member
+// account, the partner account outside the organisation (with or without
+// an sts:ExternalId condition) or an AWS service; plus users, some in a
+// group whose policy lets them assume the account's roles.
+func syntheticRoles(rng *rand.Rand, i int, a *inventory.Account, accounts, n int) {
+	id := a.ID
+	iamARN := func(kind, name string) string { return "arn:aws:iam::" + id + ":" + kind + "/" + name }
+	peer := SyntheticAccountID(1 + (i % max(accounts, 1)))
+	a.IAM.Policies = append(a.IAM.Policies,
+		inventory.IAMManagedPolicy{ARN: "arn:aws:iam::aws:policy/AdministratorAccess", Name: "AdministratorAccess",
+			Document: policyText(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)},
+		inventory.IAMManagedPolicy{ARN: iamARN("policy", "s3-read-boundary"), Name: "s3-read-boundary",
+			Document: policyText(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*","sts:AssumeRole","logs:*"],"Resource":"*"}]}`)},
+		inventory.IAMManagedPolicy{ARN: iamARN("policy", "assume-app-roles"), Name: "assume-app-roles",
+			Document: policyText(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::*:role/app-*"}]}`)},
+	)
+	services := []string{"lambda.amazonaws.com", "ec2.amazonaws.com", "glue.amazonaws.com", "ecs-tasks.amazonaws.com"}
+	for r := 0; r < n; r++ {
+		role := inventory.IAMRole{ARN: iamARN("role", fmt.Sprintf("app-%03d", r))}
+		switch k := rng.IntN(100); {
+		case k < 35: // S3 read-only
+			role.AttachedPolicies = []string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}
+		case k < 65: // read-write on some of the account's buckets
+			role.InlinePolicies = map[string]*inventory.PolicyDocument{"rw": policyText(fmt.Sprintf(
+				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject","s3:ListBucket"],"Resource":["arn:aws:s3:::syn-%s-%03d*","arn:aws:s3:::syn-%s-%03d*/*"]}]}`,
+				id, rng.IntN(10), id, rng.IntN(10)))}
+		case k < 75: // administrator
+			role.AttachedPolicies = []string{"arn:aws:iam::aws:policy/AdministratorAccess"}
+		default: // no S3 access
+			role.InlinePolicies = map[string]*inventory.PolicyDocument{"logs": policyText(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}]}`)}
+		}
+		if rng.IntN(4) == 0 {
+			role.PermissionsBoundary = iamARN("policy", "s3-read-boundary")
+		}
+		var principal, condition string
+		switch k := rng.IntN(100); {
+		case k < 30: // the account itself (its IAM policies decide)
+			principal = `{"AWS":"arn:aws:iam::` + id + `:root"}`
+		case k < 50: // a role of another member account
+			principal = `{"AWS":"arn:aws:iam::` + peer + `:role/app-000"}`
+		case k < 65: // the partner account, with an ExternalId
+			principal = `{"AWS":"arn:aws:iam::` + SyntheticPartnerAccount + `:root"}`
+			condition = `,"Condition":{"StringEquals":{"sts:ExternalId":"` + syntheticHex(role.ARN)[:12] + `"}}`
+		case k < 72: // the partner account, without one
+			principal = `{"AWS":"arn:aws:iam::` + SyntheticPartnerAccount + `:root"}`
+		case k < 80: // another role of the account (chains)
+			principal = `{"AWS":"` + iamARN("role", fmt.Sprintf("app-%03d", rng.IntN(n))) + `"}`
+		default: // an AWS service
+			principal = `{"Service":"` + services[rng.IntN(len(services))] + `"}`
+		}
+		role.TrustPolicy = policyText(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":` + principal + `,"Action":"sts:AssumeRole"` + condition + `}]}`)
+		a.IAM.Roles = append(a.IAM.Roles, role)
+	}
+	a.IAM.Groups = append(a.IAM.Groups, inventory.IAMGroup{ARN: iamARN("group", "developers"),
+		AttachedPolicies: []string{iamARN("policy", "assume-app-roles")}})
+	for u := 0; u < max(n/4, 1); u++ {
+		user := inventory.IAMUser{ARN: iamARN("user", fmt.Sprintf("dev-%03d", u))}
+		if rng.IntN(3) > 0 {
+			user.Groups = []string{"developers"}
+		} else {
+			user.AttachedPolicies = []string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}
+		}
+		if rng.IntN(5) == 0 {
+			user.PermissionsBoundary = iamARN("policy", "s3-read-boundary")
+		}
+		a.IAM.Users = append(a.IAM.Users, user)
+	}
 }

@@ -40,6 +40,9 @@ const (
 	FormatXLSX = "xlsx"
 	FormatJSON = "json"
 	FormatCSV  = "csv"
+	// FormatOCSF is OCSF 1.6.0 IAM Analysis Finding events, one JSON object
+	// a line (report.ocsf.jsonl).
+	FormatOCSF = "ocsf"
 )
 
 // ErrUnknownFormat is returned (wrapped) for a format name that is not one
@@ -48,10 +51,16 @@ var ErrUnknownFormat = errors.New("unknown report format")
 
 // Formats returns the format names --format accepts, in the order reports
 // are written.
-func Formats() []string { return []string{FormatXLSX, FormatJSON, FormatCSV} }
+func Formats() []string { return []string{FormatXLSX, FormatJSON, FormatCSV, FormatOCSF} }
 
-// FileName returns the file a format is written to ("report.xlsx").
-func FileName(format string) string { return "report." + format }
+// FileName returns the file a format is written to ("report.xlsx";
+// "report.ocsf.jsonl" for OCSF).
+func FileName(format string) string {
+	if format == FormatOCSF {
+		return "report.ocsf.jsonl"
+	}
+	return "report." + format
+}
 
 // NewWriter begins writing a report of format to w, with its temporary
 // files (spools) in spoolDir.
@@ -68,6 +77,8 @@ func NewLayoutWriter(format string, w io.Writer, spoolDir string, layout Layout)
 		return newJSONWriter(w, spoolDir), nil
 	case FormatCSV:
 		return newCSVWriter(w), nil
+	case FormatOCSF:
+		return newOCSFWriter(w, spoolDir), nil
 	}
 	return nil, unknownFormat(format)
 }

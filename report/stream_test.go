@@ -120,7 +120,7 @@ func TestStreamingEqualsInMemory(t *testing.T) {
 			}
 
 			streamReports(t, streamDir, doc(), opts)
-			if diff := cmp.Diff([]string{"report.csv", "report.json", "report.xlsx"}, dirNames(t, streamDir)); diff != "" {
+			if diff := cmp.Diff([]string{"report.csv", "report.json", "report.ocsf.jsonl", "report.xlsx"}, dirNames(t, streamDir)); diff != "" {
 				t.Errorf("output directory (-want +got):\n%s", diff)
 			}
 
@@ -143,6 +143,9 @@ func TestStreamingEqualsInMemory(t *testing.T) {
 			}
 			if !bytes.Equal(read(memDir, "report.csv"), read(streamDir, "report.csv")) {
 				t.Error("report.csv: streamed and in-memory writing differ")
+			}
+			if !bytes.Equal(read(memDir, "report.ocsf.jsonl"), read(streamDir, "report.ocsf.jsonl")) {
+				t.Error("report.ocsf.jsonl: streamed and in-memory writing differ")
 			}
 			memParts, streamParts := zipParts(t, filepath.Join(memDir, "report.xlsx")), zipParts(t, filepath.Join(streamDir, "report.xlsx"))
 			if _, ok := streamParts["xl/worksheets/sheet2.xml"]; !ok {
@@ -183,9 +186,10 @@ func TestFilesCloseRemovesSpools(t *testing.T) {
 			temps++
 		}
 	}
-	// report.json's buckets, the findings of three severities, the failed reads.
-	if spools != 5 || excelize == 0 || temps != 3 {
-		t.Fatalf("while streaming the directory holds %v: want 5 spools, excelize's temporary files and 3 temporary reports", dirNames(t, dir))
+	// report.json's buckets, the findings of three severities, the failed
+	// reads, the OCSF events.
+	if spools != 6 || excelize == 0 || temps != 4 {
+		t.Fatalf("while streaming the directory holds %v: want 6 spools, excelize's temporary files and 4 temporary reports", dirNames(t, dir))
 	}
 	if err := files.Close(); err != nil {
 		t.Fatal(err)
