@@ -107,21 +107,37 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 		accounts []inventory.Account
 		members  []org.Member
 	)
-	g := new(errgroup.Group)
-	g.SetLimit(cfg.Concurrency.Accounts)
+	// An account is prepared (audit role assumed, buckets listed) before
+	// it takes one of the slots of the accounts whose buckets are started,
+	// by up to as many accounts as there are slots, and gives its slot
+	// back as soon as its last bucket has started (its last reads and KMS
+	// keys go on without it): the slots are held by accounts with buckets
+	// waiting for a bucketsInProgress token, and the next account's
+	// buckets are ready to start, so the calls in flight do not drop while
+	// accounts start and end.
+	slots := accountSlots(cfg.Concurrency)
+	prepared := make(chan struct{}, slots)
+	reading := make(chan struct{}, slots)
+	var g sync.WaitGroup
 	for m := range queue {
 		members = append(members, m)
 		opts.Progress.AccountsFound(1)
-		g.Go(func() error {
-			a := s.account(ctx, m)
+		prepared <- struct{}{}
+		g.Add(1)
+		go func() {
+			defer g.Done()
+			r := s.prepare(ctx, m)
+			reading <- struct{}{}
+			<-prepared
+			s.readBuckets(ctx, r, func() { <-reading })
+			a := s.finish(ctx, r)
 			mu.Lock()
 			accounts = append(accounts, a)
 			mu.Unlock()
 			opts.Progress.AccountDone()
-			return nil
-		})
+		}()
 	}
-	_ = g.Wait()
+	g.Wait()
 	if walked != nil {
 		mergeWalk(accounts, walked.Members)
 	}
@@ -246,19 +262,54 @@ func (s *scan) regionInScope(region string) bool {
 	return false
 }
 
-// account scans one account.
-func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
-	a := inventory.Account{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, OUPath: m.OUPath}
-	log := s.log.With().Str("account_id", m.ID).Logger()
+// accountSlots is how many accounts have their buckets read at once:
+// concurrency.accounts, or more when the request cap needs them (a quarter
+// of concurrency.requests) — an account whose last buckets are being read
+// keeps few calls in flight, and the cap is what bounds the scan.
+func accountSlots(c config.Concurrency) int {
+	return max(c.Accounts, c.Requests/4, 1)
+}
+
+// accountRun is an account being scanned: prepare starts it, read ends it.
+type accountRun struct {
+	m   org.Member
+	a   inventory.Account
+	log zerolog.Logger
+	// clients are the account's clients (prepare makes them).
+	clients *regionalClients
+	// buckets are the buckets listed in scope; ready is false when the
+	// account is already done (scan stopped, audit role not assumed).
+	buckets []inventory.Bucket
+	ready   bool
+	// wg waits for the account-level reads started by prepare and read;
+	// mu guards a.Errors, a.VPCEndpoints and endpointsRead while they run.
+	wg            sync.WaitGroup
+	mu            sync.Mutex
+	endpointsRead map[string]bool
+}
+
+func (r *accountRun) fail(key string, err error) {
+	r.mu.Lock()
+	setErr(&r.a.Errors, key, err)
+	r.mu.Unlock()
+}
+
+// prepare assumes the audit role in an account, starts reading its Block
+// Public Access (and IAM) and lists its buckets.
+func (s *scan) prepare(ctx context.Context, m org.Member) *accountRun {
+	r := &accountRun{m: m, a: inventory.Account{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, OUPath: m.OUPath},
+		log: s.log.With().Str("account_id", m.ID).Logger(), endpointsRead: map[string]bool{}}
+	a, log := &r.a, r.log
 	if ctx.Err() != nil {
 		setErr(&a.Errors, KeyScan, fmt.Errorf("scan stopped before this account was visited: %w", ctx.Err()))
-		return a
+		return r
 	}
 	cfg := s.sess.Account(m.Partition(), m.ID)
+	r.clients = newRegionalClients(s.sess, cfg)
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		log.Warn().Err(err).Str("role_arn", s.sess.Assumer().Role().ARN(m.Partition(), m.ID)).Msg("cannot assume the audit role; account skipped")
 		setErr(&a.Errors, KeyAssumeRole, err)
-		return a
+		return r
 	}
 	home := s.cfg.Region
 	if len(s.cfg.Accounts) > 0 {
@@ -268,17 +319,9 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 		if err != nil {
 			log.Warn().Err(err).Msg("cannot read the account's organization: its SCPs and RCPs stay unknown")
 		}
-		RecordMembership(&a, m, err)
+		RecordMembership(a, m, err)
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex // guards a.Errors below
-		fail = func(key string, err error) {
-			mu.Lock()
-			setErr(&a.Errors, key, err)
-			mu.Unlock()
-		}
-	)
+	wg, fail := &r.wg, r.fail
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -316,57 +359,78 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 			kept = append(kept, b)
 		}
 	}
-	buckets = kept
-	s.opts.Progress.BucketsFound(len(buckets))
-
-	clients := newRegionalClients(s.sess, cfg)
-	// The regions are known from the listing: read the VPC endpoints while
-	// the buckets are being read.
-	var (
-		endpointsRead = map[string]bool{}
-		endpointsFor  = func(regions []string) {
-			for _, region := range regions {
-				if endpointsRead[region] {
-					continue
-				}
-				endpointsRead[region] = true
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					list, err := CollectVPCEndpoints(ctx, clients.ec2(region), region)
-					mu.Lock()
-					defer mu.Unlock()
-					if err != nil {
-						log.Warn().Err(err).Str("region", region).Msg("cannot read VPC endpoints")
-						setErr(&a.Errors, KeyVPCEndpointsPrefix+region, err)
-						return
-					}
-					a.VPCEndpoints = append(a.VPCEndpoints, list...)
-				}()
-			}
-		}
-	)
+	r.buckets, r.ready = kept, true
+	s.opts.Progress.BucketsFound(len(kept))
 	if s.cfg.Collect.VPCEndpoints {
-		endpointsFor(bucketRegions(buckets))
+		// The regions are known from the listing: read the VPC endpoints
+		// while the account waits for its slot and its buckets are read.
+		s.endpointsFor(ctx, r, bucketRegions(kept))
 	}
-	g := new(errgroup.Group)
-	g.SetLimit(s.cfg.Concurrency.Buckets)
+	return r
+}
+
+// endpointsFor starts reading the VPC endpoints of the regions not read yet.
+func (s *scan) endpointsFor(ctx context.Context, r *accountRun, regions []string) {
+	for _, region := range regions {
+		r.mu.Lock()
+		seen := r.endpointsRead[region]
+		r.endpointsRead[region] = true
+		r.mu.Unlock()
+		if seen {
+			continue
+		}
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			list, err := CollectVPCEndpoints(ctx, r.clients.ec2(region), region)
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if err != nil {
+				r.log.Warn().Err(err).Str("region", region).Msg("cannot read VPC endpoints")
+				setErr(&r.a.Errors, KeyVPCEndpointsPrefix+region, err)
+				return
+			}
+			r.a.VPCEndpoints = append(r.a.VPCEndpoints, list...)
+		}()
+	}
+}
+
+// readBuckets reads the buckets of a prepared account, at most
+// concurrency.buckets at once, each with one of the scan's bucketsInProgress
+// tokens. It calls started once every bucket has its token (or the scan
+// stopped): from then on the account only waits for its reads to end.
+func (s *scan) readBuckets(ctx context.Context, r *accountRun, started func()) {
+	if !r.ready {
+		started()
+		return
+	}
+	a, log, buckets, clients, home := &r.a, r.log, r.buckets, r.clients, s.cfg.Region
+	var wg sync.WaitGroup
+	perAccount := make(chan struct{}, s.cfg.Concurrency.Buckets)
 	for i := range buckets {
-		g.Go(func() error {
-			select {
-			case s.bucketsInProgress <- struct{}{}:
+		perAccount <- struct{}{}
+		token := false
+		select {
+		case s.bucketsInProgress <- struct{}{}:
+			token = true
+		case <-ctx.Done():
+			// Still "read" it: every field then records the interruption.
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-perAccount }()
+			if token {
 				defer func() { <-s.bucketsInProgress }()
-			case <-ctx.Done():
-				// Still "read" it: every field then records the interruption.
 			}
 			CollectBucket(ctx, clients.s3, home, &buckets[i], log)
 			s.opts.Progress.BucketDone()
-			return nil
-		})
+		}()
 	}
-	_ = g.Wait()
+	started()
+	wg.Wait()
 	// A bucket listed without its region was located only now.
-	kept = buckets[:0]
+	kept := buckets[:0]
 	for _, b := range buckets {
 		if s.regionInScope(b.Region) {
 			kept = append(kept, b)
@@ -375,19 +439,27 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 	a.Buckets = kept
 	if s.cfg.Collect.VPCEndpoints {
 		// Regions found only by locating buckets (absent or wrong in the listing).
-		endpointsFor(bucketRegions(a.Buckets))
+		s.endpointsFor(ctx, r, bucketRegions(a.Buckets))
 	}
+}
 
+// finish reads the KMS keys of an account whose buckets are read, waits
+// for the account-level reads and returns the account.
+func (s *scan) finish(ctx context.Context, r *accountRun) inventory.Account {
+	a, log, m, clients := &r.a, r.log, r.m, r.clients
+	if !r.ready {
+		return *a
+	}
 	if s.cfg.Collect.KMS {
 		a.KMSKeys = s.ownKeys(ctx, m.ID, a.Buckets, clients, log)
 	}
-	wg.Wait()
+	r.wg.Wait()
 	sort.Slice(a.VPCEndpoints, func(i, j int) bool { return a.VPCEndpoints[i].ID < a.VPCEndpoints[j].ID })
 	sort.Slice(a.Buckets, func(i, j int) bool { return a.Buckets[i].Name < a.Buckets[j].Name })
 	if ctx.Err() != nil {
 		setErr(&a.Errors, KeyScan, fmt.Errorf("scan stopped while this account was being read: %w", ctx.Err()))
 	}
-	return a
+	return *a
 }
 
 // S3ControlAPI is the part of the S3 Control client the account collector uses.
