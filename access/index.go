@@ -90,41 +90,8 @@ func NewIndex(doc *inventory.Document) *Index {
 	}
 	for i := range doc.Accounts {
 		a := &doc.Accounts[i]
-		ix.accounts[a.ID] = a
 		ix.accountIDs = append(ix.accountIDs, a.ID)
-		if a.CanonicalID != "" {
-			ix.canonical[a.CanonicalID] = a.ID
-		}
-		for k := range a.KMSKeys {
-			key := &a.KMSKeys[k]
-			ix.keys[key.ARN] = key
-			ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key)
-			if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors["grants"]); err != nil {
-				ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "kms_keys." + key.ARN + ".grants", Operation: "kms:ListGrants", Code: "InvalidGrant", Message: err.Error()})
-				ix.keyGrants[key.ARN] = policy.Unreadable("grants of KMS key " + key.ARN + " (could not be evaluated)")
-			} else if g != nil {
-				ix.keyGrants[key.ARN] = g
-			}
-			region := arnRegion(key.ARN)
-			for _, al := range key.Aliases {
-				ix.aliases[aliasARN(al, region, a.ID)] = key.ARN
-			}
-		}
-		for e := range a.VPCEndpoints {
-			ep := &a.VPCEndpoints[e]
-			info := &endpointInfo{ep: ep, account: a.ID}
-			name := fmt.Sprintf("VPC endpoint policy of %s", ep.ID)
-			if ep.Policy == nil {
-				info.policy = policy.Unreadable(name + " (not collected)")
-			} else if p, err := policy.Parse(ep.Policy.Raw()); err != nil {
-				info.policy = policy.Unreadable(name + " (does not parse)")
-				ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "vpc_endpoints." + ep.ID + ".policy", Operation: "ec2:DescribeVpcEndpoints", Code: "InvalidPolicy", Message: err.Error()})
-			} else {
-				p.Name = name
-				info.policy = p
-			}
-			ix.endpoints[ep.ID] = info
-		}
+		ix.indexAccount(a)
 	}
 	sort.Strings(ix.accountIDs)
 	if doc.Organization == nil && doc.Scan != nil {
@@ -175,6 +142,45 @@ func NewIndex(doc *inventory.Document) *Index {
 		ix.walk(&org.Root, nil, org.ID+"/"+org.Root.ID+"/", "")
 	}
 	return ix
+}
+
+// indexAccount records account a (its canonical ID, KMS keys and VPC
+// endpoints) in the index, in place of what the index held for its ID.
+func (ix *Index) indexAccount(a *inventory.Account) {
+	ix.accounts[a.ID] = a
+	if a.CanonicalID != "" {
+		ix.canonical[a.CanonicalID] = a.ID
+	}
+	for k := range a.KMSKeys {
+		key := &a.KMSKeys[k]
+		ix.keys[key.ARN] = key
+		ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key)
+		if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors["grants"]); err != nil {
+			ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "kms_keys." + key.ARN + ".grants", Operation: "kms:ListGrants", Code: "InvalidGrant", Message: err.Error()})
+			ix.keyGrants[key.ARN] = policy.Unreadable("grants of KMS key " + key.ARN + " (could not be evaluated)")
+		} else if g != nil {
+			ix.keyGrants[key.ARN] = g
+		}
+		region := arnRegion(key.ARN)
+		for _, al := range key.Aliases {
+			ix.aliases[aliasARN(al, region, a.ID)] = key.ARN
+		}
+	}
+	for e := range a.VPCEndpoints {
+		ep := &a.VPCEndpoints[e]
+		info := &endpointInfo{ep: ep, account: a.ID}
+		name := fmt.Sprintf("VPC endpoint policy of %s", ep.ID)
+		if ep.Policy == nil {
+			info.policy = policy.Unreadable(name + " (not collected)")
+		} else if p, err := policy.Parse(ep.Policy.Raw()); err != nil {
+			info.policy = policy.Unreadable(name + " (does not parse)")
+			ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "vpc_endpoints." + ep.ID + ".policy", Operation: "ec2:DescribeVpcEndpoints", Code: "InvalidPolicy", Message: err.Error()})
+		} else {
+			p.Name = name
+			info.policy = p
+		}
+		ix.endpoints[ep.ID] = info
+	}
 }
 
 // assumedIdentityPolicies builds, per matrix action, the identity policy the

@@ -4,12 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/rs/zerolog"
+
+	"github.com/bucketaudit/bucketaudit/config"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/report"
 )
 
@@ -55,5 +62,48 @@ func TestAnalyzeAndWrite(t *testing.T) {
 	}
 	if len(entries) != 0 {
 		t.Errorf("an interrupted analysis left %d files (first %s)", len(entries), entries[0].Name())
+	}
+}
+
+// TestScanOverlapReport: the scan path analyses accounts while it
+// collects the others (overlapRun); the report.json it writes is byte for
+// byte the one analyzeAndWrite writes from the finished snapshot (but for
+// when it was generated), and accounts were analysed during the scan.
+func TestScanOverlapReport(t *testing.T) {
+	scanEnv(t)
+	doc := fakeaws.Synthetic(8, 6)
+	_, url := fakeawstest.Start(t, doc)
+	dir := t.TempDir()
+	cfg, err := config.Load(writeFile(t, dir, "scan.yaml", "concurrency:\n  accounts: 1\n  requests: 4\noutputs:\n  formats: [json]\n"),
+		config.Overrides{EndpointURL: url, OutputDir: filepath.Join(dir, "overlap")}, os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{stdout: io.Discard, stderr: io.Discard, log: zerolog.Nop()}
+	overlap := newOverlapRun([]string{"scan.yaml"}, cfg.Outputs.Dir, cfg.Outputs.Formats, zerolog.Nop())
+	snap, _, err := e.runScan(context.Background(), cfg, scanOptions{NoProgress: true, Overlap: overlap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := overlap.finish(snap); err != nil {
+		t.Fatal(err)
+	}
+	if n := overlap.ov.Streamed(); n == 0 {
+		t.Errorf("no account analysed while scanning (then: %s)", overlap.ov.Deferred())
+	}
+	plain := filepath.Join(dir, "plain")
+	if _, err := analyzeAndWrite(context.Background(), snap, []string{"scan.yaml"}, plain, cfg.Outputs.Formats); err != nil {
+		t.Fatal(err)
+	}
+	normalised := func(path string) string {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return regexp.MustCompile(`"generated_at": "[^"]*"`).ReplaceAllString(string(data), `"generated_at": "-"`)
+	}
+	got, want := normalised(filepath.Join(cfg.Outputs.Dir, "report.json")), normalised(filepath.Join(plain, "report.json"))
+	if got != want {
+		t.Errorf("report.json of the overlapped analysis differs from analyzeAndWrite's:\n%s", cmp.Diff(want, got))
 	}
 }

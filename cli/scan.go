@@ -42,6 +42,10 @@ type scanOptions struct {
 	SaveSnapshot string
 	// NoProgress turns the progress bar off even on a terminal.
 	NoProgress bool
+	// Overlap, when set, analyses the accounts while the scan goes on: it
+	// is started once the preflight passed, and aborted when runScan
+	// returns no document; the caller finishes it.
+	Overlap *overlapRun
 }
 
 // runScan is the whole collection path of `scan`, shared with `demo`: it
@@ -89,6 +93,15 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 	if bars != nil {
 		sopts.Progress = bars
 	}
+	if opts.Overlap != nil {
+		// Ctrl-C ends the scan, not the writing of what it collected.
+		if err := opts.Overlap.start(context.WithoutCancel(ctx)); err != nil {
+			sess.Close()
+			bars.stop()
+			return nil, sess, err
+		}
+		sopts.Collected = opts.Overlap
+	}
 	log.Info().Str("config", cfg.File()).Str("endpoint_url", cfg.EndpointURL).Str("caller", id.ARN).Int("requests_in_flight", cfg.Concurrency.Requests).Msg("scan started")
 	if os.Getenv("GOGC") == "" {
 		// Collection makes much short-lived garbage per API call over a
@@ -103,6 +116,7 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 	if f := sess.AssessmentFailure(doc); f != nil {
 		// Nothing was assessed: no reports and no snapshot, so those of
 		// the previous run stay in place.
+		opts.Overlap.abort()
 		return nil, sess, fmt.Errorf("scan %w: %w", ErrFailed, f)
 	}
 	if opts.SaveSnapshot != "" {
@@ -176,13 +190,13 @@ incompleteness.`,
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}
 			ctx := cmd.Context()
-			doc, _, err := e.runScan(ctx, cfg, scanOptions{SaveSnapshot: snapshot, NoProgress: noProg})
+			overlap := newOverlapRun([]string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, e.log)
+			doc, _, err := e.runScan(ctx, cfg, scanOptions{SaveSnapshot: snapshot, NoProgress: noProg, Overlap: overlap})
 			if doc == nil {
 				return err
 			}
 			snapErr := err
-			// Ctrl-C ends the scan, not the writing of what it collected.
-			out, err := analyzeAndWrite(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats)
+			out, err := overlap.finish(doc)
 			if err != nil {
 				if snapshot != "" && snapErr == nil {
 					return fmt.Errorf("%w (the snapshot was saved: bucketaudit analyze %s --output-dir DIR writes them from it)", err, snapshot)

@@ -64,6 +64,26 @@ type Options struct {
 	Log      zerolog.Logger
 	// Now is the clock of ScanInfo; nil means time.Now.
 	Now func() time.Time
+	// Collected, when set, receives the organisation and each account as
+	// soon as they are read in full, for an analysis that overlaps the
+	// scan. Only a scan that walks the organisation calls it.
+	Collected Collected
+}
+
+// Collected receives what a scan has read in full while it goes on. Its
+// methods are called one at a time (from the scan's goroutines) and must
+// not block: Walked once the organisation is read, then Account with each
+// account once it is collected (those collected before the walk ended
+// right after Walked). What they receive does not change afterwards, and
+// is what the scan's document holds in the end, except for the KMS keys
+// that the scan reads last for buckets of other accounts.
+type Collected interface {
+	// Walked receives the organisation and the scan section (trusted
+	// accounts) and, sorted by ID, every account the scan reads with what
+	// the walk read of it: ID, name, email, status, OU path, its own SCP
+	// and RCP attachments and tags, and their errors.
+	Walked(skeleton *inventory.Document)
+	Account(a inventory.Account)
 }
 
 // Scan walks the organisation (or the configured account list) and scans
@@ -97,16 +117,21 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 
 	// Accounts are scanned as soon as the walk finds them.
 	queue := make(chan org.Member, 4096)
-	var walked *org.Walked
-	go func() {
-		defer close(queue)
-		walked = s.members(ctx, doc, func(m org.Member) { queue <- m })
-	}()
 	var (
-		mu       sync.Mutex
+		walked   *org.Walked
+		mu       sync.Mutex // guards accounts and c
 		accounts []inventory.Account
 		members  []org.Member
+		c        = collected{to: opts.Collected}
 	)
+	go func() {
+		defer close(queue)
+		w := s.members(ctx, doc, func(m org.Member) { queue <- m })
+		mu.Lock()
+		c.walked(doc, w, accounts)
+		mu.Unlock()
+		walked = w
+	}()
 	// An account is prepared (audit role assumed, buckets listed) before
 	// it takes one of the slots of the accounts whose buckets are started,
 	// by up to as many accounts as there are slots, and gives its slot
@@ -132,6 +157,7 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 			s.readBuckets(ctx, r, func() { <-reading })
 			a := s.finish(ctx, r)
 			mu.Lock()
+			c.account(&a)
 			accounts = append(accounts, a)
 			mu.Unlock()
 			opts.Progress.AccountDone()
@@ -139,7 +165,7 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 	}
 	g.Wait()
 	if walked != nil {
-		mergeWalk(accounts, walked.Members)
+		mergeWalk(accounts, walked.Members, c.merged)
 	}
 	s.crossAccountKeys(ctx, accounts, members)
 
@@ -227,26 +253,88 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(o
 
 // mergeWalk copies into the scanned accounts what the walk read about each
 // one after it was listed: its own SCP/RCP attachments and tags (with
-// their errors).
-func mergeWalk(accounts []inventory.Account, members []org.Member) {
+// their errors); merged names the accounts that have them already.
+func mergeWalk(accounts []inventory.Account, members []org.Member, merged map[string]bool) {
+	byID := membersByID(members)
+	for i := range accounts {
+		if !merged[accounts[i].ID] {
+			mergeMember(&accounts[i], byID)
+		}
+	}
+}
+
+func membersByID(members []org.Member) map[string]*org.Member {
 	byID := make(map[string]*org.Member, len(members))
 	for i := range members {
 		byID[members[i].ID] = &members[i]
 	}
-	for i := range accounts {
-		a := &accounts[i]
-		m, ok := byID[a.ID]
-		if !ok {
+	return byID
+}
+
+// mergeMember copies into a what the walk read of it (see mergeWalk).
+func mergeMember(a *inventory.Account, byID map[string]*org.Member) {
+	m, ok := byID[a.ID]
+	if !ok {
+		return
+	}
+	a.Policies, a.Tags = m.Policies, m.Tags
+	for k, v := range m.Errors {
+		if a.Errors == nil {
+			a.Errors = map[string]string{}
+		}
+		a.Errors[k] = v
+	}
+}
+
+// collected hands the walk and the accounts collected to a Collected.
+type collected struct {
+	to Collected
+	// byID are the walk's members, once it is done (nil before, and
+	// without a walk).
+	byID map[string]*org.Member
+	// merged are the accounts handed over, with the walk merged in.
+	merged map[string]bool
+}
+
+// walked hands over the walk (w; nil: none, or it failed) and the accounts
+// collected before it ended.
+func (c *collected) walked(doc *inventory.Document, w *org.Walked, done []inventory.Account) {
+	if c.to == nil || w == nil {
+		return
+	}
+	c.byID, c.merged = membersByID(w.Members), map[string]bool{}
+	skeleton := &inventory.Document{SchemaVersion: doc.SchemaVersion, Organization: doc.Organization,
+		Scan: &inventory.ScanInfo{TrustedAccounts: doc.Scan.TrustedAccounts, Regions: doc.Scan.Regions}}
+	excluded := map[string]bool{}
+	for _, id := range doc.Scan.ExcludedAccounts {
+		excluded[id] = true
+	}
+	for _, m := range w.Members {
+		if excluded[m.ID] {
 			continue
 		}
-		a.Policies, a.Tags = m.Policies, m.Tags
-		for k, v := range m.Errors {
-			if a.Errors == nil {
-				a.Errors = map[string]string{}
-			}
-			a.Errors[k] = v
-		}
+		a := inventory.Account{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, OUPath: m.OUPath}
+		mergeMember(&a, c.byID)
+		skeleton.Accounts = append(skeleton.Accounts, a)
 	}
+	c.to.Walked(skeleton) // w.Members are sorted by ID
+	for i := range done {
+		c.account(&done[i])
+	}
+}
+
+// account merges the walk into a collected account and hands over a copy
+// (its KMS keys copied: the keys of other accounts' buckets are added to
+// them last).
+func (c *collected) account(a *inventory.Account) {
+	if c.byID == nil {
+		return
+	}
+	mergeMember(a, c.byID)
+	c.merged[a.ID] = true
+	cp := *a
+	cp.KMSKeys = append([]inventory.KMSKey(nil), a.KMSKeys...)
+	c.to.Account(cp)
 }
 
 // regionInScope reports whether a bucket region is scanned.
