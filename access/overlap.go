@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync/atomic"
 
@@ -119,12 +118,12 @@ func (o *Overlap) Streamed() int { return o.next }
 // while they do not).
 func (o *Overlap) Deferred() string { return o.stopped }
 
-// Stream streams the accounts that can be analysed now, in order: it stops
-// at the first account not collected yet, or whose references are not
-// (see Overlap). An error of sink stops the overlap and is returned (and
-// again by Finish).
-func (o *Overlap) Stream(ctx context.Context) error {
-	for o.err == nil && o.stopped == "" && o.next < len(o.order) {
+// Stream streams the accounts that can be analysed now, in order, while
+// more (nil: always) says so before each: it stops at the first account
+// not collected yet, or whose references are not (see Overlap). An error
+// of sink stops the overlap and is returned (and again by Finish).
+func (o *Overlap) Stream(ctx context.Context, more func() bool) error {
+	for o.err == nil && o.stopped == "" && o.next < len(o.order) && (more == nil || more()) {
 		a := o.collected[o.order[o.next]]
 		if a == nil {
 			return nil
@@ -144,10 +143,9 @@ func (o *Overlap) Stream(ctx context.Context) error {
 }
 
 func (o *Overlap) account(ctx context.Context, a *inventory.Account) error {
-	workers := o.opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
+	// One worker while the scan goes on, which needs the CPU as much (the
+	// SDK's work per call); Finish uses opts.Workers.
+	const workers = 1
 	var remaining atomic.Int32
 	remaining.Store(int32(len(a.Buckets)))
 	analyse := func() func(i int) Bucket {
@@ -191,6 +189,9 @@ func (o *Overlap) Finish(ctx context.Context, doc *inventory.Document) (*Report,
 	for _, id := range o.order[:o.next] {
 		done[id] = true
 	}
+	// The rest is analysed with an index of the finished document: the
+	// overlap's is no longer needed.
+	o.ix, o.m, o.collected = nil, nil, nil
 	return streamRest(ctx, doc, o.opts, o.sink, done, o.t)
 }
 

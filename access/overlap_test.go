@@ -80,7 +80,7 @@ func overlapped(t *testing.T, doc *inventory.Document, opts Options, collected [
 		if err := ov.Add(&doc.Accounts[i]); err != nil {
 			t.Fatal(err)
 		}
-		if err := ov.Stream(context.Background()); err != nil {
+		if err := ov.Stream(context.Background(), nil); err != nil {
 			t.Fatal(err)
 		}
 	}

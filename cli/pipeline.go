@@ -168,20 +168,30 @@ func (r *overlapRun) run() {
 		for len(r.pending) == 0 && !r.closed {
 			r.cond.Wait()
 		}
-		batch := r.pending
-		r.pending, r.closed = nil, r.closed || len(batch) == 0
-		closed := r.closed
+		batch, closed := r.pending, r.closed
+		r.pending = nil
 		r.mu.Unlock()
+		if closed {
+			// The scan ended: finish streams the rest, with every worker.
+			return
+		}
 		for _, a := range batch {
 			if err := ov.Add(a); err != nil {
 				r.log.Debug().Err(err).Msg("analysis while scanning stopped")
 				return
 			}
 		}
-		if err := ov.Stream(r.ctx); err != nil || closed {
-			return // finish returns the error, and streams the rest
+		if err := ov.Stream(r.ctx, r.scanning); err != nil {
+			return // finish returns it
 		}
 	}
+}
+
+// scanning reports whether the scan goes on (stop was not called).
+func (r *overlapRun) scanning() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.closed
 }
 
 // stop ends the analysis goroutine (once the account in progress is

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rs/zerolog"
@@ -72,7 +73,9 @@ func TestAnalyzeAndWrite(t *testing.T) {
 func TestScanOverlapReport(t *testing.T) {
 	scanEnv(t)
 	doc := fakeaws.Synthetic(8, 6)
-	_, url := fakeawstest.Start(t, doc)
+	// With latency, the scan's accounts end one after the other, the walk
+	// long before the last.
+	_, url := fakeawstest.Start(t, doc, fakeaws.Options{Latency: 10 * time.Millisecond, Log: zerolog.Nop()})
 	dir := t.TempDir()
 	cfg, err := config.Load(writeFile(t, dir, "scan.yaml", "concurrency:\n  accounts: 1\n  requests: 4\noutputs:\n  formats: [json]\n"),
 		config.Overrides{EndpointURL: url, OutputDir: filepath.Join(dir, "overlap")}, os.LookupEnv)

@@ -13,6 +13,7 @@
 package scanner
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"sort"
@@ -115,8 +116,10 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 		Accounts: []inventory.Account{},
 	}
 
-	// Accounts are scanned as soon as the walk finds them.
-	queue := make(chan org.Member, 4096)
+	// Accounts are scanned as soon as the walk finds them, those with the
+	// smallest IDs first: they complete roughly in the report's order, so
+	// an analysis that overlaps the scan (Collected) has less to wait for.
+	queue := newMemberQueue()
 	var (
 		walked   *org.Walked
 		mu       sync.Mutex // guards accounts and c
@@ -125,8 +128,11 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 		c        = collected{to: opts.Collected}
 	)
 	go func() {
-		defer close(queue)
-		w := s.members(ctx, doc, func(m org.Member) { queue <- m })
+		defer queue.close()
+		w := s.members(ctx, doc, func(m org.Member) {
+			opts.Progress.AccountsFound(1)
+			queue.push(m)
+		})
 		mu.Lock()
 		c.walked(doc, w, accounts)
 		mu.Unlock()
@@ -144,10 +150,13 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 	prepared := make(chan struct{}, slots)
 	reading := make(chan struct{}, slots)
 	var g sync.WaitGroup
-	for m := range queue {
-		members = append(members, m)
-		opts.Progress.AccountsFound(1)
+	for {
 		prepared <- struct{}{}
+		m, ok := queue.pop()
+		if !ok {
+			break
+		}
+		members = append(members, m)
 		g.Add(1)
 		go func() {
 			defer g.Done()
@@ -190,6 +199,64 @@ type scan struct {
 	keys map[string][]KeyRef
 	// bucketsInProgress bounds the buckets being read across the scan.
 	bucketsInProgress chan struct{}
+}
+
+// memberQueue holds the accounts found and not scanned yet; pop takes the
+// one with the smallest ID.
+type memberQueue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	heap   memberHeap
+	closed bool
+}
+
+func newMemberQueue() *memberQueue {
+	q := &memberQueue{}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *memberQueue) push(m org.Member) {
+	q.mu.Lock()
+	heap.Push(&q.heap, m)
+	q.cond.Signal()
+	q.mu.Unlock()
+}
+
+// close says no account will be pushed any more.
+func (q *memberQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}
+
+// pop waits for an account and returns the one with the smallest ID; false
+// once the queue is closed and empty.
+func (q *memberQueue) pop() (org.Member, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.heap) == 0 && !q.closed {
+		q.cond.Wait()
+	}
+	if len(q.heap) == 0 {
+		return org.Member{}, false
+	}
+	return heap.Pop(&q.heap).(org.Member), true
+}
+
+// memberHeap is a container/heap of members by ID.
+type memberHeap []org.Member
+
+func (h memberHeap) Len() int           { return len(h) }
+func (h memberHeap) Less(i, j int) bool { return h[i].ID < h[j].ID }
+func (h memberHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *memberHeap) Push(x any)        { *h = append(*h, x.(org.Member)) }
+func (h *memberHeap) Pop() any {
+	old := *h
+	m := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return m
 }
 
 type nopProgress struct{}
