@@ -86,14 +86,24 @@ func NewOverlap(skeleton *inventory.Document, opts Options, sink func(*Bucket) e
 
 // Add records a collected account of the skeleton, in full (as the
 // finished document will hold it, but for the KMS keys read at the end of
-// the scan for buckets of other accounts). Overlap owns a from then on
-// (it fills in the fixture defaults, as NewIndex does).
+// the scan for buckets of other accounts). Overlap owns *a from then on
+// (it fills in the fixture defaults, as NewIndex does, on copies of a's
+// lists); what a points to must not change.
 func (o *Overlap) Add(a *inventory.Account) error {
 	if _, ok := o.ix.accounts[a.ID]; !ok || o.collected[a.ID] != nil {
 		return fmt.Errorf("analyze: account %s is not one of the scan's or was added twice", a.ID)
 	}
 	// The fixture defaults NewIndex gives the finished document (a no-op on
-	// a scan's account).
+	// a scan's account), on copies of what they would write to: the scan's
+	// document shares the rest.
+	a.Buckets = append([]inventory.Bucket(nil), a.Buckets...)
+	a.KMSKeys = append([]inventory.KMSKey(nil), a.KMSKeys...)
+	a.VPCEndpoints = append([]inventory.VPCEndpoint(nil), a.VPCEndpoints...)
+	if a.IAM != nil {
+		iam := *a.IAM
+		iam.Policies = append([]inventory.IAMManagedPolicy(nil), iam.Policies...)
+		a.IAM = &iam
+	}
 	d := &inventory.Document{Organization: o.ix.Doc.Organization, Scan: o.ix.Doc.Scan, Accounts: []inventory.Account{*a}}
 	inventory.ApplyDefaults(d)
 	*a = d.Accounts[0]
