@@ -33,10 +33,13 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 ## bench-scan: whole scan against fakeaws: synthetic:accounts=60,buckets=25 --latency 25ms with
-## concurrency.requests 64 (wall time, API calls, calls per bucket, lower bound, ratio), then the
+## concurrency.requests 64 (wall time, API calls, calls per bucket, in flight, bound, ratio), the
+## matrix 25/100 ms latency x 64/256 requests in flight (fewer accounts at 100 ms / 64), then the
 ## peak RSS of a 5,000-bucket scan (200 accounts x 25 buckets, 2ms latency)
+BENCH_MATRIX ?= 25ms/64/60,25ms/256/60,100ms/64/16,100ms/256/60
 bench-scan: build
 	$(GO) run ./scanner/internal/benchscan -bin $(BIN)
+	$(GO) run ./scanner/internal/benchscan -bin $(BIN) -matrix $(BENCH_MATRIX)
 	$(GO) run ./scanner/internal/benchscan -bin $(BIN) -accounts 199 -buckets 25 -latency 2ms
 
 demo: build

@@ -26,6 +26,9 @@ type Index struct {
 	// partition is the document's partition (of its first bucket region or
 	// KMS key ARN; "aws" without either): an organisation lives in one.
 	partition string
+	// partitionKnown: partition was read from a bucket's region or a key's
+	// ARN (else it is the default, until an account indexed later tells).
+	partitionKnown bool
 
 	accounts    map[string]*inventory.Account
 	accountIDs  []string // sorted
@@ -95,52 +98,11 @@ func NewIndex(doc *inventory.Document) *Index {
 	}
 	for i := range doc.Accounts {
 		a := &doc.Accounts[i]
-		ix.accounts[a.ID] = a
 		ix.accountIDs = append(ix.accountIDs, a.ID)
-		if a.CanonicalID != "" {
-			ix.canonical[a.CanonicalID] = a.ID
-		}
-		for b := range a.Buckets {
-			if ix.partition == "" && a.Buckets[b].Region != "" {
-				ix.partition = awsid.PartitionOf(a.Buckets[b].Region)
-			}
-		}
-		for k := range a.KMSKeys {
-			key := &a.KMSKeys[k]
-			if ix.partition == "" {
-				ix.partition = awsid.PartitionOfARN(key.ARN)
-			}
-			ix.keys[key.ARN] = key
-			ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key)
-			if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors["grants"]); err != nil {
-				ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "kms_keys." + key.ARN + ".grants", Operation: "kms:ListGrants", Code: "InvalidGrant", Message: err.Error()})
-				ix.keyGrants[key.ARN] = policy.Unreadable("grants of KMS key " + key.ARN + " (could not be evaluated)")
-			} else if g != nil {
-				ix.keyGrants[key.ARN] = g
-			}
-			region := arnRegion(key.ARN)
-			for _, al := range key.Aliases {
-				ix.aliases[aliasARN(al, region, a.ID)] = key.ARN
-			}
-		}
-		for e := range a.VPCEndpoints {
-			ep := &a.VPCEndpoints[e]
-			info := &endpointInfo{ep: ep, account: a.ID}
-			name := fmt.Sprintf("VPC endpoint policy of %s", ep.ID)
-			if ep.Policy == nil {
-				info.policy = policy.Unreadable(name + " (not collected)")
-			} else if p, err := policy.Parse(ep.Policy.Raw()); err != nil {
-				info.policy = policy.Unreadable(name + " (does not parse)")
-				ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "vpc_endpoints." + ep.ID + ".policy", Operation: "ec2:DescribeVpcEndpoints", Code: "InvalidPolicy", Message: err.Error()})
-			} else {
-				p.Name = name
-				info.policy = p
-			}
-			ix.endpoints[ep.ID] = info
-		}
+		ix.indexAccount(a)
 	}
 	sort.Strings(ix.accountIDs)
-	if ix.partition == "" {
+	if !ix.partitionKnown {
 		ix.partition = awsid.AWS
 	}
 	if doc.Organization == nil && doc.Scan != nil {
@@ -191,6 +153,58 @@ func NewIndex(doc *inventory.Document) *Index {
 		ix.walk(&org.Root, nil, org.ID+"/"+org.Root.ID+"/", "")
 	}
 	return ix
+}
+
+// indexAccount records account a (its canonical ID, KMS keys and VPC
+// endpoints) in the index, in place of what the index held for its ID.
+func (ix *Index) indexAccount(a *inventory.Account) {
+	ix.accounts[a.ID] = a
+	// The assume-role graph is of the accounts indexed: built again when
+	// asked after this one.
+	ix.assume = assumeCache{}
+	if a.CanonicalID != "" {
+		ix.canonical[a.CanonicalID] = a.ID
+	}
+	for b := range a.Buckets {
+		if !ix.partitionKnown && a.Buckets[b].Region != "" {
+			ix.partition, ix.partitionKnown = awsid.PartitionOf(a.Buckets[b].Region), true
+		}
+	}
+	for k := range a.KMSKeys {
+		key := &a.KMSKeys[k]
+		if !ix.partitionKnown {
+			if p := awsid.PartitionOfARN(key.ARN); p != "" {
+				ix.partition, ix.partitionKnown = p, true
+			}
+		}
+		ix.keys[key.ARN] = key
+		ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key)
+		if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors["grants"]); err != nil {
+			ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "kms_keys." + key.ARN + ".grants", Operation: "kms:ListGrants", Code: "InvalidGrant", Message: err.Error()})
+			ix.keyGrants[key.ARN] = policy.Unreadable("grants of KMS key " + key.ARN + " (could not be evaluated)")
+		} else if g != nil {
+			ix.keyGrants[key.ARN] = g
+		}
+		region := arnRegion(key.ARN)
+		for _, al := range key.Aliases {
+			ix.aliases[aliasARN(al, region, a.ID)] = key.ARN
+		}
+	}
+	for e := range a.VPCEndpoints {
+		ep := &a.VPCEndpoints[e]
+		info := &endpointInfo{ep: ep, account: a.ID}
+		name := fmt.Sprintf("VPC endpoint policy of %s", ep.ID)
+		if ep.Policy == nil {
+			info.policy = policy.Unreadable(name + " (not collected)")
+		} else if p, err := policy.Parse(ep.Policy.Raw()); err != nil {
+			info.policy = policy.Unreadable(name + " (does not parse)")
+			ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "vpc_endpoints." + ep.ID + ".policy", Operation: "ec2:DescribeVpcEndpoints", Code: "InvalidPolicy", Message: err.Error()})
+		} else {
+			p.Name = name
+			info.policy = p
+		}
+		ix.endpoints[ep.ID] = info
+	}
 }
 
 // assumedIdentityPolicies builds, per matrix action, the identity policy the

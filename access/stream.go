@@ -30,11 +30,12 @@ func Stream(ctx context.Context, doc *inventory.Document, opts Options, sink fun
 	if doc == nil {
 		return nil, errors.New("analyze: no inventory document")
 	}
-	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
-	}
-	ix := NewIndex(doc)
+	return streamRest(ctx, doc, opts, sink, nil, newTally())
+}
+
+// trustedAccounts are the labels of the trusted accounts: the document's,
+// then opts'.
+func trustedAccounts(doc *inventory.Document, opts Options) map[string]string {
 	trusted := map[string]string{}
 	if doc.Scan != nil {
 		for id, l := range doc.Scan.TrustedAccounts {
@@ -44,12 +45,27 @@ func Stream(ctx context.Context, doc *inventory.Document, opts Options, sink fun
 	for id, l := range opts.TrustedAccounts {
 		trusted[id] = l
 	}
+	return trusted
+}
+
+// streamRest is Stream, less the buckets of the accounts done names (they
+// were streamed before, and t counted them).
+func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink func(b *Bucket) error, done map[string]bool, t *tally) (*Report, error) {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	ix := NewIndex(doc)
+	trusted := trustedAccounts(doc, opts)
 	m := newMatrixer(ix, trusted)
 	m.nameMatters = m.nameMatters || opts.noShapes
 
 	type job struct{ a, b int }
 	var jobs []job
 	for ai := range doc.Accounts {
+		if done[doc.Accounts[ai].ID] {
+			continue
+		}
 		for bi := range doc.Accounts[ai].Buckets {
 			jobs = append(jobs, job{ai, bi})
 		}
@@ -85,7 +101,6 @@ func Stream(ctx context.Context, doc *inventory.Document, opts Options, sink fun
 			return b
 		}
 	}
-	t := newTally()
 	var sinkErr error
 	emit := func(b *Bucket) error {
 		muteFindings(opts.Mutes, b.Findings)

@@ -74,12 +74,15 @@ func (e *env) runDemo(ctx context.Context, w io.Writer, outDir string) error {
 	if err != nil {
 		return err
 	}
-	snap, _, err := e.runScan(ctx, cfg, scanOptions{Credentials: creds})
+	overlap := newOverlapRun([]string{demoSource}, cfg.Outputs.Dir, cfg.Outputs.Formats, nil, e.layout(), cfg.Collect.IAM, e.log)
+	snap, _, err := e.runScan(ctx, cfg, scanOptions{Credentials: creds, Overlap: overlap})
 	if err != nil {
+		if snap != nil {
+			overlap.abort()
+		}
 		return fmt.Errorf("scan the demo organisation: %w", err)
 	}
-	// Ctrl-C ends the scan, not the writing of what it collected.
-	out, err := analyzeAndWrite(context.WithoutCancel(ctx), snap, []string{demoSource}, cfg.Outputs.Dir, cfg.Outputs.Formats, nil, e.layout())
+	out, err := overlap.finish(snap)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/config"
@@ -33,6 +36,27 @@ type written struct {
 // mutes, when not nil, marks the findings a mutelist accepts; layout is
 // how report.xlsx prints (its paper: see (*env).layout).
 func analyzeAndWrite(ctx context.Context, doc *inventory.Document, sources []string, outDir string, formats []string, mutes access.Muter, layout report.Layout) (*written, error) {
+	w, err := newReportWriter(outDir, formats, layout)
+	if err != nil {
+		return nil, err
+	}
+	defer w.files.Close()
+	rep, err := access.Stream(ctx, doc, access.Options{ToolVersion: version.String(), Sources: sources, Mutes: mutes}, w.bucket)
+	if err != nil {
+		return nil, fmt.Errorf("analyze and write reports: %w", err)
+	}
+	return w.end(rep)
+}
+
+// reportWriter writes the report files of one analysis: the buckets one by
+// one (bucket), then the rest (end). Until end, nothing replaces the files
+// of an earlier run; Close removes what end did not publish.
+type reportWriter struct {
+	files   *report.Files
+	excerpt *report.Excerpt
+}
+
+func newReportWriter(outDir string, formats []string, layout report.Layout) (*reportWriter, error) {
 	if err := os.MkdirAll(outDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
@@ -40,24 +64,196 @@ func analyzeAndWrite(ctx context.Context, doc *inventory.Document, sources []str
 	if err != nil {
 		return nil, fmt.Errorf("write reports: %w", err)
 	}
-	defer files.Close()
-	excerpt := report.NewExcerpt(summaryRows)
-	rep, err := access.Stream(ctx, doc, access.Options{ToolVersion: version.String(), Sources: sources, Mutes: mutes}, func(b *access.Bucket) error {
-		excerpt.Bucket(b)
-		return files.Bucket(b)
-	})
+	return &reportWriter{files: files, excerpt: report.NewExcerpt(summaryRows)}, nil
+}
+
+func (w *reportWriter) bucket(b *access.Bucket) error {
+	w.excerpt.Bucket(b)
+	return w.files.Bucket(b)
+}
+
+func (w *reportWriter) end(rep *access.Report) (*written, error) {
+	w.excerpt.End(rep)
+	paths, err := w.files.End(rep)
+	if err != nil {
+		return nil, fmt.Errorf("write reports: %w", err)
+	}
+	if err := w.files.Close(); err != nil {
+		return nil, fmt.Errorf("write reports: %w", err)
+	}
+	return &written{report: rep, excerpt: w.excerpt, paths: paths}, nil
+}
+
+// overlapRun analyses a scan while it goes on (access.Overlap): it is the
+// scan's scanner.Collected, and one goroutine streams each account into the
+// report files as soon as it and the accounts before it (by ID) are
+// collected; finish streams the rest from the finished snapshot. The
+// report is what analyzeAndWrite would write from the snapshot.
+type overlapRun struct {
+	sources []string
+	outDir  string
+	formats []string
+	mutes   access.Muter
+	layout  report.Layout
+	// iam: the scan collects IAM (access.Overlap.ExpectIAM).
+	iam   bool
+	log   zerolog.Logger
+	ctx   context.Context
+	w     *reportWriter
+	ended chan struct{}
+	ov    *access.Overlap // set by run, read once it ended
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	skeleton *inventory.Document
+	// pending are the accounts collected and not handed to ov yet.
+	pending []*inventory.Account
+	closed  bool
+}
+
+func newOverlapRun(sources []string, outDir string, formats []string, mutes access.Muter, layout report.Layout, iam bool, log zerolog.Logger) *overlapRun {
+	r := &overlapRun{sources: sources, outDir: outDir, formats: formats, mutes: mutes, layout: layout, iam: iam, log: log}
+	r.cond = sync.NewCond(&r.mu)
+	return r
+}
+
+func (r *overlapRun) options() access.Options {
+	return access.Options{ToolVersion: version.String(), Sources: r.sources, Mutes: r.mutes}
+}
+
+// start creates the report files and starts the analysis goroutine. ctx
+// bounds the analysis (Ctrl-C ends the scan, not the writing of what it
+// collected: pass a context without its cancellation).
+func (r *overlapRun) start(ctx context.Context) error {
+	w, err := newReportWriter(r.outDir, r.formats, r.layout)
+	if err != nil {
+		return err
+	}
+	r.ctx, r.w = ctx, w
+	r.ended = make(chan struct{})
+	go r.run()
+	return nil
+}
+
+// Walked is scanner.Collected's.
+func (r *overlapRun) Walked(skeleton *inventory.Document) {
+	r.mu.Lock()
+	r.skeleton = skeleton
+	r.cond.Broadcast()
+	r.mu.Unlock()
+}
+
+// Account is scanner.Collected's.
+func (r *overlapRun) Account(a inventory.Account) {
+	r.mu.Lock()
+	r.pending = append(r.pending, &a)
+	r.cond.Broadcast()
+	r.mu.Unlock()
+}
+
+// run hands the accounts collected to the overlap and streams what it can,
+// until the accounts left wait for the finished snapshot, a write fails,
+// or stop is called.
+func (r *overlapRun) run() {
+	defer close(r.ended)
+	r.mu.Lock()
+	for r.skeleton == nil && !r.closed {
+		r.cond.Wait()
+	}
+	skeleton := r.skeleton
+	r.mu.Unlock()
+	if skeleton == nil {
+		return
+	}
+	ov, err := access.NewOverlap(skeleton, r.options(), r.w.bucket)
+	if err != nil {
+		r.log.Debug().Err(err).Msg("no analysis while scanning")
+		return
+	}
+	if r.iam {
+		ov.ExpectIAM()
+	}
+	r.ov = ov
+	for ov.Deferred() == "" {
+		r.mu.Lock()
+		for len(r.pending) == 0 && !r.closed {
+			r.cond.Wait()
+		}
+		batch, closed := r.pending, r.closed
+		r.pending = nil
+		r.mu.Unlock()
+		if closed {
+			// The scan ended: finish streams the rest, with every worker.
+			return
+		}
+		for _, a := range batch {
+			if err := ov.Add(a); err != nil {
+				r.log.Debug().Err(err).Msg("analysis while scanning stopped")
+				return
+			}
+		}
+		if err := ov.Stream(r.ctx, r.scanning); err != nil {
+			return // finish returns it
+		}
+	}
+}
+
+// scanning reports whether the scan goes on (stop was not called).
+func (r *overlapRun) scanning() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.closed
+}
+
+// stop ends the analysis goroutine (once the account in progress is
+// streamed) and waits for it.
+func (r *overlapRun) stop() {
+	if r.ended == nil {
+		return
+	}
+	r.mu.Lock()
+	r.closed = true
+	r.cond.Broadcast()
+	r.mu.Unlock()
+	<-r.ended
+}
+
+// abort stops the analysis and removes the report files it began: the
+// reports of an earlier run stay as they were.
+func (r *overlapRun) abort() {
+	if r == nil || r.ended == nil {
+		return
+	}
+	r.stop()
+	r.w.files.Close()
+}
+
+// finish streams what the analysis did not from doc, the finished snapshot,
+// and writes the reports.
+func (r *overlapRun) finish(doc *inventory.Document) (*written, error) {
+	if r.ended == nil {
+		return analyzeAndWrite(context.Background(), doc, r.sources, r.outDir, r.formats, r.mutes, r.layout)
+	}
+	r.stop()
+	defer r.w.files.Close()
+	var (
+		rep *access.Report
+		err error
+	)
+	if r.ov != nil {
+		ev := r.log.Debug().Int("accounts_analysed_while_scanning", r.ov.Streamed())
+		if why := r.ov.Deferred(); why != "" {
+			ev = ev.Str("then_waited", why)
+		}
+		ev.Msg("analysis overlapped the scan")
+		rep, err = r.ov.Finish(r.ctx, doc)
+	} else {
+		rep, err = access.Stream(r.ctx, doc, r.options(), r.w.bucket)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("analyze and write reports: %w", err)
 	}
-	excerpt.End(rep)
-	paths, err := files.End(rep)
-	if err != nil {
-		return nil, fmt.Errorf("write reports: %w", err)
-	}
-	if err := files.Close(); err != nil {
-		return nil, fmt.Errorf("write reports: %w", err)
-	}
-	return &written{report: rep, excerpt: excerpt, paths: paths}, nil
+	return r.w.end(rep)
 }
 
 // loadMutelist reads the mutelist at path ("" : none), logging the entries

@@ -4,14 +4,21 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rs/zerolog"
 
 	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/config"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/report"
 )
 
@@ -67,5 +74,63 @@ func TestAnalyzeAndWrite(t *testing.T) {
 	}
 	if len(entries) != 0 {
 		t.Errorf("an interrupted analysis left %d files (first %s)", len(entries), entries[0].Name())
+	}
+}
+
+// TestScanOverlapReport: the scan path analyses accounts while it
+// collects the others (overlapRun); the report.json it writes is byte for
+// byte the one analyzeAndWrite writes from the finished snapshot (but for
+// when it was generated), and accounts were analysed during the scan.
+func TestScanOverlapReport(t *testing.T) {
+	scanEnv(t)
+	doc := fakeaws.Synthetic(8, 6)
+	// With latency, the scan's accounts end one after the other, the walk
+	// long before the last.
+	_, url := fakeawstest.Start(t, doc, fakeaws.Options{Latency: 10 * time.Millisecond, Log: zerolog.Nop()})
+	// Without IAM, accounts are analysed while the scan goes on; with it
+	// (the default), a bucket's cells list the principals of every member
+	// account and its findings who can assume its roles: its analysis waits
+	// for every account, and the report is the same.
+	for _, tc := range []struct {
+		name, collect string
+		overlaps      bool
+	}{{"no-iam", "collect:\n  iam: false\n", true}, {"iam", "", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg, err := config.Load(writeFile(t, dir, "scan.yaml", "concurrency:\n  accounts: 1\n  requests: 4\noutputs:\n  formats: [json]\n"+tc.collect),
+				config.Overrides{EndpointURL: url, OutputDir: filepath.Join(dir, "overlap")}, os.LookupEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := &env{stdout: io.Discard, stderr: io.Discard, log: zerolog.Nop()}
+			overlap := newOverlapRun([]string{"scan.yaml"}, cfg.Outputs.Dir, cfg.Outputs.Formats, nil, report.Layout{}, cfg.Collect.IAM, zerolog.Nop())
+			snap, _, err := e.runScan(context.Background(), cfg, scanOptions{NoProgress: true, Overlap: overlap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := overlap.finish(snap); err != nil {
+				t.Fatal(err)
+			}
+			// (With IAM, the accounts may still be streamed once the last
+			// one is collected, before the scan returns.)
+			if n := overlap.ov.Streamed(); tc.overlaps && n == 0 {
+				t.Errorf("no account analysed while scanning (then: %s)", overlap.ov.Deferred())
+			}
+			plain := filepath.Join(dir, "plain")
+			if _, err := analyzeAndWrite(context.Background(), snap, []string{"scan.yaml"}, plain, cfg.Outputs.Formats, nil, report.Layout{}); err != nil {
+				t.Fatal(err)
+			}
+			normalised := func(path string) string {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return regexp.MustCompile(`"generated_at": "[^"]*"`).ReplaceAllString(string(data), `"generated_at": "-"`)
+			}
+			got, want := normalised(filepath.Join(cfg.Outputs.Dir, "report.json")), normalised(filepath.Join(plain, "report.json"))
+			if got != want {
+				t.Errorf("report.json of the overlapped analysis differs from analyzeAndWrite's:\n%s", cmp.Diff(want, got))
+			}
+		})
 	}
 }

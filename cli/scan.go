@@ -53,6 +53,10 @@ type scanOptions struct {
 	OrgOnly     bool
 	// Store saves the snapshot (s3:// too); nil: a local file only.
 	Store *outputStore
+	// Overlap, when set, analyses the accounts while the scan goes on: it
+	// is started once the preflight passed, and aborted when runScan
+	// returns no document; the caller finishes it.
+	Overlap *overlapRun
 }
 
 // newSession makes the read-only session of cfg (with the MFA code of
@@ -148,6 +152,15 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 	if bars != nil {
 		sopts.Progress = bars
 	}
+	if opts.Overlap != nil {
+		// Ctrl-C ends the scan, not the writing of what it collected.
+		if err := opts.Overlap.start(context.WithoutCancel(ctx)); err != nil {
+			sess.Close()
+			bars.stop()
+			return nil, sess, err
+		}
+		sopts.Collected = opts.Overlap
+	}
 	log.Info().Str("config", cfg.File()).Str("region", cfg.Region).Str("endpoint_url", cfg.EndpointURL).Str("caller", id.ARN).Int("requests_in_flight", cfg.Concurrency.Requests).Msg("scan started")
 	if os.Getenv("GOGC") == "" {
 		// Collection makes much short-lived garbage per API call over a
@@ -162,6 +175,7 @@ func (e *env) runScan(ctx context.Context, cfg *config.Config, opts scanOptions)
 	if f := sess.AssessmentFailure(doc); f != nil {
 		// Nothing was assessed: no reports and no snapshot, so those of
 		// the previous run stay in place.
+		opts.Overlap.abort()
 		return nil, sess, fmt.Errorf("scan %w: %w", ErrFailed, f)
 	}
 	if opts.SaveSnapshot != "" {
@@ -264,6 +278,12 @@ report of one scan.`,
 			if sopts.Shard != nil {
 				sopts.SaveSnapshot = strings.ReplaceAll(snapshot, shardPlaceholder, strconv.Itoa(sopts.Shard.Index))
 			}
+			var overlap *overlapRun
+			if sopts.Shard == nil && !sopts.OrgOnly && !strings.HasPrefix(cfg.Outputs.Dir, s3Scheme) {
+				// The reports are written while the scan goes on.
+				overlap = newOverlapRun([]string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, muter, e.layout(), cfg.Collect.IAM, e.log)
+				sopts.Overlap = overlap
+			}
 			doc, _, err := e.runScan(ctx, cfg, sopts)
 			if doc == nil {
 				return err
@@ -277,8 +297,13 @@ report of one scan.`,
 				}
 				return shardScanStatus(cmd.OutOrStdout(), doc, sopts)
 			}
-			// Ctrl-C ends the scan, not the writing of what it collected.
-			out, err := store.writeReports(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, muter, e.layout())
+			var out *written
+			if overlap != nil {
+				out, err = overlap.finish(doc)
+			} else {
+				// Ctrl-C ends the scan, not the writing of what it collected.
+				out, err = store.writeReports(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, muter, e.layout())
+			}
 			if err != nil {
 				if snapshot != "" && snapErr == nil {
 					return fmt.Errorf("%w (the snapshot was saved: bucketaudit analyze %s --output-dir DIR writes them from it)", err, snapshot)

@@ -98,7 +98,8 @@ type Scope struct {
 
 // Concurrency bounds the fan-out of a scan.
 type Concurrency struct {
-	// Accounts scanned at the same time.
+	// Accounts whose buckets are started at the same time; the scan uses
+	// at least Requests/4, so that the request cap bounds it.
 	Accounts int `yaml:"accounts"`
 	// Buckets scanned at the same time within one account.
 	Buckets int `yaml:"buckets"`

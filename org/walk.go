@@ -126,21 +126,29 @@ func Walk(ctx context.Context, api OrganizationsAPI, opts WalkOptions) (*Walked,
 		})
 	}
 
-	// The OU tree, one level at a time.
-	level := []*node{{ou: &o.Root, path: o.Root.Name, ancestors: []string{o.Root.ID}}}
-	for len(level) > 0 && ctx.Err() == nil {
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(opts.Concurrency)
-		for _, n := range level {
-			g.Go(func() error { w.visit(gctx, n); return nil })
-		}
-		_ = g.Wait()
-		var next []*node
-		for _, n := range level {
-			next = append(next, n.children...)
-		}
-		level = next
+	// The OU tree: each OU's children are visited as soon as it is listed
+	// (not level by level, which would wait for the slowest OU of a level),
+	// at most opts.Concurrency OUs at once.
+	tree := new(errgroup.Group)
+	visits := make(chan struct{}, opts.Concurrency)
+	var visit func(n *node)
+	visit = func(n *node) {
+		tree.Go(func() error {
+			select {
+			case visits <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+			w.visit(ctx, n)
+			<-visits
+			for _, c := range n.children {
+				visit(c)
+			}
+			return nil
+		})
 	}
+	visit(&node{ou: &o.Root, path: o.Root.Name, ancestors: []string{o.Root.ID}})
+	_ = tree.Wait()
 	_ = accounts.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("walk organization: %w", err)

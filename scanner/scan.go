@@ -17,6 +17,7 @@
 package scanner
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"slices"
@@ -81,6 +82,26 @@ type Options struct {
 	// OrgOnly walks the organisation and returns the walk (ScanInfo.OrgOnly),
 	// scanning no account.
 	OrgOnly bool
+	// Collected, when set, receives the organisation and each account as
+	// soon as they are read in full, for an analysis that overlaps the
+	// scan. Only a scan that walks the organisation calls it.
+	Collected Collected
+}
+
+// Collected receives what a scan has read in full while it goes on. Its
+// methods are called one at a time (from the scan's goroutines) and must
+// not block: Walked once the organisation is read, then Account with each
+// account once it is collected (those collected before the walk ended
+// right after Walked). What they receive does not change afterwards, and
+// is what the scan's document holds in the end, except for the KMS keys
+// that the scan reads last for buckets of other accounts.
+type Collected interface {
+	// Walked receives the organisation and the scan section (trusted
+	// accounts) and, sorted by ID, every account the scan reads with what
+	// the walk read of it: ID, name, email, status, OU path, its own SCP
+	// and RCP attachments and tags, and their errors.
+	Walked(skeleton *inventory.Document)
+	Account(a inventory.Account)
 }
 
 // Scan walks the organisation (or the configured account list) and scans
@@ -120,35 +141,65 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 		return doc
 	}
 
-	// Accounts are scanned as soon as the walk finds them.
-	queue := make(chan org.Member, 4096)
-	var walked *org.Walked
-	go func() {
-		defer close(queue)
-		walked = s.members(ctx, doc, func(m org.Member) { queue <- m })
-	}()
+	// Accounts are scanned as soon as the walk finds them, those with the
+	// smallest IDs first: they complete roughly in the report's order, so
+	// an analysis that overlaps the scan (Collected) has less to wait for.
+	queue := newMemberQueue()
 	var (
-		mu       sync.Mutex
+		walked   *org.Walked
+		mu       sync.Mutex // guards accounts and c
 		accounts []inventory.Account
 		members  []org.Member
+		c        = collected{to: opts.Collected}
 	)
-	g := new(errgroup.Group)
-	g.SetLimit(cfg.Concurrency.Accounts)
-	for m := range queue {
+	go func() {
+		defer queue.close()
+		w := s.members(ctx, doc, func(m org.Member) {
+			opts.Progress.AccountsFound(1)
+			queue.push(m)
+		})
+		mu.Lock()
+		c.walked(doc, w, accounts)
+		mu.Unlock()
+		walked = w
+	}()
+	// An account is prepared (audit role assumed, buckets listed) before
+	// it takes one of the slots of the accounts whose buckets are started,
+	// by up to as many accounts as there are slots, and gives its slot
+	// back as soon as its last bucket has started (its last reads and KMS
+	// keys go on without it): the slots are held by accounts with buckets
+	// waiting for a bucketsInProgress token, and the next account's
+	// buckets are ready to start, so the calls in flight do not drop while
+	// accounts start and end.
+	slots := accountSlots(cfg.Concurrency)
+	prepared := make(chan struct{}, slots)
+	reading := make(chan struct{}, slots)
+	var g sync.WaitGroup
+	for {
+		prepared <- struct{}{}
+		m, ok := queue.pop()
+		if !ok {
+			break
+		}
 		members = append(members, m)
-		opts.Progress.AccountsFound(1)
-		g.Go(func() error {
-			a := s.account(ctx, m)
+		g.Add(1)
+		go func() {
+			defer g.Done()
+			r := s.prepare(ctx, m)
+			reading <- struct{}{}
+			<-prepared
+			s.readBuckets(ctx, r, func() { <-reading })
+			a := s.finish(ctx, r)
 			mu.Lock()
+			c.account(&a)
 			accounts = append(accounts, a)
 			mu.Unlock()
 			opts.Progress.AccountDone()
-			return nil
-		})
+		}()
 	}
-	_ = g.Wait()
+	g.Wait()
 	if walked != nil {
-		mergeWalk(accounts, walked.Members)
+		mergeWalk(accounts, walked.Members, c.merged)
 	}
 	s.crossAccountKeys(ctx, doc, accounts, members)
 
@@ -186,6 +237,64 @@ func (s *scan) inShard(id string) bool {
 // bucketOptions are the optional bucket fields cfg collects.
 func bucketOptions(cfg *config.Config) BucketOptions {
 	return BucketOptions{Versioning: cfg.Collect.Versioning, Tags: cfg.Collect.Tags}
+}
+
+// memberQueue holds the accounts found and not scanned yet; pop takes the
+// one with the smallest ID.
+type memberQueue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	heap   memberHeap
+	closed bool
+}
+
+func newMemberQueue() *memberQueue {
+	q := &memberQueue{}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *memberQueue) push(m org.Member) {
+	q.mu.Lock()
+	heap.Push(&q.heap, m)
+	q.cond.Signal()
+	q.mu.Unlock()
+}
+
+// close says no account will be pushed any more.
+func (q *memberQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}
+
+// pop waits for an account and returns the one with the smallest ID; false
+// once the queue is closed and empty.
+func (q *memberQueue) pop() (org.Member, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.heap) == 0 && !q.closed {
+		q.cond.Wait()
+	}
+	if len(q.heap) == 0 {
+		return org.Member{}, false
+	}
+	return heap.Pop(&q.heap).(org.Member), true
+}
+
+// memberHeap is a container/heap of members by ID.
+type memberHeap []org.Member
+
+func (h memberHeap) Len() int           { return len(h) }
+func (h memberHeap) Less(i, j int) bool { return h[i].ID < h[j].ID }
+func (h memberHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *memberHeap) Push(x any)        { *h = append(*h, x.(org.Member)) }
+func (h *memberHeap) Pop() any {
+	old := *h
+	m := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return m
 }
 
 type nopProgress struct{}
@@ -272,26 +381,88 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(o
 
 // mergeWalk copies into the scanned accounts what the walk read about each
 // one after it was listed: its own SCP/RCP attachments and tags (with
-// their errors).
-func mergeWalk(accounts []inventory.Account, members []org.Member) {
+// their errors); merged names the accounts that have them already.
+func mergeWalk(accounts []inventory.Account, members []org.Member, merged map[string]bool) {
+	byID := membersByID(members)
+	for i := range accounts {
+		if !merged[accounts[i].ID] {
+			mergeMember(&accounts[i], byID)
+		}
+	}
+}
+
+func membersByID(members []org.Member) map[string]*org.Member {
 	byID := make(map[string]*org.Member, len(members))
 	for i := range members {
 		byID[members[i].ID] = &members[i]
 	}
-	for i := range accounts {
-		a := &accounts[i]
-		m, ok := byID[a.ID]
-		if !ok {
+	return byID
+}
+
+// mergeMember copies into a what the walk read of it (see mergeWalk).
+func mergeMember(a *inventory.Account, byID map[string]*org.Member) {
+	m, ok := byID[a.ID]
+	if !ok {
+		return
+	}
+	a.Policies, a.Tags = m.Policies, m.Tags
+	for k, v := range m.Errors {
+		if a.Errors == nil {
+			a.Errors = map[string]string{}
+		}
+		a.Errors[k] = v
+	}
+}
+
+// collected hands the walk and the accounts collected to a Collected.
+type collected struct {
+	to Collected
+	// byID are the walk's members, once it is done (nil before, and
+	// without a walk).
+	byID map[string]*org.Member
+	// merged are the accounts handed over, with the walk merged in.
+	merged map[string]bool
+}
+
+// walked hands over the walk (w; nil: none, or it failed) and the accounts
+// collected before it ended.
+func (c *collected) walked(doc *inventory.Document, w *org.Walked, done []inventory.Account) {
+	if c.to == nil || w == nil {
+		return
+	}
+	c.byID, c.merged = membersByID(w.Members), map[string]bool{}
+	skeleton := &inventory.Document{SchemaVersion: doc.SchemaVersion, Organization: doc.Organization,
+		Scan: &inventory.ScanInfo{TrustedAccounts: doc.Scan.TrustedAccounts, Regions: doc.Scan.Regions}}
+	excluded := map[string]bool{}
+	for _, id := range doc.Scan.ExcludedAccounts {
+		excluded[id] = true
+	}
+	for _, m := range w.Members {
+		if excluded[m.ID] {
 			continue
 		}
-		a.Policies, a.Tags = m.Policies, m.Tags
-		for k, v := range m.Errors {
-			if a.Errors == nil {
-				a.Errors = map[string]string{}
-			}
-			a.Errors[k] = v
-		}
+		a := inventory.Account{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, OUPath: m.OUPath}
+		mergeMember(&a, c.byID)
+		skeleton.Accounts = append(skeleton.Accounts, a)
 	}
+	c.to.Walked(skeleton) // w.Members are sorted by ID
+	for i := range done {
+		c.account(&done[i])
+	}
+}
+
+// account merges the walk into a collected account and hands over a copy
+// (its KMS keys copied: the keys of other accounts' buckets are added to
+// them last).
+func (c *collected) account(a *inventory.Account) {
+	if c.byID == nil {
+		return
+	}
+	mergeMember(a, c.byID)
+	c.merged[a.ID] = true
+	cp := *a
+	cp.KMSKeys = append([]inventory.KMSKey(nil), a.KMSKeys...)
+	c.to.Account(cp)
 }
 
 // regionInScope reports whether a bucket region is scanned.
@@ -307,19 +478,54 @@ func (s *scan) regionInScope(region string) bool {
 	return false
 }
 
-// account scans one account.
-func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
-	a := inventory.Account{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, OUPath: m.OUPath}
-	log := s.log.With().Str("account_id", m.ID).Logger()
+// accountSlots is how many accounts have their buckets read at once:
+// concurrency.accounts, or more when the request cap needs them (a quarter
+// of concurrency.requests) — an account whose last buckets are being read
+// keeps few calls in flight, and the cap is what bounds the scan.
+func accountSlots(c config.Concurrency) int {
+	return max(c.Accounts, c.Requests/4, 1)
+}
+
+// accountRun is an account being scanned: prepare starts it, read ends it.
+type accountRun struct {
+	m   org.Member
+	a   inventory.Account
+	log zerolog.Logger
+	// clients are the account's clients (prepare makes them).
+	clients *regionalClients
+	// buckets are the buckets listed in scope; ready is false when the
+	// account is already done (scan stopped, audit role not assumed).
+	buckets []inventory.Bucket
+	ready   bool
+	// wg waits for the account-level reads started by prepare and read;
+	// mu guards a.Errors, a.VPCEndpoints and endpointsRead while they run.
+	wg            sync.WaitGroup
+	mu            sync.Mutex
+	endpointsRead map[string]bool
+}
+
+func (r *accountRun) fail(key string, err error) {
+	r.mu.Lock()
+	setErr(&r.a.Errors, key, err)
+	r.mu.Unlock()
+}
+
+// prepare assumes the audit role in an account, starts reading its Block
+// Public Access (and IAM) and lists its buckets.
+func (s *scan) prepare(ctx context.Context, m org.Member) *accountRun {
+	r := &accountRun{m: m, a: inventory.Account{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, OUPath: m.OUPath},
+		log: s.log.With().Str("account_id", m.ID).Logger(), endpointsRead: map[string]bool{}}
+	a, log := &r.a, r.log
 	if ctx.Err() != nil {
 		setErr(&a.Errors, KeyScan, fmt.Errorf("scan stopped before this account was visited: %w", ctx.Err()))
-		return a
+		return r
 	}
 	cfg := s.sess.Account(m.Partition(), m.ID)
+	r.clients = newRegionalClients(s.sess, cfg)
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		log.Warn().Err(err).Str("role_arn", s.sess.Assumer().Role().ARN(m.Partition(), m.ID)).Msg("cannot assume the audit role; account skipped")
 		setErr(&a.Errors, KeyAssumeRole, err)
-		return a
+		return r
 	}
 	home := s.cfg.Region
 	if len(s.cfg.Accounts) > 0 {
@@ -329,17 +535,9 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 		if err != nil {
 			log.Warn().Err(err).Msg("cannot read the account's organization: its SCPs and RCPs stay unknown")
 		}
-		RecordMembership(&a, m, err)
+		RecordMembership(a, m, err)
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex // guards a.Errors below
-		fail = func(key string, err error) {
-			mu.Lock()
-			setErr(&a.Errors, key, err)
-			mu.Unlock()
-		}
-	)
+	wg, fail := &r.wg, r.fail
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -377,57 +575,78 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 			kept = append(kept, b)
 		}
 	}
-	buckets = kept
-	s.opts.Progress.BucketsFound(len(buckets))
-
-	clients := newRegionalClients(s.sess, cfg)
-	// The regions are known from the listing: read the VPC endpoints while
-	// the buckets are being read.
-	var (
-		endpointsRead = map[string]bool{}
-		endpointsFor  = func(regions []string) {
-			for _, region := range regions {
-				if endpointsRead[region] {
-					continue
-				}
-				endpointsRead[region] = true
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					list, err := CollectVPCEndpoints(ctx, clients.ec2(region), region)
-					mu.Lock()
-					defer mu.Unlock()
-					if err != nil {
-						log.Warn().Err(err).Str("region", region).Msg("cannot read VPC endpoints")
-						setErr(&a.Errors, KeyVPCEndpointsPrefix+region, err)
-						return
-					}
-					a.VPCEndpoints = append(a.VPCEndpoints, list...)
-				}()
-			}
-		}
-	)
+	r.buckets, r.ready = kept, true
+	s.opts.Progress.BucketsFound(len(kept))
 	if s.cfg.Collect.VPCEndpoints {
-		endpointsFor(bucketRegions(buckets))
+		// The regions are known from the listing: read the VPC endpoints
+		// while the account waits for its slot and its buckets are read.
+		s.endpointsFor(ctx, r, bucketRegions(kept))
 	}
-	g := new(errgroup.Group)
-	g.SetLimit(s.cfg.Concurrency.Buckets)
+	return r
+}
+
+// endpointsFor starts reading the VPC endpoints of the regions not read yet.
+func (s *scan) endpointsFor(ctx context.Context, r *accountRun, regions []string) {
+	for _, region := range regions {
+		r.mu.Lock()
+		seen := r.endpointsRead[region]
+		r.endpointsRead[region] = true
+		r.mu.Unlock()
+		if seen {
+			continue
+		}
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			list, err := CollectVPCEndpoints(ctx, r.clients.ec2(region), region)
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if err != nil {
+				r.log.Warn().Err(err).Str("region", region).Msg("cannot read VPC endpoints")
+				setErr(&r.a.Errors, KeyVPCEndpointsPrefix+region, err)
+				return
+			}
+			r.a.VPCEndpoints = append(r.a.VPCEndpoints, list...)
+		}()
+	}
+}
+
+// readBuckets reads the buckets of a prepared account, at most
+// concurrency.buckets at once, each with one of the scan's bucketsInProgress
+// tokens. It calls started once every bucket has its token (or the scan
+// stopped): from then on the account only waits for its reads to end.
+func (s *scan) readBuckets(ctx context.Context, r *accountRun, started func()) {
+	if !r.ready {
+		started()
+		return
+	}
+	a, log, buckets, clients, home := &r.a, r.log, r.buckets, r.clients, s.cfg.Region
+	var wg sync.WaitGroup
+	perAccount := make(chan struct{}, s.cfg.Concurrency.Buckets)
 	for i := range buckets {
-		g.Go(func() error {
-			select {
-			case s.bucketsInProgress <- struct{}{}:
+		perAccount <- struct{}{}
+		token := false
+		select {
+		case s.bucketsInProgress <- struct{}{}:
+			token = true
+		case <-ctx.Done():
+			// Still "read" it: every field then records the interruption.
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-perAccount }()
+			if token {
 				defer func() { <-s.bucketsInProgress }()
-			case <-ctx.Done():
-				// Still "read" it: every field then records the interruption.
 			}
 			CollectBucketWith(ctx, clients.s3, home, &buckets[i], bucketOptions(s.cfg), log)
 			s.opts.Progress.BucketDone()
-			return nil
-		})
+		}()
 	}
-	_ = g.Wait()
+	started()
+	wg.Wait()
 	// A bucket listed without its region was located only now.
-	kept = buckets[:0]
+	kept := buckets[:0]
 	for _, b := range buckets {
 		if s.regionInScope(b.Region) {
 			kept = append(kept, b)
@@ -436,19 +655,27 @@ func (s *scan) account(ctx context.Context, m org.Member) inventory.Account {
 	a.Buckets = kept
 	if s.cfg.Collect.VPCEndpoints {
 		// Regions found only by locating buckets (absent or wrong in the listing).
-		endpointsFor(bucketRegions(a.Buckets))
+		s.endpointsFor(ctx, r, bucketRegions(a.Buckets))
 	}
+}
 
+// finish reads the KMS keys of an account whose buckets are read, waits
+// for the account-level reads and returns the account.
+func (s *scan) finish(ctx context.Context, r *accountRun) inventory.Account {
+	a, log, m, clients := &r.a, r.log, r.m, r.clients
+	if !r.ready {
+		return *a
+	}
 	if s.cfg.Collect.KMS {
 		a.KMSKeys = s.ownKeys(ctx, m.ID, a.Buckets, clients, log)
 	}
-	wg.Wait()
+	r.wg.Wait()
 	sort.Slice(a.VPCEndpoints, func(i, j int) bool { return a.VPCEndpoints[i].ID < a.VPCEndpoints[j].ID })
 	sort.Slice(a.Buckets, func(i, j int) bool { return a.Buckets[i].Name < a.Buckets[j].Name })
 	if ctx.Err() != nil {
 		setErr(&a.Errors, KeyScan, fmt.Errorf("scan stopped while this account was being read: %w", ctx.Err()))
 	}
-	return a
+	return *a
 }
 
 // S3ControlAPI is the part of the S3 Control client the account collector uses.
