@@ -64,6 +64,20 @@ func TestWhoCanEndToEnd(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("who-can read:\n got %q\nwant %q", got, want)
 	}
+	// explain agrees, principal by principal, for principals of any
+	// scanned account: the listed ones are allowed, the bounded role and
+	// the ec2 role are not.
+	for _, arn := range []string{"arn:aws:iam::333333333333:user/alice", "arn:aws:iam::333333333333:role/reader", "arn:aws:iam::222222222222:role/app",
+		"arn:aws:iam::333333333333:role/bounded", "arn:aws:iam::333333333333:role/ec2-only"} {
+		code, out, errOut := runExplain(t, "--snapshot", snap, "--principal", arn, "--action", "s3:GetObject", "--bucket", "wc-shared", "--key", "k", "--format", "json")
+		if code != ExitOK {
+			t.Fatalf("explain %s: exit %d %s", arn, code, errOut)
+		}
+		listed := slices.Contains(got, "org "+arn+" allow") || slices.Contains(got, "same_account "+arn+" allow")
+		if x := decodeExplain(t, out); (x.Decision == "allow") != listed {
+			t.Errorf("explain %s: %s, who-can lists it: %v", arn, x.Decision, listed)
+		}
+	}
 	if len(res.Unlisted) != 0 {
 		t.Errorf("unlisted %+v: every account's IAM was collected", res.Unlisted)
 	}
