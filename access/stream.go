@@ -46,6 +46,7 @@ func Stream(ctx context.Context, doc *inventory.Document, opts Options, sink fun
 	}
 	m := newMatrixer(ix, trusted)
 	m.nameMatters = m.nameMatters || opts.noShapes
+	m.noPrincipalGroups = opts.noPrincipalGroups
 
 	type job struct{ a, b int }
 	var jobs []job

@@ -47,6 +47,7 @@ type principalCand struct {
 // principalGroup is the principals decided alike, decided once per action.
 type principalGroup struct {
 	rep     *principalCand
+	arn     string // the bucket decided (a group reused for a bucket of the same shape names another)
 	caller  *Caller
 	decided [5]bool
 	out     [5]outcome
@@ -62,10 +63,14 @@ type principalRow struct {
 	chainVals map[string][]string
 	byName    bool // a principal-naming value holds a policy variable
 	groups    map[string]*principalGroup
+	// shape is the bucket's shape key ("" when its matrix is its own):
+	// buckets of one shape decide the groups alike, up to the Resource
+	// values of the groups' policies that name buckets (shapeGroupKey).
+	shape string
 }
 
-func (w *worker) newPrincipalRow(bl *BucketLayers) *principalRow {
-	pr := &principalRow{w: w, bl: bl, chainVals: map[string][]string{}, groups: map[string]*principalGroup{}}
+func (w *worker) newPrincipalRow(bl *BucketLayers, shape string) *principalRow {
+	pr := &principalRow{w: w, bl: bl, chainVals: map[string][]string{}, groups: map[string]*principalGroup{}, shape: shape}
 	set := map[string]bool{}
 	add := func(p *policy.Policy) {
 		if principalValues(p, set) {
@@ -206,7 +211,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand 
 		b.WriteByte(0)
 		b.WriteString(ix.OrgPath(id))
 		b.WriteByte(0)
-		if pr.byName || c.p.byPrincipal {
+		if pr.byName || c.p.byPrincipal || pr.w.noPrincipalGroups {
 			b.WriteString(c.p.ARN) // decided on its own
 		} else {
 			signature(&b, pr.vals, c.p.ARN, id, canonical)
@@ -277,8 +282,7 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			cand := &cands[ci]
 			g := pr.groups[cand.key]
 			if g == nil {
-				g = &principalGroup{rep: cand, caller: base(cand.account, cand.p)}
-				pr.groups[cand.key] = g
+				g = pr.group(cand, base)
 			}
 			if !g.decided[i] {
 				g.decided[i] = true
@@ -295,6 +299,15 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 				Statements: renameRefs(o.refs, g.rep.p, cand.p), Conditions: g.conds[i]}
 			if o.verdict == VerdictUnknown {
 				pa.Reason = renamePrincipal(o.reason, g.rep.p, cand.p)
+			}
+			if g.arn != bl.ARN { // decided for another bucket of the shape
+				pa.Reason = strings.ReplaceAll(pa.Reason, g.arn, bl.ARN)
+				if len(pa.Conditions) > 0 {
+					pa.Conditions = make([]string, len(g.conds[i]))
+					for j, c := range g.conds[i] {
+						pa.Conditions[j] = strings.ReplaceAll(c, g.arn, bl.ARN)
+					}
+				}
 			}
 			list = append(list, pa)
 		}
@@ -313,6 +326,57 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			c.Reason += "; " + unlistedReason(ids, whys)
 		}
 	}
+}
+
+// group returns the group of a candidate: the one decided for a bucket of
+// the same shape when its policies' bucket-naming Resource values match
+// this bucket alike, or a new one.
+func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPrincipal) *Caller) *principalGroup {
+	w, bl := pr.w, pr.bl
+	key := ""
+	if pr.shape != "" && !cand.p.byName && !w.noPrincipalGroups {
+		key = shapeGroupKey(bl, pr.shape, cand)
+		if g := w.pgroups[key]; g != nil {
+			pr.groups[cand.key] = g
+			return g
+		}
+	}
+	g := &principalGroup{rep: cand, arn: bl.ARN, caller: w.caller("pa|"+cand.p.ARN, func() *Caller { return base(cand.account, cand.p) })}
+	pr.groups[cand.key] = g
+	if key != "" {
+		if len(w.pgroups) >= maxInterned {
+			clear(w.pgroups)
+		}
+		w.pgroups[key] = g
+	}
+	return g
+}
+
+// shapeGroupKey is the key of a group across the buckets of a shape: the
+// shape, the group, and which of its policies' bucket-naming Resource
+// values match the resources the matrix asks about (as principalsKey).
+func shapeGroupKey(bl *BucketLayers, shape string, cand *principalCand) string {
+	var b strings.Builder
+	b.WriteString(shape)
+	b.WriteByte(0)
+	b.WriteString(cand.key)
+	b.WriteByte(0)
+	if len(cand.p.named) > 0 {
+		resources := []string{bl.ARN, bl.ARN + "/" + anyKey}
+		for _, k := range bl.keyPatterns() {
+			resources = append(resources, bl.ARN+"/"+exampleKey(k))
+		}
+		for _, q := range cand.p.named {
+			for _, res := range resources {
+				if q.Matches(res) {
+					b.WriteByte('+')
+				} else {
+					b.WriteByte('-')
+				}
+			}
+		}
+	}
+	return b.String()
 }
 
 // unlistedReason says which accounts' principals could not be listed.
@@ -412,8 +476,8 @@ func (w *worker) principalCaller(id string, p *IAMPrincipal, inOrg Tri, orgID st
 
 // principalAccess fills the principal lists of a bucket's same_account,
 // org and external rows.
-func (w *worker) principalAccess(bl *BucketLayers, bm *bucketMatrix, acc *Access) {
-	pr := w.newPrincipalRow(bl)
+func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *Access) {
+	pr := w.newPrincipalRow(bl, shape)
 	owner := bl.Account.ID
 	cellsOf := func(a *Actions) []*Cell {
 		return []*Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}
