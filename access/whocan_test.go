@@ -150,11 +150,21 @@ policy: {Version: "2012-10-17", Statement: [{Sid: One, Effect: Allow, Principal:
 		cell:  "org.read",
 		want:  []string{"arn:aws:iam::444444444444:role/admin allow"},
 		stmt:  `the bucket policy statement "One"`,
+	}, {
+		name: "IAM of one account could not be read: its principals are not listed, and the reason says so",
+		doc:  docEvaluation, bucket: "name: bkt\nregion: eu-west-1\n" + orgRead, extra: owner,
+		edit: []func(string) string{func(s string) string {
+			return strings.Replace(s, `  - {id: "444444444444", policies: [p-full]}`, `  - {id: "444444444444", policies: [p-full], errors: {iam: "AccessDenied: no"}}`, 1)
+		}},
+		cell: "org.read",
+		want: []string{"arn:aws:iam::333333333333:role/admin allow", "arn:aws:iam::333333333333:role/reader allow", "arn:aws:iam::333333333333:root allow"},
+		unlisted: []string{"111111111111", "444444444444"},
+		reason:   "the principals could not be listed for account 111111111111 (IAM not collected), account 444444444444 (IAM not read: AccessDenied)",
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			text := testOrg(tc.bucket, tc.extra, tc.prod...)
-			for _, e := range append(append([]func(string) string(nil), members...), tc.edit...) {
+			for _, e := range append(append([]func(string) string(nil), tc.edit...), members...) {
 				text = e(text)
 			}
 			rep := analyzeYAML(t, text, nil)
