@@ -273,7 +273,7 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 		cands = append(cands, pr.candidates(id, sameAccount)...)
 	}
 	bl := pr.bl
-	bl.quiet = false
+	defer func() { bl.quiet = false }()
 	actions := MatrixActions()
 	for _, i := range todo {
 		c := cells[i]
@@ -286,7 +286,12 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			}
 			if !g.decided[i] {
 				g.decided[i] = true
-				g.out[i] = bl.decide(g.caller, actions[i], "")
+				// Verdict first, quietly; the statements only of those listed.
+				bl.quiet = true
+				if g.out[i] = bl.decide(g.caller, actions[i], ""); g.out[i].verdict != VerdictDeny {
+					bl.quiet = false
+					g.out[i] = bl.decide(g.caller, actions[i], "")
+				}
 				if g.out[i].verdict == VerdictConditional {
 					g.conds[i], _ = g.out[i].alts.cellConditions()
 				}

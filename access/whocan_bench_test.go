@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -107,17 +106,7 @@ func benchmarkWhoCan(b *testing.B, accounts, roles, buckets int) {
 	var peak atomic.Uint64
 	listed := 0
 	for b.Loop() {
-		b.StopTimer()
-		doc := withRoles(accounts, roles, buckets)
-		runtime.GC()
-		done := make(chan struct{})
-		go samplePeakHeap(&peak, done)
-		b.StartTimer()
-		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }})
-		if err != nil {
-			b.Fatal(err)
-		}
-		close(done)
+		rep := measureAnalyze(b, func() *inventory.Document { return withRoles(accounts, roles, buckets) }, &peak)
 		listed = 0
 		for i := range rep.Buckets {
 			rep.Buckets[i].PrincipalRows(func(PrincipalRow) { listed++ }, nil)

@@ -156,8 +156,8 @@ policy: {Version: "2012-10-17", Statement: [{Sid: One, Effect: Allow, Principal:
 		edit: []func(string) string{func(s string) string {
 			return strings.Replace(s, `  - {id: "444444444444", policies: [p-full]}`, `  - {id: "444444444444", policies: [p-full], errors: {iam: "AccessDenied: no"}}`, 1)
 		}},
-		cell: "org.read",
-		want: []string{"arn:aws:iam::333333333333:role/admin allow", "arn:aws:iam::333333333333:role/reader allow", "arn:aws:iam::333333333333:root allow"},
+		cell:     "org.read",
+		want:     []string{"arn:aws:iam::333333333333:role/admin allow", "arn:aws:iam::333333333333:role/reader allow", "arn:aws:iam::333333333333:root allow"},
 		unlisted: []string{"111111111111", "444444444444"},
 		reason:   "the principals could not be listed for account 111111111111 (IAM not collected), account 444444444444 (IAM not read: AccessDenied)",
 	}}

@@ -74,17 +74,11 @@ snapshot, or a bucket not in it.`,
 				}
 			})
 			out.Beyond = beyondRows(found, action)
-			if f.format == "json" {
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			return out.writeText(cmd.OutOrStdout())
+			return f.write(cmd, &out)
 		},
 	}
-	fl := cmd.Flags()
-	fl.StringVar(&f.snapshot, "snapshot", "", "an inventory snapshot (scan --save-snapshot) or fixture")
-	fl.StringVar(&f.bucket, "bucket", "", "the bucket name")
-	fl.StringVar(&f.action, "action", "", "only this action: read, list, write, delete, manage (or s3:GetObject...)")
-	fl.StringVar(&f.format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&f.bucket, "bucket", "", "the bucket name")
+	f.addFlags(cmd)
 	return cmd
 }
 
@@ -142,18 +136,28 @@ no account of the snapshot (or not in its account's collected IAM).`,
 			if !known && len(out.Buckets) == 0 && len(out.Unlisted) == 0 {
 				return usageErr("principal %s is not in the collected IAM of account %s", f.principal, account)
 			}
-			if f.format == "json" {
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			return out.writeText(cmd.OutOrStdout())
+			return f.write(cmd, &out)
 		},
 	}
+	cmd.Flags().StringVar(&f.principal, "principal", "", "the principal: IAM role or user ARN, or arn:aws:iam::ACCOUNT:root")
+	f.addFlags(cmd)
+	return cmd
+}
+
+// addFlags adds the flags both commands take.
+func (f *whoCanFlags) addFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.snapshot, "snapshot", "", "an inventory snapshot (scan --save-snapshot) or fixture")
-	fl.StringVar(&f.principal, "principal", "", "the principal: IAM role or user ARN, or arn:aws:iam::ACCOUNT:root")
 	fl.StringVar(&f.action, "action", "", "only this action: read, list, write, delete, manage (or s3:GetObject...)")
 	fl.StringVar(&f.format, "format", "text", "output format: text or json")
-	return cmd
+}
+
+// write prints the answer as --format says.
+func (f *whoCanFlags) write(cmd *cobra.Command, out interface{ writeText(io.Writer) error }) error {
+	if f.format == "json" {
+		return writeJSON(cmd.OutOrStdout(), out)
+	}
+	return out.writeText(cmd.OutOrStdout())
 }
 
 // check validates the common flags and returns the matrix column of
