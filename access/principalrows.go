@@ -68,6 +68,41 @@ func (b *Bucket) PrincipalRows(row func(PrincipalRow), unlisted func(UnlistedRow
 	}
 }
 
+// ClassCell is one cell of the classes principals are listed for: a row
+// of the answers for a cell whose principals are not decided (unknown).
+type ClassCell struct {
+	Bucket        string `json:"bucket"`
+	BucketAccount string `json:"bucket_account"`
+	Action        string `json:"action"`
+	Class         string `json:"class"`
+	// External is the external account of a ClassExternal cell.
+	External string  `json:"external_account,omitempty"`
+	Verdict  Verdict `json:"verdict"`
+	Reason   string  `json:"reason"`
+}
+
+// ClassCells calls visit for every cell of the bucket's same_account, org
+// and external rows, action by action (matrix order).
+func (b *Bucket) ClassCells(visit func(ClassCell)) {
+	ext := make([]string, 0, len(b.Access.External))
+	for id := range b.Access.External {
+		ext = append(ext, id)
+	}
+	sort.Strings(ext)
+	for i, action := range ActionNames() {
+		cell := func(class, external string, a *Actions) {
+			c := a.cells()[i]
+			visit(ClassCell{Bucket: b.Name, BucketAccount: b.AccountID, Action: action, Class: class, External: external, Verdict: c.Verdict, Reason: c.Reason})
+		}
+		cell(ClassSameAccount, "", &b.Access.SameAccount)
+		cell(ClassOrg, "", &b.Access.Org)
+		for _, id := range ext {
+			e := b.Access.External[id]
+			cell(ClassExternal, id, &e.Actions)
+		}
+	}
+}
+
 // cells returns the row's five cells in matrix order.
 func (a *Actions) cells() [5]*Cell {
 	return [5]*Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}

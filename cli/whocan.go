@@ -74,6 +74,11 @@ snapshot, or a bucket not in it.`,
 				}
 			})
 			out.Beyond = beyondRows(found, action)
+			found.ClassCells(func(c access.ClassCell) {
+				if (action == "" || c.Action == action) && c.Verdict == access.VerdictUnknown {
+					out.Unknown = append(out.Unknown, c)
+				}
+			})
 			return f.write(cmd, &out)
 		},
 	}
@@ -115,7 +120,15 @@ no account of the snapshot (or not in its account's collected IAM).`,
 			}
 			out := canReachResult{Principal: f.principal, Account: account}
 			known := false
+			var ix *access.Index
 			if err := analyzeSnapshot(cmd, f.snapshot, func(b *access.Bucket) error {
+				class := principalClass(ix, b, account)
+				b.ClassCells(func(c access.ClassCell) {
+					if (action == "" || c.Action == action) && c.Verdict == access.VerdictUnknown &&
+						c.Class == class && (class != access.ClassExternal || c.External == account) {
+						out.Unknown = append(out.Unknown, c)
+					}
+				})
 				b.PrincipalRows(func(r access.PrincipalRow) {
 					if (action == "" || r.Action == action) && sameARN(r.ARN, f.principal) {
 						out.Buckets = append(out.Buckets, r)
@@ -127,13 +140,14 @@ no account of the snapshot (or not in its account's collected IAM).`,
 				})
 				return nil
 			}, func(doc *inventory.Document) error {
+				ix = access.NewIndex(doc)
 				var err error
 				known, err = principalKnown(doc, f.principal, account)
 				return err
 			}); err != nil {
 				return err
 			}
-			if !known && len(out.Buckets) == 0 && len(out.Unlisted) == 0 {
+			if !known && len(out.Buckets) == 0 && len(out.Unlisted) == 0 && len(out.Unknown) == 0 {
 				return usageErr("principal %s is not in the collected IAM of account %s", f.principal, account)
 			}
 			return f.write(cmd, &out)
@@ -142,6 +156,20 @@ no account of the snapshot (or not in its account's collected IAM).`,
 	cmd.Flags().StringVar(&f.principal, "principal", "", "the principal: IAM role or user ARN, or arn:aws:iam::ACCOUNT:root")
 	f.addFlags(cmd)
 	return cmd
+}
+
+// principalClass is the class of the bucket's matrix a principal of
+// account belongs to ("" for none of those principals are listed for).
+func principalClass(ix *access.Index, b *access.Bucket, account string) string {
+	switch _, ext := b.Access.External[account]; {
+	case account == b.AccountID:
+		return access.ClassSameAccount
+	case ext:
+		return access.ClassExternal
+	case ix.InOrg(account) && ix.InOrg(b.AccountID):
+		return access.ClassOrg
+	}
+	return ""
 }
 
 // addFlags adds the flags both commands take.
@@ -278,6 +306,9 @@ type whoCanResult struct {
 	Principals []access.PrincipalRow `json:"principals"`
 	Unlisted   []access.UnlistedRow  `json:"unlisted,omitempty"`
 	Beyond     []beyondRow           `json:"beyond_scanned_accounts,omitempty"`
+	// Unknown are the cells whose principals are not decided: a layer that
+	// could decide was not readable.
+	Unknown []access.ClassCell `json:"unknown,omitempty"`
 }
 
 // beyondRow is a class of callers beyond the scanned accounts (anonymous,
@@ -311,10 +342,14 @@ func (r *whoCanResult) writeText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "Who can reach s3://%s (account %s)\n\n", r.Bucket, r.Account)
 	writePrincipalTable(ew, r.Principals, func(p access.PrincipalRow) string { return p.ARN }, "PRINCIPAL")
-	if len(r.Principals) == 0 {
+	switch {
+	case len(r.Principals) == 0 && len(r.Unknown) == 0:
 		fmt.Fprintln(ew, "No principal of the scanned accounts can.")
+	case len(r.Principals) == 0:
+		fmt.Fprintln(ew, "No principal of the scanned accounts is known to be allowed.")
 	}
 	writeUnlisted(ew, r.Unlisted, false)
+	writeUnknown(ew, r.Unknown, false)
 	if len(r.Beyond) > 0 {
 		fmt.Fprintln(ew, "\nBeyond the scanned accounts:")
 		for _, b := range r.Beyond {
@@ -330,6 +365,9 @@ type canReachResult struct {
 	Account   string                `json:"account_id"`
 	Buckets   []access.PrincipalRow `json:"buckets"`
 	Unlisted  []access.UnlistedRow  `json:"unlisted,omitempty"`
+	// Unknown are the cells of the principal's class that are unknown: a
+	// layer that could decide was not readable.
+	Unknown []access.ClassCell `json:"unknown,omitempty"`
 }
 
 func (r *canReachResult) writeText(w io.Writer) error {
@@ -340,6 +378,7 @@ func (r *canReachResult) writeText(w io.Writer) error {
 		fmt.Fprintln(ew, "No bucket of the snapshot.")
 	}
 	writeUnlisted(ew, r.Unlisted, true)
+	writeUnknown(ew, r.Unknown, true)
 	return ew.err
 }
 
@@ -375,6 +414,26 @@ func writeUnlisted(w io.Writer, rows []access.UnlistedRow, bucket bool) {
 			where = "s3://" + u.Bucket + " " + where
 		}
 		fmt.Fprintf(w, "  %s: %s for accounts %s\n", where, u.Verdict, strings.Join(u.Accounts, ", "))
+	}
+}
+
+// writeUnknown says which cells are unknown: their principals are not
+// decided.
+func writeUnknown(w io.Writer, cells []access.ClassCell, bucket bool) {
+	if len(cells) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nUnknown (a layer that could decide was not readable):")
+	for _, c := range cells {
+		where := c.Action + " (" + c.Class
+		if c.External != "" {
+			where += " " + c.External
+		}
+		where += ")"
+		if bucket {
+			where = "s3://" + c.Bucket + " " + where
+		}
+		fmt.Fprintf(w, "  %s: %s\n", where, c.Reason)
 	}
 }
 

@@ -107,6 +107,25 @@ func TestWhoCanEndToEnd(t *testing.T) {
 	}
 }
 
+// TestWhoCanUnknown: a cell that is unknown (a deciding layer could not
+// be read) lists no principal and says so, never "nobody".
+func TestWhoCanUnknown(t *testing.T) {
+	code, out, errOut := runCLI(t, "who-can", "--snapshot", "../demo/org.yaml", "--bucket", "acme-analytics-feature-store", "--action", "read", "-q")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, "No principal of the scanned accounts can.") || !strings.Contains(out, "Unknown (a layer that could decide was not readable):\n  read (same_account): ") {
+		t.Errorf("who-can of an unknown cell:\n%s", out)
+	}
+	code, out, errOut = runCLI(t, "can-reach", "--snapshot", "../demo/org.yaml", "--principal", "arn:aws:iam::536472961304:root", "--action", "read", "-q")
+	if code != ExitOK {
+		t.Fatalf("can-reach exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "s3://acme-analytics-feature-store read (same_account): ") {
+		t.Errorf("can-reach does not name the unknown cell:\n%s", out)
+	}
+}
+
 // TestWhoCanUsage: missing flags, a report.json given as the snapshot, an
 // unknown bucket or principal are usage errors (exit 2).
 func TestWhoCanUsage(t *testing.T) {
