@@ -326,9 +326,13 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 				}
 			}
 		}
-		if len(ids) > 0 {
+		switch {
+		case len(ids) > 0:
 			c.PrincipalsUnlisted = pr.w.internList("u", ids)
 			c.Reason += "; " + unlistedReason(ids, whys)
+		case len(list) == 0:
+			// The class answer assumes an identity grant none of them has.
+			c.Reason += "; yet no role, user or root of the scanned accounts can, each decided with its own policies"
 		}
 	}
 }

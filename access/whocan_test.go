@@ -101,6 +101,15 @@ func TestPrincipalAccess(t *testing.T) {
 		doc:  docCrossAccount, bucket: "name: bkt\nregion: eu-west-1", extra: owner,
 		cell: "org.read",
 	}, {
+		name: "a bucket policy granting a role that no account holds: the class is allowed, yet nobody can, and the reason says so",
+		doc:  docPrincipal,
+		bucket: `name: bkt
+region: eu-west-1
+policy: {Version: "2012-10-17", Statement: [{Sid: Ghost, Effect: Allow, Principal: {AWS: "arn:aws:iam::444444444444:role/ghost"}, Action: "s3:GetObject", Resource: "arn:aws:s3:::bkt/*"}]}`,
+		extra:  owner,
+		cell:   "org.read",
+		reason: "yet no role, user or root of the scanned accounts can, each decided with its own policies",
+	}, {
 		name: "the permissions boundary limits a role with s3:* to listing",
 		doc:  docBoundary, bucket: "name: bkt\nregion: eu-west-1\n" + orgRead, extra: owner,
 		cell: "org.list",
