@@ -615,16 +615,11 @@ func collectPolicyAccounts(p *policy.Policy, set map[string]bool) {
 	}
 	for i := range p.Statements {
 		s := &p.Statements[i]
-		for _, pr := range []*policy.Principals{s.Principal, s.NotPrincipal} {
-			if pr == nil {
-				continue
+		principalAWS(s, func(v string) {
+			if id := accountOf(v); id != "" {
+				set[id] = true
 			}
-			for _, v := range pr.AWS {
-				if id := accountOf(v); id != "" {
-					set[id] = true
-				}
-			}
-		}
+		})
 		for _, c := range s.Conditions {
 			switch strings.ToLower(c.Key) {
 			case "aws:principalaccount", "kms:calleraccount":

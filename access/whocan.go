@@ -120,14 +120,7 @@ func principalValues(p *policy.Policy, set map[string]bool) (byName bool) {
 	}
 	for i := range p.Statements {
 		s := &p.Statements[i]
-		for _, pr := range []*policy.Principals{s.Principal, s.NotPrincipal} {
-			if pr == nil {
-				continue
-			}
-			for _, v := range pr.AWS {
-				set[v] = true
-			}
-		}
+		principalAWS(s, func(v string) { set[v] = true })
 		for _, c := range s.Conditions {
 			switch strings.ToLower(c.Key) {
 			case "aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:userid", "aws:username", "aws:sourcevpce":
@@ -139,6 +132,19 @@ func principalValues(p *policy.Policy, set map[string]bool) (byName bool) {
 		}
 	}
 	return byName
+}
+
+// principalAWS calls f with each AWS value of a statement's Principal and
+// NotPrincipal elements.
+func principalAWS(s *policy.Statement, f func(string)) {
+	for _, pr := range []*policy.Principals{s.Principal, s.NotPrincipal} {
+		if pr == nil {
+			continue
+		}
+		for _, v := range pr.AWS {
+			f(v)
+		}
+	}
 }
 
 // signature appends how each value matches a principal: its ARN (exactly,
