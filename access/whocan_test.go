@@ -197,3 +197,36 @@ policy: {Version: "2012-10-17", Statement: [{Sid: One, Effect: Allow, Principal:
 		})
 	}
 }
+
+// TestPrincipalAccessExternalScanned: an account outside any organisation
+// that was scanned too (an accounts: scan) gets its principals listed in
+// its external row, each needing its own identity grant across accounts;
+// an external account that was not scanned is named instead.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+func TestPrincipalAccessExternalScanned(t *testing.T) {
+	text := `schema_version: 1
+accounts:
+  - id: "222222222222"
+    membership: {standalone: true}
+    buckets:
+      - name: bkt
+        region: eu-west-1
+        policy: {Version: "2012-10-17", Statement: [{Sid: Partners, Effect: Allow, Principal: {AWS: ["arn:aws:iam::555555555555:root", "arn:aws:iam::666666666666:root"]}, Action: "s3:GetObject", Resource: "arn:aws:s3:::bkt/*"}]}
+    iam: {}
+  - id: "555555555555"
+    membership: {standalone: true}
+    ` + strings.ReplaceAll(iamRoles(
+		role("arn:aws:iam::555555555555:role/reader", s3Read),
+		role("arn:aws:iam::555555555555:role/ec2", `{Effect: Allow, Action: "ec2:*", Resource: "*"}`),
+	), "\n", "\n    ")
+	rep := analyzeYAML(t, text, nil)
+	b := bucketNamed(t, rep, "bkt")
+	c := cellAt(t, b, "external.555555555555.read")
+	if got, want := accessOf(c), []string{"arn:aws:iam::555555555555:role/reader allow", "arn:aws:iam::555555555555:root allow"}; !slices.Equal(got, want) {
+		t.Errorf("external 555555555555 read: got %q, want %q", got, want)
+	}
+	c = cellAt(t, b, "external.666666666666.read")
+	if len(c.PrincipalAccess) != 0 || !slices.Equal(c.PrincipalsUnlisted, []string{"666666666666"}) || !strings.Contains(c.Reason, "account 666666666666 (not scanned)") {
+		t.Errorf("external 666666666666 read: %+v", c)
+	}
+}

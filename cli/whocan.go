@@ -63,7 +63,7 @@ snapshot, or a bucket not in it.`,
 			if found == nil {
 				return usageErr("no bucket %q in snapshot %s", f.bucket, f.snapshot)
 			}
-			out := whoCanResult{Bucket: found.Name, Account: found.AccountID}
+			out := whoCanResult{Bucket: found.Name, Account: found.AccountID, Principals: []access.PrincipalRow{}}
 			found.PrincipalRows(func(r access.PrincipalRow) {
 				if action == "" || r.Action == action {
 					out.Principals = append(out.Principals, r)
@@ -118,7 +118,7 @@ no account of the snapshot (or not in its account's collected IAM).`,
 			if err != nil {
 				return err
 			}
-			out := canReachResult{Principal: f.principal, Account: account}
+			out := canReachResult{Principal: f.principal, Account: account, Buckets: []access.PrincipalRow{}}
 			known := false
 			var ix *access.Index
 			if err := analyzeSnapshot(cmd, f.snapshot, func(b *access.Bucket) error {
