@@ -52,6 +52,10 @@ type principalGroup struct {
 	decided [5]bool
 	out     [5]outcome
 	conds   [5][]string // the outcome's alternatives, shared by the group
+	// stmts are the deciding statements named for rep, shared by the
+	// group's principals when none is one of their own (personal false).
+	stmts    [5][]string
+	personal [5]bool
 }
 
 // principalRow lists the principals of a row's cells.
@@ -301,13 +305,21 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 				if g.out[i].verdict == VerdictConditional {
 					g.conds[i], _ = g.out[i].alts.cellConditions()
 				}
+				g.stmts[i] = renameRefs(g.out[i].refs, g.rep.p, g.rep.p)
+				for _, r := range g.out[i].refs {
+					// A root's own permissions are every root's.
+					g.personal[i] = g.personal[i] || (g.rep.p.fp != "root" && (r.Layer == policy.LayerIdentity || r.Layer == policy.LayerBoundary))
+				}
 			}
 			o := &g.out[i]
 			if o.verdict == VerdictDeny {
 				continue
 			}
 			pa := PrincipalAccess{ARN: cand.p.ARN, Account: cand.account, Type: cand.typ, Verdict: o.verdict,
-				Statements: renameRefs(o.refs, g.rep.p, cand.p), Conditions: g.conds[i]}
+				Statements: g.stmts[i], Conditions: g.conds[i]}
+			if g.personal[i] && cand.p != g.rep.p {
+				pa.Statements = renameRefs(o.refs, g.rep.p, cand.p)
+			}
 			if o.verdict == VerdictUnknown {
 				pa.Reason = renamePrincipal(o.reason, g.rep.p, cand.p)
 			}
