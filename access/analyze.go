@@ -29,6 +29,9 @@ type Options struct {
 	// noShapes turns off the reuse of matrices between buckets of the same
 	// shape (tests compare both ways).
 	noShapes bool
+	// noPrincipalGroups decides every principal of PrincipalAccess on
+	// its own (tests compare both ways).
+	noPrincipalGroups bool
 }
 
 // Exposure classes of a bucket, for summaries.

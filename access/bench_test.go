@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
 // BenchmarkAnalyzeSynthetic50k analyses a synthetic organisation of 50
@@ -48,23 +49,30 @@ func benchmarkSyntheticWith(b *testing.B, o fakeaws.SyntheticOptions) {
 	accounts, buckets := o.Accounts, o.Buckets
 	var peak atomic.Uint64
 	for b.Loop() {
-		b.StopTimer()
-		doc := fakeaws.SyntheticWith(o)
-		runtime.GC()
-		done := make(chan struct{})
-		go samplePeakHeap(&peak, done)
-		b.StartTimer()
-		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }})
-		if err != nil {
-			b.Fatal(err)
-		}
-		close(done)
+		rep := measureAnalyze(b, func() *inventory.Document { return fakeaws.SyntheticWith(o) }, &peak)
 		if len(rep.Buckets) < accounts*buckets {
 			b.Fatalf("%d buckets analysed, want %d", len(rep.Buckets), accounts*buckets)
 		}
 	}
 	b.ReportMetric(float64(accounts*buckets), "buckets/op")
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+}
+
+// measureAnalyze analyses the document mk makes (not timed), timed and
+// with its peak heap recorded in peak.
+func measureAnalyze(b *testing.B, mk func() *inventory.Document, peak *atomic.Uint64) *Report {
+	b.StopTimer()
+	doc := mk()
+	runtime.GC()
+	done := make(chan struct{})
+	go samplePeakHeap(peak, done)
+	b.StartTimer()
+	rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	close(done)
+	return rep
 }
 
 // samplePeakHeap records the largest heap in use (sampled every 20 ms, the

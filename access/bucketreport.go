@@ -28,6 +28,7 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket 
 	}
 	w.principalsWho(bl, shape, bm.sameC, &out.Access.SameAccount)
 	w.orgPrincipalsWho(bl, &out.Access.Org)
+	w.principalAccess(bl, shape, bm, &out.Access)
 	w.internActions(&out.Access.Public)
 	w.internActions(&out.Access.AnyAWS)
 	w.internActions(&out.Access.Org)

@@ -84,6 +84,9 @@ type outcome struct {
 	// accounts must be evaluated account by account.
 	acctSpecific bool
 	reason       string
+	// refs are the deciding statements (set with the reason, not when
+	// quiet): what PrincipalAccess.Statements lists.
+	refs []policy.StatementRef
 	// what findings need
 	bpaBlocked   bool   // BPA turned a grant into a deny
 	kmsBlocked   string // "aws-managed", "key-policy", "key-state" or "anonymous" when KMS denies what S3 allows
@@ -376,6 +379,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 		}
 		return o
 	}
+	o.refs = decidingRefs(r)
 	switch r.Decision {
 	case policy.Allow:
 		o.verdict = VerdictAllow
@@ -411,6 +415,26 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 		}
 	}
 	return o
+}
+
+// decidingRefs copies the statements that decided a result: the granting
+// ones of an allow, the denying ones of an explicit deny, all of the others.
+func decidingRefs(r *policy.Result) []policy.StatementRef {
+	refs := r.Statements
+	effect := ""
+	switch r.Decision {
+	case policy.Allow:
+		refs, effect = grantingStatements(refs), "Allow"
+	case policy.ExplicitDeny:
+		effect = "Deny"
+	}
+	out := make([]policy.StatementRef, 0, len(refs))
+	for _, x := range refs {
+		if effect == "" || strings.EqualFold(x.Effect, effect) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // grantStatements returns the grant statements (Input.Grants) that a
@@ -567,6 +591,9 @@ func and(a, b outcome) outcome {
 	}
 	o := a
 	o.layers = a.layers | b.layers
+	if len(b.refs) > 0 {
+		o.refs = append(append([]policy.StatementRef(nil), a.refs...), b.refs...)
+	}
 	o.alts = a.alts.and(b.alts)
 	o.acctSpecific = a.acctSpecific || b.acctSpecific
 	if a.verdict == VerdictConditional || b.verdict == VerdictConditional {

@@ -29,6 +29,12 @@ type IAMPrincipal struct {
 	// bucket by bucket.
 	named  []*policy.ResourcePattern
 	byName bool
+	// fp is the key of its policies by content, tags and type; vals the
+	// principal-naming values of its policies; byPrincipal: a policy holds
+	// a variable, so it is decided on its own (principalKey).
+	fp          string
+	vals        []string
+	byPrincipal bool
 }
 
 // iamCache holds the parsed IAM principals of each account.
@@ -59,6 +65,7 @@ func (ix *Index) Principals(id string) []IAMPrincipal {
 
 func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 	managed := map[string]*policy.Policy{}
+	raw := map[*policy.Policy]string{} // the text of each policy (an unreadable one's name)
 	managedPolicy := func(arn string) *policy.Policy {
 		if p, ok := managed[arn]; ok {
 			return p
@@ -71,6 +78,7 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 			if parsed, err := policy.Parse(mp.Document.Raw()); err == nil {
 				parsed.Name = "managed policy " + arn
 				p = parsed
+				raw[p] = string(mp.Document.Raw())
 			}
 		}
 		if p == nil {
@@ -93,6 +101,7 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 				continue
 			}
 			p.Name = label
+			raw[p] = string(docs[name].Raw())
 			out = append(out, p)
 		}
 		return out
@@ -115,6 +124,24 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 			p.s3 = p.s3 || mentionsS3(ip)
 		}
 		p.named, p.byName = namedResources(append(append([]*policy.Policy(nil), pols...), p.Boundary))
+		texts := make([]string, 0, len(pols)+1)
+		set := map[string]bool{}
+		for _, ip := range append(append([]*policy.Policy(nil), pols...), p.Boundary) {
+			t, ok := raw[ip]
+			switch {
+			case ip == nil:
+				t = "no boundary"
+			case !ok:
+				t = "unreadable " + ip.Name
+			}
+			texts = append(texts, t)
+			p.byPrincipal = p.byPrincipal || strings.Contains(t, "${") || principalValues(ip, set)
+		}
+		for v := range set {
+			p.vals = append(p.vals, v)
+		}
+		sort.Strings(p.vals)
+		p.fp = fingerprint(arn, texts, tags)
 		out = append(out, p)
 	}
 	for _, r := range iam.Roles {

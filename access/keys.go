@@ -3,6 +3,8 @@ package access
 import (
 	"fmt"
 	"strings"
+
+	"github.com/bucketaudit/bucketaudit/policy"
 )
 
 // maxKeyPatterns bounds the object-key patterns evaluated per bucket.
@@ -80,7 +82,7 @@ func (bl *BucketLayers) decideKeys(c *Caller, action string) outcome {
 	if len(diff) == 0 {
 		return g
 	}
-	out := outcome{layers: g.layers, acctSpecific: g.acctSpecific,
+	out := outcome{layers: g.layers, acctSpecific: g.acctSpecific, refs: g.refs,
 		bpaBlocked: g.bpaBlocked, orgBlocked: g.orgBlocked, orgBlockedBy: g.orgBlockedBy}
 	var reasons []string
 	if isOpen(g) {
@@ -97,6 +99,7 @@ func (bl *BucketLayers) decideKeys(c *Caller, action string) outcome {
 	reasons = append(reasons, "other keys: "+g.reason)
 	for _, d := range diff {
 		out.layers |= d.o.layers
+		out.refs = append(append([]policy.StatementRef(nil), out.refs...), d.o.refs...)
 		out.acctSpecific = out.acctSpecific || d.o.acctSpecific
 		out.bpaBlocked = out.bpaBlocked || d.o.bpaBlocked
 		if out.orgBlocked == "" {

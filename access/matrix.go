@@ -47,6 +47,9 @@ type matrixer struct {
 	trusted     map[string]string
 	members     []string // active member accounts, sorted
 	groups      []orgGroup
+
+	// noPrincipalGroups: every principal is decided on its own (whocan.go).
+	noPrincipalGroups bool
 }
 
 func newMatrixer(ix *Index, trusted map[string]string) *matrixer {
@@ -101,6 +104,9 @@ type worker struct {
 	// their request contexts are per resource account.
 	account string
 	callers map[string]*Caller
+	// pgroups are the principal groups decided for the account's buckets,
+	// by shapeGroupKey (whocan.go).
+	pgroups map[string]*principalGroup
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
 	// buckets holds each once. At most maxInterned of each are kept (a
@@ -112,7 +118,7 @@ type worker struct {
 }
 
 func (m *matrixer) newWorker() *worker {
-	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{},
+	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{}, pgroups: map[string]*principalGroup{},
 		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}, bpaMaps: map[BPA]map[string]string{},
 	}
 }
@@ -135,6 +141,7 @@ func (w *worker) startAccount(account string) {
 	if account != w.account {
 		w.account = account
 		clear(w.callers)
+		clear(w.pgroups)
 	}
 }
 
@@ -608,16 +615,11 @@ func collectPolicyAccounts(p *policy.Policy, set map[string]bool) {
 	}
 	for i := range p.Statements {
 		s := &p.Statements[i]
-		for _, pr := range []*policy.Principals{s.Principal, s.NotPrincipal} {
-			if pr == nil {
-				continue
+		principalAWS(s, func(v string) {
+			if id := accountOf(v); id != "" {
+				set[id] = true
 			}
-			for _, v := range pr.AWS {
-				if id := accountOf(v); id != "" {
-					set[id] = true
-				}
-			}
-		}
+		})
 		for _, c := range s.Conditions {
 			switch strings.ToLower(c.Key) {
 			case "aws:principalaccount", "kms:calleraccount":

@@ -225,6 +225,46 @@ type Cell struct {
 	// deciding policies. Who the caller is is not a request condition: an
 	// allow narrowed to named principals is "allow".
 	NarrowedTo []string `json:"narrowed_to,omitempty"`
+	// PrincipalAccess (same_account, org, and external rows of accounts in
+	// the snapshot; cells that are not denied) lists every IAM role, user
+	// and account root of the accounts whose IAM was collected that is
+	// allowed, conditionally allowed or unknown, each decided with its own
+	// identity policies, boundary and SCP chain against the bucket's
+	// layers. Principals of accounts whose IAM was not collected are not
+	// listed: PrincipalsUnlisted names those accounts (the cell's class
+	// answer then stands for them, and its reason says so).
+	PrincipalAccess []PrincipalAccess `json:"principal_access,omitempty"`
+	// PrincipalsUnlisted are the accounts of the cell's class whose
+	// principals could not be listed (IAM not collected or not readable).
+	PrincipalsUnlisted []string `json:"principals_unlisted,omitempty"`
+}
+
+// Principal types of PrincipalAccess.Type.
+const (
+	PrincipalRole = "role"
+	PrincipalUser = "user"
+	PrincipalRoot = "root"
+)
+
+// PrincipalAccess is one principal's answer for one cell: a role, user or
+// account root that can make the cell's request.
+type PrincipalAccess struct {
+	ARN     string  `json:"arn"`
+	Account string  `json:"account"`
+	Type    string  `json:"type"` // PrincipalRole, PrincipalUser or PrincipalRoot
+	Verdict Verdict `json:"verdict"`
+	// Via is the role-assumption path that reaches the bucket through
+	// this principal (ARNs, from the principal to the role that makes the
+	// request); empty means the principal calls directly.
+	Via []string `json:"via,omitempty"`
+	// Statements are the statements that decided ("bucket policy
+	// statement \"Read\"", "inline policy s3 of arn:… statement #0").
+	Statements []string `json:"statements,omitempty"`
+	// Conditions (conditional verdicts) are the alternatives under which
+	// the principal is allowed, each "a and b".
+	Conditions []string `json:"conditions,omitempty"`
+	// Reason (unknown verdicts) says what could not be read.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Finding is one problem found, with how to fix it.

@@ -110,6 +110,7 @@ func orOutcome(a, b outcome) outcome {
 	case a.verdict == VerdictAllow && b.verdict == VerdictAllow:
 		a.narrow = a.narrow.or(b.narrow)
 		a.layers |= b.layers
+		a.refs = append(append([]policy.StatementRef(nil), a.refs...), b.refs...)
 		a.reason = joinReasons(a.reason, b.reason)
 		return a
 	case a.verdict == VerdictAllow:
@@ -125,6 +126,7 @@ func orOutcome(a, b outcome) outcome {
 	case a.verdict == VerdictConditional && b.verdict == VerdictConditional:
 		a.alts = a.alts.or(b.alts)
 		a.layers |= b.layers
+		a.refs = append(append([]policy.StatementRef(nil), a.refs...), b.refs...)
 		a.acctSpecific = a.acctSpecific || b.acctSpecific
 		a.reason = joinReasons(a.reason, b.reason)
 		return a

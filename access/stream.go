@@ -59,6 +59,7 @@ func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink
 	trusted := trustedAccounts(doc, opts)
 	m := newMatrixer(ix, trusted)
 	m.nameMatters = m.nameMatters || opts.noShapes
+	m.noPrincipalGroups = opts.noPrincipalGroups
 
 	type job struct{ a, b int }
 	var jobs []job

@@ -133,6 +133,8 @@ func newRootCmd(e *env) *cobra.Command {
 		newFakeAWSCmd(e),
 		newDiffCmd(e),
 		newRolePolicyCmd(e),
+		newWhoCanCmd(e),
+		newCanReachCmd(e),
 	)
 	for _, c := range root.Commands() {
 		usageArgs(c)

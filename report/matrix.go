@@ -105,6 +105,9 @@ type matrixValue struct {
 	text    string
 	verdict access.Verdict
 	isCell  bool
+	// count (verdict columns of same_account and org) summarises the
+	// principals the cell lists ("3 roles in 2 accounts").
+	count string
 }
 
 // matrixRow returns the matrix row of a bucket, in matrixHeader's order.
@@ -117,14 +120,14 @@ func matrixRow(b *access.Bucket) []matrixValue {
 	for _, class := range matrixClasses() {
 		for _, action := range matrixActions() {
 			var verdict access.Verdict
-			var why string
+			var why, count string
 			if class == classExternal {
 				verdict, why = externalSummary(b.Access.External, action)
 			} else {
 				c := cellOf(classActions(&b.Access, class), action)
-				verdict, why = c.Verdict, whyText(c)
+				verdict, why, count = c.Verdict, whyText(c), access.CountText(&c)
 			}
-			row = append(row, matrixValue{text: string(verdict), verdict: verdict, isCell: true}, matrixValue{text: why})
+			row = append(row, matrixValue{text: string(verdict), verdict: verdict, isCell: true, count: count}, matrixValue{text: why})
 		}
 	}
 	return row

@@ -27,9 +27,13 @@ const (
 	SheetMethod   = "Method"
 )
 
+// SheetPrincipals lists, per bucket and action, the principals that can
+// (xlsx_principals.go).
+const SheetPrincipals = "Principals"
+
 // Sheets returns report.xlsx's sheet names in workbook order.
 func Sheets() []string {
-	return []string{SheetSummary, SheetHeatmap, SheetMatrix, SheetFindings, SheetAccounts, SheetExternal, SheetErrors, SheetMethod}
+	return []string{SheetSummary, SheetHeatmap, SheetMatrix, SheetFindings, SheetAccounts, SheetExternal, SheetPrincipals, SheetErrors, SheetMethod}
 }
 
 // maxChartAccounts caps the accounts drawn in the Summary chart (the table
@@ -55,6 +59,7 @@ type workbook struct {
 
 	matrix, external *tableStream
 	heatmap          *heatmap
+	principals       *principalSheet
 	matrixCells      []excelize.Cell // one row's cells, reused
 	matrixValues     []any           // pointers to matrixCells
 	// findings spools the bucket findings by severityRank; errors the
@@ -105,6 +110,9 @@ func (b *workbook) begin() error {
 	if b.external, err = b.openTable(externalTable()); err != nil {
 		return fmt.Errorf("sheet %q: %w", SheetExternal, err)
 	}
+	if b.principals, err = b.openPrincipals(); err != nil {
+		return fmt.Errorf("sheet %q: %w", SheetPrincipals, err)
+	}
 	n := len(matrixHeader())
 	b.matrixCells, b.matrixValues = make([]excelize.Cell, n), make([]any, n)
 	for j := range b.matrixCells {
@@ -125,6 +133,9 @@ func (b *workbook) Bucket(bk *access.Bucket) error {
 	}
 	if err := b.externalRows(bk); err != nil {
 		return fmt.Errorf("sheet %q: %w", SheetExternal, err)
+	}
+	if err := b.principals.rows(bk); err != nil {
+		return fmt.Errorf("sheet %q: %w", SheetPrincipals, err)
 	}
 	for i := range bk.Findings {
 		f := &bk.Findings[i]
@@ -161,6 +172,7 @@ func (b *workbook) End(r *access.Report) error {
 		{SheetFindings, b.writeFindings},
 		{SheetAccounts, b.writeAccounts},
 		{SheetExternal, b.external.close},
+		{SheetPrincipals, b.principals.close},
 		{SheetErrors, b.writeErrors},
 		{SheetMethod, b.writeMethod},
 	}
@@ -471,6 +483,9 @@ func (b *workbook) matrixRow(bk *access.Bucket) error {
 		switch {
 		case v.isCell:
 			style = b.st.verdict[v.verdict]
+			if v.count != "" {
+				v.text += " · " + v.count
+			}
 		case j == 5: // Exposure
 			style = b.st.exposure[v.text]
 		}

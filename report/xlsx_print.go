@@ -107,6 +107,7 @@ func printSetups() []printSetup {
 		{sheet: SheetFindings, pagesWide: 1, titleRows: 1},
 		{sheet: SheetAccounts, pagesWide: 1, titleRows: 1},
 		{sheet: SheetExternal, pagesWide: 1, titleRows: 1},
+		{sheet: SheetPrincipals, pagesWide: 1, titleRows: 1},
 		{sheet: SheetErrors, pagesWide: 1, titleRows: 1},
 		{sheet: SheetMethod, pagesWide: 1},
 	}

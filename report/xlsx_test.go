@@ -76,7 +76,7 @@ func sheetPart(t *testing.T, f *excelize.File, sheet string) string {
 
 func TestXLSXSheetsAndHeaders(t *testing.T) {
 	f, _ := writeXLSX(t, sampleReport())
-	if diff := cmp.Diff([]string{"Summary", "Heatmap", "Matrix", "Findings", "Accounts", "External access", "Errors", "Method"}, f.GetSheetList()); diff != "" {
+	if diff := cmp.Diff([]string{"Summary", "Heatmap", "Matrix", "Findings", "Accounts", "External access", "Principals", "Errors", "Method"}, f.GetSheetList()); diff != "" {
 		t.Errorf("sheet names (-want +got):\n%s", diff)
 	}
 	matrixHead := []string{"Account ID", "Account", "Bucket", "OU path", "Region", "Exposure", "Encryption", "Ownership", "Effective BPA",
@@ -90,6 +90,7 @@ func TestXLSXSheetsAndHeaders(t *testing.T) {
 		{"Accounts", []string{"Account ID", "Account", "OU path", "Management", "Scan status", "Buckets", "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets", "Findings", "Errors", "Error detail"}},
 		{"External access", []string{"External account", "Label", "Trusted", "Bucket account ID", "Bucket account", "Bucket", "Action", "Verdict", "Decided by", "Conditions", "Narrowed to", "Reason"}},
 		{"Errors", []string{"Account ID", "Account", "Bucket", "Field", "Operation", "Code", "Message"}},
+		{"Principals", []string{"Bucket account ID", "Bucket", "Action", "Principal", "Account", "Type", "Verdict", "Via", "Why"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.sheet, func(t *testing.T) {

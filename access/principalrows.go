@@ -1,0 +1,155 @@
+package access
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Row classes of PrincipalRow.Class.
+const (
+	ClassSameAccount = "same_account"
+	ClassOrg         = "org"
+	ClassExternal    = "external"
+)
+
+// PrincipalRow is one principal's answer for one bucket and action: a row
+// of who-can, can-reach and the XLSX Principals sheet.
+type PrincipalRow struct {
+	Bucket        string `json:"bucket"`
+	BucketAccount string `json:"bucket_account"`
+	Action        string `json:"action"` // a matrix column: read, list, write, delete, manage
+	Class         string `json:"class"`  // ClassSameAccount, ClassOrg or ClassExternal
+	PrincipalAccess
+}
+
+// UnlistedRow is a cell whose class's principals of some accounts could
+// not be listed: its class answer stands for them.
+type UnlistedRow struct {
+	Bucket        string   `json:"bucket"`
+	BucketAccount string   `json:"bucket_account"`
+	Action        string   `json:"action"`
+	Class         string   `json:"class"`
+	Verdict       Verdict  `json:"verdict"`
+	Accounts      []string `json:"accounts"`
+	Reason        string   `json:"reason"`
+}
+
+// PrincipalRows calls row for every principal listed in the bucket's cells
+// and unlisted (when not nil) for every cell naming accounts whose
+// principals could not be listed: action by action (matrix order), then
+// same_account, org and the external accounts (sorted).
+func (b *Bucket) PrincipalRows(row func(PrincipalRow), unlisted func(UnlistedRow)) {
+	type classRow struct {
+		class string
+		acts  *Actions
+	}
+	rows := []classRow{{ClassSameAccount, &b.Access.SameAccount}, {ClassOrg, &b.Access.Org}}
+	ext := make([]string, 0, len(b.Access.External))
+	for id := range b.Access.External {
+		ext = append(ext, id)
+	}
+	sort.Strings(ext)
+	for _, id := range ext {
+		e := b.Access.External[id]
+		rows = append(rows, classRow{ClassExternal, &e.Actions})
+	}
+	for i, action := range ActionNames() {
+		for _, r := range rows {
+			c := r.acts.cells()[i]
+			for _, p := range c.PrincipalAccess {
+				row(PrincipalRow{Bucket: b.Name, BucketAccount: b.AccountID, Action: action, Class: r.class, PrincipalAccess: p})
+			}
+			if unlisted != nil && len(c.PrincipalsUnlisted) > 0 {
+				unlisted(UnlistedRow{Bucket: b.Name, BucketAccount: b.AccountID, Action: action, Class: r.class,
+					Verdict: c.Verdict, Accounts: c.PrincipalsUnlisted, Reason: c.Reason})
+			}
+		}
+	}
+}
+
+// ClassCell is one cell of the classes principals are listed for: a row
+// of the answers for a cell whose principals are not decided (unknown).
+type ClassCell struct {
+	Bucket        string `json:"bucket"`
+	BucketAccount string `json:"bucket_account"`
+	Action        string `json:"action"`
+	Class         string `json:"class"`
+	// External is the external account of a ClassExternal cell.
+	External string  `json:"external_account,omitempty"`
+	Verdict  Verdict `json:"verdict"`
+	Reason   string  `json:"reason"`
+}
+
+// ClassCells calls visit for every cell of the bucket's same_account, org
+// and external rows, action by action (matrix order).
+func (b *Bucket) ClassCells(visit func(ClassCell)) {
+	ext := make([]string, 0, len(b.Access.External))
+	for id := range b.Access.External {
+		ext = append(ext, id)
+	}
+	sort.Strings(ext)
+	for i, action := range ActionNames() {
+		cell := func(class, external string, a *Actions) {
+			c := a.cells()[i]
+			visit(ClassCell{Bucket: b.Name, BucketAccount: b.AccountID, Action: action, Class: class, External: external, Verdict: c.Verdict, Reason: c.Reason})
+		}
+		cell(ClassSameAccount, "", &b.Access.SameAccount)
+		cell(ClassOrg, "", &b.Access.Org)
+		for _, id := range ext {
+			e := b.Access.External[id]
+			cell(ClassExternal, id, &e.Actions)
+		}
+	}
+}
+
+// cells returns the row's five cells in matrix order.
+func (a *Actions) cells() [5]*Cell {
+	return [5]*Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}
+}
+
+// Why says why the principal is (conditionally) allowed: the deciding
+// statements, the conditions, and for an unknown verdict what could not
+// be read.
+func (p *PrincipalAccess) Why() string {
+	var parts []string
+	if len(p.Statements) > 0 {
+		parts = append(parts, strings.Join(p.Statements, ", "))
+	}
+	if len(p.Conditions) > 0 {
+		parts = append(parts, "only if "+strings.Join(p.Conditions, " or "))
+	}
+	if p.Reason != "" {
+		parts = append(parts, p.Reason)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// CountText summarises a cell's principals: "3 roles, 1 user, 2 roots in
+// 2 accounts" ("" when none are listed).
+func CountText(c *Cell) string {
+	if len(c.PrincipalAccess) == 0 {
+		return ""
+	}
+	n := map[string]int{}
+	accts := map[string]bool{}
+	for i := range c.PrincipalAccess {
+		n[c.PrincipalAccess[i].Type]++
+		accts[c.PrincipalAccess[i].Account] = true
+	}
+	var parts []string
+	for _, t := range []string{PrincipalRole, PrincipalUser, PrincipalRoot} {
+		switch n[t] {
+		case 0:
+		case 1:
+			parts = append(parts, "1 "+t)
+		default:
+			parts = append(parts, fmt.Sprintf("%d %ss", n[t], t))
+		}
+	}
+	word := "accounts"
+	if len(accts) == 1 {
+		word = "account"
+	}
+	return fmt.Sprintf("%s in %d %s", strings.Join(parts, ", "), len(accts), word)
+}

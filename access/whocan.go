@@ -1,0 +1,561 @@
+package access
+
+import (
+	"crypto/sha256"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// Who can reach each bucket, principal by principal.
+//
+// A cell's class answer (same_account, org, an external account) assumes
+// the caller's identity policy grants the action. With IAM collected every
+// role, user and account root of the class's accounts is decided with its
+// real caller: its own identity policies (inline, attached, its groups'),
+// its permissions boundary and its account's SCP chain, with the bucket's
+// every layer (RCPs, BPA, bucket policy, ACL, KMS key policy and grants,
+// VPC endpoint policies); across accounts both the identity side and the
+// resource side must allow.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+//
+// An account root is listed too: it has every permission of its account
+// (as the class answer assumes of its callers), is governed by the SCPs of
+// a member account (not of the management account), and needs the
+// resource side across accounts.
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+//
+// Principals decided alike are decided once per bucket: those with the
+// same policies (by content), tags, type, SCP chain and OU path, whose ARN
+// and account every principal-naming value of the policies involved
+// (Principal elements, aws:PrincipalArn, aws:PrincipalAccount… conditions)
+// matches alike (principalKey).
+
+// principalCand is one principal a row's cells may list.
+type principalCand struct {
+	p       *IAMPrincipal
+	account string
+	typ     string
+	key     string // its group (principalKey)
+}
+
+// principalGroup is the principals decided alike, decided once per action.
+type principalGroup struct {
+	rep     *principalCand
+	arn     string // the bucket decided (a group reused for a bucket of the same shape names another)
+	caller  *Caller
+	decided [5]bool
+	out     [5]outcome
+	conds   [5][]string // the outcome's alternatives, shared by the group
+	// stmts are the deciding statements named for rep, shared by the
+	// group's principals when none is one of their own (personal false).
+	stmts    [5][]string
+	personal [5]bool
+}
+
+// principalRow lists the principals of a row's cells.
+type principalRow struct {
+	w    *worker
+	bl   *BucketLayers
+	vals []string // the bucket side's principal-naming values
+	// chainVals caches the SCP chains' principal-naming values by key.
+	chainVals map[string][]string
+	byName    bool // a principal-naming value holds a policy variable
+	groups    map[string]*principalGroup
+	// shape is the bucket's shape key ("" when its matrix is its own):
+	// buckets of one shape decide the groups alike, up to the Resource
+	// values of the groups' policies that name buckets (shapeGroupKey).
+	shape string
+}
+
+func (w *worker) newPrincipalRow(bl *BucketLayers, shape string) *principalRow {
+	pr := &principalRow{w: w, bl: bl, chainVals: map[string][]string{}, groups: map[string]*principalGroup{}, shape: shape}
+	set := map[string]bool{}
+	add := func(p *policy.Policy) {
+		if principalValues(p, set) {
+			pr.byName = true
+		}
+	}
+	add(bl.Policy)
+	add(bl.KeyPolicy)
+	add(w.ix.keyGrants[bl.Key.ARN])
+	for _, c := range []Chain{bl.RCPs, w.ix.RCPs(bl.Key.Account)} {
+		for _, lvl := range c.Levels {
+			for _, p := range lvl {
+				add(p)
+			}
+		}
+	}
+	// Endpoints the bucket side names: their policies apply to the
+	// requests made through them.
+	for v := range set {
+		if strings.HasPrefix(v, "vpce-") {
+			if _, p, ok := w.ix.Endpoint(v); ok {
+				add(p)
+			}
+		}
+	}
+	for _, id := range w.namedAccounts(bl) {
+		set[id] = true
+	}
+	set[bl.Account.ID] = true
+	if bl.Key.Account != "" {
+		set[bl.Key.Account] = true
+	}
+	for v := range set {
+		pr.vals = append(pr.vals, v)
+	}
+	sort.Strings(pr.vals)
+	return pr
+}
+
+// principalValues adds the values of a policy that can name a principal
+// or its account (Principal and NotPrincipal AWS values, the values of
+// conditions on principal keys, aws:SourceVpce endpoints); true when one
+// holds a policy variable.
+func principalValues(p *policy.Policy, set map[string]bool) (byName bool) {
+	if p == nil || p.IsUnreadable() {
+		return false
+	}
+	for i := range p.Statements {
+		s := &p.Statements[i]
+		principalAWS(s, func(v string) { set[v] = true })
+		for _, c := range s.Conditions {
+			switch strings.ToLower(c.Key) {
+			case "aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:userid", "aws:username", "aws:sourcevpce":
+				for _, v := range c.Values {
+					set[v] = true
+					byName = byName || strings.Contains(v, "${")
+				}
+			}
+		}
+	}
+	return byName
+}
+
+// principalAWS calls f with each AWS value of a statement's Principal and
+// NotPrincipal elements.
+func principalAWS(s *policy.Statement, f func(string)) {
+	for _, pr := range []*policy.Principals{s.Principal, s.NotPrincipal} {
+		if pr == nil {
+			continue
+		}
+		for _, v := range pr.AWS {
+			f(v)
+		}
+	}
+}
+
+// signature appends how each value matches a principal: its ARN (exactly,
+// case-insensitively, as a pattern, by role name), its account and its
+// account's canonical ID.
+func signature(b *strings.Builder, vals []string, arn, account, canonical string) {
+	larn := strings.ToLower(arn)
+	gk := strings.ToLower(granteeKey(arn))
+	for _, v := range vals {
+		lv := strings.ToLower(v)
+		bits := [...]bool{v == arn, lv == larn, globMatch(lv, larn), globMatch(lv, gk), v == account,
+			globMatch(v, account), canonical != "" && v == "canonical:"+canonical}
+		for _, x := range bits {
+			if x {
+				b.WriteByte('1')
+			} else {
+				b.WriteByte('0')
+			}
+		}
+	}
+	b.WriteByte('|')
+}
+
+// candidates returns the principals of account id the row may list: its
+// IAM roles and users that could be allowed (sameAccount: also those the
+// bucket's own policy or ACL could grant), and its root.
+func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand {
+	bl, ix := pr.bl, pr.w.ix
+	all, named := false, map[string]bool(nil)
+	if sameAccount {
+		all, named = bl.directGrantees()
+	}
+	ps := ix.Principals(id)
+	out := make([]principalCand, 0, len(ps)+1)
+	for i := range ps {
+		p := &ps[i]
+		if all || named[granteeKey(p.ARN)] || (p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name)) {
+			out = append(out, principalCand{p: p, account: id, typ: principalType(p.ARN)})
+		}
+	}
+	out = append(out, principalCand{p: ix.root(id, bl.ARN), account: id, typ: PrincipalRoot})
+	chain := ix.SCPs(id)
+	cv, ok := pr.chainVals[chain.Key]
+	if !ok {
+		set := map[string]bool{}
+		for _, lvl := range chain.Levels {
+			for _, p := range lvl {
+				if principalValues(p, set) {
+					pr.byName = true
+				}
+			}
+		}
+		for v := range set {
+			cv = append(cv, v)
+		}
+		sort.Strings(cv)
+		pr.chainVals[chain.Key] = cv
+	}
+	canonical := ""
+	if a := ix.Account(id); a != nil {
+		canonical = a.CanonicalID
+	}
+	var b strings.Builder
+	for i := range out {
+		c := &out[i]
+		b.Reset()
+		b.WriteString(c.p.fp)
+		b.WriteByte(0)
+		b.WriteString(chain.Key)
+		b.WriteByte(0)
+		b.WriteString(ix.OrgPath(id))
+		b.WriteByte(0)
+		if pr.byName || c.p.byPrincipal || pr.w.noPrincipalGroups {
+			b.WriteString(c.p.ARN) // decided on its own
+		} else {
+			signature(&b, pr.vals, c.p.ARN, id, canonical)
+			signature(&b, cv, c.p.ARN, id, canonical)
+			signature(&b, c.p.vals, c.p.ARN, id, canonical)
+		}
+		c.key = b.String()
+	}
+	return out
+}
+
+// principalType returns the PrincipalAccess type of an IAM ARN.
+func principalType(arn string) string {
+	if strings.Contains(arn, ":user/") {
+		return PrincipalUser
+	}
+	return PrincipalRole
+}
+
+// root returns account id's root user as a principal: no identity policy
+// (a root has every permission of its account), no boundary, no tags.
+func (ix *Index) root(id, bucketARN string) *IAMPrincipal {
+	partition := "aws"
+	if a, err := awsid.Parse(bucketARN); err == nil {
+		partition = a.Partition
+	}
+	return &IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root"}
+}
+
+// list fills the cells' principal lists for the principals of accounts
+// (sameAccount: the bucket's own); base makes the caller of a principal.
+// Cells that are denied list none; accounts whose IAM was not collected
+// are named in PrincipalsUnlisted and the cell's reason.
+func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool, base func(id string, p *IAMPrincipal) *Caller) {
+	var todo []int
+	for i, c := range cells {
+		if c.Verdict == VerdictAllow || c.Verdict == VerdictConditional {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	var cands []principalCand
+	var unlisted, why []string
+	for _, id := range accounts {
+		a := pr.w.ix.Account(id)
+		switch {
+		case a == nil:
+			unlisted, why = append(unlisted, id), append(why, "not scanned")
+			continue
+		case a.IAM == nil && a.Errors[fieldIAM] != "":
+			unlisted, why = append(unlisted, id), append(why, "IAM not read: "+firstWord(a.Errors[fieldIAM]))
+			continue
+		case a.IAM == nil:
+			unlisted, why = append(unlisted, id), append(why, "IAM not collected")
+			continue
+		}
+		cands = append(cands, pr.candidates(id, sameAccount)...)
+	}
+	bl := pr.bl
+	defer func() { bl.quiet = false }()
+	actions := MatrixActions()
+	for _, i := range todo {
+		c := cells[i]
+		var list []PrincipalAccess
+		for ci := range cands {
+			cand := &cands[ci]
+			g := pr.groups[cand.key]
+			if g == nil {
+				g = pr.group(cand, base)
+			}
+			if !g.decided[i] {
+				g.decided[i] = true
+				// Verdict first, quietly; the statements only of those listed.
+				bl.quiet = true
+				if g.out[i] = bl.decide(g.caller, actions[i], ""); g.out[i].verdict != VerdictDeny {
+					bl.quiet = false
+					g.out[i] = bl.decide(g.caller, actions[i], "")
+				}
+				if g.out[i].verdict == VerdictConditional {
+					g.conds[i], _ = g.out[i].alts.cellConditions()
+				}
+				g.stmts[i] = renameRefs(g.out[i].refs, g.rep.p, g.rep.p)
+				for _, r := range g.out[i].refs {
+					// A root's own permissions are every root's.
+					g.personal[i] = g.personal[i] || (g.rep.p.fp != "root" && (r.Layer == policy.LayerIdentity || r.Layer == policy.LayerBoundary))
+				}
+			}
+			o := &g.out[i]
+			if o.verdict == VerdictDeny {
+				continue
+			}
+			pa := PrincipalAccess{ARN: cand.p.ARN, Account: cand.account, Type: cand.typ, Verdict: o.verdict,
+				Statements: g.stmts[i], Conditions: g.conds[i]}
+			if g.personal[i] && cand.p != g.rep.p {
+				pa.Statements = renameRefs(o.refs, g.rep.p, cand.p)
+			}
+			if o.verdict == VerdictUnknown {
+				pa.Reason = renamePrincipal(o.reason, g.rep.p, cand.p)
+			}
+			if g.arn != bl.ARN { // decided for another bucket of the shape
+				pa.Reason = strings.ReplaceAll(pa.Reason, g.arn, bl.ARN)
+				if len(pa.Conditions) > 0 {
+					pa.Conditions = make([]string, len(g.conds[i]))
+					for j, c := range g.conds[i] {
+						pa.Conditions[j] = strings.ReplaceAll(c, g.arn, bl.ARN)
+					}
+				}
+			}
+			list = append(list, pa)
+		}
+		c.PrincipalAccess = list
+		ids, whys := unlisted, why
+		if len(c.Accounts) > 0 { // only these of the class are allowed
+			ids, whys = nil, nil
+			for j, id := range unlisted {
+				if slices.Contains(c.Accounts, id) {
+					ids, whys = append(ids, id), append(whys, why[j])
+				}
+			}
+		}
+		switch {
+		case len(ids) > 0:
+			c.PrincipalsUnlisted = pr.w.internList("u", ids)
+			c.Reason += "; " + unlistedReason(ids, whys)
+		case len(list) == 0:
+			// The class answer assumes an identity grant none of them has.
+			c.Reason += "; yet no role, user or root of the scanned accounts can, each decided with its own policies"
+		}
+	}
+}
+
+// group returns the group of a candidate: the one decided for a bucket of
+// the same shape when its policies' bucket-naming Resource values match
+// this bucket alike, or a new one.
+func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPrincipal) *Caller) *principalGroup {
+	w, bl := pr.w, pr.bl
+	key := ""
+	if pr.shape != "" && !cand.p.byName && !w.noPrincipalGroups {
+		key = shapeGroupKey(bl, pr.shape, cand)
+		if g := w.pgroups[key]; g != nil {
+			pr.groups[cand.key] = g
+			return g
+		}
+	}
+	g := &principalGroup{rep: cand, arn: bl.ARN, caller: w.caller("pa|"+cand.p.ARN, func() *Caller { return base(cand.account, cand.p) })}
+	pr.groups[cand.key] = g
+	if key != "" {
+		if len(w.pgroups) >= maxInterned {
+			clear(w.pgroups)
+		}
+		w.pgroups[key] = g
+	}
+	return g
+}
+
+// shapeGroupKey is the key of a group across the buckets of a shape: the
+// shape, the group, and which of its policies' bucket-naming Resource
+// values match the resources the matrix asks about (as principalsKey).
+func shapeGroupKey(bl *BucketLayers, shape string, cand *principalCand) string {
+	var b strings.Builder
+	b.WriteString(shape)
+	b.WriteByte(0)
+	b.WriteString(cand.key)
+	b.WriteByte(0)
+	if len(cand.p.named) > 0 {
+		resources := []string{bl.ARN, bl.ARN + "/" + anyKey}
+		for _, k := range bl.keyPatterns() {
+			resources = append(resources, bl.ARN+"/"+exampleKey(k))
+		}
+		for _, q := range cand.p.named {
+			for _, res := range resources {
+				if q.Matches(res) {
+					b.WriteByte('+')
+				} else {
+					b.WriteByte('-')
+				}
+			}
+		}
+	}
+	return b.String()
+}
+
+// unlistedReason says which accounts' principals could not be listed.
+func unlistedReason(ids, why []string) string {
+	byWhy := map[string][]string{}
+	var order []string
+	for i, id := range ids {
+		if byWhy[why[i]] == nil {
+			order = append(order, why[i])
+		}
+		byWhy[why[i]] = append(byWhy[why[i]], id)
+	}
+	parts := make([]string, 0, len(order))
+	for _, y := range order {
+		word := "account "
+		if len(byWhy[y]) > 1 {
+			word = strconv.Itoa(len(byWhy[y])) + " accounts "
+		}
+		parts = append(parts, word+joinLimited(byWhy[y], 3)+" ("+y+")")
+	}
+	return "the principals could not be listed for " + strings.Join(parts, ", ")
+}
+
+// refString names one statement as reasons do.
+func refString(r policy.StatementRef) string {
+	if r.Index < 0 {
+		return r.Policy
+	}
+	if r.Sid != "" {
+		return r.Policy + " statement " + strconv.Quote(r.Sid)
+	}
+	return r.Policy + " statement #" + strconv.Itoa(r.Index)
+}
+
+// renameRefs names a group's deciding statements for one of its
+// principals: the representative's identity policies are the principal's
+// own (the group's principals have the same policies by content).
+func renameRefs(refs []policy.StatementRef, rep, p *IAMPrincipal) []string {
+	if len(refs) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(refs))
+	seen := map[string]bool{}
+	for _, r := range refs {
+		switch {
+		case p.fp == "root" && r.Layer == policy.LayerIdentity:
+			// The assumed identity grant is what a root has.
+			r = policy.StatementRef{Policy: "the account root's own permissions", Index: -1, Layer: r.Layer}
+		case rep != p:
+			r.Policy = renamePolicy(r.Policy, rep, p)
+		}
+		s := refString(r)
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// renamePolicy maps a policy name of rep to p's policy at the same place.
+func renamePolicy(name string, rep, p *IAMPrincipal) string {
+	for i, ip := range rep.Identity {
+		if ip.Name == name && i < len(p.Identity) {
+			return p.Identity[i].Name
+		}
+	}
+	if rep.Boundary != nil && rep.Boundary.Name == name && p.Boundary != nil {
+		return p.Boundary.Name
+	}
+	return name
+}
+
+// renamePrincipal rewrites a reason of rep for p.
+func renamePrincipal(s string, rep, p *IAMPrincipal) string {
+	if rep == p {
+		return s
+	}
+	for i, ip := range rep.Identity {
+		if i < len(p.Identity) {
+			s = strings.ReplaceAll(s, ip.Name, p.Identity[i].Name)
+		}
+	}
+	return strings.ReplaceAll(s, rep.ARN, p.ARN)
+}
+
+// principalCaller is the caller of an IAM principal (or root) of account
+// id: its own policies (a root's nil: every permission of its account).
+func (w *worker) principalCaller(id string, p *IAMPrincipal, inOrg Tri, orgID string) *Caller {
+	c := &Caller{Principal: p.ARN, Account: id, InOrg: inOrg, OrgID: orgID, OrgPath: w.ix.OrgPath(id), SCPs: w.ix.SCPs(id),
+		Boundary: p.Boundary, Label: p.ARN, TagsKnown: true, PrincipalTags: p.Tags}
+	if p.fp != "root" {
+		c.Identity = append([]*policy.Policy{}, p.Identity...) // non-nil: its own policies
+	}
+	return c
+}
+
+// principalAccess fills the principal lists of a bucket's same_account,
+// org and external rows.
+func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *Access) {
+	pr := w.newPrincipalRow(bl, shape)
+	owner := bl.Account.ID
+	cellsOf := func(a *Actions) []*Cell {
+		return []*Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}
+	}
+	pr.list(cellsOf(&acc.SameAccount), []string{owner}, true, func(id string, p *IAMPrincipal) *Caller {
+		return w.principalCaller(id, p, bm.sameC.InOrg, bm.sameC.OrgID)
+	})
+	if w.ix.othersUnknown(owner) == "" {
+		others := make([]string, 0, len(w.members))
+		for _, id := range w.members {
+			if id != owner {
+				others = append(others, id)
+			}
+		}
+		pr.list(cellsOf(&acc.Org), others, false, func(id string, p *IAMPrincipal) *Caller {
+			return w.principalCaller(id, p, TriTrue, "")
+		})
+	}
+	for _, id := range bm.extOrder {
+		if strings.HasPrefix(id, "canonical:") {
+			continue
+		}
+		e := acc.External[id]
+		pr.list(cellsOf(&e.Actions), []string{id}, false, func(id string, p *IAMPrincipal) *Caller {
+			inOrg, orgID := TriFalse, ""
+			if w.ix.OrgID == "" {
+				orgID, inOrg = w.ix.MemberOf(id)
+			}
+			return w.principalCaller(id, p, inOrg, orgID)
+		})
+		acc.External[id] = e
+	}
+}
+
+// fingerprint is the key of a principal's policies by content, its tags
+// and type.
+func fingerprint(arn string, raws []string, tags map[string]string) string {
+	h := sha256.New()
+	h.Write([]byte(principalType(arn)))
+	for _, r := range raws {
+		h.Write([]byte{0})
+		h.Write([]byte(r))
+	}
+	for _, k := range sortedKeys(tags) {
+		h.Write([]byte{1})
+		h.Write([]byte(k))
+		h.Write([]byte{2})
+		h.Write([]byte(tags[k]))
+	}
+	return string(h.Sum(nil))
+}
+
+// fieldIAM is the Account.Errors key of IAM that could not be read.
+const fieldIAM = "iam"
