@@ -285,7 +285,7 @@ func accountFindings(fs *findingSet, a *inventory.Account, acc *Account) {
 		for _, e := range acc.Errors {
 			what = append(what, e.Operation+" ("+e.Code+")")
 		}
-		sev := ""
+		var sev Severity
 		if acc.Status == StatusFailed {
 			sev = SeverityHigh
 		}

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"reflect"
 	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -51,7 +50,7 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 				return usageErr("--format: %v", err)
 			}
 			if failOn != "" && !validSeverity(failOn) {
-				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, strings.Join(access.Severities(), ", "))
+				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, access.SeverityNames())
 			}
 			store := newOutputStore(endpointURL, region)
 			args, err := store.expand(cmd.Context(), args)
@@ -94,14 +93,7 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 	return cmd
 }
 
-func validSeverity(s string) bool {
-	for _, v := range access.Severities() {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
+func validSeverity(s string) bool { return access.Severity(s).Valid() }
 
 // printAnalysis prints the paths written and a two-line summary.
 func printAnalysis(w interface{ Write([]byte) (int, error) }, rep *access.Report, paths []string) {
@@ -131,7 +123,7 @@ func analysisStatus(rep *access.Report, failOn string) error {
 	if failOn != "" {
 		for sev, n := range rep.Summary.FindingsBySeverity {
 			// Muted findings are accepted: they do not fail the run.
-			if n-rep.Summary.MutedBySeverity[sev] > 0 && access.SeverityAtLeast(sev, failOn) {
+			if n-rep.Summary.MutedBySeverity[sev] > 0 && sev.AtLeast(access.Severity(failOn)) {
 				return fmt.Errorf("%w (%s)", ErrFindings, failOn)
 			}
 		}

@@ -179,8 +179,8 @@ func checkWorkbookAgainstJSON(t *testing.T, path string, rep *access.Report) {
 		}
 	}
 	for _, s := range access.Severities() {
-		if want := strconv.Itoa(rep.Summary.FindingsBySeverity[s]); summary[s] != want {
-			t.Errorf("Summary: %s findings %q in the sheet, %s in report.json", s, summary[s], want)
+		if want := strconv.Itoa(rep.Summary.FindingsBySeverity[s]); summary[string(s)] != want {
+			t.Errorf("Summary: %s findings %q in the sheet, %s in report.json", s, summary[string(s)], want)
 		}
 	}
 	// Every verdict the demo produces has its own fill.
