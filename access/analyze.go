@@ -219,11 +219,8 @@ func keyOperation(field string) string {
 
 // newError splits an inventory error text ("Code: message").
 func newError(account, bucket, field, operation, text string) Error {
-	code, msg := text, ""
-	if i := strings.Index(text, ":"); i > 0 && !strings.Contains(text[:i], " ") {
-		code, msg = text[:i], strings.TrimSpace(text[i+1:])
-	}
-	return Error{AccountID: account, Bucket: bucket, Field: field, Operation: operation, Code: code, Message: msg}
+	fe := inventory.ParseFetchError(text)
+	return Error{AccountID: account, Bucket: bucket, Field: field, Operation: operation, Code: fe.Code, Message: fe.Message}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -258,7 +255,7 @@ func accounts(ix *Index, t *tally) []Account {
 			}
 		}
 		switch {
-		case a.Errors["assume_role"] != "" || a.Errors["buckets"] != "":
+		case a.Errors[inventory.KeyAssumeRole] != "" || a.Errors[inventory.KeyBuckets] != "":
 			acc.Status = StatusFailed
 		case len(acc.Errors) > 0 || t.partial[id]:
 			acc.Status = StatusPartial
@@ -288,7 +285,7 @@ func accountFindings(fs *findingSet, a *inventory.Account, acc *Account) {
 		for _, e := range acc.Errors {
 			what = append(what, e.Operation+" ("+e.Code+")")
 		}
-		sev := ""
+		var sev Severity
 		if acc.Status == StatusFailed {
 			sev = SeverityHigh
 		}

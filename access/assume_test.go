@@ -225,7 +225,10 @@ func TestExternalViaRoleFindings(t *testing.T) {
 	}
 	got := find(analyzeValid(t, doc, Options{}))
 	const p = "arn:aws:iam::222222222222:role/"
-	want := map[string]struct{ sev, detail string }{
+	want := map[string]struct {
+		sev    Severity
+		detail string
+	}{
 		"account 999988887777":         {SeverityCritical, "account 999988887777 can read, write through role " + p + "hop2: account 999988887777 → " + p + "hop1 → " + p + "hop2"},
 		"service lambda.amazonaws.com": {SeverityInfo, "service lambda.amazonaws.com can read through role " + p + "lambda: service lambda.amazonaws.com → " + p + "lambda"},
 	}

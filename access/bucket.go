@@ -2,7 +2,6 @@ package access
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -117,14 +116,13 @@ func (ix *Index) keyPolicy(k KeyRef, owner, region string) *policy.Policy {
 	return policy.Unreadable(name + " (key not collected: " + why + ")")
 }
 
+// firstWord is the code of a fetch error's text (inventory.ParseFetchError),
+// for the short "not read: Code" reasons.
 func firstWord(s string) string {
-	if i := strings.IndexAny(s, ": "); i > 0 {
-		return s[:i]
+	if c := inventory.ParseFetchError(s).Code; c != "" {
+		return c
 	}
-	if s == "" {
-		return "unknown error"
-	}
-	return s
+	return "unknown error"
 }
 
 // ResourceARN is the ARN an action acts on: the bucket, or (object

@@ -162,7 +162,7 @@ func exposure(a *Access) string {
 func isOpen(o outcome) bool { return o.verdict == VerdictAllow || o.verdict == VerdictConditional }
 
 // exposureSeverity lowers a severity one step for conditional access.
-func exposureSeverity(base string, o outcome) string {
+func exposureSeverity(base Severity, o outcome) Severity {
 	if o.verdict == VerdictConditional {
 		return lowerSeverity(base)
 	}
@@ -345,7 +345,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		}
 	}
 	if bl.ACLs == TriTrue {
-		sev := ""
+		var sev Severity
 		detail := "Object Ownership is " + bl.Ownership + ": ACLs take part in access decisions"
 		if bl.Ownership == inventory.OwnershipObjectWriter || bl.Ownership == inventory.OwnershipNone {
 			sev = SeverityMedium
@@ -361,7 +361,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 			}
 		}
 		if len(pub) > 0 {
-			sev, detail := "", "the bucket ACL grants "+strings.Join(pub, ", ")
+			sev, detail := Severity(""), "the bucket ACL grants "+strings.Join(pub, ", ")
 			if bl.BPA.IgnorePublicACLs == TriTrue {
 				sev, detail = SeverityLow, detail+" (ignored while Block Public Access IgnorePublicAcls is on)"
 			}

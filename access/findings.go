@@ -36,10 +36,10 @@ const (
 // CatalogEntry describes one kind of finding: its default severity, title
 // and CIS AWS Foundations Benchmark control, if one applies.
 type CatalogEntry struct {
-	ID       string `json:"id"`
-	Severity string `json:"severity"`
-	Title    string `json:"title"`
-	CIS      string `json:"cis,omitempty"`
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"`
+	Title    string   `json:"title"`
+	CIS      string   `json:"cis,omitempty"`
 	// Scope is "bucket" or "account": where the finding is reported.
 	Scope string `json:"scope"`
 }
@@ -87,34 +87,9 @@ func catalogIndex() map[string]CatalogEntry {
 	return m
 }
 
-// severityRank orders severities, most severe first.
-func severityRank(s string) int {
-	switch s {
-	case SeverityCritical:
-		return 0
-	case SeverityHigh:
-		return 1
-	case SeverityMedium:
-		return 2
-	case SeverityLow:
-		return 3
-	case SeverityInfo:
-		return 4
-	}
-	return 5
-}
-
-// Severities lists the severities, most severe first.
-func Severities() []string {
-	return []string{SeverityCritical, SeverityHigh, SeverityMedium, SeverityLow, SeverityInfo}
-}
-
-// SeverityAtLeast reports whether severity s is at least as severe as min.
-func SeverityAtLeast(s, min string) bool { return severityRank(s) <= severityRank(min) }
-
 // lowerSeverity returns the next lower severity (for conditional exposure).
-func lowerSeverity(s string) string {
-	r := severityRank(s) + 1
+func lowerSeverity(s Severity) Severity {
+	r := s.Rank() + 1
 	if r >= 4 {
 		return SeverityInfo
 	}
@@ -130,7 +105,7 @@ type findingSet struct {
 }
 
 // add records a finding with the catalogue's severity, or sev when not "".
-func (s *findingSet) add(id, sev, detail, remediation string) {
+func (s *findingSet) add(id string, sev Severity, detail, remediation string) {
 	e, ok := s.cat[id]
 	if !ok {
 		panic("access: finding " + id + " is not in the catalogue") // programming error
@@ -153,7 +128,7 @@ func (s *findingSet) sorted() []Finding {
 func sortFindings(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
-		if ra, rb := severityRank(a.Severity), severityRank(b.Severity); ra != rb {
+		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
 			return ra < rb
 		}
 		if a.ID != b.ID {

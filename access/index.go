@@ -129,7 +129,7 @@ func NewIndex(doc *inventory.Document) *Index {
 			switch {
 			case op.Document == nil:
 				reason := "not read"
-				if e := op.Errors["document"]; e != "" {
+				if e := op.Errors[inventory.KeyDocument]; e != "" {
 					reason = "not read: " + e
 				}
 				info.parsed = policy.Unreadable(name + " (" + reason + ")")
@@ -145,7 +145,7 @@ func NewIndex(doc *inventory.Document) *Index {
 			}
 			ix.orgPolicies[op.ID] = info
 		}
-		if e := org.Errors["policies"]; e != "" {
+		if e := org.Errors[inventory.KeyPolicies]; e != "" {
 			// The organisation's policies could not be listed: SCPs and RCPs
 			// may exist that we cannot see.
 			ix.scpEnabled, ix.rcpEnabled = true, true
@@ -179,7 +179,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 		}
 		ix.keys[key.ARN] = key
 		ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key)
-		if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors["grants"]); err != nil {
+		if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors[inventory.KeyGrants]); err != nil {
 			ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "kms_keys." + key.ARN + ".grants", Operation: "kms:ListGrants", Code: "InvalidGrant", Message: err.Error()})
 			ix.keyGrants[key.ARN] = policy.Unreadable("grants of KMS key " + key.ARN + " (could not be evaluated)")
 		} else if g != nil {
@@ -237,11 +237,11 @@ func assumedIdentityPolicies() map[string][]*policy.Policy {
 // read or does not parse becomes Unreadable.
 func (ix *Index) parseKeyPolicy(account string, k *inventory.KMSKey) *policy.Policy {
 	name := "key policy of " + k.ARN
-	if e := k.Errors["describe_key"]; k.Policy == nil && e != "" && k.Errors["policy"] == "" {
+	if e := k.Errors[inventory.KeyDescribeKey]; k.Policy == nil && e != "" && k.Errors[inventory.KeyKeyPolicy] == "" {
 		return policy.Unreadable(name + " (not read: kms:DescribeKey failed: " + firstWord(e) + ")")
 	}
 	if k.Policy == nil {
-		return policy.Unreadable(name + " (not read: " + firstWord(k.Errors["policy"]) + ")")
+		return policy.Unreadable(name + " (not read: " + firstWord(k.Errors[inventory.KeyKeyPolicy]) + ")")
 	}
 	p, err := policy.Parse(k.Policy.Raw())
 	if err != nil {

@@ -33,7 +33,7 @@ const (
 // https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-update.html
 // https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html
 func KeyUsable(k *inventory.KMSKey) (Tri, string) {
-	if e := k.Errors["describe_key"]; e != "" || k.State == "" {
+	if e := k.Errors[inventory.KeyDescribeKey]; e != "" || k.State == "" {
 		return TriUnknown, "its state could not be read (kms:DescribeKey: " + firstWord(e) + ")"
 	}
 	switch k.State {

@@ -43,11 +43,11 @@ const (
 
 // Severities, most severe first.
 const (
-	SeverityCritical = "critical"
-	SeverityHigh     = "high"
-	SeverityMedium   = "medium"
-	SeverityLow      = "low"
-	SeverityInfo     = "info"
+	SeverityCritical Severity = "critical"
+	SeverityHigh     Severity = "high"
+	SeverityMedium   Severity = "medium"
+	SeverityLow      Severity = "low"
+	SeverityInfo     Severity = "info"
 )
 
 // Report is the whole analysis: what report.json holds.
@@ -269,14 +269,14 @@ type PrincipalAccess struct {
 
 // Finding is one problem found, with how to fix it.
 type Finding struct {
-	ID          string `json:"id"`
-	Severity    string `json:"severity"`
-	Title       string `json:"title"`
-	Detail      string `json:"detail"`
-	Remediation string `json:"remediation"`
-	CIS         string `json:"cis,omitempty"`
-	AccountID   string `json:"account_id"`
-	Bucket      string `json:"bucket,omitempty"`
+	ID          string   `json:"id"`
+	Severity    Severity `json:"severity"`
+	Title       string   `json:"title"`
+	Detail      string   `json:"detail"`
+	Remediation string   `json:"remediation"`
+	CIS         string   `json:"cis,omitempty"`
+	AccountID   string   `json:"account_id"`
+	Bucket      string   `json:"bucket,omitempty"`
 	// Muted is true when a mutelist entry accepts the finding: it stays in
 	// the reports but does not count for --fail-on. MuteReason is the
 	// entry's reason.
@@ -296,13 +296,13 @@ type Error struct {
 
 // Summary holds the report's counts.
 type Summary struct {
-	Accounts           int                       `json:"accounts"`
-	Buckets            int                       `json:"buckets"`
-	BucketsByExposure  map[string]int            `json:"buckets_by_exposure"`
-	FindingsBySeverity map[string]int            `json:"findings_by_severity"`
-	FindingsByAccount  map[string]map[string]int `json:"findings_by_account"` // account → severity → count
-	Incomplete         int                       `json:"incomplete"`          // buckets or accounts not fully assessed
+	Accounts           int                         `json:"accounts"`
+	Buckets            int                         `json:"buckets"`
+	BucketsByExposure  map[string]int              `json:"buckets_by_exposure"`
+	FindingsBySeverity map[Severity]int            `json:"findings_by_severity"`
+	FindingsByAccount  map[string]map[Severity]int `json:"findings_by_account"` // account → severity → count
+	Incomplete         int                         `json:"incomplete"`          // buckets or accounts not fully assessed
 	// MutedBySeverity counts the findings of FindingsBySeverity that a
 	// mutelist accepted; nil when none.
-	MutedBySeverity map[string]int `json:"muted_by_severity,omitempty"`
+	MutedBySeverity map[Severity]int `json:"muted_by_severity,omitempty"`
 }

@@ -6,20 +6,13 @@ import (
 	"strings"
 )
 
-// Row classes of PrincipalRow.Class.
-const (
-	ClassSameAccount = "same_account"
-	ClassOrg         = "org"
-	ClassExternal    = "external"
-)
-
 // PrincipalRow is one principal's answer for one bucket and action: a row
 // of who-can, can-reach and the XLSX Principals sheet.
 type PrincipalRow struct {
 	Bucket        string `json:"bucket"`
 	BucketAccount string `json:"bucket_account"`
 	Action        string `json:"action"` // a matrix column: read, list, write, delete, manage
-	Class         string `json:"class"`  // ClassSameAccount, ClassOrg or ClassExternal
+	Class         string `json:"class"`  // ClassSameAccount, ClassOrg or ClassExternal (vocab.go)
 	PrincipalAccess
 }
 

@@ -55,7 +55,7 @@ func runRules(t *testing.T, cases []ruleCase) {
 func findingIDs(b *Bucket) []string {
 	var ids []string
 	for _, f := range b.Findings {
-		ids = append(ids, f.ID+"("+f.Severity+")")
+		ids = append(ids, f.ID+"("+string(f.Severity)+")")
 	}
 	return ids
 }

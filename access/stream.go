@@ -211,8 +211,8 @@ type tally struct {
 func newTally() *tally {
 	s := Summary{
 		BucketsByExposure:  map[string]int{},
-		FindingsBySeverity: map[string]int{},
-		FindingsByAccount:  map[string]map[string]int{},
+		FindingsBySeverity: map[Severity]int{},
+		FindingsByAccount:  map[string]map[Severity]int{},
 	}
 	for _, e := range Exposures() {
 		s.BucketsByExposure[e] = 0
@@ -227,7 +227,7 @@ func (t *tally) finding(f *Finding) {
 	t.s.FindingsBySeverity[f.Severity]++
 	m := t.s.FindingsByAccount[f.AccountID]
 	if m == nil {
-		m = map[string]int{}
+		m = map[Severity]int{}
 		for _, sev := range Severities() {
 			m[sev] = 0
 		}
@@ -236,7 +236,7 @@ func (t *tally) finding(f *Finding) {
 	m[f.Severity]++
 	if f.Muted {
 		if t.s.MutedBySeverity == nil {
-			t.s.MutedBySeverity = map[string]int{}
+			t.s.MutedBySeverity = map[Severity]int{}
 			for _, sev := range Severities() {
 				t.s.MutedBySeverity[sev] = 0
 			}

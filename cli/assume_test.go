@@ -34,7 +34,7 @@ func TestScanExternalViaRoleE2E(t *testing.T) {
 		for _, b := range r.Buckets {
 			for _, f := range b.Findings {
 				if f.ID == access.FindingExternalViaRole {
-					out = append(out, b.Name+" "+f.Severity+" "+f.Detail)
+					out = append(out, b.Name+" "+string(f.Severity)+" "+f.Detail)
 				}
 			}
 		}

@@ -187,8 +187,8 @@ func checkWorkbookAgainstJSON(t *testing.T, path string, rep *access.Report) {
 		}
 	}
 	for _, s := range access.Severities() {
-		if want := strconv.Itoa(rep.Summary.FindingsBySeverity[s]); summary[s] != want {
-			t.Errorf("Summary: %s findings %q in the sheet, %s in report.json", s, summary[s], want)
+		if want := strconv.Itoa(rep.Summary.FindingsBySeverity[s]); summary[string(s)] != want {
+			t.Errorf("Summary: %s findings %q in the sheet, %s in report.json", s, summary[string(s)], want)
 		}
 	}
 	// The Principals sheet has a row per principal of report.json's cells

@@ -248,7 +248,7 @@ report of one scan.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if failOn != "" && !validSeverity(failOn) {
-				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, strings.Join(access.Severities(), ", "))
+				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, access.SeverityNames())
 			}
 			if cfgPath == "" {
 				return usageErr("--config is required (see config.example.yaml)")

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -71,105 +69,6 @@ func parseShard(spec string, lookupEnv func(string) (string, bool)) (*inventory.
 		return nil, fmt.Errorf("--shard %s: %s=%q is not an index from 0 to %d", spec, from, value, count-1)
 	}
 	return &inventory.Shard{Index: index + 1, Count: count}, nil
-}
-
-// checkShards checks the snapshots given to analyze before they are
-// merged: no organisation walk (scan --org-only); and when any is a shard,
-// all are, of one organisation and one shard count, each shard exactly
-// once, none missing, no account in two. It reports whether they are
-// shards.
-func checkShards(docs []*inventory.Document, names []string) (bool, error) {
-	var sharded, plain []string
-	for i, d := range docs {
-		switch {
-		case d.Scan != nil && d.Scan.OrgOnly:
-			return false, fmt.Errorf("%s is an organisation walk (scan --org-only), not a scan: give it to scan --org-snapshot", names[i])
-		case d.Scan != nil && d.Scan.Shard != nil:
-			sharded = append(sharded, names[i])
-		default:
-			plain = append(plain, names[i])
-		}
-	}
-	if len(sharded) == 0 {
-		return false, nil
-	}
-	if len(plain) > 0 {
-		return false, fmt.Errorf("%s is a shard of a sharded scan and %s is not: analyse the shards of one scan together, without other snapshots", sharded[0], plain[0])
-	}
-	orgOf := func(d *inventory.Document) string {
-		if d.Organization == nil {
-			return "(none: accounts list)"
-		}
-		return d.Organization.ID
-	}
-	first := docs[0].Scan.Shard
-	seen := map[int]string{}
-	accountIn := map[string]string{}
-	for i, d := range docs {
-		sh, name := d.Scan.Shard, names[i]
-		if o, o0 := orgOf(d), orgOf(docs[0]); o != o0 {
-			return true, fmt.Errorf("%s and %s are shards of different organisations (%s, %s): analyse each organisation's shards separately", names[0], name, o0, o)
-		}
-		if sh.Count != first.Count {
-			return true, fmt.Errorf("%s is shard %d/%d but %s is shard %d/%d: the shards of one scan share their count", names[0], first.Index, first.Count, name, sh.Index, sh.Count)
-		}
-		if prev, dup := seen[sh.Index]; dup {
-			return true, fmt.Errorf("shard %d/%d is given twice (%s and %s): keep the snapshot of its latest run only", sh.Index, sh.Count, prev, name)
-		}
-		seen[sh.Index] = name
-		for _, a := range d.Accounts {
-			if prev, dup := accountIn[a.ID]; dup {
-				return true, fmt.Errorf("account %s is in two shards (%s and %s): the shards overlap", a.ID, prev, name)
-			}
-			accountIn[a.ID] = name
-		}
-	}
-	var missing []string
-	for k := 1; k <= first.Count; k++ {
-		if _, ok := seen[k]; !ok {
-			missing = append(missing, fmt.Sprintf("%d/%d", k, first.Count))
-		}
-	}
-	if len(missing) > 0 {
-		return true, fmt.Errorf("missing shard(s) %s of the sharded scan: run scan --shard %s and analyse all %d shards together", strings.Join(missing, ", "), missing[0], first.Count)
-	}
-	return true, nil
-}
-
-// mergeShardKeys completes the merge of shards: each KMS key that a shard
-// read in an account of another shard joins its owner's keys (the same key
-// read twice must be identical), and the merged document is no longer a
-// shard.
-func mergeShardKeys(out *inventory.Document, docs []*inventory.Document, names []string) error {
-	idx := map[string]int{}
-	for i, a := range out.Accounts {
-		idx[a.ID] = i
-	}
-	touched := map[string]bool{}
-	for i, d := range docs {
-		keys := d.Scan.Shard.KMSKeys
-		for _, owner := range slices.Sorted(maps.Keys(keys)) {
-			j, ok := idx[owner]
-			if !ok {
-				return fmt.Errorf("%s holds KMS keys of account %s, which no shard scanned: the shards do not describe one scan", names[i], owner)
-			}
-			a := &out.Accounts[j]
-			merged, err := unionBy(a.KMSKeys, keys[owner], func(k inventory.KMSKey) string { return k.ARN }, "KMS key", owner, "its shard", names[i])
-			if err != nil {
-				return err
-			}
-			a.KMSKeys = merged
-			touched[owner] = true
-		}
-	}
-	for owner := range touched {
-		a := &out.Accounts[idx[owner]]
-		slices.SortFunc(a.KMSKeys, func(x, y inventory.KMSKey) int { return strings.Compare(x.ARN, y.ARN) })
-	}
-	if out.Scan != nil {
-		out.Scan.Shard = nil
-	}
-	return out.Validate()
 }
 
 // shardFlags are scan's flags of a sharded scan.

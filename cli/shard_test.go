@@ -249,40 +249,6 @@ func TestParseShard(t *testing.T) {
 	}
 }
 
-// TestShardMergeErrors: analyze refuses shards that cannot make one scan,
-// each with a clear error.
-func TestShardMergeErrors(t *testing.T) {
-	shardDoc := func(orgID string, k, n int, accounts ...string) *inventory.Document {
-		d := &inventory.Document{SchemaVersion: inventory.SchemaVersion, Scan: &inventory.ScanInfo{Shard: &inventory.Shard{Index: k, Count: n}},
-			Organization: &inventory.Organization{ID: orgID}}
-		for _, a := range accounts {
-			d.Accounts = append(d.Accounts, inventory.Account{ID: a})
-		}
-		return d
-	}
-	plain := &inventory.Document{SchemaVersion: inventory.SchemaVersion, Scan: &inventory.ScanInfo{}}
-	walk := &inventory.Document{SchemaVersion: inventory.SchemaVersion, Scan: &inventory.ScanInfo{OrgOnly: true}}
-	tests := []struct {
-		name string
-		docs []*inventory.Document
-		want string
-	}{
-		{"missing", []*inventory.Document{shardDoc("o-1", 1, 3), shardDoc("o-1", 3, 3)}, "missing shard(s) 2/3"},
-		{"twice", []*inventory.Document{shardDoc("o-1", 1, 2), shardDoc("o-1", 1, 2), shardDoc("o-1", 2, 2)}, "shard 1/2 is given twice (a and b)"},
-		{"overlap", []*inventory.Document{shardDoc("o-1", 1, 2, "111111111111"), shardDoc("o-1", 2, 2, "111111111111")}, "account 111111111111 is in two shards (a and b)"},
-		{"counts", []*inventory.Document{shardDoc("o-1", 1, 2), shardDoc("o-1", 2, 3)}, "shard 1/2 but b is shard 2/3"},
-		{"organisations", []*inventory.Document{shardDoc("o-1", 1, 2), shardDoc("o-2", 2, 2)}, "different organisations (o-1, o-2)"},
-		{"with a plain snapshot", []*inventory.Document{shardDoc("o-1", 1, 1), plain}, "a is a shard of a sharded scan and b is not"},
-		{"organisation walk", []*inventory.Document{walk}, "a is an organisation walk (scan --org-only)"},
-	}
-	for _, tt := range tests {
-		names := []string{"a", "b", "c"}[:len(tt.docs)]
-		if _, err := mergeDocuments(tt.docs, names); err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: error %v, want one containing %q", tt.name, err, tt.want)
-		}
-	}
-}
-
 // TestShardsAndReportsOnS3: the walk, the shards, the snapshot and the
 // reports of a scan go to s3:// locations (the emulator's output bucket,
 // written with the process's own credentials, never the audit role's);

@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/bucketaudit/bucketaudit/internal/readonly"
 	"github.com/bucketaudit/bucketaudit/policy"
-	"github.com/bucketaudit/bucketaudit/scanner"
 
 	"github.com/bucketaudit/bucketaudit/internal/testenv"
 )
@@ -22,7 +22,7 @@ import (
 // of Actions.
 func allowlistActions(caller string) []string {
 	set := map[string]bool{}
-	for _, op := range scanner.Allowlist() {
+	for _, op := range readonly.Allowlist() {
 		if op.Caller == caller {
 			set[op.Action] = true
 		}
@@ -78,7 +78,7 @@ func policyActions(t *testing.T, doc []byte) []string {
 // committed template and compares its actions with the allowlist's: no
 // more, no less.
 func TestTemplatesCarryTheAllowlist(t *testing.T) {
-	want := allowlistActions(scanner.CallerAuditRole)
+	want := allowlistActions(readonly.CallerAuditRole)
 	if len(want) == 0 {
 		t.Fatal("empty allowlist")
 	}
@@ -130,7 +130,7 @@ func TestTemplatesCarryTheAllowlist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range allowlistActions(scanner.CallerManagement) {
+	for _, a := range allowlistActions(readonly.CallerManagement) {
 		if !strings.Contains(string(scannerTF), `"`+a+`"`) {
 			t.Errorf("scanner-role module lacks %s", a)
 		}
@@ -144,7 +144,7 @@ func TestTemplatesCarryTheAllowlist(t *testing.T) {
 // KMS cryptographic operation).
 func TestActionsAreReadOrList(t *testing.T) {
 	corpus := loadCorpusLevels(t)
-	for _, caller := range []string{scanner.CallerAuditRole, scanner.CallerManagement, scanner.CallerScanner} {
+	for _, caller := range []string{readonly.CallerAuditRole, readonly.CallerManagement, readonly.CallerScanner} {
 		for _, a := range allowlistActions(caller) {
 			info, ok := policy.LookupAction(a)
 			if !ok {
@@ -154,7 +154,7 @@ func TestActionsAreReadOrList(t *testing.T) {
 			if corpus != nil && corpus[a] != info.AccessLevel {
 				t.Errorf("%s: generated lookup says %q, ../shared/corpus/actions says %q", a, info.AccessLevel, corpus[a])
 			}
-			if a == "sts:AssumeRole" && caller == scanner.CallerScanner {
+			if a == "sts:AssumeRole" && caller == readonly.CallerScanner {
 				continue
 			}
 			if !info.ReadOnly() {
@@ -167,7 +167,7 @@ func TestActionsAreReadOrList(t *testing.T) {
 			}
 		}
 	}
-	for _, a := range allowlistActions(scanner.CallerAuditRole) {
+	for _, a := range allowlistActions(readonly.CallerAuditRole) {
 		if a == "s3:GetObject" || strings.HasPrefix(a, "kms:Decrypt") || strings.HasPrefix(a, "kms:GenerateDataKey") {
 			t.Errorf("%s reads data", a)
 		}

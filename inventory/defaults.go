@@ -300,7 +300,7 @@ func (b Bucket) WithDefaults(canonicalID string) Bucket {
 // whose description could not be read (Errors["describe_key"]) keeps its
 // manager, state and policy unknown.
 func (k KMSKey) WithDefaults(accountID string) KMSKey {
-	if k.Errors["describe_key"] != "" {
+	if k.Errors[KeyDescribeKey] != "" {
 		return k
 	}
 	if k.Manager == "" {
@@ -309,7 +309,7 @@ func (k KMSKey) WithDefaults(accountID string) KMSKey {
 	if k.State == "" {
 		k.State = "Enabled"
 	}
-	if k.Policy == nil && k.Errors["policy"] == "" {
+	if k.Policy == nil && k.Errors[KeyKeyPolicy] == "" {
 		if k.Manager == KeyManagerAWS && hasAlias(&k, AWSManagedS3Alias) {
 			k.Policy = AWSManagedS3KeyPolicy(accountID, KeyRegion(k.ARN))
 		} else {

@@ -349,7 +349,7 @@ func (v *validator) organization(o *Organization, accountIdx map[string]int, exc
 			}
 			v.scps[p.ID] = true
 		}
-		if p.Document == nil && p.Errors["document"] == "" {
+		if p.Document == nil && p.Errors[KeyDocument] == "" {
 			v.addf(path+".document", "required (or errors.document when it could not be read)")
 		}
 		v.policy(path+".document", p.Document)

@@ -213,7 +213,7 @@ func bucketRefLess(a, b BucketRef) bool {
 
 // findingKey identifies a finding across runs.
 func findingKey(f *access.Finding) string {
-	return strings.Join([]string{f.AccountID, f.Bucket, f.ID, f.Severity, f.Detail}, "\x00")
+	return strings.Join([]string{f.AccountID, f.Bucket, f.ID, string(f.Severity), f.Detail}, "\x00")
 }
 
 // compareFindings returns the findings of new that old lacks and those of
@@ -248,7 +248,7 @@ func compareFindings(old, new *access.Report) (added, resolved []access.Finding)
 func sortFindings(fs []access.Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := &fs[i], &fs[j]
-		if ra, rb := severityRank(a.Severity), severityRank(b.Severity); ra != rb {
+		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
 			return ra < rb
 		}
 		return findingKey(a) < findingKey(b)
@@ -300,10 +300,8 @@ func noAccess(v access.Verdict) bool { return v == "" || v == access.VerdictDeny
 
 // CheckSeverity reports whether s is a severity name.
 func CheckSeverity(s string) error {
-	if severityRank(s) < len(access.Severities()) {
-		return nil
-	}
-	return fmt.Errorf("unknown severity %q (want %s)", s, strings.Join(access.Severities(), ", "))
+	_, err := access.ParseSeverity(s)
+	return err
 }
 
 // NewAtOrAbove counts the new findings at or above a severity (checked
@@ -311,7 +309,7 @@ func CheckSeverity(s string) error {
 func (d *Diff) NewAtOrAbove(threshold string) int {
 	n := 0
 	for _, f := range d.NewFindings {
-		if !f.Muted && access.SeverityAtLeast(f.Severity, threshold) {
+		if !f.Muted && f.Severity.AtLeast(access.Severity(threshold)) {
 			n++
 		}
 	}

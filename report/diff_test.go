@@ -39,7 +39,7 @@ func TestDiffKnownChanges(t *testing.T) {
 	ids := func(fs []access.Finding) []string {
 		var out []string
 		for _, f := range fs {
-			out = append(out, f.Severity+" "+f.ID+" "+location(f.AccountID, f.Bucket))
+			out = append(out, string(f.Severity)+" "+f.ID+" "+location(f.AccountID, f.Bucket))
 		}
 		return out
 	}

@@ -15,11 +15,11 @@ import (
 
 // Principal classes, in column order (keys of access.Access in report.json).
 const (
-	classPublic      = "public"
-	classAnyAWS      = "any_aws"
-	classOrg         = "org"
-	classExternal    = "external"
-	classSameAccount = "same_account"
+	classPublic      = access.ClassPublic
+	classAnyAWS      = access.ClassAnyAWS
+	classOrg         = access.ClassOrg
+	classExternal    = access.ClassExternal
+	classSameAccount = access.ClassSameAccount
 )
 
 // matrixClasses returns the principal classes in column order.

@@ -190,7 +190,7 @@ func jsonString(s string) string {
 }
 
 // ocsfSeverity maps a severity to severity_id and its caption.
-func ocsfSeverity(s string) (int, string) {
+func ocsfSeverity(s access.Severity) (int, string) {
 	switch s {
 	case access.SeverityCritical:
 		return 5, "Critical"

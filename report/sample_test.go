@@ -140,8 +140,8 @@ func sampleReport() *access.Report {
 		Buckets: []access.Bucket{logs, publicSite, partner, locked},
 		Summary: access.Summary{Accounts: 2, Buckets: 4,
 			BucketsByExposure:  map[string]int{"public": 1, "external": 1, "private": 1, "unknown": 1},
-			FindingsBySeverity: map[string]int{"critical": 1, "high": 2, "medium": 1, "low": 1, "info": 1},
-			FindingsByAccount:  map[string]map[string]int{"111111111111": {"high": 1}, "222222222222": {"critical": 1, "high": 1, "medium": 1, "low": 1, "info": 1}},
+			FindingsBySeverity: map[access.Severity]int{"critical": 1, "high": 2, "medium": 1, "low": 1, "info": 1},
+			FindingsByAccount:  map[string]map[access.Severity]int{"111111111111": {"high": 1}, "222222222222": {"critical": 1, "high": 1, "medium": 1, "low": 1, "info": 1}},
 			Incomplete:         1},
 	}
 }
@@ -176,8 +176,8 @@ func syntheticReport(n int) *access.Report {
 				"999999999999": {Label: "partner", Trusted: true, Actions: uniform(cell(access.VerdictAllow, "statement Partner of "+name+" allows it", access.LayerBucketPolicy))},
 			}
 		}
-		for _, sev := range []string{access.SeverityMedium, access.SeverityLow, access.SeverityInfo} {
-			b.Findings = append(b.Findings, access.Finding{ID: "finding-" + sev, Severity: sev, Title: "A " + sev + " finding", Detail: "about " + name,
+		for _, sev := range []access.Severity{access.SeverityMedium, access.SeverityLow, access.SeverityInfo} {
+			b.Findings = append(b.Findings, access.Finding{ID: "finding-" + string(sev), Severity: sev, Title: "A " + string(sev) + " finding", Detail: "about " + name,
 				Remediation: "aws s3api put-bucket-policy --bucket " + name + " --policy file://fixed.json", AccountID: acct, Bucket: name})
 		}
 		if i%100 == 0 {

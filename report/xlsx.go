@@ -62,7 +62,7 @@ type workbook struct {
 	principals       *principalSheet
 	matrixCells      []excelize.Cell // one row's cells, reused
 	matrixValues     []any           // pointers to matrixCells
-	// findings spools the bucket findings by severityRank; errors the
+	// findings spools the bucket findings by Severity.Rank; errors the
 	// buckets' failed reads.
 	findings []*spool
 	errors   *spool
@@ -73,7 +73,7 @@ func newXLSXWriter(w io.Writer, spoolDir string, layout Layout) (*workbook, erro
 	b := &workbook{out: w, f: excelize.NewFile(excelize.Options{TmpDir: spoolDir}), counts: newCounts(), layout: layout,
 		errors: newSpool(spoolDir, "report.xlsx errors")}
 	for _, sev := range append(access.Severities(), "other") {
-		b.findings = append(b.findings, newSpool(spoolDir, "report.xlsx findings "+sev))
+		b.findings = append(b.findings, newSpool(spoolDir, "report.xlsx findings "+string(sev)))
 	}
 	if err := b.begin(); err != nil {
 		b.Close()
@@ -139,7 +139,7 @@ func (b *workbook) Bucket(bk *access.Bucket) error {
 	}
 	for i := range bk.Findings {
 		f := &bk.Findings[i]
-		if err := b.findings[severityRank(f.Severity)].record(f.Severity, f.ID, f.AccountID, f.Bucket, f.Title, f.Detail, f.Remediation, f.CIS, mutedCell(f)); err != nil {
+		if err := b.findings[f.Severity.Rank()].record(string(f.Severity), f.ID, f.AccountID, f.Bucket, f.Title, f.Detail, f.Remediation, f.CIS, mutedCell(f)); err != nil {
 			return err
 		}
 	}
@@ -218,7 +218,7 @@ type styles struct {
 	// headerWrap is header on two lines.
 	headerWrap int
 	verdict    map[access.Verdict]int
-	severity   map[string]int
+	severity   map[access.Severity]int
 	exposure   map[string]int
 }
 
@@ -237,7 +237,7 @@ func verdictColor(v access.Verdict) string {
 	return ""
 }
 
-func severityColor(s string) (fill, font string) {
+func severityColor(s access.Severity) (fill, font string) {
 	switch s {
 	case access.SeverityCritical:
 		return "C00000", "FFFFFF"
@@ -274,20 +274,8 @@ func verdicts() []access.Verdict {
 	return []access.Verdict{access.VerdictAllow, access.VerdictDeny, access.VerdictConditional, access.VerdictUnknown}
 }
 
-// severityRank orders severities, most severe first; an unknown severity
-// sorts last.
-func severityRank(s string) int {
-	sevs := access.Severities()
-	for i, v := range sevs {
-		if v == s {
-			return i
-		}
-	}
-	return len(sevs)
-}
-
 func newStyles(f *excelize.File) (styles, error) {
-	st := styles{verdict: map[access.Verdict]int{}, severity: map[string]int{}, exposure: map[string]int{}}
+	st := styles{verdict: map[access.Verdict]int{}, severity: map[access.Severity]int{}, exposure: map[string]int{}}
 	filled := func(fill, font string, bold bool) (int, error) {
 		return f.NewStyle(&excelize.Style{
 			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill}},
@@ -512,7 +500,7 @@ func (b *workbook) writeFindings() error {
 		widths: []float64{10, 28, 14, 18, 30, 36, 56, 56, 18, 30}, wrap: []int{6, 7, 8, 9, 10}}
 	row := func(emit func([]any) error, f *access.Finding) error {
 		return emit([]any{
-			styled(f.Severity, b.st.severity[f.Severity]), f.ID, f.AccountID, b.accountNames[f.AccountID],
+			styled(string(f.Severity), b.st.severity[f.Severity]), f.ID, f.AccountID, b.accountNames[f.AccountID],
 			f.Bucket, f.Title, f.Detail, f.Remediation, f.CIS, mutedCell(f),
 		})
 	}
@@ -522,7 +510,7 @@ func (b *workbook) writeFindings() error {
 		for rank, sp := range b.findings {
 			for i := range b.r.Accounts {
 				for j := range b.r.Accounts[i].Findings {
-					if f := &b.r.Accounts[i].Findings[j]; severityRank(f.Severity) == rank {
+					if f := &b.r.Accounts[i].Findings[j]; f.Severity.Rank() == rank {
 						if err := row(emit, f); err != nil {
 							return err
 						}
@@ -530,7 +518,7 @@ func (b *workbook) writeFindings() error {
 				}
 			}
 			err := sp.records(9, func(v []string) error {
-				return row(emit, &access.Finding{Severity: v[0], ID: v[1], AccountID: v[2], Bucket: v[3], Title: v[4], Detail: v[5], Remediation: v[6], CIS: v[7], Muted: v[8] != "", MuteReason: strings.TrimPrefix(v[8], mutedPrefix)})
+				return row(emit, &access.Finding{Severity: access.Severity(v[0]), ID: v[1], AccountID: v[2], Bucket: v[3], Title: v[4], Detail: v[5], Remediation: v[6], CIS: v[7], Muted: v[8] != "", MuteReason: strings.TrimPrefix(v[8], mutedPrefix)})
 			})
 			if err != nil {
 				return err
@@ -679,22 +667,22 @@ func forEachReportError(r *access.Report, fn func(access.Error) error) error {
 type counts struct {
 	buckets    int
 	byExposure map[string]int
-	bySeverity map[string]int
+	bySeverity map[access.Severity]int
 	// byAccount: account ID → severity → count.
-	byAccount map[string]map[string]int
+	byAccount map[string]map[access.Severity]int
 	findings  int
 	errors    int
 }
 
 func newCounts() counts {
-	return counts{byExposure: map[string]int{}, bySeverity: map[string]int{}, byAccount: map[string]map[string]int{}}
+	return counts{byExposure: map[string]int{}, bySeverity: map[access.Severity]int{}, byAccount: map[string]map[access.Severity]int{}}
 }
 
 func (c *counts) finding(f *access.Finding) {
 	c.findings++
 	c.bySeverity[f.Severity]++
 	if c.byAccount[f.AccountID] == nil {
-		c.byAccount[f.AccountID] = map[string]int{}
+		c.byAccount[f.AccountID] = map[access.Severity]int{}
 	}
 	c.byAccount[f.AccountID][f.Severity]++
 }
@@ -805,7 +793,7 @@ func (b *workbook) writeSummary() error {
 
 	s.line(styled("Buckets by verdict class", b.st.header), styled("Buckets", b.st.header), styled("Meaning", b.st.header))
 	for _, e := range access.Exposures() {
-		s.line(styled(e, b.st.exposure[e]), c.byExposure[e], exposureMeaning(e))
+		s.line(styled(e, b.st.exposure[e]), c.byExposure[e], access.Exposure(e).Description())
 	}
 	for _, e := range slices.Sorted(maps.Keys(c.byExposure)) {
 		if _, known := b.st.exposure[e]; !known {
@@ -816,11 +804,11 @@ func (b *workbook) writeSummary() error {
 
 	s.line(styled("Findings by severity", b.st.header), styled("Findings", b.st.header))
 	for _, sev := range access.Severities() {
-		s.line(styled(sev, b.st.severity[sev]), c.bySeverity[sev])
+		s.line(styled(string(sev), b.st.severity[sev]), c.bySeverity[sev])
 	}
 	for _, sev := range slices.Sorted(maps.Keys(c.bySeverity)) {
-		if severityRank(sev) == len(access.Severities()) {
-			s.line(sev, c.bySeverity[sev])
+		if !sev.Valid() {
+			s.line(string(sev), c.bySeverity[sev])
 		}
 	}
 	s.blank()
@@ -828,7 +816,7 @@ func (b *workbook) writeSummary() error {
 	// Findings by account, most severe first; the chart draws the first rows.
 	head := []any{styled("Findings by account", b.st.header), styled("Account", b.st.header)}
 	for _, sev := range access.Severities() {
-		head = append(head, styled(sev, b.st.severity[sev]))
+		head = append(head, styled(string(sev), b.st.severity[sev]))
 	}
 	head = append(head, styled("total", b.st.header))
 	s.line(head...)
@@ -895,7 +883,7 @@ func configDigestText(r *access.Report) string {
 }
 
 // accountOrder sorts accounts by their findings, most severe first.
-func accountOrder(a, b map[string]int) bool {
+func accountOrder(a, b map[access.Severity]int) bool {
 	for _, sev := range access.Severities() {
 		if a[sev] != b[sev] {
 			return a[sev] > b[sev]
@@ -941,75 +929,6 @@ func (b *workbook) addFindingsChart(headerRow, n, atRow int) error {
 	})
 }
 
-// exposureMeaning explains a bucket verdict class.
-func exposureMeaning(e string) string {
-	switch e {
-	case access.ExposurePublic:
-		return "anonymous callers or any AWS account can reach it (allow or conditional)"
-	case access.ExposureExternal:
-		return "a specific account outside the organisation can reach it"
-	case access.ExposureOrg:
-		return "principals of other member accounts can reach it, nobody outside the organisation"
-	case access.ExposurePrivate:
-		return "only principals of the owning account can reach it"
-	case access.ExposureUnknown:
-		return "nothing exposes it for certain, but a layer that could decide was not readable"
-	}
-	return ""
-}
-
-func verdictMeaning(v access.Verdict) string {
-	switch v {
-	case access.VerdictAllow:
-		return "The request is allowed, decided with the data collected; where the why column says 'only for principals with', only for the principals named (an ARN pattern, account, organisation or principal tag: who the caller is, not a request condition)."
-	case access.VerdictDeny:
-		return "The request is denied (explicitly or implicitly), decided with the data collected."
-	case access.VerdictConditional:
-		return "Allowed only when request-context conditions hold that a scanner cannot know (source IP, VPC endpoint, MFA, time, request tags, encryption headers …); the why column lists them."
-	case access.VerdictUnknown:
-		return "A layer that could decide was not readable (e.g. AccessDenied on GetBucketPolicy). bucketaudit never reports allow or deny from data it did not read."
-	}
-	return ""
-}
-
-func classMeaning(class string) string {
-	switch class {
-	case classPublic:
-		return "anonymous, unsigned requests"
-	case classAnyAWS:
-		return "any authenticated principal of any AWS account outside the organisation"
-	case classOrg:
-		return "a principal of another member account whose own identity policy grants the action; the why column says how many member accounts' SCPs permit it"
-	case classExternal:
-		return "each specific account outside the organisation named by a bucket policy, ACL grant or KMS key policy; the Matrix shows the widest verdict among them, the External access sheet one row per account"
-	case classSameAccount:
-		return "a principal of the owning account whose identity policy grants the action"
-	}
-	return ""
-}
-
-func layerMeaning(layer string) string {
-	switch layer {
-	case access.LayerSCP:
-		return "service control policies of the caller's account (every OU level from the root)"
-	case access.LayerRCP:
-		return "resource control policies of the bucket's account"
-	case access.LayerBPA:
-		return "S3 Block Public Access, account OR bucket setting"
-	case access.LayerBucketPolicy:
-		return "the bucket policy"
-	case access.LayerACL:
-		return "the bucket ACL (only when Object Ownership is not BucketOwnerEnforced)"
-	case access.LayerKMS:
-		return "the SSE-KMS key policy and grants of the bucket's default key"
-	case access.LayerIdentity:
-		return "the caller's identity (IAM) policies"
-	case access.LayerVPCE:
-		return "the VPC endpoint policy"
-	}
-	return ""
-}
-
 func (b *workbook) writeMethod() error {
 	r := b.r
 	s := &sheetWriter{f: b.f, sheet: SheetMethod}
@@ -1027,12 +946,12 @@ func (b *workbook) writeMethod() error {
 	s.blank()
 	hdr("Verdict", "Meaning")
 	for _, v := range verdicts() {
-		s.line(styled(string(v), b.st.verdict[v]), verdictMeaning(v))
+		s.line(styled(string(v), b.st.verdict[v]), v.Description())
 	}
 	s.blank()
 	hdr("Principal class", "Who")
 	for _, c := range matrixClasses() {
-		s.line(styled(c, b.st.bold), classMeaning(c))
+		s.line(styled(c, b.st.bold), access.Class(c).Description())
 	}
 	s.blank()
 	hdr("Action", "S3 operation")
@@ -1041,9 +960,8 @@ func (b *workbook) writeMethod() error {
 	}
 	s.blank()
 	hdr("Layer (decided by)", "What it is")
-	for _, l := range []string{access.LayerSCP, access.LayerRCP, access.LayerBPA, access.LayerBucketPolicy,
-		access.LayerACL, access.LayerKMS, access.LayerIdentity, access.LayerVPCE} {
-		s.line(styled(l, b.st.bold), layerMeaning(l))
+	for _, l := range access.Layers() {
+		s.line(styled(l, b.st.bold), access.Layer(l).Description())
 	}
 	s.blank()
 	hdr("Assumptions", "")

@@ -40,12 +40,12 @@ import (
 
 // Account error keys beyond the bucket fields.
 const (
-	KeyAssumeRole         = "assume_role"
-	KeyPublicAccessBlock  = "public_access_block"
-	KeyBuckets            = "buckets"
-	KeyIAM                = "iam"
-	KeyScan               = "scan"
-	KeyVPCEndpointsPrefix = "vpc_endpoints:"
+	KeyAssumeRole         = inventory.KeyAssumeRole
+	KeyPublicAccessBlock  = inventory.KeyPublicAccessBlock
+	KeyBuckets            = inventory.KeyBuckets
+	KeyIAM                = inventory.KeyIAM
+	KeyScan               = inventory.KeyScan
+	KeyVPCEndpointsPrefix = inventory.KeyVPCEndpointsPrefix
 	// ScanErrorOrganization is the ScanInfo.Errors key of an organisation
 	// that could not be read.
 	ScanErrorOrganization = inventory.FieldOrganization
