@@ -309,7 +309,10 @@ func (s *Server) authenticate(q *request) (*caller, *apiError) {
 		return nil, authError(q.svc, authMalformed, q.authErr.Error())
 	}
 	if q.auth == nil {
-		if q.svc == svcS3 {
+		// AssumeRoleWithWebIdentity is not signed: the web identity token
+		// is the credential.
+		// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html
+		if q.svc == svcS3 || (q.svc == svcSTS && q.op == "AssumeRoleWithWebIdentity") {
 			return &caller{anonymous: true, arn: "anonymous"}, nil
 		}
 		return nil, authError(q.svc, authMissing, "")

@@ -76,6 +76,8 @@ func (s *Server) handlerFor(q *request) handlerFunc {
 		switch q.op {
 		case "AssumeRole":
 			return s.stsAssumeRole
+		case "AssumeRoleWithWebIdentity":
+			return s.stsAssumeRoleWithWebIdentity
 		case "GetCallerIdentity":
 			return s.stsGetCallerIdentity
 		}

@@ -168,3 +168,52 @@ func rolePath(r *inventory.AuditRole) string {
 	}
 	return p
 }
+
+// stsAssumeRoleWithWebIdentity answers a web identity (OIDC) role
+// assumption, as Kubernetes IRSA and AWS_WEB_IDENTITY_TOKEN_FILE make it:
+// a role of the management account, for any non-empty token (the emulator
+// verifies no identity provider's signature), becomes a session of the
+// management account, as the scanning role there is.
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html
+func (s *Server) stsAssumeRoleWithWebIdentity(w http.ResponseWriter, q *request) *apiError {
+	roleARN, sessionName, token := q.form.Get("RoleArn"), q.form.Get("RoleSessionName"), q.form.Get("WebIdentityToken")
+	switch {
+	case roleARN == "":
+		return validationError("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
+	case !sessionNameRe.MatchString(sessionName):
+		return validationError("1 validation error detected: Value '" + sessionName + "' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*")
+	case len(token) < 4 || len(token) > 20000:
+		return validationError("1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length greater than or equal to 4 and less than or equal to 20000")
+	}
+	m := roleARNRe.FindStringSubmatch(roleARN)
+	if m == nil {
+		return validationError(roleARN + " is invalid")
+	}
+	account, path, name := m[1], m[2]+"/", m[3]
+	if account != s.idx.managementAccount || awsid.PartitionOfARN(roleARN) != s.idx.partition {
+		return errf("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
+	}
+	if aerr := s.faults.chosen(q, account, ""); aerr != nil {
+		return aerr
+	}
+	expires := s.now().Add(defaultSessionSeconds * time.Second)
+	if s.sessionTTL > 0 {
+		expires = s.now().Add(s.sessionTTL)
+	}
+	sess := s.sessions.mint(account, name, path, sessionName, expires)
+	return queryResponse(w, q, stsNS, func(x *xmlOut) {
+		x.open("Credentials")
+		x.elem("AccessKeyId", sess.accessKey)
+		x.elem("SecretAccessKey", sess.secret)
+		x.elem("SessionToken", sess.token)
+		x.elem("Expiration", expires.UTC().Format(time.RFC3339))
+		x.close("Credentials")
+		x.elem("SubjectFromWebIdentityToken", "fakeaws-subject")
+		x.open("AssumedRoleUser")
+		x.elem("AssumedRoleId", sess.roleID+":"+sessionName)
+		x.elem("Arn", sess.arn(s.idx.partition))
+		x.close("AssumedRoleUser")
+		x.elem("Provider", "fakeaws")
+		x.elem("Audience", "sts.amazonaws.com")
+	})
+}

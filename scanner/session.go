@@ -214,6 +214,14 @@ func (s *Session) loadConfig(ctx context.Context) (aws.Config, error) {
 		// The credential chain's own calls (a role profile's AssumeRole)
 		// fail at once on a certificate error too.
 		awsconfig.WithRetryer(s.newRetryer),
+		// A web identity role (AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN,
+		// or a profile's web_identity_token_file: Kubernetes IRSA) is
+		// assumed through EndpointURL too.
+		awsconfig.WithWebIdentityRoleCredentialOptions(func(o *stscreds.WebIdentityRoleOptions) {
+			if c, ok := o.Client.(*sts.Client); ok && s.endpoint != nil {
+				o.Client = sts.New(c.Options(), func(so *sts.Options) { so.BaseEndpoint = aws.String(opts.EndpointURL) })
+			}
+		}),
 		awsconfig.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
 			if c, ok := o.Client.(*sts.Client); ok && s.endpoint != nil {
 				o.Client = sts.New(c.Options(), func(so *sts.Options) { so.BaseEndpoint = aws.String(opts.EndpointURL) })

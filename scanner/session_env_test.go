@@ -320,3 +320,44 @@ func TestHomeRegionSignsGlobalCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestWebIdentityThroughEndpoint: a web identity role (Kubernetes IRSA:
+// AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, no keys) is assumed through
+// EndpointURL, as the AWS CLI's --endpoint-url does not but the scan's
+// must (issue: --endpoint-url also for the credential chain's STS), and
+// the session scans as that role.
+// https://docs.aws.amazon.com/sdkref/latest/guide/feature-assume-role-credentials.html
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html
+func TestWebIdentityThroughEndpoint(t *testing.T) {
+	fixture := loadFixture(t, "testdata/roundtrip.yaml")
+	srv, url := fakeawstest.Start(t, fixture)
+	fakeawstest.ChainEnv(t, fixture)
+	dir := t.TempDir()
+	token := filepath.Join(dir, "token")
+	writeTestFile(t, token, "eyJhbGciOiJSUzI1NiJ9.fake.token")
+	mgmt := fixture.Organization.ManagementAccountID
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token)
+	t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::"+mgmt+":role/BucketAuditScanner")
+	t.Setenv("AWS_ROLE_SESSION_NAME", "irsa-scan")
+	cfg, err := config.Parse([]byte("endpoint_url: "+url+"\n"), "scan.yaml", config.Overrides{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := NewSession(context.Background(), SessionOptionsFrom(cfg, zerolog.Nop()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sess.Close)
+	id, err := sess.Preflight(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "arn:aws:sts::" + mgmt + ":assumed-role/BucketAuditScanner/irsa-scan"; id.ARN != want {
+		t.Errorf("caller %s, want %s", id.ARN, want)
+	}
+	if n := srv.Stats().ByOperation["sts:AssumeRoleWithWebIdentity"]; n != 1 {
+		t.Errorf("%d AssumeRoleWithWebIdentity calls reached the emulator, want 1", n)
+	}
+}
