@@ -177,7 +177,11 @@ func (bl *BucketLayers) decideRequest(c *Caller, action, key string) outcome {
 		}
 	}
 	o = o.settle(c)
-	if action == ActionRead && bl.ACLs != TriFalse && (o.verdict != VerdictAllow || len(o.narrow) > 0) {
+	// An object ACL grants like a bucket policy statement: it cannot lift
+	// an explicit deny, a KMS key that refuses, or an SCP/RCP that denies.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+	denied := o.verdict == VerdictDeny && (o.engine == policy.ExplicitDeny || o.kmsBlocked != "" || o.orgBlocked != "")
+	if action == ActionRead && bl.ACLs != TriFalse && !denied && (o.verdict != VerdictAllow || len(o.narrow) > 0) {
 		o.reason += "; object ACLs (not read) could still grant reads of individual objects"
 	}
 	return o

@@ -353,3 +353,35 @@ func TestDecideManageActionsApart(t *testing.T) {
 		t.Errorf("manage cell = %s %q narrowed to %v, want allow for everyone by s3:PutBucketAcl", o.verdict, o.reason, o.narrow)
 	}
 }
+
+// TestRuleObjectACLNoteUnderExplicitDeny: the reason of a read denied by an
+// explicit deny does not say object ACLs could still grant it (an object
+// ACL grants as a policy statement does, and an explicit deny wins); an
+// implicit deny still says so.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+func TestRuleObjectACLNoteUnderExplicitDeny(t *testing.T) {
+	const note = "object ACLs (not read)"
+	runRules(t, []ruleCase{{
+		name:   "explicit deny",
+		doc:    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
+		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\n" + `policy: {Version: "2012-10-17", Statement: [{Sid: NoReads, Effect: Deny, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*"}]}`,
+		cells: []expectCell{
+			{path: "public.read", verdict: VerdictDeny, reason: "NoReads"},
+			{path: "any_aws.read", verdict: VerdictDeny, reason: "NoReads"},
+		},
+		check: func(t *testing.T, b *Bucket) {
+			for _, p := range []string{"public.read", "any_aws.read"} {
+				if r := cellAt(t, b, p).Reason; strings.Contains(r, note) {
+					t.Errorf("%s reason %q: an object ACL cannot lift an explicit deny", p, r)
+				}
+			}
+		},
+	}, {
+		name:   "implicit deny",
+		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html",
+		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\n",
+		cells: []expectCell{
+			{path: "public.read", verdict: VerdictDeny, reason: note},
+		},
+	}})
+}
