@@ -20,7 +20,8 @@ type Caller struct {
 	// Account is the caller's account; "" when unknown.
 	Account string
 	// NotAccounts are accounts the caller is known not to belong to (when
-	// Account is "").
+	// Account is ""). Its request contexts share the list: it is not
+	// modified once set.
 	NotAccounts []string
 	// InOrg says whether the caller's account belongs to the organisation.
 	InOrg Tri
@@ -623,7 +624,7 @@ func (ix *Index) requestContext(c *Caller, owner string) *policy.Context {
 			ctx.Set("aws:PrincipalAccount", c.Account)
 		}
 	} else if len(c.NotAccounts) > 0 {
-		ctx.SetUnknownExcept("aws:PrincipalAccount", c.NotAccounts...)
+		ctx.SetUnknownExceptShared("aws:PrincipalAccount", c.NotAccounts)
 	}
 	switch c.InOrg {
 	case TriTrue:

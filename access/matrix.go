@@ -32,6 +32,7 @@ type orgGroup struct {
 	chain    Chain
 	accounts []string // sorted
 	orgPath  string   // common aws:PrincipalOrgPaths, "" when they differ
+	shared   *orgShared
 }
 
 // matrixer computes bucket matrices; it holds what every bucket shares.
@@ -47,6 +48,7 @@ type matrixer struct {
 	trusted     map[string]string
 	members     []string // active member accounts, sorted
 	groups      []orgGroup
+	groupOf     map[string]int // active member → its group's index
 }
 
 func newMatrixer(ix *Index, trusted map[string]string) *matrixer {
@@ -88,6 +90,7 @@ func newMatrixer(ix *Index, trusted map[string]string) *matrixer {
 		m.groups = append(m.groups, *g)
 	}
 	sort.Slice(m.groups, func(i, j int) bool { return m.groups[i].accounts[0] < m.groups[j].accounts[0] })
+	m.shareGroups()
 	return m
 }
 
@@ -109,6 +112,7 @@ type worker struct {
 	lists   map[string][]string
 	layers  map[layerSet][]string
 	bpaMaps map[BPA]map[string]string
+	rests   orgRests
 }
 
 func (m *matrixer) newWorker() *worker {
@@ -270,13 +274,7 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 			externals = append(externals, id)
 		}
 	}
-	known := append(append(append([]string(nil), m.members...), externals...), owner)
-	notKnown := make([]string, 0, len(known))
-	for _, id := range known {
-		if !strings.HasPrefix(id, "canonical:") {
-			notKnown = append(notKnown, id)
-		}
-	}
+	notKnown := func() []string { return m.notKnown(owner, externals) }
 
 	extKey := owner + "|" + strings.Join(externals, ",")
 	public := w.caller("public", func() *Caller {
@@ -284,7 +282,7 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 	})
 	bm.public = m.row(bl, public)
 	anyAWS := w.caller("any|"+extKey, func() *Caller {
-		return &Caller{NotAccounts: notKnown, InOrg: TriFalse, Label: "principals of any other AWS account"}
+		return &Caller{NotAccounts: notKnown(), InOrg: TriFalse, Label: "principals of any other AWS account"}
 	})
 	bm.anyAWS = m.row(bl, anyAWS)
 
@@ -292,7 +290,7 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 		var c *Caller
 		if strings.HasPrefix(id, "canonical:") {
 			c = w.caller("canon|"+id+"|"+extKey, func() *Caller {
-				return &Caller{Canonical: strings.TrimPrefix(id, "canonical:"), NotAccounts: notKnown, InOrg: TriFalse,
+				return &Caller{Canonical: strings.TrimPrefix(id, "canonical:"), NotAccounts: notKnown(), InOrg: TriFalse,
 					Label: "the account of canonical user " + shortID(strings.TrimPrefix(id, "canonical:"))}
 			})
 		} else {
@@ -345,10 +343,6 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 	if why := m.ix.othersUnknown(owner); why != "" {
 		return w.unreadOrgRow(bl, owner, externals, why)
 	}
-	named := map[string]bool{}
-	for _, id := range namedMembers {
-		named[id] = true
-	}
 	var parts [5][]orgPart
 	for i := range parts {
 		parts[i] = make([]orgPart, 0, len(m.groups)+len(namedMembers))
@@ -365,24 +359,23 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 		g := &m.groups[gi]
 		// The accounts the bucket names are evaluated one by one; the rest
 		// of the group together, unless a decision turns out to depend on
-		// which of them calls.
-		var rest, single []string
-		for _, id := range g.accounts {
-			switch {
-			case id == owner:
-			case named[id]:
+		// which of them calls. What does not depend on the bucket is built
+		// once per group (orgShared) or per owner (groupRest).
+		var single []string
+		for _, id := range namedMembers {
+			if m.inGroup(id, gi) {
 				single = append(single, id)
-			default:
-				rest = append(rest, id)
 			}
 		}
+		rest := without(w.groupRest(gi, owner), single)
 		total += len(rest) + len(single)
 		if len(rest) > 1 {
 			exclude := append(append([]string(nil), single...), externals...)
 			c := w.caller("grp|"+g.key+"|"+owner+"|"+strings.Join(exclude, ","), func() *Caller {
-				not := append(append([]string{owner}, exclude...), m.outside(g.accounts)...)
-				return &Caller{NotAccounts: not, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain, TagsKnown: m.ix.iamCollected(rest...),
-					Label: fmt.Sprintf("principals of the %d other member accounts under %s", len(rest), m.chainLabel(g, rest))}
+				removed := append([]string{owner}, single...)
+				return &Caller{NotAccounts: m.restNotAccounts(gi, owner, exclude), InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
+					TagsKnown: m.restCollected(gi, removed),
+					Label:     fmt.Sprintf("principals of the %d other member accounts under %s", len(rest), m.restLabel(gi, removed))}
 			})
 			r := m.row(bl, c)
 			split := false
@@ -449,31 +442,6 @@ func (w *worker) memberCaller(g *orgGroup, id string) *Caller {
 		return &Caller{Account: id, InOrg: TriTrue, OrgPath: w.ix.OrgPath(id), SCPs: g.chain, TagsKnown: w.ix.iamCollected(id),
 			Label: "principals of member account " + id}
 	})
-}
-
-// outside returns the members not in accts.
-func (m *matrixer) outside(accts []string) []string {
-	in := make(map[string]bool, len(accts))
-	for _, id := range accts {
-		in[id] = true
-	}
-	var out []string
-	for _, id := range m.members {
-		if !in[id] {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-// chainLabel names a group by the OU paths of its accounts.
-func (m *matrixer) chainLabel(g *orgGroup, accts []string) string {
-	var paths []string
-	for _, id := range accts {
-		paths = addConds(paths, m.ix.OUPath(id))
-	}
-	sort.Strings(paths)
-	return joinLimited(paths, 3)
 }
 
 // aggregateOrg combines the parts of the org class into one cell: allowed

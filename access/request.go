@@ -533,7 +533,7 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		case c.Account != "":
 			ctx.Set("kms:CallerAccount", c.Account)
 		case len(c.NotAccounts) > 0:
-			ctx.SetUnknownExcept("kms:CallerAccount", c.NotAccounts...)
+			ctx.SetUnknownExceptShared("kms:CallerAccount", c.NotAccounts)
 		}
 	}
 	for _, k := range sortedKeys(c.Context) {

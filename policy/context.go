@@ -77,6 +77,13 @@ func (c *Context) SetUnknownExcept(key string, values ...string) *Context {
 	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: append([]string(nil), values...)})
 }
 
+// SetUnknownExceptShared is SetUnknownExcept keeping values, which the
+// caller must not modify afterwards: a long list (e.g. every member account
+// of an organization) shared by many contexts is held once.
+func (c *Context) SetUnknownExceptShared(key string, values []string) *Context {
+	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: values})
+}
+
 // SetUnknownPrefix makes every key that starts with prefix (e.g.
 // "aws:PrincipalTag/", "aws:ResourceTag/") unknown unless set explicitly.
 func (c *Context) SetUnknownPrefix(prefix string) *Context {

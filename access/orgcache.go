@@ -1,0 +1,167 @@
+package access
+
+import (
+	"slices"
+	"sort"
+	"strings"
+)
+
+// orgShared is what the org class of every bucket shares about one SCP
+// group, built once (newMatrixer): the org class's cost per bucket must not
+// grow with the number of member accounts.
+type orgShared struct {
+	// outside are the active members not in the group, sorted: the
+	// accounts its callers are known not to belong to.
+	outside []string
+	// paths counts the group's accounts per OU path; pathKeys are its
+	// keys, sorted.
+	paths    map[string]int
+	pathKeys []string
+	// uncollected counts the group's accounts whose IAM was not collected.
+	uncollected int
+}
+
+// shareGroups fills the groups' shared parts and the index of the group
+// of every active member.
+func (m *matrixer) shareGroups() {
+	m.groupOf = make(map[string]int, len(m.members))
+	for gi := range m.groups {
+		for _, id := range m.groups[gi].accounts {
+			m.groupOf[id] = gi
+		}
+	}
+	for gi := range m.groups {
+		g := &m.groups[gi]
+		sh := &orgShared{paths: map[string]int{}}
+		sh.outside = make([]string, 0, len(m.members)-len(g.accounts))
+		for _, id := range m.members {
+			if m.groupOf[id] != gi {
+				sh.outside = append(sh.outside, id)
+			}
+		}
+		for _, id := range g.accounts {
+			p := m.ix.OUPath(id)
+			if sh.paths[p] == 0 {
+				sh.pathKeys = append(sh.pathKeys, p)
+			}
+			sh.paths[p]++
+			if !m.ix.iamCollected(id) {
+				sh.uncollected++
+			}
+		}
+		sort.Strings(sh.pathKeys)
+		g.shared = sh
+	}
+}
+
+// inGroup reports whether id is an active member of group gi.
+func (m *matrixer) inGroup(id string, gi int) bool {
+	g, ok := m.groupOf[id]
+	return ok && g == gi
+}
+
+// orgRests are a worker's lists, per group, of the group's accounts but
+// the owner of the buckets in progress (owner), built once per owner.
+type orgRests struct {
+	owner string
+	rest  [][]string
+	done  []bool
+}
+
+// groupRest returns group gi's accounts but owner, shared by the owner's
+// buckets (not to be modified).
+func (w *worker) groupRest(gi int, owner string) []string {
+	r := &w.rests
+	if r.owner != owner || len(r.rest) != len(w.groups) {
+		r.owner = owner
+		r.rest = make([][]string, len(w.groups))
+		r.done = make([]bool, len(w.groups))
+	}
+	if !r.done[gi] {
+		accts := w.groups[gi].accounts
+		if w.inGroup(owner, gi) {
+			i, _ := slices.BinarySearch(accts, owner)
+			accts = slices.Concat(accts[:i], accts[i+1:])
+		}
+		r.rest[gi], r.done[gi] = slices.Clip(accts), true
+	}
+	return r.rest[gi]
+}
+
+// without returns accts (sorted) without the sorted accounts of drop.
+func without(accts, drop []string) []string {
+	if len(drop) == 0 {
+		return accts
+	}
+	out := make([]string, 0, len(accts))
+	for _, id := range accts {
+		if _, found := slices.BinarySearch(drop, id); !found {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// restLabel names group gi's accounts but removed (the owner and the
+// accounts evaluated one by one) by their OU paths, as chainLabel does.
+func (m *matrixer) restLabel(gi int, removed []string) string {
+	sh := m.groups[gi].shared
+	less := map[string]int{}
+	for _, id := range removed {
+		if m.inGroup(id, gi) {
+			less[m.ix.OUPath(id)]++
+		}
+	}
+	paths := make([]string, 0, len(sh.pathKeys))
+	for _, p := range sh.pathKeys {
+		if sh.paths[p] > less[p] {
+			paths = append(paths, p)
+		}
+	}
+	return joinLimited(paths, 3)
+}
+
+// restCollected reports whether the IAM of every account of group gi but
+// removed was collected (iamCollected of them, rest not empty).
+func (m *matrixer) restCollected(gi int, removed []string) bool {
+	un := m.groups[gi].shared.uncollected
+	for _, id := range removed {
+		if m.inGroup(id, gi) && !m.ix.iamCollected(id) {
+			un--
+		}
+	}
+	return un == 0
+}
+
+// restNotAccounts returns the accounts group gi's caller for the accounts
+// but the owner and exclude is known not to belong to: the owner, exclude
+// and the members outside the group. Without exclude and with the owner a
+// member of another group, that is the group's shared list.
+func (m *matrixer) restNotAccounts(gi int, owner string, exclude []string) []string {
+	outside := m.groups[gi].shared.outside
+	_, member := m.groupOf[owner]
+	if len(exclude) == 0 && member && !m.inGroup(owner, gi) {
+		return outside
+	}
+	not := make([]string, 0, 1+len(exclude)+len(outside))
+	return append(append(append(not, owner), exclude...), outside...)
+}
+
+// notKnown returns the accounts the callers of "any other AWS account" are
+// known not to belong to: the members, the accounts the bucket names
+// (externals) and the owner. Without named accounts and with the owner a
+// member, that is the shared list of members.
+func (m *matrixer) notKnown(owner string, externals []string) []string {
+	_, member := m.groupOf[owner]
+	var named []string
+	for _, id := range externals {
+		if !strings.HasPrefix(id, "canonical:") {
+			named = append(named, id)
+		}
+	}
+	if len(named) == 0 && member {
+		return slices.Clip(m.members)
+	}
+	out := make([]string, 0, len(m.members)+len(named)+1)
+	return append(append(append(out, m.members...), named...), owner)
+}
