@@ -44,6 +44,7 @@ type Index struct {
 	orgUnread string
 	assumed   map[string][]*policy.Policy // matrix action → assumed identity policies
 	chains    chainCache
+	ctxBases  ctxBases
 	iam       iamCache
 	// Problems are errors met while preparing the index (org policies that
 	// do not parse, accounts missing from the OU tree), reported as data.

@@ -120,7 +120,6 @@ func oracleChainLabel(m *matrixer, g *orgGroup, accts []string) string {
 	return joinLimited(paths, 3)
 }
 
-
 // orgRowDocs are synthetic organisations whose buckets' policies name
 // member accounts (principals, aws:PrincipalAccount, aws:PrincipalArn),
 // match OU paths (aws:PrincipalOrgPaths) and whose accounts sit under

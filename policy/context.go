@@ -31,6 +31,9 @@ type Context struct {
 	keys     map[string]*ctxEntry
 	prefixes []string // lower-case unknown prefixes
 	absent   []string // lower-case absent prefixes
+	// base holds keys set before this context's own (NewContextOn): its
+	// keys count unless this context sets them too.
+	base *Context
 }
 
 // NewContext returns an empty, closed-world context: keys not set are absent.
@@ -40,6 +43,14 @@ func NewContext() *Context { return &Context{keys: map[string]*ctxEntry{}} }
 // unknown (aws:PrincipalArn and aws:PrincipalAccount are still derived from
 // Input.Principal when it is set).
 func NewOpenContext() *Context { return &Context{open: true, keys: map[string]*ctxEntry{}} }
+
+// NewContextOn returns a context that starts as base (its keys, not its
+// prefixes) and is open-world as base is: it holds only the keys set on it,
+// and base, which must no longer be modified, is shared. Many contexts
+// that start alike hold their common keys once.
+func NewContextOn(base *Context) *Context {
+	return &Context{open: base.open, keys: map[string]*ctxEntry{}, base: base}
+}
 
 func (c *Context) put(key string, e *ctxEntry) *Context {
 	if c.keys == nil {
@@ -105,7 +116,7 @@ func (c *Context) Clone() *Context {
 	if c == nil {
 		return NewContext()
 	}
-	n := &Context{open: c.open, keys: make(map[string]*ctxEntry, len(c.keys)), prefixes: append([]string(nil), c.prefixes...), absent: append([]string(nil), c.absent...)}
+	n := &Context{open: c.open, base: c.base, keys: make(map[string]*ctxEntry, len(c.keys)), prefixes: append([]string(nil), c.prefixes...), absent: append([]string(nil), c.absent...)}
 	for k, e := range c.keys {
 		cp := *e
 		n.keys[k] = &cp
@@ -121,6 +132,11 @@ func (c *Context) lookup(lower string) (keyState, []string, bool) {
 	}
 	if e, ok := c.keys[lower]; ok {
 		return e.state, e.values, true
+	}
+	for b := c.base; b != nil; b = b.base {
+		if e, ok := b.keys[lower]; ok {
+			return e.state, e.values, true
+		}
 	}
 	for _, p := range c.absent {
 		if strings.HasPrefix(lower, p) {

@@ -1,0 +1,31 @@
+package policy
+
+import "testing"
+
+// TestContextOn checks that a context started on a base sees the base's
+// keys, overrides them with its own (case-insensitively), keeps its own
+// prefixes after every explicit key, and leaves the base unchanged; and
+// that SetUnknownExceptShared excludes its values as SetUnknownExcept does.
+func TestContextOn(t *testing.T) {
+	base := NewOpenContext().Set("aws:SecureTransport", "true").SetAbsent("aws:SourceArn").Set("aws:PrincipalTag/team", "web")
+	ctx := NewContextOn(base).Set("AWS:securetransport", "false").SetAbsentPrefix("aws:PrincipalTag/")
+	ctx.SetUnknownExceptShared("aws:PrincipalAccount", []string{"111122223333"})
+	check := func(c *Context, key string, want keyState, wantVals ...string) {
+		t.Helper()
+		st, vals, _ := c.lookup(key)
+		if st != want || len(vals) != len(wantVals) || (len(vals) > 0 && vals[0] != wantVals[0]) {
+			t.Errorf("%s: %v %v, want %v %v", key, st, vals, want, wantVals)
+		}
+	}
+	check(ctx, "aws:securetransport", keyPresent, "false")
+	check(base, "aws:securetransport", keyPresent, "true")
+	check(ctx, "aws:sourcearn", keyAbsent)
+	check(ctx, "aws:principaltag/team", keyPresent, "web") // an explicit key wins over a prefix
+	check(ctx, "aws:principaltag/env", keyAbsent)
+	check(base, "aws:principaltag/env", keyUnknown)
+	check(ctx, "aws:principalaccount", keyUnknownExcept, "111122223333")
+	check(ctx, "aws:requestedregion", keyUnknown) // open, as its base
+	clone := ctx.Clone()
+	check(clone, "aws:sourcearn", keyAbsent)
+	check(clone, "aws:securetransport", keyPresent, "false")
+}
