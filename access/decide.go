@@ -23,6 +23,9 @@ type Caller struct {
 	// Account is ""). Its request contexts share the list: it is not
 	// modified once set.
 	NotAccounts []string
+	// NotMembers are more accounts the caller is known not to belong to: a
+	// list shared by many callers (e.g. the members outside an SCP group).
+	NotMembers []string
 	// InOrg says whether the caller's account belongs to the organisation.
 	InOrg Tri
 	// OrgID is the caller's organisation when InOrg is TriTrue and the
@@ -600,8 +603,8 @@ func (ix *Index) requestContext(c *Caller, owner string) *policy.Context {
 		if c.Principal == "" {
 			ctx.Set("aws:PrincipalAccount", c.Account)
 		}
-	} else if len(c.NotAccounts) > 0 {
-		ctx.SetUnknownExceptShared("aws:PrincipalAccount", c.NotAccounts)
+	} else if len(c.NotAccounts)+len(c.NotMembers) > 0 {
+		ctx.SetUnknownExceptShared("aws:PrincipalAccount", c.NotAccounts, c.NotMembers)
 	}
 	switch c.InOrg {
 	case TriTrue:

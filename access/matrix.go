@@ -274,7 +274,6 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 			externals = append(externals, id)
 		}
 	}
-	notKnown := func() []string { return m.notKnown(owner, externals) }
 
 	extKey := owner + "|" + strings.Join(externals, ",")
 	public := w.caller("public", func() *Caller {
@@ -282,7 +281,7 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 	})
 	bm.public = m.row(bl, public)
 	anyAWS := w.caller("any|"+extKey, func() *Caller {
-		return &Caller{NotAccounts: notKnown(), InOrg: TriFalse, Label: "principals of any other AWS account"}
+		return &Caller{NotAccounts: m.notKnown(owner, externals), NotMembers: m.members, InOrg: TriFalse, Label: "principals of any other AWS account"}
 	})
 	bm.anyAWS = m.row(bl, anyAWS)
 
@@ -290,7 +289,7 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 		var c *Caller
 		if strings.HasPrefix(id, "canonical:") {
 			c = w.caller("canon|"+id+"|"+extKey, func() *Caller {
-				return &Caller{Canonical: strings.TrimPrefix(id, "canonical:"), NotAccounts: notKnown(), InOrg: TriFalse,
+				return &Caller{Canonical: strings.TrimPrefix(id, "canonical:"), NotAccounts: m.notKnown(owner, externals), NotMembers: m.members, InOrg: TriFalse,
 					Label: "the account of canonical user " + shortID(strings.TrimPrefix(id, "canonical:"))}
 			})
 		} else {
@@ -373,7 +372,7 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 			exclude := append(append([]string(nil), single...), externals...)
 			c := w.caller("grp|"+g.key+"|"+owner+"|"+strings.Join(exclude, ","), func() *Caller {
 				removed := append([]string{owner}, single...)
-				return &Caller{NotAccounts: m.restNotAccounts(gi, owner, exclude), InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
+				return &Caller{NotAccounts: append([]string{owner}, exclude...), NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
 					TagsKnown: m.restCollected(gi, removed),
 					Label:     fmt.Sprintf("principals of the %d other member accounts under %s", len(rest), m.restLabel(gi, removed))}
 			})

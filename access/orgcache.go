@@ -24,6 +24,7 @@ type orgShared struct {
 // shareGroups fills the groups' shared parts and the index of the group
 // of every active member.
 func (m *matrixer) shareGroups() {
+	m.members = slices.Clip(m.members) // shared by callers: appends copy
 	m.groupOf = make(map[string]int, len(m.members))
 	for gi := range m.groups {
 		for _, id := range m.groups[gi].accounts {
@@ -133,35 +134,16 @@ func (m *matrixer) restCollected(gi int, removed []string) bool {
 	return un == 0
 }
 
-// restNotAccounts returns the accounts group gi's caller for the accounts
-// but the owner and exclude is known not to belong to: the owner, exclude
-// and the members outside the group. Without exclude and with the owner a
-// member of another group, that is the group's shared list.
-func (m *matrixer) restNotAccounts(gi int, owner string, exclude []string) []string {
-	outside := m.groups[gi].shared.outside
-	_, member := m.groupOf[owner]
-	if len(exclude) == 0 && member && !m.inGroup(owner, gi) {
-		return outside
-	}
-	not := make([]string, 0, 1+len(exclude)+len(outside))
-	return append(append(append(not, owner), exclude...), outside...)
-}
-
-// notKnown returns the accounts the callers of "any other AWS account" are
-// known not to belong to: the members, the accounts the bucket names
-// (externals) and the owner. Without named accounts and with the owner a
-// member, that is the shared list of members.
+// notKnown returns the accounts but the members that the callers of "any
+// other AWS account" are known not to belong to (with the members,
+// NotMembers): the accounts the bucket names (externals, but canonical
+// users) and the owner.
 func (m *matrixer) notKnown(owner string, externals []string) []string {
-	_, member := m.groupOf[owner]
-	var named []string
+	out := make([]string, 0, len(externals)+1)
 	for _, id := range externals {
 		if !strings.HasPrefix(id, "canonical:") {
-			named = append(named, id)
+			out = append(out, id)
 		}
 	}
-	if len(named) == 0 && member {
-		return slices.Clip(m.members)
-	}
-	out := make([]string, 0, len(m.members)+len(named)+1)
-	return append(append(append(out, m.members...), named...), owner)
+	return append(out, owner)
 }

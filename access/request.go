@@ -532,8 +532,8 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		switch {
 		case c.Account != "":
 			ctx.Set("kms:CallerAccount", c.Account)
-		case len(c.NotAccounts) > 0:
-			ctx.SetUnknownExceptShared("kms:CallerAccount", c.NotAccounts)
+		case len(c.NotAccounts)+len(c.NotMembers) > 0:
+			ctx.SetUnknownExceptShared("kms:CallerAccount", c.NotAccounts, c.NotMembers)
 		}
 	}
 	for _, k := range sortedKeys(c.Context) {

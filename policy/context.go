@@ -1,6 +1,9 @@
 package policy
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // keyState is what is known of a context key.
 type keyState uint8
@@ -16,6 +19,9 @@ type ctxEntry struct {
 	name   string // as the caller wrote it, for explanations
 	state  keyState
 	values []string
+	// more are further values of an unknown-except key, in lists shared
+	// with other contexts (SetUnknownExceptShared).
+	more [][]string
 }
 
 // Context is the request context: each key is present with values, absent,
@@ -88,11 +94,37 @@ func (c *Context) SetUnknownExcept(key string, values ...string) *Context {
 	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: append([]string(nil), values...)})
 }
 
-// SetUnknownExceptShared is SetUnknownExcept keeping values, which the
-// caller must not modify afterwards: a long list (e.g. every member account
-// of an organization) shared by many contexts is held once.
-func (c *Context) SetUnknownExceptShared(key string, values []string) *Context {
-	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: values})
+// SetUnknownExceptShared is SetUnknownExcept with the values of every list,
+// keeping the lists, which the caller must not modify afterwards: long lists
+// (e.g. every member account of an organization) shared by many contexts
+// are held once.
+func (c *Context) SetUnknownExceptShared(key string, lists ...[]string) *Context {
+	e := &ctxEntry{state: keyUnknownExcept}
+	if len(lists) > 0 {
+		e.values, e.more = lists[0], lists[1:]
+	}
+	return c.put(key, e)
+}
+
+// excepts reports whether a lower-case key set unknown-except excludes v.
+func (c *Context) excepts(lower, v string) bool {
+	for b := c; b != nil; b = b.base {
+		if e, ok := b.keys[lower]; ok {
+			if e.state != keyUnknownExcept {
+				return false
+			}
+			if slices.Contains(e.values, v) {
+				return true
+			}
+			for _, l := range e.more {
+				if slices.Contains(l, v) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
 }
 
 // SetUnknownPrefix makes every key that starts with prefix (e.g.

@@ -25,6 +25,15 @@ func TestContextOn(t *testing.T) {
 	check(base, "aws:principaltag/env", keyUnknown)
 	check(ctx, "aws:principalaccount", keyUnknownExcept, "111122223333")
 	check(ctx, "aws:requestedregion", keyUnknown) // open, as its base
+	shared := NewContextOn(base).SetUnknownExceptShared("aws:PrincipalAccount", []string{"111122223333"}, nil, []string{"444455556666"})
+	for v, want := range map[string]bool{"111122223333": true, "444455556666": true, "777788889999": false} {
+		if got := shared.excepts("aws:principalaccount", v); got != want {
+			t.Errorf("excepts %s: %v, want %v", v, got, want)
+		}
+	}
+	if ctx.excepts("aws:securetransport", "true") {
+		t.Error("a present key excepts nothing")
+	}
 	clone := ctx.Clone()
 	check(clone, "aws:sourcearn", keyAbsent)
 	check(clone, "aws:securetransport", keyPresent, "false")
