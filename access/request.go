@@ -518,7 +518,18 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 	if ctx := c.ctxs[key]; ctx != nil {
 		return ctx
 	}
-	ctx := ix.requestContext(c, owner)
+	if c.ctxs == nil {
+		c.ctxs = map[ctxKey]*policy.Context{}
+	}
+	// The caller's keys for owner's resources are shared by its contexts
+	// of every service and region (service "").
+	baseKey := ctxKey{owner: owner}
+	base := c.ctxs[baseKey]
+	if base == nil {
+		base = ix.requestContext(c, owner)
+		c.ctxs[baseKey] = base
+	}
+	ctx := policy.NewContextOn(base)
 	if region != "" {
 		ctx.Set("aws:RequestedRegion", region)
 	}
@@ -545,9 +556,6 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		} else {
 			ctx.Set(k, v...)
 		}
-	}
-	if c.ctxs == nil {
-		c.ctxs = map[ctxKey]*policy.Context{}
 	}
 	c.ctxs[key] = ctx
 	return ctx

@@ -50,8 +50,8 @@ func NewContext() *Context { return &Context{keys: map[string]*ctxEntry{}} }
 // Input.Principal when it is set).
 func NewOpenContext() *Context { return &Context{open: true, keys: map[string]*ctxEntry{}} }
 
-// NewContextOn returns a context that starts as base (its keys, not its
-// prefixes) and is open-world as base is: it holds only the keys set on it,
+// NewContextOn returns a context that starts as base (its keys and
+// prefixes) and is open-world as base is: it holds only what is set on it,
 // and base, which must no longer be modified, is shared. Many contexts
 // that start alike hold their common keys once.
 func NewContextOn(base *Context) *Context {
@@ -170,14 +170,18 @@ func (c *Context) lookup(lower string) (keyState, []string, bool) {
 			return e.state, e.values, true
 		}
 	}
-	for _, p := range c.absent {
-		if strings.HasPrefix(lower, p) {
-			return keyAbsent, nil, true
+	for b := c; b != nil; b = b.base {
+		for _, p := range b.absent {
+			if strings.HasPrefix(lower, p) {
+				return keyAbsent, nil, true
+			}
 		}
 	}
-	for _, p := range c.prefixes {
-		if strings.HasPrefix(lower, p) {
-			return keyUnknown, nil, true
+	for b := c; b != nil; b = b.base {
+		for _, p := range b.prefixes {
+			if strings.HasPrefix(lower, p) {
+				return keyUnknown, nil, true
+			}
 		}
 	}
 	if c.open {

@@ -3,8 +3,8 @@ package policy
 import "testing"
 
 // TestContextOn checks that a context started on a base sees the base's
-// keys, overrides them with its own (case-insensitively), keeps its own
-// prefixes after every explicit key, and leaves the base unchanged; and
+// keys and prefixes, overrides them with its own (case-insensitively),
+// checks prefixes after every explicit key, and leaves the base unchanged; and
 // that SetUnknownExceptShared excludes its values as SetUnknownExcept does.
 func TestContextOn(t *testing.T) {
 	base := NewOpenContext().Set("aws:SecureTransport", "true").SetAbsent("aws:SourceArn").Set("aws:PrincipalTag/team", "web")
@@ -23,6 +23,11 @@ func TestContextOn(t *testing.T) {
 	check(ctx, "aws:principaltag/team", keyPresent, "web") // an explicit key wins over a prefix
 	check(ctx, "aws:principaltag/env", keyAbsent)
 	check(base, "aws:principaltag/env", keyUnknown)
+	onCtx := NewContextOn(ctx).Set("aws:RequestedRegion", "eu-west-1")
+	check(onCtx, "aws:principaltag/env", keyAbsent) // the base's prefixes count
+	check(onCtx, "aws:principaltag/team", keyPresent, "web")
+	check(onCtx, "aws:securetransport", keyPresent, "false")
+	check(ctx, "aws:requestedregion", keyUnknown)
 	check(ctx, "aws:principalaccount", keyUnknownExcept, "111122223333")
 	check(ctx, "aws:requestedregion", keyUnknown) // open, as its base
 	shared := NewContextOn(base).SetUnknownExceptShared("aws:PrincipalAccount", []string{"111122223333"}, nil, []string{"444455556666"})
