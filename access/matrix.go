@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,7 +113,6 @@ type worker struct {
 	lists   map[string][]string
 	layers  map[layerSet][]string
 	bpaMaps map[BPA]map[string]string
-	rests   orgRests
 }
 
 func (m *matrixer) newWorker() *worker {
@@ -251,7 +251,8 @@ type orgCell struct {
 
 // orgPart is one group's (or account's) outcome.
 type orgPart struct {
-	accounts []string
+	accounts []string // but drop (sorted, all in accounts)
+	drop     []string
 	out      outcome
 	caller   *Caller
 }
@@ -348,9 +349,9 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 	}
 	bl.quiet = true
 	defer func() { bl.quiet = false }()
-	add := func(accts []string, c *Caller, r *row) {
+	add := func(accts, drop []string, c *Caller, r *row) {
 		for i := range r {
-			parts[i] = append(parts[i], orgPart{accounts: accts, out: r[i], caller: c})
+			parts[i] = append(parts[i], orgPart{accounts: accts, drop: drop, out: r[i], caller: c})
 		}
 	}
 	total := 0
@@ -359,22 +360,28 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 		// The accounts the bucket names are evaluated one by one; the rest
 		// of the group together, unless a decision turns out to depend on
 		// which of them calls. What does not depend on the bucket is built
-		// once per group (orgShared) or per owner (groupRest).
+		// once per group (orgShared); the rest is the group's accounts but
+		// drop (the owner and single), listed only when needed.
 		var single []string
 		for _, id := range namedMembers {
 			if m.inGroup(id, gi) {
 				single = append(single, id)
 			}
 		}
-		rest := without(w.groupRest(gi, owner), single)
-		total += len(rest) + len(single)
-		if len(rest) > 1 {
+		drop := single
+		if m.inGroup(owner, gi) {
+			i, _ := slices.BinarySearch(single, owner)
+			drop = slices.Insert(slices.Clone(single), i, owner)
+		}
+		nrest := len(g.accounts) - len(drop)
+		total += nrest + len(single)
+		if nrest > 1 {
 			exclude := append(append([]string(nil), single...), externals...)
 			c := w.caller("grp|"+g.key+"|"+owner+"|"+strings.Join(exclude, ","), func() *Caller {
 				removed := append([]string{owner}, single...)
 				return &Caller{NotAccounts: append([]string{owner}, exclude...), NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
 					TagsKnown: m.restCollected(gi, removed),
-					Label:     fmt.Sprintf("principals of the %d other member accounts under %s", len(rest), m.restLabel(gi, removed))}
+					Label:     fmt.Sprintf("principals of the %d other member accounts under %s", nrest, m.restLabel(gi, removed))}
 			})
 			r := m.row(bl, c)
 			split := false
@@ -382,14 +389,18 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 				split = split || ((r[i].verdict == VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
 			}
 			if !split {
-				add(rest, c, &r)
-				rest = nil
+				add(g.accounts, drop, c, &r)
+				nrest = 0
 			}
 		}
-		for _, id := range append(single, rest...) {
+		each := single
+		if nrest > 0 {
+			each = append(slices.Clone(single), without(g.accounts, drop)...)
+		}
+		for _, id := range each {
 			c := w.memberCaller(g, id)
 			r := m.row(bl, c)
-			add([]string{id}, c, &r)
+			add([]string{id}, nil, c, &r)
 		}
 	}
 	// The parts were decided without reasons; decide again, with its
@@ -458,7 +469,7 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 	for i := range parts {
 		p := &parts[i]
 		r := verdictRank(p.out.verdict)
-		count[r] += len(p.accounts)
+		count[r] += p.count()
 		if first[r] < 0 {
 			first[r] = i
 		}
@@ -490,7 +501,7 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 		narrowed = narrowed && len(p.out.narrow) > 0
 		o.narrow = o.narrow.or(p.out.narrow)
 		if list {
-			oc.accounts = append(oc.accounts, p.accounts...)
+			oc.accounts = p.appendTo(oc.accounts)
 		}
 	}
 	if !narrowed {

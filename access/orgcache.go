@@ -61,32 +61,20 @@ func (m *matrixer) inGroup(id string, gi int) bool {
 	return ok && g == gi
 }
 
-// orgRests are a worker's lists, per group, of the group's accounts but
-// the owner of the buckets in progress (owner), built once per owner.
-type orgRests struct {
-	owner string
-	rest  [][]string
-	done  []bool
-}
+// count returns the number of the part's accounts.
+func (p *orgPart) count() int { return len(p.accounts) - len(p.drop) }
 
-// groupRest returns group gi's accounts but owner, shared by the owner's
-// buckets (not to be modified).
-func (w *worker) groupRest(gi int, owner string) []string {
-	r := &w.rests
-	if r.owner != owner || len(r.rest) != len(w.groups) {
-		r.owner = owner
-		r.rest = make([][]string, len(w.groups))
-		r.done = make([]bool, len(w.groups))
+// appendTo appends the part's accounts to out.
+func (p *orgPart) appendTo(out []string) []string {
+	if len(p.drop) == 0 {
+		return append(out, p.accounts...)
 	}
-	if !r.done[gi] {
-		accts := w.groups[gi].accounts
-		if w.inGroup(owner, gi) {
-			i, _ := slices.BinarySearch(accts, owner)
-			accts = slices.Concat(accts[:i], accts[i+1:])
+	for _, id := range p.accounts {
+		if _, found := slices.BinarySearch(p.drop, id); !found {
+			out = append(out, id)
 		}
-		r.rest[gi], r.done[gi] = slices.Clip(accts), true
 	}
-	return r.rest[gi]
+	return out
 }
 
 // without returns accts (sorted) without the sorted accounts of drop.
