@@ -23,8 +23,9 @@ type Caller struct {
 	// Account is ""). Its request contexts share the list: it is not
 	// modified once set.
 	NotAccounts []string
-	// NotMembers are more accounts the caller is known not to belong to: a
-	// list shared by many callers (e.g. the members outside an SCP group).
+	// NotMembers are more accounts the caller is known not to belong to,
+	// sorted: a list shared by many callers (e.g. the members outside an SCP
+	// group).
 	NotMembers []string
 	// InOrg says whether the caller's account belongs to the organisation.
 	InOrg Tri

@@ -403,9 +403,14 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 			add([]string{id}, nil, c, &r)
 		}
 	}
-	// The parts were decided without reasons; decide again, with its
-	// reason, the first part of each verdict (the one a cell's reason cites).
 	bl.quiet = false
+	return orgCells(bl, &parts, total)
+}
+
+// orgCells aggregates the parts of the org class into its cells. The parts
+// were decided without reasons; it decides again, with its reason, the
+// first part of each verdict (the one a cell's reason cites).
+func orgCells(bl *BucketLayers, parts *[5][]orgPart, total int) [5]orgCell {
 	for i, action := range MatrixActions() {
 		var seen [4]bool
 		for j := range parts[i] {

@@ -75,24 +75,8 @@ func (w *worker) oracleOrgRow(bl *BucketLayers, owner string, externals, namedMe
 			add([]string{id}, c, &r)
 		}
 	}
-	// The parts were decided without reasons; decide again, with its
-	// reason, the first part of each verdict (the one a cell's reason cites).
 	bl.quiet = false
-	for i, action := range MatrixActions() {
-		var seen [4]bool
-		for j := range parts[i] {
-			p := &parts[i][j]
-			if r := verdictRank(p.out.verdict); !seen[r] {
-				seen[r] = true
-				p.out = bl.decide(p.caller, action, "")
-			}
-		}
-	}
-	var cells [5]orgCell
-	for i := range cells {
-		cells[i] = aggregateOrg(parts[i], total)
-	}
-	return cells
+	return orgCells(bl, &parts, total)
 }
 
 // oracleOutside returns the members not in accts.

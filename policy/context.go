@@ -19,8 +19,8 @@ type ctxEntry struct {
 	name   string // as the caller wrote it, for explanations
 	state  keyState
 	values []string
-	// more are further values of an unknown-except key, in lists shared
-	// with other contexts (SetUnknownExceptShared).
+	// more are further values of an unknown-except key, in sorted lists
+	// shared with other contexts (SetUnknownExceptShared).
 	more [][]string
 }
 
@@ -94,16 +94,13 @@ func (c *Context) SetUnknownExcept(key string, values ...string) *Context {
 	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: append([]string(nil), values...)})
 }
 
-// SetUnknownExceptShared is SetUnknownExcept with the values of every list,
-// keeping the lists, which the caller must not modify afterwards: long lists
-// (e.g. every member account of an organization) shared by many contexts
-// are held once.
-func (c *Context) SetUnknownExceptShared(key string, lists ...[]string) *Context {
-	e := &ctxEntry{state: keyUnknownExcept}
-	if len(lists) > 0 {
-		e.values, e.more = lists[0], lists[1:]
-	}
-	return c.put(key, e)
+// SetUnknownExceptShared is SetUnknownExcept with values and the values of
+// every sorted list, keeping values and the lists, which the caller must
+// not modify afterwards: long lists (e.g. every member account of an
+// organization) shared by many contexts are held once, and searched in
+// logarithmic time.
+func (c *Context) SetUnknownExceptShared(key string, values []string, sorted ...[]string) *Context {
+	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: values, more: sorted})
 }
 
 // excepts reports whether a lower-case key set unknown-except excludes v.
@@ -117,7 +114,7 @@ func (c *Context) excepts(lower, v string) bool {
 				return true
 			}
 			for _, l := range e.more {
-				if slices.Contains(l, v) {
+				if _, found := slices.BinarySearch(l, v); found {
 					return true
 				}
 			}

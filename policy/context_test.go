@@ -30,8 +30,8 @@ func TestContextOn(t *testing.T) {
 	check(ctx, "aws:requestedregion", keyUnknown)
 	check(ctx, "aws:principalaccount", keyUnknownExcept, "111122223333")
 	check(ctx, "aws:requestedregion", keyUnknown) // open, as its base
-	shared := NewContextOn(base).SetUnknownExceptShared("aws:PrincipalAccount", []string{"111122223333"}, nil, []string{"444455556666"})
-	for v, want := range map[string]bool{"111122223333": true, "444455556666": true, "777788889999": false} {
+	shared := NewContextOn(base).SetUnknownExceptShared("aws:PrincipalAccount", []string{"111122223333"}, nil, []string{"222233334444", "444455556666", "555566667777"})
+	for v, want := range map[string]bool{"111122223333": true, "444455556666": true, "555566667777": true, "777788889999": false, "333344445555": false} {
 		if got := shared.excepts("aws:principalaccount", v); got != want {
 			t.Errorf("excepts %s: %v, want %v", v, got, want)
 		}
