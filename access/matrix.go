@@ -506,13 +506,12 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 		narrowed = narrowed && len(p.out.narrow) > 0
 		o.narrow = o.narrow.or(p.out.narrow)
 		if list {
-			oc.accounts = p.appendTo(oc.accounts)
+			oc.accounts = mergeSorted(oc.accounts, p)
 		}
 	}
 	if !narrowed {
 		o.narrow = nil // some accounts' principals are allowed whoever they are
 	}
-	sort.Strings(oc.accounts)
 	oc.nallowed = count[best]
 	f := &parts[first[best]]
 	example := f.out.reason

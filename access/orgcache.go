@@ -77,6 +77,28 @@ func (p *orgPart) appendTo(out []string) []string {
 	return out
 }
 
+// mergeSorted returns the sorted accounts of into and of the part (each
+// sorted, disjoint): a cell lists its accounts without sorting a list as
+// long as the organisation per bucket.
+func mergeSorted(into []string, p *orgPart) []string {
+	if len(into) == 0 || len(p.accounts) == 0 || into[len(into)-1] < p.accounts[0] {
+		return p.appendTo(into)
+	}
+	add := p.appendTo(nil)
+	out := make([]string, 0, len(into)+len(add))
+	i, j := 0, 0
+	for i < len(into) && j < len(add) {
+		if into[i] < add[j] {
+			out = append(out, into[i])
+			i++
+		} else {
+			out = append(out, add[j])
+			j++
+		}
+	}
+	return append(append(out, into[i:]...), add[j:]...)
+}
+
 // without returns accts (sorted) without the sorted accounts of drop.
 func without(accts, drop []string) []string {
 	if len(drop) == 0 {
