@@ -69,10 +69,13 @@ func (p *orgPart) appendTo(out []string) []string {
 	if len(p.drop) == 0 {
 		return append(out, p.accounts...)
 	}
+	d := 0 // both sorted: skip the dropped in one pass
 	for _, id := range p.accounts {
-		if _, found := slices.BinarySearch(p.drop, id); !found {
-			out = append(out, id)
+		if d < len(p.drop) && p.drop[d] == id {
+			d++
+			continue
 		}
+		out = append(out, id)
 	}
 	return out
 }
