@@ -78,7 +78,8 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // accounts. ns/bucket and allocs/bucket of 2000x5 are compared with 50x100
 // (the same number of buckets per op as 1000x5) and with 100x5 (the same
 // buckets per account), and 10000x5 analyses in at most 10 s. At this
-// commit allocs/bucket (deterministic) are 404 (50x100), 730 (100x5), 710
+// commit allocs/bucket (within a few per cent from run to run: workers
+// share the shapes they compute) are 404 (50x100), 730 (100x5), 710
 // (2000x5) and 723 (10000x5); before the org caches 501, 1144, 1180 and
 // (2000x5) 5.0 GB per op. What remains above 50x100 is per account (its
 // callers, request contexts, IAM principals, shapes), not per member:

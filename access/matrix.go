@@ -493,6 +493,9 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 	o := outcome{verdict: v}
 	// The allowed accounts are listed only when fewer than all are allowed.
 	list := (v == VerdictAllow || v == VerdictConditional) && count[best] < total
+	if list {
+		oc.accounts = make([]string, 0, count[best])
+	}
 	narrowed := true // every part of the verdict is narrowed to named principals
 	for i := range parts {
 		p := &parts[i]

@@ -88,7 +88,7 @@ func mergeSorted(into []string, p *orgPart) []string {
 		return p.appendTo(into)
 	}
 	add := p.appendTo(nil)
-	out := make([]string, 0, len(into)+len(add))
+	out := make([]string, 0, max(cap(into), len(into)+len(add)))
 	i, j := 0, 0
 	for i < len(into) && j < len(add) {
 		if into[i] < add[j] {
