@@ -292,7 +292,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	for i := range bm.org {
 		for _, p := range bm.org[i].blocked {
 			if bl.policyGrants(p.caller, MatrixActions()[i]) {
-				orgHits = append(orgHits, cellHit{fmt.Sprintf("org (%d accounts)", len(p.accounts)), names[i], p.out.orgBlockedBy, p.out.orgBlocked})
+				orgHits = append(orgHits, cellHit{fmt.Sprintf("org (%d accounts)", p.count()), names[i], p.out.orgBlockedBy, p.out.orgBlocked})
 			}
 		}
 		if bm.org[i].out.bpaBlocked {

@@ -20,8 +20,13 @@ type Caller struct {
 	// Account is the caller's account; "" when unknown.
 	Account string
 	// NotAccounts are accounts the caller is known not to belong to (when
-	// Account is "").
+	// Account is ""). Its request contexts share the list: it is not
+	// modified once set.
 	NotAccounts []string
+	// NotMembers are more accounts the caller is known not to belong to,
+	// sorted: a list shared by many callers (e.g. the members outside an SCP
+	// group).
+	NotMembers []string
 	// InOrg says whether the caller's account belongs to the organisation.
 	InOrg Tri
 	// OrgID is the caller's organisation when InOrg is TriTrue and the
@@ -608,35 +613,12 @@ func and(a, b outcome) outcome {
 // requestContext builds the request context of a caller for a resource of
 // owner: what the scanner knows is set, everything else is unknown.
 func (ix *Index) requestContext(c *Caller, owner string) *policy.Context {
-	ctx := policy.NewOpenContext()
-	ctx.Set("aws:SecureTransport", "true")
-	ctx.Set("aws:ViaAWSService", "false")
-	ctx.SetAbsent("aws:CalledVia")
-	// Direct calls by principals carry no source-resource keys (those are
-	// set for AWS service principals acting on behalf of a resource).
-	ctx.SetAbsent("aws:SourceAccount")
-	ctx.SetAbsent("aws:SourceArn")
-	ctx.SetAbsent("aws:SourceOrgID")
-	ctx.SetAbsent("aws:SourceOrgPaths")
-	ctx.Set("aws:PrincipalIsAWSService", "false")
-	ctx.Set("aws:ResourceAccount", owner)
-	ctx.Set("s3:ResourceAccount", owner)
-	if ix.InOrg(owner) {
-		ctx.Set("aws:ResourceOrgID", ix.OrgID)
-		if p := ix.OrgPath(owner); p != "" {
-			ctx.Set("aws:ResourceOrgPaths", p)
-		}
-	}
+	// The keys that depend only on the owner and on whether the call is
+	// anonymous are shared (contextBase).
+	ctx := policy.NewContextOn(ix.contextBase(owner, c.anonymous()))
 	if c.anonymous() {
-		for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:userid", "aws:username", "aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge", "aws:TokenIssueTime", "aws:FederatedProvider", "aws:PrincipalServiceName"} {
-			ctx.SetAbsent(k)
-		}
-		ctx.Set("aws:PrincipalType", "Anonymous")
-		ctx.SetAbsent("s3:signatureversion")
 		return ctx
 	}
-	ctx.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
-	ctx.SetAbsent("aws:PrincipalServiceName")
 	if c.TagsKnown && c.Principal != "" {
 		// A collected IAM role or user: its tags are all known.
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag
@@ -649,8 +631,8 @@ func (ix *Index) requestContext(c *Caller, owner string) *policy.Context {
 		if c.Principal == "" {
 			ctx.Set("aws:PrincipalAccount", c.Account)
 		}
-	} else if len(c.NotAccounts) > 0 {
-		ctx.SetUnknownExcept("aws:PrincipalAccount", c.NotAccounts...)
+	} else if len(c.NotAccounts)+len(c.NotMembers) > 0 {
+		ctx.SetUnknownExceptShared("aws:PrincipalAccount", c.NotAccounts, c.NotMembers)
 	}
 	switch c.InOrg {
 	case TriTrue:

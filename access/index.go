@@ -47,6 +47,7 @@ type Index struct {
 	orgUnread string
 	assumed   map[string][]*policy.Policy // matrix action → assumed identity policies
 	chains    chainCache
+	ctxBases  ctxBases
 	iam       iamCache
 	assume    assumeCache // the assume-role graph (AssumeGraph)
 	// Problems are errors met while preparing the index (org policies that

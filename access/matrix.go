@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ type orgGroup struct {
 	chain    Chain
 	accounts []string // sorted
 	orgPath  string   // common aws:PrincipalOrgPaths, "" when they differ
+	shared   *orgShared
 }
 
 // matrixer computes bucket matrices; it holds what every bucket shares.
@@ -47,6 +49,7 @@ type matrixer struct {
 	trusted     map[string]string
 	members     []string // active member accounts, sorted
 	groups      []orgGroup
+	groupOf     map[string]int // active member → its group's index
 
 	// noPrincipalGroups: every principal is decided on its own (whocan.go).
 	noPrincipalGroups bool
@@ -91,6 +94,7 @@ func newMatrixer(ix *Index, trusted map[string]string) *matrixer {
 		m.groups = append(m.groups, *g)
 	}
 	sort.Slice(m.groups, func(i, j int) bool { return m.groups[i].accounts[0] < m.groups[j].accounts[0] })
+	m.shareGroups()
 	return m
 }
 
@@ -254,7 +258,8 @@ type orgCell struct {
 
 // orgPart is one group's (or account's) outcome.
 type orgPart struct {
-	accounts []string
+	accounts []string // but drop (sorted, all in accounts)
+	drop     []string
 	out      outcome
 	caller   *Caller
 }
@@ -277,13 +282,6 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 			externals = append(externals, id)
 		}
 	}
-	known := append(append(append([]string(nil), m.members...), externals...), owner)
-	notKnown := make([]string, 0, len(known))
-	for _, id := range known {
-		if !strings.HasPrefix(id, "canonical:") {
-			notKnown = append(notKnown, id)
-		}
-	}
 
 	extKey := owner + "|" + strings.Join(externals, ",")
 	public := w.caller("public", func() *Caller {
@@ -291,7 +289,7 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 	})
 	bm.public = m.row(bl, public)
 	anyAWS := w.caller("any|"+extKey, func() *Caller {
-		return &Caller{NotAccounts: notKnown, InOrg: TriFalse, Label: "principals of any other AWS account"}
+		return &Caller{NotAccounts: m.notKnown(owner, externals), NotMembers: m.members, InOrg: TriFalse, Label: "principals of any other AWS account"}
 	})
 	bm.anyAWS = m.row(bl, anyAWS)
 
@@ -299,7 +297,7 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 		var c *Caller
 		if strings.HasPrefix(id, "canonical:") {
 			c = w.caller("canon|"+id+"|"+extKey, func() *Caller {
-				return &Caller{Canonical: strings.TrimPrefix(id, "canonical:"), NotAccounts: notKnown, InOrg: TriFalse,
+				return &Caller{Canonical: strings.TrimPrefix(id, "canonical:"), NotAccounts: m.notKnown(owner, externals), NotMembers: m.members, InOrg: TriFalse,
 					Label: "the account of canonical user " + shortID(strings.TrimPrefix(id, "canonical:"))}
 			})
 		} else {
@@ -352,19 +350,15 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 	if why := m.ix.othersUnknown(owner); why != "" {
 		return w.unreadOrgRow(bl, owner, externals, why)
 	}
-	named := map[string]bool{}
-	for _, id := range namedMembers {
-		named[id] = true
-	}
 	var parts [5][]orgPart
 	for i := range parts {
 		parts[i] = make([]orgPart, 0, len(m.groups)+len(namedMembers))
 	}
 	bl.quiet = true
 	defer func() { bl.quiet = false }()
-	add := func(accts []string, c *Caller, r *row) {
+	add := func(accts, drop []string, c *Caller, r *row) {
 		for i := range r {
-			parts[i] = append(parts[i], orgPart{accounts: accts, out: r[i], caller: c})
+			parts[i] = append(parts[i], orgPart{accounts: accts, drop: drop, out: r[i], caller: c})
 		}
 	}
 	total := 0
@@ -372,24 +366,29 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 		g := &m.groups[gi]
 		// The accounts the bucket names are evaluated one by one; the rest
 		// of the group together, unless a decision turns out to depend on
-		// which of them calls.
-		var rest, single []string
-		for _, id := range g.accounts {
-			switch {
-			case id == owner:
-			case named[id]:
+		// which of them calls. What does not depend on the bucket is built
+		// once per group (orgShared); the rest is the group's accounts but
+		// drop (the owner and single), listed only when needed.
+		var single []string
+		for _, id := range namedMembers {
+			if m.inGroup(id, gi) {
 				single = append(single, id)
-			default:
-				rest = append(rest, id)
 			}
 		}
-		total += len(rest) + len(single)
-		if len(rest) > 1 {
+		drop := single
+		if m.inGroup(owner, gi) {
+			i, _ := slices.BinarySearch(single, owner)
+			drop = slices.Insert(slices.Clone(single), i, owner)
+		}
+		nrest := len(g.accounts) - len(drop)
+		total += nrest + len(single)
+		if nrest > 1 {
 			exclude := append(append([]string(nil), single...), externals...)
 			c := w.caller("grp|"+g.key+"|"+owner+"|"+strings.Join(exclude, ","), func() *Caller {
-				not := append(append([]string{owner}, exclude...), m.outside(g.accounts)...)
-				return &Caller{NotAccounts: not, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain, TagsKnown: m.ix.iamCollected(rest...),
-					Label: fmt.Sprintf("principals of the %d other member accounts under %s", len(rest), m.chainLabel(g, rest))}
+				removed := append([]string{owner}, single...)
+				return &Caller{NotAccounts: append([]string{owner}, exclude...), NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
+					TagsKnown: m.restCollected(gi, removed),
+					Label:     fmt.Sprintf("principals of the %d other member accounts under %s", nrest, m.restLabel(gi, removed))}
 			})
 			r := m.row(bl, c)
 			split := false
@@ -397,19 +396,28 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 				split = split || ((r[i].verdict == VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
 			}
 			if !split {
-				add(rest, c, &r)
-				rest = nil
+				add(g.accounts, drop, c, &r)
+				nrest = 0
 			}
 		}
-		for _, id := range append(single, rest...) {
+		each := single
+		if nrest > 0 {
+			each = append(slices.Clone(single), without(g.accounts, drop)...)
+		}
+		for _, id := range each {
 			c := w.memberCaller(g, id)
 			r := m.row(bl, c)
-			add([]string{id}, c, &r)
+			add([]string{id}, nil, c, &r)
 		}
 	}
-	// The parts were decided without reasons; decide again, with its
-	// reason, the first part of each verdict (the one a cell's reason cites).
 	bl.quiet = false
+	return orgCells(bl, &parts, total)
+}
+
+// orgCells aggregates the parts of the org class into its cells. The parts
+// were decided without reasons; it decides again, with its reason, the
+// first part of each verdict (the one a cell's reason cites).
+func orgCells(bl *BucketLayers, parts *[5][]orgPart, total int) [5]orgCell {
 	for i, action := range MatrixActions() {
 		var seen [4]bool
 		for j := range parts[i] {
@@ -458,31 +466,6 @@ func (w *worker) memberCaller(g *orgGroup, id string) *Caller {
 	})
 }
 
-// outside returns the members not in accts.
-func (m *matrixer) outside(accts []string) []string {
-	in := make(map[string]bool, len(accts))
-	for _, id := range accts {
-		in[id] = true
-	}
-	var out []string
-	for _, id := range m.members {
-		if !in[id] {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-// chainLabel names a group by the OU paths of its accounts.
-func (m *matrixer) chainLabel(g *orgGroup, accts []string) string {
-	var paths []string
-	for _, id := range accts {
-		paths = addConds(paths, m.ix.OUPath(id))
-	}
-	sort.Strings(paths)
-	return joinLimited(paths, 3)
-}
-
 // aggregateOrg combines the parts of the org class into one cell: allowed
 // if at least one other member account is allowed (the cell counts them).
 func aggregateOrg(parts []orgPart, total int) orgCell {
@@ -498,7 +481,7 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 	for i := range parts {
 		p := &parts[i]
 		r := verdictRank(p.out.verdict)
-		count[r] += len(p.accounts)
+		count[r] += p.count()
 		if first[r] < 0 {
 			first[r] = i
 		}
@@ -517,6 +500,9 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 	o := outcome{verdict: v}
 	// The allowed accounts are listed only when fewer than all are allowed.
 	list := (v == VerdictAllow || v == VerdictConditional) && count[best] < total
+	if list {
+		oc.accounts = make([]string, 0, count[best])
+	}
 	narrowed := true // every part of the verdict is narrowed to named principals
 	for i := range parts {
 		p := &parts[i]
@@ -530,13 +516,12 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 		narrowed = narrowed && len(p.out.narrow) > 0
 		o.narrow = o.narrow.or(p.out.narrow)
 		if list {
-			oc.accounts = append(oc.accounts, p.accounts...)
+			oc.accounts = mergeSorted(oc.accounts, p)
 		}
 	}
 	if !narrowed {
 		o.narrow = nil // some accounts' principals are allowed whoever they are
 	}
-	sort.Strings(oc.accounts)
 	oc.nallowed = count[best]
 	f := &parts[first[best]]
 	example := f.out.reason

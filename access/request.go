@@ -524,7 +524,18 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 	if ctx := c.ctxs[key]; ctx != nil {
 		return ctx
 	}
-	ctx := ix.requestContext(c, owner)
+	if c.ctxs == nil {
+		c.ctxs = map[ctxKey]*policy.Context{}
+	}
+	// The caller's keys for owner's resources are shared by its contexts
+	// of every service and region (service "").
+	baseKey := ctxKey{owner: owner}
+	base := c.ctxs[baseKey]
+	if base == nil {
+		base = ix.requestContext(c, owner)
+		c.ctxs[baseKey] = base
+	}
+	ctx := policy.NewContextOn(base)
 	if region != "" {
 		ctx.Set("aws:RequestedRegion", region)
 	}
@@ -538,8 +549,8 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		switch {
 		case c.Account != "":
 			ctx.Set("kms:CallerAccount", c.Account)
-		case len(c.NotAccounts) > 0:
-			ctx.SetUnknownExcept("kms:CallerAccount", c.NotAccounts...)
+		case len(c.NotAccounts)+len(c.NotMembers) > 0:
+			ctx.SetUnknownExceptShared("kms:CallerAccount", c.NotAccounts, c.NotMembers)
 		}
 	}
 	for _, k := range sortedKeys(c.Context) {
@@ -551,9 +562,6 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		} else {
 			ctx.Set(k, v...)
 		}
-	}
-	if c.ctxs == nil {
-		c.ctxs = map[ctxKey]*policy.Context{}
 	}
 	c.ctxs[key] = ctx
 	return ctx

@@ -1,6 +1,9 @@
 package policy
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // keyState is what is known of a context key.
 type keyState uint8
@@ -16,6 +19,9 @@ type ctxEntry struct {
 	name   string // as the caller wrote it, for explanations
 	state  keyState
 	values []string
+	// more are further values of an unknown-except key, in sorted lists
+	// shared with other contexts (SetUnknownExceptShared).
+	more [][]string
 }
 
 // Context is the request context: each key is present with values, absent,
@@ -31,6 +37,9 @@ type Context struct {
 	keys     map[string]*ctxEntry
 	prefixes []string // lower-case unknown prefixes
 	absent   []string // lower-case absent prefixes
+	// base holds keys set before this context's own (NewContextOn): its
+	// keys count unless this context sets them too.
+	base *Context
 }
 
 // NewContext returns an empty, closed-world context: keys not set are absent.
@@ -40,6 +49,14 @@ func NewContext() *Context { return &Context{keys: map[string]*ctxEntry{}} }
 // unknown (aws:PrincipalArn and aws:PrincipalAccount are still derived from
 // Input.Principal when it is set).
 func NewOpenContext() *Context { return &Context{open: true, keys: map[string]*ctxEntry{}} }
+
+// NewContextOn returns a context that starts as base (its keys and
+// prefixes) and is open-world as base is: it holds only what is set on it,
+// and base, which must no longer be modified, is shared. Many contexts
+// that start alike hold their common keys once.
+func NewContextOn(base *Context) *Context {
+	return &Context{open: base.open, keys: map[string]*ctxEntry{}, base: base}
+}
 
 func (c *Context) put(key string, e *ctxEntry) *Context {
 	if c.keys == nil {
@@ -77,6 +94,36 @@ func (c *Context) SetUnknownExcept(key string, values ...string) *Context {
 	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: append([]string(nil), values...)})
 }
 
+// SetUnknownExceptShared is SetUnknownExcept with values and the values of
+// every sorted list, keeping values and the lists, which the caller must
+// not modify afterwards: long lists (e.g. every member account of an
+// organization) shared by many contexts are held once, and searched in
+// logarithmic time.
+func (c *Context) SetUnknownExceptShared(key string, values []string, sorted ...[]string) *Context {
+	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: values, more: sorted})
+}
+
+// excepts reports whether a lower-case key set unknown-except excludes v.
+func (c *Context) excepts(lower, v string) bool {
+	for b := c; b != nil; b = b.base {
+		if e, ok := b.keys[lower]; ok {
+			if e.state != keyUnknownExcept {
+				return false
+			}
+			if slices.Contains(e.values, v) {
+				return true
+			}
+			for _, l := range e.more {
+				if _, found := slices.BinarySearch(l, v); found {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
+}
+
 // SetUnknownPrefix makes every key that starts with prefix (e.g.
 // "aws:PrincipalTag/", "aws:ResourceTag/") unknown unless set explicitly.
 func (c *Context) SetUnknownPrefix(prefix string) *Context {
@@ -98,7 +145,7 @@ func (c *Context) Clone() *Context {
 	if c == nil {
 		return NewContext()
 	}
-	n := &Context{open: c.open, keys: make(map[string]*ctxEntry, len(c.keys)), prefixes: append([]string(nil), c.prefixes...), absent: append([]string(nil), c.absent...)}
+	n := &Context{open: c.open, base: c.base, keys: make(map[string]*ctxEntry, len(c.keys)), prefixes: append([]string(nil), c.prefixes...), absent: append([]string(nil), c.absent...)}
 	for k, e := range c.keys {
 		cp := *e
 		n.keys[k] = &cp
@@ -115,14 +162,23 @@ func (c *Context) lookup(lower string) (keyState, []string, bool) {
 	if e, ok := c.keys[lower]; ok {
 		return e.state, e.values, true
 	}
-	for _, p := range c.absent {
-		if strings.HasPrefix(lower, p) {
-			return keyAbsent, nil, true
+	for b := c.base; b != nil; b = b.base {
+		if e, ok := b.keys[lower]; ok {
+			return e.state, e.values, true
 		}
 	}
-	for _, p := range c.prefixes {
-		if strings.HasPrefix(lower, p) {
-			return keyUnknown, nil, true
+	for b := c; b != nil; b = b.base {
+		for _, p := range b.absent {
+			if strings.HasPrefix(lower, p) {
+				return keyAbsent, nil, true
+			}
+		}
+	}
+	for b := c; b != nil; b = b.base {
+		for _, p := range b.prefixes {
+			if strings.HasPrefix(lower, p) {
+				return keyUnknown, nil, true
+			}
 		}
 	}
 	if c.open {

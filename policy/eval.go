@@ -309,7 +309,7 @@ func (e *Evaluator) cond(c *ccond, layer Layer, level int) fv {
 	case keyAbsent:
 		t = condAbsent(c)
 	case keyUnknownExcept:
-		t = e.condExcept(c, vals)
+		t = e.condExcept(c)
 	default:
 		t = tUnknown
 	}
@@ -349,7 +349,7 @@ func (e *Evaluator) accountExcluded(acct string) bool {
 	case keyPresent:
 		return !slices.Contains(vals, acct)
 	case keyUnknownExcept:
-		return slices.Contains(vals, acct)
+		return e.in.Context.excepts(keyPrincipalAccount, acct)
 	}
 	return false
 }
@@ -532,10 +532,10 @@ func (e *Evaluator) matchOne(op baseOp, v string, cv *cval) tri {
 	return tFalse
 }
 
-// condExcept evaluates a condition on a key known not to take any of
-// excluded (it may also be absent). It is decided only when every policy
+// condExcept evaluates a condition on a key known not to take any of the
+// values the context excludes (it may also be absent). It is decided only when every policy
 // value is a fixed string among excluded, for an exact-match operator.
-func (e *Evaluator) condExcept(c *ccond, excluded []string) tri {
+func (e *Evaluator) condExcept(c *ccond) tri {
 	switch c.op.base.positive() {
 	case opStringEquals, opStringLike, opArnEquals, opArnLike:
 	default:
@@ -547,7 +547,7 @@ func (e *Evaluator) condExcept(c *ccond, excluded []string) tri {
 		if p := c.op.base.positive(); p == opArnEquals || p == opArnLike {
 			lit, ok = cv.arn.literal()
 		}
-		if !ok || !slices.Contains(excluded, lit) {
+		if !ok || !e.in.Context.excepts(c.key, lit) {
 			return tUnknown
 		}
 	}

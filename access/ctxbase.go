@@ -1,0 +1,88 @@
+package access
+
+import (
+	"sync"
+
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// ctxBases holds, per resource owner, the keys every request context for
+// its resources starts with (requestContext), one for anonymous callers and
+// one for signed requests: an owner's callers share them, so a context
+// holds only its caller's keys.
+type ctxBases struct {
+	mu sync.RWMutex
+	m  map[string]*[2]*policy.Context // owner → [signed, anonymous]
+	// common are the keys of every context (signed, anonymous), without the
+	// owner's.
+	common [2]*policy.Context
+}
+
+// contextBase returns the base of the request contexts of owner's
+// resources, for anonymous callers or signed requests. The contexts are
+// shared: not to be modified.
+func (ix *Index) contextBase(owner string, anonymous bool) *policy.Context {
+	i := 0
+	if anonymous {
+		i = 1
+	}
+	cb := &ix.ctxBases
+	cb.mu.RLock()
+	b := cb.m[owner]
+	cb.mu.RUnlock()
+	if b != nil {
+		return b[i]
+	}
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	if b := cb.m[owner]; b != nil {
+		return b[i]
+	}
+	if cb.m == nil {
+		cb.m = map[string]*[2]*policy.Context{}
+		cb.common = [2]*policy.Context{commonContext(false), commonContext(true)}
+	}
+	b = &[2]*policy.Context{}
+	for j := range b {
+		ctx := policy.NewContextOn(cb.common[j])
+		ctx.Set("aws:ResourceAccount", owner)
+		ctx.Set("s3:ResourceAccount", owner)
+		if ix.InOrg(owner) {
+			ctx.Set("aws:ResourceOrgID", ix.OrgID)
+			if p := ix.OrgPath(owner); p != "" {
+				ctx.Set("aws:ResourceOrgPaths", p)
+			}
+		}
+		b[j] = ctx
+	}
+	cb.m[owner] = b
+	return b[i]
+}
+
+// commonContext holds the keys of every request context that depend
+// neither on the resource's owner nor on who calls, but whether the call
+// is anonymous.
+func commonContext(anonymous bool) *policy.Context {
+	ctx := policy.NewOpenContext()
+	ctx.Set("aws:SecureTransport", "true")
+	ctx.Set("aws:ViaAWSService", "false")
+	ctx.SetAbsent("aws:CalledVia")
+	// Direct calls by principals carry no source-resource keys (those are
+	// set for AWS service principals acting on behalf of a resource).
+	ctx.SetAbsent("aws:SourceAccount")
+	ctx.SetAbsent("aws:SourceArn")
+	ctx.SetAbsent("aws:SourceOrgID")
+	ctx.SetAbsent("aws:SourceOrgPaths")
+	ctx.Set("aws:PrincipalIsAWSService", "false")
+	if anonymous {
+		for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:userid", "aws:username", "aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge", "aws:TokenIssueTime", "aws:FederatedProvider", "aws:PrincipalServiceName"} {
+			ctx.SetAbsent(k)
+		}
+		ctx.Set("aws:PrincipalType", "Anonymous")
+		ctx.SetAbsent("s3:signatureversion")
+		return ctx
+	}
+	ctx.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
+	ctx.SetAbsent("aws:PrincipalServiceName")
+	return ctx
+}

@@ -1,0 +1,45 @@
+package policy
+
+import "testing"
+
+// TestContextOn checks that a context started on a base sees the base's
+// keys and prefixes, overrides them with its own (case-insensitively),
+// checks prefixes after every explicit key, and leaves the base unchanged; and
+// that SetUnknownExceptShared excludes its values as SetUnknownExcept does.
+func TestContextOn(t *testing.T) {
+	base := NewOpenContext().Set("aws:SecureTransport", "true").SetAbsent("aws:SourceArn").Set("aws:PrincipalTag/team", "web")
+	ctx := NewContextOn(base).Set("AWS:securetransport", "false").SetAbsentPrefix("aws:PrincipalTag/")
+	ctx.SetUnknownExceptShared("aws:PrincipalAccount", []string{"111122223333"})
+	check := func(c *Context, key string, want keyState, wantVals ...string) {
+		t.Helper()
+		st, vals, _ := c.lookup(key)
+		if st != want || len(vals) != len(wantVals) || (len(vals) > 0 && vals[0] != wantVals[0]) {
+			t.Errorf("%s: %v %v, want %v %v", key, st, vals, want, wantVals)
+		}
+	}
+	check(ctx, "aws:securetransport", keyPresent, "false")
+	check(base, "aws:securetransport", keyPresent, "true")
+	check(ctx, "aws:sourcearn", keyAbsent)
+	check(ctx, "aws:principaltag/team", keyPresent, "web") // an explicit key wins over a prefix
+	check(ctx, "aws:principaltag/env", keyAbsent)
+	check(base, "aws:principaltag/env", keyUnknown)
+	onCtx := NewContextOn(ctx).Set("aws:RequestedRegion", "eu-west-1")
+	check(onCtx, "aws:principaltag/env", keyAbsent) // the base's prefixes count
+	check(onCtx, "aws:principaltag/team", keyPresent, "web")
+	check(onCtx, "aws:securetransport", keyPresent, "false")
+	check(ctx, "aws:requestedregion", keyUnknown)
+	check(ctx, "aws:principalaccount", keyUnknownExcept, "111122223333")
+	check(ctx, "aws:requestedregion", keyUnknown) // open, as its base
+	shared := NewContextOn(base).SetUnknownExceptShared("aws:PrincipalAccount", []string{"111122223333"}, nil, []string{"222233334444", "444455556666", "555566667777"})
+	for v, want := range map[string]bool{"111122223333": true, "444455556666": true, "555566667777": true, "777788889999": false, "333344445555": false} {
+		if got := shared.excepts("aws:principalaccount", v); got != want {
+			t.Errorf("excepts %s: %v, want %v", v, got, want)
+		}
+	}
+	if ctx.excepts("aws:securetransport", "true") {
+		t.Error("a present key excepts nothing")
+	}
+	clone := ctx.Clone()
+	check(clone, "aws:sourcearn", keyAbsent)
+	check(clone, "aws:securetransport", keyPresent, "false")
+}
