@@ -584,9 +584,12 @@ func (w *worker) viaAccess(acc *Access) {
 				direct[granteeKey(p.ARN)] = true
 			}
 		}
+		// The best path of each principal; its entry is built only when listed.
 		type viaEntry struct {
-			cell *Cell
-			pa   PrincipalAccess
+			cell    *Cell
+			path    AssumePath
+			role    PrincipalAccess
+			verdict Verdict
 		}
 		best := map[string]*viaEntry{}
 		var order []string
@@ -606,12 +609,15 @@ func (w *worker) viaAccess(acc *Access) {
 					if (n.Kind != NodeRole && n.Kind != NodeUser) || direct[n.ID] {
 						continue
 					}
-					pa := w.viaPrincipal(g, p, &role, arns)
+					v := p.Verdict
+					if verdictRank(role.Verdict) < verdictRank(v) {
+						v = role.Verdict
+					}
 					if e := best[n.ID]; e == nil {
-						best[n.ID] = &viaEntry{cell: c, pa: pa}
+						best[n.ID] = &viaEntry{cell: c, path: p, role: role, verdict: v}
 						order = append(order, n.ID)
-					} else if verdictRank(pa.Verdict) > verdictRank(e.pa.Verdict) {
-						e.cell, e.pa = c, pa
+					} else if verdictRank(v) > verdictRank(e.verdict) {
+						e.cell, e.path, e.role, e.verdict = c, p, role, v
 					}
 				}
 			}
@@ -620,9 +626,9 @@ func (w *worker) viaAccess(acc *Access) {
 		unknown := map[*Cell][]string{}
 		for _, id := range order {
 			e := best[id]
-			if e.pa.Verdict == VerdictUnknown {
+			if e.verdict == VerdictUnknown {
 				// Not listed: the cell's reason names them as unknown.
-				unknown[e.cell] = append(unknown[e.cell], e.pa.ARN)
+				unknown[e.cell] = append(unknown[e.cell], w.nodeARN(g.nodes[id], arns))
 				continue
 			}
 			if added[e.cell] == maxViaPerCell {
@@ -630,7 +636,7 @@ func (w *worker) viaAccess(acc *Access) {
 				continue
 			}
 			added[e.cell]++
-			e.cell.PrincipalAccess = append(e.cell.PrincipalAccess, e.pa)
+			e.cell.PrincipalAccess = append(e.cell.PrincipalAccess, w.viaPrincipal(g, e.path, &e.role, arns))
 		}
 		for _, c := range cells {
 			if n := left[c]; n > 0 {
@@ -677,9 +683,6 @@ func (w *worker) viaPrincipal(g *AssumeGraph, p AssumePath, role *PrincipalAcces
 		}
 	case len(hops) > 0:
 		pa.Conditions = []string{strings.Join(hops, " and ")}
-	}
-	if pa.Verdict == VerdictUnknown {
-		pa.Reason = "the role assumption could not be decided: " + strings.Join(p.Unreadable(), "; ") + " could not be read"
 	}
 	return pa
 }
