@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/internal/golden"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
@@ -19,23 +18,15 @@ import (
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html
 func TestWhoCanViaEndToEnd(t *testing.T) {
-	scanEnv(t)
-	fixture, err := inventory.Load("testdata/whocan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const ops, reader = "arn:aws:iam::333333333333:user/ops", "arn:aws:iam::333333333333:role/reader"
-	for i := range fixture.Accounts {
-		if a := &fixture.Accounts[i]; a.ID == "333333333333" {
-			a.IAM.Users = append(a.IAM.Users, inventory.IAMUser{ARN: ops, InlinePolicies: map[string]*inventory.PolicyDocument{
-				"assume": inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"` + reader + `"}]}`))}})
+	snap := scanWhoCanFixture(t, func(fixture *inventory.Document) {
+		for i := range fixture.Accounts {
+			if a := &fixture.Accounts[i]; a.ID == "333333333333" {
+				a.IAM.Users = append(a.IAM.Users, inventory.IAMUser{ARN: ops, InlinePolicies: map[string]*inventory.PolicyDocument{
+					"assume": inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"` + reader + `"}]}`))}})
+			}
 		}
-	}
-	_, url := fakeawstest.Start(t, fixture)
-	code, _, snap, _, stderr := runScan(t, url, "audit_role:\n  external_id: wc-external-id\noutputs:\n  formats: [json]\n")
-	if code != ExitOK {
-		t.Fatalf("scan exit %d\nstderr: %s", code, stderr)
-	}
+	})
 	code, out, errOut := runCLI(t, "who-can", "--snapshot", snap, "--bucket", "wc-shared", "--format", "json")
 	if code != ExitOK {
 		t.Fatalf("who-can exit %d: %s", code, errOut)
