@@ -253,9 +253,10 @@ type PrincipalAccess struct {
 	Account string  `json:"account"`
 	Type    string  `json:"type"` // PrincipalRole, PrincipalUser or PrincipalRoot
 	Verdict Verdict `json:"verdict"`
-	// Via is the role-assumption path that reaches the bucket through
-	// this principal (ARNs, from the principal to the role that makes the
-	// request); empty means the principal calls directly.
+	// Via is the role-assumption path through which this principal
+	// reaches the bucket: the ARNs of the roles assumed in turn (at most
+	// MaxAssumeHops), the last the role that makes the request; empty
+	// means the principal calls directly.
 	Via []string `json:"via,omitempty"`
 	// Statements are the statements that decided ("bucket policy
 	// statement \"Read\"", "inline policy s3 of arn:… statement #0").

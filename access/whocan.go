@@ -537,6 +537,174 @@ func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatri
 		})
 		acc.External[id] = e
 	}
+	w.viaAccess(acc)
+}
+
+// maxViaPerCell bounds the principals a cell lists through roles; the
+// cell's reason counts those left out.
+const maxViaPerCell = 50
+
+// viaAccess adds to the cells' principal lists the IAM roles and users of
+// the scanned accounts that do not reach the bucket themselves (for the
+// action, in any class) but can assume, in at most MaxAssumeHops hops of
+// the assume-role graph, a role a cell lists as allowed or conditional:
+// the request is then the role's, so the principal is listed in that
+// role's cell with Via the roles hopped through (the last is the role that
+// acts) and the weakest verdict along the path (a conditional hop makes it
+// conditional; one whose path has an unknown hop is not listed but named
+// in the cell's reason as unknown). A principal is listed once per
+// action: through the first role (cells in class order, roles in list
+// order, paths shortest first) that gives its strongest verdict.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.html#iam-term-role-chaining
+func (w *worker) viaAccess(acc *Access) {
+	g := w.ix.AssumeGraph()
+	if len(g.in) == 0 {
+		return
+	}
+	rows := []*Actions{&acc.SameAccount, &acc.Org}
+	ext := make([]string, 0, len(acc.External))
+	for id := range acc.External {
+		ext = append(ext, id)
+	}
+	sort.Strings(ext)
+	exts := make([]ExternalActions, len(ext))
+	for j, id := range ext {
+		exts[j] = acc.External[id]
+		rows = append(rows, &exts[j].Actions)
+	}
+	paths := map[string][]AssumePath{} // by role key, for the bucket's actions
+	arns := map[string]string{}        // node key → ARN
+	for i := range MatrixActions() {
+		cells := make([]*Cell, len(rows))
+		direct := map[string]bool{}
+		for r, a := range rows {
+			cells[r] = a.cells()[i]
+			for _, p := range cells[r].PrincipalAccess {
+				direct[granteeKey(p.ARN)] = true
+			}
+		}
+		// The best path of each principal; its entry is built only when listed.
+		type viaEntry struct {
+			cell    *Cell
+			path    AssumePath
+			role    PrincipalAccess
+			verdict Verdict
+		}
+		best := map[string]*viaEntry{}
+		var order []string
+		for _, c := range cells {
+			for _, role := range c.PrincipalAccess {
+				if role.Type != PrincipalRole || (role.Verdict != VerdictAllow && role.Verdict != VerdictConditional) {
+					continue
+				}
+				key := granteeKey(role.ARN)
+				ps, ok := paths[key]
+				if !ok {
+					ps = g.Paths(key, MaxAssumeHops)
+					paths[key] = ps
+				}
+				for _, p := range ps {
+					n := g.nodes[p.Start()]
+					if (n.Kind != NodeRole && n.Kind != NodeUser) || direct[n.ID] {
+						continue
+					}
+					v := p.Verdict
+					if verdictRank(role.Verdict) < verdictRank(v) {
+						v = role.Verdict
+					}
+					if e := best[n.ID]; e == nil {
+						best[n.ID] = &viaEntry{cell: c, path: p, role: role, verdict: v}
+						order = append(order, n.ID)
+					} else if verdictRank(v) > verdictRank(e.verdict) {
+						e.cell, e.path, e.role, e.verdict = c, p, role, v
+					}
+				}
+			}
+		}
+		added, left := map[*Cell]int{}, map[*Cell]int{}
+		unknown := map[*Cell][]string{}
+		for _, id := range order {
+			e := best[id]
+			if e.verdict == VerdictUnknown {
+				// Not listed: the cell's reason names them as unknown.
+				unknown[e.cell] = append(unknown[e.cell], w.nodeARN(g.nodes[id], arns))
+				continue
+			}
+			if added[e.cell] == maxViaPerCell {
+				left[e.cell]++
+				continue
+			}
+			added[e.cell]++
+			e.cell.PrincipalAccess = append(e.cell.PrincipalAccess, w.viaPrincipal(g, e.path, &e.role, arns))
+		}
+		for _, c := range cells {
+			if n := left[c]; n > 0 {
+				c.Reason += "; " + strconv.Itoa(n) + " more principals reach it through roles (not listed)"
+			}
+			if u := unknown[c]; len(u) > 0 {
+				c.Reason += "; unknown whether " + strconv.Itoa(len(u)) + " more principals reach it through roles (" +
+					joinLimited(u, 3) + "): a trust or identity policy on the way could not be read"
+			}
+		}
+	}
+	for j, id := range ext {
+		acc.External[id] = exts[j]
+	}
+}
+
+// viaPrincipal is the entry of the principal starting path p, which ends
+// at the listed role: the role's statements and conditions with the trust
+// policies and conditions of the hops.
+func (w *worker) viaPrincipal(g *AssumeGraph, p AssumePath, role *PrincipalAccess, arns map[string]string) PrincipalAccess {
+	start := w.nodeARN(g.nodes[p.Start()], arns)
+	pa := PrincipalAccess{ARN: start, Account: arnAccount(start), Type: principalType(start),
+		Verdict: weakest(append(append([]AssumeEdge(nil), p.Hops...), AssumeEdge{Verdict: role.Verdict}))}
+	for k, h := range p.Hops {
+		to := role.ARN
+		if k < len(p.Hops)-1 {
+			to = w.nodeARN(g.nodes[h.To], arns)
+		}
+		pa.Via = append(pa.Via, to)
+		pa.Statements = append(pa.Statements, "trust policy of "+to)
+	}
+	pa.Statements = append(pa.Statements, role.Statements...)
+	// Every hop's conditions must hold, and one of the role's alternatives.
+	var hops []string
+	for k, h := range p.Hops {
+		if len(h.Conditions) > 0 {
+			hops = append(hops, "assuming "+pa.Via[k]+" ("+strings.Join(h.Conditions, "; ")+")")
+		}
+	}
+	switch {
+	case len(role.Conditions) > 0:
+		for _, a := range role.Conditions {
+			pa.Conditions = append(pa.Conditions, strings.Join(append(hops[:len(hops):len(hops)], a), " and "))
+		}
+	case len(hops) > 0:
+		pa.Conditions = []string{strings.Join(hops, " and ")}
+	}
+	return pa
+}
+
+// nodeARN returns the ARN of a graph node of the scanned accounts (a
+// role's key drops its path).
+func (w *worker) nodeARN(n *AssumeNode, arns map[string]string) string {
+	if n.Kind != NodeRole {
+		return n.ID
+	}
+	if a, ok := arns[n.ID]; ok {
+		return a
+	}
+	a := n.ID
+	for _, q := range w.ix.Principals(n.Account) {
+		if granteeKey(q.ARN) == n.ID {
+			a = q.ARN
+			break
+		}
+	}
+	arns[n.ID] = a
+	return a
 }
 
 // fingerprint is the key of a principal's policies by content, its tags

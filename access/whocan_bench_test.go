@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/internal/procstat"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
@@ -102,17 +104,63 @@ func BenchmarkWhoCanSynthetic100k(b *testing.B) {
 	benchmarkWhoCan(b, 100, 50, 20)
 }
 
+// BenchmarkWhoCanSyntheticRoles1M is the issue 12 budget on the real
+// generator's organisation (fakeaws.SyntheticWith: its role mix, trust
+// chains across accounts, users and groups that assume roles, boundaries,
+// SCPs and RCPs): 1,000 member accounts of 50 extra roles each, and 20
+// buckets in all (SyntheticOptions.Buckets is per account: one each,
+// those of the first 20 accounts kept), so 1M principal × bucket pairs:
+//
+//	go test ./access -run '^$' -bench WhoCanSyntheticRoles1M -benchtime 1x -benchmem
+//
+// peak-RSS-MB is the process's high-water mark (VmHWM) from the document
+// built (held in memory) to the report analysed.
+func BenchmarkWhoCanSyntheticRoles1M(b *testing.B) {
+	const accounts, roles, buckets = 1000, 50, 20
+	benchmarkWhoCanDoc(b, accounts*roles*buckets, func() *inventory.Document {
+		doc := firstBuckets(fakeaws.SyntheticWith(fakeaws.SyntheticOptions{Accounts: accounts, Buckets: 1, Roles: roles}), buckets)
+		runtime.GC()
+		procstat.ResetPeak() // the generator's garbage is not the analysis's
+		return doc
+	})
+}
+
+// firstBuckets keeps the first n buckets of doc (in account order).
+func firstBuckets(doc *inventory.Document, n int) *inventory.Document {
+	for i := range doc.Accounts {
+		a := &doc.Accounts[i]
+		if len(a.Buckets) > n {
+			a.Buckets = a.Buckets[:n]
+		}
+		n -= len(a.Buckets)
+	}
+	return doc
+}
+
 func benchmarkWhoCan(b *testing.B, accounts, roles, buckets int) {
+	benchmarkWhoCanDoc(b, accounts*roles*buckets, func() *inventory.Document { return withRoles(accounts, roles, buckets) })
+}
+
+func benchmarkWhoCanDoc(b *testing.B, pairs int, mk func() *inventory.Document) {
 	var peak atomic.Uint64
-	listed := 0
+	listed, via := 0, 0
 	for b.Loop() {
-		rep := measureAnalyze(b, func() *inventory.Document { return withRoles(accounts, roles, buckets) }, &peak)
-		listed = 0
+		rep := measureAnalyze(b, mk, &peak)
+		listed, via = 0, 0
 		for i := range rep.Buckets {
-			rep.Buckets[i].PrincipalRows(func(PrincipalRow) { listed++ }, nil)
+			rep.Buckets[i].PrincipalRows(func(r PrincipalRow) {
+				listed++
+				if len(r.Via) > 0 {
+					via++
+				}
+			}, nil)
 		}
 	}
-	b.ReportMetric(float64(accounts*roles*buckets), "pairs/op")
+	b.ReportMetric(float64(pairs), "pairs/op")
 	b.ReportMetric(float64(listed), "listed/op")
+	b.ReportMetric(float64(via), "via/op")
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+	if kb := procstat.StatusKB("VmHWM"); kb > 0 {
+		b.ReportMetric(float64(kb)/1024, "peak-RSS-MB")
+	}
 }

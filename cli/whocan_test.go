@@ -22,16 +22,7 @@ import (
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
 func TestWhoCanEndToEnd(t *testing.T) {
-	scanEnv(t)
-	fixture, err := inventory.Load("testdata/whocan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, url := fakeawstest.Start(t, fixture)
-	code, _, snap, _, stderr := runScan(t, url, "audit_role:\n  external_id: wc-external-id\noutputs:\n  formats: [json]\n")
-	if code != ExitOK {
-		t.Fatalf("scan exit %d\nstderr: %s", code, stderr)
-	}
+	snap := scanWhoCanFixture(t, nil)
 
 	code, out, errOut := runCLI(t, "who-can", "--snapshot", snap, "--bucket", "wc-shared", "-q")
 	if code != ExitOK {
@@ -105,6 +96,26 @@ func TestWhoCanEndToEnd(t *testing.T) {
 	if !slices.Equal(actions, []string{"wc-shared read"}) {
 		t.Errorf("reader reaches %q, want wc-shared read", actions)
 	}
+}
+
+// scanWhoCanFixture scans testdata/whocan.yaml (changed by edit when not
+// nil) through the emulator and returns the snapshot's path.
+func scanWhoCanFixture(t *testing.T, edit func(*inventory.Document)) string {
+	t.Helper()
+	scanEnv(t)
+	fixture, err := inventory.Load("testdata/whocan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(fixture)
+	}
+	_, url := fakeawstest.Start(t, fixture)
+	code, _, snap, _, stderr := runScan(t, url, "audit_role:\n  external_id: wc-external-id\noutputs:\n  formats: [json]\n")
+	if code != ExitOK {
+		t.Fatalf("scan exit %d\nstderr: %s", code, stderr)
+	}
+	return snap
 }
 
 // TestWhoCanUnknown: a cell that is unknown (a deciding layer could not

@@ -1,39 +1,22 @@
 package report
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/internal/procstat"
 )
 
-// procStatusKB reads a field of /proc/self/status ("VmHWM", "VmRSS") in kB;
-// 0 where /proc is not available.
-func procStatusKB(field string) int {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
-			return n
-		}
-	}
-	return 0
-}
+// procStatusKB reads a field of /proc/self/status ("VmHWM", "VmRSS") in kB.
+func procStatusKB(field string) int { return procstat.StatusKB(field) }
 
 // resetPeakRSS resets the process's VmHWM to its current RSS (Linux).
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+func resetPeakRSS() { procstat.ResetPeak() }
 
 // BenchmarkWriteAll writes report.xlsx, report.json and report.csv of a
 // synthetic report held in memory (WriteAll: the streaming writers fed
