@@ -159,22 +159,33 @@ func TestScanOutputsCheckedBeforeScanning(t *testing.T) {
 	}
 }
 
+// scanBlockedReports scans the round-trip emulator into an output
+// directory whose report.json is a directory, so that the reports cannot
+// be written after the scan, with the extra flags; it checks the exit is
+// 4 and returns the output directory and stderr.
+func scanBlockedReports(t *testing.T, extra ...string) (out, stderr string) {
+	t.Helper()
+	url := roundTripEmulator(t)
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "scan.yaml", failureScanConfig)
+	out = filepath.Join(dir, "out")
+	if err := os.MkdirAll(filepath.Join(out, "report.json"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"scan", "--config", cfg, "--endpoint-url", url, "--output-dir", out, "--log-format", "json"}, extra...)
+	code, _, stderr := runCLI(t, args...)
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitFailed, stderr)
+	}
+	return out, stderr
+}
+
 // TestScanReportWriteFailure: the reports cannot be written after the scan
 // (here report.json is a directory; a full disk is the same path): exit 4,
 // not 2, and the snapshot, saved first, says how to write them again.
 func TestScanReportWriteFailure(t *testing.T) {
-	url := roundTripEmulator(t)
-	dir := t.TempDir()
-	cfg := writeFile(t, dir, "scan.yaml", failureScanConfig)
-	out := filepath.Join(dir, "out")
-	if err := os.MkdirAll(filepath.Join(out, "report.json"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	snap := filepath.Join(dir, "snap.json")
-	code, _, stderr := runCLI(t, "scan", "--config", cfg, "--endpoint-url", url, "--output-dir", out, "--save-snapshot", snap, "--log-format", "json")
-	if code != ExitFailed {
-		t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitFailed, stderr)
-	}
+	snap := filepath.Join(t.TempDir(), "snap.json")
+	_, stderr := scanBlockedReports(t, "--save-snapshot", snap)
 	if !strings.Contains(stderr, "write reports") || !strings.Contains(stderr, "bucketaudit analyze "+snap) {
 		t.Errorf("stderr does not give the cause and the way back:\n%s", stderr)
 	}
@@ -189,17 +200,7 @@ func TestScanReportWriteFailure(t *testing.T) {
 // what was collected, saved in the output directory (mode 0600), and the
 // command that writes the reports from it.
 func TestScanReportWriteFailureEmergencySnapshot(t *testing.T) {
-	url := roundTripEmulator(t)
-	dir := t.TempDir()
-	cfg := writeFile(t, dir, "scan.yaml", failureScanConfig)
-	out := filepath.Join(dir, "out")
-	if err := os.MkdirAll(filepath.Join(out, "report.json"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	code, _, stderr := runCLI(t, "scan", "--config", cfg, "--endpoint-url", url, "--output-dir", out, "--log-format", "json")
-	if code != ExitFailed {
-		t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitFailed, stderr)
-	}
+	out, stderr := scanBlockedReports(t)
 	saved, err := filepath.Glob(filepath.Join(out, "snapshot-*.json"))
 	if err != nil || len(saved) != 1 {
 		t.Fatalf("emergency snapshots in the output directory: %v (%v)", saved, err)
