@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -158,27 +159,116 @@ func TestScanOutputsCheckedBeforeScanning(t *testing.T) {
 	}
 }
 
+// scanBlockedReports scans the round-trip emulator into an output
+// directory whose report.json is a directory, so that the reports cannot
+// be written after the scan, with the extra flags; it checks the exit is
+// 4 and returns the output directory and stderr.
+func scanBlockedReports(t *testing.T, extra ...string) (out, stderr string) {
+	t.Helper()
+	url := roundTripEmulator(t)
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "scan.yaml", failureScanConfig)
+	out = filepath.Join(dir, "out")
+	if err := os.MkdirAll(filepath.Join(out, "report.json"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"scan", "--config", cfg, "--endpoint-url", url, "--output-dir", out, "--log-format", "json"}, extra...)
+	code, _, stderr := runCLI(t, args...)
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitFailed, stderr)
+	}
+	return out, stderr
+}
+
 // TestScanReportWriteFailure: the reports cannot be written after the scan
 // (here report.json is a directory; a full disk is the same path): exit 4,
 // not 2, and the snapshot, saved first, says how to write them again.
 func TestScanReportWriteFailure(t *testing.T) {
-	url := roundTripEmulator(t)
-	dir := t.TempDir()
-	cfg := writeFile(t, dir, "scan.yaml", failureScanConfig)
-	out := filepath.Join(dir, "out")
-	if err := os.MkdirAll(filepath.Join(out, "report.json"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	snap := filepath.Join(dir, "snap.json")
-	code, _, stderr := runCLI(t, "scan", "--config", cfg, "--endpoint-url", url, "--output-dir", out, "--save-snapshot", snap, "--log-format", "json")
-	if code != ExitFailed {
-		t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitFailed, stderr)
-	}
+	snap := filepath.Join(t.TempDir(), "snap.json")
+	_, stderr := scanBlockedReports(t, "--save-snapshot", snap)
 	if !strings.Contains(stderr, "write reports") || !strings.Contains(stderr, "bucketaudit analyze "+snap) {
 		t.Errorf("stderr does not give the cause and the way back:\n%s", stderr)
 	}
 	if _, err := inventory.Load(snap); err != nil {
 		t.Errorf("snapshot: %v", err)
+	}
+}
+
+// TestScanReportWriteFailureEmergencySnapshot: without --save-snapshot,
+// reports that cannot be written after the scan (report.json is a
+// directory) lose nothing: exit 4, and the error names the snapshot of
+// what was collected, saved in the output directory (mode 0600), and the
+// command that writes the reports from it.
+func TestScanReportWriteFailureEmergencySnapshot(t *testing.T) {
+	out, stderr := scanBlockedReports(t)
+	saved, err := filepath.Glob(filepath.Join(out, "snapshot-*.json"))
+	if err != nil || len(saved) != 1 {
+		t.Fatalf("emergency snapshots in the output directory: %v (%v)", saved, err)
+	}
+	if !strings.Contains(stderr, "write reports") || !strings.Contains(stderr, "bucketaudit analyze "+saved[0]+" --output-dir DIR") {
+		t.Errorf("stderr does not name the emergency snapshot and the way back:\n%s", stderr)
+	}
+	if fi, err := os.Stat(saved[0]); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("emergency snapshot: %v, mode %v; want 0600", err, fi.Mode().Perm())
+	}
+	doc, err := inventory.Load(saved[0])
+	if err != nil {
+		t.Fatalf("emergency snapshot: %v", err)
+	}
+	fixture, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(d *inventory.Document) []string {
+		var out []string
+		for _, a := range d.Accounts {
+			out = append(out, a.ID)
+			for _, b := range a.Buckets {
+				out = append(out, a.ID+"/"+b.Name)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got, want := ids(doc), ids(fixture); !slices.Equal(got, want) || len(want) == 0 {
+		t.Errorf("emergency snapshot holds %v, want the scanned %v", got, want)
+	}
+}
+
+// TestEmergencySnapshotPlaces: the emergency snapshot goes into the
+// output directory, never over one saved the same second, and into
+// os.TempDir() when the output directory cannot take it (or is s3://).
+func TestEmergencySnapshotPlaces(t *testing.T) {
+	doc, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	out := t.TempDir()
+	now := time.Date(2026, 12, 3, 11, 4, 5, 0, time.FixedZone("CET", 3600))
+	first, err := saveEmergencySnapshot(zerolog.Nop(), doc, out, now)
+	if want := filepath.Join(out, "snapshot-20261203T100405Z.json"); err != nil || first != want {
+		t.Fatalf("saved %q (%v), want %s", first, err, want)
+	}
+	second, err := saveEmergencySnapshot(zerolog.Nop(), doc, out, now)
+	if want := filepath.Join(out, "snapshot-20261203T100405Z-2.json"); err != nil || second != want {
+		t.Errorf("saved %q (%v), want %s beside the first", second, err, want)
+	}
+	for _, dir := range []string{filepath.Join(out, "gone"), "s3://bucket/prefix"} {
+		p, err := saveEmergencySnapshot(zerolog.Nop(), doc, dir, now)
+		if err != nil || filepath.Dir(p) != tmp {
+			t.Errorf("output dir %s: saved %q (%v), want in %s", dir, p, err, tmp)
+			continue
+		}
+		if _, err := inventory.Load(p); err != nil {
+			t.Errorf("output dir %s: %v", dir, err)
+		}
+		os.Remove(p)
+	}
+	t.Setenv("TMPDIR", filepath.Join(tmp, "gone"))
+	if p, err := saveEmergencySnapshot(zerolog.Nop(), doc, filepath.Join(out, "gone"), now); err == nil {
+		t.Errorf("saved %q with nowhere to write", p)
 	}
 }
 

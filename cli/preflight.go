@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -110,6 +111,41 @@ func saveSnapshot(log zerolog.Logger, doc *inventory.Document, path, outDir stri
 	}
 	log.Warn().Err(err).Str("path", path).Str("saved_to", fallback).Msg("the snapshot could not be saved at --save-snapshot: saved it in the output directory instead")
 	return fallback, fmt.Errorf("%w: save snapshot: %w; it was saved to %s instead", ErrFailed, err, fallback)
+}
+
+// saveEmergencySnapshot saves doc, a scan whose reports could not be
+// written and whose snapshot was not saved, so that what was collected is
+// not lost: as snapshot-<UTC time>.json in outDir (unless it is an s3://
+// location), else in os.TempDir(), mode 0600. It returns the path, or the
+// errors of every place tried.
+func saveEmergencySnapshot(log zerolog.Logger, doc *inventory.Document, outDir string, now time.Time) (string, error) {
+	stamp := "snapshot-" + now.UTC().Format("20060102T150405Z")
+	var dirs []string
+	if outDir != "" && !strings.HasPrefix(outDir, s3Scheme) {
+		dirs = append(dirs, outDir)
+	}
+	dirs = append(dirs, os.TempDir())
+	var errs []error
+	for _, dir := range dirs {
+		path := filepath.Join(dir, stamp+".json")
+		for n := 2; fileExists(path); n++ {
+			// A snapshot saved the same second is not replaced.
+			path = filepath.Join(dir, fmt.Sprintf("%s-%d.json", stamp, n))
+		}
+		if err := inventory.Save(path, doc); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		log.Warn().Str("saved_to", path).Msg("the reports could not be written: saved the collected snapshot instead")
+		return path, nil
+	}
+	return "", errors.Join(errs...)
+}
+
+// fileExists reports whether something is at path.
+func fileExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // saveScanSnapshot saves the snapshot of a scan at opts.SaveSnapshot: an

@@ -235,7 +235,10 @@ bucket could not be fully assessed; 4 failed: no account could be assessed
 audit role nowhere assumable: the error says why and what to do), in which
 case no report is written and those of an earlier run stay as they were,
 or an output could not be written (if the --save-snapshot path fails, the
-snapshot goes into the output directory instead). Failures take precedence
+snapshot goes into the output directory instead; if the reports cannot
+be written and no snapshot was saved, the snapshot goes into the output
+directory, or the temporary directory, as snapshot-<UTC time>.json, and
+the error says where). Failures take precedence
 over findings at or above --fail-on, which take precedence over
 incompleteness.
 
@@ -307,6 +310,14 @@ report of one scan.`,
 			if err != nil {
 				if snapshot != "" && snapErr == nil {
 					return fmt.Errorf("%w (the snapshot was saved: bucketaudit analyze %s --output-dir DIR writes them from it)", err, snapshot)
+				}
+				if snapshot == "" {
+					// Nothing collected may be lost with the reports.
+					saved, serr := saveEmergencySnapshot(e.log, doc, cfg.Outputs.Dir, time.Now())
+					if serr != nil {
+						return fmt.Errorf("%w (and the collected snapshot could not be saved: %w)", err, serr)
+					}
+					return fmt.Errorf("%w (the collected snapshot was saved to %s: bucketaudit analyze %s --output-dir DIR writes the reports from it)", err, saved, saved)
 				}
 				return errors.Join(err, snapErr)
 			}

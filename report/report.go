@@ -105,8 +105,8 @@ func CheckFormats(formats []string) error {
 // from one stream of buckets: Create, then Bucket for every bucket in
 // report order, then End. Each format is written by its own goroutine (a
 // few buckets queued for each), so the formats are written side by side.
-// Each file is written atomically (a temporary file renamed by End) with
-// mode 0600; Close removes whatever End did not put in place — temporary
+// Each file is written to a temporary file with mode 0600, and End puts
+// them all in place or none; Close removes whatever End did not put in place — temporary
 // files and spools — and must be called on every path.
 type Files struct {
 	outs []*fileOutput
@@ -114,6 +114,9 @@ type Files struct {
 	// the writers' queues are closed, which publishes it to them.
 	final   *access.Report
 	stopped bool
+	// rename puts the files in place (os.Rename when nil; tests inject
+	// failures).
+	rename fileutil.RenameFunc
 }
 
 // fileOutput is one format being written by its goroutine (run).
@@ -214,24 +217,28 @@ func (fs *Files) stop() {
 }
 
 // End finishes the files with r (see Writer.End), side by side, then puts
-// them in place one format after the other, and returns their paths in the
-// order of the formats. The first failure stops: the files before it are
-// in place whole, the others are not.
+// them in place all or none (fileutil.CommitAll): only when every format
+// was written whole and synced are they renamed over the previous reports,
+// and a rename that fails puts the previous reports back, so the
+// directory never holds a mix of two runs. It returns the paths in the
+// order of the formats.
 func (fs *Files) End(r *access.Report) ([]string, error) {
 	if fs.stopped {
 		return nil, errors.New("write reports: End after End or Close")
 	}
 	fs.final = r
 	fs.stop()
-	var paths []string
+	files := make([]*fileutil.AtomicFile, 0, len(fs.outs))
+	paths := make([]string, 0, len(fs.outs))
 	for _, o := range fs.outs {
 		if o.err != nil {
-			return paths, fmt.Errorf("write %s report: %w", o.format, o.err)
+			return nil, fmt.Errorf("write %s report: %w", o.format, o.err)
 		}
-		if err := o.file.Commit(); err != nil {
-			return paths, fmt.Errorf("write %s report: %w", o.format, err)
-		}
+		files = append(files, o.file)
 		paths = append(paths, o.file.Path())
+	}
+	if err := fileutil.CommitAll(files, fs.rename); err != nil {
+		return nil, fmt.Errorf("write reports (the previous reports are left in place): %w", err)
 	}
 	return paths, nil
 }

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -183,27 +185,134 @@ func TestWriteSummary(t *testing.T) {
 	}
 }
 
-// When one format cannot be written the error names it, the formats
-// before it are written whole, and no temporary file is left behind.
+// When one format cannot be put in place the error names its file, and
+// no report of the run is put in place (all or none) and no temporary
+// file is left behind.
 func TestWriteAllOneFormatFails(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "report.json"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	paths, err := WriteAll(dir, []string{"xlsx", "json", "csv"}, sampleReport())
-	if err == nil || !strings.Contains(err.Error(), "write json report") {
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "report.json")) {
 		t.Fatalf("err = %v, want the json report's failure", err)
 	}
-	if diff := cmp.Diff([]string{filepath.Join(dir, "report.xlsx")}, paths); diff != "" {
-		t.Errorf("paths before the failure (-want +got):\n%s", diff)
+	if paths != nil {
+		t.Errorf("paths = %v after a failure, want none", paths)
 	}
-	entries, _ := os.ReadDir(dir)
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	if diff := cmp.Diff([]string{"report.json", "report.xlsx"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"report.json"}, dirNames(t, dir)); diff != "" {
 		t.Errorf("directory (-want +got):\n%s", diff)
+	}
+}
+
+// dirFiles reads every file in dir, hidden ones too: name → bytes.
+func dirFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, name := range dirNames(t, dir) {
+		p := filepath.Join(dir, name)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", name, fi.Mode().Perm())
+		}
+		out[name] = string(b)
+	}
+	return out
+}
+
+// writeFiles writes r through Files with rename putting the files in
+// place (nil: os.Rename).
+func writeFiles(t *testing.T, dir string, formats []string, r *access.Report, rename func(string, string) error) error {
+	t.Helper()
+	fs, err := Create(dir, formats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
+	fs.rename = rename
+	for i := range r.Buckets {
+		if err := fs.Bucket(&r.Buckets[i]); err != nil {
+			return err
+		}
+	}
+	_, err = fs.End(r)
+	return err
+}
+
+// A rename that fails after others succeeded puts the previous run's
+// reports back: the directory holds exactly the previous run's files
+// (no mix of two runs, no backup or temporary file); a run that succeeds
+// replaces them all.
+func TestFilesEndAllOrNothing(t *testing.T) {
+	formats := []string{"json", "csv", "ocsf"}
+	prev := sampleReport()
+	next := sampleReport()
+	next.GeneratedAt = prev.GeneratedAt.Add(time.Hour)
+	next.Buckets = next.Buckets[:1]
+	for _, failing := range []string{"report.json", "report.csv", "report.ocsf.jsonl"} {
+		t.Run(failing, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := writeFiles(t, dir, formats, prev, nil); err != nil {
+				t.Fatal(err)
+			}
+			before := dirFiles(t, dir)
+			if len(before) != 3 {
+				t.Fatalf("previous run wrote %v", dirNames(t, dir))
+			}
+			var placed int
+			injected := errors.New("injected rename failure")
+			rename := func(oldpath, newpath string) error {
+				// Fail putting the new file in place (not a backup's rename).
+				if filepath.Base(newpath) == failing && strings.Contains(oldpath, ".tmp-") {
+					return injected
+				}
+				if strings.Contains(oldpath, ".tmp-") {
+					placed++
+				}
+				return os.Rename(oldpath, newpath)
+			}
+			err := writeFiles(t, dir, formats, next, rename)
+			if !errors.Is(err, injected) {
+				t.Fatalf("err = %v, want the injected failure", err)
+			}
+			if want := slices.Index([]string{"report.json", "report.csv", "report.ocsf.jsonl"}, failing); placed != want {
+				t.Errorf("%d files were put in place before the failure, want %d", placed, want)
+			}
+			if diff := cmp.Diff(before, dirFiles(t, dir)); diff != "" {
+				t.Errorf("after the failure the directory is not the previous run's (-want +got):\n%s", diff)
+			}
+
+			// Without a previous run, a failure leaves nothing.
+			empty := t.TempDir()
+			if err := writeFiles(t, empty, formats, next, rename); !errors.Is(err, injected) {
+				t.Fatalf("err = %v, want the injected failure", err)
+			}
+			if names := dirNames(t, empty); len(names) != 0 {
+				t.Errorf("a failed first run left %v", names)
+			}
+
+			if err := writeFiles(t, dir, formats, next, nil); err != nil {
+				t.Fatal(err)
+			}
+			fresh := t.TempDir()
+			if err := writeFiles(t, fresh, formats, next, nil); err != nil {
+				t.Fatal(err)
+			}
+			want := dirFiles(t, fresh)
+			if want["report.json"] == before["report.json"] {
+				t.Fatal("the two runs' reports are the same: the test proves nothing")
+			}
+			if diff := cmp.Diff(want, dirFiles(t, dir)); diff != "" {
+				t.Errorf("after success the directory is not this run's (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -3,6 +3,7 @@ package fileutil
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -68,5 +69,53 @@ func TestAtomicFile(t *testing.T) {
 	}
 	if got := names(t, dir); len(got) != 2 {
 		t.Errorf("after a failed rename the directory holds %v", got)
+	}
+}
+
+// TestCommitAllRestoreFails: when a rename fails and the previous file of
+// a file already put in place cannot be renamed back either, the error
+// names the hidden backup that still holds it (nothing is lost), and a
+// second CommitAll of the same files is refused.
+func TestCommitAllRestoreFails(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	if err := WriteFileAtomic(a, []byte("old a")); err != nil {
+		t.Fatal(err)
+	}
+	fa, err := CreateAtomic(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := CreateAtomic(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa.WriteString("new a")
+	fb.WriteString("new b")
+	var backup string
+	rename := func(oldpath, newpath string) error {
+		switch {
+		case newpath == b:
+			return os.ErrPermission // b cannot be put in place
+		case newpath == a && oldpath == backup:
+			return os.ErrPermission // nor a's previous file put back
+		case oldpath == a:
+			backup = newpath
+		}
+		return os.Rename(oldpath, newpath)
+	}
+	err = CommitAll([]*AtomicFile{fa, fb}, rename)
+	if err == nil || backup == "" || !strings.Contains(err.Error(), "kept at "+backup) {
+		t.Fatalf("err = %v, want it to name the backup %q", err, backup)
+	}
+	if data, err := os.ReadFile(backup); err != nil || string(data) != "old a" {
+		t.Errorf("backup holds %q (%v), want the previous file", data, err)
+	}
+	if err := CommitAll([]*AtomicFile{fa, fb}, nil); err == nil {
+		t.Error("a second CommitAll of the same files succeeded")
+	}
+	// No temporary file is left: the new a (in place), the backup.
+	if got := names(t, dir); len(got) != 2 {
+		t.Errorf("directory holds %v, want a.json and its backup", got)
 	}
 }
