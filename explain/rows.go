@@ -573,16 +573,17 @@ func (e *explainer) kmsRow() Row {
 	row := Row{Layer: access.LayerKMS, Title: "Default encryption and KMS key policy", Verdict: VerdictNotInvolved}
 	b := e.bl.Bucket
 	k := access.KMSActionFor(e.req.Action)
-	switch {
-	case k == "":
+	rule := e.bl.KMSRuleFor(e.caller, e.req.Action)
+	switch rule {
+	case access.KMSRuleNone:
 		row.Evidence = append(row.Evidence, e.req.Action+" makes S3 call no KMS operation")
 		return row
-	case !e.bl.EncRead:
+	case access.KMSRuleEncUnread:
 		row.Verdict = VerdictCouldNot
 		row.Evidence = append(row.Evidence, "the bucket's default encryption could not be read: "+b.Errors[inventory.FieldEncryption])
 		row.Fix = "read it: aws s3api get-bucket-encryption --bucket " + b.Name
 		return row
-	case !access.UsesKMS(e.bl.Encryption.Algorithm):
+	case access.KMSRuleNotKMS:
 		row.Evidence = append(row.Evidence, "default encryption is "+e.bl.Encryption.Algorithm+": S3 needs no KMS permission")
 		return row
 	}
@@ -599,18 +600,18 @@ func (e *explainer) kmsRow() Row {
 	}
 	row.Evidence = append(row.Evidence, fmt.Sprintf("default encryption %s with %s: %s needs %s on it", e.bl.Encryption.Algorithm, keyName, e.req.Action, k))
 	switch {
-	case e.p.Kind == KindAnonymous:
+	case rule == access.KMSRuleAnonymous:
 		row.Verdict = VerdictDenies
 		row.Evidence = append(row.Evidence, "anonymous requests cannot use KMS: S3 requires signed requests for SSE-KMS objects")
 		row.Fix = "sign the request (credentials of a principal the key policy allows)"
 		return row
-	case key.AWSManaged && e.p.Account != key.Account:
+	case rule == access.KMSRuleAWSManaged:
 		row.Verdict = VerdictDenies
 		row.Evidence = append(row.Evidence, fmt.Sprintf("the aws/s3 key's policy is managed by AWS and allows only principals of account %s (kms:CallerAccount): it can never be used by account %s", key.Account, e.p.Account))
 		row.Fix = fmt.Sprintf("use a customer managed key whose key policy allows %s: aws s3api put-bucket-encryption --bucket %s --server-side-encryption-configuration '{\"Rules\": [{\"ApplyServerSideEncryptionByDefault\": {\"SSEAlgorithm\": \"aws:kms\", \"KMSMasterKeyID\": \"CUSTOMER_KEY_ARN\"}, \"BucketKeyEnabled\": true}]}', then re-encrypt the existing objects with it (aws s3 cp s3://%s/ s3://%s/ --recursive --sse aws:kms --sse-kms-key-id CUSTOMER_KEY_ARN)",
 			e.grantee(), b.Name, b.Name, b.Name)
 		return row
-	case key.Key != nil && keyState(key.Key) != access.TriTrue:
+	case rule == access.KMSRuleKeyState:
 		// https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
 		usable, why := access.KeyUsable(key.Key)
 		row.Evidence = append(row.Evidence, keyName+": "+why)
@@ -643,12 +644,6 @@ func (e *explainer) kmsRow() Row {
 			keyOr(key.ARN), keyOr(key.ARN), e.grantee(), k, awsid.ServiceEndpoint("s3", b.Region))
 	}
 	return row
-}
-
-// keyState says whether KMS can use a collected key (access.KeyUsable).
-func keyState(k *inventory.KMSKey) access.Tri {
-	t, _ := access.KeyUsable(k)
-	return t
 }
 
 // vpceRow: the VPC endpoint policy, when the request goes through one.
