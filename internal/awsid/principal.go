@@ -40,10 +40,10 @@ func PrincipalOf(service, resource string) PrincipalName {
 		case resource == "root":
 			return PrincipalName{Kind: PrincipalRoot}
 		case strings.HasPrefix(resource, "user/"):
-			p, n := splitIAMPath(resource[len("user/"):])
+			p, n := splitIAMPath(resource, len("user"))
 			return PrincipalName{Kind: PrincipalUser, Path: p, Name: n}
 		case strings.HasPrefix(resource, "role/"):
-			p, n := splitIAMPath(resource[len("role/"):])
+			p, n := splitIAMPath(resource, len("role"))
 			return PrincipalName{Kind: PrincipalRole, Path: p, Name: n}
 		}
 	case "sts":
@@ -60,11 +60,12 @@ func PrincipalOf(service, resource string) PrincipalName {
 	return PrincipalName{Kind: PrincipalOther}
 }
 
-// splitIAMPath splits "path/to/name" into "/path/to/" and "name".
-func splitIAMPath(s string) (string, string) {
-	i := strings.LastIndexByte(s, '/')
-	if i < 0 {
-		return "/", s
+// splitIAMPath splits "user/path/to/name" (the slash after the type at
+// index slash) into "/path/to/" and "name", without allocating.
+func splitIAMPath(resource string, slash int) (string, string) {
+	i := strings.LastIndexByte(resource, '/')
+	if i <= slash {
+		return "/", resource[slash+1:]
 	}
-	return "/" + s[:i+1], s[i+1:]
+	return resource[slash : i+1], resource[i+1:]
 }

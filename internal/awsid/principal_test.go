@@ -28,3 +28,11 @@ func TestPrincipalOf(t *testing.T) {
 		}
 	}
 }
+
+// TestPrincipalOfAllocs: the policy engine parses every request's caller
+// with PrincipalOf, so it must not allocate, even for a role with a path.
+func TestPrincipalOfAllocs(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { _ = PrincipalOf("iam", "role/a/b/deploy") }); n != 0 {
+		t.Errorf("PrincipalOf allocates %v times, want 0", n)
+	}
+}
