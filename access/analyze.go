@@ -278,7 +278,7 @@ func accountFindings(fs *findingSet, a *inventory.Account, acc *Account) {
 		if a.PublicAccessBlock != nil {
 			detail = "account-level Block Public Access has " + strings.Join(bpa.offFlags(), ", ") + " off"
 		}
-		fs.add(FindingAccountBPAOff, "", detail+"; every bucket relies on its own settings", cmdAccountBPA(a.ID))
+		fs.add(FindingAccountBPAOff, "", detail+"; every bucket relies on its own settings", AccountBPACommand(a.ID))
 	}
 	if len(acc.Errors) > 0 {
 		var what []string

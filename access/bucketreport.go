@@ -186,12 +186,12 @@ func publicRemediation(bl *BucketLayers, o outcome) string {
 	for _, l := range o.layers.names() {
 		switch l {
 		case LayerACL:
-			steps = append(steps, cmdPrivateACL(bl.Bucket.Name))
+			steps = append(steps, PrivateACLCommand(bl.Bucket.Name))
 		case LayerBucketPolicy:
-			steps = append(steps, "remove the public grant from the bucket policy ("+cmdPutPolicy(bl.Bucket.Name)+")")
+			steps = append(steps, "remove the public grant from the bucket policy ("+PutBucketPolicyCommand(bl.Bucket.Name)+")")
 		}
 	}
-	steps = append(steps, cmdBucketBPA(bl.Bucket.Name))
+	steps = append(steps, BucketBPACommand(bl.Bucket.Name))
 	return "If the access is not intended: " + strings.Join(steps, "; then ")
 }
 
@@ -256,7 +256,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		}
 		fs.add(FindingExternalAccountAccess, exposureSeverity(sev, first),
 			fmt.Sprintf("account %s, outside the organisation and not a trusted account, can %s%s: %s", id, strings.Join(acts, ", "), condSuffix(first), first.reason),
-			fmt.Sprintf("Remove %s from the bucket policy or ACL (%s), or, if it is a known partner, add it to trusted_accounts in the configuration", id, cmdPutPolicy(name)))
+			fmt.Sprintf("Remove %s from the bucket policy or ACL (%s), or, if it is a known partner, add it to trusted_accounts in the configuration", id, PutBucketPolicyCommand(name)))
 	}
 
 	// Cells voided by BPA, KMS or SCP/RCP.
@@ -302,7 +302,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	if len(bpaHits) > 0 {
 		fs.add(FindingBPABlocksGrantedAccess, "",
 			"Block Public Access blocks what the bucket grants to "+describeHits(bpaHits)+": "+bpaHits[0].reason,
-			fmt.Sprintf("If the access is intended, keep Block Public Access on and grant it without a public statement (name the principals, or restrict it with aws:PrincipalOrgID or aws:SourceVpce), then %s; otherwise remove the statement the same way", cmdPutPolicy(name)))
+			fmt.Sprintf("If the access is intended, keep Block Public Access on and grant it without a public statement (name the principals, or restrict it with aws:PrincipalOrgID or aws:SourceVpce), then %s; otherwise remove the statement the same way", PutBucketPolicyCommand(name)))
 	}
 	if len(awsKeyHits) > 0 {
 		fs.add(FindingAWSManagedKeyCrossAcct, "",
@@ -323,9 +323,9 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 				stmts = addConds(stmts, kmsGrantStatement(h.by, bl.Bucket.Region))
 			}
 		}
-		rem := fmt.Sprintf("Add to the policy of %s: %s; aws kms put-key-policy --key-id %s --policy-name default --policy file://key-policy.json", bl.Key.ARN, strings.Join(stmts, ", "), bl.Key.ARN)
+		rem := fmt.Sprintf("Add to the policy of %s: %s; %s", bl.Key.ARN, strings.Join(stmts, ", "), PutKeyPolicyCommand(bl.Key.ARN))
 		if len(stmts) == 0 {
-			rem = fmt.Sprintf("Allow the grantees kms:Decrypt and kms:GenerateDataKey in the policy of %s: aws kms put-key-policy --key-id %s --policy-name default --policy file://key-policy.json", bl.Key.ARN, bl.Key.ARN)
+			rem = fmt.Sprintf("Allow the grantees kms:Decrypt and kms:GenerateDataKey in the policy of %s: %s", bl.Key.ARN, PutKeyPolicyCommand(bl.Key.ARN))
 		}
 		fs.add(FindingKMSKeyPolicyMissingGrant, "",
 			"the bucket grants access that its KMS key's policy does not: "+describeHits(keyPolicyHits)+": "+keyPolicyHits[0].reason, rem)
@@ -333,7 +333,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	if len(orgHits) > 0 {
 		fs.add(FindingOrgPolicyDeniesGranted, "",
 			fmt.Sprintf("the bucket policy grants %s, but %s denies it (%s)", describeHits(orgHits), strings.ToUpper(orgHits[0].by), orgHits[0].reason),
-			fmt.Sprintf("Remove the dead grant from the bucket policy (%s), or, if the access is intended, add an exception to %s: aws organizations update-policy --policy-id %s --content file://policy.json", cmdPutPolicy(name), orgPolicyName(orgHits[0].reason), orgPolicyID(orgHits[0].reason)))
+			fmt.Sprintf("Remove the dead grant from the bucket policy (%s), or, if the access is intended, add an exception to %s: aws organizations update-policy --policy-id %s --content file://policy.json", PutBucketPolicyCommand(name), orgPolicyName(orgHits[0].reason), orgPolicyID(orgHits[0].reason)))
 	}
 
 	// Settings.
@@ -341,7 +341,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		if bkt := BucketBPA(bl.Bucket); bkt.SomeOff() && bl.BPA.SomeOff() {
 			fs.add(FindingBucketBPAOff, "",
 				"Block Public Access has "+strings.Join(bl.BPA.offFlags(), ", ")+" off for this bucket (account and bucket level)",
-				cmdBucketBPA(name))
+				BucketBPACommand(name))
 		}
 	}
 	if bl.ACLs == TriTrue {
@@ -351,7 +351,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 			sev = SeverityMedium
 			detail += ", and objects uploaded by other accounts belong to them (the bucket owner gets 403 on them)"
 		}
-		fs.add(FindingACLsEnabled, sev, detail, cmdOwnershipEnforced(name))
+		fs.add(FindingACLsEnabled, sev, detail, OwnershipEnforcedCommand(name))
 	}
 	if bl.ACLs != TriFalse {
 		var pub []string
@@ -365,7 +365,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 			if bl.BPA.IgnorePublicACLs == TriTrue {
 				sev, detail = SeverityLow, detail+" (ignored while Block Public Access IgnorePublicAcls is on)"
 			}
-			fs.add(FindingPublicACLGrant, sev, detail, cmdPrivateACL(name))
+			fs.add(FindingPublicACLGrant, sev, detail, PrivateACLCommand(name))
 		}
 	}
 	if bl.Policy != nil && !bl.Policy.IsUnreadable() {
@@ -374,7 +374,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	if bm.tls == TriFalse {
 		fs.add(FindingNoTLSEnforcement, "",
 			"neither the bucket policy nor an applicable RCP denies requests with aws:SecureTransport false",
-			fmt.Sprintf("Add to the bucket policy %s, then %s", tlsDenyStatement(bl.ARN), cmdPutPolicy(name)))
+			fmt.Sprintf("Add to the bucket policy %s, then %s", tlsDenyStatement(bl.ARN), PutBucketPolicyCommand(name)))
 	}
 	if bl.Bucket.PolicyIsPublic != nil && bl.PolicyPublic != TriUnknown && *bl.Bucket.PolicyIsPublic != (bl.PolicyPublic == TriTrue) {
 		fs.add(FindingPolicyStatusDisagreement, "",
@@ -473,13 +473,13 @@ func (w *worker) lintFindings(fs *findingSet, bl *BucketLayers) {
 		switch w.Code {
 		case policy.LintObjectActionOnBucketARN:
 			fs.add(FindingObjectActionOnBucketARN, "", where+": "+w.Message,
-				fmt.Sprintf(`Grant object actions on the objects: change the statement's Resource to "%s/*" (add it next to "%s" if the statement also has bucket actions), then %s`, bl.ARN, bl.ARN, cmdPutPolicy(name)))
+				fmt.Sprintf(`Grant object actions on the objects: change the statement's Resource to "%s/*" (add it next to "%s" if the statement also has bucket actions), then %s`, bl.ARN, bl.ARN, PutBucketPolicyCommand(name)))
 		case policy.LintBucketActionOnObjectARN:
 			fs.add(FindingBucketActionOnObjectARN, "", where+": "+w.Message,
-				fmt.Sprintf(`Grant bucket actions on the bucket: add "%s" to the statement's Resource, then %s`, bl.ARN, cmdPutPolicy(name)))
+				fmt.Sprintf(`Grant bucket actions on the bucket: add "%s" to the statement's Resource, then %s`, bl.ARN, PutBucketPolicyCommand(name)))
 		case policy.LintAllowWithNotPrincipal:
 			fs.add(FindingAllowWithNotPrincipal, "", where+": "+w.Message+" (it allows everyone except the principals it lists)",
-				fmt.Sprintf(`Replace NotPrincipal with Principal naming who may access (or Principal "*" with a condition such as aws:PrincipalOrgID), then %s`, cmdPutPolicy(name)))
+				fmt.Sprintf(`Replace NotPrincipal with Principal naming who may access (or Principal "*" with a condition such as aws:PrincipalOrgID), then %s`, PutBucketPolicyCommand(name)))
 		}
 	}
 }

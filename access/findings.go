@@ -144,29 +144,6 @@ func sortFindings(fs []Finding) {
 	})
 }
 
-// Remediation commands. Each returns the exact AWS CLI command or policy
-// change that fixes the finding.
-
-func cmdBucketBPA(bucket string) string {
-	return fmt.Sprintf("aws s3api put-public-access-block --bucket %s --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true", bucket)
-}
-
-func cmdAccountBPA(account string) string {
-	return fmt.Sprintf("aws s3control put-public-access-block --account-id %s --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true", account)
-}
-
-func cmdOwnershipEnforced(bucket string) string {
-	return fmt.Sprintf("aws s3api put-bucket-ownership-controls --bucket %s --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'", bucket)
-}
-
-func cmdPrivateACL(bucket string) string {
-	return fmt.Sprintf("aws s3api put-bucket-acl --bucket %s --acl private", bucket)
-}
-
-func cmdPutPolicy(bucket string) string {
-	return fmt.Sprintf("aws s3api put-bucket-policy --bucket %s --policy file://policy.json", bucket)
-}
-
 // tlsDenyStatement is the statement CIS and AWS recommend for TLS-only access.
 func tlsDenyStatement(bucketARN string) string {
 	return fmt.Sprintf(`{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["%s","%s/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`, bucketARN, bucketARN)

@@ -426,15 +426,13 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
 func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	kmsAction := KMSActionFor(action)
-	if kmsAction == "" {
+	rule := bl.KMSRuleFor(c, action)
+	switch rule {
+	case KMSRuleNone, KMSRuleNotKMS:
 		return outcome{}, false
-	}
-	if !bl.EncRead {
+	case KMSRuleEncUnread:
 		return outcome{verdict: VerdictUnknown, layers: layersOf(LayerKMS),
 			reason: fmt.Sprintf("the bucket's default encryption could not be read; with SSE-KMS S3 would also need %s", kmsAction)}, true
-	}
-	if !UsesKMS(bl.Encryption.Algorithm) {
-		return outcome{}, false
 	}
 	keyName := bl.Key.ARN
 	if keyName == "" {
@@ -445,12 +443,12 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	} else {
 		keyName = "KMS key " + keyName
 	}
-	if c.anonymous() {
-		return outcome{verdict: VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(LayerKMS), kmsBlocked: "anonymous",
+	switch rule {
+	case KMSRuleAnonymous:
+		return outcome{verdict: VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(LayerKMS), kmsBlocked: string(rule),
 			reason: fmt.Sprintf("anonymous requests cannot use %s: S3 requires signed (SigV4) requests for SSE-KMS objects", keyName)}, true
-	}
-	if bl.Key.AWSManaged && c.Account != bl.Key.Account {
-		return outcome{verdict: VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(LayerKMS), kmsBlocked: "aws-managed",
+	case KMSRuleAWSManaged:
+		return outcome{verdict: VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(LayerKMS), kmsBlocked: string(rule),
 			reason: fmt.Sprintf("%s needs %s on %s, which cannot be used by another account", action, kmsAction, keyName)}, true
 	}
 	// A key KMS cannot use denies every caller, whatever its policy says.
@@ -479,7 +477,7 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 // kmsInput builds the engine input of the KMS call S3 makes for the caller.
 func (bl *BucketLayers) kmsInput(c *Caller, action string) (*policy.Input, bool) {
 	kmsAction := KMSActionFor(action)
-	if kmsAction == "" || !bl.EncRead || !UsesKMS(bl.Encryption.Algorithm) || c.anonymous() || (bl.Key.AWSManaged && c.Account != bl.Key.Account) {
+	if r := bl.KMSRuleFor(c, action); r != KMSRuleKeyState && r != KMSRuleKeyPolicy {
 		return nil, false
 	}
 	in := &policy.Input{

@@ -63,50 +63,37 @@ func ParsePrincipal(s string) (Principal, error) {
 		return bad("the account field is not a 12-digit account ID")
 	}
 	res := a.Resource
-	switch a.Service {
-	case "iam":
-		switch {
-		case res == "root":
-			p.Kind = KindRoot
-		case strings.HasPrefix(res, "user/"):
-			p.Kind = KindUser
-			p.Path, p.Name = splitPath(strings.TrimPrefix(res, "user/"))
-		case strings.HasPrefix(res, "role/"):
-			p.Kind = KindRole
-			p.Path, p.Name = splitPath(strings.TrimPrefix(res, "role/"))
-		default:
-			return bad("an IAM ARN of a user, a role or root is expected")
+	n := awsid.PrincipalOf(a.Service, res)
+	p.Path, p.Name = n.Path, n.Name
+	switch n.Kind {
+	case awsid.PrincipalRoot:
+		p.Kind = KindRoot
+	case awsid.PrincipalUser:
+		p.Kind = KindUser
+	case awsid.PrincipalRole:
+		p.Kind = KindRole
+	case awsid.PrincipalSession:
+		if n.Session == "" || strings.Contains(n.Session, "/") {
+			return bad("an assumed-role ARN is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION")
 		}
-	case "sts":
+		p.Kind, p.Session = KindSession, n.Session
+	case awsid.PrincipalFederated:
+		p.Kind = KindFederated
+	default:
 		switch {
-		case strings.HasPrefix(res, "assumed-role/"):
-			rest := strings.TrimPrefix(res, "assumed-role/")
-			role, session, ok := strings.Cut(rest, "/")
-			if !ok || role == "" || session == "" || strings.Contains(session, "/") {
-				return bad("an assumed-role ARN is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION")
-			}
-			p.Kind, p.Name, p.Session = KindSession, role, session
-		case strings.HasPrefix(res, "federated-user/"):
-			p.Kind, p.Name = KindFederated, strings.TrimPrefix(res, "federated-user/")
-		default:
+		case a.Service == "iam":
+			return bad("an IAM ARN of a user, a role or root is expected")
+		case a.Service == "sts" && strings.HasPrefix(res, "assumed-role/"):
+			return bad("an assumed-role ARN is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION")
+		case a.Service == "sts":
 			return bad("an STS ARN of an assumed-role session or a federated user is expected")
 		}
-	default:
 		return bad("the service field must be iam or sts")
 	}
 	if p.Kind != KindRoot && p.Name == "" {
 		return bad("the name is empty")
 	}
 	return p, nil
-}
-
-// splitPath splits "path/to/name" into "/path/to/" and "name".
-func splitPath(s string) (string, string) {
-	i := strings.LastIndex(s, "/")
-	if i < 0 {
-		return "/", s
-	}
-	return "/" + s[:i+1], s[i+1:]
 }
 
 // Describe names the principal for people.

@@ -156,8 +156,8 @@ func (e *explainer) grantFix(action, layer string) string {
 	case access.LayerIdentity:
 		return e.identityFix(action, res)
 	case access.LayerBucketPolicy, access.LayerACL:
-		return fmt.Sprintf("add to the bucket policy (aws s3api get-bucket-policy --bucket %s, then aws s3api put-bucket-policy --bucket %s --policy file://policy.json) the statement %s",
-			e.bl.Bucket.Name, e.bl.Bucket.Name, statementJSON("BucketauditExplainGrant", e.grantee(), action, res))
+		return fmt.Sprintf("add to the bucket policy (aws s3api get-bucket-policy --bucket %s, then %s) the statement %s",
+			e.bl.Bucket.Name, access.PutBucketPolicyCommand(e.bl.Bucket.Name), statementJSON("BucketauditExplainGrant", e.grantee(), action, res))
 	}
 	return ""
 }
@@ -281,7 +281,7 @@ func (e *explainer) bucketPolicyRow() Row {
 		}
 	}
 	if lr.Outcome == policy.ExplicitDeny {
-		row.Fix = fmt.Sprintf("change the denying statement so that it does not match this request (exempt %s, or relax its condition), then aws s3api put-bucket-policy --bucket %s --policy file://policy.json", e.grantee(), e.bl.Bucket.Name)
+		row.Fix = fmt.Sprintf("change the denying statement so that it does not match this request (exempt %s, or relax its condition), then %s", e.grantee(), access.PutBucketPolicyCommand(e.bl.Bucket.Name))
 	}
 	if lr.Outcome != policy.Allow {
 		if hint, fix := e.resourceShapeHint(); hint != "" {
@@ -323,11 +323,11 @@ func (e *explainer) resourceShapeHint() (string, string) {
 	if policy.S3ActionScope(e.req.Action) == policy.ScopeObject {
 		return fmt.Sprintf("%s grants %s on %s, the bucket itself — but %s acts on objects (%s): the Resource needs %s/*",
 				granting[0], e.req.Action, e.bl.ARN, e.req.Action, want, e.bl.ARN),
-			fmt.Sprintf(`in that statement of the bucket policy, use "Resource": [%q, %q] (bucket and objects), then aws s3api put-bucket-policy --bucket %s --policy file://policy.json`, e.bl.ARN, e.bl.ARN+"/*", e.bl.Bucket.Name)
+			fmt.Sprintf(`in that statement of the bucket policy, use "Resource": [%q, %q] (bucket and objects), then %s`, e.bl.ARN, e.bl.ARN+"/*", access.PutBucketPolicyCommand(e.bl.Bucket.Name))
 	}
 	return fmt.Sprintf("%s grants %s on objects (%s/...) — but %s acts on the bucket itself: the Resource needs %s",
 			granting[0], e.req.Action, e.bl.ARN, e.req.Action, e.bl.ARN),
-		fmt.Sprintf(`in that statement of the bucket policy, use "Resource": [%q, %q], then aws s3api put-bucket-policy --bucket %s --policy file://policy.json`, e.bl.ARN, e.bl.ARN+"/*", e.bl.Bucket.Name)
+		fmt.Sprintf(`in that statement of the bucket policy, use "Resource": [%q, %q], then %s`, e.bl.ARN, e.bl.ARN+"/*", access.PutBucketPolicyCommand(e.bl.Bucket.Name))
 }
 
 // identityRow: the caller's identity policies, permission boundary, and
@@ -474,7 +474,7 @@ func (e *explainer) bpaRow() Row {
 			level = "account"
 		}
 		row.Evidence = append(row.Evidence, fmt.Sprintf("RestrictPublicBuckets is on (%s level) and the bucket policy is public: S3 ignores its grants for every principal outside account %s, including this one", level, a.ID))
-		row.Fix = fmt.Sprintf(`keep Block Public Access on and grant the caller by name instead of "*", so that the policy is no longer public: in the granting statement use "Principal": {"AWS": %q}, then aws s3api put-bucket-policy --bucket %s --policy file://policy.json`, e.grantee(), b.Name)
+		row.Fix = fmt.Sprintf(`keep Block Public Access on and grant the caller by name instead of "*", so that the policy is no longer public: in the granting statement use "Principal": {"AWS": %q}, then %s`, e.grantee(), access.PutBucketPolicyCommand(b.Name))
 	} else if ignoredACL {
 		row.Fix = "grant the access in the bucket policy instead of a public ACL: " + e.grantFix(e.req.Action, access.LayerBucketPolicy)
 	}
@@ -532,8 +532,8 @@ func (e *explainer) aclRow() Row {
 	if e.objectOwnedElsewhere() {
 		row.Verdict = VerdictCouldNot
 		row.Evidence = append(row.Evidence, fmt.Sprintf("the object belongs to account %s, which uploaded it: the bucket policy and the bucket owner's grants do not cover an object the bucket owner does not own, only the object's ACL can grant access — and object ACLs are not collected", e.req.ObjectOwner))
-		row.Fix = fmt.Sprintf("as the bucket owner: aws s3api put-bucket-ownership-controls --bucket %s --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]' (takes ownership of every object and disables ACLs); or, as account %s: aws s3api put-object-acl --bucket %s --key %s --acl bucket-owner-full-control",
-			b.Name, e.req.ObjectOwner, b.Name, keyOr(e.req.Key))
+		row.Fix = fmt.Sprintf("as the bucket owner: %s (takes ownership of every object and disables ACLs); or, as account %s: aws s3api put-object-acl --bucket %s --key %s --acl bucket-owner-full-control",
+			access.OwnershipEnforcedCommand(b.Name), e.req.ObjectOwner, b.Name, keyOr(e.req.Key))
 		return row
 	}
 	if !e.bl.ACLRead {
@@ -573,16 +573,17 @@ func (e *explainer) kmsRow() Row {
 	row := Row{Layer: access.LayerKMS, Title: "Default encryption and KMS key policy", Verdict: VerdictNotInvolved}
 	b := e.bl.Bucket
 	k := access.KMSActionFor(e.req.Action)
-	switch {
-	case k == "":
+	rule := e.bl.KMSRuleFor(e.caller, e.req.Action)
+	switch rule {
+	case access.KMSRuleNone:
 		row.Evidence = append(row.Evidence, e.req.Action+" makes S3 call no KMS operation")
 		return row
-	case !e.bl.EncRead:
+	case access.KMSRuleEncUnread:
 		row.Verdict = VerdictCouldNot
 		row.Evidence = append(row.Evidence, "the bucket's default encryption could not be read: "+b.Errors[inventory.FieldEncryption])
 		row.Fix = "read it: aws s3api get-bucket-encryption --bucket " + b.Name
 		return row
-	case !access.UsesKMS(e.bl.Encryption.Algorithm):
+	case access.KMSRuleNotKMS:
 		row.Evidence = append(row.Evidence, "default encryption is "+e.bl.Encryption.Algorithm+": S3 needs no KMS permission")
 		return row
 	}
@@ -599,18 +600,18 @@ func (e *explainer) kmsRow() Row {
 	}
 	row.Evidence = append(row.Evidence, fmt.Sprintf("default encryption %s with %s: %s needs %s on it", e.bl.Encryption.Algorithm, keyName, e.req.Action, k))
 	switch {
-	case e.p.Kind == KindAnonymous:
+	case rule == access.KMSRuleAnonymous:
 		row.Verdict = VerdictDenies
 		row.Evidence = append(row.Evidence, "anonymous requests cannot use KMS: S3 requires signed requests for SSE-KMS objects")
 		row.Fix = "sign the request (credentials of a principal the key policy allows)"
 		return row
-	case key.AWSManaged && e.p.Account != key.Account:
+	case rule == access.KMSRuleAWSManaged:
 		row.Verdict = VerdictDenies
 		row.Evidence = append(row.Evidence, fmt.Sprintf("the aws/s3 key's policy is managed by AWS and allows only principals of account %s (kms:CallerAccount): it can never be used by account %s", key.Account, e.p.Account))
 		row.Fix = fmt.Sprintf("use a customer managed key whose key policy allows %s: aws s3api put-bucket-encryption --bucket %s --server-side-encryption-configuration '{\"Rules\": [{\"ApplyServerSideEncryptionByDefault\": {\"SSEAlgorithm\": \"aws:kms\", \"KMSMasterKeyID\": \"CUSTOMER_KEY_ARN\"}, \"BucketKeyEnabled\": true}]}', then re-encrypt the existing objects with it (aws s3 cp s3://%s/ s3://%s/ --recursive --sse aws:kms --sse-kms-key-id CUSTOMER_KEY_ARN)",
 			e.grantee(), b.Name, b.Name, b.Name)
 		return row
-	case key.Key != nil && keyState(key.Key) != access.TriTrue:
+	case rule == access.KMSRuleKeyState:
 		// https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
 		usable, why := access.KeyUsable(key.Key)
 		row.Evidence = append(row.Evidence, keyName+": "+why)
@@ -639,16 +640,10 @@ func (e *explainer) kmsRow() Row {
 	case res.Outcome == policy.ImplicitDeny:
 		row.Verdict = VerdictDenies
 		row.Evidence = append(row.Evidence, fmt.Sprintf("the key policy does not allow %s: a KMS key policy must allow the caller (directly, or by delegating to its account's IAM policies), even in the key's own account", kwhat))
-		row.Fix = fmt.Sprintf(`add to the key policy (aws kms get-key-policy --key-id %s --policy-name default, then aws kms put-key-policy --key-id %s --policy-name default --policy file://key-policy.json) the statement {"Sid": "BucketauditExplainS3Use", "Effect": "Allow", "Principal": {"AWS": %q}, "Action": %q, "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": %q}}}`,
-			keyOr(key.ARN), keyOr(key.ARN), e.grantee(), k, awsid.ServiceEndpoint("s3", b.Region))
+		row.Fix = fmt.Sprintf(`add to the key policy (aws kms get-key-policy --key-id %s --policy-name default, then %s) the statement {"Sid": "BucketauditExplainS3Use", "Effect": "Allow", "Principal": {"AWS": %q}, "Action": %q, "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": %q}}}`,
+			keyOr(key.ARN), access.PutKeyPolicyCommand(keyOr(key.ARN)), e.grantee(), k, awsid.ServiceEndpoint("s3", b.Region))
 	}
 	return row
-}
-
-// keyState says whether KMS can use a collected key (access.KeyUsable).
-func keyState(k *inventory.KMSKey) access.Tri {
-	t, _ := access.KeyUsable(k)
-	return t
 }
 
 // vpceRow: the VPC endpoint policy, when the request goes through one.

@@ -83,23 +83,18 @@ type principalARN struct {
 
 func parsePrincipalARN(a arnSegs) principalARN {
 	pa := principalARN{kind: pkOther, account: a.seg[4]}
-	svc, res := a.seg[2], a.seg[5]
-	switch {
-	case svc == "iam" && res == "root":
+	n := awsid.PrincipalOf(a.seg[2], a.seg[5])
+	switch n.Kind {
+	case awsid.PrincipalRoot:
 		pa.kind = pkAccount
-	case svc == "iam" && strings.HasPrefix(res, "user/"):
+	case awsid.PrincipalUser:
 		pa.kind = pkUser
-	case svc == "iam" && strings.HasPrefix(res, "role/"):
-		pa.kind = pkRole
-		pa.roleName = res[strings.LastIndexByte(res, '/')+1:]
-	case svc == "sts" && strings.HasPrefix(res, "assumed-role/"):
-		rest := res[len("assumed-role/"):]
-		if i := strings.IndexByte(rest, '/'); i > 0 {
-			pa.kind = pkSession
-			pa.roleName = rest[:i]
-			pa.roleArn = "arn:" + a.seg[1] + ":iam::" + pa.account + ":role/" + pa.roleName
-		}
-	case svc == "sts" && strings.HasPrefix(res, "federated-user/"):
+	case awsid.PrincipalRole:
+		pa.kind, pa.roleName = pkRole, n.Name
+	case awsid.PrincipalSession:
+		pa.kind, pa.roleName = pkSession, n.Name
+		pa.roleArn = "arn:" + a.seg[1] + ":iam::" + pa.account + ":role/" + pa.roleName
+	case awsid.PrincipalFederated:
 		pa.kind = pkFederatedUser
 	}
 	return pa

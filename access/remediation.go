@@ -1,0 +1,38 @@
+package access
+
+import "fmt"
+
+// Remediation commands: the exact AWS CLI commands that the findings of
+// the report and the rows of explain print, built here once.
+
+// BucketBPACommand turns on every Block Public Access flag of a bucket.
+func BucketBPACommand(bucket string) string {
+	return fmt.Sprintf("aws s3api put-public-access-block --bucket %s --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true", bucket)
+}
+
+// AccountBPACommand turns on every Block Public Access flag of an account.
+func AccountBPACommand(account string) string {
+	return fmt.Sprintf("aws s3control put-public-access-block --account-id %s --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true", account)
+}
+
+// OwnershipEnforcedCommand sets a bucket's Object Ownership to
+// BucketOwnerEnforced (ACLs disabled).
+func OwnershipEnforcedCommand(bucket string) string {
+	return fmt.Sprintf("aws s3api put-bucket-ownership-controls --bucket %s --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'", bucket)
+}
+
+// PrivateACLCommand resets a bucket's ACL to private.
+func PrivateACLCommand(bucket string) string {
+	return fmt.Sprintf("aws s3api put-bucket-acl --bucket %s --acl private", bucket)
+}
+
+// PutBucketPolicyCommand writes a bucket's policy from policy.json.
+func PutBucketPolicyCommand(bucket string) string {
+	return fmt.Sprintf("aws s3api put-bucket-policy --bucket %s --policy file://policy.json", bucket)
+}
+
+// PutKeyPolicyCommand writes a KMS key's default policy from
+// key-policy.json.
+func PutKeyPolicyCommand(key string) string {
+	return fmt.Sprintf("aws kms put-key-policy --key-id %s --policy-name default --policy file://key-policy.json", key)
+}
