@@ -111,6 +111,11 @@ type worker struct {
 	// pgroups are the principal groups decided for the account's buckets,
 	// by shapeGroupKey (whocan.go).
 	pgroups map[string]*principalGroup
+	// pstatic, rstatic (roots, by ARN) and chainVals are the principals'
+	// and SCP chains' bucket-independent parts of group keys (whocan.go).
+	pstatic   map[*IAMPrincipal]*principalStatic
+	rstatic   map[string]*principalStatic
+	chainVals map[string]*chainValues
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
 	// buckets holds each once. At most maxInterned of each are kept (a
@@ -123,6 +128,7 @@ type worker struct {
 
 func (m *matrixer) newWorker() *worker {
 	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{}, pgroups: map[string]*principalGroup{},
+		pstatic: map[*IAMPrincipal]*principalStatic{}, rstatic: map[string]*principalStatic{}, chainVals: map[string]*chainValues{},
 		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}, bpaMaps: map[BPA]map[string]string{},
 	}
 }

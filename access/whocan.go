@@ -65,7 +65,9 @@ type principalRow struct {
 	vals []string // the bucket side's principal-naming values
 	// chainVals caches the SCP chains' principal-naming values by key.
 	chainVals map[string][]string
-	byName    bool // a principal-naming value holds a policy variable
+	byName    bool     // a principal-naming value holds a policy variable
+	lvals     []string // vals lowered
+	buf       []byte   // scratch of the keys
 	groups    map[string]*principalGroup
 	// shape is the bucket's shape key ("" when its matrix is its own):
 	// buckets of one shape decide the groups alike, up to the Resource
@@ -151,84 +153,149 @@ func principalAWS(s *policy.Statement, f func(string)) {
 	}
 }
 
-// signature appends how each value matches a principal: its ARN (exactly,
-// case-insensitively, as a pattern, by role name), its account and its
-// account's canonical ID.
-func signature(b *strings.Builder, vals []string, arn, account, canonical string) {
-	larn := strings.ToLower(arn)
-	gk := strings.ToLower(granteeKey(arn))
-	for _, v := range vals {
-		lv := strings.ToLower(v)
-		bits := [...]bool{v == arn, lv == larn, globMatch(lv, larn), globMatch(lv, gk), v == account,
-			globMatch(v, account), canonical != "" && v == "canonical:"+canonical}
-		for _, x := range bits {
+// signature appends how each value matches a principal (lvals: the
+// values lowered): its ARN (exactly, case-insensitively, as a pattern, by
+// role name), its account and its account's canonical ID, one byte (0x80
+// and seven bits) a value.
+func signature(b []byte, vals, lvals []string, ps *principalStatic, account, canonicalVal string) []byte {
+	for j, v := range vals {
+		lv := lvals[j]
+		bits := byte(0x80)
+		for k, x := range [...]bool{v == ps.arn, lv == ps.larn, globMatch(lv, ps.larn), globMatch(lv, ps.lgk), v == account,
+			globMatch(v, account), canonicalVal != "" && v == canonicalVal} {
 			if x {
-				b.WriteByte('1')
-			} else {
-				b.WriteByte('0')
+				bits |= 1 << k
+			}
+		}
+		b = append(b, bits)
+	}
+	return append(b, '|')
+}
+
+// lowerAll returns the values lowered.
+func lowerAll(vals []string) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = strings.ToLower(v)
+	}
+	return out
+}
+
+// principalStatic is what a worker keeps of a principal across buckets:
+// the bucket-independent part of its group key.
+type principalStatic struct {
+	arn, larn, lgk string // its ARN, lowered, and its lowered grantee key
+	gk             string // its grantee key
+	// own is the key's bucket-independent part when the principal's group
+	// is decided by the signature: its policies, SCP chain, OU path and how
+	// its chain's and its own principal-naming values match it.
+	own string
+	// alone is the key when it is decided on its own (by its ARN).
+	alone string
+}
+
+// chainValues is a chain's principal-naming values, lowered, and whether
+// one holds a policy variable.
+type chainValues struct {
+	vals, lvals []string
+	byName      bool
+}
+
+// chainValues returns the principal-naming values of an SCP chain (kept
+// by the worker, by chain key).
+func (w *worker) chainValues(chain Chain) *chainValues {
+	if cv := w.chainVals[chain.Key]; cv != nil {
+		return cv
+	}
+	cv := &chainValues{}
+	set := map[string]bool{}
+	for _, lvl := range chain.Levels {
+		for _, p := range lvl {
+			if principalValues(p, set) {
+				cv.byName = true
 			}
 		}
 	}
-	b.WriteByte('|')
+	for v := range set {
+		cv.vals = append(cv.vals, v)
+	}
+	sort.Strings(cv.vals)
+	cv.lvals = lowerAll(cv.vals)
+	w.chainVals[chain.Key] = cv
+	return cv
+}
+
+// principalStatic returns the worker's principalStatic of principal p of
+// account id (a root is keyed by its ARN: each bucket makes its own).
+func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *chainValues, canonical string) *principalStatic {
+	if p.fp != "root" {
+		if ps := w.pstatic[p]; ps != nil {
+			return ps
+		}
+	} else if ps := w.rstatic[p.ARN]; ps != nil {
+		return ps
+	}
+	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN)}
+	ps.lgk = strings.ToLower(ps.gk)
+	head := p.fp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
+	ps.alone = head + p.ARN
+	b := []byte(head)
+	b = signature(b, cv.vals, cv.lvals, ps, id, canonical)
+	b = signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
+	ps.own = string(b)
+	if p.fp != "root" {
+		w.pstatic[p] = ps
+	} else {
+		w.rstatic[p.ARN] = ps
+	}
+	return ps
 }
 
 // candidates returns the principals of account id the row may list: its
 // IAM roles and users that could be allowed (sameAccount: also those the
 // bucket's own policy or ACL could grant), and its root.
 func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand {
-	bl, ix := pr.bl, pr.w.ix
+	bl, w := pr.bl, pr.w
+	ix := w.ix
 	all, named := false, map[string]bool(nil)
 	if sameAccount {
 		all, named = bl.directGrantees()
 	}
+	chain := ix.SCPs(id)
+	cv := w.chainValues(chain)
+	if _, ok := pr.chainVals[chain.Key]; !ok {
+		pr.chainVals[chain.Key] = cv.vals
+		pr.byName = pr.byName || cv.byName
+	}
+	canonical := "" // the value naming its canonical ID
+	if a := ix.Account(id); a != nil && a.CanonicalID != "" {
+		canonical = "canonical:" + a.CanonicalID
+	}
 	ps := ix.Principals(id)
 	out := make([]principalCand, 0, len(ps)+1)
+	statics := make([]*principalStatic, 0, len(ps)+1)
 	for i := range ps {
 		p := &ps[i]
-		if all || named[granteeKey(p.ARN)] || (p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name)) {
+		st := w.principalStatic(p, id, chain, cv, canonical)
+		if all || named[st.gk] || (p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name)) {
 			out = append(out, principalCand{p: p, account: id, typ: principalType(p.ARN)})
+			statics = append(statics, st)
 		}
 	}
-	out = append(out, principalCand{p: ix.root(id, bl.ARN), account: id, typ: PrincipalRoot})
-	chain := ix.SCPs(id)
-	cv, ok := pr.chainVals[chain.Key]
-	if !ok {
-		set := map[string]bool{}
-		for _, lvl := range chain.Levels {
-			for _, p := range lvl {
-				if principalValues(p, set) {
-					pr.byName = true
-				}
-			}
-		}
-		for v := range set {
-			cv = append(cv, v)
-		}
-		sort.Strings(cv)
-		pr.chainVals[chain.Key] = cv
+	root := ix.root(id, bl.ARN)
+	out = append(out, principalCand{p: root, account: id, typ: PrincipalRoot})
+	statics = append(statics, w.principalStatic(root, id, chain, cv, canonical))
+	if pr.lvals == nil {
+		pr.lvals = lowerAll(pr.vals)
 	}
-	canonical := ""
-	if a := ix.Account(id); a != nil {
-		canonical = a.CanonicalID
-	}
-	var b strings.Builder
 	for i := range out {
-		c := &out[i]
-		b.Reset()
-		b.WriteString(c.p.fp)
-		b.WriteByte(0)
-		b.WriteString(chain.Key)
-		b.WriteByte(0)
-		b.WriteString(ix.OrgPath(id))
-		b.WriteByte(0)
-		if pr.byName || c.p.byPrincipal || pr.w.noPrincipalGroups {
-			b.WriteString(c.p.ARN) // decided on its own
-		} else {
-			signature(&b, pr.vals, c.p.ARN, id, canonical)
-			signature(&b, cv, c.p.ARN, id, canonical)
-			signature(&b, c.p.vals, c.p.ARN, id, canonical)
+		c, st := &out[i], statics[i]
+		if pr.byName || c.p.byPrincipal || w.noPrincipalGroups {
+			c.key = st.alone // decided on its own
+			continue
 		}
-		c.key = b.String()
+		pr.buf = signature(append(pr.buf[:0], st.own...), pr.vals, pr.lvals, st, id, canonical)
+		c.key = string(pr.buf)
 	}
 	return out
 }
