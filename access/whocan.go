@@ -363,11 +363,12 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			}
 			if !g.decided[i] {
 				g.decided[i] = true
-				// Verdict first, quietly; the statements only of those listed.
-				bl.quiet = true
-				if g.out[i] = bl.decide(g.caller, actions[i], ""); g.out[i].verdict != VerdictDeny {
-					bl.quiet = false
-					g.out[i] = bl.decide(g.caller, actions[i], "")
+				// Decided once, with its reason (the engine's work is the
+				// same quiet or not); the statements only of those listed.
+				bl.quiet = false
+				if g.out[i] = bl.decide(g.caller, actions[i], ""); g.out[i].verdict == VerdictDeny {
+					g.out[i] = outcome{verdict: VerdictDeny} // nothing of it is listed
+					continue
 				}
 				if g.out[i].verdict == VerdictConditional {
 					g.conds[i], _ = g.out[i].alts.cellConditions()
