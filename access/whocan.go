@@ -67,7 +67,10 @@ type principalRow struct {
 	chainVals map[string][]string
 	byName    bool     // a principal-naming value holds a policy variable
 	lvals     []string // vals lowered
-	buf       []byte   // scratch of the keys
+	partition string   // the bucket's partition ("" until needed)
+	// resources are the resources the matrix asks about (shapeGroupKey).
+	resources []string
+	buf       []byte // scratch of the keys
 	groups    map[string]*principalGroup
 	// shape is the bucket's shape key ("" when its matrix is its own):
 	// buckets of one shape decide the groups alike, up to the Resource
@@ -161,8 +164,14 @@ func signature(b []byte, vals, lvals []string, ps *principalStatic, account, can
 	for j, v := range vals {
 		lv := lvals[j]
 		bits := byte(0x80)
-		for k, x := range [...]bool{v == ps.arn, lv == ps.larn, globMatch(lv, ps.larn), globMatch(lv, ps.lgk), v == account,
-			globMatch(v, account), canonicalVal != "" && v == canonicalVal} {
+		var gARN, gGK, gAcct bool
+		if strings.ContainsAny(v, "*?") {
+			gARN, gGK, gAcct = globMatch(lv, ps.larn), globMatch(lv, ps.lgk), globMatch(v, account)
+		} else { // a pattern without wildcards matches itself only
+			gARN, gGK, gAcct = lv == ps.larn, lv == ps.lgk, v == account
+		}
+		for k, x := range [...]bool{v == ps.arn, lv == ps.larn, gARN, gGK, v == account,
+			gAcct, canonicalVal != "" && v == canonicalVal} {
 			if x {
 				bits |= 1 << k
 			}
@@ -226,13 +235,9 @@ func (w *worker) chainValues(chain Chain) *chainValues {
 }
 
 // principalStatic returns the worker's principalStatic of principal p of
-// account id (a root is keyed by its ARN: each bucket makes its own).
+// account id.
 func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *chainValues, canonical string) *principalStatic {
-	if p.fp != "root" {
-		if ps := w.pstatic[p]; ps != nil {
-			return ps
-		}
-	} else if ps := w.rstatic[p.ARN]; ps != nil {
+	if ps := w.pstatic[p]; ps != nil {
 		return ps
 	}
 	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN)}
@@ -243,11 +248,7 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	b = signature(b, cv.vals, cv.lvals, ps, id, canonical)
 	b = signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
 	ps.own = string(b)
-	if p.fp != "root" {
-		w.pstatic[p] = ps
-	} else {
-		w.rstatic[p.ARN] = ps
-	}
+	w.pstatic[p] = ps
 	return ps
 }
 
@@ -282,7 +283,13 @@ func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand 
 			statics = append(statics, st)
 		}
 	}
-	root := ix.root(id, bl.ARN)
+	if pr.partition == "" {
+		pr.partition = "aws"
+		if a, err := awsid.Parse(bl.ARN); err == nil {
+			pr.partition = a.Partition
+		}
+	}
+	root := w.root(pr.partition, id)
 	out = append(out, principalCand{p: root, account: id, typ: PrincipalRoot})
 	statics = append(statics, w.principalStatic(root, id, chain, cv, canonical))
 	if pr.lvals == nil {
@@ -308,14 +315,17 @@ func principalType(arn string) string {
 	return PrincipalRole
 }
 
-// root returns account id's root user as a principal: no identity policy
-// (a root has every permission of its account), no boundary, no tags.
-func (ix *Index) root(id, bucketARN string) *IAMPrincipal {
-	partition := "aws"
-	if a, err := awsid.Parse(bucketARN); err == nil {
-		partition = a.Partition
+// root returns account id's root user as a principal (the worker's, one
+// per partition and account): no identity policy (a root has every
+// permission of its account), no boundary, no tags.
+func (w *worker) root(partition, id string) *IAMPrincipal {
+	k := [2]string{partition, id}
+	if p := w.roots[k]; p != nil {
+		return p
 	}
-	return &IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root"}
+	p := &IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root"}
+	w.roots[k] = p
+	return p
 }
 
 // list fills the cells' principal lists for the principals of accounts
@@ -430,7 +440,7 @@ func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPr
 	w, bl := pr.w, pr.bl
 	key := ""
 	if pr.shape != "" && !cand.p.byName && !w.noPrincipalGroups {
-		key = shapeGroupKey(bl, pr.shape, cand)
+		key = pr.shapeGroupKey(cand)
 		if g := w.pgroups[key]; g != nil {
 			pr.groups[cand.key] = g
 			return g
@@ -450,19 +460,22 @@ func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPr
 // shapeGroupKey is the key of a group across the buckets of a shape: the
 // shape, the group, and which of its policies' bucket-naming Resource
 // values match the resources the matrix asks about (as principalsKey).
-func shapeGroupKey(bl *BucketLayers, shape string, cand *principalCand) string {
+func (pr *principalRow) shapeGroupKey(cand *principalCand) string {
+	bl := pr.bl
 	var b strings.Builder
-	b.WriteString(shape)
+	b.WriteString(pr.shape)
 	b.WriteByte(0)
 	b.WriteString(cand.key)
 	b.WriteByte(0)
 	if len(cand.p.named) > 0 {
-		resources := []string{bl.ARN, bl.ARN + "/" + anyKey}
-		for _, k := range bl.keyPatterns() {
-			resources = append(resources, bl.ARN+"/"+exampleKey(k))
+		if pr.resources == nil {
+			pr.resources = []string{bl.ARN, bl.ARN + "/" + anyKey}
+			for _, k := range bl.keyPatterns() {
+				pr.resources = append(pr.resources, bl.ARN+"/"+exampleKey(k))
+			}
 		}
 		for _, q := range cand.p.named {
-			for _, res := range resources {
+			for _, res := range pr.resources {
 				if q.Matches(res) {
 					b.WriteByte('+')
 				} else {
