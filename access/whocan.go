@@ -42,6 +42,7 @@ type principalCand struct {
 	account string
 	typ     string
 	key     string // its group (principalKey)
+	ckey    string // its caller's key (worker.caller)
 }
 
 // principalGroup is the principals decided alike, decided once per action.
@@ -201,6 +202,7 @@ type principalStatic struct {
 	own string
 	// alone is the key when it is decided on its own (by its ARN).
 	alone string
+	ckey  string // its caller's key (worker.caller)
 }
 
 // chainValues is a chain's principal-naming values, lowered, and whether
@@ -244,6 +246,7 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	ps.lgk = strings.ToLower(ps.gk)
 	head := p.fp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
 	ps.alone = head + p.ARN
+	ps.ckey = "pa|" + p.ARN
 	b := []byte(head)
 	b = signature(b, cv.vals, cv.lvals, ps, id, canonical)
 	b = signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
@@ -297,6 +300,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand 
 	}
 	for i := range out {
 		c, st := &out[i], statics[i]
+		c.ckey = st.ckey
 		if pr.byName || c.p.byPrincipal || w.noPrincipalGroups {
 			c.key = st.alone // decided on its own
 			continue
@@ -438,7 +442,7 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 // this bucket alike, or a new one.
 func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPrincipal) *Caller) *principalGroup {
 	w, bl := pr.w, pr.bl
-	key := ""
+	var key pgroupKey
 	if pr.shape != "" && !cand.p.byName && !w.noPrincipalGroups {
 		key = pr.shapeGroupKey(cand)
 		if g := w.pgroups[key]; g != nil {
@@ -446,9 +450,9 @@ func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPr
 			return g
 		}
 	}
-	g := &principalGroup{rep: cand, arn: bl.ARN, caller: w.caller("pa|"+cand.p.ARN, func() *Caller { return base(cand.account, cand.p) })}
+	g := &principalGroup{rep: cand, arn: bl.ARN, caller: w.caller(cand.ckey, func() *Caller { return base(cand.account, cand.p) })}
 	pr.groups[cand.key] = g
-	if key != "" {
+	if key.shape != "" {
 		if len(w.pgroups) >= maxInterned {
 			clear(w.pgroups)
 		}
@@ -457,34 +461,40 @@ func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPr
 	return g
 }
 
+// pgroupKey is the key of a group across the buckets of a shape
+// (shapeGroupKey).
+type pgroupKey struct {
+	shape, group string
+	named        string // which bucket-naming Resource values match
+}
+
 // shapeGroupKey is the key of a group across the buckets of a shape: the
 // shape, the group, and which of its policies' bucket-naming Resource
 // values match the resources the matrix asks about (as principalsKey).
-func (pr *principalRow) shapeGroupKey(cand *principalCand) string {
-	bl := pr.bl
-	var b strings.Builder
-	b.WriteString(pr.shape)
-	b.WriteByte(0)
-	b.WriteString(cand.key)
-	b.WriteByte(0)
+func (pr *principalRow) shapeGroupKey(cand *principalCand) pgroupKey {
+	k := pgroupKey{shape: pr.shape, group: cand.key}
 	if len(cand.p.named) > 0 {
+		bl := pr.bl
 		if pr.resources == nil {
 			pr.resources = []string{bl.ARN, bl.ARN + "/" + anyKey}
 			for _, k := range bl.keyPatterns() {
 				pr.resources = append(pr.resources, bl.ARN+"/"+exampleKey(k))
 			}
 		}
+		b := pr.buf[:0]
 		for _, q := range cand.p.named {
 			for _, res := range pr.resources {
 				if q.Matches(res) {
-					b.WriteByte('+')
+					b = append(b, '+')
 				} else {
-					b.WriteByte('-')
+					b = append(b, '-')
 				}
 			}
 		}
+		k.named = string(b)
+		pr.buf = b
 	}
-	return b.String()
+	return k
 }
 
 // unlistedReason says which accounts' principals could not be listed.
