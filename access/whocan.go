@@ -71,7 +71,8 @@ type principalRow struct {
 	partition string   // the bucket's partition ("" until needed)
 	// resources are the resources the matrix asks about (shapeGroupKey).
 	resources []string
-	buf       []byte // scratch of the keys
+	buf       []byte            // scratch of the keys
+	scratch   []PrincipalAccess // scratch of a cell's list
 	groups    map[string]*principalGroup
 	// shape is the bucket's shape key ("" when its matrix is its own):
 	// buckets of one shape decide the groups alike, up to the Resource
@@ -368,7 +369,7 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 	actions := MatrixActions()
 	for _, i := range todo {
 		c := cells[i]
-		var list []PrincipalAccess
+		list := pr.scratch[:0]
 		for ci := range cands {
 			cand := &cands[ci]
 			g := pr.groups[cand.key]
@@ -415,6 +416,11 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 				}
 			}
 			list = append(list, pa)
+		}
+		pr.scratch = list
+		list = nil
+		if len(pr.scratch) > 0 { // the cell's own, of its size
+			list = slices.Clone(pr.scratch)
 		}
 		c.PrincipalAccess = list
 		ids, whys := unlisted, why
