@@ -238,7 +238,7 @@ func (w *worker) chainValues(chain Chain) *chainValues {
 }
 
 // principalStatic returns the worker's principalStatic of principal p of
-// account id.
+// account id (it keeps at most maxInterned).
 func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *chainValues, canonical string) *principalStatic {
 	if ps := w.pstatic[p]; ps != nil {
 		return ps
@@ -252,6 +252,9 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	b = signature(b, cv.vals, cv.lvals, ps, id, canonical)
 	b = signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
 	ps.own = string(b)
+	if len(w.pstatic) >= maxInterned { // many principals: start afresh
+		clear(w.pstatic)
+	}
 	w.pstatic[p] = ps
 	return ps
 }
