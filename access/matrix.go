@@ -110,7 +110,13 @@ type worker struct {
 	callers map[string]*Caller
 	// pgroups are the principal groups decided for the account's buckets,
 	// by shapeGroupKey (whocan.go).
-	pgroups map[string]*principalGroup
+	pgroups map[pgroupKey]*principalGroup
+	// pstatic and chainVals are the principals' and SCP chains'
+	// bucket-independent parts of group keys; roots are the account roots
+	// as principals, by partition and account (whocan.go).
+	pstatic   map[*IAMPrincipal]*principalStatic
+	chainVals map[string]*chainValues
+	roots     map[[2]string]*IAMPrincipal
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
 	// buckets holds each once. At most maxInterned of each are kept (a
@@ -122,7 +128,8 @@ type worker struct {
 }
 
 func (m *matrixer) newWorker() *worker {
-	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{}, pgroups: map[string]*principalGroup{},
+	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{}, pgroups: map[pgroupKey]*principalGroup{},
+		pstatic: map[*IAMPrincipal]*principalStatic{}, chainVals: map[string]*chainValues{}, roots: map[[2]string]*IAMPrincipal{},
 		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}, bpaMaps: map[BPA]map[string]string{},
 	}
 }

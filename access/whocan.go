@@ -42,6 +42,7 @@ type principalCand struct {
 	account string
 	typ     string
 	key     string // its group (principalKey)
+	ckey    string // its caller's key (worker.caller)
 }
 
 // principalGroup is the principals decided alike, decided once per action.
@@ -65,7 +66,13 @@ type principalRow struct {
 	vals []string // the bucket side's principal-naming values
 	// chainVals caches the SCP chains' principal-naming values by key.
 	chainVals map[string][]string
-	byName    bool // a principal-naming value holds a policy variable
+	byName    bool     // a principal-naming value holds a policy variable
+	lvals     []string // vals lowered
+	partition string   // the bucket's partition ("" until needed)
+	// resources are the resources the matrix asks about (shapeGroupKey).
+	resources []string
+	buf       []byte            // scratch of the keys
+	scratch   []PrincipalAccess // scratch of a cell's list
 	groups    map[string]*principalGroup
 	// shape is the bucket's shape key ("" when its matrix is its own):
 	// buckets of one shape decide the groups alike, up to the Resource
@@ -151,84 +158,159 @@ func principalAWS(s *policy.Statement, f func(string)) {
 	}
 }
 
-// signature appends how each value matches a principal: its ARN (exactly,
-// case-insensitively, as a pattern, by role name), its account and its
-// account's canonical ID.
-func signature(b *strings.Builder, vals []string, arn, account, canonical string) {
-	larn := strings.ToLower(arn)
-	gk := strings.ToLower(granteeKey(arn))
-	for _, v := range vals {
-		lv := strings.ToLower(v)
-		bits := [...]bool{v == arn, lv == larn, globMatch(lv, larn), globMatch(lv, gk), v == account,
-			globMatch(v, account), canonical != "" && v == "canonical:"+canonical}
-		for _, x := range bits {
+// signature appends how each value matches a principal (lvals: the
+// values lowered): its ARN (exactly, case-insensitively, as a pattern, by
+// role name), its account and its account's canonical ID, one byte (0x80
+// and seven bits) a value.
+func signature(b []byte, vals, lvals []string, ps *principalStatic, account, canonicalVal string) []byte {
+	for j, v := range vals {
+		lv := lvals[j]
+		bits := byte(0x80)
+		var gARN, gGK, gAcct bool
+		if strings.ContainsAny(v, "*?") {
+			gARN, gGK, gAcct = globMatch(lv, ps.larn), globMatch(lv, ps.lgk), globMatch(v, account)
+		} else { // a pattern without wildcards matches itself only
+			gARN, gGK, gAcct = lv == ps.larn, lv == ps.lgk, v == account
+		}
+		for k, x := range [...]bool{v == ps.arn, lv == ps.larn, gARN, gGK, v == account,
+			gAcct, canonicalVal != "" && v == canonicalVal} {
 			if x {
-				b.WriteByte('1')
-			} else {
-				b.WriteByte('0')
+				bits |= 1 << k
+			}
+		}
+		b = append(b, bits)
+	}
+	return append(b, '|')
+}
+
+// lowerAll returns the values lowered.
+func lowerAll(vals []string) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = strings.ToLower(v)
+	}
+	return out
+}
+
+// principalStatic is what a worker keeps of a principal across buckets:
+// the bucket-independent part of its group key.
+type principalStatic struct {
+	arn, larn, lgk string // its ARN, lowered, and its lowered grantee key
+	gk             string // its grantee key
+	// own is the key's bucket-independent part when the principal's group
+	// is decided by the signature: its policies, SCP chain, OU path and how
+	// its chain's and its own principal-naming values match it.
+	own string
+	// alone is the key when it is decided on its own (by its ARN).
+	alone string
+	ckey  string // its caller's key (worker.caller)
+}
+
+// chainValues is a chain's principal-naming values, lowered, and whether
+// one holds a policy variable.
+type chainValues struct {
+	vals, lvals []string
+	byName      bool
+}
+
+// chainValues returns the principal-naming values of an SCP chain (kept
+// by the worker, by chain key).
+func (w *worker) chainValues(chain Chain) *chainValues {
+	if cv := w.chainVals[chain.Key]; cv != nil {
+		return cv
+	}
+	cv := &chainValues{}
+	set := map[string]bool{}
+	for _, lvl := range chain.Levels {
+		for _, p := range lvl {
+			if principalValues(p, set) {
+				cv.byName = true
 			}
 		}
 	}
-	b.WriteByte('|')
+	for v := range set {
+		cv.vals = append(cv.vals, v)
+	}
+	sort.Strings(cv.vals)
+	cv.lvals = lowerAll(cv.vals)
+	w.chainVals[chain.Key] = cv
+	return cv
+}
+
+// principalStatic returns the worker's principalStatic of principal p of
+// account id (it keeps at most maxInterned).
+func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *chainValues, canonical string) *principalStatic {
+	if ps := w.pstatic[p]; ps != nil {
+		return ps
+	}
+	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN)}
+	ps.lgk = strings.ToLower(ps.gk)
+	head := p.fp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
+	ps.alone = head + p.ARN
+	ps.ckey = "pa|" + p.ARN
+	b := []byte(head)
+	b = signature(b, cv.vals, cv.lvals, ps, id, canonical)
+	b = signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
+	ps.own = string(b)
+	if len(w.pstatic) >= maxInterned { // many principals: start afresh
+		clear(w.pstatic)
+	}
+	w.pstatic[p] = ps
+	return ps
 }
 
 // candidates returns the principals of account id the row may list: its
 // IAM roles and users that could be allowed (sameAccount: also those the
 // bucket's own policy or ACL could grant), and its root.
 func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand {
-	bl, ix := pr.bl, pr.w.ix
+	bl, w := pr.bl, pr.w
+	ix := w.ix
 	all, named := false, map[string]bool(nil)
 	if sameAccount {
 		all, named = bl.directGrantees()
 	}
+	chain := ix.SCPs(id)
+	cv := w.chainValues(chain)
+	if _, ok := pr.chainVals[chain.Key]; !ok {
+		pr.chainVals[chain.Key] = cv.vals
+		pr.byName = pr.byName || cv.byName
+	}
+	canonical := "" // the value naming its canonical ID
+	if a := ix.Account(id); a != nil && a.CanonicalID != "" {
+		canonical = "canonical:" + a.CanonicalID
+	}
 	ps := ix.Principals(id)
 	out := make([]principalCand, 0, len(ps)+1)
+	statics := make([]*principalStatic, 0, len(ps)+1)
 	for i := range ps {
 		p := &ps[i]
-		if all || named[granteeKey(p.ARN)] || (p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name)) {
+		st := w.principalStatic(p, id, chain, cv, canonical)
+		if all || named[st.gk] || (p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name)) {
 			out = append(out, principalCand{p: p, account: id, typ: principalType(p.ARN)})
+			statics = append(statics, st)
 		}
 	}
-	out = append(out, principalCand{p: ix.root(id, bl.ARN), account: id, typ: PrincipalRoot})
-	chain := ix.SCPs(id)
-	cv, ok := pr.chainVals[chain.Key]
-	if !ok {
-		set := map[string]bool{}
-		for _, lvl := range chain.Levels {
-			for _, p := range lvl {
-				if principalValues(p, set) {
-					pr.byName = true
-				}
-			}
+	if pr.partition == "" {
+		pr.partition = "aws"
+		if a, err := awsid.Parse(bl.ARN); err == nil {
+			pr.partition = a.Partition
 		}
-		for v := range set {
-			cv = append(cv, v)
-		}
-		sort.Strings(cv)
-		pr.chainVals[chain.Key] = cv
 	}
-	canonical := ""
-	if a := ix.Account(id); a != nil {
-		canonical = a.CanonicalID
+	root := w.root(pr.partition, id)
+	out = append(out, principalCand{p: root, account: id, typ: PrincipalRoot})
+	statics = append(statics, w.principalStatic(root, id, chain, cv, canonical))
+	if pr.lvals == nil {
+		pr.lvals = lowerAll(pr.vals)
 	}
-	var b strings.Builder
 	for i := range out {
-		c := &out[i]
-		b.Reset()
-		b.WriteString(c.p.fp)
-		b.WriteByte(0)
-		b.WriteString(chain.Key)
-		b.WriteByte(0)
-		b.WriteString(ix.OrgPath(id))
-		b.WriteByte(0)
-		if pr.byName || c.p.byPrincipal || pr.w.noPrincipalGroups {
-			b.WriteString(c.p.ARN) // decided on its own
-		} else {
-			signature(&b, pr.vals, c.p.ARN, id, canonical)
-			signature(&b, cv, c.p.ARN, id, canonical)
-			signature(&b, c.p.vals, c.p.ARN, id, canonical)
+		c, st := &out[i], statics[i]
+		c.ckey = st.ckey
+		if pr.byName || c.p.byPrincipal || w.noPrincipalGroups {
+			c.key = st.alone // decided on its own
+			continue
 		}
-		c.key = b.String()
+		pr.buf = signature(append(pr.buf[:0], st.own...), pr.vals, pr.lvals, st, id, canonical)
+		c.key = string(pr.buf)
 	}
 	return out
 }
@@ -241,14 +323,17 @@ func principalType(arn string) string {
 	return PrincipalRole
 }
 
-// root returns account id's root user as a principal: no identity policy
-// (a root has every permission of its account), no boundary, no tags.
-func (ix *Index) root(id, bucketARN string) *IAMPrincipal {
-	partition := "aws"
-	if a, err := awsid.Parse(bucketARN); err == nil {
-		partition = a.Partition
+// root returns account id's root user as a principal (the worker's, one
+// per partition and account): no identity policy (a root has every
+// permission of its account), no boundary, no tags.
+func (w *worker) root(partition, id string) *IAMPrincipal {
+	k := [2]string{partition, id}
+	if p := w.roots[k]; p != nil {
+		return p
 	}
-	return &IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root"}
+	p := &IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root"}
+	w.roots[k] = p
+	return p
 }
 
 // list fills the cells' principal lists for the principals of accounts
@@ -287,7 +372,7 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 	actions := MatrixActions()
 	for _, i := range todo {
 		c := cells[i]
-		var list []PrincipalAccess
+		list := pr.scratch[:0]
 		for ci := range cands {
 			cand := &cands[ci]
 			g := pr.groups[cand.key]
@@ -296,11 +381,12 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			}
 			if !g.decided[i] {
 				g.decided[i] = true
-				// Verdict first, quietly; the statements only of those listed.
-				bl.quiet = true
-				if g.out[i] = bl.decide(g.caller, actions[i], ""); g.out[i].verdict != VerdictDeny {
-					bl.quiet = false
-					g.out[i] = bl.decide(g.caller, actions[i], "")
+				// Decided once, with its reason (the engine's work is the
+				// same quiet or not); the statements only of those listed.
+				bl.quiet = false
+				if g.out[i] = bl.decide(g.caller, actions[i], ""); g.out[i].verdict == VerdictDeny {
+					g.out[i] = outcome{verdict: VerdictDeny} // nothing of it is listed
+					continue
 				}
 				if g.out[i].verdict == VerdictConditional {
 					g.conds[i], _ = g.out[i].alts.cellConditions()
@@ -334,6 +420,11 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			}
 			list = append(list, pa)
 		}
+		pr.scratch = list
+		list = nil
+		if len(pr.scratch) > 0 { // the cell's own, of its size
+			list = slices.Clone(pr.scratch)
+		}
 		c.PrincipalAccess = list
 		ids, whys := unlisted, why
 		if len(c.Accounts) > 0 { // only these of the class are allowed
@@ -360,17 +451,17 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 // this bucket alike, or a new one.
 func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPrincipal) *Caller) *principalGroup {
 	w, bl := pr.w, pr.bl
-	key := ""
+	var key pgroupKey
 	if pr.shape != "" && !cand.p.byName && !w.noPrincipalGroups {
-		key = shapeGroupKey(bl, pr.shape, cand)
+		key = pr.shapeGroupKey(cand)
 		if g := w.pgroups[key]; g != nil {
 			pr.groups[cand.key] = g
 			return g
 		}
 	}
-	g := &principalGroup{rep: cand, arn: bl.ARN, caller: w.caller("pa|"+cand.p.ARN, func() *Caller { return base(cand.account, cand.p) })}
+	g := &principalGroup{rep: cand, arn: bl.ARN, caller: w.caller(cand.ckey, func() *Caller { return base(cand.account, cand.p) })}
 	pr.groups[cand.key] = g
-	if key != "" {
+	if key.shape != "" {
 		if len(w.pgroups) >= maxInterned {
 			clear(w.pgroups)
 		}
@@ -379,31 +470,40 @@ func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPr
 	return g
 }
 
+// pgroupKey is the key of a group across the buckets of a shape
+// (shapeGroupKey).
+type pgroupKey struct {
+	shape, group string
+	named        string // which bucket-naming Resource values match
+}
+
 // shapeGroupKey is the key of a group across the buckets of a shape: the
 // shape, the group, and which of its policies' bucket-naming Resource
 // values match the resources the matrix asks about (as principalsKey).
-func shapeGroupKey(bl *BucketLayers, shape string, cand *principalCand) string {
-	var b strings.Builder
-	b.WriteString(shape)
-	b.WriteByte(0)
-	b.WriteString(cand.key)
-	b.WriteByte(0)
+func (pr *principalRow) shapeGroupKey(cand *principalCand) pgroupKey {
+	k := pgroupKey{shape: pr.shape, group: cand.key}
 	if len(cand.p.named) > 0 {
-		resources := []string{bl.ARN, bl.ARN + "/" + anyKey}
-		for _, k := range bl.keyPatterns() {
-			resources = append(resources, bl.ARN+"/"+exampleKey(k))
+		bl := pr.bl
+		if pr.resources == nil {
+			pr.resources = []string{bl.ARN, bl.ARN + "/" + anyKey}
+			for _, k := range bl.keyPatterns() {
+				pr.resources = append(pr.resources, bl.ARN+"/"+exampleKey(k))
+			}
 		}
+		b := pr.buf[:0]
 		for _, q := range cand.p.named {
-			for _, res := range resources {
+			for _, res := range pr.resources {
 				if q.Matches(res) {
-					b.WriteByte('+')
+					b = append(b, '+')
 				} else {
-					b.WriteByte('-')
+					b = append(b, '-')
 				}
 			}
 		}
+		k.named = string(b)
+		pr.buf = b
 	}
-	return b.String()
+	return k
 }
 
 // unlistedReason says which accounts' principals could not be listed.
