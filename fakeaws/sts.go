@@ -126,12 +126,7 @@ func (s *Server) stsAssumeRole(w http.ResponseWriter, q *request) *apiError {
 	}
 	sess := s.sessions.mint(account, role.Name, rolePath(role), sessionName, expires)
 	return queryResponse(w, q, stsNS, func(x *xmlOut) {
-		x.open("Credentials")
-		x.elem("AccessKeyId", sess.accessKey)
-		x.elem("SecretAccessKey", sess.secret)
-		x.elem("SessionToken", sess.token)
-		x.elem("Expiration", expires.UTC().Format(time.RFC3339))
-		x.close("Credentials")
+		writeCredentials(x, sess, expires)
 		x.open("AssumedRoleUser")
 		x.elem("AssumedRoleId", sess.roleID+":"+sessionName)
 		x.elem("Arn", sess.arn(s.idx.partition))
@@ -202,12 +197,7 @@ func (s *Server) stsAssumeRoleWithWebIdentity(w http.ResponseWriter, q *request)
 	}
 	sess := s.sessions.mint(account, name, path, sessionName, expires)
 	return queryResponse(w, q, stsNS, func(x *xmlOut) {
-		x.open("Credentials")
-		x.elem("AccessKeyId", sess.accessKey)
-		x.elem("SecretAccessKey", sess.secret)
-		x.elem("SessionToken", sess.token)
-		x.elem("Expiration", expires.UTC().Format(time.RFC3339))
-		x.close("Credentials")
+		writeCredentials(x, sess, expires)
 		x.elem("SubjectFromWebIdentityToken", "fakeaws-subject")
 		x.open("AssumedRoleUser")
 		x.elem("AssumedRoleId", sess.roleID+":"+sessionName)
@@ -216,4 +206,14 @@ func (s *Server) stsAssumeRoleWithWebIdentity(w http.ResponseWriter, q *request)
 		x.elem("Provider", "fakeaws")
 		x.elem("Audience", "sts.amazonaws.com")
 	})
+}
+
+// writeCredentials writes the Credentials element of a role session.
+func writeCredentials(x *xmlOut, sess *session, expires time.Time) {
+	x.open("Credentials")
+	x.elem("AccessKeyId", sess.accessKey)
+	x.elem("SecretAccessKey", sess.secret)
+	x.elem("SessionToken", sess.token)
+	x.elem("Expiration", expires.UTC().Format(time.RFC3339))
+	x.close("Credentials")
 }
