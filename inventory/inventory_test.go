@@ -384,7 +384,7 @@ func TestShardOf(t *testing.T) {
 		if c := counts[k]; c < accounts/n*8/10 || c > accounts/n*12/10 {
 			t.Errorf("shard %d/%d holds %d of %d sequential account IDs, want within 20%% of %d", k, n, c, accounts, accounts/n)
 		}
-}
+	}
 }
 
 // TestYAMLToJSONOrderAliasesMerges: the YAML → JSON conversion keeps every
