@@ -22,14 +22,9 @@ import (
 // administrator with a read-only boundary, tagged, no S3), as real
 // accounts hold many roles of few policy shapes.
 func withRoles(accounts, roles, buckets int) *inventory.Document {
-	doc := fakeaws.Synthetic(accounts, 1)
-	left := buckets
+	doc := firstBuckets(fakeaws.Synthetic(accounts, 1), buckets)
 	for i := range doc.Accounts {
 		a := &doc.Accounts[i]
-		if len(a.Buckets) > left {
-			a.Buckets = a.Buckets[:left]
-		}
-		left -= len(a.Buckets)
 		if a.IAM == nil {
 			a.IAM = &inventory.IAM{}
 		}
@@ -38,7 +33,14 @@ func withRoles(accounts, roles, buckets int) *inventory.Document {
 		a.IAM.Policies = append(a.IAM.Policies, inventory.IAMManagedPolicy{ARN: "arn:aws:iam::" + id + ":policy/read-boundary",
 			Document: doc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*"],"Resource":"*"}]}`)})
 		for r := 0; r < roles; r++ {
-			role := inventory.IAMRole{ARN: fmt.Sprintf("arn:aws:iam::%s:role/app-%03d", id, r)}
+			// Every role has a trust policy, as GetAccountAuthorizationDetails
+			// gives it: a role whose trust was not read is an unknown edge
+			// from every principal of the organisation.
+			trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+			if r%5 == 0 {
+				trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + id + `:root"},"Action":"sts:AssumeRole"}]}`
+			}
+			role := inventory.IAMRole{ARN: fmt.Sprintf("arn:aws:iam::%s:role/app-%03d", id, r), TrustPolicy: doc(trust)}
 			switch r % 5 {
 			case 0:
 				role.InlinePolicies = map[string]*inventory.PolicyDocument{"read": doc(`{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*"}]}`)}
