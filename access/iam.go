@@ -17,6 +17,9 @@ type IAMPrincipal struct {
 	ARN      string
 	Identity []*policy.Policy
 	Boundary *policy.Policy
+	// BoundaryARN is the permissions boundary's managed policy ARN ("" when
+	// none).
+	BoundaryARN string
 	// Tags are its IAM tags (its aws:PrincipalTag/* keys).
 	Tags map[string]string
 	// s3 is false when no identity policy mentions an s3 action: the
@@ -63,6 +66,50 @@ func (ix *Index) Principals(id string) []IAMPrincipal {
 	return ps
 }
 
+// PrincipalByARN returns the IAM user or role of account id whose ARN is
+// arn, with its parsed policies; nil when IAM was not collected or holds no
+// such principal.
+func (ix *Index) PrincipalByARN(id, arn string) *IAMPrincipal {
+	ps := ix.Principals(id)
+	if i, ok := sort.Find(len(ps), func(i int) int { return strings.Compare(arn, ps[i].ARN) }); ok {
+		return &ps[i]
+	}
+	return nil
+}
+
+// RoleNamed returns the IAM role of account id named name, whatever its
+// path (the role of an assumed-role session, whose ARN carries no path);
+// nil when IAM was not collected or holds no such role.
+func (ix *Index) RoleNamed(id, name string) *IAMPrincipal {
+	ps := ix.Principals(id)
+	for i := range ps {
+		if a, err := awsid.Parse(ps[i].ARN); err == nil {
+			if n := awsid.PrincipalOf(a.Service, a.Resource); n.Kind == awsid.PrincipalRole && n.Name == name {
+				return &ps[i]
+			}
+		}
+	}
+	return nil
+}
+
+// Unread reports whether some of the principal's identity policies or its
+// permissions boundary could not be read (they are Unreadable).
+func (p *IAMPrincipal) Unread() bool {
+	if p.Boundary != nil && p.Boundary.IsUnreadable() {
+		return true
+	}
+	for _, ip := range p.Identity {
+		if ip.IsUnreadable() {
+			return true
+		}
+	}
+	return false
+}
+
+// parsePrincipals parses the identity policies of every role and user of
+// an account's IAM data. It is the one place that names them: "inline
+// policy NAME of OWNER-ARN", "managed policy ARN", "policies of group NAME"
+// (a group not collected), with why one could not be read.
 func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 	managed := map[string]*policy.Policy{}
 	raw := map[*policy.Policy]string{} // the text of each policy (an unreadable one's name)
@@ -71,18 +118,26 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 			return p
 		}
 		var p *policy.Policy
+		why := " (not collected)"
 		for _, mp := range iam.Policies {
-			if mp.ARN != arn || mp.Document == nil {
+			if mp.ARN != arn {
 				continue
 			}
-			if parsed, err := policy.Parse(mp.Document.Raw()); err == nil {
-				parsed.Name = "managed policy " + arn
-				p = parsed
-				raw[p] = string(mp.Document.Raw())
+			if mp.Document == nil {
+				why = " (no document)"
+				continue
 			}
+			parsed, err := policy.Parse(mp.Document.Raw())
+			if err != nil {
+				why = " (does not parse)"
+				continue
+			}
+			parsed.Name = "managed policy " + arn
+			p = parsed
+			raw[p] = string(mp.Document.Raw())
 		}
 		if p == nil {
-			p = policy.Unreadable("managed policy " + arn + " (not collected)")
+			p = policy.Unreadable("managed policy " + arn + why)
 		}
 		managed[arn] = p
 		return p
@@ -92,7 +147,7 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 		for _, name := range sortedKeys(docs) {
 			label := "inline policy " + name + " of " + owner
 			if docs[name] == nil {
-				out = append(out, policy.Unreadable(label))
+				out = append(out, policy.Unreadable(label+" (no document)"))
 				continue
 			}
 			p, err := policy.Parse(docs[name].Raw())
@@ -116,7 +171,7 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 		for _, a := range attached {
 			pols = append(pols, managedPolicy(a))
 		}
-		p := IAMPrincipal{ARN: arn, Identity: pols, Tags: tags}
+		p := IAMPrincipal{ARN: arn, Identity: pols, Tags: tags, BoundaryARN: boundary}
 		if boundary != "" {
 			p.Boundary = managedPolicy(boundary)
 		}

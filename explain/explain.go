@@ -261,7 +261,7 @@ func (e *explainer) orgKnown() bool { return e.ix.OrgID != "" }
 func (e *explainer) newCaller() *access.Caller {
 	p := e.p
 	c := &access.Caller{Principal: p.ARN, Account: p.Account, Identity: e.id.policies, Boundary: e.id.boundary,
-		Context: e.req.Context, Trace: true}
+		TagsKnown: e.id.tagsKnown, PrincipalTags: e.id.tags, Context: e.req.Context, Trace: true}
 	switch p.Kind {
 	case KindAnonymous:
 		c.Account, c.Identity, c.InOrg = "", nil, access.TriFalse

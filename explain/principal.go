@@ -2,7 +2,6 @@ package explain
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -115,7 +114,9 @@ func (p Principal) Describe() string {
 	return fmt.Sprintf("a principal of account %s (its ARN is not known)", p.Account)
 }
 
-// identity is what the inventory says of the caller's own policies.
+// identity is what the access model resolved of the caller's own
+// policies (access.Index.PrincipalByARN, RoleNamed), with what explain says
+// of it.
 type identity struct {
 	// policies are the identity policies (nil for anonymous and root).
 	policies []*policy.Policy
@@ -134,12 +135,18 @@ type identity struct {
 	missing bool
 	// roleARN is the role of a session.
 	roleARN string
+	// tags are the IAM tags of a user or role (tagsKnown), its
+	// aws:PrincipalTag keys.
+	tags      map[string]string
+	tagsKnown bool
 }
 
 // resolveIdentity finds the caller's identity policies, permission boundary
-// and (for a session) role in the document's IAM data. What cannot be read
-// becomes an Unreadable policy, so that the engine answers "unknown"
-// rather than guessing.
+// and (for a session) role as the access model parsed them from the
+// document's IAM data, so that explain decides with the policies, and
+// names them as, the access report does. What cannot be read is an
+// Unreadable policy, so that the engine answers "unknown" rather than
+// guessing.
 func resolveIdentity(ix *access.Index, p Principal) identity {
 	switch p.Kind {
 	case KindAnonymous:
@@ -162,139 +169,42 @@ func resolveIdentity(ix *access.Index, p Principal) identity {
 	switch {
 	case a == nil:
 		return unreadable("account " + p.Account + " is not among the collected accounts")
-	case a.Errors["iam"] != "":
-		return unreadable("IAM of account " + p.Account + " could not be read: " + a.Errors["iam"])
+	case a.Errors[inventory.KeyIAM] != "":
+		return unreadable("IAM of account " + p.Account + " could not be read: " + a.Errors[inventory.KeyIAM])
 	case a.IAM == nil:
 		return unreadable("IAM of account " + p.Account + " was not collected (scan with collect.iam: true)")
 	}
-	managed := map[string]*inventory.IAMManagedPolicy{}
-	for i := range a.IAM.Policies {
-		managed[a.IAM.Policies[i].ARN] = &a.IAM.Policies[i]
-	}
-	id := identity{read: true, policies: []*policy.Policy{}}
-	addDoc := func(name string, doc *inventory.PolicyDocument) {
-		if doc == nil {
-			id.policies = append(id.policies, policy.Unreadable(name+" (no document)"))
-			id.read = false
-			return
-		}
-		pol, err := policy.Parse(doc.Raw())
-		if err != nil {
-			id.policies = append(id.policies, policy.Unreadable(name+" (does not parse: "+err.Error()+")"))
-			id.read = false
-			return
-		}
-		pol.Name = name
-		id.policies = append(id.policies, pol)
-		id.source = append(id.source, name)
-	}
-	addInline := func(owner string, m map[string]*inventory.PolicyDocument) {
-		for _, n := range slices.Sorted(maps.Keys(m)) {
-			addDoc(fmt.Sprintf("inline policy %s of %s", n, owner), m[n])
-		}
-	}
-	addManaged := func(owner string, arns []string) {
-		for _, arn := range arns {
-			mp := managed[arn]
-			if mp == nil {
-				id.policies = append(id.policies, policy.Unreadable("managed policy "+arn+" attached to "+owner+" (not collected)"))
-				id.read = false
-				continue
-			}
-			addDoc("managed policy "+arn, mp.Document)
-		}
-	}
-	setBoundary := func(arn string) {
-		if arn == "" {
-			return
-		}
-		id.boundaryARN = arn
-		mp := managed[arn]
-		name := "permissions boundary " + arn
-		switch {
-		case mp == nil:
-			id.boundary = policy.Unreadable(name + " (not collected)")
-			id.read = false
-		case mp.Document == nil:
-			id.boundary = policy.Unreadable(name + " (no document)")
-			id.read = false
-		default:
-			pol, err := policy.Parse(mp.Document.Raw())
-			if err != nil {
-				id.boundary = policy.Unreadable(name + " (does not parse)")
-				id.read = false
-				return
-			}
-			pol.Name = name
-			id.boundary = pol
-		}
-	}
+	var ip *access.IAMPrincipal
+	kind := "user"
 	switch p.Kind {
 	case KindUser:
-		u := findUser(a.IAM, p)
-		if u == nil {
-			return identity{missing: true, read: true, policies: []*policy.Policy{}, why: fmt.Sprintf("account %s's IAM data has no user %s", p.Account, p.Name)}
+		ip = ix.PrincipalByARN(p.Account, p.ARN)
+	case KindRole:
+		ip, kind = ix.PrincipalByARN(p.Account, p.ARN), "role"
+	case KindSession:
+		ip, kind = ix.RoleNamed(p.Account, p.Name), "role"
+	}
+	if ip == nil {
+		return identity{missing: true, read: true, policies: []*policy.Policy{}, why: fmt.Sprintf("account %s's IAM data has no %s %s", p.Account, kind, p.Name)}
+	}
+	id := identity{read: !ip.Unread(), policies: slices.Clone(ip.Identity), boundary: ip.Boundary, boundaryARN: ip.BoundaryARN}
+	if id.policies == nil {
+		id.policies = []*policy.Policy{}
+	}
+	for _, pol := range ip.Identity {
+		if !pol.IsUnreadable() {
+			id.source = append(id.source, pol.Name)
 		}
-		owner := "user " + p.Name
-		addInline(owner, u.InlinePolicies)
-		addManaged(owner, u.AttachedPolicies)
-		for _, g := range u.Groups {
-			grp := findGroup(a.IAM, g)
-			if grp == nil {
-				id.policies = append(id.policies, policy.Unreadable("policies of group "+g+" (not collected)"))
-				id.read = false
-				continue
-			}
-			addInline("group "+g, grp.InlinePolicies)
-			addManaged("group "+g, grp.AttachedPolicies)
-		}
-		setBoundary(u.PermissionsBoundary)
-	case KindRole, KindSession:
-		r := findRole(a.IAM, p)
-		if r == nil {
-			return identity{missing: true, read: true, policies: []*policy.Policy{}, why: fmt.Sprintf("account %s's IAM data has no role %s", p.Account, p.Name)}
-		}
-		id.roleARN = r.ARN
-		owner := "role " + p.Name
-		addInline(owner, r.InlinePolicies)
-		addManaged(owner, r.AttachedPolicies)
-		setBoundary(r.PermissionsBoundary)
+	}
+	if p.Kind == KindSession {
+		// A session's tags are its role's and its session tags, which are
+		// not collected.
+		id.roleARN = ip.ARN
+	} else {
+		id.tags, id.tagsKnown = ip.Tags, true
 	}
 	if !id.read {
 		id.why = "some of its policies were not collected"
 	}
 	return id
-}
-
-// findRole finds a role by its ARN or, for a session (whose ARN carries no
-// path), by its name.
-func findRole(m *inventory.IAM, p Principal) *inventory.IAMRole {
-	for i := range m.Roles {
-		r := &m.Roles[i]
-		if p.Kind == KindRole && r.ARN == p.ARN {
-			return r
-		}
-		if p.Kind == KindSession && strings.HasSuffix(r.ARN, "/"+p.Name) && strings.Contains(r.ARN, ":role/") {
-			return r
-		}
-	}
-	return nil
-}
-
-func findUser(m *inventory.IAM, p Principal) *inventory.IAMUser {
-	for i := range m.Users {
-		if m.Users[i].ARN == p.ARN {
-			return &m.Users[i]
-		}
-	}
-	return nil
-}
-
-func findGroup(m *inventory.IAM, name string) *inventory.IAMGroup {
-	for i := range m.Groups {
-		if strings.HasSuffix(m.Groups[i].ARN, "/"+name) && strings.Contains(m.Groups[i].ARN, ":group/") {
-			return &m.Groups[i]
-		}
-	}
-	return nil
 }

@@ -376,7 +376,7 @@ func (e *explainer) identityRow() Row {
 	if b := one(&e.s3, policy.LayerBoundary); b.Applies {
 		switch b.Outcome {
 		case policy.ImplicitDeny:
-			row.Evidence = append(row.Evidence, fmt.Sprintf("the permissions boundary %s does not allow %s: a boundary caps what the identity policies grant", e.id.boundary.Name, what))
+			row.Evidence = append(row.Evidence, fmt.Sprintf("the permissions boundary %s does not allow %s: a boundary caps what the identity policies grant", e.id.boundaryARN, what))
 			if e.blocks(access.LayerIdentity) {
 				row.Verdict = VerdictDenies
 				row.Fix = fmt.Sprintf("add %s to the permissions boundary: aws iam get-policy-version --policy-arn %s --version-id $(aws iam get-policy --policy-arn %s --query Policy.DefaultVersionId --output text), add the statement %s, then aws iam create-policy-version --policy-arn %s --set-as-default --policy-document file://boundary.json",
@@ -388,7 +388,7 @@ func (e *explainer) identityRow() Row {
 				row.Evidence = append(row.Evidence, s+" (permissions boundary) explicitly denies "+what)
 			}
 		default:
-			row.Evidence = append(row.Evidence, "the permissions boundary "+e.id.boundary.Name+" allows it")
+			row.Evidence = append(row.Evidence, "the permissions boundary "+e.id.boundaryARN+" allows it")
 		}
 	}
 	if e.kms != nil {
