@@ -269,16 +269,16 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		for i := range r {
 			o := r[i]
 			if o.bpaBlocked {
-				bpaHits = append(bpaHits, cellHit{class, names[i], o.reason, ""})
+				bpaHits = append(bpaHits, cellHit{class, names[i], o.reason, "", nil})
 			}
 			switch o.kmsBlocked {
 			case "aws-managed":
-				awsKeyHits = append(awsKeyHits, cellHit{class, names[i], o.reason, ""})
+				awsKeyHits = append(awsKeyHits, cellHit{class, names[i], o.reason, "", nil})
 			case "key-policy":
-				keyPolicyHits = append(keyPolicyHits, cellHit{class, names[i], o.reason, acct})
+				keyPolicyHits = append(keyPolicyHits, cellHit{class, names[i], o.reason, acct, nil})
 			}
 			if o.orgBlocked != "" && c != nil && bl.policyGrants(c, MatrixActions()[i]) {
-				orgHits = append(orgHits, cellHit{class, names[i], o.orgBlockedBy, o.orgBlocked})
+				orgHits = append(orgHits, orgHit(class, names[i], o.orgBlockedBy, o.orgBlocked))
 			}
 		}
 	}
@@ -292,11 +292,11 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	for i := range bm.org {
 		for _, p := range bm.org[i].blocked {
 			if bl.policyGrants(p.caller, MatrixActions()[i]) {
-				orgHits = append(orgHits, cellHit{fmt.Sprintf("org (%d accounts)", p.count()), names[i], p.out.orgBlockedBy, p.out.orgBlocked})
+				orgHits = append(orgHits, orgHit(fmt.Sprintf("org (%d accounts)", p.count()), names[i], p.out.orgBlockedBy, p.out.orgBlocked))
 			}
 		}
 		if bm.org[i].out.bpaBlocked {
-			bpaHits = append(bpaHits, cellHit{"org", names[i], bm.org[i].out.reason, ""})
+			bpaHits = append(bpaHits, cellHit{"org", names[i], bm.org[i].out.reason, "", nil})
 		}
 	}
 	if len(bpaHits) > 0 {
@@ -307,7 +307,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	if len(awsKeyHits) > 0 {
 		fs.add(FindingAWSManagedKeyCrossAcct, "",
 			"the bucket is encrypted with the AWS managed key aws/s3, which other accounts cannot use, so these grants fail: "+describeHits(awsKeyHits),
-			fmt.Sprintf(`Create a customer managed key whose policy allows the grantees, then: aws s3api put-bucket-encryption --bucket %s --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"<customer managed key ARN>"},"BucketKeyEnabled":true}]}' (existing objects keep aws/s3 until copied)`, name))
+			"Create a customer managed key whose policy allows the grantees, then: "+KMSEncryptionCommand(name, CustomerKeyPlaceholder)+" (existing objects keep aws/s3 until copied)")
 	}
 	if k := bl.Key.Key; bl.EncRead && UsesKMS(bl.Encryption.Algorithm) && k != nil {
 		if usable, why := KeyUsable(k); usable == TriFalse {
@@ -333,7 +333,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	if len(orgHits) > 0 {
 		fs.add(FindingOrgPolicyDeniesGranted, "",
 			fmt.Sprintf("the bucket policy grants %s, but %s denies it (%s)", describeHits(orgHits), strings.ToUpper(orgHits[0].by), orgHits[0].reason),
-			fmt.Sprintf("Remove the dead grant from the bucket policy (%s), or, if the access is intended, add an exception to %s: aws organizations update-policy --policy-id %s --content file://policy.json", PutBucketPolicyCommand(name), orgPolicyName(orgHits[0].reason), orgPolicyID(orgHits[0].reason)))
+			fmt.Sprintf("Remove the dead grant from the bucket policy (%s), or, if the access is intended, add an exception to %s: %s", PutBucketPolicyCommand(name), orgPolicyName(orgHits[0].org), UpdateOrgPolicyCommand(orgPolicyID(orgHits[0].org), "policy.json")))
 	}
 
 	// Settings.
@@ -423,27 +423,40 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	}
 }
 
-// orgPolicyID returns the policy ID in a statement description
-// ("SCP p-abc (Name) statement ..."), or "<policy id>".
-func orgPolicyID(desc string) string {
-	for _, f := range strings.Fields(desc) {
-		if strings.HasPrefix(f, "p-") {
-			return strings.TrimRight(f, ",")
-		}
+// orgPolicyID returns the ID of the SCP or RCP a deciding statement is of,
+// from its policy's Origin.
+func orgPolicyID(ref *policy.StatementRef) string {
+	if ref != nil && ref.Origin != nil && ref.Origin.ID != "" {
+		return ref.Origin.ID
 	}
 	return "<policy id>"
 }
 
-// orgPolicyName returns "SCP p-abc (Name)" from a statement description.
-func orgPolicyName(desc string) string {
-	if i := strings.Index(desc, " statement "); i > 0 {
-		return desc[:i]
+// orgPolicyName names the SCP or RCP a deciding statement is of: "SCP p-abc
+// (Name)".
+func orgPolicyName(ref *policy.StatementRef) string {
+	if ref != nil && ref.Policy != "" {
+		return ref.Policy
 	}
 	return "the SCP or RCP"
 }
 
+// orgHit is a cell whose grant the SCP or RCP statement ref denies (by is
+// "scp" or "rcp").
+func orgHit(class, action string, ref *policy.StatementRef, by string) cellHit {
+	h := cellHit{class: class, action: action, by: by, org: ref}
+	if ref != nil {
+		h.reason = describeStatements([]policy.StatementRef{*ref}, "")
+	}
+	return h
+}
+
 // cellHit is one matrix cell that a finding is about.
-type cellHit struct{ class, action, reason, by string }
+type cellHit struct {
+	class, action, reason, by string
+	// org is the deciding SCP or RCP statement of an org hit.
+	org *policy.StatementRef
+}
 
 // describeHits lists the cells of a finding, grouped by class.
 func describeHits(hs []cellHit) string {

@@ -93,10 +93,10 @@ type outcome struct {
 	// quiet): what PrincipalAccess.Statements lists.
 	refs []policy.StatementRef
 	// what findings need
-	bpaBlocked   bool   // BPA turned a grant into a deny
-	kmsBlocked   string // "aws-managed", "key-policy", "key-state" or "anonymous" when KMS denies what S3 allows
-	orgBlocked   string // "scp" or "rcp" when it denies what the bucket policy grants
-	orgBlockedBy string // the deciding SCP/RCP statement, for findings
+	bpaBlocked   bool                 // BPA turned a grant into a deny
+	kmsBlocked   string               // "aws-managed", "key-policy", "key-state" or "anonymous" when KMS denies what S3 allows
+	orgBlocked   string               // "scp" or "rcp" when it denies what the bucket policy grants
+	orgBlockedBy *policy.StatementRef // the deciding SCP/RCP statement, for findings
 }
 
 // cell converts the outcome into a report cell.

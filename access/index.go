@@ -127,6 +127,7 @@ func NewIndex(doc *inventory.Document) *Index {
 			if op.Name != "" {
 				name += " (" + op.Name + ")"
 			}
+			origin := &policy.Origin{Kind: kind, ID: op.ID, Name: op.Name}
 			switch {
 			case op.Document == nil:
 				reason := "not read"
@@ -134,13 +135,15 @@ func NewIndex(doc *inventory.Document) *Index {
 					reason = "not read: " + e
 				}
 				info.parsed = policy.Unreadable(name + " (" + reason + ")")
+				info.parsed.Origin = origin
 			default:
 				p, err := policy.Parse(op.Document.Raw())
 				if err != nil {
 					info.parsed = policy.Unreadable(name + " (does not parse)")
+					info.parsed.Origin = origin
 					ix.Problems = append(ix.Problems, Error{Field: "organization.policies." + op.ID, Operation: "organizations:DescribePolicy", Code: "InvalidPolicy", Message: err.Error()})
 				} else {
-					p.Name = name
+					p.Name, p.Origin = name, origin
 					info.parsed = p
 				}
 			}

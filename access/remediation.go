@@ -36,3 +36,26 @@ func PutBucketPolicyCommand(bucket string) string {
 func PutKeyPolicyCommand(key string) string {
 	return fmt.Sprintf("aws kms put-key-policy --key-id %s --policy-name default --policy file://key-policy.json", key)
 }
+
+// UpdateOrgPolicyCommand writes an SCP's or RCP's content from file (run
+// with the management account).
+func UpdateOrgPolicyCommand(id, file string) string {
+	return fmt.Sprintf("aws organizations update-policy --policy-id %s --content file://%s", id, file)
+}
+
+// CustomerKeyPlaceholder stands in the commands for the ARN of a customer
+// managed key still to be created.
+const CustomerKeyPlaceholder = "<customer managed key ARN>"
+
+// KMSEncryptionCommand sets a bucket's default encryption to SSE-KMS with
+// key key and S3 Bucket Keys on.
+func KMSEncryptionCommand(bucket, key string) string {
+	return fmt.Sprintf(`aws s3api put-bucket-encryption --bucket %s --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"%s"},"BucketKeyEnabled":true}]}'`, bucket, key)
+}
+
+// ReencryptObjectsCommand copies every object of a bucket onto itself
+// encrypted with KMS key key (existing objects keep their encryption until
+// copied).
+func ReencryptObjectsCommand(bucket, key string) string {
+	return fmt.Sprintf("aws s3 cp s3://%s/ s3://%s/ --recursive --sse aws:kms --sse-kms-key-id %s", bucket, bucket, key)
+}

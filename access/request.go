@@ -320,19 +320,19 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 }
 
 // orgDeny reports whether an explicit deny came from an SCP or RCP only.
-func orgDeny(r *policy.Result) (string, string) {
+func orgDeny(r *policy.Result) (string, *policy.StatementRef) {
 	for _, s := range r.Statements {
 		if !strings.EqualFold(s.Effect, "Deny") {
 			continue
 		}
 		switch s.Layer {
 		case policy.LayerSCP:
-			return LayerSCP, describeStatements([]policy.StatementRef{s}, "")
+			return LayerSCP, &s
 		case policy.LayerRCP:
-			return LayerRCP, describeStatements([]policy.StatementRef{s}, "")
+			return LayerRCP, &s
 		}
 	}
-	return "", ""
+	return "", nil
 }
 
 // vpceRequirement returns the endpoints a condition requires the request

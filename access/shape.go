@@ -262,7 +262,13 @@ func (r renamer) Replace(s string) string { return strings.ReplaceAll(s, r.from,
 
 func (o outcome) rename(r renamer) outcome {
 	o.reason = r.Replace(o.reason)
-	o.orgBlockedBy = r.Replace(o.orgBlockedBy)
+	if by := o.orgBlockedBy; by != nil {
+		if p, sid := r.Replace(by.Policy), r.Replace(by.Sid); p != by.Policy || sid != by.Sid {
+			renamed := *by
+			renamed.Policy, renamed.Sid = p, sid
+			o.orgBlockedBy = &renamed
+		}
+	}
 	o.alts = o.alts.rename(r)
 	o.narrow = o.narrow.rename(r)
 	return o

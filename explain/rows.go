@@ -608,8 +608,8 @@ func (e *explainer) kmsRow() Row {
 	case rule == access.KMSRuleAWSManaged:
 		row.Verdict = VerdictDenies
 		row.Evidence = append(row.Evidence, fmt.Sprintf("the aws/s3 key's policy is managed by AWS and allows only principals of account %s (kms:CallerAccount): it can never be used by account %s", key.Account, e.p.Account))
-		row.Fix = fmt.Sprintf("use a customer managed key whose key policy allows %s: aws s3api put-bucket-encryption --bucket %s --server-side-encryption-configuration '{\"Rules\": [{\"ApplyServerSideEncryptionByDefault\": {\"SSEAlgorithm\": \"aws:kms\", \"KMSMasterKeyID\": \"CUSTOMER_KEY_ARN\"}, \"BucketKeyEnabled\": true}]}', then re-encrypt the existing objects with it (aws s3 cp s3://%s/ s3://%s/ --recursive --sse aws:kms --sse-kms-key-id CUSTOMER_KEY_ARN)",
-			e.grantee(), b.Name, b.Name, b.Name)
+		row.Fix = fmt.Sprintf("use a customer managed key whose key policy allows %s: %s, then re-encrypt the existing objects with it (%s)",
+			e.grantee(), access.KMSEncryptionCommand(b.Name, access.CustomerKeyPlaceholder), access.ReencryptObjectsCommand(b.Name, access.CustomerKeyPlaceholder))
 		return row
 	case rule == access.KMSRuleKeyState:
 		// https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
@@ -720,7 +720,7 @@ func (e *explainer) orgRow(layer string) Row {
 		row.Evidence = append(row.Evidence, "no "+kind+" is in use in the organization")
 		return row
 	}
-	levels := e.levelNames(acct)
+	levels := e.orgLevels(acct)
 	type lvl struct {
 		action string
 		lr     policy.LayerResult
@@ -753,9 +753,9 @@ func (e *explainer) orgRow(layer string) Row {
 					continue
 				}
 				row.Evidence = append(row.Evidence, fmt.Sprintf("%s: %s explicitly denies %s", where, stmt(ref), l.action))
-				id := e.orgPolicyID(ref.Policy, kind)
-				row.Fix = fmt.Sprintf("with the management account, exempt %s in that statement (e.g. add the condition \"ArnNotLike\": {\"aws:PrincipalArn\": %q}): aws organizations describe-policy --policy-id %s, then aws organizations update-policy --policy-id %s --content file://%s.json",
-					e.grantee(), e.grantee(), id, id, strings.ToLower(kind))
+				id := orgPolicyID(ref)
+				row.Fix = fmt.Sprintf("with the management account, exempt %s in that statement (e.g. add the condition \"ArnNotLike\": {\"aws:PrincipalArn\": %q}): aws organizations describe-policy --policy-id %s, then %s",
+					e.grantee(), e.grantee(), id, access.UpdateOrgPolicyCommand(id, strings.ToLower(kind)+".json"))
 			}
 		case policy.ImplicitDeny:
 			if layer == access.LayerRCP {
@@ -797,9 +797,22 @@ func (e *explainer) noChainEvidence(acct, kind string) string {
 	return fmt.Sprintf("the document has no organization and nothing says account %s belongs to one: no %s applies", acct, kind)
 }
 
-// levelNames names the levels of an account's SCP/RCP chain: the root,
-// each OU on its path, the account itself.
-func (e *explainer) levelNames(acct string) []string {
+// orgLevel is one level of an account's SCP/RCP chain: the root, an OU on
+// its path, or the account itself.
+type orgLevel struct{ kind, id, name string }
+
+// String names the level: "root r-ab12 (Root)", "OU ou-… (Prod)",
+// "account 111122223333".
+func (l orgLevel) String() string {
+	if l.name == "" {
+		return l.kind + " " + l.id
+	}
+	return l.kind + " " + l.id + " (" + l.name + ")"
+}
+
+// orgLevels lists the levels of an account's SCP/RCP chain: the root, each
+// OU on its path, the account itself.
+func (e *explainer) orgLevels(acct string) []orgLevel {
 	var ids []string
 	if p := e.ix.OrgPath(acct); p != "" {
 		parts := strings.Split(strings.Trim(p, "/"), "/")
@@ -808,49 +821,42 @@ func (e *explainer) levelNames(acct string) []string {
 		}
 	}
 	names := strings.Split(e.ix.OUPath(acct), "/")
-	var out []string
+	var out []orgLevel
 	for i, id := range ids {
-		kind := "OU"
+		l := orgLevel{kind: "OU", id: id}
 		if i == 0 {
-			kind = "root"
+			l.kind = "root"
 		}
-		n := kind + " " + id
-		if i < len(names) && names[i] != "" {
-			n += " (" + names[i] + ")"
+		if i < len(names) {
+			l.name = names[i]
 		}
-		out = append(out, n)
+		out = append(out, l)
 	}
-	return append(out, "account "+acct)
+	return append(out, orgLevel{kind: "account", id: acct})
 }
 
-// levelTarget is the ID of level i's root, OU or account.
-func levelTarget(names []string, i int, acct string) string {
-	if i >= len(names)-1 {
-		return acct
-	}
-	f := strings.Fields(levelName(names, i))
-	if len(f) < 2 {
-		return acct
-	}
-	return f[1]
-}
-
-// orgPolicyID finds the ID of the SCP or RCP the access model names
-// ("SCP p-abc (Name)").
-func (e *explainer) orgPolicyID(name, kind string) string {
-	if o := e.ix.Doc.Organization; o != nil {
-		for _, p := range o.Policies {
-			if strings.HasPrefix(name, kind+" "+p.ID) {
-				return p.ID
-			}
-		}
-	}
-	return "POLICY_ID"
-}
-
-func levelName(names []string, i int) string {
-	if i >= 0 && i < len(names) {
-		return names[i]
+// levelName names level i of levels.
+func levelName(levels []orgLevel, i int) string {
+	if i >= 0 && i < len(levels) {
+		return levels[i].String()
 	}
 	return fmt.Sprintf("level %d", i)
+}
+
+// levelTarget is the ID of level i's root, OU or account (the account's
+// when there is no such level).
+func levelTarget(levels []orgLevel, i int, acct string) string {
+	if i >= 0 && i < len(levels) {
+		return levels[i].id
+	}
+	return acct
+}
+
+// orgPolicyID is the ID of the SCP or RCP a statement of the access
+// model's trace is of (its policy's Origin).
+func orgPolicyID(ref policy.StatementRef) string {
+	if ref.Origin != nil && ref.Origin.ID != "" {
+		return ref.Origin.ID
+	}
+	return "POLICY_ID"
 }

@@ -151,6 +151,8 @@ type StatementRef struct {
 	Sid    string `json:"sid,omitempty"`
 	Index  int    `json:"index"` // position in the policy's Statement list
 	Effect string `json:"effect"`
+	// Origin is the policy's Origin (nil when it has none).
+	Origin *Origin `json:"-"`
 }
 
 // Requirement is one condition on an unknown context key that a

@@ -31,7 +31,7 @@ type hit struct {
 }
 
 func (h *hit) ref() StatementRef {
-	return StatementRef{Layer: h.layer, Level: h.level, Policy: h.p.Name, Sid: h.s.Sid, Index: h.s.Index, Effect: h.s.Effect}
+	return StatementRef{Layer: h.layer, Level: h.level, Policy: h.p.Name, Sid: h.s.Sid, Index: h.s.Index, Effect: h.s.Effect, Origin: h.p.Origin}
 }
 
 // layerEval is the outcome of one layer (one level for SCPs and RCPs).

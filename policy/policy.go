@@ -5,7 +5,10 @@ import "fmt"
 // Policy is a parsed policy document. Name is a label the caller sets (e.g.
 // "bucket policy", "SCP p-abc (DenyS3Delete)") to name it in explanations.
 type Policy struct {
-	Name       string
+	Name string
+	// Origin says where the policy comes from, when the caller set it: the
+	// fixes that name the policy read its ID there, not in Name.
+	Origin     *Origin
 	Version    string // "2012-10-17", "2008-10-17" or "" (absent)
 	ID         string
 	Statements []Statement
@@ -15,6 +18,14 @@ type Policy struct {
 	unreadable bool
 	// prog is the compiled form that Evaluate runs, built by Parse.
 	prog *program
+}
+
+// Origin is where a policy comes from, as structured data: its Kind (e.g.
+// "SCP", "RCP"), the ID AWS gives it (an Organizations policy ID p-…, a
+// managed policy ARN), its Name, and what it is attached to when that is
+// one thing (Target: a role or user ARN, a bucket, a key; "" else).
+type Origin struct {
+	Kind, ID, Name, Target string
 }
 
 // Statement is one statement of a policy.
