@@ -536,9 +536,9 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 	} else if pols, ok := org.AccountPolicies[id]; ok {
 		add("account "+id, pols, nil) // a member the scan's scope left out
 	} else if e := org.Errors[inventory.AccountPoliciesErrorKey(id)]; e != "" {
-		add("account "+id, nil, map[string]string{"policies": e})
+		add("account "+id, nil, map[string]string{inventory.KeyPolicies: e})
 	} else {
-		add("account "+id, nil, map[string]string{"policies": "account not in the snapshot"})
+		add("account "+id, nil, map[string]string{inventory.KeyPolicies: "account not in the snapshot"})
 	}
 	c.Key = key.String()
 	return c

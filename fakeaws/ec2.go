@@ -30,7 +30,7 @@ func (s *Server) ec2DescribeVpcEndpoints(w http.ResponseWriter, q *request) *api
 	if aerr := s.faults.chosen(q, acct.acct.ID, ""); aerr != nil {
 		return aerr
 	}
-	if e := acct.acct.Errors["vpc_endpoints:"+q.region]; e != "" {
+	if e := acct.acct.Errors[inventory.KeyVPCEndpointsPrefix+q.region]; e != "" {
 		return parseFixtureError(e)
 	}
 	ids := indexedList(q.form, "VpcEndpointId")

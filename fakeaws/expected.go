@@ -25,11 +25,11 @@ func Expected(doc *inventory.Document) *inventory.Document {
 	n := inventory.Normalize(doc)
 	for i := range n.Accounts {
 		a := &n.Accounts[i]
-		if a.Errors["assume_role"] != "" {
+		if a.Errors[inventory.KeyAssumeRole] != "" {
 			a.CanonicalID, a.PublicAccessBlock, a.Buckets, a.KMSKeys, a.IAM, a.VPCEndpoints = "", nil, nil, nil, nil, nil
 			continue
 		}
-		if a.Errors["buckets"] != "" {
+		if a.Errors[inventory.KeyBuckets] != "" {
 			a.CanonicalID, a.Buckets = "", nil
 		}
 		for j := range a.Buckets {

@@ -79,7 +79,7 @@ func (s *Server) iamGetAccountAuthorizationDetails(w http.ResponseWriter, q *req
 	if aerr := s.faults.chosen(q, acct.acct.ID, ""); aerr != nil {
 		return aerr
 	}
-	if e := acct.acct.Errors["iam"]; e != "" {
+	if e := acct.acct.Errors[inventory.KeyIAM]; e != "" {
 		return parseFixtureError(e)
 	}
 	filters := indexedList(q.form, "Filter.member")

@@ -102,7 +102,7 @@ func (s *Server) s3ListBuckets(w http.ResponseWriter, q *request) *apiError {
 	if aerr := s.faults.chosen(q, acct.acct.ID, ""); aerr != nil {
 		return aerr
 	}
-	if e := acct.acct.Errors["buckets"]; e != "" {
+	if e := acct.acct.Errors[inventory.KeyBuckets]; e != "" {
 		return parseFixtureError(e)
 	}
 	prefix := q.query.Get("prefix")
@@ -322,7 +322,7 @@ func (s *Server) s3ControlGetPublicAccessBlock(w http.ResponseWriter, q *request
 	if aerr := s.faults.chosen(q, account, ""); aerr != nil {
 		return aerr
 	}
-	if e := acct.acct.Errors["public_access_block"]; e != "" {
+	if e := acct.acct.Errors[inventory.KeyPublicAccessBlock]; e != "" {
 		return parseFixtureError(e)
 	}
 	if acct.acct.PublicAccessBlock == nil {

@@ -108,7 +108,7 @@ func (s *Server) stsAssumeRole(w http.ResponseWriter, q *request) *apiError {
 	if aerr := s.faults.chosen(q, account, ""); aerr != nil {
 		return aerr
 	}
-	if e := target.acct.Errors["assume_role"]; e != "" {
+	if e := target.acct.Errors[inventory.KeyAssumeRole]; e != "" {
 		return parseFixtureError(e)
 	}
 	role := target.acct.AuditRole

@@ -56,6 +56,12 @@ const (
 	KeyAliases     = "aliases"
 	// OrgPolicy.Errors key.
 	KeyDocument = "document"
-	// Organization.Errors and OU.Errors key (see also AccountPoliciesErrorKey).
+	// Organization.Errors, OU.Errors and organisation member key (see also
+	// AccountPoliciesErrorKey).
 	KeyPolicies = "policies"
+	// OU.Errors keys: its child OUs and its accounts could not be listed.
+	KeyOUs      = "ous"
+	KeyAccounts = "accounts"
+	// Organisation member key: its tags could not be read.
+	KeyTags = "tags"
 )

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
 // AWS error codes that bucketaudit treats specially. Every classification
@@ -80,22 +82,32 @@ func HasCode(err error, codes ...string) bool {
 	return false
 }
 
-// ErrorText formats err the way the inventory records fetch errors:
-// "Code: message" as AWS returned it.
-func ErrorText(err error) string {
+// FetchErrorOf is err as the inventory records a fetch error: the AWS
+// error code (ErrorCode) and message as AWS returned it; for a failure that
+// is not an AWS answer, the cause of the error's text.
+func FetchErrorOf(err error) inventory.FetchError {
 	code := ErrorCode(err)
 	var ae smithy.APIError
 	if errors.As(err, &ae) && ae.ErrorCode() != "" {
-		msg := ae.ErrorMessage()
-		if msg == "" {
-			return code
-		}
-		return code + ": " + msg
+		return inventory.FetchError{Code: code, Message: ae.ErrorMessage()}
 	}
 	msg := err.Error()
 	// Operation errors repeat the operation and request ID; keep the cause.
 	if i := strings.LastIndex(msg, ", "); i >= 0 && strings.HasPrefix(msg, "operation error") {
 		msg = msg[i+2:]
 	}
-	return code + ": " + msg
+	return inventory.FetchError{Code: code, Message: msg}
+}
+
+// ErrorText formats err the way the inventory records fetch errors:
+// "Code: message" as AWS returned it (FetchErrorOf in its text form).
+func ErrorText(err error) string { return FetchErrorOf(err).String() }
+
+// SetError records err under key in the Errors map *m (made when nil), in
+// its text form.
+func SetError(m *map[string]string, key string, err error) {
+	if *m == nil {
+		*m = map[string]string{}
+	}
+	(*m)[key] = ErrorText(err)
 }

@@ -218,10 +218,10 @@ func (w *walker) readMember(ctx context.Context, m *Member) {
 	wg.Wait()
 	m.Policies, m.Tags = ids, tags
 	if idsErr != nil {
-		setErr(&m.Errors, "policies", idsErr)
+		SetError(&m.Errors, inventory.KeyPolicies, idsErr)
 	}
 	if tagsErr != nil {
-		setErr(&m.Errors, "tags", tagsErr)
+		SetError(&m.Errors, inventory.KeyTags, tagsErr)
 	}
 }
 
@@ -287,7 +287,7 @@ func (w *walker) visit(ctx context.Context, n *node) {
 
 	if ousErr != nil {
 		log.Warn().Err(ousErr).Msg("cannot list child OUs")
-		setErr(&n.ou.Errors, "ous", ousErr)
+		SetError(&n.ou.Errors, inventory.KeyOUs, ousErr)
 	}
 	sort.Slice(ous, func(i, j int) bool { return aws.ToString(ous[i].Id) < aws.ToString(ous[j].Id) })
 	for _, c := range ous {
@@ -300,7 +300,7 @@ func (w *walker) visit(ctx context.Context, n *node) {
 
 	if accErr != nil {
 		log.Warn().Err(accErr).Msg("cannot list accounts")
-		setErr(&n.ou.Errors, "accounts", accErr)
+		SetError(&n.ou.Errors, inventory.KeyAccounts, accErr)
 	}
 	for _, a := range accounts {
 		if a.State == types.AccountStateActive {
@@ -311,7 +311,7 @@ func (w *walker) visit(ctx context.Context, n *node) {
 
 	if pErr != nil {
 		log.Warn().Err(pErr).Msg("cannot list attached policies")
-		setErr(&n.ou.Errors, "policies", pErr)
+		SetError(&n.ou.Errors, inventory.KeyPolicies, pErr)
 	}
 	n.ou.Policies = ids
 }
@@ -394,11 +394,11 @@ func (w *walker) describe(ctx context.Context, p *inventory.OrgPolicy) {
 	out, err := w.api.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: aws.String(p.ID)})
 	if err != nil {
 		w.opts.Log.Warn().Err(err).Str("policy_id", p.ID).Msg("cannot describe policy")
-		setErr(&p.Errors, "document", err)
+		SetError(&p.Errors, inventory.KeyDocument, err)
 		return
 	}
 	if out.Policy == nil || out.Policy.Content == nil {
-		p.Errors = map[string]string{"document": "EmptyResponse: DescribePolicy returned no content"}
+		p.Errors = map[string]string{inventory.KeyDocument: inventory.FetchError{Code: "EmptyResponse", Message: "DescribePolicy returned no content"}.String()}
 		return
 	}
 	p.Document = inventory.NewPolicyDocument([]byte(aws.ToString(out.Policy.Content)))
@@ -421,14 +421,6 @@ func (w *walker) tags(ctx context.Context, accountID string) (map[string]string,
 		}
 	}
 	return tags, nil
-}
-
-// setErr records err under key in *m ("Code: message").
-func setErr(m *map[string]string, key string, err error) {
-	if *m == nil {
-		*m = map[string]string{}
-	}
-	(*m)[key] = ErrorText(err)
 }
 
 // InScope reports whether a member is selected by the scope. OUs are IDs

@@ -264,6 +264,16 @@ func TestErrorCode(t *testing.T) {
 		if got := ErrorText(tt.err); got != tt.text {
 			t.Errorf("ErrorText(%v) = %q, want %q", tt.err, got, tt.text)
 		}
+		// The text form parses back into the same FetchError, and SetError
+		// records that text.
+		if fe := FetchErrorOf(tt.err); inventory.ParseFetchError(tt.text) != fe || fe.Code != tt.code {
+			t.Errorf("FetchErrorOf(%v) = %+v, want what %q parses as", tt.err, fe, tt.text)
+		}
+		var m map[string]string
+		SetError(&m, inventory.KeyDocument, tt.err)
+		if m[inventory.KeyDocument] != tt.text {
+			t.Errorf("SetError(%v) = %q, want %q", tt.err, m[inventory.KeyDocument], tt.text)
+		}
 	}
 }
 

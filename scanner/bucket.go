@@ -90,7 +90,7 @@ func CollectBucketWith(ctx context.Context, clients RegionalS3, homeRegion strin
 		region, err := locate(ctx, clients(homeRegion), b.Name)
 		if err != nil {
 			log.Warn().Err(err).Msg("cannot find the bucket's region")
-			setErr(&b.Errors, inventory.FieldRegion, err)
+			org.SetError(&b.Errors, inventory.FieldRegion, err)
 			for _, f := range fields {
 				for _, name := range f.fields {
 					if name != inventory.FieldPolicyStatus {
@@ -141,7 +141,7 @@ func CollectBucketWith(ctx context.Context, clients RegionalS3, homeRegion strin
 		}
 	}
 	for name, err := range failed {
-		setErr(&b.Errors, name, err)
+		org.SetError(&b.Errors, name, err)
 		if name == inventory.FieldPolicy {
 			// Whatever GetBucketPolicyStatus said is kept; the policy itself is unknown.
 			b.Policy = nil
@@ -424,12 +424,4 @@ func regionHint(err error) string {
 		return re.Response.Header.Get("X-Amz-Bucket-Region")
 	}
 	return ""
-}
-
-// setErr records err under key in *m ("Code: message").
-func setErr(m *map[string]string, key string, err error) {
-	if *m == nil {
-		*m = map[string]string{}
-	}
-	(*m)[key] = org.ErrorText(err)
 }

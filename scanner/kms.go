@@ -58,10 +58,10 @@ func ResolveKeyRef(enc *inventory.Encryption, bucketAccount, bucketRegion string
 // key), its key policy and its grants. aliases maps key IDs to their alias
 // names (see ListAliasNames); aliasErr, when not nil, is recorded instead.
 // A key that cannot be described keeps the reference as its ARN and says
-// why in Errors["describe_key"]. Nothing is guessed.
+// why in Errors[inventory.KeyDescribeKey]. Nothing is guessed.
 func CollectKey(ctx context.Context, api KMSAPI, ref KeyRef, aliases map[string][]string, aliasErr error) inventory.KMSKey {
 	k := describeKey(ctx, api, ref, aliases, aliasErr)
-	if k.Errors["describe_key"] == "" {
+	if k.Errors[inventory.KeyDescribeKey] == "" {
 		keyDetails(ctx, api, &k)
 	}
 	return k
@@ -76,13 +76,13 @@ func describeKey(ctx context.Context, api KMSAPI, ref KeyRef, aliases map[string
 		if err == nil {
 			err = fmt.Errorf("describe key %q: empty answer", ref.ID)
 		}
-		setErr(&k.Errors, "describe_key", fmt.Errorf("describe key %q: %w", ref.ID, err))
+		org.SetError(&k.Errors, inventory.KeyDescribeKey, fmt.Errorf("describe key %q: %w", ref.ID, err))
 		return k
 	}
 	md := d.KeyMetadata
 	k := inventory.KMSKey{ARN: aws.ToString(md.Arn), Manager: string(md.KeyManager), State: string(md.KeyState)}
 	if aliasErr != nil {
-		setErr(&k.Errors, "aliases", aliasErr)
+		org.SetError(&k.Errors, inventory.KeyAliases, aliasErr)
 	} else {
 		k.Aliases = aliases[aws.ToString(md.KeyId)]
 	}
@@ -112,12 +112,12 @@ func keyDetails(ctx context.Context, api KMSAPI, k *inventory.KMSKey) {
 	grants, grantsErr = listGrants(ctx, api, k.ARN)
 	wg.Wait()
 	if polErr != nil {
-		setErr(&k.Errors, "policy", polErr)
+		org.SetError(&k.Errors, inventory.KeyKeyPolicy, polErr)
 	} else {
 		k.Policy = policy
 	}
 	if grantsErr != nil {
-		setErr(&k.Errors, "grants", grantsErr)
+		org.SetError(&k.Errors, inventory.KeyGrants, grantsErr)
 	} else {
 		k.Grants = grants
 	}
@@ -244,7 +244,7 @@ func collectKeys(ctx context.Context, refs []KeyRef, have []inventory.KMSKey, cl
 				}
 			}
 			parallel(len(found), func(i int) {
-				if found[i].Errors["describe_key"] == "" {
+				if found[i].Errors[inventory.KeyDescribeKey] == "" {
 					keyDetails(ctx, api, &found[i])
 				}
 				if len(found[i].Errors) > 0 {

@@ -48,7 +48,7 @@ func CollectMembership(ctx context.Context, api OrganizationDescriber, accountID
 // (its management account excepted: SCPs and RCPs do not govern it).
 func RecordMembership(a *inventory.Account, m *inventory.Membership, err error) {
 	if err != nil {
-		setErr(&a.Errors, inventory.FieldOrganization, err)
+		org.SetError(&a.Errors, inventory.FieldOrganization, err)
 		return
 	}
 	a.Membership = m

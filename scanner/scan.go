@@ -359,7 +359,7 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(o
 		// principals may call the buckets in scope; the access model needs
 		// every level).
 		doc.Scan.ExcludedAccounts = append(doc.Scan.ExcludedAccounts, m.ID)
-		if e := m.Errors["policies"]; e != "" {
+		if e := m.Errors[inventory.KeyPolicies]; e != "" {
 			if doc.Organization.Errors == nil {
 				doc.Organization.Errors = map[string]string{}
 			}
@@ -503,7 +503,7 @@ type accountRun struct {
 
 func (r *accountRun) fail(key string, err error) {
 	r.mu.Lock()
-	setErr(&r.a.Errors, key, err)
+	org.SetError(&r.a.Errors, key, err)
 	r.mu.Unlock()
 }
 
@@ -514,14 +514,14 @@ func (s *scan) prepare(ctx context.Context, m org.Member) *accountRun {
 		log: s.log.With().Str("account_id", m.ID).Logger(), endpointsRead: map[string]bool{}}
 	a, log := &r.a, r.log
 	if ctx.Err() != nil {
-		setErr(&a.Errors, KeyScan, fmt.Errorf("scan stopped before this account was visited: %w", ctx.Err()))
+		org.SetError(&a.Errors, KeyScan, fmt.Errorf("scan stopped before this account was visited: %w", ctx.Err()))
 		return r
 	}
 	cfg := s.sess.Account(m.Partition(), m.ID)
 	r.clients = newRegionalClients(s.sess, cfg)
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		log.Warn().Err(err).Str("role_arn", s.sess.Assumer().Role().ARN(m.Partition(), m.ID)).Msg("cannot assume the audit role; account skipped")
-		setErr(&a.Errors, KeyAssumeRole, err)
+		org.SetError(&a.Errors, KeyAssumeRole, err)
 		return r
 	}
 	home := s.cfg.Region
@@ -600,7 +600,7 @@ func (s *scan) endpointsFor(ctx context.Context, r *accountRun, regions []string
 			defer r.mu.Unlock()
 			if err != nil {
 				r.log.Warn().Err(err).Str("region", region).Msg("cannot read VPC endpoints")
-				setErr(&r.a.Errors, KeyVPCEndpointsPrefix+region, err)
+				org.SetError(&r.a.Errors, KeyVPCEndpointsPrefix+region, err)
 				return
 			}
 			r.a.VPCEndpoints = append(r.a.VPCEndpoints, list...)
@@ -670,7 +670,7 @@ func (s *scan) finish(ctx context.Context, r *accountRun) inventory.Account {
 	sort.Slice(a.VPCEndpoints, func(i, j int) bool { return a.VPCEndpoints[i].ID < a.VPCEndpoints[j].ID })
 	sort.Slice(a.Buckets, func(i, j int) bool { return a.Buckets[i].Name < a.Buckets[j].Name })
 	if ctx.Err() != nil {
-		setErr(&a.Errors, KeyScan, fmt.Errorf("scan stopped while this account was being read: %w", ctx.Err()))
+		org.SetError(&a.Errors, KeyScan, fmt.Errorf("scan stopped while this account was being read: %w", ctx.Err()))
 	}
 	return *a
 }
