@@ -110,7 +110,7 @@ func (e *explainer) grantee() string {
 		if e.id.roleARN != "" {
 			return e.id.roleARN
 		}
-		return fmt.Sprintf("arn:%s:iam::%s:role/%s", e.p.Partition, e.p.Account, e.p.Name)
+		return awsid.Role(e.p.Partition, e.p.Account, "", e.p.Name)
 	case KindAnonymous:
 		return "*"
 	case KindAccount, KindRoot:

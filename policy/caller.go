@@ -93,7 +93,7 @@ func parsePrincipalARN(a arnSegs) principalARN {
 		pa.kind, pa.roleName = pkRole, n.Name
 	case awsid.PrincipalSession:
 		pa.kind, pa.roleName = pkSession, n.Name
-		pa.roleArn = "arn:" + a.seg[1] + ":iam::" + pa.account + ":role/" + pa.roleName
+		pa.roleArn = awsid.Role(a.seg[1], pa.account, "", pa.roleName)
 	case awsid.PrincipalFederated:
 		pa.kind = pkFederatedUser
 	}
