@@ -1,10 +1,13 @@
 package explain
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bucketaudit/bucketaudit/access"
 )
 
 // TestParsePrincipal: every caller form, as IAM writes its ARNs.
@@ -45,5 +48,54 @@ func TestParsePrincipal(t *testing.T) {
 		if _, err := ParsePrincipal(in); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want one containing %q", in, err, want)
 		}
+	}
+}
+
+// TestResolveIdentityIsAccess: explain decides with, and names, the
+// policies the access model resolved for the principal (the same parsed
+// policies, in the same order), and says why it has none.
+func TestResolveIdentityIsAccess(t *testing.T) {
+	ix := access.NewIndex(loadFixture(t))
+	tests := []struct {
+		principal string
+		// from is the access principal whose policies explain must use.
+		from                string
+		source              []string
+		boundary, role, why string
+		read, missing, tags bool
+	}{
+		{principal: reader, from: "arn:aws:iam::333333333333:role/reader", role: "arn:aws:iam::333333333333:role/reader",
+			source: []string{"inline policy s3-read of arn:aws:iam::333333333333:role/reader"}, read: true},
+		{principal: "arn:aws:iam::333333333333:user/bob", from: "arn:aws:iam::333333333333:user/bob",
+			source: []string{"managed policy arn:aws:iam::333333333333:policy/S3ReadAll"}, boundary: "arn:aws:iam::333333333333:policy/OnlyEC2", read: true, tags: true},
+		{principal: "arn:aws:iam::222222222222:role/app", from: "arn:aws:iam::222222222222:role/app",
+			source: []string{"inline policy read-objects of arn:aws:iam::222222222222:role/app"}, read: true, tags: true},
+		{principal: "arn:aws:iam::333333333333:role/gone", why: "account 333333333333's IAM data has no role gone", read: true, missing: true},
+		{principal: "arn:aws:sts::333333333333:assumed-role/gone/s", why: "account 333333333333's IAM data has no role gone", read: true, missing: true},
+		{principal: "arn:aws:iam::333333333333:user/gone", why: "account 333333333333's IAM data has no user gone", read: true, missing: true},
+		{principal: "arn:aws:iam::999988887777:role/partner-sync", why: "account 999988887777 is not among the collected accounts"},
+		{principal: "arn:aws:sts::333333333333:federated-user/carol", why: "federated users get their permissions from the session policy of GetFederationToken, which is not collected"},
+		{principal: "333333333333", source: []string{"the root user has every permission in its own account (no identity policy applies)"}, read: true},
+		{principal: Anonymous, read: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.principal, func(t *testing.T) {
+			p, err := ParsePrincipal(tt.principal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := resolveIdentity(ix, p)
+			if !slices.Equal(id.source, tt.source) || id.boundaryARN != tt.boundary || id.roleARN != tt.role || id.why != tt.why ||
+				id.read != tt.read || id.missing != tt.missing || id.tagsKnown != tt.tags {
+				t.Errorf("got source %q boundary %q role %q why %q read %v missing %v tags %v", id.source, id.boundaryARN, id.roleARN, id.why, id.read, id.missing, id.tagsKnown)
+			}
+			if tt.from == "" {
+				return
+			}
+			ip := ix.PrincipalByARN(p.Account, tt.from)
+			if ip == nil || !slices.Equal(id.policies, ip.Identity) || id.boundary != ip.Boundary {
+				t.Errorf("explain's policies %v are not access's %v", id.policies, ip)
+			}
+		})
 	}
 }
