@@ -21,11 +21,11 @@ type Policy struct {
 }
 
 // Origin is where a policy comes from, as structured data: its Kind (e.g.
-// "SCP", "RCP"), the ID AWS gives it (an Organizations policy ID p-…, a
-// managed policy ARN), its Name, and what it is attached to when that is
-// one thing (Target: a role or user ARN, a bucket, a key; "" else).
+// "SCP", "RCP"), the ID AWS gives it (an Organizations policy ID p-…) and
+// its Name. What an SCP or RCP is attached to is the level of the chain it
+// is evaluated at (StatementRef.Level), not a property of the policy.
 type Origin struct {
-	Kind, ID, Name, Target string
+	Kind, ID, Name string
 }
 
 // Statement is one statement of a policy.
