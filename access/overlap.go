@@ -56,8 +56,13 @@ type Overlap struct {
 	// added holds it: a bucket's cells then list the IAM principals of
 	// every member account that can (org cells narrowed to named
 	// principals) and its findings who can assume its roles, so its
-	// analysis waits until every account is collected.
+	// analysis waits until the IAM of every account is in: read ahead of
+	// its buckets (AddIAM) or with its account (Add).
 	iam bool
+	// iamIn are the accounts whose IAM is in (AddIAM or Add), and iamRefs
+	// what their IAM policies name that only another account resolves.
+	iamIn   map[string]bool
+	iamRefs refs
 }
 
 // ExpectIAM says the scan collects IAM (collect.iam): the accounts not
@@ -73,7 +78,7 @@ func NewOverlap(skeleton *inventory.Document, opts Options, sink func(*Bucket) e
 	if skeleton == nil || skeleton.Organization == nil {
 		return nil, errors.New("analyze: an overlapping analysis needs the organisation")
 	}
-	o := &Overlap{opts: opts, sink: sink, t: newTally(), collected: map[string]*inventory.Account{}, vpcs: map[string]bool{}}
+	o := &Overlap{opts: opts, sink: sink, t: newTally(), collected: map[string]*inventory.Account{}, vpcs: map[string]bool{}, iamIn: map[string]bool{}}
 	for i, a := range skeleton.Accounts {
 		if i > 0 && a.ID <= skeleton.Accounts[i-1].ID {
 			return nil, fmt.Errorf("analyze: skeleton accounts not sorted by ID (%s after %s)", a.ID, skeleton.Accounts[i-1].ID)
@@ -123,6 +128,11 @@ func (o *Overlap) Add(a *inventory.Account) error {
 	if a.IAM != nil {
 		o.iam = true
 	}
+	if !o.iamIn[a.ID] {
+		if err := o.iamArrived(a.ID, a.IAM); err != nil {
+			return err
+		}
+	}
 	for _, e := range a.VPCEndpoints {
 		if e.VPCID != "" {
 			o.vpcs[strings.ToLower(e.VPCID)] = true
@@ -130,6 +140,71 @@ func (o *Overlap) Add(a *inventory.Account) error {
 	}
 	if !o.m.nameMatters && accountNamesBucket(a) {
 		o.m.nameMatters = true
+	}
+	return nil
+}
+
+// AddIAM records the IAM of an account of the skeleton not added yet, as
+// the scan read it ahead of the account's buckets: iam as the finished
+// document will hold it (nil when not read) and iamErr the account's
+// Errors entry for it ("" when none). With the IAM of every account in, an
+// account is analysed as soon as it is collected (its cells list the IAM
+// principals of the others, its findings who can assume its roles). Add
+// later brings the same IAM with the account. Overlap owns *iam from then
+// on.
+func (o *Overlap) AddIAM(id string, iam *inventory.IAM, iamErr string) error {
+	a, ok := o.ix.accounts[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("analyze: account %s is not one of the scan's", id)
+	case o.collected[id] != nil:
+		return nil // Add brought it
+	case o.iamIn[id]:
+		return fmt.Errorf("analyze: the IAM of account %s was added twice", id)
+	}
+	// The skeleton's account with the IAM the finished document will hold,
+	// its policies given the fixture defaults Add would give them.
+	cp := *a
+	if iam != nil {
+		in := *iam
+		in.Policies = append([]inventory.IAMManagedPolicy(nil), iam.Policies...)
+		d := &inventory.Document{Scan: o.ix.Doc.Scan, Accounts: []inventory.Account{{ID: id, IAM: &in}}}
+		inventory.ApplyDefaults(d)
+		cp.IAM = d.Accounts[0].IAM
+		o.iam = true
+	}
+	if iamErr != "" {
+		errs := make(map[string]string, len(a.Errors)+1)
+		for k, v := range a.Errors {
+			errs[k] = v
+		}
+		errs[fieldIAM] = iamErr
+		cp.Errors = errs
+	}
+	o.iam = true // the scan collects IAM
+	o.ix.accounts[id] = &cp
+	o.ix.forgetAccount(id)
+	return o.iamArrived(id, cp.IAM)
+}
+
+// forgetAccount drops what the index derived from account id's data (its
+// IAM principals, the assume-role graph) once that data changed.
+func (ix *Index) forgetAccount(id string) {
+	ix.assume = assumeCache{}
+	ix.iam.mu.Lock()
+	delete(ix.iam.byID, id)
+	ix.iam.mu.Unlock()
+}
+
+// iamArrived records that account id's IAM is in.
+func (o *Overlap) iamArrived(id string, iam *inventory.IAM) error {
+	o.iamIn[id] = true
+	if iam != nil {
+		text, err := json.Marshal(iam)
+		if err != nil {
+			return fmt.Errorf("analyze: IAM of account %s cannot be read back: %w", id, err)
+		}
+		o.iamRefs.add(string(text))
 	}
 	return nil
 }
@@ -284,7 +359,13 @@ func (o *Overlap) selfContained(a *inventory.Account) (why string, final bool) {
 		return "", false // every account is collected: what none has, no account has
 	}
 	if o.iam {
-		return "its cells list the IAM principals of every member account that can, and its findings who can assume its roles", false
+		if len(o.iamIn) < len(o.order) {
+			return "its cells list the IAM principals of every member account that can, and its findings who can assume its roles: waiting for the IAM of every account", false
+		}
+		// Every account's IAM is in: what their policies name counts.
+		r.canonical = r.canonical || o.iamRefs.canonical
+		r.vpce = append(r.vpce, o.iamRefs.vpce...)
+		r.vpcs = append(r.vpcs, o.iamRefs.vpcs...)
 	}
 	for _, k := range a.KMSKeys {
 		if k.Policy != nil {
@@ -296,7 +377,7 @@ func (o *Overlap) selfContained(a *inventory.Account) (why string, final bool) {
 			r.add(string(e.Policy.Raw()))
 		}
 	}
-	if a.IAM != nil {
+	if !o.iam && a.IAM != nil {
 		text, err := json.Marshal(a.IAM)
 		if err != nil {
 			return "its IAM cannot be read back", true

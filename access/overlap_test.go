@@ -69,12 +69,34 @@ func skeletonOf(doc *inventory.Document) *inventory.Document {
 // accounts were streamed before Finish and why the rest waited.
 func overlapped(t *testing.T, doc *inventory.Document, opts Options, collected []int) ([]Bucket, *Report, int, string) {
 	t.Helper()
+	return overlappedAhead(t, doc, opts, nil, collected)
+}
+
+// overlappedAhead is overlapped with the IAM of the accounts of ahead
+// (indexes into doc.Accounts) read ahead of their buckets, as a scan that
+// collects IAM hands it over (AddIAM), before the accounts are collected.
+func overlappedAhead(t *testing.T, doc *inventory.Document, opts Options, ahead, collected []int) ([]Bucket, *Report, int, string) {
+	t.Helper()
 	inventory.ApplyDefaults(doc) // a no-op on a scan's snapshot: what the scan collected
 	var got []Bucket
 	sink := func(b *Bucket) error { got = append(got, *b); return nil }
 	ov, err := NewOverlap(skeletonOf(doc), opts, sink)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, i := range ahead {
+		a := doc.Accounts[i]
+		var in *inventory.IAM
+		if a.IAM != nil {
+			cp := *a.IAM
+			in = &cp
+		}
+		if err := ov.AddIAM(a.ID, in, a.Errors[fieldIAM]); err != nil {
+			t.Fatal(err)
+		}
+		if err := ov.Stream(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, i := range collected {
 		if err := ov.Add(&doc.Accounts[i]); err != nil {
@@ -112,16 +134,29 @@ func TestOverlapEqualsStream(t *testing.T) {
 		return d
 	}
 	same := func(d *inventory.Document) *inventory.Document { return d }
+	// iamGaps: one account's IAM could not be read, another's audit role
+	// not assumed (no IAM, no IAM error): their principals are unlisted.
+	iamGaps := func(d *inventory.Document) *inventory.Document {
+		d.Accounts[2].IAM = nil
+		d.Accounts[2].Errors = map[string]string{fieldIAM: "AccessDenied: not authorized to perform iam:GetAccountAuthorizationDetails"}
+		d.Accounts[5].IAM = nil
+		return d
+	}
+	all := []int{9, 3, 0, 8, 1, 2, 5, 4, 7, 6}
 	for _, tc := range []struct {
 		name      string
+		ahead     []int // accounts whose IAM is read ahead (AddIAM)
 		collected []int
 		doc       func(*inventory.Document) *inventory.Document
 		early     bool // some account is streamed before Finish
 	}{
-		{"report order", []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, same, true},
-		{"scan order", []int{3, 0, 8, 1, 2, 9, 5, 4, 7, 6}, same, true},
-		{"partly", []int{1, 0, 2, 4, 3}, withoutIAM, true}, // Finish has the rest
-		{"partly with IAM", []int{1, 0, 2, 4, 3}, same, false},
+		{"partly with IAM read ahead", all, []int{1, 0, 2, 4, 3}, same, true},
+		{"with IAM read ahead, partly", []int{0, 1, 2}, []int{0, 1, 2, 3}, same, false},
+		{"IAM gaps read ahead", all, []int{0, 1, 2, 3, 4, 5, 6}, iamGaps, true},
+		{"report order", nil, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, same, true},
+		{"scan order", nil, []int{3, 0, 8, 1, 2, 9, 5, 4, 7, 6}, same, true},
+		{"partly", nil, []int{1, 0, 2, 4, 3}, withoutIAM, true}, // Finish has the rest
+		{"partly with IAM", nil, []int{1, 0, 2, 4, 3}, same, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var want []Bucket
@@ -129,7 +164,7 @@ func TestOverlapEqualsStream(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, rep, early, why := overlapped(t, tc.doc(scanLike(9, 14)), opts, tc.collected)
+			got, rep, early, why := overlappedAhead(t, tc.doc(scanLike(9, 14)), opts, tc.ahead, tc.collected)
 			t.Logf("%d of 10 accounts streamed before Finish; then: %s", early, why)
 			if (early > 0) != tc.early {
 				t.Fatalf("%d accounts streamed before Finish (%s), want early streaming %v", early, why, tc.early)

@@ -106,9 +106,15 @@ type overlapRun struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	skeleton *inventory.Document
-	// pending are the accounts collected and not handed to ov yet.
+	// pending are the accounts collected and not handed to ov yet, and
+	// iams the IAM read ahead of accounts (handed to ov first).
 	pending []*inventory.Account
+	iams    []aheadIAM
 	closed  bool
+	// iamsIn counts the IAM handed over, and iamsAtLast is iamsIn when
+	// the last account so far was: all in before the last account was
+	// collected lets ov analyse accounts while the scan reads others.
+	iamsIn, iamsAtLast int
 }
 
 func newOverlapRun(sources []string, outDir string, formats []string, mutes access.Muter, layout report.Layout, iam bool, log zerolog.Logger) *overlapRun {
@@ -143,10 +149,27 @@ func (r *overlapRun) Walked(skeleton *inventory.Document) {
 	r.mu.Unlock()
 }
 
+// aheadIAM is an account's IAM read ahead of its buckets.
+type aheadIAM struct {
+	id     string
+	iam    *inventory.IAM
+	iamErr string
+}
+
+// IAM is scanner.Collected's.
+func (r *overlapRun) IAM(id string, iam *inventory.IAM, iamErr string) {
+	r.mu.Lock()
+	r.iams = append(r.iams, aheadIAM{id, iam, iamErr})
+	r.iamsIn++
+	r.cond.Broadcast()
+	r.mu.Unlock()
+}
+
 // Account is scanner.Collected's.
 func (r *overlapRun) Account(a inventory.Account) {
 	r.mu.Lock()
 	r.pending = append(r.pending, &a)
+	r.iamsAtLast = r.iamsIn
 	r.cond.Broadcast()
 	r.mu.Unlock()
 }
@@ -176,15 +199,21 @@ func (r *overlapRun) run() {
 	r.ov = ov
 	for ov.Deferred() == "" {
 		r.mu.Lock()
-		for len(r.pending) == 0 && !r.closed {
+		for len(r.pending) == 0 && len(r.iams) == 0 && !r.closed {
 			r.cond.Wait()
 		}
-		batch, closed := r.pending, r.closed
-		r.pending = nil
+		iams, batch, closed := r.iams, r.pending, r.closed
+		r.iams, r.pending = nil, nil
 		r.mu.Unlock()
 		if closed {
 			// The scan ended: finish streams the rest, with every worker.
 			return
+		}
+		for _, h := range iams {
+			if err := ov.AddIAM(h.id, h.iam, h.iamErr); err != nil {
+				r.log.Debug().Err(err).Msg("analysis while scanning stopped")
+				return
+			}
 		}
 		for _, a := range batch {
 			if err := ov.Add(a); err != nil {

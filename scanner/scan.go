@@ -99,6 +99,12 @@ type Collected interface {
 	// and RCP attachments and tags, and their errors.
 	Walked(skeleton *inventory.Document)
 	Account(a inventory.Account)
+	// IAM receives, when the scan collects IAM, each account's IAM as the
+	// document will hold it (nil when not read) and its Errors entry for
+	// IAM ("" when none), read ahead of the account's buckets: before
+	// Account, for every account the scan reads (those read before the
+	// walk ended right after Walked).
+	IAM(accountID string, iam *inventory.IAM, iamErr string)
 }
 
 // Scan walks the organisation (or the configured account list) and scans
@@ -142,6 +148,9 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 	// smallest IDs first: they complete roughly in the report's order, so
 	// an analysis that overlaps the scan (Collected) has less to wait for.
 	queue := newMemberQueue()
+	if opts.Collected != nil && cfg.Collect.IAM && len(cfg.Accounts) == 0 {
+		s.ahead = newIAMAhead()
+	}
 	var (
 		walked   *org.Walked
 		mu       sync.Mutex // guards accounts and c
@@ -149,10 +158,28 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 		members  []org.Member
 		c        = collected{to: opts.Collected}
 	)
+	var aheadDone sync.WaitGroup
+	if s.ahead != nil {
+		aheadDone.Add(1)
+		go func() {
+			defer aheadDone.Done()
+			s.readIAMAhead(ctx, s.ahead, accountSlots(cfg.Concurrency), func(id string, r *iamResult) {
+				mu.Lock()
+				c.iam(id, r)
+				mu.Unlock()
+			})
+		}()
+	}
 	go func() {
 		defer queue.close()
+		if s.ahead != nil {
+			defer s.ahead.queue.close()
+		}
 		w := s.members(ctx, doc, func(m org.Member) {
 			opts.Progress.AccountsFound(1)
+			if s.ahead != nil {
+				s.ahead.queue.push(m)
+			}
 			queue.push(m)
 		})
 		mu.Lock()
@@ -195,6 +222,7 @@ func Scan(ctx context.Context, opts Options) *inventory.Document {
 		}()
 	}
 	g.Wait()
+	aheadDone.Wait()
 	if walked != nil {
 		mergeWalk(accounts, walked.Members, c.merged)
 	}
@@ -223,6 +251,11 @@ type scan struct {
 	bucketsInProgress chan struct{}
 	// otherShards are the accounts in scope that belong to other shards.
 	otherShards map[string]org.Member
+	// assumed are the accounts' audit-role sessions (assume).
+	assumed map[string]*assumed
+	// ahead reads the accounts' IAM ahead of their buckets (nil: IAM is
+	// read with the buckets).
+	ahead *iamAhead
 }
 
 // inShard reports whether the scan's shard (if any) holds account id.
@@ -419,6 +452,30 @@ type collected struct {
 	byID map[string]*org.Member
 	// merged are the accounts handed over, with the walk merged in.
 	merged map[string]bool
+	// iams are the IAM results read ahead before the walk ended.
+	iams []iamHanded
+}
+
+// iamHanded is an account's IAM read ahead, kept until the walk ends.
+type iamHanded struct {
+	id string
+	r  *iamResult
+}
+
+// iam hands over account id's IAM read ahead (kept until the walk ends).
+func (c *collected) iam(id string, r *iamResult) {
+	if c.to == nil {
+		return
+	}
+	if c.byID == nil {
+		c.iams = append(c.iams, iamHanded{id, r})
+		return
+	}
+	var errs map[string]string
+	if r.err != nil {
+		setErr(&errs, KeyIAM, r.err)
+	}
+	c.to.IAM(id, r.iam, errs[KeyIAM])
 }
 
 // walked hands over the walk (w; nil: none, or it failed) and the accounts
@@ -443,6 +500,10 @@ func (c *collected) walked(doc *inventory.Document, w *org.Walked, done []invent
 		skeleton.Accounts = append(skeleton.Accounts, a)
 	}
 	c.to.Walked(skeleton) // w.Members are sorted by ID
+	for _, h := range c.iams {
+		c.iam(h.id, h.r)
+	}
+	c.iams = nil
 	for i := range done {
 		c.account(&done[i])
 	}
@@ -517,9 +578,9 @@ func (s *scan) prepare(ctx context.Context, m org.Member) *accountRun {
 		org.SetError(&a.Errors, KeyScan, fmt.Errorf("scan stopped before this account was visited: %w", ctx.Err()))
 		return r
 	}
-	cfg := s.sess.Account(m.Partition(), m.ID)
+	cfg, err := s.assume(ctx, m)
 	r.clients = newRegionalClients(s.sess, cfg)
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+	if err != nil {
 		log.Warn().Err(err).Str("role_arn", s.sess.Assumer().Role().ARN(m.Partition(), m.ID)).Msg("cannot assume the audit role; account skipped")
 		org.SetError(&a.Errors, KeyAssumeRole, err)
 		return r
@@ -546,7 +607,7 @@ func (s *scan) prepare(ctx context.Context, m org.Member) *accountRun {
 		}
 		a.PublicAccessBlock = pab
 	}()
-	if s.cfg.Collect.IAM {
+	if s.cfg.Collect.IAM && s.ahead == nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -667,6 +728,15 @@ func (s *scan) finish(ctx context.Context, r *accountRun) inventory.Account {
 		a.KMSKeys = s.ownKeys(ctx, m.ID, a.Buckets, clients, log)
 	}
 	r.wg.Wait()
+	if s.ahead != nil {
+		// Read ahead by the account's turn in the IAM queue.
+		res := s.ahead.result(m.ID)
+		<-res.done
+		if res.err != nil {
+			setErr(&a.Errors, KeyIAM, res.err)
+		}
+		a.IAM = res.iam
+	}
 	sort.Slice(a.VPCEndpoints, func(i, j int) bool { return a.VPCEndpoints[i].ID < a.VPCEndpoints[j].ID })
 	sort.Slice(a.Buckets, func(i, j int) bool { return a.Buckets[i].Name < a.Buckets[j].Name })
 	if ctx.Err() != nil {
