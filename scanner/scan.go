@@ -473,7 +473,7 @@ func (c *collected) iam(id string, r *iamResult) {
 	}
 	var errs map[string]string
 	if r.err != nil {
-		setErr(&errs, KeyIAM, r.err)
+		org.SetError(&errs, KeyIAM, r.err)
 	}
 	c.to.IAM(id, r.iam, errs[KeyIAM])
 }
@@ -733,7 +733,7 @@ func (s *scan) finish(ctx context.Context, r *accountRun) inventory.Account {
 		res := s.ahead.result(m.ID)
 		<-res.done
 		if res.err != nil {
-			setErr(&a.Errors, KeyIAM, res.err)
+			org.SetError(&a.Errors, KeyIAM, res.err)
 		}
 		a.IAM = res.iam
 	}
