@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// cpuTimes is the CPU time (user+sys) of the scan process and of this one.
+type cpuTimes struct {
+	scan, emulator time.Duration
+}
+
+// cpuSample is cpuTimes at one instant.
+type cpuSample struct {
+	at time.Time
+	cpuTimes
+}
+
+// cpuSampler reads, every few milliseconds, the CPU time of the scan
+// process (/proc/PID/stat, in clock ticks) and of this process
+// (getrusage), so that the CPU spent in the scan's window — which the
+// snapshot gives, without the command's start and its analysis and
+// reports — can be interpolated.
+type cpuSampler struct {
+	done    chan struct{}
+	samples chan []cpuSample
+}
+
+// clockTick is the unit of /proc/PID/stat's utime and stime (USER_HZ,
+// 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+func sampleCPU(pid int) *cpuSampler {
+	c := &cpuSampler{done: make(chan struct{}), samples: make(chan []cpuSample, 1)}
+	path := fmt.Sprintf("/proc/%d/stat", pid)
+	go func() {
+		var out []cpuSample
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if s, ok := readSample(path); ok {
+				out = append(out, s)
+			}
+			select {
+			case <-c.done:
+				c.samples <- out
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return c
+}
+
+// stop ends the sampling (once the scan process has exited: its last
+// sample is before its exit) and returns the samples.
+func (c *cpuSampler) stop() cpuSamples {
+	close(c.done)
+	return <-c.samples
+}
+
+func readSample(path string) (cpuSample, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cpuSample{}, false
+	}
+	// The fields after the command name (which may hold spaces, in
+	// parentheses): state is field 3, utime 14 and stime 15.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return cpuSample{}, false
+	}
+	f := bytes.Fields(data[i+1:])
+	if len(f) < 13 {
+		return cpuSample{}, false
+	}
+	ut, err1 := strconv.ParseInt(string(f[11]), 10, 64)
+	st, err2 := strconv.ParseInt(string(f[12]), 10, 64)
+	if err1 != nil || err2 != nil {
+		return cpuSample{}, false
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return cpuSample{}, false
+	}
+	self := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return cpuSample{at: time.Now(), cpuTimes: cpuTimes{scan: time.Duration(ut+st) * clockTick, emulator: self}}, true
+}
+
+// cpuSamples are samples in time order.
+type cpuSamples []cpuSample
+
+// between returns the CPU time spent from a to b, interpolated between
+// the samples around each.
+func (s cpuSamples) between(a, b time.Time) cpuTimes {
+	x, y := s.at(a), s.at(b)
+	return cpuTimes{scan: y.scan - x.scan, emulator: y.emulator - x.emulator}
+}
+
+// at interpolates the CPU times at t.
+func (s cpuSamples) at(t time.Time) cpuTimes {
+	if len(s) == 0 {
+		return cpuTimes{}
+	}
+	if !t.After(s[0].at) {
+		return s[0].cpuTimes
+	}
+	for i := 1; i < len(s); i++ {
+		if t.After(s[i].at) {
+			continue
+		}
+		p, q := s[i-1], s[i]
+		f := float64(t.Sub(p.at)) / float64(q.at.Sub(p.at))
+		lerp := func(a, b time.Duration) time.Duration { return a + time.Duration(f*float64(b-a)) }
+		return cpuTimes{scan: lerp(p.scan, q.scan), emulator: lerp(p.emulator, q.emulator)}
+	}
+	return s[len(s)-1].cpuTimes
+}
