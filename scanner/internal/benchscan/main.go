@@ -37,6 +37,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -139,6 +140,8 @@ type result struct {
 	ratio          float64
 	meter          inflight.Stats
 	scanCPU        time.Duration
+	// conns is the number of connections the scan opened.
+	conns int64
 	// window is the CPU time, in the scan's window (snapshot's started_at
 	// to finished_at), of the scan process and of this process (the
 	// emulator and the meter).
@@ -171,7 +174,12 @@ func run(c benchCase) (result, error) {
 	if err != nil {
 		return res, err
 	}
-	hs := &http.Server{Handler: meter, ReadHeaderTimeout: 30 * time.Second}
+	var conns atomic.Int64
+	hs := &http.Server{Handler: meter, ReadHeaderTimeout: 30 * time.Second, ConnState: func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}}
 	go hs.Serve(ln)
 	defer hs.Close()
 	url := "http://" + ln.Addr().String()
@@ -237,6 +245,7 @@ func run(c benchCase) (result, error) {
 	st := srv.Stats()
 	res.meter = meter.Stats()
 	res.calls = st.Requests
+	res.conns = conns.Load()
 	res.buckets = nb
 	res.scan = snap.Scan.FinishedAt.Sub(snap.Scan.StartedAt)
 	res.work = time.Duration(float64(st.Requests) * float64(c.latency) / float64(c.requests))
@@ -259,6 +268,7 @@ func run(c benchCase) (result, error) {
 	if nb > 0 {
 		fmt.Printf("  calls per bucket       %.2f\n", float64(st.Requests)/float64(nb))
 	}
+	fmt.Printf("  connections opened     %d\n", res.conns)
 	fmt.Printf("  in flight              mean %.1f (time-weighted), %.1f at arrival, max %d of %d\n", res.meter.TimeMean, res.meter.MeanAtArrival, res.meter.Max, c.requests)
 	fmt.Printf("  bound                  %v = %v (calls × %v ÷ %d) + %v (critical path: %d calls × %v)\n",
 		res.bound.Round(time.Millisecond), res.work.Round(time.Millisecond), c.latency, c.requests, res.critical.Round(time.Millisecond), rounds, c.latency)
