@@ -126,6 +126,9 @@ type Session struct {
 	transport aws.HTTPClient
 	// profile is the shared-config profile the SDK loaded (Preflight's hints).
 	profile string
+	// workers run the scan's concurrent reads (bucket fields, KMS keys).
+	workers   *workers
+	closeOnce sync.Once
 }
 
 // NewSession loads the scanning credentials (the SDK's default chain, a
@@ -134,7 +137,7 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Session{opts: opts, limiters: map[string]*rate.Limiter{}}
+	s := &Session{opts: opts, limiters: map[string]*rate.Limiter{}, workers: newWorkers()}
 	if opts.Requests > 0 {
 		s.slots = make(chan struct{}, opts.Requests)
 	}
@@ -316,9 +319,10 @@ func noRetryTLS(err error) aws.Ternary {
 	return aws.UnknownTernary
 }
 
-// Close releases the session's idle connections. Clients made from it
-// still work afterwards (they open new connections).
+// Close releases the session's idle connections and goroutines. Clients
+// made from it still work afterwards (they open new connections).
 func (s *Session) Close() {
+	s.closeOnce.Do(s.workers.close)
 	if c, ok := s.transport.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
