@@ -7,8 +7,11 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/bucketaudit/bucketaudit/scanner/internal/inflight"
 )
 
 // cpuTimes is the CPU time (user+sys) of the scan process and of this one.
@@ -130,4 +133,54 @@ func (s cpuSamples) at(t time.Time) cpuTimes {
 		return cpuTimes{scan: lerp(p.scan, q.scan), emulator: lerp(p.emulator, q.emulator)}
 	}
 	return s[len(s)-1].cpuTimes
+}
+
+// inFlightSample is the requests in flight at one instant.
+type inFlightSample struct {
+	at time.Time
+	n  int
+}
+
+// sampleInFlight samples meter every 10 ms while on (the returned function
+// stops it and returns the samples).
+func sampleInFlight(meter *inflight.Meter, on bool) func() []inFlightSample {
+	if !on {
+		return func() []inFlightSample { return nil }
+	}
+	done, out := make(chan struct{}), make(chan []inFlightSample, 1)
+	go func() {
+		var s []inFlightSample
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			s = append(s, inFlightSample{time.Now(), meter.Current()})
+			select {
+			case <-done:
+				out <- s
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() []inFlightSample { close(done); return <-out }
+}
+
+// printTimeline prints the mean requests in flight of every 100 ms from
+// start to end, with a bar of the share of the cap.
+func printTimeline(s []inFlightSample, start, end time.Time, limit int) {
+	fmt.Println("  in flight by 100 ms of the scan (mean of 10 ms samples):")
+	for t := start; t.Before(end); t = t.Add(100 * time.Millisecond) {
+		sum, n := 0, 0
+		for _, x := range s {
+			if !x.at.Before(t) && x.at.Before(t.Add(100*time.Millisecond)) {
+				sum += x.n
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		mean := float64(sum) / float64(n)
+		fmt.Printf("    %6v %6.1f %s\n", t.Sub(start).Round(time.Millisecond), mean, strings.Repeat("#", int(40*mean/float64(limit)+0.5)))
+	}
 }

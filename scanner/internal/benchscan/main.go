@@ -34,6 +34,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -54,9 +55,15 @@ func main() {
 	requests := flag.Int("requests", 64, "concurrency.requests of the scan")
 	extra := flag.String("config", "", "extra YAML appended to the scan configuration (top-level keys other than concurrency and outputs)")
 	scanEnv := flag.String("scan-env", "", "extra environment of the scan process only, KEY=VALUE[,KEY=VALUE...] (e.g. GOGC=400)")
+	timeline := flag.Bool("timeline", false, "print the requests in flight every 100 ms of the scan (mean of samples every 10 ms; not with -matrix)")
 	matrix := flag.String("matrix", "", "cases LATENCY/REQUESTS/ACCOUNTS[,...] (e.g. 25ms/64/60,100ms/256/60): one row each, with -buckets buckets per account")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (the emulator, while the scans run) to this file; BUCKETAUDIT_CPUPROFILE=FILE in -scan-env profiles the scan process")
 	flag.Parse()
+	if os.Getenv("GOGC") == "" {
+		// The emulator stands in for AWS: its garbage collections are the
+		// harness's cost, taken from the cores the scan runs on.
+		debug.SetGCPercent(emulatorGCPercent)
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {
@@ -69,13 +76,18 @@ func main() {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
-	c := benchCase{bin: *bin, accounts: *accounts, buckets: *buckets, latency: *latency, requests: *requests, extra: *extra, scanEnv: *scanEnv}
+	c := benchCase{timeline: *timeline, bin: *bin, accounts: *accounts, buckets: *buckets, latency: *latency, requests: *requests, extra: *extra, scanEnv: *scanEnv}
 	if err := runAll(c, *matrix); err != nil {
 		fmt.Fprintln(os.Stderr, "benchscan:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
+
+// emulatorGCPercent is this process's GC target (GOGC, unless set): the
+// emulator's heap is the synthetic organisation and its index, which do
+// not change, and its garbage is per request.
+const emulatorGCPercent = 400
 
 type benchCase struct {
 	bin               string
@@ -84,6 +96,7 @@ type benchCase struct {
 	requests          int
 	extra, scanEnv    string
 	quiet             bool // matrix row: no per-run details
+	timeline          bool
 }
 
 func runAll(c benchCase, matrix string) error {
@@ -208,9 +221,11 @@ func run(c benchCase) (result, error) {
 		return res, fmt.Errorf("scan: %w", err)
 	}
 	cpu := sampleCPU(scan.Process.Pid)
+	levels := sampleInFlight(meter, c.timeline)
 	err = scan.Wait()
 	wall := time.Since(start)
 	samples := cpu.stop()
+	series := levels()
 	res.wall = wall
 	if code := scan.ProcessState.ExitCode(); err != nil && code != 3 && code != 1 {
 		return res, fmt.Errorf("scan: %w", err)
@@ -283,6 +298,9 @@ func run(c benchCase) (result, error) {
 	fmt.Printf("  CPU time of scan       %v (whole command: scan, analysis, reports)\n", res.scanCPU.Round(time.Millisecond))
 	fmt.Printf("  CPU in the scan window scan process %v (%.0f µs per call), emulator %v (%.0f µs per call)\n",
 		res.window.scan.Round(time.Millisecond), res.perCall(res.window.scan), res.window.emulator.Round(time.Millisecond), res.perCall(res.window.emulator))
+	if c.timeline {
+		printTimeline(series, snap.Scan.StartedAt, snap.Scan.FinishedAt, c.requests)
+	}
 	fmt.Println("  calls by operation:")
 	for _, op := range sortedOps(st.ByOperation) {
 		fmt.Printf("    %-45s %d\n", op, st.ByOperation[op])
