@@ -27,7 +27,9 @@ type sigv4 struct {
 	region        string
 	service       string
 	signedHeaders []string
-	signature     string
+	// signedList is the SignedHeaders component as sent (names joined by ';').
+	signedList string
+	signature  string
 }
 
 const sigv4Algorithm = "AWS4-HMAC-SHA256"
@@ -44,7 +46,9 @@ func parseAuth(r *http.Request) (*sigv4, error) {
 		return nil, errors.New("unsupported authorization type (only AWS4-HMAC-SHA256 is accepted)")
 	}
 	a := &sigv4{}
-	for _, part := range strings.Split(rest, ",") {
+	for more := true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
 			return nil, fmt.Errorf("malformed authorization component %q", part)
@@ -57,7 +61,7 @@ func parseAuth(r *http.Request) (*sigv4, error) {
 			}
 			a.accessKey, a.date, a.region, a.service = f[0], f[1], f[2], f[3]
 		case "SignedHeaders":
-			a.signedHeaders = strings.Split(v, ";")
+			a.signedHeaders, a.signedList = strings.Split(v, ";"), v
 		case "Signature":
 			a.signature = v
 		}
@@ -74,6 +78,8 @@ func parseAuth(r *http.Request) (*sigv4, error) {
 type signingKeys struct {
 	mu   sync.RWMutex
 	keys map[string]*signingKey
+	// bufs are idle buffers of canonical requests (*bytes.Buffer).
+	bufs sync.Pool
 }
 
 // signingKey is a signing key and idle HMAC-SHA256 hashes keyed by it.
@@ -127,8 +133,12 @@ func (a *sigv4) verify(q *request, secret string, keys *signingKeys) bool {
 	if !strings.HasPrefix(amzDate, a.date) {
 		return false
 	}
-	var cr bytes.Buffer
-	cr.Grow(1024)
+	cr, _ := keys.bufs.Get().(*bytes.Buffer)
+	if cr == nil {
+		cr = bytes.NewBuffer(make([]byte, 0, 1024))
+	}
+	defer keys.bufs.Put(cr)
+	cr.Reset()
 	cr.WriteString(r.Method)
 	cr.WriteByte('\n')
 	path := r.URL.EscapedPath()
@@ -150,7 +160,7 @@ func (a *sigv4) verify(q *request, secret string, keys *signingKeys) bool {
 		cr.WriteByte('\n')
 	}
 	cr.WriteByte('\n')
-	cr.WriteString(strings.Join(a.signedHeaders, ";"))
+	cr.WriteString(a.signedList)
 	cr.WriteByte('\n')
 	payload := r.Header.Get("X-Amz-Content-Sha256")
 	if payload == "" {
