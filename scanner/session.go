@@ -116,7 +116,7 @@ type Session struct {
 	mgmt     aws.Config
 	endpoint *url.URL
 	assumer  *org.Assumer
-	slots    chan struct{}
+	slots    *inFlightSlots
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -139,7 +139,7 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 	}
 	s := &Session{opts: opts, limiters: map[string]*rate.Limiter{}, workers: newWorkers()}
 	if opts.Requests > 0 {
-		s.slots = make(chan struct{}, opts.Requests)
+		s.slots = newInFlightSlots(opts.Requests)
 	}
 	if opts.EndpointURL != "" {
 		u, err := url.Parse(opts.EndpointURL)
@@ -419,16 +419,15 @@ type cappedClient struct {
 
 func (c *cappedClient) Do(r *http.Request) (*http.Response, error) {
 	s := c.s
-	if s.slots != nil {
-		select {
-		case s.slots <- struct{}{}:
-		case <-r.Context().Done():
-			return nil, r.Context().Err()
-		}
-		defer func() { <-s.slots }()
-	}
 	ctx := r.Context()
-	key := awsmiddleware.GetServiceID(ctx) + "." + awsmiddleware.GetOperationName(ctx)
+	service, operation := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
+	if s.slots != nil {
+		if err := s.slots.acquire(ctx, firstCall(service, operation)); err != nil {
+			return nil, err
+		}
+		defer s.slots.release()
+	}
+	key := service + "." + operation
 	n, ok := s.calls.Load(key)
 	if !ok {
 		n, _ = s.calls.LoadOrStore(key, new(atomic.Int64))
