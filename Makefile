@@ -43,9 +43,12 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 ## bench-scan: whole scan against fakeaws: synthetic:accounts=60,buckets=25 --latency 25ms with
-## concurrency.requests 64 (wall time, API calls, calls per bucket, in flight, bound, ratio), the
+## concurrency.requests 64 (wall time, API calls, calls per bucket, connections, in flight, bound,
+## ratio, CPU µs per API call of the scan process and of the emulator in the scan's window), the
 ## matrix 25/100 ms latency x 64/256 requests in flight (fewer accounts at 100 ms / 64), then the
-## peak RSS of a 5,000-bucket scan (200 accounts x 25 buckets, 2ms latency)
+## peak RSS of a 5,000-bucket scan (200 accounts x 25 buckets, 2ms latency). Profiles:
+## -cpuprofile FILE (the emulator), -scan-env BUCKETAUDIT_CPUPROFILE=FILE (the scan process);
+## -timeline prints the requests in flight every 100 ms
 BENCH_MATRIX ?= 25ms/64/60,25ms/256/60,100ms/64/16,100ms/256/60
 bench-scan: build
 	$(GO) run ./scanner/internal/benchscan -bin $(BIN)

@@ -1,13 +1,15 @@
 package fakeaws
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
+	"hash"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"sort"
 	"strconv"
@@ -25,7 +27,9 @@ type sigv4 struct {
 	region        string
 	service       string
 	signedHeaders []string
-	signature     string
+	// signedList is the SignedHeaders component as sent (names joined by ';').
+	signedList string
+	signature  string
 }
 
 const sigv4Algorithm = "AWS4-HMAC-SHA256"
@@ -42,7 +46,9 @@ func parseAuth(r *http.Request) (*sigv4, error) {
 		return nil, errors.New("unsupported authorization type (only AWS4-HMAC-SHA256 is accepted)")
 	}
 	a := &sigv4{}
-	for _, part := range strings.Split(rest, ",") {
+	for more := true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
 			return nil, fmt.Errorf("malformed authorization component %q", part)
@@ -55,7 +61,7 @@ func parseAuth(r *http.Request) (*sigv4, error) {
 			}
 			a.accessKey, a.date, a.region, a.service = f[0], f[1], f[2], f[3]
 		case "SignedHeaders":
-			a.signedHeaders = strings.Split(v, ";")
+			a.signedHeaders, a.signedList = strings.Split(v, ";"), v
 		case "Signature":
 			a.signature = v
 		}
@@ -67,16 +73,35 @@ func parseAuth(r *http.Request) (*sigv4, error) {
 }
 
 // signingKeys caches SigV4 signing keys, which depend only on the secret,
-// the date, the region and the service.
+// the date, the region and the service, each with the HMACs keyed by it
+// that verify reuses (hmac.New hashes the key's pads every time).
 type signingKeys struct {
 	mu   sync.RWMutex
-	keys map[string][]byte
+	keys map[string]*signingKey
+	// bufs are idle buffers of canonical requests (*bytes.Buffer).
+	bufs sync.Pool
+}
+
+// signingKey is a signing key and idle HMAC-SHA256 hashes keyed by it.
+type signingKey struct {
+	key   []byte
+	macs  sync.Pool // hash.Hash, Reset before use
+	label string    // the string to sign's scope line: date/region/service/aws4_request
+}
+
+// mac returns an HMAC keyed by k, reset; put it back with k.macs.Put.
+func (k *signingKey) mac() hash.Hash {
+	if m, ok := k.macs.Get().(hash.Hash); ok {
+		m.Reset()
+		return m
+	}
+	return hmac.New(sha256.New, k.key)
 }
 
 // maxSigningKeys bounds the cache (sessions × regions × services × days).
 const maxSigningKeys = 4096
 
-func (c *signingKeys) get(secret, date, region, service string) []byte {
+func (c *signingKeys) get(secret, date, region, service string) *signingKey {
 	id := secret + "\x00" + date + "\x00" + region + "\x00" + service
 	c.mu.RLock()
 	k, ok := c.keys[id]
@@ -84,13 +109,14 @@ func (c *signingKeys) get(secret, date, region, service string) []byte {
 	if ok {
 		return k
 	}
-	k = hmacSHA256([]byte("AWS4"+secret), date)
-	k = hmacSHA256(k, region)
-	k = hmacSHA256(k, service)
-	k = hmacSHA256(k, "aws4_request")
+	key := hmacSHA256([]byte("AWS4"+secret), date)
+	key = hmacSHA256(key, region)
+	key = hmacSHA256(key, service)
+	key = hmacSHA256(key, "aws4_request")
+	k = &signingKey{key: key, label: date + "/" + region + "/" + service + "/aws4_request\n"}
 	c.mu.Lock()
 	if c.keys == nil || len(c.keys) >= maxSigningKeys {
-		c.keys = map[string][]byte{}
+		c.keys = map[string]*signingKey{}
 	}
 	c.keys[id] = k
 	c.mu.Unlock()
@@ -107,8 +133,12 @@ func (a *sigv4) verify(q *request, secret string, keys *signingKeys) bool {
 	if !strings.HasPrefix(amzDate, a.date) {
 		return false
 	}
-	var cr strings.Builder
-	cr.Grow(512)
+	cr, _ := keys.bufs.Get().(*bytes.Buffer)
+	if cr == nil {
+		cr = bytes.NewBuffer(make([]byte, 0, 1024))
+	}
+	defer keys.bufs.Put(cr)
+	cr.Reset()
 	cr.WriteString(r.Method)
 	cr.WriteByte('\n')
 	path := r.URL.EscapedPath()
@@ -130,7 +160,7 @@ func (a *sigv4) verify(q *request, secret string, keys *signingKeys) bool {
 		cr.WriteByte('\n')
 	}
 	cr.WriteByte('\n')
-	cr.WriteString(strings.Join(a.signedHeaders, ";"))
+	cr.WriteString(a.signedList)
 	cr.WriteByte('\n')
 	payload := r.Header.Get("X-Amz-Content-Sha256")
 	if payload == "" {
@@ -139,18 +169,27 @@ func (a *sigv4) verify(q *request, secret string, keys *signingKeys) bool {
 	}
 	cr.WriteString(payload)
 
-	h := sha256.New()
-	io.WriteString(h, cr.String())
-	var crHash [sha256.Size]byte
-	h.Sum(crHash[:0])
+	crHash := sha256.Sum256(cr.Bytes())
+	// The string to sign, reusing the canonical request's buffer.
+	cr.Reset()
+	cr.WriteString(sigv4Algorithm + "\n")
+	cr.WriteString(amzDate)
+	cr.WriteByte('\n')
+	k := keys.get(secret, a.date, a.region, a.service)
+	cr.WriteString(k.label)
 	var hexHash [2 * sha256.Size]byte
 	hex.Encode(hexHash[:], crHash[:])
-	m := hmac.New(sha256.New, keys.get(secret, a.date, a.region, a.service))
-	io.WriteString(m, sigv4Algorithm+"\n"+amzDate+"\n"+a.date+"/"+a.region+"/"+a.service+"/aws4_request\n")
-	m.Write(hexHash[:])
-	var sig [sha256.Size]byte
-	got, err := hex.DecodeString(a.signature)
-	return err == nil && hmac.Equal(m.Sum(sig[:0]), got)
+	cr.Write(hexHash[:])
+	m := k.mac()
+	m.Write(cr.Bytes())
+	var sig, got [sha256.Size]byte
+	sum := m.Sum(sig[:0])
+	k.macs.Put(m)
+	if len(a.signature) != hex.EncodedLen(sha256.Size) {
+		return false
+	}
+	_, err := hex.Decode(got[:], []byte(a.signature))
+	return err == nil && hmac.Equal(sum, got[:])
 }
 
 func hmacSHA256(key []byte, data string) []byte {
@@ -169,12 +208,56 @@ func canonicalHeaderValue(r *http.Request, name string) string {
 		}
 		return strconv.FormatInt(r.ContentLength, 10)
 	}
-	vals := r.Header.Values(name)
+	vals := r.Header[signedHeaderKey(name)]
+	if len(vals) == 1 && canonicalValue(vals[0]) {
+		return vals[0]
+	}
 	out := make([]string, len(vals))
 	for i, v := range vals {
 		out[i] = strings.Join(strings.Fields(v), " ")
 	}
 	return strings.Join(out, ",")
+}
+
+// signedHeaderKey is the http.Header key of a signed header's lower-case
+// name: the usual ones without textproto's allocation.
+func signedHeaderKey(name string) string {
+	switch name {
+	case "x-amz-date":
+		return "X-Amz-Date"
+	case "x-amz-content-sha256":
+		return "X-Amz-Content-Sha256"
+	case "x-amz-security-token":
+		return "X-Amz-Security-Token"
+	case "amz-sdk-invocation-id":
+		return "Amz-Sdk-Invocation-Id"
+	case "amz-sdk-request":
+		return "Amz-Sdk-Request"
+	case "content-type":
+		return "Content-Type"
+	case "x-amz-target":
+		return "X-Amz-Target"
+	case "x-amz-account-id":
+		return "X-Amz-Account-Id"
+	case "x-amz-user-agent":
+		return "X-Amz-User-Agent"
+	}
+	return textproto.CanonicalMIMEHeaderKey(name)
+}
+
+// canonicalValue reports whether v is its own SigV4 canonical form: ASCII,
+// no leading or trailing space, no run of spaces and no other white space
+// (what strings.Join(strings.Fields(v), " ") would change).
+func canonicalValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= 0x80, c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
+			return false
+		case c == ' ' && (i == 0 || i == len(v)-1 || v[i+1] == ' '):
+			return false
+		}
+	}
+	return true
 }
 
 // canonicalQuery sorts and re-encodes a raw query string as SigV4 wants it.

@@ -83,6 +83,11 @@ func CollectBucket(ctx context.Context, clients RegionalS3, homeRegion string, b
 // in the region S3 names for the bucket; homeRegion is where a bucket of
 // unknown region is located.
 func CollectBucketWith(ctx context.Context, clients RegionalS3, homeRegion string, b *inventory.Bucket, opts BucketOptions, log zerolog.Logger) {
+	collectBucket(ctx, nil, clients, homeRegion, b, opts, log)
+}
+
+// collectBucket is CollectBucketWith with the field reads run on pool.
+func collectBucket(ctx context.Context, pool *workers, clients RegionalS3, homeRegion string, b *inventory.Bucket, opts BucketOptions, log zerolog.Logger) {
 	log = log.With().Str("bucket", b.Name).Logger()
 	fields := fieldsFor(opts)
 	defer func() { b.NotCollected = notCollected(b, opts) }()
@@ -102,7 +107,7 @@ func CollectBucketWith(ctx context.Context, clients RegionalS3, homeRegion strin
 		}
 		b.Region = region
 	}
-	failed := collectFields(ctx, clients(b.Region), b, fields, log)
+	failed := collectFields(ctx, pool, clients(b.Region), b, fields, log)
 	var (
 		redirected []bucketField
 		hint       string
@@ -135,7 +140,7 @@ func CollectBucketWith(ctx context.Context, clients RegionalS3, homeRegion strin
 					delete(failed, name) // read again
 				}
 			}
-			for k, v := range collectFields(ctx, clients(region), b, redirected, log) {
+			for k, v := range collectFields(ctx, pool, clients(region), b, redirected, log) {
 				failed[k] = v
 			}
 		}
@@ -173,8 +178,9 @@ func notCollected(b *inventory.Bucket, opts BucketOptions) []string {
 	return out
 }
 
-// collectFields reads fields concurrently and returns the errors by field.
-func collectFields(ctx context.Context, api S3API, b *inventory.Bucket, fields []bucketField, log zerolog.Logger) map[string]error {
+// collectFields reads fields concurrently (on pool) and returns the
+// errors by field.
+func collectFields(ctx context.Context, pool *workers, api S3API, b *inventory.Bucket, fields []bucketField, log zerolog.Logger) map[string]error {
 	var (
 		mu     sync.Mutex
 		wg     sync.WaitGroup
@@ -183,7 +189,7 @@ func collectFields(ctx context.Context, api S3API, b *inventory.Bucket, fields [
 	// Each field writes its own part of b: no two fields share a member.
 	for _, f := range fields {
 		wg.Add(1)
-		go func() {
+		pool.Go(func() {
 			defer wg.Done()
 			err := f.read(ctx, api, b)
 			if err == nil {
@@ -200,7 +206,7 @@ func collectFields(ctx context.Context, api S3API, b *inventory.Bucket, fields [
 				return
 			}
 			failed[f.fields[0]] = err
-		}()
+		})
 	}
 	wg.Wait()
 	return failed

@@ -62,7 +62,7 @@ func ResolveKeyRef(enc *inventory.Encryption, bucketAccount, bucketRegion string
 func CollectKey(ctx context.Context, api KMSAPI, ref KeyRef, aliases map[string][]string, aliasErr error) inventory.KMSKey {
 	k := describeKey(ctx, api, ref, aliases, aliasErr)
 	if k.Errors[inventory.KeyDescribeKey] == "" {
-		keyDetails(ctx, api, &k)
+		keyDetails(ctx, nil, api, &k)
 	}
 	return k
 }
@@ -90,8 +90,8 @@ func describeKey(ctx context.Context, api KMSAPI, ref KeyRef, aliases map[string
 }
 
 // keyDetails is CollectKey's second step: the key policy and the grants,
-// read concurrently.
-func keyDetails(ctx context.Context, api KMSAPI, k *inventory.KMSKey) {
+// read concurrently (on pool).
+func keyDetails(ctx context.Context, pool *workers, api KMSAPI, k *inventory.KMSKey) {
 	var (
 		wg        sync.WaitGroup
 		polErr    error
@@ -100,7 +100,7 @@ func keyDetails(ctx context.Context, api KMSAPI, k *inventory.KMSKey) {
 		grants    []inventory.KMSGrant
 	)
 	wg.Add(1)
-	go func() {
+	pool.Go(func() {
 		defer wg.Done()
 		out, err := api.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(k.ARN), PolicyName: aws.String("default")})
 		if err != nil {
@@ -108,7 +108,7 @@ func keyDetails(ctx context.Context, api KMSAPI, k *inventory.KMSKey) {
 			return
 		}
 		policy = inventory.NewPolicyDocument([]byte(aws.ToString(out.Policy)))
-	}()
+	})
 	grants, grantsErr = listGrants(ctx, api, k.ARN)
 	wg.Wait()
 	if polErr != nil {
@@ -236,16 +236,16 @@ func collectKeys(ctx context.Context, refs []KeyRef, have []inventory.KMSKey, cl
 			}
 			mu.Unlock()
 			described := make([]inventory.KMSKey, len(todo))
-			parallel(len(todo), func(i int) { described[i] = describeKey(ctx, api, todo[i], aliases, aliasErr) })
+			parallel(clients.sess.workers, len(todo), func(i int) { described[i] = describeKey(ctx, api, todo[i], aliases, aliasErr) })
 			var found []inventory.KMSKey
 			for _, k := range described {
 				if keyIndex(found, KeyRef{ID: k.ARN}) < 0 {
 					found = append(found, k) // two references to one key read it once
 				}
 			}
-			parallel(len(found), func(i int) {
+			parallel(clients.sess.workers, len(found), func(i int) {
 				if found[i].Errors[inventory.KeyDescribeKey] == "" {
-					keyDetails(ctx, api, &found[i])
+					keyDetails(ctx, clients.sess.workers, api, &found[i])
 				}
 				if len(found[i].Errors) > 0 {
 					log.Warn().Str("key", found[i].ARN).Interface("errors", found[i].Errors).Msg("KMS key not fully read")
@@ -281,16 +281,16 @@ func resolveAlias(ref KeyRef, aliases map[string][]string) KeyRef {
 	return ref
 }
 
-// parallel runs f(0..n-1) concurrently and waits. The calls are bounded by
-// the session's in-flight cap.
-func parallel(n int, f func(i int)) {
+// parallel runs f(0..n-1) concurrently (on pool) and waits. The calls are
+// bounded by the session's in-flight cap.
+func parallel(pool *workers, n int, f func(i int)) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
-		go func() {
+		pool.Go(func() {
 			defer wg.Done()
 			f(i)
-		}()
+		})
 	}
 	wg.Wait()
 }

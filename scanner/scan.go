@@ -697,7 +697,7 @@ func (s *scan) readBuckets(ctx context.Context, r *accountRun, started func()) {
 			if token {
 				defer func() { <-s.bucketsInProgress }()
 			}
-			CollectBucketWith(ctx, clients.s3, home, &buckets[i], bucketOptions(s.cfg), log)
+			collectBucket(ctx, s.sess.workers, clients.s3, home, &buckets[i], bucketOptions(s.cfg), log)
 			s.opts.Progress.BucketDone()
 		}()
 	}

@@ -1,4 +1,5 @@
-// Package procstat reads the process's memory figures from /proc (Linux),
+// Package procstat reads the process's memory figures from /proc (Linux)
+// and writes CPU profiles,
 // for benchmarks that report peak resident memory.
 package procstat
 

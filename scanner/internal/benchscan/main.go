@@ -13,6 +13,15 @@
 // calls that depend on each other and no concurrency can overlap (see
 // criticalPath). The strict lower bound, the larger of the two, is also
 // printed.
+//
+// The scan is CPU-bound at short latencies and many requests in flight
+// (the scan process, the emulator and the machine's other work share its
+// cores), so each run also prints the CPU time (user+sys) that the scan
+// process and this process — the emulator — spent in the scan's window,
+// per API call: a figure that the machine's load does not change much,
+// unlike the wall times. -cpuprofile profiles this process (the
+// emulator); BUCKETAUDIT_CPUPROFILE=FILE in -scan-env profiles the scan
+// process (cmd/bucketaudit).
 package main
 
 import (
@@ -25,8 +34,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,14 +55,39 @@ func main() {
 	requests := flag.Int("requests", 64, "concurrency.requests of the scan")
 	extra := flag.String("config", "", "extra YAML appended to the scan configuration (top-level keys other than concurrency and outputs)")
 	scanEnv := flag.String("scan-env", "", "extra environment of the scan process only, KEY=VALUE[,KEY=VALUE...] (e.g. GOGC=400)")
+	timeline := flag.Bool("timeline", false, "print the requests in flight every 100 ms of the scan (mean of samples every 10 ms; not with -matrix)")
 	matrix := flag.String("matrix", "", "cases LATENCY/REQUESTS/ACCOUNTS[,...] (e.g. 25ms/64/60,100ms/256/60): one row each, with -buckets buckets per account")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (the emulator, while the scans run) to this file; BUCKETAUDIT_CPUPROFILE=FILE in -scan-env profiles the scan process")
 	flag.Parse()
-	c := benchCase{bin: *bin, accounts: *accounts, buckets: *buckets, latency: *latency, requests: *requests, extra: *extra, scanEnv: *scanEnv}
+	if os.Getenv("GOGC") == "" {
+		// The emulator stands in for AWS: its garbage collections are the
+		// harness's cost, taken from the cores the scan runs on.
+		debug.SetGCPercent(emulatorGCPercent)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchscan:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
+	c := benchCase{timeline: *timeline, bin: *bin, accounts: *accounts, buckets: *buckets, latency: *latency, requests: *requests, extra: *extra, scanEnv: *scanEnv}
 	if err := runAll(c, *matrix); err != nil {
 		fmt.Fprintln(os.Stderr, "benchscan:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
+
+// emulatorGCPercent is this process's GC target (GOGC, unless set): the
+// emulator's heap is the synthetic organisation and its index, which do
+// not change, and its garbage is per request.
+const emulatorGCPercent = 400
 
 type benchCase struct {
 	bin               string
@@ -59,6 +96,7 @@ type benchCase struct {
 	requests          int
 	extra, scanEnv    string
 	quiet             bool // matrix row: no per-run details
+	timeline          bool
 }
 
 func runAll(c benchCase, matrix string) error {
@@ -93,14 +131,15 @@ func runAll(c benchCase, matrix string) error {
 		}
 		rows = append(rows, r)
 	}
-	fmt.Printf("bench-scan matrix (synthetic, %d buckets per account; bound = calls × latency ÷ in-flight + critical path × latency)\n", c.buckets)
-	fmt.Printf("  %-8s %-9s %-8s %-8s %-7s %-8s %-8s %-9s %-9s %-8s %-6s %-6s %s\n",
-		"latency", "in-flight", "accounts", "buckets", "calls", "scan", "command", "work/cap", "critical", "bound", "ratio", "mean", "CPU (scan process)")
+	fmt.Printf("bench-scan matrix (synthetic, %d buckets per account; bound = calls × latency ÷ in-flight + critical path × latency;\n", c.buckets)
+	fmt.Printf("  µs/call: CPU time (user+sys) in the scan window ÷ API calls, of the scan process and of the emulator)\n")
+	fmt.Printf("  %-8s %-9s %-8s %-8s %-7s %-8s %-8s %-9s %-9s %-8s %-6s %-6s %-18s %-12s %s\n",
+		"latency", "in-flight", "accounts", "buckets", "calls", "scan", "command", "work/cap", "critical", "bound", "ratio", "mean", "CPU (scan process)", "µs/call scan", "µs/call emulator")
 	for _, r := range rows {
-		fmt.Printf("  %-8v %-9d %-8d %-8d %-7d %-8v %-8v %-9v %-9v %-8v %-6.2f %-6.0f %v\n",
+		fmt.Printf("  %-8v %-9d %-8d %-8d %-7d %-8v %-8v %-9v %-9v %-8v %-6.2f %-6.0f %-18v %-12.0f %.0f\n",
 			r.latency, r.requests, r.accounts, r.buckets, r.calls, r.scan.Round(10*time.Millisecond), r.wall.Round(10*time.Millisecond),
 			r.work.Round(10*time.Millisecond), r.critical.Round(10*time.Millisecond), r.bound.Round(10*time.Millisecond),
-			r.ratio, r.meter.TimeMean, r.scanCPU.Round(10*time.Millisecond))
+			r.ratio, r.meter.TimeMean, r.scanCPU.Round(10*time.Millisecond), r.perCall(r.window.scan), r.perCall(r.window.emulator))
 	}
 	return nil
 }
@@ -114,6 +153,20 @@ type result struct {
 	ratio          float64
 	meter          inflight.Stats
 	scanCPU        time.Duration
+	// conns is the number of connections the scan opened.
+	conns int64
+	// window is the CPU time, in the scan's window (snapshot's started_at
+	// to finished_at), of the scan process and of this process (the
+	// emulator and the meter).
+	window cpuTimes
+}
+
+// perCall returns d per API call, in µs.
+func (r result) perCall(d time.Duration) float64 {
+	if r.calls == 0 {
+		return 0
+	}
+	return float64(d) / float64(time.Microsecond) / float64(r.calls)
 }
 
 func run(c benchCase) (result, error) {
@@ -134,7 +187,12 @@ func run(c benchCase) (result, error) {
 	if err != nil {
 		return res, err
 	}
-	hs := &http.Server{Handler: meter, ReadHeaderTimeout: 30 * time.Second}
+	var conns atomic.Int64
+	hs := &http.Server{Handler: meter, ReadHeaderTimeout: 30 * time.Second, ConnState: func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}}
 	go hs.Serve(ln)
 	defer hs.Close()
 	url := "http://" + ln.Addr().String()
@@ -159,8 +217,15 @@ func run(c benchCase) (result, error) {
 	}
 	scan.Stderr = os.Stderr
 	start := time.Now()
-	err = scan.Run()
+	if err := scan.Start(); err != nil {
+		return res, fmt.Errorf("scan: %w", err)
+	}
+	cpu := sampleCPU(scan.Process.Pid)
+	levels := sampleInFlight(meter, c.timeline)
+	err = scan.Wait()
 	wall := time.Since(start)
+	samples := cpu.stop()
+	series := levels()
 	res.wall = wall
 	if code := scan.ProcessState.ExitCode(); err != nil && code != 3 && code != 1 {
 		return res, fmt.Errorf("scan: %w", err)
@@ -195,15 +260,20 @@ func run(c benchCase) (result, error) {
 	st := srv.Stats()
 	res.meter = meter.Stats()
 	res.calls = st.Requests
+	res.conns = conns.Load()
 	res.buckets = nb
 	res.scan = snap.Scan.FinishedAt.Sub(snap.Scan.StartedAt)
-	res.work = time.Duration(float64(st.Requests) * float64(c.latency) / float64(c.requests))
+	// The preflight's sts:GetCallerIdentity is answered before the scan's
+	// started_at: neither its work nor its round trip is in the scan time.
+	inScan := st.Requests - min(1, st.ByOperation["sts:GetCallerIdentity"])
+	res.work = time.Duration(float64(inScan) * float64(c.latency) / float64(c.requests))
 	rounds := criticalPath(doc, fakeaws.DefaultPageSize)
 	res.critical = time.Duration(rounds) * c.latency
 	res.bound = res.work + res.critical
 	if res.bound > 0 {
 		res.ratio = float64(res.scan) / float64(res.bound)
 	}
+	res.window = samples.between(snap.Scan.StartedAt, snap.Scan.FinishedAt)
 	if c.quiet {
 		return res, nil
 	}
@@ -216,6 +286,7 @@ func run(c benchCase) (result, error) {
 	if nb > 0 {
 		fmt.Printf("  calls per bucket       %.2f\n", float64(st.Requests)/float64(nb))
 	}
+	fmt.Printf("  connections opened     %d\n", res.conns)
 	fmt.Printf("  in flight              mean %.1f (time-weighted), %.1f at arrival, max %d of %d\n", res.meter.TimeMean, res.meter.MeanAtArrival, res.meter.Max, c.requests)
 	fmt.Printf("  bound                  %v = %v (calls × %v ÷ %d) + %v (critical path: %d calls × %v)\n",
 		res.bound.Round(time.Millisecond), res.work.Round(time.Millisecond), c.latency, c.requests, res.critical.Round(time.Millisecond), rounds, c.latency)
@@ -224,7 +295,12 @@ func run(c benchCase) (result, error) {
 		fmt.Printf("  ratio scan/bound       %.2f (command wall time: %.2f)\n", res.ratio, float64(wall)/float64(res.bound))
 	}
 	fmt.Printf("  peak RSS of scan       %.1f MB\n", float64(rss)/1024)
-	fmt.Printf("  CPU time of scan       %v\n", res.scanCPU.Round(time.Millisecond))
+	fmt.Printf("  CPU time of scan       %v (whole command: scan, analysis, reports)\n", res.scanCPU.Round(time.Millisecond))
+	fmt.Printf("  CPU in the scan window scan process %v (%.0f µs per call), emulator %v (%.0f µs per call)\n",
+		res.window.scan.Round(time.Millisecond), res.perCall(res.window.scan), res.window.emulator.Round(time.Millisecond), res.perCall(res.window.emulator))
+	if c.timeline {
+		printTimeline(series, snap.Scan.StartedAt, snap.Scan.FinishedAt, c.requests)
+	}
 	fmt.Println("  calls by operation:")
 	for _, op := range sortedOps(st.ByOperation) {
 		fmt.Printf("    %-45s %d\n", op, st.ByOperation[op])
@@ -236,8 +312,9 @@ func run(c benchCase) (result, error) {
 // scan of doc that depend on each other (each needs the answer of the one
 // before), with list pages of pageSize items:
 //
-//   - sts:GetCallerIdentity (the preflight), organizations:DescribeOrganization,
-//     organizations:ListRoots;
+//   - organizations:DescribeOrganization, organizations:ListRoots (the
+//     preflight's sts:GetCallerIdentity is answered before the scan's
+//     started_at, from which the scan time is measured);
 //   - down the OU tree, each OU's child OUs page after page
 //     (ListOrganizationalUnitsForParent), then its accounts page after page
 //     (ListAccountsForParent): the last account is found at the end of the
@@ -259,7 +336,7 @@ func criticalPath(doc *inventory.Document, pageSize int) int {
 		}
 	}
 	if doc.Organization != nil {
-		walk(doc.Organization.Root, 3)
+		walk(doc.Organization.Root, 2)
 	}
 	most := 0
 	for _, a := range doc.Accounts {

@@ -93,6 +93,13 @@ func (s Stats) AtLeast(n int) float64 {
 	return float64(k) / float64(s.Arrivals)
 }
 
+// Current returns the number of requests in flight now.
+func (m *Meter) Current() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cur
+}
+
 // Stats returns what was measured so far.
 func (m *Meter) Stats() Stats {
 	m.mu.Lock()
