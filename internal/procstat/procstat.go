@@ -1,6 +1,6 @@
-// Package procstat reads the process's memory figures from /proc (Linux)
-// and writes CPU profiles,
-// for benchmarks that report peak resident memory.
+// Package procstat reads the process's memory figures from /proc (Linux),
+// for benchmarks that report peak resident memory, and writes CPU
+// profiles.
 package procstat
 
 import (
