@@ -24,9 +24,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/batch"
 	batchtypes "github.com/aws/aws-sdk-go-v2/service/batch/types"
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/yaml"
 
 	"github.com/bucketaudit/bucketaudit/cli"
 	"github.com/bucketaudit/bucketaudit/config"
@@ -78,16 +78,28 @@ func decodeK8s(t *testing.T, path string, obj any, apiVersion, kind string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := yaml.UnmarshalStrict(data, obj); err != nil {
+	// The Kubernetes types are tagged for JSON: the manifest (YAML, whose
+	// decoder refuses duplicate keys) goes through its JSON form, decoded
+	// with unknown fields refused.
+	var tree any
+	if err := yaml.Unmarshal(data, &tree); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	var tm struct{ APIVersion, Kind string }
-	if err := yaml.Unmarshal(data, &tm); err != nil || tm.APIVersion != apiVersion || tm.Kind != kind {
-		t.Fatalf("%s: %s %s, want %s %s", path, tm.APIVersion, tm.Kind, apiVersion, kind)
-	}
-	asJSON, err := yaml.YAMLToJSON(data)
+	asJSON, err := json.Marshal(tree)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", path, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(asJSON))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(obj); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var tm struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	if err := json.Unmarshal(asJSON, &tm); err != nil || tm.APIVersion != apiVersion || tm.Kind != kind {
+		t.Fatalf("%s: %s %s, want %s %s", path, tm.APIVersion, tm.Kind, apiVersion, kind)
 	}
 	back, err := json.Marshal(obj)
 	if err != nil {
