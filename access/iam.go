@@ -35,6 +35,28 @@ type IAMPrincipal struct {
 	fp          string
 	vals        []string
 	byPrincipal bool
+	// texts are the texts fp is made of, one a policy (identity, then
+	// boundary); slots, one a policy too, say which are out of a bucket's
+	// reach (deadSlots).
+	texts []string
+	slots []policySlot
+	// narrow: some slot is limited to named buckets (policySlot.limited).
+	narrow bool
+}
+
+// policySlot is one of a principal's policies (identity, then boundary) as
+// its group key sees it.
+type policySlot struct {
+	// named are its Resource and NotResource values of specific buckets
+	// (namedResources' values of this policy), in statement order.
+	named []*policy.ResourcePattern
+	// limited: every statement has a Resource of S3 ARNs of specific
+	// buckets only (no NotResource): a bucket none of them names, nor one
+	// of its objects, is out of the policy's reach, which then decides
+	// nothing of a request on it (the statements whose Resource matches
+	// are the only ones that apply).
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+	limited bool
 }
 
 // iamCache holds the parsed IAM principals of each account.
@@ -142,6 +164,12 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 		}
 		sort.Strings(p.vals)
 		p.fp = fingerprint(arn, texts, tags)
+		p.texts = texts
+		p.slots = make([]policySlot, len(texts))
+		for k, ip := range append(append([]*policy.Policy(nil), pols...), p.Boundary) {
+			p.slots[k] = slotOf(ip)
+			p.narrow = p.narrow || p.slots[k].limited
+		}
 		out = append(out, p)
 	}
 	for _, r := range iam.Roles {
@@ -194,6 +222,83 @@ func namedResources(pols []*policy.Policy) (named []*policy.ResourcePattern, byN
 		}
 	}
 	return named, false
+}
+
+// slotOf returns the policySlot of a principal's policy (nil: no boundary).
+func slotOf(p *policy.Policy) policySlot {
+	if p == nil || p.IsUnreadable() {
+		return policySlot{}
+	}
+	var sl policySlot
+	sl.limited = len(p.Statements) > 0
+	seen := map[string]bool{}
+	for i := range p.Statements {
+		st := &p.Statements[i]
+		if len(st.NotResource) > 0 || len(st.Resource) == 0 {
+			sl.limited = false
+		}
+		for _, list := range [][]string{st.Resource, st.NotResource} {
+			for _, r := range list {
+				if r == "*" || everyBucket(r) {
+					sl.limited = false
+					continue
+				}
+				if !specificS3(r) {
+					sl.limited = false
+				}
+				if seen[r] {
+					continue
+				}
+				seen[r] = true
+				rp, ok := policy.CompileResourcePattern(r)
+				if !ok {
+					return policySlot{} // a variable: byName decides it bucket by bucket
+				}
+				sl.named = append(sl.named, rp)
+			}
+		}
+	}
+	return sl
+}
+
+// specificS3 reports whether a Resource value is an S3 ARN with the
+// service written out: no other service's resource, such as the KMS key of
+// a request's second evaluation, matches it.
+func specificS3(r string) bool {
+	parts := strings.SplitN(r, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "s3"
+}
+
+// deadSlots returns which of p's policies are out of reach of every
+// resource of resources (bit k: slot k), 0 when none is (or p has more
+// than 64 policies).
+func (p *IAMPrincipal) deadSlots(resources []string) uint64 {
+	if !p.narrow || len(p.slots) > 64 {
+		return 0
+	}
+	var mask uint64
+	for k := range p.slots {
+		sl := &p.slots[k]
+		if !sl.limited {
+			continue
+		}
+		dead := true
+		for _, q := range sl.named {
+			for _, res := range resources {
+				if q.Matches(res) {
+					dead = false
+					break
+				}
+			}
+			if !dead {
+				break
+			}
+		}
+		if dead {
+			mask |= 1 << k
+		}
+	}
+	return mask
 }
 
 // everyBucket reports whether a Resource value is an S3 pattern of every

@@ -43,6 +43,7 @@ type principalCand struct {
 	typ     string
 	key     string // its group (principalKey)
 	ckey    string // its caller's key (worker.caller)
+	dead    uint64 // its policies out of the bucket's reach (deadSlots)
 }
 
 // principalGroup is the principals decided alike, decided once per action.
@@ -204,6 +205,9 @@ type principalStatic struct {
 	// alone is the key when it is decided on its own (by its ARN).
 	alone string
 	ckey  string // its caller's key (worker.caller)
+	// masked are the keys of the principal for buckets out of reach of
+	// some of its policies, by deadSlots mask.
+	masked map[uint64]*principalStatic
 }
 
 // chainValues is a chain's principal-naming values, lowered, and whether
@@ -245,18 +249,52 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	}
 	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN)}
 	ps.lgk = strings.ToLower(ps.gk)
-	head := p.fp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
-	ps.alone = head + p.ARN
 	ps.ckey = "pa|" + p.ARN
-	b := []byte(head)
-	b = signature(b, cv.vals, cv.lvals, ps, id, canonical)
-	b = signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
-	ps.own = string(b)
+	ps.keys(w, p, p.fp, id, chain, cv, canonical)
 	if len(w.pstatic) >= maxInterned { // many principals: start afresh
 		clear(w.pstatic)
 	}
 	w.pstatic[p] = ps
 	return ps
+}
+
+// keys sets ps's alone and own keys for a principal whose policies' key
+// is fp.
+func (ps *principalStatic) keys(w *worker, p *IAMPrincipal, fp, id string, chain Chain, cv *chainValues, canonical string) {
+	head := fp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
+	ps.alone = head + p.ARN
+	b := []byte(head)
+	b = signature(b, cv.vals, cv.lvals, ps, id, canonical)
+	b = signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
+	ps.own = string(b)
+}
+
+// maskedStatic returns ps for a bucket out of reach of the policies of p
+// that dead marks (deadSlots): its policies' key has those policies'
+// texts replaced by a mark, as they decide nothing there, so principals
+// that differ only in policies limited to other buckets are decided alike.
+func (w *worker) maskedStatic(ps *principalStatic, p *IAMPrincipal, dead uint64, id string, chain Chain, cv *chainValues, canonical string) *principalStatic {
+	if dead == 0 {
+		return ps
+	}
+	if m := ps.masked[dead]; m != nil {
+		return m
+	}
+	texts := make([]string, len(p.texts))
+	for k, t := range p.texts {
+		if dead&(1<<k) != 0 {
+			t = "\x00out of reach" // no policy text starts with NUL
+		}
+		texts[k] = t
+	}
+	m := *ps
+	m.masked = nil
+	m.keys(w, p, fingerprint(p.ARN, texts, p.Tags), id, chain, cv, canonical)
+	if ps.masked == nil || len(ps.masked) >= 64 {
+		ps.masked = map[uint64]*principalStatic{}
+	}
+	ps.masked[dead] = &m
+	return &m
 }
 
 // candidates returns the principals of account id the row may list: its
@@ -286,8 +324,12 @@ func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand 
 		p := &ps[i]
 		st := w.principalStatic(p, id, chain, cv, canonical)
 		if all || named[st.gk] || (p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name)) {
-			out = append(out, principalCand{p: p, account: id, typ: principalType(p.ARN)})
-			statics = append(statics, st)
+			dead := uint64(0)
+			if !w.noPrincipalGroups {
+				dead = p.deadSlots(pr.res())
+			}
+			out = append(out, principalCand{p: p, account: id, typ: principalType(p.ARN), dead: dead})
+			statics = append(statics, w.maskedStatic(st, p, dead, id, chain, cv, canonical))
 		}
 	}
 	if pr.partition == "" {
@@ -482,28 +524,52 @@ type pgroupKey struct {
 // values match the resources the matrix asks about (as principalsKey).
 func (pr *principalRow) shapeGroupKey(cand *principalCand) pgroupKey {
 	k := pgroupKey{shape: pr.shape, group: cand.key}
-	if len(cand.p.named) > 0 {
-		bl := pr.bl
-		if pr.resources == nil {
-			pr.resources = []string{bl.ARN, bl.ARN + "/" + anyKey}
-			for _, k := range bl.keyPatterns() {
-				pr.resources = append(pr.resources, bl.ARN+"/"+exampleKey(k))
-			}
-		}
-		b := pr.buf[:0]
-		for _, q := range cand.p.named {
-			for _, res := range pr.resources {
-				if q.Matches(res) {
+	if len(cand.p.named) == 0 {
+		return k
+	}
+	res := pr.res()
+	b := pr.buf[:0]
+	bits := func(named []*policy.ResourcePattern) {
+		for _, q := range named {
+			for _, r := range res {
+				if q.Matches(r) {
 					b = append(b, '+')
 				} else {
 					b = append(b, '-')
 				}
 			}
 		}
-		k.named = string(b)
-		pr.buf = b
 	}
+	if cand.dead == 0 {
+		bits(cand.p.named)
+	} else {
+		// The group's principals differ in the policies out of reach: the
+		// others' values, policy by policy (those of equal texts alike).
+		for j := range cand.p.slots {
+			if cand.dead&(1<<j) != 0 {
+				b = append(b, 'x')
+			} else {
+				bits(cand.p.slots[j].named)
+			}
+			b = append(b, '|')
+		}
+	}
+	k.named = string(b)
+	pr.buf = b
 	return k
+}
+
+// res returns the resources the matrix asks about: the bucket, any object
+// of it, and an object of each key pattern of its policy (decideKeys).
+func (pr *principalRow) res() []string {
+	if pr.resources == nil {
+		bl := pr.bl
+		pr.resources = []string{bl.ARN, bl.ARN + "/" + anyKey}
+		for _, k := range bl.keyPatterns() {
+			pr.resources = append(pr.resources, bl.ARN+"/"+exampleKey(k))
+		}
+	}
+	return pr.resources
 }
 
 // unlistedReason says which accounts' principals could not be listed.
