@@ -48,7 +48,7 @@ type principalCand struct {
 
 // principalGroup is the principals decided alike, decided once per action.
 type principalGroup struct {
-	rep     *principalCand
+	rep     principalCand // a copy: candidates are scratch
 	arn     string // the bucket decided (a group reused for a bucket of the same shape names another)
 	caller  *Caller
 	decided [5]bool
@@ -72,8 +72,11 @@ type principalRow struct {
 	partition string   // the bucket's partition ("" until needed)
 	// resources are the resources the matrix asks about (shapeGroupKey).
 	resources []string
-	buf       []byte            // scratch of the keys
-	scratch   []PrincipalAccess // scratch of a cell's list
+	buf       []byte // scratch of the keys
+	// cands are the candidates of the list in progress (worker scratch);
+	// valsID is vals' ID (whoScratch.valsID).
+	cands  []principalCand
+	valsID int
 	groups    map[string]*principalGroup
 	// shape is the bucket's shape key ("" when its matrix is its own):
 	// buckets of one shape decide the groups alike, up to the Resource
@@ -208,6 +211,7 @@ type principalStatic struct {
 	// masked are the keys of the principal for buckets out of reach of
 	// some of its policies, by deadSlots mask.
 	masked map[uint64]*principalStatic
+	reach  int8 // mayReach's answer for every bucket: 1 yes, 2 no, 0 not yet known
 }
 
 // chainValues is a chain's principal-naming values, lowered, and whether
@@ -297,10 +301,10 @@ func (w *worker) maskedStatic(ps *principalStatic, p *IAMPrincipal, dead uint64,
 	return &m
 }
 
-// candidates returns the principals of account id the row may list: its
+// candidates adds to pr.cands the principals of account id the row may list: its
 // IAM roles and users that could be allowed (sameAccount: also those the
 // bucket's own policy or ACL could grant), and its root.
-func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand {
+func (pr *principalRow) candidates(id string, sameAccount bool) {
 	bl, w := pr.bl, pr.w
 	ix := w.ix
 	all, named := false, map[string]bool(nil)
@@ -313,22 +317,19 @@ func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand 
 		pr.chainVals[chain.Key] = cv.vals
 		pr.byName = pr.byName || cv.byName
 	}
-	canonical := "" // the value naming its canonical ID
-	if a := ix.Account(id); a != nil && a.CanonicalID != "" {
-		canonical = "canonical:" + a.CanonicalID
-	}
+	canonical := w.who.canonical(ix, id) // the value naming its canonical ID
 	ps := ix.Principals(id)
-	out := make([]principalCand, 0, len(ps)+1)
-	statics := make([]*principalStatic, 0, len(ps)+1)
+	first := len(pr.cands)
+	statics := w.who.statics[:0]
 	for i := range ps {
 		p := &ps[i]
 		st := w.principalStatic(p, id, chain, cv, canonical)
-		if all || named[st.gk] || (p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name)) {
+		if all || named[st.gk] || (p.s3 && st.mayReach(p, bl.Bucket.Name)) {
 			dead := uint64(0)
 			if !w.noPrincipalGroups {
 				dead = p.deadSlots(pr.res())
 			}
-			out = append(out, principalCand{p: p, account: id, typ: principalType(p.ARN), dead: dead})
+			pr.cands = append(pr.cands, principalCand{p: p, account: id, typ: principalType(p.ARN), dead: dead})
 			statics = append(statics, w.maskedStatic(st, p, dead, id, chain, cv, canonical))
 		}
 	}
@@ -339,22 +340,103 @@ func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand 
 		}
 	}
 	root := w.root(pr.partition, id)
-	out = append(out, principalCand{p: root, account: id, typ: PrincipalRoot})
+	pr.cands = append(pr.cands, principalCand{p: root, account: id, typ: PrincipalRoot})
 	statics = append(statics, w.principalStatic(root, id, chain, cv, canonical))
+	w.who.statics = statics
 	if pr.lvals == nil {
 		pr.lvals = lowerAll(pr.vals)
+		pr.valsID = w.who.valsID(pr.vals)
 	}
-	for i := range out {
-		c, st := &out[i], statics[i]
+	for i := range pr.cands[first:] {
+		c, st := &pr.cands[first+i], statics[i]
 		c.ckey = st.ckey
 		if pr.byName || c.p.byPrincipal || w.noPrincipalGroups {
 			c.key = st.alone // decided on its own
 			continue
 		}
+		k := sigKey{st, pr.valsID}
+		if key, ok := w.who.sigs[k]; ok {
+			c.key = key
+			continue
+		}
 		pr.buf = signature(append(pr.buf[:0], st.own...), pr.vals, pr.lvals, st, id, canonical)
 		c.key = string(pr.buf)
+		w.who.storeSig(k, c.key)
 	}
-	return out
+}
+
+// whoScratch is what a worker keeps for the principal lists across
+// buckets.
+type whoScratch struct {
+	// sigs are candidates' group keys by principal and the row's
+	// principal-naming values (valsIDs).
+	sigs    map[sigKey]string
+	valsIDs map[string]int
+	canon   map[string]string // account → its canonical ID's value
+	statics []*principalStatic
+	cands   []principalCand
+	list    []PrincipalAccess
+}
+
+// sigKey is a group key's: the principal's static part and the row's
+// values' ID.
+type sigKey struct {
+	st   *principalStatic
+	vals int
+}
+
+// valsID returns the ID of a row's principal-naming values.
+func (ws *whoScratch) valsID(vals []string) int {
+	k := strings.Join(vals, "\x00")
+	if id, ok := ws.valsIDs[k]; ok {
+		return id
+	}
+	if ws.valsIDs == nil || len(ws.valsIDs) >= maxInterned {
+		ws.valsIDs, ws.sigs = map[string]int{}, map[sigKey]string{} // IDs start afresh
+	}
+	id := len(ws.valsIDs)
+	ws.valsIDs[k] = id
+	return id
+}
+
+func (ws *whoScratch) storeSig(k sigKey, key string) {
+	if len(ws.sigs) >= maxInterned {
+		clear(ws.sigs)
+	}
+	ws.sigs[k] = key
+}
+
+// canonical returns the value naming account id's canonical ID ("" when
+// not known).
+func (ws *whoScratch) canonical(ix *Index, id string) string {
+	if v, ok := ws.canon[id]; ok {
+		return v
+	}
+	v := ""
+	if a := ix.Account(id); a != nil && a.CanonicalID != "" {
+		v = "canonical:" + a.CanonicalID
+	}
+	if ws.canon == nil || len(ws.canon) >= maxInterned {
+		ws.canon = map[string]string{}
+	}
+	ws.canon[id] = v
+	return v
+}
+
+// mayReach reports whether p's identity policies may reach the bucket
+// (mayReachBucket), once for all buckets when no Resource value of them
+// names specific buckets.
+func (ps *principalStatic) mayReach(p *IAMPrincipal, bucket string) bool {
+	if len(p.named) > 0 || p.byName {
+		return mayReachBucket(p.Identity, bucket)
+	}
+	if ps.reach == 0 {
+		ps.reach = 2
+		if mayReachBucket(p.Identity, bucket) {
+			ps.reach = 1
+		}
+	}
+	return ps.reach == 1
 }
 
 // principalType returns the PrincipalAccess type of an IAM ARN.
@@ -392,7 +474,8 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 	if len(todo) == 0 {
 		return
 	}
-	var cands []principalCand
+	pr.cands = pr.w.who.cands[:0]
+	defer func() { pr.w.who.cands = pr.cands[:0] }()
 	var unlisted, why []string
 	for _, id := range accounts {
 		a := pr.w.ix.Account(id)
@@ -407,16 +490,16 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			unlisted, why = append(unlisted, id), append(why, "IAM not collected")
 			continue
 		}
-		cands = append(cands, pr.candidates(id, sameAccount)...)
+		pr.candidates(id, sameAccount)
 	}
 	bl := pr.bl
 	defer func() { bl.quiet = false }()
 	actions := MatrixActions()
 	for _, i := range todo {
 		c := cells[i]
-		list := pr.scratch[:0]
-		for ci := range cands {
-			cand := &cands[ci]
+		list := pr.w.who.list[:0]
+		for ci := range pr.cands {
+			cand := &pr.cands[ci]
 			g := pr.groups[cand.key]
 			if g == nil {
 				g = pr.group(cand, base)
@@ -462,10 +545,11 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			}
 			list = append(list, pa)
 		}
-		pr.scratch = list
+		pr.w.who.list = list
 		list = nil
-		if len(pr.scratch) > 0 { // the cell's own, of its size
-			list = slices.Clone(pr.scratch)
+		if len(pr.w.who.list) > 0 { // the cell's own, of its size
+			list = slices.Clone(pr.w.who.list)
+			clear(pr.w.who.list) // keep no cell's strings alive
 		}
 		c.PrincipalAccess = list
 		ids, whys := unlisted, why
@@ -501,7 +585,7 @@ func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPr
 			return g
 		}
 	}
-	g := &principalGroup{rep: cand, arn: bl.ARN, caller: w.caller(cand.ckey, func() *Caller { return base(cand.account, cand.p) })}
+	g := &principalGroup{rep: *cand, arn: bl.ARN, caller: w.caller(cand.ckey, func() *Caller { return base(cand.account, cand.p) })}
 	pr.groups[cand.key] = g
 	if key.shape != "" {
 		if len(w.pgroups) >= maxInterned {
