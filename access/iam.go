@@ -496,6 +496,9 @@ func (bl *BucketLayers) directGrantees() (all bool, named map[string]bool) {
 // written or not).
 func granteeKey(arn string) string {
 	if i := strings.Index(arn, ":role/"); i > 0 {
+		if strings.LastIndexByte(arn, '/') == i+len(":role/")-1 {
+			return arn // no path
+		}
 		return arn[:i] + ":role/" + arn[strings.LastIndexByte(arn, '/')+1:]
 	}
 	return arn
@@ -533,14 +536,19 @@ func resourceMayNameBucket(pattern, bucket string) bool {
 	if pattern == "*" || strings.Contains(pattern, "${") {
 		return true
 	}
-	parts := strings.SplitN(pattern, ":", 6)
-	if len(parts) < 6 {
-		return true // not an ARN we can read: could match
+	// The fields of arn:partition:service:region:account:resource.
+	var field [5]string
+	rest := pattern
+	for k := 0; k < 5; k++ {
+		i := strings.IndexByte(rest, ':')
+		if i < 0 {
+			return true // not an ARN we can read: could match
+		}
+		field[k], rest = rest[:i], rest[i+1:]
 	}
-	if svc := parts[2]; svc != "s3" && !strings.ContainsAny(svc, "*?") {
+	if svc := field[2]; svc != "s3" && !strings.ContainsAny(svc, "*?") {
 		return false // another service's resource
 	}
-	rest := parts[5]
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		rest = rest[:i]
 	}

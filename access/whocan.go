@@ -360,7 +360,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 			continue
 		}
 		pr.buf = signature(append(pr.buf[:0], st.own...), pr.vals, pr.lvals, st, id, canonical)
-		c.key = string(pr.buf)
+		c.key = w.who.key(pr.buf)
 		w.who.storeSig(k, c.key)
 	}
 }
@@ -372,6 +372,7 @@ type whoScratch struct {
 	// principal-naming values (valsIDs).
 	sigs    map[sigKey]string
 	valsIDs map[string]int
+	keys    map[string]string // the group keys, interned
 	canon   map[string]string // account → its canonical ID's value
 	statics []*principalStatic
 	cands   []principalCand
@@ -397,6 +398,19 @@ func (ws *whoScratch) valsID(vals []string) int {
 	id := len(ws.valsIDs)
 	ws.valsIDs[k] = id
 	return id
+}
+
+// key returns the interned group key b.
+func (ws *whoScratch) key(b []byte) string {
+	if k, ok := ws.keys[string(b)]; ok {
+		return k
+	}
+	if ws.keys == nil || len(ws.keys) >= maxInterned {
+		ws.keys = map[string]string{}
+	}
+	k := string(b)
+	ws.keys[k] = k
+	return k
 }
 
 func (ws *whoScratch) storeSig(k sigKey, key string) {
@@ -823,7 +837,6 @@ func (w *worker) viaAccess(acc *Access) {
 		exts[j] = acc.External[id]
 		rows = append(rows, &exts[j].Actions)
 	}
-	paths := map[string][]AssumePath{} // by role key, for the bucket's actions
 	arns := map[string]string{}        // node key → ARN
 	for i := range MatrixActions() {
 		cells := make([]*Cell, len(rows))
@@ -849,11 +862,7 @@ func (w *worker) viaAccess(acc *Access) {
 					continue
 				}
 				key := granteeKey(role.ARN)
-				ps, ok := paths[key]
-				if !ok {
-					ps = g.Paths(key, MaxAssumeHops)
-					paths[key] = ps
-				}
+				ps := g.pathsTo(key)
 				for _, p := range ps {
 					n := g.nodes[p.Start()]
 					if (n.Kind != NodeRole && n.Kind != NodeUser) || direct[n.ID] {
