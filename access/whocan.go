@@ -2,6 +2,7 @@ package access
 
 import (
 	"crypto/sha256"
+	"hash/maphash"
 	"slices"
 	"sort"
 	"strconv"
@@ -49,7 +50,7 @@ type principalCand struct {
 // principalGroup is the principals decided alike, decided once per action.
 type principalGroup struct {
 	rep     principalCand // a copy: candidates are scratch
-	arn     string // the bucket decided (a group reused for a bucket of the same shape names another)
+	arn     string        // the bucket decided (a group reused for a bucket of the same shape names another)
 	caller  *Caller
 	decided [5]bool
 	out     [5]outcome
@@ -77,7 +78,10 @@ type principalRow struct {
 	// valsID is vals' ID (whoScratch.valsID).
 	cands  []principalCand
 	valsID int
-	groups    map[string]*principalGroup
+	// renamed are the conditions of groups decided for another bucket of
+	// the shape, with this bucket's ARN (renamedConds).
+	renamed map[*principalGroup]*[5][]string
+	groups  map[string]*principalGroup
 	// shape is the bucket's shape key ("" when its matrix is its own):
 	// buckets of one shape decide the groups alike, up to the Resource
 	// values of the groups' policies that name buckets (shapeGroupKey).
@@ -377,6 +381,11 @@ type whoScratch struct {
 	statics []*principalStatic
 	cands   []principalCand
 	list    []PrincipalAccess
+	// lists are the cells' lists, by hash (intern): cells alike, of one
+	// bucket or of several, share one.
+	lists  map[uint64][][]PrincipalAccess
+	nlists int // the entries of lists
+	seed   maphash.Seed
 }
 
 // sigKey is a group key's: the principal's static part and the row's
@@ -542,7 +551,7 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			}
 			pa := PrincipalAccess{ARN: cand.p.ARN, Account: cand.account, Type: cand.typ, Verdict: o.verdict,
 				Statements: g.stmts[i], Conditions: g.conds[i]}
-			if g.personal[i] && cand.p != g.rep.p {
+			if g.personal[i] && cand.p != g.rep.p && !sameNames(o.refs, g.rep.p, cand.p) {
 				pa.Statements = renameRefs(o.refs, g.rep.p, cand.p)
 			}
 			if o.verdict == VerdictUnknown {
@@ -551,20 +560,14 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			if g.arn != bl.ARN { // decided for another bucket of the shape
 				pa.Reason = strings.ReplaceAll(pa.Reason, g.arn, bl.ARN)
 				if len(pa.Conditions) > 0 {
-					pa.Conditions = make([]string, len(g.conds[i]))
-					for j, c := range g.conds[i] {
-						pa.Conditions[j] = strings.ReplaceAll(c, g.arn, bl.ARN)
-					}
+					pa.Conditions = pr.renamedConds(g, i)
 				}
 			}
 			list = append(list, pa)
 		}
 		pr.w.who.list = list
-		list = nil
-		if len(pr.w.who.list) > 0 { // the cell's own, of its size
-			list = slices.Clone(pr.w.who.list)
-			clear(pr.w.who.list) // keep no cell's strings alive
-		}
+		list = pr.w.who.intern(list) // nil when empty
+		clear(pr.w.who.list)         // keep no cell's strings alive
 		c.PrincipalAccess = list
 		ids, whys := unlisted, why
 		if len(c.Accounts) > 0 { // only these of the class are allowed
@@ -584,6 +587,79 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			c.Reason += "; yet no role, user or root of the scanned accounts can, each decided with its own policies"
 		}
 	}
+}
+
+// renamedConds returns the conditions of g (decided for another bucket of
+// the shape) for action i, with the row's bucket's ARN.
+func (pr *principalRow) renamedConds(g *principalGroup, i int) []string {
+	if pr.renamed == nil {
+		pr.renamed = map[*principalGroup]*[5][]string{}
+	}
+	r := pr.renamed[g]
+	if r == nil {
+		r = &[5][]string{}
+		pr.renamed[g] = r
+	}
+	if r[i] == nil {
+		r[i] = make([]string, len(g.conds[i]))
+		for j, c := range g.conds[i] {
+			r[i][j] = strings.ReplaceAll(c, g.arn, pr.bl.ARN)
+		}
+	}
+	return r[i]
+}
+
+// intern returns a list equal to l that the cells of this worker share
+// (l itself is scratch), of its length and capacity: cells append to
+// their lists (viaAccess) without writing into another's. nil when l is
+// empty.
+func (ws *whoScratch) intern(l []PrincipalAccess) []PrincipalAccess {
+	if len(l) == 0 {
+		return nil
+	}
+	if ws.lists == nil || ws.nlists >= maxInternedAccess {
+		ws.lists, ws.nlists = map[uint64][][]PrincipalAccess{}, 0
+		if ws.seed == (maphash.Seed{}) {
+			ws.seed = maphash.MakeSeed()
+		}
+	}
+	var h maphash.Hash
+	h.SetSeed(ws.seed)
+	for i := range l {
+		pa := &l[i]
+		for _, s := range [...]string{pa.ARN, pa.Account, pa.Type, string(pa.Verdict), pa.Reason} {
+			h.WriteString(s)
+			h.WriteByte(0)
+		}
+		for _, ss := range [...][]string{pa.Via, pa.Statements, pa.Conditions} {
+			for _, s := range ss {
+				h.WriteString(s)
+				h.WriteByte(0)
+			}
+			h.WriteByte(1)
+		}
+	}
+	sum := h.Sum64()
+	for _, have := range ws.lists[sum] {
+		if slices.EqualFunc(have, l, equalAccess) {
+			return have
+		}
+	}
+	own := make([]PrincipalAccess, len(l))
+	copy(own, l)
+	ws.lists[sum] = append(ws.lists[sum], own)
+	ws.nlists += len(own)
+	return own
+}
+
+// maxInternedAccess bounds the entries of the lists a worker interns (a
+// streamed report holds none of its buckets).
+const maxInternedAccess = 1 << 17
+
+// equalAccess reports whether two principals' entries are equal.
+func equalAccess(a, b PrincipalAccess) bool {
+	return a.ARN == b.ARN && a.Account == b.Account && a.Type == b.Type && a.Verdict == b.Verdict && a.Reason == b.Reason &&
+		slices.Equal(a.Via, b.Via) && slices.Equal(a.Statements, b.Statements) && slices.Equal(a.Conditions, b.Conditions)
 }
 
 // group returns the group of a candidate: the one decided for a bucket of
@@ -728,6 +804,21 @@ func renameRefs(refs []policy.StatementRef, rep, p *IAMPrincipal) []string {
 	return out
 }
 
+// sameNames reports whether renameRefs(refs, rep, p) names the statements
+// as renameRefs(refs, rep, rep) does: every policy they name is p's too
+// (a managed policy both have), and neither is a root.
+func sameNames(refs []policy.StatementRef, rep, p *IAMPrincipal) bool {
+	if p.fp == "root" || rep.fp == "root" {
+		return false
+	}
+	for _, r := range refs {
+		if renamePolicy(r.Policy, rep, p) != r.Policy {
+			return false
+		}
+	}
+	return true
+}
+
 // renamePolicy maps a policy name of rep to p's policy at the same place.
 func renamePolicy(name string, rep, p *IAMPrincipal) string {
 	for i, ip := range rep.Identity {
@@ -837,7 +928,7 @@ func (w *worker) viaAccess(acc *Access) {
 		exts[j] = acc.External[id]
 		rows = append(rows, &exts[j].Actions)
 	}
-	arns := map[string]string{}        // node key → ARN
+	arns := map[string]string{} // node key → ARN
 	for i := range MatrixActions() {
 		cells := make([]*Cell, len(rows))
 		direct := map[string]bool{}
