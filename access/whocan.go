@@ -63,11 +63,9 @@ type principalGroup struct {
 
 // principalRow lists the principals of a row's cells.
 type principalRow struct {
-	w    *worker
-	bl   *BucketLayers
-	vals []string // the bucket side's principal-naming values
-	// chainVals caches the SCP chains' principal-naming values by key.
-	chainVals map[string][]string
+	w         *worker
+	bl        *BucketLayers
+	vals      []string // the bucket side's principal-naming values
 	byName    bool     // a principal-naming value holds a policy variable
 	lvals     []string // vals lowered
 	partition string   // the bucket's partition ("" until needed)
@@ -89,7 +87,7 @@ type principalRow struct {
 }
 
 func (w *worker) newPrincipalRow(bl *BucketLayers, shape string) *principalRow {
-	pr := &principalRow{w: w, bl: bl, chainVals: map[string][]string{}, groups: map[string]*principalGroup{}, shape: shape}
+	pr := &principalRow{w: w, bl: bl, groups: map[string]*principalGroup{}, shape: shape}
 	set := map[string]bool{}
 	add := func(p *policy.Policy) {
 		if principalValues(p, set) {
@@ -215,7 +213,8 @@ type principalStatic struct {
 	// masked are the keys of the principal for buckets out of reach of
 	// some of its policies, by deadSlots mask.
 	masked map[uint64]*principalStatic
-	reach  int8 // mayReach's answer for every bucket: 1 yes, 2 no, 0 not yet known
+	sigs   [2]sigEntry // its last group keys (sig)
+	reach  int8        // mayReach's answer for every bucket: 1 yes, 2 no, 0 not yet known
 }
 
 // chainValues is a chain's principal-naming values, lowered, and whether
@@ -296,7 +295,7 @@ func (w *worker) maskedStatic(ps *principalStatic, p *IAMPrincipal, dead uint64,
 		texts[k] = t
 	}
 	m := *ps
-	m.masked = nil
+	m.masked, m.sigs = nil, [2]sigEntry{}
 	m.keys(w, p, fingerprint(p.ARN, texts, p.Tags), id, chain, cv, canonical)
 	if ps.masked == nil || len(ps.masked) >= 64 {
 		ps.masked = map[uint64]*principalStatic{}
@@ -310,24 +309,18 @@ func (w *worker) maskedStatic(ps *principalStatic, p *IAMPrincipal, dead uint64,
 // bucket's own policy or ACL could grant), and its root.
 func (pr *principalRow) candidates(id string, sameAccount bool) {
 	bl, w := pr.bl, pr.w
-	ix := w.ix
 	all, named := false, map[string]bool(nil)
 	if sameAccount {
 		all, named = bl.directGrantees()
 	}
-	chain := ix.SCPs(id)
-	cv := w.chainValues(chain)
-	if _, ok := pr.chainVals[chain.Key]; !ok {
-		pr.chainVals[chain.Key] = cv.vals
-		pr.byName = pr.byName || cv.byName
-	}
-	canonical := w.who.canonical(ix, id) // the value naming its canonical ID
-	ps := ix.Principals(id)
+	wa := w.whoAccount(id)
+	chain, cv, canonical, ps := wa.chain, wa.cv, wa.canonical, wa.ps
+	pr.byName = pr.byName || cv.byName
 	first := len(pr.cands)
 	statics := w.who.statics[:0]
 	for i := range ps {
 		p := &ps[i]
-		st := w.principalStatic(p, id, chain, cv, canonical)
+		st := wa.statics[i]
 		if all || named[st.gk] || (p.s3 && st.mayReach(p, bl.Bucket.Name)) {
 			dead := uint64(0)
 			if !w.noPrincipalGroups {
@@ -358,29 +351,81 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 			c.key = st.alone // decided on its own
 			continue
 		}
-		k := sigKey{st, pr.valsID}
-		if key, ok := w.who.sigs[k]; ok {
+		if key, ok := st.sig(pr.valsID); ok {
 			c.key = key
 			continue
 		}
 		pr.buf = signature(append(pr.buf[:0], st.own...), pr.vals, pr.lvals, st, id, canonical)
 		c.key = w.who.key(pr.buf)
-		w.who.storeSig(k, c.key)
+		st.storeSig(pr.valsID, c.key)
 	}
+}
+
+// whoAccount is what a worker keeps of a member account for the principal
+// lists.
+type whoAccount struct {
+	chain     Chain
+	cv        *chainValues
+	canonical string // the value naming its canonical ID ("" when not known)
+	ps        []IAMPrincipal
+	statics   []*principalStatic // ps's
+}
+
+// whoAccount returns the worker's whoAccount of account id (it keeps those
+// of at most maxInterned principals).
+func (w *worker) whoAccount(id string) *whoAccount {
+	if wa := w.who.accounts[id]; wa != nil {
+		return wa
+	}
+	ix := w.ix
+	wa := &whoAccount{chain: ix.SCPs(id), ps: ix.Principals(id)}
+	wa.cv = w.chainValues(wa.chain)
+	if a := ix.Account(id); a != nil && a.CanonicalID != "" {
+		wa.canonical = "canonical:" + a.CanonicalID
+	}
+	wa.statics = make([]*principalStatic, len(wa.ps))
+	for i := range wa.ps {
+		wa.statics[i] = w.principalStatic(&wa.ps[i], id, wa.chain, wa.cv, wa.canonical)
+	}
+	if w.who.accounts == nil || w.who.nprincipals >= maxInterned {
+		w.who.accounts, w.who.nprincipals = map[string]*whoAccount{}, 0
+	}
+	w.who.accounts[id] = wa
+	w.who.nprincipals += len(wa.ps)
+	return wa
+}
+
+// sig returns the group key kept for the row values vals (valsID).
+func (ps *principalStatic) sig(vals int) (string, bool) {
+	for _, s := range ps.sigs {
+		if s.vals == vals && s.key != "" {
+			return s.key, true
+		}
+	}
+	return "", false
+}
+
+// storeSig keeps the group key for the row values vals (the last two).
+func (ps *principalStatic) storeSig(vals int, key string) {
+	ps.sigs[1] = ps.sigs[0]
+	ps.sigs[0] = sigEntry{vals, key}
 }
 
 // whoScratch is what a worker keeps for the principal lists across
 // buckets.
 type whoScratch struct {
-	// sigs are candidates' group keys by principal and the row's
-	// principal-naming values (valsIDs).
-	sigs    map[sigKey]string
-	valsIDs map[string]int
-	keys    map[string]string // the group keys, interned
-	canon   map[string]string // account → its canonical ID's value
-	statics []*principalStatic
-	cands   []principalCand
-	list    []PrincipalAccess
+	// valsIDs are the IDs of rows' principal-naming values
+	// (principalStatic.sig).
+	valsIDs  map[string]int
+	valsBase int
+	keys     map[string]string // the group keys, interned
+	// accounts are the member accounts' whoAccount (of nprincipals
+	// principals in all).
+	accounts    map[string]*whoAccount
+	nprincipals int
+	statics     []*principalStatic
+	cands       []principalCand
+	list        []PrincipalAccess
 	// lists are the cells' lists, by hash (intern): cells alike, of one
 	// bucket or of several, share one.
 	lists  map[uint64][][]PrincipalAccess
@@ -388,11 +433,10 @@ type whoScratch struct {
 	seed   maphash.Seed
 }
 
-// sigKey is a group key's: the principal's static part and the row's
-// values' ID.
-type sigKey struct {
-	st   *principalStatic
+// sigEntry is a group key for a row's values (their valsID).
+type sigEntry struct {
 	vals int
+	key  string
 }
 
 // valsID returns the ID of a row's principal-naming values.
@@ -401,10 +445,15 @@ func (ws *whoScratch) valsID(vals []string) int {
 	if id, ok := ws.valsIDs[k]; ok {
 		return id
 	}
-	if ws.valsIDs == nil || len(ws.valsIDs) >= maxInterned {
-		ws.valsIDs, ws.sigs = map[string]int{}, map[sigKey]string{} // IDs start afresh
+	if ws.valsIDs == nil {
+		ws.valsIDs = map[string]int{}
 	}
-	id := len(ws.valsIDs)
+	if len(ws.valsIDs) >= maxInterned {
+		// IDs start afresh, above every ID given (principalStatic.sig).
+		ws.valsBase += len(ws.valsIDs)
+		clear(ws.valsIDs)
+	}
+	id := ws.valsBase + len(ws.valsIDs)
 	ws.valsIDs[k] = id
 	return id
 }
@@ -420,30 +469,6 @@ func (ws *whoScratch) key(b []byte) string {
 	k := string(b)
 	ws.keys[k] = k
 	return k
-}
-
-func (ws *whoScratch) storeSig(k sigKey, key string) {
-	if len(ws.sigs) >= maxInterned {
-		clear(ws.sigs)
-	}
-	ws.sigs[k] = key
-}
-
-// canonical returns the value naming account id's canonical ID ("" when
-// not known).
-func (ws *whoScratch) canonical(ix *Index, id string) string {
-	if v, ok := ws.canon[id]; ok {
-		return v
-	}
-	v := ""
-	if a := ix.Account(id); a != nil && a.CanonicalID != "" {
-		v = "canonical:" + a.CanonicalID
-	}
-	if ws.canon == nil || len(ws.canon) >= maxInterned {
-		ws.canon = map[string]string{}
-	}
-	ws.canon[id] = v
-	return v
 }
 
 // mayReach reports whether p's identity policies may reach the bucket
