@@ -50,6 +50,10 @@ type policySlot struct {
 	// named are its Resource and NotResource values of specific buckets
 	// (namedResources' values of this policy), in statement order.
 	named []*policy.ResourcePattern
+	// prefixes are, for a limited slot, the literal start of each named
+	// value's resource part (bucket name and key): a bucket whose name does
+	// not agree with it is named by none of the value's matches.
+	prefixes []string
 	// limited: every statement has a Resource of S3 ARNs of specific
 	// buckets only (no NotResource): a bucket none of them names, nor one
 	// of its objects, is out of the policy's reach, which then decides
@@ -255,10 +259,30 @@ func slotOf(p *policy.Policy) policySlot {
 					return policySlot{} // a variable: byName decides it bucket by bucket
 				}
 				sl.named = append(sl.named, rp)
+				sl.prefixes = append(sl.prefixes, literalStart(r))
 			}
 		}
 	}
+	if !sl.limited {
+		sl.prefixes = nil
+	}
 	return sl
+}
+
+// literalStart returns the resource part of an ARN pattern up to its
+// first wildcard (or policy variable sign).
+func literalStart(r string) string {
+	for k := 0; k < 5; k++ {
+		i := strings.IndexByte(r, ':')
+		if i < 0 {
+			return ""
+		}
+		r = r[i+1:]
+	}
+	if i := strings.IndexAny(r, "*?$"); i >= 0 {
+		r = r[:i]
+	}
+	return r
 }
 
 // specificS3 reports whether a Resource value is an S3 ARN with the
@@ -270,9 +294,9 @@ func specificS3(r string) bool {
 }
 
 // deadSlots returns which of p's policies are out of reach of every
-// resource of resources (bit k: slot k), 0 when none is (or p has more
-// than 64 policies).
-func (p *IAMPrincipal) deadSlots(resources []string) uint64 {
+// resource of resources (bit k: slot k), resources of bucket (made only
+// when needed); 0 when none is (or p has more than 64 policies).
+func (p *IAMPrincipal) deadSlots(bucket string, res func() []string) uint64 {
 	if !p.narrow || len(p.slots) > 64 {
 		return 0
 	}
@@ -283,8 +307,12 @@ func (p *IAMPrincipal) deadSlots(resources []string) uint64 {
 			continue
 		}
 		dead := true
-		for _, q := range sl.named {
-			for _, res := range resources {
+		for j, q := range sl.named {
+			// Every resource's part is the bucket's name, or it and a key.
+			if pre := sl.prefixes[j]; !strings.HasPrefix(bucket, pre) && !strings.HasPrefix(pre, bucket+"/") {
+				continue
+			}
+			for _, res := range res() {
 				if q.Matches(res) {
 					dead = false
 					break

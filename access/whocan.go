@@ -213,7 +213,7 @@ type principalStatic struct {
 	// masked are the keys of the principal for buckets out of reach of
 	// some of its policies, by deadSlots mask.
 	masked map[uint64]*principalStatic
-	sigs   [2]sigEntry // its last group keys (sig)
+	sigs   [4]sigEntry // its last group keys (sig)
 	reach  int8        // mayReach's answer for every bucket: 1 yes, 2 no, 0 not yet known
 }
 
@@ -295,7 +295,7 @@ func (w *worker) maskedStatic(ps *principalStatic, p *IAMPrincipal, dead uint64,
 		texts[k] = t
 	}
 	m := *ps
-	m.masked, m.sigs = nil, [2]sigEntry{}
+	m.masked, m.sigs = nil, [4]sigEntry{}
 	m.keys(w, p, fingerprint(p.ARN, texts, p.Tags), id, chain, cv, canonical)
 	if ps.masked == nil || len(ps.masked) >= 64 {
 		ps.masked = map[uint64]*principalStatic{}
@@ -324,7 +324,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 		if all || named[st.gk] || (p.s3 && st.mayReach(p, bl.Bucket.Name)) {
 			dead := uint64(0)
 			if !w.noPrincipalGroups {
-				dead = p.deadSlots(pr.res())
+				dead = p.deadSlots(bl.Bucket.Name, pr.res)
 			}
 			pr.cands = append(pr.cands, principalCand{p: p, account: id, typ: principalType(p.ARN), dead: dead})
 			statics = append(statics, w.maskedStatic(st, p, dead, id, chain, cv, canonical))
@@ -405,9 +405,9 @@ func (ps *principalStatic) sig(vals int) (string, bool) {
 	return "", false
 }
 
-// storeSig keeps the group key for the row values vals (the last two).
+// storeSig keeps the group key for the row values vals (of the last few).
 func (ps *principalStatic) storeSig(vals int, key string) {
-	ps.sigs[1] = ps.sigs[0]
+	copy(ps.sigs[1:], ps.sigs[:len(ps.sigs)-1])
 	ps.sigs[0] = sigEntry{vals, key}
 }
 
@@ -650,19 +650,14 @@ func (ws *whoScratch) intern(l []PrincipalAccess) []PrincipalAccess {
 	}
 	var h maphash.Hash
 	h.SetSeed(ws.seed)
-	for i := range l {
+	for i := range l { // some of each entry: equal tells
 		pa := &l[i]
-		for _, s := range [...]string{pa.ARN, pa.Account, pa.Type, string(pa.Verdict), pa.Reason} {
-			h.WriteString(s)
-			h.WriteByte(0)
-		}
-		for _, ss := range [...][]string{pa.Via, pa.Statements, pa.Conditions} {
-			for _, s := range ss {
-				h.WriteString(s)
-				h.WriteByte(0)
-			}
-			h.WriteByte(1)
-		}
+		h.WriteString(pa.ARN)
+		h.WriteString(string(pa.Verdict))
+		h.WriteByte(byte(len(pa.Via)))
+		h.WriteByte(byte(len(pa.Statements)))
+		h.WriteByte(byte(len(pa.Conditions)))
+		h.WriteByte(byte(len(pa.Reason)))
 	}
 	sum := h.Sum64()
 	for _, have := range ws.lists[sum] {
