@@ -444,6 +444,31 @@ func principalsKey(bl *BucketLayers, shape string, ps, relevant []IAMPrincipal) 
 	return b.String()
 }
 
+// listedPrincipals returns the cell's principal list from its principal
+// entries (principalAccess: the same principals, with the caller
+// decidePrincipals makes, decided alike by groups), when it lists them:
+// an allowed or conditional cell, the owner not of another organisation.
+// The principals reached through roles (Via) are not the cell's own.
+func (w *worker) listedPrincipals(same *Caller, c *Cell) ([]string, bool) {
+	if w.noPrincipalGroups || same.OrgID != "" || (c.Verdict != VerdictAllow && c.Verdict != VerdictConditional) {
+		return nil, false
+	}
+	var list []string
+	for i := range c.PrincipalAccess {
+		pa := &c.PrincipalAccess[i]
+		if pa.Type == PrincipalRoot || len(pa.Via) > 0 {
+			continue
+		}
+		switch pa.Verdict {
+		case VerdictAllow:
+			list = append(list, pa.ARN)
+		case VerdictConditional:
+			list = append(list, pa.ARN+" (conditional)")
+		}
+	}
+	return list, true
+}
+
 // decidePrincipals fills the cells' principal lists.
 func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAMPrincipal, cells []*Cell) {
 	bl.quiet = true
@@ -451,6 +476,10 @@ func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAM
 	for i, action := range MatrixActions() {
 		c := cells[i]
 		if c.Verdict == VerdictDeny {
+			continue
+		}
+		if list, ok := w.listedPrincipals(same, c); ok {
+			c.Principals = list
 			continue
 		}
 		var list []string

@@ -951,10 +951,15 @@ func (w *worker) viaAccess(acc *Access) {
 	arns := map[string]string{} // node key → ARN
 	for i := range MatrixActions() {
 		cells := make([]*Cell, len(rows))
-		direct := map[string]bool{}
 		for r, a := range rows {
 			cells[r] = a.cells()[i]
-			for _, p := range cells[r].PrincipalAccess {
+		}
+		if !g.assumable(cells) {
+			continue // nobody reaches a listed role
+		}
+		direct := map[string]bool{}
+		for _, c := range cells {
+			for _, p := range c.PrincipalAccess {
 				direct[granteeKey(p.ARN)] = true
 			}
 		}
@@ -1021,6 +1026,25 @@ func (w *worker) viaAccess(acc *Access) {
 	for j, id := range ext {
 		acc.External[id] = exts[j]
 	}
+}
+
+// assumable reports whether an IAM role or user of the scanned accounts
+// can assume (in at most MaxAssumeHops hops) a role a cell lists as
+// allowed or conditional.
+func (g *AssumeGraph) assumable(cells []*Cell) bool {
+	for _, c := range cells {
+		for _, role := range c.PrincipalAccess {
+			if role.Type != PrincipalRole || (role.Verdict != VerdictAllow && role.Verdict != VerdictConditional) {
+				continue
+			}
+			for _, p := range g.pathsTo(granteeKey(role.ARN)) {
+				if n := g.nodes[p.Start()]; n.Kind == NodeRole || n.Kind == NodeUser {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // viaPrincipal is the entry of the principal starting path p, which ends
