@@ -35,7 +35,12 @@ import (
 // same policies (by content), tags, type, SCP chain and OU path, whose ARN
 // and account every principal-naming value of the policies involved
 // (Principal elements, aws:PrincipalArn, aws:PrincipalAccount… conditions)
-// matches alike (principalKey).
+// matches alike (principalKey). A policy of a principal whose statements
+// all name other buckets (policySlot.limited) decides nothing for this
+// one: it counts in the group key as a mark (deadSlots), so that roles
+// alike but for the buckets of their own account are one group on the
+// buckets of another. TestPrincipalAccessMatchesOracle checks that every
+// shortcut lists what deciding each principal on its own does.
 
 // principalCand is one principal a row's cells may list.
 type principalCand struct {
