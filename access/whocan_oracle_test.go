@@ -2,8 +2,6 @@ package access
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -26,7 +24,7 @@ func TestPrincipalAccessMatchesOracle(t *testing.T) {
 	listed, cross := 0, 0
 	for seed := uint64(1); seed <= 6; seed++ {
 		doc := oracleDoc(seed)
-		fast, rep := analyzeJSON(t, doc, Options{})
+		fast, rep := analyzeJSON(t, doc, Options{Now: epoch})
 		exact, _ := analyzeJSON(t, doc, exactOptions())
 		if !bytes.Equal(fast, exact) {
 			a, b := firstDiff(fast, exact)
@@ -51,24 +49,11 @@ func TestPrincipalAccessMatchesOracle(t *testing.T) {
 // exactOptions analyses without the shortcuts: every matrix of its own,
 // every principal decided on its own.
 func exactOptions() Options {
-	return Options{noShapes: true, noPrincipalGroups: true, Workers: 1}
+	return Options{Now: epoch, noShapes: true, noPrincipalGroups: true, Workers: 1}
 }
 
-// analyzeJSON analyses doc with opts (at a fixed time) and returns the
-// report and its JSON.
-func analyzeJSON(t *testing.T, doc *inventory.Document, opts Options) ([]byte, *Report) {
-	t.Helper()
-	opts.Now = func() time.Time { return time.Unix(0, 0) }
-	rep, err := Analyze(context.Background(), doc, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.Marshal(rep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data, rep
-}
+// epoch is the clock of the compared analyses.
+func epoch() time.Time { return time.Unix(0, 0) }
 
 // firstDiff returns the text around the first difference of a and b.
 func firstDiff(a, b []byte) (string, string) {
