@@ -18,11 +18,11 @@ import (
 //	go test ./access -run '^$' -bench Synthetic50k -benchtime 1x -benchmem
 //
 // With the principal lists of every cell (issue 12) it allocates 2.69 GB
-// in 17.6 M allocations, at 760 MB peak heap; 6.1 s in the least loaded
-// of several runs on the shared 2-core machine, 22 s at a load average of
-// 10, where the commit before the principal lists' shortcuts took 43 s,
-// with 5.9 GB, 38.0 M allocations and 1,490 MB peak heap. Before issue
-// 12 it was 1.58 GB, 11.1 M allocations and 543 MB.
+// in 17.6 M allocations, at 760 MB peak heap, in 5.3 s on the shared
+// 2-core machine at a load average of 2 (22 s at 10). The commit before
+// the principal lists' shortcuts took 15.2 s in the same run (43 s at
+// 10), with 5.9 GB, 38.0 M allocations and 1,490–1,570 MB peak heap.
+// Before issue 12 it was 1.58 GB, 11.1 M allocations and 543 MB.
 func BenchmarkAnalyzeSynthetic50k(b *testing.B) {
 	benchmarkSynthetic(b, 50, 1000)
 }
