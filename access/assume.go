@@ -123,6 +123,31 @@ type AssumeGraph struct {
 
 	mu      sync.Mutex
 	outside map[string][]AssumePath // reachFrom's results, by role
+	paths   map[string][]AssumePath // pathsTo's, by role
+}
+
+// maxCachedPaths bounds the roles whose paths pathsTo keeps.
+const maxCachedPaths = 1 << 16
+
+// pathsTo returns Paths(role, MaxAssumeHops) of a role's key, computed once
+// (for at most maxCachedPaths roles). The paths are shared: read only.
+func (g *AssumeGraph) pathsTo(key string) []AssumePath {
+	g.mu.Lock()
+	ps, ok := g.paths[key]
+	g.mu.Unlock()
+	if ok {
+		return ps
+	}
+	ps = g.Paths(key, MaxAssumeHops)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.paths == nil {
+		g.paths = map[string][]AssumePath{}
+	}
+	if len(g.paths) < maxCachedPaths {
+		g.paths[key] = ps
+	}
+	return ps
 }
 
 // Node returns a node by ID (nil when unknown).

@@ -26,9 +26,9 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket 
 		Config:      bucketConfig(bl, w.bpaMap(bl.BPA)),
 		Access:      bm.access(m.trusted),
 	}
-	w.principalsWho(bl, shape, bm.sameC, &out.Access.SameAccount)
 	w.orgPrincipalsWho(bl, &out.Access.Org)
 	w.principalAccess(bl, shape, bm, &out.Access)
+	w.principalsWho(bl, shape, bm.sameC, &out.Access.SameAccount) // of principalAccess's lists
 	w.internActions(&out.Access.Public)
 	w.internActions(&out.Access.AnyAWS)
 	w.internActions(&out.Access.Org)

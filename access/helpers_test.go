@@ -70,6 +70,16 @@ func analyzeYAML(t *testing.T, text string, trusted map[string]string) *Report {
 // schema.
 func analyzeValid(t *testing.T, doc *inventory.Document, opts Options) *Report {
 	t.Helper()
+	data, rep := analyzeJSON(t, doc, opts)
+	if err := ValidateJSON(data); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// analyzeJSON analyses doc and returns its report.json and the report.
+func analyzeJSON(t *testing.T, doc *inventory.Document, opts Options) ([]byte, *Report) {
+	t.Helper()
 	rep, err := Analyze(context.Background(), doc, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -78,10 +88,7 @@ func analyzeValid(t *testing.T, doc *inventory.Document, opts Options) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ValidateJSON(data); err != nil {
-		t.Fatal(err)
-	}
-	return rep
+	return data, rep
 }
 
 // cellAt returns a cell by path: "public.read", "org.write",

@@ -38,6 +38,32 @@ type IAMPrincipal struct {
 	fp          string
 	vals        []string
 	byPrincipal bool
+	// texts are the texts fp is made of, one a policy (identity, then
+	// boundary); slots, one a policy too, say which are out of a bucket's
+	// reach (deadSlots).
+	texts []string
+	slots []policySlot
+	// narrow: some slot is limited to named buckets (policySlot.limited).
+	narrow bool
+}
+
+// policySlot is one of a principal's policies (identity, then boundary) as
+// its group key sees it.
+type policySlot struct {
+	// named are its Resource and NotResource values of specific buckets
+	// (namedResources' values of this policy), in statement order.
+	named []*policy.ResourcePattern
+	// prefixes are, for a limited slot, the literal start of each named
+	// value's resource part (bucket name and key): a bucket whose name does
+	// not agree with it is named by none of the value's matches.
+	prefixes []string
+	// limited: every statement has a Resource of S3 ARNs of specific
+	// buckets only (no NotResource): a bucket none of them names, nor one
+	// of its objects, is out of the policy's reach, which then decides
+	// nothing of a request on it (the statements whose Resource matches
+	// are the only ones that apply).
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+	limited bool
 }
 
 // iamCache holds the parsed IAM principals of each account.
@@ -197,6 +223,12 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 		}
 		sort.Strings(p.vals)
 		p.fp = fingerprint(arn, texts, tags)
+		p.texts = texts
+		p.slots = make([]policySlot, len(texts))
+		for k, ip := range append(append([]*policy.Policy(nil), pols...), p.Boundary) {
+			p.slots[k] = slotOf(ip)
+			p.narrow = p.narrow || p.slots[k].limited
+		}
 		out = append(out, p)
 	}
 	for _, r := range iam.Roles {
@@ -249,6 +281,107 @@ func namedResources(pols []*policy.Policy) (named []*policy.ResourcePattern, byN
 		}
 	}
 	return named, false
+}
+
+// slotOf returns the policySlot of a principal's policy (nil: no boundary).
+func slotOf(p *policy.Policy) policySlot {
+	if p == nil || p.IsUnreadable() {
+		return policySlot{}
+	}
+	var sl policySlot
+	sl.limited = len(p.Statements) > 0
+	seen := map[string]bool{}
+	for i := range p.Statements {
+		st := &p.Statements[i]
+		if len(st.NotResource) > 0 || len(st.Resource) == 0 {
+			sl.limited = false
+		}
+		for _, list := range [][]string{st.Resource, st.NotResource} {
+			for _, r := range list {
+				if r == "*" || everyBucket(r) {
+					sl.limited = false
+					continue
+				}
+				if !specificS3(r) {
+					sl.limited = false
+				}
+				if seen[r] {
+					continue
+				}
+				seen[r] = true
+				rp, ok := policy.CompileResourcePattern(r)
+				if !ok {
+					return policySlot{} // a variable: byName decides it bucket by bucket
+				}
+				sl.named = append(sl.named, rp)
+				sl.prefixes = append(sl.prefixes, literalStart(r))
+			}
+		}
+	}
+	if !sl.limited {
+		sl.prefixes = nil
+	}
+	return sl
+}
+
+// literalStart returns the resource part of an ARN pattern up to its
+// first wildcard (or policy variable sign).
+func literalStart(r string) string {
+	for k := 0; k < 5; k++ {
+		i := strings.IndexByte(r, ':')
+		if i < 0 {
+			return ""
+		}
+		r = r[i+1:]
+	}
+	if i := strings.IndexAny(r, "*?$"); i >= 0 {
+		r = r[:i]
+	}
+	return r
+}
+
+// specificS3 reports whether a Resource value is an S3 ARN with the
+// service written out: no other service's resource, such as the KMS key of
+// a request's second evaluation, matches it.
+func specificS3(r string) bool {
+	parts := strings.SplitN(r, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "s3"
+}
+
+// deadSlots returns which of p's policies are out of reach of every
+// resource of resources (bit k: slot k), resources of bucket (made only
+// when needed); 0 when none is (or p has more than 64 policies).
+func (p *IAMPrincipal) deadSlots(bucket string, res func() []string) uint64 {
+	if !p.narrow || len(p.slots) > 64 {
+		return 0
+	}
+	var mask uint64
+	for k := range p.slots {
+		sl := &p.slots[k]
+		if !sl.limited {
+			continue
+		}
+		dead := true
+		for j, q := range sl.named {
+			// Every resource's part is the bucket's name, or it and a key.
+			if pre := sl.prefixes[j]; !strings.HasPrefix(bucket, pre) && !strings.HasPrefix(pre, bucket+"/") {
+				continue
+			}
+			for _, res := range res() {
+				if q.Matches(res) {
+					dead = false
+					break
+				}
+			}
+			if !dead {
+				break
+			}
+		}
+		if dead {
+			mask |= 1 << k
+		}
+	}
+	return mask
 }
 
 // everyBucket reports whether a Resource value is an S3 pattern of every
@@ -366,6 +499,31 @@ func principalsKey(bl *BucketLayers, shape string, ps, relevant []IAMPrincipal) 
 	return b.String()
 }
 
+// listedPrincipals returns the cell's principal list from its principal
+// entries (principalAccess: the same principals, with the caller
+// decidePrincipals makes, decided alike by groups), when it lists them:
+// an allowed or conditional cell, the owner not of another organisation.
+// The principals reached through roles (Via) are not the cell's own.
+func (w *worker) listedPrincipals(same *Caller, c *Cell) ([]string, bool) {
+	if w.noPrincipalGroups || same.OrgID != "" || (c.Verdict != VerdictAllow && c.Verdict != VerdictConditional) {
+		return nil, false
+	}
+	var list []string
+	for i := range c.PrincipalAccess {
+		pa := &c.PrincipalAccess[i]
+		if pa.Type == PrincipalRoot || len(pa.Via) > 0 {
+			continue
+		}
+		switch pa.Verdict {
+		case VerdictAllow:
+			list = append(list, pa.ARN)
+		case VerdictConditional:
+			list = append(list, pa.ARN+" (conditional)")
+		}
+	}
+	return list, true
+}
+
 // decidePrincipals fills the cells' principal lists.
 func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAMPrincipal, cells []*Cell) {
 	bl.quiet = true
@@ -373,6 +531,10 @@ func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAM
 	for i, action := range MatrixActions() {
 		c := cells[i]
 		if c.Verdict == VerdictDeny {
+			continue
+		}
+		if list, ok := w.listedPrincipals(same, c); ok {
+			c.Principals = list
 			continue
 		}
 		var list []string
@@ -446,6 +608,9 @@ func (bl *BucketLayers) directGrantees() (all bool, named map[string]bool) {
 // written or not).
 func granteeKey(arn string) string {
 	if i := strings.Index(arn, ":role/"); i > 0 {
+		if strings.LastIndexByte(arn, '/') == i+len(":role/")-1 {
+			return arn // no path
+		}
 		return arn[:i] + ":role/" + arn[strings.LastIndexByte(arn, '/')+1:]
 	}
 	return arn
@@ -483,14 +648,19 @@ func resourceMayNameBucket(pattern, bucket string) bool {
 	if pattern == "*" || strings.Contains(pattern, "${") {
 		return true
 	}
-	parts := strings.SplitN(pattern, ":", 6)
-	if len(parts) < 6 {
-		return true // not an ARN we can read: could match
+	// The fields of arn:partition:service:region:account:resource.
+	var field [5]string
+	rest := pattern
+	for k := 0; k < 5; k++ {
+		i := strings.IndexByte(rest, ':')
+		if i < 0 {
+			return true // not an ARN we can read: could match
+		}
+		field[k], rest = rest[:i], rest[i+1:]
 	}
-	if svc := parts[2]; svc != "s3" && !strings.ContainsAny(svc, "*?") {
+	if svc := field[2]; svc != "s3" && !strings.ContainsAny(svc, "*?") {
 		return false // another service's resource
 	}
-	rest := parts[5]
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		rest = rest[:i]
 	}

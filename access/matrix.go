@@ -117,6 +117,7 @@ type worker struct {
 	pstatic   map[*IAMPrincipal]*principalStatic
 	chainVals map[string]*chainValues
 	roots     map[[2]string]*IAMPrincipal
+	who       whoScratch // the principal lists' scratch and caches (whocan.go)
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
 	// buckets holds each once. At most maxInterned of each are kept (a

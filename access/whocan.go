@@ -2,6 +2,7 @@ package access
 
 import (
 	"crypto/sha256"
+	"hash/maphash"
 	"slices"
 	"sort"
 	"strconv"
@@ -34,7 +35,12 @@ import (
 // same policies (by content), tags, type, SCP chain and OU path, whose ARN
 // and account every principal-naming value of the policies involved
 // (Principal elements, aws:PrincipalArn, aws:PrincipalAccount… conditions)
-// matches alike (principalKey).
+// matches alike (principalKey). A policy of a principal whose statements
+// all name other buckets (policySlot.limited) decides nothing for this
+// one: it counts in the group key as a mark (deadSlots), so that roles
+// alike but for the buckets of their own account are one group on the
+// buckets of another. TestPrincipalAccessMatchesOracle checks that every
+// shortcut lists what deciding each principal on its own does.
 
 // principalCand is one principal a row's cells may list.
 type principalCand struct {
@@ -43,12 +49,13 @@ type principalCand struct {
 	typ     string
 	key     string // its group (principalKey)
 	ckey    string // its caller's key (worker.caller)
+	dead    uint64 // its policies out of the bucket's reach (deadSlots)
 }
 
 // principalGroup is the principals decided alike, decided once per action.
 type principalGroup struct {
-	rep     *principalCand
-	arn     string // the bucket decided (a group reused for a bucket of the same shape names another)
+	rep     principalCand // a copy: candidates are scratch
+	arn     string        // the bucket decided (a group reused for a bucket of the same shape names another)
 	caller  *Caller
 	decided [5]bool
 	out     [5]outcome
@@ -61,19 +68,23 @@ type principalGroup struct {
 
 // principalRow lists the principals of a row's cells.
 type principalRow struct {
-	w    *worker
-	bl   *BucketLayers
-	vals []string // the bucket side's principal-naming values
-	// chainVals caches the SCP chains' principal-naming values by key.
-	chainVals map[string][]string
+	w         *worker
+	bl        *BucketLayers
+	vals      []string // the bucket side's principal-naming values
 	byName    bool     // a principal-naming value holds a policy variable
 	lvals     []string // vals lowered
 	partition string   // the bucket's partition ("" until needed)
 	// resources are the resources the matrix asks about (shapeGroupKey).
 	resources []string
-	buf       []byte            // scratch of the keys
-	scratch   []PrincipalAccess // scratch of a cell's list
-	groups    map[string]*principalGroup
+	buf       []byte // scratch of the keys
+	// cands are the candidates of the list in progress (worker scratch);
+	// valsID is vals' ID (whoScratch.valsID).
+	cands  []principalCand
+	valsID int
+	// renamed are the conditions of groups decided for another bucket of
+	// the shape, with this bucket's ARN (renamedConds).
+	renamed map[*principalGroup]*[5][]string
+	groups  map[string]*principalGroup
 	// shape is the bucket's shape key ("" when its matrix is its own):
 	// buckets of one shape decide the groups alike, up to the Resource
 	// values of the groups' policies that name buckets (shapeGroupKey).
@@ -81,7 +92,7 @@ type principalRow struct {
 }
 
 func (w *worker) newPrincipalRow(bl *BucketLayers, shape string) *principalRow {
-	pr := &principalRow{w: w, bl: bl, chainVals: map[string][]string{}, groups: map[string]*principalGroup{}, shape: shape}
+	pr := &principalRow{w: w, bl: bl, groups: map[string]*principalGroup{}, shape: shape}
 	set := map[string]bool{}
 	add := func(p *policy.Policy) {
 		if principalValues(p, set) {
@@ -204,6 +215,11 @@ type principalStatic struct {
 	// alone is the key when it is decided on its own (by its ARN).
 	alone string
 	ckey  string // its caller's key (worker.caller)
+	// masked are the keys of the principal for buckets out of reach of
+	// some of its policies, by deadSlots mask.
+	masked map[uint64]*principalStatic
+	sigs   [4]sigEntry // its last group keys (sig)
+	reach  int8        // mayReach's answer for every bucket: 1 yes, 2 no, 0 not yet known
 }
 
 // chainValues is a chain's principal-naming values, lowered, and whether
@@ -245,13 +261,8 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	}
 	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN)}
 	ps.lgk = strings.ToLower(ps.gk)
-	head := p.fp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
-	ps.alone = head + p.ARN
 	ps.ckey = "pa|" + p.ARN
-	b := []byte(head)
-	b = signature(b, cv.vals, cv.lvals, ps, id, canonical)
-	b = signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
-	ps.own = string(b)
+	ps.keys(w, p, p.fp, id, chain, cv, canonical)
 	if len(w.pstatic) >= maxInterned { // many principals: start afresh
 		clear(w.pstatic)
 	}
@@ -259,35 +270,69 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	return ps
 }
 
-// candidates returns the principals of account id the row may list: its
+// keys sets ps's alone and own keys for a principal whose policies' key
+// is fp.
+func (ps *principalStatic) keys(w *worker, p *IAMPrincipal, fp, id string, chain Chain, cv *chainValues, canonical string) {
+	head := fp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
+	ps.alone = head + p.ARN
+	b := []byte(head)
+	b = signature(b, cv.vals, cv.lvals, ps, id, canonical)
+	b = signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
+	ps.own = string(b)
+}
+
+// maskedStatic returns ps for a bucket out of reach of the policies of p
+// that dead marks (deadSlots): its policies' key has those policies'
+// texts replaced by a mark, as they decide nothing there, so principals
+// that differ only in policies limited to other buckets are decided alike.
+func (w *worker) maskedStatic(ps *principalStatic, p *IAMPrincipal, dead uint64, id string, chain Chain, cv *chainValues, canonical string) *principalStatic {
+	if dead == 0 {
+		return ps
+	}
+	if m := ps.masked[dead]; m != nil {
+		return m
+	}
+	texts := make([]string, len(p.texts))
+	for k, t := range p.texts {
+		if dead&(1<<k) != 0 {
+			t = "\x00out of reach" // no policy text starts with NUL
+		}
+		texts[k] = t
+	}
+	m := *ps
+	m.masked, m.sigs = nil, [4]sigEntry{}
+	m.keys(w, p, fingerprint(p.ARN, texts, p.Tags), id, chain, cv, canonical)
+	if ps.masked == nil || len(ps.masked) >= 64 {
+		ps.masked = map[uint64]*principalStatic{}
+	}
+	ps.masked[dead] = &m
+	return &m
+}
+
+// candidates adds to pr.cands the principals of account id the row may list: its
 // IAM roles and users that could be allowed (sameAccount: also those the
 // bucket's own policy or ACL could grant), and its root.
-func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand {
+func (pr *principalRow) candidates(id string, sameAccount bool) {
 	bl, w := pr.bl, pr.w
-	ix := w.ix
 	all, named := false, map[string]bool(nil)
 	if sameAccount {
 		all, named = bl.directGrantees()
 	}
-	chain := ix.SCPs(id)
-	cv := w.chainValues(chain)
-	if _, ok := pr.chainVals[chain.Key]; !ok {
-		pr.chainVals[chain.Key] = cv.vals
-		pr.byName = pr.byName || cv.byName
-	}
-	canonical := "" // the value naming its canonical ID
-	if a := ix.Account(id); a != nil && a.CanonicalID != "" {
-		canonical = "canonical:" + a.CanonicalID
-	}
-	ps := ix.Principals(id)
-	out := make([]principalCand, 0, len(ps)+1)
-	statics := make([]*principalStatic, 0, len(ps)+1)
+	wa := w.whoAccount(id)
+	chain, cv, canonical, ps := wa.chain, wa.cv, wa.canonical, wa.ps
+	pr.byName = pr.byName || cv.byName
+	first := len(pr.cands)
+	statics := w.who.statics[:0]
 	for i := range ps {
 		p := &ps[i]
-		st := w.principalStatic(p, id, chain, cv, canonical)
-		if all || named[st.gk] || (p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name)) {
-			out = append(out, principalCand{p: p, account: id, typ: principalType(p.ARN)})
-			statics = append(statics, st)
+		st := wa.statics[i]
+		if all || named[st.gk] || (p.s3 && st.mayReach(p, bl.Bucket.Name)) {
+			dead := uint64(0)
+			if !w.noPrincipalGroups {
+				dead = p.deadSlots(bl.Bucket.Name, pr.res)
+			}
+			pr.cands = append(pr.cands, principalCand{p: p, account: id, typ: principalType(p.ARN), dead: dead})
+			statics = append(statics, w.maskedStatic(st, p, dead, id, chain, cv, canonical))
 		}
 	}
 	if pr.partition == "" {
@@ -297,22 +342,154 @@ func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand 
 		}
 	}
 	root := w.root(pr.partition, id)
-	out = append(out, principalCand{p: root, account: id, typ: PrincipalRoot})
+	pr.cands = append(pr.cands, principalCand{p: root, account: id, typ: PrincipalRoot})
 	statics = append(statics, w.principalStatic(root, id, chain, cv, canonical))
+	w.who.statics = statics
 	if pr.lvals == nil {
 		pr.lvals = lowerAll(pr.vals)
+		pr.valsID = w.who.valsID(pr.vals)
 	}
-	for i := range out {
-		c, st := &out[i], statics[i]
+	for i := range pr.cands[first:] {
+		c, st := &pr.cands[first+i], statics[i]
 		c.ckey = st.ckey
 		if pr.byName || c.p.byPrincipal || w.noPrincipalGroups {
 			c.key = st.alone // decided on its own
 			continue
 		}
+		if key, ok := st.sig(pr.valsID); ok {
+			c.key = key
+			continue
+		}
 		pr.buf = signature(append(pr.buf[:0], st.own...), pr.vals, pr.lvals, st, id, canonical)
-		c.key = string(pr.buf)
+		c.key = w.who.key(pr.buf)
+		st.storeSig(pr.valsID, c.key)
 	}
-	return out
+}
+
+// whoAccount is what a worker keeps of a member account for the principal
+// lists.
+type whoAccount struct {
+	chain     Chain
+	cv        *chainValues
+	canonical string // the value naming its canonical ID ("" when not known)
+	ps        []IAMPrincipal
+	statics   []*principalStatic // ps's
+}
+
+// whoAccount returns the worker's whoAccount of account id (it keeps those
+// of at most maxInterned principals).
+func (w *worker) whoAccount(id string) *whoAccount {
+	if wa := w.who.accounts[id]; wa != nil {
+		return wa
+	}
+	ix := w.ix
+	wa := &whoAccount{chain: ix.SCPs(id), ps: ix.Principals(id)}
+	wa.cv = w.chainValues(wa.chain)
+	if a := ix.Account(id); a != nil && a.CanonicalID != "" {
+		wa.canonical = "canonical:" + a.CanonicalID
+	}
+	wa.statics = make([]*principalStatic, len(wa.ps))
+	for i := range wa.ps {
+		wa.statics[i] = w.principalStatic(&wa.ps[i], id, wa.chain, wa.cv, wa.canonical)
+	}
+	if w.who.accounts == nil || w.who.nprincipals >= maxInterned {
+		w.who.accounts, w.who.nprincipals = map[string]*whoAccount{}, 0
+	}
+	w.who.accounts[id] = wa
+	w.who.nprincipals += len(wa.ps)
+	return wa
+}
+
+// sig returns the group key kept for the row values vals (valsID).
+func (ps *principalStatic) sig(vals int) (string, bool) {
+	for _, s := range ps.sigs {
+		if s.vals == vals && s.key != "" {
+			return s.key, true
+		}
+	}
+	return "", false
+}
+
+// storeSig keeps the group key for the row values vals (of the last few).
+func (ps *principalStatic) storeSig(vals int, key string) {
+	copy(ps.sigs[1:], ps.sigs[:len(ps.sigs)-1])
+	ps.sigs[0] = sigEntry{vals, key}
+}
+
+// whoScratch is what a worker keeps for the principal lists across
+// buckets.
+type whoScratch struct {
+	// valsIDs are the IDs of rows' principal-naming values
+	// (principalStatic.sig).
+	valsIDs  map[string]int
+	valsBase int
+	keys     map[string]string // the group keys, interned
+	// accounts are the member accounts' whoAccount (of nprincipals
+	// principals in all).
+	accounts    map[string]*whoAccount
+	nprincipals int
+	statics     []*principalStatic
+	cands       []principalCand
+	list        []PrincipalAccess
+	// lists are the cells' lists, by hash (intern): cells alike, of one
+	// bucket or of several, share one.
+	lists  map[uint64][][]PrincipalAccess
+	nlists int // the entries of lists
+	seed   maphash.Seed
+}
+
+// sigEntry is a group key for a row's values (their valsID).
+type sigEntry struct {
+	vals int
+	key  string
+}
+
+// valsID returns the ID of a row's principal-naming values.
+func (ws *whoScratch) valsID(vals []string) int {
+	k := strings.Join(vals, "\x00")
+	if id, ok := ws.valsIDs[k]; ok {
+		return id
+	}
+	if ws.valsIDs == nil {
+		ws.valsIDs = map[string]int{}
+	}
+	if len(ws.valsIDs) >= maxInterned {
+		// IDs start afresh, above every ID given (principalStatic.sig).
+		ws.valsBase += len(ws.valsIDs)
+		clear(ws.valsIDs)
+	}
+	id := ws.valsBase + len(ws.valsIDs)
+	ws.valsIDs[k] = id
+	return id
+}
+
+// key returns the interned group key b.
+func (ws *whoScratch) key(b []byte) string {
+	if k, ok := ws.keys[string(b)]; ok {
+		return k
+	}
+	if ws.keys == nil || len(ws.keys) >= maxInterned {
+		ws.keys = map[string]string{}
+	}
+	k := string(b)
+	ws.keys[k] = k
+	return k
+}
+
+// mayReach reports whether p's identity policies may reach the bucket
+// (mayReachBucket), once for all buckets when no Resource value of them
+// names specific buckets.
+func (ps *principalStatic) mayReach(p *IAMPrincipal, bucket string) bool {
+	if len(p.named) > 0 || p.byName {
+		return mayReachBucket(p.Identity, bucket)
+	}
+	if ps.reach == 0 {
+		ps.reach = 2
+		if mayReachBucket(p.Identity, bucket) {
+			ps.reach = 1
+		}
+	}
+	return ps.reach == 1
 }
 
 // principalType returns the PrincipalAccess type of an IAM ARN.
@@ -350,7 +527,8 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 	if len(todo) == 0 {
 		return
 	}
-	var cands []principalCand
+	pr.cands = pr.w.who.cands[:0]
+	defer func() { pr.w.who.cands = pr.cands[:0] }()
 	var unlisted, why []string
 	for _, id := range accounts {
 		a := pr.w.ix.Account(id)
@@ -365,16 +543,16 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			unlisted, why = append(unlisted, id), append(why, "IAM not collected")
 			continue
 		}
-		cands = append(cands, pr.candidates(id, sameAccount)...)
+		pr.candidates(id, sameAccount)
 	}
 	bl := pr.bl
 	defer func() { bl.quiet = false }()
 	actions := MatrixActions()
 	for _, i := range todo {
 		c := cells[i]
-		list := pr.scratch[:0]
-		for ci := range cands {
-			cand := &cands[ci]
+		list := pr.w.who.list[:0]
+		for ci := range pr.cands {
+			cand := &pr.cands[ci]
 			g := pr.groups[cand.key]
 			if g == nil {
 				g = pr.group(cand, base)
@@ -403,7 +581,7 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			}
 			pa := PrincipalAccess{ARN: cand.p.ARN, Account: cand.account, Type: cand.typ, Verdict: o.verdict,
 				Statements: g.stmts[i], Conditions: g.conds[i]}
-			if g.personal[i] && cand.p != g.rep.p {
+			if g.personal[i] && cand.p != g.rep.p && !sameNames(o.refs, g.rep.p, cand.p) {
 				pa.Statements = renameRefs(o.refs, g.rep.p, cand.p)
 			}
 			if o.verdict == VerdictUnknown {
@@ -412,19 +590,14 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			if g.arn != bl.ARN { // decided for another bucket of the shape
 				pa.Reason = strings.ReplaceAll(pa.Reason, g.arn, bl.ARN)
 				if len(pa.Conditions) > 0 {
-					pa.Conditions = make([]string, len(g.conds[i]))
-					for j, c := range g.conds[i] {
-						pa.Conditions[j] = strings.ReplaceAll(c, g.arn, bl.ARN)
-					}
+					pa.Conditions = pr.renamedConds(g, i)
 				}
 			}
 			list = append(list, pa)
 		}
-		pr.scratch = list
-		list = nil
-		if len(pr.scratch) > 0 { // the cell's own, of its size
-			list = slices.Clone(pr.scratch)
-		}
+		pr.w.who.list = list
+		list = pr.w.who.intern(list) // nil when empty
+		clear(pr.w.who.list)         // keep no cell's strings alive
 		c.PrincipalAccess = list
 		ids, whys := unlisted, why
 		if len(c.Accounts) > 0 { // only these of the class are allowed
@@ -446,6 +619,74 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 	}
 }
 
+// renamedConds returns the conditions of g (decided for another bucket of
+// the shape) for action i, with the row's bucket's ARN.
+func (pr *principalRow) renamedConds(g *principalGroup, i int) []string {
+	if pr.renamed == nil {
+		pr.renamed = map[*principalGroup]*[5][]string{}
+	}
+	r := pr.renamed[g]
+	if r == nil {
+		r = &[5][]string{}
+		pr.renamed[g] = r
+	}
+	if r[i] == nil {
+		r[i] = make([]string, len(g.conds[i]))
+		for j, c := range g.conds[i] {
+			r[i][j] = strings.ReplaceAll(c, g.arn, pr.bl.ARN)
+		}
+	}
+	return r[i]
+}
+
+// intern returns a list equal to l that the cells of this worker share
+// (l itself is scratch), of its length and capacity: cells append to
+// their lists (viaAccess) without writing into another's. nil when l is
+// empty.
+func (ws *whoScratch) intern(l []PrincipalAccess) []PrincipalAccess {
+	if len(l) == 0 {
+		return nil
+	}
+	if ws.lists == nil || ws.nlists >= maxInternedAccess {
+		ws.lists, ws.nlists = map[uint64][][]PrincipalAccess{}, 0
+		if ws.seed == (maphash.Seed{}) {
+			ws.seed = maphash.MakeSeed()
+		}
+	}
+	var h maphash.Hash
+	h.SetSeed(ws.seed)
+	for i := range l { // some of each entry: equal tells
+		pa := &l[i]
+		h.WriteString(pa.ARN)
+		h.WriteString(string(pa.Verdict))
+		h.WriteByte(byte(len(pa.Via)))
+		h.WriteByte(byte(len(pa.Statements)))
+		h.WriteByte(byte(len(pa.Conditions)))
+		h.WriteByte(byte(len(pa.Reason)))
+	}
+	sum := h.Sum64()
+	for _, have := range ws.lists[sum] {
+		if slices.EqualFunc(have, l, equalAccess) {
+			return have
+		}
+	}
+	own := make([]PrincipalAccess, len(l))
+	copy(own, l)
+	ws.lists[sum] = append(ws.lists[sum], own)
+	ws.nlists += len(own)
+	return own
+}
+
+// maxInternedAccess bounds the entries of the lists a worker interns (a
+// streamed report holds none of its buckets).
+const maxInternedAccess = 1 << 17
+
+// equalAccess reports whether two principals' entries are equal.
+func equalAccess(a, b PrincipalAccess) bool {
+	return a.ARN == b.ARN && a.Account == b.Account && a.Type == b.Type && a.Verdict == b.Verdict && a.Reason == b.Reason &&
+		slices.Equal(a.Via, b.Via) && slices.Equal(a.Statements, b.Statements) && slices.Equal(a.Conditions, b.Conditions)
+}
+
 // group returns the group of a candidate: the one decided for a bucket of
 // the same shape when its policies' bucket-naming Resource values match
 // this bucket alike, or a new one.
@@ -459,7 +700,7 @@ func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPr
 			return g
 		}
 	}
-	g := &principalGroup{rep: cand, arn: bl.ARN, caller: w.caller(cand.ckey, func() *Caller { return base(cand.account, cand.p) })}
+	g := &principalGroup{rep: *cand, arn: bl.ARN, caller: w.caller(cand.ckey, func() *Caller { return base(cand.account, cand.p) })}
 	pr.groups[cand.key] = g
 	if key.shape != "" {
 		if len(w.pgroups) >= maxInterned {
@@ -482,28 +723,52 @@ type pgroupKey struct {
 // values match the resources the matrix asks about (as principalsKey).
 func (pr *principalRow) shapeGroupKey(cand *principalCand) pgroupKey {
 	k := pgroupKey{shape: pr.shape, group: cand.key}
-	if len(cand.p.named) > 0 {
-		bl := pr.bl
-		if pr.resources == nil {
-			pr.resources = []string{bl.ARN, bl.ARN + "/" + anyKey}
-			for _, k := range bl.keyPatterns() {
-				pr.resources = append(pr.resources, bl.ARN+"/"+exampleKey(k))
-			}
-		}
-		b := pr.buf[:0]
-		for _, q := range cand.p.named {
-			for _, res := range pr.resources {
-				if q.Matches(res) {
+	if len(cand.p.named) == 0 {
+		return k
+	}
+	res := pr.res()
+	b := pr.buf[:0]
+	bits := func(named []*policy.ResourcePattern) {
+		for _, q := range named {
+			for _, r := range res {
+				if q.Matches(r) {
 					b = append(b, '+')
 				} else {
 					b = append(b, '-')
 				}
 			}
 		}
-		k.named = string(b)
-		pr.buf = b
 	}
+	if cand.dead == 0 {
+		bits(cand.p.named)
+	} else {
+		// The group's principals differ in the policies out of reach: the
+		// others' values, policy by policy (those of equal texts alike).
+		for j := range cand.p.slots {
+			if cand.dead&(1<<j) != 0 {
+				b = append(b, 'x')
+			} else {
+				bits(cand.p.slots[j].named)
+			}
+			b = append(b, '|')
+		}
+	}
+	k.named = string(b)
+	pr.buf = b
 	return k
+}
+
+// res returns the resources the matrix asks about: the bucket, any object
+// of it, and an object of each key pattern of its policy (decideKeys).
+func (pr *principalRow) res() []string {
+	if pr.resources == nil {
+		bl := pr.bl
+		pr.resources = []string{bl.ARN, bl.ARN + "/" + anyKey}
+		for _, k := range bl.keyPatterns() {
+			pr.resources = append(pr.resources, bl.ARN+"/"+exampleKey(k))
+		}
+	}
+	return pr.resources
 }
 
 // unlistedReason says which accounts' principals could not be listed.
@@ -562,6 +827,21 @@ func renameRefs(refs []policy.StatementRef, rep, p *IAMPrincipal) []string {
 		}
 	}
 	return out
+}
+
+// sameNames reports whether renameRefs(refs, rep, p) names the statements
+// as renameRefs(refs, rep, rep) does: every policy they name is p's too
+// (a managed policy both have), and neither is a root.
+func sameNames(refs []policy.StatementRef, rep, p *IAMPrincipal) bool {
+	if p.fp == "root" || rep.fp == "root" {
+		return false
+	}
+	for _, r := range refs {
+		if renamePolicy(r.Policy, rep, p) != r.Policy {
+			return false
+		}
+	}
+	return true
 }
 
 // renamePolicy maps a policy name of rep to p's policy at the same place.
@@ -673,14 +953,18 @@ func (w *worker) viaAccess(acc *Access) {
 		exts[j] = acc.External[id]
 		rows = append(rows, &exts[j].Actions)
 	}
-	paths := map[string][]AssumePath{} // by role key, for the bucket's actions
-	arns := map[string]string{}        // node key → ARN
+	arns := map[string]string{} // node key → ARN
 	for i := range MatrixActions() {
 		cells := make([]*Cell, len(rows))
-		direct := map[string]bool{}
 		for r, a := range rows {
 			cells[r] = a.cells()[i]
-			for _, p := range cells[r].PrincipalAccess {
+		}
+		if !g.assumable(cells) {
+			continue // nobody reaches a listed role
+		}
+		direct := map[string]bool{}
+		for _, c := range cells {
+			for _, p := range c.PrincipalAccess {
 				direct[granteeKey(p.ARN)] = true
 			}
 		}
@@ -699,11 +983,7 @@ func (w *worker) viaAccess(acc *Access) {
 					continue
 				}
 				key := granteeKey(role.ARN)
-				ps, ok := paths[key]
-				if !ok {
-					ps = g.Paths(key, MaxAssumeHops)
-					paths[key] = ps
-				}
+				ps := g.pathsTo(key)
 				for _, p := range ps {
 					n := g.nodes[p.Start()]
 					if (n.Kind != NodeRole && n.Kind != NodeUser) || direct[n.ID] {
@@ -751,6 +1031,25 @@ func (w *worker) viaAccess(acc *Access) {
 	for j, id := range ext {
 		acc.External[id] = exts[j]
 	}
+}
+
+// assumable reports whether an IAM role or user of the scanned accounts
+// can assume (in at most MaxAssumeHops hops) a role a cell lists as
+// allowed or conditional.
+func (g *AssumeGraph) assumable(cells []*Cell) bool {
+	for _, c := range cells {
+		for _, role := range c.PrincipalAccess {
+			if role.Type != PrincipalRole || (role.Verdict != VerdictAllow && role.Verdict != VerdictConditional) {
+				continue
+			}
+			for _, p := range g.pathsTo(granteeKey(role.ARN)) {
+				if n := g.nodes[p.Start()]; n.Kind == NodeRole || n.Kind == NodeUser {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // viaPrincipal is the entry of the principal starting path p, which ends

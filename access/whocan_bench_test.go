@@ -2,13 +2,10 @@ package access
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/internal/procstat"
@@ -70,19 +67,9 @@ func withRoles(accounts, roles, buckets int) *inventory.Document {
 // (and per bucket shape) gives the same report as deciding each on its
 // own, bucket by bucket.
 func TestPrincipalGroupsExact(t *testing.T) {
-	run := func(opts Options) []byte {
-		opts.Now = func() time.Time { return time.Unix(0, 0) }
-		rep, err := Analyze(context.Background(), withRoles(12, 10, 30), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := json.Marshal(rep)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
-	grouped, alone := run(Options{}), run(Options{noShapes: true, noPrincipalGroups: true, Workers: 1})
+	doc := withRoles(12, 10, 30)
+	grouped, _ := analyzeJSON(t, doc, Options{Now: epoch})
+	alone, _ := analyzeJSON(t, doc, exactOptions())
 	if !bytes.Equal(grouped, alone) {
 		t.Fatalf("grouped and per-principal analyses differ (%d and %d bytes)", len(grouped), len(alone))
 	}
