@@ -612,7 +612,7 @@ func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatri
 	pr.list(cellsOf(&acc.SameAccount), []string{owner}, true, func(id string, p *IAMPrincipal) *Caller {
 		return w.principalCaller(id, p, bm.sameC.InOrg, bm.sameC.OrgID)
 	})
-	if w.ix.othersUnknown(owner) == "" {
+	if w.ix.othersUnknown(owner) == "" && listsAny(cellsOf(&acc.Org)) {
 		others := make([]string, 0, len(w.members))
 		for _, id := range w.members {
 			if id != owner {
@@ -638,6 +638,17 @@ func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatri
 		acc.External[id] = e
 	}
 	w.viaAccess(acc)
+}
+
+// listsAny reports whether list lists the principals of any of cells (one
+// allowed or conditional): the org row's accounts are gathered only then.
+func listsAny(cells []*Cell) bool {
+	for _, c := range cells {
+		if c.Verdict == VerdictAllow || c.Verdict == VerdictConditional {
+			return true
+		}
+	}
+	return false
 }
 
 // maxViaPerCell bounds the principals a cell lists through roles; the
