@@ -1,7 +1,9 @@
 package access
 
 import (
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -35,6 +37,11 @@ type IAMPrincipal struct {
 	fp          string
 	vals        []string
 	byPrincipal bool
+	// gfp is fp up to the named values (each masked by its place in
+	// named), or fp when they could not be masked: principals whose
+	// policies differ only there decide alike on a bucket where those
+	// values match alike (whocan.go adds how they match to the group key).
+	gfp string
 }
 
 // iamCache holds the parsed IAM principals of each account.
@@ -123,7 +130,8 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 		for _, ip := range pols {
 			p.s3 = p.s3 || mentionsS3(ip)
 		}
-		p.named, p.byName = namedResources(append(append([]*policy.Policy(nil), pols...), p.Boundary))
+		var namedVals []string
+		p.named, namedVals, p.byName = namedResources(append(append([]*policy.Policy(nil), pols...), p.Boundary))
 		texts := make([]string, 0, len(pols)+1)
 		set := map[string]bool{}
 		for _, ip := range append(append([]*policy.Policy(nil), pols...), p.Boundary) {
@@ -142,6 +150,10 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 		}
 		sort.Strings(p.vals)
 		p.fp = fingerprint(arn, texts, tags)
+		p.gfp = p.fp
+		if masked, ok := maskNamed(texts, append(append([]*policy.Policy(nil), pols...), p.Boundary), namedVals); ok && !p.byName {
+			p.gfp = fingerprint(arn, masked, tags)
+		}
 		out = append(out, p)
 	}
 	for _, r := range iam.Roles {
@@ -169,8 +181,9 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 // namedResources compiles the Resource and NotResource values of policies
 // whose match depends on which bucket is asked: all but "*" and the S3
 // patterns of every bucket alike ("arn:aws:s3:::*", "arn:aws-cn:s3:::*/*").
-// byName is true when a value holds a policy variable.
-func namedResources(pols []*policy.Policy) (named []*policy.ResourcePattern, byName bool) {
+// vals are the values compiled. byName is true when a value holds a
+// policy variable.
+func namedResources(pols []*policy.Policy) (named []*policy.ResourcePattern, vals []string, byName bool) {
 	seen := map[string]bool{}
 	for _, p := range pols {
 		if p == nil || p.IsUnreadable() {
@@ -186,14 +199,67 @@ func namedResources(pols []*policy.Policy) (named []*policy.ResourcePattern, byN
 					seen[r] = true
 					rp, ok := policy.CompileResourcePattern(r)
 					if !ok {
-						return nil, true
+						return nil, nil, true
 					}
 					named = append(named, rp)
+					vals = append(vals, r)
 				}
 			}
 		}
 	}
-	return named, false
+	return named, vals, false
+}
+
+// maskNamed returns the policies' texts with every named value (a
+// Resource or NotResource value of namedResources) replaced by its place
+// in vals; false when a value cannot be masked for certain: it does not
+// start with "arn:", or its quoted text occurs in the texts (unescaped)
+// other than once for each time a Resource or NotResource list holds it.
+func maskNamed(texts []string, pols []*policy.Policy, vals []string) ([]string, bool) {
+	if len(vals) == 0 {
+		return nil, false
+	}
+	want := make(map[string]int, len(vals))
+	for _, p := range pols {
+		if p == nil || p.IsUnreadable() {
+			continue
+		}
+		for i := range p.Statements {
+			st := &p.Statements[i]
+			for _, r := range slices.Concat(st.Resource, st.NotResource) {
+				want[r]++
+			}
+		}
+	}
+	out := slices.Clone(texts)
+	for k, v := range vals {
+		if !strings.HasPrefix(v, "arn:") {
+			return nil, false
+		}
+		q := `"` + v + `"`
+		n := 0
+		for _, t := range out {
+			for rest := t; ; {
+				j := strings.Index(rest, q)
+				if j < 0 {
+					break
+				}
+				if j > 0 && rest[j-1] == '\\' {
+					return nil, false
+				}
+				n++
+				rest = rest[j+len(q):]
+			}
+		}
+		if n != want[v] {
+			return nil, false
+		}
+		mask := "\"\x00" + strconv.Itoa(k) + "\x00\""
+		for i := range out {
+			out[i] = strings.ReplaceAll(out[i], q, mask)
+		}
+	}
+	return out, true
 }
 
 // everyBucket reports whether a Resource value is an S3 pattern of every

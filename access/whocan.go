@@ -245,7 +245,7 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	}
 	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN)}
 	ps.lgk = strings.ToLower(ps.gk)
-	head := p.fp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
+	head := p.gfp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
 	ps.alone = head + p.ARN
 	ps.ckey = "pa|" + p.ARN
 	b := []byte(head)
@@ -310,6 +310,9 @@ func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand 
 			continue
 		}
 		pr.buf = signature(append(pr.buf[:0], st.own...), pr.vals, pr.lvals, st, id, canonical)
+		if c.p.gfp != c.p.fp { // its named values masked: how they match
+			pr.buf = pr.namedMatches(pr.buf, c.p, true)
+		}
 		c.key = string(pr.buf)
 	}
 	return out
@@ -331,7 +334,7 @@ func (w *worker) root(partition, id string) *IAMPrincipal {
 	if p := w.roots[k]; p != nil {
 		return p
 	}
-	p := &IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root"}
+	p := &IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root", gfp: "root"}
 	w.roots[k] = p
 	return p
 }
@@ -483,27 +486,40 @@ type pgroupKey struct {
 func (pr *principalRow) shapeGroupKey(cand *principalCand) pgroupKey {
 	k := pgroupKey{shape: pr.shape, group: cand.key}
 	if len(cand.p.named) > 0 {
-		bl := pr.bl
-		if pr.resources == nil {
-			pr.resources = []string{bl.ARN, bl.ARN + "/" + anyKey}
-			for _, k := range bl.keyPatterns() {
-				pr.resources = append(pr.resources, bl.ARN+"/"+exampleKey(k))
-			}
-		}
-		b := pr.buf[:0]
-		for _, q := range cand.p.named {
-			for _, res := range pr.resources {
-				if q.Matches(res) {
-					b = append(b, '+')
-				} else {
-					b = append(b, '-')
-				}
-			}
-		}
-		k.named = string(b)
-		pr.buf = b
+		pr.buf = pr.namedMatches(pr.buf[:0], cand.p, false)
+		k.named = string(pr.buf)
 	}
 	return k
+}
+
+// namedMatches appends to b, for each of p's named values, which of the
+// resources the matrix asks about it matches (and, withKey, the bucket's
+// KMS key: a principal's identity policies decide kms:Decrypt and
+// kms:GenerateDataKey on it).
+func (pr *principalRow) namedMatches(b []byte, p *IAMPrincipal, withKey bool) []byte {
+	bl := pr.bl
+	if pr.resources == nil {
+		pr.resources = []string{bl.ARN, bl.ARN + "/" + anyKey}
+		for _, k := range bl.keyPatterns() {
+			pr.resources = append(pr.resources, bl.ARN+"/"+exampleKey(k))
+		}
+	}
+	match := func(q *policy.ResourcePattern, res string) {
+		if q.Matches(res) {
+			b = append(b, '+')
+		} else {
+			b = append(b, '-')
+		}
+	}
+	for _, q := range p.named {
+		for _, res := range pr.resources {
+			match(q, res)
+		}
+		if withKey {
+			match(q, bl.Key.ARN)
+		}
+	}
+	return append(b, '|')
 }
 
 // unlistedReason says which accounts' principals could not be listed.
