@@ -42,6 +42,9 @@ type IAMPrincipal struct {
 	// policies differ only there decide alike on a bucket where those
 	// values match alike (whocan.go adds how they match to the group key).
 	gfp string
+	// reach says which buckets its identity policies may reach
+	// (mayReachBucket, compiled once).
+	reach bucketReach
 }
 
 // iamCache holds the parsed IAM principals of each account.
@@ -123,7 +126,7 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 		for _, a := range attached {
 			pols = append(pols, managedPolicy(a))
 		}
-		p := IAMPrincipal{ARN: arn, Identity: pols, Tags: tags}
+		p := IAMPrincipal{ARN: arn, Identity: pols, Tags: tags, reach: compileReach(pols)}
 		if boundary != "" {
 			p.Boundary = managedPolicy(boundary)
 		}
@@ -312,7 +315,7 @@ func (w *worker) principalsWho(bl *BucketLayers, shape string, same *Caller, row
 	all, named := bl.directGrantees()
 	var relevant []IAMPrincipal
 	for _, p := range ps {
-		if all || named[granteeKey(p.ARN)] || (p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name)) {
+		if all || named[granteeKey(p.ARN)] || (p.s3 && p.reach.may(bl.Bucket.Name)) {
 			relevant = append(relevant, p)
 		}
 	}
@@ -488,24 +491,80 @@ func mayReachBucket(pols []*policy.Policy, bucket string) bool {
 	return false
 }
 
-// resourceMayNameBucket reports whether a Resource pattern could match the
-// bucket or one of its objects (conservatively).
-func resourceMayNameBucket(pattern, bucket string) bool {
-	if pattern == "*" || strings.Contains(pattern, "${") {
+// bucketReach is mayReachBucket of some policies, compiled: every bucket
+// (any), or those whose names match one of the patterns.
+type bucketReach struct {
+	any      bool
+	patterns []string
+}
+
+// compileReach compiles mayReachBucket(pols, ·).
+func compileReach(pols []*policy.Policy) bucketReach {
+	var r bucketReach
+	for _, p := range pols {
+		if p.IsUnreadable() {
+			return bucketReach{any: true}
+		}
+		for _, s := range p.Statements {
+			if !strings.EqualFold(s.Effect, "Allow") {
+				continue
+			}
+			if len(s.NotResource) > 0 {
+				return bucketReach{any: true}
+			}
+			for _, res := range s.Resource {
+				pat, ok := resourceBucketPattern(res)
+				switch {
+				case !ok:
+					return bucketReach{any: true}
+				case pat != "" && !slices.Contains(r.patterns, pat):
+					r.patterns = append(r.patterns, pat)
+				}
+			}
+		}
+	}
+	return r
+}
+
+// may reports mayReachBucket of the compiled policies for bucket.
+func (r *bucketReach) may(bucket string) bool {
+	if r.any {
 		return true
+	}
+	for _, p := range r.patterns {
+		if globMatch(p, bucket) {
+			return true
+		}
+	}
+	return false
+}
+
+// resourceBucketPattern returns the pattern resourceMayNameBucket matches
+// a bucket's name against ("" when it names no bucket: another service's
+// resource); false when it may name every bucket.
+func resourceBucketPattern(pattern string) (string, bool) {
+	if pattern == "*" || strings.Contains(pattern, "${") {
+		return "", false
 	}
 	parts := strings.SplitN(pattern, ":", 6)
 	if len(parts) < 6 {
-		return true // not an ARN we can read: could match
+		return "", false // not an ARN we can read: could match
 	}
 	if svc := parts[2]; svc != "s3" && !strings.ContainsAny(svc, "*?") {
-		return false // another service's resource
+		return "", true // another service's resource
 	}
 	rest := parts[5]
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		rest = rest[:i]
 	}
-	return globMatch(rest, bucket)
+	return rest, true
+}
+
+// resourceMayNameBucket reports whether a Resource pattern could match the
+// bucket or one of its objects (conservatively).
+func resourceMayNameBucket(pattern, bucket string) bool {
+	pat, ok := resourceBucketPattern(pattern)
+	return !ok || (pat != "" && globMatch(pat, bucket))
 }
 
 // globMatch matches s against a pattern where * is any run of characters

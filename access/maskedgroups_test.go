@@ -98,3 +98,42 @@ func TestMaskedPrincipalGroupsExact(t *testing.T) {
 		t.Fatalf("%d principals with masked named values, want at least 10", masked)
 	}
 }
+
+// TestBucketReachMatchesMayReach: the compiled pre-filter of a
+// principal's identity policies (IAMPrincipal.reach) says what
+// mayReachBucket says, for every principal and bucket of organisations
+// whose policies name buckets by ARN, prefix, NotResource, other
+// services' resources and unreadable policies.
+func TestBucketReachMatchesMayReach(t *testing.T) {
+	for _, doc := range []*inventory.Document{maskedRolesDoc(), withRoles(6, 10, 12), fakeaws.SyntheticWith(fakeaws.SyntheticOptions{Accounts: 6, Buckets: 3, Roles: 12})} {
+		doc.Accounts[1].IAM.Roles = append(doc.Accounts[1].IAM.Roles, inventory.IAMRole{ARN: "arn:aws:iam::" + doc.Accounts[1].ID + ":role/unread",
+			InlinePolicies: map[string]*inventory.PolicyDocument{"gone": nil}})
+		ix := NewIndex(doc)
+		var buckets []string
+		for _, a := range doc.Accounts {
+			for _, b := range a.Buckets {
+				buckets = append(buckets, b.Name)
+			}
+		}
+		buckets = append(buckets, "other-bucket")
+		yes, no := 0, 0
+		for _, a := range doc.Accounts {
+			for _, p := range ix.Principals(a.ID) {
+				for _, b := range buckets {
+					want := mayReachBucket(p.Identity, b)
+					if got := p.reach.may(b); got != want {
+						t.Errorf("%s, bucket %s: compiled %v, mayReachBucket %v", p.ARN, b, got, want)
+					}
+					if want {
+						yes++
+					} else {
+						no++
+					}
+				}
+			}
+		}
+		if yes == 0 || no == 0 {
+			t.Fatalf("%d reachable and %d not: the comparison proves little", yes, no)
+		}
+	}
+}

@@ -285,7 +285,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand 
 	for i := range ps {
 		p := &ps[i]
 		st := w.principalStatic(p, id, chain, cv, canonical)
-		if all || named[st.gk] || (p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name)) {
+		if all || named[st.gk] || (p.s3 && p.reach.may(bl.Bucket.Name)) {
 			out = append(out, principalCand{p: p, account: id, typ: principalType(p.ARN)})
 			statics = append(statics, st)
 		}
