@@ -460,9 +460,11 @@ func (bl *BucketLayers) directGrantees() (all bool, named map[string]bool) {
 // written or not).
 func granteeKey(arn string) string {
 	if i := strings.Index(arn, ":role/"); i > 0 {
-		return arn[:i] + ":role/" + arn[strings.LastIndexByte(arn, '/')+1:]
+		if j := strings.LastIndexByte(arn, '/'); j != i+len(":role") {
+			return arn[:i] + ":role/" + arn[j+1:]
+		}
 	}
-	return arn
+	return arn // a role without a path is its own key
 }
 
 // mayReachBucket reports whether some identity policy could allow an

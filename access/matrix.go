@@ -117,6 +117,13 @@ type worker struct {
 	pstatic   map[*IAMPrincipal]*principalStatic
 	chainVals map[string]*chainValues
 	roots     map[[2]string]*IAMPrincipal
+	// cands, gkeys and canon are the who-can lists' scratch of candidates,
+	// group keys and accounts' canonical-ID values; viaPaths the
+	// assume-role paths to each role (whocan.go).
+	cands    []principalCand
+	gkeys    map[string]string
+	canon    map[string]string
+	viaPaths map[string][]AssumePath
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
 	// buckets holds each once. At most maxInterned of each are kept (a
@@ -132,6 +139,7 @@ type worker struct {
 func (m *matrixer) newWorker() *worker {
 	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{}, pgroups: map[pgroupKey]*principalGroup{},
 		pstatic: map[*IAMPrincipal]*principalStatic{}, chainVals: map[string]*chainValues{}, roots: map[[2]string]*IAMPrincipal{},
+		gkeys: map[string]string{}, canon: map[string]string{}, viaPaths: map[string][]AssumePath{},
 		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}, bpaMaps: map[BPA]map[string]string{},
 	}
 }

@@ -71,8 +71,9 @@ type principalRow struct {
 	partition string   // the bucket's partition ("" until needed)
 	// resources are the resources the matrix asks about (shapeGroupKey).
 	resources []string
-	buf       []byte            // scratch of the keys
-	scratch   []PrincipalAccess // scratch of a cell's list
+	buf       []byte             // scratch of the keys
+	scratch   []PrincipalAccess  // scratch of a cell's list
+	statics   []*principalStatic // scratch of candidates
 	groups    map[string]*principalGroup
 	// shape is the bucket's shape key ("" when its matrix is its own):
 	// buckets of one shape decide the groups alike, up to the Resource
@@ -259,10 +260,10 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	return ps
 }
 
-// candidates returns the principals of account id the row may list: its
+// candidates appends to out the principals of account id the row may list: its
 // IAM roles and users that could be allowed (sameAccount: also those the
 // bucket's own policy or ACL could grant), and its root.
-func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand {
+func (pr *principalRow) candidates(out []principalCand, id string, sameAccount bool) []principalCand {
 	bl, w := pr.bl, pr.w
 	ix := w.ix
 	all, named := false, map[string]bool(nil)
@@ -275,13 +276,10 @@ func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand 
 		pr.chainVals[chain.Key] = cv.vals
 		pr.byName = pr.byName || cv.byName
 	}
-	canonical := "" // the value naming its canonical ID
-	if a := ix.Account(id); a != nil && a.CanonicalID != "" {
-		canonical = "canonical:" + a.CanonicalID
-	}
+	canonical := w.canonicalValue(id) // the value naming its canonical ID
 	ps := ix.Principals(id)
-	out := make([]principalCand, 0, len(ps)+1)
-	statics := make([]*principalStatic, 0, len(ps)+1)
+	first := len(out)
+	statics := pr.statics[:0]
 	for i := range ps {
 		p := &ps[i]
 		st := w.principalStatic(p, id, chain, cv, canonical)
@@ -299,11 +297,12 @@ func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand 
 	root := w.root(pr.partition, id)
 	out = append(out, principalCand{p: root, account: id, typ: PrincipalRoot})
 	statics = append(statics, w.principalStatic(root, id, chain, cv, canonical))
+	pr.statics = statics
 	if pr.lvals == nil {
 		pr.lvals = lowerAll(pr.vals)
 	}
-	for i := range out {
-		c, st := &out[i], statics[i]
+	for i := first; i < len(out); i++ {
+		c, st := &out[i], statics[i-first]
 		c.ckey = st.ckey
 		if pr.byName || c.p.byPrincipal || w.noPrincipalGroups {
 			c.key = st.alone // decided on its own
@@ -313,9 +312,40 @@ func (pr *principalRow) candidates(id string, sameAccount bool) []principalCand 
 		if c.p.gfp != c.p.fp { // its named values masked: how they match
 			pr.buf = pr.namedMatches(pr.buf, c.p, true)
 		}
-		c.key = string(pr.buf)
+		c.key = w.internKey(pr.buf)
 	}
 	return out
+}
+
+// internKey returns the worker's copy of a group key: the principals of
+// accounts a bucket does not name have the same keys bucket after bucket.
+func (w *worker) internKey(b []byte) string {
+	if k, ok := w.gkeys[string(b)]; ok {
+		return k
+	}
+	if len(w.gkeys) >= maxInterned {
+		clear(w.gkeys)
+	}
+	k := string(b)
+	w.gkeys[k] = k
+	return k
+}
+
+// canonicalValue returns "canonical:" and account id's canonical ID (""
+// when unknown), kept by the worker.
+func (w *worker) canonicalValue(id string) string {
+	if v, ok := w.canon[id]; ok {
+		return v
+	}
+	v := ""
+	if a := w.ix.Account(id); a != nil && a.CanonicalID != "" {
+		v = "canonical:" + a.CanonicalID
+	}
+	if len(w.canon) >= maxInterned {
+		clear(w.canon)
+	}
+	w.canon[id] = v
+	return v
 }
 
 // principalType returns the PrincipalAccess type of an IAM ARN.
@@ -353,7 +383,8 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 	if len(todo) == 0 {
 		return
 	}
-	var cands []principalCand
+	cands := pr.w.cands[:0] // the worker's: a group keeps a copy of its representative
+	defer func() { pr.w.cands = cands[:0] }()
 	var unlisted, why []string
 	for _, id := range accounts {
 		a := pr.w.ix.Account(id)
@@ -368,7 +399,7 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			unlisted, why = append(unlisted, id), append(why, "IAM not collected")
 			continue
 		}
-		cands = append(cands, pr.candidates(id, sameAccount)...)
+		cands = pr.candidates(cands, id, sameAccount)
 	}
 	bl := pr.bl
 	defer func() { bl.quiet = false }()
@@ -462,7 +493,8 @@ func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPr
 			return g
 		}
 	}
-	g := &principalGroup{rep: cand, arn: bl.ARN, caller: w.caller(cand.ckey, func() *Caller { return base(cand.account, cand.p) })}
+	rep := *cand // cand is in the worker's scratch
+	g := &principalGroup{rep: &rep, arn: bl.ARN, caller: w.caller(cand.ckey, func() *Caller { return base(cand.account, cand.p) })}
 	pr.groups[cand.key] = g
 	if key.shape != "" {
 		if len(w.pgroups) >= maxInterned {
@@ -700,8 +732,11 @@ func (w *worker) viaAccess(acc *Access) {
 		exts[j] = acc.External[id]
 		rows = append(rows, &exts[j].Actions)
 	}
-	paths := map[string][]AssumePath{} // by role key, for the bucket's actions
-	arns := map[string]string{}        // node key → ARN
+	paths := w.viaPaths // by role key (the graph's, whatever the bucket)
+	if len(paths) >= maxInterned {
+		clear(paths)
+	}
+	arns := map[string]string{} // node key → ARN
 	for i := range MatrixActions() {
 		cells := make([]*Cell, len(rows))
 		direct := map[string]bool{}
