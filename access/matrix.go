@@ -124,6 +124,7 @@ type worker struct {
 	gkeys    map[string]string
 	canon    map[string]string
 	viaPaths map[string][]AssumePath
+	renamed  map[string][]string // renamedRefs
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
 	// buckets holds each once. At most maxInterned of each are kept (a
@@ -139,7 +140,7 @@ type worker struct {
 func (m *matrixer) newWorker() *worker {
 	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{}, pgroups: map[pgroupKey]*principalGroup{},
 		pstatic: map[*IAMPrincipal]*principalStatic{}, chainVals: map[string]*chainValues{}, roots: map[[2]string]*IAMPrincipal{},
-		gkeys: map[string]string{}, canon: map[string]string{}, viaPaths: map[string][]AssumePath{},
+		gkeys: map[string]string{}, canon: map[string]string{}, viaPaths: map[string][]AssumePath{}, renamed: map[string][]string{},
 		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}, bpaMaps: map[BPA]map[string]string{},
 	}
 }

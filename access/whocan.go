@@ -2,6 +2,7 @@ package access
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"slices"
 	"sort"
 	"strconv"
@@ -438,7 +439,7 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			pa := PrincipalAccess{ARN: cand.p.ARN, Account: cand.account, Type: cand.typ, Verdict: o.verdict,
 				Statements: g.stmts[i], Conditions: g.conds[i]}
 			if g.personal[i] && cand.p != g.rep.p {
-				pa.Statements = renameRefs(o.refs, g.rep.p, cand.p)
+				pa.Statements = pr.renamedRefs(o.refs, g.rep.p, cand.p)
 			}
 			if o.verdict == VerdictUnknown {
 				pa.Reason = renamePrincipal(o.reason, g.rep.p, cand.p)
@@ -610,6 +611,31 @@ func renameRefs(refs []policy.StatementRef, rep, p *IAMPrincipal) []string {
 		}
 	}
 	return out
+}
+
+// renamedRefs is renameRefs, kept by the worker by the refs and the two
+// principals: a member's principal is named alike bucket after bucket.
+func (pr *principalRow) renamedRefs(refs []policy.StatementRef, rep, p *IAMPrincipal) []string {
+	str := func(b []byte, s string) []byte { // length-prefixed: keys never run together
+		return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+	}
+	b := str(str(pr.buf[:0], rep.ARN), p.ARN)
+	for _, r := range refs {
+		b = str(str(b, r.Policy), r.Sid)
+		b = binary.AppendVarint(b, int64(r.Index))
+		b = append(b, byte(r.Layer))
+	}
+	pr.buf = b
+	w := pr.w
+	if l, ok := w.renamed[string(b)]; ok {
+		return l
+	}
+	l := renameRefs(refs, rep, p)
+	if len(w.renamed) >= maxInterned {
+		clear(w.renamed)
+	}
+	w.renamed[string(b)] = l
+	return l
 }
 
 // renamePolicy maps a policy name of rep to p's policy at the same place.
