@@ -125,6 +125,10 @@ type worker struct {
 	canon    map[string]string
 	viaPaths map[string][]AssumePath
 	renamed  map[string][]string // renamedRefs
+	// plist and viaDirect are the scratch of a cell's principal list and
+	// of viaAccess's principals listed directly.
+	plist     []PrincipalAccess
+	viaDirect map[string]bool
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
 	// buckets holds each once. At most maxInterned of each are kept (a
@@ -140,7 +144,7 @@ type worker struct {
 func (m *matrixer) newWorker() *worker {
 	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{}, pgroups: map[pgroupKey]*principalGroup{},
 		pstatic: map[*IAMPrincipal]*principalStatic{}, chainVals: map[string]*chainValues{}, roots: map[[2]string]*IAMPrincipal{},
-		gkeys: map[string]string{}, canon: map[string]string{}, viaPaths: map[string][]AssumePath{}, renamed: map[string][]string{},
+		gkeys: map[string]string{}, canon: map[string]string{}, viaPaths: map[string][]AssumePath{}, renamed: map[string][]string{}, viaDirect: map[string]bool{},
 		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}, bpaMaps: map[BPA]map[string]string{},
 	}
 }

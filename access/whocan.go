@@ -407,7 +407,7 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 	actions := MatrixActions()
 	for _, i := range todo {
 		c := cells[i]
-		list := pr.scratch[:0]
+		list := pr.w.plist[:0]
 		for ci := range cands {
 			cand := &cands[ci]
 			g := pr.groups[cand.key]
@@ -455,10 +455,10 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			}
 			list = append(list, pa)
 		}
-		pr.scratch = list
+		pr.w.plist = list
 		list = nil
-		if len(pr.scratch) > 0 { // the cell's own, of its size
-			list = slices.Clone(pr.scratch)
+		if len(pr.w.plist) > 0 { // the cell's own, of its size
+			list = slices.Clone(pr.w.plist)
 		}
 		c.PrincipalAccess = list
 		ids, whys := unlisted, why
@@ -765,7 +765,8 @@ func (w *worker) viaAccess(acc *Access) {
 	arns := map[string]string{} // node key → ARN
 	for i := range MatrixActions() {
 		cells := make([]*Cell, len(rows))
-		direct := map[string]bool{}
+		direct := w.viaDirect // the worker's, cleared action by action
+		clear(direct)
 		for r, a := range rows {
 			cells[r] = a.cells()[i]
 			for _, p := range cells[r].PrincipalAccess {
