@@ -117,12 +117,12 @@ type worker struct {
 	pstatic   map[*IAMPrincipal]*principalStatic
 	chainVals map[string]*chainValues
 	roots     map[[2]string]*IAMPrincipal
-	// cands, gkeys and canon are the who-can lists' scratch of candidates,
-	// group keys and accounts' canonical-ID values; viaPaths the
+	// cands, gkeys and accts are the who-can lists' scratch of candidates,
+	// group keys and what they need of each account; viaPaths the
 	// assume-role paths to each role (whocan.go).
 	cands    []principalCand
 	gkeys    map[string]string
-	canon    map[string]string
+	accts    map[string]*accountWho
 	viaPaths map[string][]AssumePath
 	renamed  map[string][]string // renamedRefs
 	// plist and viaDirect are the scratch of a cell's principal list and
@@ -144,7 +144,7 @@ type worker struct {
 func (m *matrixer) newWorker() *worker {
 	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{}, pgroups: map[pgroupKey]*principalGroup{},
 		pstatic: map[*IAMPrincipal]*principalStatic{}, chainVals: map[string]*chainValues{}, roots: map[[2]string]*IAMPrincipal{},
-		gkeys: map[string]string{}, canon: map[string]string{}, viaPaths: map[string][]AssumePath{}, renamed: map[string][]string{}, viaDirect: map[string]bool{},
+		gkeys: map[string]string{}, accts: map[string]*accountWho{}, viaPaths: map[string][]AssumePath{}, renamed: map[string][]string{}, viaDirect: map[string]bool{},
 		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}, bpaMaps: map[BPA]map[string]string{},
 	}
 }

@@ -266,19 +266,16 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 // bucket's own policy or ACL could grant), and its root.
 func (pr *principalRow) candidates(out []principalCand, id string, sameAccount bool) []principalCand {
 	bl, w := pr.bl, pr.w
-	ix := w.ix
 	all, named := false, map[string]bool(nil)
 	if sameAccount {
 		all, named = bl.directGrantees()
 	}
-	chain := ix.SCPs(id)
-	cv := w.chainValues(chain)
+	aw := w.accountWho(id)
+	chain, cv, canonical, ps := aw.chain, aw.cv, aw.canonical, aw.ps
 	if _, ok := pr.chainVals[chain.Key]; !ok {
 		pr.chainVals[chain.Key] = cv.vals
 		pr.byName = pr.byName || cv.byName
 	}
-	canonical := w.canonicalValue(id) // the value naming its canonical ID
-	ps := ix.Principals(id)
 	first := len(out)
 	statics := pr.statics[:0]
 	for i := range ps {
@@ -332,21 +329,31 @@ func (w *worker) internKey(b []byte) string {
 	return k
 }
 
-// canonicalValue returns "canonical:" and account id's canonical ID (""
-// when unknown), kept by the worker.
-func (w *worker) canonicalValue(id string) string {
-	if v, ok := w.canon[id]; ok {
-		return v
+// accountWho is what candidates needs of an account, whatever the bucket:
+// its SCP chain and the chain's principal-naming values, the value naming
+// its canonical ID ("canonical:…", "" when unknown) and its principals.
+type accountWho struct {
+	chain     Chain
+	cv        *chainValues
+	canonical string
+	ps        []IAMPrincipal
+}
+
+// accountWho returns account id's accountWho, kept by the worker.
+func (w *worker) accountWho(id string) *accountWho {
+	if aw := w.accts[id]; aw != nil {
+		return aw
 	}
-	v := ""
+	aw := &accountWho{chain: w.ix.SCPs(id), ps: w.ix.Principals(id)}
+	aw.cv = w.chainValues(aw.chain)
 	if a := w.ix.Account(id); a != nil && a.CanonicalID != "" {
-		v = "canonical:" + a.CanonicalID
+		aw.canonical = "canonical:" + a.CanonicalID
 	}
-	if len(w.canon) >= maxInterned {
-		clear(w.canon)
+	if len(w.accts) >= maxInterned {
+		clear(w.accts)
 	}
-	w.canon[id] = v
-	return v
+	w.accts[id] = aw
+	return aw
 }
 
 // principalType returns the PrincipalAccess type of an IAM ARN.
