@@ -125,6 +125,8 @@ type worker struct {
 	accts    map[string]*accountWho
 	viaPaths map[string][]AssumePath
 	renamed  map[string][]string // renamedRefs
+	ownIDs   map[string]uint64   // principalStatic.own's numbers
+	nextOwn  uint64
 	// plist and viaDirect are the scratch of a cell's principal list and
 	// of viaAccess's principals listed directly.
 	plist     []PrincipalAccess
@@ -144,7 +146,7 @@ type worker struct {
 func (m *matrixer) newWorker() *worker {
 	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{}, pgroups: map[pgroupKey]*principalGroup{},
 		pstatic: map[*IAMPrincipal]*principalStatic{}, chainVals: map[string]*chainValues{}, roots: map[[2]string]*IAMPrincipal{},
-		gkeys: map[string]string{}, accts: map[string]*accountWho{}, viaPaths: map[string][]AssumePath{}, renamed: map[string][]string{}, viaDirect: map[string]bool{},
+		gkeys: map[string]string{}, accts: map[string]*accountWho{}, viaPaths: map[string][]AssumePath{}, renamed: map[string][]string{}, ownIDs: map[string]uint64{}, viaDirect: map[string]bool{},
 		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}, bpaMaps: map[BPA]map[string]string{},
 	}
 }

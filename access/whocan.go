@@ -200,8 +200,9 @@ type principalStatic struct {
 	arn, larn, lgk string // its ARN, lowered, and its lowered grantee key
 	gk             string // its grantee key
 	// own is the key's bucket-independent part when the principal's group
-	// is decided by the signature: its policies, SCP chain, OU path and how
-	// its chain's and its own principal-naming values match it.
+	// is decided by the signature: the worker's number (ownIDs) of its
+	// policies, SCP chain, OU path and how its chain's and its own
+	// principal-naming values match it.
 	own string
 	// alone is the key when it is decided on its own (by its ARN).
 	alone string
@@ -248,12 +249,24 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN)}
 	ps.lgk = strings.ToLower(ps.gk)
 	head := p.gfp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
-	ps.alone = head + p.ARN
+	ps.alone = "a" + head + p.ARN
 	ps.ckey = "pa|" + p.ARN
 	b := []byte(head)
 	b = signature(b, cv.vals, cv.lvals, ps, id, canonical)
 	b = signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
-	ps.own = string(b)
+	// Short keys hash faster, member after member: the worker numbers the
+	// parts it has seen (never reusing a number, so a part it forgot
+	// only gets a new one).
+	n, ok := w.ownIDs[string(b)]
+	if !ok {
+		if len(w.ownIDs) >= maxInterned {
+			clear(w.ownIDs)
+		}
+		w.nextOwn++
+		n = w.nextOwn
+		w.ownIDs[string(b)] = n
+	}
+	ps.own = string(binary.AppendUvarint([]byte("g"), n))
 	if len(w.pstatic) >= maxInterned { // many principals: start afresh
 		clear(w.pstatic)
 	}
