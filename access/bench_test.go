@@ -100,16 +100,17 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // (the same number of buckets per op as 1000x5) and with 100x5 (the same
 // buckets per account), and 10000x5 analyses in at most 10 s.
 //
-// At this commit allocs/bucket are 749 (50x100), 1328 (100x5) and 1316
-// (2000x5): flat from 100x5 on, 1.76 times 50x100 (whose accounts' many
+// At this commit allocs/bucket are 749 (50x100), 1331 (100x5) and 1312
+// (2000x5): flat from 100x5 on, 1.75 times 50x100 (whose accounts' many
 // buckets share their shapes: shapes are per account). Before, with the
 // org row's who-can lists (issue 12), 1428, 3452 and 44,442 (58 GB and
 // 421 s per op). Time per bucket is not flat, and cannot be while the
 // lists are: an org cell allowed for the members lists their principals,
 // about 0.6 per member account in this organisation (27.6 entries per
 // bucket at 50x100, 53 at 100x5, 247 at 400x5, about 1,200 at 2000x5),
-// so 2000x5 takes 11 times 50x100's time per bucket (4.5 ms and 0.41 ms
-// on the shared 2-core machine), and 10000x5 would hold about 6,000
+// so 2000x5 takes 6 to 11 times 50x100's time per bucket (4.5–4.9 ms
+// against 0.41–0.76 ms on the shared 2-core machine; 49 s per op, 3.3 GB),
+// and 10000x5 would hold about 6,000
 // entries per bucket, some 45 GB for Analyze's report: it is skipped
 // unless BUCKETAUDIT_BENCH_HUGE is set. With the org row's principal lists left out allocs/bucket are
 // 620 (50x100), 1087 (100x5), 1045 (2000x5) and 1058 (10000x5; 41 s per
