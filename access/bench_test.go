@@ -108,13 +108,13 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // lists are: an org cell allowed for the members lists their principals,
 // about 0.6 per member account in this organisation (27.6 entries per
 // bucket at 50x100, 53 at 100x5, 247 at 400x5, about 1,200 at 2000x5),
-// so 2000x5 takes 6 to 11 times 50x100's time per bucket (4.5–4.9 ms
-// against 0.41–0.76 ms on the shared 2-core machine; 49 s per op, 3.3 GB),
-// and 10000x5 would hold about 6,000
-// entries per bucket, some 45 GB for Analyze's report: it is skipped
-// unless BUCKETAUDIT_BENCH_HUGE is set. With the org row's principal lists left out allocs/bucket are
-// 620 (50x100), 1087 (100x5), 1045 (2000x5) and 1058 (10000x5; 41 s per
-// op):
+// so 2000x5 takes 6 to 11 times 50x100's time per bucket (4.5-4.9 ms
+// against 0.41-0.76 ms on the shared 2-core machine; 49 s and 3.3 GB per
+// op). 10000x5 would hold about 6,000 entries per bucket, some 45 GB in
+// Analyze's report: it is skipped unless BUCKETAUDIT_BENCH_HUGE is set.
+// With the org row's principal lists left out (measured at commit
+// b8b2aea) allocs/bucket are 620 (50x100), 1087 (100x5), 1045 (2000x5)
+// and 1058 (10000x5: 41 s and 6.8 GB per op):
 //
 //	go test ./access -run '^$' -bench OrgShape -benchtime 1x -benchmem
 func BenchmarkAnalyzeOrgShape(b *testing.B) {
