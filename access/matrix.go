@@ -126,6 +126,8 @@ type worker struct {
 	lists   map[string][]string
 	layers  map[layerSet][]string
 	bpaMaps map[BPA]map[string]string
+	// orgLists are the org cells' lists of allowed accounts (orgcache.go).
+	orgLists orgLists
 }
 
 func (m *matrixer) newWorker() *worker {
@@ -183,7 +185,7 @@ func (w *worker) internCell(c *Cell) {
 		w.layers[set] = c.DecidedBy
 	}
 	c.Conditions = w.internList("c", c.Conditions)
-	c.Accounts = w.internList("a", c.Accounts)
+	// c.Accounts (org cells) are shared already (orgLists).
 	c.NarrowedTo = w.internList("n", c.NarrowedTo)
 }
 
@@ -268,8 +270,11 @@ type orgCell struct {
 type orgPart struct {
 	accounts []string // but drop (sorted, all in accounts)
 	drop     []string
-	out      outcome
-	caller   *Caller
+	// group is 1 + the index of the group whose accounts these are (but
+	// drop), 0 for one account: what orgLists keys its lists by.
+	group  int
+	out    outcome
+	caller *Caller
 }
 
 // compute fills every row of the bucket's matrix.
@@ -364,9 +369,9 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 	}
 	bl.quiet = true
 	defer func() { bl.quiet = false }()
-	add := func(accts, drop []string, c *Caller, r *row) {
+	add := func(accts, drop []string, group int, c *Caller, r *row) {
 		for i := range r {
-			parts[i] = append(parts[i], orgPart{accounts: accts, drop: drop, out: r[i], caller: c})
+			parts[i] = append(parts[i], orgPart{accounts: accts, drop: drop, group: group, out: r[i], caller: c})
 		}
 	}
 	total := 0
@@ -404,7 +409,7 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 				split = split || ((r[i].verdict == VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
 			}
 			if !split {
-				add(g.accounts, drop, c, &r)
+				add(g.accounts, drop, gi+1, c, &r)
 				nrest = 0
 			}
 		}
@@ -415,17 +420,18 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 		for _, id := range each {
 			c := w.memberCaller(g, id)
 			r := m.row(bl, c)
-			add([]string{id}, nil, c, &r)
+			add([]string{id}, nil, 0, c, &r)
 		}
 	}
 	bl.quiet = false
-	return orgCells(bl, &parts, total)
+	return orgCells(bl, &parts, total, &w.orgLists)
 }
 
 // orgCells aggregates the parts of the org class into its cells. The parts
 // were decided without reasons; it decides again, with its reason, the
-// first part of each verdict (the one a cell's reason cites).
-func orgCells(bl *BucketLayers, parts *[5][]orgPart, total int) [5]orgCell {
+// first part of each verdict (the one a cell's reason cites). The cells'
+// lists of accounts come from lists (nil: each built on its own).
+func orgCells(bl *BucketLayers, parts *[5][]orgPart, total int, lists *orgLists) [5]orgCell {
 	for i, action := range MatrixActions() {
 		var seen [4]bool
 		for j := range parts[i] {
@@ -438,7 +444,7 @@ func orgCells(bl *BucketLayers, parts *[5][]orgPart, total int) [5]orgCell {
 	}
 	var cells [5]orgCell
 	for i := range cells {
-		cells[i] = aggregateOrg(parts[i], total)
+		cells[i] = aggregateOrg(parts[i], total, lists)
 	}
 	return cells
 }
@@ -476,7 +482,8 @@ func (w *worker) memberCaller(g *orgGroup, id string) *Caller {
 
 // aggregateOrg combines the parts of the org class into one cell: allowed
 // if at least one other member account is allowed (the cell counts them).
-func aggregateOrg(parts []orgPart, total int) orgCell {
+// The list of the allowed accounts comes from lists (nil: built here).
+func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	oc := orgCell{total: total}
 	if total == 0 {
 		oc.out = outcome{verdict: VerdictDeny, reason: "the organisation has no other active member account"}
@@ -507,9 +514,8 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 	v := parts[first[best]].out.verdict
 	o := outcome{verdict: v}
 	// The allowed accounts are listed only when fewer than all are allowed.
-	list := (v == VerdictAllow || v == VerdictConditional) && count[best] < total
-	if list {
-		oc.accounts = make([]string, 0, count[best])
+	if (v == VerdictAllow || v == VerdictConditional) && count[best] < total {
+		oc.accounts = lists.accounts(parts, v, count[best])
 	}
 	narrowed := true // every part of the verdict is narrowed to named principals
 	for i := range parts {
@@ -523,9 +529,6 @@ func aggregateOrg(parts []orgPart, total int) orgCell {
 		}
 		narrowed = narrowed && len(p.out.narrow) > 0
 		o.narrow = o.narrow.or(p.out.narrow)
-		if list {
-			oc.accounts = mergeSorted(oc.accounts, p)
-		}
 	}
 	if !narrowed {
 		o.narrow = nil // some accounts' principals are allowed whoever they are

@@ -3,6 +3,7 @@ package access
 import (
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -76,6 +77,69 @@ func (p *orgPart) appendTo(out []string) []string {
 			continue
 		}
 		out = append(out, id)
+	}
+	return out
+}
+
+// orgLists keeps the lists of allowed accounts of a worker's org cells by
+// the parts they are made of (key): a list is as long as the organisation,
+// and the cells of an owner's buckets, and of owners outside the groups a
+// list is made of, share it instead of building it cell by cell.
+type orgLists struct {
+	byKey map[string][]string
+	held  int    // accounts held in byKey, at most maxOrgListed
+	buf   []byte // scratch of the keys
+}
+
+// maxOrgListed bounds the accounts an orgLists holds; when full, it starts
+// afresh.
+const maxOrgListed = 1 << 20
+
+// accounts returns the sorted accounts of the parts with verdict v, n of
+// them: the list of an org cell (l nil: built on its own).
+func (l *orgLists) accounts(parts []orgPart, v Verdict, n int) []string {
+	if l == nil {
+		return orgAccounts(parts, v, n)
+	}
+	// The key names each part of v: a group's index and the accounts it
+	// drops, or the one account; a matrixer's groups never change.
+	b := l.buf[:0]
+	for i := range parts {
+		p := &parts[i]
+		if p.out.verdict != v {
+			continue
+		}
+		if p.group == 0 {
+			b = append(append(append(b, 'a'), p.accounts[0]...), ';')
+			continue
+		}
+		b = strconv.AppendInt(append(b, 'g'), int64(p.group), 10)
+		for _, id := range p.drop {
+			b = append(append(b, '-'), id...)
+		}
+		b = append(b, ';')
+	}
+	l.buf = b
+	if have, ok := l.byKey[string(b)]; ok {
+		return have
+	}
+	out := orgAccounts(parts, v, n)
+	if l.byKey == nil || l.held+len(out) > maxOrgListed {
+		l.byKey, l.held = map[string][]string{}, 0
+	}
+	l.byKey[string(b)] = out
+	l.held += len(out)
+	return out
+}
+
+// orgAccounts returns the sorted accounts of the parts with verdict v, n of
+// them.
+func orgAccounts(parts []orgPart, v Verdict, n int) []string {
+	out := make([]string, 0, n)
+	for i := range parts {
+		if parts[i].out.verdict == v {
+			out = mergeSorted(out, &parts[i])
+		}
 	}
 	return out
 }

@@ -76,7 +76,7 @@ func (w *worker) oracleOrgRow(bl *BucketLayers, owner string, externals, namedMe
 		}
 	}
 	bl.quiet = false
-	return orgCells(bl, &parts, total)
+	return orgCells(bl, &parts, total, nil)
 }
 
 // oracleOutside returns the members not in accts.
@@ -179,8 +179,9 @@ func splitNamed(m *matrixer, bl *BucketLayers) (externals, namedMembers []string
 // everything per bucket, and with the verdicts of each member account
 // evaluated on its own: the caches must not change a cell.
 func TestOrgRowMatchesOracle(t *testing.T) {
-	checked, named := 0, 0
+	checked, named, listed, shared := 0, 0, 0, 0
 	for di, doc := range orgRowDocs() {
+		firstOwner := map[*string]string{} // a list's first account → the owner of the first cell that listed it
 		ix := NewIndex(doc)
 		m := newMatrixer(ix, nil)
 		w, oracle := m.newWorker(), m.newWorker()
@@ -220,6 +221,14 @@ func TestOrgRowMatchesOracle(t *testing.T) {
 						}
 					}
 					checkPerAccount(t, where, oracle, obl, action, &got[i])
+					if l := got[i].accounts; len(l) > 0 {
+						listed++
+						if o, ok := firstOwner[&l[0]]; !ok {
+							firstOwner[&l[0]] = a.ID
+						} else if o != a.ID {
+							shared++ // orgLists: another owner's list
+						}
+					}
 					checked++
 				}
 			}
@@ -228,7 +237,10 @@ func TestOrgRowMatchesOracle(t *testing.T) {
 	if named < 20 {
 		t.Fatalf("only %d buckets name member accounts", named)
 	}
-	t.Logf("%d org cells compared (%d buckets name member accounts)", checked, named)
+	if shared == 0 {
+		t.Fatalf("no org cell's list of accounts is shared with another owner's (%d listed)", listed)
+	}
+	t.Logf("%d org cells compared (%d buckets name member accounts; %d of %d lists of accounts another owner's)", checked, named, shared, listed)
 }
 
 // checkPerAccount checks an org cell against each other active member
