@@ -2,8 +2,6 @@ package access
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -67,14 +65,7 @@ func maskedRolesDoc() *inventory.Document {
 func TestMaskedPrincipalGroupsExact(t *testing.T) {
 	run := func(opts Options) []byte {
 		opts.Now = func() time.Time { return time.Unix(0, 0) }
-		rep, err := Analyze(context.Background(), maskedRolesDoc(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := json.Marshal(rep)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data, _ := analyzeJSON(t, maskedRolesDoc(), opts)
 		return data
 	}
 	grouped, alone := run(Options{}), run(Options{noShapes: true, noPrincipalGroups: true, Workers: 1})
