@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/policy"
@@ -262,7 +263,7 @@ func (w *worker) federatedFinding(fs *findingSet, g *AssumeGraph, r *assumeReach
 	}
 	detail := fmt.Sprintf("%s can %s through role %s: %s; the trust policy of %s does not pin the subject: an identity of %s that is not the organisation's is not denied",
 		r.start, strings.Join(r.actions, ", "), last, describeAssumePath(g, path), role, name)
-	if len(ft.Conditions) > 0 {
+	if len(ft.Conditions) > 0 && !slices.Equal(ft.Conditions, first.Conditions) {
 		detail += fmt.Sprintf(" (only %s must hold)", strings.Join(ft.Conditions, "; "))
 	}
 	if len(r.roles) > 1 {
