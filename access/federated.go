@@ -89,16 +89,14 @@ func federatedCandidates(trust *policy.Policy) []string {
 	if trust.IsUnreadable() {
 		return nil
 	}
-	seen := map[string]bool{}
-	var out []string
+	var out []string // few: a linear search, and nothing allocated for the roles that name none
 	for i := range trust.Statements {
 		s := &trust.Statements[i]
-		if !strings.EqualFold(s.Effect, "Allow") || s.Principal == nil {
+		if s.Principal == nil || len(s.Principal.Federated) == 0 || !strings.EqualFold(s.Effect, "Allow") {
 			continue
 		}
 		for _, f := range s.Principal.Federated {
-			if f != "*" && !seen[f] {
-				seen[f] = true
+			if f != "*" && !slices.Contains(out, f) {
 				out = append(out, f)
 			}
 		}
