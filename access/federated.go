@@ -228,6 +228,26 @@ func outsiderClaims(f string) map[string][]string {
 	return c
 }
 
+// multiTenant names who holds identities of a provider that issues them to
+// anyone ("" for another provider: a company IdP, an EKS cluster's).
+func multiTenant(host string) string {
+	switch {
+	case host == "token.actions.githubusercontent.com" || strings.HasPrefix(host, "token.actions.githubusercontent.com/"):
+		return "any GitHub repository's workflow"
+	case host == "gitlab.com":
+		return "any GitLab.com project's pipeline"
+	case host == "cognito-identity.amazonaws.com":
+		return "any Cognito identity pool's identity, of any account"
+	case host == "accounts.google.com":
+		return "any Google account, through any application"
+	case host == "www.amazon.com":
+		return "any Login with Amazon user, through any application"
+	case host == "graph.facebook.com":
+		return "any Facebook user, through any application"
+	}
+	return ""
+}
+
 // federatedFinding reports an outside reach that starts at an identity
 // provider (assumeFindings' reach r of severity sev): a trust policy that
 // does not pin the subject is federated-subject-unpinned (its severity
@@ -259,8 +279,12 @@ func (w *worker) federatedFinding(fs *findingSet, g *AssumeGraph, r *assumeReach
 			fmt.Sprintf("Check that the conditions of the trust policy of %s on %s's claims name only your identities (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json); or remove the role's access to the bucket", role, name, roleName))
 		return
 	}
-	detail := fmt.Sprintf("%s can %s through role %s: %s; the trust policy of %s does not pin the subject: an identity of %s that is not the organisation's is not denied",
-		r.start, strings.Join(r.actions, ", "), last, describeAssumePath(g, path), role, name)
+	who := "any identity " + name + " issues"
+	if m := multiTenant(name); m != "" {
+		who = m
+	}
+	detail := fmt.Sprintf("%s can %s through role %s: %s; the trust policy of %s does not pin the subject: %s can assume it",
+		r.start, strings.Join(r.actions, ", "), last, describeAssumePath(g, path), role, who)
 	if len(ft.Conditions) > 0 && !slices.Equal(ft.Conditions, first.Conditions) {
 		detail += fmt.Sprintf(" (only %s must hold)", strings.Join(ft.Conditions, "; "))
 	}

@@ -158,6 +158,11 @@ func TestFederatedFindings(t *testing.T) {
 			if !strings.HasPrefix(f.Detail, "federated: "+name+" can read, write through role "+fedRole+"r: federated: "+name+" → "+fedRole+"r") {
 				t.Errorf("detail %q", f.Detail)
 			}
+			who := map[string]string{ghOIDC: "any GitHub repository's workflow", cognito: "any Cognito identity pool's identity, of any account",
+				eksOIDC: "any identity oidc.eks.us-east-1.amazonaws.com/id/ABCDEF issues"}[tc.principal]
+			if tc.unpinned && !strings.Contains(f.Detail, "does not pin the subject: "+who+" can assume it") {
+				t.Errorf("detail %q does not say %s can assume it", f.Detail, who)
+			}
 		})
 	}
 }
