@@ -62,6 +62,8 @@ func (n *AssumeNode) String() string {
 		return "service " + n.ID
 	case NodeAnyone:
 		return "any AWS principal outside the organisation"
+	case NodeFederated:
+		return "federated: " + federatedName(n.ID)
 	}
 	return n.ID
 }
@@ -124,6 +126,8 @@ type AssumeGraph struct {
 	mu      sync.Mutex
 	outside map[string][]AssumePath // reachFrom's results, by role
 	paths   map[string][]AssumePath // pathsTo's, by role
+
+	federated map[[2]string]federatedTrust // {provider, role} → federatedEdges' result (federated.go)
 }
 
 // maxCachedPaths bounds the roles whose paths pathsTo keeps.
@@ -340,6 +344,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			g.in[to] = append(g.in[to], e)
 			g.out[cand] = append(g.out[cand], e)
 		}
+		ix.federatedEdges(g, r) // AssumeRoleWithWebIdentity/SAML (federated.go)
 	}
 	for k := range g.in {
 		sort.Slice(g.in[k], func(i, j int) bool { return g.in[k][i].From < g.in[k][j].From })
@@ -505,8 +510,8 @@ func (ix *Index) outsideNode(id string) *AssumeNode {
 // IDs: the scanned principals it names (by ARN, by account, or all of
 // them for "*" and NotPrincipal), and nodes for what it names outside the
 // scanned accounts. A conservative pre-filter: the engine decides.
-// Federated principals (AssumeRoleWithSAML/WebIdentity) are not part of
-// the graph.
+// Federated principals (AssumeRoleWithSAML/WebIdentity) are added by
+// federatedEdges.
 func (ix *Index) trustCandidates(trust *policy.Policy, byAccount map[string][]IAMPrincipal, byKey map[string]*IAMPrincipal) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -621,7 +626,8 @@ type assumeReach struct {
 }
 
 // assumeFindings adds external-via-role: an account outside the
-// organisation (not a trusted account), anyone, or an AWS service can
+// organisation (not a trusted account), anyone, an identity provider
+// (or federated-subject-unpinned, federatedFinding), or an AWS service can
 // assume, directly or through a chain of roles, a role that can act on the
 // bucket (its same_account or org cells' principals).
 func (w *worker) assumeFindings(fs *findingSet, out *Bucket) {
@@ -679,6 +685,10 @@ func (w *worker) assumeFindings(fs *findingSet, out *Bucket) {
 			if a == "write" || a == "delete" || a == "manage" {
 				sev = SeverityCritical
 			}
+		}
+		if r.start.Kind == NodeFederated {
+			w.federatedFinding(fs, g, r, sev) // federated.go
+			continue
 		}
 		if r.start.Kind == NodeService {
 			sev = SeverityInfo // a service acts for resources of the role's account

@@ -31,6 +31,7 @@ const (
 	FindingPolicyStatusDisagreement = "policy-status-disagreement"
 	FindingKMSKeyUnusable           = "kms-key-unusable"
 	FindingExternalViaRole          = "external-via-role"
+	FindingFederatedSubjectUnpinned = "federated-subject-unpinned"
 )
 
 // CatalogEntry describes one kind of finding: its default severity, title
@@ -61,6 +62,7 @@ func Catalog() []CatalogEntry {
 		{FindingPublicACLGrant, SeverityHigh, "The bucket ACL grants access to AllUsers or AuthenticatedUsers", cisBlockPubl, "bucket"},
 		{FindingExternalAccountAccess, SeverityHigh, "An account outside the organisation that is not a trusted account has access", "", "bucket"},
 		{FindingExternalViaRole, SeverityHigh, "An account outside the organisation (or an AWS service) can reach the bucket by assuming a role", "", "bucket"},
+		{FindingFederatedSubjectUnpinned, SeverityHigh, "A role that can reach the bucket trusts a web identity provider without pinning the subject: any identity of the provider (for GitHub Actions, any repository's workflow) can assume it", "", "bucket"},
 		{FindingAllowWithNotPrincipal, SeverityHigh, "An Allow statement uses NotPrincipal (it grants everyone not listed)", "", "bucket"},
 		{FindingKMSKeyUnusable, SeverityHigh, "The bucket's default KMS key is disabled, pending deletion or otherwise unusable (reads and writes of SSE-KMS objects fail)", "", "bucket"},
 		{FindingAccountBPAOff, SeverityMedium, "Account-level S3 Block Public Access is not fully enabled", cisBlockPubl, "account"},

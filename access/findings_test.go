@@ -19,6 +19,7 @@ func TestCatalogIDs(t *testing.T) {
 		"public-acl-grant", "aws-managed-key-cross-account", "kms-key-policy-missing-grant",
 		"org-policy-denies-granted-access", "no-tls-enforcement", "allow-with-notprincipal",
 		"assessment-incomplete", "policy-status-disagreement", "kms-key-unusable", "external-via-role",
+		"federated-subject-unpinned",
 	}
 	var got []string
 	for _, e := range Catalog() {

@@ -244,6 +244,10 @@ const (
 	PrincipalRole = "role"
 	PrincipalUser = "user"
 	PrincipalRoot = "root"
+	// PrincipalFederated is an identity provider (an IAM OIDC or SAML
+	// provider ARN, or a built-in one such as accounts.google.com) whose
+	// users reach the bucket through the roles of Via.
+	PrincipalFederated = "federated"
 )
 
 // PrincipalAccess is one principal's answer for one cell: a role, user or
@@ -251,7 +255,7 @@ const (
 type PrincipalAccess struct {
 	ARN     string  `json:"arn"`
 	Account string  `json:"account"`
-	Type    string  `json:"type"` // PrincipalRole, PrincipalUser or PrincipalRoot
+	Type    string  `json:"type"` // PrincipalRole, PrincipalUser, PrincipalRoot or PrincipalFederated
 	Verdict Verdict `json:"verdict"`
 	// Via is the role-assumption path through which this principal
 	// reaches the bucket: the ARNs of the roles assumed in turn (at most

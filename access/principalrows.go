@@ -128,16 +128,22 @@ func CountText(c *Cell) string {
 	accts := map[string]bool{}
 	for i := range c.PrincipalAccess {
 		n[c.PrincipalAccess[i].Type]++
-		accts[c.PrincipalAccess[i].Account] = true
+		if c.PrincipalAccess[i].Type != PrincipalFederated { // an identity provider is of no account
+			accts[c.PrincipalAccess[i].Account] = true
+		}
 	}
 	var parts []string
-	for _, t := range []string{PrincipalRole, PrincipalUser, PrincipalRoot} {
+	for _, t := range []string{PrincipalRole, PrincipalUser, PrincipalRoot, PrincipalFederated} {
+		noun := t
+		if t == PrincipalFederated {
+			noun = "identity provider"
+		}
 		switch n[t] {
 		case 0:
 		case 1:
-			parts = append(parts, "1 "+t)
+			parts = append(parts, "1 "+noun)
 		default:
-			parts = append(parts, fmt.Sprintf("%d %ss", n[t], t))
+			parts = append(parts, fmt.Sprintf("%d %ss", n[t], noun))
 		}
 	}
 	word := "accounts"

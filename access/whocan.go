@@ -986,7 +986,7 @@ func (w *worker) viaAccess(acc *Access) {
 				ps := g.pathsTo(key)
 				for _, p := range ps {
 					n := g.nodes[p.Start()]
-					if (n.Kind != NodeRole && n.Kind != NodeUser) || direct[n.ID] {
+					if (n.Kind != NodeRole && n.Kind != NodeUser && n.Kind != NodeFederated) || direct[n.ID] {
 						continue
 					}
 					v := p.Verdict
@@ -1059,6 +1059,9 @@ func (w *worker) viaPrincipal(g *AssumeGraph, p AssumePath, role *PrincipalAcces
 	start := w.nodeARN(g.nodes[p.Start()], arns)
 	pa := PrincipalAccess{ARN: start, Account: arnAccount(start), Type: principalType(start),
 		Verdict: weakest(append(append([]AssumeEdge(nil), p.Hops...), AssumeEdge{Verdict: role.Verdict}))}
+	if g.nodes[p.Start()].Kind == NodeFederated {
+		pa.Type = PrincipalFederated // federated.go
+	}
 	for k, h := range p.Hops {
 		to := role.ARN
 		if k < len(p.Hops)-1 {

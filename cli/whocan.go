@@ -33,8 +33,10 @@ write, delete, manage) of one bucket, the IAM roles, users and account roots
 of every scanned account that are allowed (or conditionally allowed, or
 unknown), each decided with its own identity policies, permissions
 boundary and SCPs against the bucket's every layer, with the statements that
-decided. Accounts whose IAM was not collected are named: their principals
-could not be listed, and the class answer stands for them. Anonymous and
+decided. An identity provider (OIDC or SAML) trusted by a role that reaches
+the bucket is listed as "federated: PROVIDER", via that role: its users are
+no IAM principal of any account. Accounts whose IAM was not collected are
+named: their principals could not be listed, and the class answer stands for them. Anonymous and
 any-account access (beyond the scanned accounts) is said below the table.
 
 --action takes a matrix column (read, list, write, delete, manage) or its
@@ -96,7 +98,8 @@ func newCanReachCmd(e *env) *cobra.Command {
 		Short: "Which buckets a role, user or account root of a scanned account can reach",
 		Long: `can-reach analyses a saved snapshot and lists every bucket and action the
 principal (an IAM role or user ARN, or an account root
-arn:aws:iam::ACCOUNT:root, of any scanned account) is allowed, conditionally
+arn:aws:iam::ACCOUNT:root, of any scanned account, or an IAM OIDC or SAML
+identity provider ARN that a trust policy names) is allowed, conditionally
 allowed or unknown for, decided with its own policies, with the statements
 that decided. When the principal's account's IAM was not collected its
 principals could not be listed: the buckets whose class answer allows its
@@ -117,11 +120,15 @@ no account of the snapshot (or not in its account's collected IAM).`,
 			if err != nil {
 				return err
 			}
+			federated := isProviderARN(f.principal) // its users reach buckets only through roles
 			out := canReachResult{Principal: f.principal, Account: account, Buckets: []access.PrincipalRow{}}
 			known := false
 			var ix *access.Index
 			if err := analyzeSnapshot(cmd, f.snapshot, func(b *access.Bucket) error {
 				class := principalClass(ix, b, account)
+				if federated {
+					class = ""
+				}
 				b.ClassCells(func(c access.ClassCell) {
 					if (action == "" || c.Action == action) && c.Verdict == access.VerdictUnknown &&
 						c.Class == class && (class != access.ClassExternal || c.External == account) {
@@ -133,7 +140,7 @@ no account of the snapshot (or not in its account's collected IAM).`,
 						out.Buckets = append(out.Buckets, r)
 					}
 				}, func(u access.UnlistedRow) {
-					if (action == "" || u.Action == action) && slices.Contains(u.Accounts, account) {
+					if (action == "" || u.Action == action) && !federated && slices.Contains(u.Accounts, account) {
 						out.Unlisted = append(out.Unlisted, u)
 					}
 				})
@@ -152,7 +159,7 @@ no account of the snapshot (or not in its account's collected IAM).`,
 			return f.write(cmd, &out)
 		},
 	}
-	cmd.Flags().StringVar(&f.principal, "principal", "", "the principal: IAM role or user ARN, or arn:aws:iam::ACCOUNT:root")
+	cmd.Flags().StringVar(&f.principal, "principal", "", "the principal: IAM role or user ARN, arn:aws:iam::ACCOUNT:root, or an IAM OIDC or SAML provider ARN")
 	f.addFlags(cmd)
 	return cmd
 }
@@ -229,8 +236,8 @@ func analyzeSnapshot(cmd *cobra.Command, path string, sink func(*access.Bucket) 
 func principalAccount(arn string) (string, error) {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || len(parts[4]) != 12 ||
-		!(parts[5] == "root" || strings.HasPrefix(parts[5], "role/") || strings.HasPrefix(parts[5], "user/")) {
-		return "", usageErr("--principal: %q is not an IAM role, user or root ARN (arn:aws:iam::ACCOUNT:role/NAME, …:user/NAME, …:root)", arn)
+		!(parts[5] == "root" || strings.HasPrefix(parts[5], "role/") || strings.HasPrefix(parts[5], "user/") || isProviderARN(arn)) {
+		return "", usageErr("--principal: %q is not an IAM role, user, root or identity provider ARN (arn:aws:iam::ACCOUNT:role/NAME, …:user/NAME, …:root, …:oidc-provider/HOST, …:saml-provider/NAME)", arn)
 	}
 	return parts[4], nil
 }
@@ -250,6 +257,14 @@ func principalKnown(doc *inventory.Document, arn, account string) (bool, error) 
 		if a.IAM == nil {
 			return false, nil
 		}
+		if isProviderARN(arn) { // known when a trust policy names it
+			for _, r := range a.IAM.Roles {
+				if r.TrustPolicy != nil && strings.Contains(string(r.TrustPolicy.Raw()), `"`+arn+`"`) {
+					return true, nil
+				}
+			}
+			return false, nil
+		}
 		for _, r := range a.IAM.Roles {
 			if sameARN(r.ARN, arn) {
 				return true, nil
@@ -263,6 +278,12 @@ func principalKnown(doc *inventory.Document, arn, account string) (bool, error) 
 		return false, nil
 	}
 	return false, usageErr("principal %s: account %s is not in the snapshot", arn, account)
+}
+
+// isProviderARN reports whether arn is an IAM OIDC or SAML identity
+// provider's (a Federated principal of trust policies).
+func isProviderARN(arn string) bool {
+	return strings.HasPrefix(arn, "arn:") && (strings.Contains(arn, ":oidc-provider/") || strings.Contains(arn, ":saml-provider/"))
 }
 
 // sameARN reports whether two principal ARNs name the same role or user:
@@ -321,7 +342,12 @@ func beyondRows(b *access.Bucket, action string) []beyondRow {
 func (r *whoCanResult) writeText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "Who can reach s3://%s (account %s)\n\n", r.Bucket, r.Account)
-	writePrincipalTable(ew, r.Principals, func(p access.PrincipalRow) string { return p.ARN }, "PRINCIPAL")
+	writePrincipalTable(ew, r.Principals, func(p access.PrincipalRow) string {
+		if p.Type == access.PrincipalFederated {
+			return "federated: " + p.ARN // an identity provider's users, through the roles of via
+		}
+		return p.ARN
+	}, "PRINCIPAL")
 	switch {
 	case len(r.Principals) == 0 && len(r.Unknown) == 0:
 		fmt.Fprintln(ew, "No principal of the scanned accounts can.")

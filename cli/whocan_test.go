@@ -156,7 +156,7 @@ func TestWhoCanUsage(t *testing.T) {
 		{[]string{"who-can", "--snapshot", fixture, "--bucket", "nope"}, `no bucket "nope"`},
 		{[]string{"who-can", "--snapshot", fixture, "--bucket", "wc-shared", "--action", "s3:Frobnicate"}, "--action"},
 		{[]string{"who-can", "--snapshot", fixture, "--bucket", "wc-shared", "--format", "xml"}, "--format"},
-		{[]string{"can-reach", "--snapshot", fixture, "--principal", "alice"}, "is not an IAM role, user or root ARN"},
+		{[]string{"can-reach", "--snapshot", fixture, "--principal", "alice"}, "is not an IAM role, user, root or identity provider ARN"},
 		{[]string{"can-reach", "--snapshot", fixture, "--principal", "arn:aws:iam::333333333333:role/nobody"}, "not in the collected IAM"},
 		{[]string{"can-reach", "--snapshot", fixture, "--principal", "arn:aws:iam::999999999999:root"}, "not in the snapshot"},
 	} {

@@ -55,6 +55,15 @@ func parseCaller(p string) caller {
 		}
 		return caller{kind: cOther, arn: p, principalArn: p}
 	}
+	if a.seg[2] == "iam" && (strings.HasPrefix(a.seg[5], "oidc-provider/") || strings.HasPrefix(a.seg[5], "saml-provider/")) {
+		// An identity provider's users (AssumeRoleWithWebIdentity,
+		// AssumeRoleWithSAML) are no IAM principal of any account: like a
+		// service principal's, their request is allowed by the resource
+		// policy (the role's trust policy) alone, matched by its
+		// Principal's Federated element, and carries no aws:PrincipalArn
+		// or aws:PrincipalAccount.
+		return caller{kind: cService, arn: p}
+	}
 	pa := parsePrincipalARN(a)
 	c := caller{kind: cOther, arn: p, account: pa.account, principalArn: p, roleName: pa.roleName}
 	switch pa.kind {

@@ -282,7 +282,8 @@ func openActions(a *access.Actions) []string {
 
 // bucketAccess says who the finding concerns and with which actions:
 // anonymous callers for public exposure, any AWS principal, the untrusted
-// external accounts, the principal that assumes a role (external-via-role),
+// external accounts, the principal that assumes a role (external-via-role,
+// federated-subject-unpinned),
 // and otherwise every class of the matrix with an allowed action (the
 // bucket's owning account when none is).
 func bucketAccess(b *access.Bucket, f access.Finding) OCSFAccessAnalysis {
@@ -310,7 +311,7 @@ func bucketAccess(b *access.Bucket, f access.Finding) OCSFAccessAnalysis {
 				add(accountUser(id), openActions(&e.Actions))
 			}
 		}
-	case access.FindingExternalViaRole:
+	case access.FindingExternalViaRole, access.FindingFederatedSubjectUnpinned:
 		aa.AccessType = "Cross-Account"
 		// The detail starts with who assumes the role: "account N can …",
 		// "service S can …", "any AWS principal can …" or an ARN.
@@ -323,6 +324,10 @@ func bucketAccess(b *access.Bucket, f access.Finding) OCSFAccessAnalysis {
 			svc := strings.TrimPrefix(who, "service ")
 			u = OCSFUser{UID: svc, Name: svc, Type: "AWS Service", TypeID: ocsfUserTypeOther}
 			aa.AccessType = "Service-to-Service"
+		case strings.HasPrefix(who, "federated: "):
+			idp := strings.TrimPrefix(who, "federated: ")
+			u = OCSFUser{UID: idp, Name: idp, Type: "Federated Identity Provider", TypeID: ocsfUserTypeOther}
+			aa.AccessType = "Federated"
 		}
 		add(u, openActions(&b.Access.SameAccount))
 	}

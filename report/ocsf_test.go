@@ -113,6 +113,12 @@ func TestOCSFEvents(t *testing.T) {
 			if strings.HasPrefix(ev.Message, "account 135792468013 ") && ev.AccessAnalysisResult.Accessors[0].UID != "135792468013" {
 				t.Errorf("external-via-role accessors %+v", ev.AccessAnalysisResult.Accessors)
 			}
+		case access.FindingFederatedSubjectUnpinned:
+			// The demo's github-deploy role: the accessor is GitHub's provider.
+			if a := ev.AccessAnalysisResult.Accessors; len(a) != 1 || a[0].UID != "token.actions.githubusercontent.com" || a[0].Type != "Federated Identity Provider" ||
+				ev.AccessAnalysisResult.AccessType != "Federated" {
+				t.Errorf("federated-subject-unpinned access %+v", ev.AccessAnalysisResult)
+			}
 		}
 		if ev.Resources[0].Type == "AWS::S3::Bucket" && !strings.HasPrefix(ev.Resources[0].UID, "arn:aws:s3:::") {
 			t.Errorf("line %d: bucket resource uid %q", lines, ev.Resources[0].UID)

@@ -1,0 +1,297 @@
+package access
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// Federated principals in the assume-role graph.
+//
+// A role whose trust policy names an identity provider in its Principal's
+// Federated element can be assumed by that provider's users with
+// sts:AssumeRoleWithWebIdentity (an OIDC provider: an IAM OIDC provider
+// ARN, or a built-in provider named as such: cognito-identity.amazonaws.com,
+// accounts.google.com, www.amazon.com, graph.facebook.com) or
+// sts:AssumeRoleWithSAML (an IAM SAML provider ARN)
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_saml.html).
+// Those users are no IAM principal of any account: their request carries
+// no credentials of the organisation, no identity policy or SCP applies,
+// and the trust policy alone (with the role's account's RCPs) decides. The
+// provider is a node of its own (NodeFederated), outside the organisation.
+// Its claims (<provider>:sub, :aud, :amr, saml:aud…) are the request's
+// context keys, which the scanner cannot know: an edge whose trust
+// statement tests them is conditional and names the conditions.
+//
+// A trust policy that does not pin the subject lets identities that are
+// not the organisation's assume the role: any GitHub repository's workflow
+// for token.actions.githubusercontent.com without a condition on :sub (AWS
+// IAM recommends evaluating token.actions.githubusercontent.com:sub in
+// every role trusting GitHub's provider:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html#idp_oidc_Create_GitHub),
+// any Cognito identity pool without cognito-identity.amazonaws.com:aud
+// (https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html).
+// federatedOutsider decides it with the engine: the trust policy is
+// evaluated again with the provider's identity claims set to those of an
+// identity outside the organisation; what is not denied then is unpinned
+// (federated-subject-unpinned). Keys: the IAM and STS condition keys page
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif).
+
+// NodeFederated is a federated identity provider trusted by a role's trust
+// policy: its ID is the provider as the trust policy names it (an IAM
+// OIDC or SAML provider ARN, or a built-in provider name). Outside the
+// organisation: its identities are not IAM principals of the org.
+const NodeFederated NodeKind = "federated"
+
+// federatedTrust is what the graph knows of one provider's trust edge
+// (the role it may assume).
+type federatedTrust struct {
+	// Unpinned is true when the trust policy does not deny an identity
+	// of the provider outside the organisation (federatedOutsider).
+	Unpinned bool
+	// Conditions are what must still hold for that identity (its claims
+	// the scanner cannot choose, e.g. :aud), when conditional.
+	Conditions []string
+}
+
+// federatedName names a provider in paths: the host of an OIDC provider
+// ARN ("token.actions.githubusercontent.com"), "saml-provider/NAME" for a
+// SAML provider ARN, the built-in provider's name as it is.
+func federatedName(id string) string {
+	if i := strings.Index(id, ":oidc-provider/"); i >= 0 {
+		return id[i+len(":oidc-provider/"):]
+	}
+	if i := strings.Index(id, ":saml-provider/"); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}
+
+// isSAMLProvider reports whether a Federated principal is an IAM SAML
+// provider ARN (AssumeRoleWithSAML); every other one is an OIDC provider.
+func isSAMLProvider(id string) bool { return strings.Contains(id, ":saml-provider/") }
+
+// federatedAction is the STS action a provider's users call.
+func federatedAction(id string) string {
+	if isSAMLProvider(id) {
+		return "sts:AssumeRoleWithSAML"
+	}
+	return "sts:AssumeRoleWithWebIdentity"
+}
+
+// federatedCandidates lists the Federated principals a trust policy's
+// Allow statements name, in order. A statement whose Principal is "*"
+// (or a NotPrincipal) names no provider: anyone is a node of its own.
+func federatedCandidates(trust *policy.Policy) []string {
+	if trust.IsUnreadable() {
+		return nil
+	}
+	var out []string // few: a linear search, and nothing allocated for the roles that name none
+	for i := range trust.Statements {
+		s := &trust.Statements[i]
+		if s.Principal == nil || len(s.Principal.Federated) == 0 || !strings.EqualFold(s.Effect, "Allow") {
+			continue
+		}
+		for _, f := range s.Principal.Federated {
+			if f != "*" && !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// federatedEdges adds to g the providers role r's trust policy names and
+// their edges to it, each decided by the engine on the trust policy (and
+// the role's account's RCPs) with the provider as the caller and its
+// claims unknown. Called by buildAssumeGraph for every role.
+func (ix *Index) federatedEdges(g *AssumeGraph, r trustedRole) {
+	to := granteeKey(r.arn)
+	for _, f := range federatedCandidates(r.trust) {
+		n := g.nodes[f]
+		if n == nil {
+			n = &AssumeNode{ID: f, Kind: NodeFederated, Outside: true}
+			g.nodes[f] = n
+		}
+		res := policy.Evaluate(ix.federatedInput(r, f, nil))
+		e := AssumeEdge{From: f, To: to}
+		switch res.Decision {
+		case policy.Allow:
+			e.Verdict = VerdictAllow
+		case policy.Conditional:
+			e.Verdict, e.Conditions = VerdictConditional, []string{resultAlternatives(&res).String()}
+		case policy.Unknown:
+			e.Verdict, e.Unreadable = VerdictUnknown, res.Unreadable
+		default:
+			continue
+		}
+		g.in[to] = append(g.in[to], e)
+		g.out[f] = append(g.out[f], e)
+		if e.Verdict == VerdictUnknown {
+			continue
+		}
+		ft := federatedTrust{}
+		if claims := outsiderClaims(f); claims != nil {
+			out := policy.Evaluate(ix.federatedInput(r, f, claims))
+			switch out.Decision {
+			case policy.Allow:
+				ft.Unpinned = true
+			case policy.Conditional:
+				ft.Unpinned, ft.Conditions = true, []string{resultAlternatives(&out).String()}
+			}
+		}
+		if g.federated == nil {
+			g.federated = map[[2]string]federatedTrust{}
+		}
+		g.federated[[2]string{f, to}] = ft
+	}
+}
+
+// federatedInput is the AssumeRoleWithWebIdentity/SAML request of
+// provider f's user on role r: the trust policy decides, with the role's
+// account's RCPs; no identity policy or SCP applies. claims sets the
+// provider's claims (nil: every claim unknown).
+func (ix *Index) federatedInput(r trustedRole, f string, claims map[string][]string) *policy.Input {
+	ctx := policy.NewOpenContext()
+	ctx.Set("aws:SecureTransport", "true") // STS endpoints accept HTTPS only
+	ctx.Set("aws:ResourceAccount", r.account)
+	for _, k := range sortedKeys(claims) {
+		if v := claims[k]; v == nil {
+			ctx.SetAbsent(k)
+		} else {
+			ctx.Set(k, v...)
+		}
+	}
+	in := &policy.Input{Principal: f, Action: federatedAction(f), Resource: r.arn, ResourceAccount: r.account,
+		ResourcePolicy: r.trust, Context: ctx}
+	if rcp := ix.RCPs(r.account); rcp.Governed {
+		in.RCPs = rcp.Levels
+	}
+	return in
+}
+
+// outsiderID is the identity an outsider obtains from a multi-tenant
+// provider: a GitHub account and repository, a Cognito identity pool, an
+// application of their own. It names nothing of the organisation, so a
+// trust policy that pins the subject does not match it.
+const outsiderID = "bucketaudit-outsider"
+
+// outsiderClaims are the identity claims a user of provider f who is not
+// the organisation's presents (nil value: the claim is absent), or nil
+// for a SAML provider (the organisation's own IdP issues its assertions).
+// The keys are those AWS STS puts in the request context of
+// AssumeRoleWithWebIdentity
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif):
+// for GitHub Actions the subject repo:OWNER/REPO:… and the
+// provider-specific claims repository, repository_owner_id,
+// job_workflow_ref…; Cognito's aud is the identity pool; Google's aud and
+// oaud the application; Amazon's and Facebook's app_id. Every other OIDC
+// provider (an EKS cluster's, a company IdP) is tested on its sub only:
+// the claim its users differ by.
+func outsiderClaims(f string) map[string][]string {
+	if isSAMLProvider(f) {
+		return nil
+	}
+	host := federatedName(f)
+	c := map[string][]string{host + ":sub": {outsiderID}}
+	switch {
+	case host == "token.actions.githubusercontent.com" || strings.HasPrefix(host, "token.actions.githubusercontent.com/"):
+		repo := outsiderID + "/" + outsiderID
+		c[host+":sub"] = []string{"repo:" + repo + ":ref:refs/heads/main"}
+		c[host+":repository"] = []string{repo}
+		c[host+":repository_owner"] = []string{outsiderID}
+		c[host+":repository_owner_id"] = []string{"1"}
+		c[host+":repository_id"] = []string{"1"}
+		c[host+":job_workflow_ref"] = []string{repo + "/.github/workflows/deploy.yml@refs/heads/main"}
+		c[host+":actor"] = []string{outsiderID}
+		c[host+":actor_id"] = []string{"1"}
+		c[host+":enterprise_id"] = nil // an outsider's repository belongs to no enterprise of the organisation
+	case host == "gitlab.com":
+		c[host+":sub"] = []string{"project_path:" + outsiderID + "/" + outsiderID + ":ref_type:branch:ref:main"}
+		c[host+":namespace_id"] = []string{"1"}
+		c[host+":project_id"] = []string{"1"}
+	case host == "cognito-identity.amazonaws.com":
+		c[host+":aud"] = []string{"us-east-1:00000000-0000-0000-0000-000000000000"}
+	case host == "accounts.google.com":
+		c[host+":aud"] = []string{outsiderID + ".apps.googleusercontent.com"}
+		c[host+":oaud"] = []string{outsiderID + ".apps.googleusercontent.com"}
+	case host == "www.amazon.com":
+		c[host+":app_id"] = []string{outsiderID}
+		c[host+":user_id"] = []string{outsiderID}
+	case host == "graph.facebook.com":
+		c[host+":app_id"] = []string{outsiderID}
+		c[host+":id"] = []string{outsiderID}
+	}
+	return c
+}
+
+// multiTenant names who holds identities of a provider that issues them to
+// anyone ("" for another provider: a company IdP, an EKS cluster's).
+func multiTenant(host string) string {
+	switch {
+	case host == "token.actions.githubusercontent.com" || strings.HasPrefix(host, "token.actions.githubusercontent.com/"):
+		return "any GitHub repository's workflow"
+	case host == "gitlab.com":
+		return "any GitLab.com project's pipeline"
+	case host == "cognito-identity.amazonaws.com":
+		return "any Cognito identity pool's identity, of any account"
+	case host == "accounts.google.com":
+		return "any Google account, through any application"
+	case host == "www.amazon.com":
+		return "any Login with Amazon user, through any application"
+	case host == "graph.facebook.com":
+		return "any Facebook user, through any application"
+	}
+	return ""
+}
+
+// federatedFinding reports an outside reach that starts at an identity
+// provider (assumeFindings' reach r of severity sev): a trust policy that
+// does not pin the subject is federated-subject-unpinned (its severity
+// kept: who can is anyone with an identity at the provider), a pinned one
+// external-via-role like any other outside principal.
+func (w *worker) federatedFinding(fs *findingSet, g *AssumeGraph, r *assumeReach, sev Severity) {
+	// The first path whose provider edge is unpinned, else the first.
+	path := r.first
+	for _, arn := range r.roles {
+		for _, p := range g.reachFrom(arn) {
+			if p.Start() == r.start.ID && p.Verdict != VerdictUnknown && g.federated[[2]string{p.Hops[0].From, p.Hops[0].To}].Unpinned &&
+				!g.federated[[2]string{path.Hops[0].From, path.Hops[0].To}].Unpinned {
+				path = p
+			}
+		}
+	}
+	first := path.Hops[0]
+	role := first.To
+	roleName := role[strings.LastIndexByte(role, '/')+1:]
+	name := federatedName(r.start.ID)
+	last := path.Hops[len(path.Hops)-1].To
+	ft := g.federated[[2]string{first.From, first.To}]
+	if !ft.Unpinned {
+		if r.verdict != VerdictAllow {
+			sev = lowerSeverity(sev)
+		}
+		detail := fmt.Sprintf("%s can %s through role %s: %s", r.start, strings.Join(r.actions, ", "), last, describeAssumePath(g, r.first))
+		fs.add(FindingExternalViaRole, sev, detail,
+			fmt.Sprintf("Check that the conditions of the trust policy of %s on %s's claims name only your identities (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json); or remove the role's access to the bucket", role, name, roleName))
+		return
+	}
+	who := "any identity " + name + " issues"
+	if m := multiTenant(name); m != "" {
+		who = m
+	}
+	detail := fmt.Sprintf("%s can %s through role %s: %s; the trust policy of %s does not pin the subject: %s can assume it",
+		r.start, strings.Join(r.actions, ", "), last, describeAssumePath(g, path), role, who)
+	if len(ft.Conditions) > 0 && !slices.Equal(ft.Conditions, first.Conditions) {
+		detail += fmt.Sprintf(" (only %s must hold)", strings.Join(ft.Conditions, "; "))
+	}
+	if len(r.roles) > 1 {
+		detail += fmt.Sprintf(" (roles that reach the bucket this way: %s)", joinLimited(r.roles, 5))
+	}
+	fs.add(FindingFederatedSubjectUnpinned, sev, detail, fmt.Sprintf(
+		"Add a condition on the subject to the trust policy of %s (for GitHub Actions: \"StringLike\": {\"token.actions.githubusercontent.com:sub\": \"repo:YOUR-ORG/YOUR-REPO:*\"}; for Cognito: \"StringEquals\": {\"cognito-identity.amazonaws.com:aud\": \"YOUR-IDENTITY-POOL-ID\"}) (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json); or remove the role's access to the bucket",
+		role, roleName))
+}
