@@ -1033,9 +1033,10 @@ func (w *worker) viaAccess(acc *Access) {
 	}
 }
 
-// assumable reports whether an IAM role or user of the scanned accounts
-// can assume (in at most MaxAssumeHops hops) a role a cell lists as
-// allowed or conditional.
+// assumable reports whether an IAM role or user of the scanned accounts,
+// or a federated identity provider, can assume (in at most MaxAssumeHops
+// hops) a role a cell lists as allowed or conditional: the principals
+// viaAccess lists.
 func (g *AssumeGraph) assumable(cells []*Cell) bool {
 	for _, c := range cells {
 		for _, role := range c.PrincipalAccess {
@@ -1043,7 +1044,7 @@ func (g *AssumeGraph) assumable(cells []*Cell) bool {
 				continue
 			}
 			for _, p := range g.pathsTo(granteeKey(role.ARN)) {
-				if n := g.nodes[p.Start()]; n.Kind == NodeRole || n.Kind == NodeUser {
+				if n := g.nodes[p.Start()]; n.Kind == NodeRole || n.Kind == NodeUser || n.Kind == NodeFederated {
 					return true
 				}
 			}
