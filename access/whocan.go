@@ -134,11 +134,13 @@ func principalValues(p *policy.Policy, set map[string]bool) (byName bool) {
 		principalAWS(s, func(v string) { set[v] = true })
 		for _, c := range s.Conditions {
 			switch strings.ToLower(c.Key) {
-			case "aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:userid", "aws:username", "aws:sourcevpce":
+			case "aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:sourcevpce":
 				for _, v := range c.Values {
 					set[v] = true
 					byName = byName || strings.Contains(v, "${")
 				}
+			case "aws:userid", "aws:username":
+				byName = idValues(&c, set) || byName
 			}
 		}
 	}
@@ -164,6 +166,10 @@ func principalAWS(s *policy.Statement, f func(string)) {
 // and seven bits) a value.
 func signature(b []byte, vals, lvals []string, ps *principalStatic, account, canonicalVal string) []byte {
 	for j, v := range vals {
+		if v != "" && v[0] == idMark { // an aws:userid or aws:username value
+			b = append(b, ps.ids.bits(v))
+			continue
+		}
 		lv := lvals[j]
 		bits := byte(0x80)
 		var gARN, gGK, gAcct bool
@@ -204,6 +210,7 @@ type principalStatic struct {
 	// alone is the key when it is decided on its own (by its ARN).
 	alone string
 	ckey  string // its caller's key (worker.caller)
+	ids   principalIDs
 }
 
 // chainValues is a chain's principal-naming values, lowered, and whether
@@ -243,7 +250,7 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	if ps := w.pstatic[p]; ps != nil {
 		return ps
 	}
-	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN)}
+	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN), ids: idsOf(p.ARN, p.ID)}
 	ps.lgk = strings.ToLower(ps.gk)
 	head := p.fp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
 	ps.alone = head + p.ARN

@@ -310,6 +310,8 @@ func (e *Evaluator) cond(c *ccond, layer Layer, level int) fv {
 		t = condAbsent(c)
 	case keyUnknownExcept:
 		t = e.condExcept(c)
+	case keyPrefixed:
+		t = condPrefixed(c, vals[0])
 	default:
 		t = tUnknown
 	}
