@@ -74,10 +74,15 @@ func prefixedMatch(op baseOp, prefix string, cv *cval) tri {
 		return tFalse
 	}
 	// A pattern matches every value when, with its trailing '*' removed, it
-	// matches the prefix; none when its literal head and the prefix differ.
+	// matches the start of the prefix (the '*' takes the rest); none when
+	// its literal head and the prefix differ.
 	toks := t.toks
-	if n := len(toks); n > 0 && toks[n-1].kind == gStar && globMatch(toks[:n-1], prefix, false) {
-		return tTrue
+	if n := len(toks); n > 0 && toks[n-1].kind == gStar {
+		for i := 0; i <= len(prefix); i++ {
+			if globMatch(toks[:n-1], prefix[:i], false) {
+				return tTrue
+			}
+		}
 	}
 	var head strings.Builder
 	for _, k := range toks {
