@@ -317,3 +317,9 @@ func writeIAMPolicy(x *xmlOut, p *inventory.IAMManagedPolicy, attachments map[st
 	x.close("PolicyVersionList")
 	x.close("member")
 }
+
+// DerivedUniqueID is the unique ID the emulator serves for a role ("AROA")
+// or user ("AIDA") of ARN arn whose fixture gives no id: derived from the
+// ARN, stable, so that end-to-end tests can name it in policies. It is the
+// emulator's, not one AWS would assign.
+func DerivedUniqueID(prefix, arn string) string { return iamID(prefix, arn) }
