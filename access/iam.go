@@ -47,6 +47,8 @@ type IAMPrincipal struct {
 type iamCache struct {
 	mu   sync.Mutex
 	byID map[string][]IAMPrincipal
+	// ids are the callers' unique-ID keys by principal ARN (callerIDs).
+	ids map[string]*principalIDs
 }
 
 // Principals returns the IAM roles and users of account id with their

@@ -42,6 +42,7 @@ type principalIDs struct {
 	userid, username    string
 	uidState, nameState idState
 	typ                 string
+	ctx                 *policy.Context // the keys set (context), shared
 }
 
 // idsOf returns the keys of the principal of ARN arn whose unique ID is id
@@ -78,33 +79,50 @@ func idsOf(arn, id string) principalIDs {
 }
 
 // callerIDs returns the keys of a caller's principal, with the unique ID
-// of the role or user the index holds.
-func (ix *Index) callerIDs(principal string) principalIDs {
-	a, err := awsid.Parse(principal)
-	if err != nil {
-		return principalIDs{}
+// of the role or user the index holds (kept by the index, by ARN).
+func (ix *Index) callerIDs(principal string) *principalIDs {
+	ix.iam.mu.Lock()
+	k := ix.iam.ids[principal]
+	ix.iam.mu.Unlock()
+	if k != nil {
+		return k
 	}
 	id := ""
-	switch n := awsid.PrincipalOf(a.Service, a.Resource); n.Kind {
-	case awsid.PrincipalUser, awsid.PrincipalRole:
-		if p := ix.PrincipalByARN(a.Account, principal); p != nil {
-			id = p.ID
-		}
-	case awsid.PrincipalSession:
-		if p := ix.RoleNamed(a.Account, n.Name); p != nil {
-			id = p.ID
+	if a, err := awsid.Parse(principal); err == nil {
+		switch n := awsid.PrincipalOf(a.Service, a.Resource); n.Kind {
+		case awsid.PrincipalUser, awsid.PrincipalRole:
+			if p := ix.PrincipalByARN(a.Account, principal); p != nil {
+				id = p.ID
+			}
+		case awsid.PrincipalSession:
+			if p := ix.RoleNamed(a.Account, n.Name); p != nil {
+				id = p.ID
+			}
 		}
 	}
-	return idsOf(principal, id)
+	ids := idsOf(principal, id)
+	k = &ids
+	k.ctx = k.context()
+	ix.iam.mu.Lock()
+	if ix.iam.ids == nil {
+		ix.iam.ids = map[string]*principalIDs{}
+	}
+	ix.iam.ids[principal] = k
+	ix.iam.mu.Unlock()
+	return k
 }
 
 // setPrincipalIDs sets a signed caller's aws:userid, aws:username and
 // aws:PrincipalType where they are known.
 func (ix *Index) setPrincipalIDs(ctx *policy.Context, c *Caller) {
-	if c.Principal == "" {
-		return
+	if c.Principal != "" {
+		ctx.Adopt(ix.callerIDs(c.Principal).ctx)
 	}
-	k := ix.callerIDs(c.Principal)
+}
+
+// context returns the keys as a context, to adopt (policy.Context.Adopt).
+func (k *principalIDs) context() *policy.Context {
+	ctx := policy.NewContext()
 	set := func(key, v string, st idState) {
 		switch st {
 		case idKnown:
@@ -120,6 +138,7 @@ func (ix *Index) setPrincipalIDs(ctx *policy.Context, c *Caller) {
 	if k.typ != "" {
 		ctx.Set("aws:PrincipalType", k.typ)
 	}
+	return ctx
 }
 
 // idMark starts the principal-naming values of aws:userid ("\x00i") and

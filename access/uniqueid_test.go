@@ -148,7 +148,8 @@ func TestUniqueIDOfCaller(t *testing.T) {
 		{"arn:aws:sts::222222222222:federated-user/carol", principalIDs{userid: "222222222222:carol", uidState: idKnown, nameState: idAbsent, typ: "FederatedUser"}},
 		{"cloudtrail.amazonaws.com", principalIDs{}},
 	} {
-		if got := ix.callerIDs(c.principal); got != c.want {
+		if got := *ix.callerIDs(c.principal); got.userid != c.want.userid || got.uidState != c.want.uidState ||
+			got.username != c.want.username || got.nameState != c.want.nameState || got.typ != c.want.typ {
 			t.Errorf("%s: %+v, want %+v (%s)", c.principal, got, c.want, docPrincipalTable)
 		}
 	}

@@ -210,7 +210,7 @@ type principalStatic struct {
 	// alone is the key when it is decided on its own (by its ARN).
 	alone string
 	ckey  string // its caller's key (worker.caller)
-	ids   principalIDs
+	ids   *principalIDs
 }
 
 // chainValues is a chain's principal-naming values, lowered, and whether
@@ -250,7 +250,7 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	if ps := w.pstatic[p]; ps != nil {
 		return ps
 	}
-	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN), ids: idsOf(p.ARN, p.ID)}
+	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN), ids: w.ix.callerIDs(p.ARN)}
 	ps.lgk = strings.ToLower(ps.gk)
 	head := p.fp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
 	ps.alone = head + p.ARN

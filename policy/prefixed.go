@@ -15,6 +15,19 @@ func (c *Context) SetPrefixed(key, prefix string) *Context {
 	return c.put(key, &ctxEntry{state: keyPrefixed, values: []string{prefix}})
 }
 
+// Adopt sets on c every key set on src (not its base's, nor its
+// prefixes), sharing them: src must no longer be modified. The keys of one
+// principal set once serve each of its contexts.
+func (c *Context) Adopt(src *Context) *Context {
+	if c.keys == nil {
+		c.keys = make(map[string]*ctxEntry, len(src.keys))
+	}
+	for k, e := range src.keys {
+		c.keys[k] = e
+	}
+	return c
+}
+
 // condPrefixed evaluates a condition on a key set with SetPrefixed: its
 // one value is prefix followed by an unknown non-empty string. The key is
 // present, so ...IfExists changes nothing and Null is decided; a set
