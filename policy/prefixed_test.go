@@ -74,3 +74,28 @@ func TestStringValueMatchBits(t *testing.T) {
 		}
 	}
 }
+
+// TestAdopt: a context adopting another's keys sees them as its own, and
+// setting one of them afterwards changes it alone.
+func TestAdopt(t *testing.T) {
+	src := NewContext().Set("aws:username", "alice").SetPrefixed("aws:userid", "AROADBQP57FF2AEXAMPLE:").SetAbsent("aws:PrincipalType")
+	ctx := NewContextOn(NewOpenContext().Set("aws:SecureTransport", "true")).Adopt(src)
+	ctx.Set("aws:username", "bob")
+	for _, c := range []struct {
+		c    *Context
+		key  string
+		st   keyState
+		vals []string
+	}{
+		{ctx, "aws:username", keyPresent, []string{"bob"}},
+		{src, "aws:username", keyPresent, []string{"alice"}},
+		{ctx, "aws:userid", keyPrefixed, []string{"AROADBQP57FF2AEXAMPLE:"}},
+		{ctx, "aws:principaltype", keyAbsent, nil},
+		{ctx, "aws:securetransport", keyPresent, []string{"true"}},
+	} {
+		st, vals, _ := c.c.lookup(c.key)
+		if st != c.st || len(vals) != len(c.vals) || (len(vals) > 0 && vals[0] != c.vals[0]) {
+			t.Errorf("%s: %v %v, want %v %v", c.key, st, vals, c.st, c.vals)
+		}
+	}
+}
