@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bucketaudit/bucketaudit/access"
@@ -27,6 +28,7 @@ func uniqueIDFixture() string {
 `, bucket, bucket, cond)
 	}
 	read := `inline_policies: {read: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "*"}]}}`
+	trust := `trust_policy: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: "sts:AssumeRole"}]}, `
 	return `schema_version: 1
 organization:
   id: o-uniqueid01
@@ -50,8 +52,8 @@ accounts:
 		deny("roles-only", `{StringNotEquals: {"aws:PrincipalType": AssumedRole}}`) +
 		deny("alice-only", `{StringNotEquals: {"aws:username": alice}}`) + `    iam:
       roles:
-        - {arn: "arn:aws:iam::222222222222:role/app-a", id: AROAEXAMPLEAPPA000001, ` + read + `}
-        - {arn: "arn:aws:iam::222222222222:role/app-b", id: AROAEXAMPLEAPPB000001, ` + read + `}
+        - {arn: "arn:aws:iam::222222222222:role/app-a", id: AROAEXAMPLEAPPA000001, ` + trust + read + `}
+        - {arn: "arn:aws:iam::222222222222:role/app-b", id: AROAEXAMPLEAPPB000001, ` + trust + read + `}
       users:
         - {arn: "arn:aws:iam::222222222222:user/alice", ` + read + `}
         - {arn: "arn:aws:iam::222222222222:user/bob", ` + read + `}
@@ -88,9 +90,18 @@ func TestScanUniqueIDKeysE2E(t *testing.T) {
 		"roles-only": {a + " allow", b + " allow"},
 		"alice-only": {alice + " allow"},
 	}
+	// The class cell: allowed only for the principals the condition names.
+	narrowed := map[string]string{
+		"ids-only":   "aws:userid like [AROAEXAMPLEAPPA000001:*, " + fakeaws.DerivedUniqueID("AIDA", alice) + ", 222222222222]",
+		"roles-only": "aws:PrincipalType = AssumedRole",
+		"alice-only": "aws:username = alice",
+	}
 	check := func(what string, rep *access.Report) {
 		for name, w := range want {
 			c := reportBucket(t, rep, name).Access.SameAccount.Read
+			if c.Verdict != access.VerdictAllow || !slices.Equal(c.NarrowedTo, []string{narrowed[name]}) || strings.Contains(c.Reason, "unknown") {
+				t.Errorf("%s: %s same_account.read = %s narrowed to %q (%s), want allow narrowed to %q", what, name, c.Verdict, c.NarrowedTo, c.Reason, narrowed[name])
+			}
 			var got []string
 			for _, p := range c.PrincipalAccess {
 				got = append(got, p.ARN+" "+string(p.Verdict))
