@@ -311,7 +311,9 @@ func (e *Evaluator) cond(c *ccond, layer Layer, level int) fv {
 	case keyUnknownExcept:
 		t = e.condExcept(c)
 	case keyPrefixed:
-		t = condPrefixed(c, vals[0])
+		if t = condPrefixed(c, vals[0]); c.op.base == opNull {
+			t = e.condKnown(c, vals) // the key is present
+		}
 	default:
 		t = tUnknown
 	}

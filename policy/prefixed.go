@@ -30,12 +30,9 @@ func (c *Context) Adopt(src *Context) *Context {
 
 // condPrefixed evaluates a condition on a key set with SetPrefixed: its
 // one value is prefix followed by an unknown non-empty string. The key is
-// present, so ...IfExists changes nothing and Null is decided; a set
+// present, so ...IfExists changes nothing (Null is condKnown's); a set
 // operator over one value is the plain operator.
 func condPrefixed(c *ccond, prefix string) tri {
-	if c.op.base == opNull {
-		return condKnownNull(c)
-	}
 	pos := c.op.base.positive()
 	switch pos {
 	case opStringEquals, opStringEqualsIgnoreCase, opStringLike:
@@ -52,16 +49,6 @@ func condPrefixed(c *ccond, prefix string) tri {
 		return r.not()
 	}
 	return r
-}
-
-// condKnownNull is Null on a present key: true for "false".
-func condKnownNull(c *ccond) tri {
-	for i := range c.vals {
-		if c.vals[i].ok && !c.vals[i].null {
-			return tTrue
-		}
-	}
-	return tFalse
 }
 
 // prefixedMatch reports whether prefix followed by any non-empty string
