@@ -163,7 +163,8 @@ func principalAWS(s *policy.Statement, f func(string)) {
 // signature appends how each value matches a principal (lvals: the
 // values lowered): its ARN (exactly, case-insensitively, as a pattern, by
 // role name), its account and its account's canonical ID, one byte (0x80
-// and seven bits) a value.
+// and seven bits) a value; an aws:userid or aws:username value (idMark)
+// how it matches the principal's (principalIDs.bits).
 func signature(b []byte, vals, lvals []string, ps *principalStatic, account, canonicalVal string) []byte {
 	for j, v := range vals {
 		if v != "" && v[0] == idMark { // an aws:userid or aws:username value
@@ -210,7 +211,7 @@ type principalStatic struct {
 	// alone is the key when it is decided on its own (by its ARN).
 	alone string
 	ckey  string // its caller's key (worker.caller)
-	ids   *principalIDs
+	ids   *principalIDs // its aws:userid, aws:username (signature)
 }
 
 // chainValues is a chain's principal-naming values, lowered, and whether
