@@ -210,7 +210,7 @@ type principalStatic struct {
 	own string
 	// alone is the key when it is decided on its own (by its ARN).
 	alone string
-	ckey  string // its caller's key (worker.caller)
+	ckey  string        // its caller's key (worker.caller)
 	ids   *principalIDs // its aws:userid, aws:username (signature)
 }
 
