@@ -210,8 +210,9 @@ type principalStatic struct {
 	own string
 	// alone is the key when it is decided on its own (by its ARN).
 	alone string
-	ckey  string        // its caller's key (worker.caller)
-	ids   *principalIDs // its aws:userid, aws:username (signature)
+	ckey  string // its caller's key (worker.caller)
+	// ids are its aws:userid and aws:username (signature).
+	ids *principalIDs
 }
 
 // chainValues is a chain's principal-naming values, lowered, and whether
