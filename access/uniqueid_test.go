@@ -2,6 +2,7 @@ package access
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,6 +152,39 @@ func TestUniqueIDOfCaller(t *testing.T) {
 		if got := *ix.callerIDs(c.principal); got.userid != c.want.userid || got.uidState != c.want.uidState ||
 			got.username != c.want.username || got.nameState != c.want.nameState || got.typ != c.want.typ {
 			t.Errorf("%s: %+v, want %+v (%s)", c.principal, got, c.want, docPrincipalTable)
+		}
+	}
+}
+
+// TestUniqueIDKeysSCP: an SCP that denies all but one role by aws:userid
+// (its account's chain, not the bucket, names the IDs) leaves, of two
+// roles of identical policies in a member account, only that role.
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+func TestUniqueIDKeysSCP(t *testing.T) {
+	text := testOrg("name: bkt\nregion: eu-west-1\n"+orgRead, "", "p-onlya")
+	text = strings.Replace(text, "  policies:\n    - {id: p-full,", `  policies:
+    - {id: p-onlya, name: OnlyA, type: SERVICE_CONTROL_POLICY, document: {Version: "2012-10-17", Statement: [{Sid: OnlyA, Effect: Deny, Action: "s3:*", Resource: "*", Condition: {StringNotLike: {"aws:userid": "`+idA+`:*"}}}]}}
+    - {id: p-full,`, 1)
+	text = memberIAM("333333333333", iamRoles(
+		role("arn:aws:iam::333333333333:role/app-a", s3Read, "id: "+idA),
+		role("arn:aws:iam::333333333333:role/app-b", s3Read, "id: "+idB),
+	))(text)
+	doc, err := inventory.Parse([]byte(text), t.Name())
+	if err != nil {
+		t.Fatalf("fixture: %v\n%s", err, text)
+	}
+	want := []string{"arn:aws:iam::333333333333:role/app-a allow"}
+	for _, opts := range []Options{{}, {noShapes: true, noPrincipalGroups: true, Workers: 1}} {
+		opts.Now = func() time.Time { return time.Unix(0, 0) }
+		cell := cellAt(t, bucketNamed(t, analyzeValid(t, doc, opts), "bkt"), "org.read")
+		var got []string
+		for _, p := range cell.PrincipalAccess {
+			if strings.HasPrefix(p.ARN, "arn:aws:iam::333333333333:") {
+				got = append(got, p.ARN+" "+string(p.Verdict))
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("grouped %v: org.read principals of 333333333333\n got %q\nwant %q (%s, %s)", !opts.noPrincipalGroups, got, want, docSCPEffect, docUniqueIDs)
 		}
 	}
 }
