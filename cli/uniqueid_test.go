@@ -29,26 +29,9 @@ func uniqueIDFixture() string {
 	}
 	read := `inline_policies: {read: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "*"}]}}`
 	trust := `trust_policy: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: "sts:AssumeRole"}]}, `
-	return `schema_version: 1
-organization:
-  id: o-uniqueid01
-  management_account_id: "111111111111"
-  root:
-    id: r-uq01
-    policies: [p-FullAWSAccess]
-    accounts: ["111111111111", "222222222222"]
-  policies:
-    - {id: p-FullAWSAccess, name: FullAWSAccess, type: SERVICE_CONTROL_POLICY, aws_managed: true, document: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "*", Resource: "*"}]}}
-accounts:
-  - id: "111111111111"
-    name: management
-    audit_role: {name: BucketAuditRole, external_id: rt-external-id}
-  - id: "222222222222"
-    name: data
-    policies: [p-FullAWSAccess]
-    audit_role: {name: BucketAuditRole, external_id: rt-external-id}
-    buckets:
-` + deny("ids-only", `{StringNotLike: {"aws:userid": ["AROAEXAMPLEAPPA000001:*", "`+alice+`", "222222222222"]}}`) +
+	// verdictsFixture's organisation and accounts, with other buckets.
+	head := verdictsFixture[:strings.Index(verdictsFixture, "    buckets:\n")+len("    buckets:\n")]
+	return strings.ReplaceAll(head, "vd-external-id", "rt-external-id") + deny("ids-only", `{StringNotLike: {"aws:userid": ["AROAEXAMPLEAPPA000001:*", "`+alice+`", "222222222222"]}}`) +
 		deny("roles-only", `{StringNotEquals: {"aws:PrincipalType": AssumedRole}}`) +
 		deny("alice-only", `{StringNotEquals: {"aws:username": alice}}`) + `    iam:
       roles:
