@@ -619,6 +619,7 @@ func (ix *Index) requestContext(c *Caller, owner string) *policy.Context {
 	if c.anonymous() {
 		return ctx
 	}
+	ix.setPrincipalIDs(ctx, c) // aws:userid, aws:username, aws:PrincipalType (uniqueid.go)
 	if c.TagsKnown && c.Principal != "" {
 		// A collected IAM role or user: its tags are all known.
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag

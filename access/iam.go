@@ -14,7 +14,10 @@ import (
 // identity policies (inline, attached, and its groups'), for deciding its
 // requests. Policies that were not collected are Unreadable.
 type IAMPrincipal struct {
-	ARN      string
+	ARN string
+	// ID is its unique ID (RoleId "AROA…", UserId "AIDA…"; "" when not
+	// collected): its aws:userid (uniqueid.go).
+	ID       string
 	Identity []*policy.Policy
 	Boundary *policy.Policy
 	// BoundaryARN is the permissions boundary's managed policy ARN ("" when
@@ -70,6 +73,8 @@ type policySlot struct {
 type iamCache struct {
 	mu   sync.Mutex
 	byID map[string][]IAMPrincipal
+	// ids are the callers' unique-ID keys by principal ARN (callerIDs).
+	ids map[string]*principalIDs
 }
 
 // Principals returns the IAM roles and users of account id with their
@@ -193,11 +198,11 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 		groups[g.ARN[strings.LastIndexByte(g.ARN, '/')+1:]] = g
 	}
 	var out []IAMPrincipal
-	add := func(arn string, pols []*policy.Policy, attached []string, boundary string, tags map[string]string) {
+	add := func(arn, id string, pols []*policy.Policy, attached []string, boundary string, tags map[string]string) {
 		for _, a := range attached {
 			pols = append(pols, managedPolicy(a))
 		}
-		p := IAMPrincipal{ARN: arn, Identity: pols, Tags: tags, BoundaryARN: boundary}
+		p := IAMPrincipal{ARN: arn, ID: id, Identity: pols, Tags: tags, BoundaryARN: boundary}
 		if boundary != "" {
 			p.Boundary = managedPolicy(boundary)
 		}
@@ -232,7 +237,7 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 		out = append(out, p)
 	}
 	for _, r := range iam.Roles {
-		add(r.ARN, inline(r.ARN, r.InlinePolicies), r.AttachedPolicies, r.PermissionsBoundary, r.Tags)
+		add(r.ARN, r.ID, inline(r.ARN, r.InlinePolicies), r.AttachedPolicies, r.PermissionsBoundary, r.Tags)
 	}
 	for _, u := range iam.Users {
 		pols := inline(u.ARN, u.InlinePolicies)
@@ -247,7 +252,7 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 			pols = append(pols, inline(g.ARN, g.InlinePolicies)...)
 			attached = append(attached, g.AttachedPolicies...)
 		}
-		add(u.ARN, pols, attached, u.PermissionsBoundary, u.Tags)
+		add(u.ARN, u.ID, pols, attached, u.PermissionsBoundary, u.Tags)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ARN < out[j].ARN })
 	return out

@@ -145,11 +145,13 @@ func principalValues(p *policy.Policy, set map[string]bool) (byName bool) {
 		principalAWS(s, func(v string) { set[v] = true })
 		for _, c := range s.Conditions {
 			switch strings.ToLower(c.Key) {
-			case "aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:userid", "aws:username", "aws:sourcevpce":
+			case "aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:sourcevpce":
 				for _, v := range c.Values {
 					set[v] = true
 					byName = byName || strings.Contains(v, "${")
 				}
+			case "aws:userid", "aws:username":
+				byName = idValues(&c, set) || byName
 			}
 		}
 	}
@@ -172,9 +174,14 @@ func principalAWS(s *policy.Statement, f func(string)) {
 // signature appends how each value matches a principal (lvals: the
 // values lowered): its ARN (exactly, case-insensitively, as a pattern, by
 // role name), its account and its account's canonical ID, one byte (0x80
-// and seven bits) a value.
+// and seven bits) a value; an aws:userid or aws:username value (idMark)
+// how it matches the principal's (principalIDs.bits).
 func signature(b []byte, vals, lvals []string, ps *principalStatic, account, canonicalVal string) []byte {
 	for j, v := range vals {
+		if v != "" && v[0] == idMark { // an aws:userid or aws:username value
+			b = append(b, ps.ids.bits(v))
+			continue
+		}
 		lv := lvals[j]
 		bits := byte(0x80)
 		var gARN, gGK, gAcct bool
@@ -220,6 +227,8 @@ type principalStatic struct {
 	masked map[uint64]*principalStatic
 	sigs   [4]sigEntry // its last group keys (sig)
 	reach  int8        // mayReach's answer for every bucket: 1 yes, 2 no, 0 not yet known
+	// ids are its aws:userid and aws:username (signature).
+	ids *principalIDs
 }
 
 // chainValues is a chain's principal-naming values, lowered, and whether
@@ -259,7 +268,7 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	if ps := w.pstatic[p]; ps != nil {
 		return ps
 	}
-	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN)}
+	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN), ids: w.ix.callerIDs(p.ARN)}
 	ps.lgk = strings.ToLower(ps.gk)
 	ps.ckey = "pa|" + p.ARN
 	ps.keys(w, p, p.fp, id, chain, cv, canonical)

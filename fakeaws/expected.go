@@ -14,6 +14,8 @@ import (
 //   - policy_is_public: for every bucket with a policy, the
 //     GetBucketPolicyStatus.IsPublic the emulator computes, unless the
 //     fixture sets it;
+//   - the unique ID of every role and user the fixture gives none (the
+//     emulator derives one from the ARN, uniqueID);
 //   - an account whose audit role cannot be assumed (errors.assume_role)
 //     keeps only what Organizations says about it; one whose buckets
 //     cannot be listed (errors.buckets) has no buckets and no canonical ID
@@ -32,6 +34,7 @@ func Expected(doc *inventory.Document) *inventory.Document {
 		if a.Errors[inventory.KeyBuckets] != "" {
 			a.CanonicalID, a.Buckets = "", nil
 		}
+		a.IAM = withUniqueIDs(a.IAM)
 		for j := range a.Buckets {
 			b := &a.Buckets[j]
 			if b.Policy == nil || b.PolicyIsPublic != nil || b.Errors[inventory.FieldPolicyStatus] != "" {
@@ -43,6 +46,24 @@ func Expected(doc *inventory.Document) *inventory.Document {
 		}
 	}
 	return n
+}
+
+// withUniqueIDs returns a copy of iam whose roles and users all have the
+// unique ID the emulator serves.
+func withUniqueIDs(iam *inventory.IAM) *inventory.IAM {
+	if iam == nil {
+		return nil
+	}
+	c := *iam
+	c.Roles = append([]inventory.IAMRole(nil), iam.Roles...)
+	for i := range c.Roles {
+		c.Roles[i].ID = uniqueID(c.Roles[i].ID, "AROA", c.Roles[i].ARN)
+	}
+	c.Users = append([]inventory.IAMUser(nil), iam.Users...)
+	for i := range c.Users {
+		c.Users[i].ID = uniqueID(c.Users[i].ID, "AIDA", c.Users[i].ARN)
+	}
+	return &c
 }
 
 // ScanOptions are the optional bucket fields a scan collects (the

@@ -66,6 +66,16 @@ func iamID(prefix, arn string) string {
 	return prefix + strings.ToUpper(hex.EncodeToString(sum[:]))[:17]
 }
 
+// uniqueID is a role's or user's unique ID: the fixture's id, else one the
+// emulator derives from the ARN (iamID: stable, so that end-to-end tests
+// can name it; not an ID AWS would assign).
+func uniqueID(id, prefix, arn string) string {
+	if id != "" {
+		return id
+	}
+	return iamID(prefix, arn)
+}
+
 type iamEntry struct {
 	kind string // User, Group, Role, LocalManagedPolicy, AWSManagedPolicy
 	user *inventory.IAMUser
@@ -229,7 +239,7 @@ func writeIAMUser(x *xmlOut, u *inventory.IAMUser) {
 	x.open("member")
 	x.elem("Path", path)
 	x.elem("UserName", name)
-	x.elem("UserId", iamID("AIDA", u.ARN))
+	x.elem("UserId", uniqueID(u.ID, "AIDA", u.ARN))
 	x.elem("Arn", u.ARN)
 	x.time("CreateDate", inventory.DefaultBucketCreated())
 	writeInline(x, "UserPolicyList", u.InlinePolicies)
@@ -262,7 +272,7 @@ func writeIAMRole(x *xmlOut, r *inventory.IAMRole) {
 	x.open("member")
 	x.elem("Path", path)
 	x.elem("RoleName", name)
-	x.elem("RoleId", iamID("AROA", r.ARN))
+	x.elem("RoleId", uniqueID(r.ID, "AROA", r.ARN))
 	x.elem("Arn", r.ARN)
 	x.time("CreateDate", inventory.DefaultBucketCreated())
 	if r.TrustPolicy != nil {
@@ -307,3 +317,9 @@ func writeIAMPolicy(x *xmlOut, p *inventory.IAMManagedPolicy, attachments map[st
 	x.close("PolicyVersionList")
 	x.close("member")
 }
+
+// DerivedUniqueID is the unique ID the emulator serves for a role ("AROA")
+// or user ("AIDA") of ARN arn whose fixture gives no id: derived from the
+// ARN, stable, so that end-to-end tests can name it in policies. It is the
+// emulator's, not one AWS would assign.
+func DerivedUniqueID(prefix, arn string) string { return iamID(prefix, arn) }

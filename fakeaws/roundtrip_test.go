@@ -392,7 +392,7 @@ func (c *collector) iam(ctx context.Context, a *inventory.Account, client *iam.C
 			return
 		}
 		for _, r := range out.RoleDetailList {
-			role := inventory.IAMRole{ARN: *r.Arn, TrustPolicy: decodeDoc(t, r.AssumeRolePolicyDocument)}
+			role := inventory.IAMRole{ARN: *r.Arn, ID: aws.ToString(r.RoleId), TrustPolicy: decodeDoc(t, r.AssumeRolePolicyDocument)}
 			for _, ip := range r.RolePolicyList {
 				if role.InlinePolicies == nil {
 					role.InlinePolicies = map[string]*inventory.PolicyDocument{}
@@ -414,7 +414,7 @@ func (c *collector) iam(ctx context.Context, a *inventory.Account, client *iam.C
 			m.Roles = append(m.Roles, role)
 		}
 		for _, u := range out.UserDetailList {
-			user := inventory.IAMUser{ARN: *u.Arn, Groups: u.GroupList}
+			user := inventory.IAMUser{ARN: *u.Arn, ID: aws.ToString(u.UserId), Groups: u.GroupList}
 			for _, ip := range u.UserPolicyList {
 				if user.InlinePolicies == nil {
 					user.InlinePolicies = map[string]*inventory.PolicyDocument{}

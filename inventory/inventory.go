@@ -412,9 +412,12 @@ type IAM struct {
 }
 
 // IAMRole is an IAM role. InlinePolicies is keyed by policy name;
-// AttachedPolicies and PermissionsBoundary are managed policy ARNs.
+// AttachedPolicies and PermissionsBoundary are managed policy ARNs. ID is
+// its unique ID (RoleId, "AROA…"; "" when not collected: its sessions'
+// aws:userid is then unknown).
 type IAMRole struct {
 	ARN                 string                     `json:"arn"`
+	ID                  string                     `json:"id,omitempty"`
 	TrustPolicy         *PolicyDocument            `json:"trust_policy,omitempty"`
 	InlinePolicies      map[string]*PolicyDocument `json:"inline_policies,omitempty"`
 	AttachedPolicies    []string                   `json:"attached_policies,omitempty"`
@@ -422,9 +425,12 @@ type IAMRole struct {
 	Tags                map[string]string          `json:"tags,omitempty"`
 }
 
-// IAMUser is an IAM user. Groups lists group names.
+// IAMUser is an IAM user. Groups lists group names. ID is its unique ID
+// (UserId, "AIDA…"; "" when not collected: its aws:userid is then
+// unknown).
 type IAMUser struct {
 	ARN                 string                     `json:"arn"`
+	ID                  string                     `json:"id,omitempty"`
 	InlinePolicies      map[string]*PolicyDocument `json:"inline_policies,omitempty"`
 	AttachedPolicies    []string                   `json:"attached_policies,omitempty"`
 	Groups              []string                   `json:"groups,omitempty"`

@@ -281,6 +281,14 @@ func TestValidateRules(t *testing.T) {
 		{"bucket name as an IP", `{"schema_version":1,"accounts":[{"id":"111111111111","buckets":[{"name":"192.168.1.10","region":"us-east-1"}]}]}`, "formatted as an IP address"},
 		{"key of another account", `{"schema_version":1,"accounts":[{"id":"111111111111","kms_keys":[{"arn":"arn:aws:kms:us-east-1:222222222222:key/k"}]}]}`, "key belongs to account 222222222222"},
 		{"customer key with an AWS alias", `{"schema_version":1,"accounts":[{"id":"111111111111","kms_keys":[{"arn":"arn:aws:kms:us-east-1:111111111111:key/k","aliases":["alias/aws/s3"]}]}]}`, "reserved for AWS managed keys"},
+		// Unique IDs: AROA (role) or AIDA (user), then upper-case letters
+		// and digits, 16 to 128 characters
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-prefixes,
+		// https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html).
+		{"role unique ID", `{"schema_version":1,"accounts":[{"id":"111111111111","iam":{"roles":[{"arn":"arn:aws:iam::111111111111:role/x","id":"AROADBQP57FF2AEXAMPLE"}],"users":[{"arn":"arn:aws:iam::111111111111:user/u","id":"AIDACKCEVSQ6C2EXAMPLE"}]}}]}`, ""},
+		{"role unique ID of a user", `{"schema_version":1,"accounts":[{"id":"111111111111","iam":{"roles":[{"arn":"arn:aws:iam::111111111111:role/x","id":"AIDACKCEVSQ6C2EXAMPLE"}]}}]}`, `accounts[0].iam.roles[0].id: "AIDACKCEVSQ6C2EXAMPLE" is not the unique ID of an IAM role (AROA followed by upper-case letters and digits, 16 to 128 characters)`},
+		{"user unique ID in lower case", `{"schema_version":1,"accounts":[{"id":"111111111111","iam":{"users":[{"arn":"arn:aws:iam::111111111111:user/u","id":"AIDAckcevsq6c2example"}]}}]}`, `accounts[0].iam.users[0].id: "AIDAckcevsq6c2example" is not the unique ID of an IAM user`},
+		{"unique ID too short", `{"schema_version":1,"accounts":[{"id":"111111111111","iam":{"roles":[{"arn":"arn:aws:iam::111111111111:role/x","id":"AROA1"}]}}]}`, `accounts[0].iam.roles[0].id: "AROA1" is not the unique ID`},
 		{"IAM role of another account", `{"schema_version":1,"accounts":[{"id":"111111111111","iam":{"roles":[{"arn":"arn:aws:iam::222222222222:role/x"}]}}]}`, "does not belong to account 111111111111"},
 		{"fault bucket on another service", `{"schema_version":1,"accounts":[{"id":"111111111111"}],"faults":{"errors":[{"service":"kms","bucket":"b","code":"X"}]}}`, "faults.errors[0].bucket: only allowed with service s3"},
 		// A scan limited by its scope reads the whole OU tree but lists only

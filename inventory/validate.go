@@ -726,6 +726,7 @@ func (v *validator) iam(path string, m *IAM, accountID string) {
 		p := fmt.Sprintf("%s.roles[%d]", path, i)
 		v.iamARN(p+".arn", r.ARN, "role", accountID, false)
 		dup(p+".arn", r.ARN)
+		v.uniqueID(p+".id", r.ID, uniqueIDRole)
 		v.policy(p+".trust_policy", r.TrustPolicy)
 		v.inline(p+".inline_policies", r.InlinePolicies)
 		v.managedRefs(p+".attached_policies", r.AttachedPolicies, accountID)
@@ -738,6 +739,7 @@ func (v *validator) iam(path string, m *IAM, accountID string) {
 		p := fmt.Sprintf("%s.users[%d]", path, i)
 		v.iamARN(p+".arn", u.ARN, "user", accountID, false)
 		dup(p+".arn", u.ARN)
+		v.uniqueID(p+".id", u.ID, uniqueIDUser)
 		v.inline(p+".inline_policies", u.InlinePolicies)
 		v.managedRefs(p+".attached_policies", u.AttachedPolicies, accountID)
 		if u.PermissionsBoundary != "" {

@@ -13,6 +13,7 @@ const (
 	keyPresent                       // present with values
 	keyUnknown                       // present with any value, or absent
 	keyUnknownExcept                 // unknown, but no value equals one of values (which may be absent)
+	keyPrefixed                      // present with one value: values[0] followed by an unknown, non-empty string (SetPrefixed)
 )
 
 type ctxEntry struct {

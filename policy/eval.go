@@ -310,6 +310,10 @@ func (e *Evaluator) cond(c *ccond, layer Layer, level int) fv {
 		t = condAbsent(c)
 	case keyUnknownExcept:
 		t = e.condExcept(c)
+	case keyPrefixed:
+		if t = condPrefixed(c, vals[0]); c.op.base == opNull {
+			t = e.condKnown(c, vals) // the key is present
+		}
 	default:
 		t = tUnknown
 	}

@@ -20,7 +20,8 @@ type IAMAPI interface {
 }
 
 // CollectIAM reads an account's roles, users, groups and managed policies
-// (GetAccountAuthorizationDetails, every page). IAM returns policy documents
+// (GetAccountAuthorizationDetails, every page), with the roles' and users'
+// unique IDs (RoleId, UserId: their aws:userid). IAM returns policy documents
 // URL-encoded; they are decoded here. A document that does not decode is an
 // error: nothing is half-read.
 func CollectIAM(ctx context.Context, api IAMAPI) (*inventory.IAM, error) {
@@ -35,7 +36,7 @@ func CollectIAM(ctx context.Context, api IAMAPI) (*inventory.IAM, error) {
 			return nil, fmt.Errorf("get account authorization details: %w", err)
 		}
 		for _, r := range page.RoleDetailList {
-			role := inventory.IAMRole{ARN: aws.ToString(r.Arn), AttachedPolicies: attachedARNs(r.AttachedManagedPolicies), Tags: iamTags(r.Tags)}
+			role := inventory.IAMRole{ARN: aws.ToString(r.Arn), ID: keptID(r.RoleId, "AROA"), AttachedPolicies: attachedARNs(r.AttachedManagedPolicies), Tags: iamTags(r.Tags)}
 			if r.AssumeRolePolicyDocument != nil {
 				if role.TrustPolicy, err = decodeDocument(*r.AssumeRolePolicyDocument); err != nil {
 					return nil, fmt.Errorf("trust policy of role %q: %w", role.ARN, err)
@@ -50,7 +51,7 @@ func CollectIAM(ctx context.Context, api IAMAPI) (*inventory.IAM, error) {
 			out.Roles = append(out.Roles, role)
 		}
 		for _, u := range page.UserDetailList {
-			user := inventory.IAMUser{ARN: aws.ToString(u.Arn), AttachedPolicies: attachedARNs(u.AttachedManagedPolicies), Groups: u.GroupList, Tags: iamTags(u.Tags)}
+			user := inventory.IAMUser{ARN: aws.ToString(u.Arn), ID: keptID(u.UserId, "AIDA"), AttachedPolicies: attachedARNs(u.AttachedManagedPolicies), Groups: u.GroupList, Tags: iamTags(u.Tags)}
 			if user.InlinePolicies, err = inlinePolicies(u.UserPolicyList); err != nil {
 				return nil, fmt.Errorf("inline policy of user %q: %w", user.ARN, err)
 			}
@@ -82,6 +83,16 @@ func CollectIAM(ctx context.Context, api IAMAPI) (*inventory.IAM, error) {
 		}
 	}
 	return out, nil
+}
+
+// keptID is a unique ID as the snapshot keeps it: "" when it does not look
+// like one of its kind (the snapshot would not validate; its aws:userid
+// stays unknown rather than the scan failing).
+func keptID(id *string, prefix string) string {
+	if s := aws.ToString(id); inventory.IsUniqueID(s, prefix) {
+		return s
+	}
+	return ""
 }
 
 // decodeDocument URL-decodes a policy document as IAM returns it (RFC 3986
