@@ -50,7 +50,7 @@ func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *Buc
 	bl := &BucketLayers{ix: ix, Account: a, Bucket: b, ARN: awsid.S3Bucket(ix.PartitionOf(b), b.Name)}
 	name := "the bucket policy" // the bucket is the report rows
 	switch {
-	case b.Errors[inventory.FieldPolicy] != "":
+	case b.Errors.Has(inventory.FieldPolicy):
 		bl.PolicyErr = b.Errors[inventory.FieldPolicy]
 		bl.Policy = policy.Unreadable(name + " (not read: " + firstWord(bl.PolicyErr) + ")")
 	case b.Policy == nil:

@@ -241,7 +241,7 @@ func assumedIdentityPolicies() map[string][]*policy.Policy {
 // read or does not parse becomes Unreadable.
 func (ix *Index) parseKeyPolicy(account string, k *inventory.KMSKey) *policy.Policy {
 	name := "key policy of " + k.ARN
-	if e := k.Errors[inventory.KeyDescribeKey]; k.Policy == nil && e != "" && k.Errors[inventory.KeyKeyPolicy] == "" {
+	if e := k.Errors[inventory.KeyDescribeKey]; k.Policy == nil && e != "" && !k.Errors.Has(inventory.KeyKeyPolicy) {
 		return policy.Unreadable(name + " (not read: kms:DescribeKey failed: " + firstWord(e) + ")")
 	}
 	if k.Policy == nil {
@@ -347,7 +347,7 @@ func (ix *Index) MemberOf(id string) (orgID string, member Tri) {
 		return "", TriFalse
 	case a.Membership != nil:
 		return a.Membership.OrganizationID, TriTrue
-	case a.Errors[inventory.FieldOrganization] != "" || ix.orgUnread != "":
+	case a.Errors.Has(inventory.FieldOrganization) || ix.orgUnread != "":
 		return "", TriUnknown
 	}
 	return "", TriFalse // a document that says nothing of organisations: standalone accounts
@@ -369,7 +369,7 @@ func (ix *Index) ChainUnknown(id string) string {
 		return "" // an account outside the document: outside any organisation we know of
 	case a.Membership != nil && (a.Membership.Standalone || a.Membership.ManagementAccountID == id):
 		return "" // standalone, or the management account: SCPs and RCPs do not apply
-	case a.Errors[inventory.FieldOrganization] != "":
+	case a.Errors.Has(inventory.FieldOrganization):
 		return "not read: " + firstWord(a.Errors[inventory.FieldOrganization])
 	case a.Membership != nil:
 		return "organization " + a.Membership.OrganizationID + " was not read"
@@ -393,7 +393,7 @@ func (ix *Index) othersUnknown(owner string) string {
 		return ""
 	case a.Membership != nil:
 		return "organization " + a.Membership.OrganizationID + " was not read"
-	case a.Errors[inventory.FieldOrganization] != "":
+	case a.Errors.Has(inventory.FieldOrganization):
 		return "the account's organization could not be read: " + firstWord(a.Errors[inventory.FieldOrganization])
 	case ix.orgUnread != "":
 		return "the organization could not be read: " + firstWord(ix.orgUnread)

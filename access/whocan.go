@@ -358,7 +358,7 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 		case a == nil:
 			unlisted, why = append(unlisted, id), append(why, "not scanned")
 			continue
-		case a.IAM == nil && a.Errors[fieldIAM] != "":
+		case a.IAM == nil && a.Errors.Has(fieldIAM):
 			unlisted, why = append(unlisted, id), append(why, "IAM not read: "+firstWord(a.Errors[fieldIAM]))
 			continue
 		case a.IAM == nil:

@@ -120,7 +120,7 @@ func (c *collector) memberships(ctx context.Context, owner string) {
 	for _, id := range []string{owner, c.principalAccountID()} {
 		a := c.accounts[id]
 		cfg, ok := c.account(id)
-		if a == nil || !ok || a.Membership != nil || a.Errors[inventory.FieldOrganization] != "" {
+		if a == nil || !ok || a.Membership != nil || a.Errors.Has(inventory.FieldOrganization) {
 			continue
 		}
 		m, err := scanner.CollectMembership(ctx, c.sess.Organizations(cfg), id)

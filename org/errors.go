@@ -99,15 +99,6 @@ func FetchErrorOf(err error) inventory.FetchError {
 	return inventory.FetchError{Code: code, Message: msg}
 }
 
-// ErrorText formats err the way the inventory records fetch errors:
-// "Code: message" as AWS returned it (FetchErrorOf in its text form).
-func ErrorText(err error) string { return FetchErrorOf(err).String() }
-
-// SetError records err under key in the Errors map *m (made when nil), in
-// its text form.
-func SetError(m *map[string]string, key string, err error) {
-	if *m == nil {
-		*m = map[string]string{}
-	}
-	(*m)[key] = ErrorText(err)
-}
+// SetError records err under key in the Errors map *m (made when nil), as
+// FetchErrorOf gives it.
+func SetError(m *inventory.Errors, key string, err error) { m.Set(key, FetchErrorOf(err)) }

@@ -166,7 +166,7 @@ func collectBucket(ctx context.Context, pool *workers, clients RegionalS3, homeR
 // (sorted, nil when none).
 func notCollected(b *inventory.Bucket, opts BucketOptions) []string {
 	var out []string
-	if b.Ownership == inventory.OwnershipBucketOwnerEnforced && b.ACL == nil && b.Errors[inventory.FieldACL] == "" {
+	if b.Ownership == inventory.OwnershipBucketOwnerEnforced && b.ACL == nil && !b.Errors.Has(inventory.FieldACL) {
 		out = append(out, inventory.FieldACL)
 	}
 	if !opts.Tags {

@@ -208,7 +208,7 @@ func assertNoWrongValue(t *testing.T, fixture, got *inventory.Document) (unread 
 		for _, raw := range a.Buckets {
 			w, n := fields(want[raw.Name]), fields(normalized[raw.Name])
 			for name, value := range fields(raw) {
-				if raw.Errors[name] != "" {
+				if raw.Errors.Has(name) {
 					if want[raw.Name].Errors[name] == "" {
 						unread++
 					}
@@ -260,7 +260,7 @@ func TestInjectedAccessDenied(t *testing.T) {
 		t.Errorf("AWS's own verdict (GetBucketPolicyStatus) should still be collected: %v", pub.PolicyIsPublic)
 	}
 	vp := bucket("222222222222", "prod-vpce-only")
-	if vp.Policy != nil || vp.PolicyIsPublic != nil || vp.Errors[inventory.FieldPolicy] == "" || vp.Errors[inventory.FieldPolicyStatus] != "AccessDenied: Access Denied" {
+	if vp.Policy != nil || vp.PolicyIsPublic != nil || !vp.Errors.Has(inventory.FieldPolicy) || vp.Errors[inventory.FieldPolicyStatus] != "AccessDenied: Access Denied" {
 		t.Errorf("policy and status both denied: policy %v, is public %v, errors %v; want both errors recorded", vp.Policy, vp.PolicyIsPublic, vp.Errors)
 	}
 	mk := bucket("222222222222", "prod-managed-key")
@@ -498,7 +498,7 @@ func TestInterruptedScan(t *testing.T) {
 	}
 	stopped := 0
 	for _, a := range got.Accounts {
-		if a.Errors[KeyScan] != "" {
+		if a.Errors.Has(KeyScan) {
 			stopped++
 		}
 	}
@@ -647,7 +647,7 @@ func TestAccountsListMembership(t *testing.T) {
 			t.Fatalf("%d accounts scanned, want 1", len(got.Accounts))
 		}
 		a := got.Accounts[0]
-		if a.Membership == nil || !a.Membership.Standalone || a.Errors[inventory.FieldOrganization] != "" {
+		if a.Membership == nil || !a.Membership.Standalone || a.Errors.Has(inventory.FieldOrganization) {
 			t.Errorf("membership %+v, error %q: want standalone", a.Membership, a.Errors[inventory.FieldOrganization])
 		}
 	})

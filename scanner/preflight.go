@@ -260,11 +260,11 @@ func (s *Session) profileName() string {
 // Assessed reports whether a scan read the account: its audit role was
 // assumed and its buckets were listed.
 func Assessed(a *inventory.Account) bool {
-	if a.Errors[KeyAssumeRole] != "" || a.Errors[KeyBuckets] != "" {
+	if a.Errors.Has(KeyAssumeRole) || a.Errors.Has(KeyBuckets) {
 		return false
 	}
 	// An account the scan stopped before visiting has only that error.
-	notVisited := len(a.Errors) == 1 && a.Errors[KeyScan] != "" && a.CanonicalID == "" && len(a.Buckets) == 0 && a.PublicAccessBlock == nil
+	notVisited := len(a.Errors) == 1 && a.Errors.Has(KeyScan) && a.CanonicalID == "" && len(a.Buckets) == 0 && a.PublicAccessBlock == nil
 	return !notVisited
 }
 
@@ -284,7 +284,7 @@ func (s *Session) AssessmentFailure(doc *inventory.Document) *Failure {
 	switch {
 	case doc.Scan != nil && doc.Scan.Interrupted:
 		return &Failure{Kind: FailInterrupted, Cause: "the scan was interrupted before any account was assessed", Fix: "run the scan again and let it finish"}
-	case doc.Scan != nil && doc.Scan.Errors[ScanErrorOrganization] != "":
+	case doc.Scan != nil && doc.Scan.Errors.Has(ScanErrorOrganization):
 		return &Failure{Kind: FailAccessDenied, Cause: "the organization could not be read: " + doc.Scan.Errors[ScanErrorOrganization],
 			Fix: "scan with credentials of the management account (or of the delegated administrator), or set organization.management_role_arn to a role there that may read AWS Organizations (bucketaudit role-policy --policy scanner); " +
 				"without the organisation, list the accounts to scan under accounts: in the configuration"}
