@@ -217,9 +217,8 @@ func keyOperation(field string) string {
 	return field
 }
 
-// newError splits an inventory error text ("Code: message").
-func newError(account, bucket, field, operation, text string) Error {
-	fe := inventory.ParseFetchError(text)
+// newError is the report's Error of an inventory fetch error.
+func newError(account, bucket, field, operation string, fe inventory.FetchError) Error {
 	return Error{AccountID: account, Bucket: bucket, Field: field, Operation: operation, Code: fe.Code, Message: fe.Message}
 }
 

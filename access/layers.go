@@ -65,8 +65,8 @@ type BPA struct {
 
 // bpaOf reads one level of BPA: a configuration, "not configured" (every
 // flag false), or unreadable (every flag unknown).
-func bpaOf(p *inventory.PublicAccessBlock, readErr string) BPA {
-	if readErr != "" {
+func bpaOf(p *inventory.PublicAccessBlock, readErr inventory.FetchError) BPA {
+	if !readErr.IsZero() {
 		return BPA{}
 	}
 	if p == nil {

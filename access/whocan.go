@@ -359,7 +359,7 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			unlisted, why = append(unlisted, id), append(why, "not scanned")
 			continue
 		case a.IAM == nil && a.Errors.Has(fieldIAM):
-			unlisted, why = append(unlisted, id), append(why, "IAM not read: "+firstWord(a.Errors[fieldIAM]))
+			unlisted, why = append(unlisted, id), append(why, "IAM not read: "+errorCode(a.Errors[fieldIAM]))
 			continue
 		case a.IAM == nil:
 			unlisted, why = append(unlisted, id), append(why, "IAM not collected")

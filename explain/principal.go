@@ -170,7 +170,7 @@ func resolveIdentity(ix *access.Index, p Principal) identity {
 	case a == nil:
 		return unreadable("account " + p.Account + " is not among the collected accounts")
 	case a.Errors.Has(inventory.KeyIAM):
-		return unreadable("IAM of account " + p.Account + " could not be read: " + a.Errors[inventory.KeyIAM])
+		return unreadable("IAM of account " + p.Account + " could not be read: " + a.Errors.Text(inventory.KeyIAM))
 	case a.IAM == nil:
 		return unreadable("IAM of account " + p.Account + " was not collected (scan with collect.iam: true)")
 	}
