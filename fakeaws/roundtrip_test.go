@@ -42,7 +42,7 @@ func errText(t *testing.T, err error) inventory.FetchError {
 	if !errors.As(err, &ae) {
 		t.Fatalf("not an API error: %v", err)
 	}
-	return inventory.FetchError{Code: ae.ErrorCode(), Message: ae.ErrorMessage()}
+	return inventory.NewFetchError(ae.ErrorCode(), ae.ErrorMessage())
 }
 
 func (c *collector) collect(ctx context.Context) *inventory.Document {

@@ -32,6 +32,17 @@ func ParseFetchError(text string) FetchError {
 	return e
 }
 
+// NewFetchError is the error with code and message as AWS (or the
+// scanner) gave them: its text is "code: message" ("code" without a
+// message), and it equals what that text reads back as (ParseFetchError),
+// so that a document saved and loaded again holds the same errors.
+func NewFetchError(code, message string) FetchError {
+	if message == "" {
+		return ParseFetchError(code)
+	}
+	return ParseFetchError(code + ": " + message)
+}
+
 // String is the snapshot's form: "Code: message", or "Code" when there is
 // no message; for a parsed value, the text it was parsed from.
 func (e FetchError) String() string {
@@ -48,8 +59,9 @@ func (e FetchError) String() string {
 // compares FetchErrors with it).
 func (e FetchError) Equal(o FetchError) bool { return e == o }
 
-// IsZero reports whether e records nothing (its text is empty).
-func (e FetchError) IsZero() bool { return e.String() == "" }
+// IsZero reports whether e records nothing (its text is empty); it does
+// not build the text, so that lookups (Errors.Has) do not allocate.
+func (e FetchError) IsZero() bool { return e.text == "" && e.Code == "" && e.Message == "" }
 
 // MarshalText writes the snapshot's form (String), so that a FetchError
 // encodes in JSON as the text an Errors map holds.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/internal/testenv"
 )
 
 func TestParseFetchError(t *testing.T) {
@@ -185,4 +187,37 @@ func FuzzErrorsJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestErrorsHasAllocs: looking an error up builds no text.
+func TestErrorsHasAllocs(t *testing.T) {
+	if testenv.Race {
+		t.Skip("the allocation count is meaningless under -race (the detector allocates)")
+	}
+	m := Errors{FieldACL: {Code: "AccessDenied", Message: "no"}}
+	if n := testing.AllocsPerRun(100, func() {
+		if !m.Has(FieldACL) || m.Has(FieldTags) {
+			t.Fatal("Has")
+		}
+	}); n != 0 {
+		t.Errorf("Has allocates %v times", n)
+	}
+}
+
+// TestNewFetchError: an error built from a code and a message has the text
+// the scanner wrote before errors were typed, and equals what that text
+// reads back as, whatever spaces the message carries.
+func TestNewFetchError(t *testing.T) {
+	for _, c := range []struct{ code, message, text string }{
+		{"AccessDenied", "Access Denied", "AccessDenied: Access Denied"},
+		{"AccessDenied", "", "AccessDenied"},
+		{"ClientError", "dial tcp: refused", "ClientError: dial tcp: refused"},
+		{"AccessDenied", " spaced\n", "AccessDenied:  spaced\n"},
+		{"RegionUnknown", "AccessDenied: no", "RegionUnknown: AccessDenied: no"},
+	} {
+		e := NewFetchError(c.code, c.message)
+		if e.String() != c.text || e != ParseFetchError(c.text) || e.Code != c.code {
+			t.Errorf("NewFetchError(%q, %q) = %#v, want the text %q as it reads back", c.code, c.message, e, c.text)
+		}
+	}
 }

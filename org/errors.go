@@ -89,14 +89,14 @@ func FetchErrorOf(err error) inventory.FetchError {
 	code := ErrorCode(err)
 	var ae smithy.APIError
 	if errors.As(err, &ae) && ae.ErrorCode() != "" {
-		return inventory.FetchError{Code: code, Message: ae.ErrorMessage()}
+		return inventory.NewFetchError(code, ae.ErrorMessage())
 	}
 	msg := err.Error()
 	// Operation errors repeat the operation and request ID; keep the cause.
 	if i := strings.LastIndex(msg, ", "); i >= 0 && strings.HasPrefix(msg, "operation error") {
 		msg = msg[i+2:]
 	}
-	return inventory.FetchError{Code: code, Message: msg}
+	return inventory.NewFetchError(code, msg)
 }
 
 // SetError records err under key in the Errors map *m (made when nil), as

@@ -103,7 +103,7 @@ func collectBucket(ctx context.Context, pool *workers, clients RegionalS3, homeR
 			for _, f := range fields {
 				for _, name := range f.fields {
 					if name != inventory.FieldPolicyStatus {
-						b.Errors[name] = inventory.FetchError{Code: CodeRegionUnknown, Message: b.Errors.Text(inventory.FieldRegion)}
+						b.Errors[name] = inventory.NewFetchError(CodeRegionUnknown, b.Errors.Text(inventory.FieldRegion))
 					}
 				}
 			}
