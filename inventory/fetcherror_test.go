@@ -92,17 +92,7 @@ func TestErrorsJSONRoundTrip(t *testing.T) {
 			if got := typed.Errors.Text(FieldACL); got != text.Errors[FieldACL] {
 				t.Errorf("text %q, want %q", got, text.Errors[FieldACL])
 			}
-			out, err := json.Marshal(typed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := json.Marshal(text)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(out) != string(want) {
-				t.Errorf("encoded %s, want %s", out, want)
-			}
+			out := sameEncoding(t, typed, text)
 			if c.out == "" {
 				c.out = c.in
 			}
@@ -111,6 +101,24 @@ func TestErrorsJSONRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sameEncoding is the JSON of typed, which must be that of text (the same
+// errors as strings).
+func sameEncoding(t *testing.T, typed, text any) []byte {
+	t.Helper()
+	out, err := json.Marshal(typed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != string(want) {
+		t.Fatalf("encoded %s, the string map %s", out, want)
+	}
+	return out
 }
 
 // TestErrorsLoadErrors: an error that is not a text is a load error naming
@@ -163,17 +171,7 @@ func FuzzErrorsJSON(f *testing.F) {
 		if terr != nil {
 			return
 		}
-		out, err := json.Marshal(typed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := json.Marshal(text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(out) != string(want) {
-			t.Fatalf("encoded %s, the string map %s", out, want)
-		}
+		out := sameEncoding(t, typed, text)
 		var again Errors
 		if err := json.Unmarshal(out, &again); err != nil {
 			t.Fatal(err)
