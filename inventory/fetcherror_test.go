@@ -2,6 +2,8 @@ package inventory
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -218,4 +220,82 @@ func TestNewFetchError(t *testing.T) {
 			t.Errorf("NewFetchError(%q, %q) = %#v, want the text %q as it reads back", c.code, c.message, e, c.text)
 		}
 	}
+}
+
+// TestDocumentErrorsRoundTrip: every Errors map of a document (scan,
+// organisation, OU, organisation policy, account, bucket, KMS key) loads
+// typed and saves back to its text byte for byte, in AWS form or written
+// by hand, in JSON and YAML.
+func TestDocumentErrorsRoundTrip(t *testing.T) {
+	const doc = `{"schema_version":1,` +
+		`"scan":{"errors":{"organization":"AccessDenied: org hidden","note":"written by hand: no code"}},` +
+		`"organization":{"id":"o-a1b2c3d4e5","management_account_id":"111111111111",` +
+		`"root":{"id":"r-a1b2","accounts":["111111111111"],"errors":{"ous":"Timeout:"}},` +
+		`"policies":[{"id":"p-x","name":"X","type":"SERVICE_CONTROL_POLICY","errors":{"document":"AccessDeniedException:no  spaces"}}],` +
+		`"errors":{"policies":"TooManyRequestsException: slow down"}},` +
+		`"accounts":[{"id":"111111111111","errors":{"iam":"AccessDenied: User: arn:aws:iam::111111111111:role/x is not authorized","vpc_endpoints:eu-west-1":"see the log"},` +
+		`"buckets":[{"name":"b-1","region":"eu-west-1","errors":{"acl":"AccessDenied: \u003cno\u003e \"quoted\""}}],` +
+		`"kms_keys":[{"arn":"arn:aws:kms:eu-west-1:111111111111:key/k","errors":{"describe_key":"AccessDeniedException"}}]}]}`
+	d, err := Parse([]byte(doc), "doc.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Accounts[0].Errors.Code(KeyIAM); got != "AccessDenied" {
+		t.Errorf("iam code %q", got)
+	}
+	for _, asYAML := range []bool{false, true} {
+		out, err := Marshal(d, asYAML)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := Parse(out, "saved")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, got := errorTexts(t, []byte(doc)), errorTexts(t, mustJSON(t, again)); !slices.Equal(got, want) {
+			t.Errorf("YAML %t: errors after a save and load\n%q\nwant\n%q", asYAML, got, want)
+		}
+	}
+}
+
+// errorTexts lists every "errors" object of a JSON document as path=text
+// lines, sorted, from its string form.
+func errorTexts(t *testing.T, data []byte) []string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if m, ok := e.(map[string]any); ok && k == "errors" {
+					for f, text := range m {
+						out = append(out, path+".errors."+f+"="+text.(string))
+					}
+					continue
+				}
+				walk(path+"."+k, e)
+			}
+		case []any:
+			for i, e := range x {
+				walk(fmt.Sprintf("%s[%d]", path, i), e)
+			}
+		}
+	}
+	walk("", v)
+	slices.Sort(out)
+	return out
+}
+
+func mustJSON(t *testing.T, d *Document) []byte {
+	t.Helper()
+	b, err := Marshal(d, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -14,7 +14,8 @@
 //   - "not configured": the field is absent (nil) and AWS answered with the
 //     specific not-found code (NoSuchBucketPolicy, ...);
 //   - a fetch error: the field is absent and its name is a key of the
-//     owner's Errors map, holding "Code: message" as AWS returned it.
+//     owner's Errors map, holding a FetchError (its code and message as AWS
+//     returned them; in the snapshot the text "Code: message").
 //
 // Consumers must check Errors before reading an absent field as "not
 // configured". The package imports no AWS SDK and no other stage (only
