@@ -194,10 +194,10 @@ func verdictRank(v Verdict) int {
 // counts as unconstrained). Unreadable when the grants could not be listed;
 // nil when there are none.
 // https://docs.aws.amazon.com/kms/latest/developerguide/grants.html
-func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr string) (*policy.Policy, error) {
+func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr inventory.FetchError) (*policy.Policy, error) {
 	name := "grants of KMS key " + arn
-	if readErr != "" {
-		return policy.Unreadable(name + " (not read: " + firstWord(readErr) + ")"), nil
+	if !readErr.IsZero() {
+		return policy.Unreadable(name + " (not read: " + errorCode(readErr) + ")"), nil
 	}
 	// Sorted, so that reasons do not depend on the order ListGrants used.
 	grants = slices.Clone(grants)

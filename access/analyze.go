@@ -217,9 +217,8 @@ func keyOperation(field string) string {
 	return field
 }
 
-// newError splits an inventory error text ("Code: message").
-func newError(account, bucket, field, operation, text string) Error {
-	fe := inventory.ParseFetchError(text)
+// newError is the report's Error of an inventory fetch error.
+func newError(account, bucket, field, operation string, fe inventory.FetchError) Error {
 	return Error{AccountID: account, Bucket: bucket, Field: field, Operation: operation, Code: fe.Code, Message: fe.Message}
 }
 
@@ -255,7 +254,7 @@ func accounts(ix *Index, t *tally) []Account {
 			}
 		}
 		switch {
-		case a.Errors[inventory.KeyAssumeRole] != "" || a.Errors[inventory.KeyBuckets] != "":
+		case a.Errors.Has(inventory.KeyAssumeRole) || a.Errors.Has(inventory.KeyBuckets):
 			acc.Status = StatusFailed
 		case len(acc.Errors) > 0 || t.partial[id]:
 			acc.Status = StatusPartial
@@ -290,7 +289,7 @@ func accountFindings(fs *findingSet, a *inventory.Account, acc *Account) {
 			sev = SeverityHigh
 		}
 		fix := fmt.Sprintf("Allow the audit role in account %s to call %s (check the role's policy, SCPs and key policies for denies), then run bucketaudit scan again", a.ID, joinLimited(uniqueOps(acc.Errors), 5))
-		if a.Errors[inventory.FieldOrganization] != "" {
+		if a.Errors.Has(inventory.FieldOrganization) {
 			fix += fmt.Sprintf("; for the SCPs and RCPs that govern account %s, scan its organisation (leave accounts: out of the configuration, with credentials of the management account or organization.management_role_arn)", a.ID)
 		}
 		fs.add(FindingAssessmentIncomplete, sev, fmt.Sprintf("account %s could not be fully read: %s", a.ID, joinLimited(what, 5)), fix)

@@ -30,7 +30,7 @@ type BucketLayers struct {
 	Policy       *policy.Policy
 	HasPolicy    Tri
 	PolicyPublic Tri
-	PolicyErr    string // why the policy is unreadable
+	PolicyErr    inventory.FetchError // why the policy is unreadable
 	BPA          BPA
 	ACLs         Tri // ACLs in effect (ownership not BucketOwnerEnforced)
 	ACLRead      bool
@@ -50,16 +50,16 @@ func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *Buc
 	bl := &BucketLayers{ix: ix, Account: a, Bucket: b, ARN: awsid.S3Bucket(ix.PartitionOf(b), b.Name)}
 	name := "the bucket policy" // the bucket is the report rows
 	switch {
-	case b.Errors[inventory.FieldPolicy] != "":
+	case b.Errors.Has(inventory.FieldPolicy):
 		bl.PolicyErr = b.Errors[inventory.FieldPolicy]
-		bl.Policy = policy.Unreadable(name + " (not read: " + firstWord(bl.PolicyErr) + ")")
+		bl.Policy = policy.Unreadable(name + " (not read: " + errorCode(bl.PolicyErr) + ")")
 	case b.Policy == nil:
 		bl.HasPolicy, bl.PolicyPublic = TriFalse, TriFalse
 	default:
 		bl.HasPolicy = TriTrue
 		p, err := policy.Parse(b.Policy.Raw())
 		if err != nil {
-			bl.PolicyErr = "InvalidPolicy: " + err.Error()
+			bl.PolicyErr = inventory.FetchError{Code: "InvalidPolicy", Message: err.Error()}
 			bl.Policy = policy.Unreadable(name + " (does not parse)")
 			bl.Problems = append(bl.Problems, Error{AccountID: a.ID, Bucket: b.Name, Field: inventory.FieldPolicy, Operation: "s3:GetBucketPolicy", Code: "InvalidPolicy", Message: err.Error()})
 		} else {
@@ -116,11 +116,11 @@ func (ix *Index) keyPolicy(k KeyRef, owner, region string) *policy.Policy {
 	return policy.Unreadable(name + " (key not collected: " + why + ")")
 }
 
-// firstWord is the code of a fetch error's text (inventory.ParseFetchError),
-// for the short "not read: Code" reasons.
-func firstWord(s string) string {
-	if c := inventory.ParseFetchError(s).Code; c != "" {
-		return c
+// errorCode is the code of a fetch error, for the short "not read: Code"
+// reasons ("unknown error" when there is none).
+func errorCode(e inventory.FetchError) string {
+	if e.Code != "" {
+		return e.Code
 	}
 	return "unknown error"
 }

@@ -44,7 +44,7 @@ type Index struct {
 	orgPolicies map[string]*orgPolicyInfo
 	// orgUnread is why the organisation could not be read (scan error), when
 	// the document has none: then no account's SCPs and RCPs are known.
-	orgUnread string
+	orgUnread inventory.FetchError
 	assumed   map[string][]*policy.Policy // matrix action → assumed identity policies
 	chains    chainCache
 	ctxBases  ctxBases
@@ -131,8 +131,8 @@ func NewIndex(doc *inventory.Document) *Index {
 			switch {
 			case op.Document == nil:
 				reason := "not read"
-				if e := op.Errors[inventory.KeyDocument]; e != "" {
-					reason = "not read: " + e
+				if e, ok := op.Errors.Get(inventory.KeyDocument); ok {
+					reason = "not read: " + e.String()
 				}
 				info.parsed = policy.Unreadable(name + " (" + reason + ")")
 				info.parsed.Origin = origin
@@ -149,7 +149,7 @@ func NewIndex(doc *inventory.Document) *Index {
 			}
 			ix.orgPolicies[op.ID] = info
 		}
-		if e := org.Errors[inventory.KeyPolicies]; e != "" {
+		if org.Errors.Has(inventory.KeyPolicies) {
 			// The organisation's policies could not be listed: SCPs and RCPs
 			// may exist that we cannot see.
 			ix.scpEnabled, ix.rcpEnabled = true, true
@@ -241,11 +241,11 @@ func assumedIdentityPolicies() map[string][]*policy.Policy {
 // read or does not parse becomes Unreadable.
 func (ix *Index) parseKeyPolicy(account string, k *inventory.KMSKey) *policy.Policy {
 	name := "key policy of " + k.ARN
-	if e := k.Errors[inventory.KeyDescribeKey]; k.Policy == nil && e != "" && k.Errors[inventory.KeyKeyPolicy] == "" {
-		return policy.Unreadable(name + " (not read: kms:DescribeKey failed: " + firstWord(e) + ")")
+	if e, ok := k.Errors.Get(inventory.KeyDescribeKey); k.Policy == nil && ok && !k.Errors.Has(inventory.KeyKeyPolicy) {
+		return policy.Unreadable(name + " (not read: kms:DescribeKey failed: " + errorCode(e) + ")")
 	}
 	if k.Policy == nil {
-		return policy.Unreadable(name + " (not read: " + firstWord(k.Errors[inventory.KeyKeyPolicy]) + ")")
+		return policy.Unreadable(name + " (not read: " + errorCode(k.Errors[inventory.KeyKeyPolicy]) + ")")
 	}
 	p, err := policy.Parse(k.Policy.Raw())
 	if err != nil {
@@ -347,7 +347,7 @@ func (ix *Index) MemberOf(id string) (orgID string, member Tri) {
 		return "", TriFalse
 	case a.Membership != nil:
 		return a.Membership.OrganizationID, TriTrue
-	case a.Errors[inventory.FieldOrganization] != "" || ix.orgUnread != "":
+	case a.Errors.Has(inventory.FieldOrganization) || !ix.orgUnread.IsZero():
 		return "", TriUnknown
 	}
 	return "", TriFalse // a document that says nothing of organisations: standalone accounts
@@ -369,12 +369,12 @@ func (ix *Index) ChainUnknown(id string) string {
 		return "" // an account outside the document: outside any organisation we know of
 	case a.Membership != nil && (a.Membership.Standalone || a.Membership.ManagementAccountID == id):
 		return "" // standalone, or the management account: SCPs and RCPs do not apply
-	case a.Errors[inventory.FieldOrganization] != "":
-		return "not read: " + firstWord(a.Errors[inventory.FieldOrganization])
+	case a.Errors.Has(inventory.FieldOrganization):
+		return "not read: " + errorCode(a.Errors[inventory.FieldOrganization])
 	case a.Membership != nil:
 		return "organization " + a.Membership.OrganizationID + " was not read"
-	case ix.orgUnread != "":
-		return "not read: the organization could not be read: " + firstWord(ix.orgUnread)
+	case !ix.orgUnread.IsZero():
+		return "not read: the organization could not be read: " + errorCode(ix.orgUnread)
 	}
 	return ""
 }
@@ -393,10 +393,10 @@ func (ix *Index) othersUnknown(owner string) string {
 		return ""
 	case a.Membership != nil:
 		return "organization " + a.Membership.OrganizationID + " was not read"
-	case a.Errors[inventory.FieldOrganization] != "":
-		return "the account's organization could not be read: " + firstWord(a.Errors[inventory.FieldOrganization])
-	case ix.orgUnread != "":
-		return "the organization could not be read: " + firstWord(ix.orgUnread)
+	case a.Errors.Has(inventory.FieldOrganization):
+		return "the account's organization could not be read: " + errorCode(a.Errors[inventory.FieldOrganization])
+	case !ix.orgUnread.IsZero():
+		return "the organization could not be read: " + errorCode(ix.orgUnread)
 	}
 	return ""
 }
@@ -485,10 +485,10 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 	var c Chain
 	c.Governed = true
 	var key strings.Builder
-	add := func(where string, ids []string, errs map[string]string) {
+	add := func(where string, ids []string, errs inventory.Errors) {
 		var level []*policy.Policy
 		var idsOfType []string
-		if e := errs["policies"]; e != "" {
+		if e, ok := errs.Get(inventory.KeyPolicies); ok {
 			name := fmt.Sprintf("%s attached to %s (not read: %s)", kind, where, e)
 			level = append(level, policy.Unreadable(name))
 			c.Incomplete = append(c.Incomplete, name)
@@ -535,10 +535,10 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 		add("account "+id, a.Policies, a.Errors)
 	} else if pols, ok := org.AccountPolicies[id]; ok {
 		add("account "+id, pols, nil) // a member the scan's scope left out
-	} else if e := org.Errors[inventory.AccountPoliciesErrorKey(id)]; e != "" {
-		add("account "+id, nil, map[string]string{inventory.KeyPolicies: e})
+	} else if e, ok := org.Errors.Get(inventory.AccountPoliciesErrorKey(id)); ok {
+		add("account "+id, nil, inventory.Errors{inventory.KeyPolicies: e})
 	} else {
-		add("account "+id, nil, map[string]string{inventory.KeyPolicies: "account not in the snapshot"})
+		add("account "+id, nil, inventory.Errors{inventory.KeyPolicies: inventory.ParseFetchError("account not in the snapshot")})
 	}
 	c.Key = key.String()
 	return c

@@ -33,8 +33,8 @@ const (
 // https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-update.html
 // https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html
 func KeyUsable(k *inventory.KMSKey) (Tri, string) {
-	if e := k.Errors[inventory.KeyDescribeKey]; e != "" || k.State == "" {
-		return TriUnknown, "its state could not be read (kms:DescribeKey: " + firstWord(e) + ")"
+	if e, ok := k.Errors.Get(inventory.KeyDescribeKey); ok || k.State == "" {
+		return TriUnknown, "its state could not be read (kms:DescribeKey: " + errorCode(e) + ")"
 	}
 	switch k.State {
 	case KeyStateEnabled:

@@ -65,8 +65,8 @@ type BPA struct {
 
 // bpaOf reads one level of BPA: a configuration, "not configured" (every
 // flag false), or unreadable (every flag unknown).
-func bpaOf(p *inventory.PublicAccessBlock, readErr string) BPA {
-	if readErr != "" {
+func bpaOf(p *inventory.PublicAccessBlock, readErr inventory.FetchError) BPA {
+	if !readErr.IsZero() {
 		return BPA{}
 	}
 	if p == nil {
@@ -137,7 +137,7 @@ func (b BPA) offFlags() []string {
 // Ownership returns the bucket's Object Ownership setting and whether it
 // was read. A fixture that leaves it out means BucketOwnerEnforced.
 func Ownership(b *inventory.Bucket) (string, bool) {
-	if b.Errors[inventory.FieldOwnership] != "" {
+	if b.Errors.Has(inventory.FieldOwnership) {
 		return "", false
 	}
 	if b.Ownership == "" {
@@ -257,7 +257,7 @@ func ACLAllows(permission, action string) bool {
 // leaves it out means the owner's FULL_CONTROL only (no other grant); a
 // scan that did not collect it (ACLs disabled) has none to give.
 func ACLOf(b *inventory.Bucket) (*inventory.ACL, bool) {
-	if b.Errors[inventory.FieldACL] != "" || !b.Collected(inventory.FieldACL) {
+	if b.Errors.Has(inventory.FieldACL) || !b.Collected(inventory.FieldACL) {
 		return nil, false
 	}
 	if b.ACL == nil {
@@ -269,7 +269,7 @@ func ACLOf(b *inventory.Bucket) (*inventory.ACL, bool) {
 // EncryptionOf returns the bucket's default encryption and whether it was
 // read. A fixture that leaves it out means SSE-S3.
 func EncryptionOf(b *inventory.Bucket) (inventory.Encryption, bool) {
-	if b.Errors[inventory.FieldEncryption] != "" {
+	if b.Errors.Has(inventory.FieldEncryption) {
 		return inventory.Encryption{}, false
 	}
 	if b.Encryption == nil {

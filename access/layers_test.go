@@ -16,11 +16,11 @@ import (
 func TestEffectiveBPA(t *testing.T) {
 	on := &inventory.PublicAccessBlock{BlockPublicACLs: true, IgnorePublicACLs: true, BlockPublicPolicy: true, RestrictPublicBuckets: true}
 	rpbOnly := &inventory.PublicAccessBlock{RestrictPublicBuckets: true}
-	denied := map[string]string{inventory.FieldPublicAccessBlock: "AccessDenied: Access Denied"}
+	denied := inventory.Errors{inventory.FieldPublicAccessBlock: {Code: "AccessDenied", Message: "Access Denied"}}
 	tests := []struct {
 		name            string
 		account, bucket *inventory.PublicAccessBlock
-		accErr, bktErr  map[string]string
+		accErr, bktErr  inventory.Errors
 		want            map[string]string
 		allOn, someOff  bool
 	}{
@@ -62,7 +62,7 @@ func flags(acls, ignore, policy, restrict string) map[string]string {
 func TestACLsInEffect(t *testing.T) {
 	tests := []struct {
 		ownership string
-		errs      map[string]string
+		errs      inventory.Errors
 		want      Tri
 	}{
 		{inventory.OwnershipBucketOwnerEnforced, nil, TriFalse},
@@ -70,7 +70,7 @@ func TestACLsInEffect(t *testing.T) {
 		{inventory.OwnershipBucketOwnerPreferred, nil, TriTrue},
 		{inventory.OwnershipObjectWriter, nil, TriTrue},
 		{inventory.OwnershipNone, nil, TriTrue},
-		{"", map[string]string{inventory.FieldOwnership: "AccessDenied: denied"}, TriUnknown},
+		{"", inventory.Errors{inventory.FieldOwnership: {Code: "AccessDenied", Message: "denied"}}, TriUnknown},
 	}
 	for _, tt := range tests {
 		b := &inventory.Bucket{Ownership: tt.ownership, Errors: tt.errs}
@@ -218,7 +218,7 @@ func TestChains(t *testing.T) {
 				OUs: []inventory.OU{
 					{ID: "ou-aaaa-11111111", Name: "Prod", Policies: []string{"p-full", "p-deny"}, Accounts: []string{"222222222222", "333333333333"}},
 					{ID: "ou-aaaa-22222222", Name: "Dev", Policies: []string{"p-full"}, Accounts: []string{"444444444444"},
-						Errors: map[string]string{"policies": "AccessDenied: nope"}},
+						Errors: inventory.Errors{"policies": {Code: "AccessDenied", Message: "nope"}}},
 				}},
 			Policies: []inventory.OrgPolicy{
 				{ID: "p-full", Name: "FullAWSAccess", Type: inventory.ServiceControlPolicy, Document: full},

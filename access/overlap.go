@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -147,12 +148,12 @@ func (o *Overlap) Add(a *inventory.Account) error {
 // AddIAM records the IAM of an account of the skeleton not added yet, as
 // the scan read it ahead of the account's buckets: iam as the finished
 // document will hold it (nil when not read) and iamErr the account's
-// Errors entry for it ("" when none). With the IAM of every account in, an
+// Errors entry for it (zero when none). With the IAM of every account in, an
 // account is analysed as soon as it is collected (its cells list the IAM
 // principals of the others, its findings who can assume its roles). Add
 // later brings the same IAM with the account. Overlap owns *iam from then
 // on.
-func (o *Overlap) AddIAM(id string, iam *inventory.IAM, iamErr string) error {
+func (o *Overlap) AddIAM(id string, iam *inventory.IAM, iamErr inventory.FetchError) error {
 	a, ok := o.ix.accounts[id]
 	switch {
 	case !ok:
@@ -173,11 +174,9 @@ func (o *Overlap) AddIAM(id string, iam *inventory.IAM, iamErr string) error {
 		cp.IAM = d.Accounts[0].IAM
 		o.iam = true
 	}
-	if iamErr != "" {
-		errs := make(map[string]string, len(a.Errors)+1)
-		for k, v := range a.Errors {
-			errs[k] = v
-		}
+	if !iamErr.IsZero() {
+		errs := make(inventory.Errors, len(a.Errors)+1)
+		maps.Copy(errs, a.Errors)
 		errs[fieldIAM] = iamErr
 		cp.Errors = errs
 	}

@@ -50,9 +50,9 @@ func skeletonOf(doc *inventory.Document) *inventory.Document {
 	for _, a := range doc.Accounts {
 		stub := inventory.Account{ID: a.ID, Name: a.Name, Email: a.Email, Status: a.Status, OUPath: a.OUPath, Policies: a.Policies, Tags: a.Tags}
 		for _, k := range []string{"policies", "tags"} {
-			if e := a.Errors[k]; e != "" {
+			if e, ok := a.Errors.Get(k); ok {
 				if stub.Errors == nil {
-					stub.Errors = map[string]string{}
+					stub.Errors = inventory.Errors{}
 				}
 				stub.Errors[k] = e
 			}
@@ -138,7 +138,7 @@ func TestOverlapEqualsStream(t *testing.T) {
 	// not assumed (no IAM, no IAM error): their principals are unlisted.
 	iamGaps := func(d *inventory.Document) *inventory.Document {
 		d.Accounts[2].IAM = nil
-		d.Accounts[2].Errors = map[string]string{fieldIAM: "AccessDenied: not authorized to perform iam:GetAccountAuthorizationDetails"}
+		d.Accounts[2].Errors = inventory.Errors{fieldIAM: {Code: "AccessDenied", Message: "not authorized to perform iam:GetAccountAuthorizationDetails"}}
 		d.Accounts[5].IAM = nil
 		return d
 	}

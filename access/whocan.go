@@ -545,8 +545,8 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 		case a == nil:
 			unlisted, why = append(unlisted, id), append(why, "not scanned")
 			continue
-		case a.IAM == nil && a.Errors[fieldIAM] != "":
-			unlisted, why = append(unlisted, id), append(why, "IAM not read: "+firstWord(a.Errors[fieldIAM]))
+		case a.IAM == nil && a.Errors.Has(fieldIAM):
+			unlisted, why = append(unlisted, id), append(why, "IAM not read: "+errorCode(a.Errors[fieldIAM]))
 			continue
 		case a.IAM == nil:
 			unlisted, why = append(unlisted, id), append(why, "IAM not collected")

@@ -161,7 +161,7 @@ func TestScanMissingAnswersE2E(t *testing.T) {
 	if pub.PolicyIsPublic != nil {
 		t.Errorf("snapshot: policy_is_public = %t from an answer without IsPublic", *pub.PolicyIsPublic)
 	}
-	if !strings.Contains(pub.Errors[inventory.FieldPolicyStatus], "no IsPublic") {
+	if !strings.Contains(pub.Errors.Text(inventory.FieldPolicyStatus), "no IsPublic") {
 		t.Errorf("snapshot: errors.policy_status = %q, want the missing IsPublic recorded", pub.Errors[inventory.FieldPolicyStatus])
 	}
 	if a := buckets["exv-acl"]; a == nil || a.ACL == nil || a.ACL.OwnerID != exvACLOwner || snap.Accounts[1].CanonicalID == exvACLOwner {

@@ -158,7 +158,7 @@ func TestScanPartitions(t *testing.T) {
 			// A scan of an accounts: list (no Organizations walk) assumes the
 			// audit role in the home region's partition.
 			listed, _, _ := scanFixtureFrom(t, fixture, tc.home, "accounts:\n  - {id: \"222222222222\"}\n")
-			if len(listed.Accounts) != 1 || len(listed.Accounts[0].Buckets) == 0 || listed.Accounts[0].Errors["assume_role"] != "" {
+			if len(listed.Accounts) != 1 || len(listed.Accounts[0].Buckets) == 0 || listed.Accounts[0].Errors.Has("assume_role") {
 				t.Errorf("accounts-list scan: %+v", listed.Accounts)
 			}
 		})

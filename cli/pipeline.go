@@ -153,11 +153,11 @@ func (r *overlapRun) Walked(skeleton *inventory.Document) {
 type aheadIAM struct {
 	id     string
 	iam    *inventory.IAM
-	iamErr string
+	iamErr inventory.FetchError
 }
 
 // IAM is scanner.Collected's.
-func (r *overlapRun) IAM(id string, iam *inventory.IAM, iamErr string) {
+func (r *overlapRun) IAM(id string, iam *inventory.IAM, iamErr inventory.FetchError) {
 	r.mu.Lock()
 	r.iams = append(r.iams, aheadIAM{id, iam, iamErr})
 	r.iamsIn++

@@ -96,7 +96,7 @@ func (c *collector) organization(ctx context.Context, doc *inventory.Document) {
 	if err != nil {
 		c.log.Warn().Err(err).Msg("cannot read the organization: SCPs and RCPs stay unknown")
 		// As scan records it: no organization section, and why.
-		doc.Scan = &inventory.ScanInfo{Errors: map[string]string{inventory.FieldOrganization: org.ErrorText(err)}}
+		doc.Scan = &inventory.ScanInfo{Errors: inventory.Errors{inventory.FieldOrganization: org.FetchErrorOf(err)}}
 		// Still look in the accounts the request names.
 		partition := awsid.PartitionOf(c.cfg.Region)
 		for _, id := range []string{c.principalAccountID(), c.req.BucketAccount} {
@@ -120,7 +120,7 @@ func (c *collector) memberships(ctx context.Context, owner string) {
 	for _, id := range []string{owner, c.principalAccountID()} {
 		a := c.accounts[id]
 		cfg, ok := c.account(id)
-		if a == nil || !ok || a.Membership != nil || a.Errors[inventory.FieldOrganization] != "" {
+		if a == nil || !ok || a.Membership != nil || a.Errors.Has(inventory.FieldOrganization) {
 			continue
 		}
 		m, err := scanner.CollectMembership(ctx, c.sess.Organizations(cfg), id)
@@ -135,16 +135,9 @@ func (c *collector) addMember(m org.Member) {
 	c.members[m.ID] = m
 	a := &inventory.Account{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, OUPath: m.OUPath, Policies: m.Policies, Tags: m.Tags}
 	for k, v := range m.Errors {
-		setError(a, k, v)
+		a.Errors.Set(k, v)
 	}
 	c.accounts[m.ID] = a
-}
-
-func setError(a *inventory.Account, key, text string) {
-	if a.Errors == nil {
-		a.Errors = map[string]string{}
-	}
-	a.Errors[key] = text
 }
 
 // account returns the audit role's configuration in a member account.
@@ -247,7 +240,7 @@ func (c *collector) listFor(ctx context.Context, id string) (inventory.Bucket, b
 			if ctx.Err() == nil {
 				log.Warn().Err(err).Msg("cannot list the account's buckets")
 				c.mu.Lock()
-				setError(c.accounts[id], scanner.KeyBuckets, org.ErrorText(err))
+				org.SetError(&c.accounts[id].Errors, scanner.KeyBuckets, err)
 				c.mu.Unlock()
 			}
 			return inventory.Bucket{}, false, err
@@ -275,7 +268,7 @@ func (c *collector) bucketAccount(ctx context.Context, owner string, b inventory
 	bpa, err := scanner.CollectAccountBPA(ctx, c.sess.S3Control(cfg), owner)
 	if err != nil {
 		log.Warn().Err(err).Msg("cannot read the account's Block Public Access")
-		setError(a, scanner.KeyPublicAccessBlock, org.ErrorText(err))
+		org.SetError(&a.Errors, scanner.KeyPublicAccessBlock, err)
 	}
 	a.PublicAccessBlock = bpa
 	clients := map[string]scanner.S3API{}
@@ -330,7 +323,7 @@ func (c *collector) principalAccount(ctx context.Context) {
 	details, err := scanner.CollectIAM(ctx, c.sess.IAM(cfg))
 	if err != nil {
 		c.log.Warn().Err(err).Str("account_id", p.Account).Msg("cannot read IAM")
-		setError(c.accounts[p.Account], scanner.KeyIAM, org.ErrorText(err))
+		org.SetError(&c.accounts[p.Account].Errors, scanner.KeyIAM, err)
 		return
 	}
 	c.accounts[p.Account].IAM = details
@@ -361,7 +354,7 @@ func (c *collector) endpoint(ctx context.Context, owner string, b inventory.Buck
 		eps, err := scanner.CollectVPCEndpoints(ctx, c.sess.EC2(cfg, region), region)
 		if err != nil {
 			c.log.Warn().Err(err).Str("account_id", id).Str("region", region).Msg("cannot read VPC endpoints")
-			setError(c.accounts[id], scanner.KeyVPCEndpointsPrefix+region, org.ErrorText(err))
+			org.SetError(&c.accounts[id].Errors, scanner.KeyVPCEndpointsPrefix+region, err)
 			continue
 		}
 		for _, ep := range eps {

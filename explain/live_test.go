@@ -107,7 +107,7 @@ func TestLiveUnreadable(t *testing.T) {
 	for i := range doc.Accounts {
 		for j := range doc.Accounts[i].Buckets {
 			if b := &doc.Accounts[i].Buckets[j]; b.Name == "missing-slash" {
-				b.Errors = map[string]string{"policy": "AccessDenied: Access Denied"}
+				b.Errors = inventory.Errors{"policy": {Code: "AccessDenied", Message: "Access Denied"}}
 			}
 		}
 	}
@@ -158,7 +158,7 @@ func TestLiveCollectsOnlyWhatTheRequestNeeds(t *testing.T) {
 // "unknown", not "allow".
 func TestLiveOrganizationUnreadable(t *testing.T) {
 	doc := loadFixture(t)
-	doc.Organization.Errors = map[string]string{"organization": "AccessDeniedException: not a management account"}
+	doc.Organization.Errors = inventory.Errors{"organization": {Code: "AccessDeniedException", Message: "not a management account"}}
 	rig := newLiveRigFor(t, doc)
 	x := rig.explain(t, Request{Principal: app, Action: "s3:GetObject", Bucket: "missing-key", Key: "k"})
 	if x.Decision != DecisionUnknown || x.BlockedBy == nil || *x.BlockedBy != "scp" {

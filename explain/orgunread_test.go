@@ -30,7 +30,7 @@ func TestSnapshotWithoutOrganization(t *testing.T) {
 			a := &d.Accounts[i]
 			a.Membership = &inventory.Membership{OrganizationID: "o-expl41n0rg", ManagementAccountID: "111111111111"}
 			if a.ID != "111111111111" {
-				a.Errors = map[string]string{inventory.FieldOrganization: "OrganizationNotRead: not walked"}
+				a.Errors = inventory.Errors{inventory.FieldOrganization: {Code: "OrganizationNotRead", Message: "not walked"}}
 			}
 		}
 	}
@@ -49,7 +49,7 @@ func TestSnapshotWithoutOrganization(t *testing.T) {
 			}
 		}), DecisionAllow, VerdictNotInvolved, access.VerdictAllow},
 		{"the organisation could not be read", withoutOrg(func(d *inventory.Document) {
-			d.Scan = &inventory.ScanInfo{Errors: map[string]string{inventory.FieldOrganization: "AccessDeniedException: not the management account"}}
+			d.Scan = &inventory.ScanInfo{Errors: inventory.Errors{inventory.FieldOrganization: {Code: "AccessDeniedException", Message: "not the management account"}}}
 		}), DecisionUnknown, VerdictCouldNot, access.VerdictUnknown},
 		{"members of an organisation whose policies were not read", withoutOrg(member), DecisionUnknown, VerdictCouldNot, access.VerdictUnknown},
 	} {

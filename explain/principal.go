@@ -169,8 +169,8 @@ func resolveIdentity(ix *access.Index, p Principal) identity {
 	switch {
 	case a == nil:
 		return unreadable("account " + p.Account + " is not among the collected accounts")
-	case a.Errors[inventory.KeyIAM] != "":
-		return unreadable("IAM of account " + p.Account + " could not be read: " + a.Errors[inventory.KeyIAM])
+	case a.Errors.Has(inventory.KeyIAM):
+		return unreadable("IAM of account " + p.Account + " could not be read: " + a.Errors.Text(inventory.KeyIAM))
 	case a.IAM == nil:
 		return unreadable("IAM of account " + p.Account + " was not collected (scan with collect.iam: true)")
 	}

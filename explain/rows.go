@@ -244,14 +244,14 @@ func (e *explainer) bucketPolicyRow() Row {
 	lr := one(&e.s3, policy.LayerResource)
 	what := e.what()
 	switch {
-	case e.bl.PolicyErr != "" && e.bl.HasPolicy != access.TriTrue:
+	case !e.bl.PolicyErr.IsZero() && e.bl.HasPolicy != access.TriTrue:
 		row.Verdict = VerdictCouldNot
-		row.Evidence = append(row.Evidence, "the bucket policy could not be read: "+e.bl.PolicyErr)
+		row.Evidence = append(row.Evidence, "the bucket policy could not be read: "+e.bl.PolicyErr.String())
 		row.Fix = fmt.Sprintf("read it with credentials of account %s: aws s3api get-bucket-policy --bucket %s", e.bl.Account.ID, e.bl.Bucket.Name)
 		return row
-	case e.bl.PolicyErr != "":
+	case !e.bl.PolicyErr.IsZero():
 		row.Verdict = VerdictCouldNot
-		row.Evidence = append(row.Evidence, "the bucket policy does not parse: "+e.bl.PolicyErr)
+		row.Evidence = append(row.Evidence, "the bucket policy does not parse: "+e.bl.PolicyErr.String())
 		return row
 	case e.bl.HasPolicy == access.TriFalse:
 		row.Verdict = VerdictNotInvolved
@@ -482,10 +482,10 @@ func (e *explainer) bpaRow() Row {
 }
 
 // bpaText renders one level of Block Public Access.
-func bpaText(p *inventory.PublicAccessBlock, readErr string) string {
+func bpaText(p *inventory.PublicAccessBlock, readErr inventory.FetchError) string {
 	switch {
-	case readErr != "":
-		return "could not be read: " + readErr
+	case !readErr.IsZero():
+		return "could not be read: " + readErr.String()
 	case p == nil:
 		return "not configured (every flag off)"
 	}
@@ -521,7 +521,7 @@ func (e *explainer) aclRow() Row {
 	switch e.bl.ACLs {
 	case access.TriUnknown:
 		row.Verdict = VerdictCouldNot
-		row.Evidence = append(row.Evidence, "Object Ownership could not be read: "+b.Errors[inventory.FieldOwnership])
+		row.Evidence = append(row.Evidence, "Object Ownership could not be read: "+b.Errors.Text(inventory.FieldOwnership))
 		row.Fix = "read it: aws s3api get-bucket-ownership-controls --bucket " + b.Name
 		return row
 	case access.TriFalse:
@@ -538,7 +538,7 @@ func (e *explainer) aclRow() Row {
 	}
 	if !e.bl.ACLRead {
 		row.Verdict = VerdictCouldNot
-		row.Evidence = append(row.Evidence, "the bucket ACL could not be read: "+b.Errors[inventory.FieldACL])
+		row.Evidence = append(row.Evidence, "the bucket ACL could not be read: "+b.Errors.Text(inventory.FieldACL))
 		row.Fix = "read it: aws s3api get-bucket-acl --bucket " + b.Name
 		return row
 	}
@@ -580,7 +580,7 @@ func (e *explainer) kmsRow() Row {
 		return row
 	case access.KMSRuleEncUnread:
 		row.Verdict = VerdictCouldNot
-		row.Evidence = append(row.Evidence, "the bucket's default encryption could not be read: "+b.Errors[inventory.FieldEncryption])
+		row.Evidence = append(row.Evidence, "the bucket's default encryption could not be read: "+b.Errors.Text(inventory.FieldEncryption))
 		row.Fix = "read it: aws s3api get-bucket-encryption --bucket " + b.Name
 		return row
 	case access.KMSRuleNotKMS:

@@ -30,8 +30,8 @@ func (s *Server) ec2DescribeVpcEndpoints(w http.ResponseWriter, q *request) *api
 	if aerr := s.faults.chosen(q, acct.acct.ID, ""); aerr != nil {
 		return aerr
 	}
-	if e := acct.acct.Errors[inventory.KeyVPCEndpointsPrefix+q.region]; e != "" {
-		return parseFixtureError(e)
+	if e, ok := acct.acct.Errors.Get(inventory.KeyVPCEndpointsPrefix + q.region); ok {
+		return fixtureError(e)
 	}
 	ids := indexedList(q.form, "VpcEndpointId")
 	filters := ec2Filters(q)

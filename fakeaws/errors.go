@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
+	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
 // apiError is an error answer. status 0 means the status AWS uses for the
@@ -22,15 +23,14 @@ type apiError struct {
 
 func errf(code, message string) *apiError { return &apiError{code: code, message: message} }
 
-// parseFixtureError turns a fixture's "Code: message" into an error answer.
-func parseFixtureError(text string) *apiError {
-	code, msg, ok := strings.Cut(text, ":")
-	code = strings.TrimSpace(code)
-	if !ok || code == "" || strings.ContainsAny(code, " \t") {
-		// No code in front: the whole text is a message about a denied read.
-		return &apiError{code: "AccessDenied", message: strings.TrimSpace(text)}
+// fixtureError is a fixture's error as AWS answers it: its code and
+// message; an error written without a code (free text, see
+// inventory.ParseFetchError) is an AccessDenied with the text as message.
+func fixtureError(e inventory.FetchError) *apiError {
+	if e.Code == "" || strings.ContainsAny(e.Code, " \t\n:") {
+		return &apiError{code: "AccessDenied", message: strings.TrimSpace(e.String())}
 	}
-	return &apiError{code: code, message: strings.TrimSpace(msg)}
+	return &apiError{code: e.Code, message: e.Message}
 }
 
 // statusFor returns the HTTP status AWS answers code with, per service.

@@ -27,17 +27,17 @@ func Expected(doc *inventory.Document) *inventory.Document {
 	n := inventory.Normalize(doc)
 	for i := range n.Accounts {
 		a := &n.Accounts[i]
-		if a.Errors[inventory.KeyAssumeRole] != "" {
+		if a.Errors.Has(inventory.KeyAssumeRole) {
 			a.CanonicalID, a.PublicAccessBlock, a.Buckets, a.KMSKeys, a.IAM, a.VPCEndpoints = "", nil, nil, nil, nil, nil
 			continue
 		}
-		if a.Errors[inventory.KeyBuckets] != "" {
+		if a.Errors.Has(inventory.KeyBuckets) {
 			a.CanonicalID, a.Buckets = "", nil
 		}
 		a.IAM = withUniqueIDs(a.IAM)
 		for j := range a.Buckets {
 			b := &a.Buckets[j]
-			if b.Policy == nil || b.PolicyIsPublic != nil || b.Errors[inventory.FieldPolicyStatus] != "" {
+			if b.Policy == nil || b.PolicyIsPublic != nil || b.Errors.Has(inventory.FieldPolicyStatus) {
 				continue
 			}
 			if public, err := policyIsPublic(b); err == nil {

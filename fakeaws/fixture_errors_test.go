@@ -16,19 +16,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
+	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
 // TestFixtureErrorsServed checks that every errors key of the document is
 // answered with its error by the operation that reads the field.
 func TestFixtureErrorsServed(t *testing.T) {
 	doc := loadOrg(t)
-	doc.Organization.Errors = map[string]string{"roots": "AccessDeniedException: roots hidden"}
-	doc.Organization.Policies[1].Errors = map[string]string{"document": "AccessDeniedException: policy hidden"}
+	doc.Organization.Errors = inventory.Errors{"roots": {Code: "AccessDeniedException", Message: "roots hidden"}}
+	doc.Organization.Policies[1].Errors = inventory.Errors{"document": {Code: "AccessDeniedException", Message: "policy hidden"}}
 	doc.Organization.Policies[1].Document = nil
-	doc.Organization.Root.OUs[0].Errors = map[string]string{"ous": "AccessDeniedException: ous hidden", "policies": "AccessDeniedException: policies hidden"}
+	doc.Organization.Root.OUs[0].Errors = inventory.Errors{"ous": {Code: "AccessDeniedException", Message: "ous hidden"}, "policies": {Code: "AccessDeniedException", Message: "policies hidden"}}
 	prod := &doc.Accounts[1]
-	prod.Errors = map[string]string{"tags": "AccessDeniedException: tags hidden", "buckets": "AccessDenied: cannot list"}
-	prod.KMSKeys[0].Errors = map[string]string{"describe_key": "AccessDeniedException: no describe", "grants": "AccessDeniedException: no grants", "aliases": "AccessDeniedException: no aliases"}
+	prod.Errors = inventory.Errors{"tags": {Code: "AccessDeniedException", Message: "tags hidden"}, "buckets": {Code: "AccessDenied", Message: "cannot list"}}
+	prod.KMSKeys[0].Errors = inventory.Errors{"describe_key": {Code: "AccessDeniedException", Message: "no describe"}, "grants": {Code: "AccessDeniedException", Message: "no grants"}, "aliases": {Code: "AccessDeniedException", Message: "no aliases"}}
 	if err := doc.Validate(); err != nil {
 		t.Fatal(err)
 	}

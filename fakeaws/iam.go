@@ -89,8 +89,8 @@ func (s *Server) iamGetAccountAuthorizationDetails(w http.ResponseWriter, q *req
 	if aerr := s.faults.chosen(q, acct.acct.ID, ""); aerr != nil {
 		return aerr
 	}
-	if e := acct.acct.Errors[inventory.KeyIAM]; e != "" {
-		return parseFixtureError(e)
+	if e, ok := acct.acct.Errors.Get(inventory.KeyIAM); ok {
+		return fixtureError(e)
 	}
 	filters := indexedList(q.form, "Filter.member")
 	for _, f := range filters {

@@ -97,8 +97,8 @@ func (s *Server) findKey(q *request, ref, action string, allowAlias bool) (*keyS
 }
 
 func keyErr(ks *keyState, field string) *apiError {
-	if e := ks.key.Errors[field]; e != "" {
-		aerr := parseFixtureError(e)
+	if e, ok := ks.key.Errors.Get(field); ok {
+		aerr := fixtureError(e)
 		if aerr.code == "AccessDenied" {
 			aerr.code = "AccessDeniedException"
 		}

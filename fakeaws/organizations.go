@@ -106,9 +106,9 @@ func (s *Server) orgGate(q *request) *apiError {
 }
 
 // orgErr returns the fixture error recorded under key, if any.
-func orgErr(m map[string]string, key string) *apiError {
-	if e := m[key]; e != "" {
-		return parseFixtureError(e)
+func orgErr(m inventory.Errors, key string) *apiError {
+	if e, ok := m.Get(key); ok {
+		return fixtureError(e)
 	}
 	return nil
 }
@@ -302,7 +302,7 @@ func (s *Server) orgListAccountsForParent(q *request, in *orgInput) (any, *apiEr
 // attached when the organisation uses SCPs, as AWS attaches it to every
 // new root, OU and account (inventory.TargetPolicies).
 // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
-func (s *Server) policyTarget(id string) ([]string, map[string]string, bool) {
+func (s *Server) policyTarget(id string) ([]string, inventory.Errors, bool) {
 	if ou, ok := s.idx.ous[id]; ok {
 		return inventory.TargetPolicies(ou.ou.Policies, ou.ou.Errors, s.idx.fullAWSAccess), ou.ou.Errors, true
 	}

@@ -35,21 +35,14 @@ type collector struct {
 	regions []string
 }
 
-// errText records an API error as the inventory does: "Code: message".
-func errText(t *testing.T, err error) string {
+// errText records an API error as the inventory does: its code and message.
+func errText(t *testing.T, err error) inventory.FetchError {
 	t.Helper()
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		t.Fatalf("not an API error: %v", err)
 	}
-	return ae.ErrorCode() + ": " + ae.ErrorMessage()
-}
-
-func setErr(m *map[string]string, key, text string) {
-	if *m == nil {
-		*m = map[string]string{}
-	}
-	(*m)[key] = text
+	return inventory.NewFetchError(ae.ErrorCode(), ae.ErrorMessage())
 }
 
 func (c *collector) collect(ctx context.Context) *inventory.Document {
@@ -67,15 +60,15 @@ func (c *collector) collect(ctx context.Context) *inventory.Document {
 		t.Fatalf("ListRoots: %v %v", roots, err)
 	}
 	policies := map[string]bool{}
-	var attached func(id string, errs *map[string]string) []string
-	attached = func(id string, errs *map[string]string) []string {
+	var attached func(id string, errs *inventory.Errors) []string
+	attached = func(id string, errs *inventory.Errors) []string {
 		var ids []string
 		for _, filter := range []orgtypes.PolicyType{orgtypes.PolicyTypeServiceControlPolicy, orgtypes.PolicyTypeResourceControlPolicy} {
 			p := organizations.NewListPoliciesForTargetPaginator(orgs, &organizations.ListPoliciesForTargetInput{TargetId: aws.String(id), Filter: filter, MaxResults: aws.Int32(1)})
 			for p.HasMorePages() {
 				out, err := p.NextPage(ctx)
 				if err != nil {
-					setErr(errs, "policies", errText(t, err))
+					errs.Set("policies", errText(t, err))
 					return nil
 				}
 				for _, s := range out.Policies {
@@ -94,7 +87,7 @@ func (c *collector) collect(ctx context.Context) *inventory.Document {
 		for ap.HasMorePages() {
 			out, err := ap.NextPage(ctx)
 			if err != nil {
-				setErr(&ou.Errors, "accounts", errText(t, err))
+				ou.Errors.Set("accounts", errText(t, err))
 				break
 			}
 			for _, a := range out.Accounts {
@@ -106,7 +99,7 @@ func (c *collector) collect(ctx context.Context) *inventory.Document {
 		for op.HasMorePages() {
 			out, err := op.NextPage(ctx)
 			if err != nil {
-				setErr(&ou.Errors, "ous", errText(t, err))
+				ou.Errors.Set("ous", errText(t, err))
 				break
 			}
 			for _, child := range out.OrganizationalUnits {
@@ -175,7 +168,7 @@ func (c *collector) account(ctx context.Context, a *inventory.Account) {
 	t := c.t
 	cfg, err := c.e.tryAssume(ctx, a.ID, "us-east-1")
 	if err != nil {
-		setErr(&a.Errors, "assume_role", errText(t, err))
+		a.Errors.Set("assume_role", errText(t, err))
 		return
 	}
 	ctl := s3control.NewFromConfig(cfg, fakeawstest.S3ControlOptions(c.e.url))
@@ -186,7 +179,7 @@ func (c *collector) account(ctx context.Context, a *inventory.Account) {
 		a.PublicAccessBlock = &inventory.PublicAccessBlock{BlockPublicACLs: *p.BlockPublicAcls, IgnorePublicACLs: *p.IgnorePublicAcls, BlockPublicPolicy: *p.BlockPublicPolicy, RestrictPublicBuckets: *p.RestrictPublicBuckets}
 	case apiCode(err) == "NoSuchPublicAccessBlockConfiguration":
 	default:
-		setErr(&a.Errors, "public_access_block", errText(t, err))
+		a.Errors.Set("public_access_block", errText(t, err))
 	}
 	s3c := s3.NewFromConfig(cfg, fakeawstest.S3Options)
 	bp := s3.NewListBucketsPaginator(s3c, &s3.ListBucketsInput{MaxBuckets: aws.Int32(2)})
@@ -223,7 +216,7 @@ func (c *collector) bucket(ctx context.Context, cfg aws.Config, name, region str
 	cfg.Region = region
 	s3c := s3.NewFromConfig(cfg, fakeawstest.S3Options)
 	in := aws.String(name)
-	fail := func(field string, err error) { setErr(&b.Errors, field, errText(t, err)) }
+	fail := func(field string, err error) { b.Errors.Set(field, errText(t, err)) }
 
 	loc, err := s3c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: in})
 	if err != nil {
@@ -333,7 +326,7 @@ func (c *collector) keys(ctx context.Context, a *inventory.Account, k *kms.Clien
 		if pol, err := k.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: m.KeyId}); err == nil {
 			key.Policy = inventory.NewPolicyDocument([]byte(*pol.Policy))
 		} else {
-			setErr(&key.Errors, "policy", errText(t, err))
+			key.Errors.Set("policy", errText(t, err))
 		}
 		gp := kms.NewListGrantsPaginator(k, &kms.ListGrantsInput{KeyId: m.Arn, Limit: aws.Int32(1)})
 		for gp.HasMorePages() {
@@ -359,7 +352,7 @@ func (c *collector) endpoints(ctx context.Context, a *inventory.Account, e *ec2.
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			setErr(&a.Errors, "vpc_endpoints:"+region, errText(c.t, err))
+			a.Errors.Set("vpc_endpoints:"+region, errText(c.t, err))
 			return
 		}
 		for _, v := range out.VpcEndpoints {
@@ -388,7 +381,7 @@ func (c *collector) iam(ctx context.Context, a *inventory.Account, client *iam.C
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			setErr(&a.Errors, "iam", errText(t, err))
+			a.Errors.Set("iam", errText(t, err))
 			return
 		}
 		for _, r := range out.RoleDetailList {
@@ -506,7 +499,7 @@ func roundTrip(t *testing.T, fixture *inventory.Document, checkAllOps bool) {
 	pages := 0
 	var count func(ou *inventory.OU)
 	count = func(ou *inventory.OU) {
-		if ou.Errors["accounts"] == "" {
+		if !ou.Errors.Has("accounts") {
 			pages += max(1, (len(ou.Accounts)+fakeaws.DefaultPageSize-1)/fakeaws.DefaultPageSize)
 		}
 		for i := range ou.OUs {

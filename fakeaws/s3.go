@@ -77,8 +77,8 @@ func (s *Server) bucketOp(field string, regional bool, h func(w http.ResponseWri
 		if aerr := s.faults.chosen(q, b.owner.acct.ID, q.bucket); aerr != nil {
 			return aerr
 		}
-		if e := b.b.Errors[field]; e != "" {
-			aerr := parseFixtureError(e)
+		if e, ok := b.b.Errors.Get(field); ok {
+			aerr := fixtureError(e)
 			aerr.bucket = q.bucket
 			return aerr
 		}
@@ -102,8 +102,8 @@ func (s *Server) s3ListBuckets(w http.ResponseWriter, q *request) *apiError {
 	if aerr := s.faults.chosen(q, acct.acct.ID, ""); aerr != nil {
 		return aerr
 	}
-	if e := acct.acct.Errors[inventory.KeyBuckets]; e != "" {
-		return parseFixtureError(e)
+	if e, ok := acct.acct.Errors.Get(inventory.KeyBuckets); ok {
+		return fixtureError(e)
 	}
 	prefix := q.query.Get("prefix")
 	regionFilter := q.query.Get("bucket-region")
@@ -322,8 +322,8 @@ func (s *Server) s3ControlGetPublicAccessBlock(w http.ResponseWriter, q *request
 	if aerr := s.faults.chosen(q, account, ""); aerr != nil {
 		return aerr
 	}
-	if e := acct.acct.Errors[inventory.KeyPublicAccessBlock]; e != "" {
-		return parseFixtureError(e)
+	if e, ok := acct.acct.Errors.Get(inventory.KeyPublicAccessBlock); ok {
+		return fixtureError(e)
 	}
 	if acct.acct.PublicAccessBlock == nil {
 		return errf("NoSuchPublicAccessBlockConfiguration", "")

@@ -108,8 +108,8 @@ func (s *Server) stsAssumeRole(w http.ResponseWriter, q *request) *apiError {
 	if aerr := s.faults.chosen(q, account, ""); aerr != nil {
 		return aerr
 	}
-	if e := target.acct.Errors[inventory.KeyAssumeRole]; e != "" {
-		return parseFixtureError(e)
+	if e, ok := target.acct.Errors.Get(inventory.KeyAssumeRole); ok {
+		return fixtureError(e)
 	}
 	role := target.acct.AuditRole
 	if role == nil || role.Name != name || rolePath(role) != path || target.acct.Status == inventory.AccountSuspended {

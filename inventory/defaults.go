@@ -160,8 +160,8 @@ func DefaultsFullAWSAccess(d *Document) bool {
 // that lists ids and records errs: ids, or FullAWSAccess when the list is
 // absent (nil), its fetch did not fail and fullAWSAccess (see
 // DefaultsFullAWSAccess) is true.
-func TargetPolicies(ids []string, errs map[string]string, fullAWSAccess bool) []string {
-	if ids == nil && fullAWSAccess && errs["policies"] == "" {
+func TargetPolicies(ids []string, errs Errors, fullAWSAccess bool) []string {
+	if ids == nil && fullAWSAccess && !errs.Has(KeyPolicies) {
 		return []string{FullAWSAccessID}
 	}
 	return ids
@@ -279,17 +279,17 @@ func (b Bucket) WithDefaults(canonicalID string) Bucket {
 	if b.Created.IsZero() {
 		b.Created = DefaultBucketCreated()
 	}
-	if b.Ownership == "" && b.Errors[FieldOwnership] == "" {
+	if b.Ownership == "" && !b.Errors.Has(FieldOwnership) {
 		b.Ownership = OwnershipBucketOwnerEnforced
 	}
-	if b.ACL == nil && b.Errors[FieldACL] == "" && b.Collected(FieldACL) {
+	if b.ACL == nil && !b.Errors.Has(FieldACL) && b.Collected(FieldACL) {
 		b.ACL = &ACL{OwnerID: canonicalID, Grants: []Grant{{Grantee: Grantee{Type: GranteeCanonicalUser, ID: canonicalID}, Permission: PermFullControl}}}
 	} else if b.ACL != nil && b.ACL.OwnerID == "" {
 		acl := *b.ACL
 		acl.OwnerID = canonicalID
 		b.ACL = &acl
 	}
-	if b.Encryption == nil && b.Errors[FieldEncryption] == "" {
+	if b.Encryption == nil && !b.Errors.Has(FieldEncryption) {
 		b.Encryption = &Encryption{Algorithm: AlgorithmAES256}
 	}
 	return b
@@ -300,7 +300,7 @@ func (b Bucket) WithDefaults(canonicalID string) Bucket {
 // whose description could not be read (Errors["describe_key"]) keeps its
 // manager, state and policy unknown.
 func (k KMSKey) WithDefaults(accountID string) KMSKey {
-	if k.Errors[KeyDescribeKey] != "" {
+	if k.Errors.Has(KeyDescribeKey) {
 		return k
 	}
 	if k.Manager == "" {
@@ -309,7 +309,7 @@ func (k KMSKey) WithDefaults(accountID string) KMSKey {
 	if k.State == "" {
 		k.State = "Enabled"
 	}
-	if k.Policy == nil && k.Errors[KeyKeyPolicy] == "" {
+	if k.Policy == nil && !k.Errors.Has(KeyKeyPolicy) {
 		if k.Manager == KeyManagerAWS && hasAlias(&k, AWSManagedS3Alias) {
 			k.Policy = AWSManagedS3KeyPolicy(accountID, KeyRegion(k.ARN))
 		} else {

@@ -14,7 +14,8 @@
 //   - "not configured": the field is absent (nil) and AWS answered with the
 //     specific not-found code (NoSuchBucketPolicy, ...);
 //   - a fetch error: the field is absent and its name is a key of the
-//     owner's Errors map, holding "Code: message" as AWS returned it.
+//     owner's Errors map, holding a FetchError (its code and message as AWS
+//     returned them; in the snapshot the text "Code: message").
 //
 // Consumers must check Errors before reading an absent field as "not
 // configured". The package imports no AWS SDK and no other stage (only
@@ -62,7 +63,7 @@ type ScanInfo struct {
 	// hold them, and they were not assessed by choice (not a failure).
 	ExcludedAccounts []string `json:"excluded_accounts,omitempty"`
 	// Errors are scan-wide problems (e.g. Organizations could not be read).
-	Errors map[string]string `json:"errors,omitempty"`
+	Errors Errors `json:"errors,omitempty"`
 	// Shard is set on the snapshot of one shard of a sharded scan (scan
 	// --shard K/N): Accounts holds only the accounts of the shard, and
 	// ExcludedAccounts also the accounts of the other shards.
@@ -111,7 +112,7 @@ type Organization struct {
 	// Errors["account_policies:ID"] for why it could not be read).
 	AccountPolicies map[string][]string `json:"account_policies,omitempty"`
 	// Errors records what could not be read, keyed by field.
-	Errors map[string]string `json:"errors,omitempty"`
+	Errors Errors `json:"errors,omitempty"`
 }
 
 // AccountPoliciesErrorKey is the Organization.Errors key recording why the
@@ -143,7 +144,7 @@ type OU struct {
 	Accounts []string `json:"accounts,omitempty"`
 	OUs      []OU     `json:"ous,omitempty"`
 	// Errors records what could not be read, keyed by field ("policies", "ous", "accounts").
-	Errors map[string]string `json:"errors,omitempty"`
+	Errors Errors `json:"errors,omitempty"`
 }
 
 // Policy types of an OrgPolicy, as Organizations names them.
@@ -160,8 +161,8 @@ type OrgPolicy struct {
 	Description string `json:"description,omitempty"`
 	AWSManaged  bool   `json:"aws_managed,omitempty"`
 	// Document is absent when it could not be read (see Errors["document"]).
-	Document *PolicyDocument   `json:"document,omitempty"`
-	Errors   map[string]string `json:"errors,omitempty"`
+	Document *PolicyDocument `json:"document,omitempty"`
+	Errors   Errors          `json:"errors,omitempty"`
 }
 
 // Account statuses.
@@ -202,7 +203,7 @@ type Account struct {
 	// Errors records what could not be read, keyed by field:
 	// "assume_role", "public_access_block", "buckets", "iam", "vpc_endpoints:REGION",
 	// FieldOrganization, ...
-	Errors map[string]string `json:"errors,omitempty"`
+	Errors Errors `json:"errors,omitempty"`
 }
 
 // FieldOrganization is the Account.Errors key recording that the SCPs and
@@ -300,7 +301,7 @@ type Bucket struct {
 	Versioning string            `json:"versioning,omitempty"`
 	Tags       map[string]string `json:"tags,omitempty"`
 	// Errors records the fields that could not be read (Field* keys).
-	Errors map[string]string `json:"errors,omitempty"`
+	Errors Errors `json:"errors,omitempty"`
 	// NotCollected lists the fields the scan deliberately did not read
 	// (sorted): FieldACL when Object Ownership is BucketOwnerEnforced (ACLs
 	// are disabled and take no part in access), FieldVersioning and
@@ -391,7 +392,7 @@ type KMSKey struct {
 	Policy  *PolicyDocument `json:"policy,omitempty"`
 	Grants  []KMSGrant      `json:"grants,omitempty"`
 	// Errors keys: "describe_key", "policy", "grants", "aliases".
-	Errors map[string]string `json:"errors,omitempty"`
+	Errors Errors `json:"errors,omitempty"`
 }
 
 // KMSGrant is a KMS grant.

@@ -40,7 +40,7 @@ func TestLoadFixture(t *testing.T) {
 	if d.Faults == nil || time.Duration(d.Faults.Latency) != 20*time.Millisecond || d.Faults.Errors[0].Times != 2 {
 		t.Errorf("faults = %+v", d.Faults)
 	}
-	if prod.Buckets[1].Errors[FieldPolicy] != "AccessDenied: Access Denied" {
+	if prod.Buckets[1].Errors.Text(FieldPolicy) != "AccessDenied: Access Denied" {
 		t.Errorf("errors = %v", prod.Buckets[1].Errors)
 	}
 }
@@ -222,7 +222,7 @@ func TestNormalize(t *testing.T) {
 	b.Policy = NewPolicyDocument([]byte("{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::prod-reports/*\"}]\n}"))
 	b.Tags["extra"] = "x"
 	delete(b.Tags, "extra")
-	snap.Accounts[0].Errors = map[string]string{}
+	snap.Accounts[0].Errors = Errors{}
 	if diff := cmp.Diff(Normalize(fixture), Normalize(snap)); diff != "" {
 		t.Errorf("fixture and equivalent snapshot differ:\n%s", diff)
 	}

@@ -260,12 +260,14 @@ func unionBy[T any](into, from []T, key func(T) string, what, account, intoName,
 	return into, nil
 }
 
-func mergeErrors(into, from map[string]string) map[string]string {
+// mergeErrors adds to into the entries of from whose keys it lacks (an
+// Errors map, or TrustedAccounts), making into when it is nil.
+func mergeErrors[M ~map[string]V, V any](into, from M) M {
 	if len(from) == 0 {
 		return into
 	}
 	if into == nil {
-		into = make(map[string]string, len(from))
+		into = make(M, len(from))
 	}
 	for k, v := range from {
 		if _, ok := into[k]; !ok {

@@ -43,7 +43,7 @@ scan: {started_at: 2026-01-01T10:00:00Z, finished_at: 2026-01-01T10:05:00Z, comp
 scan: {started_at: 2026-01-01T09:00:00Z, finished_at: 2026-01-01T10:06:00Z, complete: false, regions: [us-east-1]}
 `)
 	usEast.Accounts[1].Buckets = []Bucket{{Name: "us-data", Region: "us-east-1"}}
-	usEast.Accounts[2].Errors = map[string]string{"iam": "AccessDenied: no"}
+	usEast.Accounts[2].Errors = Errors{KeyIAM: {Code: "AccessDenied", Message: "no"}}
 
 	got, err := Merge([]*Document{euWest, usEast}, []string{"eu.json", "us.json"})
 	if err != nil {
@@ -59,7 +59,7 @@ scan: {started_at: 2026-01-01T09:00:00Z, finished_at: 2026-01-01T10:06:00Z, comp
 	if strings.Join(names, ",") != "eu-data,us-data" {
 		t.Errorf("merged buckets = %v", names)
 	}
-	if got.Accounts[2].Errors["iam"] == "" {
+	if !got.Accounts[2].Errors.Has("iam") {
 		t.Error("errors of the second snapshot were lost")
 	}
 	s := got.Scan

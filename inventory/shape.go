@@ -55,6 +55,7 @@ var (
 	policyDocumentType = reflect.TypeFor[PolicyDocument]()
 	durationType       = reflect.TypeFor[Duration]()
 	timeType           = reflect.TypeFor[time.Time]()
+	fetchErrorType     = reflect.TypeFor[FetchError]()
 )
 
 // shapeChecker compares a generically decoded JSON value with the Go type it
@@ -143,6 +144,11 @@ func (c *shapeChecker) check(t reflect.Type, v any, path string) {
 		case string, map[string]any:
 		default:
 			c.addf(path, "expected a policy document (a JSON object or a string), got %s", describe(v))
+		}
+		return
+	case fetchErrorType:
+		if _, ok := v.(string); !ok {
+			c.addf(path, "expected an error text (\"Code: message\"), got %s", describe(v))
 		}
 		return
 	case durationType:

@@ -158,13 +158,13 @@ func checkPolicyJSON(text []byte) error {
 	return nil
 }
 
-func (v *validator) errorsMap(path string, m map[string]string) {
+func (v *validator) errorsMap(path string, m Errors) {
 	keys := slices.Sorted(maps.Keys(m))
 	for _, k := range keys {
 		if k == "" {
 			v.addf(path, "empty key")
 		}
-		if strings.TrimSpace(m[k]) == "" {
+		if strings.TrimSpace(m.Text(k)) == "" {
 			v.addf(joinKey(path, k), "empty error text (want \"Code: message\")")
 		}
 	}
@@ -349,7 +349,7 @@ func (v *validator) organization(o *Organization, accountIdx map[string]int, exc
 			}
 			v.scps[p.ID] = true
 		}
-		if p.Document == nil && p.Errors[KeyDocument] == "" {
+		if p.Document == nil && !p.Errors.Has(KeyDocument) {
 			v.addf(path+".document", "required (or errors.document when it could not be read)")
 		}
 		v.policy(path+".document", p.Document)
@@ -540,7 +540,7 @@ func (v *validator) bucket(path string, b *Bucket, seen map[string]string) {
 			seen[b.Name] = path
 		}
 	}
-	if b.Region != "" || b.Errors[FieldRegion] == "" {
+	if b.Region != "" || !b.Errors.Has(FieldRegion) {
 		v.region(path+".region", b.Region)
 	}
 	v.policy(path+".policy", b.Policy)
@@ -587,7 +587,7 @@ func (v *validator) notCollected(path string, b *Bucket) {
 			v.addf(p, "%q is not a field that may be left uncollected (want one of %s)", f, strings.Join(NotCollectable(), ", "))
 			continue
 		}
-		if b.Errors[f] != "" {
+		if b.Errors.Has(f) {
 			v.addf(p, "%s is both not collected and an error (errors.%s)", f, f)
 		}
 		switch f {

@@ -89,25 +89,16 @@ func FetchErrorOf(err error) inventory.FetchError {
 	code := ErrorCode(err)
 	var ae smithy.APIError
 	if errors.As(err, &ae) && ae.ErrorCode() != "" {
-		return inventory.FetchError{Code: code, Message: ae.ErrorMessage()}
+		return inventory.NewFetchError(code, ae.ErrorMessage())
 	}
 	msg := err.Error()
 	// Operation errors repeat the operation and request ID; keep the cause.
 	if i := strings.LastIndex(msg, ", "); i >= 0 && strings.HasPrefix(msg, "operation error") {
 		msg = msg[i+2:]
 	}
-	return inventory.FetchError{Code: code, Message: msg}
+	return inventory.NewFetchError(code, msg)
 }
 
-// ErrorText formats err the way the inventory records fetch errors:
-// "Code: message" as AWS returned it (FetchErrorOf in its text form).
-func ErrorText(err error) string { return FetchErrorOf(err).String() }
-
-// SetError records err under key in the Errors map *m (made when nil), in
-// its text form.
-func SetError(m *map[string]string, key string, err error) {
-	if *m == nil {
-		*m = map[string]string{}
-	}
-	(*m)[key] = ErrorText(err)
-}
+// SetError records err under key in the Errors map *m (made when nil), as
+// FetchErrorOf gives it.
+func SetError(m *inventory.Errors, key string, err error) { m.Set(key, FetchErrorOf(err)) }

@@ -47,7 +47,7 @@ type Member struct {
 	// Tags its tags. Errors keys: "policies", "tags".
 	Policies []string
 	Tags     map[string]string
-	Errors   map[string]string
+	Errors   inventory.Errors
 }
 
 // Partition returns the partition of the account's ARN ("aws" by default).
@@ -398,7 +398,7 @@ func (w *walker) describe(ctx context.Context, p *inventory.OrgPolicy) {
 		return
 	}
 	if out.Policy == nil || out.Policy.Content == nil {
-		p.Errors = map[string]string{inventory.KeyDocument: inventory.FetchError{Code: "EmptyResponse", Message: "DescribePolicy returned no content"}.String()}
+		p.Errors = inventory.Errors{inventory.KeyDocument: {Code: "EmptyResponse", Message: "DescribePolicy returned no content"}}
 		return
 	}
 	p.Document = inventory.NewPolicyDocument([]byte(aws.ToString(out.Policy.Content)))

@@ -157,13 +157,13 @@ func TestWalk(t *testing.T) {
 	want := &inventory.Organization{
 		ID: "o-abc", ManagementAccountID: "111111111111",
 		Root: inventory.OU{ID: "r-ab12", Name: "Root", Policies: []string{"p-full"}, Accounts: []string{"111111111111"}, OUs: []inventory.OU{
-			{ID: "ou-ab12-11111111", Name: "Security", Errors: map[string]string{"accounts": "AccessDenied: no"}},
+			{ID: "ou-ab12-11111111", Name: "Security", Errors: inventory.Errors{inventory.KeyAccounts: {Code: "AccessDenied", Message: "no"}}},
 			{ID: "ou-ab12-22222222", Name: "Workloads", Policies: []string{"p-deny", "p-full"}, OUs: []inventory.OU{
 				{ID: "ou-ab12-33333333", Name: "Prod", Policies: []string{"p-full"}, Accounts: []string{"222222222222", "444444444444"}},
 			}},
 		}},
 		Policies: []inventory.OrgPolicy{
-			{ID: "p-acct", Name: "p-acct-name", Type: inventory.ServiceControlPolicy, Errors: map[string]string{"document": "AccessDenied: no"}},
+			{ID: "p-acct", Name: "p-acct-name", Type: inventory.ServiceControlPolicy, Errors: inventory.Errors{inventory.KeyDocument: {Code: "AccessDenied", Message: "no"}}},
 			{ID: "p-deny", Name: "p-deny-name", Type: inventory.ServiceControlPolicy, Document: inventory.NewPolicyDocument([]byte(`{"Statement":[]}`))},
 			{ID: "p-full", Name: "p-full-name", Type: inventory.ServiceControlPolicy, Document: inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17"}`))},
 		},
@@ -182,7 +182,7 @@ func TestWalk(t *testing.T) {
 	if m.OUPath != "Root/Workloads/Prod" || m.Partition() != "aws-cn" || !cmp.Equal(m.Policies, []string{"p-acct", "p-full"}) || m.Tags["env"] != "prod" {
 		t.Errorf("member 2222: %+v", m)
 	}
-	if got.Members[2].Errors["policies"] == "" {
+	if !got.Members[2].Errors.Has("policies") {
 		t.Errorf("member 4444 lost its policies error: %+v", got.Members[2])
 	}
 	if f.calls["DescribePolicy"] != 3 {
@@ -205,7 +205,7 @@ func TestWalkKeepsPartialAccountList(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := got.Organization.Root
-	if !cmp.Equal(root.Accounts, []string{"111111111111"}) || root.Errors["accounts"] != "TooManyRequestsException: slow down" || len(got.Members) != 1 {
+	if !cmp.Equal(root.Accounts, []string{"111111111111"}) || root.Errors.Text(inventory.KeyAccounts) != "TooManyRequestsException: slow down" || len(got.Members) != 1 {
 		t.Errorf("root %+v, members %+v", root, got.Members)
 	}
 }
@@ -261,18 +261,18 @@ func TestErrorCode(t *testing.T) {
 		if got := ErrorCode(tt.err); got != tt.code {
 			t.Errorf("ErrorCode(%v) = %q, want %q", tt.err, got, tt.code)
 		}
-		if got := ErrorText(tt.err); got != tt.text {
-			t.Errorf("ErrorText(%v) = %q, want %q", tt.err, got, tt.text)
+		if got := FetchErrorOf(tt.err).String(); got != tt.text {
+			t.Errorf("FetchErrorOf(%v).String() = %q, want %q", tt.err, got, tt.text)
 		}
 		// The text form parses back into the same FetchError, and SetError
-		// records that text.
+		// records that error.
 		if fe := FetchErrorOf(tt.err); inventory.ParseFetchError(tt.text) != fe || fe.Code != tt.code {
 			t.Errorf("FetchErrorOf(%v) = %+v, want what %q parses as", tt.err, fe, tt.text)
 		}
-		var m map[string]string
+		var m inventory.Errors
 		SetError(&m, inventory.KeyDocument, tt.err)
-		if m[inventory.KeyDocument] != tt.text {
-			t.Errorf("SetError(%v) = %q, want %q", tt.err, m[inventory.KeyDocument], tt.text)
+		if e, _ := m.Get(inventory.KeyDocument); e != FetchErrorOf(tt.err) || m.Text(inventory.KeyDocument) != tt.text {
+			t.Errorf("SetError(%v) = %#v, want %q", tt.err, e, tt.text)
 		}
 	}
 }

@@ -86,6 +86,10 @@ func CollectBucketWith(ctx context.Context, clients RegionalS3, homeRegion strin
 	collectBucket(ctx, nil, clients, homeRegion, b, opts, log)
 }
 
+// CodeRegionUnknown is the code of the error recorded for each field of a
+// bucket whose region could not be found (its message: the region error).
+const CodeRegionUnknown = "RegionUnknown"
+
 // collectBucket is CollectBucketWith with the field reads run on pool.
 func collectBucket(ctx context.Context, pool *workers, clients RegionalS3, homeRegion string, b *inventory.Bucket, opts BucketOptions, log zerolog.Logger) {
 	log = log.With().Str("bucket", b.Name).Logger()
@@ -99,7 +103,7 @@ func collectBucket(ctx context.Context, pool *workers, clients RegionalS3, homeR
 			for _, f := range fields {
 				for _, name := range f.fields {
 					if name != inventory.FieldPolicyStatus {
-						b.Errors[name] = "RegionUnknown: " + b.Errors[inventory.FieldRegion]
+						b.Errors[name] = inventory.NewFetchError(CodeRegionUnknown, b.Errors.Text(inventory.FieldRegion))
 					}
 				}
 			}
@@ -166,7 +170,7 @@ func collectBucket(ctx context.Context, pool *workers, clients RegionalS3, homeR
 // (sorted, nil when none).
 func notCollected(b *inventory.Bucket, opts BucketOptions) []string {
 	var out []string
-	if b.Ownership == inventory.OwnershipBucketOwnerEnforced && b.ACL == nil && b.Errors[inventory.FieldACL] == "" {
+	if b.Ownership == inventory.OwnershipBucketOwnerEnforced && b.ACL == nil && !b.Errors.Has(inventory.FieldACL) {
 		out = append(out, inventory.FieldACL)
 	}
 	if !opts.Tags {

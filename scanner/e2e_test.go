@@ -208,8 +208,8 @@ func assertNoWrongValue(t *testing.T, fixture, got *inventory.Document) (unread 
 		for _, raw := range a.Buckets {
 			w, n := fields(want[raw.Name]), fields(normalized[raw.Name])
 			for name, value := range fields(raw) {
-				if raw.Errors[name] != "" {
-					if want[raw.Name].Errors[name] == "" {
+				if raw.Errors.Has(name) {
+					if !want[raw.Name].Errors.Has(name) {
 						unread++
 					}
 					// policy_status may hold AWS's verdict when the policy itself is unreadable.
@@ -253,28 +253,28 @@ func TestInjectedAccessDenied(t *testing.T) {
 		return nil
 	}
 	pub := bucket("222222222222", "prod-public")
-	if pub.Policy != nil || pub.Errors[inventory.FieldPolicy] != "AccessDenied: Access Denied" {
+	if pub.Policy != nil || pub.Errors.Text(inventory.FieldPolicy) != "AccessDenied: Access Denied" {
 		t.Errorf("denied policy read as %v / errors %v; want no policy value and the error recorded", pub.Policy, pub.Errors)
 	}
 	if pub.PolicyIsPublic == nil || !*pub.PolicyIsPublic {
 		t.Errorf("AWS's own verdict (GetBucketPolicyStatus) should still be collected: %v", pub.PolicyIsPublic)
 	}
 	vp := bucket("222222222222", "prod-vpce-only")
-	if vp.Policy != nil || vp.PolicyIsPublic != nil || vp.Errors[inventory.FieldPolicy] == "" || vp.Errors[inventory.FieldPolicyStatus] != "AccessDenied: Access Denied" {
+	if vp.Policy != nil || vp.PolicyIsPublic != nil || !vp.Errors.Has(inventory.FieldPolicy) || vp.Errors.Text(inventory.FieldPolicyStatus) != "AccessDenied: Access Denied" {
 		t.Errorf("policy and status both denied: policy %v, is public %v, errors %v; want both errors recorded", vp.Policy, vp.PolicyIsPublic, vp.Errors)
 	}
 	mk := bucket("222222222222", "prod-managed-key")
-	if mk.Ownership != "" || !strings.HasPrefix(mk.Errors[inventory.FieldOwnership], "AccessDenied") {
+	if mk.Ownership != "" || !strings.HasPrefix(mk.Errors.Text(inventory.FieldOwnership), "AccessDenied") {
 		t.Errorf("denied ownership read as %q / %v; never a sentinel", mk.Ownership, mk.Errors)
 	}
 	for _, a := range got.Accounts {
 		for _, k := range a.KMSKeys {
-			if k.Policy != nil || !strings.HasPrefix(k.Errors["policy"], "AccessDeniedException") {
+			if k.Policy != nil || !strings.HasPrefix(k.Errors.Text("policy"), "AccessDeniedException") {
 				t.Errorf("key %s policy %v errors %v", k.ARN, k.Policy, k.Errors)
 			}
 		}
 		if a.ID == "333333333333" {
-			if !strings.HasPrefix(a.Errors[KeyAssumeRole], "AccessDenied") || len(a.Buckets) != 0 {
+			if !strings.HasPrefix(a.Errors.Text(KeyAssumeRole), "AccessDenied") || len(a.Buckets) != 0 {
 				t.Errorf("account 3333 with a role that cannot be assumed: %+v", a)
 			}
 		}
@@ -498,7 +498,7 @@ func TestInterruptedScan(t *testing.T) {
 	}
 	stopped := 0
 	for _, a := range got.Accounts {
-		if a.Errors[KeyScan] != "" {
+		if a.Errors.Has(KeyScan) {
 			stopped++
 		}
 	}
@@ -570,7 +570,7 @@ func TestManagementRoleARN(t *testing.T) {
 	rig := newRig(t, fixture)
 	rig.cfg.Organization.ManagementRoleARN = "arn:aws:iam::111111111111:role/NoSuchRole"
 	got, _ := rig.scan(t, context.Background())
-	if got.Organization != nil || !strings.HasPrefix(got.Scan.Errors[ScanErrorOrganization], "AccessDenied") {
+	if got.Organization != nil || !strings.HasPrefix(got.Scan.Errors.Text(ScanErrorOrganization), "AccessDenied") {
 		t.Fatalf("a management role that cannot be assumed must stop the walk with a recorded error: %+v", got.Scan)
 	}
 	if got.Scan.Complete || len(got.Accounts) != 0 {
@@ -611,7 +611,7 @@ func TestAccountsListMembership(t *testing.T) {
 		}
 		member := &inventory.Membership{OrganizationID: "o-r0undtr1p0", ManagementAccountID: "111111111111"}
 		for _, a := range got.Accounts {
-			e := a.Errors[inventory.FieldOrganization]
+			e := a.Errors.Text(inventory.FieldOrganization)
 			switch a.ID {
 			case "111111111111": // the management account: SCPs and RCPs do not govern it
 				if diff := cmp.Diff(member, a.Membership); diff != "" || e != "" {
@@ -647,7 +647,7 @@ func TestAccountsListMembership(t *testing.T) {
 			t.Fatalf("%d accounts scanned, want 1", len(got.Accounts))
 		}
 		a := got.Accounts[0]
-		if a.Membership == nil || !a.Membership.Standalone || a.Errors[inventory.FieldOrganization] != "" {
+		if a.Membership == nil || !a.Membership.Standalone || a.Errors.Has(inventory.FieldOrganization) {
 			t.Errorf("membership %+v, error %q: want standalone", a.Membership, a.Errors[inventory.FieldOrganization])
 		}
 	})

@@ -61,7 +61,7 @@ func ResolveKeyRef(enc *inventory.Encryption, bucketAccount, bucketRegion string
 // why in Errors[inventory.KeyDescribeKey]. Nothing is guessed.
 func CollectKey(ctx context.Context, api KMSAPI, ref KeyRef, aliases map[string][]string, aliasErr error) inventory.KMSKey {
 	k := describeKey(ctx, api, ref, aliases, aliasErr)
-	if k.Errors[inventory.KeyDescribeKey] == "" {
+	if !k.Errors.Has(inventory.KeyDescribeKey) {
 		keyDetails(ctx, nil, api, &k)
 	}
 	return k
@@ -244,7 +244,7 @@ func collectKeys(ctx context.Context, refs []KeyRef, have []inventory.KMSKey, cl
 				}
 			}
 			parallel(clients.sess.workers, len(found), func(i int) {
-				if found[i].Errors[inventory.KeyDescribeKey] == "" {
+				if !found[i].Errors.Has(inventory.KeyDescribeKey) {
 					keyDetails(ctx, clients.sess.workers, api, &found[i])
 				}
 				if len(found[i].Errors) > 0 {
@@ -373,7 +373,7 @@ func (s *scan) crossAccountKeys(ctx context.Context, doc *inventory.Document, ac
 			continue
 		}
 		a := &accounts[i]
-		if a.Errors[KeyAssumeRole] != "" {
+		if a.Errors.Has(KeyAssumeRole) {
 			continue // the owner's role cannot be assumed: the keys stay unknown
 		}
 		g.Go(func() error {

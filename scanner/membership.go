@@ -55,9 +55,6 @@ func RecordMembership(a *inventory.Account, m *inventory.Membership, err error) 
 	if m.Standalone || m.ManagementAccountID == a.ID {
 		return
 	}
-	if a.Errors == nil {
-		a.Errors = map[string]string{}
-	}
-	a.Errors[inventory.FieldOrganization] = CodeOrganizationNotRead + ": account " + a.ID + " belongs to organization " + m.OrganizationID +
-		", whose SCPs and RCPs a scan of an accounts: list does not read"
+	a.Errors.Set(inventory.FieldOrganization, inventory.FetchError{Code: CodeOrganizationNotRead,
+		Message: "account " + a.ID + " belongs to organization " + m.OrganizationID + ", whose SCPs and RCPs a scan of an accounts: list does not read"})
 }

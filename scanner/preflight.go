@@ -260,11 +260,11 @@ func (s *Session) profileName() string {
 // Assessed reports whether a scan read the account: its audit role was
 // assumed and its buckets were listed.
 func Assessed(a *inventory.Account) bool {
-	if a.Errors[KeyAssumeRole] != "" || a.Errors[KeyBuckets] != "" {
+	if a.Errors.Has(KeyAssumeRole) || a.Errors.Has(KeyBuckets) {
 		return false
 	}
 	// An account the scan stopped before visiting has only that error.
-	notVisited := len(a.Errors) == 1 && a.Errors[KeyScan] != "" && a.CanonicalID == "" && len(a.Buckets) == 0 && a.PublicAccessBlock == nil
+	notVisited := len(a.Errors) == 1 && a.Errors.Has(KeyScan) && a.CanonicalID == "" && len(a.Buckets) == 0 && a.PublicAccessBlock == nil
 	return !notVisited
 }
 
@@ -284,8 +284,8 @@ func (s *Session) AssessmentFailure(doc *inventory.Document) *Failure {
 	switch {
 	case doc.Scan != nil && doc.Scan.Interrupted:
 		return &Failure{Kind: FailInterrupted, Cause: "the scan was interrupted before any account was assessed", Fix: "run the scan again and let it finish"}
-	case doc.Scan != nil && doc.Scan.Errors[ScanErrorOrganization] != "":
-		return &Failure{Kind: FailAccessDenied, Cause: "the organization could not be read: " + doc.Scan.Errors[ScanErrorOrganization],
+	case doc.Scan != nil && doc.Scan.Errors.Has(ScanErrorOrganization):
+		return &Failure{Kind: FailAccessDenied, Cause: "the organization could not be read: " + doc.Scan.Errors.Text(ScanErrorOrganization),
 			Fix: "scan with credentials of the management account (or of the delegated administrator), or set organization.management_role_arn to a role there that may read AWS Organizations (bucketaudit role-policy --policy scanner); " +
 				"without the organisation, list the accounts to scan under accounts: in the configuration"}
 	case len(failed) == 0 && doc.Scan != nil && (doc.Scan.Shard != nil || doc.Scan.OrgOnly):
@@ -296,11 +296,11 @@ func (s *Session) AssessmentFailure(doc *inventory.Document) *Failure {
 		return &Failure{Kind: FailOther, Cause: "no account is in the scan's scope", Fix: "check scope (include_ous, exclude_ous, include_accounts, exclude_accounts) and accounts: in the configuration"}
 	}
 	a := failed[0]
-	if e := a.Errors[KeyAssumeRole]; e != "" {
+	if e, ok := a.Errors.Get(KeyAssumeRole); ok {
 		return &Failure{Kind: FailAccessDenied, Cause: fmt.Sprintf("the audit role could not be assumed in any of the %d accounts (account %s: %s)", len(failed), a.ID, e),
 			Fix: fmt.Sprintf("deploy the audit role %s in every account (deploy/README.md) trusting the scanning principal, and set audit_role.external_id to the ExternalId of its trust policy", role)}
 	}
-	if e := a.Errors[KeyBuckets]; e != "" {
+	if e, ok := a.Errors.Get(KeyBuckets); ok {
 		return &Failure{Kind: FailAccessDenied, Cause: fmt.Sprintf("the buckets could not be listed in any of the %d accounts (account %s: %s)", len(failed), a.ID, e),
 			Fix: fmt.Sprintf("allow s3:ListAllMyBuckets to the audit role %s (bucketaudit role-policy --policy permissions)", role)}
 	}

@@ -222,8 +222,8 @@ func TestPreflightAWSAnswers(t *testing.T) {
 func TestAssessmentFailure(t *testing.T) {
 	rig := newRig(t, loadFixture(t, "testdata/roundtrip.yaml"))
 	sess := rig.session(t)
-	notVisited := inventory.Account{ID: "222222222222", Errors: map[string]string{KeyScan: "Canceled: scan stopped before this account was visited"}}
-	assessed := inventory.Account{ID: "333333333333", CanonicalID: "c0ffee", Errors: map[string]string{"public_access_block": "AccessDenied: no"}}
+	notVisited := inventory.Account{ID: "222222222222", Errors: inventory.Errors{KeyScan: {Code: "Canceled", Message: "scan stopped before this account was visited"}}}
+	assessed := inventory.Account{ID: "333333333333", CanonicalID: "c0ffee", Errors: inventory.Errors{"public_access_block": {Code: "AccessDenied", Message: "no"}}}
 	tests := []struct {
 		name  string
 		doc   inventory.Document
@@ -233,7 +233,7 @@ func TestAssessmentFailure(t *testing.T) {
 		{"one account assessed", inventory.Document{Scan: &inventory.ScanInfo{}, Accounts: []inventory.Account{notVisited, assessed}}, "", ""},
 		{"interrupted before any account", inventory.Document{Scan: &inventory.ScanInfo{Interrupted: true}, Accounts: []inventory.Account{notVisited}}, FailInterrupted, "interrupted before any account"},
 		{"no account in scope", inventory.Document{Scan: &inventory.ScanInfo{}}, FailOther, "no account is in the scan's scope"},
-		{"buckets listed nowhere", inventory.Document{Scan: &inventory.ScanInfo{}, Accounts: []inventory.Account{{ID: "222222222222", Errors: map[string]string{KeyBuckets: "AccessDenied: no"}}}},
+		{"buckets listed nowhere", inventory.Document{Scan: &inventory.ScanInfo{}, Accounts: []inventory.Account{{ID: "222222222222", Errors: inventory.Errors{KeyBuckets: {Code: "AccessDenied", Message: "no"}}}}},
 			FailAccessDenied, "the buckets could not be listed in any of the 1 accounts (account 222222222222: AccessDenied: no)"},
 	}
 	for _, tt := range tests {

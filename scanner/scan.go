@@ -101,10 +101,10 @@ type Collected interface {
 	Account(a inventory.Account)
 	// IAM receives, when the scan collects IAM, each account's IAM as the
 	// document will hold it (nil when not read) and its Errors entry for
-	// IAM ("" when none), read ahead of the account's buckets: before
+	// IAM (zero when none), read ahead of the account's buckets: before
 	// Account, for every account the scan reads (those read before the
 	// walk ended right after Walked).
-	IAM(accountID string, iam *inventory.IAM, iamErr string)
+	IAM(accountID string, iam *inventory.IAM, iamErr inventory.FetchError)
 }
 
 // Scan walks the organisation (or the configured account list) and scans
@@ -379,7 +379,7 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(o
 	}
 	if err != nil {
 		s.log.Error().Err(err).Msg("cannot read the organization; set accounts: in the configuration to scan a list of accounts instead")
-		doc.Scan.Errors = map[string]string{ScanErrorOrganization: org.ErrorText(err)}
+		doc.Scan.Errors = inventory.Errors{ScanErrorOrganization: org.FetchErrorOf(err)}
 		return nil
 	}
 	doc.Organization = w.Organization
@@ -392,11 +392,8 @@ func (s *scan) members(ctx context.Context, doc *inventory.Document, emit func(o
 		// principals may call the buckets in scope; the access model needs
 		// every level).
 		doc.Scan.ExcludedAccounts = append(doc.Scan.ExcludedAccounts, m.ID)
-		if e := m.Errors[inventory.KeyPolicies]; e != "" {
-			if doc.Organization.Errors == nil {
-				doc.Organization.Errors = map[string]string{}
-			}
-			doc.Organization.Errors[inventory.AccountPoliciesErrorKey(m.ID)] = e
+		if e, ok := m.Errors.Get(inventory.KeyPolicies); ok {
+			doc.Organization.Errors.Set(inventory.AccountPoliciesErrorKey(m.ID), e)
 			continue
 		}
 		if doc.Organization.AccountPolicies == nil {
@@ -437,10 +434,7 @@ func mergeMember(a *inventory.Account, byID map[string]*org.Member) {
 	}
 	a.Policies, a.Tags = m.Policies, m.Tags
 	for k, v := range m.Errors {
-		if a.Errors == nil {
-			a.Errors = map[string]string{}
-		}
-		a.Errors[k] = v
+		a.Errors.Set(k, v)
 	}
 }
 
@@ -471,11 +465,11 @@ func (c *collected) iam(id string, r *iamResult) {
 		c.iams = append(c.iams, iamHanded{id, r})
 		return
 	}
-	var errs map[string]string
+	var iamErr inventory.FetchError
 	if r.err != nil {
-		org.SetError(&errs, KeyIAM, r.err)
+		iamErr = org.FetchErrorOf(r.err)
 	}
-	c.to.IAM(id, r.iam, errs[KeyIAM])
+	c.to.IAM(id, r.iam, iamErr)
 }
 
 // walked hands over the walk (w; nil: none, or it failed) and the accounts

@@ -24,7 +24,7 @@ func (s *scan) orgOnly(ctx context.Context, doc *inventory.Document) {
 	w, err := org.Walk(ctx, s.sess.Organizations(s.sess.Management()), org.WalkOptions{Concurrency: s.cfg.Concurrency.Requests, Log: s.log})
 	if err != nil {
 		s.log.Error().Err(err).Msg("cannot read the organization")
-		doc.Scan.Errors = map[string]string{ScanErrorOrganization: org.ErrorText(err)}
+		doc.Scan.Errors = inventory.Errors{ScanErrorOrganization: org.FetchErrorOf(err)}
 		return
 	}
 	doc.Organization = w.Organization
