@@ -330,15 +330,8 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			}
 			in.Context = ix.assumeContext(caller, n, r.account)
 			res := policy.Evaluate(in)
-			e := AssumeEdge{From: cand, To: to}
-			switch res.Decision {
-			case policy.Allow:
-				e.Verdict = VerdictAllow
-			case policy.Conditional:
-				e.Verdict, e.Conditions = VerdictConditional, []string{resultAlternatives(&res).String()}
-			case policy.Unknown:
-				e.Verdict, e.Unreadable = VerdictUnknown, res.Unreadable
-			default:
+			e, ok := edgeOf(cand, to, &res)
+			if !ok {
 				continue
 			}
 			g.in[to] = append(g.in[to], e)
@@ -504,6 +497,23 @@ func (ix *Index) outsideNode(id string) *AssumeNode {
 		kind = NodeAccount
 	}
 	return &AssumeNode{ID: id, Kind: kind, Account: acct, Outside: !ix.InOrg(acct)}
+}
+
+// edgeOf is the edge from → to that an evaluation of to's trust policy
+// gives; false when it denies.
+func edgeOf(from, to string, res *policy.Result) (AssumeEdge, bool) {
+	e := AssumeEdge{From: from, To: to}
+	switch res.Decision {
+	case policy.Allow:
+		e.Verdict = VerdictAllow
+	case policy.Conditional:
+		e.Verdict, e.Conditions = VerdictConditional, []string{resultAlternatives(res).String()}
+	case policy.Unknown:
+		e.Verdict, e.Unreadable = VerdictUnknown, res.Unreadable
+	default:
+		return e, false
+	}
+	return e, true
 }
 
 // trustCandidates lists the principals a trust policy could allow, as node

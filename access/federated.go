@@ -117,15 +117,8 @@ func (ix *Index) federatedEdges(g *AssumeGraph, r trustedRole) {
 			g.nodes[f] = n
 		}
 		res := policy.Evaluate(ix.federatedInput(r, f, nil))
-		e := AssumeEdge{From: f, To: to}
-		switch res.Decision {
-		case policy.Allow:
-			e.Verdict = VerdictAllow
-		case policy.Conditional:
-			e.Verdict, e.Conditions = VerdictConditional, []string{resultAlternatives(&res).String()}
-		case policy.Unknown:
-			e.Verdict, e.Unreadable = VerdictUnknown, res.Unreadable
-		default:
+		e, ok := edgeOf(f, to, &res)
+		if !ok {
 			continue
 		}
 		g.in[to] = append(g.in[to], e)
