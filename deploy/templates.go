@@ -186,19 +186,60 @@ terraform {
 
 data "aws_partition" "current" {}
 
+data "aws_caller_identity" "current" {}
+
+locals {
+  # The issuer of the cluster's OIDC provider (its ARN after "oidc-provider/"):
+  # the prefix of its claim keys.
+  oidc_issuer = var.eks_oidc_provider_arn == "" ? "" : element(split("oidc-provider/", var.eks_oidc_provider_arn), 1)
+}
+
 resource "aws_iam_role" "scanner" {
   name        = var.role_name
   path        = var.role_path
   description = "Runs bucketaudit scan: reads Organizations and assumes the bucketaudit audit roles"
+  # Whoever runs the scan: people and CI (trusted_principal_arns), the pods of one
+  # Kubernetes service account (IRSA: the subject pinned, or any workload of the
+  # cluster could assume it) and AWS Batch jobs of this account.
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { AWS = var.trusted_principal_arns }
-      Action    = "sts:AssumeRole"
-    }]
+    Statement = concat(
+      length(var.trusted_principal_arns) == 0 ? [] : [{
+        Sid       = "People"
+        Effect    = "Allow"
+        Principal = { AWS = var.trusted_principal_arns }
+        Action    = "sts:AssumeRole"
+      }],
+      var.eks_oidc_provider_arn == "" ? [] : [{
+        Sid       = "KubernetesServiceAccount"
+        Effect    = "Allow"
+        Principal = { Federated = var.eks_oidc_provider_arn }
+        Action    = "sts:AssumeRoleWithWebIdentity"
+        Condition = {
+          StringEquals = {
+            "${local.oidc_issuer}:sub" = "system:serviceaccount:${var.kubernetes_service_account}"
+            "${local.oidc_issuer}:aud" = "sts.amazonaws.com"
+          }
+        }
+      }],
+      var.batch_job_role ? [{
+        Sid       = "AWSBatchJobs"
+        Effect    = "Allow"
+        Principal = { Service = "ecs-tasks.amazonaws.com" }
+        Action    = "sts:AssumeRole"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
+        }
+      }] : [],
+    )
   })
   tags = var.tags
+  lifecycle {
+    precondition {
+      condition     = length(var.trusted_principal_arns) > 0 || var.eks_oidc_provider_arn != "" || var.batch_job_role
+      error_message = "The scanning role trusts nobody: set trusted_principal_arns, eks_oidc_provider_arn or batch_job_role."
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "scanner" {
@@ -248,6 +289,29 @@ variable "role_path" {
 variable "trusted_principal_arns" {
   description = "Principals allowed to assume the scanning role (people's SSO roles, a CI role, ...)."
   type        = list(string)
+  default     = []
+}
+
+variable "eks_oidc_provider_arn" {
+  description = "IAM OIDC provider of the EKS cluster whose pods run the scan (IRSA; deploy/kubernetes). Empty: none."
+  type        = string
+  default     = ""
+}
+
+variable "kubernetes_service_account" {
+  description = "NAMESPACE:NAME of the Kubernetes service account the scan pods run as (the only subject of the OIDC provider trusted)."
+  type        = string
+  default     = "bucketaudit:bucketaudit"
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$", var.kubernetes_service_account))
+    error_message = "kubernetes_service_account must be NAMESPACE:NAME."
+  }
+}
+
+variable "batch_job_role" {
+  description = "Whether AWS Batch jobs (ECS tasks) of this account may assume the role (deploy/aws-batch: the job role)."
+  type        = bool
+  default     = false
 }
 
 variable "audit_role_name" {
