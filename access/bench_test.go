@@ -156,7 +156,8 @@ func benchmarkPerBucket(b *testing.B, accounts, buckets int) {
 		runtime.ReadMemStats(&ms)
 		before := ms.Mallocs
 		b.StartTimer()
-		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }})
+		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) },
+			PrincipalsPerCell: DefaultPrincipalsPerCell})
 		if err != nil {
 			b.Fatal(err)
 		}

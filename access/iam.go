@@ -503,9 +503,10 @@ func principalsKey(bl *BucketLayers, shape string, ps, relevant []IAMPrincipal) 
 // entries (principalAccess: the same principals, with the caller
 // decidePrincipals makes, decided alike by groups), when it lists them:
 // an allowed or conditional cell, the owner not of another organisation.
-// The principals reached through roles (Via) are not the cell's own.
+// The principals reached through roles (Via) are not the cell's own. A
+// list capped (PrincipalsTotal) is not whole: decidePrincipals decides them.
 func (w *worker) listedPrincipals(same *Caller, c *Cell) ([]string, bool) {
-	if w.noPrincipalGroups || same.OrgID != "" || (c.Verdict != VerdictAllow && c.Verdict != VerdictConditional) {
+	if w.noPrincipalGroups || same.OrgID != "" || c.PrincipalsTotal > 0 || (c.Verdict != VerdictAllow && c.Verdict != VerdictConditional) {
 		return nil, false
 	}
 	var list []string
