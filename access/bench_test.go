@@ -71,7 +71,8 @@ func benchmarkSyntheticWith(b *testing.B, o fakeaws.SyntheticOptions) {
 }
 
 // measureAnalyze analyses the document mk makes (not timed), timed and
-// with its peak heap recorded in peak.
+// with its peak heap recorded in peak, with the configuration's default
+// cap of the principal lists.
 func measureAnalyze(b *testing.B, mk func() *inventory.Document, peak *atomic.Uint64) *Report {
 	b.StopTimer()
 	doc := mk()
@@ -79,7 +80,8 @@ func measureAnalyze(b *testing.B, mk func() *inventory.Document, peak *atomic.Ui
 	done := make(chan struct{})
 	go samplePeakHeap(peak, done)
 	b.StartTimer()
-	rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }})
+	rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) },
+		PrincipalsPerCell: DefaultPrincipalsPerCell})
 	if err != nil {
 		b.Fatal(err)
 	}

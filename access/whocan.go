@@ -522,11 +522,14 @@ func (w *worker) root(partition, id string) *IAMPrincipal {
 // bucket through roles as it would from the whole lists.
 type overflow struct {
 	// direct are, by action, the grantee keys of the unlisted principals
-	// that are roles or users of the assume-role graph.
-	direct [5]map[string]bool
+	// that can assume a role (they reach the bucket themselves, not
+	// through roles).
+	direct [5][]string
 	// roles are, by row ("same", "org" or the external account) and
-	// action, the unlisted entries of the roles allowed or conditional
-	// that some principal can assume, in list order.
+	// action, the unlisted roles allowed or conditional that a role or
+	// user can assume, in list order: ARN, type and verdict only, as the
+	// principals through them come after the cap of their cell, counted,
+	// not built.
 	roles map[cellRef][]PrincipalAccess
 }
 
@@ -672,25 +675,23 @@ func (pr *principalRow) entry(cand *principalCand, g *principalGroup, i int) Pri
 }
 
 // overflowed keeps of an entry beyond the cap of cell ref what viaAccess
-// needs: whether the principal is a node of the assume-role graph (it
-// then reaches the bucket itself, not through roles), and the whole entry
-// of an allowed or conditional role some principal can assume.
+// needs: whether the principal can assume a role (then it reaches the
+// bucket itself, not through roles), and of an allowed or conditional
+// role that a role or user can assume its ARN, type and verdict.
 func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *principalCand, g *principalGroup) {
 	if cand.typ == PrincipalRoot {
 		return
 	}
 	o := &pr.over
-	if n := graph.nodes[cand.gk]; n != nil && (n.Kind == NodeRole || n.Kind == NodeUser) {
-		if o.direct[ref.action] == nil {
-			o.direct[ref.action] = map[string]bool{}
-		}
-		o.direct[ref.action][cand.gk] = true
+	if len(graph.out[cand.gk]) > 0 {
+		o.direct[ref.action] = append(o.direct[ref.action], cand.gk)
 	}
-	if v := g.out[ref.action].verdict; cand.typ == PrincipalRole && (v == VerdictAllow || v == VerdictConditional) && len(graph.in[cand.gk]) > 0 {
+	if v := g.out[ref.action].verdict; cand.typ == PrincipalRole && (v == VerdictAllow || v == VerdictConditional) &&
+		len(graph.in[cand.gk]) > 0 && graph.assumableRole(cand.gk) {
 		if o.roles == nil {
 			o.roles = map[cellRef][]PrincipalAccess{}
 		}
-		o.roles[ref] = append(o.roles[ref], pr.entry(cand, g, ref.action))
+		o.roles[ref] = append(o.roles[ref], PrincipalAccess{ARN: cand.p.ARN, Type: cand.typ, Verdict: v})
 	}
 }
 
@@ -1052,7 +1053,7 @@ func (w *worker) viaAccess(acc *Access, over *overflow) {
 				direct[granteeKey(p.ARN)] = true
 			}
 		}
-		for k := range over.direct[i] {
+		for _, k := range over.direct[i] {
 			direct[k] = true
 		}
 		// The best path of each principal; its entry is built only when listed.
@@ -1134,11 +1135,20 @@ func (g *AssumeGraph) assumable(cells []*Cell, roles [][]PrincipalAccess) bool {
 			if role.Type != PrincipalRole || (role.Verdict != VerdictAllow && role.Verdict != VerdictConditional) {
 				continue
 			}
-			for _, p := range g.pathsTo(granteeKey(role.ARN)) {
-				if n := g.nodes[p.Start()]; n.Kind == NodeRole || n.Kind == NodeUser {
-					return true
-				}
+			if g.assumableRole(granteeKey(role.ARN)) {
+				return true
 			}
+		}
+	}
+	return false
+}
+
+// assumableRole reports whether an IAM role or user of the scanned
+// accounts can assume (in at most MaxAssumeHops hops) the role of key.
+func (g *AssumeGraph) assumableRole(key string) bool {
+	for _, p := range g.pathsTo(key) {
+		if n := g.nodes[p.Start()]; n.Kind == NodeRole || n.Kind == NodeUser {
+			return true
 		}
 	}
 	return false
