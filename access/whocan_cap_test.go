@@ -2,9 +2,12 @@ package access
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -85,5 +88,28 @@ func TestPrincipalsPerCell(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestOverlapPrincipalsPerCell: the analysis during a scan (Overlap) caps
+// the lists as Stream does.
+func TestOverlapPrincipalsPerCell(t *testing.T) {
+	opts := Options{Now: epoch, Workers: 2, PrincipalsPerCell: 2}
+	var want []Bucket
+	if _, err := Stream(context.Background(), scanLike(9, 14), opts, func(b *Bucket) error { want = append(want, *b); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got, _, _, _ := overlappedAhead(t, scanLike(9, 14), opts, nil, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("overlapped buckets differ from Stream's (-stream +overlap):\n%s", diff)
+	}
+	capped := 0
+	for i := range got {
+		if got[i].Access.Org.Read.PrincipalsTotal > 0 || got[i].Access.SameAccount.Read.PrincipalsTotal > 0 {
+			capped++
+		}
+	}
+	if capped == 0 {
+		t.Error("no cell capped: the comparison proves nothing")
 	}
 }
