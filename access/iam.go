@@ -70,6 +70,20 @@ type policySlot struct {
 type iamCache struct {
 	mu   sync.Mutex
 	byID map[string][]IAMPrincipal
+	n    int // the principals of byID
+}
+
+// internBound is how many principal entries a worker's caches of the
+// principals keep (principalStatic, whoAccount, the group keys): at least
+// maxInterned, and room for every principal parsed (and its account's
+// root) so far, so that an organisation of many accounts, whose buckets'
+// org rows each visit every member's principals, does not start them
+// afresh bucket after bucket: the caches stay proportional to the index's
+// own.
+func (ix *Index) internBound() int {
+	ix.iam.mu.Lock()
+	defer ix.iam.mu.Unlock()
+	return max(maxInterned, 2*(ix.iam.n+len(ix.iam.byID)))
 }
 
 // Principals returns the IAM roles and users of account id with their
@@ -89,6 +103,7 @@ func (ix *Index) Principals(id string) []IAMPrincipal {
 	}
 	ps := parsePrincipals(a.IAM)
 	ix.iam.byID[id] = ps
+	ix.iam.n += len(ps)
 	return ps
 }
 

@@ -258,7 +258,7 @@ func (w *worker) chainValues(chain Chain) *chainValues {
 }
 
 // principalStatic returns the worker's principalStatic of principal p of
-// account id (it keeps at most maxInterned).
+// account id (it keeps at most ix.internBound()).
 func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *chainValues, canonical string) *principalStatic {
 	if ps := w.pstatic[p]; ps != nil {
 		return ps
@@ -267,7 +267,7 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	ps.lgk = strings.ToLower(ps.gk)
 	ps.ckey = "pa|" + p.ARN
 	ps.keys(w, p, p.fp, id, chain, cv, canonical)
-	if len(w.pstatic) >= maxInterned { // many principals: start afresh
+	if len(w.pstatic) >= maxInterned && len(w.pstatic) >= w.ix.internBound() { // many principals: start afresh
 		clear(w.pstatic)
 	}
 	w.pstatic[p] = ps
@@ -381,7 +381,7 @@ type whoAccount struct {
 }
 
 // whoAccount returns the worker's whoAccount of account id (it keeps those
-// of at most maxInterned principals).
+// of at most ix.internBound() principals).
 func (w *worker) whoAccount(id string) *whoAccount {
 	if wa := w.who.accounts[id]; wa != nil {
 		return wa
@@ -396,7 +396,7 @@ func (w *worker) whoAccount(id string) *whoAccount {
 	for i := range wa.ps {
 		wa.statics[i] = w.principalStatic(&wa.ps[i], id, wa.chain, wa.cv, wa.canonical)
 	}
-	if w.who.accounts == nil || w.who.nprincipals >= maxInterned {
+	if w.who.accounts == nil || (w.who.nprincipals >= maxInterned && w.who.nprincipals >= w.ix.internBound()) {
 		w.who.accounts, w.who.nprincipals = map[string]*whoAccount{}, 0
 	}
 	w.who.accounts[id] = wa
