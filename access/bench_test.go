@@ -129,8 +129,9 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // per bucket 0.61, 1.40 and 8.70 ms; 2000x5 took 87 s and 2.88 GB per op.
 // With the cap: allocs/bucket 704, 1250 and 1224 (flat from 100x5 on, 1.75
 // times 50x100: per-account fixed cost, the matrix cache is per account);
-// 0.40-0.54, 0.56-0.76 and 3.9 ms per bucket; 2000x5 39 s and 1.77 GB per
-// op. Time per bucket is still not flat: every bucket's org row iterates
+// 0.40-0.54, 0.56-0.76 and 3.9 ms per bucket (0.19, 0.27 and 2.57 ms in
+// a quieter run, with the cache bound below); 2000x5 26-39 s and 1.77 GB
+// per op. Time per bucket is still not flat (13.5 times 50x100's): every bucket's org row iterates
 // every member account's principals to decide and count them
 // (principalRow.candidates, 65% of 2000x5's CPU: mayReachBucket 21%, the
 // group keys' signature 9%, map lookups), O(accounts) per bucket.
