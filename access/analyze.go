@@ -25,6 +25,12 @@ type Options struct {
 	Workers int
 	// Mutes, when set, marks the findings a mutelist accepts (Finding.Muted).
 	Mutes Muter
+	// PrincipalsPerCell is the most entries a cell's PrincipalAccess lists
+	// (0: no limit). A cell with more lists the first PrincipalsPerCell
+	// and says how many there are in Cell.PrincipalsTotal: every principal
+	// is still decided, only the entries beyond the cap are not built.
+	// (DefaultPrincipalsPerCell is the configuration's default.)
+	PrincipalsPerCell int
 
 	// noShapes turns off the reuse of matrices between buckets of the same
 	// shape (tests compare both ways).
@@ -33,6 +39,11 @@ type Options struct {
 	// its own (tests compare both ways).
 	noPrincipalGroups bool
 }
+
+// DefaultPrincipalsPerCell is the default of the configuration's
+// outputs.principals_per_cell (Options.PrincipalsPerCell): the same bound
+// as the assume-role paths kept per role.
+const DefaultPrincipalsPerCell = maxAssumePaths
 
 // Exposure classes of a bucket, for summaries.
 const (

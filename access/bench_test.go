@@ -23,7 +23,11 @@ import (
 // 2-core machine at a load average of 2 (22 s at 10). The commit before
 // the principal lists' shortcuts took 15.2 s in the same run (43 s at
 // 10), with 5.9 GB, 38.0 M allocations and 1,490–1,570 MB peak heap.
-// Before issue 12 it was 1.58 GB, 11.1 M allocations and 543 MB.
+// Before issue 12 it was 1.58 GB, 11.1 M allocations and 543 MB. With
+// the default cap of the principal lists (200 per cell, which few cells
+// of 50 accounts reach): 2.69 GB, 17.56 M allocations, 778 MB peak heap,
+// 767 MB peak RSS, 9.4 s; without it, in the same run, 2.72 GB, 17.83 M,
+// 798 MB, 837 MB, 8.2 s.
 func BenchmarkAnalyzeSynthetic50k(b *testing.B) {
 	benchmarkSynthetic(b, 50, 1000)
 }
@@ -71,7 +75,8 @@ func benchmarkSyntheticWith(b *testing.B, o fakeaws.SyntheticOptions) {
 }
 
 // measureAnalyze analyses the document mk makes (not timed), timed and
-// with its peak heap recorded in peak.
+// with its peak heap recorded in peak, with the configuration's default
+// cap of the principal lists.
 func measureAnalyze(b *testing.B, mk func() *inventory.Document, peak *atomic.Uint64) *Report {
 	b.StopTimer()
 	doc := mk()
@@ -79,7 +84,8 @@ func measureAnalyze(b *testing.B, mk func() *inventory.Document, peak *atomic.Ui
 	done := make(chan struct{})
 	go samplePeakHeap(peak, done)
 	b.StartTimer()
-	rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }})
+	rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) },
+		PrincipalsPerCell: DefaultPrincipalsPerCell})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -109,23 +115,34 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // account): the cost of the org class must not grow with the number of
 // accounts. ns/bucket and allocs/bucket of 2000x5 are compared with 50x100
 // (the same number of buckets per op as 1000x5) and with 100x5 (the same
-// buckets per account), and 10000x5 analyses in at most 10 s.
+// buckets per account), and 10000x5 analyses in at most 10 s (issue 16).
+// It analyses as the commands do by default: at most
+// DefaultPrincipalsPerCell (200) principals listed per cell.
 //
-// At this commit allocs/bucket are 749 (50x100), 1331 (100x5) and 1312
-// (2000x5): flat from 100x5 on, 1.75 times 50x100 (whose accounts' many
-// buckets share their shapes: shapes are per account). Before, with the
-// org row's who-can lists (issue 12), 1428, 3452 and 44,442 (58 GB and
-// 421 s per op). Time per bucket is not flat, and cannot be while the
-// lists are: an org cell allowed for the members lists their principals,
-// about 0.6 per member account in this organisation (27.6 entries per
-// bucket at 50x100, 53 at 100x5, 247 at 400x5, about 1,200 at 2000x5),
-// so 2000x5 takes 6 to 11 times 50x100's time per bucket (4.5-4.9 ms
-// against 0.41-0.76 ms on the shared 2-core machine; 49 s and 3.3 GB per
-// op). 10000x5 would hold about 6,000 entries per bucket, some 45 GB in
-// Analyze's report: it is skipped unless BUCKETAUDIT_BENCH_HUGE is set.
-// With the org row's principal lists left out (measured at commit
-// b8b2aea) allocs/bucket are 620 (50x100), 1087 (100x5), 1045 (2000x5)
-// and 1058 (10000x5: 41 s and 6.8 GB per op):
+// An org cell allowed for the members would list their principals, about
+// 0.6 per member account in this organisation (27.6 entries per bucket at
+// 50x100, 53 at 100x5, about 1,200 at 2000x5, 6,000 at 10000x5: some 45 GB
+// in Analyze's report). With the cap (Options.PrincipalsPerCell) such a
+// cell lists 200 and counts the rest, which are decided but not built.
+// Before the cap (commit b1ff3dc, in one run on the shared, loaded 2-core
+// machine): allocs/bucket 697 (50x100), 1235 (100x5), 1215 (2000x5); time
+// per bucket 0.61, 1.40 and 8.70 ms; 2000x5 took 87 s and 2.88 GB per op.
+// With the cap: allocs/bucket 704, 1250 and 1224 (flat from 100x5 on, 1.75
+// times 50x100: per-account fixed cost, the matrix cache is per account);
+// 0.40-0.54, 0.56-0.76 and 3.9 ms per bucket (0.19, 0.27 and 2.57 ms in
+// a quieter run, with the cache bound below); 2000x5 26-39 s and 1.77 GB
+// per op. Time per bucket is still not flat (13.5 times 50x100's): every bucket's org row iterates
+// every member account's principals to decide and count them
+// (principalRow.candidates, 65% of 2000x5's CPU: mayReachBucket 21%, the
+// group keys' signature 9%, map lookups), O(accounts) per bucket.
+// 10000x5 (BUCKETAUDIT_BENCH_HUGE=1) with the cap: 1244 allocs/bucket
+// (flat with 100x5 and 2000x5), 6.0 ms per bucket, 302 s and 16.3 GB per
+// op, 2.5 GB peak RSS. Its principals (far more than maxInterned) had
+// overflowed the workers' principal caches, started afresh bucket after
+// bucket: 107,898 allocs/bucket, 1,228 s and 603 GB per op, 3.6 GB peak
+// RSS; the caches are now bounded by the principals the index holds
+// (Index.internBound). It is skipped unless BUCKETAUDIT_BENCH_HUGE is set
+// for its time, far from the 10 s target.
 //
 //	go test ./access -run '^$' -bench OrgShape -benchtime 1x -benchmem
 func BenchmarkAnalyzeOrgShape(b *testing.B) {
@@ -135,8 +152,8 @@ func BenchmarkAnalyzeOrgShape(b *testing.B) {
 	}{{"50x100", 50, 100}, {"100x5", 100, 5}, {"2000x5", 2000, 5}, {"10000x5", 10000, 5}} {
 		b.Run(s.name, func(b *testing.B) {
 			if s.accounts > 2000 && os.Getenv("BUCKETAUDIT_BENCH_HUGE") == "" {
-				// About 45 GB of principal lists: it would exhaust the machine.
-				b.Skip("set BUCKETAUDIT_BENCH_HUGE=1 to run it (the org row's principal lists of 10000x5 need about 45 GB)")
+				// Long: the org row iterates every member's principals per bucket.
+				b.Skip("set BUCKETAUDIT_BENCH_HUGE=1 to run it (10000x5 takes about 5 minutes: every bucket iterates every member account's principals)")
 			}
 			benchmarkPerBucket(b, s.accounts, s.buckets)
 		})
@@ -156,7 +173,8 @@ func benchmarkPerBucket(b *testing.B, accounts, buckets int) {
 		runtime.ReadMemStats(&ms)
 		before := ms.Mallocs
 		b.StartTimer()
-		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }})
+		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) },
+			PrincipalsPerCell: DefaultPrincipalsPerCell})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -75,6 +75,20 @@ type iamCache struct {
 	byID map[string][]IAMPrincipal
 	// ids are the callers' unique-ID keys by principal ARN (callerIDs).
 	ids map[string]*principalIDs
+	n   int // the principals of byID
+}
+
+// internBound is how many principal entries a worker's caches of the
+// principals keep (principalStatic, whoAccount, the group keys): at least
+// maxInterned, and room for every principal parsed (and its account's
+// root) so far, so that an organisation of many accounts, whose buckets'
+// org rows each visit every member's principals, does not start them
+// afresh bucket after bucket: the caches stay proportional to the index's
+// own.
+func (ix *Index) internBound() int {
+	ix.iam.mu.Lock()
+	defer ix.iam.mu.Unlock()
+	return max(maxInterned, 2*(ix.iam.n+len(ix.iam.byID)))
 }
 
 // Principals returns the IAM roles and users of account id with their
@@ -94,6 +108,7 @@ func (ix *Index) Principals(id string) []IAMPrincipal {
 	}
 	ps := parsePrincipals(a.IAM)
 	ix.iam.byID[id] = ps
+	ix.iam.n += len(ps)
 	return ps
 }
 
@@ -508,9 +523,10 @@ func principalsKey(bl *BucketLayers, shape string, ps, relevant []IAMPrincipal) 
 // entries (principalAccess: the same principals, with the caller
 // decidePrincipals makes, decided alike by groups), when it lists them:
 // an allowed or conditional cell, the owner not of another organisation.
-// The principals reached through roles (Via) are not the cell's own.
+// The principals reached through roles (Via) are not the cell's own. A
+// list capped (PrincipalsTotal) is not whole: decidePrincipals decides them.
 func (w *worker) listedPrincipals(same *Caller, c *Cell) ([]string, bool) {
-	if w.noPrincipalGroups || same.OrgID != "" || (c.Verdict != VerdictAllow && c.Verdict != VerdictConditional) {
+	if w.noPrincipalGroups || same.OrgID != "" || c.PrincipalsTotal > 0 || (c.Verdict != VerdictAllow && c.Verdict != VerdictConditional) {
 		return nil, false
 	}
 	var list []string

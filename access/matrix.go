@@ -53,6 +53,8 @@ type matrixer struct {
 
 	// noPrincipalGroups: every principal is decided on its own (whocan.go).
 	noPrincipalGroups bool
+	// principalsPerCell caps the cells' principal lists (Options.PrincipalsPerCell).
+	principalsPerCell int
 }
 
 func newMatrixer(ix *Index, trusted map[string]string) *matrixer {

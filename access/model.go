@@ -234,6 +234,12 @@ type Cell struct {
 	// listed: PrincipalsUnlisted names those accounts (the cell's class
 	// answer then stands for them, and its reason says so).
 	PrincipalAccess []PrincipalAccess `json:"principal_access,omitempty"`
+	// PrincipalsTotal is how many entries PrincipalAccess would hold when
+	// the analysis capped it (Options.PrincipalsPerCell): it then lists
+	// the first entries only (in the order of the whole list), and
+	// `bucketaudit who-can --bucket B` lists them all. Absent (0) when
+	// PrincipalAccess is the whole list.
+	PrincipalsTotal int `json:"principals_total,omitempty"`
 	// PrincipalsUnlisted are the accounts of the cell's class whose
 	// principals could not be listed (IAM not collected or not readable).
 	PrincipalsUnlisted []string `json:"principals_unlisted,omitempty"`

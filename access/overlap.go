@@ -92,6 +92,7 @@ func NewOverlap(skeleton *inventory.Document, opts Options, sink func(*Bucket) e
 	o.ix.canonical = map[string]string{}
 	o.m = newMatrixer(o.ix, trustedAccounts(skeleton, opts))
 	o.m.nameMatters = o.m.nameMatters || opts.noShapes
+	o.m.principalsPerCell = max(opts.PrincipalsPerCell, 0)
 	for _, p := range skeleton.Organization.Policies {
 		if p.Document != nil {
 			o.orgRefs.add(string(p.Document.Raw()))

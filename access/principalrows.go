@@ -28,11 +28,47 @@ type UnlistedRow struct {
 	Reason        string   `json:"reason"`
 }
 
+// MoreRow is a cell whose principal list the analysis capped
+// (Options.PrincipalsPerCell): it lists Listed of Total.
+type MoreRow struct {
+	Bucket        string `json:"bucket"`
+	BucketAccount string `json:"bucket_account"`
+	Action        string `json:"action"`
+	Class         string `json:"class"`
+	Listed        int    `json:"listed"`
+	Total         int    `json:"total"`
+}
+
+// Text says how many principals the cell does not list and what lists
+// them: "… 1000 more: bucketaudit who-can --bucket B lists them".
+func (m MoreRow) Text() string {
+	return moreText(m.Bucket, m.Total-m.Listed)
+}
+
+// MoreText is MoreRow.Text of a cell of bucket ("" when the cell lists
+// every principal).
+func MoreText(bucket string, c *Cell) string {
+	if c.PrincipalsTotal <= len(c.PrincipalAccess) {
+		return ""
+	}
+	return moreText(bucket, c.PrincipalsTotal-len(c.PrincipalAccess))
+}
+
+func moreText(bucket string, n int) string {
+	return fmt.Sprintf("… %d more: bucketaudit who-can --bucket %s lists them", n, bucket)
+}
+
 // PrincipalRows calls row for every principal listed in the bucket's cells
 // and unlisted (when not nil) for every cell naming accounts whose
 // principals could not be listed: action by action (matrix order), then
 // same_account, org and the external accounts (sorted).
 func (b *Bucket) PrincipalRows(row func(PrincipalRow), unlisted func(UnlistedRow)) {
+	b.PrincipalRowsMore(row, unlisted, nil)
+}
+
+// PrincipalRowsMore is PrincipalRows, calling more (when not nil) after
+// the rows of every cell whose list is capped (Cell.PrincipalsTotal).
+func (b *Bucket) PrincipalRowsMore(row func(PrincipalRow), unlisted func(UnlistedRow), more func(MoreRow)) {
 	type classRow struct {
 		class string
 		acts  *Actions
@@ -52,6 +88,10 @@ func (b *Bucket) PrincipalRows(row func(PrincipalRow), unlisted func(UnlistedRow
 			c := r.acts.cells()[i]
 			for _, p := range c.PrincipalAccess {
 				row(PrincipalRow{Bucket: b.Name, BucketAccount: b.AccountID, Action: action, Class: r.class, PrincipalAccess: p})
+			}
+			if more != nil && c.PrincipalsTotal > len(c.PrincipalAccess) {
+				more(MoreRow{Bucket: b.Name, BucketAccount: b.AccountID, Action: action, Class: r.class,
+					Listed: len(c.PrincipalAccess), Total: c.PrincipalsTotal})
 			}
 			if unlisted != nil && len(c.PrincipalsUnlisted) > 0 {
 				unlisted(UnlistedRow{Bucket: b.Name, BucketAccount: b.AccountID, Action: action, Class: r.class,
@@ -119,7 +159,8 @@ func (p *PrincipalAccess) Why() string {
 }
 
 // CountText summarises a cell's principals: "3 roles, 1 user, 2 roots in
-// 2 accounts" ("" when none are listed).
+// 2 accounts" ("" when none are listed); of a capped list, "1234
+// principals, the first 200: 150 roles, 50 roots in 30 accounts".
 func CountText(c *Cell) string {
 	if len(c.PrincipalAccess) == 0 {
 		return ""
@@ -150,5 +191,9 @@ func CountText(c *Cell) string {
 	if len(accts) == 1 {
 		word = "account"
 	}
-	return fmt.Sprintf("%s in %d %s", strings.Join(parts, ", "), len(accts), word)
+	text := fmt.Sprintf("%s in %d %s", strings.Join(parts, ", "), len(accts), word)
+	if c.PrincipalsTotal > len(c.PrincipalAccess) {
+		text = fmt.Sprintf("%d principals, the first %d: %s", c.PrincipalsTotal, len(c.PrincipalAccess), text)
+	}
+	return text
 }

@@ -60,6 +60,7 @@ func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink
 	m := newMatrixer(ix, trusted)
 	m.nameMatters = m.nameMatters || opts.noShapes
 	m.noPrincipalGroups = opts.noPrincipalGroups
+	m.principalsPerCell = max(opts.PrincipalsPerCell, 0)
 
 	type job struct{ a, b int }
 	var jobs []job

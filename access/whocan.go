@@ -3,6 +3,7 @@ package access
 import (
 	"crypto/sha256"
 	"hash/maphash"
+	"iter"
 	"slices"
 	"sort"
 	"strconv"
@@ -47,6 +48,7 @@ type principalCand struct {
 	p       *IAMPrincipal
 	account string
 	typ     string
+	gk      string // its grantee key (granteeKey)
 	key     string // its group (principalKey)
 	ckey    string // its caller's key (worker.caller)
 	dead    uint64 // its policies out of the bucket's reach (deadSlots)
@@ -85,6 +87,8 @@ type principalRow struct {
 	// the shape, with this bucket's ARN (renamedConds).
 	renamed map[*principalGroup]*[5][]string
 	groups  map[string]*principalGroup
+	// over is what the capped cells leave unlisted that viaAccess needs.
+	over overflow
 	// shape is the bucket's shape key ("" when its matrix is its own):
 	// buckets of one shape decide the groups alike, up to the Resource
 	// values of the groups' policies that name buckets (shapeGroupKey).
@@ -263,7 +267,7 @@ func (w *worker) chainValues(chain Chain) *chainValues {
 }
 
 // principalStatic returns the worker's principalStatic of principal p of
-// account id (it keeps at most maxInterned).
+// account id (it keeps at most ix.internBound()).
 func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *chainValues, canonical string) *principalStatic {
 	if ps := w.pstatic[p]; ps != nil {
 		return ps
@@ -272,7 +276,7 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	ps.lgk = strings.ToLower(ps.gk)
 	ps.ckey = "pa|" + p.ARN
 	ps.keys(w, p, p.fp, id, chain, cv, canonical)
-	if len(w.pstatic) >= maxInterned { // many principals: start afresh
+	if len(w.pstatic) >= maxInterned && len(w.pstatic) >= w.ix.internBound() { // many principals: start afresh
 		clear(w.pstatic)
 	}
 	w.pstatic[p] = ps
@@ -360,7 +364,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 	}
 	for i := range pr.cands[first:] {
 		c, st := &pr.cands[first+i], statics[i]
-		c.ckey = st.ckey
+		c.ckey, c.gk = st.ckey, st.gk
 		if pr.byName || c.p.byPrincipal || w.noPrincipalGroups {
 			c.key = st.alone // decided on its own
 			continue
@@ -386,7 +390,7 @@ type whoAccount struct {
 }
 
 // whoAccount returns the worker's whoAccount of account id (it keeps those
-// of at most maxInterned principals).
+// of at most ix.internBound() principals).
 func (w *worker) whoAccount(id string) *whoAccount {
 	if wa := w.who.accounts[id]; wa != nil {
 		return wa
@@ -401,7 +405,7 @@ func (w *worker) whoAccount(id string) *whoAccount {
 	for i := range wa.ps {
 		wa.statics[i] = w.principalStatic(&wa.ps[i], id, wa.chain, wa.cv, wa.canonical)
 	}
-	if w.who.accounts == nil || w.who.nprincipals >= maxInterned {
+	if w.who.accounts == nil || (w.who.nprincipals >= maxInterned && w.who.nprincipals >= w.ix.internBound()) {
 		w.who.accounts, w.who.nprincipals = map[string]*whoAccount{}, 0
 	}
 	w.who.accounts[id] = wa
@@ -522,11 +526,37 @@ func (w *worker) root(partition, id string) *IAMPrincipal {
 	return p
 }
 
+// overflow is what the cells of a bucket capped at principalsPerCell
+// leave unlisted that viaAccess needs to list the principals reaching the
+// bucket through roles as it would from the whole lists.
+type overflow struct {
+	// direct are, by action, the grantee keys of the unlisted principals
+	// that can assume a role (they reach the bucket themselves, not
+	// through roles).
+	direct [5][]string
+	// roles are, by row ("same", "org" or the external account) and
+	// action, the unlisted roles allowed or conditional that a role or
+	// user can assume, in list order: ARN, type and verdict only, as the
+	// principals through them come after the cap of their cell, counted,
+	// not built.
+	roles map[cellRef][]PrincipalAccess
+}
+
+// cellRef names a cell of the rows principal lists are made for.
+type cellRef struct {
+	row    string
+	action int
+}
+
 // list fills the cells' principal lists for the principals of accounts
-// (sameAccount: the bucket's own); base makes the caller of a principal.
-// Cells that are denied list none; accounts whose IAM was not collected
-// are named in PrincipalsUnlisted and the cell's reason.
-func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool, base func(id string, p *IAMPrincipal) *Caller) {
+// (sameAccount: the bucket's own) of row (a cellRef's); base makes the
+// caller of a principal. Cells that are denied list none; accounts whose
+// IAM was not collected are named in PrincipalsUnlisted and the cell's
+// reason. With a cap (principalsPerCell) a cell lists its first entries
+// and counts the others in PrincipalsTotal: every principal is decided,
+// the entries beyond the cap are not built, but for what viaAccess needs
+// of them (pr.over).
+func (pr *principalRow) list(row string, cells []*Cell, accounts []string, sameAccount bool, base func(id string, p *IAMPrincipal) *Caller) {
 	var todo []int
 	for i, c := range cells {
 		if c.Verdict == VerdictAllow || c.Verdict == VerdictConditional {
@@ -557,9 +587,17 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 	bl := pr.bl
 	defer func() { bl.quiet = false }()
 	actions := MatrixActions()
+	limit := pr.w.principalsPerCell
+	var graph *AssumeGraph
+	if limit > 0 {
+		if g := pr.w.ix.AssumeGraph(); len(g.in) > 0 {
+			graph = g
+		}
+	}
 	for _, i := range todo {
 		c := cells[i]
 		list := pr.w.who.list[:0]
+		total := 0
 		for ci := range pr.cands {
 			cand := &pr.cands[ci]
 			g := pr.groups[cand.key]
@@ -588,26 +626,23 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 			if o.verdict == VerdictDeny {
 				continue
 			}
-			pa := PrincipalAccess{ARN: cand.p.ARN, Account: cand.account, Type: cand.typ, Verdict: o.verdict,
-				Statements: g.stmts[i], Conditions: g.conds[i]}
-			if g.personal[i] && cand.p != g.rep.p && !sameNames(o.refs, g.rep.p, cand.p) {
-				pa.Statements = renameRefs(o.refs, g.rep.p, cand.p)
-			}
-			if o.verdict == VerdictUnknown {
-				pa.Reason = renamePrincipal(o.reason, g.rep.p, cand.p)
-			}
-			if g.arn != bl.ARN { // decided for another bucket of the shape
-				pa.Reason = strings.ReplaceAll(pa.Reason, g.arn, bl.ARN)
-				if len(pa.Conditions) > 0 {
-					pa.Conditions = pr.renamedConds(g, i)
+			total++
+			if limit > 0 && total > limit {
+				if graph != nil {
+					pr.overflowed(graph, cellRef{row, i}, cand, g)
 				}
+				continue
 			}
-			list = append(list, pa)
+			list = append(list, pr.entry(cand, g, i))
 		}
 		pr.w.who.list = list
 		list = pr.w.who.intern(list) // nil when empty
 		clear(pr.w.who.list)         // keep no cell's strings alive
 		c.PrincipalAccess = list
+		c.PrincipalsTotal = 0
+		if total > len(list) {
+			c.PrincipalsTotal = total
+		}
 		ids, whys := unlisted, why
 		if len(c.Accounts) > 0 { // only these of the class are allowed
 			ids, whys = nil, nil
@@ -621,10 +656,51 @@ func (pr *principalRow) list(cells []*Cell, accounts []string, sameAccount bool,
 		case len(ids) > 0:
 			c.PrincipalsUnlisted = pr.w.internList("u", ids)
 			c.Reason += "; " + unlistedReason(ids, whys)
-		case len(list) == 0:
+		case total == 0:
 			// The class answer assumes an identity grant none of them has.
 			c.Reason += "; yet no role, user or root of the scanned accounts can, each decided with its own policies"
 		}
+	}
+}
+
+// entry is the list entry of candidate cand of group g for action i.
+func (pr *principalRow) entry(cand *principalCand, g *principalGroup, i int) PrincipalAccess {
+	o := &g.out[i]
+	pa := PrincipalAccess{ARN: cand.p.ARN, Account: cand.account, Type: cand.typ, Verdict: o.verdict,
+		Statements: g.stmts[i], Conditions: g.conds[i]}
+	if g.personal[i] && cand.p != g.rep.p && !sameNames(o.refs, g.rep.p, cand.p) {
+		pa.Statements = renameRefs(o.refs, g.rep.p, cand.p)
+	}
+	if o.verdict == VerdictUnknown {
+		pa.Reason = renamePrincipal(o.reason, g.rep.p, cand.p)
+	}
+	if g.arn != pr.bl.ARN { // decided for another bucket of the shape
+		pa.Reason = strings.ReplaceAll(pa.Reason, g.arn, pr.bl.ARN)
+		if len(pa.Conditions) > 0 {
+			pa.Conditions = pr.renamedConds(g, i)
+		}
+	}
+	return pa
+}
+
+// overflowed keeps of an entry beyond the cap of cell ref what viaAccess
+// needs: whether the principal can assume a role (then it reaches the
+// bucket itself, not through roles), and of an allowed or conditional
+// role that a role or user can assume its ARN, type and verdict.
+func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *principalCand, g *principalGroup) {
+	if cand.typ == PrincipalRoot {
+		return
+	}
+	o := &pr.over
+	if len(graph.out[cand.gk]) > 0 {
+		o.direct[ref.action] = append(o.direct[ref.action], cand.gk)
+	}
+	if v := g.out[ref.action].verdict; cand.typ == PrincipalRole && (v == VerdictAllow || v == VerdictConditional) &&
+		len(graph.in[cand.gk]) > 0 && graph.assumableRole(cand.gk) {
+		if o.roles == nil {
+			o.roles = map[cellRef][]PrincipalAccess{}
+		}
+		o.roles[ref] = append(o.roles[ref], PrincipalAccess{ARN: cand.p.ARN, Type: cand.typ, Verdict: v})
 	}
 }
 
@@ -898,7 +974,7 @@ func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatri
 	cellsOf := func(a *Actions) []*Cell {
 		return []*Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}
 	}
-	pr.list(cellsOf(&acc.SameAccount), []string{owner}, true, func(id string, p *IAMPrincipal) *Caller {
+	pr.list("same", cellsOf(&acc.SameAccount), []string{owner}, true, func(id string, p *IAMPrincipal) *Caller {
 		return w.principalCaller(id, p, bm.sameC.InOrg, bm.sameC.OrgID)
 	})
 	if w.ix.othersUnknown(owner) == "" {
@@ -908,7 +984,7 @@ func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatri
 				others = append(others, id)
 			}
 		}
-		pr.list(cellsOf(&acc.Org), others, false, func(id string, p *IAMPrincipal) *Caller {
+		pr.list("org", cellsOf(&acc.Org), others, false, func(id string, p *IAMPrincipal) *Caller {
 			return w.principalCaller(id, p, TriTrue, "")
 		})
 	}
@@ -917,7 +993,7 @@ func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatri
 			continue
 		}
 		e := acc.External[id]
-		pr.list(cellsOf(&e.Actions), []string{id}, false, func(id string, p *IAMPrincipal) *Caller {
+		pr.list(id, cellsOf(&e.Actions), []string{id}, false, func(id string, p *IAMPrincipal) *Caller {
 			inOrg, orgID := TriFalse, ""
 			if w.ix.OrgID == "" {
 				orgID, inOrg = w.ix.MemberOf(id)
@@ -926,7 +1002,7 @@ func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatri
 		})
 		acc.External[id] = e
 	}
-	w.viaAccess(acc)
+	w.viaAccess(acc, &pr.over)
 }
 
 // maxViaPerCell bounds the principals a cell lists through roles; the
@@ -946,12 +1022,18 @@ const maxViaPerCell = 50
 // order, paths shortest first) that gives its strongest verdict.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.html#iam-term-role-chaining
-func (w *worker) viaAccess(acc *Access) {
+//
+// Cells capped at principalsPerCell are decided as the whole lists would
+// be, from what over keeps of their unlisted entries; the principals
+// through roles come after the cell's own, so beyond the cap they are
+// counted in PrincipalsTotal.
+func (w *worker) viaAccess(acc *Access, over *overflow) {
 	g := w.ix.AssumeGraph()
 	if len(g.in) == 0 {
 		return
 	}
 	rows := []*Actions{&acc.SameAccount, &acc.Org}
+	refs := []string{"same", "org"}
 	ext := make([]string, 0, len(acc.External))
 	for id := range acc.External {
 		ext = append(ext, id)
@@ -961,14 +1043,17 @@ func (w *worker) viaAccess(acc *Access) {
 	for j, id := range ext {
 		exts[j] = acc.External[id]
 		rows = append(rows, &exts[j].Actions)
+		refs = append(refs, id)
 	}
 	arns := map[string]string{} // node key → ARN
 	for i := range MatrixActions() {
 		cells := make([]*Cell, len(rows))
+		roles := make([][]PrincipalAccess, len(rows)) // each cell's unlisted roles
 		for r, a := range rows {
 			cells[r] = a.cells()[i]
+			roles[r] = over.roles[cellRef{refs[r], i}]
 		}
-		if !g.assumable(cells) {
+		if !g.assumable(cells, roles) {
 			continue // nobody reaches a listed role
 		}
 		direct := map[string]bool{}
@@ -976,6 +1061,9 @@ func (w *worker) viaAccess(acc *Access) {
 			for _, p := range c.PrincipalAccess {
 				direct[granteeKey(p.ARN)] = true
 			}
+		}
+		for _, k := range over.direct[i] {
+			direct[k] = true
 		}
 		// The best path of each principal; its entry is built only when listed.
 		type viaEntry struct {
@@ -986,8 +1074,8 @@ func (w *worker) viaAccess(acc *Access) {
 		}
 		best := map[string]*viaEntry{}
 		var order []string
-		for _, c := range cells {
-			for _, role := range c.PrincipalAccess {
+		for r, c := range cells {
+			for _, role := range concatIter(c.PrincipalAccess, roles[r]) {
 				if role.Type != PrincipalRole || (role.Verdict != VerdictAllow && role.Verdict != VerdictConditional) {
 					continue
 				}
@@ -1025,6 +1113,11 @@ func (w *worker) viaAccess(acc *Access) {
 				continue
 			}
 			added[e.cell]++
+			if c := e.cell; w.principalsPerCell > 0 && len(c.PrincipalAccess) >= w.principalsPerCell {
+				// Beyond the cap: counted only.
+				c.PrincipalsTotal = max(c.PrincipalsTotal, len(c.PrincipalAccess)) + 1
+				continue
+			}
 			e.cell.PrincipalAccess = append(e.cell.PrincipalAccess, w.viaPrincipal(g, e.path, &e.role, arns))
 		}
 		for _, c := range cells {
@@ -1044,22 +1137,49 @@ func (w *worker) viaAccess(acc *Access) {
 
 // assumable reports whether an IAM role or user of the scanned accounts,
 // or a federated identity provider, can assume (in at most MaxAssumeHops
-// hops) a role a cell lists as allowed or conditional: the principals
-// viaAccess lists.
-func (g *AssumeGraph) assumable(cells []*Cell) bool {
-	for _, c := range cells {
-		for _, role := range c.PrincipalAccess {
+// hops) a role a cell lists as allowed or conditional (or would list but
+// for the cap: roles, by cell): the principals viaAccess lists.
+func (g *AssumeGraph) assumable(cells []*Cell, roles [][]PrincipalAccess) bool {
+	for r, c := range cells {
+		for _, role := range concatIter(c.PrincipalAccess, roles[r]) {
 			if role.Type != PrincipalRole || (role.Verdict != VerdictAllow && role.Verdict != VerdictConditional) {
 				continue
 			}
-			for _, p := range g.pathsTo(granteeKey(role.ARN)) {
-				if n := g.nodes[p.Start()]; n.Kind == NodeRole || n.Kind == NodeUser || n.Kind == NodeFederated {
-					return true
-				}
+			if g.assumableRole(granteeKey(role.ARN)) {
+				return true
 			}
 		}
 	}
 	return false
+}
+
+// assumableRole reports whether an IAM role or user of the scanned
+// accounts, or a federated identity provider, can assume (in at most
+// MaxAssumeHops hops) the role of key.
+func (g *AssumeGraph) assumableRole(key string) bool {
+	for _, p := range g.pathsTo(key) {
+		if n := g.nodes[p.Start()]; n.Kind == NodeRole || n.Kind == NodeUser || n.Kind == NodeFederated {
+			return true
+		}
+	}
+	return false
+}
+
+// concatIter yields the entries of a, then those of b (without copying
+// them).
+func concatIter(a, b []PrincipalAccess) iter.Seq2[int, PrincipalAccess] {
+	return func(yield func(int, PrincipalAccess) bool) {
+		for i, p := range a {
+			if !yield(i, p) {
+				return
+			}
+		}
+		for i, p := range b {
+			if !yield(len(a)+i, p) {
+				return
+			}
+		}
+	}
 }
 
 // viaPrincipal is the entry of the principal starting path p, which ends

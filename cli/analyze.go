@@ -18,6 +18,7 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 		formats []string
 		failOn  string
 		mutes   string
+		perCell int
 	)
 	var endpointURL, region string
 	cmd := &cobra.Command{
@@ -44,6 +45,9 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 			if err := report.CheckFormats(formats); err != nil {
 				return usageErr("--format: %v", err)
 			}
+			if err := checkPrincipalsPerCell(perCell); err != nil {
+				return err
+			}
 			if failOn != "" && !validSeverity(failOn) {
 				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, access.SeverityNames())
 			}
@@ -69,7 +73,7 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 				return err
 			}
 			e.log.Info().Int("snapshots", len(args)).Int("accounts", len(doc.Accounts)).Msg("analysing")
-			out, err := store.writeReports(cmd.Context(), doc, args, outDir, formats, muter, e.layout())
+			out, err := store.writeReports(cmd.Context(), doc, args, outDir, formats, analysis{mutes: muter, perCell: perCell}, e.layout())
 			if err != nil {
 				return err
 			}
@@ -85,6 +89,7 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 	cmd.Flags().StringSliceVar(&formats, "format", []string{report.FormatXLSX, report.FormatJSON}, "report formats: xlsx, json, csv, ocsf (comma-separated; ocsf writes report.ocsf.jsonl)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	cmd.Flags().StringVar(&mutes, "mutelist", "", "file of accepted findings: marked muted in the reports, not counted for --fail-on")
+	principalsPerCellFlag(cmd.Flags(), &perCell)
 	return cmd
 }
 

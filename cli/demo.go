@@ -25,6 +25,7 @@ const demoSource = "bucketaudit demo (built-in organisation served by fakeaws)"
 // a built-in organisation, with no AWS account.
 func newDemoCmd(e *env) *cobra.Command {
 	var outDir string
+	var perCell int
 	cmd := &cobra.Command{
 		Use:   "demo [--output-dir DIR]",
 		Short: "Scan a built-in demo organisation (in-process AWS emulator) and write its reports",
@@ -46,15 +47,20 @@ reports could not be written).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.runDemo(cmd.Context(), cmd.OutOrStdout(), outDir)
+			if err := checkPrincipalsPerCell(perCell); err != nil {
+				return err
+			}
+			return e.runDemo(cmd.Context(), cmd.OutOrStdout(), outDir, perCell)
 		},
 	}
 	cmd.Flags().StringVar(&outDir, "output-dir", "bucketaudit-demo", "directory the reports are written to")
+	principalsPerCellFlag(cmd.Flags(), &perCell)
 	return cmd
 }
 
 // runDemo serves the demo organisation, scans it and writes the reports.
-func (e *env) runDemo(ctx context.Context, w io.Writer, outDir string) error {
+// perCell caps the principals a cell lists (0: all).
+func (e *env) runDemo(ctx context.Context, w io.Writer, outDir string, perCell int) error {
 	doc, err := inventory.Parse(demo.Fixture(), "demo/org.yaml")
 	if err != nil {
 		return fmt.Errorf("load the demo organisation: %w", err)
@@ -74,7 +80,8 @@ func (e *env) runDemo(ctx context.Context, w io.Writer, outDir string) error {
 	if err != nil {
 		return err
 	}
-	overlap := newOverlapRun([]string{demoSource}, cfg.Outputs.Dir, cfg.Outputs.Formats, nil, e.layout(), cfg.Collect.IAM, e.log)
+	cfg.Outputs.PrincipalsPerCell = perCell
+	overlap := newOverlapRun([]string{demoSource}, cfg.Outputs.Dir, cfg.Outputs.Formats, analysis{perCell: cfg.Outputs.PrincipalsPerCell}, e.layout(), cfg.Collect.IAM, e.log)
 	snap, _, err := e.runScan(ctx, cfg, scanOptions{Credentials: creds, Overlap: overlap})
 	if err != nil {
 		if snap != nil {

@@ -202,7 +202,7 @@ func TestExplainUsageErrors(t *testing.T) {
 // its problems.
 func TestSnapshotIsAReport(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := analyzeAndWrite(context.Background(), fakeaws.Synthetic(1, 2), []string{"synthetic"}, dir, []string{report.FormatJSON}, nil, report.Layout{}); err != nil {
+	if _, err := analyzeAndWrite(context.Background(), fakeaws.Synthetic(1, 2), []string{"synthetic"}, dir, []string{report.FormatJSON}, analysis{}, report.Layout{}); err != nil {
 		t.Fatal(err)
 	}
 	reportJSON := filepath.Join(dir, "report.json")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/spf13/pflag"
 
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/config"
@@ -33,19 +34,50 @@ type written struct {
 // memory does not grow with the number of buckets (the snapshot aside);
 // what a format can only write at the end is spooled to temporary files in
 // outDir, removed on every path (errors and a cancelled ctx included).
-// mutes, when not nil, marks the findings a mutelist accepts; layout is
-// how report.xlsx prints (its paper: see (*env).layout).
-func analyzeAndWrite(ctx context.Context, doc *inventory.Document, sources []string, outDir string, formats []string, mutes access.Muter, layout report.Layout) (*written, error) {
+// an is what the command chose of the analysis (the mutelist, the cap of
+// the principal lists); layout is how report.xlsx prints (its paper: see
+// (*env).layout).
+func analyzeAndWrite(ctx context.Context, doc *inventory.Document, sources []string, outDir string, formats []string, an analysis, layout report.Layout) (*written, error) {
 	w, err := newReportWriter(outDir, formats, layout)
 	if err != nil {
 		return nil, err
 	}
 	defer w.files.Close()
-	rep, err := access.Stream(ctx, doc, access.Options{ToolVersion: version.String(), Sources: sources, Mutes: mutes}, w.bucket)
+	rep, err := access.Stream(ctx, doc, an.options(sources), w.bucket)
 	if err != nil {
 		return nil, fmt.Errorf("analyze and write reports: %w", err)
 	}
 	return w.end(rep)
+}
+
+// analysis is what a command chose of the analysis behind its reports.
+type analysis struct {
+	// mutes, when not nil, marks the findings a mutelist accepts.
+	mutes access.Muter
+	// perCell caps the principals a cell lists (outputs.principals_per_cell,
+	// --principals-per-cell; 0: all).
+	perCell int
+}
+
+// principalsPerCellFlag adds --principals-per-cell to a command that has no
+// configuration (analyze, demo): it sets *n, access.DefaultPrincipalsPerCell
+// unless given.
+func principalsPerCellFlag(f *pflag.FlagSet, n *int) {
+	f.IntVar(n, "principals-per-cell", access.DefaultPrincipalsPerCell,
+		"list at most N principals per matrix cell in the reports (the rest counted; bucketaudit who-can lists them all); 0 lists all")
+}
+
+// checkPrincipalsPerCell is the usage error of a negative --principals-per-cell.
+func checkPrincipalsPerCell(n int) error {
+	if n < 0 {
+		return usageErr("--principals-per-cell: %d must not be negative (0 lists every principal)", n)
+	}
+	return nil
+}
+
+// options are the access options of the analysis of sources.
+func (an analysis) options(sources []string) access.Options {
+	return access.Options{ToolVersion: version.String(), Sources: sources, Mutes: an.mutes, PrincipalsPerCell: an.perCell}
 }
 
 // reportWriter writes the report files of one analysis: the buckets one by
@@ -93,7 +125,7 @@ type overlapRun struct {
 	sources []string
 	outDir  string
 	formats []string
-	mutes   access.Muter
+	an      analysis
 	layout  report.Layout
 	// iam: the scan collects IAM (access.Overlap.ExpectIAM).
 	iam   bool
@@ -117,14 +149,14 @@ type overlapRun struct {
 	iamsIn, iamsAtLast int
 }
 
-func newOverlapRun(sources []string, outDir string, formats []string, mutes access.Muter, layout report.Layout, iam bool, log zerolog.Logger) *overlapRun {
-	r := &overlapRun{sources: sources, outDir: outDir, formats: formats, mutes: mutes, layout: layout, iam: iam, log: log}
+func newOverlapRun(sources []string, outDir string, formats []string, an analysis, layout report.Layout, iam bool, log zerolog.Logger) *overlapRun {
+	r := &overlapRun{sources: sources, outDir: outDir, formats: formats, an: an, layout: layout, iam: iam, log: log}
 	r.cond = sync.NewCond(&r.mu)
 	return r
 }
 
 func (r *overlapRun) options() access.Options {
-	return access.Options{ToolVersion: version.String(), Sources: r.sources, Mutes: r.mutes}
+	return r.an.options(r.sources)
 }
 
 // start creates the report files and starts the analysis goroutine. ctx
@@ -261,7 +293,7 @@ func (r *overlapRun) abort() {
 // and writes the reports.
 func (r *overlapRun) finish(doc *inventory.Document) (*written, error) {
 	if r.ended == nil {
-		return analyzeAndWrite(context.Background(), doc, r.sources, r.outDir, r.formats, r.mutes, r.layout)
+		return analyzeAndWrite(context.Background(), doc, r.sources, r.outDir, r.formats, r.an, r.layout)
 	}
 	r.stop()
 	defer r.w.files.Close()

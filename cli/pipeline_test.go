@@ -30,7 +30,7 @@ import (
 func TestAnalyzeAndWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	doc := fakeaws.Synthetic(3, 20)
-	out, err := analyzeAndWrite(context.Background(), doc, []string{"synthetic"}, dir, report.Formats(), nil, report.Layout{})
+	out, err := analyzeAndWrite(context.Background(), doc, []string{"synthetic"}, dir, report.Formats(), analysis{}, report.Layout{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestAnalyzeAndWrite(t *testing.T) {
 	interrupted := filepath.Join(t.TempDir(), "interrupted")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := analyzeAndWrite(ctx, doc, nil, interrupted, report.Formats(), nil, report.Layout{}); !errors.Is(err, context.Canceled) {
+	if _, err := analyzeAndWrite(ctx, doc, nil, interrupted, report.Formats(), analysis{}, report.Layout{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	entries, err := os.ReadDir(interrupted)
@@ -103,7 +103,7 @@ func TestScanOverlapReport(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := &env{stdout: io.Discard, stderr: io.Discard, log: zerolog.Nop()}
-			overlap := newOverlapRun([]string{"scan.yaml"}, cfg.Outputs.Dir, cfg.Outputs.Formats, nil, report.Layout{}, cfg.Collect.IAM, zerolog.Nop())
+			overlap := newOverlapRun([]string{"scan.yaml"}, cfg.Outputs.Dir, cfg.Outputs.Formats, analysis{}, report.Layout{}, cfg.Collect.IAM, zerolog.Nop())
 			snap, _, err := e.runScan(context.Background(), cfg, scanOptions{NoProgress: true, Overlap: overlap})
 			if err != nil {
 				t.Fatal(err)
@@ -121,7 +121,7 @@ func TestScanOverlapReport(t *testing.T) {
 				t.Errorf("the IAM of %d of %d accounts was in when the last account was collected", overlap.iamsAtLast, accounts)
 			}
 			plain := filepath.Join(dir, "plain")
-			if _, err := analyzeAndWrite(context.Background(), snap, []string{"scan.yaml"}, plain, cfg.Outputs.Formats, nil, report.Layout{}); err != nil {
+			if _, err := analyzeAndWrite(context.Background(), snap, []string{"scan.yaml"}, plain, cfg.Outputs.Formats, analysis{}, report.Layout{}); err != nil {
 				t.Fatal(err)
 			}
 			normalised := func(path string) string {

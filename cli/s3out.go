@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/report"
 )
@@ -272,20 +271,20 @@ func (o *outputStore) expand(ctx context.Context, args []string) ([]string, erro
 // prefix: the reports are then written into a temporary directory (with
 // their spools) and uploaded, and the paths returned are their s3://
 // locations.
-func (o *outputStore) writeReports(ctx context.Context, doc *inventory.Document, sources []string, outDir string, formats []string, mutes access.Muter, layout report.Layout) (*written, error) {
+func (o *outputStore) writeReports(ctx context.Context, doc *inventory.Document, sources []string, outDir string, formats []string, an analysis, layout report.Layout) (*written, error) {
 	loc, isS3, err := parseS3(outDir)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("%w: --output-dir: %v", ErrUsage, err)
 	case !isS3:
-		return analyzeAndWrite(ctx, doc, sources, outDir, formats, mutes, layout)
+		return analyzeAndWrite(ctx, doc, sources, outDir, formats, an, layout)
 	}
 	tmp, err := os.MkdirTemp("", "bucketaudit-reports-")
 	if err != nil {
 		return nil, fmt.Errorf("write reports: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	out, err := analyzeAndWrite(ctx, doc, sources, tmp, formats, mutes, layout)
+	out, err := analyzeAndWrite(ctx, doc, sources, tmp, formats, an, layout)
 	if err != nil {
 		return nil, err
 	}

@@ -213,6 +213,7 @@ func newScanCmd(e *env) *cobra.Command {
 		failOn   string
 		noProg   bool
 		mfaCode  string
+		perCell  int
 	)
 	var shards shardFlags
 	cmd := &cobra.Command{
@@ -259,6 +260,9 @@ report of one scan.`,
 			if err := checkMFACode(mfaCode); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("principals-per-cell") {
+				ov.PrincipalsPerCell = &perCell
+			}
 			cfg, err := config.Load(cfgPath, ov, os.LookupEnv)
 			if err != nil {
 				return fmt.Errorf("%w: %v", ErrUsage, err)
@@ -284,7 +288,7 @@ report of one scan.`,
 			var overlap *overlapRun
 			if sopts.Shard == nil && !sopts.OrgOnly && !strings.HasPrefix(cfg.Outputs.Dir, s3Scheme) {
 				// The reports are written while the scan goes on.
-				overlap = newOverlapRun([]string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, muter, e.layout(), cfg.Collect.IAM, e.log)
+				overlap = newOverlapRun([]string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, analysis{mutes: muter, perCell: cfg.Outputs.PrincipalsPerCell}, e.layout(), cfg.Collect.IAM, e.log)
 				sopts.Overlap = overlap
 			}
 			doc, _, err := e.runScan(ctx, cfg, sopts)
@@ -305,7 +309,7 @@ report of one scan.`,
 				out, err = overlap.finish(doc)
 			} else {
 				// Ctrl-C ends the scan, not the writing of what it collected.
-				out, err = store.writeReports(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, muter, e.layout())
+				out, err = store.writeReports(context.WithoutCancel(ctx), doc, []string{cfg.File()}, cfg.Outputs.Dir, cfg.Outputs.Formats, analysis{mutes: muter, perCell: cfg.Outputs.PrincipalsPerCell}, e.layout())
 			}
 			if err != nil {
 				if snapshot != "" && snapErr == nil {
@@ -347,6 +351,8 @@ report of one scan.`,
 	f.StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	f.BoolVar(&noProg, "no-progress", false, "no progress bar, even on a terminal")
 	f.StringVar(&mfaCode, "mfa-token-code", "", "MFA code for a profile whose role has an mfa_serial (asked for on a terminal otherwise)")
+	f.IntVar(&perCell, "principals-per-cell", config.DefaultPrincipalsPerCell,
+		"list at most N principals per matrix cell in the reports (the rest counted; bucketaudit who-can lists them all); 0 lists all; overrides outputs.principals_per_cell")
 	f.StringVar(&ov.Mutelist, "mutelist", "", "file of accepted findings: marked muted in the reports, not counted for --fail-on; overrides mutelist")
 	f.StringSliceVar(&ov.Accounts, "accounts", nil, "scan only these account IDs (comma-separated); replaces scope.include_accounts")
 	f.StringSliceVar(&ov.ExcludeAccounts, "exclude-accounts", nil, "also leave out these account IDs (comma-separated); added to scope.exclude_accounts")

@@ -228,7 +228,9 @@ func analyzeSnapshot(cmd *cobra.Command, path string, sink func(*access.Bucket) 
 			return err
 		}
 	}
-	_, err = access.Stream(cmd.Context(), doc, access.Options{ToolVersion: version.String(), Sources: []string{path}}, sink)
+	// No cap of the principal lists (PrincipalsPerCell 0): who-can and
+	// can-reach list every principal the capped reports count.
+	_, err = access.Stream(cmd.Context(), doc, access.Options{ToolVersion: version.String(), Sources: []string{path}, PrincipalsPerCell: 0}, sink)
 	return err
 }
 

@@ -149,7 +149,17 @@ type Collect struct {
 type Outputs struct {
 	Dir     string   `yaml:"dir"`
 	Formats []string `yaml:"formats"`
+	// PrincipalsPerCell is the most principals a matrix cell of the
+	// reports lists (principal_access; 0: all of them). A cell with more
+	// lists the first ones and counts them all (principals_total);
+	// `bucketaudit who-can` lists them all.
+	PrincipalsPerCell int `yaml:"principals_per_cell"`
 }
+
+// DefaultPrincipalsPerCell is outputs.principals_per_cell's default
+// (access.DefaultPrincipalsPerCell: the same bound as the assume-role
+// paths kept per role).
+const DefaultPrincipalsPerCell = 200
 
 // Default returns the configuration that applies when neither the file nor
 // a flag says otherwise.
@@ -168,7 +178,7 @@ func Default() *Config {
 		Retry:       Retry{MaxAttempts: 10, MaxBackoff: 20 * time.Second},
 		Timeouts:    Timeouts{Call: 30 * time.Second},
 		Collect:     Collect{IAM: true, VPCEndpoints: true, KMS: true},
-		Outputs:     Outputs{Dir: "bucketaudit-report", Formats: []string{FormatXLSX, FormatJSON, FormatCSV}},
+		Outputs:     Outputs{Dir: "bucketaudit-report", Formats: []string{FormatXLSX, FormatJSON, FormatCSV}, PrincipalsPerCell: DefaultPrincipalsPerCell},
 		sources:     map[string]string{},
 	}
 }

@@ -75,6 +75,9 @@ type Overrides struct {
 	Regions         []string
 	// Mutelist replaces mutelist (--mutelist).
 	Mutelist string
+	// PrincipalsPerCell, when not nil, replaces outputs.principals_per_cell
+	// (--principals-per-cell).
+	PrincipalsPerCell *int
 }
 
 // LookupEnv resolves ${ENV_VAR} references; os.LookupEnv fits.
@@ -140,6 +143,10 @@ func (c *Config) apply(ov Overrides) {
 		for i := range c.Outputs.Formats {
 			c.setSource(fmt.Sprintf("outputs.formats[%d]", i), "flag --format")
 		}
+	}
+	if ov.PrincipalsPerCell != nil {
+		c.Outputs.PrincipalsPerCell = *ov.PrincipalsPerCell
+		c.setSource("outputs.principals_per_cell", "flag --principals-per-cell")
 	}
 	if ov.Profile != "" {
 		c.Profile = ov.Profile

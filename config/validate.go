@@ -107,6 +107,7 @@ func (c *Config) Validate() error {
 		p := fmt.Sprintf("outputs.formats[%d]", i)
 		v.check(p, f == FormatXLSX || f == FormatJSON || f == FormatCSV || f == FormatOCSF, "%q is not a format (want xlsx, json, csv or ocsf)", f)
 	}
+	v.check("outputs.principals_per_cell", c.Outputs.PrincipalsPerCell >= 0, "%d must not be negative (0 lists every principal)", c.Outputs.PrincipalsPerCell)
 	if len(v.problems) == 0 {
 		return nil
 	}

@@ -126,6 +126,10 @@ func matrixRow(b *access.Bucket) []matrixValue {
 			} else {
 				c := cellOf(classActions(&b.Access, class), action)
 				verdict, why, count = c.Verdict, whyText(c), access.CountText(&c)
+				if more := access.MoreText(b.Name, &c); more != "" {
+					// A capped list (outputs.principals_per_cell).
+					why += fmt.Sprintf(" | principals listed: %d of %d; %s", len(c.PrincipalAccess), c.PrincipalsTotal, more)
+				}
 			}
 			row = append(row, matrixValue{text: string(verdict), verdict: verdict, isCell: true, count: count}, matrixValue{text: why})
 		}

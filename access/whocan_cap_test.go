@@ -1,0 +1,115 @@
+package access
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/inventory"
+)
+
+// capCells truncates every cell's principal list of rep to n entries as
+// Options.PrincipalsPerCell does (the first n, PrincipalsTotal the whole
+// length); it returns the cells truncated.
+func capCells(rep *Report, n int) int {
+	truncated := 0
+	for bi := range rep.Buckets {
+		a := &rep.Buckets[bi].Access
+		rows := []*Actions{&a.Public, &a.AnyAWS, &a.Org, &a.SameAccount}
+		ext := map[string]*ExternalActions{}
+		for id, e := range a.External {
+			ext[id] = &e
+			rows = append(rows, &e.Actions)
+		}
+		for _, r := range rows {
+			for _, c := range r.cells() {
+				if n > 0 && len(c.PrincipalAccess) > n {
+					c.PrincipalsTotal = len(c.PrincipalAccess)
+					c.PrincipalAccess = c.PrincipalAccess[:n]
+					truncated++
+				}
+			}
+		}
+		for id, e := range ext {
+			a.External[id] = *e
+		}
+	}
+	return truncated
+}
+
+// TestPrincipalsPerCell checks the cap: a capped cell lists the prefix of
+// the uncapped list and counts all of it, an uncapped one has no total,
+// 0 is no limit, and nothing else of the report changes (the principals
+// through roles, the same_account Principals and the findings are decided
+// from the whole lists).
+func TestPrincipalsPerCell(t *testing.T) {
+	docs := map[string]func() *inventory.Document{
+		"synthetic 40x3": func() *inventory.Document { return fakeaws.Synthetic(40, 3) },
+		"oracle 1":       func() *inventory.Document { return oracleDoc(1) },
+		"oracle 4":       func() *inventory.Document { return oracleDoc(4) },
+		"roles":          func() *inventory.Document { return withRoles(6, 8, 4) },
+		"via":            func() *inventory.Document { return viaDoc(t) },
+	}
+	for name, mk := range docs {
+		full, _ := analyzeJSON(t, mk(), Options{Now: epoch})
+		for _, n := range []int{0, 1, 3, 10, 25, 1 << 20} {
+			t.Run(fmt.Sprintf("%s/cap %d", name, n), func(t *testing.T) {
+				capped, rep := analyzeJSON(t, mk(), Options{Now: epoch, PrincipalsPerCell: n})
+				if err := ValidateJSON(capped); err != nil {
+					t.Fatalf("capped report invalid: %v", err)
+				}
+				var want Report
+				if err := json.Unmarshal(full, &want); err != nil {
+					t.Fatal(err)
+				}
+				truncated := capCells(&want, n)
+				wantJSON, err := json.MarshalIndent(&want, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				gotJSON, err := json.MarshalIndent(rep, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(gotJSON, wantJSON) {
+					a, b := firstDiff(gotJSON, wantJSON)
+					t.Fatalf("capped at %d (%d cells truncated), the report differs from the uncapped one truncated:\n got %s\nwant %s", n, truncated, a, b)
+				}
+				if n == 0 && bytes.Contains(capped, []byte(`"principals_total"`)) {
+					t.Error("no cap, yet principals_total")
+				}
+				if n == 1 && truncated == 0 {
+					t.Error("no cell truncated at 1: the case proves nothing")
+				}
+			})
+		}
+	}
+}
+
+// TestOverlapPrincipalsPerCell: the analysis during a scan (Overlap) caps
+// the lists as Stream does.
+func TestOverlapPrincipalsPerCell(t *testing.T) {
+	opts := Options{Now: epoch, Workers: 2, PrincipalsPerCell: 2}
+	var want []Bucket
+	if _, err := Stream(context.Background(), scanLike(9, 14), opts, func(b *Bucket) error { want = append(want, *b); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got, _, _, _ := overlappedAhead(t, scanLike(9, 14), opts, nil, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("overlapped buckets differ from Stream's (-stream +overlap):\n%s", diff)
+	}
+	capped := 0
+	for i := range got {
+		if got[i].Access.Org.Read.PrincipalsTotal > 0 || got[i].Access.SameAccount.Read.PrincipalsTotal > 0 {
+			capped++
+		}
+	}
+	if capped == 0 {
+		t.Error("no cell capped: the comparison proves nothing")
+	}
+}

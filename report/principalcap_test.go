@@ -1,0 +1,87 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bucketaudit/bucketaudit/access"
+)
+
+// cappedReport is principalsReport with its org read list capped: the two
+// roles listed of 1,202 principals (Options.PrincipalsPerCell).
+func cappedReport() *access.Report {
+	r := principalsReport()
+	r.Buckets[0].Access.Org.Read.PrincipalsTotal = 1202
+	return r
+}
+
+// TestCappedCellRendering: a capped cell's Principals rows end with a row
+// saying how many more there are and that who-can lists them; the Matrix
+// counts all of them; the CSV's why column says so too.
+func TestCappedCellRendering(t *testing.T) {
+	r := cappedReport()
+	b := r.Buckets[0]
+	f, _ := writeXLSX(t, r)
+	more := "… 1200 more: bucketaudit who-can --bucket " + b.Name + " lists them"
+	ps := rows(t, f, "Principals")
+	want := []string{b.AccountID, b.Name, "read", more, "", "", "", "", "org: 2 of 1202 principals listed (outputs.principals_per_cell)"}
+	if len(ps) != 5 {
+		t.Fatalf("Principals rows %q, want the header, 2 principals, the capped note, the unlisted accounts", ps)
+	}
+	if diff := cmp.Diff(want, ps[3]); diff != "" {
+		t.Errorf("capped note (-want +got):\n%s", diff)
+	}
+	head := rows(t, f, "Matrix")[0]
+	col := -1
+	for i, h := range head {
+		if h == "org read" {
+			col = i
+		}
+	}
+	if col < 0 {
+		t.Fatalf("no org read column in %v", head)
+	}
+	if got, want := rows(t, f, "Matrix")[1][col], string(b.Access.Org.Read.Verdict)+" · 1202 principals, the first 2: 2 roles in 2 accounts"; got != want {
+		t.Errorf("Matrix org read = %q, want %q", got, want)
+	}
+
+	data := writeFormat(t, FormatCSV, r)
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte(utf8BOM)))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := ""
+	for i, h := range recs[0] {
+		if h == "org read why" {
+			why = recs[1][i]
+		}
+	}
+	if !strings.HasSuffix(why, " | principals listed: 2 of 1202; "+more) {
+		t.Errorf("CSV org read why = %q, want it to end with the capped note", why)
+	}
+
+	// Uncapped: neither note.
+	f, _ = writeXLSX(t, principalsReport())
+	for _, row := range rows(t, f, "Principals") {
+		if strings.Contains(strings.Join(row, " "), "more: bucketaudit who-can") {
+			t.Errorf("uncapped cell with a capped note: %q", row)
+		}
+	}
+}
+
+// TestDiffIgnoresCappedPrincipals: diff compares verdicts, not principal
+// lists, so a report whose cell lists fewer principals under a cap (or
+// other ones beyond it) has no change against the whole list.
+func TestDiffIgnoresCappedPrincipals(t *testing.T) {
+	capped := cappedReport()
+	capped.Buckets[0].Access.Org.Read.PrincipalAccess = capped.Buckets[0].Access.Org.Read.PrincipalAccess[:1]
+	for _, pair := range [][2]*access.Report{{principalsReport(), capped}, {capped, principalsReport()}} {
+		if d := Compare(pair[0], pair[1]); !d.Empty() {
+			t.Errorf("diff of the same analysis capped and not: %+v", d)
+		}
+	}
+}
