@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -104,9 +105,9 @@ func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step st
 	if bl.ACLs == TriFalse || !bl.ACLRead {
 		r := bl.evaluate(in, step)
 		o := fromResult(r, resourceBucket, action, c.who(), bl.quiet)
-		if bl.ACLs != TriFalse && !bl.ACLRead && o.verdict != VerdictAllow && r.Decision != policy.ExplicitDeny {
+		if bl.ACLs != TriFalse && !bl.ACLRead && o.verdict != model.VerdictAllow && r.Decision != policy.ExplicitDeny {
 			// ACLs are (or may be) in effect but the ACL was not read.
-			return outcome{verdict: VerdictUnknown, engine: policy.Unknown, layers: layersOf(LayerACL),
+			return outcome{verdict: model.VerdictUnknown, engine: policy.Unknown, layers: layersOf(model.LayerACL),
 				reason: fmt.Sprintf("%s for %s depends on the bucket ACL, which could not be read", action, c.who())}, r
 		}
 		return o, r
@@ -129,7 +130,7 @@ func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step st
 		if v.acl {
 			gp, err := bl.aclPolicy(bl.grantsFor(c, action, v.ignore), action)
 			if err != nil {
-				return outcome{verdict: VerdictUnknown, engine: policy.Unknown, layers: layersOf(LayerACL),
+				return outcome{verdict: model.VerdictUnknown, engine: policy.Unknown, layers: layersOf(model.LayerACL),
 					reason: fmt.Sprintf("%s for %s: the bucket ACL could not be evaluated: %v", action, c.who(), err)}, nil
 			}
 			in.Grants = gp
@@ -143,19 +144,19 @@ func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step st
 		if o.verdict != first.verdict {
 			in.Grants = nil
 			why := "whether ACLs are enabled (Object Ownership could not be read)"
-			layers := layersOf(LayerACL)
+			layers := layersOf(model.LayerACL)
 			if v.acl == variants[0].acl {
-				why, layers = "Block Public Access IgnorePublicAcls, which could not be read", layersOf(LayerBPA, LayerACL)
+				why, layers = "Block Public Access IgnorePublicAcls, which could not be read", layersOf(model.LayerBPA, model.LayerACL)
 			}
-			return outcome{verdict: VerdictUnknown, engine: policy.Unknown, layers: layers,
+			return outcome{verdict: model.VerdictUnknown, engine: policy.Unknown, layers: layers,
 				reason: fmt.Sprintf("%s for %s depends on %s (%s one way, %s the other)", action, c.who(), why, first.verdict, o.verdict)}, firstR
 		}
 	}
 	in.Grants = nil
-	if variants[0].acl && first.verdict == VerdictDeny && firstR.Decision == policy.ImplicitDeny {
+	if variants[0].acl && first.verdict == model.VerdictDeny && firstR.Decision == policy.ImplicitDeny {
 		for _, l := range firstR.DecidedBy {
 			if l == policy.LayerResource {
-				first.layers = first.layers.with(LayerACL) // neither the policy nor the ACL grants it
+				first.layers = first.layers.with(model.LayerACL) // neither the policy nor the ACL grants it
 			}
 		}
 		if variants[0].ignore && len(bl.grantsFor(c, action, false)) > 0 {
@@ -164,7 +165,7 @@ func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step st
 				sub := *in
 				sub.Grants = gp
 				if o := fromResult(bl.evaluateSub(&sub, step+" (public ACL grants not ignored)"), resourceBucket, action, c.who(), true); isOpen(o) {
-					first.layers = first.layers.with(LayerBPA, LayerACL)
+					first.layers = first.layers.with(model.LayerBPA, model.LayerACL)
 					first.bpaBlocked = true
 					first.reason += "; the bucket ACL's public grant is ignored (Block Public Access IgnorePublicAcls)"
 				}
@@ -176,13 +177,13 @@ func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step st
 
 // verdictRank orders verdicts from the most open: allow, conditional,
 // unknown, deny.
-func verdictRank(v Verdict) int {
+func verdictRank(v model.Verdict) int {
 	switch v {
-	case VerdictAllow:
+	case model.VerdictAllow:
 		return 3
-	case VerdictConditional:
+	case model.VerdictConditional:
 		return 2
-	case VerdictUnknown:
+	case model.VerdictUnknown:
 		return 1
 	}
 	return 0

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // Options tune Analyze and Stream.
@@ -45,26 +46,6 @@ type Options struct {
 // as the assume-role paths kept per role.
 const DefaultPrincipalsPerCell = maxAssumePaths
 
-// Exposure classes of a bucket, for summaries.
-const (
-	ExposurePublic   = "public"   // anonymous or any AWS account can (conditionally) reach it
-	ExposureExternal = "external" // a specific account outside the organisation can
-	ExposureOrg      = "org"      // other member accounts can
-	ExposurePrivate  = "private"  // only the owning account
-	ExposureUnknown  = "unknown"  // nothing exposes it for certain, but some cell is unknown
-)
-
-// Exposures lists the exposure classes, most exposed first.
-func Exposures() []string {
-	return []string{ExposurePublic, ExposureExternal, ExposureOrg, ExposurePrivate, ExposureUnknown}
-}
-
-//go:embed report.schema.json
-var schema []byte
-
-// Schema returns the JSON Schema of report.json.
-func Schema() []byte { return append([]byte(nil), schema...) }
-
 // Assumptions are the stated assumptions every verdict rests on; every
 // report prints them.
 func Assumptions() []string {
@@ -86,15 +67,15 @@ func Assumptions() []string {
 // Stream, with the buckets collected into the report. It fills in the
 // fixture defaults in doc (inventory.ApplyDefaults; a no-op on a scan's
 // snapshot).
-func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*Report, error) {
+func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*model.Report, error) {
 	n := 0
 	if doc != nil {
 		for i := range doc.Accounts {
 			n += len(doc.Accounts[i].Buckets)
 		}
 	}
-	buckets := make([]Bucket, 0, n)
-	rep, err := Stream(ctx, doc, opts, func(b *Bucket) error {
+	buckets := make([]model.Bucket, 0, n)
+	rep, err := Stream(ctx, doc, opts, func(b *model.Bucket) error {
 		buckets = append(buckets, *b)
 		return nil
 	})
@@ -114,8 +95,8 @@ func scopeAssumptions(doc *inventory.Document) []string {
 		len(doc.Scan.ExcludedAccounts), joinLimited(doc.Scan.ExcludedAccounts, 5))}
 }
 
-func scanInfo(doc *inventory.Document, sources []string, trusted map[string]string) *ScanInfo {
-	si := &ScanInfo{Sources: sources, Complete: true}
+func scanInfo(doc *inventory.Document, sources []string, trusted map[string]string) *model.ScanInfo {
+	si := &model.ScanInfo{Sources: sources, Complete: true}
 	if s := doc.Scan; s != nil {
 		si.StartedAt, si.FinishedAt = s.StartedAt, s.FinishedAt
 		si.Complete = s.Complete
@@ -136,14 +117,14 @@ func scanInfo(doc *inventory.Document, sources []string, trusted map[string]stri
 	return si
 }
 
-func organization(ix *Index) *Organization {
+func organization(ix *Index) *model.Organization {
 	org := ix.Doc.Organization
 	if org == nil {
 		return nil
 	}
-	o := &Organization{ID: org.ID, ManagementAccountID: org.ManagementAccountID}
+	o := &model.Organization{ID: org.ID, ManagementAccountID: org.ManagementAccountID}
 	for _, p := range org.Policies {
-		op := OrgPolicy{ID: p.ID, Name: p.Name, Readable: !ix.orgPolicies[p.ID].parsed.IsUnreadable()}
+		op := model.OrgPolicy{ID: p.ID, Name: p.Name, Readable: !ix.orgPolicies[p.ID].parsed.IsUnreadable()}
 		if p.Type == inventory.ResourceControlPolicy {
 			o.RCPs = append(o.RCPs, op)
 		} else {
@@ -229,8 +210,8 @@ func keyOperation(field string) string {
 }
 
 // newError is the report's Error of an inventory fetch error.
-func newError(account, bucket, field, operation string, fe inventory.FetchError) Error {
-	return Error{AccountID: account, Bucket: bucket, Field: field, Operation: operation, Code: fe.Code, Message: fe.Message}
+func newError(account, bucket, field, operation string, fe inventory.FetchError) model.Error {
+	return model.Error{AccountID: account, Bucket: bucket, Field: field, Operation: operation, Code: fe.Code, Message: fe.Message}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -244,12 +225,12 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // accounts builds the accounts section with the account-level findings,
 // from the tally of the buckets analysed.
-func accounts(ix *Index, t *tally) []Account {
+func accounts(ix *Index, t *tally) []model.Account {
 	cat := catalogIndex()
-	out := make([]Account, 0, len(ix.accountIDs))
+	out := make([]model.Account, 0, len(ix.accountIDs))
 	for _, id := range ix.accountIDs {
 		a := ix.Account(id)
-		acc := Account{ID: id, Name: a.Name, OUPath: ix.OUPath(id), Management: ix.IsManagement(id),
+		acc := model.Account{ID: id, Name: a.Name, OUPath: ix.OUPath(id), Management: ix.IsManagement(id),
 			PublicAccessBlock: a.PublicAccessBlock, BucketCount: t.perAccount[id]}
 		for _, k := range sortedKeys(a.Errors) {
 			acc.Errors = append(acc.Errors, newError(id, "", k, accountOperation(k), a.Errors[k]))
@@ -266,11 +247,11 @@ func accounts(ix *Index, t *tally) []Account {
 		}
 		switch {
 		case a.Errors.Has(inventory.KeyAssumeRole) || a.Errors.Has(inventory.KeyBuckets):
-			acc.Status = StatusFailed
+			acc.Status = model.StatusFailed
 		case len(acc.Errors) > 0 || t.partial[id]:
-			acc.Status = StatusPartial
+			acc.Status = model.StatusPartial
 		default:
-			acc.Status = StatusComplete
+			acc.Status = model.StatusComplete
 		}
 		fs := &findingSet{cat: cat, account: id}
 		accountFindings(fs, a, &acc)
@@ -281,33 +262,33 @@ func accounts(ix *Index, t *tally) []Account {
 }
 
 // accountFindings raises account-bpa-off and assessment-incomplete.
-func accountFindings(fs *findingSet, a *inventory.Account, acc *Account) {
+func accountFindings(fs *findingSet, a *inventory.Account, acc *model.Account) {
 	bpa := AccountBPA(a)
 	if bpa.SomeOff() {
 		detail := "account-level Block Public Access is not configured"
 		if a.PublicAccessBlock != nil {
 			detail = "account-level Block Public Access has " + strings.Join(bpa.offFlags(), ", ") + " off"
 		}
-		fs.add(FindingAccountBPAOff, "", detail+"; every bucket relies on its own settings", AccountBPACommand(a.ID))
+		fs.add(model.FindingAccountBPAOff, "", detail+"; every bucket relies on its own settings", AccountBPACommand(a.ID))
 	}
 	if len(acc.Errors) > 0 {
 		var what []string
 		for _, e := range acc.Errors {
 			what = append(what, e.Operation+" ("+e.Code+")")
 		}
-		var sev Severity
-		if acc.Status == StatusFailed {
-			sev = SeverityHigh
+		var sev model.Severity
+		if acc.Status == model.StatusFailed {
+			sev = model.SeverityHigh
 		}
 		fix := fmt.Sprintf("Allow the audit role in account %s to call %s (check the role's policy, SCPs and key policies for denies), then run bucketaudit scan again", a.ID, joinLimited(uniqueOps(acc.Errors), 5))
 		if a.Errors.Has(inventory.FieldOrganization) {
 			fix += fmt.Sprintf("; for the SCPs and RCPs that govern account %s, scan its organisation (leave accounts: out of the configuration, with credentials of the management account or organization.management_role_arn)", a.ID)
 		}
-		fs.add(FindingAssessmentIncomplete, sev, fmt.Sprintf("account %s could not be fully read: %s", a.ID, joinLimited(what, 5)), fix)
+		fs.add(model.FindingAssessmentIncomplete, sev, fmt.Sprintf("account %s could not be fully read: %s", a.ID, joinLimited(what, 5)), fix)
 	}
 }
 
-func uniqueOps(errs []Error) []string {
+func uniqueOps(errs []model.Error) []string {
 	var ops []string
 	for _, e := range errs {
 		ops = addConds(ops, e.Operation)

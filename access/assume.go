@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -73,7 +74,7 @@ type AssumeEdge struct {
 	From, To string
 	// Verdict is allow, conditional (Conditions must hold: sts:ExternalId,
 	// aws:MultiFactorAuthPresent…) or unknown (a policy could not be read).
-	Verdict    Verdict
+	Verdict    model.Verdict
 	Conditions []string
 	// Unreadable names, for unknown, the policies that could not be read.
 	Unreadable []string
@@ -84,7 +85,7 @@ type AssumeEdge struct {
 type AssumePath struct {
 	Hops []AssumeEdge
 	// Verdict is the weakest of the hops' (allow, then conditional, then unknown).
-	Verdict Verdict
+	Verdict model.Verdict
 }
 
 // Start is the principal that starts the path.
@@ -222,14 +223,14 @@ func onPath(p []AssumeEdge, id string) bool {
 	return false
 }
 
-func weakest(p []AssumeEdge) Verdict {
-	v := VerdictAllow
+func weakest(p []AssumeEdge) model.Verdict {
+	v := model.VerdictAllow
 	for _, e := range p {
 		switch {
-		case e.Verdict == VerdictUnknown:
-			v = VerdictUnknown
-		case e.Verdict == VerdictConditional && v == VerdictAllow:
-			v = VerdictConditional
+		case e.Verdict == model.VerdictUnknown:
+			v = model.VerdictUnknown
+		case e.Verdict == model.VerdictConditional && v == model.VerdictAllow:
+			v = model.VerdictConditional
 		}
 	}
 	return v
@@ -386,8 +387,8 @@ type AssumeRoute struct {
 	// Role is the role that makes the request.
 	Role string `json:"role"`
 	// Verdict is the weakest of the path's and the role's request's.
-	Verdict    Verdict  `json:"verdict"`
-	Conditions []string `json:"conditions,omitempty"`
+	Verdict    model.Verdict `json:"verdict"`
+	Conditions []string      `json:"conditions,omitempty"`
 	// Unreadable names, for unknown, what could not be read.
 	Unreadable []string `json:"unreadable,omitempty"`
 }
@@ -418,7 +419,7 @@ func (ix *Index) AssumeRoutes(bl *BucketLayers, from, action, key string, ctx ma
 		ix.assumeOrg(c, acct, true)
 		c.SCPs = ix.SCPs(acct)
 		d := bl.Decide(c, action, key)
-		if d.Verdict != VerdictAllow && d.Verdict != VerdictConditional {
+		if d.Verdict != model.VerdictAllow && d.Verdict != model.VerdictConditional {
 			continue
 		}
 		r := AssumeRoute{Path: p.String(g), Role: ip.ARN, Verdict: weakest(append(append([]AssumeEdge(nil), p.Hops...), AssumeEdge{Verdict: d.Verdict})),
@@ -505,11 +506,11 @@ func edgeOf(from, to string, res *policy.Result) (AssumeEdge, bool) {
 	e := AssumeEdge{From: from, To: to}
 	switch res.Decision {
 	case policy.Allow:
-		e.Verdict = VerdictAllow
+		e.Verdict = model.VerdictAllow
 	case policy.Conditional:
-		e.Verdict, e.Conditions = VerdictConditional, []string{resultAlternatives(res).String()}
+		e.Verdict, e.Conditions = model.VerdictConditional, []string{resultAlternatives(res).String()}
 	case policy.Unknown:
-		e.Verdict, e.Unreadable = VerdictUnknown, res.Unreadable
+		e.Verdict, e.Unreadable = model.VerdictUnknown, res.Unreadable
 	default:
 		return e, false
 	}
@@ -591,9 +592,9 @@ func (ix *Index) trustCandidates(trust *policy.Policy, byAccount map[string][]IA
 func describeAssumePath(g *AssumeGraph, p AssumePath) string {
 	s := p.String(g)
 	switch p.Verdict {
-	case VerdictConditional:
+	case model.VerdictConditional:
 		s += fmt.Sprintf(" (conditional: %s)", strings.Join(p.Conditions(), "; "))
-	case VerdictUnknown:
+	case model.VerdictUnknown:
 		s += fmt.Sprintf(" (unknown: %s could not be read)", strings.Join(p.Unreadable(), "; "))
 	}
 	return s
@@ -629,9 +630,9 @@ func (g *AssumeGraph) reachFrom(role string) []AssumePath {
 // assumeReach is one outside principal's reach into a bucket through roles.
 type assumeReach struct {
 	start   *AssumeNode
-	actions []string   // matrix action names, in matrix order
-	first   AssumePath // the first path found, or the first certain one
-	verdict Verdict    // allow when some action is reached for certain
+	actions []string      // matrix action names, in matrix order
+	first   AssumePath    // the first path found, or the first certain one
+	verdict model.Verdict // allow when some action is reached for certain
 	roles   []string
 }
 
@@ -640,15 +641,15 @@ type assumeReach struct {
 // (or federated-subject-unpinned, federatedFinding), or an AWS service can
 // assume, directly or through a chain of roles, a role that can act on the
 // bucket (its same_account or org cells' principals).
-func (w *worker) assumeFindings(fs *findingSet, out *Bucket) {
+func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket) {
 	g := w.ix.AssumeGraph()
 	if len(g.in) == 0 {
 		return
 	}
-	names := ActionNames()
+	names := model.ActionNames()
 	byStart := map[string]*assumeReach{}
 	var order []string
-	for i, pair := range [5][2]*Cell{
+	for i, pair := range [5][2]*model.Cell{
 		{&out.Access.SameAccount.Read, &out.Access.Org.Read}, {&out.Access.SameAccount.List, &out.Access.Org.List},
 		{&out.Access.SameAccount.Write, &out.Access.Org.Write}, {&out.Access.SameAccount.Delete, &out.Access.Org.Delete},
 		{&out.Access.SameAccount.Manage, &out.Access.Org.Manage},
@@ -660,7 +661,7 @@ func (w *worker) assumeFindings(fs *findingSet, out *Bucket) {
 					continue
 				}
 				for _, p := range g.reachFrom(arn) {
-					if p.Verdict == VerdictUnknown {
+					if p.Verdict == model.VerdictUnknown {
 						continue // what could not be read is reported as such (explain lists these paths)
 					}
 					n := g.nodes[p.Start()]
@@ -671,7 +672,7 @@ func (w *worker) assumeFindings(fs *findingSet, out *Bucket) {
 					}
 					r := byStart[n.ID]
 					if r == nil {
-						r = &assumeReach{start: n, first: p, verdict: VerdictConditional}
+						r = &assumeReach{start: n, first: p, verdict: model.VerdictConditional}
 						byStart[n.ID] = r
 						order = append(order, n.ID)
 					}
@@ -681,8 +682,8 @@ func (w *worker) assumeFindings(fs *findingSet, out *Bucket) {
 					if !slices.Contains(r.roles, arn) {
 						r.roles = append(r.roles, arn)
 					}
-					if !cond && p.Verdict == VerdictAllow && r.verdict != VerdictAllow {
-						r.verdict, r.first = VerdictAllow, p // show a path that is certain
+					if !cond && p.Verdict == model.VerdictAllow && r.verdict != model.VerdictAllow {
+						r.verdict, r.first = model.VerdictAllow, p // show a path that is certain
 					}
 				}
 			}
@@ -690,10 +691,10 @@ func (w *worker) assumeFindings(fs *findingSet, out *Bucket) {
 	}
 	for _, id := range order {
 		r := byStart[id]
-		sev := SeverityHigh
+		sev := model.SeverityHigh
 		for _, a := range r.actions {
 			if a == "write" || a == "delete" || a == "manage" {
-				sev = SeverityCritical
+				sev = model.SeverityCritical
 			}
 		}
 		if r.start.Kind == NodeFederated {
@@ -701,8 +702,8 @@ func (w *worker) assumeFindings(fs *findingSet, out *Bucket) {
 			continue
 		}
 		if r.start.Kind == NodeService {
-			sev = SeverityInfo // a service acts for resources of the role's account
-		} else if r.verdict != VerdictAllow {
+			sev = model.SeverityInfo // a service acts for resources of the role's account
+		} else if r.verdict != model.VerdictAllow {
 			sev = lowerSeverity(sev)
 		}
 		last := r.first.Hops[len(r.first.Hops)-1].To
@@ -716,6 +717,6 @@ func (w *worker) assumeFindings(fs *findingSet, out *Bucket) {
 		if r.start.Kind == NodeService {
 			rem = fmt.Sprintf("If the service should act only for your resources, add aws:SourceAccount or aws:SourceArn conditions to the trust policy of %s (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json)", role, roleName)
 		}
-		fs.add(FindingExternalViaRole, sev, detail, rem)
+		fs.add(model.FindingExternalViaRole, sev, detail, rem)
 	}
 }

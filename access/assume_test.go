@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // assumeDoc is an organisation with a web of trust policies:
@@ -96,27 +97,27 @@ func TestAssumeGraphEdges(t *testing.T) {
 	const p = "arn:aws:iam::222222222222:"
 	cases := []struct {
 		name, from, to string
-		want           Verdict // "" = no edge
-		cond           string  // a condition the edge lists
+		want           model.Verdict // "" = no edge
+		cond           string        // a condition the edge lists
 	}{
-		{"trust names the user ARN (no identity policy needed)", p + "user/alice", p + "role/named", VerdictAllow, ""},
+		{"trust names the user ARN (no identity policy needed)", p + "user/alice", p + "role/named", model.VerdictAllow, ""},
 		{"trust names the account, identity does not allow", p + "user/alice", p + "role/byroot", "", ""},
-		{"trust names the account, identity allows", p + "user/bob", p + "role/byroot", VerdictAllow, ""},
-		{"external account with ExternalId", "arn:aws:iam::999988887777:root", p + "role/vendor", VerdictConditional, "sts:ExternalId = x-123"},
-		{"external account by ID, no condition", "arn:aws:iam::999988887777:root", p + "role/hop1", VerdictAllow, ""},
-		{"service principal", "lambda.amazonaws.com", p + "role/lambda", VerdictAllow, ""},
-		{"role to role, same account", p + "role/hop1", p + "role/hop2", VerdictAllow, ""},
-		{"cross account, identity allows", "arn:aws:iam::333333333333:user/dave", p + "role/xacct", VerdictAllow, ""},
+		{"trust names the account, identity allows", p + "user/bob", p + "role/byroot", model.VerdictAllow, ""},
+		{"external account with ExternalId", "arn:aws:iam::999988887777:root", p + "role/vendor", model.VerdictConditional, "sts:ExternalId = x-123"},
+		{"external account by ID, no condition", "arn:aws:iam::999988887777:root", p + "role/hop1", model.VerdictAllow, ""},
+		{"service principal", "lambda.amazonaws.com", p + "role/lambda", model.VerdictAllow, ""},
+		{"role to role, same account", p + "role/hop1", p + "role/hop2", model.VerdictAllow, ""},
+		{"cross account, identity allows", "arn:aws:iam::333333333333:user/dave", p + "role/xacct", model.VerdictAllow, ""},
 		{"cross account, SCP denies sts:AssumeRole", "arn:aws:iam::444444444444:user/carol", p + "role/xacct", "", ""},
 		{"cross account, trust names the user, identity does not allow", "arn:aws:iam::333333333333:user/erin", p + "role/xnamed", "", ""},
-		{"MFA condition", p + "user/bob", p + "role/mfa", VerdictConditional, "aws:MultiFactorAuthPresent = true"},
+		{"MFA condition", p + "user/bob", p + "role/mfa", model.VerdictConditional, "aws:MultiFactorAuthPresent = true"},
 		{"a user not trusted", p + "user/bob", p + "role/named", "", ""},
-		{"trust policy names everyone", "*", p + "role/anyone", VerdictAllow, ""},
+		{"trust policy names everyone", "*", p + "role/anyone", model.VerdictAllow, ""},
 		// aws:PrincipalOrgID in a trust policy keeps principals outside the
 		// organisation out and lets members in.
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
 		{"aws:PrincipalOrgID: outside principals", "*", p + "role/orgonly", "", ""},
-		{"aws:PrincipalOrgID: a member", "arn:aws:iam::333333333333:user/dave", p + "role/orgonly", VerdictAllow, ""},
+		{"aws:PrincipalOrgID: a member", "arn:aws:iam::333333333333:user/dave", p + "role/orgonly", model.VerdictAllow, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -214,10 +215,10 @@ func TestExternalViaRoleFindings(t *testing.T) {
 			r.InlinePolicies = pol(`"s3:GetObject"`)
 		}
 	}
-	find := func(rep *Report) map[string]Finding {
-		out := map[string]Finding{}
+	find := func(rep *model.Report) map[string]model.Finding {
+		out := map[string]model.Finding{}
 		for _, f := range rep.Buckets[0].Findings {
-			if f.ID == FindingExternalViaRole {
+			if f.ID == model.FindingExternalViaRole {
 				out[f.Detail[:strings.Index(f.Detail, " can ")]] = f
 			}
 		}
@@ -226,11 +227,11 @@ func TestExternalViaRoleFindings(t *testing.T) {
 	got := find(analyzeValid(t, doc, Options{}))
 	const p = "arn:aws:iam::222222222222:role/"
 	want := map[string]struct {
-		sev    Severity
+		sev    model.Severity
 		detail string
 	}{
-		"account 999988887777":         {SeverityCritical, "account 999988887777 can read, write through role " + p + "hop2: account 999988887777 → " + p + "hop1 → " + p + "hop2"},
-		"service lambda.amazonaws.com": {SeverityInfo, "service lambda.amazonaws.com can read through role " + p + "lambda: service lambda.amazonaws.com → " + p + "lambda"},
+		"account 999988887777":         {model.SeverityCritical, "account 999988887777 can read, write through role " + p + "hop2: account 999988887777 → " + p + "hop1 → " + p + "hop2"},
+		"service lambda.amazonaws.com": {model.SeverityInfo, "service lambda.amazonaws.com can read through role " + p + "lambda: service lambda.amazonaws.com → " + p + "lambda"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("external-via-role findings = %+v, want %d", got, len(want))
@@ -258,7 +259,7 @@ func TestExternalViaRoleFindings(t *testing.T) {
 		}
 	}
 	f := find(analyzeValid(t, doc, Options{}))["account 999988887777"]
-	if f.Severity != SeverityMedium || !strings.Contains(f.Detail, "through role "+p+"vendor") || !strings.Contains(f.Detail, "(conditional: sts:ExternalId = x-123)") {
+	if f.Severity != model.SeverityMedium || !strings.Contains(f.Detail, "through role "+p+"vendor") || !strings.Contains(f.Detail, "(conditional: sts:ExternalId = x-123)") {
 		t.Errorf("vendor only: %s %q, want medium, conditional on sts:ExternalId", f.Severity, f.Detail)
 	}
 	// A trusted account is not reported.
@@ -305,7 +306,7 @@ func TestAssumeGraphOrganizationNotRead(t *testing.T) {
 	doc.Accounts[2].Membership = &inventory.Membership{OrganizationID: "o-test000001", ManagementAccountID: "111111111111"}
 	doc.Accounts[3].Membership = &inventory.Membership{Standalone: true}
 	g := NewIndex(doc).AssumeGraph()
-	verdict := func(from string) Verdict {
+	verdict := func(from string) model.Verdict {
 		for _, e := range g.EdgesTo("arn:aws:iam::222222222222:role/xacct") {
 			if e.From == from {
 				return e.Verdict
@@ -313,10 +314,10 @@ func TestAssumeGraphOrganizationNotRead(t *testing.T) {
 		}
 		return ""
 	}
-	if v := verdict("arn:aws:iam::333333333333:user/dave"); v != VerdictUnknown {
+	if v := verdict("arn:aws:iam::333333333333:user/dave"); v != model.VerdictUnknown {
 		t.Errorf("member of an organisation not read: %q, want unknown", v)
 	}
-	if v := verdict("arn:aws:iam::444444444444:user/carol"); v != VerdictAllow {
+	if v := verdict("arn:aws:iam::444444444444:user/carol"); v != model.VerdictAllow {
 		t.Errorf("standalone account (no SCP): %q, want allow", v)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // BenchmarkAnalyzeSynthetic50k analyses a synthetic organisation of 50
@@ -77,7 +78,7 @@ func benchmarkSyntheticWith(b *testing.B, o fakeaws.SyntheticOptions) {
 // measureAnalyze analyses the document mk makes (not timed), timed and
 // with its peak heap recorded in peak, with the configuration's default
 // cap of the principal lists.
-func measureAnalyze(b *testing.B, mk func() *inventory.Document, peak *atomic.Uint64) *Report {
+func measureAnalyze(b *testing.B, mk func() *inventory.Document, peak *atomic.Uint64) *model.Report {
 	b.StopTimer()
 	doc := mk()
 	runtime.GC()

@@ -5,6 +5,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -42,7 +43,7 @@ type BucketLayers struct {
 	KeyPolicy    *policy.Policy // parsed key policy when SSE-KMS with a collected key
 	RCPs         Chain
 	// Problems are parse errors of the bucket's documents, reported as errors.
-	Problems []Error
+	Problems []model.Error
 }
 
 // NewBucketLayers reads bucket b of account a from the index.
@@ -61,7 +62,7 @@ func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *Buc
 		if err != nil {
 			bl.PolicyErr = inventory.FetchError{Code: "InvalidPolicy", Message: err.Error()}
 			bl.Policy = policy.Unreadable(name + " (does not parse)")
-			bl.Problems = append(bl.Problems, Error{AccountID: a.ID, Bucket: b.Name, Field: inventory.FieldPolicy, Operation: "s3:GetBucketPolicy", Code: "InvalidPolicy", Message: err.Error()})
+			bl.Problems = append(bl.Problems, model.Error{AccountID: a.ID, Bucket: b.Name, Field: inventory.FieldPolicy, Operation: "s3:GetBucketPolicy", Code: "InvalidPolicy", Message: err.Error()})
 		} else {
 			p.Name = name
 			bl.Policy = p

@@ -6,18 +6,19 @@ import (
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
 // bucketReport analyses one bucket: its configuration, matrix, findings
 // and errors.
-func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket {
+func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) model.Bucket {
 	m := w.matrixer
 	bl := m.ix.NewBucketLayers(a, b)
 	bl.ev, bl.scratch = w.ev, &w.scratch
 	shape := w.shapeKey(bl)
 	bm := w.matrix(bl, shape)
-	out := Bucket{
+	out := model.Bucket{
 		AccountID:   a.ID,
 		AccountName: a.Name,
 		OUPath:      m.ix.OUPath(a.ID),
@@ -51,8 +52,8 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) Bucket 
 
 // bucketConfig is the bucket's configuration section; bpa is its effective
 // BPA as a map (bl.BPA.Map(), shared between buckets alike).
-func bucketConfig(bl *BucketLayers, bpa map[string]string) BucketConfig {
-	c := BucketConfig{
+func bucketConfig(bl *BucketLayers, bpa map[string]string) model.BucketConfig {
+	c := model.BucketConfig{
 		EffectiveBPA: bpa,
 		Ownership:    bl.Ownership,
 		Encryption:   bl.Encryption.Algorithm,
@@ -65,7 +66,7 @@ func bucketConfig(bl *BucketLayers, bpa map[string]string) BucketConfig {
 		c.Ownership = "unknown"
 	}
 	if !bl.Bucket.Collected(inventory.FieldVersioning) {
-		c.Versioning = VersioningNotCollected
+		c.Versioning = model.VersioningNotCollected
 	}
 	if !bl.EncRead {
 		c.Encryption = "unknown"
@@ -103,35 +104,35 @@ func bucketConfig(bl *BucketLayers, bpa map[string]string) BucketConfig {
 }
 
 // access converts the computed rows into the report's matrix.
-func (bm *bucketMatrix) access(trusted map[string]string) Access {
-	acc := Access{
+func (bm *bucketMatrix) access(trusted map[string]string) model.Access {
+	acc := model.Access{
 		Public:      bm.public.actions(),
 		AnyAWS:      bm.anyAWS.actions(),
 		SameAccount: bm.same.actions(),
-		External:    make(map[string]ExternalActions, len(bm.external)),
+		External:    make(map[string]model.ExternalActions, len(bm.external)),
 	}
-	acc.Org = Actions{Read: bm.org[0].cell(), List: bm.org[1].cell(), Write: bm.org[2].cell(), Delete: bm.org[3].cell(), Manage: bm.org[4].cell()}
+	acc.Org = model.Actions{Read: bm.org[0].cell(), List: bm.org[1].cell(), Write: bm.org[2].cell(), Delete: bm.org[3].cell(), Manage: bm.org[4].cell()}
 	for id, r := range bm.external {
 		label, ok := trusted[id]
-		acc.External[id] = ExternalActions{Label: label, Trusted: ok, Actions: r.actions()}
+		acc.External[id] = model.ExternalActions{Label: label, Trusted: ok, Actions: r.actions()}
 	}
 	return acc
 }
 
 // exposure classifies a bucket by the most exposed class that is allowed
 // (or conditionally allowed) some action.
-func exposure(a *Access) string {
-	open := func(x Actions) bool {
-		for _, c := range []Cell{x.Read, x.List, x.Write, x.Delete, x.Manage} {
-			if c.Verdict == VerdictAllow || c.Verdict == VerdictConditional {
+func exposure(a *model.Access) string {
+	open := func(x model.Actions) bool {
+		for _, c := range []model.Cell{x.Read, x.List, x.Write, x.Delete, x.Manage} {
+			if c.Verdict == model.VerdictAllow || c.Verdict == model.VerdictConditional {
 				return true
 			}
 		}
 		return false
 	}
-	unknown := func(x Actions) bool {
-		for _, c := range []Cell{x.Read, x.List, x.Write, x.Delete, x.Manage} {
-			if c.Verdict == VerdictUnknown {
+	unknown := func(x model.Actions) bool {
+		for _, c := range []model.Cell{x.Read, x.List, x.Write, x.Delete, x.Manage} {
+			if c.Verdict == model.VerdictUnknown {
 				return true
 			}
 		}
@@ -139,31 +140,33 @@ func exposure(a *Access) string {
 	}
 	switch {
 	case open(a.Public) || open(a.AnyAWS):
-		return ExposurePublic
+		return model.ExposurePublic
 	}
 	for _, e := range a.External {
 		if open(e.Actions) {
-			return ExposureExternal
+			return model.ExposureExternal
 		}
 	}
 	if open(a.Org) {
-		return ExposureOrg
+		return model.ExposureOrg
 	}
 	anyUnknown := unknown(a.Public) || unknown(a.AnyAWS) || unknown(a.Org) || unknown(a.SameAccount)
 	for _, e := range a.External {
 		anyUnknown = anyUnknown || unknown(e.Actions)
 	}
 	if anyUnknown {
-		return ExposureUnknown
+		return model.ExposureUnknown
 	}
-	return ExposurePrivate
+	return model.ExposurePrivate
 }
 
-func isOpen(o outcome) bool { return o.verdict == VerdictAllow || o.verdict == VerdictConditional }
+func isOpen(o outcome) bool {
+	return o.verdict == model.VerdictAllow || o.verdict == model.VerdictConditional
+}
 
 // exposureSeverity lowers a severity one step for conditional access.
-func exposureSeverity(base Severity, o outcome) Severity {
-	if o.verdict == VerdictConditional {
+func exposureSeverity(base model.Severity, o outcome) model.Severity {
+	if o.verdict == model.VerdictConditional {
 		return lowerSeverity(base)
 	}
 	return base
@@ -174,7 +177,7 @@ func condSuffix(o outcome) string {
 	if len(o.narrow) > 0 {
 		s = " (only the principals with " + o.narrow.String() + ")"
 	}
-	if o.verdict == VerdictConditional {
+	if o.verdict == model.VerdictConditional {
 		s += " (only if " + o.alts.String() + ")"
 	}
 	return s
@@ -185,9 +188,9 @@ func publicRemediation(bl *BucketLayers, o outcome) string {
 	var steps []string
 	for _, l := range o.layers.names() {
 		switch l {
-		case LayerACL:
+		case model.LayerACL:
 			steps = append(steps, PrivateACLCommand(bl.Bucket.Name))
-		case LayerBucketPolicy:
+		case model.LayerBucketPolicy:
 			steps = append(steps, "remove the public grant from the bucket policy ("+PutBucketPolicyCommand(bl.Bucket.Name)+")")
 		}
 	}
@@ -196,22 +199,22 @@ func publicRemediation(bl *BucketLayers, o outcome) string {
 }
 
 // bucketFindings raises the bucket's findings from its matrix and layers.
-func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
+func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *model.Bucket) {
 	m := w.matrixer
 	bl := bm.bl
 	name := bl.Bucket.Name
-	names := ActionNames()
+	names := model.ActionNames()
 
 	// Public exposure.
 	if o := bm.public[0]; isOpen(o) {
-		fs.add(FindingPublicRead, exposureSeverity(SeverityCritical, o), "anonymous callers can read objects"+condSuffix(o)+": "+o.reason, publicRemediation(bl, o))
+		fs.add(model.FindingPublicRead, exposureSeverity(model.SeverityCritical, o), "anonymous callers can read objects"+condSuffix(o)+": "+o.reason, publicRemediation(bl, o))
 	}
 	if o := bm.public[1]; isOpen(o) {
-		fs.add(FindingPublicList, exposureSeverity(SeverityHigh, o), "anonymous callers can list the bucket"+condSuffix(o)+": "+o.reason, publicRemediation(bl, o))
+		fs.add(model.FindingPublicList, exposureSeverity(model.SeverityHigh, o), "anonymous callers can list the bucket"+condSuffix(o)+": "+o.reason, publicRemediation(bl, o))
 	}
 	for _, i := range []int{2, 3} {
 		if o := bm.public[i]; isOpen(o) {
-			fs.add(FindingPublicWrite, exposureSeverity(SeverityCritical, o), "anonymous callers can "+names[i]+" objects"+condSuffix(o)+": "+o.reason, publicRemediation(bl, o))
+			fs.add(model.FindingPublicWrite, exposureSeverity(model.SeverityCritical, o), "anonymous callers can "+names[i]+" objects"+condSuffix(o)+": "+o.reason, publicRemediation(bl, o))
 			break
 		}
 	}
@@ -227,7 +230,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		}
 	}
 	if len(anyActs) > 0 {
-		fs.add(FindingAnyAuthenticatedAccess, exposureSeverity(SeverityHigh, anyOut),
+		fs.add(model.FindingAnyAuthenticatedAccess, exposureSeverity(model.SeverityHigh, anyOut),
 			fmt.Sprintf("any authenticated principal of any AWS account can %s%s: %s", strings.Join(anyActs, ", "), condSuffix(anyOut), anyOut.reason),
 			publicRemediation(bl, anyOut))
 	}
@@ -239,7 +242,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		r := bm.external[id]
 		var acts []string
 		var first outcome
-		sev := SeverityMedium
+		sev := model.SeverityMedium
 		for i := range r {
 			if isOpen(r[i]) {
 				acts = append(acts, names[i])
@@ -247,14 +250,14 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 					first = r[i]
 				}
 				if i >= 2 {
-					sev = SeverityHigh
+					sev = model.SeverityHigh
 				}
 			}
 		}
 		if len(acts) == 0 {
 			continue
 		}
-		fs.add(FindingExternalAccountAccess, exposureSeverity(sev, first),
+		fs.add(model.FindingExternalAccountAccess, exposureSeverity(sev, first),
 			fmt.Sprintf("account %s, outside the organisation and not a trusted account, can %s%s: %s", id, strings.Join(acts, ", "), condSuffix(first), first.reason),
 			fmt.Sprintf("Remove %s from the bucket policy or ACL (%s), or, if it is a known partner, add it to trusted_accounts in the configuration", id, PutBucketPolicyCommand(name)))
 	}
@@ -300,18 +303,18 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		}
 	}
 	if len(bpaHits) > 0 {
-		fs.add(FindingBPABlocksGrantedAccess, "",
+		fs.add(model.FindingBPABlocksGrantedAccess, "",
 			"Block Public Access blocks what the bucket grants to "+describeHits(bpaHits)+": "+bpaHits[0].reason,
 			fmt.Sprintf("If the access is intended, keep Block Public Access on and grant it without a public statement (name the principals, or restrict it with aws:PrincipalOrgID or aws:SourceVpce), then %s; otherwise remove the statement the same way", PutBucketPolicyCommand(name)))
 	}
 	if len(awsKeyHits) > 0 {
-		fs.add(FindingAWSManagedKeyCrossAcct, "",
+		fs.add(model.FindingAWSManagedKeyCrossAcct, "",
 			"the bucket is encrypted with the AWS managed key aws/s3, which other accounts cannot use, so these grants fail: "+describeHits(awsKeyHits),
 			"Create a customer managed key whose policy allows the grantees, then: "+KMSEncryptionCommand(name, CustomerKeyPlaceholder)+" (existing objects keep aws/s3 until copied)")
 	}
 	if k := bl.Key.Key; bl.EncRead && UsesKMS(bl.Encryption.Algorithm) && k != nil {
 		if usable, why := KeyUsable(k); usable == TriFalse {
-			fs.add(FindingKMSKeyUnusable, "",
+			fs.add(model.FindingKMSKeyUnusable, "",
 				fmt.Sprintf("the bucket's default encryption uses KMS key %s, but %s: reads (kms:Decrypt) and writes (kms:GenerateDataKey) of its SSE-KMS objects fail for every caller", k.ARN, why),
 				KeyStateRemediation(k.ARN, k.State))
 		}
@@ -327,11 +330,11 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 		if len(stmts) == 0 {
 			rem = fmt.Sprintf("Allow the grantees kms:Decrypt and kms:GenerateDataKey in the policy of %s: %s", bl.Key.ARN, PutKeyPolicyCommand(bl.Key.ARN))
 		}
-		fs.add(FindingKMSKeyPolicyMissingGrant, "",
+		fs.add(model.FindingKMSKeyPolicyMissingGrant, "",
 			"the bucket grants access that its KMS key's policy does not: "+describeHits(keyPolicyHits)+": "+keyPolicyHits[0].reason, rem)
 	}
 	if len(orgHits) > 0 {
-		fs.add(FindingOrgPolicyDeniesGranted, "",
+		fs.add(model.FindingOrgPolicyDeniesGranted, "",
 			fmt.Sprintf("the bucket policy grants %s, but %s denies it (%s)", describeHits(orgHits), strings.ToUpper(orgHits[0].by), orgHits[0].reason),
 			fmt.Sprintf("Remove the dead grant from the bucket policy (%s), or, if the access is intended, add an exception to %s: %s", PutBucketPolicyCommand(name), orgPolicyName(orgHits[0].org), UpdateOrgPolicyCommand(orgPolicyID(orgHits[0].org), "policy.json")))
 	}
@@ -339,19 +342,19 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	// Settings.
 	if own := AccountBPA(bl.Account); own.SomeOff() || !own.AllOn() {
 		if bkt := BucketBPA(bl.Bucket); bkt.SomeOff() && bl.BPA.SomeOff() {
-			fs.add(FindingBucketBPAOff, "",
+			fs.add(model.FindingBucketBPAOff, "",
 				"Block Public Access has "+strings.Join(bl.BPA.offFlags(), ", ")+" off for this bucket (account and bucket level)",
 				BucketBPACommand(name))
 		}
 	}
 	if bl.ACLs == TriTrue {
-		var sev Severity
+		var sev model.Severity
 		detail := "Object Ownership is " + bl.Ownership + ": ACLs take part in access decisions"
 		if bl.Ownership == inventory.OwnershipObjectWriter || bl.Ownership == inventory.OwnershipNone {
-			sev = SeverityMedium
+			sev = model.SeverityMedium
 			detail += ", and objects uploaded by other accounts belong to them (the bucket owner gets 403 on them)"
 		}
-		fs.add(FindingACLsEnabled, sev, detail, OwnershipEnforcedCommand(name))
+		fs.add(model.FindingACLsEnabled, sev, detail, OwnershipEnforcedCommand(name))
 	}
 	if bl.ACLs != TriFalse {
 		var pub []string
@@ -361,23 +364,23 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 			}
 		}
 		if len(pub) > 0 {
-			sev, detail := Severity(""), "the bucket ACL grants "+strings.Join(pub, ", ")
+			sev, detail := model.Severity(""), "the bucket ACL grants "+strings.Join(pub, ", ")
 			if bl.BPA.IgnorePublicACLs == TriTrue {
-				sev, detail = SeverityLow, detail+" (ignored while Block Public Access IgnorePublicAcls is on)"
+				sev, detail = model.SeverityLow, detail+" (ignored while Block Public Access IgnorePublicAcls is on)"
 			}
-			fs.add(FindingPublicACLGrant, sev, detail, PrivateACLCommand(name))
+			fs.add(model.FindingPublicACLGrant, sev, detail, PrivateACLCommand(name))
 		}
 	}
 	if bl.Policy != nil && !bl.Policy.IsUnreadable() {
 		w.lintFindings(fs, bl)
 	}
 	if bm.tls == TriFalse {
-		fs.add(FindingNoTLSEnforcement, "",
+		fs.add(model.FindingNoTLSEnforcement, "",
 			"neither the bucket policy nor an applicable RCP denies requests with aws:SecureTransport false",
 			fmt.Sprintf("Add to the bucket policy %s, then %s", tlsDenyStatement(bl.ARN), PutBucketPolicyCommand(name)))
 	}
 	if bl.Bucket.PolicyIsPublic != nil && bl.PolicyPublic != TriUnknown && *bl.Bucket.PolicyIsPublic != (bl.PolicyPublic == TriTrue) {
-		fs.add(FindingPolicyStatusDisagreement, "",
+		fs.add(model.FindingPolicyStatusDisagreement, "",
 			fmt.Sprintf("GetBucketPolicyStatus says IsPublic=%t, bucketaudit's reading of the bucket policy says public=%t", *bl.Bucket.PolicyIsPublic, bl.PolicyPublic == TriTrue),
 			fmt.Sprintf("Compare aws s3api get-bucket-policy-status --bucket %s with bucketaudit explain for the bucket's statements, and report the mismatch to the bucketaudit maintainers", name))
 	}
@@ -386,18 +389,18 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 	var unknownCells []string
 	for _, cl := range []struct {
 		name string
-		a    Actions
+		a    model.Actions
 	}{{"public", out.Access.Public}, {"any_aws", out.Access.AnyAWS}, {"org", out.Access.Org}, {"same_account", out.Access.SameAccount}} {
-		for i, c := range []Cell{cl.a.Read, cl.a.List, cl.a.Write, cl.a.Delete, cl.a.Manage} {
-			if c.Verdict == VerdictUnknown {
+		for i, c := range []model.Cell{cl.a.Read, cl.a.List, cl.a.Write, cl.a.Delete, cl.a.Manage} {
+			if c.Verdict == model.VerdictUnknown {
 				unknownCells = append(unknownCells, cl.name+"."+names[i])
 			}
 		}
 	}
 	for _, id := range sortedKeys(out.Access.External) {
 		e := out.Access.External[id]
-		for i, c := range []Cell{e.Read, e.List, e.Write, e.Delete, e.Manage} {
-			if c.Verdict == VerdictUnknown {
+		for i, c := range []model.Cell{e.Read, e.List, e.Write, e.Delete, e.Manage} {
+			if c.Verdict == model.VerdictUnknown {
 				unknownCells = append(unknownCells, "external "+id+"."+names[i])
 			}
 		}
@@ -419,7 +422,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *Bucket) {
 			detail += "; the bucket's KMS key was not collected"
 			rem = "Collect the bucket's KMS key (collect.kms: true in the configuration, and the key's account in the scan's scope), then run bucketaudit scan again. " + rem
 		}
-		fs.add(FindingAssessmentIncomplete, "", detail, rem)
+		fs.add(model.FindingAssessmentIncomplete, "", detail, rem)
 	}
 }
 
@@ -485,13 +488,13 @@ func (w *worker) lintFindings(fs *findingSet, bl *BucketLayers) {
 		where := fmt.Sprintf("bucket policy statement %s (line %d, column %d)", w.Statement, w.Line, w.Column)
 		switch w.Code {
 		case policy.LintObjectActionOnBucketARN:
-			fs.add(FindingObjectActionOnBucketARN, "", where+": "+w.Message,
+			fs.add(model.FindingObjectActionOnBucketARN, "", where+": "+w.Message,
 				fmt.Sprintf(`Grant object actions on the objects: change the statement's Resource to "%s/*" (add it next to "%s" if the statement also has bucket actions), then %s`, bl.ARN, bl.ARN, PutBucketPolicyCommand(name)))
 		case policy.LintBucketActionOnObjectARN:
-			fs.add(FindingBucketActionOnObjectARN, "", where+": "+w.Message,
+			fs.add(model.FindingBucketActionOnObjectARN, "", where+": "+w.Message,
 				fmt.Sprintf(`Grant bucket actions on the bucket: add "%s" to the statement's Resource, then %s`, bl.ARN, PutBucketPolicyCommand(name)))
 		case policy.LintAllowWithNotPrincipal:
-			fs.add(FindingAllowWithNotPrincipal, "", where+": "+w.Message+" (it allows everyone except the principals it lists)",
+			fs.add(model.FindingAllowWithNotPrincipal, "", where+": "+w.Message+" (it allows everyone except the principals it lists)",
 				fmt.Sprintf(`Replace NotPrincipal with Principal naming who may access (or Principal "*" with a condition such as aws:PrincipalOrgID), then %s`, PutBucketPolicyCommand(name)))
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -76,7 +77,7 @@ type ctxKey struct{ service, owner, region string }
 
 // outcome is one decided layer combination, before it becomes a Cell.
 type outcome struct {
-	verdict Verdict
+	verdict model.Verdict
 	engine  policy.Decision // the deciding evaluation's decision
 	layers  layerSet
 	alts    dnf // conditional: the ways the request can be allowed
@@ -100,30 +101,25 @@ type outcome struct {
 }
 
 // cell converts the outcome into a report cell.
-func (o outcome) cell() Cell {
-	c := Cell{Verdict: o.verdict, DecidedBy: o.layers.names(), Reason: o.reason}
-	if o.verdict == VerdictConditional {
+func (o outcome) cell() model.Cell {
+	c := model.Cell{Verdict: o.verdict, DecidedBy: o.layers.names(), Reason: o.reason}
+	if o.verdict == model.VerdictConditional {
 		c.Conditions, c.AnyOf = o.alts.cellConditions()
 	}
-	if o.verdict == VerdictAllow || o.verdict == VerdictConditional {
+	if o.verdict == model.VerdictAllow || o.verdict == model.VerdictConditional {
 		c.NarrowedTo, _ = o.narrow.cellConditions()
 	}
 	return c
 }
 
-// Layers returns decided_by's layer names in the order cells list them.
-func Layers() []string {
-	return []string{LayerSCP, LayerRCP, LayerBPA, LayerBucketPolicy, LayerACL, LayerKMS, LayerIdentity, LayerVPCE}
-}
-
 // layerOrder is a layer's position in Layers.
 func layerOrder(l string) int {
-	for i, x := range Layers() {
+	for i, x := range model.Layers() {
 		if x == l {
 			return i
 		}
 	}
-	return len(Layers())
+	return len(model.Layers())
 }
 
 // layerSet is a set of decided_by layers.
@@ -149,7 +145,7 @@ func (s layerSet) has(name string) bool { return s&layerBit(name) != 0 }
 // names lists the layers in Layers order (never nil).
 func (s layerSet) names() []string {
 	out := make([]string, 0, 3)
-	for i, l := range Layers() {
+	for i, l := range model.Layers() {
 		if s&(1<<i) != 0 {
 			out = append(out, l)
 		}
@@ -186,25 +182,25 @@ const (
 func layerName(l policy.Layer, kind resourceKind) string {
 	switch l {
 	case policy.LayerSCP:
-		return LayerSCP
+		return model.LayerSCP
 	case policy.LayerRCP:
-		return LayerRCP
+		return model.LayerRCP
 	case policy.LayerResource:
 		if kind == resourceKey {
-			return LayerKMS
+			return model.LayerKMS
 		}
-		return LayerBucketPolicy
+		return model.LayerBucketPolicy
 	case policy.LayerGrant:
 		if kind == resourceKey {
-			return LayerKMS
+			return model.LayerKMS
 		}
-		return LayerACL
+		return model.LayerACL
 	case policy.LayerVPCE:
-		return LayerVPCE
+		return model.LayerVPCE
 	case policy.LayerBPA:
-		return LayerBPA
+		return model.LayerBPA
 	}
-	return LayerIdentity // identity, permission boundary, session policy
+	return model.LayerIdentity // identity, permission boundary, session policy
 }
 
 // FormatRequirement renders one condition of a Conditional decision for a
@@ -378,7 +374,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 	}
 	if quiet {
 		o.verdict = verdictOf(r.Decision)
-		if o.verdict == VerdictConditional {
+		if o.verdict == model.VerdictConditional {
 			o.alts = resultAlternatives(r)
 			o.acctSpecific = requirementsAccountSpecific(r)
 		}
@@ -387,19 +383,19 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 	o.refs = decidingRefs(r)
 	switch r.Decision {
 	case policy.Allow:
-		o.verdict = VerdictAllow
+		o.verdict = model.VerdictAllow
 		o.reason = action + " allowed for " + who
 		if s := describeStatements(grantingStatements(r.Statements), "Allow"); s != "" {
 			o.reason += " by " + s
 		}
 	case policy.ExplicitDeny:
-		o.verdict = VerdictDeny
+		o.verdict = model.VerdictDeny
 		o.reason = action + " explicitly denied for " + who + " by " + describeStatements(r.Statements, "Deny")
 	case policy.ImplicitDeny:
-		o.verdict = VerdictDeny
+		o.verdict = model.VerdictDeny
 		o.reason = action + " implicitly denied for " + who + ": " + implicitDenyReason(r, kind)
 	case policy.Conditional:
-		o.verdict = VerdictConditional
+		o.verdict = model.VerdictConditional
 		o.alts = resultAlternatives(r)
 		o.acctSpecific = requirementsAccountSpecific(r)
 		if grants := grantStatements(r); len(grants) > 0 {
@@ -412,7 +408,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 			o.reason += " (" + s + ")"
 		}
 	default:
-		o.verdict = VerdictUnknown
+		o.verdict = model.VerdictUnknown
 		if len(r.Unreadable) > 0 { // their names say why ("(not read: AccessDenied)")
 			o.reason = fmt.Sprintf("%s for %s depends on %s", action, who, unreadableNames(r))
 		} else {
@@ -458,16 +454,16 @@ func grantStatements(r *policy.Result) []policy.StatementRef {
 }
 
 // verdictOf maps an engine decision to a cell verdict.
-func verdictOf(d policy.Decision) Verdict {
+func verdictOf(d policy.Decision) model.Verdict {
 	switch d {
 	case policy.Allow:
-		return VerdictAllow
+		return model.VerdictAllow
 	case policy.Conditional:
-		return VerdictConditional
+		return model.VerdictConditional
 	case policy.Unknown:
-		return VerdictUnknown
+		return model.VerdictUnknown
 	}
-	return VerdictDeny
+	return model.VerdictDeny
 }
 
 // implicitDenyReason says which layer failed to allow.
@@ -583,13 +579,13 @@ func resultAlternatives(r *policy.Result) dnf {
 // and combines two layers that must both allow (S3 and then KMS).
 func and(a, b outcome) outcome {
 	switch {
-	case a.verdict == VerdictDeny:
+	case a.verdict == model.VerdictDeny:
 		return a
-	case b.verdict == VerdictDeny:
+	case b.verdict == model.VerdictDeny:
 		return b
-	case a.verdict == VerdictUnknown || b.verdict == VerdictUnknown:
+	case a.verdict == model.VerdictUnknown || b.verdict == model.VerdictUnknown:
 		o := a
-		if a.verdict != VerdictUnknown {
+		if a.verdict != model.VerdictUnknown {
 			o = b
 		}
 		return o
@@ -601,8 +597,8 @@ func and(a, b outcome) outcome {
 	}
 	o.alts = a.alts.and(b.alts)
 	o.acctSpecific = a.acctSpecific || b.acctSpecific
-	if a.verdict == VerdictConditional || b.verdict == VerdictConditional {
-		o.verdict = VerdictConditional
+	if a.verdict == model.VerdictConditional || b.verdict == model.VerdictConditional {
+		o.verdict = model.VerdictConditional
 	}
 	if b.reason != "" {
 		o.reason = a.reason + "; " + b.reason

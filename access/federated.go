@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -123,7 +124,7 @@ func (ix *Index) federatedEdges(g *AssumeGraph, r trustedRole) {
 		}
 		g.in[to] = append(g.in[to], e)
 		g.out[f] = append(g.out[f], e)
-		if e.Verdict == VerdictUnknown {
+		if e.Verdict == model.VerdictUnknown {
 			continue
 		}
 		ft := federatedTrust{}
@@ -246,12 +247,12 @@ func multiTenant(host string) string {
 // does not pin the subject is federated-subject-unpinned (its severity
 // kept: who can is anyone with an identity at the provider), a pinned one
 // external-via-role like any other outside principal.
-func (w *worker) federatedFinding(fs *findingSet, g *AssumeGraph, r *assumeReach, sev Severity) {
+func (w *worker) federatedFinding(fs *findingSet, g *AssumeGraph, r *assumeReach, sev model.Severity) {
 	// The first path whose provider edge is unpinned, else the first.
 	path := r.first
 	for _, arn := range r.roles {
 		for _, p := range g.reachFrom(arn) {
-			if p.Start() == r.start.ID && p.Verdict != VerdictUnknown && g.federated[[2]string{p.Hops[0].From, p.Hops[0].To}].Unpinned &&
+			if p.Start() == r.start.ID && p.Verdict != model.VerdictUnknown && g.federated[[2]string{p.Hops[0].From, p.Hops[0].To}].Unpinned &&
 				!g.federated[[2]string{path.Hops[0].From, path.Hops[0].To}].Unpinned {
 				path = p
 			}
@@ -264,11 +265,11 @@ func (w *worker) federatedFinding(fs *findingSet, g *AssumeGraph, r *assumeReach
 	last := path.Hops[len(path.Hops)-1].To
 	ft := g.federated[[2]string{first.From, first.To}]
 	if !ft.Unpinned {
-		if r.verdict != VerdictAllow {
+		if r.verdict != model.VerdictAllow {
 			sev = lowerSeverity(sev)
 		}
 		detail := fmt.Sprintf("%s can %s through role %s: %s", r.start, strings.Join(r.actions, ", "), last, describeAssumePath(g, r.first))
-		fs.add(FindingExternalViaRole, sev, detail,
+		fs.add(model.FindingExternalViaRole, sev, detail,
 			fmt.Sprintf("Check that the conditions of the trust policy of %s on %s's claims name only your identities (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json); or remove the role's access to the bucket", role, name, roleName))
 		return
 	}
@@ -284,7 +285,7 @@ func (w *worker) federatedFinding(fs *findingSet, g *AssumeGraph, r *assumeReach
 	if len(r.roles) > 1 {
 		detail += fmt.Sprintf(" (roles that reach the bucket this way: %s)", joinLimited(r.roles, 5))
 	}
-	fs.add(FindingFederatedSubjectUnpinned, sev, detail, fmt.Sprintf(
+	fs.add(model.FindingFederatedSubjectUnpinned, sev, detail, fmt.Sprintf(
 		"Add a condition on the subject to the trust policy of %s (for GitHub Actions: \"StringLike\": {\"token.actions.githubusercontent.com:sub\": \"repo:YOUR-ORG/YOUR-REPO:*\"}; for Cognito: \"StringEquals\": {\"cognito-identity.amazonaws.com:aud\": \"YOUR-IDENTITY-POOL-ID\"}) (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json); or remove the role's access to the bucket",
 		role, roleName))
 }

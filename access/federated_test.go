@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // fedDoc is one account (222222222222, bucket "data") whose roles trust
@@ -69,22 +70,22 @@ const (
 // (https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html).
 var fedCases = []struct {
 	name, principal, cond string
-	edge                  Verdict // the edge provider → role
-	edgeCond              string  // a condition the edge lists
-	unpinned              bool    // federated-subject-unpinned
+	edge                  model.Verdict // the edge provider → role
+	edgeCond              string        // a condition the edge lists
+	unpinned              bool          // federated-subject-unpinned
 }{
-	{"github, no condition", ghOIDC, ``, VerdictAllow, "", true},
-	{"github, aud only", ghOIDC, `{"StringEquals":{` + ghAud + `}}`, VerdictConditional, ":aud = sts.amazonaws.com", true},
-	{"github, sub repo:*", ghOIDC, `{"StringEquals":{` + ghAud + `},"StringLike":{"` + ghSubKey + `":"repo:*"}}`, VerdictConditional, ghSubKey, true},
-	{"github, sub pinned to a repository", ghOIDC, `{"StringEquals":{` + ghAud + `},"StringLike":{"` + ghSubKey + `":"repo:octo-org/deploy:*"}}`, VerdictConditional, ghSubKey, false},
-	{"github, repository_owner_id pinned", ghOIDC, `{"StringEquals":{` + ghAud + `,"token.actions.githubusercontent.com:repository_owner_id":"123456"}}`, VerdictConditional, "repository_owner_id", false},
-	{"github, sub StringNotEquals is no pin", ghOIDC, `{"StringNotEquals":{"` + ghSubKey + `":"repo:evil/x:ref:refs/heads/main"}}`, VerdictConditional, ghSubKey, true},
-	{"github, a condition on the environment only is no pin", ghOIDC, `{"ForAllValues:StringEquals":{"token.actions.githubusercontent.com:environment":"prod"}}`, VerdictConditional, "environment", true},
-	{"eks, no condition", eksOIDC, ``, VerdictAllow, "", true},
-	{"eks, service account pinned", eksOIDC, `{"StringEquals":{"oidc.eks.us-east-1.amazonaws.com/id/ABCDEF:sub":"system:serviceaccount:app:reader"}}`, VerdictConditional, ":sub", false},
-	{"cognito, no aud", cognito, `{"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"authenticated"}}`, VerdictConditional, ":amr", true},
-	{"cognito, aud pinned", cognito, `{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:11111111-2222-3333-4444-555555555555"}}`, VerdictConditional, ":aud", false},
-	{"saml, the organisation's IdP", samlIdP, `{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}`, VerdictConditional, "SAML:aud", false},
+	{"github, no condition", ghOIDC, ``, model.VerdictAllow, "", true},
+	{"github, aud only", ghOIDC, `{"StringEquals":{` + ghAud + `}}`, model.VerdictConditional, ":aud = sts.amazonaws.com", true},
+	{"github, sub repo:*", ghOIDC, `{"StringEquals":{` + ghAud + `},"StringLike":{"` + ghSubKey + `":"repo:*"}}`, model.VerdictConditional, ghSubKey, true},
+	{"github, sub pinned to a repository", ghOIDC, `{"StringEquals":{` + ghAud + `},"StringLike":{"` + ghSubKey + `":"repo:octo-org/deploy:*"}}`, model.VerdictConditional, ghSubKey, false},
+	{"github, repository_owner_id pinned", ghOIDC, `{"StringEquals":{` + ghAud + `,"token.actions.githubusercontent.com:repository_owner_id":"123456"}}`, model.VerdictConditional, "repository_owner_id", false},
+	{"github, sub StringNotEquals is no pin", ghOIDC, `{"StringNotEquals":{"` + ghSubKey + `":"repo:evil/x:ref:refs/heads/main"}}`, model.VerdictConditional, ghSubKey, true},
+	{"github, a condition on the environment only is no pin", ghOIDC, `{"ForAllValues:StringEquals":{"token.actions.githubusercontent.com:environment":"prod"}}`, model.VerdictConditional, "environment", true},
+	{"eks, no condition", eksOIDC, ``, model.VerdictAllow, "", true},
+	{"eks, service account pinned", eksOIDC, `{"StringEquals":{"oidc.eks.us-east-1.amazonaws.com/id/ABCDEF:sub":"system:serviceaccount:app:reader"}}`, model.VerdictConditional, ":sub", false},
+	{"cognito, no aud", cognito, `{"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"authenticated"}}`, model.VerdictConditional, ":amr", true},
+	{"cognito, aud pinned", cognito, `{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:11111111-2222-3333-4444-555555555555"}}`, model.VerdictConditional, ":aud", false},
+	{"saml, the organisation's IdP", samlIdP, `{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}`, model.VerdictConditional, "SAML:aud", false},
 	// A condition that denies every web-identity request: no edge.
 	{"github, aws:PrincipalArn required", ghOIDC, `{"StringEquals":{"aws:PrincipalArn":"arn:aws:iam::222222222222:role/x"}}`, "", "", false},
 }
@@ -137,19 +138,19 @@ func TestFederatedFindings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := analyzeValid(t, fedDoc(t, map[string][2]string{"r": {tc.principal, tc.cond}}), Options{})
 			var ids []string
-			var f Finding
+			var f model.Finding
 			for _, x := range rep.Buckets[0].Findings {
-				if x.ID == FindingFederatedSubjectUnpinned || x.ID == FindingExternalViaRole {
+				if x.ID == model.FindingFederatedSubjectUnpinned || x.ID == model.FindingExternalViaRole {
 					ids = append(ids, x.ID)
 					f = x
 				}
 			}
-			want, sev := FindingExternalViaRole, SeverityHigh
-			if tc.edge == VerdictAllow {
-				sev = SeverityCritical
+			want, sev := model.FindingExternalViaRole, model.SeverityHigh
+			if tc.edge == model.VerdictAllow {
+				sev = model.SeverityCritical
 			}
 			if tc.unpinned {
-				want, sev = FindingFederatedSubjectUnpinned, SeverityCritical
+				want, sev = model.FindingFederatedSubjectUnpinned, model.SeverityCritical
 			}
 			if len(ids) != 1 || ids[0] != want || f.Severity != sev {
 				t.Fatalf("findings %v (%s %q), want one %s %s", ids, f.Severity, f.Detail, sev, want)
@@ -177,20 +178,20 @@ func TestFederatedPrincipalAccess(t *testing.T) {
 	})
 	rep := analyzeValid(t, doc, Options{})
 	c := rep.Buckets[0].Access.SameAccount.Read
-	got := map[string]PrincipalAccess{}
+	got := map[string]model.PrincipalAccess{}
 	for _, p := range c.PrincipalAccess {
 		got[p.ARN] = p
 	}
 	gh := got[strings.Trim(ghOIDC, `"`)]
-	if gh.Type != PrincipalFederated || gh.Verdict != VerdictConditional || strings.Join(gh.Via, ",") != fedRole+"open" ||
+	if gh.Type != model.PrincipalFederated || gh.Verdict != model.VerdictConditional || strings.Join(gh.Via, ",") != fedRole+"open" ||
 		len(gh.Conditions) != 1 || !strings.Contains(gh.Conditions[0], "assuming "+fedRole+"open (token.actions.githubusercontent.com:aud = sts.amazonaws.com)") {
 		t.Errorf("github = %+v", gh)
 	}
 	cg := got["cognito-identity.amazonaws.com"]
-	if cg.Type != PrincipalFederated || cg.Account != "" || strings.Join(cg.Via, ",") != fedRole+"pinned" || !strings.Contains(strings.Join(cg.Statements, ","), "trust policy of "+fedRole+"pinned") {
+	if cg.Type != model.PrincipalFederated || cg.Account != "" || strings.Join(cg.Via, ",") != fedRole+"pinned" || !strings.Contains(strings.Join(cg.Statements, ","), "trust policy of "+fedRole+"pinned") {
 		t.Errorf("cognito = %+v", cg)
 	}
-	if s := CountText(&c); !strings.Contains(s, "2 identity providers") || !strings.HasSuffix(s, "in 1 account") {
+	if s := model.CountText(&c); !strings.Contains(s, "2 identity providers") || !strings.HasSuffix(s, "in 1 account") {
 		t.Errorf("count = %q", s)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -22,7 +23,7 @@ func TestCatalogIDs(t *testing.T) {
 		"federated-subject-unpinned",
 	}
 	var got []string
-	for _, e := range Catalog() {
+	for _, e := range model.Catalog() {
 		got = append(got, e.ID)
 		if !e.Severity.Valid() || e.Title == "" || (e.Scope != "bucket" && e.Scope != "account") {
 			t.Errorf("catalogue entry %+v is incomplete", e)
@@ -34,7 +35,7 @@ func TestCatalogIDs(t *testing.T) {
 		t.Errorf("catalogue ids (-want +got):\n%s", d)
 	}
 	cat := catalogIndex()
-	for _, id := range []string{FindingNoTLSEnforcement, FindingAccountBPAOff, FindingBucketBPAOff} {
+	for _, id := range []string{model.FindingNoTLSEnforcement, model.FindingAccountBPAOff, model.FindingBucketBPAOff} {
 		if !strings.HasPrefix(cat[id].CIS, "CIS AWS Foundations") {
 			t.Errorf("%s has no CIS control", id)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // FuzzAnalyze feeds Analyze any inventory document the loader accepts:
@@ -30,7 +31,7 @@ func FuzzAnalyze(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ValidateJSON(out); err != nil {
+		if err := model.ValidateJSON(out); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // testOrg is an organisation for rule tests: management account
@@ -57,7 +58,7 @@ func indent(s, prefix string) string {
 	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n"+prefix)
 }
 
-func analyzeYAML(t *testing.T, text string, trusted map[string]string) *Report {
+func analyzeYAML(t *testing.T, text string, trusted map[string]string) *model.Report {
 	t.Helper()
 	doc, err := inventory.Parse([]byte(text), t.Name())
 	if err != nil {
@@ -68,17 +69,17 @@ func analyzeYAML(t *testing.T, text string, trusted map[string]string) *Report {
 
 // analyzeValid analyses doc and checks that its report.json matches the
 // schema.
-func analyzeValid(t *testing.T, doc *inventory.Document, opts Options) *Report {
+func analyzeValid(t *testing.T, doc *inventory.Document, opts Options) *model.Report {
 	t.Helper()
 	data, rep := analyzeJSON(t, doc, opts)
-	if err := ValidateJSON(data); err != nil {
+	if err := model.ValidateJSON(data); err != nil {
 		t.Fatal(err)
 	}
 	return rep
 }
 
 // analyzeJSON analyses doc and returns its report.json and the report.
-func analyzeJSON(t *testing.T, doc *inventory.Document, opts Options) ([]byte, *Report) {
+func analyzeJSON(t *testing.T, doc *inventory.Document, opts Options) ([]byte, *model.Report) {
 	t.Helper()
 	rep, err := Analyze(context.Background(), doc, opts)
 	if err != nil {
@@ -93,10 +94,10 @@ func analyzeJSON(t *testing.T, doc *inventory.Document, opts Options) ([]byte, *
 
 // cellAt returns a cell by path: "public.read", "org.write",
 // "external.888877776666.list", "same_account.manage".
-func cellAt(t *testing.T, b *Bucket, path string) Cell {
+func cellAt(t *testing.T, b *model.Bucket, path string) model.Cell {
 	t.Helper()
 	parts := strings.Split(path, ".")
-	var acts Actions
+	var acts model.Actions
 	switch parts[0] {
 	case "public":
 		acts = b.Access.Public
@@ -129,12 +130,12 @@ func cellAt(t *testing.T, b *Bucket, path string) Cell {
 		return acts.Manage
 	}
 	t.Fatalf("bad cell path %q", path)
-	return Cell{}
+	return model.Cell{}
 }
 
 func keys[V any](m map[string]V) []string { return sortedKeys(m) }
 
-func bucketNamed(t *testing.T, r *Report, name string) *Bucket {
+func bucketNamed(t *testing.T, r *model.Report, name string) *model.Bucket {
 	t.Helper()
 	for i := range r.Buckets {
 		if r.Buckets[i].Name == name {
@@ -145,7 +146,7 @@ func bucketNamed(t *testing.T, r *Report, name string) *Bucket {
 	return nil
 }
 
-func hasFinding(b *Bucket, id string) bool {
+func hasFinding(b *model.Bucket, id string) bool {
 	for _, f := range b.Findings {
 		if f.ID == id {
 			return true
@@ -158,7 +159,7 @@ func hasFinding(b *Bucket, id string) bool {
 // contain (and, if set, a condition substring and a reason substring).
 type expectCell struct {
 	path    string
-	verdict Verdict
+	verdict model.Verdict
 	layers  []string
 	cond    string
 	reason  string
@@ -166,7 +167,7 @@ type expectCell struct {
 	narrowed string
 }
 
-func checkCells(t *testing.T, b *Bucket, want []expectCell) {
+func checkCells(t *testing.T, b *model.Bucket, want []expectCell) {
 	t.Helper()
 	for _, w := range want {
 		c := cellAt(t, b, w.path)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -444,7 +445,7 @@ func mentionsS3(p *policy.Policy) bool {
 // Buckets of one shape (shapeKey) whose names every principal's Resource
 // values match alike get the same lists: they are computed once per shape
 // and such a signature.
-func (w *worker) principalsWho(bl *BucketLayers, shape string, same *Caller, row *Actions) {
+func (w *worker) principalsWho(bl *BucketLayers, shape string, same *Caller, row *model.Actions) {
 	ps := w.ix.Principals(bl.Account.ID)
 	if ps == nil {
 		return
@@ -458,7 +459,7 @@ func (w *worker) principalsWho(bl *BucketLayers, shape string, same *Caller, row
 			relevant = append(relevant, p)
 		}
 	}
-	cells := []*Cell{&row.Read, &row.List, &row.Write, &row.Delete, &row.Manage}
+	cells := []*model.Cell{&row.Read, &row.List, &row.Write, &row.Delete, &row.Manage}
 	key := ""
 	if shape != "" {
 		key = principalsKey(bl, shape, ps, relevant)
@@ -525,20 +526,20 @@ func principalsKey(bl *BucketLayers, shape string, ps, relevant []IAMPrincipal) 
 // an allowed or conditional cell, the owner not of another organisation.
 // The principals reached through roles (Via) are not the cell's own. A
 // list capped (PrincipalsTotal) is not whole: decidePrincipals decides them.
-func (w *worker) listedPrincipals(same *Caller, c *Cell) ([]string, bool) {
-	if w.noPrincipalGroups || same.OrgID != "" || c.PrincipalsTotal > 0 || (c.Verdict != VerdictAllow && c.Verdict != VerdictConditional) {
+func (w *worker) listedPrincipals(same *Caller, c *model.Cell) ([]string, bool) {
+	if w.noPrincipalGroups || same.OrgID != "" || c.PrincipalsTotal > 0 || (c.Verdict != model.VerdictAllow && c.Verdict != model.VerdictConditional) {
 		return nil, false
 	}
 	var list []string
 	for i := range c.PrincipalAccess {
 		pa := &c.PrincipalAccess[i]
-		if pa.Type == PrincipalRoot || len(pa.Via) > 0 {
+		if pa.Type == model.PrincipalRoot || len(pa.Via) > 0 {
 			continue
 		}
 		switch pa.Verdict {
-		case VerdictAllow:
+		case model.VerdictAllow:
 			list = append(list, pa.ARN)
-		case VerdictConditional:
+		case model.VerdictConditional:
 			list = append(list, pa.ARN+" (conditional)")
 		}
 	}
@@ -546,12 +547,12 @@ func (w *worker) listedPrincipals(same *Caller, c *Cell) ([]string, bool) {
 }
 
 // decidePrincipals fills the cells' principal lists.
-func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAMPrincipal, cells []*Cell) {
+func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAMPrincipal, cells []*model.Cell) {
 	bl.quiet = true
 	defer func() { bl.quiet = false }()
 	for i, action := range MatrixActions() {
 		c := cells[i]
-		if c.Verdict == VerdictDeny {
+		if c.Verdict == model.VerdictDeny {
 			continue
 		}
 		if list, ok := w.listedPrincipals(same, c); ok {
@@ -567,9 +568,9 @@ func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAM
 					TagsKnown: true, PrincipalTags: p.Tags}
 			})
 			switch o := bl.decide(caller, action, ""); o.verdict {
-			case VerdictAllow:
+			case model.VerdictAllow:
 				list = append(list, p.ARN)
-			case VerdictConditional:
+			case model.VerdictConditional:
 				list = append(list, p.ARN+" (conditional)")
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -52,7 +53,7 @@ type Index struct {
 	assume    assumeCache // the assume-role graph (AssumeGraph)
 	// Problems are errors met while preparing the index (org policies that
 	// do not parse, accounts missing from the OU tree), reported as data.
-	Problems []Error
+	Problems []model.Error
 }
 
 // orgPolicyInfo is one parsed SCP or RCP.
@@ -141,7 +142,7 @@ func NewIndex(doc *inventory.Document) *Index {
 				if err != nil {
 					info.parsed = policy.Unreadable(name + " (does not parse)")
 					info.parsed.Origin = origin
-					ix.Problems = append(ix.Problems, Error{Field: "organization.policies." + op.ID, Operation: "organizations:DescribePolicy", Code: "InvalidPolicy", Message: err.Error()})
+					ix.Problems = append(ix.Problems, model.Error{Field: "organization.policies." + op.ID, Operation: "organizations:DescribePolicy", Code: "InvalidPolicy", Message: err.Error()})
 				} else {
 					p.Name, p.Origin = name, origin
 					info.parsed = p
@@ -184,7 +185,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 		ix.keys[key.ARN] = key
 		ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key)
 		if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors[inventory.KeyGrants]); err != nil {
-			ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "kms_keys." + key.ARN + ".grants", Operation: "kms:ListGrants", Code: "InvalidGrant", Message: err.Error()})
+			ix.Problems = append(ix.Problems, model.Error{AccountID: a.ID, Field: "kms_keys." + key.ARN + ".grants", Operation: "kms:ListGrants", Code: "InvalidGrant", Message: err.Error()})
 			ix.keyGrants[key.ARN] = policy.Unreadable("grants of KMS key " + key.ARN + " (could not be evaluated)")
 		} else if g != nil {
 			ix.keyGrants[key.ARN] = g
@@ -202,7 +203,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 			info.policy = policy.Unreadable(name + " (not collected)")
 		} else if p, err := policy.Parse(ep.Policy.Raw()); err != nil {
 			info.policy = policy.Unreadable(name + " (does not parse)")
-			ix.Problems = append(ix.Problems, Error{AccountID: a.ID, Field: "vpc_endpoints." + ep.ID + ".policy", Operation: "ec2:DescribeVpcEndpoints", Code: "InvalidPolicy", Message: err.Error()})
+			ix.Problems = append(ix.Problems, model.Error{AccountID: a.ID, Field: "vpc_endpoints." + ep.ID + ".policy", Operation: "ec2:DescribeVpcEndpoints", Code: "InvalidPolicy", Message: err.Error()})
 		} else {
 			p.Name = name
 			info.policy = p
@@ -249,7 +250,7 @@ func (ix *Index) parseKeyPolicy(account string, k *inventory.KMSKey) *policy.Pol
 	}
 	p, err := policy.Parse(k.Policy.Raw())
 	if err != nil {
-		ix.Problems = append(ix.Problems, Error{AccountID: account, Field: "kms_keys." + k.ARN + ".policy", Operation: "kms:GetKeyPolicy", Code: "InvalidPolicy", Message: err.Error()})
+		ix.Problems = append(ix.Problems, model.Error{AccountID: account, Field: "kms_keys." + k.ARN + ".policy", Operation: "kms:GetKeyPolicy", Code: "InvalidPolicy", Message: err.Error()})
 		return policy.Unreadable(name + " (does not parse)")
 	}
 	p.Name = name

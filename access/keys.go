@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -51,7 +52,7 @@ func exampleKey(p string) string {
 // differ, the cell depends on the object key and is conditional on it.
 func (bl *BucketLayers) decideKeys(c *Caller, action string) outcome {
 	g := bl.decideS3(c, action, "")
-	if !objectAction(action) || g.verdict == VerdictUnknown {
+	if !objectAction(action) || g.verdict == model.VerdictUnknown {
 		return g
 	}
 	type part struct {
@@ -62,7 +63,7 @@ func (bl *BucketLayers) decideKeys(c *Caller, action string) outcome {
 	for _, p := range bl.keyPatterns() {
 		o := bl.decideS3(c, action, exampleKey(p))
 		if o.verdict == g.verdict && o.alts.String() == g.alts.String() {
-			if o.verdict == VerdictDeny && ((o.bpaBlocked && !g.bpaBlocked) || (o.orgBlocked != "" && g.orgBlocked == "")) {
+			if o.verdict == model.VerdictDeny && ((o.bpaBlocked && !g.bpaBlocked) || (o.orgBlocked != "" && g.orgBlocked == "")) {
 				// Denied either way, but for these keys by a layer that voids a
 				// grant: say so (findings rely on it).
 				g.layers |= o.layers
@@ -74,7 +75,7 @@ func (bl *BucketLayers) decideKeys(c *Caller, action string) outcome {
 			}
 			continue
 		}
-		if o.verdict == VerdictUnknown {
+		if o.verdict == model.VerdictUnknown {
 			return o
 		}
 		diff = append(diff, part{p, o})
@@ -115,9 +116,9 @@ func (bl *BucketLayers) decideKeys(c *Caller, action string) outcome {
 		reasons = append(reasons, fmt.Sprintf("keys like %q: %s", d.pattern, d.o.reason))
 	}
 	if len(out.alts) > 0 {
-		out.verdict = VerdictConditional
+		out.verdict = model.VerdictConditional
 	} else {
-		out.verdict = VerdictDeny
+		out.verdict = model.VerdictDeny
 	}
 	out.reason = fmt.Sprintf("%s for %s depends on the object key: %s", action, c.who(), strings.Join(reasons, "; "))
 	return out

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -67,10 +68,10 @@ func (bl *BucketLayers) keyStateOutcome(action, kmsAction, keyName string) (outc
 	case TriTrue:
 		return outcome{}, usable, false
 	case TriFalse:
-		return outcome{verdict: VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(LayerKMS), kmsBlocked: "key-state",
+		return outcome{verdict: model.VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(model.LayerKMS), kmsBlocked: "key-state",
 			reason: fmt.Sprintf("%s needs %s on %s, but %s", action, kmsAction, keyName, why)}, usable, true
 	}
-	return outcome{verdict: VerdictUnknown, engine: policy.Unknown, layers: layersOf(LayerKMS),
+	return outcome{verdict: model.VerdictUnknown, engine: policy.Unknown, layers: layersOf(model.LayerKMS),
 		reason: fmt.Sprintf("%s needs %s on %s, and %s", action, kmsAction, keyName, why)}, usable, false
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -17,14 +18,11 @@ func MatrixActions() [5]string {
 	return [5]string{ActionRead, ActionList, ActionWrite, ActionDelete, ActionManage}
 }
 
-// ActionNames returns the columns' keys in report.json, in report order.
-func ActionNames() [5]string { return [5]string{"read", "list", "write", "delete", "manage"} }
-
 // row is one class's outcomes, one per matrix action.
 type row [5]outcome
 
-func (r *row) actions() Actions {
-	return Actions{Read: r[0].cell(), List: r[1].cell(), Write: r[2].cell(), Delete: r[3].cell(), Manage: r[4].cell()}
+func (r *row) actions() model.Actions {
+	return model.Actions{Read: r[0].cell(), List: r[1].cell(), Write: r[2].cell(), Delete: r[3].cell(), Manage: r[4].cell()}
 }
 
 // orgGroup is a set of member accounts governed by the same SCP chain.
@@ -42,7 +40,7 @@ type matrixer struct {
 	// shared holds what workers compute once for all: matrices of bucket
 	// shapes and lint warnings.
 	shared  sharedCache
-	catalog map[string]CatalogEntry
+	catalog map[string]model.CatalogEntry
 	// nameMatters: some SCP, RCP, key or endpoint policy names specific
 	// buckets, so buckets alike in every other way may still differ.
 	nameMatters bool
@@ -178,7 +176,7 @@ func (w *worker) intern(s string) string {
 }
 
 // internCell makes a cell share its strings and lists with equal ones.
-func (w *worker) internCell(c *Cell) {
+func (w *worker) internCell(c *model.Cell) {
 	c.Reason = w.intern(c.Reason)
 	set := layersOf(c.DecidedBy...)
 	if l, ok := w.layers[set]; ok {
@@ -209,8 +207,8 @@ func (w *worker) internList(kind string, l []string) []string {
 }
 
 // internActions interns the five cells of a row.
-func (w *worker) internActions(a *Actions) {
-	for _, c := range []*Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage} {
+func (w *worker) internActions(a *model.Actions) {
+	for _, c := range []*model.Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage} {
 		w.internCell(c)
 	}
 }
@@ -408,7 +406,7 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 			r := m.row(bl, c)
 			split := false
 			for i := range r {
-				split = split || ((r[i].verdict == VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
+				split = split || ((r[i].verdict == model.VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
 			}
 			if !split {
 				add(g.accounts, drop, gi+1, c, &r)
@@ -488,7 +486,7 @@ func (w *worker) memberCaller(g *orgGroup, id string) *Caller {
 func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	oc := orgCell{total: total}
 	if total == 0 {
-		oc.out = outcome{verdict: VerdictDeny, reason: "the organisation has no other active member account"}
+		oc.out = outcome{verdict: model.VerdictDeny, reason: "the organisation has no other active member account"}
 		return oc
 	}
 	// Counts and first part per verdict, indexed by verdictRank (deny 0,
@@ -516,7 +514,7 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	v := parts[first[best]].out.verdict
 	o := outcome{verdict: v}
 	// The allowed accounts are listed only when fewer than all are allowed.
-	if (v == VerdictAllow || v == VerdictConditional) && count[best] < total {
+	if (v == model.VerdictAllow || v == model.VerdictConditional) && count[best] < total {
 		oc.accounts = lists.accounts(parts, v, count[best])
 	}
 	narrowed := true // every part of the verdict is narrowed to named principals
@@ -543,11 +541,11 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	}
 	n, all := strconv.Itoa(oc.nallowed), strconv.Itoa(total)
 	switch v {
-	case VerdictAllow:
+	case model.VerdictAllow:
 		o.reason = "allowed for " + n + " of " + all + " other member accounts: " + example
-	case VerdictConditional:
+	case model.VerdictConditional:
 		o.reason = "conditionally allowed for " + n + " of " + all + " other member accounts: " + example
-	case VerdictUnknown:
+	case model.VerdictUnknown:
 		o.reason = "unknown for " + n + " of " + all + " other member accounts: " + example
 	default:
 		o.reason = example
@@ -556,7 +554,7 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 		}
 	}
 	// Say what happens to the others.
-	if v != VerdictDeny {
+	if v != model.VerdictDeny {
 		for r := best - 1; r >= 0; r-- {
 			if count[r] == 0 {
 				continue
@@ -569,9 +567,9 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	return oc
 }
 
-func (oc *orgCell) cell() Cell {
+func (oc *orgCell) cell() model.Cell {
 	c := oc.out.cell()
-	if oc.total > 0 && (oc.out.verdict == VerdictAllow || oc.out.verdict == VerdictConditional) {
+	if oc.total > 0 && (oc.out.verdict == model.VerdictAllow || oc.out.verdict == model.VerdictConditional) {
 		n := oc.nallowed
 		c.AllowedAccounts = &n
 		c.Accounts = oc.accounts

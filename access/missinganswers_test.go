@@ -3,6 +3,8 @@ package access
 import (
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // TestRuleACLOwnerIsTheBucketOwner: a bucket ACL's Owner is the bucket
@@ -21,8 +23,8 @@ acl: {owner_id: "` + aclOwner + `", grants: [{grantee: {type: CanonicalUser, id:
 		name:   "the grant to the ACL owner is the bucket owner's",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAcl.html",
 		bucket: bucket,
-		cells:  []expectCell{{path: "same_account.list", verdict: VerdictAllow}},
-		check: func(t *testing.T, b *Bucket) {
+		cells:  []expectCell{{path: "same_account.list", verdict: model.VerdictAllow}},
+		check: func(t *testing.T, b *model.Bucket) {
 			if _, ok := b.Access.External["canonical:"+aclOwner]; ok {
 				t.Errorf("the ACL owner's own grant is reported as an external canonical user")
 			}
@@ -48,8 +50,8 @@ errors: {policy_status: "ClientError: get policy status of bucket \"bkt\": the a
 		name:   "no AWS verdict, no comparison",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PolicyStatus.html",
 		bucket: bucket,
-		absent: []string{FindingPolicyStatusDisagreement},
-		check: func(t *testing.T, b *Bucket) {
+		absent: []string{model.FindingPolicyStatusDisagreement},
+		check: func(t *testing.T, b *model.Bucket) {
 			if b.Config.AWSIsPublic != nil {
 				t.Errorf("aws_is_public = %t from an unread policy status", *b.Config.AWSIsPublic)
 			}
@@ -61,6 +63,6 @@ errors: {policy_status: "ClientError: get policy status of bucket \"bkt\": the a
 		name:     "a read IsPublic=false that disagrees is a finding",
 		doc:      "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PolicyStatus.html",
 		bucket:   strings.Replace(bucket, `errors: {policy_status: "ClientError: get policy status of bucket \"bkt\": the answer has no IsPublic"}`, "policy_is_public: false", 1),
-		findings: []string{FindingPolicyStatusDisagreement},
+		findings: []string{model.FindingPolicyStatusDisagreement},
 	}})
 }

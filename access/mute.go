@@ -1,5 +1,7 @@
 package access
 
+import "github.com/bucketaudit/bucketaudit/model"
+
 // Muter says whether a finding is accepted (a mutelist entry in force) and
 // why. bucket is "" for an account's own findings.
 type Muter interface {
@@ -11,8 +13,8 @@ type Muter interface {
 // not complete.
 func MutableFindingIDs() []string {
 	var ids []string
-	for _, e := range Catalog() {
-		if e.ID != FindingAssessmentIncomplete {
+	for _, e := range model.Catalog() {
+		if e.ID != model.FindingAssessmentIncomplete {
 			ids = append(ids, e.ID)
 		}
 	}
@@ -20,13 +22,13 @@ func MutableFindingIDs() []string {
 }
 
 // muteFindings marks the findings that m mutes, with its reason.
-func muteFindings(m Muter, fs []Finding) {
+func muteFindings(m Muter, fs []model.Finding) {
 	if m == nil {
 		return
 	}
 	for i := range fs {
 		f := &fs[i]
-		if f.ID == FindingAssessmentIncomplete {
+		if f.ID == model.FindingAssessmentIncomplete {
 			continue
 		}
 		if reason, ok := m.Mute(f.AccountID, f.Bucket, f.ID); ok {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // muteFunc is a Muter from a function.
@@ -17,7 +18,7 @@ func (f muteFunc) Mute(accountID, bucket, findingID string) (string, bool) {
 // its reason; they stay in the report and are counted apart; the
 // assessment-incomplete finding is never muted.
 func TestMutedFindings(t *testing.T) {
-	analyze := func(m Muter) *Report {
+	analyze := func(m Muter) *model.Report {
 		t.Helper()
 		doc, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
 		if err != nil {
@@ -30,14 +31,14 @@ func TestMutedFindings(t *testing.T) {
 	muted := analyze(muteFunc(all))
 
 	var findings, mutedCount, incomplete int
-	check := func(where string, fs, before []Finding) {
+	check := func(where string, fs, before []model.Finding) {
 		if len(fs) != len(before) {
 			t.Errorf("%s: %d findings muted, %d without a mutelist: muting hides nothing", where, len(fs), len(before))
 		}
 		for _, f := range fs {
 			findings++
 			switch {
-			case f.ID == FindingAssessmentIncomplete:
+			case f.ID == model.FindingAssessmentIncomplete:
 				incomplete++
 				if f.Muted {
 					t.Errorf("%s: assessment-incomplete muted", where)
@@ -92,11 +93,11 @@ func TestMutedFindings(t *testing.T) {
 // TestMutableFindingIDs: every catalogued finding but assessment-incomplete.
 func TestMutableFindingIDs(t *testing.T) {
 	ids := MutableFindingIDs()
-	if len(ids) != len(Catalog())-1 {
-		t.Errorf("%d mutable IDs of %d", len(ids), len(Catalog()))
+	if len(ids) != len(model.Catalog())-1 {
+		t.Errorf("%d mutable IDs of %d", len(ids), len(model.Catalog()))
 	}
 	for _, id := range ids {
-		if id == FindingAssessmentIncomplete {
+		if id == model.FindingAssessmentIncomplete {
 			t.Error("assessment-incomplete is mutable")
 		}
 	}

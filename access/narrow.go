@@ -3,6 +3,7 @@ package access
 import (
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -68,7 +69,7 @@ func (c *Caller) narrows() bool { return c.Principal == "" }
 // conditional on the request, narrowed to the principals every
 // alternative names.
 func (o outcome) settle(c *Caller) outcome {
-	if o.verdict != VerdictConditional || len(o.alts) == 0 || !c.narrows() {
+	if o.verdict != model.VerdictConditional || len(o.alts) == 0 || !c.narrows() {
 		return o
 	}
 	var free dnf // the principal parts of the alternatives without request conditions
@@ -96,7 +97,7 @@ func (o outcome) settle(c *Caller) outcome {
 	full := o.alts.String()
 	switch {
 	case anyFree:
-		o.verdict, o.alts = VerdictAllow, nil
+		o.verdict, o.alts = model.VerdictAllow, nil
 		if !always {
 			o.narrow = free
 			o.reason = narrowedReason(o.reason, full, free)
@@ -148,11 +149,11 @@ const maxOrgPrincipalChecks = 256
 // collected that actually can (with their own identity policies, boundary,
 // tags and SCPs); conditionally allowed ones are marked "(conditional)",
 // as same_account's are.
-func (w *worker) orgPrincipalsWho(bl *BucketLayers, row *Actions) {
-	cells := []*Cell{&row.Read, &row.List, &row.Write, &row.Delete, &row.Manage}
+func (w *worker) orgPrincipalsWho(bl *BucketLayers, row *model.Actions) {
+	cells := []*model.Cell{&row.Read, &row.List, &row.Write, &row.Delete, &row.Manage}
 	var todo []int
 	for i, c := range cells {
-		if len(c.NarrowedTo) > 0 && (c.Verdict == VerdictAllow || c.Verdict == VerdictConditional) {
+		if len(c.NarrowedTo) > 0 && (c.Verdict == model.VerdictAllow || c.Verdict == model.VerdictConditional) {
 			todo = append(todo, i)
 		}
 	}
@@ -188,9 +189,9 @@ func (w *worker) orgPrincipalsWho(bl *BucketLayers, row *Actions) {
 		var list []string
 		for _, c := range callers {
 			switch o := bl.decide(c, MatrixActions()[i], ""); o.verdict {
-			case VerdictAllow:
+			case model.VerdictAllow:
 				list = append(list, c.Principal)
-			case VerdictConditional:
+			case model.VerdictConditional:
 				list = append(list, c.Principal+" (conditional)")
 			}
 		}

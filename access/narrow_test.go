@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // Docs the narrowing rules encode.
@@ -51,18 +53,18 @@ func TestNarrowedToPrincipals(t *testing.T) {
 region: eu-west-1
 policy: {Version: "2012-10-17", Statement: [{Sid: Ingest, Effect: Allow, Principal: {AWS: "arn:aws:iam::999988887777:role/PartnerIngest"}, Action: s3:PutObject, Resource: "arn:aws:s3:::bkt/*"}]}`,
 		cells: []expectCell{
-			{path: "external.999988887777.write", verdict: VerdictAllow, layers: []string{LayerBucketPolicy},
+			{path: "external.999988887777.write", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy},
 				narrowed: "aws:PrincipalArn = arn:aws:iam::999988887777:role/PartnerIngest", reason: "only for the principals with aws:PrincipalArn = arn:aws:iam::999988887777:role/PartnerIngest"},
-			{path: "external.999988887777.read", verdict: VerdictDeny, narrowed: "-"},
-			{path: "any_aws.write", verdict: VerdictDeny},
-			{path: "public.write", verdict: VerdictDeny},
-			{path: "same_account.write", verdict: VerdictAllow, narrowed: "-"},
+			{path: "external.999988887777.read", verdict: model.VerdictDeny, narrowed: "-"},
+			{path: "any_aws.write", verdict: model.VerdictDeny},
+			{path: "public.write", verdict: model.VerdictDeny},
+			{path: "same_account.write", verdict: model.VerdictAllow, narrowed: "-"},
 		},
-		findings: []string{FindingExternalAccountAccess},
-		check: func(t *testing.T, b *Bucket) {
+		findings: []string{model.FindingExternalAccountAccess},
+		check: func(t *testing.T, b *model.Bucket) {
 			for _, f := range b.Findings {
 				// Full severity: the role is granted, whatever the request.
-				if f.ID == FindingExternalAccountAccess && (f.Severity != SeverityHigh || !strings.Contains(f.Detail, "role/PartnerIngest")) {
+				if f.ID == model.FindingExternalAccountAccess && (f.Severity != model.SeverityHigh || !strings.Contains(f.Detail, "role/PartnerIngest")) {
 					t.Errorf("external-account-access %s: %s", f.Severity, f.Detail)
 				}
 			}
@@ -75,9 +77,9 @@ region: eu-west-1`,
 		prod: []string{"p-platform"},
 		edit: withSCP(platformAdminSCP),
 		cells: []expectCell{
-			{path: "same_account.manage", verdict: VerdictAllow, layers: []string{LayerSCP},
+			{path: "same_account.manage", verdict: model.VerdictAllow, layers: []string{model.LayerSCP},
 				narrowed: "aws:PrincipalArn like arn:aws:iam::*:role/platform-admin", reason: "only for the principals with aws:PrincipalArn like arn:aws:iam::*:role/platform-admin"},
-			{path: "same_account.read", verdict: VerdictAllow, narrowed: "-"},
+			{path: "same_account.read", verdict: model.VerdictAllow, narrowed: "-"},
 		},
 	}, {
 		name:   "with IAM collected the narrowing agrees with the principals that actually can",
@@ -87,9 +89,9 @@ region: eu-west-1`,
 		prod:   []string{"p-platform"},
 		edit:   withSCP(platformAdminSCP),
 		cells: []expectCell{
-			{path: "same_account.manage", verdict: VerdictAllow, narrowed: "aws:PrincipalArn like arn:aws:iam::*:role/platform-admin"},
+			{path: "same_account.manage", verdict: model.VerdictAllow, narrowed: "aws:PrincipalArn like arn:aws:iam::*:role/platform-admin"},
 		},
-		check: func(t *testing.T, b *Bucket) {
+		check: func(t *testing.T, b *model.Bucket) {
 			if got := b.Access.SameAccount.Manage.Principals; !slices.Equal(got, []string{"arn:aws:iam::222222222222:role/platform-admin"}) {
 				t.Errorf("same_account.manage principals = %v, want only platform-admin", got)
 			}
@@ -104,8 +106,8 @@ region: eu-west-1`,
 region: eu-west-1
 policy: {Version: "2012-10-17", Statement: [{Sid: OnlyAdmin, Effect: Deny, Principal: "*", Action: s3:PutBucketPolicy, Resource: "arn:aws:s3:::bkt", Condition: {StringNotLike: {"aws:PrincipalArn": "arn:aws:iam::*:role/platform-admin"}}}]}`,
 		cells: []expectCell{
-			{path: "same_account.manage", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}, narrowed: "aws:PrincipalArn like arn:aws:iam::*:role/platform-admin"},
-			{path: "same_account.write", verdict: VerdictAllow, narrowed: "-"},
+			{path: "same_account.manage", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy}, narrowed: "aws:PrincipalArn like arn:aws:iam::*:role/platform-admin"},
+			{path: "same_account.write", verdict: model.VerdictAllow, narrowed: "-"},
 		},
 	}, {
 		name: "Principal * with aws:PrincipalOrgID of another organisation: any AWS principal of that organisation",
@@ -114,9 +116,9 @@ policy: {Version: "2012-10-17", Statement: [{Sid: OnlyAdmin, Effect: Deny, Princ
 region: eu-west-1
 policy: {Version: "2012-10-17", Statement: [{Sid: PartnerOrg, Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*", Condition: {StringEquals: {"aws:PrincipalOrgID": o-partner0001}}}]}`,
 		cells: []expectCell{
-			{path: "any_aws.read", verdict: VerdictAllow, narrowed: "aws:PrincipalOrgID = o-partner0001"},
-			{path: "public.read", verdict: VerdictDeny},
-			{path: "org.read", verdict: VerdictDeny},
+			{path: "any_aws.read", verdict: model.VerdictAllow, narrowed: "aws:PrincipalOrgID = o-partner0001"},
+			{path: "public.read", verdict: model.VerdictDeny},
+			{path: "org.read", verdict: model.VerdictDeny},
 		},
 	}, {
 		name:   "aws:PrincipalTag without IAM collected stays conditional (the tags are not known)",
@@ -125,7 +127,7 @@ policy: {Version: "2012-10-17", Statement: [{Sid: PartnerOrg, Effect: Allow, Pri
 		prod:   []string{"p-team"},
 		edit:   withSCP(teamDataSCP),
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictConditional, cond: "aws:PrincipalTag/team = data", narrowed: "-"},
+			{path: "same_account.read", verdict: model.VerdictConditional, cond: "aws:PrincipalTag/team = data", narrowed: "-"},
 		},
 	}, {
 		name:   "aws:PrincipalTag with IAM (and its tags) collected narrows to the tagged principals",
@@ -135,9 +137,9 @@ policy: {Version: "2012-10-17", Statement: [{Sid: PartnerOrg, Effect: Allow, Pri
 		prod:   []string{"p-team"},
 		edit:   withSCP(teamDataSCP),
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictAllow, narrowed: "aws:PrincipalTag/team = data"},
+			{path: "same_account.read", verdict: model.VerdictAllow, narrowed: "aws:PrincipalTag/team = data"},
 		},
-		check: func(t *testing.T, b *Bucket) {
+		check: func(t *testing.T, b *model.Bucket) {
 			// The untagged role lacks the tag (absent), it is not "conditional".
 			if got := b.Access.SameAccount.Read.Principals; !slices.Equal(got, []string{"arn:aws:iam::222222222222:role/app"}) {
 				t.Errorf("same_account.read principals = %v, want only the tagged role", got)
@@ -152,9 +154,9 @@ policy: {Version: "2012-10-17", Statement: [
   {Sid: OnlyReader, Effect: Deny, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*", Condition: {ArnNotLike: {"aws:PrincipalArn": "arn:aws:iam::*:role/reader"}}},
   {Sid: OnlyEndpoint, Effect: Deny, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*", Condition: {StringNotEquals: {"aws:SourceVpce": vpce-0aaa}}}]}`,
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictConditional, cond: "aws:SourceVpce = vpce-0aaa", narrowed: "aws:PrincipalArn like arn:aws:iam::*:role/reader"},
+			{path: "same_account.read", verdict: model.VerdictConditional, cond: "aws:SourceVpce = vpce-0aaa", narrowed: "aws:PrincipalArn like arn:aws:iam::*:role/reader"},
 		},
-		check: func(t *testing.T, b *Bucket) {
+		check: func(t *testing.T, b *model.Bucket) {
 			if c := b.Access.SameAccount.Read; strings.Contains(strings.Join(c.Conditions, ";"), "PrincipalArn") {
 				t.Errorf("conditions %q hold the principal narrowing", c.Conditions)
 			}
@@ -166,10 +168,10 @@ policy: {Version: "2012-10-17", Statement: [
 region: eu-west-1
 policy: {Version: "2012-10-17", Statement: [{Sid: ETL, Effect: Allow, Principal: {AWS: "arn:aws:iam::444444444444:role/etl"}, Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*"}]}`,
 		cells: []expectCell{
-			{path: "org.read", verdict: VerdictAllow, narrowed: "aws:PrincipalArn = arn:aws:iam::444444444444:role/etl"},
-			{path: "org.write", verdict: VerdictDeny},
+			{path: "org.read", verdict: model.VerdictAllow, narrowed: "aws:PrincipalArn = arn:aws:iam::444444444444:role/etl"},
+			{path: "org.write", verdict: model.VerdictDeny},
 		},
-		check: func(t *testing.T, b *Bucket) {
+		check: func(t *testing.T, b *model.Bucket) {
 			if c := b.Access.Org.Read; c.AllowedAccounts == nil || *c.AllowedAccounts != 1 || !slices.Equal(c.Accounts, []string{"444444444444"}) {
 				t.Errorf("org.read allowed %v accounts %v, want 1 [444444444444]", c.AllowedAccounts, c.Accounts)
 			}
@@ -193,9 +195,9 @@ policy: {Version: "2012-10-17", Statement: [{Sid: ETL, Effect: Allow, Principal:
           inline_policies: {none: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "ec2:*", Resource: "*"}]}}`, 1)
 		},
 		cells: []expectCell{
-			{path: "org.read", verdict: VerdictAllow, narrowed: "aws:PrincipalArn = arn:aws:iam::444444444444:role/etl"},
+			{path: "org.read", verdict: model.VerdictAllow, narrowed: "aws:PrincipalArn = arn:aws:iam::444444444444:role/etl"},
 		},
-		check: func(t *testing.T, b *Bucket) {
+		check: func(t *testing.T, b *model.Bucket) {
 			if got := b.Access.Org.Read.Principals; !slices.Equal(got, []string{"arn:aws:iam::444444444444:role/etl"}) {
 				t.Errorf("org.read principals = %v, want only role/etl", got)
 			}
@@ -209,7 +211,7 @@ policy: {Version: "2012-10-17", Statement: [
   {Sid: Role, Effect: Allow, Principal: {AWS: "arn:aws:iam::999988887777:role/a"}, Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*"},
   {Sid: Net, Effect: Allow, Principal: {AWS: "999988887777"}, Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*", Condition: {IpAddress: {"aws:SourceIp": 203.0.113.0/24}}}]}`,
 		cells: []expectCell{
-			{path: "external.999988887777.read", verdict: VerdictAllow, narrowed: "aws:PrincipalArn = arn:aws:iam::999988887777:role/a"},
+			{path: "external.999988887777.read", verdict: model.VerdictAllow, narrowed: "aws:PrincipalArn = arn:aws:iam::999988887777:role/a"},
 		},
 	}})
 }
@@ -226,26 +228,26 @@ func TestSettle(t *testing.T) {
 		name     string
 		c        *Caller
 		alts     dnf
-		verdict  Verdict
+		verdict  model.Verdict
 		conds    string
 		narrowed string
 	}{
-		{"principal only", class, dnf{{arn}}, VerdictAllow, "", arn},
-		{"negated principal key", class, dnf{{"not (aws:PrincipalOrgID = o-x)"}}, VerdictAllow, "", "not (aws:PrincipalOrgID = o-x)"},
-		{"set operator on a principal key", class, dnf{{"ForAnyValue: aws:PrincipalOrgPaths like o-x/*"}}, VerdictAllow, "", "ForAnyValue: aws:PrincipalOrgPaths like o-x/*"},
-		{"request only", class, dnf{{ip}}, VerdictConditional, ip, ""},
-		{"principal and request", class, dnf{{arn, ip}}, VerdictConditional, ip, arn},
-		{"principal, or request", class, dnf{{arn}, {ip}}, VerdictAllow, "", arn},
-		{"two principals under two requests", class, dnf{{arn, ip}, {"aws:PrincipalAccount = 1", "aws:MultiFactorAuthPresent = true"}}, VerdictConditional,
+		{"principal only", class, dnf{{arn}}, model.VerdictAllow, "", arn},
+		{"negated principal key", class, dnf{{"not (aws:PrincipalOrgID = o-x)"}}, model.VerdictAllow, "", "not (aws:PrincipalOrgID = o-x)"},
+		{"set operator on a principal key", class, dnf{{"ForAnyValue: aws:PrincipalOrgPaths like o-x/*"}}, model.VerdictAllow, "", "ForAnyValue: aws:PrincipalOrgPaths like o-x/*"},
+		{"request only", class, dnf{{ip}}, model.VerdictConditional, ip, ""},
+		{"principal and request", class, dnf{{arn, ip}}, model.VerdictConditional, ip, arn},
+		{"principal, or request", class, dnf{{arn}, {ip}}, model.VerdictAllow, "", arn},
+		{"two principals under two requests", class, dnf{{arn, ip}, {"aws:PrincipalAccount = 1", "aws:MultiFactorAuthPresent = true"}}, model.VerdictConditional,
 			"aws:PrincipalArn like arn:aws:iam::*:role/a and aws:SourceIp in 203.0.113.0/24 OR aws:PrincipalAccount = 1 and aws:MultiFactorAuthPresent = true",
 			"aws:PrincipalArn like arn:aws:iam::*:role/a OR aws:PrincipalAccount = 1"},
-		{"tag without IAM tags", class, dnf{{tag}}, VerdictConditional, tag, ""},
-		{"tag with IAM tags", tagged, dnf{{tag}}, VerdictAllow, "", tag},
-		{"object key is no principal", class, dnf{{`object key like "a/*"`}}, VerdictConditional, `object key like "a/*"`, ""},
-		{"a concrete principal is not narrowed", concrete, dnf{{"aws:username = bob"}}, VerdictConditional, "aws:username = bob", ""},
+		{"tag without IAM tags", class, dnf{{tag}}, model.VerdictConditional, tag, ""},
+		{"tag with IAM tags", tagged, dnf{{tag}}, model.VerdictAllow, "", tag},
+		{"object key is no principal", class, dnf{{`object key like "a/*"`}}, model.VerdictConditional, `object key like "a/*"`, ""},
+		{"a concrete principal is not narrowed", concrete, dnf{{"aws:username = bob"}}, model.VerdictConditional, "aws:username = bob", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o := outcome{verdict: VerdictConditional, alts: tc.alts, reason: "x allowed only if " + tc.alts.String()}.settle(tc.c)
+			o := outcome{verdict: model.VerdictConditional, alts: tc.alts, reason: "x allowed only if " + tc.alts.String()}.settle(tc.c)
 			c := o.cell()
 			sep := "; "
 			if c.AnyOf {

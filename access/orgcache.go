@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // orgShared is what the org class of every bucket shares about one SCP
@@ -97,7 +99,7 @@ const maxOrgListed = 1 << 20
 
 // accounts returns the sorted accounts of the parts with verdict v, n of
 // them: the list of an org cell (l nil: built on its own).
-func (l *orgLists) accounts(parts []orgPart, v Verdict, n int) []string {
+func (l *orgLists) accounts(parts []orgPart, v model.Verdict, n int) []string {
 	if l == nil {
 		return orgAccounts(parts, v, n)
 	}
@@ -134,7 +136,7 @@ func (l *orgLists) accounts(parts []orgPart, v Verdict, n int) []string {
 
 // orgAccounts returns the sorted accounts of the parts with verdict v, n of
 // them.
-func orgAccounts(parts []orgPart, v Verdict, n int) []string {
+func orgAccounts(parts []orgPart, v model.Verdict, n int) []string {
 	out := make([]string, 0, n)
 	for i := range parts {
 		if parts[i].out.verdict == v {

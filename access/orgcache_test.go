@@ -10,6 +10,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // oracleOrgRow is orgRow before its caches (commit 674c851): it evaluates the org class: each group of member accounts sharing an
@@ -62,7 +63,7 @@ func (w *worker) oracleOrgRow(bl *BucketLayers, owner string, externals, namedMe
 			r := m.row(bl, c)
 			split := false
 			for i := range r {
-				split = split || ((r[i].verdict == VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
+				split = split || ((r[i].verdict == model.VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
 			}
 			if !split {
 				add(rest, c, &r)

@@ -3,6 +3,8 @@ package access
 import (
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // TestRuleOrganizationNotRead: in a document without an organization
@@ -38,51 +40,51 @@ func TestRuleOrganizationNotRead(t *testing.T) {
     errors: {organization: "OrganizationNotRead: account 222222222222 belongs to organization o-a1b2c3d4e5, whose SCPs and RCPs a scan of an accounts: list does not read"}`
 	unknownChains := []expectCell{
 		// An RCP may deny anyone, anonymous callers included.
-		{path: "public.read", verdict: VerdictUnknown, layers: []string{LayerRCP}},
-		{path: "same_account.read", verdict: VerdictUnknown, layers: []string{LayerSCP}},
-		{path: "any_aws.read", verdict: VerdictUnknown, layers: []string{LayerRCP}},
+		{path: "public.read", verdict: model.VerdictUnknown, layers: []string{model.LayerRCP}},
+		{path: "same_account.read", verdict: model.VerdictUnknown, layers: []string{model.LayerSCP}},
+		{path: "any_aws.read", verdict: model.VerdictUnknown, layers: []string{model.LayerRCP}},
 		// Decided for certain by the bucket policy: nothing grants writes.
-		{path: "public.write", verdict: VerdictDeny, layers: []string{LayerBucketPolicy}},
-		{path: "org.write", verdict: VerdictDeny, layers: []string{LayerBucketPolicy}},
-		{path: "org.read", verdict: VerdictUnknown, layers: []string{LayerSCP}, reason: "other member accounts"},
+		{path: "public.write", verdict: model.VerdictDeny, layers: []string{model.LayerBucketPolicy}},
+		{path: "org.write", verdict: model.VerdictDeny, layers: []string{model.LayerBucketPolicy}},
+		{path: "org.read", verdict: model.VerdictUnknown, layers: []string{model.LayerSCP}, reason: "other member accounts"},
 	}
 	for _, tc := range []struct {
 		name, scan, account string
 		cells               []expectCell
 		incomplete          bool
-		check               func(t *testing.T, r *Report, b *Bucket)
+		check               func(t *testing.T, r *model.Report, b *model.Bucket)
 	}{{
 		name: "a document that says nothing of organisations: standalone accounts",
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}},
-			{path: "same_account.read", verdict: VerdictAllow},
-			{path: "org.read", verdict: VerdictDeny, reason: "no other active member account"},
+			{path: "public.read", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy}},
+			{path: "same_account.read", verdict: model.VerdictAllow},
+			{path: "org.read", verdict: model.VerdictDeny, reason: "no other active member account"},
 		},
 	}, {
 		name:    "an account that said it belongs to no organisation",
 		account: "membership: {standalone: true}",
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}},
-			{path: "org.read", verdict: VerdictDeny},
+			{path: "public.read", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy}},
+			{path: "org.read", verdict: model.VerdictDeny},
 		},
 	}, {
 		name:       "the organisation could not be read",
 		scan:       unreadScan,
-		cells:      append(unknownChains, expectCell{path: "public.read", verdict: VerdictUnknown, reason: "RCPs of account 222222222222 (not read: the organization could not be read: AccessDeniedException)"}),
+		cells:      append(unknownChains, expectCell{path: "public.read", verdict: model.VerdictUnknown, reason: "RCPs of account 222222222222 (not read: the organization could not be read: AccessDeniedException)"}),
 		incomplete: true,
 	}, {
 		name:       "a member of an organisation whose policies were not read (accounts: list)",
 		account:    member,
-		cells:      append(unknownChains, expectCell{path: "same_account.read", verdict: VerdictUnknown, reason: "SCPs of account 222222222222 (not read: OrganizationNotRead)"}),
+		cells:      append(unknownChains, expectCell{path: "same_account.read", verdict: model.VerdictUnknown, reason: "SCPs of account 222222222222 (not read: OrganizationNotRead)"}),
 		incomplete: true,
-		check: func(t *testing.T, r *Report, b *Bucket) {
+		check: func(t *testing.T, r *model.Report, b *model.Bucket) {
 			// The organisation is known to be o-a1b2c3d4e5: the statement for
 			// o-zzzzzzzzzz cannot let its members list.
-			checkCells(t, b, []expectCell{{path: "org.list", verdict: VerdictDeny}})
+			checkCells(t, b, []expectCell{{path: "org.list", verdict: model.VerdictDeny}})
 			found := false
 			for _, a := range r.Accounts {
 				for _, f := range a.Findings {
-					if a.ID == "222222222222" && f.ID == FindingAssessmentIncomplete && strings.Contains(f.Remediation, "scan its organisation") {
+					if a.ID == "222222222222" && f.ID == model.FindingAssessmentIncomplete && strings.Contains(f.Remediation, "scan its organisation") {
 						found = true
 					}
 				}
@@ -95,10 +97,10 @@ func TestRuleOrganizationNotRead(t *testing.T) {
 		name:    "the management account of an organisation not read: no SCP or RCP governs it, its fellow members are unknown",
 		account: `membership: {organization_id: o-a1b2c3d4e5, management_account_id: "222222222222"}`,
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}},
-			{path: "same_account.read", verdict: VerdictAllow},
-			{path: "org.read", verdict: VerdictUnknown, layers: []string{LayerSCP}},
-			{path: "org.write", verdict: VerdictDeny},
+			{path: "public.read", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy}},
+			{path: "same_account.read", verdict: model.VerdictAllow},
+			{path: "org.read", verdict: model.VerdictUnknown, layers: []string{model.LayerSCP}},
+			{path: "org.write", verdict: model.VerdictDeny},
 		},
 		incomplete: true,
 	}} {
@@ -106,7 +108,7 @@ func TestRuleOrganizationNotRead(t *testing.T) {
 			rep := analyzeYAML(t, doc(tc.scan, tc.account), nil)
 			b := bucketNamed(t, rep, "bkt")
 			checkCells(t, b, tc.cells)
-			if hasFinding(b, FindingAssessmentIncomplete) != tc.incomplete {
+			if hasFinding(b, model.FindingAssessmentIncomplete) != tc.incomplete {
 				t.Errorf("assessment-incomplete raised: %v, want %v (findings %v)", !tc.incomplete, tc.incomplete, findingIDs(b))
 			}
 			if tc.check != nil {

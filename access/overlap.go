@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // Overlap streams the report of a scan while the scan goes on: once the
@@ -31,7 +32,7 @@ import (
 // Deferred says why). Overlap is not safe for concurrent use.
 type Overlap struct {
 	opts Options
-	sink func(*Bucket) error
+	sink func(*model.Bucket) error
 	// order is the report's order of the accounts (their IDs, sorted).
 	order []string
 	next  int
@@ -75,7 +76,7 @@ func (o *Overlap) ExpectIAM() { o.iam = true }
 // the scan with what the walk read of it (ID, name, email, status, OU
 // path, own SCP and RCP attachments and tags, and their errors), sorted by
 // ID. The document must have an organisation.
-func NewOverlap(skeleton *inventory.Document, opts Options, sink func(*Bucket) error) (*Overlap, error) {
+func NewOverlap(skeleton *inventory.Document, opts Options, sink func(*model.Bucket) error) (*Overlap, error) {
 	if skeleton == nil || skeleton.Organization == nil {
 		return nil, errors.New("analyze: an overlapping analysis needs the organisation")
 	}
@@ -246,9 +247,9 @@ func (o *Overlap) account(ctx context.Context, a *inventory.Account) error {
 	const workers = 1
 	var remaining atomic.Int32
 	remaining.Store(int32(len(a.Buckets)))
-	analyse := func() func(i int) Bucket {
+	analyse := func() func(i int) model.Bucket {
 		w := o.m.newWorker()
-		return func(i int) Bucket {
+		return func(i int) model.Bucket {
 			w.startAccount(a.ID)
 			b := w.bucketReport(a, &a.Buckets[i])
 			if remaining.Add(-1) == 0 {
@@ -258,7 +259,7 @@ func (o *Overlap) account(ctx context.Context, a *inventory.Account) error {
 		}
 	}
 	var sinkErr error
-	emit := func(b *Bucket) error {
+	emit := func(b *model.Bucket) error {
 		muteFindings(o.opts.Mutes, b.Findings)
 		o.t.bucket(b)
 		sinkErr = o.sink(b)
@@ -277,7 +278,7 @@ func (o *Overlap) account(ctx context.Context, a *inventory.Account) error {
 // Finish streams the buckets of the accounts not streamed yet from doc, the
 // finished document (its accounts those of the skeleton), and returns the
 // report, as Stream does.
-func (o *Overlap) Finish(ctx context.Context, doc *inventory.Document) (*Report, error) {
+func (o *Overlap) Finish(ctx context.Context, doc *inventory.Document) (*model.Report, error) {
 	if o.err != nil {
 		return nil, o.err
 	}

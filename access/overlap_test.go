@@ -12,6 +12,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // scanLike is a synthetic organisation as a scan's snapshot (a scan
@@ -67,7 +68,7 @@ func skeletonOf(doc *inventory.Document) *inventory.Document {
 // doc.Accounts), streaming what can be after each, then the rest from the
 // finished document. It returns the buckets streamed, the report, how many
 // accounts were streamed before Finish and why the rest waited.
-func overlapped(t *testing.T, doc *inventory.Document, opts Options, collected []int) ([]Bucket, *Report, int, string) {
+func overlapped(t *testing.T, doc *inventory.Document, opts Options, collected []int) ([]model.Bucket, *model.Report, int, string) {
 	t.Helper()
 	return overlappedAhead(t, doc, opts, nil, collected)
 }
@@ -75,11 +76,11 @@ func overlapped(t *testing.T, doc *inventory.Document, opts Options, collected [
 // overlappedAhead is overlapped with the IAM of the accounts of ahead
 // (indexes into doc.Accounts) read ahead of their buckets, as a scan that
 // collects IAM hands it over (AddIAM), before the accounts are collected.
-func overlappedAhead(t *testing.T, doc *inventory.Document, opts Options, ahead, collected []int) ([]Bucket, *Report, int, string) {
+func overlappedAhead(t *testing.T, doc *inventory.Document, opts Options, ahead, collected []int) ([]model.Bucket, *model.Report, int, string) {
 	t.Helper()
 	inventory.ApplyDefaults(doc) // a no-op on a scan's snapshot: what the scan collected
-	var got []Bucket
-	sink := func(b *Bucket) error { got = append(got, *b); return nil }
+	var got []model.Bucket
+	sink := func(b *model.Bucket) error { got = append(got, *b); return nil }
 	ov, err := NewOverlap(skeletonOf(doc), opts, sink)
 	if err != nil {
 		t.Fatal(err)
@@ -159,8 +160,8 @@ func TestOverlapEqualsStream(t *testing.T) {
 		{"partly with IAM", nil, []int{1, 0, 2, 4, 3}, same, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var want []Bucket
-			wantRep, err := Stream(context.Background(), tc.doc(scanLike(9, 14)), opts, func(b *Bucket) error { want = append(want, *b); return nil })
+			var want []model.Bucket
+			wantRep, err := Stream(context.Background(), tc.doc(scanLike(9, 14)), opts, func(b *model.Bucket) error { want = append(want, *b); return nil })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,8 +200,8 @@ func TestOverlapWaitsForOtherAccountsKeys(t *testing.T) {
 		t.Fatal("no account after the fourth has a KMS key")
 		return nil
 	}
-	var want []Bucket
-	wantRep, err := Stream(context.Background(), doc(), opts, func(b *Bucket) error { want = append(want, *b); return nil })
+	var want []model.Bucket
+	wantRep, err := Stream(context.Background(), doc(), opts, func(b *model.Bucket) error { want = append(want, *b); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}

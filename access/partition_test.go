@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // A bucket lives in the partition of its region, and its ARN starts with
@@ -16,13 +18,13 @@ import (
 func TestPartitionBucketARN(t *testing.T) {
 	cases := []struct {
 		name, region, partition string
-		verdict                 Verdict
+		verdict                 model.Verdict
 	}{
-		{"gov grant in GovCloud", "us-gov-west-1", "aws-us-gov", VerdictAllow},
-		{"cn grant in China", "cn-north-1", "aws-cn", VerdictAllow},
-		{"aws grant in GovCloud", "us-gov-west-1", "aws", VerdictDeny},
-		{"gov grant in a commercial region", "eu-west-1", "aws-us-gov", VerdictDeny},
-		{"aws grant in China", "cn-northwest-1", "aws", VerdictDeny},
+		{"gov grant in GovCloud", "us-gov-west-1", "aws-us-gov", model.VerdictAllow},
+		{"cn grant in China", "cn-north-1", "aws-cn", model.VerdictAllow},
+		{"aws grant in GovCloud", "us-gov-west-1", "aws", model.VerdictDeny},
+		{"gov grant in a commercial region", "eu-west-1", "aws-us-gov", model.VerdictDeny},
+		{"aws grant in China", "cn-northwest-1", "aws", model.VerdictDeny},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -36,7 +38,7 @@ policy: {Version: "2012-10-17", Statement: [{Sid: PublicRead, Effect: Allow, Pri
 					t.Errorf("%s = %s (%s), want %s", path, c.Verdict, c.Reason, tc.verdict)
 				}
 			}
-			if tc.verdict == VerdictAllow {
+			if tc.verdict == model.VerdictAllow {
 				if c := cellAt(t, b, "public.read"); !strings.Contains(c.Reason, "PublicRead") {
 					t.Errorf("public.read reason %q does not name the statement", c.Reason)
 				}
@@ -65,7 +67,7 @@ policy: {Version: "2012-10-17", Statement: [{Sid: PeerRead, Effect: Allow, Princ
 		t.Errorf("kms key ARN %q", b.Config.KMSKeyARN)
 	}
 	c := cellAt(t, b, "org.read")
-	if c.Verdict != VerdictAllow {
+	if c.Verdict != model.VerdictAllow {
 		t.Errorf("org.read = %s (%s), want allow: the key policy lets 333333333333 decrypt", c.Verdict, c.Reason)
 	}
 }
@@ -84,10 +86,10 @@ accounts:
       - {name: dev-a, region: us-gov-west-1, policy: ` + pol + `}
 `
 	rep := analyzeYAML(t, doc, nil)
-	if c := cellAt(t, bucketNamed(t, rep, "prod-a"), "public.read"); c.Verdict != VerdictAllow {
+	if c := cellAt(t, bucketNamed(t, rep, "prod-a"), "public.read"); c.Verdict != model.VerdictAllow {
 		t.Errorf("prod-a public.read = %s (%s), want allow", c.Verdict, c.Reason)
 	}
-	if c := cellAt(t, bucketNamed(t, rep, "dev-a"), "public.read"); c.Verdict != VerdictDeny {
+	if c := cellAt(t, bucketNamed(t, rep, "dev-a"), "public.read"); c.Verdict != model.VerdictDeny {
 		t.Errorf("dev-a public.read = %s (%s), want deny", c.Verdict, c.Reason)
 	}
 }
@@ -99,7 +101,7 @@ func TestPartitionRemediation(t *testing.T) {
 	b := bucketNamed(t, rep, "bkt")
 	found := false
 	for _, f := range b.Findings {
-		if f.ID == FindingNoTLSEnforcement {
+		if f.ID == model.FindingNoTLSEnforcement {
 			found = true
 			if !strings.Contains(f.Remediation, `"arn:aws-us-gov:s3:::bkt","arn:aws-us-gov:s3:::bkt/*"`) {
 				t.Errorf("TLS remediation %q does not name the GovCloud ARNs", f.Remediation)
@@ -107,7 +109,7 @@ func TestPartitionRemediation(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Errorf("no %s finding", FindingNoTLSEnforcement)
+		t.Errorf("no %s finding", model.FindingNoTLSEnforcement)
 	}
 }
 
@@ -135,7 +137,7 @@ accounts:
 			t.Errorf("%s: public.read = %s (%s), want %s (%s) as in the aws partition", c[0], got.Verdict, got.Reason, want.Verdict, want.Reason)
 		}
 	}
-	if want.Verdict == VerdictDeny {
+	if want.Verdict == model.VerdictDeny {
 		t.Errorf("aws: public.read = deny (%s): the policy grants it", want.Reason)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -12,7 +13,7 @@ import (
 // deciding layers, the conditions it depends on and a reason naming the
 // deciding statements or settings.
 type Decision struct {
-	Cell
+	model.Cell
 	// Engine is the policy engine's decision of the evaluation that decided
 	// (ImplicitDeny for the settings that deny without a statement: the
 	// AWS managed key across accounts, anonymous SSE-KMS requests).
@@ -48,11 +49,11 @@ func (bl *BucketLayers) Decide(c *Caller, action, key string) Decision {
 	bl.steps, bl.tracing = nil, c.Trace
 	o := bl.decideRequest(c, action, key)
 	switch o.verdict { // the engine decision agrees with the verdict
-	case VerdictAllow:
+	case model.VerdictAllow:
 		o.engine = policy.Allow
-	case VerdictConditional:
+	case model.VerdictConditional:
 		o.engine = policy.Conditional
-	case VerdictUnknown:
+	case model.VerdictUnknown:
 		o.engine = policy.Unknown
 	default:
 		if o.engine != policy.ExplicitDeny {
@@ -85,12 +86,12 @@ func (bl *BucketLayers) decide(c *Caller, action, key string) outcome {
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
 func (bl *BucketLayers) decideManage(c *Caller) outcome {
 	p := bl.decideRequest(c, ActionManage, "")
-	if bl.ACLs == TriFalse || (p.verdict == VerdictAllow && len(p.narrow) == 0) {
+	if bl.ACLs == TriFalse || (p.verdict == model.VerdictAllow && len(p.narrow) == 0) {
 		return p
 	}
 	a := bl.decideRequest(c, ActionPutBucketACL, "")
 	if bl.ACLs == TriUnknown && isOpen(a) {
-		a = outcome{verdict: VerdictUnknown, engine: policy.Unknown, layers: a.layers.with(LayerACL),
+		a = outcome{verdict: model.VerdictUnknown, engine: policy.Unknown, layers: a.layers.with(model.LayerACL),
 			reason: fmt.Sprintf("%s counts only where ACLs are enabled, and Object Ownership could not be read: %s", ActionPutBucketACL, a.reason)}
 	}
 	return orOutcome(p, a)
@@ -103,36 +104,36 @@ func (bl *BucketLayers) decideManage(c *Caller) outcome {
 // conditional or deny unproven (unknown); two denies deny, naming both.
 func orOutcome(a, b outcome) outcome {
 	switch {
-	case a.verdict == VerdictAllow && len(a.narrow) == 0:
+	case a.verdict == model.VerdictAllow && len(a.narrow) == 0:
 		return a
-	case b.verdict == VerdictAllow && len(b.narrow) == 0:
+	case b.verdict == model.VerdictAllow && len(b.narrow) == 0:
 		return b
-	case a.verdict == VerdictAllow && b.verdict == VerdictAllow:
+	case a.verdict == model.VerdictAllow && b.verdict == model.VerdictAllow:
 		a.narrow = a.narrow.or(b.narrow)
 		a.layers |= b.layers
 		a.refs = append(append([]policy.StatementRef(nil), a.refs...), b.refs...)
 		a.reason = joinReasons(a.reason, b.reason)
 		return a
-	case a.verdict == VerdictAllow:
+	case a.verdict == model.VerdictAllow:
 		return a
-	case b.verdict == VerdictAllow:
+	case b.verdict == model.VerdictAllow:
 		return b
-	case a.verdict == VerdictUnknown:
+	case a.verdict == model.VerdictUnknown:
 		a.reason = joinReasons(a.reason, b.reason)
 		return a
-	case b.verdict == VerdictUnknown:
+	case b.verdict == model.VerdictUnknown:
 		b.reason = joinReasons(a.reason, b.reason)
 		return b
-	case a.verdict == VerdictConditional && b.verdict == VerdictConditional:
+	case a.verdict == model.VerdictConditional && b.verdict == model.VerdictConditional:
 		a.alts = a.alts.or(b.alts)
 		a.layers |= b.layers
 		a.refs = append(append([]policy.StatementRef(nil), a.refs...), b.refs...)
 		a.acctSpecific = a.acctSpecific || b.acctSpecific
 		a.reason = joinReasons(a.reason, b.reason)
 		return a
-	case a.verdict == VerdictConditional:
+	case a.verdict == model.VerdictConditional:
 		return a
-	case b.verdict == VerdictConditional:
+	case b.verdict == model.VerdictConditional:
 		return b
 	}
 	o := a // both deny
@@ -166,9 +167,9 @@ func (bl *BucketLayers) decideRequest(c *Caller, action, key string) outcome {
 	} else {
 		o = bl.decideS3(c, action, key)
 	}
-	if o.verdict != VerdictDeny {
+	if o.verdict != model.VerdictDeny {
 		if k, ok := bl.decideKMS(c, action); ok {
-			if k.verdict == VerdictDeny && o.verdict != VerdictUnknown {
+			if k.verdict == model.VerdictDeny && o.verdict != model.VerdictUnknown {
 				o.kmsBlocked = k.kmsBlocked
 			}
 			blocked := o.kmsBlocked
@@ -180,8 +181,8 @@ func (bl *BucketLayers) decideRequest(c *Caller, action, key string) outcome {
 	// An object ACL grants like a bucket policy statement: it cannot lift
 	// an explicit deny, a KMS key that refuses, or an SCP/RCP that denies.
 	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
-	denied := o.verdict == VerdictDeny && (o.engine == policy.ExplicitDeny || o.kmsBlocked != "" || o.orgBlocked != "")
-	if action == ActionRead && bl.ACLs != TriFalse && !denied && (o.verdict != VerdictAllow || len(o.narrow) > 0) {
+	denied := o.verdict == model.VerdictDeny && (o.engine == policy.ExplicitDeny || o.kmsBlocked != "" || o.orgBlocked != "")
+	if action == ActionRead && bl.ACLs != TriFalse && !denied && (o.verdict != model.VerdictAllow || len(o.narrow) > 0) {
 		o.reason += "; object ACLs (not read) could still grant reads of individual objects"
 	}
 	return o
@@ -283,7 +284,7 @@ func (bl *BucketLayers) decideS3(c *Caller, action, key string) outcome {
 	in.RestrictPublicBuckets = true
 	outs := [2]outcome{o, bl.evalS3(in, c, action)}
 	if outs[0].verdict != outs[1].verdict {
-		return outcome{verdict: VerdictUnknown, layers: layersOf(LayerBPA),
+		return outcome{verdict: model.VerdictUnknown, layers: layersOf(model.LayerBPA),
 			reason: fmt.Sprintf("%s for %s depends on Block Public Access RestrictPublicBuckets, which could not be read (%s with it off, %s with it on)", action, c.who(), outs[0].verdict, outs[1].verdict)}
 	}
 	return o
@@ -310,10 +311,10 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 			}
 		}
 	}
-	if o.verdict == VerdictDeny && r.Decision == policy.ExplicitDeny {
+	if o.verdict == model.VerdictDeny && r.Decision == policy.ExplicitDeny {
 		o.orgBlocked, o.orgBlockedBy = orgDeny(r)
 	}
-	if o.verdict == VerdictConditional {
+	if o.verdict == model.VerdictConditional {
 		o = bl.resolveEndpoints(in, c, action, r, o)
 	}
 	return o
@@ -327,9 +328,9 @@ func orgDeny(r *policy.Result) (string, *policy.StatementRef) {
 		}
 		switch s.Layer {
 		case policy.LayerSCP:
-			return LayerSCP, &s
+			return model.LayerSCP, &s
 		case policy.LayerRCP:
-			return LayerRCP, &s
+			return model.LayerRCP, &s
 		}
 	}
 	return "", nil
@@ -385,22 +386,22 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		so := fromResult(rr, resourceBucket, action, c.who(), bl.quiet)
 		layers |= so.layers
 		switch so.verdict {
-		case VerdictAllow:
+		case model.VerdictAllow:
 			allowed = append(allowed, id)
-		case VerdictConditional:
+		case model.VerdictConditional:
 			allowed = append(allowed, id)
 			conds = conds.or(so.alts)
-		case VerdictDeny:
+		case model.VerdictDeny:
 			denied = append(denied, id+" ("+so.reason+")")
 		default:
 			unknown = append(unknown, id)
 		}
 	}
 	out := o
-	out.layers = o.layers.with(LayerVPCE)
+	out.layers = o.layers.with(model.LayerVPCE)
 	switch {
 	case len(allowed) > 0:
-		out.verdict = VerdictConditional
+		out.verdict = model.VerdictConditional
 		var via dnf
 		for _, id := range allowed {
 			via = via.or(dnf{{"aws:SourceVpce = " + id}})
@@ -414,7 +415,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		// The endpoints we could not evaluate keep the cell conditional.
 		out.reason = o.reason + fmt.Sprintf("; the policy of VPC endpoint %s was not collected", strings.Join(append(notCollected, unknown...), ", "))
 	default:
-		out = outcome{verdict: VerdictDeny, layers: (o.layers | layers).with(LayerVPCE),
+		out = outcome{verdict: model.VerdictDeny, layers: (o.layers | layers).with(model.LayerVPCE),
 			reason: fmt.Sprintf("%s for %s requires VPC endpoint %s, whose policy denies it: %s", action, c.who(), strings.Join(endpoints, ", "), strings.Join(denied, "; "))}
 	}
 	return out
@@ -431,7 +432,7 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	case KMSRuleNone, KMSRuleNotKMS:
 		return outcome{}, false
 	case KMSRuleEncUnread:
-		return outcome{verdict: VerdictUnknown, layers: layersOf(LayerKMS),
+		return outcome{verdict: model.VerdictUnknown, layers: layersOf(model.LayerKMS),
 			reason: fmt.Sprintf("the bucket's default encryption could not be read; with SSE-KMS S3 would also need %s", kmsAction)}, true
 	}
 	keyName := bl.Key.ARN
@@ -445,10 +446,10 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	}
 	switch rule {
 	case KMSRuleAnonymous:
-		return outcome{verdict: VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(LayerKMS), kmsBlocked: string(rule),
+		return outcome{verdict: model.VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(model.LayerKMS), kmsBlocked: string(rule),
 			reason: fmt.Sprintf("anonymous requests cannot use %s: S3 requires signed (SigV4) requests for SSE-KMS objects", keyName)}, true
 	case KMSRuleAWSManaged:
-		return outcome{verdict: VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(LayerKMS), kmsBlocked: string(rule),
+		return outcome{verdict: model.VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(model.LayerKMS), kmsBlocked: string(rule),
 			reason: fmt.Sprintf("%s needs %s on %s, which cannot be used by another account", action, kmsAction, keyName)}, true
 	}
 	// A key KMS cannot use denies every caller, whatever its policy says.
@@ -459,16 +460,16 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	in, _ := bl.kmsInput(c, action)
 	r := bl.evaluate(in, "kms")
 	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.quiet)
-	if usable == TriUnknown && bl.Key.Key != nil && o.verdict != VerdictDeny {
+	if usable == TriUnknown && bl.Key.Key != nil && o.verdict != model.VerdictDeny {
 		return state, true // the key's state could not be read: only a deny decides
 	}
 	// The key policy must allow, directly or by delegating to the account:
 	// an identity policy alone never grants access to a KMS key (the engine
 	// applies this to kms: actions).
 	// https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
-	o.layers = o.layers.with(LayerKMS)
+	o.layers = o.layers.with(model.LayerKMS)
 	o.reason = fmt.Sprintf("%s needs %s on %s: %s", action, kmsAction, keyName, o.reason)
-	if o.verdict == VerdictDeny {
+	if o.verdict == model.VerdictDeny {
 		o.kmsBlocked = "key-policy"
 	}
 	return o, true

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/demo"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -47,7 +48,7 @@ func TestDecideConcreteRequests(t *testing.T) {
 		bucket   string
 		caller   func(ix *Index) *Caller
 		action   string
-		verdict  Verdict
+		verdict  model.Verdict
 		engine   policy.Decision
 		layer    string
 		kms      string
@@ -60,7 +61,7 @@ func TestDecideConcreteRequests(t *testing.T) {
 			return &Caller{Principal: "arn:aws:iam::888877776666:role/reporting", Account: "888877776666", InOrg: TriFalse,
 				Identity: []*policy.Policy{parsePolicy(t, readAll)}, Context: map[string][]string{"aws:SourceVpce": {"vpce-0a1b2c3d4e5f60718"}}, Trace: true}
 		},
-		action: ActionRead, verdict: VerdictDeny, engine: policy.ImplicitDeny, layer: LayerVPCE, stepName: "s3",
+		action: ActionRead, verdict: model.VerdictDeny, engine: policy.ImplicitDeny, layer: model.LayerVPCE, stepName: "s3",
 	}, {
 		name:   "the owner's role through the endpoint is allowed",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies-vpc-endpoint.html",
@@ -70,7 +71,7 @@ func TestDecideConcreteRequests(t *testing.T) {
 				SCPs: ix.SCPs("427361850293"), Identity: []*policy.Policy{parsePolicy(t, readAll)},
 				Context: map[string][]string{"aws:SourceVpce": {"vpce-0a1b2c3d4e5f60718"}}}
 		},
-		action: ActionRead, verdict: VerdictAllow, engine: policy.Allow,
+		action: ActionRead, verdict: model.VerdictAllow, engine: policy.Allow,
 	}, {
 		name:   "an explicit deny in the bucket policy",
 		doc:    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
@@ -79,7 +80,7 @@ func TestDecideConcreteRequests(t *testing.T) {
 			return &Caller{Principal: "arn:aws:iam::427361850293:role/data-pipeline", Account: "427361850293", InOrg: TriTrue,
 				SCPs: ix.SCPs("427361850293"), Identity: []*policy.Policy{parsePolicy(t, readAll)}}
 		},
-		action: ActionWrite, verdict: VerdictDeny, engine: policy.ExplicitDeny, layer: LayerBucketPolicy,
+		action: ActionWrite, verdict: model.VerdictDeny, engine: policy.ExplicitDeny, layer: model.LayerBucketPolicy,
 	}, {
 		name:   "the key policy does not name the partner",
 		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html",
@@ -88,7 +89,7 @@ func TestDecideConcreteRequests(t *testing.T) {
 			return &Caller{Principal: "arn:aws:iam::888877776666:role/reporting", Account: "888877776666", InOrg: TriFalse,
 				Identity: []*policy.Policy{parsePolicy(t, readAll)}, Trace: true}
 		},
-		action: ActionRead, verdict: VerdictDeny, engine: policy.ImplicitDeny, layer: LayerKMS, kms: "key-policy", stepName: "kms",
+		action: ActionRead, verdict: model.VerdictDeny, engine: policy.ImplicitDeny, layer: model.LayerKMS, kms: "key-policy", stepName: "kms",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,8 @@ package access
 import (
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // ruleCase is one AWS access rule, encoded as a fixture and the cells and
@@ -18,7 +20,7 @@ type ruleCase struct {
 	cells    []expectCell
 	findings []string // must be raised
 	absent   []string // must not be raised
-	check    func(t *testing.T, b *Bucket)
+	check    func(t *testing.T, b *model.Bucket)
 }
 
 func runRules(t *testing.T, cases []ruleCase) {
@@ -52,7 +54,7 @@ func runRules(t *testing.T, cases []ruleCase) {
 	}
 }
 
-func findingIDs(b *Bucket) []string {
+func findingIDs(b *model.Bucket) []string {
 	var ids []string
 	for _, f := range b.Findings {
 		ids = append(ids, f.ID+"("+string(f.Severity)+")")
@@ -70,13 +72,13 @@ func TestRulePrincipalsAndConditions(t *testing.T) {
 region: eu-west-1
 policy: {Version: "2012-10-17", Statement: [{Sid: OrgRead, Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*", Condition: {StringEquals: {"aws:PrincipalOrgID": o-test000001}}}]}`,
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictDeny, layers: []string{LayerBucketPolicy}},
-			{path: "any_aws.read", verdict: VerdictDeny, layers: []string{LayerBucketPolicy}},
-			{path: "org.read", verdict: VerdictAllow, layers: []string{LayerBucketPolicy, LayerIdentity}, reason: "3 of 3"},
-			{path: "same_account.read", verdict: VerdictAllow},
-			{path: "org.write", verdict: VerdictDeny},
+			{path: "public.read", verdict: model.VerdictDeny, layers: []string{model.LayerBucketPolicy}},
+			{path: "any_aws.read", verdict: model.VerdictDeny, layers: []string{model.LayerBucketPolicy}},
+			{path: "org.read", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy, model.LayerIdentity}, reason: "3 of 3"},
+			{path: "same_account.read", verdict: model.VerdictAllow},
+			{path: "org.write", verdict: model.VerdictDeny},
 		},
-		absent: []string{FindingPublicRead, FindingAnyAuthenticatedAccess},
+		absent: []string{model.FindingPublicRead, model.FindingAnyAuthenticatedAccess},
 	}, {
 		name: "aws:SourceIp cannot be known: the public cell is conditional",
 		doc:  "https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html#example-bucket-policies-IP",
@@ -85,17 +87,17 @@ region: eu-west-1
 policy_is_public: true
 policy: {Version: "2012-10-17", Statement: [{Sid: Office, Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*", Condition: {IpAddress: {"aws:SourceIp": 203.0.113.0/24}}}]}`,
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictConditional, cond: "aws:SourceIp in 203.0.113.0/24", reason: `"Office"`},
-			{path: "public.list", verdict: VerdictDeny},
+			{path: "public.read", verdict: model.VerdictConditional, cond: "aws:SourceIp in 203.0.113.0/24", reason: `"Office"`},
+			{path: "public.list", verdict: model.VerdictDeny},
 		},
 		// S3 does not count a /24 as public; the collected status says it is.
-		findings: []string{FindingPublicRead, FindingPolicyStatusDisagreement},
-		check: func(t *testing.T, b *Bucket) {
+		findings: []string{model.FindingPublicRead, model.FindingPolicyStatusDisagreement},
+		check: func(t *testing.T, b *model.Bucket) {
 			if b.Config.PolicyIsPublic == nil || *b.Config.PolicyIsPublic {
 				t.Errorf("policy_is_public = %v, want false", b.Config.PolicyIsPublic)
 			}
 			for _, f := range b.Findings {
-				if f.ID == FindingPublicRead && f.Severity != SeverityHigh {
+				if f.ID == model.FindingPublicRead && f.Severity != model.SeverityHigh {
 					t.Errorf("conditional public read severity %s, want high", f.Severity)
 				}
 			}
@@ -106,8 +108,8 @@ policy: {Version: "2012-10-17", Statement: [{Sid: Office, Effect: Allow, Princip
 		bucket: `name: bkt
 region: eu-west-1
 policy: {Version: "2012-10-17", Statement: [{Sid: Dev, Effect: Allow, Principal: {AWS: "arn:aws:iam::444444444444:root"}, Action: s3:ListBucket, Resource: "arn:aws:s3:::bkt"}]}`,
-		cells: []expectCell{{path: "org.list", verdict: VerdictAllow, reason: "1 of 3"}, {path: "org.read", verdict: VerdictDeny}},
-		check: func(t *testing.T, b *Bucket) {
+		cells: []expectCell{{path: "org.list", verdict: model.VerdictAllow, reason: "1 of 3"}, {path: "org.read", verdict: model.VerdictDeny}},
+		check: func(t *testing.T, b *model.Bucket) {
 			c := b.Access.Org.List
 			if c.AllowedAccounts == nil || *c.AllowedAccounts != 1 || strings.Join(c.Accounts, ",") != "444444444444" {
 				t.Errorf("org.list allowed %v accounts %v, want 1 [444444444444]", c.AllowedAccounts, c.Accounts)
@@ -123,19 +125,19 @@ policy: {Version: "2012-10-17", Statement: [
   {Sid: Vendor, Effect: Allow, Principal: {AWS: "arn:aws:iam::999988887777:role/sync"}, Action: s3:PutObject, Resource: "arn:aws:s3:::bkt/*"}]}`,
 		trusted: map[string]string{"888877776666": "partner"},
 		cells: []expectCell{
-			{path: "external.888877776666.read", verdict: VerdictAllow, layers: []string{LayerBucketPolicy, LayerIdentity}},
-			{path: "external.888877776666.write", verdict: VerdictDeny},
+			{path: "external.888877776666.read", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy, model.LayerIdentity}},
+			{path: "external.888877776666.write", verdict: model.VerdictDeny},
 			// A grant to a named role is no request condition: allow, narrowed to it.
-			{path: "external.999988887777.write", verdict: VerdictAllow, narrowed: "aws:PrincipalArn = arn:aws:iam::999988887777:role/sync"},
-			{path: "any_aws.read", verdict: VerdictDeny},
+			{path: "external.999988887777.write", verdict: model.VerdictAllow, narrowed: "aws:PrincipalArn = arn:aws:iam::999988887777:role/sync"},
+			{path: "any_aws.read", verdict: model.VerdictDeny},
 		},
-		findings: []string{FindingExternalAccountAccess},
-		check: func(t *testing.T, b *Bucket) {
+		findings: []string{model.FindingExternalAccountAccess},
+		check: func(t *testing.T, b *model.Bucket) {
 			if e := b.Access.External["888877776666"]; !e.Trusted || e.Label != "partner" {
 				t.Errorf("trusted row = %+v", e)
 			}
 			for _, f := range b.Findings {
-				if f.ID == FindingExternalAccountAccess && strings.Contains(f.Detail, "888877776666") {
+				if f.ID == model.FindingExternalAccountAccess && strings.Contains(f.Detail, "888877776666") {
 					t.Errorf("external-account-access raised for a trusted account: %s", f.Detail)
 				}
 			}
@@ -147,8 +149,8 @@ policy: {Version: "2012-10-17", Statement: [
 region: eu-west-1
 public_access_block: {block_public_acls: false, ignore_public_acls: false, block_public_policy: false, restrict_public_buckets: false}
 policy: {Version: "2012-10-17", Statement: [{Sid: AllButAdmin, Effect: Allow, NotPrincipal: {AWS: "arn:aws:iam::222222222222:role/admin"}, Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*"}]}`,
-		cells:    []expectCell{{path: "public.read", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}}},
-		findings: []string{FindingAllowWithNotPrincipal, FindingPublicRead, FindingBucketBPAOff},
+		cells:    []expectCell{{path: "public.read", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy}}},
+		findings: []string{model.FindingAllowWithNotPrincipal, model.FindingPublicRead, model.FindingBucketBPAOff},
 	}})
 }
 
@@ -161,22 +163,22 @@ func TestRuleBlockPublicAccess(t *testing.T) {
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-options",
 		bucket: "name: bkt\nregion: eu-west-1\npublic_access_block: {block_public_acls: false, ignore_public_acls: false, block_public_policy: false, restrict_public_buckets: true}\n" + policy,
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictDeny, layers: []string{LayerBPA}},
-			{path: "external.888877776666.write", verdict: VerdictDeny, layers: []string{LayerBPA}},
-			{path: "org.read", verdict: VerdictDeny, layers: []string{LayerBPA}},
-			{path: "same_account.read", verdict: VerdictAllow},
+			{path: "public.read", verdict: model.VerdictDeny, layers: []string{model.LayerBPA}},
+			{path: "external.888877776666.write", verdict: model.VerdictDeny, layers: []string{model.LayerBPA}},
+			{path: "org.read", verdict: model.VerdictDeny, layers: []string{model.LayerBPA}},
+			{path: "same_account.read", verdict: model.VerdictAllow},
 		},
-		findings: []string{FindingBPABlocksGrantedAccess},
-		absent:   []string{FindingPublicRead, FindingExternalAccountAccess},
+		findings: []string{model.FindingBPABlocksGrantedAccess},
+		absent:   []string{model.FindingPublicRead, model.FindingExternalAccountAccess},
 	}, {
 		name:   "without RestrictPublicBuckets the same policy is public",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status",
 		bucket: "name: bkt\nregion: eu-west-1\n" + policy,
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}},
-			{path: "external.888877776666.write", verdict: VerdictAllow, layers: []string{LayerBucketPolicy, LayerIdentity}},
+			{path: "public.read", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy}},
+			{path: "external.888877776666.write", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy, model.LayerIdentity}},
 		},
-		findings: []string{FindingPublicRead, FindingExternalAccountAccess, FindingBucketBPAOff},
+		findings: []string{model.FindingPublicRead, model.FindingExternalAccountAccess, model.FindingBucketBPAOff},
 	}, {
 		name:   "the account-level setting is ORed with the bucket's",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
@@ -184,8 +186,8 @@ func TestRuleBlockPublicAccess(t *testing.T) {
 		edit: func(s string) string {
 			return strings.Replace(s, "  - id: \"222222222222\"\n    policies: [p-full]\n", "  - id: \"222222222222\"\n    policies: [p-full]\n    public_access_block: {block_public_acls: true, ignore_public_acls: true, block_public_policy: true, restrict_public_buckets: true}\n", 1)
 		},
-		cells:  []expectCell{{path: "public.read", verdict: VerdictDeny, layers: []string{LayerBPA}}},
-		absent: []string{FindingBucketBPAOff},
+		cells:  []expectCell{{path: "public.read", verdict: model.VerdictDeny, layers: []string{model.LayerBPA}}},
+		absent: []string{model.FindingBucketBPAOff},
 	}, {
 		name:   "an unreadable account-level BPA makes the public cells unknown",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
@@ -194,10 +196,10 @@ func TestRuleBlockPublicAccess(t *testing.T) {
 			return strings.Replace(s, "  - id: \"222222222222\"\n    policies: [p-full]\n", "  - id: \"222222222222\"\n    policies: [p-full]\n    errors: {public_access_block: \"AccessDenied: denied\"}\n", 1)
 		},
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictUnknown, layers: []string{LayerBPA}, reason: "RestrictPublicBuckets"},
-			{path: "same_account.read", verdict: VerdictAllow},
+			{path: "public.read", verdict: model.VerdictUnknown, layers: []string{model.LayerBPA}, reason: "RestrictPublicBuckets"},
+			{path: "same_account.read", verdict: model.VerdictAllow},
 		},
-		findings: []string{FindingAssessmentIncomplete},
+		findings: []string{model.FindingAssessmentIncomplete},
 	}})
 }
 
@@ -212,18 +214,18 @@ func TestRuleACLs(t *testing.T) {
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions",
 		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\n" + acl,
 		cells: []expectCell{
-			{path: "public.list", verdict: VerdictAllow, layers: []string{LayerACL}, reason: "AllUsers READ"},
-			{path: "public.write", verdict: VerdictDeny},
-			{path: "public.read", verdict: VerdictDeny, reason: "object ACLs (not read)"},
-			{path: "any_aws.write", verdict: VerdictAllow, layers: []string{LayerACL}},
-			{path: "any_aws.delete", verdict: VerdictAllow, layers: []string{LayerACL}},
-			{path: "any_aws.manage", verdict: VerdictDeny},
-			{path: "external.canonical:9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0.manage", verdict: VerdictAllow, layers: []string{LayerACL}},
+			{path: "public.list", verdict: model.VerdictAllow, layers: []string{model.LayerACL}, reason: "AllUsers READ"},
+			{path: "public.write", verdict: model.VerdictDeny},
+			{path: "public.read", verdict: model.VerdictDeny, reason: "object ACLs (not read)"},
+			{path: "any_aws.write", verdict: model.VerdictAllow, layers: []string{model.LayerACL}},
+			{path: "any_aws.delete", verdict: model.VerdictAllow, layers: []string{model.LayerACL}},
+			{path: "any_aws.manage", verdict: model.VerdictDeny},
+			{path: "external.canonical:9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0.manage", verdict: model.VerdictAllow, layers: []string{model.LayerACL}},
 		},
-		findings: []string{FindingPublicList, FindingAnyAuthenticatedAccess, FindingPublicACLGrant, FindingACLsEnabled, FindingExternalAccountAccess},
-		check: func(t *testing.T, b *Bucket) {
+		findings: []string{model.FindingPublicList, model.FindingAnyAuthenticatedAccess, model.FindingPublicACLGrant, model.FindingACLsEnabled, model.FindingExternalAccountAccess},
+		check: func(t *testing.T, b *model.Bucket) {
 			for _, f := range b.Findings {
-				if f.ID == FindingACLsEnabled && f.Severity != SeverityMedium {
+				if f.ID == model.FindingACLsEnabled && f.Severity != model.SeverityMedium {
 					t.Errorf("ObjectWriter acls-enabled severity %s, want medium", f.Severity)
 				}
 			}
@@ -233,30 +235,30 @@ func TestRuleACLs(t *testing.T) {
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions",
 		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\n" + acl + "\npolicy: {Version: \"2012-10-17\", Statement: [{Sid: OnlyOffice, Effect: Deny, Principal: \"*\", Action: s3:ListBucket, Resource: \"arn:aws:s3:::bkt\", Condition: {NotIpAddress: {\"aws:SourceIp\": 192.0.2.0/24}}}]}",
 		cells: []expectCell{
-			{path: "public.list", verdict: VerdictConditional, layers: []string{LayerACL, LayerBucketPolicy}, cond: "aws:SourceIp in 192.0.2.0/24", reason: `by the bucket ACL statement "ACL grant AllUsers READ" only if`},
+			{path: "public.list", verdict: model.VerdictConditional, layers: []string{model.LayerACL, model.LayerBucketPolicy}, cond: "aws:SourceIp in 192.0.2.0/24", reason: `by the bucket ACL statement "ACL grant AllUsers READ" only if`},
 		},
 	}, {
 		name:   "IgnorePublicAcls ignores AllUsers and AuthenticatedUsers grants",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-options",
 		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\npublic_access_block: {block_public_acls: false, ignore_public_acls: true, block_public_policy: false, restrict_public_buckets: false}\n" + acl,
 		cells: []expectCell{
-			{path: "public.list", verdict: VerdictDeny, layers: []string{LayerBPA}},
-			{path: "any_aws.write", verdict: VerdictDeny, layers: []string{LayerBPA}},
+			{path: "public.list", verdict: model.VerdictDeny, layers: []string{model.LayerBPA}},
+			{path: "any_aws.write", verdict: model.VerdictDeny, layers: []string{model.LayerBPA}},
 		},
-		findings: []string{FindingBPABlocksGrantedAccess, FindingPublicACLGrant},
-		absent:   []string{FindingPublicList, FindingAnyAuthenticatedAccess},
+		findings: []string{model.FindingBPABlocksGrantedAccess, model.FindingPublicACLGrant},
+		absent:   []string{model.FindingPublicList, model.FindingAnyAuthenticatedAccess},
 	}, {
 		name:   "BucketOwnerEnforced disables ACLs",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html",
 		bucket: "name: bkt\nregion: eu-west-1\nownership: BucketOwnerEnforced\n" + acl,
-		cells:  []expectCell{{path: "public.list", verdict: VerdictDeny}, {path: "any_aws.write", verdict: VerdictDeny}},
-		absent: []string{FindingPublicList, FindingACLsEnabled, FindingPublicACLGrant},
+		cells:  []expectCell{{path: "public.list", verdict: model.VerdictDeny}, {path: "any_aws.write", verdict: model.VerdictDeny}},
+		absent: []string{model.FindingPublicList, model.FindingACLsEnabled, model.FindingPublicACLGrant},
 	}, {
 		name: "an explicit deny in the bucket policy overrides an ACL grant",
 		doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
 		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\n" + acl + `
 policy: {Version: "2012-10-17", Statement: [{Sid: NoList, Effect: Deny, Principal: "*", Action: s3:ListBucket, Resource: "arn:aws:s3:::bkt"}]}`,
-		cells: []expectCell{{path: "public.list", verdict: VerdictDeny, layers: []string{LayerBucketPolicy}, reason: `"NoList"`}},
+		cells: []expectCell{{path: "public.list", verdict: model.VerdictDeny, layers: []string{model.LayerBucketPolicy}, reason: `"NoList"`}},
 	}, {
 		name:   "an ACL grant to a member account's canonical ID counts for that account",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/finding-canonical-user-id.html",
@@ -264,7 +266,7 @@ policy: {Version: "2012-10-17", Statement: [{Sid: NoList, Effect: Deny, Principa
 		edit: func(s string) string {
 			return strings.Replace(s, `{id: "333333333333", policies: [p-full]}`, `{id: "333333333333", policies: [p-full], canonical_id: "3333333333333333333333333333333333333333333333333333333333333333"}`, 1)
 		},
-		cells: []expectCell{{path: "org.list", verdict: VerdictAllow, layers: []string{LayerACL}, reason: "1 of 3"}},
+		cells: []expectCell{{path: "org.list", verdict: model.VerdictAllow, layers: []string{model.LayerACL}, reason: "1 of 3"}},
 	}})
 }
 
@@ -284,48 +286,48 @@ func TestRuleKMS(t *testing.T) {
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
 		bucket: "name: bkt\nregion: eu-west-1\nencryption: {algorithm: \"aws:kms\"}\n" + partnerRead,
 		cells: []expectCell{
-			{path: "external.888877776666.read", verdict: VerdictDeny, layers: []string{LayerKMS}, reason: "aws/s3"},
-			{path: "external.888877776666.write", verdict: VerdictDeny, layers: []string{LayerKMS}},
-			{path: "same_account.read", verdict: VerdictAllow, layers: []string{LayerKMS}},
-			{path: "public.list", verdict: VerdictAllow},
+			{path: "external.888877776666.read", verdict: model.VerdictDeny, layers: []string{model.LayerKMS}, reason: "aws/s3"},
+			{path: "external.888877776666.write", verdict: model.VerdictDeny, layers: []string{model.LayerKMS}},
+			{path: "same_account.read", verdict: model.VerdictAllow, layers: []string{model.LayerKMS}},
+			{path: "public.list", verdict: model.VerdictAllow},
 		},
-		findings: []string{FindingAWSManagedKeyCrossAcct},
+		findings: []string{model.FindingAWSManagedKeyCrossAcct},
 	}, {
 		name:   "anonymous callers can never use SSE-KMS",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
 		bucket: "name: bkt\nregion: eu-west-1\n" + cmk + partnerRead,
 		extra:  key(withPartner),
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictDeny, layers: []string{LayerKMS}, reason: "anonymous"},
-			{path: "public.list", verdict: VerdictAllow},
+			{path: "public.read", verdict: model.VerdictDeny, layers: []string{model.LayerKMS}, reason: "anonymous"},
+			{path: "public.list", verdict: model.VerdictAllow},
 		},
-		findings: []string{FindingPublicList},
-		absent:   []string{FindingPublicRead},
+		findings: []string{model.FindingPublicList},
+		absent:   []string{model.FindingPublicRead},
 	}, {
 		name:   "cross-account needs the key policy to allow the grantee",
 		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html",
 		bucket: "name: bkt\nregion: eu-west-1\n" + cmk + partnerRead,
 		extra:  key(rootOnly),
 		cells: []expectCell{
-			{path: "external.888877776666.read", verdict: VerdictDeny, layers: []string{LayerKMS}, reason: "key policy"},
-			{path: "same_account.read", verdict: VerdictAllow},
+			{path: "external.888877776666.read", verdict: model.VerdictDeny, layers: []string{model.LayerKMS}, reason: "key policy"},
+			{path: "same_account.read", verdict: model.VerdictAllow},
 		},
-		findings: []string{FindingKMSKeyPolicyMissingGrant},
+		findings: []string{model.FindingKMSKeyPolicyMissingGrant},
 	}, {
 		name:   "a key policy that allows the grantee's account lets its principals through (with their identity policy)",
 		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html",
 		bucket: "name: bkt\nregion: eu-west-1\n" + cmk + partnerRead,
 		extra:  key(withPartner),
 		cells: []expectCell{
-			{path: "external.888877776666.read", verdict: VerdictAllow, layers: []string{LayerKMS}},
-			{path: "external.888877776666.write", verdict: VerdictAllow},
+			{path: "external.888877776666.read", verdict: model.VerdictAllow, layers: []string{model.LayerKMS}},
+			{path: "external.888877776666.write", verdict: model.VerdictAllow},
 			// Any other account is granted by PublicGet but not by the key policy.
-			{path: "any_aws.read", verdict: VerdictDeny, layers: []string{LayerKMS}},
+			{path: "any_aws.read", verdict: model.VerdictDeny, layers: []string{model.LayerKMS}},
 		},
-		findings: []string{FindingKMSKeyPolicyMissingGrant},
-		check: func(t *testing.T, b *Bucket) {
+		findings: []string{model.FindingKMSKeyPolicyMissingGrant},
+		check: func(t *testing.T, b *model.Bucket) {
 			for _, f := range b.Findings {
-				if f.ID == FindingKMSKeyPolicyMissingGrant && strings.Contains(f.Detail, "888877776666") {
+				if f.ID == model.FindingKMSKeyPolicyMissingGrant && strings.Contains(f.Detail, "888877776666") {
 					t.Errorf("the key policy allows 888877776666, yet: %s", f.Detail)
 				}
 			}
@@ -336,8 +338,8 @@ func TestRuleKMS(t *testing.T) {
 		bucket: "name: bkt\nregion: eu-west-1\n" + cmk + partnerRead,
 		extra:  key(rootOnly + "\n    grants: [{grantee_principal: \"arn:aws:iam::888877776666:role/reader\", operations: [Decrypt]}]"),
 		cells: []expectCell{
-			{path: "external.888877776666.read", verdict: VerdictAllow, layers: []string{LayerKMS}, narrowed: "aws:PrincipalArn = arn:aws:iam::888877776666:role/reader"},
-			{path: "external.888877776666.write", verdict: VerdictDeny, layers: []string{LayerKMS}},
+			{path: "external.888877776666.read", verdict: model.VerdictAllow, layers: []string{model.LayerKMS}, narrowed: "aws:PrincipalArn = arn:aws:iam::888877776666:role/reader"},
+			{path: "external.888877776666.write", verdict: model.VerdictDeny, layers: []string{model.LayerKMS}},
 		},
 	}, {
 		name:   "KMS grants that could not be listed make the key's decisions unknown",
@@ -345,8 +347,8 @@ func TestRuleKMS(t *testing.T) {
 		bucket: "name: bkt\nregion: eu-west-1\n" + cmk + partnerRead,
 		extra:  key(rootOnly + "\n    errors: {grants: \"AccessDeniedException: no\"}"),
 		cells: []expectCell{
-			{path: "external.888877776666.read", verdict: VerdictUnknown, layers: []string{LayerKMS}},
-			{path: "public.read", verdict: VerdictDeny, layers: []string{LayerKMS}},
+			{path: "external.888877776666.read", verdict: model.VerdictUnknown, layers: []string{model.LayerKMS}},
+			{path: "public.read", verdict: model.VerdictDeny, layers: []string{model.LayerKMS}},
 		},
 	}, {
 		name:   "a key policy that could not be read makes reads and writes unknown",
@@ -354,20 +356,20 @@ func TestRuleKMS(t *testing.T) {
 		bucket: "name: bkt\nregion: eu-west-1\n" + cmk,
 		extra:  key(`errors: {policy: "AccessDeniedException: no"}`),
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictUnknown, layers: []string{LayerKMS}},
-			{path: "same_account.list", verdict: VerdictAllow},
+			{path: "same_account.read", verdict: model.VerdictUnknown, layers: []string{model.LayerKMS}},
+			{path: "same_account.list", verdict: model.VerdictAllow},
 		},
-		findings: []string{FindingAssessmentIncomplete},
+		findings: []string{model.FindingAssessmentIncomplete},
 	}, {
 		name:   "a layer that decides for certain wins over one that could not be read",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
 		bucket: "name: bkt\nregion: eu-west-1\n" + cmk + `errors: {policy: "AccessDenied: denied"}`,
 		extra:  key(rootOnly),
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictDeny, layers: []string{LayerKMS}},
-			{path: "public.list", verdict: VerdictUnknown, layers: []string{LayerBucketPolicy}},
+			{path: "public.read", verdict: model.VerdictDeny, layers: []string{model.LayerKMS}},
+			{path: "public.list", verdict: model.VerdictUnknown, layers: []string{model.LayerBucketPolicy}},
 		},
-		findings: []string{FindingAssessmentIncomplete},
+		findings: []string{model.FindingAssessmentIncomplete},
 	}})
 }
 
@@ -383,11 +385,11 @@ policy: {Version: "2012-10-17", Statement: [
 		bucket: orgWide,
 		prod:   []string{"p-denydelete"},
 		cells: []expectCell{
-			{path: "same_account.delete", verdict: VerdictDeny, layers: []string{LayerSCP}, reason: `"NoDelete"`},
-			{path: "org.delete", verdict: VerdictAllow, reason: "2 of 3"},
-			{path: "org.read", verdict: VerdictAllow, reason: "3 of 3"},
+			{path: "same_account.delete", verdict: model.VerdictDeny, layers: []string{model.LayerSCP}, reason: `"NoDelete"`},
+			{path: "org.delete", verdict: model.VerdictAllow, reason: "2 of 3"},
+			{path: "org.read", verdict: model.VerdictAllow, reason: "3 of 3"},
 		},
-		findings: []string{FindingOrgPolicyDeniesGranted},
+		findings: []string{model.FindingOrgPolicyDeniesGranted},
 	}, {
 		name:   "SCPs do not apply to the management account",
 		doc:    "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html",
@@ -395,8 +397,8 @@ policy: {Version: "2012-10-17", Statement: [
 		edit: func(s string) string {
 			return strings.Replace(s, "    policies: [p-full]\n    accounts: [\"111111111111\"]", "    policies: [p-full, p-denydelete]\n    accounts: [\"111111111111\"]", 1)
 		},
-		cells: []expectCell{{path: "org.delete", verdict: VerdictAllow, reason: "1 of 3"}},
-		check: func(t *testing.T, b *Bucket) {
+		cells: []expectCell{{path: "org.delete", verdict: model.VerdictAllow, reason: "1 of 3"}},
+		check: func(t *testing.T, b *model.Bucket) {
 			if got := strings.Join(b.Access.Org.Delete.Accounts, ","); got != "111111111111" {
 				t.Errorf("org.delete accounts = %q, want the management account", got)
 			}
@@ -407,27 +409,27 @@ policy: {Version: "2012-10-17", Statement: [
 		bucket: orgWide,
 		prod:   []string{"p-rcpext"},
 		cells: []expectCell{
-			{path: "external.888877776666.read", verdict: VerdictDeny, layers: []string{LayerRCP}, reason: `"OrgOnly"`},
-			{path: "org.read", verdict: VerdictAllow},
+			{path: "external.888877776666.read", verdict: model.VerdictDeny, layers: []string{model.LayerRCP}, reason: `"OrgOnly"`},
+			{path: "org.read", verdict: model.VerdictAllow},
 		},
-		findings: []string{FindingOrgPolicyDeniesGranted},
-		absent:   []string{FindingExternalAccountAccess},
+		findings: []string{model.FindingOrgPolicyDeniesGranted},
+		absent:   []string{model.FindingExternalAccountAccess},
 	}, {
 		name:     "no TLS-only statement: no-tls-enforcement",
 		doc:      "https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-ssl-requests-only.html",
 		bucket:   orgWide,
-		findings: []string{FindingNoTLSEnforcement},
+		findings: []string{model.FindingNoTLSEnforcement},
 	}, {
 		name:   "a bucket statement denying aws:SecureTransport false enforces TLS",
 		doc:    "https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-ssl-requests-only.html",
 		bucket: "name: bkt\nregion: eu-west-1\npolicy: {Version: \"2012-10-17\", Statement: [" + tlsDeny + "]}",
-		absent: []string{FindingNoTLSEnforcement},
+		absent: []string{model.FindingNoTLSEnforcement},
 	}, {
 		name:   "an applicable RCP denying aws:SecureTransport false enforces TLS",
 		doc:    "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_examples.html",
 		bucket: orgWide,
 		prod:   []string{"p-rcptls"},
-		absent: []string{FindingNoTLSEnforcement},
+		absent: []string{model.FindingNoTLSEnforcement},
 	}})
 }
 
@@ -448,19 +450,19 @@ policy: {Version: "2012-10-17", Statement: [
 		bucket: bucket,
 		extra:  endpoint,
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictConditional, layers: []string{LayerVPCE}, cond: "aws:SourceVpce = vpce-0aaa"},
-			{path: "external.888877776666.read", verdict: VerdictDeny, layers: []string{LayerVPCE}},
-			{path: "public.read", verdict: VerdictDeny},
+			{path: "same_account.read", verdict: model.VerdictConditional, layers: []string{model.LayerVPCE}, cond: "aws:SourceVpce = vpce-0aaa"},
+			{path: "external.888877776666.read", verdict: model.VerdictDeny, layers: []string{model.LayerVPCE}},
+			{path: "public.read", verdict: model.VerdictDeny},
 		},
-		absent: []string{FindingExternalAccountAccess},
+		absent: []string{model.FindingExternalAccountAccess},
 	}, {
 		name:   "an endpoint that was not collected leaves the cell conditional",
 		doc:    "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html",
 		bucket: bucket,
 		cells: []expectCell{
-			{path: "external.888877776666.read", verdict: VerdictConditional, cond: "vpce-0aaa", reason: "not collected"},
+			{path: "external.888877776666.read", verdict: model.VerdictConditional, cond: "vpce-0aaa", reason: "not collected"},
 		},
-		findings: []string{FindingExternalAccountAccess},
+		findings: []string{model.FindingExternalAccountAccess},
 	}})
 }
 
@@ -470,13 +472,13 @@ func TestRuleUnreadable(t *testing.T) {
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicy.html",
 		bucket: "name: bkt\nregion: eu-west-1\nerrors: {policy: \"AccessDenied: Access Denied\"}",
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictUnknown, layers: []string{LayerBucketPolicy}},
-			{path: "any_aws.list", verdict: VerdictUnknown},
+			{path: "public.read", verdict: model.VerdictUnknown, layers: []string{model.LayerBucketPolicy}},
+			{path: "any_aws.list", verdict: model.VerdictUnknown},
 		},
-		findings: []string{FindingAssessmentIncomplete},
-		absent:   []string{FindingNoTLSEnforcement},
-		check: func(t *testing.T, b *Bucket) {
-			if b.Exposure != ExposureUnknown || b.Config.HasPolicy != "unknown" || len(b.Errors) != 1 || b.Errors[0].Operation != "s3:GetBucketPolicy" || b.Errors[0].Code != "AccessDenied" {
+		findings: []string{model.FindingAssessmentIncomplete},
+		absent:   []string{model.FindingNoTLSEnforcement},
+		check: func(t *testing.T, b *model.Bucket) {
+			if b.Exposure != model.ExposureUnknown || b.Config.HasPolicy != "unknown" || len(b.Errors) != 1 || b.Errors[0].Operation != "s3:GetBucketPolicy" || b.Errors[0].Code != "AccessDenied" {
 				t.Errorf("exposure %s has_policy %s errors %+v", b.Exposure, b.Config.HasPolicy, b.Errors)
 			}
 		},
@@ -491,10 +493,10 @@ func TestRuleObjectKeys(t *testing.T) {
 region: eu-west-1
 policy: {Version: "2012-10-17", Statement: [{Sid: PublicAssets, Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/public/*"}]}`,
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictConditional, cond: `object key like "public/*"`, reason: `"PublicAssets"`},
-			{path: "public.write", verdict: VerdictDeny},
+			{path: "public.read", verdict: model.VerdictConditional, cond: `object key like "public/*"`, reason: `"PublicAssets"`},
+			{path: "public.write", verdict: model.VerdictDeny},
 		},
-		findings: []string{FindingPublicRead},
+		findings: []string{model.FindingPublicRead},
 	}, {
 		name: "a deny on a key prefix leaves the other keys allowed",
 		doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
@@ -504,8 +506,8 @@ policy: {Version: "2012-10-17", Statement: [
   {Sid: OrgRead, Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*", Condition: {StringEquals: {"aws:PrincipalOrgID": o-test000001}}},
   {Sid: NoSecrets, Effect: Deny, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/secret/*"}]}`,
 		cells: []expectCell{
-			{path: "org.read", verdict: VerdictConditional, cond: `object key not like "secret/*"`},
-			{path: "public.read", verdict: VerdictDeny},
+			{path: "org.read", verdict: model.VerdictConditional, cond: `object key not like "secret/*"`},
+			{path: "public.read", verdict: model.VerdictDeny},
 		},
 	}, {
 		name: "RestrictPublicBuckets voids a grant on a key prefix too",
@@ -517,12 +519,12 @@ policy: {Version: "2012-10-17", Statement: [
   {Sid: PublicRead, Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*"},
   {Sid: PartnerUpload, Effect: Allow, Principal: {AWS: "888877776666"}, Action: s3:PutObject, Resource: "arn:aws:s3:::bkt/incoming/*"}]}`,
 		cells: []expectCell{
-			{path: "external.888877776666.write", verdict: VerdictDeny, layers: []string{LayerBPA}},
+			{path: "external.888877776666.write", verdict: model.VerdictDeny, layers: []string{model.LayerBPA}},
 		},
-		findings: []string{FindingBPABlocksGrantedAccess},
-		check: func(t *testing.T, b *Bucket) {
+		findings: []string{model.FindingBPABlocksGrantedAccess},
+		check: func(t *testing.T, b *model.Bucket) {
 			for _, f := range b.Findings {
-				if f.ID == FindingBPABlocksGrantedAccess && !strings.Contains(f.Detail, "external 888877776666 (read, write)") {
+				if f.ID == model.FindingBPABlocksGrantedAccess && !strings.Contains(f.Detail, "external 888877776666 (read, write)") {
 					t.Errorf("bpa-blocks-granted-access does not name the partner's write: %s", f.Detail)
 				}
 			}
@@ -546,19 +548,19 @@ accounts:
 	rep := analyzeYAML(t, text, nil)
 	b := bucketNamed(t, rep, "standalone-site")
 	checkCells(t, b, []expectCell{
-		{path: "public.read", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}},
-		{path: "org.read", verdict: VerdictDeny, reason: "no other active member account"},
-		{path: "same_account.delete", verdict: VerdictAllow, layers: []string{LayerIdentity}},
+		{path: "public.read", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy}},
+		{path: "org.read", verdict: model.VerdictDeny, reason: "no other active member account"},
+		{path: "same_account.delete", verdict: model.VerdictAllow, layers: []string{model.LayerIdentity}},
 	})
 	if rep.Organization != nil {
 		t.Errorf("organization = %+v, want none", rep.Organization)
 	}
-	if !hasFinding(b, FindingPublicRead) || !hasAccountFinding(rep, "222222222222", FindingAccountBPAOff) {
+	if !hasFinding(b, model.FindingPublicRead) || !hasAccountFinding(rep, "222222222222", model.FindingAccountBPAOff) {
 		t.Errorf("findings: %v", findingIDs(b))
 	}
 }
 
-func hasAccountFinding(r *Report, account, id string) bool {
+func hasAccountFinding(r *model.Report, account, id string) bool {
 	for _, a := range r.Accounts {
 		if a.ID != account {
 			continue

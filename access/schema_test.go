@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // The schema accepts a real report and rejects one that breaks it.
@@ -13,28 +15,28 @@ func TestSchemaRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ValidateJSON(good); err != nil {
+	if err := model.ValidateJSON(good); err != nil {
 		t.Fatalf("a real report does not validate: %v", err)
 	}
-	for name, edit := range map[string]func(r *Report){
-		"bad verdict":           func(r *Report) { r.Buckets[0].Access.Public.Read.Verdict = "maybe" },
-		"bad layer":             func(r *Report) { r.Buckets[0].Access.Org.List.DecidedBy = []string{"firewall"} },
-		"conditional, no conds": func(r *Report) { r.Buckets[0].Access.Public.Read.Verdict = VerdictConditional },
-		"bad finding id": func(r *Report) {
-			r.Buckets[0].Findings = append(r.Buckets[0].Findings, Finding{ID: "made-up", Severity: "low", Title: "t", Detail: "d", Remediation: "r"})
+	for name, edit := range map[string]func(r *model.Report){
+		"bad verdict":           func(r *model.Report) { r.Buckets[0].Access.Public.Read.Verdict = "maybe" },
+		"bad layer":             func(r *model.Report) { r.Buckets[0].Access.Org.List.DecidedBy = []string{"firewall"} },
+		"conditional, no conds": func(r *model.Report) { r.Buckets[0].Access.Public.Read.Verdict = model.VerdictConditional },
+		"bad finding id": func(r *model.Report) {
+			r.Buckets[0].Findings = append(r.Buckets[0].Findings, model.Finding{ID: "made-up", Severity: "low", Title: "t", Detail: "d", Remediation: "r"})
 		},
-		"bad external key": func(r *Report) {
-			r.Buckets[0].Access.External["partner"] = ExternalActions{Actions: r.Buckets[0].Access.Public}
+		"bad external key": func(r *model.Report) {
+			r.Buckets[0].Access.External["partner"] = model.ExternalActions{Actions: r.Buckets[0].Access.Public}
 		},
-		"no assumptions": func(r *Report) { r.Assumptions = nil },
+		"no assumptions": func(r *model.Report) { r.Assumptions = nil },
 	} {
-		var r Report
+		var r model.Report
 		if err := json.Unmarshal(good, &r); err != nil {
 			t.Fatal(err)
 		}
 		edit(&r)
 		bad, _ := json.Marshal(&r)
-		if err := ValidateJSON(bad); err == nil || !strings.Contains(err.Error(), "schema") {
+		if err := model.ValidateJSON(bad); err == nil || !strings.Contains(err.Error(), "schema") {
 			t.Errorf("%s: accepted (err %v)", name, err)
 		}
 	}

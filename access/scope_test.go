@@ -3,6 +3,8 @@ package access
 import (
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // scopedEdit turns testOrg's fixture into the snapshot of a scan whose
@@ -32,7 +34,7 @@ func TestRuleScopedSnapshot(t *testing.T) {
 	bucket := `name: bkt
 region: eu-west-1
 policy: {Version: "2012-10-17", Statement: [{Sid: Member, Effect: Allow, Principal: {AWS: "333333333333"}, Action: [s3:GetObject, s3:DeleteObject], Resource: "arn:aws:s3:::bkt/*"}]}`
-	notExternal := func(t *testing.T, b *Bucket) {
+	notExternal := func(t *testing.T, b *model.Bucket) {
 		if _, ok := b.Access.External["333333333333"]; ok {
 			t.Errorf("excluded member 333333333333 reported as an external account")
 		}
@@ -44,25 +46,25 @@ policy: {Version: "2012-10-17", Statement: [{Sid: Member, Effect: Allow, Princip
 		prod:   []string{"p-denydelete"},
 		edit:   scopedEdit(`{"111111111111": [], "333333333333": [p-full]}`),
 		cells: []expectCell{
-			{path: "org.read", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}, reason: "1 of 3"},
-			{path: "org.delete", verdict: VerdictDeny, layers: []string{LayerSCP}},
+			{path: "org.read", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy}, reason: "1 of 3"},
+			{path: "org.delete", verdict: model.VerdictDeny, layers: []string{model.LayerSCP}},
 		},
-		findings: []string{FindingOrgPolicyDeniesGranted},
-		absent:   []string{FindingExternalAccountAccess, FindingAssessmentIncomplete},
+		findings: []string{model.FindingOrgPolicyDeniesGranted},
+		absent:   []string{model.FindingExternalAccountAccess, model.FindingAssessmentIncomplete},
 		check:    notExternal,
 	}, {
 		name:   "an excluded member with nothing attached to the account itself: no SCP allows at that level",
 		doc:    doc,
 		bucket: bucket,
 		edit:   scopedEdit(`{"111111111111": [], "333333333333": []}`),
-		cells:  []expectCell{{path: "org.read", verdict: VerdictDeny, layers: []string{LayerSCP}}},
+		cells:  []expectCell{{path: "org.read", verdict: model.VerdictDeny, layers: []string{model.LayerSCP}}},
 		check:  notExternal,
 	}, {
 		name:   "an excluded member whose own attachments were not recorded has an unknown chain",
 		doc:    doc,
 		bucket: bucket,
 		edit:   scopedEdit(""),
-		cells:  []expectCell{{path: "org.read", verdict: VerdictUnknown, layers: []string{LayerSCP}, reason: "SCPs attached to account 333333333333 (not read: account not in the snapshot)"}},
+		cells:  []expectCell{{path: "org.read", verdict: model.VerdictUnknown, layers: []string{model.LayerSCP}, reason: "SCPs attached to account 333333333333 (not read: account not in the snapshot)"}},
 		check:  notExternal,
 	}, {
 		name:   "attachments that could not be listed name their error",
@@ -72,7 +74,7 @@ policy: {Version: "2012-10-17", Statement: [{Sid: Member, Effect: Allow, Princip
 			s = scopedEdit(`{"111111111111": []}`)(s)
 			return strings.Replace(s, "  account_policies:", "  errors: {\"account_policies:333333333333\": \"AccessDeniedException: denied\"}\n  account_policies:", 1)
 		},
-		cells: []expectCell{{path: "org.read", verdict: VerdictUnknown, layers: []string{LayerSCP}, reason: "SCPs attached to account 333333333333 (not read: AccessDeniedException: denied)"}},
+		cells: []expectCell{{path: "org.read", verdict: model.VerdictUnknown, layers: []string{model.LayerSCP}, reason: "SCPs attached to account 333333333333 (not read: AccessDeniedException: denied)"}},
 	}})
 
 	// The report says who was out of scope.

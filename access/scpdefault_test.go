@@ -3,6 +3,8 @@ package access
 import (
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // TestRuleAbsentSCPAttachmentsAreFullAWSAccess: an account or OU of a
@@ -32,10 +34,10 @@ func TestRuleAbsentSCPAttachmentsAreFullAWSAccess(t *testing.T) {
 		}
 	}
 	allowAll := []expectCell{
-		{path: "same_account.read", verdict: VerdictAllow},
-		{path: "same_account.write", verdict: VerdictAllow},
-		{path: "same_account.delete", verdict: VerdictAllow},
-		{path: "same_account.manage", verdict: VerdictAllow},
+		{path: "same_account.read", verdict: model.VerdictAllow},
+		{path: "same_account.write", verdict: model.VerdictAllow},
+		{path: "same_account.delete", verdict: model.VerdictAllow},
+		{path: "same_account.manage", verdict: model.VerdictAllow},
 	}
 	runRules(t, []ruleCase{{
 		name: "an account that lists no policies: FullAWSAccess", doc: doc, bucket: bucket,
@@ -46,6 +48,6 @@ func TestRuleAbsentSCPAttachmentsAreFullAWSAccess(t *testing.T) {
 	}, {
 		name: "a scan's snapshot that read no SCP on the account: no Allow at that level", doc: doc, bucket: bucket,
 		edit:  func(s string) string { return asSnapshot(noAccountPolicies(s)) },
-		cells: []expectCell{{path: "same_account.read", verdict: VerdictDeny, layers: []string{LayerSCP}}},
+		cells: []expectCell{{path: "same_account.read", verdict: model.VerdictDeny, layers: []string{model.LayerSCP}}},
 	}})
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // Stream analyses every bucket of doc, as Analyze does, and hands each
@@ -26,7 +27,7 @@ import (
 // sink stops the analysis and is returned as it is. Stream fills in the
 // fixture defaults in doc (inventory.ApplyDefaults; a no-op on a scan's
 // snapshot).
-func Stream(ctx context.Context, doc *inventory.Document, opts Options, sink func(b *Bucket) error) (*Report, error) {
+func Stream(ctx context.Context, doc *inventory.Document, opts Options, sink func(b *model.Bucket) error) (*model.Report, error) {
 	if doc == nil {
 		return nil, errors.New("analyze: no inventory document")
 	}
@@ -50,7 +51,7 @@ func trustedAccounts(doc *inventory.Document, opts Options) map[string]string {
 
 // streamRest is Stream, less the buckets of the accounts done names (they
 // were streamed before, and t counted them).
-func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink func(b *Bucket) error, done map[string]bool, t *tally) (*Report, error) {
+func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink func(b *model.Bucket) error, done map[string]bool, t *tally) (*model.Report, error) {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -91,9 +92,9 @@ func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink
 	for _, j := range jobs {
 		remaining[j.a].Add(1)
 	}
-	analyse := func() func(i int) Bucket {
+	analyse := func() func(i int) model.Bucket {
 		w := m.newWorker()
-		return func(i int) Bucket {
+		return func(i int) model.Bucket {
 			a := &doc.Accounts[jobs[i].a]
 			w.startAccount(a.ID)
 			b := w.bucketReport(a, &a.Buckets[jobs[i].b])
@@ -104,7 +105,7 @@ func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink
 		}
 	}
 	var sinkErr error
-	emit := func(b *Bucket) error {
+	emit := func(b *model.Bucket) error {
 		muteFindings(opts.Mutes, b.Findings)
 		t.bucket(b)
 		sinkErr = sink(b)
@@ -117,14 +118,14 @@ func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink
 		return nil, fmt.Errorf("analyze: %w", err)
 	}
 
-	rep := &Report{
-		SchemaVersion: SchemaVersion,
+	rep := &model.Report{
+		SchemaVersion: model.SchemaVersion,
 		GeneratedAt:   now().UTC(),
 		ToolVersion:   opts.ToolVersion,
 		Assumptions:   append(Assumptions(), scopeAssumptions(doc)...),
 		Scan:          scanInfo(doc, opts.Sources, trusted),
 		Organization:  organization(ix),
-		Buckets:       []Bucket{},
+		Buckets:       []model.Bucket{},
 	}
 	if rep.ToolVersion == "" {
 		rep.ToolVersion = "dev"
@@ -206,30 +207,30 @@ func inOrder[T any](ctx context.Context, n, workers, window int, newWorker func(
 type tally struct {
 	perAccount map[string]int
 	partial    map[string]bool
-	s          Summary
+	s          model.Summary
 }
 
 func newTally() *tally {
-	s := Summary{
+	s := model.Summary{
 		BucketsByExposure:  map[string]int{},
-		FindingsBySeverity: map[Severity]int{},
-		FindingsByAccount:  map[string]map[Severity]int{},
+		FindingsBySeverity: map[model.Severity]int{},
+		FindingsByAccount:  map[string]map[model.Severity]int{},
 	}
-	for _, e := range Exposures() {
+	for _, e := range model.Exposures() {
 		s.BucketsByExposure[e] = 0
 	}
-	for _, sev := range Severities() {
+	for _, sev := range model.Severities() {
 		s.FindingsBySeverity[sev] = 0
 	}
 	return &tally{perAccount: map[string]int{}, partial: map[string]bool{}, s: s}
 }
 
-func (t *tally) finding(f *Finding) {
+func (t *tally) finding(f *model.Finding) {
 	t.s.FindingsBySeverity[f.Severity]++
 	m := t.s.FindingsByAccount[f.AccountID]
 	if m == nil {
-		m = map[Severity]int{}
-		for _, sev := range Severities() {
+		m = map[model.Severity]int{}
+		for _, sev := range model.Severities() {
 			m[sev] = 0
 		}
 		t.s.FindingsByAccount[f.AccountID] = m
@@ -237,8 +238,8 @@ func (t *tally) finding(f *Finding) {
 	m[f.Severity]++
 	if f.Muted {
 		if t.s.MutedBySeverity == nil {
-			t.s.MutedBySeverity = map[Severity]int{}
-			for _, sev := range Severities() {
+			t.s.MutedBySeverity = map[model.Severity]int{}
+			for _, sev := range model.Severities() {
 				t.s.MutedBySeverity[sev] = 0
 			}
 		}
@@ -247,7 +248,7 @@ func (t *tally) finding(f *Finding) {
 }
 
 // bucket counts one bucket.
-func (t *tally) bucket(b *Bucket) {
+func (t *tally) bucket(b *model.Bucket) {
 	t.perAccount[b.AccountID]++
 	if len(b.Errors) > 0 {
 		t.partial[b.AccountID] = true
@@ -256,20 +257,20 @@ func (t *tally) bucket(b *Bucket) {
 	t.s.BucketsByExposure[b.Exposure]++
 	for i := range b.Findings {
 		t.finding(&b.Findings[i])
-		if b.Findings[i].ID == FindingAssessmentIncomplete {
+		if b.Findings[i].ID == model.FindingAssessmentIncomplete {
 			t.s.Incomplete++
 		}
 	}
 }
 
 // summary adds the accounts to the buckets counted and returns the summary.
-func (t *tally) summary(accounts []Account) Summary {
+func (t *tally) summary(accounts []model.Account) model.Summary {
 	t.s.Accounts = len(accounts)
 	for i := range accounts {
 		for j := range accounts[i].Findings {
 			t.finding(&accounts[i].Findings[j])
 		}
-		if accounts[i].Status == StatusFailed {
+		if accounts[i].Status == model.StatusFailed {
 			t.s.Incomplete++
 		}
 	}

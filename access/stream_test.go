@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // Stream hands every bucket to the sink in Analyze's order, with several
@@ -21,8 +22,8 @@ func TestStreamEqualsAnalyze(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []Bucket
-	rep, err := Stream(context.Background(), fakeaws.Synthetic(6, 40), Options{Now: at, Workers: 4}, func(b *Bucket) error {
+	var got []model.Bucket
+	rep, err := Stream(context.Background(), fakeaws.Synthetic(6, 40), Options{Now: at, Workers: 4}, func(b *model.Bucket) error {
 		got = append(got, *b)
 		return nil
 	})
@@ -50,7 +51,7 @@ func TestStreamStops(t *testing.T) {
 	doc := fakeaws.Synthetic(4, 50)
 	stop := errors.New("disk full")
 	calls := 0
-	_, err := Stream(context.Background(), doc, Options{Workers: 2}, func(*Bucket) error {
+	_, err := Stream(context.Background(), doc, Options{Workers: 2}, func(*model.Bucket) error {
 		calls++
 		if calls == 3 {
 			return stop
@@ -66,7 +67,7 @@ func TestStreamStops(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	calls = 0
-	_, err = Stream(ctx, doc, Options{Workers: 2}, func(*Bucket) error {
+	_, err = Stream(ctx, doc, Options{Workers: 2}, func(*model.Bucket) error {
 		calls++
 		if calls == 5 {
 			cancel()

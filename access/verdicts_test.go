@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // Exact verdicts (issue 11, items 3-6): the manage column and ACLs,
@@ -11,7 +13,7 @@ import (
 // were not read.
 
 // principalsOf returns a cell's principals list.
-func principalsOf(t *testing.T, b *Bucket, path string) []string {
+func principalsOf(t *testing.T, b *model.Bucket, path string) []string {
 	t.Helper()
 	return cellAt(t, b, path).Principals
 }
@@ -45,8 +47,8 @@ func TestRuleBucketPolicyPrincipalLists(t *testing.T) {
 region: eu-west-1
 policy: {Version: "2012-10-17", Statement: [{Sid: Named, Effect: Allow, Principal: {AWS: ["arn:aws:iam::222222222222:user/bounded", "arn:aws:iam::222222222222:user/nothing", "arn:aws:iam::222222222222:role/bounded-role", "arn:aws:iam::222222222222:role/free-role"]}, Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*"}]}`,
 		extra: iam,
-		cells: []expectCell{{path: "same_account.read", verdict: VerdictAllow}},
-		check: func(t *testing.T, b *Bucket) {
+		cells: []expectCell{{path: "same_account.read", verdict: model.VerdictAllow}},
+		check: func(t *testing.T, b *model.Bucket) {
 			got := principalsOf(t, b, "same_account.read")
 			want := []string{"arn:aws:iam::222222222222:role/free-role", "arn:aws:iam::222222222222:user/bounded", "arn:aws:iam::222222222222:user/nothing"}
 			if !slices.Equal(got, want) {
@@ -63,7 +65,7 @@ policy: {Version: "2012-10-17", Statement: [{Sid: Named, Effect: Allow, Principa
 region: eu-west-1
 policy: {Version: "2012-10-17", Statement: [{Sid: Everyone, Effect: Allow, Principal: "*", Action: s3:ListBucket, Resource: "arn:aws:s3:::bkt", Condition: {StringEquals: {"aws:PrincipalAccount": "222222222222"}}}]}`,
 		extra: iam,
-		check: func(t *testing.T, b *Bucket) {
+		check: func(t *testing.T, b *model.Bucket) {
 			got := principalsOf(t, b, "same_account.list")
 			if len(got) != 5 || !strings.HasSuffix(got[4], "user/unnamed") {
 				t.Errorf("same_account.list principals = %v, want all five", got)
@@ -103,17 +105,17 @@ func TestRuleKMSKeyState(t *testing.T) {
 			bucket: bucket,
 			extra:  key("state: " + state),
 			cells: []expectCell{
-				{path: "same_account.read", verdict: VerdictDeny, layers: []string{LayerKMS}, reason: state},
-				{path: "same_account.write", verdict: VerdictDeny, layers: []string{LayerKMS}, reason: "kms:GenerateDataKey"},
-				{path: "external.888877776666.read", verdict: VerdictDeny, layers: []string{LayerKMS}, reason: state},
-				{path: "same_account.list", verdict: VerdictAllow},
-				{path: "same_account.delete", verdict: VerdictAllow},
+				{path: "same_account.read", verdict: model.VerdictDeny, layers: []string{model.LayerKMS}, reason: state},
+				{path: "same_account.write", verdict: model.VerdictDeny, layers: []string{model.LayerKMS}, reason: "kms:GenerateDataKey"},
+				{path: "external.888877776666.read", verdict: model.VerdictDeny, layers: []string{model.LayerKMS}, reason: state},
+				{path: "same_account.list", verdict: model.VerdictAllow},
+				{path: "same_account.delete", verdict: model.VerdictAllow},
 			},
-			findings: []string{FindingKMSKeyUnusable},
-			absent:   []string{FindingKMSKeyPolicyMissingGrant},
-			check: func(t *testing.T, b *Bucket) {
+			findings: []string{model.FindingKMSKeyUnusable},
+			absent:   []string{model.FindingKMSKeyPolicyMissingGrant},
+			check: func(t *testing.T, b *model.Bucket) {
 				for _, f := range b.Findings {
-					if f.ID == FindingKMSKeyUnusable && (f.Severity != SeverityHigh || !strings.Contains(f.Remediation, remediation) || !strings.Contains(f.Detail, state)) {
+					if f.ID == model.FindingKMSKeyUnusable && (f.Severity != model.SeverityHigh || !strings.Contains(f.Remediation, remediation) || !strings.Contains(f.Detail, state)) {
 						t.Errorf("kms-key-unusable = %+v, want severity high, remediation with %q", f, remediation)
 					}
 				}
@@ -126,41 +128,41 @@ func TestRuleKMSKeyState(t *testing.T) {
 		bucket: bucket,
 		extra:  key("state: Enabled"),
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictAllow, layers: []string{LayerKMS}},
-			{path: "external.888877776666.write", verdict: VerdictAllow, layers: []string{LayerKMS}},
+			{path: "same_account.read", verdict: model.VerdictAllow, layers: []string{model.LayerKMS}},
+			{path: "external.888877776666.write", verdict: model.VerdictAllow, layers: []string{model.LayerKMS}},
 		},
-		absent: []string{FindingKMSKeyUnusable},
+		absent: []string{model.FindingKMSKeyUnusable},
 	}, ruleCase{
 		name:   "a key whose state could not be read is unknown, never allow",
 		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
 		bucket: bucket,
 		extra:  "kms_keys:\n  - arn: " + arn + "\n    errors: {describe_key: \"AccessDeniedException: not authorized\"}",
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictUnknown, layers: []string{LayerKMS}, reason: "AccessDeniedException"},
-			{path: "external.888877776666.write", verdict: VerdictUnknown, layers: []string{LayerKMS}},
-			{path: "public.read", verdict: VerdictDeny},
-			{path: "same_account.list", verdict: VerdictAllow},
+			{path: "same_account.read", verdict: model.VerdictUnknown, layers: []string{model.LayerKMS}, reason: "AccessDeniedException"},
+			{path: "external.888877776666.write", verdict: model.VerdictUnknown, layers: []string{model.LayerKMS}},
+			{path: "public.read", verdict: model.VerdictDeny},
+			{path: "same_account.list", verdict: model.VerdictAllow},
 		},
-		findings: []string{FindingAssessmentIncomplete},
-		absent:   []string{FindingKMSKeyUnusable},
+		findings: []string{model.FindingAssessmentIncomplete},
+		absent:   []string{model.FindingKMSKeyUnusable},
 	}, ruleCase{
 		name:   "an Updating multi-Region key can be used",
 		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-update.html",
 		bucket: bucket,
 		extra:  key("state: Updating"),
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictAllow, layers: []string{LayerKMS}},
+			{path: "same_account.read", verdict: model.VerdictAllow, layers: []string{model.LayerKMS}},
 		},
-		absent: []string{FindingKMSKeyUnusable},
+		absent: []string{model.FindingKMSKeyUnusable},
 	}, ruleCase{
 		name:   "a replica key still Creating is not decided",
 		doc:    "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
 		bucket: bucket,
 		extra:  key("state: Creating"),
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictUnknown, layers: []string{LayerKMS}, reason: "Creating"},
+			{path: "same_account.read", verdict: model.VerdictUnknown, layers: []string{model.LayerKMS}, reason: "Creating"},
 		},
-		absent: []string{FindingKMSKeyUnusable},
+		absent: []string{model.FindingKMSKeyUnusable},
 	})
 	runRules(t, cases)
 }
@@ -178,7 +180,7 @@ func TestRuleKeyNotRead(t *testing.T) {
 	snapshot := func(s string) string {
 		return strings.Replace(s, "schema_version: 1\n", "schema_version: 1\nscan: {started_at: 2026-01-01T00:00:00Z, finished_at: 2026-01-01T00:01:00Z, complete: true}\n", 1)
 	}
-	notSynthesised := func(t *testing.T, b *Bucket) {
+	notSynthesised := func(t *testing.T, b *model.Bucket) {
 		if strings.Contains(b.Config.KMSKeyARN, ":key/") {
 			t.Errorf("kms_key_arn = %q: a key that was not read has no ARN", b.Config.KMSKeyARN)
 		}
@@ -189,16 +191,16 @@ func TestRuleKeyNotRead(t *testing.T) {
 		bucket: "name: bkt\nregion: eu-west-1\nencryption: {algorithm: \"aws:kms\"}\n" + partner,
 		edit:   snapshot,
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictUnknown, layers: []string{LayerKMS}, reason: "collect.kms: false"},
-			{path: "same_account.write", verdict: VerdictUnknown, layers: []string{LayerKMS}, reason: "aws/s3"},
-			{path: "external.888877776666.read", verdict: VerdictDeny, layers: []string{LayerKMS}, reason: "aws/s3"},
-			{path: "same_account.list", verdict: VerdictAllow},
+			{path: "same_account.read", verdict: model.VerdictUnknown, layers: []string{model.LayerKMS}, reason: "collect.kms: false"},
+			{path: "same_account.write", verdict: model.VerdictUnknown, layers: []string{model.LayerKMS}, reason: "aws/s3"},
+			{path: "external.888877776666.read", verdict: model.VerdictDeny, layers: []string{model.LayerKMS}, reason: "aws/s3"},
+			{path: "same_account.list", verdict: model.VerdictAllow},
 		},
-		findings: []string{FindingAssessmentIncomplete, FindingAWSManagedKeyCrossAcct},
-		check: func(t *testing.T, b *Bucket) {
+		findings: []string{model.FindingAssessmentIncomplete, model.FindingAWSManagedKeyCrossAcct},
+		check: func(t *testing.T, b *model.Bucket) {
 			notSynthesised(t, b)
 			for _, f := range b.Findings {
-				if f.ID == FindingAssessmentIncomplete && !strings.Contains(f.Remediation, "collect.kms: true") {
+				if f.ID == model.FindingAssessmentIncomplete && !strings.Contains(f.Remediation, "collect.kms: true") {
 					t.Errorf("assessment-incomplete remediation %q does not say to collect the key", f.Remediation)
 				}
 			}
@@ -209,17 +211,17 @@ func TestRuleKeyNotRead(t *testing.T) {
 		bucket: "name: bkt\nregion: eu-west-1\nencryption: {algorithm: \"aws:kms\", kms_key_id: \"alias/data\"}\n" + partner,
 		edit:   snapshot,
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictUnknown, layers: []string{LayerKMS}, reason: "not collected"},
-			{path: "external.888877776666.write", verdict: VerdictUnknown, layers: []string{LayerKMS}},
+			{path: "same_account.read", verdict: model.VerdictUnknown, layers: []string{model.LayerKMS}, reason: "not collected"},
+			{path: "external.888877776666.write", verdict: model.VerdictUnknown, layers: []string{model.LayerKMS}},
 		},
-		findings: []string{FindingAssessmentIncomplete},
+		findings: []string{model.FindingAssessmentIncomplete},
 		check:    notSynthesised,
 	}, {
 		name:   "a fixture's aws/s3 key is the one the emulator serves (AWS creates it on first use)",
 		doc:    "https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html",
 		bucket: "name: bkt\nregion: eu-west-1\nencryption: {algorithm: \"aws:kms\"}\n" + partner,
 		cells: []expectCell{
-			{path: "same_account.read", verdict: VerdictAllow, layers: []string{LayerKMS}},
+			{path: "same_account.read", verdict: model.VerdictAllow, layers: []string{model.LayerKMS}},
 		},
 	}})
 }
@@ -244,12 +246,12 @@ func TestRuleManageIsAccessControl(t *testing.T) {
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions",
 		bucket: "name: bkt\nregion: eu-west-1\nownership: BucketOwnerPreferred\n" + writeACP,
 		cells: []expectCell{
-			{path: "external.canonical:" + canon + ".manage", verdict: VerdictAllow, layers: []string{LayerACL}, reason: `s3:PutBucketAcl allowed for the account of canonical user 9f8e7d6c5b4a… by the bucket ACL statement "ACL grant to canonical user 9f8e7d6c5b4a… WRITE_ACP"`},
-			{path: "external.canonical:" + canon + ".list", verdict: VerdictDeny},
+			{path: "external.canonical:" + canon + ".manage", verdict: model.VerdictAllow, layers: []string{model.LayerACL}, reason: `s3:PutBucketAcl allowed for the account of canonical user 9f8e7d6c5b4a… by the bucket ACL statement "ACL grant to canonical user 9f8e7d6c5b4a… WRITE_ACP"`},
+			{path: "external.canonical:" + canon + ".list", verdict: model.VerdictDeny},
 			// READ_ACP reads the ACL: it changes nothing.
-			{path: "any_aws.manage", verdict: VerdictDeny, reason: "s3:PutBucketAcl implicitly denied"},
+			{path: "any_aws.manage", verdict: model.VerdictDeny, reason: "s3:PutBucketAcl implicitly denied"},
 		},
-		check: func(t *testing.T, b *Bucket) {
+		check: func(t *testing.T, b *model.Bucket) {
 			if r := cellAt(t, b, "any_aws.manage").Reason; !strings.Contains(r, "s3:PutBucketPolicy implicitly denied") {
 				t.Errorf("any_aws.manage reason %q: a deny names both actions", r)
 			}
@@ -259,9 +261,9 @@ func TestRuleManageIsAccessControl(t *testing.T) {
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html",
 		bucket: "name: bkt\nregion: eu-west-1\nownership: BucketOwnerEnforced\n" + writeACP + "\n" + grant("s3:PutBucketAcl"),
 		cells: []expectCell{
-			{path: "external.888877776666.manage", verdict: VerdictDeny, reason: "s3:PutBucketPolicy implicitly denied"},
+			{path: "external.888877776666.manage", verdict: model.VerdictDeny, reason: "s3:PutBucketPolicy implicitly denied"},
 		},
-		check: func(t *testing.T, b *Bucket) {
+		check: func(t *testing.T, b *model.Bucket) {
 			if _, ok := b.Access.External["canonical:"+canon]; ok {
 				t.Errorf("a grant of a disabled ACL names an external account")
 			}
@@ -274,15 +276,15 @@ func TestRuleManageIsAccessControl(t *testing.T) {
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions",
 		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\n" + grant("s3:PutBucketAcl"),
 		cells: []expectCell{
-			{path: "external.888877776666.manage", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}, reason: `s3:PutBucketAcl allowed for principals of account 888877776666 by the bucket policy statement "PartnerACP"`},
+			{path: "external.888877776666.manage", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy}, reason: `s3:PutBucketAcl allowed for principals of account 888877776666 by the bucket policy statement "PartnerACP"`},
 		},
-		findings: []string{FindingExternalAccountAccess},
+		findings: []string{model.FindingExternalAccountAccess},
 	}, {
 		name:   "s3:PutBucketPolicy granted by the bucket policy is named",
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html",
 		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\n" + writeACP + "\n" + grant("s3:PutBucketPolicy"),
 		cells: []expectCell{
-			{path: "external.888877776666.manage", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}, reason: `s3:PutBucketPolicy allowed for principals of account 888877776666 by the bucket policy statement "PartnerACP"`},
+			{path: "external.888877776666.manage", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy}, reason: `s3:PutBucketPolicy allowed for principals of account 888877776666 by the bucket policy statement "PartnerACP"`},
 		},
 	}, {
 		// An allow narrowed to named principals must not hide the other
@@ -296,10 +298,10 @@ policy: {Version: "2012-10-17", Statement: [
   {Sid: PolicyForAdmin, Effect: Allow, Principal: {AWS: "arn:aws:iam::888877776666:role/Admin"}, Action: s3:PutBucketPolicy, Resource: "arn:aws:s3:::bkt"},
   {Sid: ACLForAccount, Effect: Allow, Principal: {AWS: "888877776666"}, Action: s3:PutBucketAcl, Resource: "arn:aws:s3:::bkt"}]}`,
 		cells: []expectCell{
-			{path: "external.888877776666.manage", verdict: VerdictAllow, layers: []string{LayerBucketPolicy}, reason: `s3:PutBucketAcl allowed for principals of account 888877776666 by the bucket policy statement "ACLForAccount"`},
+			{path: "external.888877776666.manage", verdict: model.VerdictAllow, layers: []string{model.LayerBucketPolicy}, reason: `s3:PutBucketAcl allowed for principals of account 888877776666 by the bucket policy statement "ACLForAccount"`},
 		},
-		findings: []string{FindingExternalAccountAccess},
-		check: func(t *testing.T, b *Bucket) {
+		findings: []string{model.FindingExternalAccountAccess},
+		check: func(t *testing.T, b *model.Bucket) {
 			if n := cellAt(t, b, "external.888877776666.manage").NarrowedTo; len(n) != 0 {
 				t.Errorf("manage narrowed to %v: s3:PutBucketAcl is allowed for every principal of the account", n)
 			}
@@ -314,9 +316,9 @@ policy: {Version: "2012-10-17", Statement: [
   {Sid: PolicyFromA, Effect: Allow, Principal: {AWS: "888877776666"}, Action: s3:PutBucketPolicy, Resource: "arn:aws:s3:::bkt", Condition: {IpAddress: {"aws:SourceIp": 192.0.2.0/24}}},
   {Sid: ACLFromB, Effect: Allow, Principal: {AWS: "888877776666"}, Action: s3:PutBucketAcl, Resource: "arn:aws:s3:::bkt", Condition: {IpAddress: {"aws:SourceIp": 198.51.100.0/24}}}]}`,
 		cells: []expectCell{
-			{path: "external.888877776666.manage", verdict: VerdictConditional, layers: []string{LayerBucketPolicy}, cond: "198.51.100.0/24", reason: "s3:PutBucketAcl allowed for principals of account 888877776666 only if aws:SourceIp in 198.51.100.0/24"},
+			{path: "external.888877776666.manage", verdict: model.VerdictConditional, layers: []string{model.LayerBucketPolicy}, cond: "198.51.100.0/24", reason: "s3:PutBucketAcl allowed for principals of account 888877776666 only if aws:SourceIp in 198.51.100.0/24"},
 		},
-		check: func(t *testing.T, b *Bucket) {
+		check: func(t *testing.T, b *model.Bucket) {
 			c := cellAt(t, b, "external.888877776666.manage")
 			if !c.AnyOf || len(c.Conditions) != 2 || !strings.Contains(c.Reason, "s3:PutBucketPolicy allowed for principals of account 888877776666 only if aws:SourceIp in 192.0.2.0/24") {
 				t.Errorf("manage = %+v: want either request's conditions, both named", c)
@@ -327,7 +329,7 @@ policy: {Version: "2012-10-17", Statement: [
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html",
 		bucket: "name: bkt\nregion: eu-west-1\nerrors: {ownership: \"AccessDenied: denied\"}\n" + grant("s3:PutBucketAcl"),
 		cells: []expectCell{
-			{path: "external.888877776666.manage", verdict: VerdictUnknown, layers: []string{LayerACL}, reason: "Object Ownership could not be read"},
+			{path: "external.888877776666.manage", verdict: model.VerdictUnknown, layers: []string{model.LayerACL}, reason: "Object Ownership could not be read"},
 		},
 	}})
 }
@@ -343,13 +345,13 @@ func TestDecideManageActionsApart(t *testing.T) {
 	same := func() *Caller {
 		return &Caller{Account: bl.Account.ID, InOrg: TriTrue, OrgPath: ix.OrgPath(bl.Account.ID), SCPs: ix.SCPs(bl.Account.ID)}
 	}
-	if d := bl.Decide(same(), ActionManage, ""); d.Verdict != VerdictAllow || len(d.NarrowedTo) == 0 || !strings.Contains(d.Reason, "s3:PutBucketPolicy") {
+	if d := bl.Decide(same(), ActionManage, ""); d.Verdict != model.VerdictAllow || len(d.NarrowedTo) == 0 || !strings.Contains(d.Reason, "s3:PutBucketPolicy") {
 		t.Errorf("Decide(s3:PutBucketPolicy) = %s %q narrowed to %v, want allow narrowed to the SCP's platform-admin exception", d.Verdict, d.Reason, d.NarrowedTo)
 	}
-	if d := bl.Decide(same(), ActionPutBucketACL, ""); d.Verdict != VerdictAllow {
+	if d := bl.Decide(same(), ActionPutBucketACL, ""); d.Verdict != model.VerdictAllow {
 		t.Errorf("Decide(s3:PutBucketAcl) = %s %q, want allow", d.Verdict, d.Reason)
 	}
-	if o := bl.decide(same(), ActionManage, ""); o.verdict != VerdictAllow || len(o.narrow) > 0 || !strings.HasPrefix(o.reason, "s3:PutBucketAcl allowed") {
+	if o := bl.decide(same(), ActionManage, ""); o.verdict != model.VerdictAllow || len(o.narrow) > 0 || !strings.HasPrefix(o.reason, "s3:PutBucketAcl allowed") {
 		t.Errorf("manage cell = %s %q narrowed to %v, want allow for everyone by s3:PutBucketAcl", o.verdict, o.reason, o.narrow)
 	}
 }
@@ -366,10 +368,10 @@ func TestRuleObjectACLNoteUnderExplicitDeny(t *testing.T) {
 		doc:    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
 		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\n" + `policy: {Version: "2012-10-17", Statement: [{Sid: NoReads, Effect: Deny, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::bkt/*"}]}`,
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictDeny, reason: "NoReads"},
-			{path: "any_aws.read", verdict: VerdictDeny, reason: "NoReads"},
+			{path: "public.read", verdict: model.VerdictDeny, reason: "NoReads"},
+			{path: "any_aws.read", verdict: model.VerdictDeny, reason: "NoReads"},
 		},
-		check: func(t *testing.T, b *Bucket) {
+		check: func(t *testing.T, b *model.Bucket) {
 			for _, p := range []string{"public.read", "any_aws.read"} {
 				if r := cellAt(t, b, p).Reason; strings.Contains(r, note) {
 					t.Errorf("%s reason %q: an object ACL cannot lift an explicit deny", p, r)
@@ -381,7 +383,7 @@ func TestRuleObjectACLNoteUnderExplicitDeny(t *testing.T) {
 		doc:    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html",
 		bucket: "name: bkt\nregion: eu-west-1\nownership: ObjectWriter\n",
 		cells: []expectCell{
-			{path: "public.read", verdict: VerdictDeny, reason: note},
+			{path: "public.read", verdict: model.VerdictDeny, reason: note},
 		},
 	}})
 }

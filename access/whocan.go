@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -355,7 +356,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 		}
 	}
 	root := w.root(pr.partition, id)
-	pr.cands = append(pr.cands, principalCand{p: root, account: id, typ: PrincipalRoot})
+	pr.cands = append(pr.cands, principalCand{p: root, account: id, typ: model.PrincipalRoot})
 	statics = append(statics, w.principalStatic(root, id, chain, cv, canonical))
 	w.who.statics = statics
 	if pr.lvals == nil {
@@ -443,10 +444,10 @@ type whoScratch struct {
 	nprincipals int
 	statics     []*principalStatic
 	cands       []principalCand
-	list        []PrincipalAccess
+	list        []model.PrincipalAccess
 	// lists are the cells' lists, by hash (intern): cells alike, of one
 	// bucket or of several, share one.
-	lists  map[uint64][][]PrincipalAccess
+	lists  map[uint64][][]model.PrincipalAccess
 	nlists int // the entries of lists
 	seed   maphash.Seed
 }
@@ -508,9 +509,9 @@ func (ps *principalStatic) mayReach(p *IAMPrincipal, bucket string) bool {
 // principalType returns the PrincipalAccess type of an IAM ARN.
 func principalType(arn string) string {
 	if strings.Contains(arn, ":user/") {
-		return PrincipalUser
+		return model.PrincipalUser
 	}
-	return PrincipalRole
+	return model.PrincipalRole
 }
 
 // root returns account id's root user as a principal (the worker's, one
@@ -539,7 +540,7 @@ type overflow struct {
 	// user can assume, in list order: ARN, type and verdict only, as the
 	// principals through them come after the cap of their cell, counted,
 	// not built.
-	roles map[cellRef][]PrincipalAccess
+	roles map[cellRef][]model.PrincipalAccess
 }
 
 // cellRef names a cell of the rows principal lists are made for.
@@ -556,10 +557,10 @@ type cellRef struct {
 // and counts the others in PrincipalsTotal: every principal is decided,
 // the entries beyond the cap are not built, but for what viaAccess needs
 // of them (pr.over).
-func (pr *principalRow) list(row string, cells []*Cell, accounts []string, sameAccount bool, base func(id string, p *IAMPrincipal) *Caller) {
+func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string, sameAccount bool, base func(id string, p *IAMPrincipal) *Caller) {
 	var todo []int
 	for i, c := range cells {
-		if c.Verdict == VerdictAllow || c.Verdict == VerdictConditional {
+		if c.Verdict == model.VerdictAllow || c.Verdict == model.VerdictConditional {
 			todo = append(todo, i)
 		}
 	}
@@ -609,11 +610,11 @@ func (pr *principalRow) list(row string, cells []*Cell, accounts []string, sameA
 				// Decided once, with its reason (the engine's work is the
 				// same quiet or not); the statements only of those listed.
 				bl.quiet = false
-				if g.out[i] = bl.decide(g.caller, actions[i], ""); g.out[i].verdict == VerdictDeny {
-					g.out[i] = outcome{verdict: VerdictDeny} // nothing of it is listed
+				if g.out[i] = bl.decide(g.caller, actions[i], ""); g.out[i].verdict == model.VerdictDeny {
+					g.out[i] = outcome{verdict: model.VerdictDeny} // nothing of it is listed
 					continue
 				}
-				if g.out[i].verdict == VerdictConditional {
+				if g.out[i].verdict == model.VerdictConditional {
 					g.conds[i], _ = g.out[i].alts.cellConditions()
 				}
 				g.stmts[i] = renameRefs(g.out[i].refs, g.rep.p, g.rep.p)
@@ -623,7 +624,7 @@ func (pr *principalRow) list(row string, cells []*Cell, accounts []string, sameA
 				}
 			}
 			o := &g.out[i]
-			if o.verdict == VerdictDeny {
+			if o.verdict == model.VerdictDeny {
 				continue
 			}
 			total++
@@ -664,14 +665,14 @@ func (pr *principalRow) list(row string, cells []*Cell, accounts []string, sameA
 }
 
 // entry is the list entry of candidate cand of group g for action i.
-func (pr *principalRow) entry(cand *principalCand, g *principalGroup, i int) PrincipalAccess {
+func (pr *principalRow) entry(cand *principalCand, g *principalGroup, i int) model.PrincipalAccess {
 	o := &g.out[i]
-	pa := PrincipalAccess{ARN: cand.p.ARN, Account: cand.account, Type: cand.typ, Verdict: o.verdict,
+	pa := model.PrincipalAccess{ARN: cand.p.ARN, Account: cand.account, Type: cand.typ, Verdict: o.verdict,
 		Statements: g.stmts[i], Conditions: g.conds[i]}
 	if g.personal[i] && cand.p != g.rep.p && !sameNames(o.refs, g.rep.p, cand.p) {
 		pa.Statements = renameRefs(o.refs, g.rep.p, cand.p)
 	}
-	if o.verdict == VerdictUnknown {
+	if o.verdict == model.VerdictUnknown {
 		pa.Reason = renamePrincipal(o.reason, g.rep.p, cand.p)
 	}
 	if g.arn != pr.bl.ARN { // decided for another bucket of the shape
@@ -688,19 +689,19 @@ func (pr *principalRow) entry(cand *principalCand, g *principalGroup, i int) Pri
 // bucket itself, not through roles), and of an allowed or conditional
 // role that a role or user can assume its ARN, type and verdict.
 func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *principalCand, g *principalGroup) {
-	if cand.typ == PrincipalRoot {
+	if cand.typ == model.PrincipalRoot {
 		return
 	}
 	o := &pr.over
 	if len(graph.out[cand.gk]) > 0 {
 		o.direct[ref.action] = append(o.direct[ref.action], cand.gk)
 	}
-	if v := g.out[ref.action].verdict; cand.typ == PrincipalRole && (v == VerdictAllow || v == VerdictConditional) &&
+	if v := g.out[ref.action].verdict; cand.typ == model.PrincipalRole && (v == model.VerdictAllow || v == model.VerdictConditional) &&
 		len(graph.in[cand.gk]) > 0 && graph.assumableRole(cand.gk) {
 		if o.roles == nil {
-			o.roles = map[cellRef][]PrincipalAccess{}
+			o.roles = map[cellRef][]model.PrincipalAccess{}
 		}
-		o.roles[ref] = append(o.roles[ref], PrincipalAccess{ARN: cand.p.ARN, Type: cand.typ, Verdict: v})
+		o.roles[ref] = append(o.roles[ref], model.PrincipalAccess{ARN: cand.p.ARN, Type: cand.typ, Verdict: v})
 	}
 }
 
@@ -728,12 +729,12 @@ func (pr *principalRow) renamedConds(g *principalGroup, i int) []string {
 // (l itself is scratch), of its length and capacity: cells append to
 // their lists (viaAccess) without writing into another's. nil when l is
 // empty.
-func (ws *whoScratch) intern(l []PrincipalAccess) []PrincipalAccess {
+func (ws *whoScratch) intern(l []model.PrincipalAccess) []model.PrincipalAccess {
 	if len(l) == 0 {
 		return nil
 	}
 	if ws.lists == nil || ws.nlists >= maxInternedAccess {
-		ws.lists, ws.nlists = map[uint64][][]PrincipalAccess{}, 0
+		ws.lists, ws.nlists = map[uint64][][]model.PrincipalAccess{}, 0
 		if ws.seed == (maphash.Seed{}) {
 			ws.seed = maphash.MakeSeed()
 		}
@@ -755,7 +756,7 @@ func (ws *whoScratch) intern(l []PrincipalAccess) []PrincipalAccess {
 			return have
 		}
 	}
-	own := make([]PrincipalAccess, len(l))
+	own := make([]model.PrincipalAccess, len(l))
 	copy(own, l)
 	ws.lists[sum] = append(ws.lists[sum], own)
 	ws.nlists += len(own)
@@ -767,7 +768,7 @@ func (ws *whoScratch) intern(l []PrincipalAccess) []PrincipalAccess {
 const maxInternedAccess = 1 << 17
 
 // equalAccess reports whether two principals' entries are equal.
-func equalAccess(a, b PrincipalAccess) bool {
+func equalAccess(a, b model.PrincipalAccess) bool {
 	return a.ARN == b.ARN && a.Account == b.Account && a.Type == b.Type && a.Verdict == b.Verdict && a.Reason == b.Reason &&
 		slices.Equal(a.Via, b.Via) && slices.Equal(a.Statements, b.Statements) && slices.Equal(a.Conditions, b.Conditions)
 }
@@ -968,11 +969,11 @@ func (w *worker) principalCaller(id string, p *IAMPrincipal, inOrg Tri, orgID st
 
 // principalAccess fills the principal lists of a bucket's same_account,
 // org and external rows.
-func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *Access) {
+func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *model.Access) {
 	pr := w.newPrincipalRow(bl, shape)
 	owner := bl.Account.ID
-	cellsOf := func(a *Actions) []*Cell {
-		return []*Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}
+	cellsOf := func(a *model.Actions) []*model.Cell {
+		return []*model.Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}
 	}
 	pr.list("same", cellsOf(&acc.SameAccount), []string{owner}, true, func(id string, p *IAMPrincipal) *Caller {
 		return w.principalCaller(id, p, bm.sameC.InOrg, bm.sameC.OrgID)
@@ -1027,19 +1028,19 @@ const maxViaPerCell = 50
 // be, from what over keeps of their unlisted entries; the principals
 // through roles come after the cell's own, so beyond the cap they are
 // counted in PrincipalsTotal.
-func (w *worker) viaAccess(acc *Access, over *overflow) {
+func (w *worker) viaAccess(acc *model.Access, over *overflow) {
 	g := w.ix.AssumeGraph()
 	if len(g.in) == 0 {
 		return
 	}
-	rows := []*Actions{&acc.SameAccount, &acc.Org}
+	rows := []*model.Actions{&acc.SameAccount, &acc.Org}
 	refs := []string{"same", "org"}
 	ext := make([]string, 0, len(acc.External))
 	for id := range acc.External {
 		ext = append(ext, id)
 	}
 	sort.Strings(ext)
-	exts := make([]ExternalActions, len(ext))
+	exts := make([]model.ExternalActions, len(ext))
 	for j, id := range ext {
 		exts[j] = acc.External[id]
 		rows = append(rows, &exts[j].Actions)
@@ -1047,10 +1048,10 @@ func (w *worker) viaAccess(acc *Access, over *overflow) {
 	}
 	arns := map[string]string{} // node key → ARN
 	for i := range MatrixActions() {
-		cells := make([]*Cell, len(rows))
-		roles := make([][]PrincipalAccess, len(rows)) // each cell's unlisted roles
+		cells := make([]*model.Cell, len(rows))
+		roles := make([][]model.PrincipalAccess, len(rows)) // each cell's unlisted roles
 		for r, a := range rows {
-			cells[r] = a.cells()[i]
+			cells[r] = a.Cells()[i]
 			roles[r] = over.roles[cellRef{refs[r], i}]
 		}
 		if !g.assumable(cells, roles) {
@@ -1067,16 +1068,16 @@ func (w *worker) viaAccess(acc *Access, over *overflow) {
 		}
 		// The best path of each principal; its entry is built only when listed.
 		type viaEntry struct {
-			cell    *Cell
+			cell    *model.Cell
 			path    AssumePath
-			role    PrincipalAccess
-			verdict Verdict
+			role    model.PrincipalAccess
+			verdict model.Verdict
 		}
 		best := map[string]*viaEntry{}
 		var order []string
 		for r, c := range cells {
 			for _, role := range concatIter(c.PrincipalAccess, roles[r]) {
-				if role.Type != PrincipalRole || (role.Verdict != VerdictAllow && role.Verdict != VerdictConditional) {
+				if role.Type != model.PrincipalRole || (role.Verdict != model.VerdictAllow && role.Verdict != model.VerdictConditional) {
 					continue
 				}
 				key := granteeKey(role.ARN)
@@ -1099,11 +1100,11 @@ func (w *worker) viaAccess(acc *Access, over *overflow) {
 				}
 			}
 		}
-		added, left := map[*Cell]int{}, map[*Cell]int{}
-		unknown := map[*Cell][]string{}
+		added, left := map[*model.Cell]int{}, map[*model.Cell]int{}
+		unknown := map[*model.Cell][]string{}
 		for _, id := range order {
 			e := best[id]
-			if e.verdict == VerdictUnknown {
+			if e.verdict == model.VerdictUnknown {
 				// Not listed: the cell's reason names them as unknown.
 				unknown[e.cell] = append(unknown[e.cell], w.nodeARN(g.nodes[id], arns))
 				continue
@@ -1139,10 +1140,10 @@ func (w *worker) viaAccess(acc *Access, over *overflow) {
 // or a federated identity provider, can assume (in at most MaxAssumeHops
 // hops) a role a cell lists as allowed or conditional (or would list but
 // for the cap: roles, by cell): the principals viaAccess lists.
-func (g *AssumeGraph) assumable(cells []*Cell, roles [][]PrincipalAccess) bool {
+func (g *AssumeGraph) assumable(cells []*model.Cell, roles [][]model.PrincipalAccess) bool {
 	for r, c := range cells {
 		for _, role := range concatIter(c.PrincipalAccess, roles[r]) {
-			if role.Type != PrincipalRole || (role.Verdict != VerdictAllow && role.Verdict != VerdictConditional) {
+			if role.Type != model.PrincipalRole || (role.Verdict != model.VerdictAllow && role.Verdict != model.VerdictConditional) {
 				continue
 			}
 			if g.assumableRole(granteeKey(role.ARN)) {
@@ -1167,8 +1168,8 @@ func (g *AssumeGraph) assumableRole(key string) bool {
 
 // concatIter yields the entries of a, then those of b (without copying
 // them).
-func concatIter(a, b []PrincipalAccess) iter.Seq2[int, PrincipalAccess] {
-	return func(yield func(int, PrincipalAccess) bool) {
+func concatIter(a, b []model.PrincipalAccess) iter.Seq2[int, model.PrincipalAccess] {
+	return func(yield func(int, model.PrincipalAccess) bool) {
 		for i, p := range a {
 			if !yield(i, p) {
 				return
@@ -1185,12 +1186,12 @@ func concatIter(a, b []PrincipalAccess) iter.Seq2[int, PrincipalAccess] {
 // viaPrincipal is the entry of the principal starting path p, which ends
 // at the listed role: the role's statements and conditions with the trust
 // policies and conditions of the hops.
-func (w *worker) viaPrincipal(g *AssumeGraph, p AssumePath, role *PrincipalAccess, arns map[string]string) PrincipalAccess {
+func (w *worker) viaPrincipal(g *AssumeGraph, p AssumePath, role *model.PrincipalAccess, arns map[string]string) model.PrincipalAccess {
 	start := w.nodeARN(g.nodes[p.Start()], arns)
-	pa := PrincipalAccess{ARN: start, Account: arnAccount(start), Type: principalType(start),
+	pa := model.PrincipalAccess{ARN: start, Account: arnAccount(start), Type: principalType(start),
 		Verdict: weakest(append(append([]AssumeEdge(nil), p.Hops...), AssumeEdge{Verdict: role.Verdict}))}
 	if g.nodes[p.Start()].Kind == NodeFederated {
-		pa.Type = PrincipalFederated // federated.go
+		pa.Type = model.PrincipalFederated // federated.go
 	}
 	for k, h := range p.Hops {
 		to := role.ARN

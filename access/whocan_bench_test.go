@@ -10,6 +10,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/internal/procstat"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // withRoles returns a synthetic organisation of accounts member accounts
@@ -137,7 +138,7 @@ func benchmarkWhoCanDoc(b *testing.B, pairs int, mk func() *inventory.Document) 
 		rep := measureAnalyze(b, mk, &peak)
 		listed, via = 0, 0
 		for i := range rep.Buckets {
-			rep.Buckets[i].PrincipalRows(func(r PrincipalRow) {
+			rep.Buckets[i].PrincipalRows(func(r model.PrincipalRow) {
 				listed++
 				if len(r.Via) > 0 {
 					via++

@@ -11,23 +11,24 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // capCells truncates every cell's principal list of rep to n entries as
 // Options.PrincipalsPerCell does (the first n, PrincipalsTotal the whole
 // length); it returns the cells truncated.
-func capCells(rep *Report, n int) int {
+func capCells(rep *model.Report, n int) int {
 	truncated := 0
 	for bi := range rep.Buckets {
 		a := &rep.Buckets[bi].Access
-		rows := []*Actions{&a.Public, &a.AnyAWS, &a.Org, &a.SameAccount}
-		ext := map[string]*ExternalActions{}
+		rows := []*model.Actions{&a.Public, &a.AnyAWS, &a.Org, &a.SameAccount}
+		ext := map[string]*model.ExternalActions{}
 		for id, e := range a.External {
 			ext[id] = &e
 			rows = append(rows, &e.Actions)
 		}
 		for _, r := range rows {
-			for _, c := range r.cells() {
+			for _, c := range r.Cells() {
 				if n > 0 && len(c.PrincipalAccess) > n {
 					c.PrincipalsTotal = len(c.PrincipalAccess)
 					c.PrincipalAccess = c.PrincipalAccess[:n]
@@ -60,10 +61,10 @@ func TestPrincipalsPerCell(t *testing.T) {
 		for _, n := range []int{0, 1, 3, 10, 25, 1 << 20} {
 			t.Run(fmt.Sprintf("%s/cap %d", name, n), func(t *testing.T) {
 				capped, rep := analyzeJSON(t, mk(), Options{Now: epoch, PrincipalsPerCell: n})
-				if err := ValidateJSON(capped); err != nil {
+				if err := model.ValidateJSON(capped); err != nil {
 					t.Fatalf("capped report invalid: %v", err)
 				}
-				var want Report
+				var want model.Report
 				if err := json.Unmarshal(full, &want); err != nil {
 					t.Fatal(err)
 				}
@@ -95,8 +96,8 @@ func TestPrincipalsPerCell(t *testing.T) {
 // the lists as Stream does.
 func TestOverlapPrincipalsPerCell(t *testing.T) {
 	opts := Options{Now: epoch, Workers: 2, PrincipalsPerCell: 2}
-	var want []Bucket
-	if _, err := Stream(context.Background(), scanLike(9, 14), opts, func(b *Bucket) error { want = append(want, *b); return nil }); err != nil {
+	var want []model.Bucket
+	if _, err := Stream(context.Background(), scanLike(9, 14), opts, func(b *model.Bucket) error { want = append(want, *b); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	got, _, _, _ := overlappedAhead(t, scanLike(9, 14), opts, nil, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})

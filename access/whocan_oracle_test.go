@@ -9,6 +9,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // TestPrincipalAccessMatchesOracle: the principal lists of every row, with
@@ -32,7 +33,7 @@ func TestPrincipalAccessMatchesOracle(t *testing.T) {
 		}
 		for i := range rep.Buckets {
 			b := &rep.Buckets[i]
-			b.PrincipalRows(func(r PrincipalRow) {
+			b.PrincipalRows(func(r model.PrincipalRow) {
 				listed++
 				if r.Account != b.AccountID && len(r.Via) == 0 {
 					cross++

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // Docs the per-principal rules encode.
@@ -43,7 +45,7 @@ func iamRoles(roles ...string) string {
 }
 
 // accessOf renders a cell's principal list: "arn verdict" per entry.
-func accessOf(c Cell) []string {
+func accessOf(c model.Cell) []string {
 	var out []string
 	for _, p := range c.PrincipalAccess {
 		out = append(out, p.ARN+" "+string(p.Verdict))

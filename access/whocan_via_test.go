@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // viaDoc is one account (222222222222, bucket "data", no bucket policy)
@@ -56,7 +57,7 @@ func TestPrincipalAccessVia(t *testing.T) {
 	rep := analyzeValid(t, viaDoc(t), Options{})
 	const a = "arn:aws:iam::222222222222:"
 	c := rep.Buckets[0].Access.SameAccount.Read
-	got := map[string]PrincipalAccess{}
+	got := map[string]model.PrincipalAccess{}
 	for _, p := range c.PrincipalAccess {
 		if _, dup := got[p.ARN]; dup {
 			t.Errorf("%s listed twice: %+v", p.ARN, c.PrincipalAccess)
@@ -95,7 +96,7 @@ func TestPrincipalAccessVia(t *testing.T) {
 		t.Errorf("bob's conditions = %q, want the trust's MFA condition", bob.Conditions)
 	}
 	alice := got[a+"user/alice"]
-	if alice.Account != "222222222222" || alice.Type != PrincipalUser || !strings.Contains(strings.Join(alice.Statements, ", "), "trust policy of "+a+"role/mid") {
+	if alice.Account != "222222222222" || alice.Type != model.PrincipalUser || !strings.Contains(strings.Join(alice.Statements, ", "), "trust policy of "+a+"role/mid") {
 		t.Errorf("alice = %+v, want a user of 222222222222 decided by mid's trust policy", alice)
 	}
 	// dave reaches nothing but opaque, whose trust policy was not collected:

@@ -5,8 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/report"
 )
 
@@ -49,7 +49,7 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 				return err
 			}
 			if failOn != "" && !validSeverity(failOn) {
-				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, access.SeverityNames())
+				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, model.SeverityNames())
 			}
 			store := newOutputStore(endpointURL, region)
 			args, err := store.expand(cmd.Context(), args)
@@ -93,10 +93,10 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 	return cmd
 }
 
-func validSeverity(s string) bool { return access.Severity(s).Valid() }
+func validSeverity(s string) bool { return model.Severity(s).Valid() }
 
 // printAnalysis prints the paths written and a two-line summary.
-func printAnalysis(w interface{ Write([]byte) (int, error) }, rep *access.Report, paths []string) {
+func printAnalysis(w interface{ Write([]byte) (int, error) }, rep *model.Report, paths []string) {
 	for _, p := range paths {
 		fmt.Fprintln(w, p)
 	}
@@ -104,10 +104,10 @@ func printAnalysis(w interface{ Write([]byte) (int, error) }, rep *access.Report
 	// Two lines, within 80 columns.
 	fmt.Fprintf(w, "%d accounts, %d buckets: %d public, %d external, %d org, %d private, %d unknown\nfindings: %d critical, %d high, %d medium, %d low, %d info; %d not fully assessed\n",
 		s.Accounts, s.Buckets,
-		s.BucketsByExposure[access.ExposurePublic], s.BucketsByExposure[access.ExposureExternal], s.BucketsByExposure[access.ExposureOrg],
-		s.BucketsByExposure[access.ExposurePrivate], s.BucketsByExposure[access.ExposureUnknown],
-		s.FindingsBySeverity[access.SeverityCritical], s.FindingsBySeverity[access.SeverityHigh], s.FindingsBySeverity[access.SeverityMedium],
-		s.FindingsBySeverity[access.SeverityLow], s.FindingsBySeverity[access.SeverityInfo], s.Incomplete)
+		s.BucketsByExposure[model.ExposurePublic], s.BucketsByExposure[model.ExposureExternal], s.BucketsByExposure[model.ExposureOrg],
+		s.BucketsByExposure[model.ExposurePrivate], s.BucketsByExposure[model.ExposureUnknown],
+		s.FindingsBySeverity[model.SeverityCritical], s.FindingsBySeverity[model.SeverityHigh], s.FindingsBySeverity[model.SeverityMedium],
+		s.FindingsBySeverity[model.SeverityLow], s.FindingsBySeverity[model.SeverityInfo], s.Incomplete)
 	muted := 0
 	for _, n := range s.MutedBySeverity {
 		muted += n
@@ -119,11 +119,11 @@ func printAnalysis(w interface{ Write([]byte) (int, error) }, rep *access.Report
 
 // analysisStatus turns the report into the command's exit status: findings
 // at or above failOn first, then incompleteness.
-func analysisStatus(rep *access.Report, failOn string) error {
+func analysisStatus(rep *model.Report, failOn string) error {
 	if failOn != "" {
 		for sev, n := range rep.Summary.FindingsBySeverity {
 			// Muted findings are accepted: they do not fail the run.
-			if n-rep.Summary.MutedBySeverity[sev] > 0 && sev.AtLeast(access.Severity(failOn)) {
+			if n-rep.Summary.MutedBySeverity[sev] > 0 && sev.AtLeast(model.Severity(failOn)) {
 				return fmt.Errorf("%w (%s)", ErrFindings, failOn)
 			}
 		}

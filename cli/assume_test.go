@@ -13,6 +13,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/demo"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/report"
 )
 
@@ -29,11 +30,11 @@ func TestScanExternalViaRoleE2E(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	viaRole := func(r *access.Report) []string {
+	viaRole := func(r *model.Report) []string {
 		var out []string
 		for _, b := range r.Buckets {
 			for _, f := range b.Findings {
-				if f.ID == access.FindingExternalViaRole {
+				if f.ID == model.FindingExternalViaRole {
 					out = append(out, b.Name+" "+string(f.Severity)+" "+f.Detail)
 				}
 			}
@@ -91,7 +92,7 @@ func TestAnalyzeOCSF(t *testing.T) {
 		if ev.ClassUID != 2008 || ev.TypeUID != 200801 {
 			t.Errorf("line %d: class_uid %d type_uid %d", i+1, ev.ClassUID, ev.TypeUID)
 		}
-		if ev.FindingInfo.Types[0] == access.FindingExternalViaRole {
+		if ev.FindingInfo.Types[0] == model.FindingExternalViaRole {
 			via++
 		}
 	}

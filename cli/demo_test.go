@@ -17,6 +17,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/internal/version"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/report"
 )
 
@@ -79,7 +80,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := access.ValidateJSON(data); err != nil {
+	if err := model.ValidateJSON(data); err != nil {
 		t.Fatalf("report.json does not match its schema: %v", err)
 	}
 	rep, err := report.LoadReport(jsonPath)
@@ -136,7 +137,7 @@ func TestDemoEndToEnd(t *testing.T) {
 
 // checkWorkbookAgainstJSON reads report.xlsx back and compares it with
 // report.json.
-func checkWorkbookAgainstJSON(t *testing.T, path string, rep *access.Report) {
+func checkWorkbookAgainstJSON(t *testing.T, path string, rep *model.Report) {
 	t.Helper()
 	f, err := excelize.OpenFile(path)
 	if err != nil {
@@ -181,12 +182,12 @@ func checkWorkbookAgainstJSON(t *testing.T, path string, rep *access.Report) {
 			}
 		}
 	}
-	for _, e := range access.Exposures() {
+	for _, e := range model.Exposures() {
 		if want := strconv.Itoa(rep.Summary.BucketsByExposure[e]); summary[e] != want {
 			t.Errorf("Summary: %d %s buckets in the sheet (%q), %s in report.json", len(summary[e]), e, summary[e], want)
 		}
 	}
-	for _, s := range access.Severities() {
+	for _, s := range model.Severities() {
 		if want := strconv.Itoa(rep.Summary.FindingsBySeverity[s]); summary[string(s)] != want {
 			t.Errorf("Summary: %s findings %q in the sheet, %s in report.json", s, summary[string(s)], want)
 		}
@@ -195,7 +196,7 @@ func checkWorkbookAgainstJSON(t *testing.T, path string, rep *access.Report) {
 	// and per cell with accounts not listed.
 	principals := 0
 	for i := range rep.Buckets {
-		rep.Buckets[i].PrincipalRows(func(access.PrincipalRow) { principals++ }, func(access.UnlistedRow) { principals++ })
+		rep.Buckets[i].PrincipalRows(func(model.PrincipalRow) { principals++ }, func(model.UnlistedRow) { principals++ })
 	}
 	if got := len(rows(report.SheetPrincipals)) - 1; got != principals || principals == 0 {
 		t.Errorf("Principals sheet has %d rows, report.json %d principals and unlisted cells", got, principals)
@@ -266,8 +267,8 @@ func TestUncollectedFieldsChangeNoVerdict(t *testing.T) {
 	}
 	// Everything but the versioning column (not collected by default) is the same.
 	for i := range got.Buckets {
-		if got.Buckets[i].Config.Versioning != access.VersioningNotCollected {
-			t.Errorf("bucket %s: versioning %q, want %q", got.Buckets[i].Name, got.Buckets[i].Config.Versioning, access.VersioningNotCollected)
+		if got.Buckets[i].Config.Versioning != model.VersioningNotCollected {
+			t.Errorf("bucket %s: versioning %q, want %q", got.Buckets[i].Name, got.Buckets[i].Config.Versioning, model.VersioningNotCollected)
 		}
 		got.Buckets[i].Config.Versioning = ""
 	}

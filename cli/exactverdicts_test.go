@@ -13,6 +13,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // runScan runs `scan` with the configuration cfgText against the emulator
@@ -29,7 +30,7 @@ func runScan(t *testing.T, url, cfgText string) (code int, out, snap string, std
 
 // scanFixture serves fixture through the emulator, runs `scan` on it with
 // the real SDK and returns the report and the snapshot loaded back.
-func scanFixture(t *testing.T, fixture *inventory.Document) (*access.Report, *inventory.Document) {
+func scanFixture(t *testing.T, fixture *inventory.Document) (*model.Report, *inventory.Document) {
 	t.Helper()
 	scanEnv(t)
 	_, url := fakeawstest.Start(t, fixture)
@@ -77,7 +78,7 @@ func TestScanAbsentSCPAttachmentsE2E(t *testing.T) {
 	if empty == nil || !slices.Equal(empty.Policies, []string{inventory.FullAWSAccessID}) {
 		t.Errorf("snapshot: the Empty OU's policies are %+v, want [p-FullAWSAccess]", empty)
 	}
-	var b *access.Bucket
+	var b *model.Bucket
 	for i := range rep.Buckets {
 		if rep.Buckets[i].Name == "dev-other-key" {
 			b = &rep.Buckets[i]
@@ -86,8 +87,8 @@ func TestScanAbsentSCPAttachmentsE2E(t *testing.T) {
 	if b == nil {
 		t.Fatal("no bucket dev-other-key in the report")
 	}
-	for name, c := range map[string]access.Cell{"list": b.Access.SameAccount.List, "manage": b.Access.SameAccount.Manage} {
-		if c.Verdict != access.VerdictAllow {
+	for name, c := range map[string]model.Cell{"list": b.Access.SameAccount.List, "manage": b.Access.SameAccount.Manage} {
+		if c.Verdict != model.VerdictAllow {
 			t.Errorf("same_account.%s of dev-other-key: %s %v (%s); want allow (FullAWSAccess at the account level)", name, c.Verdict, c.DecidedBy, c.Reason)
 		}
 	}
@@ -175,7 +176,7 @@ func TestScanMissingAnswersE2E(t *testing.T) {
 				t.Errorf("report: aws_is_public = %t, want absent (not read)", *b.Config.AWSIsPublic)
 			}
 			for _, f := range b.Findings {
-				if f.ID == access.FindingPolicyStatusDisagreement {
+				if f.ID == model.FindingPolicyStatusDisagreement {
 					t.Errorf("report: %s raised against an IsPublic that was not read: %s", f.ID, f.Detail)
 				}
 			}
@@ -183,7 +184,7 @@ func TestScanMissingAnswersE2E(t *testing.T) {
 			if _, ok := b.Access.External["canonical:"+exvACLOwner]; ok {
 				t.Error("report: the ACL owner's own grant is an external canonical user")
 			}
-			if c := b.Access.SameAccount.List; c.Verdict != access.VerdictAllow {
+			if c := b.Access.SameAccount.List; c.Verdict != model.VerdictAllow {
 				t.Errorf("report: same_account.list %s (%s), want allow", c.Verdict, c.Reason)
 			}
 		}

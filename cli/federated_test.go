@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // TestFederatedEndToEnd scans the who-can fixture with two roles of
@@ -79,7 +79,7 @@ func TestFederatedEndToEnd(t *testing.T) {
 	}
 
 	rep := readReportJSON(t, outDir) // validated against the schema
-	var b *access.Bucket
+	var b *model.Bucket
 	for i := range rep.Buckets {
 		if rep.Buckets[i].Name == "wc-shared" {
 			b = &rep.Buckets[i]
@@ -88,16 +88,16 @@ func TestFederatedEndToEnd(t *testing.T) {
 	if b == nil {
 		t.Fatal("wc-shared not in report.json")
 	}
-	var unpinned, viaRole []access.Finding
+	var unpinned, viaRole []model.Finding
 	for _, f := range b.Findings {
 		switch f.ID {
-		case access.FindingFederatedSubjectUnpinned:
+		case model.FindingFederatedSubjectUnpinned:
 			unpinned = append(unpinned, f)
-		case access.FindingExternalViaRole:
+		case model.FindingExternalViaRole:
 			viaRole = append(viaRole, f)
 		}
 	}
-	if len(unpinned) != 1 || unpinned[0].Severity != access.SeverityCritical ||
+	if len(unpinned) != 1 || unpinned[0].Severity != model.SeverityCritical ||
 		!strings.HasPrefix(unpinned[0].Detail, "federated: token.actions.githubusercontent.com can read, write, delete through role "+deploy+": federated: token.actions.githubusercontent.com → "+deploy) ||
 		!strings.Contains(unpinned[0].Remediation, "token.actions.githubusercontent.com:sub") {
 		t.Errorf("federated-subject-unpinned = %+v, want one, critical, through gh-deploy", unpinned)
@@ -111,7 +111,7 @@ func TestFederatedEndToEnd(t *testing.T) {
 	var got []string
 	for _, cell := range []struct {
 		name string
-		c    access.Cell
+		c    model.Cell
 	}{{"read", b.Access.SameAccount.Read}, {"write", b.Access.SameAccount.Write}} {
 		for _, p := range cell.c.PrincipalAccess {
 			if p.ARN == gh {

@@ -31,8 +31,8 @@ import (
 	smithyendpoints "github.com/aws/smithy-go/endpoints"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/internal/testenv"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // motoServer is where the machine image (and CI, .ci/run) has moto's
@@ -337,11 +337,11 @@ func TestScanMotoOrganization(t *testing.T) {
 		t.Fatalf("organization = %+v, want %s managed by %s", rep.Organization, o.orgID, motoManagement)
 	}
 	for _, p := range []struct{ id, name string }{{o.scpID, "DenyDeletes"}, {"p-FullAWSAccess", "FullAWSAccess"}} {
-		if !slices.ContainsFunc(rep.Organization.SCPs, func(x access.OrgPolicy) bool { return x.ID == p.id && x.Name == p.name && x.Readable }) {
+		if !slices.ContainsFunc(rep.Organization.SCPs, func(x model.OrgPolicy) bool { return x.ID == p.id && x.Name == p.name && x.Readable }) {
 			t.Errorf("SCP %s (%s) not reported readable: %+v", p.id, p.name, rep.Organization.SCPs)
 		}
 	}
-	if !slices.ContainsFunc(rep.Organization.RCPs, func(x access.OrgPolicy) bool { return x.ID == o.rcpID && x.Name == "OrgOnlyReads" && x.Readable }) {
+	if !slices.ContainsFunc(rep.Organization.RCPs, func(x model.OrgPolicy) bool { return x.ID == o.rcpID && x.Name == "OrgOnlyReads" && x.Readable }) {
 		t.Errorf("RCP %s not reported readable: %+v", o.rcpID, rep.Organization.RCPs)
 	}
 	type acct struct {
@@ -350,9 +350,9 @@ func TestScanMotoOrganization(t *testing.T) {
 		buckets              int
 	}
 	wantAccounts := map[string]acct{
-		motoManagement: {"master", "Root", access.StatusComplete, true, 0},
-		o.data:         {"data", "Root/Workloads", access.StatusPartial, false, 4}, // partial: policy status
-		o.dev:          {"dev", "Root", access.StatusPartial, false, 2},
+		motoManagement: {"master", "Root", model.StatusComplete, true, 0},
+		o.data:         {"data", "Root/Workloads", model.StatusPartial, false, 4}, // partial: policy status
+		o.dev:          {"dev", "Root", model.StatusPartial, false, 2},
 	}
 	if len(rep.Accounts) != len(wantAccounts) {
 		t.Errorf("%d accounts in the report, want %d: %+v", len(rep.Accounts), len(wantAccounts), rep.Accounts)
@@ -366,7 +366,7 @@ func TestScanMotoOrganization(t *testing.T) {
 		if (a.PublicAccessBlock != nil && a.PublicAccessBlock.RestrictPublicBuckets && a.PublicAccessBlock.BlockPublicPolicy) != bpaOn {
 			t.Errorf("account %s public_access_block = %+v, want all on: %v", a.ID, a.PublicAccessBlock, bpaOn)
 		}
-		if hasFinding(a.Findings, access.FindingAccountBPAOff) == bpaOn {
+		if hasFinding(a.Findings, model.FindingAccountBPAOff) == bpaOn {
 			t.Errorf("account %s: account-bpa-off finding %v with the account BPA on: %v", a.ID, !bpaOn, bpaOn)
 		}
 	}
@@ -383,27 +383,27 @@ func TestScanMotoOrganization(t *testing.T) {
 		// Gap: no GetBucketPolicyStatus. A recorded fetch error and no
 		// aws_is_public for buckets with a policy; nothing else failed.
 		hasPolicy := b.Config.HasPolicy == "true"
-		statusErr := slices.ContainsFunc(b.Errors, func(e access.Error) bool {
+		statusErr := slices.ContainsFunc(b.Errors, func(e model.Error) bool {
 			return e.Field == "policy_status" && e.Operation == "s3:GetBucketPolicyStatus"
 		})
 		if statusErr != hasPolicy || len(b.Errors) != btoi(hasPolicy) || b.Config.AWSIsPublic != nil {
 			t.Errorf("bucket %s (has_policy %s): errors %+v, aws_is_public %v; want exactly the policy_status error iff it has a policy, aws_is_public unset", b.Name, b.Config.HasPolicy, b.Errors, b.Config.AWSIsPublic)
 		}
-		if hasFinding(b.Findings, access.FindingAssessmentIncomplete) != hasPolicy {
+		if hasFinding(b.Findings, model.FindingAssessmentIncomplete) != hasPolicy {
 			t.Errorf("bucket %s: assessment-incomplete finding %v, want %v", b.Name, !hasPolicy, hasPolicy)
 		}
 		// The SCP on Workloads denies deletes to the data account's principals.
 		if b.AccountID == o.data {
-			wantCell(t, b.Name, "same_account delete", b.Access.SameAccount.Delete, access.VerdictDeny, access.LayerSCP, "DenyDeletes")
+			wantCell(t, b.Name, "same_account delete", b.Access.SameAccount.Delete, model.VerdictDeny, model.LayerSCP, "DenyDeletes")
 		} else {
-			wantCell(t, b.Name, "same_account delete", b.Access.SameAccount.Delete, access.VerdictAllow, "", "")
+			wantCell(t, b.Name, "same_account delete", b.Access.SameAccount.Delete, model.VerdictAllow, "", "")
 		}
 	}
 
 	pub := reportBucket(t, rep, "moto-public")
-	wantCell(t, pub.Name, "public read", pub.Access.Public.Read, access.VerdictAllow, access.LayerBucketPolicy, `"PublicRead"`)
-	wantCell(t, pub.Name, "public write", pub.Access.Public.Write, access.VerdictDeny, "", "")
-	if pub.Exposure != access.ExposurePublic || !hasFinding(pub.Findings, access.FindingPublicRead) || pub.Config.PolicyIsPublic == nil || !*pub.Config.PolicyIsPublic {
+	wantCell(t, pub.Name, "public read", pub.Access.Public.Read, model.VerdictAllow, model.LayerBucketPolicy, `"PublicRead"`)
+	wantCell(t, pub.Name, "public write", pub.Access.Public.Write, model.VerdictDeny, "", "")
+	if pub.Exposure != model.ExposurePublic || !hasFinding(pub.Findings, model.FindingPublicRead) || pub.Config.PolicyIsPublic == nil || !*pub.Config.PolicyIsPublic {
 		t.Errorf("moto-public: exposure %s, policy_is_public %v, findings %v", pub.Exposure, pub.Config.PolicyIsPublic, pub.Findings)
 	}
 	// Same account: the public grant suffices without an identity policy,
@@ -412,30 +412,30 @@ func TestScanMotoOrganization(t *testing.T) {
 		t.Errorf("moto-public same_account read principals = %v", got)
 	}
 	blocked := reportBucket(t, rep, "moto-blocked")
-	wantCell(t, blocked.Name, "public read", blocked.Access.Public.Read, access.VerdictDeny, access.LayerBPA, "")
-	if blocked.Config.EffectiveBPA["restrict_public_buckets"] != "true" || blocked.Exposure != access.ExposurePrivate {
+	wantCell(t, blocked.Name, "public read", blocked.Access.Public.Read, model.VerdictDeny, model.LayerBPA, "")
+	if blocked.Config.EffectiveBPA["restrict_public_buckets"] != "true" || blocked.Exposure != model.ExposurePrivate {
 		t.Errorf("moto-blocked: effective_bpa %v, exposure %s", blocked.Config.EffectiveBPA, blocked.Exposure)
 	}
 	acl := reportBucket(t, rep, "moto-acl")
-	wantCell(t, acl.Name, "public list", acl.Access.Public.List, access.VerdictAllow, access.LayerACL, "AllUsers READ")
-	wantCell(t, acl.Name, "public read", acl.Access.Public.Read, access.VerdictDeny, "", "")
-	if acl.Config.Ownership != "ObjectWriter" || !slices.Equal(acl.Config.ACLGrants, []string{"AllUsers READ"}) || !hasFinding(acl.Findings, access.FindingPublicACLGrant) {
+	wantCell(t, acl.Name, "public list", acl.Access.Public.List, model.VerdictAllow, model.LayerACL, "AllUsers READ")
+	wantCell(t, acl.Name, "public read", acl.Access.Public.Read, model.VerdictDeny, "", "")
+	if acl.Config.Ownership != "ObjectWriter" || !slices.Equal(acl.Config.ACLGrants, []string{"AllUsers READ"}) || !hasFinding(acl.Findings, model.FindingPublicACLGrant) {
 		t.Errorf("moto-acl: ownership %s, acl_grants %v (the owner's own grant must be recognised by its canonical ID), findings %v", acl.Config.Ownership, acl.Config.ACLGrants, acl.Findings)
 	}
 	key := reportBucket(t, rep, "moto-kms")
 	if key.Config.Encryption != "aws:kms" || key.Config.KMSKeyARN != o.keyARN || key.Config.KMSKeyManager != "CUSTOMER" {
 		t.Errorf("moto-kms config = %+v, want aws:kms with the customer key %s", key.Config, o.keyARN)
 	}
-	wantCell(t, key.Name, "same_account read", key.Access.SameAccount.Read, access.VerdictAllow, access.LayerKMS, "kms:Decrypt allowed")
+	wantCell(t, key.Name, "same_account read", key.Access.SameAccount.Read, model.VerdictAllow, model.LayerKMS, "kms:Decrypt allowed")
 	// ... and not where only identity policies grant (the gap above).
 	if got, want := key.Access.SameAccount.Read.Principals, []string{"arn:aws:iam::" + o.data + ":role/app"}; !slices.Equal(got, want) {
 		t.Errorf("moto-kms same_account read principals = %v, want %v", got, want)
 	}
 	rcp := reportBucket(t, rep, "moto-dev-rcp")
-	wantCell(t, rcp.Name, "public read", rcp.Access.Public.Read, access.VerdictDeny, access.LayerRCP, "OrgOnlyReads")
-	wantCell(t, rcp.Name, "same_account read", rcp.Access.SameAccount.Read, access.VerdictAllow, "", "")
+	wantCell(t, rcp.Name, "public read", rcp.Access.Public.Read, model.VerdictDeny, model.LayerRCP, "OrgOnlyReads")
+	wantCell(t, rcp.Name, "same_account read", rcp.Access.SameAccount.Read, model.VerdictAllow, "", "")
 	private := reportBucket(t, rep, "moto-dev-private")
-	if private.Exposure != access.ExposurePrivate {
+	if private.Exposure != model.ExposurePrivate {
 		t.Errorf("moto-dev-private exposure %s", private.Exposure)
 	}
 	if rep.Scan == nil || rep.Scan.Complete {
@@ -443,8 +443,8 @@ func TestScanMotoOrganization(t *testing.T) {
 	}
 }
 
-func hasFinding(fs []access.Finding, id string) bool {
-	return slices.ContainsFunc(fs, func(f access.Finding) bool { return f.ID == id })
+func hasFinding(fs []model.Finding, id string) bool {
+	return slices.ContainsFunc(fs, func(f model.Finding) bool { return f.ID == id })
 }
 
 func btoi(b bool) int {

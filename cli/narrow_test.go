@@ -19,6 +19,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/report"
 )
 
@@ -58,28 +59,28 @@ func TestNarrowedEndToEnd(t *testing.T) {
 		t.Errorf("scanned buckets differ from the fixture's analysis (-fixture +scan):\n%s", diff)
 	}
 
-	byName := map[string]*access.Bucket{}
+	byName := map[string]*model.Bucket{}
 	for i := range rep.Buckets {
 		byName[rep.Buckets[i].Name] = &rep.Buckets[i]
 	}
 	platform := "aws:PrincipalArn like arn:aws:iam::*:role/platform-admin"
 	for _, tc := range []struct {
 		bucket, cell string
-		verdict      access.Verdict
+		verdict      model.Verdict
 		conditions   []string
 		narrowed     []string
 		principals   []string
 	}{
-		{"nr-partner", "external.999988887777.write", access.VerdictAllow, nil, []string{"aws:PrincipalArn = arn:aws:iam::999988887777:role/PartnerIngest"}, nil},
-		{"nr-partner", "same_account.manage", access.VerdictAllow, nil, []string{platform}, []string{"arn:aws:iam::222222222222:role/platform-admin"}},
-		{"nr-partner", "same_account.write", access.VerdictAllow, nil, nil, []string{"arn:aws:iam::222222222222:role/app", "arn:aws:iam::222222222222:role/platform-admin"}},
-		{"nr-partner-org", "any_aws.read", access.VerdictAllow, nil, []string{"aws:PrincipalOrgID = o-partner0001"}, nil},
-		{"nr-partner-org", "public.read", access.VerdictDeny, nil, nil, nil},
-		{"nr-member", "org.read", access.VerdictAllow, nil, []string{"aws:PrincipalArn = arn:aws:iam::333333333333:role/etl"}, nil},
-		{"nr-tagged", "same_account.read", access.VerdictAllow, nil, []string{"aws:PrincipalTag/team = data"}, []string{"arn:aws:iam::222222222222:role/app"}},
-		{"nr-untagged", "same_account.read", access.VerdictConditional, []string{"aws:PrincipalTag/team = data"}, nil, nil},
-		{"nr-untagged", "same_account.manage", access.VerdictAllow, nil, []string{platform}, nil},
-		{"nr-vpce", "same_account.read", access.VerdictConditional, []string{"aws:SourceVpce = vpce-0aaa1111"}, []string{"aws:PrincipalArn like arn:aws:iam::*:role/reader"}, nil},
+		{"nr-partner", "external.999988887777.write", model.VerdictAllow, nil, []string{"aws:PrincipalArn = arn:aws:iam::999988887777:role/PartnerIngest"}, nil},
+		{"nr-partner", "same_account.manage", model.VerdictAllow, nil, []string{platform}, []string{"arn:aws:iam::222222222222:role/platform-admin"}},
+		{"nr-partner", "same_account.write", model.VerdictAllow, nil, nil, []string{"arn:aws:iam::222222222222:role/app", "arn:aws:iam::222222222222:role/platform-admin"}},
+		{"nr-partner-org", "any_aws.read", model.VerdictAllow, nil, []string{"aws:PrincipalOrgID = o-partner0001"}, nil},
+		{"nr-partner-org", "public.read", model.VerdictDeny, nil, nil, nil},
+		{"nr-member", "org.read", model.VerdictAllow, nil, []string{"aws:PrincipalArn = arn:aws:iam::333333333333:role/etl"}, nil},
+		{"nr-tagged", "same_account.read", model.VerdictAllow, nil, []string{"aws:PrincipalTag/team = data"}, []string{"arn:aws:iam::222222222222:role/app"}},
+		{"nr-untagged", "same_account.read", model.VerdictConditional, []string{"aws:PrincipalTag/team = data"}, nil, nil},
+		{"nr-untagged", "same_account.manage", model.VerdictAllow, nil, []string{platform}, nil},
+		{"nr-vpce", "same_account.read", model.VerdictConditional, []string{"aws:SourceVpce = vpce-0aaa1111"}, []string{"aws:PrincipalArn like arn:aws:iam::*:role/reader"}, nil},
 	} {
 		b := byName[tc.bucket]
 		if b == nil {
@@ -98,8 +99,8 @@ func TestNarrowedEndToEnd(t *testing.T) {
 	// Wherever IAM was collected, the principals listed as able agree with
 	// the narrowing: each matches an aws:PrincipalArn pattern it names.
 	for _, b := range rep.Buckets {
-		for _, row := range []access.Actions{b.Access.SameAccount, b.Access.Org} {
-			for _, c := range []access.Cell{row.Read, row.List, row.Write, row.Delete, row.Manage} {
+		for _, row := range []model.Actions{b.Access.SameAccount, b.Access.Org} {
+			for _, c := range []model.Cell{row.Read, row.List, row.Write, row.Delete, row.Manage} {
 				for _, p := range c.Principals {
 					if !matchesNarrowing(strings.TrimSuffix(p, " (conditional)"), c.NarrowedTo) {
 						t.Errorf("%s: principal %s is outside the narrowing %q", b.Name, p, c.NarrowedTo)
@@ -190,7 +191,7 @@ func TestNarrowedEndToEnd(t *testing.T) {
 
 // cellPath returns a cell by its path in report.json's access section:
 // "public.read", "same_account.manage", "external.999988887777.write".
-func cellPath(t *testing.T, b *access.Bucket, path string) access.Cell {
+func cellPath(t *testing.T, b *model.Bucket, path string) model.Cell {
 	t.Helper()
 	data, err := json.Marshal(b.Access)
 	if err != nil {
@@ -203,7 +204,7 @@ func cellPath(t *testing.T, b *access.Bucket, path string) access.Cell {
 		}
 		data = m[k]
 	}
-	var c access.Cell
+	var c model.Cell
 	if err := json.Unmarshal(data, &c); err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // publicBucket is a bucket of 222222222222 (whose account BPA does not
@@ -56,7 +56,7 @@ func inPartition(t *testing.T, partition string, regions map[string]string) *inv
 // scanFixtureFrom scans a fixture served by fakeaws with the scan command from
 // home region, and returns the saved snapshot, the report and the raw
 // report.json.
-func scanFixtureFrom(t *testing.T, fixture *inventory.Document, home, extra string) (*inventory.Document, *access.Report, string) {
+func scanFixtureFrom(t *testing.T, fixture *inventory.Document, home, extra string) (*inventory.Document, *model.Report, string) {
 	t.Helper()
 	scanEnv(t)
 	_, url := fakeawstest.Start(t, fixture)
@@ -81,14 +81,14 @@ func scanFixtureFrom(t *testing.T, fixture *inventory.Document, home, extra stri
 
 // verdicts lists every cell's verdict and deciding layers, and every
 // finding ID, bucket by bucket: what must not depend on the partition.
-func verdicts(r *access.Report) map[string][]string {
+func verdicts(r *model.Report) map[string][]string {
 	out := map[string][]string{}
 	for _, b := range r.Buckets {
 		var l []string
-		row := func(class string, a access.Actions) {
+		row := func(class string, a model.Actions) {
 			for _, c := range []struct {
 				name string
-				cell access.Cell
+				cell model.Cell
 			}{{"read", a.Read}, {"list", a.List}, {"write", a.Write}, {"delete", a.Delete}, {"manage", a.Manage}} {
 				l = append(l, fmt.Sprintf("%s.%s=%s %v", class, c.name, c.cell.Verdict, c.cell.DecidedBy))
 			}
@@ -121,7 +121,7 @@ func verdicts(r *access.Report) map[string][]string {
 func TestScanPartitions(t *testing.T) {
 	_, base, _ := scanFixtureFrom(t, inPartition(t, "aws", nil), "us-east-1", "")
 	want := verdicts(base)
-	if got := cellVerdict(t, base, "prod-open"); got != access.VerdictAllow {
+	if got := cellVerdict(t, base, "prod-open"); got != model.VerdictAllow {
 		t.Fatalf("commercial prod-open public.read = %s, want allow", got)
 	}
 	for _, tc := range []struct {
@@ -152,7 +152,7 @@ func TestScanPartitions(t *testing.T) {
 			if diff := cmp.Diff(want, verdicts(rep)); diff != "" {
 				t.Errorf("verdicts differ from the commercial partition's (-aws +%s):\n%s", tc.partition, diff)
 			}
-			if got := cellVerdict(t, rep, "prod-open"); got != access.VerdictAllow {
+			if got := cellVerdict(t, rep, "prod-open"); got != model.VerdictAllow {
 				t.Errorf("prod-open public.read = %s, want allow", got)
 			}
 			// A scan of an accounts: list (no Organizations walk) assumes the
@@ -165,7 +165,7 @@ func TestScanPartitions(t *testing.T) {
 	}
 }
 
-func cellVerdict(t *testing.T, r *access.Report, bucket string) access.Verdict {
+func cellVerdict(t *testing.T, r *model.Report, bucket string) model.Verdict {
 	t.Helper()
 	for _, b := range r.Buckets {
 		if b.Name == bucket {

@@ -15,6 +15,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/config"
 	"github.com/bucketaudit/bucketaudit/internal/version"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/report"
 )
 
@@ -22,7 +23,7 @@ import (
 type written struct {
 	// report is the analysis without its buckets: they went to the files
 	// one by one (the accounts and summary count them).
-	report *access.Report
+	report *model.Report
 	// excerpt is the terminal summary (counts, the first rows of the matrix).
 	excerpt *report.Excerpt
 	paths   []string
@@ -99,12 +100,12 @@ func newReportWriter(outDir string, formats []string, layout report.Layout) (*re
 	return &reportWriter{files: files, excerpt: report.NewExcerpt(summaryRows)}, nil
 }
 
-func (w *reportWriter) bucket(b *access.Bucket) error {
+func (w *reportWriter) bucket(b *model.Bucket) error {
 	w.excerpt.Bucket(b)
 	return w.files.Bucket(b)
 }
 
-func (w *reportWriter) end(rep *access.Report) (*written, error) {
+func (w *reportWriter) end(rep *model.Report) (*written, error) {
 	w.excerpt.End(rep)
 	paths, err := w.files.End(rep)
 	if err != nil {
@@ -298,7 +299,7 @@ func (r *overlapRun) finish(doc *inventory.Document) (*written, error) {
 	r.stop()
 	defer r.w.files.Close()
 	var (
-		rep *access.Report
+		rep *model.Report
 		err error
 	)
 	if r.ov != nil {

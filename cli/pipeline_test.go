@@ -15,10 +15,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/rs/zerolog"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/config"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/report"
 )
 
@@ -50,7 +50,7 @@ func TestAnalyzeAndWrite(t *testing.T) {
 	}
 	// The summary's first row is the first of the most exposed buckets.
 	var first string
-	for _, e := range []string{access.ExposurePublic, access.ExposureExternal, access.ExposureOrg, access.ExposureUnknown, access.ExposurePrivate} {
+	for _, e := range []string{model.ExposurePublic, model.ExposureExternal, model.ExposureOrg, model.ExposureUnknown, model.ExposurePrivate} {
 		for _, b := range rep.Buckets {
 			if first == "" && b.Exposure == e {
 				first = b.Name

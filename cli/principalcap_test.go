@@ -11,6 +11,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/config"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // TestPrincipalsPerCellFlag checks --principals-per-cell on analyze: a
@@ -52,10 +53,10 @@ func TestPrincipalsPerCellFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := access.ValidateJSON(data); err != nil {
+	if err := model.ValidateJSON(data); err != nil {
 		t.Fatal(err)
 	}
-	var rep access.Report
+	var rep model.Report
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestPrincipalsPerCellFlag(t *testing.T) {
 		}
 		org := 0
 		for _, p := range res.Principals {
-			if p.Class == access.ClassOrg {
+			if p.Class == model.ClassOrg {
 				org++
 			}
 		}

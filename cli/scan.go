@@ -19,11 +19,11 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/config"
 	"github.com/bucketaudit/bucketaudit/internal/logging"
 	"github.com/bucketaudit/bucketaudit/internal/version"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/scanner"
 )
 
@@ -252,7 +252,7 @@ report of one scan.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if failOn != "" && !validSeverity(failOn) {
-				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, access.SeverityNames())
+				return usageErr("--fail-on: %q is not a severity (want %s)", failOn, model.SeverityNames())
 			}
 			if cfgPath == "" {
 				return usageErr("--config is required (see config.example.yaml)")

@@ -12,10 +12,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // scanEnv points the SDK's default credential chain at the emulator's
@@ -173,16 +173,16 @@ func roundTripServer(t *testing.T, opts ...fakeaws.Options) (*fakeaws.Server, st
 }
 
 // readReportJSON reads and validates dir/report.json.
-func readReportJSON(t *testing.T, dir string) *access.Report {
+func readReportJSON(t *testing.T, dir string) *model.Report {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := access.ValidateJSON(data); err != nil {
+	if err := model.ValidateJSON(data); err != nil {
 		t.Fatal(err)
 	}
-	var rep access.Report
+	var rep model.Report
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestScopedScanThenAnalyze(t *testing.T) {
 		}
 		return snap
 	}
-	analyze := func(name string, snaps ...string) *access.Report {
+	analyze := func(name string, snaps ...string) *model.Report {
 		t.Helper()
 		out := filepath.Join(dir, "analyze-"+name)
 		var stdout, stderr bytes.Buffer
@@ -242,8 +242,8 @@ func TestScopedScanThenAnalyze(t *testing.T) {
 	// The buckets of the first scope are assessed exactly as by the whole
 	// scan. (The second scope cannot read a key of 222222222222 that a
 	// bucket of 333333333333 uses: that key stays unknown, honestly.)
-	byName := func(r *access.Report) map[string]access.Bucket {
-		m := map[string]access.Bucket{}
+	byName := func(r *model.Report) map[string]model.Bucket {
+		m := map[string]model.Bucket{}
 		for _, b := range r.Buckets {
 			m[b.Name] = b
 		}
@@ -285,7 +285,7 @@ func TestAccountsListScanIsHonestAboutSCPs(t *testing.T) {
 			continue
 		}
 		found = true
-		if c := b.Access.SameAccount.List; c.Verdict != access.VerdictUnknown || !strings.Contains(c.Reason, "SCPs of account 222222222222") {
+		if c := b.Access.SameAccount.List; c.Verdict != model.VerdictUnknown || !strings.Contains(c.Reason, "SCPs of account 222222222222") {
 			t.Errorf("prod-public same_account.list: %s (%s), want unknown: the account's SCPs were not read", c.Verdict, c.Reason)
 		}
 	}

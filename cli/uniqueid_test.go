@@ -10,6 +10,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // uniqueIDFixture: in account 222222222222, roles app-a and app-b with
@@ -79,10 +80,10 @@ func TestScanUniqueIDKeysE2E(t *testing.T) {
 		"roles-only": "aws:PrincipalType = AssumedRole",
 		"alice-only": "aws:username = alice",
 	}
-	check := func(what string, rep *access.Report) {
+	check := func(what string, rep *model.Report) {
 		for name, w := range want {
 			c := reportBucket(t, rep, name).Access.SameAccount.Read
-			if c.Verdict != access.VerdictAllow || !slices.Equal(c.NarrowedTo, []string{narrowed[name]}) || strings.Contains(c.Reason, "unknown") {
+			if c.Verdict != model.VerdictAllow || !slices.Equal(c.NarrowedTo, []string{narrowed[name]}) || strings.Contains(c.Reason, "unknown") {
 				t.Errorf("%s: %s same_account.read = %s narrowed to %q (%s), want allow narrowed to %q", what, name, c.Verdict, c.NarrowedTo, c.Reason, narrowed[name])
 			}
 			var got []string

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // verdictsFixture is an organisation for the exact-verdict checks (issue
@@ -74,7 +74,7 @@ accounts:
 
 // scanVerdicts scans verdictsFixture through fakeaws with the scan
 // configuration's extra YAML, and returns the report.
-func scanVerdicts(t *testing.T, extraConfig string) *access.Report {
+func scanVerdicts(t *testing.T, extraConfig string) *model.Report {
 	t.Helper()
 	scanEnv(t)
 	doc, err := inventory.Parse([]byte(verdictsFixture), "verdicts.yaml")
@@ -93,24 +93,24 @@ func scanVerdicts(t *testing.T, extraConfig string) *access.Report {
 	return readReportJSON(t, out)
 }
 
-func reportBucket(t *testing.T, rep *access.Report, name string) *access.Bucket {
+func reportBucket(t *testing.T, rep *model.Report, name string) *model.Bucket {
 	t.Helper()
-	i := slices.IndexFunc(rep.Buckets, func(b access.Bucket) bool { return b.Name == name })
+	i := slices.IndexFunc(rep.Buckets, func(b model.Bucket) bool { return b.Name == name })
 	if i < 0 {
 		t.Fatalf("bucket %s not in the report", name)
 	}
 	return &rep.Buckets[i]
 }
 
-func wantCell(t *testing.T, bucket, path string, c access.Cell, verdict access.Verdict, layer, reason string) {
+func wantCell(t *testing.T, bucket, path string, c model.Cell, verdict model.Verdict, layer, reason string) {
 	t.Helper()
 	if c.Verdict != verdict || (layer != "" && !slices.Contains(c.DecidedBy, layer)) || !strings.Contains(c.Reason, reason) {
 		t.Errorf("%s %s = %s %v %q; want %s by %s, reason with %q", bucket, path, c.Verdict, c.DecidedBy, c.Reason, verdict, layer, reason)
 	}
 }
 
-func bucketHasFinding(b *access.Bucket, id string) bool {
-	return slices.ContainsFunc(b.Findings, func(f access.Finding) bool { return f.ID == id })
+func bucketHasFinding(b *model.Bucket, id string) bool {
+	return slices.ContainsFunc(b.Findings, func(f model.Finding) bool { return f.ID == id })
 }
 
 // TestScanManageIsAccessControl (item 3): through the emulator, a
@@ -122,12 +122,12 @@ func bucketHasFinding(b *access.Bucket, id string) bool {
 func TestScanManageIsAccessControl(t *testing.T) {
 	rep := scanVerdicts(t, "")
 	b := reportBucket(t, rep, "acl-manage")
-	wantCell(t, b.Name, "external 888877776666 manage", b.Access.External["888877776666"].Manage, access.VerdictAllow, access.LayerBucketPolicy, `s3:PutBucketAcl allowed for principals of account 888877776666 by the bucket policy statement "PartnerACP"`)
+	wantCell(t, b.Name, "external 888877776666 manage", b.Access.External["888877776666"].Manage, model.VerdictAllow, model.LayerBucketPolicy, `s3:PutBucketAcl allowed for principals of account 888877776666 by the bucket policy statement "PartnerACP"`)
 	canon := b.Access.External["canonical:9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0"]
-	wantCell(t, b.Name, "external canonical manage", canon.Manage, access.VerdictAllow, access.LayerACL, "s3:PutBucketAcl allowed")
-	wantCell(t, b.Name, "external canonical list", canon.List, access.VerdictDeny, "", "")
+	wantCell(t, b.Name, "external canonical manage", canon.Manage, model.VerdictAllow, model.LayerACL, "s3:PutBucketAcl allowed")
+	wantCell(t, b.Name, "external canonical list", canon.List, model.VerdictDeny, "", "")
 	e := reportBucket(t, rep, "enforced-manage")
-	wantCell(t, e.Name, "external 888877776666 manage", e.Access.External["888877776666"].Manage, access.VerdictDeny, access.LayerBucketPolicy, "s3:PutBucketPolicy implicitly denied")
+	wantCell(t, e.Name, "external 888877776666 manage", e.Access.External["888877776666"].Manage, model.VerdictDeny, model.LayerBucketPolicy, "s3:PutBucketPolicy implicitly denied")
 }
 
 // TestScanBucketPolicyPrincipalLists (item 4): a bucket policy naming a
@@ -150,19 +150,19 @@ func TestScanUnusableKMSKeys(t *testing.T) {
 	rep := scanVerdicts(t, "")
 	for name, state := range map[string]string{"disabled-key": "Disabled", "pending-key": "PendingDeletion"} {
 		b := reportBucket(t, rep, name)
-		wantCell(t, name, "same_account read", b.Access.SameAccount.Read, access.VerdictDeny, access.LayerKMS, state)
-		wantCell(t, name, "same_account write", b.Access.SameAccount.Write, access.VerdictDeny, access.LayerKMS, state)
-		wantCell(t, name, "same_account list", b.Access.SameAccount.List, access.VerdictAllow, "", "")
-		if !bucketHasFinding(b, access.FindingKMSKeyUnusable) {
-			t.Errorf("%s: no %s finding: %+v", name, access.FindingKMSKeyUnusable, b.Findings)
+		wantCell(t, name, "same_account read", b.Access.SameAccount.Read, model.VerdictDeny, model.LayerKMS, state)
+		wantCell(t, name, "same_account write", b.Access.SameAccount.Write, model.VerdictDeny, model.LayerKMS, state)
+		wantCell(t, name, "same_account list", b.Access.SameAccount.List, model.VerdictAllow, "", "")
+		if !bucketHasFinding(b, model.FindingKMSKeyUnusable) {
+			t.Errorf("%s: no %s finding: %+v", name, model.FindingKMSKeyUnusable, b.Findings)
 		}
 	}
 	u := reportBucket(t, rep, "unread-key")
-	wantCell(t, u.Name, "same_account read", u.Access.SameAccount.Read, access.VerdictUnknown, access.LayerKMS, "AccessDeniedException")
-	wantCell(t, u.Name, "same_account write", u.Access.SameAccount.Write, access.VerdictUnknown, access.LayerKMS, "")
+	wantCell(t, u.Name, "same_account read", u.Access.SameAccount.Read, model.VerdictUnknown, model.LayerKMS, "AccessDeniedException")
+	wantCell(t, u.Name, "same_account write", u.Access.SameAccount.Write, model.VerdictUnknown, model.LayerKMS, "")
 	ok := reportBucket(t, rep, "enabled-key")
-	wantCell(t, ok.Name, "same_account read", ok.Access.SameAccount.Read, access.VerdictAllow, access.LayerKMS, "")
-	if bucketHasFinding(ok, access.FindingKMSKeyUnusable) || bucketHasFinding(u, access.FindingKMSKeyUnusable) {
+	wantCell(t, ok.Name, "same_account read", ok.Access.SameAccount.Read, model.VerdictAllow, model.LayerKMS, "")
+	if bucketHasFinding(ok, model.FindingKMSKeyUnusable) || bucketHasFinding(u, model.FindingKMSKeyUnusable) {
 		t.Errorf("kms-key-unusable raised for a usable or unread key")
 	}
 }
@@ -176,14 +176,14 @@ func TestScanKMSNotCollected(t *testing.T) {
 	rep := scanVerdicts(t, "collect: {kms: false}\n")
 	for _, name := range []string{"managed-key", "enabled-key", "disabled-key"} {
 		b := reportBucket(t, rep, name)
-		wantCell(t, name, "same_account read", b.Access.SameAccount.Read, access.VerdictUnknown, access.LayerKMS, "collect.kms: false")
-		wantCell(t, name, "same_account write", b.Access.SameAccount.Write, access.VerdictUnknown, access.LayerKMS, "not collected")
+		wantCell(t, name, "same_account read", b.Access.SameAccount.Read, model.VerdictUnknown, model.LayerKMS, "collect.kms: false")
+		wantCell(t, name, "same_account write", b.Access.SameAccount.Write, model.VerdictUnknown, model.LayerKMS, "not collected")
 		if strings.Contains(b.Config.KMSKeyARN, ":key/") && name == "managed-key" {
 			t.Errorf("%s: kms_key_arn %q was made up", name, b.Config.KMSKeyARN)
 		}
 	}
 	on := reportBucket(t, scanVerdicts(t, ""), "managed-key")
-	wantCell(t, on.Name, "same_account read (collect.kms on)", on.Access.SameAccount.Read, access.VerdictAllow, access.LayerKMS, "aws/s3")
+	wantCell(t, on.Name, "same_account read (collect.kms on)", on.Access.SameAccount.Read, model.VerdictAllow, model.LayerKMS, "aws/s3")
 }
 
 // TestExplainUnusableKMSKey: explain agrees with the matrix on a key that
@@ -197,11 +197,11 @@ func TestExplainUnusableKMSKey(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	x := decodeExplain(t, out)
-	if x.BlockedBy == nil || *x.BlockedBy != access.LayerKMS {
+	if x.BlockedBy == nil || *x.BlockedBy != model.LayerKMS {
 		t.Fatalf("decision %s blocked_by %v, want kms:\n%s", x.Decision, x.BlockedBy, out)
 	}
 	for _, l := range x.Layers {
-		if l.Layer == access.LayerKMS && (l.Verdict != "denies" || !strings.Contains(l.Fix, "aws kms enable-key --key-id arn:aws:kms:eu-west-1:222222222222:key/1111aaaa-0000-0000-0000-000000000001")) {
+		if l.Layer == model.LayerKMS && (l.Verdict != "denies" || !strings.Contains(l.Fix, "aws kms enable-key --key-id arn:aws:kms:eu-west-1:222222222222:key/1111aaaa-0000-0000-0000-000000000001")) {
 			t.Errorf("kms row %+v: want denies, with aws kms enable-key", l)
 		}
 		if l.Layer == "identity" && l.Verdict != "allows" {

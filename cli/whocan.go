@@ -13,6 +13,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/internal/version"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // whoCanFlags are the flags of `who-can` and `can-reach`.
@@ -51,8 +52,8 @@ snapshot, or a bucket not in it.`,
 			if err != nil {
 				return err
 			}
-			var found *access.Bucket
-			if err := analyzeSnapshot(cmd, f.snapshot, func(b *access.Bucket) error {
+			var found *model.Bucket
+			if err := analyzeSnapshot(cmd, f.snapshot, func(b *model.Bucket) error {
 				if b.Name == f.bucket {
 					c := *b
 					found = &c
@@ -64,19 +65,19 @@ snapshot, or a bucket not in it.`,
 			if found == nil {
 				return usageErr("no bucket %q in snapshot %s", f.bucket, f.snapshot)
 			}
-			out := whoCanResult{Bucket: found.Name, Account: found.AccountID, Principals: []access.PrincipalRow{}}
-			found.PrincipalRows(func(r access.PrincipalRow) {
+			out := whoCanResult{Bucket: found.Name, Account: found.AccountID, Principals: []model.PrincipalRow{}}
+			found.PrincipalRows(func(r model.PrincipalRow) {
 				if action == "" || r.Action == action {
 					out.Principals = append(out.Principals, r)
 				}
-			}, func(u access.UnlistedRow) {
+			}, func(u model.UnlistedRow) {
 				if action == "" || u.Action == action {
 					out.Unlisted = append(out.Unlisted, u)
 				}
 			})
 			out.Beyond = beyondRows(found, action)
-			found.ClassCells(func(c access.ClassCell) {
-				if (action == "" || c.Action == action) && c.Verdict == access.VerdictUnknown {
+			found.ClassCells(func(c model.ClassCell) {
+				if (action == "" || c.Action == action) && c.Verdict == model.VerdictUnknown {
 					out.Unknown = append(out.Unknown, c)
 				}
 			})
@@ -121,25 +122,25 @@ no account of the snapshot (or not in its account's collected IAM).`,
 				return err
 			}
 			federated := isProviderARN(f.principal) // its users reach buckets only through roles
-			out := canReachResult{Principal: f.principal, Account: account, Buckets: []access.PrincipalRow{}}
+			out := canReachResult{Principal: f.principal, Account: account, Buckets: []model.PrincipalRow{}}
 			known := false
 			var ix *access.Index
-			if err := analyzeSnapshot(cmd, f.snapshot, func(b *access.Bucket) error {
+			if err := analyzeSnapshot(cmd, f.snapshot, func(b *model.Bucket) error {
 				class := principalClass(ix, b, account)
 				if federated {
 					class = ""
 				}
-				b.ClassCells(func(c access.ClassCell) {
-					if (action == "" || c.Action == action) && c.Verdict == access.VerdictUnknown &&
-						c.Class == class && (class != access.ClassExternal || c.External == account) {
+				b.ClassCells(func(c model.ClassCell) {
+					if (action == "" || c.Action == action) && c.Verdict == model.VerdictUnknown &&
+						c.Class == class && (class != model.ClassExternal || c.External == account) {
 						out.Unknown = append(out.Unknown, c)
 					}
 				})
-				b.PrincipalRows(func(r access.PrincipalRow) {
+				b.PrincipalRows(func(r model.PrincipalRow) {
 					if (action == "" || r.Action == action) && sameARN(r.ARN, f.principal) {
 						out.Buckets = append(out.Buckets, r)
 					}
-				}, func(u access.UnlistedRow) {
+				}, func(u model.UnlistedRow) {
 					if (action == "" || u.Action == action) && !federated && slices.Contains(u.Accounts, account) {
 						out.Unlisted = append(out.Unlisted, u)
 					}
@@ -166,14 +167,14 @@ no account of the snapshot (or not in its account's collected IAM).`,
 
 // principalClass is the class of the bucket's matrix a principal of
 // account belongs to ("" for none of those principals are listed for).
-func principalClass(ix *access.Index, b *access.Bucket, account string) string {
+func principalClass(ix *access.Index, b *model.Bucket, account string) string {
 	switch _, ext := b.Access.External[account]; {
 	case account == b.AccountID:
-		return access.ClassSameAccount
+		return model.ClassSameAccount
 	case ext:
-		return access.ClassExternal
+		return model.ClassExternal
 	case ix.InOrg(account) && ix.InOrg(b.AccountID):
-		return access.ClassOrg
+		return model.ClassOrg
 	}
 	return ""
 }
@@ -206,7 +207,7 @@ func (f *whoCanFlags) check() (string, error) {
 	if f.action == "" {
 		return "", nil
 	}
-	names, actions := access.ActionNames(), access.MatrixActions()
+	names, actions := model.ActionNames(), access.MatrixActions()
 	for i := range names {
 		if strings.EqualFold(f.action, names[i]) || strings.EqualFold(f.action, actions[i]) {
 			return names[i], nil
@@ -218,7 +219,7 @@ func (f *whoCanFlags) check() (string, error) {
 
 // analyzeSnapshot loads and analyses a snapshot, passing each bucket to
 // sink; loaded (when given) sees the document first.
-func analyzeSnapshot(cmd *cobra.Command, path string, sink func(*access.Bucket) error, loaded ...func(*inventory.Document) error) error {
+func analyzeSnapshot(cmd *cobra.Command, path string, sink func(*model.Bucket) error, loaded ...func(*inventory.Document) error) error {
 	doc, err := loadSnapshot(path)
 	if err != nil {
 		return err
@@ -304,36 +305,36 @@ func sameARN(have, want string) bool {
 
 // whoCanResult is who-can's answer (its JSON output).
 type whoCanResult struct {
-	Bucket     string                `json:"bucket"`
-	Account    string                `json:"account_id"`
-	Principals []access.PrincipalRow `json:"principals"`
-	Unlisted   []access.UnlistedRow  `json:"unlisted,omitempty"`
-	Beyond     []beyondRow           `json:"beyond_scanned_accounts,omitempty"`
+	Bucket     string               `json:"bucket"`
+	Account    string               `json:"account_id"`
+	Principals []model.PrincipalRow `json:"principals"`
+	Unlisted   []model.UnlistedRow  `json:"unlisted,omitempty"`
+	Beyond     []beyondRow          `json:"beyond_scanned_accounts,omitempty"`
 	// Unknown are the cells whose principals are not decided: a layer that
 	// could decide was not readable.
-	Unknown []access.ClassCell `json:"unknown,omitempty"`
+	Unknown []model.ClassCell `json:"unknown,omitempty"`
 }
 
 // beyondRow is a class of callers beyond the scanned accounts (anonymous,
 // any other AWS account) that is not denied an action.
 type beyondRow struct {
-	Class   string         `json:"class"`
-	Action  string         `json:"action"`
-	Verdict access.Verdict `json:"verdict"`
-	Reason  string         `json:"reason"`
+	Class   string        `json:"class"`
+	Action  string        `json:"action"`
+	Verdict model.Verdict `json:"verdict"`
+	Reason  string        `json:"reason"`
 }
 
 // beyondRows lists the public and any_aws cells that are not denied.
-func beyondRows(b *access.Bucket, action string) []beyondRow {
+func beyondRows(b *model.Bucket, action string) []beyondRow {
 	var out []beyondRow
-	names := access.ActionNames()
+	names := model.ActionNames()
 	for _, cl := range []struct {
 		name string
-		acts access.Actions
+		acts model.Actions
 	}{{"public", b.Access.Public}, {"any_aws", b.Access.AnyAWS}} {
-		cells := [5]access.Cell{cl.acts.Read, cl.acts.List, cl.acts.Write, cl.acts.Delete, cl.acts.Manage}
+		cells := [5]model.Cell{cl.acts.Read, cl.acts.List, cl.acts.Write, cl.acts.Delete, cl.acts.Manage}
 		for i, c := range cells {
-			if (action == "" || names[i] == action) && c.Verdict != access.VerdictDeny {
+			if (action == "" || names[i] == action) && c.Verdict != model.VerdictDeny {
 				out = append(out, beyondRow{Class: cl.name, Action: names[i], Verdict: c.Verdict, Reason: c.Reason})
 			}
 		}
@@ -344,8 +345,8 @@ func beyondRows(b *access.Bucket, action string) []beyondRow {
 func (r *whoCanResult) writeText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "Who can reach s3://%s (account %s)\n\n", r.Bucket, r.Account)
-	writePrincipalTable(ew, r.Principals, func(p access.PrincipalRow) string {
-		if p.Type == access.PrincipalFederated {
+	writePrincipalTable(ew, r.Principals, func(p model.PrincipalRow) string {
+		if p.Type == model.PrincipalFederated {
 			return "federated: " + p.ARN // an identity provider's users, through the roles of via
 		}
 		return p.ARN
@@ -369,19 +370,19 @@ func (r *whoCanResult) writeText(w io.Writer) error {
 
 // canReachResult is can-reach's answer (its JSON output).
 type canReachResult struct {
-	Principal string                `json:"principal"`
-	Account   string                `json:"account_id"`
-	Buckets   []access.PrincipalRow `json:"buckets"`
-	Unlisted  []access.UnlistedRow  `json:"unlisted,omitempty"`
+	Principal string               `json:"principal"`
+	Account   string               `json:"account_id"`
+	Buckets   []model.PrincipalRow `json:"buckets"`
+	Unlisted  []model.UnlistedRow  `json:"unlisted,omitempty"`
 	// Unknown are the cells of the principal's class that are unknown: a
 	// layer that could decide was not readable.
-	Unknown []access.ClassCell `json:"unknown,omitempty"`
+	Unknown []model.ClassCell `json:"unknown,omitempty"`
 }
 
 func (r *canReachResult) writeText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "Buckets %s can reach\n\n", r.Principal)
-	writePrincipalTable(ew, r.Buckets, func(p access.PrincipalRow) string { return "s3://" + p.Bucket }, "BUCKET")
+	writePrincipalTable(ew, r.Buckets, func(p model.PrincipalRow) string { return "s3://" + p.Bucket }, "BUCKET")
 	if len(r.Buckets) == 0 {
 		fmt.Fprintln(ew, "No bucket of the snapshot.")
 	}
@@ -392,7 +393,7 @@ func (r *canReachResult) writeText(w io.Writer) error {
 
 // writePrincipalTable prints rows as ACTION, VERDICT, the subject column
 // and, indented below each, why (and the path when through roles).
-func writePrincipalTable(w io.Writer, rows []access.PrincipalRow, subject func(access.PrincipalRow) string, head string) {
+func writePrincipalTable(w io.Writer, rows []model.PrincipalRow, subject func(model.PrincipalRow) string, head string) {
 	if len(rows) == 0 {
 		return
 	}
@@ -411,7 +412,7 @@ func writePrincipalTable(w io.Writer, rows []access.PrincipalRow, subject func(a
 }
 
 // writeUnlisted says which cells' principals could not be listed.
-func writeUnlisted(w io.Writer, rows []access.UnlistedRow, bucket bool) {
+func writeUnlisted(w io.Writer, rows []model.UnlistedRow, bucket bool) {
 	if len(rows) == 0 {
 		return
 	}
@@ -427,7 +428,7 @@ func writeUnlisted(w io.Writer, rows []access.UnlistedRow, bucket bool) {
 
 // writeUnknown says which cells are unknown: their principals are not
 // decided.
-func writeUnknown(w io.Writer, cells []access.ClassCell, bucket bool) {
+func writeUnknown(w io.Writer, cells []model.ClassCell, bucket bool) {
 	if len(cells) == 0 {
 		return
 	}

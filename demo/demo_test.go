@@ -15,12 +15,13 @@ import (
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/internal/golden"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // fixedNow is the injected clock of the golden report.
 func fixedNow() time.Time { return time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC) }
 
-func analyzeDemo(t *testing.T) (*access.Report, []byte) {
+func analyzeDemo(t *testing.T) (*model.Report, []byte) {
 	t.Helper()
 	doc, err := inventory.Parse(Fixture(), "demo/org.yaml")
 	if err != nil {
@@ -44,7 +45,7 @@ func analyzeDemo(t *testing.T) (*access.Report, []byte) {
 // it against the JSON Schema.
 func TestDemoGolden(t *testing.T) {
 	_, got := analyzeDemo(t)
-	if err := access.ValidateJSON(got); err != nil {
+	if err := model.ValidateJSON(got); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, "report.json", got)
@@ -65,15 +66,15 @@ func TestDemoCoversCatalogue(t *testing.T) {
 		}
 	}
 	layers := map[string]int{}
-	verdicts := map[access.Verdict]int{}
-	count := func(c access.Cell) {
+	verdicts := map[model.Verdict]int{}
+	count := func(c model.Cell) {
 		verdicts[c.Verdict]++
 		for _, l := range c.DecidedBy {
 			layers[l]++
 		}
 	}
-	each := func(x access.Actions) {
-		for _, c := range []access.Cell{x.Read, x.List, x.Write, x.Delete, x.Manage} {
+	each := func(x model.Actions) {
+		for _, c := range []model.Cell{x.Read, x.List, x.Write, x.Delete, x.Manage} {
 			count(c)
 		}
 	}
@@ -90,17 +91,17 @@ func TestDemoCoversCatalogue(t *testing.T) {
 		}
 	}
 	var missing []string
-	for _, e := range access.Catalog() {
+	for _, e := range model.Catalog() {
 		if findings[e.ID] == 0 {
 			missing = append(missing, "finding "+e.ID)
 		}
 	}
-	for _, l := range access.Layers() {
+	for _, l := range model.Layers() {
 		if layers[l] == 0 {
 			missing = append(missing, "layer "+l)
 		}
 	}
-	for _, v := range []access.Verdict{access.VerdictAllow, access.VerdictDeny, access.VerdictConditional, access.VerdictUnknown} {
+	for _, v := range []model.Verdict{model.VerdictAllow, model.VerdictDeny, model.VerdictConditional, model.VerdictUnknown} {
 		if verdicts[v] == 0 {
 			missing = append(missing, "verdict "+string(v))
 		}

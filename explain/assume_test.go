@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/demo"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // TestExplainViaRole: the SIEM vendor's account (outside the demo
@@ -29,7 +29,7 @@ func TestExplainViaRole(t *testing.T) {
 		t.Fatalf("decision %s, want the vendor denied directly", x.Decision)
 	}
 	const want = "account 135792468013 → arn:aws:iam::427361850293:role/vendor-support"
-	if len(x.ViaRoles) != 1 || x.ViaRoles[0].Path != want || x.ViaRoles[0].Verdict != access.VerdictAllow ||
+	if len(x.ViaRoles) != 1 || x.ViaRoles[0].Path != want || x.ViaRoles[0].Verdict != model.VerdictAllow ||
 		x.ViaRoles[0].Role != "arn:aws:iam::427361850293:role/vendor-support" {
 		t.Fatalf("via roles = %+v, want %s (allow)", x.ViaRoles, want)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -62,8 +63,8 @@ const (
 // checklist is the order of the rows: the hand-walked S3 403 checklist.
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html
 func checklist() []string {
-	return []string{LayerCaller, access.LayerBucketPolicy, access.LayerIdentity, access.LayerBPA, access.LayerACL,
-		access.LayerKMS, access.LayerVPCE, access.LayerSCP, access.LayerRCP}
+	return []string{LayerCaller, model.LayerBucketPolicy, model.LayerIdentity, model.LayerBPA, model.LayerACL,
+		model.LayerKMS, model.LayerVPCE, model.LayerSCP, model.LayerRCP}
 }
 
 func checklistRank(layer string) int {
@@ -306,7 +307,7 @@ func (e *explainer) run() {
 	e.decide()
 	e.out.Layers = []Row{
 		e.callerRow(), e.bucketPolicyRow(), e.identityRow(), e.bpaRow(), e.aclRow(),
-		e.kmsRow(), e.vpceRow(), e.orgRow(access.LayerSCP), e.orgRow(access.LayerRCP),
+		e.kmsRow(), e.vpceRow(), e.orgRow(model.LayerSCP), e.orgRow(model.LayerRCP),
 	}
 	e.markBlocking()
 	e.noSuchKey()
@@ -335,14 +336,14 @@ func (e *explainer) decide() {
 	o.Reason = cell.Reason
 	o.DecidedBy = append([]string{}, cell.DecidedBy...)
 	switch cell.Verdict {
-	case access.VerdictAllow:
+	case model.VerdictAllow:
 		o.Decision = DecisionAllow
-	case access.VerdictDeny:
+	case model.VerdictDeny:
 		o.Decision = DecisionImplicitDeny
 		if e.dec.Engine == policy.ExplicitDeny {
 			o.Decision = DecisionExplicitDeny
 		}
-	case access.VerdictConditional:
+	case model.VerdictConditional:
 		o.Decision = DecisionUnknown
 		o.Conditions = append(o.Conditions, cell.Conditions...)
 		if cell.AnyOf {
@@ -353,7 +354,7 @@ func (e *explainer) decide() {
 	}
 	if e.objectOwnedElsewhere() && o.Decision == DecisionAllow {
 		o.Decision = DecisionUnknown
-		o.DecidedBy = []string{access.LayerACL}
+		o.DecidedBy = []string{model.LayerACL}
 		o.Reason = fmt.Sprintf("the object belongs to account %s, which uploaded it (Object Ownership %s): only its object ACL, which is not collected, can grant %s to %s; the bucket policy and the bucket owner's grants do not apply to it",
 			e.req.ObjectOwner, e.bl.Ownership, e.req.Action, e.p.Describe())
 	}
@@ -425,7 +426,7 @@ func (e *explainer) markBlocking() {
 
 // blocks reports whether layer is among the deciding layers of a denial.
 func (e *explainer) blocks(layer string) bool {
-	if e.dec.Verdict == access.VerdictAllow {
+	if e.dec.Verdict == model.VerdictAllow {
 		return false
 	}
 	for _, l := range e.dec.DecidedBy {
@@ -444,10 +445,10 @@ func (e *explainer) noSuchKey() {
 	ld := e.bl.Decide(e.caller, access.ActionList, "")
 	n := &NoSuchKey{ListBucket: DecisionUnknown}
 	switch ld.Verdict {
-	case access.VerdictAllow:
+	case model.VerdictAllow:
 		n.Status, n.ListBucket = 404, DecisionAllow
 		n.Detail = "s3:ListBucket is allowed: for a key that does not exist S3 answers 404 NoSuchKey, so a 403 is a real denial"
-	case access.VerdictDeny:
+	case model.VerdictDeny:
 		n.Status, n.ListBucket = 403, DecisionImplicitDeny
 		first := firstInChecklist(ld.DecidedBy)
 		if first != "" {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // TestKMSRowRendersAccessRule: the KMS row follows the rule access decides
@@ -18,7 +19,7 @@ func TestKMSRowRendersAccessRule(t *testing.T) {
 	kmsRow := func(t *testing.T, x *Explanation) Row {
 		t.Helper()
 		for _, r := range x.Layers {
-			if r.Layer == access.LayerKMS {
+			if r.Layer == model.LayerKMS {
 				return r
 			}
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // TestSnapshotWithoutOrganization: explain and the access matrix give one
@@ -40,18 +41,18 @@ func TestSnapshotWithoutOrganization(t *testing.T) {
 		doc      *inventory.Document
 		decision Decision
 		rows     Verdict
-		cell     access.Verdict
+		cell     model.Verdict
 	}{
-		{"nothing says the accounts belong to an organisation", withoutOrg(func(*inventory.Document) {}), DecisionAllow, VerdictNotInvolved, access.VerdictAllow},
+		{"nothing says the accounts belong to an organisation", withoutOrg(func(*inventory.Document) {}), DecisionAllow, VerdictNotInvolved, model.VerdictAllow},
 		{"the accounts said they belong to none", withoutOrg(func(d *inventory.Document) {
 			for i := range d.Accounts {
 				d.Accounts[i].Membership = &inventory.Membership{Standalone: true}
 			}
-		}), DecisionAllow, VerdictNotInvolved, access.VerdictAllow},
+		}), DecisionAllow, VerdictNotInvolved, model.VerdictAllow},
 		{"the organisation could not be read", withoutOrg(func(d *inventory.Document) {
 			d.Scan = &inventory.ScanInfo{Errors: inventory.Errors{inventory.FieldOrganization: {Code: "AccessDeniedException", Message: "not the management account"}}}
-		}), DecisionUnknown, VerdictCouldNot, access.VerdictUnknown},
-		{"members of an organisation whose policies were not read", withoutOrg(member), DecisionUnknown, VerdictCouldNot, access.VerdictUnknown},
+		}), DecisionUnknown, VerdictCouldNot, model.VerdictUnknown},
+		{"members of an organisation whose policies were not read", withoutOrg(member), DecisionUnknown, VerdictCouldNot, model.VerdictUnknown},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			x, err := Explain(inventory.Clone(tc.doc), req, Options{Source: "snapshot"})
@@ -62,11 +63,11 @@ func TestSnapshotWithoutOrganization(t *testing.T) {
 				t.Errorf("decision %s (%s), want %s", x.Decision, x.Reason, tc.decision)
 			}
 			for _, r := range x.Layers {
-				if (r.Layer == access.LayerSCP || r.Layer == access.LayerRCP) && r.Verdict != tc.rows {
+				if (r.Layer == model.LayerSCP || r.Layer == model.LayerRCP) && r.Verdict != tc.rows {
 					t.Errorf("%s row: %s %q, want %s", r.Layer, r.Verdict, r.Evidence, tc.rows)
 				}
 			}
-			if tc.decision == DecisionUnknown && (x.BlockedBy == nil || *x.BlockedBy != access.LayerSCP) {
+			if tc.decision == DecisionUnknown && (x.BlockedBy == nil || *x.BlockedBy != model.LayerSCP) {
 				t.Errorf("blocked_by %v, want scp", x.BlockedBy)
 			}
 			// The matrix's same_account read cell is the class of this

@@ -9,6 +9,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -153,9 +154,9 @@ func (e *explainer) grantFix(action, layer string) string {
 		res = e.bl.ARN + "/*"
 	}
 	switch layer {
-	case access.LayerIdentity:
+	case model.LayerIdentity:
 		return e.identityFix(action, res)
-	case access.LayerBucketPolicy, access.LayerACL:
+	case model.LayerBucketPolicy, model.LayerACL:
 		return fmt.Sprintf("add to the bucket policy (aws s3api get-bucket-policy --bucket %s, then %s) the statement %s",
 			e.bl.Bucket.Name, access.PutBucketPolicyCommand(e.bl.Bucket.Name), statementJSON("BucketauditExplainGrant", e.grantee(), action, res))
 	}
@@ -240,7 +241,7 @@ func (e *explainer) sameAccount() bool { return e.p.Account == e.bl.Account.ID }
 
 // bucketPolicyRow: the bucket policy's statements.
 func (e *explainer) bucketPolicyRow() Row {
-	row := Row{Layer: access.LayerBucketPolicy, Title: "Bucket policy of " + e.bl.Bucket.Name}
+	row := Row{Layer: model.LayerBucketPolicy, Title: "Bucket policy of " + e.bl.Bucket.Name}
 	lr := one(&e.s3, policy.LayerResource)
 	what := e.what()
 	switch {
@@ -256,22 +257,22 @@ func (e *explainer) bucketPolicyRow() Row {
 	case e.bl.HasPolicy == access.TriFalse:
 		row.Verdict = VerdictNotInvolved
 		row.Evidence = append(row.Evidence, "the bucket has no bucket policy")
-		if e.blocks(access.LayerBucketPolicy) {
+		if e.blocks(model.LayerBucketPolicy) {
 			row.Verdict = VerdictDenies
 			row.Evidence = append(row.Evidence, "a principal of another account needs a bucket policy (or ACL) grant as well as its own identity policy")
-			row.Fix = e.grantFix(e.req.Action, access.LayerBucketPolicy)
+			row.Fix = e.grantFix(e.req.Action, model.LayerBucketPolicy)
 		}
 		return row
 	}
 	outcomeRow(&row, lr, what)
 	if lr.Outcome == policy.ImplicitDeny {
-		if e.blocks(access.LayerBucketPolicy) {
+		if e.blocks(model.LayerBucketPolicy) {
 			row.Verdict = VerdictDenies
 			row.Evidence = append(row.Evidence, fmt.Sprintf("no statement allows %s for %s (implicit deny)", what, e.p.Describe()))
 			if !e.sameAccount() {
 				row.Evidence = append(row.Evidence, fmt.Sprintf("the caller is in account %s and the bucket in %s: cross-account access needs this grant as well as the caller's identity policy", e.p.Account, e.bl.Account.ID))
 			}
-			row.Fix = e.grantFix(e.req.Action, access.LayerBucketPolicy)
+			row.Fix = e.grantFix(e.req.Action, model.LayerBucketPolicy)
 		} else {
 			row.Verdict = VerdictNotInvolved
 			row.Evidence = append(row.Evidence, fmt.Sprintf("no statement matches %s", what))
@@ -333,7 +334,7 @@ func (e *explainer) resourceShapeHint() (string, string) {
 // identityRow: the caller's identity policies, permission boundary, and
 // (for SSE-KMS) the KMS action on the identity side.
 func (e *explainer) identityRow() Row {
-	row := Row{Layer: access.LayerIdentity, Title: "Identity policies of the caller"}
+	row := Row{Layer: model.LayerIdentity, Title: "Identity policies of the caller"}
 	switch e.p.Kind {
 	case KindAnonymous:
 		row.Verdict = VerdictNotInvolved
@@ -354,10 +355,10 @@ func (e *explainer) identityRow() Row {
 	id := one(&e.s3, policy.LayerIdentity)
 	outcomeRow(&row, id, what)
 	if id.Outcome == policy.ImplicitDeny {
-		if e.blocks(access.LayerIdentity) {
+		if e.blocks(model.LayerIdentity) {
 			row.Verdict = VerdictDenies
 			row.Evidence = append(row.Evidence, fmt.Sprintf("no identity policy of %s allows %s (implicit deny)", e.p.Describe(), what))
-			row.Fix = e.grantFix(e.req.Action, access.LayerIdentity)
+			row.Fix = e.grantFix(e.req.Action, model.LayerIdentity)
 		} else {
 			row.Verdict = VerdictNotInvolved
 			row.Evidence = append(row.Evidence, fmt.Sprintf("no identity policy allows %s; within account %s the bucket policy can grant it alone", what, e.bl.Account.ID))
@@ -377,7 +378,7 @@ func (e *explainer) identityRow() Row {
 		switch b.Outcome {
 		case policy.ImplicitDeny:
 			row.Evidence = append(row.Evidence, fmt.Sprintf("the permissions boundary %s does not allow %s: a boundary caps what the identity policies grant", e.id.boundaryARN, what))
-			if e.blocks(access.LayerIdentity) {
+			if e.blocks(model.LayerIdentity) {
 				row.Verdict = VerdictDenies
 				row.Fix = fmt.Sprintf("add %s to the permissions boundary: aws iam get-policy-version --policy-arn %s --version-id $(aws iam get-policy --policy-arn %s --query Policy.DefaultVersionId --output text), add the statement %s, then aws iam create-policy-version --policy-arn %s --set-as-default --policy-document file://boundary.json",
 					e.req.Action, e.id.boundaryARN, e.id.boundaryARN, statementJSON("BucketauditExplainGrant", "", e.req.Action, e.bl.ResourceARN(e.req.Action, "*")), e.id.boundaryARN)
@@ -403,7 +404,7 @@ func (e *explainer) identityRow() Row {
 		case policy.ImplicitDeny:
 			if e.p.Account != e.bl.Key.Account {
 				row.Evidence = append(row.Evidence, "no identity policy allows "+kwhat+": a key of another account needs the caller's own grant too")
-				if e.blocks(access.LayerIdentity) || e.blocks(access.LayerKMS) {
+				if e.blocks(model.LayerIdentity) || e.blocks(model.LayerKMS) {
 					row.Verdict = VerdictDenies
 					row.Fix = e.identityFix(e.kmsAction, e.bl.Key.ARN)
 				}
@@ -429,7 +430,7 @@ func (e *explainer) readIdentityFix() string {
 
 // bpaRow: Block Public Access, account and bucket level.
 func (e *explainer) bpaRow() Row {
-	row := Row{Layer: access.LayerBPA, Title: "Block Public Access (account and bucket)", Verdict: VerdictNotInvolved}
+	row := Row{Layer: model.LayerBPA, Title: "Block Public Access (account and bucket)", Verdict: VerdictNotInvolved}
 	a, b := e.bl.Account, e.bl.Bucket
 	row.Evidence = append(row.Evidence,
 		"account "+a.ID+": "+bpaText(a.PublicAccessBlock, a.Errors[inventory.FieldPublicAccessBlock]),
@@ -455,13 +456,13 @@ func (e *explainer) bpaRow() Row {
 			}
 		}
 	}
-	if !e.blocks(access.LayerBPA) {
+	if !e.blocks(model.LayerBPA) {
 		if restricted && e.sameAccount() {
 			row.Evidence = append(row.Evidence, "RestrictPublicBuckets is on, but it spares principals of the bucket's own account")
 		}
 		return row
 	}
-	if e.dec.Verdict == access.VerdictUnknown {
+	if e.dec.Verdict == model.VerdictUnknown {
 		row.Verdict = VerdictCouldNot
 		row.Evidence = append(row.Evidence, "the decision depends on a Block Public Access flag that could not be read")
 		row.Fix = fmt.Sprintf("read it: aws s3api get-public-access-block --bucket %s; aws s3control get-public-access-block --account-id %s", b.Name, a.ID)
@@ -476,7 +477,7 @@ func (e *explainer) bpaRow() Row {
 		row.Evidence = append(row.Evidence, fmt.Sprintf("RestrictPublicBuckets is on (%s level) and the bucket policy is public: S3 ignores its grants for every principal outside account %s, including this one", level, a.ID))
 		row.Fix = fmt.Sprintf(`keep Block Public Access on and grant the caller by name instead of "*", so that the policy is no longer public: in the granting statement use "Principal": {"AWS": %q}, then %s`, e.grantee(), access.PutBucketPolicyCommand(b.Name))
 	} else if ignoredACL {
-		row.Fix = "grant the access in the bucket policy instead of a public ACL: " + e.grantFix(e.req.Action, access.LayerBucketPolicy)
+		row.Fix = "grant the access in the bucket policy instead of a public ACL: " + e.grantFix(e.req.Action, model.LayerBucketPolicy)
 	}
 	return row
 }
@@ -516,7 +517,7 @@ func (e *explainer) aclGrants() []string {
 
 // aclRow: Object Ownership and the bucket ACL.
 func (e *explainer) aclRow() Row {
-	row := Row{Layer: access.LayerACL, Title: "Object Ownership and ACLs", Verdict: VerdictNotInvolved}
+	row := Row{Layer: model.LayerACL, Title: "Object Ownership and ACLs", Verdict: VerdictNotInvolved}
 	b := e.bl.Bucket
 	switch e.bl.ACLs {
 	case access.TriUnknown:
@@ -549,7 +550,7 @@ func (e *explainer) aclRow() Row {
 		for _, l := range applies {
 			row.Evidence = append(row.Evidence, l+" grants "+e.req.Action)
 		}
-	case e.blocks(access.LayerACL):
+	case e.blocks(model.LayerACL):
 		row.Verdict = VerdictDenies
 		row.Evidence = append(row.Evidence, fmt.Sprintf("no grant of the bucket ACL gives %s %s either", e.p.Describe(), e.req.Action))
 	default:
@@ -570,7 +571,7 @@ func keyOr(k string) string {
 
 // kmsRow: default encryption and the KMS key policy.
 func (e *explainer) kmsRow() Row {
-	row := Row{Layer: access.LayerKMS, Title: "Default encryption and KMS key policy", Verdict: VerdictNotInvolved}
+	row := Row{Layer: model.LayerKMS, Title: "Default encryption and KMS key policy", Verdict: VerdictNotInvolved}
 	b := e.bl.Bucket
 	k := access.KMSActionFor(e.req.Action)
 	rule := e.bl.KMSRuleFor(e.caller, e.req.Action)
@@ -648,7 +649,7 @@ func (e *explainer) kmsRow() Row {
 
 // vpceRow: the VPC endpoint policy, when the request goes through one.
 func (e *explainer) vpceRow() Row {
-	row := Row{Layer: access.LayerVPCE, Title: "VPC endpoint policy", Verdict: VerdictNotInvolved}
+	row := Row{Layer: model.LayerVPCE, Title: "VPC endpoint policy", Verdict: VerdictNotInvolved}
 	v, stated := e.req.contextValue("aws:SourceVpce")
 	switch {
 	case stated && len(v) == 0:
@@ -666,14 +667,14 @@ func (e *explainer) vpceRow() Row {
 		}
 		return row
 	}
-	if slices.Contains(e.dec.DecidedBy, access.LayerVPCE) {
+	if slices.Contains(e.dec.DecidedBy, model.LayerVPCE) {
 		// The access model weighed the endpoints the bucket policy requires.
 		switch e.dec.Verdict {
-		case access.VerdictDeny:
+		case model.VerdictDeny:
 			row.Verdict = VerdictDenies
-		case access.VerdictAllow:
+		case model.VerdictAllow:
 			row.Verdict = VerdictAllows
-		case access.VerdictUnknown:
+		case model.VerdictUnknown:
 			// Something the decision depends on was not read: never "conditional".
 			row.Verdict = VerdictCouldNot
 		default:
@@ -691,13 +692,13 @@ func (e *explainer) vpceRow() Row {
 func (e *explainer) orgRow(layer string) Row {
 	engine, kind, acct := policy.LayerSCP, "SCP", e.p.Account
 	title := "Service control policies of the caller's account"
-	if layer == access.LayerRCP {
+	if layer == model.LayerRCP {
 		engine, kind, acct = policy.LayerRCP, "RCP", e.bl.Account.ID
 		title = "Resource control policies of the bucket's account"
 	}
 	row := Row{Layer: layer, Title: title, Verdict: VerdictNotInvolved}
 	switch {
-	case layer == access.LayerSCP && e.p.Kind == KindAnonymous:
+	case layer == model.LayerSCP && e.p.Kind == KindAnonymous:
 		row.Evidence = append(row.Evidence, "SCPs govern principals of member accounts; an anonymous caller has none")
 		return row
 	case !e.orgKnown() && e.ix.ChainUnknown(acct) == "":
@@ -713,7 +714,7 @@ func (e *explainer) orgRow(layer string) Row {
 		return row
 	}
 	chain := e.ix.SCPs(acct)
-	if layer == access.LayerRCP {
+	if layer == model.LayerRCP {
 		chain = e.ix.RCPs(acct)
 	}
 	if !chain.Governed {
@@ -758,7 +759,7 @@ func (e *explainer) orgRow(layer string) Row {
 					e.grantee(), e.grantee(), id, access.UpdateOrgPolicyCommand(id, strings.ToLower(kind)+".json"))
 			}
 		case policy.ImplicitDeny:
-			if layer == access.LayerRCP {
+			if layer == model.LayerRCP {
 				continue // RCPFullAWSAccess is implicit at every level
 			}
 			worse(VerdictDenies)
@@ -774,7 +775,7 @@ func (e *explainer) orgRow(layer string) Row {
 			row.Evidence = append(row.Evidence, fmt.Sprintf("%s: %s allowed only if %s", where, l.action, conditionText(l.lr)))
 		case policy.Allow:
 			allowing := statements(l.lr, "Allow")
-			if layer == access.LayerRCP && len(allowing) == 0 {
+			if layer == model.LayerRCP && len(allowing) == 0 {
 				row.Evidence = append(row.Evidence, fmt.Sprintf("%s: no RCP statement denies %s", where, l.action))
 				continue
 			}

@@ -3,7 +3,7 @@ package explain
 import (
 	"testing"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -13,16 +13,16 @@ import (
 // unread data reads "could not read", never "conditional".
 func TestVPCERowFollowsTheDecision(t *testing.T) {
 	for _, tc := range []struct {
-		cell access.Verdict
+		cell model.Verdict
 		want Verdict
 	}{
-		{access.VerdictAllow, VerdictAllows},
-		{access.VerdictDeny, VerdictDenies},
-		{access.VerdictConditional, VerdictConditional},
-		{access.VerdictUnknown, VerdictCouldNot},
+		{model.VerdictAllow, VerdictAllows},
+		{model.VerdictDeny, VerdictDenies},
+		{model.VerdictConditional, VerdictConditional},
+		{model.VerdictUnknown, VerdictCouldNot},
 	} {
 		e := &explainer{req: &Request{Action: "s3:GetObject"}}
-		e.dec.Cell = access.Cell{Verdict: tc.cell, DecidedBy: []string{access.LayerBucketPolicy, access.LayerVPCE}, Reason: "test"}
+		e.dec.Cell = model.Cell{Verdict: tc.cell, DecidedBy: []string{model.LayerBucketPolicy, model.LayerVPCE}, Reason: "test"}
 		if got := e.vpceRow().Verdict; got != tc.want {
 			t.Errorf("cell %s: vpce row %s, want %s", tc.cell, got, tc.want)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // BenchmarkAnalyzeSnapshot100k is `bucketaudit analyze` of a snapshot file
@@ -29,7 +30,7 @@ func BenchmarkAnalyzeSnapshot100k(b *testing.B) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	resetPeakRSS()
-	var rep *access.Report
+	var rep *model.Report
 	for b.Loop() {
 		doc, err := inventory.Load(snapshot)
 		if err != nil {

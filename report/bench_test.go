@@ -10,6 +10,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/internal/procstat"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // procStatusKB reads a field of /proc/self/status ("VmHWM", "VmRSS") in kB.
@@ -65,7 +66,7 @@ func BenchmarkStreamSynthetic100k(b *testing.B) {
 	runtime.GC()
 	base := procStatusKB("VmRSS")
 	resetPeakRSS()
-	var rep *access.Report
+	var rep *model.Report
 	for b.Loop() {
 		rep = streamReports(b, dir, doc, access.Options{})
 	}

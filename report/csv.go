@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // csvWriter writes report.csv: the access matrix, one row per bucket, with
@@ -32,7 +32,7 @@ func newCSVWriter(w io.Writer) *csvWriter {
 }
 
 // Bucket writes the bucket's row.
-func (c *csvWriter) Bucket(b *access.Bucket) error {
+func (c *csvWriter) Bucket(b *model.Bucket) error {
 	if c.err != nil {
 		return c.err
 	}
@@ -44,7 +44,7 @@ func (c *csvWriter) Bucket(b *access.Bucket) error {
 }
 
 // End flushes the rows (report.csv holds nothing but the matrix).
-func (c *csvWriter) End(*access.Report) error {
+func (c *csvWriter) End(*model.Report) error {
 	if c.err != nil {
 		return c.err
 	}

@@ -14,7 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // Diff is what changed between two reports (report.json files of two
@@ -28,15 +28,15 @@ import (
 // cells that grant something (allow, conditional, unknown), since a deny
 // and an absent account both mean no access.
 type Diff struct {
-	Old              Side             `json:"old"`
-	New              Side             `json:"new"`
-	NewFindings      []access.Finding `json:"new_findings"`
-	ResolvedFindings []access.Finding `json:"resolved_findings"`
-	ChangedCells     []CellChange     `json:"changed_cells"`
-	BucketsAdded     []BucketRef      `json:"buckets_added"`
-	BucketsRemoved   []BucketRef      `json:"buckets_removed"`
-	AccountsAdded    []AccountRef     `json:"accounts_added"`
-	AccountsRemoved  []AccountRef     `json:"accounts_removed"`
+	Old              Side            `json:"old"`
+	New              Side            `json:"new"`
+	NewFindings      []model.Finding `json:"new_findings"`
+	ResolvedFindings []model.Finding `json:"resolved_findings"`
+	ChangedCells     []CellChange    `json:"changed_cells"`
+	BucketsAdded     []BucketRef     `json:"buckets_added"`
+	BucketsRemoved   []BucketRef     `json:"buckets_removed"`
+	AccountsAdded    []AccountRef    `json:"accounts_added"`
+	AccountsRemoved  []AccountRef    `json:"accounts_removed"`
 }
 
 // Side describes one of the two reports compared.
@@ -64,10 +64,10 @@ type CellChange struct {
 	Bucket    string `json:"bucket"`
 	Class     string `json:"class"`
 	// External is the external account ID when Class is "external".
-	External string         `json:"external,omitempty"`
-	Action   string         `json:"action"`
-	Old      access.Verdict `json:"old"`
-	New      access.Verdict `json:"new"`
+	External string        `json:"external,omitempty"`
+	Action   string        `json:"action"`
+	Old      model.Verdict `json:"old"`
+	New      model.Verdict `json:"new"`
 	// Why explains the new verdict (or the old one when the cell is gone).
 	Why string `json:"why"`
 }
@@ -88,10 +88,10 @@ type AccountRef struct {
 }
 
 // Compare computes what changed from old to new.
-func Compare(old, new *access.Report) *Diff {
+func Compare(old, new *model.Report) *Diff {
 	d := &Diff{
 		Old: side(old), New: side(new),
-		NewFindings: []access.Finding{}, ResolvedFindings: []access.Finding{}, ChangedCells: []CellChange{},
+		NewFindings: []model.Finding{}, ResolvedFindings: []model.Finding{}, ChangedCells: []CellChange{},
 		BucketsAdded: []BucketRef{}, BucketsRemoved: []BucketRef{}, AccountsAdded: []AccountRef{}, AccountsRemoved: []AccountRef{},
 	}
 	d.NewFindings, d.ResolvedFindings = compareFindings(old, new)
@@ -113,7 +113,7 @@ func Compare(old, new *access.Report) *Diff {
 		}
 	}
 
-	oldBuckets := make(map[string]*access.Bucket, len(old.Buckets))
+	oldBuckets := make(map[string]*model.Bucket, len(old.Buckets))
 	for i := range old.Buckets {
 		oldBuckets[bucketKey(&old.Buckets[i])] = &old.Buckets[i]
 	}
@@ -147,7 +147,7 @@ func Compare(old, new *access.Report) *Diff {
 	return d
 }
 
-func side(r *access.Report) Side {
+func side(r *model.Report) Side {
 	s := Side{GeneratedAt: r.GeneratedAt, ToolVersion: r.ToolVersion, Buckets: len(r.Buckets), Findings: len(allFindings(r)),
 		Complete: r.Summary.Incomplete == 0, NotFullyAssessed: r.Summary.Incomplete}
 	if r.Scan != nil {
@@ -183,8 +183,8 @@ func (d *Diff) Warnings() []string {
 
 // allFindings returns every finding of the report (account findings, then
 // bucket findings, in report order).
-func allFindings(r *access.Report) []*access.Finding {
-	var out []*access.Finding
+func allFindings(r *model.Report) []*model.Finding {
+	var out []*model.Finding
 	for i := range r.Accounts {
 		for j := range r.Accounts[i].Findings {
 			out = append(out, &r.Accounts[i].Findings[j])
@@ -198,9 +198,9 @@ func allFindings(r *access.Report) []*access.Finding {
 	return out
 }
 
-func bucketKey(b *access.Bucket) string { return b.AccountID + "/" + b.Name }
+func bucketKey(b *model.Bucket) string { return b.AccountID + "/" + b.Name }
 
-func bucketRef(b *access.Bucket) BucketRef {
+func bucketRef(b *model.Bucket) BucketRef {
 	return BucketRef{AccountID: b.AccountID, Name: b.Name, Region: b.Region, Exposure: b.Exposure}
 }
 
@@ -212,18 +212,18 @@ func bucketRefLess(a, b BucketRef) bool {
 }
 
 // findingKey identifies a finding across runs.
-func findingKey(f *access.Finding) string {
+func findingKey(f *model.Finding) string {
 	return strings.Join([]string{f.AccountID, f.Bucket, f.ID, string(f.Severity), f.Detail}, "\x00")
 }
 
 // compareFindings returns the findings of new that old lacks and those of
 // old that new lacks, counting duplicates, most severe first.
-func compareFindings(old, new *access.Report) (added, resolved []access.Finding) {
+func compareFindings(old, new *model.Report) (added, resolved []model.Finding) {
 	count := map[string]int{}
 	for _, f := range allFindings(old) {
 		count[findingKey(f)]++
 	}
-	added, resolved = []access.Finding{}, []access.Finding{}
+	added, resolved = []model.Finding{}, []model.Finding{}
 	for _, f := range allFindings(new) {
 		k := findingKey(f)
 		if count[k] > 0 {
@@ -245,7 +245,7 @@ func compareFindings(old, new *access.Report) (added, resolved []access.Finding)
 }
 
 // sortFindings orders findings by severity, account, bucket, id, detail.
-func sortFindings(fs []access.Finding) {
+func sortFindings(fs []model.Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := &fs[i], &fs[j]
 		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
@@ -256,9 +256,9 @@ func sortFindings(fs []access.Finding) {
 }
 
 // compareCells lists the cells of a bucket whose verdict changed.
-func compareCells(ob, nb *access.Bucket) []CellChange {
+func compareCells(ob, nb *model.Bucket) []CellChange {
 	var out []CellChange
-	add := func(class, external, action string, oc, nc access.Cell) {
+	add := func(class, external, action string, oc, nc model.Cell) {
 		if oc.Verdict == nc.Verdict || noAccess(oc.Verdict) && noAccess(nc.Verdict) {
 			return
 		}
@@ -296,11 +296,11 @@ func compareCells(ob, nb *access.Bucket) []CellChange {
 // noAccess reports whether a verdict grants nothing: deny, or an external
 // account's cell that does not exist (the account is not named, so it has
 // no access beyond the any_aws class).
-func noAccess(v access.Verdict) bool { return v == "" || v == access.VerdictDeny }
+func noAccess(v model.Verdict) bool { return v == "" || v == model.VerdictDeny }
 
 // CheckSeverity reports whether s is a severity name.
 func CheckSeverity(s string) error {
-	_, err := access.ParseSeverity(s)
+	_, err := model.ParseSeverity(s)
 	return err
 }
 
@@ -309,7 +309,7 @@ func CheckSeverity(s string) error {
 func (d *Diff) NewAtOrAbove(threshold string) int {
 	n := 0
 	for _, f := range d.NewFindings {
-		if !f.Muted && f.Severity.AtLeast(access.Severity(threshold)) {
+		if !f.Muted && f.Severity.AtLeast(model.Severity(threshold)) {
 			n++
 		}
 	}
@@ -398,7 +398,7 @@ func location(account, bucket string) string {
 	return account + "/" + bucket
 }
 
-func verdictOrAbsent(v access.Verdict) string {
+func verdictOrAbsent(v model.Verdict) string {
 	if v == "" {
 		return "(absent)"
 	}
@@ -406,7 +406,7 @@ func verdictOrAbsent(v access.Verdict) string {
 }
 
 // LoadReport reads a report.json file.
-func LoadReport(path string) (*access.Report, error) {
+func LoadReport(path string) (*model.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -430,7 +430,7 @@ func (p *presence) UnmarshalJSON([]byte) error {
 // document that is not a report (no schema_version, generated_at, accounts
 // or buckets, such as an inventory snapshot) or has another schema version
 // is an error.
-func ReadReport(r io.Reader, name string) (*access.Report, error) {
+func ReadReport(r io.Reader, name string) (*model.Report, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -456,12 +456,12 @@ func ReadReport(r io.Reader, name string) (*access.Report, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%s: not a bucketaudit report.json (missing %s)", name, strings.Join(missing, ", "))
 	}
-	var rep access.Report
+	var rep model.Report
 	if err := json.Unmarshal(data, &rep); err != nil {
 		return nil, jsonError(name, data, err)
 	}
-	if rep.SchemaVersion != access.SchemaVersion {
-		return nil, fmt.Errorf("%s: report schema_version %d, this bucketaudit reads %d", name, rep.SchemaVersion, access.SchemaVersion)
+	if rep.SchemaVersion != model.SchemaVersion {
+		return nil, fmt.Errorf("%s: report schema_version %d, this bucketaudit reads %d", name, rep.SchemaVersion, model.SchemaVersion)
 	}
 	return &rep, nil
 }

@@ -9,11 +9,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/internal/golden"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
-func loadDiffInputs(t *testing.T) (*access.Report, *access.Report) {
+func loadDiffInputs(t *testing.T) (*model.Report, *model.Report) {
 	t.Helper()
 	old, err := LoadReport("testdata/diff/old.json")
 	if err != nil {
@@ -36,7 +36,7 @@ func loadDiffInputs(t *testing.T) (*access.Report, *access.Report) {
 func TestDiffKnownChanges(t *testing.T) {
 	old, nw := loadDiffInputs(t)
 	d := Compare(old, nw)
-	ids := func(fs []access.Finding) []string {
+	ids := func(fs []model.Finding) []string {
 		var out []string
 		for _, f := range fs {
 			out = append(out, string(f.Severity)+" "+f.ID+" "+location(f.AccountID, f.Bucket))
@@ -146,11 +146,11 @@ func TestCheckSeverity(t *testing.T) {
 			t.Errorf("CheckSeverity(%q) accepted", s)
 		}
 	}
-	d := &Diff{NewFindings: []access.Finding{{Severity: "weird"}, {Severity: access.SeverityLow}}}
+	d := &Diff{NewFindings: []model.Finding{{Severity: "weird"}, {Severity: model.SeverityLow}}}
 	if got := d.NewAtOrAbove("info"); got != 1 {
 		t.Errorf("NewAtOrAbove(info) = %d, want 1 (an unknown severity is below every threshold)", got)
 	}
-	d.NewFindings = append(d.NewFindings, access.Finding{Severity: access.SeverityCritical, Muted: true, MuteReason: "accepted"})
+	d.NewFindings = append(d.NewFindings, model.Finding{Severity: model.SeverityCritical, Muted: true, MuteReason: "accepted"})
 	if got := d.NewAtOrAbove("info"); got != 1 {
 		t.Errorf("NewAtOrAbove(info) = %d, want 1 (a muted finding does not count)", got)
 	}
@@ -197,7 +197,7 @@ func FuzzReadReport(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if r.SchemaVersion != access.SchemaVersion {
+		if r.SchemaVersion != model.SchemaVersion {
 			t.Fatalf("accepted schema_version %d", r.SchemaVersion)
 		}
 		// What was accepted writes back and reads back the same, and
@@ -225,16 +225,16 @@ func TestDiffSideCompleteness(t *testing.T) {
 	_, nw := loadDiffInputs(t)
 	tests := []struct {
 		name        string
-		edit        func(r *access.Report)
+		edit        func(r *model.Report)
 		complete    bool
 		interrupted bool
 	}{
-		{"complete", func(*access.Report) {}, true, false},
-		{"scan incomplete", func(r *access.Report) { r.Scan.Complete = false }, false, false},
-		{"interrupted", func(r *access.Report) { r.Scan.Interrupted = true }, false, true},
-		{"unassessed bucket", func(r *access.Report) { r.Summary.Incomplete = 2 }, false, false},
-		{"no scan section", func(r *access.Report) { r.Scan = nil }, true, false},
-		{"no scan section, unassessed account", func(r *access.Report) { r.Scan, r.Summary.Incomplete = nil, 1 }, false, false},
+		{"complete", func(*model.Report) {}, true, false},
+		{"scan incomplete", func(r *model.Report) { r.Scan.Complete = false }, false, false},
+		{"interrupted", func(r *model.Report) { r.Scan.Interrupted = true }, false, true},
+		{"unassessed bucket", func(r *model.Report) { r.Summary.Incomplete = 2 }, false, false},
+		{"no scan section", func(r *model.Report) { r.Scan = nil }, true, false},
+		{"no scan section, unassessed account", func(r *model.Report) { r.Scan, r.Summary.Incomplete = nil, 1 }, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,9 +1,8 @@
 package report
 
 import (
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/xuri/excelize/v2"
-
-	"github.com/bucketaudit/bucketaudit/access"
 )
 
 // SheetHeatmap is the compact view of the matrix: one row per bucket, one
@@ -24,7 +23,7 @@ type heatmap struct {
 	// Styles: the class and action headers, a verdict cell per verdict,
 	// and a cell without a verdict (no external account named).
 	action, none int
-	verdict      map[access.Verdict]int
+	verdict      map[model.Verdict]int
 	cells        []any // one row's cells, reused
 	b            *workbook
 }
@@ -32,7 +31,7 @@ type heatmap struct {
 // openHeatmap begins the Heatmap: styles, widths, frozen panes and the two
 // header rows (each class over its five actions).
 func (b *workbook) openHeatmap() (*heatmap, error) {
-	h := &heatmap{b: b, verdict: map[access.Verdict]int{}}
+	h := &heatmap{b: b, verdict: map[model.Verdict]int{}}
 	border := []excelize.Border{{Type: "left", Color: "FFFFFF", Style: 1}, {Type: "right", Color: "FFFFFF", Style: 1},
 		{Type: "top", Color: "FFFFFF", Style: 1}, {Type: "bottom", Color: "FFFFFF", Style: 1}}
 	center := &excelize.Alignment{Horizontal: "center", Vertical: "center"}
@@ -126,7 +125,7 @@ func (b *workbook) openHeatmap() (*heatmap, error) {
 // heatmapVerdict is a bucket's verdict of one class and action: the
 // external class is the widest verdict among the accounts outside the
 // organisation that something names (as in the Matrix), "" when none is.
-func heatmapVerdict(bk *access.Bucket, class, action string) access.Verdict {
+func heatmapVerdict(bk *model.Bucket, class, action string) model.Verdict {
 	if class == classExternal {
 		return externalTop(bk.Access.External, action)
 	}
@@ -135,7 +134,7 @@ func heatmapVerdict(bk *access.Bucket, class, action string) access.Verdict {
 
 // row writes the bucket's row: account, bucket, exposure, then a letter
 // (verdictLetter, as on the terminal) on the verdict's colour per cell.
-func (h *heatmap) row(bk *access.Bucket) error {
+func (h *heatmap) row(bk *model.Bucket) error {
 	account := bk.AccountName
 	if account == "" {
 		account = bk.AccountID
@@ -167,10 +166,10 @@ func (h *heatmap) close() error {
 	note := func(label, text string) []any { return []any{nil, nil, styled(label, h.b.st.bold), nil, text} }
 	legend := [][]any{
 		{nil, nil, styled("Legend", h.b.st.label)},
-		key("A", h.verdict[access.VerdictAllow], "allow"),
-		key("C", h.verdict[access.VerdictConditional], "conditional: allowed only when request conditions hold (source IP, VPC endpoint …)"),
-		key("?", h.verdict[access.VerdictUnknown], "unknown: a layer that could decide was not readable"),
-		key(".", h.verdict[access.VerdictDeny], "deny"),
+		key("A", h.verdict[model.VerdictAllow], "allow"),
+		key("C", h.verdict[model.VerdictConditional], "conditional: allowed only when request conditions hold (source IP, VPC endpoint …)"),
+		key("?", h.verdict[model.VerdictUnknown], "unknown: a layer that could decide was not readable"),
+		key(".", h.verdict[model.VerdictDeny], "deny"),
 		key("-", h.none, "no account outside the organisation is named (external only)"),
 		note("external", "the widest verdict among the accounts outside the organisation named for the bucket"),
 		note("", "(the External access sheet has one row per account and action)"),
@@ -189,8 +188,8 @@ func (h *heatmap) close() error {
 
 // externalTop is the widest verdict of one action among the external
 // accounts (externalSummary's, without its text); "" when none is named.
-func externalTop(ext map[string]access.ExternalActions, action string) access.Verdict {
-	var top access.Verdict
+func externalTop(ext map[string]model.ExternalActions, action string) model.Verdict {
+	var top model.Verdict
 	for _, ea := range ext {
 		if v := cellOf(&ea.Actions, action).Verdict; verdictRank(v) > verdictRank(top) {
 			top = v

@@ -9,10 +9,10 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
-// jsonWriter writes report.json: the JSON encoding of access.Report,
+// jsonWriter writes report.json: the JSON encoding of model.Report,
 // indented by two spaces. The output is byte for byte what
 // json.MarshalIndent(r, "", "  ") gives (plus a final newline), but it is
 // encoded one element at a time: the buckets as they come, into a spool
@@ -31,7 +31,7 @@ func newJSONWriter(w io.Writer, spoolDir string) *jsonWriter {
 }
 
 // Bucket spools one element of the buckets list.
-func (j *jsonWriter) Bucket(b *access.Bucket) error {
+func (j *jsonWriter) Bucket(b *model.Bucket) error {
 	data, err := j.enc.encode(b, "    ")
 	if err != nil {
 		return fmt.Errorf("encode bucket %q: %w", b.Name, err)
@@ -49,7 +49,7 @@ func (j *jsonWriter) Bucket(b *access.Bucket) error {
 }
 
 // End writes the report, the spooled buckets in place of r.Buckets.
-func (j *jsonWriter) End(r *access.Report) error {
+func (j *jsonWriter) End(r *model.Report) error {
 	v := reflect.ValueOf(r).Elem()
 	if !streamable(v.Type()) {
 		return fmt.Errorf("report.json: %s is not encoded field by field", v.Type())
@@ -115,7 +115,7 @@ func (j *jsonWriter) object(v reflect.Value) error {
 			continue
 		}
 		fv := v.Field(i)
-		spooled := f.Type == reflect.TypeFor[[]access.Bucket]() && j.n > 0
+		spooled := f.Type == reflect.TypeFor[[]model.Bucket]() && j.n > 0
 		if !spooled && (omitEmpty && isEmptyJSONValue(fv) || omitZero && isZeroJSONValue(fv)) {
 			continue
 		}
@@ -182,7 +182,7 @@ func (j *jsonWriter) spooledList() error {
 // streamable reports whether jsonWriter.object encodes t exactly as
 // encoding/json does: a struct without embedded fields, ",string" options
 // or custom marshalling of its own. (TestJSONEqualsMarshalIndent proves it
-// of access.Report.)
+// of model.Report.)
 func streamable(t reflect.Type) bool {
 	if t.Kind() != reflect.Struct || t.Implements(reflect.TypeFor[json.Marshaler]()) ||
 		reflect.PointerTo(t).Implements(reflect.TypeFor[json.Marshaler]()) {

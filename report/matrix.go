@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // The matrix layout shared by the Matrix sheet and report.csv: identifying
@@ -15,11 +15,11 @@ import (
 
 // Principal classes, in column order (keys of access.Access in report.json).
 const (
-	classPublic      = access.ClassPublic
-	classAnyAWS      = access.ClassAnyAWS
-	classOrg         = access.ClassOrg
-	classExternal    = access.ClassExternal
-	classSameAccount = access.ClassSameAccount
+	classPublic      = model.ClassPublic
+	classAnyAWS      = model.ClassAnyAWS
+	classOrg         = model.ClassOrg
+	classExternal    = model.ClassExternal
+	classSameAccount = model.ClassSameAccount
 )
 
 // matrixClasses returns the principal classes in column order.
@@ -27,7 +27,7 @@ func matrixClasses() [5]string {
 	return [5]string{classPublic, classAnyAWS, classOrg, classExternal, classSameAccount}
 }
 
-// matrixActions returns the actions in column order (keys of access.Actions).
+// matrixActions returns the actions in column order (keys of model.Actions).
 func matrixActions() [5]string {
 	return [5]string{"read", "list", "write", "delete", "manage"}
 }
@@ -50,7 +50,7 @@ func actionAPI(action string) string {
 }
 
 // cellOf returns one action's cell.
-func cellOf(a *access.Actions, action string) access.Cell {
+func cellOf(a *model.Actions, action string) model.Cell {
 	switch action {
 	case "read":
 		return a.Read
@@ -63,11 +63,11 @@ func cellOf(a *access.Actions, action string) access.Cell {
 	case "manage":
 		return a.Manage
 	}
-	return access.Cell{}
+	return model.Cell{}
 }
 
 // classActions returns the row of a fixed class (all but external).
-func classActions(acc *access.Access, class string) *access.Actions {
+func classActions(acc *model.Access, class string) *model.Actions {
 	switch class {
 	case classPublic:
 		return &acc.Public
@@ -103,7 +103,7 @@ func matrixHeader() []string {
 // columns (empty when the class has no cell, e.g. no external account).
 type matrixValue struct {
 	text    string
-	verdict access.Verdict
+	verdict model.Verdict
 	isCell  bool
 	// count (verdict columns of same_account and org) summarises the
 	// principals the cell lists ("3 roles in 2 accounts").
@@ -111,7 +111,7 @@ type matrixValue struct {
 }
 
 // matrixRow returns the matrix row of a bucket, in matrixHeader's order.
-func matrixRow(b *access.Bucket) []matrixValue {
+func matrixRow(b *model.Bucket) []matrixValue {
 	row := make([]matrixValue, 0, identColumns+50)
 	for _, s := range []string{b.AccountID, b.AccountName, b.Name, b.OUPath, b.Region, b.Exposure,
 		encryptionText(&b.Config), ownershipText(&b.Config), bpaText(b.Config.EffectiveBPA)} {
@@ -119,14 +119,14 @@ func matrixRow(b *access.Bucket) []matrixValue {
 	}
 	for _, class := range matrixClasses() {
 		for _, action := range matrixActions() {
-			var verdict access.Verdict
+			var verdict model.Verdict
 			var why, count string
 			if class == classExternal {
 				verdict, why = externalSummary(b.Access.External, action)
 			} else {
 				c := cellOf(classActions(&b.Access, class), action)
-				verdict, why, count = c.Verdict, whyText(c), access.CountText(&c)
-				if more := access.MoreText(b.Name, &c); more != "" {
+				verdict, why, count = c.Verdict, whyText(c), model.CountText(&c)
+				if more := model.MoreText(b.Name, &c); more != "" {
 					// A capped list (outputs.principals_per_cell).
 					why += fmt.Sprintf(" | principals listed: %d of %d; %s", len(c.PrincipalAccess), c.PrincipalsTotal, more)
 				}
@@ -138,7 +138,7 @@ func matrixRow(b *access.Bucket) []matrixValue {
 }
 
 // whyText is a cell's explanation: deciding layers, reason, conditions.
-func whyText(c access.Cell) string {
+func whyText(c model.Cell) string {
 	var sb strings.Builder
 	if len(c.DecidedBy) > 0 {
 		sb.WriteString("[")
@@ -168,7 +168,7 @@ func whyText(c access.Cell) string {
 }
 
 // conditionsText says which request conditions a cell depends on.
-func conditionsText(c access.Cell) string {
+func conditionsText(c model.Cell) string {
 	if c.AnyOf && len(c.Conditions) > 1 {
 		return " | conditions (any one of): " + strings.Join(c.Conditions, " OR ")
 	}
@@ -176,7 +176,7 @@ func conditionsText(c access.Cell) string {
 }
 
 // narrowedText names the principals a cell is narrowed to.
-func narrowedText(c access.Cell) string {
+func narrowedText(c model.Cell) string {
 	if len(c.NarrowedTo) > 1 {
 		return " | only for principals with (any one of): " + strings.Join(c.NarrowedTo, " OR ")
 	}
@@ -193,15 +193,15 @@ func listText(items []string, n int) string {
 
 // verdictRank orders verdicts by how much access they may give: the
 // external column of the matrix shows the widest one.
-func verdictRank(v access.Verdict) int {
+func verdictRank(v model.Verdict) int {
 	switch v {
-	case access.VerdictAllow:
+	case model.VerdictAllow:
 		return 4
-	case access.VerdictConditional:
+	case model.VerdictConditional:
 		return 3
-	case access.VerdictUnknown:
+	case model.VerdictUnknown:
 		return 2
-	case access.VerdictDeny:
+	case model.VerdictDeny:
 		return 1
 	}
 	return 0
@@ -210,12 +210,12 @@ func verdictRank(v access.Verdict) int {
 // externalSummary folds the external accounts' cells of one action into
 // the matrix's single external column: the widest verdict, and which
 // accounts have it (the External access sheet has one row per account).
-func externalSummary(ext map[string]access.ExternalActions, action string) (access.Verdict, string) {
+func externalSummary(ext map[string]model.ExternalActions, action string) (model.Verdict, string) {
 	if len(ext) == 0 {
 		return "", "no account outside the organisation is named by a bucket policy, ACL grant or KMS key policy"
 	}
 	ids := slices.Sorted(maps.Keys(ext))
-	var top access.Verdict
+	var top model.Verdict
 	for _, id := range ids {
 		ea := ext[id]
 		if v := cellOf(&ea.Actions, action).Verdict; verdictRank(v) > verdictRank(top) {
@@ -253,7 +253,7 @@ func externalSummary(ext map[string]access.ExternalActions, action string) (acce
 
 // externalNarrowed reports whether every external account's cell of the
 // action with verdict top is narrowed to named principals.
-func externalNarrowed(ext map[string]access.ExternalActions, action string, top access.Verdict) bool {
+func externalNarrowed(ext map[string]model.ExternalActions, action string, top model.Verdict) bool {
 	n := 0
 	for _, ea := range ext {
 		c := cellOf(&ea.Actions, action)
@@ -271,15 +271,15 @@ func externalNarrowed(ext map[string]access.ExternalActions, action string, top 
 // otherVerdicts counts the external accounts' verdicts of one action other
 // than top ("1 unknown, 2 deny"), so that an unknown cell is never hidden by
 // a wider verdict of another account.
-func otherVerdicts(ext map[string]access.ExternalActions, action string, top access.Verdict) string {
-	count := map[access.Verdict]int{}
+func otherVerdicts(ext map[string]model.ExternalActions, action string, top model.Verdict) string {
+	count := map[model.Verdict]int{}
 	for _, ea := range ext {
 		if v := cellOf(&ea.Actions, action).Verdict; v != top {
 			count[v]++
 		}
 	}
 	var parts []string
-	for _, v := range []access.Verdict{access.VerdictAllow, access.VerdictConditional, access.VerdictUnknown, access.VerdictDeny} {
+	for _, v := range []model.Verdict{model.VerdictAllow, model.VerdictConditional, model.VerdictUnknown, model.VerdictDeny} {
 		if count[v] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", count[v], v))
 		}
@@ -288,7 +288,7 @@ func otherVerdicts(ext map[string]access.ExternalActions, action string, top acc
 }
 
 // externalLabel names an external account with its trusted_accounts label.
-func externalLabel(id string, ea access.ExternalActions) string {
+func externalLabel(id string, ea model.ExternalActions) string {
 	switch {
 	case ea.Label != "" && ea.Trusted:
 		return id + " (" + ea.Label + ", trusted)"
@@ -301,7 +301,7 @@ func externalLabel(id string, ea access.ExternalActions) string {
 }
 
 // encryptionText is the bucket's default encryption, with its KMS key.
-func encryptionText(c *access.BucketConfig) string {
+func encryptionText(c *model.BucketConfig) string {
 	s := c.Encryption
 	if c.KMSKeyARN != "" {
 		s += " " + c.KMSKeyARN
@@ -313,7 +313,7 @@ func encryptionText(c *access.BucketConfig) string {
 }
 
 // ownershipText is Object Ownership with the ACL grants that count.
-func ownershipText(c *access.BucketConfig) string {
+func ownershipText(c *model.BucketConfig) string {
 	if len(c.ACLGrants) == 0 {
 		return c.Ownership
 	}

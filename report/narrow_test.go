@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // TestNarrowedCells: a cell allowed only for named principals says so in
@@ -12,20 +12,20 @@ import (
 // excerpt; the external column is "a" only when every allowed account's
 // cell is narrowed.
 func TestNarrowedCells(t *testing.T) {
-	narrowed := access.Cell{Verdict: access.VerdictAllow, DecidedBy: []string{"bucket_policy"}, Reason: "s3:PutObject allowed",
+	narrowed := model.Cell{Verdict: model.VerdictAllow, DecidedBy: []string{"bucket_policy"}, Reason: "s3:PutObject allowed",
 		NarrowedTo: []string{"aws:PrincipalArn = arn:aws:iam::999988887777:role/PartnerIngest"}}
 	if got := whyText(narrowed); !strings.HasSuffix(got, " | only for principals with: aws:PrincipalArn = arn:aws:iam::999988887777:role/PartnerIngest") {
 		t.Errorf("why = %q", got)
 	}
-	plain := access.Cell{Verdict: access.VerdictAllow, DecidedBy: []string{"bucket_policy"}, Reason: "s3:PutObject allowed"}
+	plain := model.Cell{Verdict: model.VerdictAllow, DecidedBy: []string{"bucket_policy"}, Reason: "s3:PutObject allowed"}
 	if got := whyText(plain); strings.Contains(got, "only for principals") {
 		t.Errorf("why of an unnarrowed cell = %q", got)
 	}
-	b := &access.Bucket{AccountID: "222222222222", Name: "bkt", Access: access.Access{
-		SameAccount: access.Actions{Read: plain, Write: narrowed},
-		External: map[string]access.ExternalActions{
-			"999988887777": {Actions: access.Actions{Write: narrowed, Read: narrowed}},
-			"888877776666": {Actions: access.Actions{Read: plain}},
+	b := &model.Bucket{AccountID: "222222222222", Name: "bkt", Access: model.Access{
+		SameAccount: model.Actions{Read: plain, Write: narrowed},
+		External: map[string]model.ExternalActions{
+			"999988887777": {Actions: model.Actions{Write: narrowed, Read: narrowed}},
+			"888877776666": {Actions: model.Actions{Read: plain}},
 		},
 	}}
 	e := NewExcerpt(-1)

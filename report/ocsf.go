@@ -13,6 +13,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // OCSF: report.ocsf.jsonl holds one OCSF 1.6.0 IAM Analysis Finding event
@@ -134,7 +135,7 @@ func newOCSFWriter(w io.Writer, spoolDir string) *ocsfWriter {
 }
 
 // Bucket spools the bucket's events (without their time).
-func (o *ocsfWriter) Bucket(b *access.Bucket) error {
+func (o *ocsfWriter) Bucket(b *model.Bucket) error {
 	for _, f := range b.Findings {
 		data, err := json.Marshal(bucketEvent(b, f))
 		if err != nil {
@@ -149,7 +150,7 @@ func (o *ocsfWriter) Bucket(b *access.Bucket) error {
 
 // End writes the account events, then the spooled bucket events, each with
 // the report's time and product version.
-func (o *ocsfWriter) End(r *access.Report) error {
+func (o *ocsfWriter) End(r *model.Report) error {
 	ms := r.GeneratedAt.UnixMilli()
 	write := func(data []byte) error {
 		// Every event was encoded with time 0 (its first field) and no
@@ -190,24 +191,24 @@ func jsonString(s string) string {
 }
 
 // ocsfSeverity maps a severity to severity_id and its caption.
-func ocsfSeverity(s access.Severity) (int, string) {
+func ocsfSeverity(s model.Severity) (int, string) {
 	switch s {
-	case access.SeverityCritical:
+	case model.SeverityCritical:
 		return 5, "Critical"
-	case access.SeverityHigh:
+	case model.SeverityHigh:
 		return 4, "High"
-	case access.SeverityMedium:
+	case model.SeverityMedium:
 		return 3, "Medium"
-	case access.SeverityLow:
+	case model.SeverityLow:
 		return 2, "Low"
-	case access.SeverityInfo:
+	case model.SeverityInfo:
 		return 1, "Informational"
 	}
 	return 0, "Unknown"
 }
 
 // baseEvent fills the attributes every event has.
-func baseEvent(f access.Finding, region string, resource OCSFResource, aa OCSFAccessAnalysis) OCSFEvent {
+func baseEvent(f model.Finding, region string, resource OCSFResource, aa OCSFAccessAnalysis) OCSFEvent {
 	sevID, sev := ocsfSeverity(f.Severity)
 	status, statusName := ocsfStatusNew, "New"
 	var unmapped map[string][]string
@@ -246,7 +247,7 @@ func baseEvent(f access.Finding, region string, resource OCSFResource, aa OCSFAc
 
 // accountEvent is the event of an account finding: the accessor is the
 // account itself (its settings are what the finding is about).
-func accountEvent(a *access.Account, f access.Finding) OCSFEvent {
+func accountEvent(a *model.Account, f model.Finding) OCSFEvent {
 	acct := &OCSFAccount{UID: a.ID, Type: "AWS Account"}
 	res := OCSFResource{UID: a.ID, Name: a.Name, Type: "AWS::::Account", Owner: acct}
 	if res.Name == "" {
@@ -257,7 +258,7 @@ func accountEvent(a *access.Account, f access.Finding) OCSFEvent {
 }
 
 // bucketEvent is the event of a bucket finding.
-func bucketEvent(b *access.Bucket, f access.Finding) OCSFEvent {
+func bucketEvent(b *model.Bucket, f model.Finding) OCSFEvent {
 	res := OCSFResource{UID: awsid.S3Bucket(awsid.PartitionOf(b.Region), b.Name), Name: b.Name, Type: "AWS::S3::Bucket",
 		Region: b.Region, Owner: &OCSFAccount{UID: b.AccountID, Type: "AWS Account"}}
 	return baseEvent(f, b.Region, res, bucketAccess(b, f))
@@ -269,11 +270,11 @@ func accountUser(id string) OCSFUser {
 
 // openActions returns the S3 actions a row allows (or allows under
 // conditions).
-func openActions(a *access.Actions) []string {
-	cells := [5]*access.Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}
+func openActions(a *model.Actions) []string {
+	cells := [5]*model.Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}
 	var out []string
 	for i, act := range access.MatrixActions() {
-		if v := cells[i].Verdict; v == access.VerdictAllow || v == access.VerdictConditional {
+		if v := cells[i].Verdict; v == model.VerdictAllow || v == model.VerdictConditional {
 			out = append(out, act)
 		}
 	}
@@ -286,7 +287,7 @@ func openActions(a *access.Actions) []string {
 // federated-subject-unpinned),
 // and otherwise every class of the matrix with an allowed action (the
 // bucket's owning account when none is).
-func bucketAccess(b *access.Bucket, f access.Finding) OCSFAccessAnalysis {
+func bucketAccess(b *model.Bucket, f model.Finding) OCSFAccessAnalysis {
 	anonymous := OCSFUser{UID: "anonymous", Name: "anonymous callers", Type: "Anonymous", TypeID: ocsfUserTypeOther}
 	anyAWS := OCSFUser{UID: "*", Name: "any AWS principal", Type: "AWS Principal", TypeID: ocsfUserTypeOther}
 	var aa OCSFAccessAnalysis
@@ -298,20 +299,20 @@ func bucketAccess(b *access.Bucket, f access.Finding) OCSFAccessAnalysis {
 		}
 	}
 	switch f.ID {
-	case access.FindingPublicRead, access.FindingPublicList, access.FindingPublicWrite, access.FindingPublicACLGrant:
+	case model.FindingPublicRead, model.FindingPublicList, model.FindingPublicWrite, model.FindingPublicACLGrant:
 		aa.AccessType = "Public"
 		add(anonymous, openActions(&b.Access.Public))
-	case access.FindingAnyAuthenticatedAccess:
+	case model.FindingAnyAuthenticatedAccess:
 		aa.AccessType = "Public"
 		add(anyAWS, openActions(&b.Access.AnyAWS))
-	case access.FindingExternalAccountAccess:
+	case model.FindingExternalAccountAccess:
 		aa.AccessType = "Cross-Account"
 		for _, id := range slices.Sorted(maps.Keys(b.Access.External)) {
 			if e := b.Access.External[id]; !e.Trusted && len(openActions(&e.Actions)) > 0 {
 				add(accountUser(id), openActions(&e.Actions))
 			}
 		}
-	case access.FindingExternalViaRole, access.FindingFederatedSubjectUnpinned:
+	case model.FindingExternalViaRole, model.FindingFederatedSubjectUnpinned:
 		aa.AccessType = "Cross-Account"
 		// The detail starts with who assumes the role: "account N can …",
 		// "service S can …", "any AWS principal can …" or an ARN.

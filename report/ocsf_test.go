@@ -13,6 +13,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/demo"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // ocsfRequired lists, for the OCSF 1.6.0 IAM Analysis Finding class and
@@ -38,7 +39,7 @@ var ocsfRequired = map[string][]string{
 
 // demoReport analyses the demo organisation, whose findings cover the
 // whole catalogue (TestDemoCoversCatalogue).
-func demoReport(t *testing.T) *access.Report {
+func demoReport(t *testing.T) *model.Report {
 	t.Helper()
 	doc, err := inventory.Parse(demo.Fixture(), "demo/org.yaml")
 	if err != nil {
@@ -105,15 +106,15 @@ func TestOCSFEvents(t *testing.T) {
 			t.Errorf("line %d: severity_id %d", lines, ev.SeverityID)
 		}
 		switch id {
-		case access.FindingPublicRead:
+		case model.FindingPublicRead:
 			if ev.AccessAnalysisResult.Accessors[0].UID != "anonymous" || !slices.Contains(ev.AccessAnalysisResult.GrantedPrivileges, "s3:GetObject") {
 				t.Errorf("public-read accessors %+v", ev.AccessAnalysisResult)
 			}
-		case access.FindingExternalViaRole:
+		case model.FindingExternalViaRole:
 			if strings.HasPrefix(ev.Message, "account 135792468013 ") && ev.AccessAnalysisResult.Accessors[0].UID != "135792468013" {
 				t.Errorf("external-via-role accessors %+v", ev.AccessAnalysisResult.Accessors)
 			}
-		case access.FindingFederatedSubjectUnpinned:
+		case model.FindingFederatedSubjectUnpinned:
 			// The demo's github-deploy role: the accessor is GitHub's provider.
 			if a := ev.AccessAnalysisResult.Accessors; len(a) != 1 || a[0].UID != "token.actions.githubusercontent.com" || a[0].Type != "Federated Identity Provider" ||
 				ev.AccessAnalysisResult.AccessType != "Federated" {
@@ -132,7 +133,7 @@ func TestOCSFEvents(t *testing.T) {
 			t.Errorf("%s: %d events, want %d", id, got[id], c)
 		}
 	}
-	if _, ok := got[access.FindingExternalViaRole]; !ok {
+	if _, ok := got[model.FindingExternalViaRole]; !ok {
 		t.Error("no external-via-role event")
 	}
 }

@@ -6,14 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/bucketaudit/bucketaudit/access"
 )
 
 // cappedReport is principalsReport with its org read list capped: the two
 // roles listed of 1,202 principals (Options.PrincipalsPerCell).
-func cappedReport() *access.Report {
+func cappedReport() *model.Report {
 	r := principalsReport()
 	r.Buckets[0].Access.Org.Read.PrincipalsTotal = 1202
 	return r
@@ -79,7 +78,7 @@ func TestCappedCellRendering(t *testing.T) {
 func TestDiffIgnoresCappedPrincipals(t *testing.T) {
 	capped := cappedReport()
 	capped.Buckets[0].Access.Org.Read.PrincipalAccess = capped.Buckets[0].Access.Org.Read.PrincipalAccess[:1]
-	for _, pair := range [][2]*access.Report{{principalsReport(), capped}, {capped, principalsReport()}} {
+	for _, pair := range [][2]*model.Report{{principalsReport(), capped}, {capped, principalsReport()}} {
 		if d := Compare(pair[0], pair[1]); !d.Empty() {
 			t.Errorf("diff of the same analysis capped and not: %+v", d)
 		}

@@ -1,4 +1,4 @@
-// Package report writes an access.Report in the formats auditors and
+// Package report writes a model.Report in the formats auditors and
 // machines read (one file per format behind Writer) and compares two
 // reports (diff).
 package report
@@ -12,8 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/internal/fileutil"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // Writer writes one report file from a stream of buckets: NewWriter
@@ -24,12 +24,12 @@ import (
 // temporary files, so memory does not grow with the number of buckets.
 type Writer interface {
 	// Bucket writes one bucket. The writer does not keep b.
-	Bucket(b *access.Bucket) error
+	Bucket(b *model.Bucket) error
 	// End writes the rest of the report r and finishes the file. r's
 	// buckets are those given to Bucket: r.Buckets is not written (except
 	// that report.json writes its value, null or [], when no bucket was
 	// given).
-	End(r *access.Report) error
+	End(r *model.Report) error
 	// Close removes the writer's temporary files; call it on every path,
 	// after End too.
 	Close() error
@@ -112,7 +112,7 @@ type Files struct {
 	outs []*fileOutput
 	// final is the report End finishes the files with; it is set before
 	// the writers' queues are closed, which publishes it to them.
-	final   *access.Report
+	final   *model.Report
 	stopped bool
 	// rename puts the files in place (os.Rename when nil; tests inject
 	// failures).
@@ -124,7 +124,7 @@ type fileOutput struct {
 	format  string
 	file    *fileutil.AtomicFile
 	w       Writer
-	buckets chan *access.Bucket
+	buckets chan *model.Bucket
 	done    chan struct{} // closed when run has returned
 	failed  atomic.Bool   // err is set (err is read after done)
 	err     error
@@ -161,7 +161,7 @@ func CreateLayout(dir string, formats []string, layout Layout) (*Files, error) {
 			return nil, fmt.Errorf("write %s report: %w", format, err)
 		}
 		o := &fileOutput{format: format, file: file, w: w,
-			buckets: make(chan *access.Bucket, queuedBuckets), done: make(chan struct{})}
+			buckets: make(chan *model.Bucket, queuedBuckets), done: make(chan struct{})}
 		fs.outs = append(fs.outs, o)
 		go o.run(fs)
 	}
@@ -188,7 +188,7 @@ func (o *fileOutput) run(fs *Files) {
 
 // Bucket queues one bucket for every file; b must not change afterwards.
 // It returns the error of a writer that failed (on a later call, possibly).
-func (fs *Files) Bucket(b *access.Bucket) error {
+func (fs *Files) Bucket(b *model.Bucket) error {
 	if fs.stopped {
 		return errors.New("write reports: a bucket after End or Close")
 	}
@@ -222,7 +222,7 @@ func (fs *Files) stop() {
 // and a rename that fails puts the previous reports back, so the
 // directory never holds a mix of two runs. It returns the paths in the
 // order of the formats.
-func (fs *Files) End(r *access.Report) ([]string, error) {
+func (fs *Files) End(r *model.Report) ([]string, error) {
 	if fs.stopped {
 		return nil, errors.New("write reports: End after End or Close")
 	}
@@ -260,7 +260,7 @@ func (fs *Files) Close() error {
 // the other), atomically with mode 0600, and returns the paths written, in
 // the order of formats. A format named twice is written once. The first
 // failure stops, and leaves no partial or temporary file behind.
-func WriteAll(dir string, formats []string, r *access.Report) (paths []string, err error) {
+func WriteAll(dir string, formats []string, r *model.Report) (paths []string, err error) {
 	if r == nil {
 		return nil, errors.New("write reports: no report")
 	}

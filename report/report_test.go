@@ -14,13 +14,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/bucketaudit/bucketaudit/access"
 	"github.com/bucketaudit/bucketaudit/internal/golden"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // writeFormat writes r in one format through its streaming writer, one
 // bucket after the other, with its spools in a temporary directory.
-func writeFormat(t testing.TB, format string, r *access.Report) []byte {
+func writeFormat(t testing.TB, format string, r *model.Report) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := NewWriter(format, &buf, t.TempDir())
@@ -40,9 +40,9 @@ func writeFormat(t testing.TB, format string, r *access.Report) []byte {
 }
 
 func TestJSONEqualsMarshalIndent(t *testing.T) {
-	empty := &access.Report{SchemaVersion: 1}
-	emptyLists := &access.Report{SchemaVersion: 1, Accounts: []access.Account{}, Buckets: []access.Bucket{}, Assumptions: []string{}}
-	tests := map[string]*access.Report{
+	empty := &model.Report{SchemaVersion: 1}
+	emptyLists := &model.Report{SchemaVersion: 1, Accounts: []model.Account{}, Buckets: []model.Bucket{}, Assumptions: []string{}}
+	tests := map[string]*model.Report{
 		"sample":      sampleReport(),
 		"nil lists":   empty,
 		"empty lists": emptyLists,
@@ -59,7 +59,7 @@ func TestJSONEqualsMarshalIndent(t *testing.T) {
 			if diff := cmp.Diff(string(want), buf.String()); diff != "" {
 				t.Errorf("streamed JSON differs from json.MarshalIndent (-want +got):\n%s", diff)
 			}
-			var back access.Report
+			var back model.Report
 			if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
 				t.Fatalf("report.json does not decode: %v", err)
 			}
@@ -229,7 +229,7 @@ func dirFiles(t *testing.T, dir string) map[string]string {
 
 // writeFiles writes r through Files with rename putting the files in
 // place (nil: os.Rename).
-func writeFiles(t *testing.T, dir string, formats []string, r *access.Report, rename func(string, string) error) error {
+func writeFiles(t *testing.T, dir string, formats []string, r *model.Report, rename func(string, string) error) error {
 	t.Helper()
 	fs, err := Create(dir, formats)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/bucketaudit/bucketaudit/demo"
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // dirNames lists a directory's entries.
@@ -70,7 +71,7 @@ func zipParts(t *testing.T, path string) map[string]string {
 
 // streamReports analyses doc with access.Stream into Files (the pipeline
 // of cli's analyzeAndWrite) and returns the report without its buckets.
-func streamReports(tb testing.TB, dir string, doc *inventory.Document, opts access.Options) *access.Report {
+func streamReports(tb testing.TB, dir string, doc *inventory.Document, opts access.Options) *model.Report {
 	tb.Helper()
 	files, err := Create(dir, Formats())
 	if err != nil {
@@ -205,7 +206,7 @@ func TestFilesCloseRemovesSpools(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	_, err = access.Stream(ctx, fakeaws.Synthetic(3, 40), access.Options{}, func(b *access.Bucket) error {
+	_, err = access.Stream(ctx, fakeaws.Synthetic(3, 40), access.Options{}, func(b *model.Bucket) error {
 		if n++; n == 50 {
 			cancel()
 		}

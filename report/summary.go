@@ -10,19 +10,19 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // verdictLetter is a verdict in the terminal excerpt of the matrix.
-func verdictLetter(v access.Verdict) string {
+func verdictLetter(v model.Verdict) string {
 	switch v {
-	case access.VerdictAllow:
+	case model.VerdictAllow:
 		return "A"
-	case access.VerdictConditional:
+	case model.VerdictConditional:
 		return "C"
-	case access.VerdictUnknown:
+	case model.VerdictUnknown:
 		return "?"
-	case access.VerdictDeny:
+	case model.VerdictDeny:
 		return "."
 	}
 	return "-"
@@ -30,8 +30,8 @@ func verdictLetter(v access.Verdict) string {
 
 // cellLetter is a cell in the terminal excerpt: its verdict's letter, "a"
 // for an allow narrowed to named principals.
-func cellLetter(v access.Verdict, narrowed bool) string {
-	if v == access.VerdictAllow && narrowed {
+func cellLetter(v model.Verdict, narrowed bool) string {
+	if v == model.VerdictAllow && narrowed {
 		return "a"
 	}
 	return verdictLetter(v)
@@ -40,7 +40,7 @@ func cellLetter(v access.Verdict, narrowed bool) string {
 // narrowedCell says the cell of class and action whose verdict is v (the
 // widest of the external accounts for the external class) is narrowed to
 // named principals.
-func narrowedCell(b *access.Bucket, class, action string, v access.Verdict) bool {
+func narrowedCell(b *model.Bucket, class, action string, v model.Verdict) bool {
 	if class == classExternal {
 		return externalNarrowed(b.Access.External, action, v)
 	}
@@ -60,7 +60,7 @@ type Excerpt struct {
 	rows    []excerptRow // the most exposed buckets, in the order printed
 	seen    int          // buckets given to Bucket
 	counts  counts
-	r       *access.Report
+	r       *model.Report
 }
 
 // excerptRow is one bucket's line of the matrix excerpt.
@@ -78,7 +78,7 @@ const summaryWidth = 80
 // exposureRank orders the verdict classes of buckets, most exposed first:
 // public, external, org, unknown, private, then any other.
 func exposureRank(e string) int {
-	for i, v := range []string{access.ExposurePublic, access.ExposureExternal, access.ExposureOrg, access.ExposureUnknown, access.ExposurePrivate} {
+	for i, v := range []string{model.ExposurePublic, model.ExposureExternal, model.ExposureOrg, model.ExposureUnknown, model.ExposurePrivate} {
 		if v == e {
 			return i
 		}
@@ -111,7 +111,7 @@ func NewExcerpt(maxRows int) *Excerpt {
 
 // Bucket counts a bucket, and keeps its row if it is among the maxRows
 // most exposed so far.
-func (e *Excerpt) Bucket(b *access.Bucket) {
+func (e *Excerpt) Bucket(b *model.Bucket) {
 	e.counts.bucket(b)
 	e.seen++
 	row := excerptRow{rank: exposureRank(b.Exposure), seq: e.seen, exposure: b.Exposure}
@@ -143,7 +143,7 @@ func (e *Excerpt) Bucket(b *access.Bucket) {
 
 // End adds the report's own parts (organisation, accounts and their
 // findings, failed reads) once the buckets are counted.
-func (e *Excerpt) End(r *access.Report) {
+func (e *Excerpt) End(r *model.Report) {
 	e.r = r
 	e.counts.report(r)
 }
@@ -166,7 +166,7 @@ func (e *Excerpt) Write(w io.Writer) error {
 	buf.WriteString("\n")
 
 	fmt.Fprintf(&buf, "  %-22s  %s\n", "buckets by verdict class", "findings by severity")
-	exp, sev := access.Exposures(), access.Severities()
+	exp, sev := model.Exposures(), model.Severities()
 	for i := range max(len(exp), len(sev)) {
 		left, right := "", ""
 		if i < len(exp) {
@@ -273,7 +273,7 @@ func padCut(s string, width int) string {
 
 // WriteSummary writes the terminal summary (see Excerpt) of a report held
 // in memory, with at most maxRows buckets of the matrix.
-func WriteSummary(w io.Writer, r *access.Report, maxRows int) error {
+func WriteSummary(w io.Writer, r *model.Report, maxRows int) error {
 	e := NewExcerpt(maxRows)
 	for i := range r.Buckets {
 		e.Bucket(&r.Buckets[i])

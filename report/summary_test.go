@@ -9,7 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // TestExcerptMostExposedFirst streams buckets of every verdict class in
@@ -18,11 +18,11 @@ import (
 // within a class), only the maxRows most exposed kept, every line within
 // 80 columns, a cut name ending in "…".
 func TestExcerptMostExposedFirst(t *testing.T) {
-	classes := []string{access.ExposurePrivate, access.ExposureUnknown, access.ExposurePublic, access.ExposureOrg,
-		access.ExposureExternal, access.ExposurePrivate, access.ExposurePublic, access.ExposureExternal, access.ExposureUnknown}
-	r := &access.Report{SchemaVersion: 1}
+	classes := []string{model.ExposurePrivate, model.ExposureUnknown, model.ExposurePublic, model.ExposureOrg,
+		model.ExposureExternal, model.ExposurePrivate, model.ExposurePublic, model.ExposureExternal, model.ExposureUnknown}
+	r := &model.Report{SchemaVersion: 1}
 	for i, e := range classes {
-		r.Buckets = append(r.Buckets, access.Bucket{AccountID: "111111111111",
+		r.Buckets = append(r.Buckets, model.Bucket{AccountID: "111111111111",
 			AccountName: "an-account-name-much-longer-than-the-column",
 			Name:        fmt.Sprintf("b%d-%s-%s", i, e, strings.Repeat("x", 50)), Exposure: e})
 	}

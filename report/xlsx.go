@@ -8,9 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/xuri/excelize/v2"
-
-	"github.com/bucketaudit/bucketaudit/access"
 )
 
 // Sheet names of report.xlsx, in workbook order.
@@ -46,7 +45,7 @@ type workbook struct {
 	st     styles
 	layout Layout
 	// r is the report, from End on.
-	r *access.Report
+	r *model.Report
 	// accountNames maps account ID → name, for sheets that list IDs (End).
 	accountNames map[string]string
 
@@ -65,7 +64,7 @@ type workbook struct {
 func newXLSXWriter(w io.Writer, spoolDir string, layout Layout) (*workbook, error) {
 	b := &workbook{out: w, f: excelize.NewFile(excelize.Options{TmpDir: spoolDir}), counts: newCounts(), layout: layout,
 		errors: newSpool(spoolDir, "report.xlsx errors")}
-	for _, sev := range append(access.Severities(), "other") {
+	for _, sev := range append(model.Severities(), "other") {
 		b.findings = append(b.findings, newSpool(spoolDir, "report.xlsx findings "+string(sev)))
 	}
 	if err := b.begin(); err != nil {
@@ -116,7 +115,7 @@ func (b *workbook) begin() error {
 
 // Bucket writes the bucket's Matrix and External access rows and spools
 // its findings and errors.
-func (b *workbook) Bucket(bk *access.Bucket) error {
+func (b *workbook) Bucket(bk *model.Bucket) error {
 	b.counts.bucket(bk)
 	if err := b.heatmap.row(bk); err != nil {
 		return fmt.Errorf("sheet %q: %w", SheetHeatmap, err)
@@ -145,7 +144,7 @@ func (b *workbook) Bucket(bk *access.Bucket) error {
 }
 
 // End writes the other sheets and the workbook.
-func (b *workbook) End(r *access.Report) error {
+func (b *workbook) End(r *model.Report) error {
 	b.r = r
 	b.counts.report(r)
 	b.accountNames = make(map[string]string, len(r.Accounts))
@@ -210,37 +209,37 @@ type styles struct {
 	top int
 	// headerWrap is header on two lines.
 	headerWrap int
-	verdict    map[access.Verdict]int
-	severity   map[access.Severity]int
+	verdict    map[model.Verdict]int
+	severity   map[model.Severity]int
 	exposure   map[string]int
 }
 
 // Fill colours. Each verdict, severity and exposure class has its own.
-func verdictColor(v access.Verdict) string {
+func verdictColor(v model.Verdict) string {
 	switch v {
-	case access.VerdictAllow:
+	case model.VerdictAllow:
 		return "F8CBAD" // salmon: access granted
-	case access.VerdictDeny:
+	case model.VerdictDeny:
 		return "C6EFCE" // green: no access
-	case access.VerdictConditional:
+	case model.VerdictConditional:
 		return "FFEB9C" // amber: depends on the request context
-	case access.VerdictUnknown:
+	case model.VerdictUnknown:
 		return "BFBFBF" // grey: a deciding layer was not readable
 	}
 	return ""
 }
 
-func severityColor(s access.Severity) (fill, font string) {
+func severityColor(s model.Severity) (fill, font string) {
 	switch s {
-	case access.SeverityCritical:
+	case model.SeverityCritical:
 		return "C00000", "FFFFFF"
-	case access.SeverityHigh:
+	case model.SeverityHigh:
 		return "F4B084", "000000"
-	case access.SeverityMedium:
+	case model.SeverityMedium:
 		return "FFD966", "000000"
-	case access.SeverityLow:
+	case model.SeverityLow:
 		return "DDEBF7", "000000"
-	case access.SeverityInfo:
+	case model.SeverityInfo:
 		return "EDEDED", "000000"
 	}
 	return "", ""
@@ -248,27 +247,27 @@ func severityColor(s access.Severity) (fill, font string) {
 
 func exposureColor(e string) (fill, font string) {
 	switch e {
-	case access.ExposurePublic:
+	case model.ExposurePublic:
 		return "C00000", "FFFFFF"
-	case access.ExposureExternal:
+	case model.ExposureExternal:
 		return "F4B084", "000000"
-	case access.ExposureOrg:
+	case model.ExposureOrg:
 		return "FFEB9C", "000000"
-	case access.ExposurePrivate:
+	case model.ExposurePrivate:
 		return "C6EFCE", "000000"
-	case access.ExposureUnknown:
+	case model.ExposureUnknown:
 		return "BFBFBF", "000000"
 	}
 	return "", ""
 }
 
 // verdicts returns the four verdicts.
-func verdicts() []access.Verdict {
-	return []access.Verdict{access.VerdictAllow, access.VerdictDeny, access.VerdictConditional, access.VerdictUnknown}
+func verdicts() []model.Verdict {
+	return []model.Verdict{model.VerdictAllow, model.VerdictDeny, model.VerdictConditional, model.VerdictUnknown}
 }
 
 func newStyles(f *excelize.File) (styles, error) {
-	st := styles{verdict: map[access.Verdict]int{}, severity: map[access.Severity]int{}, exposure: map[string]int{}}
+	st := styles{verdict: map[model.Verdict]int{}, severity: map[model.Severity]int{}, exposure: map[string]int{}}
 	filled := func(fill, font string, bold bool) (int, error) {
 		return f.NewStyle(&excelize.Style{
 			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill}},
@@ -310,13 +309,13 @@ func newStyles(f *excelize.File) (styles, error) {
 			return st, err
 		}
 	}
-	for _, s := range access.Severities() {
+	for _, s := range model.Severities() {
 		fill, font := severityColor(s)
 		if st.severity[s], err = filled(fill, font, true); err != nil {
 			return st, err
 		}
 	}
-	for _, e := range access.Exposures() {
+	for _, e := range model.Exposures() {
 		fill, font := exposureColor(e)
 		if st.exposure[e], err = filled(fill, font, true); err != nil {
 			return st, err
@@ -450,28 +449,28 @@ func (b *workbook) stream(t table, rows func(emit func(values []any) error) erro
 type counts struct {
 	buckets    int
 	byExposure map[string]int
-	bySeverity map[access.Severity]int
+	bySeverity map[model.Severity]int
 	// byAccount: account ID → severity → count.
-	byAccount map[string]map[access.Severity]int
+	byAccount map[string]map[model.Severity]int
 	findings  int
 	errors    int
 }
 
 func newCounts() counts {
-	return counts{byExposure: map[string]int{}, bySeverity: map[access.Severity]int{}, byAccount: map[string]map[access.Severity]int{}}
+	return counts{byExposure: map[string]int{}, bySeverity: map[model.Severity]int{}, byAccount: map[string]map[model.Severity]int{}}
 }
 
-func (c *counts) finding(f *access.Finding) {
+func (c *counts) finding(f *model.Finding) {
 	c.findings++
 	c.bySeverity[f.Severity]++
 	if c.byAccount[f.AccountID] == nil {
-		c.byAccount[f.AccountID] = map[access.Severity]int{}
+		c.byAccount[f.AccountID] = map[model.Severity]int{}
 	}
 	c.byAccount[f.AccountID][f.Severity]++
 }
 
 // bucket counts one bucket, its findings and failed reads.
-func (c *counts) bucket(b *access.Bucket) {
+func (c *counts) bucket(b *model.Bucket) {
 	c.buckets++
 	c.byExposure[b.Exposure]++
 	for i := range b.Findings {
@@ -481,13 +480,13 @@ func (c *counts) bucket(b *access.Bucket) {
 }
 
 // report counts the account findings and the failed reads outside buckets.
-func (c *counts) report(r *access.Report) {
+func (c *counts) report(r *model.Report) {
 	for i := range r.Accounts {
 		for j := range r.Accounts[i].Findings {
 			c.finding(&r.Accounts[i].Findings[j])
 		}
 	}
-	_ = forEachReportError(r, func(access.Error) error { c.errors++; return nil })
+	_ = forEachReportError(r, func(model.Error) error { c.errors++; return nil })
 }
 
 // sheetWriter writes a small sheet cell by cell (not streamed), row by row.

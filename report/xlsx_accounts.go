@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 func (b *workbook) writeAccounts() error {
@@ -37,11 +37,11 @@ func (b *workbook) writeAccounts() error {
 // accountBPA returns an account's four BPA flags as "true"/"false", "not
 // configured" when the account has none, or "unknown" when it could not be
 // read.
-func accountBPA(a *access.Account) [4]string {
+func accountBPA(a *model.Account) [4]string {
 	if p := a.PublicAccessBlock; p != nil {
 		return [4]string{fmt.Sprint(p.BlockPublicACLs), fmt.Sprint(p.IgnorePublicACLs), fmt.Sprint(p.BlockPublicPolicy), fmt.Sprint(p.RestrictPublicBuckets)}
 	}
-	unread := a.Status == access.StatusFailed
+	unread := a.Status == model.StatusFailed
 	for _, e := range a.Errors {
 		if e.Bucket == "" && (e.Field == "public_access_block" || strings.Contains(e.Operation, "PublicAccessBlock")) {
 			unread = true
@@ -55,7 +55,7 @@ func accountBPA(a *access.Account) [4]string {
 }
 
 // errorText is one failed read in a sentence fragment.
-func errorText(e access.Error) string {
+func errorText(e model.Error) string {
 	s := e.Operation
 	if e.Field != "" {
 		s += " (" + e.Field + ")"

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 func externalTable() table {
@@ -17,7 +17,7 @@ func externalTable() table {
 
 // externalRows writes the bucket's External access rows: one per external
 // account and action allowed or conditional.
-func (b *workbook) externalRows(bk *access.Bucket) error {
+func (b *workbook) externalRows(bk *model.Bucket) error {
 	for _, id := range slices.Sorted(maps.Keys(bk.Access.External)) {
 		ea := bk.Access.External[id]
 		trusted := "no"
@@ -26,7 +26,7 @@ func (b *workbook) externalRows(bk *access.Bucket) error {
 		}
 		for _, action := range matrixActions() {
 			c := cellOf(&ea.Actions, action)
-			if c.Verdict != access.VerdictAllow && c.Verdict != access.VerdictConditional {
+			if c.Verdict != model.VerdictAllow && c.Verdict != model.VerdictConditional {
 				continue
 			}
 			if err := b.external.row([]any{id, ea.Label, trusted, bk.AccountID, bk.AccountName, bk.Name, action,

@@ -3,12 +3,12 @@ package report
 import (
 	"strings"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // mutedCell is the Findings sheet's Muted column: "muted: REASON" for a
 // finding a mutelist accepts, empty otherwise.
-func mutedCell(f *access.Finding) string {
+func mutedCell(f *model.Finding) string {
 	if !f.Muted {
 		return ""
 	}
@@ -21,7 +21,7 @@ func (b *workbook) writeFindings() error {
 	t := table{sheet: SheetFindings, freezeCols: 2,
 		header: []string{"Severity", "ID", "Account ID", "Account", "Bucket", "Title", "Detail", "Remediation", "CIS", "Muted"},
 		widths: []float64{10, 28, 14, 18, 30, 36, 56, 56, 18, 30}, wrap: []int{6, 7, 8, 9, 10}}
-	row := func(emit func([]any) error, f *access.Finding) error {
+	row := func(emit func([]any) error, f *model.Finding) error {
 		return emit([]any{
 			styled(string(f.Severity), b.st.severity[f.Severity]), f.ID, f.AccountID, b.accountNames[f.AccountID],
 			f.Bucket, f.Title, f.Detail, f.Remediation, f.CIS, mutedCell(f),
@@ -41,7 +41,7 @@ func (b *workbook) writeFindings() error {
 				}
 			}
 			err := sp.records(9, func(v []string) error {
-				return row(emit, &access.Finding{Severity: access.Severity(v[0]), ID: v[1], AccountID: v[2], Bucket: v[3], Title: v[4], Detail: v[5], Remediation: v[6], CIS: v[7], Muted: v[8] != "", MuteReason: strings.TrimPrefix(v[8], mutedPrefix)})
+				return row(emit, &model.Finding{Severity: model.Severity(v[0]), ID: v[1], AccountID: v[2], Bucket: v[3], Title: v[4], Detail: v[5], Remediation: v[6], CIS: v[7], Muted: v[8] != "", MuteReason: strings.TrimPrefix(v[8], mutedPrefix)})
 			})
 			if err != nil {
 				return err

@@ -1,8 +1,6 @@
 package report
 
-import (
-	"github.com/bucketaudit/bucketaudit/access"
-)
+import "github.com/bucketaudit/bucketaudit/model"
 
 func matrixTable() table {
 	header := matrixHeader()
@@ -18,7 +16,7 @@ func matrixTable() table {
 }
 
 // matrixRow writes the bucket's Matrix row.
-func (b *workbook) matrixRow(bk *access.Bucket) error {
+func (b *workbook) matrixRow(bk *model.Bucket) error {
 	for j, v := range matrixRow(bk) {
 		style := 0
 		switch {

@@ -3,7 +3,7 @@ package report
 import (
 	"fmt"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 func (b *workbook) writeMethod() error {
@@ -28,7 +28,7 @@ func (b *workbook) writeMethod() error {
 	s.blank()
 	hdr("Principal class", "Who")
 	for _, c := range matrixClasses() {
-		s.line(styled(c, b.st.bold), access.Class(c).Description())
+		s.line(styled(c, b.st.bold), model.Class(c).Description())
 	}
 	s.blank()
 	hdr("Action", "S3 operation")
@@ -37,8 +37,8 @@ func (b *workbook) writeMethod() error {
 	}
 	s.blank()
 	hdr("Layer (decided by)", "What it is")
-	for _, l := range access.Layers() {
-		s.line(styled(l, b.st.bold), access.Layer(l).Description())
+	for _, l := range model.Layers() {
+		s.line(styled(l, b.st.bold), model.Layer(l).Description())
 	}
 	s.blank()
 	hdr("Assumptions", "")

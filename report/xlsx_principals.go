@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/bucketaudit/bucketaudit/access"
+	"github.com/bucketaudit/bucketaudit/model"
 )
 
 // maxSheetRows is Excel's row limit per sheet, the header row included.
@@ -51,15 +51,15 @@ func (ps *principalSheet) emit(values []any) {
 }
 
 // rows writes the bucket's rows.
-func (ps *principalSheet) rows(bk *access.Bucket) error {
+func (ps *principalSheet) rows(bk *model.Bucket) error {
 	st := ps.b.st.verdict
-	bk.PrincipalRowsMore(func(r access.PrincipalRow) {
+	bk.PrincipalRowsMore(func(r model.PrincipalRow) {
 		ps.emit([]any{r.BucketAccount, r.Bucket, r.Action, r.ARN, r.Account, r.Type,
 			styled(string(r.Verdict), st[r.Verdict]), strings.Join(r.Via, " → "), r.Why()})
-	}, func(u access.UnlistedRow) {
+	}, func(u model.UnlistedRow) {
 		ps.emit([]any{u.BucketAccount, u.Bucket, u.Action, "principals not listed (" + u.Class + "): " + listText(u.Accounts, 10), "", "",
 			styled(string(u.Verdict), st[u.Verdict]), "", u.Reason})
-	}, func(m access.MoreRow) {
+	}, func(m model.MoreRow) {
 		// A capped list (outputs.principals_per_cell): who-can lists the rest.
 		ps.emit([]any{m.BucketAccount, m.Bucket, m.Action, m.Text(), "", "", "", "",
 			fmt.Sprintf("%s: %d of %d principals listed (outputs.principals_per_cell)", m.Class, m.Listed, m.Total)})

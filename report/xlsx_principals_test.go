@@ -7,22 +7,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
-
-	"github.com/bucketaudit/bucketaudit/access"
 )
 
 // principalsReport is the sample report with principals in its first
 // bucket's cells: two roles of two accounts read it (one conditionally),
 // and account 444444444444's principals could not be listed.
-func principalsReport() *access.Report {
+func principalsReport() *model.Report {
 	r := sampleReport()
 	b := &r.Buckets[0]
-	b.Access.Org.Read.PrincipalAccess = []access.PrincipalAccess{
-		{ARN: "arn:aws:iam::222222222222:role/app", Account: "222222222222", Type: access.PrincipalRole, Verdict: access.VerdictAllow,
+	b.Access.Org.Read.PrincipalAccess = []model.PrincipalAccess{
+		{ARN: "arn:aws:iam::222222222222:role/app", Account: "222222222222", Type: model.PrincipalRole, Verdict: model.VerdictAllow,
 			Statements: []string{`inline policy p of arn:aws:iam::222222222222:role/app statement "Read"`, `the bucket policy statement "OrgRead"`}},
-		{ARN: "arn:aws:iam::333333333333:role/etl", Account: "333333333333", Type: access.PrincipalRole, Verdict: access.VerdictConditional,
+		{ARN: "arn:aws:iam::333333333333:role/etl", Account: "333333333333", Type: model.PrincipalRole, Verdict: model.VerdictConditional,
 			Via: []string{"arn:aws:iam::333333333333:user/alice"}, Statements: []string{`the bucket policy statement "ViaVPCE"`}, Conditions: []string{"aws:SourceVpce = vpce-1"}},
 	}
 	b.Access.Org.Read.PrincipalsUnlisted = []string{"444444444444"}

@@ -5,9 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/xuri/excelize/v2"
-
-	"github.com/bucketaudit/bucketaudit/access"
 )
 
 // Paper is the paper size report.xlsx prints on, as the paperSize code of
@@ -135,7 +134,7 @@ func (b *workbook) fitToPage() error {
 // pageSetup sets every sheet's paper, orientation, scaling, margins,
 // print titles and header and footer (the report's date, the sheet, the
 // page number). It runs before the streamed sheets are flushed.
-func (b *workbook) pageSetup(r *access.Report) error {
+func (b *workbook) pageSetup(r *model.Report) error {
 	header, footer := headerFooter(r)
 	for _, p := range printSetups() {
 		size, zero := int(b.layout.paper()), 0
@@ -183,7 +182,7 @@ func printTitles(p printSetup) string {
 // header and footer codes of ECMA-376 Part 1, 18.3.1.46: &L, &C and &R
 // begin the sections, &A is the sheet's name, &P the page number, &N the
 // number of pages, and && a literal ampersand.
-func headerFooter(r *access.Report) (header, footer string) {
+func headerFooter(r *model.Report) (header, footer string) {
 	esc := func(s string) string { return strings.ReplaceAll(s, "&", "&&") }
 	date := "report date unknown"
 	if !r.GeneratedAt.IsZero() {

@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/xuri/excelize/v2"
-
-	"github.com/bucketaudit/bucketaudit/access"
 )
 
 func TestPaperForLocale(t *testing.T) {
@@ -45,7 +44,7 @@ func TestPaperForLocale(t *testing.T) {
 }
 
 // writeXLSXLayout writes r as report.xlsx with a layout.
-func writeXLSXLayout(t *testing.T, r *access.Report, layout Layout) (*excelize.File, []byte) {
+func writeXLSXLayout(t *testing.T, r *model.Report, layout Layout) (*excelize.File, []byte) {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := NewLayoutWriter(FormatXLSX, &buf, t.TempDir(), layout)
@@ -187,7 +186,7 @@ func deref2(p *bool) any {
 func TestXLSXWrappedRowHeights(t *testing.T) {
 	r := sampleReport()
 	long := strings.Repeat("word ", 60) // 300 characters
-	r.Buckets[0].Findings = append(r.Buckets[0].Findings, access.Finding{Severity: access.SeverityCritical, ID: "long-detail",
+	r.Buckets[0].Findings = append(r.Buckets[0].Findings, model.Finding{Severity: model.SeverityCritical, ID: "long-detail",
 		AccountID: r.Buckets[0].AccountID, Bucket: r.Buckets[0].Name, Title: "t", Detail: long})
 	f, _ := writeXLSX(t, r)
 	rs := rows(t, f, SheetFindings)

@@ -7,9 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/xuri/excelize/v2"
-
-	"github.com/bucketaudit/bucketaudit/access"
 )
 
 // maxChartAccounts caps the accounts drawn in the Summary chart (the table
@@ -60,8 +59,8 @@ func (b *workbook) writeSummary() error {
 	s.blank()
 
 	s.line(styled("Buckets by verdict class", b.st.header), styled("Buckets", b.st.header), styled("Meaning", b.st.header))
-	for _, e := range access.Exposures() {
-		s.line(styled(e, b.st.exposure[e]), c.byExposure[e], access.Exposure(e).Description())
+	for _, e := range model.Exposures() {
+		s.line(styled(e, b.st.exposure[e]), c.byExposure[e], model.Exposure(e).Description())
 	}
 	for _, e := range slices.Sorted(maps.Keys(c.byExposure)) {
 		if _, known := b.st.exposure[e]; !known {
@@ -71,7 +70,7 @@ func (b *workbook) writeSummary() error {
 	s.blank()
 
 	s.line(styled("Findings by severity", b.st.header), styled("Findings", b.st.header))
-	for _, sev := range access.Severities() {
+	for _, sev := range model.Severities() {
 		s.line(styled(string(sev), b.st.severity[sev]), c.bySeverity[sev])
 	}
 	for _, sev := range slices.Sorted(maps.Keys(c.bySeverity)) {
@@ -83,7 +82,7 @@ func (b *workbook) writeSummary() error {
 
 	// Findings by account, most severe first; the chart draws the first rows.
 	head := []any{styled("Findings by account", b.st.header), styled("Account", b.st.header)}
-	for _, sev := range access.Severities() {
+	for _, sev := range model.Severities() {
 		head = append(head, styled(string(sev), b.st.severity[sev]))
 	}
 	head = append(head, styled("total", b.st.header))
@@ -94,7 +93,7 @@ func (b *workbook) writeSummary() error {
 	for _, id := range ids {
 		vals := []any{id, b.accountNames[id]}
 		total := 0
-		for _, sev := range access.Severities() {
+		for _, sev := range model.Severities() {
 			vals = append(vals, c.byAccount[id][sev])
 		}
 		for _, n := range c.byAccount[id] {
@@ -122,11 +121,11 @@ func (b *workbook) writeSummary() error {
 
 // policyNames lists the organisation's SCPs and RCPs by name, marking
 // those whose document could not be read.
-func policyNames(o *access.Organization) string {
+func policyNames(o *model.Organization) string {
 	var names []string
 	for _, group := range []struct {
 		kind string
-		ps   []access.OrgPolicy
+		ps   []model.OrgPolicy
 	}{{"SCP", o.SCPs}, {"RCP", o.RCPs}} {
 		for _, p := range group.ps {
 			n := p.Name
@@ -143,7 +142,7 @@ func policyNames(o *access.Organization) string {
 }
 
 // configDigestText is the SHA-256 of the scan's configuration file.
-func configDigestText(r *access.Report) string {
+func configDigestText(r *model.Report) string {
 	if r.Scan == nil || r.Scan.ConfigDigest == "" {
 		return "none (no configuration file was used)"
 	}
@@ -151,8 +150,8 @@ func configDigestText(r *access.Report) string {
 }
 
 // accountOrder sorts accounts by their findings, most severe first.
-func accountOrder(a, b map[access.Severity]int) bool {
-	for _, sev := range access.Severities() {
+func accountOrder(a, b map[model.Severity]int) bool {
+	for _, sev := range model.Severities() {
 		if a[sev] != b[sev] {
 			return a[sev] > b[sev]
 		}
@@ -171,7 +170,7 @@ func (b *workbook) addFindingsChart(headerRow, n, atRow int) error {
 		return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", SheetSummary, name, from, name, to)
 	}
 	var series []excelize.ChartSeries
-	for i, sev := range access.Severities() {
+	for i, sev := range model.Severities() {
 		col := 3 + i
 		fill, _ := severityColor(sev)
 		series = append(series, excelize.ChartSeries{

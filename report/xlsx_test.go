@@ -11,14 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
-
-	"github.com/bucketaudit/bucketaudit/access"
 )
 
 // writeXLSX writes r and opens the result with excelize.
-func writeXLSX(t *testing.T, r *access.Report) (*excelize.File, []byte) {
+func writeXLSX(t *testing.T, r *model.Report) (*excelize.File, []byte) {
 	t.Helper()
 	data := writeFormat(t, FormatXLSX, r)
 	f, err := excelize.OpenReader(bytes.NewReader(data))
@@ -383,11 +382,11 @@ func TestXLSXAccountsExternalErrors(t *testing.T) {
 }
 
 func TestXLSXAccountBPAUnread(t *testing.T) {
-	a := access.Account{ID: "1", Errors: []access.Error{{Field: "public_access_block", Operation: "s3control:GetPublicAccessBlock", Code: "AccessDenied"}}}
+	a := model.Account{ID: "1", Errors: []model.Error{{Field: "public_access_block", Operation: "s3control:GetPublicAccessBlock", Code: "AccessDenied"}}}
 	if got := accountBPA(&a); got[0] != "unknown" {
 		t.Errorf("unreadable account BPA = %q, want unknown", got[0])
 	}
-	failed := access.Account{ID: "1", Status: access.StatusFailed}
+	failed := model.Account{ID: "1", Status: model.StatusFailed}
 	if got := accountBPA(&failed); got[0] != "unknown" {
 		t.Errorf("failed account BPA = %q, want unknown", got[0])
 	}
@@ -469,7 +468,7 @@ func TestXLSXMethod(t *testing.T) {
 }
 
 func TestXLSXEmptyReport(t *testing.T) {
-	r := &access.Report{SchemaVersion: access.SchemaVersion}
+	r := &model.Report{SchemaVersion: model.SchemaVersion}
 	f, data := writeXLSX(t, r)
 	if rs := rows(t, f, "Matrix"); len(rs) != 1 {
 		t.Errorf("empty report Matrix has %d rows, want the header only", len(rs))

@@ -1,4 +1,4 @@
-package access
+package model
 
 import (
 	"fmt"
@@ -163,4 +163,26 @@ func (v Verdict) Description() string {
 		return "A layer that could decide was not readable (e.g. AccessDenied on GetBucketPolicy). bucketaudit never reports allow or deny from data it did not read."
 	}
 	return ""
+}
+
+// Exposure classes of a bucket, for summaries.
+const (
+	ExposurePublic   = "public"   // anonymous or any AWS account can (conditionally) reach it
+	ExposureExternal = "external" // a specific account outside the organisation can
+	ExposureOrg      = "org"      // other member accounts can
+	ExposurePrivate  = "private"  // only the owning account
+	ExposureUnknown  = "unknown"  // nothing exposes it for certain, but some cell is unknown
+)
+
+// Exposures lists the exposure classes, most exposed first.
+func Exposures() []string {
+	return []string{ExposurePublic, ExposureExternal, ExposureOrg, ExposurePrivate, ExposureUnknown}
+}
+
+// ActionNames returns the columns' keys in report.json, in report order.
+func ActionNames() [5]string { return [5]string{"read", "list", "write", "delete", "manage"} }
+
+// Layers returns decided_by's layer names in the order cells list them.
+func Layers() []string {
+	return []string{LayerSCP, LayerRCP, LayerBPA, LayerBucketPolicy, LayerACL, LayerKMS, LayerIdentity, LayerVPCE}
 }

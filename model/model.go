@@ -1,12 +1,13 @@
-// Package access is the S3 access model: it combines every collected layer
-// (SCP, RCP, BPA, bucket policy, ACL, KMS, identity, VPC endpoint) of an
-// inventory snapshot into a per-bucket access matrix and findings.
-package access
+// Package model is report.json's document: the access matrix, findings and
+// summary that access fills and report writes (and reads back for diff),
+// with its JSON Schema, the findings catalogue and the vocabularies
+// (verdicts, layers, classes, severities, exposures) and their glossary.
+package model
 
 // These types are report.json's shape, the contract between access (which
 // fills them) and report (which writes them, and reads them back for diff).
 // Adding fields is fine; renaming or removing is a schema change (bump
-// SchemaVersion, update access/report.schema.json, which TestDemoGolden and
+// SchemaVersion, update model/report.schema.json, which TestDemoGolden and
 // TestSchemaRejects validate against).
 
 import (

@@ -1,14 +1,15 @@
-package access
+package model
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // schemaURL is the $id of report.schema.json.
-const schemaURL = "https://github.com/bucketaudit/bucketaudit/access/report.schema.json"
+const schemaURL = "https://github.com/bucketaudit/bucketaudit/model/report.schema.json"
 
 // CompileSchema compiles report.json's JSON Schema (formats asserted).
 func CompileSchema() (*jsonschema.Schema, error) {
@@ -43,3 +44,9 @@ func ValidateJSON(data []byte) error {
 	}
 	return nil
 }
+
+//go:embed report.schema.json
+var schema []byte
+
+// Schema returns the JSON Schema of report.json.
+func Schema() []byte { return append([]byte(nil), schema...) }

@@ -1,4 +1,4 @@
-package access
+package model
 
 import (
 	"fmt"
@@ -85,7 +85,7 @@ func (b *Bucket) PrincipalRowsMore(row func(PrincipalRow), unlisted func(Unliste
 	}
 	for i, action := range ActionNames() {
 		for _, r := range rows {
-			c := r.acts.cells()[i]
+			c := r.acts.Cells()[i]
 			for _, p := range c.PrincipalAccess {
 				row(PrincipalRow{Bucket: b.Name, BucketAccount: b.AccountID, Action: action, Class: r.class, PrincipalAccess: p})
 			}
@@ -124,7 +124,7 @@ func (b *Bucket) ClassCells(visit func(ClassCell)) {
 	sort.Strings(ext)
 	for i, action := range ActionNames() {
 		cell := func(class, external string, a *Actions) {
-			c := a.cells()[i]
+			c := a.Cells()[i]
 			visit(ClassCell{Bucket: b.Name, BucketAccount: b.AccountID, Action: action, Class: class, External: external, Verdict: c.Verdict, Reason: c.Reason})
 		}
 		cell(ClassSameAccount, "", &b.Access.SameAccount)
@@ -136,8 +136,8 @@ func (b *Bucket) ClassCells(visit func(ClassCell)) {
 	}
 }
 
-// cells returns the row's five cells in matrix order.
-func (a *Actions) cells() [5]*Cell {
+// Cells returns the row's five cells in matrix order.
+func (a *Actions) Cells() [5]*Cell {
 	return [5]*Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}
 }
 
