@@ -49,17 +49,7 @@ func TestPrincipalsPerCellFlag(t *testing.T) {
 	if code != ExitOK && code != ExitIncomplete {
 		t.Fatalf("analyze exit %d: %s", code, errOut)
 	}
-	data, err := os.ReadFile(filepath.Join(out, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := model.ValidateJSON(data); err != nil {
-		t.Fatal(err)
-	}
-	var rep model.Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := readReportJSON(t, out) // validated against the schema
 	checked := 0
 	for i := range rep.Buckets {
 		b := &rep.Buckets[i]

@@ -34,16 +34,7 @@ func TestCappedCellRendering(t *testing.T) {
 	if diff := cmp.Diff(want, ps[3]); diff != "" {
 		t.Errorf("capped note (-want +got):\n%s", diff)
 	}
-	head := rows(t, f, "Matrix")[0]
-	col := -1
-	for i, h := range head {
-		if h == "org read" {
-			col = i
-		}
-	}
-	if col < 0 {
-		t.Fatalf("no org read column in %v", head)
-	}
+	col := matrixColumn(t, f, "org read")
 	if got, want := rows(t, f, "Matrix")[1][col], string(b.Access.Org.Read.Verdict)+" · 1202 principals, the first 2: 2 roles in 2 accounts"; got != want {
 		t.Errorf("Matrix org read = %q, want %q", got, want)
 	}

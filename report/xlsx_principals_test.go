@@ -51,16 +51,7 @@ func TestXLSXPrincipalsSheet(t *testing.T) {
 		t.Errorf("Principals autoFilter %v, want A1:I4", m)
 	}
 	// The Matrix's org read cell counts them.
-	head := rows(t, f, "Matrix")[0]
-	col := -1
-	for i, h := range head {
-		if h == "org read" {
-			col = i
-		}
-	}
-	if col < 0 {
-		t.Fatalf("no org read column in %v", head)
-	}
+	col := matrixColumn(t, f, "org read")
 	if got := rows(t, f, "Matrix")[1][col]; got != string(b.Access.Org.Read.Verdict)+" · 2 roles in 2 accounts" {
 		t.Errorf("Matrix org read = %q", got)
 	}
@@ -94,4 +85,17 @@ func TestXLSXPrincipalsRowLimit(t *testing.T) {
 	if len(rs) != 4 || rs[3][3] != fmt.Sprintf("%d more rows beyond Excel's row limit: see report.json (principal_access)", 1) {
 		t.Errorf("rows %q, want 2 and the note of 1 more", rs)
 	}
+}
+
+// matrixColumn returns the index of the Matrix sheet's column named name.
+func matrixColumn(t *testing.T, f *excelize.File, name string) int {
+	t.Helper()
+	head := rows(t, f, "Matrix")[0]
+	for i, h := range head {
+		if h == name {
+			return i
+		}
+	}
+	t.Fatalf("no %s column in %v", name, head)
+	return -1
 }
