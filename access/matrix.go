@@ -55,8 +55,12 @@ type matrixer struct {
 	principalsPerCell int
 }
 
-func newMatrixer(ix *Index, trusted map[string]string) *matrixer {
-	m := &matrixer{ix: ix, trusted: trusted, catalog: catalogIndex(), nameMatters: policiesNameBucket(ix)}
+// newMatrixer prepares the matrices of ix's buckets with the options that
+// concern them (shape reuse, principal groups, the cap of the principal
+// lists).
+func newMatrixer(ix *Index, trusted map[string]string, opts Options) *matrixer {
+	m := &matrixer{ix: ix, trusted: trusted, catalog: catalogIndex(), nameMatters: policiesNameBucket(ix) || opts.noShapes,
+		noPrincipalGroups: opts.noPrincipalGroups, principalsPerCell: max(opts.PrincipalsPerCell, 0)}
 	if ix.OrgID == "" {
 		return m
 	}

@@ -184,7 +184,7 @@ func TestOrgRowMatchesOracle(t *testing.T) {
 	for di, doc := range orgRowDocs() {
 		firstOwner := map[*string]string{} // a list's first account → the owner of the first cell that listed it
 		ix := NewIndex(doc)
-		m := newMatrixer(ix, nil)
+		m := newMatrixer(ix, nil, Options{})
 		w, oracle := m.newWorker(), m.newWorker()
 		for ai := range doc.Accounts {
 			a := &doc.Accounts[ai]

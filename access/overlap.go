@@ -91,9 +91,7 @@ func NewOverlap(skeleton *inventory.Document, opts Options, sink func(*model.Buc
 	// The fixture defaults gave the skeleton's accounts canonical IDs of
 	// their own; the accounts added bring theirs.
 	o.ix.canonical = map[string]string{}
-	o.m = newMatrixer(o.ix, trustedAccounts(skeleton, opts))
-	o.m.nameMatters = o.m.nameMatters || opts.noShapes
-	o.m.principalsPerCell = max(opts.PrincipalsPerCell, 0)
+	o.m = newMatrixer(o.ix, trustedAccounts(skeleton, opts), opts)
 	for _, p := range skeleton.Organization.Policies {
 		if p.Document != nil {
 			o.orgRefs.add(string(p.Document.Raw()))
@@ -174,7 +172,6 @@ func (o *Overlap) AddIAM(id string, iam *inventory.IAM, iamErr inventory.FetchEr
 		d := &inventory.Document{Scan: o.ix.Doc.Scan, Accounts: []inventory.Account{{ID: id, IAM: &in}}}
 		inventory.ApplyDefaults(d)
 		cp.IAM = d.Accounts[0].IAM
-		o.iam = true
 	}
 	if !iamErr.IsZero() {
 		errs := make(inventory.Errors, len(a.Errors)+1)

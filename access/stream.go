@@ -58,10 +58,7 @@ func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink
 	}
 	ix := NewIndex(doc)
 	trusted := trustedAccounts(doc, opts)
-	m := newMatrixer(ix, trusted)
-	m.nameMatters = m.nameMatters || opts.noShapes
-	m.noPrincipalGroups = opts.noPrincipalGroups
-	m.principalsPerCell = max(opts.PrincipalsPerCell, 0)
+	m := newMatrixer(ix, trusted, opts)
 
 	type job struct{ a, b int }
 	var jobs []job

@@ -159,30 +159,22 @@ func idValues(c *policy.Condition, set map[string]bool) (byName bool) {
 		set[mark+v] = true
 		byName = byName || strings.Contains(v, "${")
 	}
-	op := strings.ToLower(c.Operator)
-	if i := strings.IndexByte(op, ':'); i >= 0 {
-		op = op[i+1:]
-	}
-	op = strings.TrimSuffix(op, "ifexists")
-	switch op {
-	case "stringequals", "stringnotequals", "stringequalsignorecase", "stringnotequalsignorecase", "stringlike", "stringnotlike", "null":
-		return byName
-	}
-	return true
+	return byName || !policy.IsStringOrNull(c.Operator)
 }
 
-// bits tells how a marked value (idValues) matches the principal's key:
-// what is known of the key, and under each string operator whether the
-// value matches (policy.StringValue.MatchBits). Principals whose bits are
-// equal decide every condition on the value alike.
-func (k *principalIDs) bits(marked string) byte {
+// bits tells how a value of an aws:username (username) or aws:userid
+// condition, compiled (worker.idValue), matches the principal's key: what
+// is known of the key, and under each string operator whether the value
+// matches (policy.StringValue.MatchBits). Principals whose bits are equal
+// decide every condition on the value alike.
+func (k *principalIDs) bits(username bool, sv *policy.StringValue) byte {
 	v, st := k.userid, k.uidState
-	if len(marked) > 1 && marked[1] == 'n' {
+	if username {
 		v, st = k.username, k.nameState
 	}
 	b := byte(st) << 6
 	if st == idKnown || st == idPrefixed {
-		b |= policy.CompileStringValue(marked[2:]).MatchBits(v, st == idPrefixed)
+		b |= sv.MatchBits(v, st == idPrefixed)
 	}
 	return b
 }

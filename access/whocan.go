@@ -181,10 +181,10 @@ func principalAWS(s *policy.Statement, f func(string)) {
 // role name), its account and its account's canonical ID, one byte (0x80
 // and seven bits) a value; an aws:userid or aws:username value (idMark)
 // how it matches the principal's (principalIDs.bits).
-func signature(b []byte, vals, lvals []string, ps *principalStatic, account, canonicalVal string) []byte {
+func (w *worker) signature(b []byte, vals, lvals []string, ps *principalStatic, account, canonicalVal string) []byte {
 	for j, v := range vals {
 		if v != "" && v[0] == idMark { // an aws:userid or aws:username value
-			b = append(b, ps.ids.bits(v))
+			b = append(b, ps.ids.bits(v[1] == 'n', w.idValue(v)))
 			continue
 		}
 		lv := lvals[j]
@@ -290,8 +290,8 @@ func (ps *principalStatic) keys(w *worker, p *IAMPrincipal, fp, id string, chain
 	head := fp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
 	ps.alone = head + p.ARN
 	b := []byte(head)
-	b = signature(b, cv.vals, cv.lvals, ps, id, canonical)
-	b = signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
+	b = w.signature(b, cv.vals, cv.lvals, ps, id, canonical)
+	b = w.signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
 	ps.own = string(b)
 }
 
@@ -374,7 +374,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 			c.key = key
 			continue
 		}
-		pr.buf = signature(append(pr.buf[:0], st.own...), pr.vals, pr.lvals, st, id, canonical)
+		pr.buf = pr.w.signature(append(pr.buf[:0], st.own...), pr.vals, pr.lvals, st, id, canonical)
 		c.key = w.who.key(pr.buf)
 		st.storeSig(pr.valsID, c.key)
 	}
@@ -450,6 +450,23 @@ type whoScratch struct {
 	lists  map[uint64][][]model.PrincipalAccess
 	nlists int // the entries of lists
 	seed   maphash.Seed
+	// idVals are the compiled aws:userid and aws:username values of the
+	// rows (idValue), by marked value.
+	idVals map[string]*policy.StringValue
+}
+
+// idValue returns the compiled value of a marked aws:userid or
+// aws:username value (idValues), compiled once per worker.
+func (w *worker) idValue(marked string) *policy.StringValue {
+	if v, ok := w.who.idVals[marked]; ok {
+		return v
+	}
+	if w.who.idVals == nil {
+		w.who.idVals = map[string]*policy.StringValue{}
+	}
+	v := policy.CompileStringValue(marked[2:])
+	w.who.idVals[marked] = v
+	return v
 }
 
 // sigEntry is a group key for a row's values (their valsID).

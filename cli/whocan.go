@@ -126,9 +126,9 @@ no account of the snapshot (or not in its account's collected IAM).`,
 			known := false
 			var ix *access.Index
 			if err := analyzeSnapshot(cmd, f.snapshot, func(b *model.Bucket) error {
-				class := principalClass(ix, b, account)
-				if federated {
-					class = ""
+				class := "" // a provider's users reach buckets only through roles
+				if !federated {
+					class = principalClass(ix, b, account)
 				}
 				b.ClassCells(func(c model.ClassCell) {
 					if (action == "" || c.Action == action) && c.Verdict == model.VerdictUnknown &&
@@ -149,7 +149,7 @@ no account of the snapshot (or not in its account's collected IAM).`,
 			}, func(doc *inventory.Document) error {
 				ix = access.NewIndex(doc)
 				var err error
-				known, err = principalKnown(doc, f.principal, account)
+				known, err = principalKnown(ix, doc, f.principal, account)
 				return err
 			}); err != nil {
 				return err
@@ -246,9 +246,10 @@ func principalAccount(arn string) (string, error) {
 }
 
 // principalKnown reports whether the snapshot's account holds the
-// principal (its root always; a role or user when its IAM was collected);
+// principal (its root always; a role or user when its IAM was collected;
+// an identity provider when a trust policy allows it);
 // an account not in the snapshot is a usage error.
-func principalKnown(doc *inventory.Document, arn, account string) (bool, error) {
+func principalKnown(ix *access.Index, doc *inventory.Document, arn, account string) (bool, error) {
 	for i := range doc.Accounts {
 		a := &doc.Accounts[i]
 		if a.ID != account {
@@ -260,13 +261,9 @@ func principalKnown(doc *inventory.Document, arn, account string) (bool, error) 
 		if a.IAM == nil {
 			return false, nil
 		}
-		if isProviderARN(arn) { // known when a trust policy names it
-			for _, r := range a.IAM.Roles {
-				if r.TrustPolicy != nil && strings.Contains(string(r.TrustPolicy.Raw()), `"`+arn+`"`) {
-					return true, nil
-				}
-			}
-			return false, nil
+		if isProviderARN(arn) { // known when a trust policy allows it: a node of the assume-role graph
+			n := ix.AssumeGraph().Node(arn)
+			return n != nil && n.Kind == access.NodeFederated, nil
 		}
 		for _, r := range a.IAM.Roles {
 			if sameARN(r.ARN, arn) {

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/fakeaws/fakeawstest"
+	"github.com/bucketaudit/bucketaudit/internal/procstat"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
@@ -140,11 +140,8 @@ func readResponse(br *bufio.Reader) (int, error) {
 
 // processCPU is the user+system CPU time this process has used.
 func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := procstat.CPUTime()
+	return d
 }
 
 // BenchmarkServerSDK is the same with the real aws-sdk-go-v2 S3 client on

@@ -94,9 +94,6 @@ func (m Errors) Has(key string) bool {
 // Text is the snapshot's text of the error under key ("" when none).
 func (m Errors) Text(key string) string { return m[key].String() }
 
-// Code is the code of the error under key ("" when none).
-func (m Errors) Code(key string) string { return m[key].Code }
-
 // Set records e under key, making the map when it is nil.
 func (m *Errors) Set(key string, e FetchError) {
 	if *m == nil {

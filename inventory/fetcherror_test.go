@@ -42,7 +42,7 @@ func TestParseFetchError(t *testing.T) {
 // Set makes the map.
 func TestErrorsMethods(t *testing.T) {
 	var m Errors
-	if m.Has(FieldACL) || m.Text(FieldACL) != "" || m.Code(FieldACL) != "" {
+	if m.Has(FieldACL) || m.Text(FieldACL) != "" || m[FieldACL].Code != "" {
 		t.Fatal("a nil map records an error")
 	}
 	m.Set(FieldACL, FetchError{Code: "AccessDenied", Message: "no"})
@@ -88,7 +88,7 @@ func TestErrorsJSONRoundTrip(t *testing.T) {
 			if err := json.Unmarshal([]byte(c.in), &text); err != nil {
 				t.Fatal(err)
 			}
-			if got := typed.Errors.Code(FieldACL); got != c.code {
+			if got := typed.Errors[FieldACL].Code; got != c.code {
 				t.Errorf("code %q, want %q", got, c.code)
 			}
 			if got := typed.Errors.Text(FieldACL); got != text.Errors[FieldACL] {
@@ -240,7 +240,7 @@ func TestDocumentErrorsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := d.Accounts[0].Errors.Code(KeyIAM); got != "AccessDenied" {
+	if got := d.Accounts[0].Errors[KeyIAM].Code; got != "AccessDenied" {
 		t.Errorf("iam code %q", got)
 	}
 	for _, asYAML := range []bool{false, true} {

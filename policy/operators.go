@@ -133,6 +133,14 @@ func parseOperator(s string) (opInfo, bool) {
 	return info, true
 }
 
+// IsStringOrNull reports whether op is a valid condition operator on
+// strings (StringEquals, StringNotEquals, their IgnoreCase forms,
+// StringLike, StringNotLike; with a set prefix or IfExists) or Null.
+func IsStringOrNull(op string) bool {
+	info, ok := parseOperator(op)
+	return ok && (info.base <= opStringNotLike || info.base == opNull)
+}
+
 // negated reports whether the operator is a "Not" operator: true when the
 // key is absent, and the negation of its positive form otherwise.
 func (b baseOp) negated() bool {

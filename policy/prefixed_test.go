@@ -99,3 +99,19 @@ func TestAdopt(t *testing.T) {
 		}
 	}
 }
+
+// TestIsStringOrNull: the string operators and Null, as the condition
+// operators page names them (with ForAnyValue/ForAllValues and IfExists),
+// and nothing else — not a misspelt prefix:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+func TestIsStringOrNull(t *testing.T) {
+	for op, want := range map[string]bool{
+		"StringEquals": true, "stringnotlike": true, "ForAnyValue:StringLike": true, "StringEqualsIgnoreCaseIfExists": true,
+		"StringNotEqualsIgnoreCase": true, "Null": true,
+		"ArnLike": false, "NumericEquals": false, "Bool": false, "Foo:StringEquals": false, "NullIfExists": false, "": false,
+	} {
+		if got := IsStringOrNull(op); got != want {
+			t.Errorf("IsStringOrNull(%q) = %v, want %v", op, got, want)
+		}
+	}
+}

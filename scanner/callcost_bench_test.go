@@ -7,13 +7,13 @@ import (
 	"net"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/rs/zerolog"
 
+	"github.com/bucketaudit/bucketaudit/internal/procstat"
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
 
@@ -73,11 +73,8 @@ func BenchmarkBucketCalls(b *testing.B) {
 
 // processCPU is the user+system CPU time this process has used.
 func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := procstat.CPUTime()
+	return d
 }
 
 // cannedS3 answers the GETs of BenchmarkBucketCalls by their subresource.

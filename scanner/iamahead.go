@@ -27,12 +27,11 @@ type iamAhead struct {
 // iamResult is one account's IAM read ahead.
 type iamResult struct {
 	done chan struct{}
-	// assumed is false when the audit role could not be assumed (the
-	// account's own reads record why): no IAM and no IAM error, as when
-	// IAM is read with the buckets.
-	assumed bool
-	iam     *inventory.IAM
-	err     error
+	// iam and err are nil both when the audit role could not be assumed
+	// (the account's own reads record why), as when IAM is read with the
+	// buckets.
+	iam *inventory.IAM
+	err error
 }
 
 func newIAMAhead() *iamAhead {
@@ -51,13 +50,12 @@ func (h *iamAhead) result(id string) *iamResult {
 	return r
 }
 
-// run reads the IAM of the accounts pushed to the queue, workers at a
-// time, smallest account ID first (the order the buckets are read in),
-// handing each result to handed (called one at a time) until the queue is
-// closed and empty.
+// readIAMAhead reads the IAM of the accounts pushed to h's queue, workers
+// at a time, smallest account ID first (the order the buckets are read
+// in), handing each result to handed (called from several goroutines)
+// until the queue is closed and empty.
 func (s *scan) readIAMAhead(ctx context.Context, h *iamAhead, workers int, handed func(id string, r *iamResult)) {
 	var wg sync.WaitGroup
-	var mu sync.Mutex
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -70,7 +68,6 @@ func (s *scan) readIAMAhead(ctx context.Context, h *iamAhead, workers int, hande
 				r := h.result(m.ID)
 				cfg, err := s.assume(ctx, m)
 				if err == nil {
-					r.assumed = true
 					r.iam, r.err = CollectIAM(ctx, s.sess.IAM(cfg))
 					if r.err != nil {
 						s.log.Warn().Err(r.err).Str("account_id", m.ID).Msg("cannot read IAM")
@@ -78,9 +75,7 @@ func (s *scan) readIAMAhead(ctx context.Context, h *iamAhead, workers int, hande
 				}
 				// Handed over before the account's own reads can end
 				// (they wait for done): IAM comes before Account.
-				mu.Lock()
 				handed(m.ID, r)
-				mu.Unlock()
 				close(r.done)
 			}
 		}()

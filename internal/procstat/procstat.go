@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // StatusKB reads a field of /proc/self/status ("VmHWM", "VmRSS") in kB;
@@ -31,3 +33,13 @@ func StatusKB(field string) int {
 // ResetPeak resets the process's VmHWM to its current RSS (Linux; a no-op
 // elsewhere).
 func ResetPeak() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// CPUTime is the user and system CPU time this process has used; false
+// where getrusage fails.
+func CPUTime() (time.Duration, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, false
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
+}

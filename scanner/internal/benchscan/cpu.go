@@ -8,9 +8,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/bucketaudit/bucketaudit/internal/procstat"
 	"github.com/bucketaudit/bucketaudit/scanner/internal/inflight"
 )
 
@@ -97,11 +97,10 @@ func readSample(f *os.File, buf []byte) (cpuSample, bool) {
 	if err1 != nil || err2 != nil {
 		return cpuSample{}, false
 	}
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	self, ok := procstat.CPUTime()
+	if !ok {
 		return cpuSample{}, false
 	}
-	self := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	return cpuSample{at: time.Now(), cpuTimes: cpuTimes{scan: time.Duration(ut+st) * clockTick, emulator: self}}, true
 }
 

@@ -35,7 +35,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -43,6 +42,7 @@ import (
 	"time"
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/internal/procstat"
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/scanner/internal/inflight"
 )
@@ -64,22 +64,12 @@ func main() {
 		// harness's cost, taken from the cores the scan runs on.
 		debug.SetGCPercent(emulatorGCPercent)
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "benchscan:", err)
-			os.Exit(1)
-		}
-		defer f.Close()
-		defer pprof.StopCPUProfile()
-	}
+	stopProfile := procstat.StartCPUProfile(*cpuProfile, os.Stderr)
 	c := benchCase{timeline: *timeline, bin: *bin, accounts: *accounts, buckets: *buckets, latency: *latency, requests: *requests, extra: *extra, scanEnv: *scanEnv}
-	if err := runAll(c, *matrix); err != nil {
+	err := runAll(c, *matrix)
+	stopProfile()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchscan:", err)
-		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
