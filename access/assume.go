@@ -634,6 +634,9 @@ type assumeReach struct {
 	first   AssumePath    // the first path found, or the first certain one
 	verdict model.Verdict // allow when some action is reached for certain
 	roles   []string
+	// unpinned is the first path of a provider whose trust policy does not
+	// pin the subject (federated-subject-unpinned), nil when none.
+	unpinned *AssumePath
 }
 
 // assumeFindings adds external-via-role: an account outside the
@@ -685,6 +688,9 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket) {
 					if !cond && p.Verdict == model.VerdictAllow && r.verdict != model.VerdictAllow {
 						r.verdict, r.first = model.VerdictAllow, p // show a path that is certain
 					}
+					if n.Kind == NodeFederated && r.unpinned == nil && g.federated[[2]string{p.Hops[0].From, p.Hops[0].To}].Unpinned {
+						r.unpinned = &p
+					}
 				}
 			}
 		}
@@ -697,7 +703,7 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket) {
 				sev = model.SeverityCritical
 			}
 		}
-		if r.start.Kind == NodeFederated {
+		if r.start.Kind == NodeFederated && r.unpinned != nil {
 			w.federatedFinding(fs, g, r, sev) // federated.go
 			continue
 		}
@@ -714,8 +720,11 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket) {
 		role := r.first.Hops[0].To // the role that trusts the outside principal
 		roleName := role[strings.LastIndexByte(role, '/')+1:]
 		rem := fmt.Sprintf("Restrict the trust policy of %s: name only the principals that need it, require sts:ExternalId for a third party, or add a condition on aws:PrincipalOrgID (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json); or remove the role's access to the bucket", role, roleName)
-		if r.start.Kind == NodeService {
+		switch r.start.Kind {
+		case NodeService:
 			rem = fmt.Sprintf("If the service should act only for your resources, add aws:SourceAccount or aws:SourceArn conditions to the trust policy of %s (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json)", role, roleName)
+		case NodeFederated: // its trust pins the subject (else federatedFinding)
+			rem = fmt.Sprintf("Check that the conditions of the trust policy of %s on %s's claims name only your identities (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json); or remove the role's access to the bucket", role, federatedName(r.start.ID), roleName)
 		}
 		fs.add(model.FindingExternalViaRole, sev, detail, rem)
 	}

@@ -242,37 +242,20 @@ func multiTenant(host string) string {
 	return ""
 }
 
-// federatedFinding reports an outside reach that starts at an identity
-// provider (assumeFindings' reach r of severity sev): a trust policy that
-// does not pin the subject is federated-subject-unpinned (its severity
-// kept: who can is anyone with an identity at the provider), a pinned one
-// external-via-role like any other outside principal.
+// federatedFinding reports federated-subject-unpinned for an outside
+// reach that starts at an identity provider whose trust policy does not
+// pin the subject (assumeFindings' reach r of severity sev, r.unpinned
+// set): its severity kept, as who can is anyone with an identity at the
+// provider. A pinned provider is external-via-role like any other outside
+// principal (assumeFindings).
 func (w *worker) federatedFinding(fs *findingSet, g *AssumeGraph, r *assumeReach, sev model.Severity) {
-	// The first path whose provider edge is unpinned, else the first.
-	path := r.first
-	for _, arn := range r.roles {
-		for _, p := range g.reachFrom(arn) {
-			if p.Start() == r.start.ID && p.Verdict != model.VerdictUnknown && g.federated[[2]string{p.Hops[0].From, p.Hops[0].To}].Unpinned &&
-				!g.federated[[2]string{path.Hops[0].From, path.Hops[0].To}].Unpinned {
-				path = p
-			}
-		}
-	}
+	path := *r.unpinned
 	first := path.Hops[0]
 	role := first.To
 	roleName := role[strings.LastIndexByte(role, '/')+1:]
 	name := federatedName(r.start.ID)
 	last := path.Hops[len(path.Hops)-1].To
 	ft := g.federated[[2]string{first.From, first.To}]
-	if !ft.Unpinned {
-		if r.verdict != model.VerdictAllow {
-			sev = lowerSeverity(sev)
-		}
-		detail := fmt.Sprintf("%s can %s through role %s: %s", r.start, strings.Join(r.actions, ", "), last, describeAssumePath(g, r.first))
-		fs.add(model.FindingExternalViaRole, sev, detail,
-			fmt.Sprintf("Check that the conditions of the trust policy of %s on %s's claims name only your identities (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json); or remove the role's access to the bucket", role, name, roleName))
-		return
-	}
 	who := "any identity " + name + " issues"
 	if m := multiTenant(name); m != "" {
 		who = m
