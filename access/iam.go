@@ -348,12 +348,9 @@ func slotOf(p *policy.Policy) policySlot {
 // literalStart returns the resource part of an ARN pattern up to its
 // first wildcard (or policy variable sign).
 func literalStart(r string) string {
-	for k := 0; k < 5; k++ {
-		i := strings.IndexByte(r, ':')
-		if i < 0 {
-			return ""
-		}
-		r = r[i+1:]
+	_, r, ok := arnFields(r)
+	if !ok {
+		return ""
 	}
 	if i := strings.IndexAny(r, "*?$"); i >= 0 {
 		r = r[:i]
@@ -365,8 +362,22 @@ func literalStart(r string) string {
 // service written out: no other service's resource, such as the KMS key of
 // a request's second evaluation, matches it.
 func specificS3(r string) bool {
-	parts := strings.SplitN(r, ":", 6)
-	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "s3"
+	f, _, ok := arnFields(r)
+	return ok && f[0] == "arn" && f[2] == "s3"
+}
+
+// arnFields splits an ARN's arn:partition:service:region:account fields
+// from its resource (the rest, colons and all); false when it has fewer
+// than six fields.
+func arnFields(r string) (f [5]string, resource string, ok bool) {
+	for k := range f {
+		i := strings.IndexByte(r, ':')
+		if i < 0 {
+			return f, "", false
+		}
+		f[k], r = r[:i], r[i+1:]
+	}
+	return f, r, true
 }
 
 // deadSlots returns which of p's policies are out of reach of every
@@ -670,15 +681,9 @@ func resourceMayNameBucket(pattern, bucket string) bool {
 	if pattern == "*" || strings.Contains(pattern, "${") {
 		return true
 	}
-	// The fields of arn:partition:service:region:account:resource.
-	var field [5]string
-	rest := pattern
-	for k := 0; k < 5; k++ {
-		i := strings.IndexByte(rest, ':')
-		if i < 0 {
-			return true // not an ARN we can read: could match
-		}
-		field[k], rest = rest[:i], rest[i+1:]
+	field, rest, ok := arnFields(pattern)
+	if !ok {
+		return true // not an ARN we can read: could match
 	}
 	if svc := field[2]; svc != "s3" && !strings.ContainsAny(svc, "*?") {
 		return false // another service's resource
