@@ -39,7 +39,22 @@ type Options struct {
 	// noPrincipalGroups decides every principal of PrincipalAccess on
 	// its own (tests compare both ways).
 	noPrincipalGroups bool
+	// orgListing chooses how the org cells' principals are listed (tests
+	// compare the ways).
+	orgListing orgListing
 }
+
+// orgListing is a way of listing the org cells' principals (listOrg).
+type orgListing int
+
+const (
+	// orgListingAuto takes the plan when many member accounts are allowed.
+	orgListingAuto orgListing = iota
+	// orgListingAccounts lists account by account, every member.
+	orgListingAccounts
+	// orgListingPlan takes the plan whenever it can.
+	orgListingPlan
+)
 
 // DefaultPrincipalsPerCell is the default of the configuration's
 // outputs.principals_per_cell (Options.PrincipalsPerCell): the same bound

@@ -53,6 +53,7 @@ type matrixer struct {
 	noPrincipalGroups bool
 	// principalsPerCell caps the cells' principal lists (Options.PrincipalsPerCell).
 	principalsPerCell int
+	orgListing        orgListing
 }
 
 // newMatrixer prepares the matrices of ix's buckets with the options that
@@ -60,7 +61,7 @@ type matrixer struct {
 // lists).
 func newMatrixer(ix *Index, trusted map[string]string, opts Options) *matrixer {
 	m := &matrixer{ix: ix, trusted: trusted, catalog: catalogIndex(), nameMatters: policiesNameBucket(ix) || opts.noShapes,
-		noPrincipalGroups: opts.noPrincipalGroups, principalsPerCell: max(opts.PrincipalsPerCell, 0)}
+		noPrincipalGroups: opts.noPrincipalGroups, principalsPerCell: max(opts.PrincipalsPerCell, 0), orgListing: opts.orgListing}
 	if ix.OrgID == "" {
 		return m
 	}
@@ -268,6 +269,9 @@ type orgCell struct {
 	total    int
 	blocked  []orgPart // parts denied by an SCP or RCP that the bucket policy grants
 	accounts []string  // set when fewer than all are allowed
+	// live are the parts not denied, when some are (nil when none is):
+	// the principals of the others' accounts are all denied (listOrg).
+	live []orgPart
 }
 
 // orgPart is one group's (or account's) outcome.
@@ -517,6 +521,13 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	}
 	v := parts[first[best]].out.verdict
 	o := outcome{verdict: v}
+	if count[0] > 0 && best > 0 {
+		for i := range parts {
+			if parts[i].out.verdict != model.VerdictDeny {
+				oc.live = append(oc.live, parts[i])
+			}
+		}
+	}
 	// The allowed accounts are listed only when fewer than all are allowed.
 	if (v == model.VerdictAllow || v == model.VerdictConditional) && count[best] < total {
 		oc.accounts = lists.accounts(parts, v, count[best])

@@ -350,10 +350,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 		}
 	}
 	if pr.partition == "" {
-		pr.partition = "aws"
-		if a, err := awsid.Parse(bl.ARN); err == nil {
-			pr.partition = a.Partition
-		}
+		pr.partition = partitionOf(bl.ARN)
 	}
 	root := w.root(pr.partition, id)
 	pr.cands = append(pr.cands, principalCand{p: root, account: id, typ: model.PrincipalRoot})
@@ -378,6 +375,15 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 		c.key = w.who.key(pr.buf)
 		st.storeSig(pr.valsID, c.key)
 	}
+}
+
+// partitionOf returns the partition of an ARN ("aws" when it does not
+// parse).
+func partitionOf(arn string) string {
+	if a, err := awsid.Parse(arn); err == nil {
+		return a.Partition
+	}
+	return "aws"
 }
 
 // whoAccount is what a worker keeps of a member account for the principal
@@ -453,6 +459,15 @@ type whoScratch struct {
 	// idVals are the compiled aws:userid and aws:username values of the
 	// rows (idValue), by marked value.
 	idVals map[string]*policy.StringValue
+	// plans are the org rows' plans by template, specials the accounts a
+	// bucket concerns (orgplan.go); the rest is their scratch.
+	plans      map[string]*orgPlan
+	specials   *orgSpecials
+	planBuf    []byte
+	specialIdx []int32
+	planSkip   [][2]int32
+	planAt     []int32
+	planCnt    []int32
 }
 
 // idValue returns the compiled value of a marked aws:userid or
@@ -588,23 +603,14 @@ func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string,
 	defer func() { pr.w.who.cands = pr.cands[:0] }()
 	var unlisted, why []string
 	for _, id := range accounts {
-		a := pr.w.ix.Account(id)
-		switch {
-		case a == nil:
-			unlisted, why = append(unlisted, id), append(why, "not scanned")
-			continue
-		case a.IAM == nil && a.Errors.Has(fieldIAM):
-			unlisted, why = append(unlisted, id), append(why, "IAM not read: "+errorCode(a.Errors[fieldIAM]))
-			continue
-		case a.IAM == nil:
-			unlisted, why = append(unlisted, id), append(why, "IAM not collected")
+		if y := pr.w.ix.unlisted(id); y != "" {
+			unlisted, why = append(unlisted, id), append(why, y)
 			continue
 		}
 		pr.candidates(id, sameAccount)
 	}
 	bl := pr.bl
 	defer func() { bl.quiet = false }()
-	actions := MatrixActions()
 	limit := pr.w.principalsPerCell
 	var graph *AssumeGraph
 	if limit > 0 {
@@ -622,26 +628,7 @@ func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string,
 			if g == nil {
 				g = pr.group(cand, base)
 			}
-			if !g.decided[i] {
-				g.decided[i] = true
-				// Decided once, with its reason (the engine's work is the
-				// same quiet or not); the statements only of those listed.
-				bl.quiet = false
-				if g.out[i] = bl.decide(g.caller, actions[i], ""); g.out[i].verdict == model.VerdictDeny {
-					g.out[i] = outcome{verdict: model.VerdictDeny} // nothing of it is listed
-					continue
-				}
-				if g.out[i].verdict == model.VerdictConditional {
-					g.conds[i], _ = g.out[i].alts.cellConditions()
-				}
-				g.stmts[i] = renameRefs(g.out[i].refs, g.rep.p, g.rep.p)
-				for _, r := range g.out[i].refs {
-					// A root's own permissions are every root's.
-					g.personal[i] = g.personal[i] || (g.rep.p.fp != "root" && (r.Layer == policy.LayerIdentity || r.Layer == policy.LayerBoundary))
-				}
-			}
-			o := &g.out[i]
-			if o.verdict == model.VerdictDeny {
+			if pr.decideGroup(g, i) == model.VerdictDeny {
 				continue
 			}
 			total++
@@ -653,32 +640,78 @@ func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string,
 			}
 			list = append(list, pr.entry(cand, g, i))
 		}
-		pr.w.who.list = list
-		list = pr.w.who.intern(list) // nil when empty
-		clear(pr.w.who.list)         // keep no cell's strings alive
-		c.PrincipalAccess = list
-		c.PrincipalsTotal = 0
-		if total > len(list) {
-			c.PrincipalsTotal = total
+		pr.finishCell(c, list, total, unlisted, why)
+	}
+}
+
+// decideGroup decides group g for action i (once) and returns its verdict.
+func (pr *principalRow) decideGroup(g *principalGroup, i int) model.Verdict {
+	if !g.decided[i] {
+		g.decided[i] = true
+		// Decided once, with its reason (the engine's work is the same
+		// quiet or not); the statements only of those listed.
+		bl := pr.bl
+		bl.quiet = false
+		if g.out[i] = bl.decide(g.caller, MatrixActions()[i], ""); g.out[i].verdict == model.VerdictDeny {
+			g.out[i] = outcome{verdict: model.VerdictDeny} // nothing of it is listed
+			return model.VerdictDeny
 		}
-		ids, whys := unlisted, why
-		if len(c.Accounts) > 0 { // only these of the class are allowed
-			ids, whys = nil, nil
-			for j, id := range unlisted {
-				if slices.Contains(c.Accounts, id) {
-					ids, whys = append(ids, id), append(whys, why[j])
-				}
-			}
+		if g.out[i].verdict == model.VerdictConditional {
+			g.conds[i], _ = g.out[i].alts.cellConditions()
 		}
-		switch {
-		case len(ids) > 0:
-			c.PrincipalsUnlisted = pr.w.internList("u", ids)
-			c.Reason += "; " + unlistedReason(ids, whys)
-		case total == 0:
-			// The class answer assumes an identity grant none of them has.
-			c.Reason += "; yet no role, user or root of the scanned accounts can, each decided with its own policies"
+		g.stmts[i] = renameRefs(g.out[i].refs, g.rep.p, g.rep.p)
+		for _, r := range g.out[i].refs {
+			// A root's own permissions are every root's.
+			g.personal[i] = g.personal[i] || (g.rep.p.fp != "root" && (r.Layer == policy.LayerIdentity || r.Layer == policy.LayerBoundary))
 		}
 	}
+	return g.out[i].verdict
+}
+
+// finishCell sets cell c's principal list (list, scratch: interned here)
+// of total principals allowed, and says which accounts' principals could
+// not be listed (unlisted, for the reasons why).
+func (pr *principalRow) finishCell(c *model.Cell, list []model.PrincipalAccess, total int, unlisted, why []string) {
+	pr.w.who.list = list
+	list = pr.w.who.intern(list) // nil when empty
+	clear(pr.w.who.list)         // keep no cell's strings alive
+	c.PrincipalAccess = list
+	c.PrincipalsTotal = 0
+	if total > len(list) {
+		c.PrincipalsTotal = total
+	}
+	ids, whys := unlisted, why
+	if len(c.Accounts) > 0 { // only these of the class are allowed
+		ids, whys = nil, nil
+		for j, id := range unlisted {
+			if slices.Contains(c.Accounts, id) {
+				ids, whys = append(ids, id), append(whys, why[j])
+			}
+		}
+	}
+	switch {
+	case len(ids) > 0:
+		c.PrincipalsUnlisted = pr.w.internList("u", ids)
+		c.Reason += "; " + unlistedReason(ids, whys)
+	case total == 0:
+		// The class answer assumes an identity grant none of them has.
+		c.Reason += "; yet no role, user or root of the scanned accounts can, each decided with its own policies"
+	}
+}
+
+// unlisted says why the principals of account id cannot be listed ("" when
+// they can: its IAM was collected).
+func (ix *Index) unlisted(id string) string {
+	a := ix.Account(id)
+	switch {
+	case a == nil:
+		return "not scanned"
+	case a.IAM == nil && a.Errors.Has(fieldIAM):
+		return "IAM not read: " + errorCode(a.Errors[fieldIAM])
+	case a.IAM == nil:
+		return "IAM not collected"
+	}
+	return ""
 }
 
 // entry is the list entry of candidate cand of group g for action i.
@@ -996,13 +1029,7 @@ func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatri
 		return w.principalCaller(id, p, bm.sameC.InOrg, bm.sameC.OrgID)
 	})
 	if w.ix.othersUnknown(owner) == "" {
-		others := make([]string, 0, len(w.members))
-		for _, id := range w.members {
-			if id != owner {
-				others = append(others, id)
-			}
-		}
-		pr.list("org", cellsOf(&acc.Org), others, false, func(id string, p *IAMPrincipal) *Caller {
+		pr.listOrg(cellsOf(&acc.Org), bm, func(id string, p *IAMPrincipal) *Caller {
 			return w.principalCaller(id, p, TriTrue, "")
 		})
 	}

@@ -1,0 +1,604 @@
+package access
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/bucketaudit/bucketaudit/model"
+)
+
+// The org row's principal lists without visiting every member account per
+// bucket.
+//
+// A bucket's org cells list the principals of every other member account
+// (principalRow.list). Deciding them account by account costs O(accounts)
+// per bucket, O(accounts²) for an organisation. Yet for most principals
+// nothing of their candidacy or group key depends on the bucket:
+//
+//   - whether their identity policies may reach the bucket, and which of
+//     them are out of its reach (deadSlots), depends on the bucket's name
+//     only through their Resource values that name specific buckets; a
+//     bucket whose name agrees with none of those values' literal starts
+//     (the part before the first wildcard) is decided as any other such
+//     bucket (the "generic" bucket);
+//   - their group key depends on the bucket's principal-naming values
+//     (principalRow.vals) through how each matches them: a value without
+//     wildcards matches only a principal of the account it names (its ID,
+//     canonical ID, or an ARN of it), so for the others it reads as a value
+//     that matches nothing.
+//
+// An orgPlan holds, once per worker and per template of the bucket-side
+// values (the values with wildcards and aws:userid values kept, the others
+// blanked), every member's candidates for the generic bucket, in list
+// order, grouped by key. A bucket's org row takes the plan, decides its
+// groups, and redoes the way list does only the accounts whose principals
+// the bucket does concern (orgSpecials: its owner, the accounts its literal
+// values name, those with a Resource value agreeing with its name): their
+// plan candidates are left out and their own put in their place. A cell's
+// total is then counted by group, and its first principalsPerCell entries
+// (and what viaAccess needs of the rest) are taken by merging the allowed
+// groups' candidates in order: O(groups + cap + concerned accounts) per
+// bucket, not O(accounts). TestOrgPlanMatchesList checks it lists what the
+// account-by-account way does.
+
+// orgPlan is the org row's candidates of every member account for the
+// generic bucket (a bucket none of their bucket-naming values names).
+type orgPlan struct {
+	graph *AssumeGraph // the index's assume-role graph it was made with
+	cands []principalCand
+	// rng is, by member index (matrixer.members), the range of its
+	// candidates (empty when its principals cannot be listed).
+	rng    [][2]int32
+	gof    []int32 // the group of each candidate
+	groups []planGroup
+	// unlisted are the member accounts whose principals cannot be listed,
+	// in member order, and why (Index.unlisted).
+	unlisted, why []string
+}
+
+// planGroup is the candidates of a plan with one group key.
+type planGroup struct {
+	key string
+	idx []int32 // its candidates, in list order
+	// graph are those of idx of which overflowed keeps something beyond
+	// the cap: a principal that can assume a role, or an assumable role.
+	graph []int32
+}
+
+// orgSpecials finds the member accounts whose principals a bucket concerns
+// (orgSpecials.of).
+type orgSpecials struct {
+	graph *AssumeGraph // the index's assume-role graph it was made with
+	// canonical are the member accounts by canonical-user value
+	// ("canonical:ID").
+	canonical map[string]int32
+	// prefix and exact are the member accounts with a principal whose
+	// Resource value starts, up to its first wildcard, with the key: a
+	// bucket name's prefix (a literal start without "/") or the whole
+	// bucket name (the literal start's bucket part, before "/").
+	prefix, exact map[string][]int32
+	// always are the member accounts with a principal that any bucket may
+	// concern: a Resource value without a literal start, or with a
+	// policy variable.
+	always []int32
+	// chainByName: some member's SCP chain holds a principal-naming value
+	// with a policy variable (every principal is then decided on its own).
+	chainByName bool
+}
+
+// planLiteral stands for a bucket-side value without wildcards in a
+// plan's template: it matches no principal (principalStatic's values
+// never hold it).
+const planLiteral = "\x01"
+
+// literalValue reports whether a principal-naming value is matched only
+// as written (no wildcard, not an aws:userid or aws:username value).
+func literalValue(v string) bool {
+	return (v == "" || v[0] != idMark) && !strings.ContainsAny(v, "*?")
+}
+
+// memberIndex returns the index of account id in w.members (sorted).
+func (w *worker) memberIndex(id string) (int, bool) {
+	return slices.BinarySearch(w.members, id)
+}
+
+// orgSpecialsIndex returns the worker's orgSpecials (made once per
+// assume-role graph: once per index state).
+func (w *worker) orgSpecialsIndex() *orgSpecials {
+	g := w.ix.AssumeGraph()
+	if s := w.who.specials; s != nil && s.graph == g {
+		return s
+	}
+	s := &orgSpecials{graph: g, canonical: map[string]int32{}, prefix: map[string][]int32{}, exact: map[string][]int32{}}
+	add := func(m map[string][]int32, k string, mi int32) {
+		if l := m[k]; len(l) == 0 || l[len(l)-1] != mi {
+			m[k] = append(l, mi)
+		}
+	}
+	for i, id := range w.members {
+		mi := int32(i)
+		if w.ix.unlisted(id) != "" {
+			continue
+		}
+		wa := w.whoAccount(id)
+		s.chainByName = s.chainByName || wa.cv.byName
+		if wa.canonical != "" {
+			s.canonical[wa.canonical] = mi
+		}
+		always := false
+		for k := range wa.ps {
+			p := &wa.ps[k]
+			if p.byName {
+				always = true
+				continue
+			}
+			for _, pol := range append(slices.Clip(p.Identity), p.Boundary) {
+				if pol == nil || pol.IsUnreadable() {
+					continue
+				}
+				for j := range pol.Statements {
+					st := &pol.Statements[j]
+					for _, list := range [][]string{st.Resource, st.NotResource} {
+						for _, r := range list {
+							if r == "*" || everyBucket(r) {
+								continue
+							}
+							pre := literalStart(r)
+							switch slash := strings.IndexByte(pre, '/'); {
+							case pre == "" || pre[0] == '\x00':
+								always = true
+							case slash >= 0:
+								add(s.exact, pre[:slash], mi)
+							default:
+								add(s.prefix, pre, mi)
+							}
+						}
+					}
+				}
+			}
+		}
+		if always {
+			s.always = append(s.always, mi)
+		}
+	}
+	w.who.specials = s
+	return s
+}
+
+// of returns the member indices (sorted, distinct) of the accounts whose
+// principals bucket bl concerns: its owner, the accounts its literal
+// principal-naming values name, and those with a principal whose Resource
+// values may name it (out, scratch, is appended to).
+func (s *orgSpecials) of(w *worker, pr *principalRow, out []int32) []int32 {
+	addID := func(id string) {
+		if mi, ok := w.memberIndex(id); ok {
+			out = append(out, int32(mi))
+		}
+	}
+	addID(pr.bl.Account.ID)
+	for _, v := range pr.vals {
+		if !literalValue(v) {
+			continue
+		}
+		// A value without wildcards matches a principal's ARN or grantee
+		// key (case-insensitively), its account or its canonical ID
+		// (signature): an ARN names its account in its fifth field.
+		addID(v)
+		if mi, ok := s.canonical[v]; ok {
+			out = append(out, mi)
+		}
+		if f, _, ok := arnFields(v); ok {
+			addID(f[4])
+		}
+	}
+	name := pr.bl.Bucket.Name
+	for k := 1; k <= len(name); k++ {
+		out = append(out, s.prefix[name[:k]]...)
+	}
+	out = append(out, s.exact[name]...)
+	out = append(out, s.always...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// orgPlanFor returns the worker's plan for the template of the row's
+// principal-naming values (pr.vals; pr.lvals and pr.partition set).
+func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
+	g := w.ix.AssumeGraph()
+	tvals := make([]string, len(pr.vals))
+	var b strings.Builder
+	b.WriteString(pr.partition)
+	for i, v := range pr.vals {
+		tvals[i] = v
+		if literalValue(v) {
+			tvals[i] = planLiteral
+		}
+		b.WriteByte(0)
+		b.WriteString(tvals[i])
+	}
+	key := b.String()
+	if pl := w.who.plans[key]; pl != nil && pl.graph == g {
+		return pl
+	}
+	tl := lowerAll(tvals)
+	pl := &orgPlan{graph: g, rng: make([][2]int32, len(w.members))}
+	byKey := map[string]int32{}
+	noRes := func() []string { return nil }
+	add := func(c principalCand, st *principalStatic, id string, wa *whoAccount) {
+		c.ckey, c.gk = st.ckey, st.gk
+		if c.p.byPrincipal {
+			c.key = st.alone
+		} else {
+			buf := w.signature(append(w.who.planBuf[:0], st.own...), tvals, tl, st, id, wa.canonical)
+			c.key = w.who.key(buf)
+			w.who.planBuf = buf
+		}
+		gi, ok := byKey[c.key]
+		if !ok {
+			gi = int32(len(pl.groups))
+			byKey[c.key] = gi
+			pl.groups = append(pl.groups, planGroup{key: c.key})
+		}
+		n := int32(len(pl.cands))
+		pl.cands = append(pl.cands, c)
+		pl.gof = append(pl.gof, gi)
+		pg := &pl.groups[gi]
+		pg.idx = append(pg.idx, n)
+		if len(g.in) > 0 && c.typ != model.PrincipalRoot &&
+			(len(g.out[c.gk]) > 0 || (c.typ == model.PrincipalRole && len(g.in[c.gk]) > 0 && g.assumableRole(c.gk))) {
+			pg.graph = append(pg.graph, n)
+		}
+	}
+	for mi, id := range w.members {
+		lo := int32(len(pl.cands))
+		pl.rng[mi] = [2]int32{lo, lo}
+		if y := w.ix.unlisted(id); y != "" {
+			pl.unlisted, pl.why = append(pl.unlisted, id), append(pl.why, y)
+			continue
+		}
+		// As candidates does for a bucket none of the principals'
+		// bucket-naming values names ("\x00" starts no bucket name).
+		wa := w.whoAccount(id)
+		for i := range wa.ps {
+			p := &wa.ps[i]
+			st := wa.statics[i]
+			if !p.s3 || !st.mayReach(p, "\x00") {
+				continue
+			}
+			dead := p.deadSlots("\x00", noRes)
+			add(principalCand{p: p, account: id, typ: principalType(p.ARN), dead: dead},
+				w.maskedStatic(st, p, dead, id, wa.chain, wa.cv, wa.canonical), id, wa)
+		}
+		root := w.root(pr.partition, id)
+		add(principalCand{p: root, account: id, typ: model.PrincipalRoot}, w.principalStatic(root, id, wa.chain, wa.cv, wa.canonical), id, wa)
+		pl.rng[mi][1] = int32(len(pl.cands))
+	}
+	if w.who.plans == nil || len(w.who.plans) >= maxPlans {
+		w.who.plans = map[string]*orgPlan{}
+	}
+	w.who.plans[key] = pl
+	return pl
+}
+
+// maxPlans bounds the plans a worker keeps (each holds every member's
+// candidates).
+const maxPlans = 8
+
+// maxLiveListed is how many member accounts allowed some action (their
+// class cell not denied) the org row lists account by account rather than
+// from the plan.
+const maxLiveListed = 64
+
+// listOrg fills the org cells' principal lists (of the accounts but the
+// owner), as list does for them, from the worker's orgPlan when the bucket
+// allows many member accounts.
+func (pr *principalRow) listOrg(cells []*model.Cell, bm *bucketMatrix, base func(id string, p *IAMPrincipal) *Caller) {
+	var todo []int
+	for i, c := range cells {
+		if c.Verdict == model.VerdictAllow || c.Verdict == model.VerdictConditional {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	w, owner := pr.w, pr.bl.Account.ID
+	others := func() []string {
+		out := make([]string, 0, len(w.members))
+		for _, id := range w.members {
+			if id != owner {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	if w.noPrincipalGroups || pr.byName || w.orgListing == orgListingAccounts {
+		pr.list("org", cells, others(), false, base)
+		return
+	}
+	sp := w.orgSpecialsIndex()
+	if sp.chainByName {
+		pr.list("org", cells, others(), false, base)
+		return
+	}
+	// A member account whose class answer is denied for every action
+	// listed (its caller assumed any identity grant) has no principal
+	// allowed: only the others' are listed.
+	if live, ok := bm.liveOrgAccounts(todo); ok && len(live) <= maxLiveListed && w.orgListing != orgListingPlan {
+		accts := make([]string, 0, len(live))
+		for id := range live {
+			accts = append(accts, id) // never the owner: no part holds it
+		}
+		slices.Sort(accts) // in member order
+		pr.list("org", cells, accts, false, base)
+		return
+	}
+	if pr.lvals == nil {
+		pr.lvals = lowerAll(pr.vals)
+		pr.valsID = w.who.valsID(pr.vals)
+	}
+	if pr.partition == "" {
+		pr.partition = partitionOf(pr.bl.ARN)
+	}
+	pl := w.orgPlanFor(pr)
+	pr.planList(pl, sp.of(w, pr, w.who.specialIdx[:0]), cells, todo, base)
+}
+
+// liveOrgAccounts returns the member accounts whose class answer is not
+// denied for some action of todo; false when every member's is not.
+func (bm *bucketMatrix) liveOrgAccounts(todo []int) (map[string]bool, bool) {
+	var live map[string]bool
+	for _, i := range todo {
+		oc := &bm.org[i]
+		if oc.live == nil {
+			return nil, false
+		}
+		for j := range oc.live {
+			p := &oc.live[j]
+			if live == nil {
+				live = map[string]bool{}
+			}
+			for _, id := range p.accounts {
+				if _, dropped := slices.BinarySearch(p.drop, id); !dropped {
+					live[id] = true
+				}
+				if len(live) > maxLiveListed {
+					return live, true
+				}
+			}
+		}
+	}
+	return live, true
+}
+
+// planList fills the cells of todo from plan pl, the accounts of special
+// (member indices, sorted: the owner among them) decided the way list
+// does.
+func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Cell, todo []int, base func(id string, p *IAMPrincipal) *Caller) {
+	w, owner := pr.w, pr.bl.Account.ID
+	pr.cands = w.who.cands[:0]
+	defer func() { pr.cands = pr.cands[:0]; w.who.cands = pr.cands }()
+	// The special accounts' plan ranges, left out, and their own
+	// candidates (pr.cands[at[k]:at[k+1]]), put in their place.
+	skip := w.who.planSkip[:0]
+	at := w.who.planAt[:0]
+	for _, mi := range special {
+		r := pl.rng[mi]
+		if r[0] == r[1] {
+			continue // not listed (or no candidate)
+		}
+		skip = append(skip, r)
+		at = append(at, int32(len(pr.cands)))
+		if id := w.members[mi]; id != owner {
+			pr.candidates(id, false)
+		}
+	}
+	at = append(at, int32(len(pr.cands)))
+	w.who.planSkip, w.who.planAt = skip, at
+	unlisted, why := pl.unlisted, pl.why
+	if i := slices.Index(unlisted, owner); i >= 0 {
+		unlisted = slices.Delete(slices.Clone(unlisted), i, i+1)
+		why = slices.Delete(slices.Clone(why), i, i+1)
+	}
+	inSkip := func(x int32) bool {
+		k := sort.Search(len(skip), func(k int) bool { return skip[k][1] > x })
+		return k < len(skip) && skip[k][0] <= x
+	}
+	// The groups' counts without the special accounts, and a
+	// representative each of the others.
+	cnt := append(w.who.planCnt[:0], make([]int32, len(pl.groups))...)
+	for gi := range pl.groups {
+		cnt[gi] = int32(len(pl.groups[gi].idx))
+	}
+	for _, r := range skip {
+		for x := r[0]; x < r[1]; x++ {
+			cnt[pl.gof[x]]--
+		}
+	}
+	w.who.planCnt = cnt
+	groups := make([]*principalGroup, len(pl.groups))
+	for gi := range pl.groups {
+		if cnt[gi] == 0 {
+			continue
+		}
+		pg := &pl.groups[gi]
+		if g := pr.groups[pg.key]; g != nil {
+			groups[gi] = g
+			continue
+		}
+		for _, x := range pg.idx {
+			if !inSkip(x) {
+				groups[gi] = pr.group(&pl.cands[x], base)
+				break
+			}
+		}
+	}
+	specialGroups := make([]*principalGroup, len(pr.cands))
+	for ci := range pr.cands {
+		c := &pr.cands[ci]
+		if specialGroups[ci] = pr.groups[c.key]; specialGroups[ci] == nil {
+			specialGroups[ci] = pr.group(c, base)
+		}
+	}
+	limit := w.principalsPerCell
+	var graph *AssumeGraph
+	if limit > 0 && len(pl.graph.in) > 0 {
+		graph = pl.graph
+	}
+	bl := pr.bl
+	defer func() { bl.quiet = false }()
+	m := &planMerge{pl: pl, skip: skip, at: at}
+	for _, i := range todo {
+		total := 0
+		m.lists, m.groups, m.gis = m.lists[:0], m.groups[:0], m.gis[:0]
+		for gi, g := range groups {
+			if g != nil && pr.decideGroup(g, i) != model.VerdictDeny {
+				total += int(cnt[gi])
+				m.lists = append(m.lists, pl.groups[gi].idx)
+				m.groups = append(m.groups, g)
+				m.gis = append(m.gis, int32(gi))
+			}
+		}
+		m.specials = m.specials[:0]
+		for ci := range pr.cands {
+			if pr.decideGroup(specialGroups[ci], i) != model.VerdictDeny {
+				total++
+				m.specials = append(m.specials, int32(ci))
+			}
+		}
+		list := w.who.list[:0]
+		last := int64(-1)
+		m.walk(-1, func(pos int64, cand *principalCand, g *principalGroup) bool {
+			if limit > 0 && len(list) >= limit {
+				return false
+			}
+			list = append(list, pr.entry(cand, g, i))
+			last = pos
+			return true
+		}, pr, specialGroups)
+		if graph != nil && total > len(list) {
+			// What viaAccess needs of the entries beyond the cap.
+			for k, gi := range m.gis {
+				m.lists[k] = pl.groups[gi].graph
+			}
+			ref := cellRef{"org", i}
+			m.walk(last, func(_ int64, cand *principalCand, g *principalGroup) bool {
+				pr.overflowed(graph, ref, cand, g)
+				return true
+			}, pr, specialGroups)
+		}
+		pr.finishCell(cells[i], list, total, unlisted, why)
+	}
+}
+
+// planMerge merges, in list order, the candidates of a plan's allowed
+// groups (lists, of groups) but those of the special accounts' ranges
+// (skip), with the special accounts' own allowed candidates (specials,
+// indices of principalRow.cands; at[k] is where those of skip[k] start).
+type planMerge struct {
+	pl       *orgPlan
+	skip     [][2]int32
+	at       []int32
+	lists    [][]int32
+	groups   []*principalGroup
+	gis      []int32 // the plan groups of lists
+	specials []int32
+	heap     []mergeHead
+}
+
+// mergeHead is a list's next candidate in a merge: its position, the list
+// (len(lists) for the specials) and its index in the list.
+type mergeHead struct {
+	pos  int64
+	list int32
+	at   int32
+}
+
+// position is where a plan candidate x is in list order; a special
+// account's k-th own candidate takes the place of its range's first
+// (candidates are fewer than 1<<20 per account).
+func planPos(x int32) int64 { return int64(x) << 20 }
+
+// walk calls f with the merged candidates after position from, in order,
+// while f returns true.
+func (m *planMerge) walk(from int64, f func(pos int64, cand *principalCand, g *principalGroup) bool, pr *principalRow, specialGroups []*principalGroup) {
+	specialPos := func(ci int32) int64 {
+		k := sort.Search(len(m.at)-1, func(k int) bool { return m.at[k+1] > ci })
+		return planPos(m.skip[k][0]) | int64(ci-m.at[k])
+	}
+	// next returns list l's first entry at or after index j that is past
+	// from and not in a special account's range.
+	next := func(l int32, j int32) (mergeHead, bool) {
+		if int(l) == len(m.lists) {
+			for ; int(j) < len(m.specials); j++ {
+				if p := specialPos(m.specials[j]); p > from {
+					return mergeHead{p, l, j}, true
+				}
+			}
+			return mergeHead{}, false
+		}
+		list := m.lists[l]
+		if from >= 0 && j == 0 {
+			j = int32(sort.Search(len(list), func(k int) bool { return planPos(list[k]) > from }))
+		}
+		for ; int(j) < len(list); j++ {
+			x := list[j]
+			k := sort.Search(len(m.skip), func(k int) bool { return m.skip[k][1] > x })
+			if k < len(m.skip) && m.skip[k][0] <= x {
+				j = int32(sort.Search(len(list), func(q int) bool { return list[q] >= m.skip[k][1] })) - 1
+				continue
+			}
+			return mergeHead{planPos(x), l, j}, true
+		}
+		return mergeHead{}, false
+	}
+	h := m.heap[:0]
+	for l := 0; l <= len(m.lists); l++ {
+		if hd, ok := next(int32(l), 0); ok {
+			h = append(h, hd)
+		}
+	}
+	less := func(a, b int) bool { return h[a].pos < h[b].pos }
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(h) {
+				return
+			}
+			if c+1 < len(h) && less(c+1, c) {
+				c++
+			}
+			if !less(c, i) {
+				return
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for len(h) > 0 {
+		hd := h[0]
+		var cand *principalCand
+		var g *principalGroup
+		if int(hd.list) == len(m.lists) {
+			ci := m.specials[hd.at]
+			cand, g = &pr.cands[ci], specialGroups[ci]
+		} else {
+			cand, g = &m.pl.cands[m.lists[hd.list][hd.at]], m.groups[hd.list]
+		}
+		if !f(hd.pos, cand, g) {
+			break
+		}
+		if nh, ok := next(hd.list, hd.at+1); ok {
+			h[0] = nh
+		} else {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		down(0)
+	}
+	m.heap = h[:0]
+}
