@@ -19,7 +19,10 @@ type BucketLayers struct {
 	in      policy.Input      // the input being built
 	tracing bool              // Decide records Steps
 	quiet   bool              // verdicts only: no reasons (IAM principal listing)
-	steps   []Step            // the evaluations recorded
+	// refsOnly (not quiet): the deciding statements and conditions but no
+	// reason text, but for unknown verdicts (reasonRefs).
+	refsOnly bool
+	steps    []Step // the evaluations recorded
 	// aclPolicies caches the ACL path's policies by action and grants.
 	aclPolicies map[string]*policy.Policy
 	Account     *inventory.Account
@@ -141,3 +144,14 @@ func (bl *BucketLayers) ResourceARN(action, key string) string {
 // anyKey stands for an object key the scanner does not know: it matches
 // "bucket/*" but no narrower prefix.
 const anyKey = "*"
+
+// reasonMode is the reasonMode of the layers' decisions in progress.
+func (bl *BucketLayers) reasonMode() reasonMode {
+	switch {
+	case bl.quiet:
+		return reasonNone
+	case bl.refsOnly:
+		return reasonRefs
+	}
+	return reasonFull
+}

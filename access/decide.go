@@ -365,14 +365,39 @@ func grantingStatements(refs []policy.StatementRef) []policy.StatementRef {
 	return out
 }
 
-// fromResult turns an engine result into an outcome with a reason.
-// quiet skips the reason (a caller that needs only the verdict).
-func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet bool) outcome {
+// reasonMode says how much of an outcome's reason fromResult makes.
+type reasonMode uint8
+
+const (
+	// reasonFull makes the reason and the deciding statements.
+	reasonFull reasonMode = iota
+	// reasonNone makes neither (a caller that needs only the verdict).
+	reasonNone
+	// reasonRefs makes the deciding statements and the conditions but no
+	// reason text, but for an unknown verdict (a principal list's entry
+	// names the statements, and gives a reason only when unknown: its
+	// caller decides an unknown outcome again with reasonFull, whose
+	// reason may join those of layers decided otherwise).
+	reasonRefs
+)
+
+// fromResult turns an engine result into an outcome with a reason (as
+// mode says).
+func fromResult(r *policy.Result, kind resourceKind, action, who string, mode reasonMode) outcome {
 	o := outcome{engine: r.Decision}
 	for _, l := range r.DecidedBy {
 		o.layers = o.layers.with(layerName(l, kind))
 	}
-	if quiet {
+	if mode == reasonRefs && r.Decision != policy.Unknown {
+		o.refs = decidingRefs(r)
+		o.verdict = verdictOf(r.Decision)
+		if o.verdict == model.VerdictConditional {
+			o.alts = resultAlternatives(r)
+			o.acctSpecific = requirementsAccountSpecific(r)
+		}
+		return o
+	}
+	if mode == reasonNone {
 		o.verdict = verdictOf(r.Decision)
 		if o.verdict == model.VerdictConditional {
 			o.alts = resultAlternatives(r)

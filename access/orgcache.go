@@ -72,15 +72,17 @@ func (p *orgPart) appendTo(out []string) []string {
 	if len(p.drop) == 0 {
 		return append(out, p.accounts...)
 	}
-	d := 0 // both sorted: skip the dropped in one pass
-	for _, id := range p.accounts {
-		if d < len(p.drop) && p.drop[d] == id {
-			d++
+	// Both sorted: copy the runs between the dropped (few) accounts.
+	lo := 0
+	for _, id := range p.drop {
+		i, found := slices.BinarySearch(p.accounts[lo:], id)
+		if !found {
 			continue
 		}
-		out = append(out, id)
+		out = append(out, p.accounts[lo:lo+i]...)
+		lo += i + 1
 	}
-	return out
+	return append(out, p.accounts[lo:]...)
 }
 
 // orgLists keeps the lists of allowed accounts of a worker's org cells by

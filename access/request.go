@@ -383,7 +383,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		sub.Context = ctx
 		sub.VPCEndpointPolicies = []*policy.Policy{epPolicy}
 		rr := bl.evaluateSub(&sub, "vpce "+id)
-		so := fromResult(rr, resourceBucket, action, c.who(), bl.quiet)
+		so := fromResult(rr, resourceBucket, action, c.who(), bl.reasonMode())
 		layers |= so.layers
 		switch so.verdict {
 		case model.VerdictAllow:
@@ -459,7 +459,7 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	}
 	in, _ := bl.kmsInput(c, action)
 	r := bl.evaluate(in, "kms")
-	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.quiet)
+	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.reasonMode())
 	if usable == TriUnknown && bl.Key.Key != nil && o.verdict != model.VerdictDeny {
 		return state, true // the key's state could not be read: only a deny decides
 	}

@@ -651,8 +651,15 @@ func (pr *principalRow) decideGroup(g *principalGroup, i int) model.Verdict {
 		// Decided once, with its reason (the engine's work is the same
 		// quiet or not); the statements only of those listed.
 		bl := pr.bl
-		bl.quiet = false
-		if g.out[i] = bl.decide(g.caller, MatrixActions()[i], ""); g.out[i].verdict == model.VerdictDeny {
+		bl.quiet, bl.refsOnly = false, true
+		g.out[i] = bl.decide(g.caller, MatrixActions()[i], "")
+		bl.refsOnly = false
+		if g.out[i].verdict == model.VerdictUnknown {
+			// Its entries give its reason (which may join those of the
+			// layers that did decide).
+			g.out[i] = bl.decide(g.caller, MatrixActions()[i], "")
+		}
+		if g.out[i].verdict == model.VerdictDeny {
 			g.out[i] = outcome{verdict: model.VerdictDeny} // nothing of it is listed
 			return model.VerdictDeny
 		}
@@ -684,7 +691,7 @@ func (pr *principalRow) finishCell(c *model.Cell, list []model.PrincipalAccess, 
 	if len(c.Accounts) > 0 { // only these of the class are allowed
 		ids, whys = nil, nil
 		for j, id := range unlisted {
-			if slices.Contains(c.Accounts, id) {
+			if _, ok := slices.BinarySearch(c.Accounts, id); ok { // sorted
 				ids, whys = append(ids, id), append(whys, why[j])
 			}
 		}
