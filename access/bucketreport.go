@@ -27,7 +27,7 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) model.B
 		Config:      bucketConfig(bl, w.bpaMap(bl.BPA)),
 		Access:      bm.access(m.trusted),
 	}
-	w.orgPrincipalsWho(bl, &out.Access.Org)
+	w.orgPrincipalsWho(bl, bm, &out.Access.Org)
 	w.principalAccess(bl, shape, bm, &out.Access)
 	w.principalsWho(bl, shape, bm.sameC, &out.Access.SameAccount) // of principalAccess's lists
 	w.internActions(&out.Access.Public)

@@ -139,6 +139,7 @@ func (m *matrixer) newWorker() *worker {
 	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{}, pgroups: map[pgroupKey]*principalGroup{},
 		pstatic: map[*IAMPrincipal]*principalStatic{}, chainVals: map[string]*chainValues{}, roots: map[[2]string]*IAMPrincipal{},
 		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}, bpaMaps: map[BPA]map[string]string{},
+		orgLists: orgLists{limit: m.principalsPerCell},
 	}
 }
 
@@ -268,7 +269,11 @@ type orgCell struct {
 	nallowed int // accounts allowed (or conditionally allowed, for a conditional cell)
 	total    int
 	blocked  []orgPart // parts denied by an SCP or RCP that the bucket policy grants
-	accounts []string  // set when fewer than all are allowed
+	// accounts are set when fewer than all are allowed: the first
+	// principalsPerCell of them (orgLists.limit), sorted; parts are then
+	// the parts of the cell's verdict, which hold them all (allowed).
+	accounts []string
+	parts    []orgPart
 	// live are the parts not denied, when some are (nil when none is):
 	// the principals of the others' accounts are all denied (listOrg).
 	live []orgPart
@@ -531,6 +536,11 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	// The allowed accounts are listed only when fewer than all are allowed.
 	if (v == model.VerdictAllow || v == model.VerdictConditional) && count[best] < total {
 		oc.accounts = lists.accounts(parts, v, count[best])
+		for i := range parts {
+			if parts[i].out.verdict == v {
+				oc.parts = append(oc.parts, parts[i])
+			}
+		}
 	}
 	narrowed := true // every part of the verdict is narrowed to named principals
 	for i := range parts {

@@ -149,7 +149,7 @@ const maxOrgPrincipalChecks = 256
 // collected that actually can (with their own identity policies, boundary,
 // tags and SCPs); conditionally allowed ones are marked "(conditional)",
 // as same_account's are.
-func (w *worker) orgPrincipalsWho(bl *BucketLayers, row *model.Actions) {
+func (w *worker) orgPrincipalsWho(bl *BucketLayers, bm *bucketMatrix, row *model.Actions) {
 	cells := []*model.Cell{&row.Read, &row.List, &row.Write, &row.Delete, &row.Manage}
 	var todo []int
 	for i, c := range cells {
@@ -163,8 +163,8 @@ func (w *worker) orgPrincipalsWho(bl *BucketLayers, row *model.Actions) {
 	bl.quiet = true
 	defer func() { bl.quiet = false }()
 	for _, i := range todo {
-		accts := cells[i].Accounts
-		if len(accts) == 0 { // all the other members are allowed
+		accts := bm.org[i].allowed() // the whole list (the cell's may be capped)
+		if accts == nil {            // all the other members are allowed
 			accts = w.members
 		}
 		var callers []*Caller

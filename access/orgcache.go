@@ -93,6 +93,9 @@ type orgLists struct {
 	byKey map[string][]string
 	held  int    // accounts held in byKey, at most maxOrgListed
 	buf   []byte // scratch of the keys
+	// limit caps a list (principalsPerCell; 0: none): its first limit
+	// accounts, the cell's AllowedAccounts counting them all.
+	limit int
 }
 
 // maxOrgListed bounds the accounts an orgLists holds; when full, it starts
@@ -103,7 +106,7 @@ const maxOrgListed = 1 << 20
 // them: the list of an org cell (l nil: built on its own).
 func (l *orgLists) accounts(parts []orgPart, v model.Verdict, n int) []string {
 	if l == nil {
-		return orgAccounts(parts, v, n)
+		return orgAccounts(parts, v, n, 0)
 	}
 	// The key names each part of v: a group's index and the accounts it
 	// drops, or the one account; a matrixer's groups never change.
@@ -127,7 +130,7 @@ func (l *orgLists) accounts(parts []orgPart, v model.Verdict, n int) []string {
 	if have, ok := l.byKey[string(b)]; ok {
 		return have
 	}
-	out := orgAccounts(parts, v, n)
+	out := orgAccounts(parts, v, n, l.limit)
 	if l.byKey == nil || l.held+len(out) > maxOrgListed {
 		l.byKey, l.held = map[string][]string{}, 0
 	}
@@ -137,15 +140,57 @@ func (l *orgLists) accounts(parts []orgPart, v model.Verdict, n int) []string {
 }
 
 // orgAccounts returns the sorted accounts of the parts with verdict v, n of
-// them.
-func orgAccounts(parts []orgPart, v model.Verdict, n int) []string {
-	out := make([]string, 0, n)
+// them; with a limit (> 0) only the first limit.
+func orgAccounts(parts []orgPart, v model.Verdict, n, limit int) []string {
+	if limit <= 0 || n <= limit {
+		out := make([]string, 0, n)
+		for i := range parts {
+			if parts[i].out.verdict == v {
+				out = mergeSorted(out, &parts[i])
+			}
+		}
+		return out
+	}
+	// The first limit of each part hold the first limit of all.
+	var out []string
 	for i := range parts {
-		if parts[i].out.verdict == v {
-			out = mergeSorted(out, &parts[i])
+		if p := &parts[i]; p.out.verdict == v {
+			head := *p
+			head.accounts = p.accounts[:min(len(p.accounts), limit+len(p.drop))]
+			out = mergeSorted(out, &head)
+			out = out[:min(len(out), limit):min(len(out), limit)]
 		}
 	}
-	return out
+	return slices.Clip(out)
+}
+
+// allows reports whether the cell allows member account id (is among the
+// accounts of its verdict's parts).
+func (oc *orgCell) allows(id string) bool {
+	if oc.parts == nil {
+		return true // every member is
+	}
+	for i := range oc.parts {
+		p := &oc.parts[i]
+		if _, ok := slices.BinarySearch(p.accounts, id); ok {
+			if _, dropped := slices.BinarySearch(p.drop, id); !dropped {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// allowed returns the member accounts the cell allows (nil: all), sorted:
+// its whole list, uncapped.
+func (oc *orgCell) allowed() []string {
+	if oc.parts == nil {
+		return nil
+	}
+	if len(oc.accounts) == oc.nallowed {
+		return oc.accounts
+	}
+	return orgAccounts(oc.parts, oc.out.verdict, oc.nallowed, 0)
 }
 
 // mergeSorted returns the sorted accounts of into and of the part (each

@@ -488,7 +488,7 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 				return true
 			}, pr, specialGroups)
 		}
-		pr.finishCell(cells[i], list, total, unlisted, why)
+		pr.finishCell(cells[i], &pr.bm.org[i], list, total, unlisted, why)
 	}
 }
 

@@ -73,10 +73,11 @@ type principalGroup struct {
 type principalRow struct {
 	w         *worker
 	bl        *BucketLayers
-	vals      []string // the bucket side's principal-naming values
-	byName    bool     // a principal-naming value holds a policy variable
-	lvals     []string // vals lowered
-	partition string   // the bucket's partition ("" until needed)
+	bm        *bucketMatrix // its matrix (the org cells' allowed accounts)
+	vals      []string      // the bucket side's principal-naming values
+	byName    bool          // a principal-naming value holds a policy variable
+	lvals     []string      // vals lowered
+	partition string        // the bucket's partition ("" until needed)
 	// resources are the resources the matrix asks about (shapeGroupKey).
 	resources []string
 	buf       []byte // scratch of the keys
@@ -640,7 +641,11 @@ func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string,
 			}
 			list = append(list, pr.entry(cand, g, i))
 		}
-		pr.finishCell(c, list, total, unlisted, why)
+		var org *orgCell
+		if row == "org" {
+			org = &pr.bm.org[i]
+		}
+		pr.finishCell(c, org, list, total, unlisted, why)
 	}
 }
 
@@ -677,8 +682,9 @@ func (pr *principalRow) decideGroup(g *principalGroup, i int) model.Verdict {
 
 // finishCell sets cell c's principal list (list, scratch: interned here)
 // of total principals allowed, and says which accounts' principals could
-// not be listed (unlisted, for the reasons why).
-func (pr *principalRow) finishCell(c *model.Cell, list []model.PrincipalAccess, total int, unlisted, why []string) {
+// not be listed (unlisted, for the reasons why; of an org cell, org, those
+// it allows).
+func (pr *principalRow) finishCell(c *model.Cell, org *orgCell, list []model.PrincipalAccess, total int, unlisted, why []string) {
 	pr.w.who.list = list
 	list = pr.w.who.intern(list) // nil when empty
 	clear(pr.w.who.list)         // keep no cell's strings alive
@@ -688,10 +694,10 @@ func (pr *principalRow) finishCell(c *model.Cell, list []model.PrincipalAccess, 
 		c.PrincipalsTotal = total
 	}
 	ids, whys := unlisted, why
-	if len(c.Accounts) > 0 { // only these of the class are allowed
+	if org != nil && org.parts != nil { // only some of the class are allowed
 		ids, whys = nil, nil
 		for j, id := range unlisted {
-			if _, ok := slices.BinarySearch(c.Accounts, id); ok { // sorted
+			if org.allows(id) {
 				ids, whys = append(ids, id), append(whys, why[j])
 			}
 		}
@@ -1028,6 +1034,7 @@ func (w *worker) principalCaller(id string, p *IAMPrincipal, inOrg Tri, orgID st
 // org and external rows.
 func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *model.Access) {
 	pr := w.newPrincipalRow(bl, shape)
+	pr.bm = bm
 	owner := bl.Account.ID
 	cellsOf := func(a *model.Actions) []*model.Cell {
 		return []*model.Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}

@@ -16,9 +16,18 @@ import (
 
 // capCells truncates every cell's principal list of rep to n entries as
 // Options.PrincipalsPerCell does (the first n, PrincipalsTotal the whole
-// length); it returns the cells truncated.
-func capCells(rep *model.Report, n int) int {
-	truncated := 0
+// length), and every org cell's list of allowed accounts to its first n
+// (AllowedAccounts counting them all); it returns the principal lists and
+// the account lists truncated.
+func capCells(rep *model.Report, n int) (truncated, accounts int) {
+	for bi := range rep.Buckets {
+		for _, c := range rep.Buckets[bi].Access.Org.Cells() {
+			if n > 0 && len(c.Accounts) > n {
+				c.Accounts = c.Accounts[:n]
+				accounts++
+			}
+		}
+	}
 	for bi := range rep.Buckets {
 		a := &rep.Buckets[bi].Access
 		rows := []*model.Actions{&a.Public, &a.AnyAWS, &a.Org, &a.SameAccount}
@@ -40,14 +49,16 @@ func capCells(rep *model.Report, n int) int {
 			a.External[id] = *e
 		}
 	}
-	return truncated
+	return truncated, accounts
 }
 
 // TestPrincipalsPerCell checks the cap: a capped cell lists the prefix of
 // the uncapped list and counts all of it, an uncapped one has no total,
 // 0 is no limit, and nothing else of the report changes (the principals
-// through roles, the same_account Principals and the findings are decided
-// from the whole lists).
+// through roles, the same_account Principals, the narrowed org cells'
+// Principals, the unlisted accounts and the findings are decided from the
+// whole lists). An org cell's allowed accounts are capped alike: the first
+// of them, AllowedAccounts counting all.
 func TestPrincipalsPerCell(t *testing.T) {
 	docs := map[string]func() *inventory.Document{
 		"synthetic 40x3": func() *inventory.Document { return fakeaws.Synthetic(40, 3) },
@@ -55,6 +66,7 @@ func TestPrincipalsPerCell(t *testing.T) {
 		"oracle 4":       func() *inventory.Document { return oracleDoc(4) },
 		"roles":          func() *inventory.Document { return withRoles(6, 8, 4) },
 		"via":            func() *inventory.Document { return viaDoc(t) },
+		"narrowed":       narrowedOrgDoc,
 	}
 	for name, mk := range docs {
 		full, _ := analyzeJSON(t, mk(), Options{Now: epoch})
@@ -68,7 +80,7 @@ func TestPrincipalsPerCell(t *testing.T) {
 				if err := json.Unmarshal(full, &want); err != nil {
 					t.Fatal(err)
 				}
-				truncated := capCells(&want, n)
+				truncated, accts := capCells(&want, n)
 				wantJSON, err := json.MarshalIndent(&want, "", "  ")
 				if err != nil {
 					t.Fatal(err)
@@ -86,6 +98,9 @@ func TestPrincipalsPerCell(t *testing.T) {
 				}
 				if n == 1 && truncated == 0 {
 					t.Error("no cell truncated at 1: the case proves nothing")
+				}
+				if (name == "synthetic 40x3" || name == "narrowed") && n == 1 && accts == 0 {
+					t.Error("no org cell's accounts truncated at 1: the case proves nothing")
 				}
 			})
 		}
@@ -113,4 +128,26 @@ func TestOverlapPrincipalsPerCell(t *testing.T) {
 	if capped == 0 {
 		t.Error("no cell capped: the comparison proves nothing")
 	}
+}
+
+// narrowedOrgDoc is a synthetic organisation whose buckets grant the
+// organisation's data-pipeline roles only (org cells narrowed to named
+// principals, whose Principals orgPrincipalsWho decides) and whose last
+// member accounts' IAM was not collected (named in the org cells'
+// PrincipalsUnlisted): both of the whole list of allowed accounts, of
+// which a capped cell lists only the first.
+func narrowedOrgDoc() *inventory.Document {
+	doc := fakeaws.Synthetic(12, 3)
+	for ai := range doc.Accounts {
+		a := &doc.Accounts[ai]
+		if ai >= len(doc.Accounts)-3 {
+			a.IAM = nil
+		}
+		for bi := range a.Buckets {
+			b := &a.Buckets[bi]
+			arn := "arn:aws:s3:::" + b.Name
+			b.Policy = inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Pipelines","Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:PutObject"],"Resource":"` + arn + `/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-synthetic0"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/data-pipeline"}}}]}`))
+		}
+	}
+	return doc
 }

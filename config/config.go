@@ -152,7 +152,9 @@ type Outputs struct {
 	// PrincipalsPerCell is the most principals a matrix cell of the
 	// reports lists (principal_access; 0: all of them). A cell with more
 	// lists the first ones and counts them all (principals_total);
-	// `bucketaudit who-can` lists them all.
+	// `bucketaudit who-can` lists them all. It caps an org cell's list of
+	// allowed member accounts alike (accounts; allowed_accounts counts
+	// them).
 	PrincipalsPerCell int `yaml:"principals_per_cell"`
 }
 

@@ -212,7 +212,9 @@ type Cell struct {
 	// allowed (conditional cells: allowed when the conditions hold).
 	AllowedAccounts *int `json:"allowed_accounts,omitempty"`
 	// Accounts (org class) lists the allowed member accounts when they are
-	// fewer than all the other members.
+	// fewer than all the other members, sorted: the first of them when the
+	// analysis capped it (Options.PrincipalsPerCell), AllowedAccounts
+	// counting them all.
 	Accounts []string `json:"accounts,omitempty"`
 	// Principals (same_account with IAM collected; org cells narrowed to
 	// named principals, of the allowed member accounts whose IAM was

@@ -156,8 +156,14 @@ func whyText(c model.Cell) string {
 		fmt.Fprintf(&sb, " | member accounts allowed: %d", *c.AllowedAccounts)
 	}
 	if len(c.Accounts) > 0 {
+		// The list may be capped (outputs.principals_per_cell): the count
+		// is of them all.
+		total := len(c.Accounts)
+		if c.AllowedAccounts != nil {
+			total = max(total, *c.AllowedAccounts)
+		}
 		sb.WriteString(" (")
-		sb.WriteString(listText(c.Accounts, 10))
+		sb.WriteString(listTextOf(c.Accounts, 10, total))
 		sb.WriteString(")")
 	}
 	if len(c.Principals) > 0 {
@@ -184,11 +190,16 @@ func narrowedText(c model.Cell) string {
 }
 
 // listText joins at most n items, saying how many were left out.
-func listText(items []string, n int) string {
-	if len(items) <= n {
+func listText(items []string, n int) string { return listTextOf(items, n, len(items)) }
+
+// listTextOf joins the first n of items, the first of total, saying how
+// many more there are.
+func listTextOf(items []string, n, total int) string {
+	if total <= n && len(items) <= n {
 		return strings.Join(items, ", ")
 	}
-	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
+	shown := items[:min(n, len(items))]
+	return strings.Join(shown, ", ") + fmt.Sprintf(" and %d more", total-len(shown))
 }
 
 // verdictRank orders verdicts by how much access they may give: the

@@ -75,3 +75,30 @@ func TestDiffIgnoresCappedPrincipals(t *testing.T) {
 		}
 	}
 }
+
+// TestCappedAccountsText: an org cell whose list of allowed accounts was
+// capped (outputs.principals_per_cell) says how many more there are from
+// allowed_accounts, not from the list's length.
+func TestCappedAccountsText(t *testing.T) {
+	n := 7800
+	c := model.Cell{Verdict: model.VerdictAllow, Reason: "allowed", AllowedAccounts: &n,
+		Accounts: []string{"111111111111", "222222222222", "333333333333"}}
+	want := "allowed | member accounts allowed: 7800 (111111111111, 222222222222, 333333333333 and 7797 more)"
+	if got := whyText(c); got != want {
+		t.Errorf("capped: whyText = %q, want %q", got, want)
+	}
+	n = 3
+	want = "allowed | member accounts allowed: 3 (111111111111, 222222222222, 333333333333)"
+	if got := whyText(c); got != want {
+		t.Errorf("whole list: whyText = %q, want %q", got, want)
+	}
+	many := make([]string, 12)
+	for i := range many {
+		many[i] = strings.Repeat(string(rune('0'+i%10)), 12)
+	}
+	n = 12
+	c.Accounts = many
+	if got := whyText(c); !strings.HasSuffix(got, " and 2 more)") {
+		t.Errorf("12 listed: whyText = %q, want the first 10 and 2 more", got)
+	}
+}
