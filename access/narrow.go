@@ -169,6 +169,9 @@ func (w *worker) orgPrincipalsWho(bl *BucketLayers, bm *bucketMatrix, row *model
 		}
 		var callers []*Caller
 		for _, id := range accts {
+			if len(callers) > maxOrgPrincipalChecks {
+				break // too many: the cell lists none
+			}
 			if id == bl.Account.ID {
 				continue
 			}
