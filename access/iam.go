@@ -1,6 +1,7 @@
 package access
 
 import (
+	"iter"
 	"sort"
 	"strings"
 	"sync"
@@ -280,28 +281,42 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 // byName is true when a value holds a policy variable.
 func namedResources(pols []*policy.Policy) (named []*policy.ResourcePattern, byName bool) {
 	seen := map[string]bool{}
-	for _, p := range pols {
-		if p == nil || p.IsUnreadable() {
+	for r := range bucketNamingValues(pols) {
+		if seen[r] {
 			continue
 		}
-		for i := range p.Statements {
-			s := &p.Statements[i]
-			for _, list := range [][]string{s.Resource, s.NotResource} {
-				for _, r := range list {
-					if seen[r] || r == "*" || everyBucket(r) {
-						continue
+		seen[r] = true
+		rp, ok := policy.CompileResourcePattern(r)
+		if !ok {
+			return nil, true
+		}
+		named = append(named, rp)
+	}
+	return named, false
+}
+
+// bucketNamingValues yields the Resource and NotResource values of the
+// readable policies of pols (nil ones skipped) whose match depends on
+// which bucket is asked: all but "*" and the patterns of every bucket
+// (everyBucket), in statement order.
+func bucketNamingValues(pols []*policy.Policy) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for _, p := range pols {
+			if p == nil || p.IsUnreadable() {
+				continue
+			}
+			for i := range p.Statements {
+				s := &p.Statements[i]
+				for _, list := range [][]string{s.Resource, s.NotResource} {
+					for _, r := range list {
+						if r != "*" && !everyBucket(r) && !yield(r) {
+							return
+						}
 					}
-					seen[r] = true
-					rp, ok := policy.CompileResourcePattern(r)
-					if !ok {
-						return nil, true
-					}
-					named = append(named, rp)
 				}
 			}
 		}
 	}
-	return named, false
 }
 
 // slotOf returns the policySlot of a principal's policy (nil: no boundary).

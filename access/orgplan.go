@@ -133,28 +133,15 @@ func (w *worker) orgSpecialsIndex() *orgSpecials {
 				always = true
 				continue
 			}
-			for _, pol := range append(slices.Clip(p.Identity), p.Boundary) {
-				if pol == nil || pol.IsUnreadable() {
-					continue
-				}
-				for j := range pol.Statements {
-					st := &pol.Statements[j]
-					for _, list := range [][]string{st.Resource, st.NotResource} {
-						for _, r := range list {
-							if r == "*" || everyBucket(r) {
-								continue
-							}
-							pre := literalStart(r)
-							switch slash := strings.IndexByte(pre, '/'); {
-							case pre == "" || pre[0] == '\x00':
-								always = true
-							case slash >= 0:
-								add(s.exact, pre[:slash], mi)
-							default:
-								add(s.prefix, pre, mi)
-							}
-						}
-					}
+			for r := range bucketNamingValues(append(slices.Clip(p.Identity), p.Boundary)) {
+				pre := literalStart(r)
+				switch slash := strings.IndexByte(pre, '/'); {
+				case pre == "" || pre[0] == '\x00':
+					always = true
+				case slash >= 0:
+					add(s.exact, pre[:slash], mi)
+				default:
+					add(s.prefix, pre, mi)
 				}
 			}
 		}
@@ -294,12 +281,7 @@ const maxLiveListed = 64
 // owner), as list does for them, from the worker's orgPlan when the bucket
 // allows many member accounts.
 func (pr *principalRow) listOrg(cells []*model.Cell, bm *bucketMatrix, base func(id string, p *IAMPrincipal) *Caller) {
-	var todo []int
-	for i, c := range cells {
-		if c.Verdict == model.VerdictAllow || c.Verdict == model.VerdictConditional {
-			todo = append(todo, i)
-		}
-	}
+	todo := listedCells(cells)
 	if len(todo) == 0 {
 		return
 	}

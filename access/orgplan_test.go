@@ -3,9 +3,8 @@ package access
 import (
 	"bytes"
 	"fmt"
-	"testing"
-
 	"math/rand/v2"
+	"testing"
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/inventory"

@@ -591,12 +591,7 @@ type cellRef struct {
 // the entries beyond the cap are not built, but for what viaAccess needs
 // of them (pr.over).
 func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string, sameAccount bool, base func(id string, p *IAMPrincipal) *Caller) {
-	var todo []int
-	for i, c := range cells {
-		if c.Verdict == model.VerdictAllow || c.Verdict == model.VerdictConditional {
-			todo = append(todo, i)
-		}
-	}
+	todo := listedCells(cells)
 	if len(todo) == 0 {
 		return
 	}
@@ -710,6 +705,18 @@ func (pr *principalRow) finishCell(c *model.Cell, org *orgCell, list []model.Pri
 		// The class answer assumes an identity grant none of them has.
 		c.Reason += "; yet no role, user or root of the scanned accounts can, each decided with its own policies"
 	}
+}
+
+// listedCells returns the indices of the cells that list principals: those
+// allowed or conditional.
+func listedCells(cells []*model.Cell) []int {
+	var todo []int
+	for i, c := range cells {
+		if c.Verdict == model.VerdictAllow || c.Verdict == model.VerdictConditional {
+			todo = append(todo, i)
+		}
+	}
+	return todo
 }
 
 // unlisted says why the principals of account id cannot be listed ("" when
