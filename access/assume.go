@@ -245,8 +245,9 @@ type assumeCache struct {
 // AssumeGraph returns the assume-role graph of the scanned accounts whose
 // IAM was collected (built on first use).
 func (ix *Index) AssumeGraph() *AssumeGraph {
-	ix.assume.once.Do(func() { ix.assume.graph = ix.buildAssumeGraph() })
-	return ix.assume.graph
+	c := ix.assume
+	c.once.Do(func() { c.graph = ix.buildAssumeGraph() })
+	return c.graph
 }
 
 // trustedRole is a role with its parsed trust policy.

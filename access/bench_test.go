@@ -190,3 +190,38 @@ func benchmarkPerBucket(b *testing.B, accounts, buckets int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/bucket")
 	b.ReportMetric(float64(mallocs)/float64(b.N)/float64(n), "allocs/bucket")
 }
+
+// BenchmarkOverlapOrgShape analyses as a scan that collects IAM does
+// (Overlap: every account's IAM read ahead, then the accounts added one
+// by one, each analysed as it comes): the cost per bucket must not grow
+// with the number of accounts either (issue 16). Before the overlap kept
+// one worker and the assume-role graph across accounts, each account
+// built the graph and the workers' views of every member's principals
+// again: O(accounts) per account.
+//
+//	go test ./access -run '^$' -bench OverlapOrgShape -benchtime 1x -benchmem
+func BenchmarkOverlapOrgShape(b *testing.B) {
+	for _, s := range []struct {
+		name              string
+		accounts, buckets int
+	}{{"50x100", 50, 100}, {"2000x5", 2000, 5}} {
+		b.Run(s.name, func(b *testing.B) {
+			n := s.accounts * s.buckets
+			all := make([]int, s.accounts+1)
+			for i := range all {
+				all[i] = i
+			}
+			opts := Options{Now: func() time.Time { return time.Unix(0, 0) }, PrincipalsPerCell: DefaultPrincipalsPerCell}
+			for b.Loop() {
+				b.StopTimer()
+				doc := scanLike(s.accounts, s.buckets)
+				b.StartTimer()
+				got, _, early, why := overlappedAhead(b, doc, opts, all, all)
+				if len(got) < n || early == 0 {
+					b.Fatalf("%d buckets analysed (%d accounts early: %s), want %d", len(got), early, why, n)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/bucket")
+		})
+	}
+}

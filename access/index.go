@@ -50,7 +50,7 @@ type Index struct {
 	chains    chainCache
 	ctxBases  ctxBases
 	iam       iamCache
-	assume    assumeCache // the assume-role graph (AssumeGraph)
+	assume    *assumeCache // the assume-role graph (AssumeGraph)
 	// Problems are errors met while preparing the index (org policies that
 	// do not parse, accounts missing from the OU tree), reported as data.
 	Problems []model.Error
@@ -87,6 +87,7 @@ func NewIndex(doc *inventory.Document) *Index {
 	inventory.ApplyDefaults(doc)
 	ix := &Index{
 		assumed:     assumedIdentityPolicies(),
+		assume:      &assumeCache{},
 		Doc:         doc,
 		accounts:    make(map[string]*inventory.Account, len(doc.Accounts)),
 		placement:   map[string]*accountPlacement{},
@@ -166,7 +167,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 	ix.accounts[a.ID] = a
 	// The assume-role graph is of the accounts indexed: built again when
 	// asked after this one.
-	ix.assume = assumeCache{}
+	ix.assume = &assumeCache{}
 	if a.CanonicalID != "" {
 		ix.canonical[a.CanonicalID] = a.ID
 	}

@@ -44,6 +44,7 @@ type Overlap struct {
 	// added replacing its skeleton; m and t carry on across accounts.
 	ix *Index
 	m  *matrixer
+	w  *worker // the analysis's while the scan goes on (account)
 	t  *tally
 	// vpcs are the VPCs of the endpoints of the accounts added.
 	vpcs map[string]bool
@@ -125,7 +126,14 @@ func (o *Overlap) Add(a *inventory.Account) error {
 	*a = d.Accounts[0]
 	o.collected[a.ID] = a
 	o.all = len(o.collected) == len(o.order)
+	graph := o.ix.assume
 	o.ix.indexAccount(a)
+	if o.iamIn[a.ID] {
+		// Its IAM was in already (AddIAM: the same IAM Add brings), and
+		// the assume-role graph is of the accounts' IAM: kept, not built
+		// again for every account added (O(accounts) each).
+		o.ix.assume = graph
+	}
 	if a.IAM != nil {
 		o.iam = true
 	}
@@ -188,7 +196,7 @@ func (o *Overlap) AddIAM(id string, iam *inventory.IAM, iamErr inventory.FetchEr
 // forgetAccount drops what the index derived from account id's data (its
 // IAM principals, the assume-role graph) once that data changed.
 func (ix *Index) forgetAccount(id string) {
-	ix.assume = assumeCache{}
+	ix.assume = &assumeCache{}
 	ix.iam.mu.Lock()
 	delete(ix.iam.byID, id)
 	ix.iam.mu.Unlock()
@@ -245,7 +253,15 @@ func (o *Overlap) account(ctx context.Context, a *inventory.Account) error {
 	var remaining atomic.Int32
 	remaining.Store(int32(len(a.Buckets)))
 	analyse := func() func(i int) model.Bucket {
-		w := o.m.newWorker()
+		// One worker for every account: what it keeps of the member
+		// accounts (their principals' group keys, the org rows' plans) is
+		// made once, not once per account (O(accounts) each). What it
+		// keeps of an account's buckets it drops on the next account's
+		// (startAccount).
+		if o.w == nil {
+			o.w = o.m.newWorker()
+		}
+		w := o.w
 		return func(i int) model.Bucket {
 			w.startAccount(a.ID)
 			b := w.bucketReport(a, &a.Buckets[i])
@@ -288,7 +304,7 @@ func (o *Overlap) Finish(ctx context.Context, doc *inventory.Document) (*model.R
 	}
 	// The rest is analysed with an index of the finished document: the
 	// overlap's is no longer needed.
-	o.ix, o.m, o.collected = nil, nil, nil
+	o.ix, o.m, o.w, o.collected = nil, nil, nil, nil
 	return streamRest(ctx, doc, o.opts, o.sink, done, o.t)
 }
 

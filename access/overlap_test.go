@@ -76,7 +76,7 @@ func overlapped(t *testing.T, doc *inventory.Document, opts Options, collected [
 // overlappedAhead is overlapped with the IAM of the accounts of ahead
 // (indexes into doc.Accounts) read ahead of their buckets, as a scan that
 // collects IAM hands it over (AddIAM), before the accounts are collected.
-func overlappedAhead(t *testing.T, doc *inventory.Document, opts Options, ahead, collected []int) ([]model.Bucket, *model.Report, int, string) {
+func overlappedAhead(t testing.TB, doc *inventory.Document, opts Options, ahead, collected []int) ([]model.Bucket, *model.Report, int, string) {
 	t.Helper()
 	inventory.ApplyDefaults(doc) // a no-op on a scan's snapshot: what the scan collected
 	var got []model.Bucket
@@ -216,5 +216,53 @@ func TestOverlapWaitsForOtherAccountsKeys(t *testing.T) {
 	gj, _ := json.Marshal(rep)
 	if string(wj) != string(gj) {
 		t.Error("overlapped report differs from Stream's")
+	}
+}
+
+// TestOverlapKeepsAssumeGraph: an account added with the IAM read ahead
+// keeps the assume-role graph built (it is of the accounts' IAM, which
+// Add does not change), and the analysis keeps one worker across accounts;
+// an account whose IAM comes only with Add makes the graph be built again.
+func TestOverlapKeepsAssumeGraph(t *testing.T) {
+	for _, lastAhead := range []bool{true, false} {
+		doc := scanLike(4, 2)
+		inventory.ApplyDefaults(doc)
+		ov, err := NewOverlap(skeletonOf(doc), Options{Now: epoch}, func(*model.Bucket) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := len(doc.Accounts) - 1
+		for i, a := range doc.Accounts {
+			if i == last && !lastAhead {
+				break // its IAM comes with the account
+			}
+			cp := *a.IAM
+			if err := ov.AddIAM(a.ID, &cp, inventory.FetchError{}); err != nil {
+				t.Fatalf("account %d: %v", i, err)
+			}
+		}
+		var w *worker
+		for i := range doc.Accounts {
+			g := ov.ix.AssumeGraph()
+			if err := ov.Add(&doc.Accounts[i]); err != nil {
+				t.Fatal(err)
+			}
+			ahead := lastAhead || i < last
+			if kept := ov.ix.AssumeGraph() == g; kept != ahead {
+				t.Errorf("account %d (IAM ahead %v): graph kept %v", i, ahead, kept)
+			}
+			if err := ov.Stream(context.Background(), nil); err != nil {
+				t.Fatal(err)
+			}
+			if lastAhead {
+				if ov.Streamed() != i+1 {
+					t.Fatalf("account %d: %d accounts streamed: %s", i, ov.Streamed(), ov.Deferred())
+				}
+				if w != nil && ov.w != w {
+					t.Errorf("account %d: a new worker", i)
+				}
+				w = ov.w
+			}
+		}
 	}
 }
