@@ -146,7 +146,7 @@ const reorderWindow = 32
 // of the next result to emit. An error of emit stops the workers and is
 // returned; so does ctx, or a worker's error.
 func inOrder[T any](ctx context.Context, n, workers, window int, newWorker func() func(i int) T, emit func(*T) error) error {
-	window = max(window, 1)
+	window = max(min(window, n), 1) // no more slots than jobs (an account of few buckets)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)

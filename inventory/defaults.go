@@ -219,12 +219,17 @@ func ApplyDefaults(d *Document) {
 		d.Organization.Root.Name = DefaultRootName
 	}
 	applyPolicyDefaults(d)
-	paths := OUPaths(d.Organization)
+	var paths map[string]string // walked when an account needs it
 	for i := range d.Accounts {
 		a := &d.Accounts[i]
 		*a = a.WithDefaults()
-		if p, ok := paths[a.ID]; ok && a.OUPath == "" {
-			a.OUPath = p
+		if a.OUPath == "" {
+			if paths == nil {
+				paths = OUPaths(d.Organization)
+			}
+			if p, ok := paths[a.ID]; ok {
+				a.OUPath = p
+			}
 		}
 		for j := range a.Buckets {
 			a.Buckets[j] = a.Buckets[j].WithDefaults(a.CanonicalID)
