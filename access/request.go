@@ -294,8 +294,10 @@ func (bl *BucketLayers) decideS3(c *Caller, action, key string) outcome {
 // VPC endpoint layers.
 func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outcome {
 	step := "s3"
-	if k := in.Resource; strings.HasPrefix(k, bl.ARN+"/") && k != bl.ARN+"/"+anyKey {
-		step = "s3 key " + k[len(bl.ARN)+1:]
+	// The object's key when the request names one (no concatenation: this
+	// runs for every evaluation).
+	if k, ok := strings.CutPrefix(in.Resource, bl.ARN); ok && len(k) > 0 && k[0] == '/' && k[1:] != anyKey {
+		step = "s3 key " + k[1:]
 	}
 	if in.RestrictPublicBuckets && bl.BPA.RestrictPublicBuckets == TriUnknown {
 		step += " (RestrictPublicBuckets assumed on)"
