@@ -66,8 +66,15 @@ type Caller struct {
 	// Trace asks Decide for the evaluations behind its decision (Steps).
 	Trace bool
 
-	mu   sync.Mutex                 // guards ctxs (callers of computed shapes are shared)
+	mu   sync.Mutex                 // guards what follows (callers of computed shapes are shared)
 	ctxs map[ctxKey]*policy.Context // request contexts built for this caller
+	// own are the caller's keys of every context (callerKeys; nil for an
+	// anonymous caller), once ownBuilt; layers are the layers of its
+	// contexts above the owner's, by service and region (ctxKey without
+	// owner): the service's and region's keys, then own.
+	own      *policy.Context
+	ownBuilt bool
+	layers   map[ctxKey][]*policy.Context
 }
 
 func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }
@@ -611,10 +618,21 @@ func and(a, b outcome) outcome {
 func (ix *Index) requestContext(c *Caller, owner string) *policy.Context {
 	// The keys that depend only on the owner and on whether the call is
 	// anonymous are shared (contextBase).
-	ctx := policy.NewContextOn(ix.contextBase(owner, c.anonymous()))
-	if c.anonymous() {
-		return ctx
+	base := ix.contextBase(owner, c.anonymous())
+	if own := ix.callerKeys(c); own != nil {
+		return policy.NewContextLayered(base, own)
 	}
+	return policy.NewContextOn(base)
+}
+
+// callerKeys returns the keys of the caller's request contexts that depend
+// on the caller alone, whatever the resource's owner; nil for an anonymous
+// caller (its keys are contextBase's).
+func (ix *Index) callerKeys(c *Caller) *policy.Context {
+	if c.anonymous() {
+		return nil
+	}
+	ctx := policy.NewContext()
 	ix.setPrincipalIDs(ctx, c) // aws:userid, aws:username, aws:PrincipalType (uniqueid.go)
 	if c.TagsKnown && c.Principal != "" {
 		// A collected IAM role or user: its tags are all known.

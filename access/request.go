@@ -516,8 +516,12 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string) (*policy.Input, bool)
 
 // context returns the caller's request context for a request to service
 // ("s3"; "s3-plain-http", the same without TLS; or "kms" for the call S3
-// makes on the caller's behalf) on a
-// resource of owner in region, built once per caller.
+// makes on the caller's behalf) on a resource of owner in region, built
+// once per caller. Its keys come in three parts, each built once: the
+// service's and region's (serviceKeys), the caller's own (callerKeys) and
+// the owner's (contextBase), in that order of precedence: a context per
+// owner holds no key of its own, so a caller kept across the accounts'
+// buckets (worker.caller) builds its keys once.
 func (c *Caller) context(ix *Index, service, owner, region string) *policy.Context {
 	key := ctxKey{service, owner, region}
 	c.mu.Lock()
@@ -525,18 +529,38 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 	if ctx := c.ctxs[key]; ctx != nil {
 		return ctx
 	}
-	if c.ctxs == nil {
+	if c.ctxs == nil || len(c.ctxs) >= maxCallerContexts {
 		c.ctxs = map[ctxKey]*policy.Context{}
 	}
-	// The caller's keys for owner's resources are shared by its contexts
-	// of every service and region (service "").
-	baseKey := ctxKey{owner: owner}
-	base := c.ctxs[baseKey]
-	if base == nil {
-		base = ix.requestContext(c, owner)
-		c.ctxs[baseKey] = base
+	lk := ctxKey{service: service, region: region}
+	layers, ok := c.layers[lk]
+	if !ok {
+		if !c.ownBuilt {
+			c.own, c.ownBuilt = ix.callerKeys(c), true
+		}
+		layers = []*policy.Context{c.serviceKeys(service, region)}
+		if c.own != nil {
+			layers = append(layers, c.own)
+		}
+		if c.layers == nil {
+			c.layers = map[ctxKey][]*policy.Context{}
+		}
+		c.layers[lk] = layers
 	}
-	ctx := policy.NewContextOn(base)
+	ctx := policy.NewContextLayered(ix.contextBase(owner, c.anonymous()), layers...)
+	c.ctxs[key] = ctx
+	return ctx
+}
+
+// maxCallerContexts bounds the request contexts a caller keeps (one per
+// service, owner and region it was asked for); when full, it starts
+// afresh.
+const maxCallerContexts = 16
+
+// serviceKeys returns the keys of the caller's request contexts for
+// service in region that do not depend on the resource's owner.
+func (c *Caller) serviceKeys(service, region string) *policy.Context {
+	ctx := policy.NewContext()
 	if region != "" {
 		ctx.Set("aws:RequestedRegion", region)
 	}
@@ -564,7 +588,6 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 			ctx.Set(k, v...)
 		}
 	}
-	c.ctxs[key] = ctx
 	return ctx
 }
 
