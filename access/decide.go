@@ -69,12 +69,11 @@ type Caller struct {
 	mu   sync.Mutex                 // guards what follows (callers of computed shapes are shared)
 	ctxs map[ctxKey]*policy.Context // request contexts built for this caller
 	// own are the caller's keys of every context (callerKeys; nil for an
-	// anonymous caller), once ownBuilt; layers are the layers of its
-	// contexts above the owner's, by service and region (ctxKey without
-	// owner): the service's and region's keys, then own.
+	// anonymous caller), once ownBuilt; reqKeys its keys of the requests
+	// to a service (requestKeys).
 	own      *policy.Context
 	ownBuilt bool
-	layers   map[ctxKey][]*policy.Context
+	reqKeys  map[string]*policy.Context
 }
 
 func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }

@@ -517,11 +517,12 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string) (*policy.Input, bool)
 // context returns the caller's request context for a request to service
 // ("s3"; "s3-plain-http", the same without TLS; or "kms" for the call S3
 // makes on the caller's behalf) on a resource of owner in region, built
-// once per caller. Its keys come in three parts, each built once: the
-// service's and region's (serviceKeys), the caller's own (callerKeys) and
-// the owner's (contextBase), in that order of precedence: a context per
-// owner holds no key of its own, so a caller kept across the accounts'
-// buckets (worker.caller) builds its keys once.
+// once per caller. Its keys come in layers, each built once, in this
+// order of precedence: the caller's own for the request (callerRequestKeys:
+// its explicit Context and kms:CallerAccount), the service's and region's
+// (Index.serviceKeys), the caller's (callerKeys), the owner's
+// (contextBase). A context per owner holds no key of its own, so a caller
+// kept across the accounts' buckets (worker.caller) builds its keys once.
 func (c *Caller) context(ix *Index, service, owner, region string) *policy.Context {
 	key := ctxKey{service, owner, region}
 	c.mu.Lock()
@@ -532,20 +533,16 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 	if c.ctxs == nil || len(c.ctxs) >= maxCallerContexts {
 		c.ctxs = map[ctxKey]*policy.Context{}
 	}
-	lk := ctxKey{service: service, region: region}
-	layers, ok := c.layers[lk]
-	if !ok {
-		if !c.ownBuilt {
-			c.own, c.ownBuilt = ix.callerKeys(c), true
-		}
-		layers = []*policy.Context{c.serviceKeys(service, region)}
-		if c.own != nil {
-			layers = append(layers, c.own)
-		}
-		if c.layers == nil {
-			c.layers = map[ctxKey][]*policy.Context{}
-		}
-		c.layers[lk] = layers
+	if !c.ownBuilt {
+		c.own, c.ownBuilt = ix.callerKeys(c), true
+	}
+	layers := make([]*policy.Context, 0, 3)
+	if req := c.requestKeys(service); req != nil {
+		layers = append(layers, req)
+	}
+	layers = append(layers, ix.serviceKeys(service, region))
+	if c.own != nil {
+		layers = append(layers, c.own)
 	}
 	ctx := policy.NewContextLayered(ix.contextBase(owner, c.anonymous()), layers...)
 	c.ctxs[key] = ctx
@@ -557,20 +554,19 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 // afresh.
 const maxCallerContexts = 16
 
-// serviceKeys returns the keys of the caller's request contexts for
-// service in region that do not depend on the resource's owner.
-func (c *Caller) serviceKeys(service, region string) *policy.Context {
+// requestKeys returns the caller's keys of its requests to service that
+// are neither Index.serviceKeys' nor callerKeys' (built once per service;
+// nil when none): kms:CallerAccount for the call to KMS, and the keys of
+// Context (set over the others).
+func (c *Caller) requestKeys(service string) *policy.Context {
+	if service != "kms" && len(c.Context) == 0 {
+		return nil
+	}
+	if ctx, ok := c.reqKeys[service]; ok {
+		return ctx
+	}
 	ctx := policy.NewContext()
-	if region != "" {
-		ctx.Set("aws:RequestedRegion", region)
-	}
-	if service == "s3-plain-http" { // the TLS check: a request without TLS
-		ctx.Set("aws:SecureTransport", "false")
-	}
 	if service == "kms" {
-		ctx.Set("kms:ViaService", awsid.ServiceEndpoint("s3", region))
-		ctx.Set("aws:ViaAWSService", "true")
-		ctx.SetAbsent("s3:signatureversion")
 		switch {
 		case c.Account != "":
 			ctx.Set("kms:CallerAccount", c.Account)
@@ -588,6 +584,10 @@ func (c *Caller) serviceKeys(service, region string) *policy.Context {
 			ctx.Set(k, v...)
 		}
 	}
+	if c.reqKeys == nil {
+		c.reqKeys = map[string]*policy.Context{}
+	}
+	c.reqKeys[service] = ctx
 	return ctx
 }
 
