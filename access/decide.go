@@ -293,38 +293,85 @@ func oppositeOperator(op string) (string, bool) {
 // describeStatements names the statements of a decision for a reason:
 // `bucket policy statement "PublicRead"`, `SCP p-1 (DenyDelete) statement #0`.
 func describeStatements(refs []policy.StatementRef, effect string) string {
+	// Two passes over the statements named: the first sizes the string,
+	// the second writes it (one allocation).
 	var b strings.Builder
-	n, more := 0, 0
-	// Resource policies first, then identity policies, then guardrails.
-	for rank := 0; rank < 3; rank++ {
-		for i, r := range refs {
-			if statementRank(r.Layer) != rank || (effect != "" && !strings.EqualFold(r.Effect, effect)) || seenBefore(refs[:i], r, effect) {
-				continue
+	for pass := 0; pass < 2; pass++ {
+		size, n, more := 0, 0, 0
+		// Resource policies first, then identity policies, then guardrails.
+		for rank := 0; rank < 3; rank++ {
+			for i, r := range refs {
+				if statementRank(r.Layer) != rank || (effect != "" && !strings.EqualFold(r.Effect, effect)) || seenBefore(refs[:i], r, effect) {
+					continue
+				}
+				if n == 4 {
+					more++
+					continue
+				}
+				sep := ""
+				if n > 0 {
+					sep = ", "
+				}
+				n++
+				if pass == 0 {
+					size += len(sep) + len(r.Policy) + len(" statement ") + refLen(r)
+					continue
+				}
+				b.WriteString(sep)
+				b.WriteString(r.Policy)
+				b.WriteString(" statement ")
+				if r.Sid != "" {
+					b.WriteString(strconv.Quote(r.Sid))
+				} else {
+					b.WriteByte('#')
+					b.WriteString(strconv.Itoa(r.Index))
+				}
 			}
-			if n == 4 {
-				more++
-				continue
+		}
+		if pass == 0 {
+			if n == 0 {
+				return ""
 			}
-			if n > 0 {
-				b.WriteString(", ")
+			if more > 0 {
+				size += len(" and ") + len(strconv.Itoa(more)) + len(" more")
 			}
-			b.WriteString(r.Policy)
-			b.WriteString(" statement ")
-			if r.Sid != "" {
-				b.WriteString(strconv.Quote(r.Sid))
-			} else {
-				b.WriteByte('#')
-				b.WriteString(strconv.Itoa(r.Index))
-			}
-			n++
+			b.Grow(size)
+			continue
+		}
+		if more > 0 {
+			b.WriteString(" and ")
+			b.WriteString(strconv.Itoa(more))
+			b.WriteString(" more")
 		}
 	}
-	if more > 0 {
-		b.WriteString(" and ")
-		b.WriteString(strconv.Itoa(more))
-		b.WriteString(" more")
-	}
 	return b.String()
+}
+
+// refLen is the length of a statement's name in describeStatements: its
+// quoted Sid, or "#" and its index.
+func refLen(r policy.StatementRef) int {
+	if r.Sid == "" {
+		n := 2 // "#" and a digit
+		for i := r.Index; i >= 10 || i <= -10; i /= 10 {
+			n++
+		}
+		if r.Index < 0 {
+			n++
+		}
+		return n
+	}
+	n := 2 // the quotes
+	for i := 0; i < len(r.Sid); i++ {
+		switch c := r.Sid[i]; {
+		case c == '"' || c == '\\':
+			n += 2
+		case c >= 0x20 && c < 0x7f:
+			n++
+		default: // escapes or runes Quote keeps: measured
+			return len(strconv.Quote(r.Sid))
+		}
+	}
+	return n
 }
 
 // seenBefore reports whether refs already name the statement r.
@@ -390,9 +437,10 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 	switch r.Decision {
 	case policy.Allow:
 		o.verdict = model.VerdictAllow
-		o.reason = action + " allowed for " + who
 		if s := describeStatements(grantingStatements(r.Statements), "Allow"); s != "" {
-			o.reason += " by " + s
+			o.reason = action + " allowed for " + who + " by " + s
+		} else {
+			o.reason = action + " allowed for " + who
 		}
 	case policy.ExplicitDeny:
 		o.verdict = model.VerdictDeny
