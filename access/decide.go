@@ -293,6 +293,20 @@ func oppositeOperator(op string) (string, bool) {
 // describeStatements names the statements of a decision for a reason:
 // `bucket policy statement "PublicRead"`, `SCP p-1 (DenyDelete) statement #0`.
 func describeStatements(refs []policy.StatementRef, effect string) string {
+	return describeRefs(refs, effect, false)
+}
+
+// describeGranting names the statements that grant an allow: those with
+// effect Allow, but the guardrail statements (SCP, RCP, VPC endpoint
+// policy) that merely let it through when a statement of a resource or
+// identity policy is what grants (dropsGuards).
+func describeGranting(refs []policy.StatementRef) string {
+	return describeRefs(refs, "Allow", dropsGuards(refs))
+}
+
+// describeRefs is describeStatements of refs but, with noGuards, their
+// guardrail statements (as if they had been dropped from refs).
+func describeRefs(refs []policy.StatementRef, effect string, noGuards bool) string {
 	// Two passes over the statements named: the first sizes the string,
 	// the second writes it (one allocation).
 	var b strings.Builder
@@ -301,7 +315,7 @@ func describeStatements(refs []policy.StatementRef, effect string) string {
 		// Resource policies first, then identity policies, then guardrails.
 		for rank := 0; rank < 3; rank++ {
 			for i, r := range refs {
-				if statementRank(r.Layer) != rank || (effect != "" && !strings.EqualFold(r.Effect, effect)) || seenBefore(refs[:i], r, effect) {
+				if statementRank(r.Layer) != rank || (noGuards && rank == 2) || (effect != "" && !strings.EqualFold(r.Effect, effect)) || seenBefore(refs[:i], r, effect, noGuards) {
 					continue
 				}
 				if n == 4 {
@@ -375,8 +389,11 @@ func refLen(r policy.StatementRef) int {
 }
 
 // seenBefore reports whether refs already name the statement r.
-func seenBefore(refs []policy.StatementRef, r policy.StatementRef, effect string) bool {
+func seenBefore(refs []policy.StatementRef, r policy.StatementRef, effect string, noGuards bool) bool {
 	for _, x := range refs {
+		if noGuards && statementRank(x.Layer) == 2 {
+			continue // dropped
+		}
 		if x.Policy == r.Policy && x.Index == r.Index && (effect == "" || strings.EqualFold(x.Effect, effect)) {
 			return true
 		}
@@ -396,26 +413,22 @@ func statementRank(l policy.Layer) int {
 	return 2
 }
 
-// grantingStatements drops the guardrail statements (SCP, RCP, VPC
-// endpoint policy) that merely let an allow through, when a statement of a
-// resource or identity policy is what grants.
-func grantingStatements(refs []policy.StatementRef) []policy.StatementRef {
-	guard := 0
+// guards counts the guardrail statements of refs.
+func guards(refs []policy.StatementRef) int {
+	n := 0
 	for _, r := range refs {
 		if statementRank(r.Layer) == 2 {
-			guard++
+			n++
 		}
 	}
-	if guard == 0 || guard == len(refs) {
-		return refs
-	}
-	out := make([]policy.StatementRef, 0, len(refs)-guard)
-	for _, r := range refs {
-		if statementRank(r.Layer) != 2 {
-			out = append(out, r)
-		}
-	}
-	return out
+	return n
+}
+
+// dropsGuards reports whether the guardrail statements of refs are left
+// out of an allow's granting statements: some are guardrails, not all.
+func dropsGuards(refs []policy.StatementRef) bool {
+	n := guards(refs)
+	return n > 0 && n < len(refs)
 }
 
 // fromResult turns an engine result into an outcome with a reason.
@@ -437,7 +450,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 	switch r.Decision {
 	case policy.Allow:
 		o.verdict = model.VerdictAllow
-		if s := describeStatements(grantingStatements(r.Statements), "Allow"); s != "" {
+		if s := describeGranting(r.Statements); s != "" {
 			o.reason = action + " allowed for " + who + " by " + s
 		} else {
 			o.reason = action + " allowed for " + who
@@ -476,15 +489,21 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, quiet b
 // ones of an allow, the denying ones of an explicit deny, all of the others.
 func decidingRefs(r *policy.Result) []policy.StatementRef {
 	refs := r.Statements
-	effect := ""
+	effect, n, noGuards := "", len(refs), false
 	switch r.Decision {
 	case policy.Allow:
-		refs, effect = grantingStatements(refs), "Allow"
+		// The granting statements (describeGranting's).
+		if effect, noGuards = "Allow", dropsGuards(refs); noGuards {
+			n -= guards(refs)
+		}
 	case policy.ExplicitDeny:
 		effect = "Deny"
 	}
-	out := make([]policy.StatementRef, 0, len(refs))
+	out := make([]policy.StatementRef, 0, n)
 	for _, x := range refs {
+		if noGuards && statementRank(x.Layer) == 2 {
+			continue
+		}
 		if effect == "" || strings.EqualFold(x.Effect, effect) {
 			out = append(out, x)
 		}
