@@ -292,6 +292,15 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 		}
 	}
 	anyIdentity := ix.assumeAnyIdentity()
+	// A candidate's caller (and what its request contexts share) depends
+	// on the candidate alone: built once for all the roles it may assume.
+	type candCaller struct {
+		c        *Caller
+		identity []*policy.Policy
+		boundary *policy.Policy
+		scps     [][]*policy.Policy
+	}
+	callers := map[string]*candCaller{}
 	for _, r := range roles {
 		to := granteeKey(r.arn)
 		for _, cand := range ix.trustCandidates(r.trust, byAccount, byKey) {
@@ -307,28 +316,35 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			if rcp := ix.RCPs(r.account); rcp.Governed {
 				in.RCPs = rcp.Levels
 			}
-			caller := &Caller{Principal: n.ID, Account: n.Account, Label: n.String()}
-			switch n.Kind {
-			case NodeRole, NodeUser:
-				p := byKey[cand]
-				caller.Principal = p.ARN
-				in.IdentityPolicies, in.PermissionBoundary = p.Identity, p.Boundary
-				caller.TagsKnown, caller.PrincipalTags = true, p.Tags
-			case NodeService:
-				caller.Account = ""
-			case NodeAnyone:
-				// Principals outside the organisation (those inside are
-				// nodes of their own, or members not scanned).
-				caller.Principal, caller.Account = "", ""
-				caller.InOrg, caller.NotAccounts = TriFalse, ix.accountIDs
-				in.IdentityPolicies = anyIdentity
-			default: // an account not scanned: its administrators may allow it
-				in.IdentityPolicies = anyIdentity
+			cc := callers[cand]
+			if cc == nil {
+				cc = &candCaller{c: &Caller{Principal: n.ID, Account: n.Account, Label: n.String()}}
+				caller := cc.c
+				switch n.Kind {
+				case NodeRole, NodeUser:
+					p := byKey[cand]
+					caller.Principal = p.ARN
+					cc.identity, cc.boundary = p.Identity, p.Boundary
+					caller.TagsKnown, caller.PrincipalTags = true, p.Tags
+				case NodeService:
+					caller.Account = ""
+				case NodeAnyone:
+					// Principals outside the organisation (those inside are
+					// nodes of their own, or members not scanned).
+					caller.Principal, caller.Account = "", ""
+					caller.InOrg, caller.NotAccounts = TriFalse, ix.accountIDs
+					cc.identity = anyIdentity
+				default: // an account not scanned: its administrators may allow it
+					cc.identity = anyIdentity
+				}
+				if n.Account != "" {
+					cc.scps = ix.assumeOrg(caller, n.Account, n.Kind == NodeRole || n.Kind == NodeUser)
+				}
+				callers[cand] = cc
 			}
+			caller := cc.c
+			in.IdentityPolicies, in.PermissionBoundary, in.SCPs = cc.identity, cc.boundary, cc.scps
 			in.Principal = caller.Principal
-			if n.Account != "" {
-				in.SCPs = ix.assumeOrg(caller, n.Account, n.Kind == NodeRole || n.Kind == NodeUser)
-			}
 			in.Context = ix.assumeContext(caller, n, r.account)
 			res := policy.Evaluate(in)
 			e, ok := edgeOf(cand, to, &res)

@@ -685,10 +685,25 @@ func (ix *Index) requestContext(c *Caller, owner string) *policy.Context {
 	// The keys that depend only on the owner and on whether the call is
 	// anonymous are shared (contextBase).
 	base := ix.contextBase(owner, c.anonymous())
-	if own := ix.callerKeys(c); own != nil {
+	if own := c.ownKeys(ix); own != nil {
 		return policy.NewContextLayered(base, own)
 	}
 	return policy.NewContextOn(base)
+}
+
+// ownKeys returns the caller's callerKeys, built once.
+func (c *Caller) ownKeys(ix *Index) *policy.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ownKeysLocked(ix)
+}
+
+// ownKeysLocked is ownKeys with c.mu held.
+func (c *Caller) ownKeysLocked(ix *Index) *policy.Context {
+	if !c.ownBuilt {
+		c.own, c.ownBuilt = ix.callerKeys(c), true
+	}
+	return c.own
 }
 
 // callerKeys returns the keys of the caller's request contexts that depend

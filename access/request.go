@@ -533,16 +533,14 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 	if c.ctxs == nil || len(c.ctxs) >= maxCallerContexts {
 		c.ctxs = map[ctxKey]*policy.Context{}
 	}
-	if !c.ownBuilt {
-		c.own, c.ownBuilt = ix.callerKeys(c), true
-	}
+	own := c.ownKeysLocked(ix)
 	layers := make([]*policy.Context, 0, 3)
 	if req := c.requestKeys(service); req != nil {
 		layers = append(layers, req)
 	}
 	layers = append(layers, ix.serviceKeys(service, region))
-	if c.own != nil {
-		layers = append(layers, c.own)
+	if own != nil {
+		layers = append(layers, own)
 	}
 	ctx := policy.NewContextLayered(ix.contextBase(owner, c.anonymous()), layers...)
 	c.ctxs[key] = ctx
