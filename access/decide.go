@@ -615,10 +615,24 @@ func requirementsAccountSpecific(r *policy.Result) bool {
 // account calls: its ID, its OU path, or a principal ARN whose account field
 // is a literal account.
 func accountSpecific(q policy.Requirement) bool {
-	switch strings.ToLower(q.Key) {
-	case "aws:principalaccount", "aws:principalorgpaths", "kms:calleraccount":
+	// Of an ASCII key, EqualFold is ToLower's equality without its copy;
+	// another is lowered and compared.
+	key, ascii := q.Key, isASCII(q.Key)
+	if !ascii {
+		key = strings.ToLower(key)
+	}
+	fold := func(names ...string) bool {
+		for _, n := range names {
+			if (ascii && strings.EqualFold(key, n)) || key == n {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case fold("aws:principalaccount", "aws:principalorgpaths", "kms:calleraccount"):
 		return true
-	case "aws:principalarn", "principal":
+	case fold("aws:principalarn", "principal"):
 		for _, v := range q.Values {
 			if awsid.IsAccountID(arnAccount(v)) {
 				return true
@@ -626,6 +640,16 @@ func accountSpecific(q policy.Requirement) bool {
 		}
 	}
 	return false
+}
+
+// isASCII reports whether s is ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // resultAlternatives renders a Conditional result's condition in

@@ -125,8 +125,46 @@ func (c *Context) put(key string, e *ctxEntry) *Context {
 		c.keys = map[string]*ctxEntry{}
 	}
 	e.name = key
-	c.keys[strings.ToLower(key)] = e
+	c.keys[lowerKey(key)] = e
 	return c
+}
+
+// lowerKey returns strings.ToLower(key), without allocating for the keys
+// request contexts set most often.
+func lowerKey(key string) string {
+	switch key {
+	case "aws:SecureTransport":
+		return "aws:securetransport"
+	case "aws:RequestedRegion":
+		return "aws:requestedregion"
+	case "aws:ViaAWSService":
+		return "aws:viaawsservice"
+	case "aws:PrincipalAccount":
+		return "aws:principalaccount"
+	case "aws:PrincipalOrgID":
+		return "aws:principalorgid"
+	case "aws:PrincipalOrgPaths":
+		return "aws:principalorgpaths"
+	case "aws:PrincipalType":
+		return "aws:principaltype"
+	case "aws:ResourceAccount":
+		return "aws:resourceaccount"
+	case "aws:ResourceOrgID":
+		return "aws:resourceorgid"
+	case "aws:ResourceOrgPaths":
+		return "aws:resourceorgpaths"
+	case "aws:SourceVpce":
+		return "aws:sourcevpce"
+	case "aws:SourceVpc":
+		return "aws:sourcevpc"
+	case "aws:SourceIp":
+		return "aws:sourceip"
+	case "kms:CallerAccount":
+		return "kms:calleraccount"
+	case "kms:ViaService":
+		return "kms:viaservice"
+	}
+	return strings.ToLower(key)
 }
 
 // Set makes key present with values. Set with no values makes it absent

@@ -1,6 +1,9 @@
 package policy
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestContextOn checks that a context started on a base sees the base's
 // keys and prefixes, overrides them with its own (case-insensitively),
@@ -78,6 +81,18 @@ func TestContextLayered(t *testing.T) {
 			if got, want := tc.got.excepts("aws:principalaccount", v), tc.want.excepts("aws:principalaccount", v); got != want {
 				t.Errorf("%s excepts %s: %v, want %v", tc.name, v, got, want)
 			}
+		}
+	}
+}
+
+// TestLowerKey checks that lowerKey lowers as strings.ToLower does, for
+// the keys it knows and for others.
+func TestLowerKey(t *testing.T) {
+	for _, k := range []string{"aws:SecureTransport", "aws:RequestedRegion", "aws:ViaAWSService", "aws:PrincipalAccount", "aws:PrincipalOrgID",
+		"aws:PrincipalOrgPaths", "aws:PrincipalType", "aws:ResourceAccount", "aws:ResourceOrgID", "aws:ResourceOrgPaths", "aws:SourceVpce",
+		"aws:SourceVpc", "aws:SourceIp", "kms:CallerAccount", "kms:ViaService", "aws:PrincipalTag/Team", "s3:x-amz-acl", "aws:prİncipalaccount"} {
+		if got, want := lowerKey(k), strings.ToLower(k); got != want {
+			t.Errorf("lowerKey(%q) = %q, want %q", k, got, want)
 		}
 	}
 }
