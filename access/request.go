@@ -534,7 +534,8 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		c.ctxs = map[ctxKey]*policy.Context{}
 	}
 	own := c.ownKeysLocked(ix)
-	layers := make([]*policy.Context, 0, 3)
+	var buf [3]*policy.Context // copied by NewContextLayered
+	layers := buf[:0]
 	if req := c.requestKeys(service); req != nil {
 		layers = append(layers, req)
 	}

@@ -43,8 +43,9 @@ type Context struct {
 	base *Context
 	// layers are more contexts whose own keys and prefixes (not their
 	// bases') count after this context's and before base's
-	// (NewContextLayered).
+	// (NewContextLayered); in inline when they are few.
 	layers []*Context
+	inline [3]*Context
 }
 
 // NewContext returns an empty, closed-world context: keys not set are absent.
@@ -65,12 +66,18 @@ func NewContextOn(base *Context) *Context {
 
 // NewContextLayered returns a context that starts as the own keys and
 // prefixes of every layer (not their bases'), the first layer's first,
-// then as base, and is open-world as base is. The layers (and the slice)
-// and base, which must no longer be modified, are shared: contexts made of
-// parts that vary apart (a caller's keys, the resource owner's) hold each
-// part once instead of a copy per combination.
+// then as base, and is open-world as base is. The layers and base, which
+// must no longer be modified, are shared: contexts made of parts that vary
+// apart (a caller's keys, the resource owner's) hold each part once
+// instead of a copy per combination.
 func NewContextLayered(base *Context, layers ...*Context) *Context {
-	return &Context{open: base.open, base: base, layers: layers}
+	c := &Context{open: base.open, base: base}
+	if len(layers) <= len(c.inline) {
+		c.layers = c.inline[:copy(c.inline[:], layers)]
+	} else {
+		c.layers = append([]*Context(nil), layers...)
+	}
+	return c
 }
 
 // find returns the entry of a lower-case key: the first context of c's
