@@ -162,17 +162,21 @@ func BenchmarkAnalyzeOrgShape(b *testing.B) {
 }
 
 // benchmarkPerBucket reports the time and allocations of Analyze per bucket
-// of a synthetic organisation.
+// of a synthetic organisation, and its peak heap (samplePeakHeap: the
+// document and the report included).
 func benchmarkPerBucket(b *testing.B, accounts, buckets int) {
 	n := accounts * buckets
 	var mallocs uint64
 	var ms runtime.MemStats
+	var peak atomic.Uint64
 	for b.Loop() {
 		b.StopTimer()
 		doc := fakeaws.Synthetic(accounts, buckets)
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
 		before := ms.Mallocs
+		done := make(chan struct{})
+		go samplePeakHeap(&peak, done)
 		b.StartTimer()
 		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) },
 			PrincipalsPerCell: DefaultPrincipalsPerCell})
@@ -180,6 +184,7 @@ func benchmarkPerBucket(b *testing.B, accounts, buckets int) {
 			b.Fatal(err)
 		}
 		b.StopTimer()
+		close(done)
 		runtime.ReadMemStats(&ms)
 		mallocs += ms.Mallocs - before
 		b.StartTimer()
@@ -189,4 +194,5 @@ func benchmarkPerBucket(b *testing.B, accounts, buckets int) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/bucket")
 	b.ReportMetric(float64(mallocs)/float64(b.N)/float64(n), "allocs/bucket")
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
 }

@@ -68,6 +68,9 @@ type Caller struct {
 
 	mu   sync.Mutex                 // guards what follows (callers of computed shapes are shared)
 	ctxs map[ctxKey]*policy.Context // request contexts built for this caller
+	// owners are the resource owners of the contexts in ctxs, the last
+	// asked for first.
+	owners [2]string
 	// own are the caller's keys of every context (callerKeys; nil for an
 	// anonymous caller), once ownBuilt; reqKeys its keys of the requests
 	// to a service (requestKeys).

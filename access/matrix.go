@@ -155,9 +155,9 @@ func (w *worker) bpaMap(b BPA) map[string]string {
 	return m
 }
 
-// startAccount prepares the worker for a bucket of account: callers built
-// for another account's buckets are dropped (their request contexts name
-// that account as the resource's).
+// startAccount prepares the worker for a bucket of account: the callers
+// built for another account's buckets that name that account (not
+// ownerFree) are dropped, and so are its principal groups.
 func (w *worker) startAccount(account string) {
 	if account != w.account {
 		w.account = account

@@ -530,6 +530,19 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 	if ctx := c.ctxs[key]; ctx != nil {
 		return ctx
 	}
+	// The contexts kept are those of the last two owners asked for (a
+	// bucket's and its KMS key's): a caller kept across accounts holds
+	// none for the accounts done.
+	if owner != c.owners[0] {
+		if owner != c.owners[1] {
+			for k := range c.ctxs {
+				if k.owner == c.owners[1] {
+					delete(c.ctxs, k)
+				}
+			}
+		}
+		c.owners = [2]string{owner, c.owners[0]}
+	}
 	if c.ctxs == nil || len(c.ctxs) >= maxCallerContexts {
 		c.ctxs = map[ctxKey]*policy.Context{}
 	}
