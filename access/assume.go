@@ -261,6 +261,10 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 	byAccount := map[string][]IAMPrincipal{}
 	byKey := map[string]*IAMPrincipal{}
 	var roles []trustedRole
+	// Trust policies alike (a service's, the audit role's in every
+	// account) are parsed once: each role's is a copy that names it
+	// (parsed policies are not modified).
+	trusts := map[string]*policy.Policy{}
 	for _, id := range ix.accountIDs {
 		a := ix.accounts[id]
 		if a == nil || a.IAM == nil {
@@ -282,7 +286,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			tr := trustedRole{arn: r.ARN, account: id}
 			if r.TrustPolicy == nil {
 				tr.trust = policy.Unreadable("trust policy of " + r.ARN + " (not collected)")
-			} else if p, err := policy.Parse(r.TrustPolicy.Raw()); err != nil {
+			} else if p, err := parseShared(trusts, r.TrustPolicy.Raw()); err != nil {
 				tr.trust = policy.Unreadable("trust policy of " + r.ARN + " (does not parse)")
 			} else {
 				p.Name = "trust policy of " + r.ARN
@@ -485,6 +489,21 @@ func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string) *policy.C
 		ctx.SetAbsent(k)
 	}
 	return ctx
+}
+
+// parseShared returns a copy of the policy text parses to, parsed once per
+// text in parsed: the copies share their statements and compiled form.
+func parseShared(parsed map[string]*policy.Policy, text []byte) (*policy.Policy, error) {
+	p, ok := parsed[string(text)]
+	if !ok {
+		var err error
+		if p, err = policy.Parse(text); err != nil {
+			return nil, err
+		}
+		parsed[string(text)] = p
+	}
+	cp := *p
+	return &cp, nil
 }
 
 // assumeAnyIdentity is the identity policy assumed for principals outside
