@@ -224,24 +224,27 @@ func (w *worker) internActions(a *model.Actions) {
 // callers whose keys name no bucket owner (ownerFree) are kept across
 // accounts, with the keys of their request contexts (Caller.context); the
 // others are dropped when the worker starts another account's buckets.
+// The workers share them (sharedCache.caller): each keeps those it used,
+// and asks the others' first.
 func (w *worker) caller(key string, mk func() *Caller) *Caller {
+	free := ownerFree(key)
 	cache := w.callers
-	if ownerFree(key) {
+	if free {
 		cache = w.kept
 	}
 	if c := cache[key]; c != nil {
 		return c
 	}
-	c := mk()
-	if ownerFree(key) && len(w.kept) >= maxKeptCallers {
+	c := w.shared.caller(w.account, key, free, mk)
+	if free && len(w.kept) >= maxKeptCallers {
 		clear(w.kept)
 	}
 	cache[key] = c
 	return c
 }
 
-// maxKeptCallers bounds the callers a worker keeps across accounts; when
-// full, it starts afresh.
+// maxKeptCallers bounds the callers a worker (and the workers' shared
+// cache) keeps across accounts; when full, it starts afresh.
 const maxKeptCallers = 1 << 12
 
 // ownerFree reports whether the caller cached under key is the same for
