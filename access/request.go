@@ -518,7 +518,7 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string) (*policy.Input, bool)
 // ("s3"; "s3-plain-http", the same without TLS; or "kms" for the call S3
 // makes on the caller's behalf) on a resource of owner in region, built
 // once per caller. Its keys come in layers, each built once, in this
-// order of precedence: the caller's own for the request (callerRequestKeys:
+// order of precedence: the caller's own for the request (requestKeys:
 // its explicit Context and kms:CallerAccount), the service's and region's
 // (Index.serviceKeys), the caller's (callerKeys), the owner's
 // (contextBase). A context per owner holds no key of its own, so a caller
