@@ -152,6 +152,9 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // at 2000x5 (the target is 1.3). B/op 443 → 378 MB, 76.1 → 58.5 MB and
 // 1.78 → 1.45 GB; peak heap 108 → 106, 31.9 → 28.8 and 388 → 381 MB; CPU
 // time 10-15% less at 50x100 and 100x5, 2000x5 33.3 → 26.6 s of CPU.
+// 10000x5 (one after the other on the loaded machine): 1,254 → 760
+// allocs/bucket, 16.3 → 14.7 GB per op, peak heap 2,455 → 2,342 MB (peak
+// RSS 2.56 → 2.44 GB), 747 → 633 s of CPU (463 → 396 s).
 // The request contexts are built in layers (policy.NewContextLayered):
 // the caller's keys of its request, the service's and region's (shared by
 // every caller), the caller's own, the owner's; a caller's context for
