@@ -262,6 +262,10 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 	byAccount := map[string][]IAMPrincipal{}
 	byKey := map[string]*IAMPrincipal{}
 	var roles []trustedRole
+	// Trust policies alike (a service's, the audit role's in every
+	// account) are parsed once: each role's is a copy that names it
+	// (parsed policies are not modified).
+	trusts := map[string]*policy.Policy{}
 	for _, id := range ix.accountIDs {
 		a := ix.accounts[id]
 		if a == nil || a.IAM == nil {
@@ -283,7 +287,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			tr := trustedRole{arn: r.ARN, account: id}
 			if r.TrustPolicy == nil {
 				tr.trust = policy.Unreadable("trust policy of " + r.ARN + " (not collected)")
-			} else if p, err := policy.Parse(r.TrustPolicy.Raw()); err != nil {
+			} else if p, err := parseShared(trusts, r.TrustPolicy.Raw()); err != nil {
 				tr.trust = policy.Unreadable("trust policy of " + r.ARN + " (does not parse)")
 			} else {
 				p.Name = "trust policy of " + r.ARN
@@ -293,6 +297,15 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 		}
 	}
 	anyIdentity := ix.assumeAnyIdentity()
+	// A candidate's caller (and what its request contexts share) depends
+	// on the candidate alone: built once for all the roles it may assume.
+	type candCaller struct {
+		c        *Caller
+		identity []*policy.Policy
+		boundary *policy.Policy
+		scps     [][]*policy.Policy
+	}
+	callers := map[string]*candCaller{}
 	for _, r := range roles {
 		to := granteeKey(r.arn)
 		for _, cand := range ix.trustCandidates(r.trust, byAccount, byKey) {
@@ -308,28 +321,35 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			if rcp := ix.RCPs(r.account); rcp.Governed {
 				in.RCPs = rcp.Levels
 			}
-			caller := &Caller{Principal: n.ID, Account: n.Account, Label: n.String()}
-			switch n.Kind {
-			case NodeRole, NodeUser:
-				p := byKey[cand]
-				caller.Principal = p.ARN
-				in.IdentityPolicies, in.PermissionBoundary = p.Identity, p.Boundary
-				caller.TagsKnown, caller.PrincipalTags = true, p.Tags
-			case NodeService:
-				caller.Account = ""
-			case NodeAnyone:
-				// Principals outside the organisation (those inside are
-				// nodes of their own, or members not scanned).
-				caller.Principal, caller.Account = "", ""
-				caller.InOrg, caller.NotAccounts = TriFalse, ix.accountIDs
-				in.IdentityPolicies = anyIdentity
-			default: // an account not scanned: its administrators may allow it
-				in.IdentityPolicies = anyIdentity
+			cc := callers[cand]
+			if cc == nil {
+				cc = &candCaller{c: &Caller{Principal: n.ID, Account: n.Account, Label: n.String()}}
+				caller := cc.c
+				switch n.Kind {
+				case NodeRole, NodeUser:
+					p := byKey[cand]
+					caller.Principal = p.ARN
+					cc.identity, cc.boundary = p.Identity, p.Boundary
+					caller.TagsKnown, caller.PrincipalTags = true, p.Tags
+				case NodeService:
+					caller.Account = ""
+				case NodeAnyone:
+					// Principals outside the organisation (those inside are
+					// nodes of their own, or members not scanned).
+					caller.Principal, caller.Account = "", ""
+					caller.InOrg, caller.NotAccounts = TriFalse, ix.accountIDs
+					cc.identity = anyIdentity
+				default: // an account not scanned: its administrators may allow it
+					cc.identity = anyIdentity
+				}
+				if n.Account != "" {
+					cc.scps = ix.assumeOrg(caller, n.Account, n.Kind == NodeRole || n.Kind == NodeUser)
+				}
+				callers[cand] = cc
 			}
+			caller := cc.c
+			in.IdentityPolicies, in.PermissionBoundary, in.SCPs = cc.identity, cc.boundary, cc.scps
 			in.Principal = caller.Principal
-			if n.Account != "" {
-				in.SCPs = ix.assumeOrg(caller, n.Account, n.Kind == NodeRole || n.Kind == NodeUser)
-			}
 			in.Context = ix.assumeContext(caller, n, r.account)
 			res := policy.Evaluate(in)
 			e, ok := edgeOf(cand, to, &res)
@@ -470,6 +490,21 @@ func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string) *policy.C
 		ctx.SetAbsent(k)
 	}
 	return ctx
+}
+
+// parseShared returns a copy of the policy text parses to, parsed once per
+// text in parsed: the copies share their statements and compiled form.
+func parseShared(parsed map[string]*policy.Policy, text []byte) (*policy.Policy, error) {
+	p, ok := parsed[string(text)]
+	if !ok {
+		var err error
+		if p, err = policy.Parse(text); err != nil {
+			return nil, err
+		}
+		parsed[string(text)] = p
+	}
+	cp := *p
+	return &cp, nil
 }
 
 // assumeAnyIdentity is the identity policy assumed for principals outside

@@ -129,7 +129,7 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // machine): allocs/bucket 697 (50x100), 1235 (100x5), 1215 (2000x5); time
 // per bucket 0.61, 1.40 and 8.70 ms; 2000x5 took 87 s and 2.88 GB per op.
 // With the cap: allocs/bucket 704, 1250 and 1224 (flat from 100x5 on, 1.75
-// times 50x100: per-account fixed cost, the matrix cache is per account);
+// times 50x100; what was per account, below);
 // 0.40-0.54, 0.56-0.76 and 3.9 ms per bucket (0.19, 0.27 and 2.57 ms in
 // a quieter run, with the cache bound below); 2000x5 26-39 s and 1.77 GB
 // per op. Time per bucket is still not flat (13.5 times 50x100's): every bucket's org row iterates
@@ -144,6 +144,38 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // RSS; the caches are now bounded by the principals the index holds
 // (Index.internBound). It is skipped unless BUCKETAUDIT_BENCH_HUGE is set
 // for its time, far from the 10 s target.
+//
+// Allocations per bucket, before and after what was per account became
+// shared (commit 0348e6e against this one, in one run, 3 ops of 50x100
+// and 100x5, 1 of 2000x5): 707 → 487 (50x100), 1,281 → 764 (100x5),
+// 1,236 → 744 (2000x5): 1.81 → 1.57 times 50x100 at 100x5, 1.75 → 1.53
+// at 2000x5 (the target is 1.3). B/op 443 → 378 MB, 76.1 → 58.5 MB and
+// 1.78 → 1.45 GB; peak heap 108 → 106, 31.9 → 28.8 and 388 → 381 MB; CPU
+// time 10-15% less at 50x100 and 100x5, 2000x5 33.3 → 26.6 s of CPU.
+// 10000x5 (one after the other on the loaded machine): 1,254 → 760
+// allocs/bucket, 16.3 → 14.7 GB per op, peak heap 2,455 → 2,342 MB (peak
+// RSS 2.56 → 2.44 GB), 747 → 633 s of CPU (463 → 396 s).
+// The request contexts are built in layers (policy.NewContextLayered):
+// the caller's keys of its request, the service's and region's (shared by
+// every caller), the caller's own, the owner's; a caller's context for
+// another owner is one allocation. The callers that name no owner
+// (principals, member and external accounts, anonymous callers: ownerFree)
+// are kept across accounts, and the workers share them, as they share an
+// account's other callers; managed policies attached in many accounts, and
+// trust policies alike, are parsed once. What remains is the shape cache's
+// reach, not a cache keyed by account where it need not be: every
+// bucket's shape key names its owner (its own ACL grant, its KMS key ARNs,
+// the peer accounts its policy names, its endpoints), so buckets alike in
+// two accounts are computed twice. With 5 buckets per account 0.96
+// matrices are computed per bucket against 0.51 at 50x100, and the
+// principal groups (decided per shape) with them: with shapes off
+// (Options.noShapes) 50x100 allocates 592 per bucket and 100x5 758 (1.28
+// times). Then each account's own data, parsed once (its IAM, key policies
+// and grants, its nodes of the assume-role graph, its principals' keys):
+// some 150 allocations per bucket at 5 buckets per account, 8 at 100.
+// Sharing shapes across accounts needs their keys and matrices renamed
+// from one owner (and its keys, peers, endpoints) to another, and the org
+// row's exclusion of the owner recomputed.
 //
 //	go test ./access -run '^$' -bench OrgShape -benchtime 1x -benchmem
 func BenchmarkAnalyzeOrgShape(b *testing.B) {
@@ -162,17 +194,21 @@ func BenchmarkAnalyzeOrgShape(b *testing.B) {
 }
 
 // benchmarkPerBucket reports the time and allocations of Analyze per bucket
-// of a synthetic organisation.
+// of a synthetic organisation, and its peak heap (samplePeakHeap: the
+// document and the report included).
 func benchmarkPerBucket(b *testing.B, accounts, buckets int) {
 	n := accounts * buckets
 	var mallocs uint64
 	var ms runtime.MemStats
+	var peak atomic.Uint64
 	for b.Loop() {
 		b.StopTimer()
 		doc := fakeaws.Synthetic(accounts, buckets)
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
 		before := ms.Mallocs
+		done := make(chan struct{})
+		go samplePeakHeap(&peak, done)
 		b.StartTimer()
 		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) },
 			PrincipalsPerCell: DefaultPrincipalsPerCell})
@@ -180,6 +216,7 @@ func benchmarkPerBucket(b *testing.B, accounts, buckets int) {
 			b.Fatal(err)
 		}
 		b.StopTimer()
+		close(done)
 		runtime.ReadMemStats(&ms)
 		mallocs += ms.Mallocs - before
 		b.StartTimer()
@@ -189,6 +226,7 @@ func benchmarkPerBucket(b *testing.B, accounts, buckets int) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/bucket")
 	b.ReportMetric(float64(mallocs)/float64(b.N)/float64(n), "allocs/bucket")
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
 }
 
 // BenchmarkOverlapOrgShape analyses as a scan that collects IAM does

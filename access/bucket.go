@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -28,6 +29,7 @@ type BucketLayers struct {
 	Account     *inventory.Account
 	Bucket      *inventory.Bucket
 	ARN         string
+	anyObject   string // ARN + "/" + anyKey, built once (ResourceARN)
 
 	// Policy is the bucket policy: nil when the bucket has none, Unreadable
 	// when it could not be read or parsed.
@@ -52,6 +54,7 @@ type BucketLayers struct {
 // NewBucketLayers reads bucket b of account a from the index.
 func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *BucketLayers {
 	bl := &BucketLayers{ix: ix, Account: a, Bucket: b, ARN: awsid.S3Bucket(ix.PartitionOf(b), b.Name)}
+	bl.anyObject = bl.ARN + "/" + anyKey
 	name := "the bucket policy" // the bucket is the report rows
 	switch {
 	case b.Errors.Has(inventory.FieldPolicy):
@@ -137,6 +140,9 @@ func (bl *BucketLayers) ResourceARN(action, key string) string {
 	}
 	if key == "" {
 		key = anyKey
+	}
+	if key == anyKey && len(bl.anyObject) == len(bl.ARN)+1+len(anyKey) && strings.HasPrefix(bl.anyObject, bl.ARN) {
+		return bl.anyObject // the common case, without allocating
 	}
 	return bl.ARN + "/" + key
 }

@@ -3,6 +3,7 @@ package access
 import (
 	"sync"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -16,6 +17,46 @@ type ctxBases struct {
 	// common are the keys of every context (signed, anonymous), without the
 	// owner's.
 	common [2]*policy.Context
+	// services are the keys of a service and region (serviceKeys), by
+	// ctxKey without owner.
+	services map[ctxKey]*policy.Context
+}
+
+// serviceKeys returns the keys of the request contexts for service in
+// region that depend neither on the caller nor on the resource's owner
+// (the caller's kms:CallerAccount and Context are not among them). The
+// context is shared: not to be modified.
+func (ix *Index) serviceKeys(service, region string) *policy.Context {
+	k := ctxKey{service: service, region: region}
+	cb := &ix.ctxBases
+	cb.mu.RLock()
+	ctx := cb.services[k]
+	cb.mu.RUnlock()
+	if ctx != nil {
+		return ctx
+	}
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	if ctx := cb.services[k]; ctx != nil {
+		return ctx
+	}
+	ctx = policy.NewContext()
+	if region != "" {
+		ctx.Set("aws:RequestedRegion", region)
+	}
+	if service == "s3-plain-http" { // the TLS check: a request without TLS
+		ctx.Set("aws:SecureTransport", "false")
+	}
+	if service == "kms" {
+		ctx.Set("kms:ViaService", awsid.ServiceEndpoint("s3", region))
+		ctx.Set("aws:ViaAWSService", "true")
+		ctx.SetAbsent("s3:signatureversion")
+	}
+	if cb.services == nil {
+		cb.services = map[ctxKey]*policy.Context{}
+	}
+	cb.services[k] = ctx
+	return ctx
 }
 
 // contextBase returns the base of the request contexts of owner's

@@ -66,8 +66,17 @@ type Caller struct {
 	// Trace asks Decide for the evaluations behind its decision (Steps).
 	Trace bool
 
-	mu   sync.Mutex                 // guards ctxs (callers of computed shapes are shared)
+	mu   sync.Mutex                 // guards what follows (callers of computed shapes are shared)
 	ctxs map[ctxKey]*policy.Context // request contexts built for this caller
+	// owners are the resource owners of the contexts in ctxs, the last
+	// asked for first.
+	owners [2]string
+	// own are the caller's keys of every context (callerKeys; nil for an
+	// anonymous caller), once ownBuilt; reqKeys its keys of the requests
+	// to a service (requestKeys).
+	own      *policy.Context
+	ownBuilt bool
+	reqKeys  map[string]*policy.Context
 }
 
 func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }
@@ -287,43 +296,107 @@ func oppositeOperator(op string) (string, bool) {
 // describeStatements names the statements of a decision for a reason:
 // `bucket policy statement "PublicRead"`, `SCP p-1 (DenyDelete) statement #0`.
 func describeStatements(refs []policy.StatementRef, effect string) string {
+	return describeRefs(refs, effect, false)
+}
+
+// describeGranting names the statements that grant an allow: those with
+// effect Allow, but the guardrail statements (SCP, RCP, VPC endpoint
+// policy) that merely let it through when a statement of a resource or
+// identity policy is what grants (dropsGuards).
+func describeGranting(refs []policy.StatementRef) string {
+	return describeRefs(refs, "Allow", dropsGuards(refs))
+}
+
+// describeRefs is describeStatements of refs but, with noGuards, their
+// guardrail statements (as if they had been dropped from refs).
+func describeRefs(refs []policy.StatementRef, effect string, noGuards bool) string {
+	// Two passes over the statements named: the first sizes the string,
+	// the second writes it (one allocation).
 	var b strings.Builder
-	n, more := 0, 0
-	// Resource policies first, then identity policies, then guardrails.
-	for rank := 0; rank < 3; rank++ {
-		for i, r := range refs {
-			if statementRank(r.Layer) != rank || (effect != "" && !strings.EqualFold(r.Effect, effect)) || seenBefore(refs[:i], r, effect) {
-				continue
+	for pass := 0; pass < 2; pass++ {
+		size, n, more := 0, 0, 0
+		// Resource policies first, then identity policies, then guardrails.
+		for rank := 0; rank < 3; rank++ {
+			for i, r := range refs {
+				if statementRank(r.Layer) != rank || (noGuards && rank == 2) || (effect != "" && !strings.EqualFold(r.Effect, effect)) || seenBefore(refs[:i], r, effect, noGuards) {
+					continue
+				}
+				if n == 4 {
+					more++
+					continue
+				}
+				sep := ""
+				if n > 0 {
+					sep = ", "
+				}
+				n++
+				if pass == 0 {
+					size += len(sep) + len(r.Policy) + len(" statement ") + refLen(r)
+					continue
+				}
+				b.WriteString(sep)
+				b.WriteString(r.Policy)
+				b.WriteString(" statement ")
+				if r.Sid != "" {
+					b.WriteString(strconv.Quote(r.Sid))
+				} else {
+					b.WriteByte('#')
+					b.WriteString(strconv.Itoa(r.Index))
+				}
 			}
-			if n == 4 {
-				more++
-				continue
-			}
-			if n > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(r.Policy)
-			b.WriteString(" statement ")
-			if r.Sid != "" {
-				b.WriteString(strconv.Quote(r.Sid))
-			} else {
-				b.WriteByte('#')
-				b.WriteString(strconv.Itoa(r.Index))
-			}
-			n++
 		}
-	}
-	if more > 0 {
-		b.WriteString(" and ")
-		b.WriteString(strconv.Itoa(more))
-		b.WriteString(" more")
+		if pass == 0 {
+			if n == 0 {
+				return ""
+			}
+			if more > 0 {
+				size += len(" and ") + len(strconv.Itoa(more)) + len(" more")
+			}
+			b.Grow(size)
+			continue
+		}
+		if more > 0 {
+			b.WriteString(" and ")
+			b.WriteString(strconv.Itoa(more))
+			b.WriteString(" more")
+		}
 	}
 	return b.String()
 }
 
+// refLen is the length of a statement's name in describeStatements: its
+// quoted Sid, or "#" and its index.
+func refLen(r policy.StatementRef) int {
+	if r.Sid == "" {
+		n := 2 // "#" and a digit
+		for i := r.Index; i >= 10 || i <= -10; i /= 10 {
+			n++
+		}
+		if r.Index < 0 {
+			n++
+		}
+		return n
+	}
+	n := 2 // the quotes
+	for i := 0; i < len(r.Sid); i++ {
+		switch c := r.Sid[i]; {
+		case c == '"' || c == '\\':
+			n += 2
+		case c >= 0x20 && c < 0x7f:
+			n++
+		default: // escapes or runes Quote keeps: measured
+			return len(strconv.Quote(r.Sid))
+		}
+	}
+	return n
+}
+
 // seenBefore reports whether refs already name the statement r.
-func seenBefore(refs []policy.StatementRef, r policy.StatementRef, effect string) bool {
+func seenBefore(refs []policy.StatementRef, r policy.StatementRef, effect string, noGuards bool) bool {
 	for _, x := range refs {
+		if noGuards && statementRank(x.Layer) == 2 {
+			continue // dropped
+		}
 		if x.Policy == r.Policy && x.Index == r.Index && (effect == "" || strings.EqualFold(x.Effect, effect)) {
 			return true
 		}
@@ -343,26 +416,22 @@ func statementRank(l policy.Layer) int {
 	return 2
 }
 
-// grantingStatements drops the guardrail statements (SCP, RCP, VPC
-// endpoint policy) that merely let an allow through, when a statement of a
-// resource or identity policy is what grants.
-func grantingStatements(refs []policy.StatementRef) []policy.StatementRef {
-	guard := 0
+// guards counts the guardrail statements of refs.
+func guards(refs []policy.StatementRef) int {
+	n := 0
 	for _, r := range refs {
 		if statementRank(r.Layer) == 2 {
-			guard++
+			n++
 		}
 	}
-	if guard == 0 || guard == len(refs) {
-		return refs
-	}
-	out := make([]policy.StatementRef, 0, len(refs)-guard)
-	for _, r := range refs {
-		if statementRank(r.Layer) != 2 {
-			out = append(out, r)
-		}
-	}
-	return out
+	return n
+}
+
+// dropsGuards reports whether the guardrail statements of refs are left
+// out of an allow's granting statements: some are guardrails, not all.
+func dropsGuards(refs []policy.StatementRef) bool {
+	n := guards(refs)
+	return n > 0 && n < len(refs)
 }
 
 // reasonMode says how much of an outcome's reason fromResult makes.
@@ -409,9 +478,10 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 	switch r.Decision {
 	case policy.Allow:
 		o.verdict = model.VerdictAllow
-		o.reason = action + " allowed for " + who
-		if s := describeStatements(grantingStatements(r.Statements), "Allow"); s != "" {
-			o.reason += " by " + s
+		if s := describeGranting(r.Statements); s != "" {
+			o.reason = action + " allowed for " + who + " by " + s
+		} else {
+			o.reason = action + " allowed for " + who
 		}
 	case policy.ExplicitDeny:
 		o.verdict = model.VerdictDeny
@@ -447,15 +517,21 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 // ones of an allow, the denying ones of an explicit deny, all of the others.
 func decidingRefs(r *policy.Result) []policy.StatementRef {
 	refs := r.Statements
-	effect := ""
+	effect, n, noGuards := "", len(refs), false
 	switch r.Decision {
 	case policy.Allow:
-		refs, effect = grantingStatements(refs), "Allow"
+		// The granting statements (describeGranting's).
+		if effect, noGuards = "Allow", dropsGuards(refs); noGuards {
+			n -= guards(refs)
+		}
 	case policy.ExplicitDeny:
 		effect = "Deny"
 	}
-	out := make([]policy.StatementRef, 0, len(refs))
+	out := make([]policy.StatementRef, 0, n)
 	for _, x := range refs {
+		if noGuards && statementRank(x.Layer) == 2 {
+			continue
+		}
 		if effect == "" || strings.EqualFold(x.Effect, effect) {
 			out = append(out, x)
 		}
@@ -567,10 +643,24 @@ func requirementsAccountSpecific(r *policy.Result) bool {
 // account calls: its ID, its OU path, or a principal ARN whose account field
 // is a literal account.
 func accountSpecific(q policy.Requirement) bool {
-	switch strings.ToLower(q.Key) {
-	case "aws:principalaccount", "aws:principalorgpaths", "kms:calleraccount":
+	// Of an ASCII key, EqualFold is ToLower's equality without its copy;
+	// another is lowered and compared.
+	key, ascii := q.Key, isASCII(q.Key)
+	if !ascii {
+		key = strings.ToLower(key)
+	}
+	fold := func(names ...string) bool {
+		for _, n := range names {
+			if (ascii && strings.EqualFold(key, n)) || key == n {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case fold("aws:principalaccount", "aws:principalorgpaths", "kms:calleraccount"):
 		return true
-	case "aws:principalarn", "principal":
+	case fold("aws:principalarn", "principal"):
 		for _, v := range q.Values {
 			if awsid.IsAccountID(arnAccount(v)) {
 				return true
@@ -578,6 +668,16 @@ func accountSpecific(q policy.Requirement) bool {
 		}
 	}
 	return false
+}
+
+// isASCII reports whether s is ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // resultAlternatives renders a Conditional result's condition in
@@ -636,10 +736,36 @@ func and(a, b outcome) outcome {
 func (ix *Index) requestContext(c *Caller, owner string) *policy.Context {
 	// The keys that depend only on the owner and on whether the call is
 	// anonymous are shared (contextBase).
-	ctx := policy.NewContextOn(ix.contextBase(owner, c.anonymous()))
-	if c.anonymous() {
-		return ctx
+	base := ix.contextBase(owner, c.anonymous())
+	if own := c.ownKeys(ix); own != nil {
+		return policy.NewContextLayered(base, own)
 	}
+	return policy.NewContextOn(base)
+}
+
+// ownKeys returns the caller's callerKeys, built once.
+func (c *Caller) ownKeys(ix *Index) *policy.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ownKeysLocked(ix)
+}
+
+// ownKeysLocked is ownKeys with c.mu held.
+func (c *Caller) ownKeysLocked(ix *Index) *policy.Context {
+	if !c.ownBuilt {
+		c.own, c.ownBuilt = ix.callerKeys(c), true
+	}
+	return c.own
+}
+
+// callerKeys returns the keys of the caller's request contexts that depend
+// on the caller alone, whatever the resource's owner; nil for an anonymous
+// caller (its keys are contextBase's).
+func (ix *Index) callerKeys(c *Caller) *policy.Context {
+	if c.anonymous() {
+		return nil
+	}
+	ctx := policy.NewContext()
 	ix.setPrincipalIDs(ctx, c) // aws:userid, aws:username, aws:PrincipalType (uniqueid.go)
 	if c.TagsKnown && c.Principal != "" {
 		// A collected IAM role or user: its tags are all known.

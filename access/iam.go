@@ -78,6 +78,9 @@ type iamCache struct {
 	// ids are the callers' unique-ID keys by principal ARN (callerIDs).
 	ids map[string]*principalIDs
 	n   int // the principals of byID
+	// managed are the managed policies parsed, by ARN and text: an AWS
+	// managed policy attached in many accounts is parsed once.
+	managed map[[2]string]*policy.Policy
 }
 
 // internBound is how many principal entries a worker's caches of the
@@ -108,7 +111,10 @@ func (ix *Index) Principals(id string) []IAMPrincipal {
 	if ix.iam.byID == nil {
 		ix.iam.byID = map[string][]IAMPrincipal{}
 	}
-	ps := parsePrincipals(a.IAM)
+	if ix.iam.managed == nil {
+		ix.iam.managed = map[[2]string]*policy.Policy{}
+	}
+	ps := parsePrincipals(a.IAM, ix.iam.managed)
 	ix.iam.byID[id] = ps
 	ix.iam.n += len(ps)
 	return ps
@@ -157,8 +163,11 @@ func (p *IAMPrincipal) Unread() bool {
 // parsePrincipals parses the identity policies of every role and user of
 // an account's IAM data. It is the one place that names them: "inline
 // policy NAME of OWNER-ARN", "managed policy ARN", "policies of group NAME"
-// (a group not collected), with why one could not be read.
-func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
+// (a group not collected), with why one could not be read. The managed
+// policies it parses are shared through shared (by ARN and text: the same
+// policy, named alike; nil: none shared), as parsed policies are not
+// modified.
+func parsePrincipals(iam *inventory.IAM, shared map[[2]string]*policy.Policy) []IAMPrincipal {
 	managed := map[string]*policy.Policy{}
 	raw := map[*policy.Policy]string{} // the text of each policy (an unreadable one's name)
 	managedPolicy := func(arn string) *policy.Policy {
@@ -175,6 +184,12 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 				why = " (no document)"
 				continue
 			}
+			text := string(mp.Document.Raw())
+			if have := shared[[2]string{arn, text}]; have != nil {
+				p = have
+				raw[p] = text
+				continue
+			}
 			parsed, err := policy.Parse(mp.Document.Raw())
 			if err != nil {
 				why = " (does not parse)"
@@ -182,7 +197,10 @@ func parsePrincipals(iam *inventory.IAM) []IAMPrincipal {
 			}
 			parsed.Name = "managed policy " + arn
 			p = parsed
-			raw[p] = string(mp.Document.Raw())
+			raw[p] = text
+			if shared != nil {
+				shared[[2]string{arn, text}] = p
+			}
 		}
 		if p == nil {
 			p = policy.Unreadable("managed policy " + arn + why)

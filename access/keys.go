@@ -18,16 +18,18 @@ func (bl *BucketLayers) keyPatterns() []string {
 	if bl.Policy == nil || bl.Policy.IsUnreadable() {
 		return nil
 	}
-	prefix := bl.ARN + "/"
 	var out []string
 	for i := range bl.Policy.Statements {
 		s := &bl.Policy.Statements[i]
 		for _, list := range [][]string{s.Resource, s.NotResource} {
 			for _, r := range list {
-				if !strings.HasPrefix(r, prefix) {
+				// r starts with the bucket's ARN and "/" (not concatenated:
+				// this runs for every object action decided).
+				p, ok := strings.CutPrefix(r, bl.ARN)
+				if !ok || !strings.HasPrefix(p, "/") {
 					continue
 				}
-				p := r[len(prefix):]
+				p = p[1:]
 				if p == "*" || p == "" || strings.Contains(p, "${") {
 					continue
 				}

@@ -113,6 +113,9 @@ type worker struct {
 	// their request contexts are per resource account.
 	account string
 	callers map[string]*Caller
+	// kept are the callers that serve every account's buckets alike
+	// (ownerFree), kept across accounts.
+	kept map[string]*Caller
 	// pgroups are the principal groups decided for the account's buckets,
 	// by shapeGroupKey (whocan.go).
 	pgroups map[pgroupKey]*principalGroup
@@ -136,7 +139,7 @@ type worker struct {
 }
 
 func (m *matrixer) newWorker() *worker {
-	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{}, pgroups: map[pgroupKey]*principalGroup{},
+	return &worker{matrixer: m, ev: policy.NewEvaluator(), callers: map[string]*Caller{}, kept: map[string]*Caller{}, pgroups: map[pgroupKey]*principalGroup{},
 		pstatic: map[*IAMPrincipal]*principalStatic{}, chainVals: map[string]*chainValues{}, roots: map[[2]string]*IAMPrincipal{},
 		strs: map[string]string{}, lists: map[string][]string{}, layers: map[layerSet][]string{}, bpaMaps: map[BPA]map[string]string{},
 		orgLists: orgLists{limit: m.principalsPerCell},
@@ -154,9 +157,9 @@ func (w *worker) bpaMap(b BPA) map[string]string {
 	return m
 }
 
-// startAccount prepares the worker for a bucket of account: callers built
-// for another account's buckets are dropped (their request contexts name
-// that account as the resource's).
+// startAccount prepares the worker for a bucket of account: the callers
+// built for another account's buckets that name that account (not
+// ownerFree) are dropped, and so are its principal groups.
 func (w *worker) startAccount(account string) {
 	if account != w.account {
 		w.account = account
@@ -219,14 +222,50 @@ func (w *worker) internActions(a *model.Actions) {
 	}
 }
 
-// caller returns the cached caller for key, building it with mk.
+// caller returns the cached caller for key, building it with mk. The
+// callers whose keys name no bucket owner (ownerFree) are kept across
+// accounts, with the keys of their request contexts (Caller.context); the
+// others are dropped when the worker starts another account's buckets.
+// The workers share them (sharedCache.caller): each keeps those it used,
+// and asks the others' first.
 func (w *worker) caller(key string, mk func() *Caller) *Caller {
-	if c := w.callers[key]; c != nil {
+	free := ownerFree(key)
+	cache := w.callers
+	if free {
+		cache = w.kept
+	}
+	if c := cache[key]; c != nil {
 		return c
 	}
-	c := mk()
-	w.callers[key] = c
+	c := w.shared.caller(w.account, key, free, mk)
+	if free && len(w.kept) >= maxKeptCallers {
+		clear(w.kept)
+	}
+	cache[key] = c
 	return c
+}
+
+// maxKeptCallers bounds the callers a worker (and the workers' shared
+// cache) keeps across accounts; when full, it starts afresh.
+const maxKeptCallers = 1 << 12
+
+// ownerFree reports whether the caller cached under key is the same for
+// the buckets of every owner: anonymous callers ("public"), an external
+// account's principals ("ext|"), a member account's ("mem|", of its SCP
+// group), and one IAM principal ("pa|" and "iam|", built from its account
+// alone: principalCaller's InOrg and OrgID are its account's whatever the
+// row, as the rows list members with InOrg true and, in an organisation,
+// non-members with InOrg false; callers without one use the document's
+// MemberOf). The others ("any|", "canon|", "same|", "grp|", "orgunread|")
+// name the owner in their keys and exclude it from the accounts they
+// stand for.
+func ownerFree(key string) bool {
+	for _, p := range [...]string{"public", "ext|", "mem|", "pa|", "iam|"} {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // bucketMatrix is one bucket's computed rows.

@@ -185,7 +185,8 @@ func TestOrgRowMatchesOracle(t *testing.T) {
 		firstOwner := map[*string]string{} // a list's first account → the owner of the first cell that listed it
 		ix := NewIndex(doc)
 		m := newMatrixer(ix, nil, Options{})
-		w, oracle := m.newWorker(), m.newWorker()
+		// The oracle's own matrixer: workers of one share their callers.
+		w, oracle := m.newWorker(), newMatrixer(ix, nil, Options{}).newWorker()
 		for ai := range doc.Accounts {
 			a := &doc.Accounts[ai]
 			w.startAccount(a.ID)

@@ -294,8 +294,10 @@ func (bl *BucketLayers) decideS3(c *Caller, action, key string) outcome {
 // VPC endpoint layers.
 func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outcome {
 	step := "s3"
-	if k := in.Resource; strings.HasPrefix(k, bl.ARN+"/") && k != bl.ARN+"/"+anyKey {
-		step = "s3 key " + k[len(bl.ARN)+1:]
+	// The object's key when the request names one (no concatenation: this
+	// runs for every evaluation).
+	if k, ok := strings.CutPrefix(in.Resource, bl.ARN); ok && len(k) > 0 && k[0] == '/' && k[1:] != anyKey {
+		step = "s3 key " + k[1:]
 	}
 	if in.RestrictPublicBuckets && bl.BPA.RestrictPublicBuckets == TriUnknown {
 		step += " (RestrictPublicBuckets assumed on)"
@@ -468,7 +470,7 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	// applies this to kms: actions).
 	// https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
 	o.layers = o.layers.with(model.LayerKMS)
-	o.reason = fmt.Sprintf("%s needs %s on %s: %s", action, kmsAction, keyName, o.reason)
+	o.reason = action + " needs " + kmsAction + " on " + keyName + ": " + o.reason
 	if o.verdict == model.VerdictDeny {
 		o.kmsBlocked = "key-policy"
 	}
@@ -514,8 +516,13 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string) (*policy.Input, bool)
 
 // context returns the caller's request context for a request to service
 // ("s3"; "s3-plain-http", the same without TLS; or "kms" for the call S3
-// makes on the caller's behalf) on a
-// resource of owner in region, built once per caller.
+// makes on the caller's behalf) on a resource of owner in region, built
+// once per caller. Its keys come in layers, each built once, in this
+// order of precedence: the caller's own for the request (requestKeys:
+// its explicit Context and kms:CallerAccount), the service's and region's
+// (Index.serviceKeys), the caller's (callerKeys), the owner's
+// (contextBase). A context per owner holds no key of its own, so a caller
+// kept across the accounts' buckets (worker.caller) builds its keys once.
 func (c *Caller) context(ix *Index, service, owner, region string) *policy.Context {
 	key := ctxKey{service, owner, region}
 	c.mu.Lock()
@@ -523,28 +530,55 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 	if ctx := c.ctxs[key]; ctx != nil {
 		return ctx
 	}
-	if c.ctxs == nil {
+	// The contexts kept are those of the last two owners asked for (a
+	// bucket's and its KMS key's): a caller kept across accounts holds
+	// none for the accounts done.
+	if owner != c.owners[0] {
+		if owner != c.owners[1] {
+			for k := range c.ctxs {
+				if k.owner == c.owners[1] {
+					delete(c.ctxs, k)
+				}
+			}
+		}
+		c.owners = [2]string{owner, c.owners[0]}
+	}
+	if c.ctxs == nil || len(c.ctxs) >= maxCallerContexts {
 		c.ctxs = map[ctxKey]*policy.Context{}
 	}
-	// The caller's keys for owner's resources are shared by its contexts
-	// of every service and region (service "").
-	baseKey := ctxKey{owner: owner}
-	base := c.ctxs[baseKey]
-	if base == nil {
-		base = ix.requestContext(c, owner)
-		c.ctxs[baseKey] = base
+	own := c.ownKeysLocked(ix)
+	var buf [3]*policy.Context // copied by NewContextLayered
+	layers := buf[:0]
+	if req := c.requestKeys(service); req != nil {
+		layers = append(layers, req)
 	}
-	ctx := policy.NewContextOn(base)
-	if region != "" {
-		ctx.Set("aws:RequestedRegion", region)
+	layers = append(layers, ix.serviceKeys(service, region))
+	if own != nil {
+		layers = append(layers, own)
 	}
-	if service == "s3-plain-http" { // the TLS check: a request without TLS
-		ctx.Set("aws:SecureTransport", "false")
+	ctx := policy.NewContextLayered(ix.contextBase(owner, c.anonymous()), layers...)
+	c.ctxs[key] = ctx
+	return ctx
+}
+
+// maxCallerContexts bounds the request contexts a caller keeps (one per
+// service, owner and region it was asked for); when full, it starts
+// afresh.
+const maxCallerContexts = 16
+
+// requestKeys returns the caller's keys of its requests to service that
+// are neither Index.serviceKeys' nor callerKeys' (built once per service;
+// nil when none): kms:CallerAccount for the call to KMS, and the keys of
+// Context (set over the others).
+func (c *Caller) requestKeys(service string) *policy.Context {
+	if service != "kms" && len(c.Context) == 0 {
+		return nil
 	}
+	if ctx, ok := c.reqKeys[service]; ok {
+		return ctx
+	}
+	ctx := policy.NewContext()
 	if service == "kms" {
-		ctx.Set("kms:ViaService", awsid.ServiceEndpoint("s3", region))
-		ctx.Set("aws:ViaAWSService", "true")
-		ctx.SetAbsent("s3:signatureversion")
 		switch {
 		case c.Account != "":
 			ctx.Set("kms:CallerAccount", c.Account)
@@ -562,7 +596,10 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 			ctx.Set(k, v...)
 		}
 	}
-	c.ctxs[key] = ctx
+	if c.reqKeys == nil {
+		c.reqKeys = map[string]*policy.Context{}
+	}
+	c.reqKeys[service] = ctx
 	return ctx
 }
 

@@ -28,12 +28,52 @@ type sharedCache struct {
 	accounts map[string]*accountShapes
 	nshapes  int
 	lints    map[string][]policy.Warning // by name length and normalised policy
+	// kept are the callers that serve every account's buckets alike
+	// (ownerFree), at most maxKeptCallers.
+	kept map[string]*Caller
 }
 
 // accountShapes is what the buckets of one account share.
 type accountShapes struct {
 	shapes     map[string]*bucketMatrix // by shape key (ARN replaced by bucketToken)
 	principals map[string][5][]string   // by principalsKey: the same_account cells' principal lists
+	callers    map[string]*Caller       // the callers that name the account (worker.caller)
+}
+
+// caller returns the caller the workers keep for key (free: ownerFree, of
+// every account; otherwise account's), building it with mk (outside the
+// lock) when none has.
+func (c *sharedCache) caller(account, key string, free bool, mk func() *Caller) *Caller {
+	c.mu.RLock()
+	var have *Caller
+	if free {
+		have = c.kept[key]
+	} else if a := c.accounts[account]; a != nil {
+		have = a.callers[key]
+	}
+	c.mu.RUnlock()
+	if have != nil {
+		return have
+	}
+	made := mk()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if free {
+		if have = c.kept[key]; have != nil {
+			return have
+		}
+		if c.kept == nil || len(c.kept) >= maxKeptCallers {
+			c.kept = map[string]*Caller{}
+		}
+		c.kept[key] = made
+		return made
+	}
+	a := c.of(account)
+	if have = a.callers[key]; have != nil {
+		return have
+	}
+	a.callers[key] = made
+	return made
 }
 
 func (c *sharedCache) shape(account, key string) *bucketMatrix {
@@ -62,7 +102,7 @@ func (c *sharedCache) of(account string) *accountShapes {
 	}
 	a := c.accounts[account]
 	if a == nil {
-		a = &accountShapes{shapes: map[string]*bucketMatrix{}, principals: map[string][5][]string{}}
+		a = &accountShapes{shapes: map[string]*bucketMatrix{}, principals: map[string][5][]string{}, callers: map[string]*Caller{}}
 		c.accounts[account] = a
 	}
 	return a

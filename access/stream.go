@@ -82,9 +82,10 @@ func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink
 		workers = runtime.GOMAXPROCS(0)
 	}
 	// The buckets are taken account after account; what is kept for an
-	// account's buckets (shapes, callers and their request contexts) is
-	// dropped when they are done, so the working set is that of the few
-	// accounts in progress.
+	// account's buckets (shapes, the callers that name it) is dropped when
+	// they are done, so the working set is that of the few accounts in
+	// progress (and of a bounded set of callers that serve every account,
+	// worker.caller).
 	remaining := make([]atomic.Int32, len(doc.Accounts))
 	for _, j := range jobs {
 		remaining[j.a].Add(1)

@@ -41,6 +41,11 @@ type Context struct {
 	// base holds keys set before this context's own (NewContextOn): its
 	// keys count unless this context sets them too.
 	base *Context
+	// layers are more contexts whose own keys and prefixes (not their
+	// bases') count after this context's and before base's
+	// (NewContextLayered); in inline when they are few.
+	layers []*Context
+	inline [3]*Context
 }
 
 // NewContext returns an empty, closed-world context: keys not set are absent.
@@ -59,13 +64,114 @@ func NewContextOn(base *Context) *Context {
 	return &Context{open: base.open, keys: map[string]*ctxEntry{}, base: base}
 }
 
+// NewContextLayered returns a context that starts as the own keys and
+// prefixes of every layer (not their bases'), the first layer's first,
+// then as base, and is open-world as base is. The layers and base, which
+// must no longer be modified, are shared: contexts made of parts that vary
+// apart (a caller's keys, the resource owner's) hold each part once
+// instead of a copy per combination.
+func NewContextLayered(base *Context, layers ...*Context) *Context {
+	c := &Context{open: base.open, base: base}
+	if len(layers) <= len(c.inline) {
+		c.layers = c.inline[:copy(c.inline[:], layers)]
+	} else {
+		c.layers = append([]*Context(nil), layers...)
+	}
+	return c
+}
+
+// find returns the entry of a lower-case key: the first context of c's
+// chain (each context's own keys, then its layers') that sets it.
+func (c *Context) find(lower string) (*ctxEntry, bool) {
+	for b := c; b != nil; b = b.base {
+		if e, ok := b.keys[lower]; ok {
+			return e, true
+		}
+		for _, l := range b.layers {
+			if e, ok := l.keys[lower]; ok {
+				return e, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// hasPrefix reports whether a context of c's chain (or a layer of one)
+// declares a prefix of lower among its absent prefixes (absent) or its
+// unknown ones.
+func (c *Context) hasPrefix(lower string, absent bool) bool {
+	for b := c; b != nil; b = b.base {
+		if b.ownPrefix(lower, absent) {
+			return true
+		}
+		for _, l := range b.layers {
+			if l.ownPrefix(lower, absent) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ownPrefix is hasPrefix for c's own prefixes.
+func (c *Context) ownPrefix(lower string, absent bool) bool {
+	ps := c.prefixes
+	if absent {
+		ps = c.absent
+	}
+	for _, p := range ps {
+		if strings.HasPrefix(lower, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *Context) put(key string, e *ctxEntry) *Context {
 	if c.keys == nil {
 		c.keys = map[string]*ctxEntry{}
 	}
 	e.name = key
-	c.keys[strings.ToLower(key)] = e
+	c.keys[lowerKey(key)] = e
 	return c
+}
+
+// lowerKey returns strings.ToLower(key), without allocating for the keys
+// request contexts set most often.
+func lowerKey(key string) string {
+	switch key {
+	case "aws:SecureTransport":
+		return "aws:securetransport"
+	case "aws:RequestedRegion":
+		return "aws:requestedregion"
+	case "aws:ViaAWSService":
+		return "aws:viaawsservice"
+	case "aws:PrincipalAccount":
+		return "aws:principalaccount"
+	case "aws:PrincipalOrgID":
+		return "aws:principalorgid"
+	case "aws:PrincipalOrgPaths":
+		return "aws:principalorgpaths"
+	case "aws:PrincipalType":
+		return "aws:principaltype"
+	case "aws:ResourceAccount":
+		return "aws:resourceaccount"
+	case "aws:ResourceOrgID":
+		return "aws:resourceorgid"
+	case "aws:ResourceOrgPaths":
+		return "aws:resourceorgpaths"
+	case "aws:SourceVpce":
+		return "aws:sourcevpce"
+	case "aws:SourceVpc":
+		return "aws:sourcevpc"
+	case "aws:SourceIp":
+		return "aws:sourceip"
+	case "kms:CallerAccount":
+		return "kms:calleraccount"
+	case "kms:ViaService":
+		return "kms:viaservice"
+	}
+	return strings.ToLower(key)
 }
 
 // Set makes key present with values. Set with no values makes it absent
@@ -106,20 +212,16 @@ func (c *Context) SetUnknownExceptShared(key string, values []string, sorted ...
 
 // excepts reports whether a lower-case key set unknown-except excludes v.
 func (c *Context) excepts(lower, v string) bool {
-	for b := c; b != nil; b = b.base {
-		if e, ok := b.keys[lower]; ok {
-			if e.state != keyUnknownExcept {
-				return false
-			}
-			if slices.Contains(e.values, v) {
-				return true
-			}
-			for _, l := range e.more {
-				if _, found := slices.BinarySearch(l, v); found {
-					return true
-				}
-			}
-			return false
+	e, ok := c.find(lower)
+	if !ok || e.state != keyUnknownExcept {
+		return false
+	}
+	if slices.Contains(e.values, v) {
+		return true
+	}
+	for _, l := range e.more {
+		if _, found := slices.BinarySearch(l, v); found {
+			return true
 		}
 	}
 	return false
@@ -146,7 +248,7 @@ func (c *Context) Clone() *Context {
 	if c == nil {
 		return NewContext()
 	}
-	n := &Context{open: c.open, base: c.base, keys: make(map[string]*ctxEntry, len(c.keys)), prefixes: append([]string(nil), c.prefixes...), absent: append([]string(nil), c.absent...)}
+	n := &Context{open: c.open, base: c.base, layers: c.layers, keys: make(map[string]*ctxEntry, len(c.keys)), prefixes: append([]string(nil), c.prefixes...), absent: append([]string(nil), c.absent...)}
 	for k, e := range c.keys {
 		cp := *e
 		n.keys[k] = &cp
@@ -160,27 +262,14 @@ func (c *Context) lookup(lower string) (keyState, []string, bool) {
 	if c == nil {
 		return keyAbsent, nil, false
 	}
-	if e, ok := c.keys[lower]; ok {
+	if e, ok := c.find(lower); ok {
 		return e.state, e.values, true
 	}
-	for b := c.base; b != nil; b = b.base {
-		if e, ok := b.keys[lower]; ok {
-			return e.state, e.values, true
-		}
+	if c.hasPrefix(lower, true) {
+		return keyAbsent, nil, true
 	}
-	for b := c; b != nil; b = b.base {
-		for _, p := range b.absent {
-			if strings.HasPrefix(lower, p) {
-				return keyAbsent, nil, true
-			}
-		}
-	}
-	for b := c; b != nil; b = b.base {
-		for _, p := range b.prefixes {
-			if strings.HasPrefix(lower, p) {
-				return keyUnknown, nil, true
-			}
-		}
+	if c.hasPrefix(lower, false) {
+		return keyUnknown, nil, true
 	}
 	if c.open {
 		return keyUnknown, nil, false
