@@ -61,7 +61,10 @@ func (c *s3EndpointCache) ResolveEndpoint(ctx context.Context, p s3.EndpointPara
 // their property sets (the auth scheme resolution rewrites the options,
 // and the signing may add to a set).
 func copyEndpoint(ep smithyendpoints.Endpoint) smithyendpoints.Endpoint {
-	out := smithyendpoints.Endpoint{URI: ep.URI, Headers: ep.Headers.Clone()}
+	out := smithyendpoints.Endpoint{URI: ep.URI}
+	if len(ep.Headers) > 0 {
+		out.Headers = ep.Headers.Clone()
+	}
 	out.Properties.SetAll(&ep.Properties)
 	if opts, ok := smithyauth.GetAuthOptions(&ep.Properties); ok {
 		cp := make([]*smithyauth.Option, len(opts))
