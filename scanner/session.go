@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -122,6 +123,9 @@ type Session struct {
 	limiters map[limiterKey]*rate.Limiter
 	calls    sync.Map // opKey -> *atomic.Int64
 	inFlight atomic.Int64
+	// apiOptions are the clients' stack options but the rate limit (the
+	// scanning principal's or an account's, added to them).
+	apiOptions []func(*middleware.Stack) error
 	// transport is the HTTP client under the in-flight cap.
 	transport aws.HTTPClient
 	// profile is the shared-config profile the SDK loaded (Preflight's hints).
@@ -191,6 +195,7 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 	cfg.APIOptions = append(cfg.APIOptions, addReadOnlyGuard(guard))
 	s.transport = cfg.HTTPClient
 	cfg.HTTPClient = &cappedClient{next: cfg.HTTPClient, s: s}
+	s.apiOptions = slices.Clip(cfg.APIOptions)
 	if opts.RatePerSecond > 0 {
 		cfg.APIOptions = append(cfg.APIOptions, s.addRateLimit(limiterScanner))
 	}
@@ -349,11 +354,8 @@ func (s *Session) Account(partition, accountID string) aws.Config {
 		return &refreshingRetryer{RetryerV2: s.newRetryer().(aws.RetryerV2), creds: creds}
 	}
 	if s.opts.RatePerSecond > 0 {
-		// Replace the scanning principal's limiter with the account's.
-		cfg.APIOptions = append(cfg.APIOptions, func(st *middleware.Stack) error {
-			_, err := st.Finalize.Remove(rateLimitID)
-			return err
-		}, s.addRateLimit(accountID))
+		// The account's limiter instead of the scanning principal's.
+		cfg.APIOptions = append(s.apiOptions, s.addRateLimit(accountID))
 	}
 	return cfg
 }
