@@ -17,18 +17,22 @@ import (
 // and the client's fixed options — that a bucket's other calls repeat:
 // the rules are a pure function of them, so an answer is reused, as a
 // copy (the SDK's auth scheme resolution rewrites the auth options of
-// the endpoint it is given). It is safe for concurrent use; it forgets
-// everything once it holds s3EndpointCacheSize answers (the calls of a
-// bucket follow each other closely).
+// the endpoint it is given). It is safe for concurrent use. It keeps the
+// answers of the last s3EndpointCacheSize to twice as many parameter
+// sets (about 1.1 KB each): the calls of a bucket follow each other
+// closely.
 type s3EndpointCache struct {
 	next s3.EndpointResolverV2
 
-	mu      sync.Mutex
-	answers map[s3EndpointKey]smithyendpoints.Endpoint
+	mu sync.Mutex
+	// answers are the recent answers; older, those before answers filled
+	// up (a hit there moves the answer back into answers).
+	answers, older map[s3EndpointKey]smithyendpoints.Endpoint
 }
 
-// s3EndpointCacheSize bounds an s3EndpointCache.
-const s3EndpointCacheSize = 1024
+// s3EndpointCacheSize is the number of answers after which an
+// s3EndpointCache forgets the older ones.
+const s3EndpointCacheSize = 128
 
 func newS3EndpointCache(next s3.EndpointResolverV2) *s3EndpointCache {
 	return &s3EndpointCache{next: next, answers: map[s3EndpointKey]smithyendpoints.Endpoint{}}
@@ -39,6 +43,11 @@ func (c *s3EndpointCache) ResolveEndpoint(ctx context.Context, p s3.EndpointPara
 	k := s3EndpointKeyOf(p)
 	c.mu.Lock()
 	ep, ok := c.answers[k]
+	if !ok {
+		if ep, ok = c.older[k]; ok {
+			c.remember(k, ep)
+		}
+	}
 	c.mu.Unlock()
 	if ok {
 		return copyEndpoint(ep), nil
@@ -47,13 +56,19 @@ func (c *s3EndpointCache) ResolveEndpoint(ctx context.Context, p s3.EndpointPara
 	if err != nil {
 		return ep, err
 	}
+	cp := copyEndpoint(ep)
 	c.mu.Lock()
-	if len(c.answers) >= s3EndpointCacheSize {
-		clear(c.answers)
-	}
-	c.answers[k] = copyEndpoint(ep)
+	c.remember(k, cp)
 	c.mu.Unlock()
 	return ep, nil
+}
+
+// remember keeps ep, an answer no caller holds, for k (c.mu held).
+func (c *s3EndpointCache) remember(k s3EndpointKey, ep smithyendpoints.Endpoint) {
+	if len(c.answers) >= s3EndpointCacheSize {
+		c.older, c.answers = c.answers, make(map[s3EndpointKey]smithyendpoints.Endpoint, s3EndpointCacheSize)
+	}
+	c.answers[k] = ep
 }
 
 // copyEndpoint copies what the SDK may change of an endpoint it is given:

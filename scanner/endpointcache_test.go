@@ -113,3 +113,51 @@ func describeEndpoint(ep smithyendpoints.Endpoint) string {
 	}
 	return s
 }
+
+// countingResolver counts the resolutions it makes.
+type countingResolver struct {
+	s3.EndpointResolverV2
+	n int
+}
+
+func (r *countingResolver) ResolveEndpoint(ctx context.Context, p s3.EndpointParameters) (smithyendpoints.Endpoint, error) {
+	r.n++
+	return r.EndpointResolverV2.ResolveEndpoint(ctx, p)
+}
+
+// TestS3EndpointCacheBounded: the rules are evaluated once per bucket
+// while its calls follow each other, and the cache holds at most twice
+// s3EndpointCacheSize answers however many buckets pass through it.
+func TestS3EndpointCacheBounded(t *testing.T) {
+	ctx := context.Background()
+	r := &countingResolver{EndpointResolverV2: s3.NewDefaultEndpointResolverV2()}
+	c := newS3EndpointCache(r)
+	params := func(i int) s3.EndpointParameters {
+		return s3.EndpointParameters{Bucket: aws.String(fmt.Sprintf("bucket-%d", i)), Region: aws.String("eu-west-1")}
+	}
+	const buckets = 5 * s3EndpointCacheSize
+	for i := range buckets {
+		// A bucket's calls, interleaved with the previous bucket's.
+		for _, j := range []int{i, i - 1, i, i - 1, i} {
+			if j < 0 {
+				continue
+			}
+			if _, err := c.ResolveEndpoint(ctx, params(j)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := len(c.answers) + len(c.older); n > 2*s3EndpointCacheSize {
+			t.Fatalf("after %d buckets the cache holds %d answers, want at most %d", i+1, n, 2*s3EndpointCacheSize)
+		}
+	}
+	if r.n != buckets {
+		t.Errorf("the rules were evaluated %d times for %d buckets, want once per bucket", r.n, buckets)
+	}
+	// A bucket long gone is resolved again.
+	if _, err := c.ResolveEndpoint(ctx, params(0)); err != nil {
+		t.Fatal(err)
+	}
+	if r.n != buckets+1 {
+		t.Errorf("bucket-0, forgotten, was not resolved again (%d evaluations)", r.n)
+	}
+}
