@@ -55,8 +55,16 @@ func parseAuth(r *http.Request) (*sigv4, error) {
 		}
 		switch k {
 		case "Credential":
-			f := strings.Split(v, "/")
-			if len(f) != 5 || f[4] != "aws4_request" {
+			var f [5]string
+			n, rest := 0, v
+			for ; n < len(f)-1; n++ {
+				var ok bool
+				if f[n], rest, ok = strings.Cut(rest, "/"); !ok {
+					break
+				}
+			}
+			f[n] = rest
+			if n != len(f)-1 || f[4] != "aws4_request" {
 				return nil, fmt.Errorf("malformed credential %q", v)
 			}
 			a.accessKey, a.date, a.region, a.service = f[0], f[1], f[2], f[3]
@@ -77,7 +85,7 @@ func parseAuth(r *http.Request) (*sigv4, error) {
 // that verify reuses (hmac.New hashes the key's pads every time).
 type signingKeys struct {
 	mu   sync.RWMutex
-	keys map[string]*signingKey
+	keys map[signingScope]*signingKey
 	// bufs are idle buffers of canonical requests (*bytes.Buffer).
 	bufs sync.Pool
 }
@@ -101,8 +109,11 @@ func (k *signingKey) mac() hash.Hash {
 // maxSigningKeys bounds the cache (sessions × regions × services × days).
 const maxSigningKeys = 4096
 
+// signingScope is what a signing key derives from.
+type signingScope struct{ secret, date, region, service string }
+
 func (c *signingKeys) get(secret, date, region, service string) *signingKey {
-	id := secret + "\x00" + date + "\x00" + region + "\x00" + service
+	id := signingScope{secret, date, region, service}
 	c.mu.RLock()
 	k, ok := c.keys[id]
 	c.mu.RUnlock()
@@ -116,7 +127,7 @@ func (c *signingKeys) get(secret, date, region, service string) *signingKey {
 	k = &signingKey{key: key, label: date + "/" + region + "/" + service + "/aws4_request\n"}
 	c.mu.Lock()
 	if c.keys == nil || len(c.keys) >= maxSigningKeys {
-		c.keys = map[string]*signingKey{}
+		c.keys = map[signingScope]*signingKey{}
 	}
 	c.keys[id] = k
 	c.mu.Unlock()
@@ -265,6 +276,14 @@ func canonicalQuery(raw string) string {
 	if raw == "" {
 		return ""
 	}
+	if k, v, _ := strings.Cut(raw, "="); unreservedQuery(k) && unreservedQuery(v) {
+		// One parameter (a bucket's subresource, list-type=2) that needs
+		// no escaping: it is its own canonical form, with its "=".
+		if len(k) == len(raw) {
+			return raw + "="
+		}
+		return raw
+	}
 	type kv struct{ k, v string }
 	var pairs []kv
 	for _, part := range strings.Split(raw, "&") {
@@ -296,6 +315,17 @@ func canonicalQuery(raw string) string {
 		b.WriteString(p.v)
 	}
 	return b.String()
+}
+
+// unreservedQuery reports whether s is made of the characters awsEscape
+// leaves as they are (a "/" it escapes in a query), nothing else.
+func unreservedQuery(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
+			return false
+		}
+	}
+	return true
 }
 
 // awsEscape percent-encodes every byte but the unreserved characters

@@ -204,6 +204,28 @@ func s3Subresources() [18]s3Subresource {
 	}
 }
 
+// s3GetOperation names the GET of a bucket's subresource without building
+// the name, for the reads a scan makes of every bucket.
+func s3GetOperation(sr s3Subresource) string {
+	switch sr.query {
+	case "policyStatus":
+		return "GetBucketPolicyStatus"
+	case "policy":
+		return "GetBucketPolicy"
+	case "publicAccessBlock":
+		return "GetPublicAccessBlock"
+	case "ownershipControls":
+		return "GetBucketOwnershipControls"
+	case "acl":
+		return "GetBucketAcl"
+	case "encryption":
+		return "GetBucketEncryption"
+	case "uploads", "versions":
+		return "List" + sr.name
+	}
+	return "Get" + sr.name
+}
+
 // s3Operation names an S3 request's operation.
 func s3Operation(method, bucket, key string, q url.Values) string {
 	if bucket == "" {
@@ -232,10 +254,7 @@ func s3Operation(method, bucket, key string, q url.Values) string {
 		}
 		switch method {
 		case http.MethodGet:
-			if sr.query == "uploads" || sr.query == "versions" {
-				return "List" + sr.name
-			}
-			return "Get" + sr.name
+			return s3GetOperation(sr)
 		case http.MethodPut:
 			return "Put" + sr.name
 		case http.MethodDelete:

@@ -23,6 +23,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -162,7 +163,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reqID: s.requestID(),
 	}
 	req.classify()
-	s.stats.count(req.svc.String() + ":" + req.op)
+	s.stats.count(req.svc, req.op)
 	if len(body) > maxBodyBytes && !(s.outputs.holds(req) && len(body) <= maxOutputObjectBytes) {
 		s.writeError(w, req, errf(codeForTooLarge(req.svc), "request body too large"))
 		return
@@ -275,27 +276,31 @@ func (s *Server) Stats() Stats { return s.stats.snapshot() }
 // the hot path for known operations.
 type statsCounter struct {
 	total atomic.Int64
-	known map[string]*atomic.Int64
+	known map[serviceOp]*atomic.Int64
 	mu    sync.Mutex
 	other map[string]int64
 }
 
+// serviceOp is a known operation: its service's name and its own.
+type serviceOp struct{ service, op string }
+
 func newStatsCounter() *statsCounter {
-	c := &statsCounter{known: map[string]*atomic.Int64{}, other: map[string]int64{}}
+	c := &statsCounter{known: map[serviceOp]*atomic.Int64{}, other: map[string]int64{}}
 	for _, op := range knownOperations() {
-		c.known[op] = new(atomic.Int64)
+		svc, name, _ := strings.Cut(op, ":")
+		c.known[serviceOp{svc, name}] = new(atomic.Int64)
 	}
 	return c
 }
 
-func (c *statsCounter) count(op string) {
+func (c *statsCounter) count(svc service, op string) {
 	c.total.Add(1)
-	if n, ok := c.known[op]; ok {
+	if n, ok := c.known[serviceOp{svc.String(), op}]; ok {
 		n.Add(1)
 		return
 	}
 	c.mu.Lock()
-	c.other[op]++
+	c.other[svc.String()+":"+op]++
 	c.mu.Unlock()
 }
 
@@ -303,7 +308,7 @@ func (c *statsCounter) snapshot() Stats {
 	st := Stats{Requests: c.total.Load(), ByOperation: map[string]int64{}}
 	for op, n := range c.known {
 		if v := n.Load(); v > 0 {
-			st.ByOperation[op] = v
+			st.ByOperation[op.service+":"+op.op] = v
 		}
 	}
 	c.mu.Lock()

@@ -40,13 +40,16 @@ func (e *NotAllowedError) Error() string {
 // readOnlyGuard is an Initialize-step middleware: the first thing every
 // operation runs after the SDK registers its service and operation name.
 type readOnlyGuard struct {
-	allowed map[string]bool
+	allowed map[opKey]bool
 }
 
+// opKey is an operation's SDK service ID and name.
+type opKey struct{ service, operation string }
+
 func newReadOnlyGuard() *readOnlyGuard {
-	g := &readOnlyGuard{allowed: map[string]bool{}}
+	g := &readOnlyGuard{allowed: map[opKey]bool{}}
 	for _, op := range Allowlist() {
-		g.allowed[op.Service+"/"+op.Name] = true
+		g.allowed[opKey{op.Service, op.Name}] = true
 	}
 	return g
 }
@@ -55,7 +58,7 @@ func (*readOnlyGuard) ID() string { return "BucketauditReadOnlyGuard" }
 
 func (g *readOnlyGuard) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 	svc, op := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
-	if !g.allowed[svc+"/"+op] {
+	if !g.allowed[opKey{svc, op}] {
 		return middleware.InitializeOutput{}, middleware.Metadata{}, &NotAllowedError{Service: svc, Operation: op}
 	}
 	return next.HandleInitialize(ctx, in)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -119,9 +120,12 @@ type Session struct {
 	slots    *inFlightSlots
 
 	mu       sync.Mutex
-	limiters map[string]*rate.Limiter
-	calls    sync.Map // "Service.Operation" -> *atomic.Int64
+	limiters map[limiterKey]*rate.Limiter
+	calls    sync.Map // opKey -> *atomic.Int64
 	inFlight atomic.Int64
+	// apiOptions are the clients' stack options but the rate limit (the
+	// scanning principal's or an account's, added to them).
+	apiOptions []func(*middleware.Stack) error
 	// transport is the HTTP client under the in-flight cap.
 	transport aws.HTTPClient
 	// profile is the shared-config profile the SDK loaded (Preflight's hints).
@@ -137,7 +141,7 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Session{opts: opts, limiters: map[string]*rate.Limiter{}, workers: newWorkers()}
+	s := &Session{opts: opts, limiters: map[limiterKey]*rate.Limiter{}, workers: newWorkers()}
 	if opts.Requests > 0 {
 		s.slots = newInFlightSlots(opts.Requests)
 	}
@@ -191,6 +195,7 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 	cfg.APIOptions = append(cfg.APIOptions, addReadOnlyGuard(guard))
 	s.transport = cfg.HTTPClient
 	cfg.HTTPClient = &cappedClient{next: cfg.HTTPClient, s: s}
+	s.apiOptions = slices.Clip(cfg.APIOptions)
 	if opts.RatePerSecond > 0 {
 		cfg.APIOptions = append(cfg.APIOptions, s.addRateLimit(limiterScanner))
 	}
@@ -349,11 +354,8 @@ func (s *Session) Account(partition, accountID string) aws.Config {
 		return &refreshingRetryer{RetryerV2: s.newRetryer().(aws.RetryerV2), creds: creds}
 	}
 	if s.opts.RatePerSecond > 0 {
-		// Replace the scanning principal's limiter with the account's.
-		cfg.APIOptions = append(cfg.APIOptions, func(st *middleware.Stack) error {
-			_, err := st.Finalize.Remove(rateLimitID)
-			return err
-		}, s.addRateLimit(accountID))
+		// The account's limiter instead of the scanning principal's.
+		cfg.APIOptions = append(s.apiOptions, s.addRateLimit(accountID))
 	}
 	return cfg
 }
@@ -378,7 +380,8 @@ func (r *refreshingRetryer) IsErrorRetryable(err error) bool {
 func (s *Session) Calls() map[string]int64 {
 	out := map[string]int64{}
 	s.calls.Range(func(k, v any) bool {
-		out[k.(string)] = v.(*atomic.Int64).Load()
+		op := k.(opKey)
+		out[op.service+"."+op.operation] = v.(*atomic.Int64).Load()
 		return true
 	})
 	return out
@@ -427,7 +430,7 @@ func (c *cappedClient) Do(r *http.Request) (*http.Response, error) {
 		}
 		defer s.slots.release()
 	}
-	key := service + "." + operation
+	key := opKey{service, operation}
 	n, ok := s.calls.Load(key)
 	if !ok {
 		n, _ = s.calls.LoadOrStore(key, new(atomic.Int64))
@@ -459,10 +462,13 @@ func (s *Session) addRateLimit(key string) func(*middleware.Stack) error {
 	}
 }
 
+// limiterKey is a token bucket's account ID (or limiterScanner) and service.
+type limiterKey struct{ account, service string }
+
 func (s *Session) limiter(accountID, service string) *rate.Limiter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := accountID + "/" + service
+	key := limiterKey{accountID, service}
 	l, ok := s.limiters[key]
 	if !ok {
 		l = rate.NewLimiter(rate.Limit(s.opts.RatePerSecond), max(s.opts.Burst, 1))
@@ -479,11 +485,14 @@ func (s *Session) Organizations(cfg aws.Config) *organizations.Client {
 // STS returns an STS client for cfg.
 func (s *Session) STS(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) }
 
-// S3 returns an S3 client for cfg in region (path-style with an endpoint URL).
+// S3 returns an S3 client for cfg in region (path-style with an endpoint
+// URL), whose endpoint rules are evaluated once per bucket
+// (s3EndpointCache).
 func (s *Session) S3(cfg aws.Config, region string) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.Region = region
 		o.UsePathStyle = s.endpoint != nil
+		o.EndpointResolverV2 = newS3EndpointCache(o.EndpointResolverV2)
 	})
 }
 
