@@ -118,64 +118,37 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // (the same number of buckets per op as 1000x5) and with 100x5 (the same
 // buckets per account), and 10000x5 analyses in at most 10 s (issue 16).
 // It analyses as the commands do by default: at most
-// DefaultPrincipalsPerCell (200) principals listed per cell.
+// DefaultPrincipalsPerCell (200) principals, and accounts, listed per cell.
 //
-// An org cell allowed for the members would list their principals, about
-// 0.6 per member account in this organisation (27.6 entries per bucket at
-// 50x100, 53 at 100x5, about 1,200 at 2000x5, 6,000 at 10000x5: some 45 GB
-// in Analyze's report). With the cap (Options.PrincipalsPerCell) such a
-// cell lists 200 and counts the rest, which are decided but not built.
-// Before the cap (commit b1ff3dc, in one run on the shared, loaded 2-core
-// machine): allocs/bucket 697 (50x100), 1235 (100x5), 1215 (2000x5); time
-// per bucket 0.61, 1.40 and 8.70 ms; 2000x5 took 87 s and 2.88 GB per op.
-// With the cap: allocs/bucket 704, 1250 and 1224 (flat from 100x5 on, 1.75
-// times 50x100; what was per account, below);
-// 0.40-0.54, 0.56-0.76 and 3.9 ms per bucket (0.19, 0.27 and 2.57 ms in
-// a quieter run, with the cache bound below); 2000x5 26-39 s and 1.77 GB
-// per op. Time per bucket is still not flat (13.5 times 50x100's): every bucket's org row iterates
-// every member account's principals to decide and count them
-// (principalRow.candidates, 65% of 2000x5's CPU: mayReachBucket 21%, the
-// group keys' signature 9%, map lookups), O(accounts) per bucket.
-// 10000x5 (BUCKETAUDIT_BENCH_HUGE=1) with the cap: 1244 allocs/bucket
-// (flat with 100x5 and 2000x5), 6.0 ms per bucket, 302 s and 16.3 GB per
-// op, 2.5 GB peak RSS. Its principals (far more than maxInterned) had
-// overflowed the workers' principal caches, started afresh bucket after
-// bucket: 107,898 allocs/bucket, 1,228 s and 603 GB per op, 3.6 GB peak
-// RSS; the caches are now bounded by the principals the index holds
-// (Index.internBound). It is skipped unless BUCKETAUDIT_BENCH_HUGE is set
-// for its time, far from the 10 s target.
+// History (allocs/bucket and time/bucket at 50x100, 100x5, 2000x5):
+//   - before the cap (b1ff3dc, loaded machine): 697, 1235, 1215; 0.61,
+//     1.40, 8.70 ms (2000x5 87 s, 2.88 GB per op);
+//   - with the cap (0348e6e, quiet): 704, 1271, 1225; 0.19, 0.27, 2.57 ms.
+//     Every bucket's org row visited every member's principals
+//     (principalRow.candidates, 65% of 2000x5's CPU): 10000x5 took 302 s,
+//     16.3 GB per op, 2.5 GB peak RSS;
+//   - now (quiet machine, two runs): 431-434, 694-695, 679; 0.13-0.15,
+//     0.21, 0.24 ms; 10000x5 691 allocs/bucket, 0.27 ms: 13.7 s, 5.3 GB
+//     per op, 1.9 GB peak heap, 2.0 GB peak RSS.
 //
-// Allocations per bucket, before and after what was per account became
-// shared (commit 0348e6e against this one, in one run, 3 ops of 50x100
-// and 100x5, 1 of 2000x5): 707 → 487 (50x100), 1,281 → 764 (100x5),
-// 1,236 → 744 (2000x5): 1.81 → 1.57 times 50x100 at 100x5, 1.75 → 1.53
-// at 2000x5 (the target is 1.3). B/op 443 → 378 MB, 76.1 → 58.5 MB and
-// 1.78 → 1.45 GB; peak heap 108 → 106, 31.9 → 28.8 and 388 → 381 MB; CPU
-// time 10-15% less at 50x100 and 100x5, 2000x5 33.3 → 26.6 s of CPU.
-// 10000x5 (one after the other on the loaded machine): 1,254 → 760
-// allocs/bucket, 16.3 → 14.7 GB per op, peak heap 2,455 → 2,342 MB (peak
-// RSS 2.56 → 2.44 GB), 747 → 633 s of CPU (463 → 396 s).
-// The request contexts are built in layers (policy.NewContextLayered):
-// the caller's keys of its request, the service's and region's (shared by
-// every caller), the caller's own, the owner's; a caller's context for
-// another owner is one allocation. The callers that name no owner
-// (principals, member and external accounts, anonymous callers: ownerFree)
-// are kept across accounts, and the workers share them, as they share an
-// account's other callers; managed policies attached in many accounts, and
-// trust policies alike, are parsed once. What remains is the shape cache's
-// reach, not a cache keyed by account where it need not be: every
-// bucket's shape key names its owner (its own ACL grant, its KMS key ARNs,
-// the peer accounts its policy names, its endpoints), so buckets alike in
-// two accounts are computed twice. With 5 buckets per account 0.96
-// matrices are computed per bucket against 0.51 at 50x100, and the
-// principal groups (decided per shape) with them: with shapes off
-// (Options.noShapes) 50x100 allocates 592 per bucket and 100x5 758 (1.28
-// times). Then each account's own data, parsed once (its IAM, key policies
-// and grants, its nodes of the assume-role graph, its principals' keys):
-// some 150 allocations per bucket at 5 buckets per account, 8 at 100.
-// Sharing shapes across accounts needs their keys and matrices renamed
-// from one owner (and its keys, peers, endpoints) to another, and the org
-// row's exclusion of the owner recomputed.
+// What changed: the org row's principals come from a plan per worker
+// (orgplan.go: every member's candidates for a bucket that concerns none
+// of them, grouped, made once; a bucket redoes only the accounts it
+// concerns); an org cell's accounts are capped as its principals are; the
+// request contexts are built in layers (policy.NewContextLayered) and the
+// callers that name no owner are kept across accounts and shared by the
+// workers; managed and trust policies alike are parsed once.
+//
+// Time and allocations per bucket are flat in accounts at 5 buckets per
+// account (100x5 → 10000x5: 1.3 times, the rest the GC of a larger
+// heap), not against 50x100 (1.6-1.8 times; allocations 1.57): the shape
+// cache's reach. Every bucket's shape key names its owner (its own ACL
+// grant, its KMS key ARNs, the peer accounts its policy names, its
+// endpoints), so buckets alike in two accounts are computed twice: 0.96
+// matrices per bucket at 5 buckets per account against 0.51 at 50x100,
+// and the principal groups decided per shape with them (with shapes off,
+// Options.noShapes, 50x100 allocates 592 per bucket and 100x5 758: 1.28
+// times). 10000x5 is skipped unless BUCKETAUDIT_BENCH_HUGE is set (2 GB).
 //
 //	go test ./access -run '^$' -bench OrgShape -benchtime 1x -benchmem
 func BenchmarkAnalyzeOrgShape(b *testing.B) {
@@ -185,8 +158,7 @@ func BenchmarkAnalyzeOrgShape(b *testing.B) {
 	}{{"50x100", 50, 100}, {"100x5", 100, 5}, {"2000x5", 2000, 5}, {"10000x5", 10000, 5}} {
 		b.Run(s.name, func(b *testing.B) {
 			if s.accounts > 2000 && os.Getenv("BUCKETAUDIT_BENCH_HUGE") == "" {
-				// Long: the org row iterates every member's principals per bucket.
-				b.Skip("set BUCKETAUDIT_BENCH_HUGE=1 to run it (10000x5 takes about 5 minutes: every bucket iterates every member account's principals)")
+				b.Skip("set BUCKETAUDIT_BENCH_HUGE=1 to run it (10000x5 takes about 15 s and 2 GB)")
 			}
 			benchmarkPerBucket(b, s.accounts, s.buckets)
 		})
