@@ -406,7 +406,12 @@ func (w *worker) whoAccount(id string) *whoAccount {
 	ix := w.ix
 	wa := &whoAccount{chain: ix.SCPs(id), ps: ix.Principals(id)}
 	wa.cv = w.chainValues(wa.chain)
-	if a := ix.Account(id); a != nil && a.CanonicalID != "" {
+	// Its canonical ID as the index knows it (the accounts an overlapping
+	// analysis has not added yet bring theirs later: until then none, so
+	// a worker kept across accounts holds no stale one). A grant to a
+	// canonical ID the index knows names its account (its ID), so an
+	// unknown one matches no principal either way.
+	if a := ix.Account(id); a != nil && a.CanonicalID != "" && ix.canonical[a.CanonicalID] == id {
 		wa.canonical = "canonical:" + a.CanonicalID
 	}
 	wa.statics = make([]*principalStatic, len(wa.ps))
