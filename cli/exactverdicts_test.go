@@ -78,15 +78,7 @@ func TestScanAbsentSCPAttachmentsE2E(t *testing.T) {
 	if empty == nil || !slices.Equal(empty.Policies, []string{inventory.FullAWSAccessID}) {
 		t.Errorf("snapshot: the Empty OU's policies are %+v, want [p-FullAWSAccess]", empty)
 	}
-	var b *model.Bucket
-	for i := range rep.Buckets {
-		if rep.Buckets[i].Name == "dev-other-key" {
-			b = &rep.Buckets[i]
-		}
-	}
-	if b == nil {
-		t.Fatal("no bucket dev-other-key in the report")
-	}
+	b := reportBucket(t, rep, "dev-other-key")
 	for name, c := range map[string]model.Cell{"list": b.Access.SameAccount.List, "manage": b.Access.SameAccount.Manage} {
 		if c.Verdict != model.VerdictAllow {
 			t.Errorf("same_account.%s of dev-other-key: %s %v (%s); want allow (FullAWSAccess at the account level)", name, c.Verdict, c.DecidedBy, c.Reason)

@@ -79,15 +79,7 @@ func TestFederatedEndToEnd(t *testing.T) {
 	}
 
 	rep := readReportJSON(t, outDir) // validated against the schema
-	var b *model.Bucket
-	for i := range rep.Buckets {
-		if rep.Buckets[i].Name == "wc-shared" {
-			b = &rep.Buckets[i]
-		}
-	}
-	if b == nil {
-		t.Fatal("wc-shared not in report.json")
-	}
+	b := reportBucket(t, rep, "wc-shared")
 	var unpinned, viaRole []model.Finding
 	for _, f := range b.Findings {
 		switch f.ID {
