@@ -208,35 +208,9 @@ func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
 	if pl := w.who.plans[key]; pl != nil && pl.graph == g {
 		return pl
 	}
-	tl := lowerAll(tvals)
+	tl, tid := lowerAll(tvals), w.who.valsID(tvals)
 	pl := &orgPlan{graph: g, rng: make([][2]int32, len(w.members))}
 	byKey := map[string]int32{}
-	noRes := func() []string { return nil }
-	add := func(c principalCand, st *principalStatic, id string, wa *whoAccount) {
-		c.ckey, c.gk = st.ckey, st.gk
-		if c.p.byPrincipal {
-			c.key = st.alone
-		} else {
-			buf := w.signature(append(w.who.planBuf[:0], st.own...), tvals, tl, st, id, wa.canonical)
-			c.key = w.who.key(buf)
-			w.who.planBuf = buf
-		}
-		gi, ok := byKey[c.key]
-		if !ok {
-			gi = int32(len(pl.groups))
-			byKey[c.key] = gi
-			pl.groups = append(pl.groups, planGroup{key: c.key})
-		}
-		n := int32(len(pl.cands))
-		pl.cands = append(pl.cands, c)
-		pl.gof = append(pl.gof, gi)
-		pg := &pl.groups[gi]
-		pg.idx = append(pg.idx, n)
-		if len(g.in) > 0 && c.typ != model.PrincipalRoot &&
-			(len(g.out[c.gk]) > 0 || (c.typ == model.PrincipalRole && len(g.in[c.gk]) > 0 && g.assumableRole(c.gk))) {
-			pg.graph = append(pg.graph, n)
-		}
-	}
 	for mi, id := range w.members {
 		lo := int32(len(pl.cands))
 		pl.rng[mi] = [2]int32{lo, lo}
@@ -244,21 +218,27 @@ func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
 			pl.unlisted, pl.why = append(pl.unlisted, id), append(pl.why, y)
 			continue
 		}
-		// As candidates does for a bucket none of the principals'
-		// bucket-naming values names ("\x00" starts no bucket name).
+		// As candidates does, for a bucket none of the principals'
+		// bucket-naming values names ("\x00" starts no bucket name: its
+		// resources are never asked for).
 		wa := w.whoAccount(id)
-		for i := range wa.ps {
-			p := &wa.ps[i]
-			st := wa.statics[i]
-			if !p.s3 || !st.mayReach(p, "\x00") {
-				continue
+		w.eachCandidate(wa, id, "\x00", func() []string { return nil }, pr.partition, nil, func(c principalCand, st *principalStatic) {
+			w.who.planBuf = w.candKey(&c, st, false, tvals, tl, tid, w.who.planBuf, id, wa.canonical)
+			gi, ok := byKey[c.key]
+			if !ok {
+				gi = int32(len(pl.groups))
+				byKey[c.key] = gi
+				pl.groups = append(pl.groups, planGroup{key: c.key})
 			}
-			dead := p.deadSlots("\x00", noRes)
-			add(principalCand{p: p, account: id, typ: principalType(p.ARN), dead: dead},
-				w.maskedStatic(st, p, dead, id, wa.chain, wa.cv, wa.canonical), id, wa)
-		}
-		root := w.root(pr.partition, id)
-		add(principalCand{p: root, account: id, typ: model.PrincipalRoot}, w.principalStatic(root, id, wa.chain, wa.cv, wa.canonical), id, wa)
+			n := int32(len(pl.cands))
+			pl.cands = append(pl.cands, c)
+			pl.gof = append(pl.gof, gi)
+			pg := &pl.groups[gi]
+			pg.idx = append(pg.idx, n)
+			if direct, role := overflowKept(g, &c); direct || role {
+				pg.graph = append(pg.graph, n)
+			}
+		})
 		pl.rng[mi][1] = int32(len(pl.cands))
 	}
 	if w.who.plans == nil || len(w.who.plans) >= maxPlans {

@@ -329,53 +329,67 @@ func (w *worker) maskedStatic(ps *principalStatic, p *IAMPrincipal, dead uint64,
 // bucket's own policy or ACL could grant), and its root.
 func (pr *principalRow) candidates(id string, sameAccount bool) {
 	bl, w := pr.bl, pr.w
-	all, named := false, map[string]bool(nil)
+	var direct func(gk string) bool
 	if sameAccount {
-		all, named = bl.directGrantees()
+		all, named := bl.directGrantees()
+		direct = func(gk string) bool { return all || named[gk] }
 	}
 	wa := w.whoAccount(id)
-	chain, cv, canonical, ps := wa.chain, wa.cv, wa.canonical, wa.ps
-	pr.byName = pr.byName || cv.byName
-	first := len(pr.cands)
-	statics := w.who.statics[:0]
-	for i := range ps {
-		p := &ps[i]
-		st := wa.statics[i]
-		if all || named[st.gk] || (p.s3 && st.mayReach(p, bl.Bucket.Name)) {
-			dead := uint64(0)
-			if !w.noPrincipalGroups {
-				dead = p.deadSlots(bl.Bucket.Name, pr.res)
-			}
-			pr.cands = append(pr.cands, principalCand{p: p, account: id, typ: principalType(p.ARN), dead: dead})
-			statics = append(statics, w.maskedStatic(st, p, dead, id, chain, cv, canonical))
-		}
-	}
+	pr.byName = pr.byName || wa.cv.byName
 	if pr.partition == "" {
 		pr.partition = partitionOf(bl.ARN)
 	}
-	root := w.root(pr.partition, id)
-	pr.cands = append(pr.cands, principalCand{p: root, account: id, typ: model.PrincipalRoot})
-	statics = append(statics, w.principalStatic(root, id, chain, cv, canonical))
-	w.who.statics = statics
 	if pr.lvals == nil {
 		pr.lvals = lowerAll(pr.vals)
 		pr.valsID = w.who.valsID(pr.vals)
 	}
-	for i := range pr.cands[first:] {
-		c, st := &pr.cands[first+i], statics[i]
-		c.ckey, c.gk = st.ckey, st.gk
-		if pr.byName || c.p.byPrincipal || w.noPrincipalGroups {
-			c.key = st.alone // decided on its own
-			continue
+	alone := pr.byName || w.noPrincipalGroups
+	w.eachCandidate(wa, id, bl.Bucket.Name, pr.res, pr.partition, direct, func(c principalCand, st *principalStatic) {
+		pr.buf = w.candKey(&c, st, alone, pr.vals, pr.lvals, pr.valsID, pr.buf, id, wa.canonical)
+		pr.cands = append(pr.cands, c)
+	})
+}
+
+// eachCandidate calls f with each principal of account id (wa) a row of
+// the bucket named bucket may list, and its static (masked for the
+// bucket): its IAM roles and users whose identity policies may reach the
+// bucket, or that direct (nil: none) says the bucket's own policy or ACL
+// could grant (by grantee key), and its root (of partition). res makes the
+// resources the matrix asks about (deadSlots).
+func (w *worker) eachCandidate(wa *whoAccount, id, bucket string, res func() []string, partition string, direct func(gk string) bool, f func(principalCand, *principalStatic)) {
+	for i := range wa.ps {
+		p := &wa.ps[i]
+		st := wa.statics[i]
+		if (direct != nil && direct(st.gk)) || (p.s3 && st.mayReach(p, bucket)) {
+			dead := uint64(0)
+			if !w.noPrincipalGroups {
+				dead = p.deadSlots(bucket, res)
+			}
+			f(principalCand{p: p, account: id, typ: principalType(p.ARN), dead: dead}, w.maskedStatic(st, p, dead, id, wa.chain, wa.cv, wa.canonical))
 		}
-		if key, ok := st.sig(pr.valsID); ok {
-			c.key = key
-			continue
-		}
-		pr.buf = pr.w.signature(append(pr.buf[:0], st.own...), pr.vals, pr.lvals, st, id, canonical)
-		c.key = w.who.key(pr.buf)
-		st.storeSig(pr.valsID, c.key)
 	}
+	root := w.root(partition, id)
+	f(principalCand{p: root, account: id, typ: model.PrincipalRoot}, w.principalStatic(root, id, wa.chain, wa.cv, wa.canonical))
+}
+
+// candKey sets candidate c's caller and grantee keys, and its group key
+// (principalKey) for the row values vals (lvals lowered, valsID their ID)
+// from its static st: its own ARN's when alone, or when its policies hold
+// a variable. buf is scratch, returned.
+func (w *worker) candKey(c *principalCand, st *principalStatic, alone bool, vals, lvals []string, valsID int, buf []byte, id, canonical string) []byte {
+	c.ckey, c.gk = st.ckey, st.gk
+	if alone || c.p.byPrincipal {
+		c.key = st.alone // decided on its own
+		return buf
+	}
+	if key, ok := st.sig(valsID); ok {
+		c.key = key
+		return buf
+	}
+	buf = w.signature(append(buf[:0], st.own...), vals, lvals, st, id, canonical)
+	c.key = w.who.key(buf)
+	st.storeSig(valsID, c.key)
+	return buf
 }
 
 // partitionOf returns the partition of an ARN ("aws" when it does not
@@ -454,7 +468,6 @@ type whoScratch struct {
 	// principals in all).
 	accounts    map[string]*whoAccount
 	nprincipals int
-	statics     []*principalStatic
 	cands       []principalCand
 	list        []model.PrincipalAccess
 	// lists are the cells' lists, by hash (intern): cells alike, of one
@@ -764,20 +777,29 @@ func (pr *principalRow) entry(cand *principalCand, g *principalGroup, i int) mod
 // bucket itself, not through roles), and of an allowed or conditional
 // role that a role or user can assume its ARN, type and verdict.
 func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *principalCand, g *principalGroup) {
-	if cand.typ == model.PrincipalRoot {
-		return
-	}
+	direct, role := overflowKept(graph, cand)
 	o := &pr.over
-	if len(graph.out[cand.gk]) > 0 {
+	if direct {
 		o.direct[ref.action] = append(o.direct[ref.action], cand.gk)
 	}
-	if v := g.out[ref.action].verdict; cand.typ == model.PrincipalRole && (v == model.VerdictAllow || v == model.VerdictConditional) &&
-		len(graph.in[cand.gk]) > 0 && graph.assumableRole(cand.gk) {
+	if v := g.out[ref.action].verdict; role && (v == model.VerdictAllow || v == model.VerdictConditional) {
 		if o.roles == nil {
 			o.roles = map[cellRef][]model.PrincipalAccess{}
 		}
 		o.roles[ref] = append(o.roles[ref], model.PrincipalAccess{ARN: cand.p.ARN, Type: cand.typ, Verdict: v})
 	}
+}
+
+// overflowKept says what overflowed keeps of a candidate beyond a cell's
+// cap: direct, it can assume a role (it reaches the bucket itself, not
+// through roles); role, it is a role a role or user can assume (kept when
+// allowed or conditional). A root is neither.
+func overflowKept(graph *AssumeGraph, cand *principalCand) (direct, role bool) {
+	if cand.typ == model.PrincipalRoot || len(graph.in) == 0 {
+		return false, false
+	}
+	return len(graph.out[cand.gk]) > 0,
+		cand.typ == model.PrincipalRole && len(graph.in[cand.gk]) > 0 && graph.assumableRole(cand.gk)
 }
 
 // renamedConds returns the conditions of g (decided for another bucket of
