@@ -1,6 +1,7 @@
 package access
 
 import (
+	"container/heap"
 	"slices"
 	"sort"
 	"strings"
@@ -363,10 +364,7 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 		unlisted = slices.Delete(slices.Clone(unlisted), i, i+1)
 		why = slices.Delete(slices.Clone(why), i, i+1)
 	}
-	inSkip := func(x int32) bool {
-		k := sort.Search(len(skip), func(k int) bool { return skip[k][1] > x })
-		return k < len(skip) && skip[k][0] <= x
-	}
+	m := &planMerge{pl: pl, skip: skip, at: at}
 	// The groups' counts without the special accounts, and a
 	// representative each of the others.
 	cnt := append(w.who.planCnt[:0], make([]int32, len(pl.groups))...)
@@ -390,7 +388,7 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 			continue
 		}
 		for _, x := range pg.idx {
-			if !inSkip(x) {
+			if m.skipped(x) < 0 {
 				groups[gi] = pr.group(&pl.cands[x], base)
 				break
 			}
@@ -410,7 +408,7 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 	}
 	bl := pr.bl
 	defer func() { bl.quiet = false }()
-	m := &planMerge{pl: pl, skip: skip, at: at}
+	m.cands, m.specialGroups = pr.cands, specialGroups
 	for _, i := range todo {
 		total := 0
 		m.lists, m.groups, m.gis = m.lists[:0], m.groups[:0], m.gis[:0]
@@ -438,7 +436,7 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 			list = append(list, pr.entry(cand, g, i))
 			last = pos
 			return true
-		}, pr, specialGroups)
+		})
 		if graph != nil && total > len(list) {
 			// What viaAccess needs of the entries beyond the cap.
 			for k, gi := range m.gis {
@@ -448,7 +446,7 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 			m.walk(last, func(_ int64, cand *principalCand, g *principalGroup) bool {
 				pr.overflowed(graph, ref, cand, g)
 				return true
-			}, pr, specialGroups)
+			})
 		}
 		pr.finishCell(cells[i], &pr.bm.org[i], list, total, unlisted, why)
 	}
@@ -457,16 +455,19 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 // planMerge merges, in list order, the candidates of a plan's allowed
 // groups (lists, of groups) but those of the special accounts' ranges
 // (skip), with the special accounts' own allowed candidates (specials,
-// indices of principalRow.cands; at[k] is where those of skip[k] start).
+// indices of cands, the row's, of groups specialGroups; at[k] is where
+// those of skip[k] start).
 type planMerge struct {
-	pl       *orgPlan
-	skip     [][2]int32
-	at       []int32
-	lists    [][]int32
-	groups   []*principalGroup
-	gis      []int32 // the plan groups of lists
-	specials []int32
-	heap     []mergeHead
+	pl            *orgPlan
+	skip          [][2]int32
+	at            []int32
+	lists         [][]int32
+	groups        []*principalGroup
+	gis           []int32 // the plan groups of lists
+	cands         []principalCand
+	specialGroups []*principalGroup
+	specials      []int32
+	heap          mergeHeap
 }
 
 // mergeHead is a list's next candidate in a merge: its position, the list
@@ -477,14 +478,38 @@ type mergeHead struct {
 	at   int32
 }
 
+// mergeHeap orders the lists' next candidates by position (container/heap).
+type mergeHeap []mergeHead
+
+func (h mergeHeap) Len() int           { return len(h) }
+func (h mergeHeap) Less(i, j int) bool { return h[i].pos < h[j].pos }
+func (h mergeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *mergeHeap) Push(x any)        { *h = append(*h, x.(mergeHead)) }
+func (h *mergeHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
 // position is where a plan candidate x is in list order; a special
 // account's k-th own candidate takes the place of its range's first
 // (candidates are fewer than 1<<20 per account).
 func planPos(x int32) int64 { return int64(x) << 20 }
 
+// skipped returns the index of the special account's range that holds
+// plan candidate x, -1 when none does.
+func (m *planMerge) skipped(x int32) int {
+	k := sort.Search(len(m.skip), func(k int) bool { return m.skip[k][1] > x })
+	if k < len(m.skip) && m.skip[k][0] <= x {
+		return k
+	}
+	return -1
+}
+
 // walk calls f with the merged candidates after position from, in order,
 // while f returns true.
-func (m *planMerge) walk(from int64, f func(pos int64, cand *principalCand, g *principalGroup) bool, pr *principalRow, specialGroups []*principalGroup) {
+func (m *planMerge) walk(from int64, f func(pos int64, cand *principalCand, g *principalGroup) bool) {
 	specialPos := func(ci int32) int64 {
 		k := sort.Search(len(m.at)-1, func(k int) bool { return m.at[k+1] > ci })
 		return planPos(m.skip[k][0]) | int64(ci-m.at[k])
@@ -506,8 +531,7 @@ func (m *planMerge) walk(from int64, f func(pos int64, cand *principalCand, g *p
 		}
 		for ; int(j) < len(list); j++ {
 			x := list[j]
-			k := sort.Search(len(m.skip), func(k int) bool { return m.skip[k][1] > x })
-			if k < len(m.skip) && m.skip[k][0] <= x {
+			if k := m.skipped(x); k >= 0 { // past the range
 				j = int32(sort.Search(len(list), func(q int) bool { return list[q] >= m.skip[k][1] })) - 1
 				continue
 			}
@@ -521,33 +545,14 @@ func (m *planMerge) walk(from int64, f func(pos int64, cand *principalCand, g *p
 			h = append(h, hd)
 		}
 	}
-	less := func(a, b int) bool { return h[a].pos < h[b].pos }
-	down := func(i int) {
-		for {
-			c := 2*i + 1
-			if c >= len(h) {
-				return
-			}
-			if c+1 < len(h) && less(c+1, c) {
-				c++
-			}
-			if !less(c, i) {
-				return
-			}
-			h[i], h[c] = h[c], h[i]
-			i = c
-		}
-	}
-	for i := len(h)/2 - 1; i >= 0; i-- {
-		down(i)
-	}
+	heap.Init(&h)
 	for len(h) > 0 {
 		hd := h[0]
 		var cand *principalCand
 		var g *principalGroup
 		if int(hd.list) == len(m.lists) {
 			ci := m.specials[hd.at]
-			cand, g = &pr.cands[ci], specialGroups[ci]
+			cand, g = &m.cands[ci], m.specialGroups[ci]
 		} else {
 			cand, g = &m.pl.cands[m.lists[hd.list][hd.at]], m.groups[hd.list]
 		}
@@ -556,11 +561,10 @@ func (m *planMerge) walk(from int64, f func(pos int64, cand *principalCand, g *p
 		}
 		if nh, ok := next(hd.list, hd.at+1); ok {
 			h[0] = nh
+			heap.Fix(&h, 0)
 		} else {
-			h[0] = h[len(h)-1]
-			h = h[:len(h)-1]
+			heap.Pop(&h)
 		}
-		down(0)
 	}
 	m.heap = h[:0]
 }
