@@ -309,13 +309,10 @@ type orgCell struct {
 	total    int
 	blocked  []orgPart // parts denied by an SCP or RCP that the bucket policy grants
 	// accounts are set when fewer than all are allowed: the first
-	// principalsPerCell of them (orgLists.limit), sorted; parts are then
-	// the parts of the cell's verdict, which hold them all (allowed).
+	// principalsPerCell of them (orgLists.limit), sorted; parts are every
+	// part (allows, allowed, liveOrgAccounts).
 	accounts []string
 	parts    []orgPart
-	// live are the parts not denied, when some are (nil when none is):
-	// the principals of the others' accounts are all denied (listOrg).
-	live []orgPart
 }
 
 // orgPart is one group's (or account's) outcome.
@@ -565,21 +562,10 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	}
 	v := parts[first[best]].out.verdict
 	o := outcome{verdict: v}
-	if count[0] > 0 && best > 0 {
-		for i := range parts {
-			if parts[i].out.verdict != model.VerdictDeny {
-				oc.live = append(oc.live, parts[i])
-			}
-		}
-	}
+	oc.parts = parts
 	// The allowed accounts are listed only when fewer than all are allowed.
 	if (v == model.VerdictAllow || v == model.VerdictConditional) && count[best] < total {
 		oc.accounts = lists.accounts(parts, v, count[best])
-		for i := range parts {
-			if parts[i].out.verdict == v {
-				oc.parts = append(oc.parts, parts[i])
-			}
-		}
 	}
 	narrowed := true // every part of the verdict is narrowed to named principals
 	for i := range parts {

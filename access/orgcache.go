@@ -164,17 +164,21 @@ func orgAccounts(parts []orgPart, v model.Verdict, n, limit int) []string {
 	return slices.Clip(out)
 }
 
-// allows reports whether the cell allows member account id (is among the
-// accounts of its verdict's parts).
+// some reports whether the cell allows fewer than all the other member
+// accounts.
+func (oc *orgCell) some() bool { return oc.nallowed < oc.total }
+
+// allows reports whether the cell allows member account id: the part that
+// holds it has the cell's verdict.
 func (oc *orgCell) allows(id string) bool {
-	if oc.parts == nil {
+	if !oc.some() {
 		return true // every member is
 	}
 	for i := range oc.parts {
 		p := &oc.parts[i]
 		if _, ok := slices.BinarySearch(p.accounts, id); ok {
 			if _, dropped := slices.BinarySearch(p.drop, id); !dropped {
-				return true
+				return p.out.verdict == oc.out.verdict
 			}
 		}
 	}
@@ -184,7 +188,7 @@ func (oc *orgCell) allows(id string) bool {
 // allowed returns the member accounts the cell allows (nil: all), sorted:
 // its whole list, uncapped.
 func (oc *orgCell) allowed() []string {
-	if oc.parts == nil {
+	if !oc.some() {
 		return nil
 	}
 	if len(oc.accounts) == oc.nallowed {

@@ -309,18 +309,19 @@ func (pr *principalRow) listOrg(cells []*model.Cell, bm *bucketMatrix, base func
 }
 
 // liveOrgAccounts returns the member accounts whose class answer is not
-// denied for some action of todo; false when every member's is not.
+// denied for some action of todo (stopping past maxLiveListed); false
+// when no member's is denied.
 func (bm *bucketMatrix) liveOrgAccounts(todo []int) (map[string]bool, bool) {
-	var live map[string]bool
+	live := map[string]bool{}
 	for _, i := range todo {
 		oc := &bm.org[i]
-		if oc.live == nil {
+		if !slices.ContainsFunc(oc.parts, func(p orgPart) bool { return p.out.verdict == model.VerdictDeny }) {
 			return nil, false
 		}
-		for j := range oc.live {
-			p := &oc.live[j]
-			if live == nil {
-				live = map[string]bool{}
+		for j := range oc.parts {
+			p := &oc.parts[j]
+			if p.out.verdict == model.VerdictDeny {
+				continue
 			}
 			for _, id := range p.accounts {
 				if _, dropped := slices.BinarySearch(p.drop, id); !dropped {

@@ -707,7 +707,7 @@ func (pr *principalRow) finishCell(c *model.Cell, org *orgCell, list []model.Pri
 		c.PrincipalsTotal = total
 	}
 	ids, whys := unlisted, why
-	if org != nil && org.parts != nil { // only some of the class are allowed
+	if org != nil && org.some() { // only some of the class are allowed
 		ids, whys = nil, nil
 		for j, id := range unlisted {
 			if org.allows(id) {

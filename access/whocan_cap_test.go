@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -69,7 +70,15 @@ func TestPrincipalsPerCell(t *testing.T) {
 		"narrowed":       narrowedOrgDoc,
 	}
 	for name, mk := range docs {
-		full, _ := analyzeJSON(t, mk(), Options{Now: epoch})
+		doc := mk()
+		full, fullRep := analyzeJSON(t, doc, Options{Now: epoch})
+		if filtered := unlistedOfAllowed(t, doc, fullRep); name == "narrowed" && filtered == 0 {
+			t.Error("narrowed: no org cell left out an account it does not allow from principals_unlisted: the case proves nothing")
+		}
+		// The plan's unlisted accounts are every member's, filtered by cell
+		// (the account-by-account lists visit only the accounts allowed).
+		_, planRep := analyzeJSON(t, mk(), Options{Now: epoch, orgListing: orgListingPlan})
+		unlistedOfAllowed(t, doc, planRep)
 		for _, n := range []int{0, 1, 3, 10, 25, 1 << 20} {
 			t.Run(fmt.Sprintf("%s/cap %d", name, n), func(t *testing.T) {
 				capped, rep := analyzeJSON(t, mk(), Options{Now: epoch, PrincipalsPerCell: n})
@@ -133,14 +142,15 @@ func TestOverlapPrincipalsPerCell(t *testing.T) {
 // narrowedOrgDoc is a synthetic organisation whose buckets grant the
 // organisation's data-pipeline roles only (org cells narrowed to named
 // principals, whose Principals orgPrincipalsWho decides) and whose last
-// member accounts' IAM was not collected (named in the org cells'
-// PrincipalsUnlisted): both of the whole list of allowed accounts, of
-// which a capped cell lists only the first.
+// member accounts' IAM was not collected, and one's of the Sandbox OU
+// (named in the org cells' PrincipalsUnlisted only where its SCPs let it
+// in): both of the whole list of allowed accounts, of which a capped cell
+// lists only the first.
 func narrowedOrgDoc() *inventory.Document {
 	doc := fakeaws.Synthetic(12, 3)
 	for ai := range doc.Accounts {
 		a := &doc.Accounts[ai]
-		if ai >= len(doc.Accounts)-3 {
+		if ai >= len(doc.Accounts)-3 || ai == 9 { // 9: in the Sandbox OU, whose SCP denies some regions
 			a.IAM = nil
 		}
 		for bi := range a.Buckets {
@@ -150,4 +160,40 @@ func narrowedOrgDoc() *inventory.Document {
 		}
 	}
 	return doc
+}
+
+// unlistedOfAllowed checks that an org cell allowing only some member
+// accounts names among those whose principals could not be listed only
+// accounts it allows (the class answer stands for the others: denied); it
+// returns how many cells left out for that reason an account of doc whose
+// IAM was not collected.
+func unlistedOfAllowed(t *testing.T, doc *inventory.Document, rep *model.Report) int {
+	t.Helper()
+	var uncollected []string
+	for _, a := range doc.Accounts {
+		if a.IAM == nil {
+			uncollected = append(uncollected, a.ID)
+		}
+	}
+	filtered := 0
+	for bi := range rep.Buckets {
+		b := &rep.Buckets[bi]
+		for _, c := range b.Access.Org.Cells() {
+			if len(c.Accounts) == 0 {
+				continue
+			}
+			for _, id := range c.PrincipalsUnlisted {
+				if !slices.Contains(c.Accounts, id) {
+					t.Errorf("%s org: %s unlisted, yet not among the accounts allowed %v", b.Name, id, c.Accounts)
+				}
+			}
+			for _, id := range uncollected {
+				if id != b.AccountID && !slices.Contains(c.PrincipalsUnlisted, id) {
+					filtered++
+					break
+				}
+			}
+		}
+	}
+	return filtered
 }
