@@ -324,6 +324,8 @@ type orgPart struct {
 	group  int
 	out    outcome
 	caller *Caller
+	// reasoned: out was decided with its reason (orgRow), not quiet.
+	reasoned bool
 }
 
 // compute fills every row of the bucket's matrix.
@@ -416,11 +418,18 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 	for i := range parts {
 		parts[i] = make([]orgPart, 0, len(m.groups)+len(namedMembers))
 	}
-	bl.quiet = true
 	defer func() { bl.quiet = false }()
-	add := func(accts, drop []string, group int, c *Caller, r *row) {
+	// decide decides c's row; the first part of every cell is decided with
+	// its reason (reasoned), which orgCells would decide again otherwise:
+	// the first part of a cell is the first of its verdict.
+	decide := func(c *Caller) (r row, reasoned bool) {
+		reasoned = len(parts[0]) == 0
+		bl.quiet = !reasoned
+		return m.row(bl, c), reasoned
+	}
+	add := func(accts, drop []string, group int, c *Caller, r *row, reasoned bool) {
 		for i := range r {
-			parts[i] = append(parts[i], orgPart{accounts: accts, drop: drop, group: group, out: r[i], caller: c})
+			parts[i] = append(parts[i], orgPart{accounts: accts, drop: drop, group: group, out: r[i], caller: c, reasoned: reasoned})
 		}
 	}
 	total := 0
@@ -452,13 +461,13 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 					TagsKnown: m.restCollected(gi, removed),
 					Label:     fmt.Sprintf("principals of the %d other member accounts under %s", nrest, m.restLabel(gi, removed))}
 			})
-			r := m.row(bl, c)
+			r, reasoned := decide(c)
 			split := false
 			for i := range r {
 				split = split || ((r[i].verdict == model.VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
 			}
 			if !split {
-				add(g.accounts, drop, gi+1, c, &r)
+				add(g.accounts, drop, gi+1, c, &r, reasoned)
 				nrest = 0
 			}
 		}
@@ -468,8 +477,8 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 		}
 		for _, id := range each {
 			c := w.memberCaller(g, id)
-			r := m.row(bl, c)
-			add([]string{id}, nil, 0, c, &r)
+			r, reasoned := decide(c)
+			add([]string{id}, nil, 0, c, &r, reasoned)
 		}
 	}
 	bl.quiet = false
@@ -487,7 +496,9 @@ func orgCells(bl *BucketLayers, parts *[5][]orgPart, total int, lists *orgLists)
 			p := &parts[i][j]
 			if r := verdictRank(p.out.verdict); !seen[r] {
 				seen[r] = true
-				p.out = bl.decide(p.caller, action, "")
+				if !p.reasoned {
+					p.out = bl.decide(p.caller, action, "")
+				}
 			}
 		}
 	}
