@@ -336,7 +336,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *model.Buc
 	if len(orgHits) > 0 {
 		fs.add(model.FindingOrgPolicyDeniesGranted, "",
 			fmt.Sprintf("the bucket policy grants %s, but %s denies it (%s)", describeHits(orgHits), strings.ToUpper(orgHits[0].by), orgHits[0].reason),
-			fmt.Sprintf("Remove the dead grant from the bucket policy (%s), or, if the access is intended, add an exception to %s: %s", PutBucketPolicyCommand(name), orgPolicyName(orgHits[0].org), UpdateOrgPolicyCommand(orgPolicyID(orgHits[0].org), "policy.json")))
+			fmt.Sprintf("Remove the dead grant from the bucket policy (%s), or, if the access is intended, add an exception to %s: %s", PutBucketPolicyCommand(name), orgPolicyName(orgHits[0].org), UpdateOrgPolicyCommand(OrgPolicyID(orgHits[0].org), "policy.json")))
 	}
 
 	// Settings.
@@ -426,13 +426,14 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *model.Buc
 	}
 }
 
-// orgPolicyID returns the ID of the SCP or RCP a deciding statement is of,
-// from its policy's Origin.
-func orgPolicyID(ref *policy.StatementRef) string {
+// OrgPolicyID returns the ID of the SCP or RCP a deciding statement is of,
+// from its policy's Origin; without one, the placeholder POLICY_ID (a word a
+// shell passes as it is, where a command is pasted).
+func OrgPolicyID(ref *policy.StatementRef) string {
 	if ref != nil && ref.Origin != nil && ref.Origin.ID != "" {
 		return ref.Origin.ID
 	}
-	return "<policy id>"
+	return "POLICY_ID"
 }
 
 // orgPolicyName names the SCP or RCP a deciding statement is of: "SCP p-abc

@@ -52,14 +52,14 @@ func TestOrgPolicyOrigin(t *testing.T) {
 	}{
 		{"SCP", ref, "p-abc", "SCP p-abc (Deny delete)", `SCP p-abc (Deny delete) statement "NoDelete"`},
 		{"unread RCP", &policy.StatementRef{Policy: "RCP p-abcd (not read)", Index: 2, Origin: origins["p-abcd"]}, "p-abcd", "RCP p-abcd (not read)", "RCP p-abcd (not read) statement #2"},
-		{"no origin", &policy.StatementRef{Policy: "SCP p-zzz", Index: 0}, "<policy id>", "SCP p-zzz", "SCP p-zzz statement #0"},
-		{"no statement", nil, "<policy id>", "the SCP or RCP", ""},
+		{"no origin", &policy.StatementRef{Policy: "SCP p-zzz", Index: 0}, "POLICY_ID", "SCP p-zzz", "SCP p-zzz statement #0"},
+		{"no statement", nil, "POLICY_ID", "the SCP or RCP", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := orgHit("public", "read", tt.ref, "scp")
-			if got := orgPolicyID(tt.ref); got != tt.id {
-				t.Errorf("orgPolicyID = %q, want %q", got, tt.id)
+			if got := OrgPolicyID(tt.ref); got != tt.id {
+				t.Errorf("OrgPolicyID = %q, want %q", got, tt.id)
 			}
 			if got := orgPolicyName(tt.ref); got != tt.label {
 				t.Errorf("orgPolicyName = %q, want %q", got, tt.label)

@@ -89,7 +89,7 @@ could not be fully assessed; 4 the reports could not be written (a full disk).`,
 	cmd.Flags().StringSliceVar(&formats, "format", []string{report.FormatXLSX, report.FormatJSON}, "report formats: xlsx, json, csv, ocsf (comma-separated; ocsf writes report.ocsf.jsonl)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	cmd.Flags().StringVar(&mutes, "mutelist", "", "file of accepted findings: marked muted in the reports, not counted for --fail-on")
-	principalsPerCellFlag(cmd.Flags(), &perCell)
+	principalsPerCellFlag(cmd.Flags(), &perCell, "")
 	return cmd
 }
 

@@ -54,7 +54,7 @@ reports could not be written).`,
 		},
 	}
 	cmd.Flags().StringVar(&outDir, "output-dir", "bucketaudit-demo", "directory the reports are written to")
-	principalsPerCellFlag(cmd.Flags(), &perCell)
+	principalsPerCellFlag(cmd.Flags(), &perCell, "")
 	return cmd
 }
 

@@ -60,12 +60,12 @@ type analysis struct {
 	perCell int
 }
 
-// principalsPerCellFlag adds --principals-per-cell to a command that has no
-// configuration (analyze, demo): it sets *n, access.DefaultPrincipalsPerCell
-// unless given.
-func principalsPerCellFlag(f *pflag.FlagSet, n *int) {
+// principalsPerCellFlag adds --principals-per-cell to a command: it sets
+// *n, access.DefaultPrincipalsPerCell unless given; also ends its help (what
+// the flag overrides, for a command with a configuration).
+func principalsPerCellFlag(f *pflag.FlagSet, n *int, also string) {
 	f.IntVar(n, "principals-per-cell", access.DefaultPrincipalsPerCell,
-		"list at most N principals per matrix cell in the reports (the rest counted; bucketaudit who-can lists them all); 0 lists all")
+		"list at most N principals per matrix cell in the reports (the rest counted; bucketaudit who-can lists them all); 0 lists all"+also)
 }
 
 // checkPrincipalsPerCell is the usage error of a negative --principals-per-cell.

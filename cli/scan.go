@@ -351,8 +351,7 @@ report of one scan.`,
 	f.StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	f.BoolVar(&noProg, "no-progress", false, "no progress bar, even on a terminal")
 	f.StringVar(&mfaCode, "mfa-token-code", "", "MFA code for a profile whose role has an mfa_serial (asked for on a terminal otherwise)")
-	f.IntVar(&perCell, "principals-per-cell", config.DefaultPrincipalsPerCell,
-		"list at most N principals per matrix cell in the reports (the rest counted; bucketaudit who-can lists them all); 0 lists all; overrides outputs.principals_per_cell")
+	principalsPerCellFlag(f, &perCell, "; overrides outputs.principals_per_cell")
 	f.StringVar(&ov.Mutelist, "mutelist", "", "file of accepted findings: marked muted in the reports, not counted for --fail-on; overrides mutelist")
 	f.StringSliceVar(&ov.Accounts, "accounts", nil, "scan only these account IDs (comma-separated); replaces scope.include_accounts")
 	f.StringSliceVar(&ov.ExcludeAccounts, "exclude-accounts", nil, "also leave out these account IDs (comma-separated); added to scope.exclude_accounts")

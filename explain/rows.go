@@ -754,7 +754,7 @@ func (e *explainer) orgRow(layer string) Row {
 					continue
 				}
 				row.Evidence = append(row.Evidence, fmt.Sprintf("%s: %s explicitly denies %s", where, stmt(ref), l.action))
-				id := orgPolicyID(ref)
+				id := access.OrgPolicyID(&ref)
 				row.Fix = fmt.Sprintf("with the management account, exempt %s in that statement (e.g. add the condition \"ArnNotLike\": {\"aws:PrincipalArn\": %q}): aws organizations describe-policy --policy-id %s, then %s",
 					e.grantee(), e.grantee(), id, access.UpdateOrgPolicyCommand(id, strings.ToLower(kind)+".json"))
 			}
@@ -853,11 +853,3 @@ func levelTarget(levels []orgLevel, i int, acct string) string {
 	return acct
 }
 
-// orgPolicyID is the ID of the SCP or RCP a statement of the access
-// model's trace is of (its policy's Origin).
-func orgPolicyID(ref policy.StatementRef) string {
-	if ref.Origin != nil && ref.Origin.ID != "" {
-		return ref.Origin.ID
-	}
-	return "POLICY_ID"
-}

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/bucketaudit/bucketaudit/model"
-	"github.com/bucketaudit/bucketaudit/policy"
 )
 
 // TestVPCERowFollowsTheDecision: when the request's network path is not
@@ -49,17 +48,6 @@ func TestOrgLevels(t *testing.T) {
 		}
 		if got := levelTarget(levels, tt.i, "111111111111"); got != tt.target {
 			t.Errorf("levelTarget(%d) = %q, want %q", tt.i, got, tt.target)
-		}
-	}
-	for _, tt := range []struct {
-		ref  policy.StatementRef
-		want string
-	}{
-		{policy.StatementRef{Policy: "SCP p-abcd (Other)", Origin: &policy.Origin{Kind: "SCP", ID: "p-abcd"}}, "p-abcd"},
-		{policy.StatementRef{Policy: "SCP p-abc"}, "POLICY_ID"},
-	} {
-		if got := orgPolicyID(tt.ref); got != tt.want {
-			t.Errorf("orgPolicyID(%s) = %q, want %q", tt.ref.Policy, got, tt.want)
 		}
 	}
 }
