@@ -191,53 +191,70 @@ func outsiderClaims(f string) map[string][]string {
 	}
 	host := federatedName(f)
 	c := map[string][]string{host + ":sub": {outsiderID}}
-	switch {
-	case host == "token.actions.githubusercontent.com" || strings.HasPrefix(host, "token.actions.githubusercontent.com/"):
-		repo := outsiderID + "/" + outsiderID
-		c[host+":sub"] = []string{"repo:" + repo + ":ref:refs/heads/main"}
-		c[host+":repository"] = []string{repo}
-		c[host+":repository_owner"] = []string{outsiderID}
-		c[host+":repository_owner_id"] = []string{"1"}
-		c[host+":repository_id"] = []string{"1"}
-		c[host+":job_workflow_ref"] = []string{repo + "/.github/workflows/deploy.yml@refs/heads/main"}
-		c[host+":actor"] = []string{outsiderID}
-		c[host+":actor_id"] = []string{"1"}
-		c[host+":enterprise_id"] = nil // an outsider's repository belongs to no enterprise of the organisation
-	case host == "gitlab.com":
-		c[host+":sub"] = []string{"project_path:" + outsiderID + "/" + outsiderID + ":ref_type:branch:ref:main"}
-		c[host+":namespace_id"] = []string{"1"}
-		c[host+":project_id"] = []string{"1"}
-	case host == "cognito-identity.amazonaws.com":
-		c[host+":aud"] = []string{"us-east-1:00000000-0000-0000-0000-000000000000"}
-	case host == "accounts.google.com":
-		c[host+":aud"] = []string{outsiderID + ".apps.googleusercontent.com"}
-		c[host+":oaud"] = []string{outsiderID + ".apps.googleusercontent.com"}
-	case host == "www.amazon.com":
-		c[host+":app_id"] = []string{outsiderID}
-		c[host+":user_id"] = []string{outsiderID}
-	case host == "graph.facebook.com":
-		c[host+":app_id"] = []string{outsiderID}
-		c[host+":id"] = []string{outsiderID}
+	if p := multiTenantProviderOf(host); p != nil {
+		p.claims(host, c)
 	}
 	return c
+}
+
+// multiTenantProvider is a provider that issues identities to anyone: who
+// holds them, and the claims of an outsider's (set over the subject).
+type multiTenantProvider struct {
+	who    string
+	claims func(host string, c map[string][]string)
+}
+
+// multiTenantProviderOf returns the multi-tenant provider host is, nil for
+// another provider (a company IdP, an EKS cluster's).
+func multiTenantProviderOf(host string) *multiTenantProvider {
+	switch {
+	case host == "token.actions.githubusercontent.com" || strings.HasPrefix(host, "token.actions.githubusercontent.com/"):
+		return &multiTenantProvider{"any GitHub repository's workflow", func(host string, c map[string][]string) {
+			repo := outsiderID + "/" + outsiderID
+			c[host+":sub"] = []string{"repo:" + repo + ":ref:refs/heads/main"}
+			c[host+":repository"] = []string{repo}
+			c[host+":repository_owner"] = []string{outsiderID}
+			c[host+":repository_owner_id"] = []string{"1"}
+			c[host+":repository_id"] = []string{"1"}
+			c[host+":job_workflow_ref"] = []string{repo + "/.github/workflows/deploy.yml@refs/heads/main"}
+			c[host+":actor"] = []string{outsiderID}
+			c[host+":actor_id"] = []string{"1"}
+			c[host+":enterprise_id"] = nil // an outsider's repository belongs to no enterprise of the organisation
+		}}
+	case host == "gitlab.com":
+		return &multiTenantProvider{"any GitLab.com project's pipeline", func(host string, c map[string][]string) {
+			c[host+":sub"] = []string{"project_path:" + outsiderID + "/" + outsiderID + ":ref_type:branch:ref:main"}
+			c[host+":namespace_id"] = []string{"1"}
+			c[host+":project_id"] = []string{"1"}
+		}}
+	case host == "cognito-identity.amazonaws.com":
+		return &multiTenantProvider{"any Cognito identity pool's identity, of any account", func(host string, c map[string][]string) {
+			c[host+":aud"] = []string{"us-east-1:00000000-0000-0000-0000-000000000000"}
+		}}
+	case host == "accounts.google.com":
+		return &multiTenantProvider{"any Google account, through any application", func(host string, c map[string][]string) {
+			c[host+":aud"] = []string{outsiderID + ".apps.googleusercontent.com"}
+			c[host+":oaud"] = []string{outsiderID + ".apps.googleusercontent.com"}
+		}}
+	case host == "www.amazon.com":
+		return &multiTenantProvider{"any Login with Amazon user, through any application", func(host string, c map[string][]string) {
+			c[host+":app_id"] = []string{outsiderID}
+			c[host+":user_id"] = []string{outsiderID}
+		}}
+	case host == "graph.facebook.com":
+		return &multiTenantProvider{"any Facebook user, through any application", func(host string, c map[string][]string) {
+			c[host+":app_id"] = []string{outsiderID}
+			c[host+":id"] = []string{outsiderID}
+		}}
+	}
+	return nil
 }
 
 // multiTenant names who holds identities of a provider that issues them to
 // anyone ("" for another provider: a company IdP, an EKS cluster's).
 func multiTenant(host string) string {
-	switch {
-	case host == "token.actions.githubusercontent.com" || strings.HasPrefix(host, "token.actions.githubusercontent.com/"):
-		return "any GitHub repository's workflow"
-	case host == "gitlab.com":
-		return "any GitLab.com project's pipeline"
-	case host == "cognito-identity.amazonaws.com":
-		return "any Cognito identity pool's identity, of any account"
-	case host == "accounts.google.com":
-		return "any Google account, through any application"
-	case host == "www.amazon.com":
-		return "any Login with Amazon user, through any application"
-	case host == "graph.facebook.com":
-		return "any Facebook user, through any application"
+	if p := multiTenantProviderOf(host); p != nil {
+		return p.who
 	}
 	return ""
 }
