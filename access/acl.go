@@ -195,7 +195,7 @@ func verdictRank(v model.Verdict) int {
 // counts as unconstrained). Unreadable when the grants could not be listed;
 // nil when there are none.
 // https://docs.aws.amazon.com/kms/latest/developerguide/grants.html
-func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr inventory.FetchError) (*policy.Policy, error) {
+func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr inventory.FetchError, texts map[string]*policy.Policy) (*policy.Policy, error) {
 	name := "grants of KMS key " + arn
 	if !readErr.IsZero() {
 		return policy.Unreadable(name + " (not read: " + errorCode(readErr) + ")"), nil
@@ -224,7 +224,16 @@ func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr inventory.
 	if len(p.Statements) == 0 {
 		return nil, nil
 	}
-	return compileBuilt(p, name)
+	text, err := p.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := parseShared(texts, text) // the keys of an account mostly have the same grants
+	if err != nil {
+		return nil, err
+	}
+	parsed.Name = name
+	return parsed, nil
 }
 
 // compileBuilt turns a policy built in code into one the engine evaluates

@@ -176,6 +176,9 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 			ix.partition, ix.partitionKnown = awsid.PartitionOf(a.Buckets[b].Region), true
 		}
 	}
+	// The keys of an account (one per region, often) and its endpoints
+	// mostly have the same policies and grants: each text is parsed once.
+	texts := map[string]*policy.Policy{}
 	for k := range a.KMSKeys {
 		key := &a.KMSKeys[k]
 		if !ix.partitionKnown {
@@ -184,8 +187,8 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 			}
 		}
 		ix.keys[key.ARN] = key
-		ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key)
-		if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors[inventory.KeyGrants]); err != nil {
+		ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key, texts)
+		if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors[inventory.KeyGrants], texts); err != nil {
 			ix.Problems = append(ix.Problems, model.Error{AccountID: a.ID, Field: "kms_keys." + key.ARN + ".grants", Operation: "kms:ListGrants", Code: "InvalidGrant", Message: err.Error()})
 			ix.keyGrants[key.ARN] = policy.Unreadable("grants of KMS key " + key.ARN + " (could not be evaluated)")
 		} else if g != nil {
@@ -202,7 +205,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 		name := fmt.Sprintf("VPC endpoint policy of %s", ep.ID)
 		if ep.Policy == nil {
 			info.policy = policy.Unreadable(name + " (not collected)")
-		} else if p, err := policy.Parse(ep.Policy.Raw()); err != nil {
+		} else if p, err := parseShared(texts, ep.Policy.Raw()); err != nil {
 			info.policy = policy.Unreadable(name + " (does not parse)")
 			ix.Problems = append(ix.Problems, model.Error{AccountID: a.ID, Field: "vpc_endpoints." + ep.ID + ".policy", Operation: "ec2:DescribeVpcEndpoints", Code: "InvalidPolicy", Message: err.Error()})
 		} else {
@@ -239,9 +242,9 @@ func assumedIdentityPolicies() map[string][]*policy.Policy {
 	return out
 }
 
-// parseKeyPolicy parses a collected key's policy; a policy that was not
-// read or does not parse becomes Unreadable.
-func (ix *Index) parseKeyPolicy(account string, k *inventory.KMSKey) *policy.Policy {
+// parseKeyPolicy parses a collected key's policy (once per text, in
+// texts); a policy that was not read or does not parse becomes Unreadable.
+func (ix *Index) parseKeyPolicy(account string, k *inventory.KMSKey, texts map[string]*policy.Policy) *policy.Policy {
 	name := "key policy of " + k.ARN
 	if e, ok := k.Errors.Get(inventory.KeyDescribeKey); k.Policy == nil && ok && !k.Errors.Has(inventory.KeyKeyPolicy) {
 		return policy.Unreadable(name + " (not read: kms:DescribeKey failed: " + errorCode(e) + ")")
@@ -249,7 +252,7 @@ func (ix *Index) parseKeyPolicy(account string, k *inventory.KMSKey) *policy.Pol
 	if k.Policy == nil {
 		return policy.Unreadable(name + " (not read: " + errorCode(k.Errors[inventory.KeyKeyPolicy]) + ")")
 	}
-	p, err := policy.Parse(k.Policy.Raw())
+	p, err := parseShared(texts, k.Policy.Raw())
 	if err != nil {
 		ix.Problems = append(ix.Problems, model.Error{AccountID: account, Field: "kms_keys." + k.ARN + ".policy", Operation: "kms:GetKeyPolicy", Code: "InvalidPolicy", Message: err.Error()})
 		return policy.Unreadable(name + " (does not parse)")
