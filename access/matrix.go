@@ -280,6 +280,8 @@ type bucketMatrix struct {
 	callers  map[string]*Caller // external rows' callers, for findings
 	sameC    *Caller
 	tls      Tri // a bucket statement or an RCP denies requests without TLS
+	// split: the org row decided some group account by account (orgRow).
+	split bool
 }
 
 // matrix returns the bucket's matrix, reusing the matrix of a bucket of
@@ -328,35 +330,40 @@ type orgPart struct {
 	reasoned bool
 }
 
-// compute fills every row of the bucket's matrix.
-func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
+// matrixCallers are the callers of a bucket's rows but the org row's, and
+// the accounts the bucket names: externals (outside the organisation, or
+// canonical users) and namedMembers (other member accounts), sorted.
+type matrixCallers struct {
+	owner                   string
+	externals, namedMembers []string
+	public, anyAWS, same    *Caller
+	ext                     []*Caller // externals'
+}
+
+// matrixCallers returns the callers of bl's rows but the org row's.
+func (w *worker) matrixCallers(bl *BucketLayers) matrixCallers {
 	m := w.matrixer
-	bm := &bucketMatrix{bl: bl, external: map[string]row{}, callers: map[string]*Caller{}}
 	owner := bl.Account.ID
-	names := m.namedAccounts(bl)
-	var externals, namedMembers []string
-	for _, id := range names {
+	mc := matrixCallers{owner: owner}
+	for _, id := range m.namedAccounts(bl) {
 		switch {
 		case id == owner:
 		case strings.HasPrefix(id, "canonical:"):
-			externals = append(externals, id)
+			mc.externals = append(mc.externals, id)
 		case m.ix.InOrg(id):
-			namedMembers = append(namedMembers, id)
+			mc.namedMembers = append(mc.namedMembers, id)
 		default:
-			externals = append(externals, id)
+			mc.externals = append(mc.externals, id)
 		}
 	}
-
+	externals := mc.externals
 	extKey := owner + "|" + strings.Join(externals, ",")
-	public := w.caller("public", func() *Caller {
+	mc.public = w.caller("public", func() *Caller {
 		return &Caller{Principal: "anonymous", InOrg: TriFalse, Label: "anonymous callers"}
 	})
-	bm.public = m.row(bl, public)
-	anyAWS := w.caller("any|"+extKey, func() *Caller {
+	mc.anyAWS = w.caller("any|"+extKey, func() *Caller {
 		return &Caller{NotAccounts: m.notKnown(owner, externals), NotMembers: m.members, InOrg: TriFalse, Label: "principals of any other AWS account"}
 	})
-	bm.anyAWS = m.row(bl, anyAWS)
-
 	for _, id := range externals {
 		var c *Caller
 		if strings.HasPrefix(id, "canonical:") {
@@ -377,12 +384,9 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 				return c
 			})
 		}
-		bm.external[id] = m.row(bl, c)
-		bm.callers[id] = c
-		bm.extOrder = append(bm.extOrder, id)
+		mc.ext = append(mc.ext, c)
 	}
-
-	bm.sameC = w.caller("same|"+owner, func() *Caller {
+	mc.same = w.caller("same|"+owner, func() *Caller {
 		orgID, in := m.ix.MemberOf(owner)
 		if orgID == m.ix.OrgID {
 			orgID = ""
@@ -390,9 +394,24 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 		return &Caller{Account: owner, InOrg: in, OrgID: orgID, OrgPath: m.ix.OrgPath(owner), SCPs: m.ix.SCPs(owner), Label: "principals of the owning account",
 			TagsKnown: m.ix.iamCollected(owner)}
 	})
-	bm.same = m.row(bl, bm.sameC)
+	return mc
+}
 
-	bm.org = w.orgRow(bl, owner, externals, namedMembers)
+// compute fills every row of the bucket's matrix.
+func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
+	m := w.matrixer
+	bm := &bucketMatrix{bl: bl, external: map[string]row{}, callers: map[string]*Caller{}}
+	mc := w.matrixCallers(bl)
+	bm.public = m.row(bl, mc.public)
+	bm.anyAWS = m.row(bl, mc.anyAWS)
+	for i, id := range mc.externals {
+		bm.external[id] = m.row(bl, mc.ext[i])
+		bm.callers[id] = mc.ext[i]
+		bm.extOrder = append(bm.extOrder, id)
+	}
+	bm.sameC = mc.same
+	bm.same = m.row(bl, bm.sameC)
+	bm.org, bm.split = w.orgRow(bl, mc.owner, mc.externals, mc.namedMembers)
 	bm.tls = bl.tlsEnforced(bm.sameC)
 	return bm
 }
@@ -408,11 +427,11 @@ func (m *matrixer) row(bl *BucketLayers, c *Caller) row {
 
 // orgRow evaluates the org class: each group of member accounts sharing an
 // SCP chain, account by account where the bucket names the accounts or a
-// decision depends on which account calls.
-func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers []string) [5]orgCell {
+// decision depends on which account calls (split: some group was).
+func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers []string) (cells [5]orgCell, split bool) {
 	m := w.matrixer
 	if why := m.ix.othersUnknown(owner); why != "" {
-		return w.unreadOrgRow(bl, owner, externals, why)
+		return w.unreadOrgRow(bl, owner, externals, why), false
 	}
 	var parts [5][]orgPart
 	for i := range parts {
@@ -440,36 +459,20 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 		// which of them calls. What does not depend on the bucket is built
 		// once per group (orgShared); the rest is the group's accounts but
 		// drop (the owner and single), listed only when needed.
-		var single []string
-		for _, id := range namedMembers {
-			if m.inGroup(id, gi) {
-				single = append(single, id)
-			}
-		}
-		drop := single
-		if m.inGroup(owner, gi) {
-			i, _ := slices.BinarySearch(single, owner)
-			drop = slices.Insert(slices.Clone(single), i, owner)
-		}
-		nrest := len(g.accounts) - len(drop)
+		single, drop, nrest := m.orgGroupSplit(gi, owner, namedMembers)
 		total += nrest + len(single)
 		if nrest > 1 {
-			exclude := append(append([]string(nil), single...), externals...)
-			c := w.caller("grp|"+g.key+"|"+owner+"|"+strings.Join(exclude, ","), func() *Caller {
-				removed := append([]string{owner}, single...)
-				return &Caller{NotAccounts: append([]string{owner}, exclude...), NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
-					TagsKnown: m.restCollected(gi, removed),
-					Label:     fmt.Sprintf("principals of the %d other member accounts under %s", nrest, m.restLabel(gi, removed))}
-			})
+			c := w.groupCaller(gi, owner, single, externals, nrest)
 			r, reasoned := decide(c)
-			split := false
+			groupSplit := false
 			for i := range r {
-				split = split || ((r[i].verdict == model.VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
+				groupSplit = groupSplit || ((r[i].verdict == model.VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
 			}
-			if !split {
+			if !groupSplit {
 				add(g.accounts, drop, gi+1, c, &r, reasoned)
 				nrest = 0
 			}
+			split = split || groupSplit
 		}
 		each := single
 		if nrest > 0 {
@@ -482,7 +485,39 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 		}
 	}
 	bl.quiet = false
-	return orgCells(bl, &parts, total, &w.orgLists)
+	return orgCells(bl, &parts, total, &w.orgLists), split
+}
+
+// orgGroupSplit returns how the org row treats group gi for a bucket of
+// owner that names namedMembers: the accounts it decides one by one
+// (single), those its group part leaves out (drop: single and the owner),
+// and how many accounts the group part stands for (nrest).
+func (m *matrixer) orgGroupSplit(gi int, owner string, namedMembers []string) (single, drop []string, nrest int) {
+	for _, id := range namedMembers {
+		if m.inGroup(id, gi) {
+			single = append(single, id)
+		}
+	}
+	drop = single
+	if m.inGroup(owner, gi) {
+		i, _ := slices.BinarySearch(single, owner)
+		drop = slices.Insert(slices.Clone(single), i, owner)
+	}
+	return single, drop, len(m.groups[gi].accounts) - len(drop)
+}
+
+// groupCaller returns the caller of group gi's part of the org row: its
+// nrest accounts but the owner and single.
+func (w *worker) groupCaller(gi int, owner string, single, externals []string, nrest int) *Caller {
+	m := w.matrixer
+	g := &m.groups[gi]
+	exclude := append(append([]string(nil), single...), externals...)
+	return w.caller("grp|"+g.key+"|"+owner+"|"+strings.Join(exclude, ","), func() *Caller {
+		removed := append([]string{owner}, single...)
+		return &Caller{NotAccounts: append([]string{owner}, exclude...), NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
+			TagsKnown: m.restCollected(gi, removed),
+			Label:     fmt.Sprintf("principals of the %d other member accounts under %s", nrest, m.restLabel(gi, removed))}
+	})
 }
 
 // orgCells aggregates the parts of the org class into its cells. The parts
