@@ -455,9 +455,10 @@ const maxBufferedBody = 1 << 20
 // (its seekable stream, behind a wrapper that keeps net/http from closing
 // it) is no reader net/http knows, so it flushes the headers first and
 // writes the body after: two writes per call, and a second read and wake-up
-// for the server. GetBody gives the copy again to net/http should it resend
-// the request on another connection. The SDK's stream is left read to its
-// end, as net/http leaves it; a retry rewinds it and builds a new request.
+// for the server. The SDK's stream is left read to its end, as net/http
+// leaves it; a retry rewinds it and builds a new request. r gets no
+// GetBody, as the SDK's request had none: net/http resends no request on
+// its own that it did not before.
 func bufferBody(r *http.Request) error {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength <= 0 || r.ContentLength > maxBufferedBody {
 		return nil
@@ -469,7 +470,6 @@ func bufferBody(r *http.Request) error {
 		return fmt.Errorf("read the request body (Content-Length %d): %w", r.ContentLength, err)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	return nil
 }
 
