@@ -93,11 +93,11 @@ func copyEndpoint(ep smithyendpoints.Endpoint) smithyendpoints.Endpoint {
 }
 
 // copyProperties returns a copy of p (without a map when p has none).
+// SetAll copies the values into one new map; Values would clone them once
+// more only to be counted.
 func copyProperties(p *smithy.Properties) smithy.Properties {
 	var out smithy.Properties
-	if len(p.Values()) > 0 {
-		out.SetAll(p)
-	}
+	out.SetAll(p)
 	return out
 }
 

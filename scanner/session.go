@@ -1,12 +1,14 @@
 package scanner
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -192,7 +194,7 @@ func NewSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 		cfg.ClientLogMode = aws.LogRetries
 	}
 	guard := newReadOnlyGuard()
-	cfg.APIOptions = append(cfg.APIOptions, addReadOnlyGuard(guard))
+	cfg.APIOptions = append(cfg.APIOptions, addReadOnlyGuard(guard), trimStack)
 	s.transport = cfg.HTTPClient
 	cfg.HTTPClient = &cappedClient{next: cfg.HTTPClient, s: s}
 	s.apiOptions = slices.Clip(cfg.APIOptions)
@@ -423,6 +425,9 @@ type cappedClient struct {
 func (c *cappedClient) Do(r *http.Request) (*http.Response, error) {
 	s := c.s
 	ctx := r.Context()
+	if err := bufferBody(r); err != nil {
+		return nil, err
+	}
 	service, operation := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
 	if s.slots != nil {
 		if err := s.slots.acquire(ctx, firstCall(service, operation)); err != nil {
@@ -439,6 +444,76 @@ func (c *cappedClient) Do(r *http.Request) (*http.Response, error) {
 	s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
 	return c.next.Do(r)
+}
+
+// maxBufferedBody is the largest request body bufferBody copies.
+const maxBufferedBody = 1 << 20
+
+// bufferBody hands net/http the body of r (a query or JSON protocol call's
+// POST: a few hundred bytes) as an in-memory reader, read from the SDK's.
+// net/http writes the headers and such a body in one write; the SDK's body
+// (its seekable stream, behind a wrapper that keeps net/http from closing
+// it) is no reader net/http knows, so it flushes the headers first and
+// writes the body after: two writes per call, and a second read and wake-up
+// for the server. The SDK's stream is left read to its end, as net/http
+// leaves it; a retry rewinds it and builds a new request. r gets no
+// GetBody, as the SDK's request had none: net/http resends no request on
+// its own that it did not before.
+func bufferBody(r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength <= 0 || r.ContentLength > maxBufferedBody {
+		return nil
+	}
+	body := make([]byte, r.ContentLength)
+	_, err := io.ReadFull(r.Body, body)
+	r.Body.Close()
+	if err != nil {
+		return fmt.Errorf("read the request body (Content-Length %d): %w", r.ContentLength, err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return nil
+}
+
+// trimmedMiddlewares are the SDK middlewares that trimStack removes from
+// every operation, by step. None changes what is sent in a way AWS acts
+// on, nor what is done with the answer:
+//   - ClientRequestID (Build) generates a UUID per call for the
+//     amz-sdk-invocation-id header, SDK telemetry (the retry attempt
+//     counter, amz-sdk-request, stays);
+//   - RecursionDetection (Build) reads two environment variables per call
+//     to forward an AWS Lambda function's X-Ray trace ID (X-Amzn-Trace-Id)
+//     only when running in Lambda: recursion detection of functions that
+//     an S3 or SQS write triggers, which a read-only scan never makes;
+//   - AddRawResponseToMetadata (Deserialize) keeps each HTTP answer in the
+//     operation's metadata for awsmiddleware.GetRawResponse, which nothing
+//     of bucketaudit reads (errors carry their response themselves).
+//
+// The read-only guard, retries and throttling, the clock-skew correction
+// (RecordResponseTiming), the signing, the user agent and S3's checks of
+// 200 answers that are errors all stay.
+var trimmedMiddlewares = struct{ build, deserialize []string }{
+	build:       []string{"ClientRequestID", "RecursionDetection"},
+	deserialize: []string{"AddRawResponseToMetadata"},
+}
+
+// trimStack removes trimmedMiddlewares from an operation's stack (an
+// aws.Config APIOptions entry, after the operation added its own); one an
+// operation does not have is no error.
+func trimStack(st *middleware.Stack) error {
+	for _, id := range trimmedMiddlewares.build {
+		if _, ok := st.Build.Get(id); ok {
+			if _, err := st.Build.Remove(id); err != nil {
+				return fmt.Errorf("remove middleware %s: %w", id, err)
+			}
+		}
+	}
+	for _, id := range trimmedMiddlewares.deserialize {
+		if _, ok := st.Deserialize.Get(id); ok {
+			if _, err := st.Deserialize.Remove(id); err != nil {
+				return fmt.Errorf("remove middleware %s: %w", id, err)
+			}
+		}
+	}
+	return nil
 }
 
 // limiterScanner keys the token buckets of the scanning principal's own
