@@ -473,7 +473,7 @@ func bufferBody(r *http.Request) error {
 	return nil
 }
 
-// trimmedMiddlewares are the SDK middlewares that trimStack removes from
+// trimmedMiddlewares returns the SDK middlewares that trimStack removes from
 // every operation, by step. None changes what is sent in a way AWS acts
 // on, nor what is done with the answer:
 //   - ClientRequestID (Build) generates a UUID per call for the
@@ -490,23 +490,23 @@ func bufferBody(r *http.Request) error {
 // The read-only guard, retries and throttling, the clock-skew correction
 // (RecordResponseTiming), the signing, the user agent and S3's checks of
 // 200 answers that are errors all stay.
-var trimmedMiddlewares = struct{ build, deserialize []string }{
-	build:       []string{"ClientRequestID", "RecursionDetection"},
-	deserialize: []string{"AddRawResponseToMetadata"},
+func trimmedMiddlewares() (build, deserialize []string) {
+	return []string{"ClientRequestID", "RecursionDetection"}, []string{"AddRawResponseToMetadata"}
 }
 
 // trimStack removes trimmedMiddlewares from an operation's stack (an
 // aws.Config APIOptions entry, after the operation added its own); one an
 // operation does not have is no error.
 func trimStack(st *middleware.Stack) error {
-	for _, id := range trimmedMiddlewares.build {
+	build, deserialize := trimmedMiddlewares()
+	for _, id := range build {
 		if _, ok := st.Build.Get(id); ok {
 			if _, err := st.Build.Remove(id); err != nil {
 				return fmt.Errorf("remove middleware %s: %w", id, err)
 			}
 		}
 	}
-	for _, id := range trimmedMiddlewares.deserialize {
+	for _, id := range deserialize {
 		if _, ok := st.Deserialize.Get(id); ok {
 			if _, err := st.Deserialize.Remove(id); err != nil {
 				return fmt.Errorf("remove middleware %s: %w", id, err)
