@@ -48,6 +48,9 @@ type ccond struct {
 	key  string // lower case
 	op   opInfo
 	vals []cval
+	// fixed are the values of the condition's Requirement when none has a
+	// policy variable to substitute (src.Values, shared); nil otherwise.
+	fixed []string
 }
 
 // cval is one compiled condition value; which fields are used depends on
@@ -205,7 +208,28 @@ func compileCondition(c *Condition, vars bool) (ccond, bool) {
 	for i, v := range c.Values {
 		cc.vals[i] = compileValue(info.base.positive(), v, vars)
 	}
+	cc.fixed = fixedValues(&cc)
 	return cc, true
+}
+
+// fixedValues returns the values of a condition's Requirement when
+// Evaluator.requirement has no policy variable to substitute in them: its
+// source values, shared (capacity capped, so that an append copies).
+func fixedValues(c *ccond) []string {
+	if len(c.vals) == 0 || len(c.vals) != len(c.src.Values) {
+		return nil
+	}
+	arnOp := c.op.base.positive() == opArnEquals || c.op.base.positive() == opArnLike
+	for i := range c.vals {
+		v := &c.vals[i]
+		if v.raw != c.src.Values[i] {
+			return nil
+		}
+		if arnOp && v.arnVars && strings.Contains(v.raw, "${") || !arnOp && v.t.hasVar {
+			return nil
+		}
+	}
+	return c.src.Values[:len(c.vals):len(c.vals)]
 }
 
 func compileValue(op baseOp, v string, vars bool) cval {
@@ -364,7 +388,9 @@ func synthCond(key, value string) ccond {
 	x.val[0] = value
 	x.c = Condition{Operator: "StringEquals", Key: key, Values: x.val[:]}
 	x.cv[0] = compileValue(opStringEquals, value, false)
-	return ccond{src: &x.c, key: strings.ToLower(key), op: opInfo{base: opStringEquals, name: "StringEquals"}, vals: x.cv[:]}
+	cc := ccond{src: &x.c, key: strings.ToLower(key), op: opInfo{base: opStringEquals, name: "StringEquals"}, vals: x.cv[:]}
+	cc.fixed = fixedValues(&cc)
+	return cc
 }
 
 // Context keys derived from the principal.

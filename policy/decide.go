@@ -204,7 +204,7 @@ func (e *Evaluator) sameAccount() fv {
 	c := &e.c
 	if c.kind == cUnknown {
 		if e.resAcct == "" {
-			return fvAtom(&atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{"aws:PrincipalAccount"}}})
+			return fvAtom(atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{"aws:PrincipalAccount"}}})
 		}
 		if e.sameAcctFor != e.resAcct || e.sameAcctCond.src == nil {
 			e.sameAcctCond = synthCond("aws:PrincipalAccount", e.resAcct)
@@ -213,7 +213,7 @@ func (e *Evaluator) sameAccount() fv {
 		return e.cond(&e.sameAcctCond, LayerResource, 0)
 	}
 	if e.resAcct == "" {
-		return fvAtom(&atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{c.account}}})
+		return fvAtom(atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{c.account}}})
 	}
 	return fv{t: triOf(c.account == e.resAcct)}
 }

@@ -288,7 +288,7 @@ func (e *Evaluator) resourceMatch(s *cstmt) fv {
 	for i := range s.resources {
 		vals[i] = s.resources[i].raw
 	}
-	return fvAtom(&atom{req: Requirement{Key: "Resource", Operator: op, Values: vals}})
+	return fvAtom(atom{req: Requirement{Key: "Resource", Operator: op, Values: vals}})
 }
 
 // ---- conditions ----
@@ -326,7 +326,7 @@ func (e *Evaluator) cond(c *ccond, layer Layer, level int) fv {
 	if t != tUnknown {
 		return fv{t: t}
 	}
-	return fvAtom(&atom{req: e.requirement(c), layer: layer, level: level})
+	return fvAtom(atom{req: e.requirement(c), layer: layer, level: level})
 }
 
 // arnAccountsExcluded reports whether every value of a condition is an ARN
@@ -361,6 +361,9 @@ func (e *Evaluator) accountExcluded(acct string) bool {
 // requirement describes an undecided condition, with its policy variables
 // substituted where they are known.
 func (e *Evaluator) requirement(c *ccond) Requirement {
+	if c.fixed != nil {
+		return Requirement{Key: c.src.Key, Operator: c.op.name, Values: c.fixed}
+	}
 	vals := make([]string, len(c.vals))
 	for i := range c.vals {
 		vals[i] = c.vals[i].raw
@@ -689,7 +692,7 @@ func (e *Evaluator) sessionByKeys(ap *awsPrin, layer Layer, level int) fv {
 			return fvFalse
 		}
 	}
-	return fvAtom(&atom{req: Requirement{Key: "Principal", Operator: "AWS", Values: []string{ap.raw}}, layer: layer, level: level})
+	return fvAtom(atom{req: Requirement{Key: "Principal", Operator: "AWS", Values: []string{ap.raw}}, layer: layer, level: level})
 }
 
 // listed reports whether a NotPrincipal element names the caller. The
@@ -799,8 +802,8 @@ func (e *Evaluator) evalLayer(layer Layer, level int, pols []*Policy, resourceTy
 		}
 		if prog == nil {
 			// Unreadable (or uncompilable): it may allow or deny anything.
-			l.allow[clsDirect] = fvOr(l.allow[clsDirect], fvAtom(&atom{unreadable: p.Name, req: Requirement{Operator: "allow"}, layer: layer, level: level}))
-			l.deny = fvOr(l.deny, fvAtom(&atom{unreadable: p.Name, req: Requirement{Operator: "deny"}, layer: layer, level: level}))
+			l.allow[clsDirect] = fvOr(l.allow[clsDirect], fvAtom(atom{unreadable: p.Name, req: Requirement{Operator: "allow"}, layer: layer, level: level}))
+			l.deny = fvOr(l.deny, fvAtom(atom{unreadable: p.Name, req: Requirement{Operator: "deny"}, layer: layer, level: level}))
 			continue
 		}
 		for i := range prog.stmts {

@@ -1,7 +1,7 @@
 package policy
 
 import (
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -68,13 +68,61 @@ type atom struct {
 	unreadable string // the unreadable policy's name
 	layer      Layer
 	level      int
+	idc        string // id, once computed (an atom belongs to one evaluation)
 }
 
 func (a *atom) id() string {
-	if a.unreadable != "" {
-		return "unreadable\x00" + a.unreadable + "\x00" + a.req.Operator
+	if a.idc == "" {
+		a.idc = a.makeID()
 	}
-	return strings.ToLower(a.req.Key) + "\x00" + a.req.Operator + "\x00" + strings.Join(a.req.Values, "\x00")
+	return a.idc
+}
+
+// makeID builds id's string in one allocation.
+func (a *atom) makeID() string {
+	var b strings.Builder
+	if a.unreadable != "" {
+		b.Grow(len("unreadable\x00") + len(a.unreadable) + 1 + len(a.req.Operator))
+		b.WriteString("unreadable\x00")
+		b.WriteString(a.unreadable)
+		b.WriteByte(0)
+		b.WriteString(a.req.Operator)
+		return b.String()
+	}
+	n := len(a.req.Key) + 1 + len(a.req.Operator) + 1
+	for i, v := range a.req.Values {
+		if i > 0 {
+			n++
+		}
+		n += len(v)
+	}
+	b.Grow(n)
+	lowerInto(&b, a.req.Key)
+	b.WriteByte(0)
+	b.WriteString(a.req.Operator)
+	b.WriteByte(0)
+	for i, v := range a.req.Values {
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(v)
+	}
+	return b.String()
+}
+
+// lowerInto writes strings.ToLower(s) to b (without its copy for ASCII).
+func lowerInto(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			b.WriteString(strings.ToLower(s[i:]))
+			return
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
 }
 
 // fnode is a formula over atoms. Constants never appear inside a formula:
@@ -96,7 +144,30 @@ var (
 	fvFalse = fv{t: tFalse}
 )
 
-func fvAtom(a *atom) fv { return fv{t: tUnknown, f: &fnode{op: fAtom, atom: a}} }
+// fvAtom returns the unknown value of atom a, which it copies: the atom
+// and its node are one allocation.
+func fvAtom(a atom) fv {
+	x := &struct {
+		n fnode
+		a atom
+	}{a: a}
+	x.n = fnode{op: fAtom, atom: &x.a}
+	return fv{t: tUnknown, f: &x.n}
+}
+
+// newNode returns a node of op with room for n kids, in one allocation
+// when they are few.
+func newNode(op fop, n int) *fnode {
+	if n > 3 {
+		return &fnode{op: op, kids: make([]*fnode, 0, n)}
+	}
+	x := &struct {
+		n fnode
+		k [3]*fnode
+	}{}
+	x.n = fnode{op: op, kids: x.k[:0:n]}
+	return &x.n
+}
 
 // and2 and or2 are fvAnd and fvOr of two values, with a fast path for
 // known values.
@@ -120,42 +191,42 @@ func or2(a, b fv) fv {
 	return fvOr(a, b)
 }
 
-func fvAnd(xs ...fv) fv {
-	var kids []*fnode
-	for _, x := range xs {
-		switch x.t {
-		case tFalse:
-			return fvFalse
-		case tUnknown:
-			kids = append(kids, x.f)
-		}
-	}
-	switch len(kids) {
-	case 0:
-		return fvTrue
-	case 1:
-		return fv{t: tUnknown, f: kids[0]}
-	}
-	return fv{t: tUnknown, f: &fnode{op: fAnd, kids: kids}}
-}
+func fvAnd(xs ...fv) fv { return combine(fAnd, xs) }
 
-func fvOr(xs ...fv) fv {
-	var kids []*fnode
+func fvOr(xs ...fv) fv { return combine(fOr, xs) }
+
+// combine is the conjunction (fAnd) or disjunction (fOr) of xs: a value
+// that decides it (false, true) returns it, the known others drop out, and
+// a node is made only for two unknown values or more.
+func combine(op fop, xs []fv) fv {
+	decides, neutral := fvFalse, fvTrue
+	if op == fOr {
+		decides, neutral = fvTrue, fvFalse
+	}
+	n := 0
+	var one *fnode
 	for _, x := range xs {
 		switch x.t {
-		case tTrue:
-			return fvTrue
+		case decides.t:
+			return decides
 		case tUnknown:
-			kids = append(kids, x.f)
+			n++
+			one = x.f
 		}
 	}
-	switch len(kids) {
+	switch n {
 	case 0:
-		return fvFalse
+		return neutral
 	case 1:
-		return fv{t: tUnknown, f: kids[0]}
+		return fv{t: tUnknown, f: one}
 	}
-	return fv{t: tUnknown, f: &fnode{op: fOr, kids: kids}}
+	nd := newNode(op, n)
+	for _, x := range xs {
+		if x.t == tUnknown {
+			nd.kids = append(nd.kids, x.f)
+		}
+	}
+	return fv{t: tUnknown, f: nd}
 }
 
 func fvNot(x fv) fv {
@@ -168,7 +239,9 @@ func fvNot(x fv) fv {
 	if x.f.op == fNot {
 		return fv{t: tUnknown, f: x.f.kids[0]}
 	}
-	return fv{t: tUnknown, f: &fnode{op: fNot, kids: []*fnode{x.f}}}
+	nd := newNode(fNot, 1)
+	nd.kids = append(nd.kids, x.f)
+	return fv{t: tUnknown, f: nd}
 }
 
 // hasUnreadable reports whether the formula depends on an unreadable policy.
@@ -212,7 +285,13 @@ const maxClauses = 256
 func (n *fnode) dnf(neg bool) ([][]lit, bool) {
 	switch n.op {
 	case fAtom:
-		return [][]lit{{{a: n.atom, neg: neg}}}, true
+		x := &struct {
+			cl [1][]lit
+			l  [1]lit
+		}{}
+		x.l[0] = lit{a: n.atom, neg: neg}
+		x.cl[0] = x.l[:]
+		return x.cl[:], true
 	case fNot:
 		return n.kids[0].dnf(!neg)
 	}
@@ -241,7 +320,10 @@ func (n *fnode) dnf(neg bool) ([][]lit, bool) {
 		if !ok {
 			return nil, false
 		}
-		var next [][]lit
+		if len(out)*len(c) > maxClauses {
+			return nil, false
+		}
+		next := make([][]lit, 0, len(out)*len(c))
 		for _, a := range out {
 			for _, b := range c {
 				cl := make([]lit, 0, len(a)+len(b))
@@ -249,55 +331,90 @@ func (n *fnode) dnf(neg bool) ([][]lit, bool) {
 				next = append(next, cl)
 			}
 		}
-		if len(next) > maxClauses {
-			return nil, false
-		}
 		out = simplifyDNF(next)
 	}
 	return out, true
 }
 
+// litKey identifies a literal: its atom's id and its sign.
+type litKey struct {
+	id  string
+	neg bool
+}
+
+func compareLitKeys(a, b litKey) int {
+	if c := strings.Compare(a.id, b.id); c != 0 {
+		return c
+	}
+	switch {
+	case a.neg == b.neg:
+		return 0
+	case a.neg:
+		return -1
+	}
+	return 1
+}
+
+// simplifyDNF drops the contradictory clauses of a DNF (x and not x), the
+// duplicate literals of a clause, the duplicate clauses (the first is
+// kept) and the clauses subsumed by a smaller one (a or (a and b) = a),
+// keeping the order of the rest and of their literals.
 func simplifyDNF(clauses [][]lit) [][]lit {
 	type keyed struct {
-		key  string
 		lits []lit
-		set  map[string]bool
+		keys []litKey // the set of lits, sorted
 	}
-	var kept []keyed
-	seen := map[string]bool{}
+	kept := make([]keyed, 0, len(clauses))
+	// One backing array for every clause's literals and keys.
+	total := 0
+	for _, cl := range clauses {
+		total += len(cl)
+	}
+	litBuf := make([]lit, 0, total)
+	keyBuf := make([]litKey, 0, total)
 outer:
 	for _, cl := range clauses {
-		set := map[string]bool{}
-		var lits []lit
+		l0, k0 := len(litBuf), len(keyBuf)
 		for _, l := range cl {
-			id := l.a.id()
-			if set[negKey(id, !l.neg)] {
-				continue outer // x and not x
+			k := litKey{id: l.a.id(), neg: l.neg}
+			dup := false
+			for _, x := range keyBuf[k0:] {
+				if x.id == k.id {
+					if x.neg != k.neg {
+						litBuf, keyBuf = litBuf[:l0], keyBuf[:k0]
+						continue outer // x and not x
+					}
+					dup = true
+					break
+				}
 			}
-			k := negKey(id, l.neg)
-			if !set[k] {
-				set[k] = true
-				lits = append(lits, l)
+			if !dup {
+				litBuf = append(litBuf, l)
+				keyBuf = append(keyBuf, k)
 			}
 		}
-		keys := make([]string, 0, len(set))
-		for k := range set {
-			keys = append(keys, k)
+		keys := keyBuf[k0:len(keyBuf):len(keyBuf)]
+		slices.SortFunc(keys, compareLitKeys)
+		for _, d := range kept {
+			if slices.Equal(d.keys, keys) {
+				litBuf, keyBuf = litBuf[:l0], keyBuf[:k0]
+				continue outer // a duplicate
+			}
 		}
-		sort.Strings(keys)
-		key := strings.Join(keys, "\x01")
-		if seen[key] {
-			continue
+		var lits []lit // nil for the empty clause
+		if len(litBuf) > l0 {
+			lits = litBuf[l0:len(litBuf):len(litBuf)]
 		}
-		seen[key] = true
-		kept = append(kept, keyed{key: key, lits: lits, set: set})
+		kept = append(kept, keyed{lits: lits, keys: keys})
 	}
-	// Drop clauses subsumed by a smaller one (a or (a and b) = a).
-	var out [][]lit
+	if len(kept) == 0 {
+		return nil
+	}
+	out := make([][]lit, 0, len(kept))
 	for i, c := range kept {
 		subsumed := false
 		for j, d := range kept {
-			if i != j && len(d.set) < len(c.set) && subset(d.set, c.set) {
+			if i != j && len(d.keys) < len(c.keys) && sortedSubset(d.keys, c.keys) {
 				subsumed = true
 				break
 			}
@@ -309,18 +426,17 @@ outer:
 	return out
 }
 
-func subset(a, b map[string]bool) bool {
-	for k := range a {
-		if !b[k] {
+// sortedSubset reports whether every key of a is in b, both sorted.
+func sortedSubset(a, b []litKey) bool {
+	j := 0
+	for _, k := range a {
+		for j < len(b) && compareLitKeys(b[j], k) < 0 {
+			j++
+		}
+		if j == len(b) || b[j] != k {
 			return false
 		}
+		j++
 	}
 	return true
-}
-
-func negKey(id string, neg bool) string {
-	if neg {
-		return "!" + id
-	}
-	return "+" + id
 }

@@ -1,0 +1,103 @@
+package policy
+
+import (
+	"math/rand"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// simplifyDNFMaps is the map-based simplifyDNF that the slice-based one
+// replaced (issue 16): the oracle of TestSimplifyDNFMatchesMaps.
+func simplifyDNFMaps(clauses [][]lit) [][]lit {
+	type keyed struct {
+		lits []lit
+		set  map[string]bool
+	}
+	var kept []keyed
+	seen := map[string]bool{}
+	sign := func(id string, neg bool) string {
+		if neg {
+			return "!" + id
+		}
+		return "+" + id
+	}
+outer:
+	for _, cl := range clauses {
+		set := map[string]bool{}
+		var lits []lit
+		for _, l := range cl {
+			id := l.a.id()
+			if set[sign(id, !l.neg)] {
+				continue outer
+			}
+			if k := sign(id, l.neg); !set[k] {
+				set[k] = true
+				lits = append(lits, l)
+			}
+		}
+		keys := make([]string, 0, len(set))
+		for k := range set {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		key := strings.Join(keys, "\x01")
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		kept = append(kept, keyed{lits: lits, set: set})
+	}
+	var out [][]lit
+	for i, c := range kept {
+		subsumed := false
+		for j, d := range kept {
+			if i != j && len(d.set) < len(c.set) && func() bool {
+				for k := range d.set {
+					if !c.set[k] {
+						return false
+					}
+				}
+				return true
+			}() {
+				subsumed = true
+				break
+			}
+		}
+		if !subsumed {
+			out = append(out, c.lits)
+		}
+	}
+	return out
+}
+
+// TestSimplifyDNFMatchesMaps checks that simplifyDNF keeps, drops and
+// orders clauses and literals as the map-based version did, on random
+// clause lists over a few atoms (some equal under id: same key in another
+// case).
+func TestSimplifyDNFMatchesMaps(t *testing.T) {
+	atoms := []*atom{
+		{req: Requirement{Key: "aws:SourceIp", Operator: "IpAddress", Values: []string{"10.0.0.0/8"}}},
+		{req: Requirement{Key: "aws:sourceip", Operator: "IpAddress", Values: []string{"10.0.0.0/8"}}},
+		{req: Requirement{Key: "aws:SourceVpce", Operator: "StringEquals", Values: []string{"vpce-1", "vpce-2"}}},
+		{req: Requirement{Key: "aws:PrincipalArn", Operator: "ArnLike", Values: []string{"arn:aws:iam::1:role/*"}}},
+		{unreadable: "p", req: Requirement{Operator: "allow"}},
+		{unreadable: "p", req: Requirement{Operator: "deny"}},
+	}
+	rng := rand.New(rand.NewSource(16))
+	for n := 0; n < 5000; n++ {
+		clauses := make([][]lit, rng.Intn(8))
+		for i := range clauses {
+			cl := make([]lit, rng.Intn(5))
+			for j := range cl {
+				cl[j] = lit{a: atoms[rng.Intn(len(atoms))], neg: rng.Intn(3) == 0}
+			}
+			clauses[i] = cl
+		}
+		got, want := simplifyDNF(clauses), simplifyDNFMaps(clauses)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("simplifyDNF(%v) = %v, want %v", clauses, got, want)
+		}
+	}
+}
