@@ -68,11 +68,14 @@ func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*polic
 	if len(grants) == 0 {
 		return nil, nil
 	}
-	key := action
+	// The key is built in a buffer kept across calls: a lookup that finds
+	// the policy allocates nothing.
+	key := append(bl.aclKey[:0], action...)
 	for _, g := range grants {
-		key += "|" + g.Label
+		key = append(append(key, '|'), g.Label...)
 	}
-	if p := bl.aclPolicies[key]; p != nil {
+	bl.aclKey = key
+	if p := bl.aclPolicies[string(key)]; p != nil {
 		return p, nil
 	}
 	p := &policy.Policy{Version: "2012-10-17"}
@@ -92,7 +95,7 @@ func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*polic
 	if bl.aclPolicies == nil {
 		bl.aclPolicies = map[string]*policy.Policy{}
 	}
-	bl.aclPolicies[key] = parsed
+	bl.aclPolicies[string(key)] = parsed
 	return parsed, nil
 }
 

@@ -26,6 +26,7 @@ type BucketLayers struct {
 	steps    []Step // the evaluations recorded
 	// aclPolicies caches the ACL path's policies by action and grants.
 	aclPolicies map[string]*policy.Policy
+	aclKey      []byte // the key being looked up in aclPolicies
 	Account     *inventory.Account
 	Bucket      *inventory.Bucket
 	ARN         string

@@ -369,21 +369,20 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 	var allowed, denied, unknown, notCollected []string
 	var conds dnf
 	var layers layerSet
+	base := in.Context
+	if base == nil {
+		base = policy.NewContext()
+	}
 	for _, id := range endpoints {
-		ep, epPolicy, ok := bl.ix.Endpoint(id)
-		if !ok {
+		info := bl.ix.endpoints[id]
+		if info == nil {
 			notCollected = append(notCollected, id)
 			continue
 		}
 		sub := *in
-		ctx := in.Context.Clone()
-		ctx.Set("aws:SourceVpce", id)
-		if ep.VPCID != "" {
-			ctx.Set("aws:SourceVpc", ep.VPCID)
-		}
-		ctx.SetAbsent("aws:SourceIp") // requests through an endpoint carry a private aws:VpcSourceIp instead
-		sub.Context = ctx
-		sub.VPCEndpointPolicies = []*policy.Policy{epPolicy}
+		// The endpoint's keys over the caller's (endpointKeys).
+		sub.Context = policy.NewContextLayered(base, info.keys)
+		sub.VPCEndpointPolicies = info.policies[:1:1]
 		rr := bl.evaluateSub(&sub, "vpce "+id)
 		so := fromResult(rr, resourceBucket, action, c.who(), bl.reasonMode())
 		layers |= so.layers

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"bytes"
+	"encoding/json"
 	"math/rand"
 	"reflect"
 	"sort"
@@ -98,6 +100,30 @@ func TestSimplifyDNFMatchesMaps(t *testing.T) {
 		got, want := simplifyDNF(clauses), simplifyDNFMaps(clauses)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("simplifyDNF(%v) = %v, want %v", clauses, got, want)
+		}
+	}
+}
+
+// TestJWriterStrMatchesEncodingJSON checks that jwriter.str writes every
+// string as encoding/json (without HTML escaping) does, its fast path for
+// printable ASCII included: every single byte and rune class, and ARNs.
+func TestJWriterStrMatchesEncodingJSON(t *testing.T) {
+	cases := []string{"", "arn:aws:s3:::bucket/*", "s3:GetObject", "a\"b", `a\b`, "<&>", "tab\there", "\u2028", "é", "\xff", "\x7f", "~"}
+	for b := 0; b < 256; b++ {
+		cases = append(cases, string([]byte{byte(b)}), "x"+string([]byte{byte(b)})+"y")
+	}
+	for _, s := range cases {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		want := strings.TrimSuffix(buf.String(), "\n")
+		var w jwriter
+		w.str(s)
+		if got := w.b.String(); got != want {
+			t.Errorf("str(%q) = %s, want %s", s, got, want)
 		}
 	}
 }
