@@ -26,7 +26,8 @@ type BucketLayers struct {
 	steps    []Step // the evaluations recorded
 	// aclPolicies caches the ACL path's policies by action and grants.
 	aclPolicies map[string]*policy.Policy
-	aclKey      []byte // the key being looked up in aclPolicies
+	aclKey      []byte   // the key being looked up in aclPolicies
+	refs        refCache // the deciding statements of its outcomes
 	Account     *inventory.Account
 	Bucket      *inventory.Bucket
 	ARN         string

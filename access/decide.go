@@ -452,13 +452,13 @@ const (
 
 // fromResult turns an engine result into an outcome with a reason (as
 // mode says).
-func fromResult(r *policy.Result, kind resourceKind, action, who string, mode reasonMode) outcome {
+func fromResult(r *policy.Result, kind resourceKind, action, who string, mode reasonMode, rc *refCache) outcome {
 	o := outcome{engine: r.Decision}
 	for _, l := range r.DecidedBy {
 		o.layers = o.layers.with(layerName(l, kind))
 	}
 	if mode == reasonRefs && r.Decision != policy.Unknown {
-		o.refs = decidingRefs(r)
+		o.refs = decidingRefs(r, rc)
 		o.verdict = verdictOf(r.Decision)
 		if o.verdict == model.VerdictConditional {
 			o.alts = resultAlternatives(r)
@@ -474,7 +474,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 		}
 		return o
 	}
-	o.refs = decidingRefs(r)
+	o.refs = decidingRefs(r, rc)
 	switch r.Decision {
 	case policy.Allow:
 		o.verdict = model.VerdictAllow
@@ -515,7 +515,9 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 
 // decidingRefs copies the statements that decided a result: the granting
 // ones of an allow, the denying ones of an explicit deny, all of the others.
-func decidingRefs(r *policy.Result) []policy.StatementRef {
+// With rc, a list equal to one of its recent ones is that one (shared:
+// an outcome's refs are not modified).
+func decidingRefs(r *policy.Result, rc *refCache) []policy.StatementRef {
 	refs := r.Statements
 	effect, n, noGuards := "", len(refs), false
 	switch r.Decision {
@@ -527,7 +529,12 @@ func decidingRefs(r *policy.Result) []policy.StatementRef {
 	case policy.ExplicitDeny:
 		effect = "Deny"
 	}
-	out := make([]policy.StatementRef, 0, n)
+	var out []policy.StatementRef
+	if rc != nil && n > 0 {
+		out = rc.buf[:0]
+	} else {
+		out = make([]policy.StatementRef, 0, n)
+	}
 	for _, x := range refs {
 		if noGuards && statementRank(x.Layer) == 2 {
 			continue
@@ -536,7 +543,34 @@ func decidingRefs(r *policy.Result) []policy.StatementRef {
 			out = append(out, x)
 		}
 	}
+	if rc != nil && n > 0 {
+		rc.buf = out
+		return rc.share(out)
+	}
 	return out
+}
+
+// refCache keeps the last lists of deciding statements made for a
+// bucket's evaluations (the same few recur for every caller), so that
+// equal lists are one.
+type refCache struct {
+	buf   []policy.StatementRef // the list being made
+	lists [8][]policy.StatementRef
+	next  int // the entry of lists replaced next
+}
+
+// share returns the cached list equal to refs, or a copy of refs, cached.
+func (rc *refCache) share(refs []policy.StatementRef) []policy.StatementRef {
+	for _, l := range rc.lists {
+		if len(l) == len(refs) && slices.Equal(l, refs) {
+			return l
+		}
+	}
+	cp := make([]policy.StatementRef, len(refs))
+	copy(cp, refs)
+	rc.lists[rc.next] = cp
+	rc.next = (rc.next + 1) % len(rc.lists)
+	return cp
 }
 
 // grantStatements returns the grant statements (Input.Grants) that a

@@ -384,7 +384,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		sub.Context = policy.NewContextLayered(base, info.keys)
 		sub.VPCEndpointPolicies = info.policies[:1:1]
 		rr := bl.evaluateSub(&sub, "vpce "+id)
-		so := fromResult(rr, resourceBucket, action, c.who(), bl.reasonMode())
+		so := fromResult(rr, resourceBucket, action, c.who(), bl.reasonMode(), &bl.refs)
 		layers |= so.layers
 		switch so.verdict {
 		case model.VerdictAllow:
@@ -460,7 +460,7 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	}
 	in, _ := bl.kmsInput(c, action)
 	r := bl.evaluate(in, "kms")
-	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.reasonMode())
+	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.reasonMode(), &bl.refs)
 	if usable == TriUnknown && bl.Key.Key != nil && o.verdict != model.VerdictDeny {
 		return state, true // the key's state could not be read: only a deny decides
 	}
