@@ -165,9 +165,10 @@ func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step st
 		if variants[0].ignore && len(bl.grantsFor(c, action, false)) > 0 {
 			// Would a public grant that IgnorePublicAcls voids have allowed?
 			if gp, err := bl.aclPolicy(bl.grantsFor(c, action, false), action); err == nil {
-				sub := *in
+				sub := &bl.subIn
+				*sub = *in
 				sub.Grants = gp
-				if o := fromResult(bl.evaluateSub(&sub, step+" (public ACL grants not ignored)"), resourceBucket, action, c.who(), reasonNone, &bl.refs); isOpen(o) {
+				if o := fromResult(bl.evaluateSub(sub, step+" (public ACL grants not ignored)"), resourceBucket, action, c.who(), reasonNone, &bl.refs); isOpen(o) {
 					first.layers = first.layers.with(model.LayerBPA, model.LayerACL)
 					first.bpaBlocked = true
 					first.reason += "; the bucket ACL's public grant is ignored (Block Public Access IgnorePublicAcls)"

@@ -18,6 +18,8 @@ type BucketLayers struct {
 	ev      *policy.Evaluator // nil: policy.Evaluate
 	scratch *[2]policy.Result // the worker's result buffers (with ev)
 	in      policy.Input      // the input being built
+	kmsIn   policy.Input      // the KMS call's input being built (decideKMS)
+	subIn   policy.Input      // a variant of in being evaluated (evaluateSub)
 	tracing bool              // Decide records Steps
 	quiet   bool              // verdicts only: no reasons (IAM principal listing)
 	// refsOnly (not quiet): the deciding statements and conditions but no

@@ -151,16 +151,36 @@ func (s layerSet) without(name string) layerSet { return s &^ layerBit(name) }
 
 func (s layerSet) has(name string) bool { return s&layerBit(name) != 0 }
 
-// names lists the layers in Layers order (never nil).
+// names lists the layers in Layers order (never nil): a list of
+// layerNameLists, shared (cells share their lists: read only).
 func (s layerSet) names() []string {
+	if i := int(s); i < len(layerNameLists) {
+		return layerNameLists[i]
+	}
+	return s.makeNames()
+}
+
+// makeNames builds names' list of s.
+func (s layerSet) makeNames() []string {
 	out := make([]string, 0, 3)
 	for i, l := range model.Layers() {
 		if s&(1<<i) != 0 {
 			out = append(out, l)
 		}
 	}
-	return out
+	return out[:len(out):len(out)]
 }
+
+// layerNameLists is an immutable table: the names of every set of the
+// layers of Layers, indexed by the set (the cells' decided_by lists are
+// these, not one copy per cell).
+var layerNameLists = func() [][]string {
+	t := make([][]string, 1<<len(model.Layers()))
+	for i := range t {
+		t[i] = layerSet(i).makeNames()
+	}
+	return t
+}()
 
 func addConds(into []string, more ...string) []string {
 	for _, c := range more {

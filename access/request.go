@@ -210,7 +210,7 @@ func (bl *BucketLayers) S3Input(c *Caller, action, key string) *policy.Input {
 // encryption, anonymous caller, AWS managed key across accounts: Decide
 // decides those without the engine).
 func (bl *BucketLayers) KMSInput(c *Caller, action string) (*policy.Input, bool) {
-	return bl.kmsInput(c, action)
+	return bl.kmsInput(c, action, nil)
 }
 
 // input builds the engine input of an S3 request.
@@ -379,11 +379,12 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 			notCollected = append(notCollected, id)
 			continue
 		}
-		sub := *in
+		sub := &bl.subIn
+		*sub = *in
 		// The endpoint's keys over the caller's (endpointKeys).
 		sub.Context = policy.NewContextLayered(base, info.keys)
 		sub.VPCEndpointPolicies = info.policies[:1:1]
-		rr := bl.evaluateSub(&sub, "vpce "+id)
+		rr := bl.evaluateSub(sub, "vpce "+id)
 		so := fromResult(rr, resourceBucket, action, c.who(), bl.reasonMode(), &bl.refs)
 		layers |= so.layers
 		switch so.verdict {
@@ -458,7 +459,7 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	if decided {
 		return state, true
 	}
-	in, _ := bl.kmsInput(c, action)
+	in, _ := bl.kmsInput(c, action, &bl.kmsIn)
 	r := bl.evaluate(in, "kms")
 	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.reasonMode(), &bl.refs)
 	if usable == TriUnknown && bl.Key.Key != nil && o.verdict != model.VerdictDeny {
@@ -476,13 +477,18 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	return o, true
 }
 
-// kmsInput builds the engine input of the KMS call S3 makes for the caller.
-func (bl *BucketLayers) kmsInput(c *Caller, action string) (*policy.Input, bool) {
+// kmsInput builds the engine input of the KMS call S3 makes for the caller,
+// in into (a new one when nil).
+func (bl *BucketLayers) kmsInput(c *Caller, action string, into *policy.Input) (*policy.Input, bool) {
 	kmsAction := KMSActionFor(action)
 	if r := bl.KMSRuleFor(c, action); r != KMSRuleKeyState && r != KMSRuleKeyPolicy {
 		return nil, false
 	}
-	in := &policy.Input{
+	in := into
+	if in == nil {
+		in = &policy.Input{}
+	}
+	*in = policy.Input{
 		Principal:          c.Principal,
 		Action:             kmsAction,
 		Resource:           bl.Key.ARN,
