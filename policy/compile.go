@@ -48,9 +48,9 @@ type ccond struct {
 	key  string // lower case
 	op   opInfo
 	vals []cval
-	// fixed are the values of the condition's Requirement when none has a
-	// policy variable to substitute (src.Values, shared); nil otherwise.
-	fixed []string
+	// fixed: no value has a policy variable for Evaluator.requirement to
+	// substitute, so the Requirement's values are src.Values, shared.
+	fixed bool
 }
 
 // cval is one compiled condition value; which fields are used depends on
@@ -212,24 +212,23 @@ func compileCondition(c *Condition, vars bool) (ccond, bool) {
 	return cc, true
 }
 
-// fixedValues returns the values of a condition's Requirement when
-// Evaluator.requirement has no policy variable to substitute in them: its
-// source values, shared (capacity capped, so that an append copies).
-func fixedValues(c *ccond) []string {
+// fixedValues reports whether Evaluator.requirement has no policy
+// variable to substitute in the values of c: they are its source values.
+func fixedValues(c *ccond) bool {
 	if len(c.vals) == 0 || len(c.vals) != len(c.src.Values) {
-		return nil
+		return false
 	}
 	arnOp := c.op.base.positive() == opArnEquals || c.op.base.positive() == opArnLike
 	for i := range c.vals {
 		v := &c.vals[i]
 		if v.raw != c.src.Values[i] {
-			return nil
+			return false
 		}
 		if arnOp && v.arnVars && strings.Contains(v.raw, "${") || !arnOp && v.t.hasVar {
-			return nil
+			return false
 		}
 	}
-	return c.src.Values[:len(c.vals):len(c.vals)]
+	return true
 }
 
 func compileValue(op baseOp, v string, vars bool) cval {

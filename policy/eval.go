@@ -52,11 +52,19 @@ func (l *layerEval) anyAllow() fv { return fvOr(l.allow[0], l.allow[1], l.allow[
 // allocate. An Evaluator is not safe for concurrent use; use one per
 // goroutine (the zero value is ready).
 type Evaluator struct {
-	in            *Input
-	c             caller
-	lastP         string
-	lastC         caller
-	haveC         bool
+	in    *Input
+	c     caller
+	lastP string
+	lastC caller
+	haveC bool
+	// prevP and prevC are the principal before lastP and its parse, and
+	// prevRes the resource before res: requests alternate between two (a
+	// bucket's and its objects', S3's and KMS's).
+	prevP         string
+	prevC         caller
+	havePrevC     bool
+	prevRes       arnSegs
+	havePrevRes   bool
 	action        string
 	actSvc        string
 	actName       string
@@ -109,8 +117,17 @@ func (e *Evaluator) Evaluate(in *Input, r *Result) {
 func (e *Evaluator) reset(in *Input) {
 	e.in = in
 	if !e.haveC || e.lastP != in.Principal {
-		e.lastC = parseCaller(in.Principal)
-		e.lastP, e.haveC = in.Principal, true
+		switch {
+		case e.havePrevC && e.prevP == in.Principal:
+			e.lastP, e.prevP = e.prevP, e.lastP
+			e.lastC, e.prevC = e.prevC, e.lastC
+		default:
+			if e.haveC {
+				e.prevP, e.prevC, e.havePrevC = e.lastP, e.lastC, true
+			}
+			e.lastC = parseCaller(in.Principal)
+			e.lastP, e.haveC = in.Principal, true
+		}
 	}
 	e.c = e.lastC
 	if e.c.kind == cRoot && awsid.IsAccountID(in.Principal) {
@@ -128,7 +145,15 @@ func (e *Evaluator) reset(in *Input) {
 		e.actSvc, e.actName = "", in.Action
 	}
 	if !e.haveRes || e.res.s != in.Resource {
-		e.res, e.haveRes = splitARN(in.Resource), true
+		switch {
+		case e.havePrevRes && e.prevRes.s == in.Resource:
+			e.res, e.prevRes = e.prevRes, e.res
+		default:
+			if e.haveRes {
+				e.prevRes, e.havePrevRes = e.res, true
+			}
+			e.res, e.haveRes = splitARN(in.Resource), true
+		}
 	}
 	e.resAcct = in.ResourceAccount
 	if e.resAcct == "" && e.res.ok {
@@ -361,8 +386,10 @@ func (e *Evaluator) accountExcluded(acct string) bool {
 // requirement describes an undecided condition, with its policy variables
 // substituted where they are known.
 func (e *Evaluator) requirement(c *ccond) Requirement {
-	if c.fixed != nil {
-		return Requirement{Key: c.src.Key, Operator: c.op.name, Values: c.fixed}
+	if c.fixed {
+		// Shared with the policy; capacity capped, so that an append copies.
+		n := len(c.src.Values)
+		return Requirement{Key: c.src.Key, Operator: c.op.name, Values: c.src.Values[:n:n]}
 	}
 	vals := make([]string, len(c.vals))
 	for i := range c.vals {
