@@ -85,6 +85,74 @@ type Evaluator struct {
 	// caller is known only through context keys.
 	sameAcctFor  string
 	sameAcctCond ccond
+	// memos remember the lookups of the last two request contexts (a
+	// caller's S3 and KMS requests alternate), the current one first;
+	// memo is memos[0] when it serves the current input.
+	memos [2]keyMemo
+	memo  *keyMemo
+}
+
+// keyMemo remembers the lookups made in one request context, valid while
+// the gens of its chain sum to gen (no context of the chain changed).
+type keyMemo struct {
+	ctx  *Context
+	gen  uint64
+	ents []memoEntry
+}
+
+// memoEntry is one lookup of a lower-case key: what Context.lookupEntry
+// returned.
+type memoEntry struct {
+	lower    string
+	st       keyState
+	explicit bool
+	vals     []string
+	e        *ctxEntry
+}
+
+// maxMemo bounds the keys a memo remembers (a request context's keys
+// that policies test are few).
+const maxMemo = 24
+
+// useMemo makes e.memo the memo of ctx, starting one when neither memo is
+// ctx's or ctx changed.
+func (e *Evaluator) useMemo(ctx *Context) {
+	if ctx == nil {
+		e.memo = nil
+		return
+	}
+	gen := ctx.chainGen()
+	if m := &e.memos[1]; m.ctx == ctx && m.gen == gen {
+		e.memos[0], e.memos[1] = e.memos[1], e.memos[0]
+	} else if m := &e.memos[0]; m.ctx != ctx || m.gen != gen {
+		e.memos[0], e.memos[1] = e.memos[1], e.memos[0]
+		e.memos[0] = keyMemo{ctx: ctx, gen: gen, ents: e.memos[0].ents[:0]}
+	}
+	e.memo = &e.memos[0]
+}
+
+// lookup is Context.lookupEntry of the input's context, through the memo.
+func (e *Evaluator) lookup(lower string) (keyState, []string, bool, *ctxEntry) {
+	m := e.memo
+	if m == nil {
+		return e.in.Context.lookupEntry(lower)
+	}
+	for i := range m.ents {
+		if x := &m.ents[i]; x.lower == lower {
+			return x.st, x.vals, x.explicit, x.e
+		}
+	}
+	st, vals, explicit, ent := m.ctx.lookupEntry(lower)
+	if len(m.ents) < maxMemo {
+		m.ents = append(m.ents, memoEntry{lower: lower, st: st, explicit: explicit, vals: vals, e: ent})
+	}
+	return st, vals, explicit, ent
+}
+
+// excepts is Context.excepts of the input's context, through the memo.
+func (e *Evaluator) excepts(lower, v string) bool {
+	_, _, _, ent := e.lookup(lower)
+	return ent.excepts(v)
 }
 
 // NewEvaluator returns an Evaluator.
@@ -159,6 +227,7 @@ func (e *Evaluator) reset(in *Input) {
 	if e.resAcct == "" && e.res.ok {
 		e.resAcct = e.res.seg[4]
 	}
+	e.useMemo(in.Context)
 	e.hits = e.hits[:0]
 	// Layers are referred to by pointer during an evaluation: reserve room
 	// for all of them so that the slice never moves.
@@ -172,7 +241,7 @@ func (e *Evaluator) reset(in *Input) {
 // aws:PrincipalArn and aws:PrincipalAccount from the principal when the
 // context does not set them.
 func (e *Evaluator) key(lower string) (keyState, []string) {
-	st, vals, explicit := e.in.Context.lookup(lower)
+	st, vals, explicit, _ := e.lookup(lower)
 	if explicit {
 		return st, vals
 	}
@@ -378,7 +447,7 @@ func (e *Evaluator) accountExcluded(acct string) bool {
 	case keyPresent:
 		return !slices.Contains(vals, acct)
 	case keyUnknownExcept:
-		return e.in.Context.excepts(keyPrincipalAccount, acct)
+		return e.excepts(keyPrincipalAccount, acct)
 	}
 	return false
 }
@@ -581,7 +650,7 @@ func (e *Evaluator) condExcept(c *ccond) tri {
 		if p := c.op.base.positive(); p == opArnEquals || p == opArnLike {
 			lit, ok = cv.arn.literal()
 		}
-		if !ok || !e.in.Context.excepts(c.key, lit) {
+		if !ok || !e.excepts(c.key, lit) {
 			return tUnknown
 		}
 	}

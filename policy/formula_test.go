@@ -127,3 +127,57 @@ func TestJWriterStrMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluatorMemoSeesContextChanges checks that an Evaluator reused
+// across requests sees a change to their context made between them: to
+// the context itself, to its base, to one of its layers, and to a prefix
+// (its memo of lookups holds only while no context of the chain changes).
+func TestEvaluatorMemoSeesContextChanges(t *testing.T) {
+	// Allows reads through one VPC endpoint
+	// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies-vpc-endpoint.html).
+	p, err := Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1"}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		build  func() (*Context, func())
+		before Decision
+		after  Decision
+	}{
+		{"own key", func() (*Context, func()) {
+			c := NewOpenContext()
+			return c, func() { c.Set("aws:SourceVpce", "vpce-1") }
+		}, Conditional, Allow},
+		{"base key", func() (*Context, func()) {
+			base := NewOpenContext().Set("aws:SourceVpce", "vpce-2")
+			return NewContextOn(base), func() { base.Set("aws:SourceVpce", "vpce-1") }
+		}, ImplicitDeny, Allow},
+		{"layer key", func() (*Context, func()) {
+			layer := NewContext()
+			return NewContextLayered(NewOpenContext(), layer), func() { layer.SetAbsent("aws:SourceVpce") }
+		}, Conditional, ImplicitDeny},
+		{"absent prefix", func() (*Context, func()) {
+			c := NewOpenContext()
+			return c, func() { c.SetAbsentPrefix("aws:Source") }
+		}, Conditional, ImplicitDeny},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, change := tc.build()
+			in := &Input{Principal: "arn:aws:iam::111122223333:role/r", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k",
+				ResourceAccount: "444455556666", Context: ctx, ResourcePolicy: p, IdentityPolicies: []*Policy{mustParse(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}}
+			var e Evaluator
+			var r Result
+			e.Evaluate(in, &r)
+			if r.Decision != tc.before {
+				t.Fatalf("before the change: %v, want %v", r.Decision, tc.before)
+			}
+			change()
+			e.Evaluate(in, &r)
+			if r.Decision != tc.after {
+				t.Fatalf("after the change: %v, want %v", r.Decision, tc.after)
+			}
+		})
+	}
+}
