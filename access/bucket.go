@@ -20,8 +20,12 @@ type BucketLayers struct {
 	in      policy.Input      // the input being built
 	kmsIn   policy.Input      // the KMS call's input being built (decideKMS)
 	subIn   policy.Input      // a variant of in being evaluated (evaluateSub)
-	tracing bool              // Decide records Steps
-	quiet   bool              // verdicts only: no reasons (IAM principal listing)
+	// s3Ctx and kmsCtx are the request contexts of s3Caller's and
+	// kmsCaller's last requests (input, kmsInput).
+	s3Caller, kmsCaller *Caller
+	s3Ctx, kmsCtx       *policy.Context
+	tracing             bool // Decide records Steps
+	quiet               bool // verdicts only: no reasons (IAM principal listing)
 	// refsOnly (not quiet): the deciding statements and conditions but no
 	// reason text, but for unknown verdicts (reasonRefs).
 	refsOnly bool

@@ -216,12 +216,17 @@ func (bl *BucketLayers) KMSInput(c *Caller, action string) (*policy.Input, bool)
 // input builds the engine input of an S3 request.
 func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 	in := &bl.in
+	if bl.s3Caller != c {
+		// The caller's context for the bucket's requests, kept for its next
+		// request (a caller's are decided one after another).
+		bl.s3Caller, bl.s3Ctx = c, c.context(bl.ix, "s3", bl.Account.ID, bl.Bucket.Region)
+	}
 	*in = policy.Input{
 		Principal:          c.Principal,
 		Action:             action,
 		Resource:           bl.ResourceARN(action, key),
 		ResourceAccount:    bl.Account.ID,
-		Context:            c.context(bl.ix, "s3", bl.Account.ID, bl.Bucket.Region),
+		Context:            bl.s3Ctx,
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
@@ -493,7 +498,7 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string, into *policy.Input) (
 		Action:             kmsAction,
 		Resource:           bl.Key.ARN,
 		ResourceAccount:    bl.Key.Account,
-		Context:            c.context(bl.ix, "kms", bl.Key.Account, bl.Bucket.Region),
+		Context:            bl.kmsContext(c),
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
@@ -517,6 +522,15 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string, into *policy.Input) (
 		}
 	}
 	return in, true
+}
+
+// kmsContext returns the caller's context of the KMS call S3 makes for it
+// (Caller.context), kept for the caller's next one.
+func (bl *BucketLayers) kmsContext(c *Caller) *policy.Context {
+	if bl.kmsCaller != c {
+		bl.kmsCaller, bl.kmsCtx = c, c.context(bl.ix, "kms", bl.Key.Account, bl.Bucket.Region)
+	}
+	return bl.kmsCtx
 }
 
 // context returns the caller's request context for a request to service

@@ -39,7 +39,7 @@ func (e *Evaluator) decide(r *Result) {
 	}
 	// RCPs apply to the resources of governed accounts, for the services
 	// that support them.
-	if in.RCPs != nil && rcpApplies(e.actSvc) {
+	if in.RCPs != nil && e.rcpApplies() {
 		for i, lvl := range in.RCPs {
 			e.evalLayer(LayerRCP, i, lvl, true)
 		}
@@ -65,16 +65,16 @@ func (e *Evaluator) decide(r *Result) {
 	// Explicit deny.
 	ed := fvFalse
 	for i := range e.layers {
-		ed = fvOr(ed, e.layers[i].deny)
+		ed = or2(ed, e.layers[i].deny)
 	}
 
 	// Organizations and network layers that must allow.
 	must := fvTrue
 	for _, l := range scps {
-		must = fvAnd(must, l.anyAllow())
+		must = and2(must, l.anyAllow())
 	}
 	for _, l := range vpces {
-		must = fvAnd(must, l.anyAllow()) // each endpoint policy must allow
+		must = and2(must, l.anyAllow()) // each endpoint policy must allow
 	}
 
 	// Identity side: identity ∧ boundary ∧ session.
@@ -197,6 +197,15 @@ func (e *Evaluator) resourcePolicyRequired() bool {
 			hasPrefixFold(e.actName, "AssumeRole", true)
 	}
 	return false
+}
+
+// rcpApplies is rcpApplies of the request's service, remembered for the
+// last service asked.
+func (e *Evaluator) rcpApplies() bool {
+	if !e.rcpKnown || e.rcpSvc != e.actSvc {
+		e.rcpSvc, e.rcpOK, e.rcpKnown = e.actSvc, rcpApplies(e.actSvc), true
+	}
+	return e.rcpOK
 }
 
 // sameAccount decides whether the caller belongs to the resource's account.

@@ -45,7 +45,17 @@ type layerEval struct {
 	nhits   int
 }
 
-func (l *layerEval) anyAllow() fv { return fvOr(l.allow[0], l.allow[1], l.allow[2]) }
+func (l *layerEval) anyAllow() fv {
+	a := &l.allow
+	if a[0].t != tUnknown && a[1].t != tUnknown && a[2].t != tUnknown {
+		// Known (the common case): fvOr's value without the call.
+		if a[0].t == tTrue || a[1].t == tTrue || a[2].t == tTrue {
+			return fvTrue
+		}
+		return fvFalse
+	}
+	return fvOr(a[0], a[1], a[2])
+}
 
 // Evaluator evaluates requests, reusing its memory between calls: with
 // pre-parsed policies and a fully known context, Evaluate does not
@@ -90,6 +100,10 @@ type Evaluator struct {
 	// memo is memos[0] when it serves the current input.
 	memos [2]keyMemo
 	memo  *keyMemo
+	// rcpSvc is the service rcpOK says whether RCPs apply to (rcpKnown).
+	rcpSvc   string
+	rcpOK    bool
+	rcpKnown bool
 }
 
 // keyMemo remembers the lookups made in one request context, valid while
