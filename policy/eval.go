@@ -45,7 +45,8 @@ type layerEval struct {
 	nhits   int
 }
 
-func (l *layerEval) anyAllow() fv {
+// anyAllow is whether layer l allows the request for any grant class.
+func (e *Evaluator) anyAllow(l *layerEval) fv {
 	a := &l.allow
 	if a[0].t != tUnknown && a[1].t != tUnknown && a[2].t != tUnknown {
 		// Known (the common case): fvOr's value without the call.
@@ -54,7 +55,7 @@ func (l *layerEval) anyAllow() fv {
 		}
 		return fvFalse
 	}
-	return fvOr(a[0], a[1], a[2])
+	return e.fvOr(a[0], a[1], a[2])
 }
 
 // Evaluator evaluates requests, reusing its memory between calls: with
@@ -100,6 +101,11 @@ type Evaluator struct {
 	// memo is memos[0] when it serves the current input.
 	memos [2]keyMemo
 	memo  *keyMemo
+	// atoms, nodes and kids are the arenas of the evaluation's formulas
+	// (fnode), reused from one evaluation to the next.
+	atoms []atom
+	nodes []fnode
+	kids  []int32
 	// rcpSvc is the service rcpOK says whether RCPs apply to (rcpKnown).
 	rcpSvc   string
 	rcpOK    bool
@@ -242,6 +248,7 @@ func (e *Evaluator) reset(in *Input) {
 		e.resAcct = e.res.seg[4]
 	}
 	e.useMemo(in.Context)
+	e.resetFormulas()
 	e.hits = e.hits[:0]
 	// Layers are referred to by pointer during an evaluation: reserve room
 	// for all of them so that the slice never moves.
@@ -396,7 +403,7 @@ func (e *Evaluator) resourceMatch(s *cstmt) fv {
 	for i := range s.resources {
 		vals[i] = s.resources[i].raw
 	}
-	return fvAtom(atom{req: Requirement{Key: "Resource", Operator: op, Values: vals}})
+	return e.fvAtom(atom{req: Requirement{Key: "Resource", Operator: op, Values: vals}})
 }
 
 // ---- conditions ----
@@ -434,7 +441,7 @@ func (e *Evaluator) cond(c *ccond, layer Layer, level int) fv {
 	if t != tUnknown {
 		return fv{t: t}
 	}
-	return fvAtom(atom{req: e.requirement(c), layer: layer, level: level})
+	return e.fvAtom(atom{req: e.requirement(c), layer: layer, level: level})
 }
 
 // arnAccountsExcluded reports whether every value of a condition is an ARN
@@ -713,7 +720,7 @@ func (e *Evaluator) principalMatch(s *cstmt, layer Layer, level int) [nClasses]f
 			out[clsDirect] = fvTrue
 			return out
 		}
-		out[clsDirect] = fvNot(e.listed(s.prin, layer, level))
+		out[clsDirect] = e.fvNot(e.listed(s.prin, layer, level))
 		return out
 	}
 	p := s.prin
@@ -759,7 +766,8 @@ func (e *Evaluator) principalMatch(s *cstmt, layer Layer, level int) [nClasses]f
 // through aws:PrincipalAccount and aws:PrincipalArn.
 func (e *Evaluator) principalByKeys(p *cprin, layer Layer, level int) [nClasses]fv {
 	var out [nClasses]fv
-	var acct, role, direct []fv
+	var bufs [3][4]fv // the values of few principals, without allocating
+	acct, role, direct := bufs[0][:0], bufs[1][:0], bufs[2][:0]
 	for i := range p.aws {
 		ap := &p.aws[i]
 		switch ap.kind {
@@ -773,7 +781,7 @@ func (e *Evaluator) principalByKeys(p *cprin, layer Layer, level int) [nClasses]
 			direct = append(direct, e.byAccount(ap, e.cond(&ap.byKey, layer, level), layer, level))
 		}
 	}
-	out[clsAccount], out[clsRole], out[clsDirect] = fvOr(acct...), fvOr(role...), fvOr(direct...)
+	out[clsAccount], out[clsRole], out[clsDirect] = e.fvOr(acct...), e.fvOr(role...), e.fvOr(direct...)
 	return out
 }
 
@@ -802,7 +810,7 @@ func (e *Evaluator) sessionByKeys(ap *awsPrin, layer Layer, level int) fv {
 			return fvFalse
 		}
 	}
-	return fvAtom(atom{req: Requirement{Key: "Principal", Operator: "AWS", Values: []string{ap.raw}}, layer: layer, level: level})
+	return e.fvAtom(atom{req: Requirement{Key: "Principal", Operator: "AWS", Values: []string{ap.raw}}, layer: layer, level: level})
 }
 
 // listed reports whether a NotPrincipal element names the caller. The
@@ -826,7 +834,8 @@ func (e *Evaluator) listed(p *cprin, layer Layer, level int) fv {
 		}
 		return fvFalse
 	case cUnknown:
-		var alts []fv
+		var buf [4]fv
+		alts := buf[:0]
 		for i := range p.aws {
 			ap := &p.aws[i]
 			switch ap.kind {
@@ -836,7 +845,7 @@ func (e *Evaluator) listed(p *cprin, layer Layer, level int) fv {
 				alts = append(alts, e.byAccount(ap, e.sessionByKeys(ap, layer, level), layer, level))
 			}
 		}
-		return fvOr(alts...)
+		return e.fvOr(alts...)
 	}
 	for i := range p.aws {
 		ap := &p.aws[i]
@@ -880,7 +889,7 @@ func (e *Evaluator) stmtBase(s *cstmt, layer Layer, level int) fv {
 		if x.t == tFalse {
 			return x
 		}
-		r = and2(r, x)
+		r = e.and2(r, x)
 	}
 	return r
 }
@@ -912,8 +921,8 @@ func (e *Evaluator) evalLayer(layer Layer, level int, pols []*Policy, resourceTy
 		}
 		if prog == nil {
 			// Unreadable (or uncompilable): it may allow or deny anything.
-			l.allow[clsDirect] = fvOr(l.allow[clsDirect], fvAtom(atom{unreadable: p.Name, req: Requirement{Operator: "allow"}, layer: layer, level: level}))
-			l.deny = fvOr(l.deny, fvAtom(atom{unreadable: p.Name, req: Requirement{Operator: "deny"}, layer: layer, level: level}))
+			l.allow[clsDirect] = e.fvOr(l.allow[clsDirect], e.fvAtom(atom{unreadable: p.Name, req: Requirement{Operator: "allow"}, layer: layer, level: level}))
+			l.deny = e.fvOr(l.deny, e.fvAtom(atom{unreadable: p.Name, req: Requirement{Operator: "deny"}, layer: layer, level: level}))
 			continue
 		}
 		for i := range prog.stmts {
@@ -927,25 +936,25 @@ func (e *Evaluator) evalLayer(layer Layer, level int, pols []*Policy, resourceTy
 				pm := e.principalMatch(s, layer, level)
 				var m [nClasses]fv
 				for k := range m {
-					m[k] = and2(base, pm[k])
+					m[k] = e.and2(base, pm[k])
 				}
-				any = or2(or2(m[0], m[1]), m[2])
+				any = e.or2(e.or2(m[0], m[1]), m[2])
 				if any.t == tFalse {
 					continue
 				}
 				if s.deny {
-					l.deny = or2(l.deny, any)
+					l.deny = e.or2(l.deny, any)
 				} else {
 					for k := range m {
-						l.allow[k] = or2(l.allow[k], m[k])
+						l.allow[k] = e.or2(l.allow[k], m[k])
 					}
 				}
 			} else {
 				any = base
 				if s.deny {
-					l.deny = or2(l.deny, any)
+					l.deny = e.or2(l.deny, any)
 				} else {
-					l.allow[clsDirect] = or2(l.allow[clsDirect], any)
+					l.allow[clsDirect] = e.or2(l.allow[clsDirect], any)
 				}
 			}
 			e.hits = append(e.hits, hit{p: p, s: s.src, layer: layer, level: level, t: any.t, deny: s.deny})

@@ -125,18 +125,24 @@ func lowerInto(b *strings.Builder, s string) {
 	}
 }
 
-// fnode is a formula over atoms. Constants never appear inside a formula:
-// fv carries them.
+// fnode is a formula over atoms, in its evaluation's arenas
+// (Evaluator.nodes): an atom of Evaluator.atoms, or an operator over the
+// nodes kids[kid0:kid0+nk] of Evaluator.kids. Indices instead of pointers:
+// the arenas are reused from one evaluation to the next, and hold nothing
+// the garbage collector scans but the atoms. Constants never appear inside
+// a formula: fv carries them.
 type fnode struct {
 	op   fop
-	atom *atom
-	kids []*fnode
+	atom int32
+	kid0 int32
+	nk   int32
 }
 
-// fv is a three-valued value with, when unknown, the formula that decides it.
+// fv is a three-valued value with, when unknown, the formula that decides
+// it (f, an index in Evaluator.nodes).
 type fv struct {
 	t tri
-	f *fnode
+	f int32
 }
 
 var (
@@ -144,67 +150,61 @@ var (
 	fvFalse = fv{t: tFalse}
 )
 
-// fvAtom returns the unknown value of atom a, which it copies: the atom
-// and its node are one allocation.
-func fvAtom(a atom) fv {
-	x := &struct {
-		n fnode
-		a atom
-	}{a: a}
-	x.n = fnode{op: fAtom, atom: &x.a}
-	return fv{t: tUnknown, f: &x.n}
+// resetFormulas empties the arenas of formulas for a new evaluation (the
+// atoms left are overwritten as new ones are made).
+func (e *Evaluator) resetFormulas() {
+	e.atoms, e.nodes, e.kids = e.atoms[:0], e.nodes[:0], e.kids[:0]
 }
 
-// newNode returns a node of op with room for n kids, in one allocation
-// when they are few.
-func newNode(op fop, n int) *fnode {
-	if n > 3 {
-		return &fnode{op: op, kids: make([]*fnode, 0, n)}
-	}
-	x := &struct {
-		n fnode
-		k [3]*fnode
-	}{}
-	x.n = fnode{op: op, kids: x.k[:0:n]}
-	return &x.n
+// fvAtom returns the unknown value of atom a, which it copies.
+func (e *Evaluator) fvAtom(a atom) fv {
+	e.atoms = append(e.atoms, a)
+	e.nodes = append(e.nodes, fnode{op: fAtom, atom: int32(len(e.atoms) - 1)})
+	return fv{t: tUnknown, f: int32(len(e.nodes) - 1)}
+}
+
+// kidsOf returns the kids of node n (valid until the next node is made).
+func (e *Evaluator) kidsOf(n int32) []int32 {
+	nd := &e.nodes[n]
+	return e.kids[nd.kid0 : nd.kid0+nd.nk]
 }
 
 // and2 and or2 are fvAnd and fvOr of two values, with a fast path for
 // known values.
-func and2(a, b fv) fv {
+func (e *Evaluator) and2(a, b fv) fv {
 	switch {
 	case a.t == tFalse || b.t == tTrue:
 		return a
 	case b.t == tFalse || a.t == tTrue:
 		return b
 	}
-	return fvAnd(a, b)
+	return e.fvAnd(a, b)
 }
 
-func or2(a, b fv) fv {
+func (e *Evaluator) or2(a, b fv) fv {
 	switch {
 	case a.t == tTrue || b.t == tFalse:
 		return a
 	case b.t == tTrue || a.t == tFalse:
 		return b
 	}
-	return fvOr(a, b)
+	return e.fvOr(a, b)
 }
 
-func fvAnd(xs ...fv) fv { return combine(fAnd, xs) }
+func (e *Evaluator) fvAnd(xs ...fv) fv { return e.combine(fAnd, xs) }
 
-func fvOr(xs ...fv) fv { return combine(fOr, xs) }
+func (e *Evaluator) fvOr(xs ...fv) fv { return e.combine(fOr, xs) }
 
 // combine is the conjunction (fAnd) or disjunction (fOr) of xs: a value
 // that decides it (false, true) returns it, the known others drop out, and
 // a node is made only for two unknown values or more.
-func combine(op fop, xs []fv) fv {
+func (e *Evaluator) combine(op fop, xs []fv) fv {
 	decides, neutral := fvFalse, fvTrue
 	if op == fOr {
 		decides, neutral = fvTrue, fvFalse
 	}
 	n := 0
-	var one *fnode
+	var one int32
 	for _, x := range xs {
 		switch x.t {
 		case decides.t:
@@ -220,89 +220,93 @@ func combine(op fop, xs []fv) fv {
 	case 1:
 		return fv{t: tUnknown, f: one}
 	}
-	nd := newNode(op, n)
+	kid0 := int32(len(e.kids))
 	for _, x := range xs {
 		if x.t == tUnknown {
-			nd.kids = append(nd.kids, x.f)
+			e.kids = append(e.kids, x.f)
 		}
 	}
-	return fv{t: tUnknown, f: nd}
+	e.nodes = append(e.nodes, fnode{op: op, kid0: kid0, nk: int32(n)})
+	return fv{t: tUnknown, f: int32(len(e.nodes) - 1)}
 }
 
-func fvNot(x fv) fv {
+func (e *Evaluator) fvNot(x fv) fv {
 	switch x.t {
 	case tTrue:
 		return fvFalse
 	case tFalse:
 		return fvTrue
 	}
-	if x.f.op == fNot {
-		return fv{t: tUnknown, f: x.f.kids[0]}
+	if e.nodes[x.f].op == fNot {
+		return fv{t: tUnknown, f: e.kidsOf(x.f)[0]}
 	}
-	nd := newNode(fNot, 1)
-	nd.kids = append(nd.kids, x.f)
-	return fv{t: tUnknown, f: nd}
+	e.kids = append(e.kids, x.f)
+	e.nodes = append(e.nodes, fnode{op: fNot, kid0: int32(len(e.kids) - 1), nk: 1})
+	return fv{t: tUnknown, f: int32(len(e.nodes) - 1)}
 }
 
-// hasUnreadable reports whether the formula depends on an unreadable policy.
-func (n *fnode) hasUnreadable() bool {
-	if n.op == fAtom {
-		return n.atom.unreadable != ""
+// hasUnreadable reports whether formula n depends on an unreadable policy.
+func (e *Evaluator) hasUnreadable(n int32) bool {
+	if nd := e.nodes[n]; nd.op == fAtom {
+		return e.atoms[nd.atom].unreadable != ""
 	}
-	for _, k := range n.kids {
-		if k.hasUnreadable() {
+	for _, k := range e.kidsOf(n) {
+		if e.hasUnreadable(k) {
 			return true
 		}
 	}
 	return false
 }
 
-// atoms appends every atom of the formula.
-func (n *fnode) atoms(out []*atom) []*atom {
-	if n.op == fAtom {
-		return append(out, n.atom)
+// atomsOf appends every atom of formula n (indices in e.atoms).
+func (e *Evaluator) atomsOf(n int32, out []int32) []int32 {
+	if nd := e.nodes[n]; nd.op == fAtom {
+		return append(out, nd.atom)
 	}
-	for _, k := range n.kids {
-		out = k.atoms(out)
+	for _, k := range e.kidsOf(n) {
+		out = e.atomsOf(k, out)
 	}
 	return out
 }
 
-// lit is a possibly negated atom in a DNF clause.
+// lit is a possibly negated atom (an index in Evaluator.atoms) in a DNF
+// clause.
 type lit struct {
-	a   *atom
+	a   int32
 	neg bool
 }
 
 // maxClauses bounds the DNF expansion.
 const maxClauses = 256
 
-// dnf converts the formula to disjunctive normal form: the formula holds
+// dnf converts formula n to disjunctive normal form: the formula holds
 // iff every literal of at least one clause holds. ok is false when the
 // expansion exceeds maxClauses. Contradictory clauses (x and not x) are
 // dropped, duplicate literals and clauses merged, and subsumed clauses
 // removed.
-func (n *fnode) dnf(neg bool) ([][]lit, bool) {
-	switch n.op {
+func (e *Evaluator) dnf(n int32, neg bool) ([][]lit, bool) {
+	nd := e.nodes[n]
+	switch nd.op {
 	case fAtom:
 		x := &struct {
 			cl [1][]lit
 			l  [1]lit
 		}{}
-		x.l[0] = lit{a: n.atom, neg: neg}
+		x.l[0] = lit{a: nd.atom, neg: neg}
 		x.cl[0] = x.l[:]
 		return x.cl[:], true
 	case fNot:
-		return n.kids[0].dnf(!neg)
+		return e.dnf(e.kidsOf(n)[0], !neg)
 	}
-	conj := n.op == fAnd
+	conj := nd.op == fAnd
 	if neg {
 		conj = !conj
 	}
-	if !conj { // OR: union of the kids' clauses
+	kids := e.kids[nd.kid0 : nd.kid0+nd.nk] // dnf makes no node: it stays valid
+	if !conj {                              // OR: union of the kids' clauses
 		var out [][]lit
-		for _, k := range n.kids {
-			c, ok := k.dnf(neg)
+		for _, k := range kids {
+			c, ok := e.dnf(k, neg)
 			if !ok {
 				return nil, false
 			}
@@ -311,12 +315,12 @@ func (n *fnode) dnf(neg bool) ([][]lit, bool) {
 				return nil, false
 			}
 		}
-		return simplifyDNF(out), true
+		return e.simplifyDNF(out), true
 	}
 	// AND: cross product.
 	out := [][]lit{{}}
-	for _, k := range n.kids {
-		c, ok := k.dnf(neg)
+	for _, k := range kids {
+		c, ok := e.dnf(k, neg)
 		if !ok {
 			return nil, false
 		}
@@ -331,7 +335,7 @@ func (n *fnode) dnf(neg bool) ([][]lit, bool) {
 				next = append(next, cl)
 			}
 		}
-		out = simplifyDNF(next)
+		out = e.simplifyDNF(next)
 	}
 	return out, true
 }
@@ -359,7 +363,7 @@ func compareLitKeys(a, b litKey) int {
 // duplicate literals of a clause, the duplicate clauses (the first is
 // kept) and the clauses subsumed by a smaller one (a or (a and b) = a),
 // keeping the order of the rest and of their literals.
-func simplifyDNF(clauses [][]lit) [][]lit {
+func (e *Evaluator) simplifyDNF(clauses [][]lit) [][]lit {
 	type keyed struct {
 		lits []lit
 		keys []litKey // the set of lits, sorted
@@ -376,7 +380,7 @@ outer:
 	for _, cl := range clauses {
 		l0, k0 := len(litBuf), len(keyBuf)
 		for _, l := range cl {
-			k := litKey{id: l.a.id(), neg: l.neg}
+			k := litKey{id: e.atoms[l.a].id(), neg: l.neg}
 			dup := false
 			for _, x := range keyBuf[k0:] {
 				if x.id == k.id {

@@ -12,7 +12,7 @@ import (
 
 // simplifyDNFMaps is the map-based simplifyDNF that the slice-based one
 // replaced (issue 16): the oracle of TestSimplifyDNFMatchesMaps.
-func simplifyDNFMaps(clauses [][]lit) [][]lit {
+func simplifyDNFMaps(e *Evaluator, clauses [][]lit) [][]lit {
 	type keyed struct {
 		lits []lit
 		set  map[string]bool
@@ -30,7 +30,7 @@ outer:
 		set := map[string]bool{}
 		var lits []lit
 		for _, l := range cl {
-			id := l.a.id()
+			id := e.atoms[l.a].id()
 			if set[sign(id, !l.neg)] {
 				continue outer
 			}
@@ -79,25 +79,25 @@ outer:
 // clause lists over a few atoms (some equal under id: same key in another
 // case).
 func TestSimplifyDNFMatchesMaps(t *testing.T) {
-	atoms := []*atom{
+	e := &Evaluator{atoms: []atom{
 		{req: Requirement{Key: "aws:SourceIp", Operator: "IpAddress", Values: []string{"10.0.0.0/8"}}},
 		{req: Requirement{Key: "aws:sourceip", Operator: "IpAddress", Values: []string{"10.0.0.0/8"}}},
 		{req: Requirement{Key: "aws:SourceVpce", Operator: "StringEquals", Values: []string{"vpce-1", "vpce-2"}}},
 		{req: Requirement{Key: "aws:PrincipalArn", Operator: "ArnLike", Values: []string{"arn:aws:iam::1:role/*"}}},
 		{unreadable: "p", req: Requirement{Operator: "allow"}},
 		{unreadable: "p", req: Requirement{Operator: "deny"}},
-	}
+	}}
 	rng := rand.New(rand.NewSource(16))
 	for n := 0; n < 5000; n++ {
 		clauses := make([][]lit, rng.Intn(8))
 		for i := range clauses {
 			cl := make([]lit, rng.Intn(5))
 			for j := range cl {
-				cl[j] = lit{a: atoms[rng.Intn(len(atoms))], neg: rng.Intn(3) == 0}
+				cl[j] = lit{a: int32(rng.Intn(len(e.atoms))), neg: rng.Intn(3) == 0}
 			}
 			clauses[i] = cl
 		}
-		got, want := simplifyDNF(clauses), simplifyDNFMaps(clauses)
+		got, want := e.simplifyDNF(clauses), simplifyDNFMaps(e, clauses)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("simplifyDNF(%v) = %v, want %v", clauses, got, want)
 		}
