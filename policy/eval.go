@@ -106,6 +106,12 @@ type Evaluator struct {
 	atoms []atom
 	nodes []fnode
 	kids  []int32
+	// dnfLits, dnfClauses, dnfKeys and dnfKept hold the DNF of the
+	// evaluation's formula (dnf, simplifyDNF).
+	dnfLits    bump[lit]
+	dnfClauses bump[[]lit]
+	dnfKeys    bump[litKey]
+	dnfKept    bump[keyed]
 	// rcpSvc is the service rcpOK says whether RCPs apply to (rcpKnown).
 	rcpSvc   string
 	rcpOK    bool

@@ -154,6 +154,10 @@ var (
 // atoms left are overwritten as new ones are made).
 func (e *Evaluator) resetFormulas() {
 	e.atoms, e.nodes, e.kids = e.atoms[:0], e.nodes[:0], e.kids[:0]
+	e.dnfLits.reset()
+	e.dnfClauses.reset()
+	e.dnfKeys.reset()
+	e.dnfKept.reset()
 }
 
 // fvAtom returns the unknown value of atom a, which it copies.
@@ -288,13 +292,8 @@ func (e *Evaluator) dnf(n int32, neg bool) ([][]lit, bool) {
 	nd := e.nodes[n]
 	switch nd.op {
 	case fAtom:
-		x := &struct {
-			cl [1][]lit
-			l  [1]lit
-		}{}
-		x.l[0] = lit{a: nd.atom, neg: neg}
-		x.cl[0] = x.l[:]
-		return x.cl[:], true
+		l := append(e.dnfLits.take(1), lit{a: nd.atom, neg: neg})
+		return append(e.dnfClauses.take(1), l), true
 	case fNot:
 		return e.dnf(e.kidsOf(n)[0], !neg)
 	}
@@ -302,13 +301,17 @@ func (e *Evaluator) dnf(n int32, neg bool) ([][]lit, bool) {
 	if neg {
 		conj = !conj
 	}
-	kids := e.kids[nd.kid0 : nd.kid0+nd.nk] // dnf makes no node: it stays valid
-	if !conj {                              // OR: union of the kids' clauses
+	// The kids: dnf makes no node, so the slice stays valid.
+	kids := e.kids[nd.kid0 : nd.kid0+nd.nk]
+	if !conj { // OR: union of the kids' clauses
 		var out [][]lit
 		for _, k := range kids {
 			c, ok := e.dnf(k, neg)
 			if !ok {
 				return nil, false
+			}
+			if len(out)+len(c) > cap(out) {
+				out = append(e.dnfClauses.take(max(2*cap(out), len(out)+len(c))), out...)
 			}
 			out = append(out, c...)
 			if len(out) > maxClauses {
@@ -318,7 +321,7 @@ func (e *Evaluator) dnf(n int32, neg bool) ([][]lit, bool) {
 		return e.simplifyDNF(out), true
 	}
 	// AND: cross product.
-	out := [][]lit{{}}
+	out := append(e.dnfClauses.take(1), nil)
 	for _, k := range kids {
 		c, ok := e.dnf(k, neg)
 		if !ok {
@@ -327,17 +330,41 @@ func (e *Evaluator) dnf(n int32, neg bool) ([][]lit, bool) {
 		if len(out)*len(c) > maxClauses {
 			return nil, false
 		}
-		next := make([][]lit, 0, len(out)*len(c))
+		next := e.dnfClauses.take(len(out) * len(c))
 		for _, a := range out {
 			for _, b := range c {
-				cl := make([]lit, 0, len(a)+len(b))
-				cl = append(append(cl, a...), b...)
+				cl := append(append(e.dnfLits.take(len(a)+len(b)), a...), b...)
 				next = append(next, cl)
 			}
 		}
 		out = e.simplifyDNF(next)
 	}
 	return out, true
+}
+
+// bump hands out slices of a buffer kept across evaluations (the DNF's
+// clauses and literals, which do not outlive explainUncertain): reset
+// makes it all available again.
+type bump[T any] struct{ buf []T }
+
+// take returns an empty slice with room for n elements (appending more
+// copies it).
+func (b *bump[T]) take(n int) []T {
+	if cap(b.buf)-len(b.buf) < n {
+		// The slices taken keep the buffer they were taken from.
+		b.buf = make([]T, 0, max(2*cap(b.buf), n, 64))
+	}
+	l := len(b.buf)
+	b.buf = b.buf[:l+n]
+	return b.buf[l : l : l+n]
+}
+
+func (b *bump[T]) reset() { b.buf = b.buf[:0] }
+
+// keyed is a clause of simplifyDNF with its set of literals, sorted.
+type keyed struct {
+	lits []lit
+	keys []litKey
 }
 
 // litKey identifies a literal: its atom's id and its sign.
@@ -364,18 +391,14 @@ func compareLitKeys(a, b litKey) int {
 // kept) and the clauses subsumed by a smaller one (a or (a and b) = a),
 // keeping the order of the rest and of their literals.
 func (e *Evaluator) simplifyDNF(clauses [][]lit) [][]lit {
-	type keyed struct {
-		lits []lit
-		keys []litKey // the set of lits, sorted
-	}
-	kept := make([]keyed, 0, len(clauses))
+	kept := e.dnfKept.take(len(clauses))
 	// One backing array for every clause's literals and keys.
 	total := 0
 	for _, cl := range clauses {
 		total += len(cl)
 	}
-	litBuf := make([]lit, 0, total)
-	keyBuf := make([]litKey, 0, total)
+	litBuf := e.dnfLits.take(total)
+	keyBuf := e.dnfKeys.take(total)
 outer:
 	for _, cl := range clauses {
 		l0, k0 := len(litBuf), len(keyBuf)
@@ -414,7 +437,7 @@ outer:
 	if len(kept) == 0 {
 		return nil
 	}
-	out := make([][]lit, 0, len(kept))
+	out := e.dnfClauses.take(len(kept))
 	for i, c := range kept {
 		subsumed := false
 		for j, d := range kept {
