@@ -63,24 +63,24 @@ func (e *Evaluator) anyAllow(l *layerEval) fv {
 // allocate. An Evaluator is not safe for concurrent use; use one per
 // goroutine (the zero value is ready).
 type Evaluator struct {
-	in    *Input
+	in *Input
+	// c is the caller of the request: the parse of principals[pcur] (for
+	// cFor; with the partition cPart of a bare account ID's root).
 	c     caller
-	lastP string
-	lastC caller
+	cFor  string
+	cPart string
 	haveC bool
-	// prevP and prevC are the principal before lastP and its parse, and
-	// prevRes the resource before res: requests alternate between two (a
-	// bucket's and its objects', S3's and KMS's).
-	prevP         string
-	prevC         caller
-	havePrevC     bool
-	prevRes       arnSegs
-	havePrevRes   bool
+	// principals and resources are the parses of the last two principals
+	// and resources (requests alternate between two: a bucket's and its
+	// objects', S3's and KMS's), the request's at pcur and rcur; res
+	// points at its resource's.
+	principals    [2]parsedPrincipal
+	resources     [2]parsedResource
+	pcur, rcur    int
+	res           *arnSegs
 	action        string
 	actSvc        string
 	actName       string
-	res           arnSegs
-	haveRes       bool
 	resAcct       string
 	arnBuf        [1]string
 	acctBuf       [1]string
@@ -181,6 +181,19 @@ func (e *Evaluator) excepts(lower, v string) bool {
 	return ent.excepts(v)
 }
 
+// parsedPrincipal is a principal and its parse, when ok.
+type parsedPrincipal struct {
+	p  string
+	c  caller
+	ok bool
+}
+
+// parsedResource is a resource ARN and its parse, when ok.
+type parsedResource struct {
+	a  arnSegs
+	ok bool
+}
+
 // NewEvaluator returns an Evaluator.
 func NewEvaluator() *Evaluator { return &Evaluator{} }
 
@@ -210,52 +223,54 @@ func (e *Evaluator) Evaluate(in *Input, r *Result) {
 
 func (e *Evaluator) reset(in *Input) {
 	e.in = in
-	if !e.haveC || e.lastP != in.Principal {
-		switch {
-		case e.havePrevC && e.prevP == in.Principal:
-			e.lastP, e.prevP = e.prevP, e.lastP
-			e.lastC, e.prevC = e.prevC, e.lastC
-		default:
-			if e.haveC {
-				e.prevP, e.prevC, e.havePrevC = e.lastP, e.lastC, true
-			}
-			e.lastC = parseCaller(in.Principal)
-			e.lastP, e.haveC = in.Principal, true
+	if pp := &e.principals[e.pcur]; !pp.ok || pp.p != in.Principal {
+		e.pcur ^= 1 // the other one, replaced unless it is in's
+		if o := &e.principals[e.pcur]; !o.ok || o.p != in.Principal {
+			*o = parsedPrincipal{p: in.Principal, c: parseCaller(in.Principal), ok: true}
 		}
 	}
-	e.c = e.lastC
-	if e.c.kind == cRoot && awsid.IsAccountID(in.Principal) {
-		// A bare account ID is the account's root, in the partition of the
-		// resource (an account lives in one partition).
-		if p := awsid.PartitionOfARN(in.Resource); p != "" && p != awsid.AWS {
-			e.c.arn = awsid.Root(p, e.c.account)
+	pp := &e.principals[e.pcur]
+	// A bare account ID is the account's root, in the partition of the
+	// resource (an account lives in one partition).
+	part := ""
+	if pp.c.kind == cRoot && awsid.IsAccountID(in.Principal) {
+		part = awsid.PartitionOfARN(in.Resource)
+	}
+	if !e.haveC || e.cFor != in.Principal || e.cPart != part {
+		e.c = pp.c
+		if part != "" && part != awsid.AWS {
+			e.c.arn = awsid.Root(part, e.c.account)
 			e.c.principalArn = e.c.arn
 		}
+		e.cFor, e.cPart, e.haveC = in.Principal, part, true
 	}
-	e.action = in.Action
-	if i := strings.IndexByte(in.Action, ':'); i >= 0 {
-		e.actSvc, e.actName = in.Action[:i], in.Action[i+1:]
-	} else {
-		e.actSvc, e.actName = "", in.Action
-	}
-	if !e.haveRes || e.res.s != in.Resource {
-		switch {
-		case e.havePrevRes && e.prevRes.s == in.Resource:
-			e.res, e.prevRes = e.prevRes, e.res
-		default:
-			if e.haveRes {
-				e.prevRes, e.havePrevRes = e.res, true
-			}
-			e.res, e.haveRes = splitARN(in.Resource), true
+	if e.action != in.Action || e.action == "" { // written only when it changes
+		e.action = in.Action
+		if i := strings.IndexByte(in.Action, ':'); i >= 0 {
+			e.actSvc, e.actName = in.Action[:i], in.Action[i+1:]
+		} else {
+			e.actSvc, e.actName = "", in.Action
 		}
 	}
-	e.resAcct = in.ResourceAccount
-	if e.resAcct == "" && e.res.ok {
-		e.resAcct = e.res.seg[4]
+	if r := &e.resources[e.rcur]; !r.ok || r.a.s != in.Resource {
+		e.rcur ^= 1
+		if o := &e.resources[e.rcur]; !o.ok || o.a.s != in.Resource {
+			*o = parsedResource{a: splitARN(in.Resource), ok: true}
+		}
+	}
+	e.res = &e.resources[e.rcur].a
+	resAcct := in.ResourceAccount
+	if resAcct == "" && e.res.ok {
+		resAcct = e.res.seg[4]
+	}
+	if e.resAcct != resAcct {
+		e.resAcct = resAcct
 	}
 	e.useMemo(in.Context)
 	e.resetFormulas()
-	e.hits = e.hits[:0]
+	if len(e.hits) > 0 {
+		e.hits = e.hits[:0]
+	}
 	// Layers are referred to by pointer during an evaluation: reserve room
 	// for all of them so that the slice never moves.
 	if need := len(in.SCPs) + len(in.RCPs) + len(in.VPCEndpointPolicies) + 5; cap(e.layers) < need {
@@ -384,7 +399,7 @@ func (e *Evaluator) resourceMatch(s *cstmt) fv {
 	r := tFalse
 	e.unresolved = false
 	for i := range s.resources {
-		if r = or3(r, e.matchARN(&s.resources[i], &e.res)); r == tTrue {
+		if r = or3(r, e.matchARN(&s.resources[i], e.res)); r == tTrue {
 			break
 		}
 	}

@@ -153,6 +153,9 @@ var (
 // resetFormulas empties the arenas of formulas for a new evaluation (the
 // atoms left are overwritten as new ones are made).
 func (e *Evaluator) resetFormulas() {
+	if len(e.nodes)+len(e.dnfLits.buf)+len(e.dnfClauses.buf)+len(e.dnfKeys.buf)+len(e.dnfKept.buf) == 0 {
+		return // nothing made (a decided request): no slice to write
+	}
 	e.atoms, e.nodes, e.kids = e.atoms[:0], e.nodes[:0], e.kids[:0]
 	e.dnfLits.reset()
 	e.dnfClauses.reset()
