@@ -24,8 +24,9 @@ type BucketLayers struct {
 	// kmsCaller's last requests (input, kmsInput).
 	s3Caller, kmsCaller *Caller
 	s3Ctx, kmsCtx       *policy.Context
-	tracing             bool // Decide records Steps
-	quiet               bool // verdicts only: no reasons (IAM principal listing)
+	kms                 kmsCallParts // the KMS calls' parts (kmsParts)
+	tracing             bool         // Decide records Steps
+	quiet               bool         // verdicts only: no reasons (IAM principal listing)
 	// refsOnly (not quiet): the deciding statements and conditions but no
 	// reason text, but for unknown verdicts (reasonRefs).
 	refsOnly bool

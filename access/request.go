@@ -221,7 +221,7 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 		// request (a caller's are decided one after another).
 		bl.s3Caller, bl.s3Ctx = c, c.context(bl.ix, "s3", bl.Account.ID, bl.Bucket.Region)
 	}
-	*in = policy.Input{
+	v := policy.Input{
 		Principal:          c.Principal,
 		Action:             action,
 		Resource:           bl.ResourceARN(action, key),
@@ -233,16 +233,18 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 		ResourcePolicy:     bl.Policy,
 	}
 	if c.Identity == nil && !c.anonymous() {
-		in.IdentityPolicies = bl.ix.assumedIdentity(action)
+		v.IdentityPolicies = bl.ix.assumedIdentity(action)
 	}
 	if c.SCPs.Governed {
-		in.SCPs = c.SCPs.Levels
+		v.SCPs = c.SCPs.Levels
 	}
 	if bl.RCPs.Governed {
-		in.RCPs = bl.RCPs.Levels
+		v.RCPs = bl.RCPs.Levels
 	}
+	setInput(in, &v)
 	if ids := c.sourceVpce(); len(ids) > 0 {
 		// The request went through this endpoint: its policy applies.
+		in.VPCEndpointPolicies = nil
 		for _, id := range ids {
 			if _, p, ok := bl.ix.Endpoint(id); ok {
 				in.VPCEndpointPolicies = append(in.VPCEndpointPolicies, p)
@@ -252,6 +254,61 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 		}
 	}
 	return in
+}
+
+// setInput makes *dst v, writing only the fields that differ: the input
+// of a bucket's next request shares most of them, and a pointer written
+// while the collector marks costs a write barrier.
+func setInput(dst, v *policy.Input) {
+	if dst.Principal != v.Principal {
+		dst.Principal = v.Principal
+	}
+	if dst.Action != v.Action {
+		dst.Action = v.Action
+	}
+	if dst.Resource != v.Resource {
+		dst.Resource = v.Resource
+	}
+	if dst.ResourceAccount != v.ResourceAccount {
+		dst.ResourceAccount = v.ResourceAccount
+	}
+	if dst.Context != v.Context {
+		dst.Context = v.Context
+	}
+	if !sameSlice(dst.IdentityPolicies, v.IdentityPolicies) {
+		dst.IdentityPolicies = v.IdentityPolicies
+	}
+	if dst.PermissionBoundary != v.PermissionBoundary {
+		dst.PermissionBoundary = v.PermissionBoundary
+	}
+	if dst.SessionPolicy != v.SessionPolicy {
+		dst.SessionPolicy = v.SessionPolicy
+	}
+	if dst.ResourcePolicy != v.ResourcePolicy {
+		dst.ResourcePolicy = v.ResourcePolicy
+	}
+	if !sameSlice(dst.SCPs, v.SCPs) {
+		dst.SCPs = v.SCPs
+	}
+	if !sameSlice(dst.RCPs, v.RCPs) {
+		dst.RCPs = v.RCPs
+	}
+	if !sameSlice(dst.VPCEndpointPolicies, v.VPCEndpointPolicies) {
+		dst.VPCEndpointPolicies = v.VPCEndpointPolicies
+	}
+	if dst.Grants != v.Grants {
+		dst.Grants = v.Grants
+	}
+	dst.RequireResourcePolicy, dst.RestrictPublicBuckets, dst.Trace = v.RequireResourcePolicy, v.RestrictPublicBuckets, v.Trace
+}
+
+// sameSlice reports whether a and b are the same slice: nil or not, the
+// same elements, length and capacity.
+func sameSlice[T any](a, b []T) bool {
+	if len(a) != len(b) || cap(a) != cap(b) || (a == nil) != (b == nil) {
+		return false
+	}
+	return cap(a) == 0 || &a[:1][0] == &b[:1][0]
 }
 
 // sourceVpce returns the VPC endpoint a concrete request is known to come
@@ -493,35 +550,59 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string, into *policy.Input) (
 	if in == nil {
 		in = &policy.Input{}
 	}
-	*in = policy.Input{
+	k := bl.kmsParts()
+	v := policy.Input{
 		Principal:          c.Principal,
 		Action:             kmsAction,
-		Resource:           bl.Key.ARN,
+		Resource:           k.resource,
 		ResourceAccount:    bl.Key.Account,
 		Context:            bl.kmsContext(c),
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
 		ResourcePolicy:     bl.KeyPolicy,
-		Grants:             bl.ix.keyGrants[bl.Key.ARN],
-	}
-	if in.Resource == "" {
-		in.Resource = awsid.KMSKey(bl.Bucket.Region, bl.Key.Account, "unknown")
+		Grants:             k.grants,
+		RCPs:               k.rcps,
 	}
 	if c.Identity == nil {
-		in.IdentityPolicies = bl.ix.assumedIdentity(action)
+		v.IdentityPolicies = bl.ix.assumedIdentity(action)
 	}
 	if c.SCPs.Governed {
-		in.SCPs = c.SCPs.Levels
+		v.SCPs = c.SCPs.Levels
 	}
+	setInput(in, &v)
+	return in, true
+}
+
+// kmsCallParts are the parts of the bucket's KMS calls that are the same
+// for every caller, made once (kmsParts).
+type kmsCallParts struct {
+	resource string             // the key's ARN
+	grants   *policy.Policy     // its grants
+	rcps     [][]*policy.Policy // the RCPs of its account, nil when none applies
+	ready    bool
+}
+
+// kmsParts returns the bucket's kmsCallParts.
+func (bl *BucketLayers) kmsParts() *kmsCallParts {
+	k := &bl.kms
+	if k.ready {
+		return k
+	}
+	k.resource = bl.Key.ARN
+	if k.resource == "" {
+		k.resource = awsid.KMSKey(bl.Bucket.Region, bl.Key.Account, "unknown")
+	}
+	k.grants = bl.ix.keyGrants[bl.Key.ARN]
 	// RCPs do not apply to AWS managed keys.
 	// https://docs.aws.amazon.com/kms/latest/developerguide/resource-control-policies.html
 	if !bl.Key.AWSManaged {
 		if rc := bl.ix.RCPs(bl.Key.Account); rc.Governed {
-			in.RCPs = rc.Levels
+			k.rcps = rc.Levels
 		}
 	}
-	return in, true
+	k.ready = true
+	return k
 }
 
 // kmsContext returns the caller's context of the KMS call S3 makes for it
