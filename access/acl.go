@@ -232,16 +232,13 @@ func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr inventory.
 }
 
 // compileBuilt turns a policy built in code into one the engine evaluates
-// (marshalled and parsed, as a document from AWS would be), named name.
+// (checked and decided as a document from AWS with its text would be:
+// policy.Compile, without the round trip through JSON), named name.
 func compileBuilt(p *policy.Policy, name string) (*policy.Policy, error) {
-	text, err := p.MarshalJSON()
+	c, err := policy.Compile(p)
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := policy.Parse(text)
-	if err != nil {
-		return nil, err
-	}
-	parsed.Name = name
-	return parsed, nil
+	c.Name = name
+	return c, nil
 }
