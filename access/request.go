@@ -260,46 +260,34 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 // of a bucket's next request shares most of them, and a pointer written
 // while the collector marks costs a write barrier.
 func setInput(dst, v *policy.Input) {
-	if dst.Principal != v.Principal {
-		dst.Principal = v.Principal
-	}
-	if dst.Action != v.Action {
-		dst.Action = v.Action
-	}
-	if dst.Resource != v.Resource {
-		dst.Resource = v.Resource
-	}
-	if dst.ResourceAccount != v.ResourceAccount {
-		dst.ResourceAccount = v.ResourceAccount
-	}
-	if dst.Context != v.Context {
-		dst.Context = v.Context
-	}
-	if !sameSlice(dst.IdentityPolicies, v.IdentityPolicies) {
-		dst.IdentityPolicies = v.IdentityPolicies
-	}
-	if dst.PermissionBoundary != v.PermissionBoundary {
-		dst.PermissionBoundary = v.PermissionBoundary
-	}
-	if dst.SessionPolicy != v.SessionPolicy {
-		dst.SessionPolicy = v.SessionPolicy
-	}
-	if dst.ResourcePolicy != v.ResourcePolicy {
-		dst.ResourcePolicy = v.ResourcePolicy
-	}
-	if !sameSlice(dst.SCPs, v.SCPs) {
-		dst.SCPs = v.SCPs
-	}
-	if !sameSlice(dst.RCPs, v.RCPs) {
-		dst.RCPs = v.RCPs
-	}
-	if !sameSlice(dst.VPCEndpointPolicies, v.VPCEndpointPolicies) {
-		dst.VPCEndpointPolicies = v.VPCEndpointPolicies
-	}
-	if dst.Grants != v.Grants {
-		dst.Grants = v.Grants
-	}
+	setIf(&dst.Principal, v.Principal)
+	setIf(&dst.Action, v.Action)
+	setIf(&dst.Resource, v.Resource)
+	setIf(&dst.ResourceAccount, v.ResourceAccount)
+	setIf(&dst.Context, v.Context)
+	setSlice(&dst.IdentityPolicies, v.IdentityPolicies)
+	setIf(&dst.PermissionBoundary, v.PermissionBoundary)
+	setIf(&dst.SessionPolicy, v.SessionPolicy)
+	setIf(&dst.ResourcePolicy, v.ResourcePolicy)
+	setSlice(&dst.SCPs, v.SCPs)
+	setSlice(&dst.RCPs, v.RCPs)
+	setSlice(&dst.VPCEndpointPolicies, v.VPCEndpointPolicies)
+	setIf(&dst.Grants, v.Grants)
 	dst.RequireResourcePolicy, dst.RestrictPublicBuckets, dst.Trace = v.RequireResourcePolicy, v.RestrictPublicBuckets, v.Trace
+}
+
+// setIf sets *dst to v unless it is v already.
+func setIf[T comparable](dst *T, v T) {
+	if *dst != v {
+		*dst = v
+	}
+}
+
+// setSlice sets *dst to v unless it is the same slice already (sameSlice).
+func setSlice[T any](dst *[]T, v []T) {
+	if !sameSlice(*dst, v) {
+		*dst = v
+	}
 }
 
 // sameSlice reports whether a and b are the same slice: nil or not, the
