@@ -121,8 +121,28 @@ func (o outcome) cell() model.Cell {
 	return c
 }
 
-// layerOrder is a layer's position in Layers.
+// layerOrder is a layer's position in Layers (a switch for the layers
+// the engine's results name, TestLayerOrderMatchesLayers keeping it in
+// Layers' order).
 func layerOrder(l string) int {
+	switch l {
+	case model.LayerSCP:
+		return 0
+	case model.LayerRCP:
+		return 1
+	case model.LayerBPA:
+		return 2
+	case model.LayerBucketPolicy:
+		return 3
+	case model.LayerACL:
+		return 4
+	case model.LayerKMS:
+		return 5
+	case model.LayerIdentity:
+		return 6
+	case model.LayerVPCE:
+		return 7
+	}
 	for i, x := range model.Layers() {
 		if x == l {
 			return i
