@@ -775,8 +775,9 @@ func resultAlternatives(r *policy.Result) dnf {
 	return dnf{conj}
 }
 
-// and combines two layers that must both allow (S3 and then KMS).
-func and(a, b outcome) outcome {
+// and combines two layers that must both allow (S3 and then KMS); with
+// rc, their statements are a list of it (refCache.share).
+func and(a, b outcome, rc *refCache) outcome {
 	switch {
 	case a.verdict == model.VerdictDeny:
 		return a
@@ -792,7 +793,12 @@ func and(a, b outcome) outcome {
 	o := a
 	o.layers = a.layers | b.layers
 	if len(b.refs) > 0 {
-		o.refs = append(append([]policy.StatementRef(nil), a.refs...), b.refs...)
+		if rc == nil {
+			o.refs = append(append([]policy.StatementRef(nil), a.refs...), b.refs...)
+		} else {
+			rc.buf = append(append(rc.buf[:0], a.refs...), b.refs...)
+			o.refs = rc.share(rc.buf)
+		}
 	}
 	o.alts = a.alts.and(b.alts)
 	o.acctSpecific = a.acctSpecific || b.acctSpecific

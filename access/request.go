@@ -173,7 +173,7 @@ func (bl *BucketLayers) decideRequest(c *Caller, action, key string) outcome {
 				o.kmsBlocked = k.kmsBlocked
 			}
 			blocked := o.kmsBlocked
-			o = and(o, k)
+			o = and(o, k, &bl.refs)
 			o.kmsBlocked = blocked
 		}
 	}
@@ -364,7 +364,7 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 		}
 	}
 	if o.verdict == model.VerdictDeny && r.Decision == policy.ExplicitDeny {
-		o.orgBlocked, o.orgBlockedBy = orgDeny(r)
+		o.orgBlocked, o.orgBlockedBy = orgDeny(r, &bl.refs)
 	}
 	if o.verdict == model.VerdictConditional {
 		o = bl.resolveEndpoints(in, c, action, r, o)
@@ -372,18 +372,27 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 	return o
 }
 
-// orgDeny reports whether an explicit deny came from an SCP or RCP only.
-func orgDeny(r *policy.Result) (string, *policy.StatementRef) {
-	for _, s := range r.Statements {
+// orgDeny reports whether an explicit deny came from an SCP or RCP only,
+// and which statement: a copy, or with rc the one of an equal list it
+// keeps (shared: the outcomes' statements are not modified).
+func orgDeny(r *policy.Result, rc *refCache) (string, *policy.StatementRef) {
+	for i, s := range r.Statements {
 		if !strings.EqualFold(s.Effect, "Deny") {
 			continue
 		}
+		layer := ""
 		switch s.Layer {
 		case policy.LayerSCP:
-			return model.LayerSCP, &s
+			layer = model.LayerSCP
 		case policy.LayerRCP:
-			return model.LayerRCP, &s
+			layer = model.LayerRCP
+		default:
+			continue
 		}
+		if rc == nil {
+			return layer, &s
+		}
+		return layer, &rc.share(r.Statements[i : i+1])[0]
 	}
 	return "", nil
 }
