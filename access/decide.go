@@ -66,8 +66,8 @@ type Caller struct {
 	// Trace asks Decide for the evaluations behind its decision (Steps).
 	Trace bool
 
-	mu   sync.Mutex                 // guards what follows (callers of computed shapes are shared)
-	ctxs map[ctxKey]*policy.Context // request contexts built for this caller
+	mu   sync.Mutex  // guards what follows (callers of computed shapes are shared)
+	ctxs []callerCtx // request contexts built for this caller (few: a list)
 	// owners are the resource owners of the contexts in ctxs, the last
 	// asked for first.
 	owners [2]string
@@ -83,6 +83,12 @@ func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }
 
 // ctxKey identifies one of a caller's request contexts.
 type ctxKey struct{ service, owner, region string }
+
+// callerCtx is one of a caller's request contexts and its key.
+type callerCtx struct {
+	key ctxKey
+	ctx *policy.Context
+}
 
 // outcome is one decided layer combination, before it becomes a Cell.
 type outcome struct {

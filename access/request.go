@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
@@ -624,24 +625,23 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 	key := ctxKey{service, owner, region}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if ctx := c.ctxs[key]; ctx != nil {
-		return ctx
+	for i := range c.ctxs {
+		if c.ctxs[i].key == key {
+			return c.ctxs[i].ctx
+		}
 	}
 	// The contexts kept are those of the last two owners asked for (a
 	// bucket's and its KMS key's): a caller kept across accounts holds
 	// none for the accounts done.
 	if owner != c.owners[0] {
 		if owner != c.owners[1] {
-			for k := range c.ctxs {
-				if k.owner == c.owners[1] {
-					delete(c.ctxs, k)
-				}
-			}
+			c.ctxs = slices.DeleteFunc(c.ctxs, func(x callerCtx) bool { return x.key.owner == c.owners[1] })
 		}
 		c.owners = [2]string{owner, c.owners[0]}
 	}
-	if c.ctxs == nil || len(c.ctxs) >= maxCallerContexts {
-		c.ctxs = map[ctxKey]*policy.Context{}
+	if len(c.ctxs) >= maxCallerContexts {
+		clear(c.ctxs)
+		c.ctxs = c.ctxs[:0]
 	}
 	own := c.ownKeysLocked(ix)
 	var buf [3]*policy.Context // copied by NewContextLayered
@@ -654,7 +654,7 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		layers = append(layers, own)
 	}
 	ctx := policy.NewContextLayered(ix.contextBase(owner, c.anonymous()), layers...)
-	c.ctxs[key] = ctx
+	c.ctxs = append(c.ctxs, callerCtx{key, ctx})
 	return ctx
 }
 
