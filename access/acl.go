@@ -68,11 +68,14 @@ func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*polic
 	if len(grants) == 0 {
 		return nil, nil
 	}
-	key := action
+	// The key is built in a buffer kept across calls: a lookup that finds
+	// the policy allocates nothing.
+	key := append(bl.aclKey[:0], action...)
 	for _, g := range grants {
-		key += "|" + g.Label
+		key = append(append(key, '|'), g.Label...)
 	}
-	if p := bl.aclPolicies[key]; p != nil {
+	bl.aclKey = key
+	if p := bl.aclPolicies[string(key)]; p != nil {
 		return p, nil
 	}
 	p := &policy.Policy{Version: "2012-10-17"}
@@ -92,7 +95,7 @@ func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*polic
 	if bl.aclPolicies == nil {
 		bl.aclPolicies = map[string]*policy.Policy{}
 	}
-	bl.aclPolicies[key] = parsed
+	bl.aclPolicies[string(key)] = parsed
 	return parsed, nil
 }
 
@@ -104,7 +107,7 @@ func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*polic
 func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step string) (outcome, *policy.Result) {
 	if bl.ACLs == TriFalse || !bl.ACLRead {
 		r := bl.evaluate(in, step)
-		o := fromResult(r, resourceBucket, action, c.who(), bl.reasonMode())
+		o := fromResult(r, resourceBucket, action, c.who(), bl.reasonMode(), &bl.refs)
 		if bl.ACLs != TriFalse && !bl.ACLRead && o.verdict != model.VerdictAllow && r.Decision != policy.ExplicitDeny {
 			// ACLs are (or may be) in effect but the ACL was not read.
 			return outcome{verdict: model.VerdictUnknown, engine: policy.Unknown, layers: layersOf(model.LayerACL),
@@ -136,7 +139,7 @@ func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step st
 			in.Grants = gp
 		}
 		r := bl.evaluate(in, step)
-		o := fromResult(r, resourceBucket, action, c.who(), bl.reasonMode())
+		o := fromResult(r, resourceBucket, action, c.who(), bl.reasonMode(), &bl.refs)
 		if i == 0 {
 			first, firstR = o, r
 			continue
@@ -162,9 +165,10 @@ func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step st
 		if variants[0].ignore && len(bl.grantsFor(c, action, false)) > 0 {
 			// Would a public grant that IgnorePublicAcls voids have allowed?
 			if gp, err := bl.aclPolicy(bl.grantsFor(c, action, false), action); err == nil {
-				sub := *in
+				sub := &bl.subIn
+				*sub = *in
 				sub.Grants = gp
-				if o := fromResult(bl.evaluateSub(&sub, step+" (public ACL grants not ignored)"), resourceBucket, action, c.who(), reasonNone); isOpen(o) {
+				if o := fromResult(bl.evaluateSub(sub, step+" (public ACL grants not ignored)"), resourceBucket, action, c.who(), reasonNone, &bl.refs); isOpen(o) {
 					first.layers = first.layers.with(model.LayerBPA, model.LayerACL)
 					first.bpaBlocked = true
 					first.reason += "; the bucket ACL's public grant is ignored (Block Public Access IgnorePublicAcls)"
@@ -237,16 +241,13 @@ func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr inventory.
 }
 
 // compileBuilt turns a policy built in code into one the engine evaluates
-// (marshalled and parsed, as a document from AWS would be), named name.
+// (checked and decided as a document from AWS with its text would be:
+// policy.Compile, without the round trip through JSON), named name.
 func compileBuilt(p *policy.Policy, name string) (*policy.Policy, error) {
-	text, err := p.MarshalJSON()
+	c, err := policy.Compile(p)
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := policy.Parse(text)
-	if err != nil {
-		return nil, err
-	}
-	parsed.Name = name
-	return parsed, nil
+	c.Name = name
+	return c, nil
 }

@@ -18,14 +18,23 @@ type BucketLayers struct {
 	ev      *policy.Evaluator // nil: policy.Evaluate
 	scratch *[2]policy.Result // the worker's result buffers (with ev)
 	in      policy.Input      // the input being built
-	tracing bool              // Decide records Steps
-	quiet   bool              // verdicts only: no reasons (IAM principal listing)
+	kmsIn   policy.Input      // the KMS call's input being built (decideKMS)
+	subIn   policy.Input      // a variant of in being evaluated (evaluateSub)
+	// s3Ctx and kmsCtx are the request contexts of s3Caller's and
+	// kmsCaller's last requests (input, kmsInput).
+	s3Caller, kmsCaller *Caller
+	s3Ctx, kmsCtx       *policy.Context
+	kms                 kmsCallParts // the KMS calls' parts (kmsParts)
+	tracing             bool         // Decide records Steps
+	quiet               bool         // verdicts only: no reasons (IAM principal listing)
 	// refsOnly (not quiet): the deciding statements and conditions but no
 	// reason text, but for unknown verdicts (reasonRefs).
 	refsOnly bool
 	steps    []Step // the evaluations recorded
 	// aclPolicies caches the ACL path's policies by action and grants.
 	aclPolicies map[string]*policy.Policy
+	aclKey      []byte   // the key being looked up in aclPolicies
+	refs        refCache // the deciding statements of its outcomes
 	Account     *inventory.Account
 	Bucket      *inventory.Bucket
 	ARN         string

@@ -66,8 +66,8 @@ type Caller struct {
 	// Trace asks Decide for the evaluations behind its decision (Steps).
 	Trace bool
 
-	mu   sync.Mutex                 // guards what follows (callers of computed shapes are shared)
-	ctxs map[ctxKey]*policy.Context // request contexts built for this caller
+	mu   sync.Mutex  // guards what follows (callers of computed shapes are shared)
+	ctxs []callerCtx // request contexts built for this caller (few: a list)
 	// owners are the resource owners of the contexts in ctxs, the last
 	// asked for first.
 	owners [2]string
@@ -83,6 +83,12 @@ func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }
 
 // ctxKey identifies one of a caller's request contexts.
 type ctxKey struct{ service, owner, region string }
+
+// callerCtx is one of a caller's request contexts and its key.
+type callerCtx struct {
+	key ctxKey
+	ctx *policy.Context
+}
 
 // outcome is one decided layer combination, before it becomes a Cell.
 type outcome struct {
@@ -121,8 +127,28 @@ func (o outcome) cell() model.Cell {
 	return c
 }
 
-// layerOrder is a layer's position in Layers.
+// layerOrder is a layer's position in Layers (a switch for the layers
+// the engine's results name, TestLayerOrderMatchesLayers keeping it in
+// Layers' order).
 func layerOrder(l string) int {
+	switch l {
+	case model.LayerSCP:
+		return 0
+	case model.LayerRCP:
+		return 1
+	case model.LayerBPA:
+		return 2
+	case model.LayerBucketPolicy:
+		return 3
+	case model.LayerACL:
+		return 4
+	case model.LayerKMS:
+		return 5
+	case model.LayerIdentity:
+		return 6
+	case model.LayerVPCE:
+		return 7
+	}
 	for i, x := range model.Layers() {
 		if x == l {
 			return i
@@ -151,16 +177,36 @@ func (s layerSet) without(name string) layerSet { return s &^ layerBit(name) }
 
 func (s layerSet) has(name string) bool { return s&layerBit(name) != 0 }
 
-// names lists the layers in Layers order (never nil).
+// names lists the layers in Layers order (never nil): a list of
+// layerNameLists, shared (cells share their lists: read only).
 func (s layerSet) names() []string {
+	if i := int(s); i < len(layerNameLists) {
+		return layerNameLists[i]
+	}
+	return s.makeNames()
+}
+
+// makeNames builds names' list of s.
+func (s layerSet) makeNames() []string {
 	out := make([]string, 0, 3)
 	for i, l := range model.Layers() {
 		if s&(1<<i) != 0 {
 			out = append(out, l)
 		}
 	}
-	return out
+	return out[:len(out):len(out)]
 }
+
+// layerNameLists is an immutable table: the names of every set of the
+// layers of Layers, indexed by the set (the cells' decided_by lists are
+// these, not one copy per cell).
+var layerNameLists = func() [][]string {
+	t := make([][]string, 1<<len(model.Layers()))
+	for i := range t {
+		t[i] = layerSet(i).makeNames()
+	}
+	return t
+}()
 
 func addConds(into []string, more ...string) []string {
 	for _, c := range more {
@@ -452,13 +498,13 @@ const (
 
 // fromResult turns an engine result into an outcome with a reason (as
 // mode says).
-func fromResult(r *policy.Result, kind resourceKind, action, who string, mode reasonMode) outcome {
+func fromResult(r *policy.Result, kind resourceKind, action, who string, mode reasonMode, rc *refCache) outcome {
 	o := outcome{engine: r.Decision}
 	for _, l := range r.DecidedBy {
 		o.layers = o.layers.with(layerName(l, kind))
 	}
 	if mode == reasonRefs && r.Decision != policy.Unknown {
-		o.refs = decidingRefs(r)
+		o.refs = decidingRefs(r, rc)
 		o.verdict = verdictOf(r.Decision)
 		if o.verdict == model.VerdictConditional {
 			o.alts = resultAlternatives(r)
@@ -474,7 +520,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 		}
 		return o
 	}
-	o.refs = decidingRefs(r)
+	o.refs = decidingRefs(r, rc)
 	switch r.Decision {
 	case policy.Allow:
 		o.verdict = model.VerdictAllow
@@ -515,7 +561,9 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 
 // decidingRefs copies the statements that decided a result: the granting
 // ones of an allow, the denying ones of an explicit deny, all of the others.
-func decidingRefs(r *policy.Result) []policy.StatementRef {
+// With rc, a list equal to one of its recent ones is that one (shared:
+// an outcome's refs are not modified).
+func decidingRefs(r *policy.Result, rc *refCache) []policy.StatementRef {
 	refs := r.Statements
 	effect, n, noGuards := "", len(refs), false
 	switch r.Decision {
@@ -527,7 +575,12 @@ func decidingRefs(r *policy.Result) []policy.StatementRef {
 	case policy.ExplicitDeny:
 		effect = "Deny"
 	}
-	out := make([]policy.StatementRef, 0, n)
+	var out []policy.StatementRef
+	if rc != nil && n > 0 {
+		out = rc.buf[:0]
+	} else {
+		out = make([]policy.StatementRef, 0, n)
+	}
 	for _, x := range refs {
 		if noGuards && statementRank(x.Layer) == 2 {
 			continue
@@ -536,7 +589,34 @@ func decidingRefs(r *policy.Result) []policy.StatementRef {
 			out = append(out, x)
 		}
 	}
+	if rc != nil && n > 0 {
+		rc.buf = out
+		return rc.share(out)
+	}
 	return out
+}
+
+// refCache keeps the last lists of deciding statements made for a
+// bucket's evaluations (the same few recur for every caller), so that
+// equal lists are one.
+type refCache struct {
+	buf   []policy.StatementRef // the list being made
+	lists [8][]policy.StatementRef
+	next  int // the entry of lists replaced next
+}
+
+// share returns the cached list equal to refs, or a copy of refs, cached.
+func (rc *refCache) share(refs []policy.StatementRef) []policy.StatementRef {
+	for _, l := range rc.lists {
+		if len(l) == len(refs) && slices.Equal(l, refs) {
+			return l
+		}
+	}
+	cp := make([]policy.StatementRef, len(refs))
+	copy(cp, refs)
+	rc.lists[rc.next] = cp
+	rc.next = (rc.next + 1) % len(rc.lists)
+	return cp
 }
 
 // grantStatements returns the grant statements (Input.Grants) that a
@@ -701,8 +781,9 @@ func resultAlternatives(r *policy.Result) dnf {
 	return dnf{conj}
 }
 
-// and combines two layers that must both allow (S3 and then KMS).
-func and(a, b outcome) outcome {
+// and combines two layers that must both allow (S3 and then KMS); with
+// rc, their statements are a list of it (refCache.share).
+func and(a, b outcome, rc *refCache) outcome {
 	switch {
 	case a.verdict == model.VerdictDeny:
 		return a
@@ -718,7 +799,12 @@ func and(a, b outcome) outcome {
 	o := a
 	o.layers = a.layers | b.layers
 	if len(b.refs) > 0 {
-		o.refs = append(append([]policy.StatementRef(nil), a.refs...), b.refs...)
+		if rc == nil {
+			o.refs = append(append([]policy.StatementRef(nil), a.refs...), b.refs...)
+		} else {
+			rc.buf = append(append(rc.buf[:0], a.refs...), b.refs...)
+			o.refs = rc.share(rc.buf)
+		}
 	}
 	o.alts = a.alts.and(b.alts)
 	o.acctSpecific = a.acctSpecific || b.acctSpecific

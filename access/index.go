@@ -76,6 +76,25 @@ type endpointInfo struct {
 	ep      *inventory.VPCEndpoint
 	account string
 	policy  *policy.Policy
+	// keys are the request-context keys of a request through the
+	// endpoint (endpointKeys), set over the caller's context; policies
+	// is the list of its one policy (as Input.VPCEndpointPolicies).
+	keys     *policy.Context
+	policies []*policy.Policy
+}
+
+// endpointKeys returns the context keys a request through endpoint ep
+// has: aws:SourceVpce, aws:SourceVpc (when known), and no aws:SourceIp
+// (requests through an endpoint carry a private aws:VpcSourceIp instead).
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip
+func endpointKeys(ep *inventory.VPCEndpoint) *policy.Context {
+	ctx := policy.NewContext()
+	ctx.Set("aws:SourceVpce", ep.ID)
+	if ep.VPCID != "" {
+		ctx.Set("aws:SourceVpc", ep.VPCID)
+	}
+	ctx.SetAbsent("aws:SourceIp")
+	return ctx
 }
 
 // NewIndex prepares doc for evaluation. It first fills in the fixture
@@ -201,7 +220,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 	}
 	for e := range a.VPCEndpoints {
 		ep := &a.VPCEndpoints[e]
-		info := &endpointInfo{ep: ep, account: a.ID}
+		info := &endpointInfo{ep: ep, account: a.ID, keys: endpointKeys(ep)}
 		name := fmt.Sprintf("VPC endpoint policy of %s", ep.ID)
 		if ep.Policy == nil {
 			info.policy = policy.Unreadable(name + " (not collected)")
@@ -212,6 +231,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 			p.Name = name
 			info.policy = p
 		}
+		info.policies = []*policy.Policy{info.policy}
 		ix.endpoints[ep.ID] = info
 	}
 }

@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
@@ -173,7 +174,7 @@ func (bl *BucketLayers) decideRequest(c *Caller, action, key string) outcome {
 				o.kmsBlocked = k.kmsBlocked
 			}
 			blocked := o.kmsBlocked
-			o = and(o, k)
+			o = and(o, k, &bl.refs)
 			o.kmsBlocked = blocked
 		}
 	}
@@ -210,34 +211,41 @@ func (bl *BucketLayers) S3Input(c *Caller, action, key string) *policy.Input {
 // encryption, anonymous caller, AWS managed key across accounts: Decide
 // decides those without the engine).
 func (bl *BucketLayers) KMSInput(c *Caller, action string) (*policy.Input, bool) {
-	return bl.kmsInput(c, action)
+	return bl.kmsInput(c, action, nil)
 }
 
 // input builds the engine input of an S3 request.
 func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 	in := &bl.in
-	*in = policy.Input{
+	if bl.s3Caller != c {
+		// The caller's context for the bucket's requests, kept for its next
+		// request (a caller's are decided one after another).
+		bl.s3Caller, bl.s3Ctx = c, c.context(bl.ix, "s3", bl.Account.ID, bl.Bucket.Region)
+	}
+	v := policy.Input{
 		Principal:          c.Principal,
 		Action:             action,
 		Resource:           bl.ResourceARN(action, key),
 		ResourceAccount:    bl.Account.ID,
-		Context:            c.context(bl.ix, "s3", bl.Account.ID, bl.Bucket.Region),
+		Context:            bl.s3Ctx,
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
 		ResourcePolicy:     bl.Policy,
 	}
 	if c.Identity == nil && !c.anonymous() {
-		in.IdentityPolicies = bl.ix.assumedIdentity(action)
+		v.IdentityPolicies = bl.ix.assumedIdentity(action)
 	}
 	if c.SCPs.Governed {
-		in.SCPs = c.SCPs.Levels
+		v.SCPs = c.SCPs.Levels
 	}
 	if bl.RCPs.Governed {
-		in.RCPs = bl.RCPs.Levels
+		v.RCPs = bl.RCPs.Levels
 	}
+	setInput(in, &v)
 	if ids := c.sourceVpce(); len(ids) > 0 {
 		// The request went through this endpoint: its policy applies.
+		in.VPCEndpointPolicies = nil
 		for _, id := range ids {
 			if _, p, ok := bl.ix.Endpoint(id); ok {
 				in.VPCEndpointPolicies = append(in.VPCEndpointPolicies, p)
@@ -247,6 +255,49 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 		}
 	}
 	return in
+}
+
+// setInput makes *dst v, writing only the fields that differ: the input
+// of a bucket's next request shares most of them, and a pointer written
+// while the collector marks costs a write barrier.
+func setInput(dst, v *policy.Input) {
+	setIf(&dst.Principal, v.Principal)
+	setIf(&dst.Action, v.Action)
+	setIf(&dst.Resource, v.Resource)
+	setIf(&dst.ResourceAccount, v.ResourceAccount)
+	setIf(&dst.Context, v.Context)
+	setSlice(&dst.IdentityPolicies, v.IdentityPolicies)
+	setIf(&dst.PermissionBoundary, v.PermissionBoundary)
+	setIf(&dst.SessionPolicy, v.SessionPolicy)
+	setIf(&dst.ResourcePolicy, v.ResourcePolicy)
+	setSlice(&dst.SCPs, v.SCPs)
+	setSlice(&dst.RCPs, v.RCPs)
+	setSlice(&dst.VPCEndpointPolicies, v.VPCEndpointPolicies)
+	setIf(&dst.Grants, v.Grants)
+	dst.RequireResourcePolicy, dst.RestrictPublicBuckets, dst.Trace = v.RequireResourcePolicy, v.RestrictPublicBuckets, v.Trace
+}
+
+// setIf sets *dst to v unless it is v already.
+func setIf[T comparable](dst *T, v T) {
+	if *dst != v {
+		*dst = v
+	}
+}
+
+// setSlice sets *dst to v unless it is the same slice already (sameSlice).
+func setSlice[T any](dst *[]T, v []T) {
+	if !sameSlice(*dst, v) {
+		*dst = v
+	}
+}
+
+// sameSlice reports whether a and b are the same slice: nil or not, the
+// same elements, length and capacity.
+func sameSlice[T any](a, b []T) bool {
+	if len(a) != len(b) || cap(a) != cap(b) || (a == nil) != (b == nil) {
+		return false
+	}
+	return cap(a) == 0 || &a[:1][0] == &b[:1][0]
 }
 
 // sourceVpce returns the VPC endpoint a concrete request is known to come
@@ -314,7 +365,7 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 		}
 	}
 	if o.verdict == model.VerdictDeny && r.Decision == policy.ExplicitDeny {
-		o.orgBlocked, o.orgBlockedBy = orgDeny(r)
+		o.orgBlocked, o.orgBlockedBy = orgDeny(r, &bl.refs)
 	}
 	if o.verdict == model.VerdictConditional {
 		o = bl.resolveEndpoints(in, c, action, r, o)
@@ -322,18 +373,27 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 	return o
 }
 
-// orgDeny reports whether an explicit deny came from an SCP or RCP only.
-func orgDeny(r *policy.Result) (string, *policy.StatementRef) {
-	for _, s := range r.Statements {
+// orgDeny reports whether an explicit deny came from an SCP or RCP only,
+// and which statement: a copy, or with rc the one of an equal list it
+// keeps (shared: the outcomes' statements are not modified).
+func orgDeny(r *policy.Result, rc *refCache) (string, *policy.StatementRef) {
+	for i, s := range r.Statements {
 		if !strings.EqualFold(s.Effect, "Deny") {
 			continue
 		}
+		layer := ""
 		switch s.Layer {
 		case policy.LayerSCP:
-			return model.LayerSCP, &s
+			layer = model.LayerSCP
 		case policy.LayerRCP:
-			return model.LayerRCP, &s
+			layer = model.LayerRCP
+		default:
+			continue
 		}
+		if rc == nil {
+			return layer, &s
+		}
+		return layer, &rc.share(r.Statements[i : i+1])[0]
 	}
 	return "", nil
 }
@@ -369,23 +429,23 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 	var allowed, denied, unknown, notCollected []string
 	var conds dnf
 	var layers layerSet
+	base := in.Context
+	if base == nil {
+		base = policy.NewContext()
+	}
 	for _, id := range endpoints {
-		ep, epPolicy, ok := bl.ix.Endpoint(id)
-		if !ok {
+		info := bl.ix.endpoints[id]
+		if info == nil {
 			notCollected = append(notCollected, id)
 			continue
 		}
-		sub := *in
-		ctx := in.Context.Clone()
-		ctx.Set("aws:SourceVpce", id)
-		if ep.VPCID != "" {
-			ctx.Set("aws:SourceVpc", ep.VPCID)
-		}
-		ctx.SetAbsent("aws:SourceIp") // requests through an endpoint carry a private aws:VpcSourceIp instead
-		sub.Context = ctx
-		sub.VPCEndpointPolicies = []*policy.Policy{epPolicy}
-		rr := bl.evaluateSub(&sub, "vpce "+id)
-		so := fromResult(rr, resourceBucket, action, c.who(), bl.reasonMode())
+		sub := &bl.subIn
+		*sub = *in
+		// The endpoint's keys over the caller's (endpointKeys).
+		sub.Context = policy.NewContextLayered(base, info.keys)
+		sub.VPCEndpointPolicies = info.policies[:1:1]
+		rr := bl.evaluateSub(sub, "vpce "+id)
+		so := fromResult(rr, resourceBucket, action, c.who(), bl.reasonMode(), &bl.refs)
 		layers |= so.layers
 		switch so.verdict {
 		case model.VerdictAllow:
@@ -459,9 +519,9 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	if decided {
 		return state, true
 	}
-	in, _ := bl.kmsInput(c, action)
+	in, _ := bl.kmsInput(c, action, &bl.kmsIn)
 	r := bl.evaluate(in, "kms")
-	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.reasonMode())
+	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.reasonMode(), &bl.refs)
 	if usable == TriUnknown && bl.Key.Key != nil && o.verdict != model.VerdictDeny {
 		return state, true // the key's state could not be read: only a deny decides
 	}
@@ -477,41 +537,79 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	return o, true
 }
 
-// kmsInput builds the engine input of the KMS call S3 makes for the caller.
-func (bl *BucketLayers) kmsInput(c *Caller, action string) (*policy.Input, bool) {
+// kmsInput builds the engine input of the KMS call S3 makes for the caller,
+// in into (a new one when nil).
+func (bl *BucketLayers) kmsInput(c *Caller, action string, into *policy.Input) (*policy.Input, bool) {
 	kmsAction := KMSActionFor(action)
 	if r := bl.KMSRuleFor(c, action); r != KMSRuleKeyState && r != KMSRuleKeyPolicy {
 		return nil, false
 	}
-	in := &policy.Input{
+	in := into
+	if in == nil {
+		in = &policy.Input{}
+	}
+	k := bl.kmsParts()
+	v := policy.Input{
 		Principal:          c.Principal,
 		Action:             kmsAction,
-		Resource:           bl.Key.ARN,
+		Resource:           k.resource,
 		ResourceAccount:    bl.Key.Account,
-		Context:            c.context(bl.ix, "kms", bl.Key.Account, bl.Bucket.Region),
+		Context:            bl.kmsContext(c),
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
 		ResourcePolicy:     bl.KeyPolicy,
-		Grants:             bl.ix.keyGrants[bl.Key.ARN],
-	}
-	if in.Resource == "" {
-		in.Resource = awsid.KMSKey(bl.Bucket.Region, bl.Key.Account, "unknown")
+		Grants:             k.grants,
+		RCPs:               k.rcps,
 	}
 	if c.Identity == nil {
-		in.IdentityPolicies = bl.ix.assumedIdentity(action)
+		v.IdentityPolicies = bl.ix.assumedIdentity(action)
 	}
 	if c.SCPs.Governed {
-		in.SCPs = c.SCPs.Levels
+		v.SCPs = c.SCPs.Levels
 	}
+	setInput(in, &v)
+	return in, true
+}
+
+// kmsCallParts are the parts of the bucket's KMS calls that are the same
+// for every caller, made once (kmsParts).
+type kmsCallParts struct {
+	resource string             // the key's ARN
+	grants   *policy.Policy     // its grants
+	rcps     [][]*policy.Policy // the RCPs of its account, nil when none applies
+	ready    bool
+}
+
+// kmsParts returns the bucket's kmsCallParts.
+func (bl *BucketLayers) kmsParts() *kmsCallParts {
+	k := &bl.kms
+	if k.ready {
+		return k
+	}
+	k.resource = bl.Key.ARN
+	if k.resource == "" {
+		k.resource = awsid.KMSKey(bl.Bucket.Region, bl.Key.Account, "unknown")
+	}
+	k.grants = bl.ix.keyGrants[bl.Key.ARN]
 	// RCPs do not apply to AWS managed keys.
 	// https://docs.aws.amazon.com/kms/latest/developerguide/resource-control-policies.html
 	if !bl.Key.AWSManaged {
 		if rc := bl.ix.RCPs(bl.Key.Account); rc.Governed {
-			in.RCPs = rc.Levels
+			k.rcps = rc.Levels
 		}
 	}
-	return in, true
+	k.ready = true
+	return k
+}
+
+// kmsContext returns the caller's context of the KMS call S3 makes for it
+// (Caller.context), kept for the caller's next one.
+func (bl *BucketLayers) kmsContext(c *Caller) *policy.Context {
+	if bl.kmsCaller != c {
+		bl.kmsCaller, bl.kmsCtx = c, c.context(bl.ix, "kms", bl.Key.Account, bl.Bucket.Region)
+	}
+	return bl.kmsCtx
 }
 
 // context returns the caller's request context for a request to service
@@ -527,24 +625,23 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 	key := ctxKey{service, owner, region}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if ctx := c.ctxs[key]; ctx != nil {
-		return ctx
+	for i := range c.ctxs {
+		if c.ctxs[i].key == key {
+			return c.ctxs[i].ctx
+		}
 	}
 	// The contexts kept are those of the last two owners asked for (a
 	// bucket's and its KMS key's): a caller kept across accounts holds
 	// none for the accounts done.
 	if owner != c.owners[0] {
 		if owner != c.owners[1] {
-			for k := range c.ctxs {
-				if k.owner == c.owners[1] {
-					delete(c.ctxs, k)
-				}
-			}
+			c.ctxs = slices.DeleteFunc(c.ctxs, func(x callerCtx) bool { return x.key.owner == c.owners[1] })
 		}
 		c.owners = [2]string{owner, c.owners[0]}
 	}
-	if c.ctxs == nil || len(c.ctxs) >= maxCallerContexts {
-		c.ctxs = map[ctxKey]*policy.Context{}
+	if len(c.ctxs) >= maxCallerContexts {
+		clear(c.ctxs)
+		c.ctxs = c.ctxs[:0]
 	}
 	own := c.ownKeysLocked(ix)
 	var buf [3]*policy.Context // copied by NewContextLayered
@@ -557,7 +654,7 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		layers = append(layers, own)
 	}
 	ctx := policy.NewContextLayered(ix.contextBase(owner, c.anonymous()), layers...)
-	c.ctxs[key] = ctx
+	c.ctxs = append(c.ctxs, callerCtx{key, ctx})
 	return ctx
 }
 

@@ -48,6 +48,9 @@ type ccond struct {
 	key  string // lower case
 	op   opInfo
 	vals []cval
+	// fixed: no value has a policy variable for Evaluator.requirement to
+	// substitute, so the Requirement's values are src.Values, shared.
+	fixed bool
 }
 
 // cval is one compiled condition value; which fields are used depends on
@@ -205,7 +208,27 @@ func compileCondition(c *Condition, vars bool) (ccond, bool) {
 	for i, v := range c.Values {
 		cc.vals[i] = compileValue(info.base.positive(), v, vars)
 	}
+	cc.fixed = fixedValues(&cc)
 	return cc, true
+}
+
+// fixedValues reports whether Evaluator.requirement has no policy
+// variable to substitute in the values of c: they are its source values.
+func fixedValues(c *ccond) bool {
+	if len(c.vals) == 0 || len(c.vals) != len(c.src.Values) {
+		return false
+	}
+	arnOp := c.op.base.positive() == opArnEquals || c.op.base.positive() == opArnLike
+	for i := range c.vals {
+		v := &c.vals[i]
+		if v.raw != c.src.Values[i] {
+			return false
+		}
+		if arnOp && v.arnVars && strings.Contains(v.raw, "${") || !arnOp && v.t.hasVar {
+			return false
+		}
+	}
+	return true
 }
 
 func compileValue(op baseOp, v string, vars bool) cval {
@@ -364,7 +387,9 @@ func synthCond(key, value string) ccond {
 	x.val[0] = value
 	x.c = Condition{Operator: "StringEquals", Key: key, Values: x.val[:]}
 	x.cv[0] = compileValue(opStringEquals, value, false)
-	return ccond{src: &x.c, key: strings.ToLower(key), op: opInfo{base: opStringEquals, name: "StringEquals"}, vals: x.cv[:]}
+	cc := ccond{src: &x.c, key: strings.ToLower(key), op: opInfo{base: opStringEquals, name: "StringEquals"}, vals: x.cv[:]}
+	cc.fixed = fixedValues(&cc)
+	return cc
 }
 
 // Context keys derived from the principal.

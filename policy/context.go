@@ -46,6 +46,10 @@ type Context struct {
 	// (NewContextLayered); in inline when they are few.
 	layers []*Context
 	inline [3]*Context
+	// gen counts the changes to the context's own keys and prefixes: an
+	// Evaluator's memo of lookups holds while the gens of the chain do
+	// (chainGen).
+	gen uint64
 }
 
 // NewContext returns an empty, closed-world context: keys not set are absent.
@@ -133,7 +137,21 @@ func (c *Context) put(key string, e *ctxEntry) *Context {
 	}
 	e.name = key
 	c.keys[lowerKey(key)] = e
+	c.gen++
 	return c
+}
+
+// chainGen sums the gens of c's chain (every context whose keys or
+// prefixes lookup reads): it grows whenever one of them changes.
+func (c *Context) chainGen() uint64 {
+	var g uint64
+	for b := c; b != nil; b = b.base {
+		g += b.gen
+		for _, l := range b.layers {
+			g += l.gen
+		}
+	}
+	return g
 }
 
 // lowerKey returns strings.ToLower(key), without allocating for the keys
@@ -180,6 +198,16 @@ func (c *Context) Set(key string, values ...string) *Context {
 	if len(values) == 0 {
 		return c.SetAbsent(key)
 	}
+	if len(values) == 1 {
+		// The common case: the entry and its value in one allocation.
+		x := &struct {
+			e ctxEntry
+			v [1]string
+		}{}
+		x.v[0] = values[0]
+		x.e = ctxEntry{state: keyPresent, values: x.v[:]}
+		return c.put(key, &x.e)
+	}
 	return c.put(key, &ctxEntry{state: keyPresent, values: append([]string(nil), values...)})
 }
 
@@ -212,8 +240,14 @@ func (c *Context) SetUnknownExceptShared(key string, values []string, sorted ...
 
 // excepts reports whether a lower-case key set unknown-except excludes v.
 func (c *Context) excepts(lower, v string) bool {
-	e, ok := c.find(lower)
-	if !ok || e.state != keyUnknownExcept {
+	e, _ := c.find(lower)
+	return e.excepts(v)
+}
+
+// excepts reports whether an unknown-except entry excludes v (false for
+// nil or another state).
+func (e *ctxEntry) excepts(v string) bool {
+	if e == nil || e.state != keyUnknownExcept {
 		return false
 	}
 	if slices.Contains(e.values, v) {
@@ -231,6 +265,7 @@ func (c *Context) excepts(lower, v string) bool {
 // "aws:PrincipalTag/", "aws:ResourceTag/") unknown unless set explicitly.
 func (c *Context) SetUnknownPrefix(prefix string) *Context {
 	c.prefixes = append(c.prefixes, strings.ToLower(prefix))
+	c.gen++
 	return c
 }
 
@@ -240,6 +275,7 @@ func (c *Context) SetUnknownPrefix(prefix string) *Context {
 // precedence over SetUnknownPrefix.
 func (c *Context) SetAbsentPrefix(prefix string) *Context {
 	c.absent = append(c.absent, strings.ToLower(prefix))
+	c.gen++
 	return c
 }
 
@@ -259,12 +295,24 @@ func (c *Context) Clone() *Context {
 // lookup returns what is known of a lower-case key (without the keys
 // derived from the principal; see evaluator.key).
 func (c *Context) lookup(lower string) (keyState, []string, bool) {
+	st, vals, explicit, _ := c.lookupEntry(lower)
+	return st, vals, explicit
+}
+
+// lookupEntry is lookup with the entry of the key, when set.
+func (c *Context) lookupEntry(lower string) (keyState, []string, bool, *ctxEntry) {
 	if c == nil {
-		return keyAbsent, nil, false
+		return keyAbsent, nil, false, nil
 	}
 	if e, ok := c.find(lower); ok {
-		return e.state, e.values, true
+		return e.state, e.values, true, e
 	}
+	st, vals, explicit := c.lookupUnset(lower)
+	return st, vals, explicit, nil
+}
+
+// lookupUnset is lookup of a key that no context of the chain sets.
+func (c *Context) lookupUnset(lower string) (keyState, []string, bool) {
 	if c.hasPrefix(lower, true) {
 		return keyAbsent, nil, true
 	}

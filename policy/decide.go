@@ -39,7 +39,7 @@ func (e *Evaluator) decide(r *Result) {
 	}
 	// RCPs apply to the resources of governed accounts, for the services
 	// that support them.
-	if in.RCPs != nil && rcpApplies(e.actSvc) {
+	if in.RCPs != nil && e.rcpApplies() {
 		for i, lvl := range in.RCPs {
 			e.evalLayer(LayerRCP, i, lvl, true)
 		}
@@ -65,28 +65,28 @@ func (e *Evaluator) decide(r *Result) {
 	// Explicit deny.
 	ed := fvFalse
 	for i := range e.layers {
-		ed = fvOr(ed, e.layers[i].deny)
+		ed = e.or2(ed, e.layers[i].deny)
 	}
 
 	// Organizations and network layers that must allow.
 	must := fvTrue
 	for _, l := range scps {
-		must = fvAnd(must, l.anyAllow())
+		must = e.and2(must, e.anyAllow(l))
 	}
 	for _, l := range vpces {
-		must = fvAnd(must, l.anyAllow()) // each endpoint policy must allow
+		must = e.and2(must, e.anyAllow(l)) // each endpoint policy must allow
 	}
 
 	// Identity side: identity ∧ boundary ∧ session.
 	var idAllow, bAllow, sAllow fv
 	if iam {
-		idAllow = id.anyAllow()
+		idAllow = e.anyAllow(id)
 		if c.kind == cRoot {
 			idAllow = fvTrue // the root user has full access in its account
 		}
 		bAllow = fvTrue
 		if pb.applies && c.kind != cRoot {
-			bAllow = pb.anyAllow()
+			bAllow = e.anyAllow(pb)
 		}
 		sAllow = fvTrue
 		switch {
@@ -94,23 +94,23 @@ func (e *Evaluator) decide(r *Result) {
 			// A federated user session without a session policy has no permissions.
 			sAllow = fvFalse
 		case sp.applies && (c.kind == cSession || c.kind == cFederatedUser || c.kind == cUnknown):
-			sAllow = sp.anyAllow()
+			sAllow = e.anyAllow(sp)
 		}
 	}
-	ida := fvAnd(idAllow, bAllow, sAllow)
+	ida := e.fvAnd(idAllow, bAllow, sAllow)
 
 	// Resource side: the resource policy and the grants.
 	restricted := in.RestrictPublicBuckets && in.ResourcePolicy != nil && IsPublic(in.ResourcePolicy)
 	var rs [nClasses]fv
 	for k := range rs {
-		rs[k] = or2(res.allow[k], gr.allow[k])
+		rs[k] = e.or2(res.allow[k], gr.allow[k])
 	}
-	rpSame := fvOr(rs[clsDirect], fvAnd(rs[clsRole], bAllow, sAllow))
-	rpCross := res.anyAllow()
+	rpSame := e.fvOr(rs[clsDirect], e.fvAnd(rs[clsRole], bAllow, sAllow))
+	rpCross := e.anyAllow(res)
 	if restricted {
 		rpCross = fvFalse
 	}
-	rpCross = or2(rpCross, gr.anyAllow())
+	rpCross = e.or2(rpCross, e.anyAllow(gr))
 
 	var core, same fv
 	switch {
@@ -122,12 +122,12 @@ func (e *Evaluator) decide(r *Result) {
 		// KMS key policies and role trust policies must allow: within the
 		// account, a grant to the account delegates to IAM policies.
 		same = e.sameAccount()
-		core = fvOr(fvAnd(same, fvOr(rpSame, fvAnd(rs[clsAccount], ida))), fvAnd(fvNot(same), ida, rpCross))
+		core = e.fvOr(e.fvAnd(same, e.fvOr(rpSame, e.fvAnd(rs[clsAccount], ida))), e.fvAnd(e.fvNot(same), ida, rpCross))
 	default:
 		same = e.sameAccount()
-		core = fvOr(fvAnd(same, fvOr(ida, rpSame)), fvAnd(fvNot(same), ida, rpCross))
+		core = e.fvOr(e.fvAnd(same, e.fvOr(ida, rpSame)), e.fvAnd(e.fvNot(same), ida, rpCross))
 	}
-	final := fvAnd(must, core, fvNot(ed))
+	final := e.fvAnd(must, core, e.fvNot(ed))
 
 	switch final.t {
 	case tTrue:
@@ -162,7 +162,7 @@ func (e *Evaluator) decide(r *Result) {
 // allows, the conditions what is uncertain. Within the caller's own
 // account an identity allow suffices, so grants are not named there.
 func (e *Evaluator) explainConditionalGrants(r *Result, res, gr *layerEval, same fv) {
-	if !gr.applies || gr.anyAllow().t == tFalse || (res.applies && res.anyAllow().t != tFalse) {
+	if !gr.applies || e.anyAllow(gr).t == tFalse || (res.applies && e.anyAllow(res).t != tFalse) {
 		return
 	}
 	if e.c.kind != cAnonymous && e.c.kind != cService && same.t == tTrue {
@@ -199,12 +199,21 @@ func (e *Evaluator) resourcePolicyRequired() bool {
 	return false
 }
 
+// rcpApplies is rcpApplies of the request's service, remembered for the
+// last service asked.
+func (e *Evaluator) rcpApplies() bool {
+	if !e.rcpKnown || e.rcpSvc != e.actSvc {
+		e.rcpSvc, e.rcpOK, e.rcpKnown = e.actSvc, rcpApplies(e.actSvc), true
+	}
+	return e.rcpOK
+}
+
 // sameAccount decides whether the caller belongs to the resource's account.
 func (e *Evaluator) sameAccount() fv {
 	c := &e.c
 	if c.kind == cUnknown {
 		if e.resAcct == "" {
-			return fvAtom(&atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{"aws:PrincipalAccount"}}})
+			return e.fvAtom(atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{"aws:PrincipalAccount"}}})
 		}
 		if e.sameAcctFor != e.resAcct || e.sameAcctCond.src == nil {
 			e.sameAcctCond = synthCond("aws:PrincipalAccount", e.resAcct)
@@ -213,7 +222,7 @@ func (e *Evaluator) sameAccount() fv {
 		return e.cond(&e.sameAcctCond, LayerResource, 0)
 	}
 	if e.resAcct == "" {
-		return fvAtom(&atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{c.account}}})
+		return e.fvAtom(atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{c.account}}})
 	}
 	return fv{t: triOf(c.account == e.resAcct)}
 }
@@ -249,7 +258,7 @@ func (e *Evaluator) explainAllow(r *Result, scps, vpces []*layerEval, id, pb, sp
 	// identity.)
 	needResource := func() {
 		for _, x := range []*layerEval{res, gr} {
-			if x.applies && x.anyAllow().t == tTrue {
+			if x.applies && e.anyAllow(x).t == tTrue {
 				r.DecidedBy = addLayer(r.DecidedBy, x.layer)
 				e.addHits(r, x, tTrue)
 			}
@@ -285,12 +294,12 @@ func (e *Evaluator) explainAllow(r *Result, scps, vpces []*layerEval, id, pb, sp
 func (e *Evaluator) explainImplicit(r *Result, scps, vpces []*layerEval, res *layerEval,
 	idAllow, bAllow, sAllow, ida, rpSame, rpCross, same fv, restricted bool) {
 	for _, l := range scps {
-		if l.anyAllow().t == tFalse {
+		if e.anyAllow(l).t == tFalse {
 			r.DecidedBy = addLayer(r.DecidedBy, LayerSCP)
 		}
 	}
 	for _, l := range vpces {
-		if l.anyAllow().t == tFalse {
+		if e.anyAllow(l).t == tFalse {
 			r.DecidedBy = addLayer(r.DecidedBy, LayerVPCE)
 		}
 	}
@@ -310,7 +319,7 @@ func (e *Evaluator) explainImplicit(r *Result, scps, vpces []*layerEval, res *la
 	}
 	resource := func(rp fv) {
 		if rp.t == tFalse {
-			if restricted && res.anyAllow().t != tFalse && same.t != tTrue && e.c.kind != cService {
+			if restricted && e.anyAllow(res).t != tFalse && same.t != tTrue && e.c.kind != cService {
 				r.DecidedBy = addLayer(r.DecidedBy, LayerBPA)
 			} else {
 				r.DecidedBy = addLayer(r.DecidedBy, LayerResource)
@@ -339,10 +348,11 @@ func (e *Evaluator) explainImplicit(r *Result, scps, vpces []*layerEval, res *la
 // explainUncertain fills a Conditional or Unknown result from the formula
 // that decides it.
 func (e *Evaluator) explainUncertain(r *Result, final fv) {
-	var atoms []*atom
-	atoms = final.f.atoms(atoms)
-	unreadable := final.f.hasUnreadable()
-	for _, a := range atoms {
+	var buf [16]int32
+	atoms := e.atomsOf(final.f, buf[:0])
+	unreadable := e.hasUnreadable(final.f)
+	for _, ai := range atoms {
+		a := &e.atoms[ai]
 		if unreadable && a.unreadable == "" {
 			continue
 		}
@@ -361,11 +371,12 @@ func (e *Evaluator) explainUncertain(r *Result, final fv) {
 		return
 	}
 	r.Decision = Conditional
-	clauses, ok := final.f.dnf(false)
+	clauses, ok := e.dnf(final.f, false)
 	if !ok {
 		// Too many alternatives to list: name every condition involved.
 		seen := map[string]bool{}
-		for _, a := range atoms {
+		for _, ai := range atoms {
+			a := &e.atoms[ai]
 			if id := a.id(); !seen[id] {
 				seen[id] = true
 				r.Conditions = append(r.Conditions, a.req)
@@ -378,7 +389,7 @@ func (e *Evaluator) explainUncertain(r *Result, final fv) {
 	for _, cl := range clauses {
 		alt := make([]Requirement, len(cl))
 		for i, l := range cl {
-			alt[i] = l.a.req
+			alt[i] = e.atoms[l.a].req
 			alt[i].Negated = l.neg
 		}
 		r.Alternatives = append(r.Alternatives, alt)
@@ -411,7 +422,7 @@ func (e *Evaluator) trace(r *Result, restricted bool) {
 	for i := range e.layers {
 		l := &e.layers[i]
 		lr := LayerResult{Layer: l.layer, Level: l.level, Applies: l.applies}
-		allow := l.anyAllow()
+		allow := e.anyAllow(l)
 		switch {
 		case !l.applies:
 			lr.Outcome = ImplicitDeny
@@ -420,7 +431,7 @@ func (e *Evaluator) trace(r *Result, restricted bool) {
 		case l.deny.t == tUnknown || allow.t == tUnknown:
 			lr.Outcome = Conditional
 			for _, f := range []fv{l.deny, allow} {
-				if f.t == tUnknown && f.f.hasUnreadable() {
+				if f.t == tUnknown && e.hasUnreadable(f.f) {
 					lr.Outcome = Unknown
 				}
 			}
@@ -439,8 +450,8 @@ func (e *Evaluator) trace(r *Result, restricted bool) {
 			if f.t != tUnknown {
 				continue
 			}
-			for _, a := range f.f.atoms(nil) {
-				if a.unreadable == "" {
+			for _, ai := range e.atomsOf(f.f, nil) {
+				if a := &e.atoms[ai]; a.unreadable == "" {
 					lr.Conditions = append(lr.Conditions, a.req)
 				}
 			}

@@ -45,23 +45,42 @@ type layerEval struct {
 	nhits   int
 }
 
-func (l *layerEval) anyAllow() fv { return fvOr(l.allow[0], l.allow[1], l.allow[2]) }
+// anyAllow is whether layer l allows the request for any grant class.
+func (e *Evaluator) anyAllow(l *layerEval) fv {
+	a := &l.allow
+	if a[0].t != tUnknown && a[1].t != tUnknown && a[2].t != tUnknown {
+		// Known (the common case): fvOr's value without the call.
+		if a[0].t == tTrue || a[1].t == tTrue || a[2].t == tTrue {
+			return fvTrue
+		}
+		return fvFalse
+	}
+	return e.fvOr(a[0], a[1], a[2])
+}
 
 // Evaluator evaluates requests, reusing its memory between calls: with
 // pre-parsed policies and a fully known context, Evaluate does not
 // allocate. An Evaluator is not safe for concurrent use; use one per
 // goroutine (the zero value is ready).
 type Evaluator struct {
-	in            *Input
-	c             caller
-	lastP         string
-	lastC         caller
-	haveC         bool
+	in *Input
+	// c is the caller of the request: the parse of principals[pcur] (for
+	// cFor; with the partition cPart of a bare account ID's root).
+	c     caller
+	cFor  string
+	cPart string
+	haveC bool
+	// principals and resources are the parses of the last two principals
+	// and resources (requests alternate between two: a bucket's and its
+	// objects', S3's and KMS's), the request's at pcur and rcur; res
+	// points at its resource's.
+	principals    [2]parsedPrincipal
+	resources     [2]parsedResource
+	pcur, rcur    int
+	res           *arnSegs
 	action        string
 	actSvc        string
 	actName       string
-	res           arnSegs
-	haveRes       bool
 	resAcct       string
 	arnBuf        [1]string
 	acctBuf       [1]string
@@ -77,6 +96,102 @@ type Evaluator struct {
 	// caller is known only through context keys.
 	sameAcctFor  string
 	sameAcctCond ccond
+	// memos remember the lookups of the last two request contexts (a
+	// caller's S3 and KMS requests alternate), the current one first;
+	// memo is memos[0] when it serves the current input.
+	memos [2]keyMemo
+	memo  *keyMemo
+	// atoms, nodes and kids are the arenas of the evaluation's formulas
+	// (fnode), reused from one evaluation to the next.
+	atoms []atom
+	nodes []fnode
+	kids  []int32
+	// dnfLits, dnfClauses, dnfKeys and dnfKept hold the DNF of the
+	// evaluation's formula (dnf, simplifyDNF).
+	dnfLits    bump[lit]
+	dnfClauses bump[[]lit]
+	dnfKeys    bump[litKey]
+	dnfKept    bump[keyed]
+	// rcpSvc is the service rcpOK says whether RCPs apply to (rcpKnown).
+	rcpSvc   string
+	rcpOK    bool
+	rcpKnown bool
+}
+
+// keyMemo remembers the lookups made in one request context, valid while
+// the gens of its chain sum to gen (no context of the chain changed).
+type keyMemo struct {
+	ctx  *Context
+	gen  uint64
+	ents []memoEntry
+}
+
+// memoEntry is one lookup of a lower-case key: what Context.lookupEntry
+// returned.
+type memoEntry struct {
+	lower    string
+	st       keyState
+	explicit bool
+	vals     []string
+	e        *ctxEntry
+}
+
+// maxMemo bounds the keys a memo remembers (a request context's keys
+// that policies test are few).
+const maxMemo = 24
+
+// useMemo makes e.memo the memo of ctx, starting one when neither memo is
+// ctx's or ctx changed.
+func (e *Evaluator) useMemo(ctx *Context) {
+	if ctx == nil {
+		e.memo = nil
+		return
+	}
+	gen := ctx.chainGen()
+	if m := &e.memos[1]; m.ctx == ctx && m.gen == gen {
+		e.memos[0], e.memos[1] = e.memos[1], e.memos[0]
+	} else if m := &e.memos[0]; m.ctx != ctx || m.gen != gen {
+		e.memos[0], e.memos[1] = e.memos[1], e.memos[0]
+		e.memos[0] = keyMemo{ctx: ctx, gen: gen, ents: e.memos[0].ents[:0]}
+	}
+	e.memo = &e.memos[0]
+}
+
+// lookup is Context.lookupEntry of the input's context, through the memo.
+func (e *Evaluator) lookup(lower string) (keyState, []string, bool, *ctxEntry) {
+	m := e.memo
+	if m == nil {
+		return e.in.Context.lookupEntry(lower)
+	}
+	for i := range m.ents {
+		if x := &m.ents[i]; x.lower == lower {
+			return x.st, x.vals, x.explicit, x.e
+		}
+	}
+	st, vals, explicit, ent := m.ctx.lookupEntry(lower)
+	if len(m.ents) < maxMemo {
+		m.ents = append(m.ents, memoEntry{lower: lower, st: st, explicit: explicit, vals: vals, e: ent})
+	}
+	return st, vals, explicit, ent
+}
+
+// excepts is Context.excepts of the input's context, through the memo.
+func (e *Evaluator) excepts(lower, v string) bool {
+	_, _, _, ent := e.lookup(lower)
+	return ent.excepts(v)
+}
+
+// parsedPrincipal is a principal and its parse, when ok.
+type parsedPrincipal struct {
+	p  string
+	c  caller
+	ok bool
+}
+
+// parsedResource is a resource ARN and its parse, when ok.
+type parsedResource struct {
+	a  arnSegs
+	ok bool
 }
 
 // NewEvaluator returns an Evaluator.
@@ -108,33 +223,54 @@ func (e *Evaluator) Evaluate(in *Input, r *Result) {
 
 func (e *Evaluator) reset(in *Input) {
 	e.in = in
-	if !e.haveC || e.lastP != in.Principal {
-		e.lastC = parseCaller(in.Principal)
-		e.lastP, e.haveC = in.Principal, true
-	}
-	e.c = e.lastC
-	if e.c.kind == cRoot && awsid.IsAccountID(in.Principal) {
-		// A bare account ID is the account's root, in the partition of the
-		// resource (an account lives in one partition).
-		if p := awsid.PartitionOfARN(in.Resource); p != "" && p != awsid.AWS {
-			e.c.arn = awsid.Root(p, e.c.account)
-			e.c.principalArn = e.c.arn
+	if pp := &e.principals[e.pcur]; !pp.ok || pp.p != in.Principal {
+		e.pcur ^= 1 // the other one, replaced unless it is in's
+		if o := &e.principals[e.pcur]; !o.ok || o.p != in.Principal {
+			*o = parsedPrincipal{p: in.Principal, c: parseCaller(in.Principal), ok: true}
 		}
 	}
-	e.action = in.Action
-	if i := strings.IndexByte(in.Action, ':'); i >= 0 {
-		e.actSvc, e.actName = in.Action[:i], in.Action[i+1:]
-	} else {
-		e.actSvc, e.actName = "", in.Action
+	pp := &e.principals[e.pcur]
+	// A bare account ID is the account's root, in the partition of the
+	// resource (an account lives in one partition).
+	part := ""
+	if pp.c.kind == cRoot && awsid.IsAccountID(in.Principal) {
+		part = awsid.PartitionOfARN(in.Resource)
 	}
-	if !e.haveRes || e.res.s != in.Resource {
-		e.res, e.haveRes = splitARN(in.Resource), true
+	if !e.haveC || e.cFor != in.Principal || e.cPart != part {
+		e.c = pp.c
+		if part != "" && part != awsid.AWS {
+			e.c.arn = awsid.Root(part, e.c.account)
+			e.c.principalArn = e.c.arn
+		}
+		e.cFor, e.cPart, e.haveC = in.Principal, part, true
 	}
-	e.resAcct = in.ResourceAccount
-	if e.resAcct == "" && e.res.ok {
-		e.resAcct = e.res.seg[4]
+	if e.action != in.Action || e.action == "" { // written only when it changes
+		e.action = in.Action
+		if i := strings.IndexByte(in.Action, ':'); i >= 0 {
+			e.actSvc, e.actName = in.Action[:i], in.Action[i+1:]
+		} else {
+			e.actSvc, e.actName = "", in.Action
+		}
 	}
-	e.hits = e.hits[:0]
+	if r := &e.resources[e.rcur]; !r.ok || r.a.s != in.Resource {
+		e.rcur ^= 1
+		if o := &e.resources[e.rcur]; !o.ok || o.a.s != in.Resource {
+			*o = parsedResource{a: splitARN(in.Resource), ok: true}
+		}
+	}
+	e.res = &e.resources[e.rcur].a
+	resAcct := in.ResourceAccount
+	if resAcct == "" && e.res.ok {
+		resAcct = e.res.seg[4]
+	}
+	if e.resAcct != resAcct {
+		e.resAcct = resAcct
+	}
+	e.useMemo(in.Context)
+	e.resetFormulas()
+	if len(e.hits) > 0 {
+		e.hits = e.hits[:0]
+	}
 	// Layers are referred to by pointer during an evaluation: reserve room
 	// for all of them so that the slice never moves.
 	if need := len(in.SCPs) + len(in.RCPs) + len(in.VPCEndpointPolicies) + 5; cap(e.layers) < need {
@@ -147,7 +283,7 @@ func (e *Evaluator) reset(in *Input) {
 // aws:PrincipalArn and aws:PrincipalAccount from the principal when the
 // context does not set them.
 func (e *Evaluator) key(lower string) (keyState, []string) {
-	st, vals, explicit := e.in.Context.lookup(lower)
+	st, vals, explicit, _ := e.lookup(lower)
 	if explicit {
 		return st, vals
 	}
@@ -263,7 +399,7 @@ func (e *Evaluator) resourceMatch(s *cstmt) fv {
 	r := tFalse
 	e.unresolved = false
 	for i := range s.resources {
-		if r = or3(r, e.matchARN(&s.resources[i], &e.res)); r == tTrue {
+		if r = or3(r, e.matchARN(&s.resources[i], e.res)); r == tTrue {
 			break
 		}
 	}
@@ -288,7 +424,7 @@ func (e *Evaluator) resourceMatch(s *cstmt) fv {
 	for i := range s.resources {
 		vals[i] = s.resources[i].raw
 	}
-	return fvAtom(&atom{req: Requirement{Key: "Resource", Operator: op, Values: vals}})
+	return e.fvAtom(atom{req: Requirement{Key: "Resource", Operator: op, Values: vals}})
 }
 
 // ---- conditions ----
@@ -326,7 +462,7 @@ func (e *Evaluator) cond(c *ccond, layer Layer, level int) fv {
 	if t != tUnknown {
 		return fv{t: t}
 	}
-	return fvAtom(&atom{req: e.requirement(c), layer: layer, level: level})
+	return e.fvAtom(atom{req: e.requirement(c), layer: layer, level: level})
 }
 
 // arnAccountsExcluded reports whether every value of a condition is an ARN
@@ -353,7 +489,7 @@ func (e *Evaluator) accountExcluded(acct string) bool {
 	case keyPresent:
 		return !slices.Contains(vals, acct)
 	case keyUnknownExcept:
-		return e.in.Context.excepts(keyPrincipalAccount, acct)
+		return e.excepts(keyPrincipalAccount, acct)
 	}
 	return false
 }
@@ -361,6 +497,11 @@ func (e *Evaluator) accountExcluded(acct string) bool {
 // requirement describes an undecided condition, with its policy variables
 // substituted where they are known.
 func (e *Evaluator) requirement(c *ccond) Requirement {
+	if c.fixed {
+		// Shared with the policy; capacity capped, so that an append copies.
+		n := len(c.src.Values)
+		return Requirement{Key: c.src.Key, Operator: c.op.name, Values: c.src.Values[:n:n]}
+	}
 	vals := make([]string, len(c.vals))
 	for i := range c.vals {
 		vals[i] = c.vals[i].raw
@@ -551,7 +692,7 @@ func (e *Evaluator) condExcept(c *ccond) tri {
 		if p := c.op.base.positive(); p == opArnEquals || p == opArnLike {
 			lit, ok = cv.arn.literal()
 		}
-		if !ok || !e.in.Context.excepts(c.key, lit) {
+		if !ok || !e.excepts(c.key, lit) {
 			return tUnknown
 		}
 	}
@@ -600,7 +741,7 @@ func (e *Evaluator) principalMatch(s *cstmt, layer Layer, level int) [nClasses]f
 			out[clsDirect] = fvTrue
 			return out
 		}
-		out[clsDirect] = fvNot(e.listed(s.prin, layer, level))
+		out[clsDirect] = e.fvNot(e.listed(s.prin, layer, level))
 		return out
 	}
 	p := s.prin
@@ -646,7 +787,8 @@ func (e *Evaluator) principalMatch(s *cstmt, layer Layer, level int) [nClasses]f
 // through aws:PrincipalAccount and aws:PrincipalArn.
 func (e *Evaluator) principalByKeys(p *cprin, layer Layer, level int) [nClasses]fv {
 	var out [nClasses]fv
-	var acct, role, direct []fv
+	var bufs [3][4]fv // the values of few principals, without allocating
+	acct, role, direct := bufs[0][:0], bufs[1][:0], bufs[2][:0]
 	for i := range p.aws {
 		ap := &p.aws[i]
 		switch ap.kind {
@@ -660,7 +802,7 @@ func (e *Evaluator) principalByKeys(p *cprin, layer Layer, level int) [nClasses]
 			direct = append(direct, e.byAccount(ap, e.cond(&ap.byKey, layer, level), layer, level))
 		}
 	}
-	out[clsAccount], out[clsRole], out[clsDirect] = fvOr(acct...), fvOr(role...), fvOr(direct...)
+	out[clsAccount], out[clsRole], out[clsDirect] = e.fvOr(acct...), e.fvOr(role...), e.fvOr(direct...)
 	return out
 }
 
@@ -689,7 +831,7 @@ func (e *Evaluator) sessionByKeys(ap *awsPrin, layer Layer, level int) fv {
 			return fvFalse
 		}
 	}
-	return fvAtom(&atom{req: Requirement{Key: "Principal", Operator: "AWS", Values: []string{ap.raw}}, layer: layer, level: level})
+	return e.fvAtom(atom{req: Requirement{Key: "Principal", Operator: "AWS", Values: []string{ap.raw}}, layer: layer, level: level})
 }
 
 // listed reports whether a NotPrincipal element names the caller. The
@@ -713,7 +855,8 @@ func (e *Evaluator) listed(p *cprin, layer Layer, level int) fv {
 		}
 		return fvFalse
 	case cUnknown:
-		var alts []fv
+		var buf [4]fv
+		alts := buf[:0]
 		for i := range p.aws {
 			ap := &p.aws[i]
 			switch ap.kind {
@@ -723,7 +866,7 @@ func (e *Evaluator) listed(p *cprin, layer Layer, level int) fv {
 				alts = append(alts, e.byAccount(ap, e.sessionByKeys(ap, layer, level), layer, level))
 			}
 		}
-		return fvOr(alts...)
+		return e.fvOr(alts...)
 	}
 	for i := range p.aws {
 		ap := &p.aws[i]
@@ -767,7 +910,7 @@ func (e *Evaluator) stmtBase(s *cstmt, layer Layer, level int) fv {
 		if x.t == tFalse {
 			return x
 		}
-		r = and2(r, x)
+		r = e.and2(r, x)
 	}
 	return r
 }
@@ -799,8 +942,8 @@ func (e *Evaluator) evalLayer(layer Layer, level int, pols []*Policy, resourceTy
 		}
 		if prog == nil {
 			// Unreadable (or uncompilable): it may allow or deny anything.
-			l.allow[clsDirect] = fvOr(l.allow[clsDirect], fvAtom(&atom{unreadable: p.Name, req: Requirement{Operator: "allow"}, layer: layer, level: level}))
-			l.deny = fvOr(l.deny, fvAtom(&atom{unreadable: p.Name, req: Requirement{Operator: "deny"}, layer: layer, level: level}))
+			l.allow[clsDirect] = e.fvOr(l.allow[clsDirect], e.fvAtom(atom{unreadable: p.Name, req: Requirement{Operator: "allow"}, layer: layer, level: level}))
+			l.deny = e.fvOr(l.deny, e.fvAtom(atom{unreadable: p.Name, req: Requirement{Operator: "deny"}, layer: layer, level: level}))
 			continue
 		}
 		for i := range prog.stmts {
@@ -814,25 +957,25 @@ func (e *Evaluator) evalLayer(layer Layer, level int, pols []*Policy, resourceTy
 				pm := e.principalMatch(s, layer, level)
 				var m [nClasses]fv
 				for k := range m {
-					m[k] = and2(base, pm[k])
+					m[k] = e.and2(base, pm[k])
 				}
-				any = or2(or2(m[0], m[1]), m[2])
+				any = e.or2(e.or2(m[0], m[1]), m[2])
 				if any.t == tFalse {
 					continue
 				}
 				if s.deny {
-					l.deny = or2(l.deny, any)
+					l.deny = e.or2(l.deny, any)
 				} else {
 					for k := range m {
-						l.allow[k] = or2(l.allow[k], m[k])
+						l.allow[k] = e.or2(l.allow[k], m[k])
 					}
 				}
 			} else {
 				any = base
 				if s.deny {
-					l.deny = or2(l.deny, any)
+					l.deny = e.or2(l.deny, any)
 				} else {
-					l.allow[clsDirect] = or2(l.allow[clsDirect], any)
+					l.allow[clsDirect] = e.or2(l.allow[clsDirect], any)
 				}
 			}
 			e.hits = append(e.hits, hit{p: p, s: s.src, layer: layer, level: level, t: any.t, deny: s.deny})

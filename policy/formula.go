@@ -1,7 +1,7 @@
 package policy
 
 import (
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -68,27 +68,81 @@ type atom struct {
 	unreadable string // the unreadable policy's name
 	layer      Layer
 	level      int
+	idc        string // id, once computed (an atom belongs to one evaluation)
 }
 
 func (a *atom) id() string {
-	if a.unreadable != "" {
-		return "unreadable\x00" + a.unreadable + "\x00" + a.req.Operator
+	if a.idc == "" {
+		a.idc = a.makeID()
 	}
-	return strings.ToLower(a.req.Key) + "\x00" + a.req.Operator + "\x00" + strings.Join(a.req.Values, "\x00")
+	return a.idc
 }
 
-// fnode is a formula over atoms. Constants never appear inside a formula:
-// fv carries them.
+// makeID builds id's string in one allocation.
+func (a *atom) makeID() string {
+	var b strings.Builder
+	if a.unreadable != "" {
+		b.Grow(len("unreadable\x00") + len(a.unreadable) + 1 + len(a.req.Operator))
+		b.WriteString("unreadable\x00")
+		b.WriteString(a.unreadable)
+		b.WriteByte(0)
+		b.WriteString(a.req.Operator)
+		return b.String()
+	}
+	n := len(a.req.Key) + 1 + len(a.req.Operator) + 1
+	for i, v := range a.req.Values {
+		if i > 0 {
+			n++
+		}
+		n += len(v)
+	}
+	b.Grow(n)
+	lowerInto(&b, a.req.Key)
+	b.WriteByte(0)
+	b.WriteString(a.req.Operator)
+	b.WriteByte(0)
+	for i, v := range a.req.Values {
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(v)
+	}
+	return b.String()
+}
+
+// lowerInto writes strings.ToLower(s) to b (without its copy for ASCII).
+func lowerInto(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			b.WriteString(strings.ToLower(s[i:]))
+			return
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+}
+
+// fnode is a formula over atoms, in its evaluation's arenas
+// (Evaluator.nodes): an atom of Evaluator.atoms, or an operator over the
+// nodes kids[kid0:kid0+nk] of Evaluator.kids. Indices instead of pointers:
+// the arenas are reused from one evaluation to the next, and hold nothing
+// the garbage collector scans but the atoms. Constants never appear inside
+// a formula: fv carries them.
 type fnode struct {
 	op   fop
-	atom *atom
-	kids []*fnode
+	atom int32
+	kid0 int32
+	nk   int32
 }
 
-// fv is a three-valued value with, when unknown, the formula that decides it.
+// fv is a three-valued value with, when unknown, the formula that decides
+// it (f, an index in Evaluator.nodes).
 type fv struct {
 	t tri
-	f *fnode
+	f int32
 }
 
 var (
@@ -96,208 +150,301 @@ var (
 	fvFalse = fv{t: tFalse}
 )
 
-func fvAtom(a *atom) fv { return fv{t: tUnknown, f: &fnode{op: fAtom, atom: a}} }
+// resetFormulas empties the arenas of formulas for a new evaluation (the
+// atoms left are overwritten as new ones are made).
+func (e *Evaluator) resetFormulas() {
+	if len(e.nodes)+len(e.dnfLits.buf)+len(e.dnfClauses.buf)+len(e.dnfKeys.buf)+len(e.dnfKept.buf) == 0 {
+		return // nothing made (a decided request): no slice to write
+	}
+	e.atoms, e.nodes, e.kids = e.atoms[:0], e.nodes[:0], e.kids[:0]
+	e.dnfLits.reset()
+	e.dnfClauses.reset()
+	e.dnfKeys.reset()
+	e.dnfKept.reset()
+}
+
+// fvAtom returns the unknown value of atom a, which it copies.
+func (e *Evaluator) fvAtom(a atom) fv {
+	e.atoms = append(e.atoms, a)
+	e.nodes = append(e.nodes, fnode{op: fAtom, atom: int32(len(e.atoms) - 1)})
+	return fv{t: tUnknown, f: int32(len(e.nodes) - 1)}
+}
+
+// kidsOf returns the kids of node n (valid until the next node is made).
+func (e *Evaluator) kidsOf(n int32) []int32 {
+	nd := &e.nodes[n]
+	return e.kids[nd.kid0 : nd.kid0+nd.nk]
+}
 
 // and2 and or2 are fvAnd and fvOr of two values, with a fast path for
 // known values.
-func and2(a, b fv) fv {
+func (e *Evaluator) and2(a, b fv) fv {
 	switch {
 	case a.t == tFalse || b.t == tTrue:
 		return a
 	case b.t == tFalse || a.t == tTrue:
 		return b
 	}
-	return fvAnd(a, b)
+	return e.fvAnd(a, b)
 }
 
-func or2(a, b fv) fv {
+func (e *Evaluator) or2(a, b fv) fv {
 	switch {
 	case a.t == tTrue || b.t == tFalse:
 		return a
 	case b.t == tTrue || a.t == tFalse:
 		return b
 	}
-	return fvOr(a, b)
+	return e.fvOr(a, b)
 }
 
-func fvAnd(xs ...fv) fv {
-	var kids []*fnode
+func (e *Evaluator) fvAnd(xs ...fv) fv { return e.combine(fAnd, xs) }
+
+func (e *Evaluator) fvOr(xs ...fv) fv { return e.combine(fOr, xs) }
+
+// combine is the conjunction (fAnd) or disjunction (fOr) of xs: a value
+// that decides it (false, true) returns it, the known others drop out, and
+// a node is made only for two unknown values or more.
+func (e *Evaluator) combine(op fop, xs []fv) fv {
+	decides, neutral := fvFalse, fvTrue
+	if op == fOr {
+		decides, neutral = fvTrue, fvFalse
+	}
+	n := 0
+	var one int32
 	for _, x := range xs {
 		switch x.t {
-		case tFalse:
-			return fvFalse
+		case decides.t:
+			return decides
 		case tUnknown:
-			kids = append(kids, x.f)
+			n++
+			one = x.f
 		}
 	}
-	switch len(kids) {
+	switch n {
 	case 0:
-		return fvTrue
+		return neutral
 	case 1:
-		return fv{t: tUnknown, f: kids[0]}
+		return fv{t: tUnknown, f: one}
 	}
-	return fv{t: tUnknown, f: &fnode{op: fAnd, kids: kids}}
-}
-
-func fvOr(xs ...fv) fv {
-	var kids []*fnode
+	kid0 := int32(len(e.kids))
 	for _, x := range xs {
-		switch x.t {
-		case tTrue:
-			return fvTrue
-		case tUnknown:
-			kids = append(kids, x.f)
+		if x.t == tUnknown {
+			e.kids = append(e.kids, x.f)
 		}
 	}
-	switch len(kids) {
-	case 0:
-		return fvFalse
-	case 1:
-		return fv{t: tUnknown, f: kids[0]}
-	}
-	return fv{t: tUnknown, f: &fnode{op: fOr, kids: kids}}
+	e.nodes = append(e.nodes, fnode{op: op, kid0: kid0, nk: int32(n)})
+	return fv{t: tUnknown, f: int32(len(e.nodes) - 1)}
 }
 
-func fvNot(x fv) fv {
+func (e *Evaluator) fvNot(x fv) fv {
 	switch x.t {
 	case tTrue:
 		return fvFalse
 	case tFalse:
 		return fvTrue
 	}
-	if x.f.op == fNot {
-		return fv{t: tUnknown, f: x.f.kids[0]}
+	if e.nodes[x.f].op == fNot {
+		return fv{t: tUnknown, f: e.kidsOf(x.f)[0]}
 	}
-	return fv{t: tUnknown, f: &fnode{op: fNot, kids: []*fnode{x.f}}}
+	e.kids = append(e.kids, x.f)
+	e.nodes = append(e.nodes, fnode{op: fNot, kid0: int32(len(e.kids) - 1), nk: 1})
+	return fv{t: tUnknown, f: int32(len(e.nodes) - 1)}
 }
 
-// hasUnreadable reports whether the formula depends on an unreadable policy.
-func (n *fnode) hasUnreadable() bool {
-	if n.op == fAtom {
-		return n.atom.unreadable != ""
+// hasUnreadable reports whether formula n depends on an unreadable policy.
+func (e *Evaluator) hasUnreadable(n int32) bool {
+	if nd := e.nodes[n]; nd.op == fAtom {
+		return e.atoms[nd.atom].unreadable != ""
 	}
-	for _, k := range n.kids {
-		if k.hasUnreadable() {
+	for _, k := range e.kidsOf(n) {
+		if e.hasUnreadable(k) {
 			return true
 		}
 	}
 	return false
 }
 
-// atoms appends every atom of the formula.
-func (n *fnode) atoms(out []*atom) []*atom {
-	if n.op == fAtom {
-		return append(out, n.atom)
+// atomsOf appends every atom of formula n (indices in e.atoms).
+func (e *Evaluator) atomsOf(n int32, out []int32) []int32 {
+	if nd := e.nodes[n]; nd.op == fAtom {
+		return append(out, nd.atom)
 	}
-	for _, k := range n.kids {
-		out = k.atoms(out)
+	for _, k := range e.kidsOf(n) {
+		out = e.atomsOf(k, out)
 	}
 	return out
 }
 
-// lit is a possibly negated atom in a DNF clause.
+// lit is a possibly negated atom (an index in Evaluator.atoms) in a DNF
+// clause.
 type lit struct {
-	a   *atom
+	a   int32
 	neg bool
 }
 
 // maxClauses bounds the DNF expansion.
 const maxClauses = 256
 
-// dnf converts the formula to disjunctive normal form: the formula holds
+// dnf converts formula n to disjunctive normal form: the formula holds
 // iff every literal of at least one clause holds. ok is false when the
 // expansion exceeds maxClauses. Contradictory clauses (x and not x) are
 // dropped, duplicate literals and clauses merged, and subsumed clauses
 // removed.
-func (n *fnode) dnf(neg bool) ([][]lit, bool) {
-	switch n.op {
+func (e *Evaluator) dnf(n int32, neg bool) ([][]lit, bool) {
+	nd := e.nodes[n]
+	switch nd.op {
 	case fAtom:
-		return [][]lit{{{a: n.atom, neg: neg}}}, true
+		l := append(e.dnfLits.take(1), lit{a: nd.atom, neg: neg})
+		return append(e.dnfClauses.take(1), l), true
 	case fNot:
-		return n.kids[0].dnf(!neg)
+		return e.dnf(e.kidsOf(n)[0], !neg)
 	}
-	conj := n.op == fAnd
+	conj := nd.op == fAnd
 	if neg {
 		conj = !conj
 	}
+	// The kids: dnf makes no node, so the slice stays valid.
+	kids := e.kids[nd.kid0 : nd.kid0+nd.nk]
 	if !conj { // OR: union of the kids' clauses
 		var out [][]lit
-		for _, k := range n.kids {
-			c, ok := k.dnf(neg)
+		for _, k := range kids {
+			c, ok := e.dnf(k, neg)
 			if !ok {
 				return nil, false
+			}
+			if len(out)+len(c) > cap(out) {
+				out = append(e.dnfClauses.take(max(2*cap(out), len(out)+len(c))), out...)
 			}
 			out = append(out, c...)
 			if len(out) > maxClauses {
 				return nil, false
 			}
 		}
-		return simplifyDNF(out), true
+		return e.simplifyDNF(out), true
 	}
 	// AND: cross product.
-	out := [][]lit{{}}
-	for _, k := range n.kids {
-		c, ok := k.dnf(neg)
+	out := append(e.dnfClauses.take(1), nil)
+	for _, k := range kids {
+		c, ok := e.dnf(k, neg)
 		if !ok {
 			return nil, false
 		}
-		var next [][]lit
+		if len(out)*len(c) > maxClauses {
+			return nil, false
+		}
+		next := e.dnfClauses.take(len(out) * len(c))
 		for _, a := range out {
 			for _, b := range c {
-				cl := make([]lit, 0, len(a)+len(b))
-				cl = append(append(cl, a...), b...)
+				cl := append(append(e.dnfLits.take(len(a)+len(b)), a...), b...)
 				next = append(next, cl)
 			}
 		}
-		if len(next) > maxClauses {
-			return nil, false
-		}
-		out = simplifyDNF(next)
+		out = e.simplifyDNF(next)
 	}
 	return out, true
 }
 
-func simplifyDNF(clauses [][]lit) [][]lit {
-	type keyed struct {
-		key  string
-		lits []lit
-		set  map[string]bool
+// bump hands out slices of a buffer kept across evaluations (the DNF's
+// clauses and literals, which do not outlive explainUncertain): reset
+// makes it all available again.
+type bump[T any] struct{ buf []T }
+
+// take returns an empty slice with room for n elements (appending more
+// copies it).
+func (b *bump[T]) take(n int) []T {
+	if cap(b.buf)-len(b.buf) < n {
+		// The slices taken keep the buffer they were taken from.
+		b.buf = make([]T, 0, max(2*cap(b.buf), n, 64))
 	}
-	var kept []keyed
-	seen := map[string]bool{}
+	l := len(b.buf)
+	b.buf = b.buf[:l+n]
+	return b.buf[l : l : l+n]
+}
+
+func (b *bump[T]) reset() { b.buf = b.buf[:0] }
+
+// keyed is a clause of simplifyDNF with its set of literals, sorted.
+type keyed struct {
+	lits []lit
+	keys []litKey
+}
+
+// litKey identifies a literal: its atom's id and its sign.
+type litKey struct {
+	id  string
+	neg bool
+}
+
+func compareLitKeys(a, b litKey) int {
+	if c := strings.Compare(a.id, b.id); c != 0 {
+		return c
+	}
+	switch {
+	case a.neg == b.neg:
+		return 0
+	case a.neg:
+		return -1
+	}
+	return 1
+}
+
+// simplifyDNF drops the contradictory clauses of a DNF (x and not x), the
+// duplicate literals of a clause, the duplicate clauses (the first is
+// kept) and the clauses subsumed by a smaller one (a or (a and b) = a),
+// keeping the order of the rest and of their literals.
+func (e *Evaluator) simplifyDNF(clauses [][]lit) [][]lit {
+	kept := e.dnfKept.take(len(clauses))
+	// One backing array for every clause's literals and keys.
+	total := 0
+	for _, cl := range clauses {
+		total += len(cl)
+	}
+	litBuf := e.dnfLits.take(total)
+	keyBuf := e.dnfKeys.take(total)
 outer:
 	for _, cl := range clauses {
-		set := map[string]bool{}
-		var lits []lit
+		l0, k0 := len(litBuf), len(keyBuf)
 		for _, l := range cl {
-			id := l.a.id()
-			if set[negKey(id, !l.neg)] {
-				continue outer // x and not x
+			k := litKey{id: e.atoms[l.a].id(), neg: l.neg}
+			dup := false
+			for _, x := range keyBuf[k0:] {
+				if x.id == k.id {
+					if x.neg != k.neg {
+						litBuf, keyBuf = litBuf[:l0], keyBuf[:k0]
+						continue outer // x and not x
+					}
+					dup = true
+					break
+				}
 			}
-			k := negKey(id, l.neg)
-			if !set[k] {
-				set[k] = true
-				lits = append(lits, l)
+			if !dup {
+				litBuf = append(litBuf, l)
+				keyBuf = append(keyBuf, k)
 			}
 		}
-		keys := make([]string, 0, len(set))
-		for k := range set {
-			keys = append(keys, k)
+		keys := keyBuf[k0:len(keyBuf):len(keyBuf)]
+		slices.SortFunc(keys, compareLitKeys)
+		for _, d := range kept {
+			if slices.Equal(d.keys, keys) {
+				litBuf, keyBuf = litBuf[:l0], keyBuf[:k0]
+				continue outer // a duplicate
+			}
 		}
-		sort.Strings(keys)
-		key := strings.Join(keys, "\x01")
-		if seen[key] {
-			continue
+		var lits []lit // nil for the empty clause
+		if len(litBuf) > l0 {
+			lits = litBuf[l0:len(litBuf):len(litBuf)]
 		}
-		seen[key] = true
-		kept = append(kept, keyed{key: key, lits: lits, set: set})
+		kept = append(kept, keyed{lits: lits, keys: keys})
 	}
-	// Drop clauses subsumed by a smaller one (a or (a and b) = a).
-	var out [][]lit
+	if len(kept) == 0 {
+		return nil
+	}
+	out := e.dnfClauses.take(len(kept))
 	for i, c := range kept {
 		subsumed := false
 		for j, d := range kept {
-			if i != j && len(d.set) < len(c.set) && subset(d.set, c.set) {
+			if i != j && len(d.keys) < len(c.keys) && sortedSubset(d.keys, c.keys) {
 				subsumed = true
 				break
 			}
@@ -309,18 +456,17 @@ outer:
 	return out
 }
 
-func subset(a, b map[string]bool) bool {
-	for k := range a {
-		if !b[k] {
+// sortedSubset reports whether every key of a is in b, both sorted.
+func sortedSubset(a, b []litKey) bool {
+	j := 0
+	for _, k := range a {
+		for j < len(b) && compareLitKeys(b[j], k) < 0 {
+			j++
+		}
+		if j == len(b) || b[j] != k {
 			return false
 		}
+		j++
 	}
 	return true
-}
-
-func negKey(id string, neg bool) string {
-	if neg {
-		return "!" + id
-	}
-	return "+" + id
 }

@@ -67,6 +67,10 @@ type jparser struct {
 	// lastOff and lastCol are the previous position asked (see position).
 	lastOff, lastCol int
 	slab             []jnode // nodes are allocated in chunks
+	// mslab and eslab hold the members of objects and the elements of
+	// arrays, allocated in chunks too (without reuse).
+	mslab []jmember
+	eslab []*jnode
 	// members and elems are stacks shared by nested objects and arrays, so
 	// that each gets one exact-size slice.
 	members []jmember
@@ -114,6 +118,25 @@ func (p *jparser) node(k jkind, off int) *jnode {
 	}
 	p.slab = append(p.slab, jnode{kind: k, off: off})
 	return &p.slab[len(p.slab)-1]
+}
+
+// slabCopy returns a copy of src (len == cap) carved from *slab, which it
+// refills with a chunk of first elements (sized from the document: about
+// one member per 24 bytes, one element per 48), 16 after the first, or
+// more for a longer src.
+func slabCopy[T any](slab *[]T, src []T, first int) []T {
+	n := len(src)
+	if cap(*slab)-len(*slab) < n {
+		size := 16
+		if *slab == nil {
+			size = min(256, first)
+		}
+		*slab = make([]T, 0, max(size, n))
+	}
+	s := *slab
+	out := append(s[len(s):len(s):len(s)+n], src...)
+	*slab = s[:len(s)+n]
+	return out
 }
 
 // syntaxError is a JSON syntax problem at a byte offset.
@@ -278,7 +301,7 @@ func (p *jparser) object() (*jnode, error) {
 				n.members = p.reuse.members.alloc(len(p.members) - base)
 				copy(n.members, p.members[base:])
 			} else {
-				n.members = append([]jmember(nil), p.members[base:]...)
+				n.members = slabCopy(&p.mslab, p.members[base:], len(p.src)/24+4)
 			}
 			n.end = p.pos
 			return n, nil
@@ -327,7 +350,7 @@ func (p *jparser) array() (*jnode, error) {
 				n.elems = p.reuse.elems.alloc(len(p.elems) - base)
 				copy(n.elems, p.elems[base:])
 			} else {
-				n.elems = append([]*jnode(nil), p.elems[base:]...)
+				n.elems = slabCopy(&p.eslab, p.elems[base:], len(p.src)/48+4)
 			}
 			n.end = p.pos
 			return n, nil

@@ -43,7 +43,18 @@ type jwriter struct {
 	err error
 }
 
+// str writes s as a JSON string, as encoding/json does without HTML
+// escaping: printable ASCII other than the quote and the backslash as it
+// is (the common case, without an encoder), anything else through
+// encoding/json.
 func (w *jwriter) str(s string) {
+	if plainJSON(s) {
+		w.b.Grow(len(s) + 2)
+		w.b.WriteByte('"')
+		w.b.WriteString(s)
+		w.b.WriteByte('"')
+		return
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -51,6 +62,17 @@ func (w *jwriter) str(s string) {
 		w.err = err
 	}
 	w.b.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+// plainJSON reports whether encoding/json writes s between quotes as it
+// is: every byte printable ASCII, none a quote or a backslash.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // fields returns a function that writes an object member's key, with the

@@ -25,6 +25,7 @@ func (c *Context) Adopt(src *Context) *Context {
 	for k, e := range src.keys {
 		c.keys[k] = e
 	}
+	c.gen++
 	return c
 }
 
