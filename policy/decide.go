@@ -386,6 +386,23 @@ func (e *Evaluator) explainUncertain(r *Result, final fv) {
 		r.Complex = true
 		return
 	}
+	if len(clauses) == 0 {
+		// The formula holds in no context: each way the request could be
+		// allowed needs a condition and its negation (an Allow whose
+		// condition a Deny repeats). It is denied whatever the context:
+		// explicitly by the denies that apply wherever an allow would, or
+		// implicitly when no deny is in doubt.
+		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+		r.Decision = ImplicitDeny
+		r.Statements = r.Statements[:0]
+		for i := range e.hits {
+			if h := &e.hits[i]; h.deny && h.t == tUnknown {
+				r.Decision = ExplicitDeny
+				r.Statements = append(r.Statements, h.ref())
+			}
+		}
+		return
+	}
 	for _, cl := range clauses {
 		alt := make([]Requirement, len(cl))
 		for i, l := range cl {

@@ -414,3 +414,42 @@ func TestResourcePattern(t *testing.T) {
 		t.Error("a pattern with a policy variable compiled")
 	}
 }
+
+// TestContradictoryConditions: an allow whose condition a deny repeats
+// allows in no context. With the key unknown the request is denied, never
+// conditional (and never a panic, as it was): explicitly, by the deny that
+// applies wherever the allow does. An explicit deny overrides any allow:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+func TestContradictoryConditions(t *testing.T) {
+	cond := `{"StringEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}`
+	for _, tc := range []struct {
+		name, stmts string
+		want        Decision
+	}{
+		{"allow and deny on the same condition",
+			`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":` + cond + `},` +
+				`{"Sid":"NoVpce","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":` + cond + `}`, ExplicitDeny},
+		{"an allow that a deny with more conditions repeats",
+			`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":` + cond + `},` +
+				`{"Sid":"NoVpce","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"},"Bool":{"aws:SecureTransport":"true"}}}`, Conditional},
+		{"the deny on another endpoint leaves a way",
+			`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":` + cond + `},` +
+				`{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-99999999"}}}`, Conditional},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := getObj("anonymous", acct1)
+			in.ResourcePolicy = pol(t, "bucket policy", stmts(tc.stmts))
+			in.Context = NewOpenContext()
+			r := Evaluate(in)
+			if r.Decision != tc.want {
+				t.Fatalf("decision %v %v, want %v", r.Decision, r.ConditionStrings(), tc.want)
+			}
+			if tc.want == ExplicitDeny && (len(r.Statements) != 1 || r.Statements[0].Sid != "NoVpce") {
+				t.Errorf("deciding statements %+v, want the deny NoVpce", r.Statements)
+			}
+			if tc.want != Conditional && len(r.Alternatives)+len(r.Conditions) > 0 {
+				t.Errorf("a deny with conditions %v", r.ConditionStrings())
+			}
+		})
+	}
+}
