@@ -127,9 +127,15 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 //     Every bucket's org row visited every member's principals
 //     (principalRow.candidates, 65% of 2000x5's CPU): 10000x5 took 302 s,
 //     16.3 GB per op, 2.5 GB peak RSS;
-//   - now (quiet machine, two runs): 431-434, 694-695, 679; 0.13-0.15,
-//     0.21, 0.24 ms; 10000x5 691 allocs/bucket, 0.27 ms: 13.7 s, 5.3 GB
-//     per op, 1.9 GB peak heap, 2.0 GB peak RSS.
+//   - with the org plan (bb28edb, quiet machine, two runs): 431-434,
+//     694-695, 679; 0.13-0.15, 0.21, 0.24 ms; 10000x5 691 allocs/bucket,
+//     0.27 ms: 13.7 s, 5.3 GB per op, 1.9 GB peak heap, 2.0 GB peak RSS;
+//   - with the evaluator's reused buffers (formulas, DNF, contexts'
+//     lookups) and the request inputs updated in place: 260, 469, 451;
+//     10000x5 454 allocs/bucket, 4.65 GB per op. Wall times on this
+//     machine now vary by 1.5 times from one half hour to the next (its CPU
+//     time per scan call went from 180 to 240-340 µs): same-minute pairs
+//     gave 10000x5 11.8 -> 10.6 s and 14.3 -> 12.3 s, 2000x5 2.44 -> 2.09 s.
 //
 // What changed: the org row's principals come from a plan per worker
 // (orgplan.go: every member's candidates for a bucket that concerns none
@@ -141,8 +147,9 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 //
 // Time and allocations per bucket are flat in accounts at 5 buckets per
 // account (100x5 → 10000x5: 1.3 times, the rest the GC of a larger
-// heap), not against 50x100 (1.6-1.8 times; allocations 1.57): the shape
-// cache's reach. Every bucket's shape key names its owner (its own ACL
+// heap), not against 50x100 (1.5-1.8 times; allocations 1.57, 1.73 since
+// the evaluator's buffers, which cut 50x100's more): the shape cache's
+// reach. Every bucket's shape key names its owner (its own ACL
 // grant, its KMS key ARNs, the peer accounts its policy names, its
 // endpoints), so buckets alike in two accounts are computed twice: 0.96
 // matrices per bucket at 5 buckets per account against 0.51 at 50x100,
