@@ -209,6 +209,11 @@ func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
 	if pl := w.who.plans[key]; pl != nil && pl.graph == g {
 		return pl
 	}
+	// A plan is read only once made: the workers share them.
+	if pl := w.shared.plan(key); pl != nil && pl.graph == g {
+		w.keepPlan(key, pl)
+		return pl
+	}
 	tl, tid := lowerAll(tvals), w.who.valsID(tvals)
 	pl := &orgPlan{graph: g, rng: make([][2]int32, len(w.members))}
 	byKey := map[string]int32{}
@@ -242,11 +247,17 @@ func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
 		})
 		pl.rng[mi][1] = int32(len(pl.cands))
 	}
+	w.keepPlan(key, pl)
+	w.shared.storePlan(key, pl)
+	return pl
+}
+
+// keepPlan keeps plan pl of template key for the worker's next buckets.
+func (w *worker) keepPlan(key string, pl *orgPlan) {
 	if w.who.plans == nil || len(w.who.plans) >= maxPlans {
 		w.who.plans = map[string]*orgPlan{}
 	}
 	w.who.plans[key] = pl
-	return pl
 }
 
 // maxPlans bounds the plans a worker keeps (each holds every member's

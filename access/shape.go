@@ -31,6 +31,24 @@ type sharedCache struct {
 	// kept are the callers that serve every account's buckets alike
 	// (ownerFree), at most maxKeptCallers.
 	kept map[string]*Caller
+	// plans are the org rows' plans the workers made (orgplan.go), by
+	// template, at most maxPlans.
+	plans map[string]*orgPlan
+}
+
+func (c *sharedCache) plan(key string) *orgPlan {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.plans[key]
+}
+
+func (c *sharedCache) storePlan(key string, pl *orgPlan) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.plans == nil || len(c.plans) >= maxPlans {
+		c.plans = map[string]*orgPlan{}
+	}
+	c.plans[key] = pl
 }
 
 // accountShapes is what the buckets of one account share.
