@@ -135,7 +135,11 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 //     10000x5 454 allocs/bucket, 4.65 GB per op. Wall times on this
 //     machine now vary by 1.5 times from one half hour to the next (its CPU
 //     time per scan call went from 180 to 240-340 µs): same-minute pairs
-//     gave 10000x5 11.8 -> 10.6 s and 14.3 -> 12.3 s, 2000x5 2.44 -> 2.09 s.
+//     gave 10000x5 11.8 -> 10.6 s and 14.3 -> 12.3 s, 2000x5 2.44 -> 2.09 s;
+//   - with the plans shared by the workers: 10000x5 11.0 -> 10.4 s and
+//     11.5 -> 11.0 s in same-minute pairs (then 10.3-11.0 s in three runs),
+//     about 20 s of CPU of which 3.1-3.6 s are the kernel's (page faults
+//     of a 1.8-1.9 GB heap).
 //
 // What changed: the org row's principals come from a plan per worker
 // (orgplan.go: every member's candidates for a bucket that concerns none
