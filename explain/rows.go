@@ -852,4 +852,3 @@ func levelTarget(levels []orgLevel, i int, acct string) string {
 	}
 	return acct
 }
-
