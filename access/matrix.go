@@ -280,8 +280,6 @@ type bucketMatrix struct {
 	callers  map[string]*Caller // external rows' callers, for findings
 	sameC    *Caller
 	tls      Tri // a bucket statement or an RCP denies requests without TLS
-	// split: the org row decided some group account by account (orgRow).
-	split bool
 }
 
 // matrix returns the bucket's matrix, reusing the matrix of a bucket of
@@ -411,7 +409,7 @@ func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 	}
 	bm.sameC = mc.same
 	bm.same = m.row(bl, bm.sameC)
-	bm.org, bm.split = w.orgRow(bl, mc.owner, mc.externals, mc.namedMembers)
+	bm.org = w.orgRow(bl, mc.owner, mc.externals, mc.namedMembers)
 	bm.tls = bl.tlsEnforced(bm.sameC)
 	return bm
 }
@@ -427,11 +425,11 @@ func (m *matrixer) row(bl *BucketLayers, c *Caller) row {
 
 // orgRow evaluates the org class: each group of member accounts sharing an
 // SCP chain, account by account where the bucket names the accounts or a
-// decision depends on which account calls (split: some group was).
-func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers []string) (cells [5]orgCell, split bool) {
+// decision depends on which account calls.
+func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers []string) [5]orgCell {
 	m := w.matrixer
 	if why := m.ix.othersUnknown(owner); why != "" {
-		return w.unreadOrgRow(bl, owner, externals, why), false
+		return w.unreadOrgRow(bl, owner, externals, why)
 	}
 	var parts [5][]orgPart
 	for i := range parts {
@@ -464,15 +462,14 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 		if nrest > 1 {
 			c := w.groupCaller(gi, owner, single, externals, nrest)
 			r, reasoned := decide(c)
-			groupSplit := false
+			split := false
 			for i := range r {
-				groupSplit = groupSplit || ((r[i].verdict == model.VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
+				split = split || ((r[i].verdict == model.VerdictConditional || len(r[i].narrow) > 0) && r[i].acctSpecific)
 			}
-			if !groupSplit {
+			if !split {
 				add(g.accounts, drop, gi+1, c, &r, reasoned)
 				nrest = 0
 			}
-			split = split || groupSplit
 		}
 		each := single
 		if nrest > 0 {
@@ -485,7 +482,7 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 		}
 	}
 	bl.quiet = false
-	return orgCells(bl, &parts, total, &w.orgLists), split
+	return orgCells(bl, &parts, total, &w.orgLists)
 }
 
 // orgGroupSplit returns how the org row treats group gi for a bucket of

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -119,5 +120,33 @@ func TestDecideConcreteRequests(t *testing.T) {
 				t.Errorf("S3Input = %+v", in)
 			}
 		})
+	}
+}
+
+// TestSetInputWritesEveryField: setInput leaves no field of the previous
+// request's input behind (every field of a fully set input is copied, so a
+// field added to policy.Input and not to setInput fails here).
+func TestSetInputWritesEveryField(t *testing.T) {
+	full := func(tag string) policy.Input {
+		p := policy.Unreadable(tag)
+		return policy.Input{Principal: tag, Action: tag, Resource: tag, ResourceAccount: tag, Context: policy.NewContext().Set("k", tag),
+			IdentityPolicies: []*policy.Policy{p}, PermissionBoundary: p, SessionPolicy: p, ResourcePolicy: p,
+			SCPs: [][]*policy.Policy{{p}}, RCPs: [][]*policy.Policy{{p}}, VPCEndpointPolicies: []*policy.Policy{p}, Grants: p,
+			RequireResourcePolicy: tag == "b", RestrictPublicBuckets: tag == "b", Trace: tag == "b"}
+	}
+	a, b := full("a"), full("b")
+	rb := reflect.ValueOf(b)
+	for i := range rb.NumField() {
+		if rb.Field(i).IsZero() {
+			t.Fatalf("the fixture leaves policy.Input.%s unset", rb.Type().Field(i).Name)
+		}
+	}
+	setInput(&a, &b)
+	ra := reflect.ValueOf(a)
+	for i := range ra.NumField() {
+		f := ra.Type().Field(i)
+		if !reflect.DeepEqual(ra.Field(i).Interface(), rb.Field(i).Interface()) {
+			t.Errorf("setInput left %s as it was", f.Name)
+		}
 	}
 }
