@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -83,21 +84,25 @@ func Assumptions() []string {
 // fixture defaults in doc (inventory.ApplyDefaults; a no-op on a scan's
 // snapshot).
 func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*model.Report, error) {
-	n := 0
-	if doc != nil {
-		for i := range doc.Accounts {
-			n += len(doc.Accounts[i].Buckets)
-		}
+	if doc == nil {
+		return nil, errors.New("analyze: no inventory document")
 	}
-	buckets := make([]model.Bucket, 0, n)
-	rep, err := Stream(ctx, doc, opts, func(b *model.Bucket) error {
-		buckets = append(buckets, *b)
+	n := 0
+	for i := range doc.Accounts {
+		n += len(doc.Accounts[i].Buckets)
+	}
+	// The workers build the buckets in place (streamRest's into), in the
+	// order they are streamed.
+	buckets := make([]model.Bucket, n)
+	k := 0
+	rep, err := streamRest(ctx, doc, opts, func(*model.Bucket) error {
+		k++
 		return nil
-	})
+	}, nil, newTally(), buckets)
 	if err != nil {
 		return nil, err
 	}
-	rep.Buckets = buckets
+	rep.Buckets = buckets[:k]
 	return rep, nil
 }
 

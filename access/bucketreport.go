@@ -12,13 +12,13 @@ import (
 
 // bucketReport analyses one bucket: its configuration, matrix, findings
 // and errors.
-func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) model.Bucket {
+func (w *worker) bucketReport(out *model.Bucket, a *inventory.Account, b *inventory.Bucket) {
 	m := w.matrixer
 	bl := m.ix.NewBucketLayers(a, b)
 	bl.ev, bl.scratch = w.ev, &w.scratch
 	shape := w.shapeKey(bl)
 	bm := w.matrix(bl, shape)
-	out := model.Bucket{
+	*out = model.Bucket{
 		AccountID:   a.ID,
 		AccountName: a.Name,
 		OUPath:      m.ix.OUPath(a.ID),
@@ -43,11 +43,10 @@ func (w *worker) bucketReport(a *inventory.Account, b *inventory.Bucket) model.B
 	}
 	out.Errors = append(out.Errors, bl.Problems...)
 	fs := &findingSet{cat: m.catalog, account: a.ID, bucket: b.Name}
-	w.bucketFindings(fs, bm, &out)
-	w.assumeFindings(fs, &out)
+	w.bucketFindings(fs, bm, out)
+	w.assumeFindings(fs, out)
 	out.Findings = fs.sorted()
 	out.Exposure = exposure(&out.Access)
-	return out
 }
 
 // bucketConfig is the bucket's configuration section; bpa is its effective

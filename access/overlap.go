@@ -252,7 +252,7 @@ func (o *Overlap) account(ctx context.Context, a *inventory.Account) error {
 	const workers = 1
 	var remaining atomic.Int32
 	remaining.Store(int32(len(a.Buckets)))
-	analyse := func() func(i int) model.Bucket {
+	analyse := func() func(i int) *model.Bucket {
 		// One worker for every account: what it keeps of the member
 		// accounts (their principals' group keys, the org rows' plans) is
 		// made once, not once per account (O(accounts) each). What it
@@ -262,9 +262,10 @@ func (o *Overlap) account(ctx context.Context, a *inventory.Account) error {
 			o.w = o.m.newWorker()
 		}
 		w := o.w
-		return func(i int) model.Bucket {
+		return func(i int) *model.Bucket {
 			w.startAccount(a.ID)
-			b := w.bucketReport(a, &a.Buckets[i])
+			b := new(model.Bucket)
+			w.bucketReport(b, a, &a.Buckets[i])
 			if remaining.Add(-1) == 0 {
 				o.m.shared.dropAccount(a.ID)
 			}
@@ -272,13 +273,13 @@ func (o *Overlap) account(ctx context.Context, a *inventory.Account) error {
 		}
 	}
 	var sinkErr error
-	emit := func(b *model.Bucket) error {
-		muteFindings(o.opts.Mutes, b.Findings)
-		o.t.bucket(b)
-		sinkErr = o.sink(b)
+	emit := func(b **model.Bucket) error {
+		muteFindings(o.opts.Mutes, (*b).Findings)
+		o.t.bucket(*b)
+		sinkErr = o.sink(*b)
 		return sinkErr
 	}
-	if err := inOrder(ctx, len(a.Buckets), workers, reorderWindow*workers, analyse, emit); err != nil {
+	if err := inOrder(ctx, len(a.Buckets), workers, reorderWindow*workers, nil, analyse, emit); err != nil {
 		if sinkErr == nil {
 			err = fmt.Errorf("analyze: %w", err)
 		}
@@ -305,7 +306,7 @@ func (o *Overlap) Finish(ctx context.Context, doc *inventory.Document) (*model.R
 	// The rest is analysed with an index of the finished document: the
 	// overlap's is no longer needed.
 	o.ix, o.m, o.w, o.collected = nil, nil, nil, nil
-	return streamRest(ctx, doc, o.opts, o.sink, done, o.t)
+	return streamRest(ctx, doc, o.opts, o.sink, done, o.t, nil)
 }
 
 // accountNamesBucket reports whether a KMS key or VPC endpoint policy of a

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/model"
@@ -31,7 +33,7 @@ func Stream(ctx context.Context, doc *inventory.Document, opts Options, sink fun
 	if doc == nil {
 		return nil, errors.New("analyze: no inventory document")
 	}
-	return streamRest(ctx, doc, opts, sink, nil, newTally())
+	return streamRest(ctx, doc, opts, sink, nil, newTally(), nil)
 }
 
 // trustedAccounts are the labels of the trusted accounts: the document's,
@@ -50,8 +52,10 @@ func trustedAccounts(doc *inventory.Document, opts Options) map[string]string {
 }
 
 // streamRest is Stream, less the buckets of the accounts done names (they
-// were streamed before, and t counted them).
-func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink func(b *model.Bucket) error, done map[string]bool, t *tally) (*model.Report, error) {
+// were streamed before, and t counted them). The i-th bucket streamed is
+// built in into[i] when into has room for it (Analyze), in a new
+// model.Bucket otherwise.
+func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink func(b *model.Bucket) error, done map[string]bool, t *tally, into []model.Bucket) (*model.Report, error) {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -90,26 +94,41 @@ func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink
 	for _, j := range jobs {
 		remaining[j.a].Add(1)
 	}
-	analyse := func() func(i int) model.Bucket {
+	analyse := func() func(i int) *model.Bucket {
 		w := m.newWorker()
-		return func(i int) model.Bucket {
+		return func(i int) *model.Bucket {
 			a := &doc.Accounts[jobs[i].a]
 			w.startAccount(a.ID)
-			b := w.bucketReport(a, &a.Buckets[jobs[i].b])
+			out := new(model.Bucket)
+			if i < len(into) {
+				out = &into[i]
+			}
+			w.bucketReport(out, a, &a.Buckets[jobs[i].b])
 			if remaining[jobs[i].a].Add(-1) == 0 {
 				m.shared.dropAccount(a.ID)
 			}
-			return b
+			return out
 		}
 	}
+	// A worker takes up to maxRun buckets of one account at a time: what it
+	// builds for an account (its principals' statics and groups, whoAccount;
+	// its callers) is then built by one worker, not by each (at 5 buckets
+	// per account, twice with two workers).
+	groupEnd := func(i int) int {
+		j := i + 1
+		for j < len(jobs) && j-i < maxRun && jobs[j].a == jobs[i].a {
+			j++
+		}
+		return j
+	}
 	var sinkErr error
-	emit := func(b *model.Bucket) error {
-		muteFindings(opts.Mutes, b.Findings)
-		t.bucket(b)
-		sinkErr = sink(b)
+	emit := func(b **model.Bucket) error {
+		muteFindings(opts.Mutes, (*b).Findings)
+		t.bucket(*b)
+		sinkErr = sink(*b)
 		return sinkErr
 	}
-	if err := inOrder(ctx, len(jobs), workers, reorderWindow*workers, analyse, emit); err != nil {
+	if err := inOrder(ctx, len(jobs), workers, reorderWindow*workers, groupEnd, analyse, emit); err != nil {
 		if sinkErr != nil {
 			return nil, sinkErr
 		}
@@ -140,44 +159,72 @@ func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink
 // the one sink waits for (a few KB each).
 const reorderWindow = 32
 
+// maxRun is the most buckets (of one account) a worker takes at a time: at
+// most reorderWindow, so that the other workers keep busy.
+const maxRun = reorderWindow / 2
+
 // inOrder runs jobs 0..n-1 on workers goroutines (newWorker gives each its
 // own function) and calls emit with the results in job order, from the
 // calling goroutine. At most window jobs are in progress or waiting for
 // emit: a worker takes the next job only when it is less than window ahead
 // of the next result to emit. An error of emit stops the workers and is
 // returned; so does ctx, or a worker's error.
-func inOrder[T any](ctx context.Context, n, workers, window int, newWorker func() func(i int) T, emit func(*T) error) error {
+//
+// A worker takes a run of jobs at a time: groupEnd(i) is the end
+// (exclusive, above i and at most i+window) of the run that starts at job
+// i; nil takes one job at a time. The runs keep what a worker builds for
+// an account's buckets to one worker (streamRest).
+func inOrder[T any](ctx context.Context, n, workers, window int, groupEnd func(i int) int, newWorker func() func(i int) T, emit func(*T) error) error {
 	window = max(min(window, n), 1) // no more slots than jobs (an account of few buckets)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)
-	// slots[i%window] carries job i's result; tokens holds one entry per
-	// job taken and not yet emitted, so the jobs in flight are a run of
-	// fewer than window indexes and their slots are free.
+	// slots[i%window] carries job i's result; tokens holds one unit per job
+	// taken and not yet emitted, so the jobs in flight are a run of at most
+	// window indexes and their slots are free. A worker takes a run's
+	// tokens before the run, all at once (under mu, so two workers never
+	// wait for the last tokens each holding part of them): the job emit
+	// waits for is always one whose worker holds its token.
 	slots := make([]chan T, window)
 	for i := range slots {
 		slots[i] = make(chan T, 1)
 	}
-	tokens := make(chan struct{}, window)
-	var next atomic.Int64
+	tokens := semaphore.NewWeighted(int64(window))
+	var mu sync.Mutex
+	next := 0
+	take := func() (lo, hi int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if next >= n {
+			return n, n, nil
+		}
+		lo, hi = next, next+1
+		if groupEnd != nil {
+			hi = min(max(groupEnd(lo), lo+1), lo+window, n)
+		}
+		if err := tokens.Acquire(gctx, int64(hi-lo)); err != nil {
+			return 0, 0, err
+		}
+		next = hi
+		return lo, hi, nil
+	}
 	for range workers {
 		g.Go(func() error {
 			do := newWorker()
 			for {
-				if err := gctx.Err(); err != nil {
+				lo, hi, err := take()
+				if err != nil {
 					return err
 				}
-				select {
-				case tokens <- struct{}{}:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					<-tokens
+				if lo >= n {
 					return nil
 				}
-				slots[i%window] <- do(i)
+				for i := lo; i < hi; i++ {
+					if err := gctx.Err(); err != nil {
+						return err
+					}
+					slots[i%window] <- do(i)
+				}
 			}
 		})
 	}
@@ -188,7 +235,7 @@ func inOrder[T any](ctx context.Context, n, workers, window int, newWorker func(
 			if emitErr = emit(&v); emitErr != nil {
 				cancel()
 			}
-			<-tokens
+			tokens.Release(1)
 		case <-gctx.Done():
 			i = n // a worker's error (or ctx's) is what g.Wait returns
 		}

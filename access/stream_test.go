@@ -83,40 +83,77 @@ func TestStreamStops(t *testing.T) {
 }
 
 // inOrder emits results in job order however long each job takes, and
-// never lets a job start window or more ahead of the next to emit.
+// never lets a job start window or more ahead of the next to emit; with
+// runs (groupEnd), each run's jobs are done by one worker, in order.
 func TestInOrder(t *testing.T) {
 	const n, window = 500, 8
-	var emitted atomic.Int64
-	var ahead atomic.Int64 // the largest distance seen
-	work := func() func(int) int {
-		return func(i int) int {
-			d := int64(i) - emitted.Load()
-			for a := ahead.Load(); d > a && !ahead.CompareAndSwap(a, d); a = ahead.Load() {
-			}
-			if i%7 == 0 {
-				time.Sleep(time.Duration(i%3) * 100 * time.Microsecond)
-			}
-			return i
+	// runs of 1 to 7 jobs (some longer than window/2, one of window)
+	ends := map[int]int{}
+	for i, k := 0, 0; i < n; k++ {
+		e := min(i+1+(k*5)%7, n)
+		if k == 3 {
+			e = min(i+window, n)
 		}
+		ends[i] = e
+		i = e
 	}
-	want := 0
-	err := inOrder(context.Background(), n, 4, window, work, func(v *int) error {
-		if *v != want {
-			t.Fatalf("emitted %d, want %d", *v, want)
-		}
-		want++
-		emitted.Store(int64(want))
-		return nil
-	})
-	if err != nil || want != n {
-		t.Fatalf("err %v, %d emitted; want nil, %d", err, want, n)
-	}
-	if a := ahead.Load(); a >= window {
-		t.Errorf("a job started %d ahead of the next to emit, window %d", a, window)
+	for _, tc := range []struct {
+		name     string
+		groupEnd func(int) int
+	}{{"one at a time", nil}, {"runs", func(i int) int { return ends[i] }}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var emitted atomic.Int64
+			var ahead atomic.Int64 // the largest distance seen
+			var workerOf [n]atomic.Int32
+			var nworkers atomic.Int32
+			work := func() func(int) int {
+				id := nworkers.Add(1)
+				last := -1
+				return func(i int) int {
+					d := int64(i) - emitted.Load()
+					for a := ahead.Load(); d > a && !ahead.CompareAndSwap(a, d); a = ahead.Load() {
+					}
+					if i <= last {
+						t.Errorf("job %d after job %d in one worker", i, last)
+					}
+					last = i
+					workerOf[i].Store(id)
+					if i%7 == 0 {
+						time.Sleep(time.Duration(i%3) * 100 * time.Microsecond)
+					}
+					return i
+				}
+			}
+			want := 0
+			err := inOrder(context.Background(), n, 4, window, tc.groupEnd, work, func(v *int) error {
+				if *v != want {
+					t.Fatalf("emitted %d, want %d", *v, want)
+				}
+				want++
+				emitted.Store(int64(want))
+				return nil
+			})
+			if err != nil || want != n {
+				t.Fatalf("err %v, %d emitted; want nil, %d", err, want, n)
+			}
+			if a := ahead.Load(); a >= window {
+				t.Errorf("a job started %d ahead of the next to emit, window %d", a, window)
+			}
+			if tc.groupEnd != nil {
+				for lo, hi := range ends {
+					for i := lo + 1; i < hi; i++ {
+						if workerOf[i].Load() != workerOf[lo].Load() {
+							t.Errorf("run %d-%d: job %d by worker %d, job %d by %d", lo, hi, lo, workerOf[lo].Load(), i, workerOf[i].Load())
+						}
+					}
+				}
+			}
+		})
 	}
 
+	work := func() func(int) int { return func(i int) int { return i } }
 	calls := 0
-	err = inOrder(context.Background(), 0, 2, window, work, func(*int) error { calls++; return nil })
+	err := inOrder(context.Background(), 0, 2, window, nil, work, func(*int) error { calls++; return nil })
 	if err != nil || calls != 0 {
 		t.Errorf("no jobs: err = %v, %d emitted", err, calls)
 	}
