@@ -139,7 +139,11 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 //   - with the plans shared by the workers: 10000x5 11.0 -> 10.4 s and
 //     11.5 -> 11.0 s in same-minute pairs (then 10.3-11.0 s in three runs),
 //     about 20 s of CPU of which 3.1-3.6 s are the kernel's (page faults
-//     of a 1.8-1.9 GB heap).
+//     of a 1.8-1.9 GB heap);
+//   - with the buckets built in place (Analyze) and a worker taking runs
+//     of one account's buckets (inOrder): 260, 465, 448; 10000x5 9.8, 9.9
+//     -> 9.4, 9.2 s in alternating runs on a quiet machine, 4.30 GB per
+//     op, 1.74 GB peak heap.
 //
 // What changed: the org row's principals come from a plan per worker
 // (orgplan.go: every member's candidates for a bucket that concerns none
@@ -150,16 +154,21 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // workers; managed and trust policies alike are parsed once.
 //
 // Time and allocations per bucket are flat in accounts at 5 buckets per
-// account (100x5 → 10000x5: 1.3 times, the rest the GC of a larger
-// heap), not against 50x100 (1.5-1.8 times; allocations 1.57, 1.73 since
-// the evaluator's buffers, which cut 50x100's more): the shape cache's
-// reach. Every bucket's shape key names its owner (its own ACL
-// grant, its KMS key ARNs, the peer accounts its policy names, its
-// endpoints), so buckets alike in two accounts are computed twice: 0.96
-// matrices per bucket at 5 buckets per account against 0.51 at 50x100,
-// and the principal groups decided per shape with them (with shapes off,
-// Options.noShapes, 50x100 allocates 592 per bucket and 100x5 758: 1.28
-// times). 10000x5 is skipped unless BUCKETAUDIT_BENCH_HUGE is set (2 GB).
+// account (100x5 -> 2000x5: 465 -> 448 allocations, 1.2-1.3 times the
+// time, the rest the GC of a larger heap), not against 50x100 (1.5-1.7
+// times the time, 1.72 the allocations). What separates them is the work
+// done once per account, not the org class: at 400 accounts and 5, 10 and
+// 25 buckets each, an analysis allocates about 690 times per account plus
+// 320 (at 5) to 295 (at 25) per bucket, so 5 buckets per account carry
+// 138 per bucket of their account's (its principals' policies parsed,
+// their statics and request contexts, its keys' and endpoints' policies,
+// its assume-role edges): within 1.3 times of 50x100 would leave about 90
+// per account. Shapes are not it: with them off (Options.noShapes, which
+// also decides every principal group on its own) 50x100 allocates 302 per
+// bucket and 2000x5 440. Sharing that per-account work between accounts
+// configured alike (policies equal but for the account's own ID) is what
+// would close the gap. 10000x5 is skipped unless BUCKETAUDIT_BENCH_HUGE is
+// set (2 GB).
 //
 //	go test ./access -run '^$' -bench OrgShape -benchtime 1x -benchmem
 func BenchmarkAnalyzeOrgShape(b *testing.B) {

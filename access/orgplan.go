@@ -216,6 +216,16 @@ func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
 	}
 	tl, tid := lowerAll(tvals), w.who.valsID(tvals)
 	pl := &orgPlan{graph: g, rng: make([][2]int32, len(w.members))}
+	// At most each member's principals and root: cands and gof sized once
+	// (grown, the copies of a list of every member's candidates cost more
+	// than making them at 10,000 accounts).
+	n := 0
+	for _, id := range w.members {
+		if w.ix.unlisted(id) == "" {
+			n += len(w.whoAccount(id).ps) + 1
+		}
+	}
+	pl.cands, pl.gof = make([]principalCand, 0, n), make([]int32, 0, n)
 	byKey := map[string]int32{}
 	for mi, id := range w.members {
 		lo := int32(len(pl.cands))
