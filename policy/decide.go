@@ -127,13 +127,21 @@ func (e *Evaluator) decide(r *Result) {
 		same = e.sameAccount()
 		core = e.fvOr(e.fvAnd(same, e.fvOr(ida, rpSame)), e.fvAnd(e.fvNot(same), ida, rpCross))
 	}
-	final := e.fvAnd(must, core, e.fvNot(ed))
+	allow := e.fvAnd(must, core)
+	final := e.fvAnd(allow, e.fvNot(ed))
+	// An undecided formula that holds in every context (an Allow on a
+	// condition and another on its complement, a Deny whose conditions
+	// cannot hold together) allows for certain.
+	always := final.t == tUnknown && e.valid(final.f)
 
-	switch final.t {
-	case tTrue:
+	switch {
+	case final.t == tTrue || always:
 		r.Decision = Allow
 		e.explainAllow(r, scps, vpces, id, pb, sp, res, gr, ida, same)
-	case tFalse:
+		if always {
+			e.addUncertainAllows(r)
+		}
+	case final.t == tFalse:
 		if ed.t == tTrue {
 			r.Decision = ExplicitDeny
 			for i := range e.hits {
@@ -147,7 +155,7 @@ func (e *Evaluator) decide(r *Result) {
 			e.explainImplicit(r, scps, vpces, res, idAllow, bAllow, sAllow, ida, rpSame, rpCross, same, restricted)
 		}
 	default:
-		e.explainUncertain(r, final)
+		e.explainUncertain(r, final, allow)
 		if r.Decision == Conditional {
 			e.explainConditionalGrants(r, res, gr, same)
 		}
@@ -213,7 +221,7 @@ func (e *Evaluator) sameAccount() fv {
 	c := &e.c
 	if c.kind == cUnknown {
 		if e.resAcct == "" {
-			return e.fvAtom(atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{"aws:PrincipalAccount"}}})
+			return e.fvAtom(atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{"aws:PrincipalAccount"}}, opaque: true})
 		}
 		if e.sameAcctFor != e.resAcct || e.sameAcctCond.src == nil {
 			e.sameAcctCond = synthCond("aws:PrincipalAccount", e.resAcct)
@@ -345,9 +353,49 @@ func (e *Evaluator) explainImplicit(r *Result, scps, vpces []*layerEval, res *la
 	}
 }
 
+// valid reports whether formula n holds in every context: its negation's
+// DNF has no clause. Only a formula in which some condition occurs twice
+// (or two of an exclusion group, atom.excl) can be: the check is skipped
+// for the others.
+func (e *Evaluator) valid(n int32) bool {
+	var buf [16]int32
+	atoms := e.atomsOf(n, buf[:0])
+	repeated := false
+	for i := 1; i < len(atoms) && !repeated; i++ {
+		a := &e.atoms[atoms[i]]
+		if a.unreadable != "" {
+			return false // unknown, not conditional
+		}
+		for _, j := range atoms[:i] {
+			b := &e.atoms[j]
+			if a.id() == b.id() || a.excl != "" && a.excl == b.excl {
+				repeated = true
+				break
+			}
+		}
+	}
+	if !repeated {
+		return false
+	}
+	clauses, ok := e.dnf(n, true)
+	return ok && len(clauses) == 0
+}
+
+// addUncertainAllows adds to an Allow decided by valid the allow
+// statements whose conditions are undecided, and their layers: together
+// they allow in every context.
+func (e *Evaluator) addUncertainAllows(r *Result) {
+	for i := range e.hits {
+		if h := &e.hits[i]; !h.deny && h.t == tUnknown {
+			r.DecidedBy = addLayer(r.DecidedBy, h.layer)
+			r.Statements = append(r.Statements, h.ref())
+		}
+	}
+}
+
 // explainUncertain fills a Conditional or Unknown result from the formula
-// that decides it.
-func (e *Evaluator) explainUncertain(r *Result, final fv) {
+// that decides it (final; allow is the same without the explicit denies).
+func (e *Evaluator) explainUncertain(r *Result, final, allow fv) {
 	var buf [16]int32
 	atoms := e.atomsOf(final.f, buf[:0])
 	unreadable := e.hasUnreadable(final.f)
@@ -395,6 +443,13 @@ func (e *Evaluator) explainUncertain(r *Result, final fv) {
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 		r.Decision = ImplicitDeny
 		r.Statements = r.Statements[:0]
+		if allow.t == tUnknown {
+			if cl, ok := e.dnf(allow.f, false); ok && len(cl) == 0 {
+				// Nothing allows in any context (an Allow whose conditions
+				// cannot hold together): the denies are not what denies.
+				return
+			}
+		}
 		for i := range e.hits {
 			if h := &e.hits[i]; h.deny && h.t == tUnknown {
 				r.Decision = ExplicitDeny
