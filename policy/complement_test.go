@@ -298,3 +298,44 @@ func TestComplementsSoundProperty(t *testing.T) {
 	}
 	t.Logf("certain decisions %v, conditional ones that the samples decide %d of %d", certain, inexact, n)
 }
+
+// TestAnonymousPrincipalKeys: the evaluator knows an anonymous caller's
+// aws:userid ("anonymous"), aws:PrincipalType ("Anonymous") and that it
+// has no aws:username, unless the request context says otherwise, so that
+// simulate and explain decide a bucket policy on them for certain, in a
+// closed or an open context (the principal key values table,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable,
+// followed where the global condition keys page says anonymous requests
+// have no aws:userid,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-userid).
+func TestAnonymousPrincipalKeys(t *testing.T) {
+	for _, tc := range []struct {
+		cond string
+		ctx  *Context // nil: a closed and an open context
+		want Decision
+	}{
+		{`{"StringEquals":{"aws:userid":"anonymous"}}`, nil, ExplicitDeny},
+		{`{"StringNotEquals":{"aws:PrincipalType":"Anonymous"}}`, nil, Allow},
+		{`{"StringEquals":{"aws:PrincipalType":"Anonymous"}}`, nil, ExplicitDeny},
+		{`{"Null":{"aws:userid":"true"}}`, nil, Allow},
+		{`{"Null":{"aws:username":"false"}}`, nil, Allow},
+		{`{"StringLike":{"aws:userid":"AROA*"}}`, nil, Allow},
+		{`{"StringNotEquals":{"aws:userid":"${aws:userid}"}}`, nil, Allow},
+		// What the request context says wins.
+		{`{"StringEquals":{"aws:userid":"anonymous"}}`, NewContext().Set("aws:userid", "other"), Allow},
+	} {
+		ctxs := []*Context{NewContext(), NewOpenContext()}
+		if tc.ctx != nil {
+			ctxs = []*Context{tc.ctx}
+		}
+		for _, ctx := range ctxs {
+			in := getObj("anonymous", acct1)
+			in.ResourcePolicy = pol(t, "bucket policy", stmts(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"},`+
+				`{"Sid":"D","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":`+tc.cond+`}`))
+			in.Context = ctx
+			if r := Evaluate(in); r.Decision != tc.want {
+				t.Errorf("%s (open %v): %v %v, want %v", tc.cond, ctx.open, r.Decision, r.ConditionStrings(), tc.want)
+			}
+		}
+	}
+}
