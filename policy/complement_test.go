@@ -339,3 +339,40 @@ func TestAnonymousPrincipalKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestComplementsDecideTraceAndDenies: the evaluation checklist
+// (Input.Trace) does not call a layer conditional when complementary
+// conditions decide it, and Denies on a condition and on its complement
+// deny explicitly even when nothing allows (an explicit deny is reported
+// whenever a Deny applies:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+func TestComplementsDecideTraceAndDenies(t *testing.T) {
+	eq := `"StringEquals":{"aws:SourceVpce":"vpce-1"}`
+	ne := `"StringNotEquals":{"aws:SourceVpce":"vpce-1"}`
+	st := func(effect, cond string) string {
+		return `{"Effect":"` + effect + `","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{` + cond + `}}`
+	}
+	for _, tc := range []struct {
+		name, stmts string
+		want, layer Decision
+	}{
+		{"allow on both", st("Allow", eq+","+ne), ImplicitDeny, ImplicitDeny},
+		{"allow on either", st("Allow", eq) + "," + st("Allow", ne), Allow, Allow},
+		{"deny on either, no allow", st("Deny", eq) + "," + st("Deny", ne), ExplicitDeny, ExplicitDeny},
+		{"deny on both", `{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"},` + st("Deny", eq+","+ne), Allow, Allow},
+	} {
+		in := getObj("anonymous", acct1)
+		in.ResourcePolicy = pol(t, "bucket policy", stmts(tc.stmts))
+		in.Context = NewOpenContext()
+		in.Trace = true
+		r := Evaluate(in)
+		if r.Decision != tc.want {
+			t.Errorf("%s: %v %v, want %v", tc.name, r.Decision, r.ConditionStrings(), tc.want)
+		}
+		for _, l := range r.Layers {
+			if l.Layer == LayerResource && (l.Outcome != tc.layer || len(l.Conditions) > 0) {
+				t.Errorf("%s: bucket policy layer %v %v, want %v", tc.name, l.Outcome, l.Conditions, tc.layer)
+			}
+		}
+	}
+}

@@ -142,10 +142,13 @@ func (e *Evaluator) decide(r *Result) {
 			e.addUncertainAllows(r)
 		}
 	case final.t == tFalse:
-		if ed.t == tTrue {
+		// The denies may hold in every context without one being certain
+		// (a Deny on a condition and another on its complement).
+		edAlways := ed.t == tUnknown && e.valid(ed.f)
+		if ed.t == tTrue || edAlways {
 			r.Decision = ExplicitDeny
 			for i := range e.hits {
-				if h := &e.hits[i]; h.deny && h.t == tTrue {
+				if h := &e.hits[i]; h.deny && (h.t == tTrue || edAlways && h.t == tUnknown) {
 					r.DecidedBy = addLayer(r.DecidedBy, h.layer)
 					r.Statements = append(r.Statements, h.ref())
 				}
@@ -363,9 +366,6 @@ func (e *Evaluator) valid(n int32) bool {
 	repeated := false
 	for i := 1; i < len(atoms) && !repeated; i++ {
 		a := &e.atoms[atoms[i]]
-		if a.unreadable != "" {
-			return false // unknown, not conditional
-		}
 		for _, j := range atoms[:i] {
 			b := &e.atoms[j]
 			if a.id() == b.id() || a.excl != "" && a.excl == b.excl {
@@ -379,6 +379,22 @@ func (e *Evaluator) valid(n int32) bool {
 	}
 	clauses, ok := e.dnf(n, true)
 	return ok && len(clauses) == 0
+}
+
+// settle returns the value of f where its DNF decides it: false when it
+// holds in no context, true when it holds in every one (valid); f itself
+// otherwise.
+func (e *Evaluator) settle(f fv) fv {
+	if f.t != tUnknown || e.hasUnreadable(f.f) {
+		return f
+	}
+	if cl, ok := e.dnf(f.f, false); ok && len(cl) == 0 {
+		return fvFalse
+	}
+	if e.valid(f.f) {
+		return fvTrue
+	}
+	return f
 }
 
 // addUncertainAllows adds to an Allow decided by valid the allow
@@ -494,15 +510,16 @@ func (e *Evaluator) trace(r *Result, restricted bool) {
 	for i := range e.layers {
 		l := &e.layers[i]
 		lr := LayerResult{Layer: l.layer, Level: l.level, Applies: l.applies}
-		allow := e.anyAllow(l)
+		// A formula that its DNF decides is no condition.
+		allow, deny := e.settle(e.anyAllow(l)), e.settle(l.deny)
 		switch {
 		case !l.applies:
 			lr.Outcome = ImplicitDeny
-		case l.deny.t == tTrue:
+		case deny.t == tTrue:
 			lr.Outcome = ExplicitDeny
-		case l.deny.t == tUnknown || allow.t == tUnknown:
+		case deny.t == tUnknown || allow.t == tUnknown:
 			lr.Outcome = Conditional
-			for _, f := range []fv{l.deny, allow} {
+			for _, f := range []fv{deny, allow} {
 				if f.t == tUnknown && e.hasUnreadable(f.f) {
 					lr.Outcome = Unknown
 				}
@@ -518,7 +535,7 @@ func (e *Evaluator) trace(r *Result, restricted bool) {
 		for i := l.hits; i < l.hits+l.nhits; i++ {
 			lr.Statements = append(lr.Statements, e.hits[i].ref())
 		}
-		for _, f := range []fv{l.deny, allow} {
+		for _, f := range []fv{deny, allow} {
 			if f.t != tUnknown {
 				continue
 			}
