@@ -127,8 +127,7 @@ func (e *Evaluator) decide(r *Result) {
 		same = e.sameAccount()
 		core = e.fvOr(e.fvAnd(same, e.fvOr(ida, rpSame)), e.fvAnd(e.fvNot(same), ida, rpCross))
 	}
-	allow := e.fvAnd(must, core)
-	final := e.fvAnd(allow, e.fvNot(ed))
+	final := e.fvAnd(must, core, e.fvNot(ed))
 	// An undecided formula that holds in every context (an Allow on a
 	// condition and another on its complement, a Deny whose conditions
 	// cannot hold together) allows for certain.
@@ -158,7 +157,7 @@ func (e *Evaluator) decide(r *Result) {
 			e.explainImplicit(r, scps, vpces, res, idAllow, bAllow, sAllow, ida, rpSame, rpCross, same, restricted)
 		}
 	default:
-		e.explainUncertain(r, final, allow)
+		e.explainUncertain(r, final, e.fvAnd(must, core))
 		if r.Decision == Conditional {
 			e.explainConditionalGrants(r, res, gr, same)
 		}
