@@ -32,7 +32,8 @@ import (
 //     value matches" against "every value fails", false against true on an
 //     absent or empty key. ForAnyValue:...IfExists is true on an absent key
 //     and has no complement here.
-//   - Null "true" is the complement of Null "false".
+//   - Null "true" is the complement of Null "false", on any key (absent
+//     or present, however many values).
 //   - Bool "true" and Bool "false" exclude each other on a single-valued
 //     key (both are false on an absent key: not complements).
 //
@@ -54,7 +55,7 @@ func complementForm(q Requirement) (op string, vals []string, flip bool, excl st
 	b, pos := info.base, info.base.positive()
 	switch info.set {
 	case setNone:
-		if !singleValuedKey(q.Key) {
+		if b != opNull && !singleValuedKey(q.Key) {
 			return "", nil, false, "", false
 		}
 		switch {

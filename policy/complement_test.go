@@ -45,6 +45,7 @@ func complementPairs() []complementPair {
 		{"DateEquals", "aws:EpochTime", `"DateEquals":["2026-01-01T00:00:00Z"]`, `"DateNotEquals":["2026-01-01T00:00:00Z"]`, true, true, [][]string{{"2026-01-01T00:00:00Z"}, {"2025-01-01T00:00:00Z"}}},
 		{"IpAddress", "aws:SourceIp", `"IpAddress":["10.0.0.0/8"]`, `"NotIpAddress":["10.0.0.0/8"]`, true, true, [][]string{{"10.1.2.3"}, {"192.0.2.1"}}},
 		{"Null", "aws:SourceVpce", `"Null":["true"]`, `"Null":["false"]`, true, true, vpce},
+		{"Null on a service key", "s3:x-amz-server-side-encryption", `"Null":["true"]`, `"Null":["false"]`, true, true, [][]string{{"AES256"}, {"aws:kms"}}},
 		{"ForAnyValue against ForAllValues:Not", "aws:TagKeys", `"ForAnyValue:StringEquals":["a"]`, `"ForAllValues:StringNotEquals":["a"]`, true, true, [][]string{{"a"}, {"b"}, {"a", "b"}}},
 		{"ForAllValues against ForAnyValue:Not", "aws:TagKeys", `"ForAllValues:StringLikeIfExists":["a*"]`, `"ForAnyValue:StringNotLike":["a*"]`, true, true, [][]string{{"a"}, {"b"}, {"a", "b"}}},
 		// Exclusive but not complements: both false on an absent key.
@@ -79,7 +80,7 @@ func (p complementPair) both() string {
 	aop, avals := split(p.a)
 	bop, bvals := split(p.b)
 	if aop == bop {
-		return `{"` + aop + `":{"` + p.key + `":` + avals + `,"` + strings.ToLower(p.key) + `":` + bvals + `}}`
+		return `{"` + aop + `":{"` + p.key + `":` + avals + `,"` + strings.ToUpper(p.key) + `":` + bvals + `}}`
 	}
 	return `{` + p.block(p.a) + `,` + p.block(p.b) + `}`
 }
@@ -234,7 +235,7 @@ func TestComplementsSoundProperty(t *testing.T) {
 					cond[b.op] = map[string]json.RawMessage{}
 				}
 				if _, dup := cond[b.op][b.key]; dup {
-					cond[b.op][strings.ToLower(b.key)] = json.RawMessage(b.vals) // the same key, another spelling
+					cond[b.op][strings.ToUpper(b.key)] = json.RawMessage(b.vals) // the same key, another spelling
 				} else {
 					cond[b.op][b.key] = json.RawMessage(b.vals)
 				}
