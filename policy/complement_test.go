@@ -377,3 +377,23 @@ func TestComplementsDecideTraceAndDenies(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulateAnonymousPrincipalKeys: `bucketaudit simulate` decides a
+// request line from "anonymous" on aws:userid and aws:PrincipalType as
+// the evaluator derives them (TestAnonymousPrincipalKeys), unless the
+// line's context sets them.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable
+func TestSimulateAnonymousPrincipalKeys(t *testing.T) {
+	bp := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"},` +
+		`{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:userid":"anonymous","aws:PrincipalType":"Anonymous"}}}]}`
+	sim := NewSimulator()
+	for _, tc := range []struct{ ctx, want string }{
+		{``, "explicit_deny"},
+		{`,"context":{"aws:userid":"someone"}`, "allow"},
+	} {
+		line := `{"id":"a","principal":"anonymous","action":"s3:GetObject","resource":"arn:aws:s3:::b/k","resource_account":"111111111111","resource_policy":` + bp + tc.ctx + `}`
+		if r := sim.Line([]byte(line), 1); r.Decision != tc.want {
+			t.Errorf("context %q: %+v, want %s", tc.ctx, r, tc.want)
+		}
+	}
+}
