@@ -116,9 +116,16 @@ func commonContext(anonymous bool) *policy.Context {
 	ctx.SetAbsent("aws:SourceOrgPaths")
 	ctx.Set("aws:PrincipalIsAWSService", "false")
 	if anonymous {
-		for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:userid", "aws:username", "aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge", "aws:TokenIssueTime", "aws:FederatedProvider", "aws:PrincipalServiceName"} {
+		for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:username", "aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge", "aws:TokenIssueTime", "aws:FederatedProvider", "aws:PrincipalServiceName"} {
 			ctx.SetAbsent(k)
 		}
+		// An anonymous caller of Amazon S3 has aws:userid "anonymous" and
+		// aws:PrincipalType "Anonymous" (the principal key values table,
+		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable;
+		// the global condition keys page says anonymous requests carry no
+		// aws:userid: the S3-specific table is followed, as in the policy
+		// engine's anonymousValue).
+		ctx.Set("aws:userid", "anonymous")
 		ctx.Set("aws:PrincipalType", "Anonymous")
 		ctx.SetAbsent("s3:signatureversion")
 		return ctx

@@ -128,16 +128,26 @@ func (e *Evaluator) decide(r *Result) {
 		core = e.fvOr(e.fvAnd(same, e.fvOr(ida, rpSame)), e.fvAnd(e.fvNot(same), ida, rpCross))
 	}
 	final := e.fvAnd(must, core, e.fvNot(ed))
+	// An undecided formula that holds in every context (an Allow on a
+	// condition and another on its complement, a Deny whose conditions
+	// cannot hold together) allows for certain.
+	always := final.t == tUnknown && e.valid(final.f)
 
-	switch final.t {
-	case tTrue:
+	switch {
+	case final.t == tTrue || always:
 		r.Decision = Allow
 		e.explainAllow(r, scps, vpces, id, pb, sp, res, gr, ida, same)
-	case tFalse:
-		if ed.t == tTrue {
+		if always {
+			e.addUncertainAllows(r)
+		}
+	case final.t == tFalse:
+		// The denies may hold in every context without one being certain
+		// (a Deny on a condition and another on its complement).
+		edAlways := ed.t == tUnknown && e.valid(ed.f)
+		if ed.t == tTrue || edAlways {
 			r.Decision = ExplicitDeny
 			for i := range e.hits {
-				if h := &e.hits[i]; h.deny && h.t == tTrue {
+				if h := &e.hits[i]; h.deny && (h.t == tTrue || edAlways && h.t == tUnknown) {
 					r.DecidedBy = addLayer(r.DecidedBy, h.layer)
 					r.Statements = append(r.Statements, h.ref())
 				}
@@ -147,7 +157,7 @@ func (e *Evaluator) decide(r *Result) {
 			e.explainImplicit(r, scps, vpces, res, idAllow, bAllow, sAllow, ida, rpSame, rpCross, same, restricted)
 		}
 	default:
-		e.explainUncertain(r, final)
+		e.explainUncertain(r, final, e.fvAnd(must, core))
 		if r.Decision == Conditional {
 			e.explainConditionalGrants(r, res, gr, same)
 		}
@@ -213,7 +223,7 @@ func (e *Evaluator) sameAccount() fv {
 	c := &e.c
 	if c.kind == cUnknown {
 		if e.resAcct == "" {
-			return e.fvAtom(atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{"aws:PrincipalAccount"}}})
+			return e.fvAtom(atom{req: Requirement{Key: "aws:ResourceAccount", Operator: "StringEquals", Values: []string{"aws:PrincipalAccount"}}, opaque: true})
 		}
 		if e.sameAcctFor != e.resAcct || e.sameAcctCond.src == nil {
 			e.sameAcctCond = synthCond("aws:PrincipalAccount", e.resAcct)
@@ -345,9 +355,62 @@ func (e *Evaluator) explainImplicit(r *Result, scps, vpces []*layerEval, res *la
 	}
 }
 
+// valid reports whether formula n holds in every context: its negation's
+// DNF has no clause. Only a formula in which some condition occurs twice
+// (or two of an exclusion group, atom.excl) can be: the check is skipped
+// for the others.
+func (e *Evaluator) valid(n int32) bool {
+	var buf [16]int32
+	atoms := e.atomsOf(n, buf[:0])
+	repeated := false
+	for i := 1; i < len(atoms) && !repeated; i++ {
+		a := &e.atoms[atoms[i]]
+		for _, j := range atoms[:i] {
+			b := &e.atoms[j]
+			if a.id() == b.id() || a.excl != "" && a.excl == b.excl {
+				repeated = true
+				break
+			}
+		}
+	}
+	if !repeated {
+		return false
+	}
+	clauses, ok := e.dnf(n, true)
+	return ok && len(clauses) == 0
+}
+
+// settle returns the value of f where its DNF decides it: false when it
+// holds in no context, true when it holds in every one (valid); f itself
+// otherwise.
+func (e *Evaluator) settle(f fv) fv {
+	if f.t != tUnknown || e.hasUnreadable(f.f) {
+		return f
+	}
+	if cl, ok := e.dnf(f.f, false); ok && len(cl) == 0 {
+		return fvFalse
+	}
+	if e.valid(f.f) {
+		return fvTrue
+	}
+	return f
+}
+
+// addUncertainAllows adds to an Allow decided by valid the allow
+// statements whose conditions are undecided, and their layers: together
+// they allow in every context.
+func (e *Evaluator) addUncertainAllows(r *Result) {
+	for i := range e.hits {
+		if h := &e.hits[i]; !h.deny && h.t == tUnknown {
+			r.DecidedBy = addLayer(r.DecidedBy, h.layer)
+			r.Statements = append(r.Statements, h.ref())
+		}
+	}
+}
+
 // explainUncertain fills a Conditional or Unknown result from the formula
-// that decides it.
-func (e *Evaluator) explainUncertain(r *Result, final fv) {
+// that decides it (final; allow is the same without the explicit denies).
+func (e *Evaluator) explainUncertain(r *Result, final, allow fv) {
 	var buf [16]int32
 	atoms := e.atomsOf(final.f, buf[:0])
 	unreadable := e.hasUnreadable(final.f)
@@ -395,6 +458,13 @@ func (e *Evaluator) explainUncertain(r *Result, final fv) {
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 		r.Decision = ImplicitDeny
 		r.Statements = r.Statements[:0]
+		if allow.t == tUnknown {
+			if cl, ok := e.dnf(allow.f, false); ok && len(cl) == 0 {
+				// Nothing allows in any context (an Allow whose conditions
+				// cannot hold together): the denies are not what denies.
+				return
+			}
+		}
 		for i := range e.hits {
 			if h := &e.hits[i]; h.deny && h.t == tUnknown {
 				r.Decision = ExplicitDeny
@@ -439,15 +509,16 @@ func (e *Evaluator) trace(r *Result, restricted bool) {
 	for i := range e.layers {
 		l := &e.layers[i]
 		lr := LayerResult{Layer: l.layer, Level: l.level, Applies: l.applies}
-		allow := e.anyAllow(l)
+		// A formula that its DNF decides is no condition.
+		allow, deny := e.settle(e.anyAllow(l)), e.settle(l.deny)
 		switch {
 		case !l.applies:
 			lr.Outcome = ImplicitDeny
-		case l.deny.t == tTrue:
+		case deny.t == tTrue:
 			lr.Outcome = ExplicitDeny
-		case l.deny.t == tUnknown || allow.t == tUnknown:
+		case deny.t == tUnknown || allow.t == tUnknown:
 			lr.Outcome = Conditional
-			for _, f := range []fv{l.deny, allow} {
+			for _, f := range []fv{deny, allow} {
 				if f.t == tUnknown && e.hasUnreadable(f.f) {
 					lr.Outcome = Unknown
 				}
@@ -463,7 +534,7 @@ func (e *Evaluator) trace(r *Result, restricted bool) {
 		for i := l.hits; i < l.hits+l.nhits; i++ {
 			lr.Statements = append(lr.Statements, e.hits[i].ref())
 		}
-		for _, f := range []fv{l.deny, allow} {
+		for _, f := range []fv{deny, allow} {
 			if f.t != tUnknown {
 				continue
 			}

@@ -84,6 +84,7 @@ type Evaluator struct {
 	resAcct       string
 	arnBuf        [1]string
 	acctBuf       [1]string
+	anonBuf       [1]string // an anonymous caller's aws:userid or aws:PrincipalType
 	toks          []gtok
 	hits          []hit
 	layers        []layerEval
@@ -287,8 +288,14 @@ func (e *Evaluator) key(lower string) (keyState, []string) {
 	if explicit {
 		return st, vals
 	}
-	if e.c.kind == cAnonymous && anonymousAbsent(lower) {
-		return keyAbsent, nil
+	if e.c.kind == cAnonymous {
+		if anonymousAbsent(lower) {
+			return keyAbsent, nil
+		}
+		if v := anonymousValue(lower); v != "" {
+			e.anonBuf[0] = v
+			return keyPresent, e.anonBuf[:]
+		}
 	}
 	switch lower {
 	case keyPrincipalArn:
@@ -314,13 +321,33 @@ func (e *Evaluator) key(lower string) (keyState, []string) {
 // anonymousAbsent reports whether a key describes the principal's identity
 // or organization, which an unsigned request does not have: aws:PrincipalArn,
 // aws:PrincipalAccount, aws:PrincipalOrgID, aws:PrincipalOrgPaths,
-// aws:PrincipalTag/* (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+// aws:PrincipalTag/* (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html),
+// aws:username ("not present" for an anonymous caller,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable).
 func anonymousAbsent(lower string) bool {
 	switch lower {
-	case keyPrincipalArn, keyPrincipalAccount, "aws:principalorgid", "aws:principalorgpaths":
+	case keyPrincipalArn, keyPrincipalAccount, "aws:principalorgid", "aws:principalorgpaths", "aws:username":
 		return true
 	}
 	return strings.HasPrefix(lower, "aws:principaltag/")
+}
+
+// anonymousValue returns the value of a key that an unsigned request has
+// whatever its sender, "" for the others: aws:userid "anonymous" and
+// aws:PrincipalType "Anonymous", per the principal key values table of
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable
+// (anonymous callers of Amazon S3, SQS and SNS). The global condition keys
+// page says instead that anonymous requests carry no aws:userid
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-userid):
+// the table, which names S3, is followed.
+func anonymousValue(lower string) string {
+	switch lower {
+	case "aws:userid":
+		return "anonymous"
+	case "aws:principaltype":
+		return "Anonymous"
+	}
+	return ""
 }
 
 // ---- matching ----

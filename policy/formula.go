@@ -69,8 +69,21 @@ type atom struct {
 	layer      Layer
 	level      int
 	idc        string // id, once computed (an atom belongs to one evaluation)
+	// opaque: the atom's Requirement is not a policy condition (its values
+	// name keys, not values): it is only equal to itself.
+	opaque bool
+	// flip: the atom is the complement of the condition its id names
+	// (canonical, see complementForm); set with idc.
+	flip bool
+	// excl groups the atoms of which at most one holds in any context
+	// (Bool "true" and "false" on a single-valued key); "" for none. Set
+	// with idc.
+	excl string
 }
 
+// id returns the atom's canonical identity: atoms with the same id hold in
+// the same contexts, and, when complementForm applies, an atom whose flip
+// is set holds exactly where the one its id names does not.
 func (a *atom) id() string {
 	if a.idc == "" {
 		a.idc = a.makeID()
@@ -78,9 +91,22 @@ func (a *atom) id() string {
 	return a.idc
 }
 
-// makeID builds id's string in one allocation.
+// literal returns the identity of a literal over the atom: its canonical id
+// and its sign, with the atom's flip applied.
+func (a *atom) literal(neg bool) litKey {
+	id := a.id()
+	return litKey{id: id, neg: neg != a.flip}
+}
+
+// makeID builds id's string in one allocation, and sets flip and excl.
 func (a *atom) makeID() string {
 	var b strings.Builder
+	if a.unreadable == "" && !a.opaque {
+		if op, vals, flip, excl, ok := complementForm(a.req); ok {
+			a.flip, a.excl = flip, excl
+			return condID(a.req.Key, op, vals)
+		}
+	}
 	if a.unreadable != "" {
 		b.Grow(len("unreadable\x00") + len(a.unreadable) + 1 + len(a.req.Operator))
 		b.WriteString("unreadable\x00")
@@ -406,7 +432,12 @@ outer:
 	for _, cl := range clauses {
 		l0, k0 := len(litBuf), len(keyBuf)
 		for _, l := range cl {
-			k := litKey{id: e.atoms[l.a].id(), neg: l.neg}
+			a := &e.atoms[l.a]
+			k := a.literal(l.neg)
+			if a.excl != "" && !k.neg && e.excluded(a, k.id, litBuf[l0:]) {
+				litBuf, keyBuf = litBuf[:l0], keyBuf[:k0]
+				continue outer // two conditions of which at most one holds
+			}
 			dup := false
 			for _, x := range keyBuf[k0:] {
 				if x.id == k.id {
@@ -454,6 +485,18 @@ outer:
 		}
 	}
 	return out
+}
+
+// excluded reports whether a positive literal over a (canonical id) and
+// one of the positive literals lits cannot hold together: two atoms of the
+// same exclusion group with different ids.
+func (e *Evaluator) excluded(a *atom, id string, lits []lit) bool {
+	for _, l := range lits {
+		if b := &e.atoms[l.a]; !l.neg && b.excl == a.excl && b.id() != id {
+			return true
+		}
+	}
+	return false
 }
 
 // sortedSubset reports whether every key of a is in b, both sorted.

@@ -30,11 +30,19 @@ outer:
 		set := map[string]bool{}
 		var lits []lit
 		for _, l := range cl {
-			id := e.atoms[l.a].id()
-			if set[sign(id, !l.neg)] {
+			a := &e.atoms[l.a]
+			id, neg := a.id(), l.neg != a.flip // an atom's complement has its id, flipped
+			if set[sign(id, !neg)] {
 				continue outer
 			}
-			if k := sign(id, l.neg); !set[k] {
+			if !neg && a.excl != "" {
+				for _, m := range lits {
+					if b := &e.atoms[m.a]; !m.neg && b.excl == a.excl && b.id() != id {
+						continue outer // exclusive atoms (Bool true and false)
+					}
+				}
+			}
+			if k := sign(id, neg); !set[k] {
 				set[k] = true
 				lits = append(lits, l)
 			}
@@ -77,13 +85,19 @@ outer:
 // TestSimplifyDNFMatchesMaps checks that simplifyDNF keeps, drops and
 // orders clauses and literals as the map-based version did, on random
 // clause lists over a few atoms (some equal under id: same key in another
-// case).
+// case; some complements or exclusive, complementForm).
 func TestSimplifyDNFMatchesMaps(t *testing.T) {
 	e := &Evaluator{atoms: []atom{
 		{req: Requirement{Key: "aws:SourceIp", Operator: "IpAddress", Values: []string{"10.0.0.0/8"}}},
 		{req: Requirement{Key: "aws:sourceip", Operator: "IpAddress", Values: []string{"10.0.0.0/8"}}},
 		{req: Requirement{Key: "aws:SourceVpce", Operator: "StringEquals", Values: []string{"vpce-1", "vpce-2"}}},
 		{req: Requirement{Key: "aws:PrincipalArn", Operator: "ArnLike", Values: []string{"arn:aws:iam::1:role/*"}}},
+		// Complements (the same id, flipped) and exclusive atoms.
+		{req: Requirement{Key: "aws:SourceVpce", Operator: "StringNotEquals", Values: []string{"vpce-2", "vpce-1"}}},
+		{req: Requirement{Key: "aws:SourceVpce", Operator: "Null", Values: []string{"true"}}},
+		{req: Requirement{Key: "aws:SourceVpce", Operator: "Null", Values: []string{"false"}}},
+		{req: Requirement{Key: "aws:SecureTransport", Operator: "Bool", Values: []string{"true"}}},
+		{req: Requirement{Key: "aws:SecureTransport", Operator: "Bool", Values: []string{"false"}}},
 		{unreadable: "p", req: Requirement{Operator: "allow"}},
 		{unreadable: "p", req: Requirement{Operator: "deny"}},
 	}}
