@@ -604,7 +604,7 @@ func (s *scan) prepare(ctx context.Context, m org.Member) *accountRun {
 	}
 	wg, fail := &r.wg, r.fail
 	wg.Add(1)
-	go func() {
+	s.sess.workers.Go(func() {
 		defer wg.Done()
 		pab, err := CollectAccountBPA(ctx, s.sess.S3Control(cfg), m.ID)
 		if err != nil {
@@ -613,10 +613,10 @@ func (s *scan) prepare(ctx context.Context, m org.Member) *accountRun {
 			return
 		}
 		a.PublicAccessBlock = pab
-	}()
+	})
 	if s.cfg.Collect.IAM && s.ahead == nil {
 		wg.Add(1)
-		go func() {
+		s.sess.workers.Go(func() {
 			defer wg.Done()
 			details, err := CollectIAM(ctx, s.sess.IAM(cfg))
 			if err != nil {
@@ -625,7 +625,7 @@ func (s *scan) prepare(ctx context.Context, m org.Member) *accountRun {
 				return
 			}
 			a.IAM = details
-		}()
+		})
 	}
 
 	buckets, canonical, err := listBuckets(ctx, s.sess.S3(cfg, home))
@@ -661,7 +661,7 @@ func (s *scan) endpointsFor(ctx context.Context, r *accountRun, regions []string
 			continue
 		}
 		r.wg.Add(1)
-		go func() {
+		s.sess.workers.Go(func() {
 			defer r.wg.Done()
 			list, err := CollectVPCEndpoints(ctx, r.clients.ec2(region), region)
 			r.mu.Lock()
@@ -672,7 +672,7 @@ func (s *scan) endpointsFor(ctx context.Context, r *accountRun, regions []string
 				return
 			}
 			r.a.VPCEndpoints = append(r.a.VPCEndpoints, list...)
-		}()
+		})
 	}
 }
 
