@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -44,6 +45,21 @@ type bucketState struct {
 	b      *inventory.Bucket
 	owner  *accountState
 	region string // served region ("" in the fixture means us-east-1)
+
+	// status is GetBucketPolicyStatus's answer, worked out on the first
+	// call (the policy is parsed once, not on every call: the document
+	// is only read once served).
+	status struct {
+		once   sync.Once
+		public bool
+		err    error
+	}
+}
+
+// policyIsPublic is policyIsPublic of the bucket, computed once.
+func (b *bucketState) policyIsPublic() (bool, error) {
+	b.status.once.Do(func() { b.status.public, b.status.err = policyIsPublic(b.b) })
+	return b.status.public, b.status.err
 }
 
 type keyState struct {

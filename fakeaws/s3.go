@@ -201,7 +201,7 @@ func (s *Server) s3GetBucketPolicyStatus(w http.ResponseWriter, q *request, b *b
 	if b.b.Policy == nil {
 		return &apiError{code: "NoSuchBucketPolicy", bucket: q.bucket}
 	}
-	public, err := policyIsPublic(b.b)
+	public, err := b.policyIsPublic()
 	if err != nil {
 		return &apiError{code: "InternalError", message: "fakeaws cannot evaluate the bucket policy: " + err.Error(), bucket: q.bucket}
 	}

@@ -220,7 +220,7 @@ func collectKeys(ctx context.Context, refs []KeyRef, have []inventory.KMSKey, cl
 	)
 	for region, refs := range byRegion {
 		wg.Add(1)
-		go func() {
+		clients.sess.workers.Go(func() {
 			defer wg.Done()
 			api := clients.kms(region)
 			aliases, aliasErr := ListAliasNames(ctx, api)
@@ -254,7 +254,7 @@ func collectKeys(ctx context.Context, refs []KeyRef, have []inventory.KMSKey, cl
 			mu.Lock()
 			keys = append(keys, found...)
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	sort.Slice(keys, func(i, j int) bool { return keys[i].ARN < keys[j].ARN })

@@ -73,3 +73,25 @@ func TestScanKeepsRequestSlotsBusy(t *testing.T) {
 		t.Errorf("%.0f%% of calls found at least %d calls in flight at the emulator, want 80%%", 100*f, requests/2)
 	}
 }
+
+// TestBucketsInProgress: the buckets read at once start at least as many
+// reads as there are calls in flight (the cap is filled at once), and no
+// more than about twice as many (the rest wait for a slot parked in the
+// SDK's middleware, where every garbage collection scans their stacks),
+// for the four reads of a bucket and the six with versioning and tags.
+func TestBucketsInProgress(t *testing.T) {
+	for _, requests := range []int{1, 4, 16, 64, 256, 1024} {
+		for _, fields := range []int{len(fieldsFor(BucketOptions{})), len(fieldsFor(BucketOptions{Versioning: true, Tags: true}))} {
+			b := bucketsInProgress(requests, fields)
+			if b < 2 {
+				t.Errorf("bucketsInProgress(%d, %d) = %d, want at least 2", requests, fields, b)
+			}
+			if reads := b * fields; reads < requests || reads > 2*requests+2*fields {
+				t.Errorf("bucketsInProgress(%d, %d) = %d: %d reads started, want %d to %d", requests, fields, b, reads, requests, 2*requests+2*fields)
+			}
+		}
+	}
+	if b := bucketsInProgress(64, 0); b < 2 {
+		t.Errorf("bucketsInProgress(64, 0) = %d, want at least 2", b)
+	}
+}
