@@ -92,13 +92,28 @@ func compileTmpl(s string, wild, vars bool) tmpl {
 		t.mode, t.lit = mLiteral, s
 		return t
 	}
-	var lit strings.Builder
-	flush := func() {
-		if lit.Len() > 0 {
-			t.toks = append(t.toks, gtok{kind: gLit, s: lit.String()})
-			lit.Reset()
+	// lit is the pending literal text: a run of s (the common case, no
+	// copy) that ends at litEnd, or, once an escape joined it to more
+	// text, a string of its own (litEnd -1).
+	lit, litEnd := "", -1
+	addLit := func(start, end int) {
+		switch {
+		case lit == "":
+			lit, litEnd = s[start:end], end
+		case litEnd == start:
+			lit, litEnd = s[litEnd-len(lit):end], end
+		default:
+			lit, litEnd = lit+s[start:end], -1
 		}
 	}
+	flush := func() {
+		if lit != "" {
+			t.toks = append(t.toks, gtok{kind: gLit, s: lit})
+			lit, litEnd = "", -1
+		}
+	}
+	// At most a literal before and one after each special character.
+	t.toks = make([]gtok, 0, 2*(strings.Count(s, "*")+strings.Count(s, "?")+strings.Count(s, "$"))+1)
 	for i := 0; i < len(s); {
 		c := s[i]
 		if vars && c == '$' && i+1 < len(s) && s[i+1] == '{' {
@@ -106,7 +121,7 @@ func compileTmpl(s string, wild, vars bool) tmpl {
 				body := s[i+2 : i+2+end]
 				switch body {
 				case "*", "?", "$":
-					lit.WriteString(body)
+					addLit(i+2, i+2+end)
 					i += end + 3
 					continue
 				}
@@ -133,7 +148,7 @@ func compileTmpl(s string, wild, vars bool) tmpl {
 			i++
 			continue
 		}
-		lit.WriteByte(c)
+		addLit(i, i+1)
 		i++
 	}
 	flush()
@@ -295,7 +310,8 @@ func compileARN(s string, vars bool) arnPat {
 	if literalHead {
 		p.head = s[:len(s)-len(segs[5])]
 	} else {
-		p.heads = &heads
+		h := heads // allocated only when needed
+		p.heads = &h
 	}
 	return p
 }

@@ -20,7 +20,15 @@ func Parse(data []byte) (*Policy, error) { return parseWith(data, parseNode) }
 
 // parseWith parses a policy document, building it with node.
 func parseWith(data []byte, node func(*jparser, *jnode) (*Policy, error)) (*Policy, error) {
-	jp := &jparser{src: string(data)}
+	// The parser and the first room of its stacks of members and elements
+	// in one allocation (most documents nest fewer).
+	x := &struct {
+		jp      jparser
+		members [16]jmember
+		elems   [16]*jnode
+	}{}
+	jp := &x.jp
+	jp.src, jp.members, jp.elems = string(data), x.members[:0], x.elems[:0]
 	root, err := jp.parseDocument()
 	if err != nil {
 		var se *syntaxError
