@@ -68,6 +68,9 @@ type Caller struct {
 
 	mu   sync.Mutex  // guards what follows (callers of computed shapes are shared)
 	ctxs []callerCtx // request contexts built for this caller (few: a list)
+	// ctxRoom is the first room of ctxs (a bucket's S3, plain-HTTP and
+	// KMS contexts).
+	ctxRoom [4]callerCtx
 	// owners are the resource owners of the contexts in ctxs, the last
 	// asked for first.
 	owners [2]string
@@ -76,7 +79,14 @@ type Caller struct {
 	// to a service (requestKeys).
 	own      *policy.Context
 	ownBuilt bool
-	reqKeys  map[string]*policy.Context
+	reqKeys  []svcKeys
+	reqRoom  [1]svcKeys // the first room of reqKeys
+}
+
+// svcKeys are a caller's keys of its requests to a service (requestKeys).
+type svcKeys struct {
+	service string
+	ctx     *policy.Context
 }
 
 func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }

@@ -234,20 +234,29 @@ func parsePrincipals(iam *inventory.IAM, shared map[[2]string]*policy.Policy) []
 	}
 	var out []IAMPrincipal
 	add := func(arn, id string, pols []*policy.Policy, attached []string, boundary string, tags map[string]string) {
+		// all is the identity policies and then the boundary (nil when
+		// none); Identity is all but its last, capped there.
+		all := make([]*policy.Policy, 0, len(pols)+len(attached)+1)
+		all = append(all, pols...)
 		for _, a := range attached {
-			pols = append(pols, managedPolicy(a))
+			all = append(all, managedPolicy(a))
+		}
+		pols = nil // as before when it has none
+		if len(all) > 0 {
+			pols = all[:len(all):len(all)]
 		}
 		p := IAMPrincipal{ARN: arn, ID: id, Identity: pols, Tags: tags, BoundaryARN: boundary}
 		if boundary != "" {
 			p.Boundary = managedPolicy(boundary)
 		}
+		all = append(all, p.Boundary)
 		for _, ip := range pols {
 			p.s3 = p.s3 || mentionsS3(ip)
 		}
-		p.named, p.byName = namedResources(append(append([]*policy.Policy(nil), pols...), p.Boundary))
-		texts := make([]string, 0, len(pols)+1)
+		p.named, p.byName = namedResources(all)
+		texts := make([]string, 0, len(all))
 		set := map[string]bool{}
-		for _, ip := range append(append([]*policy.Policy(nil), pols...), p.Boundary) {
+		for _, ip := range all {
 			t, ok := raw[ip]
 			switch {
 			case ip == nil:
@@ -265,7 +274,7 @@ func parsePrincipals(iam *inventory.IAM, shared map[[2]string]*policy.Policy) []
 		p.fp = fingerprint(arn, texts, tags)
 		p.texts = texts
 		p.slots = make([]policySlot, len(texts))
-		for k, ip := range append(append([]*policy.Policy(nil), pols...), p.Boundary) {
+		for k, ip := range all {
 			p.slots[k] = slotOf(ip)
 			p.narrow = p.narrow || p.slots[k].limited
 		}

@@ -643,6 +643,9 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		clear(c.ctxs)
 		c.ctxs = c.ctxs[:0]
 	}
+	if c.ctxs == nil {
+		c.ctxs = c.ctxRoom[:0]
+	}
 	own := c.ownKeysLocked(ix)
 	var buf [3]*policy.Context // copied by NewContextLayered
 	layers := buf[:0]
@@ -671,8 +674,10 @@ func (c *Caller) requestKeys(service string) *policy.Context {
 	if service != "kms" && len(c.Context) == 0 {
 		return nil
 	}
-	if ctx, ok := c.reqKeys[service]; ok {
-		return ctx
+	for _, k := range c.reqKeys {
+		if k.service == service {
+			return k.ctx
+		}
 	}
 	ctx := policy.NewContext()
 	if service == "kms" {
@@ -694,9 +699,9 @@ func (c *Caller) requestKeys(service string) *policy.Context {
 		}
 	}
 	if c.reqKeys == nil {
-		c.reqKeys = map[string]*policy.Context{}
+		c.reqKeys = c.reqRoom[:0]
 	}
-	c.reqKeys[service] = ctx
+	c.reqKeys = append(c.reqKeys, svcKeys{service, ctx})
 	return ctx
 }
 

@@ -288,9 +288,13 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 // keys sets ps's alone and own keys for a principal whose policies' key
 // is fp.
 func (ps *principalStatic) keys(w *worker, p *IAMPrincipal, fp, id string, chain Chain, cv *chainValues, canonical string) {
-	head := fp + "\x00" + chain.Key + "\x00" + w.ix.OrgPath(id) + "\x00"
-	ps.alone = head + p.ARN
-	b := []byte(head)
+	// b holds the head (the policies', chain's and OU path's part) first
+	// with the ARN (alone), then with the signatures (own).
+	org := w.ix.OrgPath(id)
+	n := len(fp) + len(chain.Key) + len(org) + 3
+	b := make([]byte, 0, n+max(len(p.ARN), len(cv.vals)+len(p.vals)+2))
+	b = append(append(append(append(append(append(b, fp...), 0), chain.Key...), 0), org...), 0)
+	ps.alone = string(append(b, p.ARN...))
 	b = w.signature(b, cv.vals, cv.lvals, ps, id, canonical)
 	b = w.signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
 	ps.own = string(b)
