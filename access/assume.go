@@ -749,18 +749,20 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket) {
 			sev = lowerSeverity(sev)
 		}
 		last := r.first.Hops[len(r.first.Hops)-1].To
-		detail := fmt.Sprintf("%s can %s through role %s: %s", r.start, strings.Join(r.actions, ", "), last, describeAssumePath(g, r.first))
+		detail := r.start.String() + " can " + strings.Join(r.actions, ", ") + " through role " + last + ": " + describeAssumePath(g, r.first)
 		if len(r.roles) > 1 {
 			detail += fmt.Sprintf(" (roles that reach the bucket this way: %s)", joinLimited(r.roles, 5))
 		}
 		role := r.first.Hops[0].To // the role that trusts the outside principal
 		roleName := role[strings.LastIndexByte(role, '/')+1:]
-		rem := fmt.Sprintf("Restrict the trust policy of %s: name only the principals that need it, require sts:ExternalId for a third party, or add a condition on aws:PrincipalOrgID (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json); or remove the role's access to the bucket", role, roleName)
+		var rem string
 		switch r.start.Kind {
 		case NodeService:
-			rem = fmt.Sprintf("If the service should act only for your resources, add aws:SourceAccount or aws:SourceArn conditions to the trust policy of %s (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json)", role, roleName)
+			rem = "If the service should act only for your resources, add aws:SourceAccount or aws:SourceArn conditions to the trust policy of " + role + " (aws iam update-assume-role-policy --role-name " + roleName + " --policy-document file://trust.json)"
 		case NodeFederated: // its trust pins the subject (else federatedFinding)
-			rem = fmt.Sprintf("Check that the conditions of the trust policy of %s on %s's claims name only your identities (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json); or remove the role's access to the bucket", role, federatedName(r.start.ID), roleName)
+			rem = "Check that the conditions of the trust policy of " + role + " on " + federatedName(r.start.ID) + "'s claims name only your identities (aws iam update-assume-role-policy --role-name " + roleName + " --policy-document file://trust.json); or remove the role's access to the bucket"
+		default:
+			rem = "Restrict the trust policy of " + role + ": name only the principals that need it, require sts:ExternalId for a third party, or add a condition on aws:PrincipalOrgID (aws iam update-assume-role-policy --role-name " + roleName + " --policy-document file://trust.json); or remove the role's access to the bucket"
 		}
 		fs.add(model.FindingExternalViaRole, sev, detail, rem)
 	}

@@ -208,14 +208,14 @@ func ResolveGrants(acl *inventory.ACL, lookup func(canonicalID string) (string, 
 			default:
 				r.Kind = GranteeOther
 			}
-			r.Label = fmt.Sprintf("ACL grant %s %s", r.Kind, g.Permission)
+			r.Label = "ACL grant " + r.Kind + " " + g.Permission
 		case inventory.GranteeCanonicalUser:
 			if id, ok := lookup(g.Grantee.ID); ok {
 				r.Kind, r.Account = GranteeAccount, id
-				r.Label = fmt.Sprintf("ACL grant to account %s %s", id, g.Permission)
+				r.Label = "ACL grant to account " + id + " " + g.Permission
 			} else {
 				r.Kind, r.Account = GranteeCanonical, "canonical:"+g.Grantee.ID
-				r.Label = fmt.Sprintf("ACL grant to canonical user %s %s", shortID(g.Grantee.ID), g.Permission)
+				r.Label = "ACL grant to canonical user " + shortID(g.Grantee.ID) + " " + g.Permission
 			}
 		default:
 			r.Kind = GranteeOther

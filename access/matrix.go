@@ -1,7 +1,6 @@
 package access
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -513,7 +512,7 @@ func (w *worker) groupCaller(gi int, owner string, single, externals []string, n
 		removed := append([]string{owner}, single...)
 		return &Caller{NotAccounts: append([]string{owner}, exclude...), NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
 			TagsKnown: m.restCollected(gi, removed),
-			Label:     fmt.Sprintf("principals of the %d other member accounts under %s", nrest, m.restLabel(gi, removed))}
+			Label:     "principals of the " + strconv.Itoa(nrest) + " other member accounts under " + m.restLabel(gi, removed)}
 	})
 }
 

@@ -469,7 +469,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 			via = via.or(dnf{{"aws:SourceVpce = " + id}})
 		}
 		out.alts = via.and(conds)
-		out.reason = fmt.Sprintf("%s allowed for %s only through VPC endpoint %s (its policy allows it)", action, c.who(), strings.Join(allowed, ", "))
+		out.reason = action + " allowed for " + c.who() + " only through VPC endpoint " + strings.Join(allowed, ", ") + " (its policy allows it)"
 		if len(conds) > 0 {
 			out.reason += " and only if " + conds.String()
 		}
@@ -478,7 +478,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		out.reason = o.reason + fmt.Sprintf("; the policy of VPC endpoint %s was not collected", strings.Join(append(notCollected, unknown...), ", "))
 	default:
 		out = outcome{verdict: model.VerdictDeny, layers: (o.layers | layers).with(model.LayerVPCE),
-			reason: fmt.Sprintf("%s for %s requires VPC endpoint %s, whose policy denies it: %s", action, c.who(), strings.Join(endpoints, ", "), strings.Join(denied, "; "))}
+			reason: action + " for " + c.who() + " requires VPC endpoint " + strings.Join(endpoints, ", ") + ", whose policy denies it: " + strings.Join(denied, "; ")}
 	}
 	return out
 }
