@@ -671,18 +671,12 @@ func aliasARN(alias, region, account string) string {
 
 // arnAccount returns the account field of an ARN.
 func arnAccount(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[4]
+	f, _ := awsid.Fields(arn) // "" when not six fields
+	return f[4]
 }
 
 // arnRegion returns the region field of an ARN.
 func arnRegion(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[3]
+	f, _ := awsid.Fields(arn) // "" when not six fields
+	return f[3]
 }

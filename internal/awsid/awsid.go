@@ -107,9 +107,9 @@ var ErrNotARN = errors.New("not an ARN")
 // (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE with a partition and a
 // service), not that the partition or service exist.
 func Parse(s string) (ARN, error) {
-	f := strings.SplitN(s, ":", 6)
+	f, ok := Fields(s)
 	switch {
-	case len(f) < 6 || f[0] != "arn":
+	case !ok || f[0] != "arn":
 		return ARN{}, fmt.Errorf("%q is %w (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)", s, ErrNotARN)
 	case f[1] == "":
 		return ARN{}, fmt.Errorf("%q is %w: the partition is empty", s, ErrNotARN)
@@ -117,6 +117,19 @@ func Parse(s string) (ARN, error) {
 		return ARN{}, fmt.Errorf("%q is %w: the service is empty", s, ErrNotARN)
 	}
 	return ARN{Partition: f[1], Service: f[2], Region: f[3], Account: f[4], Resource: f[5]}, nil
+}
+
+// Fields splits s at its first five colons, as strings.SplitN(s, ":", 6)
+// does but without allocating; ok is false when s has fewer than five.
+func Fields(s string) (f [6]string, ok bool) {
+	for i := range 5 {
+		var found bool
+		if f[i], s, found = strings.Cut(s, ":"); !found {
+			return [6]string{}, false
+		}
+	}
+	f[5] = s
+	return f, true
 }
 
 // String returns the ARN in its text form.

@@ -2,6 +2,7 @@ package awsid
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -147,4 +148,25 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("PartitionOfARN(%q) = %q", s, PartitionOfARN(s))
 		}
 	})
+}
+
+// TestFieldsIsSplitN checks Fields against strings.SplitN(s, ":", 6), which
+// it replaces without allocating: the same six fields, and !ok when there
+// are fewer.
+func TestFieldsIsSplitN(t *testing.T) {
+	for _, s := range []string{"", ":", "arn", "arn:aws:s3:::bkt", "arn:aws:s3:::bkt/a:b:c", "arn:aws:iam::123456789012:role/x",
+		"a:b:c:d:e", "a:b:c:d:e:", ":::::", "arn:aws:kms:eu-west-1:123456789012:key/k"} {
+		want := strings.SplitN(s, ":", 6)
+		f, ok := Fields(s)
+		if ok != (len(want) == 6) {
+			t.Errorf("Fields(%q) ok = %v, SplitN gives %d fields", s, ok, len(want))
+			continue
+		}
+		if ok && !slices.Equal(f[:], want) {
+			t.Errorf("Fields(%q) = %q, want %q", s, f, want)
+		}
+		if !ok && f != [6]string{} {
+			t.Errorf("Fields(%q) = %q with !ok, want no fields", s, f)
+		}
+	}
 }
