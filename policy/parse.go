@@ -74,6 +74,19 @@ type builder struct {
 	stmt     string // Sid of the statement being built, for warnings
 	// stmtIndex is the index of the statement being built (-1 outside).
 	stmtIndex int
+	// strs is room for the policy's lists of strings (takeStrings).
+	strs []string
+}
+
+// takeStrings returns a list of n strings from the room of b's policy
+// (allocated in chunks), capped at n so that an append to it copies.
+func (b *builder) takeStrings(n int) []string {
+	if n > cap(b.strs)-len(b.strs) {
+		b.strs = make([]string, 0, max(n, 16))
+	}
+	l := len(b.strs)
+	b.strs = b.strs[:l+n]
+	return b.strs[l : l+n : l+n]
 }
 
 func (b *builder) errAt(off int, format string, a ...any) error {
@@ -98,13 +111,16 @@ func (b *builder) pos(off int) Pos {
 // fields returns an object's members with duplicates resolved as AWS does
 // (the last one wins, with a warning), checking each key against allowed.
 // allowed == nil accepts any key.
-func (b *builder) fields(n *jnode, what string, allowed []string) ([]jmember, error) {
-	if what == "statement" {
-		what = "statement " + strconv.Itoa(b.stmtIndex)
-	}
+// The object is named what followed by of, only when an error or a
+// warning names it.
+func (b *builder) fields(n *jnode, what, of string, allowed []string) ([]jmember, error) {
 	if len(n.members) <= 16 && allowedNoDup(n.members, allowed) {
 		return n.members, nil // the common case: nothing to resolve or report
 	}
+	if what == "statement" {
+		what = "statement " + strconv.Itoa(b.stmtIndex)
+	}
+	what += of
 	out := make([]jmember, 0, len(n.members))
 	var seen map[string]int // only for large objects; small ones are scanned
 	if len(n.members) > 16 {
@@ -163,7 +179,7 @@ func (b *builder) policy(root *jnode) (*Policy, error) {
 	if root.kind != jObject {
 		return nil, b.errAt(root.off, "a policy must be a JSON object, not %s", root.kind)
 	}
-	members, err := b.fields(root, "the policy", []string{"Version", "Id", "Statement"})
+	members, err := b.fields(root, "the policy", "", []string{"Version", "Id", "Statement"})
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +247,7 @@ func (b *builder) statement(n *jnode, index int) (Statement, error) {
 			b.stmt = m.val.str
 		}
 	}
-	members, err := b.fields(n, "statement", statementElements)
+	members, err := b.fields(n, "statement", "", statementElements)
 	if err != nil {
 		return s, err
 	}
@@ -255,7 +271,7 @@ func (b *builder) statement(n *jnode, index int) (Statement, error) {
 			}
 			s.Effect = m.val.str
 		case "Action", "NotAction":
-			list, err := b.stringList(m.val, m.key)
+			list, err := b.stringList(m.val, m.key, "")
 			if err != nil {
 				return s, err
 			}
@@ -274,7 +290,7 @@ func (b *builder) statement(n *jnode, index int) (Statement, error) {
 				s.NotAction = list
 			}
 		case "Resource", "NotResource":
-			list, err := b.stringList(m.val, m.key)
+			list, err := b.stringList(m.val, m.key, "")
 			if err != nil {
 				return s, err
 			}
@@ -317,20 +333,28 @@ func (b *builder) statement(n *jnode, index int) (Statement, error) {
 	return s, nil
 }
 
-// stringList reads a string or a non-empty list of strings.
-func (b *builder) stringList(n *jnode, what string) ([]string, error) {
+// stringList reads a string or a non-empty list of strings, of element
+// what (what.key with a key).
+func (b *builder) stringList(n *jnode, what, key string) ([]string, error) {
+	if key != "" && n.kind != jString {
+		what += "." + key // for the errors below
+	}
 	switch n.kind {
 	case jString:
-		return []string{n.str}, nil
+		out := b.takeStrings(1)
+		out[0] = n.str
+		return out, nil
 	case jArray:
 		if len(n.elems) == 0 {
 			return nil, b.errAt(n.off, "%s is an empty list", what)
 		}
-		out := make([]string, len(n.elems))
-		for i, e := range n.elems {
+		for _, e := range n.elems {
 			if e.kind != jString {
 				return nil, b.errAt(e.off, "%s entries must be strings, not %s", what, e.kind)
 			}
+		}
+		out := b.takeStrings(len(n.elems))
+		for i, e := range n.elems {
 			out[i] = e.str
 		}
 		return out, nil
@@ -348,7 +372,7 @@ func (b *builder) principals(n *jnode, what string) (*Principals, error) {
 	if n.kind != jObject {
 		return nil, b.errAt(n.off, "%s must be \"*\" or an object, not %s", what, n.kind)
 	}
-	members, err := b.fields(n, what, []string{"AWS", "Service", "Federated", "CanonicalUser"})
+	members, err := b.fields(n, what, "", []string{"AWS", "Service", "Federated", "CanonicalUser"})
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +381,7 @@ func (b *builder) principals(n *jnode, what string) (*Principals, error) {
 	}
 	pr := &Principals{}
 	for _, m := range members {
-		list, err := b.stringList(m.val, what+"."+m.key)
+		list, err := b.stringList(m.val, what, m.key)
 		if err != nil {
 			return nil, err
 		}
@@ -388,7 +412,7 @@ func (b *builder) conditions(n *jnode) ([]Condition, error) {
 	if n.kind != jObject {
 		return nil, b.errAt(n.off, "Condition must be an object, not %s", n.kind)
 	}
-	ops, err := b.fields(n, "Condition", nil)
+	ops, err := b.fields(n, "Condition", "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -404,7 +428,7 @@ func (b *builder) conditions(n *jnode) ([]Condition, error) {
 		if op.val.kind != jObject {
 			return nil, b.errAt(op.val.off, "condition operator %q must map to an object of condition keys, not %s", op.key, op.val.kind)
 		}
-		keys, err := b.fields(op.val, "condition operator "+op.key, nil)
+		keys, err := b.fields(op.val, "condition operator ", op.key, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -438,7 +462,9 @@ func (b *builder) conditionValues(n *jnode, key string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []string{v}, nil
+		out := b.takeStrings(1)
+		out[0] = v
+		return out, nil
 	}
 	if len(n.elems) == 0 {
 		return nil, b.errAt(n.off, "condition key %q has an empty list of values", key)
