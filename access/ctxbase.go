@@ -20,6 +20,45 @@ type ctxBases struct {
 	// services are the keys of a service and region (serviceKeys), by
 	// ctxKey without owner.
 	services map[ctxKey]*policy.Context
+	// orgs are the organisation keys of callers in it (orgKeys), by
+	// organisation ID and OU path.
+	orgs map[[2]string]*policy.Context
+}
+
+// orgKeys returns the aws:PrincipalOrgID (orgID) and aws:PrincipalOrgPaths
+// (path) keys of a caller in an organisation, each set when not empty, or
+// with neither those of a caller outside the index's organisation
+// (aws:PrincipalOrgID unknown but not ix.OrgID), to adopt
+// (policy.Context.Adopt): the callers of an OU share them.
+func (ix *Index) orgKeys(orgID, path string) *policy.Context {
+	k := [2]string{orgID, path}
+	cb := &ix.ctxBases
+	cb.mu.RLock()
+	ctx := cb.orgs[k]
+	cb.mu.RUnlock()
+	if ctx != nil {
+		return ctx
+	}
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	if ctx := cb.orgs[k]; ctx != nil {
+		return ctx
+	}
+	ctx = policy.NewContext()
+	if orgID != "" {
+		ctx.Set("aws:PrincipalOrgID", orgID)
+	}
+	if path != "" {
+		ctx.Set("aws:PrincipalOrgPaths", path)
+	}
+	if orgID == "" && path == "" { // a caller outside: the organisation's ID is not its
+		ctx.SetUnknownExcept("aws:PrincipalOrgID", ix.OrgID)
+	}
+	if cb.orgs == nil {
+		cb.orgs = map[[2]string]*policy.Context{}
+	}
+	cb.orgs[k] = ctx
+	return ctx
 }
 
 // serviceKeys returns the keys of the request contexts for service in

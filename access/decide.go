@@ -884,15 +884,12 @@ func (ix *Index) callerKeys(c *Caller) *policy.Context {
 		if c.OrgID != "" {
 			orgID = c.OrgID
 		}
-		if orgID != "" {
-			ctx.Set("aws:PrincipalOrgID", orgID)
-		}
-		if c.OrgPath != "" {
-			ctx.Set("aws:PrincipalOrgPaths", c.OrgPath)
+		if orgID != "" || c.OrgPath != "" {
+			ctx.Adopt(ix.orgKeys(orgID, c.OrgPath))
 		}
 	case TriFalse:
 		if ix.OrgID != "" {
-			ctx.SetUnknownExcept("aws:PrincipalOrgID", ix.OrgID)
+			ctx.Adopt(ix.orgKeys("", ""))
 		}
 	}
 	return ctx

@@ -155,7 +155,7 @@ func (c *Context) chainGen() uint64 {
 }
 
 // lowerKey returns strings.ToLower(key), without allocating for the keys
-// request contexts set most often.
+// (and prefixes) request contexts set most often.
 func lowerKey(key string) string {
 	switch key {
 	case "aws:SecureTransport":
@@ -188,6 +188,8 @@ func lowerKey(key string) string {
 		return "kms:calleraccount"
 	case "kms:ViaService":
 		return "kms:viaservice"
+	case "aws:PrincipalTag/":
+		return "aws:principaltag/"
 	}
 	return strings.ToLower(key)
 }
@@ -264,7 +266,7 @@ func (e *ctxEntry) excepts(v string) bool {
 // SetUnknownPrefix makes every key that starts with prefix (e.g.
 // "aws:PrincipalTag/", "aws:ResourceTag/") unknown unless set explicitly.
 func (c *Context) SetUnknownPrefix(prefix string) *Context {
-	c.prefixes = append(c.prefixes, strings.ToLower(prefix))
+	c.prefixes = append(c.prefixes, lowerKey(prefix))
 	c.gen++
 	return c
 }
@@ -274,7 +276,7 @@ func (c *Context) SetUnknownPrefix(prefix string) *Context {
 // known (the keys of its tags set, every other tag key absent). It takes
 // precedence over SetUnknownPrefix.
 func (c *Context) SetAbsentPrefix(prefix string) *Context {
-	c.absent = append(c.absent, strings.ToLower(prefix))
+	c.absent = append(c.absent, lowerKey(prefix))
 	c.gen++
 	return c
 }
