@@ -306,6 +306,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 		scps     [][]*policy.Policy
 	}
 	callers := map[string]*candCaller{}
+	services := map[string]*policy.Context{} // assumeContext's
 	for _, r := range roles {
 		to := granteeKey(r.arn)
 		for _, cand := range ix.trustCandidates(r.trust, byAccount, byKey) {
@@ -350,7 +351,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			caller := cc.c
 			in.IdentityPolicies, in.PermissionBoundary, in.SCPs = cc.identity, cc.boundary, cc.scps
 			in.Principal = caller.Principal
-			in.Context = ix.assumeContext(caller, n, r.account)
+			in.Context = ix.assumeContext(caller, n, r.account, services)
 			res := policy.Evaluate(in)
 			e, ok := edgeOf(cand, to, &res)
 			if !ok {
@@ -475,21 +476,31 @@ func (ix *Index) assumeOrg(c *Caller, acct string, scanned bool) [][]*policy.Pol
 // carries and the scanner cannot know (sts:ExternalId, MFA, source
 // identity, session tags) left unknown; a service principal's request
 // carries aws:PrincipalIsAWSService true and, unknown, the source keys.
-func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string) *policy.Context {
+// The keys that depend on the service alone are built once per graph, in
+// services (by service principal).
+func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string, services map[string]*policy.Context) *policy.Context {
 	if n.Kind != NodeService {
-		ctx := ix.requestContext(c, owner)
-		ctx.SetAbsent("s3:signatureversion")
-		return ctx
+		// The caller's keys (callerKeys) and the owner's (contextBase),
+		// with s3:signatureversion absent: an STS request carries none.
+		var buf [2]*policy.Context // copied by NewContextLayered
+		layers := append(buf[:0], ix.serviceKeys("sts", ""))
+		if own := c.ownKeys(ix); own != nil {
+			layers = append(layers, own)
+		}
+		return policy.NewContextLayered(ix.contextBase(owner, c.anonymous()), layers...)
 	}
-	ctx := policy.NewOpenContext()
-	ctx.Set("aws:SecureTransport", "true")
-	ctx.Set("aws:PrincipalIsAWSService", "true")
-	ctx.Set("aws:PrincipalServiceName", n.ID)
-	ctx.Set("aws:ResourceAccount", owner)
-	for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:userid", "aws:username", "aws:MultiFactorAuthPresent"} {
-		ctx.SetAbsent(k)
+	base := services[n.ID]
+	if base == nil {
+		base = policy.NewOpenContext()
+		base.Set("aws:SecureTransport", "true")
+		base.Set("aws:PrincipalIsAWSService", "true")
+		base.Set("aws:PrincipalServiceName", n.ID)
+		for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:userid", "aws:username", "aws:MultiFactorAuthPresent"} {
+			base.SetAbsent(k)
+		}
+		services[n.ID] = base
 	}
-	return ctx
+	return policy.NewContextOn(base).Set("aws:ResourceAccount", owner)
 }
 
 // parseShared returns a copy of the policy text parses to, parsed once per

@@ -8,9 +8,9 @@ import (
 )
 
 // ctxBases holds, per resource owner, the keys every request context for
-// its resources starts with (requestContext), one for anonymous callers and
-// one for signed requests: an owner's callers share them, so a context
-// holds only its caller's keys.
+// its resources starts with (Caller.context, assumeContext), one for
+// anonymous callers and one for signed requests: an owner's callers share
+// them, so a context holds only its caller's keys.
 type ctxBases struct {
 	mu sync.RWMutex
 	m  map[string]*[2]*policy.Context // owner → [signed, anonymous]
@@ -89,6 +89,9 @@ func (ix *Index) serviceKeys(service, region string) *policy.Context {
 	if service == "kms" {
 		ctx.Set("kms:ViaService", awsid.ServiceEndpoint("s3", region))
 		ctx.Set("aws:ViaAWSService", "true")
+		ctx.SetAbsent("s3:signatureversion")
+	}
+	if service == "sts" { // an AssumeRole call (assumeContext)
 		ctx.SetAbsent("s3:signatureversion")
 	}
 	if cb.services == nil {

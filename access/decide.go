@@ -827,18 +827,6 @@ func and(a, b outcome, rc *refCache) outcome {
 	return o
 }
 
-// requestContext builds the request context of a caller for a resource of
-// owner: what the scanner knows is set, everything else is unknown.
-func (ix *Index) requestContext(c *Caller, owner string) *policy.Context {
-	// The keys that depend only on the owner and on whether the call is
-	// anonymous are shared (contextBase).
-	base := ix.contextBase(owner, c.anonymous())
-	if own := c.ownKeys(ix); own != nil {
-		return policy.NewContextLayered(base, own)
-	}
-	return policy.NewContextOn(base)
-}
-
 // ownKeys returns the caller's callerKeys, built once.
 func (c *Caller) ownKeys(ix *Index) *policy.Context {
 	c.mu.Lock()
