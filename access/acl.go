@@ -212,7 +212,7 @@ func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr inventory.
 	})
 	p := &policy.Policy{Version: "2012-10-17"}
 	for _, g := range grants {
-		var actions []string
+		actions := make([]string, 0, len(g.Operations))
 		for _, op := range g.Operations {
 			actions = append(actions, "kms:"+op)
 		}

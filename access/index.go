@@ -510,11 +510,12 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 	var c Chain
 	c.Governed = true
 	var key strings.Builder
-	add := func(where string, ids []string, errs inventory.Errors) {
+	// where names the level, only for the names of what could not be read.
+	add := func(where func() string, ids []string, errs inventory.Errors) {
 		var level []*policy.Policy
 		var idsOfType []string
 		if e, ok := errs.Get(inventory.KeyPolicies); ok {
-			name := fmt.Sprintf("%s attached to %s (not read: %s)", kind, where, e)
+			name := fmt.Sprintf("%s attached to %s (not read: %s)", kind, where(), e)
 			level = append(level, policy.Unreadable(name))
 			c.Incomplete = append(c.Incomplete, name)
 			idsOfType = append(idsOfType, "?")
@@ -522,7 +523,7 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 		for _, pid := range ids {
 			info := ix.orgPolicies[pid]
 			if info == nil {
-				name := fmt.Sprintf("policy %s attached to %s (not collected)", pid, where)
+				name := fmt.Sprintf("policy %s attached to %s (not collected)", pid, where())
 				level = append(level, policy.Unreadable(name))
 				c.Incomplete = append(c.Incomplete, name)
 				idsOfType = append(idsOfType, pid)
@@ -546,24 +547,27 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 		key.WriteByte('|')
 	}
 	for i, ou := range pl.levels {
-		where := "OU " + ou.ID
-		if i == 0 {
-			where = "root " + ou.ID
-		}
-		if ou.Name != "" {
-			where += " (" + ou.Name + ")"
-		}
-		add(where, ou.Policies, ou.Errors)
+		add(func() string {
+			where := "OU " + ou.ID
+			if i == 0 {
+				where = "root " + ou.ID
+			}
+			if ou.Name != "" {
+				where += " (" + ou.Name + ")"
+			}
+			return where
+		}, ou.Policies, ou.Errors)
 	}
 	org := ix.Doc.Organization
+	account := func() string { return "account " + id }
 	if a := ix.accounts[id]; a != nil {
-		add("account "+id, a.Policies, a.Errors)
+		add(account, a.Policies, a.Errors)
 	} else if pols, ok := org.AccountPolicies[id]; ok {
-		add("account "+id, pols, nil) // a member the scan's scope left out
+		add(account, pols, nil) // a member the scan's scope left out
 	} else if e, ok := org.Errors.Get(inventory.AccountPoliciesErrorKey(id)); ok {
-		add("account "+id, nil, inventory.Errors{inventory.KeyPolicies: e})
+		add(account, nil, inventory.Errors{inventory.KeyPolicies: e})
 	} else {
-		add("account "+id, nil, inventory.Errors{inventory.KeyPolicies: inventory.ParseFetchError("account not in the snapshot")})
+		add(account, nil, inventory.Errors{inventory.KeyPolicies: inventory.ParseFetchError("account not in the snapshot")})
 	}
 	c.Key = key.String()
 	return c
