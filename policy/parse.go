@@ -79,10 +79,11 @@ type builder struct {
 }
 
 // takeStrings returns a list of n strings from the room of b's policy
-// (allocated in chunks), capped at n so that an append to it copies.
+// (allocated in chunks sized from the document, about one string per 48
+// bytes), capped at n so that an append to it copies.
 func (b *builder) takeStrings(n int) []string {
 	if n > cap(b.strs)-len(b.strs) {
-		b.strs = make([]string, 0, max(n, 16))
+		b.strs = make([]string, 0, max(n, min(32, len(b.jp.src)/48+2)))
 	}
 	l := len(b.strs)
 	b.strs = b.strs[:l+n]
