@@ -135,6 +135,9 @@ type worker struct {
 	bpaMaps map[BPA]map[string]string
 	// orgLists are the org cells' lists of allowed accounts (orgcache.go).
 	orgLists orgLists
+	// refNames are the statement names of groups' deciding statements
+	// (worker.ownNames), at most maxRefNames.
+	refNames map[ownNamesKey][]string
 }
 
 func (m *matrixer) newWorker() *worker {

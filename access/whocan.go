@@ -688,7 +688,7 @@ func (pr *principalRow) decideGroup(g *principalGroup, i int) model.Verdict {
 		if g.out[i].verdict == model.VerdictConditional {
 			g.conds[i], _ = g.out[i].alts.cellConditions()
 		}
-		g.stmts[i] = renameRefs(g.out[i].refs, g.rep.p, g.rep.p)
+		g.stmts[i] = pr.w.ownNames(g.out[i].refs, g.rep.p)
 		for _, r := range g.out[i].refs {
 			// A root's own permissions are every root's.
 			g.personal[i] = g.personal[i] || (g.rep.p.fp != "root" && (r.Layer == policy.LayerIdentity || r.Layer == policy.LayerBoundary))
@@ -1014,6 +1014,37 @@ func renameRefs(refs []policy.StatementRef, rep, p *IAMPrincipal) []string {
 		}
 	}
 	return out
+}
+
+// ownNamesKey identifies a list of deciding statements (by its first
+// entry's address: a refCache shares equal lists, and no list is modified
+// once made) as named for a root or another principal.
+type ownNamesKey struct {
+	first *policy.StatementRef
+	n     int
+	root  bool
+}
+
+// maxRefNames bounds worker.refNames: the lists that repeat are mostly
+// those of one bucket's groups and actions, and of its shape's buckets.
+const maxRefNames = 1 << 10
+
+// ownNames is renameRefs(refs, rep, rep), made once per list of refs: a
+// bucket's groups and actions are often decided by the same statements.
+func (w *worker) ownNames(refs []policy.StatementRef, rep *IAMPrincipal) []string {
+	if len(refs) == 0 {
+		return nil
+	}
+	k := ownNamesKey{&refs[0], len(refs), rep.fp == "root"}
+	if l, ok := w.refNames[k]; ok {
+		return l
+	}
+	l := renameRefs(refs, rep, rep)
+	if w.refNames == nil || len(w.refNames) >= maxRefNames {
+		w.refNames = map[ownNamesKey][]string{}
+	}
+	w.refNames[k] = l
+	return l
 }
 
 // sameNames reports whether renameRefs(refs, rep, p) names the statements
