@@ -985,9 +985,23 @@ func refString(r policy.StatementRef) string {
 		return r.Policy
 	}
 	if r.Sid != "" {
+		if plainQuoted(r.Sid) { // strconv.Quote adds the quotes only
+			return r.Policy + " statement \"" + r.Sid + "\""
+		}
 		return r.Policy + " statement " + strconv.Quote(r.Sid)
 	}
 	return r.Policy + " statement #" + strconv.Itoa(r.Index)
+}
+
+// plainQuoted reports whether strconv.Quote(s) is s between double quotes:
+// s is printable ASCII without a double quote or a backslash.
+func plainQuoted(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // renameRefs names a group's deciding statements for one of its

@@ -3,10 +3,12 @@ package access
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/bucketaudit/bucketaudit/model"
+	"github.com/bucketaudit/bucketaudit/policy"
 )
 
 // Docs the per-principal rules encode.
@@ -230,5 +232,30 @@ accounts:
 	c = cellAt(t, b, "external.666666666666.read")
 	if len(c.PrincipalAccess) != 0 || !slices.Equal(c.PrincipalsUnlisted, []string{"666666666666"}) || !strings.Contains(c.Reason, "account 666666666666 (not scanned)") {
 		t.Errorf("external 666666666666 read: %+v", c)
+	}
+}
+
+// TestPlainQuoted checks refString's shortcut against strconv.Quote: a Sid
+// is written between plain quotes only when Quote would add nothing else
+// (every byte, and strings with quotes, escapes and non-ASCII text, which
+// take Quote's way), and refString names every statement as with Quote.
+func TestPlainQuoted(t *testing.T) {
+	cases := []string{"PublicRead", "Enable IAM User Permissions", `a"b`, `a\b`, "é", "tab\there", "日本", "x\x7f", "~!@#$%^&*()"}
+	for c := 0; c < 256; c++ {
+		cases = append(cases, "s"+string(rune(c)), "s"+string([]byte{byte(c)}))
+	}
+	for _, s := range []string{"PublicRead", "Enable IAM User Permissions", "~!@#$%^&*()"} {
+		if !plainQuoted(s) {
+			t.Errorf("plainQuoted(%q) = false, want the shortcut", s)
+		}
+	}
+	for _, s := range cases {
+		if plainQuoted(s) && strconv.Quote(s) != `"`+s+`"` {
+			t.Errorf("plainQuoted(%q) = true, but strconv.Quote gives %s", s, strconv.Quote(s))
+		}
+		r := policy.StatementRef{Policy: "bucket policy", Sid: s, Index: 0}
+		if got, want := refString(r), "bucket policy statement "+strconv.Quote(s); got != want {
+			t.Errorf("refString(%q) = %q, want %q", s, got, want)
+		}
 	}
 }
