@@ -23,6 +23,9 @@ type ctxBases struct {
 	// orgs are the organisation keys of callers in it (orgKeys), by
 	// organisation ID and OU path.
 	orgs map[[2]string]*policy.Context
+	// resourceOrgs are the organisation keys of the owners of an OU path
+	// (contextBase's), by path.
+	resourceOrgs map[string]*policy.Context
 }
 
 // orgKeys returns the aws:PrincipalOrgID (orgID) and aws:PrincipalOrgPaths
@@ -125,19 +128,29 @@ func (ix *Index) contextBase(owner string, anonymous bool) *policy.Context {
 		cb.m = map[string]*[2]*policy.Context{}
 		cb.common = [2]*policy.Context{commonContext(false), commonContext(true)}
 	}
-	b = &[2]*policy.Context{}
-	for j := range b {
-		ctx := policy.NewContextOn(cb.common[j])
-		ctx.Set("aws:ResourceAccount", owner)
-		ctx.Set("s3:ResourceAccount", owner)
-		if ix.InOrg(owner) {
-			ctx.Set("aws:ResourceOrgID", ix.OrgID)
-			if p := ix.OrgPath(owner); p != "" {
-				ctx.Set("aws:ResourceOrgPaths", p)
+	// The owner's keys are set once, for signed requests, and shared by
+	// the anonymous ones' base (Adopt); those of its OU path are shared by
+	// the OU's owners.
+	signed := policy.NewContextOn(cb.common[0])
+	signed.Set("aws:ResourceAccount", owner)
+	signed.Set("s3:ResourceAccount", owner)
+	if ix.InOrg(owner) {
+		p := ix.OrgPath(owner)
+		ou := cb.resourceOrgs[p]
+		if ou == nil {
+			ou = policy.NewContext()
+			ou.Set("aws:ResourceOrgID", ix.OrgID)
+			if p != "" {
+				ou.Set("aws:ResourceOrgPaths", p)
 			}
+			if cb.resourceOrgs == nil {
+				cb.resourceOrgs = map[string]*policy.Context{}
+			}
+			cb.resourceOrgs[p] = ou
 		}
-		b[j] = ctx
+		signed.Adopt(ou)
 	}
+	b = &[2]*policy.Context{signed, policy.NewContextOn(cb.common[1]).Adopt(signed)}
 	cb.m[owner] = b
 	return b[i]
 }
