@@ -712,7 +712,7 @@ func collectPolicyAccounts(p *policy.Policy, set map[string]bool) {
 			}
 		})
 		for _, c := range s.Conditions {
-			switch strings.ToLower(c.Key) {
+			switch lowerOf(c.Key, "aws:principalaccount", "kms:calleraccount", "aws:principalarn") {
 			case "aws:principalaccount", "kms:calleraccount":
 				for _, v := range c.Values {
 					if awsid.IsAccountID(v) {

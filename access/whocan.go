@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/model"
@@ -131,11 +132,29 @@ func (w *worker) newPrincipalRow(bl *BucketLayers, shape string) *principalRow {
 	if bl.Key.Account != "" {
 		set[bl.Key.Account] = true
 	}
+	pr.vals = make([]string, 0, len(set))
 	for v := range set {
 		pr.vals = append(pr.vals, v)
 	}
 	sort.Strings(pr.vals)
 	return pr
+}
+
+// lowerOf returns strings.ToLower(key) when it is one of lowers (lower-case
+// ASCII keys), or a string that is none of them, without allocating for an
+// ASCII key.
+func lowerOf(key string, lowers ...string) string {
+	for i := 0; i < len(key); i++ {
+		if key[i] >= utf8.RuneSelf {
+			return strings.ToLower(key)
+		}
+	}
+	for _, l := range lowers {
+		if strings.EqualFold(key, l) { // ASCII both: ToLower(key) == l
+			return l
+		}
+	}
+	return key // ASCII, and none of lowers whatever its case
 }
 
 // principalValues adds the values of a policy that can name a principal
@@ -150,7 +169,7 @@ func principalValues(p *policy.Policy, set map[string]bool) (byName bool) {
 		s := &p.Statements[i]
 		principalAWS(s, func(v string) { set[v] = true })
 		for _, c := range s.Conditions {
-			switch strings.ToLower(c.Key) {
+			switch lowerOf(c.Key, "aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:sourcevpce", "aws:userid", "aws:username") {
 			case "aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:sourcevpce":
 				for _, v := range c.Values {
 					set[v] = true

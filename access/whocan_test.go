@@ -259,3 +259,18 @@ func TestPlainQuoted(t *testing.T) {
 		}
 	}
 }
+
+// TestLowerOf checks lowerOf against strings.ToLower: for every key, it is
+// ToLower(key) when that is one of the keys asked for, and none of them
+// otherwise (the Kelvin sign lowers to an ASCII k, so a non-ASCII key takes
+// ToLower's way).
+func TestLowerOf(t *testing.T) {
+	lowers := []string{"aws:principalarn", "kms:calleraccount", "aws:userid"}
+	for _, k := range []string{"aws:PrincipalArn", "AWS:PRINCIPALARN", "aws:principalarn", "kms:CallerAccount", "aws:userid",
+		"aws:PrincipalOrgID", "aws:principalarn2", "", "aws:userİd", "\u212Ams:calleraccount", "aws:useríd"} {
+		got, want := lowerOf(k, lowers...), strings.ToLower(k)
+		if in := slices.Contains(lowers, want); in != slices.Contains(lowers, got) || in && got != want {
+			t.Errorf("lowerOf(%q) = %q, strings.ToLower gives %q", k, got, want)
+		}
+	}
+}
