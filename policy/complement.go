@@ -3,6 +3,7 @@ package policy
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // complementForm returns the canonical form of a condition atom whose
@@ -130,7 +131,26 @@ func sortedValues(vals []string) []string {
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
 // Service keys are not assumed single-valued (some are ArrayOf...).
 func singleValuedKey(key string) bool {
-	lk := strings.ToLower(key)
+	for i := 0; i < len(key); i++ {
+		if key[i] >= utf8.RuneSelf { // lowered as Unicode does
+			return singleValuedLower(strings.ToLower(key))
+		}
+	}
+	// ASCII: folded in place of lowered, without allocating.
+	if len(key) < 4 || !strings.EqualFold(key[:4], "aws:") {
+		return false
+	}
+	for _, k := range [...]string{"aws:calledvia", "aws:principalorgpaths", "aws:principalservicenameslist",
+		"aws:resourceorgpaths", "aws:sourceorgpaths", "aws:tagkeys"} {
+		if strings.EqualFold(key, k) {
+			return false
+		}
+	}
+	return true
+}
+
+// singleValuedLower is singleValuedKey of a lower-case key.
+func singleValuedLower(lk string) bool {
 	if !strings.HasPrefix(lk, "aws:") {
 		return false
 	}

@@ -397,3 +397,20 @@ func TestSimulateAnonymousPrincipalKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestSingleValuedKeyFolds checks that singleValuedKey, which folds an
+// ASCII key in place of lowering it, says what it says of the lowered key,
+// for keys in every case and non-ASCII ones (the Kelvin sign lowers to an
+// ASCII k).
+func TestSingleValuedKeyFolds(t *testing.T) {
+	for _, k := range []string{"aws:PrincipalOrgID", "AWS:PRINCIPALORGPATHS", "aws:principalorgpaths", "aws:CalledVia", "aws:TagKeys",
+		"Aws:SourceOrgPaths", "aws:SourceVpce", "s3:prefix", "aws", "", "aws:tag\u212Ceys", "\u212Ams:CallerAccount", "aws:TagKeyS2",
+		"aws:PrincipalServiceNamesList", "aws:ResourceOrgPaths", "aws:ResourceOrgID"} {
+		if got, want := singleValuedKey(k), singleValuedLower(strings.ToLower(k)); got != want {
+			t.Errorf("singleValuedKey(%q) = %v, want %v", k, got, want)
+		}
+	}
+	if singleValuedKey("aws:CalledVia") || !singleValuedKey("aws:PrincipalOrgID") {
+		t.Error("aws:CalledVia is multivalued and aws:PrincipalOrgID single-valued")
+	}
+}
