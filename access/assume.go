@@ -722,7 +722,7 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket) {
 					}
 					r := byStart[n.ID]
 					if r == nil {
-						r = &assumeReach{start: n, first: p, verdict: model.VerdictConditional}
+						r = &assumeReach{start: n, first: p, verdict: model.VerdictConditional, actions: make([]string, 0, len(names))}
 						byStart[n.ID] = r
 						order = append(order, n.ID)
 					}
@@ -736,7 +736,8 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket) {
 						r.verdict, r.first = model.VerdictAllow, p // show a path that is certain
 					}
 					if n.Kind == NodeFederated && r.unpinned == nil && g.federated[[2]string{p.Hops[0].From, p.Hops[0].To}].Unpinned {
-						r.unpinned = &p
+						pp := p // p itself stays on the stack
+						r.unpinned = &pp
 					}
 				}
 			}

@@ -630,22 +630,24 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	}
 	oc.nallowed = count[best]
 	f := &parts[first[best]]
-	example := f.out.reason
+	// The reason is ex and example after what it says of the class (one
+	// concatenation).
+	ex, example := "", f.out.reason
 	if len(parts) > 1 && len(f.accounts) == 1 {
-		example = "for example " + example
+		ex = "for example "
 	}
 	n, all := strconv.Itoa(oc.nallowed), strconv.Itoa(total)
 	switch v {
 	case model.VerdictAllow:
-		o.reason = "allowed for " + n + " of " + all + " other member accounts: " + example
+		o.reason = "allowed for " + n + " of " + all + " other member accounts: " + ex + example
 	case model.VerdictConditional:
-		o.reason = "conditionally allowed for " + n + " of " + all + " other member accounts: " + example
+		o.reason = "conditionally allowed for " + n + " of " + all + " other member accounts: " + ex + example
 	case model.VerdictUnknown:
-		o.reason = "unknown for " + n + " of " + all + " other member accounts: " + example
+		o.reason = "unknown for " + n + " of " + all + " other member accounts: " + ex + example
 	default:
-		o.reason = example
+		o.reason = example // one part: ex is ""
 		if len(parts) > 1 {
-			o.reason = "denied for all " + all + " other member accounts: " + example
+			o.reason = "denied for all " + all + " other member accounts: " + ex + example
 		}
 	}
 	// Say what happens to the others.
