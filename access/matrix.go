@@ -434,8 +434,10 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 		return w.unreadOrgRow(bl, owner, externals, why)
 	}
 	var parts [5][]orgPart
+	n := len(m.groups) + len(namedMembers)
+	room := make([]orgPart, 5*n) // each cell's parts in its fifth (capped: more moves out)
 	for i := range parts {
-		parts[i] = make([]orgPart, 0, len(m.groups)+len(namedMembers))
+		parts[i] = room[i*n : i*n : (i+1)*n]
 	}
 	defer func() { bl.quiet = false }()
 	// decide decides c's row; the first part of every cell is decided with

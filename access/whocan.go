@@ -1207,9 +1207,11 @@ func (w *worker) viaAccess(acc *model.Access, over *overflow) {
 		refs = append(refs, id)
 	}
 	arns := map[string]string{} // node key → ARN
+	// An action's cells and each cell's unlisted roles (every entry set
+	// for each action).
+	cells := make([]*model.Cell, len(rows))
+	roles := make([][]model.PrincipalAccess, len(rows))
 	for i := range MatrixActions() {
-		cells := make([]*model.Cell, len(rows))
-		roles := make([][]model.PrincipalAccess, len(rows)) // each cell's unlisted roles
 		for r, a := range rows {
 			cells[r] = a.Cells()[i]
 			roles[r] = over.roles[cellRef{refs[r], i}]
