@@ -81,6 +81,10 @@ type endpointInfo struct {
 	// is the list of its one policy (as Input.VPCEndpointPolicies).
 	keys     *policy.Context
 	policies []*policy.Policy
+	one      [1]*policy.Policy // policies' room
+	// step names its evaluation in traces; cond is the condition of a
+	// request through it ("aws:SourceVpce = <id>").
+	step, cond string
 }
 
 // endpointKeys returns the context keys a request through endpoint ep
@@ -220,8 +224,8 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 	}
 	for e := range a.VPCEndpoints {
 		ep := &a.VPCEndpoints[e]
-		info := &endpointInfo{ep: ep, account: a.ID, keys: endpointKeys(ep)}
-		name := fmt.Sprintf("VPC endpoint policy of %s", ep.ID)
+		info := &endpointInfo{ep: ep, account: a.ID, keys: endpointKeys(ep), step: "vpce " + ep.ID, cond: "aws:SourceVpce = " + ep.ID}
+		name := "VPC endpoint policy of " + ep.ID
 		if ep.Policy == nil {
 			info.policy = policy.Unreadable(name + " (not collected)")
 		} else if p, err := parseShared(texts, ep.Policy.Raw()); err != nil {
@@ -231,7 +235,8 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 			p.Name = name
 			info.policy = p
 		}
-		info.policies = []*policy.Policy{info.policy}
+		info.one[0] = info.policy
+		info.policies = info.one[:]
 		ix.endpoints[ep.ID] = info
 	}
 }

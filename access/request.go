@@ -444,7 +444,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		// The endpoint's keys over the caller's (endpointKeys).
 		sub.Context = policy.NewContextLayered(base, info.keys)
 		sub.VPCEndpointPolicies = info.policies[:1:1]
-		rr := bl.evaluateSub(sub, "vpce "+id)
+		rr := bl.evaluateSub(sub, info.step)
 		so := fromResult(rr, resourceBucket, action, c.who(), bl.reasonMode(), &bl.refs)
 		layers |= so.layers
 		switch so.verdict {
@@ -466,7 +466,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		out.verdict = model.VerdictConditional
 		var via dnf
 		for _, id := range allowed {
-			via = via.or(dnf{{"aws:SourceVpce = " + id}})
+			via = via.or(dnf{{bl.ix.endpoints[id].cond}}) // allowed only with its info
 		}
 		out.alts = via.and(conds)
 		out.reason = action + " allowed for " + c.who() + " only through VPC endpoint " + strings.Join(allowed, ", ") + " (its policy allows it)"
@@ -497,15 +497,7 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 		return outcome{verdict: model.VerdictUnknown, layers: layersOf(model.LayerKMS),
 			reason: fmt.Sprintf("the bucket's default encryption could not be read; with SSE-KMS S3 would also need %s", kmsAction)}, true
 	}
-	keyName := bl.Key.ARN
-	if keyName == "" {
-		keyName = bl.Key.Configured
-	}
-	if bl.Key.AWSManaged {
-		keyName = "the AWS managed key aws/s3 of account " + bl.Key.Account
-	} else {
-		keyName = "KMS key " + keyName
-	}
+	keyName := bl.kmsParts().keyName
 	switch rule {
 	case KMSRuleAnonymous:
 		return outcome{verdict: model.VerdictDeny, engine: policy.ImplicitDeny, layers: layersOf(model.LayerKMS), kmsBlocked: string(rule),
@@ -578,6 +570,7 @@ type kmsCallParts struct {
 	resource string             // the key's ARN
 	grants   *policy.Policy     // its grants
 	rcps     [][]*policy.Policy // the RCPs of its account, nil when none applies
+	keyName  string             // the key as reasons name it
 	ready    bool
 }
 
@@ -592,6 +585,14 @@ func (bl *BucketLayers) kmsParts() *kmsCallParts {
 		k.resource = awsid.KMSKey(bl.Bucket.Region, bl.Key.Account, "unknown")
 	}
 	k.grants = bl.ix.keyGrants[bl.Key.ARN]
+	switch {
+	case bl.Key.AWSManaged:
+		k.keyName = "the AWS managed key aws/s3 of account " + bl.Key.Account
+	case bl.Key.ARN != "":
+		k.keyName = "KMS key " + bl.Key.ARN
+	default:
+		k.keyName = "KMS key " + bl.Key.Configured
+	}
 	// RCPs do not apply to AWS managed keys.
 	// https://docs.aws.amazon.com/kms/latest/developerguide/resource-control-policies.html
 	if !bl.Key.AWSManaged {
