@@ -146,12 +146,15 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 //     op, 1.74 GB peak heap;
 //   - with less made per account and per parse (a parse's patterns, lists
 //     and stacks from fewer allocations, ARN fields without SplitN, the
-//     organisation keys and AssumeRole contexts layered from what is built
-//     once, reasons and labels joined without fmt, a group's statement
-//     names made once per list of statements): 220, 381, 367 (from 263,
-//     469, 452 in the same run); 10000x5 455 -> 370 allocs/bucket, 4.15
-//     -> 4.03 GB per op, 10.2 -> 9.4 s and 10.6 -> 10.0 s in alternating
-//     same-minute runs (peak heap 1.7-1.9 GB either way).
+//     organisation and owner keys and AssumeRole contexts layered from
+//     what is built once, reasons, labels and names joined without fmt or
+//     made once per bucket, endpoint or list of statements): 196, 350, 336
+//     (from 264, 469, 451 in the same run), 2000x5 826 -> 784 MB per op;
+//     10000x5 455 -> 339 allocs/bucket, 4.15 -> 3.94 GB per op, and in
+//     six alternating same-minute pairs 10.2 -> 9.4, 10.6 -> 10.0 (at 370
+//     allocs/bucket), 9.8 -> 9.9, 10.1 -> 9.4, 10.0 -> 9.6, 10.1 -> 9.8 s
+//     (peak heap 1.7-1.9 GB either way): the time is mostly not in the
+//     allocations.
 //
 // What changed: the org row's principals come from a plan per worker
 // (orgplan.go: every member's candidates for a bucket that concerns none
