@@ -165,21 +165,23 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // workers; managed and trust policies alike are parsed once.
 //
 // Time and allocations per bucket are flat in accounts at 5 buckets per
-// account (100x5 -> 2000x5: 465 -> 448 allocations, 1.2-1.3 times the
-// time, the rest the GC of a larger heap), not against 50x100 (1.5-1.7
-// times the time, 1.72 the allocations). What separates them is the work
-// done once per account, not the org class: at 400 accounts and 5, 10 and
-// 25 buckets each, an analysis allocates about 690 times per account plus
-// 320 (at 5) to 295 (at 25) per bucket, so 5 buckets per account carry
-// 138 per bucket of their account's (its principals' policies parsed,
-// their statics and request contexts, its keys' and endpoints' policies,
-// its assume-role edges): within 1.3 times of 50x100 would leave about 90
-// per account. Shapes are not it: with them off (Options.noShapes, which
-// also decides every principal group on its own) 50x100 allocates 302 per
-// bucket and 2000x5 440. Sharing that per-account work between accounts
-// configured alike (policies equal but for the account's own ID) is what
-// would close the gap. 10000x5 is skipped unless BUCKETAUDIT_BENCH_HUGE is
-// set (2 GB).
+// account (100x5 -> 2000x5 -> 10000x5: 350, 336, 339 allocations; 136,
+// 181, 191-216 µs, the rest the GC and page faults of a larger heap), not
+// against 50x100 (196 allocations, 108 µs: 1.7 times both). What separates
+// them is the work done once per account, not the org class: at 400
+// accounts and 5, 10 and 25 buckets each, an analysis allocates about 490
+// times per account plus 246 (at 5) to 223 (at 25) per bucket, so 5
+// buckets per account carry 98 per bucket of their account's (its
+// principals' policies parsed, their statics and request contexts, its
+// keys' and endpoints' policies, its assume-role edges, the first bucket
+// of each of its shapes): within 1.3 times of 50x100 (255) would leave
+// about 45 per account. Shapes are not it: with them off
+// (Options.noShapes, which also decides every principal group on its own)
+// 50x100 allocates 226 per bucket and 2000x5 327, 1.45 times. Sharing the
+// per-account work between accounts configured alike (policies equal but
+// for the account's own ID, as landing zones deploy them) is what would
+// close the gap. 10000x5 is skipped unless BUCKETAUDIT_BENCH_HUGE is set
+// (2 GB).
 //
 //	go test ./access -run '^$' -bench OrgShape -benchtime 1x -benchmem
 func BenchmarkAnalyzeOrgShape(b *testing.B) {
