@@ -1,6 +1,7 @@
 package access
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/model"
@@ -141,7 +142,8 @@ func (ix *Index) iamCollected(ids ...string) bool {
 
 // maxOrgPrincipalChecks bounds the IAM principals of other member accounts
 // evaluated for one narrowed org cell; beyond it the cell lists none (its
-// narrowed_to still names the principals by pattern).
+// narrowed_to still names the principals by pattern) and its reason says
+// so.
 const maxOrgPrincipalChecks = 256
 
 // orgPrincipalsWho lists, for the org cells narrowed to named principals,
@@ -186,7 +188,13 @@ func (w *worker) orgPrincipalsWho(bl *BucketLayers, bm *bucketMatrix, row *model
 				}))
 			}
 		}
-		if len(callers) == 0 || len(callers) > maxOrgPrincipalChecks {
+		if len(callers) > maxOrgPrincipalChecks {
+			// An empty list would read as "none of them can": say why
+			// there is none.
+			cells[i].Reason += fmt.Sprintf("; principals is not filled in: more than %d IAM principals of the other member accounts it allows match (principal_access lists them, and bucketaudit who-can --bucket %s)", maxOrgPrincipalChecks, bl.Bucket.Name)
+			continue
+		}
+		if len(callers) == 0 {
 			continue
 		}
 		var list []string

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -196,4 +198,48 @@ func unlistedOfAllowed(t *testing.T, doc *inventory.Document, rep *model.Report)
 		}
 	}
 	return filtered
+}
+
+// TestNarrowedOrgCellTooManyPrincipals: an org cell narrowed to named
+// principals whose allowed member accounts hold more principals that match
+// than orgPrincipalsWho evaluates lists none in Principals, and its reason
+// says why (an empty list would read as "none of them can"); below the
+// bound the list is filled in and the reason says nothing of it.
+func TestNarrowedOrgCellTooManyPrincipals(t *testing.T) {
+	for _, tc := range []struct {
+		accounts int
+		tooMany  bool
+	}{{maxOrgPrincipalChecks + 10, true}, {12, false}} {
+		doc := fakeaws.Synthetic(tc.accounts, 1)
+		for ai := range doc.Accounts {
+			for bi := range doc.Accounts[ai].Buckets {
+				b := &doc.Accounts[ai].Buckets[bi]
+				arn := "arn:aws:s3:::" + b.Name
+				b.Encryption = &inventory.Encryption{Algorithm: inventory.AlgorithmAES256} // no key policy to narrow the accounts
+				b.Policy = inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Pipelines","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"` + arn + `/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-synthetic0"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/data-pipeline"}}}]}`))
+			}
+		}
+		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }, PrincipalsPerCell: DefaultPrincipalsPerCell})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := 0
+		for _, b := range rep.Buckets {
+			c := b.Access.Org.Read
+			if len(c.NarrowedTo) == 0 || (c.Verdict != model.VerdictAllow && c.Verdict != model.VerdictConditional) {
+				continue
+			}
+			checked++
+			said := strings.Contains(c.Reason, "principals is not filled in: more than")
+			if tc.tooMany && (len(c.Principals) > 0 || !said) {
+				t.Errorf("%d accounts, %s: principals %d, reason %q: want none listed and the reason saying why", tc.accounts, b.Name, len(c.Principals), c.Reason)
+			}
+			if !tc.tooMany && (len(c.Principals) == 0 || said) {
+				t.Errorf("%d accounts, %s: principals %v, reason %q: want the data-pipeline roles listed", tc.accounts, b.Name, c.Principals, c.Reason)
+			}
+		}
+		if checked == 0 {
+			t.Fatalf("%d accounts: no narrowed org read cell: the test proves nothing", tc.accounts)
+		}
+	}
 }
