@@ -34,34 +34,20 @@ type ctxBases struct {
 // (aws:PrincipalOrgID unknown but not ix.OrgID), to adopt
 // (policy.Context.Adopt): the callers of an OU share them.
 func (ix *Index) orgKeys(orgID, path string) *policy.Context {
-	k := [2]string{orgID, path}
 	cb := &ix.ctxBases
-	cb.mu.RLock()
-	ctx := cb.orgs[k]
-	cb.mu.RUnlock()
-	if ctx != nil {
+	return memoContext(&cb.mu, &cb.orgs, [2]string{orgID, path}, func() *policy.Context {
+		ctx := policy.NewContext()
+		if orgID != "" {
+			ctx.Set("aws:PrincipalOrgID", orgID)
+		}
+		if path != "" {
+			ctx.Set("aws:PrincipalOrgPaths", path)
+		}
+		if orgID == "" && path == "" { // a caller outside: the organisation's ID is not its
+			ctx.SetUnknownExcept("aws:PrincipalOrgID", ix.OrgID)
+		}
 		return ctx
-	}
-	cb.mu.Lock()
-	defer cb.mu.Unlock()
-	if ctx := cb.orgs[k]; ctx != nil {
-		return ctx
-	}
-	ctx = policy.NewContext()
-	if orgID != "" {
-		ctx.Set("aws:PrincipalOrgID", orgID)
-	}
-	if path != "" {
-		ctx.Set("aws:PrincipalOrgPaths", path)
-	}
-	if orgID == "" && path == "" { // a caller outside: the organisation's ID is not its
-		ctx.SetUnknownExcept("aws:PrincipalOrgID", ix.OrgID)
-	}
-	if cb.orgs == nil {
-		cb.orgs = map[[2]string]*policy.Context{}
-	}
-	cb.orgs[k] = ctx
-	return ctx
+	})
 }
 
 // serviceKeys returns the keys of the request contexts for service in
@@ -69,38 +55,46 @@ func (ix *Index) orgKeys(orgID, path string) *policy.Context {
 // (the caller's kms:CallerAccount and Context are not among them). The
 // context is shared: not to be modified.
 func (ix *Index) serviceKeys(service, region string) *policy.Context {
-	k := ctxKey{service: service, region: region}
 	cb := &ix.ctxBases
-	cb.mu.RLock()
-	ctx := cb.services[k]
-	cb.mu.RUnlock()
+	return memoContext(&cb.mu, &cb.services, ctxKey{service: service, region: region}, func() *policy.Context {
+		ctx := policy.NewContext()
+		if region != "" {
+			ctx.Set("aws:RequestedRegion", region)
+		}
+		if service == "s3-plain-http" { // the TLS check: a request without TLS
+			ctx.Set("aws:SecureTransport", "false")
+		}
+		if service == "kms" {
+			ctx.Set("kms:ViaService", awsid.ServiceEndpoint("s3", region))
+			ctx.Set("aws:ViaAWSService", "true")
+			ctx.SetAbsent("s3:signatureversion")
+		}
+		if service == "sts" { // an AssumeRole call (assumeContext)
+			ctx.SetAbsent("s3:signatureversion")
+		}
+		return ctx
+	})
+}
+
+// memoContext returns (*m)[k], made with build (under mu, once) when there
+// is none.
+func memoContext[K comparable](mu *sync.RWMutex, m *map[K]*policy.Context, k K, build func() *policy.Context) *policy.Context {
+	mu.RLock()
+	ctx := (*m)[k]
+	mu.RUnlock()
 	if ctx != nil {
 		return ctx
 	}
-	cb.mu.Lock()
-	defer cb.mu.Unlock()
-	if ctx := cb.services[k]; ctx != nil {
+	mu.Lock()
+	defer mu.Unlock()
+	if ctx := (*m)[k]; ctx != nil {
 		return ctx
 	}
-	ctx = policy.NewContext()
-	if region != "" {
-		ctx.Set("aws:RequestedRegion", region)
+	ctx = build()
+	if *m == nil {
+		*m = map[K]*policy.Context{}
 	}
-	if service == "s3-plain-http" { // the TLS check: a request without TLS
-		ctx.Set("aws:SecureTransport", "false")
-	}
-	if service == "kms" {
-		ctx.Set("kms:ViaService", awsid.ServiceEndpoint("s3", region))
-		ctx.Set("aws:ViaAWSService", "true")
-		ctx.SetAbsent("s3:signatureversion")
-	}
-	if service == "sts" { // an AssumeRole call (assumeContext)
-		ctx.SetAbsent("s3:signatureversion")
-	}
-	if cb.services == nil {
-		cb.services = map[ctxKey]*policy.Context{}
-	}
-	cb.services[k] = ctx
+	(*m)[k] = ctx
 	return ctx
 }
 
