@@ -3,7 +3,6 @@ package access
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -84,25 +83,20 @@ func Assumptions() []string {
 // fixture defaults in doc (inventory.ApplyDefaults; a no-op on a scan's
 // snapshot).
 func Analyze(ctx context.Context, doc *inventory.Document, opts Options) (*model.Report, error) {
-	if doc == nil {
-		return nil, errors.New("analyze: no inventory document")
-	}
 	n := 0
-	for i := range doc.Accounts {
-		n += len(doc.Accounts[i].Buckets)
+	if doc != nil {
+		for i := range doc.Accounts {
+			n += len(doc.Accounts[i].Buckets)
+		}
 	}
-	// The workers build the buckets in place (streamRest's into), in the
-	// order they are streamed.
+	// The workers build every bucket in place (streamRest's into), in the
+	// order they are streamed: the sink has nothing left to do.
 	buckets := make([]model.Bucket, n)
-	k := 0
-	rep, err := streamRest(ctx, doc, opts, func(*model.Bucket) error {
-		k++
-		return nil
-	}, nil, newTally(), buckets)
+	rep, err := streamRest(ctx, doc, opts, func(*model.Bucket) error { return nil }, nil, newTally(), buckets)
 	if err != nil {
 		return nil, err
 	}
-	rep.Buckets = buckets[:k]
+	rep.Buckets = buckets
 	return rep, nil
 }
 

@@ -191,7 +191,7 @@ func (w *worker) orgPrincipalsWho(bl *BucketLayers, bm *bucketMatrix, row *model
 		if len(callers) > maxOrgPrincipalChecks {
 			// An empty list would read as "none of them can": say why
 			// there is none.
-			cells[i].Reason += fmt.Sprintf("; principals is not filled in: more than %d IAM principals of the other member accounts it allows match (principal_access lists them, and bucketaudit who-can --bucket %s)", maxOrgPrincipalChecks, bl.Bucket.Name)
+			cells[i].Reason += fmt.Sprintf("; principals is not filled in: more than %d IAM principals of the other member accounts it allows would have to be checked (principal_access lists those that can, and bucketaudit who-can --bucket %s)", maxOrgPrincipalChecks, bl.Bucket.Name)
 			continue
 		}
 		if len(callers) == 0 {

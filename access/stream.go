@@ -30,9 +30,6 @@ import (
 // fixture defaults in doc (inventory.ApplyDefaults; a no-op on a scan's
 // snapshot).
 func Stream(ctx context.Context, doc *inventory.Document, opts Options, sink func(b *model.Bucket) error) (*model.Report, error) {
-	if doc == nil {
-		return nil, errors.New("analyze: no inventory document")
-	}
 	return streamRest(ctx, doc, opts, sink, nil, newTally(), nil)
 }
 
@@ -56,6 +53,9 @@ func trustedAccounts(doc *inventory.Document, opts Options) map[string]string {
 // built in into[i] when into has room for it (Analyze), in a new
 // model.Bucket otherwise.
 func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink func(b *model.Bucket) error, done map[string]bool, t *tally, into []model.Bucket) (*model.Report, error) {
+	if doc == nil {
+		return nil, errors.New("analyze: no inventory document")
+	}
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now

@@ -158,3 +158,14 @@ func TestInOrder(t *testing.T) {
 		t.Errorf("no jobs: err = %v, %d emitted", err, calls)
 	}
 }
+
+// Analyze and Stream refuse a nil document with an error (one check, in
+// streamRest), never a panic or an empty report.
+func TestNilDocument(t *testing.T) {
+	if rep, err := Analyze(context.Background(), nil, Options{}); err == nil || rep != nil {
+		t.Errorf("Analyze(nil) = %v, %v; want an error", rep, err)
+	}
+	if rep, err := Stream(context.Background(), nil, Options{}, func(*model.Bucket) error { return nil }); err == nil || rep != nil {
+		t.Errorf("Stream(nil) = %v, %v; want an error", rep, err)
+	}
+}

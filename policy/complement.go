@@ -140,8 +140,7 @@ func singleValuedKey(key string) bool {
 	if len(key) < 4 || !strings.EqualFold(key[:4], "aws:") {
 		return false
 	}
-	for _, k := range [...]string{"aws:calledvia", "aws:principalorgpaths", "aws:principalservicenameslist",
-		"aws:resourceorgpaths", "aws:sourceorgpaths", "aws:tagkeys"} {
+	for _, k := range multivaluedGlobalKeys() {
 		if strings.EqualFold(key, k) {
 			return false
 		}
@@ -151,15 +150,15 @@ func singleValuedKey(key string) bool {
 
 // singleValuedLower is singleValuedKey of a lower-case key.
 func singleValuedLower(lk string) bool {
-	if !strings.HasPrefix(lk, "aws:") {
-		return false
-	}
-	switch lk {
-	case "aws:calledvia", "aws:principalorgpaths", "aws:principalservicenameslist",
-		"aws:resourceorgpaths", "aws:sourceorgpaths", "aws:tagkeys":
-		return false
-	}
-	return true
+	multi := multivaluedGlobalKeys()
+	return strings.HasPrefix(lk, "aws:") && !slices.Contains(multi[:], lk)
+}
+
+// multivaluedGlobalKeys are the global condition keys documented as
+// multivalued, in lower case.
+func multivaluedGlobalKeys() [6]string {
+	return [...]string{"aws:calledvia", "aws:principalorgpaths", "aws:principalservicenameslist",
+		"aws:resourceorgpaths", "aws:sourceorgpaths", "aws:tagkeys"}
 }
 
 // condID is the id of a condition atom: its key (lower case), operator and
