@@ -42,6 +42,13 @@ type Options struct {
 	// orgListing chooses how the org cells' principals are listed (tests
 	// compare the ways).
 	orgListing orgListing
+	// index, when set, is the index of doc the analysis uses (tests
+	// inspect it afterwards).
+	index *Index
+	// checkMemos makes every worker check what it memoises by a list's
+	// address against the list (worker.ownNames): Analyze fails when a
+	// shared list was modified after it was memoised.
+	checkMemos bool
 }
 
 // orgListing is a way of listing the org cells' principals (listOrg).

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -53,6 +54,10 @@ type matrixer struct {
 	// principalsPerCell caps the cells' principal lists (Options.PrincipalsPerCell).
 	principalsPerCell int
 	orgListing        orgListing
+	// checkMemos (Options.checkMemos): memoFaults counts the memoised
+	// values that no longer match the list they were made of.
+	checkMemos bool
+	memoFaults atomic.Int64
 }
 
 // newMatrixer prepares the matrices of ix's buckets with the options that
@@ -60,7 +65,8 @@ type matrixer struct {
 // lists).
 func newMatrixer(ix *Index, trusted map[string]string, opts Options) *matrixer {
 	m := &matrixer{ix: ix, trusted: trusted, catalog: catalogIndex(), nameMatters: policiesNameBucket(ix) || opts.noShapes,
-		noPrincipalGroups: opts.noPrincipalGroups, principalsPerCell: max(opts.PrincipalsPerCell, 0), orgListing: opts.orgListing}
+		noPrincipalGroups: opts.noPrincipalGroups, principalsPerCell: max(opts.PrincipalsPerCell, 0), orgListing: opts.orgListing,
+		checkMemos: opts.checkMemos}
 	if ix.OrgID == "" {
 		return m
 	}

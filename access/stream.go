@@ -60,7 +60,10 @@ func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	ix := NewIndex(doc)
+	ix := opts.index
+	if ix == nil {
+		ix = NewIndex(doc)
+	}
 	trusted := trustedAccounts(doc, opts)
 	m := newMatrixer(ix, trusted, opts)
 
@@ -133,6 +136,9 @@ func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink
 			return nil, sinkErr
 		}
 		return nil, fmt.Errorf("analyze: %w", err)
+	}
+	if n := m.memoFaults.Load(); n > 0 {
+		return nil, fmt.Errorf("analyze: %d memoised statement names differ from the deciding statements they were made of (a shared list was modified after it was memoised)", n)
 	}
 
 	rep := &model.Report{

@@ -1070,6 +1070,9 @@ func (w *worker) ownNames(refs []policy.StatementRef, rep *IAMPrincipal) []strin
 	}
 	k := ownNamesKey{&refs[0], len(refs), rep.fp == "root"}
 	if l, ok := w.refNames[k]; ok {
+		if w.checkMemos && !slices.Equal(l, renameRefs(refs, rep, rep)) {
+			w.memoFaults.Add(1)
+		}
 		return l
 	}
 	l := renameRefs(refs, rep, rep)

@@ -1,0 +1,150 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/bucketaudit/bucketaudit/fakeaws"
+	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// indexParses returns every parsed policy ix holds (those made so far), by
+// what it is: the IAM principals' identity policies and boundaries, the
+// KMS keys' policies and grants, the VPC endpoints' and the organisation's
+// policies.
+func indexParses(ix *Index) map[string]*policy.Policy {
+	out := map[string]*policy.Policy{}
+	for _, id := range ix.accountIDs {
+		for _, p := range ix.Principals(id) {
+			for i, pol := range p.Identity {
+				out[fmt.Sprintf("identity %d of %s", i, p.ARN)] = pol
+			}
+			if p.Boundary != nil {
+				out["boundary of "+p.ARN] = p.Boundary
+			}
+		}
+	}
+	for arn, p := range ix.keyParsed {
+		out["key policy of "+arn] = p
+	}
+	for arn, p := range ix.keyGrants {
+		out["grants of "+arn] = p
+	}
+	for id, e := range ix.endpoints {
+		out["endpoint policy of "+id] = e.policy
+	}
+	for id, o := range ix.orgPolicies {
+		out["org policy "+id] = o.parsed
+	}
+	return out
+}
+
+// diffParses compares the parses of two indexes of the same document:
+// their exported contents (statements, principals, actions, resources,
+// conditions, names), not the compiled programs.
+func diffParses(t *testing.T, used, fresh *Index) []string {
+	t.Helper()
+	a, b := indexParses(used), indexParses(fresh)
+	var keys []string
+	for k := range b {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(a) != len(b) {
+		return []string{fmt.Sprintf("%d parses after the analysis, %d in a fresh index", len(a), len(b))}
+	}
+	var diffs []string
+	for _, k := range keys {
+		if d := cmp.Diff(b[k], a[k], cmpopts.IgnoreUnexported(policy.Policy{}), cmpopts.EquateEmpty()); d != "" {
+			diffs = append(diffs, k+": "+d)
+		}
+	}
+	return diffs
+}
+
+// TestAnalysisLeavesSharedListsUnchanged: the analysis shares lists and
+// memoises by their address, relying on no list being modified once made.
+// A worker keys the statement names of a principal group by the address
+// of its deciding statements (ownNames: a refCache shares equal lists),
+// and a parsed policy's string lists share one block per policy (each
+// capped, so an append copies) and are shared by text (managed and trust
+// policies). A modification in place would give later buckets the names
+// or the statements of another list, silently. Every memo hit is checked
+// against a fresh computation here (checkMemos), and every parse the
+// index holds after the analysis against a fresh parse of the same text.
+func TestAnalysisLeavesSharedListsUnchanged(t *testing.T) {
+	roundtrip := func() *inventory.Document {
+		doc, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
+	for name, load := range map[string]func() *inventory.Document{
+		"synthetic with roles": func() *inventory.Document {
+			return fakeaws.SyntheticWith(fakeaws.SyntheticOptions{Accounts: 24, Buckets: 6, Roles: 12})
+		},
+		"synthetic": func() *inventory.Document { return fakeaws.Synthetic(6, 40) },
+		"roundtrip": roundtrip,
+	} {
+		t.Run(name, func(t *testing.T) {
+			doc := load()
+			used := NewIndex(doc)
+			for _, workers := range []int{1, 2} {
+				_, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) },
+					Workers: workers, PrincipalsPerCell: DefaultPrincipalsPerCell, index: used, checkMemos: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			fresh := NewIndex(load())
+			if n := len(indexParses(fresh)); n < 5 {
+				t.Fatalf("%d parses to compare", n)
+			}
+			for _, d := range diffParses(t, used, fresh) {
+				t.Error(d)
+			}
+		})
+	}
+}
+
+// TestSharedListChecksFail: the checks of TestAnalysisLeavesSharedListsUnchanged
+// see a list modified in place (they could fail).
+func TestSharedListChecksFail(t *testing.T) {
+	t.Run("memoised names", func(t *testing.T) {
+		doc := fakeaws.Synthetic(2, 1)
+		m := newMatrixer(NewIndex(doc), nil, Options{checkMemos: true})
+		w := m.newWorker()
+		rep := &IAMPrincipal{ARN: "arn:aws:iam::111122223333:role/r", fp: "x"}
+		refs := []policy.StatementRef{{Policy: "identity policy a", Index: 0, Layer: policy.LayerIdentity}}
+		w.ownNames(refs, rep)
+		w.ownNames(refs, rep)
+		if n := m.memoFaults.Load(); n != 0 {
+			t.Fatalf("%d faults on an unmodified list", n)
+		}
+		refs[0].Policy = "identity policy b" // modified in place, same address
+		w.ownNames(refs, rep)
+		if n := m.memoFaults.Load(); n != 1 {
+			t.Errorf("%d faults after the list was modified, want 1", n)
+		}
+	})
+	t.Run("parses", func(t *testing.T) {
+		load := func() *inventory.Document { return fakeaws.Synthetic(3, 4) }
+		used, fresh := NewIndex(load()), NewIndex(load())
+		if d := diffParses(t, used, fresh); len(d) != 0 {
+			t.Fatalf("unmodified parses differ: %v", d)
+		}
+		ps := used.Principals(used.accountIDs[1])
+		ps[0].Identity[0].Statements[0].Action[0] = "s3:PutObject"
+		if d := diffParses(t, used, fresh); len(d) == 0 {
+			t.Error("a parse modified in place compares equal to a fresh one")
+		}
+	})
+}
