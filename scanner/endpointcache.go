@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"reflect"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -115,6 +116,15 @@ type s3EndpointKey struct {
 // s3EndpointKeyFields is the number of fields of s3.EndpointParameters
 // that s3EndpointKey holds.
 const s3EndpointKeyFields = 17
+
+// s3EndpointKeyCovers reports whether s3EndpointKey holds every field of
+// the SDK's s3.EndpointParameters (they are as many as when the key was
+// written): with an SDK whose parameters changed, the scan resolves every
+// endpoint without the cache rather than reuse an answer for parameters
+// the key cannot tell apart (TestS3EndpointKeyCoversParameters fails too).
+func s3EndpointKeyCovers() bool {
+	return reflect.TypeOf(s3.EndpointParameters{}).NumField() == s3EndpointKeyFields
+}
 
 type optString struct {
 	set bool

@@ -20,6 +20,9 @@ func TestS3EndpointKeyCoversParameters(t *testing.T) {
 	if n := reflect.TypeOf(s3.EndpointParameters{}).NumField(); n != s3EndpointKeyFields {
 		t.Fatalf("s3.EndpointParameters has %d fields, s3EndpointKey holds %d: add the new ones to the key", n, s3EndpointKeyFields)
 	}
+	if !s3EndpointKeyCovers() {
+		t.Fatal("s3EndpointKeyCovers is false: the scan would not use the cache")
+	}
 	if n := reflect.TypeOf(s3EndpointKey{}).NumField(); n != s3EndpointKeyFields {
 		t.Fatalf("s3EndpointKey has %d fields, want %d", n, s3EndpointKeyFields)
 	}

@@ -567,7 +567,9 @@ func (s *Session) S3(cfg aws.Config, region string) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.Region = region
 		o.UsePathStyle = s.endpoint != nil
-		o.EndpointResolverV2 = newS3EndpointCache(o.EndpointResolverV2)
+		if s3EndpointKeyCovers() {
+			o.EndpointResolverV2 = newS3EndpointCache(o.EndpointResolverV2)
+		}
 	})
 }
 
