@@ -104,13 +104,19 @@ func (w *worker) memberIndex(id string) (int, bool) {
 	return slices.BinarySearch(w.members, id)
 }
 
-// orgSpecialsIndex returns the worker's orgSpecials (made once per
-// assume-role graph: once per index state).
+// orgSpecialsIndex returns the orgSpecials of the index's assume-role
+// graph, made once for all the workers (once per index state).
 func (w *worker) orgSpecialsIndex() *orgSpecials {
 	g := w.ix.AssumeGraph()
 	if s := w.who.specials; s != nil && s.graph == g {
 		return s
 	}
+	w.who.specials = w.shared.orgSpecials(g, func() *orgSpecials { return w.makeOrgSpecials(g) })
+	return w.who.specials
+}
+
+// makeOrgSpecials makes the orgSpecials of assume-role graph g.
+func (w *worker) makeOrgSpecials(g *AssumeGraph) *orgSpecials {
 	s := &orgSpecials{graph: g, canonical: map[string]int32{}, prefix: map[string][]int32{}, exact: map[string][]int32{}}
 	add := func(m map[string][]int32, k string, mi int32) {
 		if l := m[k]; len(l) == 0 || l[len(l)-1] != mi {
@@ -150,7 +156,6 @@ func (w *worker) orgSpecialsIndex() *orgSpecials {
 			s.always = append(s.always, mi)
 		}
 	}
-	w.who.specials = s
 	return s
 }
 
@@ -210,11 +215,15 @@ func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
 		return pl
 	}
 	// A plan is read only once made: the workers share them.
-	if pl := w.shared.plan(key); pl != nil && pl.graph == g {
-		w.keepPlan(key, pl)
-		return pl
-	}
-	tl, tid := lowerAll(tvals), w.who.valsID(tvals)
+	pl := w.shared.plan(key, g, func() *orgPlan { return w.makeOrgPlan(pr, g, tvals) })
+	w.keepPlan(key, pl)
+	return pl
+}
+
+// makeOrgPlan makes the plan of graph g for the template tvals of the
+// row's principal-naming values.
+func (w *worker) makeOrgPlan(pr *principalRow, g *AssumeGraph, tvals []string) *orgPlan {
+	tl, tid := lowerAll(tvals), w.shared.valsID(tvals)
 	pl := &orgPlan{graph: g, rng: make([][2]int32, len(w.members))}
 	// At most each member's principals and root: cands and gof sized once
 	// (grown, the copies of a list of every member's candidates cost more
@@ -257,8 +266,6 @@ func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
 		})
 		pl.rng[mi][1] = int32(len(pl.cands))
 	}
-	w.keepPlan(key, pl)
-	w.shared.storePlan(key, pl)
 	return pl
 }
 
@@ -320,7 +327,7 @@ func (pr *principalRow) listOrg(cells []*model.Cell, bm *bucketMatrix, base func
 	}
 	if pr.lvals == nil {
 		pr.lvals = lowerAll(pr.vals)
-		pr.valsID = w.who.valsID(pr.vals)
+		pr.valsID = w.shared.valsID(pr.vals)
 	}
 	if pr.partition == "" {
 		pr.partition = partitionOf(pr.bl.ARN)

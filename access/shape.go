@@ -31,24 +31,127 @@ type sharedCache struct {
 	// kept are the callers that serve every account's buckets alike
 	// (ownerFree), at most maxKeptCallers.
 	kept map[string]*Caller
-	// plans are the org rows' plans the workers made (orgplan.go), by
-	// template, at most maxPlans.
-	plans map[string]*orgPlan
+	// plans are the org rows' plans (orgplan.go), by template, at most
+	// maxPlans: each is made by the first worker that needs it while the
+	// others wait for it (a plan visits every member account).
+	plans map[string]*planEntry
+
+	// whoMu guards what the workers' principal lists share (whocan.go,
+	// orgplan.go): the member accounts' whoAccount (of whoN principals in
+	// all, at most ix.internBound()), the accounts buckets concern
+	// (orgSpecials, per assume-role graph) and the IDs of rows'
+	// principal-naming values (valsID; the statics' group keys are kept
+	// by them, so every worker must give the same values the same ID).
+	whoMu    sync.RWMutex
+	who      map[string]*whoAccount
+	whoN     int
+	specials *specialsEntry
+	valsIDs  map[string]int
+	valsBase int
 }
 
-func (c *sharedCache) plan(key string) *orgPlan {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.plans[key]
+// specialsEntry is the orgSpecials of one assume-role graph, made once.
+type specialsEntry struct {
+	graph *AssumeGraph
+	once  sync.Once
+	s     *orgSpecials
 }
 
-func (c *sharedCache) storePlan(key string, pl *orgPlan) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.plans == nil || len(c.plans) >= maxPlans {
-		c.plans = map[string]*orgPlan{}
+// whoAccount returns the whoAccount kept of account id (nil when none).
+func (c *sharedCache) whoAccount(id string) *whoAccount {
+	c.whoMu.RLock()
+	defer c.whoMu.RUnlock()
+	return c.who[id]
+}
+
+// storeWhoAccount keeps wa for account id, unless a worker kept one first
+// (then that one is returned); bound is how many principals' may be kept.
+func (c *sharedCache) storeWhoAccount(id string, wa *whoAccount, bound int) *whoAccount {
+	c.whoMu.Lock()
+	defer c.whoMu.Unlock()
+	if have := c.who[id]; have != nil {
+		return have
 	}
-	c.plans[key] = pl
+	if c.who == nil || (c.whoN >= maxInterned && c.whoN >= bound) {
+		c.who, c.whoN = map[string]*whoAccount{}, 0
+	}
+	c.who[id] = wa
+	c.whoN += len(wa.ps)
+	return wa
+}
+
+// orgSpecials returns the orgSpecials of assume-role graph g, made by mk
+// (once, for all the workers).
+func (c *sharedCache) orgSpecials(g *AssumeGraph, mk func() *orgSpecials) *orgSpecials {
+	c.whoMu.RLock()
+	e := c.specials
+	c.whoMu.RUnlock()
+	if e == nil || e.graph != g {
+		c.whoMu.Lock()
+		if e = c.specials; e == nil || e.graph != g {
+			e = &specialsEntry{graph: g}
+			c.specials = e
+		}
+		c.whoMu.Unlock()
+	}
+	e.once.Do(func() { e.s = mk() })
+	return e.s
+}
+
+// valsID returns the ID of a row's principal-naming values, the same for
+// every worker.
+func (c *sharedCache) valsID(vals []string) int {
+	k := strings.Join(vals, "\x00")
+	c.whoMu.RLock()
+	id, ok := c.valsIDs[k]
+	c.whoMu.RUnlock()
+	if ok {
+		return id
+	}
+	c.whoMu.Lock()
+	defer c.whoMu.Unlock()
+	if id, ok := c.valsIDs[k]; ok {
+		return id
+	}
+	if c.valsIDs == nil {
+		c.valsIDs = map[string]int{}
+	}
+	if len(c.valsIDs) >= maxInterned {
+		// IDs start afresh, above every ID given (principalStatic.sig).
+		c.valsBase += len(c.valsIDs)
+		clear(c.valsIDs)
+	}
+	id = c.valsBase + len(c.valsIDs)
+	c.valsIDs[k] = id
+	return id
+}
+
+// planEntry is a plan of one template and assume-role graph, made once.
+type planEntry struct {
+	graph *AssumeGraph
+	once  sync.Once
+	pl    *orgPlan
+}
+
+// plan returns the plan of template key for graph g, made by mk (once,
+// for all the workers).
+func (c *sharedCache) plan(key string, g *AssumeGraph, mk func() *orgPlan) *orgPlan {
+	c.mu.RLock()
+	e := c.plans[key]
+	c.mu.RUnlock()
+	if e == nil || e.graph != g {
+		c.mu.Lock()
+		if e = c.plans[key]; e == nil || e.graph != g {
+			if c.plans == nil || len(c.plans) >= maxPlans {
+				c.plans = map[string]*planEntry{}
+			}
+			e = &planEntry{graph: g}
+			c.plans[key] = e
+		}
+		c.mu.Unlock()
+	}
+	e.once.Do(func() { e.pl = mk() })
+	return e.pl
 }
 
 // accountShapes is what the buckets of one account share.

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
@@ -247,13 +248,22 @@ type principalStatic struct {
 	// alone is the key when it is decided on its own (by its ARN).
 	alone string
 	ckey  string // its caller's key (worker.caller)
+	// ids are its aws:userid and aws:username (signature).
+	ids *principalIDs
+	// memo is what the workers learn of it as they go: the statics of a
+	// member account's principals are shared by the workers
+	// (sharedCache.whoAccount).
+	memo *staticMemo
+}
+
+// staticMemo is a principalStatic's memo, for any worker.
+type staticMemo struct {
+	mu sync.Mutex
 	// masked are the keys of the principal for buckets out of reach of
 	// some of its policies, by deadSlots mask.
 	masked map[uint64]*principalStatic
 	sigs   [4]sigEntry // its last group keys (sig)
 	reach  int8        // mayReach's answer for every bucket: 1 yes, 2 no, 0 not yet known
-	// ids are its aws:userid and aws:username (signature).
-	ids *principalIDs
 }
 
 // chainValues is a chain's principal-naming values, lowered, and whether
@@ -293,14 +303,21 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 	if ps := w.pstatic[p]; ps != nil {
 		return ps
 	}
-	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN), ids: w.ix.callerIDs(p.ARN)}
-	ps.lgk = strings.ToLower(ps.gk)
-	ps.ckey = "pa|" + p.ARN
-	ps.keys(w, p, p.fp, id, chain, cv, canonical)
+	ps := w.newPrincipalStatic(p, id, chain, cv, canonical)
 	if len(w.pstatic) >= maxInterned && len(w.pstatic) >= w.ix.internBound() { // many principals: start afresh
 		clear(w.pstatic)
 	}
 	w.pstatic[p] = ps
+	return ps
+}
+
+// newPrincipalStatic makes the principalStatic of principal p of account
+// id.
+func (w *worker) newPrincipalStatic(p *IAMPrincipal, id string, chain Chain, cv *chainValues, canonical string) *principalStatic {
+	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN), ids: w.ix.callerIDs(p.ARN), memo: &staticMemo{}}
+	ps.lgk = strings.ToLower(ps.gk)
+	ps.ckey = "pa|" + p.ARN
+	ps.keys(w, p, p.fp, id, chain, cv, canonical)
 	return ps
 }
 
@@ -327,7 +344,10 @@ func (w *worker) maskedStatic(ps *principalStatic, p *IAMPrincipal, dead uint64,
 	if dead == 0 {
 		return ps
 	}
-	if m := ps.masked[dead]; m != nil {
+	ps.memo.mu.Lock()
+	m := ps.memo.masked[dead]
+	ps.memo.mu.Unlock()
+	if m != nil {
 		return m
 	}
 	texts := make([]string, len(p.texts))
@@ -337,14 +357,18 @@ func (w *worker) maskedStatic(ps *principalStatic, p *IAMPrincipal, dead uint64,
 		}
 		texts[k] = t
 	}
-	m := *ps
-	m.masked, m.sigs = nil, [4]sigEntry{}
+	m = &principalStatic{arn: ps.arn, larn: ps.larn, lgk: ps.lgk, gk: ps.gk, ckey: ps.ckey, ids: ps.ids, memo: &staticMemo{}}
 	m.keys(w, p, fingerprint(p.ARN, texts, p.Tags), id, chain, cv, canonical)
-	if ps.masked == nil || len(ps.masked) >= 64 {
-		ps.masked = map[uint64]*principalStatic{}
+	ps.memo.mu.Lock()
+	defer ps.memo.mu.Unlock()
+	if have := ps.memo.masked[dead]; have != nil {
+		return have
 	}
-	ps.masked[dead] = &m
-	return &m
+	if ps.memo.masked == nil || len(ps.memo.masked) >= 64 {
+		ps.memo.masked = map[uint64]*principalStatic{}
+	}
+	ps.memo.masked[dead] = m
+	return m
 }
 
 // candidates adds to pr.cands the principals of account id the row may list: its
@@ -364,7 +388,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 	}
 	if pr.lvals == nil {
 		pr.lvals = lowerAll(pr.vals)
-		pr.valsID = w.who.valsID(pr.vals)
+		pr.valsID = w.shared.valsID(pr.vals)
 	}
 	alone := pr.byName || w.noPrincipalGroups
 	w.eachCandidate(wa, id, bl.Bucket.Name, pr.res, pr.partition, direct, func(c principalCand, st *principalStatic) {
@@ -390,6 +414,10 @@ func (w *worker) eachCandidate(wa *whoAccount, id, bucket string, res func() []s
 			}
 			f(principalCand{p: p, account: id, typ: principalType(p.ARN), dead: dead}, w.maskedStatic(st, p, dead, id, wa.chain, wa.cv, wa.canonical))
 		}
+	}
+	if partition == wa.rootPartition {
+		f(principalCand{p: wa.root, account: id, typ: model.PrincipalRoot}, wa.rootStatic)
+		return
 	}
 	root := w.root(partition, id)
 	f(principalCand{p: root, account: id, typ: model.PrincipalRoot}, w.principalStatic(root, id, wa.chain, wa.cv, wa.canonical))
@@ -432,14 +460,26 @@ type whoAccount struct {
 	canonical string // the value naming its canonical ID ("" when not known)
 	ps        []IAMPrincipal
 	statics   []*principalStatic // ps's
+	// root is its root user as a principal in the index's partition
+	// (rootPartition), and its static.
+	rootPartition string
+	root          *IAMPrincipal
+	rootStatic    *principalStatic
 }
 
-// whoAccount returns the worker's whoAccount of account id (it keeps those
-// of at most ix.internBound() principals).
+// whoAccount returns the whoAccount of account id, made once for all the
+// workers (sharedCache.whoAccount): every worker's org rows and plans visit
+// every member account, so a whoAccount each would make the work per
+// account grow with the workers.
 func (w *worker) whoAccount(id string) *whoAccount {
-	if wa := w.who.accounts[id]; wa != nil {
+	if wa := w.shared.whoAccount(id); wa != nil {
 		return wa
 	}
+	return w.shared.storeWhoAccount(id, w.makeWhoAccount(id), w.ix.internBound())
+}
+
+// makeWhoAccount makes the whoAccount of account id.
+func (w *worker) makeWhoAccount(id string) *whoAccount {
 	ix := w.ix
 	wa := &whoAccount{chain: ix.SCPs(id), ps: ix.Principals(id)}
 	wa.cv = w.chainValues(wa.chain)
@@ -453,19 +493,19 @@ func (w *worker) whoAccount(id string) *whoAccount {
 	}
 	wa.statics = make([]*principalStatic, len(wa.ps))
 	for i := range wa.ps {
-		wa.statics[i] = w.principalStatic(&wa.ps[i], id, wa.chain, wa.cv, wa.canonical)
+		wa.statics[i] = w.newPrincipalStatic(&wa.ps[i], id, wa.chain, wa.cv, wa.canonical)
 	}
-	if w.who.accounts == nil || (w.who.nprincipals >= maxInterned && w.who.nprincipals >= w.ix.internBound()) {
-		w.who.accounts, w.who.nprincipals = map[string]*whoAccount{}, 0
-	}
-	w.who.accounts[id] = wa
-	w.who.nprincipals += len(wa.ps)
+	wa.rootPartition = ix.partition
+	wa.root = newRoot(ix.partition, id)
+	wa.rootStatic = w.newPrincipalStatic(wa.root, id, wa.chain, wa.cv, wa.canonical)
 	return wa
 }
 
 // sig returns the group key kept for the row values vals (valsID).
 func (ps *principalStatic) sig(vals int) (string, bool) {
-	for _, s := range ps.sigs {
+	ps.memo.mu.Lock()
+	defer ps.memo.mu.Unlock()
+	for _, s := range ps.memo.sigs {
 		if s.vals == vals && s.key != "" {
 			return s.key, true
 		}
@@ -475,24 +515,19 @@ func (ps *principalStatic) sig(vals int) (string, bool) {
 
 // storeSig keeps the group key for the row values vals (of the last few).
 func (ps *principalStatic) storeSig(vals int, key string) {
-	copy(ps.sigs[1:], ps.sigs[:len(ps.sigs)-1])
-	ps.sigs[0] = sigEntry{vals, key}
+	ps.memo.mu.Lock()
+	defer ps.memo.mu.Unlock()
+	sigs := &ps.memo.sigs
+	copy(sigs[1:], sigs[:len(sigs)-1])
+	sigs[0] = sigEntry{vals, key}
 }
 
 // whoScratch is what a worker keeps for the principal lists across
 // buckets.
 type whoScratch struct {
-	// valsIDs are the IDs of rows' principal-naming values
-	// (principalStatic.sig).
-	valsIDs  map[string]int
-	valsBase int
-	keys     map[string]string // the group keys, interned
-	// accounts are the member accounts' whoAccount (of nprincipals
-	// principals in all).
-	accounts    map[string]*whoAccount
-	nprincipals int
-	cands       []principalCand
-	list        []model.PrincipalAccess
+	keys  map[string]string // the group keys, interned
+	cands []principalCand
+	list  []model.PrincipalAccess
 	// lists are the cells' lists, by hash (intern): cells alike, of one
 	// bucket or of several, share one.
 	lists  map[uint64][][]model.PrincipalAccess
@@ -502,7 +537,8 @@ type whoScratch struct {
 	// rows (idValue), by marked value.
 	idVals map[string]*policy.StringValue
 	// plans are the org rows' plans by template, specials the accounts a
-	// bucket concerns (orgplan.go); the rest is their scratch.
+	// bucket concerns (orgplan.go; both shared by the workers); the rest
+	// is their scratch.
 	plans      map[string]*orgPlan
 	specials   *orgSpecials
 	planBuf    []byte
@@ -532,25 +568,6 @@ type sigEntry struct {
 	key  string
 }
 
-// valsID returns the ID of a row's principal-naming values.
-func (ws *whoScratch) valsID(vals []string) int {
-	k := strings.Join(vals, "\x00")
-	if id, ok := ws.valsIDs[k]; ok {
-		return id
-	}
-	if ws.valsIDs == nil {
-		ws.valsIDs = map[string]int{}
-	}
-	if len(ws.valsIDs) >= maxInterned {
-		// IDs start afresh, above every ID given (principalStatic.sig).
-		ws.valsBase += len(ws.valsIDs)
-		clear(ws.valsIDs)
-	}
-	id := ws.valsBase + len(ws.valsIDs)
-	ws.valsIDs[k] = id
-	return id
-}
-
 // key returns the interned group key b.
 func (ws *whoScratch) key(b []byte) string {
 	if k, ok := ws.keys[string(b)]; ok {
@@ -571,13 +588,19 @@ func (ps *principalStatic) mayReach(p *IAMPrincipal, bucket string) bool {
 	if len(p.named) > 0 || p.byName {
 		return mayReachBucket(p.Identity, bucket)
 	}
-	if ps.reach == 0 {
-		ps.reach = 2
+	ps.memo.mu.Lock()
+	reach := ps.memo.reach
+	ps.memo.mu.Unlock()
+	if reach == 0 {
+		reach = 2
 		if mayReachBucket(p.Identity, bucket) {
-			ps.reach = 1
+			reach = 1
 		}
+		ps.memo.mu.Lock()
+		ps.memo.reach = reach
+		ps.memo.mu.Unlock()
 	}
-	return ps.reach == 1
+	return reach == 1
 }
 
 // principalType returns the PrincipalAccess type of an IAM ARN.
@@ -596,9 +619,14 @@ func (w *worker) root(partition, id string) *IAMPrincipal {
 	if p := w.roots[k]; p != nil {
 		return p
 	}
-	p := &IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root"}
+	p := newRoot(partition, id)
 	w.roots[k] = p
 	return p
+}
+
+// newRoot returns account id's root user in partition as a principal.
+func newRoot(partition, id string) *IAMPrincipal {
+	return &IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root"}
 }
 
 // overflow is what the cells of a bucket capped at principalsPerCell
