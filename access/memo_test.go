@@ -12,6 +12,7 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
 	"github.com/bucketaudit/bucketaudit/inventory"
+	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -147,4 +148,25 @@ func TestSharedListChecksFail(t *testing.T) {
 			t.Error("a parse modified in place compares equal to a fresh one")
 		}
 	})
+}
+
+// TestWorkersChangeNothing: the workers share the member accounts'
+// principal statics, plans and orgSpecials (made by whichever worker
+// needs them first, their memos filled by all): the report is the same
+// with one worker as with eight, for an organisation whose buckets'
+// principal lists visit every member's roles and users.
+func TestWorkersChangeNothing(t *testing.T) {
+	run := func(workers int) *model.Report {
+		doc := fakeaws.SyntheticWith(fakeaws.SyntheticOptions{Accounts: 40, Buckets: 4, Roles: 10})
+		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) },
+			Workers: workers, PrincipalsPerCell: DefaultPrincipalsPerCell})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	want := run(1)
+	if diff := cmp.Diff(want, run(8)); diff != "" {
+		t.Errorf("report with 8 workers differs from 1's (-1 +8):\n%s", diff)
+	}
 }
