@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -76,7 +77,8 @@ func diffParses(t *testing.T, used, fresh *Index) []string {
 // of its deciding statements (ownNames: a refCache shares equal lists),
 // and a parsed policy's string lists share one block per policy (each
 // capped, so an append copies) and are shared by text (managed and trust
-// policies). A modification in place would give later buckets the names
+// policies); the cells' decided_by lists are rows of one table
+// (layerNameLists). A modification in place would give later buckets the names
 // or the statements of another list, silently. Every memo hit is checked
 // against a fresh computation here (checkMemos), and every parse the
 // index holds after the analysis against a fresh parse of the same text.
@@ -111,6 +113,12 @@ func TestAnalysisLeavesSharedListsUnchanged(t *testing.T) {
 			}
 			for _, d := range diffParses(t, used, fresh) {
 				t.Error(d)
+			}
+			// The cells' decided_by lists are shared rows of one table.
+			for i, l := range layerNameLists {
+				if want := layerSet(i).makeNames(); !slices.Equal(l, want) {
+					t.Errorf("layerNameLists[%d] = %v after the analysis, want %v", i, l, want)
+				}
 			}
 		})
 	}
