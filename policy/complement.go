@@ -182,3 +182,16 @@ func condID(key, op string, vals []string) string {
 	}
 	return b.String()
 }
+
+// Literal returns the identity under which the engine compares a
+// requirement of a Conditional result (Result.Alternatives) with others:
+// two requirements with the same id and neg hold in the same contexts; with
+// the same id and different neg, exactly one of the two holds in any
+// context (the complements of complementForm); and two with neg false and
+// the same non-empty excl but different ids never hold together. Other
+// requirements are only equal to themselves. The rules are complementForm's.
+func (q Requirement) Literal() (id string, neg bool, excl string) {
+	a := atom{req: q}
+	k := a.literal(q.Negated)
+	return k.id, k.neg, a.excl
+}
