@@ -771,28 +771,36 @@ func isASCII(s string) bool {
 }
 
 // resultAlternatives renders a Conditional result's condition in
-// disjunctive normal form.
+// disjunctive normal form; a Complex result's, as the list of every
+// condition involved, loose (cond.loose).
 func resultAlternatives(r *policy.Result) dnf {
 	if len(r.Alternatives) > 0 && !r.Complex {
 		var d dnf
 		for _, alt := range r.Alternatives {
-			var conj []string
-			for _, q := range alt {
-				conj = addConds(conj, FormatRequirement(q))
+			conj := make([]cond, len(alt))
+			for i, q := range alt {
+				conj[i] = reqCond(q)
 			}
 			d = d.or(dnf{conj})
 		}
 		return d
 	}
-	var conj []string
+	conj := make([]cond, 0, len(r.Conditions))
 	for _, q := range r.Conditions {
-		conj = addConds(conj, FormatRequirement(q))
+		c := reqCond(q)
+		c.loose = true
+		if !slices.ContainsFunc(conj, c.same) {
+			conj = append(conj, c)
+		}
 	}
 	return dnf{conj}
 }
 
 // and combines two layers that must both allow (S3 and then KMS); with
-// rc, their statements are a list of it (refCache.share).
+// rc, their statements are a list of it (refCache.share). Conditional on
+// conditions that no request meets together (policy.Requirement.Literal:
+// a condition and its complement, one in each layer), it is an implicit
+// deny that the two layers decide.
 func and(a, b outcome, rc *refCache) outcome {
 	switch {
 	case a.verdict == model.VerdictDeny:
@@ -816,7 +824,16 @@ func and(a, b outcome, rc *refCache) outcome {
 			o.refs = rc.share(rc.buf)
 		}
 	}
-	o.alts = a.alts.and(b.alts)
+	alts, never := a.alts.and(b.alts)
+	if never {
+		o.verdict, o.engine, o.alts, o.narrow, o.acctSpecific = model.VerdictDeny, policy.ImplicitDeny, nil, nil, false
+		if a.reason != "" || b.reason != "" {
+			o.reason = "implicitly denied: no request meets the conditions of both the S3 request and the KMS call (" +
+				joinReasons(a.reason, b.reason) + ")"
+		}
+		return o
+	}
+	o.alts = alts
 	o.acctSpecific = a.acctSpecific || b.acctSpecific
 	if a.verdict == model.VerdictConditional || b.verdict == model.VerdictConditional {
 		o.verdict = model.VerdictConditional

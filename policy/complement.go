@@ -118,9 +118,17 @@ func opName(b baseOp) string {
 	return ""
 }
 
-// sortedValues returns a sorted copy of vals without duplicates: a
-// condition's values are alternatives, their order does not matter.
+// sortedValues returns vals sorted without duplicates (a copy, or vals
+// itself when it is already: read only): a condition's values are
+// alternatives, their order does not matter.
 func sortedValues(vals []string) []string {
+	sorted := true
+	for i := 1; i < len(vals) && sorted; i++ {
+		sorted = vals[i-1] < vals[i]
+	}
+	if sorted {
+		return vals
+	}
 	out := slices.Clone(vals)
 	slices.Sort(out)
 	return slices.Compact(out)
