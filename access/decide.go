@@ -517,7 +517,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 		o.refs = decidingRefs(r, rc)
 		o.verdict = verdictOf(r.Decision)
 		if o.verdict == model.VerdictConditional {
-			o.alts = resultAlternatives(r)
+			o.alts = alternativesOf(r, kind)
 			o.acctSpecific = requirementsAccountSpecific(r)
 		}
 		return o
@@ -525,7 +525,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 	if mode == reasonNone {
 		o.verdict = verdictOf(r.Decision)
 		if o.verdict == model.VerdictConditional {
-			o.alts = resultAlternatives(r)
+			o.alts = alternativesOf(r, kind)
 			o.acctSpecific = requirementsAccountSpecific(r)
 		}
 		return o
@@ -547,7 +547,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 		o.reason = action + " implicitly denied for " + who + ": " + implicitDenyReason(r, kind)
 	case policy.Conditional:
 		o.verdict = model.VerdictConditional
-		o.alts = resultAlternatives(r)
+		o.alts = alternativesOf(r, kind)
 		o.acctSpecific = requirementsAccountSpecific(r)
 		if grants := grantStatements(r); len(grants) > 0 {
 			// Grants (the bucket ACL, KMS grants) are what allows.
@@ -773,13 +773,23 @@ func isASCII(s string) bool {
 // resultAlternatives renders a Conditional result's condition in
 // disjunctive normal form; a Complex result's, as the list of every
 // condition involved, loose (cond.loose).
-func resultAlternatives(r *policy.Result) dnf {
+func resultAlternatives(r *policy.Result) dnf { return alternativesOf(r, resourceBucket) }
+
+// alternativesOf is resultAlternatives of the result of an evaluation of
+// kind: the conditions of the KMS call (resourceKey) on keys that are not
+// the principal's are the call's own (cond.kms).
+func alternativesOf(r *policy.Result, kind resourceKind) dnf {
+	mk := func(q policy.Requirement) cond {
+		c := reqCond(q)
+		c.kms = kind == resourceKey && !sharedWithKMSCall(q.Key)
+		return c
+	}
 	if len(r.Alternatives) > 0 && !r.Complex {
 		var d dnf
 		for _, alt := range r.Alternatives {
 			conj := make([]cond, len(alt))
 			for i, q := range alt {
-				conj[i] = reqCond(q)
+				conj[i] = mk(q)
 			}
 			d = d.or(dnf{conj})
 		}
@@ -787,13 +797,26 @@ func resultAlternatives(r *policy.Result) dnf {
 	}
 	conj := make([]cond, 0, len(r.Conditions))
 	for _, q := range r.Conditions {
-		c := reqCond(q)
+		c := mk(q)
 		c.loose = true
 		if !slices.ContainsFunc(conj, c.same) {
 			conj = append(conj, c)
 		}
 	}
 	return dnf{conj}
+}
+
+// sharedWithKMSCall reports whether a condition key has the same value in
+// the S3 request and in the KMS call S3 makes for it: the keys of the
+// principal (policy.PrincipalKey), whose identity S3 forwards (a forward
+// access session, https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html),
+// but kms:CallerAccount, which only the KMS call has. The request's other
+// keys are the call's own: S3 makes it, not through the caller's network
+// path (aws:SourceIp, aws:SourceVpce), with kms:ViaService and
+// aws:CalledVia set, on another resource (aws:ResourceTag/*).
+func sharedWithKMSCall(key string) bool {
+	p, _ := policy.PrincipalKey(key)
+	return p && !strings.EqualFold(key, "kms:CallerAccount")
 }
 
 // and combines two layers that must both allow (S3 and then KMS); with

@@ -11,13 +11,18 @@ import (
 // identity, which decides when two conditions are one, complements or
 // exclusive (policy.Requirement.Literal: the engine's own rules, so that
 // conditions from two evaluations, the S3 request's and the KMS call's,
-// combine as conditions of one evaluation would).
+// combine as conditions of one evaluation would, on the keys the two
+// requests share: cond.kms).
 type cond struct {
 	text string
 	// id, neg and excl are Requirement.Literal's; id is "" for a condition
 	// access makes ("object key like ..."), equal only to the same text.
 	id, excl string
 	neg      bool
+	// kms: the condition is on a key of the KMS call S3 makes that is not
+	// the S3 request's (sharedWithKMSCall): it is never one with, nor the
+	// complement of, a condition of the S3 request.
+	kms bool
 	// loose: the condition is listed by a stricter reading (bounded's
 	// merge, a Complex result's list of every condition involved), not as
 	// a condition the request must meet: it proves no contradiction.
@@ -44,6 +49,9 @@ func textConj(texts ...string) []cond {
 
 // same reports whether c and d are one condition.
 func (c cond) same(d cond) bool {
+	if c.kms != d.kms {
+		return false
+	}
 	if c.id == "" || d.id == "" {
 		return c.id == d.id && c.text == d.text
 	}
@@ -55,7 +63,7 @@ func (c cond) same(d cond) bool {
 // group (Bool "true" and "false" on a single-valued key). Conditions made
 // by access, and loose ones, exclude nothing.
 func (c cond) excludes(d cond) bool {
-	if c.id == "" || d.id == "" || c.loose || d.loose {
+	if c.id == "" || d.id == "" || c.loose || d.loose || c.kms != d.kms {
 		return false
 	}
 	if c.id == d.id {
@@ -72,6 +80,12 @@ func compareConds(a, b cond) int {
 	}
 	if c := strings.Compare(a.id, b.id); c != 0 {
 		return c
+	}
+	if a.kms != b.kms {
+		if a.kms {
+			return 1
+		}
+		return -1
 	}
 	switch {
 	case a.neg == b.neg:
