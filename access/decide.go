@@ -517,7 +517,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 		o.refs = decidingRefs(r, rc)
 		o.verdict = verdictOf(r.Decision)
 		if o.verdict == model.VerdictConditional {
-			o.alts = resultAlternatives(r)
+			o.alts = alternativesOf(r, kind)
 			o.acctSpecific = requirementsAccountSpecific(r)
 		}
 		return o
@@ -525,7 +525,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 	if mode == reasonNone {
 		o.verdict = verdictOf(r.Decision)
 		if o.verdict == model.VerdictConditional {
-			o.alts = resultAlternatives(r)
+			o.alts = alternativesOf(r, kind)
 			o.acctSpecific = requirementsAccountSpecific(r)
 		}
 		return o
@@ -547,7 +547,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 		o.reason = action + " implicitly denied for " + who + ": " + implicitDenyReason(r, kind)
 	case policy.Conditional:
 		o.verdict = model.VerdictConditional
-		o.alts = resultAlternatives(r)
+		o.alts = alternativesOf(r, kind)
 		o.acctSpecific = requirementsAccountSpecific(r)
 		if grants := grantStatements(r); len(grants) > 0 {
 			// Grants (the bucket ACL, KMS grants) are what allows.
@@ -771,28 +771,59 @@ func isASCII(s string) bool {
 }
 
 // resultAlternatives renders a Conditional result's condition in
-// disjunctive normal form.
-func resultAlternatives(r *policy.Result) dnf {
+// disjunctive normal form; a Complex result's, as the list of every
+// condition involved, loose (cond.loose).
+func resultAlternatives(r *policy.Result) dnf { return alternativesOf(r, resourceBucket) }
+
+// alternativesOf is resultAlternatives of the result of an evaluation of
+// kind: the conditions of the KMS call (resourceKey) on keys that are not
+// the principal's are the call's own (cond.kms).
+func alternativesOf(r *policy.Result, kind resourceKind) dnf {
+	mk := func(q policy.Requirement) cond {
+		c := reqCond(q)
+		c.kms = kind == resourceKey && !sharedWithKMSCall(q.Key)
+		return c
+	}
 	if len(r.Alternatives) > 0 && !r.Complex {
 		var d dnf
 		for _, alt := range r.Alternatives {
-			var conj []string
-			for _, q := range alt {
-				conj = addConds(conj, FormatRequirement(q))
+			conj := make([]cond, len(alt))
+			for i, q := range alt {
+				conj[i] = mk(q)
 			}
 			d = d.or(dnf{conj})
 		}
 		return d
 	}
-	var conj []string
+	conj := make([]cond, 0, len(r.Conditions))
 	for _, q := range r.Conditions {
-		conj = addConds(conj, FormatRequirement(q))
+		c := mk(q)
+		c.loose = true
+		if !slices.ContainsFunc(conj, c.same) {
+			conj = append(conj, c)
+		}
 	}
 	return dnf{conj}
 }
 
+// sharedWithKMSCall reports whether a condition key has the same value in
+// the S3 request and in the KMS call S3 makes for it: the keys of the
+// principal (policy.PrincipalKey), whose identity S3 forwards (a forward
+// access session, https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html),
+// but kms:CallerAccount, which only the KMS call has. The request's other
+// keys are the call's own: S3 makes it, not through the caller's network
+// path (aws:SourceIp, aws:SourceVpce), with kms:ViaService and
+// aws:CalledVia set, on another resource (aws:ResourceTag/*).
+func sharedWithKMSCall(key string) bool {
+	p, _ := policy.PrincipalKey(key)
+	return p && !strings.EqualFold(key, "kms:CallerAccount")
+}
+
 // and combines two layers that must both allow (S3 and then KMS); with
-// rc, their statements are a list of it (refCache.share).
+// rc, their statements are a list of it (refCache.share). Conditional on
+// conditions that no request meets together (policy.Requirement.Literal:
+// a condition and its complement, one in each layer), it is an implicit
+// deny that the two layers decide.
 func and(a, b outcome, rc *refCache) outcome {
 	switch {
 	case a.verdict == model.VerdictDeny:
@@ -816,7 +847,16 @@ func and(a, b outcome, rc *refCache) outcome {
 			o.refs = rc.share(rc.buf)
 		}
 	}
-	o.alts = a.alts.and(b.alts)
+	alts, never := a.alts.and(b.alts)
+	if never {
+		o.verdict, o.engine, o.alts, o.narrow, o.acctSpecific = model.VerdictDeny, policy.ImplicitDeny, nil, nil, false
+		if a.reason != "" || b.reason != "" {
+			o.reason = "implicitly denied: no request meets the conditions of both the S3 request and the KMS call (" +
+				joinReasons(a.reason, b.reason) + ")"
+		}
+		return o
+	}
+	o.alts = alts
 	o.acctSpecific = a.acctSpecific || b.acctSpecific
 	if a.verdict == model.VerdictConditional || b.verdict == model.VerdictConditional {
 		o.verdict = model.VerdictConditional

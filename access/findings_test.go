@@ -67,11 +67,14 @@ func TestFormatRequirement(t *testing.T) {
 }
 
 func TestDNF(t *testing.T) {
-	a := dnf{{"x"}}.or(dnf{{"y", "z"}}) // x or (y and z)
+	a := textDNF([]string{"x"}).or(textDNF([]string{"y", "z"})) // x or (y and z)
 	if got := a.String(); got != "(x) or (y and z)" {
 		t.Errorf("or = %q", got)
 	}
-	b := a.and(dnf{{"w"}}) // (x and w) or (y and z and w)
+	b, never := a.and(textDNF([]string{"w"})) // (x and w) or (y and z and w)
+	if never {
+		t.Errorf("and of conditions access makes: never")
+	}
 	if got := b.String(); got != "(w and x) or (w and y and z)" {
 		t.Errorf("and = %q", got)
 	}
@@ -79,10 +82,10 @@ func TestDNF(t *testing.T) {
 	if !anyOf || len(conds) != 2 {
 		t.Errorf("cellConditions = %v, %t", conds, anyOf)
 	}
-	if conds, anyOf := (dnf{{"a", "b"}}).cellConditions(); anyOf || len(conds) != 2 {
+	if conds, anyOf := (textDNF([]string{"a", "b"})).cellConditions(); anyOf || len(conds) != 2 {
 		t.Errorf("single alternative = %v, %t", conds, anyOf)
 	}
-	if got := (dnf{{"x"}}).or(dnf{{"x"}}); len(got) != 1 {
+	if got := (textDNF([]string{"x"})).or(textDNF([]string{"x"})); len(got) != 1 {
 		t.Errorf("duplicate alternative kept: %v", got)
 	}
 }

@@ -196,3 +196,13 @@ func checkCells(t *testing.T, b *model.Bucket, want []expectCell) {
 		}
 	}
 }
+
+// textDNF returns the dnf of alternatives of conditions known by their
+// texts (textCond), as given (not normalised).
+func textDNF(alts ...[]string) dnf {
+	d := make(dnf, len(alts))
+	for i, a := range alts {
+		d[i] = textConj(a...)
+	}
+	return d
+}

@@ -84,7 +84,8 @@ type endpointInfo struct {
 	one      [1]*policy.Policy // policies' room
 	// step names its evaluation in traces; cond is the condition of a
 	// request through it ("aws:SourceVpce = <id>").
-	step, cond string
+	step string
+	cond cond
 }
 
 // endpointKeys returns the context keys a request through endpoint ep
@@ -224,7 +225,8 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 	}
 	for e := range a.VPCEndpoints {
 		ep := &a.VPCEndpoints[e]
-		info := &endpointInfo{ep: ep, account: a.ID, keys: endpointKeys(ep), step: "vpce " + ep.ID, cond: "aws:SourceVpce = " + ep.ID}
+		info := &endpointInfo{ep: ep, account: a.ID, keys: endpointKeys(ep), step: "vpce " + ep.ID,
+			cond: reqCond(policy.Requirement{Key: "aws:SourceVpce", Operator: "StringEquals", Values: []string{ep.ID}})}
 		name := "VPC endpoint policy of " + ep.ID
 		if ep.Policy == nil {
 			info.policy = policy.Unreadable(name + " (not collected)")

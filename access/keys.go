@@ -93,11 +93,14 @@ func (bl *BucketLayers) decideKeys(c *Caller, action string) outcome {
 		if len(generic) == 0 {
 			generic = dnf{{}}
 		}
-		var not []string
+		var not []cond
 		for _, d := range diff {
-			not = append(not, fmt.Sprintf("object key not like %q", d.pattern))
+			not = append(not, textCond(fmt.Sprintf("object key not like %q", d.pattern)))
 		}
-		out.alts = out.alts.or(generic.and(dnf{not}))
+		// No condition of the engine's excludes those access makes: and
+		// keeps every alternative (one it dropped would add none).
+		alts, _ := generic.and(dnf{not})
+		out.alts = out.alts.or(alts)
 	}
 	reasons = append(reasons, "other keys: "+g.reason)
 	for _, d := range diff {
@@ -113,7 +116,8 @@ func (bl *BucketLayers) decideKeys(c *Caller, action string) outcome {
 			if len(alts) == 0 {
 				alts = dnf{{}}
 			}
-			out.alts = out.alts.or(alts.and(dnf{{fmt.Sprintf("object key like %q", d.pattern)}}))
+			alts, _ = alts.and(dnf{{textCond(fmt.Sprintf("object key like %q", d.pattern))}})
+			out.alts = out.alts.or(alts)
 		}
 		reasons = append(reasons, fmt.Sprintf("keys like %q: %s", d.pattern, d.o.reason))
 	}

@@ -47,9 +47,9 @@ func aboutPrincipal(cond string, tagsKnown bool) bool {
 
 // splitConj splits a conjunction into its conditions on the principal and
 // those on the request.
-func splitConj(conj []string, tagsKnown bool) (prin, req []string) {
+func splitConj(conj []cond, tagsKnown bool) (prin, req []cond) {
 	for _, s := range conj {
-		if aboutPrincipal(s, tagsKnown) {
+		if aboutPrincipal(s.text, tagsKnown) {
 			prin = append(prin, s)
 		} else {
 			req = append(req, s)
@@ -76,7 +76,7 @@ func (o outcome) settle(c *Caller) outcome {
 	var free dnf // the principal parts of the alternatives without request conditions
 	var reqs dnf
 	anyFree, always := false, false
-	common, same, allNamed := []string(nil), true, true
+	common, same, allNamed := []cond(nil), true, true
 	for i, alt := range o.alts {
 		prin, req := splitConj(alt, c.TagsKnown)
 		if len(req) == 0 {
@@ -88,10 +88,10 @@ func (o outcome) settle(c *Caller) outcome {
 		}
 		reqs = reqs.or(dnf{req})
 		allNamed = allNamed && len(prin) > 0
-		p := normConj(prin)
+		p, _ := normConj(prin)
 		if i == 0 {
 			common = p
-		} else if strings.Join(p, "\x00") != strings.Join(common, "\x00") {
+		} else if !sameConj(p, common) {
 			same = false
 		}
 	}

@@ -232,19 +232,19 @@ func TestSettle(t *testing.T) {
 		conds    string
 		narrowed string
 	}{
-		{"principal only", class, dnf{{arn}}, model.VerdictAllow, "", arn},
-		{"negated principal key", class, dnf{{"not (aws:PrincipalOrgID = o-x)"}}, model.VerdictAllow, "", "not (aws:PrincipalOrgID = o-x)"},
-		{"set operator on a principal key", class, dnf{{"ForAnyValue: aws:PrincipalOrgPaths like o-x/*"}}, model.VerdictAllow, "", "ForAnyValue: aws:PrincipalOrgPaths like o-x/*"},
-		{"request only", class, dnf{{ip}}, model.VerdictConditional, ip, ""},
-		{"principal and request", class, dnf{{arn, ip}}, model.VerdictConditional, ip, arn},
-		{"principal, or request", class, dnf{{arn}, {ip}}, model.VerdictAllow, "", arn},
-		{"two principals under two requests", class, dnf{{arn, ip}, {"aws:PrincipalAccount = 1", "aws:MultiFactorAuthPresent = true"}}, model.VerdictConditional,
+		{"principal only", class, textDNF([]string{arn}), model.VerdictAllow, "", arn},
+		{"negated principal key", class, textDNF([]string{"not (aws:PrincipalOrgID = o-x)"}), model.VerdictAllow, "", "not (aws:PrincipalOrgID = o-x)"},
+		{"set operator on a principal key", class, textDNF([]string{"ForAnyValue: aws:PrincipalOrgPaths like o-x/*"}), model.VerdictAllow, "", "ForAnyValue: aws:PrincipalOrgPaths like o-x/*"},
+		{"request only", class, textDNF([]string{ip}), model.VerdictConditional, ip, ""},
+		{"principal and request", class, textDNF([]string{arn, ip}), model.VerdictConditional, ip, arn},
+		{"principal, or request", class, textDNF([]string{arn}, []string{ip}), model.VerdictAllow, "", arn},
+		{"two principals under two requests", class, textDNF([]string{arn, ip}, []string{"aws:PrincipalAccount = 1", "aws:MultiFactorAuthPresent = true"}), model.VerdictConditional,
 			"aws:PrincipalArn like arn:aws:iam::*:role/a and aws:SourceIp in 203.0.113.0/24 OR aws:PrincipalAccount = 1 and aws:MultiFactorAuthPresent = true",
 			"aws:PrincipalArn like arn:aws:iam::*:role/a OR aws:PrincipalAccount = 1"},
-		{"tag without IAM tags", class, dnf{{tag}}, model.VerdictConditional, tag, ""},
-		{"tag with IAM tags", tagged, dnf{{tag}}, model.VerdictAllow, "", tag},
-		{"object key is no principal", class, dnf{{`object key like "a/*"`}}, model.VerdictConditional, `object key like "a/*"`, ""},
-		{"a concrete principal is not narrowed", concrete, dnf{{"aws:username = bob"}}, model.VerdictConditional, "aws:username = bob", ""},
+		{"tag without IAM tags", class, textDNF([]string{tag}), model.VerdictConditional, tag, ""},
+		{"tag with IAM tags", tagged, textDNF([]string{tag}), model.VerdictAllow, "", tag},
+		{"object key is no principal", class, textDNF([]string{`object key like "a/*"`}), model.VerdictConditional, `object key like "a/*"`, ""},
+		{"a concrete principal is not narrowed", concrete, textDNF([]string{"aws:username = bob"}), model.VerdictConditional, "aws:username = bob", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := outcome{verdict: model.VerdictConditional, alts: tc.alts, reason: "x allowed only if " + tc.alts.String()}.settle(tc.c)

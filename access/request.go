@@ -468,10 +468,16 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		for _, id := range allowed {
 			via = via.or(dnf{{bl.ix.endpoints[id].cond}}) // allowed only with its info
 		}
-		out.alts = via.and(conds)
+		alts, never := via.and(conds)
+		out.alts = alts
 		out.reason = action + " allowed for " + c.who() + " only through VPC endpoint " + strings.Join(allowed, ", ") + " (its policy allows it)"
 		if len(conds) > 0 {
 			out.reason += " and only if " + conds.String()
+		}
+		if never { // the endpoints' policies allow only requests from elsewhere
+			out = outcome{verdict: model.VerdictDeny, engine: policy.ImplicitDeny, layers: (o.layers | layers).with(model.LayerVPCE),
+				reason: action + " for " + c.who() + " is implicitly denied: no request through VPC endpoint " + strings.Join(allowed, ", ") +
+					" meets the conditions of its policy (" + conds.String() + ")"}
 		}
 	case len(notCollected) > 0 || len(unknown) > 0:
 		// The endpoints we could not evaluate keep the cell conditional.

@@ -443,9 +443,11 @@ func (d dnf) rename(r renamer) dnf {
 	}
 	out := make(dnf, len(d))
 	for i, conj := range d {
-		out[i] = make([]string, len(conj))
+		out[i] = make([]cond, len(conj))
 		for j, c := range conj {
-			out[i][j] = r.Replace(c)
+			// The identity names the values as the text does.
+			c.text, c.id = r.Replace(c.text), r.Replace(c.id)
+			out[i][j] = c
 		}
 	}
 	return out

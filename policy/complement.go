@@ -118,9 +118,17 @@ func opName(b baseOp) string {
 	return ""
 }
 
-// sortedValues returns a sorted copy of vals without duplicates: a
-// condition's values are alternatives, their order does not matter.
+// sortedValues returns vals sorted without duplicates (a copy, or vals
+// itself when it is already: read only): a condition's values are
+// alternatives, their order does not matter.
 func sortedValues(vals []string) []string {
+	sorted := true
+	for i := 1; i < len(vals) && sorted; i++ {
+		sorted = vals[i-1] < vals[i]
+	}
+	if sorted {
+		return vals
+	}
 	out := slices.Clone(vals)
 	slices.Sort(out)
 	return slices.Compact(out)
@@ -181,4 +189,17 @@ func condID(key, op string, vals []string) string {
 		b.WriteString(v)
 	}
 	return b.String()
+}
+
+// Literal returns the identity under which the engine compares a
+// requirement of a Conditional result (Result.Alternatives) with others:
+// two requirements with the same id and neg hold in the same contexts; with
+// the same id and different neg, exactly one of the two holds in any
+// context (the complements of complementForm); and two with neg false and
+// the same non-empty excl but different ids never hold together. Other
+// requirements are only equal to themselves. The rules are complementForm's.
+func (q Requirement) Literal() (id string, neg bool, excl string) {
+	a := atom{req: q}
+	k := a.literal(q.Negated)
+	return k.id, k.neg, a.excl
 }

@@ -414,3 +414,51 @@ func TestSingleValuedKeyFolds(t *testing.T) {
 		t.Error("aws:CalledVia is multivalued and aws:PrincipalOrgID single-valued")
 	}
 }
+
+// TestRequirementLiteral checks Requirement.Literal on the requirements
+// the engine returns (an Allow on each condition of complementPairs, the
+// key unknown): complements share an id with opposite signs, the
+// exclusive pairs (Bool) share an exclusion group with different ids, and
+// the others have different ids; a Negated requirement (from a Deny) is
+// the opposite literal. Operator rules:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+func TestRequirementLiteral(t *testing.T) {
+	req := func(t *testing.T, key, b string, deny bool) Requirement {
+		t.Helper()
+		op, vals := split(b)
+		st := `{"Sid":"A","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"` + op + `":{"` + key + `":` + vals + `}}}`
+		if deny {
+			st = `{"Sid":"All","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"},` + strings.Replace(st, `"Allow"`, `"Deny"`, 1)
+		}
+		in := getObj("anonymous", acct1)
+		in.ResourcePolicy = pol(t, "bucket policy", stmts(st))
+		in.Context = NewOpenContext()
+		r := Evaluate(in)
+		if r.Decision != Conditional || len(r.Alternatives) != 1 || len(r.Alternatives[0]) != 1 {
+			t.Fatalf("%s: %v %v, want one condition", b, r.Decision, r.ConditionStrings())
+		}
+		return r.Alternatives[0][0]
+	}
+	for _, p := range complementPairs() {
+		t.Run(p.name, func(t *testing.T) {
+			qa, qb := req(t, p.key, p.a, false), req(t, p.key, p.b, false)
+			ida, nega, excla := qa.Literal()
+			idb, negb, exclb := qb.Literal()
+			if got := ida == idb && nega != negb; got != p.complement {
+				t.Errorf("complements = %t (%q %t, %q %t), want %t", got, ida, nega, idb, negb, p.complement)
+			}
+			exclusive := p.exclusive && !p.complement
+			if got := excla != "" && excla == exclb && ida != idb; got != exclusive {
+				t.Errorf("exclusive = %t (%q, %q), want %t", got, excla, exclb, exclusive)
+			}
+			if !p.complement && !exclusive && ida == idb {
+				t.Errorf("same id %q for %s and %s", ida, p.a, p.b)
+			}
+			// A Deny's requirement is the negated literal of the Allow's.
+			idn, negn, _ := req(t, p.key, p.a, true).Literal()
+			if idn != ida || negn == nega {
+				t.Errorf("negated: %q %t, want %q %t", idn, negn, ida, !nega)
+			}
+		})
+	}
+}
