@@ -237,11 +237,19 @@ func providerRoutes(ix *access.Index, out *Explanation, p Principal, acct *inven
 		out.Notes = append(out.Notes, "the fixes of the unsigned request are left out: they would grant the request to anyone; grant it to a role the provider's users assume instead (the routes below, or a role whose trust policy names the provider)")
 	}
 	g := ix.AssumeGraph()
+	bl := ix.NewBucketLayers(acct, bkt)
+	// A trust policy's "Principal": "*" may let them in too: AWS does not
+	// document it, the route is conditional on it (access.AnyProviderNode).
+	if any := access.AnyProviderNode(p.SAML); g.Node(any) != nil {
+		out.ViaRoles = ix.AssumeRoutes(bl, any, req.Action, req.Key, req.Context)
+	}
 	if n := g.Node(p.ARN); n == nil || n.Kind != access.NodeFederated {
-		out.Notes = append(out.Notes, fmt.Sprintf("no role of the collected accounts trusts %s (a trust policy naming it as a Federated principal for %s): its users cannot act on the bucket through a role", p.ARN, providerAction(p)))
+		if len(out.ViaRoles) == 0 {
+			out.Notes = append(out.Notes, fmt.Sprintf("no role of the collected accounts trusts %s (a trust policy naming it as a Federated principal for %s): its users cannot act on the bucket through a role", p.ARN, providerAction(p)))
+		}
 		return
 	}
-	out.ViaRoles = ix.AssumeRoutes(ix.NewBucketLayers(acct, bkt), p.ARN, req.Action, req.Key, req.Context)
+	out.ViaRoles = append(ix.AssumeRoutes(bl, p.ARN, req.Action, req.Key, req.Context), out.ViaRoles...)
 	if len(out.ViaRoles) > 0 {
 		return
 	}

@@ -44,7 +44,7 @@ func TestParseProviderPrincipal(t *testing.T) {
 		{in: "arn:aws:iam::222222222222:saml-provider/a/b", err: "only letters, digits"},
 		{in: "arn:aws:iam::222222222222:saml-provider/" + strings.Repeat("x", 129), err: "at most 128"},
 		{in: "arn:aws:iam::22222222:oidc-provider/token.actions.githubusercontent.com", err: "12-digit"},
-		{in: "arn:aws:iam::222222222222:openid-provider/x", err: "identity provider is expected"},
+		{in: "arn:aws:iam::222222222222:openid-provider/x", err: "or an identity provider's, is expected"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
@@ -185,5 +185,48 @@ func TestExplainProvider(t *testing.T) {
 	}
 	if len(x.ViaRoles) != 0 || !strings.Contains(strings.Join(x.Notes, "\n"), fedRole+"gh-nothing") {
 		t.Errorf("PutObject: routes %+v, notes %q: want none, and the roles it can assume named", x.ViaRoles, x.Notes)
+	}
+}
+
+// TestExplainProviderWildcardTrust: a role whose trust policy allows
+// sts:AssumeRoleWithWebIdentity to "Principal": "*" is a route for any
+// OIDC provider's users, conditional on what AWS does not document
+// (whether "*" matches them; the provider "must be specified in the
+// role's trust policy":
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html);
+// {"AWS": "*"} is none: it "does not allow web identity session
+// principals, SAML session principals"
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous).
+func TestExplainProviderWildcardTrust(t *testing.T) {
+	doc := fedExplainDoc(t)
+	read := doc.Accounts[0].IAM.Roles[0].InlinePolicies
+	for name, principal := range map[string]string{"open-web": `"*"`, "aws-star": `{"AWS":"*"}`} {
+		doc.Accounts[0].IAM.Roles = append(doc.Accounts[0].IAM.Roles, inventory.IAMRole{ARN: fedRole + name, InlinePolicies: read,
+			TrustPolicy: inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":` + principal + `,"Action":"sts:AssumeRoleWithWebIdentity"}]}`))})
+	}
+	for _, tc := range []struct {
+		principal string
+		roles     []string
+	}{
+		{fedGitHub, []string{"gh-aud", "gh-pinned", "open-web"}},
+		{fedOkta, []string{"okta-reader"}},
+		{"arn:aws:iam::222222222222:oidc-provider/gitlab.com", []string{"open-web"}},
+	} {
+		x, err := Explain(doc, Request{Principal: tc.principal, Action: "s3:GetObject", Bucket: "data", Key: "k"}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var roles []string
+		for _, r := range x.ViaRoles {
+			name := r.Role[strings.LastIndexByte(r.Role, '/')+1:]
+			roles = append(roles, name)
+			undocumented := strings.Contains(strings.Join(r.Conditions, ";"), `"Principal": "*" matches an identity provider's users (AWS does not document it`)
+			if r.Verdict != model.VerdictConditional || undocumented != (name == "open-web") {
+				t.Errorf("%s: route %+v, want conditional, on the undocumented match for open-web only", tc.principal, r)
+			}
+		}
+		if strings.Join(roles, ",") != strings.Join(tc.roles, ",") {
+			t.Errorf("%s: routes via %v, want %v", tc.principal, roles, tc.roles)
+		}
 	}
 }

@@ -96,7 +96,7 @@ func ParsePrincipal(s string) (Principal, error) {
 	default:
 		switch {
 		case a.Service == "iam":
-			return bad("an IAM ARN of a user, a role, root or an identity provider is expected")
+			return bad("an IAM ARN of a user, a role or root, or an identity provider's, is expected")
 		case a.Service == "sts" && strings.HasPrefix(res, "assumed-role/"):
 			return bad("an assumed-role ARN is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION")
 		case a.Service == "sts":
