@@ -829,36 +829,32 @@ func (e *Evaluator) principalMatch(s *cstmt, layer Layer, level int) [nClasses]f
 // undecided: the Requirement {Key: "Principal", Operator: "*"} (never
 // allow or deny by guess).
 func (e *Evaluator) providerWildcard(p *cprin, layer Layer, level int) fv {
-	if !p.src.Wildcard {
-		// {"AWS": "*"} only: the statement's other principals decide.
-		p2 := *p
-		p2.wildcard = false
-		return e.fvOr(e.principalNamed(&p2)...)
+	if p.src.Wildcard {
+		return e.fvAtom(atom{req: Requirement{Key: "Principal", Operator: "*", Values: []string{"an identity provider's users"}}, layer: layer, level: level})
 	}
-	return e.fvAtom(atom{req: Requirement{Key: "Principal", Operator: "*", Values: []string{"an identity provider's users"}}, layer: layer, level: level})
+	// {"AWS": "*"}: only a principal the element names matches them.
+	if e.namesCaller(p) {
+		return fvTrue
+	}
+	return fvFalse
 }
 
-// principalNamed matches the named principals of p against a caller
-// known by its ARN (principalMatch's per-class answers).
-func (e *Evaluator) principalNamed(p *cprin) []fv {
+// namesCaller reports whether an AWS, Service or CanonicalUser value of
+// p is the caller's ARN or name (the Federated values are checked by
+// principalMatch).
+func (e *Evaluator) namesCaller(p *cprin) bool {
 	c := &e.c
-	var out []fv
 	for i := range p.aws {
 		if c.arn == p.aws[i].raw {
-			out = append(out, fvTrue)
+			return true
 		}
 	}
-	if c.kind == cService {
-		for _, s := range p.service {
-			if strings.EqualFold(s, c.arn) {
-				out = append(out, fvTrue)
-			}
+	for _, s := range p.service {
+		if strings.EqualFold(s, c.arn) {
+			return true
 		}
 	}
-	if slices.Contains(p.canonical, c.arn) {
-		out = append(out, fvTrue)
-	}
-	return out
+	return slices.Contains(p.canonical, c.arn)
 }
 
 // principalByKeys matches a Principal element against a caller known only
