@@ -64,6 +64,12 @@ func (n *AssumeNode) String() string {
 	case NodeAnyone:
 		return "any AWS principal outside the organisation"
 	case NodeFederated:
+		switch n.ID {
+		case anyWebIdentity:
+			return `federated: any web identity provider's users (trust policy "Principal": "*")`
+		case anySAML:
+			return `federated: any SAML provider's users (trust policy "Principal": "*")`
+		}
 		return "federated: " + federatedName(n.ID)
 	}
 	return n.ID
@@ -772,6 +778,10 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket) {
 		case NodeService:
 			rem = "If the service should act only for your resources, add aws:SourceAccount or aws:SourceArn conditions to the trust policy of " + role + " (aws iam update-assume-role-policy --role-name " + roleName + " --policy-document file://trust.json)"
 		case NodeFederated: // its trust pins the subject (else federatedFinding)
+			if isAnyProvider(r.start.ID) {
+				rem = "Name the identity provider in the trust policy of " + role + ` ("Principal": {"Federated": "arn:aws:iam::ACCOUNT:oidc-provider/HOST"}, with conditions on its claims) instead of "Principal": "*" (aws iam update-assume-role-policy --role-name ` + roleName + " --policy-document file://trust.json); or remove the role's access to the bucket"
+				break
+			}
 			rem = "Check that the conditions of the trust policy of " + role + " on " + federatedName(r.start.ID) + "'s claims name only your identities (aws iam update-assume-role-policy --role-name " + roleName + " --policy-document file://trust.json); or remove the role's access to the bucket"
 		default:
 			rem = "Restrict the trust policy of " + role + ": name only the principals that need it, require sts:ExternalId for a third party, or add a condition on aws:PrincipalOrgID (aws iam update-assume-role-policy --role-name " + roleName + " --policy-document file://trust.json); or remove the role's access to the bucket"

@@ -272,6 +272,11 @@ func layerName(l policy.Layer, kind resourceKind) string {
 // cell's conditions list: "aws:SourceVpce = vpce-0a1b", "aws:SourceIp in
 // 203.0.113.0/24", "not (aws:PrincipalArn = arn:...)".
 func FormatRequirement(r policy.Requirement) string {
+	if r.Key == "Principal" && r.Operator == "*" {
+		// An identity provider's users and a "Principal": "*" of a trust
+		// policy (policy's providerWildcard): AWS does not document it.
+		return `the trust policy's "Principal": "*" matches an identity provider's users (AWS does not document it: the provider must be named in the trust policy, and {"AWS": "*"} does not match them)`
+	}
 	op := r.Operator
 	negated := r.Negated
 	// A negated plain operator is its opposite: AWS evaluates StringEquals

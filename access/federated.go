@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
@@ -73,7 +74,7 @@ func federatedName(id string) string {
 
 // isSAMLProvider reports whether a Federated principal is an IAM SAML
 // provider ARN (AssumeRoleWithSAML); every other one is an OIDC provider.
-func isSAMLProvider(id string) bool { return strings.Contains(id, ":saml-provider/") }
+func isSAMLProvider(id string) bool { return strings.Contains(id, ":saml-provider/") || id == anySAML }
 
 // federatedAction is the STS action a provider's users call.
 func federatedAction(id string) string {
@@ -83,17 +84,55 @@ func federatedAction(id string) string {
 	return "sts:AssumeRoleWithWebIdentity"
 }
 
+// Wildcard provider nodes: the users of any identity provider, for a
+// trust policy whose "Principal": "*" statement allows
+// sts:AssumeRoleWithWebIdentity or sts:AssumeRoleWithSAML. Whether "*"
+// matches them AWS does not document (the engine's answer is
+// conditional on it: policy's providerWildcard), so their edges are
+// conditional and say so; {"AWS": "*"} does not match them
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous)
+// and gives no node.
+const (
+	anyWebIdentity = "web-identity:*"
+	anySAML        = "saml:*"
+)
+
+// AnyProviderNode is the assume-role graph's node of the users of any
+// web identity provider (saml false) or SAML provider (saml true) that a
+// trust policy's "Principal": "*" may let in (explain lists its routes
+// beside a named provider's).
+func AnyProviderNode(saml bool) string {
+	if saml {
+		return anySAML
+	}
+	return anyWebIdentity
+}
+
+// isAnyProvider reports whether a federated node is a wildcard one.
+func isAnyProvider(id string) bool { return id == anyWebIdentity || id == anySAML }
+
 // federatedCandidates lists the Federated principals a trust policy's
-// Allow statements name, in order. A statement whose Principal is "*"
-// (or a NotPrincipal) names no provider: anyone is a node of its own.
+// Allow statements name, in order, then anyWebIdentity and anySAML when
+// an Allow statement whose Principal is "*" may allow
+// sts:AssumeRoleWithWebIdentity or sts:AssumeRoleWithSAML. A NotPrincipal
+// names no provider: anyone is a node of its own.
 func federatedCandidates(trust *policy.Policy) []string {
 	if trust.IsUnreadable() {
 		return nil
 	}
 	var out []string // few: a linear search, and nothing allocated for the roles that name none
+	var wild []string
 	for i := range trust.Statements {
 		s := &trust.Statements[i]
-		if s.Principal == nil || len(s.Principal.Federated) == 0 || !strings.EqualFold(s.Effect, "Allow") {
+		if s.Principal == nil || !strings.EqualFold(s.Effect, "Allow") {
+			continue
+		}
+		if s.Principal.Wildcard {
+			for _, w := range [2]string{anyWebIdentity, anySAML} {
+				if !slices.Contains(wild, w) && statementMayAllow(s, federatedAction(w)) {
+					wild = append(wild, w)
+				}
+			}
 			continue
 		}
 		for _, f := range s.Principal.Federated {
@@ -102,7 +141,39 @@ func federatedCandidates(trust *policy.Policy) []string {
 			}
 		}
 	}
-	return out
+	return append(out, wild...)
+}
+
+// statementMayAllow reports whether statement s's actions may include
+// action (a conservative pre-filter: a wildcard anywhere, or a NotAction,
+// may; the engine decides).
+func statementMayAllow(s *policy.Statement, action string) bool {
+	if len(s.NotAction) > 0 {
+		return true
+	}
+	for _, a := range s.Action {
+		if strings.EqualFold(a, action) || strings.ContainsAny(a, "*?") {
+			return true
+		}
+	}
+	return false
+}
+
+// federatedCaller is the Input.Principal of provider node f's users on
+// a role of account: the provider as the trust policy names it, or, for
+// a wildcard node, a provider ARN of the account no trust policy names
+// (the users of some provider the trust policy does not name).
+func federatedCaller(f, partition, account string) string {
+	if partition == "" {
+		partition = awsid.AWS
+	}
+	switch f {
+	case anyWebIdentity:
+		return "arn:" + partition + ":iam::" + account + ":oidc-provider/any-provider.bucketaudit.invalid"
+	case anySAML:
+		return "arn:" + partition + ":iam::" + account + ":saml-provider/any-provider.bucketaudit.invalid"
+	}
+	return f
 }
 
 // federatedEdges adds to g the providers role r's trust policy names and
@@ -128,7 +199,7 @@ func (ix *Index) federatedEdges(g *AssumeGraph, r trustedRole) {
 			continue
 		}
 		ft := federatedTrust{}
-		if claims := outsiderClaims(f); claims != nil {
+		if claims := outsiderClaims(f); claims != nil && !isAnyProvider(f) {
 			out := policy.Evaluate(ix.federatedInput(r, f, claims))
 			switch out.Decision {
 			case policy.Allow:
@@ -159,7 +230,7 @@ func (ix *Index) federatedInput(r trustedRole, f string, claims map[string][]str
 			ctx.Set(k, v...)
 		}
 	}
-	in := &policy.Input{Principal: f, Action: federatedAction(f), Resource: r.arn, ResourceAccount: r.account,
+	in := &policy.Input{Principal: federatedCaller(f, awsid.PartitionOfARN(r.arn), r.account), Action: federatedAction(f), Resource: r.arn, ResourceAccount: r.account,
 		ResourcePolicy: r.trust, Context: ctx}
 	if rcp := ix.RCPs(r.account); rcp.Governed {
 		in.RCPs = rcp.Levels

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -193,5 +194,92 @@ func TestFederatedPrincipalAccess(t *testing.T) {
 	}
 	if s := model.CountText(&c); !strings.Contains(s, "2 identity providers") || !strings.HasSuffix(s, "in 1 account") {
 		t.Errorf("count = %q", s)
+	}
+}
+
+// TestFederatedWildcardTrust: trust policies whose wildcard principal
+// allows sts:AssumeRoleWithWebIdentity or sts:AssumeRoleWithSAML.
+// {"AWS": "*"} "does not allow web identity session principals, SAML
+// session principals, or service principals"
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous):
+// no provider reaches the role. Of "Principal": "*" the page says it
+// "allows anyone, even if they're not signed in to AWS", and the STS API
+// reference that the identity provider "must be specified in the role's
+// trust policy"
+// (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html,
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithSAML.html):
+// AWS does not document whether "*" lets a provider's users in, so the
+// edge from any provider's users is conditional on it (never allow or
+// deny), who-can lists them as conditional and the finding is
+// external-via-role, one severity lower, asking to name the provider.
+func TestFederatedWildcardTrust(t *testing.T) {
+	const web, saml = "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"
+	cases := []struct {
+		name, principal, action string
+		nodes                   []string // the wildcard provider nodes with an edge
+	}{
+		{"Principal * and web identity", `"*"`, web, []string{anyWebIdentity}},
+		{"Principal * and SAML", `"*"`, saml, []string{anySAML}},
+		{"Principal * and both", `"*"`, "sts:AssumeRoleWith*", []string{anySAML, anyWebIdentity}},
+		{"AWS * and web identity", `{"AWS":"*"}`, web, nil},
+		{"AWS * and SAML", `{"AWS":"*"}`, saml, nil},
+		{"Principal * and AssumeRole only", `"*"`, "sts:AssumeRole", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := fedDoc(t, map[string][2]string{"r": {`"unused"`, ""}})
+			doc.Accounts[0].IAM.Roles[0].TrustPolicy = inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":` + tc.principal + `,"Action":"` + tc.action + `"}]}`))
+			g := NewIndex(doc).AssumeGraph()
+			var fed []AssumeEdge
+			for _, e := range g.EdgesTo(fedRole + "r") {
+				if n := g.Node(e.From); n.Kind == NodeFederated {
+					fed = append(fed, e)
+				}
+			}
+			rep := analyzeValid(t, doc, Options{})
+			var findings []model.Finding
+			for _, f := range rep.Buckets[0].Findings {
+				if strings.HasPrefix(f.Detail, "federated: ") {
+					findings = append(findings, f)
+				}
+			}
+			var rows []model.PrincipalRow
+			rep.Buckets[0].PrincipalRows(func(r model.PrincipalRow) {
+				if r.Type == model.PrincipalFederated {
+					rows = append(rows, r)
+				}
+			}, func(model.UnlistedRow) {})
+			if len(tc.nodes) == 0 {
+				if len(fed) != 0 || len(findings) != 0 || len(rows) != 0 {
+					t.Fatalf("federated edges %+v, findings %+v, who-can %+v; want none", fed, findings, rows)
+				}
+				return
+			}
+			if len(fed) != len(tc.nodes) {
+				t.Fatalf("federated edges %+v, want one from each of %v", fed, tc.nodes)
+			}
+			for i, e := range fed {
+				if e.From != tc.nodes[i] || e.Verdict != model.VerdictConditional ||
+					!strings.Contains(strings.Join(e.Conditions, ";"), `"Principal": "*" matches an identity provider's users (AWS does not document it`) {
+					t.Errorf("edge %+v, want a conditional edge from %s on the undocumented match", e, tc.nodes[i])
+				}
+			}
+			if len(findings) != len(tc.nodes) {
+				t.Errorf("findings %+v, want %d", findings, len(tc.nodes))
+			}
+			for _, f := range findings {
+				if f.ID != model.FindingExternalViaRole || f.Severity != model.SeverityHigh || !strings.Contains(f.Remediation, `instead of "Principal": "*"`) {
+					t.Errorf("finding %+v, want external-via-role, high (critical lowered: conditional), naming the provider as the fix", f)
+				}
+			}
+			for _, r := range rows {
+				if !slices.Contains(tc.nodes, r.ARN) || r.Verdict != model.VerdictConditional {
+					t.Errorf("who-can row %+v, want one of %v, conditional", r, tc.nodes)
+				}
+			}
+			if len(rows) == 0 {
+				t.Error("who-can lists no federated principal")
+			}
+		})
 	}
 }

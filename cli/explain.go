@@ -51,6 +51,15 @@ read-only clients as scan. --cloudtrail-event FILE takes the request (caller,
 action, bucket, key, source IP, VPC endpoint, error code) from a CloudTrail
 record; flags given as well override it.
 
+--principal may be an IAM OIDC or SAML identity provider's ARN
+(arn:aws:iam::ACCOUNT:oidc-provider/token.actions.githubusercontent.com,
+…:saml-provider/NAME): "can my GitHub Actions workflow read this bucket?"
+The checklist is then that of their request without a role (unsigned), and
+the answer the roles whose trust policies let the provider's users in
+(sts:AssumeRoleWithWebIdentity or sts:AssumeRoleWithSAML) and can make the
+request, each with the conditions on the provider's claims (:sub, :aud,
+SAML:aud…) the request must meet.
+
 --context KEY=VALUE states a request-context key (repeatable; KEY= says the
 key is absent, e.g. aws:SourceVpce= for a request not through an endpoint).
 
@@ -96,7 +105,7 @@ endpoint; the error says what to do).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.principal, "principal", "", "the caller: IAM user/role/assumed-role session ARN, root ARN, account ID, or \"anonymous\"")
+	fl.StringVar(&f.principal, "principal", "", "the caller: IAM user/role/assumed-role session ARN, root ARN, identity provider ARN (…:oidc-provider/HOST, …:saml-provider/NAME: its users, through the roles that trust it), account ID, or \"anonymous\"")
 	fl.StringVar(&f.action, "action", "", "the IAM action, e.g. s3:GetObject, s3:ListBucket, s3:PutObject")
 	fl.StringVar(&f.bucket, "bucket", "", "the bucket name")
 	fl.StringVar(&f.key, "key", "", "the object key (object actions)")

@@ -185,6 +185,7 @@ func TestExplainUsageErrors(t *testing.T) {
 		{"unreadable snapshot", append([]string{"--snapshot", "does-not-exist.yaml"}, base...), "does-not-exist.yaml"},
 		{"bad record", append([]string{"--snapshot", explainFixture, "--cloudtrail-event", explainFixture}, base...), "--cloudtrail-event"},
 		{"extra argument", append([]string{"--snapshot", explainFixture, "extra"}, base...), "unknown command"},
+		{"malformed provider", []string{"--snapshot", explainFixture, "--principal", "arn:aws:iam::333333333333:oidc-provider/https://token.actions.githubusercontent.com", "--action", "s3:GetObject", "--bucket", "b"}, "without its scheme"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -150,4 +150,41 @@ func TestFederatedEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "s3://wc-shared") || !strings.Contains(out, "via "+deploy) {
 		t.Errorf("can-reach %s:\n%s", gh, out)
 	}
+	// explain takes it too: the workflow writes through gh-deploy only (the
+	// request the trust policy's :aud condition must meet), reads through
+	// both; gh-pinned's route names its :sub condition.
+	for _, tc := range []struct {
+		action string
+		roles  []string
+	}{{"s3:PutObject", []string{deploy}}, {"s3:GetObject", []string{deploy, pinned}}} {
+		code, out, errOut = runExplain(t, "--snapshot", snap, "--principal", gh, "--action", tc.action, "--bucket", "wc-shared", "--key", "k", "--format", "json")
+		if code != ExitOK {
+			t.Fatalf("explain exit %d: %s", code, errOut)
+		}
+		var x struct {
+			Request struct {
+				Kind string `json:"principal_kind"`
+			} `json:"request"`
+			ViaRoles []struct {
+				Role       string   `json:"role"`
+				Verdict    string   `json:"verdict"`
+				Conditions []string `json:"conditions"`
+			} `json:"via_roles"`
+		}
+		if err := json.Unmarshal([]byte(out), &x); err != nil {
+			t.Fatalf("explain json: %v\n%s", err, out)
+		}
+		var roles []string
+		for _, r := range x.ViaRoles {
+			roles = append(roles, r.Role)
+			cond := strings.Join(r.Conditions, "; ")
+			if r.Verdict != "conditional" || !strings.Contains(cond, "token.actions.githubusercontent.com:aud = sts.amazonaws.com") ||
+				(r.Role == pinned) != strings.Contains(cond, "token.actions.githubusercontent.com:sub") {
+				t.Errorf("explain %s: route %+v, want conditional on the trust's claims", tc.action, r)
+			}
+		}
+		if x.Request.Kind != "identity_provider" || !slices.Equal(roles, tc.roles) {
+			t.Errorf("explain %s: kind %q, routes %v, want identity_provider via %v", tc.action, x.Request.Kind, roles, tc.roles)
+		}
+	}
 }

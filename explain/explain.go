@@ -177,8 +177,14 @@ func Explain(doc *inventory.Document, req Request, opts Options) (*Explanation, 
 			p.ARN = awsid.Root(p.Partition, p.Account)
 		}
 	}
-	e := &explainer{ix: ix, req: &req, p: p, bl: ix.NewBucketLayers(acct, bkt)}
-	e.id = resolveIdentity(ix, p)
+	direct := p
+	if p.Kind == KindProvider {
+		// The provider's users hold no AWS credentials of their own: what
+		// they send S3 without a role's is an unsigned request.
+		direct = Principal{Kind: KindAnonymous, ARN: Anonymous}
+	}
+	e := &explainer{ix: ix, req: &req, p: direct, bl: ix.NewBucketLayers(acct, bkt)}
+	e.id = resolveIdentity(ix, direct)
 	e.caller = e.newCaller()
 	e.run()
 	out := e.out
@@ -190,12 +196,78 @@ func Explain(doc *inventory.Document, req Request, opts Options) (*Explanation, 
 	if p.Kind == KindAccount {
 		out.Request.Principal = "a principal of account " + p.Account
 	}
-	if out.Decision != DecisionAllow {
+	if p.Kind == KindProvider {
+		providerRoutes(ix, &out, p, acct, bkt, &req)
+	} else if out.Decision != DecisionAllow {
 		if from := assumeStart(ix, p); from != "" {
 			out.ViaRoles = ix.AssumeRoutes(ix.NewBucketLayers(acct, bkt), from, req.Action, req.Key, req.Context)
 		}
 	}
 	return &out, nil
+}
+
+// providerRoutes completes the explanation of a request by an identity
+// provider's users (KindProvider): the checklist above is that of their
+// request without a role's credentials, an unsigned one; the answer is
+// the roles whose trust policies let them in
+// (sts:AssumeRoleWithWebIdentity, sts:AssumeRoleWithSAML) and that can
+// make the request, with the conditions on the provider's claims (its
+// :sub, :aud, SAML:aud…) the trust policies test, which the request must
+// meet. A role must name the provider in its trust policy for its users
+// to assume it
+// (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html,
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithSAML.html).
+func providerRoutes(ix *access.Index, out *Explanation, p Principal, acct *inventory.Account, bkt *inventory.Bucket, req *Request) {
+	out.Reason = "without assuming a role (an identity provider's users hold no AWS credentials of their own, so S3 sees an unsigned request): " + out.Reason
+	fixes := false
+	for i := range out.Layers {
+		l := &out.Layers[i]
+		if l.Layer == LayerCaller {
+			l.Evidence = append([]string{p.Describe() + ": they act on AWS only with the credentials of a role whose trust policy names the provider (" + providerAction(p) + "); this row and those below are their request without one, an unsigned (anonymous) request"}, l.Evidence...)
+		}
+		// A fix of the unsigned request would grant it to anyone.
+		fixes = fixes || l.Fix != ""
+		l.Fix = ""
+	}
+	if out.NoSuchKey != nil {
+		fixes = fixes || out.NoSuchKey.Fix != ""
+		out.NoSuchKey.Fix = ""
+	}
+	if fixes {
+		out.Notes = append(out.Notes, "the fixes of the unsigned request are left out: they would grant the request to anyone; grant it to a role the provider's users assume instead (the routes below, or a role whose trust policy names the provider)")
+	}
+	g := ix.AssumeGraph()
+	bl := ix.NewBucketLayers(acct, bkt)
+	// A trust policy's "Principal": "*" may let them in too: AWS does not
+	// document it, the route is conditional on it (access.AnyProviderNode).
+	if any := access.AnyProviderNode(p.SAML); g.Node(any) != nil {
+		out.ViaRoles = ix.AssumeRoutes(bl, any, req.Action, req.Key, req.Context)
+	}
+	if n := g.Node(p.ARN); n == nil || n.Kind != access.NodeFederated {
+		if len(out.ViaRoles) == 0 {
+			out.Notes = append(out.Notes, fmt.Sprintf("no role of the collected accounts trusts %s (a trust policy naming it as a Federated principal for %s): its users cannot act on the bucket through a role", p.ARN, providerAction(p)))
+		}
+		return
+	}
+	out.ViaRoles = append(ix.AssumeRoutes(bl, p.ARN, req.Action, req.Key, req.Context), out.ViaRoles...)
+	if len(out.ViaRoles) > 0 {
+		return
+	}
+	var roles []string
+	for _, path := range g.PathsFrom(p.ARN, access.MaxAssumeHops) {
+		if r := path.Hops[len(path.Hops)-1].To; !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	out.Notes = append(out.Notes, fmt.Sprintf("%s can assume %s, none of which can make %s on the bucket", p.ARN, strings.Join(roles, ", "), req.Action))
+}
+
+// providerAction is the STS call of an identity provider's users.
+func providerAction(p Principal) string {
+	if p.SAML {
+		return "sts:AssumeRoleWithSAML"
+	}
+	return "sts:AssumeRoleWithWebIdentity"
 }
 
 // assumeStart is the caller's node in the assume-role graph: its IAM ARN

@@ -24,6 +24,10 @@ const (
 	KindAnonymous PrincipalKind = "anonymous"
 	// KindAccount is a principal known only by its account.
 	KindAccount PrincipalKind = "account"
+	// KindProvider is an IAM OIDC or SAML identity provider: its users,
+	// who act on AWS only through the roles whose trust policies name the
+	// provider (sts:AssumeRoleWithWebIdentity, sts:AssumeRoleWithSAML).
+	KindProvider PrincipalKind = "identity_provider"
 )
 
 // Principal is a parsed caller.
@@ -38,10 +42,13 @@ type Principal struct {
 	Path string
 	// Session is the role session name (KindSession).
 	Session string
+	// SAML is set for a SAML identity provider (KindProvider; else OIDC).
+	SAML bool
 }
 
 // ParsePrincipal parses an IAM user, role, assumed-role session,
-// federated-user or root ARN, a bare account ID (its root user), or
+// federated-user, root or identity provider (oidc-provider/HOST,
+// saml-provider/NAME) ARN, a bare account ID (its root user), or
 // "anonymous".
 func ParsePrincipal(s string) (Principal, error) {
 	if s == Anonymous || s == "*" {
@@ -51,7 +58,7 @@ func ParsePrincipal(s string) (Principal, error) {
 		return Principal{Kind: KindRoot, ARN: awsid.Root(awsid.AWS, s), Partition: awsid.AWS, Account: s}, nil
 	}
 	bad := func(why string) (Principal, error) {
-		return Principal{}, fmt.Errorf("principal %q: %s (want arn:aws:iam::ACCOUNT:role/NAME, arn:aws:iam::ACCOUNT:user/NAME, arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, arn:aws:iam::ACCOUNT:root, an account ID or \"anonymous\")", s, why)
+		return Principal{}, fmt.Errorf("principal %q: %s (want arn:aws:iam::ACCOUNT:role/NAME, arn:aws:iam::ACCOUNT:user/NAME, arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, arn:aws:iam::ACCOUNT:root, arn:aws:iam::ACCOUNT:oidc-provider/HOST, arn:aws:iam::ACCOUNT:saml-provider/NAME, an account ID or \"anonymous\")", s, why)
 	}
 	a, err := awsid.Parse(s)
 	if err != nil {
@@ -62,6 +69,14 @@ func ParsePrincipal(s string) (Principal, error) {
 		return bad("the account field is not a 12-digit account ID")
 	}
 	res := a.Resource
+	if a.Service == "iam" && (strings.HasPrefix(res, "oidc-provider/") || strings.HasPrefix(res, "saml-provider/")) {
+		if why := providerProblem(res); why != "" {
+			return bad(why)
+		}
+		p.Kind, p.SAML = KindProvider, strings.HasPrefix(res, "saml-provider/")
+		p.Name = res[strings.IndexByte(res, '/')+1:]
+		return p, nil
+	}
 	n := awsid.PrincipalOf(a.Service, res)
 	p.Path, p.Name = n.Path, n.Name
 	switch n.Kind {
@@ -81,7 +96,7 @@ func ParsePrincipal(s string) (Principal, error) {
 	default:
 		switch {
 		case a.Service == "iam":
-			return bad("an IAM ARN of a user, a role or root is expected")
+			return bad("an IAM ARN of a user, a role or root, or an identity provider's, is expected")
 		case a.Service == "sts" && strings.HasPrefix(res, "assumed-role/"):
 			return bad("an assumed-role ARN is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION")
 		case a.Service == "sts":
@@ -93,6 +108,46 @@ func ParsePrincipal(s string) (Principal, error) {
 		return bad("the name is empty")
 	}
 	return p, nil
+}
+
+// providerProblem says what is wrong with the resource field of an
+// identity provider ARN ("" when nothing): an IAM OIDC provider's is
+// oidc-provider/ and its URL without the https:// scheme (host, then an
+// optional path: token.actions.githubusercontent.com,
+// oidc.eks.REGION.amazonaws.com/id/ID); a SAML provider's is
+// saml-provider/ and its name, 1 to 128 of A-Z a-z 0-9 _ . -
+// (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html,
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateSAMLProvider.html).
+func providerProblem(res string) string {
+	name := res[strings.IndexByte(res, '/')+1:]
+	if strings.HasPrefix(res, "saml-provider/") {
+		switch {
+		case name == "":
+			return "the SAML provider's name is empty (arn:aws:iam::ACCOUNT:saml-provider/NAME)"
+		case len(name) > 128:
+			return "a SAML provider's name is at most 128 characters"
+		case strings.IndexFunc(name, func(r rune) bool { return !isWordRune(r) && r != '.' && r != '-' }) >= 0:
+			return "a SAML provider's name holds only letters, digits, _ . and -"
+		}
+		return ""
+	}
+	host, path, _ := strings.Cut(name, "/")
+	switch {
+	case name == "":
+		return "the OIDC provider's URL is empty (arn:aws:iam::ACCOUNT:oidc-provider/HOST, e.g. oidc-provider/token.actions.githubusercontent.com)"
+	case strings.Contains(res, ":"):
+		return "an OIDC provider ARN names the provider's URL without its scheme (oidc-provider/token.actions.githubusercontent.com, not oidc-provider/https://…)"
+	case host == "" || strings.IndexFunc(host, func(r rune) bool { return !isWordRune(r) && r != '.' && r != '-' || r == '_' }) >= 0:
+		return fmt.Sprintf("the OIDC provider's host %q is not a host name", host)
+	case strings.ContainsAny(path, " \t*?#") || strings.HasSuffix(name, "/"):
+		return fmt.Sprintf("the OIDC provider's path %q is not a URL path (no spaces, wildcards or trailing /)", path)
+	}
+	return ""
+}
+
+// isWordRune reports whether r is an ASCII letter, digit or underscore.
+func isWordRune(r rune) bool {
+	return r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
 }
 
 // Describe names the principal for people.
@@ -108,6 +163,11 @@ func (p Principal) Describe() string {
 		return fmt.Sprintf("federated user %s of account %s", p.Name, p.Account)
 	case KindRoot:
 		return fmt.Sprintf("the root user of account %s", p.Account)
+	case KindProvider:
+		if p.SAML {
+			return fmt.Sprintf("the users of SAML identity provider %s of account %s", p.Name, p.Account)
+		}
+		return fmt.Sprintf("the users of OIDC identity provider %s of account %s", p.Name, p.Account)
 	case KindAnonymous:
 		return "an anonymous (unsigned) caller"
 	}

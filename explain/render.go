@@ -92,7 +92,14 @@ func (x *Explanation) WriteText(w io.Writer) error {
 		fmt.Fprintf(b, "  allowed only if: %s\n", c)
 	}
 	if len(x.ViaRoles) > 0 {
-		fmt.Fprintln(b, "Through role assumption (sts:AssumeRole):")
+		call := "sts:AssumeRole"
+		if x.Request.PrincipalKind == KindProvider {
+			call = "sts:AssumeRoleWithWebIdentity"
+			if strings.Contains(x.Request.Principal, ":saml-provider/") {
+				call = "sts:AssumeRoleWithSAML"
+			}
+		}
+		fmt.Fprintf(b, "Through role assumption (%s):\n", call)
 		for _, r := range x.ViaRoles {
 			fmt.Fprintf(b, "  - %s: %s, then the request as %s\n", r.Verdict, r.Path, r.Role)
 			for _, c := range r.Conditions {

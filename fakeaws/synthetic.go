@@ -57,11 +57,19 @@ type SyntheticOptions struct {
 	// and a group that may assume them; see syntheticRoles). 0 gives the
 	// document Synthetic(Accounts, Buckets) always gave.
 	Roles int
+	// Federated is the number of roles of every member account that trust
+	// an identity provider (see syntheticFederatedRoles): GitHub Actions'
+	// OIDC provider with and without a condition on the subject, and a
+	// SAML provider. 0 (the default) adds nothing: the document is the
+	// one it is without the field.
+	Federated int
 }
 
 // SyntheticWith generates the organisation Synthetic does, with o.Roles
 // extra IAM roles per account drawn from a random stream of their own (so
-// the rest of the document is the same for every o.Roles).
+// the rest of the document is the same for every o.Roles), and o.Federated
+// roles per member account trusting identity providers (drawn from no
+// random stream: the rest is the same for every o.Federated).
 func SyntheticWith(o SyntheticOptions) *inventory.Document {
 	accounts, buckets := o.Accounts, o.Buckets
 	accounts = max(accounts, 0)
@@ -109,6 +117,9 @@ func SyntheticWith(o SyntheticOptions) *inventory.Document {
 		if o.Roles > 0 {
 			roleRNG := rand.New(rand.NewPCG(0x726f6c65, uint64(accounts)<<40|uint64(buckets)<<20|uint64(o.Roles)<<8|uint64(i&0xff)))
 			syntheticRoles(roleRNG, i, &a, accounts, o.Roles)
+		}
+		if o.Federated > 0 && i > 0 {
+			syntheticFederatedRoles(&a, o.Federated)
 		}
 		doc.Accounts = append(doc.Accounts, a)
 	}
@@ -358,5 +369,55 @@ func syntheticRoles(rng *rand.Rand, i int, a *inventory.Account, accounts, n int
 			user.PermissionsBoundary = iamARN("policy", "s3-read-boundary")
 		}
 		a.IAM.Users = append(a.IAM.Users, user)
+	}
+}
+
+// Synthetic federated roles: the providers they trust and the kinds, in
+// the order syntheticFederatedRoles cycles through them.
+const (
+	// SyntheticGitHubHost is the host of GitHub Actions' OIDC provider.
+	SyntheticGitHubHost = "token.actions.githubusercontent.com"
+	// SyntheticSAMLProvider is the name of the synthetic SAML provider.
+	SyntheticSAMLProvider = "corp-idp"
+)
+
+// SyntheticFederatedKinds are the kinds of synthetic federated roles, in
+// the order syntheticFederatedRoles cycles through them (role r of an
+// account is kind r % len): "gh-pinned" trusts GitHub's provider with
+// :aud and :sub pinned to the account's repository; "gh-aud" tests only
+// :aud, "gh-open" nothing (any GitHub repository's workflow can assume
+// either: federated-subject-unpinned); "saml" trusts the account's SAML
+// provider with SAML:aud.
+func SyntheticFederatedKinds() []string { return []string{"gh-pinned", "gh-aud", "gh-open", "saml"} }
+
+// syntheticFederatedRoles adds n roles trusting identity providers to
+// account a, role r of kind SyntheticFederatedKinds()[r%4], named
+// "fed-KIND-NNN", each reading and writing the account's buckets.
+func syntheticFederatedRoles(a *inventory.Account, n int) {
+	id := a.ID
+	gh := "arn:aws:iam::" + id + ":oidc-provider/" + SyntheticGitHubHost
+	saml := "arn:aws:iam::" + id + ":saml-provider/" + SyntheticSAMLProvider
+	aud := `"` + SyntheticGitHubHost + `:aud":"sts.amazonaws.com"`
+	rw := map[string]*inventory.PolicyDocument{"rw": policyText(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::syn-` + id + `-*/*"}]}`)}
+	kinds := SyntheticFederatedKinds()
+	for r := 0; r < n; r++ {
+		kind := kinds[r%len(kinds)]
+		provider, action, cond := gh, "sts:AssumeRoleWithWebIdentity", ""
+		switch kind {
+		case "gh-pinned":
+			cond = `{"StringEquals":{` + aud + `},"StringLike":{"` + SyntheticGitHubHost + `:sub":"repo:synthetic-org/app-` + id + `:*"}}`
+		case "gh-aud":
+			cond = `{"StringEquals":{` + aud + `}}`
+		case "saml":
+			provider, action, cond = saml, "sts:AssumeRoleWithSAML", `{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}`
+		}
+		if cond != "" {
+			cond = `,"Condition":` + cond
+		}
+		a.IAM.Roles = append(a.IAM.Roles, inventory.IAMRole{
+			ARN:            fmt.Sprintf("arn:aws:iam::%s:role/fed-%s-%03d", id, kind, r),
+			InlinePolicies: rw,
+			TrustPolicy:    policyText(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + provider + `"},"Action":"` + action + `"` + cond + `}]}`),
+		})
 	}
 }

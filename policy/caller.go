@@ -27,6 +27,11 @@ type caller struct {
 	arn      string
 	account  string
 	roleName string // cRole, cSession
+	// provider is set for an identity provider's users (cService):
+	// AssumeRoleWithWebIdentity or AssumeRoleWithSAML callers, named by
+	// their IAM OIDC or SAML provider's ARN or a built-in web identity
+	// provider's name (builtinWebIdentity).
+	provider bool
 	// principalArn is aws:PrincipalArn: the role's ARN for a session
 	// (without path, which a session ARN does not carry), else the ARN.
 	principalArn string
@@ -51,7 +56,7 @@ func parseCaller(p string) caller {
 	a := splitARN(p)
 	if !a.ok {
 		if strings.Contains(p, ".") {
-			return caller{kind: cService, arn: p}
+			return caller{kind: cService, arn: p, provider: builtinWebIdentity(p)}
 		}
 		return caller{kind: cOther, arn: p, principalArn: p}
 	}
@@ -62,7 +67,7 @@ func parseCaller(p string) caller {
 		// policy (the role's trust policy) alone, matched by its
 		// Principal's Federated element, and carries no aws:PrincipalArn
 		// or aws:PrincipalAccount.
-		return caller{kind: cService, arn: p}
+		return caller{kind: cService, arn: p, provider: true}
 	}
 	pa := parsePrincipalARN(a)
 	c := caller{kind: cOther, arn: p, account: pa.account, principalArn: p, roleName: pa.roleName}
@@ -107,4 +112,16 @@ func parsePrincipalARN(a arnSegs) principalARN {
 		pa.kind = pkFederatedUser
 	}
 	return pa
+}
+
+// builtinWebIdentity reports whether p names one of the web identity
+// providers a trust policy's Federated element names without an IAM
+// OIDC provider ARN
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-federated-web-identity).
+func builtinWebIdentity(p string) bool {
+	switch p {
+	case "cognito-identity.amazonaws.com", "www.amazon.com", "graph.facebook.com", "accounts.google.com":
+		return true
+	}
+	return false
 }

@@ -99,8 +99,11 @@ type awsPrin struct {
 
 // cprin is a compiled Principal or NotPrincipal element.
 type cprin struct {
-	src       *Principals
-	wildcard  bool
+	src      *Principals
+	wildcard bool
+	// wildOther is set when a Service or CanonicalUser value is "*" (the
+	// wildcards other than "Principal": "*" and {"AWS": "*"}).
+	wildOther bool
 	aws       []awsPrin
 	service   []string
 	federated []string
@@ -332,7 +335,7 @@ func compilePrincipals(p *Principals) *cprin {
 	}
 	for _, v := range p.Service {
 		if v == "*" {
-			c.wildcard = true
+			c.wildcard, c.wildOther = true, true
 		}
 		c.service = append(c.service, strings.ToLower(v))
 	}
@@ -340,7 +343,7 @@ func compilePrincipals(p *Principals) *cprin {
 	c.canonical = p.CanonicalUser
 	for _, v := range p.CanonicalUser {
 		if v == "*" {
-			c.wildcard = true
+			c.wildcard, c.wildOther = true, true
 		}
 	}
 	return c

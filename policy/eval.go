@@ -772,6 +772,10 @@ func (e *Evaluator) principalMatch(s *cstmt, layer Layer, level int) [nClasses]f
 		return out
 	}
 	p := s.prin
+	if p.wildcard && e.c.provider && !p.wildOther && !slices.Contains(p.federated, e.c.arn) {
+		out[clsDirect] = e.providerWildcard(p, layer, level)
+		return out
+	}
 	if p.wildcard {
 		out[clsDirect] = fvTrue
 		return out
@@ -808,6 +812,49 @@ func (e *Evaluator) principalMatch(s *cstmt, layer Layer, level int) [nClasses]f
 		out[clsDirect] = fvTrue
 	}
 	return out
+}
+
+// providerWildcard matches a Principal element with a wildcard ("*" or
+// {"AWS": "*"}) that does not name the caller, an identity provider's
+// users (AssumeRoleWithWebIdentity, AssumeRoleWithSAML). {"AWS": "*"}
+// does not match them: it "does not allow web identity session
+// principals, SAML session principals, or service principals"
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous).
+// Of "Principal": "*" AWS says that it "allows anyone, even if they're not
+// signed in to AWS" (the same page), and of these calls that the identity
+// provider "must be specified in the role's trust policy"
+// (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html,
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithSAML.html):
+// whether "*" matches the provider's users is not documented, so it is
+// undecided: the Requirement {Key: "Principal", Operator: "*"} (never
+// allow or deny by guess).
+func (e *Evaluator) providerWildcard(p *cprin, layer Layer, level int) fv {
+	if p.src.Wildcard {
+		return e.fvAtom(atom{req: Requirement{Key: "Principal", Operator: "*", Values: []string{"an identity provider's users"}}, layer: layer, level: level})
+	}
+	// {"AWS": "*"}: only a principal the element names matches them.
+	if e.namesCaller(p) {
+		return fvTrue
+	}
+	return fvFalse
+}
+
+// namesCaller reports whether an AWS, Service or CanonicalUser value of
+// p is the caller's ARN or name (the Federated values are checked by
+// principalMatch).
+func (e *Evaluator) namesCaller(p *cprin) bool {
+	c := &e.c
+	for i := range p.aws {
+		if c.arn == p.aws[i].raw {
+			return true
+		}
+	}
+	for _, s := range p.service {
+		if strings.EqualFold(s, c.arn) {
+			return true
+		}
+	}
+	return slices.Contains(p.canonical, c.arn)
 }
 
 // principalByKeys matches a Principal element against a caller known only
