@@ -691,7 +691,12 @@ type assumeReach struct {
 // (or federated-subject-unpinned, federatedFinding), or an AWS service can
 // assume, directly or through a chain of roles, a role that can act on the
 // bucket (its same_account or org cells' principals).
-func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket) {
+//
+// orgMore are, by action, the roles of the narrowed org cells the cap
+// left out of Principals that such a principal can assume
+// (overflow.outside): taken after the cell's Principals, as the whole
+// list would be.
+func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket, orgMore *[5][]string) {
 	g := w.ix.AssumeGraph()
 	if len(g.in) == 0 {
 		return
@@ -704,8 +709,12 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket) {
 		{&out.Access.SameAccount.Write, &out.Access.Org.Write}, {&out.Access.SameAccount.Delete, &out.Access.Org.Delete},
 		{&out.Access.SameAccount.Manage, &out.Access.Org.Manage},
 	} {
-		for _, c := range pair {
-			for _, pr := range c.Principals {
+		for k, c := range pair {
+			listed := c.Principals
+			if k == 1 && len(orgMore[i]) > 0 {
+				listed = slices.Concat(listed, orgMore[i])
+			}
+			for _, pr := range listed {
 				arn, cond := strings.CutSuffix(pr, " (conditional)")
 				if !strings.Contains(arn, ":role/") {
 					continue

@@ -63,7 +63,8 @@ type planGroup struct {
 	key string
 	idx []int32 // its candidates, in list order
 	// graph are those of idx of which overflowed keeps something beyond
-	// the cap: a principal that can assume a role, or an assumable role.
+	// the cap: a principal that can assume a role, or an assumable role
+	// (by a role or user, or by an outside principal or a service).
 	graph []int32
 }
 
@@ -251,7 +252,7 @@ func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
 			pl.gof = append(pl.gof, gi)
 			pg := &pl.groups[gi]
 			pg.idx = append(pg.idx, n)
-			if direct, role := overflowKept(g, &c); direct || role {
+			if direct, role, outside := overflowKept(g, &c); direct || role || outside {
 				pg.graph = append(pg.graph, n)
 			}
 		})
@@ -432,11 +433,17 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 	defer func() { bl.quiet = false }()
 	m.cands, m.specialGroups = pr.cands, specialGroups
 	for _, i := range todo {
-		total := 0
+		total, named := 0, 0
 		m.lists, m.groups, m.gis = m.lists[:0], m.groups[:0], m.gis[:0]
 		for gi, g := range groups {
-			if g != nil && pr.decideGroup(g, i) != model.VerdictDeny {
+			if g == nil {
+				continue
+			}
+			if v := pr.decideGroup(g, i); v != model.VerdictDeny {
 				total += int(cnt[gi])
+				if namesPrincipal(g.rep.typ, v) { // a group's principals are all roots or none (fingerprint)
+					named += int(cnt[gi])
+				}
 				m.lists = append(m.lists, pl.groups[gi].idx)
 				m.groups = append(m.groups, g)
 				m.gis = append(m.gis, int32(gi))
@@ -444,8 +451,11 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 		}
 		m.specials = m.specials[:0]
 		for ci := range pr.cands {
-			if pr.decideGroup(specialGroups[ci], i) != model.VerdictDeny {
+			if v := pr.decideGroup(specialGroups[ci], i); v != model.VerdictDeny {
 				total++
+				if namesPrincipal(pr.cands[ci].typ, v) {
+					named++
+				}
 				m.specials = append(m.specials, int32(ci))
 			}
 		}
@@ -464,13 +474,13 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 			for k, gi := range m.gis {
 				m.lists[k] = pl.groups[gi].graph
 			}
-			ref := cellRef{"org", i}
+			ref, narrowed := cellRef{"org", i}, len(cells[i].NarrowedTo) > 0
 			m.walk(last, func(_ int64, cand *principalCand, g *principalGroup) bool {
-				pr.overflowed(graph, ref, cand, g)
+				pr.overflowed(graph, ref, cand, g, narrowed)
 				return true
 			})
 		}
-		pr.finishCell(cells[i], &pr.bm.org[i], list, total, unlisted, why)
+		pr.finishCell(cells[i], &pr.bm.org[i], list, total, named, unlisted, why)
 	}
 }
 

@@ -218,8 +218,17 @@ type Cell struct {
 	Accounts []string `json:"accounts,omitempty"`
 	// Principals (same_account with IAM collected; org cells narrowed to
 	// named principals, of the allowed member accounts whose IAM was
-	// collected) are those that actually can.
+	// collected) are the IAM roles and users that actually can (those that
+	// may marked " (conditional)"). An org cell's are its PrincipalAccess
+	// entries allowed or conditional but roots and those through roles
+	// (Via): capped as PrincipalAccess is (Options.PrincipalsPerCell),
+	// PrincipalsMore counting those left out.
 	Principals []string `json:"principals,omitempty"`
+	// PrincipalsMore is how many more principals than Principals lists
+	// can (or may) when the analysis capped the list; absent (0) when
+	// Principals is the whole list. bucketaudit who-can --bucket B lists
+	// them all.
+	PrincipalsMore int `json:"principals_more,omitempty"`
 	// NarrowedTo (allow and conditional cells) says the class is allowed
 	// only for the principals matching one of these: each "a and b" of
 	// conditions on keys about the principal (aws:PrincipalArn patterns,
