@@ -63,9 +63,11 @@ type planGroup struct {
 	key string
 	idx []int32 // its candidates, in list order
 	// graph are those of idx of which overflowed keeps something beyond
-	// the cap: a principal that can assume a role, or an assumable role
-	// (by a role or user, or by an outside principal or a service).
-	graph []int32
+	// the cap: a principal that can assume a role, or a role a role or
+	// user can assume; narrowed those too and the roles any principal can
+	// assume (overflowKept's inbound), what it keeps beyond the cap of a
+	// narrowed cell.
+	graph, narrowed []int32
 }
 
 // orgSpecials finds the member accounts whose principals a bucket concerns
@@ -252,8 +254,12 @@ func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
 			pl.gof = append(pl.gof, gi)
 			pg := &pl.groups[gi]
 			pg.idx = append(pg.idx, n)
-			if direct, role, outside := overflowKept(g, &c); direct || role || outside {
+			direct, role, inbound := overflowKept(g, &c)
+			if direct || role {
 				pg.graph = append(pg.graph, n)
+			}
+			if direct || role || inbound {
+				pg.narrowed = append(pg.narrowed, n)
 			}
 		})
 		pl.rng[mi][1] = int32(len(pl.cands))
@@ -470,11 +476,14 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 			return true
 		})
 		if graph != nil && total > len(list) {
-			// What viaAccess needs of the entries beyond the cap.
-			for k, gi := range m.gis {
-				m.lists[k] = pl.groups[gi].graph
-			}
+			// What viaAccess (and assumeFindings) needs of the entries
+			// beyond the cap.
 			ref, narrowed := cellRef{"org", i}, len(cells[i].NarrowedTo) > 0
+			for k, gi := range m.gis {
+				if m.lists[k] = pl.groups[gi].graph; narrowed {
+					m.lists[k] = pl.groups[gi].narrowed
+				}
+			}
 			m.walk(last, func(_ int64, cand *principalCand, g *principalGroup) bool {
 				pr.overflowed(graph, ref, cand, g, narrowed)
 				return true

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"hash/maphash"
 	"iter"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -776,7 +777,7 @@ func namesPrincipal(typ string, v model.Verdict) bool {
 // list, of named such principals in all (namesPrincipal): the roles and
 // users allowed, those conditionally allowed marked " (conditional)", in
 // list order, and how many the cap left out.
-func narrowedPrincipals(list []model.PrincipalAccess, named int) ([]string, int) {
+func narrowedPrincipals(list []model.PrincipalAccess, named int) ([]string, int32) {
 	var out []string
 	for i := range list {
 		switch pa := &list[i]; {
@@ -787,7 +788,7 @@ func narrowedPrincipals(list []model.PrincipalAccess, named int) ([]string, int)
 			out = append(out, pa.ARN)
 		}
 	}
-	return out, named - len(out)
+	return out, int32(min(named-len(out), math.MaxInt32))
 }
 
 // listedCells returns the indices of the cells that list principals: those
@@ -844,7 +845,7 @@ func (pr *principalRow) entry(cand *principalCand, g *principalGroup, i int) mod
 // narrowed org cell's (narrowed), what assumeFindings needs: an allowed
 // or conditional role that an outside principal or a service can assume.
 func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *principalCand, g *principalGroup, narrowed bool) {
-	direct, role, outside := overflowKept(graph, cand)
+	direct, role, inbound := overflowKept(graph, cand)
 	o := &pr.over
 	if direct {
 		o.direct[ref.action] = append(o.direct[ref.action], cand.gk)
@@ -859,7 +860,7 @@ func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *princi
 		}
 		o.roles[ref] = append(o.roles[ref], model.PrincipalAccess{ARN: cand.p.ARN, Type: cand.typ, Verdict: v})
 	}
-	if outside && narrowed {
+	if inbound && narrowed && len(graph.reachFrom(cand.p.ARN)) > 0 {
 		name := cand.p.ARN
 		if v == model.VerdictConditional {
 			name += " (conditional)"
@@ -870,17 +871,16 @@ func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *princi
 
 // overflowKept says what overflowed keeps of a candidate beyond a cell's
 // cap: direct, it can assume a role (it reaches the bucket itself, not
-// through roles); role, it is a role a role or user can assume, and
-// outside one an outside principal or a service can assume (kept when
-// allowed or conditional). A root is none of them.
-func overflowKept(graph *AssumeGraph, cand *principalCand) (direct, role, outside bool) {
+// through roles); role, it is a role a role or user can assume (kept when
+// allowed or conditional); inbound, it is a role some principal can
+// assume (of a narrowed org cell, kept when an outside principal or a
+// service can). A root is none of them.
+func overflowKept(graph *AssumeGraph, cand *principalCand) (direct, role, inbound bool) {
 	if cand.typ == model.PrincipalRoot || len(graph.in) == 0 {
 		return false, false, false
 	}
-	if cand.typ == model.PrincipalRole && len(graph.in[cand.gk]) > 0 {
-		role, outside = graph.assumableRole(cand.gk), len(graph.reachFrom(cand.p.ARN)) > 0
-	}
-	return len(graph.out[cand.gk]) > 0, role, outside
+	inbound = cand.typ == model.PrincipalRole && len(graph.in[cand.gk]) > 0
+	return len(graph.out[cand.gk]) > 0, inbound && graph.assumableRole(cand.gk), inbound
 }
 
 // renamedConds returns the conditions of g (decided for another bucket of

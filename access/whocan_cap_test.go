@@ -40,7 +40,7 @@ func capCells(rep *model.Report, n int) (truncated, accounts int) {
 						k++
 					}
 				}
-				c.PrincipalsMore = len(c.Principals) - k
+				c.PrincipalsMore = int32(len(c.Principals) - k)
 				c.Principals = c.Principals[:k]
 			}
 		}
@@ -279,10 +279,10 @@ func TestNarrowedOrgCellTooManyPrincipals(t *testing.T) {
 			if len(c.Principals) == 0 || len(c.Principals) > DefaultPrincipalsPerCell {
 				t.Errorf("%d accounts, %s: %d principals, want 1 to %d", tc.accounts, b.Name, len(c.Principals), DefaultPrincipalsPerCell)
 			}
-			if c.AllowedAccounts == nil || len(c.Principals)+c.PrincipalsMore != *c.AllowedAccounts {
+			if c.AllowedAccounts == nil || len(c.Principals)+int(c.PrincipalsMore) != *c.AllowedAccounts {
 				t.Errorf("%d accounts, %s: %d principals and %d more, want those of the %v allowed accounts", tc.accounts, b.Name, len(c.Principals), c.PrincipalsMore, c.AllowedAccounts)
 			}
-			if w.PrincipalsMore != 0 || len(w.Principals) != len(c.Principals)+c.PrincipalsMore || !slices.Equal(w.Principals[:len(c.Principals)], c.Principals) {
+			if w.PrincipalsMore != 0 || len(w.Principals) != len(c.Principals)+int(c.PrincipalsMore) || !slices.Equal(w.Principals[:len(c.Principals)], c.Principals) {
 				t.Errorf("%d accounts, %s: capped %d principals (%d more), uncapped %d (%d more): want the first of the uncapped list",
 					tc.accounts, b.Name, len(c.Principals), c.PrincipalsMore, len(w.Principals), w.PrincipalsMore)
 			}

@@ -206,6 +206,12 @@ type Cell struct {
 	// AnyOf says the conditions are alternatives (any one suffices; each is
 	// "a and b"); otherwise all of them must hold.
 	AnyOf bool `json:"any_of,omitempty"`
+	// PrincipalsMore is how many more principals than Principals lists
+	// can (or may) when the analysis capped the list; absent (0) when
+	// Principals is the whole list. bucketaudit who-can --bucket B lists
+	// them all. (An int32 after AnyOf: it takes AnyOf's padding, and a
+	// report holds some twenty cells a bucket.)
+	PrincipalsMore int32 `json:"principals_more,omitempty"`
 	// Reason is one human sentence naming the statement or setting that decided.
 	Reason string `json:"reason"`
 	// AllowedAccounts (org class) is how many other member accounts are
@@ -224,11 +230,6 @@ type Cell struct {
 	// (Via): capped as PrincipalAccess is (Options.PrincipalsPerCell),
 	// PrincipalsMore counting those left out.
 	Principals []string `json:"principals,omitempty"`
-	// PrincipalsMore is how many more principals than Principals lists
-	// can (or may) when the analysis capped the list; absent (0) when
-	// Principals is the whole list. bucketaudit who-can --bucket B lists
-	// them all.
-	PrincipalsMore int `json:"principals_more,omitempty"`
 	// NarrowedTo (allow and conditional cells) says the class is allowed
 	// only for the principals matching one of these: each "a and b" of
 	// conditions on keys about the principal (aws:PrincipalArn patterns,

@@ -170,7 +170,7 @@ func whyText(c model.Cell) string {
 		// The list may be capped (outputs.principals_per_cell): the count
 		// is of them all.
 		sb.WriteString(" | principals: ")
-		sb.WriteString(listTextOf(c.Principals, 10, len(c.Principals)+c.PrincipalsMore))
+		sb.WriteString(listTextOf(c.Principals, 10, len(c.Principals)+int(c.PrincipalsMore)))
 	}
 	return strings.TrimSpace(sb.String())
 }
