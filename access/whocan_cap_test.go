@@ -165,11 +165,11 @@ func TestOverlapPrincipalsPerCell(t *testing.T) {
 
 // narrowedOrgDoc is a synthetic organisation whose buckets grant the
 // organisation's data-pipeline roles only (org cells narrowed to named
-// principals, whose Principals orgPrincipalsWho decides) and whose last
-// member accounts' IAM was not collected, and one's of the Sandbox OU
-// (named in the org cells' PrincipalsUnlisted only where its SCPs let it
-// in): both of the whole list of allowed accounts, of which a capped cell
-// lists only the first.
+// principals, whose Principals come from their principal_access) and
+// whose last member accounts' IAM was not collected, and one's of the
+// Sandbox OU (named in the org cells' PrincipalsUnlisted only where its
+// SCPs let it in): both of the whole list of allowed accounts, of which a
+// capped cell lists only the first.
 func narrowedOrgDoc() *inventory.Document {
 	doc := fakeaws.Synthetic(12, 3)
 	for ai := range doc.Accounts {
