@@ -694,8 +694,8 @@ type assumeReach struct {
 //
 // orgMore are, by action, the roles of the narrowed org cells the cap
 // left out of Principals that such a principal can assume
-// (overflow.outside): taken after the cell's Principals, as the whole
-// list would be.
+// (overflow.outside, nil when none): taken after the cell's Principals,
+// as the whole list would be.
 func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket, orgMore *[5][]string) {
 	g := w.ix.AssumeGraph()
 	if len(g.in) == 0 {
@@ -711,7 +711,7 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket, orgMore *[5][
 	} {
 		for k, c := range pair {
 			listed := c.Principals
-			if k == 1 && len(orgMore[i]) > 0 {
+			if k == 1 && orgMore != nil && len(orgMore[i]) > 0 {
 				listed = slices.Concat(listed, orgMore[i])
 			}
 			for _, pr := range listed {

@@ -43,7 +43,7 @@ func (w *worker) bucketReport(out *model.Bucket, a *inventory.Account, b *invent
 	out.Errors = append(out.Errors, bl.Problems...)
 	fs := &findingSet{cat: m.catalog, account: a.ID, bucket: b.Name}
 	w.bucketFindings(fs, bm, out)
-	w.assumeFindings(fs, out, &orgMore)
+	w.assumeFindings(fs, out, orgMore)
 	out.Findings = fs.sorted()
 	out.Exposure = exposure(&out.Access)
 }

@@ -621,8 +621,9 @@ type overflow struct {
 	// cap left out of the narrowed org cell's Principals and that an
 	// outside principal or a service can assume (AssumeGraph.reachFrom),
 	// in list order and as Principals names them: assumeFindings takes
-	// them after the cell's Principals.
-	outside [5][]string
+	// them after the cell's Principals. nil when there are none (a row
+	// per bucket: most have none).
+	outside *[5][]string
 }
 
 // cellRef names a cell of the rows principal lists are made for.
@@ -864,6 +865,9 @@ func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *princi
 		name := cand.p.ARN
 		if v == model.VerdictConditional {
 			name += " (conditional)"
+		}
+		if o.outside == nil {
+			o.outside = &[5][]string{}
 		}
 		o.outside[ref.action] = append(o.outside[ref.action], name)
 	}
@@ -1194,13 +1198,13 @@ func (w *worker) principalCaller(id string, p *IAMPrincipal, inOrg Tri, orgID st
 // org and external rows, and the Principals of its org cells narrowed to
 // named principals (finishCell). It returns, by action, the roles the cap
 // left out of those Principals that assumeFindings needs
-// (overflow.outside).
+// (overflow.outside; nil when none).
 //
 // Without the other member accounts of the owner's organisation
 // (othersUnknown) no org cell is listed: none is allowed or conditional
 // then (the unread SCPs of the others leave it unknown at best), so none
 // lacks its Principals.
-func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *model.Access) [5][]string {
+func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *model.Access) *[5][]string {
 	pr := w.newPrincipalRow(bl, shape)
 	pr.bm = bm
 	owner := bl.Account.ID
