@@ -2,7 +2,6 @@ package access
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -704,17 +703,24 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket, orgMore *[5][
 	names := model.ActionNames()
 	byStart := map[string]*assumeReach{}
 	var order []string
+	// The roles listed per start (a narrowed org cell's may be thousands:
+	// no linear search), the worker's map.
+	if w.reachRoles == nil {
+		w.reachRoles = map[[2]string]struct{}{}
+	}
+	seen := w.reachRoles
+	defer clear(seen)
 	for i, pair := range [5][2]*model.Cell{
 		{&out.Access.SameAccount.Read, &out.Access.Org.Read}, {&out.Access.SameAccount.List, &out.Access.Org.List},
 		{&out.Access.SameAccount.Write, &out.Access.Org.Write}, {&out.Access.SameAccount.Delete, &out.Access.Org.Delete},
 		{&out.Access.SameAccount.Manage, &out.Access.Org.Manage},
 	} {
 		for k, c := range pair {
-			listed := c.Principals
-			if k == 1 && orgMore != nil && len(orgMore[i]) > 0 {
-				listed = slices.Concat(listed, orgMore[i])
+			lists := [2][]string{c.Principals}
+			if k == 1 && orgMore != nil {
+				lists[1] = orgMore[i]
 			}
-			for _, pr := range listed {
+			for _, pr := range concatIter(lists[0], lists[1]) {
 				arn, cond := strings.CutSuffix(pr, " (conditional)")
 				if !strings.Contains(arn, ":role/") {
 					continue
@@ -738,7 +744,8 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket, orgMore *[5][
 					if len(r.actions) == 0 || r.actions[len(r.actions)-1] != names[i] {
 						r.actions = append(r.actions, names[i])
 					}
-					if !slices.Contains(r.roles, arn) {
+					if _, ok := seen[[2]string{n.ID, arn}]; !ok {
+						seen[[2]string{n.ID, arn}] = struct{}{}
 						r.roles = append(r.roles, arn)
 					}
 					if !cond && p.Verdict == model.VerdictAllow && r.verdict != model.VerdictAllow {

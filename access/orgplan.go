@@ -64,9 +64,9 @@ type planGroup struct {
 	idx []int32 // its candidates, in list order
 	// graph are those of idx of which overflowed keeps something beyond
 	// the cap: a principal that can assume a role, or a role a role or
-	// user can assume; narrowed those too and the roles any principal can
-	// assume (overflowKept's inbound), what it keeps beyond the cap of a
-	// narrowed cell.
+	// user can assume; narrowed those too and the roles an outside
+	// principal or a service can assume, what it keeps beyond the cap of
+	// a narrowed cell (keptBits).
 	graph, narrowed []int32
 }
 
@@ -250,15 +250,15 @@ func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
 				pl.groups = append(pl.groups, planGroup{key: c.key})
 			}
 			n := int32(len(pl.cands))
+			c.kept = keptBits(g, &c)
 			pl.cands = append(pl.cands, c)
 			pl.gof = append(pl.gof, gi)
 			pg := &pl.groups[gi]
 			pg.idx = append(pg.idx, n)
-			direct, role, inbound := overflowKept(g, &c)
-			if direct || role {
+			if c.kept&(keptDirect|keptRole) != 0 {
 				pg.graph = append(pg.graph, n)
 			}
-			if direct || role || inbound {
+			if c.kept&(keptDirect|keptRole|keptOutside) != 0 {
 				pg.narrowed = append(pg.narrowed, n)
 			}
 		})

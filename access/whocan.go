@@ -55,6 +55,10 @@ type principalCand struct {
 	key     string // its group (principalKey)
 	ckey    string // its caller's key (worker.caller)
 	dead    uint64 // its policies out of the bucket's reach (deadSlots)
+	// kept is what overflowed keeps of it beyond a cap (keptBits), 0
+	// until known: a plan's candidates have theirs from the start (the
+	// workers share a plan: none writes it).
+	kept uint8
 }
 
 // principalGroup is the principals decided alike, decided once per action.
@@ -511,6 +515,8 @@ type whoScratch struct {
 	planSkip   [][2]int32
 	planAt     []int32
 	planCnt    []int32
+	// outside is the scratch of a principal row's overflow.outside.
+	outside [5][]string
 }
 
 // idValue returns the compiled value of a marked aws:userid or
@@ -846,45 +852,71 @@ func (pr *principalRow) entry(cand *principalCand, g *principalGroup, i int) mod
 // narrowed org cell's (narrowed), what assumeFindings needs: an allowed
 // or conditional role that an outside principal or a service can assume.
 func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *principalCand, g *principalGroup, narrowed bool) {
-	direct, role, inbound := overflowKept(graph, cand)
+	if cand.kept == 0 {
+		cand.kept = keptBits(graph, cand)
+	}
 	o := &pr.over
-	if direct {
+	if cand.kept&keptDirect != 0 {
 		o.direct[ref.action] = append(o.direct[ref.action], cand.gk)
 	}
 	v := g.out[ref.action].verdict
 	if v != model.VerdictAllow && v != model.VerdictConditional {
 		return
 	}
-	if role {
+	if cand.kept&keptRole != 0 {
 		if o.roles == nil {
 			o.roles = map[cellRef][]model.PrincipalAccess{}
 		}
 		o.roles[ref] = append(o.roles[ref], model.PrincipalAccess{ARN: cand.p.ARN, Type: cand.typ, Verdict: v})
 	}
-	if inbound && narrowed && len(graph.reachFrom(cand.p.ARN)) > 0 {
+	if narrowed && cand.kept&keptOutside != 0 {
 		name := cand.p.ARN
 		if v == model.VerdictConditional {
 			name += " (conditional)"
 		}
-		if o.outside == nil {
-			o.outside = &[5][]string{}
+		if o.outside == nil { // the worker's, emptied for this bucket (principalAccess)
+			o.outside = &pr.w.who.outside
 		}
 		o.outside[ref.action] = append(o.outside[ref.action], name)
 	}
 }
 
-// overflowKept says what overflowed keeps of a candidate beyond a cell's
-// cap: direct, it can assume a role (it reaches the bucket itself, not
-// through roles); role, it is a role a role or user can assume (kept when
-// allowed or conditional); inbound, it is a role some principal can
-// assume (of a narrowed org cell, kept when an outside principal or a
-// service can). A root is none of them.
-func overflowKept(graph *AssumeGraph, cand *principalCand) (direct, role, inbound bool) {
+// What overflowed keeps of a candidate beyond a cell's cap (keptBits).
+const (
+	// keptDirect: it can assume a role (it reaches the bucket itself,
+	// not through roles).
+	keptDirect uint8 = 1 << iota
+	// keptRole: it is a role a role or user can assume (kept when allowed
+	// or conditional).
+	keptRole
+	// keptOutside: it is a role an outside principal or a service can
+	// assume (AssumeGraph.reachFrom; kept of a narrowed org cell when
+	// allowed or conditional).
+	keptOutside
+	// keptKnown marks the bits known (principalCand.kept).
+	keptKnown
+)
+
+// keptBits says what overflowed keeps of a candidate beyond a cell's cap
+// (keptDirect, keptRole, keptOutside; keptKnown set). A root is none of
+// them.
+func keptBits(graph *AssumeGraph, cand *principalCand) uint8 {
+	k := keptKnown
 	if cand.typ == model.PrincipalRoot || len(graph.in) == 0 {
-		return false, false, false
+		return k
 	}
-	inbound = cand.typ == model.PrincipalRole && len(graph.in[cand.gk]) > 0
-	return len(graph.out[cand.gk]) > 0, inbound && graph.assumableRole(cand.gk), inbound
+	if len(graph.out[cand.gk]) > 0 {
+		k |= keptDirect
+	}
+	if cand.typ == model.PrincipalRole && len(graph.in[cand.gk]) > 0 {
+		if graph.assumableRole(cand.gk) {
+			k |= keptRole
+		}
+		if len(graph.reachFrom(cand.p.ARN)) > 0 {
+			k |= keptOutside
+		}
+	}
+	return k
 }
 
 // renamedConds returns the conditions of g (decided for another bucket of
@@ -1207,6 +1239,10 @@ func (w *worker) principalCaller(id string, p *IAMPrincipal, inOrg Tri, orgID st
 func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *model.Access) *[5][]string {
 	pr := w.newPrincipalRow(bl, shape)
 	pr.bm = bm
+	for i := range w.who.outside {
+		clear(w.who.outside[i]) // keep no bucket's strings alive
+		w.who.outside[i] = w.who.outside[i][:0]
+	}
 	owner := bl.Account.ID
 	cellsOf := func(a *model.Actions) []*model.Cell {
 		return []*model.Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}
@@ -1401,8 +1437,8 @@ func (g *AssumeGraph) assumableRole(key string) bool {
 
 // concatIter yields the entries of a, then those of b (without copying
 // them).
-func concatIter(a, b []model.PrincipalAccess) iter.Seq2[int, model.PrincipalAccess] {
-	return func(yield func(int, model.PrincipalAccess) bool) {
+func concatIter[T any](a, b []T) iter.Seq2[int, T] {
+	return func(yield func(int, T) bool) {
 		for i, p := range a {
 			if !yield(i, p) {
 				return

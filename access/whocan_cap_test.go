@@ -222,6 +222,23 @@ func unlistedOfAllowed(t *testing.T, doc *inventory.Document, rep *model.Report)
 	return filtered
 }
 
+// pipelineOrgDoc is a synthetic organisation whose buckets (SSE-S3: no key
+// policy to narrow the accounts) let the organisation's data-pipeline
+// roles read: org read cells narrowed to named principals, the roles of
+// every member account, each of which glue.amazonaws.com can assume.
+func pipelineOrgDoc(accounts, buckets int) *inventory.Document {
+	doc := fakeaws.Synthetic(accounts, buckets)
+	for ai := range doc.Accounts {
+		for bi := range doc.Accounts[ai].Buckets {
+			b := &doc.Accounts[ai].Buckets[bi]
+			arn := "arn:aws:s3:::" + b.Name
+			b.Encryption = &inventory.Encryption{Algorithm: inventory.AlgorithmAES256}
+			b.Policy = inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Pipelines","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"` + arn + `/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-synthetic0"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/data-pipeline"}}}]}`))
+		}
+	}
+	return doc
+}
+
 // TestNarrowedOrgCellTooManyPrincipals: an org cell narrowed to named
 // principals (a bucket policy granting aws:PrincipalArn like
 // role/data-pipeline to the organisation) lists in Principals the
@@ -237,20 +254,8 @@ func TestNarrowedOrgCellTooManyPrincipals(t *testing.T) {
 		accounts int
 		capped   bool
 	}{{266, true}, {12, false}} {
-		mk := func() *inventory.Document {
-			doc := fakeaws.Synthetic(tc.accounts, 1)
-			for ai := range doc.Accounts {
-				for bi := range doc.Accounts[ai].Buckets {
-					b := &doc.Accounts[ai].Buckets[bi]
-					arn := "arn:aws:s3:::" + b.Name
-					b.Encryption = &inventory.Encryption{Algorithm: inventory.AlgorithmAES256} // no key policy to narrow the accounts
-					b.Policy = inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Pipelines","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"` + arn + `/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-synthetic0"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/data-pipeline"}}}]}`))
-				}
-			}
-			return doc
-		}
 		analyze := func(n int) *model.Report {
-			rep, err := Analyze(context.Background(), mk(), Options{Now: func() time.Time { return time.Unix(0, 0) }, PrincipalsPerCell: n})
+			rep, err := Analyze(context.Background(), pipelineOrgDoc(tc.accounts, 1), Options{Now: func() time.Time { return time.Unix(0, 0) }, PrincipalsPerCell: n})
 			if err != nil {
 				t.Fatal(err)
 			}
