@@ -718,42 +718,44 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket, orgMore *[5][
 		for k, c := range pair {
 			lists := [2][]string{c.Principals}
 			if k == 1 && orgMore != nil {
-				lists[1] = orgMore[i]
+				lists[1] = orgMore[i] // after the cell's, as the whole list would be
 			}
-			for _, pr := range concatIter(lists[0], lists[1]) {
-				arn, cond := strings.CutSuffix(pr, " (conditional)")
-				if !strings.Contains(arn, ":role/") {
-					continue
-				}
-				for _, p := range g.reachFrom(arn) {
-					if p.Verdict == model.VerdictUnknown {
-						continue // what could not be read is reported as such (explain lists these paths)
+			for _, l := range lists {
+				for _, pr := range l {
+					arn, cond := strings.CutSuffix(pr, " (conditional)")
+					if !strings.Contains(arn, ":role/") {
+						continue
 					}
-					n := g.nodes[p.Start()]
-					if n.Account != "" {
-						if _, ok := w.matrixer.trusted[n.Account]; ok {
-							continue
+					for _, p := range g.reachFrom(arn) {
+						if p.Verdict == model.VerdictUnknown {
+							continue // what could not be read is reported as such (explain lists these paths)
 						}
-					}
-					r := byStart[n.ID]
-					if r == nil {
-						r = &assumeReach{start: n, first: p, verdict: model.VerdictConditional, actions: make([]string, 0, len(names))}
-						byStart[n.ID] = r
-						order = append(order, n.ID)
-					}
-					if len(r.actions) == 0 || r.actions[len(r.actions)-1] != names[i] {
-						r.actions = append(r.actions, names[i])
-					}
-					if _, ok := seen[[2]string{n.ID, arn}]; !ok {
-						seen[[2]string{n.ID, arn}] = struct{}{}
-						r.roles = append(r.roles, arn)
-					}
-					if !cond && p.Verdict == model.VerdictAllow && r.verdict != model.VerdictAllow {
-						r.verdict, r.first = model.VerdictAllow, p // show a path that is certain
-					}
-					if n.Kind == NodeFederated && r.unpinned == nil && g.federated[[2]string{p.Hops[0].From, p.Hops[0].To}].Unpinned {
-						pp := p // p itself stays on the stack
-						r.unpinned = &pp
+						n := g.nodes[p.Start()]
+						if n.Account != "" {
+							if _, ok := w.matrixer.trusted[n.Account]; ok {
+								continue
+							}
+						}
+						r := byStart[n.ID]
+						if r == nil {
+							r = &assumeReach{start: n, first: p, verdict: model.VerdictConditional, actions: make([]string, 0, len(names))}
+							byStart[n.ID] = r
+							order = append(order, n.ID)
+						}
+						if len(r.actions) == 0 || r.actions[len(r.actions)-1] != names[i] {
+							r.actions = append(r.actions, names[i])
+						}
+						if _, ok := seen[[2]string{n.ID, arn}]; !ok {
+							seen[[2]string{n.ID, arn}] = struct{}{}
+							r.roles = append(r.roles, arn)
+						}
+						if !cond && p.Verdict == model.VerdictAllow && r.verdict != model.VerdictAllow {
+							r.verdict, r.first = model.VerdictAllow, p // show a path that is certain
+						}
+						if n.Kind == NodeFederated && r.unpinned == nil && g.federated[[2]string{p.Hops[0].From, p.Hops[0].To}].Unpinned {
+							pp := p // p itself stays on the stack
+							r.unpinned = &pp
+						}
 					}
 				}
 			}
