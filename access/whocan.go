@@ -1437,8 +1437,8 @@ func (g *AssumeGraph) assumableRole(key string) bool {
 
 // concatIter yields the entries of a, then those of b (without copying
 // them).
-func concatIter[T any](a, b []T) iter.Seq2[int, T] {
-	return func(yield func(int, T) bool) {
+func concatIter(a, b []model.PrincipalAccess) iter.Seq2[int, model.PrincipalAccess] {
+	return func(yield func(int, model.PrincipalAccess) bool) {
 		for i, p := range a {
 			if !yield(i, p) {
 				return
