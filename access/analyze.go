@@ -29,7 +29,9 @@ type Options struct {
 	// PrincipalsPerCell is the most entries a cell's PrincipalAccess lists
 	// (0: no limit). A cell with more lists the first PrincipalsPerCell
 	// and says how many there are in Cell.PrincipalsTotal: every principal
-	// is still decided, only the entries beyond the cap are not built.
+	// is still decided, only the entries beyond the cap are not built. A
+	// narrowed org cell's Principals are those of its first entries
+	// (Cell.PrincipalsMore counting the others).
 	// (DefaultPrincipalsPerCell is the configuration's default.)
 	PrincipalsPerCell int
 

@@ -2,7 +2,6 @@ package access
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -697,7 +696,12 @@ type assumeReach struct {
 // (or federated-subject-unpinned, federatedFinding), or an AWS service can
 // assume, directly or through a chain of roles, a role that can act on the
 // bucket (its same_account or org cells' principals).
-func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket) {
+//
+// orgMore are, by action, the roles of the narrowed org cells the cap
+// left out of Principals that such a principal can assume
+// (overflow.outside, nil when none): taken after the cell's Principals,
+// as the whole list would be.
+func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket, orgMore *[5][]string) {
 	g := w.ix.AssumeGraph()
 	if len(g.in) == 0 {
 		return
@@ -705,45 +709,59 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket) {
 	names := model.ActionNames()
 	byStart := map[string]*assumeReach{}
 	var order []string
+	// The roles listed per start (a narrowed org cell's may be thousands:
+	// no linear search), the worker's map.
+	if w.reachRoles == nil {
+		w.reachRoles = map[[2]string]struct{}{}
+	}
+	seen := w.reachRoles
+	defer clear(seen)
 	for i, pair := range [5][2]*model.Cell{
 		{&out.Access.SameAccount.Read, &out.Access.Org.Read}, {&out.Access.SameAccount.List, &out.Access.Org.List},
 		{&out.Access.SameAccount.Write, &out.Access.Org.Write}, {&out.Access.SameAccount.Delete, &out.Access.Org.Delete},
 		{&out.Access.SameAccount.Manage, &out.Access.Org.Manage},
 	} {
-		for _, c := range pair {
-			for _, pr := range c.Principals {
-				arn, cond := strings.CutSuffix(pr, " (conditional)")
-				if !strings.Contains(arn, ":role/") {
-					continue
-				}
-				for _, p := range g.reachFrom(arn) {
-					if p.Verdict == model.VerdictUnknown {
-						continue // what could not be read is reported as such (explain lists these paths)
+		for k, c := range pair {
+			lists := [2][]string{c.Principals}
+			if k == 1 && orgMore != nil {
+				lists[1] = orgMore[i] // after the cell's, as the whole list would be
+			}
+			for _, l := range lists {
+				for _, pr := range l {
+					arn, cond := strings.CutSuffix(pr, " (conditional)")
+					if !strings.Contains(arn, ":role/") {
+						continue
 					}
-					n := g.nodes[p.Start()]
-					if n.Account != "" {
-						if _, ok := w.matrixer.trusted[n.Account]; ok {
-							continue
+					for _, p := range g.reachFrom(arn) {
+						if p.Verdict == model.VerdictUnknown {
+							continue // what could not be read is reported as such (explain lists these paths)
 						}
-					}
-					r := byStart[n.ID]
-					if r == nil {
-						r = &assumeReach{start: n, first: p, verdict: model.VerdictConditional, actions: make([]string, 0, len(names))}
-						byStart[n.ID] = r
-						order = append(order, n.ID)
-					}
-					if len(r.actions) == 0 || r.actions[len(r.actions)-1] != names[i] {
-						r.actions = append(r.actions, names[i])
-					}
-					if !slices.Contains(r.roles, arn) {
-						r.roles = append(r.roles, arn)
-					}
-					if !cond && p.Verdict == model.VerdictAllow && r.verdict != model.VerdictAllow {
-						r.verdict, r.first = model.VerdictAllow, p // show a path that is certain
-					}
-					if n.Kind == NodeFederated && r.unpinned == nil && g.federated[[2]string{p.Hops[0].From, p.Hops[0].To}].Unpinned {
-						pp := p // p itself stays on the stack
-						r.unpinned = &pp
+						n := g.nodes[p.Start()]
+						if n.Account != "" {
+							if _, ok := w.matrixer.trusted[n.Account]; ok {
+								continue
+							}
+						}
+						r := byStart[n.ID]
+						if r == nil {
+							r = &assumeReach{start: n, first: p, verdict: model.VerdictConditional, actions: make([]string, 0, len(names))}
+							byStart[n.ID] = r
+							order = append(order, n.ID)
+						}
+						if len(r.actions) == 0 || r.actions[len(r.actions)-1] != names[i] {
+							r.actions = append(r.actions, names[i])
+						}
+						if _, ok := seen[[2]string{n.ID, arn}]; !ok {
+							seen[[2]string{n.ID, arn}] = struct{}{}
+							r.roles = append(r.roles, arn)
+						}
+						if !cond && p.Verdict == model.VerdictAllow && r.verdict != model.VerdictAllow {
+							r.verdict, r.first = model.VerdictAllow, p // show a path that is certain
+						}
+						if n.Kind == NodeFederated && r.unpinned == nil && g.federated[[2]string{p.Hops[0].From, p.Hops[0].To}].Unpinned {
+							pp := p // p itself stays on the stack
+							r.unpinned = &pp
+						}
 					}
 				}
 			}

@@ -286,3 +286,32 @@ func BenchmarkOverlapOrgShape(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAnalyzeNarrowedOrg analyses organisations whose buckets let
+// the data-pipeline roles of every member account read (pipelineOrgDoc):
+// org cells narrowed to named principals whose principals are more than a
+// cell lists (principals_per_cell), each role one glue.amazonaws.com can
+// assume (external-via-role). Their principals come from the org row's
+// lists; the roles beyond the cap that a service can assume are kept for
+// the findings (overflow.outside), so their cost per bucket grows with the
+// accounts allowed.
+//
+//	go test ./access -run '^$' -bench AnalyzeNarrowedOrg -benchtime 1x -benchmem
+func BenchmarkAnalyzeNarrowedOrg(b *testing.B) {
+	for _, s := range []struct {
+		name              string
+		accounts, buckets int
+	}{{"300x5", 300, 5}, {"1000x2", 1000, 2}} {
+		b.Run(s.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				doc := pipelineOrgDoc(s.accounts, s.buckets)
+				b.StartTimer()
+				if _, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }, PrincipalsPerCell: DefaultPrincipalsPerCell}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(s.accounts*s.buckets), "ns/bucket")
+		})
+	}
+}

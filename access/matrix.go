@@ -144,6 +144,8 @@ type worker struct {
 	// refNames are the statement names of groups' deciding statements
 	// (worker.ownNames), at most maxRefNames.
 	refNames map[ownNamesKey][]string
+	// reachRoles is assumeFindings' scratch: the roles listed per start.
+	reachRoles map[[2]string]struct{}
 }
 
 func (m *matrixer) newWorker() *worker {

@@ -1,7 +1,6 @@
 package access
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/model"
@@ -138,74 +137,4 @@ func (ix *Index) iamCollected(ids ...string) bool {
 		}
 	}
 	return len(ids) > 0
-}
-
-// maxOrgPrincipalChecks bounds the IAM principals of other member accounts
-// evaluated for one narrowed org cell; beyond it the cell lists none (its
-// narrowed_to still names the principals by pattern) and its reason says
-// so.
-const maxOrgPrincipalChecks = 256
-
-// orgPrincipalsWho lists, for the org cells narrowed to named principals,
-// the IAM roles and users of the allowed member accounts whose IAM was
-// collected that actually can (with their own identity policies, boundary,
-// tags and SCPs); conditionally allowed ones are marked "(conditional)",
-// as same_account's are.
-func (w *worker) orgPrincipalsWho(bl *BucketLayers, bm *bucketMatrix, row *model.Actions) {
-	cells := []*model.Cell{&row.Read, &row.List, &row.Write, &row.Delete, &row.Manage}
-	var todo []int
-	for i, c := range cells {
-		if len(c.NarrowedTo) > 0 && (c.Verdict == model.VerdictAllow || c.Verdict == model.VerdictConditional) {
-			todo = append(todo, i)
-		}
-	}
-	if len(todo) == 0 {
-		return
-	}
-	bl.quiet = true
-	defer func() { bl.quiet = false }()
-	for _, i := range todo {
-		accts := bm.org[i].allowed() // the whole list (the cell's may be capped)
-		if accts == nil {            // all the other members are allowed
-			accts = w.members
-		}
-		var callers []*Caller
-		for _, id := range accts {
-			if len(callers) > maxOrgPrincipalChecks {
-				break // too many: the cell lists none
-			}
-			if id == bl.Account.ID {
-				continue
-			}
-			for _, p := range w.ix.Principals(id) {
-				if !p.s3 || !mayReachBucket(p.Identity, bl.Bucket.Name) {
-					continue
-				}
-				callers = append(callers, w.caller("iam|"+p.ARN, func() *Caller {
-					return &Caller{Principal: p.ARN, Account: id, InOrg: TriTrue, OrgPath: w.ix.OrgPath(id), SCPs: w.ix.SCPs(id),
-						Identity: append([]*policy.Policy{}, p.Identity...), Boundary: p.Boundary, Label: p.ARN,
-						TagsKnown: true, PrincipalTags: p.Tags}
-				}))
-			}
-		}
-		if len(callers) > maxOrgPrincipalChecks {
-			// An empty list would read as "none of them can": say why
-			// there is none.
-			cells[i].Reason += fmt.Sprintf("; principals is not filled in: more than %d IAM principals of the other member accounts it allows would have to be checked (principal_access lists those that can, and bucketaudit who-can --bucket %s)", maxOrgPrincipalChecks, bl.Bucket.Name)
-			continue
-		}
-		if len(callers) == 0 {
-			continue
-		}
-		var list []string
-		for _, c := range callers {
-			switch o := bl.decide(c, MatrixActions()[i], ""); o.verdict {
-			case model.VerdictAllow:
-				list = append(list, c.Principal)
-			case model.VerdictConditional:
-				list = append(list, c.Principal+" (conditional)")
-			}
-		}
-		cells[i].Principals = list
-	}
 }

@@ -1,11 +1,15 @@
 package access
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/model"
+	"github.com/bucketaudit/bucketaudit/policy"
 )
 
 // Docs the narrowing rules encode.
@@ -258,4 +262,83 @@ func TestSettle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNarrowedOrgPrincipalsAsDecided: a narrowed org cell's Principals
+// (taken from the org row's principal_access, uncapped) are, in order,
+// the IAM roles and users of the other member accounts that deciding each
+// of them on its own with its real caller (its identity policies,
+// boundary, tags and SCP chain, the bucket's every layer) allows or allows
+// conditionally, as the second pass that filled them did; roots and the
+// principals through roles are not among them, nor those of accounts whose
+// IAM was not collected (principals_unlisted names those accounts).
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+func TestNarrowedOrgPrincipalsAsDecided(t *testing.T) {
+	docs := map[string]func() *inventory.Document{"narrowed": narrowedOrgDoc}
+	for seed := uint64(1); seed <= 6; seed++ {
+		docs[fmt.Sprintf("oracle %d", seed)] = func() *inventory.Document { return oracleDoc(seed) }
+		docs[fmt.Sprintf("plan %d", seed)] = func() *inventory.Document { return orgPlanDoc(seed) }
+	}
+	cells, listed := 0, 0
+	for name, mk := range docs {
+		for _, l := range []orgListing{orgListingAccounts, orgListingPlan} {
+			rep, err := Analyze(context.Background(), mk(), Options{Now: epoch, orgListing: l})
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := mk()
+			ix := NewIndex(doc)
+			w := newMatrixer(ix, nil, Options{}).newWorker()
+			byName := map[string]*model.Bucket{}
+			for i := range rep.Buckets {
+				byName[rep.Buckets[i].Name] = &rep.Buckets[i]
+			}
+			for ai := range doc.Accounts {
+				a := &doc.Accounts[ai]
+				for bi := range a.Buckets {
+					b := &a.Buckets[bi]
+					out := byName[b.Name]
+					for i, c := range out.Access.Org.Cells() {
+						if len(c.NarrowedTo) == 0 || (c.Verdict != model.VerdictAllow && c.Verdict != model.VerdictConditional) {
+							if len(c.Principals) > 0 {
+								t.Errorf("%s, %s org %d: principals %v of a cell not narrowed or denied", name, b.Name, i, c.Principals)
+							}
+							continue
+						}
+						cells++
+						bl := ix.NewBucketLayers(a, b)
+						bl.ev, bl.scratch = w.ev, &w.scratch
+						bl.quiet = true
+						var want []string
+						for _, id := range w.members {
+							if id == a.ID {
+								continue
+							}
+							for _, p := range ix.Principals(id) {
+								if !p.s3 || !mayReachBucket(p.Identity, b.Name) {
+									continue
+								}
+								caller := &Caller{Principal: p.ARN, Account: id, InOrg: TriTrue, OrgPath: ix.OrgPath(id), SCPs: ix.SCPs(id),
+									Identity: append([]*policy.Policy{}, p.Identity...), Boundary: p.Boundary, Label: p.ARN, TagsKnown: true, PrincipalTags: p.Tags}
+								switch bl.decide(caller, MatrixActions()[i], "").verdict {
+								case model.VerdictAllow:
+									want = append(want, p.ARN)
+								case model.VerdictConditional:
+									want = append(want, p.ARN+" (conditional)")
+								}
+							}
+						}
+						listed += len(want)
+						if !slices.Equal(c.Principals, want) || c.PrincipalsMore != 0 {
+							t.Errorf("%s, listing %d, %s org %d: principals %v (%d more), want %v", name, l, b.Name, i, c.Principals, c.PrincipalsMore, want)
+						}
+					}
+				}
+			}
+		}
+	}
+	if cells < 20 || listed < 50 {
+		t.Fatalf("%d narrowed org cells, %d principals: the comparison proves little", cells, listed)
+	}
+	t.Logf("%d narrowed org cells, %d principals", cells, listed)
 }

@@ -63,8 +63,11 @@ type planGroup struct {
 	key string
 	idx []int32 // its candidates, in list order
 	// graph are those of idx of which overflowed keeps something beyond
-	// the cap: a principal that can assume a role, or an assumable role.
-	graph []int32
+	// the cap: a principal that can assume a role, or a role a role or
+	// user can assume; narrowed those too and the roles an outside
+	// principal or a service can assume, what it keeps beyond the cap of
+	// a narrowed cell (keptBits).
+	graph, narrowed []int32
 }
 
 // orgSpecials finds the member accounts whose principals a bucket concerns
@@ -256,12 +259,16 @@ func (w *worker) makeOrgPlan(pr *principalRow, g *AssumeGraph, tvals []string) *
 				pl.groups = append(pl.groups, planGroup{key: c.key})
 			}
 			n := int32(len(pl.cands))
+			c.kept = keptBits(g, &c)
 			pl.cands = append(pl.cands, c)
 			pl.gof = append(pl.gof, gi)
 			pg := &pl.groups[gi]
 			pg.idx = append(pg.idx, n)
-			if direct, role := overflowKept(g, &c); direct || role {
+			if c.kept&(keptDirect|keptRole) != 0 {
 				pg.graph = append(pg.graph, n)
+			}
+			if c.kept&(keptDirect|keptRole|keptOutside) != 0 {
+				pg.narrowed = append(pg.narrowed, n)
 			}
 		})
 		pl.rng[mi][1] = int32(len(pl.cands))
@@ -439,11 +446,17 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 	defer func() { bl.quiet = false }()
 	m.cands, m.specialGroups = pr.cands, specialGroups
 	for _, i := range todo {
-		total := 0
+		total, named := 0, 0
 		m.lists, m.groups, m.gis = m.lists[:0], m.groups[:0], m.gis[:0]
 		for gi, g := range groups {
-			if g != nil && pr.decideGroup(g, i) != model.VerdictDeny {
+			if g == nil {
+				continue
+			}
+			if v := pr.decideGroup(g, i); v != model.VerdictDeny {
 				total += int(cnt[gi])
+				if namesPrincipal(g.rep.typ, v) { // a group's principals are all roots or none (fingerprint)
+					named += int(cnt[gi])
+				}
 				m.lists = append(m.lists, pl.groups[gi].idx)
 				m.groups = append(m.groups, g)
 				m.gis = append(m.gis, int32(gi))
@@ -451,8 +464,11 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 		}
 		m.specials = m.specials[:0]
 		for ci := range pr.cands {
-			if pr.decideGroup(specialGroups[ci], i) != model.VerdictDeny {
+			if v := pr.decideGroup(specialGroups[ci], i); v != model.VerdictDeny {
 				total++
+				if namesPrincipal(pr.cands[ci].typ, v) {
+					named++
+				}
 				m.specials = append(m.specials, int32(ci))
 			}
 		}
@@ -467,17 +483,20 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 			return true
 		})
 		if graph != nil && total > len(list) {
-			// What viaAccess needs of the entries beyond the cap.
+			// What viaAccess (and assumeFindings) needs of the entries
+			// beyond the cap.
+			ref, narrowed := cellRef{"org", i}, len(cells[i].NarrowedTo) > 0
 			for k, gi := range m.gis {
-				m.lists[k] = pl.groups[gi].graph
+				if m.lists[k] = pl.groups[gi].graph; narrowed {
+					m.lists[k] = pl.groups[gi].narrowed
+				}
 			}
-			ref := cellRef{"org", i}
 			m.walk(last, func(_ int64, cand *principalCand, g *principalGroup) bool {
-				pr.overflowed(graph, ref, cand, g)
+				pr.overflowed(graph, ref, cand, g, narrowed)
 				return true
 			})
 		}
-		pr.finishCell(cells[i], &pr.bm.org[i], list, total, unlisted, why)
+		pr.finishCell(cells[i], &pr.bm.org[i], list, total, named, unlisted, why)
 	}
 }
 

@@ -114,6 +114,14 @@ func TestRuleOrganizationNotRead(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, rep, b)
 			}
+			// Without the other members (the org row unread) their
+			// principals are not listed (principalAccess): no org cell may
+			// then be allowed or conditional, narrowed, and lack them.
+			for i, c := range b.Access.Org.Cells() {
+				if tc.incomplete && (c.Verdict == model.VerdictAllow || c.Verdict == model.VerdictConditional) {
+					t.Errorf("org cell %d is %s with the other member accounts unknown", i, c.Verdict)
+				}
+			}
 		})
 	}
 }

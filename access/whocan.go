@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"hash/maphash"
 	"iter"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -55,6 +56,10 @@ type principalCand struct {
 	key     string // its group (principalKey)
 	ckey    string // its caller's key (worker.caller)
 	dead    uint64 // its policies out of the bucket's reach (deadSlots)
+	// kept is what overflowed keeps of it beyond a cap (keptBits), 0
+	// until known: a plan's candidates have theirs from the start (the
+	// workers share a plan: none writes it).
+	kept uint8
 }
 
 // principalGroup is the principals decided alike, decided once per action.
@@ -546,6 +551,8 @@ type whoScratch struct {
 	planSkip   [][2]int32
 	planAt     []int32
 	planCnt    []int32
+	// outside is the scratch of a principal row's overflow.outside.
+	outside [5][]string
 }
 
 // idValue returns the compiled value of a marked aws:userid or
@@ -631,7 +638,8 @@ func newRoot(partition, id string) *IAMPrincipal {
 
 // overflow is what the cells of a bucket capped at principalsPerCell
 // leave unlisted that viaAccess needs to list the principals reaching the
-// bucket through roles as it would from the whole lists.
+// bucket through roles as it would from the whole lists, and
+// assumeFindings to find who outside reaches it through roles.
 type overflow struct {
 	// direct are, by action, the grantee keys of the unlisted principals
 	// that can assume a role (they reach the bucket themselves, not
@@ -643,6 +651,13 @@ type overflow struct {
 	// principals through them come after the cap of their cell, counted,
 	// not built.
 	roles map[cellRef][]model.PrincipalAccess
+	// outside are, by action, the roles allowed or conditional that the
+	// cap left out of the narrowed org cell's Principals and that an
+	// outside principal or a service can assume (AssumeGraph.reachFrom),
+	// in list order and as Principals names them: assumeFindings takes
+	// them after the cell's Principals. nil when there are none (a row
+	// per bucket: most have none).
+	outside *[5][]string
 }
 
 // cellRef names a cell of the rows principal lists are made for.
@@ -686,20 +701,25 @@ func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string,
 	for _, i := range todo {
 		c := cells[i]
 		list := pr.w.who.list[:0]
-		total := 0
+		total, named := 0, 0
+		narrowed := row == "org" && len(c.NarrowedTo) > 0
 		for ci := range pr.cands {
 			cand := &pr.cands[ci]
 			g := pr.groups[cand.key]
 			if g == nil {
 				g = pr.group(cand, base)
 			}
-			if pr.decideGroup(g, i) == model.VerdictDeny {
+			v := pr.decideGroup(g, i)
+			if v == model.VerdictDeny {
 				continue
 			}
 			total++
+			if namesPrincipal(cand.typ, v) {
+				named++
+			}
 			if limit > 0 && total > limit {
 				if graph != nil {
-					pr.overflowed(graph, cellRef{row, i}, cand, g)
+					pr.overflowed(graph, cellRef{row, i}, cand, g, narrowed)
 				}
 				continue
 			}
@@ -709,7 +729,7 @@ func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string,
 		if row == "org" {
 			org = &pr.bm.org[i]
 		}
-		pr.finishCell(c, org, list, total, unlisted, why)
+		pr.finishCell(c, org, list, total, named, unlisted, why)
 	}
 }
 
@@ -747,8 +767,12 @@ func (pr *principalRow) decideGroup(g *principalGroup, i int) model.Verdict {
 // finishCell sets cell c's principal list (list, scratch: interned here)
 // of total principals allowed, and says which accounts' principals could
 // not be listed (unlisted, for the reasons why; of an org cell, org, those
-// it allows).
-func (pr *principalRow) finishCell(c *model.Cell, org *orgCell, list []model.PrincipalAccess, total int, unlisted, why []string) {
+// it allows). An org cell narrowed to named principals also gets its
+// Principals from the list (narrowedPrincipals), named of them in all.
+func (pr *principalRow) finishCell(c *model.Cell, org *orgCell, list []model.PrincipalAccess, total, named int, unlisted, why []string) {
+	if org != nil && len(c.NarrowedTo) > 0 {
+		c.Principals, c.PrincipalsMore = narrowedPrincipals(list, named)
+	}
 	pr.w.who.list = list
 	list = pr.w.who.intern(list) // nil when empty
 	clear(pr.w.who.list)         // keep no cell's strings alive
@@ -774,6 +798,32 @@ func (pr *principalRow) finishCell(c *model.Cell, org *orgCell, list []model.Pri
 		// The class answer assumes an identity grant none of them has.
 		c.Reason += "; yet no role, user or root of the scanned accounts can, each decided with its own policies"
 	}
+}
+
+// namesPrincipal reports whether an entry of type typ and verdict v is
+// one of a narrowed org cell's Principals: an IAM role or user (not a
+// root) that can or may (not unknown).
+func namesPrincipal(typ string, v model.Verdict) bool {
+	return typ != model.PrincipalRoot && (v == model.VerdictAllow || v == model.VerdictConditional)
+}
+
+// narrowedPrincipals returns the Principals of a narrowed org cell whose
+// own entries (capped at principalsPerCell, none through roles yet) are
+// list, of named such principals in all (namesPrincipal): the roles and
+// users allowed, those conditionally allowed marked " (conditional)", in
+// list order, and how many the cap left out.
+func narrowedPrincipals(list []model.PrincipalAccess, named int) ([]string, int32) {
+	var out []string
+	for i := range list {
+		switch pa := &list[i]; {
+		case !namesPrincipal(pa.Type, pa.Verdict):
+		case pa.Verdict == model.VerdictConditional:
+			out = append(out, pa.ARN+" (conditional)")
+		default:
+			out = append(out, pa.ARN)
+		}
+	}
+	return out, int32(min(named-len(out), math.MaxInt32))
 }
 
 // listedCells returns the indices of the cells that list principals: those
@@ -826,31 +876,75 @@ func (pr *principalRow) entry(cand *principalCand, g *principalGroup, i int) mod
 // overflowed keeps of an entry beyond the cap of cell ref what viaAccess
 // needs: whether the principal can assume a role (then it reaches the
 // bucket itself, not through roles), and of an allowed or conditional
-// role that a role or user can assume its ARN, type and verdict.
-func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *principalCand, g *principalGroup) {
-	direct, role := overflowKept(graph, cand)
+// role that a role or user can assume its ARN, type and verdict; of a
+// narrowed org cell's (narrowed), what assumeFindings needs: an allowed
+// or conditional role that an outside principal or a service can assume.
+func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *principalCand, g *principalGroup, narrowed bool) {
+	if cand.kept == 0 {
+		cand.kept = keptBits(graph, cand)
+	}
 	o := &pr.over
-	if direct {
+	if cand.kept&keptDirect != 0 {
 		o.direct[ref.action] = append(o.direct[ref.action], cand.gk)
 	}
-	if v := g.out[ref.action].verdict; role && (v == model.VerdictAllow || v == model.VerdictConditional) {
+	v := g.out[ref.action].verdict
+	if v != model.VerdictAllow && v != model.VerdictConditional {
+		return
+	}
+	if cand.kept&keptRole != 0 {
 		if o.roles == nil {
 			o.roles = map[cellRef][]model.PrincipalAccess{}
 		}
 		o.roles[ref] = append(o.roles[ref], model.PrincipalAccess{ARN: cand.p.ARN, Type: cand.typ, Verdict: v})
 	}
+	if narrowed && cand.kept&keptOutside != 0 {
+		name := cand.p.ARN
+		if v == model.VerdictConditional {
+			name += " (conditional)"
+		}
+		if o.outside == nil { // the worker's, emptied for this bucket (principalAccess)
+			o.outside = &pr.w.who.outside
+		}
+		o.outside[ref.action] = append(o.outside[ref.action], name)
+	}
 }
 
-// overflowKept says what overflowed keeps of a candidate beyond a cell's
-// cap: direct, it can assume a role (it reaches the bucket itself, not
-// through roles); role, it is a role a role or user can assume (kept when
-// allowed or conditional). A root is neither.
-func overflowKept(graph *AssumeGraph, cand *principalCand) (direct, role bool) {
+// What overflowed keeps of a candidate beyond a cell's cap (keptBits).
+const (
+	// keptDirect: it can assume a role (it reaches the bucket itself,
+	// not through roles).
+	keptDirect uint8 = 1 << iota
+	// keptRole: it is a role a role or user can assume (kept when allowed
+	// or conditional).
+	keptRole
+	// keptOutside: it is a role an outside principal or a service can
+	// assume (AssumeGraph.reachFrom; kept of a narrowed org cell when
+	// allowed or conditional).
+	keptOutside
+	// keptKnown marks the bits known (principalCand.kept).
+	keptKnown
+)
+
+// keptBits says what overflowed keeps of a candidate beyond a cell's cap
+// (keptDirect, keptRole, keptOutside; keptKnown set). A root is none of
+// them.
+func keptBits(graph *AssumeGraph, cand *principalCand) uint8 {
+	k := keptKnown
 	if cand.typ == model.PrincipalRoot || len(graph.in) == 0 {
-		return false, false
+		return k
 	}
-	return len(graph.out[cand.gk]) > 0,
-		cand.typ == model.PrincipalRole && len(graph.in[cand.gk]) > 0 && graph.assumableRole(cand.gk)
+	if len(graph.out[cand.gk]) > 0 {
+		k |= keptDirect
+	}
+	if cand.typ == model.PrincipalRole && len(graph.in[cand.gk]) > 0 {
+		if graph.assumableRole(cand.gk) {
+			k |= keptRole
+		}
+		if len(graph.reachFrom(cand.p.ARN)) > 0 {
+			k |= keptOutside
+		}
+	}
+	return k
 }
 
 // renamedConds returns the conditions of g (decided for another bucket of
@@ -1164,10 +1258,22 @@ func (w *worker) principalCaller(id string, p *IAMPrincipal, inOrg Tri, orgID st
 }
 
 // principalAccess fills the principal lists of a bucket's same_account,
-// org and external rows.
-func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *model.Access) {
+// org and external rows, and the Principals of its org cells narrowed to
+// named principals (finishCell). It returns, by action, the roles the cap
+// left out of those Principals that assumeFindings needs
+// (overflow.outside; nil when none).
+//
+// Without the other member accounts of the owner's organisation
+// (othersUnknown) no org cell is listed: none is allowed or conditional
+// then (the unread SCPs of the others leave it unknown at best), so none
+// lacks its Principals.
+func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *model.Access) *[5][]string {
 	pr := w.newPrincipalRow(bl, shape)
 	pr.bm = bm
+	for i := range w.who.outside {
+		clear(w.who.outside[i]) // keep no bucket's strings alive
+		w.who.outside[i] = w.who.outside[i][:0]
+	}
 	owner := bl.Account.ID
 	cellsOf := func(a *model.Actions) []*model.Cell {
 		return []*model.Cell{&a.Read, &a.List, &a.Write, &a.Delete, &a.Manage}
@@ -1195,6 +1301,7 @@ func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatri
 		acc.External[id] = e
 	}
 	w.viaAccess(acc, &pr.over)
+	return pr.over.outside
 }
 
 // maxViaPerCell bounds the principals a cell lists through roles; the

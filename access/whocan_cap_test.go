@@ -19,15 +19,29 @@ import (
 
 // capCells truncates every cell's principal list of rep to n entries as
 // Options.PrincipalsPerCell does (the first n, PrincipalsTotal the whole
-// length), and every org cell's list of allowed accounts to its first n
-// (AllowedAccounts counting them all); it returns the principal lists and
-// the account lists truncated.
+// length), every org cell's list of allowed accounts to its first n
+// (AllowedAccounts counting them all), and a narrowed org cell's
+// Principals to those of its first n entries (PrincipalsMore counting the
+// others); it returns the principal lists and the account lists
+// truncated.
 func capCells(rep *model.Report, n int) (truncated, accounts int) {
 	for bi := range rep.Buckets {
 		for _, c := range rep.Buckets[bi].Access.Org.Cells() {
 			if n > 0 && len(c.Accounts) > n {
 				c.Accounts = c.Accounts[:n]
 				accounts++
+			}
+			if n > 0 && len(c.NarrowedTo) > 0 && len(c.PrincipalAccess) > n {
+				// Principals are the roles and users allowed or
+				// conditional of the entries (not through roles), in order.
+				k := 0
+				for _, pa := range c.PrincipalAccess[:n] {
+					if pa.Type != model.PrincipalRoot && len(pa.Via) == 0 && (pa.Verdict == model.VerdictAllow || pa.Verdict == model.VerdictConditional) {
+						k++
+					}
+				}
+				c.PrincipalsMore = int32(len(c.Principals) - k)
+				c.Principals = c.Principals[:k]
 			}
 		}
 	}
@@ -58,10 +72,11 @@ func capCells(rep *model.Report, n int) (truncated, accounts int) {
 // TestPrincipalsPerCell checks the cap: a capped cell lists the prefix of
 // the uncapped list and counts all of it, an uncapped one has no total,
 // 0 is no limit, and nothing else of the report changes (the principals
-// through roles, the same_account Principals, the narrowed org cells'
-// Principals, the unlisted accounts and the findings are decided from the
-// whole lists). An org cell's allowed accounts are capped alike: the first
-// of them, AllowedAccounts counting all.
+// through roles, the same_account Principals, the unlisted accounts and
+// the findings are decided from the whole lists). An org cell's allowed
+// accounts are capped alike: the first of them, AllowedAccounts counting
+// all; and a narrowed org cell's Principals: those of its first entries,
+// PrincipalsMore counting the others.
 func TestPrincipalsPerCell(t *testing.T) {
 	docs := map[string]func() *inventory.Document{
 		"synthetic 40x3": func() *inventory.Document { return fakeaws.Synthetic(40, 3) },
@@ -82,38 +97,45 @@ func TestPrincipalsPerCell(t *testing.T) {
 		_, planRep := analyzeJSON(t, mk(), Options{Now: epoch, orgListing: orgListingPlan})
 		unlistedOfAllowed(t, doc, planRep)
 		for _, n := range []int{0, 1, 3, 10, 25, 1 << 20} {
-			t.Run(fmt.Sprintf("%s/cap %d", name, n), func(t *testing.T) {
-				capped, rep := analyzeJSON(t, mk(), Options{Now: epoch, PrincipalsPerCell: n})
-				if err := model.ValidateJSON(capped); err != nil {
-					t.Fatalf("capped report invalid: %v", err)
-				}
-				var want model.Report
-				if err := json.Unmarshal(full, &want); err != nil {
-					t.Fatal(err)
-				}
-				truncated, accts := capCells(&want, n)
-				wantJSON, err := json.MarshalIndent(&want, "", "  ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				gotJSON, err := json.MarshalIndent(rep, "", "  ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(gotJSON, wantJSON) {
-					a, b := firstDiff(gotJSON, wantJSON)
-					t.Fatalf("capped at %d (%d cells truncated), the report differs from the uncapped one truncated:\n got %s\nwant %s", n, truncated, a, b)
-				}
-				if n == 0 && bytes.Contains(capped, []byte(`"principals_total"`)) {
-					t.Error("no cap, yet principals_total")
-				}
-				if n == 1 && truncated == 0 {
-					t.Error("no cell truncated at 1: the case proves nothing")
-				}
-				if (name == "synthetic 40x3" || name == "narrowed") && n == 1 && accts == 0 {
-					t.Error("no org cell's accounts truncated at 1: the case proves nothing")
-				}
-			})
+			// The org row's lists account by account (auto, for these
+			// few accounts) and from the plan cap alike.
+			for _, l := range []orgListing{orgListingAuto, orgListingPlan} {
+				t.Run(fmt.Sprintf("%s/cap %d/listing %d", name, n, l), func(t *testing.T) {
+					capped, rep := analyzeJSON(t, mk(), Options{Now: epoch, PrincipalsPerCell: n, orgListing: l})
+					if err := model.ValidateJSON(capped); err != nil {
+						t.Fatalf("capped report invalid: %v", err)
+					}
+					var want model.Report
+					if err := json.Unmarshal(full, &want); err != nil {
+						t.Fatal(err)
+					}
+					truncated, accts := capCells(&want, n)
+					wantJSON, err := json.MarshalIndent(&want, "", "  ")
+					if err != nil {
+						t.Fatal(err)
+					}
+					gotJSON, err := json.MarshalIndent(rep, "", "  ")
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(gotJSON, wantJSON) {
+						a, b := firstDiff(gotJSON, wantJSON)
+						t.Fatalf("capped at %d (%d cells truncated), the report differs from the uncapped one truncated:\n got %s\nwant %s", n, truncated, a, b)
+					}
+					if n == 0 && bytes.Contains(capped, []byte(`"principals_total"`)) {
+						t.Error("no cap, yet principals_total")
+					}
+					if n == 1 && truncated == 0 {
+						t.Error("no cell truncated at 1: the case proves nothing")
+					}
+					if (name == "synthetic 40x3" || name == "narrowed") && n == 1 && accts == 0 {
+						t.Error("no org cell's accounts truncated at 1: the case proves nothing")
+					}
+					if name == "narrowed" && n == 1 && !bytes.Contains(capped, []byte(`"principals_more"`)) {
+						t.Error("narrowed: no org cell's principals capped at 1: the case proves nothing")
+					}
+				})
+			}
 		}
 	}
 }
@@ -143,11 +165,11 @@ func TestOverlapPrincipalsPerCell(t *testing.T) {
 
 // narrowedOrgDoc is a synthetic organisation whose buckets grant the
 // organisation's data-pipeline roles only (org cells narrowed to named
-// principals, whose Principals orgPrincipalsWho decides) and whose last
-// member accounts' IAM was not collected, and one's of the Sandbox OU
-// (named in the org cells' PrincipalsUnlisted only where its SCPs let it
-// in): both of the whole list of allowed accounts, of which a capped cell
-// lists only the first.
+// principals, whose Principals come from their principal_access) and
+// whose last member accounts' IAM was not collected, and one's of the
+// Sandbox OU (named in the org cells' PrincipalsUnlisted only where its
+// SCPs let it in): both of the whole list of allowed accounts, of which a
+// capped cell lists only the first.
 func narrowedOrgDoc() *inventory.Document {
 	doc := fakeaws.Synthetic(12, 3)
 	for ai := range doc.Accounts {
@@ -200,46 +222,84 @@ func unlistedOfAllowed(t *testing.T, doc *inventory.Document, rep *model.Report)
 	return filtered
 }
 
+// pipelineOrgDoc is a synthetic organisation whose buckets (SSE-S3: no key
+// policy to narrow the accounts) let the organisation's data-pipeline
+// roles read: org read cells narrowed to named principals, the roles of
+// every member account, each of which glue.amazonaws.com can assume.
+func pipelineOrgDoc(accounts, buckets int) *inventory.Document {
+	doc := fakeaws.Synthetic(accounts, buckets)
+	for ai := range doc.Accounts {
+		for bi := range doc.Accounts[ai].Buckets {
+			b := &doc.Accounts[ai].Buckets[bi]
+			arn := "arn:aws:s3:::" + b.Name
+			b.Encryption = &inventory.Encryption{Algorithm: inventory.AlgorithmAES256}
+			b.Policy = inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Pipelines","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"` + arn + `/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-synthetic0"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/data-pipeline"}}}]}`))
+		}
+	}
+	return doc
+}
+
 // TestNarrowedOrgCellTooManyPrincipals: an org cell narrowed to named
-// principals whose allowed member accounts hold more principals that match
-// than orgPrincipalsWho evaluates lists none in Principals, and its reason
-// says why (an empty list would read as "none of them can"); below the
-// bound the list is filled in and the reason says nothing of it.
+// principals (a bucket policy granting aws:PrincipalArn like
+// role/data-pipeline to the organisation) lists in Principals the
+// data-pipeline roles of the other member accounts that can, however many
+// the accounts: capped at principals_per_cell as principal_access is, the
+// first of the uncapped list, PrincipalsMore counting the others, and its
+// reason says nothing of a bound. Each allowed account's data-pipeline
+// role can (AmazonS3ReadOnlyAccess grants s3:GetObject on every bucket),
+// so the list and PrincipalsMore count every allowed account.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
 func TestNarrowedOrgCellTooManyPrincipals(t *testing.T) {
 	for _, tc := range []struct {
 		accounts int
-		tooMany  bool
-	}{{maxOrgPrincipalChecks + 10, true}, {12, false}} {
-		doc := fakeaws.Synthetic(tc.accounts, 1)
-		for ai := range doc.Accounts {
-			for bi := range doc.Accounts[ai].Buckets {
-				b := &doc.Accounts[ai].Buckets[bi]
-				arn := "arn:aws:s3:::" + b.Name
-				b.Encryption = &inventory.Encryption{Algorithm: inventory.AlgorithmAES256} // no key policy to narrow the accounts
-				b.Policy = inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Pipelines","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"` + arn + `/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-synthetic0"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/data-pipeline"}}}]}`))
+		capped   bool
+	}{{266, true}, {12, false}} {
+		analyze := func(n int) *model.Report {
+			rep, err := Analyze(context.Background(), pipelineOrgDoc(tc.accounts, 1), Options{Now: func() time.Time { return time.Unix(0, 0) }, PrincipalsPerCell: n})
+			if err != nil {
+				t.Fatal(err)
 			}
+			return rep
 		}
-		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) }, PrincipalsPerCell: DefaultPrincipalsPerCell})
-		if err != nil {
-			t.Fatal(err)
-		}
-		checked := 0
-		for _, b := range rep.Buckets {
-			c := b.Access.Org.Read
+		rep, whole := analyze(DefaultPrincipalsPerCell), analyze(0)
+		checked, capped := 0, 0
+		for bi, b := range rep.Buckets {
+			c, w := b.Access.Org.Read, whole.Buckets[bi].Access.Org.Read
 			if len(c.NarrowedTo) == 0 || (c.Verdict != model.VerdictAllow && c.Verdict != model.VerdictConditional) {
 				continue
 			}
 			checked++
-			said := strings.Contains(c.Reason, "principals is not filled in: more than")
-			if tc.tooMany && (len(c.Principals) > 0 || !said) {
-				t.Errorf("%d accounts, %s: principals %d, reason %q: want none listed and the reason saying why", tc.accounts, b.Name, len(c.Principals), c.Reason)
+			if strings.Contains(c.Reason, "principals is not filled in") {
+				t.Errorf("%d accounts, %s: reason %q still speaks of a bound", tc.accounts, b.Name, c.Reason)
 			}
-			if !tc.tooMany && (len(c.Principals) == 0 || said) {
-				t.Errorf("%d accounts, %s: principals %v, reason %q: want the data-pipeline roles listed", tc.accounts, b.Name, c.Principals, c.Reason)
+			seen := map[string]bool{}
+			for _, p := range c.Principals {
+				arn, _ := strings.CutSuffix(p, " (conditional)")
+				id := arnAccount(arn)
+				if arn != "arn:aws:iam::"+id+":role/data-pipeline" || id == b.AccountID || seen[id] {
+					t.Errorf("%d accounts, %s: principal %q: want one data-pipeline role of each other allowed member account", tc.accounts, b.Name, p)
+				}
+				seen[id] = true
+			}
+			if len(c.Principals) == 0 || len(c.Principals) > DefaultPrincipalsPerCell {
+				t.Errorf("%d accounts, %s: %d principals, want 1 to %d", tc.accounts, b.Name, len(c.Principals), DefaultPrincipalsPerCell)
+			}
+			if c.AllowedAccounts == nil || len(c.Principals)+int(c.PrincipalsMore) != *c.AllowedAccounts {
+				t.Errorf("%d accounts, %s: %d principals and %d more, want those of the %v allowed accounts", tc.accounts, b.Name, len(c.Principals), c.PrincipalsMore, c.AllowedAccounts)
+			}
+			if w.PrincipalsMore != 0 || len(w.Principals) != len(c.Principals)+int(c.PrincipalsMore) || !slices.Equal(w.Principals[:len(c.Principals)], c.Principals) {
+				t.Errorf("%d accounts, %s: capped %d principals (%d more), uncapped %d (%d more): want the first of the uncapped list",
+					tc.accounts, b.Name, len(c.Principals), c.PrincipalsMore, len(w.Principals), w.PrincipalsMore)
+			}
+			if c.PrincipalsMore > 0 {
+				capped++
 			}
 		}
 		if checked == 0 {
 			t.Fatalf("%d accounts: no narrowed org read cell: the test proves nothing", tc.accounts)
+		}
+		if tc.capped != (capped > 0) {
+			t.Errorf("%d accounts: %d of %d cells capped, want capped %v", tc.accounts, capped, checked, tc.capped)
 		}
 	}
 }

@@ -206,6 +206,12 @@ type Cell struct {
 	// AnyOf says the conditions are alternatives (any one suffices; each is
 	// "a and b"); otherwise all of them must hold.
 	AnyOf bool `json:"any_of,omitempty"`
+	// PrincipalsMore is how many more principals than Principals lists
+	// can (or may) when the analysis capped the list; absent (0) when
+	// Principals is the whole list. bucketaudit who-can --bucket B lists
+	// them all. (An int32 after AnyOf: it takes AnyOf's padding, and a
+	// report holds some twenty cells a bucket.)
+	PrincipalsMore int32 `json:"principals_more,omitempty"`
 	// Reason is one human sentence naming the statement or setting that decided.
 	Reason string `json:"reason"`
 	// AllowedAccounts (org class) is how many other member accounts are
@@ -218,7 +224,11 @@ type Cell struct {
 	Accounts []string `json:"accounts,omitempty"`
 	// Principals (same_account with IAM collected; org cells narrowed to
 	// named principals, of the allowed member accounts whose IAM was
-	// collected) are those that actually can.
+	// collected) are the IAM roles and users that actually can (those that
+	// may marked " (conditional)"). An org cell's are its PrincipalAccess
+	// entries allowed or conditional but roots and those through roles
+	// (Via): capped as PrincipalAccess is (Options.PrincipalsPerCell),
+	// PrincipalsMore counting those left out.
 	Principals []string `json:"principals,omitempty"`
 	// NarrowedTo (allow and conditional cells) says the class is allowed
 	// only for the principals matching one of these: each "a and b" of

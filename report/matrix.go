@@ -167,8 +167,10 @@ func whyText(c model.Cell) string {
 		sb.WriteString(")")
 	}
 	if len(c.Principals) > 0 {
+		// The list may be capped (outputs.principals_per_cell): the count
+		// is of them all.
 		sb.WriteString(" | principals: ")
-		sb.WriteString(listText(c.Principals, 10))
+		sb.WriteString(listTextOf(c.Principals, 10, len(c.Principals)+int(c.PrincipalsMore)))
 	}
 	return strings.TrimSpace(sb.String())
 }

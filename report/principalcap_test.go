@@ -102,3 +102,20 @@ func TestCappedAccountsText(t *testing.T) {
 		t.Errorf("12 listed: whyText = %q, want the first 10 and 2 more", got)
 	}
 }
+
+// TestCappedPrincipalsText: a narrowed org cell whose principals were
+// capped (outputs.principals_per_cell) says how many more there are from
+// principals_more, not from the list's length.
+func TestCappedPrincipalsText(t *testing.T) {
+	c := model.Cell{Verdict: model.VerdictAllow, Reason: "allowed",
+		Principals: []string{"arn:aws:iam::111111111111:role/a", "arn:aws:iam::222222222222:role/a (conditional)"}, PrincipalsMore: 65}
+	want := "allowed | principals: arn:aws:iam::111111111111:role/a, arn:aws:iam::222222222222:role/a (conditional) and 65 more"
+	if got := whyText(c); got != want {
+		t.Errorf("capped: whyText = %q, want %q", got, want)
+	}
+	c.PrincipalsMore = 0
+	want = "allowed | principals: arn:aws:iam::111111111111:role/a, arn:aws:iam::222222222222:role/a (conditional)"
+	if got := whyText(c); got != want {
+		t.Errorf("whole list: whyText = %q, want %q", got, want)
+	}
+}
