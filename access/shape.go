@@ -318,6 +318,19 @@ func (m *matrixer) shapeKey(bl *BucketLayers) string {
 		return ""
 	}
 	var b strings.Builder // per account (sharedCache)
+	// One allocation: the key's other parts are short.
+	n := len(bl.Bucket.Region) + 96 + 48*len(bl.Grants)
+	if bl.HasPolicy != TriFalse {
+		if bl.Policy.IsUnreadable() {
+			n += len(bl.Policy.Name)
+		} else {
+			n += len(bl.Bucket.Policy.Raw()) + 16
+		}
+	}
+	if bl.EncRead {
+		n += len(bl.Key.ARN) + len(bl.Key.Configured)
+	}
+	b.Grow(n)
 	b.WriteString(bl.Bucket.Region)
 	b.WriteByte('|')
 	switch {
@@ -327,11 +340,21 @@ func (m *matrixer) shapeKey(bl *BucketLayers) string {
 		b.WriteString("?")
 		b.WriteString(bl.Policy.Name)
 	default:
-		norm := strings.ReplaceAll(string(bl.Bucket.Policy.Raw()), bl.ARN, bucketToken)
-		if !nameIndependent(norm) {
+		// The policy with the bucket's ARN replaced by bucketToken.
+		start := b.Len()
+		for text := string(bl.Bucket.Policy.Raw()); ; {
+			i := strings.Index(text, bl.ARN)
+			if i < 0 || bl.ARN == "" {
+				b.WriteString(text)
+				break
+			}
+			b.WriteString(text[:i])
+			b.WriteString(bucketToken)
+			text = text[i+len(bl.ARN):]
+		}
+		if !nameIndependent(b.String()[start:]) {
 			return ""
 		}
-		b.WriteString(norm)
 	}
 	for _, t := range []Tri{bl.BPA.BlockPublicACLs, bl.BPA.IgnorePublicACLs, bl.BPA.BlockPublicPolicy, bl.BPA.RestrictPublicBuckets, bl.ACLs} {
 		b.WriteByte('|')
