@@ -646,18 +646,21 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	if len(parts) > 1 && len(f.accounts) == 1 {
 		ex = "for example "
 	}
-	n, all := strconv.Itoa(oc.nallowed), strconv.Itoa(total)
+	// The counts in buffers of their own: the concatenations copy them
+	// (Itoa allocates from 100 on, and total is every member).
+	var nb, ab [20]byte
+	n, all := strconv.AppendInt(nb[:0], int64(oc.nallowed), 10), strconv.AppendInt(ab[:0], int64(total), 10)
 	switch v {
 	case model.VerdictAllow:
-		o.reason = "allowed for " + n + " of " + all + " other member accounts: " + ex + example
+		o.reason = "allowed for " + string(n) + " of " + string(all) + " other member accounts: " + ex + example
 	case model.VerdictConditional:
-		o.reason = "conditionally allowed for " + n + " of " + all + " other member accounts: " + ex + example
+		o.reason = "conditionally allowed for " + string(n) + " of " + string(all) + " other member accounts: " + ex + example
 	case model.VerdictUnknown:
-		o.reason = "unknown for " + n + " of " + all + " other member accounts: " + ex + example
+		o.reason = "unknown for " + string(n) + " of " + string(all) + " other member accounts: " + ex + example
 	default:
 		o.reason = example // one part: ex is ""
 		if len(parts) > 1 {
-			o.reason = "denied for all " + all + " other member accounts: " + ex + example
+			o.reason = "denied for all " + string(all) + " other member accounts: " + ex + example
 		}
 	}
 	// Say what happens to the others.
