@@ -266,11 +266,13 @@ const maxKeptCallers = 1 << 12
 // alone: principalCaller's InOrg and OrgID are its account's whatever the
 // row, as the rows list members with InOrg true and, in an organisation,
 // non-members with InOrg false; callers without one use the document's
-// MemberOf). The others ("any|", "canon|", "same|", "grp|", "orgunread|")
-// name the owner in their keys and exclude it from the accounts they
-// stand for.
+// MemberOf), and those of the accounts but the owner that an owner which
+// is an active member leaves out anyway ("anym|", "canonanym|", "grpo|":
+// it is among their NotMembers). The others ("any|", "canonany|", "same|",
+// "grp|", "orgunread|") name the owner in their keys and exclude it from
+// the accounts they stand for.
 func ownerFree(key string) bool {
-	for _, p := range [...]string{"public", "ext|", "mem|", "pa|", "iam|"} {
+	for _, p := range [...]string{"public", "ext|", "mem|", "pa|", "iam|", "anym|", "canonanym|", "grpo|"} {
 		if strings.HasPrefix(key, p) {
 			return true
 		}
@@ -365,18 +367,26 @@ func (w *worker) matrixCallers(bl *BucketLayers) matrixCallers {
 		}
 	}
 	externals := mc.externals
-	extKey := owner + "|" + strings.Join(externals, ",")
+	// The callers of other accounts are known not to belong to the owner;
+	// an owner that is an active member is among NotMembers already, so
+	// naming it changes nothing and the caller serves every such owner
+	// (ownerFree: "anym|", "canonm|").
+	anyKey, notKnownOwner := "any|"+owner+"|", owner
+	if _, member := m.groupOf[owner]; member {
+		anyKey, notKnownOwner = "anym|", ""
+	}
+	extKey := anyKey + strings.Join(externals, ",")
 	mc.public = w.caller("public", func() *Caller {
 		return &Caller{Principal: "anonymous", InOrg: TriFalse, Label: "anonymous callers"}
 	})
-	mc.anyAWS = w.caller("any|"+extKey, func() *Caller {
-		return &Caller{NotAccounts: m.notKnown(owner, externals), NotMembers: m.members, InOrg: TriFalse, Label: "principals of any other AWS account"}
+	mc.anyAWS = w.caller(extKey, func() *Caller {
+		return &Caller{NotAccounts: m.notKnown(notKnownOwner, externals), NotMembers: m.members, InOrg: TriFalse, Label: "principals of any other AWS account"}
 	})
 	for _, id := range externals {
 		var c *Caller
 		if strings.HasPrefix(id, "canonical:") {
-			c = w.caller("canon|"+id+"|"+extKey, func() *Caller {
-				return &Caller{Canonical: strings.TrimPrefix(id, "canonical:"), NotAccounts: m.notKnown(owner, externals), NotMembers: m.members, InOrg: TriFalse,
+			c = w.caller("canon"+extKey+"|"+id, func() *Caller {
+				return &Caller{Canonical: strings.TrimPrefix(id, "canonical:"), NotAccounts: m.notKnown(notKnownOwner, externals), NotMembers: m.members, InOrg: TriFalse,
 					Label: "the account of canonical user " + shortID(strings.TrimPrefix(id, "canonical:"))}
 			})
 		} else {
@@ -521,9 +531,16 @@ func (w *worker) groupCaller(gi int, owner string, single, externals []string, n
 	m := w.matrixer
 	g := &m.groups[gi]
 	exclude := append(append([]string(nil), single...), externals...)
-	return w.caller("grp|"+g.key+"|"+owner+"|"+strings.Join(exclude, ","), func() *Caller {
-		removed := append([]string{owner}, single...)
-		return &Caller{NotAccounts: append([]string{owner}, exclude...), NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
+	// An owner that is an active member of another group is among
+	// NotMembers (the group's outside) already: the caller serves every
+	// such owner (ownerFree: "grpo|").
+	key, notOwner := "grp|"+g.key+"|"+owner+"|", []string{owner}
+	if og, member := m.groupOf[owner]; member && og != gi {
+		key, notOwner = "grpo|"+g.key+"|", nil
+	}
+	return w.caller(key+strings.Join(exclude, ","), func() *Caller {
+		removed := append(notOwner, single...)
+		return &Caller{NotAccounts: append(notOwner, exclude...), NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
 			TagsKnown: m.restCollected(gi, removed),
 			Label:     "principals of the " + strconv.Itoa(nrest) + " other member accounts under " + m.restLabel(gi, removed)}
 	})

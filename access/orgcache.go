@@ -267,13 +267,16 @@ func (m *matrixer) restCollected(gi int, removed []string) bool {
 // notKnown returns the accounts but the members that the callers of "any
 // other AWS account" are known not to belong to (with the members,
 // NotMembers): the accounts the bucket names (externals, but canonical
-// users) and the owner.
+// users) and the owner (none: "", for an owner among the members).
 func (m *matrixer) notKnown(owner string, externals []string) []string {
 	out := make([]string, 0, len(externals)+1)
 	for _, id := range externals {
 		if !strings.HasPrefix(id, "canonical:") {
 			out = append(out, id)
 		}
+	}
+	if owner == "" { // known not to belong to it otherwise (NotMembers)
+		return out
 	}
 	return append(out, owner)
 }
