@@ -687,8 +687,12 @@ type assumeReach struct {
 	verdict model.Verdict // allow when some action is reached for certain
 	roles   []string
 	// unpinned is the first path of a provider whose trust policy does not
-	// pin the subject (federated-subject-unpinned), nil when none.
-	unpinned *AssumePath
+	// pin the subject (federated-subject-unpinned), or the first certain
+	// one, nil when none; unpinnedRoles the roles such paths reach the
+	// bucket through.
+	unpinned        *AssumePath
+	unpinnedCertain bool
+	unpinnedRoles   []string
 }
 
 // assumeFindings adds external-via-role: an account outside the
@@ -758,9 +762,17 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket, orgMore *[5][
 						if !cond && p.Verdict == model.VerdictAllow && r.verdict != model.VerdictAllow {
 							r.verdict, r.first = model.VerdictAllow, p // show a path that is certain
 						}
-						if n.Kind == NodeFederated && r.unpinned == nil && g.federated[[2]string{p.Hops[0].From, p.Hops[0].To}].Unpinned {
-							pp := p // p itself stays on the stack
-							r.unpinned = &pp
+						if n.Kind == NodeFederated && g.federated[[2]string{p.Hops[0].From, p.Hops[0].To}].Unpinned {
+							certain := !cond && p.Verdict == model.VerdictAllow
+							if r.unpinned == nil || (certain && !r.unpinnedCertain) {
+								pp := p // p itself stays on the stack; show a path that is certain
+								r.unpinned, r.unpinnedCertain = &pp, certain
+							}
+							k := [2]string{"unpinned\x00" + n.ID, arn}
+							if _, ok := seen[k]; !ok {
+								seen[k] = struct{}{}
+								r.unpinnedRoles = append(r.unpinnedRoles, arn)
+							}
 						}
 					}
 				}

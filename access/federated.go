@@ -353,8 +353,8 @@ func (w *worker) federatedFinding(fs *findingSet, g *AssumeGraph, r *assumeReach
 	if len(ft.Conditions) > 0 && !slices.Equal(ft.Conditions, first.Conditions) {
 		detail += fmt.Sprintf(" (only %s must hold)", strings.Join(ft.Conditions, "; "))
 	}
-	if len(r.roles) > 1 {
-		detail += fmt.Sprintf(" (roles that reach the bucket this way: %s)", joinLimited(r.roles, 5))
+	if len(r.unpinnedRoles) > 1 {
+		detail += fmt.Sprintf(" (roles that reach the bucket this way: %s)", joinLimited(r.unpinnedRoles, 5))
 	}
 	fs.add(model.FindingFederatedSubjectUnpinned, sev, detail, fmt.Sprintf(
 		"Add a condition on the subject to the trust policy of %s (for GitHub Actions: \"StringLike\": {\"token.actions.githubusercontent.com:sub\": \"repo:YOUR-ORG/YOUR-REPO:*\"}; for Cognito: \"StringEquals\": {\"cognito-identity.amazonaws.com:aud\": \"YOUR-IDENTITY-POOL-ID\"}) (aws iam update-assume-role-policy --role-name %s --policy-document file://trust.json); or remove the role's access to the bucket",

@@ -96,6 +96,16 @@ func TestFederatedSyntheticAtScale(t *testing.T) {
 					strings.Contains(unpinned[0].Detail, "the trust policy of arn:aws:iam::"+acct+":role/fed-gh-pinned") {
 					t.Errorf("%s: federated-subject-unpinned %+v, external-via-role %+v; want one unpinned finding (critical for a write), through fed-gh-aud or fed-gh-open", b.Name, unpinned, ghVia)
 				}
+				// The path shown is a certain one when there is one
+				// (fed-gh-open's trust has no condition), and the roles
+				// listed are those of the unpinned trust policies only.
+				if ghOpen := "arn:aws:iam::" + acct + ":role/fed-gh-open"; openAllowed(b, ghOpen) &&
+					!strings.Contains(unpinned[0].Detail, "the trust policy of "+ghOpen+" does not pin") {
+					t.Errorf("%s: federated-subject-unpinned %q, want the certain path through fed-gh-open", b.Name, unpinned[0].Detail)
+				}
+				if _, roles, ok := strings.Cut(unpinned[0].Detail, "roles that reach the bucket this way: "); ok && strings.Contains(roles, "fed-gh-pinned") {
+					t.Errorf("%s: federated-subject-unpinned lists the pinned role among its roles: %q", b.Name, unpinned[0].Detail)
+				}
 				unpinnedBuckets++
 			case ghReach:
 				if len(unpinned) != 0 || len(ghVia) != 1 {
@@ -121,4 +131,18 @@ func TestFederatedSyntheticAtScale(t *testing.T) {
 		}
 		t.Logf("Federated %d: GitHub's provider reaches %d buckets (%d unpinned), SAML %d", tc.federated, reached, unpinnedBuckets, samlBuckets)
 	}
+}
+
+// openAllowed reports whether role arn is allowed (not conditionally) in
+// one of the bucket's same_account cells.
+func openAllowed(b model.Bucket, arn string) bool {
+	sa := &b.Access.SameAccount
+	for _, c := range []*model.Cell{&sa.Read, &sa.List, &sa.Write, &sa.Delete, &sa.Manage} {
+		for _, p := range c.Principals {
+			if p == arn {
+				return true
+			}
+		}
+	}
+	return false
 }
