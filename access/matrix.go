@@ -118,6 +118,7 @@ type worker struct {
 	// pgroups are the principal groups decided for the account's buckets,
 	// by shapeGroupKey (whocan.go).
 	pgroups map[pgroupKey]*principalGroup
+	gslab   groupSlab // every principal group of the account's buckets
 	// pstatic and chainVals are the principals' and SCP chains'
 	// bucket-independent parts of group keys; roots are the account roots
 	// as principals, by partition and account (whocan.go).
@@ -161,12 +162,14 @@ func (w *worker) bpaMap(b BPA) map[string]string {
 
 // startAccount prepares the worker for a bucket of account: the callers
 // built for another account's buckets that name that account (not
-// ownerFree) are dropped, and so are its principal groups.
+// ownerFree) are dropped, and so are its principal groups (their slab is
+// reused).
 func (w *worker) startAccount(account string) {
 	if account != w.account {
 		w.account = account
 		clear(w.callers)
 		clear(w.pgroups)
+		w.gslab.reset()
 	}
 }
 
