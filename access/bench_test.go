@@ -155,7 +155,28 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 //     six alternating same-minute pairs 10.2 -> 9.4, 10.6 -> 10.0 (at 370
 //     allocs/bucket), 9.8 -> 9.9, 10.1 -> 9.4, 10.0 -> 9.6, 10.1 -> 9.8 s
 //     (peak heap 1.7-1.9 GB either way): the time is mostly not in the
-//     allocations.
+//     allocations;
+//   - with less garbage per bucket (no model.Bucket made and dropped for
+//     every slot of Analyze, a shape's first matrix kept as it is rather
+//     than a copy renamed to bucketToken, the principal groups from a slab
+//     per worker, outcome 168 -> 152 bytes): 188, 339, 325 (from 196, 350,
+//     336 in the same run), 50x100 254 -> 190 MB and 2000x5 785 -> 614 MB
+//     per op, 2000x5's peak heap 354-385 -> 309-363 MB. Wall times at a
+//     load of 2-4 (other agents) are noise at this size: in six
+//     alternating pairs 50x100 105-164 -> 90-131 µs per bucket (medians
+//     108 -> 93), 2000x5 149-232 -> 147-218 µs (medians 168 -> 176); the
+//     analysis' own CPU (getrusage around Analyze, four alternating pairs)
+//     50x100 143 -> 137 µs and 2000x5 244 -> 226 µs per bucket, its page
+//     faults 12.2-14.3 -> 10.7-11.7 per bucket. 10000x5: 339 -> 328
+//     allocs/bucket, 3.93 -> 3.08 GB per op, peak heap 1.79-1.98 -> 1.61-1.86
+//     GB, 630-710 k -> 530-620 k page faults per run, and in alternating
+//     same-minute pairs 13.8 -> 11.0, 13.1 -> 17.3 (load 4), 11.8 -> 7.9,
+//     10.2 -> 8.1, 11.1 -> 8.3, 9.3 -> 8.1 s (load 2-3). On this machine
+//     (a Firecracker VM) the first write to a fresh page costs 2.4-14 µs
+//     (measured: 1.2-2 faults per 4 KB), charged to whatever instruction
+//     touches it (Analyze's slots: 11% of 2000x5's CPU samples on the
+//     statement that fills one): the heap's growth, not the allocations'
+//     count, is much of the time, and what makes it vary.
 //
 // What changed: the org row's principals come from a plan per worker
 // (orgplan.go: every member's candidates for a bucket that concerns none
@@ -178,7 +199,12 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // of each of its shapes): within 1.3 times of 50x100 (255) would leave
 // about 45 per account. Shapes are not it: with them off
 // (Options.noShapes, which also decides every principal group on its own)
-// 50x100 allocates 226 per bucket and 2000x5 327, 1.45 times. Sharing the
+// 50x100 allocates 226 per bucket and 2000x5 327, 1.45 times. For the
+// time they are part of it: 50x100 takes half its buckets' matrices from a
+// shape, 2000x5 6% of them (worker.compute, 46 -> 92 µs per bucket, is
+// the largest difference of their CPU profiles), and a request context is
+// made per caller, owner and region (Caller.context: 1.8 per bucket at
+// 50x100, 12 at 2000x5). Sharing the
 // per-account work between accounts configured alike (policies equal but
 // for the account's own ID, as landing zones deploy them) is what would
 // close the gap. 10000x5 is skipped unless BUCKETAUDIT_BENCH_HUGE is set

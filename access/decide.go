@@ -101,25 +101,28 @@ type callerCtx struct {
 }
 
 // outcome is one decided layer combination, before it becomes a Cell.
+//
+// Its small fields come together (one word with engine and layers): an
+// outcome is in every row, cell, part and principal group (five each).
 type outcome struct {
 	verdict model.Verdict
 	engine  policy.Decision // the deciding evaluation's decision
 	layers  layerSet
-	alts    dnf // conditional: the ways the request can be allowed
-	// narrow (allow or conditional, for a class of callers): the principals
-	// of the class it is limited to, one conjunction of conditions on the
-	// principal per alternative (settle); nil when not narrowed.
-	narrow dnf
 	// acctSpecific: the conditions depend on which account calls (its ID,
 	// OU path, or a principal ARN naming an account), so a group of member
 	// accounts must be evaluated account by account.
 	acctSpecific bool
-	reason       string
+	bpaBlocked   bool // for findings: BPA turned a grant into a deny
+	alts         dnf  // conditional: the ways the request can be allowed
+	// narrow (allow or conditional, for a class of callers): the principals
+	// of the class it is limited to, one conjunction of conditions on the
+	// principal per alternative (settle); nil when not narrowed.
+	narrow dnf
+	reason string
 	// refs are the deciding statements (set with the reason, not when
 	// quiet): what PrincipalAccess.Statements lists.
 	refs []policy.StatementRef
 	// what findings need
-	bpaBlocked   bool                 // BPA turned a grant into a deny
 	kmsBlocked   string               // "aws-managed", "key-policy", "key-state" or "anonymous" when KMS denies what S3 allows
 	orgBlocked   string               // "scp" or "rcp" when it denies what the bucket policy grants
 	orgBlockedBy *policy.StatementRef // the deciding SCP/RCP statement, for findings

@@ -124,6 +124,7 @@ type worker struct {
 	// pgroups are the principal groups decided for the account's buckets,
 	// by shapeGroupKey (whocan.go).
 	pgroups map[pgroupKey]*principalGroup
+	gslab   groupSlab // every principal group of the account's buckets
 	// pstatic and chainVals are the principals' and SCP chains'
 	// bucket-independent parts of group keys; roots are the account roots
 	// as principals, by partition and account (whocan.go).
@@ -169,12 +170,14 @@ func (w *worker) bpaMap(b BPA) map[string]string {
 
 // startAccount prepares the worker for a bucket of account: the callers
 // built for another account's buckets that name that account (not
-// ownerFree) are dropped, and so are its principal groups.
+// ownerFree) are dropped, and so are its principal groups (their slab is
+// reused).
 func (w *worker) startAccount(account string) {
 	if account != w.account {
 		w.account = account
 		clear(w.callers)
 		clear(w.pgroups)
+		w.gslab.reset()
 	}
 }
 
@@ -297,19 +300,24 @@ type bucketMatrix struct {
 // matrix returns the bucket's matrix, reusing the matrix of a bucket of
 // the same shape (key, from shapeKey; "" computes it on its own) when there
 // is one.
+//
+// The first bucket of a shape stores its own matrix, which is never
+// changed once computed: a bucket of the same shape renames it from that
+// bucket's ARN to its own (as from the ARN to bucketToken and back: the
+// token occurs in no policy). Renaming only on a hit spares the copy of
+// the matrices no other bucket takes (at a few buckets per account, most);
+// the shape keeps its bucket's layers alive until its account is done.
 func (w *worker) matrix(bl *BucketLayers, key string) *bucketMatrix {
 	if key != "" {
 		if shape := w.shared.shape(bl.Account.ID, key); shape != nil {
-			bm := shape.rename(bucketToken, bl.ARN)
+			bm := shape.rename(shape.bl.ARN, bl.ARN)
 			bm.bl = bl
 			return bm
 		}
 	}
 	bm := w.compute(bl)
 	if key != "" {
-		shape := bm.rename(bl.ARN, bucketToken)
-		shape.bl = nil // keep no bucket's parsed policies alive
-		w.shared.storeShape(bl.Account.ID, key, shape)
+		w.shared.storeShape(bl.Account.ID, key, bm)
 	}
 	return bm
 }

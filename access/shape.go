@@ -156,7 +156,7 @@ func (c *sharedCache) plan(key string, g *AssumeGraph, mk func() *orgPlan) *orgP
 
 // accountShapes is what the buckets of one account share.
 type accountShapes struct {
-	shapes     map[string]*bucketMatrix // by shape key (ARN replaced by bucketToken)
+	shapes     map[string]*bucketMatrix // by shape key: the first bucket's matrix (worker.matrix)
 	principals map[string][5][]string   // by principalsKey: the same_account cells' principal lists
 	callers    map[string]*Caller       // the callers that name the account (worker.caller)
 }

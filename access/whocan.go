@@ -1028,7 +1028,8 @@ func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPr
 			return g
 		}
 	}
-	g := &principalGroup{rep: *cand, arn: bl.ARN, caller: w.caller(cand.ckey, func() *Caller { return base(cand.account, cand.p) })}
+	g := w.gslab.next()
+	*g = principalGroup{rep: *cand, arn: bl.ARN, caller: w.caller(cand.ckey, func() *Caller { return base(cand.account, cand.p) })}
 	pr.groups[cand.key] = g
 	if key.shape != "" {
 		if len(w.pgroups) >= maxInterned {
@@ -1037,6 +1038,48 @@ func (pr *principalRow) group(cand *principalCand, base func(id string, p *IAMPr
 		w.pgroups[key] = g
 	}
 	return g
+}
+
+// groupSlab hands out a worker's principal groups from chunks it reuses
+// from one account to the next (a group is 1.2 KB, a few per bucket: made
+// new, they were a tenth of the bytes an analysis allocates). No group
+// outlives its account's buckets: a row's groups are its own, and those
+// kept for the buckets of a shape (worker.pgroups) are dropped with the
+// account (worker.startAccount, which resets the slab). Past maxSlabGroups
+// groups in one account, the next are allocated on their own.
+type groupSlab struct {
+	chunks [][]principalGroup
+	n      int // the groups handed out since the last reset
+}
+
+// groupChunk is the groups of one chunk of a groupSlab, maxSlabGroups the
+// most it hands out between resets.
+const (
+	groupChunk    = 64
+	maxSlabGroups = 4096
+)
+
+// next returns a group for the caller to set (it may hold another's
+// fields).
+func (s *groupSlab) next() *principalGroup {
+	c, i := s.n/groupChunk, s.n%groupChunk
+	if c == len(s.chunks) {
+		if c*groupChunk >= maxSlabGroups {
+			return new(principalGroup)
+		}
+		s.chunks = append(s.chunks, make([]principalGroup, groupChunk))
+	}
+	s.n++
+	return &s.chunks[c][i]
+}
+
+// reset takes back every group handed out (cleared: they keep nothing
+// alive), when none is referenced any more.
+func (s *groupSlab) reset() {
+	for c := 0; c*groupChunk < s.n; c++ {
+		clear(s.chunks[c][:min(groupChunk, s.n-c*groupChunk)])
+	}
+	s.n = 0
 }
 
 // pgroupKey is the key of a group across the buckets of a shape

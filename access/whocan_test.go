@@ -274,3 +274,35 @@ func TestLowerOf(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupSlab checks the worker's slab of principal groups: the groups
+// it hands out between resets are distinct, a reset clears them (they keep
+// nothing alive) and hands them out again, and past maxSlabGroups it
+// allocates groups on their own.
+func TestGroupSlab(t *testing.T) {
+	var s groupSlab
+	seen := map[*principalGroup]bool{}
+	for i := range maxSlabGroups + 3 {
+		g := s.next()
+		if seen[g] {
+			t.Fatalf("group %d handed out twice before a reset", i)
+		}
+		seen[g] = true
+		g.arn = "arn:aws:s3:::b"
+	}
+	if s.n != maxSlabGroups || len(s.chunks)*groupChunk != maxSlabGroups {
+		t.Fatalf("%d groups from %d chunks, want %d from the slab", s.n, len(s.chunks), maxSlabGroups)
+	}
+	first := &s.chunks[0][0]
+	s.reset()
+	for c := range s.chunks {
+		for i := range s.chunks[c] {
+			if s.chunks[c][i].arn != "" {
+				t.Fatalf("group %d of chunk %d not cleared by reset", i, c)
+			}
+		}
+	}
+	if g := s.next(); g != first {
+		t.Errorf("after a reset the slab hands out %p, want its first group %p", g, first)
+	}
+}
