@@ -160,21 +160,32 @@ func TestSharedListChecksFail(t *testing.T) {
 
 // TestWorkersChangeNothing: the workers share the member accounts'
 // principal statics, plans and orgSpecials (made by whichever worker
-// needs them first, their memos filled by all): the report is the same
-// with one worker as with eight, for an organisation whose buckets'
-// principal lists visit every member's roles and users.
+// needs them first, their memos filled by all), and each hands out its
+// principal groups from a slab it resets at every account (groupSlab):
+// the report is the same with one worker as with three or eight, whose
+// runs of accounts differ, for organisations whose buckets' principal
+// lists visit every member's roles and users, and of many accounts of
+// few buckets.
 func TestWorkersChangeNothing(t *testing.T) {
-	run := func(workers int) *model.Report {
-		doc := fakeaws.SyntheticWith(fakeaws.SyntheticOptions{Accounts: 40, Buckets: 4, Roles: 10})
-		rep, err := Analyze(context.Background(), doc, Options{Now: func() time.Time { return time.Unix(0, 0) },
-			Workers: workers, PrincipalsPerCell: DefaultPrincipalsPerCell})
-		if err != nil {
-			t.Fatal(err)
+	for name, load := range map[string]func() *inventory.Document{
+		"40x4, 10 roles each": func() *inventory.Document {
+			return fakeaws.SyntheticWith(fakeaws.SyntheticOptions{Accounts: 40, Buckets: 4, Roles: 10})
+		},
+		"40x3": func() *inventory.Document { return fakeaws.Synthetic(40, 3) },
+	} {
+		run := func(workers int) *model.Report {
+			rep, err := Analyze(context.Background(), load(), Options{Now: func() time.Time { return time.Unix(0, 0) },
+				Workers: workers, PrincipalsPerCell: DefaultPrincipalsPerCell})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rep
 		}
-		return rep
-	}
-	want := run(1)
-	if diff := cmp.Diff(want, run(8)); diff != "" {
-		t.Errorf("report with 8 workers differs from 1's (-1 +8):\n%s", diff)
+		want := run(1)
+		for _, workers := range []int{3, 8} {
+			if diff := cmp.Diff(want, run(workers)); diff != "" {
+				t.Errorf("%s: report with %d workers differs from 1's (-1 +%d):\n%s", name, workers, workers, diff)
+			}
+		}
 	}
 }

@@ -105,26 +105,3 @@ func TestNameIndependent(t *testing.T) {
 		}
 	}
 }
-
-// TestGroupSlabAcrossAccounts checks that groups reused from one account
-// to the next change no report: many accounts of few buckets (a worker
-// resets its slab at every account) analysed by one worker, in one order,
-// and by three, whose runs of accounts differ.
-func TestGroupSlabAcrossAccounts(t *testing.T) {
-	run := func(workers int) []byte {
-		rep, err := Analyze(context.Background(), fakeaws.Synthetic(40, 3), Options{Now: func() time.Time { return time.Unix(0, 0) },
-			Workers: workers, PrincipalsPerCell: DefaultPrincipalsPerCell})
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := json.Marshal(rep)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
-	one, three := run(1), run(3)
-	if string(one) != string(three) {
-		t.Errorf("reports differ with one worker and with three:\n%s", cmp.Diff(string(one), string(three)))
-	}
-}
