@@ -295,6 +295,9 @@ type bucketMatrix struct {
 	callers  map[string]*Caller // external rows' callers, for findings
 	sameC    *Caller
 	tls      Tri // a bucket statement or an RCP denies requests without TLS
+	// arn is, in a shape (sharedCache), the ARN of the bucket whose
+	// matrix it is (bl is nil there).
+	arn string
 }
 
 // matrix returns the bucket's matrix, reusing the matrix of a bucket of
@@ -306,18 +309,22 @@ type bucketMatrix struct {
 // bucket's ARN to its own (as from the ARN to bucketToken and back: the
 // token occurs in no policy). Renaming only on a hit spares the copy of
 // the matrices no other bucket takes (at a few buckets per account, most);
-// the shape keeps its bucket's layers alive until its account is done.
+// the shape is a shallow copy without its bucket's layers.
 func (w *worker) matrix(bl *BucketLayers, key string) *bucketMatrix {
 	if key != "" {
 		if shape := w.shared.shape(bl.Account.ID, key); shape != nil {
-			bm := shape.rename(shape.bl.ARN, bl.ARN)
-			bm.bl = bl
+			bm := shape.rename(shape.arn, bl.ARN)
+			bm.bl, bm.arn = bl, ""
 			return bm
 		}
 	}
 	bm := w.compute(bl)
 	if key != "" {
-		w.shared.storeShape(bl.Account.ID, key, bm)
+		// The shape holds a shallow copy that keeps no bucket's layers
+		// (its parsed policies) alive.
+		shape := *bm
+		shape.bl, shape.arn = nil, bl.ARN
+		w.shared.storeShape(bl.Account.ID, key, &shape)
 	}
 	return bm
 }
