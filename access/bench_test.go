@@ -176,7 +176,19 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 //     (measured: 1.2-2 faults per 4 KB), charged to whatever instruction
 //     touches it (Analyze's slots: 11% of 2000x5's CPU samples on the
 //     statement that fills one): the heap's growth, not the allocations'
-//     count, is much of the time, and what makes it vary.
+//     count, is much of the time, and what makes it vary;
+//   - with the member accounts' statics, orgSpecials and plans made once
+//     for all the workers (BenchmarkAnalyzeWorkers), a shape key in one
+//     allocation, an org cell's counts without Itoa, the callers of the
+//     accounts but an owner that is a member shared by every owner, and a
+//     shape that keeps a copy of its matrix without the bucket's layers
+//     (the last session's figures at its end: 196, 350, 336): 186.5, 317,
+//     303.5 allocs/bucket; on a quiet machine 91-99, 118-145 and 145-158
+//     µs per bucket; 10000x5 306.5 allocs/bucket, 3.18 GB per op, 7.95 and
+//     7.97 s (8.1 s for the process, 12.2 s user and 2.5-2.7 s system CPU,
+//     about 510 k page faults, 1.6 GB peak RSS) with another agent at work.
+//     2000x5 against 50x100: 1.63 times the allocations, 1.5-1.7 times the
+//     time.
 //
 // What changed: the org row's principals come from a plan per worker
 // (orgplan.go: every member's candidates for a bucket that concerns none
