@@ -80,8 +80,8 @@ func capCells(rep *model.Report, n int) (truncated, accounts int) {
 // TestPrincipalsPerCell checks the cap: a capped cell lists the prefix of
 // the uncapped list and counts all of it, an uncapped one has no total,
 // 0 is no limit, and nothing else of the report changes (the principals
-// through roles, the same_account Principals, the unlisted accounts and
-// the findings are decided from the whole lists). An org cell's allowed
+// through roles, the unlisted accounts and the findings are decided from
+// the whole lists). An org cell's allowed
 // accounts are capped alike: the first of them, AllowedAccounts counting
 // all; and a same_account or narrowed org cell's Principals: those of its
 // first entries, PrincipalsMore counting the others. The findings that
@@ -89,7 +89,7 @@ func capCells(rep *model.Report, n int) (truncated, accounts int) {
 // are those of the whole lists: a role the cap leaves out that an outside
 // principal, a service or an identity provider can assume still reaches
 // the bucket.
-// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user.html
 func TestPrincipalsPerCell(t *testing.T) {
 	docs := map[string]func() *inventory.Document{
 		"synthetic 40x3": func() *inventory.Document { return fakeaws.Synthetic(40, 3) },
