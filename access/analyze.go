@@ -30,8 +30,8 @@ type Options struct {
 	// (0: no limit). A cell with more lists the first PrincipalsPerCell
 	// and says how many there are in Cell.PrincipalsTotal: every principal
 	// is still decided, only the entries beyond the cap are not built. A
-	// narrowed org cell's Principals are those of its first entries
-	// (Cell.PrincipalsMore counting the others).
+	// same_account or narrowed org cell's Principals are those of its
+	// first entries (Cell.PrincipalsMore counting the others).
 	// (DefaultPrincipalsPerCell is the configuration's default.)
 	PrincipalsPerCell int
 

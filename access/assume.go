@@ -701,11 +701,11 @@ type assumeReach struct {
 // assume, directly or through a chain of roles, a role that can act on the
 // bucket (its same_account or org cells' principals).
 //
-// orgMore are, by action, the roles of the narrowed org cells the cap
-// left out of Principals that such a principal can assume
-// (overflow.outside, nil when none): taken after the cell's Principals,
-// as the whole list would be.
-func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket, orgMore *[5][]string) {
+// more are, by row (outsideSame, outsideOrg) and action, the roles of
+// the same_account and narrowed org cells the cap left out of Principals
+// that such a principal can assume (overflow.outside, nil when none):
+// taken after the cell's Principals, as the whole list would be.
+func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket, more *[2][5][]string) {
 	g := w.ix.AssumeGraph()
 	if len(g.in) == 0 {
 		return
@@ -727,8 +727,8 @@ func (w *worker) assumeFindings(fs *findingSet, out *model.Bucket, orgMore *[5][
 	} {
 		for k, c := range pair {
 			lists := [2][]string{c.Principals}
-			if k == 1 && orgMore != nil {
-				lists[1] = orgMore[i] // after the cell's, as the whole list would be
+			if more != nil { // k: outsideSame, outsideOrg
+				lists[1] = more[k][i] // after the cell's, as the whole list would be
 			}
 			for _, l := range lists {
 				for _, pr := range l {

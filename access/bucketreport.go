@@ -27,8 +27,7 @@ func (w *worker) bucketReport(out *model.Bucket, a *inventory.Account, b *invent
 		Config:      bucketConfig(bl, w.bpaMap(bl.BPA)),
 		Access:      bm.access(m.trusted),
 	}
-	orgMore := w.principalAccess(bl, shape, bm, &out.Access)
-	w.principalsWho(bl, shape, bm.sameC, &out.Access.SameAccount) // of principalAccess's lists
+	more := w.principalAccess(bl, shape, bm, &out.Access)
 	w.internActions(&out.Access.Public)
 	w.internActions(&out.Access.AnyAWS)
 	w.internActions(&out.Access.Org)
@@ -43,7 +42,7 @@ func (w *worker) bucketReport(out *model.Bucket, a *inventory.Account, b *invent
 	out.Errors = append(out.Errors, bl.Problems...)
 	fs := &findingSet{cat: m.catalog, account: a.ID, bucket: b.Name}
 	w.bucketFindings(fs, bm, out)
-	w.assumeFindings(fs, out, orgMore)
+	w.assumeFindings(fs, out, more)
 	out.Findings = fs.sorted()
 	out.Exposure = exposure(&out.Access)
 }

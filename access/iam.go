@@ -8,7 +8,6 @@ import (
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
 	"github.com/bucketaudit/bucketaudit/inventory"
-	"github.com/bucketaudit/bucketaudit/model"
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
@@ -32,7 +31,7 @@ type IAMPrincipal struct {
 	s3 bool
 	// named are the Resource and NotResource values of its policies whose
 	// match depends on a bucket's name: its decisions on buckets of one
-	// shape differ only where these match differently (principalsWho).
+	// shape differ only where these match differently (shapeGroupKey).
 	// byName: a value holds a policy variable, so its decisions are made
 	// bucket by bucket.
 	named  []*policy.ResourcePattern
@@ -488,147 +487,6 @@ func mentionsS3(p *policy.Policy) bool {
 		}
 	}
 	return false
-}
-
-// principalsWho lists, for the owning account's cells that are not denied,
-// the IAM principals (with IAM collected) that can actually make the
-// request: their own identity policies, boundary and SCPs, with the bucket's
-// every layer. Conditionally allowed ones are marked "(conditional)".
-//
-// Buckets of one shape (shapeKey) whose names every principal's Resource
-// values match alike get the same lists: they are computed once per shape
-// and such a signature.
-func (w *worker) principalsWho(bl *BucketLayers, shape string, same *Caller, row *model.Actions) {
-	ps := w.ix.Principals(bl.Account.ID)
-	if ps == nil {
-		return
-	}
-	// Only the principals whose identity policies could reach this bucket,
-	// or whom the bucket's own policy or ACL could grant directly.
-	all, named := bl.directGrantees()
-	var relevant []IAMPrincipal
-	for _, p := range ps {
-		if all || named[granteeKey(p.ARN)] || (p.s3 && mayReachBucket(p.Identity, bl.Bucket.Name)) {
-			relevant = append(relevant, p)
-		}
-	}
-	cells := []*model.Cell{&row.Read, &row.List, &row.Write, &row.Delete, &row.Manage}
-	key := ""
-	if shape != "" {
-		key = principalsKey(bl, shape, ps, relevant)
-	}
-	if key != "" {
-		if lists, ok := w.shared.principals(bl.Account.ID, key); ok {
-			for i, c := range cells {
-				c.Principals = lists[i]
-			}
-			return
-		}
-	}
-	w.decidePrincipals(bl, same, relevant, cells)
-	if key != "" {
-		var lists [5][]string
-		for i, c := range cells {
-			lists[i] = c.Principals
-		}
-		w.shared.storePrincipals(bl.Account.ID, key, lists)
-	}
-}
-
-// principalsKey is the key of a bucket's principal lists: its shape, and
-// which of the principals' name-dependent Resource values match each
-// resource the matrix asks about (the bucket, any object, the example keys
-// of the bucket policy's key patterns). "" when a value holds a variable.
-func principalsKey(bl *BucketLayers, shape string, ps, relevant []IAMPrincipal) string {
-	resources := []string{bl.ARN, bl.ARN + "/" + anyKey}
-	for _, k := range bl.keyPatterns() {
-		resources = append(resources, bl.ARN+"/"+exampleKey(k))
-	}
-	var b strings.Builder
-	b.WriteString(shape)
-	b.WriteByte(0)
-	r := 0
-	for _, p := range ps {
-		if r < len(relevant) && relevant[r].ARN == p.ARN {
-			r++
-			b.WriteByte('1')
-		} else {
-			b.WriteByte('0')
-			continue
-		}
-		if p.byName {
-			return ""
-		}
-		for _, q := range p.named {
-			for _, res := range resources {
-				if q.Matches(res) {
-					b.WriteByte('+')
-				} else {
-					b.WriteByte('-')
-				}
-			}
-		}
-		b.WriteByte('|')
-	}
-	return b.String()
-}
-
-// listedPrincipals returns the cell's principal list from its principal
-// entries (principalAccess: the same principals, with the caller
-// decidePrincipals makes, decided alike by groups), when it lists them:
-// an allowed or conditional cell, the owner not of another organisation.
-// The principals reached through roles (Via) are not the cell's own. A
-// list capped (PrincipalsTotal) is not whole: decidePrincipals decides them.
-func (w *worker) listedPrincipals(same *Caller, c *model.Cell) ([]string, bool) {
-	if w.noPrincipalGroups || same.OrgID != "" || c.PrincipalsTotal > 0 || (c.Verdict != model.VerdictAllow && c.Verdict != model.VerdictConditional) {
-		return nil, false
-	}
-	var list []string
-	for i := range c.PrincipalAccess {
-		pa := &c.PrincipalAccess[i]
-		if pa.Type == model.PrincipalRoot || len(pa.Via) > 0 {
-			continue
-		}
-		switch pa.Verdict {
-		case model.VerdictAllow:
-			list = append(list, pa.ARN)
-		case model.VerdictConditional:
-			list = append(list, pa.ARN+" (conditional)")
-		}
-	}
-	return list, true
-}
-
-// decidePrincipals fills the cells' principal lists.
-func (w *worker) decidePrincipals(bl *BucketLayers, same *Caller, relevant []IAMPrincipal, cells []*model.Cell) {
-	bl.quiet = true
-	defer func() { bl.quiet = false }()
-	for i, action := range MatrixActions() {
-		c := cells[i]
-		if c.Verdict == model.VerdictDeny {
-			continue
-		}
-		if list, ok := w.listedPrincipals(same, c); ok {
-			c.Principals = list
-			continue
-		}
-		var list []string
-		for _, p := range relevant {
-			caller := w.caller("iam|"+p.ARN, func() *Caller {
-				// A non-nil Identity: its own policies, not the assumed one.
-				return &Caller{Principal: p.ARN, Account: same.Account, InOrg: same.InOrg, OrgPath: same.OrgPath,
-					SCPs: same.SCPs, Identity: append([]*policy.Policy{}, p.Identity...), Boundary: p.Boundary, Label: p.ARN,
-					TagsKnown: true, PrincipalTags: p.Tags}
-			})
-			switch o := bl.decide(caller, action, ""); o.verdict {
-			case model.VerdictAllow:
-				list = append(list, p.ARN)
-			case model.VerdictConditional:
-				list = append(list, p.ARN+" (conditional)")
-			}
-		}
-		c.Principals = list
-	}
 }
 
 // directGrantees returns whom the bucket's own policy or ACL could grant

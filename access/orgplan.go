@@ -496,7 +496,7 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 				return true
 			})
 		}
-		pr.finishCell(cells[i], &pr.bm.org[i], list, total, named, unlisted, why)
+		pr.finishCell(cells[i], &pr.bm.org[i], list, total, named, unlisted, why, len(cells[i].NarrowedTo) > 0)
 	}
 }
 

@@ -156,9 +156,8 @@ func (c *sharedCache) plan(key string, g *AssumeGraph, mk func() *orgPlan) *orgP
 
 // accountShapes is what the buckets of one account share.
 type accountShapes struct {
-	shapes     map[string]*bucketMatrix // by shape key: the first bucket's matrix (worker.matrix)
-	principals map[string][5][]string   // by principalsKey: the same_account cells' principal lists
-	callers    map[string]*Caller       // the callers that name the account (worker.caller)
+	shapes  map[string]*bucketMatrix // by shape key: the first bucket's matrix (worker.matrix)
+	callers map[string]*Caller       // the callers that name the account (worker.caller)
 }
 
 // caller returns the caller the workers keep for key (free: ownerFree, of
@@ -206,16 +205,6 @@ func (c *sharedCache) shape(account, key string) *bucketMatrix {
 	return nil
 }
 
-func (c *sharedCache) principals(account, key string) ([5][]string, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if a := c.accounts[account]; a != nil {
-		l, ok := a.principals[key]
-		return l, ok
-	}
-	return [5][]string{}, false
-}
-
 // of returns account's entry (c.mu held for writing).
 func (c *sharedCache) of(account string) *accountShapes {
 	if c.accounts == nil {
@@ -223,7 +212,7 @@ func (c *sharedCache) of(account string) *accountShapes {
 	}
 	a := c.accounts[account]
 	if a == nil {
-		a = &accountShapes{shapes: map[string]*bucketMatrix{}, principals: map[string][5][]string{}, callers: map[string]*Caller{}}
+		a = &accountShapes{shapes: map[string]*bucketMatrix{}, callers: map[string]*Caller{}}
 		c.accounts[account] = a
 	}
 	return a
@@ -238,17 +227,6 @@ func (c *sharedCache) storeShape(account, key string, bm *bucketMatrix) {
 	if a := c.of(account); a.shapes[key] == nil {
 		a.shapes[key] = bm
 		c.nshapes++
-	}
-}
-
-func (c *sharedCache) storePrincipals(account, key string, lists [5][]string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.nshapes >= maxShapes {
-		return
-	}
-	if a := c.of(account); len(a.principals) < maxShapes {
-		a.principals[key] = lists
 	}
 }
 

@@ -552,7 +552,7 @@ type whoScratch struct {
 	planAt     []int32
 	planCnt    []int32
 	// outside is the scratch of a principal row's overflow.outside.
-	outside [5][]string
+	outside [2][5][]string
 }
 
 // idValue returns the compiled value of a marked aws:userid or
@@ -651,14 +651,21 @@ type overflow struct {
 	// principals through them come after the cap of their cell, counted,
 	// not built.
 	roles map[cellRef][]model.PrincipalAccess
-	// outside are, by action, the roles allowed or conditional that the
-	// cap left out of the narrowed org cell's Principals and that an
+	// outside are, by row (outsideSame, outsideOrg) and action, the
+	// roles allowed or conditional that the cap left out of a
+	// same_account cell's or a narrowed org cell's Principals and that an
 	// outside principal or a service can assume (AssumeGraph.reachFrom),
 	// in list order and as Principals names them: assumeFindings takes
 	// them after the cell's Principals. nil when there are none (a row
 	// per bucket: most have none).
-	outside *[5][]string
+	outside *[2][5][]string
 }
+
+// The rows of overflow.outside.
+const (
+	outsideSame = iota
+	outsideOrg
+)
 
 // cellRef names a cell of the rows principal lists are made for.
 type cellRef struct {
@@ -702,7 +709,8 @@ func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string,
 		c := cells[i]
 		list := pr.w.who.list[:0]
 		total, named := 0, 0
-		narrowed := row == "org" && len(c.NarrowedTo) > 0
+		// The cell's Principals are made of its entries (finishCell).
+		names := row == "same" || (row == "org" && len(c.NarrowedTo) > 0)
 		for ci := range pr.cands {
 			cand := &pr.cands[ci]
 			g := pr.groups[cand.key]
@@ -719,7 +727,7 @@ func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string,
 			}
 			if limit > 0 && total > limit {
 				if graph != nil {
-					pr.overflowed(graph, cellRef{row, i}, cand, g, narrowed)
+					pr.overflowed(graph, cellRef{row, i}, cand, g, names)
 				}
 				continue
 			}
@@ -729,7 +737,7 @@ func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string,
 		if row == "org" {
 			org = &pr.bm.org[i]
 		}
-		pr.finishCell(c, org, list, total, named, unlisted, why)
+		pr.finishCell(c, org, list, total, named, unlisted, why, names)
 	}
 }
 
@@ -767,11 +775,12 @@ func (pr *principalRow) decideGroup(g *principalGroup, i int) model.Verdict {
 // finishCell sets cell c's principal list (list, scratch: interned here)
 // of total principals allowed, and says which accounts' principals could
 // not be listed (unlisted, for the reasons why; of an org cell, org, those
-// it allows). An org cell narrowed to named principals also gets its
-// Principals from the list (narrowedPrincipals), named of them in all.
-func (pr *principalRow) finishCell(c *model.Cell, org *orgCell, list []model.PrincipalAccess, total, named int, unlisted, why []string) {
-	if org != nil && len(c.NarrowedTo) > 0 {
-		c.Principals, c.PrincipalsMore = narrowedPrincipals(list, named)
+// it allows). With names (a same_account cell, an org cell narrowed to
+// named principals) it also gets its Principals from the list
+// (cellPrincipals), named of them in all.
+func (pr *principalRow) finishCell(c *model.Cell, org *orgCell, list []model.PrincipalAccess, total, named int, unlisted, why []string, names bool) {
+	if names {
+		c.Principals, c.PrincipalsMore = cellPrincipals(list, named)
 	}
 	pr.w.who.list = list
 	list = pr.w.who.intern(list) // nil when empty
@@ -801,18 +810,18 @@ func (pr *principalRow) finishCell(c *model.Cell, org *orgCell, list []model.Pri
 }
 
 // namesPrincipal reports whether an entry of type typ and verdict v is
-// one of a narrowed org cell's Principals: an IAM role or user (not a
-// root) that can or may (not unknown).
+// one of a same_account or narrowed org cell's Principals: an IAM role or
+// user (not a root) that can or may (not unknown).
 func namesPrincipal(typ string, v model.Verdict) bool {
 	return typ != model.PrincipalRoot && (v == model.VerdictAllow || v == model.VerdictConditional)
 }
 
-// narrowedPrincipals returns the Principals of a narrowed org cell whose
-// own entries (capped at principalsPerCell, none through roles yet) are
-// list, of named such principals in all (namesPrincipal): the roles and
-// users allowed, those conditionally allowed marked " (conditional)", in
-// list order, and how many the cap left out.
-func narrowedPrincipals(list []model.PrincipalAccess, named int) ([]string, int32) {
+// cellPrincipals returns the Principals of a same_account or narrowed org
+// cell whose own entries (capped at principalsPerCell, none through roles
+// yet) are list, of named such principals in all (namesPrincipal): the
+// roles and users allowed, those conditionally allowed marked
+// " (conditional)", in list order, and how many the cap left out.
+func cellPrincipals(list []model.PrincipalAccess, named int) ([]string, int32) {
 	var out []string
 	for i := range list {
 		switch pa := &list[i]; {
@@ -877,9 +886,10 @@ func (pr *principalRow) entry(cand *principalCand, g *principalGroup, i int) mod
 // needs: whether the principal can assume a role (then it reaches the
 // bucket itself, not through roles), and of an allowed or conditional
 // role that a role or user can assume its ARN, type and verdict; of a
-// narrowed org cell's (narrowed), what assumeFindings needs: an allowed
-// or conditional role that an outside principal or a service can assume.
-func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *principalCand, g *principalGroup, narrowed bool) {
+// cell whose Principals are made of its entries (names: a same_account
+// or a narrowed org cell), what assumeFindings needs: an allowed or
+// conditional role that an outside principal or a service can assume.
+func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *principalCand, g *principalGroup, names bool) {
 	if cand.kept == 0 {
 		cand.kept = keptBits(graph, cand)
 	}
@@ -897,7 +907,7 @@ func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *princi
 		}
 		o.roles[ref] = append(o.roles[ref], model.PrincipalAccess{ARN: cand.p.ARN, Type: cand.typ, Verdict: v})
 	}
-	if narrowed && cand.kept&keptOutside != 0 {
+	if names && cand.kept&keptOutside != 0 {
 		name := cand.p.ARN
 		if v == model.VerdictConditional {
 			name += " (conditional)"
@@ -905,7 +915,11 @@ func (pr *principalRow) overflowed(graph *AssumeGraph, ref cellRef, cand *princi
 		if o.outside == nil { // the worker's, emptied for this bucket (principalAccess)
 			o.outside = &pr.w.who.outside
 		}
-		o.outside[ref.action] = append(o.outside[ref.action], name)
+		r := outsideSame
+		if ref.row == "org" {
+			r = outsideOrg
+		}
+		o.outside[r][ref.action] = append(o.outside[r][ref.action], name)
 	}
 }
 
@@ -918,8 +932,8 @@ const (
 	// or conditional).
 	keptRole
 	// keptOutside: it is a role an outside principal or a service can
-	// assume (AssumeGraph.reachFrom; kept of a narrowed org cell when
-	// allowed or conditional).
+	// assume (AssumeGraph.reachFrom; kept of a same_account or narrowed
+	// org cell when allowed or conditional).
 	keptOutside
 	// keptKnown marks the bits known (principalCand.kept).
 	keptKnown
@@ -1091,7 +1105,8 @@ type pgroupKey struct {
 
 // shapeGroupKey is the key of a group across the buckets of a shape: the
 // shape, the group, and which of its policies' bucket-naming Resource
-// values match the resources the matrix asks about (as principalsKey).
+// values match the resources the matrix asks about: the bucket, any
+// object of it, an object of each key pattern of its policy (res).
 func (pr *principalRow) shapeGroupKey(cand *principalCand) pgroupKey {
 	k := pgroupKey{shape: pr.shape, group: cand.key}
 	if len(cand.p.named) == 0 {
@@ -1301,21 +1316,29 @@ func (w *worker) principalCaller(id string, p *IAMPrincipal, inOrg Tri, orgID st
 }
 
 // principalAccess fills the principal lists of a bucket's same_account,
-// org and external rows, and the Principals of its org cells narrowed to
-// named principals (finishCell). It returns, by action, the roles the cap
-// left out of those Principals that assumeFindings needs
-// (overflow.outside; nil when none).
+// org and external rows, and the Principals of its same_account cells and
+// of its org cells narrowed to named principals (finishCell). It returns,
+// by row (outsideSame, outsideOrg) and action, the roles the cap left out
+// of those Principals that assumeFindings needs (overflow.outside; nil
+// when none).
+//
+// A same_account cell that lists no principals has no Principals: one
+// denied or unknown (listedCells), or one of an owner whose IAM was not
+// collected or could not be read (its PrincipalsUnlisted and reason name
+// the owner, Index.unlisted).
 //
 // Without the other member accounts of the owner's organisation
 // (othersUnknown) no org cell is listed: none is allowed or conditional
 // then (the unread SCPs of the others leave it unknown at best), so none
 // lacks its Principals.
-func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *model.Access) *[5][]string {
+func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *model.Access) *[2][5][]string {
 	pr := w.newPrincipalRow(bl, shape)
 	pr.bm = bm
-	for i := range w.who.outside {
-		clear(w.who.outside[i]) // keep no bucket's strings alive
-		w.who.outside[i] = w.who.outside[i][:0]
+	for r := range w.who.outside {
+		for i := range w.who.outside[r] {
+			clear(w.who.outside[r][i]) // keep no bucket's strings alive
+			w.who.outside[r][i] = w.who.outside[r][i][:0]
+		}
 	}
 	owner := bl.Account.ID
 	cellsOf := func(a *model.Actions) []*model.Cell {

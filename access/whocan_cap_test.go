@@ -20,29 +20,37 @@ import (
 // capCells truncates every cell's principal list of rep to n entries as
 // Options.PrincipalsPerCell does (the first n, PrincipalsTotal the whole
 // length), every org cell's list of allowed accounts to its first n
-// (AllowedAccounts counting them all), and a narrowed org cell's
-// Principals to those of its first n entries (PrincipalsMore counting the
-// others); it returns the principal lists and the account lists
-// truncated.
+// (AllowedAccounts counting them all), and a same_account or narrowed
+// org cell's Principals to those of its first n entries (PrincipalsMore
+// counting the others); it returns the principal lists and the account
+// lists truncated.
 func capCells(rep *model.Report, n int) (truncated, accounts int) {
+	capPrincipals := func(c *model.Cell) {
+		if n > 0 && len(c.PrincipalAccess) > n {
+			// Principals are the roles and users allowed or
+			// conditional of the entries (not through roles), in order.
+			k := 0
+			for _, pa := range c.PrincipalAccess[:n] {
+				if pa.Type != model.PrincipalRoot && len(pa.Via) == 0 && (pa.Verdict == model.VerdictAllow || pa.Verdict == model.VerdictConditional) {
+					k++
+				}
+			}
+			c.PrincipalsMore = int32(len(c.Principals) - k)
+			c.Principals = c.Principals[:k]
+		}
+	}
 	for bi := range rep.Buckets {
 		for _, c := range rep.Buckets[bi].Access.Org.Cells() {
 			if n > 0 && len(c.Accounts) > n {
 				c.Accounts = c.Accounts[:n]
 				accounts++
 			}
-			if n > 0 && len(c.NarrowedTo) > 0 && len(c.PrincipalAccess) > n {
-				// Principals are the roles and users allowed or
-				// conditional of the entries (not through roles), in order.
-				k := 0
-				for _, pa := range c.PrincipalAccess[:n] {
-					if pa.Type != model.PrincipalRoot && len(pa.Via) == 0 && (pa.Verdict == model.VerdictAllow || pa.Verdict == model.VerdictConditional) {
-						k++
-					}
-				}
-				c.PrincipalsMore = int32(len(c.Principals) - k)
-				c.Principals = c.Principals[:k]
+			if len(c.NarrowedTo) > 0 {
+				capPrincipals(c)
 			}
+		}
+		for _, c := range rep.Buckets[bi].Access.SameAccount.Cells() {
+			capPrincipals(c)
 		}
 	}
 	for bi := range rep.Buckets {
@@ -72,11 +80,16 @@ func capCells(rep *model.Report, n int) (truncated, accounts int) {
 // TestPrincipalsPerCell checks the cap: a capped cell lists the prefix of
 // the uncapped list and counts all of it, an uncapped one has no total,
 // 0 is no limit, and nothing else of the report changes (the principals
-// through roles, the same_account Principals, the unlisted accounts and
-// the findings are decided from the whole lists). An org cell's allowed
+// through roles, the unlisted accounts and the findings are decided from
+// the whole lists). An org cell's allowed
 // accounts are capped alike: the first of them, AllowedAccounts counting
-// all; and a narrowed org cell's Principals: those of its first entries,
-// PrincipalsMore counting the others.
+// all; and a same_account or narrowed org cell's Principals: those of its
+// first entries, PrincipalsMore counting the others. The findings that
+// read those Principals (external-via-role, federated-subject-unpinned)
+// are those of the whole lists: a role the cap leaves out that an outside
+// principal, a service or an identity provider can assume still reaches
+// the bucket.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user.html
 func TestPrincipalsPerCell(t *testing.T) {
 	docs := map[string]func() *inventory.Document{
 		"synthetic 40x3": func() *inventory.Document { return fakeaws.Synthetic(40, 3) },
@@ -85,6 +98,9 @@ func TestPrincipalsPerCell(t *testing.T) {
 		"roles":          func() *inventory.Document { return withRoles(6, 8, 4) },
 		"via":            func() *inventory.Document { return viaDoc(t) },
 		"narrowed":       narrowedOrgDoc,
+		"federated": func() *inventory.Document {
+			return fakeaws.SyntheticWith(fakeaws.SyntheticOptions{Accounts: 4, Buckets: 2, Roles: 4, Federated: 3})
+		},
 	}
 	for name, mk := range docs {
 		doc := mk()
@@ -134,10 +150,60 @@ func TestPrincipalsPerCell(t *testing.T) {
 					if name == "narrowed" && n == 1 && !bytes.Contains(capped, []byte(`"principals_more"`)) {
 						t.Error("narrowed: no org cell's principals capped at 1: the case proves nothing")
 					}
+					if name != "via" && n == 1 {
+						same, found := rolesBeyondCap(rep)
+						if same == 0 {
+							t.Error("no same_account cell's principals capped at 1: the case proves nothing")
+						}
+						if (name == "federated" || name == "roles") && found[model.FindingExternalViaRole]+found[model.FindingFederatedSubjectUnpinned] == 0 {
+							t.Errorf("%v: no finding through a role only beyond the cap: the case proves nothing", found)
+						}
+						if name == "federated" && found[model.FindingFederatedSubjectUnpinned] == 0 {
+							t.Errorf("%v: no federated-subject-unpinned through a role only beyond the cap: the case proves nothing", found)
+						}
+					}
 				})
 			}
 		}
 	}
+}
+
+// rolesBeyondCap returns how many same_account cells of rep the cap left
+// principals out of (PrincipalsMore), and by finding ID how many
+// external-via-role and federated-subject-unpinned findings show a path
+// through a role ("through role R") that no same_account or org cell of
+// the bucket lists in Principals: found only from the roles the cap left
+// out.
+func rolesBeyondCap(rep *model.Report) (same int, found map[string]int) {
+	found = map[string]int{}
+	for bi := range rep.Buckets {
+		b := &rep.Buckets[bi]
+		listed := map[string]bool{}
+		for _, cells := range [2][5]*model.Cell{b.Access.SameAccount.Cells(), b.Access.Org.Cells()} {
+			for _, c := range cells {
+				for _, p := range c.Principals {
+					arn, _ := strings.CutSuffix(p, " (conditional)")
+					listed[arn] = true
+				}
+			}
+		}
+		for _, c := range b.Access.SameAccount.Cells() {
+			if c.PrincipalsMore > 0 {
+				same++
+			}
+		}
+		for _, f := range b.Findings {
+			if f.ID != model.FindingExternalViaRole && f.ID != model.FindingFederatedSubjectUnpinned {
+				continue
+			}
+			_, rest, ok := strings.Cut(f.Detail, " through role ")
+			role, _, _ := strings.Cut(rest, ":")
+			if ok && !listed[role] {
+				found[f.ID]++
+			}
+		}
+	}
+	return same, found
 }
 
 // TestOverlapPrincipalsPerCell: the analysis during a scan (Overlap) caps

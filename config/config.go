@@ -154,8 +154,9 @@ type Outputs struct {
 	// lists the first ones and counts them all (principals_total);
 	// `bucketaudit who-can` lists them all. It caps an org cell's list of
 	// allowed member accounts alike (accounts; allowed_accounts counts
-	// them), and a narrowed org cell's principals (those of its first
-	// principal_access entries; principals_more counts the others).
+	// them), and a same_account or narrowed org cell's principals (those
+	// of its first principal_access entries; principals_more counts the
+	// others).
 	PrincipalsPerCell int `yaml:"principals_per_cell"`
 }
 

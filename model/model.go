@@ -225,10 +225,11 @@ type Cell struct {
 	// Principals (same_account with IAM collected; org cells narrowed to
 	// named principals, of the allowed member accounts whose IAM was
 	// collected) are the IAM roles and users that actually can (those that
-	// may marked " (conditional)"). An org cell's are its PrincipalAccess
-	// entries allowed or conditional but roots and those through roles
-	// (Via): capped as PrincipalAccess is (Options.PrincipalsPerCell),
-	// PrincipalsMore counting those left out.
+	// may marked " (conditional)"): the cell's PrincipalAccess entries
+	// allowed or conditional but roots and those through roles (Via),
+	// capped as PrincipalAccess is (Options.PrincipalsPerCell),
+	// PrincipalsMore counting those left out. A denied or unknown cell
+	// has none.
 	Principals []string `json:"principals,omitempty"`
 	// NarrowedTo (allow and conditional cells) says the class is allowed
 	// only for the principals matching one of these: each "a and b" of
