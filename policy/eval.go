@@ -908,6 +908,32 @@ func (e *Evaluator) sessionByKeys(ap *awsPrin, layer Layer, level int) fv {
 	return e.fvAtom(atom{req: Requirement{Key: "Principal", Operator: "AWS", Values: []string{ap.raw}}, layer: layer, level: level})
 }
 
+// rootByKeys: an account in a NotPrincipal element lists the account's
+// root user alone, not its roles' sessions or its users
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html:
+// the account's ARN keeps the account from being denied, its principals
+// are checked against their own ARNs); a caller known only through its
+// keys is it only if it is of that account and its root user.
+func (e *Evaluator) rootByKeys(ap *awsPrin, layer Layer, level int) fv {
+	acct := e.cond(&ap.byKey, layer, level) // aws:PrincipalAccount
+	if acct.t == tFalse {
+		return fvFalse
+	}
+	if st, vals := e.key("aws:principaltype"); st == keyAbsent || (st == keyPresent && !slices.ContainsFunc(vals, func(v string) bool { return strings.EqualFold(v, "Account") })) {
+		return fvFalse
+	}
+	switch st, vals := e.key(keyPrincipalArn); st {
+	case keyAbsent:
+		return fvFalse
+	case keyPresent:
+		if !slices.ContainsFunc(vals, func(v string) bool { return strings.HasSuffix(v, ":iam::"+ap.account+":root") }) {
+			return fvFalse
+		}
+		return acct
+	}
+	return e.and2(acct, e.fvAtom(atom{req: Requirement{Key: "Principal", Operator: "AWS", Values: []string{ap.raw}}, layer: layer, level: level}))
+}
+
 // listed reports whether a NotPrincipal element names the caller. The
 // caller is listed when its own principal ARN is: the session ARN for a
 // role session (naming only the role does not exempt its sessions), the
@@ -938,6 +964,8 @@ func (e *Evaluator) listed(p *cprin, layer Layer, level int) fv {
 				alts = append(alts, e.byAccount(ap, e.cond(&ap.byKey, layer, level), layer, level))
 			case pkSession:
 				alts = append(alts, e.byAccount(ap, e.sessionByKeys(ap, layer, level), layer, level))
+			case pkAccount:
+				alts = append(alts, e.rootByKeys(ap, layer, level))
 			}
 		}
 		return e.fvOr(alts...)
