@@ -206,3 +206,38 @@ func textDNF(alts ...[]string) dnf {
 	}
 	return d
 }
+
+// eachDecidedBucket calls f for every bucket of doc with its report in
+// rep and its layers in a fresh index of doc, evaluated quietly by a
+// worker of their own: for the tests that decide principals one by one
+// against the lists the analysis made.
+func eachDecidedBucket(rep *model.Report, doc *inventory.Document, f func(ix *Index, w *worker, a *inventory.Account, b *inventory.Bucket, bl *BucketLayers, out *model.Bucket)) {
+	ix := NewIndex(doc)
+	w := newMatrixer(ix, nil, Options{}).newWorker()
+	byName := map[string]*model.Bucket{}
+	for i := range rep.Buckets {
+		byName[rep.Buckets[i].Name] = &rep.Buckets[i]
+	}
+	for ai := range doc.Accounts {
+		a := &doc.Accounts[ai]
+		for bi := range a.Buckets {
+			b := &a.Buckets[bi]
+			bl := ix.NewBucketLayers(a, b)
+			bl.ev, bl.scratch, bl.quiet = w.ev, &w.scratch, true
+			f(ix, w, a, b, bl, byName[b.Name])
+		}
+	}
+}
+
+// principalEntry is how a cell lists the principal of caller decided on
+// its own for action: its ARN when allowed, marked " (conditional)" when
+// conditionally allowed, "" when not listed.
+func principalEntry(bl *BucketLayers, caller *Caller, action string) string {
+	switch bl.decide(caller, action, "").verdict {
+	case model.VerdictAllow:
+		return caller.Principal
+	case model.VerdictConditional:
+		return caller.Principal + " (conditional)"
+	}
+	return ""
+}

@@ -286,55 +286,37 @@ func TestNarrowedOrgPrincipalsAsDecided(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			doc := mk()
-			ix := NewIndex(doc)
-			w := newMatrixer(ix, nil, Options{}).newWorker()
-			byName := map[string]*model.Bucket{}
-			for i := range rep.Buckets {
-				byName[rep.Buckets[i].Name] = &rep.Buckets[i]
-			}
-			for ai := range doc.Accounts {
-				a := &doc.Accounts[ai]
-				for bi := range a.Buckets {
-					b := &a.Buckets[bi]
-					out := byName[b.Name]
-					for i, c := range out.Access.Org.Cells() {
-						if len(c.NarrowedTo) == 0 || (c.Verdict != model.VerdictAllow && c.Verdict != model.VerdictConditional) {
-							if len(c.Principals) > 0 {
-								t.Errorf("%s, %s org %d: principals %v of a cell not narrowed or denied", name, b.Name, i, c.Principals)
-							}
+			eachDecidedBucket(rep, mk(), func(ix *Index, w *worker, a *inventory.Account, b *inventory.Bucket, bl *BucketLayers, out *model.Bucket) {
+				for i, c := range out.Access.Org.Cells() {
+					if len(c.NarrowedTo) == 0 || (c.Verdict != model.VerdictAllow && c.Verdict != model.VerdictConditional) {
+						if len(c.Principals) > 0 {
+							t.Errorf("%s, %s org %d: principals %v of a cell not narrowed or denied", name, b.Name, i, c.Principals)
+						}
+						continue
+					}
+					cells++
+					var want []string
+					for _, id := range w.members {
+						if id == a.ID {
 							continue
 						}
-						cells++
-						bl := ix.NewBucketLayers(a, b)
-						bl.ev, bl.scratch = w.ev, &w.scratch
-						bl.quiet = true
-						var want []string
-						for _, id := range w.members {
-							if id == a.ID {
+						for _, p := range ix.Principals(id) {
+							if !p.s3 || !mayReachBucket(p.Identity, b.Name) {
 								continue
 							}
-							for _, p := range ix.Principals(id) {
-								if !p.s3 || !mayReachBucket(p.Identity, b.Name) {
-									continue
-								}
-								caller := &Caller{Principal: p.ARN, Account: id, InOrg: TriTrue, OrgPath: ix.OrgPath(id), SCPs: ix.SCPs(id),
-									Identity: append([]*policy.Policy{}, p.Identity...), Boundary: p.Boundary, Label: p.ARN, TagsKnown: true, PrincipalTags: p.Tags}
-								switch bl.decide(caller, MatrixActions()[i], "").verdict {
-								case model.VerdictAllow:
-									want = append(want, p.ARN)
-								case model.VerdictConditional:
-									want = append(want, p.ARN+" (conditional)")
-								}
+							caller := &Caller{Principal: p.ARN, Account: id, InOrg: TriTrue, OrgPath: ix.OrgPath(id), SCPs: ix.SCPs(id),
+								Identity: append([]*policy.Policy{}, p.Identity...), Boundary: p.Boundary, Label: p.ARN, TagsKnown: true, PrincipalTags: p.Tags}
+							if e := principalEntry(bl, caller, MatrixActions()[i]); e != "" {
+								want = append(want, e)
 							}
 						}
-						listed += len(want)
-						if !slices.Equal(c.Principals, want) || c.PrincipalsMore != 0 {
-							t.Errorf("%s, listing %d, %s org %d: principals %v (%d more), want %v", name, l, b.Name, i, c.Principals, c.PrincipalsMore, want)
-						}
+					}
+					listed += len(want)
+					if !slices.Equal(c.Principals, want) || c.PrincipalsMore != 0 {
+						t.Errorf("%s, listing %d, %s org %d: principals %v (%d more), want %v", name, l, b.Name, i, c.Principals, c.PrincipalsMore, want)
 					}
 				}
-			}
+			})
 		}
 	}
 	if cells < 20 || listed < 50 {

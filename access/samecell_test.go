@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bucketaudit/bucketaudit/fakeaws"
@@ -96,55 +97,39 @@ func TestSameAccountPrincipalsAsDecided(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			doc := mk()
-			ix := NewIndex(doc)
-			w := newMatrixer(ix, nil, Options{}).newWorker()
-			byName := map[string]*model.Bucket{}
-			for i := range rep.Buckets {
-				byName[rep.Buckets[i].Name] = &rep.Buckets[i]
-			}
-			for ai := range doc.Accounts {
-				a := &doc.Accounts[ai]
-				for bi := range a.Buckets {
-					b := &a.Buckets[bi]
-					out := byName[b.Name]
-					bl := ix.NewBucketLayers(a, b)
-					bl.ev, bl.scratch = w.ev, &w.scratch
-					bl.quiet = true
-					orgID, inOrg := ix.MemberOf(a.ID)
-					if orgID == ix.OrgID {
-						orgID = ""
-					}
-					all, named := bl.directGrantees()
-					for i, c := range out.Access.SameAccount.Cells() {
-						var want []string
-						for _, p := range ix.Principals(a.ID) {
-							if !all && !named[granteeKey(p.ARN)] && (!p.s3 || !mayReachBucket(p.Identity, b.Name)) {
-								continue
-							}
-							caller := &Caller{Principal: p.ARN, Account: a.ID, InOrg: inOrg, OrgID: orgID, OrgPath: ix.OrgPath(a.ID), SCPs: ix.SCPs(a.ID),
-								Identity: append([]*policy.Policy{}, p.Identity...), Boundary: p.Boundary, Label: p.ARN, TagsKnown: true, PrincipalTags: p.Tags}
-							switch bl.decide(caller, MatrixActions()[i], "").verdict {
-							case model.VerdictAllow:
-								want = append(want, p.ARN)
-							case model.VerdictConditional:
-								want = append(want, p.ARN+" (conditional)")
+			eachDecidedBucket(rep, mk(), func(ix *Index, _ *worker, a *inventory.Account, b *inventory.Bucket, bl *BucketLayers, out *model.Bucket) {
+				orgID, inOrg := ix.MemberOf(a.ID)
+				if orgID == ix.OrgID {
+					orgID = ""
+				}
+				all, named := bl.directGrantees()
+				for i, c := range out.Access.SameAccount.Cells() {
+					var want []string
+					for _, p := range ix.Principals(a.ID) {
+						if !all && !named[granteeKey(p.ARN)] && (!p.s3 || !mayReachBucket(p.Identity, b.Name)) {
+							continue
+						}
+						caller := &Caller{Principal: p.ARN, Account: a.ID, InOrg: inOrg, OrgID: orgID, OrgPath: ix.OrgPath(a.ID), SCPs: ix.SCPs(a.ID),
+							Identity: append([]*policy.Policy{}, p.Identity...), Boundary: p.Boundary, Label: p.ARN, TagsKnown: true, PrincipalTags: p.Tags}
+						if e := principalEntry(bl, caller, MatrixActions()[i]); e != "" {
+							want = append(want, e)
+							if strings.HasSuffix(e, " (conditional)") {
 								conditional++
 							}
 						}
-						if c.Verdict == model.VerdictDeny {
-							want = nil
-						}
-						if len(want) > 0 {
-							cells++
-						}
-						listed += len(want)
-						if !slices.Equal(c.Principals, want) || c.PrincipalsMore != 0 {
-							t.Errorf("%s, grouped %v, %s same_account %d (%s): principals %v (%d more), want %v", name, !opts.noPrincipalGroups, b.Name, i, c.Verdict, c.Principals, c.PrincipalsMore, want)
-						}
+					}
+					if c.Verdict == model.VerdictDeny {
+						want = nil
+					}
+					if len(want) > 0 {
+						cells++
+					}
+					listed += len(want)
+					if !slices.Equal(c.Principals, want) || c.PrincipalsMore != 0 {
+						t.Errorf("%s, grouped %v, %s same_account %d (%s): principals %v (%d more), want %v", name, !opts.noPrincipalGroups, b.Name, i, c.Verdict, c.Principals, c.PrincipalsMore, want)
 					}
 				}
-			}
+			})
 		}
 	}
 	if cells < 50 || listed < 200 || conditional == 0 {
