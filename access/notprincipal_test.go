@@ -73,16 +73,16 @@ accounts:
 					t.Errorf("%s write: %s narrowed to %q (%s), want %s narrowed to %q", c.what, c.cell.Verdict, narrowed, c.cell.Reason, c.want, c.narrow)
 				}
 			}
-			// The owner's root is listed as able to write when spared.
-			// (The role named in NotPrincipal is still listed as able to:
-			// the engine takes a role ARN as the caller itself, which the
-			// element names, not as its sessions, which AWS checks by their
-			// session ARNs. The oracle does the same; left open, see the
-			// session note.)
+			// The owner's root is listed as able to write when spared, the
+			// owner's role never: its requests are its sessions', which
+			// the role's ARN does not name.
 			spared := false
 			for _, pa := range same.PrincipalAccess {
-				if pa.ARN == ownerRoot && pa.Verdict == model.VerdictAllow {
+				switch {
+				case pa.ARN == ownerRoot && pa.Verdict == model.VerdictAllow:
 					spared = true
+				case strings.HasSuffix(pa.ARN, ":role/writer") && pa.Verdict != model.VerdictDeny:
+					t.Errorf("same_account write lists %s as %s, want it denied (its sessions are not in NotPrincipal)", pa.ARN, pa.Verdict)
 				}
 			}
 			if spared != (tc.same == model.VerdictAllow) {

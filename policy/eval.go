@@ -936,8 +936,9 @@ func (e *Evaluator) rootByKeys(ap *awsPrin, layer Layer, level int) fv {
 
 // listed reports whether a NotPrincipal element names the caller. The
 // caller is listed when its own principal ARN is: the session ARN for a
-// role session (naming only the role does not exempt its sessions), the
-// user ARN for a user, the account for the root user
+// role session (naming only the role does not exempt its sessions; a role
+// ARN as the caller stands for its sessions, listed only by the name of
+// one of them), the user ARN for a user, the account for the root user
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html).
 func (e *Evaluator) listed(p *cprin, layer Layer, level int) fv {
 	if p.wildcard {
@@ -970,6 +971,8 @@ func (e *Evaluator) listed(p *cprin, layer Layer, level int) fv {
 		}
 		return e.fvOr(alts...)
 	}
+	var buf [2]fv
+	sessions := buf[:0]
 	for i := range p.aws {
 		ap := &p.aws[i]
 		switch {
@@ -977,15 +980,18 @@ func (e *Evaluator) listed(p *cprin, layer Layer, level int) fv {
 			if c.kind == cRoot && c.account == ap.account {
 				return fvTrue
 			}
-		case ap.kind == pkRole:
-			if c.kind == cRole && c.account == ap.account && c.roleName == ap.name {
-				return fvTrue
+		case ap.kind == pkSession && c.kind == cRole:
+			// A role's requests are its sessions': one of them is named,
+			// the request's session name decides (naming the role itself
+			// spares none of them, so a role caller is never listed by it).
+			if c.account == ap.account && c.roleName == ap.name {
+				sessions = append(sessions, e.fvAtom(atom{req: Requirement{Key: "Principal", Operator: "AWS", Values: []string{ap.raw}}, layer: layer, level: level}))
 			}
-		case c.arn == ap.raw:
+		case c.arn == ap.raw && c.kind != cRole:
 			return fvTrue
 		}
 	}
-	return fvFalse
+	return e.fvOr(sessions...)
 }
 
 // ---- statements and layers ----

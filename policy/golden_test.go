@@ -228,6 +228,30 @@ func goldenCases() []goldenCase {
 			in.ResourcePolicy = pol(t, "bucket policy", stmts(`{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:sts::`+acct2+`:assumed-role/cross-account-read-only-role/cross-account-audit-app","arn:aws:iam::`+acct2+`:role/cross-account-read-only-role","arn:aws:iam::`+acct2+`:root"]},"Action":"s3:*","Resource":"*"}`))
 			return in
 		}, ExplicitDeny, false},
+		// A role makes its requests as its sessions: a role ARN as the
+		// caller is a session of unknown name, spared neither by the role's
+		// ARN nor by its account's, only by one of its sessions' ARNs (then
+		// the session name decides).
+		{"notprincipal-role-arn-caller-is-its-sessions", docNotPrincipal, func(t testing.TB) *Input {
+			in := getObj("arn:aws:iam::"+acct2+":role/cross-account-read-only-role", acct1)
+			in.IdentityPolicies = []*Policy{allowAll(t, "role")}
+			in.ResourcePolicy = pol(t, "bucket policy", stmts(`{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::`+acct2+`:role/cross-account-read-only-role","arn:aws:iam::`+acct2+`:root"]},"Action":"s3:*","Resource":"*"},
+				{"Effect":"Allow","Principal":{"AWS":"`+acct2+`"},"Action":"s3:GetObject","Resource":"*"}`))
+			return in
+		}, ExplicitDeny, false},
+		{"notprincipal-role-arn-caller-one-session-spared", docNotPrincipal, func(t testing.TB) *Input {
+			in := getObj("arn:aws:iam::"+acct2+":role/cross-account-read-only-role", acct1)
+			in.IdentityPolicies = []*Policy{allowAll(t, "role")}
+			in.ResourcePolicy = pol(t, "bucket policy", stmts(`{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:sts::`+acct2+`:assumed-role/cross-account-read-only-role/cross-account-audit-app","arn:aws:iam::`+acct2+`:role/cross-account-read-only-role","arn:aws:iam::`+acct2+`:root"]},"Action":"s3:*","Resource":"*"},
+				{"Effect":"Allow","Principal":{"AWS":"`+acct2+`"},"Action":"s3:GetObject","Resource":"*"}`))
+			return in
+		}, Conditional, false},
+		{"notprincipal-root-spared", docNotPrincipal, func(t testing.TB) *Input {
+			in := getObj("arn:aws:iam::"+acct2+":root", acct1)
+			in.ResourcePolicy = pol(t, "bucket policy", stmts(`{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::`+acct2+`:root"},"Action":"s3:*","Resource":"*"},
+				{"Effect":"Allow","Principal":{"AWS":"`+acct2+`"},"Action":"s3:GetObject","Resource":"*"}`))
+			return in
+		}, Allow, false},
 		{"notprincipal-deny-with-boundary-always-denies", docBoundaries, func(t testing.TB) *Input {
 			in := getObj("arn:aws:iam::"+acct2+":user/Bob", acct1)
 			in.IdentityPolicies = []*Policy{allowAll(t, "bob")}
