@@ -275,47 +275,35 @@ func forceVersion(v any) {
 // nameCallerInNotPrincipal adds the caller's ARN to every NotPrincipal
 // that names its account or its role. A role ARN as the caller stands for
 // its sessions, which no ARN of the role's can name: such a statement is
-// made to name another principal instead, as the oracle takes it not to
-// apply to the role.
+// made to name another principal instead, and a session of the role named
+// is replaced by another principal, as the oracle takes neither to name
+// the role.
 func nameCallerInNotPrincipal(v any, principal string) {
 	c := parseCaller(principal)
 	switch x := v.(type) {
 	case map[string]any:
-		if c.kind == cRole && notPrincipalNames(x["NotPrincipal"], c) {
-			delete(x, "NotPrincipal")
-			x["Principal"] = map[string]any{"AWS": "arn:aws:iam::000000000000:root"}
-			return
-		}
-		if np, ok := x["NotPrincipal"].(map[string]any); ok && c.kind == cRole {
-			// A session of the role named: to the oracle it does not
-			// name the role.
-			list, _ := np["AWS"].([]any)
-			if s, ok := np["AWS"].(string); ok {
-				list = []any{s}
-			}
-			for i, e := range list {
-				s, _ := e.(string)
-				if ap := classifyPrincipal(s); ap.kind == pkSession && ap.account == c.account && ap.name == c.roleName {
-					list[i] = "arn:aws:iam::000000000000:root"
-				}
-			}
-			np["AWS"] = list
-		}
 		if np, ok := x["NotPrincipal"].(map[string]any); ok {
-			var list []any
-			switch a := np["AWS"].(type) {
-			case string:
-				list = []any{a}
-			case []any:
-				list = a
-			}
-			for _, e := range list {
+			list := awsValues(np)
+			names := slices.ContainsFunc(list, func(e any) bool {
 				s, _ := e.(string)
 				ap := classifyPrincipal(s)
-				if ap.kind == pkAccount && ap.account == c.account || ap.kind == pkRole && ap.account == c.account && ap.name == c.roleName {
-					np["AWS"] = append(list, principal)
-					break
+				return ap.kind == pkAccount && ap.account == c.account || ap.kind == pkRole && ap.account == c.account && ap.name == c.roleName
+			})
+			switch {
+			case c.kind == cRole && names:
+				delete(x, "NotPrincipal")
+				x["Principal"] = map[string]any{"AWS": otherPrincipal}
+				return
+			case c.kind == cRole:
+				for i, e := range list {
+					s, _ := e.(string)
+					if ap := classifyPrincipal(s); ap.kind == pkSession && ap.account == c.account && ap.name == c.roleName {
+						list[i] = otherPrincipal
+					}
 				}
+				np["AWS"] = list
+			case names:
+				np["AWS"] = append(list, principal)
 			}
 		}
 		for _, c := range x {
@@ -328,26 +316,16 @@ func nameCallerInNotPrincipal(v any, principal string) {
 	}
 }
 
-// notPrincipalNames reports whether a NotPrincipal element (np) names
-// caller c's account or role.
-func notPrincipalNames(np any, c caller) bool {
-	m, ok := np.(map[string]any)
-	if !ok {
-		return false
-	}
-	var list []any
-	switch a := m["AWS"].(type) {
+// otherPrincipal names no caller of the generated requests.
+const otherPrincipal = "arn:aws:iam::000000000000:root"
+
+// awsValues returns the AWS values of a Principal or NotPrincipal element.
+func awsValues(p map[string]any) []any {
+	switch a := p["AWS"].(type) {
 	case string:
-		list = []any{a}
+		return []any{a}
 	case []any:
-		list = a
+		return a
 	}
-	for _, e := range list {
-		s, _ := e.(string)
-		ap := classifyPrincipal(s)
-		if ap.kind == pkAccount && ap.account == c.account || ap.kind == pkRole && ap.account == c.account && ap.name == c.roleName {
-			return true
-		}
-	}
-	return false
+	return nil
 }
