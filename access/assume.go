@@ -424,11 +424,20 @@ type AssumeRoute struct {
 // root ARN) reaches action on the bucket through at most MaxAssumeHops
 // role assumptions: each role reachable, whose own request (its identity
 // policies, boundary and SCPs, with the bucket's every layer and the
-// request context ctx) is allowed or conditional.
+// request context ctx) is allowed or conditional. The claims of an
+// identity provider's users that ctx states decide the trust policies of
+// the roles they assume first (claimHop): a role whose trust policy
+// denies them is no route (ClaimRefusals lists them).
 func (ix *Index) AssumeRoutes(bl *BucketLayers, from, action, key string, ctx map[string][]string) []AssumeRoute {
 	g := ix.AssumeGraph()
 	var out []AssumeRoute
 	for _, p := range g.PathsFrom(from, MaxAssumeHops) {
+		if first, ok := g.claimHop(ix, p.Hops[0], ctx); !ok {
+			continue // the trust policy denies the claims ctx states
+		} else if first.Verdict != p.Hops[0].Verdict || len(first.Conditions) != len(p.Hops[0].Conditions) {
+			p.Hops = append([]AssumeEdge{first}, p.Hops[1:]...)
+			p.Verdict = weakest(p.Hops)
+		}
 		role := p.Hops[len(p.Hops)-1].To
 		acct := arnAccount(role)
 		var ip *IAMPrincipal
