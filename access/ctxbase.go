@@ -17,8 +17,7 @@ type ctxBases struct {
 	// common are the keys of every context (signed, anonymous), without the
 	// owner's.
 	common [2]*policy.Context
-	// services are the keys of a service and region (serviceKeys), by
-	// ctxKey without owner.
+	// services are the keys of a service and region (serviceKeys).
 	services map[ctxKey]*policy.Context
 	// orgs are the organisation keys of callers in it (orgKeys), by
 	// organisation ID and OU path.

@@ -66,14 +66,13 @@ type Caller struct {
 	// Trace asks Decide for the evaluations behind its decision (Steps).
 	Trace bool
 
-	mu   sync.Mutex  // guards what follows (callers of computed shapes are shared)
-	ctxs []callerCtx // request contexts built for this caller (few: a list)
+	mu sync.Mutex // guards what follows (callers of computed shapes are shared)
+	// ctxs are the request contexts built for this caller (few: a list),
+	// whatever the resource's owner (Caller.context).
+	ctxs []callerCtx
 	// ctxRoom is the first room of ctxs (a bucket's S3, plain-HTTP and
 	// KMS contexts).
 	ctxRoom [4]callerCtx
-	// owners are the resource owners of the contexts in ctxs, the last
-	// asked for first.
-	owners [2]string
 	// own are the caller's keys of every context (callerKeys; nil for an
 	// anonymous caller), once ownBuilt; reqKeys its keys of the requests
 	// to a service (requestKeys).
@@ -92,7 +91,7 @@ type svcKeys struct {
 func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }
 
 // ctxKey identifies one of a caller's request contexts.
-type ctxKey struct{ service, owner, region string }
+type ctxKey struct{ service, region string }
 
 // callerCtx is one of a caller's request contexts and its key.
 type callerCtx struct {

@@ -2,7 +2,6 @@ package access
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
@@ -220,7 +219,8 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 	if bl.s3Caller != c {
 		// The caller's context for the bucket's requests, kept for its next
 		// request (a caller's are decided one after another).
-		bl.s3Caller, bl.s3Ctx = c, c.context(bl.ix, "s3", bl.Account.ID, bl.Bucket.Region)
+		bl.s3Caller, bl.s3Ctx = c, c.context(bl.ix, "s3", bl.Bucket.Region)
+		bl.s3Base = bl.ix.contextBase(bl.Account.ID, c.anonymous())
 	}
 	v := policy.Input{
 		Principal:          c.Principal,
@@ -228,6 +228,7 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 		Resource:           bl.ResourceARN(action, key),
 		ResourceAccount:    bl.Account.ID,
 		Context:            bl.s3Ctx,
+		BaseContext:        bl.s3Base,
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
@@ -266,6 +267,7 @@ func setInput(dst, v *policy.Input) {
 	setIf(&dst.Resource, v.Resource)
 	setIf(&dst.ResourceAccount, v.ResourceAccount)
 	setIf(&dst.Context, v.Context)
+	setIf(&dst.BaseContext, v.BaseContext)
 	setSlice(&dst.IdentityPolicies, v.IdentityPolicies)
 	setIf(&dst.PermissionBoundary, v.PermissionBoundary)
 	setIf(&dst.SessionPolicy, v.SessionPolicy)
@@ -547,12 +549,14 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string, into *policy.Input) (
 		in = &policy.Input{}
 	}
 	k := bl.kmsParts()
+	ctx := bl.kmsContext(c) // sets bl.kmsBase
 	v := policy.Input{
 		Principal:          c.Principal,
 		Action:             kmsAction,
 		Resource:           k.resource,
 		ResourceAccount:    bl.Key.Account,
-		Context:            bl.kmsContext(c),
+		Context:            ctx,
+		BaseContext:        bl.kmsBase,
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
@@ -611,40 +615,36 @@ func (bl *BucketLayers) kmsParts() *kmsCallParts {
 }
 
 // kmsContext returns the caller's context of the KMS call S3 makes for it
-// (Caller.context), kept for the caller's next one.
+// (Caller.context), kept for the caller's next one with its BaseContext,
+// the key owner's keys (kmsBase).
 func (bl *BucketLayers) kmsContext(c *Caller) *policy.Context {
 	if bl.kmsCaller != c {
-		bl.kmsCaller, bl.kmsCtx = c, c.context(bl.ix, "kms", bl.Key.Account, bl.Bucket.Region)
+		bl.kmsCaller, bl.kmsCtx = c, c.context(bl.ix, "kms", bl.Bucket.Region)
+		bl.kmsBase = bl.ix.contextBase(bl.Key.Account, c.anonymous())
 	}
 	return bl.kmsCtx
 }
 
 // context returns the caller's request context for a request to service
-// ("s3"; "s3-plain-http", the same without TLS; or "kms" for the call S3
-// makes on the caller's behalf) on a resource of owner in region, built
-// once per caller. Its keys come in layers, each built once, in this
-// order of precedence: the caller's own for the request (requestKeys:
-// its explicit Context and kms:CallerAccount), the service's and region's
-// (Index.serviceKeys), the caller's (callerKeys), the owner's
-// (contextBase). A context per owner holds no key of its own, so a caller
-// kept across the accounts' buckets (worker.caller) builds its keys once.
-func (c *Caller) context(ix *Index, service, owner, region string) *policy.Context {
-	key := ctxKey{service, owner, region}
+// ("s3"; "s3-plain-http", the same without TLS; "kms" for the call S3
+// makes on the caller's behalf; or "sts" for an AssumeRole call) in
+// region, built once per caller, whatever the resource's owner: the
+// owner's keys (Index.contextBase) are the input's BaseContext, consulted
+// after these. Its keys come in layers, each built once, in this order of
+// precedence: the caller's own for the request (requestKeys: its explicit
+// Context and kms:CallerAccount), the service's and region's
+// (Index.serviceKeys), the caller's (callerKeys). A caller kept across
+// the accounts' buckets (worker.caller) so builds its contexts once, not
+// once per account; one with neither keys of its own nor request keys
+// has the service's as its context.
+func (c *Caller) context(ix *Index, service, region string) *policy.Context {
+	key := ctxKey{service, region}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range c.ctxs {
 		if c.ctxs[i].key == key {
 			return c.ctxs[i].ctx
 		}
-	}
-	// The contexts kept are those of the last two owners asked for (a
-	// bucket's and its KMS key's): a caller kept across accounts holds
-	// none for the accounts done.
-	if owner != c.owners[0] {
-		if owner != c.owners[1] {
-			c.ctxs = slices.DeleteFunc(c.ctxs, func(x callerCtx) bool { return x.key.owner == c.owners[1] })
-		}
-		c.owners = [2]string{owner, c.owners[0]}
 	}
 	if len(c.ctxs) >= maxCallerContexts {
 		clear(c.ctxs)
@@ -654,23 +654,27 @@ func (c *Caller) context(ix *Index, service, owner, region string) *policy.Conte
 		c.ctxs = c.ctxRoom[:0]
 	}
 	own := c.ownKeysLocked(ix)
-	var buf [3]*policy.Context // copied by NewContextLayered
-	layers := buf[:0]
-	if req := c.requestKeys(service); req != nil {
-		layers = append(layers, req)
+	req := c.requestKeys(service)
+	ctx := ix.serviceKeys(service, region)
+	if req != nil || own != nil {
+		var buf [3]*policy.Context // copied by NewContextLayered
+		layers := buf[:0]
+		if req != nil {
+			layers = append(layers, req)
+		}
+		layers = append(layers, ctx)
+		if own != nil {
+			layers = append(layers, own)
+		}
+		// Closed-world: the owner's base (BaseContext) decides the world.
+		ctx = policy.NewContextLayered(nil, layers...)
 	}
-	layers = append(layers, ix.serviceKeys(service, region))
-	if own != nil {
-		layers = append(layers, own)
-	}
-	ctx := policy.NewContextLayered(ix.contextBase(owner, c.anonymous()), layers...)
 	c.ctxs = append(c.ctxs, callerCtx{key, ctx})
 	return ctx
 }
 
 // maxCallerContexts bounds the request contexts a caller keeps (one per
-// service, owner and region it was asked for); when full, it starts
-// afresh.
+// service and region it was asked for); when full, it starts afresh.
 const maxCallerContexts = 16
 
 // requestKeys returns the caller's keys of its requests to service that

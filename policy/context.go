@@ -70,12 +70,15 @@ func NewContextOn(base *Context) *Context {
 
 // NewContextLayered returns a context that starts as the own keys and
 // prefixes of every layer (not their bases'), the first layer's first,
-// then as base, and is open-world as base is. The layers and base, which
-// must no longer be modified, are shared: contexts made of parts that vary
-// apart (a caller's keys, the resource owner's) hold each part once
-// instead of a copy per combination.
+// then as base, and is open-world as base is (closed-world when base is
+// nil). The layers and base, which must no longer be modified, are
+// shared: contexts made of parts that vary apart (a caller's keys, the
+// service's) hold each part once instead of a copy per combination.
 func NewContextLayered(base *Context, layers ...*Context) *Context {
-	c := &Context{open: base.open, base: base}
+	c := &Context{base: base}
+	if base != nil {
+		c.open = base.open
+	}
 	if len(layers) <= len(c.inline) {
 		c.layers = c.inline[:copy(c.inline[:], layers)]
 	} else {
@@ -310,6 +313,35 @@ func (c *Context) lookupEntry(lower string) (keyState, []string, bool, *ctxEntry
 		return e.state, e.values, true, e
 	}
 	st, vals, explicit := c.lookupUnset(lower)
+	return st, vals, explicit, nil
+}
+
+// lookupEntryOn is lookupEntry of c's chain followed by base's
+// (Input.BaseContext; either may be nil): a key c's chain does not set is
+// base's, the prefixes of both count, and base decides the world.
+func lookupEntryOn(c, base *Context, lower string) (keyState, []string, bool, *ctxEntry) {
+	switch {
+	case base == nil:
+		return c.lookupEntry(lower)
+	case c == nil:
+		return base.lookupEntry(lower)
+	}
+	if e, ok := c.find(lower); ok {
+		return e.state, e.values, true, e
+	}
+	if e, ok := base.find(lower); ok {
+		return e.state, e.values, true, e
+	}
+	if c.hasPrefix(lower, true) {
+		return keyAbsent, nil, true, nil
+	}
+	if c.hasPrefix(lower, false) {
+		if base.hasPrefix(lower, true) {
+			return keyAbsent, nil, true, nil
+		}
+		return keyUnknown, nil, true, nil
+	}
+	st, vals, explicit := base.lookupUnset(lower)
 	return st, vals, explicit, nil
 }
 
