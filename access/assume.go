@@ -487,11 +487,10 @@ func (ix *Index) assumeOrg(c *Caller, acct string, scanned bool) [][]*policy.Pol
 func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string, services map[string]*policy.Context) (ctx, base *policy.Context) {
 	if n.Kind != NodeService {
 		// The caller's keys (callerKeys, built once per caller for every
-		// role it may assume) over the owner's (contextBase), with
-		// s3:signatureversion absent: an STS request carries none
-		// (serviceKeys). The candidates' callers set no Context of their
-		// own (requestKeys).
-		return c.context(ix, "sts", ""), ix.contextBase(owner, c.anonymous())
+		// role it may assume; the candidates' callers set no Context)
+		// over the owner's, with s3:signatureversion absent: an STS
+		// request carries none (requestBase).
+		return c.context(ix, "sts"), ix.requestBase(owner, "sts", "", c.anonymous())
 	}
 	svc := services[n.ID]
 	if svc == nil {

@@ -19,6 +19,9 @@ type ctxBases struct {
 	common [2]*policy.Context
 	// services are the keys of a service and region (serviceKeys).
 	services map[ctxKey]*policy.Context
+	// requests are the bases of the requests to an owner's resources
+	// (requestBase).
+	requests map[baseKey]*policy.Context
 	// orgs are the organisation keys of callers in it (orgKeys), by
 	// organisation ID and OU path.
 	orgs map[[2]string]*policy.Context
@@ -72,6 +75,31 @@ func (ix *Index) serviceKeys(service, region string) *policy.Context {
 			ctx.SetAbsent("s3:signatureversion")
 		}
 		return ctx
+	})
+}
+
+// ctxKey identifies the requests to a service in a region.
+type ctxKey struct{ service, region string }
+
+// baseKey identifies a requestBase.
+type baseKey struct {
+	owner     string
+	svc       ctxKey
+	anonymous bool
+}
+
+// requestBase returns the BaseContext of the requests to service in
+// region on a resource of owner, for anonymous callers or signed requests:
+// the service's and region's keys (serviceKeys) over the owner's
+// (contextBase), made once per owner for every caller (whose keys,
+// Caller.context, the input's Context, come first). The context is
+// shared: not to be modified.
+func (ix *Index) requestBase(owner, service, region string, anonymous bool) *policy.Context {
+	cb := &ix.ctxBases
+	// The parts first: memoContext builds under the lock they take.
+	base, svc := ix.contextBase(owner, anonymous), ix.serviceKeys(service, region)
+	return memoContext(&cb.mu, &cb.requests, baseKey{owner, ctxKey{service, region}, anonymous}, func() *policy.Context {
+		return policy.NewContextLayered(base, svc)
 	})
 }
 

@@ -67,15 +67,9 @@ type Caller struct {
 	Trace bool
 
 	mu sync.Mutex // guards what follows (callers of computed shapes are shared)
-	// ctxs are the request contexts built for this caller (few: a list),
-	// whatever the resource's owner (Caller.context).
-	ctxs []callerCtx
-	// ctxRoom is the first room of ctxs (a bucket's S3, plain-HTTP and
-	// KMS contexts).
-	ctxRoom [4]callerCtx
 	// own are the caller's keys of every context (callerKeys; nil for an
 	// anonymous caller), once ownBuilt; reqKeys its keys of the requests
-	// to a service (requestKeys).
+	// to a service (requestKeys, over own).
 	own      *policy.Context
 	ownBuilt bool
 	reqKeys  []svcKeys
@@ -89,15 +83,6 @@ type svcKeys struct {
 }
 
 func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }
-
-// ctxKey identifies one of a caller's request contexts.
-type ctxKey struct{ service, region string }
-
-// callerCtx is one of a caller's request contexts and its key.
-type callerCtx struct {
-	key ctxKey
-	ctx *policy.Context
-}
 
 // outcome is one decided layer combination, before it becomes a Cell.
 //

@@ -219,8 +219,8 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 	if bl.s3Caller != c {
 		// The caller's context for the bucket's requests, kept for its next
 		// request (a caller's are decided one after another).
-		bl.s3Caller, bl.s3Ctx = c, c.context(bl.ix, "s3", bl.Bucket.Region)
-		bl.s3Base = bl.ix.contextBase(bl.Account.ID, c.anonymous())
+		bl.s3Caller, bl.s3Ctx = c, c.context(bl.ix, "s3")
+		bl.s3Base = bl.base(&bl.s3Bases, bl.Account.ID, "s3", c.anonymous())
 	}
 	v := policy.Input{
 		Principal:          c.Principal,
@@ -431,10 +431,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 	var allowed, denied, unknown, notCollected []string
 	var conds dnf
 	var layers layerSet
-	base := in.Context
-	if base == nil {
-		base = policy.NewContext()
-	}
+	base := in.Context // nil for none: the endpoint's keys over in.BaseContext
 	for _, id := range endpoints {
 		info := bl.ix.endpoints[id]
 		if info == nil {
@@ -619,69 +616,53 @@ func (bl *BucketLayers) kmsParts() *kmsCallParts {
 // the key owner's keys (kmsBase).
 func (bl *BucketLayers) kmsContext(c *Caller) *policy.Context {
 	if bl.kmsCaller != c {
-		bl.kmsCaller, bl.kmsCtx = c, c.context(bl.ix, "kms", bl.Bucket.Region)
-		bl.kmsBase = bl.ix.contextBase(bl.Key.Account, c.anonymous())
+		bl.kmsCaller, bl.kmsCtx = c, c.context(bl.ix, "kms")
+		bl.kmsBase = bl.base(&bl.kmsBases, bl.Key.Account, "kms", c.anonymous())
 	}
 	return bl.kmsCtx
 }
 
-// context returns the caller's request context for a request to service
-// ("s3"; "s3-plain-http", the same without TLS; "kms" for the call S3
-// makes on the caller's behalf; or "sts" for an AssumeRole call) in
-// region, built once per caller, whatever the resource's owner: the
-// owner's keys (Index.contextBase) are the input's BaseContext, consulted
-// after these. Its keys come in layers, each built once, in this order of
-// precedence: the caller's own for the request (requestKeys: its explicit
-// Context and kms:CallerAccount), the service's and region's
-// (Index.serviceKeys), the caller's (callerKeys). A caller kept across
-// the accounts' buckets (worker.caller) so builds its contexts once, not
-// once per account; one with neither keys of its own nor request keys
-// has the service's as its context.
-func (c *Caller) context(ix *Index, service, region string) *policy.Context {
-	key := ctxKey{service, region}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i := range c.ctxs {
-		if c.ctxs[i].key == key {
-			return c.ctxs[i].ctx
-		}
+// base returns the BaseContext of the bucket's requests to service on a
+// resource of owner in the bucket's region (Index.requestBase), kept in
+// bases (signed, anonymous) for the bucket's next callers.
+func (bl *BucketLayers) base(bases *[2]*policy.Context, owner, service string, anonymous bool) *policy.Context {
+	i := 0
+	if anonymous {
+		i = 1
 	}
-	if len(c.ctxs) >= maxCallerContexts {
-		clear(c.ctxs)
-		c.ctxs = c.ctxs[:0]
+	if bases[i] == nil {
+		bases[i] = bl.ix.requestBase(owner, service, bl.Bucket.Region, anonymous)
 	}
-	if c.ctxs == nil {
-		c.ctxs = c.ctxRoom[:0]
-	}
-	own := c.ownKeysLocked(ix)
-	req := c.requestKeys(service)
-	ctx := ix.serviceKeys(service, region)
-	if req != nil || own != nil {
-		var buf [3]*policy.Context // copied by NewContextLayered
-		layers := buf[:0]
-		if req != nil {
-			layers = append(layers, req)
-		}
-		layers = append(layers, ctx)
-		if own != nil {
-			layers = append(layers, own)
-		}
-		// Closed-world: the owner's base (BaseContext) decides the world.
-		ctx = policy.NewContextLayered(nil, layers...)
-	}
-	c.ctxs = append(c.ctxs, callerCtx{key, ctx})
-	return ctx
+	return bases[i]
 }
 
-// maxCallerContexts bounds the request contexts a caller keeps (one per
-// service and region it was asked for); when full, it starts afresh.
-const maxCallerContexts = 16
+// context returns the caller's keys of its requests to service ("s3";
+// "s3-plain-http", the same without TLS; "kms" for the call S3 makes on
+// the caller's behalf; or "sts" for an AssumeRole call), built once per
+// caller whatever the resource, the input's Context: those of the service,
+// region and resource owner are the input's BaseContext (requestBase),
+// consulted after them. They are, in this order of precedence, the
+// caller's own for the request (its explicit Context and kms:CallerAccount:
+// requestKeys) and the caller's (callerKeys; nil for an anonymous caller).
+// A caller kept across the accounts' buckets (worker.caller) so builds
+// its contexts once, not once per account, and one with no request keys
+// has its callerKeys as its context.
+func (c *Caller) context(ix *Index, service string) *policy.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	own := c.ownKeysLocked(ix)
+	if req := c.requestKeys(service, own); req != nil {
+		return req
+	}
+	return own
+}
 
 // requestKeys returns the caller's keys of its requests to service that
-// are neither Index.serviceKeys' nor callerKeys' (built once per service;
-// nil when none): kms:CallerAccount for the call to KMS, and the keys of
-// Context (set over the others).
-func (c *Caller) requestKeys(service string) *policy.Context {
+// are neither the BaseContext's (requestBase) nor callerKeys', over own
+// (callerKeys; nil for none), built once per service; nil when there are
+// none: kms:CallerAccount for the call to KMS, and the keys of Context
+// (set over the others). c.mu is held.
+func (c *Caller) requestKeys(service string, own *policy.Context) *policy.Context {
 	if service != "kms" && len(c.Context) == 0 {
 		return nil
 	}
@@ -690,7 +671,12 @@ func (c *Caller) requestKeys(service string) *policy.Context {
 			return k.ctx
 		}
 	}
-	ctx := policy.NewContext()
+	var ctx *policy.Context
+	if own != nil {
+		ctx = policy.NewContextOn(own)
+	} else {
+		ctx = policy.NewContext()
+	}
 	if service == "kms" {
 		switch {
 		case c.Account != "":
