@@ -33,8 +33,8 @@ type ctxBases struct {
 // orgKeys returns the aws:PrincipalOrgID (orgID) and aws:PrincipalOrgPaths
 // (path) keys of a caller in an organisation, each set when not empty, or
 // with neither those of a caller outside the index's organisation
-// (aws:PrincipalOrgID unknown but not ix.OrgID), to adopt
-// (policy.Context.Adopt): the callers of an OU share them.
+// (aws:PrincipalOrgID unknown but not ix.OrgID), a layer of the callers'
+// keys (callerKeys): the callers of an OU share them.
 func (ix *Index) orgKeys(orgID, path string) *policy.Context {
 	cb := &ix.ctxBases
 	return memoContext(&cb.mu, &cb.orgs, [2]string{orgID, path}, func() *policy.Context {

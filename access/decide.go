@@ -859,14 +859,8 @@ func and(a, b outcome, rc *refCache) outcome {
 	return o
 }
 
-// ownKeys returns the caller's callerKeys, built once.
-func (c *Caller) ownKeys(ix *Index) *policy.Context {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ownKeysLocked(ix)
-}
-
-// ownKeysLocked is ownKeys with c.mu held.
+// ownKeysLocked returns the caller's callerKeys, built once; c.mu is
+// held.
 func (c *Caller) ownKeysLocked(ix *Index) *policy.Context {
 	if !c.ownBuilt {
 		c.own, c.ownBuilt = ix.callerKeys(c), true
@@ -876,13 +870,35 @@ func (c *Caller) ownKeysLocked(ix *Index) *policy.Context {
 
 // callerKeys returns the keys of the caller's request contexts that depend
 // on the caller alone, whatever the resource's owner; nil for an anonymous
-// caller (its keys are contextBase's).
+// caller (its keys are contextBase's). The keys shared with other callers
+// (its principal's IDs, its OU's organisation keys) are layers of the
+// context, held once: the context is a base (of Caller.context's), never
+// a layer (whose own layers would not count).
 func (ix *Index) callerKeys(c *Caller) *policy.Context {
 	if c.anonymous() {
 		return nil
 	}
-	ctx := policy.NewContext()
-	ix.setPrincipalIDs(ctx, c) // aws:userid, aws:username, aws:PrincipalType (uniqueid.go)
+	var buf [2]*policy.Context // copied by NewContextLayered
+	shared := buf[:0]
+	if c.Principal != "" { // aws:userid, aws:username, aws:PrincipalType (uniqueid.go)
+		shared = append(shared, ix.callerIDs(c.Principal).ctx)
+	}
+	switch c.InOrg {
+	case TriTrue:
+		orgID := ix.OrgID
+		if c.OrgID != "" {
+			orgID = c.OrgID
+		}
+		if orgID != "" || c.OrgPath != "" {
+			shared = append(shared, ix.orgKeys(orgID, c.OrgPath))
+		}
+	case TriFalse:
+		if ix.OrgID != "" {
+			shared = append(shared, ix.orgKeys("", ""))
+		}
+	}
+	// No key of the caller's own below is one of theirs.
+	ctx := policy.NewContextLayered(nil, shared...)
 	if c.TagsKnown && c.Principal != "" {
 		// A collected IAM role or user: its tags are all known.
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag
@@ -897,20 +913,6 @@ func (ix *Index) callerKeys(c *Caller) *policy.Context {
 		}
 	} else if len(c.NotAccounts)+len(c.NotMembers) > 0 {
 		ctx.SetUnknownExceptShared("aws:PrincipalAccount", c.NotAccounts, c.NotMembers)
-	}
-	switch c.InOrg {
-	case TriTrue:
-		orgID := ix.OrgID
-		if c.OrgID != "" {
-			orgID = c.OrgID
-		}
-		if orgID != "" || c.OrgPath != "" {
-			ctx.Adopt(ix.orgKeys(orgID, c.OrgPath))
-		}
-	case TriFalse:
-		if ix.OrgID != "" {
-			ctx.Adopt(ix.orgKeys("", ""))
-		}
 	}
 	return ctx
 }

@@ -34,10 +34,19 @@ type ctxEntry struct {
 // a key under them was set. A Context is not safe for concurrent
 // modification; once filled it can be shared by concurrent evaluations.
 type Context struct {
-	open     bool
+	open bool
+	// The context's own keys, by lower-case key: in few (nfew of them)
+	// while they are few, else all in keys. Most contexts (a principal's
+	// IDs, a caller's request keys, an owner's) have a handful: they need
+	// no map.
+	few      [maxFewKeys]ownKey
+	nfew     uint8
 	keys     map[string]*ctxEntry
 	prefixes []string // lower-case unknown prefixes
 	absent   []string // lower-case absent prefixes
+	// absentRoom is the first room of absent (a principal's tags'
+	// "aws:principaltag/").
+	absentRoom [1]string
 	// base holds keys set before this context's own (NewContextOn): its
 	// keys count unless this context sets them too.
 	base *Context
@@ -52,20 +61,29 @@ type Context struct {
 	gen uint64
 }
 
+// ownKey is one of a context's own keys, lower-case, and its entry.
+type ownKey struct {
+	lower string
+	e     *ctxEntry
+}
+
+// maxFewKeys bounds the own keys a context holds without a map.
+const maxFewKeys = 4
+
 // NewContext returns an empty, closed-world context: keys not set are absent.
-func NewContext() *Context { return &Context{keys: map[string]*ctxEntry{}} }
+func NewContext() *Context { return &Context{} }
 
 // NewOpenContext returns an empty, open-world context: keys not set are
 // unknown (aws:PrincipalArn and aws:PrincipalAccount are still derived from
 // Input.Principal when it is set).
-func NewOpenContext() *Context { return &Context{open: true, keys: map[string]*ctxEntry{}} }
+func NewOpenContext() *Context { return &Context{open: true} }
 
 // NewContextOn returns a context that starts as base (its keys and
 // prefixes) and is open-world as base is: it holds only what is set on it,
 // and base, which must no longer be modified, is shared. Many contexts
 // that start alike hold their common keys once.
 func NewContextOn(base *Context) *Context {
-	return &Context{open: base.open, keys: map[string]*ctxEntry{}, base: base}
+	return &Context{open: base.open, base: base}
 }
 
 // NewContextLayered returns a context that starts as the own keys and
@@ -91,16 +109,63 @@ func NewContextLayered(base *Context, layers ...*Context) *Context {
 // chain (each context's own keys, then its layers') that sets it.
 func (c *Context) find(lower string) (*ctxEntry, bool) {
 	for b := c; b != nil; b = b.base {
-		if e, ok := b.keys[lower]; ok {
+		if e := b.own(lower); e != nil {
 			return e, true
 		}
 		for _, l := range b.layers {
-			if e, ok := l.keys[lower]; ok {
+			if e := l.own(lower); e != nil {
 				return e, true
 			}
 		}
 	}
 	return nil, false
+}
+
+// own returns the entry of a lower-case key among c's own keys (nil when
+// c does not set it).
+func (c *Context) own(lower string) *ctxEntry {
+	if c.keys != nil {
+		return c.keys[lower]
+	}
+	for i := range c.nfew {
+		if k := &c.few[i]; k.lower == lower {
+			return k.e
+		}
+	}
+	return nil
+}
+
+// setOwn makes e the entry of a lower-case key among c's own keys.
+func (c *Context) setOwn(lower string, e *ctxEntry) {
+	if c.keys == nil {
+		for i := range c.nfew {
+			if k := &c.few[i]; k.lower == lower {
+				k.e = e
+				return
+			}
+		}
+		if int(c.nfew) < len(c.few) {
+			c.few[c.nfew] = ownKey{lower, e}
+			c.nfew++
+			return
+		}
+		c.keys = make(map[string]*ctxEntry, 2*len(c.few))
+		for _, k := range c.few[:c.nfew] {
+			c.keys[k.lower] = k.e
+		}
+		c.few, c.nfew = [maxFewKeys]ownKey{}, 0
+	}
+	c.keys[lower] = e
+}
+
+// eachOwn calls f with each of c's own keys and its entry.
+func (c *Context) eachOwn(f func(lower string, e *ctxEntry)) {
+	for _, k := range c.few[:c.nfew] {
+		f(k.lower, k.e)
+	}
+	for k, e := range c.keys {
+		f(k, e)
+	}
 }
 
 // hasPrefix reports whether a context of c's chain (or a layer of one)
@@ -135,11 +200,8 @@ func (c *Context) ownPrefix(lower string, absent bool) bool {
 }
 
 func (c *Context) put(key string, e *ctxEntry) *Context {
-	if c.keys == nil {
-		c.keys = map[string]*ctxEntry{}
-	}
 	e.name = key
-	c.keys[lowerKey(key)] = e
+	c.setOwn(lowerKey(key), e)
 	c.gen++
 	return c
 }
@@ -279,6 +341,9 @@ func (c *Context) SetUnknownPrefix(prefix string) *Context {
 // known (the keys of its tags set, every other tag key absent). It takes
 // precedence over SetUnknownPrefix.
 func (c *Context) SetAbsentPrefix(prefix string) *Context {
+	if c.absent == nil {
+		c.absent = c.absentRoom[:0]
+	}
 	c.absent = append(c.absent, lowerKey(prefix))
 	c.gen++
 	return c
@@ -289,11 +354,11 @@ func (c *Context) Clone() *Context {
 	if c == nil {
 		return NewContext()
 	}
-	n := &Context{open: c.open, base: c.base, layers: c.layers, keys: make(map[string]*ctxEntry, len(c.keys)), prefixes: append([]string(nil), c.prefixes...), absent: append([]string(nil), c.absent...)}
-	for k, e := range c.keys {
+	n := &Context{open: c.open, base: c.base, layers: c.layers, prefixes: append([]string(nil), c.prefixes...), absent: append([]string(nil), c.absent...)}
+	c.eachOwn(func(k string, e *ctxEntry) {
 		cp := *e
-		n.keys[k] = &cp
-	}
+		n.setOwn(k, &cp)
+	})
 	return n
 }
 

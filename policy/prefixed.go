@@ -19,12 +19,7 @@ func (c *Context) SetPrefixed(key, prefix string) *Context {
 // prefixes), sharing them: src must no longer be modified. The keys of one
 // principal set once serve each of its contexts.
 func (c *Context) Adopt(src *Context) *Context {
-	if c.keys == nil {
-		c.keys = make(map[string]*ctxEntry, len(src.keys))
-	}
-	for k, e := range src.keys {
-		c.keys[k] = e
-	}
+	src.eachOwn(c.setOwn)
 	c.gen++
 	return c
 }
