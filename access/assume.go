@@ -490,7 +490,7 @@ func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string, services 
 		// role it may assume; the candidates' callers set no Context)
 		// over the owner's, with s3:signatureversion absent: an STS
 		// request carries none (requestBase).
-		return c.context(ix, "sts"), ix.requestBase(owner, "sts", "", c.anonymous())
+		return c.context(ix, "sts"), ix.requestBase(owner, "sts", "")
 	}
 	svc := services[n.ID]
 	if svc == nil {

@@ -118,7 +118,7 @@ func TestCallerContextPerOwner(t *testing.T) {
 	// Each owner's base is its own, and made once.
 	bases := map[*policy.Context]string{}
 	for name, bl := range layers {
-		b := ix.requestBase(bl.Account.ID, "s3", bl.Bucket.Region, false)
+		b := ix.requestBase(bl.Account.ID, "s3", bl.Bucket.Region)
 		if b != bl.s3Base {
 			t.Errorf("%s: the input's base is not its owner's", name)
 		}

@@ -67,8 +67,8 @@ type Caller struct {
 	Trace bool
 
 	mu sync.Mutex // guards what follows (callers of computed shapes are shared)
-	// own are the caller's keys of every context (callerKeys; nil for an
-	// anonymous caller), once ownBuilt; reqKeys its keys of the requests
+	// own are the caller's keys of every context (callerKeys), once
+	// ownBuilt; reqKeys its keys of the requests
 	// to a service (requestKeys, over own).
 	own      *policy.Context
 	ownBuilt bool
@@ -869,14 +869,14 @@ func (c *Caller) ownKeysLocked(ix *Index) *policy.Context {
 }
 
 // callerKeys returns the keys of the caller's request contexts that depend
-// on the caller alone, whatever the resource's owner; nil for an anonymous
-// caller (its keys are contextBase's). The keys shared with other callers
+// on the caller alone, whatever the resource's owner (anonymousKeys for an
+// anonymous caller). The keys shared with other callers
 // (its principal's IDs, its OU's organisation keys) are layers of the
 // context, held once: the context is a base (of Caller.context's), never
 // a layer (whose own layers would not count).
 func (ix *Index) callerKeys(c *Caller) *policy.Context {
 	if c.anonymous() {
-		return nil
+		return ix.anonymousKeys()
 	}
 	var buf [2]*policy.Context // copied by NewContextLayered
 	shared := buf[:0]

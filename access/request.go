@@ -220,7 +220,6 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 		// The caller's context for the bucket's requests, kept for its next
 		// request (a caller's are decided one after another).
 		bl.s3Caller, bl.s3Ctx = c, c.context(bl.ix, "s3")
-		bl.s3Base = bl.base(&bl.s3Bases, bl.Account.ID, "s3", c.anonymous())
 	}
 	v := policy.Input{
 		Principal:          c.Principal,
@@ -228,7 +227,7 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 		Resource:           bl.ResourceARN(action, key),
 		ResourceAccount:    bl.Account.ID,
 		Context:            bl.s3Ctx,
-		BaseContext:        bl.s3Base,
+		BaseContext:        bl.base(&bl.s3Base, bl.Account.ID, "s3"),
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
@@ -546,14 +545,13 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string, into *policy.Input) (
 		in = &policy.Input{}
 	}
 	k := bl.kmsParts()
-	ctx := bl.kmsContext(c) // sets bl.kmsBase
 	v := policy.Input{
 		Principal:          c.Principal,
 		Action:             kmsAction,
 		Resource:           k.resource,
 		ResourceAccount:    bl.Key.Account,
-		Context:            ctx,
-		BaseContext:        bl.kmsBase,
+		Context:            bl.kmsContext(c),
+		BaseContext:        bl.base(&bl.kmsBase, bl.Key.Account, "kms"),
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
@@ -612,28 +610,22 @@ func (bl *BucketLayers) kmsParts() *kmsCallParts {
 }
 
 // kmsContext returns the caller's context of the KMS call S3 makes for it
-// (Caller.context), kept for the caller's next one with its BaseContext,
-// the key owner's keys (kmsBase).
+// (Caller.context), kept for the caller's next one.
 func (bl *BucketLayers) kmsContext(c *Caller) *policy.Context {
 	if bl.kmsCaller != c {
 		bl.kmsCaller, bl.kmsCtx = c, c.context(bl.ix, "kms")
-		bl.kmsBase = bl.base(&bl.kmsBases, bl.Key.Account, "kms", c.anonymous())
 	}
 	return bl.kmsCtx
 }
 
 // base returns the BaseContext of the bucket's requests to service on a
 // resource of owner in the bucket's region (Index.requestBase), kept in
-// bases (signed, anonymous) for the bucket's next callers.
-func (bl *BucketLayers) base(bases *[2]*policy.Context, owner, service string, anonymous bool) *policy.Context {
-	i := 0
-	if anonymous {
-		i = 1
+// *kept for the bucket's next callers.
+func (bl *BucketLayers) base(kept **policy.Context, owner, service string) *policy.Context {
+	if *kept == nil {
+		*kept = bl.ix.requestBase(owner, service, bl.Bucket.Region)
 	}
-	if bases[i] == nil {
-		bases[i] = bl.ix.requestBase(owner, service, bl.Bucket.Region, anonymous)
-	}
-	return bases[i]
+	return *kept
 }
 
 // context returns the caller's keys of its requests to service ("s3";
