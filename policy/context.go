@@ -302,7 +302,18 @@ func (c *Context) SetUnknownExcept(key string, values ...string) *Context {
 // organization) shared by many contexts are held once, and searched in
 // logarithmic time.
 func (c *Context) SetUnknownExceptShared(key string, values []string, sorted ...[]string) *Context {
-	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: values, more: sorted})
+	if len(sorted) == 1 {
+		// The common case (a caller's other member accounts): the entry
+		// and its list of lists in one allocation, not the variadic slice.
+		x := &struct {
+			e ctxEntry
+			m [1][]string
+		}{}
+		x.m[0] = sorted[0]
+		x.e = ctxEntry{state: keyUnknownExcept, values: values, more: x.m[:]}
+		return c.put(key, &x.e)
+	}
+	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: values, more: append([][]string(nil), sorted...)})
 }
 
 // excepts reports whether a lower-case key set unknown-except excludes v.
