@@ -128,3 +128,40 @@ func TestCallerContextPerOwner(t *testing.T) {
 		bases[b] = name
 	}
 }
+
+// TestEndpointContextPerCaller: a caller's context of its requests through
+// a VPC endpoint (Caller.endpointContext) is made once per context of the
+// caller and endpoint, and holds that endpoint's keys over that context's:
+// another endpoint, or another of the caller's contexts, has its own.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourcevpce
+func TestEndpointContextPerCaller(t *testing.T) {
+	ep := func(id string) *policy.Context { return policy.NewContext().Set("aws:SourceVpce", id) }
+	e1, e2 := ep("vpce-1111"), ep("vpce-2222")
+	web := policy.NewContext().Set("aws:PrincipalTag/team", "web")
+	data := policy.NewContext().Set("aws:PrincipalTag/team", "data")
+	c := &Caller{Principal: "arn:aws:iam::111122223333:role/app"}
+	p, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
+		"Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1111","aws:PrincipalTag/team":"web"}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decide := func(ctx *policy.Context) policy.Decision {
+		return policy.Evaluate(&policy.Input{Principal: c.Principal, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k",
+			ResourceAccount: "111122223333", Context: ctx, BaseContext: policy.NewOpenContext(), IdentityPolicies: []*policy.Policy{p}}).Decision
+	}
+	for i := range 2 { // made, then kept
+		for _, tc := range []struct {
+			over, keys *policy.Context
+			want       policy.Decision
+		}{{web, e1, policy.Allow}, {web, e2, policy.ImplicitDeny}, {data, e1, policy.ImplicitDeny},
+			{nil, e1, policy.Conditional}} { // no caller context: the tag is unknown (an open BaseContext)
+			ctx := c.endpointContext(tc.over, tc.keys)
+			if got := decide(ctx); got != tc.want {
+				t.Errorf("pass %d, over %p, endpoint %p: %v, want %v", i, tc.over, tc.keys, got, tc.want)
+			}
+			if again := c.endpointContext(tc.over, tc.keys); again != ctx {
+				t.Errorf("pass %d: another context for the same caller context and endpoint", i)
+			}
+		}
+	}
+}
