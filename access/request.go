@@ -633,7 +633,8 @@ func (bl *BucketLayers) base(kept **policy.Context, owner, service string) *poli
 // region and resource owner are the input's BaseContext (requestBase),
 // consulted after them. They are, in this order of precedence, the
 // caller's own for the request (its explicit Context and kms:CallerAccount:
-// requestKeys) and the caller's (callerKeys; nil for an anonymous caller).
+// requestKeys) and the caller's (callerKeys; an anonymous caller's are
+// anonymousKeys).
 // A caller kept across the accounts' buckets (worker.caller) so builds
 // its contexts once, not once per account, and one with no request keys
 // has its callerKeys as its context.
@@ -675,7 +676,7 @@ const maxEndpointContexts = 8
 
 // requestKeys returns the caller's keys of its requests to service that
 // are neither the BaseContext's (requestBase) nor callerKeys', over own
-// (callerKeys; nil for none), built once per service; nil when there are
+// (callerKeys), built once per service; nil when there are
 // none: kms:CallerAccount for the call to KMS, and the keys of Context
 // (set over the others). c.mu is held.
 func (c *Caller) requestKeys(service string, own *policy.Context) *policy.Context {
@@ -687,12 +688,7 @@ func (c *Caller) requestKeys(service string, own *policy.Context) *policy.Contex
 			return k.ctx
 		}
 	}
-	var ctx *policy.Context
-	if own != nil {
-		ctx = policy.NewContextOn(own)
-	} else {
-		ctx = policy.NewContext()
-	}
+	ctx := policy.NewContextOn(own)
 	if service == "kms" {
 		switch {
 		case c.Account != "":
