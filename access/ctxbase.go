@@ -146,7 +146,7 @@ func (ix *Index) contextBase(owner string) *policy.Context {
 		cb.common = commonContext()
 	}
 	// The keys of its OU path are shared by the OU's owners.
-	b = policy.NewContextOn(cb.common)
+	b = policy.NewContextOn(cb.common).Reserve(2)
 	b.Set("aws:ResourceAccount", owner)
 	b.Set("s3:ResourceAccount", owner)
 	if ix.InOrg(owner) {

@@ -115,7 +115,7 @@ func (ix *Index) callerIDs(principal string) *principalIDs {
 // context returns the keys as a context, a layer of the callers'
 // (callerKeys).
 func (k *principalIDs) context() *policy.Context {
-	ctx := policy.NewContext()
+	ctx := policy.NewContext().Reserve(3)
 	set := func(key, v string, st idState) {
 		switch st {
 		case idKnown:

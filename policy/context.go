@@ -47,6 +47,8 @@ type Context struct {
 	// absentRoom is the first room of absent (a principal's tags'
 	// "aws:principaltag/").
 	absentRoom [1]string
+	// room holds the entries of keys to set, made at once (Reserve).
+	room []oneValueEntry
 	// base holds keys set before this context's own (NewContextOn): its
 	// keys count unless this context sets them too.
 	base *Context
@@ -59,6 +61,32 @@ type Context struct {
 	// Evaluator's memo of lookups holds while the gens of the chain do
 	// (chainGen).
 	gen uint64
+}
+
+// oneValueEntry is an entry and room for its one value, made at once.
+type oneValueEntry struct {
+	e ctxEntry
+	v [1]string
+}
+
+// Reserve makes room for n more keys set with at most one value (Set,
+// SetAbsent, SetPrefixed), made at once: a context whose keys are known
+// ahead (a principal's IDs) is made in two allocations, not one per key.
+func (c *Context) Reserve(n int) *Context {
+	if cap(c.room)-len(c.room) < n {
+		c.room = make([]oneValueEntry, 0, n) // the entries made keep theirs
+	}
+	return c
+}
+
+// newEntry returns a new entry with room for one value, of the room
+// reserved when there is some left.
+func (c *Context) newEntry() *oneValueEntry {
+	if n := len(c.room); n < cap(c.room) {
+		c.room = c.room[:n+1]
+		return &c.room[n]
+	}
+	return &oneValueEntry{}
 }
 
 // ownKey is one of a context's own keys, lower-case, and its entry.
@@ -267,10 +295,7 @@ func (c *Context) Set(key string, values ...string) *Context {
 	}
 	if len(values) == 1 {
 		// The common case: the entry and its value in one allocation.
-		x := &struct {
-			e ctxEntry
-			v [1]string
-		}{}
+		x := c.newEntry()
 		x.v[0] = values[0]
 		x.e = ctxEntry{state: keyPresent, values: x.v[:]}
 		return c.put(key, &x.e)
@@ -280,7 +305,9 @@ func (c *Context) Set(key string, values ...string) *Context {
 
 // SetAbsent makes key absent from the request.
 func (c *Context) SetAbsent(key string) *Context {
-	return c.put(key, &ctxEntry{state: keyAbsent})
+	x := c.newEntry()
+	x.e = ctxEntry{state: keyAbsent}
+	return c.put(key, &x.e)
 }
 
 // SetUnknown makes key unknown: present with any value, or absent.

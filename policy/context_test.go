@@ -197,3 +197,34 @@ func TestBaseContext(t *testing.T) {
 		}
 	}
 }
+
+// TestContextReserve checks that the keys set in a context's reserved room
+// (Reserve) are each their own, beyond the room too, and stay as set when
+// the room is replaced or the key set again, in the context and in one
+// that adopted them.
+func TestContextReserve(t *testing.T) {
+	ctx := NewContext().Reserve(2)
+	ctx.Set("aws:userid", "AIDAEXAMPLE").SetAbsent("aws:username").SetPrefixed("aws:SourceArn", "arn:aws:s3:::b")
+	adopted := NewContext().Adopt(ctx)
+	ctx.Reserve(3).Set("aws:PrincipalType", "User").Set("aws:userid", "AIDAOTHER")
+	for _, tc := range []struct {
+		c         *Context
+		key       string
+		st        keyState
+		wantValue string
+	}{
+		{ctx, "aws:userid", keyPresent, "AIDAOTHER"}, {adopted, "aws:userid", keyPresent, "AIDAEXAMPLE"},
+		{ctx, "aws:username", keyAbsent, ""}, {adopted, "aws:username", keyAbsent, ""},
+		{ctx, "aws:sourcearn", keyPrefixed, "arn:aws:s3:::b"}, {adopted, "aws:sourcearn", keyPrefixed, "arn:aws:s3:::b"},
+		{ctx, "aws:principaltype", keyPresent, "User"}, {adopted, "aws:principaltype", keyAbsent, ""},
+	} {
+		st, vals, _ := tc.c.lookup(tc.key)
+		got := ""
+		if len(vals) > 0 {
+			got = vals[0]
+		}
+		if st != tc.st || got != tc.wantValue || len(vals) > 1 {
+			t.Errorf("%s: %v %v, want %v %q", tc.key, st, vals, tc.st, tc.wantValue)
+		}
+	}
+}
