@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -19,40 +20,22 @@ func ownersDoc(t *testing.T) *inventory.Document {
 	bucket := func(name string) string {
 		return fmt.Sprintf(`{name: %s, region: eu-west-1, policy: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {AWS: "arn:aws:iam::222222222222:root"}, Action: ["s3:GetObject", "s3:PutObject"], Resource: "arn:aws:s3:::%s/*"}]}}`, name, name)
 	}
-	text := fmt.Sprintf(`schema_version: 1
-organization:
-  id: o-test000001
-  management_account_id: "111111111111"
-  root:
-    id: r-test
-    policies: [p-full]
-    accounts: ["111111111111"]
-    ous:
-      - {id: ou-test-prod0001, name: Prod, policies: [p-full], accounts: ["222222222222", "333333333333"]}
-      - {id: ou-test-dev00001, name: Dev, policies: [p-full], accounts: ["444444444444"]}
-  policies:
-    - {id: p-full, name: FullAWSAccess, type: SERVICE_CONTROL_POLICY, document: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "*", Resource: "*"}]}}
-accounts:
-  - id: "111111111111"
-    policies: [p-full]
-    buckets: [%s]
-  - id: "222222222222"
-    policies: [p-full]
-    buckets: [%s]
-    iam:
-      roles:
-        - arn: arn:aws:iam::222222222222:role/reader
-          inline_policies:
-            p: {Version: "2012-10-17", Statement: [
-              {Sid: ProdReads, Effect: Allow, Action: "s3:GetObject", Resource: "*", Condition: {"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": "o-test000001/r-test/ou-test-prod0001/*"}}},
-              {Sid: DevWrites, Effect: Allow, Action: "s3:PutObject", Resource: "*", Condition: {StringEquals: {"aws:ResourceAccount": "444444444444"}}}]}
-  - id: "333333333333"
-    policies: [p-full]
-    buckets: [%s]
-  - id: "444444444444"
-    policies: [p-full]
-    buckets: [%s]
-`, bucket("mgmt-data"), bucket("own-data"), bucket("prod-data"), bucket("dev-data"))
+	// testOrg's accounts: 111111111111 the root's, 222222222222 and
+	// 333333333333 in OU Prod, 444444444444 in OU Dev.
+	text := testOrg(bucket("own-data"), `iam:
+  roles:
+    - arn: arn:aws:iam::222222222222:role/reader
+      inline_policies:
+        p: {Version: "2012-10-17", Statement: [
+          {Sid: ProdReads, Effect: Allow, Action: "s3:GetObject", Resource: "*", Condition: {"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": "o-test000001/r-test/ou-test-prod0001/*"}}},
+          {Sid: DevWrites, Effect: Allow, Action: "s3:PutObject", Resource: "*", Condition: {StringEquals: {"aws:ResourceAccount": "444444444444"}}}]}`)
+	for _, a := range []struct{ id, bucket string }{{"111111111111", "mgmt-data"}, {"333333333333", "prod-data"}, {"444444444444", "dev-data"}} {
+		was := fmt.Sprintf(`  - {id: "%s", policies: [p-full]}`, a.id)
+		if !strings.Contains(text, was) {
+			t.Fatalf("testOrg has no %s", was)
+		}
+		text = strings.Replace(text, was, fmt.Sprintf(`  - {id: "%s", policies: [p-full], buckets: [%s]}`, a.id, bucket(a.bucket)), 1)
+	}
 	doc, err := inventory.Parse([]byte(text), t.Name())
 	if err != nil {
 		t.Fatalf("fixture: %v\n%s", err, text)
