@@ -24,6 +24,9 @@ type ctxBases struct {
 	// requests are the bases of the requests to an owner's resources
 	// (requestBase).
 	requests map[baseKey]*policy.Context
+	// endpoints are the bases of the requests through a VPC endpoint
+	// (endpointBase), by request base and endpoint keys.
+	endpoints map[[2]*policy.Context]*policy.Context
 	// orgs are the organisation keys of callers in it (orgKeys), by
 	// organisation ID and OU path.
 	orgs map[[2]string]*policy.Context
@@ -101,6 +104,18 @@ func (ix *Index) requestBase(owner, service, region string) *policy.Context {
 	base, svc := ix.contextBase(owner), ix.serviceKeys(service, region)
 	return memoContext(&cb.mu, &cb.requests, baseKey{owner, ctxKey{service, region}}, func() *policy.Context {
 		return policy.NewContextLayered(base, svc)
+	})
+}
+
+// endpointBase returns the BaseContext of the requests through a VPC
+// endpoint whose BaseContext is otherwise base: the endpoint's keys
+// (endpointKeys) over base, made once per base and endpoint for every
+// caller whose keys set none of the endpoint's (those without an explicit
+// Context). The context is shared: not to be modified.
+func (ix *Index) endpointBase(base, keys *policy.Context) *policy.Context {
+	cb := &ix.ctxBases
+	return memoContext(&cb.mu, &cb.endpoints, [2]*policy.Context{base, keys}, func() *policy.Context {
+		return policy.NewContextLayered(base, keys)
 	})
 }
 

@@ -112,38 +112,39 @@ func TestCallerContextPerOwner(t *testing.T) {
 	}
 }
 
-// TestEndpointContextPerCaller: a caller's context of its requests through
-// a VPC endpoint (Caller.endpointContext) is made once per context of the
-// caller and endpoint, and holds that endpoint's keys over that context's:
-// another endpoint, or another of the caller's contexts, has its own.
+// TestEndpointBase: the BaseContext of the requests through a VPC
+// endpoint (Index.endpointBase) is made once per request base and
+// endpoint, and holds that endpoint's keys over that base's, under the
+// caller's keys: another endpoint, or another owner's base, has its own.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourcevpce
-func TestEndpointContextPerCaller(t *testing.T) {
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount
+func TestEndpointBase(t *testing.T) {
+	ix := NewIndex(ownersDoc(t))
 	ep := func(id string) *policy.Context { return policy.NewContext().Set("aws:SourceVpce", id) }
 	e1, e2 := ep("vpce-1111"), ep("vpce-2222")
+	prod, dev := ix.requestBase("333333333333", "s3", "eu-west-1"), ix.requestBase("444444444444", "s3", "eu-west-1")
 	web := policy.NewContext().Set("aws:PrincipalTag/team", "web")
-	data := policy.NewContext().Set("aws:PrincipalTag/team", "data")
-	c := &Caller{Principal: "arn:aws:iam::111122223333:role/app"}
 	p, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
-		"Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1111","aws:PrincipalTag/team":"web"}}}]}`))
+		"Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1111","aws:ResourceAccount":"333333333333","aws:PrincipalTag/team":"web"}}}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	decide := func(ctx *policy.Context) policy.Decision {
-		return policy.Evaluate(&policy.Input{Principal: c.Principal, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k",
-			ResourceAccount: "111122223333", Context: ctx, BaseContext: policy.NewOpenContext(), IdentityPolicies: []*policy.Policy{p}}).Decision
-	}
+	var e policy.Evaluator
+	var r policy.Result
 	for i := range 2 { // made, then kept
 		for _, tc := range []struct {
-			over, keys *policy.Context
+			name       string
+			base, keys *policy.Context
 			want       policy.Decision
-		}{{web, e1, policy.Allow}, {web, e2, policy.ImplicitDeny}, {data, e1, policy.ImplicitDeny},
-			{nil, e1, policy.Conditional}} { // no caller context: the tag is unknown (an open BaseContext)
-			ctx := c.endpointContext(tc.over, tc.keys)
-			if got := decide(ctx); got != tc.want {
-				t.Errorf("pass %d, over %p, endpoint %p: %v, want %v", i, tc.over, tc.keys, got, tc.want)
+		}{{"prod, 1111", prod, e1, policy.Allow}, {"prod, 2222", prod, e2, policy.ImplicitDeny}, {"dev, 1111", dev, e1, policy.ImplicitDeny}} {
+			b := ix.endpointBase(tc.base, tc.keys)
+			e.Evaluate(&policy.Input{Principal: "arn:aws:iam::333333333333:role/app", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k",
+				ResourceAccount: "333333333333", Context: web, BaseContext: b, IdentityPolicies: []*policy.Policy{p}}, &r)
+			if r.Decision != tc.want {
+				t.Errorf("pass %d, %s: %v, want %v", i, tc.name, r.Decision, tc.want)
 			}
-			if again := c.endpointContext(tc.over, tc.keys); again != ctx {
-				t.Errorf("pass %d: another context for the same caller context and endpoint", i)
+			if again := ix.endpointBase(tc.base, tc.keys); again != b {
+				t.Errorf("pass %d, %s: another base for the same base and endpoint", i, tc.name)
 			}
 		}
 	}

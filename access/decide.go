@@ -74,14 +74,7 @@ type Caller struct {
 	ownBuilt bool
 	reqKeys  []svcKeys
 	reqRoom  [1]svcKeys // the first room of reqKeys
-	// vpce are the contexts of its requests through VPC endpoints
-	// (endpointContext).
-	vpce []vpceCtx
 }
-
-// vpceCtx is a caller's context of its requests through a VPC endpoint:
-// the endpoint's keys over the caller's context over.
-type vpceCtx struct{ over, keys, ctx *policy.Context }
 
 // svcKeys are a caller's keys of its requests to a service (requestKeys).
 type svcKeys struct {

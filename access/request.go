@@ -438,7 +438,13 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		}
 		sub := &bl.subIn
 		*sub = *in
-		sub.Context = c.endpointContext(in.Context, info.keys)
+		if len(c.Context) == 0 {
+			// The endpoint's keys (endpointKeys) over the owner's, shared by
+			// every caller: the caller's keys (callerKeys) set none of them.
+			sub.BaseContext = bl.ix.endpointBase(in.BaseContext, info.keys)
+		} else { // over the caller's own for the request, as its aws:SourceVpce
+			sub.Context = policy.NewContextLayered(in.Context, info.keys)
+		}
 		sub.VPCEndpointPolicies = info.policies[:1:1]
 		rr := bl.evaluateSub(sub, info.step)
 		so := fromResult(rr, resourceBucket, action, c.who(), bl.reasonMode(), &bl.refs)
@@ -647,32 +653,6 @@ func (c *Caller) context(ix *Index, service string) *policy.Context {
 	}
 	return own
 }
-
-// endpointContext returns the context of a request through a VPC
-// endpoint: the endpoint's keys (endpointKeys) over the caller's context
-// of the request (over; nil for none, then over the input's BaseContext
-// alone), made once per caller and endpoint for the buckets of every
-// owner.
-func (c *Caller) endpointContext(over, keys *policy.Context) *policy.Context {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, v := range c.vpce {
-		if v.over == over && v.keys == keys {
-			return v.ctx
-		}
-	}
-	if len(c.vpce) >= maxEndpointContexts {
-		clear(c.vpce)
-		c.vpce = c.vpce[:0]
-	}
-	ctx := policy.NewContextLayered(over, keys)
-	c.vpce = append(c.vpce, vpceCtx{over, keys, ctx})
-	return ctx
-}
-
-// maxEndpointContexts bounds the endpoint contexts a caller keeps
-// (endpointContext); when full, it starts afresh.
-const maxEndpointContexts = 8
 
 // requestKeys returns the caller's keys of its requests to service that
 // are neither the BaseContext's (requestBase) nor callerKeys', over own
