@@ -356,7 +356,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			caller := cc.c
 			in.IdentityPolicies, in.PermissionBoundary, in.SCPs = cc.identity, cc.boundary, cc.scps
 			in.Principal = caller.Principal
-			in.Context = ix.assumeContext(caller, n, r.account, services)
+			in.Context, in.BaseContext = ix.assumeContext(caller, n, r.account, services)
 			res := policy.Evaluate(in)
 			e, ok := edgeOf(cand, to, &res)
 			if !ok {
@@ -491,30 +491,28 @@ func (ix *Index) assumeOrg(c *Caller, acct string, scanned bool) [][]*policy.Pol
 // identity, session tags) left unknown; a service principal's request
 // carries aws:PrincipalIsAWSService true and, unknown, the source keys.
 // The keys that depend on the service alone are built once per graph, in
-// services (by service principal).
-func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string, services map[string]*policy.Context) *policy.Context {
+// services (by service principal). It returns the input's Context and
+// BaseContext.
+func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string, services map[string]*policy.Context) (ctx, base *policy.Context) {
 	if n.Kind != NodeService {
-		// The caller's keys (callerKeys) and the owner's (contextBase),
-		// with s3:signatureversion absent: an STS request carries none.
-		var buf [2]*policy.Context // copied by NewContextLayered
-		layers := append(buf[:0], ix.serviceKeys("sts", ""))
-		if own := c.ownKeys(ix); own != nil {
-			layers = append(layers, own)
-		}
-		return policy.NewContextLayered(ix.contextBase(owner, c.anonymous()), layers...)
+		// The caller's keys (callerKeys, built once per caller for every
+		// role it may assume; the candidates' callers set no Context)
+		// over the owner's, with s3:signatureversion absent: an STS
+		// request carries none (requestBase).
+		return c.context(ix, "sts"), ix.requestBase(owner, "sts", "")
 	}
-	base := services[n.ID]
-	if base == nil {
-		base = policy.NewOpenContext()
-		base.Set("aws:SecureTransport", "true")
-		base.Set("aws:PrincipalIsAWSService", "true")
-		base.Set("aws:PrincipalServiceName", n.ID)
+	svc := services[n.ID]
+	if svc == nil {
+		svc = policy.NewOpenContext()
+		svc.Set("aws:SecureTransport", "true")
+		svc.Set("aws:PrincipalIsAWSService", "true")
+		svc.Set("aws:PrincipalServiceName", n.ID)
 		for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:userid", "aws:username", "aws:MultiFactorAuthPresent"} {
-			base.SetAbsent(k)
+			svc.SetAbsent(k)
 		}
-		services[n.ID] = base
+		services[n.ID] = svc
 	}
-	return policy.NewContextOn(base).Set("aws:ResourceAccount", owner)
+	return policy.NewContextOn(svc).Set("aws:ResourceAccount", owner), nil
 }
 
 // parseShared returns a copy of the policy text parses to, parsed once per
