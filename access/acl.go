@@ -107,7 +107,7 @@ func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*polic
 func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step string) (outcome, *policy.Result) {
 	if bl.ACLs == TriFalse || !bl.ACLRead {
 		r := bl.evaluate(in, step)
-		o := fromResult(r, resourceBucket, action, c.who(), bl.reasonMode(), &bl.refs)
+		o := fromResult(r, resourceBucket, action, c.who(), bl.reasonMode(), bl.refs)
 		if bl.ACLs != TriFalse && !bl.ACLRead && o.verdict != model.VerdictAllow && r.Decision != policy.ExplicitDeny {
 			// ACLs are (or may be) in effect but the ACL was not read.
 			return outcome{verdict: model.VerdictUnknown, engine: policy.Unknown, layers: layersOf(model.LayerACL),
@@ -139,7 +139,7 @@ func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step st
 			in.Grants = gp
 		}
 		r := bl.evaluate(in, step)
-		o := fromResult(r, resourceBucket, action, c.who(), bl.reasonMode(), &bl.refs)
+		o := fromResult(r, resourceBucket, action, c.who(), bl.reasonMode(), bl.refs)
 		if i == 0 {
 			first, firstR = o, r
 			continue
@@ -168,7 +168,7 @@ func (bl *BucketLayers) evalWithACL(in *policy.Input, c *Caller, action, step st
 				sub := &bl.subIn
 				*sub = *in
 				sub.Grants = gp
-				if o := fromResult(bl.evaluateSub(sub, step+" (public ACL grants not ignored)"), resourceBucket, action, c.who(), reasonNone, &bl.refs); isOpen(o) {
+				if o := fromResult(bl.evaluateSub(sub, step+" (public ACL grants not ignored)"), resourceBucket, action, c.who(), reasonNone, bl.refs); isOpen(o) {
 					first.layers = first.layers.with(model.LayerBPA, model.LayerACL)
 					first.bpaBlocked = true
 					first.reason += "; the bucket ACL's public grant is ignored (Block Public Access IgnorePublicAcls)"

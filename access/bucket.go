@@ -36,12 +36,15 @@ type BucketLayers struct {
 	steps    []Step // the evaluations recorded
 	// aclPolicies caches the ACL path's policies by action and grants.
 	aclPolicies map[string]*policy.Policy
-	aclKey      []byte   // the key being looked up in aclPolicies
-	refs        refCache // the deciding statements of its outcomes
-	Account     *inventory.Account
-	Bucket      *inventory.Bucket
-	ARN         string
-	anyObject   string // ARN + "/" + anyKey, built once (ResourceARN)
+	aclKey      []byte // the key being looked up in aclPolicies
+	// refs are the deciding statements of its outcomes and their reasons:
+	// the worker's, kept across buckets, or ownRefs.
+	refs      *refCache
+	ownRefs   refCache
+	Account   *inventory.Account
+	Bucket    *inventory.Bucket
+	ARN       string
+	anyObject string // ARN + "/" + anyKey, built once (ResourceARN)
 
 	// Policy is the bucket policy: nil when the bucket has none, Unreadable
 	// when it could not be read or parsed.
@@ -67,6 +70,7 @@ type BucketLayers struct {
 func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *BucketLayers {
 	bl := &BucketLayers{ix: ix, Account: a, Bucket: b, ARN: awsid.S3Bucket(ix.PartitionOf(b), b.Name)}
 	bl.anyObject = bl.ARN + "/" + anyKey
+	bl.refs = &bl.ownRefs
 	name := "the bucket policy" // the bucket is the report rows
 	switch {
 	case b.Errors.Has(inventory.FieldPolicy):

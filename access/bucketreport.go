@@ -15,7 +15,8 @@ import (
 func (w *worker) bucketReport(out *model.Bucket, a *inventory.Account, b *inventory.Bucket) {
 	m := w.matrixer
 	bl := m.ix.NewBucketLayers(a, b)
-	bl.ev, bl.scratch = w.ev, &w.scratch
+	bl.ev, bl.scratch, bl.refs = w.ev, &w.scratch, &w.refs
+	w.refs.reasons.on, w.refs.reasons.check, w.refs.reasons.faults = true, w.checkMemos, &w.memoFaults
 	shape := w.shapeKey(bl)
 	bm := w.matrix(bl, shape)
 	*out = model.Bucket{

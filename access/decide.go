@@ -358,85 +358,27 @@ func describeGranting(refs []policy.StatementRef) string {
 // describeRefs is describeStatements of refs but, with noGuards, their
 // guardrail statements (as if they had been dropped from refs).
 func describeRefs(refs []policy.StatementRef, effect string, noGuards bool) string {
-	// Two passes over the statements named: the first sizes the string,
-	// the second writes it (one allocation).
-	var b strings.Builder
-	for pass := 0; pass < 2; pass++ {
-		size, n, more := 0, 0, 0
-		// Resource policies first, then identity policies, then guardrails.
-		for rank := 0; rank < 3; rank++ {
-			for i, r := range refs {
-				if statementRank(r.Layer) != rank || (noGuards && rank == 2) || (effect != "" && !strings.EqualFold(r.Effect, effect)) || seenBefore(refs[:i], r, effect, noGuards) {
-					continue
-				}
-				if n == 4 {
-					more++
-					continue
-				}
-				sep := ""
-				if n > 0 {
-					sep = ", "
-				}
-				n++
-				if pass == 0 {
-					size += len(sep) + len(r.Policy) + len(" statement ") + refLen(r)
-					continue
-				}
-				b.WriteString(sep)
-				b.WriteString(r.Policy)
-				b.WriteString(" statement ")
-				if r.Sid != "" {
-					b.WriteString(strconv.Quote(r.Sid))
-				} else {
-					b.WriteByte('#')
-					b.WriteString(strconv.Itoa(r.Index))
-				}
-			}
-		}
-		if pass == 0 {
-			if n == 0 {
-				return ""
-			}
-			if more > 0 {
-				size += len(" and ") + len(strconv.Itoa(more)) + len(" more")
-			}
-			b.Grow(size)
-			continue
-		}
-		if more > 0 {
-			b.WriteString(" and ")
-			b.WriteString(strconv.Itoa(more))
-			b.WriteString(" more")
-		}
-	}
-	return b.String()
+	sn := namesOf(refs, effect, noGuards)
+	return sn.String()
 }
 
 // refLen is the length of a statement's name in describeStatements: its
 // quoted Sid, or "#" and its index.
-func refLen(r policy.StatementRef) int {
-	if r.Sid == "" {
+func refLen(sid string, index int) int {
+	if sid == "" {
 		n := 2 // "#" and a digit
-		for i := r.Index; i >= 10 || i <= -10; i /= 10 {
+		for i := index; i >= 10 || i <= -10; i /= 10 {
 			n++
 		}
-		if r.Index < 0 {
+		if index < 0 {
 			n++
 		}
 		return n
 	}
-	n := 2 // the quotes
-	for i := 0; i < len(r.Sid); i++ {
-		switch c := r.Sid[i]; {
-		case c == '"' || c == '\\':
-			n += 2
-		case c >= 0x20 && c < 0x7f:
-			n++
-		default: // escapes or runes Quote keeps: measured
-			return len(strconv.Quote(r.Sid))
-		}
+	if plainQuoted(sid) {
+		return len(sid) + 2 // the quotes
 	}
-	return n
+	return len(strconv.Quote(sid))
 }
 
 // seenBefore reports whether refs already name the statement r.
@@ -523,20 +465,15 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 		return o
 	}
 	o.refs = decidingRefs(r, rc)
+	var reasons *reasonCache
+	if rc != nil {
+		reasons = &rc.reasons
+	}
+	if s, ok := reasons.reason(r, kind, action, who); ok { // an allow or a deny
+		o.verdict, o.reason = verdictOf(r.Decision), s
+		return o
+	}
 	switch r.Decision {
-	case policy.Allow:
-		o.verdict = model.VerdictAllow
-		if s := describeGranting(r.Statements); s != "" {
-			o.reason = action + " allowed for " + who + " by " + s
-		} else {
-			o.reason = action + " allowed for " + who
-		}
-	case policy.ExplicitDeny:
-		o.verdict = model.VerdictDeny
-		o.reason = action + " explicitly denied for " + who + " by " + describeStatements(r.Statements, "Deny")
-	case policy.ImplicitDeny:
-		o.verdict = model.VerdictDeny
-		o.reason = action + " implicitly denied for " + who + ": " + implicitDenyReason(r, kind)
 	case policy.Conditional:
 		o.verdict = model.VerdictConditional
 		o.alts = alternativesOf(r, kind)
@@ -605,6 +542,8 @@ type refCache struct {
 	buf   []policy.StatementRef // the list being made
 	lists [8][]policy.StatementRef
 	next  int // the entry of lists replaced next
+	// reasons are the reasons made of the evaluations (fromResult).
+	reasons reasonCache
 }
 
 // share returns the cached list equal to refs, or a copy of refs, cached.
@@ -647,44 +586,6 @@ func verdictOf(d policy.Decision) model.Verdict {
 		return model.VerdictUnknown
 	}
 	return model.VerdictDeny
-}
-
-// implicitDenyReason says which layer failed to allow.
-func implicitDenyReason(r *policy.Result, kind resourceKind) string {
-	var parts []string
-	for _, l := range r.DecidedBy {
-		switch l {
-		case policy.LayerResource:
-			if kind == resourceKey {
-				parts = addConds(parts, "the KMS key policy does not allow it")
-			} else {
-				parts = addConds(parts, "no statement of the bucket policy or ACL grants it")
-			}
-		case policy.LayerGrant:
-			if kind == resourceKey {
-				parts = addConds(parts, "no KMS grant allows it")
-			} else {
-				parts = addConds(parts, "no statement of the bucket policy or ACL grants it")
-			}
-		case policy.LayerSCP:
-			parts = append(parts, "an SCP level has no statement allowing it")
-		case policy.LayerRCP:
-			parts = append(parts, "an RCP level has no statement allowing it")
-		case policy.LayerVPCE:
-			parts = append(parts, "the VPC endpoint policy does not allow it")
-		case policy.LayerBPA:
-			parts = append(parts, "Block Public Access (RestrictPublicBuckets) voids the public bucket policy's grants for other accounts")
-		default:
-			parts = append(parts, "no identity policy allows it")
-		}
-	}
-	if s := describeStatements(r.Statements, ""); s != "" {
-		parts = append(parts, "see "+s)
-	}
-	if len(parts) == 0 {
-		return "nothing allows it"
-	}
-	return strings.Join(parts, "; ")
 }
 
 func unreadableNames(r *policy.Result) string {

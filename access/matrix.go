@@ -114,6 +114,7 @@ type worker struct {
 	*matrixer
 	ev      *policy.Evaluator
 	scratch [2]policy.Result
+	refs    refCache // the deciding statements and reasons of its buckets' outcomes
 	// callers are the callers built for the account in progress (account);
 	// their request contexts are per resource account.
 	account string

@@ -173,7 +173,7 @@ func (bl *BucketLayers) decideRequest(c *Caller, action, key string) outcome {
 				o.kmsBlocked = k.kmsBlocked
 			}
 			blocked := o.kmsBlocked
-			o = and(o, k, &bl.refs)
+			o = and(o, k, bl.refs)
 			o.kmsBlocked = blocked
 		}
 	}
@@ -366,7 +366,7 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 		}
 	}
 	if o.verdict == model.VerdictDeny && r.Decision == policy.ExplicitDeny {
-		o.orgBlocked, o.orgBlockedBy = orgDeny(r, &bl.refs)
+		o.orgBlocked, o.orgBlockedBy = orgDeny(r, bl.refs)
 	}
 	if o.verdict == model.VerdictConditional {
 		o = bl.resolveEndpoints(in, c, action, r, o)
@@ -447,7 +447,7 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		}
 		sub.VPCEndpointPolicies = info.policies[:1:1]
 		rr := bl.evaluateSub(sub, info.step)
-		so := fromResult(rr, resourceBucket, action, c.who(), bl.reasonMode(), &bl.refs)
+		so := fromResult(rr, resourceBucket, action, c.who(), bl.reasonMode(), bl.refs)
 		layers |= so.layers
 		switch so.verdict {
 		case model.VerdictAllow:
@@ -521,7 +521,7 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	}
 	in, _ := bl.kmsInput(c, action, &bl.kmsIn)
 	r := bl.evaluate(in, "kms")
-	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.reasonMode(), &bl.refs)
+	o := fromResult(r, resourceKey, kmsAction, c.who(), bl.reasonMode(), bl.refs)
 	if usable == TriUnknown && bl.Key.Key != nil && o.verdict != model.VerdictDeny {
 		return state, true // the key's state could not be read: only a deny decides
 	}

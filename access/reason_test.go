@@ -1,0 +1,190 @@
+package access
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/bucketaudit/bucketaudit/policy"
+)
+
+// oldReason is fromResult's reason of an allow or a deny as it was made
+// before reasonCache (parts joined and concatenated): the reference the
+// cached reasons must equal.
+func oldReason(r *policy.Result, kind resourceKind, action, who string) string {
+	describe := func(refs []policy.StatementRef, effect string, noGuards bool) string {
+		var parts []string
+		more := 0
+		for rank := 0; rank < 3; rank++ {
+			for i, x := range refs {
+				if statementRank(x.Layer) != rank || (noGuards && rank == 2) || (effect != "" && !strings.EqualFold(x.Effect, effect)) || seenBefore(refs[:i], x, effect, noGuards) {
+					continue
+				}
+				if len(parts) == 4 {
+					more++
+					continue
+				}
+				name := "#" + strconv.Itoa(x.Index)
+				if x.Sid != "" {
+					name = strconv.Quote(x.Sid)
+				}
+				parts = append(parts, x.Policy+" statement "+name)
+			}
+		}
+		s := strings.Join(parts, ", ")
+		if more > 0 {
+			s += " and " + strconv.Itoa(more) + " more"
+		}
+		return s
+	}
+	switch r.Decision {
+	case policy.Allow:
+		if s := describe(r.Statements, "Allow", dropsGuards(r.Statements)); s != "" {
+			return action + " allowed for " + who + " by " + s
+		}
+		return action + " allowed for " + who
+	case policy.ExplicitDeny:
+		return action + " explicitly denied for " + who + " by " + describe(r.Statements, "Deny", false)
+	}
+	var parts []string
+	for _, l := range r.DecidedBy {
+		switch l {
+		case policy.LayerResource:
+			if kind == resourceKey {
+				parts = addConds(parts, "the KMS key policy does not allow it")
+			} else {
+				parts = addConds(parts, "no statement of the bucket policy or ACL grants it")
+			}
+		case policy.LayerGrant:
+			if kind == resourceKey {
+				parts = addConds(parts, "no KMS grant allows it")
+			} else {
+				parts = addConds(parts, "no statement of the bucket policy or ACL grants it")
+			}
+		case policy.LayerSCP:
+			parts = append(parts, "an SCP level has no statement allowing it")
+		case policy.LayerRCP:
+			parts = append(parts, "an RCP level has no statement allowing it")
+		case policy.LayerVPCE:
+			parts = append(parts, "the VPC endpoint policy does not allow it")
+		case policy.LayerBPA:
+			parts = append(parts, "Block Public Access (RestrictPublicBuckets) voids the public bucket policy's grants for other accounts")
+		default:
+			parts = append(parts, "no identity policy allows it")
+		}
+	}
+	if s := describe(r.Statements, "", false); s != "" {
+		parts = append(parts, "see "+s)
+	}
+	if len(parts) == 0 {
+		return action + " implicitly denied for " + who + ": nothing allows it"
+	}
+	return action + " implicitly denied for " + who + ": " + strings.Join(parts, "; ")
+}
+
+// reasonResults are results that differ in each thing a reason is made
+// of: the decision, its layers (their order, repeats, more than a key
+// holds), and the statements named (their policy, Sid or index, effect,
+// layer, duplicates, more than are named, Sids that need escaping).
+func reasonResults() []policy.Result {
+	stmts := []policy.StatementRef{
+		{Layer: policy.LayerResource, Policy: "the bucket policy", Sid: "PublicRead", Effect: "Allow"},
+		{Layer: policy.LayerResource, Policy: "the bucket policy", Index: 3, Effect: "Allow"},
+		{Layer: policy.LayerResource, Policy: "the bucket policy", Index: 3, Effect: "Allow"}, // the same again
+		{Layer: policy.LayerIdentity, Policy: "the caller's identity policy (assumed)", Sid: "AssumedIdentityGrant", Effect: "Allow"},
+		{Layer: policy.LayerSCP, Policy: "SCP p-1 (FullAccess)", Index: 0, Effect: "Allow"},
+		{Layer: policy.LayerSCP, Policy: "SCP p-2 (DenyDelete)", Sid: `No "Delete"\`, Effect: "Deny"},
+		{Layer: policy.LayerResource, Policy: "the bucket policy", Sid: "Dény\n", Effect: "deny"},
+		{Layer: policy.LayerGrant, Policy: "the bucket ACL", Index: 12, Effect: "Allow"},
+		{Layer: policy.LayerVPCE, Policy: "the VPC endpoint policy of vpce-1", Index: -1, Effect: "Allow"},
+		{Layer: policy.LayerBoundary, Policy: "the permission boundary", Index: 105, Effect: "Allow"},
+	}
+	lists := [][]policy.StatementRef{nil, stmts[:1], stmts[1:2], stmts[1:3], stmts[3:5], stmts[4:5], stmts[4:6], stmts[5:7], stmts}
+	for i := range stmts { // each statement alone, and all but it
+		lists = append(lists, stmts[i:i+1], append(append([]policy.StatementRef(nil), stmts[:i]...), stmts[i+1:]...))
+	}
+	many := make([]policy.Layer, 17)
+	for i := range many {
+		many[i] = policy.LayerSCP
+	}
+	layers := [][]policy.Layer{nil, {policy.LayerResource}, {policy.LayerGrant}, {policy.LayerResource, policy.LayerGrant},
+		{policy.LayerSCP, policy.LayerIdentity}, {policy.LayerIdentity, policy.LayerSCP}, {policy.LayerSCP, policy.LayerSCP},
+		{policy.LayerRCP, policy.LayerVPCE, policy.LayerBPA, policy.LayerBoundary, policy.LayerSession}, many[:16], many}
+	var out []policy.Result
+	for _, d := range []policy.Decision{policy.Allow, policy.ExplicitDeny, policy.ImplicitDeny} {
+		for _, l := range layers {
+			for _, s := range lists {
+				out = append(out, policy.Result{Decision: d, DecidedBy: l, Statements: s})
+			}
+		}
+	}
+	return out
+}
+
+// TestReasonCache: the reasons of allows and denies, made once each in one
+// cache shared by every result, action, caller and kind of resource (as a
+// worker's is by its buckets' evaluations), are those made afresh, and
+// equal the reasons as they were made before the cache (oldReason).
+func TestReasonCache(t *testing.T) {
+	rc := reasonCache{on: true}
+	results := reasonResults()
+	for pass := 0; pass < 2; pass++ { // the second hits
+		for _, kind := range []resourceKind{resourceBucket, resourceKey} {
+			for _, action := range []string{"s3:GetObject", "kms:Decrypt"} {
+				for _, who := range []string{"anonymous callers", "principals of account 111122223333"} {
+					for i := range results {
+						r := &results[i]
+						got, ok := rc.reason(r, kind, action, who)
+						if !ok {
+							t.Fatalf("no reason for %v", r.Decision)
+						}
+						if want := oldReason(r, kind, action, who); got != want {
+							t.Errorf("pass %d, result %d (%v, %v, %d statements): reason\n%q, want\n%q", pass, i, r.Decision, r.DecidedBy, len(r.Statements), got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(rc.m) < 100 {
+		t.Errorf("%d reasons cached", len(rc.m))
+	}
+	for _, d := range []policy.Decision{policy.Conditional, policy.Unknown} {
+		if s, ok := rc.reason(&policy.Result{Decision: d}, resourceBucket, "s3:GetObject", "anonymous callers"); ok {
+			t.Errorf("a reason for %v: %q", d, s)
+		}
+	}
+}
+
+// TestReasonCacheCheck: with checkMemos, a cached reason that is not the
+// one its key makes counts as a fault.
+func TestReasonCacheCheck(t *testing.T) {
+	var faults atomic.Int64
+	rc := reasonCache{on: true, check: true, faults: &faults}
+	r := &policy.Result{Decision: policy.ImplicitDeny, DecidedBy: []policy.Layer{policy.LayerResource}}
+	want, _ := rc.reason(r, resourceBucket, "s3:GetObject", "anonymous callers")
+	if got, _ := rc.reason(r, resourceBucket, "s3:GetObject", "anonymous callers"); got != want || faults.Load() != 0 {
+		t.Fatalf("hit %q (%d faults), want %q", got, faults.Load(), want)
+	}
+	for k := range rc.m {
+		rc.m[k] = "another reason"
+	}
+	rc.reason(r, resourceBucket, "s3:GetObject", "anonymous callers")
+	if n := faults.Load(); n != 1 {
+		t.Errorf("%d faults, want 1", n)
+	}
+}
+
+// TestReasonCacheBounded: the cache holds at most maxReasons reasons.
+func TestReasonCacheBounded(t *testing.T) {
+	rc := reasonCache{on: true}
+	r := &policy.Result{Decision: policy.ImplicitDeny, DecidedBy: []policy.Layer{policy.LayerResource}}
+	for i := 0; i < maxReasons+10; i++ {
+		rc.reason(r, resourceBucket, "s3:GetObject", fmt.Sprint("principals of account ", i))
+	}
+	if len(rc.m) > maxReasons {
+		t.Errorf("%d reasons cached, want at most %d", len(rc.m), maxReasons)
+	}
+}
