@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
@@ -535,29 +536,52 @@ func decidingRefs(r *policy.Result, rc *refCache) []policy.StatementRef {
 	return out
 }
 
-// refCache keeps the last lists of deciding statements made for a
-// bucket's evaluations (the same few recur for every caller), so that
-// equal lists are one.
+// refCache keeps the lists of deciding statements made for a worker's
+// evaluations (the same few recur for every caller and bucket), so that
+// equal lists are one: at most maxRefLists, by their hash (refsHash).
 type refCache struct {
 	buf   []policy.StatementRef // the list being made
-	lists [8][]policy.StatementRef
-	next  int // the entry of lists replaced next
+	lists map[uint64][]policy.StatementRef
+	seed  maphash.Seed // of refsHash, made with lists
 	// reasons are the reasons made of the evaluations (fromResult).
 	reasons reasonCache
 }
 
+// maxRefLists bounds refCache: the lists that recur are those of an
+// account's callers and actions.
+const maxRefLists = 1 << 10
+
 // share returns the cached list equal to refs, or a copy of refs, cached.
 func (rc *refCache) share(refs []policy.StatementRef) []policy.StatementRef {
-	for _, l := range rc.lists {
-		if len(l) == len(refs) && slices.Equal(l, refs) {
-			return l
+	if rc.lists == nil || len(rc.lists) >= maxRefLists {
+		if rc.lists == nil {
+			rc.seed = maphash.MakeSeed()
 		}
+		rc.lists = make(map[uint64][]policy.StatementRef, 64)
+	}
+	h := refsHash(rc.seed, refs)
+	if l, ok := rc.lists[h]; ok && slices.Equal(l, refs) {
+		return l
 	}
 	cp := make([]policy.StatementRef, len(refs))
 	copy(cp, refs)
-	rc.lists[rc.next] = cp
-	rc.next = (rc.next + 1) % len(rc.lists)
+	rc.lists[h] = cp // a list of the same hash is replaced
 	return cp
+}
+
+// refsHash hashes a list of statements (not their Origins: share tells
+// lists of the same hash apart by them).
+func refsHash(seed maphash.Seed, refs []policy.StatementRef) uint64 {
+	const mul = 0x9e3779b97f4a7c15
+	h := uint64(len(refs))
+	for i := range refs {
+		r := &refs[i]
+		h = (h ^ maphash.String(seed, r.Policy)) * mul
+		h = (h ^ maphash.String(seed, r.Sid)) * mul
+		h = (h ^ maphash.String(seed, r.Effect)) * mul
+		h = (h ^ uint64(r.Index)<<16 ^ uint64(r.Level)<<8 ^ uint64(r.Layer)) * mul
+	}
+	return h
 }
 
 // grantStatements returns the grant statements (Input.Grants) that a

@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -186,5 +187,53 @@ func TestReasonCacheBounded(t *testing.T) {
 	}
 	if len(rc.m) > maxReasons {
 		t.Errorf("%d reasons cached, want at most %d", len(rc.m), maxReasons)
+	}
+}
+
+// TestRefCacheShares: a refCache returns one list for equal lists, kept
+// across the evaluations of a worker's buckets, and never one for a list
+// that differs from it in any field (Origin included, which refsHash does
+// not hash), nor a list modified by the caller.
+func TestRefCacheShares(t *testing.T) {
+	var rc refCache
+	base := policy.StatementRef{Layer: policy.LayerResource, Level: 1, Policy: "the bucket policy", Sid: "Read", Index: 2, Effect: "Allow"}
+	variants := []policy.StatementRef{base}
+	for _, f := range []func(*policy.StatementRef){
+		func(r *policy.StatementRef) { r.Layer = policy.LayerIdentity },
+		func(r *policy.StatementRef) { r.Level = 2 },
+		func(r *policy.StatementRef) { r.Policy = "another policy" },
+		func(r *policy.StatementRef) { r.Sid = "" },
+		func(r *policy.StatementRef) { r.Index = 3 },
+		func(r *policy.StatementRef) { r.Effect = "Deny" },
+		func(r *policy.StatementRef) { r.Origin = &policy.Origin{} },
+	} {
+		v := base
+		f(&v)
+		variants = append(variants, v)
+	}
+	lists := [][]policy.StatementRef{nil, {base, base}}
+	for _, v := range variants {
+		lists = append(lists, []policy.StatementRef{v}, []policy.StatementRef{base, v})
+	}
+	for pass := 0; pass < 2; pass++ {
+		for _, l := range lists {
+			in := slices.Clone(l)
+			got := rc.share(in)
+			if !slices.Equal(got, l) {
+				t.Fatalf("share(%v) = %v", l, got)
+			}
+			if len(in) > 0 && &got[0] == &in[0] {
+				t.Fatalf("share(%v) returned the list given, not a copy", l)
+			}
+			if again := rc.share(slices.Clone(l)); len(l) > 0 && &again[0] != &got[0] {
+				t.Errorf("pass %d: two lists %v shared as two", pass, l)
+			}
+			for i := range in {
+				in[i].Policy = "modified"
+			}
+			if !slices.Equal(got, l) {
+				t.Errorf("a list kept changed with the list given")
+			}
+		}
 	}
 }
