@@ -702,15 +702,25 @@ func alternativesOf(r *policy.Result, kind resourceKind) dnf {
 		return c
 	}
 	if len(r.Alternatives) > 0 && !r.Complex {
-		var d dnf
+		// d.or(dnf{conj}) alternative by alternative, of conjunctions of
+		// one block, each sorted in place (normInPlace), in a list of
+		// room for all.
+		n := 0
 		for _, alt := range r.Alternatives {
-			conj := make([]cond, len(alt))
+			n += len(alt)
+		}
+		block := make([]cond, n)
+		d := make(dnf, 0, len(r.Alternatives))
+		for _, alt := range r.Alternatives {
+			conj := block[:len(alt):len(alt)]
+			block = block[len(alt):]
 			for i, q := range alt {
 				conj[i] = mk(q)
 			}
-			d = d.or(dnf{conj})
+			conj, _ = normInPlace(conj)
+			d = d.add(conj).bounded()
 		}
-		return d
+		return d[:len(d):len(d)]
 	}
 	conj := make([]cond, 0, len(r.Conditions))
 	for _, q := range r.Conditions {

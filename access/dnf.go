@@ -109,7 +109,31 @@ const maxAlternatives = 16
 // once (the first of those that are one, in that order). possible is false
 // when two of its conditions exclude each other: no request meets c.
 func normConj(c []cond) (out []cond, possible bool) {
+	if possible, ok := normalised(c); ok {
+		return c[:len(c):len(c)], possible // its own normal form: shared
+	}
 	return normInPlace(slices.Clone(c))
+}
+
+// normalised reports whether c is in normal form (normInPlace would leave
+// it as it is: sorted, each condition once), and then whether it is
+// possible.
+func normalised(c []cond) (possible, ok bool) {
+	possible = true
+	for i := range c {
+		if i > 0 && compareConds(c[i-1], c[i]) >= 0 {
+			return false, false
+		}
+		for j := range c[:i] {
+			if c[j].same(c[i]) {
+				return false, false
+			}
+			if c[j].excludes(c[i]) {
+				possible = false
+			}
+		}
+	}
+	return possible, true
 }
 
 // normInPlace is normConj of c, in c.
@@ -150,14 +174,25 @@ func sameConj(a, b []cond) bool {
 
 // or adds the alternatives of e.
 func (d dnf) or(e dnf) dnf {
-	out := append(dnf(nil), d...)
+	if len(d)+len(e) == 0 {
+		return nil
+	}
+	out := make(dnf, len(d), len(d)+len(e))
+	copy(out, d)
 	for _, alt := range e {
 		alt, _ = normConj(alt)
-		if !slices.ContainsFunc(out, func(have []cond) bool { return sameConj(have, alt) }) {
-			out = append(out, alt)
-		}
+		out = out.add(alt)
 	}
 	return out.bounded()
+}
+
+// add appends a normalised conjunction to d (the caller's own), unless d
+// has it.
+func (d dnf) add(alt []cond) dnf {
+	if !slices.ContainsFunc(d, func(have []cond) bool { return sameConj(have, alt) }) {
+		d = append(d, alt)
+	}
+	return d
 }
 
 // and requires both: every pair of alternatives, conjoined; a pair whose
