@@ -789,7 +789,7 @@ func and(a, b outcome, rc *refCache) outcome {
 		o.verdict = model.VerdictConditional
 	}
 	if b.reason != "" {
-		o.reason = a.reason + "; " + b.reason
+		o.reason = rc.concat(a.reason, "; ", b.reason)
 	}
 	return o
 }

@@ -274,6 +274,8 @@ const maxReasons = 1 << 12
 type reasonCache struct {
 	on bool // a worker's: caches (one bucket's would not gain)
 	m  map[reasonKey]string
+	// joined are the reasons made of others (concat), by their parts.
+	joined map[[maxJoined]string]string
 	// check (Options.checkMemos) compares every hit with the reason made
 	// afresh, counting those that differ in faults.
 	check  bool
@@ -302,4 +304,31 @@ func (rc *reasonCache) reason(r *policy.Result, kind resourceKind, action, who s
 	}
 	rc.m[k] = s
 	return s, true
+}
+
+// maxJoined is how many parts concat interns a string of.
+const maxJoined = 8
+
+// concat returns the concatenation of parts, interned as reasons are (of
+// at most maxJoined parts): a reason made of others, such as the KMS
+// call's within the S3 request's, recurs as they do.
+func (rc *refCache) concat(parts ...string) string {
+	if rc == nil || !rc.reasons.on || len(parts) > maxJoined {
+		return strings.Join(parts, "")
+	}
+	var k [maxJoined]string
+	copy(k[:], parts)
+	r := &rc.reasons
+	if s, ok := r.joined[k]; ok {
+		if r.check && r.faults != nil && s != strings.Join(parts, "") {
+			r.faults.Add(1)
+		}
+		return s
+	}
+	s := strings.Join(parts, "")
+	if r.joined == nil || len(r.joined) >= maxReasons {
+		r.joined = make(map[[maxJoined]string]string, 64)
+	}
+	r.joined[k] = s
+	return s
 }

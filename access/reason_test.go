@@ -237,3 +237,31 @@ func TestRefCacheShares(t *testing.T) {
 		}
 	}
 }
+
+// TestConcatInterned: refCache.concat is the concatenation of its parts,
+// one string for the same parts (a worker's), made afresh for parts that
+// differ, and beyond maxJoined parts or without a cache.
+func TestConcatInterned(t *testing.T) {
+	rc := &refCache{reasons: reasonCache{on: true}}
+	parts := [][]string{{"a", "; ", "b"}, {"a", "; ", "c"}, {"a;", " ", "b"}, {"b", "; ", "a"}, {"", "", ""}, {"1", "2", "3", "4", "5", "6", "7", "8", "9"}}
+	for pass := 0; pass < 2; pass++ {
+		for _, p := range parts {
+			want := strings.Join(p, "")
+			if got := rc.concat(p...); got != want {
+				t.Errorf("concat(%q) = %q, want %q", p, got, want)
+			}
+			if got := (*refCache)(nil).concat(p...); got != want {
+				t.Errorf("nil concat(%q) = %q, want %q", p, got, want)
+			}
+		}
+	}
+	if n := len(rc.reasons.joined); n != len(parts)-1 {
+		t.Errorf("%d strings interned, want %d", n, len(parts)-1)
+	}
+	for i := 0; i < maxReasons+10; i++ {
+		rc.concat("a", strconv.Itoa(i))
+	}
+	if n := len(rc.reasons.joined); n > maxReasons {
+		t.Errorf("%d strings interned, want at most %d", n, maxReasons)
+	}
+}

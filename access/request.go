@@ -530,7 +530,7 @@ func (bl *BucketLayers) decideKMS(c *Caller, action string) (outcome, bool) {
 	// applies this to kms: actions).
 	// https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
 	o.layers = o.layers.with(model.LayerKMS)
-	o.reason = action + " needs " + kmsAction + " on " + keyName + ": " + o.reason
+	o.reason = bl.refs.concat(action, " needs ", kmsAction, " on ", keyName, ": ", o.reason)
 	if o.verdict == model.VerdictDeny {
 		o.kmsBlocked = "key-policy"
 	}
