@@ -452,7 +452,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 		o.refs = decidingRefs(r, rc)
 		o.verdict = verdictOf(r.Decision)
 		if o.verdict == model.VerdictConditional {
-			o.alts = alternativesOf(r, kind)
+			o.alts = alternativesOf(r, kind, rc)
 			o.acctSpecific = requirementsAccountSpecific(r)
 		}
 		return o
@@ -460,7 +460,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 	if mode == reasonNone {
 		o.verdict = verdictOf(r.Decision)
 		if o.verdict == model.VerdictConditional {
-			o.alts = alternativesOf(r, kind)
+			o.alts = alternativesOf(r, kind, rc)
 			o.acctSpecific = requirementsAccountSpecific(r)
 		}
 		return o
@@ -477,7 +477,7 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 	switch r.Decision {
 	case policy.Conditional:
 		o.verdict = model.VerdictConditional
-		o.alts = alternativesOf(r, kind)
+		o.alts = alternativesOf(r, kind, rc)
 		o.acctSpecific = requirementsAccountSpecific(r)
 		if grants := grantStatements(r); len(grants) > 0 {
 			// Grants (the bucket ACL, KMS grants) are what allows.
@@ -542,7 +542,11 @@ func decidingRefs(r *policy.Result, rc *refCache) []policy.StatementRef {
 type refCache struct {
 	buf   []policy.StatementRef // the list being made
 	lists map[uint64][]policy.StatementRef
-	seed  maphash.Seed // of refsHash, made with lists
+	// conds are the conds of requirements (cond), by reqHash, at most
+	// maxConds, made only with reasons.on (a worker's).
+	conds  map[uint64]condEntry
+	seed   maphash.Seed // of the hashes, once seeded
+	seeded bool
 	// reasons are the reasons made of the evaluations (fromResult).
 	reasons reasonCache
 }
@@ -551,15 +555,66 @@ type refCache struct {
 // account's callers and actions.
 const maxRefLists = 1 << 10
 
+// maxConds bounds refCache.conds.
+const maxConds = 1 << 10
+
+// condEntry is a cond made of a requirement (reqCond).
+type condEntry struct {
+	q policy.Requirement // its Values a copy
+	c cond
+}
+
+// cond returns reqCond(q), made once per requirement of a worker's
+// evaluations (the same conditions recur for every caller).
+func (rc *refCache) cond(q policy.Requirement) cond {
+	if rc == nil || !rc.reasons.on {
+		return reqCond(q)
+	}
+	if rc.conds == nil || len(rc.conds) >= maxConds {
+		rc.conds = make(map[uint64]condEntry, 64)
+	}
+	h := reqHash(rc.hashSeed(), q)
+	if e, ok := rc.conds[h]; ok && e.q.Key == q.Key && e.q.Operator == q.Operator && e.q.Negated == q.Negated && slices.Equal(e.q.Values, q.Values) {
+		if rc.reasons.check && rc.reasons.faults != nil && e.c != reqCond(q) {
+			rc.reasons.faults.Add(1)
+		}
+		return e.c
+	}
+	c := reqCond(q)
+	q.Values = slices.Clone(q.Values) // the result's may be scratch
+	rc.conds[h] = condEntry{q, c}     // an entry of the same hash is replaced
+	return c
+}
+
+// hashSeed returns the seed of the cache's hashes, made once.
+func (rc *refCache) hashSeed() maphash.Seed {
+	if !rc.seeded {
+		rc.seed, rc.seeded = maphash.MakeSeed(), true
+	}
+	return rc.seed
+}
+
+// reqHash hashes a requirement.
+func reqHash(seed maphash.Seed, q policy.Requirement) uint64 {
+	const mul = 0x9e3779b97f4a7c15
+	h := uint64(len(q.Values))
+	if q.Negated {
+		h |= 1 << 32
+	}
+	h = (h ^ maphash.String(seed, q.Key)) * mul
+	h = (h ^ maphash.String(seed, q.Operator)) * mul
+	for _, v := range q.Values {
+		h = (h ^ maphash.String(seed, v)) * mul
+	}
+	return h
+}
+
 // share returns the cached list equal to refs, or a copy of refs, cached.
 func (rc *refCache) share(refs []policy.StatementRef) []policy.StatementRef {
 	if rc.lists == nil || len(rc.lists) >= maxRefLists {
-		if rc.lists == nil {
-			rc.seed = maphash.MakeSeed()
-		}
 		rc.lists = make(map[uint64][]policy.StatementRef, 64)
 	}
-	h := refsHash(rc.seed, refs)
+	h := refsHash(rc.hashSeed(), refs)
 	if l, ok := rc.lists[h]; ok && slices.Equal(l, refs) {
 		return l
 	}
@@ -690,14 +745,15 @@ func isASCII(s string) bool {
 // resultAlternatives renders a Conditional result's condition in
 // disjunctive normal form; a Complex result's, as the list of every
 // condition involved, loose (cond.loose).
-func resultAlternatives(r *policy.Result) dnf { return alternativesOf(r, resourceBucket) }
+func resultAlternatives(r *policy.Result) dnf { return alternativesOf(r, resourceBucket, nil) }
 
 // alternativesOf is resultAlternatives of the result of an evaluation of
 // kind: the conditions of the KMS call (resourceKey) on keys that are not
-// the principal's are the call's own (cond.kms).
-func alternativesOf(r *policy.Result, kind resourceKind) dnf {
+// the principal's are the call's own (cond.kms). With rc, the conditions
+// are those it keeps (refCache.cond).
+func alternativesOf(r *policy.Result, kind resourceKind, rc *refCache) dnf {
 	mk := func(q policy.Requirement) cond {
-		c := reqCond(q)
+		c := rc.cond(q)
 		c.kms = kind == resourceKey && !sharedWithKMSCall(q.Key)
 		return c
 	}

@@ -265,3 +265,35 @@ func TestConcatInterned(t *testing.T) {
 		t.Errorf("%d strings interned, want at most %d", n, maxReasons)
 	}
 }
+
+// TestCondCache: refCache.cond is reqCond of its requirement, for
+// requirements that differ in each field, hit or not, and a requirement
+// whose values change after its cond was made (a result's scratch) gets
+// the cond of its new values.
+func TestCondCache(t *testing.T) {
+	rc := &refCache{reasons: reasonCache{on: true}}
+	base := policy.Requirement{Key: "aws:SourceIp", Operator: "IpAddress", Values: []string{"203.0.113.0/24"}}
+	reqs := []policy.Requirement{base,
+		{Key: "aws:SourceVpce", Operator: "IpAddress", Values: []string{"203.0.113.0/24"}},
+		{Key: "aws:SourceIp", Operator: "NotIpAddress", Values: []string{"203.0.113.0/24"}},
+		{Key: "aws:SourceIp", Operator: "IpAddress", Values: []string{"198.51.100.0/24"}},
+		{Key: "aws:SourceIp", Operator: "IpAddress", Values: []string{"203.0.113.0/24", "198.51.100.0/24"}},
+		{Key: "aws:SourceIp", Operator: "IpAddress", Values: []string{"203.0.113.0/24"}, Negated: true},
+		{Key: "aws:SourceIp", Operator: "IpAddress"},
+		{Key: "aws:PrincipalTag/team", Operator: "StringEquals", Values: []string{"a"}},
+	}
+	for pass := 0; pass < 2; pass++ {
+		for _, q := range reqs {
+			if got, want := rc.cond(q), reqCond(q); got != want {
+				t.Errorf("pass %d: cond(%+v) = %+v, want %+v", pass, q, got, want)
+			}
+		}
+	}
+	vals := []string{"192.0.2.0/24"}
+	q := policy.Requirement{Key: "aws:SourceIp", Operator: "IpAddress", Values: vals}
+	rc.cond(q)
+	vals[0] = "192.0.2.128/25"
+	if got, want := rc.cond(q), reqCond(q); got != want {
+		t.Errorf("after its values changed: cond = %+v, want %+v", got, want)
+	}
+}
