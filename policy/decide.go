@@ -474,10 +474,16 @@ func (e *Evaluator) explainUncertain(r *Result, final, allow fv) {
 		return
 	}
 	for _, cl := range clauses {
-		alt := make([]Requirement, len(cl))
-		for i, l := range cl {
-			alt[i] = e.atoms[l.a].req
-			alt[i].Negated = l.neg
+		// In the room of the alternative of r's last use (Evaluate reuses
+		// r's slices), if any.
+		var alt []Requirement
+		if n := len(r.Alternatives); n < cap(r.Alternatives) {
+			alt = r.Alternatives[:n+1][n][:0]
+		}
+		for _, l := range cl {
+			q := e.atoms[l.a].req
+			q.Negated = l.neg
+			alt = append(alt, q)
 		}
 		r.Alternatives = append(r.Alternatives, alt)
 	}

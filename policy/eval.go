@@ -210,7 +210,8 @@ func Evaluate(in *Input) Result {
 	return r
 }
 
-// Evaluate decides in into r, reusing r's slices.
+// Evaluate decides in into r, reusing r's slices (its alternatives'
+// too).
 func (e *Evaluator) Evaluate(in *Input, r *Result) {
 	e.reset(in)
 	r.Decision = ImplicitDeny
