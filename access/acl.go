@@ -13,10 +13,11 @@ import (
 
 // grantsFor returns the bucket-ACL grants that apply to caller c for an
 // action. ignorePublic drops the public grants (AllUsers,
-// AuthenticatedUsers), as Block Public Access IgnorePublicAcls does.
+// AuthenticatedUsers), as Block Public Access IgnorePublicAcls does. The
+// list is the layers' scratch, valid until the next call.
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#specifying-grantee
 func (bl *BucketLayers) grantsFor(c *Caller, action string, ignorePublic bool) []ResolvedGrant {
-	var out []ResolvedGrant
+	out := bl.grantBuf[:0]
 	for _, g := range bl.Grants {
 		if !ACLAllows(g.Permission, action) {
 			continue
@@ -28,6 +29,7 @@ func (bl *BucketLayers) grantsFor(c *Caller, action string, ignorePublic bool) [
 			out = append(out, g)
 		}
 	}
+	bl.grantBuf = out
 	return out
 }
 

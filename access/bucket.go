@@ -36,7 +36,8 @@ type BucketLayers struct {
 	steps    []Step // the evaluations recorded
 	// aclPolicies caches the ACL path's policies by action and grants.
 	aclPolicies map[string]*policy.Policy
-	aclKey      []byte // the key being looked up in aclPolicies
+	aclKey      []byte          // the key being looked up in aclPolicies
+	grantBuf    []ResolvedGrant // grantsFor\'s list
 	// refs are the deciding statements of its outcomes and their reasons:
 	// the worker's, kept across buckets, or ownRefs.
 	refs      *refCache
