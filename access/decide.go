@@ -545,7 +545,8 @@ type refCache struct {
 	// conds are the conds of requirements (cond), by reqHash, at most
 	// maxConds, made only with reasons.on (a worker's).
 	conds  map[uint64]condEntry
-	seed   maphash.Seed // of the hashes, once seeded
+	vias   map[*endpointInfo]dnf // via's
+	seed   maphash.Seed          // of the hashes, once seeded
 	seeded bool
 	// reasons are the reasons made of the evaluations (fromResult).
 	reasons reasonCache
@@ -584,6 +585,21 @@ func (rc *refCache) cond(q policy.Requirement) cond {
 	q.Values = slices.Clone(q.Values) // the result's may be scratch
 	rc.conds[h] = condEntry{q, c}     // an entry of the same hash is replaced
 	return c
+}
+
+// via returns the condition of a request through an endpoint,
+// dnf{{info.cond}}, made once per endpoint (shared: no dnf is modified
+// once made).
+func (rc *refCache) via(info *endpointInfo) dnf {
+	if d := rc.vias[info]; d != nil {
+		return d
+	}
+	d := dnf{{info.cond}}
+	if rc.vias == nil || len(rc.vias) >= maxConds {
+		rc.vias = map[*endpointInfo]dnf{}
+	}
+	rc.vias[info] = d
+	return d
 }
 
 // hashSeed returns the seed of the cache's hashes, made once.

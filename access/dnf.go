@@ -198,13 +198,14 @@ func (d dnf) add(alt []cond) dnf {
 // and requires both: every pair of alternatives, conjoined; a pair whose
 // conditions exclude each other (cond.excludes) is no alternative. never
 // is set when d and e both have alternatives and no pair is left: no
-// request meets both (out is then nil, which is not "always").
+// request meets both (out is then nil, which is not "always"). Of d or e
+// "always", out is the other, shared (no dnf is modified once made).
 func (d dnf) and(e dnf) (out dnf, never bool) {
 	if len(d) == 0 {
-		return append(dnf(nil), e...), false
+		return e[:len(e):len(e)], false
 	}
 	if len(e) == 0 {
-		return append(dnf(nil), d...), false
+		return d[:len(d):len(d)], false
 	}
 	for _, a := range d {
 		for _, b := range e {

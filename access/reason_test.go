@@ -297,3 +297,23 @@ func TestCondCache(t *testing.T) {
 		t.Errorf("after its values changed: cond = %+v, want %+v", got, want)
 	}
 }
+
+// TestViaPerEndpoint: refCache.via is the condition of a request through
+// its endpoint, one per endpoint, as resolveEndpoints made it (or of the
+// endpoint's cond alone).
+func TestViaPerEndpoint(t *testing.T) {
+	rc := &refCache{reasons: reasonCache{on: true}}
+	a := &endpointInfo{cond: reqCond(policy.Requirement{Key: "aws:SourceVpce", Operator: "StringEquals", Values: []string{"vpce-a"}})}
+	b := &endpointInfo{cond: reqCond(policy.Requirement{Key: "aws:SourceVpce", Operator: "StringEquals", Values: []string{"vpce-b"}})}
+	for pass := 0; pass < 2; pass++ {
+		for _, info := range []*endpointInfo{a, b} {
+			got, want := rc.via(info), dnf(nil).or(dnf{{info.cond}})
+			if got.String() != want.String() || len(got) != 1 || len(got[0]) != 1 || got[0][0] != info.cond {
+				t.Errorf("via(%s) = %v, want %v", info.cond.text, got, want)
+			}
+		}
+	}
+	if rc.via(a)[0][0] == rc.via(b)[0][0] {
+		t.Error("two endpoints have one condition")
+	}
+}

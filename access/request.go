@@ -467,12 +467,16 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 	case len(allowed) > 0:
 		out.verdict = model.VerdictConditional
 		var via dnf
-		for _, id := range allowed {
-			via = via.or(dnf{{bl.ix.endpoints[id].cond}}) // allowed only with its info
+		if len(allowed) == 1 {
+			via = bl.refs.via(bl.ix.endpoints[allowed[0]])
+		} else {
+			for _, id := range allowed {
+				via = via.or(dnf{{bl.ix.endpoints[id].cond}}) // allowed only with its info
+			}
 		}
 		alts, never := via.and(conds)
 		out.alts = alts
-		out.reason = action + " allowed for " + c.who() + " only through VPC endpoint " + strings.Join(allowed, ", ") + " (its policy allows it)"
+		out.reason = bl.refs.concat(action, " allowed for ", c.who(), " only through VPC endpoint ", strings.Join(allowed, ", "), " (its policy allows it)")
 		if len(conds) > 0 {
 			out.reason += " and only if " + conds.String()
 		}
