@@ -510,11 +510,16 @@ func (q Requirement) equal(o Requirement) bool {
 	return strings.EqualFold(q.Key, o.Key) && q.Operator == o.Operator && q.Negated == o.Negated && slices.Equal(q.Values, o.Values)
 }
 
-// trace fills r.Layers, the per-layer checklist.
+// trace fills r.Layers, the per-layer checklist, each layer's lists in the
+// room of those of r's last use (Evaluate reuses r's slices).
 func (e *Evaluator) trace(r *Result, restricted bool) {
 	for i := range e.layers {
 		l := &e.layers[i]
-		lr := LayerResult{Layer: l.layer, Level: l.level, Applies: l.applies}
+		var room LayerResult
+		if n := len(r.Layers); n < cap(r.Layers) {
+			room = r.Layers[:n+1][n]
+		}
+		lr := LayerResult{Layer: l.layer, Level: l.level, Applies: l.applies, Statements: room.Statements[:0], Conditions: room.Conditions[:0]}
 		// A formula that its DNF decides is no condition.
 		allow, deny := e.settle(e.anyAllow(l)), e.settle(l.deny)
 		switch {
