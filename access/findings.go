@@ -1,8 +1,9 @@
 package access
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
@@ -44,6 +45,9 @@ func (s *findingSet) add(id string, sev model.Severity, detail, remediation stri
 	if sev == "" {
 		sev = e.Severity
 	}
+	if s.list == nil {
+		s.list = make([]model.Finding, 0, 4) // a bucket has a few
+	}
 	s.list = append(s.list, model.Finding{
 		ID: id, Severity: sev, Title: e.Title, Detail: detail, Remediation: remediation,
 		CIS: e.CIS, AccountID: s.account, Bucket: s.bucket,
@@ -57,22 +61,25 @@ func (s *findingSet) sorted() []model.Finding {
 }
 
 func sortFindings(fs []model.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
-			return ra < rb
-		}
-		if a.ID != b.ID {
-			return a.ID < b.ID
-		}
-		if a.AccountID != b.AccountID {
-			return a.AccountID < b.AccountID
-		}
-		if a.Bucket != b.Bucket {
-			return a.Bucket < b.Bucket
-		}
-		return a.Detail < b.Detail
-	})
+	slices.SortStableFunc(fs, compareFindings)
+}
+
+// compareFindings orders findings by severity, id, account, bucket and
+// detail.
+func compareFindings(a, b model.Finding) int {
+	if c := cmp.Compare(a.Severity.Rank(), b.Severity.Rank()); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.ID, b.ID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.AccountID, b.AccountID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Bucket, b.Bucket); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Detail, b.Detail)
 }
 
 // tlsDenyStatement is the statement CIS and AWS recommend for TLS-only access.
