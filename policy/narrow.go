@@ -22,15 +22,34 @@ import "strings"
 // narrows the class to the principals it names. Tags narrow only where the
 // principals' tags are known (IAM collected); the caller decides that.
 func PrincipalKey(key string) (principal, tag bool) {
-	l := strings.ToLower(key)
-	switch l {
-	case keyPrincipalArn, keyPrincipalAccount, "aws:principalorgid", "aws:principalorgpaths",
-		"aws:principalisawsservice", "aws:principalservicename", "aws:principalservicenameslist",
-		"aws:principaltype", "aws:userid", "aws:username", "kms:calleraccount", "principal":
-		return true, false
+	// Of an ASCII key EqualFold is the equality of the lower cases,
+	// without ToLower's copy; another is lowered and compared (EqualFold
+	// folds more than ToLower: "ſ" is "s").
+	ascii := asciiKey(key)
+	if !ascii {
+		key = strings.ToLower(key)
 	}
-	if strings.HasPrefix(l, "aws:principaltag/") {
+	is := func(s, k string) bool { return s == k || (ascii && strings.EqualFold(s, k)) }
+	for _, k := range [...]string{keyPrincipalArn, keyPrincipalAccount, "aws:principalorgid", "aws:principalorgpaths",
+		"aws:principalisawsservice", "aws:principalservicename", "aws:principalservicenameslist",
+		"aws:principaltype", "aws:userid", "aws:username", "kms:calleraccount", "principal"} {
+		if is(key, k) {
+			return true, false
+		}
+	}
+	const tagPrefix = "aws:principaltag/"
+	if len(key) >= len(tagPrefix) && is(key[:len(tagPrefix)], tagPrefix) {
 		return true, true
 	}
 	return false, false
+}
+
+// asciiKey reports whether s is ASCII.
+func asciiKey(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

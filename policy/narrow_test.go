@@ -1,6 +1,10 @@
 package policy
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/bucketaudit/bucketaudit/internal/testenv"
+)
 
 // TestAbsentPrefix: a principal whose tags are all known has no other
 // aws:PrincipalTag/* key; a condition on a missing tag key is evaluated as
@@ -51,9 +55,19 @@ func TestPrincipalKey(t *testing.T) {
 		"aws:PrincipalTag/team": {true, true},
 		"aws:SourceVpce":        {}, "aws:SourceIp": {}, "aws:MultiFactorAuthPresent": {}, "aws:RequestTag/team": {},
 		"aws:ResourceTag/team": {}, "s3:x-amz-server-side-encryption": {}, "aws:SecureTransport": {},
+		// Keys are case-insensitive as strings.ToLower has them: the Kelvin
+		// sign lowers to k, the long s stays itself.
+		"\u212Ams:CallerAccount": {true, false}, "aws:u\u017Fername": {}, "AWS:PRINCIPALTAG/": {true, true}, "aws:PrincipalTag": {},
+		"aws:Principal\u212Aey": {},
 	} {
 		if p, tag := PrincipalKey(key); p != want[0] || tag != want[1] {
 			t.Errorf("PrincipalKey(%q) = %v, %v; want %v, %v", key, p, tag, want[0], want[1])
 		}
+	}
+	if testenv.Race {
+		return
+	}
+	if n := testing.AllocsPerRun(10, func() { PrincipalKey("aws:PrincipalTag/team") }); n != 0 {
+		t.Errorf("PrincipalKey of an ASCII key allocates %.0f times", n)
 	}
 }
