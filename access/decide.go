@@ -546,6 +546,7 @@ type refCache struct {
 	// maxConds, made only with reasons.on (a worker's).
 	conds  map[uint64]condEntry
 	vias   map[*endpointInfo]dnf // via's
+	alts   map[uint64]altsEntry  // alternatives', by their hash
 	seed   maphash.Seed          // of the hashes, once seeded
 	seeded bool
 	// reasons are the reasons made of the evaluations (fromResult).
@@ -774,25 +775,7 @@ func alternativesOf(r *policy.Result, kind resourceKind, rc *refCache) dnf {
 		return c
 	}
 	if len(r.Alternatives) > 0 && !r.Complex {
-		// d.or(dnf{conj}) alternative by alternative, of conjunctions of
-		// one block, each sorted in place (normInPlace), in a list of
-		// room for all.
-		n := 0
-		for _, alt := range r.Alternatives {
-			n += len(alt)
-		}
-		block := make([]cond, n)
-		d := make(dnf, 0, len(r.Alternatives))
-		for _, alt := range r.Alternatives {
-			conj := block[:len(alt):len(alt)]
-			block = block[len(alt):]
-			for i, q := range alt {
-				conj[i] = mk(q)
-			}
-			conj, _ = normInPlace(conj)
-			d = d.add(conj).bounded()
-		}
-		return d[:len(d):len(d)]
+		return rc.alternatives(r.Alternatives, kind, mk)
 	}
 	conj := make([]cond, 0, len(r.Conditions))
 	for _, q := range r.Conditions {
@@ -803,6 +786,119 @@ func alternativesOf(r *policy.Result, kind resourceKind, rc *refCache) dnf {
 		}
 	}
 	return dnf{conj}
+}
+
+// makeAlternatives is the dnf of alternatives, each a conjunction of the
+// conds mk makes of its requirements: d.or(dnf{conj}) alternative by
+// alternative, of conjunctions of one block, each sorted in place
+// (normInPlace), in a list of room for all.
+func makeAlternatives(alts [][]policy.Requirement, mk func(policy.Requirement) cond) dnf {
+	n := 0
+	for _, alt := range alts {
+		n += len(alt)
+	}
+	block := make([]cond, n)
+	d := make(dnf, 0, len(alts))
+	for _, alt := range alts {
+		conj := block[:len(alt):len(alt)]
+		block = block[len(alt):]
+		for i, q := range alt {
+			conj[i] = mk(q)
+		}
+		conj, _ = normInPlace(conj)
+		d = d.add(conj).bounded()
+	}
+	return d[:len(d):len(d)]
+}
+
+// altsEntry is the dnf of a result's alternatives for a kind of
+// evaluation (makeAlternatives), with the requirements it was made of
+// (copies).
+type altsEntry struct {
+	kind resourceKind
+	alts [][]policy.Requirement
+	d    dnf
+}
+
+// alternatives returns makeAlternatives(alts, mk) for an evaluation of
+// kind, made once per alternatives of a worker's evaluations (the same
+// recur for every caller they concern; shared: no dnf is modified once
+// made).
+func (rc *refCache) alternatives(alts [][]policy.Requirement, kind resourceKind, mk func(policy.Requirement) cond) dnf {
+	if rc == nil || !rc.reasons.on {
+		return makeAlternatives(alts, mk)
+	}
+	seed := rc.hashSeed()
+	h := uint64(kind) + uint64(len(alts))<<8
+	for _, alt := range alts {
+		h = (h ^ uint64(len(alt))) * 0x9e3779b97f4a7c15
+		for _, q := range alt {
+			h = (h ^ reqHash(seed, q)) * 0x9e3779b97f4a7c15
+		}
+	}
+	if e, ok := rc.alts[h]; ok && e.kind == kind && sameAlternatives(e.alts, alts) {
+		if rc.reasons.check && rc.reasons.faults != nil && !sameDNF(e.d, makeAlternatives(alts, mk)) {
+			rc.reasons.faults.Add(1)
+		}
+		return e.d
+	}
+	d := makeAlternatives(alts, mk)
+	if rc.alts == nil || len(rc.alts) >= maxConds {
+		rc.alts = make(map[uint64]altsEntry, 64)
+	}
+	rc.alts[h] = altsEntry{kind, copyAlternatives(alts), d} // an entry of the same hash is replaced
+	return d
+}
+
+// sameAlternatives reports whether two lists of alternatives are equal.
+func sameAlternatives(a, b [][]policy.Requirement) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if len(a[i]) != len(b[i]) {
+			return false
+		}
+		for j := range a[i] {
+			x, y := &a[i][j], &b[i][j]
+			if x.Key != y.Key || x.Operator != y.Operator || x.Negated != y.Negated || !slices.Equal(x.Values, y.Values) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// copyAlternatives copies alternatives (a result's are scratch), their
+// requirements in one block and their values in another.
+func copyAlternatives(alts [][]policy.Requirement) [][]policy.Requirement {
+	nq, nv := 0, 0
+	for _, alt := range alts {
+		nq += len(alt)
+		for _, q := range alt {
+			nv += len(q.Values)
+		}
+	}
+	out := make([][]policy.Requirement, len(alts))
+	reqs := make([]policy.Requirement, 0, nq)
+	vals := make([]string, 0, nv)
+	for i, alt := range alts {
+		start := len(reqs)
+		for _, q := range alt {
+			v := len(vals)
+			vals = append(vals, q.Values...)
+			q.Values = vals[v:len(vals):len(vals)]
+			reqs = append(reqs, q)
+		}
+		out[i] = reqs[start:len(reqs):len(reqs)]
+	}
+	return out
+}
+
+// sameDNF reports whether two dnfs hold the same conditions in the same
+// order.
+func sameDNF(a, b dnf) bool {
+	return slices.EqualFunc(a, b, func(x, y []cond) bool { return slices.Equal(x, y) })
 }
 
 // sharedWithKMSCall reports whether a condition key has the same value in

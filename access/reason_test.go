@@ -317,3 +317,43 @@ func TestViaPerEndpoint(t *testing.T) {
 		t.Error("two endpoints have one condition")
 	}
 }
+
+// TestAlternativesCache: refCache.alternatives is the dnf a fresh
+// alternativesOf makes, for results that differ in the kind of
+// evaluation, in how their requirements are split into alternatives, and
+// in each field of a requirement, hit or not, and after the result's
+// requirements are overwritten (a result is scratch).
+func TestAlternativesCache(t *testing.T) {
+	ip := policy.Requirement{Key: "aws:SourceIp", Operator: "IpAddress", Values: []string{"203.0.113.0/24"}}
+	vpce := policy.Requirement{Key: "aws:SourceVpce", Operator: "StringEquals", Values: []string{"vpce-1"}}
+	arn := policy.Requirement{Key: "aws:PrincipalArn", Operator: "ArnLike", Values: []string{"arn:aws:iam::*:role/a"}}
+	neg := ip
+	neg.Negated = true
+	other := ip
+	other.Values = []string{"198.51.100.0/24"}
+	op := ip
+	op.Operator = "NotIpAddress"
+	alts := [][][]policy.Requirement{
+		{{ip}}, {{neg}}, {{other}}, {{op}}, {{vpce}}, {{ip, vpce}}, {{ip}, {vpce}}, {{vpce}, {ip}}, {{ip, arn}, {vpce}}, {{arn}, {ip, vpce}},
+	}
+	rc := &refCache{reasons: reasonCache{on: true}}
+	for pass := 0; pass < 2; pass++ {
+		for _, kind := range []resourceKind{resourceBucket, resourceKey} {
+			for _, a := range alts {
+				r := &policy.Result{Decision: policy.Conditional, Alternatives: copyAlternatives(a)}
+				got, want := alternativesOf(r, kind, rc), alternativesOf(r, kind, nil)
+				if !sameDNF(got, want) {
+					t.Errorf("pass %d, kind %d: alternatives of %v = %v, want %v", pass, kind, a, got, want)
+				}
+				for _, alt := range r.Alternatives { // the scratch reused
+					for i := range alt {
+						for j := range alt[i].Values {
+							alt[i].Values[j] = "overwritten"
+						}
+						alt[i] = policy.Requirement{Key: "overwritten"}
+					}
+				}
+			}
+		}
+	}
+}
