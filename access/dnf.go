@@ -186,6 +186,12 @@ func (d dnf) or(e dnf) dnf {
 	return out.bounded()
 }
 
+// orOwn is d.or(dnf{conj}) of a d the caller owns, appended to in place.
+func (d dnf) orOwn(conj []cond) dnf {
+	conj, _ = normConj(conj)
+	return d.add(conj).bounded()
+}
+
 // add appends a normalised conjunction to d (the caller's own), unless d
 // has it.
 func (d dnf) add(alt []cond) dnf {

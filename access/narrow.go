@@ -46,15 +46,32 @@ func aboutPrincipal(cond string, tagsKnown bool) bool {
 
 // splitConj splits a conjunction into its conditions on the principal and
 // those on the request.
+// The two are conj itself or of one block (each capped), nil when empty.
 func splitConj(conj []cond, tagsKnown bool) (prin, req []cond) {
+	np := 0
 	for _, s := range conj {
 		if aboutPrincipal(s.text, tagsKnown) {
-			prin = append(prin, s)
-		} else {
-			req = append(req, s)
+			np++
 		}
 	}
-	return prin, req
+	switch np {
+	case 0:
+		return nil, conj[:len(conj):len(conj)] // shared: no dnf is modified once made
+	case len(conj):
+		return conj[:len(conj):len(conj)], nil
+	}
+	block := make([]cond, 0, len(conj))
+	for _, s := range conj {
+		if aboutPrincipal(s.text, tagsKnown) {
+			block = append(block, s)
+		}
+	}
+	for _, s := range conj {
+		if !aboutPrincipal(s.text, tagsKnown) {
+			block = append(block, s)
+		}
+	}
+	return block[:np:np], block[np:]
 }
 
 // narrows reports whether c is a class of callers (known only through its
@@ -83,9 +100,9 @@ func (o outcome) settle(c *Caller) outcome {
 			if len(prin) == 0 {
 				always = true
 			}
-			free = free.or(dnf{prin})
+			free = free.orOwn(prin)
 		}
-		reqs = reqs.or(dnf{req})
+		reqs = reqs.orOwn(req)
 		allNamed = allNamed && len(prin) > 0
 		p, _ := normConj(prin)
 		if i == 0 {
@@ -122,8 +139,18 @@ func (o outcome) settle(c *Caller) outcome {
 // <narrowing> …"; where the condition is not quoted as such (reasons of
 // several layers), the narrowing is appended.
 func narrowedReason(reason, cond string, narrow dnf) string {
-	if old := "only if " + cond; strings.Contains(reason, old) {
-		return strings.Replace(reason, old, "only for the principals with "+narrow.String(), 1)
+	// The first "only if <cond>", found without making it.
+	const onlyIf = "only if "
+	for i := 0; ; {
+		k := strings.Index(reason[i:], onlyIf)
+		if k < 0 {
+			break
+		}
+		k += i
+		if end := k + len(onlyIf); strings.HasPrefix(reason[end:], cond) {
+			return reason[:k] + "only for the principals with " + narrow.String() + reason[end+len(cond):]
+		}
+		i = k + 1
 	}
 	return reason + "; allowed only for the principals with " + narrow.String()
 }
