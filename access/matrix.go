@@ -132,6 +132,7 @@ type worker struct {
 	chainVals map[string]*chainValues
 	roots     map[[2]string]*IAMPrincipal
 	who       whoScratch // the principal lists' scratch and caches (whocan.go)
+	callerBuf []byte     // scratch of callers' keys (callerBytes)
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
 	// buckets holds each once. At most maxInterned of each are kept (a
@@ -256,6 +257,20 @@ func (w *worker) caller(key string, mk func() *Caller) *Caller {
 	}
 	cache[key] = c
 	return c
+}
+
+// callerBytes is caller for the key in key (scratch; free is
+// ownerFree's answer for it): a caller the worker keeps is found without
+// making the key a string.
+func (w *worker) callerBytes(key []byte, free bool, mk func() *Caller) *Caller {
+	cache := w.callers
+	if free {
+		cache = w.kept
+	}
+	if c := cache[string(key)]; c != nil {
+		return c
+	}
+	return w.caller(string(key), mk)
 }
 
 // maxKeptCallers bounds the callers a worker (and the workers' shared
@@ -515,11 +530,21 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 		for _, id := range each {
 			c := w.memberCaller(g, id)
 			r, reasoned := decide(c)
-			add([]string{id}, nil, 0, c, &r, reasoned)
+			add(oneAccount(g.accounts, id), nil, 0, c, &r, reasoned)
 		}
 	}
 	bl.quiet = false
 	return orgCells(bl, &parts, total, &w.orgLists)
+}
+
+// oneAccount returns the list of account id alone: a one-element slice
+// of accts (sorted) when it holds id (without room to append to), or a new
+// list.
+func oneAccount(accts []string, id string) []string {
+	if k, ok := slices.BinarySearch(accts, id); ok {
+		return accts[k : k+1 : k+1]
+	}
+	return []string{id}
 }
 
 // orgGroupSplit returns how the org row treats group gi for a bucket of
@@ -541,20 +566,44 @@ func (m *matrixer) orgGroupSplit(gi int, owner string, namedMembers []string) (s
 }
 
 // groupCaller returns the caller of group gi's part of the org row: its
-// nrest accounts but the owner and single.
+// nrest accounts but the owner and single. Its key is built in the
+// worker's scratch (callerBuf) and looked up without a string of its own:
+// a bucket's matrix asks for every group's, and most are kept already.
 func (w *worker) groupCaller(gi int, owner string, single, externals []string, nrest int) *Caller {
 	m := w.matrixer
 	g := &m.groups[gi]
-	exclude := append(append([]string(nil), single...), externals...)
 	// An owner that is an active member of another group is among
 	// NotMembers (the group's outside) already: the caller serves every
 	// such owner (ownerFree: "grpo|").
-	key, notOwner := "grp|"+g.key+"|"+owner+"|", []string{owner}
-	if og, member := m.groupOf[owner]; member && og != gi {
-		key, notOwner = "grpo|"+g.key+"|", nil
+	og, member := m.groupOf[owner]
+	free := member && og != gi
+	b := w.callerBuf[:0]
+	if free {
+		b = append(append(append(b, "grpo|"...), g.key...), '|')
+	} else {
+		b = append(append(append(append(append(b, "grp|"...), g.key...), '|'), owner...), '|')
 	}
-	return w.caller(key+strings.Join(exclude, ","), func() *Caller {
-		removed := append(notOwner, single...)
+	// The accounts it excludes besides the owner: single, then externals.
+	for k, id := range single {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, id...)
+	}
+	for k, id := range externals {
+		if k > 0 || len(single) > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, id...)
+	}
+	w.callerBuf = b
+	return w.callerBytes(b, free, func() *Caller {
+		var notOwner []string
+		if !free {
+			notOwner = []string{owner}
+		}
+		exclude := append(append([]string(nil), single...), externals...)
+		removed := append(notOwner[:len(notOwner):len(notOwner)], single...)
 		return &Caller{NotAccounts: append(notOwner, exclude...), NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
 			TagsKnown: m.restCollected(gi, removed),
 			Label:     "principals of the " + strconv.Itoa(nrest) + " other member accounts under " + m.restLabel(gi, removed)}
@@ -672,29 +721,9 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	}
 	oc.nallowed = count[best]
 	f := &parts[first[best]]
-	// The reason is ex and example after what it says of the class (one
-	// concatenation).
-	ex, example := "", f.out.reason
-	if len(parts) > 1 && len(f.accounts) == 1 {
-		ex = "for example "
-	}
-	// The counts in buffers of their own: the concatenations copy them
-	// (Itoa allocates from 100 on, and total is every member).
-	var nb, ab [20]byte
-	n, all := strconv.AppendInt(nb[:0], int64(oc.nallowed), 10), strconv.AppendInt(ab[:0], int64(total), 10)
-	switch v {
-	case model.VerdictAllow:
-		o.reason = "allowed for " + string(n) + " of " + string(all) + " other member accounts: " + ex + example
-	case model.VerdictConditional:
-		o.reason = "conditionally allowed for " + string(n) + " of " + string(all) + " other member accounts: " + ex + example
-	case model.VerdictUnknown:
-		o.reason = "unknown for " + string(n) + " of " + string(all) + " other member accounts: " + ex + example
-	default:
-		o.reason = example // one part: ex is ""
-		if len(parts) > 1 {
-			o.reason = "denied for all " + string(all) + " other member accounts: " + ex + example
-		}
-	}
+	// The reason is the first part's after what it says of the class, "for
+	// example" when that part is one account of several.
+	o.reason = lists.orgReason(orgReasonKey{v, oc.nallowed, total, len(parts) > 1, len(parts) > 1 && len(f.accounts) == 1, f.out.reason})
 	// Say what happens to the others.
 	if v != model.VerdictDeny {
 		for r := best - 1; r >= 0; r-- {
@@ -707,6 +736,63 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	}
 	oc.out = o
 	return oc
+}
+
+// orgReasonKey is what an org cell's reason says before the other
+// verdicts' counts: its verdict, the accounts it counts of total, whether
+// it has several parts (a denied one says so), whether its example is one
+// account's (ex), and the example's reason.
+type orgReasonKey struct {
+	v        model.Verdict
+	n, total int
+	parts    bool
+	ex       bool
+	example  string
+}
+
+// maxOrgReasons bounds the reasons an orgLists keeps.
+const maxOrgReasons = 1 << 10
+
+// orgReason returns the reason of key, the worker's for the cells alike
+// (l nil: made on its own): most buckets' cells say the same of the class,
+// and a denied cell's reason was a new string each.
+func (l *orgLists) orgReason(k orgReasonKey) string {
+	if l == nil {
+		return orgReasonOf(k)
+	}
+	if r, ok := l.reasons[k]; ok {
+		return r
+	}
+	r := orgReasonOf(k)
+	if l.reasons == nil || len(l.reasons) >= maxOrgReasons {
+		l.reasons = map[orgReasonKey]string{}
+	}
+	l.reasons[k] = r
+	return r
+}
+
+// orgReasonOf makes the reason of key (orgReason).
+func orgReasonOf(k orgReasonKey) string {
+	ex := ""
+	if k.ex {
+		ex = "for example "
+	}
+	// The counts in buffers of their own: the concatenations copy them
+	// (Itoa allocates from 100 on, and total is every member).
+	var nb, ab [20]byte
+	n, all := strconv.AppendInt(nb[:0], int64(k.n), 10), strconv.AppendInt(ab[:0], int64(k.total), 10)
+	switch k.v {
+	case model.VerdictAllow:
+		return "allowed for " + string(n) + " of " + string(all) + " other member accounts: " + ex + k.example
+	case model.VerdictConditional:
+		return "conditionally allowed for " + string(n) + " of " + string(all) + " other member accounts: " + ex + k.example
+	case model.VerdictUnknown:
+		return "unknown for " + string(n) + " of " + string(all) + " other member accounts: " + ex + k.example
+	}
+	if k.parts {
+		return "denied for all " + string(all) + " other member accounts: " + ex + k.example
+	}
+	return k.example // one part: ex is ""
 }
 
 func (oc *orgCell) cell() model.Cell {
