@@ -400,7 +400,9 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 		unlisted = slices.Delete(slices.Clone(unlisted), i, i+1)
 		why = slices.Delete(slices.Clone(why), i, i+1)
 	}
-	m := &planMerge{pl: pl, skip: skip, at: at}
+	m := &w.who.merge // its lists' room reused from bucket to bucket
+	m.pl, m.skip, m.at = pl, skip, at
+	defer m.reset()
 	// The groups' counts without the special accounts, and a
 	// representative each of the others.
 	cnt := append(w.who.planCnt[:0], make([]int32, len(pl.groups))...)
@@ -413,7 +415,10 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 		}
 	}
 	w.who.planCnt = cnt
-	groups := make([]*principalGroup, len(pl.groups))
+	groups := slices.Grow(w.who.planGroups[:0], len(pl.groups))[:len(pl.groups)]
+	clear(groups) // a group without candidates stays nil
+	w.who.planGroups = groups
+	defer clear(groups) // keep no bucket's groups alive
 	for gi := range pl.groups {
 		if cnt[gi] == 0 {
 			continue
@@ -430,7 +435,7 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 			}
 		}
 	}
-	specialGroups := make([]*principalGroup, len(pr.cands))
+	specialGroups := slices.Grow(m.specialGroups[:0], len(pr.cands))[:len(pr.cands)]
 	for ci := range pr.cands {
 		c := &pr.cands[ci]
 		if specialGroups[ci] = pr.groups[c.key]; specialGroups[ci] == nil {
@@ -516,6 +521,15 @@ type planMerge struct {
 	specialGroups []*principalGroup
 	specials      []int32
 	heap          mergeHeap
+}
+
+// reset keeps m's room for the next bucket, and nothing of this one's.
+func (m *planMerge) reset() {
+	clear(m.lists[:cap(m.lists)])
+	clear(m.groups[:cap(m.groups)])
+	clear(m.specialGroups[:cap(m.specialGroups)])
+	*m = planMerge{lists: m.lists[:0], groups: m.groups[:0], gis: m.gis[:0], specialGroups: m.specialGroups[:0],
+		specials: m.specials[:0], heap: m.heap[:0]}
 }
 
 // mergeHead is a list's next candidate in a merge: its position, the list

@@ -551,6 +551,8 @@ type whoScratch struct {
 	planSkip   [][2]int32
 	planAt     []int32
 	planCnt    []int32
+	planGroups []*principalGroup
+	merge      planMerge
 	// outside is the scratch of a principal row's overflow.outside.
 	outside [2][5][]string
 }
