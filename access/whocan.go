@@ -258,7 +258,7 @@ type principalStatic struct {
 	// memo is what the workers learn of it as they go: the statics of a
 	// member account's principals are shared by the workers
 	// (sharedCache.whoAccount).
-	memo *staticMemo
+	memo staticMemo
 }
 
 // staticMemo is a principalStatic's memo, for any worker.
@@ -319,26 +319,60 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 // newPrincipalStatic makes the principalStatic of principal p of account
 // id.
 func (w *worker) newPrincipalStatic(p *IAMPrincipal, id string, chain Chain, cv *chainValues, canonical string) *principalStatic {
-	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN), ids: w.ix.callerIDs(p.ARN), memo: &staticMemo{}}
-	ps.lgk = strings.ToLower(ps.gk)
-	ps.ckey = "pa|" + p.ARN
-	ps.keys(w, p, p.fp, id, chain, cv, canonical)
+	ps := &principalStatic{}
+	w.initPrincipalStatic(ps, p, id, chain, cv, canonical)
 	return ps
 }
 
+// initPrincipalStatic sets ps, new, to the principalStatic of principal p
+// of account id. Its caller's key, lowered ARN and grantee key are one
+// string, its keys another (keys).
+func (w *worker) initPrincipalStatic(ps *principalStatic, p *IAMPrincipal, id string, chain Chain, cv *chainValues, canonical string) {
+	ps.arn, ps.gk, ps.ids = p.ARN, granteeKey(p.ARN), w.ix.callerIDs(p.ARN)
+	b := append(append(w.who.staticBuf[:0], "pa|"...), p.ARN...)
+	n := len(b)
+	b = appendLower(b, p.ARN)
+	nl := len(b)
+	b = appendLower(b, ps.gk)
+	w.who.staticBuf = b
+	all := string(b)
+	ps.ckey, ps.larn, ps.lgk = all[:n], all[n:nl], all[nl:]
+	ps.keys(w, p, p.fp, id, chain, cv, canonical)
+}
+
+// appendLower appends s lowered (strings.ToLower) to b.
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return append(b, strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
 // keys sets ps's alone and own keys for a principal whose policies' key
-// is fp.
+// is fp: both are of one string.
 func (ps *principalStatic) keys(w *worker, p *IAMPrincipal, fp, id string, chain Chain, cv *chainValues, canonical string) {
-	// b holds the head (the policies', chain's and OU path's part) first
-	// with the ARN (alone), then with the signatures (own).
+	// b holds the head (the policies', chain's and OU path's part) with
+	// the ARN (alone), then the head again with the signatures (own).
 	org := w.ix.OrgPath(id)
-	n := len(fp) + len(chain.Key) + len(org) + 3
-	b := make([]byte, 0, n+max(len(p.ARN), len(cv.vals)+len(p.vals)+2))
-	b = append(append(append(append(append(append(b, fp...), 0), chain.Key...), 0), org...), 0)
-	ps.alone = string(append(b, p.ARN...))
+	b := append(append(append(append(append(append(w.who.staticBuf[:0], fp...), 0), chain.Key...), 0), org...), 0)
+	head := len(b)
+	b = append(b, p.ARN...)
+	na := len(b)
+	b = append(b, b[:head]...)
 	b = w.signature(b, cv.vals, cv.lvals, ps, id, canonical)
 	b = w.signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
-	ps.own = string(b)
+	w.who.staticBuf = b
+	all := string(b)
+	ps.alone, ps.own = all[:na], all[na:]
 }
 
 // maskedStatic returns ps for a bucket out of reach of the policies of p
@@ -355,15 +389,22 @@ func (w *worker) maskedStatic(ps *principalStatic, p *IAMPrincipal, dead uint64,
 	if m != nil {
 		return m
 	}
-	texts := make([]string, len(p.texts))
+	texts := w.who.texts[:0]
 	for k, t := range p.texts {
 		if dead&(1<<k) != 0 {
 			t = "\x00out of reach" // no policy text starts with NUL
 		}
-		texts[k] = t
+		texts = append(texts, t)
 	}
-	m = &principalStatic{arn: ps.arn, larn: ps.larn, lgk: ps.lgk, gk: ps.gk, ckey: ps.ckey, ids: ps.ids, memo: &staticMemo{}}
-	m.keys(w, p, fingerprint(p.ARN, texts, p.Tags), id, chain, cv, canonical)
+	var fp string
+	w.who.fpBuf, fp = appendFingerprint(w.who.fpBuf[:0], p.ARN, texts, p.Tags)
+	if cap(w.who.fpBuf) > 1<<16 {
+		w.who.fpBuf = nil // a principal of large policies: keep no copy of them
+	}
+	clear(texts) // keep no policy's text alive
+	w.who.texts = texts[:0]
+	m = &principalStatic{arn: ps.arn, larn: ps.larn, lgk: ps.lgk, gk: ps.gk, ckey: ps.ckey, ids: ps.ids}
+	m.keys(w, p, fp, id, chain, cv, canonical)
 	ps.memo.mu.Lock()
 	defer ps.memo.mu.Unlock()
 	if have := ps.memo.masked[dead]; have != nil {
@@ -496,13 +537,17 @@ func (w *worker) makeWhoAccount(id string) *whoAccount {
 	if a := ix.Account(id); a != nil && a.CanonicalID != "" && ix.canonical[a.CanonicalID] == id {
 		wa.canonical = "canonical:" + a.CanonicalID
 	}
+	// The statics of its principals and root in one array.
+	statics := make([]principalStatic, len(wa.ps)+1)
 	wa.statics = make([]*principalStatic, len(wa.ps))
 	for i := range wa.ps {
-		wa.statics[i] = w.newPrincipalStatic(&wa.ps[i], id, wa.chain, wa.cv, wa.canonical)
+		wa.statics[i] = &statics[i]
+		w.initPrincipalStatic(wa.statics[i], &wa.ps[i], id, wa.chain, wa.cv, wa.canonical)
 	}
 	wa.rootPartition = ix.partition
 	wa.root = newRoot(ix.partition, id)
-	wa.rootStatic = w.newPrincipalStatic(wa.root, id, wa.chain, wa.cv, wa.canonical)
+	wa.rootStatic = &statics[len(wa.ps)]
+	w.initPrincipalStatic(wa.rootStatic, wa.root, id, wa.chain, wa.cv, wa.canonical)
 	return wa
 }
 
@@ -552,6 +597,11 @@ type whoScratch struct {
 	planAt     []int32
 	planCnt    []int32
 	planGroups []*principalGroup
+	staticBuf  []byte // scratch of principalStatic's strings
+	// texts and fpBuf are maskedStatic's scratch (its policies' texts and
+	// what their fingerprint hashes).
+	texts []string
+	fpBuf []byte
 	merge      planMerge
 	// outside is the scratch of a principal row's overflow.outside.
 	outside [2][5][]string
@@ -1611,19 +1661,23 @@ func (w *worker) nodeARN(n *AssumeNode, arns map[string]string) string {
 // fingerprint is the key of a principal's policies by content, its tags
 // and type.
 func fingerprint(arn string, raws []string, tags map[string]string) string {
-	h := sha256.New()
-	h.Write([]byte(principalType(arn)))
+	var room [1024]byte
+	_, fp := appendFingerprint(room[:0], arn, raws, tags)
+	return fp
+}
+
+// appendFingerprint returns fingerprint(arn, raws, tags), and b (scratch)
+// with what it hashed: its one allocation is the key's (and b's growth).
+func appendFingerprint(b []byte, arn string, raws []string, tags map[string]string) ([]byte, string) {
+	b = append(b, principalType(arn)...)
 	for _, r := range raws {
-		h.Write([]byte{0})
-		h.Write([]byte(r))
+		b = append(append(b, 0), r...)
 	}
 	for _, k := range sortedKeys(tags) {
-		h.Write([]byte{1})
-		h.Write([]byte(k))
-		h.Write([]byte{2})
-		h.Write([]byte(tags[k]))
+		b = append(append(append(append(b, 1), k...), 2), tags[k]...)
 	}
-	return string(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	return b, string(sum[:])
 }
 
 // fieldIAM is the Account.Errors key of IAM that could not be read.
