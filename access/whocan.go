@@ -580,8 +580,10 @@ type whoScratch struct {
 	list  []model.PrincipalAccess
 	// lists are the cells' lists, by hash (intern): cells alike, of one
 	// bucket or of several, share one.
-	lists  map[uint64][][]model.PrincipalAccess
-	nlists int // the entries of lists
+	lists  map[uint64][]model.PrincipalAccess
+	more   map[uint64][][]model.PrincipalAccess // the others of a hash lists has
+	nlists int                                  // the entries of lists and more
+	chunk  []model.PrincipalAccess              // where lists take their room (room)
 	seed   maphash.Seed
 	// idVals are the compiled aws:userid and aws:username values of the
 	// rows (idValue), by marked value.
@@ -602,7 +604,7 @@ type whoScratch struct {
 	// what their fingerprint hashes).
 	texts []string
 	fpBuf []byte
-	merge      planMerge
+	merge planMerge
 	// outside is the scratch of a principal row's overflow.outside.
 	outside [2][5][]string
 }
@@ -1042,7 +1044,7 @@ func (ws *whoScratch) intern(l []model.PrincipalAccess) []model.PrincipalAccess 
 		return nil
 	}
 	if ws.lists == nil || ws.nlists >= maxInternedAccess {
-		ws.lists, ws.nlists = map[uint64][][]model.PrincipalAccess{}, 0
+		ws.lists, ws.more, ws.nlists = map[uint64][]model.PrincipalAccess{}, nil, 0
 		if ws.seed == (maphash.Seed{}) {
 			ws.seed = maphash.MakeSeed()
 		}
@@ -1059,16 +1061,46 @@ func (ws *whoScratch) intern(l []model.PrincipalAccess) []model.PrincipalAccess 
 		h.WriteByte(byte(len(pa.Reason)))
 	}
 	sum := h.Sum64()
-	for _, have := range ws.lists[sum] {
+	first, ok := ws.lists[sum]
+	if ok && slices.EqualFunc(first, l, equalAccess) {
+		return first
+	}
+	for _, have := range ws.more[sum] {
 		if slices.EqualFunc(have, l, equalAccess) {
 			return have
 		}
 	}
-	own := make([]model.PrincipalAccess, len(l))
+	own := ws.room(len(l))
 	copy(own, l)
-	ws.lists[sum] = append(ws.lists[sum], own)
+	if !ok {
+		ws.lists[sum] = own
+	} else { // another list of the hash
+		if ws.more == nil {
+			ws.more = map[uint64][][]model.PrincipalAccess{}
+		}
+		ws.more[sum] = append(ws.more[sum], own)
+	}
 	ws.nlists += len(own)
 	return own
+}
+
+// accessChunk is how many entries intern's lists take their room from at
+// once (a list of more has its own).
+const accessChunk = 32
+
+// room returns room for an interned list of n entries, of length and
+// capacity n: a part of the chunk in use (no list's append writes into
+// another's).
+func (ws *whoScratch) room(n int) []model.PrincipalAccess {
+	if n > accessChunk/2 {
+		return make([]model.PrincipalAccess, n)
+	}
+	if len(ws.chunk)+n > cap(ws.chunk) {
+		ws.chunk = make([]model.PrincipalAccess, 0, accessChunk)
+	}
+	at := len(ws.chunk)
+	ws.chunk = ws.chunk[:at+n]
+	return ws.chunk[at : at+n : at+n]
 }
 
 // maxInternedAccess bounds the entries of the lists a worker interns (a
