@@ -145,7 +145,8 @@ type worker struct {
 	orgLists orgLists
 	// refNames are the statement names of groups' deciding statements
 	// (worker.ownNames), at most maxRefNames.
-	refNames map[ownNamesKey][]string
+	refNames map[string][]string
+	refKey   []byte // scratch of refNames' keys
 	// reachRoles is assumeFindings' scratch: the roles listed per start.
 	reachRoles map[[2]string]struct{}
 }

@@ -133,15 +133,23 @@ func TestSharedListChecksFail(t *testing.T) {
 		w := m.newWorker()
 		rep := &IAMPrincipal{ARN: "arn:aws:iam::111122223333:role/r", fp: "x"}
 		refs := []policy.StatementRef{{Policy: "identity policy a", Index: 0, Layer: policy.LayerIdentity}}
-		w.ownNames(refs, rep)
+		names := w.ownNames(refs, rep)
 		w.ownNames(refs, rep)
 		if n := m.memoFaults.Load(); n != 0 {
 			t.Fatalf("%d faults on an unmodified list", n)
 		}
-		refs[0].Policy = "identity policy b" // modified in place, same address
+		// The names are kept by the statements' content: a list of refs
+		// modified in place is another key, and the names handed out are
+		// what could be modified.
+		refs[0].Policy = "identity policy b"
+		if got := w.ownNames(refs, rep); !slices.Equal(got, []string{"identity policy b statement #0"}) {
+			t.Errorf("names of the modified refs = %q", got)
+		}
+		names[0] = "modified in place"
+		refs[0].Policy = "identity policy a"
 		w.ownNames(refs, rep)
 		if n := m.memoFaults.Load(); n != 1 {
-			t.Errorf("%d faults after the list was modified, want 1", n)
+			t.Errorf("%d faults after the names were modified, want 1", n)
 		}
 	})
 	t.Run("parses", func(t *testing.T) {
@@ -187,5 +195,85 @@ func TestWorkersChangeNothing(t *testing.T) {
 				t.Errorf("%s: report with %d workers differs from 1's (-1 +%d):\n%s", name, workers, workers, diff)
 			}
 		}
+	}
+}
+
+// TestOwnNamesKeptByContent: worker.ownNames keeps the names of deciding
+// statements by what renameRefs reads of them, so lists that name
+// statements differently never share names: a root's identity grant is
+// its own permissions, another principal's its policy; statements that
+// differ in one field, or whose policy and Sid split one text differently,
+// are named apart; equal lists of other buckets share theirs.
+func TestOwnNamesKeptByContent(t *testing.T) {
+	m := newMatrixer(NewIndex(fakeaws.Synthetic(2, 1)), nil, Options{checkMemos: true})
+	w := m.newWorker()
+	role := &IAMPrincipal{ARN: "arn:aws:iam::111122223333:role/r", fp: "x"}
+	root := newRoot("aws", "111122223333")
+	ref := func(layer policy.Layer, pol, sid string, index int) []policy.StatementRef {
+		return []policy.StatementRef{{Layer: layer, Policy: pol, Sid: sid, Index: index}}
+	}
+	cases := []struct {
+		refs []policy.StatementRef
+		rep  *IAMPrincipal
+	}{
+		{ref(policy.LayerIdentity, "identity policy a", "", 0), role},
+		{ref(policy.LayerIdentity, "identity policy a", "", 0), root},
+		{ref(policy.LayerIdentity, "identity policy a", "", 1), role},
+		{ref(policy.LayerIdentity, "identity policy a", "", -1), role},
+		{ref(policy.LayerIdentity, "identity policy a", "S", 0), role},
+		{ref(policy.LayerResource, "identity policy a", "", 0), root},
+		{ref(policy.LayerIdentity, "ab", "c", 0), role},
+		{ref(policy.LayerIdentity, "a", "bc", 0), role},
+		{append(ref(policy.LayerIdentity, "a", "", 0), ref(policy.LayerIdentity, "b", "", 0)...), role},
+		{append(ref(policy.LayerIdentity, "b", "", 0), ref(policy.LayerIdentity, "a", "", 0)...), role},
+	}
+	for _, pass := range []string{"first", "kept"} {
+		for i, c := range cases {
+			refs := slices.Clone(c.refs) // another list, as another bucket's
+			if got, want := w.ownNames(refs, c.rep), renameRefs(c.refs, c.rep, c.rep); !slices.Equal(got, want) {
+				t.Errorf("%s pass, case %d: ownNames = %q, want %q", pass, i, got, want)
+			}
+		}
+	}
+	if n := len(w.refNames); n != len(cases) {
+		t.Errorf("%d lists of names kept for %d different lists", n, len(cases))
+	}
+	if n := m.memoFaults.Load(); n != 0 {
+		t.Errorf("%d memo faults", n)
+	}
+}
+
+// TestOrgReasonKeptByWhatItSays: the org cells' reasons a worker keeps
+// (orgLists.orgReason) are those made on their own, and cells that say
+// different things of the class (verdict, counts, parts, example) get
+// different reasons.
+func TestOrgReasonKeptByWhatItSays(t *testing.T) {
+	var l orgLists
+	keys := []orgReasonKey{
+		{model.VerdictDeny, 0, 40, true, false, "denied by SCP x"},
+		{model.VerdictDeny, 0, 41, true, false, "denied by SCP x"},
+		{model.VerdictDeny, 0, 40, false, false, "denied by SCP x"},
+		{model.VerdictDeny, 0, 40, true, true, "denied by SCP x"},
+		{model.VerdictDeny, 0, 40, true, false, "denied by SCP y"},
+		{model.VerdictAllow, 3, 40, true, false, "denied by SCP x"},
+		{model.VerdictAllow, 4, 40, true, false, "denied by SCP x"},
+		{model.VerdictConditional, 3, 40, true, false, "denied by SCP x"},
+		{model.VerdictUnknown, 3, 40, true, false, "denied by SCP x"},
+	}
+	seen := map[string]int{}
+	for _, pass := range []string{"first", "kept"} {
+		for i, k := range keys {
+			got := l.orgReason(k)
+			if want := (*orgLists)(nil).orgReason(k); got != want {
+				t.Errorf("%s pass: orgReason(%v) = %q, want %q", pass, k, got, want)
+			}
+			if j, ok := seen[got]; ok && j != i {
+				t.Errorf("keys %v and %v give one reason %q", keys[j], k, got)
+			}
+			seen[got] = i
+		}
+	}
+	if got, want := l.orgReason(keys[0]), "denied for all 40 other member accounts: denied by SCP x"; got != want {
+		t.Errorf("reason = %q, want %q", got, want)
 	}
 }

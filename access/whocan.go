@@ -2,6 +2,7 @@ package access
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"hash/maphash"
 	"iter"
 	"math"
@@ -1313,38 +1314,53 @@ func renameRefs(refs []policy.StatementRef, rep, p *IAMPrincipal) []string {
 	return out
 }
 
-// ownNamesKey identifies a list of deciding statements (by its first
-// entry's address: a refCache shares equal lists, and no list is modified
-// once made) as named for a root or another principal.
-type ownNamesKey struct {
-	first *policy.StatementRef
-	n     int
-	root  bool
-}
+// maxRefNames bounds worker.refNames: the lists that repeat are those of
+// one bucket's groups and actions, and, as their statements are named
+// alike, of the other buckets' (the bucket policy is "the bucket policy",
+// an org plan's groups are decided for the same representatives).
+const maxRefNames = 1 << 12
 
-// maxRefNames bounds worker.refNames: the lists that repeat are mostly
-// those of one bucket's groups and actions, and of its shape's buckets.
-const maxRefNames = 1 << 10
-
-// ownNames is renameRefs(refs, rep, rep), made once per list of refs: a
-// bucket's groups and actions are often decided by the same statements.
+// ownNames is renameRefs(refs, rep, rep), made once per list of refs by
+// what renameRefs reads of it (refNamesKey): a bucket's groups and actions
+// are often decided by the same statements, and so are the other
+// buckets'.
 func (w *worker) ownNames(refs []policy.StatementRef, rep *IAMPrincipal) []string {
 	if len(refs) == 0 {
 		return nil
 	}
-	k := ownNamesKey{&refs[0], len(refs), rep.fp == "root"}
-	if l, ok := w.refNames[k]; ok {
+	w.refKey = refNamesKey(w.refKey[:0], refs, rep.fp == "root")
+	if l, ok := w.refNames[string(w.refKey)]; ok {
 		if w.checkMemos && !slices.Equal(l, renameRefs(refs, rep, rep)) {
-			w.memoFaults.Add(1)
+			w.memoFaults.Add(1) // the list handed out was modified
 		}
 		return l
 	}
 	l := renameRefs(refs, rep, rep)
 	if w.refNames == nil || len(w.refNames) >= maxRefNames {
-		w.refNames = map[ownNamesKey][]string{}
+		w.refNames = map[string][]string{}
 	}
-	w.refNames[k] = l
+	w.refNames[string(w.refKey)] = l
 	return l
+}
+
+// refNamesKey appends to b the key of renameRefs(refs, rep, rep) for a
+// root (root) or another principal: of each statement, what renameRefs
+// reads (its layer, index, policy and Sid), the strings with their
+// lengths.
+func refNamesKey(b []byte, refs []policy.StatementRef, root bool) []byte {
+	if root {
+		b = append(b, 'r')
+	}
+	for i := range refs {
+		r := &refs[i]
+		b = append(b, byte(r.Layer))
+		b = binary.AppendVarint(b, int64(r.Index))
+		b = binary.AppendUvarint(b, uint64(len(r.Policy)))
+		b = append(b, r.Policy...)
+		b = binary.AppendUvarint(b, uint64(len(r.Sid)))
+		b = append(b, r.Sid...)
+	}
+	return b
 }
 
 // sameNames reports whether renameRefs(refs, rep, p) names the statements
