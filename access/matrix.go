@@ -660,7 +660,8 @@ func (w *worker) unreadOrgRow(bl *BucketLayers, owner string, externals []string
 }
 
 func (w *worker) memberCaller(g *orgGroup, id string) *Caller {
-	return w.caller("mem|"+id, func() *Caller {
+	w.callerBuf = append(append(w.callerBuf[:0], "mem|"...), id...)
+	return w.callerBytes(w.callerBuf, true, func() *Caller { // ownerFree
 		return &Caller{Account: id, InOrg: TriTrue, OrgPath: w.ix.OrgPath(id), SCPs: g.chain, TagsKnown: w.ix.iamCollected(id),
 			Label: "principals of member account " + id}
 	})

@@ -199,7 +199,7 @@ func (s *orgSpecials) of(w *worker, pr *principalRow, out []int32) []int32 {
 }
 
 // orgPlanFor returns the worker's plan for the template of the row's
-// principal-naming values (pr.vals; pr.lvals and pr.partition set).
+// principal-naming values (pr.vals; pr.lower done and pr.partition set).
 func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
 	g := w.ix.AssumeGraph()
 	tvals := make([]string, len(pr.vals))
@@ -332,10 +332,7 @@ func (pr *principalRow) listOrg(cells []*model.Cell, bm *bucketMatrix, base func
 		pr.list("org", cells, accts, false, base)
 		return
 	}
-	if pr.lvals == nil {
-		pr.lvals = lowerAll(pr.vals)
-		pr.valsID = w.shared.valsID(pr.vals)
-	}
+	pr.lower()
 	if pr.partition == "" {
 		pr.partition = partitionOf(pr.bl.ARN)
 	}
@@ -601,15 +598,16 @@ func (m *planMerge) walk(from int64, f func(pos int64, cand *principalCand, g *p
 		}
 		return mergeHead{}, false
 	}
-	h := m.heap[:0]
+	h := &m.heap // not a variable of its own: its address would move it to the heap at every walk
+	*h = (*h)[:0]
 	for l := 0; l <= len(m.lists); l++ {
 		if hd, ok := next(int32(l), 0); ok {
-			h = append(h, hd)
+			*h = append(*h, hd)
 		}
 	}
-	heap.Init(&h)
-	for len(h) > 0 {
-		hd := h[0]
+	heap.Init(h)
+	for len(*h) > 0 {
+		hd := (*h)[0]
 		var cand *principalCand
 		var g *principalGroup
 		if int(hd.list) == len(m.lists) {
@@ -622,11 +620,16 @@ func (m *planMerge) walk(from int64, f func(pos int64, cand *principalCand, g *p
 			break
 		}
 		if nh, ok := next(hd.list, hd.at+1); ok {
-			h[0] = nh
-			heap.Fix(&h, 0)
-		} else {
-			heap.Pop(&h)
+			(*h)[0] = nh
+			heap.Fix(h, 0)
+		} else { // as heap.Pop, without boxing the head it returns
+			last := len(*h) - 1
+			(*h)[0] = (*h)[last]
+			*h = (*h)[:last]
+			if last > 0 {
+				heap.Fix(h, 0)
+			}
 		}
 	}
-	m.heap = h[:0]
+	*h = (*h)[:0]
 }

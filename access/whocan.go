@@ -84,10 +84,13 @@ type principalRow struct {
 	bm        *bucketMatrix // its matrix (the org cells' allowed accounts)
 	vals      []string      // the bucket side's principal-naming values
 	byName    bool          // a principal-naming value holds a policy variable
-	lvals     []string      // vals lowered
+	lvals     []string      // vals lowered (once lowered is set, lower)
+	lowered   bool
 	partition string        // the bucket's partition ("" until needed)
-	// resources are the resources the matrix asks about (shapeGroupKey).
+	// resources are the resources the matrix asks about (shapeGroupKey),
+	// once resSet is set (res).
 	resources []string
+	resSet    bool
 	buf       []byte // scratch of the keys
 	// cands are the candidates of the list in progress (worker scratch);
 	// valsID is vals' ID (whoScratch.valsID).
@@ -105,8 +108,22 @@ type principalRow struct {
 	shape string
 }
 
+// newPrincipalRow returns the worker's principal row, set for bucket bl
+// of shape shape: its maps and slices are reused from bucket to bucket (a
+// row lives while its bucket's lists are made, principalAccess).
 func (w *worker) newPrincipalRow(bl *BucketLayers, shape string) *principalRow {
-	pr := &principalRow{w: w, bl: bl, groups: map[string]*principalGroup{}, shape: shape}
+	pr := &w.who.row
+	groups, renamed := pr.groups, pr.renamed
+	if len(groups) > maxRowGroups {
+		groups = nil // clearing it would cost its size at every bucket
+	}
+	if groups == nil {
+		groups = map[string]*principalGroup{}
+	}
+	clear(groups)
+	clear(renamed)
+	*pr = principalRow{w: w, bl: bl, groups: groups, renamed: renamed, shape: shape,
+		vals: pr.vals[:0], lvals: pr.lvals[:0], resources: pr.resources[:0], buf: pr.buf[:0]}
 	set := map[string]bool{}
 	add := func(p *policy.Policy) {
 		if principalValues(p, set) {
@@ -139,7 +156,6 @@ func (w *worker) newPrincipalRow(bl *BucketLayers, shape string) *principalRow {
 	if bl.Key.Account != "" {
 		set[bl.Key.Account] = true
 	}
-	pr.vals = make([]string, 0, len(set))
 	for v := range set {
 		pr.vals = append(pr.vals, v)
 	}
@@ -232,6 +248,21 @@ func (w *worker) signature(b []byte, vals, lvals []string, ps *principalStatic, 
 	}
 	return append(b, '|')
 }
+
+// lower sets the row's values lowered and their ID (once).
+func (pr *principalRow) lower() {
+	if !pr.lowered {
+		pr.lowered = true
+		for _, v := range pr.vals {
+			pr.lvals = append(pr.lvals, strings.ToLower(v))
+		}
+		pr.valsID = pr.w.shared.valsID(pr.vals)
+	}
+}
+
+// maxRowGroups bounds the groups' map a worker's principal row keeps for
+// the next bucket.
+const maxRowGroups = 1 << 10
 
 // lowerAll returns the values lowered.
 func lowerAll(vals []string) []string {
@@ -433,10 +464,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 	if pr.partition == "" {
 		pr.partition = partitionOf(bl.ARN)
 	}
-	if pr.lvals == nil {
-		pr.lvals = lowerAll(pr.vals)
-		pr.valsID = w.shared.valsID(pr.vals)
-	}
+	pr.lower()
 	alone := pr.byName || w.noPrincipalGroups
 	w.eachCandidate(wa, id, bl.Bucket.Name, pr.res, pr.partition, direct, func(c principalCand, st *principalStatic) {
 		pr.buf = w.candKey(&c, st, alone, pr.vals, pr.lvals, pr.valsID, pr.buf, id, wa.canonical)
@@ -606,6 +634,7 @@ type whoScratch struct {
 	texts []string
 	fpBuf []byte
 	merge planMerge
+	row principalRow // the principal row of the bucket in progress (newPrincipalRow)
 	// outside is the scratch of a principal row's overflow.outside.
 	outside [2][5][]string
 }
@@ -1232,9 +1261,10 @@ func (pr *principalRow) shapeGroupKey(cand *principalCand) pgroupKey {
 // res returns the resources the matrix asks about: the bucket, any object
 // of it, and an object of each key pattern of its policy (decideKeys).
 func (pr *principalRow) res() []string {
-	if pr.resources == nil {
+	if !pr.resSet {
+		pr.resSet = true
 		bl := pr.bl
-		pr.resources = []string{bl.ARN, bl.ARN + "/" + anyKey}
+		pr.resources = append(pr.resources, bl.ARN, bl.anyObject)
 		for _, k := range bl.keyPatterns() {
 			pr.resources = append(pr.resources, bl.ARN+"/"+exampleKey(k))
 		}
@@ -1434,6 +1464,7 @@ func (w *worker) principalCaller(id string, p *IAMPrincipal, inOrg Tri, orgID st
 func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *model.Access) *[2][5][]string {
 	pr := w.newPrincipalRow(bl, shape)
 	pr.bm = bm
+	defer func() { pr.bl, pr.bm, pr.over = nil, nil, overflow{} }() // keep no bucket's layers alive
 	for r := range w.who.outside {
 		for i := range w.who.outside[r] {
 			clear(w.who.outside[r][i]) // keep no bucket's strings alive
