@@ -449,10 +449,13 @@ func (w *worker) matrixCallers(bl *BucketLayers) matrixCallers {
 // compute fills every row of the bucket's matrix.
 func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 	m := w.matrixer
-	bm := &bucketMatrix{bl: bl, external: map[string]row{}, callers: map[string]*Caller{}}
+	bm := &bucketMatrix{bl: bl}
 	mc := w.matrixCallers(bl)
 	bm.public = m.row(bl, mc.public)
 	bm.anyAWS = m.row(bl, mc.anyAWS)
+	if len(mc.externals) > 0 { // nil without (most buckets name none)
+		bm.external, bm.callers = make(map[string]row, len(mc.externals)), make(map[string]*Caller, len(mc.externals))
+	}
 	for i, id := range mc.externals {
 		bm.external[id] = m.row(bl, mc.ext[i])
 		bm.callers[id] = mc.ext[i]
@@ -525,7 +528,10 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 			}
 		}
 		each := single
-		if nrest > 0 {
+		switch {
+		case nrest > 0 && len(single) == 0:
+			each = without(g.accounts, drop) // read only: the group's own when it drops none
+		case nrest > 0:
 			each = append(slices.Clone(single), without(g.accounts, drop)...)
 		}
 		for _, id := range each {
@@ -680,6 +686,7 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	// unknown 1, conditional 2, allow 3).
 	var count [4]int
 	first := [4]int{-1, -1, -1, -1}
+	nblocked := 0
 	for i := range parts {
 		p := &parts[i]
 		r := verdictRank(p.out.verdict)
@@ -688,7 +695,15 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 			first[r] = i
 		}
 		if p.out.orgBlocked != "" {
-			oc.blocked = append(oc.blocked, *p)
+			nblocked++
+		}
+	}
+	if nblocked > 0 { // one list of its size
+		oc.blocked = make([]orgPart, 0, nblocked)
+		for i := range parts {
+			if parts[i].out.orgBlocked != "" {
+				oc.blocked = append(oc.blocked, parts[i])
+			}
 		}
 	}
 	best := 0

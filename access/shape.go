@@ -399,7 +399,10 @@ func (bm *bucketMatrix) rename(from, to string) *bucketMatrix {
 	renameRow((*[5]outcome)(&out.public))
 	renameRow((*[5]outcome)(&out.anyAWS))
 	renameRow((*[5]outcome)(&out.same))
-	out.external = make(map[string]row, len(bm.external))
+	out.external = nil // as bm's when it names none
+	if bm.external != nil {
+		out.external = make(map[string]row, len(bm.external))
+	}
 	for id, rw := range bm.external {
 		renameRow((*[5]outcome)(&rw))
 		out.external[id] = rw
