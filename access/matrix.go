@@ -435,7 +435,8 @@ func (w *worker) matrixCallers(bl *BucketLayers) matrixCallers {
 		}
 		mc.ext = append(mc.ext, c)
 	}
-	mc.same = w.caller("same|"+owner, func() *Caller {
+	w.callerBuf = append(append(w.callerBuf[:0], "same|"...), owner...)
+	mc.same = w.callerBytes(w.callerBuf, false, func() *Caller {
 		orgID, in := m.ix.MemberOf(owner)
 		if orgID == m.ix.OrgID {
 			orgID = ""
