@@ -813,17 +813,38 @@ func orgReasonOf(k orgReasonKey) string {
 	return k.example // one part: ex is ""
 }
 
-func (oc *orgCell) cell() model.Cell {
+// cell is the org cell's report cell; its AllowedAccounts is n, set here
+// (a bucket's org cells take theirs from one array: orgActions).
+func (oc *orgCell) cell(n *int) model.Cell {
 	c := oc.out.cell()
 	if oc.total > 0 && (oc.out.verdict == model.VerdictAllow || oc.out.verdict == model.VerdictConditional) {
-		n := oc.nallowed
-		c.AllowedAccounts = &n
+		*n = oc.nallowed
+		c.AllowedAccounts = n
 		c.Accounts = oc.accounts
 	} else if oc.total > 0 {
-		n := 0
-		c.AllowedAccounts = &n
+		*n = 0
+		c.AllowedAccounts = n
 	}
 	return c
+}
+
+// orgActions returns the org row's report cells, their counts of allowed
+// accounts in one array (none when no cell counts accounts).
+func orgActions(org *[5]orgCell) model.Actions {
+	var n *[5]int
+	for i := range org {
+		if org[i].total > 0 {
+			n = new([5]int)
+			break
+		}
+	}
+	at := func(i int) *int {
+		if n == nil {
+			return nil // cell sets no count
+		}
+		return &n[i]
+	}
+	return model.Actions{Read: org[0].cell(at(0)), List: org[1].cell(at(1)), Write: org[2].cell(at(2)), Delete: org[3].cell(at(3)), Manage: org[4].cell(at(4))}
 }
 
 // namedAccounts returns every account a bucket's policy, ACL or KMS key

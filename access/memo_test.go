@@ -71,17 +71,18 @@ func diffParses(t *testing.T, used, fresh *Index) []string {
 	return diffs
 }
 
-// TestAnalysisLeavesSharedListsUnchanged: the analysis shares lists and
-// memoises by their address, relying on no list being modified once made.
-// A worker keys the statement names of a principal group by the address
-// of its deciding statements (ownNames: a refCache shares equal lists),
+// TestAnalysisLeavesSharedListsUnchanged: the analysis shares lists,
+// relying on no list being modified once made. A worker hands out the
+// statement names of a principal group's deciding statements (ownNames)
+// and the cells' Principals (cellPrincipals) from memos kept by content,
 // and a parsed policy's string lists share one block per policy (each
 // capped, so an append copies) and are shared by text (managed and trust
 // policies); the cells' decided_by lists are rows of one table
-// (layerNameLists). A modification in place would give later buckets the names
-// or the statements of another list, silently. Every memo hit is checked
-// against a fresh computation here (checkMemos), and every parse the
-// index holds after the analysis against a fresh parse of the same text.
+// (layerNameLists). A modification in place would give later buckets the names,
+// the principals or the statements of another list, silently. Every memo
+// hit is checked against a fresh computation here (checkMemos), and every
+// parse the index holds after the analysis against a fresh parse of the
+// same text.
 func TestAnalysisLeavesSharedListsUnchanged(t *testing.T) {
 	roundtrip := func() *inventory.Document {
 		doc, err := inventory.Load("../scanner/testdata/roundtrip.yaml")
@@ -150,6 +151,21 @@ func TestSharedListChecksFail(t *testing.T) {
 		w.ownNames(refs, rep)
 		if n := m.memoFaults.Load(); n != 1 {
 			t.Errorf("%d faults after the names were modified, want 1", n)
+		}
+	})
+	t.Run("memoised principals", func(t *testing.T) {
+		m := newMatrixer(NewIndex(fakeaws.Synthetic(2, 1)), nil, Options{checkMemos: true})
+		w := m.newWorker()
+		list := []model.PrincipalAccess{{ARN: "arn:aws:iam::111122223333:role/r", Type: model.PrincipalRole, Verdict: model.VerdictAllow}}
+		names, _ := w.cellPrincipals(list, 1)
+		w.cellPrincipals(list, 1)
+		if n := m.memoFaults.Load(); n != 0 {
+			t.Fatalf("%d faults on an unmodified list", n)
+		}
+		names[0] = "modified in place"
+		w.cellPrincipals(list, 1)
+		if n := m.memoFaults.Load(); n != 1 {
+			t.Errorf("%d faults after the principals were modified, want 1", n)
 		}
 	})
 	t.Run("parses", func(t *testing.T) {
@@ -275,5 +291,41 @@ func TestOrgReasonKeptByWhatItSays(t *testing.T) {
 	}
 	if got, want := l.orgReason(keys[0]), "denied for all 40 other member accounts: denied by SCP x"; got != want {
 		t.Errorf("reason = %q, want %q", got, want)
+	}
+}
+
+// TestCellPrincipalsKeptByWhomTheyName: the cells' Principals a worker
+// keeps (cellPrincipals) are those made of each list, and lists that name
+// different principals, or the same ones in another order or with another
+// verdict, get different Principals; a root, a denied or an unknown entry
+// names none.
+func TestCellPrincipalsKeptByWhomTheyName(t *testing.T) {
+	w := newMatrixer(NewIndex(fakeaws.Synthetic(2, 1)), nil, Options{checkMemos: true}).newWorker()
+	pa := func(arn, typ string, v model.Verdict) model.PrincipalAccess {
+		return model.PrincipalAccess{ARN: arn, Type: typ, Verdict: v}
+	}
+	const a, b = "arn:aws:iam::111122223333:role/a", "arn:aws:iam::111122223333:user/b"
+	allow, cond := model.VerdictAllow, model.VerdictConditional
+	cases := []struct {
+		list []model.PrincipalAccess
+		want []string
+	}{
+		{[]model.PrincipalAccess{pa(a, model.PrincipalRole, allow)}, []string{a}},
+		{[]model.PrincipalAccess{pa(a, model.PrincipalRole, cond)}, []string{a + " (conditional)"}},
+		{[]model.PrincipalAccess{pa(a, model.PrincipalRole, allow), pa(b, model.PrincipalUser, allow)}, []string{a, b}},
+		{[]model.PrincipalAccess{pa(b, model.PrincipalUser, allow), pa(a, model.PrincipalRole, allow)}, []string{b, a}},
+		{[]model.PrincipalAccess{pa(a, model.PrincipalRole, allow), pa(b, model.PrincipalUser, cond)}, []string{a, b + " (conditional)"}},
+		{[]model.PrincipalAccess{pa(a, model.PrincipalRoot, allow), pa(b, model.PrincipalUser, model.VerdictUnknown)}, nil},
+		{[]model.PrincipalAccess{pa(a+"\x00", model.PrincipalRole, allow)}, []string{a + "\x00"}},
+		{[]model.PrincipalAccess{pa(a+"c", model.PrincipalRole, allow)}, []string{a + "c"}},
+		{[]model.PrincipalAccess{pa(a+"\x00a"+b, model.PrincipalRole, allow)}, []string{a + "\x00a" + b}},
+	}
+	for _, pass := range []string{"first", "kept"} {
+		for i, c := range cases {
+			got, more := w.cellPrincipals(slices.Clone(c.list), len(c.want)+2)
+			if !slices.Equal(got, c.want) || more != 2 {
+				t.Errorf("%s pass, case %d: cellPrincipals = %q, %d more; want %q, 2 more", pass, i, got, more, c.want)
+			}
+		}
 	}
 }

@@ -635,6 +635,10 @@ type whoScratch struct {
 	fpBuf []byte
 	merge planMerge
 	row principalRow // the principal row of the bucket in progress (newPrincipalRow)
+	// principals are the cells' Principals by whom they name
+	// (cellPrincipals), principalsBuf the scratch of their keys.
+	principals    map[string][]string
+	principalsBuf []byte
 	// outside is the scratch of a principal row's overflow.outside.
 	outside [2][5][]string
 }
@@ -864,7 +868,7 @@ func (pr *principalRow) decideGroup(g *principalGroup, i int) model.Verdict {
 // (cellPrincipals), named of them in all.
 func (pr *principalRow) finishCell(c *model.Cell, org *orgCell, list []model.PrincipalAccess, total, named int, unlisted, why []string, names bool) {
 	if names {
-		c.Principals, c.PrincipalsMore = cellPrincipals(list, named)
+		c.Principals, c.PrincipalsMore = pr.w.cellPrincipals(list, named)
 	}
 	pr.w.who.list = list
 	list = pr.w.who.intern(list) // nil when empty
@@ -905,8 +909,48 @@ func namesPrincipal(typ string, v model.Verdict) bool {
 // yet) are list, of named such principals in all (namesPrincipal): the
 // roles and users allowed, those conditionally allowed marked
 // " (conditional)", in list order, and how many the cap left out.
-func cellPrincipals(list []model.PrincipalAccess, named int) ([]string, int32) {
-	var out []string
+// The lists are the worker's, shared by the cells that name the same
+// principals alike (they are read only): most of an account's buckets'
+// cells name its same few roles.
+func (w *worker) cellPrincipals(list []model.PrincipalAccess, named int) ([]string, int32) {
+	ws := &w.who
+	// The key: each principal named, its ARN's length first, then c when
+	// conditional or a.
+	b, n := ws.principalsBuf[:0], 0
+	for i := range list {
+		if pa := &list[i]; namesPrincipal(pa.Type, pa.Verdict) {
+			b = append(binary.AppendUvarint(b, uint64(len(pa.ARN))), pa.ARN...)
+			if pa.Verdict == model.VerdictConditional {
+				b = append(b, 'c')
+			} else {
+				b = append(b, 'a')
+			}
+			n++
+		}
+	}
+	ws.principalsBuf = b
+	more := int32(min(named-n, math.MaxInt32))
+	if n == 0 {
+		return nil, more
+	}
+	if out, ok := ws.principals[string(b)]; ok {
+		if w.checkMemos && !slices.Equal(out, principalNames(list, n)) {
+			w.memoFaults.Add(1) // the list handed out was modified
+		}
+		return out, more
+	}
+	out := principalNames(list, n)
+	if ws.principals == nil || len(ws.principals) >= maxInterned {
+		ws.principals = map[string][]string{}
+	}
+	ws.principals[string(b)] = out
+	return out, more
+}
+
+// principalNames returns the Principals of a cell's entries list, n of
+// them (cellPrincipals).
+func principalNames(list []model.PrincipalAccess, n int) []string {
+	out := make([]string, 0, n)
 	for i := range list {
 		switch pa := &list[i]; {
 		case !namesPrincipal(pa.Type, pa.Verdict):
@@ -916,7 +960,7 @@ func cellPrincipals(list []model.PrincipalAccess, named int) ([]string, int32) {
 			out = append(out, pa.ARN)
 		}
 	}
-	return out, int32(min(named-len(out), math.MaxInt32))
+	return out
 }
 
 // listedCells returns the indices of the cells that list principals: those
