@@ -481,7 +481,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 func (w *worker) eachCandidate(wa *whoAccount, id, bucket string, res func() []string, partition string, direct func(gk string) bool, f func(principalCand, *principalStatic)) {
 	for i := range wa.ps {
 		p := &wa.ps[i]
-		st := wa.statics[i]
+		st := &wa.statics[i]
 		if (direct != nil && direct(st.gk)) || (p.s3 && st.mayReach(p, bucket)) {
 			dead := uint64(0)
 			if !w.noPrincipalGroups {
@@ -534,10 +534,11 @@ type whoAccount struct {
 	cv        *chainValues
 	canonical string // the value naming its canonical ID ("" when not known)
 	ps        []IAMPrincipal
-	statics   []*principalStatic // ps's
+	statics   []principalStatic // ps's
 	// root is its root user as a principal in the index's partition
-	// (rootPartition), and its static.
+	// (rootPartition, rootP), and its static.
 	rootPartition string
+	rootP         IAMPrincipal
 	root          *IAMPrincipal
 	rootStatic    *principalStatic
 }
@@ -568,13 +569,13 @@ func (w *worker) makeWhoAccount(id string) *whoAccount {
 	}
 	// The statics of its principals and root in one array.
 	statics := make([]principalStatic, len(wa.ps)+1)
-	wa.statics = make([]*principalStatic, len(wa.ps))
+	wa.statics = statics[:len(wa.ps)]
 	for i := range wa.ps {
-		wa.statics[i] = &statics[i]
-		w.initPrincipalStatic(wa.statics[i], &wa.ps[i], id, wa.chain, wa.cv, wa.canonical)
+		w.initPrincipalStatic(&wa.statics[i], &wa.ps[i], id, wa.chain, wa.cv, wa.canonical)
 	}
 	wa.rootPartition = ix.partition
-	wa.root = newRoot(ix.partition, id)
+	wa.rootP = rootPrincipal(ix.partition, id)
+	wa.root = &wa.rootP
 	wa.rootStatic = &statics[len(wa.ps)]
 	w.initPrincipalStatic(wa.rootStatic, wa.root, id, wa.chain, wa.cv, wa.canonical)
 	return wa
@@ -721,7 +722,13 @@ func (w *worker) root(partition, id string) *IAMPrincipal {
 
 // newRoot returns account id's root user in partition as a principal.
 func newRoot(partition, id string) *IAMPrincipal {
-	return &IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root"}
+	p := rootPrincipal(partition, id)
+	return &p
+}
+
+// rootPrincipal is account id's root user in partition as a principal.
+func rootPrincipal(partition, id string) IAMPrincipal {
+	return IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root"}
 }
 
 // overflow is what the cells of a bucket capped at principalsPerCell
