@@ -323,14 +323,17 @@ func (pr *principalRow) listOrg(cells []*model.Cell, bm *bucketMatrix, base func
 	// A member account whose class answer is denied for every action
 	// listed (its caller assumed any identity grant) has no principal
 	// allowed: only the others' are listed.
-	if live, ok := bm.liveOrgAccounts(todo); ok && len(live) <= maxLiveListed && w.orgListing != orgListingPlan {
-		accts := make([]string, 0, len(live))
+	if live, ok := bm.liveOrgAccounts(todo, w.who.live); ok && len(live) <= maxLiveListed && w.orgListing != orgListingPlan {
+		accts := w.who.liveAccts[:0]
 		for id := range live {
 			accts = append(accts, id) // never the owner: no part holds it
 		}
 		slices.Sort(accts) // in member order
+		w.who.live, w.who.liveAccts = live, accts
 		pr.list("org", cells, accts, false, base)
 		return
+	} else {
+		w.who.live = live
 	}
 	pr.lower()
 	if pr.partition == "" {
@@ -342,13 +345,17 @@ func (pr *principalRow) listOrg(cells []*model.Cell, bm *bucketMatrix, base func
 
 // liveOrgAccounts returns the member accounts whose class answer is not
 // denied for some action of todo (stopping past maxLiveListed); false
-// when no member's is denied.
-func (bm *bucketMatrix) liveOrgAccounts(todo []int) (map[string]bool, bool) {
-	live := map[string]bool{}
+// when no member's is denied. The set is live (scratch, emptied here;
+// nil: a new one), returned either way.
+func (bm *bucketMatrix) liveOrgAccounts(todo []int, live map[string]bool) (map[string]bool, bool) {
+	if live == nil {
+		live = map[string]bool{}
+	}
+	clear(live)
 	for _, i := range todo {
 		oc := &bm.org[i]
 		if !slices.ContainsFunc(oc.parts, func(p orgPart) bool { return p.out.verdict == model.VerdictDeny }) {
-			return nil, false
+			return live, false
 		}
 		for j := range oc.parts {
 			p := &oc.parts[j]

@@ -636,6 +636,9 @@ type whoScratch struct {
 	fpBuf []byte
 	merge planMerge
 	row principalRow // the principal row of the bucket in progress (newPrincipalRow)
+	// live and liveAccts are listOrg's scratch (liveOrgAccounts).
+	live      map[string]bool
+	liveAccts []string
 	// principals are the cells' Principals by whom they name
 	// (cellPrincipals), principalsBuf the scratch of their keys.
 	principals    map[string][]string
