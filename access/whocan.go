@@ -85,7 +85,7 @@ type principalRow struct {
 	vals      []string      // the bucket side's principal-naming values
 	byName    bool          // a principal-naming value holds a policy variable
 	lvals     []string      // vals lowered (once lowered is set, lower)
-	lowered   bool
+	lowered   bool          // lvals and valsID are set
 	partition string        // the bucket's partition ("" until needed)
 	// resources are the resources the matrix asks about (shapeGroupKey),
 	// once resSet is set (res).
@@ -635,7 +635,7 @@ type whoScratch struct {
 	texts []string
 	fpBuf []byte
 	merge planMerge
-	row principalRow // the principal row of the bucket in progress (newPrincipalRow)
+	row   principalRow // the principal row of the bucket in progress (newPrincipalRow)
 	// live and liveAccts are listOrg's scratch (liveOrgAccounts).
 	live      map[string]bool
 	liveAccts []string
