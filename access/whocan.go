@@ -1494,7 +1494,12 @@ func (w *worker) principalCaller(id string, p *IAMPrincipal, inOrg Tri, orgID st
 	c := &Caller{Principal: p.ARN, Account: id, InOrg: inOrg, OrgID: orgID, OrgPath: w.ix.OrgPath(id), SCPs: w.ix.SCPs(id),
 		Boundary: p.Boundary, Label: p.ARN, TagsKnown: true, PrincipalTags: p.Tags}
 	if p.fp != "root" {
-		c.Identity = append([]*policy.Policy{}, p.Identity...) // non-nil: its own policies
+		// Non-nil: its own policies (the principal's list, read only, no
+		// room to append to).
+		c.Identity = p.Identity[:len(p.Identity):len(p.Identity)]
+		if c.Identity == nil {
+			c.Identity = []*policy.Policy{}
+		}
 	}
 	return c
 }
