@@ -133,6 +133,7 @@ type worker struct {
 	roots     map[[2]string]*IAMPrincipal
 	who       whoScratch // the principal lists' scratch and caches (whocan.go)
 	callerBuf []byte     // scratch of callers' keys (callerBytes)
+	listBuf   []byte     // scratch of lists' keys (internList)
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
 	// buckets holds each once. At most maxInterned of each are kept (a
@@ -219,14 +220,23 @@ func (w *worker) internList(kind string, l []string) []string {
 	if len(l) == 0 {
 		return l
 	}
-	key := kind + "\x00" + strings.Join(l, "\x00")
-	if have, ok := w.lists[key]; ok {
+	// The key in the worker's scratch: looked up without a string of its
+	// own.
+	b := append(append(w.listBuf[:0], kind...), 0)
+	for i, s := range l {
+		if i > 0 {
+			b = append(b, 0)
+		}
+		b = append(b, s...)
+	}
+	w.listBuf = b
+	if have, ok := w.lists[string(b)]; ok {
 		return have
 	}
 	if len(w.lists) >= maxInterned {
 		clear(w.lists)
 	}
-	w.lists[key] = l
+	w.lists[string(b)] = l
 	return l
 }
 

@@ -297,7 +297,8 @@ const maxLiveListed = 64
 // owner), as list does for them, from the worker's orgPlan when the bucket
 // allows many member accounts.
 func (pr *principalRow) listOrg(cells []*model.Cell, bm *bucketMatrix, base func(id string, p *IAMPrincipal) *Caller) {
-	todo := listedCells(cells)
+	var room [5]int
+	todo := listedCells(cells, room[:0])
 	if len(todo) == 0 {
 		return
 	}

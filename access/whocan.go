@@ -780,7 +780,8 @@ type cellRef struct {
 // the entries beyond the cap are not built, but for what viaAccess needs
 // of them (pr.over).
 func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string, sameAccount bool, base func(id string, p *IAMPrincipal) *Caller) {
-	todo := listedCells(cells)
+	var room [5]int
+	todo := listedCells(cells, room[:0])
 	if len(todo) == 0 {
 		return
 	}
@@ -974,9 +975,9 @@ func principalNames(list []model.PrincipalAccess, n int) []string {
 }
 
 // listedCells returns the indices of the cells that list principals: those
-// allowed or conditional.
-func listedCells(cells []*model.Cell) []int {
-	var todo []int
+// allowed or conditional, appended to todo (the caller's room: a row has
+// five cells).
+func listedCells(cells []*model.Cell, todo []int) []int {
 	for i, c := range cells {
 		if c.Verdict == model.VerdictAllow || c.Verdict == model.VerdictConditional {
 			todo = append(todo, i)
