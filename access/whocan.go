@@ -1604,8 +1604,15 @@ func (w *worker) viaAccess(acc *model.Access, over *overflow) {
 	arns := map[string]string{} // node key → ARN
 	// An action's cells and each cell's unlisted roles (every entry set
 	// for each action).
-	cells := make([]*model.Cell, len(rows))
-	roles := make([][]model.PrincipalAccess, len(rows))
+	// (Room for a few rows on the stack: most buckets name no external
+	// account, or one or two.)
+	var cellRoom [4]*model.Cell
+	var roleRoom [4][]model.PrincipalAccess
+	cells, roles := cellRoom[:], roleRoom[:]
+	if len(rows) > len(cellRoom) {
+		cells, roles = make([]*model.Cell, len(rows)), make([][]model.PrincipalAccess, len(rows))
+	}
+	cells, roles = cells[:len(rows)], roles[:len(rows)]
 	for i := range MatrixActions() {
 		for r, a := range rows {
 			cells[r] = a.Cells()[i]
