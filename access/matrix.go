@@ -649,6 +649,30 @@ func orgCells(bl *BucketLayers, parts *[5][]orgPart, total int, lists *orgLists)
 	for i := range cells {
 		cells[i] = aggregateOrg(parts[i], total, lists)
 	}
+	// The cells' blocked parts, one list for the five.
+	n := 0
+	for i := range parts {
+		for j := range parts[i] {
+			if parts[i][j].out.orgBlocked != "" {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return cells
+	}
+	room := make([]orgPart, 0, n)
+	for i := range parts {
+		start := len(room)
+		for j := range parts[i] {
+			if parts[i][j].out.orgBlocked != "" {
+				room = append(room, parts[i][j])
+			}
+		}
+		if len(room) > start {
+			cells[i].blocked = room[start:len(room):len(room)]
+		}
+	}
 	return cells
 }
 
@@ -686,7 +710,8 @@ func (w *worker) memberCaller(g *orgGroup, id string) *Caller {
 
 // aggregateOrg combines the parts of the org class into one cell: allowed
 // if at least one other member account is allowed (the cell counts them).
-// The list of the allowed accounts comes from lists (nil: built here).
+// The list of the allowed accounts comes from lists (nil: built here); its
+// blocked parts are orgCells'.
 func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	oc := orgCell{total: total}
 	if total == 0 {
@@ -697,24 +722,12 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	// unknown 1, conditional 2, allow 3).
 	var count [4]int
 	first := [4]int{-1, -1, -1, -1}
-	nblocked := 0
 	for i := range parts {
 		p := &parts[i]
 		r := verdictRank(p.out.verdict)
 		count[r] += p.count()
 		if first[r] < 0 {
 			first[r] = i
-		}
-		if p.out.orgBlocked != "" {
-			nblocked++
-		}
-	}
-	if nblocked > 0 { // one list of its size
-		oc.blocked = make([]orgPart, 0, nblocked)
-		for i := range parts {
-			if parts[i].out.orgBlocked != "" {
-				oc.blocked = append(oc.blocked, parts[i])
-			}
 		}
 	}
 	best := 0

@@ -407,12 +407,25 @@ func (bm *bucketMatrix) rename(from, to string) *bucketMatrix {
 		renameRow((*[5]outcome)(&rw))
 		out.external[id] = rw
 	}
+	// The org cells' blocked parts renamed, one list for the five.
+	n := 0
+	for i := range out.org {
+		n += len(out.org[i].blocked)
+	}
+	var room []orgPart
+	if n > 0 {
+		room = make([]orgPart, 0, n)
+	}
 	for i := range out.org {
 		oc := out.org[i]
 		oc.out = oc.out.rename(r)
-		oc.blocked = append([]orgPart(nil), oc.blocked...)
-		for j := range oc.blocked {
-			oc.blocked[j].out = oc.blocked[j].out.rename(r)
+		if len(oc.blocked) > 0 {
+			start := len(room)
+			for _, p := range oc.blocked {
+				p.out = p.out.rename(r)
+				room = append(room, p)
+			}
+			oc.blocked = room[start:len(room):len(room)]
 		}
 		out.org[i] = oc
 	}
