@@ -616,13 +616,19 @@ func (w *worker) groupCaller(gi int, owner string, single, externals []string, n
 	}
 	w.callerBuf = b
 	return w.callerBytes(b, free, func() *Caller {
-		var notOwner []string
-		if !free {
-			notOwner = []string{owner}
+		// NotAccounts: the owner (unless free), single, externals; the
+		// accounts removed from the group are its first ones.
+		var not []string
+		if n := len(single) + len(externals); n > 0 || !free {
+			not = make([]string, 0, n+1)
 		}
-		exclude := append(append([]string(nil), single...), externals...)
-		removed := append(notOwner[:len(notOwner):len(notOwner)], single...)
-		return &Caller{NotAccounts: append(notOwner, exclude...), NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
+		if !free {
+			not = append(not, owner)
+		}
+		not = append(not, single...)
+		removed := not[:len(not):len(not)]
+		not = append(not, externals...)
+		return &Caller{NotAccounts: not, NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
 			TagsKnown: m.restCollected(gi, removed),
 			Label:     "principals of the " + strconv.Itoa(nrest) + " other member accounts under " + m.restLabel(gi, removed)}
 	})
