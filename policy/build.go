@@ -33,7 +33,7 @@ func Compile(p *Policy) (*Policy, error) {
 		if err := checkBuilt(&s, i); err != nil {
 			return nil, err
 		}
-		s.Index, s.Line, s.Column, s.Elements = i, 0, 0, nil
+		s.Index, s.Line, s.Column, s.Elements = i, 0, 0, ElementPos{}
 		if s.Principal != nil && s.Principal.Wildcard {
 			s.Principal = &Principals{Wildcard: true} // MarshalJSON writes "*" alone
 		}
