@@ -464,15 +464,46 @@ func (ix *Index) RCPs(id string) Chain {
 }
 
 // chainCache holds the chains computed, by account and type: every bucket
-// of an account, and every KMS call on its keys, needs the same ones.
+// of an account, and every KMS call on its keys, needs the same ones. The
+// accounts of an OU that have the same policies have the same chains,
+// computed once for them (byOU).
 type chainCache struct {
-	mu sync.RWMutex
-	m  map[chainKey]Chain
+	mu   sync.RWMutex
+	m    map[chainKey]Chain
+	byOU map[ouChainKey]Chain
 }
 
 type chainKey struct {
 	account string
 	rcp     bool
+}
+
+// ouChainKey is the key of the chain of the accounts placed under ou (the
+// last of their levels) whose own policies are pols (their IDs, in order,
+// joined by NULs) and could all be read: nothing of such a chain names the
+// account.
+type ouChainKey struct {
+	ou   *inventory.OU
+	pols string
+	rcp  bool
+}
+
+// ouChain returns the chain of key k, if computed.
+func (c *chainCache) ouChain(k ouChainKey) (Chain, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	ch, ok := c.byOU[k]
+	return ch, ok
+}
+
+// setOUChain records the chain of key k.
+func (c *chainCache) setOUChain(k ouChainKey, ch Chain) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byOU == nil {
+		c.byOU = map[ouChainKey]Chain{}
+	}
+	c.byOU[k] = ch
 }
 
 func (c *chainCache) get(account string, rcp bool, compute func() Chain) Chain {
@@ -514,8 +545,21 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 		// A member we cannot place: its chain is unknown.
 		return unknownChain(fmt.Sprintf("%s of account %s (not found in the OU tree)", kind, id))
 	}
+	// The chain of an account whose own level names nothing that could not
+	// be read is its OU's with its policies (the names below name the
+	// account only for what could not be read): one for all such accounts.
+	a := ix.accounts[id]
+	var ouKey ouChainKey
+	byOU := a != nil && !a.Errors.Has(inventory.KeyPolicies) && ix.allCollected(a.Policies)
+	if byOU {
+		ouKey = ouChainKey{ou: pl.levels[len(pl.levels)-1], pols: strings.Join(a.Policies, "\x00"), rcp: typ == inventory.ResourceControlPolicy}
+		if c, ok := ix.chains.ouChain(ouKey); ok {
+			return c
+		}
+	}
 	var c Chain
 	c.Governed = true
+	c.Levels = make([][]*policy.Policy, 0, len(pl.levels)+1)
 	var key strings.Builder
 	// where names the level, only for the names of what could not be read.
 	add := func(where func() string, ids []string, errs inventory.Errors) {
@@ -567,7 +611,7 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 	}
 	org := ix.Doc.Organization
 	account := func() string { return "account " + id }
-	if a := ix.accounts[id]; a != nil {
+	if a != nil {
 		add(account, a.Policies, a.Errors)
 	} else if pols, ok := org.AccountPolicies[id]; ok {
 		add(account, pols, nil) // a member the scan's scope left out
@@ -577,7 +621,21 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 		add(account, nil, inventory.Errors{inventory.KeyPolicies: inventory.ParseFetchError("account not in the snapshot")})
 	}
 	c.Key = key.String()
+	if byOU {
+		ix.chains.setOUChain(ouKey, c)
+	}
 	return c
+}
+
+// allCollected reports whether every organisation policy of ids was
+// collected.
+func (ix *Index) allCollected(ids []string) bool {
+	for _, id := range ids {
+		if ix.orgPolicies[id] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // levelAllowsEverything reports whether an SCP or RCP level allows every
