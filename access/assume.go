@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -278,6 +279,8 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 		}
 		ps := ix.Principals(id)
 		byAccount[id] = ps
+		nodes := make([]AssumeNode, len(ps)) // the account's, in one allocation
+		outside := !ix.InOrg(id)
 		for i := range ps {
 			p := &ps[i]
 			kind := NodeUser
@@ -285,23 +288,32 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 				kind = NodeRole
 			}
 			key := granteeKey(p.ARN)
-			g.nodes[key] = &AssumeNode{ID: key, Kind: kind, Account: id, Outside: !ix.InOrg(id)}
+			nodes[i] = AssumeNode{ID: key, Kind: kind, Account: id, Outside: outside}
+			g.nodes[key] = &nodes[i]
 			byKey[key] = p
 		}
-		for _, r := range a.IAM.Roles {
+		// The account's trust policies' copies, in one allocation.
+		copies := make([]policy.Policy, len(a.IAM.Roles))
+		for k, r := range a.IAM.Roles {
 			tr := trustedRole{arn: r.ARN, account: id}
+			name := "trust policy of " + r.ARN
 			if r.TrustPolicy == nil {
-				tr.trust = policy.Unreadable("trust policy of " + r.ARN + " (not collected)")
-			} else if p, err := parseShared(trusts, r.TrustPolicy.Raw()); err != nil {
-				tr.trust = policy.Unreadable("trust policy of " + r.ARN + " (does not parse)")
+				tr.trust = policy.Unreadable(name + " (not collected)")
+			} else if p, err := parseSharedInto(&copies[k], trusts, r.TrustPolicy.Raw()); err != nil {
+				tr.trust = policy.Unreadable(name + " (does not parse)")
 			} else {
-				p.Name = "trust policy of " + r.ARN
+				p.Name = name
 				tr.trust = p
 			}
 			roles = append(roles, tr)
 		}
 	}
 	anyIdentity := ix.assumeAnyIdentity()
+	// The evaluations of the candidates' AssumeRole requests reuse one
+	// evaluator, its input and its result (edgeOf copies what it keeps).
+	ev := policy.NewEvaluator()
+	in := &policy.Input{}
+	var res policy.Result
 	// A candidate's caller (and what its request contexts share) depends
 	// on the candidate alone: built once for all the roles it may assume.
 	type candCaller struct {
@@ -323,7 +335,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 				n = ix.outsideNode(cand)
 				g.nodes[cand] = n
 			}
-			in := &policy.Input{Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, ResourcePolicy: r.trust}
+			*in = policy.Input{Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, ResourcePolicy: r.trust}
 			if rcp := ix.RCPs(r.account); rcp.Governed {
 				in.RCPs = rcp.Levels
 			}
@@ -357,7 +369,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			in.IdentityPolicies, in.PermissionBoundary, in.SCPs = cc.identity, cc.boundary, cc.scps
 			in.Principal = caller.Principal
 			in.Context = ix.assumeContext(caller, n, r.account, services)
-			res := policy.Evaluate(in)
+			ev.Evaluate(in, &res)
 			e, ok := edgeOf(cand, to, &res)
 			if !ok {
 				continue
@@ -367,11 +379,11 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 		}
 		ix.federatedEdges(g, r) // AssumeRoleWithWebIdentity/SAML (federated.go)
 	}
-	for k := range g.in {
-		sort.Slice(g.in[k], func(i, j int) bool { return g.in[k][i].From < g.in[k][j].From })
+	for _, es := range g.in {
+		slices.SortFunc(es, func(a, b AssumeEdge) int { return strings.Compare(a.From, b.From) })
 	}
-	for k := range g.out {
-		sort.Slice(g.out[k], func(i, j int) bool { return g.out[k][i].To < g.out[k][j].To })
+	for _, es := range g.out {
+		slices.SortFunc(es, func(a, b AssumeEdge) int { return strings.Compare(a.To, b.To) })
 	}
 	return g
 }
@@ -511,6 +523,11 @@ func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string, services 
 // parseShared returns a copy of the policy text parses to, parsed once per
 // text in parsed: the copies share their statements and compiled form.
 func parseShared(parsed map[string]*policy.Policy, text []byte) (*policy.Policy, error) {
+	return parseSharedInto(new(policy.Policy), parsed, text)
+}
+
+// parseSharedInto is parseShared making the copy in cp.
+func parseSharedInto(cp *policy.Policy, parsed map[string]*policy.Policy, text []byte) (*policy.Policy, error) {
 	p, ok := parsed[string(text)]
 	if !ok {
 		var err error
@@ -519,8 +536,8 @@ func parseShared(parsed map[string]*policy.Policy, text []byte) (*policy.Policy,
 		}
 		parsed[string(text)] = p
 	}
-	cp := *p
-	return &cp, nil
+	*cp = *p
+	return cp, nil
 }
 
 // assumeAnyIdentity is the identity policy assumed for principals outside
@@ -562,7 +579,10 @@ func edgeOf(from, to string, res *policy.Result) (AssumeEdge, bool) {
 	case policy.Conditional:
 		e.Verdict, e.Conditions = model.VerdictConditional, []string{resultAlternatives(res).String()}
 	case policy.Unknown:
-		e.Verdict, e.Unreadable = model.VerdictUnknown, res.Unreadable
+		e.Verdict = model.VerdictUnknown
+		if len(res.Unreadable) > 0 {
+			e.Unreadable = slices.Clone(res.Unreadable) // res may be reused
+		}
 	default:
 		return e, false
 	}
