@@ -520,13 +520,28 @@ func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string, services 
 	return policy.NewContextOn(base).Set("aws:ResourceAccount", owner)
 }
 
-// parseShared returns a copy of the policy text parses to, parsed once per
-// text in parsed: the copies share their statements and compiled form.
+// parseShared returns the policy text parses to, parsed once per text in
+// parsed (nil: none kept): the text's first use has the policy parsed, the
+// next ones copies of it, which share its statements and compiled form.
+// Each may set its Name (and only that).
 func parseShared(parsed map[string]*policy.Policy, text []byte) (*policy.Policy, error) {
-	return parseSharedInto(new(policy.Policy), parsed, text)
+	p, ok := parsed[string(text)]
+	if !ok {
+		var err error
+		if p, err = policy.Parse(text); err != nil {
+			return nil, err
+		}
+		if parsed != nil {
+			parsed[string(text)] = p
+		}
+		return p, nil
+	}
+	cp := *p
+	return &cp, nil
 }
 
-// parseSharedInto is parseShared making the copy in cp.
+// parseSharedInto is parseShared making each use's copy in cp (the first's
+// too).
 func parseSharedInto(cp *policy.Policy, parsed map[string]*policy.Policy, text []byte) (*policy.Policy, error) {
 	p, ok := parsed[string(text)]
 	if !ok {

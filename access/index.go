@@ -31,18 +31,20 @@ type Index struct {
 	// ARN (else it is the default, until an account indexed later tells).
 	partitionKnown bool
 
-	accounts    map[string]*inventory.Account
-	accountIDs  []string // sorted
-	placement   map[string]*accountPlacement
-	canonical   map[string]string // canonical user ID → account ID
-	keys        map[string]*inventory.KMSKey
-	keyParsed   map[string]*policy.Policy // key ARN → parsed (or Unreadable) key policy
-	keyGrants   map[string]*policy.Policy // key ARN → its grants as Input.Grants
-	aliases     map[string]string         // alias ARN → key ARN
-	endpoints   map[string]*endpointInfo
-	scpEnabled  bool
-	rcpEnabled  bool
-	orgPolicies map[string]*orgPolicyInfo
+	accounts   map[string]*inventory.Account
+	accountIDs []string // sorted
+	placement  map[string]*accountPlacement
+	canonical  map[string]string // canonical user ID → account ID
+	keys       map[string]*inventory.KMSKey
+	keyParsed  map[string]*policy.Policy // key ARN → parsed (or Unreadable) key policy
+	keyGrants  map[string]*policy.Policy // key ARN → its grants as Input.Grants
+	aliases    map[string]string         // alias ARN → key ARN
+	endpoints  map[string]*endpointInfo
+	// endpointTexts are the endpoints' policies parsed, by text (parseShared).
+	endpointTexts map[string]*policy.Policy
+	scpEnabled    bool
+	rcpEnabled    bool
+	orgPolicies   map[string]*orgPolicyInfo
 	// orgUnread is why the organisation could not be read (scan error), when
 	// the document has none: then no account's SCPs and RCPs are known.
 	orgUnread inventory.FetchError
@@ -110,18 +112,19 @@ func endpointKeys(ep *inventory.VPCEndpoint) *policy.Context {
 func NewIndex(doc *inventory.Document) *Index {
 	inventory.ApplyDefaults(doc)
 	ix := &Index{
-		assumed:     assumedIdentityPolicies(),
-		assume:      &assumeCache{},
-		Doc:         doc,
-		accounts:    make(map[string]*inventory.Account, len(doc.Accounts)),
-		placement:   map[string]*accountPlacement{},
-		canonical:   map[string]string{},
-		keys:        map[string]*inventory.KMSKey{},
-		keyParsed:   map[string]*policy.Policy{},
-		keyGrants:   map[string]*policy.Policy{},
-		aliases:     map[string]string{},
-		endpoints:   map[string]*endpointInfo{},
-		orgPolicies: map[string]*orgPolicyInfo{},
+		assumed:       assumedIdentityPolicies(),
+		assume:        &assumeCache{},
+		Doc:           doc,
+		accounts:      make(map[string]*inventory.Account, len(doc.Accounts)),
+		placement:     map[string]*accountPlacement{},
+		canonical:     map[string]string{},
+		keys:          map[string]*inventory.KMSKey{},
+		keyParsed:     map[string]*policy.Policy{},
+		keyGrants:     map[string]*policy.Policy{},
+		aliases:       map[string]string{},
+		endpoints:     map[string]*endpointInfo{},
+		endpointTexts: map[string]*policy.Policy{},
+		orgPolicies:   map[string]*orgPolicyInfo{},
 	}
 	for i := range doc.Accounts {
 		a := &doc.Accounts[i]
@@ -200,9 +203,14 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 			ix.partition, ix.partitionKnown = awsid.PartitionOf(a.Buckets[b].Region), true
 		}
 	}
-	// The keys of an account (one per region, often) and its endpoints
-	// mostly have the same policies and grants: each text is parsed once.
-	texts := map[string]*policy.Policy{}
+	// The keys of an account (one per region, often) mostly have the same
+	// policy: each text is parsed once (texts; none kept for one key).
+	// Endpoints, of every account, mostly have the same policy, which names
+	// no account: parsed once in the index (endpointTexts).
+	var texts map[string]*policy.Policy
+	if len(a.KMSKeys) > 1 {
+		texts = make(map[string]*policy.Policy, 1)
+	}
 	for k := range a.KMSKeys {
 		key := &a.KMSKeys[k]
 		if !ix.partitionKnown {
@@ -212,7 +220,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 		}
 		ix.keys[key.ARN] = key
 		ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key, texts)
-		if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors[inventory.KeyGrants], texts); err != nil {
+		if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors[inventory.KeyGrants]); err != nil {
 			ix.Problems = append(ix.Problems, model.Error{AccountID: a.ID, Field: "kms_keys." + key.ARN + ".grants", Operation: "kms:ListGrants", Code: "InvalidGrant", Message: err.Error()})
 			ix.keyGrants[key.ARN] = policy.Unreadable("grants of KMS key " + key.ARN + " (could not be evaluated)")
 		} else if g != nil {
@@ -230,7 +238,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 		name := "VPC endpoint policy of " + ep.ID
 		if ep.Policy == nil {
 			info.policy = policy.Unreadable(name + " (not collected)")
-		} else if p, err := parseShared(texts, ep.Policy.Raw()); err != nil {
+		} else if p, err := parseShared(ix.endpointTexts, ep.Policy.Raw()); err != nil {
 			info.policy = policy.Unreadable(name + " (does not parse)")
 			ix.Problems = append(ix.Problems, model.Error{AccountID: a.ID, Field: "vpc_endpoints." + ep.ID + ".policy", Operation: "ec2:DescribeVpcEndpoints", Code: "InvalidPolicy", Message: err.Error()})
 		} else {
