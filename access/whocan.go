@@ -1609,19 +1609,30 @@ func (w *worker) nodeARN(n *AssumeNode, arns map[string]string) string {
 // fingerprint is the key of a principal's policies by content, its tags
 // and type.
 func fingerprint(arn string, raws []string, tags map[string]string) string {
-	h := sha256.New()
-	h.Write([]byte(principalType(arn)))
+	// What is hashed, in one buffer (a hash.Hash's Write copied every
+	// string to the heap).
+	typ := principalType(arn)
+	n := len(typ)
 	for _, r := range raws {
-		h.Write([]byte{0})
-		h.Write([]byte(r))
+		n += 1 + len(r)
+	}
+	for k, v := range tags {
+		n += 2 + len(k) + len(v)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, typ...)
+	for _, r := range raws {
+		b = append(b, 0)
+		b = append(b, r...)
 	}
 	for _, k := range sortedKeys(tags) {
-		h.Write([]byte{1})
-		h.Write([]byte(k))
-		h.Write([]byte{2})
-		h.Write([]byte(tags[k]))
+		b = append(b, 1)
+		b = append(b, k...)
+		b = append(b, 2)
+		b = append(b, tags[k]...)
 	}
-	return string(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	return string(sum[:])
 }
 
 // fieldIAM is the Account.Errors key of IAM that could not be read.
