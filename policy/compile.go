@@ -131,6 +131,7 @@ func compile(p *Policy) (*program, error) {
 	for i := range p.Statements {
 		s := &p.Statements[i]
 		nAct += len(s.Action) + len(s.NotAction)
+		r.nToks += actionsRoom(s)
 		r.count(s)
 	}
 	allActs := make([]actionPat, nAct)
@@ -138,7 +139,7 @@ func compile(p *Policy) (*program, error) {
 	for i := range p.Statements {
 		s := &p.Statements[i]
 		c := cstmt{src: s, deny: s.Effect == "Deny"}
-		allActs = compileActions(&c, allActs)
+		allActs = compileActions(&c, allActs, &r.toks)
 		if err := compileRest(&c, vars, &r); err != nil {
 			return nil, err
 		}
@@ -163,13 +164,22 @@ type compileRoom struct {
 	// synth is the room of the conditions that stand for AWS principal
 	// values (two a value at most: awsPrin.byKey and byAccount).
 	synth []synthRoom
+	// toks is the room of the patterns' tokens (compileTmplIn): of the
+	// resources, and of the actions where the caller counts them.
+	toks []gtok
 	// nRes… are the counts of what count saw.
-	nRes, nCond, nVals, nPrins, nAWS, nStrs int
+	nRes, nCond, nVals, nPrins, nAWS, nStrs, nToks int
 }
 
 // count adds what statement s's resources, principal and conditions need.
 func (r *compileRoom) count(s *Statement) {
 	r.nRes += len(s.Resource) + len(s.NotResource)
+	for _, v := range s.Resource {
+		r.nToks += arnRoom(v)
+	}
+	for _, v := range s.NotResource {
+		r.nToks += arnRoom(v)
+	}
 	r.nCond += len(s.Conditions)
 	for j := range s.Conditions {
 		r.nVals += len(s.Conditions[j].Values)
@@ -192,6 +202,7 @@ func (r *compileRoom) make() {
 	r.aws = make([]awsPrin, 0, r.nAWS)
 	r.strs = make([]string, 0, r.nStrs)
 	r.synth = make([]synthRoom, 2*r.nAWS)
+	r.toks = make([]gtok, 0, r.nToks)
 }
 
 // takeSynth returns the room of one principal value's condition (a new
@@ -206,8 +217,9 @@ func (r *compileRoom) takeSynth() *synthRoom {
 }
 
 // compileActions compiles the Action or NotAction of c.src into the head
-// of buf and returns the rest of buf.
-func compileActions(c *cstmt, buf []actionPat) []actionPat {
+// of buf and returns the rest of buf, the patterns' tokens taken from
+// *toks (compileTmplIn; nil: allocated).
+func compileActions(c *cstmt, buf []actionPat, toks *[]gtok) []actionPat {
 	s := c.src
 	acts := s.Action
 	if s.NotAction != nil {
@@ -217,13 +229,25 @@ func compileActions(c *cstmt, buf []actionPat) []actionPat {
 	for j, a := range acts {
 		if a != "*" && !strings.Contains(a, ":") {
 			// Unreachable through Parse; a hand-built statement.
-			full := compileTmpl(a, true, false)
+			full := compileTmplIn(a, true, false, toks)
 			c.actions[j] = actionPat{full: &full}
 			continue
 		}
-		c.actions[j] = compileAction(a)
+		c.actions[j] = compileActionIn(a, toks)
 	}
 	return buf
+}
+
+// actionsRoom is the room of the tokens of compileActions(s).
+func actionsRoom(s *Statement) int {
+	n := 0
+	for _, a := range s.Action {
+		n += actionRoom(a)
+	}
+	for _, a := range s.NotAction {
+		n += actionRoom(a)
+	}
+	return n
 }
 
 // compileRest compiles the resources, principal and conditions of c.src
@@ -239,7 +263,7 @@ func compileRest(c *cstmt, vars bool, r *compileRoom) error {
 	}
 	c.resources, r.res = r.res[:len(res):len(res)], r.res[len(res):]
 	for j, v := range res {
-		c.resources[j] = compileARN(v, vars)
+		c.resources[j] = compileARNIn(v, vars, &r.toks)
 	}
 	switch {
 	case s.Principal != nil:

@@ -25,7 +25,7 @@ func compileLazy(p *Policy) (*program, error) {
 		s := &p.Statements[i]
 		c := &prog.stmts[i]
 		*c = cstmt{src: s, deny: s.Effect == "Deny", pending: true, vars: vars}
-		allActs = compileActions(c, allActs)
+		allActs = compileActions(c, allActs, nil)
 	}
 	return prog, nil
 }
