@@ -324,9 +324,11 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 	}
 	callers := map[string]*candCaller{}
 	services := map[string]*policy.Context{} // assumeContext's
+	var cands []string
 	for _, r := range roles {
 		to := granteeKey(r.arn)
-		for _, cand := range ix.trustCandidates(r.trust, byAccount, byKey) {
+		cands = ix.trustCandidates(r.trust, byAccount, byKey, cands)
+		for _, cand := range cands {
 			if cand == to {
 				continue
 			}
@@ -610,9 +612,12 @@ func edgeOf(from, to string, res *policy.Result) (AssumeEdge, bool) {
 // scanned accounts. A conservative pre-filter: the engine decides.
 // Federated principals (AssumeRoleWithSAML/WebIdentity) are added by
 // federatedEdges.
-func (ix *Index) trustCandidates(trust *policy.Policy, byAccount map[string][]IAMPrincipal, byKey map[string]*IAMPrincipal) []string {
+//
+// The list is appended to out[:0] (the caller's room, reused role after
+// role).
+func (ix *Index) trustCandidates(trust *policy.Policy, byAccount map[string][]IAMPrincipal, byKey map[string]*IAMPrincipal, out []string) []string {
 	seen := map[string]bool{}
-	var out []string
+	out = out[:0]
 	add := func(id string) {
 		if !seen[id] {
 			seen[id] = true

@@ -312,8 +312,10 @@ func (ix *Index) walk(ou *inventory.OU, parents []*inventory.OU, orgPath, ouPath
 	} else {
 		ouPath += "/" + name
 	}
-	for _, id := range ou.Accounts {
-		ix.placement[id] = &accountPlacement{levels: levels, orgPath: orgPath, ouPath: ouPath}
+	pls := make([]accountPlacement, len(ou.Accounts)) // the OU's, in one allocation
+	for i, id := range ou.Accounts {
+		pls[i] = accountPlacement{levels: levels, orgPath: orgPath, ouPath: ouPath}
+		ix.placement[id] = &pls[i]
 	}
 	for i := range ou.OUs {
 		child := &ou.OUs[i]

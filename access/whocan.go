@@ -1619,7 +1619,11 @@ func fingerprint(arn string, raws []string, tags map[string]string) string {
 	for k, v := range tags {
 		n += 2 + len(k) + len(v)
 	}
-	b := make([]byte, 0, n)
+	var room [1024]byte // most principals' policies are short
+	b := room[:0]
+	if n > len(room) {
+		b = make([]byte, 0, n)
+	}
 	b = append(b, typ...)
 	for _, r := range raws {
 		b = append(b, 0)
