@@ -113,16 +113,25 @@ type cprin struct {
 // compile builds the evaluation program of p.
 func compile(p *Policy) (*program, error) {
 	vars := p.Version == Version2012
+	// The common cases: the program and its one or two statements in one
+	// allocation.
 	var prog *program
-	if len(p.Statements) == 1 {
-		// The common case: the program and its statement in one allocation.
+	switch len(p.Statements) {
+	case 1:
 		x := &struct {
 			p program
 			s [1]cstmt
 		}{}
 		prog = &x.p
 		prog.stmts = x.s[:]
-	} else {
+	case 2:
+		x := &struct {
+			p program
+			s [2]cstmt
+		}{}
+		prog = &x.p
+		prog.stmts = x.s[:]
+	default:
 		prog = &program{stmts: make([]cstmt, len(p.Statements))}
 	}
 	// One backing array per kind for the whole policy.
@@ -198,10 +207,29 @@ func (r *compileRoom) make() {
 	r.res = make([]arnPat, r.nRes)
 	r.conds = make([]ccond, 0, r.nCond)
 	r.vals = make([]cval, r.nVals)
-	r.prins = make([]cprin, r.nPrins)
-	r.aws = make([]awsPrin, 0, r.nAWS)
+	// The principals, their AWS values and their conditions in one
+	// allocation when a value each (the common cases).
+	switch {
+	case r.nPrins == 1 && r.nAWS == 1:
+		x := &struct {
+			prins [1]cprin
+			aws   [1]awsPrin
+			synth [2]synthRoom
+		}{}
+		r.prins, r.aws, r.synth = x.prins[:], x.aws[:0], x.synth[:]
+	case r.nPrins == 2 && r.nAWS == 2:
+		x := &struct {
+			prins [2]cprin
+			aws   [2]awsPrin
+			synth [4]synthRoom
+		}{}
+		r.prins, r.aws, r.synth = x.prins[:], x.aws[:0], x.synth[:]
+	default:
+		r.prins = make([]cprin, r.nPrins)
+		r.aws = make([]awsPrin, 0, r.nAWS)
+		r.synth = make([]synthRoom, 2*r.nAWS)
+	}
 	r.strs = make([]string, 0, r.nStrs)
-	r.synth = make([]synthRoom, 2*r.nAWS)
 	r.toks = make([]gtok, 0, r.nToks)
 }
 

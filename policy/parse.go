@@ -67,6 +67,29 @@ func buildNode(jp *jparser, root *jnode) (*Policy, error) {
 	return p, nil
 }
 
+// newPolicy returns a Policy with room for n statements (Statements of
+// length 0): a policy of one or two statements (the common cases) in one
+// allocation with them.
+func newPolicy(n int) *Policy {
+	switch n {
+	case 1:
+		x := &struct {
+			p Policy
+			s [1]Statement
+		}{}
+		x.p.Statements = x.s[:0]
+		return &x.p
+	case 2:
+		x := &struct {
+			p Policy
+			s [2]Statement
+		}{}
+		x.p.Statements = x.s[:0]
+		return &x.p
+	}
+	return &Policy{Statements: make([]Statement, 0, n)}
+}
+
 // builder turns the JSON tree into a Policy, checking the grammar.
 type builder struct {
 	jp       *jparser
@@ -237,18 +260,7 @@ func (b *builder) policy(root *jnode) (*Policy, error) {
 	default:
 		return nil, b.errAt(stmt.off, "Statement must be an object or a list of objects, not %s", stmt.kind)
 	}
-	var p *Policy
-	if len(stmts) == 1 {
-		// The common case: the policy and its statement in one allocation.
-		x := &struct {
-			p Policy
-			s [1]Statement
-		}{}
-		p = &x.p
-		p.Statements = x.s[:0]
-	} else {
-		p = &Policy{Statements: make([]Statement, 0, len(stmts))}
-	}
+	p := newPolicy(len(stmts))
 	p.Version, p.ID = version, id
 	// The statements' Principal and NotPrincipal elements (at most) in one
 	// backing array.
