@@ -242,10 +242,27 @@ func parsePrincipals(iam *inventory.IAM, shared map[string][]managedParse) []IAM
 		groups[g.ARN[strings.LastIndexByte(g.ARN, '/')+1:]] = g
 	}
 	out := make([]IAMPrincipal, 0, len(iam.Roles)+len(iam.Users))
+	// The principals' lists of policies, texts and slots, one a policy (and
+	// the boundary's), in one backing array each.
+	n := 0
+	for _, r := range iam.Roles {
+		n += len(r.InlinePolicies) + len(r.AttachedPolicies) + 1
+	}
+	for _, u := range iam.Users {
+		n += len(u.InlinePolicies) + len(u.AttachedPolicies) + 1
+		for _, gn := range u.Groups {
+			if g := groups[gn]; g != nil {
+				n += len(g.InlinePolicies) + len(g.AttachedPolicies)
+			} else {
+				n++
+			}
+		}
+	}
+	allRoom, textRoom, slotRoom := roomOf[*policy.Policy](n), roomOf[string](n), roomOf[policySlot](n)
 	add := func(arn, id string, pols []*policy.Policy, attached []string, boundary string, tags map[string]string) {
 		// all is the identity policies and then the boundary (nil when
 		// none); Identity is all but its last, capped there.
-		all := make([]*policy.Policy, 0, len(pols)+len(attached)+1)
+		all := allRoom.take(len(pols) + len(attached) + 1)[:0]
 		all = append(all, pols...)
 		for _, a := range attached {
 			all = append(all, managedPolicy(a))
@@ -263,7 +280,7 @@ func parsePrincipals(iam *inventory.IAM, shared map[string][]managedParse) []IAM
 			p.s3 = p.s3 || mentionsS3(ip)
 		}
 		p.named, p.byName = namedResources(all, patterns)
-		texts := make([]string, 0, len(all))
+		texts := textRoom.take(len(all))[:0]
 		set := map[string]bool{}
 		for _, ip := range all {
 			t, ok := raw[ip]
@@ -282,7 +299,7 @@ func parsePrincipals(iam *inventory.IAM, shared map[string][]managedParse) []IAM
 		sort.Strings(p.vals)
 		p.fp = fingerprint(arn, texts, tags)
 		p.texts = texts
-		p.slots = make([]policySlot, len(texts))
+		p.slots = slotRoom.take(len(texts))
 		for k, ip := range all {
 			p.slots[k] = slotOf(ip, patterns)
 			p.narrow = p.narrow || p.slots[k].limited
@@ -309,6 +326,23 @@ func parsePrincipals(iam *inventory.IAM, shared map[string][]managedParse) []IAM
 	}
 	slices.SortFunc(out, func(a, b IAMPrincipal) int { return strings.Compare(a.ARN, b.ARN) })
 	return out
+}
+
+// room hands out slices of one backing array (each capped at its length,
+// so that an append to it copies), a new array once it is used up.
+type room[T any] struct{ a []T }
+
+// roomOf returns a room of n.
+func roomOf[T any](n int) *room[T] { return &room[T]{a: make([]T, 0, n)} }
+
+// take returns a slice of n from the room.
+func (r *room[T]) take(n int) []T {
+	if n > cap(r.a)-len(r.a) {
+		r.a = make([]T, 0, n)
+	}
+	l := len(r.a)
+	r.a = r.a[:l+n]
+	return r.a[l : l+n : l+n]
 }
 
 // sharedManaged returns the parse of a managed policy's text among those
