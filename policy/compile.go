@@ -113,27 +113,8 @@ type cprin struct {
 // compile builds the evaluation program of p.
 func compile(p *Policy) (*program, error) {
 	vars := p.Version == Version2012
-	// The common cases: the program and its one or two statements in one
-	// allocation.
-	var prog *program
-	switch len(p.Statements) {
-	case 1:
-		x := &struct {
-			p program
-			s [1]cstmt
-		}{}
-		prog = &x.p
-		prog.stmts = x.s[:]
-	case 2:
-		x := &struct {
-			p program
-			s [2]cstmt
-		}{}
-		prog = &x.p
-		prog.stmts = x.s[:]
-	default:
-		prog = &program{stmts: make([]cstmt, len(p.Statements))}
-	}
+	prog, stmts := withRoom[program, cstmt](len(p.Statements))
+	prog.stmts = stmts
 	// One backing array per kind for the whole policy.
 	var nAct int
 	var r compileRoom
@@ -156,6 +137,26 @@ func compile(p *Policy) (*program, error) {
 	}
 	prog.public = isPublic(p, prog)
 	return prog, nil
+}
+
+// withRoom returns a new H and a slice of n new E: in one allocation for
+// one or two (the common cases of a policy's statements).
+func withRoom[H, E any](n int) (*H, []E) {
+	switch n {
+	case 1:
+		x := new(struct {
+			h H
+			e [1]E
+		})
+		return &x.h, x.e[:]
+	case 2:
+		x := new(struct {
+			h H
+			e [2]E
+		})
+		return &x.h, x.e[:]
+	}
+	return new(H), make([]E, n)
 }
 
 // compileRoom is the room the compiled resources, principals and

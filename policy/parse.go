@@ -71,23 +71,9 @@ func buildNode(jp *jparser, root *jnode) (*Policy, error) {
 // length 0): a policy of one or two statements (the common cases) in one
 // allocation with them.
 func newPolicy(n int) *Policy {
-	switch n {
-	case 1:
-		x := &struct {
-			p Policy
-			s [1]Statement
-		}{}
-		x.p.Statements = x.s[:0]
-		return &x.p
-	case 2:
-		x := &struct {
-			p Policy
-			s [2]Statement
-		}{}
-		x.p.Statements = x.s[:0]
-		return &x.p
-	}
-	return &Policy{Statements: make([]Statement, 0, n)}
+	p, stmts := withRoom[Policy, Statement](n)
+	p.Statements = stmts[:0]
+	return p
 }
 
 // builder turns the JSON tree into a Policy, checking the grammar.
