@@ -31,20 +31,19 @@ type Index struct {
 	// ARN (else it is the default, until an account indexed later tells).
 	partitionKnown bool
 
-	accounts   map[string]*inventory.Account
-	accountIDs []string // sorted
-	placement  map[string]*accountPlacement
-	canonical  map[string]string // canonical user ID → account ID
-	keys       map[string]*inventory.KMSKey
-	keyParsed  map[string]*policy.Policy // key ARN → parsed (or Unreadable) key policy
-	keyGrants  map[string]*policy.Policy // key ARN → its grants as Input.Grants
-	aliases    map[string]string         // alias ARN → key ARN
-	endpoints  map[string]*endpointInfo
-	// endpointTexts are the endpoints' policies parsed, by text (parseShared).
-	endpointTexts map[string]*policy.Policy
-	scpEnabled    bool
-	rcpEnabled    bool
-	orgPolicies   map[string]*orgPolicyInfo
+	accounts    map[string]*inventory.Account
+	accountIDs  []string // sorted
+	placement   map[string]*accountPlacement
+	canonical   map[string]string // canonical user ID → account ID
+	keys        map[string]*inventory.KMSKey
+	keyParsed   map[string]*policy.Policy // key ARN → parsed (or Unreadable) key policy
+	keyGrants   map[string]*policy.Policy // key ARN → its grants as Input.Grants
+	aliases     map[string]string         // alias ARN → key ARN
+	endpoints   map[string]*endpointInfo
+	vpceTexts   map[string]*policy.Policy // the endpoints' policies parsed, by text (parseShared)
+	scpEnabled  bool
+	rcpEnabled  bool
+	orgPolicies map[string]*orgPolicyInfo
 	// orgUnread is why the organisation could not be read (scan error), when
 	// the document has none: then no account's SCPs and RCPs are known.
 	orgUnread inventory.FetchError
@@ -112,19 +111,19 @@ func endpointKeys(ep *inventory.VPCEndpoint) *policy.Context {
 func NewIndex(doc *inventory.Document) *Index {
 	inventory.ApplyDefaults(doc)
 	ix := &Index{
-		assumed:       assumedIdentityPolicies(),
-		assume:        &assumeCache{},
-		Doc:           doc,
-		accounts:      make(map[string]*inventory.Account, len(doc.Accounts)),
-		placement:     map[string]*accountPlacement{},
-		canonical:     map[string]string{},
-		keys:          map[string]*inventory.KMSKey{},
-		keyParsed:     map[string]*policy.Policy{},
-		keyGrants:     map[string]*policy.Policy{},
-		aliases:       map[string]string{},
-		endpoints:     map[string]*endpointInfo{},
-		endpointTexts: map[string]*policy.Policy{},
-		orgPolicies:   map[string]*orgPolicyInfo{},
+		assumed:     assumedIdentityPolicies(),
+		assume:      &assumeCache{},
+		Doc:         doc,
+		accounts:    make(map[string]*inventory.Account, len(doc.Accounts)),
+		placement:   map[string]*accountPlacement{},
+		canonical:   map[string]string{},
+		keys:        map[string]*inventory.KMSKey{},
+		keyParsed:   map[string]*policy.Policy{},
+		keyGrants:   map[string]*policy.Policy{},
+		aliases:     map[string]string{},
+		endpoints:   map[string]*endpointInfo{},
+		vpceTexts:   map[string]*policy.Policy{},
+		orgPolicies: map[string]*orgPolicyInfo{},
 	}
 	for i := range doc.Accounts {
 		a := &doc.Accounts[i]
@@ -206,7 +205,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 	// The keys of an account (one per region, often) mostly have the same
 	// policy: each text is parsed once (texts; none kept for one key).
 	// Endpoints, of every account, mostly have the same policy, which names
-	// no account: parsed once in the index (endpointTexts).
+	// no account: parsed once in the index (vpceTexts).
 	var texts map[string]*policy.Policy
 	if len(a.KMSKeys) > 1 {
 		texts = make(map[string]*policy.Policy, 1)
@@ -238,7 +237,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 		name := "VPC endpoint policy of " + ep.ID
 		if ep.Policy == nil {
 			info.policy = policy.Unreadable(name + " (not collected)")
-		} else if p, err := parseShared(ix.endpointTexts, ep.Policy.Raw()); err != nil {
+		} else if p, err := parseShared(ix.vpceTexts, ep.Policy.Raw()); err != nil {
 			info.policy = policy.Unreadable(name + " (does not parse)")
 			ix.Problems = append(ix.Problems, model.Error{AccountID: a.ID, Field: "vpc_endpoints." + ep.ID + ".policy", Operation: "ec2:DescribeVpcEndpoints", Code: "InvalidPolicy", Message: err.Error()})
 		} else {
