@@ -527,16 +527,9 @@ func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string, services 
 // next ones copies of it, which share its statements and compiled form.
 // Each may set its Name (and only that).
 func parseShared(parsed map[string]*policy.Policy, text []byte) (*policy.Policy, error) {
-	p, ok := parsed[string(text)]
-	if !ok {
-		var err error
-		if p, err = policy.Parse(text); err != nil {
-			return nil, err
-		}
-		if parsed != nil {
-			parsed[string(text)] = p
-		}
-		return p, nil
+	p, first, err := parseOnce(parsed, text)
+	if err != nil || first {
+		return p, err
 	}
 	cp := *p
 	return &cp, nil
@@ -545,16 +538,27 @@ func parseShared(parsed map[string]*policy.Policy, text []byte) (*policy.Policy,
 // parseSharedInto is parseShared making each use's copy in cp (the first's
 // too).
 func parseSharedInto(cp *policy.Policy, parsed map[string]*policy.Policy, text []byte) (*policy.Policy, error) {
-	p, ok := parsed[string(text)]
-	if !ok {
-		var err error
-		if p, err = policy.Parse(text); err != nil {
-			return nil, err
-		}
-		parsed[string(text)] = p
+	p, _, err := parseOnce(parsed, text)
+	if err != nil {
+		return nil, err
 	}
 	*cp = *p
 	return cp, nil
+}
+
+// parseOnce returns the policy of text in parsed, parsing it (and keeping
+// it there, but in a nil map) the first time.
+func parseOnce(parsed map[string]*policy.Policy, text []byte) (p *policy.Policy, first bool, err error) {
+	if p, ok := parsed[string(text)]; ok {
+		return p, false, nil
+	}
+	if p, err = policy.Parse(text); err != nil {
+		return nil, false, err
+	}
+	if parsed != nil {
+		parsed[string(text)] = p
+	}
+	return p, true, nil
 }
 
 // assumeAnyIdentity is the identity policy assumed for principals outside
