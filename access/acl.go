@@ -281,11 +281,11 @@ func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr inventory.
 	if c, err := compileBuilt(p, name); err == nil {
 		return c, nil
 	}
-	text2, err := p.MarshalJSON()
+	doc, err := p.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := policy.Parse(text2)
+	parsed, err := policy.Parse(doc)
 	if err != nil {
 		return nil, err
 	}
