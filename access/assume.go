@@ -370,7 +370,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			caller := cc.c
 			in.IdentityPolicies, in.PermissionBoundary, in.SCPs = cc.identity, cc.boundary, cc.scps
 			in.Principal = caller.Principal
-			in.Context = ix.assumeContext(caller, n, r.account, services)
+			in.Context, in.BaseContext = ix.assumeContext(caller, n, r.account, services)
 			ev.Evaluate(in, &res)
 			e, ok := edgeOf(cand, to, &res)
 			if !ok {
@@ -438,11 +438,20 @@ type AssumeRoute struct {
 // root ARN) reaches action on the bucket through at most MaxAssumeHops
 // role assumptions: each role reachable, whose own request (its identity
 // policies, boundary and SCPs, with the bucket's every layer and the
-// request context ctx) is allowed or conditional.
+// request context ctx) is allowed or conditional. The claims of an
+// identity provider's users that ctx states decide the trust policies of
+// the roles they assume first (claimHop): a role whose trust policy
+// denies them is no route (ClaimRefusals lists them).
 func (ix *Index) AssumeRoutes(bl *BucketLayers, from, action, key string, ctx map[string][]string) []AssumeRoute {
 	g := ix.AssumeGraph()
 	var out []AssumeRoute
 	for _, p := range g.PathsFrom(from, MaxAssumeHops) {
+		if first, ok := g.claimHop(ix, p.Hops[0], ctx); !ok {
+			continue // the trust policy denies the claims ctx states
+		} else if first.Verdict != p.Hops[0].Verdict || len(first.Conditions) != len(p.Hops[0].Conditions) {
+			p.Hops = append([]AssumeEdge{first}, p.Hops[1:]...)
+			p.Verdict = weakest(p.Hops)
+		}
 		role := p.Hops[len(p.Hops)-1].To
 		acct := arnAccount(role)
 		var ip *IAMPrincipal
@@ -496,30 +505,28 @@ func (ix *Index) assumeOrg(c *Caller, acct string, scanned bool) [][]*policy.Pol
 // identity, session tags) left unknown; a service principal's request
 // carries aws:PrincipalIsAWSService true and, unknown, the source keys.
 // The keys that depend on the service alone are built once per graph, in
-// services (by service principal).
-func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string, services map[string]*policy.Context) *policy.Context {
+// services (by service principal). It returns the input's Context and
+// BaseContext.
+func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string, services map[string]*policy.Context) (ctx, base *policy.Context) {
 	if n.Kind != NodeService {
-		// The caller's keys (callerKeys) and the owner's (contextBase),
-		// with s3:signatureversion absent: an STS request carries none.
-		var buf [2]*policy.Context // copied by NewContextLayered
-		layers := append(buf[:0], ix.serviceKeys("sts", ""))
-		if own := c.ownKeys(ix); own != nil {
-			layers = append(layers, own)
-		}
-		return policy.NewContextLayered(ix.contextBase(owner, c.anonymous()), layers...)
+		// The caller's keys (callerKeys, built once per caller for every
+		// role it may assume; the candidates' callers set no Context)
+		// over the owner's, with s3:signatureversion absent: an STS
+		// request carries none (requestBase).
+		return c.context(ix, "sts"), ix.requestBase(owner, "sts", "")
 	}
-	base := services[n.ID]
-	if base == nil {
-		base = policy.NewOpenContext()
-		base.Set("aws:SecureTransport", "true")
-		base.Set("aws:PrincipalIsAWSService", "true")
-		base.Set("aws:PrincipalServiceName", n.ID)
+	svc := services[n.ID]
+	if svc == nil {
+		svc = policy.NewOpenContext()
+		svc.Set("aws:SecureTransport", "true")
+		svc.Set("aws:PrincipalIsAWSService", "true")
+		svc.Set("aws:PrincipalServiceName", n.ID)
 		for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:userid", "aws:username", "aws:MultiFactorAuthPresent"} {
-			base.SetAbsent(k)
+			svc.SetAbsent(k)
 		}
-		services[n.ID] = base
+		services[n.ID] = svc
 	}
-	return policy.NewContextOn(base).Set("aws:ResourceAccount", owner)
+	return policy.NewContextOn(svc).Set("aws:ResourceAccount", owner), nil
 }
 
 // parseShared returns the policy text parses to, parsed once per text in
