@@ -21,9 +21,12 @@ type BucketLayers struct {
 	kmsIn   policy.Input      // the KMS call's input being built (decideKMS)
 	subIn   policy.Input      // a variant of in being evaluated (evaluateSub)
 	// s3Ctx and kmsCtx are the request contexts of s3Caller's and
-	// kmsCaller's last requests (input, kmsInput).
+	// kmsCaller's last requests (input, kmsInput), s3Base and kmsBase
+	// the BaseContexts of every caller's (the keys of the bucket's region
+	// and owner, of the key's owner; BucketLayers.base).
 	s3Caller, kmsCaller *Caller
 	s3Ctx, kmsCtx       *policy.Context
+	s3Base, kmsBase     *policy.Context
 	kms                 kmsCallParts // the KMS calls' parts (kmsParts)
 	tracing             bool         // Decide records Steps
 	quiet               bool         // verdicts only: no reasons (IAM principal listing)

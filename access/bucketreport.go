@@ -511,7 +511,8 @@ func (bl *BucketLayers) tlsEnforced(same *Caller) Tri {
 	}
 	for _, action := range []string{ActionRead, ActionWrite} {
 		in := bl.input(same, action, "")
-		in.Context = same.context(bl.ix, "s3-plain-http", bl.Account.ID, bl.Bucket.Region)
+		in.Context = same.context(bl.ix, "s3-plain-http")
+		in.BaseContext = bl.ix.requestBase(bl.Account.ID, "s3-plain-http", bl.Bucket.Region)
 		r := bl.evaluate(in, "s3 without TLS")
 		if r.Decision != policy.ExplicitDeny {
 			if r.Decision == policy.Unknown {

@@ -8,18 +8,25 @@ import (
 )
 
 // ctxBases holds, per resource owner, the keys every request context for
-// its resources starts with (Caller.context, assumeContext), one for
-// anonymous callers and one for signed requests: an owner's callers share
-// them, so a context holds only its caller's keys.
+// its resources starts with (requestBase): an owner's callers share them,
+// so a caller's context holds only its caller's keys (Caller.context).
 type ctxBases struct {
 	mu sync.RWMutex
-	m  map[string]*[2]*policy.Context // owner → [signed, anonymous]
-	// common are the keys of every context (signed, anonymous), without the
-	// owner's.
-	common [2]*policy.Context
-	// services are the keys of a service and region (serviceKeys), by
-	// ctxKey without owner.
+	m  map[string]*policy.Context // by owner
+	// common are the keys of every signed request, without the owner's
+	// (commonContext).
+	common *policy.Context
+	// anonymous are an anonymous caller's keys (anonymousKeys), made once.
+	anonymous     *policy.Context
+	anonymousOnce sync.Once
+	// services are the keys of a service and region (serviceKeys).
 	services map[ctxKey]*policy.Context
+	// requests are the bases of the requests to an owner's resources
+	// (requestBase).
+	requests map[baseKey]*policy.Context
+	// endpoints are the bases of the requests through a VPC endpoint
+	// (endpointBase), by request base and endpoint keys.
+	endpoints map[[2]*policy.Context]*policy.Context
 	// orgs are the organisation keys of callers in it (orgKeys), by
 	// organisation ID and OU path.
 	orgs map[[2]string]*policy.Context
@@ -31,8 +38,8 @@ type ctxBases struct {
 // orgKeys returns the aws:PrincipalOrgID (orgID) and aws:PrincipalOrgPaths
 // (path) keys of a caller in an organisation, each set when not empty, or
 // with neither those of a caller outside the index's organisation
-// (aws:PrincipalOrgID unknown but not ix.OrgID), to adopt
-// (policy.Context.Adopt): the callers of an OU share them.
+// (aws:PrincipalOrgID unknown but not ix.OrgID), a layer of the callers'
+// keys (callerKeys): the callers of an OU share them.
 func (ix *Index) orgKeys(orgID, path string) *policy.Context {
 	cb := &ix.ctxBases
 	return memoContext(&cb.mu, &cb.orgs, [2]string{orgID, path}, func() *policy.Context {
@@ -76,6 +83,42 @@ func (ix *Index) serviceKeys(service, region string) *policy.Context {
 	})
 }
 
+// ctxKey identifies the requests to a service in a region.
+type ctxKey struct{ service, region string }
+
+// baseKey identifies a requestBase.
+type baseKey struct {
+	owner string
+	svc   ctxKey
+}
+
+// requestBase returns the BaseContext of the requests to service in
+// region on a resource of owner: the service's and region's keys
+// (serviceKeys) over the owner's (contextBase), made once per owner for
+// every caller, signed or anonymous (whose keys, Caller.context, the
+// input's Context, come first: an anonymous caller's, anonymousKeys, over
+// those of signed requests). The context is shared: not to be modified.
+func (ix *Index) requestBase(owner, service, region string) *policy.Context {
+	cb := &ix.ctxBases
+	// The parts first: memoContext builds under the lock they take.
+	base, svc := ix.contextBase(owner), ix.serviceKeys(service, region)
+	return memoContext(&cb.mu, &cb.requests, baseKey{owner, ctxKey{service, region}}, func() *policy.Context {
+		return policy.NewContextLayered(base, svc)
+	})
+}
+
+// endpointBase returns the BaseContext of the requests through a VPC
+// endpoint whose BaseContext is otherwise base: the endpoint's keys
+// (endpointKeys) over base, made once per base and endpoint for every
+// caller whose keys set none of the endpoint's (those without an explicit
+// Context). The context is shared: not to be modified.
+func (ix *Index) endpointBase(base, keys *policy.Context) *policy.Context {
+	cb := &ix.ctxBases
+	return memoContext(&cb.mu, &cb.endpoints, [2]*policy.Context{base, keys}, func() *policy.Context {
+		return policy.NewContextLayered(base, keys)
+	})
+}
+
 // memoContext returns (*m)[k], made with build (under mu, once) when there
 // is none.
 func memoContext[K comparable](mu *sync.RWMutex, m *map[K]*policy.Context, k K, build func() *policy.Context) *policy.Context {
@@ -99,35 +142,28 @@ func memoContext[K comparable](mu *sync.RWMutex, m *map[K]*policy.Context, k K, 
 }
 
 // contextBase returns the base of the request contexts of owner's
-// resources, for anonymous callers or signed requests. The contexts are
-// shared: not to be modified.
-func (ix *Index) contextBase(owner string, anonymous bool) *policy.Context {
-	i := 0
-	if anonymous {
-		i = 1
-	}
+// resources (requestBase's). The context is shared: not to be modified.
+func (ix *Index) contextBase(owner string) *policy.Context {
 	cb := &ix.ctxBases
 	cb.mu.RLock()
 	b := cb.m[owner]
 	cb.mu.RUnlock()
 	if b != nil {
-		return b[i]
+		return b
 	}
 	cb.mu.Lock()
 	defer cb.mu.Unlock()
 	if b := cb.m[owner]; b != nil {
-		return b[i]
+		return b
 	}
 	if cb.m == nil {
-		cb.m = map[string]*[2]*policy.Context{}
-		cb.common = [2]*policy.Context{commonContext(false), commonContext(true)}
+		cb.m = map[string]*policy.Context{}
+		cb.common = commonContext()
 	}
-	// The owner's keys are set once, for signed requests, and shared by
-	// the anonymous ones' base (Adopt); those of its OU path are shared by
-	// the OU's owners.
-	signed := policy.NewContextOn(cb.common[0])
-	signed.Set("aws:ResourceAccount", owner)
-	signed.Set("s3:ResourceAccount", owner)
+	// The keys of its OU path are shared by the OU's owners.
+	b = policy.NewContextOn(cb.common).Reserve(2)
+	b.Set("aws:ResourceAccount", owner)
+	b.Set("s3:ResourceAccount", owner)
 	if ix.InOrg(owner) {
 		p := ix.OrgPath(owner)
 		ou := cb.resourceOrgs[p]
@@ -142,17 +178,16 @@ func (ix *Index) contextBase(owner string, anonymous bool) *policy.Context {
 			}
 			cb.resourceOrgs[p] = ou
 		}
-		signed.Adopt(ou)
+		b.Adopt(ou)
 	}
-	b = &[2]*policy.Context{signed, policy.NewContextOn(cb.common[1]).Adopt(signed)}
 	cb.m[owner] = b
-	return b[i]
+	return b
 }
 
-// commonContext holds the keys of every request context that depend
-// neither on the resource's owner nor on who calls, but whether the call
-// is anonymous.
-func commonContext(anonymous bool) *policy.Context {
+// commonContext holds the keys of every signed request context that
+// depend neither on the resource's owner nor on who calls (an anonymous
+// caller's own keys, anonymousKeys, come over them).
+func commonContext() *policy.Context {
 	ctx := policy.NewOpenContext()
 	ctx.Set("aws:SecureTransport", "true")
 	ctx.Set("aws:ViaAWSService", "false")
@@ -164,7 +199,18 @@ func commonContext(anonymous bool) *policy.Context {
 	ctx.SetAbsent("aws:SourceOrgID")
 	ctx.SetAbsent("aws:SourceOrgPaths")
 	ctx.Set("aws:PrincipalIsAWSService", "false")
-	if anonymous {
+	ctx.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
+	ctx.SetAbsent("aws:PrincipalServiceName")
+	return ctx
+}
+
+// anonymousKeys returns the keys of an anonymous caller's requests (its
+// callerKeys), over those of signed requests (commonContext), made once.
+// The context is shared: not to be modified.
+func (ix *Index) anonymousKeys() *policy.Context {
+	cb := &ix.ctxBases
+	cb.anonymousOnce.Do(func() {
+		ctx := policy.NewContext()
 		for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:username", "aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge", "aws:TokenIssueTime", "aws:FederatedProvider", "aws:PrincipalServiceName"} {
 			ctx.SetAbsent(k)
 		}
@@ -173,13 +219,12 @@ func commonContext(anonymous bool) *policy.Context {
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable;
 		// the global condition keys page says anonymous requests carry no
 		// aws:userid: the S3-specific table is followed, as in the policy
-		// engine's anonymousValue).
+		// engine's anonymousValue). An unsigned request has no signature
+		// version.
 		ctx.Set("aws:userid", "anonymous")
 		ctx.Set("aws:PrincipalType", "Anonymous")
 		ctx.SetAbsent("s3:signatureversion")
-		return ctx
-	}
-	ctx.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
-	ctx.SetAbsent("aws:PrincipalServiceName")
-	return ctx
+		cb.anonymous = ctx
+	})
+	return cb.anonymous
 }

@@ -66,17 +66,10 @@ type Caller struct {
 	// Trace asks Decide for the evaluations behind its decision (Steps).
 	Trace bool
 
-	mu   sync.Mutex  // guards what follows (callers of computed shapes are shared)
-	ctxs []callerCtx // request contexts built for this caller (few: a list)
-	// ctxRoom is the first room of ctxs (a bucket's S3, plain-HTTP and
-	// KMS contexts).
-	ctxRoom [4]callerCtx
-	// owners are the resource owners of the contexts in ctxs, the last
-	// asked for first.
-	owners [2]string
-	// own are the caller's keys of every context (callerKeys; nil for an
-	// anonymous caller), once ownBuilt; reqKeys its keys of the requests
-	// to a service (requestKeys).
+	mu sync.Mutex // guards what follows (callers of computed shapes are shared)
+	// own are the caller's keys of every context (callerKeys), once
+	// ownBuilt; reqKeys its keys of the requests
+	// to a service (requestKeys, over own).
 	own      *policy.Context
 	ownBuilt bool
 	reqKeys  []svcKeys
@@ -90,15 +83,6 @@ type svcKeys struct {
 }
 
 func (c *Caller) anonymous() bool { return c.Principal == "anonymous" }
-
-// ctxKey identifies one of a caller's request contexts.
-type ctxKey struct{ service, owner, region string }
-
-// callerCtx is one of a caller's request contexts and its key.
-type callerCtx struct {
-	key ctxKey
-	ctx *policy.Context
-}
 
 // outcome is one decided layer combination, before it becomes a Cell.
 //
@@ -875,14 +859,8 @@ func and(a, b outcome, rc *refCache) outcome {
 	return o
 }
 
-// ownKeys returns the caller's callerKeys, built once.
-func (c *Caller) ownKeys(ix *Index) *policy.Context {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ownKeysLocked(ix)
-}
-
-// ownKeysLocked is ownKeys with c.mu held.
+// ownKeysLocked returns the caller's callerKeys, built once; c.mu is
+// held.
 func (c *Caller) ownKeysLocked(ix *Index) *policy.Context {
 	if !c.ownBuilt {
 		c.own, c.ownBuilt = ix.callerKeys(c), true
@@ -891,14 +869,36 @@ func (c *Caller) ownKeysLocked(ix *Index) *policy.Context {
 }
 
 // callerKeys returns the keys of the caller's request contexts that depend
-// on the caller alone, whatever the resource's owner; nil for an anonymous
-// caller (its keys are contextBase's).
+// on the caller alone, whatever the resource's owner (anonymousKeys for an
+// anonymous caller). The keys shared with other callers
+// (its principal's IDs, its OU's organisation keys) are layers of the
+// context, held once: the context is a base (of Caller.context's), never
+// a layer (whose own layers would not count).
 func (ix *Index) callerKeys(c *Caller) *policy.Context {
 	if c.anonymous() {
-		return nil
+		return ix.anonymousKeys()
 	}
-	ctx := policy.NewContext()
-	ix.setPrincipalIDs(ctx, c) // aws:userid, aws:username, aws:PrincipalType (uniqueid.go)
+	var buf [2]*policy.Context // copied by NewContextLayered
+	shared := buf[:0]
+	if c.Principal != "" { // aws:userid, aws:username, aws:PrincipalType (uniqueid.go)
+		shared = append(shared, ix.callerIDs(c.Principal).ctx)
+	}
+	switch c.InOrg {
+	case TriTrue:
+		orgID := ix.OrgID
+		if c.OrgID != "" {
+			orgID = c.OrgID
+		}
+		if orgID != "" || c.OrgPath != "" {
+			shared = append(shared, ix.orgKeys(orgID, c.OrgPath))
+		}
+	case TriFalse:
+		if ix.OrgID != "" {
+			shared = append(shared, ix.orgKeys("", ""))
+		}
+	}
+	// No key of the caller's own below is one of theirs.
+	ctx := policy.NewContextLayered(nil, shared...)
 	if c.TagsKnown && c.Principal != "" {
 		// A collected IAM role or user: its tags are all known.
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag
@@ -913,20 +913,6 @@ func (ix *Index) callerKeys(c *Caller) *policy.Context {
 		}
 	} else if len(c.NotAccounts)+len(c.NotMembers) > 0 {
 		ctx.SetUnknownExceptShared("aws:PrincipalAccount", c.NotAccounts, c.NotMembers)
-	}
-	switch c.InOrg {
-	case TriTrue:
-		orgID := ix.OrgID
-		if c.OrgID != "" {
-			orgID = c.OrgID
-		}
-		if orgID != "" || c.OrgPath != "" {
-			ctx.Adopt(ix.orgKeys(orgID, c.OrgPath))
-		}
-	case TriFalse:
-		if ix.OrgID != "" {
-			ctx.Adopt(ix.orgKeys("", ""))
-		}
 	}
 	return ctx
 }

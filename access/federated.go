@@ -57,6 +57,9 @@ type federatedTrust struct {
 	// Conditions are what must still hold for that identity (its claims
 	// the scanner cannot choose, e.g. :aud), when conditional.
 	Conditions []string
+	// role is the role trusted, with its trust policy (claimHop decides
+	// the edge again with the claims a request states).
+	role trustedRole
 }
 
 // federatedName names a provider in paths: the host of an OIDC provider
@@ -198,7 +201,7 @@ func (ix *Index) federatedEdges(g *AssumeGraph, r trustedRole) {
 		if e.Verdict == model.VerdictUnknown {
 			continue
 		}
-		ft := federatedTrust{}
+		ft := federatedTrust{role: r}
 		if claims := outsiderClaims(f); claims != nil && !isAnyProvider(f) {
 			out := policy.Evaluate(ix.federatedInput(r, f, claims))
 			switch out.Decision {
@@ -213,6 +216,72 @@ func (ix *Index) federatedEdges(g *AssumeGraph, r trustedRole) {
 		}
 		g.federated[[2]string{f, to}] = ft
 	}
+}
+
+// claimKeys returns the keys of ctx that are claims of provider f's
+// tokens or assertions, the keys AWS STS sets from them in the request
+// context of AssumeRoleWithWebIdentity (HOST:sub, HOST:aud, HOST:amr…,
+// the provider's URL without its scheme first) or AssumeRoleWithSAML
+// (SAML:aud, SAML:sub…)
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-saml);
+// nil when it has none, or for the users of any provider (a wildcard
+// node: whose claims a key names is not known). Condition keys are
+// case-insensitive.
+func claimKeys(f string, ctx map[string][]string) map[string][]string {
+	if isAnyProvider(f) || len(ctx) == 0 {
+		return nil
+	}
+	prefix := federatedName(f) + ":"
+	if isSAMLProvider(f) {
+		prefix = "saml:"
+	}
+	var out map[string][]string
+	for k, v := range ctx {
+		if len(k) > len(prefix) && strings.EqualFold(k[:len(prefix)], prefix) {
+			if out == nil {
+				out = map[string][]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// claimHop decides again the first hop of a path that starts at an
+// identity provider, with the claims of the provider's token or assertion
+// that ctx states (claimKeys; every other claim stays unknown): a trust
+// policy that tests them is then decided on what the request presents.
+// It returns the hop unchanged when ctx states none of its claims or the
+// hop is not conditional, and false when the trust policy denies them.
+func (g *AssumeGraph) claimHop(ix *Index, e AssumeEdge, ctx map[string][]string) (AssumeEdge, bool) {
+	n := g.nodes[e.From]
+	if n == nil || n.Kind != NodeFederated || e.Verdict != model.VerdictConditional {
+		return e, true
+	}
+	claims := claimKeys(e.From, ctx)
+	ft, ok := g.federated[[2]string{e.From, e.To}]
+	if len(claims) == 0 || !ok || ft.role.trust == nil {
+		return e, true
+	}
+	res := policy.Evaluate(ix.federatedInput(ft.role, e.From, claims))
+	return edgeOf(e.From, e.To, &res)
+}
+
+// ClaimRefusals returns the roles that the users of identity provider
+// from may assume as far as the graph knows (their trust policies'
+// claims unknown) but whose trust policies deny the claims ctx states
+// (claimKeys), sorted: AssumeRoutes leaves them out.
+func (ix *Index) ClaimRefusals(from string, ctx map[string][]string) []string {
+	g := ix.AssumeGraph()
+	var out []string
+	for _, e := range g.out[from] {
+		if _, ok := g.claimHop(ix, e, ctx); !ok && !slices.Contains(out, e.To) {
+			out = append(out, e.To)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // federatedInput is the AssumeRoleWithWebIdentity/SAML request of

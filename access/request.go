@@ -2,7 +2,6 @@ package access
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/bucketaudit/bucketaudit/internal/awsid"
@@ -220,7 +219,7 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 	if bl.s3Caller != c {
 		// The caller's context for the bucket's requests, kept for its next
 		// request (a caller's are decided one after another).
-		bl.s3Caller, bl.s3Ctx = c, c.context(bl.ix, "s3", bl.Account.ID, bl.Bucket.Region)
+		bl.s3Caller, bl.s3Ctx = c, c.context(bl.ix, "s3")
 	}
 	v := policy.Input{
 		Principal:          c.Principal,
@@ -228,6 +227,7 @@ func (bl *BucketLayers) input(c *Caller, action, key string) *policy.Input {
 		Resource:           bl.ResourceARN(action, key),
 		ResourceAccount:    bl.Account.ID,
 		Context:            bl.s3Ctx,
+		BaseContext:        bl.base(&bl.s3Base, bl.Account.ID, "s3"),
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
@@ -266,6 +266,7 @@ func setInput(dst, v *policy.Input) {
 	setIf(&dst.Resource, v.Resource)
 	setIf(&dst.ResourceAccount, v.ResourceAccount)
 	setIf(&dst.Context, v.Context)
+	setIf(&dst.BaseContext, v.BaseContext)
 	setSlice(&dst.IdentityPolicies, v.IdentityPolicies)
 	setIf(&dst.PermissionBoundary, v.PermissionBoundary)
 	setIf(&dst.SessionPolicy, v.SessionPolicy)
@@ -433,10 +434,6 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 	var allowed, denied, unknown, notCollected []string
 	var conds dnf
 	var layers layerSet
-	base := in.Context
-	if base == nil {
-		base = policy.NewContext()
-	}
 	for _, id := range endpoints {
 		info := bl.ix.endpoints[id]
 		if info == nil {
@@ -445,8 +442,13 @@ func (bl *BucketLayers) resolveEndpoints(in *policy.Input, c *Caller, action str
 		}
 		sub := &bl.subIn
 		*sub = *in
-		// The endpoint's keys over the caller's (endpointKeys).
-		sub.Context = policy.NewContextLayered(base, info.keys)
+		if len(c.Context) == 0 {
+			// The endpoint's keys (endpointKeys) over the owner's, shared by
+			// every caller: the caller's keys (callerKeys) set none of them.
+			sub.BaseContext = bl.ix.endpointBase(in.BaseContext, info.keys)
+		} else { // over the caller's own for the request, as its aws:SourceVpce
+			sub.Context = policy.NewContextLayered(in.Context, info.keys)
+		}
 		sub.VPCEndpointPolicies = info.policies[:1:1]
 		rr := bl.evaluateSub(sub, info.step)
 		so := fromResult(rr, resourceBucket, action, c.who(), bl.reasonMode(), &bl.refs)
@@ -557,6 +559,7 @@ func (bl *BucketLayers) kmsInput(c *Caller, action string, into *policy.Input) (
 		Resource:           k.resource,
 		ResourceAccount:    bl.Key.Account,
 		Context:            bl.kmsContext(c),
+		BaseContext:        bl.base(&bl.kmsBase, bl.Key.Account, "kms"),
 		IdentityPolicies:   c.Identity,
 		PermissionBoundary: c.Boundary,
 		SessionPolicy:      c.Session,
@@ -618,70 +621,49 @@ func (bl *BucketLayers) kmsParts() *kmsCallParts {
 // (Caller.context), kept for the caller's next one.
 func (bl *BucketLayers) kmsContext(c *Caller) *policy.Context {
 	if bl.kmsCaller != c {
-		bl.kmsCaller, bl.kmsCtx = c, c.context(bl.ix, "kms", bl.Key.Account, bl.Bucket.Region)
+		bl.kmsCaller, bl.kmsCtx = c, c.context(bl.ix, "kms")
 	}
 	return bl.kmsCtx
 }
 
-// context returns the caller's request context for a request to service
-// ("s3"; "s3-plain-http", the same without TLS; or "kms" for the call S3
-// makes on the caller's behalf) on a resource of owner in region, built
-// once per caller. Its keys come in layers, each built once, in this
-// order of precedence: the caller's own for the request (requestKeys:
-// its explicit Context and kms:CallerAccount), the service's and region's
-// (Index.serviceKeys), the caller's (callerKeys), the owner's
-// (contextBase). A context per owner holds no key of its own, so a caller
-// kept across the accounts' buckets (worker.caller) builds its keys once.
-func (c *Caller) context(ix *Index, service, owner, region string) *policy.Context {
-	key := ctxKey{service, owner, region}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i := range c.ctxs {
-		if c.ctxs[i].key == key {
-			return c.ctxs[i].ctx
-		}
+// base returns the BaseContext of the bucket's requests to service on a
+// resource of owner in the bucket's region (Index.requestBase), kept in
+// *kept for the bucket's next callers.
+func (bl *BucketLayers) base(kept **policy.Context, owner, service string) *policy.Context {
+	if *kept == nil {
+		*kept = bl.ix.requestBase(owner, service, bl.Bucket.Region)
 	}
-	// The contexts kept are those of the last two owners asked for (a
-	// bucket's and its KMS key's): a caller kept across accounts holds
-	// none for the accounts done.
-	if owner != c.owners[0] {
-		if owner != c.owners[1] {
-			c.ctxs = slices.DeleteFunc(c.ctxs, func(x callerCtx) bool { return x.key.owner == c.owners[1] })
-		}
-		c.owners = [2]string{owner, c.owners[0]}
-	}
-	if len(c.ctxs) >= maxCallerContexts {
-		clear(c.ctxs)
-		c.ctxs = c.ctxs[:0]
-	}
-	if c.ctxs == nil {
-		c.ctxs = c.ctxRoom[:0]
-	}
-	own := c.ownKeysLocked(ix)
-	var buf [3]*policy.Context // copied by NewContextLayered
-	layers := buf[:0]
-	if req := c.requestKeys(service); req != nil {
-		layers = append(layers, req)
-	}
-	layers = append(layers, ix.serviceKeys(service, region))
-	if own != nil {
-		layers = append(layers, own)
-	}
-	ctx := policy.NewContextLayered(ix.contextBase(owner, c.anonymous()), layers...)
-	c.ctxs = append(c.ctxs, callerCtx{key, ctx})
-	return ctx
+	return *kept
 }
 
-// maxCallerContexts bounds the request contexts a caller keeps (one per
-// service, owner and region it was asked for); when full, it starts
-// afresh.
-const maxCallerContexts = 16
+// context returns the caller's keys of its requests to service ("s3";
+// "s3-plain-http", the same without TLS; "kms" for the call S3 makes on
+// the caller's behalf; or "sts" for an AssumeRole call), built once per
+// caller whatever the resource, the input's Context: those of the service,
+// region and resource owner are the input's BaseContext (requestBase),
+// consulted after them. They are, in this order of precedence, the
+// caller's own for the request (its explicit Context and kms:CallerAccount:
+// requestKeys) and the caller's (callerKeys; an anonymous caller's are
+// anonymousKeys).
+// A caller kept across the accounts' buckets (worker.caller) so builds
+// its contexts once, not once per account, and one with no request keys
+// has its callerKeys as its context.
+func (c *Caller) context(ix *Index, service string) *policy.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	own := c.ownKeysLocked(ix)
+	if req := c.requestKeys(service, own); req != nil {
+		return req
+	}
+	return own
+}
 
 // requestKeys returns the caller's keys of its requests to service that
-// are neither Index.serviceKeys' nor callerKeys' (built once per service;
-// nil when none): kms:CallerAccount for the call to KMS, and the keys of
-// Context (set over the others).
-func (c *Caller) requestKeys(service string) *policy.Context {
+// are neither the BaseContext's (requestBase) nor callerKeys', over own
+// (callerKeys), built once per service; nil when there are
+// none: kms:CallerAccount for the call to KMS, and the keys of Context
+// (set over the others). c.mu is held.
+func (c *Caller) requestKeys(service string, own *policy.Context) *policy.Context {
 	if service != "kms" && len(c.Context) == 0 {
 		return nil
 	}
@@ -690,7 +672,7 @@ func (c *Caller) requestKeys(service string) *policy.Context {
 			return k.ctx
 		}
 	}
-	ctx := policy.NewContext()
+	ctx := policy.NewContextOn(own)
 	if service == "kms" {
 		switch {
 		case c.Account != "":

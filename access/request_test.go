@@ -129,7 +129,7 @@ func TestDecideConcreteRequests(t *testing.T) {
 func TestSetInputWritesEveryField(t *testing.T) {
 	full := func(tag string) policy.Input {
 		p := policy.Unreadable(tag)
-		return policy.Input{Principal: tag, Action: tag, Resource: tag, ResourceAccount: tag, Context: policy.NewContext().Set("k", tag),
+		return policy.Input{Principal: tag, Action: tag, Resource: tag, ResourceAccount: tag, Context: policy.NewContext().Set("k", tag), BaseContext: policy.NewContext().Set("b", tag),
 			IdentityPolicies: []*policy.Policy{p}, PermissionBoundary: p, SessionPolicy: p, ResourcePolicy: p,
 			SCPs: [][]*policy.Policy{{p}}, RCPs: [][]*policy.Policy{{p}}, VPCEndpointPolicies: []*policy.Policy{p}, Grants: p,
 			RequireResourcePolicy: tag == "b", RestrictPublicBuckets: tag == "b", Trace: tag == "b"}

@@ -112,17 +112,10 @@ func (ix *Index) callerIDs(principal string) *principalIDs {
 	return k
 }
 
-// setPrincipalIDs sets a signed caller's aws:userid, aws:username and
-// aws:PrincipalType where they are known.
-func (ix *Index) setPrincipalIDs(ctx *policy.Context, c *Caller) {
-	if c.Principal != "" {
-		ctx.Adopt(ix.callerIDs(c.Principal).ctx)
-	}
-}
-
-// context returns the keys as a context, to adopt (policy.Context.Adopt).
+// context returns the keys as a context, a layer of the callers'
+// (callerKeys).
 func (k *principalIDs) context() *policy.Context {
-	ctx := policy.NewContext()
+	ctx := policy.NewContext().Reserve(3)
 	set := func(key, v string, st idState) {
 		switch st {
 		case idKnown:

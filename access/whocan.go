@@ -1807,15 +1807,24 @@ func (w *worker) nodeARN(n *AssumeNode, arns map[string]string) string {
 // fingerprint is the key of a principal's policies by content, its tags
 // and type.
 func fingerprint(arn string, raws []string, tags map[string]string) string {
-	var room [1024]byte
+	var room [1024]byte // most principals' policies are short
 	_, fp := appendFingerprint(room[:0], arn, raws, tags)
 	return fp
 }
 
-// appendFingerprint returns fingerprint(arn, raws, tags), and b (scratch)
-// with what it hashed: its one allocation is the key's (and b's growth).
+// appendFingerprint returns fingerprint(arn, raws, tags), and b (scratch,
+// grown once to what is hashed) holding what it hashed: a hash.Hash's
+// Write copied every string to the heap.
 func appendFingerprint(b []byte, arn string, raws []string, tags map[string]string) ([]byte, string) {
-	b = append(b, principalType(arn)...)
+	typ := principalType(arn)
+	n := len(typ)
+	for _, r := range raws {
+		n += 1 + len(r)
+	}
+	for k, v := range tags {
+		n += 2 + len(k) + len(v)
+	}
+	b = append(slices.Grow(b[:0], n), typ...)
 	for _, r := range raws {
 		b = append(append(b, 0), r...)
 	}

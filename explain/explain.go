@@ -250,16 +250,24 @@ func providerRoutes(ix *access.Index, out *Explanation, p Principal, acct *inven
 		return
 	}
 	out.ViaRoles = append(ix.AssumeRoutes(bl, p.ARN, req.Action, req.Key, req.Context), out.ViaRoles...)
+	// The claims the request states (--context HOST:sub=…, SAML:aud=…)
+	// decide the trust policies that test them.
+	refused := ix.ClaimRefusals(p.ARN, req.Context)
+	if len(refused) > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("with the claims the request states, the trust policies of %s deny %s: its users cannot assume them with these claims", strings.Join(refused, ", "), p.ARN))
+	}
 	if len(out.ViaRoles) > 0 {
 		return
 	}
 	var roles []string
 	for _, path := range g.PathsFrom(p.ARN, access.MaxAssumeHops) {
-		if r := path.Hops[len(path.Hops)-1].To; !slices.Contains(roles, r) {
+		if r := path.Hops[len(path.Hops)-1].To; !slices.Contains(roles, r) && !slices.Contains(refused, path.Hops[0].To) {
 			roles = append(roles, r)
 		}
 	}
-	out.Notes = append(out.Notes, fmt.Sprintf("%s can assume %s, none of which can make %s on the bucket", p.ARN, strings.Join(roles, ", "), req.Action))
+	if len(roles) > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("%s can assume %s, none of which can make %s on the bucket", p.ARN, strings.Join(roles, ", "), req.Action))
+	}
 }
 
 // providerAction is the STS call of an identity provider's users.

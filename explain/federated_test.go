@@ -230,3 +230,82 @@ func TestExplainProviderWildcardTrust(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainProviderClaims: the claims a request states with --context
+// (a GitHub Actions token's token.actions.githubusercontent.com:sub and
+// :aud, a SAML assertion's SAML:aud) are the keys AWS STS sets in the
+// request context of AssumeRoleWithWebIdentity and AssumeRoleWithSAML
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-saml):
+// they decide the trust policies that test them. A route whose trust
+// policy they meet is no longer conditional on them; a role whose trust
+// policy they fail is no route, and a note names it. Condition key names
+// are case-insensitive
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html).
+func TestExplainProviderClaims(t *testing.T) {
+	const sub, aud = "token.actions.githubusercontent.com:sub", "token.actions.githubusercontent.com:aud"
+	cases := []struct {
+		name, principal string
+		ctx             map[string][]string
+		routes          map[string]model.Verdict // role name → its route's verdict
+		refused         []string                 // role names the note says deny the claims
+	}{
+		{name: "the pinned repository", principal: fedGitHub,
+			ctx:    map[string][]string{sub: {"repo:octo-org/deploy:ref:refs/heads/main"}, aud: {"sts.amazonaws.com"}},
+			routes: map[string]model.Verdict{"gh-aud": model.VerdictAllow, "gh-pinned": model.VerdictAllow}},
+		{name: "another repository", principal: fedGitHub,
+			ctx:     map[string][]string{sub: {"repo:evil/x:ref:refs/heads/main"}, aud: {"sts.amazonaws.com"}},
+			routes:  map[string]model.Verdict{"gh-aud": model.VerdictAllow},
+			refused: []string{"gh-pinned"}},
+		{name: "only the subject: the audience stays a condition", principal: fedGitHub,
+			ctx:    map[string][]string{"Token.Actions.GitHubUserContent.com:SUB": {"repo:octo-org/deploy:pull_request"}},
+			routes: map[string]model.Verdict{"gh-aud": model.VerdictConditional, "gh-pinned": model.VerdictConditional}},
+		{name: "the wrong audience", principal: fedGitHub,
+			ctx:     map[string][]string{aud: {"https://example.com"}},
+			refused: []string{"gh-aud", "gh-nothing", "gh-pinned"}},
+		{name: "keys of no claim of the provider change nothing", principal: fedGitHub,
+			ctx:    map[string][]string{"gitlab.com:sub": {"x"}, "SAML:aud": {"x"}},
+			routes: map[string]model.Verdict{"gh-aud": model.VerdictConditional, "gh-pinned": model.VerdictConditional}},
+		{name: "SAML", principal: fedOkta,
+			ctx:    map[string][]string{"SAML:aud": {"https://signin.aws.amazon.com/saml"}},
+			routes: map[string]model.Verdict{"okta-reader": model.VerdictAllow}},
+		{name: "SAML, another audience", principal: fedOkta,
+			ctx:     map[string][]string{"saml:aud": {"https://elsewhere.example/saml"}},
+			refused: []string{"okta-reader"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x, err := Explain(fedExplainDoc(t), Request{Principal: tc.principal, Action: "s3:GetObject", Bucket: "data", Key: "k", Context: tc.ctx}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]model.Verdict{}
+			for _, r := range x.ViaRoles {
+				got[r.Role[strings.LastIndexByte(r.Role, '/')+1:]] = r.Verdict
+				if r.Verdict == model.VerdictAllow && len(r.Conditions) > 0 {
+					t.Errorf("route %+v: allowed, yet with conditions", r)
+				}
+			}
+			if len(got) != len(tc.routes) {
+				t.Errorf("routes = %v, want %v", got, tc.routes)
+			}
+			for role, v := range tc.routes {
+				if got[role] != v {
+					t.Errorf("route via %s: %q, want %q (routes %+v)", role, got[role], v, x.ViaRoles)
+				}
+			}
+			notes := strings.Join(x.Notes, "\n")
+			var refused []string
+			for _, r := range tc.refused {
+				refused = append(refused, fedRole+r)
+			}
+			want := "the trust policies of " + strings.Join(refused, ", ") + " deny " + tc.principal
+			if has := strings.Contains(notes, "with the claims the request states"); has != (len(refused) > 0) || (has && !strings.Contains(notes, want)) {
+				t.Errorf("notes = %q, want the refusals %v", notes, tc.refused)
+			}
+			if len(tc.routes) == 0 && strings.Contains(notes, "none of which can make") {
+				t.Errorf("notes = %q: the roles refused are no roles it can assume", notes)
+			}
+		})
+	}
+}

@@ -107,6 +107,13 @@ type Input struct {
 	// Context holds the request context. aws:PrincipalArn and
 	// aws:PrincipalAccount are derived from Principal when not set.
 	Context *Context
+	// BaseContext, when not nil, is consulted after Context: a key that no
+	// context of Context's chain sets is BaseContext's (its chain's), the
+	// key prefixes of both count, and BaseContext, not Context, decides
+	// whether keys neither sets are unknown (open world) or absent. Keys
+	// that vary apart (a caller's in Context, the resource owner's in
+	// BaseContext) are so held once each, with no context per combination.
+	BaseContext *Context
 
 	IdentityPolicies   []*Policy
 	PermissionBoundary *Policy

@@ -34,10 +34,21 @@ type ctxEntry struct {
 // a key under them was set. A Context is not safe for concurrent
 // modification; once filled it can be shared by concurrent evaluations.
 type Context struct {
-	open     bool
+	open bool
+	// The context's own keys, by lower-case key: in few (nfew of them)
+	// while they are few, else all in keys. Most contexts (a principal's
+	// IDs, a caller's request keys, an owner's) have a handful: they need
+	// no map.
+	few      [maxFewKeys]ownKey
+	nfew     uint8
 	keys     map[string]*ctxEntry
 	prefixes []string // lower-case unknown prefixes
 	absent   []string // lower-case absent prefixes
+	// absentRoom is the first room of absent (a principal's tags'
+	// "aws:principaltag/").
+	absentRoom [1]string
+	// room holds the entries of keys to set, made at once (Reserve).
+	room []oneValueEntry
 	// base holds keys set before this context's own (NewContextOn): its
 	// keys count unless this context sets them too.
 	base *Context
@@ -52,30 +63,68 @@ type Context struct {
 	gen uint64
 }
 
+// oneValueEntry is an entry and room for its one value, made at once.
+type oneValueEntry struct {
+	e ctxEntry
+	v [1]string
+}
+
+// Reserve makes room for n more keys set with at most one value (Set,
+// SetAbsent, SetPrefixed), made at once: a context whose keys are known
+// ahead (a principal's IDs) is made in two allocations, not one per key.
+func (c *Context) Reserve(n int) *Context {
+	if cap(c.room)-len(c.room) < n {
+		c.room = make([]oneValueEntry, 0, n) // the entries made keep theirs
+	}
+	return c
+}
+
+// newEntry returns a new entry with room for one value, of the room
+// reserved when there is some left.
+func (c *Context) newEntry() *oneValueEntry {
+	if n := len(c.room); n < cap(c.room) {
+		c.room = c.room[:n+1]
+		return &c.room[n]
+	}
+	return &oneValueEntry{}
+}
+
+// ownKey is one of a context's own keys, lower-case, and its entry.
+type ownKey struct {
+	lower string
+	e     *ctxEntry
+}
+
+// maxFewKeys bounds the own keys a context holds without a map.
+const maxFewKeys = 4
+
 // NewContext returns an empty, closed-world context: keys not set are absent.
-func NewContext() *Context { return &Context{keys: map[string]*ctxEntry{}} }
+func NewContext() *Context { return &Context{} }
 
 // NewOpenContext returns an empty, open-world context: keys not set are
 // unknown (aws:PrincipalArn and aws:PrincipalAccount are still derived from
 // Input.Principal when it is set).
-func NewOpenContext() *Context { return &Context{open: true, keys: map[string]*ctxEntry{}} }
+func NewOpenContext() *Context { return &Context{open: true} }
 
 // NewContextOn returns a context that starts as base (its keys and
 // prefixes) and is open-world as base is: it holds only what is set on it,
 // and base, which must no longer be modified, is shared. Many contexts
 // that start alike hold their common keys once.
 func NewContextOn(base *Context) *Context {
-	return &Context{open: base.open, keys: map[string]*ctxEntry{}, base: base}
+	return &Context{open: base.open, base: base}
 }
 
 // NewContextLayered returns a context that starts as the own keys and
 // prefixes of every layer (not their bases'), the first layer's first,
-// then as base, and is open-world as base is. The layers and base, which
-// must no longer be modified, are shared: contexts made of parts that vary
-// apart (a caller's keys, the resource owner's) hold each part once
-// instead of a copy per combination.
+// then as base, and is open-world as base is (closed-world when base is
+// nil). The layers and base, which must no longer be modified, are
+// shared: contexts made of parts that vary apart (a caller's keys, the
+// service's) hold each part once instead of a copy per combination.
 func NewContextLayered(base *Context, layers ...*Context) *Context {
-	c := &Context{open: base.open, base: base}
+	c := &Context{base: base}
+	if base != nil {
+		c.open = base.open
+	}
 	if len(layers) <= len(c.inline) {
 		c.layers = c.inline[:copy(c.inline[:], layers)]
 	} else {
@@ -88,16 +137,63 @@ func NewContextLayered(base *Context, layers ...*Context) *Context {
 // chain (each context's own keys, then its layers') that sets it.
 func (c *Context) find(lower string) (*ctxEntry, bool) {
 	for b := c; b != nil; b = b.base {
-		if e, ok := b.keys[lower]; ok {
+		if e := b.own(lower); e != nil {
 			return e, true
 		}
 		for _, l := range b.layers {
-			if e, ok := l.keys[lower]; ok {
+			if e := l.own(lower); e != nil {
 				return e, true
 			}
 		}
 	}
 	return nil, false
+}
+
+// own returns the entry of a lower-case key among c's own keys (nil when
+// c does not set it).
+func (c *Context) own(lower string) *ctxEntry {
+	if c.keys != nil {
+		return c.keys[lower]
+	}
+	for i := range c.nfew {
+		if k := &c.few[i]; k.lower == lower {
+			return k.e
+		}
+	}
+	return nil
+}
+
+// setOwn makes e the entry of a lower-case key among c's own keys.
+func (c *Context) setOwn(lower string, e *ctxEntry) {
+	if c.keys == nil {
+		for i := range c.nfew {
+			if k := &c.few[i]; k.lower == lower {
+				k.e = e
+				return
+			}
+		}
+		if int(c.nfew) < len(c.few) {
+			c.few[c.nfew] = ownKey{lower, e}
+			c.nfew++
+			return
+		}
+		c.keys = make(map[string]*ctxEntry, 2*len(c.few))
+		for _, k := range c.few[:c.nfew] {
+			c.keys[k.lower] = k.e
+		}
+		c.few, c.nfew = [maxFewKeys]ownKey{}, 0
+	}
+	c.keys[lower] = e
+}
+
+// eachOwn calls f with each of c's own keys and its entry.
+func (c *Context) eachOwn(f func(lower string, e *ctxEntry)) {
+	for _, k := range c.few[:c.nfew] {
+		f(k.lower, k.e)
+	}
+	for k, e := range c.keys {
+		f(k, e)
+	}
 }
 
 // hasPrefix reports whether a context of c's chain (or a layer of one)
@@ -132,11 +228,8 @@ func (c *Context) ownPrefix(lower string, absent bool) bool {
 }
 
 func (c *Context) put(key string, e *ctxEntry) *Context {
-	if c.keys == nil {
-		c.keys = map[string]*ctxEntry{}
-	}
 	e.name = key
-	c.keys[lowerKey(key)] = e
+	c.setOwn(lowerKey(key), e)
 	c.gen++
 	return c
 }
@@ -202,10 +295,7 @@ func (c *Context) Set(key string, values ...string) *Context {
 	}
 	if len(values) == 1 {
 		// The common case: the entry and its value in one allocation.
-		x := &struct {
-			e ctxEntry
-			v [1]string
-		}{}
+		x := c.newEntry()
 		x.v[0] = values[0]
 		x.e = ctxEntry{state: keyPresent, values: x.v[:]}
 		return c.put(key, &x.e)
@@ -215,7 +305,9 @@ func (c *Context) Set(key string, values ...string) *Context {
 
 // SetAbsent makes key absent from the request.
 func (c *Context) SetAbsent(key string) *Context {
-	return c.put(key, &ctxEntry{state: keyAbsent})
+	x := c.newEntry()
+	x.e = ctxEntry{state: keyAbsent}
+	return c.put(key, &x.e)
 }
 
 // SetUnknown makes key unknown: present with any value, or absent.
@@ -237,7 +329,18 @@ func (c *Context) SetUnknownExcept(key string, values ...string) *Context {
 // organization) shared by many contexts are held once, and searched in
 // logarithmic time.
 func (c *Context) SetUnknownExceptShared(key string, values []string, sorted ...[]string) *Context {
-	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: values, more: sorted})
+	if len(sorted) == 1 {
+		// The common case (a caller's other member accounts): the entry
+		// and its list of lists in one allocation, not the variadic slice.
+		x := &struct {
+			e ctxEntry
+			m [1][]string
+		}{}
+		x.m[0] = sorted[0]
+		x.e = ctxEntry{state: keyUnknownExcept, values: values, more: x.m[:]}
+		return c.put(key, &x.e)
+	}
+	return c.put(key, &ctxEntry{state: keyUnknownExcept, values: values, more: append([][]string(nil), sorted...)})
 }
 
 // excepts reports whether a lower-case key set unknown-except excludes v.
@@ -276,6 +379,9 @@ func (c *Context) SetUnknownPrefix(prefix string) *Context {
 // known (the keys of its tags set, every other tag key absent). It takes
 // precedence over SetUnknownPrefix.
 func (c *Context) SetAbsentPrefix(prefix string) *Context {
+	if c.absent == nil {
+		c.absent = c.absentRoom[:0]
+	}
 	c.absent = append(c.absent, lowerKey(prefix))
 	c.gen++
 	return c
@@ -286,11 +392,11 @@ func (c *Context) Clone() *Context {
 	if c == nil {
 		return NewContext()
 	}
-	n := &Context{open: c.open, base: c.base, layers: c.layers, keys: make(map[string]*ctxEntry, len(c.keys)), prefixes: append([]string(nil), c.prefixes...), absent: append([]string(nil), c.absent...)}
-	for k, e := range c.keys {
+	n := &Context{open: c.open, base: c.base, layers: c.layers, prefixes: append([]string(nil), c.prefixes...), absent: append([]string(nil), c.absent...)}
+	c.eachOwn(func(k string, e *ctxEntry) {
 		cp := *e
-		n.keys[k] = &cp
-	}
+		n.setOwn(k, &cp)
+	})
 	return n
 }
 
@@ -310,6 +416,35 @@ func (c *Context) lookupEntry(lower string) (keyState, []string, bool, *ctxEntry
 		return e.state, e.values, true, e
 	}
 	st, vals, explicit := c.lookupUnset(lower)
+	return st, vals, explicit, nil
+}
+
+// lookupEntryOn is lookupEntry of c's chain followed by base's
+// (Input.BaseContext; either may be nil): a key c's chain does not set is
+// base's, the prefixes of both count, and base decides the world.
+func lookupEntryOn(c, base *Context, lower string) (keyState, []string, bool, *ctxEntry) {
+	switch {
+	case base == nil:
+		return c.lookupEntry(lower)
+	case c == nil:
+		return base.lookupEntry(lower)
+	}
+	if e, ok := c.find(lower); ok {
+		return e.state, e.values, true, e
+	}
+	if e, ok := base.find(lower); ok {
+		return e.state, e.values, true, e
+	}
+	if c.hasPrefix(lower, true) {
+		return keyAbsent, nil, true, nil
+	}
+	if c.hasPrefix(lower, false) {
+		if base.hasPrefix(lower, true) {
+			return keyAbsent, nil, true, nil
+		}
+		return keyUnknown, nil, true, nil
+	}
+	st, vals, explicit := base.lookupUnset(lower)
 	return st, vals, explicit, nil
 }
 

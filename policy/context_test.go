@@ -96,3 +96,135 @@ func TestLowerKey(t *testing.T) {
 		}
 	}
 }
+
+// TestBaseContext checks that an input's Context over its BaseContext
+// reads as the chain of Context's keys set over BaseContext would
+// (lookupEntryOn): Context's keys first, then BaseContext's, the prefixes
+// of both (absent ones before unknown ones, whichever context declares
+// them), and BaseContext's world for keys neither sets; and that an
+// Evaluator's memo of lookups serves one pair of contexts only: the same
+// Context over the bases of two owners, in turn, decides by each owner's
+// aws:ResourceAccount and aws:ResourceOrgPaths
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgpaths).
+func TestBaseContext(t *testing.T) {
+	type op struct {
+		kind int
+		key  string
+	}
+	keys := []string{"aws:ResourceAccount", "aws:SecureTransport", "aws:PrincipalTag/team", "aws:PrincipalTag/env", "aws:RequestTag/a", "aws:userid"}
+	prefixes := []string{"aws:PrincipalTag/", "aws:RequestTag/"}
+	apply := func(c *Context, ops []op) *Context {
+		for _, o := range ops {
+			switch o.kind {
+			case 0:
+				c.Set(o.key, "v-"+o.key)
+			case 1:
+				c.SetAbsent(o.key)
+			case 2:
+				c.SetUnknown(o.key)
+			case 3:
+				c.SetUnknownPrefix(o.key)
+			case 4:
+				c.SetAbsentPrefix(o.key)
+			}
+		}
+		return c
+	}
+	seed := uint64(1)
+	next := func(n int) int {
+		seed = seed*6364136223846793005 + 1442695040888963407
+		return int(seed>>33) % n
+	}
+	randOps := func() []op {
+		var ops []op
+		for range next(4) {
+			if k := next(5); k >= 3 {
+				ops = append(ops, op{k, prefixes[next(len(prefixes))]})
+			} else {
+				ops = append(ops, op{k, keys[next(len(keys))]})
+			}
+		}
+		return ops
+	}
+	lookups := []string{"aws:resourceaccount", "aws:securetransport", "aws:principaltag/team", "aws:principaltag/env", "aws:principaltag/x",
+		"aws:requesttag/a", "aws:requesttag/b", "aws:userid", "aws:sourcearn"}
+	for i := range 3000 {
+		open := next(2) == 0
+		common := NewContext()
+		if open {
+			common = NewOpenContext()
+		}
+		baseOps, b2Ops, c1Ops, c2Ops := randOps(), randOps(), randOps(), randOps()
+		base := apply(NewContextOn(apply(common, baseOps)), b2Ops)
+		var c *Context
+		if next(2) == 0 {
+			c = apply(NewContextOn(apply(NewContext(), c1Ops)), c2Ops)
+		} else { // the caller's keys as a layer, as Caller.context's
+			c = apply(NewContextLayered(nil, apply(NewContext(), c1Ops)), c2Ops)
+		}
+		// The same keys as one chain over base.
+		chain := apply(NewContextOn(apply(NewContextOn(base), c1Ops)), c2Ops)
+		for _, k := range lookups {
+			st, vals, set, _ := lookupEntryOn(c, base, k)
+			wst, wvals, wset := chain.lookup(k)
+			if st != wst || set != wset || len(vals) != len(wvals) || (len(vals) > 0 && vals[0] != wvals[0]) {
+				t.Fatalf("case %d (open %v, base %v %v, caller %v %v) %s: %v %v %v, want %v %v %v", i, open, baseOps, b2Ops, c1Ops, c2Ops, k, st, vals, set, wst, wvals, wset)
+			}
+		}
+	}
+
+	p := pol(t, "identity", `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"ForAnyValue:StringLike":{"aws:ResourceOrgPaths":"o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*"}}},
+		{"Effect":"Allow","Action":"s3:PutObject","Resource":"*","Condition":{"StringEquals":{"aws:ResourceAccount":"444455556666"},"StringEqualsIfExists":{"aws:PrincipalTag/team":"web"}}}]}`)
+	common := NewOpenContext().Set("aws:SecureTransport", "true")
+	prod := NewContextOn(common).Set("aws:ResourceAccount", "222233334444").Set("aws:ResourceOrgPaths", "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/")
+	dev := NewContextOn(common).Set("aws:ResourceAccount", "444455556666").Set("aws:ResourceOrgPaths", "o-a1b2c3d4e5/r-ab12/ou-ab12-22222222/")
+	caller := NewContext().Set("aws:PrincipalTag/team", "web").SetAbsentPrefix("aws:PrincipalTag/")
+	bucket := pol(t, "bucket", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acct1+`:role/app"},"Action":"s3:*","Resource":"*"}]}`)
+	want := map[*Context][2]Decision{prod: {Allow, ImplicitDeny}, dev: {ImplicitDeny, Allow}}
+	owner := map[*Context]string{prod: "222233334444", dev: "444455556666"}
+	var e Evaluator
+	var r Result
+	for i, base := range []*Context{prod, dev, dev, prod, dev, prod, prod} {
+		for j, action := range []string{"s3:GetObject", "s3:PutObject"} {
+			in := &Input{Principal: "arn:aws:iam::" + acct1 + ":role/app", Action: action, Resource: "arn:aws:s3:::b/k",
+				ResourceAccount: owner[base], Context: caller, BaseContext: base, IdentityPolicies: []*Policy{p}, ResourcePolicy: bucket}
+			e.Evaluate(in, &r)
+			if r.Decision != want[base][j] {
+				t.Errorf("step %d %s: %v, want %v", i, action, r.Decision, want[base][j])
+			}
+		}
+	}
+}
+
+// TestContextReserve checks that the keys set in a context's reserved room
+// (Reserve) are each their own, beyond the room too, and stay as set when
+// the room is replaced or the key set again, in the context and in one
+// that adopted them.
+func TestContextReserve(t *testing.T) {
+	ctx := NewContext().Reserve(2)
+	ctx.Set("aws:userid", "AIDAEXAMPLE").SetAbsent("aws:username").SetPrefixed("aws:SourceArn", "arn:aws:s3:::b")
+	adopted := NewContext().Adopt(ctx)
+	ctx.Reserve(3).Set("aws:PrincipalType", "User").Set("aws:userid", "AIDAOTHER")
+	for _, tc := range []struct {
+		c         *Context
+		key       string
+		st        keyState
+		wantValue string
+	}{
+		{ctx, "aws:userid", keyPresent, "AIDAOTHER"}, {adopted, "aws:userid", keyPresent, "AIDAEXAMPLE"},
+		{ctx, "aws:username", keyAbsent, ""}, {adopted, "aws:username", keyAbsent, ""},
+		{ctx, "aws:sourcearn", keyPrefixed, "arn:aws:s3:::b"}, {adopted, "aws:sourcearn", keyPrefixed, "arn:aws:s3:::b"},
+		{ctx, "aws:principaltype", keyPresent, "User"}, {adopted, "aws:principaltype", keyAbsent, ""},
+	} {
+		st, vals, _ := tc.c.lookup(tc.key)
+		got := ""
+		if len(vals) > 0 {
+			got = vals[0]
+		}
+		if st != tc.st || got != tc.wantValue || len(vals) > 1 {
+			t.Errorf("%s: %v %v, want %v %q", tc.key, st, vals, tc.st, tc.wantValue)
+		}
+	}
+}

@@ -119,12 +119,13 @@ type Evaluator struct {
 	rcpKnown bool
 }
 
-// keyMemo remembers the lookups made in one request context, valid while
-// the gens of its chain sum to gen (no context of the chain changed).
+// keyMemo remembers the lookups made in one request context (ctx, then
+// base: Input.Context and Input.BaseContext), valid while the gens of
+// their chains sum to gen (no context of either chain changed).
 type keyMemo struct {
-	ctx  *Context
-	gen  uint64
-	ents []memoEntry
+	ctx, base *Context
+	gen       uint64
+	ents      []memoEntry
 }
 
 // memoEntry is one lookup of a lower-case key: what Context.lookupEntry
@@ -141,42 +142,43 @@ type memoEntry struct {
 // that policies test are few).
 const maxMemo = 24
 
-// useMemo makes e.memo the memo of ctx, starting one when neither memo is
-// ctx's or ctx changed.
-func (e *Evaluator) useMemo(ctx *Context) {
-	if ctx == nil {
+// useMemo makes e.memo the memo of ctx over base, starting one when
+// neither memo is theirs or one of them changed: a memo never serves
+// another pair (the same caller's context over another owner's base).
+func (e *Evaluator) useMemo(ctx, base *Context) {
+	if ctx == nil && base == nil {
 		e.memo = nil
 		return
 	}
-	gen := ctx.chainGen()
-	if m := &e.memos[1]; m.ctx == ctx && m.gen == gen {
+	gen := ctx.chainGen() + base.chainGen()
+	if m := &e.memos[1]; m.ctx == ctx && m.base == base && m.gen == gen {
 		e.memos[0], e.memos[1] = e.memos[1], e.memos[0]
-	} else if m := &e.memos[0]; m.ctx != ctx || m.gen != gen {
+	} else if m := &e.memos[0]; m.ctx != ctx || m.base != base || m.gen != gen {
 		e.memos[0], e.memos[1] = e.memos[1], e.memos[0]
-		e.memos[0] = keyMemo{ctx: ctx, gen: gen, ents: e.memos[0].ents[:0]}
+		e.memos[0] = keyMemo{ctx: ctx, base: base, gen: gen, ents: e.memos[0].ents[:0]}
 	}
 	e.memo = &e.memos[0]
 }
 
-// lookup is Context.lookupEntry of the input's context, through the memo.
+// lookup is lookupEntryOn of the input's contexts, through the memo.
 func (e *Evaluator) lookup(lower string) (keyState, []string, bool, *ctxEntry) {
 	m := e.memo
 	if m == nil {
-		return e.in.Context.lookupEntry(lower)
+		return lookupEntryOn(e.in.Context, e.in.BaseContext, lower)
 	}
 	for i := range m.ents {
 		if x := &m.ents[i]; x.lower == lower {
 			return x.st, x.vals, x.explicit, x.e
 		}
 	}
-	st, vals, explicit, ent := m.ctx.lookupEntry(lower)
+	st, vals, explicit, ent := lookupEntryOn(m.ctx, m.base, lower)
 	if len(m.ents) < maxMemo {
 		m.ents = append(m.ents, memoEntry{lower: lower, st: st, explicit: explicit, vals: vals, e: ent})
 	}
 	return st, vals, explicit, ent
 }
 
-// excepts is Context.excepts of the input's context, through the memo.
+// excepts is Context.excepts of the input's contexts, through the memo.
 func (e *Evaluator) excepts(lower, v string) bool {
 	_, _, _, ent := e.lookup(lower)
 	return ent.excepts(v)
@@ -267,7 +269,7 @@ func (e *Evaluator) reset(in *Input) {
 	if e.resAcct != resAcct {
 		e.resAcct = resAcct
 	}
-	e.useMemo(in.Context)
+	e.useMemo(in.Context, in.BaseContext)
 	e.resetFormulas()
 	if len(e.hits) > 0 {
 		e.hits = e.hits[:0]

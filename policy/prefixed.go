@@ -12,19 +12,17 @@ import "strings"
 // unknown otherwise (StringEquals "AROAID:alice" depends on the session
 // name); a policy variable naming the key is unknown.
 func (c *Context) SetPrefixed(key, prefix string) *Context {
-	return c.put(key, &ctxEntry{state: keyPrefixed, values: []string{prefix}})
+	x := c.newEntry() // the entry and its value in one allocation
+	x.v[0] = prefix
+	x.e = ctxEntry{state: keyPrefixed, values: x.v[:]}
+	return c.put(key, &x.e)
 }
 
 // Adopt sets on c every key set on src (not its base's, nor its
 // prefixes), sharing them: src must no longer be modified. The keys of one
 // principal set once serve each of its contexts.
 func (c *Context) Adopt(src *Context) *Context {
-	if c.keys == nil {
-		c.keys = make(map[string]*ctxEntry, len(src.keys))
-	}
-	for k, e := range src.keys {
-		c.keys[k] = e
-	}
+	src.eachOwn(c.setOwn)
 	c.gen++
 	return c
 }
