@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -47,6 +48,9 @@ type Options struct {
 	// index, when set, is the index of doc the analysis uses (tests
 	// inspect it afterwards).
 	index *Index
+	// crossHits, when set, counts the buckets whose rows were another
+	// account's (crossKey; tests check that reuse happens).
+	crossHits *atomic.Int64
 	// checkMemos makes every worker check what it memoises by a list's
 	// address against the list (worker.ownNames): Analyze fails when a
 	// shared list was modified after it was memoised.
