@@ -58,6 +58,9 @@ type matrixer struct {
 	// values that no longer match the list they were made of.
 	checkMemos bool
 	memoFaults atomic.Int64
+	// crossHits (Options.crossHits) counts the buckets whose rows were
+	// another account's.
+	crossHits *atomic.Int64
 }
 
 // newMatrixer prepares the matrices of ix's buckets with the options that
@@ -66,7 +69,7 @@ type matrixer struct {
 func newMatrixer(ix *Index, trusted map[string]string, opts Options) *matrixer {
 	m := &matrixer{ix: ix, trusted: trusted, catalog: catalogIndex(), nameMatters: policiesNameBucket(ix) || opts.noShapes,
 		noPrincipalGroups: opts.noPrincipalGroups, principalsPerCell: max(opts.PrincipalsPerCell, 0), orgListing: opts.orgListing,
-		checkMemos: opts.checkMemos}
+		checkMemos: opts.checkMemos, crossHits: opts.crossHits}
 	if ix.OrgID == "" {
 		return m
 	}
@@ -134,6 +137,8 @@ type worker struct {
 	who       whoScratch // the principal lists' scratch and caches (whocan.go)
 	callerBuf []byte     // scratch of callers' keys (callerBytes)
 	listBuf   []byte     // scratch of lists' keys (internList)
+	// chainsNoAccount memoises chainNamesNoAccount, by chain key.
+	chainsNoAccount map[string]bool
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
 	// buckets holds each once. At most maxInterned of each are kept (a
@@ -322,8 +327,9 @@ type bucketMatrix struct {
 	sameC    *Caller
 	tls      Tri // a bucket statement or an RCP denies requests without TLS
 	// arn is, in a shape (sharedCache), the ARN of the bucket whose
-	// matrix it is (bl is nil there).
-	arn string
+	// matrix it is (bl is nil there); owner, in a shape across accounts
+	// (crossKey), its account.
+	arn, owner string
 }
 
 // matrix returns the bucket's matrix, reusing the matrix of a bucket of
@@ -337,21 +343,43 @@ type bucketMatrix struct {
 // the matrices no other bucket takes (at a few buckets per account, most);
 // the shape is a shallow copy without its bucket's layers.
 func (w *worker) matrix(bl *BucketLayers, key string) *bucketMatrix {
-	if key != "" {
-		if shape := w.shared.shape(bl.Account.ID, key); shape != nil {
-			bm := shape.rename(shape.arn, bl.ARN)
-			bm.bl, bm.arn = bl, ""
-			return bm
+	if key == "" {
+		return w.compute(bl)
+	}
+	owner := bl.Account.ID
+	if shape := w.shared.shape(owner, key); shape != nil {
+		bm := shape.rename(renamer{from: shape.arn, to: bl.ARN})
+		bm.bl, bm.arn, bm.owner = bl, "", ""
+		return bm
+	}
+	var bm *bucketMatrix
+	xkey := w.crossKey(bl, key)
+	if shape := w.shared.crossShape(xkey); shape != nil {
+		// Another account's bucket of the shape: its rows but the org
+		// row's, renamed to this account (crossKey).
+		bm = shape.rename(renamer{from: shape.arn, to: bl.ARN, acctFrom: shape.owner, acctTo: owner})
+		mc := w.matrixCallers(bl)
+		bm.bl, bm.arn, bm.owner = bl, "", ""
+		bm.sameC = mc.same
+		bm.org = w.orgRow(bl, owner, mc.externals, mc.namedMembers)
+		bm.tls = bl.tlsEnforced(bm.sameC)
+		if w.crossHits != nil {
+			w.crossHits.Add(1)
+		}
+	} else {
+		bm = w.compute(bl)
+		if xkey != "" && !bm.refsName(owner) {
+			shape := *bm
+			shape.bl, shape.arn, shape.owner = nil, bl.ARN, owner
+			shape.org = [5]orgCell{} // computed for every bucket
+			w.shared.storeCrossShape(xkey, &shape)
 		}
 	}
-	bm := w.compute(bl)
-	if key != "" {
-		// The shape holds a shallow copy that keeps no bucket's layers
-		// (its parsed policies) alive.
-		shape := *bm
-		shape.bl, shape.arn = nil, bl.ARN
-		w.shared.storeShape(bl.Account.ID, key, &shape)
-	}
+	// The shape holds a shallow copy that keeps no bucket's layers (its
+	// parsed policies) alive.
+	shape := *bm
+	shape.bl, shape.arn = nil, bl.ARN
+	w.shared.storeShape(owner, key, &shape)
 	return bm
 }
 
