@@ -199,42 +199,95 @@ func verdictRank(v model.Verdict) int {
 // each grant lets its grantee call the listed operations on the key
 // (constraints on the encryption context are not collected, so a grant
 // counts as unconstrained). Unreadable when the grants could not be listed;
-// nil when there are none.
+// nil when there are none. The policy is built in code and compiled
+// (compileBuilt), its statements' strings in one backing array each: it
+// decides as the document of its text would (parsed instead only when it
+// does not compile, for the error the text gives).
 // https://docs.aws.amazon.com/kms/latest/developerguide/grants.html
-func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr inventory.FetchError, texts map[string]*policy.Policy) (*policy.Policy, error) {
+func keyGrantsPolicy(arn string, grants []inventory.KMSGrant, readErr inventory.FetchError) (*policy.Policy, error) {
 	name := "grants of KMS key " + arn
 	if !readErr.IsZero() {
 		return policy.Unreadable(name + " (not read: " + errorCode(readErr) + ")"), nil
 	}
 	// Sorted, so that reasons do not depend on the order ListGrants used.
-	grants = slices.Clone(grants)
-	slices.SortStableFunc(grants, func(a, b inventory.KMSGrant) int {
+	byGrantee := func(a, b inventory.KMSGrant) int {
 		return cmp.Or(strings.Compare(a.GranteePrincipal, b.GranteePrincipal), strings.Compare(a.GrantID, b.GrantID),
 			slices.Compare(a.Operations, b.Operations), strings.Compare(a.RetiringPrincipal, b.RetiringPrincipal))
-	})
-	p := &policy.Policy{Version: "2012-10-17"}
+	}
+	if !slices.IsSortedFunc(grants, byGrantee) {
+		grants = slices.Clone(grants)
+		slices.SortStableFunc(grants, byGrantee)
+	}
+	// What the statements hold: their count, their strings' and the
+	// length of the text of their Sids and actions.
+	n, nStrs, nText := 0, 0, 0
 	for _, g := range grants {
-		actions := make([]string, 0, len(g.Operations))
-		for _, op := range g.Operations {
-			actions = append(actions, "kms:"+op)
-		}
-		if len(actions) == 0 || g.GranteePrincipal == "" {
+		if len(g.Operations) == 0 || g.GranteePrincipal == "" {
 			continue
 		}
-		pr := &policy.Principals{AWS: []string{g.GranteePrincipal}}
-		if strings.HasSuffix(g.GranteePrincipal, ".amazonaws.com") {
-			pr = &policy.Principals{Service: []string{g.GranteePrincipal}}
+		n++
+		nStrs += len(g.Operations) + 2 // the actions, the grantee, "*"
+		nText += len("Grant") + len(g.GrantID)
+		for _, op := range g.Operations {
+			nText += len("kms:") + len(op)
 		}
-		p.Statements = append(p.Statements, policy.Statement{Sid: "Grant" + g.GrantID, Effect: "Allow", Principal: pr, Action: actions, Resource: []string{"*"}})
 	}
-	if len(p.Statements) == 0 {
+	if n == 0 {
 		return nil, nil
 	}
-	text, err := p.MarshalJSON()
+	var text strings.Builder // the Sids and actions, one string cut up
+	text.Grow(nText)
+	for _, g := range grants {
+		if len(g.Operations) == 0 || g.GranteePrincipal == "" {
+			continue
+		}
+		text.WriteString("Grant")
+		text.WriteString(g.GrantID)
+		for _, op := range g.Operations {
+			text.WriteString("kms:")
+			text.WriteString(op)
+		}
+	}
+	all := text.String()
+	cut := func(l int) string {
+		s := all[:l]
+		all = all[l:]
+		return s
+	}
+	strs := make([]string, 0, nStrs)
+	take := func(vals ...string) []string {
+		start := len(strs)
+		strs = append(strs, vals...)
+		return strs[start:len(strs):len(strs)]
+	}
+	prins := make([]policy.Principals, n)
+	p := &policy.Policy{Version: "2012-10-17", Statements: make([]policy.Statement, 0, n)}
+	for _, g := range grants {
+		if len(g.Operations) == 0 || g.GranteePrincipal == "" {
+			continue
+		}
+		sid := cut(len("Grant") + len(g.GrantID))
+		start := len(strs)
+		for _, op := range g.Operations {
+			strs = append(strs, cut(len("kms:")+len(op)))
+		}
+		actions := strs[start:len(strs):len(strs)]
+		pr := &prins[len(p.Statements)]
+		if strings.HasSuffix(g.GranteePrincipal, ".amazonaws.com") {
+			pr.Service = take(g.GranteePrincipal)
+		} else {
+			pr.AWS = take(g.GranteePrincipal)
+		}
+		p.Statements = append(p.Statements, policy.Statement{Sid: sid, Effect: "Allow", Principal: pr, Action: actions, Resource: take("*")})
+	}
+	if c, err := compileBuilt(p, name); err == nil {
+		return c, nil
+	}
+	doc, err := p.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := parseShared(texts, text) // the keys of an account mostly have the same grants
+	parsed, err := policy.Parse(doc)
 	if err != nil {
 		return nil, err
 	}

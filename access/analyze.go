@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
@@ -47,9 +48,13 @@ type Options struct {
 	// index, when set, is the index of doc the analysis uses (tests
 	// inspect it afterwards).
 	index *Index
-	// checkMemos makes every worker check what it memoises by a list's
-	// address against the list (worker.ownNames): Analyze fails when a
-	// shared list was modified after it was memoised.
+	// crossHits, when set, counts the buckets whose rows were another
+	// account's (crossKey; tests check that reuse happens).
+	crossHits *atomic.Int64
+	// checkMemos makes every worker check the lists it hands out again
+	// (the statement names of worker.ownNames, the cells' Principals of
+	// worker.cellPrincipals) against fresh ones at every memo hit: Analyze
+	// fails when a shared list was modified after it was memoised.
 	checkMemos bool
 }
 

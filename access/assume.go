@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -278,6 +279,8 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 		}
 		ps := ix.Principals(id)
 		byAccount[id] = ps
+		nodes := make([]AssumeNode, len(ps)) // the account's, in one allocation
+		outside := !ix.InOrg(id)
 		for i := range ps {
 			p := &ps[i]
 			kind := NodeUser
@@ -285,23 +288,32 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 				kind = NodeRole
 			}
 			key := granteeKey(p.ARN)
-			g.nodes[key] = &AssumeNode{ID: key, Kind: kind, Account: id, Outside: !ix.InOrg(id)}
+			nodes[i] = AssumeNode{ID: key, Kind: kind, Account: id, Outside: outside}
+			g.nodes[key] = &nodes[i]
 			byKey[key] = p
 		}
-		for _, r := range a.IAM.Roles {
+		// The account's trust policies' copies, in one allocation.
+		copies := make([]policy.Policy, len(a.IAM.Roles))
+		for k, r := range a.IAM.Roles {
 			tr := trustedRole{arn: r.ARN, account: id}
+			name := "trust policy of " + r.ARN
 			if r.TrustPolicy == nil {
-				tr.trust = policy.Unreadable("trust policy of " + r.ARN + " (not collected)")
-			} else if p, err := parseShared(trusts, r.TrustPolicy.Raw()); err != nil {
-				tr.trust = policy.Unreadable("trust policy of " + r.ARN + " (does not parse)")
+				tr.trust = policy.Unreadable(name + " (not collected)")
+			} else if p, err := parseSharedInto(&copies[k], trusts, r.TrustPolicy.Raw()); err != nil {
+				tr.trust = policy.Unreadable(name + " (does not parse)")
 			} else {
-				p.Name = "trust policy of " + r.ARN
+				p.Name = name
 				tr.trust = p
 			}
 			roles = append(roles, tr)
 		}
 	}
 	anyIdentity := ix.assumeAnyIdentity()
+	// The evaluations of the candidates' AssumeRole requests reuse one
+	// evaluator, its input and its result (edgeOf copies what it keeps).
+	ev := policy.NewEvaluator()
+	in := &policy.Input{}
+	var res policy.Result
 	// A candidate's caller (and what its request contexts share) depends
 	// on the candidate alone: built once for all the roles it may assume.
 	type candCaller struct {
@@ -312,9 +324,11 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 	}
 	callers := map[string]*candCaller{}
 	services := map[string]*policy.Context{} // assumeContext's
+	var cands []string
 	for _, r := range roles {
 		to := granteeKey(r.arn)
-		for _, cand := range ix.trustCandidates(r.trust, byAccount, byKey) {
+		cands = ix.trustCandidates(r.trust, byAccount, byKey, cands)
+		for _, cand := range cands {
 			if cand == to {
 				continue
 			}
@@ -323,7 +337,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 				n = ix.outsideNode(cand)
 				g.nodes[cand] = n
 			}
-			in := &policy.Input{Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, ResourcePolicy: r.trust}
+			*in = policy.Input{Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, ResourcePolicy: r.trust}
 			if rcp := ix.RCPs(r.account); rcp.Governed {
 				in.RCPs = rcp.Levels
 			}
@@ -357,7 +371,7 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 			in.IdentityPolicies, in.PermissionBoundary, in.SCPs = cc.identity, cc.boundary, cc.scps
 			in.Principal = caller.Principal
 			in.Context, in.BaseContext = ix.assumeContext(caller, n, r.account, services)
-			res := policy.Evaluate(in)
+			ev.Evaluate(in, &res)
 			e, ok := edgeOf(cand, to, &res)
 			if !ok {
 				continue
@@ -367,11 +381,11 @@ func (ix *Index) buildAssumeGraph() *AssumeGraph {
 		}
 		ix.federatedEdges(g, r) // AssumeRoleWithWebIdentity/SAML (federated.go)
 	}
-	for k := range g.in {
-		sort.Slice(g.in[k], func(i, j int) bool { return g.in[k][i].From < g.in[k][j].From })
+	for _, es := range g.in {
+		slices.SortFunc(es, func(a, b AssumeEdge) int { return strings.Compare(a.From, b.From) })
 	}
-	for k := range g.out {
-		sort.Slice(g.out[k], func(i, j int) bool { return g.out[k][i].To < g.out[k][j].To })
+	for _, es := range g.out {
+		slices.SortFunc(es, func(a, b AssumeEdge) int { return strings.Compare(a.To, b.To) })
 	}
 	return g
 }
@@ -515,19 +529,43 @@ func (ix *Index) assumeContext(c *Caller, n *AssumeNode, owner string, services 
 	return policy.NewContextOn(svc).Set("aws:ResourceAccount", owner), nil
 }
 
-// parseShared returns a copy of the policy text parses to, parsed once per
-// text in parsed: the copies share their statements and compiled form.
+// parseShared returns the policy text parses to, parsed once per text in
+// parsed (nil: none kept): the text's first use has the policy parsed, the
+// next ones copies of it, which share its statements and compiled form.
+// Each may set its Name (and only that).
 func parseShared(parsed map[string]*policy.Policy, text []byte) (*policy.Policy, error) {
-	p, ok := parsed[string(text)]
-	if !ok {
-		var err error
-		if p, err = policy.Parse(text); err != nil {
-			return nil, err
-		}
-		parsed[string(text)] = p
+	p, first, err := parseOnce(parsed, text)
+	if err != nil || first {
+		return p, err
 	}
 	cp := *p
 	return &cp, nil
+}
+
+// parseSharedInto is parseShared making each use's copy in cp (the first's
+// too).
+func parseSharedInto(cp *policy.Policy, parsed map[string]*policy.Policy, text []byte) (*policy.Policy, error) {
+	p, _, err := parseOnce(parsed, text)
+	if err != nil {
+		return nil, err
+	}
+	*cp = *p
+	return cp, nil
+}
+
+// parseOnce returns the policy of text in parsed, parsing it (and keeping
+// it there, but in a nil map) the first time.
+func parseOnce(parsed map[string]*policy.Policy, text []byte) (p *policy.Policy, first bool, err error) {
+	if p, ok := parsed[string(text)]; ok {
+		return p, false, nil
+	}
+	if p, err = policy.Parse(text); err != nil {
+		return nil, false, err
+	}
+	if parsed != nil {
+		parsed[string(text)] = p
+	}
+	return p, true, nil
 }
 
 // assumeAnyIdentity is the identity policy assumed for principals outside
@@ -569,7 +607,10 @@ func edgeOf(from, to string, res *policy.Result) (AssumeEdge, bool) {
 	case policy.Conditional:
 		e.Verdict, e.Conditions = model.VerdictConditional, []string{resultAlternatives(res).String()}
 	case policy.Unknown:
-		e.Verdict, e.Unreadable = model.VerdictUnknown, res.Unreadable
+		e.Verdict = model.VerdictUnknown
+		if len(res.Unreadable) > 0 {
+			e.Unreadable = slices.Clone(res.Unreadable) // res may be reused
+		}
 	default:
 		return e, false
 	}
@@ -582,9 +623,12 @@ func edgeOf(from, to string, res *policy.Result) (AssumeEdge, bool) {
 // scanned accounts. A conservative pre-filter: the engine decides.
 // Federated principals (AssumeRoleWithSAML/WebIdentity) are added by
 // federatedEdges.
-func (ix *Index) trustCandidates(trust *policy.Policy, byAccount map[string][]IAMPrincipal, byKey map[string]*IAMPrincipal) []string {
+//
+// The list is appended to out[:0] (the caller's room, reused role after
+// role).
+func (ix *Index) trustCandidates(trust *policy.Policy, byAccount map[string][]IAMPrincipal, byKey map[string]*IAMPrincipal, out []string) []string {
 	seen := map[string]bool{}
-	var out []string
+	out = out[:0]
 	add := func(id string) {
 		if !seen[id] {
 			seen[id] = true

@@ -109,7 +109,7 @@ func (bm *bucketMatrix) access(trusted map[string]string) model.Access {
 		SameAccount: bm.same.actions(),
 		External:    make(map[string]model.ExternalActions, len(bm.external)),
 	}
-	acc.Org = model.Actions{Read: bm.org[0].cell(), List: bm.org[1].cell(), Write: bm.org[2].cell(), Delete: bm.org[3].cell(), Manage: bm.org[4].cell()}
+	acc.Org = orgActions(&bm.org)
 	for id, r := range bm.external {
 		label, ok := trusted[id]
 		acc.External[id] = model.ExternalActions{Label: label, Trusted: ok, Actions: r.actions()}

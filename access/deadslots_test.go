@@ -44,7 +44,7 @@ func TestDeadSlots(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ip := IAMPrincipal{slots: []policySlot{slotOf(p)}}
+			ip := IAMPrincipal{slots: []policySlot{slotOf(p, map[string]*policy.ResourcePattern{})}}
 			ip.narrow = ip.slots[0].limited
 			arn := "arn:aws:s3:::" + tc.bucket
 			res := []string{arn, arn + "/" + anyKey}

@@ -2,6 +2,7 @@ package access
 
 import (
 	"iter"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -79,7 +80,13 @@ type iamCache struct {
 	n   int // the principals of byID
 	// managed are the managed policies parsed, by ARN and text: an AWS
 	// managed policy attached in many accounts is parsed once.
-	managed map[[2]string]*policy.Policy
+	managed map[string][]managedParse
+}
+
+// managedParse is a managed policy's text parsed.
+type managedParse struct {
+	text string
+	p    *policy.Policy
 }
 
 // internBound is how many principal entries a worker's caches of the
@@ -111,7 +118,7 @@ func (ix *Index) Principals(id string) []IAMPrincipal {
 		ix.iam.byID = map[string][]IAMPrincipal{}
 	}
 	if ix.iam.managed == nil {
-		ix.iam.managed = map[[2]string]*policy.Policy{}
+		ix.iam.managed = map[string][]managedParse{}
 	}
 	ps := parsePrincipals(a.IAM, ix.iam.managed)
 	ix.iam.byID[id] = ps
@@ -166,9 +173,12 @@ func (p *IAMPrincipal) Unread() bool {
 // policies it parses are shared through shared (by ARN and text: the same
 // policy, named alike; nil: none shared), as parsed policies are not
 // modified.
-func parsePrincipals(iam *inventory.IAM, shared map[[2]string]*policy.Policy) []IAMPrincipal {
+func parsePrincipals(iam *inventory.IAM, shared map[string][]managedParse) []IAMPrincipal {
 	managed := map[string]*policy.Policy{}
 	raw := map[*policy.Policy]string{} // the text of each policy (an unreadable one's name)
+	// patterns are the Resource values compiled (namedResources, slotOf),
+	// for all the account's principals.
+	patterns := map[string]*policy.ResourcePattern{}
 	managedPolicy := func(arn string) *policy.Policy {
 		if p, ok := managed[arn]; ok {
 			return p
@@ -183,10 +193,9 @@ func parsePrincipals(iam *inventory.IAM, shared map[[2]string]*policy.Policy) []
 				why = " (no document)"
 				continue
 			}
-			text := string(mp.Document.Raw())
-			if have := shared[[2]string{arn, text}]; have != nil {
-				p = have
-				raw[p] = text
+			if have := sharedManaged(shared[arn], mp.Document.Raw()); have != nil {
+				p = have.p
+				raw[p] = have.text
 				continue
 			}
 			parsed, err := policy.Parse(mp.Document.Raw())
@@ -196,9 +205,10 @@ func parsePrincipals(iam *inventory.IAM, shared map[[2]string]*policy.Policy) []
 			}
 			parsed.Name = "managed policy " + arn
 			p = parsed
+			text := string(mp.Document.Raw())
 			raw[p] = text
 			if shared != nil {
-				shared[[2]string{arn, text}] = p
+				shared[arn] = append(shared[arn], managedParse{text: text, p: p})
 			}
 		}
 		if p == nil {
@@ -231,11 +241,28 @@ func parsePrincipals(iam *inventory.IAM, shared map[[2]string]*policy.Policy) []
 		g := &iam.Groups[i]
 		groups[g.ARN[strings.LastIndexByte(g.ARN, '/')+1:]] = g
 	}
-	var out []IAMPrincipal
+	out := make([]IAMPrincipal, 0, len(iam.Roles)+len(iam.Users))
+	// The principals' lists of policies, texts and slots, one a policy (and
+	// the boundary's), in one backing array each.
+	n := 0
+	for _, r := range iam.Roles {
+		n += len(r.InlinePolicies) + len(r.AttachedPolicies) + 1
+	}
+	for _, u := range iam.Users {
+		n += len(u.InlinePolicies) + len(u.AttachedPolicies) + 1
+		for _, gn := range u.Groups {
+			if g := groups[gn]; g != nil {
+				n += len(g.InlinePolicies) + len(g.AttachedPolicies)
+			} else {
+				n++
+			}
+		}
+	}
+	allRoom, textRoom, slotRoom := roomOf[*policy.Policy](n), roomOf[string](n), roomOf[policySlot](n)
 	add := func(arn, id string, pols []*policy.Policy, attached []string, boundary string, tags map[string]string) {
 		// all is the identity policies and then the boundary (nil when
 		// none); Identity is all but its last, capped there.
-		all := make([]*policy.Policy, 0, len(pols)+len(attached)+1)
+		all := allRoom.take(len(pols) + len(attached) + 1)[:0]
 		all = append(all, pols...)
 		for _, a := range attached {
 			all = append(all, managedPolicy(a))
@@ -252,8 +279,8 @@ func parsePrincipals(iam *inventory.IAM, shared map[[2]string]*policy.Policy) []
 		for _, ip := range pols {
 			p.s3 = p.s3 || mentionsS3(ip)
 		}
-		p.named, p.byName = namedResources(all)
-		texts := make([]string, 0, len(all))
+		p.named, p.byName = namedResources(all, patterns)
+		texts := textRoom.take(len(all))[:0]
 		set := map[string]bool{}
 		for _, ip := range all {
 			t, ok := raw[ip]
@@ -272,9 +299,9 @@ func parsePrincipals(iam *inventory.IAM, shared map[[2]string]*policy.Policy) []
 		sort.Strings(p.vals)
 		p.fp = fingerprint(arn, texts, tags)
 		p.texts = texts
-		p.slots = make([]policySlot, len(texts))
+		p.slots = slotRoom.take(len(texts))
 		for k, ip := range all {
-			p.slots[k] = slotOf(ip)
+			p.slots[k] = slotOf(ip, patterns)
 			p.narrow = p.narrow || p.slots[k].limited
 		}
 		out = append(out, p)
@@ -297,22 +324,65 @@ func parsePrincipals(iam *inventory.IAM, shared map[[2]string]*policy.Policy) []
 		}
 		add(u.ARN, u.ID, pols, attached, u.PermissionsBoundary, u.Tags)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ARN < out[j].ARN })
+	slices.SortFunc(out, func(a, b IAMPrincipal) int { return strings.Compare(a.ARN, b.ARN) })
 	return out
+}
+
+// room hands out slices of one backing array (each capped at its length,
+// so that an append to it copies), a new array once it is used up.
+type room[T any] struct{ a []T }
+
+// roomOf returns a room of n.
+func roomOf[T any](n int) *room[T] { return &room[T]{a: make([]T, 0, n)} }
+
+// take returns a slice of n from the room.
+func (r *room[T]) take(n int) []T {
+	if n > cap(r.a)-len(r.a) {
+		r.a = make([]T, 0, n)
+	}
+	l := len(r.a)
+	r.a = r.a[:l+n]
+	return r.a[l : l+n : l+n]
+}
+
+// sharedManaged returns the parse of a managed policy's text among those
+// of its ARN (nil when not parsed yet).
+func sharedManaged(parses []managedParse, text []byte) *managedParse {
+	for i := range parses {
+		if parses[i].text == string(text) {
+			return &parses[i]
+		}
+	}
+	return nil
+}
+
+// compilePattern compiles a Resource value once for all the principals of
+// an account (in patterns): a pattern is read only.
+func compilePattern(patterns map[string]*policy.ResourcePattern, r string) (*policy.ResourcePattern, bool) {
+	if rp, ok := patterns[r]; ok {
+		return rp, rp != nil
+	}
+	rp, ok := policy.CompileResourcePattern(r)
+	if !ok {
+		rp = nil
+	}
+	patterns[r] = rp
+	return rp, ok
 }
 
 // namedResources compiles the Resource and NotResource values of policies
 // whose match depends on which bucket is asked: all but "*" and the S3
 // patterns of every bucket alike ("arn:aws:s3:::*", "arn:aws-cn:s3:::*/*").
-// byName is true when a value holds a policy variable.
-func namedResources(pols []*policy.Policy) (named []*policy.ResourcePattern, byName bool) {
+// byName is true when a value holds a policy variable. Patterns are
+// compiled once in patterns.
+func namedResources(pols []*policy.Policy, patterns map[string]*policy.ResourcePattern) (named []*policy.ResourcePattern, byName bool) {
 	seen := map[string]bool{}
 	for r := range bucketNamingValues(pols) {
 		if seen[r] {
 			continue
 		}
 		seen[r] = true
-		rp, ok := policy.CompileResourcePattern(r)
+		rp, ok := compilePattern(patterns, r)
 		if !ok {
 			return nil, true
 		}
@@ -345,8 +415,9 @@ func bucketNamingValues(pols []*policy.Policy) iter.Seq[string] {
 	}
 }
 
-// slotOf returns the policySlot of a principal's policy (nil: no boundary).
-func slotOf(p *policy.Policy) policySlot {
+// slotOf returns the policySlot of a principal's policy (nil: no
+// boundary), its patterns compiled once in patterns.
+func slotOf(p *policy.Policy, patterns map[string]*policy.ResourcePattern) policySlot {
 	if p == nil || p.IsUnreadable() {
 		return policySlot{}
 	}
@@ -371,7 +442,7 @@ func slotOf(p *policy.Policy) policySlot {
 					continue
 				}
 				seen[r] = true
-				rp, ok := policy.CompileResourcePattern(r)
+				rp, ok := compilePattern(patterns, r)
 				if !ok {
 					return policySlot{} // a variable: byName decides it bucket by bucket
 				}
@@ -480,8 +551,9 @@ func mentionsS3(p *policy.Policy) bool {
 			return true
 		}
 		for _, a := range s.Action {
-			l := strings.ToLower(a)
-			if l == "*" || strings.HasPrefix(l, "s3:") || strings.HasPrefix(l, "s3*") {
+			// "*", or "s3:…" or "s3*…" in any case (an ASCII byte lowers
+			// to 's' only from 's' and 'S').
+			if a == "*" || len(a) >= 3 && a[0]|0x20 == 's' && a[1] == '3' && (a[2] == ':' || a[2] == '*') {
 				return true
 			}
 		}

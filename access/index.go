@@ -40,6 +40,7 @@ type Index struct {
 	keyGrants   map[string]*policy.Policy // key ARN → its grants as Input.Grants
 	aliases     map[string]string         // alias ARN → key ARN
 	endpoints   map[string]*endpointInfo
+	vpceTexts   map[string]*policy.Policy // the endpoints' policies parsed, by text (parseShared)
 	scpEnabled  bool
 	rcpEnabled  bool
 	orgPolicies map[string]*orgPolicyInfo
@@ -121,6 +122,7 @@ func NewIndex(doc *inventory.Document) *Index {
 		keyGrants:   map[string]*policy.Policy{},
 		aliases:     map[string]string{},
 		endpoints:   map[string]*endpointInfo{},
+		vpceTexts:   map[string]*policy.Policy{},
 		orgPolicies: map[string]*orgPolicyInfo{},
 	}
 	for i := range doc.Accounts {
@@ -200,9 +202,14 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 			ix.partition, ix.partitionKnown = awsid.PartitionOf(a.Buckets[b].Region), true
 		}
 	}
-	// The keys of an account (one per region, often) and its endpoints
-	// mostly have the same policies and grants: each text is parsed once.
-	texts := map[string]*policy.Policy{}
+	// The keys of an account (one per region, often) mostly have the same
+	// policy: each text is parsed once (texts; none kept for one key).
+	// Endpoints, of every account, mostly have the same policy, which names
+	// no account: parsed once in the index (vpceTexts).
+	var texts map[string]*policy.Policy
+	if len(a.KMSKeys) > 1 {
+		texts = make(map[string]*policy.Policy, 1)
+	}
 	for k := range a.KMSKeys {
 		key := &a.KMSKeys[k]
 		if !ix.partitionKnown {
@@ -212,7 +219,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 		}
 		ix.keys[key.ARN] = key
 		ix.keyParsed[key.ARN] = ix.parseKeyPolicy(a.ID, key, texts)
-		if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors[inventory.KeyGrants], texts); err != nil {
+		if g, err := keyGrantsPolicy(key.ARN, key.Grants, key.Errors[inventory.KeyGrants]); err != nil {
 			ix.Problems = append(ix.Problems, model.Error{AccountID: a.ID, Field: "kms_keys." + key.ARN + ".grants", Operation: "kms:ListGrants", Code: "InvalidGrant", Message: err.Error()})
 			ix.keyGrants[key.ARN] = policy.Unreadable("grants of KMS key " + key.ARN + " (could not be evaluated)")
 		} else if g != nil {
@@ -230,7 +237,7 @@ func (ix *Index) indexAccount(a *inventory.Account) {
 		name := "VPC endpoint policy of " + ep.ID
 		if ep.Policy == nil {
 			info.policy = policy.Unreadable(name + " (not collected)")
-		} else if p, err := parseShared(texts, ep.Policy.Raw()); err != nil {
+		} else if p, err := parseShared(ix.vpceTexts, ep.Policy.Raw()); err != nil {
 			info.policy = policy.Unreadable(name + " (does not parse)")
 			ix.Problems = append(ix.Problems, model.Error{AccountID: a.ID, Field: "vpc_endpoints." + ep.ID + ".policy", Operation: "ec2:DescribeVpcEndpoints", Code: "InvalidPolicy", Message: err.Error()})
 		} else {
@@ -304,8 +311,10 @@ func (ix *Index) walk(ou *inventory.OU, parents []*inventory.OU, orgPath, ouPath
 	} else {
 		ouPath += "/" + name
 	}
-	for _, id := range ou.Accounts {
-		ix.placement[id] = &accountPlacement{levels: levels, orgPath: orgPath, ouPath: ouPath}
+	pls := make([]accountPlacement, len(ou.Accounts)) // the OU's, in one allocation
+	for i, id := range ou.Accounts {
+		pls[i] = accountPlacement{levels: levels, orgPath: orgPath, ouPath: ouPath}
+		ix.placement[id] = &pls[i]
 	}
 	for i := range ou.OUs {
 		child := &ou.OUs[i]
@@ -464,15 +473,46 @@ func (ix *Index) RCPs(id string) Chain {
 }
 
 // chainCache holds the chains computed, by account and type: every bucket
-// of an account, and every KMS call on its keys, needs the same ones.
+// of an account, and every KMS call on its keys, needs the same ones. The
+// accounts of an OU that have the same policies have the same chains,
+// computed once for them (byOU).
 type chainCache struct {
-	mu sync.RWMutex
-	m  map[chainKey]Chain
+	mu   sync.RWMutex
+	m    map[chainKey]Chain
+	byOU map[ouChainKey]Chain
 }
 
 type chainKey struct {
 	account string
 	rcp     bool
+}
+
+// ouChainKey is the key of the chain of the accounts placed under ou (the
+// last of their levels) whose own policies are pols (their IDs, in order,
+// joined by NULs) and could all be read: nothing of such a chain names the
+// account.
+type ouChainKey struct {
+	ou   *inventory.OU
+	pols string
+	rcp  bool
+}
+
+// ouChain returns the chain of key k, if computed.
+func (c *chainCache) ouChain(k ouChainKey) (Chain, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	ch, ok := c.byOU[k]
+	return ch, ok
+}
+
+// setOUChain records the chain of key k.
+func (c *chainCache) setOUChain(k ouChainKey, ch Chain) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byOU == nil {
+		c.byOU = map[ouChainKey]Chain{}
+	}
+	c.byOU[k] = ch
 }
 
 func (c *chainCache) get(account string, rcp bool, compute func() Chain) Chain {
@@ -514,8 +554,21 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 		// A member we cannot place: its chain is unknown.
 		return unknownChain(fmt.Sprintf("%s of account %s (not found in the OU tree)", kind, id))
 	}
+	// The chain of an account whose own level names nothing that could not
+	// be read is its OU's with its policies (the names below name the
+	// account only for what could not be read): one for all such accounts.
+	a := ix.accounts[id]
+	var ouKey ouChainKey
+	byOU := a != nil && !a.Errors.Has(inventory.KeyPolicies) && ix.allCollected(a.Policies)
+	if byOU {
+		ouKey = ouChainKey{ou: pl.levels[len(pl.levels)-1], pols: strings.Join(a.Policies, "\x00"), rcp: typ == inventory.ResourceControlPolicy}
+		if c, ok := ix.chains.ouChain(ouKey); ok {
+			return c
+		}
+	}
 	var c Chain
 	c.Governed = true
+	c.Levels = make([][]*policy.Policy, 0, len(pl.levels)+1)
 	var key strings.Builder
 	// where names the level, only for the names of what could not be read.
 	add := func(where func() string, ids []string, errs inventory.Errors) {
@@ -567,7 +620,7 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 	}
 	org := ix.Doc.Organization
 	account := func() string { return "account " + id }
-	if a := ix.accounts[id]; a != nil {
+	if a != nil {
 		add(account, a.Policies, a.Errors)
 	} else if pols, ok := org.AccountPolicies[id]; ok {
 		add(account, pols, nil) // a member the scan's scope left out
@@ -577,7 +630,21 @@ func (ix *Index) chain(id, typ string, enabled bool) Chain {
 		add(account, nil, inventory.Errors{inventory.KeyPolicies: inventory.ParseFetchError("account not in the snapshot")})
 	}
 	c.Key = key.String()
+	if byOU {
+		ix.chains.setOUChain(ouKey, c)
+	}
 	return c
+}
+
+// allCollected reports whether every organisation policy of ids was
+// collected.
+func (ix *Index) allCollected(ids []string) bool {
+	for _, id := range ids {
+		if ix.orgPolicies[id] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // levelAllowsEverything reports whether an SCP or RCP level allows every

@@ -274,6 +274,73 @@ func TestChains(t *testing.T) {
 	}
 }
 
+// The accounts of an OU with the same policies share their chain (computed
+// once, chainCache.byOU); one with other policies, or whose own level names
+// the account (policies not listed, a policy not collected), has its own:
+// each level from the root to the account is evaluated.
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_auth.html
+func TestChainsSharedInOU(t *testing.T) {
+	full := inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
+	deny := inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`))
+	doc := &inventory.Document{SchemaVersion: 1,
+		Organization: &inventory.Organization{ID: "o-aaaaaaaaaa", ManagementAccountID: "111111111111",
+			Root: inventory.OU{ID: "r-aaaa", Policies: []string{"p-full"}, Accounts: []string{"111111111111"}, OUs: []inventory.OU{
+				{ID: "ou-aaaa-11111111", Name: "A", Policies: []string{"p-full"},
+					Accounts: []string{"222222222222", "333333333333", "444444444444", "555555555555", "666666666666"}},
+				{ID: "ou-aaaa-22222222", Name: "B", Policies: []string{"p-full", "p-deny"}, Accounts: []string{"777777777777"}},
+			}},
+			Policies: []inventory.OrgPolicy{
+				{ID: "p-full", Name: "FullAWSAccess", Type: inventory.ServiceControlPolicy, Document: full},
+				{ID: "p-deny", Name: "DenyDelete", Type: inventory.ServiceControlPolicy, Document: deny},
+			}},
+		Accounts: []inventory.Account{{ID: "111111111111"},
+			{ID: "222222222222", Policies: []string{"p-full"}},
+			{ID: "333333333333", Policies: []string{"p-full"}},
+			{ID: "444444444444", Policies: []string{"p-full", "p-deny"}},
+			{ID: "555555555555", Policies: []string{"p-full"}, Errors: inventory.Errors{"policies": {Code: "AccessDenied", Message: "nope"}}},
+			{ID: "666666666666", Policies: []string{"p-full", "p-gone"}},
+			{ID: "777777777777", Policies: []string{"p-full"}},
+		},
+	}
+	ix := NewIndex(doc)
+	names := func(c Chain) string {
+		var out []string
+		for _, lvl := range c.Levels {
+			var l []string
+			for _, p := range lvl {
+				l = append(l, p.Name)
+			}
+			out = append(out, strings.Join(l, ", "))
+		}
+		return strings.Join(out, " | ") + " incomplete: " + strings.Join(c.Incomplete, "; ")
+	}
+	for _, ids := range [][]string{
+		{"555555555555", "222222222222", "444444444444", "666666666666", "333333333333", "777777777777"},
+		{"222222222222", "333333333333", "444444444444", "555555555555", "666666666666", "777777777777"},
+	} {
+		ix.chains = chainCache{}
+		got := map[string]string{}
+		for _, id := range ids {
+			got[id] = names(ix.SCPs(id))
+		}
+		for id, want := range map[string]string{
+			"222222222222": "SCP p-full (FullAWSAccess) | SCP p-full (FullAWSAccess) | SCP p-full (FullAWSAccess) incomplete: ",
+			"333333333333": "SCP p-full (FullAWSAccess) | SCP p-full (FullAWSAccess) | SCP p-full (FullAWSAccess) incomplete: ",
+			"444444444444": "SCP p-full (FullAWSAccess) | SCP p-full (FullAWSAccess) | SCP p-full (FullAWSAccess), SCP p-deny (DenyDelete) incomplete: ",
+			"555555555555": "SCP p-full (FullAWSAccess) | SCP p-full (FullAWSAccess) | SCPs attached to account 555555555555 (not read: AccessDenied: nope), SCP p-full (FullAWSAccess) incomplete: SCPs attached to account 555555555555 (not read: AccessDenied: nope)",
+			"666666666666": "SCP p-full (FullAWSAccess) | SCP p-full (FullAWSAccess) | SCP p-full (FullAWSAccess), policy p-gone attached to account 666666666666 (not collected) incomplete: policy p-gone attached to account 666666666666 (not collected)",
+			"777777777777": "SCP p-full (FullAWSAccess) | SCP p-full (FullAWSAccess), SCP p-deny (DenyDelete) | SCP p-full (FullAWSAccess) incomplete: ",
+		} {
+			if got[id] != want {
+				t.Errorf("order %v: SCPs(%s) = %s\nwant %s", ids, id, got[id], want)
+			}
+		}
+		if a, b := ix.SCPs("222222222222"), ix.SCPs("333333333333"); a.Key != b.Key || &a.Levels[0] != &b.Levels[0] {
+			t.Errorf("order %v: the chains of 222222222222 and 333333333333 are not one (keys %q, %q)", ids, a.Key, b.Key)
+		}
+	}
+}
+
 // The IAM pre-filter is conservative: it never drops a principal whose
 // policies could name the bucket.
 func TestResourceMayNameBucket(t *testing.T) {

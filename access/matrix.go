@@ -58,6 +58,9 @@ type matrixer struct {
 	// values that no longer match the list they were made of.
 	checkMemos bool
 	memoFaults atomic.Int64
+	// crossHits (Options.crossHits) counts the buckets whose rows were
+	// another account's.
+	crossHits *atomic.Int64
 }
 
 // newMatrixer prepares the matrices of ix's buckets with the options that
@@ -66,7 +69,7 @@ type matrixer struct {
 func newMatrixer(ix *Index, trusted map[string]string, opts Options) *matrixer {
 	m := &matrixer{ix: ix, trusted: trusted, catalog: catalogIndex(), nameMatters: policiesNameBucket(ix) || opts.noShapes,
 		noPrincipalGroups: opts.noPrincipalGroups, principalsPerCell: max(opts.PrincipalsPerCell, 0), orgListing: opts.orgListing,
-		checkMemos: opts.checkMemos}
+		checkMemos: opts.checkMemos, crossHits: opts.crossHits}
 	if ix.OrgID == "" {
 		return m
 	}
@@ -133,6 +136,10 @@ type worker struct {
 	chainVals map[string]*chainValues
 	roots     map[[2]string]*IAMPrincipal
 	who       whoScratch // the principal lists' scratch and caches (whocan.go)
+	callerBuf []byte     // scratch of callers' keys (callerBytes)
+	listBuf   []byte     // scratch of lists' keys (internList)
+	// chainsNoAccount memoises chainNamesNoAccount, by chain key.
+	chainsNoAccount map[string]bool
 	// strings and lists shared by the cells this worker produced: reasons
 	// repeat across buckets with the same policies, so a report of many
 	// buckets holds each once. At most maxInterned of each are kept (a
@@ -145,7 +152,8 @@ type worker struct {
 	orgLists orgLists
 	// refNames are the statement names of groups' deciding statements
 	// (worker.ownNames), at most maxRefNames.
-	refNames map[ownNamesKey][]string
+	refNames map[string][]string
+	refKey   []byte // scratch of refNames' keys
 	// reachRoles is assumeFindings' scratch: the roles listed per start.
 	reachRoles map[[2]string]struct{}
 }
@@ -218,14 +226,23 @@ func (w *worker) internList(kind string, l []string) []string {
 	if len(l) == 0 {
 		return l
 	}
-	key := kind + "\x00" + strings.Join(l, "\x00")
-	if have, ok := w.lists[key]; ok {
+	// The key in the worker's scratch: looked up without a string of its
+	// own.
+	b := append(append(w.listBuf[:0], kind...), 0)
+	for i, s := range l {
+		if i > 0 {
+			b = append(b, 0)
+		}
+		b = append(b, s...)
+	}
+	w.listBuf = b
+	if have, ok := w.lists[string(b)]; ok {
 		return have
 	}
 	if len(w.lists) >= maxInterned {
 		clear(w.lists)
 	}
-	w.lists[key] = l
+	w.lists[string(b)] = l
 	return l
 }
 
@@ -257,6 +274,20 @@ func (w *worker) caller(key string, mk func() *Caller) *Caller {
 	}
 	cache[key] = c
 	return c
+}
+
+// callerBytes is caller for the key in key (scratch; free is
+// ownerFree's answer for it): a caller the worker keeps is found without
+// making the key a string.
+func (w *worker) callerBytes(key []byte, free bool, mk func() *Caller) *Caller {
+	cache := w.callers
+	if free {
+		cache = w.kept
+	}
+	if c := cache[string(key)]; c != nil {
+		return c
+	}
+	return w.caller(string(key), mk)
 }
 
 // maxKeptCallers bounds the callers a worker (and the workers' shared
@@ -297,8 +328,9 @@ type bucketMatrix struct {
 	sameC    *Caller
 	tls      Tri // a bucket statement or an RCP denies requests without TLS
 	// arn is, in a shape (sharedCache), the ARN of the bucket whose
-	// matrix it is (bl is nil there).
-	arn string
+	// matrix it is (bl is nil there); owner, in a shape across accounts
+	// (crossKey), its account.
+	arn, owner string
 }
 
 // matrix returns the bucket's matrix, reusing the matrix of a bucket of
@@ -312,21 +344,43 @@ type bucketMatrix struct {
 // the matrices no other bucket takes (at a few buckets per account, most);
 // the shape is a shallow copy without its bucket's layers.
 func (w *worker) matrix(bl *BucketLayers, key string) *bucketMatrix {
-	if key != "" {
-		if shape := w.shared.shape(bl.Account.ID, key); shape != nil {
-			bm := shape.rename(shape.arn, bl.ARN)
-			bm.bl, bm.arn = bl, ""
-			return bm
+	if key == "" {
+		return w.compute(bl)
+	}
+	owner := bl.Account.ID
+	if shape := w.shared.shape(owner, key); shape != nil {
+		bm := shape.rename(renamer{from: shape.arn, to: bl.ARN})
+		bm.bl, bm.arn, bm.owner = bl, "", ""
+		return bm
+	}
+	var bm *bucketMatrix
+	xkey := w.crossKey(bl, key)
+	if shape := w.shared.crossShape(xkey); shape != nil {
+		// Another account's bucket of the shape: its rows but the org
+		// row's, renamed to this account (crossKey).
+		bm = shape.rename(renamer{from: shape.arn, to: bl.ARN, acctFrom: shape.owner, acctTo: owner})
+		mc := w.matrixCallers(bl)
+		bm.bl, bm.arn, bm.owner = bl, "", ""
+		bm.sameC = mc.same
+		bm.org = w.orgRow(bl, owner, mc.externals, mc.namedMembers)
+		bm.tls = bl.tlsEnforced(bm.sameC)
+		if w.crossHits != nil {
+			w.crossHits.Add(1)
+		}
+	} else {
+		bm = w.compute(bl)
+		if xkey != "" && !bm.refsName(owner) {
+			shape := *bm
+			shape.bl, shape.arn, shape.owner = nil, bl.ARN, owner
+			shape.org = [5]orgCell{} // computed for every bucket
+			w.shared.storeCrossShape(xkey, &shape)
 		}
 	}
-	bm := w.compute(bl)
-	if key != "" {
-		// The shape holds a shallow copy that keeps no bucket's layers
-		// (its parsed policies) alive.
-		shape := *bm
-		shape.bl, shape.arn = nil, bl.ARN
-		w.shared.storeShape(bl.Account.ID, key, &shape)
-	}
+	// The shape holds a shallow copy that keeps no bucket's layers (its
+	// parsed policies) alive.
+	shape := *bm
+	shape.bl, shape.arn = nil, bl.ARN
+	w.shared.storeShape(owner, key, &shape)
 	return bm
 }
 
@@ -420,7 +474,8 @@ func (w *worker) matrixCallers(bl *BucketLayers) matrixCallers {
 		}
 		mc.ext = append(mc.ext, c)
 	}
-	mc.same = w.caller("same|"+owner, func() *Caller {
+	w.callerBuf = append(append(w.callerBuf[:0], "same|"...), owner...)
+	mc.same = w.callerBytes(w.callerBuf, false, func() *Caller {
 		orgID, in := m.ix.MemberOf(owner)
 		if orgID == m.ix.OrgID {
 			orgID = ""
@@ -434,10 +489,13 @@ func (w *worker) matrixCallers(bl *BucketLayers) matrixCallers {
 // compute fills every row of the bucket's matrix.
 func (w *worker) compute(bl *BucketLayers) *bucketMatrix {
 	m := w.matrixer
-	bm := &bucketMatrix{bl: bl, external: map[string]row{}, callers: map[string]*Caller{}}
+	bm := &bucketMatrix{bl: bl}
 	mc := w.matrixCallers(bl)
 	bm.public = m.row(bl, mc.public)
 	bm.anyAWS = m.row(bl, mc.anyAWS)
+	if len(mc.externals) > 0 { // nil without (most buckets name none)
+		bm.external, bm.callers = make(map[string]row, len(mc.externals)), make(map[string]*Caller, len(mc.externals))
+	}
 	for i, id := range mc.externals {
 		bm.external[id] = m.row(bl, mc.ext[i])
 		bm.callers[id] = mc.ext[i]
@@ -510,17 +568,30 @@ func (w *worker) orgRow(bl *BucketLayers, owner string, externals, namedMembers 
 			}
 		}
 		each := single
-		if nrest > 0 {
+		switch {
+		case nrest > 0 && len(single) == 0:
+			each = without(g.accounts, drop) // read only: the group's own when it drops none
+		case nrest > 0:
 			each = append(slices.Clone(single), without(g.accounts, drop)...)
 		}
 		for _, id := range each {
 			c := w.memberCaller(g, id)
 			r, reasoned := decide(c)
-			add([]string{id}, nil, 0, c, &r, reasoned)
+			add(oneAccount(g.accounts, id), nil, 0, c, &r, reasoned)
 		}
 	}
 	bl.quiet = false
 	return orgCells(bl, &parts, total, &w.orgLists)
+}
+
+// oneAccount returns the list of account id alone: a one-element slice
+// of accts (sorted) when it holds id (without room to append to), or a new
+// list.
+func oneAccount(accts []string, id string) []string {
+	if k, ok := slices.BinarySearch(accts, id); ok {
+		return accts[k : k+1 : k+1]
+	}
+	return []string{id}
 }
 
 // orgGroupSplit returns how the org row treats group gi for a bucket of
@@ -542,21 +613,51 @@ func (m *matrixer) orgGroupSplit(gi int, owner string, namedMembers []string) (s
 }
 
 // groupCaller returns the caller of group gi's part of the org row: its
-// nrest accounts but the owner and single.
+// nrest accounts but the owner and single. Its key is built in the
+// worker's scratch (callerBuf) and looked up without a string of its own:
+// a bucket's matrix asks for every group's, and most are kept already.
 func (w *worker) groupCaller(gi int, owner string, single, externals []string, nrest int) *Caller {
 	m := w.matrixer
 	g := &m.groups[gi]
-	exclude := append(append([]string(nil), single...), externals...)
 	// An owner that is an active member of another group is among
 	// NotMembers (the group's outside) already: the caller serves every
 	// such owner (ownerFree: "grpo|").
-	key, notOwner := "grp|"+g.key+"|"+owner+"|", []string{owner}
-	if og, member := m.groupOf[owner]; member && og != gi {
-		key, notOwner = "grpo|"+g.key+"|", nil
+	og, member := m.groupOf[owner]
+	free := member && og != gi
+	b := w.callerBuf[:0]
+	if free {
+		b = append(append(append(b, "grpo|"...), g.key...), '|')
+	} else {
+		b = append(append(append(append(append(b, "grp|"...), g.key...), '|'), owner...), '|')
 	}
-	return w.caller(key+strings.Join(exclude, ","), func() *Caller {
-		removed := append(notOwner, single...)
-		return &Caller{NotAccounts: append(notOwner, exclude...), NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
+	// The accounts it excludes besides the owner: single, then externals.
+	for k, id := range single {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, id...)
+	}
+	for k, id := range externals {
+		if k > 0 || len(single) > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, id...)
+	}
+	w.callerBuf = b
+	return w.callerBytes(b, free, func() *Caller {
+		// NotAccounts: the owner (unless free), single, externals; the
+		// accounts removed from the group are its first ones.
+		var not []string
+		if n := len(single) + len(externals); n > 0 || !free {
+			not = make([]string, 0, n+1)
+		}
+		if !free {
+			not = append(not, owner)
+		}
+		not = append(not, single...)
+		removed := not[:len(not):len(not)]
+		not = append(not, externals...)
+		return &Caller{NotAccounts: not, NotMembers: m.groups[gi].shared.outside, InOrg: TriTrue, OrgPath: g.orgPath, SCPs: g.chain,
 			TagsKnown: m.restCollected(gi, removed),
 			Label:     "principals of the " + strconv.Itoa(nrest) + " other member accounts under " + m.restLabel(gi, removed)}
 	})
@@ -582,6 +683,30 @@ func orgCells(bl *BucketLayers, parts *[5][]orgPart, total int, lists *orgLists)
 	var cells [5]orgCell
 	for i := range cells {
 		cells[i] = aggregateOrg(parts[i], total, lists)
+	}
+	// The cells' blocked parts, one list for the five.
+	n := 0
+	for i := range parts {
+		for j := range parts[i] {
+			if parts[i][j].out.orgBlocked != "" {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return cells
+	}
+	room := make([]orgPart, 0, n)
+	for i := range parts {
+		start := len(room)
+		for j := range parts[i] {
+			if parts[i][j].out.orgBlocked != "" {
+				room = append(room, parts[i][j])
+			}
+		}
+		if len(room) > start {
+			cells[i].blocked = room[start:len(room):len(room)]
+		}
 	}
 	return cells
 }
@@ -611,7 +736,8 @@ func (w *worker) unreadOrgRow(bl *BucketLayers, owner string, externals []string
 }
 
 func (w *worker) memberCaller(g *orgGroup, id string) *Caller {
-	return w.caller("mem|"+id, func() *Caller {
+	w.callerBuf = append(append(w.callerBuf[:0], "mem|"...), id...)
+	return w.callerBytes(w.callerBuf, true, func() *Caller { // ownerFree
 		return &Caller{Account: id, InOrg: TriTrue, OrgPath: w.ix.OrgPath(id), SCPs: g.chain, TagsKnown: w.ix.iamCollected(id),
 			Label: "principals of member account " + id}
 	})
@@ -619,7 +745,8 @@ func (w *worker) memberCaller(g *orgGroup, id string) *Caller {
 
 // aggregateOrg combines the parts of the org class into one cell: allowed
 // if at least one other member account is allowed (the cell counts them).
-// The list of the allowed accounts comes from lists (nil: built here).
+// The list of the allowed accounts comes from lists (nil: built here); its
+// blocked parts are orgCells'.
 func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	oc := orgCell{total: total}
 	if total == 0 {
@@ -636,9 +763,6 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 		count[r] += p.count()
 		if first[r] < 0 {
 			first[r] = i
-		}
-		if p.out.orgBlocked != "" {
-			oc.blocked = append(oc.blocked, *p)
 		}
 	}
 	best := 0
@@ -673,29 +797,9 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	}
 	oc.nallowed = count[best]
 	f := &parts[first[best]]
-	// The reason is ex and example after what it says of the class (one
-	// concatenation).
-	ex, example := "", f.out.reason
-	if len(parts) > 1 && len(f.accounts) == 1 {
-		ex = "for example "
-	}
-	// The counts in buffers of their own: the concatenations copy them
-	// (Itoa allocates from 100 on, and total is every member).
-	var nb, ab [20]byte
-	n, all := strconv.AppendInt(nb[:0], int64(oc.nallowed), 10), strconv.AppendInt(ab[:0], int64(total), 10)
-	switch v {
-	case model.VerdictAllow:
-		o.reason = "allowed for " + string(n) + " of " + string(all) + " other member accounts: " + ex + example
-	case model.VerdictConditional:
-		o.reason = "conditionally allowed for " + string(n) + " of " + string(all) + " other member accounts: " + ex + example
-	case model.VerdictUnknown:
-		o.reason = "unknown for " + string(n) + " of " + string(all) + " other member accounts: " + ex + example
-	default:
-		o.reason = example // one part: ex is ""
-		if len(parts) > 1 {
-			o.reason = "denied for all " + string(all) + " other member accounts: " + ex + example
-		}
-	}
+	// The reason is the first part's after what it says of the class, "for
+	// example" when that part is one account of several.
+	o.reason = lists.orgReason(orgReasonKey{v, oc.nallowed, total, len(parts) > 1, len(parts) > 1 && len(f.accounts) == 1, f.out.reason})
 	// Say what happens to the others.
 	if v != model.VerdictDeny {
 		for r := best - 1; r >= 0; r-- {
@@ -710,17 +814,95 @@ func aggregateOrg(parts []orgPart, total int, lists *orgLists) orgCell {
 	return oc
 }
 
-func (oc *orgCell) cell() model.Cell {
+// orgReasonKey is what an org cell's reason says before the other
+// verdicts' counts: its verdict, the accounts it counts of total, whether
+// it has several parts (a denied one says so), whether its example is one
+// account's (ex), and the example's reason.
+type orgReasonKey struct {
+	v        model.Verdict
+	n, total int
+	parts    bool
+	ex       bool
+	example  string
+}
+
+// maxOrgReasons bounds the reasons an orgLists keeps.
+const maxOrgReasons = 1 << 10
+
+// orgReason returns the reason of key, the worker's for the cells alike
+// (l nil: made on its own): most buckets' cells say the same of the class,
+// and a denied cell's reason was a new string each.
+func (l *orgLists) orgReason(k orgReasonKey) string {
+	if l == nil {
+		return orgReasonOf(k)
+	}
+	if r, ok := l.reasons[k]; ok {
+		return r
+	}
+	r := orgReasonOf(k)
+	if l.reasons == nil || len(l.reasons) >= maxOrgReasons {
+		l.reasons = map[orgReasonKey]string{}
+	}
+	l.reasons[k] = r
+	return r
+}
+
+// orgReasonOf makes the reason of key (orgReason).
+func orgReasonOf(k orgReasonKey) string {
+	ex := ""
+	if k.ex {
+		ex = "for example "
+	}
+	// The counts in buffers of their own: the concatenations copy them
+	// (Itoa allocates from 100 on, and total is every member).
+	var nb, ab [20]byte
+	n, all := strconv.AppendInt(nb[:0], int64(k.n), 10), strconv.AppendInt(ab[:0], int64(k.total), 10)
+	switch k.v {
+	case model.VerdictAllow:
+		return "allowed for " + string(n) + " of " + string(all) + " other member accounts: " + ex + k.example
+	case model.VerdictConditional:
+		return "conditionally allowed for " + string(n) + " of " + string(all) + " other member accounts: " + ex + k.example
+	case model.VerdictUnknown:
+		return "unknown for " + string(n) + " of " + string(all) + " other member accounts: " + ex + k.example
+	}
+	if k.parts {
+		return "denied for all " + string(all) + " other member accounts: " + ex + k.example
+	}
+	return k.example // one part: ex is ""
+}
+
+// cell is the org cell's report cell; its AllowedAccounts is n, set here
+// (a bucket's org cells take theirs from one array: orgActions).
+func (oc *orgCell) cell(n *int) model.Cell {
 	c := oc.out.cell()
 	if oc.total > 0 && (oc.out.verdict == model.VerdictAllow || oc.out.verdict == model.VerdictConditional) {
-		n := oc.nallowed
-		c.AllowedAccounts = &n
+		*n = oc.nallowed
+		c.AllowedAccounts = n
 		c.Accounts = oc.accounts
 	} else if oc.total > 0 {
-		n := 0
-		c.AllowedAccounts = &n
+		*n = 0
+		c.AllowedAccounts = n
 	}
 	return c
+}
+
+// orgActions returns the org row's report cells, their counts of allowed
+// accounts in one array (none when no cell counts accounts).
+func orgActions(org *[5]orgCell) model.Actions {
+	var n *[5]int
+	for i := range org {
+		if org[i].total > 0 {
+			n = new([5]int)
+			break
+		}
+	}
+	at := func(i int) *int {
+		if n == nil {
+			return nil // cell sets no count
+		}
+		return &n[i]
+	}
+	return model.Actions{Read: org[0].cell(at(0)), List: org[1].cell(at(1)), Write: org[2].cell(at(2)), Delete: org[3].cell(at(3)), Manage: org[4].cell(at(4))}
 }
 
 // namedAccounts returns every account a bucket's policy, ACL or KMS key

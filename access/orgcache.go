@@ -96,6 +96,9 @@ type orgLists struct {
 	// limit caps a list (principalsPerCell; 0: none): its first limit
 	// accounts, the cell's AllowedAccounts counting them all.
 	limit int
+	// reasons are the cells' reasons by what they say (orgReason), at
+	// most maxOrgReasons.
+	reasons map[orgReasonKey]string
 }
 
 // maxOrgListed bounds the accounts an orgLists holds; when full, it starts

@@ -209,7 +209,7 @@ func TestOrgRowMatchesOracle(t *testing.T) {
 				}
 				for i, action := range MatrixActions() {
 					where := fmt.Sprintf("doc %d, bucket %s, %s", di, b.Name, action)
-					if g, o := got[i].cell(), want[i].cell(); !reflect.DeepEqual(g, o) {
+					if g, o := got[i].cell(new(int)), want[i].cell(new(int)); !reflect.DeepEqual(g, o) {
 						t.Errorf("%s: cell\n got %+v\nwant %+v", where, g, o)
 					}
 					if len(got[i].blocked) != len(want[i].blocked) {

@@ -199,7 +199,7 @@ func (s *orgSpecials) of(w *worker, pr *principalRow, out []int32) []int32 {
 }
 
 // orgPlanFor returns the worker's plan for the template of the row's
-// principal-naming values (pr.vals; pr.lvals and pr.partition set).
+// principal-naming values (pr.vals; pr.lower done and pr.partition set).
 func (w *worker) orgPlanFor(pr *principalRow) *orgPlan {
 	g := w.ix.AssumeGraph()
 	tvals := make([]string, len(pr.vals))
@@ -297,7 +297,8 @@ const maxLiveListed = 64
 // owner), as list does for them, from the worker's orgPlan when the bucket
 // allows many member accounts.
 func (pr *principalRow) listOrg(cells []*model.Cell, bm *bucketMatrix, base func(id string, p *IAMPrincipal) *Caller) {
-	todo := listedCells(cells)
+	var room [5]int
+	todo := listedCells(cells, room[:0])
 	if len(todo) == 0 {
 		return
 	}
@@ -323,19 +324,19 @@ func (pr *principalRow) listOrg(cells []*model.Cell, bm *bucketMatrix, base func
 	// A member account whose class answer is denied for every action
 	// listed (its caller assumed any identity grant) has no principal
 	// allowed: only the others' are listed.
-	if live, ok := bm.liveOrgAccounts(todo); ok && len(live) <= maxLiveListed && w.orgListing != orgListingPlan {
-		accts := make([]string, 0, len(live))
+	if live, ok := bm.liveOrgAccounts(todo, w.who.live); ok && len(live) <= maxLiveListed && w.orgListing != orgListingPlan {
+		accts := w.who.liveAccts[:0]
 		for id := range live {
 			accts = append(accts, id) // never the owner: no part holds it
 		}
 		slices.Sort(accts) // in member order
+		w.who.live, w.who.liveAccts = live, accts
 		pr.list("org", cells, accts, false, base)
 		return
+	} else {
+		w.who.live = live
 	}
-	if pr.lvals == nil {
-		pr.lvals = lowerAll(pr.vals)
-		pr.valsID = w.shared.valsID(pr.vals)
-	}
+	pr.lower()
 	if pr.partition == "" {
 		pr.partition = partitionOf(pr.bl.ARN)
 	}
@@ -345,13 +346,17 @@ func (pr *principalRow) listOrg(cells []*model.Cell, bm *bucketMatrix, base func
 
 // liveOrgAccounts returns the member accounts whose class answer is not
 // denied for some action of todo (stopping past maxLiveListed); false
-// when no member's is denied.
-func (bm *bucketMatrix) liveOrgAccounts(todo []int) (map[string]bool, bool) {
-	live := map[string]bool{}
+// when no member's is denied. The set is live (scratch, emptied here;
+// nil: a new one), returned either way.
+func (bm *bucketMatrix) liveOrgAccounts(todo []int, live map[string]bool) (map[string]bool, bool) {
+	if live == nil {
+		live = map[string]bool{}
+	}
+	clear(live)
 	for _, i := range todo {
 		oc := &bm.org[i]
 		if !slices.ContainsFunc(oc.parts, func(p orgPart) bool { return p.out.verdict == model.VerdictDeny }) {
-			return nil, false
+			return live, false
 		}
 		for j := range oc.parts {
 			p := &oc.parts[j]
@@ -400,7 +405,9 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 		unlisted = slices.Delete(slices.Clone(unlisted), i, i+1)
 		why = slices.Delete(slices.Clone(why), i, i+1)
 	}
-	m := &planMerge{pl: pl, skip: skip, at: at}
+	m := &w.who.merge // its lists' room reused from bucket to bucket
+	m.pl, m.skip, m.at = pl, skip, at
+	defer m.reset()
 	// The groups' counts without the special accounts, and a
 	// representative each of the others.
 	cnt := append(w.who.planCnt[:0], make([]int32, len(pl.groups))...)
@@ -413,7 +420,10 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 		}
 	}
 	w.who.planCnt = cnt
-	groups := make([]*principalGroup, len(pl.groups))
+	groups := slices.Grow(w.who.planGroups[:0], len(pl.groups))[:len(pl.groups)]
+	clear(groups) // a group without candidates stays nil
+	w.who.planGroups = groups
+	defer clear(groups) // keep no bucket's groups alive
 	for gi := range pl.groups {
 		if cnt[gi] == 0 {
 			continue
@@ -430,7 +440,7 @@ func (pr *principalRow) planList(pl *orgPlan, special []int32, cells []*model.Ce
 			}
 		}
 	}
-	specialGroups := make([]*principalGroup, len(pr.cands))
+	specialGroups := slices.Grow(m.specialGroups[:0], len(pr.cands))[:len(pr.cands)]
 	for ci := range pr.cands {
 		c := &pr.cands[ci]
 		if specialGroups[ci] = pr.groups[c.key]; specialGroups[ci] == nil {
@@ -518,6 +528,15 @@ type planMerge struct {
 	heap          mergeHeap
 }
 
+// reset keeps m's room for the next bucket, and nothing of this one's.
+func (m *planMerge) reset() {
+	clear(m.lists[:cap(m.lists)])
+	clear(m.groups[:cap(m.groups)])
+	clear(m.specialGroups[:cap(m.specialGroups)])
+	*m = planMerge{lists: m.lists[:0], groups: m.groups[:0], gis: m.gis[:0], specialGroups: m.specialGroups[:0],
+		specials: m.specials[:0], heap: m.heap[:0]}
+}
+
 // mergeHead is a list's next candidate in a merge: its position, the list
 // (len(lists) for the specials) and its index in the list.
 type mergeHead struct {
@@ -587,15 +606,16 @@ func (m *planMerge) walk(from int64, f func(pos int64, cand *principalCand, g *p
 		}
 		return mergeHead{}, false
 	}
-	h := m.heap[:0]
+	h := &m.heap // not a variable of its own: its address would move it to the heap at every walk
+	*h = (*h)[:0]
 	for l := 0; l <= len(m.lists); l++ {
 		if hd, ok := next(int32(l), 0); ok {
-			h = append(h, hd)
+			*h = append(*h, hd)
 		}
 	}
-	heap.Init(&h)
-	for len(h) > 0 {
-		hd := h[0]
+	heap.Init(h)
+	for len(*h) > 0 {
+		hd := (*h)[0]
 		var cand *principalCand
 		var g *principalGroup
 		if int(hd.list) == len(m.lists) {
@@ -608,11 +628,16 @@ func (m *planMerge) walk(from int64, f func(pos int64, cand *principalCand, g *p
 			break
 		}
 		if nh, ok := next(hd.list, hd.at+1); ok {
-			h[0] = nh
-			heap.Fix(&h, 0)
-		} else {
-			heap.Pop(&h)
+			(*h)[0] = nh
+			heap.Fix(h, 0)
+		} else { // as heap.Pop, without boxing the head it returns
+			last := len(*h) - 1
+			(*h)[0] = (*h)[last]
+			*h = (*h)[:last]
+			if last > 0 {
+				heap.Fix(h, 0)
+			}
 		}
 	}
-	m.heap = h[:0]
+	*h = (*h)[:0]
 }

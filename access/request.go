@@ -378,7 +378,10 @@ func (bl *BucketLayers) evalS3(in *policy.Input, c *Caller, action string) outco
 // and which statement: a copy, or with rc the one of an equal list it
 // keeps (shared: the outcomes' statements are not modified).
 func orgDeny(r *policy.Result, rc *refCache) (string, *policy.StatementRef) {
-	for i, s := range r.Statements {
+	for i := range r.Statements {
+		// By index: a loop variable whose address is taken is allocated
+		// for every statement.
+		s := &r.Statements[i]
 		if !strings.EqualFold(s.Effect, "Deny") {
 			continue
 		}
@@ -392,7 +395,8 @@ func orgDeny(r *policy.Result, rc *refCache) (string, *policy.StatementRef) {
 			continue
 		}
 		if rc == nil {
-			return layer, &s
+			c := *s
+			return layer, &c
 		}
 		return layer, &rc.share(r.Statements[i : i+1])[0]
 	}

@@ -27,7 +27,9 @@ type sharedCache struct {
 	mu       sync.RWMutex
 	accounts map[string]*accountShapes
 	nshapes  int
-	lints    map[string][]policy.Warning // by name length and normalised policy
+	// cross are the shapes across accounts (crossKey), at most maxShapes.
+	cross map[string]*bucketMatrix
+	lints map[string][]policy.Warning // by name length and normalised policy
 	// kept are the callers that serve every account's buckets alike
 	// (ownerFree), at most maxKeptCallers.
 	kept map[string]*Caller
@@ -218,6 +220,30 @@ func (c *sharedCache) of(account string) *accountShapes {
 	return a
 }
 
+// crossShape returns the shape across accounts of key (crossKey; nil for
+// "" or none).
+func (c *sharedCache) crossShape(key string) *bucketMatrix {
+	if key == "" {
+		return nil
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.cross[key]
+}
+
+// storeCrossShape keeps bm as the shape across accounts of key, unless one
+// is kept already or maxShapes are.
+func (c *sharedCache) storeCrossShape(key string, bm *bucketMatrix) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cross == nil {
+		c.cross = map[string]*bucketMatrix{}
+	}
+	if len(c.cross) < maxShapes && c.cross[key] == nil {
+		c.cross[key] = bm
+	}
+}
+
 func (c *sharedCache) storeShape(account, key string, bm *bucketMatrix) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -386,10 +412,9 @@ func policiesNameBucket(ix *Index) bool {
 	return false
 }
 
-// rename returns a copy of the matrix with from replaced by to in every
-// reason and condition.
-func (bm *bucketMatrix) rename(from, to string) *bucketMatrix {
-	r := renamer{from, to}
+// rename returns a copy of the matrix with r applied to every reason and
+// condition.
+func (bm *bucketMatrix) rename(r renamer) *bucketMatrix {
 	out := *bm
 	renameRow := func(row *[5]outcome) {
 		for i := range row {
@@ -399,28 +424,63 @@ func (bm *bucketMatrix) rename(from, to string) *bucketMatrix {
 	renameRow((*[5]outcome)(&out.public))
 	renameRow((*[5]outcome)(&out.anyAWS))
 	renameRow((*[5]outcome)(&out.same))
-	out.external = make(map[string]row, len(bm.external))
+	out.external = nil // as bm's when it names none
+	if bm.external != nil {
+		out.external = make(map[string]row, len(bm.external))
+	}
 	for id, rw := range bm.external {
 		renameRow((*[5]outcome)(&rw))
 		out.external[id] = rw
 	}
+	// The org cells' blocked parts renamed, one list for the five.
+	n := 0
+	for i := range out.org {
+		n += len(out.org[i].blocked)
+	}
+	var room []orgPart
+	if n > 0 {
+		room = make([]orgPart, 0, n)
+	}
 	for i := range out.org {
 		oc := out.org[i]
 		oc.out = oc.out.rename(r)
-		oc.blocked = append([]orgPart(nil), oc.blocked...)
-		for j := range oc.blocked {
-			oc.blocked[j].out = oc.blocked[j].out.rename(r)
+		if len(oc.blocked) > 0 {
+			start := len(room)
+			for _, p := range oc.blocked {
+				p.out = p.out.rename(r)
+				room = append(room, p)
+			}
+			oc.blocked = room[start:len(room):len(room)]
 		}
 		out.org[i] = oc
 	}
 	return &out
 }
 
-// renamer replaces one string by another (allocating only on a match).
-type renamer struct{ from, to string }
+// renamer replaces one string by another (allocating only on a match),
+// and, when acctFrom is set, account ID acctFrom by acctTo where it is an
+// ID (replaceAccountID), outside from.
+type renamer struct{ from, to, acctFrom, acctTo string }
 
-// Replace returns s with every from replaced by to.
-func (r renamer) Replace(s string) string { return strings.ReplaceAll(s, r.from, r.to) }
+// Replace returns s with every from replaced by to (and acctFrom by acctTo).
+func (r renamer) Replace(s string) string {
+	if r.acctFrom == "" {
+		return strings.ReplaceAll(s, r.from, r.to)
+	}
+	if !r.touches(s) {
+		return s
+	}
+	// from (the first bucket's ARN) may hold the account ID: it is renamed
+	// as a whole.
+	s = strings.ReplaceAll(s, r.from, bucketToken)
+	s = replaceAccountID(s, r.acctFrom, r.acctTo)
+	return strings.ReplaceAll(s, bucketToken, r.to)
+}
+
+// touches reports whether Replace may change s.
+func (r renamer) touches(s string) bool {
+	return strings.Contains(s, r.from) || (r.acctFrom != "" && strings.Contains(s, r.acctFrom))
+}
 
 func (o outcome) rename(r renamer) outcome {
 	o.reason = r.Replace(o.reason)
@@ -439,7 +499,7 @@ func (o outcome) rename(r renamer) outcome {
 // rename returns d with r applied to its conditions (d itself when none
 // holds r.from).
 func (d dnf) rename(r renamer) dnf {
-	if len(d) == 0 || !strings.Contains(d.String(), r.from) {
+	if len(d) == 0 || !r.touches(d.String()) {
 		return d
 	}
 	out := make(dnf, len(d))

@@ -3,6 +3,9 @@ package access
 import (
 	"context"
 	"encoding/json"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -102,6 +105,150 @@ func TestNameIndependent(t *testing.T) {
 	} {
 		if got := nameIndependent(text); got != want {
 			t.Errorf("nameIndependent(%q) = %t, want %t", text, got, want)
+		}
+	}
+}
+
+// TestCrossAccountShapesChangeNothing checks that reusing the rows of
+// another account's bucket of the same shape (crossKey) gives exactly the
+// report computed bucket by bucket, on an organisation of accounts that
+// landing-zone baselines configure alike: bucket policies that name their
+// own account (CloudTrail's aws:SourceAccount and AWSLogs/ACCOUNT/
+// prefix, the account's root), Sids holding the account's ID, policies
+// naming another member account, ACLs, account Block Public Access that
+// varies, an SCP that names one of the two accounts of its OU, an account whose IAM was not
+// collected and one with an SCP of its own; and on synthetic
+// organisations. Rows are reused across accounts (crossHits), and the
+// reports are the same.
+func TestCrossAccountShapesChangeNothing(t *testing.T) {
+	pd := func(s string) *inventory.PolicyDocument { return inventory.NewPolicyDocument([]byte(s)) }
+	landingZone := func() *inventory.Document {
+		const mgmt = "100000000000"
+		id := func(i int) string { return strconv.Itoa(100000000000 + i) }
+		doc := &inventory.Document{SchemaVersion: inventory.SchemaVersion, Organization: &inventory.Organization{
+			ID: "o-landing000", ManagementAccountID: mgmt,
+			Policies: []inventory.OrgPolicy{
+				{ID: "p-FullAWSAccess", Name: "FullAWSAccess", Type: inventory.ServiceControlPolicy, AWSManaged: true,
+					Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)},
+				{ID: "p-nodelete", Name: "NoDelete", Type: inventory.ServiceControlPolicy,
+					Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalAccount":"` + id(7) + `"}}}]}`)},
+				{ID: "p-extra", Name: "Extra", Type: inventory.ServiceControlPolicy,
+					Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:PutObject","Resource":"*"}]}`)},
+				{ID: "p-rcp-tls", Name: "TLS", Type: inventory.ResourceControlPolicy,
+					Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"BoolIfExists":{"aws:SecureTransport":"false"}}}]}`)},
+			},
+		}}
+		root := inventory.OU{ID: "r-land", Name: inventory.DefaultRootName, Policies: []string{"p-FullAWSAccess", "p-rcp-tls"}, Accounts: []string{mgmt},
+			OUs: []inventory.OU{
+				{ID: "ou-land-workload", Name: "Workloads", Policies: []string{"p-FullAWSAccess"}},
+				{ID: "ou-land-named000", Name: "Named", Policies: []string{"p-FullAWSAccess", "p-nodelete"}},
+			}}
+		for i := 0; i <= 9; i++ {
+			a := inventory.Account{ID: id(i), Status: inventory.AccountActive, Policies: []string{"p-FullAWSAccess"},
+				IAM: &inventory.IAM{Roles: []inventory.IAMRole{{ARN: "arn:aws:iam::" + id(i) + ":role/reader",
+					TrustPolicy:    pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
+					InlinePolicies: map[string]*inventory.PolicyDocument{"s3": pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*"}]}`)}}}}}
+			switch {
+			case i == 0:
+			case i == 6 || i == 7:
+				root.OUs[1].Accounts = append(root.OUs[1].Accounts, a.ID)
+			default:
+				root.OUs[0].Accounts = append(root.OUs[0].Accounts, a.ID)
+			}
+			if i == 8 {
+				a.IAM = nil
+				a.Errors = inventory.Errors{"iam": {Code: "AccessDenied"}}
+			}
+			if i == 9 {
+				a.Policies = append(a.Policies, "p-extra")
+			}
+			if i%2 == 1 || i == 6 {
+				a.PublicAccessBlock = &inventory.PublicAccessBlock{BlockPublicACLs: true, IgnorePublicACLs: true, BlockPublicPolicy: true, RestrictPublicBuckets: true}
+			}
+			peer := id(1 + i%9)
+			bucket := func(name, policy string) inventory.Bucket {
+				b := inventory.Bucket{Name: name + "-" + a.ID, Region: "eu-west-1"}
+				if policy != "" {
+					b.Policy = pd(strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(policy, "BUCKET", b.Name), "PEER", peer), "ACCOUNT", a.ID))
+				}
+				return b
+			}
+			trail := bucket("trail", `{"Version":"2012-10-17","Statement":[{"Sid":"CloudTrailWrite","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/AWSLogs/ACCOUNT/*","Condition":{"StringEquals":{"aws:SourceAccount":"ACCOUNT"}}},{"Sid":"OwnerRead","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::ACCOUNT:root"},"Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::BUCKET","arn:aws:s3:::BUCKET/*"]},{"Sid":"NoTLS","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::BUCKET","arn:aws:s3:::BUCKET/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)
+			sid := bucket("sid", `{"Version":"2012-10-17","Statement":[{"Sid":"AllowACCOUNT","Effect":"Allow","Principal":{"AWS":"ACCOUNT"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*"}]}`)
+			orgRead := bucket("org", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-landing000"},"StringNotEquals":{"aws:PrincipalAccount":"ACCOUNT"}}}]}`)
+			source := bucket("src", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:DeleteObject"],"Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringLike":{"aws:Referer":"https://ACCOUNT.example/*"}}},{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::ACCOUNT:role/admin-*"}}}]}`)
+			peerWrite := bucket("peer", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::PEER:root"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/*"}]}`)
+			plain := bucket("plain", "")
+			public := bucket("acl", "")
+			public.Ownership = inventory.OwnershipObjectWriter
+			public.ACL = &inventory.ACL{Grants: []inventory.Grant{
+				{Grantee: inventory.Grantee{Type: inventory.GranteeCanonicalUser, ID: inventory.DefaultCanonicalID(a.ID)}, Permission: inventory.PermFullControl},
+				{Grantee: inventory.Grantee{Type: inventory.GranteeGroup, URI: inventory.AllUsersURI}, Permission: inventory.PermRead},
+			}}
+			a.Buckets = []inventory.Bucket{trail, sid, orgRead, source, peerWrite, plain, public}
+			doc.Accounts = append(doc.Accounts, a)
+		}
+		doc.Organization.Root = root
+		return doc
+	}
+	for name, tc := range map[string]struct {
+		load     func() *inventory.Document
+		minCross int64
+	}{
+		"landing zone": {landingZone, 15},
+		"synthetic":    {func() *inventory.Document { return fakeaws.Synthetic(40, 5) }, 20},
+		"synthetic, roles, idp": {func() *inventory.Document {
+			return fakeaws.SyntheticWith(fakeaws.SyntheticOptions{Accounts: 24, Buckets: 4, Roles: 4, Federated: 2})
+		}, 10},
+	} {
+		run := func(noShapes bool, workers int) ([]byte, int64) {
+			var hits atomic.Int64
+			rep, err := Analyze(context.Background(), tc.load(), Options{Now: func() time.Time { return time.Unix(0, 0) }, noShapes: noShapes, Workers: workers,
+				PrincipalsPerCell: DefaultPrincipalsPerCell, crossHits: &hits})
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := json.MarshalIndent(rep, "", " ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return data, hits.Load()
+		}
+		shared, hits := run(false, 1)
+		alone, _ := run(true, 1)
+		// Workers share the shapes as they go (a bucket may be computed
+		// while its twin is): the report is the same.
+		if many, _ := run(false, 4); string(many) != string(alone) {
+			t.Errorf("%s: reports differ with shapes and 4 workers:\n%s", name, cmp.Diff(string(alone), string(many)))
+		}
+		if hits < tc.minCross {
+			t.Errorf("%s: %d buckets took another account's rows, want at least %d", name, hits, tc.minCross)
+		}
+		if string(shared) != string(alone) {
+			t.Errorf("%s: reports differ with and without shapes across accounts:\n%s", name, cmp.Diff(string(alone), string(shared)))
+		}
+	}
+}
+
+// TestReplaceAccountID: an account's ID is renamed where it is an ID, not
+// inside a longer number; hasAccountID finds 12-digit runs only.
+func TestReplaceAccountID(t *testing.T) {
+	const a, b = "111122223333", "444455556666"
+	for in, want := range map[string]string{
+		"arn:aws:iam::111122223333:root":              "arn:aws:iam::444455556666:root",
+		"111122223333":                                "444455556666",
+		"x 111122223333, 111122223333y":               "x 444455556666, 444455556666y",
+		"9111122223333 1111222233339":                 "9111122223333 1111222233339",
+		"AWSLogs/111122223333/ and Allow111122223333": "AWSLogs/444455556666/ and Allow444455556666",
+		"none": "none",
+	} {
+		if got := replaceAccountID(in, a, b); got != want {
+			t.Errorf("replaceAccountID(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for s, want := range map[string]bool{"a 111122223333 b": true, "1111222233334": false, "11112222333": false, "": false, "x111122223333": true} {
+		if got := hasAccountID(s); got != want {
+			t.Errorf("hasAccountID(%q) = %t, want %t", s, got, want)
 		}
 	}
 }

@@ -140,7 +140,7 @@ func streamRest(ctx context.Context, doc *inventory.Document, opts Options, sink
 		return nil, fmt.Errorf("analyze: %w", err)
 	}
 	if n := m.memoFaults.Load(); n > 0 {
-		return nil, fmt.Errorf("analyze: %d memoised statement names differ from the deciding statements they were made of (a shared list was modified after it was memoised)", n)
+		return nil, fmt.Errorf("analyze: %d memoised statement names or cell principals differ from what they were made of (a shared list was modified after it was memoised)", n)
 	}
 
 	rep := &model.Report{

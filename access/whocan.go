@@ -2,6 +2,7 @@ package access
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"hash/maphash"
 	"iter"
 	"math"
@@ -83,10 +84,13 @@ type principalRow struct {
 	bm        *bucketMatrix // its matrix (the org cells' allowed accounts)
 	vals      []string      // the bucket side's principal-naming values
 	byName    bool          // a principal-naming value holds a policy variable
-	lvals     []string      // vals lowered
+	lvals     []string      // vals lowered (once lowered is set, lower)
+	lowered   bool          // lvals and valsID are set
 	partition string        // the bucket's partition ("" until needed)
-	// resources are the resources the matrix asks about (shapeGroupKey).
+	// resources are the resources the matrix asks about (shapeGroupKey),
+	// once resSet is set (res).
 	resources []string
+	resSet    bool
 	buf       []byte // scratch of the keys
 	// cands are the candidates of the list in progress (worker scratch);
 	// valsID is vals' ID (whoScratch.valsID).
@@ -104,8 +108,22 @@ type principalRow struct {
 	shape string
 }
 
+// newPrincipalRow returns the worker's principal row, set for bucket bl
+// of shape shape: its maps and slices are reused from bucket to bucket (a
+// row lives while its bucket's lists are made, principalAccess).
 func (w *worker) newPrincipalRow(bl *BucketLayers, shape string) *principalRow {
-	pr := &principalRow{w: w, bl: bl, groups: map[string]*principalGroup{}, shape: shape}
+	pr := &w.who.row
+	groups, renamed := pr.groups, pr.renamed
+	if len(groups) > maxRowGroups {
+		groups = nil // clearing it would cost its size at every bucket
+	}
+	if groups == nil {
+		groups = map[string]*principalGroup{}
+	}
+	clear(groups)
+	clear(renamed)
+	*pr = principalRow{w: w, bl: bl, groups: groups, renamed: renamed, shape: shape,
+		vals: pr.vals[:0], lvals: pr.lvals[:0], resources: pr.resources[:0], buf: pr.buf[:0]}
 	set := map[string]bool{}
 	add := func(p *policy.Policy) {
 		if principalValues(p, set) {
@@ -138,7 +156,6 @@ func (w *worker) newPrincipalRow(bl *BucketLayers, shape string) *principalRow {
 	if bl.Key.Account != "" {
 		set[bl.Key.Account] = true
 	}
-	pr.vals = make([]string, 0, len(set))
 	for v := range set {
 		pr.vals = append(pr.vals, v)
 	}
@@ -232,6 +249,21 @@ func (w *worker) signature(b []byte, vals, lvals []string, ps *principalStatic, 
 	return append(b, '|')
 }
 
+// lower sets the row's values lowered and their ID (once).
+func (pr *principalRow) lower() {
+	if !pr.lowered {
+		pr.lowered = true
+		for _, v := range pr.vals {
+			pr.lvals = append(pr.lvals, strings.ToLower(v))
+		}
+		pr.valsID = pr.w.shared.valsID(pr.vals)
+	}
+}
+
+// maxRowGroups bounds the groups' map a worker's principal row keeps for
+// the next bucket.
+const maxRowGroups = 1 << 10
+
 // lowerAll returns the values lowered.
 func lowerAll(vals []string) []string {
 	out := make([]string, len(vals))
@@ -258,7 +290,7 @@ type principalStatic struct {
 	// memo is what the workers learn of it as they go: the statics of a
 	// member account's principals are shared by the workers
 	// (sharedCache.whoAccount).
-	memo *staticMemo
+	memo staticMemo
 }
 
 // staticMemo is a principalStatic's memo, for any worker.
@@ -319,26 +351,60 @@ func (w *worker) principalStatic(p *IAMPrincipal, id string, chain Chain, cv *ch
 // newPrincipalStatic makes the principalStatic of principal p of account
 // id.
 func (w *worker) newPrincipalStatic(p *IAMPrincipal, id string, chain Chain, cv *chainValues, canonical string) *principalStatic {
-	ps := &principalStatic{arn: p.ARN, larn: strings.ToLower(p.ARN), gk: granteeKey(p.ARN), ids: w.ix.callerIDs(p.ARN), memo: &staticMemo{}}
-	ps.lgk = strings.ToLower(ps.gk)
-	ps.ckey = "pa|" + p.ARN
-	ps.keys(w, p, p.fp, id, chain, cv, canonical)
+	ps := &principalStatic{}
+	w.initPrincipalStatic(ps, p, id, chain, cv, canonical)
 	return ps
 }
 
+// initPrincipalStatic sets ps, new, to the principalStatic of principal p
+// of account id. Its caller's key, lowered ARN and grantee key are one
+// string, its keys another (keys).
+func (w *worker) initPrincipalStatic(ps *principalStatic, p *IAMPrincipal, id string, chain Chain, cv *chainValues, canonical string) {
+	ps.arn, ps.gk, ps.ids = p.ARN, granteeKey(p.ARN), w.ix.callerIDs(p.ARN)
+	b := append(append(w.who.staticBuf[:0], "pa|"...), p.ARN...)
+	n := len(b)
+	b = appendLower(b, p.ARN)
+	nl := len(b)
+	b = appendLower(b, ps.gk)
+	w.who.staticBuf = b
+	all := string(b)
+	ps.ckey, ps.larn, ps.lgk = all[:n], all[n:nl], all[nl:]
+	ps.keys(w, p, p.fp, id, chain, cv, canonical)
+}
+
+// appendLower appends s lowered (strings.ToLower) to b.
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return append(b, strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
 // keys sets ps's alone and own keys for a principal whose policies' key
-// is fp.
+// is fp: both are of one string.
 func (ps *principalStatic) keys(w *worker, p *IAMPrincipal, fp, id string, chain Chain, cv *chainValues, canonical string) {
-	// b holds the head (the policies', chain's and OU path's part) first
-	// with the ARN (alone), then with the signatures (own).
+	// b holds the head (the policies', chain's and OU path's part) with
+	// the ARN (alone), then the head again with the signatures (own).
 	org := w.ix.OrgPath(id)
-	n := len(fp) + len(chain.Key) + len(org) + 3
-	b := make([]byte, 0, n+max(len(p.ARN), len(cv.vals)+len(p.vals)+2))
-	b = append(append(append(append(append(append(b, fp...), 0), chain.Key...), 0), org...), 0)
-	ps.alone = string(append(b, p.ARN...))
+	b := append(append(append(append(append(append(w.who.staticBuf[:0], fp...), 0), chain.Key...), 0), org...), 0)
+	head := len(b)
+	b = append(b, p.ARN...)
+	na := len(b)
+	b = append(b, b[:head]...)
 	b = w.signature(b, cv.vals, cv.lvals, ps, id, canonical)
 	b = w.signature(b, p.vals, lowerAll(p.vals), ps, id, canonical)
-	ps.own = string(b)
+	w.who.staticBuf = b
+	all := string(b)
+	ps.alone, ps.own = all[:na], all[na:]
 }
 
 // maskedStatic returns ps for a bucket out of reach of the policies of p
@@ -355,15 +421,22 @@ func (w *worker) maskedStatic(ps *principalStatic, p *IAMPrincipal, dead uint64,
 	if m != nil {
 		return m
 	}
-	texts := make([]string, len(p.texts))
+	texts := w.who.texts[:0]
 	for k, t := range p.texts {
 		if dead&(1<<k) != 0 {
 			t = "\x00out of reach" // no policy text starts with NUL
 		}
-		texts[k] = t
+		texts = append(texts, t)
 	}
-	m = &principalStatic{arn: ps.arn, larn: ps.larn, lgk: ps.lgk, gk: ps.gk, ckey: ps.ckey, ids: ps.ids, memo: &staticMemo{}}
-	m.keys(w, p, fingerprint(p.ARN, texts, p.Tags), id, chain, cv, canonical)
+	var fp string
+	w.who.fpBuf, fp = appendFingerprint(w.who.fpBuf[:0], p.ARN, texts, p.Tags)
+	if cap(w.who.fpBuf) > 1<<16 {
+		w.who.fpBuf = nil // a principal of large policies: keep no copy of them
+	}
+	clear(texts) // keep no policy's text alive
+	w.who.texts = texts[:0]
+	m = &principalStatic{arn: ps.arn, larn: ps.larn, lgk: ps.lgk, gk: ps.gk, ckey: ps.ckey, ids: ps.ids}
+	m.keys(w, p, fp, id, chain, cv, canonical)
 	ps.memo.mu.Lock()
 	defer ps.memo.mu.Unlock()
 	if have := ps.memo.masked[dead]; have != nil {
@@ -391,10 +464,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 	if pr.partition == "" {
 		pr.partition = partitionOf(bl.ARN)
 	}
-	if pr.lvals == nil {
-		pr.lvals = lowerAll(pr.vals)
-		pr.valsID = w.shared.valsID(pr.vals)
-	}
+	pr.lower()
 	alone := pr.byName || w.noPrincipalGroups
 	w.eachCandidate(wa, id, bl.Bucket.Name, pr.res, pr.partition, direct, func(c principalCand, st *principalStatic) {
 		pr.buf = w.candKey(&c, st, alone, pr.vals, pr.lvals, pr.valsID, pr.buf, id, wa.canonical)
@@ -411,7 +481,7 @@ func (pr *principalRow) candidates(id string, sameAccount bool) {
 func (w *worker) eachCandidate(wa *whoAccount, id, bucket string, res func() []string, partition string, direct func(gk string) bool, f func(principalCand, *principalStatic)) {
 	for i := range wa.ps {
 		p := &wa.ps[i]
-		st := wa.statics[i]
+		st := &wa.statics[i]
 		if (direct != nil && direct(st.gk)) || (p.s3 && st.mayReach(p, bucket)) {
 			dead := uint64(0)
 			if !w.noPrincipalGroups {
@@ -464,10 +534,11 @@ type whoAccount struct {
 	cv        *chainValues
 	canonical string // the value naming its canonical ID ("" when not known)
 	ps        []IAMPrincipal
-	statics   []*principalStatic // ps's
+	statics   []principalStatic // ps's
 	// root is its root user as a principal in the index's partition
-	// (rootPartition), and its static.
+	// (rootPartition, rootP), and its static.
 	rootPartition string
+	rootP         IAMPrincipal
 	root          *IAMPrincipal
 	rootStatic    *principalStatic
 }
@@ -496,13 +567,17 @@ func (w *worker) makeWhoAccount(id string) *whoAccount {
 	if a := ix.Account(id); a != nil && a.CanonicalID != "" && ix.canonical[a.CanonicalID] == id {
 		wa.canonical = "canonical:" + a.CanonicalID
 	}
-	wa.statics = make([]*principalStatic, len(wa.ps))
+	// The statics of its principals and root in one array.
+	statics := make([]principalStatic, len(wa.ps)+1)
+	wa.statics = statics[:len(wa.ps)]
 	for i := range wa.ps {
-		wa.statics[i] = w.newPrincipalStatic(&wa.ps[i], id, wa.chain, wa.cv, wa.canonical)
+		w.initPrincipalStatic(&wa.statics[i], &wa.ps[i], id, wa.chain, wa.cv, wa.canonical)
 	}
 	wa.rootPartition = ix.partition
-	wa.root = newRoot(ix.partition, id)
-	wa.rootStatic = w.newPrincipalStatic(wa.root, id, wa.chain, wa.cv, wa.canonical)
+	wa.rootP = rootPrincipal(ix.partition, id)
+	wa.root = &wa.rootP
+	wa.rootStatic = &statics[len(wa.ps)]
+	w.initPrincipalStatic(wa.rootStatic, wa.root, id, wa.chain, wa.cv, wa.canonical)
 	return wa
 }
 
@@ -535,8 +610,10 @@ type whoScratch struct {
 	list  []model.PrincipalAccess
 	// lists are the cells' lists, by hash (intern): cells alike, of one
 	// bucket or of several, share one.
-	lists  map[uint64][][]model.PrincipalAccess
-	nlists int // the entries of lists
+	lists  map[uint64][]model.PrincipalAccess
+	more   map[uint64][][]model.PrincipalAccess // the others of a hash lists has
+	nlists int                                  // the entries of lists and more
+	chunk  []model.PrincipalAccess              // where lists take their room (room)
 	seed   maphash.Seed
 	// idVals are the compiled aws:userid and aws:username values of the
 	// rows (idValue), by marked value.
@@ -551,6 +628,21 @@ type whoScratch struct {
 	planSkip   [][2]int32
 	planAt     []int32
 	planCnt    []int32
+	planGroups []*principalGroup
+	staticBuf  []byte // scratch of principalStatic's strings
+	// texts and fpBuf are maskedStatic's scratch (its policies' texts and
+	// what their fingerprint hashes).
+	texts []string
+	fpBuf []byte
+	merge planMerge
+	row   principalRow // the principal row of the bucket in progress (newPrincipalRow)
+	// live and liveAccts are listOrg's scratch (liveOrgAccounts).
+	live      map[string]bool
+	liveAccts []string
+	// principals are the cells' Principals by whom they name
+	// (cellPrincipals), principalsBuf the scratch of their keys.
+	principals    map[string][]string
+	principalsBuf []byte
 	// outside is the scratch of a principal row's overflow.outside.
 	outside [2][5][]string
 }
@@ -633,7 +725,13 @@ func (w *worker) root(partition, id string) *IAMPrincipal {
 
 // newRoot returns account id's root user in partition as a principal.
 func newRoot(partition, id string) *IAMPrincipal {
-	return &IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root"}
+	p := rootPrincipal(partition, id)
+	return &p
+}
+
+// rootPrincipal is account id's root user in partition as a principal.
+func rootPrincipal(partition, id string) IAMPrincipal {
+	return IAMPrincipal{ARN: "arn:" + partition + ":iam::" + id + ":root", fp: "root"}
 }
 
 // overflow is what the cells of a bucket capped at principalsPerCell
@@ -682,7 +780,8 @@ type cellRef struct {
 // the entries beyond the cap are not built, but for what viaAccess needs
 // of them (pr.over).
 func (pr *principalRow) list(row string, cells []*model.Cell, accounts []string, sameAccount bool, base func(id string, p *IAMPrincipal) *Caller) {
-	todo := listedCells(cells)
+	var room [5]int
+	todo := listedCells(cells, room[:0])
 	if len(todo) == 0 {
 		return
 	}
@@ -780,7 +879,7 @@ func (pr *principalRow) decideGroup(g *principalGroup, i int) model.Verdict {
 // (cellPrincipals), named of them in all.
 func (pr *principalRow) finishCell(c *model.Cell, org *orgCell, list []model.PrincipalAccess, total, named int, unlisted, why []string, names bool) {
 	if names {
-		c.Principals, c.PrincipalsMore = cellPrincipals(list, named)
+		c.Principals, c.PrincipalsMore = pr.w.cellPrincipals(list, named)
 	}
 	pr.w.who.list = list
 	list = pr.w.who.intern(list) // nil when empty
@@ -821,8 +920,48 @@ func namesPrincipal(typ string, v model.Verdict) bool {
 // yet) are list, of named such principals in all (namesPrincipal): the
 // roles and users allowed, those conditionally allowed marked
 // " (conditional)", in list order, and how many the cap left out.
-func cellPrincipals(list []model.PrincipalAccess, named int) ([]string, int32) {
-	var out []string
+// The lists are the worker's, shared by the cells that name the same
+// principals alike (they are read only): most of an account's buckets'
+// cells name its same few roles.
+func (w *worker) cellPrincipals(list []model.PrincipalAccess, named int) ([]string, int32) {
+	ws := &w.who
+	// The key: each principal named, its ARN's length first, then c when
+	// conditional or a.
+	b, n := ws.principalsBuf[:0], 0
+	for i := range list {
+		if pa := &list[i]; namesPrincipal(pa.Type, pa.Verdict) {
+			b = append(binary.AppendUvarint(b, uint64(len(pa.ARN))), pa.ARN...)
+			if pa.Verdict == model.VerdictConditional {
+				b = append(b, 'c')
+			} else {
+				b = append(b, 'a')
+			}
+			n++
+		}
+	}
+	ws.principalsBuf = b
+	more := int32(min(named-n, math.MaxInt32))
+	if n == 0 {
+		return nil, more
+	}
+	if out, ok := ws.principals[string(b)]; ok {
+		if w.checkMemos && !slices.Equal(out, principalNames(list, n)) {
+			w.memoFaults.Add(1) // the list handed out was modified
+		}
+		return out, more
+	}
+	out := principalNames(list, n)
+	if ws.principals == nil || len(ws.principals) >= maxInterned {
+		ws.principals = map[string][]string{}
+	}
+	ws.principals[string(b)] = out
+	return out, more
+}
+
+// principalNames returns the Principals of a cell's entries list, n of
+// them (cellPrincipals).
+func principalNames(list []model.PrincipalAccess, n int) []string {
+	out := make([]string, 0, n)
 	for i := range list {
 		switch pa := &list[i]; {
 		case !namesPrincipal(pa.Type, pa.Verdict):
@@ -832,13 +971,13 @@ func cellPrincipals(list []model.PrincipalAccess, named int) ([]string, int32) {
 			out = append(out, pa.ARN)
 		}
 	}
-	return out, int32(min(named-len(out), math.MaxInt32))
+	return out
 }
 
 // listedCells returns the indices of the cells that list principals: those
-// allowed or conditional.
-func listedCells(cells []*model.Cell) []int {
-	var todo []int
+// allowed or conditional, appended to todo (the caller's room: a row has
+// five cells).
+func listedCells(cells []*model.Cell, todo []int) []int {
 	for i, c := range cells {
 		if c.Verdict == model.VerdictAllow || c.Verdict == model.VerdictConditional {
 			todo = append(todo, i)
@@ -990,7 +1129,7 @@ func (ws *whoScratch) intern(l []model.PrincipalAccess) []model.PrincipalAccess 
 		return nil
 	}
 	if ws.lists == nil || ws.nlists >= maxInternedAccess {
-		ws.lists, ws.nlists = map[uint64][][]model.PrincipalAccess{}, 0
+		ws.lists, ws.more, ws.nlists = map[uint64][]model.PrincipalAccess{}, nil, 0
 		if ws.seed == (maphash.Seed{}) {
 			ws.seed = maphash.MakeSeed()
 		}
@@ -1007,16 +1146,46 @@ func (ws *whoScratch) intern(l []model.PrincipalAccess) []model.PrincipalAccess 
 		h.WriteByte(byte(len(pa.Reason)))
 	}
 	sum := h.Sum64()
-	for _, have := range ws.lists[sum] {
+	first, ok := ws.lists[sum]
+	if ok && slices.EqualFunc(first, l, equalAccess) {
+		return first
+	}
+	for _, have := range ws.more[sum] {
 		if slices.EqualFunc(have, l, equalAccess) {
 			return have
 		}
 	}
-	own := make([]model.PrincipalAccess, len(l))
+	own := ws.room(len(l))
 	copy(own, l)
-	ws.lists[sum] = append(ws.lists[sum], own)
+	if !ok {
+		ws.lists[sum] = own
+	} else { // another list of the hash
+		if ws.more == nil {
+			ws.more = map[uint64][][]model.PrincipalAccess{}
+		}
+		ws.more[sum] = append(ws.more[sum], own)
+	}
 	ws.nlists += len(own)
 	return own
+}
+
+// accessChunk is how many entries intern's lists take their room from at
+// once (a list of more has its own).
+const accessChunk = 32
+
+// room returns room for an interned list of n entries, of length and
+// capacity n: a part of the chunk in use (no list's append writes into
+// another's).
+func (ws *whoScratch) room(n int) []model.PrincipalAccess {
+	if n > accessChunk/2 {
+		return make([]model.PrincipalAccess, n)
+	}
+	if len(ws.chunk)+n > cap(ws.chunk) {
+		ws.chunk = make([]model.PrincipalAccess, 0, accessChunk)
+	}
+	at := len(ws.chunk)
+	ws.chunk = ws.chunk[:at+n]
+	return ws.chunk[at : at+n : at+n]
 }
 
 // maxInternedAccess bounds the entries of the lists a worker interns (a
@@ -1147,9 +1316,10 @@ func (pr *principalRow) shapeGroupKey(cand *principalCand) pgroupKey {
 // res returns the resources the matrix asks about: the bucket, any object
 // of it, and an object of each key pattern of its policy (decideKeys).
 func (pr *principalRow) res() []string {
-	if pr.resources == nil {
+	if !pr.resSet {
+		pr.resSet = true
 		bl := pr.bl
-		pr.resources = []string{bl.ARN, bl.ARN + "/" + anyKey}
+		pr.resources = append(pr.resources, bl.ARN, bl.anyObject)
 		for _, k := range bl.keyPatterns() {
 			pr.resources = append(pr.resources, bl.ARN+"/"+exampleKey(k))
 		}
@@ -1229,38 +1399,53 @@ func renameRefs(refs []policy.StatementRef, rep, p *IAMPrincipal) []string {
 	return out
 }
 
-// ownNamesKey identifies a list of deciding statements (by its first
-// entry's address: a refCache shares equal lists, and no list is modified
-// once made) as named for a root or another principal.
-type ownNamesKey struct {
-	first *policy.StatementRef
-	n     int
-	root  bool
-}
+// maxRefNames bounds worker.refNames: the lists that repeat are those of
+// one bucket's groups and actions, and, as their statements are named
+// alike, of the other buckets' (the bucket policy is "the bucket policy",
+// an org plan's groups are decided for the same representatives).
+const maxRefNames = 1 << 12
 
-// maxRefNames bounds worker.refNames: the lists that repeat are mostly
-// those of one bucket's groups and actions, and of its shape's buckets.
-const maxRefNames = 1 << 10
-
-// ownNames is renameRefs(refs, rep, rep), made once per list of refs: a
-// bucket's groups and actions are often decided by the same statements.
+// ownNames is renameRefs(refs, rep, rep), made once per list of refs by
+// what renameRefs reads of it (refNamesKey): a bucket's groups and actions
+// are often decided by the same statements, and so are the other
+// buckets'.
 func (w *worker) ownNames(refs []policy.StatementRef, rep *IAMPrincipal) []string {
 	if len(refs) == 0 {
 		return nil
 	}
-	k := ownNamesKey{&refs[0], len(refs), rep.fp == "root"}
-	if l, ok := w.refNames[k]; ok {
+	w.refKey = refNamesKey(w.refKey[:0], refs, rep.fp == "root")
+	if l, ok := w.refNames[string(w.refKey)]; ok {
 		if w.checkMemos && !slices.Equal(l, renameRefs(refs, rep, rep)) {
-			w.memoFaults.Add(1)
+			w.memoFaults.Add(1) // the list handed out was modified
 		}
 		return l
 	}
 	l := renameRefs(refs, rep, rep)
 	if w.refNames == nil || len(w.refNames) >= maxRefNames {
-		w.refNames = map[ownNamesKey][]string{}
+		w.refNames = map[string][]string{}
 	}
-	w.refNames[k] = l
+	w.refNames[string(w.refKey)] = l
 	return l
+}
+
+// refNamesKey appends to b the key of renameRefs(refs, rep, rep) for a
+// root (root) or another principal: of each statement, what renameRefs
+// reads (its layer, index, policy and Sid), the strings with their
+// lengths.
+func refNamesKey(b []byte, refs []policy.StatementRef, root bool) []byte {
+	if root {
+		b = append(b, 'r')
+	}
+	for i := range refs {
+		r := &refs[i]
+		b = append(b, byte(r.Layer))
+		b = binary.AppendVarint(b, int64(r.Index))
+		b = binary.AppendUvarint(b, uint64(len(r.Policy)))
+		b = append(b, r.Policy...)
+		b = binary.AppendUvarint(b, uint64(len(r.Sid)))
+		b = append(b, r.Sid...)
+	}
+	return b
 }
 
 // sameNames reports whether renameRefs(refs, rep, p) names the statements
@@ -1310,7 +1495,12 @@ func (w *worker) principalCaller(id string, p *IAMPrincipal, inOrg Tri, orgID st
 	c := &Caller{Principal: p.ARN, Account: id, InOrg: inOrg, OrgID: orgID, OrgPath: w.ix.OrgPath(id), SCPs: w.ix.SCPs(id),
 		Boundary: p.Boundary, Label: p.ARN, TagsKnown: true, PrincipalTags: p.Tags}
 	if p.fp != "root" {
-		c.Identity = append([]*policy.Policy{}, p.Identity...) // non-nil: its own policies
+		// Non-nil: its own policies (the principal's list, read only, no
+		// room to append to).
+		c.Identity = p.Identity[:len(p.Identity):len(p.Identity)]
+		if c.Identity == nil {
+			c.Identity = []*policy.Policy{}
+		}
 	}
 	return c
 }
@@ -1334,6 +1524,7 @@ func (w *worker) principalCaller(id string, p *IAMPrincipal, inOrg Tri, orgID st
 func (w *worker) principalAccess(bl *BucketLayers, shape string, bm *bucketMatrix, acc *model.Access) *[2][5][]string {
 	pr := w.newPrincipalRow(bl, shape)
 	pr.bm = bm
+	defer func() { pr.bl, pr.bm, pr.over = nil, nil, overflow{} }() // keep no bucket's layers alive
 	for r := range w.who.outside {
 		for i := range w.who.outside[r] {
 			clear(w.who.outside[r][i]) // keep no bucket's strings alive
@@ -1413,8 +1604,15 @@ func (w *worker) viaAccess(acc *model.Access, over *overflow) {
 	arns := map[string]string{} // node key → ARN
 	// An action's cells and each cell's unlisted roles (every entry set
 	// for each action).
-	cells := make([]*model.Cell, len(rows))
-	roles := make([][]model.PrincipalAccess, len(rows))
+	// (Room for a few rows on the stack: most buckets name no external
+	// account, or one or two.)
+	var cellRoom [4]*model.Cell
+	var roleRoom [4][]model.PrincipalAccess
+	cells, roles := cellRoom[:], roleRoom[:]
+	if len(rows) > len(cellRoom) {
+		cells, roles = make([]*model.Cell, len(rows)), make([][]model.PrincipalAccess, len(rows))
+	}
+	cells, roles = cells[:len(rows)], roles[:len(rows)]
 	for i := range MatrixActions() {
 		for r, a := range rows {
 			cells[r] = a.Cells()[i]
@@ -1609,19 +1807,32 @@ func (w *worker) nodeARN(n *AssumeNode, arns map[string]string) string {
 // fingerprint is the key of a principal's policies by content, its tags
 // and type.
 func fingerprint(arn string, raws []string, tags map[string]string) string {
-	h := sha256.New()
-	h.Write([]byte(principalType(arn)))
+	var room [1024]byte // most principals' policies are short
+	_, fp := appendFingerprint(room[:0], arn, raws, tags)
+	return fp
+}
+
+// appendFingerprint returns fingerprint(arn, raws, tags), and b (scratch,
+// grown once to what is hashed) holding what it hashed: a hash.Hash's
+// Write copied every string to the heap.
+func appendFingerprint(b []byte, arn string, raws []string, tags map[string]string) ([]byte, string) {
+	typ := principalType(arn)
+	n := len(typ)
 	for _, r := range raws {
-		h.Write([]byte{0})
-		h.Write([]byte(r))
+		n += 1 + len(r)
+	}
+	for k, v := range tags {
+		n += 2 + len(k) + len(v)
+	}
+	b = append(slices.Grow(b[:0], n), typ...)
+	for _, r := range raws {
+		b = append(append(b, 0), r...)
 	}
 	for _, k := range sortedKeys(tags) {
-		h.Write([]byte{1})
-		h.Write([]byte(k))
-		h.Write([]byte{2})
-		h.Write([]byte(tags[k]))
+		b = append(append(append(append(b, 1), k...), 2), tags[k]...)
 	}
-	return string(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	return b, string(sum[:])
 }
 
 // fieldIAM is the Account.Errors key of IAM that could not be read.

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,35 +34,52 @@ func DefaultAccountEmail(accountID string) string { return "aws+" + accountID + 
 // DefaultCanonicalID returns the S3 canonical user ID of an account that
 // states none: 64 hexadecimal digits derived from the account ID.
 func DefaultCanonicalID(accountID string) string {
-	return derivedHex("canonical-user", accountID, 64)
+	var h [64]byte
+	return string(derivedHex(&h, "canonical-user", accountID))
 }
 
 // DefaultVPCID returns the VPC of an endpoint that states none.
 func DefaultVPCID(endpointID string) string {
-	return "vpc-" + derivedHex("vpc", endpointID, 17)
+	var h [64]byte
+	return "vpc-" + string(derivedHex(&h, "vpc", endpointID)[:17])
 }
 
 // DefaultGrantID returns the ID of the i-th grant of a KMS key that states none.
 func DefaultGrantID(keyARN string, i int) string {
-	return derivedHex("kms-grant", fmt.Sprintf("%s#%d", keyARN, i), 64)
+	var h [64]byte
+	return string(derivedHex(&h, "kms-grant", keyARN, "#", strconv.Itoa(i)))
 }
 
 // AWSManagedS3KeyARN returns the ARN of the AWS managed key aws/s3 of an
 // account in a region (in the region's partition), when the fixture does
 // not define one.
 func AWSManagedS3KeyARN(accountID, region string) string {
-	h := derivedHex("aws-s3-key", accountID+"/"+region, 32)
-	return awsid.KMSKey(region, accountID, fmt.Sprintf("%s-%s-%s-%s-%s", h[0:8], h[8:12], h[12:16], h[16:20], h[20:32]))
+	var h [64]byte
+	d := derivedHex(&h, "aws-s3-key", accountID, "/", region)
+	var id [36]byte // 8-4-4-4-12
+	b := append(id[:0], d[0:8]...)
+	for _, part := range [][]byte{d[8:12], d[12:16], d[16:20], d[20:32]} {
+		b = append(append(b, '-'), part...)
+	}
+	return awsid.KMSKey(region, accountID, string(b))
 }
 
 // AWSManagedS3Alias is the alias of the AWS managed key S3 uses for SSE-KMS
 // when a bucket names no key.
 const AWSManagedS3Alias = "alias/aws/s3"
 
-func derivedHex(kind, value string, n int) string {
-	sum := sha256.Sum256([]byte("bucketaudit/" + kind + "/" + value))
-	h := hex.EncodeToString(sum[:])
-	return h[:n]
+// derivedHex writes into h, and returns, the 64 hexadecimal digits of the
+// SHA-256 of "bucketaudit/KIND/" and the value's parts (a stack buffer for
+// the text when it fits: the callers copy what they keep).
+func derivedHex(h *[64]byte, kind string, value ...string) []byte {
+	var room [160]byte
+	b := append(append(append(room[:0], "bucketaudit/"...), kind...), '/')
+	for _, v := range value {
+		b = append(b, v...)
+	}
+	sum := sha256.Sum256(b)
+	hex.Encode(h[:], sum[:])
+	return h[:]
 }
 
 // DefaultKeyPolicy returns the key policy AWS gives a customer managed key
@@ -70,18 +88,18 @@ func derivedHex(kind, value string, n int) string {
 // "aws-us-gov", "aws-cn").
 // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
 func DefaultKeyPolicy(partition, accountID string) *PolicyDocument {
-	return NewPolicyDocument(fmt.Appendf(nil,
+	return &PolicyDocument{raw: fmt.Appendf(nil, // its own text: no copy
 		`{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"%s"},"Action":"kms:*","Resource":"*"}]}`,
-		awsid.Root(partition, accountID)))
+		awsid.Root(partition, accountID))}
 }
 
 // AWSManagedS3KeyPolicy returns the key policy of the AWS managed aws/s3 key:
 // usable through S3 by the account's principals only (the root's ARN and
 // S3's endpoint in the region's partition).
 func AWSManagedS3KeyPolicy(accountID, region string) *PolicyDocument {
-	return NewPolicyDocument(fmt.Appendf(nil,
+	return &PolicyDocument{raw: fmt.Appendf(nil, // its own text: no copy
 		`{"Version":"2012-10-17","Id":"auto-s3-2","Statement":[{"Sid":"Allow access through S3 for all principals in the account that are authorized to use S3","Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"%s","kms:ViaService":"%s"}}},{"Sid":"Allow direct access to key metadata to the account","Effect":"Allow","Principal":{"AWS":"%s"},"Action":["kms:Describe*","kms:Get*","kms:List*"],"Resource":"*"}]}`,
-		accountID, awsid.ServiceEndpoint("s3", region), awsid.Root(awsid.PartitionOf(region), accountID)))
+		accountID, awsid.ServiceEndpoint("s3", region), awsid.Root(awsid.PartitionOf(region), accountID))}
 }
 
 // DefaultVPCEndpointPolicy returns the policy of a VPC endpoint created
@@ -90,12 +108,47 @@ func DefaultVPCEndpointPolicy() *PolicyDocument {
 	return NewPolicyDocument([]byte(`{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`))
 }
 
-// KeyRegion returns the region of a KMS key ARN ("" when it is not one).
+// KeyRegion returns the region of a KMS key ARN ("" when it is not one):
+// the ARNs kmsKeyARNRe matches, read without the regular expression (whose
+// match allocated).
 func KeyRegion(arn string) string {
-	if m := kmsKeyARNRe.FindStringSubmatch(arn); m != nil {
-		return m[1]
+	rest, ok := strings.CutPrefix(arn, "arn:aws")
+	if !ok {
+		return ""
 	}
-	return ""
+	part, rest, ok := strings.Cut(rest, ":")
+	if !ok || !onlyBytes(part, "abcdefghijklmnopqrstuvwxyz-", true) {
+		return ""
+	}
+	if rest, ok = strings.CutPrefix(rest, "kms:"); !ok {
+		return ""
+	}
+	region, rest, ok := strings.Cut(rest, ":")
+	if !ok || !onlyBytes(region, "abcdefghijklmnopqrstuvwxyz0123456789-", false) {
+		return ""
+	}
+	account, rest, ok := strings.Cut(rest, ":")
+	if !ok || len(account) != 12 || !onlyBytes(account, "0123456789", false) {
+		return ""
+	}
+	if id, ok := strings.CutPrefix(rest, "key/"); !ok || !onlyBytes(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-", false) {
+		return ""
+	}
+	return region
+}
+
+// onlyBytes reports whether s is made of bytes of set only (and is not
+// empty, unless empty is allowed).
+func onlyBytes(s, set string, empty bool) bool {
+	if s == "" {
+		return empty
+	}
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(set, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // UsesAWSManagedS3Key reports whether an encryption configuration uses the
@@ -288,7 +341,13 @@ func (b Bucket) WithDefaults(canonicalID string) Bucket {
 		b.Ownership = OwnershipBucketOwnerEnforced
 	}
 	if b.ACL == nil && !b.Errors.Has(FieldACL) && b.Collected(FieldACL) {
-		b.ACL = &ACL{OwnerID: canonicalID, Grants: []Grant{{Grantee: Grantee{Type: GranteeCanonicalUser, ID: canonicalID}, Permission: PermFullControl}}}
+		x := &struct { // the ACL and its grant in one allocation
+			acl ACL
+			g   [1]Grant
+		}{}
+		x.g[0] = Grant{Grantee: Grantee{Type: GranteeCanonicalUser, ID: canonicalID}, Permission: PermFullControl}
+		x.acl = ACL{OwnerID: canonicalID, Grants: x.g[:]}
+		b.ACL = &x.acl
 	} else if b.ACL != nil && b.ACL.OwnerID == "" {
 		acl := *b.ACL
 		acl.OwnerID = canonicalID

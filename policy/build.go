@@ -24,16 +24,18 @@ func Compile(p *Policy) (*Policy, error) {
 	if len(p.Statements) == 0 {
 		return nil, errors.New("the Statement list is empty")
 	}
-	c := *p
+	c := newPolicy(len(p.Statements))
+	stmts := c.Statements[:len(p.Statements)]
+	*c = *p
 	c.Warnings = nil
-	c.Statements = make([]Statement, len(p.Statements))
+	c.Statements = stmts
 	var err error
 	for i := range p.Statements {
 		s := p.Statements[i]
 		if err := checkBuilt(&s, i); err != nil {
 			return nil, err
 		}
-		s.Index, s.Line, s.Column, s.Elements = i, 0, 0, nil
+		s.Index, s.Line, s.Column, s.Elements = i, 0, 0, ElementPos{}
 		if s.Principal != nil && s.Principal.Wildcard {
 			s.Principal = &Principals{Wildcard: true} // MarshalJSON writes "*" alone
 		}
@@ -45,12 +47,12 @@ func Compile(p *Policy) (*Policy, error) {
 		}
 		c.Statements[i] = s
 	}
-	prog, err := compile(&c)
+	prog, err := compile(c)
 	if err != nil {
 		return nil, err
 	}
 	c.prog = prog
-	return &c, nil
+	return c, nil
 }
 
 // checkBuilt checks statement i of a built policy with the rules Parse

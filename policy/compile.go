@@ -113,22 +113,24 @@ type cprin struct {
 // compile builds the evaluation program of p.
 func compile(p *Policy) (*program, error) {
 	vars := p.Version == Version2012
-	prog := &program{stmts: make([]cstmt, len(p.Statements))}
+	prog, stmts := withRoom[program, cstmt](len(p.Statements))
+	prog.stmts = stmts
 	// One backing array per kind for the whole policy.
-	var nAct, nRes, nCond int
+	var nAct int
+	var r compileRoom
 	for i := range p.Statements {
 		s := &p.Statements[i]
 		nAct += len(s.Action) + len(s.NotAction)
-		nRes += len(s.Resource) + len(s.NotResource)
-		nCond += len(s.Conditions)
+		r.nToks += actionsRoom(s)
+		r.count(s)
 	}
-	allActs, allRes, allConds := make([]actionPat, nAct), make([]arnPat, nRes), make([]ccond, 0, nCond)
+	allActs := make([]actionPat, nAct)
+	r.make()
 	for i := range p.Statements {
 		s := &p.Statements[i]
 		c := cstmt{src: s, deny: s.Effect == "Deny"}
-		allActs = compileActions(&c, allActs)
-		var err error
-		if allRes, allConds, err = compileRest(&c, vars, allRes, allConds); err != nil {
+		allActs = compileActions(&c, allActs, &r.toks)
+		if err := compileRest(&c, vars, &r); err != nil {
 			return nil, err
 		}
 		prog.stmts[i] = c
@@ -137,9 +139,116 @@ func compile(p *Policy) (*program, error) {
 	return prog, nil
 }
 
+// withRoom returns a new H and a slice of n new E: in one allocation for
+// one or two (the common cases of a policy's statements).
+func withRoom[H, E any](n int) (*H, []E) {
+	switch n {
+	case 1:
+		x := new(struct {
+			h H
+			e [1]E
+		})
+		return &x.h, x.e[:]
+	case 2:
+		x := new(struct {
+			h H
+			e [2]E
+		})
+		return &x.h, x.e[:]
+	}
+	return new(H), make([]E, n)
+}
+
+// compileRoom is the room the compiled resources, principals and
+// conditions of statements take their parts from: one backing array per
+// kind for them all (count, then make). Parts are taken from the head of
+// each (appended to those made with a length of 0, which have room for all,
+// so that earlier sub-slices stay valid).
+type compileRoom struct {
+	res   []arnPat
+	conds []ccond
+	vals  []cval
+	prins []cprin
+	aws   []awsPrin
+	strs  []string
+	// synth is the room of the conditions that stand for AWS principal
+	// values (two a value at most: awsPrin.byKey and byAccount).
+	synth []synthRoom
+	// toks is the room of the patterns' tokens (compileTmplIn): of the
+	// resources, and of the actions where the caller counts them.
+	toks []gtok
+	// nRes… are the counts of what count saw.
+	nRes, nCond, nVals, nPrins, nAWS, nStrs, nToks int
+}
+
+// count adds what statement s's resources, principal and conditions need.
+func (r *compileRoom) count(s *Statement) {
+	r.nRes += len(s.Resource) + len(s.NotResource)
+	for _, v := range s.Resource {
+		r.nToks += arnRoom(v)
+	}
+	for _, v := range s.NotResource {
+		r.nToks += arnRoom(v)
+	}
+	r.nCond += len(s.Conditions)
+	for j := range s.Conditions {
+		r.nVals += len(s.Conditions[j].Values)
+	}
+	for _, pr := range [2]*Principals{s.Principal, s.NotPrincipal} {
+		if pr != nil {
+			r.nPrins++
+			r.nAWS += len(pr.AWS)
+			r.nStrs += len(pr.Service)
+		}
+	}
+}
+
+// make makes the room count counted (nothing for a kind counted 0).
+func (r *compileRoom) make() {
+	r.res = make([]arnPat, r.nRes)
+	r.conds = make([]ccond, 0, r.nCond)
+	r.vals = make([]cval, r.nVals)
+	// The principals, their AWS values and their conditions in one
+	// allocation when a value each (the common cases).
+	switch {
+	case r.nPrins == 1 && r.nAWS == 1:
+		x := &struct {
+			prins [1]cprin
+			aws   [1]awsPrin
+			synth [2]synthRoom
+		}{}
+		r.prins, r.aws, r.synth = x.prins[:], x.aws[:0], x.synth[:]
+	case r.nPrins == 2 && r.nAWS == 2:
+		x := &struct {
+			prins [2]cprin
+			aws   [2]awsPrin
+			synth [4]synthRoom
+		}{}
+		r.prins, r.aws, r.synth = x.prins[:], x.aws[:0], x.synth[:]
+	default:
+		r.prins = make([]cprin, r.nPrins)
+		r.aws = make([]awsPrin, 0, r.nAWS)
+		r.synth = make([]synthRoom, 2*r.nAWS)
+	}
+	r.strs = make([]string, 0, r.nStrs)
+	r.toks = make([]gtok, 0, r.nToks)
+}
+
+// takeSynth returns the room of one principal value's condition (a new
+// allocation once the room is used up, or without a room).
+func (r *compileRoom) takeSynth() *synthRoom {
+	if r == nil || len(r.synth) == 0 {
+		return &synthRoom{}
+	}
+	x := &r.synth[0]
+	r.synth = r.synth[1:]
+	return x
+}
+
 // compileActions compiles the Action or NotAction of c.src into the head
-// of buf and returns the rest of buf.
-func compileActions(c *cstmt, buf []actionPat) []actionPat {
+// of buf and returns the rest of buf, the patterns' tokens taken from
+// *toks (compileTmplIn; nil: allocated).
+func compileActions(c *cstmt, buf []actionPat, toks *[]gtok) []actionPat {
 	s := c.src
 	acts := s.Action
 	if s.NotAction != nil {
@@ -149,20 +258,30 @@ func compileActions(c *cstmt, buf []actionPat) []actionPat {
 	for j, a := range acts {
 		if a != "*" && !strings.Contains(a, ":") {
 			// Unreachable through Parse; a hand-built statement.
-			full := compileTmpl(a, true, false)
+			full := compileTmplIn(a, true, false, toks)
 			c.actions[j] = actionPat{full: &full}
 			continue
 		}
-		c.actions[j] = compileAction(a)
+		c.actions[j] = compileActionIn(a, toks)
 	}
 	return buf
 }
 
-// compileRest compiles the resources, principal and conditions of c.src:
-// resources into the head of resBuf, conditions appended to conds (which
-// must have room for them, so that earlier sub-slices stay valid). It
-// returns the rest of resBuf and conds.
-func compileRest(c *cstmt, vars bool, resBuf []arnPat, conds []ccond) ([]arnPat, []ccond, error) {
+// actionsRoom is the room of the tokens of compileActions(s).
+func actionsRoom(s *Statement) int {
+	n := 0
+	for _, a := range s.Action {
+		n += actionRoom(a)
+	}
+	for _, a := range s.NotAction {
+		n += actionRoom(a)
+	}
+	return n
+}
+
+// compileRest compiles the resources, principal and conditions of c.src
+// into the room r (which must have room for them: compileRoom).
+func compileRest(c *cstmt, vars bool, r *compileRoom) error {
 	s := c.src
 	res := s.Resource
 	switch {
@@ -171,28 +290,31 @@ func compileRest(c *cstmt, vars bool, resBuf []arnPat, conds []ccond) ([]arnPat,
 	case s.Resource != nil:
 		c.res = resList
 	}
-	c.resources, resBuf = resBuf[:len(res):len(res)], resBuf[len(res):]
-	for j, r := range res {
-		c.resources[j] = compileARN(r, vars)
+	c.resources, r.res = r.res[:len(res):len(res)], r.res[len(res):]
+	for j, v := range res {
+		c.resources[j] = compileARNIn(v, vars, &r.toks)
 	}
 	switch {
 	case s.Principal != nil:
-		c.prin = compilePrincipals(s.Principal)
+		c.prin = compilePrincipals(s.Principal, r)
 	case s.NotPrincipal != nil:
-		c.prin, c.notPrin = compilePrincipals(s.NotPrincipal), true
+		c.prin, c.notPrin = compilePrincipals(s.NotPrincipal, r), true
 	}
-	start := len(conds)
+	start := len(r.conds)
 	for j := range s.Conditions {
-		cc, ok := compileCondition(&s.Conditions[j], vars)
+		cond := &s.Conditions[j]
+		vals := r.vals[:len(cond.Values):len(cond.Values)]
+		r.vals = r.vals[len(cond.Values):]
+		cc, ok := compileConditionInto(cond, vars, vals)
 		if !ok {
-			return nil, nil, unknownOperator(s, j)
+			return unknownOperator(s, j)
 		}
-		conds = append(conds, cc)
+		r.conds = append(r.conds, cc)
 	}
-	if len(conds) > start {
-		c.conds = conds[start:len(conds):len(conds)]
+	if len(r.conds) > start {
+		c.conds = r.conds[start:len(r.conds):len(r.conds)]
 	}
-	return resBuf, conds, nil
+	return nil
 }
 
 // unknownOperator is the error of condition j of s, whose operator is not
@@ -202,11 +324,17 @@ func unknownOperator(s *Statement, j int) error {
 }
 
 func compileCondition(c *Condition, vars bool) (ccond, bool) {
+	return compileConditionInto(c, vars, make([]cval, len(c.Values)))
+}
+
+// compileConditionInto is compileCondition compiling the values into vals
+// (of their length).
+func compileConditionInto(c *Condition, vars bool, vals []cval) (ccond, bool) {
 	info, ok := parseOperator(c.Operator)
 	if !ok {
 		return ccond{}, false
 	}
-	cc := ccond{src: c, key: strings.ToLower(c.Key), op: info, vals: make([]cval, len(c.Values))}
+	cc := ccond{src: c, key: lowerKey(c.Key), op: info, vals: vals}
 	vars = vars && info.base.takesVariables()
 	for i, v := range c.Values {
 		cc.vals[i] = compileValue(info.base.positive(), v, vars)
@@ -317,27 +445,35 @@ func parseCIDR(s string) (netip.Prefix, bool) {
 	return netip.PrefixFrom(a, a.BitLen()), true
 }
 
-func compilePrincipals(p *Principals) *cprin {
-	c := &cprin{src: p, wildcard: p.Wildcard}
-	if len(p.AWS) > 0 {
-		c.aws = make([]awsPrin, 0, len(p.AWS))
-	}
-	if len(p.Service) > 0 {
-		c.service = make([]string, 0, len(p.Service))
-	}
+// compilePrincipals compiles a Principal or NotPrincipal element into the
+// room r.
+func compilePrincipals(p *Principals, r *compileRoom) *cprin {
+	c := &r.prins[0]
+	r.prins = r.prins[1:]
+	*c = cprin{src: p, wildcard: p.Wildcard}
+	start := len(r.aws)
 	for _, v := range p.AWS {
-		ap := classifyPrincipal(v)
+		ap := classifyPrincipal(v, r)
 		if ap.kind == pkWildcard {
 			c.wildcard = true
 			continue
 		}
-		c.aws = append(c.aws, ap)
+		r.aws = append(r.aws, ap)
 	}
-	for _, v := range p.Service {
-		if v == "*" {
-			c.wildcard, c.wildOther = true, true
+	if len(r.aws) > start {
+		c.aws = r.aws[start:len(r.aws):len(r.aws)]
+	} else if len(p.AWS) > 0 {
+		c.aws = r.aws[start:start:start] // empty, not nil, as before
+	}
+	if len(p.Service) > 0 {
+		start := len(r.strs)
+		for _, v := range p.Service {
+			if v == "*" {
+				c.wildcard, c.wildOther = true, true
+			}
+			r.strs = append(r.strs, strings.ToLower(v))
 		}
-		c.service = append(c.service, strings.ToLower(v))
+		c.service = r.strs[start:len(r.strs):len(r.strs)]
 	}
 	c.federated = p.Federated
 	c.canonical = p.CanonicalUser
@@ -349,8 +485,9 @@ func compilePrincipals(p *Principals) *cprin {
 	return c
 }
 
-// classifyPrincipal parses an AWS principal value.
-func classifyPrincipal(v string) awsPrin {
+// classifyPrincipal parses an AWS principal value, its conditions in the
+// room r (nil: allocated).
+func classifyPrincipal(v string, r *compileRoom) awsPrin {
 	ap := awsPrin{raw: v, kind: pkOther}
 	switch {
 	case v == "*":
@@ -368,29 +505,37 @@ func classifyPrincipal(v string) awsPrin {
 	}
 	switch ap.kind {
 	case pkAccount:
-		ap.byKey = synthCond("aws:PrincipalAccount", ap.account)
+		ap.byKey = synthCondIn(r.takeSynth(), "aws:PrincipalAccount", ap.account)
 	case pkRole, pkUser, pkFederatedUser, pkOther:
-		ap.byKey = synthCond("aws:PrincipalArn", v)
+		ap.byKey = synthCondIn(r.takeSynth(), "aws:PrincipalArn", v)
 	}
 	if ap.kind != pkAccount && ap.account != "" && !strings.ContainsAny(ap.account, "*?") {
-		ap.byAccount = synthCond("aws:PrincipalAccount", ap.account)
+		ap.byAccount = synthCondIn(r.takeSynth(), "aws:PrincipalAccount", ap.account)
 	}
 	return ap
+}
+
+// synthRoom is the room of a condition synthCond builds: the condition, its
+// value and its compiled value.
+type synthRoom struct {
+	c   Condition
+	val [1]string
+	cv  [1]cval
 }
 
 // synthCond builds a condition that stands for a Principal value when the
 // caller is known only through context keys.
 func synthCond(key, value string) ccond {
 	// One allocation for the condition, its value and its compiled value.
-	x := &struct {
-		c   Condition
-		val [1]string
-		cv  [1]cval
-	}{}
+	return synthCondIn(&synthRoom{}, key, value)
+}
+
+// synthCondIn is synthCond in the room x.
+func synthCondIn(x *synthRoom, key, value string) ccond {
 	x.val[0] = value
 	x.c = Condition{Operator: "StringEquals", Key: key, Values: x.val[:]}
 	x.cv[0] = compileValue(opStringEquals, value, false)
-	cc := ccond{src: &x.c, key: strings.ToLower(key), op: opInfo{base: opStringEquals, name: "StringEquals"}, vals: x.cv[:]}
+	cc := ccond{src: &x.c, key: lowerKey(key), op: opInfo{base: opStringEquals, name: "StringEquals"}, vals: x.cv[:]}
 	cc.fixed = fixedValues(&cc)
 	return cc
 }

@@ -286,7 +286,7 @@ func nameCallerInNotPrincipal(v any, principal string) {
 			list := awsValues(np)
 			names := slices.ContainsFunc(list, func(e any) bool {
 				s, _ := e.(string)
-				ap := classifyPrincipal(s)
+				ap := classifyPrincipal(s, nil)
 				return ap.kind == pkAccount && ap.account == c.account || ap.kind == pkRole && ap.account == c.account && ap.name == c.roleName
 			})
 			switch {
@@ -297,7 +297,7 @@ func nameCallerInNotPrincipal(v any, principal string) {
 			case c.kind == cRole:
 				for i, e := range list {
 					s, _ := e.(string)
-					if ap := classifyPrincipal(s); ap.kind == pkSession && ap.account == c.account && ap.name == c.roleName {
+					if ap := classifyPrincipal(s, nil); ap.kind == pkSession && ap.account == c.account && ap.name == c.roleName {
 						list[i] = otherPrincipal
 					}
 				}

@@ -25,7 +25,7 @@ func compileLazy(p *Policy) (*program, error) {
 		s := &p.Statements[i]
 		c := &prog.stmts[i]
 		*c = cstmt{src: s, deny: s.Effect == "Deny", pending: true, vars: vars}
-		allActs = compileActions(c, allActs)
+		allActs = compileActions(c, allActs, nil)
 	}
 	return prog, nil
 }
@@ -37,9 +37,11 @@ func (s *cstmt) finish() {
 		return
 	}
 	s.pending = false
-	res := make([]arnPat, len(s.src.Resource)+len(s.src.NotResource))
+	var r compileRoom
+	r.count(s.src)
+	r.make()
 	// The operators were checked by compileLazy: no error.
-	_, _, _ = compileRest(s, s.vars, res, make([]ccond, 0, len(s.src.Conditions)))
+	_ = compileRest(s, s.vars, &r)
 }
 
 // compiled returns p's program with every statement compiled and public

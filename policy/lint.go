@@ -66,7 +66,7 @@ func Lint(p *Policy) []Warning {
 func lintStatement(p *Policy, s *Statement, cs *cstmt) []Warning {
 	var out []Warning
 	warn := func(element, code, format string, a ...any) {
-		pos, ok := s.Elements[element]
+		pos, ok := s.Elements.Get(element)
 		if !ok {
 			pos = Pos{Line: s.Line, Column: s.Column}
 		}

@@ -85,7 +85,20 @@ func (t *tmpl) match(s string, fold bool) bool {
 // compileTmpl compiles s. With wild, '*' and '?' are wildcards; with vars,
 // "${key}", "${key, 'default'}" and the escapes "${*}", "${?}", "${$}" are
 // recognised (policy language 2012-10-17); otherwise they are literal text.
-func compileTmpl(s string, wild, vars bool) tmpl {
+func compileTmpl(s string, wild, vars bool) tmpl { return compileTmplIn(s, wild, vars, nil) }
+
+// tmplRoom is the room compileTmpl makes for the tokens of s: at most a
+// literal before and one after each special character.
+func tmplRoom(s string) int {
+	if !strings.ContainsAny(s, "*?$") {
+		return 0 // plain text: no tokens
+	}
+	return 2*(strings.Count(s, "*")+strings.Count(s, "?")+strings.Count(s, "$")) + 1
+}
+
+// compileTmplIn is compileTmpl taking the room of the tokens from the
+// head of *room when it has enough (room nil or short: allocated).
+func compileTmplIn(s string, wild, vars bool, room *[]gtok) tmpl {
 	t := tmpl{raw: s}
 	if !strings.ContainsAny(s, "*?$") {
 		// Plain text (the common case): no tokens needed.
@@ -113,7 +126,13 @@ func compileTmpl(s string, wild, vars bool) tmpl {
 		}
 	}
 	// At most a literal before and one after each special character.
-	t.toks = make([]gtok, 0, 2*(strings.Count(s, "*")+strings.Count(s, "?")+strings.Count(s, "$"))+1)
+	if n := tmplRoom(s); room != nil && cap(*room)-len(*room) >= n {
+		r := *room
+		t.toks = r[len(r) : len(r) : len(r)+n]
+		*room = r[:len(r)+n]
+	} else {
+		t.toks = make([]gtok, 0, n)
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if vars && c == '$' && i+1 < len(s) && s[i+1] == '{' {
@@ -289,20 +308,40 @@ type arnPat struct {
 	full  *tmpl // when !arn
 }
 
-func compileARN(s string, vars bool) arnPat {
+func compileARN(s string, vars bool) arnPat { return compileARNIn(s, vars, nil) }
+
+// arnRoom is the room of the tokens of compileARN(s).
+func arnRoom(s string) int {
+	if s == "*" {
+		return 0
+	}
+	segs, ok := splitARNPattern(s)
+	if !ok {
+		return tmplRoom(s)
+	}
+	n := 0
+	for _, seg := range segs {
+		n += tmplRoom(seg)
+	}
+	return n
+}
+
+// compileARNIn is compileARN taking the room of its tokens from *room
+// (compileTmplIn).
+func compileARNIn(s string, vars bool, room *[]gtok) arnPat {
 	if s == "*" {
 		return arnPat{raw: s, any: true}
 	}
 	segs, ok := splitARNPattern(s)
 	if !ok {
-		full := compileTmpl(s, true, vars)
+		full := compileTmplIn(s, true, vars, room)
 		return arnPat{raw: s, full: &full}
 	}
-	p := arnPat{raw: s, arn: true, res: compileTmpl(segs[5], true, vars)}
+	p := arnPat{raw: s, arn: true, res: compileTmplIn(segs[5], true, vars, room)}
 	var heads [5]tmpl
 	literalHead := true
 	for i := range heads {
-		heads[i] = compileTmpl(segs[i], true, vars)
+		heads[i] = compileTmplIn(segs[i], true, vars, room)
 		if heads[i].mode != mLiteral {
 			literalHead = false
 		}
@@ -400,16 +439,32 @@ type actionPat struct {
 	full    *tmpl  // pattern for the whole action when the prefix has wildcards
 }
 
-func compileAction(a string) actionPat {
+func compileAction(a string) actionPat { return compileActionIn(a, nil) }
+
+// actionRoom is the room of the tokens of compileActions' pattern of a.
+func actionRoom(a string) int {
+	if a == "*" {
+		return 0
+	}
+	i := strings.IndexByte(a, ':')
+	if i >= 0 && !strings.ContainsAny(a[:i], "*?") {
+		return tmplRoom(a[i+1:])
+	}
+	return tmplRoom(a)
+}
+
+// compileActionIn is compileAction taking the room of its tokens from
+// *room (compileTmplIn).
+func compileActionIn(a string, room *[]gtok) actionPat {
 	if a == "*" {
 		return actionPat{any: true}
 	}
 	i := strings.IndexByte(a, ':')
 	svc := a[:i]
 	if !strings.ContainsAny(svc, "*?") {
-		return actionPat{service: strings.ToLower(svc), name: compileTmpl(a[i+1:], true, false)}
+		return actionPat{service: strings.ToLower(svc), name: compileTmplIn(a[i+1:], true, false, room)}
 	}
-	full := compileTmpl(a, true, false)
+	full := compileTmplIn(a, true, false, room)
 	return actionPat{full: &full}
 }
 

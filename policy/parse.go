@@ -67,6 +67,15 @@ func buildNode(jp *jparser, root *jnode) (*Policy, error) {
 	return p, nil
 }
 
+// newPolicy returns a Policy with room for n statements (Statements of
+// length 0): a policy of one or two statements (the common cases) in one
+// allocation with them.
+func newPolicy(n int) *Policy {
+	p, stmts := withRoom[Policy, Statement](n)
+	p.Statements = stmts[:0]
+	return p
+}
+
 // builder turns the JSON tree into a Policy, checking the grammar.
 type builder struct {
 	jp       *jparser
@@ -76,6 +85,19 @@ type builder struct {
 	stmtIndex int
 	// strs is room for the policy's lists of strings (takeStrings).
 	strs []string
+	// prins is room for the policy's Principal and NotPrincipal elements
+	// (newPrincipals).
+	prins []Principals
+}
+
+// newPrincipals returns a Principals of the room of b's policy (a new
+// allocation once it is used up).
+func (b *builder) newPrincipals() *Principals {
+	if len(b.prins) == cap(b.prins) {
+		return &Principals{}
+	}
+	b.prins = b.prins[:len(b.prins)+1]
+	return &b.prins[len(b.prins)-1]
 }
 
 // takeStrings returns a list of n strings from the room of b's policy
@@ -184,7 +206,7 @@ func (b *builder) policy(root *jnode) (*Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Policy{}
+	var version, id string
 	var stmt *jnode
 	for _, m := range members {
 		switch m.key {
@@ -195,12 +217,12 @@ func (b *builder) policy(root *jnode) (*Policy, error) {
 			if m.val.str != Version2012 && m.val.str != Version2008 {
 				return nil, b.errAt(m.val.off, "unsupported Version %q: expected %q or %q", m.val.str, Version2012, Version2008)
 			}
-			p.Version = m.val.str
+			version = m.val.str
 		case "Id":
 			if m.val.kind != jString {
 				return nil, b.errAt(m.val.off, "Id must be a string, not %s", m.val.kind)
 			}
-			p.ID = m.val.str
+			id = m.val.str
 		case "Statement":
 			stmt = m.val
 		}
@@ -208,38 +230,49 @@ func (b *builder) policy(root *jnode) (*Policy, error) {
 	if stmt == nil {
 		return nil, b.errAt(root.off, "the policy has no Statement element")
 	}
+	stmts := []*jnode{stmt}
 	switch stmt.kind {
 	case jObject:
-		s, err := b.statement(stmt, 0)
-		if err != nil {
-			return nil, err
-		}
-		p.Statements = []Statement{s}
 	case jArray:
 		if len(stmt.elems) == 0 {
 			return nil, b.errAt(stmt.off, "the Statement list is empty")
 		}
-		p.Statements = make([]Statement, 0, len(stmt.elems))
 		for i, e := range stmt.elems {
 			if e.kind != jObject {
 				return nil, b.errAt(e.off, "statement %d must be an object, not %s", i, e.kind)
 			}
-			s, err := b.statement(e, i)
-			if err != nil {
-				return nil, err
-			}
-			p.Statements = append(p.Statements, s)
 		}
+		stmts = stmt.elems
 	default:
 		return nil, b.errAt(stmt.off, "Statement must be an object or a list of objects, not %s", stmt.kind)
+	}
+	p := newPolicy(len(stmts))
+	p.Version, p.ID = version, id
+	// The statements' Principal and NotPrincipal elements (at most) in one
+	// backing array.
+	n := 0
+	for _, e := range stmts {
+		for _, m := range e.members {
+			if m.key == "Principal" || m.key == "NotPrincipal" {
+				n++
+			}
+		}
+	}
+	b.prins = make([]Principals, 0, n)
+	for i, e := range stmts {
+		s, err := b.statement(e, i)
+		if err != nil {
+			return nil, err
+		}
+		p.Statements = append(p.Statements, s)
 	}
 	return p, nil
 }
 
-var statementElements = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+var statementElements = [...]string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
 func (b *builder) statement(n *jnode, index int) (Statement, error) {
-	s := Statement{Index: index, Elements: map[string]Pos{}}
+	s := Statement{Index: index}
 	s.Line, s.Column = b.jp.position(n.off)
 	b.stmt, b.stmtIndex = "", index
 	// The Sid first, so that warnings name the statement.
@@ -248,7 +281,7 @@ func (b *builder) statement(n *jnode, index int) (Statement, error) {
 			b.stmt = m.val.str
 		}
 	}
-	members, err := b.fields(n, "statement", "", statementElements)
+	members, err := b.fields(n, "statement", "", statementElements[:])
 	if err != nil {
 		return s, err
 	}
@@ -256,7 +289,7 @@ func (b *builder) statement(n *jnode, index int) (Statement, error) {
 		return s, b.errAt(n.off, "statement %d is empty", index)
 	}
 	for _, m := range members {
-		s.Elements[m.key] = b.pos(m.keyOff)
+		s.Elements[slices.Index(statementElements[:], m.key)] = b.pos(m.keyOff) // an allowed key (fields)
 		switch m.key {
 		case "Sid":
 			if m.val.kind != jString {
@@ -368,7 +401,9 @@ func (b *builder) principals(n *jnode, what string) (*Principals, error) {
 		if n.str != "*" {
 			return nil, b.errAt(n.off, "%s must be \"*\" or an object such as {\"AWS\": ...}, not the string %q", what, n.str)
 		}
-		return &Principals{Wildcard: true}, nil
+		pr := b.newPrincipals()
+		pr.Wildcard = true
+		return pr, nil
 	}
 	if n.kind != jObject {
 		return nil, b.errAt(n.off, "%s must be \"*\" or an object, not %s", what, n.kind)
@@ -380,7 +415,7 @@ func (b *builder) principals(n *jnode, what string) (*Principals, error) {
 	if len(members) == 0 {
 		return nil, b.errAt(n.off, "%s is an empty object", what)
 	}
-	pr := &Principals{}
+	pr := b.newPrincipals()
 	for _, m := range members {
 		list, err := b.stringList(m.val, what, m.key)
 		if err != nil {
@@ -417,7 +452,16 @@ func (b *builder) conditions(n *jnode) ([]Condition, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Condition
+	nc := 0
+	for _, op := range ops {
+		if op.val.kind == jObject {
+			nc += len(op.val.members)
+		}
+	}
+	var out []Condition // nil when none, as ever
+	if nc > 0 {
+		out = make([]Condition, 0, nc)
+	}
 	for _, op := range ops {
 		info, ok := parseOperator(op.key)
 		if !ok {
@@ -470,7 +514,7 @@ func (b *builder) conditionValues(n *jnode, key string) ([]string, error) {
 	if len(n.elems) == 0 {
 		return nil, b.errAt(n.off, "condition key %q has an empty list of values", key)
 	}
-	out := make([]string, len(n.elems))
+	out := b.takeStrings(len(n.elems))
 	for i, e := range n.elems {
 		v, err := scalar(e)
 		if err != nil {

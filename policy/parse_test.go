@@ -50,14 +50,14 @@ func TestParseGrammarForms(t *testing.T) {
 		Line: 4, Column: 16,
 	}
 	got := p.Statements[0]
-	got.Elements = nil
+	got.Elements = ElementPos{}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("statement (-want +got):\n%s", diff)
 	}
 	if p.Version != Version2012 || p.ID != "x" {
 		t.Errorf("Version %q Id %q", p.Version, p.ID)
 	}
-	if pos := p.Statements[0].Elements["Condition"]; pos != (Pos{Line: 10, Column: 5}) {
+	if pos, _ := p.Statements[0].Elements.Get("Condition"); pos != (Pos{Line: 10, Column: 5}) {
 		t.Errorf("Condition position %+v", pos)
 	}
 

@@ -1,6 +1,9 @@
 package policy
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Policy is a parsed policy document. Name is a label the caller sets (e.g.
 // "bucket policy", "SCP p-abc (DenyS3Delete)") to name it in explanations.
@@ -43,7 +46,23 @@ type Statement struct {
 	Line, Column int // where the statement starts in the source
 	// Elements holds where each element of the statement ("Action",
 	// "Resource", "Principal", "Condition", ...) starts in the source.
-	Elements map[string]Pos
+	Elements ElementPos
+}
+
+// ElementPos holds where each element of a statement starts in its source,
+// by element in statementElements' order (in the statement's own memory: a
+// map a statement cost two allocations); a zero Pos for an element not
+// written, and in a policy built in code.
+type ElementPos [len(statementElements)]Pos
+
+// Get returns where element name ("Action", "Resource", "Principal",
+// "Condition", ...) starts; false when the statement has none written.
+func (e *ElementPos) Get(name string) (Pos, bool) {
+	i := slices.Index(statementElements[:], name)
+	if i < 0 || e[i] == (Pos{}) {
+		return Pos{}, false
+	}
+	return e[i], true
 }
 
 // Pos is a 1-based line and column in a policy's source.
