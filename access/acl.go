@@ -65,7 +65,10 @@ func aclOwnerLookup(acl *inventory.ACL, owner string, lookup func(canonicalID st
 
 // aclPolicy returns the ACL grants that apply to a caller as the engine's
 // Input.Grants: one Allow statement per grant, for the caller (Principal
-// "*": grantsFor already chose the grants that name it). nil when none.
+// "*": grantsFor already chose the grants that name it) and any resource
+// (Resource "*": the grants are the bucket's, and its layers decide
+// requests on it only), made once per action and grants of a worker's
+// buckets (refCache.acl). nil when none.
 func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*policy.Policy, error) {
 	if len(grants) == 0 {
 		return nil, nil
@@ -77,7 +80,7 @@ func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*polic
 		key = append(append(key, '|'), g.Label...)
 	}
 	bl.aclKey = key
-	if p := bl.aclPolicies[string(key)]; p != nil {
+	if p := bl.refs.acl[string(key)]; p != nil {
 		return p, nil
 	}
 	p := &policy.Policy{Version: "2012-10-17"}
@@ -87,17 +90,17 @@ func (bl *BucketLayers) aclPolicy(grants []ResolvedGrant, action string) (*polic
 			Effect:    "Allow",
 			Principal: &policy.Principals{Wildcard: true},
 			Action:    []string{action},
-			Resource:  []string{bl.ARN, bl.ARN + "/*"},
+			Resource:  []string{"*"},
 		})
 	}
 	parsed, err := compileBuilt(p, "the bucket ACL")
 	if err != nil {
 		return nil, err
 	}
-	if bl.aclPolicies == nil {
-		bl.aclPolicies = map[string]*policy.Policy{}
+	if bl.refs.acl == nil || len(bl.refs.acl) >= maxConds {
+		bl.refs.acl = map[string]*policy.Policy{}
 	}
-	bl.aclPolicies[string(key)] = parsed
+	bl.refs.acl[string(key)] = parsed
 	return parsed, nil
 }
 

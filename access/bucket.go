@@ -33,11 +33,9 @@ type BucketLayers struct {
 	// refsOnly (not quiet): the deciding statements and conditions but no
 	// reason text, but for unknown verdicts (reasonRefs).
 	refsOnly bool
-	steps    []Step // the evaluations recorded
-	// aclPolicies caches the ACL path's policies by action and grants.
-	aclPolicies map[string]*policy.Policy
-	aclKey      []byte          // the key being looked up in aclPolicies
-	grantBuf    []ResolvedGrant // grantsFor\'s list
+	steps    []Step          // the evaluations recorded
+	aclKey   []byte          // the key being looked up in refs.acl
+	grantBuf []ResolvedGrant // grantsFor\'s list
 	// refs are the deciding statements of its outcomes and their reasons:
 	// the worker's, kept across buckets, or ownRefs.
 	refs      *refCache

@@ -544,10 +544,12 @@ type refCache struct {
 	lists map[uint64][]policy.StatementRef
 	// conds are the conds of requirements (cond), by reqHash, at most
 	// maxConds, made only with reasons.on (a worker's).
-	conds  map[uint64]condEntry
-	vias   map[*endpointInfo]dnf // via's
-	alts   map[uint64]altsEntry  // alternatives', by their hash
-	seed   maphash.Seed          // of the hashes, once seeded
+	conds map[uint64]condEntry
+	vias  map[*endpointInfo]dnf // via's
+	alts  map[uint64]altsEntry  // alternatives', by their hash
+	// acl are the ACL path's policies by action and grants (aclPolicy).
+	acl    map[string]*policy.Policy
+	seed   maphash.Seed // of the hashes, once seeded
 	seeded bool
 	// reasons are the reasons made of the evaluations (fromResult).
 	reasons reasonCache
