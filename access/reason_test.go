@@ -12,8 +12,9 @@ import (
 )
 
 // oldReason is fromResult's reason of an allow or a deny as it was made
-// before reasonCache (parts joined and concatenated): the reference the
-// cached reasons must equal.
+// before reasonCache (parts joined and concatenated; the layers' parts
+// are implicitDenyParts, the loop of implicitDenyReason moved as it was):
+// the reference the cached reasons must equal.
 func oldReason(r *policy.Result, kind resourceKind, action, who string) string {
 	describe := func(refs []policy.StatementRef, effect string, noGuards bool) string {
 		var parts []string
@@ -49,33 +50,7 @@ func oldReason(r *policy.Result, kind resourceKind, action, who string) string {
 	case policy.ExplicitDeny:
 		return action + " explicitly denied for " + who + " by " + describe(r.Statements, "Deny", false)
 	}
-	var parts []string
-	for _, l := range r.DecidedBy {
-		switch l {
-		case policy.LayerResource:
-			if kind == resourceKey {
-				parts = addConds(parts, "the KMS key policy does not allow it")
-			} else {
-				parts = addConds(parts, "no statement of the bucket policy or ACL grants it")
-			}
-		case policy.LayerGrant:
-			if kind == resourceKey {
-				parts = addConds(parts, "no KMS grant allows it")
-			} else {
-				parts = addConds(parts, "no statement of the bucket policy or ACL grants it")
-			}
-		case policy.LayerSCP:
-			parts = append(parts, "an SCP level has no statement allowing it")
-		case policy.LayerRCP:
-			parts = append(parts, "an RCP level has no statement allowing it")
-		case policy.LayerVPCE:
-			parts = append(parts, "the VPC endpoint policy does not allow it")
-		case policy.LayerBPA:
-			parts = append(parts, "Block Public Access (RestrictPublicBuckets) voids the public bucket policy's grants for other accounts")
-		default:
-			parts = append(parts, "no identity policy allows it")
-		}
-	}
+	parts := implicitDenyParts(r.DecidedBy, kind, nil) // moved from implicitDenyReason as it was
 	if s := describe(r.Statements, "", false); s != "" {
 		parts = append(parts, "see "+s)
 	}
