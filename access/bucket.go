@@ -67,8 +67,9 @@ type BucketLayers struct {
 
 // NewBucketLayers reads bucket b of account a from the index.
 func (ix *Index) NewBucketLayers(a *inventory.Account, b *inventory.Bucket) *BucketLayers {
-	bl := &BucketLayers{ix: ix, Account: a, Bucket: b, ARN: awsid.S3Bucket(ix.PartitionOf(b), b.Name)}
-	bl.anyObject = bl.ARN + "/" + anyKey
+	// The bucket's ARN is its any object's but the last: one string.
+	bl := &BucketLayers{ix: ix, Account: a, Bucket: b, anyObject: awsid.S3Object(ix.PartitionOf(b), b.Name, anyKey)}
+	bl.ARN = bl.anyObject[:len(bl.anyObject)-len("/"+anyKey)]
 	bl.refs = &bl.ownRefs
 	name := "the bucket policy" // the bucket is the report rows
 	switch {
