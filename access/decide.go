@@ -484,9 +484,10 @@ func fromResult(r *policy.Result, kind resourceKind, action, who string, mode re
 			o.reason = action + " allowed for " + who + " by " + describeStatements(grants, "Allow") + " only if " + o.alts.String()
 			break
 		}
-		o.reason = action + " allowed for " + who + " only if " + o.alts.String()
 		if s := describeStatements(r.Statements, ""); s != "" {
-			o.reason += " (" + s + ")"
+			o.reason = rc.concat(action, " allowed for ", who, " only if ", o.alts.String(), " (", s, ")")
+		} else {
+			o.reason = rc.concat(action, " allowed for ", who, " only if ", o.alts.String())
 		}
 	default:
 		o.verdict = model.VerdictUnknown

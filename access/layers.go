@@ -2,7 +2,8 @@ package access
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
 	"github.com/bucketaudit/bucketaudit/policy"
@@ -224,11 +225,11 @@ func ResolveGrants(acl *inventory.ACL, lookup func(canonicalID string) (string, 
 		out = append(out, r)
 	}
 	// Labels shorten canonical IDs: ties are broken by the full grantee.
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Label != out[j].Label {
-			return out[i].Label < out[j].Label
+	slices.SortStableFunc(out, func(a, b ResolvedGrant) int {
+		if c := strings.Compare(a.Label, b.Label); c != 0 {
+			return c
 		}
-		return out[i].Account < out[j].Account
+		return strings.Compare(a.Account, b.Account)
 	})
 	return out
 }
