@@ -10,6 +10,11 @@ import (
 	"github.com/bucketaudit/bucketaudit/policy"
 )
 
+// publicCaller makes the caller of the public row: anonymous callers.
+func publicCaller() *Caller {
+	return &Caller{Principal: "anonymous", InOrg: TriFalse, Label: "anonymous callers"}
+}
+
 // bucketReport analyses one bucket: its configuration, matrix, findings
 // and errors.
 func (w *worker) bucketReport(out *model.Bucket, a *inventory.Account, b *inventory.Bucket) {
@@ -283,7 +288,7 @@ func (w *worker) bucketFindings(fs *findingSet, bm *bucketMatrix, out *model.Buc
 			}
 		}
 	}
-	visit("public", &bm.public, &Caller{Principal: "anonymous"})
+	visit("public", &bm.public, w.caller("public", publicCaller)) // the public row's
 	visit("any_aws", &bm.anyAWS, nil)
 	for _, id := range bm.extOrder {
 		r := bm.external[id]

@@ -446,9 +446,7 @@ func (w *worker) matrixCallers(bl *BucketLayers) matrixCallers {
 		anyKey, notKnownOwner = "anym|", ""
 	}
 	extKey := anyKey + strings.Join(externals, ",")
-	mc.public = w.caller("public", func() *Caller {
-		return &Caller{Principal: "anonymous", InOrg: TriFalse, Label: "anonymous callers"}
-	})
+	mc.public = w.caller("public", publicCaller)
 	mc.anyAWS = w.caller(extKey, func() *Caller {
 		return &Caller{NotAccounts: m.notKnown(notKnownOwner, externals), NotMembers: m.members, InOrg: TriFalse, Label: "principals of any other AWS account"}
 	})
