@@ -90,7 +90,6 @@ func (o outcome) settle(c *Caller) outcome {
 		return o
 	}
 	var free dnf // the principal parts of the alternatives without request conditions
-	var reqs dnf
 	anyFree, always := false, false
 	common, same, allNamed := []cond(nil), true, true
 	for i, alt := range o.alts {
@@ -102,7 +101,6 @@ func (o outcome) settle(c *Caller) outcome {
 			}
 			free = free.orOwn(prin)
 		}
-		reqs = reqs.orOwn(req)
 		allNamed = allNamed && len(prin) > 0
 		p, _ := normConj(prin)
 		if i == 0 {
@@ -111,17 +109,21 @@ func (o outcome) settle(c *Caller) outcome {
 			same = false
 		}
 	}
-	full := o.alts.String()
 	switch {
 	case anyFree:
-		o.verdict, o.alts = model.VerdictAllow, nil
 		if !always {
 			o.narrow = free
-			o.reason = narrowedReason(o.reason, full, free)
+			o.reason = narrowedReason(o.reason, o.alts.String(), free)
 		}
+		o.verdict, o.alts = model.VerdictAllow, nil
 	case same && len(common) > 0:
 		// Every alternative names the same principals: the request
 		// conditions are the rest.
+		var reqs dnf
+		for _, alt := range o.alts {
+			_, req := splitConj(alt, c.TagsKnown)
+			reqs = reqs.orOwn(req)
+		}
 		o.narrow, o.alts = dnf{common}, reqs
 	case allNamed:
 		// Different principals under different request conditions: the
