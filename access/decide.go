@@ -537,9 +537,14 @@ func decidingRefs(r *policy.Result, rc *refCache) []policy.StatementRef {
 	return out
 }
 
-// refCache keeps the lists of deciding statements made for a worker's
-// evaluations (the same few recur for every caller and bucket), so that
-// equal lists are one: at most maxRefLists, by their hash (refsHash).
+// refCache keeps what a worker's evaluations make that recurs for every
+// caller and bucket (a BucketLayers of its own keeps its own: explain's):
+// the lists of deciding statements, so that equal lists are one (at most
+// maxRefLists, by their hash: refsHash), the conds of requirements and the
+// dnfs of alternatives and of endpoints, the ACL path's policies, and the
+// reasons (those but the lists, the dnfs of endpoints and the ACL
+// policies only with reasons.on: a worker's). Nothing it returns is
+// modified once made.
 type refCache struct {
 	buf   []policy.StatementRef // the list being made
 	lists map[uint64][]policy.StatementRef
