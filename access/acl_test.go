@@ -14,12 +14,14 @@ import (
 // buckets whose grants read alike; it decides each bucket's requests, of
 // the bucket and of its objects, as the grants' policy on the bucket alone
 // (Resource: the bucket and its objects) does: the grants of a bucket ACL
-// are the bucket's.
+// are the bucket's (with a bucket policy whose conditions make some of
+// the decisions conditional).
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions
 func TestACLPolicyAnyResource(t *testing.T) {
 	bucket := `name: bkt
 region: eu-west-1
 ownership: ObjectWriter
+policy: {Version: "2012-10-17", Statement: [{Sid: NotFromOffice, Effect: Deny, Principal: "*", Action: s3:PutObject, Resource: "*", Condition: {NotIpAddress: {"aws:SourceIp": 203.0.113.0/24}}}, {Sid: Office, Effect: Allow, Principal: "*", Action: s3:ListBucket, Resource: "*", Condition: {IpAddress: {"aws:SourceIp": 198.51.100.0/24}}}]}
 acl:
   grants:
     - {grantee: {type: Group, uri: "http://acs.amazonaws.com/groups/global/AllUsers"}, permission: READ}
@@ -44,6 +46,7 @@ acl:
 		{Account: a.ID, Label: "principals of the owning account", InOrg: TriTrue},
 	}
 	shared := map[string]*policy.Policy{}
+	conditional := 0
 	for bi := range a.Buckets {
 		b := &a.Buckets[bi]
 		bl := ix.NewBucketLayers(a, b)
@@ -72,19 +75,27 @@ acl:
 					t.Fatal(err)
 				}
 				for _, key := range []string{"", "k", "a/b"} {
-					in := *bl.input(c, action, key)
-					in.Grants = gp
-					got := policy.Evaluate(&in)
-					in.Grants = onBucket
-					want := policy.Evaluate(&in)
-					if got.Decision != want.Decision || !slices.Equal(got.DecidedBy, want.DecidedBy) || !slices.Equal(got.Statements, want.Statements) {
-						t.Errorf("%s, %s %s on %s: %v %v %v, want %v %v %v", c.Label, action, key, b.Name, got.Decision, got.DecidedBy, got.Statements, want.Decision, want.DecidedBy, want.Statements)
+					for _, restrict := range []bool{false, true} {
+						in := *bl.input(c, action, key)
+						in.RestrictPublicBuckets = restrict
+						in.Grants = gp
+						got := policy.Evaluate(&in)
+						in.Grants = onBucket
+						want := policy.Evaluate(&in)
+						if want.Decision == policy.Conditional {
+							conditional++
+						}
+						if got.Decision != want.Decision || !slices.Equal(got.DecidedBy, want.DecidedBy) || !slices.Equal(got.Statements, want.Statements) ||
+							len(got.Conditions) != len(want.Conditions) || len(got.Alternatives) != len(want.Alternatives) {
+							t.Errorf("%s, %s %s on %s (RestrictPublicBuckets %v): %v %v %v, want %v %v %v", c.Label, action, key, b.Name, restrict,
+								got.Decision, got.DecidedBy, got.Statements, want.Decision, want.DecidedBy, want.Statements)
+						}
 					}
 				}
 			}
 		}
 	}
-	if len(shared) < 5 {
-		t.Errorf("%d ACL policies compared", len(shared))
+	if len(shared) < 5 || conditional == 0 {
+		t.Errorf("%d ACL policies compared, %d conditional decisions", len(shared), conditional)
 	}
 }
