@@ -189,7 +189,32 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 //     7.97 s (8.1 s for the process, 12.2 s user and 2.5-2.7 s system CPU,
 //     about 510 k page faults, 1.6 GB peak RSS) with another agent at work.
 //     2000x5 against 50x100: 1.63 times the allocations, 1.5-1.7 times the
-//     time.
+//     time;
+//   - with the owner's keys in the input's BaseContext (a caller's context
+//     made once per service, not per owner), policies parsed and compiled
+//     in fewer allocations and shared by text (endpoints', grants' built
+//     in code), SCP and RCP chains shared by OU, the principal lists'
+//     scratch kept by the worker and their names and reasons by content,
+//     reasons, deciding statements, conditions and alternatives kept by
+//     the worker across buckets (refCache), and buckets of accounts
+//     configured alike up to their IDs sharing their rows but the org row
+//     (crossKey: 44% of 2000x5's buckets): 69.9, 125.8, 116.0
+//     allocs/bucket (from 184, 314, 299); on a quiet machine 84-89,
+//     107-120, 131-139 µs per bucket (from 92-95, 120-123, 147-151);
+//     50x100 193 -> 154 MB and 2000x5 621 -> 491 MB per op; 10000x5 302
+//     -> 116.5 allocs/bucket, 3.11 -> 2.46 GB per op, 7.6 -> 7.26 s (1.46
+//     GB peak RSS). 2000x5 against 50x100: 1.66 times the allocations
+//     (1.63 before: the work per bucket fell as much as that per account),
+//     1.5-1.65 times the time. The difference is now about 240
+//     allocations and 250 µs (2 cores) per member account: its
+//     principals' lists (the same-account list of its roles, 14 per
+//     bucket of 2000x5 against 7.5 at 50x100), its statics, assume-role
+//     edges and org specials (sync.Once, 14 against 0.8), its index and
+//     key policies (NewIndex 12 against 4), the org row of a bucket that
+//     takes another account's rows (recomputed: the owner is not among
+//     its accounts; reusing its decisions across accounts was tried and
+//     gained nothing measurable), and the first bucket of each of its
+//     shapes.
 //
 // What changed: the org row's principals come from a plan per worker
 // (orgplan.go: every member's candidates for a bucket that concerns none
@@ -200,9 +225,11 @@ func samplePeakHeap(peak *atomic.Uint64, done <-chan struct{}) {
 // workers; managed and trust policies alike are parsed once.
 //
 // Time and allocations per bucket are flat in accounts at 5 buckets per
-// account (100x5 -> 2000x5 -> 10000x5: 350, 336, 339 allocations; 136,
-// 181, 191-216 µs, the rest the GC and page faults of a larger heap), not
-// against 50x100 (196 allocations, 108 µs: 1.7 times both). What separates
+// account (100x5 -> 2000x5 -> 10000x5: 125.8, 116.0, 116.5 allocations;
+// 107-120, 131-139, 145 µs, the rest the GC and page faults of a larger
+// heap), not against 50x100 (69.9 allocations, 84-89 µs: 1.66 and 1.5-1.65
+// times). The account-by-account analysis of the paragraph below predates
+// the figures above (an earlier session's). What separates
 // them is the work done once per account, not the org class: at 400
 // accounts and 5, 10 and 25 buckets each, an analysis allocates about 490
 // times per account plus 246 (at 5) to 223 (at 25) per bucket, so 5
