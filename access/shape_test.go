@@ -191,12 +191,53 @@ func TestCrossAccountShapesChangeNothing(t *testing.T) {
 		doc.Organization.Root = root
 		return doc
 	}
+	// Two member accounts' buckets alike, in an OU whose RCP (or SCP)
+	// lets requests in only through endpoint vpce-0shared, whose policy
+	// allows requests on one of the two accounts' resources only: the
+	// endpoint's policy decides them apart (a review found them sharing
+	// their rows).
+	endpointChain := func(rcp bool) func() *inventory.Document {
+		return func() *inventory.Document {
+			const mgmt = "400000000000"
+			id := func(i int) string { return strconv.Itoa(400000000000 + i) }
+			guard := inventory.OrgPolicy{ID: "p-vpceonly", Name: "OnlyViaVpce", Type: inventory.ServiceControlPolicy,
+				Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0shared"}}}]}`)}
+			if rcp {
+				guard.Type = inventory.ResourceControlPolicy
+				guard.Document = pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0shared"}}}]}`)
+			}
+			doc := &inventory.Document{SchemaVersion: inventory.SchemaVersion, Organization: &inventory.Organization{
+				ID: "o-vpce000000", ManagementAccountID: mgmt,
+				Policies: []inventory.OrgPolicy{{ID: "p-FullAWSAccess", Name: "FullAWSAccess", Type: inventory.ServiceControlPolicy, AWSManaged: true,
+					Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}, guard},
+			}}
+			root := inventory.OU{ID: "r-vp00", Name: inventory.DefaultRootName, Policies: []string{"p-FullAWSAccess"}, Accounts: []string{mgmt},
+				OUs: []inventory.OU{{ID: "ou-vp00-work0000", Name: "W", Policies: []string{"p-FullAWSAccess", "p-vpceonly"}}}}
+			for i := 0; i <= 2; i++ {
+				a := inventory.Account{ID: id(i), Status: inventory.AccountActive, Policies: []string{"p-FullAWSAccess"}}
+				if i == 0 {
+					a.VPCEndpoints = []inventory.VPCEndpoint{{ID: "vpce-0shared", VPCID: "vpc-1", Region: "eu-west-1", Service: "com.amazonaws.eu-west-1.s3",
+						Policy: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"aws:ResourceAccount":"` + id(1) + `"}}}]}`)}}
+				} else {
+					root.OUs[0].Accounts = append(root.OUs[0].Accounts, a.ID)
+					b := inventory.Bucket{Name: "data-" + a.ID, Region: "eu-west-1"}
+					b.Policy = pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + b.Name + `/*"}]}`)
+					a.Buckets = []inventory.Bucket{b}
+				}
+				doc.Accounts = append(doc.Accounts, a)
+			}
+			doc.Organization.Root = root
+			return doc
+		}
+	}
 	for name, tc := range map[string]struct {
 		load     func() *inventory.Document
 		minCross int64
 	}{
-		"landing zone": {landingZone, 15},
-		"synthetic":    {func() *inventory.Document { return fakeaws.Synthetic(40, 5) }, 20},
+		"landing zone":                  {landingZone, 15},
+		"an RCP that names an endpoint": {endpointChain(true), 0},
+		"an SCP that names an endpoint": {endpointChain(false), 0},
+		"synthetic":                     {func() *inventory.Document { return fakeaws.Synthetic(40, 5) }, 20},
 		"synthetic, roles, idp": {func() *inventory.Document {
 			return fakeaws.SyntheticWith(fakeaws.SyntheticOptions{Accounts: 24, Buckets: 4, Roles: 4, Federated: 2})
 		}, 10},

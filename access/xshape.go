@@ -67,9 +67,11 @@ func (w *worker) crossKey(bl *BucketLayers, key string) string {
 // accountToken stands for the bucket's account ID in a crossKey.
 const accountToken = "\x00acct\x00"
 
-// chainNamesNoAccount reports whether a chain was read in full and none
-// of its policies names an account ID (a 12-digit number): then it
-// governs every account it is the chain of alike.
+// chainNamesNoAccount reports whether a chain was read in full, none of
+// its policies names an account ID (a 12-digit number) and none tests
+// aws:SourceVpce or aws:SourceVpc: then it governs every account it is
+// the chain of alike. (A condition on an endpoint brings in the
+// endpoint's policy, which may name accounts: resolveEndpoints.)
 func (w *worker) chainNamesNoAccount(c Chain) bool {
 	if len(c.Incomplete) > 0 {
 		return false
@@ -85,7 +87,7 @@ func (w *worker) chainNamesNoAccount(c Chain) bool {
 				continue
 			}
 			text, err := p.MarshalJSON()
-			if err != nil || hasAccountID(string(text)) {
+			if err != nil || hasAccountID(string(text)) || containsFold(string(text), "sourcevpc") {
 				ok = false
 			}
 		}
