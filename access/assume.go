@@ -446,9 +446,9 @@ func (ix *Index) AssumeRoutes(bl *BucketLayers, from, action, key string, ctx ma
 	g := ix.AssumeGraph()
 	var out []AssumeRoute
 	for _, p := range g.PathsFrom(from, MaxAssumeHops) {
-		if first, ok := g.claimHop(ix, p.Hops[0], ctx); !ok {
+		if first, ok, redecided := g.claimHop(ix, p.Hops[0], ctx); !ok {
 			continue // the trust policy denies the claims ctx states
-		} else if first.Verdict != p.Hops[0].Verdict || len(first.Conditions) != len(p.Hops[0].Conditions) {
+		} else if redecided {
 			p.Hops = append([]AssumeEdge{first}, p.Hops[1:]...)
 			p.Verdict = weakest(p.Hops)
 		}

@@ -348,16 +348,11 @@ func describeStatements(refs []policy.StatementRef, effect string) string {
 	return describeRefs(refs, effect, false)
 }
 
-// describeGranting names the statements that grant an allow: those with
-// effect Allow, but the guardrail statements (SCP, RCP, VPC endpoint
-// policy) that merely let it through when a statement of a resource or
-// identity policy is what grants (dropsGuards).
-func describeGranting(refs []policy.StatementRef) string {
-	return describeRefs(refs, "Allow", dropsGuards(refs))
-}
-
 // describeRefs is describeStatements of refs but, with noGuards, their
-// guardrail statements (as if they had been dropped from refs).
+// guardrail statements (as if they had been dropped from refs): with
+// effect Allow and noGuards dropsGuards(refs), the statements that grant
+// an allow (the guardrails, SCP, RCP and VPC endpoint policy statements,
+// merely let it through when a resource or identity policy's grants).
 func describeRefs(refs []policy.StatementRef, effect string, noGuards bool) string {
 	sn := namesOf(refs, effect, noGuards)
 	return sn.String()
@@ -509,7 +504,7 @@ func decidingRefs(r *policy.Result, rc *refCache) []policy.StatementRef {
 	effect, n, noGuards := "", len(refs), false
 	switch r.Decision {
 	case policy.Allow:
-		// The granting statements (describeGranting's).
+		// The granting statements (describeRefs with dropsGuards).
 		if effect, noGuards = "Allow", dropsGuards(refs); noGuards {
 			n -= guards(refs)
 		}

@@ -252,20 +252,22 @@ func claimKeys(f string, ctx map[string][]string) map[string][]string {
 // identity provider, with the claims of the provider's token or assertion
 // that ctx states (claimKeys; every other claim stays unknown): a trust
 // policy that tests them is then decided on what the request presents.
-// It returns the hop unchanged when ctx states none of its claims or the
-// hop is not conditional, and false when the trust policy denies them.
-func (g *AssumeGraph) claimHop(ix *Index, e AssumeEdge, ctx map[string][]string) (AssumeEdge, bool) {
+// redecided is false (and the hop returned unchanged) when ctx states
+// none of its claims or the hop is not conditional; ok is false when the
+// trust policy denies the claims.
+func (g *AssumeGraph) claimHop(ix *Index, e AssumeEdge, ctx map[string][]string) (hop AssumeEdge, ok, redecided bool) {
 	n := g.nodes[e.From]
 	if n == nil || n.Kind != NodeFederated || e.Verdict != model.VerdictConditional {
-		return e, true
+		return e, true, false
 	}
 	claims := claimKeys(e.From, ctx)
-	ft, ok := g.federated[[2]string{e.From, e.To}]
-	if len(claims) == 0 || !ok || ft.role.trust == nil {
-		return e, true
+	ft, known := g.federated[[2]string{e.From, e.To}]
+	if len(claims) == 0 || !known || ft.role.trust == nil {
+		return e, true, false
 	}
 	res := policy.Evaluate(ix.federatedInput(ft.role, e.From, claims))
-	return edgeOf(e.From, e.To, &res)
+	hop, ok = edgeOf(e.From, e.To, &res)
+	return hop, ok, true
 }
 
 // ClaimRefusals returns the roles that the users of identity provider
@@ -276,7 +278,7 @@ func (ix *Index) ClaimRefusals(from string, ctx map[string][]string) []string {
 	g := ix.AssumeGraph()
 	var out []string
 	for _, e := range g.out[from] {
-		if _, ok := g.claimHop(ix, e, ctx); !ok && !slices.Contains(out, e.To) {
+		if _, ok, _ := g.claimHop(ix, e, ctx); !ok && !slices.Contains(out, e.To) {
 			out = append(out, e.To)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,19 +124,15 @@ func TestCrossAccountShapesChangeNothing(t *testing.T) {
 	landingZone := func() *inventory.Document {
 		const mgmt = "100000000000"
 		id := func(i int) string { return strconv.Itoa(100000000000 + i) }
-		doc := &inventory.Document{SchemaVersion: inventory.SchemaVersion, Organization: &inventory.Organization{
-			ID: "o-landing000", ManagementAccountID: mgmt,
-			Policies: []inventory.OrgPolicy{
-				{ID: "p-FullAWSAccess", Name: "FullAWSAccess", Type: inventory.ServiceControlPolicy, AWSManaged: true,
-					Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)},
-				{ID: "p-nodelete", Name: "NoDelete", Type: inventory.ServiceControlPolicy,
-					Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalAccount":"` + id(7) + `"}}}]}`)},
-				{ID: "p-extra", Name: "Extra", Type: inventory.ServiceControlPolicy,
-					Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:PutObject","Resource":"*"}]}`)},
-				{ID: "p-rcp-tls", Name: "TLS", Type: inventory.ResourceControlPolicy,
-					Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"BoolIfExists":{"aws:SecureTransport":"false"}}}]}`)},
-			},
-		}}
+		doc := crossOrg("o-landing000", mgmt,
+			inventory.OrgPolicy{ID: "p-nodelete", Name: "NoDelete", Type: inventory.ServiceControlPolicy,
+				Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalAccount":"` + id(7) + `"}}}]}`)},
+			inventory.OrgPolicy{ID: "p-extra", Name: "Extra", Type: inventory.ServiceControlPolicy,
+				Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:PutObject","Resource":"*"}]}`)},
+			inventory.OrgPolicy{ID: "p-rcp-tls", Name: "TLS", Type: inventory.ResourceControlPolicy,
+				Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"BoolIfExists":{"aws:SecureTransport":"false"}}}]}`)},
+		)
+
 		root := inventory.OU{ID: "r-land", Name: inventory.DefaultRootName, Policies: []string{"p-FullAWSAccess", "p-rcp-tls"}, Accounts: []string{mgmt},
 			OUs: []inventory.OU{
 				{ID: "ou-land-workload", Name: "Workloads", Policies: []string{"p-FullAWSAccess"}},
@@ -206,11 +201,7 @@ func TestCrossAccountShapesChangeNothing(t *testing.T) {
 				guard.Type = inventory.ResourceControlPolicy
 				guard.Document = pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0shared"}}}]}`)
 			}
-			doc := &inventory.Document{SchemaVersion: inventory.SchemaVersion, Organization: &inventory.Organization{
-				ID: "o-vpce000000", ManagementAccountID: mgmt,
-				Policies: []inventory.OrgPolicy{{ID: "p-FullAWSAccess", Name: "FullAWSAccess", Type: inventory.ServiceControlPolicy, AWSManaged: true,
-					Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}, guard},
-			}}
+			doc := crossOrg("o-vpce000000", mgmt, guard)
 			root := inventory.OU{ID: "r-vp00", Name: inventory.DefaultRootName, Policies: []string{"p-FullAWSAccess"}, Accounts: []string{mgmt},
 				OUs: []inventory.OU{{ID: "ou-vp00-work0000", Name: "W", Policies: []string{"p-FullAWSAccess", "p-vpceonly"}}}}
 			for i := 0; i <= 2; i++ {
@@ -242,25 +233,15 @@ func TestCrossAccountShapesChangeNothing(t *testing.T) {
 			return fakeaws.SyntheticWith(fakeaws.SyntheticOptions{Accounts: 24, Buckets: 4, Roles: 4, Federated: 2})
 		}, 10},
 	} {
-		run := func(noShapes bool, workers int) ([]byte, int64) {
-			var hits atomic.Int64
-			rep, err := Analyze(context.Background(), tc.load(), Options{Now: func() time.Time { return time.Unix(0, 0) }, noShapes: noShapes, Workers: workers,
-				PrincipalsPerCell: DefaultPrincipalsPerCell, crossHits: &hits})
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, err := json.MarshalIndent(rep, "", " ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return data, hits.Load()
+		run := func(noShapes bool, workers int) (string, int64) {
+			return analyzeCross(t, tc.load(), Options{noShapes: noShapes, Workers: workers, PrincipalsPerCell: DefaultPrincipalsPerCell})
 		}
 		shared, hits := run(false, 1)
 		alone, _ := run(true, 1)
 		// Workers share the shapes as they go (a bucket may be computed
 		// while its twin is): the report is the same.
-		if many, _ := run(false, 4); string(many) != string(alone) {
-			t.Errorf("%s: reports differ with shapes and 4 workers:\n%s", name, cmp.Diff(string(alone), string(many)))
+		if many, _ := run(false, 4); many != alone {
+			t.Errorf("%s: reports differ with shapes and 4 workers:\n%s", name, cmp.Diff(alone, many))
 		}
 		if hits < tc.minCross {
 			t.Errorf("%s: %d buckets took another account's rows, want at least %d", name, hits, tc.minCross)

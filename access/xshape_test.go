@@ -1,20 +1,36 @@
 package access
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bucketaudit/bucketaudit/inventory"
 )
+
+// crossOrg returns a document of organisation id whose management account
+// is mgmt, with the FullAWSAccess SCP and policies.
+func crossOrg(id, mgmt string, policies ...inventory.OrgPolicy) *inventory.Document {
+	full := inventory.OrgPolicy{ID: "p-FullAWSAccess", Name: "FullAWSAccess", Type: inventory.ServiceControlPolicy, AWSManaged: true,
+		Document: inventory.NewPolicyDocument([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))}
+	return &inventory.Document{SchemaVersion: inventory.SchemaVersion, Organization: &inventory.Organization{
+		ID: id, ManagementAccountID: mgmt, Policies: append([]inventory.OrgPolicy{full}, policies...)}}
+}
+
+// analyzeCross returns doc's report.json analysed with opts (at epoch)
+// and how many of its buckets took another account's rows (crossHits).
+func analyzeCross(t *testing.T, doc *inventory.Document, opts Options) (string, int64) {
+	t.Helper()
+	var hits atomic.Int64
+	opts.Now, opts.crossHits = epoch, &hits
+	data, _ := analyzeJSON(t, doc, opts)
+	return string(data), hits.Load()
+}
 
 var randomOrgPolicies = []string{
 	"",
@@ -39,19 +55,14 @@ func randomOrg(seed int64) *inventory.Document {
 	const mgmt = "300000000000"
 	id := func(i int) string { return strconv.Itoa(300000000000 + i) }
 	const ext = "999988887777"
-	doc := &inventory.Document{SchemaVersion: inventory.SchemaVersion, Organization: &inventory.Organization{
-		ID: "o-review0000", ManagementAccountID: mgmt,
-		Policies: []inventory.OrgPolicy{
-			{ID: "p-FullAWSAccess", Name: "FullAWSAccess", Type: inventory.ServiceControlPolicy, AWSManaged: true,
-				Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)},
-			{ID: "p-rcp", Name: "RCPDeny", Type: inventory.ResourceControlPolicy,
-				Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-review0000"}}}]}`)},
-			{ID: "p-rcp2", Name: "RCPVpce", Type: inventory.ResourceControlPolicy,
-				Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:SourceVpc":"vpc-1"}}}]}`)},
-			{ID: "p-scp", Name: "SCPDeny", Type: inventory.ServiceControlPolicy,
-				Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`)},
-		},
-	}}
+	doc := crossOrg("o-review0000", mgmt,
+		inventory.OrgPolicy{ID: "p-rcp", Name: "RCPDeny", Type: inventory.ResourceControlPolicy,
+			Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-review0000"}}}]}`)},
+		inventory.OrgPolicy{ID: "p-rcp2", Name: "RCPVpce", Type: inventory.ResourceControlPolicy,
+			Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:SourceVpc":"vpc-1"}}}]}`)},
+		inventory.OrgPolicy{ID: "p-scp", Name: "SCPDeny", Type: inventory.ServiceControlPolicy,
+			Document: pd(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`)},
+	)
 	root := inventory.OU{ID: "r-rev0", Name: inventory.DefaultRootName, Policies: []string{"p-FullAWSAccess", "p-rcp"}, Accounts: []string{mgmt},
 		OUs: []inventory.OU{{ID: "ou-rev0-work0000", Name: "W", Policies: []string{"p-FullAWSAccess"}}, {ID: "ou-rev0-othr0000", Name: "O", Policies: []string{"p-FullAWSAccess", "p-scp", "p-rcp2"}}}}
 	n := 14
@@ -169,14 +180,7 @@ func TestCrossAccountShapesRandomOrgs(t *testing.T) {
 			trusted = map[string]string{"999988887777": "partner", "300000000003": "log archive", "300000000005": "sec"}
 		}
 		run := func(noShapes bool, workers int) (string, int64) {
-			var hits atomic.Int64
-			rep, err := Analyze(context.Background(), randomOrg(seed), Options{Now: func() time.Time { return time.Unix(0, 0) }, noShapes: noShapes, Workers: workers,
-				PrincipalsPerCell: ppc, crossHits: &hits, checkMemos: true, TrustedAccounts: trusted})
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, _ := json.MarshalIndent(rep, "", " ")
-			return string(data), hits.Load()
+			return analyzeCross(t, randomOrg(seed), Options{noShapes: noShapes, Workers: workers, PrincipalsPerCell: ppc, checkMemos: true, TrustedAccounts: trusted})
 		}
 		shared, hits := run(false, 1)
 		total += hits

@@ -249,6 +249,7 @@ func TestExplainProviderClaims(t *testing.T) {
 		ctx             map[string][]string
 		routes          map[string]model.Verdict // role name → its route's verdict
 		refused         []string                 // role names the note says deny the claims
+		met             string                   // a claim key the routes' conditions no longer name
 	}{
 		{name: "the pinned repository", principal: fedGitHub,
 			ctx:    map[string][]string{sub: {"repo:octo-org/deploy:ref:refs/heads/main"}, aud: {"sts.amazonaws.com"}},
@@ -259,7 +260,7 @@ func TestExplainProviderClaims(t *testing.T) {
 			refused: []string{"gh-pinned"}},
 		{name: "only the subject: the audience stays a condition", principal: fedGitHub,
 			ctx:    map[string][]string{"Token.Actions.GitHubUserContent.com:SUB": {"repo:octo-org/deploy:pull_request"}},
-			routes: map[string]model.Verdict{"gh-aud": model.VerdictConditional, "gh-pinned": model.VerdictConditional}},
+			routes: map[string]model.Verdict{"gh-aud": model.VerdictConditional, "gh-pinned": model.VerdictConditional}, met: sub},
 		{name: "the wrong audience", principal: fedGitHub,
 			ctx:     map[string][]string{aud: {"https://example.com"}},
 			refused: []string{"gh-aud", "gh-nothing", "gh-pinned"}},
@@ -284,6 +285,9 @@ func TestExplainProviderClaims(t *testing.T) {
 				got[r.Role[strings.LastIndexByte(r.Role, '/')+1:]] = r.Verdict
 				if r.Verdict == model.VerdictAllow && len(r.Conditions) > 0 {
 					t.Errorf("route %+v: allowed, yet with conditions", r)
+				}
+				if tc.met != "" && strings.Contains(strings.ToLower(strings.Join(r.Conditions, ";")), tc.met) {
+					t.Errorf("route %+v: still conditional on %s, which the claims meet", r, tc.met)
 				}
 			}
 			if len(got) != len(tc.routes) {

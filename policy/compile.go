@@ -323,12 +323,8 @@ func unknownOperator(s *Statement, j int) error {
 	return &ParseError{Line: s.Line, Column: s.Column, Msg: "unknown condition operator " + strconv.Quote(s.Conditions[j].Operator)}
 }
 
-func compileCondition(c *Condition, vars bool) (ccond, bool) {
-	return compileConditionInto(c, vars, make([]cval, len(c.Values)))
-}
-
-// compileConditionInto is compileCondition compiling the values into vals
-// (of their length).
+// compileConditionInto compiles condition c, its values into vals (of
+// their length); false when its operator is not known.
 func compileConditionInto(c *Condition, vars bool, vals []cval) (ccond, bool) {
 	info, ok := parseOperator(c.Operator)
 	if !ok {
